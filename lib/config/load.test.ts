@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatConfigProblems, loadPipelineConfig, parsePipelineConfig } from "./load";
+import { configOf, edit, MINIMAL } from "./test-helpers";
+
+/** MINIMAL with extra lines under the prod environment (indented as its keys). */
+const withProd = (lines: string) => edit(MINIMAL, "  - name: prod\n", `  - name: prod\n${lines}`);
+
+describe("parsePipelineConfig: valid files", () => {
+  it("returns the config with defaults and the sha256 of the text", () => {
+    const result = parsePipelineConfig(MINIMAL);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.hash).toBe(createHash("sha256").update(MINIMAL).digest("hex"));
+    const [dev, prod] = result.config.environments;
+    expect(dev).toMatchObject({ branch: "main", platform: "local", instances: 1, strategy: "rolling", warmFor: 1_800_000, autoPromote: false });
+    expect(prod?.branch).toBeUndefined();
+    expect(prod?.gates).toEqual({ tests: false, windows: [], freezes: [], incident: true, checklist: [] });
+    expect(result.config.apps[0]).toEqual({ name: "portal", healthPath: "/health" });
+    // No "staging": review environments come from the second-to-last environment.
+    expect(result.config.reviewEnvironments).toEqual({
+      source: "dev",
+      defaultTtl: 48 * 3_600_000,
+      maxTtl: 14 * 86_400_000,
+      idleSleepAfter: 2 * 3_600_000,
+      quota: { perPerson: 3, total: 20 },
+    });
+  });
+
+  it("defaults the review source to staging when there is one, and to the only environment otherwise", () => {
+    const withStaging = edit(MINIMAL, "  - name: dev\n", "  - name: dev\n  - name: staging\n  - name: pre\n");
+    expect(configOf(withStaging).reviewEnvironments.source).toBe("staging");
+    const single = edit(MINIMAL, "  - name: prod\n", "");
+    expect(configOf(single).reviewEnvironments.source).toBe("dev");
+  });
+
+  it("tells one-off and recurring freezes apart", () => {
+    const config = configOf(withProd(`    gates:
+      freezes:
+        - { name: launch, reason: big launch, start: "2026-03-02T00:00:00+01:00", end: "2026-03-03T00:00:00+01:00" }
+        - { name: year-end, reason: holidays, rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22", duration: 14d, timezone: Europe/Berlin }
+`));
+    const freezes = config.environments[1]!.gates.freezes;
+    expect(freezes.map((freeze) => freeze.kind)).toEqual(["one-off", "recurring"]);
+    expect(freezes[1]).toMatchObject({ duration: 14 * 86_400_000, timezone: "Europe/Berlin" });
+  });
+});
+
+describe("loadPipelineConfig", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "slipway-config-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads and validates a file", async () => {
+    const file = path.join(dir, "slipway.yaml");
+    await writeFile(file, MINIMAL);
+    const result = await loadPipelineConfig(file);
+    expect(result.ok && result.config.pipeline.name).toBe("shop");
+  });
+
+  it("turns a missing file into one clear problem", async () => {
+    const file = path.join(dir, "missing", "slipway.yaml");
+    const result = await loadPipelineConfig(file);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.path).toBe("");
+    expect(result.problems[0]!.message).toMatch(new RegExp(`^slipway\\.yaml not found at ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; create it`));
+  });
+
+  it("turns a directory into a problem, not an exception", async () => {
+    const result = await loadPipelineConfig(dir);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]!.message).toContain("is a directory");
+  });
+});
+
+describe("formatConfigProblems", () => {
+  it("lists problems with line and path", () => {
+    expect(
+      formatConfigProblems("slipway.yaml", [
+        { path: "environments[4].gates.approvals.rules[0].role", line: 41, column: 17, message: 'expected one of pm; got "qa-lead"' },
+        { path: "", line: 3, message: "invalid YAML: Tabs are not allowed as indentation" },
+        { path: "", message: "slipway.yaml not found at /x/slipway.yaml; create it" },
+      ]),
+    ).toBe(
+      [
+        "slipway.yaml is not valid (3 problems):",
+        '  - line 41, environments[4].gates.approvals.rules[0].role: expected one of pm; got "qa-lead"',
+        "  - line 3: invalid YAML: Tabs are not allowed as indentation",
+        "  - slipway.yaml not found at /x/slipway.yaml; create it",
+      ].join("\n"),
+    );
+    expect(formatConfigProblems("e2e.yaml", [{ path: "apps", line: 4, message: "x" }])).toBe("e2e.yaml is not valid (1 problem):\n  - line 4, apps: x");
+  });
+});

@@ -1,0 +1,92 @@
+import path from "node:path";
+import fs from "node:fs";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+import { lockDataDir } from "./data-dir-lock";
+
+/** One type for both drivers (and for transactions, which extend it). STACK.md trap 8. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type Driver = "pglite" | "pg";
+
+/** A raw connection: an embedded PGlite instance or a node-postgres pool. */
+export interface Connection {
+  driver: Driver;
+  client: unknown;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A postgres:// URL: use node-postgres against that server. */
+  url?: string | undefined;
+  /** A directory for embedded PGlite data (locked against a second process). */
+  dataDir?: string | undefined;
+  /** In-memory PGlite, for tests. */
+  memory?: boolean;
+}
+
+export async function openConnection(options: OpenOptions): Promise<Connection> {
+  if (options.url) {
+    const [{ Pool }, { drizzle }] = await Promise.all([import("pg"), import("drizzle-orm/node-postgres")]);
+    const pool = new Pool({ connectionString: options.url, max: 10 });
+    // Idle clients can error when the server restarts; without a listener that would crash the process.
+    pool.on("error", (error) => console.error("[db] idle connection error:", error.message));
+    const db = drizzle(pool, { schema }) as unknown as Db;
+    return { driver: "pg", client: pool, db, close: () => pool.end() };
+  }
+  const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
+  let release = () => {};
+  let pglite;
+  if (options.memory) {
+    pglite = await PGlite.create();
+  } else {
+    if (!options.dataDir) throw new Error("openConnection needs a url, a dataDir or memory: true");
+    release = lockDataDir(options.dataDir);
+    const dir = path.join(options.dataDir, "pglite");
+    fs.mkdirSync(dir, { recursive: true }); // PGlite does not create parent directories.
+    try {
+      pglite = await PGlite.create(dir);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+  const db = drizzle(pglite, { schema }) as unknown as Db;
+  return {
+    driver: "pglite",
+    client: pglite,
+    db,
+    close: async () => {
+      await pglite.close();
+      release();
+    },
+  };
+}
+
+/**
+ * The process-wide connection, created lazily (never at module load: `next build` would open the
+ * database, STACK.md trap 5) and kept on globalThis so the custom server, Next's bundled route code
+ * and hot reloads all share one PGlite instance.
+ */
+const holder = globalThis as unknown as { __slipwayConnection?: Promise<Connection> };
+
+export function setProcessConnection(connection: Promise<Connection>): void {
+  holder.__slipwayConnection = connection;
+}
+
+export async function getConnection(): Promise<Connection> {
+  if (!holder.__slipwayConnection) {
+    const { env } = await import("@/lib/env");
+    const e = env();
+    holder.__slipwayConnection = openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
+    holder.__slipwayConnection.catch(() => {
+      holder.__slipwayConnection = undefined;
+    });
+  }
+  return holder.__slipwayConnection;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getConnection()).db;
+}

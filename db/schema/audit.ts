@@ -1,0 +1,44 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { REQUEST_SOURCES, sqlList } from "./enums";
+import type { RequestSource } from "./enums";
+
+export const AUDIT_OUTCOMES = ["allowed", "denied"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * The audit trail: who did what, to what, when, why and from where. Append-only: a trigger in the
+ * migrations refuses UPDATE, DELETE and TRUNCATE. Each event carries the hash of the one before it,
+ * so an edit made around the trigger (by a superuser) is still detectable.
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: text("id").notNull().unique(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    /** Null for events without a person (a webhook, the system itself). */
+    actorId: text("actor_id"),
+    actorLabel: text("actor_label").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    outcome: text("outcome").notNull().$type<AuditOutcome>(),
+    reason: text("reason"),
+    data: jsonb("data").notNull().default({}),
+    source: text("source").notNull().$type<RequestSource>(),
+    ip: text("ip"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    index("audit_events_at_idx").on(t.at),
+    index("audit_events_actor_idx").on(t.actorId, t.at),
+    index("audit_events_target_idx").on(t.targetType, t.targetId, t.at),
+    index("audit_events_action_idx").on(t.action, t.at),
+    check("audit_events_outcome_check", sql.raw(`outcome in ('allowed', 'denied')`)),
+    check("audit_events_source_check", sql.raw(`source in (${sqlList(REQUEST_SOURCES)})`)),
+  ],
+);
+
+export type AuditEvent = typeof auditEvents.$inferSelect;

@@ -1,0 +1,114 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { HEALTH_STATUSES, INCIDENT_STATES, REQUEST_SOURCES, sqlList } from "./enums";
+import type { HealthStatus, IncidentState, RequestSource } from "./enums";
+import { users } from "./identity";
+import { apps, environments } from "./pipeline";
+
+/**
+ * Config variables per environment (and optionally per app). Secrets are stored only encrypted;
+ * a review environment's copy of a secret points at its source instead of holding the value.
+ */
+export const configVariables = pgTable(
+  "config_variables",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    /** Null: applies to every app of the environment. */
+    appId: text("app_id").references(() => apps.id),
+    key: text("key").notNull(),
+    value: text("value"),
+    secret: boolean("secret").notNull().default(false),
+    encryptedValue: text("encrypted_value"),
+    /** Secrets copied by reference: the variable whose value this one uses. */
+    sourceVariableId: text("source_variable_id"),
+    version: integer("version").notNull().default(1),
+    updatedBy: text("updated_by").references(() => users.id),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("config_variables_key").on(t.environmentId, t.appId, t.key).nullsNotDistinct()],
+);
+
+/** A period in which deployments stop: one-off or recurring (RRULE), on one environment or all. */
+export const freezes = pgTable(
+  "freezes",
+  {
+    id: text("id").primaryKey(),
+    /** Null: every environment ("stop the line"). */
+    environmentId: text("environment_id").references(() => environments.id),
+    name: text("name").notNull(),
+    reason: text("reason").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    /** Null: until lifted. */
+    endsAt: timestamp("ends_at", { withTimezone: true }),
+    rrule: text("rrule"),
+    durationMs: bigint("duration_ms", { mode: "number" }),
+    timezone: text("timezone"),
+    /** `config` freezes come from slipway.yaml and are replaced when the file changes. */
+    source: text("source").notNull().default("ui"),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    liftedAt: timestamp("lifted_at", { withTimezone: true }),
+    liftedBy: text("lifted_by").references(() => users.id),
+    liftReason: text("lift_reason"),
+  },
+  (t) => [index("freezes_env_idx").on(t.environmentId, t.startsAt)],
+);
+
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    title: text("title").notNull(),
+    severity: text("severity").notNull().default("major"),
+    state: text("state").notNull().$type<IncidentState>(),
+    /** The incident tool's own id, for webhooks that open and close incidents. */
+    externalId: text("external_id"),
+    url: text("url"),
+    openedVia: text("opened_via").notNull().$type<RequestSource>(),
+    openedBy: text("opened_by").references(() => users.id),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedBy: text("resolved_by").references(() => users.id),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("incidents_env_open_idx").on(t.environmentId).where(sql`state = 'open'`),
+    check("incidents_state_check", sql.raw(`state in (${sqlList(INCIDENT_STATES)})`)),
+    check("incidents_via_check", sql.raw(`opened_via in (${sqlList(REQUEST_SOURCES)})`)),
+  ],
+);
+
+/** Health and traffic per app and environment, in time buckets, kept for a retention period. */
+export const healthSamples = pgTable(
+  "health_samples",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    releaseId: text("release_id"),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    status: text("status").notNull().$type<HealthStatus>(),
+    requests: integer("requests").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    p95Ms: integer("p95_ms"),
+    checks: jsonb("checks"),
+  },
+  (t) => [
+    unique("health_samples_bucket_key").on(t.environmentId, t.appId, t.bucketStart),
+    index("health_samples_bucket_idx").on(t.bucketStart),
+    check("health_samples_status_check", sql.raw(`status in (${sqlList(HEALTH_STATUSES)})`)),
+  ],
+);
+
+export type ConfigVariable = typeof configVariables.$inferSelect;
+export type Freeze = typeof freezes.$inferSelect;
+export type Incident = typeof incidents.$inferSelect;
+export type HealthSample = typeof healthSamples.$inferSelect;

@@ -1,0 +1,133 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
+import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
+import { users } from "./identity";
+
+/** One product's delivery chain, as loaded from slipway.yaml (the file stays the source of truth). */
+export const pipelines = pgTable("pipelines", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** sha256 of the slipway.yaml text last loaded, so a start-up with an unchanged file writes nothing. */
+  configHash: text("config_hash").notNull(),
+  config: jsonb("config").notNull(),
+  loadedAt: timestamp("loaded_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const apps = pgTable(
+  "apps",
+  {
+    id: text("id").primaryKey(),
+    pipelineId: text("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id),
+    name: text("name").notNull(),
+    description: text("description"),
+    position: integer("position").notNull(),
+    settings: jsonb("settings").notNull().default({}),
+    /** Set when the app disappears from slipway.yaml; its history stays. */
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("apps_pipeline_name_key").on(t.pipelineId, t.name)],
+);
+
+export const environments = pgTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    pipelineId: text("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id),
+    name: text("name").notNull(),
+    kind: text("kind").notNull().$type<EnvironmentKind>(),
+    /** Place in the chain for fixed environments; null for review environments. */
+    position: integer("position"),
+    state: text("state").notNull().$type<EnvironmentState>(),
+    platform: text("platform").notNull().default("local"),
+    /** The environment's section of slipway.yaml (fixed) or its template (review). */
+    settings: jsonb("settings").notNull().default({}),
+    // Review environments: where they were cloned from, for which branch, whose, until when.
+    sourceEnvironmentId: text("source_environment_id"),
+    branch: text("branch"),
+    ownerId: text("owner_id").references(() => users.id),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastRequestAt: timestamp("last_request_at", { withTimezone: true }),
+    verdict: text("verdict").$type<ReviewVerdict>(),
+    // A hold (set by a rollback) stops automation from deploying here until someone lifts it.
+    heldAt: timestamp("held_at", { withTimezone: true }),
+    heldBy: text("held_by").references(() => users.id),
+    holdReason: text("hold_reason"),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    tornDownAt: timestamp("torn_down_at", { withTimezone: true }),
+  },
+  (t) => [
+    // A name is reused only once the environment holding it is gone; the old record stays for history.
+    uniqueIndex("environments_live_name_key").on(t.name).where(sql`state not in ('torn-down', 'retired')`),
+    index("environments_pipeline_idx").on(t.pipelineId, t.kind, t.position),
+    index("environments_owner_idx").on(t.ownerId).where(sql`kind = 'review'`),
+    check("environments_kind_check", sql.raw(`kind in (${sqlList(ENVIRONMENT_KINDS)})`)),
+    check("environments_state_check", sql.raw(`state in (${sqlList(ENVIRONMENT_STATES)})`)),
+    check("environments_verdict_check", sql.raw(`verdict is null or verdict in (${sqlList(REVIEW_VERDICTS)})`)),
+  ],
+);
+
+/**
+ * What each app of each environment runs right now: one row per cell of the board, so the board is
+ * one query. Written by the deployment that put the release there (and by health observations).
+ */
+export const environmentApps = pgTable(
+  "environment_apps",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    releaseId: text("release_id"),
+    buildId: text("build_id"),
+    deploymentId: text("deployment_id"),
+    deployedAt: timestamp("deployed_at", { withTimezone: true }),
+    deployedBy: text("deployed_by").references(() => users.id),
+    /** The release that ran before, kept for rollback (warm where the strategy allows). */
+    previousReleaseId: text("previous_release_id"),
+    previousBuildId: text("previous_build_id"),
+    /** Where a person opens this app in this environment. */
+    url: text("url"),
+    healthStatus: text("health_status").notNull().default("unknown").$type<HealthStatus>(),
+    healthObservedAt: timestamp("health_observed_at", { withTimezone: true }),
+    healthDetail: jsonb("health_detail"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.environmentId, t.appId] }),
+    check("environment_apps_health_check", sql.raw(`health_status in (${sqlList(HEALTH_STATUSES)})`)),
+  ],
+);
+
+/** The delivery lead's verdicts on a review environment: the conversation kept on its page. */
+export const reviewVerdicts = pgTable(
+  "review_verdicts",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    verdict: text("verdict").notNull().$type<ReviewVerdict>(),
+    comment: text("comment").notNull().default(""),
+    releaseId: text("release_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("review_verdicts_env_idx").on(t.environmentId, t.createdAt),
+    check("review_verdicts_verdict_check", sql.raw(`verdict in (${sqlList(REVIEW_VERDICTS)})`)),
+  ],
+);
+
+export type Pipeline = typeof pipelines.$inferSelect;
+export type App = typeof apps.$inferSelect;
+export type Environment = typeof environments.$inferSelect;
+export type EnvironmentApp = typeof environmentApps.$inferSelect;

@@ -1,0 +1,13 @@
+import type { HealthStatus } from "@/db/schema/enums";
+
+/** Health older than this is shown as stale: the platform has not confirmed it recently. */
+export const HEALTH_STALE_AFTER_MS = 2 * 60_000;
+
+export interface ObservedHealth {
+  status: HealthStatus;
+  observedAt: Date | null;
+}
+
+export function isHealthStale(health: ObservedHealth, now: Date, staleAfterMs = HEALTH_STALE_AFTER_MS): boolean {
+  return !health.observedAt || now.getTime() - health.observedAt.getTime() > staleAfterMs;
+}

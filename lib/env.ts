@@ -1,0 +1,81 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Slipway's environment variables, validated once. Every bad value is reported by name with what
+ * was expected, so a misconfigured server says what to fix instead of failing later.
+ */
+const flag = z
+  .enum(["1", "0", "true", "false", "on", "off", "yes", "no"], { error: "expected 1/0, true/false, on/off or yes/no" })
+  .transform((v) => ["1", "true", "on", "yes"].includes(v));
+
+const envSchema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
+      .optional(),
+    SLIPWAY_DATA_DIR: z.string().min(1).default(".data"),
+    SLIPWAY_CONFIG: z.string().min(1).default("slipway.yaml"),
+    PORT: z.coerce.number({ error: "expected a port number" }).int().min(1).max(65535).default(3000),
+    HOST: z.string().min(1).optional(),
+    SLIPWAY_DEMO: flag.optional(),
+    SLIPWAY_OIDC_ISSUER: z.url({ error: "expected the issuer URL of your OpenID Connect provider" }).optional(),
+    SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    SLIPWAY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    SLIPWAY_OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    /** Comma-separated emails that become admins when they first sign in through OIDC. */
+    SLIPWAY_ADMIN_EMAILS: z.string().default(""),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.SLIPWAY_OIDC_ISSUER, env.SLIPWAY_OIDC_CLIENT_ID, env.SLIPWAY_OIDC_CLIENT_SECRET];
+    const set = oidc.filter(Boolean).length;
+    if (set > 0 && set < 3) {
+      for (const name of ["SLIPWAY_OIDC_ISSUER", "SLIPWAY_OIDC_CLIENT_ID", "SLIPWAY_OIDC_CLIENT_SECRET"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
+      }
+    }
+  });
+
+export type SlipwayEnv = z.infer<typeof envSchema> & {
+  dataDir: string;
+  configPath: string;
+  demo: boolean;
+  oidcConfigured: boolean;
+  adminEmails: string[];
+};
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Slipway's environment is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): SlipwayEnv {
+  // Empty strings mean "not set", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const env = result.data;
+  return {
+    ...env,
+    dataDir: path.resolve(env.SLIPWAY_DATA_DIR),
+    configPath: path.resolve(env.SLIPWAY_CONFIG),
+    // Demo data is for the embedded database; a real server starts empty unless asked.
+    demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
+    oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
+    adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  };
+}
+
+const cache = globalThis as unknown as { __slipwayEnv?: SlipwayEnv };
+
+/** The validated environment of this process (parsed on first use). */
+export function env(): SlipwayEnv {
+  cache.__slipwayEnv ??= parseEnv();
+  return cache.__slipwayEnv;
+}

@@ -1,0 +1,125 @@
+import type { Actor } from "./actor";
+import { ROLE_LABELS, type Role } from "./roles";
+
+/**
+ * The one permission policy. Every service asks `can` (through `authorize`) before it changes
+ * anything; pages ask it only to decide what to show. Pure: no I/O, no clock.
+ */
+export type Action =
+  | "pipeline.view"
+  | "build.register"
+  | "release.create"
+  | "deployment.request"
+  | "deployment.cancel"
+  | "deployment.approve"
+  | "environment.rollback"
+  | "environment.hold.lift"
+  | "review.create"
+  | "review.teardown"
+  | "review.verdict"
+  | "config.edit"
+  | "job.run"
+  | "freeze.manage"
+  | "incident.manage"
+  | "gate.override"
+  | "audit.view"
+  | "token.manage"
+  | "user.manage";
+
+/** What an action is aimed at, as far as the policy needs to know. */
+export interface Target {
+  /** Who requested the deployment (self-approval and cancelling one's own request). */
+  requestedBy?: string | undefined;
+  /** Who owns the review environment. */
+  ownerId?: string | undefined;
+  /** The role an approval is given in. */
+  role?: Role | undefined;
+  /** Roles slipway.yaml allows for this environment's window/freeze overrides. */
+  overrideRoles?: readonly Role[] | undefined;
+}
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const SHIPPERS: readonly Role[] = ["developer", "delivery-lead", "tech-lead", "admin"];
+const LEADS: readonly Role[] = ["delivery-lead", "tech-lead", "admin"];
+const EVERYONE: readonly Role[] = ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"];
+
+interface Rule {
+  /** Roles that may do it (any one suffices). */
+  roles: readonly Role[];
+  /** Slipway's automation may do it (auto-promotion, auto-rollback, expiry). */
+  automation?: boolean;
+  /** A further condition on the target, returning why not. */
+  unless?: (actor: Actor, target: Target) => string | null;
+  /** Instead of `roles`: the target decides which roles qualify. */
+  rolesFromTarget?: (target: Target) => readonly Role[];
+  /** Human wording for messages: "request deployments". */
+  doing: string;
+}
+
+const RULES: Record<Action, Rule> = {
+  "pipeline.view": { roles: EVERYONE, automation: true, doing: "view the pipeline" },
+  "build.register": { roles: SHIPPERS, doing: "register builds" },
+  "release.create": { roles: SHIPPERS, doing: "cut releases" },
+  "deployment.request": { roles: SHIPPERS, automation: true, doing: "request deployments" },
+  "deployment.cancel": {
+    roles: LEADS,
+    automation: true,
+    doing: "cancel deployments",
+    // Whoever asked for a deployment may also take the request back.
+  },
+  "deployment.approve": {
+    roles: [],
+    rolesFromTarget: (t) => (t.role ? [t.role] : []),
+    unless: (actor, t) => (t.requestedBy === actor.id ? "nobody approves their own request" : null),
+    doing: "approve deployments",
+  },
+  "environment.rollback": { roles: SHIPPERS, automation: true, doing: "roll environments back" },
+  "environment.hold.lift": { roles: LEADS, doing: "lift holds" },
+  "review.create": { roles: SHIPPERS, automation: true, doing: "create review environments" },
+  "review.teardown": { roles: LEADS, automation: true, doing: "tear down review environments" },
+  "review.verdict": { roles: ["delivery-lead", "admin"], doing: "give verdicts on review environments" },
+  "config.edit": { roles: ["tech-lead", "admin"], doing: "edit configuration" },
+  "job.run": { roles: ["tech-lead", "delivery-lead", "admin"], doing: "run jobs" },
+  "freeze.manage": { roles: LEADS, doing: "create or lift freezes" },
+  "incident.manage": { roles: SHIPPERS, automation: true, doing: "declare or resolve incidents" },
+  "gate.override": { roles: [], rolesFromTarget: (t) => t.overrideRoles ?? [], doing: "override windows and freezes" },
+  "audit.view": { roles: ["delivery-lead", "tech-lead", "pm", "admin"], doing: "read the audit trail" },
+  "token.manage": { roles: ["admin"], doing: "manage API tokens" },
+  "user.manage": { roles: ["admin"], doing: "manage users and roles" },
+};
+
+/** Owners may act on their own things even without the role (their review env, their request). */
+function isOwnerException(actor: Actor, action: Action, target: Target): boolean {
+  if (action === "review.teardown") return target.ownerId === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
+  if (action === "deployment.cancel") return target.requestedBy === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
+  return false;
+}
+
+function listRoles(roles: readonly Role[]): string {
+  const labels = roles.map((r) => ROLE_LABELS[r].toLowerCase());
+  if (labels.length <= 1) return labels[0] ?? "no";
+  return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
+}
+
+export function decide(actor: Actor, action: Action, target: Target = {}): Decision {
+  const rule = RULES[action];
+  if (actor.disabled) return { allowed: false, reason: "your account is disabled" };
+  if (actor.kind === "system") return { allowed: true };
+  if (actor.kind === "automation") {
+    return rule.automation ? { allowed: true } : { allowed: false, reason: `automation may not ${rule.doing}` };
+  }
+  const roles = rule.rolesFromTarget ? rule.rolesFromTarget(target) : rule.roles;
+  const holdsRole = actor.roles.includes("admin") && !rule.rolesFromTarget ? true : actor.roles.some((r) => roles.includes(r));
+  if (!holdsRole && !isOwnerException(actor, action, target)) {
+    if (roles.length === 0) return { allowed: false, reason: `nobody may ${rule.doing} here` };
+    return { allowed: false, reason: `you need the ${listRoles(roles)} role to ${rule.doing}` };
+  }
+  const objection = rule.unless?.(actor, target);
+  if (objection) return { allowed: false, reason: objection };
+  return { allowed: true };
+}
+
+export function can(actor: Actor | null | undefined, action: Action, target: Target = {}): boolean {
+  return actor ? decide(actor, action, target).allowed : false;
+}

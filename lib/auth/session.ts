@@ -1,0 +1,33 @@
+import "server-only";
+import { cache } from "react";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { getDb } from "@/db/client";
+import { loadActor } from "@/lib/services/users";
+import type { Actor } from "./actor";
+import { auth } from "./auth";
+
+/** The client address as the proxy in front of us reports it, else unknown. */
+export async function requestIp(): Promise<string | undefined> {
+  const h = await headers();
+  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || undefined;
+}
+
+/**
+ * The signed-in person for this request, with roles fresh from the database (a revoked role or a
+ * disabled account takes effect at once). Memoised per request.
+ */
+export const getCurrentActor = cache(async (): Promise<Actor | null> => {
+  const session = await auth();
+  const userId = session?.user?.id;
+  if (!userId) return null;
+  const actor = await loadActor(await getDb(), userId, "ui", await requestIp());
+  return actor && !actor.disabled ? actor : null;
+});
+
+/** For pages: the signed-in person, or a redirect to sign in. */
+export async function requireActor(): Promise<Actor> {
+  const actor = await getCurrentActor();
+  if (!actor) redirect("/signin");
+  return actor;
+}

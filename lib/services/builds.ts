@@ -1,0 +1,122 @@
+import { and, desc, eq, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apps, builds, type Build } from "@/db/schema";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ConflictError, ValidationError } from "./errors";
+import { afterCursor, pageInput, toPage, type Page } from "./pagination";
+import { getPipeline, listApps } from "./pipeline-queries";
+import { appName, branchName, commitSha, digest, httpUrl, version } from "./schemas";
+import { parseInput } from "./validation";
+
+export const registerBuildInput = z
+  .strictObject({
+    app: appName,
+    version,
+    commit: commitSha,
+    branch: branchName,
+    digest,
+    artifact: z.string().min(1).max(1024).optional().meta({ description: "Where the platform finds the artifact: a path or an image reference" }),
+    ciUrl: httpUrl.optional().meta({ description: "The CI run that produced the build" }),
+    tests: z
+      .strictObject({
+        passed: z.boolean({ error: "expected true or false" }),
+        total: z.number().int().min(0).optional(),
+        failed: z.number().int().min(0).optional(),
+        url: httpUrl.optional(),
+      })
+      .optional()
+      .meta({ description: "CI test results for this build" }),
+    changedFiles: z
+      .array(z.string().min(1).max(1024), { error: "expected a list of file paths" })
+      .max(10_000, { error: "at most 10000 paths; send the paths under migration folders if there are more" })
+      .optional()
+      .meta({ description: "Paths changed since the previous build (for migration detection)" }),
+  })
+  .meta({ id: "RegisterBuild" });
+
+export type RegisterBuildInput = z.input<typeof registerBuildInput>;
+
+export interface BuildView extends Build {
+  appName: string;
+}
+
+/**
+ * CI registers one immutable build. Registering the same version with the same digest and commit
+ * again returns the existing build (safe retries); a different digest for a version is refused.
+ */
+export async function registerBuild(ctx: ServiceContext, input: unknown): Promise<{ build: BuildView; created: boolean }> {
+  const data = parseInput(registerBuildInput, input);
+  authorize(ctx, "build.register", { type: "build" });
+  return ctx.db.transaction(async (tx) => {
+    const pipeline = await getPipeline(tx);
+    const pipelineApps = await listApps(tx, pipeline.id);
+    const app = pipelineApps.find((a) => a.name === data.app);
+    if (!app) {
+      throw new ValidationError(`Unknown app "${data.app}".`, {
+        app: `unknown app "${data.app}"; expected one of ${pipelineApps.map((a) => a.name).join(", ")}`,
+      });
+    }
+    const [existing] = await tx.select().from(builds).where(and(eq(builds.appId, app.id), eq(builds.version, data.version)));
+    if (existing) {
+      if (existing.digest === data.digest && existing.commit === data.commit) return { build: { ...existing, appName: app.name }, created: false };
+      throw new ConflictError(
+        `${app.name} ${data.version} is already registered (build ${existing.id}, ${existing.digest.slice(0, 19)}…, commit ${existing.commit.slice(0, 7)}). Versions are immutable: register a new version.`,
+        "version_exists",
+        { version: "already registered with another digest or commit" },
+      );
+    }
+    const build: Build = {
+      id: newId("bld"),
+      appId: app.id,
+      version: data.version,
+      commit: data.commit,
+      branch: data.branch,
+      digest: data.digest,
+      artifact: data.artifact ?? null,
+      ciUrl: data.ciUrl ?? null,
+      tests: data.tests ?? null,
+      changedFiles: data.changedFiles ?? null,
+      createdBy: ctx.actor.id,
+      createdAt: ctx.clock.now(),
+    };
+    await tx.insert(builds).values(build);
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "build.register",
+      targetType: "build",
+      targetId: build.id,
+      data: { app: app.name, version: build.version, commit: build.commit, branch: build.branch, digest: build.digest },
+    });
+    return { build: { ...build, appName: app.name }, created: true };
+  });
+}
+
+export const listBuildsInput = pageInput.extend({
+  app: appName.optional(),
+  branch: branchName.optional(),
+  commit: commitSha.optional(),
+});
+
+export async function listBuilds(db: Db, input: unknown): Promise<Page<BuildView>> {
+  const query = parseInput(listBuildsInput, input);
+  const conditions: (SQL | undefined)[] = [afterCursor(query.cursor, builds.createdAt, builds.id)];
+  if (query.app) conditions.push(eq(apps.name, query.app));
+  if (query.branch) conditions.push(eq(builds.branch, query.branch));
+  if (query.commit) conditions.push(eq(builds.commit, query.commit));
+  const rows = await db
+    .select({ build: builds, appName: apps.name })
+    .from(builds)
+    .innerJoin(apps, eq(apps.id, builds.appId))
+    .where(and(...conditions))
+    .orderBy(desc(builds.createdAt), desc(builds.id))
+    .limit(query.limit + 1);
+  return toPage(
+    rows,
+    query.limit,
+    (r) => ({ at: r.build.createdAt, id: r.build.id }),
+    (r) => ({ ...r.build, appName: r.appName }),
+  );
+}

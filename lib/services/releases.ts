@@ -1,0 +1,239 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases, users, type Build, type Release } from "@/db/schema";
+import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ConflictError, NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
+import { afterCursor, pageInput, toPage, type Page } from "./pagination";
+import { getPipeline, listApps } from "./pipeline-queries";
+import { branchName, commitSha, dnsLabel, id } from "./schemas";
+import { parseInput } from "./validation";
+
+export const createReleaseInput = z
+  .strictObject({
+    commit: commitSha,
+    branch: branchName,
+    builds: z
+      .array(id, { error: "expected a list of build ids" })
+      .max(200)
+      .optional()
+      .meta({ description: "Build ids; apps not named carry the build running in the source environment" }),
+    source: dnsLabel.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment)" }),
+  })
+  .meta({ id: "CreateRelease" });
+
+export interface ReleaseBuildView {
+  app: string;
+  appId: string;
+  build: Build;
+}
+
+export interface ReleaseView extends Release {
+  builds: ReleaseBuildView[];
+  createdByEmail: string;
+}
+
+/**
+ * Cuts a release: one build per app. Apps the request does not name carry the build that runs in
+ * the source environment, so a release of one changed app still deploys the whole product.
+ * Cutting the same commit again with the same builds returns the existing release.
+ */
+export async function createRelease(ctx: ServiceContext, input: unknown): Promise<{ release: ReleaseView; created: boolean }> {
+  const data = parseInput(createReleaseInput, input);
+  authorize(ctx, "release.create", { type: "release" });
+  return ctx.db.transaction(async (tx) => {
+    const pipeline = await getPipeline(tx);
+    const pipelineApps = await listApps(tx, pipeline.id);
+    const appById = new Map(pipelineApps.map((a) => [a.id, a]));
+
+    const named = data.builds ?? [];
+    const found = named.length ? await tx.select().from(builds).where(inArray(builds.id, named)) : [];
+    const foundById = new Map(found.map((b) => [b.id, b]));
+    const fields: FieldErrors = {};
+    const chosen = new Map<string, Build>(); // appId → build
+    named.forEach((buildId, i) => {
+      const build = foundById.get(buildId);
+      if (!build) return void (fields[`builds.${i}`] = `unknown build "${buildId}"`);
+      const app = appById.get(build.appId);
+      if (!app) return void (fields[`builds.${i}`] = `build ${buildId} belongs to an app that is no longer in the pipeline`);
+      if (chosen.has(app.id)) return void (fields[`builds.${i}`] = `a second build for ${app.name}; a release has one build per app`);
+      chosen.set(app.id, build);
+    });
+
+    const [source] = data.source
+      ? await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), sql`${environments.state} not in ('torn-down', 'retired')`))
+      : await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed"), eq(environments.state, "active"))).orderBy(asc(environments.position)).limit(1);
+    if (data.source && !source) fields.source = `unknown environment "${data.source}"`;
+    if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
+
+    const missing = pipelineApps.filter((a) => !chosen.has(a.id));
+    if (missing.length) {
+      const running = source
+        ? await tx
+            .select({ appId: environmentApps.appId, build: builds })
+            .from(environmentApps)
+            .innerJoin(builds, eq(builds.id, environmentApps.buildId))
+            .where(and(eq(environmentApps.environmentId, source.id), inArray(environmentApps.appId, missing.map((a) => a.id))))
+        : [];
+      for (const row of running) chosen.set(row.appId, row.build);
+      const stillMissing = pipelineApps.filter((a) => !chosen.has(a.id)).map((a) => a.name);
+      if (stillMissing.length) {
+        throw new RuleError(
+          `No build for ${stillMissing.join(", ")}: name one in "builds" (${source ? `nothing of theirs runs in ${source.name} yet` : "there is no source environment"}).`,
+          "missing_builds",
+          { builds: `needs a build for ${stillMissing.join(", ")}` },
+        );
+      }
+    }
+
+    const existing = await tx.query.releases.findFirst({
+      where: and(eq(releases.pipelineId, pipeline.id), eq(releases.commit, data.commit)),
+      with: { builds: true },
+    });
+    if (existing) {
+      const same = existing.builds.length === chosen.size && existing.builds.every((rb) => chosen.get(rb.appId)?.id === rb.buildId);
+      if (!same) {
+        throw new ConflictError(
+          `A release for commit ${data.commit.slice(0, 7)} already exists (${existing.id}) with other builds. Releases are immutable: cut a new commit.`,
+          "release_exists",
+          { commit: "already released with other builds" },
+        );
+      }
+      return { release: await getReleaseView(tx, existing.id), created: false };
+    }
+
+    const release: Release = {
+      id: newId("rel"),
+      pipelineId: pipeline.id,
+      commit: data.commit,
+      branch: data.branch,
+      sourceEnvironmentId: source?.id ?? null,
+      createdBy: ctx.actor.id,
+      createdAt: ctx.clock.now(),
+    };
+    await tx.insert(releases).values(release);
+    await tx.insert(releaseBuilds).values([...chosen].map(([appId, build]) => ({ releaseId: release.id, appId, buildId: build.id })));
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "release.create",
+      targetType: "release",
+      targetId: release.id,
+      data: {
+        commit: release.commit,
+        branch: release.branch,
+        builds: Object.fromEntries([...chosen].map(([appId, b]) => [appById.get(appId)!.name, { id: b.id, version: b.version, digest: b.digest }])),
+      },
+    });
+    return { release: await getReleaseView(tx, release.id), created: true };
+  });
+}
+
+async function getReleaseView(db: Db, releaseId: string): Promise<ReleaseView> {
+  const release = await db.query.releases.findFirst({
+    where: eq(releases.id, releaseId),
+    with: { builds: { with: { build: true, app: true } }, createdByUser: true },
+  });
+  if (!release) throw new NotFoundError(`No release with id ${releaseId}.`);
+  const { builds: rbs, createdByUser, ...rest } = release;
+  return {
+    ...rest,
+    createdByEmail: createdByUser.email,
+    builds: rbs
+      .map((rb) => ({ app: rb.app.name, appId: rb.appId, position: rb.app.position, build: rb.build }))
+      .sort((a, b) => a.position - b.position)
+      .map(({ position: _position, ...b }) => b),
+  };
+}
+
+export interface ReleaseRun {
+  deploymentId: string;
+  environment: string;
+  kind: DeploymentKind;
+  state: DeploymentState;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface ReleaseDetail extends ReleaseView {
+  runs: ReleaseRun[];
+  runningIn: string[];
+}
+
+/** A release, its builds and digests, and where it has run. */
+export async function getRelease(db: Db, releaseId: string): Promise<ReleaseDetail> {
+  const view = await getReleaseView(db, releaseId);
+  const [runs, running] = await Promise.all([
+    db
+      .select({
+        deploymentId: deployments.id,
+        environment: environments.name,
+        kind: deployments.kind,
+        state: deployments.state,
+        createdAt: deployments.createdAt,
+        finishedAt: deployments.finishedAt,
+      })
+      .from(deployments)
+      .innerJoin(environments, eq(environments.id, deployments.environmentId))
+      .where(eq(deployments.releaseId, releaseId))
+      .orderBy(desc(deployments.createdAt))
+      .limit(100),
+    db
+      .selectDistinct({ name: environments.name, position: environments.position })
+      .from(environmentApps)
+      .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+      .where(and(eq(environmentApps.releaseId, releaseId), sql`${environments.state} not in ('torn-down', 'retired')`))
+      .orderBy(asc(environments.position)),
+  ]);
+  return { ...view, runs, runningIn: running.map((r) => r.name) };
+}
+
+export const listReleasesInput = pageInput.extend({
+  branch: branchName.optional(),
+  commit: commitSha.optional(),
+  environment: dnsLabel.optional().meta({ description: "Only releases that ran in this environment" }),
+});
+
+export interface ReleaseListItem extends Release {
+  createdByEmail: string;
+  builds: { app: string; version: string; digest: string; buildId: string }[];
+}
+
+export async function listReleases(db: Db, input: unknown): Promise<Page<ReleaseListItem>> {
+  const query = parseInput(listReleasesInput, input);
+  const conditions: (SQL | undefined)[] = [afterCursor(query.cursor, releases.createdAt, releases.id)];
+  if (query.branch) conditions.push(eq(releases.branch, query.branch));
+  if (query.commit) conditions.push(sql`${releases.commit} like ${query.commit + "%"}`);
+  if (query.environment) {
+    conditions.push(sql`exists (
+      select 1 from ${deployments} d join ${environments} e on e.id = d.environment_id
+      where d.release_id = ${releases.id} and e.name = ${query.environment} and d.state in ('succeeded', 'rolled-back'))`);
+  }
+  const rows = await db
+    .select({ release: releases, email: users.email })
+    .from(releases)
+    .innerJoin(users, eq(users.id, releases.createdBy))
+    .where(and(...conditions))
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(query.limit + 1);
+  const page = toPage(
+    rows,
+    query.limit,
+    (r) => ({ at: r.release.createdAt, id: r.release.id }),
+    (r) => ({ ...r.release, createdByEmail: r.email, builds: [] as ReleaseListItem["builds"] }),
+  );
+  if (page.items.length) {
+    const buildRows = await db
+      .select({ releaseId: releaseBuilds.releaseId, app: apps.name, position: apps.position, version: builds.version, digest: builds.digest, buildId: builds.id })
+      .from(releaseBuilds)
+      .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
+      .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
+      .where(inArray(releaseBuilds.releaseId, page.items.map((r) => r.id)))
+      .orderBy(asc(apps.position));
+    const byRelease = new Map(page.items.map((r) => [r.id, r]));
+    for (const row of buildRows) byRelease.get(row.releaseId)?.builds.push({ app: row.app, version: row.version, digest: row.digest, buildId: row.buildId });
+  }
+  return page;
+}

@@ -1,0 +1,199 @@
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { roleMemberships, users } from "@/db/schema";
+import { AUTOMATION_USER, SYSTEM_USER, isSystemUserId, type Actor } from "@/lib/auth/actor";
+import { ROLES, type Role } from "@/lib/auth/roles";
+import type { RequestSource } from "@/db/schema/enums";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ConflictError, NotFoundError, RuleError } from "./errors";
+import { parseInput } from "./validation";
+
+/** The rows that let automation and start-up work be named in history and audit. */
+export async function ensureSystemUsers(db: Db): Promise<void> {
+  await db
+    .insert(users)
+    .values([
+      { id: SYSTEM_USER.id, email: SYSTEM_USER.email, name: SYSTEM_USER.name },
+      { id: AUTOMATION_USER.id, email: AUTOMATION_USER.email, name: AUTOMATION_USER.name },
+    ])
+    .onConflictDoNothing();
+}
+
+export interface UserWithRoles {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  disabled: boolean;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+}
+
+/** People (not Slipway's own system users), with their roles, in a stable order. */
+export async function listUsers(db: Db): Promise<UserWithRoles[]> {
+  const rows = await db.query.users.findMany({ with: { roles: true }, orderBy: asc(users.email) });
+  return rows
+    .filter((u) => !isSystemUserId(u.id))
+    .map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      roles: sortRoles(u.roles.map((r) => r.role)),
+      disabled: u.disabledAt !== null,
+      createdAt: u.createdAt,
+      lastSeenAt: u.lastSeenAt,
+    }));
+}
+
+function sortRoles(roles: Role[]): Role[] {
+  return [...roles].sort((a, b) => ROLES.indexOf(a) - ROLES.indexOf(b));
+}
+
+/** The actor for a signed-in user or a token's owner, with roles read fresh from the database. */
+export async function loadActor(db: Db, userId: string, via: RequestSource, ip?: string): Promise<Actor | null> {
+  const user = await db.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
+  if (!user || isSystemUserId(user.id)) return null;
+  return {
+    kind: "user",
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: sortRoles(user.roles.map((r) => r.role)),
+    disabled: user.disabledAt !== null,
+    via,
+    ip,
+  };
+}
+
+export async function findUserByEmail(db: Db, email: string) {
+  return db.query.users.findFirst({ where: sql`lower(${users.email}) = ${email.toLowerCase()}` });
+}
+
+const email = z.email({ error: "expected an email address" }).max(254).transform((e) => e.toLowerCase());
+const roleList = z.array(z.enum(ROLES, { error: `expected one of ${ROLES.join(", ")}` })).max(ROLES.length);
+
+export const createUserInput = z.strictObject({
+  email,
+  name: z.string().trim().min(1, { error: "a name is required" }).max(120),
+  roles: roleList.default(["viewer"]),
+});
+
+/** Adds a person ahead of their first sign-in (e.g. to give an OIDC user roles up front). */
+export async function createUser(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
+  const data = parseInput(createUserInput, input);
+  authorize(ctx, "user.manage", { type: "user" });
+  return ctx.db.transaction(async (tx) => {
+    if (await findUserByEmail(tx, data.email)) {
+      throw new ConflictError(`A user with the email ${data.email} already exists.`, "duplicate_user", { email: "already in use" });
+    }
+    const id = newId("usr");
+    const now = ctx.clock.now();
+    await tx.insert(users).values({ id, email: data.email, name: data.name, createdAt: now });
+    const roles = [...new Set(data.roles)];
+    if (roles.length) await tx.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role, grantedBy: ctx.actor.id, grantedAt: now })));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.create", targetType: "user", targetId: id, data: { email: data.email, roles } });
+    return { id, email: data.email, name: data.name, roles: sortRoles(roles), disabled: false, createdAt: now, lastSeenAt: null };
+  });
+}
+
+export const setRolesInput = z.strictObject({
+  userId: z.string().min(1),
+  roles: roleList,
+  reason: z.string().trim().max(500).optional(),
+});
+
+async function activeAdminCount(tx: Db, excludingUserId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(roleMemberships)
+    .innerJoin(users, eq(users.id, roleMemberships.userId))
+    .where(and(eq(roleMemberships.role, "admin"), isNull(users.disabledAt), sql`${users.id} <> ${excludingUserId}`));
+  return row?.n ?? 0;
+}
+
+/** Replaces a person's roles. The last active admin cannot lose the admin role. */
+export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
+  const data = parseInput(setRolesInput, input);
+  authorize(ctx, "user.manage", { type: "user", id: data.userId });
+  return ctx.db.transaction(async (tx) => {
+    const user = await tx.query.users.findFirst({ where: eq(users.id, data.userId), with: { roles: true } });
+    if (!user || isSystemUserId(user.id)) throw new NotFoundError(`No user with id ${data.userId}.`);
+    const before = sortRoles(user.roles.map((r) => r.role));
+    const after = sortRoles([...new Set(data.roles)]);
+    if (before.includes("admin") && !after.includes("admin") && (await activeAdminCount(tx, user.id)) === 0) {
+      throw new RuleError("This is the last active admin: give someone else the admin role first.", "last_admin");
+    }
+    const removed = before.filter((r) => !after.includes(r));
+    const added = after.filter((r) => !before.includes(r));
+    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, user.id), inArray(roleMemberships.role, removed)));
+    if (added.length) {
+      await tx.insert(roleMemberships).values(added.map((role) => ({ userId: user.id, role, grantedBy: ctx.actor.id, grantedAt: ctx.clock.now() })));
+    }
+    if (added.length || removed.length) {
+      await recordAudit(tx, ctx.actor, ctx.clock, {
+        action: "user.roles.set",
+        targetType: "user",
+        targetId: user.id,
+        reason: data.reason,
+        data: { email: user.email, before, after, added, removed },
+      });
+    }
+    return { id: user.id, email: user.email, name: user.name, roles: after, disabled: user.disabledAt !== null, createdAt: user.createdAt, lastSeenAt: user.lastSeenAt };
+  });
+}
+
+export const setDisabledInput = z.strictObject({ userId: z.string().min(1), disabled: z.boolean(), reason: z.string().trim().max(500).optional() });
+
+/** Disables (or re-enables) a person: no sign-in, no tokens, no approvals. History stays. */
+export async function setUserDisabled(ctx: ServiceContext, input: unknown): Promise<void> {
+  const data = parseInput(setDisabledInput, input);
+  authorize(ctx, "user.manage", { type: "user", id: data.userId });
+  await ctx.db.transaction(async (tx) => {
+    const user = await tx.query.users.findFirst({ where: eq(users.id, data.userId), with: { roles: true } });
+    if (!user || isSystemUserId(user.id)) throw new NotFoundError(`No user with id ${data.userId}.`);
+    if (data.disabled && user.id === ctx.actor.id) throw new RuleError("You cannot disable your own account.", "self_disable");
+    if (data.disabled && user.roles.some((r) => r.role === "admin") && (await activeAdminCount(tx, user.id)) === 0) {
+      throw new RuleError("This is the last active admin: give someone else the admin role first.", "last_admin");
+    }
+    if ((user.disabledAt !== null) === data.disabled) return;
+    await tx.update(users).set({ disabledAt: data.disabled ? ctx.clock.now() : null }).where(eq(users.id, user.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: data.disabled ? "user.disable" : "user.enable",
+      targetType: "user",
+      targetId: user.id,
+      reason: data.reason,
+      data: { email: user.email },
+    });
+  });
+}
+
+/**
+ * The user behind an identity-provider sign-in: found by email, or created with the viewer role
+ * (admin for emails listed in SLIPWAY_ADMIN_EMAILS). Returns null for a disabled account.
+ */
+export async function provisionSignedInUser(
+  ctx: Omit<ServiceContext, "actor"> & { actor: Actor },
+  profile: { email: string; name?: string | null | undefined },
+  adminEmails: readonly string[],
+): Promise<string | null> {
+  const emailAddress = profile.email.toLowerCase();
+  return ctx.db.transaction(async (tx) => {
+    const existing = await findUserByEmail(tx, emailAddress);
+    if (existing) {
+      if (existing.disabledAt) return null;
+      await tx.update(users).set({ lastSeenAt: ctx.clock.now() }).where(eq(users.id, existing.id));
+      return existing.id;
+    }
+    const id = newId("usr");
+    const roles: Role[] = adminEmails.includes(emailAddress) ? ["viewer", "admin"] : ["viewer"];
+    const now = ctx.clock.now();
+    await tx.insert(users).values({ id, email: emailAddress, name: profile.name?.trim() || emailAddress, createdAt: now, lastSeenAt: now });
+    await tx.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role, grantedAt: now })));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.provision", targetType: "user", targetId: id, data: { email: emailAddress, roles } });
+    return id;
+  });
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openConnection, type Connection } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+
+/**
+ * The databases every service test runs on: embedded PGlite always, and a real PostgreSQL server
+ * when TEST_DATABASE_URL is set (CI sets it). Each test file gets a fresh, migrated database; on the
+ * server that is a throwaway database created for the run and dropped afterwards.
+ */
+export interface TestDatabase {
+  name: "pglite" | "postgres";
+  open(): Promise<Connection>;
+}
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+if (!serverUrl && !process.env.SLIPWAY_QUIET_TEST_DB) {
+  console.warn("[tests] TEST_DATABASE_URL is not set: service tests run on PGlite only (CI runs them on PostgreSQL too).");
+  process.env.SLIPWAY_QUIET_TEST_DB = "1";
+}
+
+async function openPglite(): Promise<Connection> {
+  const connection = await openConnection({ memory: true });
+  await migrateDatabase(connection);
+  return connection;
+}
+
+async function openPostgres(): Promise<Connection> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const name = `slipway_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  const connection = await openConnection({ url: url.toString() });
+  await migrateDatabase(connection);
+  return {
+    ...connection,
+    close: async () => {
+      await connection.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      try {
+        await cleanup.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
+}
+
+export const testDatabases: TestDatabase[] = [
+  { name: "pglite", open: openPglite },
+  ...(serverUrl ? [{ name: "postgres" as const, open: openPostgres }] : []),
+];

@@ -1,0 +1,86 @@
+import type { z } from "zod";
+import type { BuildView } from "@/lib/services/builds";
+import type { EnvironmentView } from "@/lib/services/environments";
+import type { ReleaseDetail, ReleaseListItem, ReleaseView } from "@/lib/services/releases";
+import type { buildSchema, environmentSchema, releaseSchema } from "./schemas";
+
+/** Maps service results to the REST contract's shapes (API.md). */
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function buildDto(b: BuildView): z.input<typeof buildSchema> {
+  return {
+    id: b.id,
+    app: b.appName,
+    version: b.version,
+    commit: b.commit,
+    branch: b.branch,
+    digest: b.digest,
+    artifact: b.artifact,
+    ciUrl: b.ciUrl,
+    tests: b.tests,
+    changedFiles: b.changedFiles,
+    createdAt: iso(b.createdAt),
+  };
+}
+
+export function releaseDto(r: ReleaseView | ReleaseDetail): z.input<typeof releaseSchema> {
+  return {
+    id: r.id,
+    commit: r.commit,
+    branch: r.branch,
+    createdAt: iso(r.createdAt),
+    createdBy: r.createdByEmail,
+    builds: r.builds.map((b) => ({ id: b.build.id, app: b.app, version: b.build.version, digest: b.build.digest, commit: b.build.commit })),
+    ...("runs" in r
+      ? {
+          runs: r.runs.map((run) => ({ ...run, createdAt: iso(run.createdAt), finishedAt: isoOrNull(run.finishedAt) })),
+          runningIn: r.runningIn,
+        }
+      : {}),
+  };
+}
+
+export function releaseListItemDto(r: ReleaseListItem): z.input<typeof releaseSchema> {
+  return {
+    id: r.id,
+    commit: r.commit,
+    branch: r.branch,
+    createdAt: iso(r.createdAt),
+    createdBy: r.createdByEmail,
+    builds: r.builds.map((b) => ({ id: b.buildId, app: b.app, version: b.version, digest: b.digest, commit: r.commit })),
+  };
+}
+
+export function environmentDto(e: EnvironmentView, appOrder: readonly string[]): z.input<typeof environmentSchema> {
+  const rollingOut = e.active.find((d) => d.state === "running" || d.state === "verifying");
+  const ref = (d: EnvironmentView["active"][number]) => ({ ...d, createdAt: iso(d.createdAt) });
+  return {
+    name: e.name,
+    kind: e.kind,
+    state: e.state,
+    position: e.position,
+    branch: e.branch,
+    source: e.source,
+    owner: e.owner?.email ?? null,
+    expiresAt: isoOrNull(e.expiresAt),
+    verdict: e.verdict,
+    hold: e.hold ? { at: iso(e.hold.at), reason: e.hold.reason } : null,
+    apps: appOrder.map((app) => {
+      const cell = e.apps[app];
+      return {
+        app,
+        releaseId: cell?.releaseId ?? null,
+        version: cell?.version ?? null,
+        commit: cell?.commit ?? null,
+        digest: cell?.digest ?? null,
+        url: cell?.url ?? null,
+        deployedAt: isoOrNull(cell?.deployedAt ?? null),
+        deployedBy: cell?.deployedBy?.email ?? null,
+        health: { status: cell?.health.status ?? "unknown", observedAt: isoOrNull(cell?.health.observedAt ?? null), stale: cell?.health.stale ?? true },
+      };
+    }),
+    activeDeployment: rollingOut ? ref(rollingOut) : e.active[0] ? ref(e.active[0]) : null,
+    pendingDeployments: e.active.map(ref),
+  };
+}

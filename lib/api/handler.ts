@@ -1,0 +1,103 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { getDb } from "@/db/client";
+import type { Actor } from "@/lib/auth/actor";
+import { auth } from "@/lib/auth/auth";
+import { systemClock } from "@/lib/domain/clock";
+import { withDeniedAudit } from "@/lib/services/authorize";
+import type { ServiceContext } from "@/lib/services/context";
+import { UnauthenticatedError } from "@/lib/services/errors";
+import { authenticateToken } from "@/lib/services/tokens";
+import { loadActor } from "@/lib/services/users";
+import { readJsonBody } from "./body";
+import { toErrorResponse } from "./errors";
+import { parseIdempotencyKey, runIdempotent } from "./idempotency";
+
+type RouteParams = Record<string, string>;
+type RouteContext<P extends RouteParams> = { params: Promise<P> };
+
+export interface ApiCall<P extends RouteParams> {
+  request: NextRequest;
+  params: P;
+  query: Record<string, string>;
+  ctx: ServiceContext;
+}
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+function clientIp(request: NextRequest): string | undefined {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
+}
+
+/**
+ * Who is calling: a bearer token (CI, scripts), or — for reads only — the browser session of a
+ * signed-in person (the UI polls the API). Mutations always need a token: a cookie alone could be
+ * ridden by another site.
+ */
+async function authenticate(request: NextRequest, allowSession: boolean): Promise<Actor> {
+  const db = await getDb();
+  const header = request.headers.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const actor = match ? await authenticateToken(db, systemClock, match[1]!, clientIp(request)) : null;
+    if (!actor) throw new UnauthenticatedError("The API token is missing, malformed, revoked or expired. Send `Authorization: Bearer <token>`.");
+    return actor;
+  }
+  if (allowSession) {
+    const session = await auth();
+    const userId = session?.user?.id;
+    const actor = userId ? await loadActor(db, userId, "ui", clientIp(request)) : null;
+    if (actor && !actor.disabled) return actor;
+  }
+  throw new UnauthenticatedError("Authentication required: send `Authorization: Bearer <token>` (create a token in Settings → API tokens or with `npm run token`).");
+}
+
+function queryOf(request: NextRequest): Record<string, string> {
+  return Object.fromEntries(request.nextUrl.searchParams.entries());
+}
+
+/** A read endpoint: authenticated, returns JSON with status 200. */
+export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall<P>) => Promise<unknown>) {
+  return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
+    try {
+      const actor = await authenticate(request, true);
+      const ctx: ServiceContext = { db: await getDb(), actor, clock: systemClock };
+      const body = await run({ request, params: await route.params, query: queryOf(request), ctx });
+      return NextResponse.json(body);
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}
+
+/**
+ * A mutation endpoint: token-authenticated, JSON body (size-limited), Idempotency-Key honoured, a
+ * policy refusal recorded in the audit trail. `run` receives the body unparsed: the service parses it.
+ */
+export function apiMutation<P extends RouteParams = RouteParams>(
+  run: (call: ApiCall<P> & { body: unknown }) => Promise<ApiResult>,
+  options: { body?: "required" | "optional" } = {},
+) {
+  return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
+    try {
+      const actor = await authenticate(request, false);
+      const db = await getDb();
+      const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
+      const hasBody = options.body !== "optional" || Number(request.headers.get("content-length") ?? "0") > 0;
+      const body = hasBody ? await readJsonBody(request) : {};
+      const params = await route.params;
+      const call = (txDb: typeof db) => run({ request, params, query: queryOf(request), body, ctx: { db: txDb, actor, clock: systemClock } });
+      const result = await withDeniedAudit(db, actor, systemClock, () =>
+        key
+          ? runIdempotent(db, { userId: actor.id, key, method: request.method, path: request.nextUrl.pathname, body, now: systemClock.now() }, call)
+          : call(db),
+      );
+      const headers = key && "replayed" in result && result.replayed ? { "Idempotent-Replayed": "true" } : undefined;
+      return NextResponse.json(result.body, { status: result.status, headers });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
+import { listBuildsInput, registerBuildInput } from "@/lib/services/builds";
+import { createReleaseInput, listReleasesInput } from "@/lib/services/releases";
+import { buildSchema, environmentSchema, errorSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "./schemas";
+
+/**
+ * The OpenAPI 3.1 document of /api/v1, generated from the same zod schemas that validate requests
+ * and shape responses. Add an endpoint here when you add a route.
+ */
+const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
+
+const errors = {
+  "400": json(errorSchema, "Invalid input: `fields` names each bad field and what was expected"),
+  "401": json(errorSchema, "Missing or bad token"),
+  "403": json(errorSchema, "Not allowed for this token's user"),
+};
+const notFound = { "404": json(errorSchema, "Not found") };
+const conflict = { "409": json(errorSchema, "Conflicts with the current state (e.g. a duplicate)") };
+const refused = { "422": json(errorSchema, "Valid, but refused by the rules") };
+
+const idempotencyHeader = z.object({
+  "Idempotency-Key": z
+    .string()
+    .optional()
+    .meta({ description: "Same key and body within 24 h return the first result and do nothing again" }),
+});
+
+function mutation(op: Omit<ZodOpenApiOperationObject, "requestParams"> & { path?: z.ZodObject }): ZodOpenApiOperationObject {
+  const { path, ...rest } = op;
+  return { ...rest, requestParams: { header: idempotencyHeader, ...(path ? { path } : {}) } };
+}
+
+const paths: ZodOpenApiPathsObject = {
+  "/health": {
+    get: {
+      summary: "Liveness of Slipway itself",
+      description: "Database reachable and a controller leader seen recently. No token needed.",
+      security: [],
+      responses: { "200": json(healthSchema, "Slipway answers"), "503": json(healthSchema, "The database does not answer") },
+    },
+  },
+  "/pipeline": {
+    get: { summary: "The pipeline as loaded from slipway.yaml", responses: { "200": json(pipelineSchema, "The pipeline"), ...errors } },
+  },
+  "/builds": {
+    get: {
+      summary: "Builds, newest first",
+      requestParams: { query: listBuildsInput },
+      responses: { "200": json(pageSchema(buildSchema, "BuildPage"), "A page of builds"), ...errors },
+    },
+    post: mutation({
+      summary: "Register one build (CI)",
+      description: "Versions are immutable: the same version with the same digest and commit returns the existing build (200).",
+      requestBody: { content: { "application/json": { schema: registerBuildInput } } },
+      responses: { "201": json(buildSchema, "Registered"), "200": json(buildSchema, "Already registered"), ...errors, ...conflict },
+    }),
+  },
+  "/releases": {
+    get: {
+      summary: "Releases, newest first",
+      requestParams: { query: listReleasesInput },
+      responses: { "200": json(pageSchema(releaseSchema, "ReleasePage"), "A page of releases"), ...errors },
+    },
+    post: mutation({
+      summary: "Cut a release",
+      description: "One build per app; apps not named carry the build running in the source environment.",
+      requestBody: { content: { "application/json": { schema: createReleaseInput } } },
+      responses: { "201": json(releaseSchema, "Created"), "200": json(releaseSchema, "Already cut with the same builds"), ...errors, ...conflict, ...refused },
+    }),
+  },
+  "/releases/{id}": {
+    get: {
+      summary: "A release, its builds and digests, and where it has run",
+      requestParams: { path: z.object({ id: z.string() }) },
+      responses: { "200": json(releaseSchema, "The release"), ...errors, ...notFound },
+    },
+  },
+  "/environments": {
+    get: {
+      summary: "Every environment, fixed and review",
+      responses: { "200": json(pageSchema(environmentSchema, "EnvironmentPage"), "All environments"), ...errors },
+    },
+  },
+  "/environments/{name}": {
+    get: {
+      summary: "One environment",
+      requestParams: { path: z.object({ name: z.string() }) },
+      responses: { "200": json(environmentSchema, "The environment"), ...errors, ...notFound },
+    },
+  },
+};
+
+export function buildOpenApiDocument(serverUrl = "/api/v1") {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Slipway API",
+      version: "1.0.0",
+      description:
+        "CI systems, scripts and the command line use this API. Authenticate with `Authorization: Bearer <token>`. " +
+        "Errors: `{ error: { code, message, fields } }`. Lists: `items` and `nextCursor`, with `cursor` and `limit` (default 50, max 200).",
+    },
+    servers: [{ url: serverUrl }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (slw_…)" } } },
+    security: [{ bearer: [] }],
+    paths,
+  });
+}

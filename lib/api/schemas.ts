@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, ENVIRONMENT_KINDS, ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS } from "@/db/schema/enums";
+
+/**
+ * The shapes the REST API returns, as zod schemas: the OpenAPI document is generated from them and
+ * the tests check real responses against them, so documentation and behaviour cannot drift apart.
+ */
+const isoTime = z.iso.datetime().meta({ description: "ISO 8601 UTC", example: "2026-11-21T10:15:00.000Z" });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: "invalid_input" }),
+      message: z.string(),
+      fields: z.record(z.string(), z.string()).optional().meta({ description: "path.to.field → what was expected" }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+export const buildSchema = z
+  .object({
+    id: z.string(),
+    app: z.string(),
+    version: z.string(),
+    commit: z.string(),
+    branch: z.string(),
+    digest: z.string(),
+    artifact: z.string().nullable(),
+    ciUrl: z.string().nullable(),
+    tests: z.object({ passed: z.boolean(), total: z.number().optional(), failed: z.number().optional(), url: z.string().optional() }).nullable(),
+    changedFiles: z.array(z.string()).nullable(),
+    createdAt: isoTime,
+  })
+  .meta({ id: "Build" });
+
+export const releaseBuildSchema = z.object({ id: z.string(), app: z.string(), version: z.string(), digest: z.string(), commit: z.string() });
+
+export const releaseRunSchema = z.object({
+  deploymentId: z.string(),
+  environment: z.string(),
+  kind: z.enum(DEPLOYMENT_KINDS),
+  state: z.enum(DEPLOYMENT_STATES),
+  createdAt: isoTime,
+  finishedAt: isoTime.nullable(),
+});
+
+export const releaseSchema = z
+  .object({
+    id: z.string(),
+    commit: z.string(),
+    branch: z.string(),
+    createdAt: isoTime,
+    createdBy: z.string().meta({ description: "Email of who cut it" }),
+    builds: z.array(releaseBuildSchema),
+    runs: z.array(releaseRunSchema).optional().meta({ description: "Deployments of this release, newest first (single release only)" }),
+    runningIn: z.array(z.string()).optional().meta({ description: "Environments running it now (single release only)" }),
+  })
+  .meta({ id: "Release" });
+
+export const environmentAppSchema = z.object({
+  app: z.string(),
+  releaseId: z.string().nullable(),
+  version: z.string().nullable(),
+  commit: z.string().nullable(),
+  digest: z.string().nullable(),
+  url: z.string().nullable().meta({ description: "Where a person opens this app in this environment" }),
+  deployedAt: isoTime.nullable(),
+  deployedBy: z.string().nullable().meta({ description: "Email" }),
+  health: z.object({ status: z.enum(HEALTH_STATUSES), observedAt: isoTime.nullable(), stale: z.boolean() }),
+});
+
+export const deploymentRefSchema = z.object({
+  id: z.string(),
+  kind: z.enum(DEPLOYMENT_KINDS),
+  state: z.enum(DEPLOYMENT_STATES),
+  releaseId: z.string(),
+  createdAt: isoTime,
+});
+
+export const environmentSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(ENVIRONMENT_KINDS),
+    state: z.enum(ENVIRONMENT_STATES),
+    position: z.number().nullable().meta({ description: "Place in the chain (fixed environments)" }),
+    branch: z.string().nullable(),
+    source: z.string().nullable().meta({ description: "Cloned from (review environments)" }),
+    owner: z.string().nullable(),
+    expiresAt: isoTime.nullable(),
+    verdict: z.enum(REVIEW_VERDICTS).nullable(),
+    hold: z.object({ at: isoTime, reason: z.string().nullable() }).nullable(),
+    apps: z.array(environmentAppSchema),
+    activeDeployment: deploymentRefSchema.nullable().meta({ description: "The deployment rolling out now, else the next one waiting" }),
+    pendingDeployments: z.array(deploymentRefSchema).meta({ description: "Every waiting, queued or running deployment, oldest first" }),
+  })
+  .meta({ id: "Environment" });
+
+export const pipelineSchema = z
+  .object({
+    name: z.string(),
+    loadedAt: isoTime,
+    configHash: z.string(),
+    config: z.record(z.string(), z.unknown()).meta({ description: "slipway.yaml as loaded, with defaults applied; durations in milliseconds" }),
+  })
+  .meta({ id: "Pipeline" });
+
+export const healthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    database: z.object({ ok: z.boolean(), driver: z.enum(["pglite", "pg"]).nullable(), latencyMs: z.number().nullable(), error: z.string().optional() }),
+    controller: z.object({ leaderSeen: z.boolean(), holder: z.string().nullable(), heartbeatAt: isoTime.nullable() }),
+    time: isoTime,
+  })
+  .meta({ id: "Health" });
+
+export function pageSchema<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
+}

@@ -35,7 +35,8 @@ const envSchema = z
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
       }
     }
-  });
+    // Run even when other variables failed, so every problem is reported at once.
+  }, { when: () => true });
 
 export type SlipwayEnv = z.infer<typeof envSchema> & {
   dataDir: string;

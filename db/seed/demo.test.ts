@@ -1,0 +1,61 @@
+import { and, eq, sql } from "drizzle-orm";
+import { environmentApps } from "@/db/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import { fixedClock } from "@/lib/domain/clock";
+import { getBoard } from "@/lib/services/environments";
+import { testDatabases } from "@/lib/testing/databases";
+import { loadTestPipeline } from "@/lib/testing/fixtures";
+import { seedDemoData } from "./demo";
+
+const TABLES = ["users", "builds", "releases", "deployments", "environment_apps", "environments", "audit_events"];
+
+describe.each(testDatabases)("demo data on $name", (database) => {
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await database.open();
+    await loadTestPipeline(connection.db);
+  });
+  afterAll(() => connection.close());
+
+  async function counts() {
+    const result: Record<string, number> = {};
+    for (const table of TABLES) {
+      const rows = await connection.db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`));
+      result[table] = (rows as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    }
+    return result;
+  }
+
+  it("fills every environment on the first run and adds nothing on the second", async () => {
+    const clock = fixedClock("2026-11-21T12:00:00Z");
+    expect(await seedDemoData(connection.db, clock)).toBe(true);
+    const after = await counts();
+    const board = await getBoard(connection.db, clock);
+    for (const env of board!.fixed) {
+      for (const app of board!.apps) expect(env.apps[app.name]?.version, `${env.name}/${app.name}`).toBeTruthy();
+    }
+    expect(board!.review.map((e) => [e.name, e.source])).toEqual([["checkout-redesign", "staging"]]);
+    expect(after.deployments).toBeGreaterThan(20);
+
+    expect(await seedDemoData(connection.db, clock)).toBe(false);
+    expect(await counts()).toEqual(after);
+  });
+
+  it("the board loads only the review cells that differ from their source", async () => {
+    const clock = fixedClock("2026-11-21T12:00:00Z");
+    const full = await getBoard(connection.db, clock);
+    const staging = full!.fixed.find((e) => e.name === "staging")!;
+    const review = full!.review[0]!;
+    // Make the review environment run staging's admin build: admin no longer differs.
+    await connection.db
+      .update(environmentApps)
+      .set({ buildId: staging.apps.admin!.buildId, releaseId: staging.apps.admin!.releaseId })
+      .where(and(eq(environmentApps.environmentId, review.id), eq(environmentApps.appId, staging.apps.admin!.appId)));
+    const board = await getBoard(connection.db, clock, { reviewCells: "differing" });
+    expect(Object.keys(board!.review[0]!.apps).sort()).toEqual(["api-gateway", "portal"]);
+    expect(Object.keys(board!.fixed[0]!.apps)).toHaveLength(3);
+    const all = await getBoard(connection.db, clock);
+    expect(Object.keys(all!.review[0]!.apps)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,69 @@
+import http from "node:http";
+import { openConnection, setProcessConnection, type Connection } from "@/db/client";
+import { lockDataDir } from "@/db/data-dir-lock";
+import { migrateDatabase } from "@/db/migrate";
+import { seedDemoData } from "@/db/seed/demo";
+import { formatConfigProblems, loadPipelineConfig } from "@/lib/config/load";
+import { systemClock } from "@/lib/domain/clock";
+import { env } from "@/lib/env";
+import { syncPipeline } from "@/lib/services/pipeline-sync";
+import { DEMO_USERS } from "@/db/seed/demo-users";
+import { ensureAuthSecret } from "./auth-secret";
+import { buildIfNeeded } from "./build-if-needed";
+
+export class StartupError extends Error {}
+
+const log = (line: string) => console.log(`[slipway] ${line}`);
+
+/**
+ * Everything before serving: the pipeline file is valid, the database is migrated and matches
+ * the file, demo data is there on first run. A bad slipway.yaml stops here, before the database
+ * is touched.
+ */
+export async function prepare(options: { build: boolean }): Promise<{ connection: Connection; demoSeeded: boolean }> {
+  const e = env();
+  const loaded = await loadPipelineConfig(e.configPath);
+  if (!loaded.ok) throw new StartupError(formatConfigProblems(e.configPath, loaded.problems));
+  if (!e.DATABASE_URL) lockDataDir(e.dataDir); // fail fast, before a long build, if another Slipway holds .data/
+  ensureAuthSecret(e.dataDir);
+  if (options.build) await buildIfNeeded(process.cwd(), log);
+
+  const opening = openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
+  setProcessConnection(opening);
+  const connection = await opening;
+  await migrateDatabase(connection);
+  const summary = await syncPipeline(connection.db, systemClock, loaded.config, loaded.hash);
+  if (summary.changed) log(`Loaded pipeline "${loaded.config.pipeline.name}" from ${e.SLIPWAY_CONFIG}.`);
+  const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock) : false;
+  if (demoSeeded) log("Loaded demo data (first start).");
+  return { connection, demoSeeded };
+}
+
+/** Starts Next.js in this process, so it shares the one database connection (and its lock). */
+export async function serve(options: { dev: boolean }): Promise<{ server: http.Server; url: string }> {
+  const e = env();
+  process.env.AUTH_TRUST_HOST ??= "true";
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  const { default: next } = await import("next");
+  const host = e.HOST ?? (e.oidcConfigured ? "0.0.0.0" : "127.0.0.1");
+  const app = next({ dev: options.dev, dir: process.cwd(), hostname: "localhost", port: e.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error),
+    );
+    server.listen(e.PORT, host, resolve);
+  });
+  return { server, url: `http://localhost:${e.PORT}` };
+}
+
+export function signInHelp(): string {
+  const e = env();
+  if (e.oidcConfigured) return `Sign in with ${e.SLIPWAY_OIDC_NAME} (${e.SLIPWAY_OIDC_ISSUER}).`;
+  return [
+    "Local mode (no identity provider configured): pick a demo user on the sign-in page, no password.",
+    ...DEMO_USERS.map((u) => `    ${u.roles[0]!.padEnd(14)} ${u.email}`),
+  ].join("\n");
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm start`: validate, build when needed, migrate, load slipway.yaml and demo data, then serve
+ * Slipway at http://localhost:3000. `npm run dev` does the same with Next's dev server.
+ */
+import { EnvError, env } from "@/lib/env";
+import { DataDirLockedError } from "@/db/data-dir-lock";
+import { StartupError, prepare, serve, signInHelp } from "@/lib/server/boot";
+
+const dev = process.argv.includes("--dev");
+if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
+
+async function main() {
+  const { connection } = await prepare({ build: !dev });
+  const { server, url } = await serve({ dev });
+  console.log(`\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[slipway] ${signal}: stopping…`);
+    server.close();
+    await connection.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof StartupError || error instanceof EnvError || error instanceof DataDirLockedError) {
+    console.error(`\n${error.message}\n`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, deployments, environments, reviewVerdicts } from "@/db/schema";
+import { apps, builds, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
@@ -17,6 +18,8 @@ export interface EnvironmentAppView {
   appId: string;
   app: string;
   releaseId: string | null;
+  releaseCreatedAt: Date | null;
+  releaseBranch: string | null;
   buildId: string | null;
   version: string | null;
   commit: string | null;
@@ -69,13 +72,6 @@ const LIVE_STATES_EXCLUDED = ["torn-down", "retired"] as const;
 const environmentWith = {
   source: { columns: { name: true } },
   owner: { columns: { id: true, name: true, email: true } },
-  apps: {
-    with: {
-      app: { columns: { name: true } },
-      build: { columns: { version: true, commit: true, digest: true } },
-      deployedByUser: { columns: { id: true, name: true, email: true } },
-    },
-  },
   deployments: {
     where: inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]),
     orderBy: asc(deployments.createdAt),
@@ -85,33 +81,84 @@ const environmentWith = {
 
 type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
 
-function findEnvironmentRow(db: Db, name: string) {
-  return db.query.environments.findFirst({
-    where: and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED])),
-    with: environmentWith,
-  });
+function findEnvironmentRow(db: Db, where: SQL) {
+  return db.query.environments.findFirst({ where, with: environmentWith });
 }
 
-function toEnvironmentView(row: EnvironmentRow, now: Date): EnvironmentView {
-  const cells: Record<string, EnvironmentAppView> = {};
-  for (const cell of row.apps) {
-    const health = { status: cell.healthStatus, observedAt: cell.healthObservedAt };
-    cells[cell.app.name] = {
-      appId: cell.appId,
-      app: cell.app.name,
-      releaseId: cell.releaseId,
-      buildId: cell.buildId,
-      version: cell.build?.version ?? null,
-      commit: cell.build?.commit ?? null,
-      digest: cell.build?.digest ?? null,
-      deploymentId: cell.deploymentId,
-      deployedAt: cell.deployedAt,
-      deployedBy: cell.deployedByUser ?? null,
-      previousReleaseId: cell.previousReleaseId,
-      url: cell.url,
-      health: { ...health, stale: isHealthStale(health, now) },
-    };
-  }
+const deployedBy = alias(users, "deployed_by_user");
+const sourceCell = alias(environmentApps, "source_cell");
+
+/**
+ * The cells of the given environments as flat rows in one statement (a flat join stays fast where
+ * nested JSON per cell would not). With `reviewCells: "differing"`, a review environment's cells
+ * come only where its build differs from its source's: what the board shows, and all a
+ * hundred-app pipeline can show per review environment.
+ */
+async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all") {
+  if (!environmentIds.length) return [];
+  const inEnvironments = inArray(environmentApps.environmentId, environmentIds);
+  return db
+    .select({
+      environmentId: environmentApps.environmentId,
+      appId: environmentApps.appId,
+      app: apps.name,
+      releaseId: environmentApps.releaseId,
+      releaseCreatedAt: releases.createdAt,
+      releaseBranch: releases.branch,
+      buildId: environmentApps.buildId,
+      version: builds.version,
+      commit: builds.commit,
+      digest: builds.digest,
+      deploymentId: environmentApps.deploymentId,
+      deployedAt: environmentApps.deployedAt,
+      deployedById: deployedBy.id,
+      deployedByName: deployedBy.name,
+      deployedByEmail: deployedBy.email,
+      previousReleaseId: environmentApps.previousReleaseId,
+      url: environmentApps.url,
+      healthStatus: environmentApps.healthStatus,
+      healthObservedAt: environmentApps.healthObservedAt,
+    })
+    .from(environmentApps)
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
+    .where(
+      reviewCells === "all"
+        ? inEnvironments
+        : and(inEnvironments, or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`)),
+    );
+}
+
+type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
+
+function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
+  const health = { status: cell.healthStatus, observedAt: cell.healthObservedAt };
+  return {
+    appId: cell.appId,
+    app: cell.app,
+    releaseId: cell.releaseId,
+    releaseCreatedAt: cell.releaseCreatedAt,
+    releaseBranch: cell.releaseBranch,
+    buildId: cell.buildId,
+    version: cell.version,
+    commit: cell.commit,
+    digest: cell.digest,
+    deploymentId: cell.deploymentId,
+    deployedAt: cell.deployedAt,
+    deployedBy: cell.deployedById ? { id: cell.deployedById, name: cell.deployedByName!, email: cell.deployedByEmail! } : null,
+    previousReleaseId: cell.previousReleaseId,
+    url: cell.url,
+    health: { ...health, stale: isHealthStale(health, now) },
+  };
+}
+
+function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
+  const byApp: Record<string, EnvironmentAppView> = {};
+  for (const cell of cells) byApp[cell.app] = toCellView(cell, now);
   return {
     id: row.id,
     name: row.name,
@@ -127,16 +174,27 @@ function toEnvironmentView(row: EnvironmentRow, now: Date): EnvironmentView {
     verdict: row.verdict,
     hold: row.heldAt ? { at: row.heldAt, by: row.heldBy, reason: row.holdReason } : null,
     createdAt: row.createdAt,
-    apps: cells,
+    apps: byApp,
     active: row.deployments,
   };
 }
 
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
 /**
- * Everything the board shows, in one relational query (drizzle turns the nested `with` into a
- * single SQL statement), so it stays fast with hundreds of apps and environments.
+ * Everything the board shows in two statements, whatever its size: the pipeline with its apps and
+ * live environments (and their deployments in progress), then every cell as one flat join.
  */
-export async function getBoard(db: Db, clock: Clock): Promise<Board | null> {
+export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "all" | "differing" } = {}): Promise<Board | null> {
   const pipeline = await db.query.pipelines.findFirst({
     columns: { id: true, name: true, loadedAt: true },
     with: {
@@ -150,7 +208,8 @@ export async function getBoard(db: Db, clock: Clock): Promise<Board | null> {
   });
   if (!pipeline) return null;
   const now = clock.now();
-  const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, now));
+  const cells = groupBy(await loadCells(db, pipeline.environments.map((e) => e.id), options.reviewCells), (c) => c.environmentId);
+  const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, cells.get(e.id) ?? [], now));
   return {
     pipeline: { id: pipeline.id, name: pipeline.name, loadedAt: pipeline.loadedAt },
     apps: pipeline.apps,
@@ -160,9 +219,9 @@ export async function getBoard(db: Db, clock: Clock): Promise<Board | null> {
 }
 
 export async function getEnvironment(db: Db, clock: Clock, name: string): Promise<EnvironmentView> {
-  const row = await findEnvironmentRow(db, name);
+  const row = await findEnvironmentRow(db, and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
   if (!row) throw new NotFoundError(`No environment named "${name}".`);
-  return toEnvironmentView(row, clock.now());
+  return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }
 
 export interface DeploymentSummary {

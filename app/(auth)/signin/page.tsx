@@ -1,0 +1,86 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { connection } from "next/server";
+import { getDb } from "@/db/client";
+import { signInLocal, signInOidc } from "@/lib/auth/actions";
+import { getCurrentActor } from "@/lib/auth/session";
+import { ROLE_LABELS, ROLES } from "@/lib/auth/roles";
+import { env } from "@/lib/env";
+import { listUsers } from "@/lib/services/users";
+import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const ERRORS: Record<string, string> = {
+  "unknown-user": "That user does not exist or is disabled.",
+  "local-disabled": "Local sign-in is off: this installation uses single sign-on.",
+  AccessDenied: "Your account is disabled. Ask an admin to enable it.",
+  Configuration: "Sign-in is misconfigured on the server. Ask an admin to check the SLIPWAY_OIDC_* settings.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  await connection();
+  if (await getCurrentActor()) redirect("/");
+  const { callbackUrl = "/", error } = await searchParams;
+  const e = env();
+  const people = e.oidcConfigured ? [] : (await listUsers(await getDb())).filter((u) => !u.disabled);
+  people.sort((a, b) => ROLES.indexOf(a.roles.at(-1) ?? "viewer") - ROLES.indexOf(b.roles.at(-1) ?? "viewer"));
+
+  return (
+    <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4 py-12">
+      <div className="mb-6 flex items-center gap-2">
+        <span aria-hidden className="grid size-7 place-items-center rounded-md bg-zinc-900 text-xs font-bold text-white">S</span>
+        <span className="text-lg font-semibold tracking-tight">Slipway</span>
+      </div>
+      <div className="rounded-lg border border-zinc-200 bg-white p-6 shadow-sm">
+        <h1 className="text-base font-semibold">Sign in</h1>
+        {error && (
+          <p role="alert" className="mt-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
+            {ERRORS[error] ?? "Sign-in failed. Try again."}
+          </p>
+        )}
+        {e.oidcConfigured ? (
+          <form action={signInOidc} className="mt-4">
+            <input type="hidden" name="callbackUrl" value={callbackUrl} />
+            <button className={buttonClass("primary", "md", "w-full")}>Continue with {e.SLIPWAY_OIDC_NAME}</button>
+          </form>
+        ) : (
+          <>
+            <p className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">
+              <strong>Local mode.</strong> No identity provider is configured, so you can sign in as any user below without a password. Configure OIDC
+              (SLIPWAY_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET) to turn this off.
+            </p>
+            {people.length === 0 ? (
+              <p className="mt-4 text-zinc-600">No users yet. Start Slipway with demo data (the default on the embedded database) or add users with an admin.</p>
+            ) : (
+              <ul className="mt-4 flex flex-col gap-2" aria-label="Users you can sign in as">
+                {people.map((person) => (
+                  <li key={person.id}>
+                    <form action={signInLocal}>
+                      <input type="hidden" name="email" value={person.email} />
+                      <input type="hidden" name="callbackUrl" value={callbackUrl} />
+                      <button className="flex w-full items-center justify-between gap-3 rounded-md border border-zinc-200 px-3 py-2 text-left hover:border-zinc-400 hover:bg-zinc-50">
+                        <span className="min-w-0">
+                          <span className="block font-medium">Sign in as {person.name}</span>
+                          <span className="block truncate text-xs text-zinc-500">{person.email}</span>
+                        </span>
+                        <span className="flex flex-wrap justify-end gap-1">
+                          {person.roles.map((role) => (
+                            <Badge key={role} tone={role === "admin" ? "violet" : role === "viewer" ? "neutral" : "blue"}>
+                              {ROLE_LABELS[role]}
+                            </Badge>
+                          ))}
+                        </span>
+                      </button>
+                    </form>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </div>
+    </main>
+  );
+}

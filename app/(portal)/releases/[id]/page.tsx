@@ -1,0 +1,114 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { getDb } from "@/db/client";
+import { requireActor } from "@/lib/auth/session";
+import { systemClock } from "@/lib/domain/clock";
+import { NotFoundError } from "@/lib/services/errors";
+import { getRelease } from "@/lib/services/releases";
+import { BuildsTable } from "@/components/release/builds-table";
+import { DeploymentStateBadge } from "@/components/status";
+import { Badge } from "@/components/ui/badge";
+import { CopyText } from "@/components/ui/copy";
+import { EmptyState, Facts, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+type Props = { params: Promise<{ id: string }> };
+
+export const metadata: Metadata = { title: "Release" };
+
+export default async function ReleasePage({ params }: Props) {
+  await connection();
+  await requireActor();
+  const { id } = await params;
+  const release = await getRelease(await getDb(), id).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
+  const now = systemClock.now();
+  return (
+    <>
+      <PageHeader
+        eyebrow={
+          <Link href="/releases" className="hover:underline">
+            Releases
+          </Link>
+        }
+        title={
+          <span className="flex items-center gap-2">
+            Release <span className="font-mono">{release.commit.slice(0, 7)}</span>
+            <span className="font-mono text-sm font-normal text-zinc-500">{release.branch}</span>
+          </span>
+        }
+        subtitle={
+          <span className="flex flex-wrap items-center gap-1">
+            {release.runningIn.length ? (
+              <>
+                Running in{" "}
+                {release.runningIn.map((env) => (
+                  <Link key={env} href={`/environments/${env}`}>
+                    <Badge tone="green">{env}</Badge>
+                  </Link>
+                ))}
+              </>
+            ) : (
+              "Not running in any environment"
+            )}
+          </span>
+        }
+      />
+      <div className="flex flex-col gap-6">
+        <Panel title="Release" bodyClassName="px-4 py-3">
+          <Facts
+            items={[
+              ["Id", <CopyText key="id" value={release.id} />],
+              ["Commit", <CopyText key="c" value={release.commit} />],
+              ["Branch", <span key="b" className="font-mono">{release.branch}</span>],
+              ["Cut", <span key="t"><RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}</span>],
+            ]}
+          />
+        </Panel>
+        <Panel title={`Builds (${release.builds.length})`}>
+          <BuildsTable release={release} now={now} />
+        </Panel>
+        <Panel title="Where it has run">
+          {release.runs.length === 0 ? (
+            <EmptyState title="Not deployed anywhere yet">It moves into the first environment of the chain when promoted there.</EmptyState>
+          ) : (
+            <table className={tableClass}>
+              <thead>
+                <tr>
+                  <th className={thClass}>Environment</th>
+                  <th className={thClass}>Kind</th>
+                  <th className={thClass}>State</th>
+                  <th className={thClass}>Requested</th>
+                  <th className={thClass}>Finished</th>
+                </tr>
+              </thead>
+              <tbody>
+                {release.runs.map((run) => (
+                  <tr key={run.deploymentId}>
+                    <td className={tdClass}>
+                      <Link href={`/environments/${run.environment}`} className="hover:underline">
+                        {run.environment}
+                      </Link>
+                    </td>
+                    <td className={tdClass}>{run.kind}</td>
+                    <td className={tdClass}>
+                      <DeploymentStateBadge state={run.state} />
+                    </td>
+                    <td className={`${tdClass} text-xs text-zinc-600`}>
+                      <RelativeTime at={run.createdAt} now={now} />
+                    </td>
+                    <td className={`${tdClass} text-xs text-zinc-600`}>{run.finishedAt ? <RelativeTime at={run.finishedAt} now={now} /> : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Panel>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,78 @@
+import type { Metadata } from "next";
+import { getDb } from "@/db/client";
+import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/auth/policy";
+import { systemClock } from "@/lib/domain/clock";
+import { listTokens } from "@/lib/services/tokens";
+import { listUsers } from "@/lib/services/users";
+import { createTokenAction, revokeTokenAction } from "../actions";
+import { CreateTokenForm } from "@/components/settings/create-token-form";
+import { RevokeTokenButton } from "@/components/settings/revoke-token-button";
+import { Forbidden } from "@/components/forbidden";
+import { Badge } from "@/components/ui/badge";
+import { EmptyState, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+export const metadata: Metadata = { title: "API tokens" };
+
+export default async function TokensPage() {
+  const actor = await requireActor();
+  if (!can(actor, "token.manage")) return <Forbidden what="API tokens are managed by admins." />;
+  const db = await getDb();
+  const [tokens, users] = await Promise.all([listTokens(db), listUsers(db)]);
+  const now = systemClock.now();
+  return (
+    <div className="flex flex-col gap-6">
+      <Panel title="Create a token" bodyClassName="p-4">
+        <CreateTokenForm users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))} action={createTokenAction} />
+      </Panel>
+      <Panel title={`Tokens (${tokens.length})`}>
+        {tokens.length === 0 ? (
+          <EmptyState title="No API tokens yet">Create one above for CI, or run npm run token -- --user &lt;email&gt; --name &lt;label&gt;.</EmptyState>
+        ) : (
+          <table className={tableClass}>
+            <thead>
+              <tr>
+                <th className={thClass}>Name</th>
+                <th className={thClass}>Token</th>
+                <th className={thClass}>Acts as</th>
+                <th className={thClass}>Created</th>
+                <th className={thClass}>Last used</th>
+                <th className={thClass}>Status</th>
+                <th className={thClass}></th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => {
+                const expired = t.expiresAt !== null && t.expiresAt <= now;
+                return (
+                  <tr key={t.id}>
+                    <td className={`${tdClass} font-medium`}>{t.name}</td>
+                    <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{t.prefix}…</td>
+                    <td className={tdClass}>{t.userEmail}</td>
+                    <td className={`${tdClass} text-xs text-zinc-600`}>
+                      <RelativeTime at={t.createdAt} now={now} />
+                    </td>
+                    <td className={`${tdClass} text-xs text-zinc-600`}>{t.lastUsedAt ? <RelativeTime at={t.lastUsedAt} now={now} /> : "never"}</td>
+                    <td className={tdClass}>
+                      {t.revokedAt ? (
+                        <Badge tone="red">revoked</Badge>
+                      ) : expired ? (
+                        <Badge tone="amber">expired</Badge>
+                      ) : (
+                        <Badge tone="green">
+                          active{t.expiresAt && <> · expires <RelativeTime at={t.expiresAt} now={now} /></>}
+                        </Badge>
+                      )}
+                    </td>
+                    <td className={`${tdClass} text-right`}>{!t.revokedAt && <RevokeTokenButton tokenId={t.id} name={t.name} action={revokeTokenAction} />}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+    </div>
+  );
+}

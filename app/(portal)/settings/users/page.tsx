@@ -1,0 +1,58 @@
+import type { Metadata } from "next";
+import { getDb } from "@/db/client";
+import { requireActor } from "@/lib/auth/session";
+import { systemClock } from "@/lib/domain/clock";
+import { listUsers } from "@/lib/services/users";
+import { createUserAction, setUserDisabledAction, setUserRolesAction } from "../actions";
+import { RoleEditor } from "@/components/settings/role-editor";
+import { AddUserForm, DisableUserButton } from "@/components/settings/user-forms";
+import { Badge } from "@/components/ui/badge";
+import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+export const metadata: Metadata = { title: "Users & roles" };
+
+export default async function UsersPage() {
+  const actor = await requireActor();
+  const users = await listUsers(await getDb());
+  const now = systemClock.now();
+  return (
+    <div className="flex flex-col gap-6">
+      <Panel title={`People (${users.length})`}>
+        <table className={tableClass}>
+          <thead>
+            <tr>
+              <th className={thClass}>Person</th>
+              <th className={thClass}>Roles</th>
+              <th className={thClass}>Last seen</th>
+              <th className={thClass}></th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((user) => (
+              <tr key={user.id} className={user.disabled ? "opacity-60" : undefined}>
+                <td className={tdClass}>
+                  <div className="font-medium">
+                    {user.name} {user.id === actor.id && <Badge>you</Badge>} {user.disabled && <Badge tone="red">disabled</Badge>}
+                  </div>
+                  <div className="text-xs text-zinc-500">{user.email}</div>
+                </td>
+                <td className={tdClass}>
+                  <RoleEditor userId={user.id} email={user.email} roles={user.roles} action={setUserRolesAction} />
+                </td>
+                <td className={`${tdClass} text-xs text-zinc-600`}>{user.lastSeenAt ? <RelativeTime at={user.lastSeenAt} now={now} /> : "—"}</td>
+                <td className={`${tdClass} text-right`}>
+                  {user.id !== actor.id && <DisableUserButton userId={user.id} email={user.email} disabled={user.disabled} action={setUserDisabledAction} />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+      <Panel title="Add a person" bodyClassName="p-4">
+        <p className="mb-3 text-zinc-600">People who sign in through single sign-on are added automatically as viewers. Add them here first to give them roles up front.</p>
+        <AddUserForm action={createUserAction} />
+      </Panel>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import type { Board } from "@/lib/services/environments";
+import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
+import { EmptyState, Panel } from "@/components/ui/layout";
+import { BoardCell } from "./board-cell";
+import { EnvironmentColumnHeader } from "./environment-column-header";
+
+/** The chain: one column per fixed environment in pipeline order, one row per app. */
+export function PipelineBoard({ board, now }: { board: Board; now: Date }) {
+  if (board.fixed.length === 0 || board.apps.length === 0) {
+    return (
+      <Panel>
+        <EmptyState title="The pipeline has no environments or apps">
+          Declare them in <code className="font-mono">slipway.yaml</code> at the repository root and restart Slipway.
+        </EmptyState>
+      </Panel>
+    );
+  }
+  const releases = board.fixed.map((env) => environmentRelease(Object.values(env.apps)));
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white">
+      <table className="w-full border-collapse text-left" aria-label="Pipeline board">
+        <thead>
+          <tr>
+            <th scope="col" className="sticky left-0 z-10 w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
+              App
+            </th>
+            {board.fixed.map((env, i) => {
+              const previous = i > 0 ? releases[i - 1] : null;
+              const ahead = previous && isAhead(previous, releases[i] ?? null) ? `${previous.version} in ${board.fixed[i - 1]!.name}` : null;
+              return (
+                <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
+                  <EnvironmentColumnHeader environment={env} ahead={ahead} />
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {board.apps.map((app) => (
+            <tr key={app.id} className="group">
+              <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
+                <div>{app.name}</div>
+                {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
+              </th>
+              {board.fixed.map((env) => (
+                <td key={env.id} className="border-b border-zinc-100 px-3 py-2.5 align-top group-hover:bg-zinc-50" data-env={env.name} data-app={app.name}>
+                  <BoardCell cell={env.apps[app.name]} now={now} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import Link from "next/link";
+import type { DeploymentSummary } from "@/lib/services/environments";
+import { DeploymentStateBadge } from "@/components/status";
+import { tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+export function DeploymentsTable({ deployments, now }: { deployments: DeploymentSummary[]; now: Date }) {
+  return (
+    <div className="overflow-x-auto">
+      <table className={tableClass}>
+        <thead>
+          <tr>
+            <th className={thClass}>When</th>
+            <th className={thClass}>Kind</th>
+            <th className={thClass}>Release</th>
+            <th className={thClass}>State</th>
+            <th className={thClass}>Requested by</th>
+            <th className={thClass}>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {deployments.map((d) => (
+            <tr key={d.id}>
+              <td className={`${tdClass} text-xs text-zinc-600`}>
+                <RelativeTime at={d.createdAt} now={now} />
+              </td>
+              <td className={tdClass}>{d.kind}</td>
+              <td className={tdClass}>
+                <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
+                  {d.releaseCommit.slice(0, 7)}
+                </Link>
+              </td>
+              <td className={tdClass}>
+                <DeploymentStateBadge state={d.state} />
+              </td>
+              <td className={tdClass}>{d.requestedBy.name}</td>
+              <td className={`${tdClass} max-w-md text-zinc-600`}>{d.reason ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

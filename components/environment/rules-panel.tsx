@@ -1,0 +1,76 @@
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import { formatDuration } from "@/lib/config/duration";
+import { Badge } from "@/components/ui/badge";
+import { Facts, Panel } from "@/components/ui/layout";
+
+const none = <span className="text-zinc-400">none</span>;
+
+/** The environment's rules as slipway.yaml declares them: how it deploys and what guards it. */
+export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
+  const gates = config.gates;
+  const items: [React.ReactNode, React.ReactNode][] = [
+    ["Strategy", `${config.strategy ?? "rolling"}${config.strategy === "blue-green" && config.warmFor ? `, previous release warm for ${formatDuration(config.warmFor)}` : ""}`],
+    ["Instances", config.instances ?? 1],
+    ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
+    ["Tests", gates?.tests ? "every build must have passing CI tests" : none],
+    ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms` : none],
+    [
+      "Windows",
+      gates?.windows?.length ? (
+        <ul>
+          {gates.windows.map((w, i) => (
+            <li key={i}>
+              {w.days.join(", ")} {w.from}–{w.to} ({w.timezone})
+            </li>
+          ))}
+        </ul>
+      ) : (
+        "any time"
+      ),
+    ],
+    [
+      "Freezes",
+      gates?.freezes?.length ? (
+        <ul>
+          {gates.freezes.map((f) => (
+            <li key={f.name}>
+              <strong className="font-medium">{f.name}</strong>: {f.reason}{" "}
+              <span className="text-zinc-500">{f.kind === "recurring" ? `(${f.rrule}, ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        none
+      ),
+    ],
+    [
+      "Approvals",
+      gates?.approvals ? (
+        <span className="flex flex-wrap items-center gap-1">
+          {gates.approvals.rules.map((r) => (
+            <Badge key={r.role}>
+              {r.count} × {r.role}
+            </Badge>
+          ))}
+          <span className="text-zinc-500">valid {formatDuration(gates.approvals.expiresAfter)}; nobody approves their own request</span>
+        </span>
+      ) : (
+        none
+      ),
+    ],
+    ["Open incidents", gates?.incident === false ? "ignored" : "block deployments"],
+    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={c}>{c}</li>)}</ul> : none],
+    ["Overrides", config.overrides?.roles?.length ? config.overrides.roles.join(", ") : "nobody"],
+  ];
+  if (config.fastTrack) {
+    items.push(["Fast-track", `from ${config.fastTrack.branches.join(", ")}, approvals ${config.fastTrack.approvals.rules.map((r) => r.role).join(" + ")}`]);
+  }
+  if (config.smoke?.length) items.push(["Smoke checks", config.smoke.map((s) => `${s.app} ${s.path} → ${s.expectStatus}`).join("; ")]);
+  if (config.hooks?.length) items.push(["Hooks", config.hooks.map((h) => `${h.name} (${h.app}: ${h.job})`).join("; ")]);
+  if (config.slo) items.push(["SLO", `${config.slo.availability}% over ${formatDuration(config.slo.window)}`]);
+  return (
+    <Panel title="Rules (slipway.yaml)" bodyClassName="px-4 py-3">
+      <Facts items={items} />
+    </Panel>
+  );
+}

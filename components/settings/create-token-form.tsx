@@ -1,0 +1,81 @@
+"use client";
+
+import { useState } from "react";
+import { useAction } from "@/lib/actions/use-action";
+import type { ActionResult } from "@/lib/actions/result";
+import { Button } from "@/components/ui/button";
+import { CopyText } from "@/components/ui/copy";
+
+type Created = { token: string; name: string; userEmail: string };
+
+const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
+
+/** Creates a token for a user; the token is shown here once and never again. */
+export function CreateTokenForm({ users, action }: { users: { id: string; label: string }[]; action: (input: unknown) => Promise<ActionResult<Created>> }) {
+  const { run, pending, fieldErrors } = useAction(action, { success: (d) => `Token "${d.name}" created for ${d.userEmail}` });
+  const [created, setCreated] = useState<Created | null>(null);
+
+  return (
+    <div className="flex flex-col gap-4">
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const expires = String(form.get("expiresInDays") ?? "");
+          const result = await run({ userId: form.get("userId"), name: form.get("name"), ...(expires ? { expiresInDays: expires } : {}) });
+          if (result.ok) {
+            setCreated(result.data);
+            (event.target as HTMLFormElement).reset();
+          }
+        }}
+      >
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-zinc-600">Acts as</span>
+          <select name="userId" required className={inputClass} aria-invalid={Boolean(fieldErrors.userId)}>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-zinc-600">Name</span>
+          <input name="name" required maxLength={80} placeholder="e.g. github-actions" className={`${inputClass} w-56`} aria-invalid={Boolean(fieldErrors.name)} aria-describedby="token-name-error" />
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="text-xs font-medium text-zinc-600">Expires after (days, optional)</span>
+          <input name="expiresInDays" type="number" min={1} max={3650} className={`${inputClass} w-40`} aria-invalid={Boolean(fieldErrors.expiresInDays)} />
+        </label>
+        <Button type="submit" variant="primary" disabled={pending}>
+          {pending ? "Creating…" : "Create token"}
+        </Button>
+      </form>
+      {(fieldErrors.name || fieldErrors.expiresInDays || fieldErrors.userId) && (
+        <p id="token-name-error" className="text-rose-700">
+          {fieldErrors.name ?? fieldErrors.expiresInDays ?? fieldErrors.userId}
+        </p>
+      )}
+      {created && (
+        <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3">
+          <p className="font-medium text-emerald-900">
+            New token &ldquo;{created.name}&rdquo; for {created.userEmail}. Copy it now: it will not be shown again.
+          </p>
+          <div className="mt-2 flex items-center gap-2">
+            <code data-testid="new-token" className="rounded bg-white px-2 py-1 font-mono text-xs ring-1 ring-emerald-200">
+              {created.token}
+            </code>
+            <CopyText value={created.token} display="Copy" className="px-2 py-1 text-xs ring-1 ring-emerald-300" />
+            <Button size="sm" variant="ghost" onClick={() => setCreated(null)}>
+              Done
+            </Button>
+          </div>
+          <p className="mt-2 text-xs text-emerald-900">
+            Use it as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code> against <code className="font-mono">/api/v1</code>.
+          </p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import Link from "next/link";
+import type { Actor } from "@/lib/auth/actor";
+import { can } from "@/lib/auth/policy";
+import { ROLE_LABELS } from "@/lib/auth/roles";
+import { signOutAction } from "@/lib/auth/actions";
+import { NavLink } from "./nav-link";
+
+export function Header({ actor, localMode }: { actor: Actor; localMode: boolean }) {
+  return (
+    <header className="sticky top-0 z-20">
+      {localMode && (
+        <div role="note" className="bg-amber-100 px-4 py-1 text-center text-xs text-amber-900">
+          Local mode: anyone at this machine can sign in as any user, without a password. Configure an identity provider (SLIPWAY_OIDC_*) for shared use.
+        </div>
+      )}
+      <div className="bg-zinc-900">
+        <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-4">
+          <Link href="/" className="flex items-center gap-2 text-white">
+            <span aria-hidden className="grid size-6 place-items-center rounded bg-white text-[0.7rem] font-bold text-zinc-900">S</span>
+            <span className="font-semibold tracking-tight">Slipway</span>
+          </Link>
+          <nav aria-label="Main" className="flex items-center gap-1">
+            <NavLink href="/">Board</NavLink>
+            <NavLink href="/releases">Releases</NavLink>
+            {can(actor, "user.manage") && <NavLink href="/settings">Settings</NavLink>}
+          </nav>
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            <span className="hidden text-right leading-tight text-zinc-300 sm:block">
+              <span className="block text-white">{actor.name}</span>
+              <span className="block text-xs text-zinc-400">{actor.roles.map((r) => ROLE_LABELS[r]).join(", ") || "no roles"}</span>
+            </span>
+            <form action={signOutAction}>
+              <button className="rounded-md px-2 py-1 text-zinc-300 hover:bg-zinc-800 hover:text-white">Sign out</button>
+            </form>
+          </div>
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,85 @@
+"use client";
+
+import { useEffect, useId, useRef, useState } from "react";
+import { Button } from "./button";
+
+/**
+ * A confirmation before an action that matters. With `typeToConfirm`, the person must type a word
+ * (e.g. the environment's name) before the button enables. Uses the native <dialog>: focus is
+ * trapped and Escape cancels.
+ */
+export function ConfirmButton({
+  label,
+  title,
+  children,
+  confirmLabel,
+  variant = "secondary",
+  confirmVariant = "danger",
+  size = "sm",
+  typeToConfirm,
+  onConfirm,
+  pending,
+  disabled,
+}: {
+  label: React.ReactNode;
+  title: string;
+  children?: React.ReactNode;
+  confirmLabel: string;
+  variant?: "primary" | "secondary" | "danger" | "ghost";
+  confirmVariant?: "primary" | "danger";
+  size?: "sm" | "md";
+  typeToConfirm?: string;
+  onConfirm: () => Promise<unknown> | void;
+  pending?: boolean;
+  disabled?: boolean;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [typed, setTyped] = useState("");
+  const titleId = useId();
+  const ready = !typeToConfirm || typed === typeToConfirm;
+
+  useEffect(() => {
+    if (!pending) dialog.current?.close();
+  }, [pending]);
+
+  return (
+    <>
+      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()}>
+        {label}
+      </Button>
+      <dialog ref={dialog} aria-labelledby={titleId} className="m-auto w-full max-w-md rounded-lg border border-zinc-200 p-0 shadow-xl" onClose={() => setTyped("")}>
+        <form
+          method="dialog"
+          className="flex flex-col gap-3 p-5"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            if (!ready) return;
+            await onConfirm();
+            dialog.current?.close();
+          }}
+        >
+          <h2 id={titleId} className="text-base font-semibold">
+            {title}
+          </h2>
+          {children && <div className="text-zinc-700">{children}</div>}
+          {typeToConfirm && (
+            <label className="flex flex-col gap-1 text-zinc-700">
+              <span>
+                Type <strong className="font-mono">{typeToConfirm}</strong> to confirm
+              </span>
+              <input autoFocus value={typed} onChange={(e) => setTyped(e.target.value)} className="h-8 rounded-md border border-zinc-300 px-2 font-mono" />
+            </label>
+          )}
+          <div className="mt-2 flex justify-end gap-2">
+            <Button variant="ghost" onClick={() => dialog.current?.close()}>
+              Cancel
+            </Button>
+            <Button type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm}>
+              {pending ? "Working…" : confirmLabel}
+            </Button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,56 @@
+import { cn } from "./cn";
+
+export function PageHeader({ title, subtitle, actions, eyebrow }: { title: React.ReactNode; subtitle?: React.ReactNode; actions?: React.ReactNode; eyebrow?: React.ReactNode }) {
+  return (
+    <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
+      <div className="min-w-0">
+        {eyebrow && <div className="mb-1 text-xs text-zinc-500">{eyebrow}</div>}
+        <h1 className="truncate text-lg font-semibold tracking-tight">{title}</h1>
+        {subtitle && <div className="mt-0.5 text-zinc-600">{subtitle}</div>}
+      </div>
+      {actions && <div className="flex items-center gap-2">{actions}</div>}
+    </div>
+  );
+}
+
+export function Panel({ title, actions, children, className, bodyClassName }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; bodyClassName?: string }) {
+  return (
+    <section className={cn("rounded-lg border border-zinc-200 bg-white", className)}>
+      {(title || actions) && (
+        <header className="flex items-center justify-between gap-2 border-b border-zinc-200 px-4 py-2.5">
+          <h2 className="text-sm font-semibold">{title}</h2>
+          {actions}
+        </header>
+      )}
+      <div className={bodyClassName}>{children}</div>
+    </section>
+  );
+}
+
+export function EmptyState({ title, children, action }: { title: string; children?: React.ReactNode; action?: React.ReactNode }) {
+  return (
+    <div className="flex flex-col items-center gap-2 px-6 py-10 text-center">
+      <div className="font-medium text-zinc-800">{title}</div>
+      {children && <div className="max-w-md text-zinc-600">{children}</div>}
+      {action && <div className="mt-2">{action}</div>}
+    </div>
+  );
+}
+
+/** A definition list for "label: value" facts, dense and aligned. */
+export function Facts({ items }: { items: [React.ReactNode, React.ReactNode][] }) {
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1.5">
+      {items.map(([label, value], i) => (
+        <div key={i} className="contents">
+          <dt className="text-zinc-500">{label}</dt>
+          <dd className="min-w-0 break-words">{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export const tableClass = "w-full border-collapse text-left";
+export const thClass = "border-b border-zinc-200 bg-zinc-50 px-3 py-2 text-xs font-medium text-zinc-500 whitespace-nowrap";
+export const tdClass = "border-b border-zinc-100 px-3 py-2 align-top";

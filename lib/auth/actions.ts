@@ -1,0 +1,32 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { redirect } from "next/navigation";
+import { env } from "@/lib/env";
+import { LOCAL_PROVIDER_ID, OIDC_PROVIDER_ID, signIn, signOut } from "./auth";
+
+/** Only same-site paths: a sign-in link must not bounce people to another site. */
+function safeCallback(value: FormDataEntryValue | null): string {
+  const path = typeof value === "string" ? value : "/";
+  return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/signin") ? path : "/";
+}
+
+export async function signInLocal(formData: FormData): Promise<void> {
+  if (env().oidcConfigured) redirect("/signin?error=local-disabled");
+  const callbackUrl = safeCallback(formData.get("callbackUrl"));
+  try {
+    await signIn(LOCAL_PROVIDER_ID, { email: String(formData.get("email") ?? ""), redirectTo: callbackUrl });
+  } catch (error) {
+    // signIn signals success by throwing a redirect: only AuthError is a failure (STACK.md trap 10).
+    if (error instanceof AuthError) redirect(`/signin?error=unknown-user&callbackUrl=${encodeURIComponent(callbackUrl)}`);
+    throw error;
+  }
+}
+
+export async function signInOidc(formData: FormData): Promise<void> {
+  await signIn(OIDC_PROVIDER_ID, { redirectTo: safeCallback(formData.get("callbackUrl")) });
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/signin" });
+}

@@ -1,0 +1,43 @@
+import { expect, test } from "@playwright/test";
+import { DEMO, signIn } from "./helpers";
+
+test("a demo user signs in and sees the pipeline board", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin/);
+  await expect(page.getByText("Local mode.")).toBeVisible();
+  await signIn(page, DEMO.deliveryLead);
+
+  const board = page.getByRole("table", { name: "Pipeline board" });
+  const headers = board.locator("thead th");
+  await expect(headers).toHaveCount(6);
+  for (const [i, env] of ["dev", "qa", "uat", "staging", "prod"].entries()) {
+    await expect(headers.nth(i + 1).getByRole("link", { name: env, exact: true })).toBeVisible();
+  }
+  for (const app of ["portal", "admin", "api-gateway"]) {
+    await expect(board.getByRole("rowheader", { name: new RegExp(`^${app}`) })).toBeVisible();
+  }
+  // Each cell: version, short commit, when and by whom, and health.
+  const prodPortal = board.locator('td[data-env="prod"][data-app="portal"]');
+  await expect(prodPortal.getByRole("link")).toHaveText(/^\d+\.\d+\.\d+/);
+  await expect(prodPortal).toContainText(/[0-9a-f]{7}/);
+  await expect(prodPortal).toContainText(/ago · /);
+  await expect(prodPortal).toContainText(/healthy|unknown|degraded|unhealthy/);
+
+  // Review environments are listed apart, marked as cloned from their source.
+  await expect(page.getByRole("heading", { name: /Review environments/ })).toBeVisible();
+  await expect(page.getByText("cloned from staging")).toBeVisible();
+  await expect(page.getByText("Local mode: anyone at this machine")).toBeVisible();
+});
+
+test("each environment has its own page with its apps, rules and history", async ({ page }) => {
+  await signIn(page, DEMO.developer);
+  await page.getByRole("table", { name: "Pipeline board" }).getByRole("link", { name: "prod", exact: true }).click();
+  await expect(page).toHaveURL(/\/environments\/prod$/);
+  await expect(page.getByRole("heading", { name: /prod/ }).first()).toBeVisible();
+  await expect(page.getByText("Rules (slipway.yaml)")).toBeVisible();
+  await expect(page.getByText("1 × tech-lead")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Recent deployments" })).toBeVisible();
+
+  await page.goto("/environments/no-such-env");
+  await expect(page.getByText("Not found")).toBeVisible();
+});

@@ -1,0 +1,44 @@
+import { defineConfig } from "@playwright/test";
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const DATA_DIR = ".data/e2e";
+
+/**
+ * End-to-end tests click through the production build in Debian's Chromium (never a downloaded
+ * browser). The server runs with its own data directory, wiped at the start of every run, the e2e
+ * pipeline (no deploy windows, short soaks) and the demo users.
+ */
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: `http://localhost:${PORT}`, // not 127.0.0.1: Next rewrites it to localhost in redirects (STACK.md trap 9)
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+  webServer: {
+    command: `rm -rf ${DATA_DIR} && npm start`,
+    url: `http://localhost:${PORT}/api/v1/health`,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PORT: String(PORT),
+      SLIPWAY_DATA_DIR: DATA_DIR,
+      SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml",
+      SLIPWAY_DEMO: "1",
+      DATABASE_URL: "",
+      SLIPWAY_OIDC_ISSUER: "",
+    },
+  },
+});

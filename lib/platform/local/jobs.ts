@@ -1,0 +1,105 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { PlatformError, type JobResult } from "../types";
+
+export const JOB_OUTPUT_LIMIT = 64 * 1024;
+export const DEFAULT_JOB_TIMEOUT_MS = 10 * 60 * 1000;
+const KILL_GRACE_MS = 3000;
+
+export interface JobProcessInput {
+  storePath: string;
+  job: string;
+  env: Record<string, string>;
+  cwd: string;
+  logPath: string;
+  timeoutMs: number;
+  /** Told about the child while it runs, so close()/destroy() can stop it. */
+  track: (child: ChildProcess, done: Promise<unknown>) => void;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (!child.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/**
+ * Runs `node <artifact> job <name>` once and waits for it. Output (stdout and stderr interleaved)
+ * goes to the job's log file in full and into the result trimmed to its last 64 KiB. A job that
+ * outlives its timeout is stopped and reported with exit code 124, as timeout(1) does.
+ */
+export function runJobProcess(input: JobProcessInput): Promise<JobResult> {
+  fs.mkdirSync(path.dirname(input.logPath), { recursive: true });
+  const log = fs.createWriteStream(input.logPath, { flags: "a" });
+  log.on("error", () => {}); // a full disk must not take Slipway down; the result still has the output
+  const started = performance.now();
+  let output = Buffer.alloc(0);
+  const collect = (chunk: Buffer) => {
+    log.write(chunk);
+    output = Buffer.concat([output, chunk]);
+    if (output.length > JOB_OUTPUT_LIMIT * 2) output = output.subarray(output.length - JOB_OUTPUT_LIMIT);
+  };
+
+  const child = spawn(process.execPath, [input.storePath, "job", input.job], {
+    detached: true, // its own process group, so a timeout stops whatever it spawned too
+    stdio: ["ignore", "pipe", "pipe"],
+    env: input.env as NodeJS.ProcessEnv, // complete by construction (appEnvironment), NODE_ENV included
+    cwd: input.cwd,
+  });
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+
+  const done = new Promise<JobResult>((resolve, reject) => {
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child, "SIGKILL"), KILL_GRACE_MS);
+    }, input.timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      log.end();
+      reject(new PlatformError(`Cannot start job ${input.job}: ${error.message}`));
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      let text = output.subarray(Math.max(0, output.length - JOB_OUTPUT_LIMIT)).toString("utf8");
+      let exitCode = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
+      if (timedOut) {
+        const note = `[slipway] job ${input.job} did not finish within ${Math.round(input.timeoutMs / 1000)} s and was stopped\n`;
+        log.write(note);
+        text += (text.endsWith("\n") || !text ? "" : "\n") + note;
+        exitCode = 124;
+      }
+      log.end();
+      resolve({ exitCode, output: text, durationMs: Math.round(performance.now() - started) });
+    });
+  });
+  input.track(child, done.catch(() => undefined));
+  return done;
+}
+
+/** Jobs running now, so destroy() and close() can stop them (a job cut short is reported failed, never resumed). */
+export class RunningJobs {
+  private readonly jobs = new Map<ChildProcess, { environment: string; done: Promise<unknown> }>();
+
+  tracker(environment: string): JobProcessInput["track"] {
+    return (child, done) => {
+      this.jobs.set(child, { environment, done });
+      void done.then(() => this.jobs.delete(child));
+    };
+  }
+
+  async stop(which: (environment: string) => boolean): Promise<void> {
+    const running = [...this.jobs.entries()].filter(([, job]) => which(job.environment));
+    for (const [child] of running) killGroup(child, "SIGKILL");
+    await Promise.all(running.map(([, job]) => job.done));
+  }
+}

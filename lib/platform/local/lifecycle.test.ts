@@ -1,0 +1,163 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { LocalPlatform } from "./local-platform";
+import { canBind } from "./ports";
+import { PlatformError } from "../types";
+import { appSpec, fixtureArtifact, get, jobSpec, randomPortBase, scriptArtifact, tempDir } from "./testing/helpers";
+
+// Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
+// closed with stopApps afterwards, so no process outlives the run.
+const portBase = randomPortBase();
+const artifacts = tempDir("artifacts");
+const dirs: string[] = [artifacts];
+const open: LocalPlatform[] = [];
+const v1 = fixtureArtifact(artifacts, "1.0.0");
+
+function newPlatform(dataDir = tempDir("data"), startTimeoutMs?: number): { platform: LocalPlatform; dataDir: string } {
+  dirs.push(dataDir);
+  const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, startTimeoutMs });
+  open.push(platform);
+  return { platform, dataDir };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterEach(async () => {
+  for (const platform of open.splice(0)) await platform.close({ stopApps: true });
+});
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("LocalPlatform: jobs", () => {
+  it("runs a job exactly once, even with three instances, and returns its output and exit code", async () => {
+    const { platform, dataDir } = newPlatform();
+    await platform.ensureActive(appSpec(v1, { instances: 3 }));
+    const result = await platform.runJob(jobSpec(v1, "migrate"));
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toContain("job migrate done");
+    expect(result.durationMs).toBeGreaterThan(0);
+    const lines = fs.readFileSync(path.join(dataDir, "platform/local/data/dev/portal/jobs.log"), "utf8").trim().split("\n");
+    expect(lines).toEqual(["migrate portal-job 1.0.0"]);
+  });
+
+  it("reports a failing job's exit code and stops one that outlives its timeout", async () => {
+    const { platform } = newPlatform();
+    const failed = await platform.runJob(jobSpec(v1, "fail"));
+    expect(failed.exitCode).toBe(3);
+    expect(failed.output).toContain("something went wrong");
+    const slow = await platform.runJob(jobSpec(v1, "sleep", { timeoutMs: 300 }));
+    expect(slow.exitCode).toBe(124);
+    expect(slow.output).toMatch(/did not finish within/);
+  });
+});
+
+describe("LocalPlatform: slow starts", () => {
+  it("gives up on an instance that never listens, stops it, and says so with its log", async () => {
+    const { platform, dataDir } = newPlatform(undefined, 600);
+    const silent = scriptArtifact(artifacts, "silent", 'console.log("warming caches forever"); setInterval(() => {}, 1000);\n');
+    const error = (await platform.startStandby(appSpec(silent)).catch((e: unknown) => e)) as PlatformError;
+    expect(error).toBeInstanceOf(PlatformError);
+    expect(error.permanent).toBe(false);
+    expect(error.message).toMatch(/did not listen on port \d+ within 1 s/);
+    expect(error.message).toContain("warming caches forever");
+    const root = path.join(dataDir, "platform/local");
+    expect(JSON.parse(fs.readFileSync(path.join(root, "state.json"), "utf8")).apps["dev/portal"].standby).toBeNull();
+    expect(fs.readdirSync(path.join(root, "logs/dev/portal"))).toEqual(["build-silent-1.log"]);
+    // Nothing of it still runs (found by its command line, as the platform itself does).
+    const stored = path.join(root, "store", `${silent.digest.slice("sha256:".length)}.mjs`);
+    const running = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && (() => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(stored); } catch { return false; } })());
+    expect(running).toEqual([]);
+  });
+});
+
+describe("LocalPlatform: restarts of Slipway", () => {
+  it("adopts the processes that survived a crash instead of restarting them", async () => {
+    const { platform: first, dataDir } = newPlatform();
+    const before = await first.ensureActive(appSpec(v1, { instances: 2 }));
+    const pids = before.active!.instances.map((i) => i.pid);
+    await first.close({ stopApps: false }); // a crash: the proxy goes away, the apps keep running
+    open.splice(open.indexOf(first), 1);
+    await expect(fetch(before.url!)).rejects.toThrow();
+
+    const { platform: second } = newPlatform(dataDir);
+    const started = performance.now();
+    const after = await second.ensureActive(appSpec(v1, { instances: 2 }));
+    console.log(`[local platform] adoption after restart ${(performance.now() - started).toFixed(0)} ms`);
+    expect(after.url).toBe(before.url);
+    expect(after.active!.instances.map((i) => i.pid)).toEqual(pids);
+    expect((await get(after.url!)).text).toContain("portal 1.0.0");
+  });
+
+  it("serves again after init() alone, and restarts what did not survive", async () => {
+    const { platform: first, dataDir } = newPlatform();
+    const before = await first.ensureActive(appSpec(v1));
+    await first.close({ stopApps: false });
+    open.splice(open.indexOf(first), 1);
+
+    const { platform: second } = newPlatform(dataDir);
+    await second.init();
+    expect((await get(before.url!)).text).toContain("1.0.0");
+
+    process.kill(before.active!.instances[0]!.pid!, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await second.ensureActive(appSpec(v1));
+    expect(after.active!.instances[0]!.pid).not.toBe(before.active!.instances[0]!.pid);
+    expect(after.standby).toBeNull();
+    expect((await get(after.url!)).text).toContain("1.0.0");
+  });
+
+  it("stops everything on close({ stopApps: true }) and records that nothing runs", async () => {
+    const { platform, dataDir } = newPlatform();
+    const status = await platform.ensureActive(appSpec(v1, { instances: 2 }));
+    await platform.close({ stopApps: true });
+    for (const instance of status.active!.instances) expect(alive(instance.pid!)).toBe(false);
+    const state = JSON.parse(fs.readFileSync(path.join(dataDir, "platform/local/state.json"), "utf8"));
+    expect(state.apps["dev/portal"]).toMatchObject({ active: null, standby: null, port: expect.any(Number) });
+  });
+});
+
+describe("LocalPlatform: environments", () => {
+  it("destroy stops the apps, frees the port and removes data and logs", async () => {
+    const { platform, dataDir } = newPlatform();
+    await platform.provision("review-1");
+    const status = await platform.ensureActive(appSpec(v1, { environment: "review-1" }));
+    const port = Number(new URL(status.url!).port);
+    await platform.destroy("review-1");
+    expect(alive(status.active!.instances[0]!.pid!)).toBe(false);
+    expect(await platform.status("review-1", "portal")).toBeNull();
+    expect(await canBind(port, "127.0.0.1")).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, "platform/local/data/review-1"))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, "platform/local/logs/review-1"))).toBe(false);
+    // The freed port goes to the next app that needs one.
+    const next = await platform.ensureActive(appSpec(v1, { environment: "review-2" }));
+    expect(next.url).toBe(status.url);
+  });
+
+  it("provision with cloneFrom copies each app's data; later changes never reach the source", async () => {
+    const { platform, dataDir } = newPlatform();
+    const data = (env: string, app: string) => path.join(dataDir, "platform/local/data", env, app);
+    await platform.provision("staging");
+    fs.mkdirSync(data("staging", "portal"), { recursive: true });
+    fs.writeFileSync(path.join(data("staging", "portal"), "db.json"), '{"orders":3}');
+    fs.mkdirSync(path.join(data("staging", "admin"), "uploads"), { recursive: true });
+    fs.writeFileSync(path.join(data("staging", "admin"), "uploads", "a.txt"), "a");
+
+    await platform.provision("review-7", { cloneFrom: "staging" });
+    expect(fs.readFileSync(path.join(data("review-7", "portal"), "db.json"), "utf8")).toBe('{"orders":3}');
+    expect(fs.readFileSync(path.join(data("review-7", "admin"), "uploads", "a.txt"), "utf8")).toBe("a");
+
+    fs.writeFileSync(path.join(data("review-7", "portal"), "db.json"), '{"orders":4}');
+    expect(fs.readFileSync(path.join(data("staging", "portal"), "db.json"), "utf8")).toBe('{"orders":3}');
+    await platform.provision("review-7", { cloneFrom: "staging" }); // retried: keeps the review's changes
+    expect(fs.readFileSync(path.join(data("review-7", "portal"), "db.json"), "utf8")).toBe('{"orders":4}');
+  });
+});

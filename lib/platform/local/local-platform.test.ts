@@ -1,0 +1,215 @@
+import fs from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PlatformError } from "../types";
+import { LocalPlatform } from "./local-platform";
+import { appSpec, fixtureArtifact, get, randomPortBase, scriptArtifact, tempDir } from "./testing/helpers";
+
+// Real processes and real ports: each test gets its own data dir and environment name.
+const portBase = randomPortBase();
+const artifacts = tempDir("artifacts");
+const v1 = fixtureArtifact(artifacts, "1.0.0");
+const v2 = fixtureArtifact(artifacts, "2.0.0");
+const dataDir = tempDir("data");
+let platform: LocalPlatform;
+let env = 0;
+
+function nextEnv(): string {
+  env += 1;
+  return `env${env}`;
+}
+
+beforeAll(() => {
+  platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
+});
+afterEach(async () => {
+  for (const app of await platform.inventory()) {
+    await platform.stopActive(app.environment, app.app);
+    await platform.stopStandby(app.environment, app.app);
+  }
+});
+afterAll(async () => {
+  await platform.close({ stopApps: true });
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("LocalPlatform: slots, switching and the stable URL", () => {
+  it("refuses an artifact whose digest does not match, starting nothing", async () => {
+    const environment = nextEnv();
+    const forged = { ...v1, digest: v2.digest };
+    const error = await platform.startStandby(appSpec(forged, { environment })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).permanent).toBe(true);
+    expect((error as Error).message).toContain(v2.digest);
+    expect((error as Error).message).toContain(v1.digest);
+    expect(await platform.status(environment, "portal")).toBeNull();
+  });
+
+  it("refuses a build without an artifact file, permanently", async () => {
+    const environment = nextEnv();
+    const error = await platform.startStandby(appSpec({ ...v1, digest: `sha256:${"0".repeat(64)}`, artifact: null }, { environment })).catch((e: unknown) => e);
+    expect((error as PlatformError).permanent).toBe(true);
+    expect((error as Error).message).toMatch(/needs an artifact file path/);
+  });
+
+  it("starts a standby, reports it healthy, and serves it on the stable URL after the switch", async () => {
+    const environment = nextEnv();
+    const started = performance.now();
+    const slot = await platform.startStandby(appSpec(v1, { environment }));
+    const health = await platform.health(environment, "portal", "standby", "/health");
+    const startToHealthy = performance.now() - started;
+    expect(health).toEqual([expect.objectContaining({ instance: "portal-1", status: "healthy", version: "1.0.0", commit: v1.commit, app: "portal", environment })]);
+    expect(slot.instances[0]!.running).toBe(true);
+
+    const status = (await platform.status(environment, "portal"))!;
+    expect(status.url).toMatch(/^http:\/\/localhost:\d+$/);
+    expect((await get(status.url!)).status).toBe(503); // nothing active yet
+
+    const switchStarted = performance.now();
+    await platform.switchTraffic(environment, "portal");
+    const switchMs = performance.now() - switchStarted;
+    const page = await get(status.url!);
+    expect(page.text).toContain("portal 1.0.0");
+    expect(page.headers.get("x-slipway-slot")).toBe(v1.buildId);
+    console.log(`[local platform] start-to-healthy ${startToHealthy.toFixed(0)} ms, switch ${switchMs.toFixed(1)} ms`);
+  });
+
+  it("rolls back instantly to the warm previous release, and says not-warm for anything else", async () => {
+    const environment = nextEnv();
+    await platform.ensureActive(appSpec(v1, { environment }));
+    await platform.startStandby(appSpec(v2, { environment }));
+    await platform.switchTraffic(environment, "portal");
+    const url = (await platform.status(environment, "portal"))!.url!;
+    expect((await get(url)).text).toContain("2.0.0");
+
+    const started = performance.now();
+    expect(await platform.rollback(environment, "portal", v1)).toBe("switched");
+    console.log(`[local platform] rollback to the warm standby ${(performance.now() - started).toFixed(1)} ms`);
+    expect((await get(url)).text).toContain("1.0.0");
+    expect(await platform.rollback(environment, "portal", v1)).toBe("switched"); // retried: already there
+    expect((await get(url)).text).toContain("1.0.0");
+
+    const unknown = { ...v1, buildId: "build-x", digest: `sha256:${"a".repeat(64)}` };
+    expect(await platform.rollback(environment, "portal", unknown)).toBe("not-warm");
+  });
+
+  it("returns the running standby when asked to start the same build again", async () => {
+    const environment = nextEnv();
+    const first = await platform.startStandby(appSpec(v1, { environment }));
+    const again = await platform.startStandby(appSpec(v1, { environment }));
+    expect(again.instances.map((i) => i.pid)).toEqual(first.instances.map((i) => i.pid));
+    const other = await platform.startStandby(appSpec(v2, { environment }));
+    expect(other.version).toBe("2.0.0");
+    expect(first.instances.every((i) => { try { process.kill(i.pid!, 0); return false; } catch { return true; } })).toBe(true);
+  });
+
+  it("serialises concurrent calls for one app: two starts of the same build give one slot", async () => {
+    const environment = nextEnv();
+    const [a, b] = await Promise.all([platform.startStandby(appSpec(v1, { environment })), platform.startStandby(appSpec(v1, { environment }))]);
+    expect(b.instances.map((i) => i.pid)).toEqual(a.instances.map((i) => i.pid));
+  });
+
+  it("lets requests in flight finish on the old release while new ones reach the new one", async () => {
+    const environment = nextEnv();
+    const { url } = await platform.ensureActive(appSpec(v1, { environment }));
+    await platform.startStandby(appSpec(v2, { environment }));
+    const inFlight = get(`${url}/slow?ms=300`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await platform.switchTraffic(environment, "portal");
+    expect((await get(url!)).text).toContain("2.0.0");
+    const slow = await inFlight;
+    expect(slow.status).toBe(200);
+    expect(slow.text).toContain("slow 1.0.0");
+  });
+
+  it("round-robins over two instances", async () => {
+    const environment = nextEnv();
+    const status = await platform.ensureActive(appSpec(v1, { environment, instances: 2 }));
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add((await get(status.url!)).text.trim().split(" ").at(-1)!);
+    expect(seen).toEqual(new Set(["portal-1", "portal-2"]));
+  });
+
+  it("answers 503 with Retry-After in maintenance, and serves again when reopened", async () => {
+    const environment = nextEnv();
+    const { url } = await platform.ensureActive(appSpec(v1, { environment }));
+    await platform.setMaintenance(environment, "portal", true, 120);
+    const closed = await get(url!);
+    expect(closed.status).toBe(503);
+    expect(closed.headers.get("retry-after")).toBe("120");
+    expect(closed.text).toMatch(/maintenance/);
+    expect((await platform.status(environment, "portal"))!.maintenance).toBe(true);
+    await platform.setMaintenance(environment, "portal", false);
+    expect((await get(url!)).status).toBe(200);
+  });
+
+  it("answers 503 'nothing deployed' after stopActive", async () => {
+    const environment = nextEnv();
+    const { url } = await platform.ensureActive(appSpec(v1, { environment }));
+    await platform.stopActive(environment, "portal");
+    const page = await get(url!);
+    expect(page.status).toBe(503);
+    expect(page.text).toMatch(/Nothing is deployed/);
+    expect((await platform.status(environment, "portal"))!.active).toBeNull();
+  });
+
+  it("answers 502 when the instance died, without crashing", async () => {
+    const environment = nextEnv();
+    const status = await platform.ensureActive(appSpec(v1, { environment }));
+    process.kill(status.active!.instances[0]!.pid!, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await get(status.url!)).status).toBe(502);
+    expect((await platform.status(environment, "portal"))!.active!.instances[0]!.running).toBe(false);
+    expect((await platform.health(environment, "portal", "active", "/health"))[0]!.status).toBe("unhealthy");
+  });
+
+  it("gives a clear, retryable error with the log tail when the app crashes on start", async () => {
+    const environment = nextEnv();
+    const crash = scriptArtifact(artifacts, "crash", 'console.error("boom: DATABASE_URL is not set"); process.exit(3);\n');
+    const error = await platform.startStandby(appSpec(crash, { environment })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).permanent).toBe(false);
+    expect((error as Error).message).toMatch(/exited with code 3 before listening/);
+    expect((error as Error).message).toContain("boom: DATABASE_URL is not set");
+    expect((await platform.status(environment, "portal"))!.standby).toBeNull();
+  });
+
+  it("passes config and platform variables, never Slipway's own environment", async () => {
+    const environment = nextEnv();
+    process.env.AUTH_SECRET = "must-not-leak";
+    try {
+      const { url } = await platform.ensureActive(appSpec(v1, { environment, config: { FEATURE_X: "on" } }));
+      const seen = JSON.parse((await get(`${url}/env`)).text) as Record<string, string>;
+      expect(seen.AUTH_SECRET).toBeUndefined();
+      expect(seen).toMatchObject({ FEATURE_X: "on", NODE_ENV: "production", SLIPWAY_ENVIRONMENT: environment, SLIPWAY_APP: "portal", SLIPWAY_INSTANCE: "portal-1" });
+      expect(seen.SLIPWAY_DATA_DIR).toMatch(new RegExp(`platform/local/data/${environment}/portal$`));
+      expect(fs.existsSync(seen.SLIPWAY_DATA_DIR!)).toBe(true);
+      const allowed = new Set(["PATH", "HOME", "TZ", "LANG", "NODE_ENV", "PORT", "FEATURE_X"]);
+      expect(Object.keys(seen).filter((k) => !allowed.has(k) && !k.startsWith("SLIPWAY_"))).toEqual([]);
+    } finally {
+      delete process.env.AUTH_SECRET;
+    }
+  });
+
+  it("sums traffic from the active instances' /metrics", async () => {
+    const environment = nextEnv();
+    const { url } = await platform.ensureActive(appSpec(v1, { environment, instances: 2 }));
+    for (let i = 0; i < 6; i++) await get(url!);
+    await get(`${url}/fail`);
+    await get(`${url}/slow?ms=120`);
+    const sample = (await platform.traffic(environment, "portal"))!;
+    expect(sample.requests).toBe(8);
+    expect(sample.errors).toBe(1);
+    expect(sample.p95Ms).toBeGreaterThan(0);
+    expect(await platform.traffic("nowhere", "portal")).toBeNull();
+    expect(await platform.health("nowhere", "portal", "active", "/health")).toEqual([]);
+  });
+
+  it("runs processes from the verified store copy", async () => {
+    const environment = nextEnv();
+    await platform.startStandby(appSpec(v1, { environment }));
+    const status = (await platform.status(environment, "portal"))!;
+    const cmdline = fs.readFileSync(`/proc/${status.standby!.instances[0]!.pid}/cmdline`, "utf8");
+    expect(cmdline).toContain(`platform/local/store/${v1.digest.slice("sha256:".length)}.mjs`);
+  });
+});

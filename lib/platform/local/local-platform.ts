@@ -1,0 +1,312 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PlatformError } from "../types";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficSample } from "../types";
+import { ArtifactStore } from "./artifact-store";
+import { cloneAppData, removeEnvironmentFiles } from "./environments";
+import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
+import { KeyedMutex } from "./mutex";
+import { LocalPaths, assertName, assertSpec, configHash, fileSafe } from "./paths";
+import { resolvePortBase } from "./ports";
+import { appEnvironment } from "./processes";
+import { probeHealth, scrapeMetrics, summariseTraffic } from "./probes";
+import { ProxyPool } from "./proxy-pool";
+import { AppRegistry } from "./registry";
+import { SlotProcesses } from "./slots";
+import { appKey, type AppRecord, type SlotRecord } from "./state";
+
+export interface LocalPlatformOptions {
+  /** Slipway's data directory (e.g. `.data`); the platform keeps everything under `<dataDir>/platform/local/`. */
+  dataDir: string;
+  /** First stable port; default SLIPWAY_LOCAL_PORT_BASE or 4100. */
+  portBase?: number;
+  /** Where proxies and instances listen. */
+  host?: "127.0.0.1";
+  /** Host name in the URLs people open. */
+  publicHost?: string;
+  log?: (line: string) => void;
+  /** How long an instance may take to accept connections (default 20 s). */
+  startTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL (default 3 s). */
+  stopGraceMs?: number;
+}
+
+/**
+ * Runs apps as OS processes on this machine. Each (environment, app) has a stable port with a
+ * reverse proxy in front of an `active` and a `standby` slot. State is persisted so a restarted
+ * Slipway adopts processes that survived it instead of restarting them.
+ */
+export class LocalPlatform implements PlatformAdapter {
+  readonly name = "local";
+  private readonly paths: LocalPaths;
+  private readonly store: ArtifactStore;
+  private readonly slots: SlotProcesses;
+  private readonly apps: AppRegistry;
+  private readonly proxies: ProxyPool;
+  private readonly jobs = new RunningJobs();
+  private readonly mutex = new KeyedMutex();
+  private readonly publicHost: string;
+  private readonly log: (line: string) => void;
+  private closed = false;
+
+  constructor(options: LocalPlatformOptions) {
+    const host = options.host ?? "127.0.0.1";
+    this.paths = new LocalPaths(options.dataDir);
+    this.store = new ArtifactStore(this.paths.storeDir);
+    this.publicHost = options.publicHost ?? "localhost";
+    this.log = options.log ?? (() => {});
+    this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log });
+    this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host);
+    this.proxies = new ProxyPool({
+      host,
+      log: this.log,
+      record: (key) => this.apps.byKey(key),
+      isRunning: (instance, slot) => this.slots.isRunning(instance, slot),
+    });
+  }
+
+  /** Listens again on every known port, serving whatever survived a restart. Safe to call repeatedly. */
+  async init(): Promise<void> {
+    const failures: string[] = [];
+    for (const record of this.apps.all()) {
+      await this.locked(record.environment, record.app, () => this.proxies.ensure(record)).catch((error: Error) => failures.push(error.message));
+    }
+    if (failures.length > 0) throw new PlatformError(failures.join("\n"));
+  }
+
+  async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
+    assertName("environment", environment);
+    const source = options.cloneFrom;
+    if (source !== undefined) assertName("environment", source);
+    if (source === environment) throw new PlatformError(`Cannot clone ${environment} from itself`, true);
+    await this.mutex.run(`env:${environment}`, async () => {
+      await fs.promises.mkdir(this.paths.data(environment), { recursive: true });
+      if (source) await cloneAppData(this.paths, environment, source);
+      this.log(`local: provisioned ${environment}${source ? ` with the data of ${source}` : ""}`);
+    });
+  }
+
+  startStandby(spec: AppSpec): Promise<SlotStatus> {
+    assertSpec(spec);
+    return this.locked(spec.environment, spec.app, async () => this.slots.toStatus(await this.startStandbyLocked(spec))!);
+  }
+
+  /** An app or slot that does not exist has no instances: [] (the caller's verification fails closed on it). */
+  async health(environment: string, app: string, slot: "active" | "standby", healthPath: string): Promise<InstanceHealth[]> {
+    const target = this.apps.get(environment, app)?.[slot];
+    if (!target) return [];
+    const suffix = healthPath.startsWith("/") ? healthPath : `/${healthPath}`;
+    return Promise.all(
+      target.instances.map((instance) =>
+        this.slots.isRunning(instance, target)
+          ? probeHealth(instance.id, `${this.slots.address(instance)}${suffix}`)
+          : { instance: instance.id, status: "unhealthy" as const, error: `process ${instance.pid} is not running (log: ${instance.logPath})`, latencyMs: 0 },
+      ),
+    );
+  }
+
+  switchTraffic(environment: string, app: string): Promise<void> {
+    return this.locked(environment, app, () => this.switchLocked(this.apps.require(environment, app)));
+  }
+
+  stopStandby(environment: string, app: string): Promise<void> {
+    return this.locked(environment, app, async () => {
+      const record = this.apps.get(environment, app);
+      if (record?.standby) await this.stopSlot(record, "standby");
+    });
+  }
+
+  stopActive(environment: string, app: string): Promise<void> {
+    return this.locked(environment, app, async () => {
+      const record = this.apps.get(environment, app);
+      if (record?.active) await this.stopSlot(record, "active");
+    });
+  }
+
+  rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm"> {
+    return this.locked(environment, app, async () => {
+      const record = this.apps.get(environment, app);
+      if (!record) return "not-warm";
+      // Already serving `to` (a retried rollback): done, and not switched back again.
+      if (record.active?.digest === to.digest && this.slots.allRunning(record.active)) return "switched";
+      if (record.standby?.digest !== to.digest || !this.slots.allRunning(record.standby)) return "not-warm";
+      await this.switchLocked(record);
+      return "switched";
+    });
+  }
+
+  setMaintenance(environment: string, app: string, closed: boolean, retryAfterSeconds = 300): Promise<void> {
+    assertName("environment", environment);
+    assertName("app", app);
+    return this.locked(environment, app, async () => {
+      const record = closed ? await this.apps.ensure(environment, app) : this.apps.get(environment, app);
+      if (!record) return;
+      record.maintenance = closed ? { retryAfterSeconds: Math.max(1, Math.round(retryAfterSeconds)) } : null;
+      this.apps.save();
+      await this.proxies.ensure(record);
+    });
+  }
+
+  /** Runs outside the app's lock on purpose: a 10-minute migration must not block switches or status. */
+  async runJob(job: JobSpec): Promise<JobResult> {
+    assertName("environment", job.environment);
+    assertName("app", job.app);
+    assertName("job", job.job);
+    this.assertOpen();
+    const storePath = await this.store.verifyAndStore(job.build);
+    const dataDir = this.paths.data(job.environment, job.app);
+    await fs.promises.mkdir(dataDir, { recursive: true });
+    const env = appEnvironment({ environment: job.environment, app: job.app, instance: `${job.app}-job`, dataDir, reference: job.reference, config: job.config });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    this.log(`local: ${job.environment}/${job.app} running job ${job.job} of ${job.build.version}`);
+    return runJobProcess({
+      storePath,
+      job: job.job,
+      env,
+      cwd: dataDir,
+      logPath: path.join(this.paths.logs(job.environment, job.app), `job-${job.job}-${fileSafe(job.build.buildId)}-${stamp}.log`),
+      timeoutMs: job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
+      track: this.jobs.tracker(job.environment),
+    });
+  }
+
+  async status(environment: string, app: string): Promise<AppStatus | null> {
+    const record = this.apps.get(environment, app);
+    return record ? this.appStatus(record) : null;
+  }
+
+  async traffic(environment: string, app: string): Promise<TrafficSample | null> {
+    const active = this.apps.get(environment, app)?.active;
+    if (!active) return null;
+    const running = active.instances.filter((i) => this.slots.isRunning(i, active));
+    const scraped = await Promise.all(running.map((i) => scrapeMetrics(`${this.slots.address(i)}/metrics`)));
+    const answered = scraped.filter((s) => s !== null);
+    return answered.length > 0 ? summariseTraffic(answered) : null;
+  }
+
+  async inventory(): Promise<AppStatus[]> {
+    return this.apps.all().map((record) => this.appStatus(record));
+  }
+
+  ensureActive(spec: AppSpec): Promise<AppStatus> {
+    assertSpec(spec);
+    return this.locked(spec.environment, spec.app, async () => {
+      this.assertOpen();
+      const record = await this.apps.ensure(spec.environment, spec.app);
+      const active = record.active;
+      if (active && this.isSlotOf(active, spec) && this.slots.allRunning(active) && (await this.slots.allAnswer(active))) {
+        await this.proxies.ensure(record);
+        this.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} adopted (pids ${active.instances.map((i) => i.pid).join(", ")})`);
+        return this.appStatus(record);
+      }
+      await this.startStandbyLocked(spec);
+      await this.switchLocked(record);
+      // What served before is not what should run: stale, not a warm standby.
+      if (record.standby) await this.stopSlot(record, "standby");
+      return this.appStatus(record);
+    });
+  }
+
+  async destroy(environment: string): Promise<void> {
+    assertName("environment", environment);
+    await this.mutex.run(`env:${environment}`, async () => {
+      for (const { app } of this.apps.all().filter((r) => r.environment === environment)) {
+        await this.locked(environment, app, async () => {
+          const record = this.apps.get(environment, app);
+          if (!record) return;
+          await this.proxies.close(environment, app);
+          if (record.active) await this.stopSlot(record, "active");
+          if (record.standby) await this.stopSlot(record, "standby");
+          this.apps.remove(environment, app);
+        });
+      }
+      await this.jobs.stop((env) => env === environment);
+      await removeEnvironmentFiles(this.paths, environment);
+      this.log(`local: destroyed ${environment}`);
+    });
+  }
+
+  async close(options: { stopApps: boolean }): Promise<void> {
+    this.closed = true;
+    await this.proxies.closeAll();
+    if (!options.stopApps) return;
+    for (const record of this.apps.all()) {
+      await this.locked(record.environment, record.app, async () => {
+        await Promise.all([record.active ? this.stopSlot(record, "active") : null, record.standby ? this.stopSlot(record, "standby") : null]);
+      });
+    }
+    await this.jobs.stop(() => true);
+  }
+
+  // ---- internals: callers hold the app's lock ----
+
+  private locked<T>(environment: string, app: string, operation: () => Promise<T>): Promise<T> {
+    return this.mutex.run(appKey(environment, app), operation);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PlatformError("The local platform has been closed (Slipway is shutting down)");
+  }
+
+  /** Same build, config and instance count: anything else must be started anew. */
+  private isSlotOf(slot: SlotRecord, spec: AppSpec): boolean {
+    return slot.digest === spec.build.digest && slot.buildId === spec.build.buildId && slot.configHash === configHash(spec);
+  }
+
+  /** Forgets the slot first (and unhooks the proxy), so nothing routes to processes being stopped. */
+  private async stopSlot(record: AppRecord, which: "active" | "standby"): Promise<void> {
+    const slot = record[which];
+    if (!slot) return;
+    record[which] = null;
+    this.apps.save();
+    this.proxies.apply(record);
+    await this.slots.stop(slot);
+  }
+
+  private async startStandbyLocked(spec: AppSpec): Promise<SlotRecord> {
+    this.assertOpen();
+    const storePath = await this.store.verifyAndStore(spec.build);
+    const record = await this.apps.ensure(spec.environment, spec.app);
+    await this.proxies.ensure(record); // the URL exists (answering 503) from the first start on
+    const current = record.standby;
+    if (current && this.isSlotOf(current, spec) && this.slots.allRunning(current)) return current;
+    if (current) await this.stopSlot(record, "standby");
+    try {
+      return await this.slots.start(spec, storePath, configHash(spec), (spawned) => {
+        record.standby = spawned;
+        this.apps.save();
+      });
+    } catch (error) {
+      record.standby = null;
+      this.apps.save();
+      throw error;
+    }
+  }
+
+  /** The swap is one assignment in the proxy; the state file records it first. */
+  private async switchLocked(record: AppRecord): Promise<void> {
+    const key = appKey(record.environment, record.app);
+    const standby = record.standby;
+    if (!standby) throw new PlatformError(`${key} has no standby slot to switch to: start one first`, true);
+    if (!this.slots.allRunning(standby)) {
+      throw new PlatformError(`${key}: the standby (${standby.version}, build ${standby.buildId}) is not running; start it again before switching`, true);
+    }
+    await this.proxies.ensure(record); // listening before the swap, so a busy port changes nothing
+    record.standby = record.active;
+    record.active = standby;
+    this.apps.save();
+    this.proxies.apply(record);
+    this.log(`local: ${key} now serves ${standby.version} (build ${standby.buildId})`);
+  }
+
+  private appStatus(record: AppRecord): AppStatus {
+    return {
+      environment: record.environment,
+      app: record.app,
+      url: `http://${this.publicHost}:${record.port}`,
+      active: this.slots.toStatus(record.active),
+      standby: this.slots.toStatus(record.standby),
+      maintenance: record.maintenance !== null,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { KeyedMutex } from "./mutex";
+import { appEnvironment, isOurProcess } from "./processes";
+
+const input = { environment: "qa", app: "portal", instance: "portal-2", dataDir: "/d/qa/portal", reference: "dep-9", port: 41000 };
+
+describe("appEnvironment", () => {
+  it("passes only the allow-list, config and the platform's variables", () => {
+    const env = appEnvironment({ ...input, config: { FEATURE: "on", NODE_ENV: "staging" } }, { PATH: "/bin", HOME: "/root", AUTH_SECRET: "s", DATABASE_URL: "postgres://x", LANG: "C" });
+    expect(env).toEqual({
+      PATH: "/bin",
+      HOME: "/root",
+      LANG: "C",
+      NODE_ENV: "staging",
+      FEATURE: "on",
+      PORT: "41000",
+      SLIPWAY_ENVIRONMENT: "qa",
+      SLIPWAY_APP: "portal",
+      SLIPWAY_INSTANCE: "portal-2",
+      SLIPWAY_DATA_DIR: "/d/qa/portal",
+      SLIPWAY_REFERENCE: "dep-9",
+    });
+  });
+
+  it("refuses config that would override the platform's variables or is not a variable name", () => {
+    expect(() => appEnvironment({ ...input, config: { PORT: "1" } }, {})).toThrow(/reserved/);
+    expect(() => appEnvironment({ ...input, config: { SLIPWAY_APP: "x" } }, {})).toThrow(/reserved/);
+    expect(() => appEnvironment({ ...input, config: { "A-B": "x" } }, {})).toThrow(/not a valid environment variable name/);
+  });
+});
+
+describe("KeyedMutex", () => {
+  it("runs operations on one key one at a time, in order, and survives failures", async () => {
+    const mutex = new KeyedMutex();
+    const events: string[] = [];
+    const step = (name: string, ms: number, fail = false) => async () => {
+      events.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      events.push(`end ${name}`);
+      if (fail) throw new Error(name);
+    };
+    await Promise.allSettled([mutex.run("a", step("1", 20, true)), mutex.run("a", step("2", 1)), mutex.run("b", step("3", 1))]);
+    expect(events.indexOf("end 1")).toBeLessThan(events.indexOf("start 2"));
+    expect(events.indexOf("start 3")).toBeLessThan(events.indexOf("end 1"));
+  });
+});
+
+describe("isOurProcess", () => {
+  it("does not take a live pid for ours unless it runs our artifact (pids get reused after a restart)", () => {
+    expect(isOurProcess(process.pid, "/nowhere/store/abc.mjs")).toBe(false);
+    expect(isOurProcess(0, "/x")).toBe(false);
+    expect(isOurProcess(2 ** 22 + 12345, "/x")).toBe(false);
+  });
+});

@@ -1,0 +1,129 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { PlatformError, type AppSpec, type SlotStatus } from "../types";
+import { fileSafe, type LocalPaths } from "./paths";
+import { freePort, portAnswers } from "./ports";
+import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "./processes";
+import type { InstanceRecord, SlotRecord } from "./state";
+
+export interface SlotProcessesOptions {
+  paths: LocalPaths;
+  host: string;
+  startTimeoutMs: number;
+  stopGraceMs: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Starts and stops the processes of slots and answers whether they run. Knows the children this
+ * Slipway started (exact exit tracking); processes adopted from a previous run are recognised by
+ * pid and command line instead.
+ */
+export class SlotProcesses {
+  private readonly children = new Map<number, ChildProcess>();
+
+  constructor(private readonly options: SlotProcessesOptions) {}
+
+  isRunning(instance: Pick<InstanceRecord, "pid">, slot: Pick<SlotRecord, "storePath">): boolean {
+    const child = this.children.get(instance.pid);
+    if (child) return child.exitCode === null && child.signalCode === null;
+    return isOurProcess(instance.pid, slot.storePath);
+  }
+
+  /** Every instance's process runs. */
+  allRunning(slot: SlotRecord): boolean {
+    return slot.instances.length > 0 && slot.instances.every((i) => this.isRunning(i, slot));
+  }
+
+  /** Every instance accepts connections (for adoption: a live pid that stopped listening is no use). */
+  async allAnswer(slot: SlotRecord): Promise<boolean> {
+    const answers = await Promise.all(slot.instances.map((i) => portAnswers(i.port, this.options.host, 1000)));
+    return answers.every(Boolean);
+  }
+
+  address(instance: InstanceRecord): string {
+    return `http://${this.options.host}:${instance.port}`;
+  }
+
+  toStatus(slot: SlotRecord | null): SlotStatus | null {
+    if (!slot) return null;
+    return {
+      buildId: slot.buildId,
+      releaseId: slot.releaseId,
+      digest: slot.digest,
+      version: slot.version,
+      startedAt: slot.startedAt,
+      instances: slot.instances.map((i) => ({ id: i.id, address: this.address(i), pid: i.pid, running: this.isRunning(i, slot) })),
+    };
+  }
+
+  /**
+   * Starts `spec.instances` processes of the stored artifact, each on its own free port, and waits
+   * until all listen. `onSpawned` sees the slot as soon as the pids exist, so they are persisted
+   * before the (long) wait: a crash of Slipway meanwhile leaves no unknown processes behind.
+   * On failure every process of the slot is stopped again.
+   */
+  async start(spec: AppSpec, storePath: string, hash: string, onSpawned: (slot: SlotRecord) => void): Promise<SlotRecord> {
+    const { paths, host } = this.options;
+    const dataDir = paths.data(spec.environment, spec.app);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const slot: SlotRecord = {
+      buildId: spec.build.buildId,
+      releaseId: spec.build.releaseId,
+      version: spec.build.version,
+      commit: spec.build.commit,
+      digest: spec.build.digest,
+      storePath,
+      configHash: hash,
+      reference: spec.reference,
+      startedAt: new Date().toISOString(),
+      instances: [],
+    };
+    const started: { child: ChildProcess; instance: InstanceRecord }[] = [];
+    try {
+      const ports = new Set<number>();
+      for (let n = 1; n <= spec.instances; n++) {
+        let port = await freePort(host);
+        while (ports.has(port)) port = await freePort(host);
+        ports.add(port);
+        const id = `${spec.app}-${n}`;
+        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, port });
+        const logPath = path.join(paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${n}.log`);
+        const child = spawnApp({ storePath, env, logPath, cwd: dataDir });
+        if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} instance ${id}: the OS refused to create a process`);
+        const pid = child.pid;
+        this.children.set(pid, child);
+        child.once("exit", () => this.children.delete(pid));
+        const instance = { id, pid, port, logPath };
+        slot.instances.push(instance);
+        started.push({ child, instance });
+      }
+      onSpawned(slot);
+      await Promise.all(
+        started.map(({ child, instance }) =>
+          waitUntilListening(
+            child,
+            instance.port,
+            host,
+            instance.logPath,
+            this.options.startTimeoutMs,
+            `${spec.environment}/${spec.app} instance ${instance.id} (${spec.build.version}, build ${spec.build.buildId})`,
+          ),
+        ),
+      );
+    } catch (error) {
+      await this.stop(slot);
+      throw error instanceof PlatformError ? error : new PlatformError(`Cannot start ${spec.environment}/${spec.app}: ${(error as Error).message}`);
+    }
+    this.options.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} started on ports ${slot.instances.map((i) => i.port).join(", ")}`);
+    return slot;
+  }
+
+  async stop(slot: SlotRecord): Promise<void> {
+    await stopProcesses(
+      slot.instances.map((i) => ({ pid: i.pid, storePath: slot.storePath })),
+      this.options.stopGraceMs,
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { PlatformError } from "../types";
+
+/**
+ * What the local platform remembers between runs of Slipway, in `<dataDir>/platform/local/state.json`.
+ * It is the platform's own bookkeeping (ports, pids), never the source of truth for deployments:
+ * the database is. It exists so a restarted Slipway can find and adopt the processes it started.
+ */
+export interface InstanceRecord {
+  /** e.g. `portal-2`; passed to the app as SLIPWAY_INSTANCE. */
+  id: string;
+  pid: number;
+  port: number;
+  logPath: string;
+}
+
+export interface SlotRecord {
+  buildId: string;
+  releaseId: string;
+  version: string;
+  commit: string;
+  digest: string;
+  /** The verified copy the processes run (`store/<hex>.mjs`): also how a pid is recognised as ours. */
+  storePath: string;
+  /** Hash of config + instance count: the same build with other config is another slot. */
+  configHash: string;
+  reference: string;
+  startedAt: string;
+  instances: InstanceRecord[];
+}
+
+export interface AppRecord {
+  environment: string;
+  app: string;
+  /** The stable port of the app's URL; allocated once, freed only by destroy(). */
+  port: number;
+  maintenance: { retryAfterSeconds: number } | null;
+  active: SlotRecord | null;
+  standby: SlotRecord | null;
+}
+
+export interface LocalState {
+  version: 1;
+  /** Keyed by `<environment>/<app>`. */
+  apps: Record<string, AppRecord>;
+}
+
+export function appKey(environment: string, app: string): string {
+  return `${environment}/${app}`;
+}
+
+export function emptyState(): LocalState {
+  return { version: 1, apps: {} };
+}
+
+export function loadState(file: string): LocalState {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+    throw new PlatformError(`Cannot read the local platform's state ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as LocalState;
+    if (parsed?.version !== 1 || typeof parsed.apps !== "object" || parsed.apps === null) throw new Error("unknown format");
+    return parsed;
+  } catch (error) {
+    throw new PlatformError(
+      `The local platform's state ${file} is damaged (${(error as Error).message}). Stop the apps it lists by hand if any still run, then delete the file.`,
+      true,
+    );
+  }
+}
+
+/** Writes to a temp file and renames it over the old one, so a crash never leaves half a file. */
+export function saveState(file: string, state: LocalState): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    fs.writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new PlatformError(`Cannot write the local platform's state ${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,169 @@
+import type { HealthStatus } from "@/db/schema/enums";
+
+/**
+ * The one interface through which Slipway touches infrastructure. The controller calls it; the
+ * domain and services never do. Every method is idempotent (safe to call again after a crash or
+ * a retry) and throws PlatformError with a message a person can act on.
+ *
+ * Model: each app of each environment has a stable address (its URL) and up to two slots:
+ * `active` (what the URL serves) and `standby` (a new release being prepared, or the previous
+ * release kept warm after a switch). A slot runs `instances` copies of one build.
+ */
+
+/** The build a slot runs. `artifact` says where the platform finds it; `digest` is checked before start. */
+export interface ArtifactRef {
+  buildId: string;
+  releaseId: string;
+  app: string;
+  version: string;
+  commit: string;
+  digest: string;
+  artifact: string | null;
+}
+
+export interface AppSpec {
+  environment: string;
+  app: string;
+  build: ArtifactRef;
+  instances: number;
+  /** Variables the app receives (config variables, already decrypted). */
+  config: Record<string, string>;
+  healthPath: string;
+  /** Who asked: recorded by the platform for logs (e.g. the deployment id). */
+  reference: string;
+}
+
+export interface InstanceStatus {
+  id: string;
+  /** Where this instance listens, e.g. http://127.0.0.1:41234 */
+  address: string;
+  pid?: number | undefined;
+  running: boolean;
+}
+
+export interface SlotStatus {
+  buildId: string;
+  releaseId: string;
+  digest: string;
+  version: string;
+  startedAt: string;
+  instances: InstanceStatus[];
+}
+
+export interface AppStatus {
+  environment: string;
+  app: string;
+  /** The stable address people open; keeps working across deployments. */
+  url: string | null;
+  active: SlotStatus | null;
+  standby: SlotStatus | null;
+  /** Closed for maintenance: requests get 503 with Retry-After. */
+  maintenance: boolean;
+}
+
+/** What one instance's health endpoint said. */
+export interface InstanceHealth {
+  instance: string;
+  status: HealthStatus;
+  /** As reported by the app itself: the verification compares these with what was deployed. */
+  app?: string | undefined;
+  version?: string | undefined;
+  commit?: string | undefined;
+  environment?: string | undefined;
+  checks?: unknown;
+  httpStatus?: number | undefined;
+  error?: string | undefined;
+  latencyMs: number;
+}
+
+/** Traffic counters of one slot, from the apps' /metrics, summed over instances. */
+export interface TrafficSample {
+  requests: number;
+  errors: number;
+  p95Ms: number | null;
+}
+
+export interface JobSpec {
+  environment: string;
+  app: string;
+  /** The build whose code runs the job (normally the one being deployed). */
+  build: ArtifactRef;
+  job: string;
+  config: Record<string, string>;
+  reference: string;
+  timeoutMs?: number;
+}
+
+export interface JobResult {
+  exitCode: number;
+  output: string;
+  durationMs: number;
+}
+
+export class PlatformError extends Error {
+  constructor(
+    message: string,
+    /** Retrying will not help (a digest mismatch, a missing artifact): fail at once. */
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface PlatformAdapter {
+  readonly name: string;
+
+  /** Creates whatever the environment needs (addresses, data directories). */
+  provision(environment: string, options?: { cloneFrom?: string }): Promise<void>;
+
+  /**
+   * Starts `spec` in the standby slot, beside what serves now, without traffic. If the standby
+   * already runs this build, returns it as it is; if it runs another build, that one is replaced.
+   */
+  startStandby(spec: AppSpec): Promise<SlotStatus>;
+
+  /** Asks every instance of a slot for its health. */
+  health(environment: string, app: string, slot: "active" | "standby", healthPath: string): Promise<InstanceHealth[]>;
+
+  /** Points the stable address at the standby slot; the former active slot becomes the standby (warm). */
+  switchTraffic(environment: string, app: string): Promise<void>;
+
+  /** Stops the standby slot (a release no longer kept warm, or a new one that failed). */
+  stopStandby(environment: string, app: string): Promise<void>;
+
+  /** Stops the active slot: the address answers 503 until a slot serves again (recreate). */
+  stopActive(environment: string, app: string): Promise<void>;
+
+  /**
+   * Rolls back to `to` by switching traffic if it is the warm standby: returns "switched".
+   * Returns "not-warm" when it is not, and the caller deploys it like any release.
+   */
+  rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm">;
+
+  /** Opens or closes an app for maintenance (503 with Retry-After and a maintenance page). */
+  setMaintenance(environment: string, app: string, closed: boolean, retryAfterSeconds?: number): Promise<void>;
+
+  /** Runs a one-off job on exactly one instance; returns its output and exit status. */
+  runJob(job: JobSpec): Promise<JobResult>;
+
+  /** What runs for one app, or null if nothing does. */
+  status(environment: string, app: string): Promise<AppStatus | null>;
+
+  /** Traffic counters of the active slot since it started. */
+  traffic(environment: string, app: string): Promise<TrafficSample | null>;
+
+  /** Everything the platform runs, for drift detection and adoption after a restart. */
+  inventory(): Promise<AppStatus[]>;
+
+  /**
+   * Makes `spec` the active slot if it is not already (adopting processes that survived a
+   * restart, or starting them again). Used to restore the recorded state on start-up.
+   */
+  ensureActive(spec: AppSpec): Promise<AppStatus>;
+
+  /** Stops everything of an environment and removes its data. */
+  destroy(environment: string): Promise<void>;
+
+  /** Releases the platform's resources; `stopApps` also stops every app it started. */
+  close(options: { stopApps: boolean }): Promise<void>;
+}

@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { environmentApps } from "@/db/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +16,15 @@ const TABLES = ["users", "builds", "releases", "deployments", "environment_apps"
 
 describe.each(testDatabases)("demo data on $name", (database) => {
   let connection: Connection;
+  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-demo-artifacts-"));
   beforeAll(async () => {
     connection = await database.open();
     await loadTestPipeline(connection.db);
   });
-  afterAll(() => connection.close());
+  afterAll(async () => {
+    await connection.close();
+    fs.rmSync(artifactsDir, { recursive: true, force: true });
+  });
 
   async function counts() {
     const result: Record<string, number> = {};
@@ -29,7 +37,7 @@ describe.each(testDatabases)("demo data on $name", (database) => {
 
   it("fills every environment on the first run and adds nothing on the second", async () => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
-    expect(await seedDemoData(connection.db, clock)).toBe(true);
+    expect(await seedDemoData(connection.db, clock, { artifactsDir })).toBe(true);
     const after = await counts();
     const board = await getBoard(connection.db, clock);
     for (const env of board!.fixed) {
@@ -37,8 +45,15 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     }
     expect(board!.review.map((e) => [e.name, e.source])).toEqual([["checkout-redesign", "staging"]]);
     expect(after.deployments).toBeGreaterThan(20);
+    // Every build is a real artifact whose content matches its registered digest.
+    const seededBuilds = await connection.db.query.builds.findMany();
+    for (const build of seededBuilds) {
+      const content = fs.readFileSync(build.artifact!);
+      expect(`sha256:${createHash("sha256").update(content).digest("hex")}`).toBe(build.digest);
+      expect(content.toString()).toContain(build.version);
+    }
 
-    expect(await seedDemoData(connection.db, clock)).toBe(false);
+    expect(await seedDemoData(connection.db, clock, { artifactsDir })).toBe(false);
     expect(await counts()).toEqual(after);
   });
 

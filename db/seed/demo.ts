@@ -20,6 +20,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "@/lib/services/audit";
 import { findUserByEmail } from "@/lib/services/users";
+import { writeArtifact } from "@/lib/platform/local/artifact";
 import { DEMO_USERS } from "./demo-users";
 
 const SEEDED_KEY = "demo.seededAt";
@@ -77,10 +78,20 @@ const HISTORY: DemoDeployment[] = [
 
 /**
  * Demo data for a newcomer's first start: the demo users, a few releases with history in every
- * environment, and one review environment. Runs once (recorded in slipway_meta); a second start
- * adds nothing.
+ * environment, and one review environment. Every build is a real sample-service artifact written
+ * to `artifactsDir`, so the local platform can run each environment's recorded release. Runs once
+ * (recorded in slipway_meta); a second start adds nothing.
  */
-export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
+export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir: string }): Promise<boolean> {
+  const [alreadySeeded] = await db.select().from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
+  if (alreadySeeded) return false;
+  // Artifacts first, outside the transaction: files are content-addressed, so writing them twice is harmless.
+  const artifacts = new Map<string, { path: string; digest: string }>();
+  for (const demo of RELEASES) {
+    for (const [app, version] of Object.entries(demo.versions)) {
+      artifacts.set(`${app}@${version}`, await writeArtifact(options.artifactsDir, { app, version, commit: hex(`commit-${demo.key}`, 40), branch: demo.branch }));
+    }
+  }
   return db.transaction(async (tx) => {
     const [seeded] = await tx.select().from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
     if (seeded) return false;
@@ -112,7 +123,9 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
       releaseTime[demo.key] = at;
       buildIds[demo.key] = {};
       for (const app of apps) {
-        const version = demo.versions[app.name] ?? "0.1.0";
+        const version = demo.versions[app.name];
+        const artifact = version ? artifacts.get(`${app.name}@${version}`) : undefined;
+        if (!version || !artifact) throw new Error(`The demo data has no build of ${app.name} for ${demo.key}: slipway.yaml's apps differ from the demo's.`);
         const id = newId("bld", at);
         await tx.insert(builds).values({
           id,
@@ -120,7 +133,8 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
           version,
           commit,
           branch: demo.branch,
-          digest: `sha256:${hex(`artifact-${app.name}-${version}`, 64)}`,
+          digest: artifact.digest,
+          artifact: artifact.path,
           ciUrl: `https://ci.example.com/shop/pipelines/${parseInt(hex(demo.key, 4), 16)}`,
           tests: { passed: true, total: 412, failed: 0 },
           changedFiles: demo.key === "r3" && app.name === "portal" ? ["services/portal/migrations/0007_add_wishlist.sql"] : [],

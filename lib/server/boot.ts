@@ -8,7 +8,9 @@ import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { DEMO_USERS } from "@/db/seed/demo-users";
+import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
 import { ensureAuthSecret } from "./auth-secret";
+import { ensureDemoToken } from "./demo-token";
 import { buildIfNeeded } from "./build-if-needed";
 
 export class StartupError extends Error {}
@@ -34,8 +36,9 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   await migrateDatabase(connection);
   const summary = await syncPipeline(connection.db, systemClock, loaded.config, loaded.hash);
   if (summary.changed) log(`Loaded pipeline "${loaded.config.pipeline.name}" from ${e.SLIPWAY_CONFIG}.`);
-  const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock) : false;
+  const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock, { artifactsDir: DEFAULT_ARTIFACTS_DIR(e.dataDir) }) : false;
   if (demoSeeded) log("Loaded demo data (first start).");
+  if (e.demo) await ensureDemoToken(connection.db, e.dataDir);
   return { connection, demoSeeded };
 }
 

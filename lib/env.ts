@@ -20,6 +20,9 @@ const envSchema = z
     PORT: z.coerce.number({ error: "expected a port number" }).int().min(1).max(65535).default(3000),
     HOST: z.string().min(1).optional(),
     SLIPWAY_DEMO: flag.optional(),
+    /** Run the controller inside the web server (default); off when it runs as its own process. */
+    SLIPWAY_CONTROLLER: flag.optional(),
+    SLIPWAY_LOCAL_PORT_BASE: z.coerce.number({ error: "expected a port number" }).int().min(1024).max(65000).optional(),
     SLIPWAY_OIDC_ISSUER: z.url({ error: "expected the issuer URL of your OpenID Connect provider" }).optional(),
     SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
     SLIPWAY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -42,6 +45,7 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   dataDir: string;
   configPath: string;
   demo: boolean;
+  controller: boolean;
   oidcConfigured: boolean;
   adminEmails: string[];
 };
@@ -66,6 +70,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     configPath: path.resolve(env.SLIPWAY_CONFIG),
     // Demo data is for the embedded database; a real server starts empty unless asked.
     demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
+    controller: env.SLIPWAY_CONTROLLER ?? true,
     oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
       .map((e) => e.trim().toLowerCase())

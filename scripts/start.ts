@@ -5,6 +5,7 @@
 import { EnvError, env } from "@/lib/env";
 import { DataDirLockedError } from "@/db/data-dir-lock";
 import { StartupError, prepare, serve, signInHelp } from "@/lib/server/boot";
+import { createController } from "@/lib/server/controller-runtime";
 
 const dev = process.argv.includes("--dev");
 if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
@@ -12,6 +13,9 @@ if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
 async function main() {
   const { connection } = await prepare({ build: !dev });
   const { server, url } = await serve({ dev });
+  // The controller runs here unless production runs it as its own process (npm run controller).
+  const controller = env().controller ? createController(connection) : null;
+  controller?.start();
   console.log(`\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.\n`);
 
   let stopping = false;
@@ -20,6 +24,8 @@ async function main() {
     stopping = true;
     console.log(`[slipway] ${signal}: stopping…`);
     server.close();
+    // Stopping Slipway stops the apps it started on the local platform.
+    await controller?.stop({ stopApps: true }).catch((error: unknown) => console.error("[slipway] stopping the controller:", error));
     await connection.close().catch(() => {});
     process.exit(0);
   };

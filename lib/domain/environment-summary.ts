@@ -21,6 +21,7 @@ export function ruleLabels(config: Partial<EnvironmentConfig>): string[] {
 export interface CellRelease {
   releaseId: string | null;
   releaseCreatedAt: Date | null;
+  releaseCommit?: string | null;
   version: string | null;
 }
 

@@ -11,3 +11,11 @@ export interface ObservedHealth {
 export function isHealthStale(health: ObservedHealth, now: Date, staleAfterMs = HEALTH_STALE_AFTER_MS): boolean {
   return !health.observedAt || now.getTime() - health.observedAt.getTime() > staleAfterMs;
 }
+
+/** One health for an app from its instances: all healthy, none healthy, or in between. */
+export function aggregateHealth(instances: readonly HealthStatus[]): HealthStatus {
+  if (instances.length === 0) return "unhealthy";
+  const healthy = instances.filter((s) => s === "healthy").length;
+  if (healthy === instances.length) return "healthy";
+  return healthy === 0 ? "unhealthy" : "degraded";
+}

@@ -20,6 +20,7 @@ export interface EnvironmentAppView {
   releaseId: string | null;
   releaseCreatedAt: Date | null;
   releaseBranch: string | null;
+  releaseCommit: string | null;
   buildId: string | null;
   version: string | null;
   commit: string | null;
@@ -60,11 +61,21 @@ export interface EnvironmentView {
   active: ActiveDeploymentView[];
 }
 
+export interface ReleaseSummary {
+  id: string;
+  commit: string;
+  branch: string;
+  createdAt: Date;
+  versions: { app: string; version: string }[];
+}
+
 export interface Board {
   pipeline: { id: string; name: string; loadedAt: Date };
   apps: { id: string; name: string; description: string | null }[];
   fixed: EnvironmentView[];
   review: EnvironmentView[];
+  /** The newest release of the first environment's branch, when it is newer than what that environment runs. */
+  entryCandidate: ReleaseSummary | null;
 }
 
 const LIVE_STATES_EXCLUDED = ["torn-down", "retired"] as const;
@@ -105,6 +116,7 @@ async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | 
       releaseId: environmentApps.releaseId,
       releaseCreatedAt: releases.createdAt,
       releaseBranch: releases.branch,
+      releaseCommit: releases.commit,
       buildId: environmentApps.buildId,
       version: builds.version,
       commit: builds.commit,
@@ -143,6 +155,7 @@ function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
     releaseId: cell.releaseId,
     releaseCreatedAt: cell.releaseCreatedAt,
     releaseBranch: cell.releaseBranch,
+    releaseCommit: cell.releaseCommit,
     buildId: cell.buildId,
     version: cell.version,
     commit: cell.commit,
@@ -210,11 +223,34 @@ export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "a
   const now = clock.now();
   const cells = groupBy(await loadCells(db, pipeline.environments.map((e) => e.id), options.reviewCells), (c) => c.environmentId);
   const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, cells.get(e.id) ?? [], now));
+  const fixed = views.filter((e) => e.kind === "fixed");
   return {
     pipeline: { id: pipeline.id, name: pipeline.name, loadedAt: pipeline.loadedAt },
     apps: pipeline.apps,
-    fixed: views.filter((e) => e.kind === "fixed"),
+    fixed,
     review: views.filter((e) => e.kind === "review"),
+    entryCandidate: fixed[0] ? await entryCandidate(db, fixed[0]) : null,
+  };
+}
+
+/** The newest release of the entry branch, if it is newer than what the first environment runs. */
+async function entryCandidate(db: Db, first: EnvironmentView): Promise<ReleaseSummary | null> {
+  const branch = (first.settings as { branch?: string }).branch;
+  if (!branch) return null;
+  const newest = await db.query.releases.findFirst({
+    where: eq(releases.branch, branch),
+    orderBy: [desc(releases.createdAt), desc(releases.id)],
+    with: { builds: { with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
+  });
+  if (!newest) return null;
+  const running = Object.values(first.apps).map((c) => c.releaseCreatedAt?.getTime() ?? 0);
+  if (Object.values(first.apps).some((c) => c.releaseId === newest.id) || running.some((t) => t >= newest.createdAt.getTime())) return null;
+  return {
+    id: newest.id,
+    commit: newest.commit,
+    branch: newest.branch,
+    createdAt: newest.createdAt,
+    versions: newest.builds.sort((a, b) => a.app.position - b.app.position).map((rb) => ({ app: rb.app.name, version: rb.build.version })),
   };
 }
 

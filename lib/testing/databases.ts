@@ -10,7 +10,7 @@ import { migrateDatabase } from "@/db/migrate";
  */
 export interface TestDatabase {
   name: "pglite" | "postgres";
-  open(): Promise<Connection>;
+  open(): Promise<Connection & { url?: string }>;
 }
 
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -26,7 +26,7 @@ async function openPglite(): Promise<Connection> {
   return connection;
 }
 
-async function openPostgres(): Promise<Connection> {
+async function openPostgres(): Promise<Connection & { url: string }> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   const name = `slipway_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
@@ -41,6 +41,7 @@ async function openPostgres(): Promise<Connection> {
   await migrateDatabase(connection);
   return {
     ...connection,
+    url: url.toString(),
     close: async () => {
       await connection.close();
       const cleanup = new pg.Client({ connectionString: serverUrl });

@@ -1,0 +1,251 @@
+import { hostname } from "node:os";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Connection } from "@/db/client";
+import { deployments, environmentApps, environments } from "@/db/schema";
+import { systemClock, type Clock } from "@/lib/domain/clock";
+import type { PlatformAdapter } from "@/lib/platform/types";
+import { LostLeadershipError } from "./fencing";
+import { eachLimited, sampleHealth } from "./health-sampler";
+import { LeaderElection } from "./leader";
+import { Rollout } from "./rollout";
+import { recordedSpecs } from "./specs";
+import { onControllerWakeup } from "./wakeup";
+
+export interface ControllerOptions {
+  connection: Connection;
+  /** Created when this controller becomes leader: only the leader touches the platform. */
+  createPlatform: () => Promise<PlatformAdapter>;
+  clock?: Clock;
+  log?: (line: string) => void;
+  pollMs?: number;
+  heartbeatMs?: number;
+  healthEveryMs?: number;
+  /** A rollout with no progress for this long is failed: never stuck, never unknown. */
+  stuckAfterMs?: number;
+  verifyTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * The reconcile loop: becomes leader, restores what every environment is recorded to run, then
+ * starts queued deployments (one rollout per environment), drives them step by step, and samples
+ * health. State lives in the database, never only here, so any controller can take over.
+ */
+export class Controller {
+  readonly holder = `${hostname()}:${process.pid}`;
+  private readonly election: LeaderElection;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private platform: PlatformAdapter | null = null;
+  private rollout: Rollout | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private lastHeartbeat = 0;
+  private lastHealth = 0;
+  private unsubscribe: (() => void) | null = null;
+  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "clock" | "log">>;
+
+  constructor(private readonly config: ControllerOptions) {
+    this.clock = config.clock ?? systemClock;
+    this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
+    this.election = new LeaderElection(config.connection, this.holder, this.clock);
+    this.options = {
+      pollMs: config.pollMs ?? 1000,
+      heartbeatMs: config.heartbeatMs ?? 5000,
+      healthEveryMs: config.healthEveryMs ?? 10_000,
+      stuckAfterMs: config.stuckAfterMs ?? 10 * 60_000,
+      verifyTimeoutMs: config.verifyTimeoutMs ?? 60_000,
+      maxAttempts: config.maxAttempts ?? 3,
+    };
+  }
+
+  get isLeader(): boolean {
+    return this.election.fencingToken !== null && this.platform !== null;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = onControllerWakeup(() => this.schedule(0));
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.ticking) return this.schedule(50);
+      this.ticking = this.tick()
+        .catch((error: unknown) => this.log(`tick failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.ticking = null;
+          this.schedule(this.options.pollMs);
+        });
+    }, ms);
+  }
+
+  /** One pass of the loop. Public so tests can step the controller deterministically. */
+  async tick(): Promise<void> {
+    if (!this.isLeader && !(await this.lead())) return;
+    const now = Date.now();
+    if (now - this.lastHeartbeat >= this.options.heartbeatMs) {
+      this.lastHeartbeat = now;
+      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lock");
+    }
+    try {
+      await this.startQueued();
+      await this.driveActive();
+      await this.failStuck();
+      if (now - this.lastHealth >= this.options.healthEveryMs) {
+        this.lastHealth = now;
+        await sampleHealth(this.config.connection.db, this.platform!, this.clock);
+      }
+    } catch (error) {
+      if (error instanceof LostLeadershipError) return this.stepDown(error.message);
+      throw error;
+    }
+  }
+
+  private async lead(): Promise<boolean> {
+    const token = await this.election.tryAcquire();
+    if (token === null) return false;
+    this.platform = await this.config.createPlatform();
+    this.rollout = new Rollout({
+      db: this.config.connection.db,
+      platform: this.platform,
+      clock: this.clock,
+      token: () => {
+        const current = this.election.fencingToken;
+        if (current === null) throw new LostLeadershipError(token, undefined);
+        return current;
+      },
+      log: this.log,
+      verifyTimeoutMs: this.options.verifyTimeoutMs,
+      maxAttempts: this.options.maxAttempts,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    this.log(`leading as ${this.holder} (fencing token ${token})`);
+    this.lastHeartbeat = Date.now();
+    await this.restore();
+    return true;
+  }
+
+  /** Makes the platform run what every environment is recorded to run (adopting what survived a restart). */
+  private async restore(): Promise<void> {
+    const db = this.config.connection.db;
+    const busy = new Set(
+      (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.id),
+    );
+    const specs = (await recordedSpecs(db)).filter((p) => !busy.has(p.spec.environment));
+    let restored = 0;
+    const problems: string[] = [];
+    await eachLimited(specs, 4, async (plan) => {
+      try {
+        const status = await this.platform!.ensureActive(plan.spec);
+        restored += 1;
+        if (status.url) {
+          await db
+            .update(environmentApps)
+            .set({ url: status.url })
+            .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in ('torn-down', 'retired'))`));
+        }
+      } catch (error) {
+        problems.push(`${plan.spec.environment}/${plan.app}: ${(error as Error).message}`);
+      }
+    });
+    this.log(`restored ${restored} of ${specs.length} apps to their recorded releases${problems.length ? `; could not restore:\n  ${problems.join("\n  ")}` : ""}`);
+    await sampleHealth(db, this.platform!, this.clock).catch(() => {});
+    this.lastHealth = Date.now();
+  }
+
+  /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
+  private async startQueued(): Promise<void> {
+    const db = this.config.connection.db;
+    const candidates = await db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.state, "queued"), sql`not exists (select 1 from ${deployments} r where r.environment_id = ${deployments.environmentId} and r.state in ('running', 'verifying'))`))
+      .orderBy(asc(deployments.createdAt));
+    const started = new Set<string>();
+    for (const deployment of candidates) {
+      if (started.has(deployment.environmentId)) continue;
+      started.add(deployment.environmentId);
+      try {
+        await this.rollout!.begin(deployment);
+      } catch (error) {
+        if (error instanceof LostLeadershipError) throw error;
+        this.log(`could not start ${deployment.id}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async driveActive(): Promise<void> {
+    const active = await this.config.connection.db.select({ id: deployments.id }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]));
+    for (const { id } of active) {
+      if (this.inFlight.has(id)) continue;
+      const task = this.rollout!
+        .drive(id)
+        .catch((error: unknown) => {
+          if (error instanceof LostLeadershipError) return this.stepDown(error.message);
+          this.log(`driving ${id} failed: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.schedule(0);
+        });
+      this.inFlight.set(id, task);
+    }
+  }
+
+  private async failStuck(): Promise<void> {
+    const db = this.config.connection.db;
+    const cutoff = new Date(this.clock.now().getTime() - this.options.stuckAfterMs);
+    const stuck = await db
+      .select({ deployment: deployments, environment: environments.name })
+      .from(deployments)
+      .innerJoin(environments, eq(environments.id, deployments.environmentId))
+      .where(and(inArray(deployments.state, ["running", "verifying"]), lt(deployments.updatedAt, cutoff)));
+    for (const { deployment, environment } of stuck) {
+      await this.rollout!.abandon(deployment, environment, `No progress for ${Math.round(this.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
+    }
+  }
+
+  private async stepDown(reason: string): Promise<void> {
+    this.log(`stepping down: ${reason}`);
+    await this.election.release();
+    const platform = this.platform;
+    this.platform = null;
+    this.rollout = null;
+    await platform?.close({ stopApps: false }).catch(() => {});
+  }
+
+  /** Ticks until no deployment is queued or rolling out (for tests and scripts that drive the loop by hand). */
+  async runUntilIdle(maxTicks = 500): Promise<void> {
+    for (let i = 0; i < maxTicks; i++) {
+      await this.tick();
+      await Promise.allSettled([...this.inFlight.values()]);
+      const [busy] = await this.config.connection.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(deployments)
+        .where(inArray(deployments.state, ["queued", "running", "verifying"]));
+      if (!busy?.n || !this.isLeader) return;
+    }
+    throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
+  }
+
+  /** Stops the loop; with `stopApps`, also stops every app the platform started. */
+  async stop(options: { stopApps: boolean } = { stopApps: true }): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, 5000))]);
+    await this.election.release().catch(() => {});
+    const platform = this.platform;
+    this.platform = null;
+    await platform?.close(options);
+  }
+}

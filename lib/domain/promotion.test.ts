@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { checkDeploymentRequest, planQueue, previousGoodRelease, type ReleaseFacts, type TargetFacts } from "./promotion";
+
+const release = (id: string, day: number, branch = "develop"): ReleaseFacts => ({ id, commit: `${id}000000000`, branch, createdAt: new Date(Date.UTC(2026, 0, day)) });
+const r1 = release("r1", 1);
+const r2 = release("r2", 2);
+const r3 = release("r3", 3);
+
+const dev: TargetFacts = { name: "dev", kind: "fixed", position: 0, entryBranch: "develop", previous: null, current: r1 };
+const qa: TargetFacts = { name: "qa", kind: "fixed", position: 1, entryBranch: "develop", previous: "dev", current: r1 };
+
+const check = (over: Partial<Parameters<typeof checkDeploymentRequest>[0]>) =>
+  checkDeploymentRequest({ kind: "promote", release: r2, target: qa, succeededInPrevious: true, succeededInTarget: false, ...over });
+
+describe("promotion rules", () => {
+  it("a release that succeeded in the previous environment moves one step on", () => {
+    expect(check({})).toEqual({ ok: true });
+  });
+
+  it("refuses a release that has not succeeded in the previous environment (no skipping)", () => {
+    expect(check({ succeededInPrevious: false })).toMatchObject({ ok: false, code: "not_in_previous", message: expect.stringContaining("dev") });
+  });
+
+  it("the first environment takes any release of its branch, and only of its branch", () => {
+    expect(check({ target: dev, succeededInPrevious: false })).toEqual({ ok: true });
+    expect(check({ target: dev, release: release("f1", 5, "feature/x") })).toMatchObject({ ok: false, code: "wrong_branch" });
+  });
+
+  it("an older release never overwrites a newer one by promotion", () => {
+    expect(check({ target: { ...qa, current: r3 } })).toMatchObject({ ok: false, code: "older_release", message: expect.stringContaining("rollback") });
+  });
+
+  it("promoting what already runs is refused with a pointer to redeploy", () => {
+    expect(check({ release: r1 })).toMatchObject({ ok: false, code: "already_running", message: expect.stringContaining("redeploy") });
+  });
+
+  it("an empty environment takes its first release", () => {
+    expect(check({ target: { ...qa, current: null } })).toEqual({ ok: true });
+  });
+
+  it("a rollback may go to an older release, but only one that succeeded there", () => {
+    const prod: TargetFacts = { ...qa, name: "prod", current: r3 };
+    expect(check({ kind: "rollback", target: prod, release: r2, succeededInTarget: true })).toEqual({ ok: true });
+    expect(check({ kind: "rollback", target: prod, release: r2, succeededInTarget: false })).toMatchObject({ ok: false, code: "never_ran_here" });
+    expect(check({ kind: "rollback", target: prod, release: r3, succeededInTarget: true })).toMatchObject({ ok: false, code: "already_running" });
+  });
+
+  it("a redeploy puts out only what runs now", () => {
+    expect(check({ kind: "redeploy", release: r1 })).toEqual({ ok: true });
+    expect(check({ kind: "redeploy", release: r2 })).toMatchObject({ ok: false, code: "not_current" });
+  });
+
+  it("review environments are not promoted into", () => {
+    expect(check({ target: { ...qa, kind: "review" } })).toMatchObject({ ok: false, code: "review_environment" });
+  });
+});
+
+describe("queueing", () => {
+  it("the same release and kind while one is active is a duplicate", () => {
+    expect(planQueue([{ id: "d1", kind: "promote", state: "running", releaseId: "r2" }], { kind: "promote", releaseId: "r2" })).toEqual({ ok: false, duplicateOf: "d1" });
+  });
+
+  it("a finished deployment of the same release is not a duplicate", () => {
+    expect(planQueue([{ id: "d1", kind: "promote", state: "failed", releaseId: "r2" }], { kind: "promote", releaseId: "r2" })).toEqual({ ok: true, supersede: [] });
+  });
+
+  it("a newer promotion supersedes queued promotions but never the one rolling out", () => {
+    const existing = [
+      { id: "running", kind: "promote" as const, state: "running" as const, releaseId: "r1" },
+      { id: "queued", kind: "promote" as const, state: "queued" as const, releaseId: "r2" },
+      { id: "waiting", kind: "promote" as const, state: "waiting" as const, releaseId: "r3" },
+    ];
+    expect(planQueue(existing, { kind: "promote", releaseId: "r4" })).toEqual({ ok: true, supersede: ["queued", "waiting"] });
+  });
+
+  it("a rollback supersedes queued promotions; a redeploy supersedes nothing", () => {
+    const existing = [{ id: "q", kind: "promote" as const, state: "queued" as const, releaseId: "r2" }];
+    expect(planQueue(existing, { kind: "rollback", releaseId: "r1" })).toEqual({ ok: true, supersede: ["q"] });
+    expect(planQueue(existing, { kind: "redeploy", releaseId: "r1" })).toEqual({ ok: true, supersede: [] });
+  });
+});
+
+describe("the default rollback target", () => {
+  it("is the newest release that succeeded here other than the current one", () => {
+    const history = [
+      { releaseId: "r3", state: "succeeded" as const },
+      { releaseId: "r2", state: "failed" as const },
+      { releaseId: "r2", state: "rolled-back" as const },
+      { releaseId: "r1", state: "succeeded" as const },
+    ];
+    expect(previousGoodRelease(history, "r3")).toBe("r1");
+    expect(previousGoodRelease([{ releaseId: "r3", state: "succeeded" }], "r3")).toBeNull();
+  });
+});

@@ -1,0 +1,127 @@
+import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import { isActive, isForwardKind } from "./deployment-state";
+
+/** A release as the promotion rules see it. */
+export interface ReleaseFacts {
+  id: string;
+  commit: string;
+  branch: string;
+  createdAt: Date;
+}
+
+/** The environment being deployed into, and where it sits in the chain. */
+export interface TargetFacts {
+  name: string;
+  kind: "fixed" | "review";
+  /** 0 for the first environment of the chain. */
+  position: number | null;
+  /** The first environment's branch: the branch whose releases enter the chain. */
+  entryBranch: string | null;
+  /** The environment before this one in the chain. */
+  previous: string | null;
+  /** What it runs now. */
+  current: ReleaseFacts | null;
+}
+
+export type Verdict = { ok: true } | { ok: false; code: string; message: string };
+
+const refuse = (code: string, message: string): Verdict => ({ ok: false, code, message });
+const short = (r: ReleaseFacts) => r.commit.slice(0, 7);
+
+/**
+ * Whether `release` may be deployed into `target` as `kind`. Promotion moves one step along the
+ * chain (skipping environments is the fast-track's job); an older release never overwrites a newer
+ * one except through an explicit rollback; a rollback goes only to a release that succeeded there.
+ */
+export function checkDeploymentRequest(input: {
+  kind: DeploymentKind;
+  release: ReleaseFacts;
+  target: TargetFacts;
+  /** The release succeeded in (or runs in) the previous environment. */
+  succeededInPrevious: boolean;
+  /** The release succeeded in the target before (what a rollback may return to). */
+  succeededInTarget: boolean;
+}): Verdict {
+  const { kind, release, target } = input;
+  if (target.kind === "review" && kind !== "redeploy" && kind !== "rollback") {
+    return refuse("review_environment", `${target.name} is a review environment: it runs its branch's release, and is not promoted into.`);
+  }
+  switch (kind) {
+    case "promote": {
+      if (target.current?.id === release.id) {
+        return refuse("already_running", `${target.name} already runs release ${short(release)}. To put it out again, redeploy it.`);
+      }
+      if (target.position === 0) {
+        if (target.entryBranch && release.branch !== target.entryBranch) {
+          return refuse("wrong_branch", `${target.name} takes releases of ${target.entryBranch}; release ${short(release)} is from ${release.branch}.`);
+        }
+      } else if (!input.succeededInPrevious) {
+        return refuse(
+          "not_in_previous",
+          `Release ${short(release)} has not succeeded in ${target.previous ?? "the previous environment"} yet: promote it there first (releases move one environment at a time).`,
+        );
+      }
+      if (target.current && release.createdAt < target.current.createdAt) {
+        return refuse(
+          "older_release",
+          `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}. An older release goes back only through an explicit rollback.`,
+        );
+      }
+      return { ok: true };
+    }
+    case "rollback": {
+      if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}.`);
+      if (!input.succeededInTarget) {
+        return refuse("never_ran_here", `Release ${short(release)} never ran successfully in ${target.name}, so it is not a safe place to roll back to.`);
+      }
+      return { ok: true };
+    }
+    case "redeploy":
+    case "config": {
+      if (target.current?.id !== release.id) {
+        return refuse("not_current", `A ${kind} puts out what ${target.name} runs now${target.current ? ` (${short(target.current)})` : ""}; use promote or rollback to change the release.`);
+      }
+      return { ok: true };
+    }
+    case "fast-track":
+      return refuse("fast_track_unavailable", "Fast-track needs the gates of the target environment, which this installation does not evaluate yet.");
+  }
+}
+
+/** A deployment already in the environment's queue, as the queueing rules see it. */
+export interface QueuedDeployment {
+  id: string;
+  kind: DeploymentKind;
+  state: DeploymentState;
+  releaseId: string;
+}
+
+export type QueuePlan = { ok: true; supersede: string[] } | { ok: false; duplicateOf: string };
+
+/**
+ * How a new request joins an environment's queue. The exact same request (release and kind) while
+ * one is active is a duplicate. A newer forward deployment, or a rollback, replaces forward
+ * deployments that have not started; one that is rolling out is never interrupted.
+ */
+export function planQueue(existing: QueuedDeployment[], request: { kind: DeploymentKind; releaseId: string }): QueuePlan {
+  const active = existing.filter((d) => isActive(d.state));
+  const duplicate = active.find((d) => d.releaseId === request.releaseId && d.kind === request.kind);
+  if (duplicate) return { ok: false, duplicateOf: duplicate.id };
+  const replaces = isForwardKind(request.kind) || request.kind === "rollback";
+  const supersede = replaces ? active.filter((d) => (d.state === "waiting" || d.state === "queued") && isForwardKind(d.kind)).map((d) => d.id) : [];
+  return { ok: true, supersede };
+}
+
+/** A past deployment into the environment, newest first, for choosing a rollback target. */
+export interface PastDeployment {
+  releaseId: string;
+  state: DeploymentState;
+}
+
+/**
+ * The release to roll back to by default: the newest release that succeeded in this environment
+ * (and was not itself rolled back) other than the one running now.
+ */
+export function previousGoodRelease(history: PastDeployment[], currentReleaseId: string | null): string | null {
+  return history.find((d) => d.state === "succeeded" && d.releaseId !== currentReleaseId)?.releaseId ?? null;
+}

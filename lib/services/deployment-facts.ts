@@ -1,0 +1,78 @@
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { deployments, environmentApps, environments, releases, type Environment } from "@/db/schema";
+import type { ReleaseFacts, TargetFacts } from "@/lib/domain/promotion";
+
+/**
+ * Reads the facts the promotion rules decide on. Kept apart from the services so the rules stay
+ * pure functions over plain data (lib/domain/promotion.ts).
+ */
+
+/** What an environment runs: the newest release among its apps (they normally agree). */
+export async function currentRelease(db: Db, environmentId: string): Promise<ReleaseFacts | null> {
+  const [row] = await db
+    .select({ id: releases.id, commit: releases.commit, branch: releases.branch, createdAt: releases.createdAt })
+    .from(environmentApps)
+    .innerJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .where(eq(environmentApps.environmentId, environmentId))
+    .orderBy(desc(releases.createdAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The live environment named, locked for the rest of the transaction so requests into it queue up one by one. */
+export async function lockEnvironment(db: Db, name: string): Promise<Environment | undefined> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.name, name), sql`${environments.state} not in ('torn-down', 'retired')`))
+    .for("update");
+  return row;
+}
+
+export async function previousInChain(db: Db, environment: Environment): Promise<Environment | null> {
+  if (environment.kind !== "fixed" || !environment.position) return null;
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, environment.pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active"), sql`${environments.position} < ${environment.position}`))
+    .orderBy(desc(environments.position))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function firstInChain(db: Db, pipelineId: string): Promise<Environment | null> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active")))
+    .orderBy(asc(environments.position))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function succeededIn(db: Db, environmentId: string, releaseId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, releaseId), eq(deployments.state, "succeeded")))
+    .limit(1);
+  return Boolean(row);
+}
+
+export async function targetFacts(db: Db, environment: Environment): Promise<{ target: TargetFacts; previous: Environment | null }> {
+  const previous = await previousInChain(db, environment);
+  const first = environment.kind === "fixed" ? await firstInChain(db, environment.pipelineId) : null;
+  const settings = (first?.settings ?? {}) as { branch?: string };
+  return {
+    previous,
+    target: {
+      name: environment.name,
+      kind: environment.kind,
+      position: environment.position,
+      entryBranch: settings.branch ?? null,
+      previous: previous?.name ?? null,
+      current: await currentRelease(db, environment.id),
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apps, deploymentSteps, deployments, environments, releases, users, type Deployment } from "@/db/schema";
+import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, type GateKind, type GateStatus } from "@/db/schema/enums";
+import { NotFoundError } from "./errors";
+import { afterCursor, pageInput, toPage, type Page } from "./pagination";
+import { appName, dnsLabel } from "./schemas";
+import { parseInput } from "./validation";
+import type { PersonRef } from "./environments";
+
+export interface StepView {
+  id: string;
+  position: number;
+  name: string;
+  app: string | null;
+  state: string;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  log: string;
+}
+
+export interface DeploymentDetail extends Deployment {
+  environment: { name: string; kind: string; position: number | null };
+  release: { id: string; commit: string; branch: string; createdAt: Date; builds: { app: string; version: string; digest: string; buildId: string }[] };
+  previousRelease: { id: string; commit: string } | null;
+  requestedByUser: PersonRef;
+  cancelledByUser: PersonRef | null;
+  steps: StepView[];
+  gates: { gate: GateKind; status: GateStatus; reason: string; evaluatedAt: Date }[];
+  approvals: { id: string; user: PersonRef; role: string; decision: string; comment: string | null; createdAt: Date; voidedAt: Date | null }[];
+}
+
+/** One deployment with everything its page and the API show: steps, gates, approvals. */
+export async function getDeployment(db: Db, deploymentId: string): Promise<DeploymentDetail> {
+  const row = await db.query.deployments.findFirst({
+    where: eq(deployments.id, deploymentId),
+    with: {
+      environment: { columns: { name: true, kind: true, position: true } },
+      release: { columns: { id: true, commit: true, branch: true, createdAt: true }, with: { builds: { with: { build: true, app: true } } } },
+      requestedByUser: { columns: { id: true, name: true, email: true } },
+      steps: { orderBy: asc(deploymentSteps.position), with: { app: { columns: { name: true } } } },
+      gates: true,
+      approvals: { with: { user: { columns: { id: true, name: true, email: true } } } },
+    },
+  });
+  if (!row) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
+  const [previousRelease, cancelledByUser] = await Promise.all([
+    row.previousReleaseId ? db.query.releases.findFirst({ where: eq(releases.id, row.previousReleaseId), columns: { id: true, commit: true } }) : undefined,
+    row.cancelledBy ? db.query.users.findFirst({ where: eq(users.id, row.cancelledBy), columns: { id: true, name: true, email: true } }) : undefined,
+  ]);
+  const { release, steps, gates, approvals, ...rest } = row;
+  return {
+    ...rest,
+    release: {
+      id: release.id,
+      commit: release.commit,
+      branch: release.branch,
+      createdAt: release.createdAt,
+      builds: release.builds
+        .sort((a, b) => a.app.position - b.app.position)
+        .map((rb) => ({ app: rb.app.name, version: rb.build.version, digest: rb.build.digest, buildId: rb.buildId })),
+    },
+    previousRelease: previousRelease ?? null,
+    cancelledByUser: cancelledByUser ?? null,
+    steps: steps.map((s) => ({ id: s.id, position: s.position, name: s.name, app: s.app?.name ?? null, state: s.state, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt, log: s.log })),
+    gates: gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt })),
+    approvals: approvals.map((a) => ({ id: a.id, user: a.user, role: a.role, decision: a.decision, comment: a.comment, createdAt: a.createdAt, voidedAt: a.voidedAt })),
+  };
+}
+
+const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time, e.g. 2026-11-21T09:00:00Z" }).transform((s) => new Date(s));
+
+export const listDeploymentsInput = pageInput.extend({
+  environment: dnsLabel.optional(),
+  app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
+  status: z.enum(DEPLOYMENT_STATES).optional(),
+  kind: z.enum(DEPLOYMENT_KINDS).optional(),
+  actor: z.string().max(254).optional().meta({ description: "Email of who requested it" }),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+});
+
+export interface DeploymentListItem {
+  id: string;
+  environment: string;
+  kind: Deployment["kind"];
+  state: Deployment["state"];
+  strategy: Deployment["strategy"];
+  releaseId: string;
+  releaseCommit: string;
+  releaseBranch: string;
+  previousReleaseId: string | null;
+  requestedBy: PersonRef;
+  reason: string | null;
+  failureReason: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const requester = alias(users, "requester");
+
+/** Rollout history across environments, newest first, filtered and keyset-paginated. */
+export async function listDeployments(db: Db, input: unknown): Promise<Page<DeploymentListItem>> {
+  const q = parseInput(listDeploymentsInput, input);
+  const conditions: (SQL | undefined)[] = [afterCursor(q.cursor, deployments.createdAt, deployments.id)];
+  if (q.environment) conditions.push(eq(environments.name, q.environment));
+  if (q.status) conditions.push(eq(deployments.state, q.status));
+  if (q.kind) conditions.push(eq(deployments.kind, q.kind));
+  if (q.actor) conditions.push(sql`lower(${requester.email}) = ${q.actor.toLowerCase()}`);
+  if (q.since) conditions.push(gte(deployments.createdAt, q.since));
+  if (q.until) conditions.push(lt(deployments.createdAt, q.until));
+  if (q.app) {
+    // The release changed this app: its build differs from the one the previous release carried.
+    conditions.push(sql`exists (
+      select 1 from release_builds rb join ${apps} a on a.id = rb.app_id
+      where rb.release_id = ${deployments.releaseId} and a.name = ${q.app}
+        and rb.build_id is distinct from (
+          select pb.build_id from release_builds pb where pb.release_id = ${deployments.previousReleaseId} and pb.app_id = rb.app_id))`);
+  }
+  const rows = await db
+    .select({
+      d: deployments,
+      environment: environments.name,
+      releaseCommit: releases.commit,
+      releaseBranch: releases.branch,
+      requester: { id: requester.id, name: requester.name, email: requester.email },
+    })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .innerJoin(releases, eq(releases.id, deployments.releaseId))
+    .innerJoin(requester, eq(requester.id, deployments.requestedBy))
+    .where(and(...conditions))
+    .orderBy(desc(deployments.createdAt), desc(deployments.id))
+    .limit(q.limit + 1);
+  return toPage(
+    rows,
+    q.limit,
+    (r) => ({ at: r.d.createdAt, id: r.d.id }),
+    (r) => ({
+      id: r.d.id,
+      environment: r.environment,
+      kind: r.d.kind,
+      state: r.d.state,
+      strategy: r.d.strategy,
+      releaseId: r.d.releaseId,
+      releaseCommit: r.releaseCommit,
+      releaseBranch: r.releaseBranch,
+      previousReleaseId: r.d.previousReleaseId,
+      requestedBy: r.requester,
+      reason: r.d.reason,
+      failureReason: r.d.failureReason,
+      createdAt: r.d.createdAt,
+      startedAt: r.d.startedAt,
+      finishedAt: r.d.finishedAt,
+    }),
+  );
+}

@@ -1,0 +1,172 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { deployments, releases, type Deployment } from "@/db/schema";
+import { ACTIVE_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import { wakeController } from "@/lib/controller/wakeup";
+import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
+import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { currentRelease, lockEnvironment, succeededIn, targetFacts } from "./deployment-facts";
+import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
+import { dnsLabel, id, reason } from "./schemas";
+import { parseInput } from "./validation";
+
+export const requestDeploymentInput = z
+  .strictObject({
+    environment: dnsLabel,
+    releaseId: id.meta({ description: "The release to deploy" }),
+    kind: z.enum(["promote", "fast-track", "redeploy"]).default("promote"),
+    reason: reason.optional(),
+    strategy: z.enum(STRATEGIES).optional().meta({ description: "Override the environment's strategy for this deployment" }),
+    forceMigrations: z.boolean().optional().meta({ description: "Run migrations even when no migration path changed" }),
+  })
+  .meta({ id: "RequestDeployment" });
+
+export const rollbackInput = z
+  .strictObject({
+    environment: dnsLabel,
+    releaseId: id.optional().meta({ description: "Roll back to this release (default: the previous good one)" }),
+    reason: reason.optional(),
+  })
+  .meta({ id: "RequestRollback" });
+
+export const cancelInput = z.strictObject({ deploymentId: id, reason: reason.optional() }).meta({ id: "CancelDeployment" });
+
+interface NewDeployment {
+  environment: string;
+  releaseId: string;
+  kind: DeploymentKind;
+  reason?: string | undefined;
+  strategy?: Strategy | undefined;
+  forceMigrations?: boolean | undefined;
+}
+
+/**
+ * Puts a deployment in the environment's queue: checks the promotion rules, refuses an exact
+ * duplicate, supersedes older queued promotions. Returns as soon as the row exists; the controller
+ * does the rest. The environment row is locked, so concurrent requests into it are decided one by one.
+ */
+async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Deployment> {
+  const deployment = await ctx.db.transaction(async (tx) => {
+    const environment = await lockEnvironment(tx, request.environment);
+    if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
+    const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
+    if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
+
+    const { target, previous } = await targetFacts(tx, environment);
+    const verdict = checkDeploymentRequest({
+      kind: request.kind,
+      release,
+      target,
+      succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
+      succeededInTarget: await succeededIn(tx, environment.id, release.id),
+    });
+    if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
+
+    const active = await tx
+      .select({ id: deployments.id, kind: deployments.kind, state: deployments.state, releaseId: deployments.releaseId })
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
+    const plan = planQueue(active, request);
+    if (!plan.ok) {
+      throw new ConflictError(`The same ${request.kind} of this release into ${environment.name} is already ${active.find((d) => d.id === plan.duplicateOf)?.state} (${plan.duplicateOf}).`, "duplicate_deployment");
+    }
+
+    const now = ctx.clock.now();
+    const config = environment.settings as Partial<EnvironmentConfig>;
+    const row: Deployment = {
+      id: newId("dep"),
+      environmentId: environment.id,
+      releaseId: release.id,
+      kind: request.kind,
+      state: "queued",
+      strategy: request.strategy ?? config.strategy ?? "rolling",
+      fromEnvironmentId: request.kind === "promote" ? (previous?.id ?? null) : null,
+      previousReleaseId: target.current?.id ?? null,
+      requestedBy: ctx.actor.id,
+      requestedVia: ctx.actor.via,
+      reason: request.reason ?? null,
+      idempotencyKey: null,
+      forceMigrations: request.forceMigrations ?? false,
+      overrides: [],
+      failureReason: null,
+      supersededById: null,
+      cancelledBy: null,
+      fencingToken: 0,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+    };
+    for (const supersededId of plan.supersede) {
+      const old = active.find((d) => d.id === supersededId)!;
+      assertTransition(old.state, "superseded");
+    }
+    await tx.insert(deployments).values(row);
+    if (plan.supersede.length) {
+      await tx
+        .update(deployments)
+        .set({ state: "superseded", supersededById: row.id, finishedAt: now, updatedAt: now })
+        .where(inArray(deployments.id, plan.supersede));
+    }
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: `deployment.${request.kind}`,
+      targetType: "environment",
+      targetId: environment.name,
+      reason: request.reason,
+      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, from: target.current?.id ?? null, superseded: plan.supersede },
+    });
+    return row;
+  });
+  wakeController();
+  return deployment;
+}
+
+/** Promote (or redeploy) a release into an environment. */
+export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  const data = parseInput(requestDeploymentInput, input);
+  authorize(ctx, "deployment.request", { type: "environment", id: data.environment });
+  return enqueue(ctx, data);
+}
+
+/** Roll an environment back, on its own, to its previous good release or a chosen one. */
+export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  const data = parseInput(rollbackInput, input);
+  authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
+  let releaseId = data.releaseId;
+  if (!releaseId) {
+    const environment = await ctx.db.query.environments.findFirst({
+      where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+    });
+    if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+    const [history, current] = await Promise.all([
+      ctx.db.select({ releaseId: deployments.releaseId, state: deployments.state }).from(deployments).where(eq(deployments.environmentId, environment.id)).orderBy(desc(deployments.createdAt)).limit(200),
+      currentRelease(ctx.db, environment.id),
+    ]);
+    releaseId = previousGoodRelease(history, current?.id ?? null) ?? undefined;
+    if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
+  }
+  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+}
+
+/** Cancel a deployment that has not started rolling out. */
+export async function cancelDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  const data = parseInput(cancelInput, input);
+  return ctx.db.transaction(async (tx) => {
+    const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, data.deploymentId)).for("update");
+    if (!deployment) throw new NotFoundError(`No deployment with id ${data.deploymentId}.`);
+    authorize(ctx, "deployment.cancel", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy });
+    if (!isCancellable(deployment.state)) {
+      throw new ConflictError(`This deployment is ${deployment.state}: only a waiting or queued deployment can be cancelled${deployment.state === "running" || deployment.state === "verifying" ? "; roll back instead once it finishes" : ""}.`, "not_cancellable");
+    }
+    const now = ctx.clock.now();
+    const updated = { ...deployment, state: "cancelled" as const, cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now };
+    await tx.update(deployments).set({ state: "cancelled", cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now }).where(eq(deployments.id, deployment.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "deployment.cancel", targetType: "deployment", targetId: deployment.id, reason: data.reason });
+    return updated;
+  });
+}

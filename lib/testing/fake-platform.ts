@@ -1,0 +1,154 @@
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficSample } from "@/lib/platform/types";
+import { PlatformError } from "@/lib/platform/types";
+
+interface FakeApp {
+  url: string;
+  active: SlotStatus | null;
+  standby: SlotStatus | null;
+  maintenance: boolean;
+}
+
+/**
+ * An in-memory platform for controller tests: slots, traffic switches and health behave like the
+ * local platform's, and faults can be injected (an unhealthy version, a version that reports
+ * something else, transient start failures). It records every call for assertions.
+ */
+export class FakePlatform implements PlatformAdapter {
+  readonly name = "fake";
+  readonly apps = new Map<string, FakeApp>();
+  readonly calls: string[] = [];
+  readonly unhealthyVersions = new Set<string>();
+  /** Version deployed → version it claims on /health (a mislabelled artifact). */
+  readonly misreports = new Map<string, string>();
+  /** Fail the next N startStandby calls with a transient error. */
+  transientStartFailures = 0;
+  /** Called inside startStandby, e.g. to simulate a crash at that moment. */
+  onStart: ((spec: AppSpec) => Promise<void>) | null = null;
+  private nextPort = 5000;
+
+  private key(environment: string, app: string) {
+    return `${environment}/${app}`;
+  }
+
+  private entry(environment: string, app: string): FakeApp {
+    const key = this.key(environment, app);
+    let entry = this.apps.get(key);
+    if (!entry) {
+      entry = { url: `http://localhost:${this.nextPort++}`, active: null, standby: null, maintenance: false };
+      this.apps.set(key, entry);
+    }
+    return entry;
+  }
+
+  private slot(spec: AppSpec): SlotStatus {
+    const { build } = spec;
+    return {
+      buildId: build.buildId,
+      releaseId: build.releaseId,
+      digest: build.digest,
+      version: build.version,
+      startedAt: new Date().toISOString(),
+      instances: Array.from({ length: spec.instances }, (_, i) => ({ id: `${spec.app}-${i + 1}`, address: `http://127.0.0.1:${6000 + i}`, running: true })),
+    };
+  }
+
+  async provision(environment: string): Promise<void> {
+    this.calls.push(`provision ${environment}`);
+  }
+
+  async startStandby(spec: AppSpec): Promise<SlotStatus> {
+    this.calls.push(`start ${spec.environment}/${spec.app} ${spec.build.version}`);
+    if (this.onStart) await this.onStart(spec);
+    if (this.transientStartFailures > 0) {
+      this.transientStartFailures -= 1;
+      throw new PlatformError("port busy (simulated)", false);
+    }
+    if (!spec.build.artifact) throw new PlatformError(`${spec.app} ${spec.build.version} has no artifact`, true);
+    const entry = this.entry(spec.environment, spec.app);
+    if (entry.standby?.buildId !== spec.build.buildId) entry.standby = this.slot(spec);
+    return entry.standby;
+  }
+
+  async health(environment: string, app: string, which: "active" | "standby"): Promise<InstanceHealth[]> {
+    const slot = this.apps.get(this.key(environment, app))?.[which];
+    if (!slot) return [];
+    const reported = this.misreports.get(slot.version) ?? slot.version;
+    return slot.instances.map((i) => ({
+      instance: i.id,
+      status: this.unhealthyVersions.has(slot.version) ? "unhealthy" : "healthy",
+      httpStatus: this.unhealthyVersions.has(slot.version) ? 503 : 200,
+      app,
+      version: reported,
+      environment,
+      latencyMs: 1,
+    }));
+  }
+
+  async switchTraffic(environment: string, app: string): Promise<void> {
+    this.calls.push(`switch ${environment}/${app}`);
+    const entry = this.entry(environment, app);
+    if (!entry.standby) throw new PlatformError("nothing to switch to", true);
+    [entry.active, entry.standby] = [entry.standby, entry.active];
+  }
+
+  async stopStandby(environment: string, app: string): Promise<void> {
+    this.calls.push(`stop-standby ${environment}/${app}`);
+    this.entry(environment, app).standby = null;
+  }
+
+  async stopActive(environment: string, app: string): Promise<void> {
+    this.entry(environment, app).active = null;
+  }
+
+  async rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm"> {
+    const entry = this.entry(environment, app);
+    if (entry.standby?.digest !== to.digest) return "not-warm";
+    await this.switchTraffic(environment, app);
+    return "switched";
+  }
+
+  async setMaintenance(environment: string, app: string, closed: boolean): Promise<void> {
+    this.entry(environment, app).maintenance = closed;
+  }
+
+  async runJob(job: JobSpec): Promise<JobResult> {
+    this.calls.push(`job ${job.environment}/${job.app} ${job.job}`);
+    return { exitCode: 0, output: `ran ${job.job}`, durationMs: 1 };
+  }
+
+  async status(environment: string, app: string): Promise<AppStatus | null> {
+    const entry = this.apps.get(this.key(environment, app));
+    return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance } : null;
+  }
+
+  async traffic(): Promise<TrafficSample | null> {
+    return { requests: 0, errors: 0, p95Ms: null };
+  }
+
+  async inventory(): Promise<AppStatus[]> {
+    return [...this.apps.keys()].map((key) => {
+      const [environment, app] = key.split("/") as [string, string];
+      const entry = this.apps.get(key)!;
+      return { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance };
+    });
+  }
+
+  async ensureActive(spec: AppSpec): Promise<AppStatus> {
+    const entry = this.entry(spec.environment, spec.app);
+    if (entry.active?.buildId !== spec.build.buildId) entry.active = this.slot(spec);
+    return (await this.status(spec.environment, spec.app))!;
+  }
+
+  async destroy(environment: string): Promise<void> {
+    for (const key of [...this.apps.keys()]) if (key.startsWith(`${environment}/`)) this.apps.delete(key);
+  }
+
+  async close(): Promise<void> {
+    this.calls.push("close");
+  }
+
+  /** The version the stable address serves, as a person opening it would see. */
+  serving(environment: string, app: string): string | null {
+    return this.apps.get(this.key(environment, app))?.active?.version ?? null;
+  }
+}

@@ -7,10 +7,12 @@ import { PipelineBoard } from "@/components/board/pipeline-board";
 import { ReviewEnvironments } from "@/components/board/review-environments";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { can } from "@/lib/auth/policy";
 
 export default async function BoardPage() {
   await connection();
-  await requireActor();
+  const actor = await requireActor();
   const board = await getBoard(await getDb(), systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   if (!board) {
@@ -31,8 +33,9 @@ export default async function BoardPage() {
           </>
         }
       />
+      <AutoRefresh seconds={5} />
       <div className="flex flex-col gap-6">
-        <PipelineBoard board={board} now={now} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} />
         <ReviewEnvironments board={board} now={now} />
       </div>
     </>

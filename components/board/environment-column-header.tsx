@@ -2,12 +2,20 @@ import Link from "next/link";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { ruleLabels } from "@/lib/domain/environment-summary";
 import type { EnvironmentView } from "@/lib/services/environments";
+import { PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 
-/** A board column's head: the environment, what guards it, and what is moving into it. */
-export function EnvironmentColumnHeader({ environment, ahead }: { environment: EnvironmentView; ahead: string | null }) {
+/** What is waiting to move into an environment, and whether this person may move it. */
+export interface Waiting {
+  release: ReleaseSummary;
+  from: string | null;
+}
+
+/** A board column's head: the environment, what guards it, what is moving into it and what waits. */
+export function EnvironmentColumnHeader({ environment, waiting, canDeploy }: { environment: EnvironmentView; waiting: Waiting | null; canDeploy: boolean }) {
   const config = environment.settings as Partial<EnvironmentConfig>;
+  const busy = environment.active.some((d) => d.releaseId === waiting?.release.id);
   return (
     <div className="flex flex-col gap-1.5">
       <div className="flex items-center gap-2">
@@ -28,13 +36,22 @@ export function EnvironmentColumnHeader({ environment, ahead }: { environment: E
       {environment.active.length > 0 && (
         <ul className="flex flex-col gap-1" aria-label={`Deployments in progress into ${environment.name}`}>
           {environment.active.map((d) => (
-            <li key={d.id} className="flex items-center gap-1.5 text-xs font-normal text-zinc-600">
-              <DeploymentStateBadge state={d.state} /> {d.kind}
+            <li key={d.id}>
+              <Link href={`/deployments/${d.id}`} className="flex items-center gap-1.5 text-xs font-normal text-zinc-600 hover:underline">
+                <DeploymentStateBadge state={d.state} /> {d.kind}
+              </Link>
             </li>
           ))}
         </ul>
       )}
-      {ahead && <div className="text-xs font-normal text-sky-700">Newer release waiting: {ahead}</div>}
+      {waiting && !busy && (
+        <div className="flex flex-col items-start gap-1 text-xs font-normal text-sky-800">
+          <span title={waiting.release.versions.map((v) => `${v.app} ${v.version}`).join(", ")}>
+            Release <span className="font-mono">{waiting.release.commit.slice(0, 7)}</span> waiting {waiting.from ? `in ${waiting.from}` : "to enter"}
+          </span>
+          {canDeploy && <PromoteButton release={waiting.release} from={waiting.from} to={environment.name} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
+        </div>
+      )}
     </div>
   );
 }

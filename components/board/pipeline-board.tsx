@@ -2,10 +2,30 @@ import type { Board } from "@/lib/services/environments";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { BoardCell } from "./board-cell";
-import { EnvironmentColumnHeader } from "./environment-column-header";
+import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
+
+/** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
+function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[]): Waiting | null {
+  if (i === 0) {
+    const candidate = board.entryCandidate;
+    return candidate ? { release: candidate, from: null } : null;
+  }
+  const previous = releases[i - 1];
+  if (!previous || !isAhead(previous, releases[i] ?? null)) return null;
+  const source = board.fixed[i - 1]!;
+  const cells = Object.values(source.apps);
+  return {
+    from: source.name,
+    release: {
+      id: previous.releaseId!,
+      commit: previous.releaseCommit ?? cells[0]?.commit ?? "",
+      versions: board.apps.map((a) => ({ app: a.name, version: source.apps[a.name]?.version ?? "?" })),
+    },
+  };
+}
 
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
-export function PipelineBoard({ board, now }: { board: Board; now: Date }) {
+export function PipelineBoard({ board, now, canDeploy }: { board: Board; now: Date; canDeploy: boolean }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
       <Panel>
@@ -24,15 +44,11 @@ export function PipelineBoard({ board, now }: { board: Board; now: Date }) {
             <th scope="col" className="sticky left-0 z-10 w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
               App
             </th>
-            {board.fixed.map((env, i) => {
-              const previous = i > 0 ? releases[i - 1] : null;
-              const ahead = previous && isAhead(previous, releases[i] ?? null) ? `${previous.version} in ${board.fixed[i - 1]!.name}` : null;
-              return (
-                <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
-                  <EnvironmentColumnHeader environment={env} ahead={ahead} />
-                </th>
-              );
-            })}
+            {board.fixed.map((env, i) => (
+              <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
+                <EnvironmentColumnHeader environment={env} waiting={waitingFor(board, i, releases)} canDeploy={canDeploy} />
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>

@@ -21,8 +21,10 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
         <tbody>
           {deployments.map((d) => (
             <tr key={d.id}>
-              <td className={`${tdClass} text-xs text-zinc-600`}>
-                <RelativeTime at={d.createdAt} now={now} />
+              <td className={`${tdClass} text-xs`}>
+                <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
+                  <RelativeTime at={d.createdAt} now={now} />
+                </Link>
               </td>
               <td className={tdClass}>{d.kind}</td>
               <td className={tdClass}>

@@ -21,6 +21,7 @@ export function Header({ actor, localMode }: { actor: Actor; localMode: boolean 
           </Link>
           <nav aria-label="Main" className="flex items-center gap-1">
             <NavLink href="/">Board</NavLink>
+            <NavLink href="/deployments">Deployments</NavLink>
             <NavLink href="/releases">Releases</NavLink>
             {can(actor, "user.manage") && <NavLink href="/settings">Settings</NavLink>}
           </nav>

@@ -17,9 +17,11 @@ export function ConfirmButton({
   confirmVariant = "danger",
   size = "sm",
   typeToConfirm,
+  askReason,
   onConfirm,
   pending,
   disabled,
+  testId,
 }: {
   label: React.ReactNode;
   title: string;
@@ -29,14 +31,19 @@ export function ConfirmButton({
   confirmVariant?: "primary" | "danger";
   size?: "sm" | "md";
   typeToConfirm?: string;
-  onConfirm: () => Promise<unknown> | void;
+  /** Ask for a reason (recorded in history and audit); "required" blocks confirming without one. */
+  askReason?: "optional" | "required";
+  onConfirm: (reason: string) => Promise<unknown> | void;
   pending?: boolean;
   disabled?: boolean;
+  testId?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");
+  const [reason, setReason] = useState("");
   const titleId = useId();
-  const ready = !typeToConfirm || typed === typeToConfirm;
+  const reasonId = useId();
+  const ready = (!typeToConfirm || typed === typeToConfirm) && (askReason !== "required" || reason.trim().length > 0);
 
   useEffect(() => {
     if (!pending) dialog.current?.close();
@@ -44,17 +51,25 @@ export function ConfirmButton({
 
   return (
     <>
-      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()}>
+      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId}>
         {label}
       </Button>
-      <dialog ref={dialog} aria-labelledby={titleId} className="m-auto w-full max-w-md rounded-lg border border-zinc-200 p-0 shadow-xl" onClose={() => setTyped("")}>
+      <dialog
+        ref={dialog}
+        aria-labelledby={titleId}
+        className="m-auto w-full max-w-md rounded-lg border border-zinc-200 p-0 shadow-xl"
+        onClose={() => {
+          setTyped("");
+          setReason("");
+        }}
+      >
         <form
           method="dialog"
           className="flex flex-col gap-3 p-5"
           onSubmit={async (event) => {
             event.preventDefault();
             if (!ready) return;
-            await onConfirm();
+            await onConfirm(reason.trim());
             dialog.current?.close();
           }}
         >
@@ -62,6 +77,20 @@ export function ConfirmButton({
             {title}
           </h2>
           {children && <div className="text-zinc-700">{children}</div>}
+          {askReason && (
+            <label htmlFor={reasonId} className="flex flex-col gap-1 text-zinc-700">
+              <span>Reason {askReason === "optional" && <span className="text-zinc-400">(optional)</span>}</span>
+              <textarea
+                id={reasonId}
+                value={reason}
+                maxLength={1000}
+                rows={2}
+                autoFocus={!typeToConfirm}
+                onChange={(e) => setReason(e.target.value)}
+                className="rounded-md border border-zinc-300 px-2 py-1"
+              />
+            </label>
+          )}
           {typeToConfirm && (
             <label className="flex flex-col gap-1 text-zinc-700">
               <span>
@@ -74,7 +103,7 @@ export function ConfirmButton({
             <Button variant="ghost" onClick={() => dialog.current?.close()}>
               Cancel
             </Button>
-            <Button type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm}>
+            <Button type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm && !askReason}>
               {pending ? "Working…" : confirmLabel}
             </Button>
           </div>

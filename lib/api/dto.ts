@@ -2,7 +2,8 @@ import type { z } from "zod";
 import type { BuildView } from "@/lib/services/builds";
 import type { EnvironmentView } from "@/lib/services/environments";
 import type { ReleaseDetail, ReleaseListItem, ReleaseView } from "@/lib/services/releases";
-import type { buildSchema, environmentSchema, releaseSchema } from "./schemas";
+import type { DeploymentDetail, DeploymentListItem } from "@/lib/services/deployment-queries";
+import type { buildSchema, deploymentSchema, environmentSchema, releaseSchema } from "./schemas";
 
 /** Maps service results to the REST contract's shapes (API.md). */
 const iso = (d: Date) => d.toISOString();
@@ -82,5 +83,44 @@ export function environmentDto(e: EnvironmentView, appOrder: readonly string[]):
     }),
     activeDeployment: rollingOut ? ref(rollingOut) : e.active[0] ? ref(e.active[0]) : null,
     pendingDeployments: e.active.map(ref),
+  };
+}
+
+export function deploymentListItemDto(d: DeploymentListItem): z.input<typeof deploymentSchema> {
+  return {
+    id: d.id,
+    environment: d.environment,
+    releaseId: d.releaseId,
+    kind: d.kind,
+    state: d.state,
+    strategy: d.strategy,
+    previousReleaseId: d.previousReleaseId,
+    requestedBy: d.requestedBy.email,
+    reason: d.reason,
+    failureReason: d.failureReason,
+    createdAt: iso(d.createdAt),
+    startedAt: isoOrNull(d.startedAt),
+    finishedAt: isoOrNull(d.finishedAt),
+  };
+}
+
+export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSchema> {
+  return {
+    id: d.id,
+    environment: d.environment.name,
+    releaseId: d.releaseId,
+    kind: d.kind,
+    state: d.state,
+    strategy: d.strategy,
+    previousReleaseId: d.previousReleaseId,
+    requestedBy: d.requestedByUser.email,
+    reason: d.reason,
+    failureReason: d.failureReason,
+    createdAt: iso(d.createdAt),
+    startedAt: isoOrNull(d.startedAt),
+    finishedAt: isoOrNull(d.finishedAt),
+    steps: d.steps.map((s) => ({ name: s.name, app: s.app, state: s.state, attempts: s.attempts, startedAt: isoOrNull(s.startedAt), finishedAt: isoOrNull(s.finishedAt), log: s.log })),
+    gates: d.gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason })),
+    approvals: d.approvals.map((a) => ({ by: a.user.email, role: a.role, decision: a.decision, comment: a.comment, at: iso(a.createdAt), voided: a.voidedAt !== null })),
   };
 }

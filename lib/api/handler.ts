@@ -5,7 +5,7 @@ import { auth } from "@/lib/auth/auth";
 import { systemClock } from "@/lib/domain/clock";
 import { withDeniedAudit } from "@/lib/services/authorize";
 import type { ServiceContext } from "@/lib/services/context";
-import { UnauthenticatedError } from "@/lib/services/errors";
+import { UnauthenticatedError, ValidationError } from "@/lib/services/errors";
 import { authenticateToken } from "@/lib/services/tokens";
 import { loadActor } from "@/lib/services/users";
 import { readJsonBody } from "./body";
@@ -100,4 +100,12 @@ export function apiMutation<P extends RouteParams = RouteParams>(
       return toErrorResponse(error);
     }
   };
+}
+
+/** The body as an object with the path's parameters added; a body that is not a JSON object is a 400. */
+export function bodyWith(body: unknown, fromPath: Record<string, string>): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError("The request body must be a JSON object.", { body: "expected a JSON object" });
+  }
+  return { ...(body as Record<string, unknown>), ...fromPath };
 }

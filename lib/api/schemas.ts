@@ -116,3 +116,34 @@ export const healthSchema = z
 export function pageSchema<T extends z.ZodType>(item: T, id: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
 }
+
+export const stepSchema = z.object({
+  name: z.string(),
+  app: z.string().nullable(),
+  state: z.string(),
+  attempts: z.number(),
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  log: z.string(),
+});
+
+export const deploymentSchema = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    releaseId: z.string(),
+    kind: z.enum(DEPLOYMENT_KINDS),
+    state: z.enum(DEPLOYMENT_STATES),
+    strategy: z.string().nullable(),
+    previousReleaseId: z.string().nullable(),
+    requestedBy: z.string().meta({ description: "Email" }),
+    reason: z.string().nullable(),
+    failureReason: z.string().nullable(),
+    createdAt: isoTime,
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    steps: z.array(stepSchema).optional().meta({ description: "Single deployment only" }),
+    gates: z.array(z.object({ gate: z.string(), status: z.enum(["pass", "fail", "pending", "waived"]), reason: z.string() })).optional(),
+    approvals: z.array(z.object({ by: z.string(), role: z.string(), decision: z.string(), comment: z.string().nullable(), at: isoTime, voided: z.boolean() })).optional(),
+  })
+  .meta({ id: "Deployment" });

@@ -16,6 +16,12 @@ import { EnvironmentStateBadge, VerdictBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState, Facts, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { ButtonLink } from "@/components/ui/button";
+import { RollbackButton } from "@/components/deployment/deploy-buttons";
+import { can } from "@/lib/auth/policy";
+import { previousGoodRelease } from "@/lib/domain/promotion";
+import { getRelease } from "@/lib/services/releases";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -25,13 +31,13 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function EnvironmentPage({ params }: Props) {
   await connection();
-  await requireActor();
   const { name } = await params;
   const db = await getDb();
   const environment = await getEnvironment(db, systemClock, name).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
+  const actor = await requireActor();
   const now = systemClock.now();
   const [apps, deployments, conversation] = await Promise.all([
     getPipeline(db).then((p) => listApps(db, p.id)),
@@ -39,9 +45,25 @@ export default async function EnvironmentPage({ params }: Props) {
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
   ]);
 
+  const current = Object.values(environment.apps)[0]?.releaseId ?? null;
+  const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
+  const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+
   return (
     <>
       <PageHeader
+        actions={
+          <>
+            {environment.active.length > 0 && <AutoRefresh seconds={3} />}
+            <ButtonLink href={`/deployments?environment=${environment.name}`}>History</ButtonLink>
+            {can(actor, "environment.rollback") && (
+              <RollbackButton
+                environment={environment.name}
+                target={rollbackRelease ? { id: rollbackRelease.id, commit: rollbackRelease.commit, versions: rollbackRelease.builds.map((b) => ({ app: b.app, version: b.build.version })) } : null}
+              />
+            )}
+          </>
+        }
         eyebrow={
           <Link href="/" className="hover:underline">
             Board

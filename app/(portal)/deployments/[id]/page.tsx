@@ -1,0 +1,94 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { getDb } from "@/db/client";
+import { deploymentDto } from "@/lib/api/dto";
+import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/auth/policy";
+import { isCancellable } from "@/lib/domain/deployment-state";
+import { getDeployment } from "@/lib/services/deployment-queries";
+import { NotFoundError } from "@/lib/services/errors";
+import { getRelease } from "@/lib/services/releases";
+import { currentRelease } from "@/lib/services/deployment-facts";
+import { CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
+import { DeploymentLive } from "@/components/deployment/deployment-live";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/layout";
+
+type Props = { params: Promise<{ id: string }> };
+
+export const metadata: Metadata = { title: "Deployment" };
+
+const TITLES = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Rollback", redeploy: "Redeploy", config: "Config change" } as const;
+
+export default async function DeploymentPage({ params }: Props) {
+  await connection();
+  const actor = await requireActor();
+  const { id } = await params;
+  const db = await getDb();
+  const deployment = await getDeployment(db, id).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
+  const current = await currentRelease(db, deployment.environmentId);
+  // Roll back from here when this deployment is what the environment runs now.
+  const rollbackTarget =
+    deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
+      ? await getRelease(db, deployment.previousReleaseId)
+      : null;
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={
+          <Link href="/deployments" className="hover:underline">
+            Deployments
+          </Link>
+        }
+        title={
+          <span className="flex flex-wrap items-center gap-2">
+            {TITLES[deployment.kind]} to
+            <Link href={`/environments/${deployment.environment.name}`} className="hover:underline">
+              {deployment.environment.name}
+            </Link>
+            <Badge>{deployment.strategy ?? "rolling"}</Badge>
+          </span>
+        }
+        subtitle={
+          <span className="flex flex-wrap items-center gap-x-4 gap-y-1">
+            <span>
+              Release{" "}
+              <Link href={`/releases/${deployment.releaseId}`} className="font-mono hover:underline">
+                {deployment.release.commit.slice(0, 7)}
+              </Link>{" "}
+              <span className="text-zinc-500">({deployment.release.builds.map((b) => `${b.app} ${b.version}`).join(", ")})</span>
+            </span>
+            {deployment.previousRelease && (
+              <span className="text-zinc-500">
+                replacing{" "}
+                <Link href={`/releases/${deployment.previousRelease.id}`} className="font-mono hover:underline">
+                  {deployment.previousRelease.commit.slice(0, 7)}
+                </Link>
+              </span>
+            )}
+          </span>
+        }
+      />
+      <DeploymentLive
+        initial={deploymentDto(deployment)}
+        actions={
+          <>
+            {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy }) && <CancelDeploymentButton deploymentId={deployment.id} />}
+            {rollbackTarget && (
+              <RollbackButton
+                environment={deployment.environment.name}
+                target={{ id: rollbackTarget.id, commit: rollbackTarget.commit, versions: rollbackTarget.builds.map((b) => ({ app: b.app, version: b.build.version })) }}
+              />
+            )}
+          </>
+        }
+      />
+    </>
+  );
+}

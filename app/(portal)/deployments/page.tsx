@@ -1,0 +1,184 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { connection } from "next/server";
+import { getDb } from "@/db/client";
+import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES } from "@/db/schema/enums";
+import { requireActor } from "@/lib/auth/session";
+import { systemClock } from "@/lib/domain/clock";
+import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
+import { ValidationError } from "@/lib/services/errors";
+import { getBoard } from "@/lib/services/environments";
+import type { Page } from "@/lib/services/pagination";
+import { DeploymentStateBadge } from "@/components/status";
+import { buttonClass, ButtonLink } from "@/components/ui/button";
+import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+import { AutoRefresh } from "@/components/ui/auto-refresh";
+
+export const metadata: Metadata = { title: "Deployments" };
+
+const FILTERS = ["environment", "app", "status", "kind", "actor", "since", "until"] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
+
+const selectClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
+
+/** Date inputs give "2026-11-21"; the service takes ISO times. `until` includes that whole day. */
+function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
+  if (!day) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
+  const date = new Date(`${day}T00:00:00Z`);
+  if (endOfDay) date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString();
+}
+
+export default async function DeploymentsPage({ searchParams }: { searchParams: Promise<Filters> }) {
+  await connection();
+  await requireActor();
+  const filters = await searchParams;
+  const db = await getDb();
+  const now = systemClock.now();
+  const board = await getBoard(db, systemClock);
+  let page: Page<DeploymentListItem> = { items: [], nextCursor: null };
+  let problem: string | null = null;
+  try {
+    page = await listDeployments(db, {
+      ...Object.fromEntries(FILTERS.map((f) => [f, filters[f] || undefined])),
+      since: toIso(filters.since, false),
+      until: toIso(filters.until, true),
+      cursor: filters.cursor,
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
+  }
+  const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
+  const environments = board ? [...board.fixed, ...board.review].map((e) => e.name) : [];
+
+  return (
+    <>
+      <AutoRefresh seconds={10} />
+      <PageHeader title="Deployments" subtitle="Every rollout into every environment, newest first." />
+      <form className="mb-3 flex flex-wrap items-end gap-2" role="search" aria-label="Filter deployments">
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Environment
+          <select name="environment" defaultValue={filters.environment ?? ""} className={selectClass}>
+            <option value="">all</option>
+            {environments.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          App changed
+          <select name="app" defaultValue={filters.app ?? ""} className={selectClass}>
+            <option value="">any</option>
+            {board?.apps.map((a) => (
+              <option key={a.id}>{a.name}</option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Status
+          <select name="status" defaultValue={filters.status ?? ""} className={selectClass}>
+            <option value="">any</option>
+            {DEPLOYMENT_STATES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Kind
+          <select name="kind" defaultValue={filters.kind ?? ""} className={selectClass}>
+            <option value="">any</option>
+            {DEPLOYMENT_KINDS.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Requested by (email)
+          <input name="actor" type="email" defaultValue={filters.actor} className={`${selectClass} w-52`} />
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          From
+          <input name="since" type="date" defaultValue={filters.since} className={selectClass} />
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Until
+          <input name="until" type="date" defaultValue={filters.until} className={selectClass} />
+        </label>
+        <button className={buttonClass("secondary", "md")}>Filter</button>
+        {Object.keys(active).length > 0 && (
+          <Link href="/deployments" className="self-center text-zinc-600 hover:underline">
+            Clear filters
+          </Link>
+        )}
+      </form>
+      {problem && (
+        <p role="alert" className="mb-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
+          {problem}
+        </p>
+      )}
+      <Panel>
+        {page.items.length === 0 ? (
+          <EmptyState title={Object.keys(active).length ? "No deployment matches these filters" : "No deployments yet"}>
+            {Object.keys(active).length ? "Widen the filters, or clear them." : "Promote a release from the board: its rollout appears here."}
+          </EmptyState>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className={tableClass} aria-label="Deployments">
+              <thead>
+                <tr>
+                  <th className={thClass}>When</th>
+                  <th className={thClass}>Environment</th>
+                  <th className={thClass}>Kind</th>
+                  <th className={thClass}>Release</th>
+                  <th className={thClass}>State</th>
+                  <th className={thClass}>Took</th>
+                  <th className={thClass}>Requested by</th>
+                  <th className={thClass}>Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((d) => (
+                  <tr key={d.id} className="hover:bg-zinc-50">
+                    <td className={`${tdClass} whitespace-nowrap`}>
+                      <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
+                        <RelativeTime at={d.createdAt} now={now} />
+                      </Link>
+                    </td>
+                    <td className={tdClass}>
+                      <Link href={`/environments/${d.environment}`} className="hover:underline">
+                        {d.environment}
+                      </Link>
+                    </td>
+                    <td className={tdClass}>{d.kind}</td>
+                    <td className={tdClass}>
+                      <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
+                        {d.releaseCommit.slice(0, 7)}
+                      </Link>{" "}
+                      <span className="font-mono text-xs text-zinc-500">{d.releaseBranch}</span>
+                    </td>
+                    <td className={tdClass}>
+                      <DeploymentStateBadge state={d.state} />
+                    </td>
+                    <td className={`${tdClass} font-mono text-xs text-zinc-600`}>
+                      {d.startedAt && d.finishedAt ? `${Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000))} s` : "—"}
+                    </td>
+                    <td className={tdClass}>{d.requestedBy.name}</td>
+                    <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.failureReason ?? d.reason ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+      {page.nextCursor && (
+        <div className="mt-3 flex justify-end">
+          <ButtonLink href={`/deployments?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>Older deployments →</ButtonLink>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,12 @@
+import { deploymentDto } from "@/lib/api/dto";
+import { apiMutation, bodyWith } from "@/lib/api/handler";
+import { getDeployment } from "@/lib/services/deployment-queries";
+import { requestRollback } from "@/lib/services/deployments";
+
+export const POST = apiMutation<{ name: string }>(
+  async ({ ctx, body, params }) => {
+    const deployment = await requestRollback(ctx, bodyWith(body, { environment: params.name }));
+    return { status: 202, body: deploymentDto(await getDeployment(ctx.db, deployment.id)) };
+  },
+  { body: "optional" },
+);

@@ -1,0 +1,92 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useAction } from "@/lib/actions/use-action";
+import { ConfirmButton } from "@/components/ui/confirm";
+import { cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
+
+export interface ReleaseSummary {
+  id: string;
+  commit: string;
+  versions: { app: string; version: string }[];
+}
+
+function ReleaseLine({ release }: { release: ReleaseSummary }) {
+  return (
+    <span>
+      release <span className="font-mono">{release.commit.slice(0, 7)}</span> (
+      {release.versions.map((v, i) => (
+        <span key={v.app}>
+          {i > 0 && ", "}
+          {v.app} <span className="font-mono">{v.version}</span>
+        </span>
+      ))}
+      )
+    </span>
+  );
+}
+
+/** Promote a release into the next environment; on success, follow the rollout on its page. */
+export function PromoteButton({ release, from, to, label }: { release: ReleaseSummary; from: string | null; to: string; label?: string }) {
+  const router = useRouter();
+  const { run, pending } = useAction(requestDeploymentAction, { success: `Deployment to ${to} requested` });
+  return (
+    <ConfirmButton
+      label={label ?? `Promote to ${to} →`}
+      size="sm"
+      variant="secondary"
+      confirmVariant="primary"
+      title={from ? `Promote from ${from} to ${to}?` : `Deploy to ${to}?`}
+      confirmLabel={`Deploy to ${to}`}
+      askReason="optional"
+      pending={pending}
+      testId={`promote-${to}`}
+      onConfirm={async (reason) => {
+        const result = await run({ environment: to, releaseId: release.id, reason: reason || undefined });
+        if (result.ok) router.push(`/deployments/${result.data.id}`);
+      }}
+    >
+      <p>
+        <ReleaseLine release={release} /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests. {to}&apos;s
+        current release stays warm until the new one is verified.
+      </p>
+    </ConfirmButton>
+  );
+}
+
+export function RollbackButton({ environment, target }: { environment: string; target: ReleaseSummary | null }) {
+  const router = useRouter();
+  const { run, pending } = useAction(rollbackAction, { success: `Rollback of ${environment} requested` });
+  return (
+    <ConfirmButton
+      label="Roll back…"
+      title={`Roll back ${environment}?`}
+      confirmLabel={`Roll back ${environment}`}
+      askReason="optional"
+      pending={pending}
+      disabled={!target}
+      testId={`rollback-${environment}`}
+      onConfirm={async (reason) => {
+        const result = await run({ environment, releaseId: target?.id, reason: reason || undefined });
+        if (result.ok) router.push(`/deployments/${result.data.id}`);
+      }}
+    >
+      {target ? (
+        <p>
+          {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
+        </p>
+      ) : (
+        <p>{environment} has no earlier good release.</p>
+      )}
+    </ConfirmButton>
+  );
+}
+
+export function CancelDeploymentButton({ deploymentId }: { deploymentId: string }) {
+  const { run, pending } = useAction(cancelDeploymentAction, { success: "Deployment cancelled" });
+  return (
+    <ConfirmButton label="Cancel deployment" title="Cancel this deployment?" confirmLabel="Cancel deployment" askReason="optional" pending={pending} onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}>
+      It has not started rolling out, so nothing on the platform changes. It stays in history as cancelled.
+    </ConfirmButton>
+  );
+}

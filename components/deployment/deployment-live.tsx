@@ -1,0 +1,136 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import type { z } from "zod";
+import type { deploymentSchema } from "@/lib/api/schemas";
+import type { DeploymentState } from "@/db/schema/enums";
+import { DeploymentStateBadge } from "@/components/status";
+import { Badge, Dot, type Tone } from "@/components/ui/badge";
+import { cn } from "@/components/ui/cn";
+import { Panel } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+export type DeploymentDto = z.input<typeof deploymentSchema>;
+type Step = NonNullable<DeploymentDto["steps"]>[number];
+
+const ACTIVE: readonly DeploymentState[] = ["waiting", "queued", "running", "verifying"];
+const STEP_TONE: Record<string, Tone> = { pending: "neutral", running: "blue", succeeded: "green", failed: "red", skipped: "neutral", cancelled: "neutral" };
+
+function useNow(active: boolean): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(new Date()), 500);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function duration(from: string | null | undefined, to: string | null | undefined, now: Date): string {
+  if (!from) return "";
+  const ms = (to ? new Date(to) : now).getTime() - new Date(from).getTime();
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function StepRow({ step, now }: { step: Step; now: Date }) {
+  return (
+    <li className="border-b border-zinc-100 last:border-0" data-step={step.name} data-state={step.state}>
+      <details open={step.state === "running" || step.state === "failed"} className="group">
+        <summary className="flex cursor-pointer list-none items-center gap-3 px-4 py-2 hover:bg-zinc-50">
+          <Dot tone={STEP_TONE[step.state] ?? "neutral"} pulse={step.state === "running"} />
+          <span className="min-w-0 flex-1 truncate font-medium">{step.name}</span>
+          {step.attempts > 1 && <Badge tone="amber">attempt {step.attempts}</Badge>}
+          <span className="w-20 text-right text-xs text-zinc-500">{step.state}</span>
+          <span className="w-24 text-right font-mono text-xs text-zinc-500">{duration(step.startedAt, step.finishedAt, now)}</span>
+        </summary>
+        {step.log ? (
+          <pre className="mx-4 mb-3 max-h-64 overflow-auto rounded-md bg-zinc-900 px-3 py-2 font-mono text-xs whitespace-pre-wrap text-zinc-100">{step.log}</pre>
+        ) : (
+          <p className="mx-4 mb-3 text-xs text-zinc-500">{step.state === "pending" ? "Not started yet." : "No output."}</p>
+        )}
+      </details>
+    </li>
+  );
+}
+
+/**
+ * A deployment as it happens: state, progress, every step with its timing and log. Polls the API
+ * every second while the deployment is active, then stops.
+ */
+export function DeploymentLive({ initial, actions }: { initial: DeploymentDto; actions?: React.ReactNode }) {
+  const { data: deployment, isError } = useQuery({
+    queryKey: ["deployment", initial.id],
+    queryFn: async (): Promise<DeploymentDto> => {
+      const response = await fetch(`/api/v1/deployments/${initial.id}`, { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    },
+    initialData: initial,
+    refetchInterval: (query) => (ACTIVE.includes((query.state.data ?? initial).state) ? 1000 : false),
+  });
+  const active = ACTIVE.includes(deployment.state);
+  const now = useNow(active);
+  const steps = deployment.steps ?? [];
+  const done = steps.filter((s) => s.state === "succeeded" || s.state === "skipped").length;
+  const percent = steps.length ? Math.round((done / steps.length) * 100) : 0;
+
+  return (
+    <div className="flex flex-col gap-6">
+      <Panel bodyClassName="flex flex-col gap-3 px-4 py-3">
+        <div className="flex flex-wrap items-center gap-3">
+          <DeploymentStateBadge state={deployment.state} />
+          <span className="text-zinc-600">
+            {deployment.state === "queued" && "Waiting for the environment: another rollout is in progress, or the controller picks it up in a moment."}
+            {deployment.state === "waiting" && "Waiting on its gates."}
+            {deployment.state === "running" && "Rolling out."}
+            {deployment.state === "verifying" && "Verifying the new release: health and version of every instance."}
+            {deployment.state === "succeeded" && <>Done in {duration(deployment.startedAt, deployment.finishedAt, now)}.</>}
+            {deployment.state === "failed" && "Failed; the environment was put back as it was."}
+            {deployment.state === "cancelled" && "Cancelled before it started rolling out."}
+            {deployment.state === "superseded" && "Superseded by a newer deployment before it started."}
+            {deployment.state === "rolled-back" && "Succeeded, and was later rolled back."}
+          </span>
+          {isError && <Badge tone="amber">live updates paused: retrying</Badge>}
+          <div className="ml-auto flex gap-2">{actions}</div>
+        </div>
+        {steps.length > 0 && (
+          <div className="flex items-center gap-3" aria-label="Progress">
+            <div className="h-1.5 flex-1 overflow-hidden rounded-full bg-zinc-100" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
+              <div className={cn("h-full rounded-full transition-all", deployment.state === "failed" ? "bg-rose-500" : "bg-emerald-500")} style={{ width: `${percent}%` }} />
+            </div>
+            <span className="text-xs text-zinc-500">
+              {done} of {steps.length} steps{active && deployment.startedAt ? ` · ${duration(deployment.startedAt, null, now)}` : ""}
+            </span>
+          </div>
+        )}
+        {deployment.failureReason && (
+          <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-rose-900">
+            {deployment.failureReason}
+          </p>
+        )}
+      </Panel>
+      <Panel title="Steps">
+        {steps.length === 0 ? (
+          <p className="px-4 py-6 text-zinc-500">The steps are planned when the rollout starts.</p>
+        ) : (
+          <ol aria-label="Deployment steps">
+            {steps.map((step) => (
+              <StepRow key={step.name} step={step} now={now} />
+            ))}
+          </ol>
+        )}
+      </Panel>
+      <p className="text-xs text-zinc-500">
+        Requested <RelativeTime at={deployment.createdAt} now={now} /> by {deployment.requestedBy}
+        {deployment.reason && <>: “{deployment.reason}”</>}.{" "}
+        <Link className="text-sky-700 hover:underline" href={`/deployments?environment=${deployment.environment}`}>
+          History of {deployment.environment}
+        </Link>
+      </p>
+    </div>
+  );
+}

@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
-const DATA_DIR = ".data/e2e";
+export const DATA_DIR = ".data/e2e";
+/** The e2e server's apps listen from here, apart from a developer's own Slipway (4100). */
+const LOCAL_PORT_BASE = 4600;
 
 /**
  * End-to-end tests click through the production build in Debian's Chromium (never a downloaded
@@ -30,6 +32,8 @@ export default defineConfig({
     url: `http://localhost:${PORT}/api/v1/health`,
     timeout: 300_000,
     reuseExistingServer: false,
+    // SIGTERM lets Slipway stop the apps it started on the local platform before it exits.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
     stdout: "pipe",
     stderr: "pipe",
     env: {
@@ -39,6 +43,7 @@ export default defineConfig({
       SLIPWAY_DEMO: "1",
       DATABASE_URL: "",
       SLIPWAY_OIDC_ISSUER: "",
+      SLIPWAY_LOCAL_PORT_BASE: String(LOCAL_PORT_BASE),
     },
   },
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const DEMO = {
@@ -50,4 +51,39 @@ export function buildBody(app: string, overrides: Record<string, unknown> = {}) 
 export async function registerBuild(request: APIRequestContext, token: string, body: Record<string, unknown>) {
   const response = await request.post("/api/v1/builds", { headers: bearer(token), data: body });
   return { status: response.status(), json: await response.json() };
+}
+
+/** Runs `npm run demo:build` against the e2e server, as a CI job would: a real artifact, registered through the API. */
+export function ciBuild(args: string[], baseURL: string): { releaseId: string; output: string } {
+  const output = execFileSync(process.execPath, ["--import", "tsx", "scripts/demo-build.ts", ...args, "--url", baseURL], {
+    env: { ...process.env, SLIPWAY_DATA_DIR: ".data/e2e" },
+    encoding: "utf8",
+  });
+  const releaseId = /release\s+(rel_\w+)/.exec(output)?.[1];
+  if (!releaseId) throw new Error(`demo:build printed no release:\n${output}`);
+  return { releaseId, output };
+}
+
+/** Confirms the open dialog with its primary button (the one named `confirm`). */
+export async function confirmDialog(page: Page, confirm: string | RegExp, reason?: string): Promise<void> {
+  const dialog = page.getByRole("dialog");
+  if (reason) await dialog.getByLabel(/Reason/).fill(reason);
+  await dialog.getByRole("button", { name: confirm }).click();
+}
+
+/** Waits on a deployment page until the deployment ends, and returns its final state. */
+export async function waitForDeployment(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/\/deployments\/dep_/);
+  const badge = page.locator("text=/^(succeeded|failed|cancelled)$/").first();
+  await expect(badge).toBeVisible({ timeout: 45_000 });
+  return (await badge.textContent())!.trim();
+}
+
+/** The address of `app` in `environment`, as its environment page links it. */
+export async function appUrl(page: Page, environment: string, app: string): Promise<string> {
+  await page.goto(`/environments/${environment}`);
+  const link = page.getByRole("row", { name: new RegExp(`^${app}\\b`) }).getByRole("link", { name: /localhost:\d+/ });
+  const href = await link.getAttribute("href");
+  if (!href) throw new Error(`No address for ${app} in ${environment}`);
+  return href;
 }

@@ -55,6 +55,8 @@ export const deployments = pgTable(
     /** Window/freeze overrides granted for this deployment: who, which gate, why. */
     overrides: jsonb("overrides").notNull().default([]),
     failureReason: text("failure_reason"),
+    /** Facts about how it came to be or ended: the figures behind an automatic rollback, skipped environments of a fast-track, maintenance time. */
+    detail: jsonb("detail").notNull().default({}),
     supersededById: text("superseded_by_id"),
     cancelledBy: text("cancelled_by").references(() => users.id),
     /** Fencing token of the controller leader that last wrote this row; older leaders are refused. */

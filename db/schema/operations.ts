@@ -112,3 +112,62 @@ export type ConfigVariable = typeof configVariables.$inferSelect;
 export type Freeze = typeof freezes.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;
 export type HealthSample = typeof healthSamples.$inferSelect;
+
+/**
+ * One-off jobs (migrations, seeds, hooks) run on exactly one instance: as a step of a deployment,
+ * or by hand (a seed). Their output and exit status are kept.
+ */
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    job: text("job").notNull(),
+    /** Why it ran: "migrations changed", "forced", "hook sync-branch", "by hand". */
+    trigger: text("trigger").notNull(),
+    deploymentId: text("deployment_id"),
+    buildId: text("build_id"),
+    requestedBy: text("requested_by").references(() => users.id),
+    state: text("state").notNull().$type<"queued" | "running" | "succeeded" | "failed">(),
+    exitCode: integer("exit_code"),
+    output: text("output").notNull().default(""),
+    durationMs: integer("duration_ms"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("job_runs_env_idx").on(t.environmentId, t.createdAt),
+    index("job_runs_deployment_idx").on(t.deploymentId),
+    index("job_runs_queued_idx").on(t.state).where(sql`state in ('queued', 'running')`),
+  ],
+);
+
+/**
+ * Outgoing notifications (chat and webhooks), kept until delivered so retries survive a restart
+ * and a slow receiver never blocks a deployment.
+ */
+export const notificationDeliveries = pgTable(
+  "notification_deliveries",
+  {
+    id: text("id").primaryKey(),
+    channel: text("channel").notNull(),
+    event: text("event").notNull(),
+    payload: jsonb("payload").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    failedAt: timestamp("failed_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("notification_deliveries_due_idx").on(t.nextAttemptAt).where(sql`delivered_at is null and failed_at is null`)],
+);
+
+export type JobRun = typeof jobRuns.$inferSelect;
+export type NotificationDelivery = typeof notificationDeliveries.$inferSelect;

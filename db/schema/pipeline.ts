@@ -95,9 +95,14 @@ export const environmentApps = pgTable(
     previousBuildId: text("previous_build_id"),
     /** Where a person opens this app in this environment. */
     url: text("url"),
+    /** The previous release stays warm (blue-green) until then, for an instant rollback. */
+    warmUntil: timestamp("warm_until", { withTimezone: true }),
     healthStatus: text("health_status").notNull().default("unknown").$type<HealthStatus>(),
     healthObservedAt: timestamp("health_observed_at", { withTimezone: true }),
     healthDetail: jsonb("health_detail"),
+    /** What the platform really runs when it differs from what Slipway recorded; null when they agree. */
+    drift: jsonb("drift"),
+    driftObservedAt: timestamp("drift_observed_at", { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.environmentId, t.appId] }),

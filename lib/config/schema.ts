@@ -58,10 +58,27 @@ export const deployHookSchema = z
   })
   .describe("A job run as a step of every deployment into this environment.");
 
+const burnRateWindowSchema = z
+  .strictObject({
+    long: durationSchema().describe("Long window: the burn must be sustained this long."),
+    short: durationSchema().describe("Short window: and still be happening now (resets quickly after recovery)."),
+    threshold: z.number().gt(0).describe("Burn rate (multiples of the budget-neutral error rate) both windows must exceed."),
+  })
+  .describe("One multi-window burn-rate rule (SRE workbook, chapter 5).");
+
 export const sloSchema = z
   .strictObject({
     availability: z.number().gt(0).lt(100).describe("Availability objective in percent, e.g. 99.9."),
     window: durationSchema().prefault("30d").describe("Rolling window the objective is measured over."),
+    burnRate: z
+      .strictObject({
+        fast: burnRateWindowSchema.prefault({ long: "1h", short: "5m", threshold: 14.4 }).describe("Pages fast: 2% of a 30-day budget in one hour."),
+        slow: burnRateWindowSchema.prefault({ long: "6h", short: "30m", threshold: 6 }).describe("Pages slower: 5% of the budget in six hours."),
+      })
+      .prefault({})
+      .describe("When the error budget burns too fast."),
+    autoRollback: z.boolean().default(true).describe("Roll back to the warm previous release by itself when a burn-rate rule fires after a deployment."),
+    watchAfterDeploy: durationSchema().prefault("2h").describe("How long after a deployment the burn rate can trigger an automatic rollback."),
   })
   .describe("Service level objective, used for error-budget burn rates.");
 
@@ -110,6 +127,21 @@ export const reviewEnvironmentsSchema = z
   })
   .describe("On-demand review environments, cloned from a source environment.");
 
+export const notificationChannelSchema = z
+  .strictObject({
+    name: dnsLabel().describe("Name of the channel, e.g. releases-slack."),
+    type: z.enum(["slack", "webhook"]).describe("slack: a Slack-compatible incoming webhook; webhook: JSON signed with HMAC-SHA256."),
+    url: z.url({ protocol: /^https?$/ }).optional().describe("Where to send; prefer urlEnv for URLs that are secrets."),
+    urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("Environment variable holding the URL."),
+    secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("webhook: environment variable holding the HMAC secret."),
+    events: z
+      .array(z.enum(["deployment.started", "deployment.succeeded", "deployment.failed", "deployment.rolled-back", "approval.needed", "approval.given", "approval.rejected", "gate.blocked"]))
+      .optional()
+      .describe("Events to send (default: all)."),
+  })
+  .refine((c) => Boolean(c.url) !== Boolean(c.urlEnv), { message: "set exactly one of url or urlEnv", path: ["url"] })
+  .describe("Where Slipway announces deployments and approvals.");
+
 export const pipelineConfigSchema = z
   .strictObject({
     version: z.literal(1, { error: (issue) => (issue.input === undefined ? undefined : `expected version 1; got ${JSON.stringify(issue.input)}`) }).describe("Format version of this file. Always 1."),
@@ -122,6 +154,7 @@ export const pipelineConfigSchema = z
       .min(1)
       .describe("The chain, in promotion order: first → last (the last is usually prod)."),
     reviewEnvironments: reviewEnvironmentsSchema.prefault({}),
+    notifications: z.array(notificationChannelSchema).prefault([]).describe("Chat and webhook notifications."),
   })
   .superRefine(checkPipelineReferences, { when: () => true })
   // Defaults that depend on other fields: the first environment's branch, the review source.
@@ -147,6 +180,7 @@ export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type SmokeCheck = z.output<typeof smokeCheckSchema>;
 export type DeployHook = z.output<typeof deployHookSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
+export type NotificationChannel = z.output<typeof notificationChannelSchema>;
 export type ReviewEnvironmentsConfig = PipelineConfig["reviewEnvironments"];
 
 export type {

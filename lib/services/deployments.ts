@@ -94,6 +94,7 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       forceMigrations: request.forceMigrations ?? false,
       overrides: [],
       failureReason: null,
+      detail: {},
       supersededById: null,
       cancelledBy: null,
       fencingToken: 0,

@@ -1,0 +1,97 @@
+import type { SoakGate } from "@/lib/config/schema";
+import { formatCount, formatPercent, formatSpan, shortCommit } from "./format";
+import { outcome, type GateOutcome } from "./types";
+
+/** One bucket of the source environment's health, as the health sampler records it. */
+export interface HealthSample {
+  bucketStart: Date;
+  requests: number;
+  errors: number;
+  p95Ms: number | null;
+}
+
+export interface SoakFacts {
+  /** The environment the release soaks in (the previous one of the chain). */
+  sourceEnvironment: string;
+  /** The release's commit, for the message. */
+  commit: string;
+  /** Since when the release has run in the source environment; null when it does not run there. */
+  since: Date | null;
+  /** Health samples of the source environment since `since`. */
+  samples: readonly HealthSample[];
+}
+
+/** "12 of 30 min" when both are under an hour, else "1 h 5 min of 2 h". */
+function progress(elapsedMs: number, durationMs: number): string {
+  const floorMinutes = (ms: number) => Math.floor(Math.max(0, ms) / 60_000) * 60_000;
+  if (durationMs <= 3_600_000 && elapsedMs < 3_600_000) return `${Math.floor(Math.max(0, elapsedMs) / 60_000)} of ${formatSpan(durationMs)}`;
+  return `${formatSpan(floorMinutes(elapsedMs))} of ${formatSpan(durationMs)}`;
+}
+
+/**
+ * Health soak: the release must have run in the source environment for `duration`, with the error
+ * rate (all errors over all requests since it started there) and the worst bucket's p95 latency
+ * within limits. A breach fails the gate even while the soak is still running.
+ */
+export function evaluateSoak(config: SoakGate, facts: SoakFacts, now: Date): GateOutcome {
+  const where = facts.sourceEnvironment;
+  if (!facts.since) {
+    return outcome("soak", "fail", `release ${shortCommit(facts.commit)} does not run in ${where}, so it has not soaked there — promote it to ${where} first`, {
+      detail: { sourceEnvironment: where, running: false },
+    });
+  }
+  const since = facts.since;
+  const elapsedMs = Math.max(0, now.getTime() - since.getTime());
+  const completesAt = new Date(since.getTime() + config.duration);
+  const remainingMs = Math.max(0, completesAt.getTime() - now.getTime());
+  const done = remainingMs === 0;
+
+  // Buckets from before the release started there belong to the release before it.
+  const window = facts.samples.filter((s) => s.bucketStart >= since && s.bucketStart <= now);
+  const requests = window.reduce((sum, s) => sum + Math.max(0, s.requests), 0);
+  const errors = window.reduce((sum, s) => sum + Math.max(0, s.errors), 0);
+  const errorRate = requests > 0 ? errors / requests : null;
+  const p95s = window.filter((s) => s.requests > 0 && s.p95Ms !== null).map((s) => s.p95Ms as number);
+  const worstP95Ms = p95s.length > 0 ? Math.max(...p95s) : null;
+  const noTraffic = requests === 0;
+
+  const detail = {
+    sourceEnvironment: where,
+    running: true,
+    since,
+    elapsedMs,
+    durationMs: config.duration,
+    remainingMs,
+    completesAt,
+    requests,
+    errors,
+    errorRate,
+    worstP95Ms,
+    maxErrorRate: config.maxErrorRate,
+    maxP95Ms: config.maxP95Ms,
+    noTraffic,
+  };
+  const recheckAt = done ? undefined : completesAt;
+
+  const breaches: string[] = [];
+  const soFar = done ? "" : " so far";
+  if (errorRate !== null && errorRate > config.maxErrorRate) {
+    breaches.push(`error rate ${formatPercent(errorRate)} in ${where} over the soak window${soFar} (limit ${formatPercent(config.maxErrorRate)})`);
+  }
+  if (worstP95Ms !== null && worstP95Ms > config.maxP95Ms) {
+    breaches.push(`p95 latency reached ${formatCount(worstP95Ms)} ms in ${where} during the soak${soFar} (limit ${formatCount(config.maxP95Ms)} ms)`);
+  }
+  if (breaches.length > 0) {
+    return outcome("soak", "fail", `${breaches.join("; ")} — release ${shortCommit(facts.commit)} is not healthy enough to promote`, { detail, recheckAt });
+  }
+  if (!done) {
+    const traffic = noTraffic ? ", no traffic observed yet" : "";
+    return outcome("soak", "pending", `soak ${progress(elapsedMs, config.duration)} in ${where}${traffic}: release ${shortCommit(facts.commit)} must run there ${formatSpan(remainingMs)} more`, { detail, recheckAt });
+  }
+  if (noTraffic) {
+    return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where}, but no traffic observed, so its health is unverified`, { detail });
+  }
+  const rate = formatPercent(errorRate ?? 0);
+  const p95 = worstP95Ms === null ? "" : `, worst p95 ${formatCount(worstP95Ms)} ms (limit ${formatCount(config.maxP95Ms)} ms)`;
+  return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where}: error rate ${rate} (limit ${formatPercent(config.maxErrorRate)})${p95} over ${formatCount(requests)} requests`, { detail });
+}

@@ -26,4 +26,6 @@ export type IdPrefix =
   | "frz"
   | "inc"
   | "aud"
-  | "ver";
+  | "ver"
+  | "job"
+  | "ntf";

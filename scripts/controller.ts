@@ -7,9 +7,11 @@ import { DataDirLockedError } from "@/db/data-dir-lock";
 import { migrateDatabase } from "@/db/migrate";
 import { EnvError, env } from "@/lib/env";
 import { createController } from "@/lib/server/controller-runtime";
+import { ensureSecretKey } from "@/lib/secrets";
 
 async function main() {
   const e = env();
+  ensureSecretKey(e.dataDir);
   const connection = await openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
   await migrateDatabase(connection);
   const controller = createController(connection);

@@ -90,3 +90,25 @@ export function CancelDeploymentButton({ deploymentId }: { deploymentId: string 
     </ConfirmButton>
   );
 }
+
+/** Puts the release the environment runs out again (e.g. after a rollback was reverted). */
+export function RedeployButton({ environment, releaseId }: { environment: string; releaseId: string }) {
+  const router = useRouter();
+  const { run, pending } = useAction(requestDeploymentAction, { success: `Redeploy of ${environment} requested` });
+  return (
+    <ConfirmButton
+      label="Redeploy…"
+      title={`Redeploy ${environment}?`}
+      confirmLabel="Redeploy"
+      confirmVariant="primary"
+      askReason="optional"
+      pending={pending}
+      onConfirm={async (reason) => {
+        const result = await run({ environment, releaseId, kind: "redeploy", reason: reason || undefined });
+        if (result.ok) router.push(`/deployments/${result.data.id}`);
+      }}
+    >
+      The release {environment} runs now is started again with the same artifacts and the current configuration.
+    </ConfirmButton>
+  );
+}

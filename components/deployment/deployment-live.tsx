@@ -57,6 +57,46 @@ function StepRow({ step, now }: { step: Step; now: Date }) {
   );
 }
 
+interface RolloutDetail {
+  migrations?: Record<string, { run: boolean; reason: string }>;
+  closedMs?: number;
+  warmUntil?: string;
+  warnings?: string[];
+  note?: string;
+}
+
+/** What the rollout decided and measured: migrations, time closed, the warm previous release, warnings. */
+function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Date }) {
+  const detail = (deployment.detail ?? {}) as RolloutDetail;
+  const migrations = Object.entries(detail.migrations ?? {});
+  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note) return null;
+  return (
+    <Panel title="Rollout" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
+      {migrations.map(([app, decision]) => (
+        <p key={app}>
+          <Badge tone={decision.run ? "blue" : "neutral"}>{decision.run ? "migrations ran" : "migrations skipped"}</Badge> <span className="font-medium">{app}</span>: {decision.reason}
+        </p>
+      ))}
+      {detail.closedMs !== undefined && (
+        <p>
+          <Badge tone="amber">closed</Badge> The environment was closed for maintenance for <strong>{(detail.closedMs / 1000).toFixed(1)} s</strong>.
+        </p>
+      )}
+      {detail.warmUntil && (
+        <p>
+          <Badge tone="green">warm</Badge> The previous release stays warm for an instant rollback until <RelativeTime at={detail.warmUntil} now={now} />.
+        </p>
+      )}
+      {detail.note && <p className="text-zinc-600">{detail.note}</p>}
+      {detail.warnings?.map((w) => (
+        <p key={w} className="text-amber-800">
+          <Badge tone="amber">warning</Badge> {w}
+        </p>
+      ))}
+    </Panel>
+  );
+}
+
 /**
  * A deployment as it happens: state, progress, every step with its timing and log. Polls the API
  * every second while the deployment is active, then stops.
@@ -113,6 +153,7 @@ export function DeploymentLive({ initial, actions }: { initial: DeploymentDto; a
           </p>
         )}
       </Panel>
+      <RolloutFacts deployment={deployment} now={now} />
       <Panel title="Steps">
         {steps.length === 0 ? (
           <p className="px-4 py-6 text-zinc-500">The steps are planned when the rollout starts.</p>

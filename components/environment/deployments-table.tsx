@@ -12,6 +12,7 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
           <tr>
             <th className={thClass}>When</th>
             <th className={thClass}>Kind</th>
+            <th className={thClass}>Strategy</th>
             <th className={thClass}>Release</th>
             <th className={thClass}>State</th>
             <th className={thClass}>Requested by</th>
@@ -27,6 +28,7 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
                 </Link>
               </td>
               <td className={tdClass}>{d.kind}</td>
+              <td className={`${tdClass} text-xs text-zinc-600`}>{d.strategy ?? "—"}</td>
               <td className={tdClass}>
                 <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
                   {d.releaseCommit.slice(0, 7)}

@@ -116,6 +116,7 @@ export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSch
     requestedBy: d.requestedByUser.email,
     reason: d.reason,
     failureReason: d.failureReason,
+    detail: d.detail as Record<string, unknown>,
     createdAt: iso(d.createdAt),
     startedAt: isoOrNull(d.startedAt),
     finishedAt: isoOrNull(d.finishedAt),

@@ -139,6 +139,7 @@ export const deploymentSchema = z
     requestedBy: z.string().meta({ description: "Email" }),
     reason: z.string().nullable(),
     failureReason: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).optional().meta({ description: "Why migrations ran or were skipped, how long a recreate kept the environment closed, warnings, the figures behind an automatic action" }),
     createdAt: isoTime,
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),

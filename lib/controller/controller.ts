@@ -9,6 +9,8 @@ import { eachLimited, sampleHealth } from "./health-sampler";
 import { LeaderElection } from "./leader";
 import { Rollout } from "./rollout";
 import { recordedSpecs } from "./specs";
+import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
+import { retireExpiredWarmReleases } from "./warm-releases";
 import { onControllerWakeup } from "./wakeup";
 
 export interface ControllerOptions {
@@ -23,6 +25,8 @@ export interface ControllerOptions {
   /** A rollout with no progress for this long is failed: never stuck, never unknown. */
   stuckAfterMs?: number;
   verifyTimeoutMs?: number;
+  /** How long each rolling step watches the new release before moving more traffic. */
+  rollingPauseMs?: number;
   maxAttempts?: number;
 }
 
@@ -57,6 +61,7 @@ export class Controller {
       healthEveryMs: config.healthEveryMs ?? 10_000,
       stuckAfterMs: config.stuckAfterMs ?? 10 * 60_000,
       verifyTimeoutMs: config.verifyTimeoutMs ?? 60_000,
+      rollingPauseMs: config.rollingPauseMs ?? 2000,
       maxAttempts: config.maxAttempts ?? 3,
     };
   }
@@ -99,6 +104,8 @@ export class Controller {
       await this.startQueued();
       await this.driveActive();
       await this.failStuck();
+      await this.runQueuedJobs();
+      await retireExpiredWarmReleases(this.config.connection.db, this.platform!, this.clock, this.log);
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platform!, this.clock);
@@ -124,11 +131,14 @@ export class Controller {
       },
       log: this.log,
       verifyTimeoutMs: this.options.verifyTimeoutMs,
+      rollingPauseMs: this.options.rollingPauseMs,
       maxAttempts: this.options.maxAttempts,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
     this.log(`leading as ${this.holder} (fencing token ${token})`);
     this.lastHeartbeat = Date.now();
+    const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
+    if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
     await this.restore();
     return true;
   }
@@ -200,6 +210,18 @@ export class Controller {
     }
   }
 
+  /** Jobs asked for by hand (a seed): each runs once, in the background, its output kept. */
+  private async runQueuedJobs(): Promise<void> {
+    const jobs = await claimQueuedJobs(this.config.connection.db, this.election.fencingToken!, this.clock);
+    for (const job of jobs) {
+      if (this.inFlight.has(job.id)) continue;
+      const task = runClaimedJob({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, job)
+        .catch((error: unknown) => this.log(`job ${job.id} failed to run: ${(error as Error).message}`))
+        .finally(() => this.inFlight.delete(job.id));
+      this.inFlight.set(job.id, task);
+    }
+  }
+
   private async failStuck(): Promise<void> {
     const db = this.config.connection.db;
     const cutoff = new Date(this.clock.now().getTime() - this.options.stuckAfterMs);
@@ -209,7 +231,8 @@ export class Controller {
       .innerJoin(environments, eq(environments.id, deployments.environmentId))
       .where(and(inArray(deployments.state, ["running", "verifying"]), lt(deployments.updatedAt, cutoff)));
     for (const { deployment, environment } of stuck) {
-      await this.rollout!.abandon(deployment, environment, `No progress for ${Math.round(this.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
+      this.log(`${environment}: abandoning ${deployment.id}, no progress since ${deployment.updatedAt.toISOString()}`);
+      await this.rollout!.abandon(deployment, `No progress for ${Math.round(this.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
     }
   }
 
@@ -228,10 +251,9 @@ export class Controller {
       await this.tick();
       await Promise.allSettled([...this.inFlight.values()]);
       const [busy] = await this.config.connection.db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(deployments)
-        .where(inArray(deployments.state, ["queued", "running", "verifying"]));
-      if (!busy?.n || !this.isLeader) return;
+        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running'))` })
+        .from(sql`(select 1) as one`);
+      if (!Number(busy?.n) || !this.isLeader) return;
     }
     throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
   }

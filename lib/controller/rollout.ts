@@ -1,18 +1,22 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deploymentSteps, deployments, environmentApps, environments, type Deployment, type DeploymentStep } from "@/db/schema";
+import { deploymentSteps, deployments, environmentApps, environments, users, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { assertTransition } from "@/lib/domain/deployment-state";
-import { planRollout, type StepAction } from "@/lib/domain/rollout-plan";
+import type { PlannedStep } from "@/lib/domain/rollout-plan";
 import { newId } from "@/lib/ids";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
+import { redactSecrets } from "@/lib/services/config-vars";
 import { fencedTransaction } from "./fencing";
-import { releaseSpecs, type AppPlan } from "./specs";
-import { StepFailure, runStep } from "./steps";
+import { runRecordedJob } from "./job-records";
+import { planDeployment } from "./rollout-planning";
+import { cleanupAfterFailure } from "./rollout-cleanup";
+import { currentSpecs, releaseSpecs, type AppPlan } from "./specs";
+import { StepFailure, runStep, type StepEnvironment } from "./steps";
 
 export interface RolloutDeps {
   db: Db;
@@ -21,6 +25,7 @@ export interface RolloutDeps {
   token: () => number;
   log: (line: string) => void;
   verifyTimeoutMs: number;
+  rollingPauseMs: number;
   maxAttempts: number;
   sleep(ms: number): Promise<void>;
 }
@@ -28,10 +33,8 @@ export interface RolloutDeps {
 const MAX_LOG = 8_000;
 const clip = (text: string) => (text.length > MAX_LOG ? `…${text.slice(-MAX_LOG)}` : text);
 
-interface StepDetail {
-  action: StepAction;
-  group: number;
-}
+/** What a step row carries besides its name: the plan it came from. */
+type StepDetail = Pick<PlannedStep, "action" | "group" | "optional" | "percent" | "index">;
 
 /**
  * Drives one deployment through its steps on the platform. Every write is fenced (only the leader
@@ -39,6 +42,9 @@ interface StepDetail {
  * by another that picks the deployment up where the rows say it was.
  */
 export class Rollout {
+  /** slipway.yaml settings of the apps (the migration job's name), loaded when a deployment is driven. */
+  private readonly appSettings = new Map<string, unknown>();
+
   constructor(private readonly deps: RolloutDeps) {}
 
   private fenced<T>(run: (tx: Db) => Promise<T>): Promise<T> {
@@ -54,82 +60,143 @@ export class Rollout {
     deployment.state = to;
   }
 
+  private async environmentOf(deployment: Deployment): Promise<Environment> {
+    return (await this.deps.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
+  }
+
   /** queued → running: plans the steps. The partial unique index refuses a second rollout in the environment. */
   async begin(deployment: Deployment): Promise<void> {
-    const environment = await this.deps.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) });
-    const plans = await releaseSpecs(this.deps.db, environment!, deployment.releaseId, deployment.id);
-    const config = environment!.settings as Partial<EnvironmentConfig>;
-    const keepWarm = (deployment.strategy ?? config.strategy) === "blue-green";
-    const steps = planRollout(plans.map((p) => p.app), deployment.kind, { keepPreviousWarm: keepWarm });
+    const environment = await this.environmentOf(deployment);
+    const plans = await releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id);
+    const plan = await planDeployment(this.deps.db, deployment, environment, plans, this.deps.platform.strategies);
     const now = this.deps.clock.now();
     await this.fenced(async (tx) => {
-      await this.transition(tx, deployment, "running", { startedAt: now });
+      await this.transition(tx, deployment, "running", {
+        startedAt: now,
+        strategy: plan.strategy,
+        detail: { ...(deployment.detail as object), migrations: plan.migrations, ...(plan.note ? { note: plan.note } : {}) },
+      });
       await tx.insert(deploymentSteps).values(
-        steps.map((step, position) => ({
+        plan.steps.map((step, position) => ({
           id: newId("stp"),
           deploymentId: deployment.id,
           position,
           name: step.name,
           appId: plans.find((p) => p.app === step.app)?.appId ?? null,
-          state: "pending" as const,
-          detail: { action: step.action, group: step.group } satisfies StepDetail,
+          state: step.skipped ? ("skipped" as const) : ("pending" as const),
+          log: step.skipped ? `Skipped: ${step.skipped}` : "",
+          detail: { action: step.action, group: step.group, optional: step.optional, percent: step.percent, index: step.index } satisfies StepDetail,
         })),
       );
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.start",
         targetType: "deployment",
         targetId: deployment.id,
-        data: { environment: environment!.name, releaseId: deployment.releaseId, kind: deployment.kind, steps: steps.map((s) => s.name) },
+        data: { environment: environment.name, releaseId: deployment.releaseId, kind: deployment.kind, strategy: plan.strategy, steps: plan.steps.map((s) => s.name) },
       });
     });
-    this.deps.log(`${environment!.name}: started ${deployment.kind} ${deployment.id}`);
+    this.deps.log(`${environment.name}: started ${deployment.kind} ${deployment.id} (${plan.strategy})`);
+  }
+
+  private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[]): StepEnvironment {
+    const config = environment.settings as Partial<EnvironmentConfig>;
+    return {
+      platform: this.deps.platform,
+      environment: environment.name,
+      plans,
+      previous,
+      smoke: config.smoke ?? [],
+      hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
+      migrationJob: (app) => {
+        const settings = (this.appSettings.get(app) ?? {}) as { migrations?: { job?: string } };
+        return settings.migrations?.job ?? "migrate";
+      },
+      migrationReason: (app) => this.migrationReason(deployment, app),
+      runJob: (plan, job, trigger) =>
+        runRecordedJob(this.deps, {
+          environmentId: environment.id,
+          plan,
+          job,
+          trigger,
+          deploymentId: deployment.id,
+          requestedBy: deployment.requestedBy,
+          secretValues: [...plans, ...previous].flatMap((p) => p.secretValues),
+        }),
+      verifyTimeoutMs: this.deps.verifyTimeoutMs,
+      rollingPauseMs: this.deps.rollingPauseMs,
+      closedSince: () => steps.find((s) => (s.detail as StepDetail).action === "close")?.startedAt ?? null,
+      sleep: this.deps.sleep,
+    };
+  }
+
+  private migrationReason(deployment: Deployment, app: string): string {
+    const decision = (deployment.detail as { migrations?: Record<string, { reason: string }> }).migrations?.[app];
+    return decision ? `migrations: ${decision.reason}` : "migrations";
   }
 
   /** Runs the remaining steps, group by group, then records success or failure. */
   async drive(deploymentId: string): Promise<void> {
     const deployment = await this.deps.db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId) });
     if (!deployment || (deployment.state !== "running" && deployment.state !== "verifying")) return;
-    const environment = (await this.deps.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
-    const plans = await releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id);
+    const environment = await this.environmentOf(deployment);
+    const [plans, previous, appRows] = await Promise.all([
+      releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id),
+      currentSpecs(this.deps.db, environment, deployment.id),
+      this.deps.db.query.apps.findMany({ where: (a, { eq }) => eq(a.pipelineId, environment.pipelineId) }),
+    ]);
+    for (const row of appRows) this.appSettings.set(row.name, row.settings);
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deploymentId)).orderBy(asc(deploymentSteps.position));
+    const env = this.stepEnvironment(environment, plans, previous, deployment, steps);
+    const secrets = [...plans, ...previous].flatMap((p) => p.secretValues);
     const groups = [...new Set(steps.map((s) => (s.detail as StepDetail).group))].sort((a, b) => a - b);
-    const env = { platform: this.deps.platform, plans, verifyTimeoutMs: this.deps.verifyTimeoutMs, sleep: this.deps.sleep };
+    const warnings: string[] = [];
 
     for (const group of groups) {
-      const pending = steps.filter((s) => (s.detail as StepDetail).group === group && s.state !== "succeeded" && s.state !== "skipped");
+      const pending = steps.filter((s) => (s.detail as StepDetail).group === group && s.state !== "succeeded" && s.state !== "skipped" && !(s.state === "failed" && (s.detail as StepDetail).optional));
       if (!pending.length) continue;
       if (pending.some((s) => (s.detail as StepDetail).action === "verify") && deployment.state === "running") {
         await this.fenced((tx) => this.transition(tx, deployment, "verifying"));
       }
       const verifySlot = deployment.kind === "rollback" ? "active" : "standby";
-      const outcomes = await Promise.all(pending.map((step) => this.runWithRetries(step, () => runStep(env, (step.detail as StepDetail).action, step.appId ? (plans.find((p) => p.appId === step.appId)?.app ?? step.appId) : null, verifySlot))));
-      const failed = outcomes.find((o) => o !== null);
-      if (failed) return this.fail(deployment, environment.name, plans, failed);
+      const outcomes = await Promise.all(
+        pending.map((step) => {
+          const detail = step.detail as StepDetail;
+          const app = step.appId ? (plans.find((p) => p.appId === step.appId)?.app ?? null) : null;
+          return this.runWithRetries(step, secrets, () => runStep(env, { ...detail, app }, verifySlot));
+        }),
+      );
+      for (const [i, failure] of outcomes.entries()) {
+        if (!failure) continue;
+        if ((pending[i]!.detail as StepDetail).optional) warnings.push(failure);
+        else return this.fail(deployment, environment, plans, previous, failure);
+      }
     }
-    await this.succeed(deployment, environment.name, plans);
+    await this.succeed(deployment, environment, plans, warnings);
   }
 
   /** Runs one step, retrying transient failures with backoff; returns the failure reason or null. */
-  private async runWithRetries(step: DeploymentStep, run: () => Promise<string>): Promise<string | null> {
+  private async runWithRetries(step: DeploymentStep, secrets: string[], run: () => Promise<string>): Promise<string | null> {
     let attempts = step.attempts;
     for (;;) {
       attempts += 1;
       const started = this.deps.clock.now();
+      step.startedAt ??= started;
       await this.fenced(async (tx) => {
-        await tx.update(deploymentSteps).set({ state: "running", attempts, startedAt: step.startedAt ?? started, finishedAt: null }).where(eq(deploymentSteps.id, step.id));
+        await tx.update(deploymentSteps).set({ state: "running", attempts, startedAt: step.startedAt, finishedAt: null }).where(eq(deploymentSteps.id, step.id));
         await tx.update(deployments).set({ updatedAt: started }).where(eq(deployments.id, step.deploymentId));
       });
       try {
         const log = await run();
-        await this.finishStep(step, "succeeded", log);
+        await this.finishStep(step, "succeeded", redactSecrets(log, secrets));
         return null;
       } catch (error) {
         const failure = error instanceof StepFailure ? error : new StepFailure((error as Error).message, false);
+        const message = redactSecrets(failure.message, secrets);
         if (failure.permanent || attempts >= this.deps.maxAttempts) {
-          await this.finishStep(step, "failed", `${failure.message}${attempts > 1 ? ` (attempt ${attempts} of ${this.deps.maxAttempts})` : ""}`);
-          return `${step.name}: ${failure.message}`;
+          await this.finishStep(step, "failed", `${message}${attempts > 1 ? ` (attempt ${attempts} of ${this.deps.maxAttempts})` : ""}`);
+          return `${step.name}: ${message}`;
         }
-        await this.finishStep(step, "running", `Attempt ${attempts} failed, retrying: ${failure.message}`);
+        await this.finishStep(step, "running", `Attempt ${attempts} failed, retrying: ${message}`);
         await this.deps.sleep(1000 * 2 ** (attempts - 1));
       }
     }
@@ -145,11 +212,19 @@ export class Rollout {
       await tx.update(deployments).set({ updatedAt: now }).where(eq(deployments.id, step.deploymentId));
     });
     step.log = step.log ? `${step.log}\n${log}` : log;
+    step.state = state;
+    if (state !== "running") step.finishedAt = now;
   }
 
-  private async succeed(deployment: Deployment, environmentName: string, plans: AppPlan[]): Promise<void> {
+  private async succeed(deployment: Deployment, environment: Environment, plans: AppPlan[], warnings: string[]): Promise<void> {
     const now = this.deps.clock.now();
-    const urls = await Promise.all(plans.map(async (p) => (await this.deps.platform.status(environmentName, p.app))?.url ?? null));
+    const config = environment.settings as Partial<EnvironmentConfig>;
+    const warmUntil = deployment.strategy === "blue-green" && deployment.kind !== "rollback" ? new Date(now.getTime() + (config.warmFor ?? 30 * 60_000)) : null;
+    const statuses = await Promise.all(plans.map((p) => this.deps.platform.status(environment.name, p.app)));
+    const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id));
+    const closeStep = steps.find((s) => (s.detail as StepDetail).action === "close");
+    const reopenStep = steps.find((s) => (s.detail as StepDetail).action === "reopen");
+    const closedMs = closeStep?.startedAt && reopenStep?.finishedAt ? reopenStep.finishedAt.getTime() - closeStep.startedAt.getTime() : null;
     await this.fenced(async (tx) => {
       const before = await tx.select().from(environmentApps).where(eq(environmentApps.environmentId, deployment.environmentId));
       for (const [i, plan] of plans.entries()) {
@@ -162,7 +237,8 @@ export class Rollout {
           deployedBy: deployment.requestedBy,
           previousReleaseId: old?.releaseId ?? null,
           previousBuildId: old?.buildId ?? null,
-          url: urls[i] ?? old?.url ?? null,
+          warmUntil: warmUntil && statuses[i]?.standby ? warmUntil : null,
+          url: statuses[i]?.url ?? old?.url ?? null,
           healthStatus: "healthy" as const,
           healthObservedAt: now,
         };
@@ -171,54 +247,45 @@ export class Rollout {
           .values({ environmentId: deployment.environmentId, appId: plan.appId, ...values })
           .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
       }
-      if (deployment.kind === "rollback" && deployment.previousReleaseId) {
-        // The deployment that brought in the release we just left is now marked as rolled back.
-        const [undone] = await tx
-          .select({ id: deployments.id })
-          .from(deployments)
-          .where(and(eq(deployments.environmentId, deployment.environmentId), eq(deployments.releaseId, deployment.previousReleaseId), eq(deployments.state, "succeeded")))
-          .orderBy(desc(deployments.createdAt))
-          .limit(1);
-        if (undone) await tx.update(deployments).set({ state: "rolled-back", updatedAt: now }).where(eq(deployments.id, undone.id));
-      }
-      await this.transition(tx, deployment, "succeeded", { finishedAt: now });
+      if (deployment.kind === "rollback") await this.holdAfterRollback(tx, deployment, environment, now);
+      await this.transition(tx, deployment, "succeeded", {
+        finishedAt: now,
+        detail: { ...(deployment.detail as object), ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
+      });
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.succeed",
         targetType: "deployment",
         targetId: deployment.id,
-        data: { environment: environmentName, releaseId: deployment.releaseId, kind: deployment.kind },
+        data: { environment: environment.name, releaseId: deployment.releaseId, kind: deployment.kind, strategy: deployment.strategy, closedMs, warnings },
       });
     });
-    this.deps.log(`${environmentName}: ${deployment.kind} ${deployment.id} succeeded`);
+    this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} succeeded${closedMs !== null ? ` (closed ${closedMs} ms)` : ""}`);
   }
 
   /**
-   * Records the failure after putting the environment back as it was: a new release that never got
-   * traffic is stopped; apps already switched go back to their previous (warm) release.
+   * After a rollback the environment holds: automation will not bring the rolled-back release back
+   * until someone lifts the hold. The deployment that brought it in is marked rolled back.
    */
-  private async fail(deployment: Deployment, environmentName: string, plans: AppPlan[], reason: string): Promise<void> {
-    const cleanup: string[] = [];
-    if (deployment.kind !== "rollback") {
-      const previous = await this.deps.db.select().from(environmentApps).where(eq(environmentApps.environmentId, deployment.environmentId));
-      for (const plan of plans) {
-        try {
-          const status = await this.deps.platform.status(environmentName, plan.app);
-          if (status?.active?.buildId === plan.spec.build.buildId) {
-            const old = previous.find((c) => c.appId === plan.appId);
-            if (old?.buildId && status.standby?.buildId === old.buildId) {
-              await this.deps.platform.switchTraffic(environmentName, plan.app);
-              cleanup.push(`${plan.app}: switched back to the previous release`);
-            }
-          }
-          if ((await this.deps.platform.status(environmentName, plan.app))?.standby?.buildId === plan.spec.build.buildId) {
-            await this.deps.platform.stopStandby(environmentName, plan.app);
-            cleanup.push(`${plan.app}: stopped the new release`);
-          }
-        } catch (error) {
-          cleanup.push(`${plan.app}: cleanup failed: ${(error as Error).message}`);
-        }
-      }
+  private async holdAfterRollback(tx: Db, deployment: Deployment, environment: Environment, now: Date): Promise<void> {
+    if (deployment.previousReleaseId) {
+      const [undone] = await tx
+        .select({ id: deployments.id })
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, deployment.environmentId), eq(deployments.releaseId, deployment.previousReleaseId), eq(deployments.state, "succeeded")))
+        .orderBy(desc(deployments.createdAt))
+        .limit(1);
+      if (undone) await tx.update(deployments).set({ state: "rolled-back", updatedAt: now }).where(eq(deployments.id, undone.id));
     }
+    const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
+    const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
+    await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, automationActor(), this.deps.clock, { action: "environment.hold", targetType: "environment", targetId: environment.name, reason, data: { deploymentId: deployment.id } });
+  }
+
+  /** Records the failure after putting the environment back as it was (see rollout-cleanup.ts). */
+  private async fail(deployment: Deployment, environment: Environment, plans: AppPlan[], previous: AppPlan[], reason: string): Promise<void> {
+    const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id));
+    const cleanup = await cleanupAfterFailure(this.stepEnvironment(environment, plans, previous, deployment, steps), deployment.kind);
     const now = this.deps.clock.now();
     await this.fenced(async (tx) => {
       if (cleanup.length) {
@@ -242,15 +309,16 @@ export class Rollout {
         targetType: "deployment",
         targetId: deployment.id,
         reason,
-        data: { environment: environmentName, releaseId: deployment.releaseId, cleanup },
+        data: { environment: environment.name, releaseId: deployment.releaseId, cleanup },
       });
     });
-    this.deps.log(`${environmentName}: ${deployment.kind} ${deployment.id} failed: ${reason}`);
+    this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} failed: ${reason}`);
   }
 
   /** Fails a deployment that made no progress for too long (e.g. its controller died repeatedly). */
-  async abandon(deployment: Deployment, environmentName: string, reason: string): Promise<void> {
-    const plans = await releaseSpecs(this.deps.db, (await this.deps.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!, deployment.releaseId, deployment.id);
-    await this.fail(deployment, environmentName, plans, reason);
+  async abandon(deployment: Deployment, reason: string): Promise<void> {
+    const environment = await this.environmentOf(deployment);
+    const [plans, previous] = await Promise.all([releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id), currentSpecs(this.deps.db, environment, deployment.id)]);
+    await this.fail(deployment, environment, plans, previous, reason);
   }
 }

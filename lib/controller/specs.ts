@@ -1,14 +1,17 @@
 import { and, eq, inArray, isNotNull, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releaseBuilds, type Environment } from "@/db/schema";
+import { apps, builds, environmentApps, environments, releaseBuilds, type App, type Build, type Environment } from "@/db/schema";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
+import { resolveConfig } from "@/lib/services/config-vars";
 
 /** What the platform needs to run one app of one release in one environment. */
 export interface AppPlan {
   appId: string;
   app: string;
   spec: AppSpec;
+  /** Secret config values the app receives, to redact from anything Slipway stores or shows. */
+  secretValues: string[];
 }
 
 function instancesFor(environment: Environment, app: string): number {
@@ -16,8 +19,31 @@ function instancesFor(environment: Environment, app: string): number {
   return config.apps?.[app]?.instances ?? config.instances ?? 1;
 }
 
-function healthPathOf(settings: unknown): string {
+export function healthPathOf(settings: unknown): string {
   return (settings as Partial<AppConfig>).healthPath ?? "/health";
+}
+
+export function artifactRef(build: Build, releaseId: string, app: string): ArtifactRef {
+  return { buildId: build.id, releaseId, app, version: build.version, commit: build.commit, digest: build.digest, artifact: build.artifact };
+}
+
+/** One app's spec: its build, instance count and config (secrets decrypted only here, for the platform). */
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string): Promise<AppPlan> {
+  const config = await resolveConfig(db, environment.id, app.id);
+  return {
+    appId: app.id,
+    app: app.name,
+    spec: {
+      environment: environment.name,
+      app: app.name,
+      build: artifactRef(build, releaseId, app.name),
+      instances: instancesFor(environment, app.name),
+      config: config.values,
+      healthPath: healthPathOf(app.settings),
+      reference,
+    },
+    secretValues: config.secretValues,
+  };
 }
 
 /** The apps of a release, each as a platform spec for `environment`, in pipeline order. */
@@ -29,23 +55,18 @@ export async function releaseSpecs(db: Db, environment: Environment, releaseId: 
     .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
     .where(eq(releaseBuilds.releaseId, releaseId))
     .orderBy(apps.position);
-  return rows.map(({ app, build }) => ({
-    appId: app.id,
-    app: app.name,
-    spec: {
-      environment: environment.name,
-      app: app.name,
-      build: artifactRef(build, releaseId, app.name),
-      instances: instancesFor(environment, app.name),
-      config: {},
-      healthPath: healthPathOf(app.settings),
-      reference,
-    },
-  }));
+  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference)));
 }
 
-export function artifactRef(build: typeof builds.$inferSelect, releaseId: string, app: string): ArtifactRef {
-  return { buildId: build.id, releaseId, app, version: build.version, commit: build.commit, digest: build.digest, artifact: build.artifact };
+/** What the environment runs now, per app (to restore it after a failed rollout). */
+export async function currentSpecs(db: Db, environment: Environment, reference: string): Promise<AppPlan[]> {
+  const rows = await db
+    .select({ app: apps, build: builds, releaseId: environmentApps.releaseId })
+    .from(environmentApps)
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .innerJoin(builds, eq(builds.id, environmentApps.buildId))
+    .where(eq(environmentApps.environmentId, environment.id));
+  return Promise.all(rows.map(({ app, build, releaseId }) => planOf(db, environment, app, build, releaseId ?? "", reference)));
 }
 
 /** What every live environment is recorded to run: the state to restore on the platform at start-up. */
@@ -57,19 +78,7 @@ export async function recordedSpecs(db: Db): Promise<AppPlan[]> {
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .innerJoin(builds, eq(builds.id, environmentApps.buildId))
     .where(and(isNotNull(environmentApps.releaseId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
-  return rows.map(({ cell, environment, app, build }) => ({
-    appId: app.id,
-    app: app.name,
-    spec: {
-      environment: environment.name,
-      app: app.name,
-      build: artifactRef(build, cell.releaseId!, app.name),
-      instances: instancesFor(environment, app.name),
-      config: {},
-      healthPath: healthPathOf(app.settings),
-      reference: `restore:${cell.deploymentId ?? "recorded"}`,
-    },
-  }));
+  return Promise.all(rows.map(({ cell, environment, app, build }) => planOf(db, environment, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`)));
 }
 
 /** Live environments' cells with the app's health path, for health sampling. */
@@ -81,5 +90,3 @@ export async function sampledCells(db: Db, environmentIds?: string[]) {
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping"]), environmentIds ? inArray(environments.id, environmentIds) : undefined));
 }
-
-export { healthPathOf };

@@ -1,4 +1,4 @@
-import type { HealthStatus } from "@/db/schema/enums";
+import type { HealthStatus, Strategy } from "@/db/schema/enums";
 
 /**
  * The one interface through which Slipway touches infrastructure. The controller calls it; the
@@ -59,6 +59,8 @@ export interface AppStatus {
   standby: SlotStatus | null;
   /** Closed for maintenance: requests get 503 with Retry-After. */
   maintenance: boolean;
+  /** Share of requests (0–100) the standby slot receives during a rolling rollout. */
+  standbyShare: number;
 }
 
 /** What one instance's health endpoint said. */
@@ -112,6 +114,8 @@ export class PlatformError extends Error {
 
 export interface PlatformAdapter {
   readonly name: string;
+  /** The rollout strategies this platform can carry out; the controller falls back to blue-green otherwise. */
+  readonly strategies: readonly Strategy[];
 
   /** Creates whatever the environment needs (addresses, data directories). */
   provision(environment: string, options?: { cloneFrom?: string }): Promise<void>;
@@ -127,6 +131,12 @@ export interface PlatformAdapter {
 
   /** Points the stable address at the standby slot; the former active slot becomes the standby (warm). */
   switchTraffic(environment: string, app: string): Promise<void>;
+
+  /**
+   * Sends `standbyPercent` of the requests to the standby slot and the rest to the active one (a
+   * rolling rollout moves traffic over in steps). 0 puts everything back on the active slot.
+   */
+  shiftTraffic(environment: string, app: string, standbyPercent: number): Promise<void>;
 
   /** Stops the standby slot (a release no longer kept warm, or a new one that failed). */
   stopStandby(environment: string, app: string): Promise<void>;

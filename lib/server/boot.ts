@@ -9,6 +9,7 @@ import { env } from "@/lib/env";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { DEMO_USERS } from "@/db/seed/demo-users";
 import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
+import { ensureSecretKey } from "@/lib/secrets";
 import { ensureAuthSecret } from "./auth-secret";
 import { ensureDemoToken } from "./demo-token";
 import { buildIfNeeded } from "./build-if-needed";
@@ -28,6 +29,7 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   if (!loaded.ok) throw new StartupError(formatConfigProblems(e.configPath, loaded.problems));
   if (!e.DATABASE_URL) lockDataDir(e.dataDir); // fail fast, before a long build, if another Slipway holds .data/
   ensureAuthSecret(e.dataDir);
+  ensureSecretKey(e.dataDir);
   if (options.build) await buildIfNeeded(process.cwd(), log);
 
   const opening = openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });

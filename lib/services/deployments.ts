@@ -19,7 +19,7 @@ export const requestDeploymentInput = z
   .strictObject({
     environment: dnsLabel,
     releaseId: id.meta({ description: "The release to deploy" }),
-    kind: z.enum(["promote", "fast-track", "redeploy"]).default("promote"),
+    kind: z.enum(["promote", "fast-track", "redeploy", "config"]).default("promote").meta({ description: "config: restart the current release with the environment's current config variables" }),
     reason: reason.optional(),
     strategy: z.enum(STRATEGIES).optional().meta({ description: "Override the environment's strategy for this deployment" }),
     forceMigrations: z.boolean().optional().meta({ description: "Run migrations even when no migration path changed" }),

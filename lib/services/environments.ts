@@ -264,6 +264,7 @@ export interface DeploymentSummary {
   id: string;
   kind: DeploymentKind;
   state: DeploymentState;
+  strategy: string | null;
   releaseId: string;
   releaseCommit: string;
   requestedBy: PersonRef;
@@ -284,6 +285,7 @@ export async function recentDeployments(db: Db, environmentId: string, limit = 2
     id: d.id,
     kind: d.kind,
     state: d.state,
+    strategy: d.strategy,
     releaseId: d.releaseId,
     releaseCommit: d.release.commit,
     requestedBy: d.requestedByUser,

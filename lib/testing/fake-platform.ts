@@ -6,6 +6,7 @@ interface FakeApp {
   active: SlotStatus | null;
   standby: SlotStatus | null;
   maintenance: boolean;
+  standbyShare: number;
 }
 
 /**
@@ -15,6 +16,7 @@ interface FakeApp {
  */
 export class FakePlatform implements PlatformAdapter {
   readonly name = "fake";
+  readonly strategies = ["rolling", "blue-green", "recreate"] as const;
   readonly apps = new Map<string, FakeApp>();
   readonly calls: string[] = [];
   readonly unhealthyVersions = new Set<string>();
@@ -24,6 +26,12 @@ export class FakePlatform implements PlatformAdapter {
   transientStartFailures = 0;
   /** Called inside startStandby, e.g. to simulate a crash at that moment. */
   onStart: ((spec: AppSpec) => Promise<void>) | null = null;
+  /** Stable addresses to report instead of made-up ones (e.g. a test server for smoke checks). */
+  readonly urls = new Map<string, string>();
+  /** Jobs (by name) that exit 1 with this output. */
+  readonly failingJobs = new Map<string, string>();
+  /** The last spec each app was started with (to check config and instances). */
+  readonly lastSpecs = new Map<string, AppSpec>();
   private nextPort = 5000;
 
   private key(environment: string, app: string) {
@@ -34,7 +42,7 @@ export class FakePlatform implements PlatformAdapter {
     const key = this.key(environment, app);
     let entry = this.apps.get(key);
     if (!entry) {
-      entry = { url: `http://localhost:${this.nextPort++}`, active: null, standby: null, maintenance: false };
+      entry = { url: this.urls.get(key) ?? `http://localhost:${this.nextPort++}`, active: null, standby: null, maintenance: false, standbyShare: 0 };
       this.apps.set(key, entry);
     }
     return entry;
@@ -58,6 +66,7 @@ export class FakePlatform implements PlatformAdapter {
 
   async startStandby(spec: AppSpec): Promise<SlotStatus> {
     this.calls.push(`start ${spec.environment}/${spec.app} ${spec.build.version}`);
+    this.lastSpecs.set(this.key(spec.environment, spec.app), spec);
     if (this.onStart) await this.onStart(spec);
     if (this.transientStartFailures > 0) {
       this.transientStartFailures -= 1;
@@ -89,14 +98,25 @@ export class FakePlatform implements PlatformAdapter {
     const entry = this.entry(environment, app);
     if (!entry.standby) throw new PlatformError("nothing to switch to", true);
     [entry.active, entry.standby] = [entry.standby, entry.active];
+    entry.standbyShare = 0;
+  }
+
+  async shiftTraffic(environment: string, app: string, standbyPercent: number): Promise<void> {
+    this.calls.push(`shift ${environment}/${app} ${standbyPercent}%`);
+    const entry = this.entry(environment, app);
+    if (standbyPercent > 0 && !entry.standby) throw new PlatformError("no standby to shift traffic to", true);
+    entry.standbyShare = standbyPercent;
   }
 
   async stopStandby(environment: string, app: string): Promise<void> {
     this.calls.push(`stop-standby ${environment}/${app}`);
-    this.entry(environment, app).standby = null;
+    const entry = this.entry(environment, app);
+    entry.standby = null;
+    entry.standbyShare = 0;
   }
 
   async stopActive(environment: string, app: string): Promise<void> {
+    this.calls.push(`stop-active ${environment}/${app}`);
     this.entry(environment, app).active = null;
   }
 
@@ -108,17 +128,20 @@ export class FakePlatform implements PlatformAdapter {
   }
 
   async setMaintenance(environment: string, app: string, closed: boolean): Promise<void> {
+    this.calls.push(`maintenance ${environment}/${app} ${closed ? "on" : "off"}`);
     this.entry(environment, app).maintenance = closed;
   }
 
   async runJob(job: JobSpec): Promise<JobResult> {
     this.calls.push(`job ${job.environment}/${job.app} ${job.job}`);
-    return { exitCode: 0, output: `ran ${job.job}`, durationMs: 1 };
+    const failure = this.failingJobs.get(job.job);
+    if (failure !== undefined) return { exitCode: 1, output: failure, durationMs: 1 };
+    return { exitCode: 0, output: `ran ${job.job} for ${job.app} ${job.build.version} with ${Object.keys(job.config).sort().join(",") || "no config"}`, durationMs: 1 };
   }
 
   async status(environment: string, app: string): Promise<AppStatus | null> {
     const entry = this.apps.get(this.key(environment, app));
-    return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance } : null;
+    return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare } : null;
   }
 
   async traffic(): Promise<TrafficSample | null> {
@@ -129,12 +152,13 @@ export class FakePlatform implements PlatformAdapter {
     return [...this.apps.keys()].map((key) => {
       const [environment, app] = key.split("/") as [string, string];
       const entry = this.apps.get(key)!;
-      return { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance };
+      return { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare };
     });
   }
 
   async ensureActive(spec: AppSpec): Promise<AppStatus> {
     const entry = this.entry(spec.environment, spec.app);
+    this.lastSpecs.set(this.key(spec.environment, spec.app), spec);
     if (entry.active?.buildId !== spec.build.buildId) entry.active = this.slot(spec);
     return (await this.status(spec.environment, spec.app))!;
   }

@@ -152,7 +152,10 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                         {d.environment}
                       </Link>
                     </td>
-                    <td className={tdClass}>{d.kind}</td>
+                    <td className={tdClass}>
+                      {d.kind}
+                      {d.strategy && <span className="text-xs text-zinc-500"> · {d.strategy}</span>}
+                    </td>
                     <td className={tdClass}>
                       <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
                         {d.releaseCommit.slice(0, 7)}

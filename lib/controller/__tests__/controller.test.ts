@@ -31,7 +31,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   beforeEach(async () => {
     await controller?.stop({ stopApps: false });
     platform ??= new FakePlatform();
-    controller = new Controller({ connection, createPlatform: async () => platform, log: (l) => logs.push(l), verifyTimeoutMs: 300, healthEveryMs: 60_000 });
+    controller = new Controller({ connection, createPlatform: async () => platform, log: (l) => logs.push(l), verifyTimeoutMs: 300, healthEveryMs: 60_000, rollingPauseMs: 5 });
   });
 
   const ctx = () => contextFor(connection.db, developer);
@@ -51,20 +51,30 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     expect(platform.serving("dev", "portal")).toBe("1.0.0");
 
     const detail = await getDeployment(connection.db, toDev.id);
+    // dev is rolling: migrations first (a first deployment runs them), then traffic moves over in steps.
+    expect(detail.strategy).toBe("rolling");
     expect(detail.steps.map((s) => [s.name, s.state])).toEqual([
+      ["Migrate portal", "succeeded"],
+      ["Migrate api-gateway", "succeeded"],
       ["Start portal", "succeeded"],
       ["Start admin", "succeeded"],
       ["Start api-gateway", "succeeded"],
       ["Verify portal", "succeeded"],
       ["Verify admin", "succeeded"],
       ["Verify api-gateway", "succeeded"],
+      ["Shift 25% of traffic", "succeeded"],
+      ["Shift 50% of traffic", "succeeded"],
+      ["Shift 75% of traffic", "succeeded"],
       ["Switch traffic", "succeeded"],
       ["Retire previous portal", "succeeded"],
       ["Retire previous admin", "succeeded"],
       ["Retire previous api-gateway", "succeeded"],
     ]);
     expect(detail.steps.every((s) => s.startedAt && s.finishedAt && s.attempts === 1)).toBe(true);
-    expect(detail.steps[3]!.log).toContain("reporting portal 1.0.0");
+    expect(detail.steps.find((s) => s.name === "Verify portal")!.log).toContain("reporting portal 1.0.0");
+    expect(detail.steps[0]!.log).toContain("migrate for portal 1.0.0 ran once, exit 0");
+    expect(platform.calls.filter((c) => c.startsWith("job dev/portal migrate"))).toHaveLength(1);
+    expect(platform.calls).toEqual(expect.arrayContaining(["shift dev/portal 25%", "shift dev/portal 50%", "shift dev/portal 75%"]));
 
     const toQa = await promote("qa", r1.id);
     await controller.runUntilIdle();
@@ -176,7 +186,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     expect((await connection.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id))).length).toBe(0);
     expect(logs.some((l) => l.includes("no longer the leader"))).toBe(true);
     // A fresh leader (new token) carries on.
-    const next = new Controller({ connection, createPlatform: async () => platform, log: (l) => logs.push(l), verifyTimeoutMs: 300, healthEveryMs: 60_000 });
+    const next = new Controller({ connection, createPlatform: async () => platform, log: (l) => logs.push(l), verifyTimeoutMs: 300, healthEveryMs: 60_000, rollingPauseMs: 5 });
     await next.runUntilIdle();
     expect(await state(deployment.id)).toBe("succeeded");
     await next.stop({ stopApps: false });

@@ -38,6 +38,8 @@ export interface LocalPlatformOptions {
  */
 export class LocalPlatform implements PlatformAdapter {
   readonly name = "local";
+  /** Rolling moves traffic between the two slots in steps; blue-green and recreate switch it at once. */
+  readonly strategies = ["rolling", "blue-green", "recreate"] as const;
   private readonly paths: LocalPaths;
   private readonly store: ArtifactStore;
   private readonly slots: SlotProcesses;
@@ -107,6 +109,21 @@ export class LocalPlatform implements PlatformAdapter {
 
   switchTraffic(environment: string, app: string): Promise<void> {
     return this.locked(environment, app, () => this.switchLocked(this.apps.require(environment, app)));
+  }
+
+  shiftTraffic(environment: string, app: string, standbyPercent: number): Promise<void> {
+    return this.locked(environment, app, async () => {
+      const record = this.apps.require(environment, app);
+      const share = Math.min(100, Math.max(0, Math.round(standbyPercent)));
+      if (share > 0 && (!record.standby || !this.slots.allRunning(record.standby))) {
+        throw new PlatformError(`${appKey(environment, app)} has no running standby to send traffic to: start one first`, true);
+      }
+      await this.proxies.ensure(record);
+      record.standbyShare = share;
+      this.apps.save();
+      this.proxies.apply(record);
+      this.log(`local: ${appKey(environment, app)} sends ${share}% of requests to ${record.standby?.version ?? "the standby"}`);
+    });
   }
 
   stopStandby(environment: string, app: string): Promise<void> {
@@ -258,6 +275,7 @@ export class LocalPlatform implements PlatformAdapter {
     const slot = record[which];
     if (!slot) return;
     record[which] = null;
+    if (which === "standby") record.standbyShare = 0;
     this.apps.save();
     this.proxies.apply(record);
     await this.slots.stop(slot);
@@ -294,6 +312,7 @@ export class LocalPlatform implements PlatformAdapter {
     await this.proxies.ensure(record); // listening before the swap, so a busy port changes nothing
     record.standby = record.active;
     record.active = standby;
+    record.standbyShare = 0;
     this.apps.save();
     this.proxies.apply(record);
     this.log(`local: ${key} now serves ${standby.version} (build ${standby.buildId})`);
@@ -307,6 +326,7 @@ export class LocalPlatform implements PlatformAdapter {
       active: this.slots.toStatus(record.active),
       standby: this.slots.toStatus(record.standby),
       maintenance: record.maintenance !== null,
+      standbyShare: record.standbyShare ?? 0,
     };
   }
 }

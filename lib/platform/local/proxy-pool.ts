@@ -27,9 +27,12 @@ export class ProxyPool {
         port: record.port,
         host: this.options.host,
         isRunning: (instance) => {
-          const active = this.options.record(key)?.active;
-          const known = active?.instances.find((i) => i.port === instance.port);
-          return Boolean(active && known && this.options.isRunning(known, active));
+          const record = this.options.record(key);
+          for (const slot of [record?.active, record?.standby]) {
+            const known = slot?.instances.find((i) => i.port === instance.port);
+            if (slot && known) return this.options.isRunning(known, slot);
+          }
+          return false;
         },
         log: this.options.log,
       });
@@ -49,8 +52,9 @@ export class ProxyPool {
     const proxy = this.proxies.get(appKey(record.environment, record.app));
     if (!proxy) return;
     proxy.setMaintenance(record.maintenance);
-    const active = record.active;
-    proxy.setBackend(active ? { buildId: active.buildId, instances: active.instances.map(({ id, port }) => ({ id, port })) } : null);
+    const backend = (slot: SlotRecord) => ({ buildId: slot.buildId, instances: slot.instances.map(({ id, port }) => ({ id, port })) });
+    const share = record.standbyShare ?? 0;
+    proxy.setBackend(record.active ? backend(record.active) : null, record.standby && share > 0 ? { backend: backend(record.standby), share } : null);
   }
 
   async close(environment: string, app: string): Promise<void> {

@@ -35,6 +35,10 @@ function page(title: string, body: string): string {
  */
 export class AppProxy {
   private backend: Backend | null = null;
+  private standby: Backend | null = null;
+  /** Requests per hundred that go to the standby (a rolling rollout in progress). */
+  private standbyShare = 0;
+  private sent = 0;
   private maintenance: { retryAfterSeconds: number } | null = null;
   private next = 0;
   private server: http.Server | null = null;
@@ -53,9 +57,12 @@ export class AppProxy {
     return this.server !== null;
   }
 
-  setBackend(backend: Backend | null): void {
+  setBackend(backend: Backend | null, standby: { backend: Backend; share: number } | null = null): void {
     this.backend = backend;
+    this.standby = standby && standby.share > 0 ? standby.backend : null;
+    this.standbyShare = standby ? Math.min(100, Math.max(0, standby.share)) : 0;
     this.next = 0;
+    this.sent = 0;
   }
 
   setMaintenance(maintenance: { retryAfterSeconds: number } | null): void {
@@ -98,9 +105,20 @@ export class AppProxy {
     });
   }
 
-  /** Round-robin over the backend's instances whose process runs. */
+  /**
+   * Which slot serves the next request: the standby gets exactly `standbyShare` of every hundred,
+   * spread evenly (a running counter, not chance), so a 25% step means 25%.
+   */
+  private chooseBackend(): Backend | null {
+    if (!this.standby || this.standbyShare === 0) return this.backend;
+    this.sent += 1;
+    const toStandby = Math.floor((this.sent * this.standbyShare) / 100) > Math.floor(((this.sent - 1) * this.standbyShare) / 100);
+    return toStandby ? this.standby : this.backend;
+  }
+
+  /** Round-robin over the chosen backend's instances whose process runs. */
   private pick(): { backend: Backend; port: number } | null {
-    const backend = this.backend;
+    const backend = this.chooseBackend();
     if (!backend) return null;
     const count = backend.instances.length;
     for (let i = 0; i < count; i++) {

@@ -37,6 +37,8 @@ export interface AppRecord {
   /** The stable port of the app's URL; allocated once, freed only by destroy(). */
   port: number;
   maintenance: { retryAfterSeconds: number } | null;
+  /** Share of requests (0–100) sent to the standby slot while a rolling rollout moves traffic. */
+  standbyShare?: number;
   active: SlotRecord | null;
   standby: SlotRecord | null;
 }

@@ -3,25 +3,30 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
-import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
+import { previousGoodRelease } from "@/lib/domain/promotion";
+import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
+import { listJobRuns } from "@/lib/services/jobs";
 import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
-import { AppsTable } from "@/components/environment/apps-table";
-import { DeploymentsTable } from "@/components/environment/deployments-table";
-import { RulesPanel } from "@/components/environment/rules-panel";
-import { EnvironmentStateBadge, VerdictBadge } from "@/components/status";
-import { Badge } from "@/components/ui/badge";
-import { EmptyState, Facts, PageHeader, Panel } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
-import { AutoRefresh } from "@/components/ui/auto-refresh";
-import { ButtonLink } from "@/components/ui/button";
-import { RollbackButton } from "@/components/deployment/deploy-buttons";
-import { can } from "@/lib/auth/policy";
-import { previousGoodRelease } from "@/lib/domain/promotion";
 import { getRelease } from "@/lib/services/releases";
+import { RedeployButton, RollbackButton } from "@/components/deployment/deploy-buttons";
+import { AppsTable } from "@/components/environment/apps-table";
+import { ConfigPanel } from "@/components/environment/config-panel";
+import { DeploymentsTable } from "@/components/environment/deployments-table";
+import { HoldBanner } from "@/components/environment/hold-banner";
+import { JobsList, SeedButton } from "@/components/environment/jobs-panel";
+import { ReviewPanel } from "@/components/environment/review-panel";
+import { RulesPanel } from "@/components/environment/rules-panel";
+import { EnvironmentStateBadge } from "@/components/status";
+import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { Badge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
+import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -31,39 +36,37 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function EnvironmentPage({ params }: Props) {
   await connection();
+  const actor = await requireActor();
   const { name } = await params;
   const db = await getDb();
   const environment = await getEnvironment(db, systemClock, name).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const actor = await requireActor();
   const now = systemClock.now();
-  const [apps, deployments, conversation] = await Promise.all([
+  const ctx = { db, actor, clock: systemClock };
+  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount] = await Promise.all([
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
+    listConfig(ctx, { environment: environment.name }),
+    listJobRuns(db, environment.id),
+    configChangedAt(db, environment.id),
+    db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
   ]);
-
-  const current = Object.values(environment.apps)[0]?.releaseId ?? null;
+  const cells = Object.values(environment.apps);
+  const current = cells[0]?.releaseId ?? null;
+  const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+  const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
+  const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
+  const busy = environment.active.length > 0 || jobs.some((j) => j.state === "queued" || j.state === "running");
 
   return (
     <>
+      {busy && <AutoRefresh seconds={2} />}
       <PageHeader
-        actions={
-          <>
-            {environment.active.length > 0 && <AutoRefresh seconds={3} />}
-            <ButtonLink href={`/deployments?environment=${environment.name}`}>History</ButtonLink>
-            {can(actor, "environment.rollback") && (
-              <RollbackButton
-                environment={environment.name}
-                target={rollbackRelease ? { id: rollbackRelease.id, commit: rollbackRelease.commit, versions: rollbackRelease.builds.map((b) => ({ app: b.app, version: b.build.version })) } : null}
-              />
-            )}
-          </>
-        }
         eyebrow={
           <Link href="/" className="hover:underline">
             Board
@@ -78,38 +81,24 @@ export default async function EnvironmentPage({ params }: Props) {
           </span>
         }
         subtitle={(environment.settings as { description?: string }).description}
+        actions={
+          <>
+            <ButtonLink href={`/deployments?environment=${environment.name}`}>History</ButtonLink>
+            {current && can(actor, "deployment.request") && <RedeployButton environment={environment.name} releaseId={current} />}
+            {can(actor, "environment.rollback") && (
+              <RollbackButton
+                environment={environment.name}
+                target={rollbackRelease ? { id: rollbackRelease.id, commit: rollbackRelease.commit, versions: rollbackRelease.builds.map((b) => ({ app: b.app, version: b.build.version })) } : null}
+              />
+            )}
+          </>
+        }
       />
       <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
         <div className="flex min-w-0 flex-col gap-6">
-          {environment.kind === "review" && (
-            <Panel title="Review" bodyClassName="px-4 py-3">
-              <Facts
-                items={[
-                  ["Branch", <span key="b" className="font-mono">{environment.branch}</span>],
-                  ["Cloned from", environment.source],
-                  ["Owner", environment.owner?.name ?? "—"],
-                  ["Expires", environment.expiresAt ? <RelativeTime key="e" at={environment.expiresAt} now={now} /> : "never"],
-                  ["Verdict", <VerdictBadge key="v" verdict={environment.verdict} />],
-                ]}
-              />
-              {conversation.length > 0 && (
-                <ol className="mt-4 flex flex-col gap-2 border-t border-zinc-100 pt-3">
-                  {conversation.map((v) => (
-                    <li key={v.id}>
-                      <VerdictBadge verdict={v.verdict} /> <span className="font-medium">{v.user.name}</span>{" "}
-                      <span className="text-xs text-zinc-500"><RelativeTime at={v.createdAt} now={now} /></span>
-                      {v.comment && <p className="mt-0.5 text-zinc-700">{v.comment}</p>}
-                    </li>
-                  ))}
-                </ol>
-              )}
-            </Panel>
-          )}
+          {environment.kind === "review" && <ReviewPanel environment={environment} conversation={conversation} now={now} />}
           {environment.hold && (
-            <div role="status" className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
-              On hold since <RelativeTime at={environment.hold.at} now={now} />: automation will not deploy here until someone lifts the hold.
-              {environment.hold.reason && <> Reason: {environment.hold.reason}</>}
-            </div>
+            <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />
           )}
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
@@ -124,6 +113,23 @@ export default async function EnvironmentPage({ params }: Props) {
                   : "A release arrives here when it is promoted from the environment before this one."}
               </EmptyState>
             )}
+          </Panel>
+          <Panel title="Configuration">
+            <ConfigPanel
+              environment={environment.name}
+              apps={apps.map((a) => a.name)}
+              variables={variables}
+              canEdit={can(actor, "config.edit")}
+              canDeploy={can(actor, "deployment.request")}
+              pendingSince={configChanged && lastDeployedAt && configChanged > lastDeployedAt ? configChanged.toISOString() : null}
+              currentReleaseId={current}
+            />
+          </Panel>
+          <Panel
+            title="Jobs"
+            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
+          >
+            <JobsList jobs={jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>
         </div>
         <RulesPanel config={environment.settings as Partial<EnvironmentConfig>} />

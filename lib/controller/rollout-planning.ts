@@ -1,0 +1,71 @@
+import { and, asc, eq, gt, lte } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, builds, environmentApps, type Deployment, type Environment } from "@/db/schema";
+import type { Strategy } from "@/db/schema/enums";
+import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
+import { decideMigrations, type MigrationDecision } from "@/lib/domain/migrations";
+import { planRollout, type PlannedStep } from "@/lib/domain/rollout-plan";
+import type { AppPlan } from "./specs";
+
+/** Most conservative first: consistency (recreate), then an instant way back (blue-green). */
+const CAUTION: readonly Strategy[] = ["recreate", "blue-green", "rolling"];
+
+/**
+ * The strategy a deployment runs: the request's override, else the most conservative of the
+ * environment's and its apps' strategies (apps of one environment deploy together), else what the
+ * platform supports.
+ */
+export function effectiveStrategy(requested: Strategy | null, config: Partial<EnvironmentConfig>, supported: readonly Strategy[]): { strategy: Strategy; note: string | null } {
+  const declared = [config.strategy ?? "rolling", ...Object.values(config.apps ?? {}).flatMap((a) => (a.strategy ? [a.strategy] : []))];
+  const wanted = requested ?? CAUTION.find((s) => declared.includes(s)) ?? "rolling";
+  if (supported.includes(wanted)) return { strategy: wanted, note: null };
+  return { strategy: "blue-green", note: `The platform cannot run ${wanted}: used blue-green instead.` };
+}
+
+/** For every app with migrations configured: do they run, and why. */
+export async function migrationDecisions(db: Db, deployment: Deployment, environment: Environment, plans: AppPlan[]): Promise<Record<string, MigrationDecision>> {
+  const decisions: Record<string, MigrationDecision> = {};
+  for (const plan of plans) {
+    const [app] = await db.select().from(apps).where(eq(apps.id, plan.appId));
+    const migrations = (app?.settings as Partial<AppConfig>).migrations;
+    if (!migrations) continue;
+    const [target] = await db.select().from(builds).where(eq(builds.id, plan.spec.build.buildId));
+    const [cell] = await db.select().from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, plan.appId)));
+    const [running] = cell?.buildId ? await db.select().from(builds).where(eq(builds.id, cell.buildId)) : [];
+    // The builds this environment has not run yet, up to the new one: their migrations come along.
+    const between =
+      running && target && running.id !== target.id
+        ? await db.select().from(builds).where(and(eq(builds.appId, plan.appId), gt(builds.createdAt, running.createdAt), lte(builds.createdAt, target.createdAt))).orderBy(asc(builds.createdAt))
+        : [];
+    if (target && !between.some((b) => b.id === target.id) && running?.id !== target.id) between.push(target);
+    decisions[plan.app] = decideMigrations({
+      paths: migrations.paths,
+      target: { id: target!.id, version: target!.version, changedFiles: target!.changedFiles },
+      running: running ? { id: running.id, version: running.version, changedFiles: running.changedFiles } : null,
+      between: between.map((b) => ({ id: b.id, version: b.version, changedFiles: b.changedFiles })),
+      force: deployment.forceMigrations,
+    });
+  }
+  return decisions;
+}
+
+export async function planDeployment(
+  db: Db,
+  deployment: Deployment,
+  environment: Environment,
+  plans: AppPlan[],
+  supported: readonly Strategy[],
+): Promise<{ steps: PlannedStep[]; strategy: Strategy; migrations: Record<string, MigrationDecision>; note: string | null }> {
+  const config = environment.settings as Partial<EnvironmentConfig>;
+  const { strategy, note } = effectiveStrategy(deployment.strategy, config, supported);
+  const migrations = deployment.kind === "rollback" ? {} : await migrationDecisions(db, deployment, environment, plans);
+  const steps = planRollout({
+    apps: plans.map((p) => p.app),
+    kind: deployment.kind,
+    strategy,
+    migrations,
+    smoke: config.smoke ?? [],
+    hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
+  });
+  return { steps, strategy, migrations, note };
+}

@@ -1,0 +1,108 @@
+import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { AUDIT_OUTCOMES, auditEvents, users, type AuditEvent } from "@/db/schema";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ValidationError } from "./errors";
+import { pageInput, type Page } from "./pagination";
+import { parseInput } from "./validation";
+
+const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time, e.g. 2026-11-21T09:00:00Z" }).transform((s) => new Date(s));
+
+/** The filters the audit page, the list endpoint and the exports share. */
+export const auditFiltersInput = z.object({
+  actor: z.string().trim().min(1).max(254).optional().meta({ description: "Email of who acted (or the name of Slipway's automation)" }),
+  action: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: 'Actions starting with this, e.g. "deployment." or "deployment.request"', example: "deployment." }),
+  targetType: z.string().trim().min(1).max(50).optional().meta({ example: "deployment" }),
+  targetId: z.string().trim().min(1).max(100).optional(),
+  outcome: z.enum(AUDIT_OUTCOMES, { error: "expected allowed or denied" }).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional().meta({ description: "Events strictly before this time" }),
+});
+
+export const listAuditEventsInput = auditFiltersInput.extend(pageInput.shape);
+
+export type AuditFilters = z.output<typeof auditFiltersInput>;
+
+// The audit trail is ordered by its sequence number, not its timestamp: that is the hash chain's
+// order, and it is unique, so a page boundary can never skip or repeat an event.
+export function encodeAuditCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString("base64url");
+}
+
+export function decodeAuditCursor(cursor: string): number {
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match) throw new ValidationError("Invalid cursor: use the nextCursor of a previous page.", { cursor: "expected a nextCursor from a previous page" });
+  return Number(match[1]);
+}
+
+/** `like` pattern for "starts with", with the user's own % and _ taken literally. */
+function startsWithPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function filterConditions(q: AuditFilters): (SQL | undefined)[] {
+  const conditions: (SQL | undefined)[] = [];
+  if (q.actor) {
+    // People are matched by their current email (the label keeps the one they had then, too).
+    const who = q.actor.toLowerCase();
+    conditions.push(
+      sql`(lower(${auditEvents.actorLabel}) = ${who} or ${auditEvents.actorId} in (select ${users.id} from ${users} where lower(${users.email}) = ${who}))`,
+    );
+  }
+  if (q.action) conditions.push(sql`${auditEvents.action} like ${startsWithPattern(q.action)}`);
+  if (q.targetType) conditions.push(eq(auditEvents.targetType, q.targetType));
+  if (q.targetId) conditions.push(eq(auditEvents.targetId, q.targetId));
+  if (q.outcome) conditions.push(eq(auditEvents.outcome, q.outcome));
+  if (q.since) conditions.push(gte(auditEvents.at, q.since));
+  if (q.until) conditions.push(lt(auditEvents.at, q.until));
+  return conditions;
+}
+
+async function fetchEvents(ctx: ServiceContext, q: AuditFilters, beforeSeq: number | undefined, limit: number): Promise<AuditEvent[]> {
+  return ctx.db
+    .select()
+    .from(auditEvents)
+    .where(and(...filterConditions(q), beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq)))
+    .orderBy(desc(auditEvents.seq))
+    .limit(limit);
+}
+
+/** The audit trail, newest first, filtered and keyset-paginated on the sequence number. */
+export async function listAuditEvents(ctx: ServiceContext, input: unknown): Promise<Page<AuditEvent>> {
+  const q = parseInput(listAuditEventsInput, input);
+  authorize(ctx, "audit.view", { type: "audit" });
+  const rows = await fetchEvents(ctx, q, q.cursor ? decodeAuditCursor(q.cursor) : undefined, q.limit + 1);
+  const hasMore = rows.length > q.limit;
+  const items = hasMore ? rows.slice(0, q.limit) : rows;
+  return { items, nextCursor: hasMore && items.length ? encodeAuditCursor(items.at(-1)!.seq) : null };
+}
+
+export const EXPORT_BATCH_SIZE = 500;
+
+/**
+ * Every event matching the filters, newest first, in batches, for a download of any size without
+ * holding it in memory. Input is checked and access decided now, before anything is sent, so a
+ * refusal is still an ordinary error response; the rows are read as the download is consumed.
+ */
+export async function openAuditExport(ctx: ServiceContext, input: unknown, batchSize = EXPORT_BATCH_SIZE): Promise<AsyncIterable<AuditEvent[]>> {
+  const q = parseInput(auditFiltersInput, input);
+  authorize(ctx, "audit.view", { type: "audit" });
+  return {
+    async *[Symbol.asyncIterator]() {
+      let beforeSeq: number | undefined;
+      for (;;) {
+        const batch = await fetchEvents(ctx, q, beforeSeq, batchSize);
+        if (batch.length) yield batch;
+        if (batch.length < batchSize) return;
+        beforeSeq = batch.at(-1)!.seq;
+      }
+    },
+  };
+}

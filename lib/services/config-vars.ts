@@ -1,0 +1,201 @@
+import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apps, configVariables, environments, users, type ConfigVariable } from "@/db/schema";
+import { decryptSecret, encryptSecret } from "@/lib/secrets";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { NotFoundError, ValidationError } from "./errors";
+import { appName, dnsLabel } from "./schemas";
+import { parseInput } from "./validation";
+
+/** Names the platform sets itself; an app must not be able to override them. */
+const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
+
+const configKey = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "expected an environment variable name: capital letters, digits and underscores, e.g. DATABASE_POOL_SIZE" })
+  .refine((k) => !RESERVED.test(k), { error: "this name is set by Slipway itself (SLIPWAY_*, PORT, PATH, HOME, NODE_OPTIONS)" });
+
+const changeReason = z.string().trim().min(3, { error: "say why you change it (at least 3 characters): it goes into the audit trail" }).max(1000);
+
+export const setConfigInput = z
+  .strictObject({
+    environment: dnsLabel,
+    app: appName.optional().meta({ description: "Only this app (default: every app of the environment)" }),
+    key: configKey,
+    value: z.string().max(65_536, { error: "at most 64 KiB" }),
+    secret: z.boolean().default(false).meta({ description: "Stored encrypted; never shown again, in any page, API response, log or error" }),
+    reason: changeReason,
+  })
+  .meta({ id: "SetConfigVariable" });
+
+export const deleteConfigInput = z.strictObject({ environment: dnsLabel, app: appName.optional(), key: configKey, reason: changeReason }).meta({ id: "DeleteConfigVariable" });
+
+/** A config variable as people and the API see it: secrets never carry their value. */
+export interface ConfigVariableView {
+  id: string;
+  key: string;
+  app: string | null;
+  secret: boolean;
+  value: string | null;
+  inheritedFrom: string | null;
+  version: number;
+  updatedAt: Date;
+  updatedBy: string | null;
+}
+
+async function environmentByName(db: Db, name: string) {
+  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), sql`${environments.state} not in ('torn-down', 'retired')`));
+  if (!environment) throw new NotFoundError(`No environment named "${name}".`);
+  return environment;
+}
+
+async function appIdOf(db: Db, pipelineId: string, name: string | undefined): Promise<string | null> {
+  if (!name) return null;
+  const [app] = await db.select({ id: apps.id }).from(apps).where(and(eq(apps.pipelineId, pipelineId), eq(apps.name, name), isNull(apps.retiredAt)));
+  if (!app) throw new ValidationError(`Unknown app "${name}".`, { app: `unknown app "${name}"` });
+  return app.id;
+}
+
+// Review environments copy secrets by reference: the list says where a copied variable comes from.
+const sourceVariable = alias(configVariables, "source_variable");
+const sourceEnvironment = alias(environments, "source_environment");
+
+export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
+  authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
+  const environment = await environmentByName(ctx.db, input.environment);
+  const rows = await ctx.db
+    .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
+    .from(configVariables)
+    .leftJoin(apps, eq(apps.id, configVariables.appId))
+    .leftJoin(users, eq(users.id, configVariables.updatedBy))
+    .leftJoin(sourceVariable, eq(sourceVariable.id, configVariables.sourceVariableId))
+    .leftJoin(sourceEnvironment, eq(sourceEnvironment.id, sourceVariable.environmentId))
+    .where(eq(configVariables.environmentId, environment.id))
+    .orderBy(asc(configVariables.key), asc(apps.name));
+  return rows.map(({ variable, app, updatedBy, source }) => ({
+    id: variable.id,
+    key: variable.key,
+    app,
+    secret: variable.secret,
+    value: variable.secret ? null : variable.value,
+    inheritedFrom: variable.sourceVariableId ? source : null,
+    version: variable.version,
+    updatedAt: variable.updatedAt,
+    updatedBy,
+  }));
+}
+
+/**
+ * Sets a variable. Takes effect at the next deployment (a `config` deployment applies it without a
+ * new release). Audited with the old and new value, except for secrets: only that they changed.
+ */
+export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
+  const data = parseInput(setConfigInput, input);
+  authorize(ctx, "config.edit", { type: "environment", id: data.environment });
+  return ctx.db.transaction(async (tx) => {
+    const environment = await environmentByName(tx, data.environment);
+    const appId = await appIdOf(tx, environment.pipelineId, data.app);
+    const [existing] = await tx
+      .select()
+      .from(configVariables)
+      .where(and(eq(configVariables.environmentId, environment.id), appId ? eq(configVariables.appId, appId) : isNull(configVariables.appId), eq(configVariables.key, data.key)))
+      .for("update");
+    const now = ctx.clock.now();
+    const stored = data.secret ? { value: null, encryptedValue: encryptSecret(data.value) } : { value: data.value, encryptedValue: null };
+    let row: ConfigVariable;
+    if (existing) {
+      [row] = (await tx
+        .update(configVariables)
+        .set({ ...stored, secret: data.secret, sourceVariableId: null, version: existing.version + 1, updatedBy: ctx.actor.id, updatedAt: now })
+        .where(eq(configVariables.id, existing.id))
+        .returning()) as [ConfigVariable];
+    } else {
+      [row] = (await tx
+        .insert(configVariables)
+        .values({ id: newId("cfg"), environmentId: environment.id, appId, key: data.key, ...stored, secret: data.secret, updatedBy: ctx.actor.id, updatedAt: now })
+        .returning()) as [ConfigVariable];
+    }
+    const anySecret = data.secret || Boolean(existing?.secret);
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "config.set",
+      targetType: "environment",
+      targetId: environment.name,
+      reason: data.reason,
+      data: {
+        key: data.key,
+        app: data.app ?? null,
+        secret: data.secret,
+        ...(anySecret ? { changed: true } : { old: existing?.value ?? null, new: data.value }),
+      },
+    });
+    return { id: row.id, key: row.key, app: data.app ?? null, secret: row.secret, value: row.secret ? null : row.value, inheritedFrom: null, version: row.version, updatedAt: row.updatedAt, updatedBy: ctx.actor.email };
+  });
+}
+
+export async function deleteConfigVariable(ctx: ServiceContext, input: unknown): Promise<void> {
+  const data = parseInput(deleteConfigInput, input);
+  authorize(ctx, "config.edit", { type: "environment", id: data.environment });
+  await ctx.db.transaction(async (tx) => {
+    const environment = await environmentByName(tx, data.environment);
+    const appId = await appIdOf(tx, environment.pipelineId, data.app);
+    const where = and(eq(configVariables.environmentId, environment.id), appId ? eq(configVariables.appId, appId) : isNull(configVariables.appId), eq(configVariables.key, data.key));
+    const [existing] = await tx.select().from(configVariables).where(where);
+    if (!existing) throw new NotFoundError(`${data.environment} has no variable ${data.key}${data.app ? ` for ${data.app}` : ""}.`);
+    // Review environments may hold copies by reference: they stop pointing at this one.
+    await tx.update(configVariables).set({ sourceVariableId: null }).where(eq(configVariables.sourceVariableId, existing.id));
+    await tx.delete(configVariables).where(eq(configVariables.id, existing.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "config.delete",
+      targetType: "environment",
+      targetId: environment.name,
+      reason: data.reason,
+      data: { key: data.key, app: data.app ?? null, secret: existing.secret, ...(existing.secret ? {} : { old: existing.value }) },
+    });
+  });
+}
+
+async function valueOf(db: Db, variable: ConfigVariable, depth = 0): Promise<string> {
+  if (variable.sourceVariableId && depth < 5) {
+    const [source] = await db.select().from(configVariables).where(eq(configVariables.id, variable.sourceVariableId));
+    if (source) return valueOf(db, source, depth + 1);
+  }
+  return variable.secret ? decryptSecret(variable.encryptedValue ?? "") : (variable.value ?? "");
+}
+
+/**
+ * The variables an app receives in an environment, secrets decrypted: environment-wide ones,
+ * overridden by the app's own. Only the controller calls this, to hand them to the platform.
+ */
+export async function resolveConfig(db: Db, environmentId: string, appId: string): Promise<{ values: Record<string, string>; secretValues: string[] }> {
+  const rows = await db
+    .select()
+    .from(configVariables)
+    .where(and(eq(configVariables.environmentId, environmentId), or(isNull(configVariables.appId), eq(configVariables.appId, appId))));
+  const values: Record<string, string> = {};
+  const secrets = new Map<string, string>();
+  // Environment-wide first, then the app's own, which override them.
+  for (const row of [...rows.filter((r) => r.appId === null), ...rows.filter((r) => r.appId !== null)]) {
+    values[row.key] = await valueOf(db, row);
+    if (row.secret) secrets.set(row.key, values[row.key]!);
+    else secrets.delete(row.key);
+  }
+  return { values, secretValues: [...secrets.values()].filter((v) => v.length >= 4) };
+}
+
+/** Replaces every secret value in a text (job output, a crashing app's log) before it is stored or shown. */
+export function redactSecrets(text: string, secretValues: readonly string[]): string {
+  let result = text;
+  for (const secret of secretValues) result = result.split(secret).join("[secret]");
+  return result;
+}
+
+/** When the configuration last changed, to tell whether a deployment is needed to apply it. */
+export async function configChangedAt(db: Db, environmentId: string): Promise<Date | null> {
+  const [row] = await db.select({ at: sql<Date | null>`max(${configVariables.updatedAt})` }).from(configVariables).where(eq(configVariables.environmentId, environmentId));
+  return row?.at ? new Date(row.at) : null;
+}

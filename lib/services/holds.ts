@@ -1,0 +1,32 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { environments } from "@/db/schema";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { NotFoundError, RuleError } from "./errors";
+import { dnsLabel } from "./schemas";
+import { parseInput } from "./validation";
+
+export const liftHoldInput = z
+  .strictObject({ environment: dnsLabel, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(1000) })
+  .meta({ id: "LiftHold" });
+
+/** Lifts the hold a rollback put on an environment, so automation may deploy there again. */
+export async function liftHold(ctx: ServiceContext, input: unknown): Promise<void> {
+  const data = parseInput(liftHoldInput, input);
+  authorize(ctx, "environment.hold.lift", { type: "environment", id: data.environment });
+  await ctx.db.transaction(async (tx) => {
+    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), sql`${environments.state} not in ('torn-down', 'retired')`)).for("update");
+    if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+    if (!environment.heldAt) throw new RuleError(`${environment.name} is not on hold.`, "not_held");
+    await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "environment.hold.lift",
+      targetType: "environment",
+      targetId: environment.name,
+      reason: data.reason,
+      data: { heldSince: environment.heldAt.toISOString(), holdReason: environment.holdReason },
+    });
+  });
+}

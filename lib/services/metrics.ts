@@ -1,0 +1,163 @@
+import { and, asc, eq, gte, inArray, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { apps, deployments, environments, releases } from "@/db/schema";
+import { deliveryMetrics, type DeliveryMetrics, type DeploymentRecord, type Period } from "@/lib/domain/delivery-metrics";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ValidationError } from "./errors";
+import { getPipeline } from "./pipeline-queries";
+import { appName, dnsLabel } from "./schemas";
+import { parseInput } from "./validation";
+
+export const METRICS_PERIODS = { "7d": 7, "30d": 30, "90d": 90 } as const;
+export type MetricsPeriod = keyof typeof METRICS_PERIODS;
+
+export const deliveryMetricsInput = z.object({
+  period: z.enum(Object.keys(METRICS_PERIODS) as [MetricsPeriod, ...MetricsPeriod[]], { error: "expected 7d, 30d or 90d" }).default("30d"),
+  environment: dnsLabel.optional().meta({ description: "Measure this environment; default: production (the last of the chain)" }),
+  app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
+});
+
+/** One line of a breakdown table: the four headline numbers for one environment or one app. */
+export interface MetricsSummary {
+  name: string;
+  deployments: number;
+  perWeek: number;
+  leadTimeMedianMs: number | null;
+  changes: number;
+  failed: number;
+  changeFailureRate: number | null;
+  restoreMedianMs: number | null;
+  openOutages: number;
+}
+
+export interface DeliveryMetricsView {
+  period: { key: MetricsPeriod; days: number; from: Date; to: Date };
+  /** What the numbers cover: the environment measured (production by default) and the app, if any. */
+  scope: { environment: string; app: string | null };
+  productionEnvironment: string;
+  /** Choices for the filters: fixed environments in chain order, then review environments. */
+  environments: { name: string; kind: "fixed" | "review" }[];
+  apps: string[];
+  metrics: DeliveryMetrics;
+  byEnvironment: MetricsSummary[];
+  byApp: MetricsSummary[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** The last `days` UTC days, today included (so the charts' first and last bars are whole days but today). */
+export function metricsPeriod(now: Date, days: number): Period {
+  const startOfToday = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return { from: new Date(startOfToday - (days - 1) * DAY_MS), to: now };
+}
+
+function summarize(name: string, m: DeliveryMetrics): MetricsSummary {
+  return {
+    name,
+    deployments: m.frequency.total,
+    perWeek: m.frequency.perWeek,
+    leadTimeMedianMs: m.leadTime.medianMs,
+    changes: m.changeFailure.total,
+    failed: m.changeFailure.failed,
+    changeFailureRate: m.changeFailure.rate,
+    restoreMedianMs: m.restore.medianMs,
+    openOutages: m.restore.open,
+  };
+}
+
+const toDate = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
+
+/**
+ * The deployments the measures need, in one statement: every deployment of the pipeline that
+ * ended (or was created) in the period, plus earlier deployments of the same releases, so a
+ * release that first reached an environment before the period is not counted as a new change.
+ *
+ * The commit time is the earliest build registered for the release's own commit (CI builds right
+ * after a push; a release can be cut hours later), falling back to the release's creation.
+ */
+async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, from: Date): Promise<DeploymentRecord[]> {
+  const endedOrCreated = sql`coalesce(${deployments.finishedAt}, ${deployments.createdAt})`;
+  const releasesInPeriod = ctx.db
+    .select({ id: deployments.releaseId })
+    .from(deployments)
+    .where(gte(endedOrCreated, from));
+  const rows = await ctx.db
+    .select({
+      id: deployments.id,
+      environment: environments.name,
+      kind: deployments.kind,
+      state: deployments.state,
+      createdAt: deployments.createdAt,
+      startedAt: deployments.startedAt,
+      finishedAt: deployments.finishedAt,
+      releaseId: deployments.releaseId,
+      committedAt: sql`coalesce(
+        (select min(b.created_at) from release_builds rb join builds b on b.id = rb.build_id
+          where rb.release_id = ${deployments.releaseId} and b.commit = ${releases.commit}),
+        ${releases.createdAt})`.mapWith(toDate),
+      // Apps whose build differs from the one the environment ran before (all apps on a first deployment).
+      changedApps: sql<string[]>`array(
+        select a.name from release_builds rb join ${apps} a on a.id = rb.app_id
+        where rb.release_id = ${deployments.releaseId}
+          and rb.build_id is distinct from (
+            select pb.build_id from release_builds pb where pb.release_id = ${deployments.previousReleaseId} and pb.app_id = rb.app_id)
+        order by a.position)`,
+    })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .innerJoin(releases, eq(releases.id, deployments.releaseId))
+    .where(and(eq(environments.pipelineId, pipelineId), or(gte(endedOrCreated, from), inArray(deployments.releaseId, releasesInPeriod))));
+  return rows.map((r) => ({ ...r, changedApps: Array.isArray(r.changedApps) ? r.changedApps : [] }));
+}
+
+/** Delivery measures (DORA) for the metrics page: one scope in detail, and per environment and per app. */
+export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): Promise<DeliveryMetricsView> {
+  const q = parseInput(deliveryMetricsInput, input);
+  authorize(ctx, "pipeline.view");
+  const pipeline = await getPipeline(ctx.db);
+  const [environmentRows, appRows] = await Promise.all([
+    ctx.db
+      .select({ name: environments.name, kind: environments.kind, position: environments.position, state: environments.state })
+      .from(environments)
+      .where(eq(environments.pipelineId, pipeline.id))
+      .orderBy(asc(environments.position), asc(environments.name)),
+    ctx.db.select({ name: apps.name, retiredAt: apps.retiredAt }).from(apps).where(eq(apps.pipelineId, pipeline.id)).orderBy(asc(apps.position)),
+  ]);
+  const fixed = environmentRows.filter((e) => e.kind === "fixed" && e.state !== "retired");
+  const productionEnvironment = fixed.at(-1)?.name;
+  if (!productionEnvironment) throw new ValidationError("The pipeline has no environments yet.", { environment: "no environment to measure" });
+  if (q.environment && !environmentRows.some((e) => e.name === q.environment)) {
+    throw new ValidationError(`Invalid environment: no environment named "${q.environment}".`, { environment: `no environment named "${q.environment}"` });
+  }
+  if (q.app && !appRows.some((a) => a.name === q.app)) {
+    throw new ValidationError(`Invalid app: no app named "${q.app}".`, { app: `no app named "${q.app}"` });
+  }
+
+  const days = METRICS_PERIODS[q.period];
+  const period = metricsPeriod(ctx.clock.now(), days);
+  const rows = await loadDeploymentRecords(ctx, pipeline.id, period.from);
+  const environment = q.environment ?? productionEnvironment;
+  const app = q.app ?? null;
+  const measure = (scope: { environment: string; app?: string | undefined }) => deliveryMetrics(rows, period, { scope, productionEnvironment });
+
+  // Review environments come and go: list the ones with deployments in the period (and a chosen one).
+  const reviewNames = [...new Set(environmentRows.filter((e) => e.kind === "review").map((e) => e.name))].filter(
+    (name) => name === environment || rows.some((r) => r.environment === name && r.finishedAt && r.finishedAt >= period.from),
+  );
+  const environmentChoices = [...fixed.map((e) => ({ name: e.name, kind: "fixed" as const })), ...reviewNames.map((name) => ({ name, kind: "review" as const }))];
+  // A retired environment can still be measured when asked for by name: its history stays.
+  if (!environmentChoices.some((e) => e.name === environment)) environmentChoices.push({ name: environment, kind: "fixed" });
+  const appNames = appRows.filter((a) => !a.retiredAt || a.name === app).map((a) => a.name);
+
+  return {
+    period: { key: q.period, days, from: period.from, to: period.to },
+    scope: { environment, app },
+    productionEnvironment,
+    environments: environmentChoices,
+    apps: appNames,
+    metrics: measure({ environment, app: q.app }),
+    byEnvironment: environmentChoices.map((e) => summarize(e.name, measure({ environment: e.name, app: q.app }))),
+    byApp: appNames.map((name) => summarize(name, measure({ environment, app: name }))),
+  };
+}

@@ -71,12 +71,12 @@ export async function confirmDialog(page: Page, confirm: string | RegExp, reason
   await dialog.getByRole("button", { name: confirm }).click();
 }
 
-/** Waits on a deployment page until the deployment ends, and returns its final state. */
+/** Waits on a deployment page until the deployment itself (not one of its steps) ends; returns its final state. */
 export async function waitForDeployment(page: Page): Promise<string> {
   await expect(page).toHaveURL(/\/deployments\/dep_/);
-  const badge = page.locator("text=/^(succeeded|failed|cancelled)$/").first();
-  await expect(badge).toBeVisible({ timeout: 45_000 });
-  return (await badge.textContent())!.trim();
+  const state = page.getByTestId("deployment-state");
+  await expect(state).toHaveAttribute("data-state", /^(succeeded|failed|cancelled|superseded|rolled-back)$/, { timeout: 60_000 });
+  return (await state.getAttribute("data-state"))!;
 }
 
 /** The address of `app` in `environment`, as its environment page links it. */

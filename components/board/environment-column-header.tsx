@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { ruleLabels } from "@/lib/domain/environment-summary";
+import { effectiveStrategy } from "@/lib/domain/strategy";
 import type { EnvironmentView } from "@/lib/services/environments";
 import { PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
 import { DeploymentStateBadge } from "@/components/status";
@@ -26,7 +27,7 @@ export function EnvironmentColumnHeader({ environment, waiting, canDeploy }: { e
         {environment.hold && <Badge tone="amber" title={environment.hold.reason ?? undefined}>on hold</Badge>}
       </div>
       <div className="flex flex-wrap gap-1">
-        {config.strategy && <Badge>{config.strategy}</Badge>}
+        <Badge title="How a new release replaces the running one here">{effectiveStrategy(null, config).strategy}</Badge>
         {ruleLabels(config).map((label) => (
           <Badge key={label} tone={label === "auto-promote" ? "blue" : "neutral"}>
             {label}

@@ -122,7 +122,9 @@ export function DeploymentLive({ initial, actions }: { initial: DeploymentDto; a
     <div className="flex flex-col gap-6">
       <Panel bodyClassName="flex flex-col gap-3 px-4 py-3">
         <div className="flex flex-wrap items-center gap-3">
-          <DeploymentStateBadge state={deployment.state} />
+          <span data-testid="deployment-state" data-state={deployment.state} aria-live="polite">
+            <DeploymentStateBadge state={deployment.state} />
+          </span>
           <span className="text-zinc-600">
             {deployment.state === "queued" && "Waiting for the environment: another rollout is in progress, or the controller picks it up in a moment."}
             {deployment.state === "waiting" && "Waiting on its gates."}

@@ -1,15 +1,24 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { formatDuration } from "@/lib/config/duration";
+import { effectiveStrategy } from "@/lib/domain/strategy";
 import { Badge } from "@/components/ui/badge";
 import { Facts, Panel } from "@/components/ui/layout";
 
 const none = <span className="text-zinc-400">none</span>;
 
+function strategyLine(config: Partial<EnvironmentConfig>): string {
+  const { strategy } = effectiveStrategy(null, config);
+  const overrides = Object.entries(config.apps ?? {}).filter(([, a]) => a.strategy).map(([app, a]) => `${app}: ${a.strategy}`);
+  const warm = strategy === "blue-green" && config.warmFor ? `, previous release warm for ${formatDuration(config.warmFor)}` : "";
+  const rolling = strategy === "rolling" ? ", traffic moves over in steps of 25%" : "";
+  return `${strategy}${warm}${rolling}${overrides.length ? ` (apps: ${overrides.join(", ")})` : ""}`;
+}
+
 /** The environment's rules as slipway.yaml declares them: how it deploys and what guards it. */
 export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
   const gates = config.gates;
   const items: [React.ReactNode, React.ReactNode][] = [
-    ["Strategy", `${config.strategy ?? "rolling"}${config.strategy === "blue-green" && config.warmFor ? `, previous release warm for ${formatDuration(config.warmFor)}` : ""}`],
+    ["Strategy", strategyLine(config)],
     ["Instances", config.instances ?? 1],
     ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
     ["Tests", gates?.tests ? "every build must have passing CI tests" : none],

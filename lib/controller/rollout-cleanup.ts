@@ -18,12 +18,18 @@ export async function cleanupAfterFailure(env: StepEnvironment, kind: Deployment
         await env.platform.shiftTraffic(env.environment, app, 0);
         done.push(`${app}: all traffic back on the running release`);
       }
+      // The new release is the slot this deployment started (same build or not: a config change reuses it).
       const previous = env.previous.find((p) => p.app === app);
-      if (previous && status?.active?.buildId !== previous.spec.build.buildId && (status?.active?.buildId === plan.spec.build.buildId || !status?.active)) {
+      if (status?.active?.reference === plan.spec.reference && status.standby && status.standby.reference !== plan.spec.reference) {
+        // What served before is still warm beside it: swap back (works for a config change too, same build or not).
+        await env.platform.switchTraffic(env.environment, app);
+        done.push(`${app}: switched back to ${status.standby.version}, still warm`);
+        status = await env.platform.status(env.environment, app);
+      } else if (previous && (status?.active?.reference === plan.spec.reference || !status?.active)) {
         done.push(`${app}: ${await restore(env, previous)}`);
         status = await env.platform.status(env.environment, app);
       }
-      if (status?.standby?.buildId === plan.spec.build.buildId) {
+      if (status?.standby?.reference === plan.spec.reference) {
         await env.platform.stopStandby(env.environment, app);
         done.push(`${app}: stopped the new release`);
       }

@@ -5,22 +5,8 @@ import type { Strategy } from "@/db/schema/enums";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { decideMigrations, type MigrationDecision } from "@/lib/domain/migrations";
 import { planRollout, type PlannedStep } from "@/lib/domain/rollout-plan";
+import { effectiveStrategy } from "@/lib/domain/strategy";
 import type { AppPlan } from "./specs";
-
-/** Most conservative first: consistency (recreate), then an instant way back (blue-green). */
-const CAUTION: readonly Strategy[] = ["recreate", "blue-green", "rolling"];
-
-/**
- * The strategy a deployment runs: the request's override, else the most conservative of the
- * environment's and its apps' strategies (apps of one environment deploy together), else what the
- * platform supports.
- */
-export function effectiveStrategy(requested: Strategy | null, config: Partial<EnvironmentConfig>, supported: readonly Strategy[]): { strategy: Strategy; note: string | null } {
-  const declared = [config.strategy ?? "rolling", ...Object.values(config.apps ?? {}).flatMap((a) => (a.strategy ? [a.strategy] : []))];
-  const wanted = requested ?? CAUTION.find((s) => declared.includes(s)) ?? "rolling";
-  if (supported.includes(wanted)) return { strategy: wanted, note: null };
-  return { strategy: "blue-green", note: `The platform cannot run ${wanted}: used blue-green instead.` };
-}
 
 /** For every app with migrations configured: do they run, and why. */
 export async function migrationDecisions(db: Db, deployment: Deployment, environment: Environment, plans: AppPlan[]): Promise<Record<string, MigrationDecision>> {

@@ -78,11 +78,12 @@ async function switchAll(env: StepEnvironment): Promise<string> {
   const lines: string[] = [];
   for (const { spec } of env.plans) {
     const status = await env.platform.status(spec.environment, spec.app);
-    if (status?.active?.buildId === spec.build.buildId) {
-      lines.push(`${spec.app} already serves ${spec.build.version}`);
+    // Slots are told apart by who started them: a redeploy or config change runs the same build in a new slot.
+    if (status?.active?.reference === spec.reference) {
+      lines.push(`${spec.app} already serves ${spec.build.version} from this deployment`);
       continue;
     }
-    if (status?.standby?.buildId !== spec.build.buildId) throw new StepFailure(`${spec.app} ${spec.build.version} is not running beside the old release: nothing to switch to.`, false);
+    if (status?.standby?.reference !== spec.reference) throw new StepFailure(`${spec.app} ${spec.build.version} of this deployment is not running beside the old release: nothing to switch to.`, false);
     const started = performance.now();
     await env.platform.switchTraffic(spec.environment, spec.app);
     lines.push(`${spec.app} now serves ${spec.build.version} at ${status.url ?? "its address"} (switched in ${(performance.now() - started).toFixed(1)} ms)`);

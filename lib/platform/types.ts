@@ -42,6 +42,8 @@ export interface InstanceStatus {
 }
 
 export interface SlotStatus {
+  /** Who started it (the AppSpec's reference, e.g. a deployment id): a redeploy or config change runs the same build in a new slot. */
+  reference: string;
   buildId: string;
   releaseId: string;
   digest: string;
@@ -122,7 +124,8 @@ export interface PlatformAdapter {
 
   /**
    * Starts `spec` in the standby slot, beside what serves now, without traffic. If the standby
-   * already runs this build, returns it as it is; if it runs another build, that one is replaced.
+   * already runs this build for the same `reference` (a retry), returns it as it is; anything else
+   * in the standby slot is replaced.
    */
   startStandby(spec: AppSpec): Promise<SlotStatus>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "@/db/schema";
-import { auditCsvHeader, auditCsvRow, auditEventDto, auditExportStream, csvField, exportFilename, requestedExportFormat } from "./audit-export";
+import { auditCsvHeader, auditCsvRow, auditEventDto, auditEventSchema, auditExportStream, auditQuerySchema, csvField, exportFilename, requestedExportFormat } from "./audit-export";
 
 const event: AuditEvent = {
   seq: 42,
@@ -43,6 +43,14 @@ describe("CSV", () => {
     expect(auditCsvRow(auditEventDto(event))).toBe(
       `42,2026-03-05T09:01:00.000Z,dev@example.com,usr_1,deployment.request,deployment,dep_1,allowed,"hotfix, ""urgent""\nsecond line",ui,,"{""a"":""x,y"",""b"":1}",aud_1,${"0".repeat(64)},${"f".repeat(64)}\r\n`,
     );
+  });
+});
+
+describe("API shapes", () => {
+  it("the DTO matches the published schema; the query schema takes the filters and a format", () => {
+    expect(auditEventSchema.parse(auditEventDto(event))).toMatchObject({ seq: 42, actor: "dev@example.com", outcome: "allowed" });
+    expect(auditQuerySchema.parse({ action: "deployment.", format: "csv", limit: "10" })).toMatchObject({ action: "deployment.", format: "csv", limit: 10 });
+    expect(auditQuerySchema.safeParse({ format: "xml" }).success).toBe(false);
   });
 });
 

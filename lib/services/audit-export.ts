@@ -1,5 +1,7 @@
-import type { AuditEvent } from "@/db/schema";
+import { z } from "zod";
+import { AUDIT_OUTCOMES, type AuditEvent } from "@/db/schema";
 import { canonicalJson } from "@/lib/domain/canonical-json";
+import { listAuditEventsInput } from "./audit-queries";
 
 /**
  * The audit trail as files: CSV for spreadsheets, JSON for machines. The JSON export is exact (it
@@ -8,24 +10,33 @@ import { canonicalJson } from "@/lib/domain/canonical-json";
  */
 export type AuditExportFormat = "csv" | "json";
 
-/** The public shape of one event (API items, JSON export): times as ISO strings. */
-export interface AuditEventDto {
-  seq: number;
-  id: string;
-  at: string;
-  actorId: string | null;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  outcome: "allowed" | "denied";
-  reason: string | null;
-  data: unknown;
-  source: string;
-  ip: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** The public shape of one event (API items, JSON export), for the OpenAPI document too. */
+export const auditEventSchema = z
+  .object({
+    seq: z.number().int().meta({ description: "Position in the hash chain" }),
+    id: z.string(),
+    at: z.iso.datetime().meta({ description: "ISO 8601 UTC", example: "2026-11-21T10:15:00.000Z" }),
+    actorId: z.string().nullable(),
+    actor: z.string().meta({ description: "The email of who acted (or the name of Slipway's automation)" }),
+    action: z.string().meta({ example: "deployment.request" }),
+    targetType: z.string().meta({ example: "deployment" }),
+    targetId: z.string().nullable(),
+    outcome: z.enum(AUDIT_OUTCOMES),
+    reason: z.string().nullable(),
+    data: z.unknown(),
+    source: z.string().meta({ example: "ui" }),
+    ip: z.string().nullable(),
+    prevHash: z.string().meta({ description: "hash of the event before (64 zeros for the first)" }),
+    hash: z.string().meta({ description: 'sha256(prevHash + "\\n" + canonical JSON of the event)' }),
+  })
+  .meta({ id: "AuditEvent" });
+
+export type AuditEventDto = z.input<typeof auditEventSchema>;
+
+/** GET /api/v1/audit's query: the list filters, and `format` for a download. */
+export const auditQuerySchema = listAuditEventsInput.extend({
+  format: z.enum(["csv", "json"]).optional().meta({ description: "Download every matching event as a file instead of a page (also: Accept: text/csv)" }),
+});
 
 export function auditEventDto(e: AuditEvent): AuditEventDto {
   return {

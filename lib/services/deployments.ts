@@ -6,6 +6,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { wakeController } from "@/lib/controller/wakeup";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
+import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
@@ -84,7 +85,8 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       releaseId: release.id,
       kind: request.kind,
       state: "queued",
-      strategy: request.strategy ?? config.strategy ?? "rolling",
+      // The strategy it will run (the per-app overrides included); the controller may still fall back if the platform cannot.
+      strategy: effectiveStrategy(request.strategy ?? null, config).strategy,
       fromEnvironmentId: request.kind === "promote" ? (previous?.id ?? null) : null,
       previousReleaseId: target.current?.id ?? null,
       requestedBy: ctx.actor.id,

@@ -51,6 +51,7 @@ export class FakePlatform implements PlatformAdapter {
   private slot(spec: AppSpec): SlotStatus {
     const { build } = spec;
     return {
+      reference: spec.reference,
       buildId: build.buildId,
       releaseId: build.releaseId,
       digest: build.digest,
@@ -74,7 +75,7 @@ export class FakePlatform implements PlatformAdapter {
     }
     if (!spec.build.artifact) throw new PlatformError(`${spec.app} ${spec.build.version} has no artifact`, true);
     const entry = this.entry(spec.environment, spec.app);
-    if (entry.standby?.buildId !== spec.build.buildId) entry.standby = this.slot(spec);
+    if (entry.standby?.reference !== spec.reference || entry.standby.buildId !== spec.build.buildId) entry.standby = this.slot(spec);
     return entry.standby;
   }
 

@@ -8,6 +8,8 @@ import type { Actor } from "@/lib/auth/actor";
 import { setConfigVariable, listConfig } from "@/lib/services/config-vars";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { requestDeployment, requestRollback } from "@/lib/services/deployments";
+import { registerBuild } from "@/lib/services/builds";
+import { createRelease } from "@/lib/services/releases";
 import { ForbiddenError, RuleError, ValidationError } from "@/lib/services/errors";
 import { liftHold } from "@/lib/services/holds";
 import { requestJob } from "@/lib/services/jobs";
@@ -116,7 +118,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     smokeAnswer = { status: 200, body: "portal home" };
     expect(detail.state).toBe("failed");
     expect(detail.failureReason).toMatch(/Smoke check: home page: GET http:\/\/127\.0\.0\.1:\d+\/ answered 500, expected 200/);
-    expect(detail.steps.at(-1)!.log).toContain("portal: portal 2.1.0 was still warm: switched back");
+    expect(detail.steps.at(-1)!.log).toContain("portal: switched back to 2.1.0, still warm");
     expect(platform.serving("dev", "portal")).toBe("2.1.0");
   });
 
@@ -151,6 +153,9 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     const applied = await deploy(running.releaseId!, { kind: "config" });
     expect(applied.state).toBe("succeeded");
     expect(platform.lastSpecs.get("dev/portal")!.config).toEqual({ POOL: "5", DB_PASSWORD: "hunter2-very-secret" });
+    // Same build, new slot: the config deployment's processes are the ones serving, not the old ones.
+    expect((await platform.status("dev", "portal"))!.active!.reference).toBe(applied.id);
+    expect((await platform.status("dev", "admin"))!.active!.reference).toBe(applied.id);
     expect(platform.lastSpecs.get("dev/admin")!.config).toEqual({ POOL: "5" });
   });
 
@@ -163,4 +168,18 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     await expect(requestJob(ctx(lead), { environment: "prod", app: "portal" })).rejects.toMatchObject({ fields: { confirm: 'type "prod" to confirm' } });
     await expect(requestJob(ctx(lead), { environment: "prod", app: "portal", confirm: "prod" })).rejects.toBeInstanceOf(RuleError); // nothing deployed there in this test
   });
+  it("consecutive blue-green deployments work when some apps carry the same build (each deployment gets its own slots)", async () => {
+    const carry = async (version: string) => {
+      const c = ctx();
+      const commit = `${version.replace(/\D/g, "")}`.padEnd(40, "e");
+      const { build } = await registerBuild(c, { app: "portal", version, commit, branch: "develop", digest: `sha256:${commit.padEnd(64, "f")}`, artifact: "/a.mjs", changedFiles: [] });
+      return (await createRelease(c, { commit, branch: "develop", builds: [build.id], source: "dev" })).release;
+    };
+    const first = await deploy((await carry("1.5.1")).id, { strategy: "blue-green" });
+    const second = await deploy((await carry("1.5.2")).id, { strategy: "blue-green" });
+    expect([first.state, second.state]).toEqual(["succeeded", "succeeded"]);
+    expect((await platform.status("dev", "admin"))!.active!.reference).toBe(second.id);
+    await liftHold(ctx(lead), { environment: "dev", reason: "next test" }).catch(() => {});
+  });
+
 });

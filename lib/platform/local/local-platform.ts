@@ -287,7 +287,9 @@ export class LocalPlatform implements PlatformAdapter {
     const record = await this.apps.ensure(spec.environment, spec.app);
     await this.proxies.ensure(record); // the URL exists (answering 503) from the first start on
     const current = record.standby;
-    if (current && this.isSlotOf(current, spec) && this.slots.allRunning(current)) return current;
+    // Reused only by the same requester (a retry after a crash): another deployment of the same
+    // build, e.g. a redeploy or the warm previous release, gets slots of its own.
+    if (current && this.isSlotOf(current, spec) && current.reference === spec.reference && this.slots.allRunning(current)) return current;
     if (current) await this.stopSlot(record, "standby");
     try {
       return await this.slots.start(spec, storePath, configHash(spec), (spawned) => {

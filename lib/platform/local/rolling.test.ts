@@ -57,3 +57,18 @@ describe("LocalPlatform: rolling traffic shift", () => {
     await again.close({ stopApps: true });
   });
 });
+
+describe("LocalPlatform: a slot belongs to whoever started it", () => {
+  it("a retry reuses the standby; another deployment of the same build gets its own slot", async () => {
+    const again = new LocalPlatform({ dataDir, portBase, log: () => {} });
+    const environment = "identity";
+    await again.ensureActive(appSpec(v1, { environment, reference: "first" }));
+    const first = await again.startStandby(appSpec(v2, { environment, reference: "dep-a" }));
+    const retried = await again.startStandby(appSpec(v2, { environment, reference: "dep-a" }));
+    expect(retried.instances.map((i) => i.pid)).toEqual(first.instances.map((i) => i.pid));
+    const other = await again.startStandby(appSpec(v2, { environment, reference: "dep-b" }));
+    expect(other.reference).toBe("dep-b");
+    expect(other.instances[0]!.pid).not.toBe(first.instances[0]!.pid);
+    await again.close({ stopApps: true });
+  });
+});

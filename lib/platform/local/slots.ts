@@ -49,6 +49,7 @@ export class SlotProcesses {
   toStatus(slot: SlotRecord | null): SlotStatus | null {
     if (!slot) return null;
     return {
+      reference: slot.reference,
       buildId: slot.buildId,
       releaseId: slot.releaseId,
       digest: slot.digest,

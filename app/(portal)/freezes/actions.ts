@@ -1,0 +1,21 @@
+"use server";
+
+import { defineAction } from "@/lib/actions/safe-action";
+import { createFreeze, liftFreeze } from "@/lib/services/freezes";
+
+// Freezes show on the board and every environment page as well: refresh from the root layout.
+export const createFreezeAction = defineAction(
+  async (ctx, input: unknown) => {
+    const freeze = await createFreeze(ctx, input);
+    return { id: freeze.id, name: freeze.name, environment: freeze.environment, state: freeze.state };
+  },
+  { revalidate: ["/"] },
+);
+
+export const liftFreezeAction = defineAction(
+  async (ctx, input: unknown) => {
+    const freeze = await liftFreeze(ctx, input);
+    return { id: freeze.id, name: freeze.name };
+  },
+  { revalidate: ["/"] },
+);

@@ -1,0 +1,21 @@
+"use server";
+
+import { defineAction } from "@/lib/actions/safe-action";
+import { declareIncident, resolveIncident } from "@/lib/services/incidents";
+
+// Open incidents show on the board and environment pages as well: refresh from the root layout.
+export const declareIncidentAction = defineAction(
+  async (ctx, input: unknown) => {
+    const incident = await declareIncident(ctx, input);
+    return { id: incident.id, title: incident.title, environment: incident.environment };
+  },
+  { revalidate: ["/"] },
+);
+
+export const resolveIncidentAction = defineAction(
+  async (ctx, input: unknown) => {
+    const incident = await resolveIncident(ctx, input);
+    return { id: incident.id, title: incident.title, environment: incident.environment };
+  },
+  { revalidate: ["/"] },
+);

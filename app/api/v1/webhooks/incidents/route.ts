@@ -1,0 +1,87 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { getDb } from "@/db/client";
+import { MAX_BODY_BYTES } from "@/lib/api/body";
+import { errorResponse, toErrorResponse } from "@/lib/api/errors";
+import { systemClock } from "@/lib/domain/clock";
+import { verifySignature } from "@/lib/notify/signature";
+import { ValidationError } from "@/lib/services/errors";
+import { applyIncidentWebhook } from "@/lib/services/incidents";
+
+/**
+ * POST /api/v1/webhooks/incidents: an incident tool opens and resolves incidents. Not token
+ * authenticated but signed: `X-Slipway-Timestamp: <unix seconds>` and
+ * `X-Slipway-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` under the secret in
+ * SLIPWAY_INCIDENT_WEBHOOK_SECRET (read per request, so rotating it needs no restart). The HMAC
+ * covers the exact bytes sent, so the body is read raw and parsed only once the signature holds.
+ * Deliberately free of next-auth: nothing here looks at sessions or tokens.
+ */
+
+/** How far the sender's timestamp may be from our clock, either way. */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const tooLarge = () => new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, { body: `at most ${MAX_BODY_BYTES} bytes` }, "body_too_large");
+
+async function readRawBody(request: Request): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
+  const reader = request.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function unauthorized(message: string) {
+  return errorResponse(401, "invalid_signature", message);
+}
+
+export async function POST(request: NextRequest): Promise<Response> {
+  try {
+    const secret = process.env.SLIPWAY_INCIDENT_WEBHOOK_SECRET;
+    if (!secret) {
+      return errorResponse(503, "webhook_not_configured", "The incident webhook is off: set SLIPWAY_INCIDENT_WEBHOOK_SECRET on the Slipway server to the secret your incident tool signs with.");
+    }
+    const raw = await readRawBody(request);
+    const timestamp = request.headers.get("x-slipway-timestamp")?.trim() ?? "";
+    const signature = request.headers.get("x-slipway-signature");
+    if (!/^\d{1,15}$/.test(timestamp) || !signature) {
+      return unauthorized("Send X-Slipway-Timestamp (unix seconds) and X-Slipway-Signature (sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">).");
+    }
+    const now = systemClock.now();
+    const skew = Math.abs(Math.floor(now.getTime() / 1000) - Number(timestamp));
+    if (skew > SIGNATURE_TOLERANCE_SECONDS) {
+      return unauthorized(`X-Slipway-Timestamp is ${skew} s away from Slipway's clock (at most ${SIGNATURE_TOLERANCE_SECONDS} s): sign each delivery when you send it.`);
+    }
+    if (!verifySignature(secret, timestamp, raw, signature, { toleranceSeconds: SIGNATURE_TOLERANCE_SECONDS, now })) {
+      return unauthorized("X-Slipway-Signature does not match the body: sign \"<timestamp>.<raw body>\" with HMAC-SHA256 and the shared secret.");
+    }
+    const contentType = request.headers.get("content-type") ?? "";
+    if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+      throw new ValidationError(`Expected a JSON body (Content-Type: application/json), got ${contentType}.`, { body: "expected application/json" }, "unsupported_media_type");
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw);
+    } catch (error) {
+      throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { body: "expected a JSON object" }, "invalid_json");
+    }
+    const result = await applyIncidentWebhook(await getDb(), systemClock, payload, {
+      ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
+      userAgent: request.headers.get("user-agent") ?? undefined,
+    });
+    const created = result.changed && result.incident?.state === "open";
+    return NextResponse.json(result, { status: created ? 201 : 200 });
+  } catch (error) {
+    return toErrorResponse(error);
+  }
+}

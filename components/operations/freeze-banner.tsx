@@ -1,0 +1,61 @@
+import Link from "next/link";
+import { midSentence } from "@/lib/domain/gates/format";
+import { Instant } from "./when";
+
+/** What the banner needs of a freeze: a FreezeView (lib/services/freezes.ts) fits as it is. */
+export interface FreezeBannerItem {
+  id: string | null;
+  name: string;
+  reason: string;
+  /** null: every environment (stop the line). */
+  environment: string | null;
+  source: string;
+  timezone: string | null;
+  active: boolean;
+  period: { start: Date | string; end: Date | string | null } | null;
+  createdBy: { name: string } | null;
+  problem?: string | null;
+}
+
+function byWhom(freeze: FreezeBannerItem): string {
+  return freeze.createdBy?.name ?? (freeze.source === "slipway.yaml" ? "slipway.yaml" : "someone");
+}
+
+/**
+ * Active freezes on an environment (or the stop-the-line ones on the board): who froze it, why and
+ * until when, with a link to the freezes page. Renders nothing when no freeze is active. Server-
+ * renderable; pass `now` from the page's clock so server and client agree.
+ */
+export function FreezeBanner({ freezes, now, environment, href }: { freezes: readonly FreezeBannerItem[]; now: Date; environment?: string | null; href?: string }) {
+  // Stop-the-line freezes first: they decide the most.
+  const active = freezes.filter((f) => f.active).sort((a, b) => Number(b.environment === null) - Number(a.environment === null));
+  if (active.length === 0) return null;
+  const stopTheLine = active.some((f) => f.environment === null);
+  const link = href ?? (environment ? `/freezes?environment=${encodeURIComponent(environment)}` : "/freezes");
+  return (
+    <div role="status" aria-label={stopTheLine ? "Stop the line" : "Frozen"} data-testid="freeze-banner" className="flex flex-wrap items-start justify-between gap-3 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sky-950">
+      <ul className="flex min-w-0 flex-col gap-1">
+        {active.map((f, i) => (
+          <li key={f.id ?? `${f.environment}-${f.name}-${i}`}>
+            <span aria-hidden className="mr-1.5">❄</span>
+            <strong className="font-semibold">{f.environment === null ? "Stop the line: every environment is frozen" : environment ? "Frozen" : `${f.environment} is frozen`}</strong>{" "}
+            {f.problem ? (
+              <>(its schedule cannot be read, so deployments wait: {f.problem})</>
+            ) : f.period?.end ? (
+              <>
+                until <Instant at={f.period.end} now={now} zone={f.timezone} relative={false} />
+              </>
+            ) : (
+              <>until lifted</>
+            )}{" "}
+            by {byWhom(f)}: {midSentence(f.reason)}
+            <span className="text-sky-800/70"> · {f.name}</span>
+          </li>
+        ))}
+      </ul>
+      <Link href={link} className="shrink-0 text-sm font-medium text-sky-900 underline-offset-2 hover:underline">
+        Freezes →
+      </Link>
+    </div>
+  );
+}

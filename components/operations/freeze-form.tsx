@@ -1,0 +1,124 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { createFreezeAction } from "@/app/(portal)/freezes/actions";
+import { useAction } from "@/lib/actions/use-action";
+import { Button } from "@/components/ui/button";
+
+const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
+const labelClass = "flex flex-col gap-1 text-xs font-medium text-zinc-600";
+
+/** A datetime-local value ("2026-03-05T14:30", the browser's wall clock) as an ISO instant in UTC. */
+function toUtc(local: FormDataEntryValue | null): string | undefined {
+  const text = typeof local === "string" ? local.trim() : "";
+  if (!text) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+function FieldError({ message, id }: { message?: string | undefined; id: string }) {
+  return message ? (
+    <span id={id} className="text-xs font-normal text-rose-700">
+      {message}
+    </span>
+  ) : null;
+}
+
+/**
+ * Declares a freeze: one environment or all of them (stop the line), from now or a later time,
+ * until a time or until lifted. Times are typed on the browser's clock and sent as UTC.
+ */
+export function FreezeForm({ environments, defaultEnvironment }: { environments: string[]; defaultEnvironment?: string }) {
+  const { run, pending, fieldErrors, error } = useAction(createFreezeAction, {
+    success: (f) => `${f.environment ? `${f.environment} frozen` : "Every environment frozen"}${f.state === "upcoming" ? " (from the start time)" : ""}: ${f.name}`,
+  });
+  const [untilLifted, setUntilLifted] = useState(true);
+  const [scope, setScope] = useState(defaultEnvironment ?? "");
+  const [zone, setZone] = useState<string | null>(null);
+  useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? null), []);
+  const shown = Object.entries(fieldErrors).filter(([field]) => !["environment", "name", "reason", "startsAt", "endsAt"].includes(field));
+
+  return (
+    <form
+      aria-label="Declare a freeze"
+      className="flex flex-col gap-3"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const formElement = event.currentTarget;
+        const form = new FormData(formElement);
+        const result = await run({
+          environment: scope || undefined,
+          name: form.get("name"),
+          reason: form.get("reason"),
+          startsAt: toUtc(form.get("startsAt")),
+          endsAt: untilLifted ? undefined : toUtc(form.get("endsAt")),
+          ...(zone ? { timezone: zone } : {}),
+        });
+        if (result.ok) {
+          formElement.reset();
+          setUntilLifted(true);
+          setScope(defaultEnvironment ?? "");
+        }
+      }}
+    >
+      <div className="flex flex-wrap items-start gap-3">
+        <label className={labelClass}>
+          Environment
+          <select name="environment" value={scope} onChange={(e) => setScope(e.target.value)} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="freeze-environment-error">
+            <option value="">All environments — stop the line</option>
+            {environments.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+          <FieldError id="freeze-environment-error" message={fieldErrors.environment} />
+        </label>
+        <label className={labelClass}>
+          Name
+          <input name="name" required maxLength={80} placeholder="e.g. payments outage" className={`${inputClass} w-52`} aria-invalid={Boolean(fieldErrors.name)} aria-describedby="freeze-name-error" />
+          <FieldError id="freeze-name-error" message={fieldErrors.name} />
+        </label>
+        <label className={`${labelClass} min-w-72 flex-1`}>
+          Reason (shown to whoever is blocked; audited)
+          <input name="reason" required minLength={3} maxLength={1000} placeholder="e.g. Payment provider outage: no changes until they confirm recovery" className={inputClass} aria-invalid={Boolean(fieldErrors.reason)} aria-describedby="freeze-reason-error" />
+          <FieldError id="freeze-reason-error" message={fieldErrors.reason} />
+        </label>
+      </div>
+      <div className="flex flex-wrap items-start gap-3">
+        <label className={labelClass}>
+          From (empty: now)
+          <input name="startsAt" type="datetime-local" className={inputClass} aria-invalid={Boolean(fieldErrors.startsAt)} aria-describedby="freeze-start-error" />
+          <FieldError id="freeze-start-error" message={fieldErrors.startsAt} />
+        </label>
+        <fieldset className="flex flex-col gap-1">
+          <legend className="text-xs font-medium text-zinc-600">Until</legend>
+          <div className="flex h-8 items-center gap-3">
+            <label className="flex items-center gap-1.5 text-sm text-zinc-700">
+              <input type="radio" name="until" checked={untilLifted} onChange={() => setUntilLifted(true)} /> lifted
+            </label>
+            <label className="flex items-center gap-1.5 text-sm text-zinc-700">
+              <input type="radio" name="until" checked={!untilLifted} onChange={() => setUntilLifted(false)} /> a time
+            </label>
+            {!untilLifted && <input name="endsAt" type="datetime-local" required aria-label="Until" className={inputClass} aria-invalid={Boolean(fieldErrors.endsAt)} aria-describedby="freeze-end-error" />}
+          </div>
+          <FieldError id="freeze-end-error" message={fieldErrors.endsAt} />
+        </fieldset>
+        <div className="flex flex-col gap-1">
+          <span className="text-xs text-transparent select-none" aria-hidden>
+            ·
+          </span>
+          <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending}>
+            {pending ? "Freezing…" : scope ? `Freeze ${scope}` : "Stop the line"}
+          </Button>
+        </div>
+      </div>
+      <p className="text-xs text-zinc-500">
+        Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
+        {scope ? <>Deployments into {scope} wait while the freeze is on; people in the override roles of slipway.yaml may override it with a reason.</> : <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>}
+      </p>
+      {shown.length > 0 && <p className="text-xs text-rose-700">{shown.map(([field, message]) => `${field}: ${message}`).join("; ")}</p>}
+      {error && shown.length === 0 && Object.keys(fieldErrors).length === 0 && <p className="text-xs text-rose-700">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,435 @@
+import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { environments, freezes, users, type Environment, type Freeze as FreezeRow } from "@/db/schema";
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/config/duration";
+import { rruleProblem } from "@/lib/config/gates-schema";
+import { isValidTimeZone } from "@/lib/config/primitives";
+import type { Freeze as ConfiguredFreeze } from "@/lib/config/schema";
+import { activeFreezes, nextFreezeStart, type FreezeSources, type StoredFreeze } from "@/lib/domain/gates/freeze";
+import { periodsBetween } from "@/lib/domain/gates/freeze-schedule";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import type { PersonRef } from "./environments";
+import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
+import { dnsLabel } from "./schemas";
+import { parseInput } from "./validation";
+
+/**
+ * Freezes declared by people (the UI, the API): periods in which deployments into one environment,
+ * or into every environment ("stop the line"), wait. The freeze gate (lib/domain/gates/freeze.ts)
+ * reads these rows together with the freezes of slipway.yaml; this file writes them and lists both.
+ */
+
+const DAY_MS = 86_400_000;
+/** How far ahead "when does it next start" looks; a recurring freeze with nothing in it has ended. */
+const NEXT_HORIZON_MS = 5 * 366 * DAY_MS;
+/** Ended and lifted freezes shown with `includeLifted`, newest first. */
+const HISTORY_LIMIT = 100;
+
+const instant = (what: string) =>
+  z.iso.datetime({ offset: true, error: `expected an ISO 8601 time with a zone offset, e.g. 2026-12-22T00:00:00Z (${what})` });
+
+const freezeReason = z
+  .string({ error: (issue) => (issue.input === undefined ? "say why deployments stop: whoever is blocked reads it" : "expected text") })
+  .trim()
+  .min(3, { error: "say why deployments stop (at least 3 characters): whoever is blocked reads it" })
+  .max(1000, { error: "at most 1000 characters" });
+
+export const createFreezeInput = z
+  .strictObject({
+    environment: dnsLabel.optional().meta({ description: "The environment to freeze. Omit it to freeze every environment (stop the line).", example: "prod" }),
+    name: z
+      .string({ error: "expected a short name, e.g. \"payments outage\"" })
+      .trim()
+      .min(1, { error: "expected a short name, e.g. \"payments outage\"" })
+      .max(80, { error: "at most 80 characters" })
+      .meta({ example: "payments outage" }),
+    reason: freezeReason.meta({ example: "Payment provider outage: no changes until they confirm recovery" }),
+    startsAt: instant("startsAt").optional().meta({ description: "When it starts (default: now). For a recurring freeze, its first occurrence (DTSTART): occurrences keep this wall-clock time in `timezone`." }),
+    endsAt: instant("endsAt").nullable().optional().meta({ description: "When it ends (exclusive). Omit or null: until someone lifts it. For a recurring freeze, no occurrence reaches past it." }),
+    rrule: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500, { error: "at most 500 characters" })
+      .optional()
+      .meta({ description: "RFC 5545 RRULE for a recurring freeze, e.g. FREQ=WEEKLY;BYDAY=FR (needs `duration`)", example: "FREQ=WEEKLY;BYDAY=FR" }),
+    duration: z
+      .string()
+      .regex(DURATION_PATTERN, { error: DURATION_HINT })
+      .optional()
+      .meta({ description: "Length of each occurrence of a recurring freeze (\"2h\", \"2d12h\"); for a one-off freeze, another way to give its end (startsAt + duration)", example: "2h" }),
+    durationMs: z.number().int({ error: "expected a whole number of milliseconds" }).positive({ error: "expected a positive number of milliseconds" }).optional().meta({ description: "`duration` in milliseconds" }),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { error: 'expected an IANA time zone such as "Europe/Berlin" or "UTC"' })
+      .optional()
+      .meta({ description: "Zone a recurring freeze's occurrences follow (default UTC), and the zone its times are shown in", example: "Europe/Berlin" }),
+  })
+  .meta({ id: "CreateFreeze" });
+
+export const liftFreezeInput = z
+  .strictObject({
+    freezeId: z.string().min(1).max(100),
+    reason: z
+      .string({ error: (issue) => (issue.input === undefined ? "say why the freeze can end early: it goes into the audit trail" : "expected text") })
+      .trim()
+      .min(3, { error: "say why the freeze can end early (at least 3 characters): it goes into the audit trail" })
+      .max(1000, { error: "at most 1000 characters" }),
+  })
+  .meta({ id: "LiftFreeze" });
+
+export const listFreezesInput = z
+  .object({
+    environment: dnsLabel.optional().meta({ description: "Only freezes that apply to this environment (its own and stop-the-line ones)" }),
+    includeLifted: z
+      .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")])
+      .optional()
+      .meta({ description: `Also the ${HISTORY_LIMIT} most recent lifted and ended freezes (default: active and upcoming only)` }),
+  })
+  .meta({ id: "ListFreezes" });
+
+export type FreezeState = "active" | "upcoming" | "ended" | "lifted";
+
+/** A freeze as people and the API see it, from the database or from slipway.yaml. */
+export interface FreezeView {
+  /** null for freezes from slipway.yaml (they are changed by editing the file). */
+  id: string | null;
+  /** Where it was declared: "ui", "api", "cli" — or "slipway.yaml". */
+  source: string;
+  /** null: every environment ("stop the line"). */
+  environment: string | null;
+  name: string;
+  reason: string;
+  /** One-off: its start. Recurring from the database: the first occurrence. null for recurring ones from slipway.yaml. */
+  startsAt: Date | null;
+  /** null: until lifted (or, for slipway.yaml recurring ones, forever). */
+  endsAt: Date | null;
+  rrule: string | null;
+  durationMs: number | null;
+  timezone: string | null;
+  state: FreezeState;
+  active: boolean;
+  /** The period blocking now (active) or the next one (upcoming), overlapping occurrences merged. */
+  period: { start: Date; end: Date | null } | null;
+  /** When it next starts after now: the next occurrence of a recurring freeze, the start of an upcoming one. */
+  nextStart: Date | null;
+  createdBy: PersonRef | null;
+  createdAt: Date | null;
+  lifted: { at: Date; by: PersonRef | null; reason: string | null } | null;
+  /** Only freezes from the database can be lifted, and only while active or upcoming. */
+  liftable: boolean;
+  /** Why the schedule could not be evaluated (the gate then fails closed: it counts as active). */
+  problem: string | null;
+}
+
+const LIVE = sql`${environments.state} not in ('torn-down', 'retired')`;
+
+/** A live environment by name, or a field error naming the ones that exist. */
+export async function requireLiveEnvironment(db: Db, name: string, field = "environment"): Promise<Environment> {
+  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE));
+  if (environment) return environment;
+  const list = (await liveEnvironmentNames(db)).join(", ");
+  throw new ValidationError(`Unknown environment "${name}".`, { [field]: `unknown environment "${name}"${list ? `; expected one of ${list}` : ""}` });
+}
+
+/** The names of the live environments, in chain order (review ones after), for pickers. */
+export async function liveEnvironmentNames(db: Db): Promise<string[]> {
+  const rows = await db.select({ name: environments.name }).from(environments).where(LIVE).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
+  return rows.map((r) => r.name);
+}
+
+interface Schedule {
+  startsAt: Date;
+  endsAt: Date | null;
+  rrule: string | null;
+  durationMs: number | null;
+  timezone: string | null;
+}
+
+/**
+ * The cross-field rules of a new freeze, checked against the clock: an end after the start and
+ * not already past, a recurring rule the gate can expand (checked with the gate's own code) and
+ * that starts at least once, a duration for each occurrence. Every problem is reported at once.
+ */
+function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedule {
+  const fields: FieldErrors = {};
+  const startsAt = data.startsAt ? new Date(data.startsAt) : now;
+  let endsAt = data.endsAt ? new Date(data.endsAt) : null;
+  const rrule = data.rrule ? data.rrule.replace(/^RRULE:/i, "") : null;
+  let durationMs = data.durationMs ?? null;
+  if (data.duration !== undefined) {
+    if (durationMs !== null) fields.duration = "give duration or durationMs, not both";
+    durationMs = parseDuration(data.duration);
+    if (durationMs === null) fields.duration = `${DURATION_HINT}; got "${data.duration}"`;
+  }
+  if (rrule) {
+    const problem = rruleProblem(rrule);
+    if (problem) fields.rrule = problem;
+    if (durationMs === null && !fields.duration) fields.duration = 'a recurring freeze needs the length of each occurrence, e.g. "2h" or "1d"';
+  } else if (durationMs !== null && !fields.duration) {
+    // A one-off freeze "for 2h": its end is the start plus the duration.
+    if (endsAt) fields.duration = "give endsAt or a duration, not both";
+    else endsAt = new Date(startsAt.getTime() + durationMs);
+  }
+  if (endsAt && endsAt <= startsAt) fields.endsAt = `must be after startsAt (${startsAt.toISOString()})`;
+  else if (endsAt && endsAt <= now) fields.endsAt = `is in the past (${endsAt.toISOString()}): this freeze would never block anything`;
+  const timezone = data.timezone ?? (rrule ? "UTC" : null);
+  if (rrule && !fields.rrule && !fields.duration && !fields.endsAt && durationMs !== null) {
+    const schedule = { kind: "recurring" as const, rrule, durationMs, timezone: timezone ?? "UTC", dtstart: startsAt, until: endsAt };
+    const from = startsAt > now ? startsAt : now;
+    try {
+      if (periodsBetween(schedule, from, new Date(from.getTime() + NEXT_HORIZON_MS)).length === 0) {
+        fields.rrule = "this rule starts no freeze from now on (within five years): check FREQ, BY… parts, COUNT and UNTIL";
+      }
+    } catch (error) {
+      fields.rrule = error instanceof Error ? error.message : String(error);
+    }
+  }
+  const names = Object.keys(fields);
+  if (names.length > 0) {
+    throw new ValidationError(names.length === 1 ? `Invalid ${names[0]}: ${fields[names[0]!]}` : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
+  }
+  return { startsAt, endsAt, rrule, durationMs: rrule ? durationMs : null, timezone };
+}
+
+const creator = alias(users, "freeze_creator");
+const lifter = alias(users, "freeze_lifter");
+
+type Joined = { freeze: FreezeRow; environment: string | null; creatorName: string | null; creatorEmail: string | null; lifterName: string | null; lifterEmail: string | null };
+
+function selectFreezes(db: Db) {
+  return db
+    .select({
+      freeze: freezes,
+      environment: environments.name,
+      creatorName: creator.name,
+      creatorEmail: creator.email,
+      lifterName: lifter.name,
+      lifterEmail: lifter.email,
+    })
+    .from(freezes)
+    .leftJoin(environments, eq(environments.id, freezes.environmentId))
+    .leftJoin(creator, eq(creator.id, freezes.createdBy))
+    .leftJoin(lifter, eq(lifter.id, freezes.liftedBy));
+}
+
+const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
+
+function storedOf(row: Joined): StoredFreeze {
+  const f = row.freeze;
+  return {
+    id: f.id,
+    name: f.name,
+    reason: f.reason,
+    startsAt: f.startsAt,
+    endsAt: f.endsAt,
+    rrule: f.rrule,
+    durationMs: f.durationMs,
+    timezone: f.timezone,
+    environment: row.environment,
+    createdBy: row.creatorName ?? "someone",
+    liftedAt: f.liftedAt,
+  };
+}
+
+/** Where a freeze stands at `now`, computed by the gate's own functions so the list and the gate agree. */
+function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "active" | "period" | "nextStart" | "problem"> {
+  try {
+    const current = activeFreezes(sources, now)[0] ?? null;
+    const next = nextFreezeStart(sources, now, NEXT_HORIZON_MS);
+    if (current) return { state: "active", active: true, period: { start: current.start, end: current.end }, nextStart: next?.start ?? null, problem: null };
+    if (next) return { state: "upcoming", active: false, period: { start: next.start, end: next.end }, nextStart: next.start, problem: null };
+    return { state: "ended", active: false, period: null, nextStart: null, problem: null };
+  } catch (error) {
+    // The gate fails closed on a schedule it cannot read: show it as blocking, with the reason.
+    return { state: "active", active: true, period: null, nextStart: null, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function viewOfStored(row: Joined, now: Date): FreezeView {
+  const f = row.freeze;
+  const stored = storedOf(row);
+  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason } : null;
+  const when = lifted
+    ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null }
+    : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
+  return {
+    id: f.id,
+    source: f.source,
+    environment: row.environment,
+    name: f.name,
+    reason: f.reason,
+    startsAt: f.startsAt,
+    endsAt: f.endsAt,
+    rrule: f.rrule,
+    durationMs: f.durationMs,
+    timezone: f.timezone,
+    ...when,
+    createdBy: person(f.createdBy, row.creatorName, row.creatorEmail),
+    createdAt: f.createdAt,
+    lifted,
+    liftable: when.state === "active" || when.state === "upcoming",
+  };
+}
+
+function viewOfConfigured(environment: string, freeze: ConfiguredFreeze, now: Date): FreezeView {
+  const oneOff = freeze.kind === "one-off";
+  return {
+    id: null,
+    source: "slipway.yaml",
+    environment,
+    name: freeze.name,
+    reason: freeze.reason,
+    startsAt: oneOff ? new Date(freeze.start) : null,
+    endsAt: oneOff ? new Date(freeze.end) : null,
+    rrule: oneOff ? null : freeze.rrule,
+    durationMs: oneOff ? null : freeze.duration,
+    timezone: oneOff ? null : freeze.timezone,
+    ...timing({ configured: [freeze], stored: [], environment }, now),
+    createdBy: null,
+    createdAt: null,
+    lifted: null,
+    liftable: false,
+  };
+}
+
+/** The freezes slipway.yaml declares for an environment (its settings are the parsed file). */
+function configuredFreezes(settings: unknown): ConfiguredFreeze[] {
+  const list = (settings as { gates?: { freezes?: unknown } } | null)?.gates?.freezes;
+  if (!Array.isArray(list)) return [];
+  return list.filter((f): f is ConfiguredFreeze => typeof f === "object" && f !== null && ((f as { kind?: unknown }).kind === "one-off" || (f as { kind?: unknown }).kind === "recurring"));
+}
+
+const STATE_ORDER: Record<FreezeState, number> = { active: 0, upcoming: 1, ended: 2, lifted: 3 };
+const FAR = Number.MAX_SAFE_INTEGER;
+
+/** Active first (soonest to end first, open-ended last), then upcoming by start, then the history, newest first. */
+function compareFreezes(a: FreezeView, b: FreezeView): number {
+  if (a.state !== b.state) return STATE_ORDER[a.state] - STATE_ORDER[b.state];
+  if (a.state === "active") return (a.period?.end?.getTime() ?? FAR) - (b.period?.end?.getTime() ?? FAR);
+  if (a.state === "upcoming") return (a.period?.start.getTime() ?? FAR) - (b.period?.start.getTime() ?? FAR);
+  const endedAt = (f: FreezeView) => (f.lifted?.at ?? f.endsAt ?? f.createdAt ?? new Date(0)).getTime();
+  return endedAt(b) - endedAt(a);
+}
+
+/**
+ * Freezes for the UI and the API: from the database and from slipway.yaml, each with whether it
+ * blocks now and when it next starts. By default only active and upcoming ones.
+ */
+export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Promise<FreezeView[]> {
+  const data = parseInput(listFreezesInput, input);
+  authorize(ctx, "pipeline.view", { type: "pipeline" });
+  const now = ctx.clock.now();
+  const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
+
+  const scope: SQL | undefined = environment ? or(isNull(freezes.environmentId), eq(freezes.environmentId, environment.id)) : undefined;
+  const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
+  const rows: Joined[] = await selectFreezes(ctx.db).where(current).orderBy(asc(freezes.startsAt));
+  if (data.includeLifted) {
+    const past = and(scope, or(sql`${freezes.liftedAt} is not null`, sql`${freezes.endsAt} <= ${now.toISOString()}::timestamptz`));
+    rows.push(...(await selectFreezes(ctx.db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));
+  }
+  const stored = rows.map((row) => viewOfStored(row, now)).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
+
+  const live = await ctx.db
+    .select({ name: environments.name, settings: environments.settings })
+    .from(environments)
+    .where(and(LIVE, environment ? eq(environments.id, environment.id) : undefined))
+    .orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
+  const configured = live
+    .flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now)))
+    .filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
+
+  return [...stored, ...configured].sort(compareFreezes);
+}
+
+export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<FreezeView> {
+  authorize(ctx, "pipeline.view", { type: "freeze", id: freezeId });
+  const [row] = await selectFreezes(ctx.db).where(eq(freezes.id, freezeId));
+  if (!row) throw new NotFoundError(`No freeze with id "${freezeId}".`);
+  return viewOfStored(row, ctx.clock.now());
+}
+
+/**
+ * Declares a freeze on one environment, or on every environment when none is named (stop the
+ * line). Deployments into a frozen environment wait until it ends or is lifted.
+ */
+export async function createFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
+  const data = parseInput(createFreezeInput, input);
+  authorize(ctx, "freeze.manage", data.environment ? { type: "environment", id: data.environment } : { type: "pipeline" });
+  const schedule = scheduleOf(data, ctx.clock.now());
+  const id = await ctx.db.transaction(async (tx) => {
+    const environment = data.environment ? await requireLiveEnvironment(tx, data.environment) : null;
+    const id = newId("frz");
+    await tx.insert(freezes).values({
+      id,
+      environmentId: environment?.id ?? null,
+      name: data.name,
+      reason: data.reason,
+      ...schedule,
+      source: ctx.actor.via,
+      createdBy: ctx.actor.id,
+      createdAt: ctx.clock.now(),
+    });
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "freeze.create",
+      targetType: "freeze",
+      targetId: id,
+      reason: data.reason,
+      data: {
+        environment: environment?.name ?? null,
+        allEnvironments: environment === null,
+        name: data.name,
+        startsAt: schedule.startsAt.toISOString(),
+        endsAt: schedule.endsAt?.toISOString() ?? null,
+        rrule: schedule.rrule,
+        durationMs: schedule.durationMs,
+        timezone: schedule.timezone,
+      },
+    });
+    return id;
+  });
+  return getFreeze(ctx, id);
+}
+
+/** Ends a freeze early (or cancels one not started yet). Freezes from slipway.yaml are lifted by editing the file. */
+export async function liftFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
+  const data = parseInput(liftFreezeInput, input);
+  authorize(ctx, "freeze.manage", { type: "freeze", id: data.freezeId });
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await selectFreezes(tx).where(eq(freezes.id, data.freezeId)).for("update", { of: freezes });
+    if (!row) throw new NotFoundError(`No freeze with id "${data.freezeId}".`);
+    const now = ctx.clock.now();
+    const view = viewOfStored(row, now);
+    if (view.lifted) {
+      const by = view.lifted.by ? ` by ${view.lifted.by.name}` : "";
+      throw new RuleError(`The freeze "${row.freeze.name}" was already lifted${by} at ${view.lifted.at.toISOString()}.`, "already_lifted");
+    }
+    if (view.state === "ended") throw new RuleError(`The freeze "${row.freeze.name}" has already ended: there is nothing to lift.`, "freeze_ended");
+    await tx.update(freezes).set({ liftedAt: now, liftedBy: ctx.actor.id, liftReason: data.reason }).where(eq(freezes.id, row.freeze.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "freeze.lift",
+      targetType: "freeze",
+      targetId: row.freeze.id,
+      reason: data.reason,
+      data: { environment: row.environment, allEnvironments: row.environment === null, name: row.freeze.name, wasActive: view.active, endsAt: row.freeze.endsAt?.toISOString() ?? null },
+    });
+  });
+  return getFreeze(ctx, data.freezeId);
+}
+
+/**
+ * The database's freezes as the freeze gate takes them (`FreezeSources.stored`): every one not
+ * lifted and not over, for all environments; the gate picks the ones that apply.
+ */
+export async function storedFreezesForGate(db: Db, now: Date): Promise<StoredFreeze[]> {
+  const rows = await selectFreezes(db)
+    .where(and(isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now))))
+    .orderBy(asc(freezes.startsAt));
+  return rows.map(storedOf);
+}

@@ -1,0 +1,306 @@
+import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { environments, incidents, users, type Incident } from "@/db/schema";
+import { INCIDENT_STATES, type IncidentState, type RequestSource } from "@/db/schema/enums";
+import { automationActor, type Actor } from "@/lib/auth/actor";
+import type { Clock } from "@/lib/domain/clock";
+import type { OpenIncident } from "@/lib/domain/gates/incident";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import type { PersonRef } from "./environments";
+import { ConflictError, NotFoundError, RuleError } from "./errors";
+import { requireLiveEnvironment } from "./freezes";
+import { dnsLabel, httpUrl } from "./schemas";
+import { parseInput } from "./validation";
+
+/**
+ * Incidents: while an environment has an open one, the incident gate refuses deployments into it
+ * (lib/domain/gates/incident.ts). People declare and resolve them in the UI or the API; an
+ * incident tool opens and closes them through a signed webhook (applyIncidentWebhook).
+ */
+
+export const INCIDENT_SEVERITIES = ["critical", "major", "minor"] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+
+const severity = z.enum(INCIDENT_SEVERITIES, { error: `expected one of ${INCIDENT_SEVERITIES.join(", ")}` });
+const title = z
+  .string({ error: "expected a short title, e.g. \"Checkout returns 500s\"" })
+  .trim()
+  .min(3, { error: "expected a short title of at least 3 characters, e.g. \"Checkout returns 500s\"" })
+  .max(200, { error: "at most 200 characters" });
+const externalId = z
+  .string()
+  .trim()
+  .min(1, { error: "expected the incident tool's id" })
+  .max(200, { error: "at most 200 characters" })
+  .meta({ description: "The incident tool's own id (PagerDuty, Opsgenie, …): at most one open incident per id and environment", example: "PD-Q1W2E3" });
+
+export const declareIncidentInput = z
+  .strictObject({
+    environment: dnsLabel.meta({ example: "prod" }),
+    title: title.meta({ example: "Checkout returns 500s" }),
+    severity: severity.default("major"),
+    url: httpUrl.optional().meta({ description: "Where the incident is handled (the incident tool, a channel)" }),
+    externalId: externalId.optional(),
+  })
+  .meta({ id: "DeclareIncident" });
+
+export const resolveIncidentInput = z
+  .strictObject({
+    incidentId: z.string().min(1).max(100),
+    note: z.string().trim().max(1000, { error: "at most 1000 characters" }).optional().meta({ description: "What fixed it; goes into the audit trail" }),
+  })
+  .meta({ id: "ResolveIncident" });
+
+export const listIncidentsInput = z
+  .object({
+    environment: dnsLabel.optional(),
+    state: z.enum(INCIDENT_STATES, { error: `expected ${INCIDENT_STATES.join(" or ")}` }).optional(),
+    limit: z.coerce.number({ error: "expected a whole number from 1 to 200" }).int().min(1).max(200).default(50).meta({ description: "At most this many resolved incidents (open ones are always all listed)" }),
+  })
+  .meta({ id: "ListIncidents" });
+
+/**
+ * What an incident tool sends to POST /api/v1/webhooks/incidents. `open` creates an incident
+ * (an open one with the same externalId on the environment is returned as it is); `resolve`
+ * resolves the open one with that externalId on the environment (nothing to resolve: no change).
+ */
+export const incidentWebhookPayload = z
+  .strictObject({
+    action: z.enum(["open", "resolve"], { error: "expected open or resolve" }),
+    externalId: externalId.meta({ description: "The incident tool's own id; identifies the incident for `resolve`", example: "PD-Q1W2E3" }),
+    environment: dnsLabel.meta({ example: "prod" }),
+    title: title.optional().meta({ description: "Required for `open`" }),
+    severity: severity.optional().meta({ description: "For `open` (default major)" }),
+    url: httpUrl.optional().meta({ description: "For `open`: where the incident is handled" }),
+  })
+  .superRefine((payload, ctx) => {
+    if (payload.action === "open" && !payload.title) ctx.addIssue({ code: "custom", path: ["title"], message: "required to open an incident" });
+  })
+  .meta({ id: "IncidentWebhook" });
+
+export type IncidentWebhookPayload = z.output<typeof incidentWebhookPayload>;
+
+export interface IncidentView {
+  id: string;
+  environment: string;
+  title: string;
+  severity: string;
+  state: IncidentState;
+  externalId: string | null;
+  url: string | null;
+  openedVia: RequestSource;
+  openedBy: PersonRef | null;
+  openedAt: Date;
+  resolvedBy: PersonRef | null;
+  resolvedAt: Date | null;
+}
+
+const opener = alias(users, "incident_opener");
+const resolver = alias(users, "incident_resolver");
+
+function selectIncidents(db: Db) {
+  return db
+    .select({ incident: incidents, environment: environments.name, openerName: opener.name, openerEmail: opener.email, resolverName: resolver.name, resolverEmail: resolver.email })
+    .from(incidents)
+    .innerJoin(environments, eq(environments.id, incidents.environmentId))
+    .leftJoin(opener, eq(opener.id, incidents.openedBy))
+    .leftJoin(resolver, eq(resolver.id, incidents.resolvedBy));
+}
+
+type Joined = { incident: Incident; environment: string; openerName: string | null; openerEmail: string | null; resolverName: string | null; resolverEmail: string | null };
+
+const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
+
+function viewOf(row: Joined): IncidentView {
+  const i = row.incident;
+  return {
+    id: i.id,
+    environment: row.environment,
+    title: i.title,
+    severity: i.severity,
+    state: i.state,
+    externalId: i.externalId,
+    url: i.url,
+    openedVia: i.openedVia,
+    openedBy: person(i.openedBy, row.openerName, row.openerEmail),
+    openedAt: i.openedAt,
+    resolvedBy: person(i.resolvedBy, row.resolverName, row.resolverEmail),
+    resolvedAt: i.resolvedAt,
+  };
+}
+
+async function incidentById(db: Db, id: string): Promise<IncidentView> {
+  const [row] = await selectIncidents(db).where(eq(incidents.id, id));
+  if (!row) throw new NotFoundError(`No incident with id "${id}".`);
+  return viewOf(row);
+}
+
+async function openWithExternalId(db: Db, environmentId: string, externalId: string): Promise<Incident | undefined> {
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.environmentId, environmentId), eq(incidents.externalId, externalId), eq(incidents.state, "open")))
+    .orderBy(asc(incidents.openedAt))
+    .limit(1);
+  return row;
+}
+
+/** Inserts an open incident and its audit event; the caller holds the environment's row lock. */
+async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: string; name: string }, data: { title: string; severity: string; url?: string | undefined; externalId?: string | undefined }, audit: Record<string, unknown> = {}): Promise<string> {
+  const id = newId("inc");
+  await tx.insert(incidents).values({
+    id,
+    environmentId: environment.id,
+    title: data.title,
+    severity: data.severity,
+    state: "open",
+    externalId: data.externalId ?? null,
+    url: data.url ?? null,
+    openedVia: ctx.actor.via,
+    openedBy: ctx.actor.id,
+    openedAt: ctx.clock.now(),
+  });
+  await recordAudit(tx, ctx.actor, ctx.clock, {
+    action: "incident.open",
+    targetType: "incident",
+    targetId: id,
+    reason: data.title,
+    data: { environment: environment.name, title: data.title, severity: data.severity, externalId: data.externalId ?? null, url: data.url ?? null, ...audit },
+  });
+  return id;
+}
+
+/** Locks the environment's row so two requests for the same externalId cannot both open one. */
+async function lockEnvironment(tx: Db, name: string) {
+  const environment = await requireLiveEnvironment(tx, name);
+  await tx.select({ id: environments.id }).from(environments).where(eq(environments.id, environment.id)).for("update");
+  return environment;
+}
+
+/** Declares an incident on an environment: deployments into it are refused until it is resolved. */
+export async function declareIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
+  const data = parseInput(declareIncidentInput, input);
+  authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
+  const id = await ctx.db.transaction(async (tx) => {
+    const environment = await lockEnvironment(tx, data.environment);
+    if (data.externalId) {
+      const existing = await openWithExternalId(tx, environment.id, data.externalId);
+      if (existing) {
+        throw new ConflictError(`${environment.name} already has an open incident with externalId "${data.externalId}": "${existing.title}" (${existing.id}).`, "duplicate_incident", {
+          externalId: `already open on ${environment.name} as ${existing.id}`,
+        });
+      }
+    }
+    return insertIncident(tx, ctx, environment, data);
+  });
+  return incidentById(ctx.db, id);
+}
+
+async function resolveLocked(tx: Db, ctx: ServiceContext, incident: Incident, environment: string, note: string | null, audit: Record<string, unknown> = {}) {
+  const now = ctx.clock.now();
+  await tx.update(incidents).set({ state: "resolved", resolvedAt: now, resolvedBy: ctx.actor.id }).where(eq(incidents.id, incident.id));
+  await recordAudit(tx, ctx.actor, ctx.clock, {
+    action: "incident.resolve",
+    targetType: "incident",
+    targetId: incident.id,
+    reason: note,
+    data: { environment, title: incident.title, severity: incident.severity, externalId: incident.externalId, openedAt: incident.openedAt.toISOString(), openForMs: now.getTime() - incident.openedAt.getTime(), ...audit },
+  });
+}
+
+/** Resolves an open incident; the incident gate lets deployments into its environment through again. */
+export async function resolveIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
+  const data = parseInput(resolveIncidentInput, input);
+  authorize(ctx, "incident.manage", { type: "incident", id: data.incidentId });
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await selectIncidents(tx).where(eq(incidents.id, data.incidentId)).for("update", { of: incidents });
+    if (!row) throw new NotFoundError(`No incident with id "${data.incidentId}".`);
+    if (row.incident.state !== "open") {
+      const by = row.resolverName ? ` by ${row.resolverName}` : "";
+      throw new RuleError(`The incident "${row.incident.title}" was already resolved${by}${row.incident.resolvedAt ? ` at ${row.incident.resolvedAt.toISOString()}` : ""}.`, "already_resolved");
+    }
+    await resolveLocked(tx, ctx, row.incident, row.environment, data.note || null);
+  });
+  return incidentById(ctx.db, data.incidentId);
+}
+
+export async function getIncident(ctx: ServiceContext, incidentId: string): Promise<IncidentView> {
+  authorize(ctx, "pipeline.view", { type: "incident", id: incidentId });
+  return incidentById(ctx.db, incidentId);
+}
+
+/** Open incidents first (oldest first: the longest-running matters most), then resolved ones, newest first. */
+export async function listIncidents(ctx: ServiceContext, input: unknown = {}): Promise<IncidentView[]> {
+  const data = parseInput(listIncidentsInput, input);
+  authorize(ctx, "pipeline.view", { type: "pipeline" });
+  const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
+  const scope: SQL | undefined = environment ? eq(incidents.environmentId, environment.id) : undefined;
+  const open = data.state === "resolved" ? [] : await selectIncidents(ctx.db).where(and(scope, eq(incidents.state, "open"))).orderBy(asc(incidents.openedAt));
+  const resolved =
+    data.state === "open"
+      ? []
+      : await selectIncidents(ctx.db).where(and(scope, eq(incidents.state, "resolved"))).orderBy(desc(incidents.resolvedAt), desc(incidents.id)).limit(data.limit);
+  return [...open, ...resolved].map(viewOf);
+}
+
+/** The environment's open incidents as the incident gate takes them. */
+export async function openIncidentsForGate(db: Db, environmentId: string): Promise<OpenIncident[]> {
+  const rows = await selectIncidents(db)
+    .where(and(eq(incidents.environmentId, environmentId), eq(incidents.state, "open")))
+    .orderBy(asc(incidents.openedAt));
+  return rows.map((r) => ({ id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" }));
+}
+
+/** Who sent a webhook, for the audit trail. */
+export interface WebhookSender {
+  ip?: string | undefined;
+  /** The sender's User-Agent (which incident tool). */
+  userAgent?: string | undefined;
+}
+
+export interface WebhookResult {
+  /** false: the incident was already open (open), or there was none open to resolve (resolve). */
+  changed: boolean;
+  incident: IncidentView | null;
+}
+
+/** Slipway's automation, acting on behalf of an incident tool's signed webhook. */
+export function webhookActor(sender: WebhookSender = {}): Actor {
+  return { ...automationActor(), via: "webhook", ip: sender.ip };
+}
+
+/**
+ * Applies an incident tool's webhook (already authenticated by its signature): opens an incident,
+ * idempotently on externalId, or resolves the open one with that externalId. Acts as Slipway's
+ * automation (via "webhook") and is audited like any other change.
+ */
+export async function applyIncidentWebhook(db: Db, clock: Clock, payload: unknown, sender: WebhookSender = {}): Promise<WebhookResult> {
+  const data = parseInput(incidentWebhookPayload, payload);
+  const ctx: ServiceContext = { db, actor: webhookActor(sender), clock };
+  authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
+  const audit = sender.userAgent ? { sender: sender.userAgent.slice(0, 200) } : {};
+  const outcome = await db.transaction(async (tx): Promise<{ changed: boolean; id: string | null }> => {
+    if (data.action === "open") {
+      const environment = await lockEnvironment(tx, data.environment);
+      const existing = await openWithExternalId(tx, environment.id, data.externalId);
+      if (existing) return { changed: false, id: existing.id };
+      const id = await insertIncident(tx, ctx, environment, { title: data.title!, severity: data.severity ?? "major", url: data.url, externalId: data.externalId }, audit);
+      return { changed: true, id };
+    }
+    // Resolving needs no live environment: a review environment may be gone by the time its incident closes.
+    const [row] = await selectIncidents(tx)
+      .where(and(eq(environments.name, data.environment), eq(incidents.externalId, data.externalId), eq(incidents.state, "open")))
+      .orderBy(asc(incidents.openedAt))
+      .limit(1)
+      .for("update", { of: incidents });
+    if (!row) return { changed: false, id: null };
+    await resolveLocked(tx, ctx, row.incident, row.environment, null, audit);
+    return { changed: true, id: row.incident.id };
+  });
+  return { changed: outcome.changed, incident: outcome.id ? await incidentById(db, outcome.id) : null };
+}

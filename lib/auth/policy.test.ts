@@ -19,6 +19,7 @@ const MATRIX: Record<Action, Role[]> = {
   "deployment.request": ["developer", "delivery-lead", "tech-lead", "admin"],
   "deployment.cancel": ["delivery-lead", "tech-lead", "admin"],
   "deployment.approve": [], // depends on the role asked for: see below
+  "deployment.checklist": [], // only the requester: see below
   "environment.rollback": ["developer", "delivery-lead", "tech-lead", "admin"],
   "environment.hold.lift": ["delivery-lead", "tech-lead", "admin"],
   "review.create": ["developer", "delivery-lead", "tech-lead", "admin"],
@@ -67,6 +68,14 @@ describe("approvals", () => {
     for (const role of ["tech-lead", "pm", "delivery-lead"] as const) {
       expect(can(person(["developer"]), "deployment.approve", { ...someoneElse, role })).toBe(false);
     }
+  });
+});
+
+describe("the pre-flight checklist", () => {
+  it("is ticked by whoever requested the deployment, if they may deploy", () => {
+    expect(can(person(["developer"]), "deployment.checklist", { requestedBy: "usr_me" })).toBe(true);
+    expect(decide(person(["tech-lead"]), "deployment.checklist", { requestedBy: "usr_other" })).toEqual({ allowed: false, reason: "only the person who requested the deployment ticks its checklist" });
+    expect(can(person(["viewer"]), "deployment.checklist", { requestedBy: "usr_me" })).toBe(false);
   });
 });
 

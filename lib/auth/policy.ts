@@ -12,6 +12,7 @@ export type Action =
   | "deployment.request"
   | "deployment.cancel"
   | "deployment.approve"
+  | "deployment.checklist"
   | "environment.rollback"
   | "environment.hold.lift"
   | "review.create"
@@ -73,6 +74,11 @@ const RULES: Record<Action, Rule> = {
     rolesFromTarget: (t) => (t.role ? [t.role] : []),
     unless: (actor, t) => (t.requestedBy === actor.id ? "nobody approves their own request" : null),
     doing: "approve deployments",
+  },
+  "deployment.checklist": {
+    roles: SHIPPERS,
+    unless: (actor, t) => (t.requestedBy !== undefined && t.requestedBy !== actor.id ? "only the person who requested the deployment ticks its checklist" : null),
+    doing: "tick pre-flight checklists",
   },
   "environment.rollback": { roles: SHIPPERS, automation: true, doing: "roll environments back" },
   "environment.hold.lift": { roles: LEADS, doing: "lift holds" },

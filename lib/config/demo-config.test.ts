@@ -68,7 +68,7 @@ describe("the demo slipway.yaml", () => {
 });
 
 describe("e2e/slipway.e2e.yaml", () => {
-  it("is the demo pipeline without clock-dependent gates and with soaks of at most a minute", async () => {
+  it("is the demo pipeline without clock-dependent gates, auto-promotion, and with soaks of at most a minute", async () => {
     const [demo, e2e] = await Promise.all([load("slipway.yaml"), load("e2e/slipway.e2e.yaml")]);
     for (const env of e2e.environments) {
       expect(env.gates.windows, env.name).toEqual([]);
@@ -80,6 +80,7 @@ describe("e2e/slipway.e2e.yaml", () => {
       ...config,
       environments: config.environments.map((env) => ({
         ...env,
+        autoPromote: false,
         gates: { ...env.gates, windows: [], freezes: [], soak: env.gates.soak && { ...env.gates.soak, duration: 0 } },
       })),
     });

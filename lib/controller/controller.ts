@@ -11,6 +11,11 @@ import { Rollout } from "./rollout";
 import { recordedSpecs } from "./specs";
 import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
 import { retireExpiredWarmReleases } from "./warm-releases";
+import { autoPromote } from "./auto-promotion";
+import { Gatekeeper } from "./gatekeeper";
+import { dispatchDue } from "@/lib/notify";
+import { getPipeline } from "@/lib/services/pipeline-queries";
+import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
 
 export interface ControllerOptions {
@@ -27,6 +32,9 @@ export interface ControllerOptions {
   verifyTimeoutMs?: number;
   /** How long each rolling step watches the new release before moving more traffic. */
   rollingPauseMs?: number;
+  /** Where people open Slipway, for links in notifications. */
+  baseUrl?: string;
+  autoPromoteEveryMs?: number;
   maxAttempts?: number;
 }
 
@@ -49,6 +57,10 @@ export class Controller {
   private lastHeartbeat = 0;
   private lastHealth = 0;
   private unsubscribe: (() => void) | null = null;
+  private gatekeeper: Gatekeeper | null = null;
+  private lastAutoPromotion = 0;
+  private readonly refusedPromotions = new Set<string>();
+  private dispatching: Promise<unknown> | null = null;
   private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "clock" | "log">>;
 
   constructor(private readonly config: ControllerOptions) {
@@ -62,6 +74,8 @@ export class Controller {
       stuckAfterMs: config.stuckAfterMs ?? 10 * 60_000,
       verifyTimeoutMs: config.verifyTimeoutMs ?? 60_000,
       rollingPauseMs: config.rollingPauseMs ?? 2000,
+      baseUrl: config.baseUrl ?? "http://localhost:3000",
+      autoPromoteEveryMs: config.autoPromoteEveryMs ?? 5000,
       maxAttempts: config.maxAttempts ?? 3,
     };
   }
@@ -73,7 +87,10 @@ export class Controller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = onControllerWakeup(() => this.schedule(0));
+    this.unsubscribe = onControllerWakeup(() => {
+      this.gatekeeper?.wake();
+      this.schedule(0);
+    });
     this.schedule(0);
   }
 
@@ -101,11 +118,17 @@ export class Controller {
       if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lock");
     }
     try {
+      await this.gatekeeper!.reviewWaiting();
       await this.startQueued();
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
       await retireExpiredWarmReleases(this.config.connection.db, this.platform!, this.clock, this.log);
+      if (now - this.lastAutoPromotion >= this.options.autoPromoteEveryMs) {
+        this.lastAutoPromotion = now;
+        await autoPromote(this.config.connection.db, this.clock, this.log, this.refusedPromotions);
+      }
+      this.dispatchNotifications();
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platform!, this.clock);
@@ -135,6 +158,7 @@ export class Controller {
       maxAttempts: this.options.maxAttempts,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
+    this.gatekeeper = new Gatekeeper({ db: this.config.connection.db, clock: this.clock, token: () => this.election.fencingToken ?? -1, log: this.log });
     this.log(`leading as ${this.holder} (fencing token ${token})`);
     this.lastHeartbeat = Date.now();
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
@@ -184,6 +208,8 @@ export class Controller {
       if (started.has(deployment.environmentId)) continue;
       started.add(deployment.environmentId);
       try {
+        // A window may have closed (or a freeze begun) while it queued: then it waits again.
+        if (!(await this.gatekeeper!.stillShippable(deployment))) continue;
         await this.rollout!.begin(deployment);
       } catch (error) {
         if (error instanceof LostLeadershipError) throw error;
@@ -208,6 +234,18 @@ export class Controller {
         });
       this.inFlight.set(id, task);
     }
+  }
+
+  /** Sends due notifications in the background: a slow receiver never holds up the loop. */
+  private dispatchNotifications(): void {
+    if (this.dispatching) return;
+    const db = this.config.connection.db;
+    this.dispatching = getPipeline(db)
+      .then((pipeline) => dispatchDue(db, (pipeline.config as Partial<PipelineConfig>).notifications ?? [], { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
+      .catch((error: unknown) => this.log(`notifications: ${(error as Error).message}`))
+      .finally(() => {
+        this.dispatching = null;
+      });
   }
 
   /** Jobs asked for by hand (a seed): each runs once, in the background, its output kept. */
@@ -245,9 +283,15 @@ export class Controller {
     await platform?.close({ stopApps: false }).catch(() => {});
   }
 
+  /** For tests: look at every waiting deployment on the next tick, as a wake-up would. */
+  gatekeeperWake(): void {
+    this.gatekeeper?.wake();
+  }
+
   /** Ticks until no deployment is queued or rolling out (for tests and scripts that drive the loop by hand). */
   async runUntilIdle(maxTicks = 500): Promise<void> {
     for (let i = 0; i < maxTicks; i++) {
+      this.gatekeeper?.wake(); // driven by hand: look at waiting deployments every time, as a wake-up would
       await this.tick();
       await Promise.allSettled([...this.inFlight.values()]);
       const [busy] = await this.config.connection.db
@@ -264,7 +308,7 @@ export class Controller {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
-    await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.race([Promise.allSettled([...this.inFlight.values(), this.dispatching]), new Promise((r) => setTimeout(r, 5000))]);
     await this.election.release().catch(() => {});
     const platform = this.platform;
     this.platform = null;

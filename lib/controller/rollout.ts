@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deploymentSteps, deployments, environmentApps, environments, users, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
+import { deploymentSteps, deployments, environmentApps, environments, releases, users, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
@@ -10,6 +10,7 @@ import type { PlannedStep } from "@/lib/domain/rollout-plan";
 import { newId } from "@/lib/ids";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
+import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
@@ -94,6 +95,7 @@ export class Rollout {
         targetId: deployment.id,
         data: { environment: environment.name, releaseId: deployment.releaseId, kind: deployment.kind, strategy: plan.strategy, steps: plan.steps.map((s) => s.name) },
       });
+      await announce(tx, this.deps.clock, { event: "deployment.started", data: await deploymentData(tx, deployment.id) });
     });
     this.deps.log(`${environment.name}: started ${deployment.kind} ${deployment.id} (${plan.strategy})`);
   }
@@ -258,6 +260,15 @@ export class Rollout {
         targetId: deployment.id,
         data: { environment: environment.name, releaseId: deployment.releaseId, kind: deployment.kind, strategy: deployment.strategy, closedMs, warnings },
       });
+      const data = await deploymentData(tx, deployment.id);
+      const [from] = deployment.previousReleaseId ? await tx.select({ id: releases.id, commit: releases.commit, branch: releases.branch }).from(releases).where(eq(releases.id, deployment.previousReleaseId)) : [];
+      await announce(
+        tx,
+        this.deps.clock,
+        deployment.kind === "rollback"
+          ? { event: "deployment.rolled-back", data: { ...data, ...(from ? { from } : {}), automatic: deployment.requestedVia === "automation" } }
+          : { event: "deployment.succeeded", data },
+      );
     });
     this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} succeeded${closedMs !== null ? ` (closed ${closedMs} ms)` : ""}`);
   }
@@ -311,6 +322,7 @@ export class Rollout {
         reason,
         data: { environment: environment.name, releaseId: deployment.releaseId, cleanup },
       });
+      await announce(tx, this.deps.clock, { event: "deployment.failed", data: { ...(await deploymentData(tx, deployment.id)), failureReason: reason } });
     });
     this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} failed: ${reason}`);
   }

@@ -6,8 +6,9 @@ const r1 = release("r1", 1);
 const r2 = release("r2", 2);
 const r3 = release("r3", 3);
 
-const dev: TargetFacts = { name: "dev", kind: "fixed", position: 0, entryBranch: "develop", previous: null, current: r1 };
-const qa: TargetFacts = { name: "qa", kind: "fixed", position: 1, entryBranch: "develop", previous: "dev", current: r1 };
+const dev: TargetFacts = { name: "dev", kind: "fixed", position: 0, entryBranch: "develop", previous: null, current: r1, isLast: false, fastTrackBranches: null };
+const qa: TargetFacts = { name: "qa", kind: "fixed", position: 1, entryBranch: "develop", previous: "dev", current: r1, isLast: false, fastTrackBranches: null };
+const prod: TargetFacts = { name: "prod", kind: "fixed", position: 4, entryBranch: "develop", previous: "staging", current: r1, isLast: true, fastTrackBranches: ["develop"] };
 
 const check = (over: Partial<Parameters<typeof checkDeploymentRequest>[0]>) =>
   checkDeploymentRequest({ kind: "promote", release: r2, target: qa, succeededInPrevious: true, succeededInTarget: false, ...over });
@@ -48,6 +49,14 @@ describe("promotion rules", () => {
   it("a redeploy puts out only what runs now", () => {
     expect(check({ kind: "redeploy", release: r1 })).toEqual({ ok: true });
     expect(check({ kind: "redeploy", release: r2 })).toMatchObject({ ok: false, code: "not_current" });
+  });
+
+  it("a fast-track goes straight to the last environment, only from the configured branches", () => {
+    expect(check({ kind: "fast-track", target: prod, succeededInPrevious: false })).toEqual({ ok: true });
+    expect(check({ kind: "fast-track", target: qa })).toMatchObject({ ok: false, code: "fast_track_not_configured" });
+    expect(check({ kind: "fast-track", target: { ...prod, fastTrackBranches: null } })).toMatchObject({ ok: false, code: "fast_track_not_configured" });
+    expect(check({ kind: "fast-track", target: prod, release: release("f", 5, "feature/x") })).toMatchObject({ ok: false, code: "fast_track_branch", message: expect.stringContaining("develop") });
+    expect(check({ kind: "fast-track", target: { ...prod, current: r3 } })).toMatchObject({ ok: false, code: "older_release" });
   });
 
   it("review environments are not promoted into", () => {

@@ -21,6 +21,10 @@ export interface TargetFacts {
   previous: string | null;
   /** What it runs now. */
   current: ReleaseFacts | null;
+  /** The last environment of the chain (prod): the only one a fast-track goes to. */
+  isLast: boolean;
+  /** Branches whose releases may be fast-tracked here (slipway.yaml fastTrack), or null when not configured. */
+  fastTrackBranches: readonly string[] | null;
 }
 
 export type Verdict = { ok: true } | { ok: false; code: string; message: string };
@@ -83,8 +87,19 @@ export function checkDeploymentRequest(input: {
       }
       return { ok: true };
     }
-    case "fast-track":
-      return refuse("fast_track_unavailable", "Fast-track needs the gates of the target environment, which this installation does not evaluate yet.");
+    case "fast-track": {
+      if (!target.isLast || !target.fastTrackBranches) {
+        return refuse("fast_track_not_configured", `${target.name} does not take fast-tracks: slipway.yaml allows them only on the last environment, under fastTrack.`);
+      }
+      if (!target.fastTrackBranches.includes(release.branch)) {
+        return refuse("fast_track_branch", `Only releases of ${target.fastTrackBranches.join(", ")} may be fast-tracked to ${target.name}; release ${short(release)} is from ${release.branch}.`);
+      }
+      if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}.`);
+      if (target.current && release.createdAt < target.current.createdAt) {
+        return refuse("older_release", `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}. An older release goes back only through an explicit rollback.`);
+      }
+      return { ok: true };
+    }
   }
 }
 

@@ -8,6 +8,7 @@ export function createController(connection: Connection): Controller {
   const e = env();
   return new Controller({
     connection,
+    baseUrl: process.env.AUTH_URL ?? `http://localhost:${e.PORT}`,
     createPlatform: async () => {
       const platform = createPlatform({ kind: "local", dataDir: e.dataDir, portBase: e.SLIPWAY_LOCAL_PORT_BASE, log: (line) => console.log(`[platform] ${line}`) });
       await platform.init();

@@ -60,10 +60,22 @@ export async function succeededIn(db: Db, environmentId: string, releaseId: stri
   return Boolean(row);
 }
 
+export async function lastInChain(db: Db, pipelineId: string): Promise<Environment | null> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active")))
+    .orderBy(desc(environments.position))
+    .limit(1);
+  return row ?? null;
+}
+
 export async function targetFacts(db: Db, environment: Environment): Promise<{ target: TargetFacts; previous: Environment | null }> {
   const previous = await previousInChain(db, environment);
   const first = environment.kind === "fixed" ? await firstInChain(db, environment.pipelineId) : null;
+  const last = environment.kind === "fixed" ? await lastInChain(db, environment.pipelineId) : null;
   const settings = (first?.settings ?? {}) as { branch?: string };
+  const fastTrack = (environment.settings as { fastTrack?: { branches: string[] } }).fastTrack;
   return {
     previous,
     target: {
@@ -73,6 +85,20 @@ export async function targetFacts(db: Db, environment: Environment): Promise<{ t
       entryBranch: settings.branch ?? null,
       previous: previous?.name ?? null,
       current: await currentRelease(db, environment.id),
+      isLast: last?.id === environment.id,
+      fastTrackBranches: fastTrack?.branches ?? null,
     },
   };
+}
+
+/** The environments a fast-track skips: those before the target where the release has not succeeded. */
+export async function skippedBy(db: Db, environment: Environment, releaseId: string): Promise<string[]> {
+  const before = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, environment.pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active"), sql`${environments.position} < ${environment.position ?? 0}`))
+    .orderBy(asc(environments.position));
+  const skipped: string[] = [];
+  for (const env of before) if (!(await succeededIn(db, env.id, releaseId))) skipped.push(env.name);
+  return skipped;
 }

@@ -11,7 +11,10 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { currentRelease, lockEnvironment, succeededIn, targetFacts } from "./deployment-facts";
+import { currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
+import { announce, deploymentData } from "./announce";
+import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { dnsLabel, id, reason } from "./schemas";
 import { parseInput } from "./validation";
@@ -79,6 +82,10 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
 
     const now = ctx.clock.now();
     const config = environment.settings as Partial<EnvironmentConfig>;
+    if (request.kind === "fast-track" && config.fastTrack?.requireReason !== false && !request.reason?.trim()) {
+      throw new ValidationError("A fast-track skips environments: say why.", { reason: "a reason is required for a fast-track" });
+    }
+    const skipped = request.kind === "fast-track" ? await skippedBy(tx, environment, release.id) : [];
     const row: Deployment = {
       id: newId("dep"),
       environmentId: environment.id,
@@ -96,7 +103,7 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       forceMigrations: request.forceMigrations ?? false,
       overrides: [],
       failureReason: null,
-      detail: {},
+      detail: skipped.length ? { skipped } : {},
       supersededById: null,
       cancelledBy: null,
       fencingToken: 0,
@@ -109,7 +116,13 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       const old = active.find((d) => d.id === supersededId)!;
       assertTransition(old.state, "superseded");
     }
+    // Gates first: a deployment that can never pass (failing tests, a standing rejection) is refused
+    // outright; one that waits (approvals, a window, a soak) is created waiting, with the reasons.
+    const gates = await evaluateDeployment(tx, row, environment, now);
+    if (gates.stop) throw new RuleError(`${environment.name} will not take this release: ${gates.stop}`, "gate_failed", { gates: gates.stop });
+    row.state = gates.canShip ? "queued" : "waiting";
     await tx.insert(deployments).values(row);
+    await storeGateResults(tx, row.id, gates.outcomes, now);
     if (plan.supersede.length) {
       await tx
         .update(deployments)
@@ -121,8 +134,15 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       targetType: "environment",
       targetId: environment.name,
       reason: request.reason,
-      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, from: target.current?.id ?? null, superseded: plan.supersede },
+      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
     });
+    const pendingApprovals = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending");
+    if (pendingApprovals) {
+      const needed = ((pendingApprovals.detail?.rules ?? []) as { role: Role; needed: number; have: number }[]).filter((r) => r.have < r.needed).map((r) => ({ role: r.role, needed: r.needed - r.have }));
+      await announce(tx, ctx.clock, { event: "approval.needed", data: { ...(await deploymentData(tx, row.id)), approvals: needed } });
+    } else if (row.state === "waiting") {
+      await announce(tx, ctx.clock, { event: "gate.blocked", data: { ...(await deploymentData(tx, row.id)), gates: gates.outcomes.filter((o) => o.status !== "pass" && o.status !== "waived").map((o) => ({ kind: o.gate, message: o.reason })) } });
+    }
     return row;
   });
   wakeController();

@@ -1,4 +1,7 @@
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { deployments, environmentApps, environments, releaseBuilds } from "@/db/schema";
+import { newId } from "@/lib/ids";
 import type { Actor } from "@/lib/auth/actor";
 import { registerBuild } from "@/lib/services/builds";
 import { createRelease } from "@/lib/services/releases";
@@ -20,10 +23,23 @@ export async function makeRelease(db: Db, actor: Actor, version: string, options
       branch: options.branch ?? "develop",
       digest: `sha256:${(sequence * 7 + ids.length).toString(16).padStart(64, "0")}`,
       artifact: `/artifacts/${app}-${version}.mjs`,
+      tests: { passed: true, total: 10, failed: 0 },
       ...(options.changedFiles && app in options.changedFiles ? (options.changedFiles[app] === null ? {} : { changedFiles: options.changedFiles[app] }) : { changedFiles: [] }),
     });
     ids.push(build.id);
   }
   const { release } = await createRelease(ctx, { commit, branch: options.branch ?? "develop", builds: ids });
   return release;
+}
+
+/** Records `releaseId` as having succeeded in `environment` at `at` (history and what runs), without a rollout. */
+export async function placeRelease(db: Db, environment: string, releaseId: string, at: Date, requestedBy: string): Promise<void> {
+  const [env] = await db.select().from(environments).where(eq(environments.name, environment));
+  const rbs = await db.select().from(releaseBuilds).where(eq(releaseBuilds.releaseId, releaseId));
+  const id = newId("dep", at);
+  await db.insert(deployments).values({ id, environmentId: env!.id, releaseId, kind: "promote", state: "succeeded", requestedBy, requestedVia: "api", createdAt: at, startedAt: at, finishedAt: at, updatedAt: at });
+  for (const rb of rbs) {
+    const values = { releaseId, buildId: rb.buildId, deploymentId: id, deployedAt: at, deployedBy: requestedBy, healthStatus: "healthy" as const, healthObservedAt: at };
+    await db.insert(environmentApps).values({ environmentId: env!.id, appId: rb.appId, ...values }).onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
+  }
 }

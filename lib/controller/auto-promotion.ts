@@ -1,0 +1,61 @@
+import { and, asc, desc, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { deployments, environments, releases, type Environment } from "@/db/schema";
+import { automationActor } from "@/lib/auth/actor";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { Clock } from "@/lib/domain/clock";
+import { activeFreezes } from "@/lib/domain/gates";
+import { currentRelease, succeededIn } from "@/lib/services/deployment-facts";
+import { requestDeployment } from "@/lib/services/deployments";
+import { ServiceError } from "@/lib/services/errors";
+import { storedFreezes } from "@/lib/services/gate-facts";
+
+/** The release that should move into `target` by itself, if any: its branch's newest, or what succeeded just before it. */
+async function candidateFor(db: Db, chain: Environment[], index: number): Promise<{ id: string; why: string } | null> {
+  const target = chain[index]!;
+  const current = await currentRelease(db, target.id);
+  if (index === 0) {
+    const branch = (target.settings as Partial<EnvironmentConfig>).branch;
+    if (!branch) return null;
+    const [newest] = await db.select().from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(1);
+    if (!newest || newest.id === current?.id || (current && newest.createdAt <= current.createdAt)) return null;
+    return { id: newest.id, why: `new release ${newest.commit.slice(0, 7)} on ${branch}` };
+  }
+  const source = chain[index - 1]!;
+  const ahead = await currentRelease(db, source.id);
+  if (!ahead || ahead.id === current?.id || (current && ahead.createdAt <= current.createdAt)) return null;
+  if (!(await succeededIn(db, source.id, ahead.id))) return null;
+  return { id: ahead.id, why: `release ${ahead.commit.slice(0, 7)} succeeded in ${source.name}` };
+}
+
+/**
+ * Auto-promotion: every environment with `autoPromote` takes the next release as soon as there
+ * is one — requested by Slipway's automation, through the same gates as anyone's request. A hold
+ * (after a rollback) or a freeze stops it; a release that already went there (even if it failed)
+ * is not tried again by itself.
+ */
+export async function autoPromote(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set()): Promise<number> {
+  const chain = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"))).orderBy(asc(environments.position));
+  let requested = 0;
+  for (const [index, target] of chain.entries()) {
+    const config = target.settings as Partial<EnvironmentConfig>;
+    if (!config.autoPromote || target.heldAt) continue;
+    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await storedFreezes(db, target.id), environment: target.name }, clock.now());
+    if (frozen.length) continue;
+    const candidate = await candidateFor(db, chain, index);
+    if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;
+    const [tried] = await db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, target.id), eq(deployments.releaseId, candidate.id))).limit(1);
+    if (tried) continue;
+    try {
+      await requestDeployment({ db, actor: automationActor(), clock }, { environment: target.name, releaseId: candidate.id, reason: `auto-promotion: ${candidate.why}` });
+      requested += 1;
+      log(`${target.name}: auto-promotion of ${candidate.why}`);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      // Refused requests create nothing; remember them so the same refusal is not repeated every tick.
+      refused.add(`${target.id}:${candidate.id}`);
+      log(`${target.name}: auto-promotion refused: ${error.message}`);
+    }
+  }
+  return requested;
+}

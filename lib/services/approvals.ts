@@ -1,0 +1,129 @@
+import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { approvals, deployments, environments, type Approval, type Deployment, type Environment } from "@/db/schema";
+import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
+import type { Actor } from "@/lib/auth/actor";
+import { can } from "@/lib/auth/policy";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import { wakeController } from "@/lib/controller/wakeup";
+import { newId } from "@/lib/ids";
+import { announce, deploymentData } from "./announce";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { ConflictError, NotFoundError, RuleError } from "./errors";
+import { approvalRule } from "./gate-facts";
+import { id } from "./schemas";
+import { parseInput } from "./validation";
+
+export const decideInput = z
+  .strictObject({
+    deploymentId: id,
+    decision: z.enum(["approve", "reject"]),
+    role: z.enum(APPROVER_ROLES, { error: `expected one of ${APPROVER_ROLES.join(", ")}` }).meta({ description: "The role you decide in (one you hold, and one the rule asks for)" }),
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .meta({ id: "Approval" });
+
+async function lockDeployment(tx: Db, deploymentId: string): Promise<{ deployment: Deployment; environment: Environment }> {
+  const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, deploymentId)).for("update");
+  if (!deployment) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
+  const environment = (await tx.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
+  return { deployment, environment };
+}
+
+/**
+ * A person's decision on a deployment, in one role. Nobody decides on their own request; one
+ * person has one live decision (approving again is refused, switching to a rejection replaces the
+ * approval); it binds to this deployment's release and environment and expires per slipway.yaml.
+ */
+export async function decide(ctx: ServiceContext, input: unknown): Promise<Approval> {
+  const data = parseInput(decideInput, input);
+  const approval = await ctx.db.transaction(async (tx) => {
+    const { deployment, environment } = await lockDeployment(tx, data.deploymentId);
+    authorize(ctx, "deployment.approve", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, role: data.role });
+    if (deployment.state !== "waiting" && deployment.state !== "queued") {
+      throw new ConflictError(`This deployment is ${deployment.state}: decisions are taken while it waits.`, "not_waiting");
+    }
+    const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
+    if (!rule) throw new RuleError(`${environment.name} needs no approvals for this deployment.`, "no_approvals_needed");
+    const wanted = rule.rules.map((r) => r.role);
+    if (data.decision === "approve" && !wanted.includes(data.role)) {
+      throw new RuleError(`${environment.name} needs ${wanted.join(" and ")} approvals here; an approval as ${data.role} does not count.`, "role_not_required", { role: `expected one of ${wanted.join(", ")}` });
+    }
+    const [previous] = await tx
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.deploymentId, deployment.id), eq(approvals.userId, ctx.actor.id), isNull(approvals.voidedAt)));
+    const now = ctx.clock.now();
+    if (previous) {
+      if (previous.decision === data.decision) throw new ConflictError(`You already ${data.decision === "approve" ? "approved" : "rejected"} this deployment (as ${previous.role}).`, "already_decided");
+      await tx.update(approvals).set({ voidedAt: now, voidReason: `replaced by a ${data.decision}` }).where(eq(approvals.id, previous.id));
+    }
+    const row: Approval = {
+      id: newId("apr"),
+      deploymentId: deployment.id,
+      environmentId: deployment.environmentId,
+      releaseId: deployment.releaseId,
+      userId: ctx.actor.id,
+      role: data.role,
+      decision: data.decision,
+      comment: data.comment ?? null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + rule.expiresAfter),
+      voidedAt: null,
+      voidReason: null,
+    };
+    await tx.insert(approvals).values(row);
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: data.decision === "approve" ? "deployment.approve" : "deployment.reject",
+      targetType: "deployment",
+      targetId: deployment.id,
+      reason: data.comment,
+      data: { environment: environment.name, releaseId: deployment.releaseId, role: data.role, replaced: previous?.id ?? null },
+    });
+    const base = await deploymentData(tx, deployment.id);
+    const approver = { name: ctx.actor.name, email: ctx.actor.email };
+    await announce(
+      tx,
+      ctx.clock,
+      data.decision === "approve"
+        ? { event: "approval.given", data: { ...base, approver, role: data.role, ...(data.comment ? { comment: data.comment } : {}) } }
+        : { event: "approval.rejected", data: { ...base, approver, role: data.role, ...(data.comment ? { comment: data.comment } : {}) } },
+    );
+    return row;
+  });
+  wakeController();
+  return approval;
+}
+
+export interface PendingDecision {
+  deployment: Deployment;
+  environment: string;
+  /** The roles this person could decide in here (held by them, asked for by the rule). */
+  roles: Role[];
+  decided: Approval | null;
+}
+
+/** The approvals inbox: waiting deployments this person may decide on (not their own). */
+export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDecision[]> {
+  const waiting = await db
+    .select({ deployment: deployments, environment: environments })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .where(inArray(deployments.state, ["waiting", "queued"]))
+    .orderBy(asc(deployments.createdAt));
+  const mine = waiting.length
+    ? await db.select().from(approvals).where(and(inArray(approvals.deploymentId, waiting.map((w) => w.deployment.id)), eq(approvals.userId, actor.id), isNull(approvals.voidedAt))).orderBy(desc(approvals.createdAt))
+    : [];
+  const result: PendingDecision[] = [];
+  for (const { deployment, environment } of waiting) {
+    const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
+    if (!rule) continue;
+    const roles = rule.rules.map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
+    if (!roles.length) continue;
+    result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
+  }
+  return result;
+}

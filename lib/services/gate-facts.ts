@@ -1,0 +1,195 @@
+import { and, asc, desc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import {
+  approvals,
+  builds,
+  checklistTicks,
+
+  environmentApps,
+  environments,
+  freezes,
+  healthSamples,
+  incidents,
+  releaseBuilds,
+  releases,
+  roleMemberships,
+  users,
+  type Deployment,
+  type Environment,
+} from "@/db/schema";
+import type { Role } from "@/lib/auth/roles";
+import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
+import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
+import { apps } from "@/db/schema";
+
+/** A window or freeze override granted on a deployment (kept in deployments.overrides). */
+export interface RecordedOverride {
+  gate: "window" | "freeze";
+  by: string;
+  byId: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * The environment a release soaks in before entering `target`: the previous one of the chain for a
+ * promotion; for a fast-track, the environment nearest to the target where the release runs now.
+ */
+async function soakSource(db: Db, deployment: Deployment, target: Environment): Promise<Environment | null> {
+  if (deployment.kind !== "fast-track" && deployment.fromEnvironmentId) {
+    return (await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null;
+  }
+  const [row] = await db
+    .select({ environment: environments })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .where(and(eq(environmentApps.releaseId, deployment.releaseId), eq(environments.kind, "fixed"), sql`${environments.id} <> ${target.id}`, sql`${environments.state} = 'active'`))
+    .orderBy(desc(environments.position))
+    .limit(1);
+  return row?.environment ?? null;
+}
+
+function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOverride | null {
+  const found = (deployment.overrides as RecordedOverride[]).filter((o) => o.gate === gate).at(-1);
+  return found ? { by: found.by, reason: found.reason } : null;
+}
+
+/** The approval rule that applies: the fast-track's stronger one, or the environment's. */
+export function approvalRule(deployment: Deployment, config: Partial<EnvironmentConfig>): ApprovalsConfig | undefined {
+  return deployment.kind === "fast-track" ? config.fastTrack?.approvals : config.gates?.approvals;
+}
+
+/** Freezes declared in Slipway (not lifted) that apply to the environment: its own and "stop the line" ones. */
+export async function storedFreezes(db: Db, environmentId: string): Promise<StoredFreeze[]> {
+  const rows = await db
+    .select({ freeze: freezes, environment: environments.name, createdBy: users.name })
+    .from(freezes)
+    .leftJoin(environments, eq(environments.id, freezes.environmentId))
+    .leftJoin(users, eq(users.id, freezes.createdBy))
+    .where(and(isNull(freezes.liftedAt), or(isNull(freezes.environmentId), eq(freezes.environmentId, environmentId))));
+  return rows.map(({ freeze, environment, createdBy }) => ({
+    id: freeze.id,
+    name: freeze.name,
+    reason: freeze.reason,
+    startsAt: freeze.startsAt,
+    endsAt: freeze.endsAt,
+    rrule: freeze.rrule,
+    durationMs: freeze.durationMs,
+    timezone: freeze.timezone,
+    environment: environment ?? null,
+    createdBy: createdBy ?? "someone",
+    liftedAt: freeze.liftedAt,
+  }));
+}
+
+/**
+ * Loads every fact the gates of `environment` decide on for `deployment`. Facts for gates that
+ * are not configured are left out; a configured gate whose facts are missing fails closed.
+ */
+export async function loadGateFacts(db: Db, deployment: Deployment, environment: Environment): Promise<GateFacts> {
+  const config = environment.settings as Partial<EnvironmentConfig>;
+  const gates = config.gates;
+  const facts: GateFacts = {};
+
+  if (gates?.tests) {
+    const rows = await db
+      .select({ app: apps.name, version: builds.version, tests: builds.tests })
+      .from(releaseBuilds)
+      .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
+      .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
+      .where(eq(releaseBuilds.releaseId, deployment.releaseId))
+      .orderBy(asc(apps.position));
+    facts.tests = rows.map((r) => ({ app: r.app, version: r.version, tests: r.tests ?? null }));
+  }
+
+  if (gates?.soak) {
+    const source = await soakSource(db, deployment, environment);
+    const [release] = await db.select({ commit: releases.commit }).from(releases).where(eq(releases.id, deployment.releaseId));
+    let since: Date | null = null;
+    if (source) {
+      const [row] = await db
+        .select({ since: sql<string | null>`min(${environmentApps.deployedAt})` })
+        .from(environmentApps)
+        .where(and(eq(environmentApps.environmentId, source.id), eq(environmentApps.releaseId, deployment.releaseId)));
+      since = row?.since ? new Date(row.since) : null;
+    }
+    const samples =
+      source && since
+        ? await db
+            .select({ bucketStart: healthSamples.bucketStart, requests: healthSamples.requests, errors: healthSamples.errors, p95Ms: healthSamples.p95Ms })
+            .from(healthSamples)
+            .where(and(eq(healthSamples.environmentId, source.id), gte(healthSamples.bucketStart, since)))
+        : [];
+    facts.soak = { sourceEnvironment: source?.name ?? "the previous environment", commit: release?.commit ?? "", since, samples };
+  }
+
+  if (gates?.windows?.length) facts.window = { override: overrideFor(deployment, "window") };
+
+  facts.freeze = { stored: await storedFreezes(db, environment.id), override: overrideFor(deployment, "freeze") };
+
+  const rule = approvalRule(deployment, config);
+  if (rule) {
+    const decisions = await db
+      .select({ approval: approvals, name: users.name, disabledAt: users.disabledAt })
+      .from(approvals)
+      .innerJoin(users, eq(users.id, approvals.userId))
+      .where(eq(approvals.deploymentId, deployment.id));
+    const people = [...new Set(decisions.map((d) => d.approval.userId))];
+    const rolesNow = people.length ? await db.select().from(roleMemberships).where(inArray(roleMemberships.userId, people)) : [];
+    const neededRoles = rule.rules.map((r) => r.role);
+    const holders = await db
+      .select({ role: roleMemberships.role, id: users.id, name: users.name })
+      .from(roleMemberships)
+      .innerJoin(users, eq(users.id, roleMemberships.userId))
+      .where(and(inArray(roleMemberships.role, neededRoles), isNull(users.disabledAt)));
+    facts.approvals = {
+      requesterId: deployment.requestedBy,
+      releaseId: deployment.releaseId,
+      environmentId: deployment.environmentId,
+      approvals: decisions.map(({ approval, name, disabledAt }) => ({
+        id: approval.id,
+        userId: approval.userId,
+        userName: name,
+        roles: rolesNow.filter((r) => r.userId === approval.userId).map((r) => r.role),
+        role: approval.role,
+        decision: approval.decision,
+        comment: approval.comment,
+        createdAt: approval.createdAt,
+        releaseId: approval.releaseId,
+        environmentId: approval.environmentId,
+        voidedAt: approval.voidedAt,
+        userDisabled: disabledAt !== null,
+      })),
+      eligible: neededRoles.map((role: Role) => ({
+        role,
+        people: holders.filter((h) => h.role === role && h.id !== deployment.requestedBy).map((h) => ({ id: h.id, name: h.name })),
+      })),
+    };
+  }
+
+  if (gates?.incident !== false) {
+    const open = await db
+      .select({ incident: incidents, openedBy: users.name })
+      .from(incidents)
+      .leftJoin(users, eq(users.id, incidents.openedBy))
+      .where(and(eq(incidents.environmentId, environment.id), eq(incidents.state, "open")));
+    facts.incidents = open.map(({ incident, openedBy }) => ({
+      id: incident.id,
+      title: incident.title,
+      severity: incident.severity,
+      openedAt: incident.openedAt,
+      openedBy: openedBy ?? (incident.openedVia === "webhook" ? "the incident tool" : "someone"),
+    }));
+  }
+
+  if (gates?.checklist?.length) {
+    const ticks = await db
+      .select({ item: checklistTicks.item, userId: checklistTicks.userId, userName: users.name, tickedAt: checklistTicks.tickedAt })
+      .from(checklistTicks)
+      .innerJoin(users, eq(users.id, checklistTicks.userId))
+      .where(eq(checklistTicks.deploymentId, deployment.id));
+    facts.checklist = { ticks };
+  }
+  return facts;
+}
+

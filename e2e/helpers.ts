@@ -87,3 +87,18 @@ export async function appUrl(page: Page, environment: string, app: string): Prom
   if (!href) throw new Error(`No address for ${app} in ${environment}`);
   return href;
 }
+
+/** Signs out whoever is signed in and signs in as `email`. */
+export async function switchUser(page: Page, email: string): Promise<void> {
+  await page.context().clearCookies();
+  await signIn(page, email);
+}
+
+/** On a waiting deployment's page: decide as the signed-in person, in `role`. */
+export async function approveOnPage(page: Page, deploymentUrl: string, role: string): Promise<void> {
+  await page.goto(deploymentUrl);
+  const decision = page.getByRole("region", { name: "Your decision" });
+  await decision.getByLabel("Decide as").selectOption({ label: role });
+  await decision.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByText(new RegExp(`approved\\s+by .* as`, "i")).first()).toBeVisible();
+}

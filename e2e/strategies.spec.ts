@@ -2,35 +2,6 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { DEMO, appUrl, confirmDialog, signIn, waitForDeployment } from "./helpers";
 
 test.describe.serial("strategies, jobs and configuration", () => {
-  test("a blue-green prod rollout keeps the old release warm; the rollback switches back at once", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
-    const prodUrl = await appUrl(page, "prod", "portal");
-    const before = (await (await page.request.get(`${prodUrl}/health`)).json()).version;
-
-    await page.goto("/");
-    await page.getByTestId("promote-prod").click();
-    await confirmDialog(page, "Deploy to prod", "e2e: blue-green");
-    expect(await waitForDeployment(page)).toBe("succeeded");
-    await expect(page.getByText("blue-green").first()).toBeVisible();
-    await expect(page.getByText(/stays warm for an instant rollback/)).toBeVisible();
-    const after = (await (await page.request.get(`${prodUrl}/health`)).json()).version;
-    expect(after).not.toBe(before);
-
-    await page.goto("/environments/prod");
-    await page.getByRole("button", { name: "Roll back…" }).click();
-    await confirmDialog(page, "Roll back prod", "e2e: warm rollback");
-    await expect(page).toHaveURL(/\/deployments\/dep_/);
-    // The old release serves again as soon as the switch happened: no start-up to wait for.
-    await expect.poll(async () => (await (await page.request.get(`${prodUrl}/health`)).json()).version, { timeout: 10_000 }).toBe(before);
-    expect(await waitForDeployment(page)).toBe("succeeded");
-    await page.locator('[data-step="Roll back portal"] summary').click();
-    await expect(page.locator('[data-step="Roll back portal"]')).toContainText(/was still warm: switched back in [\d.]+ ms/);
-
-    await page.goto("/");
-    const prodColumn = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
-    await expect(prodColumn.getByText("on hold")).toBeVisible();
-  });
-
   test("a recreate rollout closes the environment: the maintenance page answers while it is closed", async ({ page }) => {
     await signIn(page, DEMO.deliveryLead);
     const uatUrl = await appUrl(page, "uat", "portal");
@@ -47,6 +18,8 @@ test.describe.serial("strategies, jobs and configuration", () => {
     await page.goto("/");
     await page.getByTestId("promote-uat").click();
     await confirmDialog(page, "Deploy to uat");
+    // uat's pre-flight checklist: the requester ticks it, then the rollout starts.
+    await page.getByRole("group", { name: "Pre-flight checklist" }).getByLabel("release verified by QA").check();
     expect(await waitForDeployment(page)).toBe("succeeded");
     polling = false;
     await poll;

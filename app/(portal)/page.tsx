@@ -9,12 +9,19 @@ import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { can } from "@/lib/auth/policy";
+import { listFreezes } from "@/lib/services/freezes";
+import { listIncidents } from "@/lib/services/incidents";
+import { FreezeBanner } from "@/components/operations/freeze-banner";
+import { IncidentBanner } from "@/components/operations/incident-banner";
 
 export default async function BoardPage() {
   await connection();
   const actor = await requireActor();
-  const board = await getBoard(await getDb(), systemClock, { reviewCells: "differing" });
+  const db = await getDb();
+  const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
+  const ctx = { db, actor, clock: systemClock };
+  const [freezeList, openIncidents] = await Promise.all([listFreezes(ctx, {}), listIncidents(ctx, { state: "open" })]);
   if (!board) {
     return (
       <Panel>
@@ -35,6 +42,8 @@ export default async function BoardPage() {
       />
       <AutoRefresh seconds={5} />
       <div className="flex flex-col gap-6">
+        <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
+        <IncidentBanner incidents={openIncidents} now={now} />
         <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} />
         <ReviewEnvironments board={board} now={now} />
       </div>

@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { ruleLabels } from "@/lib/domain/environment-summary";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import type { EnvironmentView } from "@/lib/services/environments";
-import { PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
+import { FastTrackButton, PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 
@@ -14,7 +14,19 @@ export interface Waiting {
 }
 
 /** A board column's head: the environment, what guards it, what is moving into it and what waits. */
-export function EnvironmentColumnHeader({ environment, waiting, canDeploy }: { environment: EnvironmentView; waiting: Waiting | null; canDeploy: boolean }) {
+export function EnvironmentColumnHeader({
+  environment,
+  waiting,
+  canDeploy,
+  fastTrack,
+  skippedBy,
+}: {
+  environment: EnvironmentView;
+  waiting: Waiting | null;
+  canDeploy: boolean;
+  fastTrack?: { release: ReleaseSummary; skipped: string[]; approvals: string } | null;
+  skippedBy?: { commit: string; environment: string } | null;
+}) {
   const config = environment.settings as Partial<EnvironmentConfig>;
   const busy = environment.active.some((d) => d.releaseId === waiting?.release.id);
   return (
@@ -41,9 +53,23 @@ export function EnvironmentColumnHeader({ environment, waiting, canDeploy }: { e
               <Link href={`/deployments/${d.id}`} className="flex items-center gap-1.5 text-xs font-normal text-zinc-600 hover:underline">
                 <DeploymentStateBadge state={d.state} /> {d.kind}
               </Link>
+              {d.blocker && <p className="mt-0.5 line-clamp-2 text-xs font-normal text-amber-800" title={d.blocker}>{d.blocker}</p>}
             </li>
           ))}
         </ul>
+      )}
+      {skippedBy && (
+        <p className="text-xs font-normal text-amber-800">
+          Skipped: {skippedBy.environment} runs <span className="font-mono">{skippedBy.commit.slice(0, 7)}</span>, fast-tracked past this environment.
+        </p>
+      )}
+      {fastTrack && canDeploy && !environment.active.some((d) => d.releaseId === fastTrack.release.id) && (
+        <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
+          <span>
+            Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
+          </span>
+          <FastTrackButton release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} />
+        </div>
       )}
       {waiting && !busy && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-sky-800">

@@ -24,6 +24,20 @@ function waitingFor(board: Board, i: number, releases: ReturnType<typeof environ
   };
 }
 
+/** The fast-track offer for the last environment: the newest release of its fast-track branches. */
+function fastTrackFor(board: Board) {
+  const candidate = board.fastTrackCandidate;
+  const last = board.fixed.at(-1);
+  if (!candidate || !last) return null;
+  const rules = (last.settings as { fastTrack?: { approvals: { rules: { role: string; count: number }[] } } }).fastTrack?.approvals.rules ?? [];
+  const skipped = board.fixed.slice(0, -1).filter((e) => !Object.values(e.apps).some((c) => c.releaseId === candidate.id)).map((e) => e.name);
+  return {
+    release: { id: candidate.id, commit: candidate.commit, versions: candidate.versions },
+    skipped,
+    approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
+  };
+}
+
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
 export function PipelineBoard({ board, now, canDeploy }: { board: Board; now: Date; canDeploy: boolean }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
@@ -46,7 +60,13 @@ export function PipelineBoard({ board, now, canDeploy }: { board: Board; now: Da
             </th>
             {board.fixed.map((env, i) => (
               <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
-                <EnvironmentColumnHeader environment={env} waiting={waitingFor(board, i, releases)} canDeploy={canDeploy} />
+                <EnvironmentColumnHeader
+                  environment={env}
+                  waiting={waitingFor(board, i, releases)}
+                  canDeploy={canDeploy}
+                  fastTrack={i === board.fixed.length - 1 ? fastTrackFor(board) : null}
+                  skippedBy={board.fastTracked?.skipped.includes(env.name) && !Object.values(env.apps).some((c) => c.releaseCommit === board.fastTracked?.commit) ? board.fastTracked : null}
+                />
               </th>
             ))}
           </tr>

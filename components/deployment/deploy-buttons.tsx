@@ -112,3 +112,40 @@ export function RedeployButton({ environment, releaseId }: { environment: string
     </ConfirmButton>
   );
 }
+
+/**
+ * A fast-track straight to the last environment. The confirmation says plainly what is bypassed
+ * and what still applies, and a reason is required.
+ */
+export function FastTrackButton({ release, to, skipped, approvals }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string }) {
+  const router = useRouter();
+  const { run, pending } = useAction(requestDeploymentAction, { success: `Fast-track to ${to} requested` });
+  return (
+    <ConfirmButton
+      label="Fast-track…"
+      size="sm"
+      variant="secondary"
+      confirmVariant="danger"
+      title={`Fast-track straight to ${to}?`}
+      confirmLabel={`Fast-track to ${to}`}
+      askReason="required"
+      pending={pending}
+      testId={`fast-track-${to}`}
+      onConfirm={async (reason) => {
+        const result = await run({ environment: to, releaseId: release.id, kind: "fast-track", reason });
+        if (result.ok) router.push(`/deployments/${result.data.id}`);
+      }}
+    >
+      <div className="flex flex-col gap-2">
+        <p>
+          <ReleaseLine release={release} /> goes to <strong>{to}</strong> now.
+        </p>
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">
+          <strong>Bypassed:</strong> {skipped.length ? skipped.join(", ") : "the lower environments"} — their gates do not run and the release is not verified there.
+          <br />
+          <strong>Still applies:</strong> {to}&apos;s own gates, with the stronger approval rule for fast-tracks ({approvals}), and its post-deploy jobs.
+        </p>
+      </div>
+    </ConfirmButton>
+  );
+}

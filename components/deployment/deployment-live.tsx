@@ -11,6 +11,7 @@ import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { GatesPanel } from "./gates-panel";
 
 export type DeploymentDto = z.input<typeof deploymentSchema>;
 type Step = NonNullable<DeploymentDto["steps"]>[number];
@@ -57,7 +58,27 @@ function StepRow({ step, now }: { step: Step; now: Date }) {
   );
 }
 
+/** Who decided what, in which role (voided decisions shown struck through). */
+function Approvals({ deployment, now }: { deployment: DeploymentDto; now: Date }) {
+  const approvals = deployment.approvals ?? [];
+  if (!approvals.length) return null;
+  return (
+    <Panel title="Decisions" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
+      {approvals.map((a, i) => (
+        <p key={i} className={a.voided ? "text-zinc-400 line-through" : undefined}>
+          <Badge tone={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> by {a.by} as {a.role}{" "}
+          <span className="text-xs text-zinc-500">
+            <RelativeTime at={a.at} now={now} />
+          </span>
+          {a.comment && <span className="text-zinc-700">: “{a.comment}”</span>}
+        </p>
+      ))}
+    </Panel>
+  );
+}
+
 interface RolloutDetail {
+  skipped?: string[];
   migrations?: Record<string, { run: boolean; reason: string }>;
   closedMs?: number;
   warmUntil?: string;
@@ -69,9 +90,14 @@ interface RolloutDetail {
 function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Date }) {
   const detail = (deployment.detail ?? {}) as RolloutDetail;
   const migrations = Object.entries(detail.migrations ?? {});
-  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note) return null;
+  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note && !detail.skipped?.length) return null;
   return (
     <Panel title="Rollout" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
+      {detail.skipped?.length ? (
+        <p>
+          <Badge tone="amber">fast-track</Badge> Skipped {detail.skipped.join(", ")}: their gates and soak did not apply to this release.
+        </p>
+      ) : null}
       {migrations.map(([app, decision]) => (
         <p key={app}>
           <Badge tone={decision.run ? "blue" : "neutral"}>{decision.run ? "migrations ran" : "migrations skipped"}</Badge> <span className="font-medium">{app}</span>: {decision.reason}
@@ -101,7 +127,7 @@ function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Dat
  * A deployment as it happens: state, progress, every step with its timing and log. Polls the API
  * every second while the deployment is active, then stops.
  */
-export function DeploymentLive({ initial, actions }: { initial: DeploymentDto; actions?: React.ReactNode }) {
+export function DeploymentLive({ initial, actions, decisions }: { initial: DeploymentDto; actions?: React.ReactNode; decisions?: React.ReactNode }) {
   const { data: deployment, isError } = useQuery({
     queryKey: ["deployment", initial.id],
     queryFn: async (): Promise<DeploymentDto> => {
@@ -155,6 +181,8 @@ export function DeploymentLive({ initial, actions }: { initial: DeploymentDto; a
           </p>
         )}
       </Panel>
+      <GatesPanel deployment={deployment} controls={decisions} />
+      <Approvals deployment={deployment} now={now} />
       <RolloutFacts deployment={deployment} now={now} />
       <Panel title="Steps">
         {steps.length === 0 ? (

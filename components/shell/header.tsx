@@ -5,7 +5,7 @@ import { ROLE_LABELS } from "@/lib/auth/roles";
 import { signOutAction } from "@/lib/auth/actions";
 import { NavLink } from "./nav-link";
 
-export function Header({ actor, localMode }: { actor: Actor; localMode: boolean }) {
+export function Header({ actor, localMode, pendingApprovals }: { actor: Actor; localMode: boolean; pendingApprovals: number }) {
   return (
     <header className="sticky top-0 z-20">
       {localMode && (
@@ -23,6 +23,14 @@ export function Header({ actor, localMode }: { actor: Actor; localMode: boolean 
             <NavLink href="/">Board</NavLink>
             <NavLink href="/deployments">Deployments</NavLink>
             <NavLink href="/releases">Releases</NavLink>
+            <NavLink href="/approvals">
+              Approvals
+              {pendingApprovals > 0 && <span className="ml-1.5 rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-zinc-900">{pendingApprovals}</span>}
+            </NavLink>
+            <NavLink href="/freezes">Freezes</NavLink>
+            <NavLink href="/incidents">Incidents</NavLink>
+            <NavLink href="/metrics">Metrics</NavLink>
+            {can(actor, "audit.view") && <NavLink href="/audit">Audit</NavLink>}
             {can(actor, "user.manage") && <NavLink href="/settings">Settings</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">

@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, deploymentSteps, deployments, environments, releases, users, type Deployment } from "@/db/schema";
-import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, type GateKind, type GateStatus } from "@/db/schema/enums";
+import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
 import { NotFoundError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
 import { appName, dnsLabel } from "./schemas";
@@ -66,7 +66,9 @@ export async function getDeployment(db: Db, deploymentId: string): Promise<Deplo
     previousRelease: previousRelease ?? null,
     cancelledByUser: cancelledByUser ?? null,
     steps: steps.map((s) => ({ id: s.id, position: s.position, name: s.name, app: s.app?.name ?? null, state: s.state, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt, log: s.log })),
-    gates: gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt })),
+    gates: gates
+      .sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate))
+      .map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt })),
     approvals: approvals.map((a) => ({ id: a.id, user: a.user, role: a.role, decision: a.decision, comment: a.comment, createdAt: a.createdAt, voidedAt: a.voidedAt })),
   };
 }

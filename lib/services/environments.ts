@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } fr
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { apps, builds, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
-import { ACTIVE_DEPLOYMENT_STATES, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
+import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
 import { NotFoundError } from "./errors";
@@ -39,6 +39,8 @@ export interface ActiveDeploymentView {
   state: DeploymentState;
   releaseId: string;
   createdAt: Date;
+  /** The first unmet gate's reason, while it waits. */
+  blocker: string | null;
 }
 
 export interface EnvironmentView {
@@ -76,6 +78,10 @@ export interface Board {
   review: EnvironmentView[];
   /** The newest release of the first environment's branch, when it is newer than what that environment runs. */
   entryCandidate: ReleaseSummary | null;
+  /** The newest release the last environment may take by fast-track, when newer than what it runs. */
+  fastTrackCandidate: ReleaseSummary | null;
+  /** When the last environment runs a fast-tracked release: which one, and the environments it skipped. */
+  fastTracked: { commit: string; environment: string; skipped: string[] } | null;
 }
 
 const LIVE_STATES_EXCLUDED = ["torn-down", "retired"] as const;
@@ -87,6 +93,7 @@ const environmentWith = {
     where: inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]),
     orderBy: asc(deployments.createdAt),
     columns: { id: true, kind: true, state: true, releaseId: true, createdAt: true },
+    with: { gates: { columns: { gate: true, status: true, reason: true } } },
   },
 } as const;
 
@@ -188,8 +195,15 @@ function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): En
     hold: row.heldAt ? { at: row.heldAt, by: row.heldBy, reason: row.holdReason } : null,
     createdAt: row.createdAt,
     apps: byApp,
-    active: row.deployments,
+    active: row.deployments.map(({ gates, ...d }) => ({
+      ...d,
+      blocker: d.state === "waiting" ? (sortGates(gates).find((g) => g.status !== "pass" && g.status !== "waived")?.reason ?? null) : null,
+    })),
   };
+}
+
+function sortGates<T extends { gate: GateKind }>(gates: T[]): T[] {
+  return [...gates].sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate));
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -229,16 +243,26 @@ export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "a
     apps: pipeline.apps,
     fixed,
     review: views.filter((e) => e.kind === "review"),
-    entryCandidate: fixed[0] ? await entryCandidate(db, fixed[0]) : null,
+    entryCandidate: fixed[0] ? await newestNewer(db, fixed[0], [(fixed[0].settings as { branch?: string }).branch ?? ""]) : null,
+    fastTrackCandidate: fixed.length > 1 ? await newestNewer(db, fixed.at(-1)!, (fixed.at(-1)!.settings as { fastTrack?: { branches: string[] } }).fastTrack?.branches ?? []) : null,
+    fastTracked: fixed.length > 1 ? await fastTrackedInto(db, fixed.at(-1)!) : null,
   };
 }
 
-/** The newest release of the entry branch, if it is newer than what the first environment runs. */
-async function entryCandidate(db: Db, first: EnvironmentView): Promise<ReleaseSummary | null> {
-  const branch = (first.settings as { branch?: string }).branch;
-  if (!branch) return null;
+/** What the environment runs came in by fast-track: the environments it skipped show that. */
+async function fastTrackedInto(db: Db, last: EnvironmentView): Promise<Board["fastTracked"]> {
+  const deploymentId = Object.values(last.apps)[0]?.deploymentId;
+  if (!deploymentId) return null;
+  const deployment = await db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId), columns: { kind: true, detail: true }, with: { release: { columns: { commit: true } } } });
+  if (deployment?.kind !== "fast-track") return null;
+  return { commit: deployment.release.commit, environment: last.name, skipped: (deployment.detail as { skipped?: string[] }).skipped ?? [] };
+}
+
+/** The newest release of `branches`, if it is newer than what `environment` runs. */
+async function newestNewer(db: Db, first: EnvironmentView, branches: string[]): Promise<ReleaseSummary | null> {
+  if (!branches.filter(Boolean).length) return null;
   const newest = await db.query.releases.findFirst({
-    where: eq(releases.branch, branch),
+    where: inArray(releases.branch, branches),
     orderBy: [desc(releases.createdAt), desc(releases.id)],
     with: { builds: { with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
   });

@@ -10,7 +10,7 @@ import { evaluateFreeze } from "@/lib/domain/gates/freeze";
 import { evaluateIncident } from "@/lib/domain/gates/incident";
 import { signPayload } from "@/lib/notify/signature";
 import { createDocument } from "zod-openapi";
-import { incidentWebhookResultSchema, operationsPaths } from "@/lib/api/openapi-operations";
+import { incidentWebhookResultSchema, operationsPaths } from "@/lib/api/openapi/operations-paths";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, testPipelineConfig } from "@/lib/testing/fixtures";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "../errors";

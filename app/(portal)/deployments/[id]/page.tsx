@@ -13,6 +13,8 @@ import { getRelease } from "@/lib/services/releases";
 import { currentRelease } from "@/lib/services/deployment-facts";
 import { CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
+import { DecisionControls } from "@/components/deployment/decision-controls";
+import { decisionPropsFor } from "@/components/deployment/decision-props";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/layout";
 
@@ -32,6 +34,7 @@ export default async function DeploymentPage({ params }: Props) {
     throw error;
   });
   const current = await currentRelease(db, deployment.environmentId);
+  const decisions = await decisionPropsFor(db, actor, deployment);
   // Roll back from here when this deployment is what the environment runs now.
   const rollbackTarget =
     deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
@@ -77,6 +80,7 @@ export default async function DeploymentPage({ params }: Props) {
       />
       <DeploymentLive
         initial={deploymentDto(deployment)}
+        decisions={decisions ? <DecisionControls {...decisions} /> : undefined}
         actions={
           <>
             {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy }) && <CancelDeploymentButton deploymentId={deployment.id} />}

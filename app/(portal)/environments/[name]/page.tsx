@@ -27,6 +27,10 @@ import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
+import { FreezeBanner } from "@/components/operations/freeze-banner";
+import { IncidentBanner } from "@/components/operations/incident-banner";
+import { listFreezes } from "@/lib/services/freezes";
+import { listIncidents } from "@/lib/services/incidents";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -45,7 +49,7 @@ export default async function EnvironmentPage({ params }: Props) {
   });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount] = await Promise.all([
+  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents] = await Promise.all([
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
@@ -53,6 +57,8 @@ export default async function EnvironmentPage({ params }: Props) {
     listJobRuns(db, environment.id),
     configChangedAt(db, environment.id),
     db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
+    listFreezes(ctx, { environment: environment.name }),
+    listIncidents(ctx, { environment: environment.name, state: "open" }),
   ]);
   const cells = Object.values(environment.apps);
   const current = cells[0]?.releaseId ?? null;
@@ -96,6 +102,8 @@ export default async function EnvironmentPage({ params }: Props) {
       />
       <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
         <div className="flex min-w-0 flex-col gap-6">
+          <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
+          <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
           {environment.kind === "review" && <ReviewPanel environment={environment} conversation={conversation} now={now} />}
           {environment.hold && (
             <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />

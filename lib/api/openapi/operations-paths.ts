@@ -1,16 +1,16 @@
 import { z } from "zod";
-import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
+import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { INCIDENT_STATES, REQUEST_SOURCES } from "@/db/schema/enums";
 import { createFreezeInput, liftFreezeInput, listFreezesInput } from "@/lib/services/freezes";
 import { declareIncidentInput, INCIDENT_SEVERITIES, incidentWebhookPayload, listIncidentsInput, resolveIncidentInput } from "@/lib/services/incidents";
-import { errorSchema } from "./schemas";
+import { errors, json, listOf, mutation, notFound, refused } from "./common";
+import { errorSchema } from "../schemas";
 
 /**
  * OpenAPI paths of freezes, incidents and the incident webhook, generated from the zod schemas
  * that validate the requests. Merged into the document by lib/api/openapi.ts (`operationsPaths`).
  * The response schemas describe what the routes return (the services' views, times as ISO strings).
  */
-const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const isoTime = z.iso.datetime().meta({ description: "ISO 8601 UTC", example: "2026-12-21T23:00:00.000Z" });
 const personSchema = z.object({ id: z.string(), name: z.string(), email: z.string() }).meta({ id: "PersonRef" });
@@ -64,24 +64,9 @@ export const incidentWebhookResultSchema = z
   })
   .meta({ id: "IncidentWebhookResult" });
 
-const listOf = <T extends z.ZodType>(item: T, id: string) => z.object({ items: z.array(item), nextCursor: z.null().meta({ description: "Always null: these lists are short and complete" }) }).meta({ id });
 
-const errors = {
-  "400": json(errorSchema, "Invalid input: `fields` names each bad field and what was expected"),
-  "401": json(errorSchema, "Missing or bad token"),
-  "403": json(errorSchema, "Not allowed for this token's user"),
-};
-const notFound = { "404": json(errorSchema, "Not found") };
-const refused = { "422": json(errorSchema, "Valid, but refused by the rules") };
 
-const idempotencyHeader = z.object({
-  "Idempotency-Key": z.string().optional().meta({ description: "Same key and body within 24 h return the first result and do nothing again" }),
-});
 
-function mutation(op: Omit<ZodOpenApiOperationObject, "requestParams"> & { path?: z.ZodObject }): ZodOpenApiOperationObject {
-  const { path, ...rest } = op;
-  return { ...rest, requestParams: { header: idempotencyHeader, ...(path ? { path } : {}) } };
-}
 
 const idPath = z.object({ id: z.string() });
 

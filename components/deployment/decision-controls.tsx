@@ -1,0 +1,123 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { decideAction, overrideGateAction, tickChecklistAction } from "@/app/(portal)/deployments/actions";
+import { useAction } from "@/lib/actions/use-action";
+import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
+import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm";
+
+export interface DecisionProps {
+  deploymentId: string;
+  /** Roles this person may decide in here (held by them, asked for by the rule, not their own request). */
+  approveRoles: Role[];
+  decided: { decision: string; role: string } | null;
+  checklist: { items: { item: string; tickedBy: string | null }[]; canTick: boolean };
+  /** Gates this person may override now (closed window, active freeze). */
+  overridable: ("window" | "freeze")[];
+}
+
+/** What the signed-in person can do about a waiting deployment: decide, tick, override. */
+export function DecisionControls({ deploymentId, approveRoles, decided, checklist, overridable }: DecisionProps) {
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["deployment", deploymentId] });
+    router.refresh();
+  };
+  const [role, setRole] = useState<Role | undefined>(approveRoles[0]);
+  // Ticks show at once; a refusal from the server puts the box back.
+  const [ticked, setTicked] = useState<Record<string, boolean>>(() => Object.fromEntries(checklist.items.map((i) => [i.item, i.tickedBy !== null])));
+  const [comment, setComment] = useState("");
+  const decideRun = useAction(decideAction);
+  const tick = useAction(tickChecklistAction);
+  const override = useAction(overrideGateAction, { success: "Override recorded" });
+
+  const decideWith = async (decision: "approve" | "reject") => {
+    const result = await decideRun.run({ deploymentId, decision, role, comment: comment || undefined });
+    if (result.ok) {
+      setComment("");
+      refresh();
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-4">
+      {approveRoles.length > 0 && (
+        <section role="region" aria-label="Your decision" className="flex flex-wrap items-end gap-2">
+          {decided && (
+            <p className="w-full text-zinc-700">
+              You {decided.decision === "approve" ? "approved" : "rejected"} this as {decided.role}.
+            </p>
+          )}
+          <label className="flex flex-col gap-1 text-xs text-zinc-600">
+            Decide as
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)} className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm">
+              {approveRoles.map((r) => (
+                <option key={r} value={r}>
+                  {ROLE_LABELS[r]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="flex flex-1 flex-col gap-1 text-xs text-zinc-600">
+            Comment
+            <input value={comment} onChange={(e) => setComment(e.target.value)} maxLength={2000} placeholder="optional for an approval; say why when rejecting" className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm" />
+          </label>
+          {decided?.decision !== "approve" && (
+            <Button variant="primary" disabled={decideRun.pending} onClick={() => decideWith("approve")}>
+              Approve
+            </Button>
+          )}
+          <ConfirmButton label="Reject…" size="md" title="Reject this deployment?" confirmLabel="Reject" pending={decideRun.pending} onConfirm={() => decideWith("reject")}>
+            A rejection stops the deployment; the requester will have to ask again. {comment ? "Your comment goes with it." : "Add a comment first to say why."}
+          </ConfirmButton>
+        </section>
+      )}
+      {checklist.items.length > 0 && (
+        <fieldset aria-label="Pre-flight checklist" disabled={!checklist.canTick} className="flex flex-col gap-1">
+          <legend className="mb-1 text-xs font-medium text-zinc-600">Pre-flight checklist{checklist.canTick ? "" : " (ticked by the requester)"}</legend>
+          {checklist.items.map(({ item, tickedBy }) => (
+            <label key={item} className="flex items-center gap-2">
+              <input
+                type="checkbox"
+                checked={ticked[item] ?? tickedBy !== null}
+                onChange={async (e) => {
+                  const value = e.target.checked;
+                  setTicked((t) => ({ ...t, [item]: value }));
+                  const result = await tick.run({ deploymentId, item, ticked: value });
+                  if (result.ok) refresh();
+                  else setTicked((t) => ({ ...t, [item]: !value }));
+                }}
+              />
+              <span>{item}</span>
+              {tickedBy && <span className="text-xs text-zinc-500">ticked by {tickedBy}</span>}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {overridable.length > 0 && (
+        <section aria-label="Overrides" className="flex flex-wrap items-center gap-2">
+          {overridable.map((gate) => (
+            <ConfirmButton
+              key={gate}
+              label={gate === "window" ? "Override the deploy window…" : "Override the freeze…"}
+              title={gate === "window" ? "Deploy outside the window?" : "Deploy during the freeze?"}
+              confirmLabel="Override"
+              askReason="required"
+              pending={override.pending}
+              onConfirm={async (reason) => {
+                const result = await override.run({ deploymentId, gate, reason });
+                if (result.ok) refresh();
+              }}
+            >
+              The override is recorded with your name and reason, audited, and shown in this deployment&apos;s history.
+            </ConfirmButton>
+          ))}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { checklistTicks, environments, users } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { can } from "@/lib/auth/policy";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { DeploymentDetail } from "@/lib/services/deployment-queries";
+import { approvalRule } from "@/lib/services/gate-facts";
+import type { DecisionProps } from "./decision-controls";
+
+/** What the signed-in person may do about a waiting deployment, worked out with the same policy the services enforce. */
+export async function decisionPropsFor(db: Db, actor: Actor, deployment: DeploymentDetail): Promise<DecisionProps | null> {
+  if (deployment.state !== "waiting" && deployment.state !== "queued") return null;
+  const environment = (await db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
+  const config = environment.settings as Partial<EnvironmentConfig>;
+  const rule = approvalRule(deployment, config);
+  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
+  const ticks = await db.select({ item: checklistTicks.item, by: users.name }).from(checklistTicks).innerJoin(users, eq(users.id, checklistTicks.userId)).where(eq(checklistTicks.deploymentId, deployment.id));
+  const pendingGate = (gate: string) => deployment.gates.some((g) => g.gate === gate && g.status === "pending");
+  const overrideRoles = config.overrides?.roles ?? [];
+  const mine = deployment.approvals.find((a) => a.user.id === actor.id && !a.voidedAt);
+  return {
+    deploymentId: deployment.id,
+    approveRoles,
+    decided: mine ? { decision: mine.decision, role: mine.role } : null,
+    checklist: {
+      items: (config.gates?.checklist ?? []).map((item) => ({ item, tickedBy: ticks.find((t) => t.item === item)?.by ?? null })),
+      canTick: can(actor, "deployment.checklist", { requestedBy: deployment.requestedBy }),
+    },
+    overridable: (["window", "freeze"] as const).filter((gate) => pendingGate(gate) && can(actor, "gate.override", { overrideRoles })),
+  };
+}

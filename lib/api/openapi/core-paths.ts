@@ -1,0 +1,67 @@
+import { z } from "zod";
+import type { ZodOpenApiPathsObject } from "zod-openapi";
+import { listBuildsInput, registerBuildInput } from "@/lib/services/builds";
+import { createReleaseInput, listReleasesInput } from "@/lib/services/releases";
+import { buildSchema, environmentSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "../schemas";
+import { conflict, errors, json, mutation, notFound, refused } from "./common";
+
+/** Health, the pipeline, builds, releases and environments: what CI uses. */
+export const corePaths: ZodOpenApiPathsObject = {
+  "/health": {
+    get: {
+      summary: "Liveness of Slipway itself",
+      description: "Database reachable and a controller leader seen recently. No token needed.",
+      security: [],
+      responses: { "200": json(healthSchema, "Slipway answers"), "503": json(healthSchema, "The database does not answer") },
+    },
+  },
+  "/pipeline": {
+    get: { summary: "The pipeline as loaded from slipway.yaml", responses: { "200": json(pipelineSchema, "The pipeline"), ...errors } },
+  },
+  "/builds": {
+    get: {
+      summary: "Builds, newest first",
+      requestParams: { query: listBuildsInput },
+      responses: { "200": json(pageSchema(buildSchema, "BuildPage"), "A page of builds"), ...errors },
+    },
+    post: mutation({
+      summary: "Register one build (CI)",
+      description: "Versions are immutable: the same version with the same digest and commit returns the existing build (200).",
+      requestBody: { content: { "application/json": { schema: registerBuildInput } } },
+      responses: { "201": json(buildSchema, "Registered"), "200": json(buildSchema, "Already registered"), ...errors, ...conflict },
+    }),
+  },
+  "/releases": {
+    get: {
+      summary: "Releases, newest first",
+      requestParams: { query: listReleasesInput },
+      responses: { "200": json(pageSchema(releaseSchema, "ReleasePage"), "A page of releases"), ...errors },
+    },
+    post: mutation({
+      summary: "Cut a release",
+      description: "One build per app; apps not named carry the build running in the source environment.",
+      requestBody: { content: { "application/json": { schema: createReleaseInput } } },
+      responses: { "201": json(releaseSchema, "Created"), "200": json(releaseSchema, "Already cut with the same builds"), ...errors, ...conflict, ...refused },
+    }),
+  },
+  "/releases/{id}": {
+    get: {
+      summary: "A release, its builds and digests, and where it has run",
+      requestParams: { path: z.object({ id: z.string() }) },
+      responses: { "200": json(releaseSchema, "The release"), ...errors, ...notFound },
+    },
+  },
+  "/environments": {
+    get: {
+      summary: "Every environment, fixed and review",
+      responses: { "200": json(pageSchema(environmentSchema, "EnvironmentPage"), "All environments"), ...errors },
+    },
+  },
+  "/environments/{name}": {
+    get: {
+      summary: "One environment",
+      requestParams: { path: z.object({ name: z.string() }) },
+      responses: { "200": json(environmentSchema, "The environment"), ...errors, ...notFound },
+    },
+  },
+};

@@ -11,6 +11,7 @@ import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { can } from "@/lib/auth/policy";
 import { listFreezes } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
+import { aheadSummary } from "@/lib/services/compare";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
 
@@ -21,7 +22,7 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents] = await Promise.all([listFreezes(ctx, {}), listIncidents(ctx, { state: "open" })]);
+  const [freezeList, openIncidents, ahead] = await Promise.all([listFreezes(ctx, {}), listIncidents(ctx, { state: "open" }), board ? aheadSummary(db, board.fixed) : []]);
   if (!board) {
     return (
       <Panel>
@@ -44,7 +45,7 @@ export default async function BoardPage() {
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
-        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} />
         <ReviewEnvironments board={board} now={now} />
       </div>
     </>

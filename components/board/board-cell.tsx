@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
+import { DriftBadge } from "./drift-badge";
 
 /** What one app runs in one environment: version, commit, who and when, and its health. */
 export function BoardCell({ cell, now }: { cell: EnvironmentAppView | undefined; now: Date }) {
@@ -21,6 +22,7 @@ export function BoardCell({ cell, now }: { cell: EnvironmentAppView | undefined;
         </div>
       )}
       <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
+      <DriftBadge drift={cell.drift} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { Board } from "@/lib/services/environments";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
+import { AheadBadge } from "./ahead-badge";
 import { BoardCell } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
 
@@ -38,8 +39,10 @@ function fastTrackFor(board: Board) {
   };
 }
 
+type AheadOf = { from: string; to: string; releases: number; commits: number };
+
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
-export function PipelineBoard({ board, now, canDeploy }: { board: Board; now: Date; canDeploy: boolean }) {
+export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Board; now: Date; canDeploy: boolean; ahead?: AheadOf[] }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
       <Panel>
@@ -67,6 +70,11 @@ export function PipelineBoard({ board, now, canDeploy }: { board: Board; now: Da
                   fastTrack={i === board.fixed.length - 1 ? fastTrackFor(board) : null}
                   skippedBy={board.fastTracked?.skipped.includes(env.name) && !Object.values(env.apps).some((c) => c.releaseCommit === board.fastTracked?.commit) ? board.fastTracked : null}
                 />
+                {ahead.filter((a) => a.to === env.name).map((a) => (
+                  <div key={a.from} className="mt-1.5">
+                    <AheadBadge {...a} />
+                  </div>
+                ))}
               </th>
             ))}
           </tr>

@@ -23,6 +23,7 @@ export function Header({ actor, localMode, pendingApprovals }: { actor: Actor; l
             <NavLink href="/">Board</NavLink>
             <NavLink href="/deployments">Deployments</NavLink>
             <NavLink href="/releases">Releases</NavLink>
+            <NavLink href="/compare">Compare</NavLink>
             <NavLink href="/approvals">
               Approvals
               {pendingApprovals > 0 && <span className="ml-1.5 rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-zinc-900">{pendingApprovals}</span>}

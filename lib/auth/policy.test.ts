@@ -24,6 +24,7 @@ const MATRIX: Record<Action, Role[]> = {
   "environment.hold.lift": ["delivery-lead", "tech-lead", "admin"],
   "review.create": ["developer", "delivery-lead", "tech-lead", "admin"],
   "review.teardown": ["delivery-lead", "tech-lead", "admin"],
+  "review.extend": ["delivery-lead", "tech-lead", "admin"],
   "review.verdict": ["delivery-lead", "admin"],
   "config.edit": ["tech-lead", "admin"],
   "job.run": ["delivery-lead", "tech-lead", "admin"],
@@ -89,8 +90,10 @@ describe("overrides follow slipway.yaml", () => {
 });
 
 describe("owners", () => {
-  it("a developer may tear down their own review environment but not someone else's", () => {
+  it("a developer may tear down or extend their own review environment but not someone else's", () => {
     expect(can(person(["developer"]), "review.teardown", { ownerId: "usr_me" })).toBe(true);
+    expect(can(person(["developer"]), "review.extend", { ownerId: "usr_me" })).toBe(true);
+    expect(can(person(["developer"]), "review.extend", { ownerId: "usr_other" })).toBe(false);
     expect(can(person(["developer"]), "review.teardown", { ownerId: "usr_other" })).toBe(false);
   });
 

@@ -17,6 +17,7 @@ export type Action =
   | "environment.hold.lift"
   | "review.create"
   | "review.teardown"
+  | "review.extend"
   | "review.verdict"
   | "config.edit"
   | "job.run"
@@ -84,6 +85,7 @@ const RULES: Record<Action, Rule> = {
   "environment.hold.lift": { roles: LEADS, doing: "lift holds" },
   "review.create": { roles: SHIPPERS, automation: true, doing: "create review environments" },
   "review.teardown": { roles: LEADS, automation: true, doing: "tear down review environments" },
+  "review.extend": { roles: LEADS, doing: "extend review environments" },
   "review.verdict": { roles: ["delivery-lead", "admin"], doing: "give verdicts on review environments" },
   "config.edit": { roles: ["tech-lead", "admin"], doing: "edit configuration" },
   "job.run": { roles: ["tech-lead", "delivery-lead", "admin"], doing: "run jobs" },
@@ -97,7 +99,7 @@ const RULES: Record<Action, Rule> = {
 
 /** Owners may act on their own things even without the role (their review env, their request). */
 function isOwnerException(actor: Actor, action: Action, target: Target): boolean {
-  if (action === "review.teardown") return target.ownerId === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
+  if (action === "review.teardown" || action === "review.extend") return target.ownerId === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
   if (action === "deployment.cancel") return target.requestedBy === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
   return false;
 }

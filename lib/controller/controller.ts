@@ -13,6 +13,8 @@ import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jo
 import { retireExpiredWarmReleases } from "./warm-releases";
 import { autoPromote } from "./auto-promotion";
 import { Gatekeeper } from "./gatekeeper";
+import { manageReviewEnvironments } from "./review-lifecycle";
+import { detectDrift } from "./drift";
 import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -36,6 +38,8 @@ export interface ControllerOptions {
   baseUrl?: string;
   autoPromoteEveryMs?: number;
   maxAttempts?: number;
+  /** How often what the platform runs is compared with what Slipway recorded. */
+  driftEveryMs?: number;
 }
 
 /**
@@ -56,6 +60,8 @@ export class Controller {
   private ticking: Promise<void> | null = null;
   private lastHeartbeat = 0;
   private lastHealth = 0;
+  private lastDrift = 0;
+  private readonly reportedDrift = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   private gatekeeper: Gatekeeper | null = null;
   private lastAutoPromotion = 0;
@@ -77,6 +83,7 @@ export class Controller {
       baseUrl: config.baseUrl ?? "http://localhost:3000",
       autoPromoteEveryMs: config.autoPromoteEveryMs ?? 5000,
       maxAttempts: config.maxAttempts ?? 3,
+      driftEveryMs: config.driftEveryMs ?? 30_000,
     };
   }
 
@@ -123,6 +130,7 @@ export class Controller {
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
+      await manageReviewEnvironments({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1, log: this.log });
       await retireExpiredWarmReleases(this.config.connection.db, this.platform!, this.clock, this.log);
       if (now - this.lastAutoPromotion >= this.options.autoPromoteEveryMs) {
         this.lastAutoPromotion = now;
@@ -132,6 +140,10 @@ export class Controller {
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platform!, this.clock);
+      }
+      if (now - this.lastDrift >= this.options.driftEveryMs) {
+        this.lastDrift = now;
+        await detectDrift(this.config.connection.db, this.platform!, this.clock, this.log, this.reportedDrift);
       }
     } catch (error) {
       if (error instanceof LostLeadershipError) return this.stepDown(error.message);
@@ -193,6 +205,7 @@ export class Controller {
     this.log(`restored ${restored} of ${specs.length} apps to their recorded releases${problems.length ? `; could not restore:\n  ${problems.join("\n  ")}` : ""}`);
     await sampleHealth(db, this.platform!, this.clock).catch(() => {});
     this.lastHealth = Date.now();
+    this.lastDrift = Date.now();
   }
 
   /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
@@ -295,7 +308,7 @@ export class Controller {
       await this.tick();
       await Promise.allSettled([...this.inFlight.values()]);
       const [busy] = await this.config.connection.db
-        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running'))` })
+        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
         .from(sql`(select 1) as one`);
       if (!Number(busy?.n) || !this.isLeader) return;
     }

@@ -35,6 +35,13 @@ export async function migrationDecisions(db: Db, deployment: Deployment, environ
   return decisions;
 }
 
+/** A review environment that is being created clones its source; anything else is already provisioned. */
+async function provisionSource(db: Db, environment: Environment): Promise<string | null> {
+  if (environment.kind !== "review" || environment.state !== "provisioning" || !environment.sourceEnvironmentId) return null;
+  const source = await db.query.environments.findFirst({ where: (e, { eq }) => eq(e.id, environment.sourceEnvironmentId!) });
+  return source?.name ?? null;
+}
+
 export async function planDeployment(
   db: Db,
   deployment: Deployment,
@@ -52,6 +59,7 @@ export async function planDeployment(
     migrations,
     smoke: config.smoke ?? [],
     hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
+    provisionFrom: await provisionSource(db, environment),
   });
   return { steps, strategy, migrations, note };
 }

@@ -100,7 +100,7 @@ export class Rollout {
     this.deps.log(`${environment.name}: started ${deployment.kind} ${deployment.id} (${plan.strategy})`);
   }
 
-  private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[]): StepEnvironment {
+  private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null): StepEnvironment {
     const config = environment.settings as Partial<EnvironmentConfig>;
     return {
       platform: this.deps.platform,
@@ -126,6 +126,7 @@ export class Rollout {
         }),
       verifyTimeoutMs: this.deps.verifyTimeoutMs,
       rollingPauseMs: this.deps.rollingPauseMs,
+      provisionFrom,
       closedSince: () => steps.find((s) => (s.detail as StepDetail).action === "close")?.startedAt ?? null,
       sleep: this.deps.sleep,
     };
@@ -147,8 +148,12 @@ export class Rollout {
       this.deps.db.query.apps.findMany({ where: (a, { eq }) => eq(a.pipelineId, environment.pipelineId) }),
     ]);
     for (const row of appRows) this.appSettings.set(row.name, row.settings);
+    const provisionFrom =
+      environment.kind === "review" && environment.state === "provisioning" && environment.sourceEnvironmentId
+        ? ((await this.deps.db.query.environments.findFirst({ where: eq(environments.id, environment.sourceEnvironmentId) }))?.name ?? null)
+        : null;
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deploymentId)).orderBy(asc(deploymentSteps.position));
-    const env = this.stepEnvironment(environment, plans, previous, deployment, steps);
+    const env = this.stepEnvironment(environment, plans, previous, deployment, steps, provisionFrom);
     const secrets = [...plans, ...previous].flatMap((p) => p.secretValues);
     const groups = [...new Set(steps.map((s) => (s.detail as StepDetail).group))].sort((a, b) => a - b);
     const warnings: string[] = [];
@@ -250,6 +255,14 @@ export class Rollout {
           .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
       }
       if (deployment.kind === "rollback") await this.holdAfterRollback(tx, deployment, environment, now);
+      // A review environment is ready once its first release runs (or again after waking).
+      if (environment.kind === "review" && (environment.state === "provisioning" || environment.state === "waking")) {
+        await tx.update(environments).set({ state: "ready" }).where(eq(environments.id, environment.id));
+      }
+      // A verdict is on what ran when it was given: a new release in a review environment needs a new look.
+      if (environment.kind === "review" && environment.verdict && deployment.releaseId !== deployment.previousReleaseId) {
+        await tx.update(environments).set({ verdict: null }).where(eq(environments.id, environment.id));
+      }
       await this.transition(tx, deployment, "succeeded", {
         finishedAt: now,
         detail: { ...(deployment.detail as object), ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
@@ -315,6 +328,9 @@ export class Rollout {
         });
       }
       await this.transition(tx, deployment, "failed", { finishedAt: now, failureReason: reason });
+      if (environment.kind === "review" && environment.state === "provisioning") {
+        await tx.update(environments).set({ state: "failed" }).where(eq(environments.id, environment.id));
+      }
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.fail",
         targetType: "deployment",

@@ -31,6 +31,8 @@ export interface StepEnvironment {
   verifyTimeoutMs: number;
   /** How long each rolling step watches the new release before moving more traffic. */
   rollingPauseMs: number;
+  /** A new review environment's source, whose data it starts with. */
+  provisionFrom: string | null;
   /** When the environment was closed for maintenance (recreate), to report how long it was closed. */
   closedSince: () => Date | null;
   sleep(ms: number): Promise<void>;
@@ -155,6 +157,9 @@ export async function runStep(env: StepEnvironment, step: Pick<PlannedStep, "act
   if (step.app && !plan) throw new StepFailure(`The release has no build for ${step.app}.`, true);
   try {
     switch (step.action) {
+      case "provision":
+        await env.platform.provision(env.environment, env.provisionFrom ? { cloneFrom: env.provisionFrom } : {});
+        return env.provisionFrom ? `${env.environment} has its own addresses and a copy of ${env.provisionFrom}'s data; changes there never reach ${env.provisionFrom}.` : `${env.environment} is provisioned.`;
       case "migrate":
         return await job(env, plan!, env.migrationJob(plan!.app), env.migrationReason(plan!.app));
       case "close":

@@ -59,8 +59,18 @@ describe("promotion rules", () => {
     expect(check({ kind: "fast-track", target: { ...prod, current: r3 } })).toMatchObject({ ok: false, code: "older_release" });
   });
 
-  it("review environments are not promoted into", () => {
-    expect(check({ target: { ...qa, kind: "review" } })).toMatchObject({ ok: false, code: "review_environment" });
+  it("a review environment takes releases of its own branch only, and no fast-track", () => {
+    const review: TargetFacts = { ...qa, name: "checkout", kind: "review", position: null, branch: "feature/checkout", current: null };
+    expect(check({ target: review, release: release("f1", 5, "feature/checkout"), succeededInPrevious: false })).toEqual({ ok: true });
+    expect(check({ target: review, release: release("f2", 5, "develop") })).toMatchObject({ ok: false, code: "wrong_branch" });
+    expect(check({ kind: "fast-track", target: review })).toMatchObject({ ok: false, code: "review_environment" });
+  });
+
+  it("a release accepted in a review environment may enter that environment's source directly", () => {
+    const staging: TargetFacts = { ...qa, name: "staging", position: 3, previous: "uat", current: r1 };
+    const feature = release("f3", 6, "feature/checkout");
+    expect(check({ target: staging, release: feature, succeededInPrevious: false })).toMatchObject({ ok: false, code: "not_in_previous" });
+    expect(check({ target: staging, release: feature, succeededInPrevious: false, acceptedInReview: true })).toEqual({ ok: true });
   });
 });
 

@@ -25,6 +25,8 @@ export interface TargetFacts {
   isLast: boolean;
   /** Branches whose releases may be fast-tracked here (slipway.yaml fastTrack), or null when not configured. */
   fastTrackBranches: readonly string[] | null;
+  /** A review environment's branch: the only branch whose releases it runs. */
+  branch?: string | null;
 }
 
 export type Verdict = { ok: true } | { ok: false; code: string; message: string };
@@ -45,10 +47,24 @@ export function checkDeploymentRequest(input: {
   succeededInPrevious: boolean;
   /** The release succeeded in the target before (what a rollback may return to). */
   succeededInTarget: boolean;
+  /** A delivery lead accepted the release in a review environment cloned from the target. */
+  acceptedInReview?: boolean;
 }): Verdict {
   const { kind, release, target } = input;
-  if (target.kind === "review" && kind !== "redeploy" && kind !== "rollback") {
-    return refuse("review_environment", `${target.name} is a review environment: it runs its branch's release, and is not promoted into.`);
+  if (target.kind === "review") {
+    if (kind === "promote") {
+      if (target.branch && release.branch !== target.branch) {
+        return refuse("wrong_branch", `${target.name} is the review environment of ${target.branch}; release ${short(release)} is from ${release.branch}.`);
+      }
+      if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}. To put it out again, redeploy it.`);
+      if (target.current && release.createdAt < target.current.createdAt) {
+        return refuse("older_release", `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}.`);
+      }
+      return { ok: true };
+    }
+    if (kind !== "redeploy" && kind !== "rollback" && kind !== "config") {
+      return refuse("review_environment", `${target.name} is a review environment: it takes releases of its branch, never a ${kind}.`);
+    }
   }
   switch (kind) {
     case "promote": {
@@ -59,7 +75,7 @@ export function checkDeploymentRequest(input: {
         if (target.entryBranch && release.branch !== target.entryBranch) {
           return refuse("wrong_branch", `${target.name} takes releases of ${target.entryBranch}; release ${short(release)} is from ${release.branch}.`);
         }
-      } else if (!input.succeededInPrevious) {
+      } else if (!input.succeededInPrevious && !input.acceptedInReview) {
         return refuse(
           "not_in_previous",
           `Release ${short(release)} has not succeeded in ${target.previous ?? "the previous environment"} yet: promote it there first (releases move one environment at a time).`,

@@ -72,6 +72,10 @@ describe("rollout plans per strategy", () => {
     ]);
   });
 
+  it("a new review environment first clones its source's data", () => {
+    expect(outline({ provisionFrom: "staging", migrations: {}, smoke: [], hooks: [] }).slice(0, 2)).toEqual(["0: Clone staging's data", "1: Start portal"]);
+  });
+
   it("apps without migrations configured get no migration step", () => {
     expect(planRollout({ ...base, migrations: {} }).some((s) => s.action === "migrate")).toBe(false);
   });

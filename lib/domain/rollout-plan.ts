@@ -7,6 +7,8 @@ import type { MigrationDecision } from "./migrations";
  * step that was in flight and carries on.
  */
 export type StepAction =
+  /** Create a review environment's addresses and copy its source's data into it. */
+  | "provision"
   /** Run the app's migration job once, with the new build's code. */
   | "migrate"
   /** Close every app for maintenance: requests get 503 with Retry-After (recreate). */
@@ -56,6 +58,8 @@ export interface RolloutInput {
   hooks: readonly { name: string; app: string; job: string }[];
   /** Shares of traffic a rolling rollout passes through before the full switch. */
   rollingSteps?: readonly number[];
+  /** A new review environment: clone this environment's data first. */
+  provisionFrom?: string | null;
 }
 
 export const DEFAULT_ROLLING_STEPS = [25, 50, 75] as const;
@@ -79,6 +83,7 @@ export function planRollout(input: RolloutInput): PlannedStep[] {
       });
   const smoke = () => input.smoke.map((check, index) => ({ name: `Smoke check: ${check.name}`, app: check.app, action: "smoke" as const, index }));
   const hooks = () => input.hooks.map((hook, index) => ({ name: `Hook ${hook.name}`, app: hook.app, action: "hook" as const, index, optional: true }));
+  if (input.provisionFrom) add([{ name: `Clone ${input.provisionFrom}'s data`, app: null, action: "provision" }]);
 
   if (input.kind === "rollback") {
     // Rolling back never re-runs migrations: the schema stays where it is (migrations must be backward compatible).

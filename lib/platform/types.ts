@@ -63,6 +63,10 @@ export interface AppStatus {
   maintenance: boolean;
   /** Share of requests (0–100) the standby slot receives during a rolling rollout. */
   standbyShare: number;
+  /** Asleep (idle review environment): nothing runs; a request to the address asks for a wake-up. */
+  asleep: boolean;
+  /** The last request to the app's address since the platform started watching, if any. */
+  lastRequestAt: string | null;
 }
 
 /** What one instance's health endpoint said. */
@@ -173,6 +177,16 @@ export interface PlatformAdapter {
    * restart, or starting them again). Used to restore the recorded state on start-up.
    */
   ensureActive(spec: AppSpec): Promise<AppStatus>;
+
+  /**
+   * Puts an idle environment to sleep: its processes stop, its data and addresses stay. A request
+   * to one of its addresses answers "waking up" and is reported by `takeWakeRequests`; the
+   * environment wakes when its apps are made active again (`ensureActive`).
+   */
+  sleep(environment: string): Promise<void>;
+
+  /** Environments asked for while asleep since the last call (each once). */
+  takeWakeRequests(): string[];
 
   /** Stops everything of an environment and removes its data. */
   destroy(environment: string): Promise<void>;

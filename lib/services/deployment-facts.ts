@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environmentApps, environments, releases, type Environment } from "@/db/schema";
+import { deployments, environmentApps, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { ReleaseFacts, TargetFacts } from "@/lib/domain/promotion";
 
 /**
@@ -87,8 +87,22 @@ export async function targetFacts(db: Db, environment: Environment): Promise<{ t
       current: await currentRelease(db, environment.id),
       isLast: last?.id === environment.id,
       fastTrackBranches: fastTrack?.branches ?? null,
+      branch: environment.kind === "review" ? environment.branch : null,
     },
   };
+}
+
+/** A delivery lead's latest verdict on a review environment cloned from `target` accepted exactly this release. */
+export async function acceptedInReviewOf(db: Db, target: Environment, releaseId: string): Promise<boolean> {
+  // The environment's verdict is the current one (a new release there clears it); the verdict rows
+  // say which release it was given on, and that release must still be the one it runs.
+  const candidates = await db
+    .selectDistinct({ environmentId: reviewVerdicts.environmentId })
+    .from(reviewVerdicts)
+    .innerJoin(environments, eq(environments.id, reviewVerdicts.environmentId))
+    .where(and(eq(environments.sourceEnvironmentId, target.id), eq(environments.verdict, "accepted"), eq(reviewVerdicts.verdict, "accepted"), eq(reviewVerdicts.releaseId, releaseId)));
+  for (const { environmentId } of candidates) if ((await currentRelease(db, environmentId))?.id === releaseId) return true;
+  return false;
 }
 
 /** The environments a fast-track skips: those before the target where the release has not succeeded. */

@@ -11,7 +11,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
@@ -54,7 +54,7 @@ interface NewDeployment {
  * duplicate, supersedes older queued promotions. Returns as soon as the row exists; the controller
  * does the rest. The environment row is locked, so concurrent requests into it are decided one by one.
  */
-async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Deployment> {
+export async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Deployment> {
   const deployment = await ctx.db.transaction(async (tx) => {
     const environment = await lockEnvironment(tx, request.environment);
     if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
@@ -68,6 +68,7 @@ async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Dep
       target,
       succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
       succeededInTarget: await succeededIn(tx, environment.id, release.id),
+      acceptedInReview: environment.kind === "fixed" && request.kind === "promote" ? await acceptedInReviewOf(tx, environment, release.id) : false,
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
 

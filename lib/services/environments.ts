@@ -31,6 +31,8 @@ export interface EnvironmentAppView {
   previousReleaseId: string | null;
   url: string | null;
   health: { status: HealthStatus; observedAt: Date | null; stale: boolean };
+  /** What the platform runs differs from what Slipway recorded (see lib/controller/drift.ts). */
+  drift: { kind: string; message: string; observedAt: Date | null } | null;
 }
 
 export interface ActiveDeploymentView {
@@ -137,6 +139,8 @@ async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | 
       url: environmentApps.url,
       healthStatus: environmentApps.healthStatus,
       healthObservedAt: environmentApps.healthObservedAt,
+      drift: environmentApps.drift,
+      driftObservedAt: environmentApps.driftObservedAt,
     })
     .from(environmentApps)
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
@@ -173,7 +177,15 @@ function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
     previousReleaseId: cell.previousReleaseId,
     url: cell.url,
     health: { ...health, stale: isHealthStale(health, now) },
+    drift: driftOfCell(cell),
   };
+}
+
+/** A drift observed about an earlier build is stale once a rollout recorded a new one. */
+function driftOfCell(cell: CellRow): EnvironmentAppView["drift"] {
+  const drift = cell.drift as { kind?: string; message?: string; recorded?: { buildId?: string } } | null;
+  if (!drift?.kind || !drift.message || drift.recorded?.buildId !== cell.buildId) return null;
+  return { kind: drift.kind, message: drift.message, observedAt: cell.driftObservedAt };
 }
 
 function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   approvals,
@@ -32,21 +32,24 @@ export interface RecordedOverride {
 }
 
 /**
- * The environment a release soaks in before entering `target`: the previous one of the chain for a
- * promotion; for a fast-track, the environment nearest to the target where the release runs now.
+ * The environment a release soaks in before entering `target`: the one it is promoted from when it
+ * runs there; otherwise where it runs now — a review environment cloned from the target (a release
+ * accepted there goes straight in), else the fixed environment nearest the target (a fast-track).
  */
 async function soakSource(db: Db, deployment: Deployment, target: Environment): Promise<Environment | null> {
-  if (deployment.kind !== "fast-track" && deployment.fromEnvironmentId) {
-    return (await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null;
-  }
-  const [row] = await db
+  const running = await db
     .select({ environment: environments })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-    .where(and(eq(environmentApps.releaseId, deployment.releaseId), eq(environments.kind, "fixed"), sql`${environments.id} <> ${target.id}`, sql`${environments.state} = 'active'`))
-    .orderBy(desc(environments.position))
-    .limit(1);
-  return row?.environment ?? null;
+    .where(and(eq(environmentApps.releaseId, deployment.releaseId), sql`${environments.id} <> ${target.id}`, sql`${environments.state} not in ('torn-down', 'retired', 'tearing-down')`));
+  const candidates = [...new Map(running.map((r) => [r.environment.id, r.environment])).values()];
+  const from = candidates.find((e) => e.id === deployment.fromEnvironmentId);
+  if (from && deployment.kind !== "fast-track") return from;
+  const review = candidates.find((e) => e.kind === "review" && e.sourceEnvironmentId === target.id);
+  if (review) return review;
+  const fixed = candidates.filter((e) => e.kind === "fixed").sort((a, b) => (b.position ?? 0) - (a.position ?? 0));
+  if (fixed[0]) return fixed[0];
+  return deployment.fromEnvironmentId ? ((await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null) : null;
 }
 
 function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOverride | null {

@@ -16,6 +16,7 @@ import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { requireLiveEnvironment } from "./freezes";
 import { dnsLabel, httpUrl } from "./schemas";
 import { parseInput } from "./validation";
+import { webhookActor, type WebhookSender } from "./webhook-actor";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -256,23 +257,12 @@ export async function openIncidentsForGate(db: Db, environmentId: string): Promi
   return rows.map((r) => ({ id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" }));
 }
 
-/** Who sent a webhook, for the audit trail. */
-export interface WebhookSender {
-  ip?: string | undefined;
-  /** The sender's User-Agent (which incident tool). */
-  userAgent?: string | undefined;
-}
-
 export interface WebhookResult {
   /** false: the incident was already open (open), or there was none open to resolve (resolve). */
   changed: boolean;
   incident: IncidentView | null;
 }
 
-/** Slipway's automation, acting on behalf of an incident tool's signed webhook. */
-export function webhookActor(sender: WebhookSender = {}): Actor {
-  return { ...automationActor(), via: "webhook", ip: sender.ip };
-}
 
 /**
  * Applies an incident tool's webhook (already authenticated by its signature): opens an incident,

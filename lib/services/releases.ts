@@ -5,6 +5,7 @@ import { apps, builds, deployments, environmentApps, environments, releaseBuilds
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { followBranch } from "./review-environments";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
@@ -127,6 +128,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
         builds: Object.fromEntries([...chosen].map(([appId, b]) => [appById.get(appId)!.name, { id: b.id, version: b.version, digest: b.digest }])),
       },
     });
+    await followBranch(tx, ctx, release);
     return { release: await getReleaseView(tx, release.id), created: true };
   });
 }

@@ -7,6 +7,8 @@ interface FakeApp {
   standby: SlotStatus | null;
   maintenance: boolean;
   standbyShare: number;
+  asleep: boolean;
+  lastRequestAt: string | null;
 }
 
 /**
@@ -42,7 +44,7 @@ export class FakePlatform implements PlatformAdapter {
     const key = this.key(environment, app);
     let entry = this.apps.get(key);
     if (!entry) {
-      entry = { url: this.urls.get(key) ?? `http://localhost:${this.nextPort++}`, active: null, standby: null, maintenance: false, standbyShare: 0 };
+      entry = { url: this.urls.get(key) ?? `http://localhost:${this.nextPort++}`, active: null, standby: null, maintenance: false, standbyShare: 0, asleep: false, lastRequestAt: null };
       this.apps.set(key, entry);
     }
     return entry;
@@ -61,8 +63,8 @@ export class FakePlatform implements PlatformAdapter {
     };
   }
 
-  async provision(environment: string): Promise<void> {
-    this.calls.push(`provision ${environment}`);
+  async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
+    this.calls.push(`provision ${environment}${options.cloneFrom ? ` from ${options.cloneFrom}` : ""}`);
   }
 
   async startStandby(spec: AppSpec): Promise<SlotStatus> {
@@ -142,7 +144,7 @@ export class FakePlatform implements PlatformAdapter {
 
   async status(environment: string, app: string): Promise<AppStatus | null> {
     const entry = this.apps.get(this.key(environment, app));
-    return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare } : null;
+    return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare, asleep: entry.asleep, lastRequestAt: entry.lastRequestAt } : null;
   }
 
   async traffic(): Promise<TrafficSample | null> {
@@ -153,7 +155,7 @@ export class FakePlatform implements PlatformAdapter {
     return [...this.apps.keys()].map((key) => {
       const [environment, app] = key.split("/") as [string, string];
       const entry = this.apps.get(key)!;
-      return { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare };
+      return { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare, asleep: entry.asleep, lastRequestAt: entry.lastRequestAt };
     });
   }
 
@@ -161,10 +163,38 @@ export class FakePlatform implements PlatformAdapter {
     const entry = this.entry(spec.environment, spec.app);
     this.lastSpecs.set(this.key(spec.environment, spec.app), spec);
     if (entry.active?.buildId !== spec.build.buildId) entry.active = this.slot(spec);
+    entry.asleep = false;
     return (await this.status(spec.environment, spec.app))!;
   }
 
+  /** Environments "requested" while asleep (tests call `request` to simulate a visitor). */
+  readonly pendingWakes = new Set<string>();
+
+  async sleep(environment: string): Promise<void> {
+    this.calls.push(`sleep ${environment}`);
+    for (const [key, entry] of this.apps) {
+      if (!key.startsWith(`${environment}/`)) continue;
+      entry.asleep = true;
+      entry.active = null;
+      entry.standby = null;
+    }
+  }
+
+  /** A visitor opens an app's address: it counts as traffic, and wakes an asleep environment. */
+  request(environment: string, app: string, at: Date): void {
+    const entry = this.entry(environment, app);
+    entry.lastRequestAt = at.toISOString();
+    if (entry.asleep) this.pendingWakes.add(environment);
+  }
+
+  takeWakeRequests(): string[] {
+    const requested = [...this.pendingWakes];
+    this.pendingWakes.clear();
+    return requested;
+  }
+
   async destroy(environment: string): Promise<void> {
+    this.calls.push(`destroy ${environment}`);
     for (const key of [...this.apps.keys()]) if (key.startsWith(`${environment}/`)) this.apps.delete(key);
   }
 

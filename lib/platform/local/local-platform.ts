@@ -50,6 +50,7 @@ export class LocalPlatform implements PlatformAdapter {
   private readonly publicHost: string;
   private readonly log: (line: string) => void;
   private closed = false;
+  private readonly wakeRequests = new Set<string>();
 
   constructor(options: LocalPlatformOptions) {
     const host = options.host ?? "127.0.0.1";
@@ -62,6 +63,7 @@ export class LocalPlatform implements PlatformAdapter {
     this.proxies = new ProxyPool({
       host,
       log: this.log,
+      onWakeRequest: (environment) => this.wakeRequests.add(environment),
       record: (key) => this.apps.byKey(key),
       isRunning: (instance, slot) => this.slots.isRunning(instance, slot),
     });
@@ -220,8 +222,35 @@ export class LocalPlatform implements PlatformAdapter {
       await this.switchLocked(record);
       // What served before is not what should run: stale, not a warm standby.
       if (record.standby) await this.stopSlot(record, "standby");
+      if (record.asleep) {
+        record.asleep = false;
+        this.apps.save();
+        this.proxies.apply(record);
+      }
       return this.appStatus(record);
     });
+  }
+
+  async sleep(environment: string): Promise<void> {
+    assertName("environment", environment);
+    for (const { app } of this.apps.all().filter((r) => r.environment === environment)) {
+      await this.locked(environment, app, async () => {
+        const record = this.apps.get(environment, app);
+        if (!record) return;
+        record.asleep = true;
+        this.apps.save();
+        await this.proxies.ensure(record); // the address keeps answering, now with "waking up"
+        if (record.standby) await this.stopSlot(record, "standby");
+        if (record.active) await this.stopSlot(record, "active");
+      });
+    }
+    this.log(`local: ${environment} is asleep`);
+  }
+
+  takeWakeRequests(): string[] {
+    const requested = [...this.wakeRequests];
+    this.wakeRequests.clear();
+    return requested;
   }
 
   async destroy(environment: string): Promise<void> {
@@ -329,6 +358,8 @@ export class LocalPlatform implements PlatformAdapter {
       standby: this.slots.toStatus(record.standby),
       maintenance: record.maintenance !== null,
       standbyShare: record.standbyShare ?? 0,
+      asleep: record.asleep ?? false,
+      lastRequestAt: this.proxies.lastRequestAt(record.environment, record.app)?.toISOString() ?? null,
     };
   }
 }

@@ -4,6 +4,8 @@ import { appKey, type AppRecord, type SlotRecord } from "./state";
 
 export interface ProxyPoolOptions {
   host: string;
+  /** Called when an asleep app's address is asked for. */
+  onWakeRequest?: (environment: string) => void;
   log: (line: string) => void;
   /** The app's current record (the proxy always serves what it says now, not what it said at creation). */
   record: (key: string) => AppRecord | undefined;
@@ -52,9 +54,15 @@ export class ProxyPool {
     const proxy = this.proxies.get(appKey(record.environment, record.app));
     if (!proxy) return;
     proxy.setMaintenance(record.maintenance);
+    proxy.setAsleep(record.asleep ? () => this.options.onWakeRequest?.(record.environment) : null);
     const backend = (slot: SlotRecord) => ({ buildId: slot.buildId, instances: slot.instances.map(({ id, port }) => ({ id, port })) });
     const share = record.standbyShare ?? 0;
     proxy.setBackend(record.active ? backend(record.active) : null, record.standby && share > 0 ? { backend: backend(record.standby), share } : null);
+  }
+
+  /** When the app's address was last asked for anything, since this process started listening. */
+  lastRequestAt(environment: string, app: string): Date | null {
+    return this.proxies.get(appKey(environment, app))?.lastRequestAt ?? null;
   }
 
   async close(environment: string, app: string): Promise<void> {

@@ -40,6 +40,9 @@ export class AppProxy {
   private standbyShare = 0;
   private sent = 0;
   private maintenance: { retryAfterSeconds: number } | null = null;
+  private asleep: (() => void) | null = null;
+  /** When the address was last asked for anything: how the platform tells an idle environment. */
+  lastRequestAt: Date | null = null;
   private next = 0;
   private server: http.Server | null = null;
   private readonly proxy = createProxyServer({ xfwd: true });
@@ -67,6 +70,11 @@ export class AppProxy {
 
   setMaintenance(maintenance: { retryAfterSeconds: number } | null): void {
     this.maintenance = maintenance;
+  }
+
+  /** Asleep: every request answers "waking up" (the page reloads itself) and calls `onRequest`. */
+  setAsleep(onRequest: (() => void) | null): void {
+    this.asleep = onRequest;
   }
 
   /** Starts listening (idempotent). A busy port is a transient error: whoever holds it may let go. */
@@ -133,6 +141,13 @@ export class AppProxy {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const label = this.options.label;
+    this.lastRequestAt = new Date();
+    if (this.asleep) {
+      this.asleep();
+      res.setHeader("retry-after", "5");
+      res.setHeader("refresh", "3");
+      return this.answer(res, 503, page(`Waking up ${label}…`, "This review environment was asleep after a quiet while. It is starting again; this page reloads by itself in a few seconds."));
+    }
     if (this.maintenance) {
       res.setHeader("retry-after", String(this.maintenance.retryAfterSeconds));
       return this.answer(res, 503, page(`${label} is closed for maintenance`, "Please come back in a few minutes."));

@@ -39,6 +39,8 @@ export interface AppRecord {
   maintenance: { retryAfterSeconds: number } | null;
   /** Share of requests (0–100) sent to the standby slot while a rolling rollout moves traffic. */
   standbyShare?: number;
+  /** Asleep: nothing runs; the proxy answers "waking up" and asks for a wake-up. */
+  asleep?: boolean;
   active: SlotRecord | null;
   standby: SlotRecord | null;
 }

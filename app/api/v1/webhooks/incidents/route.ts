@@ -1,10 +1,9 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
-import { MAX_BODY_BYTES } from "@/lib/api/body";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
+import { parseJsonBody, readRawBody } from "@/lib/api/raw-body";
 import { systemClock } from "@/lib/domain/clock";
 import { verifySignature } from "@/lib/notify/signature";
-import { ValidationError } from "@/lib/services/errors";
 import { applyIncidentWebhook } from "@/lib/services/incidents";
 
 /**
@@ -18,28 +17,6 @@ import { applyIncidentWebhook } from "@/lib/services/incidents";
 
 /** How far the sender's timestamp may be from our clock, either way. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
-
-const tooLarge = () => new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, { body: `at most ${MAX_BODY_BYTES} bytes` }, "body_too_large");
-
-async function readRawBody(request: Request): Promise<string> {
-  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
-  const reader = request.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 function unauthorized(message: string) {
   return errorResponse(401, "invalid_signature", message);
@@ -65,16 +42,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     if (!verifySignature(secret, timestamp, raw, signature, { toleranceSeconds: SIGNATURE_TOLERANCE_SECONDS, now })) {
       return unauthorized("X-Slipway-Signature does not match the body: sign \"<timestamp>.<raw body>\" with HMAC-SHA256 and the shared secret.");
     }
-    const contentType = request.headers.get("content-type") ?? "";
-    if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-      throw new ValidationError(`Expected a JSON body (Content-Type: application/json), got ${contentType}.`, { body: "expected application/json" }, "unsupported_media_type");
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw);
-    } catch (error) {
-      throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { body: "expected a JSON object" }, "invalid_json");
-    }
+    const payload = parseJsonBody(request, raw);
     const result = await applyIncidentWebhook(await getDb(), systemClock, payload, {
       ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
       userAgent: request.headers.get("user-agent") ?? undefined,

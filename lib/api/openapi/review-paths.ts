@@ -1,0 +1,93 @@
+import { z } from "zod";
+import type { ZodOpenApiPathsObject } from "zod-openapi";
+import { createReviewInput, extendInput, teardownInput, verdictBody } from "@/lib/services/review-environments";
+import { environmentSchema, errorSchema } from "../schemas";
+import { conflict, errors, json, mutation, notFound, refused } from "./common";
+
+const reviewEnvironmentSchema = environmentSchema
+  .extend({
+    verdicts: z.array(z.object({ verdict: z.enum(["accepted", "changes-requested"]), comment: z.string(), by: z.string(), releaseId: z.string().nullable(), at: z.string() })).meta({ description: "The delivery lead's conversation, oldest first" }),
+    deploymentId: z.string().optional().meta({ description: "The deployment that provisions it (on create): follow it at /deployments/{id}" }),
+  })
+  .meta({ id: "ReviewEnvironment" });
+
+const pullRequestOutcomeSchema = z
+  .object({
+    outcome: z.enum(["created", "redeployed", "tearing-down", "unchanged", "no-release-yet", "nothing-to-tear-down", "ignored"]),
+    environment: z.string().nullable().optional(),
+    deploymentId: z.string().optional(),
+    message: z.string(),
+  })
+  .meta({ id: "PullRequestOutcome" });
+
+const name = z.object({ name: z.string().meta({ description: "The review environment's name (a DNS label)" }) });
+
+/** Review environments on demand, and the source-control webhook that drives them. */
+export const reviewPaths: ZodOpenApiPathsObject = {
+  "/review-environments": {
+    post: mutation({
+      summary: "Spin up a review environment from a branch",
+      description:
+        "Cloned from `source` (staging by default): its config variables (secrets by reference) and its data. " +
+        "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
+        "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
+      requestBody: { content: { "application/json": { schema: createReviewInput } } },
+      responses: { "202": json(reviewEnvironmentSchema, "Provisioning"), ...errors, ...conflict, ...refused },
+    }),
+  },
+  "/review-environments/{name}": {
+    get: { summary: "A live review environment with its verdicts", requestParams: { path: name }, responses: { "200": json(reviewEnvironmentSchema, "The environment"), ...errors, ...notFound } },
+    delete: mutation({
+      summary: "Tear a review environment down (owner, delivery lead, tech lead or admin)",
+      description: "Processes stop, data and config are removed; the record stays in history. Deployments still waiting for it are cancelled.",
+      path: name,
+      requestBody: { required: false, content: { "application/json": { schema: teardownInput.omit({ name: true }) } } },
+      responses: { "202": json(reviewEnvironmentSchema, "Tearing down"), ...errors, ...notFound },
+    }),
+  },
+  "/review-environments/{name}/verdicts": {
+    post: mutation({
+      summary: "The delivery lead's verdict: accepted, or changes requested (with a comment)",
+      description: "An accepted review environment lets its release be promoted into the environment it was cloned from, through that environment's gates.",
+      path: name,
+      requestBody: { content: { "application/json": { schema: verdictBody } } },
+      responses: { "201": json(reviewEnvironmentSchema, "Recorded"), ...errors, ...notFound, ...refused },
+    }),
+  },
+  "/review-environments/{name}/extend": {
+    post: mutation({
+      summary: "Push the expiry out (owner or a lead), up to slipway.yaml's maxTtl",
+      path: name,
+      requestBody: { content: { "application/json": { schema: extendInput.omit({ name: true }) } } },
+      responses: { "200": json(reviewEnvironmentSchema, "Extended"), ...errors, ...notFound, ...refused },
+    }),
+  },
+  "/webhooks/source-control": {
+    post: {
+      summary: "Pull-request events from GitHub or merge-request events from GitLab (no token)",
+      description:
+        "Point a GitHub webhook (content type `application/json`, event `Pull requests`) or a GitLab webhook (`Merge request events`) here, " +
+        "with the secret set in `SLIPWAY_SCM_WEBHOOK_SECRET`. GitHub signs each delivery (`X-Hub-Signature-256`); GitLab sends the secret (`X-Gitlab-Token`). " +
+        "opened/reopened → a review environment for the branch running the release of the head commit (else the branch's newest); " +
+        "synchronize/update → that release deployed into it; closed/merged → torn down. Later releases of the branch follow into it by themselves.",
+      security: [],
+      requestParams: {
+        header: z.object({
+          "X-GitHub-Event": z.string().optional().meta({ description: "GitHub: `pull_request` (or `ping`)" }),
+          "X-Hub-Signature-256": z.string().optional().meta({ description: "GitHub: sha256=<hex HMAC-SHA256 of the raw body>" }),
+          "X-Gitlab-Event": z.string().optional().meta({ description: "GitLab: `Merge Request Hook`" }),
+          "X-Gitlab-Token": z.string().optional().meta({ description: "GitLab: the webhook's secret token" }),
+        }),
+      },
+      requestBody: { content: { "application/json": { schema: z.record(z.string(), z.unknown()).meta({ description: "The provider's payload, as it sends it" }) } } },
+      responses: {
+        "202": json(pullRequestOutcomeSchema, "Created, redeployed or tearing down"),
+        "200": json(pullRequestOutcomeSchema, "Nothing to change (or an event that is not used)"),
+        "400": json(errorSchema, "Not a GitHub or GitLab delivery, or a payload missing what is needed"),
+        "401": json(errorSchema, "Missing or wrong signature or token"),
+        "422": json(errorSchema, "Refused by the rules (e.g. the review environment quota)"),
+        "503": json(errorSchema, "The webhook is not configured (no SLIPWAY_SCM_WEBHOOK_SECRET)"),
+      },
+    },
+  },
+};

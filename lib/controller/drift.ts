@@ -1,0 +1,296 @@
+import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, auditEvents, builds, deployments, environmentApps, environments } from "@/db/schema";
+import type { EnvironmentState } from "@/db/schema/enums";
+import { automationActor } from "@/lib/auth/actor";
+import type { Clock } from "@/lib/domain/clock";
+import type { AppStatus, PlatformAdapter, SlotStatus } from "@/lib/platform/types";
+import { recordAudit } from "@/lib/services/audit";
+import { eachLimited } from "./health-sampler";
+
+/**
+ * How what the platform runs can differ from what Slipway recorded:
+ * - `not-running`: a release is recorded, nothing serves on the platform;
+ * - `other-build`: the active slot runs another build (or another digest) than the one recorded;
+ * - `instances-down`: the recorded build runs, but some of its instances do not;
+ * - `unrecorded`: the platform runs an app of a known environment that Slipway never deployed there.
+ */
+export type DriftKind = "not-running" | "other-build" | "instances-down" | "unrecorded";
+
+export interface RecordedBuild {
+  buildId: string | null;
+  releaseId: string | null;
+  version: string | null;
+  digest: string | null;
+}
+
+export interface ObservedSlot {
+  buildId: string;
+  releaseId: string;
+  version: string;
+  digest: string;
+  reference: string;
+  instances: { running: number; total: number };
+}
+
+/** What `environment_apps.drift` holds: the difference, as a person reads it, and both sides of it. */
+export interface Drift {
+  kind: DriftKind;
+  message: string;
+  observed: { active: ObservedSlot | null; standby: ObservedSlot | null };
+  recorded: RecordedBuild;
+}
+
+/** Environments whose platform state is legitimately in flux or gone: nothing there is compared. */
+const UNCHECKED_STATES = ["torn-down", "retired", "sleeping", "tearing-down", "provisioning", "waking"] as const satisfies readonly EnvironmentState[];
+const GONE_STATES = ["torn-down", "retired"] as const satisfies readonly EnvironmentState[];
+const ROLLING_OUT = ["running", "verifying"] as const;
+
+function observedSlot(slot: SlotStatus | null): ObservedSlot | null {
+  if (!slot) return null;
+  const running = slot.instances.filter((i) => i.running).length;
+  return { buildId: slot.buildId, releaseId: slot.releaseId, version: slot.version, digest: slot.digest, reference: slot.reference, instances: { running, total: slot.instances.length } };
+}
+
+function shortDigest(digest: string | null): string {
+  return digest ? `${digest.slice(0, 19)}…` : "an unknown digest";
+}
+
+/**
+ * The difference between a recorded cell and the platform's status of that app, or null when they
+ * agree. Pure, so every kind is easy to test; the order of checks is the order of severity.
+ */
+export function driftOf(recorded: RecordedBuild, status: AppStatus | null): Drift | null {
+  const observed = { active: observedSlot(status?.active ?? null), standby: observedSlot(status?.standby ?? null) };
+  const active = observed.active;
+  if (!active || active.instances.total === 0) return { kind: "not-running", message: "not running", observed, recorded };
+  if (active.buildId !== recorded.buildId || active.digest !== recorded.digest) {
+    // The version names the build for people; when versions agree, only the digest tells them apart.
+    const sameVersion = active.version === recorded.version;
+    const runs = sameVersion ? shortDigest(active.digest) : active.version;
+    const instead = sameVersion ? shortDigest(recorded.digest) : (recorded.version ?? "the recorded build");
+    return { kind: "other-build", message: `runs ${runs} instead of ${instead}`, observed, recorded };
+  }
+  const down = active.instances.total - active.instances.running;
+  if (down > 0) return { kind: "instances-down", message: `${down} of ${active.instances.total} instances not running`, observed, recorded };
+  return null;
+}
+
+/** The same finding about the same record: a change is audited, a repeat is not. */
+function sameDrift(a: Drift | null, b: Drift | null): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && a.message === b.message && a.recorded?.buildId === b.recorded.buildId;
+}
+
+function asDrift(value: unknown): Drift | null {
+  const drift = value as Partial<Drift> | null;
+  return drift && typeof drift.kind === "string" && typeof drift.message === "string" ? (drift as Drift) : null;
+}
+
+interface CheckedCell {
+  environmentId: string;
+  environment: string;
+  appId: string;
+  app: string;
+  recorded: RecordedBuild;
+  current: Drift | null;
+}
+
+/**
+ * Writes a cell's new drift (or clears it) and audits the change in one transaction. The update
+ * only applies while the cell still records the build that was compared and no rollout has begun
+ * in the environment since: otherwise this observation is stale and is dropped.
+ */
+async function recordCellDrift(db: Db, clock: Clock, cell: CheckedCell, next: Drift | null): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(environmentApps)
+      .set({ drift: next, driftObservedAt: next ? clock.now() : null })
+      .where(
+        and(
+          eq(environmentApps.environmentId, cell.environmentId),
+          eq(environmentApps.appId, cell.appId),
+          cell.recorded.buildId ? eq(environmentApps.buildId, cell.recorded.buildId) : isNull(environmentApps.buildId),
+          sql`not exists (select 1 from ${deployments} where ${deployments.environmentId} = ${cell.environmentId} and ${deployments.state} in ('running', 'verifying'))`,
+        ),
+      )
+      .returning({ appId: environmentApps.appId });
+    if (!updated.length) return false;
+    await recordAudit(tx, automationActor(), clock, {
+      action: next ? "drift.detected" : "drift.cleared",
+      targetType: "environment",
+      targetId: cell.environment,
+      data: next
+        ? { app: cell.app, kind: next.kind, message: next.message, observed: next.observed, recorded: next.recorded, ...(cell.current ? { previous: { kind: cell.current.kind, message: cell.current.message } } : {}) }
+        : { app: cell.app, kind: cell.current!.kind, message: cell.current!.message, recorded: cell.recorded },
+    });
+    return true;
+  });
+}
+
+/** Live environments' recorded cells (and any cell still carrying a drift), with what they record. */
+function recordedCells(db: Db) {
+  return db
+    .select({
+      environmentId: environments.id,
+      environment: environments.name,
+      appId: apps.id,
+      app: apps.name,
+      buildId: environmentApps.buildId,
+      releaseId: environmentApps.releaseId,
+      version: builds.version,
+      digest: builds.digest,
+      drift: environmentApps.drift,
+    })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+    .where(and(notInArray(environments.state, [...UNCHECKED_STATES]), or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift))));
+}
+
+/**
+ * The latest unrecorded-app finding audited per environment and app. An app Slipway never deployed
+ * has no cell to hold its drift (a cell means "something was deployed here"), so the audit trail
+ * is what remembers it, and only its appearing and clearing are audited.
+ */
+async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; message: string }>> {
+  const rows = await db
+    .select({ action: auditEvents.action, environment: auditEvents.targetId, data: auditEvents.data })
+    .from(auditEvents)
+    .where(and(inArray(auditEvents.action, ["drift.detected", "drift.cleared"]), eq(auditEvents.targetType, "environment"), sql`${auditEvents.data}->>'kind' = 'unrecorded'`))
+    .orderBy(desc(auditEvents.seq));
+  const latest = new Map<string, { action: string; message: string }>();
+  for (const row of rows) {
+    const data = row.data as { app?: string; message?: string };
+    const key = `${row.environment}/${data.app}`;
+    if (!latest.has(key)) latest.set(key, { action: row.action, message: data.message ?? "" });
+  }
+  return latest;
+}
+
+function runsSomething(status: AppStatus): boolean {
+  return Boolean(status.active?.instances.length || status.standby?.instances.length);
+}
+
+/**
+ * Compares what every live environment is recorded to run with what the platform really runs, and
+ * records each difference on its cell (`drift`, `drift_observed_at`), clearing it once they agree
+ * again. Environments with a rollout in progress, apps closed for maintenance and asleep apps are
+ * left alone: there the platform legitimately differs. A platform that cannot be asked is not
+ * drift either: that cell is skipped until it answers. Only changes are audited.
+ *
+ * `reported` remembers which unknown environments and apps were already logged, so a controller
+ * that passes the same set logs each once rather than every pass.
+ */
+export async function detectDrift(
+  db: Db,
+  platform: PlatformAdapter,
+  clock: Clock,
+  log: (line: string) => void,
+  reported: Set<string> = new Set(),
+): Promise<{ checked: number; drifting: number }> {
+  const [cells, live, pipelineApps, busyRows] = await Promise.all([
+    recordedCells(db),
+    db.select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId }).from(environments).where(notInArray(environments.state, [...GONE_STATES])),
+    db.select({ id: apps.id, name: apps.name, pipelineId: apps.pipelineId }).from(apps).where(isNull(apps.retiredAt)),
+    db.select({ environmentId: deployments.environmentId }).from(deployments).where(inArray(deployments.state, [...ROLLING_OUT])),
+  ]);
+  const busy = new Set(busyRows.map((r) => r.environmentId));
+
+  // 1. Every recorded cell against the platform's status of that app.
+  const candidates = cells.filter((c) => !busy.has(c.environmentId));
+  const statuses = new Map<CheckedCell, AppStatus | null>();
+  await eachLimited(candidates, 8, async (row) => {
+    const cell: CheckedCell = {
+      environmentId: row.environmentId,
+      environment: row.environment,
+      appId: row.appId,
+      app: row.app,
+      recorded: { buildId: row.buildId, releaseId: row.releaseId, version: row.version, digest: row.digest },
+      current: asDrift(row.drift),
+    };
+    try {
+      statuses.set(cell, await platform.status(row.environment, row.app));
+    } catch (error) {
+      log(`drift: could not ask the platform about ${row.environment}/${row.app}: ${(error as Error).message}`);
+    }
+  });
+  let checked = 0;
+  let drifting = 0;
+  for (const [cell, status] of statuses) {
+    // Closed for maintenance (a recreate) or put to sleep: what runs is in flux or stopped on purpose.
+    if (status?.maintenance || status?.asleep) continue;
+    // A cell without a build only carries a leftover drift: nothing is recorded there to compare.
+    const next = cell.recorded.buildId ? driftOf(cell.recorded, status) : null;
+    checked += 1;
+    if (next) drifting += 1;
+    if (sameDrift(cell.current, next)) continue;
+    if (await recordCellDrift(db, clock, cell, next)) {
+      log(`${cell.environment}/${cell.app}: ${next ? `drift: ${next.message}` : `drift cleared (was: ${cell.current!.message})`}`);
+    }
+  }
+
+  // 2. What the platform runs that Slipway has no record of.
+  let inventory: AppStatus[];
+  try {
+    inventory = await platform.inventory();
+  } catch (error) {
+    log(`drift: could not list what the platform runs: ${(error as Error).message}`);
+    return { checked, drifting };
+  }
+  const recorded = new Set(cells.filter((c) => c.buildId).map((c) => `${c.environment}/${c.app}`));
+  const liveByName = new Map(live.map((e) => [e.name, e]));
+  const findings = new Map<string, { environment: string; app: string; status: AppStatus }>();
+  const unsettled = new Set<string>(); // environment/app pairs not judged this pass: their memory stays as it is
+  for (const status of inventory) {
+    const key = `${status.environment}/${status.app}`;
+    const environment = liveByName.get(status.environment);
+    if (environment && ((UNCHECKED_STATES as readonly string[]).includes(environment.state) || busy.has(environment.id) || status.maintenance || status.asleep)) {
+      unsettled.add(key);
+      continue;
+    }
+    if (!runsSomething(status) || recorded.has(key)) continue;
+    if (!environment) {
+      if (!reported.has(key)) log(`drift: the platform runs ${key}, but Slipway knows no live environment named "${status.environment}"`);
+      reported.add(key);
+      continue;
+    }
+    if (!pipelineApps.some((a) => a.pipelineId === environment.pipelineId && a.name === status.app)) {
+      if (!reported.has(key)) log(`drift: the platform runs ${key}, but slipway.yaml declares no app "${status.app}"`);
+      reported.add(key);
+      continue;
+    }
+    findings.set(key, { environment: status.environment, app: status.app, status });
+  }
+
+  const memory = await auditedUnrecorded(db);
+  for (const [key, { environment, app, status }] of findings) {
+    drifting += 1;
+    const active = observedSlot(status.active) ?? observedSlot(status.standby)!;
+    const drift: Drift = {
+      kind: "unrecorded",
+      message: `runs ${active.version}, which Slipway did not deploy`,
+      observed: { active: observedSlot(status.active), standby: observedSlot(status.standby) },
+      recorded: { buildId: null, releaseId: null, version: null, digest: null },
+    };
+    const last = memory.get(key);
+    if (last?.action === "drift.detected" && last.message === drift.message) continue;
+    await db.transaction((tx) =>
+      recordAudit(tx, automationActor(), clock, { action: "drift.detected", targetType: "environment", targetId: environment, data: { app, kind: drift.kind, message: drift.message, observed: drift.observed, recorded: drift.recorded } }),
+    );
+    log(`${key}: drift: ${drift.message}`);
+  }
+  for (const [key, last] of memory) {
+    if (last.action !== "drift.detected" || findings.has(key) || unsettled.has(key)) continue;
+    const [environment = "", app = ""] = key.split("/");
+    const live = liveByName.get(environment);
+    // Still in flux: judged once it settles. Gone (torn down): its finding clears with it.
+    if (live && ((UNCHECKED_STATES as readonly string[]).includes(live.state) || busy.has(live.id))) continue;
+    await db.transaction((tx) =>
+      recordAudit(tx, automationActor(), clock, { action: "drift.cleared", targetType: "environment", targetId: environment, data: { app, kind: "unrecorded", message: last.message } }),
+    );
+    log(`${key}: drift cleared (was: ${last.message})`);
+  }
+  return { checked, drifting };
+}

@@ -1,0 +1,107 @@
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { configVariables, deployments, environmentApps, environments, type Environment } from "@/db/schema";
+import { automationActor } from "@/lib/auth/actor";
+import type { PipelineConfig } from "@/lib/config/schema";
+import type { Clock } from "@/lib/domain/clock";
+import type { PlatformAdapter } from "@/lib/platform/types";
+import { recordAudit } from "@/lib/services/audit";
+import { ServiceError } from "@/lib/services/errors";
+import { getPipeline } from "@/lib/services/pipeline-queries";
+import { teardownReviewEnvironment } from "@/lib/services/review-environments";
+import { fencedTransaction } from "./fencing";
+import { currentSpecs } from "./specs";
+
+export interface ReviewLifecycleDeps {
+  db: Db;
+  platform: PlatformAdapter;
+  clock: Clock;
+  token: () => number;
+  log: (line: string) => void;
+}
+
+async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
+  await fencedTransaction(deps.db, deps.token(), async (tx) => {
+    await tx.update(environments).set({ state, ...extra }).where(and(eq(environments.id, environment.id), eq(environments.state, environment.state)));
+    await recordAudit(tx, automationActor(), deps.clock, { action: audit.action, targetType: "environment", targetId: environment.name, reason: audit.reason, data: audit.data });
+  });
+  deps.log(`${environment.name}: ${environment.state} → ${state}`);
+}
+
+/** Stops what a torn-down review environment ran, removes its data and config; its record stays. */
+async function finishTeardowns(deps: ReviewLifecycleDeps): Promise<void> {
+  const tearing = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
+  for (const environment of tearing) {
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])));
+    if (busy) continue; // let the rollout in progress end first
+    await deps.platform.destroy(environment.name);
+    await fencedTransaction(deps.db, deps.token(), async (tx) => {
+      await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
+      await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
+      await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
+      await tx.update(environments).set({ state: "torn-down", tornDownAt: deps.clock.now() }).where(eq(environments.id, environment.id));
+      await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
+    });
+    deps.log(`${environment.name}: torn down`);
+  }
+}
+
+/** Expired review environments are torn down by Slipway itself. */
+async function expire(deps: ReviewLifecycleDeps): Promise<void> {
+  const expired = await deps.db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.kind, "review"), inArray(environments.state, ["provisioning", "ready", "sleeping", "waking", "failed"]), lt(environments.expiresAt, deps.clock.now())));
+  for (const environment of expired) {
+    try {
+      await teardownReviewEnvironment({ db: deps.db, actor: automationActor(), clock: deps.clock }, { name: environment.name, reason: `expired at ${environment.expiresAt!.toISOString()}` });
+      deps.log(`${environment.name}: expired`);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+    }
+  }
+}
+
+/** Someone opened an asleep environment's address: start it again (visible as "waking"). */
+async function wake(deps: ReviewLifecycleDeps): Promise<void> {
+  const requested = new Set(deps.platform.takeWakeRequests());
+  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, ["sleeping", "waking"])));
+  for (const environment of sleeping) {
+    if (environment.state === "sleeping" && !requested.has(environment.name)) continue;
+    if (environment.state === "sleeping") await setState(deps, environment, "waking", { action: "review.wake", reason: "its address was opened" }, { lastRequestAt: deps.clock.now() });
+    const plans = await currentSpecs(deps.db, environment, `wake:${environment.name}`);
+    for (const plan of plans) await deps.platform.ensureActive(plan.spec);
+    await setState(deps, { ...environment, state: "waking" }, "ready", { action: "review.ready", reason: "awake again" });
+  }
+}
+
+/**
+ * Review environments nobody has used for `idleSleepAfter` go to sleep: their processes stop and
+ * their addresses answer "waking up" until someone opens them. The last request the platform saw
+ * is kept on the environment, so a restart does not make everything look idle.
+ */
+async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number): Promise<void> {
+  const ready = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "ready")));
+  const now = deps.clock.now();
+  for (const environment of ready) {
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued", "running", "verifying"])));
+    if (busy) continue;
+    const statuses = await deps.platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));
+    const seen = statuses.map((s) => (s.lastRequestAt ? new Date(s.lastRequestAt).getTime() : 0));
+    const lastRequest = Math.max(environment.lastRequestAt?.getTime() ?? 0, environment.createdAt.getTime(), ...seen);
+    if (lastRequest > (environment.lastRequestAt?.getTime() ?? 0)) {
+      await deps.db.update(environments).set({ lastRequestAt: new Date(lastRequest) }).where(eq(environments.id, environment.id));
+    }
+    if (now.getTime() - lastRequest < idleAfterMs) continue;
+    await deps.platform.sleep(environment.name);
+    await setState(deps, environment, "sleeping", { action: "review.sleep", reason: `no requests for ${Math.round((now.getTime() - lastRequest) / 60_000)} min`, data: { lastRequestAt: new Date(lastRequest).toISOString() } });
+  }
+}
+
+export async function manageReviewEnvironments(deps: ReviewLifecycleDeps): Promise<void> {
+  const settings = ((await getPipeline(deps.db)).config as Partial<PipelineConfig>).reviewEnvironments;
+  await finishTeardowns(deps);
+  await expire(deps);
+  await wake(deps);
+  if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter);
+}

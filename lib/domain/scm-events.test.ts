@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parsePullRequestEvent, SourceControlPayloadError } from "./scm-events";
+
+const head = "a".repeat(40);
+const github = (action: string, extra: object = {}) => ({
+  action,
+  number: 42,
+  pull_request: { title: "Checkout: VAT", html_url: "https://github.com/acme/shop/pull/42", head: { ref: "feature/checkout", sha: head.toUpperCase() } },
+  sender: { login: "dana" },
+  ...extra,
+});
+const gitlab = (action: string | undefined) => ({
+  object_kind: "merge_request",
+  user: { username: "dana" },
+  object_attributes: { iid: 7, action, title: "Checkout", url: "https://gitlab.example/acme/shop/-/merge_requests/7", source_branch: "feature/checkout", last_commit: { id: head } },
+});
+
+describe("pull-request events", () => {
+  it("maps GitHub's actions to opened, updated and closed", () => {
+    expect(parsePullRequestEvent("github", "pull_request", github("opened"))).toEqual({
+      provider: "github",
+      action: "opened",
+      branch: "feature/checkout",
+      commit: head,
+      number: 42,
+      title: "Checkout: VAT",
+      url: "https://github.com/acme/shop/pull/42",
+      sender: "dana",
+    });
+    expect(parsePullRequestEvent("github", "pull_request", github("reopened"))).toMatchObject({ action: "opened" });
+    expect(parsePullRequestEvent("github", "pull_request", github("synchronize"))).toMatchObject({ action: "updated" });
+    expect(parsePullRequestEvent("github", "pull_request", github("closed"))).toMatchObject({ action: "closed" });
+  });
+
+  it("maps GitLab's merge request actions, merged counting as closed", () => {
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlab("open"))).toMatchObject({ provider: "gitlab", action: "opened", branch: "feature/checkout", commit: head, number: 7, sender: "dana" });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlab("update"))).toMatchObject({ action: "updated" });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlab("merge"))).toMatchObject({ action: "closed" });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlab("close"))).toMatchObject({ action: "closed" });
+  });
+
+  it("ignores events and actions that are not ours, saying why", () => {
+    expect(parsePullRequestEvent("github", "ping", {})).toEqual({ ignored: expect.stringContaining("ping") });
+    expect(parsePullRequestEvent("github", "push", {})).toEqual({ ignored: expect.stringContaining("push") });
+    expect(parsePullRequestEvent("github", "pull_request", github("labeled"))).toEqual({ ignored: expect.stringContaining("labeled") });
+    expect(parsePullRequestEvent("gitlab", "Push Hook", {})).toEqual({ ignored: expect.stringContaining("Push Hook") });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlab("approved"))).toEqual({ ignored: expect.stringContaining("approved") });
+  });
+
+  it("names what is missing from a malformed payload", () => {
+    const broken = github("opened", { pull_request: { head: { ref: "", sha: "not-a-sha" } } });
+    try {
+      parsePullRequestEvent("github", "pull_request", broken);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SourceControlPayloadError);
+      expect((error as SourceControlPayloadError).fields).toMatchObject({ "pull_request.head.ref": expect.any(String), "pull_request.head.sha": "expected a commit SHA" });
+    }
+    expect(() => parsePullRequestEvent("gitlab", "Merge Request Hook", { object_kind: "merge_request" })).toThrow(SourceControlPayloadError);
+  });
+});

@@ -1,0 +1,46 @@
+import fs from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { LocalPlatform } from "./local-platform";
+import { appSpec, fixtureArtifact, get, randomPortBase, tempDir } from "./testing/helpers";
+
+const artifacts = tempDir("artifacts");
+const dataDir = tempDir("data");
+const v1 = fixtureArtifact(artifacts, "1.0.0");
+const platform = new LocalPlatform({ dataDir, portBase: randomPortBase(), log: () => {} });
+
+afterAll(async () => {
+  await platform.close({ stopApps: true });
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("LocalPlatform: an idle environment sleeps and wakes on demand", () => {
+  it("stops its processes, answers 'waking up' and asks for a wake-up once, then serves again", async () => {
+    const environment = "review-x";
+    const status = await platform.ensureActive(appSpec(v1, { environment }));
+    const url = status.url!;
+    expect((await get(url)).status).toBe(200);
+    const seen = (await platform.status(environment, "portal"))!.lastRequestAt;
+    expect(seen).toBeTruthy();
+    const pids = status.active!.instances.map((i) => i.pid!);
+
+    await platform.sleep(environment);
+    const asleep = (await platform.status(environment, "portal"))!;
+    expect(asleep).toMatchObject({ asleep: true, active: null });
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+
+    const waking = await get(url);
+    expect(waking.status).toBe(503);
+    expect(waking.text).toContain("Waking up");
+    expect(waking.headers.get("retry-after")).toBe("5");
+    await get(url);
+    expect(platform.takeWakeRequests()).toEqual([environment]);
+    expect(platform.takeWakeRequests()).toEqual([]);
+
+    await platform.ensureActive(appSpec(v1, { environment, reference: "wake" }));
+    expect((await platform.status(environment, "portal"))!.asleep).toBe(false);
+    const again = await get(url);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain("1.0.0");
+  });
+});

@@ -1,0 +1,242 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
+import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
+import { wakeController } from "@/lib/controller/wakeup";
+import { automationActor } from "@/lib/auth/actor";
+import { reviewNameFromBranch } from "@/lib/domain/review-names";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { currentRelease } from "./deployment-facts";
+import { enqueue } from "./deployments";
+import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
+import { getPipeline } from "./pipeline-queries";
+import { branchName, commitSha, dnsLabel, id } from "./schemas";
+import { parseInput } from "./validation";
+
+export const createReviewInput = z
+  .strictObject({
+    branch: branchName,
+    releaseId: id.optional().meta({ description: "The release to run (or give `commit`)" }),
+    commit: commitSha.optional().meta({ description: "The commit of a release of the branch (instead of `releaseId`)" }),
+    name: dnsLabel.max(40, { error: "at most 40 characters" }).optional().meta({ description: "Default: derived from the branch" }),
+    ttlHours: z.number({ error: "expected a number of hours" }).positive().max(24 * 365).optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
+    source: dnsLabel.optional().meta({ description: "Environment to clone (default: slipway.yaml's reviewEnvironments.source)" }),
+  })
+  .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
+  .meta({ id: "CreateReviewEnvironment" });
+
+export const teardownInput = z.strictObject({ name: dnsLabel, reason: z.string().trim().max(1000).optional() }).meta({ id: "TeardownReviewEnvironment" });
+export const extendInput = z.strictObject({ name: dnsLabel, hours: z.number({ error: "expected a number of hours" }).positive().max(24 * 365) }).meta({ id: "ExtendReviewEnvironment" });
+const verdictFields = z.strictObject({
+  name: dnsLabel,
+  verdict: z.enum(["accepted", "changes-requested"]),
+  comment: z.string().trim().max(4000).default("").meta({ description: "Required with changes-requested: which changes" }),
+});
+export const verdictInput = verdictFields.refine((v) => v.verdict !== "changes-requested" || v.comment.length > 0, { message: "say which changes are needed", path: ["comment"] });
+/** The request body of POST /review-environments/{name}/verdicts, for the API document. */
+export const verdictBody = verdictFields.omit({ name: true }).meta({ id: "ReviewVerdict" });
+
+const LIVE = ["provisioning", "ready", "sleeping", "waking", "failed"] as const;
+
+/** What a review environment keeps of its source's rules: how it deploys, never its gates or automation. */
+function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
+  const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, ...rest } = source.settings as Partial<EnvironmentConfig>;
+  return { ...rest, instances: 1, apps: {}, description: `Review environment cloned from ${source.name}` };
+}
+
+async function liveReview(db: Db, name: string, lock = false): Promise<Environment> {
+  const query = db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review"), inArray(environments.state, [...LIVE])));
+  const [environment] = lock ? await query.for("update") : await query;
+  if (!environment) throw new NotFoundError(`No live review environment named "${name}".`);
+  return environment;
+}
+
+/**
+ * Spins up a review environment: a copy of the source (staging by default) — its config variables
+ * (secrets by reference, never copied in clear) and, when the controller provisions it, its data —
+ * running one release of the branch, at its own address, until it expires.
+ */
+export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
+  const data = parseInput(createReviewInput, input);
+  authorize(ctx, "review.create", { type: "environment" });
+  const result = await ctx.db.transaction(async (tx) => {
+    const pipeline = await getPipeline(tx);
+    const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
+    const now = ctx.clock.now();
+
+    const [release] = data.releaseId
+      ? await tx.select().from(releases).where(eq(releases.id, data.releaseId))
+      : await tx.select().from(releases).where(and(eq(releases.commit, data.commit!), eq(releases.pipelineId, pipeline.id)));
+    if (!release) throw new ValidationError("No such release.", data.releaseId ? { releaseId: `unknown release "${data.releaseId}"` } : { commit: `no release was cut for commit ${data.commit}` });
+    if (release.branch !== data.branch) throw new ValidationError(`Release ${release.commit.slice(0, 7)} is from ${release.branch}, not ${data.branch}.`, { branch: `the release is from ${release.branch}` });
+
+    const sourceName = data.source ?? settings.source;
+    const [source] = await tx.select().from(environments).where(and(eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
+    if (!source) throw new ValidationError(`Unknown environment "${sourceName}" to clone.`, { source: `expected an environment of the chain, e.g. ${settings.source}` });
+
+    const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
+    if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
+
+    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE])));
+    if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
+    const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
+    if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
+
+    const taken = new Set((await tx.select({ name: environments.name }).from(environments).where(sql`${environments.state} not in ('torn-down', 'retired')`)).map((e) => e.name));
+    let name = data.name;
+    if (name) {
+      if (taken.has(name)) throw new ConflictError(`The name "${name}" is taken by a live environment.`, "duplicate_name", { name: "already in use" });
+    } else {
+      name = reviewNameFromBranch(data.branch, taken);
+    }
+
+    const environment: Environment = {
+      id: newId("env"),
+      pipelineId: pipeline.id,
+      name,
+      kind: "review",
+      position: null,
+      state: "provisioning",
+      platform: source.platform,
+      settings: reviewSettings(source),
+      sourceEnvironmentId: source.id,
+      branch: data.branch,
+      ownerId: ctx.actor.id,
+      expiresAt: new Date(now.getTime() + ttlMs),
+      lastRequestAt: now,
+      verdict: null,
+      heldAt: null,
+      heldBy: null,
+      holdReason: null,
+      createdBy: ctx.actor.id,
+      createdAt: now,
+      tornDownAt: null,
+    };
+    await tx.insert(environments).values(environment);
+    // Config: values copied; secrets point at their source, so they are never copied in clear.
+    const sourceVariables = await tx.select().from(configVariables).where(eq(configVariables.environmentId, source.id));
+    if (sourceVariables.length) {
+      await tx.insert(configVariables).values(
+        sourceVariables.map((v) => ({
+          id: newId("cfg"),
+          environmentId: environment.id,
+          appId: v.appId,
+          key: v.key,
+          value: v.secret ? null : v.value,
+          secret: v.secret,
+          encryptedValue: null,
+          sourceVariableId: v.secret ? v.id : null,
+          updatedBy: ctx.actor.id,
+          updatedAt: now,
+        })),
+      );
+    }
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "review.create",
+      targetType: "environment",
+      targetId: name,
+      data: { branch: data.branch, releaseId: release.id, source: source.name, expiresAt: environment.expiresAt!.toISOString(), config: sourceVariables.length },
+    });
+    const deployment = await enqueue({ ...ctx, db: tx }, { environment: name, releaseId: release.id, kind: "promote", reason: `review environment of ${data.branch}` });
+    return { environment, deploymentId: deployment.id };
+  });
+  wakeController();
+  return result;
+}
+
+/** Deploys a newer release of a review environment's branch into it (a pull request was updated). */
+export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string }): Promise<string> {
+  authorize(ctx, "deployment.request", { type: "environment", id: input.name });
+  const id = (await enqueue(ctx, { environment: input.name, releaseId: input.releaseId, kind: "promote", reason: input.reason ?? "the branch has a new release" })).id;
+  wakeController();
+  return id;
+}
+
+/**
+ * A review environment follows its branch: a new release of the branch is deployed into it by
+ * Slipway's automation, in the transaction that cut the release. Returns the deployment, if any.
+ */
+export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: string; branch: string; commit: string }): Promise<string | null> {
+  const environment = await reviewOfBranch(tx, release.branch);
+  if (!environment) return null;
+  // A savepoint: a refusal (say, the environment is held) must not undo the release itself.
+  try {
+    return await tx.transaction(async (savepoint) => {
+      const deployment = await enqueue({ db: savepoint, actor: automationActor(), clock: ctx.clock }, { environment: environment.name, releaseId: release.id, kind: "promote", reason: `${release.branch} has a new release (${release.commit.slice(0, 7)})` });
+      return deployment.id;
+    });
+  } catch (error) {
+    if (error instanceof ServiceError) return null;
+    throw error;
+  }
+}
+
+/** Pushes a review environment's expiry out, up to the longest lifetime slipway.yaml allows. */
+export async function extendReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  const data = parseInput(extendInput, input);
+  return ctx.db.transaction(async (tx) => {
+    const environment = await liveReview(tx, data.name, true);
+    authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
+    const settings = ((await getPipeline(tx)).config as PipelineConfig).reviewEnvironments;
+    const latest = environment.createdAt.getTime() + settings.maxTtl;
+    const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
+    if (expiresAt.getTime() > latest) {
+      throw new RuleError(`${environment.name} may live until ${new Date(latest).toISOString()} at most (${settings.maxTtl / 3_600_000} h after it was created).`, "max_ttl", { hours: `at most ${Math.floor((latest - Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime())) / 3_600_000)}` });
+    }
+    await tx.update(environments).set({ expiresAt }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.extend", targetType: "environment", targetId: environment.name, data: { from: environment.expiresAt?.toISOString() ?? null, to: expiresAt.toISOString() } });
+    return { ...environment, expiresAt };
+  });
+}
+
+/** A delivery lead's verdict; the conversation stays on the environment's page. */
+export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<void> {
+  const data = parseInput(verdictInput, input);
+  await ctx.db.transaction(async (tx) => {
+    const environment = await liveReview(tx, data.name, true);
+    authorize(ctx, "review.verdict", { type: "environment", id: environment.name });
+    if (environment.state === "provisioning" || environment.state === "failed") throw new RuleError(`${environment.name} is ${environment.state}: there is nothing to verify yet.`, "not_ready");
+    const release = await currentRelease(tx, environment.id);
+    await tx.insert(reviewVerdicts).values({ id: newId("ver"), environmentId: environment.id, userId: ctx.actor.id, verdict: data.verdict, comment: data.comment, releaseId: release?.id ?? null, createdAt: ctx.clock.now() });
+    await tx.update(environments).set({ verdict: data.verdict }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: `review.${data.verdict}`, targetType: "environment", targetId: environment.name, reason: data.comment || null, data: { releaseId: release?.id ?? null } });
+  });
+}
+
+/**
+ * Tears a review environment down: the controller stops its processes and removes its data and
+ * config; the record stays for history. Deployments still waiting for it are cancelled.
+ */
+export async function teardownReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  const data = parseInput(teardownInput, input);
+  const environment = await ctx.db.transaction(async (tx) => {
+    const environment = await liveReview(tx, data.name, true);
+    authorize(ctx, "review.teardown", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
+    const now = ctx.clock.now();
+    await tx
+      .update(deployments)
+      .set({ state: "cancelled", cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now })
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued"])));
+    await tx.update(environments).set({ state: "tearing-down" }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.teardown", targetType: "environment", targetId: environment.name, reason: data.reason ?? null });
+    return { ...environment, state: "tearing-down" as const };
+  });
+  wakeController();
+  return environment;
+}
+
+/** The newest release of a branch, for webhooks and the spin-up form. */
+export async function newestReleaseOf(db: Db, branch: string) {
+  const [release] = await db.select().from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(1);
+  return release ?? null;
+}
+
+/** The live review environment of a branch, if any. */
+export async function reviewOfBranch(db: Db, branch: string): Promise<Environment | null> {
+  const [environment] = await db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.branch, branch), inArray(environments.state, [...LIVE]))).orderBy(desc(environments.createdAt)).limit(1);
+  return environment ?? null;
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { durationSchema } from "./duration";
 import { fastTrackSchema, gatesSchema, overridesSchema } from "./gates-schema";
+import { metricsSchema } from "./metrics-schema";
 import { dnsLabel, integer, nonEmptyString, relativeGlob, urlPath } from "./primitives";
 import { checkPipelineReferences, defaultReviewSource } from "./references";
 
@@ -79,6 +80,7 @@ export const sloSchema = z
       .describe("When the error budget burns too fast."),
     autoRollback: z.boolean().default(true).describe("Roll back to the warm previous release by itself when a burn-rate rule fires after a deployment."),
     watchAfterDeploy: durationSchema().prefault("2h").describe("How long after a deployment the burn rate can trigger an automatic rollback."),
+    minRequests: integer({ min: 1 }).default(20).describe("Fewer requests than this in a rule's short window are too little evidence to act on."),
   })
   .describe("Service level objective, used for error-budget burn rates.");
 
@@ -155,6 +157,7 @@ export const pipelineConfigSchema = z
       .describe("The chain, in promotion order: first → last (the last is usually prod)."),
     reviewEnvironments: reviewEnvironmentsSchema.prefault({}),
     notifications: z.array(notificationChannelSchema).prefault([]).describe("Chat and webhook notifications."),
+    metrics: metricsSchema.prefault({}),
   })
   .superRefine(checkPipelineReferences, { when: () => true })
   // Defaults that depend on other fields: the first environment's branch, the review source.

@@ -15,6 +15,9 @@ import { autoPromote } from "./auto-promotion";
 import { Gatekeeper } from "./gatekeeper";
 import { manageReviewEnvironments } from "./review-lifecycle";
 import { detectDrift } from "./drift";
+import { pruneSamples, sampleTraffic } from "./traffic-sampler";
+import { watchBurnRates } from "./burn-rate-watch";
+import { createMetricsProvider, type MetricsProvider } from "@/lib/metrics";
 import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -40,6 +43,8 @@ export interface ControllerOptions {
   maxAttempts?: number;
   /** How often what the platform runs is compared with what Slipway recorded. */
   driftEveryMs?: number;
+  /** How often traffic is sampled and burn rates are checked (default: slipway.yaml's metrics.sampleEvery). */
+  trafficEveryMs?: number | null;
 }
 
 /**
@@ -61,6 +66,10 @@ export class Controller {
   private lastHeartbeat = 0;
   private lastHealth = 0;
   private lastDrift = 0;
+  private lastTraffic = 0;
+  private lastPrune = 0;
+  private metrics: { provider: MetricsProvider; configKey: string } | null = null;
+  private readonly refusedRollbacks = new Set<string>();
   private readonly reportedDrift = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   private gatekeeper: Gatekeeper | null = null;
@@ -84,6 +93,7 @@ export class Controller {
       autoPromoteEveryMs: config.autoPromoteEveryMs ?? 5000,
       maxAttempts: config.maxAttempts ?? 3,
       driftEveryMs: config.driftEveryMs ?? 30_000,
+      trafficEveryMs: config.trafficEveryMs ?? null,
     };
   }
 
@@ -141,6 +151,7 @@ export class Controller {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platform!, this.clock);
       }
+      await this.sampleTrafficAndWatch(now);
       if (now - this.lastDrift >= this.options.driftEveryMs) {
         this.lastDrift = now;
         await detectDrift(this.config.connection.db, this.platform!, this.clock, this.log, this.reportedDrift);
@@ -155,6 +166,8 @@ export class Controller {
     const token = await this.election.tryAcquire();
     if (token === null) return false;
     this.platform = await this.config.createPlatform();
+    // Counters read through another platform object are no baseline for this one.
+    this.metrics = null;
     this.rollout = new Rollout({
       db: this.config.connection.db,
       platform: this.platform,
@@ -206,6 +219,28 @@ export class Controller {
     await sampleHealth(db, this.platform!, this.clock).catch(() => {});
     this.lastHealth = Date.now();
     this.lastDrift = Date.now();
+  }
+
+  /**
+   * Every sampling interval: traffic into health_samples, then the burn-rate watch, which may roll
+   * an environment back by itself. Old samples are pruned hourly.
+   */
+  private async sampleTrafficAndWatch(now: number): Promise<void> {
+    const { db } = this.config.connection;
+    const settings = ((await getPipeline(db)).config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
+    const everyMs = this.options.trafficEveryMs ?? settings.sampleEvery;
+    if (now - this.lastTraffic < everyMs) return;
+    const windowMs = this.lastTraffic ? now - this.lastTraffic : everyMs;
+    this.lastTraffic = now;
+    const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
+    if (this.metrics?.configKey !== configKey) this.metrics = { provider: createMetricsProvider(settings, this.platform!), configKey };
+    await sampleTraffic(db, this.metrics.provider, this.clock, windowMs, this.log);
+    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks);
+    if (now - this.lastPrune >= 3_600_000) {
+      this.lastPrune = now;
+      const pruned = await pruneSamples(db, this.clock, settings.retention);
+      if (pruned) this.log(`pruned ${pruned} health samples older than the retention period`);
+    }
   }
 
   /** Starts the oldest queued deployment of every environment that has no rollout in progress. */

@@ -288,7 +288,8 @@ export class Rollout {
 
   /**
    * After a rollback the environment holds: automation will not bring the rolled-back release back
-   * until someone lifts the hold. The deployment that brought it in is marked rolled back.
+   * until someone lifts the hold. The deployment that brought it in is marked rolled back (for an
+   * undo, that is the automatic rollback being undone).
    */
   private async holdAfterRollback(tx: Db, deployment: Deployment, environment: Environment, now: Date): Promise<void> {
     if (deployment.previousReleaseId) {
@@ -300,6 +301,8 @@ export class Rollout {
         .limit(1);
       if (undone) await tx.update(deployments).set({ state: "rolled-back", updatedAt: now }).where(eq(deployments.id, undone.id));
     }
+    // Undoing an automatic rollback puts back what the gates let in: the person said it was fine.
+    if ((deployment.detail as { undoes?: string } | null)?.undoes) return;
     const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
     const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
     await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));

@@ -84,12 +84,8 @@ export interface InstanceHealth {
   latencyMs: number;
 }
 
-/** Traffic counters of one slot, from the apps' /metrics, summed over instances. */
-export interface TrafficSample {
-  requests: number;
-  errors: number;
-  p95Ms: number | null;
-}
+import type { TrafficCounters } from "@/lib/domain/traffic";
+export type { TrafficCounters };
 
 export interface JobSpec {
   environment: string;
@@ -166,8 +162,11 @@ export interface PlatformAdapter {
   /** What runs for one app, or null if nothing does. */
   status(environment: string, app: string): Promise<AppStatus | null>;
 
-  /** Traffic counters of the active slot since it started. */
-  traffic(environment: string, app: string): Promise<TrafficSample | null>;
+  /**
+   * Cumulative traffic counters of every running instance that may serve requests (both slots
+   * while a rolling rollout splits traffic), one entry per process; null when nothing runs.
+   */
+  traffic(environment: string, app: string): Promise<TrafficCounters[] | null>;
 
   /** Everything the platform runs, for drift detection and adoption after a restart. */
   inventory(): Promise<AppStatus[]>;

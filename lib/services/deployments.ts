@@ -47,6 +47,13 @@ interface NewDeployment {
   reason?: string | undefined;
   strategy?: Strategy | undefined;
   forceMigrations?: boolean | undefined;
+  /** Facts kept on the deployment (e.g. the burn-rate figures behind an automatic rollback). */
+  detail?: Record<string, unknown> | undefined;
+  /**
+   * Undoes this automatic rollback: the release it replaced may come back although its
+   * deployment is marked rolled back (it did succeed here; the rollback is what is undone).
+   */
+  undoes?: string | undefined;
 }
 
 /**
@@ -67,7 +74,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       release,
       target,
       succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
-      succeededInTarget: await succeededIn(tx, environment.id, release.id),
+      succeededInTarget: Boolean(request.undoes) || (await succeededIn(tx, environment.id, release.id)),
       acceptedInReview: environment.kind === "fixed" && request.kind === "promote" ? await acceptedInReviewOf(tx, environment, release.id) : false,
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
@@ -104,7 +111,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       forceMigrations: request.forceMigrations ?? false,
       overrides: [],
       failureReason: null,
-      detail: skipped.length ? { skipped } : {},
+      detail: { ...request.detail, ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
       supersededById: null,
       cancelledBy: null,
       fencingToken: 0,
@@ -167,14 +174,19 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
       where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
     });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-    const [history, current] = await Promise.all([
-      ctx.db.select({ releaseId: deployments.releaseId, state: deployments.state }).from(deployments).where(eq(deployments.environmentId, environment.id)).orderBy(desc(deployments.createdAt)).limit(200),
-      currentRelease(ctx.db, environment.id),
-    ]);
-    releaseId = previousGoodRelease(history, current?.id ?? null) ?? undefined;
+    releaseId = (await previousGoodReleaseOf(ctx, environment.id)) ?? undefined;
     if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
   }
   return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+}
+
+/** The release an environment rolls back to by default: the last good one before what runs. */
+export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, environmentId: string): Promise<string | null> {
+  const [history, current] = await Promise.all([
+    ctx.db.select({ releaseId: deployments.releaseId, state: deployments.state }).from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(200),
+    currentRelease(ctx.db, environmentId),
+  ]);
+  return previousGoodRelease(history, current?.id ?? null);
 }
 
 /** Cancel a deployment that has not started rolling out. */

@@ -1,4 +1,4 @@
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficSample } from "@/lib/platform/types";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "@/lib/platform/types";
 import { PlatformError } from "@/lib/platform/types";
 
 interface FakeApp {
@@ -147,8 +147,27 @@ export class FakePlatform implements PlatformAdapter {
     return entry ? { environment, app, url: entry.url, active: entry.active, standby: entry.standby, maintenance: entry.maintenance, standbyShare: entry.standbyShare, asleep: entry.asleep, lastRequestAt: entry.lastRequestAt } : null;
   }
 
-  async traffic(): Promise<TrafficSample | null> {
-    return { requests: 0, errors: 0, p95Ms: null };
+  /** Cumulative counters per running build, as the apps' /metrics would report them. */
+  private readonly counters = new Map<string, TrafficCounters>();
+
+  /** Visitors used the app: `requests` more requests served by what is active now, `errors` of them failed. */
+  serve(environment: string, app: string, requests: number, errors = 0, latencySeconds = 0.02): void {
+    const active = this.apps.get(this.key(environment, app))?.active;
+    if (!active) throw new Error(`${environment}/${app} runs nothing to serve requests`);
+    const instance = `${environment}/${app}@${active.buildId}`;
+    const counters = this.counters.get(instance) ?? { instance, requests: 0, errors: 0, latency: [[0.05, 0], [0.5, 0], [Infinity, 0]] };
+    counters.requests += requests;
+    counters.errors += errors;
+    counters.latency = counters.latency.map(([le, count]) => [le, count + (latencySeconds <= le ? requests : 0)]);
+    this.counters.set(instance, counters);
+  }
+
+  async traffic(environment: string, app: string): Promise<TrafficCounters[] | null> {
+    const entry = this.apps.get(this.key(environment, app));
+    if (!entry?.active) return null;
+    const running = [entry.active, entry.standby].filter((slot) => slot !== null && slot !== undefined);
+    // Copies, like a fresh scrape: a reading must not change when the app serves more.
+    return running.map((slot) => structuredClone(this.counters.get(`${environment}/${app}@${slot.buildId}`) ?? { instance: `${environment}/${app}@${slot.buildId}`, requests: 0, errors: 0, latency: [] }));
   }
 
   async inventory(): Promise<AppStatus[]> {

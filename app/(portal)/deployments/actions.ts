@@ -4,6 +4,7 @@ import { defineAction } from "@/lib/actions/safe-action";
 import { cancelDeployment, requestDeployment, requestRollback } from "@/lib/services/deployments";
 import { decide } from "@/lib/services/approvals";
 import { overrideGate, tickChecklist } from "@/lib/services/preflight";
+import { confirmAutomaticRollback, undoAutomaticRollback } from "@/lib/services/auto-rollback";
 
 export const requestDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await requestDeployment(ctx, input)).id }), { revalidate: ["/"] });
 
@@ -16,3 +17,7 @@ export const decideAction = defineAction(async (ctx, input: unknown) => ({ id: (
 export const tickChecklistAction = defineAction((ctx, input: unknown) => tickChecklist(ctx, input), { revalidate: ["/deployments"] });
 
 export const overrideGateAction = defineAction((ctx, input: unknown) => overrideGate(ctx, input), { revalidate: ["/deployments"] });
+
+export const confirmRollbackAction = defineAction((ctx, input: unknown) => confirmAutomaticRollback(ctx, input), { revalidate: ["/", "/deployments"] });
+
+export const undoRollbackAction = defineAction(async (ctx, input: unknown) => ({ id: (await undoAutomaticRollback(ctx, input)).id }), { revalidate: ["/", "/deployments", "/environments"] });

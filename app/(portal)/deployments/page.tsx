@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { isSystemUserId } from "@/lib/auth/actor";
+import { Badge } from "@/components/ui/badge";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES } from "@/db/schema/enums";
@@ -155,6 +157,12 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                     <td className={tdClass}>
                       {d.kind}
                       {d.strategy && <span className="text-xs text-zinc-500"> · {d.strategy}</span>}
+                      {d.kind === "rollback" && isSystemUserId(d.requestedBy.id) && (
+                        <>
+                          {" "}
+                          <Badge tone="amber">automatic</Badge>
+                        </>
+                      )}
                     </td>
                     <td className={tdClass}>
                       <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">

@@ -4,6 +4,7 @@ import { cancelInput, requestDeploymentInput, rollbackInput } from "@/lib/servic
 import { listDeploymentsInput } from "@/lib/services/deployment-queries";
 import { deploymentSchema, pageSchema } from "../schemas";
 import { conflict, errors, json, mutation, notFound, refused } from "./common";
+import { confirmRollbackInput, undoRollbackInput } from "@/lib/services/auto-rollback";
 
 /** Deployments: requesting, rolling back, following, cancelling. */
 export const deploymentPaths: ZodOpenApiPathsObject = {
@@ -47,6 +48,24 @@ export const deploymentPaths: ZodOpenApiPathsObject = {
       path: z.object({ id: z.string() }),
       requestBody: { content: { "application/json": { schema: cancelInput.omit({ deploymentId: true }) } } },
       responses: { "200": json(deploymentSchema, "Cancelled"), ...errors, ...notFound, ...conflict },
+    }),
+  },
+  "/deployments/{id}/confirm-rollback": {
+    post: mutation({
+      summary: "Confirm an automatic rollback (on-call agrees; the environment stays held)",
+      description: "Only for a rollback Slipway made by itself when the error budget burned too fast (its `detail.automatic` holds the figures). Once per rollback.",
+      path: z.object({ id: z.string() }),
+      requestBody: { required: false, content: { "application/json": { schema: confirmRollbackInput.omit({ deploymentId: true }) } } },
+      responses: { "200": json(deploymentSchema, "Confirmed"), ...errors, ...notFound, ...refused },
+    }),
+  },
+  "/deployments/{id}/undo-rollback": {
+    post: mutation({
+      summary: "Undo an automatic rollback: the release it replaced comes back and the hold goes",
+      description: "A rollback to the release that was rolled back (instant when it is still warm), without the gates it already passed; needs a reason. Once per rollback.",
+      path: z.object({ id: z.string() }),
+      requestBody: { content: { "application/json": { schema: undoRollbackInput.omit({ deploymentId: true }) } } },
+      responses: { "202": json(deploymentSchema, "The deployment that brings the release back"), ...errors, ...notFound, ...refused },
     }),
   },
 };

@@ -191,16 +191,18 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     }
   });
 
-  it("sums traffic from the active instances' /metrics", async () => {
+  it("reads each running instance's traffic counters from its /metrics", async () => {
     const environment = nextEnv();
     const { url } = await platform.ensureActive(appSpec(v1, { environment, instances: 2 }));
     for (let i = 0; i < 6; i++) await get(url!);
     await get(`${url}/fail`);
     await get(`${url}/slow?ms=120`);
-    const sample = (await platform.traffic(environment, "portal"))!;
-    expect(sample.requests).toBe(8);
-    expect(sample.errors).toBe(1);
-    expect(sample.p95Ms).toBeGreaterThan(0);
+    const counters = (await platform.traffic(environment, "portal"))!;
+    expect(counters).toHaveLength(2); // one entry per process
+    expect(counters.map((c) => c.instance)).toEqual([expect.stringMatching(/^portal-1#\d+$/), expect.stringMatching(/^portal-2#\d+$/)]);
+    expect(counters.reduce((n, c) => n + c.requests, 0)).toBe(8);
+    expect(counters.reduce((n, c) => n + c.errors, 0)).toBe(1);
+    expect(counters.every((c) => c.latency.at(-1)![0] === Infinity)).toBe(true);
     expect(await platform.traffic("nowhere", "portal")).toBeNull();
     expect(await platform.health("nowhere", "portal", "active", "/health")).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PlatformError } from "../types";
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficSample } from "../types";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "../types";
 import { ArtifactStore } from "./artifact-store";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
 import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
@@ -9,7 +9,7 @@ import { KeyedMutex } from "./mutex";
 import { LocalPaths, assertName, assertSpec, configHash, fileSafe } from "./paths";
 import { resolvePortBase } from "./ports";
 import { appEnvironment } from "./processes";
-import { probeHealth, scrapeMetrics, summariseTraffic } from "./probes";
+import { countersOf, probeHealth, scrapeMetrics } from "./probes";
 import { ProxyPool } from "./proxy-pool";
 import { AppRegistry } from "./registry";
 import { SlotProcesses } from "./slots";
@@ -194,13 +194,13 @@ export class LocalPlatform implements PlatformAdapter {
     return record ? this.appStatus(record) : null;
   }
 
-  async traffic(environment: string, app: string): Promise<TrafficSample | null> {
-    const active = this.apps.get(environment, app)?.active;
-    if (!active) return null;
-    const running = active.instances.filter((i) => this.slots.isRunning(i, active));
-    const scraped = await Promise.all(running.map((i) => scrapeMetrics(`${this.slots.address(i)}/metrics`)));
-    const answered = scraped.filter((s) => s !== null);
-    return answered.length > 0 ? summariseTraffic(answered) : null;
+  async traffic(environment: string, app: string): Promise<TrafficCounters[] | null> {
+    const record = this.apps.get(environment, app);
+    const slots = [record?.active, record?.standby].filter((slot) => slot !== null && slot !== undefined);
+    if (slots.length === 0) return null;
+    const running = slots.flatMap((slot) => slot.instances.filter((i) => this.slots.isRunning(i, slot)));
+    const scraped = await Promise.all(running.map(async (i) => ({ instance: `${i.id}#${i.pid}`, samples: await scrapeMetrics(`${this.slots.address(i)}/metrics`) })));
+    return scraped.filter((s) => s.samples !== null).map((s) => countersOf(s.instance, s.samples!));
   }
 
   async inventory(): Promise<AppStatus[]> {

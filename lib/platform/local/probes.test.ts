@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./ports";
-import { parsePrometheus, probeHealth, summariseTraffic } from "./probes";
+import { countersOf, parsePrometheus, probeHealth } from "./probes";
 
 describe("parsePrometheus", () => {
   it("reads names, labels and values, skipping comments", () => {
@@ -14,30 +14,23 @@ describe("parsePrometheus", () => {
   });
 });
 
-describe("summariseTraffic", () => {
-  const instance = (ok: number, failed: number, buckets: [string, number][]) =>
-    parsePrometheus(
-      [`http_requests_total{code="2xx"} ${ok}`, `http_requests_total{code="5xx"} ${failed}`, ...buckets.map(([le, n]) => `http_request_duration_seconds_bucket{le="${le}"} ${n}`)].join("\n"),
+describe("countersOf", () => {
+  it("counts requests, 5xx errors (either spelling) and keeps the latency histogram sorted", () => {
+    const counters = countersOf(
+      "portal-1#42",
+      parsePrometheus(
+        [
+          'http_requests_total{code="2xx"} 90',
+          'http_requests_total{code="5xx"} 7',
+          'http_requests_total{code="503"} 3',
+          'http_request_duration_seconds_bucket{le="+Inf"} 100',
+          'http_request_duration_seconds_bucket{le="0.5"} 99',
+          'http_request_duration_seconds_bucket{le="0.1"} 90',
+          "up 1",
+        ].join("\n"),
+      ),
     );
-
-  it("sums requests and 5xx errors over instances and interpolates p95 in its bucket", () => {
-    const a = instance(90, 10, [["0.1", 90], ["0.5", 100], ["+Inf", 100]]);
-    const b = instance(100, 0, [["0.1", 100], ["0.5", 100], ["+Inf", 100]]);
-    const sample = summariseTraffic([a, b]);
-    expect(sample.requests).toBe(200);
-    expect(sample.errors).toBe(10);
-    // 190 ≤ 0.1 s, rank 190 of 200 falls exactly at the top of the first bucket.
-    expect(sample.p95Ms).toBe(100);
-    expect(summariseTraffic([instance(1, 0, [["0.1", 0], ["0.5", 10], ["+Inf", 10]])]).p95Ms).toBe(480);
-  });
-
-  it("counts numeric 5xx codes as errors and gives null p95 without observations", () => {
-    const sample = summariseTraffic([parsePrometheus('http_requests_total{code="503"} 2\nhttp_requests_total{code="200"} 3')]);
-    expect(sample).toEqual({ requests: 5, errors: 2, p95Ms: null });
-  });
-
-  it("reports the largest finite bound when p95 lies in +Inf", () => {
-    expect(summariseTraffic([parsePrometheus('http_request_duration_seconds_bucket{le="1"} 0\nhttp_request_duration_seconds_bucket{le="+Inf"} 5')]).p95Ms).toBe(1000);
+    expect(counters).toEqual({ instance: "portal-1#42", requests: 100, errors: 10, latency: [[0.1, 90], [0.5, 99], [Infinity, 100]] });
   });
 });
 

@@ -1,4 +1,5 @@
-import type { InstanceHealth, TrafficSample } from "../types";
+import type { TrafficCounters } from "@/lib/domain/traffic";
+import type { InstanceHealth } from "../types";
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -74,47 +75,23 @@ export function parsePrometheus(body: string): Sample[] {
 }
 
 /**
- * Sums request counters and histograms over instances. Errors are the 5xx codes (`code="5xx"` or
- * `code="503"` alike). p95 is interpolated inside the bucket that holds it, as Prometheus's
- * histogram_quantile does; null without observations.
+ * One instance's cumulative counters from its /metrics. Errors are the 5xx codes (`code="5xx"` or
+ * `code="503"` alike); the latency histogram is kept as it is, for deltas and quantiles later.
  */
-export function summariseTraffic(instances: Sample[][]): TrafficSample {
+export function countersOf(instance: string, samples: Sample[]): TrafficCounters {
   let requests = 0;
   let errors = 0;
   const buckets = new Map<number, number>();
-  for (const samples of instances) {
-    for (const s of samples) {
-      if (s.name === "http_requests_total") {
-        requests += s.value;
-        if (/^5/.test(s.labels.code ?? s.labels.status ?? "")) errors += s.value;
-      } else if (s.name === "http_request_duration_seconds_bucket" && s.labels.le !== undefined) {
-        const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
-        if (!Number.isNaN(le)) buckets.set(le, (buckets.get(le) ?? 0) + s.value);
-      }
+  for (const s of samples) {
+    if (s.name === "http_requests_total") {
+      requests += s.value;
+      if (/^5/.test(s.labels.code ?? s.labels.status ?? "")) errors += s.value;
+    } else if (s.name === "http_request_duration_seconds_bucket" && s.labels.le !== undefined) {
+      const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+      if (!Number.isNaN(le)) buckets.set(le, (buckets.get(le) ?? 0) + s.value);
     }
   }
-  return { requests, errors, p95Ms: quantileMs(buckets, 0.95) };
-}
-
-function quantileMs(buckets: Map<number, number>, q: number): number | null {
-  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
-  const total = sorted.at(-1)?.[1] ?? 0;
-  if (sorted.length === 0 || total <= 0) return null;
-  const rank = q * total;
-  let lowerBound = 0;
-  let lowerCount = 0;
-  for (const [le, count] of sorted) {
-    if (count >= rank) {
-      // In the +Inf bucket all we know is "above the largest finite bound".
-      if (le === Infinity) return Math.round(lowerBound * 1000);
-      const inBucket = count - lowerCount;
-      const fraction = inBucket > 0 ? (rank - lowerCount) / inBucket : 1;
-      return Math.round((lowerBound + (le - lowerBound) * fraction) * 1000 * 10) / 10;
-    }
-    lowerBound = le;
-    lowerCount = count;
-  }
-  return null;
+  return { instance, requests, errors, latency: [...buckets.entries()].sort((a, b) => a[0] - b[0]) };
 }
 
 /** Reads one instance's /metrics; null when it does not answer. */

@@ -14,6 +14,8 @@ import { currentRelease } from "@/lib/services/deployment-facts";
 import { CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
+import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
+import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { decisionPropsFor } from "@/components/deployment/decision-props";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/layout";
@@ -40,6 +42,8 @@ export default async function DeploymentPage({ params }: Props) {
     deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
       ? await getRelease(db, deployment.previousReleaseId)
       : null;
+
+  const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
 
   return (
     <>
@@ -78,6 +82,11 @@ export default async function DeploymentPage({ params }: Props) {
           </span>
         }
       />
+      {automatic && (
+        <div className="mb-6">
+          <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={can(actor, "environment.rollback")} />
+        </div>
+      )}
       <DeploymentLive
         initial={deploymentDto(deployment)}
         decisions={decisions ? <DecisionControls {...decisions} /> : undefined}

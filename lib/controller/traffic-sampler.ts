@@ -1,0 +1,69 @@
+import { and, eq, isNotNull, lt, notInArray, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, environmentApps, environments, healthSamples } from "@/db/schema";
+import type { Clock } from "@/lib/domain/clock";
+import type { MetricsProvider } from "@/lib/metrics";
+import { eachLimited } from "./health-sampler";
+
+/** Samples are kept per minute: fine enough for a 5-minute burn-rate window, small enough to keep 30 days. */
+export const BUCKET_MS = 60_000;
+
+export function bucketOf(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / BUCKET_MS) * BUCKET_MS);
+}
+
+/**
+ * Reads what every running app served since the last pass and adds it to its minute bucket in
+ * health_samples, with the health and release seen now. Requests and errors add up within a
+ * bucket; p95 keeps the worst reading (a percentile cannot be summed). A provider that fails for
+ * one app is logged and that app's traffic is unknown for the pass — never counted as zero errors.
+ */
+export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Clock, windowMs: number, log: (line: string) => void): Promise<number> {
+  const cells = await db
+    .select({ environmentId: environments.id, environment: environments.name, appId: apps.id, app: apps.name, releaseId: environmentApps.releaseId, status: environmentApps.healthStatus })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
+  const now = clock.now();
+  const bucketStart = bucketOf(now);
+  let written = 0;
+  await eachLimited(cells, 8, async (cell) => {
+    let window;
+    try {
+      window = await provider.read({ environment: cell.environment, app: cell.app }, now, windowMs);
+    } catch (error) {
+      log(`metrics: ${cell.environment}/${cell.app}: ${(error as Error).message}`);
+      return;
+    }
+    if (window && !(Number.isFinite(window.requests) && Number.isFinite(window.errors) && window.requests >= 0 && window.errors >= 0)) {
+      log(`metrics: ${cell.environment}/${cell.app}: ${provider.name} reported impossible counts (${window.requests} requests, ${window.errors} errors); ignored`);
+      return;
+    }
+    const requests = Math.round(window?.requests ?? 0);
+    const errors = Math.min(requests, Math.round(window?.errors ?? 0));
+    await db
+      .insert(healthSamples)
+      .values({ environmentId: cell.environmentId, appId: cell.appId, releaseId: cell.releaseId, bucketStart, status: cell.status, requests, errors, p95Ms: window?.p95Ms ?? null })
+      .onConflictDoUpdate({
+        target: [healthSamples.environmentId, healthSamples.appId, healthSamples.bucketStart],
+        set: {
+          requests: sql`${healthSamples.requests} + ${requests}`,
+          errors: sql`${healthSamples.errors} + ${errors}`,
+          p95Ms: sql`greatest(${healthSamples.p95Ms}, excluded.p95_ms)`,
+          status: sql`excluded.status`,
+          releaseId: sql`excluded.release_id`,
+        },
+      });
+    written += 1;
+  });
+  provider.retain?.(cells);
+  return written;
+}
+
+/** Deletes samples older than the retention period; returns how many went. */
+export async function pruneSamples(db: Db, clock: Clock, retentionMs: number): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - retentionMs);
+  const deleted = await db.delete(healthSamples).where(lt(healthSamples.bucketStart, cutoff)).returning({ at: healthSamples.bucketStart });
+  return deleted.length;
+}

@@ -60,6 +60,7 @@ export async function planDeployment(
     smoke: config.smoke ?? [],
     hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
     provisionFrom: await provisionSource(db, environment),
+    firstRelease: deployment.kind !== "rollback" && !deployment.previousReleaseId,
   });
   return { steps, strategy, migrations, note };
 }

@@ -72,6 +72,11 @@ describe("rollout plans per strategy", () => {
     ]);
   });
 
+  it("the first release of an environment has no traffic to move over and nothing to retire", () => {
+    expect(outline({ strategy: "rolling", firstRelease: true, migrations: {}, hooks: [], smoke: [] })).toEqual(["0: Start portal", "0: Start admin", "1: Verify portal", "1: Verify admin", "2: Switch traffic"]);
+    expect(outline({ strategy: "recreate", firstRelease: true, migrations: {}, hooks: [], smoke: [] })).toContain("1: Stop old portal"); // closes whatever there is: a no-op when empty
+  });
+
   it("a new review environment first clones its source's data", () => {
     expect(outline({ provisionFrom: "staging", migrations: {}, smoke: [], hooks: [] }).slice(0, 2)).toEqual(["0: Clone staging's data", "1: Start portal"]);
   });

@@ -60,6 +60,8 @@ export interface RolloutInput {
   rollingSteps?: readonly number[];
   /** A new review environment: clone this environment's data first. */
   provisionFrom?: string | null;
+  /** Nothing runs in the environment yet: there is no traffic to move over and nothing to retire. */
+  firstRelease?: boolean;
 }
 
 export const DEFAULT_ROLLING_STEPS = [25, 50, 75] as const;
@@ -110,13 +112,13 @@ export function planRollout(input: RolloutInput): PlannedStep[] {
   add(migrations());
   add(perApp("start", "Start"));
   add(perApp("verify", "Verify"));
-  if (input.strategy === "rolling") {
+  if (input.strategy === "rolling" && !input.firstRelease) {
     for (const percent of input.rollingSteps ?? DEFAULT_ROLLING_STEPS) add([{ name: `Shift ${percent}% of traffic`, app: null, action: "shift", percent }]);
   }
   add([{ name: "Switch traffic", app: null, action: "switch" }]);
   add(smoke());
   add(hooks());
   // Blue-green keeps the previous release warm for an instant rollback; the controller stops it when warmFor ends.
-  if (input.strategy !== "blue-green") add(perApp("retire", "Retire previous"));
+  if (input.strategy !== "blue-green" && !input.firstRelease) add(perApp("retire", "Retire previous"));
   return steps;
 }

@@ -2,7 +2,12 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
-import { getBoard } from "@/lib/services/environments";
+import type { PipelineConfig } from "@/lib/config/schema";
+import { getBoard, reviewAddresses, type Board } from "@/lib/services/environments";
+import { getPipeline } from "@/lib/services/pipeline-queries";
+import { listReviewCandidates } from "@/lib/services/review-candidates";
+import type { SpinUpOptions } from "@/components/review/spin-up-dialog";
+import type { Db } from "@/db/client";
 import { PipelineBoard } from "@/components/board/pipeline-board";
 import { ReviewEnvironments } from "@/components/board/review-environments";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
@@ -15,6 +20,22 @@ import { aheadSummary } from "@/lib/services/compare";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
 
+const HOUR = 3_600_000;
+
+/** What the spin-up form offers: branches with releases, slipway.yaml's review settings, the names in use. */
+async function spinUpOptions(db: Db, board: Board): Promise<SpinUpOptions> {
+  const [candidates, pipeline] = await Promise.all([listReviewCandidates(db), getPipeline(db)]);
+  const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
+  return {
+    candidates: candidates.map((c) => ({ ...c, releases: c.releases.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) })),
+    sources: board.fixed.map((e) => e.name),
+    defaultSource: settings.source,
+    defaultTtlHours: Math.round((settings.defaultTtl / HOUR) * 10) / 10,
+    maxTtlHours: Math.floor(settings.maxTtl / HOUR),
+    takenNames: [...board.fixed, ...board.review].map((e) => e.name),
+  };
+}
+
 export default async function BoardPage() {
   await connection();
   const actor = await requireActor();
@@ -22,7 +43,13 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents, ahead] = await Promise.all([listFreezes(ctx, {}), listIncidents(ctx, { state: "open" }), board ? aheadSummary(db, board.fixed) : []]);
+  const [freezeList, openIncidents, ahead, addresses, spinUp] = await Promise.all([
+    listFreezes(ctx, {}),
+    listIncidents(ctx, { state: "open" }),
+    board ? aheadSummary(db, board.fixed) : [],
+    reviewAddresses(db, board?.review.map((e) => e.id) ?? []),
+    board && can(actor, "review.create") ? spinUpOptions(db, board) : null,
+  ]);
   if (!board) {
     return (
       <Panel>
@@ -46,7 +73,7 @@ export default async function BoardPage() {
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
         <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} />
-        <ReviewEnvironments board={board} now={now} />
+        <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />
       </div>
     </>
   );

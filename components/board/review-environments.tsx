@@ -1,21 +1,41 @@
 import Link from "next/link";
 import type { Board } from "@/lib/services/environments";
-import { EnvironmentStateBadge, VerdictBadge } from "@/components/status";
+import { VerdictBadge } from "@/components/status";
+import { ExpiryLabel, ReviewStatus } from "@/components/review/review-status";
+import { SpinUpDialog, type SpinUpOptions } from "@/components/review/spin-up-dialog";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
 
 /** Beyond this many apps, one column lists what differs instead of a column per app. */
 const MAX_APP_COLUMNS = 8;
 
+/** Where a person opens a review environment: its first app's address (host and port are what tell them apart). */
+function AddressLink({ environment, addresses }: { environment: string; addresses: { app: string; url: string }[] | undefined }) {
+  const first = addresses?.[0];
+  if (!first) return <span className="text-xs text-zinc-400">—</span>;
+  return (
+    <a
+      href={first.url}
+      target="_blank"
+      rel="noreferrer"
+      className="font-mono text-xs whitespace-nowrap text-sky-700 hover:underline"
+      aria-label={`Open ${environment} (${first.app}) in a new tab`}
+      title={addresses!.map((a) => `${a.app}: ${a.url}`).join("\n")}
+    >
+      {first.url.replace(/^https?:\/\//, "")} ↗
+    </a>
+  );
+}
+
 /**
  * Review environments, apart from the chain: each marked with what it was cloned from, and — since
  * the board loads only the cells that differ from the source — which apps run the branch's builds.
+ * `spinUp` is given to people who may create one.
  */
-export function ReviewEnvironments({ board, now }: { board: Board; now: Date }) {
+export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: Board; now: Date; addresses: Map<string, { app: string; url: string }[]>; spinUp: SpinUpOptions | null }) {
   const perAppColumns = board.apps.length <= MAX_APP_COLUMNS;
   return (
-    <Panel title={`Review environments (${board.review.length})`}>
+    <Panel title={`Review environments (${board.review.length})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
       {board.review.length === 0 ? (
         <EmptyState title="No review environments">
           A review environment runs one branch in isolation, cloned from staging, so a delivery lead can verify a feature while staging stays a clean
@@ -26,13 +46,13 @@ export function ReviewEnvironments({ board, now }: { board: Board; now: Date }) 
           <table className={tableClass}>
             <thead>
               <tr>
-                <th className={thClass}>Name</th>
-                <th className={thClass}>Branch</th>
-                <th className={thClass}>Cloned from</th>
-                <th className={thClass}>Owner</th>
-                <th className={thClass}>State</th>
+                <th className={thClass}>Name · branch</th>
+                <th className={thClass}>Address</th>
+                <th className={thClass}>Status</th>
                 <th className={thClass}>Verdict</th>
                 <th className={thClass}>Expires</th>
+                <th className={thClass}>Owner</th>
+                <th className={thClass}>Cloned from</th>
                 {perAppColumns ? (
                   board.apps.map((app) => (
                     <th key={app.id} className={thClass}>
@@ -46,27 +66,32 @@ export function ReviewEnvironments({ board, now }: { board: Board; now: Date }) 
             </thead>
             <tbody>
               {board.review.map((env) => (
-                <tr key={env.id} className="hover:bg-zinc-50">
-                  <td className={tdClass}>
+                <tr key={env.id} className="hover:bg-zinc-50" data-review={env.name}>
+                  <td className={`${tdClass} whitespace-nowrap`}>
                     <Link href={`/environments/${env.name}`} className="font-medium hover:underline">
                       {env.name}
                     </Link>
+                    <div className="font-mono text-xs text-zinc-500">{env.branch}</div>
                   </td>
-                  <td className={`${tdClass} font-mono text-xs`}>{env.branch}</td>
+                  <td className={tdClass}>
+                    <AddressLink environment={env.name} addresses={addresses.get(env.id)} />
+                  </td>
+                  <td className={tdClass}>
+                    <ReviewStatus state={env.state} updating={env.active.some((d) => d.state === "running" || d.state === "verifying")} />
+                  </td>
+                  <td className={`${tdClass} whitespace-nowrap`}>
+                    <VerdictBadge verdict={env.verdict} />
+                  </td>
+                  <td className={`${tdClass} text-xs text-zinc-600`}>
+                    <ExpiryLabel expiresAt={env.expiresAt} now={now} />
+                  </td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{env.owner?.name ?? "—"}</td>
                   <td className={tdClass}>
                     <Badge tone="violet">cloned from {env.source ?? "?"}</Badge>
                   </td>
-                  <td className={tdClass}>{env.owner?.name ?? "—"}</td>
-                  <td className={tdClass}>
-                    <EnvironmentStateBadge state={env.state} />
-                  </td>
-                  <td className={tdClass}>
-                    <VerdictBadge verdict={env.verdict} />
-                  </td>
-                  <td className={`${tdClass} text-xs text-zinc-600`}>{env.expiresAt ? <RelativeTime at={env.expiresAt} now={now} /> : "—"}</td>
                   {perAppColumns ? (
                     board.apps.map((app) => (
-                      <td key={app.id} className={`${tdClass} font-mono text-xs`}>
+                      <td key={app.id} className={`${tdClass} font-mono text-xs whitespace-nowrap`}>
                         {env.apps[app.name]?.version ?? <span className="font-sans text-zinc-400">as {env.source}</span>}
                       </td>
                     ))

@@ -19,7 +19,7 @@ type Step = NonNullable<DeploymentDto["steps"]>[number];
 const ACTIVE: readonly DeploymentState[] = ["waiting", "queued", "running", "verifying"];
 const STEP_TONE: Record<string, Tone> = { pending: "neutral", running: "blue", succeeded: "green", failed: "red", skipped: "neutral", cancelled: "neutral" };
 
-function useNow(active: boolean): Date {
+export function useNow(active: boolean): Date {
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
     if (!active) return;
@@ -37,7 +37,7 @@ function duration(from: string | null | undefined, to: string | null | undefined
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-function StepRow({ step, now }: { step: Step; now: Date }) {
+export function StepRow({ step, now }: { step: Step; now: Date }) {
   return (
     <li className="border-b border-zinc-100 last:border-0" data-step={step.name} data-state={step.state}>
       <details open={step.state === "running" || step.state === "failed"} className="group">

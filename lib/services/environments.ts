@@ -338,3 +338,24 @@ export async function reviewConversation(db: Db, environmentId: string) {
     with: { user: { columns: { id: true, name: true, email: true } } },
   });
 }
+
+/**
+ * The addresses of review environments, every app in slipway.yaml order: the board loads only the
+ * cells that differ from the source, but a person opens the environment at any app's address.
+ */
+export async function reviewAddresses(db: Db, environmentIds: string[]): Promise<Map<string, { app: string; url: string }[]>> {
+  const byEnvironment = new Map<string, { app: string; url: string }[]>();
+  if (!environmentIds.length) return byEnvironment;
+  const rows = await db
+    .select({ environmentId: environmentApps.environmentId, app: apps.name, url: environmentApps.url })
+    .from(environmentApps)
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .where(and(inArray(environmentApps.environmentId, environmentIds), sql`${environmentApps.url} is not null`))
+    .orderBy(asc(apps.position));
+  for (const row of rows) {
+    const list = byEnvironment.get(row.environmentId) ?? [];
+    list.push({ app: row.app, url: row.url! });
+    byEnvironment.set(row.environmentId, list);
+  }
+  return byEnvironment;
+}

@@ -17,20 +17,26 @@ import { getPipeline } from "./pipeline-queries";
 import { branchName, commitSha, dnsLabel, id } from "./schemas";
 import { parseInput } from "./validation";
 
+/** A number of hours: the type error names the unit; the bounds say what is allowed. */
+const hoursSchema = z
+  .number({ error: (issue) => (issue.code === "invalid_type" ? "expected a number of hours" : undefined) })
+  .positive({ error: "more than 0 hours" })
+  .max(24 * 365, { error: "at most a year (8760 hours)" });
+
 export const createReviewInput = z
   .strictObject({
     branch: branchName,
     releaseId: id.optional().meta({ description: "The release to run (or give `commit`)" }),
     commit: commitSha.optional().meta({ description: "The commit of a release of the branch (instead of `releaseId`)" }),
     name: dnsLabel.max(40, { error: "at most 40 characters" }).optional().meta({ description: "Default: derived from the branch" }),
-    ttlHours: z.number({ error: "expected a number of hours" }).positive().max(24 * 365).optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
+    ttlHours: hoursSchema.optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
     source: dnsLabel.optional().meta({ description: "Environment to clone (default: slipway.yaml's reviewEnvironments.source)" }),
   })
   .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
   .meta({ id: "CreateReviewEnvironment" });
 
 export const teardownInput = z.strictObject({ name: dnsLabel, reason: z.string().trim().max(1000).optional() }).meta({ id: "TeardownReviewEnvironment" });
-export const extendInput = z.strictObject({ name: dnsLabel, hours: z.number({ error: "expected a number of hours" }).positive().max(24 * 365) }).meta({ id: "ExtendReviewEnvironment" });
+export const extendInput = z.strictObject({ name: dnsLabel, hours: hoursSchema }).meta({ id: "ExtendReviewEnvironment" });
 const verdictFields = z.strictObject({
   name: dnsLabel,
   verdict: z.enum(["accepted", "changes-requested"]),
@@ -40,7 +46,8 @@ export const verdictInput = verdictFields.refine((v) => v.verdict !== "changes-r
 /** The request body of POST /review-environments/{name}/verdicts, for the API document. */
 export const verdictBody = verdictFields.omit({ name: true }).meta({ id: "ReviewVerdict" });
 
-const LIVE = ["provisioning", "ready", "sleeping", "waking", "failed"] as const;
+/** States in which a review environment exists on the platform (or is about to): it counts against the quota. */
+export const LIVE_REVIEW_STATES = ["provisioning", "ready", "sleeping", "waking", "failed"] as const;
 
 /** What a review environment keeps of its source's rules: how it deploys, never its gates or automation. */
 function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
@@ -49,7 +56,7 @@ function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
 }
 
 async function liveReview(db: Db, name: string, lock = false): Promise<Environment> {
-  const query = db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review"), inArray(environments.state, [...LIVE])));
+  const query = db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
   const [environment] = lock ? await query.for("update") : await query;
   if (!environment) throw new NotFoundError(`No live review environment named "${name}".`);
   return environment;
@@ -81,7 +88,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
 
-    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE])));
+    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
     if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
@@ -237,6 +244,6 @@ export async function newestReleaseOf(db: Db, branch: string) {
 
 /** The live review environment of a branch, if any. */
 export async function reviewOfBranch(db: Db, branch: string): Promise<Environment | null> {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.branch, branch), inArray(environments.state, [...LIVE]))).orderBy(desc(environments.createdAt)).limit(1);
+  const [environment] = await db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.branch, branch), inArray(environments.state, [...LIVE_REVIEW_STATES]))).orderBy(desc(environments.createdAt)).limit(1);
   return environment ?? null;
 }

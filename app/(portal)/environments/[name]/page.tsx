@@ -13,7 +13,12 @@ import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/ser
 import { NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
-import { getRelease } from "@/lib/services/releases";
+import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
+import { deploymentDto } from "@/lib/api/dto";
+import { getDeployment } from "@/lib/services/deployment-queries";
+import type { EnvironmentView } from "@/lib/services/environments";
+import type { Db } from "@/db/client";
+import type { Actor } from "@/lib/auth/actor";
 import { RedeployButton, RollbackButton } from "@/components/deployment/deploy-buttons";
 import { AppsTable } from "@/components/environment/apps-table";
 import { ConfigPanel } from "@/components/environment/config-panel";
@@ -21,6 +26,8 @@ import { DeploymentsTable } from "@/components/environment/deployments-table";
 import { HoldBanner } from "@/components/environment/hold-banner";
 import { JobsList, SeedButton } from "@/components/environment/jobs-panel";
 import { ReviewPanel } from "@/components/environment/review-panel";
+import { ExtendButton, TeardownButton } from "@/components/review/lifecycle-buttons";
+import { RolloutProgress } from "@/components/review/rollout-progress";
 import { RulesPanel } from "@/components/environment/rules-panel";
 import { EnvironmentStateBadge } from "@/components/status";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
@@ -31,11 +38,31 @@ import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
 import { listFreezes } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
+import { environmentTraffic } from "@/lib/services/traffic-queries";
+import { TrafficPanel } from "@/components/environment/traffic-panel";
 
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: (await params).name };
+}
+
+const summaryOf = (release: ReleaseDetail) => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
+
+/** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
+async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null) {
+  const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
+  // While it provisions nothing runs yet: show the release on its way in.
+  const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
+  const [rollout, release] = await Promise.all([inProgress ? getDeployment(db, inProgress.id).then(deploymentDto) : null, releaseId ? getRelease(db, releaseId) : null]);
+  const promotion = release?.runs.find((r) => r.environment === environment.source && !["failed", "cancelled", "superseded"].includes(r.state));
+  const owner = { ownerId: environment.owner?.id };
+  return {
+    rollout,
+    release: release ? { ...summaryOf(release), running: release.id === currentReleaseId } : null,
+    promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
+    allowed: { verdict: can(actor, "review.verdict"), promote: can(actor, "deployment.request"), extend: can(actor, "review.extend", owner), teardown: can(actor, "review.teardown", owner) },
+  };
 }
 
 export default async function EnvironmentPage({ params }: Props) {
@@ -49,7 +76,7 @@ export default async function EnvironmentPage({ params }: Props) {
   });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents] = await Promise.all([
+  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic] = await Promise.all([
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
@@ -59,15 +86,18 @@ export default async function EnvironmentPage({ params }: Props) {
     db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
     listFreezes(ctx, { environment: environment.name }),
     listIncidents(ctx, { environment: environment.name, state: "open" }),
+    environmentTraffic(db, systemClock, environment),
   ]);
   const cells = Object.values(environment.apps);
   const current = cells[0]?.releaseId ?? null;
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
-  const busy = environment.active.length > 0 || jobs.some((j) => j.state === "queued" || j.state === "running");
+  // A review environment that is waking changes state without a deployment: follow it too.
+  const busy = environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running");
 
   return (
     <>
@@ -90,11 +120,13 @@ export default async function EnvironmentPage({ params }: Props) {
         actions={
           <>
             <ButtonLink href={`/deployments?environment=${environment.name}`}>History</ButtonLink>
+            {review?.allowed.extend && <ExtendButton environment={environment.name} />}
+            {review?.allowed.teardown && <TeardownButton environment={environment.name} source={environment.source} />}
             {current && can(actor, "deployment.request") && <RedeployButton environment={environment.name} releaseId={current} />}
             {can(actor, "environment.rollback") && (
               <RollbackButton
                 environment={environment.name}
-                target={rollbackRelease ? { id: rollbackRelease.id, commit: rollbackRelease.commit, versions: rollbackRelease.builds.map((b) => ({ app: b.app, version: b.build.version })) } : null}
+                target={rollbackRelease ? summaryOf(rollbackRelease) : null}
               />
             )}
           </>
@@ -104,13 +136,15 @@ export default async function EnvironmentPage({ params }: Props) {
         <div className="flex min-w-0 flex-col gap-6">
           <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
           <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
-          {environment.kind === "review" && <ReviewPanel environment={environment} conversation={conversation} now={now} />}
+          {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} />}
+          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} allowed={review.allowed} />}
           {environment.hold && (
             <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />
           )}
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
+          <TrafficPanel traffic={traffic} />
           <Panel title="Recent deployments">
             {deployments.length ? (
               <DeploymentsTable deployments={deployments} now={now} />

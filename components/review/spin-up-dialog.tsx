@@ -1,0 +1,263 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { createReviewAction } from "@/app/(portal)/review-environments/actions";
+import { useAction } from "@/lib/actions/use-action";
+import { reviewNameFromBranch } from "@/lib/domain/review-names";
+import { Button } from "@/components/ui/button";
+import { relativeTime } from "@/components/ui/time";
+
+export interface SpinUpRelease {
+  id: string;
+  commit: string;
+  createdAt: string;
+  versions: { app: string; version: string }[];
+}
+
+/** What the form offers, loaded by the page (see lib/services/review-candidates.ts). */
+export interface SpinUpOptions {
+  candidates: { branch: string; liveReview: string | null; releases: SpinUpRelease[] }[];
+  /** The fixed environments a review environment may be cloned from; `defaultSource` is slipway.yaml's. */
+  sources: string[];
+  defaultSource: string;
+  defaultTtlHours: number;
+  maxTtlHours: number;
+  /** Names of live environments, so the suggested name is the one the service would pick. */
+  takenNames: string[];
+}
+
+const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 aria-[invalid=true]:border-rose-500";
+
+/** Fields whose errors show under their input; any other error shows at the foot of the form. */
+const PLACED_FIELDS = ["branch", "releaseId", "name", "ttlHours", "source"];
+
+const versionsOf = (release: SpinUpRelease) => release.versions.map((v) => `${v.app} ${v.version}`).join(", ");
+
+/** A label, its control, and under it either the service's error for the field or a hint (`${id}-hint`, for aria-describedby). */
+function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string | undefined; hint?: React.ReactNode; children: React.ReactNode }) {
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={id} className="text-xs font-medium text-zinc-600">
+        {label}
+      </label>
+      {children}
+      {(error || hint) && (
+        <span id={`${id}-hint`} className={error ? "text-xs text-rose-700" : "text-xs text-zinc-500"}>
+          {error ?? hint}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function BranchHint({ candidate }: { candidate: SpinUpOptions["candidates"][number] }) {
+  const newest = candidate.releases[0];
+  return (
+    <>
+      {candidate.liveReview && <>Already running in {candidate.liveReview}. </>}
+      {newest && (
+        <>
+          Newest: <span className="font-mono">{newest.commit.slice(0, 7)}</span> ({versionsOf(newest)})
+        </>
+      )}
+    </>
+  );
+}
+
+/**
+ * The form itself, mounted only while the dialog is open, so every opening starts fresh (the
+ * newest release of the newest branch, no leftover errors).
+ */
+function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titleId: string; onDone: () => void }) {
+  const router = useRouter();
+  const ids = useId();
+  const { run, pending, fieldErrors, error } = useAction(createReviewAction, { success: (created) => `Spinning up ${created.name}: it is provisioning` });
+  const [branch, setBranch] = useState(options.candidates[0]?.branch ?? "");
+  const candidate = options.candidates.find((c) => c.branch === branch);
+  const [releaseId, setReleaseId] = useState(candidate?.releases[0]?.id ?? "");
+  const release = candidate?.releases.find((r) => r.id === releaseId) ?? candidate?.releases[0];
+  const suggestedName = useMemo(() => (branch ? reviewNameFromBranch(branch, new Set(options.takenNames)) : ""), [branch, options.takenNames]);
+  const now = new Date();
+  const fieldError = (name: string) => fieldErrors[name];
+  const unplaced = Object.entries(fieldErrors).filter(([field]) => !PLACED_FIELDS.includes(field));
+
+  if (!options.candidates.length) {
+    return (
+      <div className="flex flex-col gap-3 p-5">
+        <h2 id={titleId} className="text-base font-semibold">
+          Spin up a review environment
+        </h2>
+        <p className="text-zinc-700">No branch has a release yet. CI registers builds and cuts releases through the API (see /api/v1/openapi.json); a branch shows here once it has one.</p>
+        <div className="flex justify-end">
+          <Button onClick={onDone} data-autofocus>
+            Close
+          </Button>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <form
+      noValidate // the service's messages are the ones shown, next to each field
+      className="flex flex-col gap-4 p-5"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        const name = String(form.get("name") ?? "").trim();
+        const ttl = String(form.get("ttlHours") ?? "").trim();
+        const result = await run({
+          branch,
+          releaseId: release?.id,
+          name: name || undefined,
+          ttlHours: ttl === "" ? undefined : Number(ttl),
+          source: String(form.get("source") ?? options.defaultSource),
+        });
+        if (result.ok) {
+          onDone();
+          router.push(`/environments/${result.data.name}`);
+        }
+      }}
+    >
+      <div>
+        <h2 id={titleId} className="text-base font-semibold">
+          Spin up a review environment
+        </h2>
+        <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
+      </div>
+
+      <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} />}>
+        <select
+          id={`${ids}-branch`}
+          data-autofocus
+          name="branch"
+          value={branch}
+          onChange={(e) => {
+            setBranch(e.target.value);
+            setReleaseId(options.candidates.find((c) => c.branch === e.target.value)?.releases[0]?.id ?? "");
+          }}
+          className={inputClass}
+          aria-invalid={Boolean(fieldError("branch"))}
+          aria-describedby={`${ids}-branch-hint`}
+        >
+          {options.candidates.map((c) => (
+            <option key={c.branch} value={c.branch}>
+              {c.branch} — newest {c.releases[0]?.commit.slice(0, 7)}, {c.releases[0] ? relativeTime(new Date(c.releases[0].createdAt), now) : ""}
+            </option>
+          ))}
+        </select>
+      </Field>
+
+      <Field id={`${ids}-release`} label="Release" error={fieldError("releaseId")}>
+        <select
+          id={`${ids}-release`}
+          name="releaseId"
+          value={release?.id ?? ""}
+          onChange={(e) => setReleaseId(e.target.value)}
+          className={`${inputClass} font-mono text-xs`}
+          aria-invalid={Boolean(fieldError("releaseId"))}
+          aria-describedby={fieldError("releaseId") ? `${ids}-release-hint` : undefined}
+        >
+          {candidate?.releases.map((r, i) => (
+            <option key={r.id} value={r.id}>
+              {r.commit.slice(0, 7)} · {versionsOf(r)} · {relativeTime(new Date(r.createdAt), now)}
+              {i === 0 ? " (newest)" : ""}
+            </option>
+          ))}
+        </select>
+      </Field>
+
+      <div className="grid grid-cols-[1fr_8rem] gap-3">
+        <Field
+          id={`${ids}-name`}
+          label="Name (optional)"
+          error={fieldError("name")}
+          hint={
+            <>
+              Empty: <span className="font-mono">{suggestedName}</span>
+            </>
+          }
+        >
+          <input
+            id={`${ids}-name`}
+            name="name"
+            maxLength={40}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={suggestedName}
+            className={`${inputClass} font-mono`}
+            aria-invalid={Boolean(fieldError("name"))}
+            aria-describedby={`${ids}-name-hint`}
+          />
+        </Field>
+        <Field id={`${ids}-ttl`} label="Lifetime (hours)" error={fieldError("ttlHours")} hint={`At most ${options.maxTtlHours}`}>
+          <input
+            id={`${ids}-ttl`}
+            name="ttlHours"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={options.maxTtlHours}
+            defaultValue={options.defaultTtlHours}
+            className={inputClass}
+            aria-invalid={Boolean(fieldError("ttlHours"))}
+            aria-describedby={`${ids}-ttl-hint`}
+          />
+        </Field>
+      </div>
+
+      <Field id={`${ids}-source`} label="Cloned from" error={fieldError("source")} hint="Its config (secrets by reference) and data are copied; an accepted release may then be promoted into it.">
+        <select id={`${ids}-source`} name="source" defaultValue={options.defaultSource} className={inputClass} aria-invalid={Boolean(fieldError("source"))} aria-describedby={`${ids}-source-hint`}>
+          {options.sources.map((s) => (
+            <option key={s} value={s}>
+              {s}
+              {s === options.defaultSource ? " (slipway.yaml)" : ""}
+            </option>
+          ))}
+        </select>
+      </Field>
+
+      {error && !PLACED_FIELDS.some((f) => fieldErrors[f]) && (
+        <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-rose-900">
+          {error}
+          {unplaced.length > 0 && <> ({unplaced.map(([field, message]) => `${field}: ${message}`).join("; ")})</>}
+        </p>
+      )}
+
+      <div className="flex justify-end gap-2">
+        <Button variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" disabled={pending || !release}>
+          {pending ? "Spinning up…" : "Spin up"}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+/** The board's "Spin up review environment…" button and its dialog (native <dialog>: focus is trapped, Escape cancels). */
+export function SpinUpDialog({ options }: { options: SpinUpOptions }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
+  const titleId = useId();
+
+  useEffect(() => {
+    if (!open || !dialog.current || dialog.current.open) return;
+    dialog.current.showModal();
+    // The first field, explicitly: browsers differ on what showModal() focuses by itself.
+    dialog.current.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+  }, [open]);
+
+  return (
+    <>
+      <Button size="sm" onClick={() => setOpen(true)} aria-haspopup="dialog">
+        Spin up review environment…
+      </Button>
+      <dialog ref={dialog} aria-labelledby={titleId} className="m-auto w-full max-w-lg rounded-lg border border-zinc-200 p-0 shadow-xl" onClose={() => setOpen(false)}>
+        {open && <SpinUpForm options={options} titleId={titleId} onDone={() => dialog.current?.close()} />}
+      </dialog>
+    </>
+  );
+}

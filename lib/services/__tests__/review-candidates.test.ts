@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import type { Actor } from "@/lib/auth/actor";
+import { fixedClock } from "@/lib/domain/clock";
+import { listReviewCandidates } from "@/lib/services/review-candidates";
+import { createReviewEnvironment, teardownReviewEnvironment } from "@/lib/services/review-environments";
+import { testDatabases } from "@/lib/testing/databases";
+import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeRelease } from "@/lib/testing/releases";
+
+describe.each(testDatabases)("review candidates on $name", (database) => {
+  let connection: Connection;
+  let dev: Actor;
+  const clock = fixedClock("2026-06-01T09:00:00Z");
+  const releaseOn = (branch: string, version: string, minutesAgo: number) =>
+    makeRelease(connection.db, dev, version, { branch, at: new Date(clock.now().getTime() - minutesAgo * 60_000).toISOString() });
+
+  beforeAll(async () => {
+    connection = await database.open();
+    await loadTestPipeline(connection.db);
+    dev = await createTestActor(connection.db, ["developer"], "dana");
+  });
+  afterAll(() => connection.close());
+
+  it("lists nothing before any release was cut", async () => {
+    expect(await listReviewCandidates(connection.db)).toEqual([]);
+  });
+
+  it("lists branches by their newest release, each with its releases newest first and every app's version", async () => {
+    const develop = await releaseOn("develop", "1.0.0", 600);
+    const search1 = await releaseOn("feature/search", "1.1.0-search.1", 300);
+    const search2 = await releaseOn("feature/search", "1.1.0-search.2", 200);
+    const search3 = await releaseOn("feature/search", "1.1.0-search.3", 100);
+    const cart = await releaseOn("feature/cart", "1.2.0-cart.1", 50);
+
+    const candidates = await listReviewCandidates(connection.db);
+    expect(candidates.map((c) => c.branch)).toEqual(["feature/cart", "feature/search", "develop"]);
+    const search = candidates.find((c) => c.branch === "feature/search")!;
+    expect(search.releases.map((r) => r.id)).toEqual([search3.id, search2.id, search1.id]);
+    expect(search.releases[0]).toMatchObject({
+      commit: search3.commit,
+      createdAt: new Date(clock.now().getTime() - 100 * 60_000),
+      versions: [
+        { app: "portal", version: "1.1.0-search.3" },
+        { app: "admin", version: "1.1.0-search.3" },
+        { app: "api-gateway", version: "1.1.0-search.3" },
+      ],
+    });
+    expect(candidates[0]!.releases.map((r) => r.id)).toEqual([cart.id]);
+    expect(candidates[2]!.releases.map((r) => r.id)).toEqual([develop.id]);
+    expect(candidates.every((c) => c.liveReview === null)).toBe(true);
+  });
+
+  it("keeps to the limits asked for: the most recently released branches, the newest releases of each", async () => {
+    const candidates = await listReviewCandidates(connection.db, { branches: 2, releasesPerBranch: 2 });
+    expect(candidates.map((c) => [c.branch, c.releases.map((r) => r.versions[0]!.version)])).toEqual([
+      ["feature/cart", ["1.2.0-cart.1"]],
+      ["feature/search", ["1.1.0-search.3", "1.1.0-search.2"]],
+    ]);
+  });
+
+  it("names the live review environment of a branch, and forgets it once it is torn down", async () => {
+    const [search] = (await listReviewCandidates(connection.db)).filter((c) => c.branch === "feature/search");
+    const ctx = { db: connection.db, actor: dev, clock };
+    const { environment } = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: search!.releases[1]!.id, name: "search-review" });
+    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/search")!.liveReview).toBe(environment.name);
+    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/cart")!.liveReview).toBeNull();
+
+    await teardownReviewEnvironment(ctx, { name: environment.name });
+    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
+  });
+});

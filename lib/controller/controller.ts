@@ -140,7 +140,14 @@ export class Controller {
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
-      await manageReviewEnvironments({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1, log: this.log });
+      await manageReviewEnvironments({
+        db: this.config.connection.db,
+        platform: this.platform!,
+        clock: this.clock,
+        token: () => this.election.fencingToken ?? -1,
+        log: this.log,
+        background: (key, work) => this.background(key, work),
+      });
       await retireExpiredWarmReleases(this.config.connection.db, this.platform!, this.clock, this.log);
       if (now - this.lastAutoPromotion >= this.options.autoPromoteEveryMs) {
         this.lastAutoPromotion = now;
@@ -282,6 +289,21 @@ export class Controller {
         });
       this.inFlight.set(id, task);
     }
+  }
+
+  /** Runs `work` off the loop, once per key at a time (runUntilIdle and stop wait for it). */
+  private background(key: string, work: () => Promise<void>): void {
+    if (this.inFlight.has(key)) return;
+    const task = work()
+      .catch((error: unknown) => {
+        if (error instanceof LostLeadershipError) return this.stepDown(error.message);
+        this.log(`${key} failed: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.schedule(0);
+      });
+    this.inFlight.set(key, task);
   }
 
   /** Sends due notifications in the background: a slow receiver never holds up the loop. */

@@ -18,6 +18,8 @@ export interface ReviewLifecycleDeps {
   clock: Clock;
   token: () => number;
   log: (line: string) => void;
+  /** Runs slow work off the loop, once per key at a time; without it, work runs inline. */
+  background?: (key: string, work: () => Promise<void>) => void;
 }
 
 async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
@@ -29,20 +31,26 @@ async function setState(deps: ReviewLifecycleDeps, environment: Environment, sta
 }
 
 /** Stops what a torn-down review environment ran, removes its data and config; its record stays. */
+async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environment): Promise<void> {
+  await deps.platform.destroy(environment.name);
+  await fencedTransaction(deps.db, deps.token(), async (tx) => {
+    await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
+    await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
+    await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
+    await tx.update(environments).set({ state: "torn-down", tornDownAt: deps.clock.now() }).where(eq(environments.id, environment.id));
+    await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
+  });
+  deps.log(`${environment.name}: torn down`);
+}
+
 async function finishTeardowns(deps: ReviewLifecycleDeps): Promise<void> {
   const tearing = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
   for (const environment of tearing) {
     const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])));
     if (busy) continue; // let the rollout in progress end first
-    await deps.platform.destroy(environment.name);
-    await fencedTransaction(deps.db, deps.token(), async (tx) => {
-      await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
-      await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
-      await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
-      await tx.update(environments).set({ state: "torn-down", tornDownAt: deps.clock.now() }).where(eq(environments.id, environment.id));
-      await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
-    });
-    deps.log(`${environment.name}: torn down`);
+    // Stopping processes takes a moment: off the loop, so other environments' rollouts start meanwhile.
+    if (deps.background) deps.background(`teardown:${environment.id}`, () => finishTeardown(deps, environment));
+    else await finishTeardown(deps, environment);
   }
 }
 

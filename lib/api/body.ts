@@ -6,14 +6,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const tooLarge = () =>
   new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, { body: `at most ${MAX_BODY_BYTES} bytes` }, "body_too_large");
 
-/** Reads a JSON body with a size limit, stopping as soon as the limit is passed. */
-export async function readJsonBody(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+function assertJsonContentType(request: Request): void {
   const contentType = request.headers.get("content-type") ?? "";
   if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new ValidationError(`Expected a JSON body (Content-Type: application/json), got ${contentType}.`, { body: "expected application/json" }, "unsupported_media_type");
   }
+}
+
+/**
+ * The exact bytes sent, size-limited while streaming (stops as soon as the limit is passed).
+ * Webhooks check signatures over these bytes before anything is parsed.
+ */
+export async function readRawBody(request: Request): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
   const reader = request.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -29,11 +34,23 @@ export async function readJsonBody(request: Request): Promise<unknown> {
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A body already read (a webhook's, once its signature holds) as JSON. */
+export function parseJsonBody(request: Request, text: string): unknown {
+  assertJsonContentType(request);
   if (!text.trim()) throw new ValidationError("The request body is empty; expected a JSON object.", { body: "expected a JSON object" }, "invalid_json");
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { body: "expected valid JSON" }, "invalid_json");
   }
+}
+
+/** Reads a JSON body with a size limit. */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
+  assertJsonContentType(request);
+  return parseJsonBody(request, await readRawBody(request));
 }

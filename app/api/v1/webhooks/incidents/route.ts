@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
-import { parseJsonBody, readRawBody } from "@/lib/api/raw-body";
+import { parseJsonBody, readRawBody } from "@/lib/api/body";
 import { systemClock } from "@/lib/domain/clock";
 import { verifySignature } from "@/lib/notify/signature";
 import { applyIncidentWebhook } from "@/lib/services/incidents";

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
-import { parseJsonBody, readRawBody } from "@/lib/api/raw-body";
+import { parseJsonBody, readRawBody } from "@/lib/api/body";
 import { authenticateDelivery, providerOf } from "@/lib/api/scm-auth";
 import { systemClock } from "@/lib/domain/clock";
 import { parsePullRequestEvent, SourceControlPayloadError } from "@/lib/domain/scm-events";

@@ -110,6 +110,8 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     const checklist = page.getByRole("group", { name: "Pre-flight checklist" });
     await checklist.getByLabel("release verified in staging").check();
     await checklist.getByLabel("deploy announced in #releases").check();
+    // Each tick is saved by its own request: wait until both are recorded before signing out.
+    await expect(checklist.getByText(/ticked by/)).toHaveCount(2);
 
     await switchUser(page, DEMO.techLead);
     await approveOnPage(page, url, "Tech lead");

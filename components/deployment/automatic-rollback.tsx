@@ -11,6 +11,8 @@ import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 
 const percent = (ratio: number | null) => (ratio === null ? "—" : `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`);
 const times = (burn: number | null) => (burn === null ? "—" : `${burn.toFixed(1)}×`);
+// The same wording as the exact times elsewhere in Slipway (RelativeTime's hover): "21 Nov 2026, 09:15 UTC".
+const exactTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const span = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
 /**
@@ -106,7 +108,7 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
       </table>
       {decided && (
         <p className="text-zinc-700" data-testid="rollback-decision">
-          {decided.decision === "confirmed" ? <Badge tone="green">confirmed</Badge> : <Badge tone="amber">undone</Badge>} by {decided.byName} on {new Date(decided.at).toUTCString()}
+          {decided.decision === "confirmed" ? <Badge tone="green">confirmed</Badge> : <Badge tone="amber">undone</Badge>} by {decided.byName} on <time dateTime={decided.at}>{exactTime.format(new Date(decided.at))} UTC</time>
           {decided.comment && <>: “{decided.comment}”</>}
           {decided.redeploymentId && (
             <>

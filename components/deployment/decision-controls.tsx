@@ -78,7 +78,14 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
       )}
       {checklist.items.length > 0 && (
         <fieldset aria-label="Pre-flight checklist" disabled={!checklist.canTick} className="flex flex-col gap-1">
-          <legend className="mb-1 text-xs font-medium text-zinc-600">Pre-flight checklist{checklist.canTick ? "" : " (ticked by the requester)"}</legend>
+          <legend className="mb-1 text-xs font-medium text-zinc-600">
+            Pre-flight checklist{checklist.canTick ? "" : " (ticked by the requester)"}
+            {tick.pending && (
+              <span className="ml-2 font-normal text-zinc-500" aria-live="polite">
+                saving…
+              </span>
+            )}
+          </legend>
           {checklist.items.map(({ item, tickedBy }) => (
             <label key={item} className="flex items-center gap-2">
               <input

@@ -13,6 +13,9 @@ import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { GatesPanel } from "./gates-panel";
 
+/** Slipway's own users (automation, system) have addresses nobody can write to. */
+const isSystemEmail = (email: string) => email.endsWith("@slipway.invalid");
+
 export type DeploymentDto = z.input<typeof deploymentSchema>;
 type Step = NonNullable<DeploymentDto["steps"]>[number];
 
@@ -196,7 +199,7 @@ export function DeploymentLive({ initial, actions, decisions }: { initial: Deplo
         )}
       </Panel>
       <p className="text-xs text-zinc-500">
-        Requested <RelativeTime at={deployment.createdAt} now={now} /> by {deployment.requestedBy}
+        Requested <RelativeTime at={deployment.createdAt} now={now} /> by {isSystemEmail(deployment.requestedBy) ? "Slipway's automation" : deployment.requestedBy}
         {deployment.reason && <>: “{deployment.reason}”</>}.{" "}
         <Link className="text-sky-700 hover:underline" href={`/deployments?environment=${deployment.environment}`}>
           History of {deployment.environment}

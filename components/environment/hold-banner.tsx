@@ -12,7 +12,7 @@ export function HoldBanner({ environment, hold, canLift, now }: { environment: s
     <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
       <span>
         <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />: automation will not deploy here until someone lifts the hold.
-        {hold.reason && <> {hold.reason}.</>}
+        {hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
       </span>
       {canLift && (
         <ConfirmButton label="Lift hold…" title={`Lift the hold on ${environment}?`} confirmLabel="Lift hold" confirmVariant="primary" askReason="required" pending={pending} onConfirm={(reason) => run({ environment, reason })}>

@@ -45,7 +45,7 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic }) {
             <>
               <span aria-hidden>·</span>
               <span title={`Error budget of the ${slo.availability}% objective left over the last ${Math.round(slo.windowMs / 86_400_000)} days`}>
-                SLO {slo.availability}%: budget left {slo.budgetLeft === null ? "—" : pct(Math.max(-9.99, slo.budgetLeft))}
+                SLO {slo.availability}%: {slo.budgetLeft === null ? "no traffic yet" : slo.budgetLeft < 0 ? "budget spent" : `budget left ${pct(slo.budgetLeft)}`}
               </span>
               {slo.burn.windows.map((w) => (
                 <Badge key={w.name} tone={w.firing ? "red" : "neutral"}>

@@ -102,7 +102,9 @@ export const healthSamples = pgTable(
     checks: jsonb("checks"),
   },
   (t) => [
-    unique("health_samples_bucket_key").on(t.environmentId, t.appId, t.bucketStart),
+    // Per release: the minute a deployment finishes holds both releases' traffic apart, so a burn
+    // rate after a deployment never counts the previous release's errors.
+    unique("health_samples_bucket_key").on(t.environmentId, t.appId, t.bucketStart, t.releaseId).nullsNotDistinct(),
     index("health_samples_bucket_idx").on(t.bucketStart),
     check("health_samples_status_check", sql.raw(`status in (${sqlList(HEALTH_STATUSES)})`)),
   ],

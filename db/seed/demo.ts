@@ -191,6 +191,10 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
           log: state === "failed" && app.name === "api-gateway" ? (step.failure ?? "") : `${app.name} healthy on the new release`,
         })),
       );
+      // A rollback marks what it replaced as rolled back, as the controller does.
+      if (state === "succeeded" && step.kind === "rollback" && before) {
+        await tx.update(deployments).set({ state: "rolled-back", updatedAt: finishedAt }).where(eq(deployments.id, before.deploymentId));
+      }
       if (state === "succeeded") {
         current.set(step.env, { release: step.release, deploymentId: id, at: finishedAt, by: userIds[step.by]!, previous: before?.release ?? null });
       }

@@ -27,7 +27,7 @@ export function describeBreach(evaluation: BurnRateEvaluation, slo: Slo, commit:
 
 /**
  * After a deployment, for `watchAfterDeploy`, the environment's error budget is watched with the
- * SLO's multi-window burn-rate rules, reading only the traffic since the deployment finished.
+ * SLO's multi-window burn-rate rules, reading only the traffic its release served since it finished.
  * When a rule fires (with at least `minRequests` in its short window) and `autoRollback` is on,
  * Slipway rolls the environment back by itself. Returns the rollbacks requested.
  */
@@ -54,7 +54,7 @@ export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) =
     const samples = await db
       .select({ bucketStart: healthSamples.bucketStart, requests: healthSamples.requests, errors: healthSamples.errors })
       .from(healthSamples)
-      .where(and(eq(healthSamples.environmentId, environment.id), gte(healthSamples.bucketStart, bucketOf(latest.finishedAt))));
+      .where(and(eq(healthSamples.environmentId, environment.id), eq(healthSamples.releaseId, latest.releaseId), gte(healthSamples.bucketStart, bucketOf(latest.finishedAt))));
     const evaluation = evaluateBurnRate({ samples, now, slo });
     if (!evaluation.firing) continue;
     const rule = slo.burnRate[evaluation.rule!];

@@ -61,6 +61,7 @@ export class Controller {
   private rollout: Rollout | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private running = false;
   private ticking: Promise<void> | null = null;
   private lastHeartbeat = 0;
@@ -111,9 +112,13 @@ export class Controller {
     this.schedule(0);
   }
 
+  /** Runs the next pass in `ms`, unless one is already due sooner: a wake-up is never pushed back. */
   private schedule(ms: number): void {
     if (!this.running) return;
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.ticking) return this.schedule(50);

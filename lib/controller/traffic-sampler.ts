@@ -14,7 +14,8 @@ export function bucketOf(at: Date): Date {
 
 /**
  * Reads what every running app served since the last pass and adds it to its minute bucket in
- * health_samples, with the health and release seen now. Requests and errors add up within a
+ * health_samples — one per release, so the minute of a deployment keeps both apart — with the
+ * health seen now. Requests and errors add up within a
  * bucket; p95 keeps the worst reading (a percentile cannot be summed). A provider that fails for
  * one app is logged and that app's traffic is unknown for the pass — never counted as zero errors.
  */
@@ -46,13 +47,12 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
       .insert(healthSamples)
       .values({ environmentId: cell.environmentId, appId: cell.appId, releaseId: cell.releaseId, bucketStart, status: cell.status, requests, errors, p95Ms: window?.p95Ms ?? null })
       .onConflictDoUpdate({
-        target: [healthSamples.environmentId, healthSamples.appId, healthSamples.bucketStart],
+        target: [healthSamples.environmentId, healthSamples.appId, healthSamples.bucketStart, healthSamples.releaseId],
         set: {
           requests: sql`${healthSamples.requests} + ${requests}`,
           errors: sql`${healthSamples.errors} + ${errors}`,
           p95Ms: sql`greatest(${healthSamples.p95Ms}, excluded.p95_ms)`,
           status: sql`excluded.status`,
-          releaseId: sql`excluded.release_id`,
         },
       });
     written += 1;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { auditEvents, deployments, environments, healthSamples } from "@/db/schema";
+import { apps, auditEvents, deployments, environments, healthSamples } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { confirmAutomaticRollback, undoAutomaticRollback, type AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
@@ -49,6 +49,14 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
     await connection.close();
   });
 
+  it("errors the previous release served in the deployment's minute are not the new release's", async () => {
+    const env = await staging();
+    const [portal] = await connection.db.select().from(apps).where(eq(apps.name, "portal"));
+    await connection.db.insert(healthSamples).values({ environmentId: env.id, appId: portal!.id, releaseId: good.id, bucketStart: new Date("2026-06-01T09:00:00Z"), status: "unhealthy", requests: 500, errors: 400 });
+    await traffic(1, 0, 0);
+    expect((await stagingDeployments()).filter((d) => d.kind === "rollback")).toEqual([]);
+  });
+
   it("too few requests are not evidence, however many of them fail", async () => {
     await traffic(1, 10, 50); // 5 of 10 failing: 100× the sustainable rate, but under minRequests (20)
     expect((await stagingDeployments()).filter((d) => d.kind === "rollback")).toEqual([]);
@@ -57,7 +65,7 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
   it("records what each app served into minute buckets, adding up within a minute", async () => {
     await traffic(20, 10, 0);
     await traffic(5, 10, 0);
-    const rows = await connection.db.select().from(healthSamples).where(and(eq(healthSamples.environmentId, (await staging()).id), sql`${healthSamples.requests} > 0`));
+    const rows = await connection.db.select().from(healthSamples).where(and(eq(healthSamples.environmentId, (await staging()).id), eq(healthSamples.releaseId, bad.id), sql`${healthSamples.requests} > 0`));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ requests: 260, errors: 5, releaseId: bad.id, status: "healthy", bucketStart: new Date("2026-06-01T09:00:00Z"), p95Ms: expect.any(Number) });
     // 5 of 210, then of 260: at most 2.4%, a burn rate under both rules' thresholds (14.4 and 6).

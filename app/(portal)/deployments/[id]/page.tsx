@@ -37,13 +37,13 @@ export default async function DeploymentPage({ params }: Props) {
   });
   const current = await currentRelease(db, deployment.environmentId);
   const decisions = await decisionPropsFor(db, actor, deployment);
-  // Roll back from here when this deployment is what the environment runs now.
+  const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
+  // Roll back from here when this deployment is what the environment runs now — except an
+  // automatic rollback, which on-call confirms or undoes (its undo keeps the record straight).
   const rollbackTarget =
-    deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
+    !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
       ? await getRelease(db, deployment.previousReleaseId)
       : null;
-
-  const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
 
   return (
     <>

@@ -1,0 +1,2 @@
+ALTER TABLE "health_samples" DROP CONSTRAINT "health_samples_bucket_key";--> statement-breakpoint
+ALTER TABLE "health_samples" ADD CONSTRAINT "health_samples_bucket_key" UNIQUE NULLS NOT DISTINCT("environment_id","app_id","bucket_start","release_id");

@@ -200,7 +200,7 @@ export function DeploymentLive({ initial, actions, decisions }: { initial: Deplo
       </Panel>
       <p className="text-xs text-zinc-500">
         Requested <RelativeTime at={deployment.createdAt} now={now} /> by {isSystemEmail(deployment.requestedBy) ? "Slipway's automation" : deployment.requestedBy}
-        {deployment.reason && <>: “{deployment.reason}”</>}.{" "}
+        {deployment.reason ? <>: “{deployment.reason}”</> : "."}{" "}
         <Link className="text-sky-700 hover:underline" href={`/deployments?environment=${deployment.environment}`}>
           History of {deployment.environment}
         </Link>

@@ -115,4 +115,8 @@ test("the audit trail lists what happened; its exports carry a hash chain anyone
   const csv = fs.readFileSync((await (await csvDownload).path())!, "utf8");
   expect(csv.split("\r\n")[0]).toBe("seq,at,actor,actor_id,action,target_type,target_id,outcome,reason,source,ip,data,id,prev_hash,hash");
   for (const e of exported) expect(csv).toContain(`${e.id},${e.prevHash},${e.hash}`);
+
+  // Inside Slipway, the same check over the live trail (what npm run audit:verify does).
+  await page.getByRole("button", { name: "Verify chain" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Chain intact" })).toContainText(/Chain intact: [\d,]+ events verified up to #\d+, last hash [0-9a-f]{16}…/);
 });

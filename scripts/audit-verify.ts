@@ -66,7 +66,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     .catch((error: unknown) => {
       if (error instanceof DataDirLockedError) {
         console.error(
-          `${error.message}\nThe embedded database allows one process at a time: stop Slipway (Ctrl+C in its terminal), run npm run audit:verify, then start it again.`,
+          `${error.message}\nThe embedded database allows one process at a time: while Slipway runs, press Verify chain on its Audit page (same check), or stop Slipway (Ctrl+C in its terminal), run npm run audit:verify, then start it again.`,
         );
       } else if (error instanceof EnvError) {
         console.error(error.message);

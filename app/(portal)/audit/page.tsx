@@ -15,6 +15,7 @@ import { Badge } from "@/components/ui/badge";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { VerifyChain } from "@/components/audit/verify-chain";
 
 export const metadata: Metadata = { title: "Audit trail" };
 
@@ -85,6 +86,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         subtitle="Who did what, to what, when, why and from where — refused attempts included. Append-only and hash-chained."
         actions={
           <>
+            <VerifyChain />
             <a href={exportHref("csv")} download className={buttonClass("secondary", "md")}>
               Export CSV
             </a>

@@ -17,6 +17,7 @@ import { can } from "@/lib/auth/policy";
 import { listFreezes } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
 import { aheadSummary } from "@/lib/services/compare";
+import { plural } from "@/lib/domain/gates/format";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
 
@@ -63,7 +64,7 @@ export default async function BoardPage() {
         title={`${board.pipeline.name} pipeline`}
         subtitle={
           <>
-            {board.fixed.length} environments · {board.apps.length} apps · {board.review.length} review environments · slipway.yaml loaded{" "}
+            {plural(board.fixed.length, "environment")} · {plural(board.apps.length, "app")} · {plural(board.review.length, "review environment")} · slipway.yaml loaded{" "}
             <RelativeTime at={board.pipeline.loadedAt} now={now} />
           </>
         }

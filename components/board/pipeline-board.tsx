@@ -58,7 +58,7 @@ export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Bo
       <table className="w-full border-collapse text-left" aria-label="Pipeline board">
         <thead>
           <tr>
-            <th scope="col" className="sticky left-0 z-10 w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
+            <th scope="col" className="sticky left-0 z-10 w-40 min-w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
               App
             </th>
             {board.fixed.map((env, i) => (

@@ -52,7 +52,6 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                 <th className={thClass}>Verdict</th>
                 <th className={thClass}>Expires</th>
                 <th className={thClass}>Owner</th>
-                <th className={thClass}>Cloned from</th>
                 {perAppColumns ? (
                   board.apps.map((app) => (
                     <th key={app.id} className={thClass}>
@@ -72,6 +71,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                       {env.name}
                     </Link>
                     <div className="font-mono text-xs text-zinc-500">{env.branch}</div>
+                    <Badge tone="violet" className="mt-1">cloned from {env.source ?? "?"}</Badge>
                   </td>
                   <td className={tdClass}>
                     <AddressLink environment={env.name} addresses={addresses.get(env.id)} />
@@ -86,9 +86,6 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                     <ExpiryLabel expiresAt={env.expiresAt} now={now} />
                   </td>
                   <td className={`${tdClass} whitespace-nowrap`}>{env.owner?.name ?? "—"}</td>
-                  <td className={tdClass}>
-                    <Badge tone="violet">cloned from {env.source ?? "?"}</Badge>
-                  </td>
                   {perAppColumns ? (
                     board.apps.map((app) => (
                       <td key={app.id} className={`${tdClass} font-mono text-xs whitespace-nowrap`}>

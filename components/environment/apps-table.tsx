@@ -28,7 +28,7 @@ export function AppsTable({ environment, apps, now }: { environment: Environment
                 <td className={`${tdClass} font-medium`}>{app}</td>
                 {cell?.releaseId ? (
                   <>
-                    <td className={tdClass}>
+                    <td className={`${tdClass} whitespace-nowrap`}>
                       <Link href={`/releases/${cell.releaseId}`} className="font-mono text-[0.8rem] font-semibold hover:underline">
                         {cell.version}
                       </Link>
@@ -49,7 +49,14 @@ export function AppsTable({ environment, apps, now }: { environment: Environment
                       )}
                     </td>
                     <td className={tdClass}>
-                      <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
+                      {environment.state === "sleeping" ? (
+                        // Its processes are stopped on purpose: the last health seen would only look stale.
+                        <span className="text-xs text-zinc-500" title="The environment sleeps: the first request to its address wakes it">
+                          asleep
+                        </span>
+                      ) : (
+                        <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
+                      )}
                     </td>
                   </>
                 ) : (

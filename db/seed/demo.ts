@@ -239,13 +239,46 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
         createdBy: userIds.developer!,
         createdAt,
       });
+      // Its spin-up deployment, as the service records one: the branch's release, through the platform.
+      const deployedAt = new Date(createdAt.getTime() + 3 * 60_000);
+      const deploymentId = newId("dep", createdAt);
+      await tx.insert(deployments).values({
+        id: deploymentId,
+        environmentId: reviewId,
+        releaseId: releaseIds.rc!,
+        kind: "promote",
+        state: "succeeded",
+        strategy: "rolling",
+        requestedBy: userIds.developer!,
+        requestedVia: "ui",
+        reason: "review environment of feature/checkout",
+        createdAt,
+        startedAt: new Date(createdAt.getTime() + 2_000),
+        finishedAt: deployedAt,
+        updatedAt: deployedAt,
+      });
+      await tx.insert(deploymentSteps).values(
+        apps.map((app, position) => ({
+          id: newId("stp", createdAt),
+          deploymentId,
+          position,
+          name: `Deploy ${app.name}`,
+          appId: app.id,
+          state: "succeeded" as const,
+          attempts: 1,
+          startedAt: new Date(createdAt.getTime() + 2_000),
+          finishedAt: deployedAt,
+          log: `${app.name} healthy on the new release`,
+        })),
+      );
       await tx.insert(environmentApps).values(
         apps.map((app) => ({
           environmentId: reviewId,
           appId: app.id,
           releaseId: releaseIds.rc!,
           buildId: buildIds.rc![app.id]!,
-          deployedAt: new Date(createdAt.getTime() + 3 * 60_000),
+          deploymentId,
+          deployedAt,
           deployedBy: userIds.developer!,
           healthStatus: "healthy" as const,
           healthObservedAt: now,

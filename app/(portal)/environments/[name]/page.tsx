@@ -144,13 +144,15 @@ export default async function EnvironmentPage({ params }: Props) {
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
-          <TrafficPanel traffic={traffic} />
+          <TrafficPanel environment={environment.name} traffic={traffic} />
           <Panel title="Recent deployments">
             {deployments.length ? (
               <DeploymentsTable deployments={deployments} now={now} />
             ) : (
               <EmptyState title={`Nothing has been deployed to ${environment.name} yet`}>
-                {environment.position === 0
+                {environment.kind === "review"
+                  ? `Its first release is deployed as it is spun up; new releases of ${environment.branch ?? "its branch"} follow it here.`
+                  : environment.position === 0
                   ? "Register builds and cut a release through the API (see /api/v1/openapi.json); releases of this environment's branch enter here."
                   : "A release arrives here when it is promoted from the environment before this one."}
               </EmptyState>

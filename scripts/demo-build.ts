@@ -118,7 +118,7 @@ export function buildRequestBody(plan: DemoBuildPlan, artifact: { path: string; 
   };
 }
 
-/** Apps not named carry what runs in the first environment (the API's default source). */
+/** Apps not named carry what runs in the API's default source: dev for develop, staging for a feature branch. */
 export function releaseRequestBody(plan: DemoBuildPlan, buildId: string) {
   return { commit: plan.commit, branch: plan.branch, builds: [buildId] };
 }

@@ -1,8 +1,9 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases, users, type Build, type Release } from "@/db/schema";
+import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases, users, type Build, type Environment, type Pipeline, type Release } from "@/db/schema";
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import type { PipelineConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { followBranch } from "./review-environments";
@@ -23,7 +24,7 @@ export const createReleaseInput = z
       .max(200)
       .optional()
       .meta({ description: "Build ids; apps not named carry the build running in the source environment" }),
-    source: dnsLabel.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment)" }),
+    source: dnsLabel.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
   })
   .meta({ id: "CreateRelease" });
 
@@ -36,6 +37,26 @@ export interface ReleaseBuildView {
 export interface ReleaseView extends Release {
   builds: ReleaseBuildView[];
   createdByEmail: string;
+}
+
+/**
+ * Where the apps a release does not name come from, when the request does not say. A release of
+ * the branch that enters the chain (dev's `develop`) takes them from the first environment. Any
+ * other branch is a feature on its way to a review environment: it takes them from what review
+ * environments are cloned from (staging), so the review shows that one change against production's
+ * next candidate — and promoting it into staging brings in nothing else.
+ */
+async function defaultSource(tx: Db, pipeline: Pipeline, branch: string): Promise<Environment | undefined> {
+  const active = await tx
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed"), eq(environments.state, "active")))
+    .orderBy(asc(environments.position));
+  const first = active[0];
+  const entryBranch = (first?.settings as { branch?: string } | undefined)?.branch;
+  if (!first || !entryBranch || branch === entryBranch) return first;
+  const reviewSource = (pipeline.config as Partial<PipelineConfig>).reviewEnvironments?.source;
+  return active.find((e) => e.name === reviewSource) ?? first;
 }
 
 /**
@@ -65,9 +86,9 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
       chosen.set(app.id, build);
     });
 
-    const [source] = data.source
-      ? await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), sql`${environments.state} not in ('torn-down', 'retired')`))
-      : await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed"), eq(environments.state, "active"))).orderBy(asc(environments.position)).limit(1);
+    const source = data.source
+      ? (await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), sql`${environments.state} not in ('torn-down', 'retired')`)))[0]
+      : await defaultSource(tx, pipeline, data.branch);
     if (data.source && !source) fields.source = `unknown environment "${data.source}"`;
     if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
 

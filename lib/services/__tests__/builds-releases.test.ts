@@ -4,6 +4,7 @@ import type { Connection } from "@/db/client";
 import { auditEvents, builds, releases } from "@/db/schema";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, digestOf, loadTestPipeline, sha } from "@/lib/testing/fixtures";
+import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import type { Actor } from "@/lib/auth/actor";
 import { listBuilds, registerBuild } from "../builds";
 import { ConflictError, ForbiddenError, RuleError, ValidationError } from "../errors";
@@ -111,6 +112,30 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
     const detail = await getRelease(connection.db, release.id);
     expect(detail.builds).toHaveLength(3);
     expect(detail.runs).toEqual([]);
+  });
+
+  it("fills a feature branch's release from staging (what review environments clone), the entry branch's from dev", async () => {
+    const ctx = contextFor(connection.db, developer);
+    const inDev = await makeRelease(connection.db, developer, "3.1.0");
+    const inStaging = await makeRelease(connection.db, developer, "3.0.0");
+    await placeRelease(connection.db, "dev", inDev.id, new Date("2026-03-02T08:00:00Z"), developer.id);
+    await placeRelease(connection.db, "staging", inStaging.id, new Date("2026-03-02T08:00:00Z"), developer.id);
+    const buildOf = (release: typeof inDev, app: string) => release.builds.find((b) => b.app === app)!.build.id;
+    const versions = (release: typeof inDev) => release.builds.map((b) => [b.app, b.build.version]);
+
+    const search = (await registerBuild(ctx, build("portal", { version: "3.2.0-search.1", branch: "feature/search", commit: sha(501) }))).build;
+    const feature = (await createRelease(ctx, { commit: search.commit, branch: "feature/search", builds: [search.id] })).release;
+    expect(versions(feature)).toEqual([["portal", "3.2.0-search.1"], ["admin", "3.0.0"], ["api-gateway", "3.0.0"]]);
+    expect(feature.builds.find((b) => b.app === "admin")!.build.id).toBe(buildOf(inStaging, "admin"));
+
+    const next = (await registerBuild(ctx, build("portal", { version: "3.1.1", commit: sha(502) }))).build;
+    const develop = (await createRelease(ctx, { commit: next.commit, branch: "develop", builds: [next.id] })).release;
+    expect(versions(develop)).toEqual([["portal", "3.1.1"], ["admin", "3.1.0"], ["api-gateway", "3.1.0"]]);
+
+    // Asked for explicitly, the source wins over the branch's default.
+    const cart = (await registerBuild(ctx, build("portal", { version: "3.2.0-cart.1", branch: "feature/cart", commit: sha(503) }))).build;
+    const fromDev = (await createRelease(ctx, { commit: cart.commit, branch: "feature/cart", builds: [cart.id], source: "dev" })).release;
+    expect(versions(fromDev)).toEqual([["portal", "3.2.0-cart.1"], ["admin", "3.1.0"], ["api-gateway", "3.1.0"]]);
   });
 
   it("refuses unknown and duplicate builds with field errors", async () => {

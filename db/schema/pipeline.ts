@@ -132,7 +132,22 @@ export const reviewVerdicts = pgTable(
   ],
 );
 
+/**
+ * A pull (merge) request whose branch had no release yet when it was opened — CI usually builds
+ * after the event arrives. Its review environment is created as the branch's first release is cut;
+ * the row goes then, or when the request closes.
+ */
+export const reviewRequests = pgTable("review_requests", {
+  branch: text("branch").primaryKey(),
+  provider: text("provider").notNull(),
+  number: integer("number").notNull(),
+  /** The head commit when the request was last opened or updated. */
+  commit: text("commit").notNull(),
+  requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+});
+
 export type Pipeline = typeof pipelines.$inferSelect;
 export type App = typeof apps.$inferSelect;
 export type Environment = typeof environments.$inferSelect;
 export type EnvironmentApp = typeof environmentApps.$inferSelect;
+export type ReviewRequest = typeof reviewRequests.$inferSelect;

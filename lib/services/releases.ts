@@ -7,6 +7,7 @@ import type { PipelineConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { followBranch } from "./review-environments";
+import { fulfilReviewRequest } from "./review-requests";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
@@ -149,7 +150,8 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
         builds: Object.fromEntries([...chosen].map(([appId, b]) => [appById.get(appId)!.name, { id: b.id, version: b.version, digest: b.digest }])),
       },
     });
-    await followBranch(tx, ctx, release);
+    // A branch's new release goes into its review environment, or creates the one a pull request waits for.
+    if (!(await followBranch(tx, ctx, release))) await fulfilReviewRequest(tx, ctx, release);
     return { release: await getReleaseView(tx, release.id), created: true };
   });
 }

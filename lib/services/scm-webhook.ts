@@ -6,6 +6,7 @@ import type { PullRequestEvent } from "@/lib/domain/scm-events";
 import { recordAudit } from "./audit";
 import type { ServiceContext } from "./context";
 import { currentRelease } from "./deployment-facts";
+import { forgetReviewRequest, rememberReviewRequest } from "./review-requests";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 import { createReviewEnvironment, newestReleaseOf, reviewOfBranch, teardownReviewEnvironment, updateReviewEnvironment } from "./review-environments";
 
@@ -13,7 +14,7 @@ export type PullRequestOutcome =
   | { outcome: "created"; environment: string; deploymentId: string; message: string }
   | { outcome: "redeployed"; environment: string; deploymentId: string; message: string }
   | { outcome: "tearing-down"; environment: string; message: string }
-  | { outcome: "unchanged" | "no-release-yet" | "nothing-to-tear-down"; environment: string | null; message: string };
+  | { outcome: "unchanged" | "waiting-for-release" | "nothing-to-tear-down"; environment: string | null; message: string };
 
 /** The release of the pull request's head commit, else the branch's newest. */
 async function releaseFor(db: Db, event: PullRequestEvent) {
@@ -46,7 +47,16 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
 
   if (event.action === "closed") {
     if (!live) {
-      result = { outcome: "nothing-to-tear-down", environment: null, message: `${event.branch} has no live review environment.` };
+      return db.transaction(async (tx) => {
+        const forgotten = await forgetReviewRequest(tx, event.branch);
+        const nothing: PullRequestOutcome = {
+          outcome: "nothing-to-tear-down",
+          environment: null,
+          message: `${event.branch} has no live review environment${forgotten ? "; it no longer waits for a release to get one" : ""}.`,
+        };
+        await recordDelivery(tx, ctx, event, nothing);
+        return nothing;
+      });
     } else {
       await teardownReviewEnvironment(ctx, { name: live.name, reason: `${label} was closed` });
       return { outcome: "tearing-down", environment: live.name, message: `Tearing down ${live.name}: ${label} was closed.` };
@@ -55,10 +65,18 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
     const release = await releaseFor(db, event);
     if (!release) {
       result = {
-        outcome: "no-release-yet",
+        outcome: "waiting-for-release",
         environment: live?.name ?? null,
-        message: `No release of ${event.branch} yet: once CI registers its builds and cuts a release, the review environment ${live ? "follows it" : "is created by the next pull request event, or from the board"}.`,
+        message: `No release of ${event.branch} yet: ${live ? `${live.name} follows the branch` : "its review environment is spun up"} as soon as CI cuts one.`,
       };
+      // Remembered with the audit line below, in one transaction: the release creates the environment.
+      if (!live) {
+        await db.transaction(async (tx) => {
+          await rememberReviewRequest(tx, ctx, event);
+          await recordDelivery(tx, ctx, event, result);
+        });
+        return result;
+      }
     } else if (!live) {
       const created = await createReviewEnvironment(ctx, { branch: event.branch, releaseId: release.id });
       return { outcome: "created", environment: created.environment.name, deploymentId: created.deploymentId, message: `Spinning up ${created.environment.name} with ${release.commit.slice(0, 7)} for ${label}.` };
@@ -70,14 +88,16 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
     }
   }
   // Nothing changed, but the delivery is still worth a line in the audit trail.
-  await db.transaction((tx) =>
-    recordAudit(tx, ctx.actor, clock, {
-      action: "webhook.pull-request",
-      targetType: "environment",
-      targetId: result.environment ?? event.branch,
-      reason: result.message,
-      data: { provider: event.provider, action: event.action, number: event.number, branch: event.branch, commit: event.commit, outcome: result.outcome },
-    }),
-  );
+  await db.transaction((tx) => recordDelivery(tx, ctx, event, result));
   return result;
+}
+
+function recordDelivery(tx: Db, ctx: ServiceContext, event: PullRequestEvent, result: PullRequestOutcome) {
+  return recordAudit(tx, ctx.actor, ctx.clock, {
+    action: "webhook.pull-request",
+    targetType: "environment",
+    targetId: result.environment ?? event.branch,
+    reason: result.message,
+    data: { provider: event.provider, action: event.action, number: event.number, branch: event.branch, commit: event.commit, outcome: result.outcome },
+  });
 }

@@ -13,7 +13,7 @@ const reviewEnvironmentSchema = environmentSchema
 
 const pullRequestOutcomeSchema = z
   .object({
-    outcome: z.enum(["created", "redeployed", "tearing-down", "unchanged", "no-release-yet", "nothing-to-tear-down", "ignored"]),
+    outcome: z.enum(["created", "redeployed", "tearing-down", "unchanged", "waiting-for-release", "nothing-to-tear-down", "ignored"]),
     environment: z.string().nullable().optional(),
     deploymentId: z.string().optional(),
     message: z.string(),

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { auditEvents, deployments, environments } from "@/db/schema";
+import { auditEvents, deployments, environments, reviewRequests } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import type { PullRequestEvent } from "@/lib/domain/scm-events";
@@ -28,22 +28,58 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
   });
   afterAll(() => connection.close());
 
-  it("opened without a release of the branch: creates nothing and says why", async () => {
+  it("opened before CI cut a release: creates nothing yet, remembers the request and says so", async () => {
     const before = Number((await connection.db.select({ n: sql<number>`count(*)` }).from(environments))[0]!.n);
     const result = await apply(event("opened", "f".repeat(40)));
-    expect(result).toMatchObject({ outcome: "no-release-yet", environment: null, message: expect.stringContaining("No release of feature/cart yet") });
+    expect(result).toMatchObject({ outcome: "waiting-for-release", environment: null, message: "No release of feature/cart yet: its review environment is spun up as soon as CI cuts one." });
     expect(Number((await connection.db.select({ n: sql<number>`count(*)` }).from(environments))[0]!.n)).toBe(before);
+    expect(await connection.db.select().from(reviewRequests)).toEqual([{ branch: "feature/cart", provider: "github", number: 12, commit: "f".repeat(40), requestedAt: clock.now() }]);
     const [audit] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "webhook.pull-request"));
-    expect(audit).toMatchObject({ source: "webhook", ip: "192.0.2.7", data: expect.objectContaining({ outcome: "no-release-yet", number: 12 }) });
+    expect(audit).toMatchObject({ source: "webhook", ip: "192.0.2.7", data: expect.objectContaining({ outcome: "waiting-for-release", number: 12 }) });
   });
 
-  it("opened → a review environment of the branch running the head commit's release, owned by automation", async () => {
+  it("the branch's first release spins up the review environment the pull request waits for, owned by automation", async () => {
     const release = await makeRelease(connection.db, ci, "2.0.0-cart.1", { branch: "feature/cart", at: clock.now().toISOString() });
-    const result = await apply(event("opened", release.commit));
-    expect(result).toMatchObject({ outcome: "created", environment: "cart", deploymentId: expect.any(String) });
     const [env] = await connection.db.select().from(environments).where(eq(environments.name, "cart"));
     expect(env).toMatchObject({ kind: "review", branch: "feature/cart", ownerId: "usr_automation", state: "provisioning" });
     expect((await deploymentsOf("cart")).map((d) => d.releaseId)).toEqual([release.id]);
+    expect(await connection.db.select().from(reviewRequests)).toEqual([]);
+    // The pull request's event for that commit, arriving after the release, changes nothing.
+    expect(await apply(event("updated", release.commit))).toMatchObject({ outcome: "unchanged", environment: "cart" });
+  });
+
+  it("opened when the release exists → a review environment of the branch running the head commit's release", async () => {
+    const release = await makeRelease(connection.db, ci, "2.1.0-search.1", { branch: "feature/search", at: clock.now().toISOString() });
+    const result = await apply(event("opened", release.commit, "feature/search"));
+    expect(result).toMatchObject({ outcome: "created", environment: "search", deploymentId: expect.any(String) });
+    expect((await deploymentsOf("search")).map((d) => d.releaseId)).toEqual([release.id]);
+    expect(await apply(event("closed", release.commit, "feature/search"))).toMatchObject({ outcome: "tearing-down", environment: "search" });
+  });
+
+  it("a request closed before any release is forgotten: a later release of the branch creates nothing", async () => {
+    expect(await apply(event("opened", "e".repeat(40), "feature/abandoned"))).toMatchObject({ outcome: "waiting-for-release" });
+    expect(await apply(event("closed", "e".repeat(40), "feature/abandoned"))).toMatchObject({
+      outcome: "nothing-to-tear-down",
+      message: "feature/abandoned has no live review environment; it no longer waits for a release to get one.",
+    });
+    await makeRelease(connection.db, ci, "0.0.1-abandoned.1", { branch: "feature/abandoned", at: clock.now().toISOString() });
+    expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/abandoned"))).toEqual([]);
+  });
+
+  it("a release that cannot spin up the waiting environment is still cut; the request waits for the next one, and the audit trail says why", async () => {
+    expect(await apply(event("opened", "d".repeat(40), "feature/quota"))).toMatchObject({ outcome: "waiting-for-release" });
+    // Automation already owns as many review environments as one owner may (cart, plus two more).
+    for (const branch of ["feature/q1", "feature/q2"]) {
+      const r = await makeRelease(connection.db, ci, `0.0.1-${branch.slice(-2)}`, { branch, at: clock.now().toISOString() });
+      await apply(event("opened", r.commit, branch));
+    }
+    const release = await makeRelease(connection.db, ci, "0.0.1-quota.1", { branch: "feature/quota", at: clock.now().toISOString() });
+    expect(await connection.db.query.releases.findFirst({ where: (r, { eq }) => eq(r.id, release.id) })).toBeTruthy();
+    expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/quota"))).toEqual([]);
+    expect((await connection.db.select().from(reviewRequests)).map((r) => r.branch)).toEqual(["feature/quota"]);
+    const [waiting] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "review.request-waiting"));
+    expect(waiting).toMatchObject({ targetId: "feature/quota", reason: expect.stringContaining("pull request #12 still waits for its review environment: You already have 3 review environments") });
+    for (const branch of ["feature/q1", "feature/q2", "feature/quota"]) await apply(event("closed", "0".repeat(40), branch));
   });
 
   it("a redelivered or duplicate event changes nothing", async () => {

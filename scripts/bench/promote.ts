@@ -29,6 +29,7 @@ const appUrl: string = environment.apps.find((a: { app: string }) => a.app === v
 if (!appUrl) throw new Error(`${values.app} has no URL in ${values.env}: is the controller running?`);
 
 const times: number[] = [];
+const completed: number[] = [];
 for (let run = 0; run < Number(values.runs); run++) {
   const version = `99.${Date.now()}.${run}`;
   const commit = (Date.now().toString(16) + run.toString(16)).padStart(40, "e");
@@ -37,7 +38,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   const release = await api("POST", "/releases", { commit, branch: "develop", builds: [build.id], source: values.env });
 
   const started = performance.now();
-  await api("POST", `/environments/${values.env}/deployments`, { releaseId: release.id, reason: "benchmark" });
+  const deployment = await api("POST", `/environments/${values.env}/deployments`, { releaseId: release.id, reason: "benchmark" });
   for (;;) {
     const health = await fetch(`${appUrl}/health`).then((r) => r.json()).catch(() => null);
     if (health?.version === version) break;
@@ -45,9 +46,24 @@ for (let run = 0; run < Number(values.runs); run++) {
     await new Promise((r) => setTimeout(r, 10));
   }
   times.push(performance.now() - started);
-  console.log(`run ${run + 1}: ${Math.round(times.at(-1)!)} ms`);
-  await new Promise((r) => setTimeout(r, 300)); // let the rollout finish retiring the old release
+  // The next run starts only once this rollout is over (a rolling one shifts the rest of the traffic
+  // in steps): otherwise it would queue behind it and measure the wait.
+  for (;;) {
+    const { state } = await api("GET", `/deployments/${deployment.id}`);
+    if (!["waiting", "queued", "running", "verifying"].includes(state)) {
+      if (state !== "succeeded") throw new Error(`deployment ${deployment.id} ended ${state}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  completed.push(performance.now() - started);
+  console.log(`run ${run + 1}: serving after ${Math.round(times.at(-1)!)} ms, rollout complete after ${Math.round(completed.at(-1)!)} ms`);
 }
-times.sort((a, b) => a - b);
-const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))]!);
-console.log(`Promote → new version serving in ${values.env} (${times.length} runs): median ${at(0.5)} ms, p95 ${at(0.95)} ms, min ${Math.round(times[0]!)} ms, max ${Math.round(times.at(-1)!)} ms`);
+const summary = (label: string, values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+  return `${label}: median ${at(0.5)} ms, p95 ${at(0.95)} ms, min ${Math.round(sorted[0]!)} ms, max ${Math.round(sorted.at(-1)!)} ms`;
+};
+console.log(`Promote in ${values.env} (${times.length} runs)`);
+console.log(`  ${summary("→ new version serving", times)}`);
+console.log(`  ${summary("→ rollout complete", completed)}`);

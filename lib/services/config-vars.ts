@@ -11,6 +11,7 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
 import { parseInput } from "./validation";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 /** Names the platform sets itself; an app must not be able to override them. */
 const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
@@ -49,7 +50,7 @@ export interface ConfigVariableView {
 }
 
 async function environmentByName(db: Db, name: string) {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), sql`${environments.state} not in ('torn-down', 'retired')`));
+  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE_ENVIRONMENT));
   if (!environment) throw new NotFoundError(`No environment named "${name}".`);
   return environment;
 }

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environmentApps, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { ReleaseFacts, TargetFacts } from "@/lib/domain/promotion";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 /**
  * Reads the facts the promotion rules decide on. Kept apart from the services so the rules stay
@@ -25,7 +26,7 @@ export async function lockEnvironment(db: Db, name: string): Promise<Environment
   const [row] = await db
     .select()
     .from(environments)
-    .where(and(eq(environments.name, name), sql`${environments.state} not in ('torn-down', 'retired')`))
+    .where(and(eq(environments.name, name), LIVE_ENVIRONMENT))
     .for("update");
   return row;
 }

@@ -1,19 +1,18 @@
 import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, freezes, users, type Environment, type Freeze as FreezeRow } from "@/db/schema";
+import { environments, freezes } from "@/db/schema";
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/config/duration";
 import { rruleProblem } from "@/lib/config/gates-schema";
 import { isValidTimeZone } from "@/lib/config/primitives";
-import type { Freeze as ConfiguredFreeze } from "@/lib/config/schema";
-import { activeFreezes, nextFreezeStart, type FreezeSources, type StoredFreeze } from "@/lib/domain/gates/freeze";
+import type { StoredFreeze } from "@/lib/domain/gates/freeze";
 import { periodsBetween } from "@/lib/domain/gates/freeze-schedule";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import type { PersonRef } from "./environments";
+import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
+import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { dnsLabel } from "./schemas";
 import { parseInput } from "./validation";
@@ -24,9 +23,6 @@ import { parseInput } from "./validation";
  * reads these rows together with the freezes of slipway.yaml; this file writes them and lists both.
  */
 
-const DAY_MS = 86_400_000;
-/** How far ahead "when does it next start" looks; a recurring freeze with nothing in it has ended. */
-const NEXT_HORIZON_MS = 5 * 366 * DAY_MS;
 /** Ended and lifted freezes shown with `includeLifted`, newest first. */
 const HISTORY_LIMIT = 100;
 
@@ -93,56 +89,6 @@ export const listFreezesInput = z
   })
   .meta({ id: "ListFreezes" });
 
-export type FreezeState = "active" | "upcoming" | "ended" | "lifted";
-
-/** A freeze as people and the API see it, from the database or from slipway.yaml. */
-export interface FreezeView {
-  /** null for freezes from slipway.yaml (they are changed by editing the file). */
-  id: string | null;
-  /** Where it was declared: "ui", "api", "cli" — or "slipway.yaml". */
-  source: string;
-  /** null: every environment ("stop the line"). */
-  environment: string | null;
-  name: string;
-  reason: string;
-  /** One-off: its start. Recurring from the database: the first occurrence. null for recurring ones from slipway.yaml. */
-  startsAt: Date | null;
-  /** null: until lifted (or, for slipway.yaml recurring ones, forever). */
-  endsAt: Date | null;
-  rrule: string | null;
-  durationMs: number | null;
-  timezone: string | null;
-  state: FreezeState;
-  active: boolean;
-  /** The period blocking now (active) or the next one (upcoming), overlapping occurrences merged. */
-  period: { start: Date; end: Date | null } | null;
-  /** When it next starts after now: the next occurrence of a recurring freeze, the start of an upcoming one. */
-  nextStart: Date | null;
-  createdBy: PersonRef | null;
-  createdAt: Date | null;
-  lifted: { at: Date; by: PersonRef | null; reason: string | null } | null;
-  /** Only freezes from the database can be lifted, and only while active or upcoming. */
-  liftable: boolean;
-  /** Why the schedule could not be evaluated (the gate then fails closed: it counts as active). */
-  problem: string | null;
-}
-
-const LIVE = sql`${environments.state} not in ('torn-down', 'retired')`;
-
-/** A live environment by name, or a field error naming the ones that exist. */
-export async function requireLiveEnvironment(db: Db, name: string, field = "environment"): Promise<Environment> {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE));
-  if (environment) return environment;
-  const list = (await liveEnvironmentNames(db)).join(", ");
-  throw new ValidationError(`Unknown environment "${name}".`, { [field]: `unknown environment "${name}"${list ? `; expected one of ${list}` : ""}` });
-}
-
-/** The names of the live environments, in chain order (review ones after), for pickers. */
-export async function liveEnvironmentNames(db: Db): Promise<string[]> {
-  const rows = await db.select({ name: environments.name }).from(environments).where(LIVE).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
-  return rows.map((r) => r.name);
-}
-
 interface Schedule {
   startsAt: Date;
   endsAt: Date | null;
@@ -197,125 +143,6 @@ function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedu
   return { startsAt, endsAt, rrule, durationMs: rrule ? durationMs : null, timezone };
 }
 
-const creator = alias(users, "freeze_creator");
-const lifter = alias(users, "freeze_lifter");
-
-type Joined = { freeze: FreezeRow; environment: string | null; creatorName: string | null; creatorEmail: string | null; lifterName: string | null; lifterEmail: string | null };
-
-function selectFreezes(db: Db) {
-  return db
-    .select({
-      freeze: freezes,
-      environment: environments.name,
-      creatorName: creator.name,
-      creatorEmail: creator.email,
-      lifterName: lifter.name,
-      lifterEmail: lifter.email,
-    })
-    .from(freezes)
-    .leftJoin(environments, eq(environments.id, freezes.environmentId))
-    .leftJoin(creator, eq(creator.id, freezes.createdBy))
-    .leftJoin(lifter, eq(lifter.id, freezes.liftedBy));
-}
-
-const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
-
-function storedOf(row: Joined): StoredFreeze {
-  const f = row.freeze;
-  return {
-    id: f.id,
-    name: f.name,
-    reason: f.reason,
-    startsAt: f.startsAt,
-    endsAt: f.endsAt,
-    rrule: f.rrule,
-    durationMs: f.durationMs,
-    timezone: f.timezone,
-    environment: row.environment,
-    createdBy: row.creatorName ?? "someone",
-    liftedAt: f.liftedAt,
-  };
-}
-
-/** Where a freeze stands at `now`, computed by the gate's own functions so the list and the gate agree. */
-function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "active" | "period" | "nextStart" | "problem"> {
-  try {
-    const current = activeFreezes(sources, now)[0] ?? null;
-    const next = nextFreezeStart(sources, now, NEXT_HORIZON_MS);
-    if (current) return { state: "active", active: true, period: { start: current.start, end: current.end }, nextStart: next?.start ?? null, problem: null };
-    if (next) return { state: "upcoming", active: false, period: { start: next.start, end: next.end }, nextStart: next.start, problem: null };
-    return { state: "ended", active: false, period: null, nextStart: null, problem: null };
-  } catch (error) {
-    // The gate fails closed on a schedule it cannot read: show it as blocking, with the reason.
-    return { state: "active", active: true, period: null, nextStart: null, problem: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-function viewOfStored(row: Joined, now: Date): FreezeView {
-  const f = row.freeze;
-  const stored = storedOf(row);
-  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason } : null;
-  const when = lifted
-    ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null }
-    : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
-  return {
-    id: f.id,
-    source: f.source,
-    environment: row.environment,
-    name: f.name,
-    reason: f.reason,
-    startsAt: f.startsAt,
-    endsAt: f.endsAt,
-    rrule: f.rrule,
-    durationMs: f.durationMs,
-    timezone: f.timezone,
-    ...when,
-    createdBy: person(f.createdBy, row.creatorName, row.creatorEmail),
-    createdAt: f.createdAt,
-    lifted,
-    liftable: when.state === "active" || when.state === "upcoming",
-  };
-}
-
-function viewOfConfigured(environment: string, freeze: ConfiguredFreeze, now: Date): FreezeView {
-  const oneOff = freeze.kind === "one-off";
-  return {
-    id: null,
-    source: "slipway.yaml",
-    environment,
-    name: freeze.name,
-    reason: freeze.reason,
-    startsAt: oneOff ? new Date(freeze.start) : null,
-    endsAt: oneOff ? new Date(freeze.end) : null,
-    rrule: oneOff ? null : freeze.rrule,
-    durationMs: oneOff ? null : freeze.duration,
-    timezone: oneOff ? null : freeze.timezone,
-    ...timing({ configured: [freeze], stored: [], environment }, now),
-    createdBy: null,
-    createdAt: null,
-    lifted: null,
-    liftable: false,
-  };
-}
-
-/** The freezes slipway.yaml declares for an environment (its settings are the parsed file). */
-function configuredFreezes(settings: unknown): ConfiguredFreeze[] {
-  const list = (settings as { gates?: { freezes?: unknown } } | null)?.gates?.freezes;
-  if (!Array.isArray(list)) return [];
-  return list.filter((f): f is ConfiguredFreeze => typeof f === "object" && f !== null && ((f as { kind?: unknown }).kind === "one-off" || (f as { kind?: unknown }).kind === "recurring"));
-}
-
-const STATE_ORDER: Record<FreezeState, number> = { active: 0, upcoming: 1, ended: 2, lifted: 3 };
-const FAR = Number.MAX_SAFE_INTEGER;
-
-/** Active first (soonest to end first, open-ended last), then upcoming by start, then the history, newest first. */
-function compareFreezes(a: FreezeView, b: FreezeView): number {
-  if (a.state !== b.state) return STATE_ORDER[a.state] - STATE_ORDER[b.state];
-  if (a.state === "active") return (a.period?.end?.getTime() ?? FAR) - (b.period?.end?.getTime() ?? FAR);
-  if (a.state === "upcoming") return (a.period?.start.getTime() ?? FAR) - (b.period?.start.getTime() ?? FAR);
-  const endedAt = (f: FreezeView) => (f.lifted?.at ?? f.endsAt ?? f.createdAt ?? new Date(0)).getTime();
-  return endedAt(b) - endedAt(a);
-}
 
 /**
  * Freezes for the UI and the API: from the database and from slipway.yaml, each with whether it
@@ -339,7 +166,7 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   const live = await ctx.db
     .select({ name: environments.name, settings: environments.settings })
     .from(environments)
-    .where(and(LIVE, environment ? eq(environments.id, environment.id) : undefined))
+    .where(and(LIVE_ENVIRONMENT, environment ? eq(environments.id, environment.id) : undefined))
     .orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
   const configured = live
     .flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now)))

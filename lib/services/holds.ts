@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { environments } from "@/db/schema";
 import { recordAudit } from "./audit";
@@ -7,6 +7,7 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
 import { dnsLabel } from "./schemas";
 import { parseInput } from "./validation";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 export const liftHoldInput = z
   .strictObject({ environment: dnsLabel, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(1000) })
@@ -17,7 +18,7 @@ export async function liftHold(ctx: ServiceContext, input: unknown): Promise<voi
   const data = parseInput(liftHoldInput, input);
   authorize(ctx, "environment.hold.lift", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {
-    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), sql`${environments.state} not in ('torn-down', 'retired')`)).for("update");
+    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), LIVE_ENVIRONMENT)).for("update");
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
     if (!environment.heldAt) throw new RuleError(`${environment.name} is not on hold.`, "not_held");
     await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(environments.id, environment.id));

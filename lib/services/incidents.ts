@@ -13,7 +13,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import type { PersonRef } from "./environments";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
-import { requireLiveEnvironment } from "./freezes";
+import { requireLiveEnvironment } from "./live-environments";
 import { dnsLabel, httpUrl } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";

@@ -11,6 +11,7 @@ import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
 import { parseInput } from "./validation";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 export const runJobInput = z
   .strictObject({
@@ -39,7 +40,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
   const data = parseInput(runJobInput, input);
   authorize(ctx, "job.run", { type: "environment", id: data.environment });
   const job = await ctx.db.transaction(async (tx) => {
-    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), sql`${environments.state} not in ('torn-down', 'retired')`)).for("update");
+    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), LIVE_ENVIRONMENT)).for("update");
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
     const [app] = await tx.select().from(apps).where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });

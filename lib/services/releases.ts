@@ -15,6 +15,7 @@ import { afterCursor, pageInput, toPage, type Page } from "./pagination";
 import { getPipeline, listApps } from "./pipeline-queries";
 import { branchName, commitSha, dnsLabel, id } from "./schemas";
 import { parseInput } from "./validation";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 export const createReleaseInput = z
   .strictObject({
@@ -88,7 +89,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
     });
 
     const source = data.source
-      ? (await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), sql`${environments.state} not in ('torn-down', 'retired')`)))[0]
+      ? (await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), LIVE_ENVIRONMENT)))[0]
       : await defaultSource(tx, pipeline, data.branch);
     if (data.source && !source) fields.source = `unknown environment "${data.source}"`;
     if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
@@ -209,7 +210,7 @@ export async function getRelease(db: Db, releaseId: string): Promise<ReleaseDeta
       .selectDistinct({ name: environments.name, position: environments.position })
       .from(environmentApps)
       .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-      .where(and(eq(environmentApps.releaseId, releaseId), sql`${environments.state} not in ('torn-down', 'retired')`))
+      .where(and(eq(environmentApps.releaseId, releaseId), LIVE_ENVIRONMENT))
       .orderBy(asc(environments.position)),
   ]);
   return { ...view, runs, runningIn: running.map((r) => r.name) };

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
@@ -16,6 +16,7 @@ import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError 
 import { getPipeline } from "./pipeline-queries";
 import { branchName, commitSha, dnsLabel, id } from "./schemas";
 import { parseInput } from "./validation";
+import { LIVE_ENVIRONMENT } from "./live-environments";
 
 /** A number of hours: the type error names the unit; the bounds say what is allowed. */
 const hoursSchema = z
@@ -93,7 +94,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
 
-    const taken = new Set((await tx.select({ name: environments.name }).from(environments).where(sql`${environments.state} not in ('torn-down', 'retired')`)).map((e) => e.name));
+    const taken = new Set((await tx.select({ name: environments.name }).from(environments).where(LIVE_ENVIRONMENT)).map((e) => e.name));
     let name = data.name;
     if (name) {
       if (taken.has(name)) throw new ConflictError(`The name "${name}" is taken by a live environment.`, "duplicate_name", { name: "already in use" });

@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { reviewRequests, type ReviewRequest } from "@/db/schema";
 import type { PullRequestEvent } from "@/lib/domain/scm-events";
 import { recordAudit } from "./audit";
+import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ServiceError } from "./errors";
 import { createReviewEnvironment, reviewOfBranch } from "./review-environments";
@@ -16,6 +17,8 @@ import { webhookActor } from "./webhook-actor";
 
 /** Remembers (or refreshes) the request of `event.branch`. Runs in the caller's transaction. */
 export async function rememberReviewRequest(tx: Db, ctx: ServiceContext, event: PullRequestEvent): Promise<void> {
+  // The request will create a review environment: whoever sends it must be allowed to.
+  authorize(ctx, "review.create", { type: "environment" });
   const row = { provider: event.provider, number: event.number, commit: event.commit, requestedAt: ctx.clock.now() };
   await tx
     .insert(reviewRequests)

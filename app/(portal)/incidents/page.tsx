@@ -5,7 +5,7 @@ import { getDb } from "@/db/client";
 import { can } from "@/lib/auth/policy";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
-import { liveEnvironmentNames } from "@/lib/services/freezes";
+import { liveEnvironmentNames } from "@/lib/services/live-environments";
 import { INCIDENT_SEVERITIES, listIncidents } from "@/lib/services/incidents";
 import { IncidentForm } from "@/components/operations/incident-form";
 import { IncidentTable } from "@/components/operations/incident-table";

@@ -1,0 +1,21 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { environments, type Environment } from "@/db/schema";
+import { ValidationError } from "./errors";
+
+/** Environments that still exist: neither torn down (review) nor retired (removed from slipway.yaml). */
+export const LIVE_ENVIRONMENT = sql`${environments.state} not in ('torn-down', 'retired')`;
+
+/** A live environment by name, or a field error naming the ones that exist. */
+export async function requireLiveEnvironment(db: Db, name: string, field = "environment"): Promise<Environment> {
+  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE_ENVIRONMENT));
+  if (environment) return environment;
+  const list = (await liveEnvironmentNames(db)).join(", ");
+  throw new ValidationError(`Unknown environment "${name}".`, { [field]: `unknown environment "${name}"${list ? `; expected one of ${list}` : ""}` });
+}
+
+/** The names of the live environments, in chain order (review ones after), for pickers. */
+export async function liveEnvironmentNames(db: Db): Promise<string[]> {
+  const rows = await db.select({ name: environments.name }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
+  return rows.map((r) => r.name);
+}

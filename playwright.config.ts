@@ -2,8 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 export const DATA_DIR = ".data/e2e";
-/** The e2e server's apps listen from here, apart from a developer's own Slipway (4100). */
-const LOCAL_PORT_BASE = 4600;
+/** The e2e server's apps listen from here, apart from a developer's own Slipway (4100); E2E_LOCAL_PORT_BASE moves it so two checkouts can run e2e side by side. */
+const LOCAL_PORT_BASE = Number(process.env.E2E_LOCAL_PORT_BASE ?? 4600);
 
 /**
  * End-to-end tests click through the production build in Debian's Chromium (never a downloaded

@@ -1,7 +1,12 @@
 import Link from "next/link";
 import type { GateState } from "@/lib/domain/gate-state";
-import { formatRelative } from "@/lib/domain/gates/format";
+import { formatDate, formatRelative } from "@/lib/domain/gates/format";
+import { inZone } from "@/lib/domain/gates/time";
 import { ZonedTime } from "@/components/ui/zoned-time";
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+/** "Mon 8 Jun 09:00" on the wall clock of `zone`. */
+const when = (at: Date, zone: string, now: Date) => `${WEEKDAYS[inZone(at, zone).weekday - 1]} ${formatDate(at, zone, now)}`;
 
 const chip = "rounded px-1.5 py-0.5 ring-1 ring-inset";
 
@@ -22,7 +27,7 @@ export function GateStateList({ environment, state, now }: { environment: string
           {f.allEnvironments ? " (every environment)" : ""} by &ldquo;{f.name}&rdquo; ({f.by}){" "}
           {f.end ? (
             <>
-              until <ZonedTime at={f.end} zone={f.timezone} /> · {formatRelative(f.end, now)}
+              until <ZonedTime at={f.end} zone={f.timezone} label={when(f.end, f.timezone, now)} /> · {formatRelative(f.end, now)}
             </>
           ) : (
             "until lifted"
@@ -38,7 +43,7 @@ export function GateStateList({ environment, state, now }: { environment: string
             <span className="font-medium">Window open</span>{" "}
             {window.until ? (
               <>
-                until <ZonedTime at={window.until} zone={window.timezone} /> · closes {formatRelative(window.until, now)}
+                until <ZonedTime at={window.until} zone={window.timezone} label={when(window.until, window.timezone, now)} /> · closes {formatRelative(window.until, now)}
               </>
             ) : (
               "for days to come"
@@ -49,7 +54,7 @@ export function GateStateList({ environment, state, now }: { environment: string
             <span className="font-medium">Window closed</span>{" "}
             {window.opensAt ? (
               <>
-                · opens <ZonedTime at={window.opensAt} zone={window.timezone} /> · {formatRelative(window.opensAt, now)}
+                · opens <ZonedTime at={window.opensAt} zone={window.timezone} label={when(window.opensAt, window.timezone, now)} /> · {formatRelative(window.opensAt, now)}
               </>
             ) : (
               "· it never opens"

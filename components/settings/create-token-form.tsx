@@ -43,7 +43,7 @@ export function CreateTokenForm({
           const expires = String(form.get("expiresInDays") ?? "");
           const chosen = form.getAll("roles").map(String);
           // All of your roles ticked: the token follows your roles; fewer: just those.
-          const roles = own && chosen.length < self.roles.length ? { roles: chosen } : {};
+          const roles = own && self.roles.length > 1 && chosen.length < self.roles.length ? { roles: chosen } : {};
           const result = await run({ userId: owner, name: form.get("name"), ...(expires ? { expiresInDays: expires } : {}), ...roles });
           if (result.ok) {
             setCreated(result.data);

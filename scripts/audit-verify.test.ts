@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +9,8 @@ import { auditEvents } from "@/db/schema";
 import { systemActor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { recordAudit } from "@/lib/services/audit";
+import { serveCliCommands } from "@/lib/server/cli-commands";
+import { runProcess } from "@/lib/testing/run-process";
 import { report } from "./audit-verify";
 
 describe("report", () => {
@@ -30,12 +31,8 @@ describe("report", () => {
 
 describe("npm run audit:verify on an embedded database", () => {
   let dataDir: string;
-  const run = () =>
-    spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
-      encoding: "utf8",
-      timeout: 60_000,
-      env: { ...process.env, SLIPWAY_DATA_DIR: dataDir, DATABASE_URL: "" },
-    });
+  // Asynchronously: a synchronous spawn would block this process when it plays the running Slipway.
+  const run = () => runProcess(["scripts/audit-verify.ts"], { SLIPWAY_DATA_DIR: dataDir, DATABASE_URL: "" });
 
   async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openConnection>>["db"]) => Promise<T>): Promise<T> {
     const connection = await openConnection({ dataDir });
@@ -62,8 +59,8 @@ describe("npm run audit:verify on an embedded database", () => {
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it("exits 0 for an intact trail, 1 naming the edited row, 2 with a hint while the database is in use", async () => {
-    const intact = run();
+  it("exits 0 for an intact trail, 1 naming the edited row; beside a running Slipway it checks through its channel", async () => {
+    const intact = await run();
     expect(intact.stdout).toMatch(/^audit trail intact: 3 events, last hash [0-9a-f]{64} \(seq 3\)$/m);
     expect(intact.status).toBe(0);
 
@@ -74,16 +71,26 @@ describe("npm run audit:verify on an embedded database", () => {
       await db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete`);
       return second!.seq;
     });
-    const broken = run();
+    const broken = await run();
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain(`audit trail BROKEN at seq ${seq}`);
     expect(broken.stderr).toContain("hash mismatch");
 
+    // This test process plays the running Slipway: it holds the data directory.
     const held = await openConnection({ dataDir });
     try {
-      const locked = run();
-      expect(locked.status).toBe(2);
-      expect(locked.stderr).toContain("stop Slipway");
+      const noChannel = await run();
+      expect(noChannel.status).toBe(2);
+      expect(noChannel.stderr).toContain("offers no CLI channel");
+      const stopChannel = await serveCliCommands(dataDir, held);
+      try {
+        const beside = await run();
+        expect(beside.stderr).toContain("through the running Slipway");
+        expect(beside.stderr).toContain(`audit trail BROKEN at seq ${seq}`);
+        expect(beside.status).toBe(1);
+      } finally {
+        await stopChannel();
+      }
     } finally {
       await held.close();
     }

@@ -1,16 +1,15 @@
 /**
  * `npm run audit:verify`: re-checks the audit trail's hash chain, from the first event to the
  * last. Exit 0 with "audit trail intact: …", or exit 1 naming the first broken link. Read-only: it
- * runs no migrations and writes nothing. Runs as the operator of this installation (system actor).
+ * runs no migrations and writes nothing. Runs as the operator of this installation (system actor);
+ * while a Slipway holds the embedded database, the check runs in it, through its CLI channel.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openConnection } from "@/db/client";
-import { DataDirLockedError } from "@/db/data-dir-lock";
-import { systemActor } from "@/lib/auth/actor";
-import { systemClock } from "@/lib/domain/clock";
 import { EnvError, env } from "@/lib/env";
-import { verifyAuditTrail, type AuditVerification } from "@/lib/services/audit-verify";
+import { RemoteCommandError } from "@/lib/server/cli-channel";
+import { PortalUnreachableError, runCliCommand } from "@/lib/server/cli-commands";
+import type { AuditVerification } from "@/lib/services/audit-verify";
 
 /** What to print for a result, and the exit code. */
 export function report(result: AuditVerification): { code: number; lines: string[] } {
@@ -43,20 +42,13 @@ function isMissingTable(error: unknown): boolean {
 
 async function main(): Promise<number> {
   const e = env();
-  const connection = await openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
-  try {
-    const where = e.DATABASE_URL ? "the PostgreSQL server in DATABASE_URL" : `the embedded database in ${e.dataDir}`;
-    console.error(`Verifying the audit trail in ${where}…`);
-    const result = await verifyAuditTrail(
-      { db: connection.db, actor: systemActor("cli"), clock: systemClock },
-      { onProgress: (checked) => checked > 0 && checked % 100_000 === 0 && console.error(`  ${checked} events checked…`) },
-    );
-    const { code, lines } = report(result);
-    for (const line of lines) (code === 0 ? console.log : console.error)(line);
-    return code;
-  } finally {
-    await connection.close();
-  }
+  const where = e.DATABASE_URL ? "the PostgreSQL server in DATABASE_URL" : `the embedded database in ${e.dataDir}`;
+  console.error(`Verifying the audit trail in ${where}…`);
+  const { answer, via } = await runCliCommand("audit.verify", {}, { url: e.DATABASE_URL, dataDir: e.dataDir });
+  if (via === "portal") console.error("  (through the running Slipway, which holds that database)");
+  const { code, lines } = report(answer);
+  for (const line of lines) (code === 0 ? console.log : console.error)(line);
+  return code;
 }
 
 // Run only as a command, not when a test imports `report`.
@@ -64,11 +56,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   main()
     .then((code) => process.exit(code))
     .catch((error: unknown) => {
-      if (error instanceof DataDirLockedError) {
-        console.error(
-          `${error.message}\nThe embedded database allows one process at a time: while Slipway runs, press Verify chain on its Audit page (same check), or stop Slipway (Ctrl+C in its terminal), run npm run audit:verify, then start it again.`,
-        );
-      } else if (error instanceof EnvError) {
+      if (error instanceof PortalUnreachableError) {
+        console.error(`${error.message}\nOr press Verify chain on Slipway's Audit page (the same check).`);
+      } else if (error instanceof EnvError || error instanceof RemoteCommandError) {
         console.error(error.message);
       } else if (isMissingTable(error)) {
         console.error("There is no audit trail in this database yet: start Slipway once (npm start) or run npm run db:migrate.");

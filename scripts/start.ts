@@ -6,6 +6,7 @@ import { EnvError, env } from "@/lib/env";
 import { DataDirLockedError } from "@/db/data-dir-lock";
 import { StartupError, prepare, serve, signInHelp } from "@/lib/server/boot";
 import { createController } from "@/lib/server/controller-runtime";
+import { serveCliCommands } from "@/lib/server/cli-commands";
 
 const dev = process.argv.includes("--dev");
 if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
@@ -16,6 +17,8 @@ async function main() {
   // The controller runs here unless production runs it as its own process (npm run controller).
   const controller = env().controller ? createController(connection) : null;
   controller?.start();
+  // On the embedded database this process alone may open .data/: the CLIs reach it through this channel.
+  const stopCliChannel = env().DATABASE_URL ? null : await serveCliCommands(env().dataDir, connection);
   console.log(`\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.\n`);
 
   let stopping = false;
@@ -24,6 +27,7 @@ async function main() {
     stopping = true;
     console.log(`[slipway] ${signal}: stopping…`);
     server.close();
+    await stopCliChannel?.().catch(() => {});
     // Stopping Slipway stops the apps it started on the local platform.
     await controller?.stop({ stopApps: true }).catch((error: unknown) => console.error("[slipway] stopping the controller:", error));
     await connection.close().catch(() => {});

@@ -1,17 +1,14 @@
 /**
  * `npm run token -- --user <email> --name <label> [--expires-days <n>]`: prints a new API token
- * once. Runs as the operator of this installation (the system actor) and is audited.
+ * once. Runs as the operator of this installation (the system actor) and is audited. Works with
+ * or without a running Slipway: while one holds the embedded database, the token is created
+ * through its CLI channel (lib/server/cli-channel.ts).
  */
 import { parseArgs } from "node:util";
-import { openConnection } from "@/db/client";
-import { DataDirLockedError } from "@/db/data-dir-lock";
-import { migrateDatabase } from "@/db/migrate";
-import { systemActor } from "@/lib/auth/actor";
-import { systemClock } from "@/lib/domain/clock";
 import { EnvError, env } from "@/lib/env";
+import { RemoteCommandError } from "@/lib/server/cli-channel";
+import { CliUserError, PortalUnreachableError, runCliCommand } from "@/lib/server/cli-commands";
 import { ServiceError } from "@/lib/services/errors";
-import { createToken } from "@/lib/services/tokens";
-import { findUserByEmail } from "@/lib/services/users";
 
 const USAGE = "Usage: npm run token -- --user <email> --name <label> [--expires-days <n>]";
 
@@ -28,36 +25,27 @@ async function main(): Promise<number> {
     return 2;
   }
   const e = env();
-  const connection = await openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
-  try {
-    await migrateDatabase(connection);
-    const user = await findUserByEmail(connection.db, args.user);
-    if (!user) {
-      console.error(`No user with the email ${args.user}. Users appear when they first sign in, or an admin adds them in Settings → Users.`);
-      return 1;
-    }
-    const { token, summary } = await createToken(
-      { db: connection.db, actor: systemActor("cli"), clock: systemClock },
-      { userId: user.id, name: args.name, expiresInDays: args["expires-days"] },
-    );
-    console.log(token);
-    console.error(
-      `\nToken "${summary.name}" for ${summary.userEmail}${summary.expiresAt ? `, expires ${summary.expiresAt.toISOString()}` : ""}. ` +
-        "It is shown only this once: store it in your CI's secrets.\nUse it as: Authorization: Bearer <token>",
-    );
-    return 0;
-  } finally {
-    await connection.close();
-  }
+  const { answer } = await runCliCommand(
+    "token.create",
+    { user: args.user, name: args.name, ...(args["expires-days"] === undefined ? {} : { expiresInDays: args["expires-days"] }) },
+    { url: e.DATABASE_URL, dataDir: e.dataDir, migrate: true },
+  );
+  console.log(answer.token);
+  console.error(
+    `\nToken "${answer.name}" for ${answer.userEmail}${answer.expiresAt ? `, expires ${answer.expiresAt}` : ""}. ` +
+      "It is shown only this once: store it in your CI's secrets.\nUse it as: Authorization: Bearer <token>",
+  );
+  return 0;
 }
 
 main()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof DataDirLockedError) {
-      console.error(`${error.message}\nWhile Slipway runs on the embedded database, create tokens in the UI: Settings → API tokens.`);
-    } else if (error instanceof ServiceError || error instanceof EnvError) {
-      console.error(error.message + (error instanceof ServiceError && error.fields ? `\n${JSON.stringify(error.fields, null, 2)}` : ""));
+    if (error instanceof ServiceError || error instanceof RemoteCommandError) {
+      const fields = error instanceof ServiceError ? error.fields : error.body.fields;
+      console.error(error.message + (fields ? `\n${JSON.stringify(fields, null, 2)}` : ""));
+    } else if (error instanceof CliUserError || error instanceof EnvError || error instanceof PortalUnreachableError) {
+      console.error(error.message);
     } else {
       console.error(error);
     }

@@ -1,3 +1,4 @@
+import { loadGateStates } from "@/lib/services/gate-state";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
@@ -44,12 +45,13 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents, ahead, addresses, spinUp] = await Promise.all([
+  const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates] = await Promise.all([
     listFreezes(ctx, {}),
     listIncidents(ctx, { state: "open" }),
     board ? aheadSummary(db, board.fixed) : [],
     reviewAddresses(db, board?.review.map((e) => e.id) ?? []),
     board && can(actor, "review.create") ? spinUpOptions(db, board) : null,
+    board ? loadGateStates(db, systemClock, board.fixed) : undefined,
   ]);
   if (!board) {
     return (
@@ -73,7 +75,7 @@ export default async function BoardPage() {
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
-        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} />
         <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />
       </div>
     </>

@@ -6,6 +6,8 @@ import type { EnvironmentView } from "@/lib/services/environments";
 import { FastTrackButton, PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
+import type { GateState } from "@/lib/domain/gate-state";
+import { GateStateList } from "./gate-state";
 
 /** What is waiting to move into an environment, and whether this person may move it. */
 export interface Waiting {
@@ -20,12 +22,17 @@ export function EnvironmentColumnHeader({
   canDeploy,
   fastTrack,
   skippedBy,
+  gateState,
+  now,
 }: {
   environment: EnvironmentView;
   waiting: Waiting | null;
   canDeploy: boolean;
   fastTrack?: { release: ReleaseSummary; skipped: string[]; approvals: string } | null;
   skippedBy?: { commit: string; environment: string } | null;
+  /** What guards the environment right now (freezes, window, incidents, hold). */
+  gateState?: GateState | undefined;
+  now?: Date;
 }) {
   const config = environment.settings as Partial<EnvironmentConfig>;
   const busy = environment.active.some((d) => d.releaseId === waiting?.release.id);
@@ -36,7 +43,6 @@ export function EnvironmentColumnHeader({
           {environment.name}
         </Link>
         {config.branch && <span className="font-mono text-xs text-zinc-500">{config.branch}</span>}
-        {environment.hold && <Badge tone="amber" title={environment.hold.reason ?? undefined}>on hold</Badge>}
       </div>
       <div className="flex flex-wrap gap-1">
         <Badge title="How a new release replaces the running one here">{effectiveStrategy(null, config).strategy}</Badge>
@@ -46,6 +52,7 @@ export function EnvironmentColumnHeader({
           </Badge>
         ))}
       </div>
+      {gateState && <GateStateList environment={environment.name} state={gateState} now={now ?? new Date()} />}
       {environment.active.length > 0 && (
         <ul className="flex flex-col gap-1" aria-label={`Deployments in progress into ${environment.name}`}>
           {environment.active.map((d) => (

@@ -1,4 +1,5 @@
 import type { Board } from "@/lib/services/environments";
+import type { GateState } from "@/lib/domain/gate-state";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
@@ -42,7 +43,20 @@ function fastTrackFor(board: Board) {
 type AheadOf = { from: string; to: string; releases: number; commits: number };
 
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
-export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Board; now: Date; canDeploy: boolean; ahead?: AheadOf[] }) {
+export function PipelineBoard({
+  board,
+  now,
+  canDeploy,
+  ahead = [],
+  gateStates,
+}: {
+  board: Board;
+  now: Date;
+  canDeploy: boolean;
+  ahead?: AheadOf[];
+  /** Live gate state per environment name (components/board/gate-state.tsx). */
+  gateStates?: ReadonlyMap<string, GateState>;
+}) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
       <Panel>
@@ -68,6 +82,8 @@ export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Bo
                   waiting={waitingFor(board, i, releases)}
                   canDeploy={canDeploy}
                   fastTrack={i === board.fixed.length - 1 ? fastTrackFor(board) : null}
+                  gateState={gateStates?.get(env.name)}
+                  now={now}
                   skippedBy={board.fastTracked?.skipped.includes(env.name) && !Object.values(env.apps).some((c) => c.releaseCommit === board.fastTracked?.commit) ? board.fastTracked : null}
                 />
                 {ahead.filter((a) => a.to === env.name).map((a) => (

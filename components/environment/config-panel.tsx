@@ -1,5 +1,6 @@
 "use client";
 
+import { LIMITS } from "@/lib/limits";
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import type { ConfigVariableView } from "@/lib/services/config-vars";
@@ -59,7 +60,7 @@ function VariableForm({ environment, apps, initial, onDone }: { environment: str
       </label>
       <label className="flex flex-col gap-1 text-xs text-zinc-600">
         Reason (audited)
-        <input name="reason" required minLength={3} className={`${inputClass} w-56`} aria-invalid={Boolean(fieldErrors.reason)} />
+        <input name="reason" required minLength={3} maxLength={LIMITS.reason} className={`${inputClass} w-56`} aria-invalid={Boolean(fieldErrors.reason)} />
       </label>
       <Button type="submit" variant="primary" disabled={pending}>
         {pending ? "Saving…" : "Save"}

@@ -1,5 +1,6 @@
 "use client";
 
+import { LIMITS } from "@/lib/limits";
 import { useEffect, useState } from "react";
 import { createFreezeAction } from "@/app/(portal)/freezes/actions";
 import { useAction } from "@/lib/actions/use-action";
@@ -81,7 +82,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         </label>
         <label className={`${labelClass} min-w-72 flex-1`}>
           Reason (shown to whoever is blocked; audited)
-          <input name="reason" required minLength={3} maxLength={1000} placeholder="e.g. Payment provider outage: no changes until they confirm recovery" className={inputClass} aria-invalid={Boolean(fieldErrors.reason)} aria-describedby="freeze-reason-error" />
+          <input name="reason" required minLength={3} maxLength={LIMITS.reason} placeholder="e.g. Payment provider outage: no changes until they confirm recovery" className={inputClass} aria-invalid={Boolean(fieldErrors.reason)} aria-describedby="freeze-reason-error" />
           <FieldError id="freeze-reason-error" message={fieldErrors.reason} />
         </label>
       </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { LIMITS } from "@/lib/limits";
 import { useId, useState } from "react";
 import { giveVerdictAction } from "@/app/(portal)/review-environments/actions";
 import { useAction } from "@/lib/actions/use-action";
@@ -44,7 +45,7 @@ export function VerdictForm({ environment }: { environment: string }) {
         id={`${id}-comment`}
         name="comment"
         rows={2}
-        maxLength={4000}
+        maxLength={LIMITS.verdictComment}
         value={comment}
         onChange={(e) => setComment(e.target.value)}
         className="rounded-md border border-zinc-300 px-2 py-1 aria-[invalid=true]:border-rose-500"

@@ -9,11 +9,12 @@ const TABS = [
   { href: "/settings/tokens", label: "API tokens" },
 ];
 
-export function SettingsTabs() {
+export function SettingsTabs({ showUsers }: { showUsers: boolean }) {
   const pathname = usePathname();
+  const tabs = showUsers ? TABS : TABS.filter((t) => t.href !== "/settings/users");
   return (
     <nav aria-label="Settings" className="mb-4 flex gap-1 border-b border-zinc-200">
-      {TABS.map((tab) => (
+      {tabs.map((tab) => (
         <Link
           key={tab.href}
           href={tab.href}

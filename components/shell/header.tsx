@@ -32,7 +32,7 @@ export function Header({ actor, localMode, pendingApprovals }: { actor: Actor; l
             <NavLink href="/incidents">Incidents</NavLink>
             <NavLink href="/metrics">Metrics</NavLink>
             {can(actor, "audit.view") && <NavLink href="/audit">Audit</NavLink>}
-            {can(actor, "user.manage") && <NavLink href="/settings">Settings</NavLink>}
+            <NavLink href="/settings">Settings</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <span className="hidden text-right leading-tight text-zinc-300 sm:block">

@@ -1,5 +1,6 @@
 "use client";
 
+import { LIMITS } from "@/lib/limits";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "./button";
 
@@ -83,7 +84,7 @@ export function ConfirmButton({
               <textarea
                 id={reasonId}
                 value={reason}
-                maxLength={1000}
+                maxLength={LIMITS.reason}
                 rows={2}
                 autoFocus={!typeToConfirm}
                 onChange={(e) => setReason(e.target.value)}

@@ -53,6 +53,11 @@ export const apiTokens = pgTable(
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     revokedBy: text("revoked_by").references(() => users.id),
+    /**
+     * The roles the token may act with, a subset of its owner's; null means all the owner's roles.
+     * Either way the token never acts with a role its owner no longer holds.
+     */
+    roles: text("roles").array().$type<(typeof ROLES)[number][]>(),
   },
   (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
 );

@@ -33,6 +33,7 @@ const MATRIX: Record<Action, Role[]> = {
   "gate.override": [], // depends on slipway.yaml's override roles: see below
   "audit.view": ["delivery-lead", "tech-lead", "pm", "admin"],
   "token.manage": ["admin"],
+  "token.own": ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"],
   "user.manage": ["admin"],
 };
 

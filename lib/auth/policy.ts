@@ -1,5 +1,5 @@
 import type { Actor } from "./actor";
-import { ROLE_LABELS, type Role } from "./roles";
+import { ROLES, ROLE_LABELS, type Role } from "./roles";
 
 /**
  * The one permission policy. Every service asks `can` (through `authorize`) before it changes
@@ -26,6 +26,7 @@ export type Action =
   | "gate.override"
   | "audit.view"
   | "token.manage"
+  | "token.own"
   | "user.manage";
 
 /** What an action is aimed at, as far as the policy needs to know. */
@@ -93,7 +94,8 @@ const RULES: Record<Action, Rule> = {
   "incident.manage": { roles: SHIPPERS, automation: true, doing: "declare or resolve incidents" },
   "gate.override": { roles: [], rolesFromTarget: (t) => t.overrideRoles ?? [], doing: "override windows and freezes" },
   "audit.view": { roles: ["delivery-lead", "tech-lead", "pm", "admin"], doing: "read the audit trail" },
-  "token.manage": { roles: ["admin"], doing: "manage API tokens" },
+  "token.manage": { roles: ["admin"], doing: "manage other people's API tokens" },
+  "token.own": { roles: [...ROLES], doing: "create API tokens for yourself" },
   "user.manage": { roles: ["admin"], doing: "manage users and roles" },
 };
 

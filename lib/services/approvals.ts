@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -22,7 +23,7 @@ export const decideInput = z
     deploymentId: id,
     decision: z.enum(["approve", "reject"]),
     role: z.enum(APPROVER_ROLES, { error: `expected one of ${APPROVER_ROLES.join(", ")}` }).meta({ description: "The role you decide in (one you hold, and one the rule asks for)" }),
-    comment: z.string().trim().max(2000).optional(),
+    comment: z.string().trim().max(LIMITS.approvalComment, { error: `at most ${LIMITS.approvalComment} characters` }).optional(),
   })
   .meta({ id: "Approval" });
 

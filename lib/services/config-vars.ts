@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
@@ -21,7 +22,7 @@ const configKey = z
   .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "expected an environment variable name: capital letters, digits and underscores, e.g. DATABASE_POOL_SIZE" })
   .refine((k) => !RESERVED.test(k), { error: "this name is set by Slipway itself (SLIPWAY_*, PORT, PATH, HOME, NODE_OPTIONS)" });
 
-const changeReason = z.string().trim().min(3, { error: "say why you change it (at least 3 characters): it goes into the audit trail" }).max(1000);
+const changeReason = z.string().trim().min(3, { error: "say why you change it (at least 3 characters): it goes into the audit trail" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
 
 export const setConfigInput = z
   .strictObject({

@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -33,7 +34,7 @@ const freezeReason = z
   .string({ error: (issue) => (issue.input === undefined ? "say why deployments stop: whoever is blocked reads it" : "expected text") })
   .trim()
   .min(3, { error: "say why deployments stop (at least 3 characters): whoever is blocked reads it" })
-  .max(1000, { error: "at most 1000 characters" });
+  .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
 
 export const createFreezeInput = z
   .strictObject({
@@ -75,7 +76,7 @@ export const liftFreezeInput = z
       .string({ error: (issue) => (issue.input === undefined ? "say why the freeze can end early: it goes into the audit trail" : "expected text") })
       .trim()
       .min(3, { error: "say why the freeze can end early (at least 3 characters): it goes into the audit trail" })
-      .max(1000, { error: "at most 1000 characters" }),
+      .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }),
   })
   .meta({ id: "LiftFreeze" });
 

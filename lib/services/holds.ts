@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { environments } from "@/db/schema";
@@ -10,7 +11,7 @@ import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 
 export const liftHoldInput = z
-  .strictObject({ environment: dnsLabel, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(1000) })
+  .strictObject({ environment: dnsLabel, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
   .meta({ id: "LiftHold" });
 
 /** Lifts the hold a rollback put on an environment, so automation may deploy there again. */

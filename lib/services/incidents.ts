@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
@@ -53,7 +54,7 @@ export const declareIncidentInput = z
 export const resolveIncidentInput = z
   .strictObject({
     incidentId: z.string().min(1).max(100),
-    note: z.string().trim().max(1000, { error: "at most 1000 characters" }).optional().meta({ description: "What fixed it; goes into the audit trail" }),
+    note: z.string().trim().max(LIMITS.incidentNote, { error: `at most ${LIMITS.incidentNote} characters` }).optional().meta({ description: "What fixed it; goes into the audit trail" }),
   })
   .meta({ id: "ResolveIncident" });
 

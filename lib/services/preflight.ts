@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { checklistTicks, deployments, environments } from "@/db/schema";
@@ -20,7 +21,7 @@ export const overrideInput = z
   .strictObject({
     deploymentId: id,
     gate: z.enum(["window", "freeze"]),
-    reason: z.string().trim().min(3, { error: "say why it must go out now (at least 3 characters)" }).max(1000),
+    reason: z.string().trim().min(3, { error: "say why it must go out now (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }),
   })
   .meta({ id: "GateOverride" });
 

@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -36,12 +37,12 @@ export const createReviewInput = z
   .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
   .meta({ id: "CreateReviewEnvironment" });
 
-export const teardownInput = z.strictObject({ name: dnsLabel, reason: z.string().trim().max(1000).optional() }).meta({ id: "TeardownReviewEnvironment" });
+export const teardownInput = z.strictObject({ name: dnsLabel, reason: z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }).optional() }).meta({ id: "TeardownReviewEnvironment" });
 export const extendInput = z.strictObject({ name: dnsLabel, hours: hoursSchema }).meta({ id: "ExtendReviewEnvironment" });
 const verdictFields = z.strictObject({
   name: dnsLabel,
   verdict: z.enum(["accepted", "changes-requested"]),
-  comment: z.string().trim().max(4000).default("").meta({ description: "Required with changes-requested: which changes" }),
+  comment: z.string().trim().max(LIMITS.verdictComment, { error: `at most ${LIMITS.verdictComment} characters` }).default("").meta({ description: "Required with changes-requested: which changes" }),
 });
 export const verdictInput = verdictFields.refine((v) => v.verdict !== "changes-requested" || v.comment.length > 0, { message: "say which changes are needed", path: ["comment"] });
 /** The request body of POST /review-environments/{name}/verdicts, for the API document. */

@@ -1,3 +1,4 @@
+import { LIMITS } from "@/lib/limits";
 import { z } from "zod";
 
 /**
@@ -38,6 +39,6 @@ export const version = z
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).max(2048);
 
-export const reason = z.string().trim().max(1000, { error: "at most 1000 characters" });
+export const reason = z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
 
 export const id = z.string().min(1).max(100);

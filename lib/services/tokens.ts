@@ -4,12 +4,14 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apiTokens, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
+import { can } from "@/lib/auth/policy";
+import { ROLES, type Role } from "@/lib/auth/roles";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { NotFoundError, RuleError } from "./errors";
+import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { loadActor } from "./users";
 import { parseInput } from "./validation";
 
@@ -19,10 +21,26 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** Tokens people create for themselves expire; the default when they do not say when. */
+export const DEFAULT_EXPIRY_DAYS = 90;
+export const MAX_EXPIRY_DAYS = 3650;
+
 export const createTokenInput = z.strictObject({
-  userId: z.string().min(1, { error: "choose whose token this is" }),
-  name: z.string().trim().min(1, { error: "give the token a name, e.g. the CI job that uses it" }).max(80),
-  expiresInDays: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Whose token; omitted: the signed-in person's own. */
+  userId: z.string().min(1, { error: "choose whose token this is" }).optional(),
+  name: z.string().trim().min(1, { error: "give the token a name, e.g. the CI job that uses it" }).max(80, { error: "at most 80 characters" }),
+  expiresInDays: z.coerce
+    .number({ error: "expected a whole number of days" })
+    .int({ error: "expected a whole number of days" })
+    .min(1, { error: "at least 1 day" })
+    .max(MAX_EXPIRY_DAYS, { error: `at most ${MAX_EXPIRY_DAYS} days` })
+    .optional(),
+  /** The roles the token acts with, a subset of the owner's; omitted: all of them. */
+  roles: z
+    .array(z.enum(ROLES, { error: `expected one of ${ROLES.join(", ")}` }))
+    .min(1, { error: "choose at least one role for the token, or leave roles out to act with all of yours" })
+    .max(ROLES.length)
+    .optional(),
 });
 
 export interface TokenSummary {
@@ -31,20 +49,41 @@ export interface TokenSummary {
   prefix: string;
   userId: string;
   userEmail: string;
+  /** The roles the token acts with, or null for all its owner's roles. */
+  roles: Role[] | null;
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
 }
 
-/** Creates an API token acting as `userId`. The token is returned once; only its hash is stored. */
+/**
+ * Creates an API token acting as `userId` (default: the actor), with the owner's roles or the
+ * `roles` subset of them. Everyone may create their own; only admins (and the CLI's system actor)
+ * create tokens for others. A person's own token always expires: after `expiresInDays`, default
+ * 90; the CLI and admins may leave the expiry out for a token that does not expire.
+ * The token is returned once; only its hash is stored.
+ * Throws ValidationError (bad input, a role the owner does not hold), ForbiddenError,
+ * NotFoundError (no such user), RuleError (owner disabled).
+ */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
   const data = parseInput(createTokenInput, input);
-  authorize(ctx, "token.manage", { type: "user", id: data.userId });
+  const userId = data.userId ?? ctx.actor.id;
+  const own = userId === ctx.actor.id && ctx.actor.kind === "user";
+  authorize(ctx, own ? "token.own" : "token.manage", { type: "user", id: userId });
   return ctx.db.transaction(async (tx) => {
-    const owner = await tx.query.users.findFirst({ where: eq(users.id, data.userId) });
-    if (!owner) throw new NotFoundError(`No user with id ${data.userId}.`);
+    const owner = await tx.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
+    if (!owner) throw new NotFoundError(`No user with id ${userId}.`);
     if (owner.disabledAt) throw new RuleError(`${owner.email} is disabled: enable the account before giving it a token.`, "user_disabled");
+    const held = owner.roles.map((r) => r.role);
+    const roles = data.roles ? [...new Set(data.roles)] : null;
+    const missing = roles?.filter((r) => !held.includes(r)) ?? [];
+    if (missing.length) {
+      throw new ValidationError(`A token acts with its owner's roles or fewer: ${owner.email} does not hold ${missing.join(", ")}.`, {
+        roles: `expected some of ${held.join(", ") || "(no roles)"}`,
+      });
+    }
+    const expiresInDays = data.expiresInDays ?? (own && !ctx.actor.roles.includes("admin") ? DEFAULT_EXPIRY_DAYS : undefined);
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const now = ctx.clock.now();
     const summary: TokenSummary = {
@@ -53,8 +92,9 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
       prefix: token.slice(0, TOKEN_PREFIX.length + 6),
       userId: owner.id,
       userEmail: owner.email,
+      roles,
       createdAt: now,
-      expiresAt: data.expiresInDays ? new Date(now.getTime() + data.expiresInDays * 86_400_000) : null,
+      expiresAt: expiresInDays ? new Date(now.getTime() + expiresInDays * 86_400_000) : null,
       lastUsedAt: null,
       revokedAt: null,
     };
@@ -67,24 +107,29 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
       createdBy: ctx.actor.id,
       createdAt: now,
       expiresAt: summary.expiresAt,
+      roles,
     });
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "token.create",
       targetType: "token",
       targetId: summary.id,
-      data: { name: summary.name, owner: owner.email, prefix: summary.prefix, expiresAt: summary.expiresAt?.toISOString() ?? null },
+      data: { name: summary.name, owner: owner.email, prefix: summary.prefix, roles, expiresAt: summary.expiresAt?.toISOString() ?? null },
     });
     return { token, summary };
   });
 }
 
-export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1) });
+export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1, { error: "which token?" }) });
 
+/**
+ * Revokes a token: its owner may revoke their own, admins anyone's. Revoking a revoked token does
+ * nothing. Throws ValidationError, NotFoundError, ForbiddenError.
+ */
 export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<void> {
   const data = parseInput(revokeTokenInput, input);
-  authorize(ctx, "token.manage", { type: "token", id: data.tokenId });
   await ctx.db.transaction(async (tx) => {
     const token = await tx.query.apiTokens.findFirst({ where: eq(apiTokens.id, data.tokenId) });
+    authorize(ctx, token?.userId === ctx.actor.id ? "token.own" : "token.manage", { type: "token", id: data.tokenId });
     if (!token) throw new NotFoundError(`No token with id ${data.tokenId}.`);
     if (token.revokedAt) return;
     await tx.update(apiTokens).set({ revokedAt: ctx.clock.now(), revokedBy: ctx.actor.id }).where(eq(apiTokens.id, token.id));
@@ -92,11 +137,13 @@ export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<
   });
 }
 
-export async function listTokens(db: Db): Promise<TokenSummary[]> {
+/** Every token, newest first (for admins and the CLI). */
+export async function listTokens(db: Db, options: { userId?: string } = {}): Promise<TokenSummary[]> {
   const rows = await db
     .select({ token: apiTokens, email: users.email })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(options.userId ? eq(apiTokens.userId, options.userId) : undefined)
     .orderBy(desc(apiTokens.createdAt));
   return rows.map(({ token, email }) => ({
     id: token.id,
@@ -104,11 +151,18 @@ export async function listTokens(db: Db): Promise<TokenSummary[]> {
     prefix: token.prefix,
     userId: token.userId,
     userEmail: email,
+    roles: token.roles ?? null,
     createdAt: token.createdAt,
     expiresAt: token.expiresAt,
     lastUsedAt: token.lastUsedAt,
     revokedAt: token.revokedAt,
   }));
+}
+
+/** The tokens the actor may see: everyone's for admins, otherwise their own. */
+export async function listVisibleTokens(ctx: Pick<ServiceContext, "db" | "actor">): Promise<{ tokens: TokenSummary[]; everyone: boolean }> {
+  const everyone = can(ctx.actor, "token.manage");
+  return { tokens: await listTokens(ctx.db, everyone ? {} : { userId: ctx.actor.id }), everyone };
 }
 
 /** Writing last-used on every request would turn reads into writes; once a minute is enough. */
@@ -120,8 +174,10 @@ export async function authenticateToken(db: Db, clock: Clock, token: string, ip?
   const row = await db.query.apiTokens.findFirst({ where: and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)) });
   const now = clock.now();
   if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
-  const actor = await loadActor(db, row.userId, "api", ip);
-  if (!actor || actor.disabled) return null;
+  const owner = await loadActor(db, row.userId, "api", ip);
+  if (!owner || owner.disabled) return null;
+  // A token with chosen roles acts with those the owner still holds; never with one they lost.
+  const actor = row.roles ? { ...owner, roles: owner.roles.filter((r) => row.roles!.includes(r)) } : owner;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }

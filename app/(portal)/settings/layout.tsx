@@ -1,16 +1,16 @@
 import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
-import { Forbidden } from "@/components/forbidden";
 import { PageHeader } from "@/components/ui/layout";
 import { SettingsTabs } from "@/components/settings/tabs";
 
+/** Everyone signed in has Settings for their own API tokens; admins also manage people and everyone's tokens. */
 export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
   const actor = await requireActor();
-  if (!can(actor, "user.manage")) return <Forbidden what="Settings are for admins." />;
+  const admin = can(actor, "user.manage");
   return (
     <>
-      <PageHeader title="Settings" subtitle="People, their roles, and the API tokens CI uses." />
-      <SettingsTabs />
+      <PageHeader title="Settings" subtitle={admin ? "People, their roles, and the API tokens CI and scripts use." : "Your API tokens, for CI and scripts."} />
+      <SettingsTabs showUsers={admin} />
       {children}
     </>
   );

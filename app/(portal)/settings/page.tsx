@@ -1,5 +1,8 @@
 import { redirect } from "next/navigation";
+import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/auth/policy";
 
-export default function SettingsIndex() {
-  redirect("/settings/users");
+export default async function SettingsIndex() {
+  const actor = await requireActor();
+  redirect(can(actor, "user.manage") ? "/settings/users" : "/settings/tokens");
 }

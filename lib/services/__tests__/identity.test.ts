@@ -7,8 +7,8 @@ import { fixedClock } from "@/lib/domain/clock";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { withDeniedAudit } from "../authorize";
-import { ConflictError, ForbiddenError, RuleError, ValidationError } from "../errors";
-import { authenticateToken, createToken, listTokens, revokeToken } from "../tokens";
+import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "../errors";
+import { authenticateToken, createToken, listTokens, listVisibleTokens, revokeToken } from "../tokens";
 import { createUser, listUsers, setUserDisabled, setUserRoles } from "../users";
 
 describe.each(testDatabases)("tokens and users on $name", (database) => {
@@ -59,14 +59,62 @@ describe.each(testDatabases)("tokens and users on $name", (database) => {
     expect(await authenticateToken(connection.db, ctx.clock, token)).toBeNull();
   });
 
-  it("only admins manage tokens; a refusal is recorded as a denied audit event", async () => {
+  it("only admins create tokens for others; a refusal is recorded as a denied audit event", async () => {
     const ctx = contextFor(connection.db, developer);
     const before = await connection.db.select({ n: sql<number>`count(*)::int` }).from(apiTokens);
-    const error = await withDeniedAudit(connection.db, developer, ctx.clock, () => createToken(ctx, { userId: developer.id, name: "mine" })).catch((e: unknown) => e);
+    const error = await withDeniedAudit(connection.db, developer, ctx.clock, () => createToken(ctx, { userId: admin.id, name: "theirs" })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForbiddenError);
     expect(await connection.db.select({ n: sql<number>`count(*)::int` }).from(apiTokens)).toEqual(before);
     const [last] = await connection.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     expect(last).toMatchObject({ action: "token.manage", outcome: "denied", actorId: developer.id });
+  });
+
+  it("everyone creates, sees and revokes their own tokens, which expire (90 days unless they say)", async () => {
+    const viewer = await createTestActor(connection.db, ["viewer"], "self-viewer");
+    const ctx = contextFor(connection.db, viewer);
+    const { token, summary } = await createToken(ctx, { name: "laptop" });
+    expect(summary).toMatchObject({ userId: viewer.id, roles: null });
+    expect(summary.expiresAt!.getTime() - ctx.clock.now().getTime()).toBe(90 * 86_400_000);
+    const chosen = await createToken(ctx, { name: "week", expiresInDays: "7" });
+    expect(chosen.summary.expiresAt!.getTime() - ctx.clock.now().getTime()).toBe(7 * 86_400_000);
+    expect(await authenticateToken(connection.db, ctx.clock, token)).toMatchObject({ id: viewer.id, roles: ["viewer"] });
+
+    const mine = await listVisibleTokens(ctx);
+    expect(mine.everyone).toBe(false);
+    expect(mine.tokens.map((t) => t.id).sort()).toEqual([summary.id, chosen.summary.id].sort());
+    const all = await listVisibleTokens(contextFor(connection.db, admin));
+    expect(all.everyone).toBe(true);
+    expect(all.tokens.map((t) => t.userId)).toEqual(expect.arrayContaining([viewer.id, developer.id]));
+
+    await revokeToken(ctx, { tokenId: summary.id });
+    expect(await authenticateToken(connection.db, ctx.clock, token)).toBeNull();
+  });
+
+  it("nobody but an admin revokes someone else's token; admins revoke anyone's", async () => {
+    const other = await createTestActor(connection.db, ["developer"], "other-dev");
+    const { token, summary } = await createToken(contextFor(connection.db, other), { name: "ci" });
+    await expect(revokeToken(contextFor(connection.db, developer), { tokenId: summary.id })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(revokeToken(contextFor(connection.db, developer), { tokenId: "tok_unknown" })).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await authenticateToken(connection.db, fixedClock("2026-03-02T10:00:00Z"), token)).not.toBeNull();
+    await revokeToken(contextFor(connection.db, admin), { tokenId: summary.id });
+    expect(await authenticateToken(connection.db, fixedClock("2026-03-02T10:00:00Z"), token)).toBeNull();
+    await expect(revokeToken(contextFor(connection.db, admin), { tokenId: "tok_unknown" })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("a token acts with its owner's roles or fewer, and never with a role the owner lost", async () => {
+    const lead = await createTestActor(connection.db, ["developer", "tech-lead"], "scoped-lead");
+    const ctx = contextFor(connection.db, lead);
+    const before = await connection.db.select({ n: sql<number>`count(*)::int` }).from(apiTokens);
+    const refused = await createToken(ctx, { name: "too much", roles: ["admin"] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).message).toContain("does not hold admin");
+    expect(await connection.db.select({ n: sql<number>`count(*)::int` }).from(apiTokens)).toEqual(before);
+    await expect(createToken(ctx, { name: "none", roles: [] })).rejects.toBeInstanceOf(ValidationError);
+
+    const { token } = await createToken(ctx, { name: "ci", roles: ["developer"] });
+    expect((await authenticateToken(connection.db, ctx.clock, token))?.roles).toEqual(["developer"]);
+    await setUserRoles(contextFor(connection.db, admin), { userId: lead.id, roles: ["tech-lead"] });
+    expect((await authenticateToken(connection.db, ctx.clock, token))?.roles).toEqual([]);
   });
 
   it("token input is validated", async () => {

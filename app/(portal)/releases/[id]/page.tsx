@@ -7,6 +7,10 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
+import { getBoard } from "@/lib/services/environments";
+import { loadGateStates } from "@/lib/services/gate-state";
+import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
+import { WhereaboutsList } from "@/components/release/whereabouts";
 import { BuildsTable } from "@/components/release/builds-table";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
@@ -27,6 +31,23 @@ export default async function ReleasePage({ params }: Props) {
     throw error;
   });
   const now = systemClock.now();
+  const db = await getDb();
+  const board = await getBoard(db, systemClock);
+  const gateStates = board ? await loadGateStates(db, systemClock, board.fixed) : new Map();
+  const appCount = board?.apps.length ?? 0;
+  const whereabouts = board
+    ? releaseWhereabouts(
+        release.id,
+        board.fixed.map((env) => ({
+          name: env.name,
+          appsRunning: Object.values(env.apps).filter((cell) => cell.releaseId === release.id).length,
+          appCount,
+          active: env.active,
+          ranBefore: release.runs.some((run) => run.environment === env.name && (run.state === "succeeded" || run.state === "rolled-back")),
+          gateState: gateStates.get(env.name),
+        })),
+      )
+    : [];
   return (
     <>
       <PageHeader
@@ -69,6 +90,11 @@ export default async function ReleasePage({ params }: Props) {
             ]}
           />
         </Panel>
+        {whereabouts.length > 0 && (
+          <Panel title="Where it is now">
+            <WhereaboutsList items={whereabouts} />
+          </Panel>
+        )}
         <Panel title={`Builds (${release.builds.length})`}>
           <BuildsTable release={release} now={now} />
         </Panel>

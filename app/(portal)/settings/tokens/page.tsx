@@ -3,7 +3,7 @@ import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
-import { listTokens } from "@/lib/services/tokens";
+import { listVisibleTokens } from "@/lib/services/tokens";
 import { listUsers } from "@/lib/services/users";
 import { createTokenAction, revokeTokenAction } from "../actions";
 import { CreateTokenForm } from "@/components/settings/create-token-form";
@@ -17,16 +17,23 @@ export const metadata: Metadata = { title: "API tokens" };
 
 export default async function TokensPage() {
   const actor = await requireActor();
-  if (!can(actor, "token.manage")) return <Forbidden what="API tokens are managed by admins." />;
+  if (!can(actor, "token.own")) return <Forbidden what="API tokens need a role: ask an admin for one." />;
   const db = await getDb();
-  const [tokens, users] = await Promise.all([listTokens(db), listUsers(db)]);
+  const [{ tokens, everyone }, users] = await Promise.all([listVisibleTokens({ db, actor }), can(actor, "token.manage") ? listUsers(db) : null]);
   const now = systemClock.now();
   return (
     <div className="flex flex-col gap-6">
       <Panel title="Create a token" bodyClassName="p-4">
-        <CreateTokenForm users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))} action={createTokenAction} />
+        <p className="mb-3 text-zinc-600">
+          A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked.
+        </p>
+        <CreateTokenForm
+          self={{ id: actor.id, roles: actor.roles }}
+          users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))}
+          action={createTokenAction}
+        />
       </Panel>
-      <Panel title={`Tokens (${tokens.length})`}>
+      <Panel title={everyone ? `Everyone's tokens (${tokens.length})` : `Your tokens (${tokens.length})`}>
         {tokens.length === 0 ? (
           <EmptyState title="No API tokens yet">Create one above for CI, or run npm run token -- --user &lt;email&gt; --name &lt;label&gt;.</EmptyState>
         ) : (
@@ -47,9 +54,12 @@ export default async function TokensPage() {
                 const expired = t.expiresAt !== null && t.expiresAt <= now;
                 return (
                   <tr key={t.id}>
-                    <td className={`${tdClass} font-medium`}>{t.name}</td>
+                    <td className={`${tdClass} font-medium break-words`}>{t.name}</td>
                     <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{t.prefix}…</td>
-                    <td className={tdClass}>{t.userEmail}</td>
+                    <td className={tdClass}>
+                      <span className="break-all">{t.userEmail}</span>
+                      <span className="block text-xs text-zinc-500">{t.roles ? `only ${t.roles.join(", ")}` : "all their roles"}</span>
+                    </td>
                     <td className={`${tdClass} text-xs text-zinc-600`}>
                       <RelativeTime at={t.createdAt} now={now} />
                     </td>

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/auth/policy";
+import { Forbidden } from "@/components/forbidden";
 import { systemClock } from "@/lib/domain/clock";
 import { listUsers } from "@/lib/services/users";
 import { createUserAction, setUserDisabledAction, setUserRolesAction } from "../actions";
@@ -14,6 +16,7 @@ export const metadata: Metadata = { title: "Users & roles" };
 
 export default async function UsersPage() {
   const actor = await requireActor();
+  if (!can(actor, "user.manage")) return <Forbidden what="Users and roles are managed by admins." />;
   const users = await listUsers(await getDb());
   const now = systemClock.now();
   return (

@@ -1,10 +1,17 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { formatDuration } from "@/lib/config/duration";
+import { checklistItemName, type RiskCondition } from "@/lib/domain/gates";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { Badge } from "@/components/ui/badge";
 import { Facts, Panel } from "@/components/ui/layout";
 
 const none = <span className="text-zinc-400">none</span>;
+
+/** "when the release changes **\/migrations/** or carries label iam" */
+function riskWhen(when: RiskCondition): string {
+  const parts = [when.changedPaths?.length ? `changes ${when.changedPaths.join(", ")}` : null, when.labels?.length ? `carries label ${when.labels.join(", ")}` : null];
+  return `when the release ${parts.filter(Boolean).join(" or ")} (or its changes are unknown)`;
+}
 
 function strategyLine(config: Partial<EnvironmentConfig>): string {
   const { strategy } = effectiveStrategy(null, config);
@@ -59,6 +66,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
           {gates.approvals.rules.map((r) => (
             <Badge key={r.role}>
               {r.count} × {r.role}
+              {r.when ? ` only ${riskWhen(r.when)}` : ""}
             </Badge>
           ))}
           <span className="text-zinc-500">valid {formatDuration(gates.approvals.expiresAfter)}; nobody approves their own request</span>
@@ -68,7 +76,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
       ),
     ],
     ["Open incidents", gates?.incident === false ? "ignored" : "block deployments"],
-    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={c}>{c}</li>)}</ul> : none],
+    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={checklistItemName(c)}>{checklistItemName(c)}{typeof c === "string" ? null : <span className="text-zinc-500"> — only {riskWhen(c.when)}</span>}</li>)}</ul> : none],
     ["Overrides", config.overrides?.roles?.length ? config.overrides.roles.join(", ") : "nobody"],
   ];
   if (config.fastTrack) {

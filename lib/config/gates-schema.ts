@@ -3,6 +3,7 @@ import { APPROVER_ROLES } from "@/lib/auth/roles";
 import { durationSchema } from "./duration";
 import { clockTime, integer, isoDateTime, nonEmptyString, timeZone, uniqueBy } from "./primitives";
 import { checklistEntrySchema, riskConditionSchema } from "./risk-schema";
+import { verifiedGateSchema } from "./verification-schema";
 
 /**
  * The gates of one environment: independent checks a deployment into it must pass before it
@@ -120,6 +121,7 @@ export const gatesSchema = z
   .strictObject({
     tests: z.boolean().default(false).describe("Every build of the release must have passing CI tests."),
     soak: soakGateSchema.optional(),
+    verified: verifiedGateSchema.optional(),
     windows: z.array(timeWindowSchema).prefault([]).describe("Deployment windows; none means any time."),
     freezes: z.array(freezeSchema).prefault([]).describe("Freezes; deployments are blocked while any is active."),
     approvals: approvalsSchema.optional(),

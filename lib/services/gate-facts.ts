@@ -23,6 +23,7 @@ import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
 import { apps } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { loadReleaseChanges } from "./release-changes";
+import { loadVerifiedFacts } from "./verifications";
 
 /** A window or freeze override granted on a deployment (kept in deployments.overrides). */
 export interface RecordedOverride {
@@ -127,6 +128,8 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
         : [];
     facts.soak = { sourceEnvironment: source?.name ?? "the previous environment", commit: release?.commit ?? "", since, samples };
   }
+
+  if (gates?.verified) facts.verified = await loadVerifiedFacts(db, deployment, environment);
 
   if (gates?.windows?.length) facts.window = { override: overrideFor(deployment, "window") };
 

@@ -7,6 +7,7 @@ import { evaluateIncident, type OpenIncident } from "./incident";
 import { applicableApprovals, applicableChecklist, type ReleaseChanges } from "./risk";
 import { evaluateSoak, type SoakFacts } from "./soak";
 import { evaluateTests, type BuildTests } from "./tests";
+import { evaluateVerified, type VerifiedFacts } from "./verified";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
 import { evaluateWindow } from "./window";
 
@@ -19,6 +20,7 @@ export type { AppChanges, ChecklistEntry, ReleaseChanges, RiskCondition, RiskMat
 export { checklistItemName, matchRisk, needsChanges } from "./risk";
 export type { HealthSample, SoakFacts } from "./soak";
 export type { BuildTests, TestResults } from "./tests";
+export type { VerificationFact, VerifiedFacts } from "./verified";
 export { activeFreezes, nextFreezeStart } from "./freeze";
 export { currentOpening, nextOpening } from "./window";
 
@@ -31,6 +33,8 @@ export interface GateFacts {
   tests?: readonly BuildTests[];
   /** The release's time and health in the source environment (gate `soak`). */
   soak?: SoakFacts;
+  /** The release's verifications in the previous environment (gate `verified`). */
+  verified?: VerifiedFacts;
   /** An override of a closed window (gate `window`). */
   window?: { override?: GateOverride | null };
   /** Stored freezes (all of them, or those for this environment and for all); required, as one may stop the line. */
@@ -90,6 +94,7 @@ export function evaluateGates(input: EvaluateGatesInput): GateOutcome[] {
   const evaluators: Record<GateKind, () => GateOutcome | null> = {
     tests: () => (gates.tests ? evaluateTests(required(facts.tests, "the builds' test results")) : null),
     soak: () => (gates.soak ? evaluateSoak(gates.soak, required(facts.soak, "the soak facts"), now) : null),
+    verified: () => (gates.verified ? evaluateVerified(gates.verified, required(facts.verified, "the verifications"), now) : null),
     window: () => (gates.windows.length > 0 ? evaluateWindow(gates.windows, { override: facts.window?.override, overridableBy }, now) : null),
     freeze: () => {
       const stored = required(facts.freeze, "the stored freezes").stored;

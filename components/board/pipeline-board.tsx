@@ -4,6 +4,7 @@ import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
 import { BoardCell } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
+import { VerificationList, type VerificationItem } from "@/components/verification/verification-list";
 
 /** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
 function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[]): Waiting | null {
@@ -42,7 +43,7 @@ function fastTrackFor(board: Board) {
 type AheadOf = { from: string; to: string; releases: number; commits: number };
 
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
-export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Board; now: Date; canDeploy: boolean; ahead?: AheadOf[] }) {
+export function PipelineBoard({ board, now, canDeploy, ahead = [], verifications = {} }: { board: Board; now: Date; canDeploy: boolean; ahead?: AheadOf[]; verifications?: Record<string, readonly VerificationItem[]> }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
       <Panel>
@@ -93,6 +94,18 @@ export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Bo
               ))}
             </tr>
           ))}
+          {Object.values(verifications).some((v) => v.length > 0) && (
+            <tr>
+              <th scope="row" className="sticky left-0 z-10 border-r border-zinc-100 bg-white px-3 py-2.5 align-top text-xs font-medium text-zinc-500">
+                Verifications
+              </th>
+              {board.fixed.map((env) => (
+                <td key={env.id} className="px-3 py-2.5 align-top" data-env={env.name} data-row="verifications">
+                  <VerificationList items={verifications[env.name] ?? []} label={`Verifications in ${env.name}`} />
+                </td>
+              ))}
+            </tr>
+          )}
         </tbody>
       </table>
     </div>

@@ -30,6 +30,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
     ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
     ["Tests", gates?.tests ? "every build must have passing CI tests" : none],
     ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms` : none],
+    ["Verified", gates?.verified ? `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})` : none],
     [
       "Windows",
       gates?.windows?.length ? (
@@ -84,6 +85,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
   }
   if (config.smoke?.length) items.push(["Smoke checks", config.smoke.map((s) => `${s.app} ${s.path} → ${s.expectStatus}`).join("; ")]);
   if (config.hooks?.length) items.push(["Hooks", config.hooks.map((h) => `${h.name} (${h.app}: ${h.job})`).join("; ")]);
+  if (config.verifications?.length) items.push(["Verification jobs", config.verifications.map((v) => `${v.name} (${v.app}: ${v.job}) after each deployment`).join("; ")]);
   if (config.slo) items.push(["SLO", `${config.slo.availability}% over ${formatDuration(config.slo.window)}`]);
   return (
     <Panel title="Rules (slipway.yaml)" bodyClassName="px-4 py-3">

@@ -130,6 +130,22 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
     }
   });
 
+  it("a verification job interrupted by a controller that died runs again under the next leader", async () => {
+    const { staging } = await inStaging("1.5.0");
+    const [suite] = await connection.db.select().from(verifications).where(eq(verifications.deploymentId, staging));
+    // As if the controller died while the job ran: the verification and its job run are left running.
+    await connection.db.update(verifications).set({ status: "running", summary: null }).where(eq(verifications.id, suite!.id));
+    await connection.db.update(jobRuns).set({ state: "running", exitCode: null, finishedAt: null }).where(eq(jobRuns.id, suite!.jobRunId!));
+    await controller.stop({ stopApps: false });
+    controller = new Controller({ connection, createPlatform: async () => platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000 });
+    await controller.runUntilIdle();
+    const [again] = await connection.db.select().from(verifications).where(eq(verifications.id, suite!.id));
+    expect(again).toMatchObject({ status: "passed" });
+    expect(again!.jobRunId).not.toBe(suite!.jobRunId);
+    const [old] = await connection.db.select().from(jobRuns).where(eq(jobRuns.id, suite!.jobRunId!));
+    expect(old).toMatchObject({ state: "failed", output: expect.stringContaining("Interrupted") });
+  });
+
   it("refuses bad reports with a specific error and changes nothing", async () => {
     const { staging } = await inStaging("1.4.0");
     const count = async () => (await connection.db.select().from(verifications).where(eq(verifications.deploymentId, staging))).length;

@@ -1,7 +1,10 @@
 import { and, asc, eq, gt, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, releaseBuilds, type Build } from "@/db/schema";
-import type { AppChanges, ReleaseChanges } from "@/lib/domain/gates";
+import { apps, builds, environmentApps, releaseBuilds, type Build, type Deployment, type Environment } from "@/db/schema";
+import type { Role } from "@/lib/auth/roles";
+import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
+import { matchRisk, type AppChanges, type ReleaseChanges } from "@/lib/domain/gates";
+import { approvalRule } from "./gate-facts";
 
 /**
  * What a release changes in an environment compared with what it runs now, app by app: the
@@ -43,4 +46,24 @@ export async function loadReleaseChanges(db: Db, releaseId: string, environmentI
     });
   }
   return { apps: result };
+}
+
+/**
+ * The approval rules that apply to `deployment` after their `when` conditions (all of them when
+ * none has one), or null when the environment asks for no approval for this kind of deployment.
+ * A rule with a condition the release does not meet is left out, so nobody is asked for it.
+ */
+export async function applyingApprovalRule(db: Db, deployment: Deployment, environment: Environment): Promise<{ rule: ApprovalsConfig; notNeeded: { role: Role; why: string }[] } | null> {
+  const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
+  if (!rule) return null;
+  if (!rule.rules.some((r) => r.when)) return { rule, notNeeded: [] };
+  const changes = await loadReleaseChanges(db, deployment.releaseId, environment.id);
+  const notNeeded: { role: Role; why: string }[] = [];
+  const rules = rule.rules.filter((r) => {
+    if (!r.when) return true;
+    const match = matchRisk(r.when, changes);
+    if (!match.risky) notNeeded.push({ role: r.role, why: match.reason });
+    return match.risky;
+  });
+  return { rule: { ...rule, rules }, notNeeded };
 }

@@ -5,7 +5,9 @@ import { deployments, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import type { GatesConfig } from "@/lib/config/schema";
 import { fixedClock } from "@/lib/domain/clock";
+import { decide, pendingDecisions } from "@/lib/services/approvals";
 import { requestDeployment } from "@/lib/services/deployments";
+import { RuleError } from "@/lib/services/errors";
 import { evaluateDeployment } from "@/lib/services/gate-evaluation";
 import { loadReleaseChanges } from "@/lib/services/release-changes";
 import { testDatabases } from "@/lib/testing/databases";
@@ -17,14 +19,14 @@ const RISKY_PATHS = ["**/migrations/**", "iam/**", "services/payments/**"];
 describe.each(testDatabases)("approval rules and checklist items with `when` on $name", (database) => {
   let connection: Connection;
   const clock = fixedClock("2026-05-04T10:00:00Z");
-  let lead: Actor, developer: Actor;
+  let lead: Actor, developer: Actor, techLead: Actor;
   let prodId: string;
 
   beforeAll(async () => {
     connection = await database.open();
     await loadTestPipeline(connection.db);
     [lead, developer] = await Promise.all([createTestActor(connection.db, ["delivery-lead"], "lead"), createTestActor(connection.db, ["developer"], "dev")]);
-    await createTestActor(connection.db, ["tech-lead"], "tl");
+    techLead = await createTestActor(connection.db, ["tech-lead"], "tl");
     const [prod] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
     prodId = prod!.id;
     const gates: Partial<GatesConfig> = {
@@ -100,6 +102,24 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     expect((await gatesFor(r6.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("carries label iam") });
     const r7 = await release("1.6.0", { labels: { admin: null } });
     expect((await gatesFor(r7.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("labels not reported for") });
+  });
+
+  it("nobody is asked for an approval a release does not need: not in the inbox, and refused if given", async () => {
+    // What prod runs first: the earlier, risky releases are then behind it.
+    await placeRelease(connection.db, "prod", (await release("1.9.0")).id, clock.now(), lead.id);
+    const safe = await release("2.0.0", { changedFiles: { portal: ["src/d.ts"] } });
+    const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: safe.id, reason: "safe" });
+    expect((await pendingDecisions(connection.db, techLead)).map((p) => p.deployment.id)).not.toContain(deployment.id);
+    const refused = decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await expect(refused).rejects.toBeInstanceOf(RuleError);
+    await expect(refused).rejects.toMatchObject({ code: "approval_not_needed", message: expect.stringContaining("only for risky changes") });
+    await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, deployment.id));
+
+    const risky = await release("2.1.0", { changedFiles: { admin: ["iam/policy.json"] } });
+    const needing = await requestDeployment(ctx(lead), { environment: "prod", releaseId: risky.id, reason: "risky" });
+    expect(await pendingDecisions(connection.db, techLead)).toEqual(expect.arrayContaining([expect.objectContaining({ roles: ["tech-lead"], deployment: expect.objectContaining({ id: needing.id }) })]));
+    await decide(ctx(techLead), { deploymentId: needing.id, decision: "approve", role: "tech-lead" });
+    await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, needing.id));
   });
 
   it("going back to an older release is compared too: undoing a migration is risky", async () => {

@@ -8,8 +8,9 @@ import { approvalRule } from "./gate-facts";
 
 /**
  * What a release changes in an environment compared with what it runs now, app by app: the
- * changed files and labels of every build between the running one and the release's (both ways:
- * moving to an older build undoes the builds after it, which changes their files too). Apps whose
+ * changed files and labels of every build of the branch between the running one and the release's
+ * (both ways: moving to an older build undoes the builds after it, which changes their files too;
+ * builds of other branches in between are not part of it, and across branches changes are unknown). Apps whose
  * build does not change are left out. Unknown stays unknown (null): the risk rules fail closed.
  */
 export async function loadReleaseChanges(db: Db, releaseId: string, environmentId: string): Promise<ReleaseChanges> {
@@ -29,9 +30,14 @@ export async function loadReleaseChanges(db: Db, releaseId: string, environmentI
       result.push({ app, fromVersion: null, toVersion: target.version, changedFiles: null, labels: null, unknownWhy: `first deployment of ${app} here: every file is new` });
       continue;
     }
+    if (running.branch !== target.branch) {
+      // CI reports changes against the previous build of the same branch: across branches they are not known.
+      result.push({ app, fromVersion: running.version, toVersion: target.version, changedFiles: null, labels: null, unknownWhy: `${running.version} runs here from branch ${running.branch}, ${target.version} is from ${target.branch}: changes across branches are not reported` });
+      continue;
+    }
     const forward = target.createdAt >= running.createdAt;
     const [older, newer] = forward ? [running, target] : [target, running];
-    const between: Build[] = await db.select().from(builds).where(and(eq(builds.appId, appId), gt(builds.createdAt, older.createdAt), lte(builds.createdAt, newer.createdAt))).orderBy(asc(builds.createdAt));
+    const between: Build[] = await db.select().from(builds).where(and(eq(builds.appId, appId), eq(builds.branch, target.branch), gt(builds.createdAt, older.createdAt), lte(builds.createdAt, newer.createdAt))).orderBy(asc(builds.createdAt));
     if (!between.some((b) => b.id === newer.id)) between.push(newer);
     const noFiles = between.filter((b) => b.changedFiles === null).map((b) => b.version);
     const noLabels = between.filter((b) => b.labels === null).map((b) => b.version);

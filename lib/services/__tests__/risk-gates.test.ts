@@ -122,6 +122,23 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, needing.id));
   });
 
+  it("builds of other branches in between do not count; a release from another branch than what runs is unknown, so risky", async () => {
+    const base = await release("3.0.0", { changedFiles: { portal: ["src/e.ts"] } });
+    await placeRelease(connection.db, "prod", base.id, clock.now(), lead.id);
+    clock.advance(60_000);
+    await makeRelease(connection.db, developer, "3.0.1-feature", { branch: "feature/iam", at: clock.now().toISOString(), changedFiles: { portal: ["iam/roles.yaml"] } });
+    const next = await release("3.1.0", { changedFiles: { portal: ["src/f.ts"] } });
+    const changes = await loadReleaseChanges(connection.db, next.id, prodId);
+    expect(changes.apps.find((a) => a.app === "portal")).toMatchObject({ changedFiles: ["src/f.ts"] });
+    expect((await gatesFor(next.id)).approvals).toMatchObject({ status: "pass" });
+    clock.advance(60_000);
+    const hotfix = await makeRelease(connection.db, developer, "3.1.1-hotfix", { branch: "hotfix/x", at: clock.now().toISOString(), changedFiles: { portal: ["src/g.ts"] } });
+    expect((await loadReleaseChanges(connection.db, hotfix.id, prodId)).apps.find((a) => a.app === "portal")).toMatchObject({
+      changedFiles: null,
+      unknownWhy: "3.0.0 runs here from branch develop, 3.1.1-hotfix is from hotfix/x: changes across branches are not reported",
+    });
+  });
+
   it("going back to an older release is compared too: undoing a migration is risky", async () => {
     const older = await release("1.7.0", { changedFiles: { portal: ["iam/roles.yaml"] } });
     const newer = await release("1.8.0", { changedFiles: { portal: ["src/c.ts"] } });

@@ -18,6 +18,8 @@ import { can } from "@/lib/auth/policy";
 import { listFreezes } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
 import { aheadSummary } from "@/lib/services/compare";
+import { currentVerifications } from "@/lib/services/verifications";
+import { environmentRelease } from "@/lib/domain/environment-summary";
 import { plural } from "@/lib/domain/gates/format";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
@@ -45,13 +47,14 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates] = await Promise.all([
+  const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates, verifications] = await Promise.all([
     listFreezes(ctx, {}),
     listIncidents(ctx, { state: "open" }),
     board ? aheadSummary(db, board.fixed) : [],
     reviewAddresses(db, board?.review.map((e) => e.id) ?? []),
     board && can(actor, "review.create") ? spinUpOptions(db, board) : null,
     board ? loadGateStates(db, systemClock, board.fixed) : undefined,
+    board ? currentVerifications(db, board.fixed.map((e) => ({ environmentId: e.id, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null }))) : {},
   ]);
   if (!board) {
     return (
@@ -75,7 +78,7 @@ export default async function BoardPage() {
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
-        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} verifications={verifications} />
         <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />
       </div>
     </>

@@ -5,6 +5,7 @@ import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
 import { BoardCell } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
+import { VerificationList, type VerificationItem } from "@/components/verification/verification-list";
 
 /** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
 function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[]): Waiting | null {
@@ -49,6 +50,7 @@ export function PipelineBoard({
   canDeploy,
   ahead = [],
   gateStates,
+  verifications = {},
 }: {
   board: Board;
   now: Date;
@@ -56,6 +58,8 @@ export function PipelineBoard({
   ahead?: AheadOf[];
   /** Live gate state per environment name (components/board/gate-state.tsx). */
   gateStates?: ReadonlyMap<string, GateState>;
+  /** The current release's verifications per environment id. */
+  verifications?: Record<string, readonly VerificationItem[]>;
 }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
@@ -109,6 +113,18 @@ export function PipelineBoard({
               ))}
             </tr>
           ))}
+          {Object.values(verifications).some((v) => v.length > 0) && (
+            <tr>
+              <th scope="row" className="sticky left-0 z-10 border-r border-zinc-100 bg-white px-3 py-2.5 align-top text-xs font-medium text-zinc-500">
+                Verifications
+              </th>
+              {board.fixed.map((env) => (
+                <td key={env.id} className="px-3 py-2.5 align-top" data-env={env.name} data-row="verifications">
+                  <VerificationList items={verifications[env.name] ?? []} label={`Verifications in ${env.name}`} />
+                </td>
+              ))}
+            </tr>
+          )}
         </tbody>
       </table>
     </div>

@@ -6,6 +6,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { DeploymentDetail } from "@/lib/services/deployment-queries";
+import { checklistItemName } from "@/lib/domain/gates";
 import { approvalRule } from "@/lib/services/gate-facts";
 import type { DecisionProps } from "./decision-controls";
 
@@ -15,7 +16,11 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
   const environment = (await db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
   const config = environment.settings as Partial<EnvironmentConfig>;
   const rule = approvalRule(deployment, config);
-  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
+  // Rules and items with a `when` the release does not meet are not asked for (the stored gate outcome says which apply).
+  const stored = (gate: string) => deployment.gates.find((g) => g.gate === gate)?.detail ?? null;
+  const applyingRoles = (stored("approvals")?.rules as { role: string }[] | undefined)?.map((r) => r.role);
+  const applyingItems = (stored("checklist")?.items as { item: string }[] | undefined)?.map((i) => i.item);
+  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
   const ticks = await db.select({ item: checklistTicks.item, by: users.name }).from(checklistTicks).innerJoin(users, eq(users.id, checklistTicks.userId)).where(eq(checklistTicks.deploymentId, deployment.id));
   const pendingGate = (gate: string) => deployment.gates.some((g) => g.gate === gate && g.status === "pending");
   const overrideRoles = config.overrides?.roles ?? [];
@@ -25,7 +30,10 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
     approveRoles,
     decided: mine ? { decision: mine.decision, role: mine.role } : null,
     checklist: {
-      items: (config.gates?.checklist ?? []).map((item) => ({ item, tickedBy: ticks.find((t) => t.item === item)?.by ?? null })),
+      items: (config.gates?.checklist ?? [])
+        .map(checklistItemName)
+        .filter((item) => !applyingItems || applyingItems.includes(item))
+        .map((item) => ({ item, tickedBy: ticks.find((t) => t.item === item)?.by ?? null })),
       canTick: can(actor, "deployment.checklist", { requestedBy: deployment.requestedBy }),
     },
     overridable: (["window", "freeze"] as const).filter((gate) => pendingGate(gate) && can(actor, "gate.override", { overrideRoles })),

@@ -33,7 +33,7 @@ export function JobsList({ jobs, now }: { jobs: (Omit<JobRunView, "createdAt" | 
   return (
     <ul aria-label="Jobs">
       {jobs.map((job) => (
-        <li key={job.id} className="border-b border-zinc-100 last:border-0" data-job={job.job} data-state={job.state}>
+        <li key={job.id} id={`job-${job.id}`} className="scroll-mt-4 border-b border-zinc-100 last:border-0" data-job={job.job} data-state={job.state}>
           <details>
             <summary className="flex cursor-pointer list-none items-center gap-3 px-4 py-2 hover:bg-zinc-50">
               <Badge tone={TONE[job.state] ?? "neutral"}>{job.state}</Badge>

@@ -1,10 +1,17 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { formatDuration } from "@/lib/config/duration";
+import { checklistItemName, type RiskCondition } from "@/lib/domain/gates";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { Badge } from "@/components/ui/badge";
 import { Facts, Panel } from "@/components/ui/layout";
 
 const none = <span className="text-zinc-400">none</span>;
+
+/** "when the release changes **\/migrations/** or carries label iam" */
+function riskWhen(when: RiskCondition): string {
+  const parts = [when.changedPaths?.length ? `changes ${when.changedPaths.join(", ")}` : null, when.labels?.length ? `carries label ${when.labels.join(", ")}` : null];
+  return `when the release ${parts.filter(Boolean).join(" or ")} (or its changes are unknown)`;
+}
 
 function strategyLine(config: Partial<EnvironmentConfig>): string {
   const { strategy } = effectiveStrategy(null, config);
@@ -23,6 +30,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
     ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
     ["Tests", gates?.tests ? "every build must have passing CI tests" : none],
     ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms` : none],
+    ["Verified", gates?.verified ? `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})` : none],
     [
       "Windows",
       gates?.windows?.length ? (
@@ -59,6 +67,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
           {gates.approvals.rules.map((r) => (
             <Badge key={r.role}>
               {r.count} × {r.role}
+              {r.when ? ` only ${riskWhen(r.when)}` : ""}
             </Badge>
           ))}
           <span className="text-zinc-500">valid {formatDuration(gates.approvals.expiresAfter)}; nobody approves their own request</span>
@@ -68,7 +77,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
       ),
     ],
     ["Open incidents", gates?.incident === false ? "ignored" : "block deployments"],
-    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={c}>{c}</li>)}</ul> : none],
+    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={checklistItemName(c)}>{checklistItemName(c)}{typeof c === "string" ? null : <span className="text-zinc-500"> — only {riskWhen(c.when)}</span>}</li>)}</ul> : none],
     ["Overrides", config.overrides?.roles?.length ? config.overrides.roles.join(", ") : "nobody"],
   ];
   if (config.fastTrack) {
@@ -76,6 +85,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
   }
   if (config.smoke?.length) items.push(["Smoke checks", config.smoke.map((s) => `${s.app} ${s.path} → ${s.expectStatus}`).join("; ")]);
   if (config.hooks?.length) items.push(["Hooks", config.hooks.map((h) => `${h.name} (${h.app}: ${h.job})`).join("; ")]);
+  if (config.verifications?.length) items.push(["Verification jobs", config.verifications.map((v) => `${v.name} (${v.app}: ${v.job}) after each deployment`).join("; ")]);
   if (config.slo) items.push(["SLO", `${config.slo.availability}% over ${formatDuration(config.slo.window)}`]);
   return (
     <Panel title="Rules (slipway.yaml)" bodyClassName="px-4 py-3">

@@ -47,7 +47,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const STEP_STATES = ["pending", "running", "succeeded", "failed", "skipped", "cancelled"] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
-export const GATE_KINDS = ["tests", "soak", "window", "freeze", "approvals", "incident", "checklist"] as const;
+export const GATE_KINDS = ["tests", "soak", "verified", "window", "freeze", "approvals", "incident", "checklist"] as const;
 export type GateKind = (typeof GATE_KINDS)[number];
 
 export const GATE_STATUSES = ["pass", "fail", "pending", "waived"] as const;

@@ -27,6 +27,8 @@ export const builds = pgTable(
     ciUrl: text("ci_url"),
     tests: jsonb("tests").$type<BuildTests>(),
     changedFiles: jsonb("changed_files").$type<string[]>(),
+    /** Labels CI put on the build ("iam", "payments"); null when CI sent none (unknown: counts as risky for a `when: { labels }`). */
+    labels: jsonb("labels").$type<string[]>(),
     createdBy: text("created_by")
       .notNull()
       .references(() => users.id),

@@ -138,6 +138,7 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
           ciUrl: `https://ci.example.com/shop/pipelines/${parseInt(hex(demo.key, 4), 16)}`,
           tests: { passed: true, total: 412, failed: 0 },
           changedFiles: demo.key === "r3" && app.name === "portal" ? ["services/portal/migrations/0007_add_wishlist.sql"] : [],
+          labels: [],
           createdBy: userIds.developer!,
           createdAt: at,
         });

@@ -6,6 +6,7 @@ import { deploymentPaths } from "./openapi/deployment-paths";
 import { environmentOpsPaths } from "./openapi/environment-ops-paths";
 import { operationsPaths } from "./openapi/operations-paths";
 import { reviewPaths } from "./openapi/review-paths";
+import { verificationPaths } from "./openapi/verification-paths";
 
 /**
  * The OpenAPI 3.1 document of /api/v1, generated from the same zod schemas that validate requests
@@ -24,6 +25,6 @@ export function buildOpenApiDocument(serverUrl = "/api/v1") {
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (slw_…)" } } },
     security: [{ bearer: [] }],
-    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...reviewPaths, ...operationsPaths, ...auditPaths },
+    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths },
   });
 }

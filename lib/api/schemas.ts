@@ -29,6 +29,7 @@ export const buildSchema = z
     ciUrl: z.string().nullable(),
     tests: z.object({ passed: z.boolean(), total: z.number().optional(), failed: z.number().optional(), url: z.string().optional() }).nullable(),
     changedFiles: z.array(z.string()).nullable(),
+    labels: z.array(z.string()).nullable().meta({ description: "Risk labels CI gave the build; null when it gave none" }),
     createdAt: isoTime,
   })
   .meta({ id: "Build" });
@@ -145,7 +146,16 @@ export const deploymentSchema = z
     finishedAt: isoTime.nullable(),
     steps: z.array(stepSchema).optional().meta({ description: "Single deployment only" }),
     blockers: z.array(z.string()).optional().meta({ description: "Why it cannot ship yet: one sentence per unmet gate (empty when nothing blocks)" }),
-    gates: z.array(z.object({ gate: z.string(), status: z.enum(["pass", "fail", "pending", "waived"]), reason: z.string() })).optional(),
+    gates: z
+      .array(
+        z.object({
+          gate: z.string(),
+          status: z.enum(["pass", "fail", "pending", "waived"]),
+          reason: z.string(),
+          detail: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: "Structured facts: for approvals/checklist with `when`, `risk[]` names the files and labels that made the release risky; for `verified`, `verifications[]` with their links" }),
+        }),
+      )
+      .optional(),
     approvals: z.array(z.object({ by: z.string(), role: z.string(), decision: z.string(), comment: z.string().nullable(), at: isoTime, voided: z.boolean() })).optional(),
   })
   .meta({ id: "Deployment" });

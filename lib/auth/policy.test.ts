@@ -20,6 +20,7 @@ const MATRIX: Record<Action, Role[]> = {
   "deployment.cancel": ["delivery-lead", "tech-lead", "admin"],
   "deployment.approve": [], // depends on the role asked for: see below
   "deployment.checklist": [], // only the requester: see below
+  "deployment.verify": ["developer", "delivery-lead", "tech-lead", "admin"],
   "environment.rollback": ["developer", "delivery-lead", "tech-lead", "admin"],
   "environment.hold.lift": ["delivery-lead", "tech-lead", "admin"],
   "review.create": ["developer", "delivery-lead", "tech-lead", "admin"],

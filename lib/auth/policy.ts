@@ -13,6 +13,7 @@ export type Action =
   | "deployment.cancel"
   | "deployment.approve"
   | "deployment.checklist"
+  | "deployment.verify"
   | "environment.rollback"
   | "environment.hold.lift"
   | "review.create"
@@ -82,6 +83,7 @@ const RULES: Record<Action, Rule> = {
     unless: (actor, t) => (t.requestedBy !== undefined && t.requestedBy !== actor.id ? "only the person who requested the deployment ticks its checklist" : null),
     doing: "tick pre-flight checklists",
   },
+  "deployment.verify": { roles: SHIPPERS, automation: true, doing: "report verifications" },
   "environment.rollback": { roles: SHIPPERS, automation: true, doing: "roll environments back" },
   "environment.hold.lift": { roles: LEADS, doing: "lift holds" },
   "review.create": { roles: SHIPPERS, automation: true, doing: "create review environments" },

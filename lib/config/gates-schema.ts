@@ -2,6 +2,8 @@ import { z } from "zod";
 import { APPROVER_ROLES } from "@/lib/auth/roles";
 import { durationSchema } from "./duration";
 import { clockTime, integer, isoDateTime, nonEmptyString, timeZone, uniqueBy } from "./primitives";
+import { checklistEntrySchema, riskConditionSchema } from "./risk-schema";
+import { verifiedGateSchema } from "./verification-schema";
 
 /**
  * The gates of one environment: independent checks a deployment into it must pass before it
@@ -100,8 +102,9 @@ export const approvalRuleSchema = z
   .strictObject({
     role: approverRoleSchema.describe("Role the approvers must hold."),
     count: integer({ min: 1, max: 10 }).default(1).describe("How many different people in this role must approve."),
+    when: riskConditionSchema.optional(),
   })
-  .describe('One rule, e.g. { role: tech-lead, count: 1 }.');
+  .describe('One rule, e.g. { role: tech-lead, count: 1 }; with `when`, only for risky releases.');
 
 export const approvalsSchema = z
   .strictObject({
@@ -118,13 +121,14 @@ export const gatesSchema = z
   .strictObject({
     tests: z.boolean().default(false).describe("Every build of the release must have passing CI tests."),
     soak: soakGateSchema.optional(),
+    verified: verifiedGateSchema.optional(),
     windows: z.array(timeWindowSchema).prefault([]).describe("Deployment windows; none means any time."),
     freezes: z.array(freezeSchema).prefault([]).describe("Freezes; deployments are blocked while any is active."),
     approvals: approvalsSchema.optional(),
     incident: z.boolean().default(true).describe("Block while the environment has an open incident."),
     checklist: z
-      .array(nonEmptyString())
-      .superRefine(uniqueBy((item) => item, "checklist item"))
+      .array(checklistEntrySchema)
+      .superRefine(uniqueBy((entry) => (typeof entry === "string" ? entry : entry.item), "checklist item"))
       .prefault([])
       .describe("Pre-flight items the person promoting must tick."),
   })

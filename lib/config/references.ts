@@ -89,6 +89,12 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
       uniqueNames(ctx, items, [...at, list], list === "smoke" ? "smoke check" : "hook");
     }
     if (isRecord(env.gates)) uniqueNames(ctx, asList(env.gates.freezes), [...at, "gates", "freezes"], "freeze");
+    asList(env.verifications).forEach((item, i) => {
+      if (isRecord(item)) checkAppReference(item.app, [...at, "verifications", i, "app"]);
+    });
+    if (index === 0 && isRecord(env.gates) && env.gates.verified !== undefined) {
+      report(ctx, [...at, "gates", "verified"], "verified is not allowed on the first environment: it checks verifications in the environment before this one");
+    }
   });
 
   const review = value.reviewEnvironments;

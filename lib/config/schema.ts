@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { durationSchema } from "./duration";
 import { fastTrackSchema, gatesSchema, overridesSchema } from "./gates-schema";
+import { verificationJobsSchema } from "./verification-schema";
 import { metricsSchema } from "./metrics-schema";
 import { dnsLabel, integer, nonEmptyString, relativeGlob, urlPath } from "./primitives";
 import { checkPipelineReferences, defaultReviewSource } from "./references";
@@ -108,6 +109,7 @@ export const environmentSchema = z
     fastTrack: fastTrackSchema.optional(),
     smoke: z.array(smokeCheckSchema).prefault([]).describe("HTTP checks after each deployment."),
     hooks: z.array(deployHookSchema).prefault([]).describe("Jobs run after each deployment."),
+    verifications: verificationJobsSchema,
     slo: sloSchema.optional(),
   })
   .describe("One environment of the chain. A release enters it from the environment before it.");
@@ -137,7 +139,7 @@ export const notificationChannelSchema = z
     urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("Environment variable holding the URL."),
     secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("webhook: environment variable holding the HMAC secret."),
     events: z
-      .array(z.enum(["deployment.started", "deployment.succeeded", "deployment.failed", "deployment.rolled-back", "approval.needed", "approval.given", "approval.rejected", "gate.blocked"]))
+      .array(z.enum(["deployment.started", "deployment.succeeded", "deployment.failed", "deployment.rolled-back", "approval.needed", "approval.given", "approval.rejected", "gate.blocked", "verification.failed"]))
       .optional()
       .describe("Events to send (default: all)."),
   })

@@ -10,6 +10,7 @@ import { LeaderElection } from "./leader";
 import { Rollout } from "./rollout";
 import { recordedSpecs } from "./specs";
 import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
+import { requeueInterruptedVerifications, runPendingVerifications } from "./verification-jobs";
 import { retireExpiredWarmReleases } from "./warm-releases";
 import { autoPromote } from "./auto-promotion";
 import { Gatekeeper } from "./gatekeeper";
@@ -145,6 +146,7 @@ export class Controller {
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
+      await runPendingVerifications({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, (key, work) => this.background(key, work));
       await manageReviewEnvironments({
         db: this.config.connection.db,
         platform: this.platform!,
@@ -200,6 +202,7 @@ export class Controller {
     this.lastHeartbeat = Date.now();
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
     if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
+    if (await requeueInterruptedVerifications(this.config.connection.db, token, this.clock.now())) this.log("verification jobs interrupted by the previous controller run again");
     await this.restore();
     return true;
   }
@@ -370,7 +373,7 @@ export class Controller {
       await this.tick();
       await Promise.allSettled([...this.inFlight.values()]);
       const [busy] = await this.config.connection.db
-        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
+        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
         .from(sql`(select 1) as one`);
       if (!Number(busy?.n) || !this.isLeader) return;
     }

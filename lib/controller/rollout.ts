@@ -12,6 +12,7 @@ import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
 import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
+import { queueVerificationJobs } from "./verification-jobs";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
 import { planDeployment } from "./rollout-planning";
@@ -263,6 +264,7 @@ export class Rollout {
       if (environment.kind === "review" && environment.verdict && deployment.releaseId !== deployment.previousReleaseId) {
         await tx.update(environments).set({ verdict: null }).where(eq(environments.id, environment.id));
       }
+      await queueVerificationJobs(tx, deployment, environment, now);
       await this.transition(tx, deployment, "succeeded", {
         finishedAt: now,
         detail: { ...(deployment.detail as object), ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },

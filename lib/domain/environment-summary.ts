@@ -11,6 +11,7 @@ export function ruleLabels(config: Partial<EnvironmentConfig>): string[] {
   if (config.autoPromote) labels.push("auto-promote");
   if (gates?.tests) labels.push("tests");
   if (gates?.soak) labels.push(`soak ${formatDuration(gates.soak.duration)}`);
+  if (gates?.verified) labels.push(`verified ${gates.verified.names.join(" + ")}`);
   if (gates?.approvals) labels.push(gates.approvals.rules.map((r) => (r.count > 1 ? `${r.count} ${r.role}` : r.role)).join(" + "));
   if (gates?.windows?.length) labels.push("window");
   if (gates?.freezes?.length) labels.push("freezes");

@@ -15,6 +15,7 @@ export const SLIPWAY_EVENTS = [
   "approval.given",
   "approval.rejected",
   "gate.blocked",
+  "verification.failed",
 ] as const satisfies readonly NonNullable<NotificationChannel["events"]>[number][];
 
 export type SlipwayEventName = (typeof SLIPWAY_EVENTS)[number];
@@ -88,6 +89,8 @@ export interface EventData {
   "approval.given": DeploymentData & { approver: Person; role: string; comment?: string; remaining?: ApprovalNeed[] };
   "approval.rejected": DeploymentData & { approver: Person; role: string; comment?: string };
   "gate.blocked": DeploymentData & { gates: UnmetGate[] };
+  /** A post-deploy verification of the deployment failed (for on-call): it blocks the next environment's `verified` gate. */
+  "verification.failed": DeploymentData & { verification: { name: string; source: "ci" | "job"; url?: string; summary?: string } };
 }
 
 /** One announcement: `{ event, data }`, discriminated on `event`. */

@@ -82,6 +82,11 @@ function renderHeadline(event: SlipwayEvent): string {
       const more = gates.length > shown.length ? `, +${gates.length - shown.length} more` : "";
       return `⛔ ${env}: ${release} is blocked${shown.length ? `: ${shown.join(", ")}${more}` : ""}`;
     }
+    case "verification.failed": {
+      const v = event.data.verification;
+      const run = v.url && /^https?:\/\//i.test(v.url) ? ` (<${slackUrl(v.url)}|run>)` : "";
+      return `🧪 ${env}: verification ${esc(v.name)} failed for ${release}${v.summary ? `: ${esc(clipRaw(v.summary, 300))}` : ""}${run}; the next environment is blocked`;
+    }
   }
 }
 

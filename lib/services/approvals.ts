@@ -14,7 +14,7 @@ import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
-import { approvalRule } from "./gate-facts";
+import { applyingApprovalRule } from "./release-changes";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
 
@@ -47,9 +47,17 @@ export async function decide(ctx: ServiceContext, input: unknown): Promise<Appro
     if (deployment.state !== "waiting" && deployment.state !== "queued") {
       throw new ConflictError(`This deployment is ${deployment.state}: decisions are taken while it waits.`, "not_waiting");
     }
-    const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
-    if (!rule) throw new RuleError(`${environment.name} needs no approvals for this deployment.`, "no_approvals_needed");
+    const applying = await applyingApprovalRule(tx, deployment, environment);
+    if (!applying) throw new RuleError(`${environment.name} needs no approvals for this deployment.`, "no_approvals_needed");
+    const { rule, notNeeded } = applying;
     const wanted = rule.rules.map((r) => r.role);
+    const skipped = notNeeded.find((n) => n.role === data.role);
+    if (data.decision === "approve" && skipped) {
+      throw new RuleError(`${environment.name} asks for a ${data.role} approval only for risky changes, and this release is not one: ${skipped.why}.`, "approval_not_needed", { role: "not needed for this release" });
+    }
+    if (data.decision === "approve" && wanted.length === 0) {
+      throw new RuleError(`${environment.name} needs no approval for this release: it is not a risky change here.`, "approval_not_needed", { role: "no approval is needed for this release" });
+    }
     if (data.decision === "approve" && !wanted.includes(data.role)) {
       throw new RuleError(`${environment.name} needs ${wanted.join(" and ")} approvals here; an approval as ${data.role} does not count.`, "role_not_required", { role: `expected one of ${wanted.join(", ")}` });
     }
@@ -120,8 +128,9 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     : [];
   const result: PendingDecision[] = [];
   for (const { deployment, environment } of waiting) {
-    const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
-    if (!rule) continue;
+    const applying = await applyingApprovalRule(db, deployment, environment);
+    if (!applying || applying.rule.rules.length === 0) continue;
+    const rule = applying.rule;
     const roles = rule.rules.map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
     if (!roles.length) continue;
     result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });

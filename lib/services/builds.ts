@@ -34,7 +34,12 @@ export const registerBuildInput = z
       .array(z.string().min(1).max(1024), { error: "expected a list of file paths" })
       .max(10_000, { error: "at most 10000 paths; send the paths under migration folders if there are more" })
       .optional()
-      .meta({ description: "Paths changed since the previous build (for migration detection)" }),
+      .meta({ description: "Paths changed since the previous build (for migration detection and `when: { changedPaths }` rules). Omitted: unknown, which counts as risky" }),
+    labels: z
+      .array(z.string().trim().min(1, { error: "expected a non-empty label" }).max(100, { error: "at most 100 characters" }), { error: "expected a list of labels" })
+      .max(100, { error: "at most 100 labels" })
+      .optional()
+      .meta({ description: "Risk labels of this build, e.g. [\"iam\", \"payments\"], for `when: { labels }` rules. Send [] for none; omitted counts as unknown (risky)" }),
   })
   .meta({ id: "RegisterBuild" });
 
@@ -80,6 +85,7 @@ export async function registerBuild(ctx: ServiceContext, input: unknown): Promis
       ciUrl: data.ciUrl ?? null,
       tests: data.tests ?? null,
       changedFiles: data.changedFiles ?? null,
+      labels: data.labels ? [...new Set(data.labels)] : null,
       createdBy: ctx.actor.id,
       createdAt: ctx.clock.now(),
     };

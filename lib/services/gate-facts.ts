@@ -21,6 +21,9 @@ import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
 import { apps } from "@/db/schema";
+import { needsChanges } from "@/lib/domain/gates";
+import { loadReleaseChanges } from "./release-changes";
+import { loadVerifiedFacts } from "./verifications";
 
 /** A window or freeze override granted on a deployment (kept in deployments.overrides). */
 export interface RecordedOverride {
@@ -126,6 +129,8 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
     facts.soak = { sourceEnvironment: source?.name ?? "the previous environment", commit: release?.commit ?? "", since, samples };
   }
 
+  if (gates?.verified) facts.verified = await loadVerifiedFacts(db, deployment, environment);
+
   if (gates?.windows?.length) facts.window = { override: overrideFor(deployment, "window") };
 
   facts.freeze = { stored: await storedFreezes(db, environment.id), override: overrideFor(deployment, "freeze") };
@@ -192,6 +197,10 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       .innerJoin(users, eq(users.id, checklistTicks.userId))
       .where(eq(checklistTicks.deploymentId, deployment.id));
     facts.checklist = { ticks };
+  }
+
+  if (needsChanges(gates ?? {}, deployment.kind === "fast-track" ? config.fastTrack?.approvals : undefined)) {
+    facts.changes = await loadReleaseChanges(db, deployment.releaseId, environment.id);
   }
   return facts;
 }

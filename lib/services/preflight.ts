@@ -10,6 +10,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import type { RecordedOverride } from "./gate-facts";
+import { checklistItemName } from "@/lib/domain/gates";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
 
@@ -39,7 +40,7 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
     authorize(ctx, "deployment.checklist", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy });
-    const items = config.gates?.checklist ?? [];
+    const items = (config.gates?.checklist ?? []).map(checklistItemName);
     if (!items.includes(data.item)) throw new ValidationError(`"${data.item}" is not on ${environment.name}'s checklist.`, { item: `expected one of: ${items.join("; ") || "(no checklist)"}` });
     const where = and(eq(checklistTicks.deploymentId, deployment.id), eq(checklistTicks.item, data.item));
     if (data.ticked) {

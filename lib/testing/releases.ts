@@ -10,7 +10,7 @@ import { contextFor } from "./fixtures";
 let sequence = 0;
 
 /** Registers one build per app at `version` and cuts a release of them (on `branch`). */
-export async function makeRelease(db: Db, actor: Actor, version: string, options: { branch?: string; at?: string; changedFiles?: Record<string, string[] | null> } = {}) {
+export async function makeRelease(db: Db, actor: Actor, version: string, options: { branch?: string; at?: string; changedFiles?: Record<string, string[] | null>; labels?: Record<string, string[] | null> } = {}) {
   sequence += 1;
   const ctx = contextFor(db, actor, options.at ?? new Date(Date.UTC(2026, 2, 1, 0, sequence)).toISOString());
   const commit = sequence.toString(16).padStart(8, "0") + "c".repeat(32);
@@ -25,6 +25,7 @@ export async function makeRelease(db: Db, actor: Actor, version: string, options
       artifact: `/artifacts/${app}-${version}.mjs`,
       tests: { passed: true, total: 10, failed: 0 },
       ...(options.changedFiles && app in options.changedFiles ? (options.changedFiles[app] === null ? {} : { changedFiles: options.changedFiles[app] }) : { changedFiles: [] }),
+      ...(options.labels && app in options.labels ? (options.labels[app] === null ? {} : { labels: options.labels[app] }) : { labels: [] }),
     });
     ids.push(build.id);
   }

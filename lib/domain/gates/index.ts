@@ -4,9 +4,11 @@ import { evaluateApprovals, type ApprovalsFacts } from "./approvals";
 import { evaluateChecklist, type ChecklistTick } from "./checklist";
 import { applicableFreezes, evaluateFreeze, type StoredFreeze } from "./freeze";
 import { evaluateIncident, type OpenIncident } from "./incident";
+import { applicableApprovals, applicableChecklist, type ReleaseChanges } from "./risk";
 import { evaluateSoak, type SoakFacts } from "./soak";
 import { evaluateTests, type BuildTests } from "./tests";
-import type { GateOutcome, GateOverride } from "./types";
+import { evaluateVerified, type VerifiedFacts } from "./verified";
+import { outcome, type GateOutcome, type GateOverride } from "./types";
 import { evaluateWindow } from "./window";
 
 export type { GateOutcome, GateOverride } from "./types";
@@ -14,8 +16,11 @@ export type { ApprovalFact, ApprovalsFacts } from "./approvals";
 export type { ChecklistTick } from "./checklist";
 export type { FreezePeriod, FreezeSources, StoredFreeze } from "./freeze";
 export type { OpenIncident } from "./incident";
+export type { AppChanges, ChecklistEntry, ReleaseChanges, RiskCondition, RiskMatch } from "./risk";
+export { checklistItemName, matchRisk, needsChanges } from "./risk";
 export type { HealthSample, SoakFacts } from "./soak";
 export type { BuildTests, TestResults } from "./tests";
+export type { VerificationFact, VerifiedFacts } from "./verified";
 export { activeFreezes, nextFreezeStart } from "./freeze";
 export { currentOpening, nextOpening } from "./window";
 
@@ -28,6 +33,8 @@ export interface GateFacts {
   tests?: readonly BuildTests[];
   /** The release's time and health in the source environment (gate `soak`). */
   soak?: SoakFacts;
+  /** The release's verifications in the previous environment (gate `verified`). */
+  verified?: VerifiedFacts;
   /** An override of a closed window (gate `window`). */
   window?: { override?: GateOverride | null };
   /** Stored freezes (all of them, or those for this environment and for all); required, as one may stop the line. */
@@ -38,6 +45,8 @@ export interface GateFacts {
   incidents?: readonly OpenIncident[];
   /** Ticks on the pre-flight checklist (gate `checklist`). */
   checklist?: { ticks: readonly ChecklistTick[] };
+  /** The release compared with what the environment runs now; needed when a rule or item has a `when`. */
+  changes?: ReleaseChanges;
 }
 
 export interface EvaluateGatesInput {
@@ -85,6 +94,7 @@ export function evaluateGates(input: EvaluateGatesInput): GateOutcome[] {
   const evaluators: Record<GateKind, () => GateOutcome | null> = {
     tests: () => (gates.tests ? evaluateTests(required(facts.tests, "the builds' test results")) : null),
     soak: () => (gates.soak ? evaluateSoak(gates.soak, required(facts.soak, "the soak facts"), now) : null),
+    verified: () => (gates.verified ? evaluateVerified(gates.verified, required(facts.verified, "the verifications"), now) : null),
     window: () => (gates.windows.length > 0 ? evaluateWindow(gates.windows, { override: facts.window?.override, overridableBy }, now) : null),
     freeze: () => {
       const stored = required(facts.freeze, "the stored freezes").stored;
@@ -92,11 +102,43 @@ export function evaluateGates(input: EvaluateGatesInput): GateOutcome[] {
       if (applicableFreezes(sources, now).length === 0) return null;
       return evaluateFreeze({ ...sources, override: facts.freeze?.override, overridableBy }, now);
     },
-    approvals: () => (approvals ? evaluateApprovals(approvals, required(facts.approvals, "the approvals"), now) : null),
+    approvals: () => (approvals ? evaluateRiskyApprovals(approvals, facts, now) : null),
     incident: () => (gates.incident === false ? null : evaluateIncident(environment.name, required(facts.incidents, "the open incidents"), now, zone)),
-    checklist: () => (gates.checklist.length > 0 ? evaluateChecklist(gates.checklist, required(facts.checklist, "the checklist ticks").ticks) : null),
+    checklist: () => (gates.checklist.length > 0 ? evaluateRiskyChecklist(gates.checklist, facts) : null),
   };
   return GATE_KINDS.flatMap((gate) => guarded(gate, evaluators[gate]) ?? []);
+}
+
+/** Approvals after the rules' `when` conditions: a release that meets none needs no approval here. */
+function evaluateRiskyApprovals(config: ApprovalsConfig, facts: GateFacts, now: Date): GateOutcome {
+  const { config: applying, conditions } = applicableApprovals(config, facts.changes);
+  const risk = conditions.length ? { risk: conditions.map((c) => ({ role: c.role, applies: c.applies, ...c.match })) } : {};
+  if (!applying) {
+    const why = conditions.map((c) => `${c.role}: ${c.match.reason}`).join("; ");
+    return outcome("approvals", "pass", `no approval needed: not a risky change (${why})`, { detail: { rules: [], ...risk } });
+  }
+  const result = evaluateApprovals(applying, required(facts.approvals, "the approvals"), now);
+  const risky = conditions.filter((c) => c.applies).map((c) => `${c.role} because the release ${c.match.reason}`);
+  return {
+    ...result,
+    reason: risky.length ? `${result.reason} — risky change: ${risky.join("; ")}` : result.reason,
+    detail: { ...(result.detail ?? {}), ...risk },
+  };
+}
+
+function evaluateRiskyChecklist(entries: GatesConfig["checklist"], facts: GateFacts): GateOutcome {
+  const { items, conditions } = applicableChecklist(entries, facts.changes);
+  const risk = conditions.length ? { risk: conditions.map((c) => ({ item: c.item, applies: c.applies, ...c.match })) } : {};
+  if (items.length === 0) {
+    return outcome("checklist", "pass", `no checklist item applies: ${conditions.map((c) => `'${c.item}': ${c.match.reason}`).join("; ")}`, { detail: { items: [], ...risk } });
+  }
+  const result = evaluateChecklist(items, required(facts.checklist, "the checklist ticks").ticks);
+  const risky = conditions.filter((c) => c.applies).map((c) => `'${c.item}' because the release ${c.match.reason}`);
+  return {
+    ...result,
+    reason: risky.length && result.status !== "pass" ? `${result.reason} — risky change: ${risky.join("; ")}` : result.reason,
+    detail: { ...(result.detail ?? {}), ...risk },
+  };
 }
 
 /** A deployment may start only when every gate passes or is waived. */

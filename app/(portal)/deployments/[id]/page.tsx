@@ -18,7 +18,9 @@ import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { decisionPropsFor } from "@/components/deployment/decision-props";
 import { Badge } from "@/components/ui/badge";
-import { PageHeader } from "@/components/ui/layout";
+import { PageHeader, Panel } from "@/components/ui/layout";
+import { VerificationList } from "@/components/verification/verification-list";
+import { listDeploymentVerifications } from "@/lib/services/verifications";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -35,7 +37,7 @@ export default async function DeploymentPage({ params }: Props) {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const current = await currentRelease(db, deployment.environmentId);
+  const [current, verifications] = await Promise.all([currentRelease(db, deployment.environmentId), listDeploymentVerifications(db, deployment.id)]);
   const decisions = await decisionPropsFor(db, actor, deployment);
   const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
   // Roll back from here when this deployment is what the environment runs now — except an
@@ -85,6 +87,13 @@ export default async function DeploymentPage({ params }: Props) {
       {automatic && (
         <div className="mb-6">
           <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={can(actor, "environment.rollback")} />
+        </div>
+      )}
+      {verifications.length > 0 && (
+        <div className="mb-6">
+          <Panel title="Verifications after this deployment" bodyClassName="px-4 py-3">
+            <VerificationList items={verifications} label="Verifications of this deployment" />
+          </Panel>
         </div>
       )}
       <DeploymentLive

@@ -1,4 +1,5 @@
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "@/lib/platform/types";
+import type { TrafficCounters } from "@/lib/domain/traffic";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus } from "@/lib/platform/types";
 import { PlatformError } from "@/lib/platform/types";
 
 interface FakeApp {
@@ -162,6 +163,7 @@ export class FakePlatform implements PlatformAdapter {
     this.counters.set(instance, counters);
   }
 
+  /** Not part of PlatformAdapter: tests hand the fake to the controller as its `traffic` source. */
   async traffic(environment: string, app: string): Promise<TrafficCounters[] | null> {
     const entry = this.apps.get(this.key(environment, app));
     if (!entry?.active) return null;
@@ -186,9 +188,6 @@ export class FakePlatform implements PlatformAdapter {
     return (await this.status(spec.environment, spec.app))!;
   }
 
-  /** Environments "requested" while asleep (tests call `request` to simulate a visitor). */
-  readonly pendingWakes = new Set<string>();
-
   async sleep(environment: string): Promise<void> {
     this.calls.push(`sleep ${environment}`);
     for (const [key, entry] of this.apps) {
@@ -199,17 +198,9 @@ export class FakePlatform implements PlatformAdapter {
     }
   }
 
-  /** A visitor opens an app's address: it counts as traffic, and wakes an asleep environment. */
+  /** A visitor opens an app's address: it counts as a request (and so wakes an asleep environment). */
   request(environment: string, app: string, at: Date): void {
-    const entry = this.entry(environment, app);
-    entry.lastRequestAt = at.toISOString();
-    if (entry.asleep) this.pendingWakes.add(environment);
-  }
-
-  takeWakeRequests(): string[] {
-    const requested = [...this.pendingWakes];
-    this.pendingWakes.clear();
-    return requested;
+    this.entry(environment, app).lastRequestAt = at.toISOString();
   }
 
   async destroy(environment: string): Promise<void> {
@@ -217,8 +208,8 @@ export class FakePlatform implements PlatformAdapter {
     for (const key of [...this.apps.keys()]) if (key.startsWith(`${environment}/`)) this.apps.delete(key);
   }
 
-  async close(): Promise<void> {
-    this.calls.push("close");
+  async dispose(): Promise<void> {
+    this.calls.push("dispose");
   }
 
   /** The version the stable address serves, as a person opening it would see. */

@@ -126,6 +126,8 @@ export class FakePlatform implements PlatformAdapter {
 
   async rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm"> {
     const entry = this.entry(environment, app);
+    // Already serving `to` (a retried rollback): done, and not switched back again.
+    if (entry.active?.digest === to.digest) return "switched";
     if (entry.standby?.digest !== to.digest) return "not-warm";
     await this.switchTraffic(environment, app);
     return "switched";

@@ -13,7 +13,11 @@ import { recordedSpecs } from "./specs";
  * from serving. Returns how many apps were restored and of how many.
  */
 export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, log: (line: string) => void): Promise<{ restored: number; total: number }> {
-  const busy = new Set((await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.id));
+  // By name: the specs name their environment (comparing ids with names once let a restart restore
+  // an environment mid-rollout to its previous release).
+  const busy = new Set(
+    (await db.select({ name: environments.name }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.name),
+  );
   const specs = (await recordedSpecs(db)).filter((p) => !busy.has(p.spec.environment));
   let restored = 0;
   const problems: string[] = [];

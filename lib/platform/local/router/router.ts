@@ -77,7 +77,8 @@ export class Router {
    * time; a port that cannot be bound is reported per app (and retried on the next reload).
    */
   reload(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.reloadNow());
+    // One failed reload must not poison the chain: the next one runs regardless.
+    this.reloading = this.reloading.catch(() => undefined).then(() => this.reloadNow());
     return this.reloading;
   }
 

@@ -21,10 +21,15 @@ function newPlatform(dataDir = tempDir("data"), startTimeoutMs?: number): { plat
   return { platform, dataDir };
 }
 
+/** Running, not a zombie: a killed child stays in the process table until this test process reaps it. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
@@ -97,6 +102,23 @@ describe("LocalPlatform: restarts of Slipway", () => {
     expect(after.active!.instances.map((i) => i.pid)).toEqual(pids);
     expect(second.routerPid).toBe(routerPid);
     expect((await get(after.url!)).text).toContain("portal 1.0.0");
+  });
+
+  it("starts exactly one router when several apps start at once", async () => {
+    const { platform, dataDir } = newPlatform();
+    await Promise.all(["one", "two", "three"].map((environment) => platform.ensureActive(appSpec(v1, { environment }))));
+    const stateFile = path.join(dataDir, "platform/local/state.json");
+    const routers = fs.readdirSync("/proc").filter((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return args.includes(stateFile) && args.some((a) => a.endsWith("router/main.ts"));
+      } catch {
+        return false;
+      }
+    });
+    expect(routers).toEqual([String(platform.routerPid)]);
+    for (const environment of ["one", "two", "three"]) expect((await get((await platform.status(environment, "portal"))!.url!)).text).toContain("1.0.0");
   });
 
   it("starts a new router when the old one died, serving the same routes from the state file", async () => {

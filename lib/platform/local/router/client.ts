@@ -46,8 +46,21 @@ export class RouterClient {
     return info !== null && info.stateFile === this.options.stateFile && isOurProcess(info.pid, this.script) && isOurProcess(info.pid, this.options.stateFile);
   }
 
-  /** Adopts the running router, or starts one. Idempotent; throws PlatformError with the router's log when it cannot start. */
-  async ensureRunning(): Promise<void> {
+  private ensuring: Promise<void> | null = null;
+
+  /**
+   * Adopts the running router, or starts one. Idempotent, and single-flight: concurrent callers
+   * share one attempt (two routers racing for the same ports would each serve half the apps).
+   * Throws PlatformError with the router's log when it cannot start.
+   */
+  ensureRunning(): Promise<void> {
+    this.ensuring ??= this.ensureRunningNow().finally(() => {
+      this.ensuring = null;
+    });
+    return this.ensuring;
+  }
+
+  private async ensureRunningNow(): Promise<void> {
     const known = readRouterInfo(this.infoFile);
     if (this.isOurs(known) && (await this.request(known, "GET", "/status").then(() => true, () => false))) {
       if (this.info?.pid !== known.pid) this.options.log(`local: adopted the router (pid ${known.pid})`);
@@ -110,7 +123,10 @@ export class RouterClient {
     await this.request(info, "POST", "/shutdown").catch(() => process.kill(info.pid, "SIGTERM"));
     const deadline = Date.now() + 3000;
     while (isOurProcess(info.pid, this.script) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    if (isOurProcess(info.pid, this.script)) process.kill(info.pid, "SIGKILL");
+    if (isOurProcess(info.pid, this.script)) {
+      process.kill(info.pid, "SIGKILL");
+      for (let i = 0; i < 50 && isOurProcess(info.pid, this.script); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     fs.rmSync(this.infoFile, { force: true });
   }
 

@@ -32,7 +32,7 @@ export default defineConfig({
     url: `http://localhost:${PORT}/api/v1/health`,
     timeout: 300_000,
     reuseExistingServer: false,
-    // SIGTERM lets Slipway stop the apps it started on the local platform before it exits.
+    // SIGTERM with SLIPWAY_STOP_APPS_ON_EXIT lets Slipway stop the apps and router it started before it exits.
     gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
     stdout: "pipe",
     stderr: "pipe",
@@ -44,6 +44,7 @@ export default defineConfig({
       DATABASE_URL: "",
       SLIPWAY_OIDC_ISSUER: "",
       SLIPWAY_LOCAL_PORT_BASE: String(LOCAL_PORT_BASE),
+      SLIPWAY_STOP_APPS_ON_EXIT: "1",
     },
   },
 });

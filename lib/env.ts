@@ -22,6 +22,8 @@ const envSchema = z
     SLIPWAY_DEMO: flag.optional(),
     /** Run the controller inside the web server (default); off when it runs as its own process. */
     SLIPWAY_CONTROLLER: flag.optional(),
+    /** Stop the local platform's apps and router when Slipway stops (default off: the data plane keeps serving). */
+    SLIPWAY_STOP_APPS_ON_EXIT: flag.optional(),
     SLIPWAY_LOCAL_PORT_BASE: z.coerce.number({ error: "expected a port number" }).int().min(1024).max(65000).optional(),
     SLIPWAY_OIDC_ISSUER: z.url({ error: "expected the issuer URL of your OpenID Connect provider" }).optional(),
     SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -46,6 +48,7 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   configPath: string;
   demo: boolean;
   controller: boolean;
+  stopAppsOnExit: boolean;
   oidcConfigured: boolean;
   adminEmails: string[];
 };
@@ -71,6 +74,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     // Demo data is for the embedded database; a real server starts empty unless asked.
     demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
     controller: env.SLIPWAY_CONTROLLER ?? true,
+    stopAppsOnExit: env.SLIPWAY_STOP_APPS_ON_EXIT ?? false,
     oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
       .map((e) => e.trim().toLowerCase())

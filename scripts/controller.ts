@@ -21,8 +21,8 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[controller] ${signal}: stopping (and the apps it started)`);
-    await controller.stop({ stopApps: true }).catch((error: unknown) => console.error(error));
+    console.log(`[controller] ${signal}: stopping${env().stopAppsOnExit ? " (and the apps it started)" : "; the apps keep serving"}`);
+    await controller.stop({ stopApps: env().stopAppsOnExit }).catch((error: unknown) => console.error(error));
     await connection.close().catch(() => {});
     process.exit(0);
   };

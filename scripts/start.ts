@@ -28,8 +28,8 @@ async function main() {
     console.log(`[slipway] ${signal}: stopping…`);
     server.close();
     await stopCliChannel?.().catch(() => {});
-    // Stopping Slipway stops the apps it started on the local platform.
-    await controller?.stop({ stopApps: true }).catch((error: unknown) => console.error("[slipway] stopping the controller:", error));
+    // The apps and the router keep serving (the data plane outlives Slipway) unless asked otherwise.
+    await controller?.stop({ stopApps: env().stopAppsOnExit }).catch((error: unknown) => console.error("[slipway] stopping the controller:", error));
     await connection.close().catch(() => {});
     process.exit(0);
   };

@@ -101,3 +101,29 @@ describe("formatConfigProblems", () => {
     expect(formatConfigProblems("e2e.yaml", [{ path: "apps", line: 4, message: "x" }])).toBe("e2e.yaml is not valid (1 problem):\n  - line 4, apps: x");
   });
 });
+
+describe("parsePipelineConfig: platform per environment", () => {
+  it("refuses a platform this installation cannot run, naming the environment and the line (never a fallback to local)", () => {
+    const result = parsePipelineConfig(withProd("    platform: kubernetes\n"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const problem = result.problems.find((p) => p.path.endsWith(".platform"))!;
+    expect(problem.message).toContain('environment "prod" asks for platform "kubernetes", which is not available');
+    expect(problem.message).toContain('available: "local"');
+    const line = withProd("    platform: kubernetes\n").split("\n").findIndex((l) => l.includes("platform: kubernetes")) + 1;
+    expect(problem.line).toBe(line);
+  });
+
+  it("refuses an unknown platform at its line", () => {
+    const result = parsePipelineConfig(withProd("    platform: nomad\n"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const problem = result.problems.find((p) => p.path.endsWith(".platform"))!;
+    expect(problem.message).toContain("nomad");
+    expect(problem.line).toBe(withProd("    platform: nomad\n").split("\n").findIndex((l) => l.includes("platform: nomad")) + 1);
+  });
+
+  it("accepts local", () => {
+    expect(configOf(withProd("    platform: local\n")).environments.at(-1)!.platform).toBe("local");
+  });
+});

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { PLATFORM_AVAILABILITY } from "@/lib/platform/availability";
 import { formatDuration } from "./duration";
 
 /**
@@ -94,6 +95,14 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
     });
     if (index === 0 && isRecord(env.gates) && env.gates.verified !== undefined) {
       report(ctx, [...at, "gates", "verified"], "verified is not allowed on the first environment: it checks verifications in the environment before this one");
+    }
+    // A platform this installation cannot run is refused here, never replaced by another.
+    const platform = asString(env.platform);
+    const availability = platform !== undefined && Object.hasOwn(PLATFORM_AVAILABILITY, platform) ? PLATFORM_AVAILABILITY[platform as keyof typeof PLATFORM_AVAILABILITY] : undefined;
+    if (availability && !availability.available) {
+      const name = asString(env.name) ?? `#${index + 1}`;
+      const usable = Object.entries(PLATFORM_AVAILABILITY).filter(([, a]) => a.available).map(([kind]) => `"${kind}"`).join(", ");
+      report(ctx, [...at, "platform"], `environment "${name}" asks for platform "${platform}", which is not available: ${availability.why} (available: ${usable})`);
     }
   });
 

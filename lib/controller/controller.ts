@@ -4,11 +4,12 @@ import type { Connection } from "@/db/client";
 import { deployments, environmentApps, environments } from "@/db/schema";
 import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { PlatformAdapter } from "@/lib/platform/types";
+import { PlatformRegistry } from "@/lib/platform/registry";
 import { LostLeadershipError } from "./fencing";
 import { eachLimited, sampleHealth } from "./health-sampler";
 import { LeaderElection } from "./leader";
 import { Rollout } from "./rollout";
-import { recordedSpecs } from "./specs";
+import { restoreRecordedState } from "./restore";
 import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
 import { requeueInterruptedVerifications, runPendingVerifications } from "./verification-jobs";
 import { retireExpiredWarmReleases } from "./warm-releases";
@@ -18,7 +19,7 @@ import { manageReviewEnvironments } from "./review-lifecycle";
 import { detectDrift } from "./drift";
 import { pruneSamples, sampleTraffic } from "./traffic-sampler";
 import { watchBurnRates } from "./burn-rate-watch";
-import { createMetricsProvider, type MetricsProvider } from "@/lib/metrics";
+import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
 import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -26,8 +27,19 @@ import { onControllerWakeup } from "./wakeup";
 
 export interface ControllerOptions {
   connection: Connection;
-  /** Created when this controller becomes leader: only the leader touches the platform. */
-  createPlatform: () => Promise<PlatformAdapter>;
+  /**
+   * Created when this controller becomes leader: only the leader touches platforms. A registry
+   * (one adapter per platform kind; each environment's from slipway.yaml), or one adapter that
+   * serves every environment (tests, benchmarks).
+   */
+  createPlatform: () => Promise<PlatformRegistry | PlatformAdapter>;
+  /**
+   * Called when the controller lets go of its platforms (stepping down, stopping). Default: each
+   * adapter's `dispose`. The runtime passes what stops the local platform's apps on request.
+   */
+  releasePlatforms?: (platforms: PlatformRegistry, options: { stopApps: boolean }) => Promise<void>;
+  /** Where the `platform` metrics provider reads counters (default: each instance's /metrics at the address the platform reports). */
+  traffic?: TrafficSource;
   clock?: Clock;
   log?: (line: string) => void;
   pollMs?: number;
@@ -58,7 +70,7 @@ export class Controller {
   private readonly election: LeaderElection;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
-  private platform: PlatformAdapter | null = null;
+  private platforms: PlatformRegistry | null = null;
   private rollout: Rollout | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
@@ -78,7 +90,7 @@ export class Controller {
   private lastAutoPromotion = 0;
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
-  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "clock" | "log">>;
+  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log">>;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
@@ -100,7 +112,7 @@ export class Controller {
   }
 
   get isLeader(): boolean {
-    return this.election.fencingToken !== null && this.platform !== null;
+    return this.election.fencingToken !== null && this.platforms !== null;
   }
 
   start(): void {
@@ -141,21 +153,22 @@ export class Controller {
       if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lock");
     }
     try {
+      await this.assignPlatforms();
       await this.gatekeeper!.reviewWaiting();
       await this.startQueued();
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
-      await runPendingVerifications({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, (key, work) => this.background(key, work));
+      await runPendingVerifications({ db: this.config.connection.db, platforms: this.platforms!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, (key, work) => this.background(key, work));
       await manageReviewEnvironments({
         db: this.config.connection.db,
-        platform: this.platform!,
+        platforms: this.platforms!,
         clock: this.clock,
         token: () => this.election.fencingToken ?? -1,
         log: this.log,
         background: (key, work) => this.background(key, work),
       });
-      await retireExpiredWarmReleases(this.config.connection.db, this.platform!, this.clock, this.log);
+      await retireExpiredWarmReleases(this.config.connection.db, this.platforms!, this.clock, this.log);
       if (now - this.lastAutoPromotion >= this.options.autoPromoteEveryMs) {
         this.lastAutoPromotion = now;
         await autoPromote(this.config.connection.db, this.clock, this.log, this.refusedPromotions);
@@ -163,12 +176,12 @@ export class Controller {
       this.dispatchNotifications();
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
-        await sampleHealth(this.config.connection.db, this.platform!, this.clock);
+        await sampleHealth(this.config.connection.db, this.platforms!, this.clock);
       }
       await this.sampleTrafficAndWatch(now);
       if (now - this.lastDrift >= this.options.driftEveryMs) {
         this.lastDrift = now;
-        await detectDrift(this.config.connection.db, this.platform!, this.clock, this.log, this.reportedDrift);
+        await detectDrift(this.config.connection.db, this.platforms!, this.clock, this.log, this.reportedDrift);
       }
     } catch (error) {
       if (error instanceof LostLeadershipError) return this.stepDown(error.message);
@@ -179,12 +192,14 @@ export class Controller {
   private async lead(): Promise<boolean> {
     const token = await this.election.tryAcquire();
     if (token === null) return false;
-    this.platform = await this.config.createPlatform();
+    const created = await this.config.createPlatform();
+    this.platforms = created instanceof PlatformRegistry ? created : PlatformRegistry.single(created);
+    await this.assignPlatforms();
     // Counters read through another platform object are no baseline for this one.
     this.metrics = null;
     this.rollout = new Rollout({
       db: this.config.connection.db,
-      platform: this.platform,
+      platforms: this.platforms,
       clock: this.clock,
       token: () => {
         const current = this.election.fencingToken;
@@ -207,31 +222,10 @@ export class Controller {
     return true;
   }
 
-  /** Makes the platform run what every environment is recorded to run (adopting what survived a restart). */
+  /** Makes the platforms run what every environment is recorded to run (adopting what survived a restart). */
   private async restore(): Promise<void> {
-    const db = this.config.connection.db;
-    const busy = new Set(
-      (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.id),
-    );
-    const specs = (await recordedSpecs(db)).filter((p) => !busy.has(p.spec.environment));
-    let restored = 0;
-    const problems: string[] = [];
-    await eachLimited(specs, 4, async (plan) => {
-      try {
-        const status = await this.platform!.ensureActive(plan.spec);
-        restored += 1;
-        if (status.url) {
-          await db
-            .update(environmentApps)
-            .set({ url: status.url })
-            .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in ('torn-down', 'retired'))`));
-        }
-      } catch (error) {
-        problems.push(`${plan.spec.environment}/${plan.app}: ${(error as Error).message}`);
-      }
-    });
-    this.log(`restored ${restored} of ${specs.length} apps to their recorded releases${problems.length ? `; could not restore:\n  ${problems.join("\n  ")}` : ""}`);
-    await sampleHealth(db, this.platform!, this.clock).catch(() => {});
+    await restoreRecordedState(this.config.connection.db, this.platforms!, this.log);
+    await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
     this.lastHealth = Date.now();
     this.lastDrift = Date.now();
   }
@@ -248,7 +242,10 @@ export class Controller {
     const windowMs = this.lastTraffic ? now - this.lastTraffic : everyMs;
     this.lastTraffic = now;
     const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
-    if (this.metrics?.configKey !== configKey) this.metrics = { provider: createMetricsProvider(settings, this.platform!), configKey };
+    if (this.metrics?.configKey !== configKey) {
+      const platforms = this.platforms!;
+      this.metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
+    }
     await sampleTraffic(db, this.metrics.provider, this.clock, windowMs, this.log);
     await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks);
     if (now - this.lastPrune >= 3_600_000) {
@@ -331,7 +328,7 @@ export class Controller {
     const jobs = await claimQueuedJobs(this.config.connection.db, this.election.fencingToken!, this.clock);
     for (const job of jobs) {
       if (this.inFlight.has(job.id)) continue;
-      const task = runClaimedJob({ db: this.config.connection.db, platform: this.platform!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, job)
+      const task = runClaimedJob({ db: this.config.connection.db, platforms: this.platforms!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, job)
         .catch((error: unknown) => this.log(`job ${job.id} failed to run: ${(error as Error).message}`))
         .finally(() => this.inFlight.delete(job.id));
       this.inFlight.set(job.id, task);
@@ -355,10 +352,10 @@ export class Controller {
   private async stepDown(reason: string): Promise<void> {
     this.log(`stepping down: ${reason}`);
     await this.election.release();
-    const platform = this.platform;
-    this.platform = null;
+    const platforms = this.platforms;
+    this.platforms = null;
     this.rollout = null;
-    await platform?.close({ stopApps: false }).catch(() => {});
+    if (platforms) await this.release(platforms, { stopApps: false }).catch(() => {});
   }
 
   /** For tests: look at every waiting deployment on the next tick, as a wake-up would. */
@@ -380,7 +377,20 @@ export class Controller {
     throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
   }
 
-  /** Stops the loop; with `stopApps`, also stops every app the platform started. */
+  /** Which platform each environment runs on, from the pipeline as loaded (slipway.yaml). */
+  private async assignPlatforms(): Promise<void> {
+    const config = (await getPipeline(this.config.connection.db)).config as Partial<PipelineConfig>;
+    this.platforms?.assign({ environments: config.environments ?? [], reviewEnvironments: config.reviewEnvironments });
+  }
+
+  private release(platforms: PlatformRegistry, options: { stopApps: boolean }): Promise<void> {
+    return this.config.releasePlatforms ? this.config.releasePlatforms(platforms, options) : platforms.dispose();
+  }
+
+  /**
+   * Stops the loop and lets go of the platforms. What runs keeps running (the data plane outlives
+   * Slipway) unless `stopApps`, which the runtime's `releasePlatforms` honours.
+   */
   async stop(options: { stopApps: boolean } = { stopApps: true }): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
@@ -388,8 +398,8 @@ export class Controller {
     await this.ticking;
     await Promise.race([Promise.allSettled([...this.inFlight.values(), this.dispatching]), new Promise((r) => setTimeout(r, 5000))]);
     await this.election.release().catch(() => {});
-    const platform = this.platform;
-    this.platform = null;
-    await platform?.close(options);
+    const platforms = this.platforms;
+    this.platforms = null;
+    if (platforms) await this.release(platforms, options);
   }
 }

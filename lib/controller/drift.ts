@@ -4,7 +4,8 @@ import { apps, auditEvents, builds, deployments, environmentApps, environments }
 import type { EnvironmentState } from "@/db/schema/enums";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import type { AppStatus, PlatformAdapter, SlotStatus } from "@/lib/platform/types";
+import type { AppStatus, SlotStatus } from "@/lib/platform/types";
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import { recordAudit } from "@/lib/services/audit";
 import { eachLimited } from "./health-sampler";
 
@@ -185,7 +186,7 @@ function runsSomething(status: AppStatus): boolean {
  */
 export async function detectDrift(
   db: Db,
-  platform: PlatformAdapter,
+  platforms: PlatformRegistry,
   clock: Clock,
   log: (line: string) => void,
   reported: Set<string> = new Set(),
@@ -211,7 +212,7 @@ export async function detectDrift(
       current: asDrift(row.drift),
     };
     try {
-      statuses.set(cell, await platform.status(row.environment, row.app));
+      statuses.set(cell, await platforms.forEnvironment(row.environment).status(row.environment, row.app));
     } catch (error) {
       log(`drift: could not ask the platform about ${row.environment}/${row.app}: ${(error as Error).message}`);
     }
@@ -234,7 +235,7 @@ export async function detectDrift(
   // 2. What the platform runs that Slipway has no record of.
   let inventory: AppStatus[];
   try {
-    inventory = await platform.inventory();
+    inventory = await platforms.inventory();
   } catch (error) {
     log(`drift: could not list what the platform runs: ${(error as Error).message}`);
     return { checked, drifting };

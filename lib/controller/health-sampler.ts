@@ -3,7 +3,8 @@ import type { Db } from "@/db/client";
 import { environmentApps } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { aggregateHealth } from "@/lib/domain/health";
-import type { InstanceHealth, PlatformAdapter } from "@/lib/platform/types";
+import type { InstanceHealth } from "@/lib/platform/types";
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import { healthPathOf, sampledCells } from "./specs";
 
 /** Runs `work` over `items`, at most `limit` at a time. */
@@ -20,16 +21,18 @@ export async function eachLimited<T>(items: T[], limit: number, work: (item: T) 
  * Asks the platform how every deployed app is doing and records it with the time observed, so the
  * board shows live health (and shows it as stale when observations stop).
  */
-export async function sampleHealth(db: Db, platform: PlatformAdapter, clock: Clock): Promise<number> {
+export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: Clock): Promise<number> {
   const cells = await sampledCells(db);
   await eachLimited(cells, 8, async (cell) => {
     let instances: InstanceHealth[];
     try {
-      instances = await platform.health(cell.environment, cell.app, "active", healthPathOf(cell.appSettings));
+      instances = await platforms.forEnvironment(cell.environment).health(cell.environment, cell.app, "active", healthPathOf(cell.appSettings));
     } catch (error) {
       instances = [{ instance: "-", status: "unhealthy", error: (error as Error).message, latencyMs: 0 }];
     }
-    const status = await platform.status(cell.environment, cell.app).catch(() => null);
+    const status = await Promise.resolve()
+      .then(() => platforms.forEnvironment(cell.environment).status(cell.environment, cell.app))
+      .catch(() => null);
     await db
       .update(environmentApps)
       .set({

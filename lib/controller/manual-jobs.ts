@@ -5,6 +5,7 @@ import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { recordAudit } from "@/lib/services/audit";
 import { fencedTransaction } from "./fencing";
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import { runRecordedJob, type JobContext } from "./job-records";
 import { currentSpecs } from "./specs";
 
@@ -25,7 +26,7 @@ export async function claimQueuedJobs(db: Db, token: number, clock: Clock): Prom
  * A job asked for by hand runs with the code the environment runs now, once; a job left running by
  * a controller that died is not repeated (seeds are not always idempotent): it fails with a reason.
  */
-export async function runClaimedJob(ctx: JobContext, job: JobRun): Promise<void> {
+export async function runClaimedJob(ctx: Omit<JobContext, "platform"> & { platforms: PlatformRegistry }, job: JobRun): Promise<void> {
   const environment = (await ctx.db.query.environments.findFirst({ where: eq(environments.id, job.environmentId) }))!;
   const plans = await currentSpecs(ctx.db, environment, job.id);
   const plan = plans.find((p) => p.appId === job.appId);
@@ -35,7 +36,7 @@ export async function runClaimedJob(ctx: JobContext, job: JobRun): Promise<void>
     );
     return;
   }
-  const result = await runRecordedJob(ctx, {
+  const result = await runRecordedJob({ ...ctx, platform: ctx.platforms.forEnvironment(environment.name) }, {
     environmentId: job.environmentId,
     plan,
     job: job.job,

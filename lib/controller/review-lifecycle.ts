@@ -4,6 +4,7 @@ import { configVariables, deployments, environmentApps, environments, type Envir
 import { automationActor } from "@/lib/auth/actor";
 import type { PipelineConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
 import { ServiceError } from "@/lib/services/errors";
@@ -14,7 +15,7 @@ import { currentSpecs } from "./specs";
 
 export interface ReviewLifecycleDeps {
   db: Db;
-  platform: PlatformAdapter;
+  platforms: PlatformRegistry;
   clock: Clock;
   token: () => number;
   log: (line: string) => void;
@@ -32,7 +33,7 @@ async function setState(deps: ReviewLifecycleDeps, environment: Environment, sta
 
 /** Stops what a torn-down review environment ran, removes its data and config; its record stays. */
 async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environment): Promise<void> {
-  await deps.platform.destroy(environment.name);
+  await deps.platforms.forEnvironment(environment.name).destroy(environment.name);
   await fencedTransaction(deps.db, deps.token(), async (tx) => {
     await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
     await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
@@ -70,15 +71,25 @@ async function expire(deps: ReviewLifecycleDeps): Promise<void> {
   }
 }
 
+/**
+ * Whether someone opened one of an asleep environment's addresses: the platform saw a request
+ * newer than the last one recorded when it went to sleep (no platform-specific wake-up channel).
+ */
+async function openedSinceSleep(platform: PlatformAdapter, environment: { name: string; lastRequestAt: Date | null }): Promise<boolean> {
+  const since = environment.lastRequestAt?.getTime() ?? 0;
+  const statuses = (await platform.inventory()).filter((s) => s.environment === environment.name);
+  return statuses.some((s) => s.lastRequestAt !== null && new Date(s.lastRequestAt).getTime() > since);
+}
+
 /** Someone opened an asleep environment's address: start it again (visible as "waking"). */
 async function wake(deps: ReviewLifecycleDeps): Promise<void> {
-  const requested = new Set(deps.platform.takeWakeRequests());
   const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, ["sleeping", "waking"])));
   for (const environment of sleeping) {
-    if (environment.state === "sleeping" && !requested.has(environment.name)) continue;
+    const platform = deps.platforms.forEnvironment(environment.name);
+    if (environment.state === "sleeping" && !(await openedSinceSleep(platform, environment))) continue;
     if (environment.state === "sleeping") await setState(deps, environment, "waking", { action: "review.wake", reason: "its address was opened" }, { lastRequestAt: deps.clock.now() });
     const plans = await currentSpecs(deps.db, environment, `wake:${environment.name}`);
-    for (const plan of plans) await deps.platform.ensureActive(plan.spec);
+    for (const plan of plans) await platform.ensureActive(plan.spec);
     await setState(deps, { ...environment, state: "waking" }, "ready", { action: "review.ready", reason: "awake again" });
   }
 }
@@ -94,14 +105,15 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number): Promis
   for (const environment of ready) {
     const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued", "running", "verifying"])));
     if (busy) continue;
-    const statuses = await deps.platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));
+    const platform = deps.platforms.forEnvironment(environment.name);
+    const statuses = await platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));
     const seen = statuses.map((s) => (s.lastRequestAt ? new Date(s.lastRequestAt).getTime() : 0));
     const lastRequest = Math.max(environment.lastRequestAt?.getTime() ?? 0, environment.createdAt.getTime(), ...seen);
     if (lastRequest > (environment.lastRequestAt?.getTime() ?? 0)) {
       await deps.db.update(environments).set({ lastRequestAt: new Date(lastRequest) }).where(eq(environments.id, environment.id));
     }
     if (now.getTime() - lastRequest < idleAfterMs) continue;
-    await deps.platform.sleep(environment.name);
+    await platform.sleep(environment.name);
     await setState(deps, environment, "sleeping", { action: "review.sleep", reason: `no requests for ${Math.round((now.getTime() - lastRequest) / 60_000)} min`, data: { lastRequestAt: new Date(lastRequest).toISOString() } });
   }
 }

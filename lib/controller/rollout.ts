@@ -8,7 +8,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { assertTransition } from "@/lib/domain/deployment-state";
 import type { PlannedStep } from "@/lib/domain/rollout-plan";
 import { newId } from "@/lib/ids";
-import type { PlatformAdapter } from "@/lib/platform/types";
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import { recordAudit } from "@/lib/services/audit";
 import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
@@ -22,7 +22,8 @@ import { StepFailure, runStep, type StepEnvironment } from "./steps";
 
 export interface RolloutDeps {
   db: Db;
-  platform: PlatformAdapter;
+  /** Asked for the adapter of each deployment's environment. */
+  platforms: PlatformRegistry;
   clock: Clock;
   token: () => number;
   log: (line: string) => void;
@@ -70,7 +71,7 @@ export class Rollout {
   async begin(deployment: Deployment): Promise<void> {
     const environment = await this.environmentOf(deployment);
     const plans = await releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id);
-    const plan = await planDeployment(this.deps.db, deployment, environment, plans, this.deps.platform.strategies);
+    const plan = await planDeployment(this.deps.db, deployment, environment, plans, this.deps.platforms.forEnvironment(environment.name).strategies);
     const now = this.deps.clock.now();
     await this.fenced(async (tx) => {
       await this.transition(tx, deployment, "running", {
@@ -104,7 +105,7 @@ export class Rollout {
   private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null): StepEnvironment {
     const config = environment.settings as Partial<EnvironmentConfig>;
     return {
-      platform: this.deps.platform,
+      platform: this.deps.platforms.forEnvironment(environment.name),
       environment: environment.name,
       plans,
       previous,
@@ -116,7 +117,7 @@ export class Rollout {
       },
       migrationReason: (app) => this.migrationReason(deployment, app),
       runJob: (plan, job, trigger) =>
-        runRecordedJob(this.deps, {
+        runRecordedJob({ ...this.deps, platform: this.deps.platforms.forEnvironment(environment.name) }, {
           environmentId: environment.id,
           plan,
           job,
@@ -228,7 +229,7 @@ export class Rollout {
     const now = this.deps.clock.now();
     const config = environment.settings as Partial<EnvironmentConfig>;
     const warmUntil = deployment.strategy === "blue-green" && deployment.kind !== "rollback" ? new Date(now.getTime() + (config.warmFor ?? 30 * 60_000)) : null;
-    const statuses = await Promise.all(plans.map((p) => this.deps.platform.status(environment.name, p.app)));
+    const statuses = await Promise.all(plans.map((p) => this.deps.platforms.forEnvironment(environment.name).status(environment.name, p.app)));
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id));
     const closeStep = steps.find((s) => (s.detail as StepDetail).action === "close");
     const reopenStep = steps.find((s) => (s.detail as StepDetail).action === "reopen");

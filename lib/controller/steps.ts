@@ -72,7 +72,7 @@ async function verify(env: StepEnvironment, plan: AppPlan, slot: "active" | "sta
 
 async function start(env: StepEnvironment, plan: AppPlan): Promise<string> {
   const slot = await env.platform.startStandby(plan.spec);
-  return `Started ${slot.instances.length} instance(s) of ${plan.app} ${slot.version} (${shortDigest(slot.digest)}) beside the running release:\n${slot.instances.map((i) => `${i.id} at ${i.address}${i.pid ? ` (pid ${i.pid})` : ""}`).join("\n")}`;
+  return `Started ${slot.instances.length} instance(s) of ${plan.app} ${slot.version} (${shortDigest(slot.digest)}) beside the running release:\n${slot.instances.map((i) => `${i.id} at ${i.address}`).join("\n")}`;
 }
 
 /** Switches every app to the new release; apps that already serve it are left alone (idempotent). */

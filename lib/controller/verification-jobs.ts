@@ -1,3 +1,4 @@
+import type { PlatformRegistry } from "@/lib/platform/registry";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, jobRuns, verifications, type Deployment, type Environment, type Verification } from "@/db/schema";
@@ -91,13 +92,16 @@ async function runOne(ctx: JobContext, row: Verification): Promise<void> {
  * Claims pending verification jobs (pending → running, fenced) and runs each in the background.
  * `background(key, work)` runs `work` once per key at a time.
  */
-export async function runPendingVerifications(ctx: JobContext, background: (key: string, work: () => Promise<void>) => void): Promise<void> {
-  const pending = await ctx.db.select().from(verifications).where(and(eq(verifications.status, "pending"), eq(verifications.source, "job"))).orderBy(asc(verifications.createdAt)).limit(10);
+export async function runPendingVerifications(registry: Omit<JobContext, "platform"> & { platforms: PlatformRegistry }, background: (key: string, work: () => Promise<void>) => void): Promise<void> {
+  const pending = await registry.db.select().from(verifications).where(and(eq(verifications.status, "pending"), eq(verifications.source, "job"))).orderBy(asc(verifications.createdAt)).limit(10);
   for (const row of pending) {
-    const [claimed] = await fencedTransaction(ctx.db, ctx.token(), (tx) =>
-      tx.update(verifications).set({ status: "running", updatedAt: ctx.clock.now() }).where(and(eq(verifications.id, row.id), eq(verifications.status, "pending"))).returning(),
+    const [claimed] = await fencedTransaction(registry.db, registry.token(), (tx) =>
+      tx.update(verifications).set({ status: "running", updatedAt: registry.clock.now() }).where(and(eq(verifications.id, row.id), eq(verifications.status, "pending"))).returning(),
     );
-    if (claimed) background(`verification:${claimed.id}`, () => runOne(ctx, claimed));
+    if (!claimed) continue;
+    const environment = await registry.db.query.environments.findFirst({ where: eq(environments.id, claimed.environmentId) });
+    const ctx: JobContext = { ...registry, platform: registry.platforms.forEnvironment(environment!.name) };
+    background(`verification:${claimed.id}`, () => runOne(ctx, claimed));
   }
 }
 

@@ -1,17 +1,15 @@
-import type { PlatformAdapter } from "./types";
 import { LocalPlatform, type LocalPlatformOptions } from "./local/local-platform";
+import { PlatformRegistry } from "./registry";
 
 export type { PlatformAdapter } from "./types";
 export { PlatformError } from "./types";
 export { LocalPlatform, type LocalPlatformOptions } from "./local/local-platform";
+export { PlatformRegistry, PLATFORM_AVAILABILITY } from "./registry";
 
-/** Which infrastructure to run on, with that platform's options. A `kubernetes` kind slots in here later. */
+/** Which infrastructure to run on, with that platform's options. A `kubernetes` kind slots in here with its adapter. */
 export type PlatformOptions = { kind: "local" } & LocalPlatformOptions;
 
-/** A platform adapter plus its start-up: `init()` re-attaches to what survived a restart of Slipway. */
-export type Platform = PlatformAdapter & { init(): Promise<void> };
-
-export function createPlatform(options: PlatformOptions): Platform {
+export function createPlatform(options: PlatformOptions): LocalPlatform {
   switch (options.kind) {
     case "local": {
       const { kind: _kind, ...local } = options;
@@ -22,4 +20,15 @@ export function createPlatform(options: PlatformOptions): Platform {
       throw new Error(`Unknown platform kind "${String(unknown)}"`);
     }
   }
+}
+
+/**
+ * This installation's platforms: an adapter per available kind (`local` now), started and
+ * re-attached to what survived a restart (`init`). slipway.yaml assigns each environment one of
+ * them; environments it no longer names (retired ones being cleaned up) use `local`.
+ */
+export async function createPlatformRegistry(options: { local: LocalPlatformOptions }): Promise<{ registry: PlatformRegistry; local: LocalPlatform }> {
+  const local = new LocalPlatform(options.local);
+  await local.init();
+  return { registry: new PlatformRegistry(new Map([["local", local]]), { unnamed: "local" }), local };
 }

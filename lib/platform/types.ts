@@ -5,6 +5,12 @@ import type { HealthStatus, Strategy } from "@/db/schema/enums";
  * domain and services never do. Every method is idempotent (safe to call again after a crash or
  * a retry) and throws PlatformError with a message a person can act on.
  *
+ * The interface is infrastructure-neutral: nothing in it is a process, a pid or a port of this
+ * machine. What only one platform has stays on that platform's class (the local platform's
+ * `shutdown({ stopApps })`, for instance), and traffic figures come through the metrics provider
+ * (lib/metrics), not through the adapter. `describePlatformContract` (lib/platform/contract)
+ * is the behaviour every adapter must show.
+ *
  * Model: each app of each environment has a stable address (its URL) and up to two slots:
  * `active` (what the URL serves) and `standby` (a new release being prepared, or the previous
  * release kept warm after a switch). A slot runs `instances` copies of one build.
@@ -35,9 +41,8 @@ export interface AppSpec {
 
 export interface InstanceStatus {
   id: string;
-  /** Where this instance listens, e.g. http://127.0.0.1:41234 */
+  /** Where this instance listens, e.g. http://127.0.0.1:41234 (a pod IP on Kubernetes). */
   address: string;
-  pid?: number | undefined;
   running: boolean;
 }
 
@@ -63,9 +68,12 @@ export interface AppStatus {
   maintenance: boolean;
   /** Share of requests (0–100) the standby slot receives during a rolling rollout. */
   standbyShare: number;
-  /** Asleep (idle review environment): nothing runs; a request to the address asks for a wake-up. */
+  /** Asleep (idle review environment): nothing runs; the address answers "waking up". */
   asleep: boolean;
-  /** The last request to the app's address since the platform started watching, if any. */
+  /**
+   * The last request to the app's address that the platform saw, if any. Also how an asleep
+   * environment is woken: a request newer than the one recorded when it went to sleep.
+   */
   lastRequestAt: string | null;
 }
 
@@ -83,9 +91,6 @@ export interface InstanceHealth {
   error?: string | undefined;
   latencyMs: number;
 }
-
-import type { TrafficCounters } from "@/lib/domain/traffic";
-export type { TrafficCounters };
 
 export interface JobSpec {
   environment: string;
@@ -162,12 +167,6 @@ export interface PlatformAdapter {
   /** What runs for one app, or null if nothing does. */
   status(environment: string, app: string): Promise<AppStatus | null>;
 
-  /**
-   * Cumulative traffic counters of every running instance that may serve requests (both slots
-   * while a rolling rollout splits traffic), one entry per process; null when nothing runs.
-   */
-  traffic(environment: string, app: string): Promise<TrafficCounters[] | null>;
-
   /** Everything the platform runs, for drift detection and adoption after a restart. */
   inventory(): Promise<AppStatus[]>;
 
@@ -179,17 +178,17 @@ export interface PlatformAdapter {
 
   /**
    * Puts an idle environment to sleep: its processes stop, its data and addresses stay. A request
-   * to one of its addresses answers "waking up" and is reported by `takeWakeRequests`; the
-   * environment wakes when its apps are made active again (`ensureActive`).
+   * to one of its addresses answers "waking up" and shows in `lastRequestAt`; the environment wakes
+   * when its apps are made active again (`ensureActive`).
    */
   sleep(environment: string): Promise<void>;
-
-  /** Environments asked for while asleep since the last call (each once). */
-  takeWakeRequests(): string[];
 
   /** Stops everything of an environment and removes its data. */
   destroy(environment: string): Promise<void>;
 
-  /** Releases the platform's resources; `stopApps` also stops every app it started. */
-  close(options: { stopApps: boolean }): Promise<void>;
+  /**
+   * Optional: releases what this adapter object holds in Slipway (connections, timers) when the
+   * controller lets go of it. Never stops or changes what runs: the data plane outlives Slipway.
+   */
+  dispose?(): Promise<void>;
 }

@@ -1,18 +1,27 @@
 import type { Connection } from "@/db/client";
 import { Controller } from "@/lib/controller/controller";
 import { env } from "@/lib/env";
-import { createPlatform } from "@/lib/platform";
+import { createPlatformRegistry, type LocalPlatform } from "@/lib/platform";
 
-/** The controller with this installation's platform (the local one: real processes behind stable URLs). */
+/**
+ * The controller with this installation's platforms (the local one: real processes behind stable
+ * URLs served by the router, a process of its own). Stopping the controller leaves them serving;
+ * `stop({ stopApps: true })` also stops the local platform's apps and router.
+ */
 export function createController(connection: Connection): Controller {
   const e = env();
+  let local: LocalPlatform | null = null;
   return new Controller({
     connection,
     baseUrl: process.env.AUTH_URL ?? `http://localhost:${e.PORT}`,
     createPlatform: async () => {
-      const platform = createPlatform({ kind: "local", dataDir: e.dataDir, portBase: e.SLIPWAY_LOCAL_PORT_BASE, log: (line) => console.log(`[platform] ${line}`) });
-      await platform.init();
-      return platform;
+      const created = await createPlatformRegistry({ local: { dataDir: e.dataDir, portBase: e.SLIPWAY_LOCAL_PORT_BASE, log: (line) => console.log(`[platform] ${line}`) } });
+      local = created.local;
+      return created.registry;
+    },
+    releasePlatforms: async (registry, { stopApps }) => {
+      await registry.dispose();
+      if (stopApps) await local?.shutdown({ stopApps: true });
     },
   });
 }

@@ -1,4 +1,5 @@
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "@/lib/platform/types";
+import type { TrafficCounters } from "@/lib/domain/traffic";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus } from "@/lib/platform/types";
 import { PlatformError } from "@/lib/platform/types";
 
 interface FakeApp {
@@ -125,6 +126,8 @@ export class FakePlatform implements PlatformAdapter {
 
   async rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm"> {
     const entry = this.entry(environment, app);
+    // Already serving `to` (a retried rollback): done, and not switched back again.
+    if (entry.active?.digest === to.digest) return "switched";
     if (entry.standby?.digest !== to.digest) return "not-warm";
     await this.switchTraffic(environment, app);
     return "switched";
@@ -162,6 +165,7 @@ export class FakePlatform implements PlatformAdapter {
     this.counters.set(instance, counters);
   }
 
+  /** Not part of PlatformAdapter: tests hand the fake to the controller as its `traffic` source. */
   async traffic(environment: string, app: string): Promise<TrafficCounters[] | null> {
     const entry = this.apps.get(this.key(environment, app));
     if (!entry?.active) return null;
@@ -186,9 +190,6 @@ export class FakePlatform implements PlatformAdapter {
     return (await this.status(spec.environment, spec.app))!;
   }
 
-  /** Environments "requested" while asleep (tests call `request` to simulate a visitor). */
-  readonly pendingWakes = new Set<string>();
-
   async sleep(environment: string): Promise<void> {
     this.calls.push(`sleep ${environment}`);
     for (const [key, entry] of this.apps) {
@@ -199,17 +200,9 @@ export class FakePlatform implements PlatformAdapter {
     }
   }
 
-  /** A visitor opens an app's address: it counts as traffic, and wakes an asleep environment. */
+  /** A visitor opens an app's address: it counts as a request (and so wakes an asleep environment). */
   request(environment: string, app: string, at: Date): void {
-    const entry = this.entry(environment, app);
-    entry.lastRequestAt = at.toISOString();
-    if (entry.asleep) this.pendingWakes.add(environment);
-  }
-
-  takeWakeRequests(): string[] {
-    const requested = [...this.pendingWakes];
-    this.pendingWakes.clear();
-    return requested;
+    this.entry(environment, app).lastRequestAt = at.toISOString();
   }
 
   async destroy(environment: string): Promise<void> {
@@ -217,8 +210,8 @@ export class FakePlatform implements PlatformAdapter {
     for (const key of [...this.apps.keys()]) if (key.startsWith(`${environment}/`)) this.apps.delete(key);
   }
 
-  async close(): Promise<void> {
-    this.calls.push("close");
+  async dispose(): Promise<void> {
+    this.calls.push("dispose");
   }
 
   /** The version the stable address serves, as a person opening it would see. */

@@ -107,7 +107,7 @@ async function benchmark(strategy: "blue-green" | "rolling", portBase: number): 
   const onCall: ServiceContext = { db: connection.db, actor: await person(connection.db, "oncall", ["tech-lead"]), clock: systemClock };
   const platform = createPlatform({ kind: "local", dataDir, portBase, log: trace("platform") });
   await platform.init();
-  const controller = new Controller({ connection, createPlatform: async () => platform, log: trace("controller") });
+  const controller = new Controller({ connection, createPlatform: async () => platform, releasePlatforms: (_, options) => platform.shutdown(options), log: trace("controller") });
   controller.start();
   const artifacts = DEFAULT_ARTIFACTS_DIR(dataDir);
 

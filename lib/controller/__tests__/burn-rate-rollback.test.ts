@@ -41,7 +41,7 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
     await placeRelease(connection.db, "staging", good.id, new Date("2026-05-31T08:00:00Z"), dev.id);
     // The faulty release finished deploying a minute ago; the watch (2 h) is on.
     await placeRelease(connection.db, "staging", bad.id, new Date(clock.now().getTime() - 30_000), dev.id);
-    controller = new Controller({ connection, createPlatform: async () => platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000, driftEveryMs: 3_600_000, trafficEveryMs: 0 });
+    controller = new Controller({ connection, createPlatform: async () => platform, traffic: platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000, driftEveryMs: 3_600_000, trafficEveryMs: 0 });
     await controller.tick(); // leads, restores what staging runs, takes the counters' baseline
   });
   afterAll(async () => {

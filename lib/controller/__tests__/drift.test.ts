@@ -10,6 +10,7 @@ import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { PlatformRegistry } from "@/lib/platform/registry";
 import { detectDrift, driftOf, type Drift } from "../drift";
 
 const APPS = ["portal", "admin", "api-gateway"] as const;
@@ -63,7 +64,7 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
   /** environment → app → the build recorded there. */
   const recordedBuilds = new Map<string, Map<string, { id: string; version: string; digest: string; releaseId: string }>>();
 
-  const detect = () => detectDrift(connection.db, platform, clock, log, reported);
+  const detect = () => detectDrift(connection.db, PlatformRegistry.single(platform), clock, log, reported);
   const cell = async (environment: string, app: string) => {
     const [row] = await connection.db
       .select({ drift: environmentApps.drift, driftObservedAt: environmentApps.driftObservedAt })

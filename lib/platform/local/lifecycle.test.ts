@@ -21,17 +21,22 @@ function newPlatform(dataDir = tempDir("data"), startTimeoutMs?: number): { plat
   return { platform, dataDir };
 }
 
+/** Running, not a zombie: a killed child stays in the process table until this test process reaps it. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
 }
 
 afterEach(async () => {
-  for (const platform of open.splice(0)) await platform.close({ stopApps: true });
+  for (const platform of open.splice(0)) await platform.shutdown({ stopApps: true });
 });
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -80,13 +85,14 @@ describe("LocalPlatform: slow starts", () => {
 });
 
 describe("LocalPlatform: restarts of Slipway", () => {
-  it("adopts the processes that survived a crash instead of restarting them", async () => {
+  it("keeps serving while Slipway is gone, then adopts the router and the processes instead of restarting them", async () => {
     const { platform: first, dataDir } = newPlatform();
     const before = await first.ensureActive(appSpec(v1, { instances: 2 }));
     const pids = before.active!.instances.map((i) => i.pid);
-    await first.close({ stopApps: false }); // a crash: the proxy goes away, the apps keep running
+    const routerPid = first.routerPid;
+    await first.shutdown({ stopApps: false }); // Slipway goes away; router and apps are processes of their own
     open.splice(open.indexOf(first), 1);
-    await expect(fetch(before.url!)).rejects.toThrow();
+    expect((await get(before.url!)).text).toContain("portal 1.0.0");
 
     const { platform: second } = newPlatform(dataDir);
     const started = performance.now();
@@ -94,13 +100,47 @@ describe("LocalPlatform: restarts of Slipway", () => {
     console.log(`[local platform] adoption after restart ${(performance.now() - started).toFixed(0)} ms`);
     expect(after.url).toBe(before.url);
     expect(after.active!.instances.map((i) => i.pid)).toEqual(pids);
+    expect(second.routerPid).toBe(routerPid);
     expect((await get(after.url!)).text).toContain("portal 1.0.0");
+  });
+
+  it("starts exactly one router when several apps start at once", async () => {
+    const { platform, dataDir } = newPlatform();
+    await Promise.all(["one", "two", "three"].map((environment) => platform.ensureActive(appSpec(v1, { environment }))));
+    const stateFile = path.join(dataDir, "platform/local/state.json");
+    const routers = fs.readdirSync("/proc").filter((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return args.includes(stateFile) && args.some((a) => a.endsWith("router/main.ts"));
+      } catch {
+        return false;
+      }
+    });
+    expect(routers).toEqual([String(platform.routerPid)]);
+    for (const environment of ["one", "two", "three"]) expect((await get((await platform.status(environment, "portal"))!.url!)).text).toContain("1.0.0");
+  });
+
+  it("starts a new router when the old one died, serving the same routes from the state file", async () => {
+    const { platform: first, dataDir } = newPlatform();
+    const before = await first.ensureActive(appSpec(v1));
+    const oldRouter = first.routerPid!;
+    await first.shutdown({ stopApps: false });
+    open.splice(open.indexOf(first), 1);
+    process.kill(oldRouter, "SIGKILL");
+    for (let i = 0; i < 100 && alive(oldRouter); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(fetch(before.url!)).rejects.toThrow();
+
+    const { platform: second } = newPlatform(dataDir);
+    await second.init();
+    expect(second.routerPid).not.toBe(oldRouter);
+    expect((await get(before.url!)).text).toContain("portal 1.0.0");
   });
 
   it("serves again after init() alone, and restarts what did not survive", async () => {
     const { platform: first, dataDir } = newPlatform();
     const before = await first.ensureActive(appSpec(v1));
-    await first.close({ stopApps: false });
+    await first.shutdown({ stopApps: false });
     open.splice(open.indexOf(first), 1);
 
     const { platform: second } = newPlatform(dataDir);
@@ -115,11 +155,14 @@ describe("LocalPlatform: restarts of Slipway", () => {
     expect((await get(after.url!)).text).toContain("1.0.0");
   });
 
-  it("stops everything on close({ stopApps: true }) and records that nothing runs", async () => {
+  it("stops everything, router included, on shutdown({ stopApps: true }) and records that nothing runs", async () => {
     const { platform, dataDir } = newPlatform();
     const status = await platform.ensureActive(appSpec(v1, { instances: 2 }));
-    await platform.close({ stopApps: true });
+    const router = platform.routerPid!;
+    await platform.shutdown({ stopApps: true });
     for (const instance of status.active!.instances) expect(alive(instance.pid!)).toBe(false);
+    expect(alive(router)).toBe(false);
+    await expect(fetch(status.url!)).rejects.toThrow();
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, "platform/local/state.json"), "utf8"));
     expect(state.apps["dev/portal"]).toMatchObject({ active: null, standby: null, port: expect.any(Number) });
   });

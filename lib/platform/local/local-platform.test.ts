@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
+import { scrapingTrafficSource } from "@/lib/metrics";
 import { LocalPlatform } from "./local-platform";
 import { appSpec, fixtureArtifact, get, randomPortBase, scriptArtifact, tempDir } from "./testing/helpers";
 
@@ -28,7 +29,7 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
-  await platform.close({ stopApps: true });
+  await platform.shutdown({ stopApps: true });
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -191,19 +192,20 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     }
   });
 
-  it("reads each running instance's traffic counters from its /metrics", async () => {
+  it("the metrics provider's scraping source reads each running instance's counters at the address the platform reports", async () => {
     const environment = nextEnv();
     const { url } = await platform.ensureActive(appSpec(v1, { environment, instances: 2 }));
     for (let i = 0; i < 6; i++) await get(url!);
     await get(`${url}/fail`);
     await get(`${url}/slow?ms=120`);
-    const counters = (await platform.traffic(environment, "portal"))!;
-    expect(counters).toHaveLength(2); // one entry per process
-    expect(counters.map((c) => c.instance)).toEqual([expect.stringMatching(/^portal-1#\d+$/), expect.stringMatching(/^portal-2#\d+$/)]);
+    const source = scrapingTrafficSource(() => platform);
+    const counters = (await source.traffic(environment, "portal"))!;
+    expect(counters).toHaveLength(2); // one entry per instance
+    expect(counters.map((c) => c.instance)).toEqual([expect.stringMatching(/^build-1\.0\.0\/portal-1@/), expect.stringMatching(/^build-1\.0\.0\/portal-2@/)]);
     expect(counters.reduce((n, c) => n + c.requests, 0)).toBe(8);
     expect(counters.reduce((n, c) => n + c.errors, 0)).toBe(1);
     expect(counters.every((c) => c.latency.at(-1)![0] === Infinity)).toBe(true);
-    expect(await platform.traffic("nowhere", "portal")).toBeNull();
+    expect(await source.traffic("nowhere", "portal")).toBeNull();
     expect(await platform.health("nowhere", "portal", "active", "/health")).toEqual([]);
   });
 

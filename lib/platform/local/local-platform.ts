@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PlatformError } from "../types";
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "../types";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter } from "../types";
 import { ArtifactStore } from "./artifact-store";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
 import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
@@ -9,10 +9,11 @@ import { KeyedMutex } from "./mutex";
 import { LocalPaths, assertName, assertSpec, configHash, fileSafe } from "./paths";
 import { resolvePortBase } from "./ports";
 import { appEnvironment } from "./processes";
-import { countersOf, probeHealth, scrapeMetrics } from "./probes";
-import { ProxyPool } from "./proxy-pool";
+import { probeHealth } from "./probes";
+import { RouterClient } from "./router/client";
+import type { RouterStatus } from "./router/router";
 import { AppRegistry } from "./registry";
-import { SlotProcesses } from "./slots";
+import { SlotProcesses, type LocalSlotStatus } from "./slots";
 import { appKey, type AppRecord, type SlotRecord } from "./state";
 
 export interface LocalPlatformOptions {
@@ -29,12 +30,19 @@ export interface LocalPlatformOptions {
   startTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL (default 3 s). */
   stopGraceMs?: number;
+  /** How long a newly started router may take to answer (default 20 s). */
+  routerStartTimeoutMs?: number;
 }
 
+export type { LocalInstanceStatus, LocalSlotStatus } from "./slots";
+/** The shared AppStatus, with the local platform's process ids on its instances. */
+export type LocalAppStatus = Omit<AppStatus, "active" | "standby"> & { active: LocalSlotStatus | null; standby: LocalSlotStatus | null };
+
 /**
- * Runs apps as OS processes on this machine. Each (environment, app) has a stable port with a
- * reverse proxy in front of an `active` and a `standby` slot. State is persisted so a restarted
- * Slipway adopts processes that survived it instead of restarting them.
+ * Runs apps as OS processes on this machine. Each (environment, app) has a stable port, served by
+ * the router — a detached process of its own (./router) — in front of an `active` and a `standby`
+ * slot. Apps and router outlive Slipway: the state file is the router's routing table, and a
+ * restarted Slipway adopts both instead of restarting them.
  */
 export class LocalPlatform implements PlatformAdapter {
   readonly name = "local";
@@ -44,13 +52,12 @@ export class LocalPlatform implements PlatformAdapter {
   private readonly store: ArtifactStore;
   private readonly slots: SlotProcesses;
   private readonly apps: AppRegistry;
-  private readonly proxies: ProxyPool;
+  private readonly router: RouterClient;
   private readonly jobs = new RunningJobs();
   private readonly mutex = new KeyedMutex();
   private readonly publicHost: string;
   private readonly log: (line: string) => void;
   private closed = false;
-  private readonly wakeRequests = new Set<string>();
 
   constructor(options: LocalPlatformOptions) {
     const host = options.host ?? "127.0.0.1";
@@ -60,22 +67,22 @@ export class LocalPlatform implements PlatformAdapter {
     this.log = options.log ?? (() => {});
     this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log });
     this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host);
-    this.proxies = new ProxyPool({
-      host,
-      log: this.log,
-      onWakeRequest: (environment) => this.wakeRequests.add(environment),
-      record: (key) => this.apps.byKey(key),
-      isRunning: (instance, slot) => this.slots.isRunning(instance, slot),
-    });
+    this.router = new RouterClient({ stateFile: this.paths.stateFile, dir: this.paths.routerDir, log: this.log, startTimeoutMs: options.routerStartTimeoutMs });
   }
 
-  /** Listens again on every known port, serving whatever survived a restart. Safe to call repeatedly. */
+  /**
+   * Adopts the router that survived a restart (or starts one) and has it serve the state file, so
+   * every known port serves what survived. Safe to call repeatedly; a port another process holds
+   * is a PlatformError naming it.
+   */
   async init(): Promise<void> {
-    const failures: string[] = [];
-    for (const record of this.apps.all()) {
-      await this.locked(record.environment, record.app, () => this.proxies.ensure(record)).catch((error: Error) => failures.push(error.message));
-    }
-    if (failures.length > 0) throw new PlatformError(failures.join("\n"));
+    await this.router.ensureRunning();
+    await this.router.reload(this.apps.all().map((r) => appKey(r.environment, r.app)));
+  }
+
+  /** The router's process id (local only, for tests and logs); null before init. */
+  get routerPid(): number | null {
+    return this.router.pid;
   }
 
   async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
@@ -90,7 +97,7 @@ export class LocalPlatform implements PlatformAdapter {
     });
   }
 
-  startStandby(spec: AppSpec): Promise<SlotStatus> {
+  startStandby(spec: AppSpec): Promise<LocalSlotStatus> {
     assertSpec(spec);
     return this.locked(spec.environment, spec.app, async () => this.slots.toStatus(await this.startStandbyLocked(spec))!);
   }
@@ -120,10 +127,10 @@ export class LocalPlatform implements PlatformAdapter {
       if (share > 0 && (!record.standby || !this.slots.allRunning(record.standby))) {
         throw new PlatformError(`${appKey(environment, app)} has no running standby to send traffic to: start one first`, true);
       }
-      await this.proxies.ensure(record);
+      await this.listening(record);
       record.standbyShare = share;
       this.apps.save();
-      this.proxies.apply(record);
+      await this.route();
       this.log(`local: ${appKey(environment, app)} sends ${share}% of requests to ${record.standby?.version ?? "the standby"}`);
     });
   }
@@ -162,7 +169,7 @@ export class LocalPlatform implements PlatformAdapter {
       if (!record) return;
       record.maintenance = closed ? { retryAfterSeconds: Math.max(1, Math.round(retryAfterSeconds)) } : null;
       this.apps.save();
-      await this.proxies.ensure(record);
+      await this.listening(record);
     });
   }
 
@@ -189,34 +196,26 @@ export class LocalPlatform implements PlatformAdapter {
     });
   }
 
-  async status(environment: string, app: string): Promise<AppStatus | null> {
+  async status(environment: string, app: string): Promise<LocalAppStatus | null> {
     const record = this.apps.get(environment, app);
-    return record ? this.appStatus(record) : null;
+    return record ? this.appStatus(record, await this.router.status()) : null;
   }
 
-  async traffic(environment: string, app: string): Promise<TrafficCounters[] | null> {
-    const record = this.apps.get(environment, app);
-    const slots = [record?.active, record?.standby].filter((slot) => slot !== null && slot !== undefined);
-    if (slots.length === 0) return null;
-    const running = slots.flatMap((slot) => slot.instances.filter((i) => this.slots.isRunning(i, slot)));
-    const scraped = await Promise.all(running.map(async (i) => ({ instance: `${i.id}#${i.pid}`, samples: await scrapeMetrics(`${this.slots.address(i)}/metrics`) })));
-    return scraped.filter((s) => s.samples !== null).map((s) => countersOf(s.instance, s.samples!));
+  async inventory(): Promise<LocalAppStatus[]> {
+    const routes = await this.router.status();
+    return this.apps.all().map((record) => this.appStatus(record, routes));
   }
 
-  async inventory(): Promise<AppStatus[]> {
-    return this.apps.all().map((record) => this.appStatus(record));
-  }
-
-  ensureActive(spec: AppSpec): Promise<AppStatus> {
+  ensureActive(spec: AppSpec): Promise<LocalAppStatus> {
     assertSpec(spec);
     return this.locked(spec.environment, spec.app, async () => {
       this.assertOpen();
       const record = await this.apps.ensure(spec.environment, spec.app);
       const active = record.active;
       if (active && this.isSlotOf(active, spec) && this.slots.allRunning(active) && (await this.slots.allAnswer(active))) {
-        await this.proxies.ensure(record);
+        await this.listening(record);
         this.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} adopted (pids ${active.instances.map((i) => i.pid).join(", ")})`);
-        return this.appStatus(record);
+        return this.appStatus(record, await this.router.status());
       }
       await this.startStandbyLocked(spec);
       await this.switchLocked(record);
@@ -225,9 +224,9 @@ export class LocalPlatform implements PlatformAdapter {
       if (record.asleep) {
         record.asleep = false;
         this.apps.save();
-        this.proxies.apply(record);
+        await this.route();
       }
-      return this.appStatus(record);
+      return this.appStatus(record, await this.router.status());
     });
   }
 
@@ -239,18 +238,12 @@ export class LocalPlatform implements PlatformAdapter {
         if (!record) return;
         record.asleep = true;
         this.apps.save();
-        await this.proxies.ensure(record); // the address keeps answering, now with "waking up"
+        await this.listening(record); // the address keeps answering, now with "waking up"
         if (record.standby) await this.stopSlot(record, "standby");
         if (record.active) await this.stopSlot(record, "active");
       });
     }
     this.log(`local: ${environment} is asleep`);
-  }
-
-  takeWakeRequests(): string[] {
-    const requested = [...this.wakeRequests];
-    this.wakeRequests.clear();
-    return requested;
   }
 
   async destroy(environment: string): Promise<void> {
@@ -260,10 +253,10 @@ export class LocalPlatform implements PlatformAdapter {
         await this.locked(environment, app, async () => {
           const record = this.apps.get(environment, app);
           if (!record) return;
-          await this.proxies.close(environment, app);
-          if (record.active) await this.stopSlot(record, "active");
-          if (record.standby) await this.stopSlot(record, "standby");
+          // Forgotten and unrouted first (the router closes its port), then its processes stop.
           this.apps.remove(environment, app);
+          await this.route();
+          for (const slot of [record.active, record.standby]) if (slot) await this.slots.stop(slot);
         });
       }
       await this.jobs.stop((env) => env === environment);
@@ -272,9 +265,18 @@ export class LocalPlatform implements PlatformAdapter {
     });
   }
 
-  async close(options: { stopApps: boolean }): Promise<void> {
+  /** Lets go in Slipway; the router and the apps keep serving (the data plane outlives Slipway). */
+  async dispose(): Promise<void> {
     this.closed = true;
-    await this.proxies.closeAll();
+  }
+
+  /**
+   * Local only. `stopApps: false` is `dispose()`. `stopApps: true` puts the whole machine's data
+   * plane away: stops every app, every running job, then the router (every stable port closes).
+   * The state file keeps the port allocations; the next start serves 503 until apps run again.
+   */
+  async shutdown(options: { stopApps: boolean }): Promise<void> {
+    this.closed = true;
     if (!options.stopApps) return;
     for (const record of this.apps.all()) {
       await this.locked(record.environment, record.app, async () => {
@@ -282,6 +284,7 @@ export class LocalPlatform implements PlatformAdapter {
       });
     }
     await this.jobs.stop(() => true);
+    await this.router.shutdown();
   }
 
   // ---- internals: callers hold the app's lock ----
@@ -306,7 +309,7 @@ export class LocalPlatform implements PlatformAdapter {
     record[which] = null;
     if (which === "standby") record.standbyShare = 0;
     this.apps.save();
-    this.proxies.apply(record);
+    await this.route();
     await this.slots.stop(slot);
   }
 
@@ -314,7 +317,7 @@ export class LocalPlatform implements PlatformAdapter {
     this.assertOpen();
     const storePath = await this.store.verifyAndStore(spec.build);
     const record = await this.apps.ensure(spec.environment, spec.app);
-    await this.proxies.ensure(record); // the URL exists (answering 503) from the first start on
+    await this.listening(record); // the URL exists (answering 503) from the first start on
     const current = record.standby;
     // Reused only by the same requester (a retry after a crash): another deployment of the same
     // build, e.g. a redeploy or the warm previous release, gets slots of its own.
@@ -332,7 +335,18 @@ export class LocalPlatform implements PlatformAdapter {
     }
   }
 
-  /** The swap is one assignment in the proxy; the state file records it first. */
+  /** The router serves the state file as saved now (it never sees a half-made change). */
+  private async route(): Promise<void> {
+    await this.router.reload();
+  }
+
+  /** The app's port is served by the router (throws PlatformError when the port is taken), with its current record. */
+  private async listening(record: AppRecord): Promise<void> {
+    if (this.closed) this.assertOpen();
+    await this.router.reload([appKey(record.environment, record.app)]);
+  }
+
+  /** The swap is one reload of the router; the state file records it first. */
   private async switchLocked(record: AppRecord): Promise<void> {
     const key = appKey(record.environment, record.app);
     const standby = record.standby;
@@ -340,16 +354,16 @@ export class LocalPlatform implements PlatformAdapter {
     if (!this.slots.allRunning(standby)) {
       throw new PlatformError(`${key}: the standby (${standby.version}, build ${standby.buildId}) is not running; start it again before switching`, true);
     }
-    await this.proxies.ensure(record); // listening before the swap, so a busy port changes nothing
+    await this.listening(record); // listening before the swap, so a busy port changes nothing
     record.standby = record.active;
     record.active = standby;
     record.standbyShare = 0;
     this.apps.save();
-    this.proxies.apply(record);
+    await this.route();
     this.log(`local: ${key} now serves ${standby.version} (build ${standby.buildId})`);
   }
 
-  private appStatus(record: AppRecord): AppStatus {
+  private appStatus(record: AppRecord, routes: RouterStatus | null): LocalAppStatus {
     return {
       environment: record.environment,
       app: record.app,
@@ -359,7 +373,7 @@ export class LocalPlatform implements PlatformAdapter {
       maintenance: record.maintenance !== null,
       standbyShare: record.standbyShare ?? 0,
       asleep: record.asleep ?? false,
-      lastRequestAt: this.proxies.lastRequestAt(record.environment, record.app)?.toISOString() ?? null,
+      lastRequestAt: routes?.apps[appKey(record.environment, record.app)]?.lastRequestAt ?? null,
     };
   }
 }

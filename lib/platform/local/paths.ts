@@ -42,6 +42,11 @@ export class LocalPaths {
     return path.join(this.root, "state.json");
   }
 
+  /** The router's pid/control file and its log. */
+  get routerDir(): string {
+    return path.join(this.root, "router");
+  }
+
   get storeDir(): string {
     return path.join(this.root, "store");
   }

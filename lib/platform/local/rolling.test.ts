@@ -12,7 +12,7 @@ const portBase = randomPortBase();
 const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
 
 afterAll(async () => {
-  await platform.close({ stopApps: true });
+  await platform.shutdown({ stopApps: true });
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -41,7 +41,7 @@ describe("LocalPlatform: rolling traffic shift", () => {
     expect(await shares(url, 20)).toEqual({ [v1.buildId]: 5, [v2.buildId]: 15 });
 
     // A restarted Slipway (new platform object, same data) keeps the split.
-    await platform.close({ stopApps: false });
+    await platform.shutdown({ stopApps: false });
     const again = new LocalPlatform({ dataDir, portBase, log: () => {} });
     await again.init();
     expect(await shares(url, 4)).toEqual({ [v1.buildId]: 1, [v2.buildId]: 3 });
@@ -54,7 +54,7 @@ describe("LocalPlatform: rolling traffic shift", () => {
     await again.stopStandby(environment, "portal");
     const refused = await again.shiftTraffic(environment, "portal", 50).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PlatformError);
-    await again.close({ stopApps: true });
+    await again.shutdown({ stopApps: true });
   });
 });
 
@@ -69,6 +69,6 @@ describe("LocalPlatform: a slot belongs to whoever started it", () => {
     const other = await again.startStandby(appSpec(v2, { environment, reference: "dep-b" }));
     expect(other.reference).toBe("dep-b");
     expect(other.instances[0]!.pid).not.toBe(first.instances[0]!.pid);
-    await again.close({ stopApps: true });
+    await again.shutdown({ stopApps: true });
   });
 });

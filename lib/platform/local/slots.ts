@@ -1,11 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { PlatformError, type AppSpec, type SlotStatus } from "../types";
+import { PlatformError, type AppSpec, type InstanceStatus, type SlotStatus } from "../types";
 import { fileSafe, type LocalPaths } from "./paths";
 import { freePort, portAnswers } from "./ports";
 import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "./processes";
 import type { InstanceRecord, SlotRecord } from "./state";
+
+/** What only the local platform reports about an instance: its process id. */
+export type LocalInstanceStatus = InstanceStatus & { pid: number };
+export type LocalSlotStatus = Omit<SlotStatus, "instances"> & { instances: LocalInstanceStatus[] };
 
 export interface SlotProcessesOptions {
   paths: LocalPaths;
@@ -46,7 +50,7 @@ export class SlotProcesses {
     return `http://${this.options.host}:${instance.port}`;
   }
 
-  toStatus(slot: SlotRecord | null): SlotStatus | null {
+  toStatus(slot: SlotRecord | null): LocalSlotStatus | null {
     if (!slot) return null;
     return {
       reference: slot.reference,

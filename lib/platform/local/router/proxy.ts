@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
-import { PlatformError } from "../types";
+import { PlatformError } from "../../types";
 
 export interface Backend {
   buildId: string;

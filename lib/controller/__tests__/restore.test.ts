@@ -1,0 +1,40 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import { deployments, environments } from "@/db/schema";
+import { PlatformRegistry } from "@/lib/platform/registry";
+import { testDatabases } from "@/lib/testing/databases";
+import { FakePlatform } from "@/lib/testing/fake-platform";
+import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { restoreRecordedState } from "../restore";
+
+describe.each(testDatabases)("restoring the recorded state on start-up on $name", (database) => {
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await database.open();
+    await loadTestPipeline(connection.db);
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  it("restores every environment's recorded release, except one with a rollout in progress (the rollout owns it)", async () => {
+    const actor = await createTestActor(connection.db, ["developer"]);
+    const release = await makeRelease(connection.db, actor, "1.0.0");
+    await placeRelease(connection.db, "dev", release.id, new Date("2026-03-01T10:00:00Z"), actor.id);
+    await placeRelease(connection.db, "qa", release.id, new Date("2026-03-01T10:05:00Z"), actor.id);
+    const [dev] = await connection.db.select().from(environments).where(eq(environments.name, "dev"));
+    await connection.db.update(deployments).set({ state: "running" }).where(eq(deployments.environmentId, dev!.id));
+
+    const platform = new FakePlatform();
+    const lines: string[] = [];
+    const result = await restoreRecordedState(connection.db, PlatformRegistry.single(platform), (line) => lines.push(line));
+
+    expect([...platform.lastSpecs.keys()].sort()).toEqual(["qa/admin", "qa/api-gateway", "qa/portal"]);
+    expect(result).toEqual({ restored: 3, total: 3 });
+    expect(platform.serving("qa", "portal")).toBe("1.0.0");
+    expect(platform.serving("dev", "portal")).toBeNull();
+    expect(lines).toEqual(["restored 3 of 3 apps to their recorded releases"]);
+  });
+});

@@ -119,6 +119,7 @@ export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSch
     kind: d.kind,
     state: d.state,
     strategy: d.strategy,
+    configSnapshotId: d.configSnapshotId,
     previousReleaseId: d.previousReleaseId,
     requestedBy: d.requestedByUser.email,
     reason: d.reason,

@@ -143,6 +143,11 @@ export const deploymentSchema = z
     kind: z.enum(DEPLOYMENT_KINDS),
     state: z.enum(DEPLOYMENT_STATES),
     strategy: z.string().nullable(),
+    configSnapshotId: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "The exact config version this deployment runs with (null: made before versions were kept). A rollback restores the release's own version unless asked to keep the current one" }),
     previousReleaseId: z.string().nullable(),
     requestedBy: z.string().meta({ description: "Email" }),
     reason: z.string().nullable(),

@@ -9,6 +9,7 @@ import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/do
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
@@ -27,6 +28,10 @@ export const requestDeploymentInput = z
     reason: reason.optional(),
     strategy: z.enum(STRATEGIES).optional().meta({ description: "Override the environment's strategy for this deployment" }),
     forceMigrations: z.boolean().optional().meta({ description: "Run migrations even when no migration path changed" }),
+    applyPendingConfig: z
+      .boolean()
+      .optional()
+      .meta({ description: "Also apply the environment's unapplied config edits (default false: the deployment runs with the config version running now; a config deployment applies edits by itself)" }),
   })
   .meta({ id: "RequestDeployment" });
 
@@ -35,6 +40,10 @@ export const rollbackInput = z
     environment: dnsLabel,
     releaseId: id.optional().meta({ description: "Roll back to this release (default: the previous good one)" }),
     reason: reason.optional(),
+    config: z
+      .enum(["restore", "keep-current"])
+      .default("restore")
+      .meta({ description: "restore (default): the config version the release last ran with there; keep-current: the version running now. Unapplied edits are applied in neither case" }),
   })
   .meta({ id: "RequestRollback" });
 
@@ -59,6 +68,10 @@ interface NewDeployment {
    * automation: commit order does not hold it back (a force-push may move a branch back).
    */
   explicit?: boolean | undefined;
+  /** A rollback's config: the version the release ran with (default), or the current one. */
+  config?: RollbackConfigChoice | undefined;
+  /** A promote, fast-track or redeploy applies the unapplied config edits too (explicitly asked). */
+  applyPendingConfig?: boolean | undefined;
 }
 
 /**
@@ -101,6 +114,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       throw new ValidationError("A fast-track skips environments: say why.", { reason: "a reason is required for a fast-track" });
     }
     const skipped = request.kind === "fast-track" ? await skippedBy(tx, environment, release.id) : [];
+    const configSnapshotId = await snapshotFor(tx, { environmentId: environment.id, kind: request.kind, releaseId: release.id, config: request.config, applyPending: request.applyPendingConfig }, ctx.actor.id, now);
     const row: Deployment = {
       id: newId("dep"),
       environmentId: environment.id,
@@ -116,6 +130,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       reason: request.reason ?? null,
       idempotencyKey: null,
       forceMigrations: request.forceMigrations ?? false,
+      configSnapshotId,
       overrides: [],
       failureReason: null,
       detail: { ...request.detail, ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
@@ -149,7 +164,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       targetType: "environment",
       targetId: environment.name,
       reason: request.reason,
-      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
+      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, configSnapshotId, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
     });
     const pendingApprovals = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending");
     if (pendingApprovals) {
@@ -184,7 +199,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
     releaseId = (await previousGoodReleaseOf(ctx, environment.id)) ?? undefined;
     if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
   }
-  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason, config: data.config });
 }
 
 /** The release an environment rolls back to by default: the last good one before what runs. */

@@ -8,6 +8,7 @@ import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
+import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
@@ -93,6 +94,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+  const rollbackConfig = rollbackTo ? await rollbackConfigPreview(db, environment.id, rollbackTo) : null;
   const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
@@ -127,6 +129,7 @@ export default async function EnvironmentPage({ params }: Props) {
               <RollbackButton
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
+                config={rollbackConfig}
               />
             )}
           </>

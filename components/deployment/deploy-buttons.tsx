@@ -163,7 +163,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
-      The release {environment} runs now is started again with the same artifacts and the config version it runs with (unapplied config edits are not applied: an Apply config deployment does that).
+      The release {environment} runs now is started again with the same artifacts and the config version it runs with (unapplied config edits are not applied: Apply (deploy config) does that).
     </ConfirmButton>
   );
 }

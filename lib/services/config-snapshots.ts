@@ -142,3 +142,16 @@ export async function rollbackConfigPreview(db: Db, environmentId: string, relea
     pendingChanges: diffConfig(currentValues, pending),
   };
 }
+
+/**
+ * The edits not yet applied: the running config version → the pending config (secret values never
+ * shown). Null when the environment runs no recorded version (nothing to compare with).
+ */
+export async function pendingConfigChanges(db: Db, environmentId: string): Promise<ConfigChange[] | null> {
+  const runningId = await runningSnapshotId(db, environmentId);
+  if (!runningId) return null;
+  const [running] = await db.select().from(configSnapshots).where(eq(configSnapshots.id, runningId));
+  if (!running) return null;
+  const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
+  return diffConfig(valuesOf(running.entries, appNames), valuesOf(await pendingEntries(db, environmentId), appNames));
+}

@@ -4,7 +4,7 @@ import type { Connection } from "@/db/client";
 import { configSnapshots, deployments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
+import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { setConfigVariable } from "@/lib/services/config-vars";
 import { requestDeployment, requestRollback } from "@/lib/services/deployments";
 import { liftHold } from "@/lib/services/holds";
@@ -68,8 +68,11 @@ describe.each(testDatabases)("each deployment runs an exact config version, on $
     const r2 = await settle(await requestDeployment(ctx(), { environment: "dev", releaseId: releases["2.0.0"], applyPendingConfig: true }));
     expect(config()).toEqual({ FEATURE_X: "on" });
     expect(await versionOf(r2.id)).toBe(2);
+    expect(await pendingConfigChanges(connection.db, r2.environmentId)).toEqual([]);
 
     await set("DB_URL", "postgres://new");
+    // The environment page's "not applied yet" banner reads this.
+    expect(await pendingConfigChanges(connection.db, r1.environmentId)).toEqual([{ key: "DB_URL", app: null, change: "added", secret: false, from: null, to: "postgres://new" }]);
     expect(await rollbackConfigPreview(connection.db, r1.environmentId, releases["1.0.0"]!)).toEqual({
       currentVersion: 2,
       restoredVersion: 1,

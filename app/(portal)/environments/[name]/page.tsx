@@ -8,7 +8,7 @@ import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
-import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
+import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
@@ -95,6 +95,9 @@ export default async function EnvironmentPage({ params }: Props) {
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
   const rollbackConfig = rollbackTo ? await rollbackConfigPreview(db, environment.id, rollbackTo) : null;
+  // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
+  const pendingConfig = await pendingConfigChanges(db, environment.id);
+  const configPending = pendingConfig ? pendingConfig.length > 0 : Boolean(configChanged && lastDeployedAt && configChanged > lastDeployedAt);
   const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
@@ -168,7 +171,7 @@ export default async function EnvironmentPage({ params }: Props) {
               variables={variables}
               canEdit={can(actor, "config.edit")}
               canDeploy={can(actor, "deployment.request")}
-              pendingSince={configChanged && lastDeployedAt && configChanged > lastDeployedAt ? configChanged.toISOString() : null}
+              pendingSince={configPending ? (configChanged ?? now).toISOString() : null}
               currentReleaseId={current}
             />
           </Panel>

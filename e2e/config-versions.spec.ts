@@ -3,6 +3,8 @@ import { DEMO, bearer, ciBuild, confirmDialog, createTokenInUi, signIn, waitForD
 
 /** Issue 14, items 1 and 2: each deployment runs an exact config version; releases say what CI told about commit order. */
 test.describe.serial("config versions and commit order", () => {
+  // Several real rollouts per test on a shared machine.
+  test.describe.configure({ timeout: 240_000 });
   const stamp = Date.now() % 100000;
   let token = "";
   const deployments: Record<string, string> = {};

@@ -45,6 +45,15 @@ describe("promotion rules", () => {
     expect(check({ release: b, target: { ...qa, current: a } })).toEqual({ ok: true });
   });
 
+  it("automation does not replace a newer release already on its way in with an older one", () => {
+    const newer = { ...r3, buildNumber: 30 };
+    const older = { ...r2, buildNumber: 20 };
+    const review: TargetFacts = { ...qa, name: "pay", kind: "review", position: null, branch: "develop", current: null };
+    expect(check({ release: older, target: review, incoming: [newer], automated: true })).toMatchObject({ ok: false, code: "older_commit", message: expect.stringContaining("is about to get") });
+    expect(check({ release: newer, target: review, incoming: [older], automated: true })).toEqual({ ok: true });
+    expect(check({ release: older, target: review, incoming: [newer] })).toEqual({ ok: true });
+  });
+
   it("automation does not guess when CI sent no commit order", () => {
     expect(check({ target: { ...qa, current: r1 }, automated: true })).toMatchObject({ ok: false, code: "commit_order_unknown", message: expect.stringContaining("buildNumber") });
     expect(check({ target: { ...qa, current: null }, automated: true })).toEqual({ ok: true });

@@ -54,6 +54,8 @@ export function checkDeploymentRequest(input: {
   automated?: boolean;
   /** Parents of other known releases, to follow ancestry between commits. */
   graph?: ParentGraph;
+  /** Releases of forward deployments already on their way into the target (waiting, queued, rolling out). */
+  incoming?: readonly ReleaseFacts[];
 }): Verdict {
   const { kind, release, target } = input;
   if (target.kind === "review") {
@@ -117,14 +119,18 @@ export function checkDeploymentRequest(input: {
  * to a commit it can show is newer than what runs — never older, never a guess. A person may choose
  * any release explicitly (the gates still apply); an older one is allowed then, not refused.
  */
-function forwardOnly(input: { release: ReleaseFacts; target: TargetFacts; automated?: boolean; graph?: ParentGraph }): Verdict {
+function forwardOnly(input: { release: ReleaseFacts; target: TargetFacts; automated?: boolean; graph?: ParentGraph; incoming?: readonly ReleaseFacts[] }): Verdict {
   const { release, target } = input;
-  if (!input.automated || !target.current) return { ok: true };
-  const { order } = compareCommits(release, target.current, input.graph);
-  if (order === "older" || order === "same") {
-    return refuse("older_commit", `${target.name} runs ${short(target.current)}, a newer commit than ${short(release)}: automation never moves an environment to an older commit (a person may still choose it).`);
+  if (!input.automated) return { ok: true };
+  // What runs, and what is already on its way in: automation replaces neither with an older commit.
+  const ahead = [...(target.current ? [{ facts: target.current, what: "runs" }] : []), ...(input.incoming ?? []).filter((r) => r.id !== release.id).map((facts) => ({ facts, what: "is about to get" }))];
+  for (const { facts, what } of ahead) {
+    const { order } = compareCommits(release, facts, input.graph);
+    if (order === "older" || order === "same") {
+      return refuse("older_commit", `${target.name} ${what} ${short(facts)}, a newer commit than ${short(release)}: automation never moves an environment to an older commit (a person may still choose it).`);
+    }
+    if (order === "unknown") return refuse("commit_order_unknown", unknownOrderMessage(release, facts));
   }
-  if (order === "unknown") return refuse("commit_order_unknown", unknownOrderMessage(release, target.current));
   return { ok: true };
 }
 

@@ -12,7 +12,7 @@ import { recordAudit } from "./audit";
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
@@ -87,6 +87,14 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
 
     const { target, previous } = await targetFacts(tx, environment);
+    const automated = ctx.actor.kind !== "user" && !request.explicit;
+    const incoming = automated
+      ? await tx
+          .select(releaseFactColumns)
+          .from(deployments)
+          .innerJoin(releases, eq(releases.id, deployments.releaseId))
+          .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), inArray(deployments.kind, ["promote", "fast-track"])))
+      : [];
     const verdict = checkDeploymentRequest({
       kind: request.kind,
       release,
@@ -94,8 +102,9 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
       succeededInTarget: Boolean(request.undoes) || (await succeededIn(tx, environment.id, release.id)),
       acceptedInReview: environment.kind === "fixed" && request.kind === "promote" ? await acceptedInReviewOf(tx, environment, release.id) : false,
-      automated: ctx.actor.kind !== "user" && !request.explicit,
-      graph: ctx.actor.kind !== "user" && !request.explicit && target.current ? await parentGraph(tx) : new Map(),
+      automated,
+      graph: automated && (target.current || incoming.length) ? await parentGraph(tx) : new Map(),
+      incoming,
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
 

@@ -43,6 +43,9 @@ describe.each(testDatabases)("review environments know the change requests that 
     const pay = await env("pay");
     const linked = await connection.db.select({ number: reviewChangeRequests.number }).from(reviewChangeRequests).where(eq(reviewChangeRequests.environmentId, pay.id)).orderBy(reviewChangeRequests.number);
     expect(linked.map((r) => r.number)).toEqual([1, 2]);
+    // A release of an older commit of the branch, cut later (slow CI), does not follow into it by itself.
+    const older = await makeRelease(connection.db, ci, "3.0.0-pay.0", { branch: "feature/pay", at: clock.now().toISOString(), order: { buildNumber: 0 } });
+    expect(await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, pay.id), eq(deployments.releaseId, older.id)))).toEqual([]);
 
     expect(await apply(pr("closed", 2, release.commit, "feature/pay"))).toEqual({
       outcome: "kept",

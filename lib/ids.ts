@@ -10,6 +10,7 @@ export function newId(prefix: IdPrefix, at?: Date): string {
 }
 
 export type IdPrefix =
+  | "cfv"
   | "usr"
   | "tok"
   | "pip"

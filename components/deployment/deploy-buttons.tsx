@@ -1,6 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { RollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
@@ -54,9 +56,15 @@ export function PromoteButton({ release, from, to, label }: { release: ReleaseSu
   );
 }
 
-export function RollbackButton({ environment, target }: { environment: string; target: ReleaseSummary | null }) {
+/**
+ * Roll an environment back. The dialog shows what restoring the release's own config version
+ * changes against what runs now, and offers "keep current config" as an explicit choice; edits not
+ * yet applied are applied in neither case.
+ */
+export function RollbackButton({ environment, target, config }: { environment: string; target: ReleaseSummary | null; config?: RollbackConfigPreview | null }) {
   const router = useRouter();
   const { run, pending } = useAction(rollbackAction, { success: `Rollback of ${environment} requested` });
+  const [choice, setChoice] = useState<"restore" | "keep-current">("restore");
   return (
     <ConfirmButton
       label="Roll back…"
@@ -67,18 +75,65 @@ export function RollbackButton({ environment, target }: { environment: string; t
       disabled={!target}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
-        const result = await run({ environment, releaseId: target?.id, reason: reason || undefined });
+        const result = await run({ environment, releaseId: target?.id, reason: reason || undefined, config: choice });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
       {target ? (
-        <p>
-          {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
-        </p>
+        <div className="flex flex-col gap-2">
+          <p>
+            {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
+          </p>
+          {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
+        </div>
       ) : (
         <p>{environment} has no earlier good release.</p>
       )}
     </ConfirmButton>
+  );
+}
+
+function RollbackConfigChoice({ config, choice, onChoice }: { config: RollbackConfigPreview; choice: "restore" | "keep-current"; onChoice: (c: "restore" | "keep-current") => void }) {
+  const version = (v: number | null) => (v === null ? "not recorded" : `version ${v}`);
+  return (
+    <fieldset className="flex flex-col gap-1.5 rounded-md bg-zinc-50 px-3 py-2 ring-1 ring-zinc-200 ring-inset" data-testid="rollback-config">
+      <legend className="sr-only">Config</legend>
+      {config.restoredVersion === null ? (
+        <p>The release&apos;s own config version was not recorded: it runs with the current config ({version(config.currentVersion)}).</p>
+      ) : (
+        <>
+          <label className="flex items-start gap-2">
+            <input type="radio" name="rollback-config" checked={choice === "restore"} onChange={() => onChoice("restore")} className="mt-1" />
+            <span>
+              <strong>Restore the config it ran with</strong> ({version(config.restoredVersion)})
+              {config.changes.length === 0 ? <span className="text-zinc-600"> — the same as now ({version(config.currentVersion)}).</span> : <span className="text-zinc-600">, which changes:</span>}
+            </span>
+          </label>
+          {config.changes.length > 0 && (
+            <ul className="ml-6 font-mono text-xs" data-testid="rollback-config-diff">
+              {config.changes.map((c) => (
+                <li key={`${c.app ?? ""}/${c.key}`}>
+                  {c.change === "added" ? "+" : c.change === "removed" ? "−" : "~"} {c.key}
+                  {c.app ? ` (${c.app})` : ""}
+                  {c.secret ? " (secret changes)" : c.change === "changed" ? `: ${c.from} → ${c.to}` : c.change === "added" ? ` = ${c.to}` : ` (was ${c.from})`}
+                </li>
+              ))}
+            </ul>
+          )}
+          <label className="flex items-start gap-2">
+            <input type="radio" name="rollback-config" checked={choice === "keep-current"} onChange={() => onChoice("keep-current")} className="mt-1" />
+            <span>
+              <strong>Keep current config</strong> ({version(config.currentVersion)}): only the release goes back.
+            </span>
+          </label>
+        </>
+      )}
+      {config.pendingChanges.length > 0 && (
+        <p className="text-amber-900" data-testid="rollback-config-pending">
+          {config.pendingChanges.length} unapplied config edit{config.pendingChanges.length === 1 ? "" : "s"} ({config.pendingChanges.map((c) => c.key).join(", ")}) stay{config.pendingChanges.length === 1 ? "s" : ""} unapplied either way.
+        </p>
+      )}
+    </fieldset>
   );
 }
 
@@ -108,7 +163,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
-      The release {environment} runs now is started again with the same artifacts and the current configuration.
+      The release {environment} runs now is started again with the same artifacts and the config version it runs with (unapplied config edits are not applied: Apply (deploy config) does that).
     </ConfirmButton>
   );
 }

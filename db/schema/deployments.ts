@@ -25,6 +25,7 @@ import type { Role } from "@/lib/auth/roles";
 import { users } from "./identity";
 import { apps, environments } from "./pipeline";
 import { releases } from "./releases";
+import { configSnapshots } from "./operations";
 
 /** One attempt to put a release into an environment. Advanced by the controller, never by a request. */
 export const deployments = pgTable(
@@ -50,6 +51,8 @@ export const deployments = pgTable(
     requestedVia: text("requested_via").notNull().$type<RequestSource>(),
     reason: text("reason"),
     idempotencyKey: text("idempotency_key"),
+    /** The exact config version it runs with (null only for deployments made before versions were kept). */
+    configSnapshotId: text("config_snapshot_id").references(() => configSnapshots.id),
     /** Run migrations even when no migration path changed. */
     forceMigrations: boolean("force_migrations").notNull().default(false),
     /** Window/freeze overrides granted for this deployment: who, which gate, why. */

@@ -110,6 +110,38 @@ export const healthSamples = pgTable(
   ],
 );
 
+/** One variable of a config snapshot: its value as the apps received it (secrets encrypted). */
+export interface ConfigSnapshotEntry {
+  key: string;
+  /** Null: every app of the environment. */
+  appId: string | null;
+  secret: boolean;
+  value: string | null;
+  encryptedValue: string | null;
+}
+
+/**
+ * An exact, immutable config version of an environment: every variable as a deployment handed it
+ * to the platform. Each deployment records the one it runs with, so a rollback can restore a
+ * release together with its config, and an edit not yet applied never rides along by accident.
+ */
+export const configSnapshots = pgTable(
+  "config_snapshots",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    /** 1, 2, 3… per environment. */
+    version: integer("version").notNull(),
+    entries: jsonb("entries").notNull().$type<ConfigSnapshotEntry[]>(),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("config_snapshots_version_key").on(t.environmentId, t.version)],
+);
+
+export type ConfigSnapshot = typeof configSnapshots.$inferSelect;
 export type ConfigVariable = typeof configVariables.$inferSelect;
 export type Freeze = typeof freezes.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;

@@ -52,6 +52,14 @@ export const releaseSchema = z
     branch: z.string(),
     createdAt: isoTime,
     createdBy: z.string().meta({ description: "Email of who cut it" }),
+    commitOrder: z
+      .object({
+        known: z.boolean().meta({ description: "false when CI sent none of the three: automation then never moves an environment to or from this release by itself" }),
+        committedAt: isoTime.nullable(),
+        parents: z.array(z.string()).nullable(),
+        buildNumber: z.number().int().nullable(),
+      })
+      .meta({ id: "CommitOrder", description: "What CI said about the commit's order (POST /api/v1/releases: committedAt, parents, buildNumber)" }),
     builds: z.array(releaseBuildSchema),
     runs: z.array(releaseRunSchema).optional().meta({ description: "Deployments of this release, newest first (single release only)" }),
     runningIn: z.array(z.string()).optional().meta({ description: "Environments running it now (single release only)" }),
@@ -136,6 +144,11 @@ export const deploymentSchema = z
     kind: z.enum(DEPLOYMENT_KINDS),
     state: z.enum(DEPLOYMENT_STATES),
     strategy: z.string().nullable(),
+    configSnapshotId: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "The exact config version this deployment runs with (null: made before versions were kept). A rollback restores the release's own version unless asked to keep the current one" }),
     previousReleaseId: z.string().nullable(),
     requestedBy: z.string().meta({ description: "Email" }),
     reason: z.string().nullable(),

@@ -17,7 +17,7 @@ import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
 import { planDeployment } from "./rollout-planning";
 import { cleanupAfterFailure } from "./rollout-cleanup";
-import { currentSpecs, releaseSpecs, type AppPlan } from "./specs";
+import { currentSpecs, deploymentSpecs, type AppPlan } from "./specs";
 import { StepFailure, runStep, type StepEnvironment } from "./steps";
 
 export interface RolloutDeps {
@@ -70,7 +70,7 @@ export class Rollout {
   /** queued → running: plans the steps. The partial unique index refuses a second rollout in the environment. */
   async begin(deployment: Deployment): Promise<void> {
     const environment = await this.environmentOf(deployment);
-    const plans = await releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id);
+    const plans = await deploymentSpecs(this.deps.db, environment, deployment);
     const plan = await planDeployment(this.deps.db, deployment, environment, plans, this.deps.platforms.forEnvironment(environment.name).strategies);
     const now = this.deps.clock.now();
     await this.fenced(async (tx) => {
@@ -145,7 +145,7 @@ export class Rollout {
     if (!deployment || (deployment.state !== "running" && deployment.state !== "verifying")) return;
     const environment = await this.environmentOf(deployment);
     const [plans, previous, appRows] = await Promise.all([
-      releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id),
+      deploymentSpecs(this.deps.db, environment, deployment),
       currentSpecs(this.deps.db, environment, deployment.id),
       this.deps.db.query.apps.findMany({ where: (a, { eq }) => eq(a.pipelineId, environment.pipelineId) }),
     ]);
@@ -352,7 +352,7 @@ export class Rollout {
   /** Fails a deployment that made no progress for too long (e.g. its controller died repeatedly). */
   async abandon(deployment: Deployment, reason: string): Promise<void> {
     const environment = await this.environmentOf(deployment);
-    const [plans, previous] = await Promise.all([releaseSpecs(this.deps.db, environment, deployment.releaseId, deployment.id), currentSpecs(this.deps.db, environment, deployment.id)]);
+    const [plans, previous] = await Promise.all([deploymentSpecs(this.deps.db, environment, deployment), currentSpecs(this.deps.db, environment, deployment.id)]);
     await this.fail(deployment, environment, plans, previous, reason);
   }
 }

@@ -1,8 +1,9 @@
 import { and, eq, inArray, isNotNull, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releaseBuilds, type App, type Build, type Environment } from "@/db/schema";
+import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
+import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
 
 /** What the platform needs to run one app of one release in one environment. */
@@ -12,6 +13,11 @@ export interface AppPlan {
   spec: AppSpec;
   /** Secret config values the app receives, to redact from anything Slipway stores or shows. */
   secretValues: string[];
+  /**
+   * A rollback whose config version differs from the one the release last ran with here: a warm
+   * copy of the release runs that other config, so it must be started again rather than switched back to.
+   */
+  coldOnly?: boolean;
 }
 
 function instancesFor(environment: Environment, app: string): number {
@@ -27,9 +33,13 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
   return { buildId: build.id, releaseId, app, version: build.version, commit: build.commit, digest: build.digest, artifact: build.artifact };
 }
 
-/** One app's spec: its build, instance count and config (secrets decrypted only here, for the platform). */
-async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string): Promise<AppPlan> {
-  const config = await resolveConfig(db, environment.id, app.id);
+/**
+ * One app's spec: its build, instance count and config (secrets decrypted only here, for the
+ * platform). The config is the version the deployment recorded (`configSnapshotId`); only a
+ * deployment made before versions were kept reads the live variables.
+ */
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan> {
+  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (await resolveConfig(db, environment.id, app.id));
   return {
     appId: app.id,
     app: app.name,
@@ -46,8 +56,8 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
   };
 }
 
-/** The apps of a release, each as a platform spec for `environment`, in pipeline order. */
-export async function releaseSpecs(db: Db, environment: Environment, releaseId: string, reference: string): Promise<AppPlan[]> {
+/** The apps of a release, each as a platform spec for `environment`, in pipeline order, with the deployment's config version. */
+export async function releaseSpecs(db: Db, environment: Environment, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan[]> {
   const rows = await db
     .select({ app: apps, build: builds })
     .from(releaseBuilds)
@@ -55,30 +65,40 @@ export async function releaseSpecs(db: Db, environment: Environment, releaseId: 
     .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
     .where(eq(releaseBuilds.releaseId, releaseId))
     .orderBy(apps.position);
-  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference)));
+  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference, configSnapshotId)));
 }
 
-/** What the environment runs now, per app (to restore it after a failed rollout). */
+/** The apps of a deployment's release with the config version it recorded (see AppPlan.coldOnly for rollbacks). */
+export async function deploymentSpecs(db: Db, environment: Environment, deployment: Pick<Deployment, "id" | "kind" | "releaseId" | "configSnapshotId">): Promise<AppPlan[]> {
+  const plans = await releaseSpecs(db, environment, deployment.releaseId, deployment.id, deployment.configSnapshotId);
+  if (deployment.kind !== "rollback" || !deployment.configSnapshotId) return plans;
+  const ranWith = await lastSnapshotOfRelease(db, environment.id, deployment.releaseId);
+  return ranWith === deployment.configSnapshotId ? plans : plans.map((p) => ({ ...p, coldOnly: true }));
+}
+
+/** What the environment runs now, per app, with the config version it runs with (to restore it after a failed rollout). */
 export async function currentSpecs(db: Db, environment: Environment, reference: string): Promise<AppPlan[]> {
   const rows = await db
-    .select({ app: apps, build: builds, releaseId: environmentApps.releaseId })
+    .select({ app: apps, build: builds, releaseId: environmentApps.releaseId, configSnapshotId: deployments.configSnapshotId })
     .from(environmentApps)
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .innerJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
     .where(eq(environmentApps.environmentId, environment.id));
-  return Promise.all(rows.map(({ app, build, releaseId }) => planOf(db, environment, app, build, releaseId ?? "", reference)));
+  return Promise.all(rows.map(({ app, build, releaseId, configSnapshotId }) => planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId)));
 }
 
 /** What every live environment is recorded to run: the state to restore on the platform at start-up. */
 export async function recordedSpecs(db: Db): Promise<AppPlan[]> {
   const rows = await db
-    .select({ cell: environmentApps, environment: environments, app: apps, build: builds })
+    .select({ cell: environmentApps, environment: environments, app: apps, build: builds, configSnapshotId: deployments.configSnapshotId })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .innerJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
     .where(and(isNotNull(environmentApps.releaseId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
-  return Promise.all(rows.map(({ cell, environment, app, build }) => planOf(db, environment, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`)));
+  return Promise.all(rows.map(({ cell, environment, app, build, configSnapshotId }) => planOf(db, environment, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId)));
 }
 
 /** Live environments' cells with the app's health path, for health sampling. */

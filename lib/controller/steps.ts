@@ -99,13 +99,14 @@ export async function restore(env: StepEnvironment, plan: AppPlan): Promise<stri
   const status = await env.platform.status(spec.environment, spec.app);
   if (status?.active?.buildId === spec.build.buildId) return `${spec.app} already serves ${spec.build.version}.`;
   const started = performance.now();
-  if ((await env.platform.rollback(spec.environment, spec.app, spec.build)) === "switched") {
+  // A warm copy runs the config it was started with: switch back to it only when that is the config asked for.
+  if (!plan.coldOnly && (await env.platform.rollback(spec.environment, spec.app, spec.build)) === "switched") {
     return `${spec.app} ${spec.build.version} was still warm: switched back in ${(performance.now() - started).toFixed(1)} ms.`;
   }
   await env.platform.startStandby(spec);
   const verified = await verify(env, plan, "standby");
   await env.platform.switchTraffic(spec.environment, spec.app);
-  return `${spec.app} ${spec.build.version} was not warm: started it again, verified it, switched in ${Math.round(performance.now() - started)} ms.\n${verified}`;
+  return `${spec.app} ${spec.build.version} was ${plan.coldOnly ? "to run another config version than its warm copy" : "not warm"}: started it again, verified it, switched in ${Math.round(performance.now() - started)} ms.\n${verified}`;
 }
 
 async function job(env: StepEnvironment, plan: AppPlan, name: string, trigger: string): Promise<string> {

@@ -93,8 +93,9 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
 }
 
 /**
- * Sets a variable. Takes effect at the next deployment (a `config` deployment applies it without a
- * new release). Audited with the old and new value, except for secrets: only that they changed.
+ * Sets a variable in the environment's pending config. Takes effect only through a `config`
+ * deployment, which records it as a new config version (lib/services/config-snapshots.ts); other
+ * deployments keep the version that runs. Audited with the old and new value, except for secrets: only that they changed.
  */
 export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
   const data = parseInput(setConfigInput, input);
@@ -161,7 +162,8 @@ export async function deleteConfigVariable(ctx: ServiceContext, input: unknown):
   });
 }
 
-async function valueOf(db: Db, variable: ConfigVariable, depth = 0): Promise<string> {
+/** A variable's plain value, following a review environment's reference to its source (secrets decrypted). */
+export async function valueOf(db: Db, variable: ConfigVariable, depth = 0): Promise<string> {
   if (variable.sourceVariableId && depth < 5) {
     const [source] = await db.select().from(configVariables).where(eq(configVariables.id, variable.sourceVariableId));
     if (source) return valueOf(db, source, depth + 1);

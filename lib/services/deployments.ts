@@ -9,9 +9,10 @@ import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/do
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { acceptedInReviewOf, currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
@@ -27,6 +28,10 @@ export const requestDeploymentInput = z
     reason: reason.optional(),
     strategy: z.enum(STRATEGIES).optional().meta({ description: "Override the environment's strategy for this deployment" }),
     forceMigrations: z.boolean().optional().meta({ description: "Run migrations even when no migration path changed" }),
+    applyPendingConfig: z
+      .boolean()
+      .optional()
+      .meta({ description: "Also apply the environment's unapplied config edits (default false: the deployment runs with the config version running now; a config deployment applies edits by itself)" }),
   })
   .meta({ id: "RequestDeployment" });
 
@@ -35,6 +40,10 @@ export const rollbackInput = z
     environment: dnsLabel,
     releaseId: id.optional().meta({ description: "Roll back to this release (default: the previous good one)" }),
     reason: reason.optional(),
+    config: z
+      .enum(["restore", "keep-current"])
+      .default("restore")
+      .meta({ description: "restore (default): the config version the release last ran with there; keep-current: the version running now. Unapplied edits are applied in neither case" }),
   })
   .meta({ id: "RequestRollback" });
 
@@ -54,6 +63,15 @@ interface NewDeployment {
    * deployment is marked rolled back (it did succeed here; the rollback is what is undone).
    */
   undoes?: string | undefined;
+  /**
+   * The release was named exactly by whoever asked (a pull request's head commit), not chosen by
+   * automation: commit order does not hold it back (a force-push may move a branch back).
+   */
+  explicit?: boolean | undefined;
+  /** A rollback's config: the version the release ran with (default), or the current one. */
+  config?: RollbackConfigChoice | undefined;
+  /** A promote, fast-track or redeploy applies the unapplied config edits too (explicitly asked). */
+  applyPendingConfig?: boolean | undefined;
 }
 
 /**
@@ -69,6 +87,14 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
 
     const { target, previous } = await targetFacts(tx, environment);
+    const automated = ctx.actor.kind !== "user" && !request.explicit;
+    const incoming = automated
+      ? await tx
+          .select(releaseFactColumns)
+          .from(deployments)
+          .innerJoin(releases, eq(releases.id, deployments.releaseId))
+          .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), inArray(deployments.kind, ["promote", "fast-track"])))
+      : [];
     const verdict = checkDeploymentRequest({
       kind: request.kind,
       release,
@@ -76,6 +102,9 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
       succeededInTarget: Boolean(request.undoes) || (await succeededIn(tx, environment.id, release.id)),
       acceptedInReview: environment.kind === "fixed" && request.kind === "promote" ? await acceptedInReviewOf(tx, environment, release.id) : false,
+      automated,
+      graph: automated && (target.current || incoming.length) ? await parentGraph(tx) : new Map(),
+      incoming,
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
 
@@ -94,6 +123,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       throw new ValidationError("A fast-track skips environments: say why.", { reason: "a reason is required for a fast-track" });
     }
     const skipped = request.kind === "fast-track" ? await skippedBy(tx, environment, release.id) : [];
+    const configSnapshotId = await snapshotFor(tx, { environmentId: environment.id, kind: request.kind, releaseId: release.id, config: request.config, applyPending: request.applyPendingConfig }, ctx.actor.id, now);
     const row: Deployment = {
       id: newId("dep"),
       environmentId: environment.id,
@@ -109,6 +139,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       reason: request.reason ?? null,
       idempotencyKey: null,
       forceMigrations: request.forceMigrations ?? false,
+      configSnapshotId,
       overrides: [],
       failureReason: null,
       detail: { ...request.detail, ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
@@ -142,7 +173,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       targetType: "environment",
       targetId: environment.name,
       reason: request.reason,
-      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
+      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, configSnapshotId, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
     });
     const pendingApprovals = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending");
     if (pendingApprovals) {
@@ -177,7 +208,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
     releaseId = (await previousGoodReleaseOf(ctx, environment.id)) ?? undefined;
     if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
   }
-  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason, config: data.config });
 }
 
 /** The release an environment rolls back to by default: the last good one before what runs. */

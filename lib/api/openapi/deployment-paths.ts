@@ -22,7 +22,10 @@ export const deploymentPaths: ZodOpenApiPathsObject = {
   "/environments/{name}/rollback": {
     post: mutation({
       summary: "Roll the environment back, on its own",
-      description: "To its previous good release, or to `releaseId` if it succeeded there before. A deployment of kind rollback (202).",
+      description:
+        "To its previous good release, or to `releaseId` if it succeeded there before. A deployment of kind rollback (202). " +
+        "It restores the release together with the config version it last ran with there (`config: restore`, the default), or keeps the version running now (`config: keep-current`); " +
+        "config edits not yet applied are applied in neither case.",
       path: z.object({ name: z.string() }),
       requestBody: { content: { "application/json": { schema: rollbackInput.omit({ environment: true }) } } },
       responses: { "202": json(deploymentSchema, "Queued"), ...errors, ...notFound, ...conflict, ...refused },

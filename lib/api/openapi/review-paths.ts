@@ -13,8 +13,9 @@ const reviewEnvironmentSchema = environmentSchema
 
 const pullRequestOutcomeSchema = z
   .object({
-    outcome: z.enum(["created", "redeployed", "tearing-down", "unchanged", "waiting-for-release", "nothing-to-tear-down", "ignored"]),
+    outcome: z.enum(["created", "redeployed", "tearing-down", "kept", "unchanged", "waiting-for-release", "nothing-to-tear-down", "ignored"]),
     environment: z.string().nullable().optional(),
+    openRequests: z.array(z.string()).optional().meta({ description: "kept: the open requests that still use the environment" }),
     deploymentId: z.string().optional(),
     message: z.string(),
   })
@@ -69,7 +70,10 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "Point a GitHub webhook (content type `application/json`, event `Pull requests`) or a GitLab webhook (`Merge request events`) here, " +
         "with the secret set in `SLIPWAY_SCM_WEBHOOK_SECRET`. GitHub signs each delivery (`X-Hub-Signature-256`); GitLab sends the secret (`X-Gitlab-Token`). " +
         "opened/reopened → a review environment for the branch running the release of the head commit (else the branch's newest); " +
-        "synchronize/update → that release deployed into it; closed/merged → torn down. Later releases of the branch follow into it by themselves.",
+        "synchronize/update → that release deployed into it; closed/merged → the request is closed, and the environment torn down only when no other open request " +
+        "(provider, repository, number) uses it (`kept` otherwise). Later releases of the branch follow into it by themselves. " +
+        "A request from a fork (head repository ≠ base repository) gets an environment of its own (named after the fork's owner), takes only the release of its exact head commit, " +
+        "and never shares with, or tears down, ours of the same branch name.",
       security: [],
       requestParams: {
         header: z.object({

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { auditEvents, controllerLeases, deploymentSteps, deployments, environmentApps, environments } from "@/db/schema";
-import type { Actor } from "@/lib/auth/actor";
+import { automationActor, type Actor } from "@/lib/auth/actor";
 import { ConflictError, RuleError } from "@/lib/services/errors";
 import { cancelDeployment, requestDeployment, requestRollback } from "@/lib/services/deployments";
 import { getDeployment } from "@/lib/services/deployment-queries";
@@ -80,7 +80,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     expect(actions).toEqual(expect.arrayContaining(["deployment.promote", "deployment.start", "deployment.succeed"]));
   });
 
-  it("refuses to skip an environment, and refuses an older release over a newer one", async () => {
+  it("refuses to skip an environment, and automation never moves an older commit over a newer one", async () => {
     const r2 = await makeRelease(connection.db, developer, "2.0.0");
     await expect(promote("uat", r2.id)).rejects.toMatchObject({ code: "not_in_previous" });
     const toDev = await promote("dev", r2.id);
@@ -88,8 +88,10 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     // A release replacing another moves traffic over in steps, then retires the previous one.
     expect((await getDeployment(connection.db, toDev.id)).steps.map((s) => s.name)).toEqual(expect.arrayContaining(["Shift 25% of traffic", "Shift 50% of traffic", "Shift 75% of traffic", "Switch traffic", "Retire previous portal"]));
     expect(platform.calls).toEqual(expect.arrayContaining(["shift dev/portal 25%", "shift dev/portal 50%", "shift dev/portal 75%"]));
-    const older = await makeRelease(connection.db, developer, "1.9.0", { at: "2026-01-01T00:00:00Z" });
-    await expect(promote("dev", older.id)).rejects.toBeInstanceOf(RuleError);
+    const older = await makeRelease(connection.db, developer, "1.9.0", { at: "2026-01-01T00:00:00Z", order: { buildNumber: 0 } });
+    // A person may still choose it explicitly (lib/controller/__tests__/commit-order.test.ts).
+    await expect(requestDeployment({ ...ctx(), actor: automationActor() }, { environment: "dev", releaseId: older.id })).rejects.toMatchObject({ code: "older_commit" });
+    await expect(requestDeployment({ ...ctx(), actor: automationActor() }, { environment: "dev", releaseId: older.id })).rejects.toBeInstanceOf(RuleError);
   });
 
   it("rolls one environment back to its previous good release without touching the others", async () => {

@@ -12,6 +12,7 @@ import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
 import { currentRelease } from "@/lib/services/deployment-facts";
 import { CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
+import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
@@ -46,6 +47,7 @@ export default async function DeploymentPage({ params }: Props) {
     !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
       ? await getRelease(db, deployment.previousReleaseId)
       : null;
+  const rollbackConfig = rollbackTarget ? await rollbackConfigPreview(db, deployment.environmentId, rollbackTarget.id) : null;
 
   return (
     <>
@@ -106,6 +108,7 @@ export default async function DeploymentPage({ params }: Props) {
               <RollbackButton
                 environment={deployment.environment.name}
                 target={{ id: rollbackTarget.id, commit: rollbackTarget.commit, versions: rollbackTarget.builds.map((b) => ({ app: b.app, version: b.build.version })) }}
+                config={rollbackConfig}
               />
             )}
           </>

@@ -8,6 +8,7 @@ import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
+import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
@@ -93,6 +94,10 @@ export default async function EnvironmentPage({ params }: Props) {
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+  const rollbackConfig = rollbackTo ? await rollbackConfigPreview(db, environment.id, rollbackTo) : null;
+  // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
+  const pendingConfig = await pendingConfigChanges(db, environment.id);
+  const configPending = pendingConfig ? pendingConfig.length > 0 : Boolean(configChanged && lastDeployedAt && configChanged > lastDeployedAt);
   const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
@@ -127,6 +132,7 @@ export default async function EnvironmentPage({ params }: Props) {
               <RollbackButton
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
+                config={rollbackConfig}
               />
             )}
           </>
@@ -165,7 +171,7 @@ export default async function EnvironmentPage({ params }: Props) {
               variables={variables}
               canEdit={can(actor, "config.edit")}
               canDeploy={can(actor, "deployment.request")}
-              pendingSince={configChanged && lastDeployedAt && configChanged > lastDeployedAt ? configChanged.toISOString() : null}
+              pendingSince={configPending ? (configChanged ?? now).toISOString() : null}
               currentReleaseId={current}
             />
           </Panel>

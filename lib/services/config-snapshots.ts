@@ -1,0 +1,157 @@
+import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { apps, configSnapshots, configVariables, deployments, environmentApps, type ConfigSnapshot, type ConfigSnapshotEntry } from "@/db/schema";
+import type { DeploymentKind } from "@/db/schema/enums";
+import { diffConfig, sameConfig, type ConfigChange, type ConfigValue } from "@/lib/domain/config-diff";
+import { newId } from "@/lib/ids";
+import { decryptSecret, encryptSecret } from "@/lib/secrets";
+import { valueOf } from "./config-vars";
+
+/**
+ * Config versions. Editing a variable changes only the environment's *pending* config; a
+ * deployment records the exact version it runs with (`deployments.config_snapshot_id`), and the
+ * controller hands the apps that version — never the live table. Which version a deployment takes:
+ *
+ * - `config`: the pending config (that is what it is for: applying edits);
+ * - `promote`, `fast-track`, `redeploy`: the config the environment runs now (an edit not yet
+ *   applied never rides along) unless the request says `applyPendingConfig`; an environment that
+ *   never recorded a version takes its pending config;
+ * - `rollback`: the config the target release last ran with there — or, when asked to keep the
+ *   current config, what runs now.
+ */
+
+export type RollbackConfigChoice = "restore" | "keep-current";
+
+/** The pending config of an environment: each variable resolved (secret references followed) and secrets encrypted again. */
+async function pendingEntries(db: Db, environmentId: string): Promise<ConfigSnapshotEntry[]> {
+  const rows = await db.select().from(configVariables).where(eq(configVariables.environmentId, environmentId));
+  const entries: ConfigSnapshotEntry[] = [];
+  for (const row of rows) {
+    const value = await valueOf(db, row);
+    entries.push({ key: row.key, appId: row.appId, secret: row.secret, value: row.secret ? null : value, encryptedValue: row.secret ? encryptSecret(value) : null });
+  }
+  return entries;
+}
+
+const plain = (entry: ConfigSnapshotEntry): string => (entry.secret ? decryptSecret(entry.encryptedValue ?? "") : (entry.value ?? ""));
+
+/** Entries as comparable values (secrets decrypted in memory only, never returned to people). */
+function valuesOf(entries: readonly ConfigSnapshotEntry[], appNames: ReadonlyMap<string, string>): ConfigValue[] {
+  return entries.map((e) => ({ key: e.key, app: e.appId ? (appNames.get(e.appId) ?? e.appId) : null, secret: e.secret, value: plain(e) }));
+}
+
+/**
+ * Records the environment's pending config as a version (reusing the newest version when nothing
+ * changed). Runs in the caller's transaction. Returns the version.
+ */
+export async function snapshotPendingConfig(tx: Db, environmentId: string, createdBy: string | null, now: Date): Promise<ConfigSnapshot> {
+  const entries = await pendingEntries(tx, environmentId);
+  const [latest] = await tx.select().from(configSnapshots).where(eq(configSnapshots.environmentId, environmentId)).orderBy(desc(configSnapshots.version)).limit(1);
+  const byId = new Map<string, string>();
+  if (latest && sameConfig(valuesOf(latest.entries, byId), valuesOf(entries, byId))) return latest;
+  const row: ConfigSnapshot = { id: newId("cfv"), environmentId, version: (latest?.version ?? 0) + 1, entries, createdBy, createdAt: now };
+  await tx.insert(configSnapshots).values(row);
+  return row;
+}
+
+/** The config version the environment runs now: the one its current deployment recorded (null when none did). */
+export async function runningSnapshotId(db: Db, environmentId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: deployments.configSnapshotId })
+    .from(environmentApps)
+    .innerJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
+    .where(and(eq(environmentApps.environmentId, environmentId), isNotNull(deployments.configSnapshotId)))
+    .orderBy(desc(deployments.createdAt), desc(deployments.id))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+/** The config version `releaseId` last ran with in the environment (null when it never recorded one). */
+export async function lastSnapshotOfRelease(db: Db, environmentId: string, releaseId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: deployments.configSnapshotId })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.environmentId, environmentId),
+        eq(deployments.releaseId, releaseId),
+        inArray(deployments.state, ["succeeded", "rolled-back"]),
+        isNotNull(deployments.configSnapshotId),
+      ),
+    )
+    .orderBy(desc(deployments.createdAt), desc(deployments.id))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+/** The config version a new deployment runs with (see the module comment). Runs in the caller's transaction. */
+export async function snapshotFor(
+  tx: Db,
+  request: { environmentId: string; kind: DeploymentKind; releaseId: string; config?: RollbackConfigChoice | undefined; applyPending?: boolean | undefined },
+  createdBy: string,
+  now: Date,
+): Promise<string> {
+  if (request.kind !== "config" && !(request.applyPending && request.kind !== "rollback")) {
+    const restored = request.kind === "rollback" && request.config !== "keep-current" ? await lastSnapshotOfRelease(tx, request.environmentId, request.releaseId) : null;
+    const chosen = restored ?? (await runningSnapshotId(tx, request.environmentId));
+    if (chosen) return chosen;
+  }
+  return (await snapshotPendingConfig(tx, request.environmentId, createdBy, now)).id;
+}
+
+/** A config version's values for one app: environment-wide ones, overridden by the app's own. Secrets decrypted (for the platform only). */
+export async function snapshotConfigFor(db: Db, snapshotId: string, appId: string): Promise<{ values: Record<string, string>; secretValues: string[] } | null> {
+  const [snapshot] = await db.select().from(configSnapshots).where(eq(configSnapshots.id, snapshotId));
+  if (!snapshot) return null;
+  const values: Record<string, string> = {};
+  const secrets = new Map<string, string>();
+  const applicable = snapshot.entries.filter((e) => e.appId === null || e.appId === appId);
+  for (const entry of [...applicable.filter((e) => e.appId === null), ...applicable.filter((e) => e.appId !== null)]) {
+    values[entry.key] = plain(entry);
+    if (entry.secret) secrets.set(entry.key, values[entry.key]!);
+    else secrets.delete(entry.key);
+  }
+  return { values, secretValues: [...secrets.values()].filter((v) => v.length >= 4) };
+}
+
+export interface RollbackConfigPreview {
+  /** The version the environment runs now (null: none recorded). */
+  currentVersion: number | null;
+  /** The version the release last ran with there (null: none recorded; a rollback then keeps the current one). */
+  restoredVersion: number | null;
+  /** What restoring changes, current → restored (secret values never shown). */
+  changes: ConfigChange[];
+  /** Edits made since the running version, which a rollback applies in neither case. */
+  pendingChanges: ConfigChange[];
+}
+
+/** What rolling `environmentId` back to `releaseId` would do to its config, for the rollback dialog. */
+export async function rollbackConfigPreview(db: Db, environmentId: string, releaseId: string): Promise<RollbackConfigPreview> {
+  const [currentId, restoredId] = await Promise.all([runningSnapshotId(db, environmentId), lastSnapshotOfRelease(db, environmentId, releaseId)]);
+  const ids = [currentId, restoredId].filter((id): id is string => Boolean(id));
+  const snapshots = ids.length ? await db.select().from(configSnapshots).where(inArray(configSnapshots.id, ids)) : [];
+  const current = snapshots.find((s) => s.id === currentId) ?? null;
+  const restored = snapshots.find((s) => s.id === restoredId) ?? null;
+  const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
+  const pending = valuesOf(await pendingEntries(db, environmentId), appNames);
+  const currentValues = current ? valuesOf(current.entries, appNames) : pending;
+  return {
+    currentVersion: current?.version ?? null,
+    restoredVersion: restored?.version ?? null,
+    changes: restored ? diffConfig(currentValues, valuesOf(restored.entries, appNames)) : [],
+    pendingChanges: diffConfig(currentValues, pending),
+  };
+}
+
+/**
+ * The edits not yet applied: the running config version → the pending config (secret values never
+ * shown). Null when the environment runs no recorded version (nothing to compare with).
+ */
+export async function pendingConfigChanges(db: Db, environmentId: string): Promise<ConfigChange[] | null> {
+  const runningId = await runningSnapshotId(db, environmentId);
+  if (!runningId) return null;
+  const [running] = await db.select().from(configSnapshots).where(eq(configSnapshots.id, runningId));
+  if (!running) return null;
+  const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
+  return diffConfig(valuesOf(running.entries, appNames), valuesOf(await pendingEntries(db, environmentId), appNames));
+}

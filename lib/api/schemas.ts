@@ -145,7 +145,16 @@ export const deploymentSchema = z
     finishedAt: isoTime.nullable(),
     steps: z.array(stepSchema).optional().meta({ description: "Single deployment only" }),
     blockers: z.array(z.string()).optional().meta({ description: "Why it cannot ship yet: one sentence per unmet gate (empty when nothing blocks)" }),
-    gates: z.array(z.object({ gate: z.string(), status: z.enum(["pass", "fail", "pending", "waived"]), reason: z.string() })).optional(),
+    gates: z
+      .array(
+        z.object({
+          gate: z.string(),
+          status: z.enum(["pass", "fail", "pending", "waived"]),
+          reason: z.string(),
+          unverified: z.boolean().optional().meta({ description: "true on a soak that passed without observing any traffic (allowed by gates.soak.allowUnobserved): shown amber, not green" }),
+        }),
+      )
+      .optional(),
     approvals: z.array(z.object({ by: z.string(), role: z.string(), decision: z.string(), comment: z.string().nullable(), at: isoTime, voided: z.boolean() })).optional(),
   })
   .meta({ id: "Deployment" });

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
+import { SoakStatement, type SoakPlan } from "./soak-statement";
 import { cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
 
 export interface ReleaseSummary {
@@ -117,7 +118,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
  * A fast-track straight to the last environment. The confirmation says plainly what is bypassed
  * and what still applies, and a reason is required.
  */
-export function FastTrackButton({ release, to, skipped, approvals }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string }) {
+export function FastTrackButton({ release, to, skipped, approvals, soak }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string; soak?: SoakPlan | null }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Fast-track to ${to} requested` });
   return (
@@ -145,6 +146,11 @@ export function FastTrackButton({ release, to, skipped, approvals }: { release: 
           <br />
           <strong>Still applies:</strong> {to}&apos;s own gates, with the stronger approval rule for fast-tracks ({approvals}), and its post-deploy jobs.
         </p>
+        {soak && (
+          <p className="rounded-md bg-zinc-50 px-3 py-2 text-zinc-800 ring-1 ring-zinc-200 ring-inset">
+            <strong>Soak:</strong> <SoakStatement soak={soak} />
+          </p>
+        )}
       </div>
     </ConfirmButton>
   );

@@ -12,7 +12,8 @@ import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { acceptedInReviewOf, currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
-import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
+import { evaluateDeployment, GATED_KINDS, storeGateResults } from "./gate-evaluation";
+import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
@@ -126,8 +127,20 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
     // Gates first: a deployment that can never pass (failing tests, a standing rejection) is refused
     // outright; one that waits (approvals, a window, a soak) is created waiting, with the reasons.
+    // The soak is decided once, here: where it is measured and from when (it never moves later).
+    const soak = GATED_KINDS.includes(row.kind) ? await planSoak(tx, row, environment) : null;
+    if (soak) row.detail = { ...(row.detail as object), soak };
     const gates = await evaluateDeployment(tx, row, environment, now);
     if (gates.stop) throw new RuleError(`${environment.name} will not take this release: ${gates.stop}`, "gate_failed", { gates: gates.stop });
+    // A request nobody could ever approve would wait forever: refuse it now, saying who is missing.
+    const unapprovable = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending")?.detail?.unapprovable;
+    if (typeof unapprovable === "string") {
+      throw new RuleError(
+        `Nobody could ever approve this ${request.kind} into ${environment.name}: ${unapprovable}. Ask someone else to request it, or have an admin grant the role to another person.`,
+        "no_eligible_approvers",
+        { approvals: unapprovable },
+      );
+    }
     row.state = gates.canShip ? "queued" : "waiting";
     await tx.insert(deployments).values(row);
     await storeGateResults(tx, row.id, gates.outcomes, now);

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
-import { cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
+import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
 
 export interface ReleaseSummary {
   id: string;
@@ -55,30 +55,58 @@ export function PromoteButton({ release, from, to, label }: { release: ReleaseSu
   );
 }
 
-export function RollbackButton({ environment, target }: { environment: string; target: ReleaseSummary | null }) {
+/**
+ * Roll an environment back. While a forward rollout is in progress there (`inFlight`), rolling
+ * back is stopping it: the dialog says so, and what serves now stays.
+ */
+export function RollbackButton({ environment, target, inFlight }: { environment: string; target: ReleaseSummary | null; inFlight?: { commit: string } | null }) {
   const router = useRouter();
-  const { run, pending } = useAction(rollbackAction, { success: `Rollback of ${environment} requested` });
+  const { run, pending } = useAction(rollbackAction, { success: inFlight ? `Rollout into ${environment} stopping` : `Rollback of ${environment} requested` });
   return (
     <ConfirmButton
       label="Roll back…"
-      title={`Roll back ${environment}?`}
-      confirmLabel={`Roll back ${environment}`}
+      title={inFlight ? `Stop the rollout into ${environment}?` : `Roll back ${environment}?`}
+      confirmLabel={inFlight ? "Stop the rollout" : `Roll back ${environment}`}
       askReason="optional"
       pending={pending}
-      disabled={!target}
+      disabled={!target && !inFlight}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
-        const result = await run({ environment, releaseId: target?.id, reason: reason || undefined });
+        const result = await run({ environment, releaseId: inFlight ? undefined : target?.id, reason: reason || undefined });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
-      {target ? (
+      {inFlight ? (
+        <p data-testid="rollback-stops-rollout">
+          Release <span className="font-mono">{inFlight.commit.slice(0, 7)}</span> is rolling out into {environment}: rolling back stops it at once and keeps what served
+          before it. Nothing older is deployed, and {environment} is put on hold.
+        </p>
+      ) : target ? (
         <p>
           {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
         </p>
       ) : (
         <p>{environment} has no earlier good release.</p>
       )}
+    </ConfirmButton>
+  );
+}
+
+/** Stop a rollout in progress at once; whoever may roll the environment back may do it. */
+export function AbortRolloutButton({ deploymentId, environment }: { deploymentId: string; environment: string }) {
+  const { run, pending } = useAction(abortDeploymentAction, { success: "Rollout stopping" });
+  return (
+    <ConfirmButton
+      label="Abort rollout…"
+      title="Abort this rollout?"
+      confirmLabel="Abort rollout"
+      askReason="optional"
+      pending={pending}
+      testId="abort-rollout"
+      onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}
+    >
+      It stops at once — a health check it is waiting on is not waited out — and {environment} keeps what served before it. The deployment ends as failed
+      (aborted), and {environment} is put on hold so automation does not bring it straight back.
     </ConfirmButton>
   );
 }

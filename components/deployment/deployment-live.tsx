@@ -85,6 +85,8 @@ interface RolloutDetail {
   skipped?: string[];
   /** Where and from when the soak is measured, pinned at request (lib/services/soak-plan.ts). */
   soak?: SoakPlan;
+  /** Someone asked to stop this rollout (lib/services/abort.ts). */
+  abort?: { by: string; reason: string | null; at: string };
   migrations?: Record<string, { run: boolean; reason: string }>;
   closedMs?: number;
   warmUntil?: string;
@@ -96,12 +98,17 @@ interface RolloutDetail {
 function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Date }) {
   const detail = (deployment.detail ?? {}) as RolloutDetail;
   const migrations = Object.entries(detail.migrations ?? {});
-  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note && !detail.skipped?.length && !detail.soak) return null;
+  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note && !detail.skipped?.length && !detail.soak && !detail.abort) return null;
   return (
     <Panel title="Rollout" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
       {detail.skipped?.length ? (
         <p>
           <Badge tone="amber">fast-track</Badge> Skipped {detail.skipped.join(", ")}: their own gates did not apply to this release.
+        </p>
+      ) : null}
+      {detail.abort ? (
+        <p data-testid="abort-note">
+          <Badge tone="red">aborted</Badge> {detail.abort.by} stopped this rollout{detail.abort.reason ? `: ${detail.abort.reason}` : ""}. What served before it is kept.
         </p>
       ) : null}
       {detail.soak ? (

@@ -8,6 +8,7 @@ import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
+import { abortInFlight } from "./abort";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
@@ -177,20 +178,39 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
   return enqueue(ctx, data);
 }
 
-/** Roll an environment back, on its own, to its previous good release or a chosen one. */
+/**
+ * Roll an environment back, on its own, to its previous good release or a chosen one. During a
+ * forward rollout in progress, the rollout is aborted at once and what served before it is kept
+ * (that is the rollback; nothing older is deployed unless `releaseId` names another release).
+ */
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
-  let releaseId = data.releaseId;
-  if (!releaseId) {
-    const environment = await ctx.db.query.environments.findFirst({
-      where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+  const environment = await ctx.db.query.environments.findFirst({
+    where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+  });
+  if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+  const current = await currentRelease(ctx.db, environment.id);
+  if (!data.releaseId || data.releaseId === current?.id) {
+    const aborted = await ctx.db.transaction(async (tx) => {
+      const locked = await lockEnvironment(tx, environment.name);
+      return locked ? abortInFlight(tx, ctx, locked, data.reason) : null;
     });
-    if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-    releaseId = (await previousGoodReleaseOf(ctx, environment.id)) ?? undefined;
-    if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
+    if (aborted) {
+      wakeController();
+      return aborted;
+    }
   }
-  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+  const releaseId = data.releaseId ?? (await previousGoodReleaseOf(ctx, environment.id));
+  if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
+  const rollback = await enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason });
+  // Another release was chosen: the rollback queues behind what rolls out now, which stops at once.
+  await ctx.db.transaction(async (tx) => {
+    const locked = await lockEnvironment(tx, environment.name);
+    if (locked) await abortInFlight(tx, ctx, locked, data.reason);
+  });
+  wakeController();
+  return rollback;
 }
 
 /** The release an environment rolls back to by default: the last good one before what runs. */

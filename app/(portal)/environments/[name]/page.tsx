@@ -93,6 +93,9 @@ export default async function EnvironmentPage({ params }: Props) {
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
   const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
+  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
+  const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
+  const rollingForward = forward ? await getRelease(db, forward.releaseId) : null;
   const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
@@ -127,6 +130,7 @@ export default async function EnvironmentPage({ params }: Props) {
               <RollbackButton
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
+                inFlight={rollingForward ? { commit: rollingForward.commit } : null}
               />
             )}
           </>

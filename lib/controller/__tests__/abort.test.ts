@@ -139,4 +139,18 @@ describe.each(testDatabases)("aborting a rollout in progress on $name", (databas
     expect((await row(rollback.id)).state).toBe("succeeded");
     expect(await runsInDev()).toEqual([r0.id]);
   });
+  it("aborting a deployment that has not started cancels it; a rollback in progress cannot be aborted", async () => {
+    const g = await makeRelease(connection.db, developer, "5.0.0");
+    const toG = await requestDeployment(ctx(developer), { environment: "dev", releaseId: g.id });
+    expect(toG.state).toBe("queued");
+    const cancelled = await abortDeployment(ctx(otherDeveloper), { deploymentId: toG.id, reason: "not now" });
+    expect(cancelled).toMatchObject({ state: "cancelled", cancelledBy: otherDeveloper.id });
+    expect((await row(toG.id)).state).toBe("cancelled");
+    await expect(abortDeployment(ctx(otherDeveloper), { deploymentId: toG.id })).rejects.toMatchObject({ code: "not_in_progress" });
+    // A rollback rolling out is the restore itself.
+    const [rollingBack] = await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, (await dev()).id), eq(deployments.kind, "rollback")));
+    await connection.db.update(deployments).set({ state: "running" }).where(eq(deployments.id, rollingBack!.id));
+    await expect(abortDeployment(ctx(otherDeveloper), { deploymentId: rollingBack!.id })).rejects.toMatchObject({ code: "rollback_in_progress" });
+    await connection.db.update(deployments).set({ state: "succeeded" }).where(eq(deployments.id, rollingBack!.id));
+  });
 });

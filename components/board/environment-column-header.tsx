@@ -4,6 +4,7 @@ import { ruleLabels } from "@/lib/domain/environment-summary";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import type { EnvironmentView } from "@/lib/services/environments";
 import { FastTrackButton, PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
+import type { SoakPlan } from "@/components/deployment/soak-statement";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import type { GateState } from "@/lib/domain/gate-state";
@@ -28,7 +29,7 @@ export function EnvironmentColumnHeader({
   environment: EnvironmentView;
   waiting: Waiting | null;
   canDeploy: boolean;
-  fastTrack?: { release: ReleaseSummary; skipped: string[]; approvals: string } | null;
+  fastTrack?: { release: ReleaseSummary; skipped: string[]; approvals: string; soak?: SoakPlan | null } | null;
   skippedBy?: { commit: string; environment: string } | null;
   /** What guards the environment right now (freezes, window, incidents, hold). */
   gateState?: GateState | undefined;
@@ -75,7 +76,7 @@ export function EnvironmentColumnHeader({
           <span>
             Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
           </span>
-          <FastTrackButton release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} />
+          <FastTrackButton release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
         </div>
       )}
       {waiting && !busy && (

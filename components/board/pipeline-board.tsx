@@ -37,6 +37,7 @@ function fastTrackFor(board: Board) {
   return {
     release: { id: candidate.id, commit: candidate.commit, versions: candidate.versions },
     skipped,
+    soak: board.fastTrackSoak,
     approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
   };
 }

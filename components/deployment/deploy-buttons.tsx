@@ -5,7 +5,8 @@ import { useState } from "react";
 import type { RollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
-import { cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
+import { SoakStatement, type SoakPlan } from "./soak-statement";
+import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
 
 export interface ReleaseSummary {
   id: string;
@@ -59,27 +60,43 @@ export function PromoteButton({ release, from, to, label }: { release: ReleaseSu
 /**
  * Roll an environment back. The dialog shows what restoring the release's own config version
  * changes against what runs now, and offers "keep current config" as an explicit choice; edits not
- * yet applied are applied in neither case.
+ * yet applied are applied in neither case. While a forward rollout is in progress there
+ * (`inFlight`), rolling back is stopping it: the dialog says so, and what serves now stays.
  */
-export function RollbackButton({ environment, target, config }: { environment: string; target: ReleaseSummary | null; config?: RollbackConfigPreview | null }) {
+export function RollbackButton({
+  environment,
+  target,
+  config,
+  inFlight,
+}: {
+  environment: string;
+  target: ReleaseSummary | null;
+  config?: RollbackConfigPreview | null;
+  inFlight?: { commit: string } | null;
+}) {
   const router = useRouter();
-  const { run, pending } = useAction(rollbackAction, { success: `Rollback of ${environment} requested` });
+  const { run, pending } = useAction(rollbackAction, { success: inFlight ? `Rollout into ${environment} stopping` : `Rollback of ${environment} requested` });
   const [choice, setChoice] = useState<"restore" | "keep-current">("restore");
   return (
     <ConfirmButton
       label="Roll back…"
-      title={`Roll back ${environment}?`}
-      confirmLabel={`Roll back ${environment}`}
+      title={inFlight ? `Stop the rollout into ${environment}?` : `Roll back ${environment}?`}
+      confirmLabel={inFlight ? "Stop the rollout" : `Roll back ${environment}`}
       askReason="optional"
       pending={pending}
-      disabled={!target}
+      disabled={!target && !inFlight}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
-        const result = await run({ environment, releaseId: target?.id, reason: reason || undefined, config: choice });
+        const result = await run(inFlight ? { environment, reason: reason || undefined } : { environment, releaseId: target?.id, reason: reason || undefined, config: choice });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
-      {target ? (
+      {inFlight ? (
+        <p data-testid="rollback-stops-rollout">
+          Release <span className="font-mono">{inFlight.commit.slice(0, 7)}</span> is rolling out into {environment}: rolling back stops it at once and keeps what served
+          before it. Nothing older is deployed, and {environment} is put on hold.
+        </p>
+      ) : target ? (
         <div className="flex flex-col gap-2">
           <p>
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
@@ -137,6 +154,25 @@ function RollbackConfigChoice({ config, choice, onChoice }: { config: RollbackCo
   );
 }
 
+/** Stop a rollout in progress at once; whoever may roll the environment back may do it. */
+export function AbortRolloutButton({ deploymentId, environment }: { deploymentId: string; environment: string }) {
+  const { run, pending } = useAction(abortDeploymentAction, { success: "Rollout stopping" });
+  return (
+    <ConfirmButton
+      label="Abort rollout…"
+      title="Abort this rollout?"
+      confirmLabel="Abort rollout"
+      askReason="optional"
+      pending={pending}
+      testId="abort-rollout"
+      onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}
+    >
+      It stops at once — a health check it is waiting on is not waited out — and {environment} keeps what served before it. The deployment ends as failed
+      (aborted), and {environment} is put on hold so automation does not bring it straight back.
+    </ConfirmButton>
+  );
+}
+
 export function CancelDeploymentButton({ deploymentId }: { deploymentId: string }) {
   const { run, pending } = useAction(cancelDeploymentAction, { success: "Deployment cancelled" });
   return (
@@ -172,7 +208,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
  * A fast-track straight to the last environment. The confirmation says plainly what is bypassed
  * and what still applies, and a reason is required.
  */
-export function FastTrackButton({ release, to, skipped, approvals }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string }) {
+export function FastTrackButton({ release, to, skipped, approvals, soak }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string; soak?: SoakPlan | null }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Fast-track to ${to} requested` });
   return (
@@ -200,6 +236,11 @@ export function FastTrackButton({ release, to, skipped, approvals }: { release: 
           <br />
           <strong>Still applies:</strong> {to}&apos;s own gates, with the stronger approval rule for fast-tracks ({approvals}), and its post-deploy jobs.
         </p>
+        {soak && (
+          <p className="rounded-md bg-zinc-50 px-3 py-2 text-zinc-800 ring-1 ring-zinc-200 ring-inset">
+            <strong>Soak:</strong> <SoakStatement soak={soak} />
+          </p>
+        )}
       </div>
     </ConfirmButton>
   );

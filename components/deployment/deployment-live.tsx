@@ -12,6 +12,7 @@ import { cn } from "@/components/ui/cn";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { GatesPanel } from "./gates-panel";
+import { SoakStatement, type SoakPlan } from "./soak-statement";
 
 /** Slipway's own users (automation, system) have addresses nobody can write to. */
 const isSystemEmail = (email: string) => email.endsWith("@slipway.invalid");
@@ -82,6 +83,10 @@ function Approvals({ deployment, now }: { deployment: DeploymentDto; now: Date }
 
 interface RolloutDetail {
   skipped?: string[];
+  /** Where and from when the soak is measured, pinned at request (lib/services/soak-plan.ts). */
+  soak?: SoakPlan;
+  /** Someone asked to stop this rollout (lib/services/abort.ts). */
+  abort?: { by: string; reason: string | null; at: string };
   migrations?: Record<string, { run: boolean; reason: string }>;
   closedMs?: number;
   warmUntil?: string;
@@ -93,12 +98,22 @@ interface RolloutDetail {
 function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Date }) {
   const detail = (deployment.detail ?? {}) as RolloutDetail;
   const migrations = Object.entries(detail.migrations ?? {});
-  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note && !detail.skipped?.length) return null;
+  if (!migrations.length && detail.closedMs === undefined && !detail.warmUntil && !detail.warnings?.length && !detail.note && !detail.skipped?.length && !detail.soak && !detail.abort) return null;
   return (
     <Panel title="Rollout" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
       {detail.skipped?.length ? (
         <p>
-          <Badge tone="amber">fast-track</Badge> Skipped {detail.skipped.join(", ")}: their gates and soak did not apply to this release.
+          <Badge tone="amber">fast-track</Badge> Skipped {detail.skipped.join(", ")}: their own gates did not apply to this release.
+        </p>
+      ) : null}
+      {detail.abort ? (
+        <p data-testid="abort-note">
+          <Badge tone="red">aborted</Badge> {detail.abort.by} stopped this rollout{detail.abort.reason ? `: ${detail.abort.reason}` : ""}. What served before it is kept.
+        </p>
+      ) : null}
+      {detail.soak ? (
+        <p>
+          <Badge tone="neutral">soak</Badge> <SoakStatement soak={detail.soak} />
         </p>
       ) : null}
       {migrations.map(([app, decision]) => (

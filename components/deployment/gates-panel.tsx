@@ -52,9 +52,9 @@ export function GatesPanel({ deployment, controls }: { deployment: DeploymentDto
       ) : (
         <ul aria-label="Gates">
           {gates.map((g) => (
-            <li key={g.gate} className="flex items-start gap-3 border-b border-zinc-100 px-4 py-2 last:border-0" data-gate={g.gate} data-status={g.status}>
+            <li key={g.gate} className="flex items-start gap-3 border-b border-zinc-100 px-4 py-2 last:border-0" data-gate={g.gate} data-status={g.status} data-unverified={g.unverified ? "true" : undefined}>
               <span className="w-28 shrink-0 font-medium">{LABEL[g.gate] ?? g.gate}</span>
-              <Badge tone={TONE[g.status]}>{g.status}</Badge>
+              {g.unverified ? <Badge tone="amber">pass · unverified</Badge> : <Badge tone={TONE[g.status]}>{g.status}</Badge>}
               <div className="flex min-w-0 flex-col gap-1">
                 <span className={g.status === "pass" ? "text-zinc-600" : "text-zinc-900"}>{g.reason}</span>
                 <GateDetail gate={g.gate} detail={g.detail ?? null} />

@@ -29,7 +29,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
     ["Instances", config.instances ?? 1],
     ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
     ["Tests", gates?.tests ? "every build must have passing CI tests" : none],
-    ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms` : none],
+    ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms${gates.soak.allowUnobserved ? "; passes unverified (amber) when no traffic is observed" : "; fails when no traffic is observed"}` : none],
     ["Verified", gates?.verified ? `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})` : none],
     [
       "Windows",

@@ -20,6 +20,12 @@ export const soakGateSchema = z
     duration: durationSchema().describe("How long the release must have run in the source environment."),
     maxErrorRate: z.number().min(0).max(1).describe("Highest error rate (0..1, e.g. 0.01 = 1%) during the soak."),
     maxP95Ms: integer({ min: 1 }).describe("Highest p95 latency in milliseconds during the soak."),
+    allowUnobserved: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let a soak that observed no traffic at all pass once its duration has elapsed (shown amber: health unverified). Default false: with no samples the soak is pending, and fails after the duration.",
+      ),
   })
   .describe("Health soak: the release must have run healthily in the previous environment of the chain for this long.");
 

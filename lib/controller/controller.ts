@@ -156,6 +156,7 @@ export class Controller {
       await this.assignPlatforms();
       await this.gatekeeper!.reviewWaiting();
       await this.startQueued();
+      await this.signalAborts();
       await this.driveActive();
       await this.failStuck();
       await this.runQueuedJobs();
@@ -276,6 +277,15 @@ export class Controller {
         this.log(`could not start ${deployment.id}: ${(error as Error).message}`);
       }
     }
+  }
+
+  /** A rollout someone aborted stops now: its drive ends its current wait (one not driven yet restores when picked up). */
+  private async signalAborts(): Promise<void> {
+    const aborted = await this.config.connection.db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(inArray(deployments.state, ["running", "verifying"]), sql`(${deployments.detail} -> 'abort') is not null`));
+    for (const { id } of aborted) if (this.rollout!.requestAbort(id)) this.log(`aborting ${id}`);
   }
 
   private async driveActive(): Promise<void> {

@@ -9,9 +9,11 @@ import { assertTransition } from "@/lib/domain/deployment-state";
 import type { PlannedStep } from "@/lib/domain/rollout-plan";
 import { newId } from "@/lib/ids";
 import type { PlatformRegistry } from "@/lib/platform/registry";
+import { abortOf, abortReason } from "@/lib/services/abort";
 import { recordAudit } from "@/lib/services/audit";
 import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
+import { abortableSleep, RolloutAborted } from "./abort-signal";
 import { queueVerificationJobs } from "./verification-jobs";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
@@ -47,6 +49,8 @@ type StepDetail = Pick<PlannedStep, "action" | "group" | "optional" | "percent" 
 export class Rollout {
   /** slipway.yaml settings of the apps (the migration job's name), loaded when a deployment is driven. */
   private readonly appSettings = new Map<string, unknown>();
+  /** Deployments being driven here, by id: aborting one stops its next step or wait at once. */
+  private readonly driving = new Map<string, AbortController>();
 
   constructor(private readonly deps: RolloutDeps) {}
 
@@ -102,7 +106,7 @@ export class Rollout {
     this.deps.log(`${environment.name}: started ${deployment.kind} ${deployment.id} (${plan.strategy})`);
   }
 
-  private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null): StepEnvironment {
+  private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null, signal?: AbortSignal): StepEnvironment {
     const config = environment.settings as Partial<EnvironmentConfig>;
     return {
       platform: this.deps.platforms.forEnvironment(environment.name),
@@ -130,13 +134,25 @@ export class Rollout {
       rollingPauseMs: this.deps.rollingPauseMs,
       provisionFrom,
       closedSince: () => steps.find((s) => (s.detail as StepDetail).action === "close")?.startedAt ?? null,
-      sleep: this.deps.sleep,
+      sleep: signal ? (ms) => abortableSleep(this.deps.sleep, ms, signal) : this.deps.sleep,
     };
   }
 
   private migrationReason(deployment: Deployment, app: string): string {
     const decision = (deployment.detail as { migrations?: Record<string, { reason: string }> }).migrations?.[app];
     return decision ? `migrations: ${decision.reason}` : "migrations";
+  }
+
+  /**
+   * Stops the rollout of `deploymentId` if it is being driven here: its current wait (a health
+   * check's poll, a rolling pause, a retry's backoff) ends now and no further step starts; drive()
+   * then restores what served before. Returns false when it is not being driven here.
+   */
+  requestAbort(deploymentId: string): boolean {
+    const controller = this.driving.get(deploymentId);
+    if (!controller) return false;
+    controller.abort();
+    return true;
   }
 
   /** Runs the remaining steps, group by group, then records success or failure. */
@@ -154,26 +170,53 @@ export class Rollout {
       environment.kind === "review" && environment.state === "provisioning" && environment.sourceEnvironmentId
         ? ((await this.deps.db.query.environments.findFirst({ where: eq(environments.id, environment.sourceEnvironmentId) }))?.name ?? null)
         : null;
+    // Aborted before this controller got to it (or before a restart): restore, never continue.
+    const asked = abortOf(deployment);
+    if (asked) return this.fail(deployment, environment, plans, previous, abortReason(asked));
+    const abort = new AbortController();
+    this.driving.set(deploymentId, abort);
+    try {
+      await this.driveSteps(deployment, environment, plans, previous, provisionFrom, abort.signal);
+    } catch (error) {
+      if (!(error instanceof RolloutAborted)) throw error;
+      const fresh = await this.deps.db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId) });
+      const why = fresh ? abortOf(fresh) : null;
+      if (fresh) deployment.state = fresh.state;
+      await this.fail(deployment, environment, plans, previous, why ? abortReason(why) : "Aborted.");
+    } finally {
+      this.driving.delete(deploymentId);
+    }
+  }
+
+  private async driveSteps(deployment: Deployment, environment: Environment, plans: AppPlan[], previous: AppPlan[], provisionFrom: string | null, signal: AbortSignal): Promise<void> {
+    const deploymentId = deployment.id;
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deploymentId)).orderBy(asc(deploymentSteps.position));
-    const env = this.stepEnvironment(environment, plans, previous, deployment, steps, provisionFrom);
+    const env = this.stepEnvironment(environment, plans, previous, deployment, steps, provisionFrom, signal);
     const secrets = [...plans, ...previous].flatMap((p) => p.secretValues);
     const groups = [...new Set(steps.map((s) => (s.detail as StepDetail).group))].sort((a, b) => a - b);
     const warnings: string[] = [];
 
     for (const group of groups) {
+      if (signal.aborted) throw new RolloutAborted();
       const pending = steps.filter((s) => (s.detail as StepDetail).group === group && s.state !== "succeeded" && s.state !== "skipped" && !(s.state === "failed" && (s.detail as StepDetail).optional));
       if (!pending.length) continue;
       if (pending.some((s) => (s.detail as StepDetail).action === "verify") && deployment.state === "running") {
         await this.fenced((tx) => this.transition(tx, deployment, "verifying"));
       }
       const verifySlot = deployment.kind === "rollback" ? "active" : "standby";
-      const outcomes = await Promise.all(
+      // Settled, not raced: an abort lets every step of the group stop before anything is restored.
+      const settled = await Promise.allSettled(
         pending.map((step) => {
           const detail = step.detail as StepDetail;
           const app = step.appId ? (plans.find((p) => p.appId === step.appId)?.app ?? null) : null;
-          return this.runWithRetries(step, secrets, () => runStep(env, { ...detail, app }, verifySlot));
+          return this.runWithRetries(step, secrets, () => runStep(env, { ...detail, app }, verifySlot), signal);
         }),
       );
+      if (signal.aborted) throw new RolloutAborted();
+      const outcomes = settled.map((r) => {
+        if (r.status === "rejected") throw r.reason;
+        return r.value;
+      });
       for (const [i, failure] of outcomes.entries()) {
         if (!failure) continue;
         if ((pending[i]!.detail as StepDetail).optional) warnings.push(failure);
@@ -184,7 +227,7 @@ export class Rollout {
   }
 
   /** Runs one step, retrying transient failures with backoff; returns the failure reason or null. */
-  private async runWithRetries(step: DeploymentStep, secrets: string[], run: () => Promise<string>): Promise<string | null> {
+  private async runWithRetries(step: DeploymentStep, secrets: string[], run: () => Promise<string>, signal: AbortSignal): Promise<string | null> {
     let attempts = step.attempts;
     for (;;) {
       attempts += 1;
@@ -199,6 +242,10 @@ export class Rollout {
         await this.finishStep(step, "succeeded", redactSecrets(log, secrets));
         return null;
       } catch (error) {
+        if (error instanceof RolloutAborted || signal.aborted) {
+          await this.finishStep(step, "cancelled", "Stopped: the rollout was aborted.");
+          throw new RolloutAborted();
+        }
         const failure = error instanceof StepFailure ? error : new StepFailure((error as Error).message, false);
         const message = redactSecrets(failure.message, secrets);
         if (failure.permanent || attempts >= this.deps.maxAttempts) {
@@ -206,12 +253,15 @@ export class Rollout {
           return `${step.name}: ${message}`;
         }
         await this.finishStep(step, "running", `Attempt ${attempts} failed, retrying: ${message}`);
-        await this.deps.sleep(1000 * 2 ** (attempts - 1));
+        await abortableSleep(this.deps.sleep, 1000 * 2 ** (attempts - 1), signal).catch(async (error: unknown) => {
+          await this.finishStep(step, "cancelled", "Stopped: the rollout was aborted.");
+          throw error;
+        });
       }
     }
   }
 
-  private async finishStep(step: DeploymentStep, state: "succeeded" | "failed" | "running", log: string): Promise<void> {
+  private async finishStep(step: DeploymentStep, state: "succeeded" | "failed" | "running" | "cancelled", log: string): Promise<void> {
     const now = this.deps.clock.now();
     await this.fenced(async (tx) => {
       await tx
@@ -356,3 +406,4 @@ export class Rollout {
     await this.fail(deployment, environment, plans, previous, reason);
   }
 }
+

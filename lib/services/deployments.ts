@@ -8,12 +8,14 @@ import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
+import { abortInFlight } from "./abort";
 import { recordAudit } from "./audit";
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
-import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
+import { evaluateDeployment, GATED_KINDS, storeGateResults } from "./gate-evaluation";
+import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
@@ -157,8 +159,20 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
     // Gates first: a deployment that can never pass (failing tests, a standing rejection) is refused
     // outright; one that waits (approvals, a window, a soak) is created waiting, with the reasons.
+    // The soak is decided once, here: where it is measured and from when (it never moves later).
+    const soak = GATED_KINDS.includes(row.kind) ? await planSoak(tx, row, environment) : null;
+    if (soak) row.detail = { ...(row.detail as object), soak };
     const gates = await evaluateDeployment(tx, row, environment, now);
     if (gates.stop) throw new RuleError(`${environment.name} will not take this release: ${gates.stop}`, "gate_failed", { gates: gates.stop });
+    // A request nobody could ever approve would wait forever: refuse it now, saying who is missing.
+    const unapprovable = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending")?.detail?.unapprovable;
+    if (typeof unapprovable === "string") {
+      throw new RuleError(
+        `Nobody could ever approve this ${request.kind} into ${environment.name}: ${unapprovable}. Ask someone else to request it, or have an admin grant the role to another person.`,
+        "no_eligible_approvers",
+        { approvals: unapprovable },
+      );
+    }
     row.state = gates.canShip ? "queued" : "waiting";
     await tx.insert(deployments).values(row);
     await storeGateResults(tx, row.id, gates.outcomes, now);
@@ -195,20 +209,39 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
   return enqueue(ctx, data);
 }
 
-/** Roll an environment back, on its own, to its previous good release or a chosen one. */
+/**
+ * Roll an environment back, on its own, to its previous good release or a chosen one. During a
+ * forward rollout in progress, the rollout is aborted at once and what served before it is kept
+ * (that is the rollback; nothing older is deployed unless `releaseId` names another release).
+ */
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
-  let releaseId = data.releaseId;
-  if (!releaseId) {
-    const environment = await ctx.db.query.environments.findFirst({
-      where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+  const environment = await ctx.db.query.environments.findFirst({
+    where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+  });
+  if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+  const current = await currentRelease(ctx.db, environment.id);
+  if (!data.releaseId || data.releaseId === current?.id) {
+    const aborted = await ctx.db.transaction(async (tx) => {
+      const locked = await lockEnvironment(tx, environment.name);
+      return locked ? abortInFlight(tx, ctx, locked, data.reason) : null;
     });
-    if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-    releaseId = (await previousGoodReleaseOf(ctx, environment.id)) ?? undefined;
-    if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
+    if (aborted) {
+      wakeController();
+      return aborted;
+    }
   }
-  return enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason, config: data.config });
+  const releaseId = data.releaseId ?? (await previousGoodReleaseOf(ctx, environment.id));
+  if (!releaseId) throw new RuleError(`${data.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
+  const rollback = await enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason, config: data.config });
+  // Another release was chosen: the rollback queues behind what rolls out now, which stops at once.
+  await ctx.db.transaction(async (tx) => {
+    const locked = await lockEnvironment(tx, environment.name);
+    if (locked) await abortInFlight(tx, ctx, locked, data.reason);
+  });
+  wakeController();
+  return rollback;
 }
 
 /** The release an environment rolls back to by default: the last good one before what runs. */

@@ -6,6 +6,7 @@ import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type Deploym
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
 import { NotFoundError } from "./errors";
+import { planSoak, type PlannedSoak } from "./soak-plan";
 
 export interface PersonRef {
   id: string;
@@ -82,6 +83,8 @@ export interface Board {
   entryCandidate: ReleaseSummary | null;
   /** The newest release the last environment may take by fast-track, when newer than what it runs. */
   fastTrackCandidate: ReleaseSummary | null;
+  /** The soak a fast-track of `fastTrackCandidate` would be measured by (where, from when), stated before anyone confirms. */
+  fastTrackSoak: PlannedSoak | null;
   /** When the last environment runs a fast-tracked release: which one, and the environments it skipped. */
   fastTracked: { commit: string; environment: string; skipped: string[] } | null;
 }
@@ -250,7 +253,7 @@ export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "a
   const cells = groupBy(await loadCells(db, pipeline.environments.map((e) => e.id), options.reviewCells), (c) => c.environmentId);
   const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, cells.get(e.id) ?? [], now));
   const fixed = views.filter((e) => e.kind === "fixed");
-  return {
+  const board: Board = {
     pipeline: { id: pipeline.id, name: pipeline.name, loadedAt: pipeline.loadedAt },
     apps: pipeline.apps,
     fixed,
@@ -258,7 +261,10 @@ export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "a
     entryCandidate: fixed[0] ? await newestNewer(db, fixed[0], [(fixed[0].settings as { branch?: string }).branch ?? ""]) : null,
     fastTrackCandidate: fixed.length > 1 ? await newestNewer(db, fixed.at(-1)!, (fixed.at(-1)!.settings as { fastTrack?: { branches: string[] } }).fastTrack?.branches ?? []) : null,
     fastTracked: fixed.length > 1 ? await fastTrackedInto(db, fixed.at(-1)!) : null,
+    fastTrackSoak: null,
   };
+  board.fastTrackSoak = board.fastTrackCandidate ? await planSoak(db, { releaseId: board.fastTrackCandidate.id, kind: "fast-track", fromEnvironmentId: null }, fixed.at(-1)!) : null;
+  return board;
 }
 
 /** What the environment runs came in by fast-track: the environments it skipped show that. */

@@ -1,11 +1,10 @@
-import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   approvals,
   builds,
   checklistTicks,
 
-  environmentApps,
   environments,
   freezes,
   healthSamples,
@@ -24,6 +23,7 @@ import { apps } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
+import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
 
 /** A window or freeze override granted on a deployment (kept in deployments.overrides). */
 export interface RecordedOverride {
@@ -32,27 +32,6 @@ export interface RecordedOverride {
   byId: string;
   reason: string;
   at: string;
-}
-
-/**
- * The environment a release soaks in before entering `target`: the one it is promoted from when it
- * runs there; otherwise where it runs now — a review environment cloned from the target (a release
- * accepted there goes straight in), else the fixed environment nearest the target (a fast-track).
- */
-async function soakSource(db: Db, deployment: Deployment, target: Environment): Promise<Environment | null> {
-  const running = await db
-    .select({ environment: environments })
-    .from(environmentApps)
-    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-    .where(and(eq(environmentApps.releaseId, deployment.releaseId), sql`${environments.id} <> ${target.id}`, sql`${environments.state} not in ('torn-down', 'retired', 'tearing-down')`));
-  const candidates = [...new Map(running.map((r) => [r.environment.id, r.environment])).values()];
-  const from = candidates.find((e) => e.id === deployment.fromEnvironmentId);
-  if (from && deployment.kind !== "fast-track") return from;
-  const review = candidates.find((e) => e.kind === "review" && e.sourceEnvironmentId === target.id);
-  if (review) return review;
-  const fixed = candidates.filter((e) => e.kind === "fixed").sort((a, b) => (b.position ?? 0) - (a.position ?? 0));
-  if (fixed[0]) return fixed[0];
-  return deployment.fromEnvironmentId ? ((await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null) : null;
 }
 
 function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOverride | null {
@@ -109,16 +88,14 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
   }
 
   if (gates?.soak) {
-    const source = await soakSource(db, deployment, environment);
+    // The soak pinned when the deployment was requested (soak-plan.ts) is measured where and from
+    // when it said, as long as the release still runs there; older deployments work it out now.
+    const pinned = pinnedSoak(deployment);
+    const pinnedSource = pinned?.environmentId ? await pinnedSoakEnvironment(db, pinned) : null;
+    const source = pinned?.environmentId ? pinnedSource : await soakSource(db, deployment, environment);
     const [release] = await db.select({ commit: releases.commit }).from(releases).where(eq(releases.id, deployment.releaseId));
-    let since: Date | null = null;
-    if (source) {
-      const [row] = await db
-        .select({ since: sql<string | null>`min(${environmentApps.deployedAt})` })
-        .from(environmentApps)
-        .where(and(eq(environmentApps.environmentId, source.id), eq(environmentApps.releaseId, deployment.releaseId)));
-      since = row?.since ? new Date(row.since) : null;
-    }
+    let since: Date | null = source ? await runningSince(db, source.id, deployment.releaseId) : null;
+    if (since && pinned?.since) since = new Date(pinned.since);
     const samples =
       source && since
         ? await db
@@ -126,7 +103,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
             .from(healthSamples)
             .where(and(eq(healthSamples.environmentId, source.id), gte(healthSamples.bucketStart, since)))
         : [];
-    facts.soak = { sourceEnvironment: source?.name ?? "the previous environment", commit: release?.commit ?? "", since, samples };
+    facts.soak = { sourceEnvironment: source?.name ?? pinned?.environment ?? "the previous environment", commit: release?.commit ?? "", since, samples };
   }
 
   if (gates?.verified) facts.verified = await loadVerifiedFacts(db, deployment, environment);
@@ -170,7 +147,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       })),
       eligible: neededRoles.map((role: Role) => ({
         role,
-        people: holders.filter((h) => h.role === role && h.id !== deployment.requestedBy).map((h) => ({ id: h.id, name: h.name })),
+        people: holders.filter((h) => h.role === role).map((h) => ({ id: h.id, name: h.name })),
       })),
     };
   }

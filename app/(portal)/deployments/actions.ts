@@ -5,6 +5,7 @@ import { cancelDeployment, requestDeployment, requestRollback } from "@/lib/serv
 import { decide } from "@/lib/services/approvals";
 import { overrideGate, tickChecklist } from "@/lib/services/preflight";
 import { confirmAutomaticRollback, undoAutomaticRollback } from "@/lib/services/auto-rollback";
+import { abortDeployment } from "@/lib/services/abort";
 
 export const requestDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await requestDeployment(ctx, input)).id }), { revalidate: ["/"] });
 
@@ -21,3 +22,5 @@ export const overrideGateAction = defineAction((ctx, input: unknown) => override
 export const confirmRollbackAction = defineAction((ctx, input: unknown) => confirmAutomaticRollback(ctx, input), { revalidate: ["/", "/deployments"] });
 
 export const undoRollbackAction = defineAction(async (ctx, input: unknown) => ({ id: (await undoAutomaticRollback(ctx, input)).id }), { revalidate: ["/", "/deployments", "/environments"] });
+
+export const abortDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await abortDeployment(ctx, input)).id }), { revalidate: ["/", "/deployments", "/environments"] });

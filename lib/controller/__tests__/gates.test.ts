@@ -165,7 +165,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await expect(requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id, kind: "fast-track" })).rejects.toMatchObject({ fields: { reason: expect.any(String) } });
     await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: release.id, kind: "fast-track", reason: "x" })).rejects.toBeInstanceOf(RuleError);
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id, kind: "fast-track", reason: "payment outage fix" });
-    expect(deployment.detail).toEqual({ skipped: ["qa", "uat", "staging"] });
+    expect(deployment.detail).toMatchObject({ skipped: ["qa", "uat", "staging"], soak: { environment: "dev" } }); // its soak is fixed now: in dev
     await decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
     await decide(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
     await tickChecklist(ctx(lead), { deploymentId: deployment.id, item: "release verified in staging" });

@@ -121,6 +121,9 @@ describe.each(testDatabases)("review environments on $name", (database) => {
     await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: release })).rejects.toMatchObject({ code: "not_in_previous" });
     await giveVerdict(ctx(lead), { name: "checkout", verdict: "accepted", comment: "VAT fixed, checked with finance" });
     expect((await envRow("checkout")).verdict).toBe("accepted");
+    // The lead is the only delivery-lead so far: nobody could approve their request (issue 14 #6).
+    await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: release })).rejects.toMatchObject({ code: "no_eligible_approvers" });
+    await createTestActor(connection.db, ["delivery-lead"], "lead-two");
     const toStaging = await requestDeployment(ctx(lead), { environment: "staging", releaseId: release });
     expect(toStaging.state).toBe("waiting"); // staging's own gates: a delivery-lead approval
   });

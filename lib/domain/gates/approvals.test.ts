@@ -60,9 +60,9 @@ describe("approvals gate", () => {
   it("with none given, says what is needed and who can give it (never the requester)", () => {
     const result = evaluate([]);
     expect(result.status).toBe("pending");
-    expect(result.reason).toBe("needs 1 tech-lead and 1 pm approval — tech-lead: Alex Kim or Jo Park can give it; pm: Priya Shah can give it");
+    expect(result.reason).toBe("needs 1 tech-lead and 1 pm approval — tech-lead: Alex Kim or Jo Park can give it; pm: Priya Shah can give it (not Sam Lee, who requested it)");
     expect(ruleDetail(result)).toEqual([
-      { role: "tech-lead", needed: 1, have: 0, approvedBy: [], candidates: [people.alex, people.jo] },
+      { role: "tech-lead", needed: 1, have: 0, approvedBy: [], candidates: [people.alex, people.jo], requesterHoldsRole: true },
       { role: "pm", needed: 1, have: 0, approvedBy: [], candidates: [people.priya] },
     ]);
     expect(result.recheckAt).toBeUndefined();
@@ -104,7 +104,7 @@ describe("approvals gate", () => {
   it("an expired approval does not count", () => {
     const result = evaluate([approval(people.alex, { role: "tech-lead", createdAt: new Date(now.getTime() - 24 * HOUR) }), approval(people.priya, { role: "pm" })]);
     expect(result.status).toBe("pending");
-    expect(result.reason).toBe("needs 1 tech-lead approval — Alex Kim or Jo Park can give it (Alex Kim's approval has expired)");
+    expect(result.reason).toBe("needs 1 tech-lead approval — Alex Kim or Jo Park can give it (not Sam Lee, who requested it; Alex Kim's approval has expired)");
     expect(ignoredWhy(result)).toEqual(["expired"]);
     // One millisecond younger, and it still counts until exactly 24h after it was given.
     const fresh = evaluate([approval(people.alex, { role: "tech-lead", createdAt: new Date(now.getTime() - 24 * HOUR + 1) }), approval(people.priya, { role: "pm" })]);
@@ -157,15 +157,40 @@ describe("approvals gate", () => {
     const twoLeads = approvalsSchema.parse({ rules: [{ role: "tech-lead", count: 2 }] });
     const one = evaluate([approval(people.alex, { role: "tech-lead" }), approval(people.alex, { role: "tech-lead", createdAt: ago(5) })], twoLeads);
     expect(one.status).toBe("pending");
-    expect(one.reason).toBe("needs 1 more tech-lead approval — Jo Park can give it");
+    expect(one.reason).toBe("needs 1 more tech-lead approval — Jo Park can give it (not Sam Lee, who requested it)");
     expect(ruleDetail(one)[0]).toMatchObject({ needed: 2, have: 1 });
-    expect(evaluate([], twoLeads).reason).toBe("needs 2 tech-lead approvals — Alex Kim or Jo Park can give it");
+    expect(evaluate([], twoLeads).reason).toBe("needs 2 tech-lead approvals — Alex Kim or Jo Park can give it (not Sam Lee, who requested it)");
     expect(evaluate([approval(people.alex, { role: "tech-lead" }), approval(people.jo, { role: "tech-lead" })], twoLeads).status).toBe("pass");
   });
 
-  it("says so when nobody but the requester can approve", () => {
-    const result = evaluate([], approvalsSchema.parse({ rules: [{ role: "pm" }] }), { eligible: [{ role: "pm", people: [people.dev] }] });
-    expect(result.reason).toBe("needs 1 pm approval — nobody but the requester holds pm");
+  it("when the only holder of the role is the requester, says exactly that — not \"nobody holds it\" (issue 14 #6)", () => {
+    const onlyLead = approvalsSchema.parse({ rules: [{ role: "tech-lead" }] });
+    const result = evaluate([], onlyLead, { eligible: [{ role: "tech-lead", people: [people.dev] }] });
+    expect(result.status).toBe("pending");
+    expect(result.reason).toBe("needs 1 tech-lead approval, which nobody can ever give as things stand: Sam Lee is the only tech-lead and cannot approve their own request — an admin must grant the role to someone else");
+    expect(result.detail).toMatchObject({ unapprovable: "Sam Lee is the only tech-lead and cannot approve their own request — an admin must grant the role to someone else" });
+    expect(ruleDetail(result)[0]).toMatchObject({ candidates: [], requesterHoldsRole: true });
+  });
+
+  it("tells a role nobody holds apart from one only the requester holds, and names who else is short", () => {
+    const nobody = evaluate([], approvalsSchema.parse({ rules: [{ role: "pm" }] }), { eligible: [{ role: "pm", people: [] }] });
+    expect(nobody.reason).toBe("needs 1 pm approval, which nobody can ever give as things stand: nobody holds pm — an admin must grant the role to someone else");
+    const twoLeads = approvalsSchema.parse({ rules: [{ role: "tech-lead", count: 2 }] });
+    const short = evaluate([], twoLeads, { eligible: [{ role: "tech-lead", people: [people.alex, people.dev] }] });
+    expect(short.reason).toBe("needs 2 tech-lead approvals, which nobody can ever give as things stand: only Alex Kim holds tech-lead besides Sam Lee, who cannot approve their own request, and 2 are needed — an admin must grant the role to someone else");
+  });
+
+  it("one person holding both required roles cannot meet both rules: unapprovable, though each role has a holder", () => {
+    const result = evaluate([], prodRules, { eligible: [{ role: "tech-lead", people: [people.omar] }, { role: "pm", people: [people.omar] }] });
+    expect(result.detail).toMatchObject({ unapprovable: "each person counts once, and the people who hold tech-lead and pm can give at most 1 of the 2 approvals — an admin must grant the role to someone else" });
+  });
+
+  it("a request others can approve is not unapprovable, and an approval already given keeps counting", () => {
+    expect(evaluate([]).detail).not.toHaveProperty("unapprovable");
+    const onlyAlex = { eligible: [{ role: "tech-lead" as const, people: [people.alex] }, { role: "pm" as const, people: [people.priya] }] };
+    const result = evaluate([approval(people.alex, { role: "tech-lead" })], prodRules, onlyAlex);
+    expect(result.detail).not.toHaveProperty("unapprovable");
+    expect(result.reason).toBe("needs 1 pm approval — Priya Shah can give it");
   });
 
   it("an approval in a role no rule asks for does not count", () => {

@@ -30,7 +30,7 @@ export interface ApprovalsFacts {
   releaseId: string;
   environmentId: string;
   approvals: readonly ApprovalFact[];
-  /** Who holds each role now, to say who can still approve. */
+  /** Who holds each role now (active accounts, the requester included), to say who can still approve and why the requester cannot. */
   eligible: readonly { role: Role; people: readonly { id: string; name: string }[] }[];
 }
 
@@ -43,10 +43,48 @@ const NOTE: Partial<Record<IgnoredWhy, (a: ApprovalFact) => string>> = {
   "role-no-longer-held": (a) => `${a.userName} no longer holds ${a.role}`,
 };
 
-function candidatesPhrase(names: readonly string[], role: string, requesterHoldsIt: boolean): string {
-  if (names.length === 0) return requesterHoldsIt ? `nobody but the requester holds ${role}` : `nobody holds ${role}`;
+interface RuleStanding {
+  role: Role;
+  candidates: readonly { id: string; name: string }[];
+  /** The requester, when they hold this role: named, because they cannot count. */
+  requester: { id: string; name: string } | null;
+}
+
+/** Who could still give the approval, and — when the requester holds the role — that they cannot. */
+function candidatesPhrase(rule: RuleStanding): string {
+  const names = rule.candidates.map((p) => p.name);
+  if (names.length === 0) {
+    return rule.requester ? `nobody else can give it: ${rule.requester.name} holds ${rule.role} but requested this deployment, and nobody approves their own request` : `nobody holds ${rule.role}`;
+  }
   const shown = names.length > 4 ? [...names.slice(0, 3), `${names.length - 3} others`] : [...names];
   return `${formatList(shown, "or")} can give it`;
+}
+
+/**
+ * Why the rule can never be met by the people who hold its roles now (the requester excluded, each
+ * person counting once), or null when it can. A request like this would wait forever.
+ * E.g. "Sam Lee is the only tech-lead and cannot approve their own request".
+ */
+export function unapprovableReason(config: ApprovalsConfig, facts: Pick<ApprovalsFacts, "requesterId" | "eligible">): string | null {
+  const holders = (role: Role) => facts.eligible.find((e) => e.role === role)?.people ?? [];
+  const others = (role: Role) => holders(role).filter((p) => p.id !== facts.requesterId);
+  const short = config.rules
+    .filter((rule) => others(rule.role).length < rule.count)
+    .map((rule) => {
+      const available = others(rule.role);
+      const own = holders(rule.role).find((p) => p.id === facts.requesterId);
+      const needs = rule.count > 1 ? ` (${rule.count} needed)` : "";
+      if (available.length === 0) return own ? `${own.name} is the only ${rule.role}${needs} and cannot approve their own request` : `nobody holds ${rule.role}${needs}`;
+      const them = `${formatList(available.map((p) => p.name))} ${available.length === 1 ? "holds" : "hold"} ${rule.role}`;
+      return `only ${them}${own ? ` besides ${own.name}, who cannot approve their own request` : ""}, and ${rule.count} are needed`;
+    });
+  if (short.length) return `${short.join("; ")} — an admin must grant the role to someone else`;
+  const people = new Map<string, Set<Role>>();
+  for (const rule of config.rules) for (const p of others(rule.role)) (people.get(p.id) ?? people.set(p.id, new Set()).get(p.id)!).add(rule.role);
+  const slots = config.rules.reduce((sum, r) => sum + r.count, 0);
+  const matched = matchApprovers(config.rules, [...people].map(([id, roles]) => ({ id, roles }))).size;
+  if (matched < slots) return `each person counts once, and the people who hold ${formatList(config.rules.map((r) => r.role))} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
+  return null;
 }
 
 /**
@@ -100,9 +138,16 @@ export function evaluateApprovals(config: ApprovalsConfig, facts: ApprovalsFacts
     const approvedBy = [...assignment].filter(([, role]) => role === rule.role).map(([id]) => ({ id, name: names.get(id) ?? id }));
     const holders = facts.eligible.find((e) => e.role === rule.role)?.people ?? [];
     const candidates = holders.filter((p) => p.id !== facts.requesterId && !assignment.has(p.id));
-    return { role: rule.role, needed: rule.count, have: approvedBy.length, approvedBy, candidates, requesterHoldsIt: holders.some((p) => p.id === facts.requesterId) };
+    const requester = holders.find((p) => p.id === facts.requesterId) ?? null;
+    return { role: rule.role, needed: rule.count, have: approvedBy.length, approvedBy, candidates, requester };
   });
-  const detail = { rules: perRule.map(({ requesterHoldsIt: _r, ...r }) => r), ignored, expiresAfterMs: config.expiresAfter };
+  const unapprovable = unapprovableReason(config, facts);
+  const detail = {
+    rules: perRule.map(({ requester, ...r }) => ({ ...r, ...(requester ? { requesterHoldsRole: true } : {}) })),
+    ignored,
+    expiresAfterMs: config.expiresAfter,
+    ...(unapprovable ? { unapprovable } : {}),
+  };
 
   if (rejections.length > 0) {
     const text = rejections.map((r) => `rejected by ${r.userName} (${r.role})${r.comment?.trim() ? `: ${r.comment.trim()}` : ""}`);
@@ -117,18 +162,23 @@ export function evaluateApprovals(config: ApprovalsConfig, facts: ApprovalsFacts
   }
   const lastCount = missing[missing.length - 1]!.needed - missing[missing.length - 1]!.have;
   const parts = missing.map((r) => `${r.needed - r.have} ${r.have > 0 ? "more " : ""}${r.role}`);
-  const who = missing.length === 1
-    ? candidatesPhrase(missing[0]!.candidates.map((p) => p.name), missing[0]!.role, missing[0]!.requesterHoldsIt)
-    : missing.map((r) => `${r.role}: ${candidatesPhrase(r.candidates.map((p) => p.name), r.role, r.requesterHoldsIt)}`).join("; ");
+  const who = missing.length === 1 ? candidatesPhrase(missing[0]!) : missing.map((r) => `${r.role}: ${candidatesPhrase(r)}`).join("; ");
   const unfilled = new Set<Role>(missing.map((r) => r.role));
   const once = people
     .filter((p) => assignment.has(p.id) && [...p.roles].some((role) => unfilled.has(role) && role !== assignment.get(p.id)))
     .map((p) => `${names.get(p.id)} counts once, as ${assignment.get(p.id)}`);
-  const notes = [...new Set([...once, ...ignored.flatMap((i) => {
+  const ignoredNotes = ignored.flatMap((i) => {
     const note = NOTE[i.why];
     const approval = facts.approvals.find((a) => a.id === i.approvalId);
     return note && approval ? [note(approval)] : [];
-  })])];
-  const reason = `needs ${formatList(parts)} approval${lastCount > 1 ? "s" : ""} — ${who}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+  });
+  // The requester may hold the role: say why they are not among those who can give it.
+  const requester = missing.find((r) => r.requester && r.candidates.length > 0)?.requester;
+  const ownNote = requester && !unapprovable && !ignored.some((i) => i.why === "own-request") ? [`not ${requester.name}, who requested it`] : [];
+  const notes = [...new Set([...once, ...ownNote, ...ignoredNotes])];
+  const needs = `needs ${formatList(parts)} approval${lastCount > 1 ? "s" : ""}`;
+  const reason = unapprovable
+    ? `${needs}, which nobody can ever give as things stand: ${unapprovable}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`
+    : `${needs} — ${who}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
   return outcome("approvals", "pending", reason, { detail, recheckAt });
 }

@@ -104,7 +104,7 @@ describe("evaluateGates", () => {
   it("a fast-track uses the fast-track approval rule instead of the environment's", () => {
     const fastTrack = fastTrackSchema.parse({ branches: ["develop"], approvals: { rules: [{ role: "delivery-lead", count: 1 }] } });
     const outcomes = evaluateGates(input({ fastTrack }));
-    expect(outcomes.find((o) => o.gate === "approvals")).toMatchObject({ status: "pending", reason: "needs 1 delivery-lead approval — nobody holds delivery-lead" });
+    expect(outcomes.find((o) => o.gate === "approvals")).toMatchObject({ status: "pending", reason: "needs 1 delivery-lead approval, which nobody can ever give as things stand: nobody holds delivery-lead — an admin must grant the role to someone else" });
   });
 
   it("explain lists exactly the unmet gates, in order; nextRecheck is the earliest time-driven change", () => {

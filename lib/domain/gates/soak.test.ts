@@ -41,13 +41,39 @@ describe("soak gate", () => {
     expect(evaluateSoak(config, facts(minutesAgo(30), [sample(20, 100, 0)]), now).status).toBe("pass");
   });
 
-  it("with no traffic at all, passes only once the time has elapsed, and says so", () => {
+  it("with no samples at all, stays pending while the soak runs and fails closed once it has elapsed (issue 14 #4)", () => {
     const running = evaluateSoak(config, facts(minutesAgo(12), []), now);
     expect(running).toMatchObject({ status: "pending", reason: expect.stringContaining("no traffic observed yet") });
-    const done = evaluateSoak(config, facts(minutesAgo(31), [sample(20, 0, 0, null)]), now);
-    expect(done.status).toBe("pass");
-    expect(done.reason).toBe("soaked 31 min in staging, but no traffic observed, so its health is unverified");
+    const done = evaluateSoak(config, facts(minutesAgo(31), []), now);
+    expect(done.status).toBe("fail");
+    expect(done.reason).toBe(
+      "no traffic observed in staging during the 30 min soak, so release abc1234's health is unverified — send traffic to staging (the gate passes once healthy samples arrive) or allow an unobserved soak with gates.soak.allowUnobserved",
+    );
     expect(done.detail).toMatchObject({ noTraffic: true, errorRate: null, worstP95Ms: null });
+    expect(done.detail).not.toHaveProperty("unobserved");
+  });
+
+  it("samples that saw zero requests are no observation either, and neither are samples from before the release started", () => {
+    expect(evaluateSoak(config, facts(minutesAgo(31), [sample(20, 0, 0, null), sample(10, 0, 0, null)]), now).status).toBe("fail");
+    expect(evaluateSoak(config, facts(minutesAgo(31), [sample(50, 5000, 0, 100)]), now).status).toBe("fail");
+  });
+
+  it("an explicit allowUnobserved lets an unobserved soak pass after its duration, marked unverified (amber), never before", () => {
+    const allowing = soakGateSchema.parse({ duration: "30m", maxErrorRate: 0.01, maxP95Ms: 500, allowUnobserved: true });
+    expect(evaluateSoak(allowing, facts(minutesAgo(12), []), now).status).toBe("pending");
+    const done = evaluateSoak(allowing, facts(minutesAgo(31), [sample(20, 0, 0, null)]), now);
+    expect(done).toMatchObject({ status: "pass", detail: { unobserved: true, noTraffic: true } });
+    expect(done.reason).toBe("soaked 31 min in staging without any traffic observed — health unverified (allowed: gates.soak.allowUnobserved)");
+    // Observed traffic is judged as always, and is not "unverified".
+    const observed = evaluateSoak(allowing, facts(minutesAgo(31), [sample(20, 100, 0)]), now);
+    expect(observed.status).toBe("pass");
+    expect(observed.detail).not.toHaveProperty("unobserved");
+    expect(evaluateSoak(allowing, facts(minutesAgo(31), [sample(20, 100, 50)]), now).status).toBe("fail");
+  });
+
+  it("allowUnobserved is off unless slipway.yaml sets it", () => {
+    expect(config.allowUnobserved).toBeUndefined();
+    expect(() => soakGateSchema.parse({ duration: "30m", maxErrorRate: 0.01, maxP95Ms: 500, allowUnobserved: "yes" })).toThrow();
   });
 
   it("ignores health from before the release started there", () => {

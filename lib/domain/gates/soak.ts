@@ -31,7 +31,9 @@ function progress(elapsedMs: number, durationMs: number): string {
 /**
  * Health soak: the release must have run in the source environment for `duration`, with the error
  * rate (all errors over all requests since it started there) and the worst bucket's p95 latency
- * within limits. A breach fails the gate even while the soak is still running.
+ * within limits. A breach fails the gate even while the soak is still running. It fails closed:
+ * with no samples it is pending while the soak runs and fails once the duration has elapsed,
+ * unless `allowUnobserved` is set — then it passes with `detail.unobserved: true` (shown amber).
  */
 export function evaluateSoak(config: SoakGate, facts: SoakFacts, now: Date): GateOutcome {
   const where = facts.sourceEnvironment;
@@ -89,7 +91,19 @@ export function evaluateSoak(config: SoakGate, facts: SoakFacts, now: Date): Gat
     return outcome("soak", "pending", `soak ${progress(elapsedMs, config.duration)} in ${where}${traffic}: release ${shortCommit(facts.commit)} must run there ${formatSpan(remainingMs)} more`, { detail, recheckAt });
   }
   if (noTraffic) {
-    return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where}, but no traffic observed, so its health is unverified`, { detail });
+    // Fail closed: time alone proves nothing. Only an explicit opt-in lets an unobserved soak through,
+    // and then it says so (detail.unobserved: the UI shows it amber, not green).
+    if (config.allowUnobserved) {
+      return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where} without any traffic observed — health unverified (allowed: gates.soak.allowUnobserved)`, {
+        detail: { ...detail, unobserved: true },
+      });
+    }
+    return outcome(
+      "soak",
+      "fail",
+      `no traffic observed in ${where} during the ${formatSpan(config.duration)} soak, so release ${shortCommit(facts.commit)}'s health is unverified — send traffic to ${where} (the gate passes once healthy samples arrive) or allow an unobserved soak with gates.soak.allowUnobserved`,
+      { detail },
+    );
   }
   const rate = formatPercent(errorRate ?? 0);
   const p95 = worstP95Ms === null ? "" : `, worst p95 ${formatCount(worstP95Ms)} ms (limit ${formatCount(config.maxP95Ms)} ms)`;

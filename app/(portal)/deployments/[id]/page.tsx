@@ -11,7 +11,7 @@ import { getDeployment } from "@/lib/services/deployment-queries";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
 import { currentRelease } from "@/lib/services/deployment-facts";
-import { CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
+import { AbortRolloutButton, CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
 import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
@@ -104,6 +104,9 @@ export default async function DeploymentPage({ params }: Props) {
         actions={
           <>
             {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy }) && <CancelDeploymentButton deploymentId={deployment.id} />}
+            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !(deployment.detail as { abort?: unknown } | null)?.abort && can(actor, "environment.rollback") && (
+              <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />
+            )}
             {rollbackTarget && (
               <RollbackButton
                 environment={deployment.environment.name}

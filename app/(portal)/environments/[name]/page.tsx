@@ -98,6 +98,9 @@ export default async function EnvironmentPage({ params }: Props) {
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
   const pendingConfig = await pendingConfigChanges(db, environment.id);
   const configPending = pendingConfig ? pendingConfig.length > 0 : Boolean(configChanged && lastDeployedAt && configChanged > lastDeployedAt);
+  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
+  const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
+  const rollingForward = forward ? await getRelease(db, forward.releaseId) : null;
   const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
   const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
@@ -133,6 +136,7 @@ export default async function EnvironmentPage({ params }: Props) {
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
                 config={rollbackConfig}
+                inFlight={rollingForward ? { commit: rollingForward.commit } : null}
               />
             )}
           </>

@@ -1,0 +1,31 @@
+import { formatDuration } from "@/lib/config/duration";
+
+/** The soak a deployment is (or would be) measured by, as lib/services/soak-plan.ts pins it. */
+export interface SoakPlan {
+  environment: string;
+  since: string | null;
+  durationMs: number;
+  completesAt: string | null;
+}
+
+const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/**
+ * One sentence: where the soak is measured, from when, and when it completes — decided once, so it
+ * neither moves to another environment nor restarts when the release goes elsewhere meanwhile.
+ */
+export function SoakStatement({ soak }: { soak: SoakPlan }) {
+  if (!soak.since) {
+    return (
+      <span data-testid="soak-statement">
+        It runs in no environment it could soak in, so its {formatDuration(soak.durationMs)} soak cannot pass: promote it somewhere first.
+      </span>
+    );
+  }
+  return (
+    <span data-testid="soak-statement">
+      Its {formatDuration(soak.durationMs)} soak is measured in <strong>{soak.environment}</strong>, from {utc.format(new Date(soak.since))} UTC (when it started there)
+      {soak.completesAt ? <>, complete at {utc.format(new Date(soak.completesAt))} UTC</> : null}. This is fixed now: it does not move or restart if the release reaches another environment meanwhile.
+    </span>
+  );
+}

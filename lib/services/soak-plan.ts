@@ -1,0 +1,82 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { environmentApps, environments, type Deployment, type Environment } from "@/db/schema";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+
+/**
+ * Where and from when a deployment's soak is measured. Decided once, when the deployment is
+ * requested, and kept in `deployments.detail.soak`: a fast-track waiting on its soak in uat keeps
+ * soaking in uat even if the same release later reaches staging (it neither moves nor restarts).
+ */
+export interface PlannedSoak {
+  /** The environment the soak is measured in; null when the release runs nowhere it could soak. */
+  environmentId: string | null;
+  environment: string;
+  /** ISO time the release started there (the soak's start); null when it does not run there. */
+  since: string | null;
+  /** The soak's duration in milliseconds (slipway.yaml gates.soak.duration of the target). */
+  durationMs: number;
+  /** ISO time the soak completes (since + duration), or null. */
+  completesAt: string | null;
+}
+
+/**
+ * The environment a release soaks in before entering `target`: the one it is promoted from when it
+ * runs there; otherwise where it runs now — a review environment cloned from the target (a release
+ * accepted there goes straight in), else the fixed environment nearest the target (a fast-track).
+ */
+export async function soakSource(db: Db, deployment: Pick<Deployment, "releaseId" | "kind" | "fromEnvironmentId">, target: Pick<Environment, "id">): Promise<Environment | null> {
+  const running = await db
+    .select({ environment: environments })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .where(and(eq(environmentApps.releaseId, deployment.releaseId), sql`${environments.id} <> ${target.id}`, sql`${environments.state} not in ('torn-down', 'retired', 'tearing-down')`));
+  const candidates = [...new Map(running.map((r) => [r.environment.id, r.environment])).values()];
+  const from = candidates.find((e) => e.id === deployment.fromEnvironmentId);
+  if (from && deployment.kind !== "fast-track") return from;
+  const review = candidates.find((e) => e.kind === "review" && e.sourceEnvironmentId === target.id);
+  if (review) return review;
+  const fixed = candidates.filter((e) => e.kind === "fixed").sort((a, b) => (b.position ?? 0) - (a.position ?? 0));
+  if (fixed[0]) return fixed[0];
+  return deployment.fromEnvironmentId ? ((await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null) : null;
+}
+
+/** Since when `releaseId` has run in `environmentId` (its earliest app), or null when it does not run there. */
+export async function runningSince(db: Db, environmentId: string, releaseId: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ since: sql<string | null>`min(${environmentApps.deployedAt})` })
+    .from(environmentApps)
+    .where(and(eq(environmentApps.environmentId, environmentId), eq(environmentApps.releaseId, releaseId)));
+  return row?.since ? new Date(row.since) : null;
+}
+
+/**
+ * The soak a deployment of `deployment.releaseId` into `target` would be measured by, as of now;
+ * null when the target has no soak gate. Reads only; throws nothing of its own.
+ */
+export async function planSoak(db: Db, deployment: Pick<Deployment, "releaseId" | "kind" | "fromEnvironmentId">, target: Pick<Environment, "id" | "settings">): Promise<PlannedSoak | null> {
+  const soak = (target.settings as Partial<EnvironmentConfig>).gates?.soak;
+  if (!soak) return null;
+  const source = await soakSource(db, deployment, target);
+  const since = source ? await runningSince(db, source.id, deployment.releaseId) : null;
+  return {
+    environmentId: source?.id ?? null,
+    environment: source?.name ?? "the previous environment",
+    since: since?.toISOString() ?? null,
+    durationMs: soak.duration,
+    completesAt: since ? new Date(since.getTime() + soak.duration).toISOString() : null,
+  };
+}
+
+/** The soak pinned on a deployment when it was requested, if any (older deployments have none). */
+export function pinnedSoak(deployment: Pick<Deployment, "detail">): PlannedSoak | null {
+  const soak = (deployment.detail as { soak?: PlannedSoak } | null)?.soak;
+  return soak && typeof soak === "object" && "environment" in soak ? soak : null;
+}
+
+/** The pinned soak's environment row (null when it was torn down or retired since). */
+export async function pinnedSoakEnvironment(db: Db, soak: PlannedSoak): Promise<Environment | null> {
+  if (!soak.environmentId) return null;
+  const row = await db.query.environments.findFirst({ where: eq(environments.id, soak.environmentId) });
+  return row && row.state !== "torn-down" && row.state !== "retired" ? row : null;
+}

@@ -83,7 +83,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await switchUser(page, DEMO.deliveryLead);
     await page.goto(waitingUrl);
     await page.getByRole("button", { name: "Cancel deployment" }).click();
-    await confirmDialog(page, "Cancel deployment");
+    await confirmDialog(page, "Cancel the deployment");
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "cancelled");
   });
 

@@ -14,7 +14,7 @@ import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { can } from "@/lib/auth/policy";
-import { listFreezes } from "@/lib/services/freezes";
+import { listFreezes, storedFreezesForGate } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
 import { aheadSummary } from "@/lib/services/compare";
 import { plural } from "@/lib/domain/gates/format";
@@ -44,12 +44,13 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents, ahead, addresses, spinUp] = await Promise.all([
+  const [freezeList, openIncidents, ahead, addresses, spinUp, storedFreezes] = await Promise.all([
     listFreezes(ctx, {}),
     listIncidents(ctx, { state: "open" }),
     board ? aheadSummary(db, board.fixed) : [],
     reviewAddresses(db, board?.review.map((e) => e.id) ?? []),
     board && can(actor, "review.create") ? spinUpOptions(db, board) : null,
+    storedFreezesForGate(db, now),
   ]);
   if (!board) {
     return (
@@ -73,7 +74,7 @@ export default async function BoardPage() {
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
-        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} storedFreezes={storedFreezes} />
         <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />
       </div>
     </>

@@ -1,4 +1,7 @@
 import type { Board } from "@/lib/services/environments";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { StoredFreeze } from "@/lib/domain/gates";
+import { describePromotion } from "@/lib/domain/promotion-preview";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
@@ -6,10 +9,13 @@ import { BoardCell } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
 
 /** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
-function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[]): Waiting | null {
+function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[], storedFreezes: readonly StoredFreeze[], now: Date): Waiting | null {
+  const target = board.fixed[i]!;
+  const preview = (from: string | null) =>
+    describePromotion({ to: target.name, from, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now });
   if (i === 0) {
     const candidate = board.entryCandidate;
-    return candidate ? { release: candidate, from: null } : null;
+    return candidate ? { release: candidate, from: null, preview: preview(null) } : null;
   }
   const previous = releases[i - 1];
   if (!previous || !isAhead(previous, releases[i] ?? null)) return null;
@@ -17,6 +23,7 @@ function waitingFor(board: Board, i: number, releases: ReturnType<typeof environ
   const cells = Object.values(source.apps);
   return {
     from: source.name,
+    preview: preview(source.name),
     release: {
       id: previous.releaseId!,
       commit: previous.releaseCommit ?? cells[0]?.commit ?? "",
@@ -42,7 +49,20 @@ function fastTrackFor(board: Board) {
 type AheadOf = { from: string; to: string; releases: number; commits: number };
 
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
-export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Board; now: Date; canDeploy: boolean; ahead?: AheadOf[] }) {
+export function PipelineBoard({
+  board,
+  now,
+  canDeploy,
+  ahead = [],
+  storedFreezes = [],
+}: {
+  board: Board;
+  now: Date;
+  canDeploy: boolean;
+  ahead?: AheadOf[];
+  /** Freezes from the database, so a Promote confirmation can say an environment is frozen now. */
+  storedFreezes?: readonly StoredFreeze[];
+}) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
       <Panel>
@@ -65,7 +85,7 @@ export function PipelineBoard({ board, now, canDeploy, ahead = [] }: { board: Bo
               <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
                 <EnvironmentColumnHeader
                   environment={env}
-                  waiting={waitingFor(board, i, releases)}
+                  waiting={waitingFor(board, i, releases, storedFreezes, now)}
                   canDeploy={canDeploy}
                   fastTrack={i === board.fixed.length - 1 ? fastTrackFor(board) : null}
                   skippedBy={board.fastTracked?.skipped.includes(env.name) && !Object.values(env.apps).some((c) => c.releaseCommit === board.fastTracked?.commit) ? board.fastTracked : null}

@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
+import { apps, builds, deploymentSteps, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
+import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError } from "./errors";
 
 export interface PersonRef {
@@ -43,6 +44,8 @@ export interface ActiveDeploymentView {
   createdAt: Date;
   /** The first unmet gate's reason, while it waits. */
   blocker: string | null;
+  /** What it is doing while it rolls out ("shifting traffic 50 %"), else null. */
+  activity: string | null;
 }
 
 export interface EnvironmentView {
@@ -95,7 +98,10 @@ const environmentWith = {
     where: inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]),
     orderBy: asc(deployments.createdAt),
     columns: { id: true, kind: true, state: true, releaseId: true, createdAt: true },
-    with: { gates: { columns: { gate: true, status: true, reason: true } } },
+    with: {
+      gates: { columns: { gate: true, status: true, reason: true } },
+      steps: { columns: { state: true, detail: true }, orderBy: asc(deploymentSteps.position) },
+    },
   },
 } as const;
 
@@ -207,8 +213,9 @@ function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): En
     hold: row.heldAt ? { at: row.heldAt, by: row.heldBy, reason: row.holdReason } : null,
     createdAt: row.createdAt,
     apps: byApp,
-    active: row.deployments.map(({ gates, ...d }) => ({
+    active: row.deployments.map(({ gates, steps, ...d }) => ({
       ...d,
+      activity: deploymentActivity(d.state, steps),
       blocker: d.state === "waiting" ? (sortGates(gates).find((g) => g.status !== "pass" && g.status !== "waived")?.reason ?? null) : null,
     })),
   };

@@ -36,7 +36,8 @@ import { ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
-import { listFreezes } from "@/lib/services/freezes";
+import { listFreezes, storedFreezesForGate } from "@/lib/services/freezes";
+import { describePromotion } from "@/lib/domain/promotion-preview";
 import { listIncidents } from "@/lib/services/incidents";
 import { environmentTraffic } from "@/lib/services/traffic-queries";
 import { TrafficPanel } from "@/components/environment/traffic-panel";
@@ -57,8 +58,15 @@ async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView,
   const [rollout, release] = await Promise.all([inProgress ? getDeployment(db, inProgress.id).then(deploymentDto) : null, releaseId ? getRelease(db, releaseId) : null]);
   const promotion = release?.runs.find((r) => r.environment === environment.source && !["failed", "cancelled", "superseded"].includes(r.state));
   const owner = { ownerId: environment.owner?.id };
+  // What promoting it into its source would do now, for the Promote confirmation.
+  const now = systemClock.now();
+  const [target, storedFreezes] = environment.source ? await Promise.all([getEnvironment(db, systemClock, environment.source), storedFreezesForGate(db, now)]) : [null, []];
+  const promotionPreview = target
+    ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now })
+    : null;
   return {
     rollout,
+    promotionPreview,
     release: release ? { ...summaryOf(release), running: release.id === currentReleaseId } : null,
     promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
     allowed: { verdict: can(actor, "review.verdict"), promote: can(actor, "deployment.request"), extend: can(actor, "review.extend", owner), teardown: can(actor, "review.teardown", owner) },
@@ -136,8 +144,8 @@ export default async function EnvironmentPage({ params }: Props) {
         <div className="flex min-w-0 flex-col gap-6">
           <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
           <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
-          {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} />}
-          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} allowed={review.allowed} />}
+          {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
+          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
           {environment.hold && (
             <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />
           )}

@@ -63,6 +63,8 @@ export interface EnvironmentView {
   verdict: ReviewVerdict | null;
   hold: { at: Date; by: string | null; reason: string | null } | null;
   createdAt: Date;
+  /** When a review environment was torn down (its record stays); null while it lives. */
+  tornDownAt: Date | null;
   /** Keyed by app name; an app with nothing deployed has no entry. */
   apps: Record<string, EnvironmentAppView>;
   active: ActiveDeploymentView[];
@@ -212,6 +214,7 @@ function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): En
     verdict: row.verdict,
     hold: row.heldAt ? { at: row.heldAt, by: row.heldBy, reason: row.holdReason } : null,
     createdAt: row.createdAt,
+    tornDownAt: row.tornDownAt,
     apps: byApp,
     active: row.deployments.map(({ gates, steps, ...d }) => ({
       ...d,
@@ -302,6 +305,21 @@ export async function getEnvironment(db: Db, clock: Clock, name: string): Promis
   if (!row) throw new NotFoundError(`No environment named "${name}".`);
   return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }
+
+/**
+ * An environment's record by name, for its page: the live environment, else the newest torn-down
+ * or retired one of that name (a name is reused only once its holder is gone). Its record, verdicts
+ * and deployments stay readable. Throws NotFoundError when no environment ever had the name.
+ */
+export async function getEnvironmentRecord(db: Db, clock: Clock, name: string): Promise<EnvironmentView> {
+  const live = await findEnvironmentRow(db, and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
+  const row = live ?? (await db.query.environments.findFirst({ where: eq(environments.name, name), orderBy: [desc(environments.createdAt), desc(environments.id)], with: environmentWith }));
+  if (!row) throw new NotFoundError(`No environment named "${name}".`);
+  return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
+}
+
+/** Whether an environment is gone (torn down or retired): only its record remains. */
+export const isGone = (environment: Pick<EnvironmentView, "state">) => (LIVE_STATES_EXCLUDED as readonly string[]).includes(environment.state);
 
 export interface DeploymentSummary {
   id: string;

@@ -5,7 +5,7 @@ import { describePromotion } from "@/lib/domain/promotion-preview";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
-import { BoardCell } from "./board-cell";
+import { BoardCell, ColumnRelease } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
 
 /** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
@@ -100,15 +100,25 @@ export function PipelineBoard({
           </tr>
         </thead>
         <tbody>
+          <tr>
+            <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-200 bg-white px-3 py-2 text-xs font-medium text-zinc-500">
+              Release
+            </th>
+            {board.fixed.map((env, i) => (
+              <td key={env.id} className="border-b border-zinc-200 px-3 py-2 align-top" data-env={env.name} data-row="release">
+                <ColumnRelease cells={Object.values(env.apps)} release={releases[i] ?? null} />
+              </td>
+            ))}
+          </tr>
           {board.apps.map((app) => (
             <tr key={app.id} className="group">
               <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
                 <div>{app.name}</div>
                 {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
               </th>
-              {board.fixed.map((env) => (
+              {board.fixed.map((env, i) => (
                 <td key={env.id} className="border-b border-zinc-100 px-3 py-2.5 align-top group-hover:bg-zinc-50" data-env={env.name} data-app={app.name}>
-                  <BoardCell cell={env.apps[app.name]} now={now} />
+                  <BoardCell cell={env.apps[app.name]} now={now} columnReleaseId={releases[i]?.releaseId ?? null} />
                 </td>
               ))}
             </tr>

@@ -51,12 +51,13 @@ export function StepRow({ step, now }: { step: Step; now: Date }) {
   return (
     <li className="border-b border-zinc-100 last:border-0" data-step={step.name} data-state={step.state}>
       <details open={step.state === "running" || step.state === "failed"} className="group">
-        <summary className="flex cursor-pointer list-none items-center gap-3 px-4 py-2 hover:bg-zinc-50">
+        <summary className="flex cursor-pointer list-none items-center gap-2 px-4 py-2 hover:bg-zinc-50 sm:gap-3">
           <Dot tone={STEP_TONE[step.state] ?? "neutral"} pulse={step.state === "running"} />
-          <span className="min-w-0 flex-1 truncate font-medium">{step.name}</span>
+          {/* Names wrap rather than truncate: "Retire previous portal" and "… admin" must stay apart on a phone. */}
+          <span className="min-w-0 flex-1 font-medium break-words">{step.name}</span>
           {step.attempts > 1 && <Badge tone="amber">attempt {step.attempts}</Badge>}
-          <span className="w-20 text-right text-xs text-zinc-500">{step.state}</span>
-          <span className="w-24 text-right font-mono text-xs text-zinc-500">{duration(step.startedAt, step.finishedAt, now)}</span>
+          <span className="shrink-0 text-right text-xs text-zinc-500 sm:w-20">{step.state}</span>
+          <span className="shrink-0 text-right font-mono text-xs text-zinc-500 sm:w-24">{duration(step.startedAt, step.finishedAt, now)}</span>
         </summary>
         {step.log ? (
           <pre className="mx-4 mb-3 max-h-64 overflow-auto rounded-md bg-zinc-900 px-3 py-2 font-mono text-xs whitespace-pre-wrap text-zinc-100">{step.log}</pre>

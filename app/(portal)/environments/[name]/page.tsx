@@ -187,7 +187,7 @@ export default async function EnvironmentPage({ params }: Props) {
           )}
           <Panel
             title="Jobs"
-            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
+            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
           >
             <JobsList jobs={jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>

@@ -15,14 +15,15 @@ export function PageHeader({ title, subtitle, actions, eyebrow }: { title: React
 
 export function Panel({ title, actions, children, className, bodyClassName }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; bodyClassName?: string }) {
   return (
-    <section className={cn("rounded-lg border border-zinc-200 bg-white", className)}>
+    <section className={cn("min-w-0 rounded-lg border border-zinc-200 bg-white", className)}>
       {(title || actions) && (
         <header className="flex flex-wrap items-center justify-between gap-2 border-b border-zinc-200 px-4 py-2.5">
           <h2 className="text-sm font-semibold">{title}</h2>
           {actions}
         </header>
       )}
-      <div className={bodyClassName}>{children}</div>
+      {/* Wide tables scroll inside their card instead of widening the page (a phone is 390 px wide). */}
+      <div className={cn("min-w-0 overflow-x-auto", bodyClassName)}>{children}</div>
     </section>
   );
 }
@@ -44,7 +45,7 @@ export function Facts({ items }: { items: [React.ReactNode, React.ReactNode][] }
       {items.map(([label, value], i) => (
         <div key={i} className="contents">
           <dt className="text-zinc-500">{label}</dt>
-          <dd className="min-w-0 break-words">{value}</dd>
+          <dd className="min-w-0 [overflow-wrap:anywhere]">{value}</dd>
         </div>
       ))}
     </dl>

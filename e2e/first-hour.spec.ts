@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, approveOnPage, confirmDialog, signIn, switchUser } from "./helpers";
+import { DEMO, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment } from "./helpers";
 
 // Issue 15, the smaller faults a newcomer met in their first hour (items 5–21), one test each.
 // Screenshots at phone width go to test-results/390/ for a person to look at.
@@ -147,6 +147,19 @@ test.describe.serial("a newcomer's first hour", () => {
     await filter.getByRole("button", { name: "Filter" }).click();
     await expect(page).toHaveURL(/environment=checkout-redesign/);
     await expect(page.getByRole("table", { name: "Deployments" }).getByRole("link", { name: "checkout-redesign" }).first()).toBeVisible();
+  });
+
+  test("item 6: while a rolling rollout shifts traffic, its badge says so and how far", async ({ page, baseURL }) => {
+    const version = `5.${Date.now() % 100000}.0`;
+    ciBuild(["--app", "portal", "--version", version], baseURL!);
+    await signIn(page, DEMO.deliveryLead);
+    await page.getByTestId("promote-dev").click();
+    await confirmDialog(page, "Deploy to dev", "e2e: watch the traffic shift");
+    await expect(page).toHaveURL(/\/deployments\/dep_/);
+    // The state stays "verifying" (data-state) while the badge says what happens: the shift steps pause 2 s each.
+    await expect(page.getByTestId("deployment-state")).toHaveText(/shifting traffic (25|50|75) %/, { timeout: 60_000 });
+    await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "verifying");
+    expect(await waitForDeployment(page)).toBe("succeeded");
   });
 
   test("item 20: every page works at 390 px wide", async ({ page }) => {

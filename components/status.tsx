@@ -34,11 +34,16 @@ export const DEPLOYMENT_TONE: Record<DeploymentState, Tone> = {
   "rolled-back": "violet",
 };
 
-export function DeploymentStateBadge({ state }: { state: DeploymentState }) {
+/**
+ * A deployment's state; while it rolls out, what it is doing when known (`activity`, e.g.
+ * "shifting traffic 50 %" from deploymentActivity), with the state itself on hover.
+ */
+export function DeploymentStateBadge({ state, activity }: { state: DeploymentState; activity?: string | null }) {
+  const rolling = state === "running" || state === "verifying";
   return (
-    <Badge tone={DEPLOYMENT_TONE[state]}>
-      {(state === "running" || state === "verifying") && <Dot tone="blue" pulse />}
-      {state}
+    <Badge tone={DEPLOYMENT_TONE[state]} title={rolling && activity ? state : undefined}>
+      {rolling && <Dot tone="blue" pulse />}
+      {(rolling && activity) || state}
     </Badge>
   );
 }

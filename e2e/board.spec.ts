@@ -16,10 +16,11 @@ test("a demo user signs in and sees the pipeline board", async ({ page }) => {
   for (const app of ["portal", "admin", "api-gateway"]) {
     await expect(board.getByRole("rowheader", { name: new RegExp(`^${app}`) })).toBeVisible();
   }
-  // Each cell: version, short commit, when and by whom, and health.
+  // The release once per column (issue 15 item 17); each cell: the app's build version, when and by whom, and health.
+  await expect(board.locator('td[data-env="prod"][data-row="release"]').getByTestId("column-release")).toHaveText(/^[0-9a-f]{7}$/);
   const prodPortal = board.locator('td[data-env="prod"][data-app="portal"]');
   await expect(prodPortal.getByRole("link")).toHaveText(/^\d+\.\d+\.\d+/);
-  await expect(prodPortal).toContainText(/[0-9a-f]{7}/);
+  await expect(prodPortal).not.toContainText(/[0-9a-f]{7}/);
   await expect(prodPortal).toContainText(/ago · /);
   await expect(prodPortal).toContainText(/healthy|unknown|degraded|unhealthy/);
 

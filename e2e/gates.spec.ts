@@ -33,7 +33,8 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await switchUser(page, DEMO.pm);
     await approveOnPage(page, promotionUrl, "Product manager");
     expect(await waitForDeployment(page)).toBe("succeeded");
-    await expect(page.getByText(/stays warm for an instant rollback/)).toBeVisible();
+    // One clean sentence (issue 15 item 9: it read "until in 30 min..").
+    await expect(page.getByTestId("warm-until")).toHaveText(/^The previous release stays warm for an instant rollback for another \d+ min \(until \d\d:\d\d UTC\)\.$/);
     const served = (await (await page.request.get(`${prodUrl}/health`)).json()).version;
     await page.goto(prodUrl);
     await expect(page.getByText(served).first()).toBeVisible();
@@ -52,7 +53,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await expect(page.locator('[data-step="Roll back portal"]')).toContainText(/was still warm: switched back in [\d.]+ ms/);
     await page.goto("/");
     const prodColumn = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
-    await expect(prodColumn.getByText("on hold")).toBeVisible();
+    await expect(prodColumn.getByText("on hold", { exact: true })).toBeVisible(); // the Promote dialog (closed) also says so
   });
 
   test("a developer cannot approve, in the UI or through the API", async ({ page, request, baseURL }) => {
@@ -83,7 +84,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await switchUser(page, DEMO.deliveryLead);
     await page.goto(waitingUrl);
     await page.getByRole("button", { name: "Cancel deployment" }).click();
-    await confirmDialog(page, "Cancel deployment");
+    await confirmDialog(page, "Cancel the deployment");
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "cancelled");
   });
 

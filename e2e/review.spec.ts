@@ -134,6 +134,6 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   // Staging's waiting promotion is withdrawn, so later tests find staging as it was.
   await page.goto(promotionUrl);
   await page.getByRole("button", { name: "Cancel deployment" }).click();
-  await confirmDialog(page, "Cancel deployment");
+  await confirmDialog(page, "Cancel the deployment");
   await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "cancelled");
 });

@@ -46,11 +46,11 @@ describe("parseDemoBuildArgs", () => {
     [["--app", "portal"], /--app and --version are required/],
     [["--app", "portal", "--version", "1", "--colour", "red"], /Unknown option '--colour'/],
     [["--app", "portal", "--version", "1", "extra"], /positional/],
-    [["--app", "Portal!", "--version", "1"], /not an app name/],
-    [["--app", "portal", "--version", "../1"], /not a version/],
+    [["--app", "Portal!", "--version", "1"], /--app "Portal!" is refused: expected a lowercase name/],
+    [["--app", "portal", "--version", "../1"], /--version "..\/1" is refused: /],
     [["--app", "portal", "--version", "1", "--error-rate", "1.5"], /from 0 to 1/],
     [["--app", "portal", "--version", "1", "--error-rate", "lots"], /from 0 to 1/],
-    [["--app", "portal", "--version", "1", "--commit", "xyz"], /not a commit SHA/],
+    [["--app", "portal", "--version", "1", "--commit", "xyz"], /--commit "xyz" is refused: /],
     [["--app", "portal", "--version", "1", "--url", "localhost:3000"], /not an http\(s\) address/],
   ])("refuses %j with a usage error", (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
@@ -152,6 +152,32 @@ describe("runDemoBuild against an API", () => {
     nextBuildAnswer = undefined;
     expect(code).toBe(1);
     expect(lines.join("\n")).toMatch(/ERR Slipway refused the build portal 1\.6\.0 \(409 version_exists\)[\s\S]*pick another --version/);
+  });
+
+  it("writes no artifact when the API refuses the build", async () => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, "refused-"));
+    nextBuildAnswer = { status: 409, body: { error: { code: "version_exists", message: "portal 7.0.0 is already registered." } } };
+    const { out } = capture();
+    const code = await runDemoBuild(["--app", "portal", "--version", "7.0.0", "--url", url, "--token", "t"], { SLIPWAY_DATA_DIR: dataDir }, out);
+    nextBuildAnswer = undefined;
+    expect(code).toBe(1);
+    expect(fs.existsSync(path.join(dataDir, "artifacts"))).toBe(false);
+  });
+
+  it("refuses a branch, version, app or commit the API would refuse, before writing or sending anything", async () => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, "invalid-"));
+    for (const [flag, value] of [["--branch", "feature..x"], ["--branch", "has space"], ["--version", "1.0 beta"], ["--app", "Portal"], ["--commit", "xyz"]] as const) {
+      requests.length = 0;
+      const { lines, out } = capture();
+      const argv = ["--app", "portal", "--version", "8.0.0", "--url", url, "--token", "t"];
+      const at = argv.indexOf(flag);
+      if (at >= 0) argv[at + 1] = value;
+      else argv.push(flag, value);
+      expect(await runDemoBuild(argv, { SLIPWAY_DATA_DIR: dataDir }, out)).toBe(2);
+      expect(lines.join("\n")).toContain(`${flag} "${value}" is refused: `);
+      expect(requests).toEqual([]);
+    }
+    expect(fs.existsSync(path.join(dataDir, "artifacts"))).toBe(false);
   });
 
   it("exits 1 when Slipway cannot be reached, and 2 without a token", async () => {

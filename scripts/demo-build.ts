@@ -10,7 +10,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_ARTIFACTS_DIR, writeArtifact } from "@/lib/platform/local/artifact";
+import type { z } from "zod";
+import { DEFAULT_ARTIFACTS_DIR, artifactFileName, renderSampleArtifact, writeArtifact } from "@/lib/platform/local/artifact";
+import { appName, branchName, commitSha, version } from "@/lib/services/schemas";
 
 export const USAGE = `Usage: npm run demo:build -- --app <app> --version <version> [options]
 
@@ -44,11 +46,14 @@ export interface DemoBuildPlan {
 
 type Env = Record<string, string | undefined>;
 
-// The same rules the API applies (lib/services/schemas.ts), checked here so a typo fails before
-// an artifact is written.
-const APP = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/;
-const COMMIT = /^[0-9a-f]{7,64}$/i;
+/**
+ * The API's own field schemas (lib/services/schemas.ts): an argument the API would refuse fails
+ * here, before anything is written or sent.
+ */
+function checkField(schema: z.ZodType, value: string, flag: string): void {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new UsageError(`${flag} "${value}" is refused: ${result.error.issues[0]?.message ?? "invalid"}.`);
+}
 
 /** Pure: command-line arguments and environment → what to build and where to send it. Throws UsageError. */
 export function parseDemoBuildArgs(argv: string[], env: Env, randomCommit = () => randomBytes(20).toString("hex")): DemoBuildPlan {
@@ -76,10 +81,10 @@ export function parseDemoBuildArgs(argv: string[], env: Env, randomCommit = () =
     throw new UsageError((error as Error).message);
   }
   if (!values.app || !values.version) throw new UsageError("Both --app and --version are required.");
-  if (!APP.test(values.app)) throw new UsageError(`--app "${values.app}" is not an app name: lowercase letters, digits and dashes.`);
-  if (!VERSION.test(values.version)) throw new UsageError(`--version "${values.version}" is not a version: letters, digits, dots, dashes, plus or underscore, e.g. 1.6.0.`);
-  if (values.commit !== undefined && !COMMIT.test(values.commit)) throw new UsageError(`--commit "${values.commit}" is not a commit SHA: 7 to 64 hex characters.`);
-  if (values.branch !== undefined && !values.branch.trim()) throw new UsageError("--branch must not be empty.");
+  checkField(appName, values.app, "--app");
+  checkField(version, values.version, "--version");
+  if (values.commit !== undefined) checkField(commitSha, values.commit, "--commit");
+  if (values.branch !== undefined) checkField(branchName, values.branch, "--branch");
 
   let errorRate = values.faulty ? 0.5 : 0;
   if (values["error-rate"] !== undefined) {
@@ -206,12 +211,19 @@ export async function runDemoBuild(argv: string[], env: Env, out: Output = conso
     return 2;
   }
 
-  const artifact = await writeArtifact(DEFAULT_ARTIFACTS_DIR(plan.dataDir), { app: plan.app, version: plan.version, commit: plan.commit, branch: plan.branch, faulty: plan.faulty });
+  // The artifact is rendered in memory and written only once the API accepted the build: a refused
+  // build (a taken version, an unknown app, a bad token) leaves nothing behind.
+  const sample = { app: plan.app, version: plan.version, commit: plan.commit, branch: plan.branch, faulty: plan.faulty };
+  const artifactsDir = DEFAULT_ARTIFACTS_DIR(plan.dataDir);
+  const { digest } = renderSampleArtifact(sample);
+  const artifact = { path: path.resolve(artifactsDir, artifactFileName(sample, digest)), digest };
   const flags = [plan.faulty.errorRate > 0 ? `${Math.round(plan.faulty.errorRate * 100)}% errors` : "", plan.faulty.health ? "unhealthy" : ""].filter(Boolean);
-  out.log(`artifact  ${artifact.path}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
-  out.log(`digest    ${artifact.digest}`);
   try {
     const build = await post(plan, token, "/api/v1/builds", buildRequestBody(plan, artifact), `the build ${plan.app} ${plan.version}`);
+    const written = await writeArtifact(artifactsDir, sample);
+    if (written.path !== artifact.path || written.digest !== artifact.digest) throw new Error(`the artifact written (${written.path}, ${written.digest}) is not the one registered`);
+    out.log(`artifact  ${artifact.path}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
+    out.log(`digest    ${artifact.digest}`);
     out.log(`build     ${build.body.id}  ${plan.app} ${plan.version}, commit ${plan.commit.slice(0, 7)} on ${plan.branch}${build.status === 200 ? " (already registered)" : ""}`);
     if (!plan.release) {
       out.log(`Cut a release with: POST ${plan.url}/api/v1/releases {"commit":"${plan.commit}","branch":"${plan.branch}","builds":["${build.body.id}"]}`);

@@ -15,7 +15,7 @@ import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { can } from "@/lib/auth/policy";
-import { listFreezes } from "@/lib/services/freezes";
+import { listFreezes, storedFreezesForGate } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
 import { aheadSummary } from "@/lib/services/compare";
 import { currentVerifications } from "@/lib/services/verifications";
@@ -47,7 +47,7 @@ export default async function BoardPage() {
   const board = await getBoard(db, systemClock, { reviewCells: "differing" });
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates, verifications] = await Promise.all([
+  const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates, verifications, storedFreezes] = await Promise.all([
     listFreezes(ctx, {}),
     listIncidents(ctx, { state: "open" }),
     board ? aheadSummary(db, board.fixed) : [],
@@ -55,6 +55,7 @@ export default async function BoardPage() {
     board && can(actor, "review.create") ? spinUpOptions(db, board) : null,
     board ? loadGateStates(db, systemClock, board.fixed) : undefined,
     board ? currentVerifications(db, board.fixed.map((e) => ({ environmentId: e.id, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null }))) : {},
+    storedFreezesForGate(db, now),
   ]);
   if (!board) {
     return (
@@ -78,7 +79,7 @@ export default async function BoardPage() {
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
         <IncidentBanner incidents={openIncidents} now={now} />
-        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} verifications={verifications} />
+        <PipelineBoard board={board} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} verifications={verifications} storedFreezes={storedFreezes} />
         <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />
       </div>
     </>

@@ -3,17 +3,32 @@ import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
 import { DriftBadge } from "./drift-badge";
+import { plural } from "@/lib/domain/gates/format";
 
-/** What one app runs in one environment: version, commit, who and when, and its health. */
-export function BoardCell({ cell, now }: { cell: EnvironmentAppView | undefined; now: Date }) {
+/**
+ * What one app runs in one environment: its build's version (the release is shown once per
+ * column, in the board's Release row), who deployed it and when, and its health. The build's own
+ * commit is secondary; a cell on another release than its column (mid-rollout, drift) says so.
+ */
+export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentAppView | undefined; now: Date; columnReleaseId?: string | null }) {
   if (!cell?.releaseId) return <span className="text-xs text-zinc-400">not deployed</span>;
+  const otherRelease = columnReleaseId !== undefined && cell.releaseId !== columnReleaseId;
   return (
     <div className="flex min-w-0 flex-col gap-0.5">
-      <div className="flex items-baseline gap-1.5">
-        <Link href={`/releases/${cell.releaseId}`} className="truncate font-mono text-[0.8rem] font-semibold text-zinc-900 hover:underline" title={cell.digest ?? undefined}>
+      <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
+        <Link
+          href={`/releases/${cell.releaseId}`}
+          className="max-w-full truncate font-mono text-[0.8rem] font-semibold text-zinc-900 hover:underline"
+          title={`build ${cell.version}${cell.commit ? ` of commit ${cell.commit}` : ""}${cell.digest ? `, ${cell.digest}` : ""}`}
+          data-testid="cell-version"
+        >
           {cell.version}
         </Link>
-        <span className="font-mono text-xs text-zinc-500">{cell.commit?.slice(0, 7)}</span>
+        {otherRelease && (
+          <span className="text-xs text-amber-800" data-testid="cell-other-release">
+            release <span className="font-mono">{cell.releaseCommit?.slice(0, 7)}</span>
+          </span>
+        )}
       </div>
       {cell.deployedAt && (
         <div className="truncate text-xs text-zinc-500">
@@ -24,5 +39,23 @@ export function BoardCell({ cell, now }: { cell: EnvironmentAppView | undefined;
       <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
       <DriftBadge drift={cell.drift} />
     </div>
+  );
+}
+
+/** The release a column runs, shown once above its apps; "mixed" when its apps disagree. */
+export function ColumnRelease({ cells, release }: { cells: EnvironmentAppView[]; release: { releaseId: string | null; releaseCommit?: string | null } | null }) {
+  if (release?.releaseId) {
+    return (
+      <Link href={`/releases/${release.releaseId}`} className="font-mono text-xs font-semibold text-sky-700 hover:underline" data-testid="column-release">
+        {release.releaseCommit?.slice(0, 7)}
+      </Link>
+    );
+  }
+  const deployed = cells.filter((c) => c.releaseId);
+  if (!deployed.length) return <span className="text-xs text-zinc-400">none</span>;
+  return (
+    <span className="text-xs text-amber-800" data-testid="column-release" title="Its apps run different releases (a rollout in progress, or drift)">
+      mixed: {plural(new Set(deployed.map((c) => c.releaseId)).size, "release")}
+    </span>
   );
 }

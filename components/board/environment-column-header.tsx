@@ -9,11 +9,14 @@ import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import type { GateState } from "@/lib/domain/gate-state";
 import { GateStateList } from "./gate-state";
+import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 
 /** What is waiting to move into an environment, and whether this person may move it. */
 export interface Waiting {
   release: ReleaseSummary;
   from: string | null;
+  /** What promoting it would do now, for the confirmation. */
+  preview: PromotionPreview;
 }
 
 /** A board column's head: the environment, what guards it, what is moving into it and what waits. */
@@ -59,7 +62,7 @@ export function EnvironmentColumnHeader({
           {environment.active.map((d) => (
             <li key={d.id}>
               <Link href={`/deployments/${d.id}`} className="flex items-center gap-1.5 text-xs font-normal text-zinc-600 hover:underline">
-                <DeploymentStateBadge state={d.state} /> {d.kind}
+                <DeploymentStateBadge state={d.state} activity={d.activity} /> {d.kind}
               </Link>
               {d.blocker && <p className="mt-0.5 line-clamp-2 text-xs font-normal text-amber-800" title={d.blocker}>{d.blocker}</p>}
             </li>
@@ -84,7 +87,7 @@ export function EnvironmentColumnHeader({
           <span title={waiting.release.versions.map((v) => `${v.app} ${v.version}`).join(", ")}>
             Release <span className="font-mono">{waiting.release.commit.slice(0, 7)}</span> waiting {waiting.from ? `in ${waiting.from}` : "to enter"}
           </span>
-          {canDeploy && <PromoteButton release={waiting.release} from={waiting.from} to={environment.name} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
+          {canDeploy && <PromoteButton release={waiting.release} from={waiting.from} to={environment.name} preview={waiting.preview} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
         </div>
       )}
     </div>

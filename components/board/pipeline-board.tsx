@@ -1,17 +1,23 @@
 import type { Board } from "@/lib/services/environments";
 import type { GateState } from "@/lib/domain/gate-state";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { StoredFreeze } from "@/lib/domain/gates";
+import { describePromotion } from "@/lib/domain/promotion-preview";
 import { environmentRelease, isAhead } from "@/lib/domain/environment-summary";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
-import { BoardCell } from "./board-cell";
+import { BoardCell, ColumnRelease } from "./board-cell";
 import { EnvironmentColumnHeader, type Waiting } from "./environment-column-header";
 import { VerificationList, type VerificationItem } from "@/components/verification/verification-list";
 
 /** What waits to move into column `i`: the previous column's newer release, or for the first, its branch's newest. */
-function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[]): Waiting | null {
+function waitingFor(board: Board, i: number, releases: ReturnType<typeof environmentRelease>[], storedFreezes: readonly StoredFreeze[], now: Date): Waiting | null {
+  const target = board.fixed[i]!;
+  const preview = (from: string | null) =>
+    describePromotion({ to: target.name, from, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now });
   if (i === 0) {
     const candidate = board.entryCandidate;
-    return candidate ? { release: candidate, from: null } : null;
+    return candidate ? { release: candidate, from: null, preview: preview(null) } : null;
   }
   const previous = releases[i - 1];
   if (!previous || !isAhead(previous, releases[i] ?? null)) return null;
@@ -19,6 +25,7 @@ function waitingFor(board: Board, i: number, releases: ReturnType<typeof environ
   const cells = Object.values(source.apps);
   return {
     from: source.name,
+    preview: preview(source.name),
     release: {
       id: previous.releaseId!,
       commit: previous.releaseCommit ?? cells[0]?.commit ?? "",
@@ -52,6 +59,7 @@ export function PipelineBoard({
   ahead = [],
   gateStates,
   verifications = {},
+  storedFreezes = [],
 }: {
   board: Board;
   now: Date;
@@ -61,6 +69,8 @@ export function PipelineBoard({
   gateStates?: ReadonlyMap<string, GateState>;
   /** The current release's verifications per environment id. */
   verifications?: Record<string, readonly VerificationItem[]>;
+  /** Freezes from the database, so a Promote confirmation can say an environment is frozen now. */
+  storedFreezes?: readonly StoredFreeze[];
 }) {
   if (board.fixed.length === 0 || board.apps.length === 0) {
     return (
@@ -84,7 +94,7 @@ export function PipelineBoard({
               <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
                 <EnvironmentColumnHeader
                   environment={env}
-                  waiting={waitingFor(board, i, releases)}
+                  waiting={waitingFor(board, i, releases, storedFreezes, now)}
                   canDeploy={canDeploy}
                   fastTrack={i === board.fixed.length - 1 ? fastTrackFor(board) : null}
                   gateState={gateStates?.get(env.name)}
@@ -101,15 +111,25 @@ export function PipelineBoard({
           </tr>
         </thead>
         <tbody>
+          <tr>
+            <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-200 bg-white px-3 py-2 text-xs font-medium text-zinc-500">
+              Release
+            </th>
+            {board.fixed.map((env, i) => (
+              <td key={env.id} className="border-b border-zinc-200 px-3 py-2 align-top" data-env={env.name} data-row="release">
+                <ColumnRelease cells={Object.values(env.apps)} release={releases[i] ?? null} />
+              </td>
+            ))}
+          </tr>
           {board.apps.map((app) => (
             <tr key={app.id} className="group">
               <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
                 <div>{app.name}</div>
                 {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
               </th>
-              {board.fixed.map((env) => (
+              {board.fixed.map((env, i) => (
                 <td key={env.id} className="border-b border-zinc-100 px-3 py-2.5 align-top group-hover:bg-zinc-50" data-env={env.name} data-app={app.name}>
-                  <BoardCell cell={env.apps[app.name]} now={now} />
+                  <BoardCell cell={env.apps[app.name]} now={now} columnReleaseId={releases[i]?.releaseId ?? null} />
                 </td>
               ))}
             </tr>

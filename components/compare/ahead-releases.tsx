@@ -5,7 +5,7 @@ import { tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
 /** The releases one environment is ahead by, newest first. */
-export function AheadReleases({ releases, now }: { releases: ReleaseInfo[]; now: Date }) {
+export function AheadReleases({ releases, now, to }: { releases: ReleaseInfo[]; now: Date; to: string }) {
   return (
     <div className="overflow-x-auto">
       <table className={tableClass} aria-label="Releases ahead">
@@ -15,6 +15,7 @@ export function AheadReleases({ releases, now }: { releases: ReleaseInfo[]; now:
             <th className={thClass}>Branch</th>
             <th className={thClass}>Builds</th>
             <th className={thClass}>Cut</th>
+            <th className={thClass}>In {to}</th>
           </tr>
         </thead>
         <tbody>
@@ -36,6 +37,15 @@ export function AheadReleases({ releases, now }: { releases: ReleaseInfo[]; now:
               </td>
               <td className={`${tdClass} whitespace-nowrap text-xs text-zinc-600`}>
                 <RelativeTime at={release.createdAt} now={now} /> by {release.createdBy.name}
+              </td>
+              <td className={`${tdClass} whitespace-nowrap text-xs`} data-testid="ran-in">
+                {release.ranIn ? (
+                  <span className="text-amber-800">
+                    not running now{release.ranIn.finishedAt && <> · ran <RelativeTime at={release.ranIn.finishedAt} now={now} /></>}
+                  </span>
+                ) : (
+                  <span className="text-zinc-600">never ran</span>
+                )}
               </td>
             </tr>
           ))}

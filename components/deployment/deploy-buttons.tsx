@@ -7,6 +7,7 @@ import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
 import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
+import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 
 export interface ReleaseSummary {
   id: string;
@@ -29,8 +30,12 @@ function ReleaseLine({ release }: { release: ReleaseSummary }) {
   );
 }
 
-/** Promote a release into the next environment; on success, follow the rollout on its page. */
-export function PromoteButton({ release, from, to, label }: { release: ReleaseSummary; from: string | null; to: string; label?: string }) {
+/**
+ * Promote a release into the next environment; on success, follow the rollout on its page. The
+ * confirmation says what will happen, from `preview` (describePromotion: the target's strategy and
+ * its gates at render time).
+ */
+export function PromoteButton({ release, from, to, label, preview }: { release: ReleaseSummary; from: string | null; to: string; label?: string; preview: PromotionPreview }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Deployment to ${to} requested` });
   return (
@@ -49,10 +54,19 @@ export function PromoteButton({ release, from, to, label }: { release: ReleaseSu
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
-      <p>
-        <ReleaseLine release={release} /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests. {to}&apos;s
-        current release stays warm until the new one is verified.
-      </p>
+      <div className="flex flex-col gap-2" data-testid={`promote-${to}-preview`}>
+        <p>
+          <ReleaseLine release={release} /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests.
+        </p>
+        <p>{preview.rollout}</p>
+        {preview.waits.length > 0 && (
+          <ul className="list-disc rounded-md bg-amber-50 py-2 pr-3 pl-7 text-amber-900 ring-1 ring-amber-200 ring-inset">
+            {preview.waits.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        )}
+      </div>
     </ConfirmButton>
   );
 }
@@ -176,7 +190,16 @@ export function AbortRolloutButton({ deploymentId, environment }: { deploymentId
 export function CancelDeploymentButton({ deploymentId }: { deploymentId: string }) {
   const { run, pending } = useAction(cancelDeploymentAction, { success: "Deployment cancelled" });
   return (
-    <ConfirmButton label="Cancel deployment" title="Cancel this deployment?" confirmLabel="Cancel deployment" askReason="optional" pending={pending} onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}>
+    <ConfirmButton
+      label="Cancel deployment…"
+      title="Cancel this deployment?"
+      confirmLabel="Cancel the deployment"
+      dismissLabel="Keep the deployment"
+      askReason="optional"
+      pending={pending}
+      testId="cancel-deployment"
+      onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}
+    >
       It has not started rolling out, so nothing on the platform changes. It stays in history as cancelled.
     </ConfirmButton>
   );

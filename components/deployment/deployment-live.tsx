@@ -11,6 +11,7 @@ import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { formatClock, formatSpan } from "@/lib/domain/gates/format";
 import { GatesPanel } from "./gates-panel";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
 
@@ -23,9 +24,15 @@ type Step = NonNullable<DeploymentDto["steps"]>[number];
 const ACTIVE: readonly DeploymentState[] = ["waiting", "queued", "running", "verifying"];
 const STEP_TONE: Record<string, Tone> = { pending: "neutral", running: "blue", succeeded: "green", failed: "red", skipped: "neutral", cancelled: "neutral" };
 
-export function useNow(active: boolean): Date {
-  const [now, setNow] = useState(() => new Date());
+/**
+ * The clock for durations and "3 min ago", ticking every 500 ms while `active`. The first render
+ * uses `renderedAt` (the server's clock, ISO) on the server and in the browser alike, so hydration
+ * sees the same text (React error #418 otherwise); the browser's clock takes over after mount.
+ */
+export function useNow(active: boolean, renderedAt: string): Date {
+  const [now, setNow] = useState(() => new Date(renderedAt));
   useEffect(() => {
+    setNow(new Date());
     if (!active) return;
     const timer = setInterval(() => setNow(new Date()), 500);
     return () => clearInterval(timer);
@@ -45,12 +52,13 @@ export function StepRow({ step, now }: { step: Step; now: Date }) {
   return (
     <li className="border-b border-zinc-100 last:border-0" data-step={step.name} data-state={step.state}>
       <details open={step.state === "running" || step.state === "failed"} className="group">
-        <summary className="flex cursor-pointer list-none items-center gap-3 px-4 py-2 hover:bg-zinc-50">
+        <summary className="flex cursor-pointer list-none items-center gap-2 px-4 py-2 hover:bg-zinc-50 sm:gap-3">
           <Dot tone={STEP_TONE[step.state] ?? "neutral"} pulse={step.state === "running"} />
-          <span className="min-w-0 flex-1 truncate font-medium">{step.name}</span>
+          {/* Names wrap rather than truncate: "Retire previous portal" and "… admin" must stay apart on a phone. */}
+          <span className="min-w-0 flex-1 font-medium break-words">{step.name}</span>
           {step.attempts > 1 && <Badge tone="amber">attempt {step.attempts}</Badge>}
-          <span className="w-20 text-right text-xs text-zinc-500">{step.state}</span>
-          <span className="w-24 text-right font-mono text-xs text-zinc-500">{duration(step.startedAt, step.finishedAt, now)}</span>
+          <span className="shrink-0 text-right text-xs text-zinc-500 sm:w-20">{step.state}</span>
+          <span className="shrink-0 text-right font-mono text-xs text-zinc-500 sm:w-24">{duration(step.startedAt, step.finishedAt, now)}</span>
         </summary>
         {step.log ? (
           <pre className="mx-4 mb-3 max-h-64 overflow-auto rounded-md bg-zinc-900 px-3 py-2 font-mono text-xs whitespace-pre-wrap text-zinc-100">{step.log}</pre>
@@ -128,7 +136,7 @@ function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Dat
       )}
       {detail.warmUntil && (
         <p>
-          <Badge tone="green">warm</Badge> The previous release stays warm for an instant rollback until <RelativeTime at={detail.warmUntil} now={now} />.
+          <Badge tone="green">warm</Badge> <WarmUntil until={detail.warmUntil} now={now} />
         </p>
       )}
       {detail.note && <p className="text-zinc-600">{detail.note}</p>}
@@ -142,10 +150,37 @@ function RolloutFacts({ deployment, now }: { deployment: DeploymentDto; now: Dat
 }
 
 /**
+ * "The previous release stays warm for an instant rollback for another 30 min (until 14:32 UTC)."
+ * One sentence with one full stop: the relative part is worded here, not by Intl (whose short
+ * style ends in "min.").
+ */
+export function WarmUntil({ until, now }: { until: string; now: Date }) {
+  const at = new Date(until);
+  const left = at.getTime() - now.getTime();
+  const clock = `${formatClock(at, "UTC")} UTC`;
+  return left > 0 ? (
+    <span data-testid="warm-until">The previous release stays warm for an instant rollback for another {formatSpan(left)} (until {clock}).</span>
+  ) : (
+    <span data-testid="warm-until">The previous release was kept warm for an instant rollback until {clock}.</span>
+  );
+}
+
+/**
  * A deployment as it happens: state, progress, every step with its timing and log. Polls the API
  * every second while the deployment is active, then stops.
  */
-export function DeploymentLive({ initial, actions, decisions }: { initial: DeploymentDto; actions?: React.ReactNode; decisions?: React.ReactNode }) {
+export function DeploymentLive({
+  initial,
+  renderedAt,
+  actions,
+  decisions,
+}: {
+  initial: DeploymentDto;
+  /** The server's clock when it rendered the page (ISO), for a first paint that hydrates cleanly. */
+  renderedAt: string;
+  actions?: React.ReactNode;
+  decisions?: React.ReactNode;
+}) {
   const { data: deployment, isError } = useQuery({
     queryKey: ["deployment", initial.id],
     queryFn: async (): Promise<DeploymentDto> => {
@@ -157,7 +192,7 @@ export function DeploymentLive({ initial, actions, decisions }: { initial: Deplo
     refetchInterval: (query) => (ACTIVE.includes((query.state.data ?? initial).state) ? 1000 : false),
   });
   const active = ACTIVE.includes(deployment.state);
-  const now = useNow(active);
+  const now = useNow(active, renderedAt);
   const steps = deployment.steps ?? [];
   const done = steps.filter((s) => s.state === "succeeded" || s.state === "skipped").length;
   const percent = steps.length ? Math.round((done / steps.length) * 100) : 0;
@@ -167,13 +202,14 @@ export function DeploymentLive({ initial, actions, decisions }: { initial: Deplo
       <Panel bodyClassName="flex flex-col gap-3 px-4 py-3">
         <div className="flex flex-wrap items-center gap-3">
           <span data-testid="deployment-state" data-state={deployment.state} aria-live="polite">
-            <DeploymentStateBadge state={deployment.state} />
+            <DeploymentStateBadge state={deployment.state} activity={deployment.activity} />
           </span>
           <span className="text-zinc-600">
             {deployment.state === "queued" && "Waiting for the environment: another rollout is in progress, or the controller picks it up in a moment."}
             {deployment.state === "waiting" && "Waiting on its gates."}
-            {deployment.state === "running" && "Rolling out."}
-            {deployment.state === "verifying" && "Verifying the new release: health and version of every instance."}
+            {(deployment.state === "running" || deployment.state === "verifying") && deployment.activity && deployment.activity !== "verifying" && <>Rolling out: {deployment.activity}.</>}
+            {deployment.state === "running" && !deployment.activity && "Rolling out."}
+            {deployment.state === "verifying" && (!deployment.activity || deployment.activity === "verifying") && "Verifying the new release: health and version of every instance."}
             {deployment.state === "succeeded" && <>Done in {duration(deployment.startedAt, deployment.finishedAt, now)}.</>}
             {deployment.state === "failed" && "Failed; the environment was put back as it was."}
             {deployment.state === "cancelled" && "Cancelled before it started rolling out."}

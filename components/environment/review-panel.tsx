@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentView, reviewConversation } from "@/lib/services/environments";
 import { PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
+import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 import { ReviewAddresses } from "@/components/review/review-addresses";
 import { ExpiryLabel, ReviewStatus } from "@/components/review/review-status";
 import { VerdictForm } from "@/components/review/verdict-form";
@@ -21,9 +22,23 @@ export interface ReviewPanelProps {
   /** The deployment of that release into the source, once someone promoted it. */
   promotion: { deploymentId: string; state: DeploymentState } | null;
   allowed: { verdict: boolean; promote: boolean };
+  /** What promoting the release into the source would do now; null when it has no source. */
+  promotionPreview: PromotionPreview | null;
 }
 
-function AcceptedNext({ environment, release, promotion, canPromote }: { environment: EnvironmentView; release: ReleaseSummary; promotion: ReviewPanelProps["promotion"]; canPromote: boolean }) {
+function AcceptedNext({
+  environment,
+  release,
+  promotion,
+  canPromote,
+  preview,
+}: {
+  environment: EnvironmentView;
+  release: ReleaseSummary;
+  promotion: ReviewPanelProps["promotion"];
+  canPromote: boolean;
+  preview: PromotionPreview | null;
+}) {
   const source = environment.source ?? "its source";
   return (
     <div className="flex flex-col gap-2 rounded-md bg-emerald-50 px-3 py-2.5 ring-1 ring-emerald-200 ring-inset">
@@ -39,7 +54,7 @@ function AcceptedNext({ environment, release, promotion, canPromote }: { environ
             </Link>
           </span>
         ) : (
-          canPromote && environment.source && <PromoteButton release={release} from={environment.name} to={environment.source} />
+          canPromote && environment.source && preview && <PromoteButton release={release} from={environment.name} to={environment.source} preview={preview} />
         )}
       </div>
       <p className="text-xs text-emerald-900">
@@ -50,7 +65,7 @@ function AcceptedNext({ environment, release, promotion, canPromote }: { environ
 }
 
 /** A review environment's address, facts, and the delivery lead's verdicts on it. */
-export function ReviewPanel({ environment, conversation, now, release, promotion, allowed }: ReviewPanelProps) {
+export function ReviewPanel({ environment, conversation, now, release, promotion, allowed, promotionPreview }: ReviewPanelProps) {
   const addresses = Object.values(environment.apps).flatMap((cell) => (cell.url ? [{ app: cell.app, url: cell.url }] : []));
   const updating = environment.active.some((d) => d.state === "running" || d.state === "verifying");
   const canGiveVerdict = allowed.verdict && VERIFIABLE.includes(environment.state);
@@ -86,7 +101,7 @@ export function ReviewPanel({ environment, conversation, now, release, promotion
       </Panel>
 
       <Panel title={<span className="flex items-center gap-2">Verdict <VerdictBadge verdict={environment.verdict} /></span>} bodyClassName="flex flex-col gap-4 px-4 py-3">
-        {environment.verdict === "accepted" && release?.running && <AcceptedNext environment={environment} release={release} promotion={promotion} canPromote={allowed.promote} />}
+        {environment.verdict === "accepted" && release?.running && <AcceptedNext environment={environment} release={release} promotion={promotion} canPromote={allowed.promote} preview={promotionPreview} />}
         {conversation.length > 0 ? (
           <ol aria-label="Verdicts" className="flex flex-col gap-2">
             {conversation.map((v) => (

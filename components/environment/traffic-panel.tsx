@@ -62,7 +62,7 @@ export function TrafficPanel({ environment, traffic }: { environment: string; tr
         <div className="flex items-center justify-center rounded-md bg-zinc-50 px-6 text-center text-sm text-zinc-500" style={{ height: HEIGHT }}>
           <p className="max-w-md">
             No requests in the last hour. Traffic is sampled from the apps&apos; <code className="font-mono">/metrics</code>; to see some, run{" "}
-            <code className="font-mono whitespace-nowrap text-zinc-700">npm run demo:traffic -- --env {environment}</code>
+            <code className="font-mono break-words text-zinc-700">npm run demo:traffic -- --env {environment}</code>
           </p>
         </div>
       ) : (

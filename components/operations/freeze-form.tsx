@@ -4,6 +4,7 @@ import { LIMITS } from "@/lib/limits";
 import { useEffect, useState } from "react";
 import { createFreezeAction } from "@/app/(portal)/freezes/actions";
 import { useAction } from "@/lib/actions/use-action";
+import { FIELD_LABELS } from "@/lib/services/freeze-labels";
 import { Button } from "@/components/ui/button";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
@@ -118,7 +119,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
         {scope ? <>Deployments into {scope} wait while the freeze is on; people in the override roles of slipway.yaml may override it with a reason.</> : <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>}
       </p>
-      {shown.length > 0 && <p className="text-xs text-rose-700">{shown.map(([field, message]) => `${field}: ${message}`).join("; ")}</p>}
+      {shown.length > 0 && <p className="text-xs text-rose-700">{shown.map(([field, message]) => `${FIELD_LABELS[field] ?? field}: ${message}`).join("; ")}</p>}
       {error && shown.length === 0 && Object.keys(fieldErrors).length === 0 && <p className="text-xs text-rose-700">{error}</p>}
     </form>
   );

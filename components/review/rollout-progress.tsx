@@ -11,8 +11,8 @@ const ACTIVE = ["waiting", "queued", "running", "verifying"];
  * A review environment's rollout in progress (its provisioning, or a new release of its branch),
  * step by step. The page re-renders every 2 s while it is busy, which brings the new steps here.
  */
-export function RolloutProgress({ deployment, provisioning }: { deployment: DeploymentDto; provisioning: boolean }) {
-  const now = useNow(ACTIVE.includes(deployment.state));
+export function RolloutProgress({ deployment, provisioning, renderedAt }: { deployment: DeploymentDto; provisioning: boolean; renderedAt: string }) {
+  const now = useNow(ACTIVE.includes(deployment.state), renderedAt);
   const steps = deployment.steps ?? [];
   const done = steps.filter((s) => s.state === "succeeded" || s.state === "skipped").length;
   return (
@@ -21,7 +21,7 @@ export function RolloutProgress({ deployment, provisioning }: { deployment: Depl
         <span className="flex items-center gap-2">
           {provisioning ? "Provisioning" : "Deploying a new release"}
           <span data-testid="rollout-state" data-state={deployment.state} aria-live="polite">
-            <DeploymentStateBadge state={deployment.state} />
+            <DeploymentStateBadge state={deployment.state} activity={deployment.activity} />
           </span>
           {steps.length > 0 && (
             <span className="text-xs font-normal text-zinc-500">

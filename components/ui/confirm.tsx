@@ -23,6 +23,7 @@ export function ConfirmButton({
   pending,
   disabled,
   testId,
+  dismissLabel = "Cancel",
 }: {
   label: React.ReactNode;
   title: string;
@@ -38,6 +39,8 @@ export function ConfirmButton({
   pending?: boolean;
   disabled?: boolean;
   testId?: string;
+  /** The button that closes the dialog without acting; name it by its effect when "Cancel" would be ambiguous. */
+  dismissLabel?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");
@@ -102,7 +105,7 @@ export function ConfirmButton({
           )}
           <div className="mt-2 flex justify-end gap-2">
             <Button variant="ghost" onClick={() => dialog.current?.close()}>
-              Cancel
+              {dismissLabel}
             </Button>
             <Button type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm && !askReason}>
               {pending ? "Working…" : confirmLabel}

@@ -5,24 +5,25 @@ export function PageHeader({ title, subtitle, actions, eyebrow }: { title: React
     <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
       <div className="min-w-0">
         {eyebrow && <div className="mb-1 text-xs text-zinc-500">{eyebrow}</div>}
-        <h1 className="truncate text-lg font-semibold tracking-tight">{title}</h1>
+        <h1 className="text-lg font-semibold tracking-tight break-words">{title}</h1>
         {subtitle && <div className="mt-0.5 text-zinc-600">{subtitle}</div>}
       </div>
-      {actions && <div className="flex items-center gap-2">{actions}</div>}
+      {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
     </div>
   );
 }
 
 export function Panel({ title, actions, children, className, bodyClassName }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; bodyClassName?: string }) {
   return (
-    <section className={cn("rounded-lg border border-zinc-200 bg-white", className)}>
+    <section className={cn("min-w-0 rounded-lg border border-zinc-200 bg-white", className)}>
       {(title || actions) && (
-        <header className="flex items-center justify-between gap-2 border-b border-zinc-200 px-4 py-2.5">
+        <header className="flex flex-wrap items-center justify-between gap-2 border-b border-zinc-200 px-4 py-2.5">
           <h2 className="text-sm font-semibold">{title}</h2>
           {actions}
         </header>
       )}
-      <div className={bodyClassName}>{children}</div>
+      {/* Wide tables scroll inside their card instead of widening the page (a phone is 390 px wide). */}
+      <div className={cn("min-w-0 overflow-x-auto", bodyClassName)}>{children}</div>
     </section>
   );
 }
@@ -44,7 +45,7 @@ export function Facts({ items }: { items: [React.ReactNode, React.ReactNode][] }
       {items.map(([label, value], i) => (
         <div key={i} className="contents">
           <dt className="text-zinc-500">{label}</dt>
-          <dd className="min-w-0 break-words">{value}</dd>
+          <dd className="min-w-0 [overflow-wrap:anywhere]">{value}</dd>
         </div>
       ))}
     </dl>

@@ -57,6 +57,32 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     expect(await counts()).toEqual(after);
   });
 
+  // Issue 15 item 15: the history a newcomer reads must not contradict itself.
+  it("tells a coherent history: a rollback after what it undoes, each rolled-back deployment followed by its rollback, no two deployments of an environment at one instant", async () => {
+    const all = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true } } } });
+    expect(all.length).toBeGreaterThan(0);
+    const byEnv = new Map<string, typeof all>();
+    for (const d of all) byEnv.set(d.environment.name, [...(byEnv.get(d.environment.name) ?? []), d]);
+    for (const [env, list] of byEnv) {
+      list.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+      const instants = list.map((d) => d.createdAt.getTime());
+      expect(new Set(instants).size, `${env}: two deployments at one instant`).toBe(instants.length);
+      for (const [i, d] of list.entries()) {
+        if (d.state === "rolled-back") {
+          const rollback = list.slice(i + 1).find((later) => later.kind === "rollback");
+          expect(rollback, `${env}: ${d.id} is rolled back but no rollback follows it`).toBeDefined();
+          expect(rollback!.previousReleaseId, `${env}: the rollback replaced ${d.releaseId}`).toBe(d.releaseId);
+        }
+        if (d.kind === "rollback") {
+          expect(list.slice(0, i).some((earlier) => earlier.state === "rolled-back"), `${env}: rollback ${d.id} undoes nothing before it`).toBe(true);
+        }
+        // Every deployment finished before the next one into the same environment started.
+        const next = list[i + 1];
+        if (next && d.finishedAt) expect(d.finishedAt.getTime(), `${env}: ${d.id} overlaps ${next.id}`).toBeLessThanOrEqual(next.createdAt.getTime());
+      }
+    }
+  });
+
   it("the board loads only the review cells that differ from their source", async () => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
     const full = await getBoard(connection.db, clock);

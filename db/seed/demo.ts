@@ -52,8 +52,10 @@ const RELEASES: DemoRelease[] = [
 interface DemoDeployment {
   release: string;
   env: string;
-  /** Hours after the release was built. */
+  /** Hours after the release was built (or after `anchor` was, when set). */
   afterHours: number;
+  /** The release whose creation `afterHours` counts from, when not `release` (a rollback counts from what it undoes). */
+  anchor?: string;
   by: string;
   kind?: DeploymentKind;
   state?: DeploymentState;
@@ -67,7 +69,8 @@ const HISTORY: DemoDeployment[] = [
   ...["dev", "qa", "uat", "staging", "prod"].map((env, i) => ({ release: "r2", env, afterHours: i * 12 + 1, by: i < 3 ? "developer" : "delivery-lead" })),
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r3", env, afterHours: i * 10 + 1, by: "developer" })),
   { release: "r3", env: "prod", afterHours: 48, by: "delivery-lead" },
-  { release: "r2", env: "prod", afterHours: 49, by: "tech-lead", kind: "rollback" as const, reason: "Checkout error rate rose to 4% after 1.2.0" },
+  // One hour after r3 reached prod: the rollback comes after what it undoes.
+  { release: "r2", env: "prod", afterHours: 49, anchor: "r3", by: "tech-lead", kind: "rollback" as const, reason: "Checkout error rate rose to 4% after 1.2.0" },
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r4", env, afterHours: i * 8 + 1, by: "developer" })),
   { release: "r4", env: "prod", afterHours: 40, by: "delivery-lead", state: "failed" as const, failure: "api-gateway did not become healthy within 5 minutes: /health answered 503" },
   { release: "r4", env: "prod", afterHours: 44, by: "delivery-lead", kind: "redeploy" as const, reason: "Retry after fixing the gateway's connection pool setting" },
@@ -157,10 +160,13 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
 
     // Replay the history; whatever succeeded last in an environment is what it runs now.
     const current = new Map<string, { release: string; deploymentId: string; at: Date; by: string; previous: string | null }>();
-    for (const step of HISTORY) {
+    // Replayed in time order, so "what ran before" and "rolled back" follow the clock.
+    const timed = HISTORY.map((step) => ({ step, createdAt: new Date(releaseTime[step.anchor ?? step.release]!.getTime() + step.afterHours * HOUR) })).sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+    );
+    for (const { step, createdAt } of timed) {
       const env = envByName.get(step.env);
       if (!env) continue;
-      const createdAt = new Date(releaseTime[step.release]!.getTime() + step.afterHours * HOUR);
       if (createdAt > now) continue;
       const finishedAt = new Date(createdAt.getTime() + (3 + (parseInt(hex(`${step.release}-${step.env}`, 2), 16) % 5)) * 60_000);
       const state = step.state ?? "succeeded";

@@ -1,3 +1,4 @@
+import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import type { z } from "zod";
 import type { BuildView } from "@/lib/services/builds";
 import type { EnvironmentView } from "@/lib/services/environments";
@@ -130,6 +131,7 @@ export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSch
     startedAt: isoOrNull(d.startedAt),
     finishedAt: isoOrNull(d.finishedAt),
     steps: d.steps.map((s) => ({ name: s.name, app: s.app, state: s.state, attempts: s.attempts, startedAt: isoOrNull(s.startedAt), finishedAt: isoOrNull(s.finishedAt), log: s.log })),
+    activity: deploymentActivity(d.state, d.steps),
     gates: d.gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, detail: g.detail, ...((g.detail as { unobserved?: boolean } | null)?.unobserved ? { unverified: true } : {}) })),
     blockers: d.state === "waiting" || d.state === "queued" ? d.gates.filter((g) => g.status !== "pass" && g.status !== "waived").map((g) => g.reason) : [],
     approvals: d.approvals.map((a) => ({ by: a.user.email, role: a.role, decision: a.decision, comment: a.comment, at: iso(a.createdAt), voided: a.voidedAt !== null })),

@@ -158,6 +158,7 @@ export const deploymentSchema = z
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
     steps: z.array(stepSchema).optional().meta({ description: "Single deployment only" }),
+    activity: z.string().nullable().optional().meta({ description: 'Single deployment only: what a running or verifying rollout is doing now, e.g. "shifting traffic 50 %" (null otherwise)' }),
     blockers: z.array(z.string()).optional().meta({ description: "Why it cannot ship yet: one sentence per unmet gate (empty when nothing blocks)" }),
     gates: z
       .array(

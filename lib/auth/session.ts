@@ -3,7 +3,8 @@ import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
-import { loadActor } from "@/lib/services/users";
+import { loadActor, recordSeen } from "@/lib/services/users";
+import { systemClock } from "@/lib/domain/clock";
 import type { Actor } from "./actor";
 import { auth } from "./auth";
 
@@ -21,8 +22,12 @@ export const getCurrentActor = cache(async (): Promise<Actor | null> => {
   const session = await auth();
   const userId = session?.user?.id;
   if (!userId) return null;
-  const actor = await loadActor(await getDb(), userId, "ui", await requestIp());
-  return actor && !actor.disabled ? actor : null;
+  const db = await getDb();
+  const actor = await loadActor(db, userId, "ui", await requestIp());
+  if (!actor || actor.disabled) return null;
+  // Settings → Users shows when each person was last here (local sign-in included).
+  await recordSeen(db, systemClock, actor.id);
+  return actor;
 });
 
 /** For pages: the signed-in person, or a redirect to sign in. */

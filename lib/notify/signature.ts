@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  *
  * A receiver checks it with the RAW request body (before any JSON parsing), e.g.
  *
- *   const ok = verifySignature(process.env.SLIPWAY_WEBHOOK_SECRET!, req.headers["x-slipway-timestamp"],
+ *   const ok = verifySignature(receiverSecret, req.headers["x-slipway-timestamp"],
  *                              rawBody, req.headers["x-slipway-signature"], { toleranceSeconds: 300 });
  *   if (!ok) return res.writeHead(401).end();
  *

@@ -2,7 +2,10 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
+import readline from "node:readline";
+import { BuildProgress, buildEstimate, formatSeconds } from "./build-progress";
 
 const require = createRequire(import.meta.url);
 
@@ -31,23 +34,61 @@ export function sourceHash(root: string): string {
   return hash.digest("hex");
 }
 
-/** Runs `next build` when there is no build yet or the sources changed since the last one. */
+/** Where the last build's duration (seconds) is kept, for the next estimate. */
+const LAST_BUILD_SECONDS = ".next/slipway-build-seconds";
+
+function readLastSeconds(root: string): number | null {
+  try {
+    const seconds = Number(fs.readFileSync(path.join(root, LAST_BUILD_SECONDS), "utf8"));
+    return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `next build` when there is no build yet or the sources changed since the last one. Says
+ * what to expect (the last build's duration here, else a range), then each phase as the build
+ * reaches it and a heartbeat while it is quiet; the build's own output is kept for errors.
+ */
 export async function buildIfNeeded(root: string, log: (line: string) => void): Promise<void> {
   const hash = sourceHash(root);
   const stamp = path.join(root, STAMP);
   const built = fs.existsSync(path.join(root, ".next/BUILD_ID")) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash;
   if (built) return;
-  log("Building Slipway for production (first start, or the sources changed; about a minute)…");
+  const lastSeconds = readLastSeconds(root);
+  log(`Building Slipway for production (first start, or the sources changed; ${buildEstimate(lastSeconds, os.cpus().length)})…`);
   const started = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "build"], {
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+  const progress = new BuildProgress({ log, now: Date.now, lastSeconds });
+  const heartbeat = setInterval(() => progress.tick(), 5_000);
+  const output: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "build"], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      });
+      for (const stream of [child.stdout, child.stderr]) {
+        readline.createInterface({ input: stream }).on("line", (line) => {
+          output.push(line);
+          if (output.length > 400) output.shift();
+          progress.line(line);
+        });
+      }
+      child.on("error", reject);
+      child.on("exit", (code) => {
+        if (code === 0) return resolve();
+        // Show what next build said, so the error is not lost behind the progress lines.
+        for (const line of output) log(line);
+        reject(new Error(`next build failed with exit code ${code}`));
+      });
     });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`))));
-  });
+  } finally {
+    clearInterval(heartbeat);
+  }
   fs.writeFileSync(stamp, hash);
-  log(`Built in ${Math.round((Date.now() - started) / 1000)} s.`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  fs.writeFileSync(path.join(root, LAST_BUILD_SECONDS), String(seconds));
+  log(`Built in ${formatSeconds(seconds)}.`);
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { approvals, deployments, environments, type Approval, type Deployment, type Environment } from "@/db/schema";
 import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
+import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
@@ -136,4 +137,47 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
   }
   return result;
+}
+
+/** One of my own deployments that has not started: where to, and what it waits on. */
+export interface MyRequest {
+  id: string;
+  environment: string;
+  kind: Deployment["kind"];
+  state: Deployment["state"];
+  releaseId: string;
+  releaseCommit: string;
+  createdAt: Date;
+  /** One sentence per unmet gate (the first thing to do first); empty while queued behind another rollout. */
+  waitingOn: string[];
+}
+
+/**
+ * "My requests" on the approvals page: the waiting or queued deployments this person asked for,
+ * oldest first, each with the reasons of its unmet gates (in gate order).
+ */
+export async function myRequests(db: Db, actor: Actor): Promise<MyRequest[]> {
+  const rows = await db.query.deployments.findMany({
+    where: and(eq(deployments.requestedBy, actor.id), inArray(deployments.state, ["waiting", "queued"])),
+    orderBy: [asc(deployments.createdAt), asc(deployments.id)],
+    columns: { id: true, kind: true, state: true, releaseId: true, createdAt: true },
+    with: {
+      environment: { columns: { name: true } },
+      release: { columns: { commit: true } },
+      gates: { columns: { gate: true, status: true, reason: true } },
+    },
+  });
+  return rows.map((d) => ({
+    id: d.id,
+    environment: d.environment.name,
+    kind: d.kind,
+    state: d.state,
+    releaseId: d.releaseId,
+    releaseCommit: d.release.commit,
+    createdAt: d.createdAt,
+    waitingOn: [...d.gates]
+      .sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate))
+      .filter((g) => g.status !== "pass" && g.status !== "waived")
+      .map((g) => g.reason),
+  }));
 }

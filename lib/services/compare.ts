@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
+import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
 import type { EnvironmentKind } from "@/db/schema/enums";
 import type { EnvironmentView, PersonRef } from "./environments";
 import { NotFoundError } from "./errors";
@@ -22,6 +22,12 @@ export interface ReleaseInfo {
   createdAt: Date;
   createdBy: PersonRef;
   versions: { app: string; version: string }[];
+  /**
+   * Whether the compared-to environment ever ran this release: null for "never ran"; else when
+   * its last deployment there finished (it is not running now: a later release or a rollback
+   * replaced it).
+   */
+  ranIn: { finishedAt: Date | null } | null;
 }
 
 export interface BuildRef {
@@ -196,6 +202,7 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
     for (const rb of release.builds) if (!range!.skipBuilds.includes(rb.build.id)) commits.add(rb.build.commit);
   }
   for (const commit of range?.skipCommits ?? []) commits.delete(commit);
+  const ran = await ranBefore(db, toEnv.id, ahead.map((r) => r.id));
 
   return {
     from: { name: fromEnv.name, kind: fromEnv.kind, release: currentOf(fromCells) },
@@ -208,6 +215,7 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
         createdAt: r.createdAt,
         createdBy: r.createdByUser,
         versions: r.builds.map((rb) => ({ app: rb.app.name, version: rb.build.version })),
+        ranIn: ran.has(r.id) ? { finishedAt: ran.get(r.id) ?? null } : null,
       })),
       commits: [...commits],
       builds: appBuilds,
@@ -216,6 +224,20 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
     behind: isBehind(fromCells, toCells),
     clean: appBuilds.every((a) => !a.changed),
   };
+}
+
+/**
+ * Of `releaseIds`, those the environment ran at some time (a deployment of it there succeeded,
+ * and may since have been rolled back or replaced), with when the last such deployment finished.
+ */
+async function ranBefore(db: Db, environmentId: string, releaseIds: string[]): Promise<Map<string, Date | null>> {
+  if (releaseIds.length === 0) return new Map();
+  const rows = await db
+    .select({ releaseId: deployments.releaseId, finishedAt: sql<Date | null>`max(${deployments.finishedAt})`.mapWith((v: unknown) => (v === null ? null : new Date(v as string))) })
+    .from(deployments)
+    .where(and(eq(deployments.environmentId, environmentId), inArray(deployments.releaseId, releaseIds), inArray(deployments.state, ["succeeded", "rolled-back"])))
+    .groupBy(deployments.releaseId);
+  return new Map(rows.map((r) => [r.releaseId, r.finishedAt]));
 }
 
 /** The releases of a range, newest first, with who cut them and their builds (the apps in pipeline order). */

@@ -20,6 +20,8 @@ export interface StepView {
   startedAt: Date | null;
   finishedAt: Date | null;
   log: string;
+  /** The planned step (action, group, percent…), as the controller recorded it. */
+  detail: unknown;
 }
 
 export interface DeploymentDetail extends Deployment {
@@ -65,7 +67,7 @@ export async function getDeployment(db: Db, deploymentId: string): Promise<Deplo
     },
     previousRelease: previousRelease ?? null,
     cancelledByUser: cancelledByUser ?? null,
-    steps: steps.map((s) => ({ id: s.id, position: s.position, name: s.name, app: s.app?.name ?? null, state: s.state, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt, log: s.log })),
+    steps: steps.map((s) => ({ id: s.id, position: s.position, name: s.name, app: s.app?.name ?? null, state: s.state, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt, log: s.log, detail: s.detail })),
     gates: gates
       .sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate))
       .map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt, detail: (g.detail as Record<string, unknown> | null) ?? null })),

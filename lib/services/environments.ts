@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
+import { apps, builds, deploymentSteps, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
+import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError } from "./errors";
 import { planSoak, type PlannedSoak } from "./soak-plan";
 
@@ -44,6 +45,8 @@ export interface ActiveDeploymentView {
   createdAt: Date;
   /** The first unmet gate's reason, while it waits. */
   blocker: string | null;
+  /** What it is doing while it rolls out ("shifting traffic 50 %"), else null. */
+  activity: string | null;
 }
 
 export interface EnvironmentView {
@@ -61,6 +64,8 @@ export interface EnvironmentView {
   verdict: ReviewVerdict | null;
   hold: { at: Date; by: string | null; reason: string | null } | null;
   createdAt: Date;
+  /** When a review environment was torn down (its record stays); null while it lives. */
+  tornDownAt: Date | null;
   /** Keyed by app name; an app with nothing deployed has no entry. */
   apps: Record<string, EnvironmentAppView>;
   active: ActiveDeploymentView[];
@@ -98,7 +103,10 @@ const environmentWith = {
     where: inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]),
     orderBy: asc(deployments.createdAt),
     columns: { id: true, kind: true, state: true, releaseId: true, createdAt: true },
-    with: { gates: { columns: { gate: true, status: true, reason: true } } },
+    with: {
+      gates: { columns: { gate: true, status: true, reason: true } },
+      steps: { columns: { state: true, detail: true }, orderBy: asc(deploymentSteps.position) },
+    },
   },
 } as const;
 
@@ -209,9 +217,11 @@ function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): En
     verdict: row.verdict,
     hold: row.heldAt ? { at: row.heldAt, by: row.heldBy, reason: row.holdReason } : null,
     createdAt: row.createdAt,
+    tornDownAt: row.tornDownAt,
     apps: byApp,
-    active: row.deployments.map(({ gates, ...d }) => ({
+    active: row.deployments.map(({ gates, steps, ...d }) => ({
       ...d,
+      activity: deploymentActivity(d.state, steps),
       blocker: d.state === "waiting" ? (sortGates(gates).find((g) => g.status !== "pass" && g.status !== "waived")?.reason ?? null) : null,
     })),
   };
@@ -301,6 +311,21 @@ export async function getEnvironment(db: Db, clock: Clock, name: string): Promis
   if (!row) throw new NotFoundError(`No environment named "${name}".`);
   return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }
+
+/**
+ * An environment's record by name, for its page: the live environment, else the newest torn-down
+ * or retired one of that name (a name is reused only once its holder is gone). Its record, verdicts
+ * and deployments stay readable. Throws NotFoundError when no environment ever had the name.
+ */
+export async function getEnvironmentRecord(db: Db, clock: Clock, name: string): Promise<EnvironmentView> {
+  const live = await findEnvironmentRow(db, and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
+  const row = live ?? (await db.query.environments.findFirst({ where: eq(environments.name, name), orderBy: [desc(environments.createdAt), desc(environments.id)], with: environmentWith }));
+  if (!row) throw new NotFoundError(`No environment named "${name}".`);
+  return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
+}
+
+/** Whether an environment is gone (torn down or retired): only its record remains. */
+export const isGone = (environment: Pick<EnvironmentView, "state">) => (LIVE_STATES_EXCLUDED as readonly string[]).includes(environment.state);
 
 export interface DeploymentSummary {
   id: string;

@@ -8,6 +8,8 @@ import { rruleProblem } from "@/lib/config/gates-schema";
 import { isValidTimeZone } from "@/lib/config/primitives";
 import type { StoredFreeze } from "@/lib/domain/gates/freeze";
 import { periodsBetween } from "@/lib/domain/gates/freeze-schedule";
+import { formatDate, formatList } from "@/lib/domain/gates/format";
+import { FIELD_LABELS } from "./freeze-labels";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
@@ -123,9 +125,11 @@ function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedu
     if (endsAt) fields.duration = "give endsAt or a duration, not both";
     else endsAt = new Date(startsAt.getTime() + durationMs);
   }
-  if (endsAt && endsAt <= startsAt) fields.endsAt = `must be after startsAt (${startsAt.toISOString()})`;
-  else if (endsAt && endsAt <= now) fields.endsAt = `is in the past (${endsAt.toISOString()}): this freeze would never block anything`;
   const timezone = data.timezone ?? (rrule ? "UTC" : null);
+  // Times in messages are on the wall clock of the person's zone (the form sends the browser's).
+  const shown = (at: Date) => `${formatDate(at, timezone ?? "UTC", now)} ${timezone ?? "UTC"}`;
+  if (endsAt && endsAt <= startsAt) fields.endsAt = `the end must be after the start (${shown(startsAt)}); it is ${shown(endsAt)}`;
+  else if (endsAt && endsAt <= now) fields.endsAt = `the end, ${shown(endsAt)}, has already passed: this freeze would never block anything`;
   if (rrule && !fields.rrule && !fields.duration && !fields.endsAt && durationMs !== null) {
     const schedule = { kind: "recurring" as const, rrule, durationMs, timezone: timezone ?? "UTC", dtstart: startsAt, until: endsAt };
     const from = startsAt > now ? startsAt : now;
@@ -139,7 +143,11 @@ function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedu
   }
   const names = Object.keys(fields);
   if (names.length > 0) {
-    throw new ValidationError(names.length === 1 ? `Invalid ${names[0]}: ${fields[names[0]!]}` : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
+    const label = (name: string) => FIELD_LABELS[name] ?? name;
+    throw new ValidationError(
+      names.length === 1 ? `The freeze's ${label(names[0]!)} is not right: ${fields[names[0]!]}` : `The freeze's ${formatList(names.map(label))} are not right`,
+      fields,
+    );
   }
   return { startsAt, endsAt, rrule, durationMs: rrule ? durationMs : null, timezone };
 }

@@ -19,3 +19,21 @@ export async function liveEnvironmentNames(db: Db): Promise<string[]> {
   const rows = await db.select({ name: environments.name }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
   return rows.map((r) => r.name);
 }
+
+/**
+ * Every environment name that has a history, for history filters: the live ones in chain order,
+ * then the gone ones (torn down or retired) that no live environment took over, marked `gone`.
+ */
+export async function environmentNamesWithHistory(db: Db): Promise<{ name: string; gone: boolean }[]> {
+  const rows = await db
+    .select({ name: environments.name, live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`, kind: sql<string>`min(${environments.kind})`, position: sql<number | null>`min(${environments.position})` })
+    .from(environments)
+    .groupBy(environments.name);
+  const order = (r: (typeof rows)[number]) => [r.live ? 0 : 1, r.kind === "fixed" ? 0 : 1, r.position ?? Number.MAX_SAFE_INTEGER] as const;
+  return rows
+    .sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.name.localeCompare(b.name);
+    })
+    .map((r) => ({ name: r.name, gone: !r.live }));
+}

@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { roleMemberships, users } from "@/db/schema";
 import { AUTOMATION_USER, SYSTEM_USER, isSystemUserId, type Actor } from "@/lib/auth/actor";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import type { RequestSource } from "@/db/schema/enums";
+import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
@@ -67,6 +68,27 @@ export async function loadActor(db: Db, userId: string, via: RequestSource, ip?:
     via,
     ip,
   };
+}
+
+/** "Last seen" is refreshed at most this often: a page load does not write a row every time. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/**
+ * Records that a person was just seen (signed in, or loaded a page with their session): sets
+ * `lastSeenAt` to `clock.now()` unless it is already within LAST_SEEN_RESOLUTION_MS of it. One
+ * conditional UPDATE, no audit event (an observation, not a change anyone made). Returns whether
+ * it wrote. System users are never "seen".
+ */
+export async function recordSeen(db: Db, clock: Clock, userId: string): Promise<boolean> {
+  if (isSystemUserId(userId)) return false;
+  const now = clock.now();
+  const threshold = new Date(now.getTime() - LAST_SEEN_RESOLUTION_MS);
+  const updated = await db
+    .update(users)
+    .set({ lastSeenAt: now })
+    .where(and(eq(users.id, userId), or(isNull(users.lastSeenAt), lt(users.lastSeenAt, threshold))))
+    .returning({ id: users.id });
+  return updated.length > 0;
 }
 
 export async function findUserByEmail(db: Db, email: string) {

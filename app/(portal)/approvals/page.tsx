@@ -4,27 +4,34 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
-import { pendingDecisions } from "@/lib/services/approvals";
+import { myRequests, pendingDecisions } from "@/lib/services/approvals";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { getEnvironment } from "@/lib/services/environments";
-import { DecisionControls } from "@/components/deployment/decision-controls";
+import { DecisionItem } from "@/components/approvals/decision-item";
+import { MyRequests } from "@/components/approvals/my-requests";
 import { decisionPropsFor } from "@/components/deployment/decision-props";
 import { Badge } from "@/components/ui/badge";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
-import { CopyText } from "@/components/ui/copy";
-import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
+import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
 export const metadata: Metadata = { title: "Approvals" };
 
+/**
+ * The approvals inbox: what waits for this person's decision (and only that: a deployment they
+ * already decided moves to a short "decided" list until it ships), then their own requests and
+ * what each waits on.
+ */
 export default async function ApprovalsPage() {
   await connection();
   const actor = await requireActor();
   const db = await getDb();
   const now = systemClock.now();
-  const pending = await pendingDecisions(db, actor);
+  const [pending, requests] = await Promise.all([pendingDecisions(db, actor), myRequests(db, actor)]);
+  const open = pending.filter((p) => !p.decided);
+  const decided = pending.filter((p) => p.decided);
   const items = await Promise.all(
-    pending.map(async (p) => {
+    open.map(async (p) => {
       const deployment = await getDeployment(db, p.deployment.id);
       const environment = await getEnvironment(db, systemClock, deployment.environment.name);
       return { deployment, environment, decisions: await decisionPropsFor(db, actor, deployment) };
@@ -33,83 +40,39 @@ export default async function ApprovalsPage() {
   return (
     <>
       <AutoRefresh seconds={10} />
-      <PageHeader title="Approvals" subtitle="Deployments waiting for a decision you can give: in a role you hold, never on your own request." />
-      {items.length === 0 ? (
-        <Panel>
-          <EmptyState title="Nothing waits for you">When a deployment needs an approval in one of your roles, it appears here (and in the notifications of your team&apos;s channel).</EmptyState>
-        </Panel>
-      ) : (
-        <div className="flex flex-col gap-6">
-          {items.map(({ deployment, environment, decisions }) => {
-            const blockers = deployment.gates.filter((g) => g.status !== "pass" && g.status !== "waived");
-            return (
-              <Panel
-                key={deployment.id}
-                title={
-                  <span className="flex flex-wrap items-center gap-2">
-                    <Link href={`/deployments/${deployment.id}`} className="hover:underline">
-                      {deployment.kind === "fast-track" ? "Fast-track" : "Promotion"} to {deployment.environment.name}
-                    </Link>
-                    {deployment.kind === "fast-track" && <Badge tone="amber">skips {((deployment.detail as { skipped?: string[] }).skipped ?? []).join(", ") || "environments"}</Badge>}
-                    <span className="text-xs font-normal text-zinc-500">
-                      requested by {deployment.requestedByUser.name} <RelativeTime at={deployment.createdAt} now={now} />
-                      {deployment.reason && <>: “{deployment.reason}”</>}
-                    </span>
+      <PageHeader title="Approvals" subtitle="Deployments waiting for a decision you can give (in a role you hold, never on your own request), and your own requests." />
+      <div className="flex flex-col gap-6">
+        <section aria-labelledby="to-decide" className="flex flex-col gap-3">
+          <h2 id="to-decide" className="text-sm font-semibold text-zinc-900">
+            Waiting for your decision ({items.length})
+          </h2>
+          {items.length === 0 ? (
+            <Panel>
+              <EmptyState title="Nothing waits for you">When a deployment needs an approval in one of your roles, it appears here (and in the notifications of your team&apos;s channel).</EmptyState>
+            </Panel>
+          ) : (
+            items.map(({ deployment, environment, decisions }) => <DecisionItem key={deployment.id} deployment={deployment} environment={environment} decisions={decisions} now={now} />)
+          )}
+        </section>
+        {decided.length > 0 && (
+          <Panel title={`You decided; still waiting on others (${decided.length})`}>
+            <ul aria-label="Decided by you" className="flex flex-col gap-1.5 px-4 py-3">
+              {decided.map((p) => (
+                <li key={p.deployment.id} className="flex flex-wrap items-center gap-2">
+                  <Link href={`/deployments/${p.deployment.id}`} className="text-sky-700 hover:underline">
+                    {p.deployment.kind === "fast-track" ? "Fast-track" : "Promotion"} to {p.environment}
+                  </Link>
+                  <Badge tone={p.decided!.decision === "approve" ? "green" : "red"}>{p.decided!.decision === "approve" ? "you approved" : "you rejected"}</Badge>
+                  <span className="text-xs text-zinc-500">
+                    as {p.decided!.role} <RelativeTime at={p.decided!.createdAt} now={now} />
                   </span>
-                }
-              >
-                <table className={tableClass} aria-label={`Changes of ${deployment.id}`}>
-                  <thead>
-                    <tr>
-                      <th className={thClass}>App</th>
-                      <th className={thClass}>Runs now in {deployment.environment.name}</th>
-                      <th className={thClass}>This release</th>
-                      <th className={thClass}>Digest</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {deployment.release.builds.map((b) => {
-                      const running = environment.apps[b.app];
-                      const changed = running?.buildId !== b.buildId;
-                      return (
-                        <tr key={b.app}>
-                          <td className={`${tdClass} font-medium`}>{b.app}</td>
-                          <td className={`${tdClass} font-mono text-xs text-zinc-500`}>{running?.version ?? "—"}</td>
-                          <td className={`${tdClass} font-mono text-xs`}>
-                            {b.version} {changed ? <Badge tone="blue">changed</Badge> : <span className="font-sans text-zinc-400">unchanged</span>}
-                          </td>
-                          <td className={tdClass}>
-                            <CopyText value={b.digest} display={`${b.digest.slice(0, 19)}…`} />
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-                <div className="border-t border-zinc-100 px-4 py-3 text-sm">
-                  <span className="text-zinc-500">Release</span>{" "}
-                  <Link href={`/releases/${deployment.releaseId}`} className="font-mono hover:underline">
-                    {deployment.release.commit.slice(0, 7)}
-                  </Link>{" "}
-                  <span className="font-mono text-xs text-zinc-500">{deployment.release.branch}</span>
-                  {blockers.length > 0 && (
-                    <ul className="mt-2 list-inside list-disc text-zinc-700" aria-label="Unmet gates">
-                      {blockers.map((g) => (
-                        <li key={g.gate}>{g.reason}</li>
-                      ))}
-                    </ul>
-                  )}
-                </div>
-                {decisions && (
-                  <div className="border-t border-zinc-200 bg-zinc-50 px-4 py-3">
-                    <DecisionControls {...decisions} checklist={{ items: [], canTick: false }} overridable={[]} />
-                  </div>
-                )}
-              </Panel>
-            );
-          })}
-        </div>
-      )}
+                </li>
+              ))}
+            </ul>
+          </Panel>
+        )}
+        <MyRequests requests={requests} now={now} />
+      </div>
     </>
   );
 }

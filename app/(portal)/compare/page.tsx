@@ -64,8 +64,8 @@ export default async function ComparePage({ searchParams }: Props) {
         <div className="flex flex-col gap-6">
           <ComparisonHeadline comparison={comparison} />
           {comparison.ahead.releases.length > 0 && (
-            <Panel title={`Releases ${comparison.to.name} has not run (${comparison.ahead.releases.length}${comparison.ahead.truncated ? "+, newest shown" : ""})`}>
-              <AheadReleases releases={comparison.ahead.releases} now={now} />
+            <Panel title={`Releases ${comparison.to.name} does not run now (${comparison.ahead.releases.length}${comparison.ahead.truncated ? "+, newest shown" : ""})`}>
+              <AheadReleases releases={comparison.ahead.releases} now={now} to={comparison.to.name} />
             </Panel>
           )}
           {comparison.ahead.commits.length > 0 && (

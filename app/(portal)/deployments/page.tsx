@@ -10,6 +10,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
 import { getBoard } from "@/lib/services/environments";
+import { environmentNamesWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
 import { DeploymentStateBadge } from "@/components/status";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
@@ -54,7 +55,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
     problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
-  const environments = board ? [...board.fixed, ...board.review].map((e) => e.name) : [];
+  // Torn-down review environments keep their history: they stay in the filter, marked.
+  const environments = await environmentNamesWithHistory(db);
 
   return (
     <>
@@ -66,7 +68,9 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           <select name="environment" defaultValue={filters.environment ?? ""} className={selectClass}>
             <option value="">all</option>
             {environments.map((e) => (
-              <option key={e}>{e}</option>
+              <option key={e.name} value={e.name}>
+                {e.gone ? `${e.name} (gone)` : e.name}
+              </option>
             ))}
           </select>
         </label>

@@ -108,6 +108,7 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
           { app: "admin", version: "1.1.0" },
           { app: "api-gateway", version: "1.0.0" },
         ],
+        ranIn: null,
       });
       // The gateway build (commit c1) already runs in prod: its commit is not ahead.
       expect(result.ahead.commits).toEqual([commit("c3"), commit("a2"), commit("c2"), commit("e2")]);
@@ -153,6 +154,17 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
         const full = await compare(pair.from, pair.to);
         expect([full.ahead.releases.length, full.ahead.commits.length]).toEqual([pair.releases, pair.commits]);
       }
+    });
+
+    // Last: it changes what prod runs. Issue 15 item 19: "not running now" is not "never ran".
+    it("tells a release prod ran before a rollback from one it never ran", async () => {
+      await placeRelease(connection.db, "prod", r3.id, new Date("2026-03-06T10:00:00Z"), developer.id);
+      await placeRelease(connection.db, "prod", r1.id, new Date("2026-03-06T10:25:00Z"), developer.id); // back to r1
+      const result = await compare("staging", "prod");
+      expect(result.ahead.releases.map((r) => [r.id, r.ranIn])).toEqual([
+        [r3.id, { finishedAt: new Date("2026-03-06T10:00:00Z") }],
+        [r2.id, null],
+      ]);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { systemClock } from "@/lib/domain/clock";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -100,6 +101,7 @@ export default async function DeploymentPage({ params }: Props) {
       )}
       <DeploymentLive
         initial={deploymentDto(deployment)}
+        renderedAt={systemClock.now().toISOString()}
         decisions={decisions ? <DecisionControls {...decisions} /> : undefined}
         actions={
           <>

@@ -10,7 +10,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
 import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
-import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
+import { getEnvironment, getEnvironmentRecord, isGone, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
@@ -30,6 +30,7 @@ import { ReviewPanel } from "@/components/environment/review-panel";
 import { ExtendButton, TeardownButton } from "@/components/review/lifecycle-buttons";
 import { RolloutProgress } from "@/components/review/rollout-progress";
 import { RulesPanel } from "@/components/environment/rules-panel";
+import { GoneBanner } from "@/components/environment/gone-banner";
 import { EnvironmentStateBadge } from "@/components/status";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { Badge } from "@/components/ui/badge";
@@ -37,7 +38,8 @@ import { ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { IncidentBanner } from "@/components/operations/incident-banner";
-import { listFreezes } from "@/lib/services/freezes";
+import { listFreezes, storedFreezesForGate } from "@/lib/services/freezes";
+import { describePromotion } from "@/lib/domain/promotion-preview";
 import { listIncidents } from "@/lib/services/incidents";
 import { environmentTraffic } from "@/lib/services/traffic-queries";
 import { TrafficPanel } from "@/components/environment/traffic-panel";
@@ -51,18 +53,27 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 const summaryOf = (release: ReleaseDetail) => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
 
 /** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
-async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null) {
+async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean) {
   const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
   // While it provisions nothing runs yet: show the release on its way in.
   const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
   const [rollout, release] = await Promise.all([inProgress ? getDeployment(db, inProgress.id).then(deploymentDto) : null, releaseId ? getRelease(db, releaseId) : null]);
   const promotion = release?.runs.find((r) => r.environment === environment.source && !["failed", "cancelled", "superseded"].includes(r.state));
   const owner = { ownerId: environment.owner?.id };
+  // What promoting it into its source would do now, for the Promote confirmation.
+  const now = systemClock.now();
+  const [target, storedFreezes] = environment.source && !gone ? await Promise.all([getEnvironment(db, systemClock, environment.source), storedFreezesForGate(db, now)]) : [null, []];
+  const promotionPreview = target
+    ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now })
+    : null;
   return {
     rollout,
+    promotionPreview,
     release: release ? { ...summaryOf(release), running: release.id === currentReleaseId } : null,
     promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
-    allowed: { verdict: can(actor, "review.verdict"), promote: can(actor, "deployment.request"), extend: can(actor, "review.extend", owner), teardown: can(actor, "review.teardown", owner) },
+    allowed: gone
+      ? { verdict: false, promote: false, extend: false, teardown: false }
+      : { verdict: can(actor, "review.verdict"), promote: can(actor, "deployment.request"), extend: can(actor, "review.extend", owner), teardown: can(actor, "review.teardown", owner) },
   };
 }
 
@@ -71,28 +82,30 @@ export default async function EnvironmentPage({ params }: Props) {
   const actor = await requireActor();
   const { name } = await params;
   const db = await getDb();
-  const environment = await getEnvironment(db, systemClock, name).catch((error: unknown) => {
+  // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
+  const environment = await getEnvironmentRecord(db, systemClock, name).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
+  const gone = isGone(environment);
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
   const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic] = await Promise.all([
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
-    listConfig(ctx, { environment: environment.name }),
+    gone ? [] : listConfig(ctx, { environment: environment.name }),
     listJobRuns(db, environment.id),
     configChangedAt(db, environment.id),
     db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
-    listFreezes(ctx, { environment: environment.name }),
-    listIncidents(ctx, { environment: environment.name, state: "open" }),
-    environmentTraffic(db, systemClock, environment),
+    gone ? [] : listFreezes(ctx, { environment: environment.name }),
+    gone ? [] : listIncidents(ctx, { environment: environment.name, state: "open" }),
+    gone ? null : environmentTraffic(db, systemClock, environment),
   ]);
   const cells = Object.values(environment.apps);
   const current = cells[0]?.releaseId ?? null;
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
-  const rollbackTo = can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
+  const rollbackTo = !gone && can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
   const rollbackConfig = rollbackTo ? await rollbackConfigPreview(db, environment.id, rollbackTo) : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
@@ -101,9 +114,9 @@ export default async function EnvironmentPage({ params }: Props) {
   // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
   const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
   const rollingForward = forward ? await getRelease(db, forward.releaseId) : null;
-  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current) : null;
+  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current, gone) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount.map((e) => e.position ?? 0));
-  const seedApps = apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
+  const seedApps = gone ? [] : apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
   // A review environment that is waking changes state without a deployment: follow it too.
   const busy = environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running");
 
@@ -130,8 +143,8 @@ export default async function EnvironmentPage({ params }: Props) {
             <ButtonLink href={`/deployments?environment=${environment.name}`}>History</ButtonLink>
             {review?.allowed.extend && <ExtendButton environment={environment.name} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} source={environment.source} />}
-            {current && can(actor, "deployment.request") && <RedeployButton environment={environment.name} releaseId={current} />}
-            {can(actor, "environment.rollback") && (
+            {current && !gone && can(actor, "deployment.request") && <RedeployButton environment={environment.name} releaseId={current} />}
+            {!gone && can(actor, "environment.rollback") && (
               <RollbackButton
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
@@ -144,17 +157,18 @@ export default async function EnvironmentPage({ params }: Props) {
       />
       <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
         <div className="flex min-w-0 flex-col gap-6">
+          {gone && <GoneBanner environment={environment} now={now} />}
           <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
           <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
-          {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} />}
-          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} allowed={review.allowed} />}
+          {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
+          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
           {environment.hold && (
             <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />
           )}
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
-          <TrafficPanel environment={environment.name} traffic={traffic} />
+          {traffic && <TrafficPanel environment={environment.name} traffic={traffic} />}
           <Panel title="Recent deployments">
             {deployments.length ? (
               <DeploymentsTable deployments={deployments} now={now} />
@@ -168,6 +182,7 @@ export default async function EnvironmentPage({ params }: Props) {
               </EmptyState>
             )}
           </Panel>
+          {!gone && (
           <Panel title="Configuration">
             <ConfigPanel
               environment={environment.name}
@@ -179,9 +194,10 @@ export default async function EnvironmentPage({ params }: Props) {
               currentReleaseId={current}
             />
           </Panel>
+          )}
           <Panel
             title="Jobs"
-            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
+            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
           >
             <JobsList jobs={jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>

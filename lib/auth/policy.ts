@@ -131,3 +131,28 @@ export function decide(actor: Actor, action: Action, target: Target = {}): Decis
 export function can(actor: Actor | null | undefined, action: Action, target: Target = {}): boolean {
   return actor ? decide(actor, action, target).allowed : false;
 }
+
+/**
+ * Whether the actor could do `action` to some target of its kind at all — asked before anything
+ * is looked up, so a refusal says nothing about whether the named target exists. Target facts
+ * known from the input alone (the approval `role`) may be given; facts that need a lookup
+ * (requester, owner, override roles) are assumed in the actor's favour: the full `decide` after
+ * the lookup still applies them.
+ */
+export function decideKind(actor: Actor, action: Action, known: Pick<Target, "role"> = {}): Decision {
+  const rule = RULES[action];
+  if (actor.disabled) return { allowed: false, reason: "your account is disabled" };
+  if (actor.kind === "system") return { allowed: true };
+  if (actor.kind === "automation") return rule.automation ? { allowed: true } : { allowed: false, reason: `automation may not ${rule.doing}` };
+  if (rule.rolesFromTarget) {
+    if (known.role !== undefined) return actor.roles.includes(known.role) ? { allowed: true } : { allowed: false, reason: `you need the ${listRoles([known.role])} role to ${rule.doing}` };
+    // Which roles qualify depends on the target (slipway.yaml): a viewer-only account never does.
+    return actor.roles.some((r) => r !== "viewer") ? { allowed: true } : { allowed: false, reason: `viewers may not ${rule.doing}` };
+  }
+  if (actor.roles.includes("admin") || actor.roles.some((r) => rule.roles.includes(r))) return { allowed: true };
+  const couldOwn = OWNER_ACTIONS.includes(action) && actor.roles.some((r) => SHIPPERS.includes(r));
+  if (couldOwn) return { allowed: true };
+  return { allowed: false, reason: `you need the ${listRoles(rule.roles)} role to ${rule.doing}` };
+}
+
+const OWNER_ACTIONS: readonly Action[] = ["review.teardown", "review.extend", "deployment.cancel"];

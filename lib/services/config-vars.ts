@@ -6,7 +6,7 @@ import { apps, configVariables, environments, users, type ConfigVariable } from 
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
@@ -96,6 +96,7 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
  * new release). Audited with the old and new value, except for secrets: only that they changed.
  */
 export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
+  authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(setConfigInput, input);
   authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   return ctx.db.transaction(async (tx) => {
@@ -139,6 +140,7 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
 }
 
 export async function deleteConfigVariable(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(deleteConfigInput, input);
   authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {

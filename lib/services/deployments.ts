@@ -9,7 +9,7 @@ import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/do
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { acceptedInReviewOf, currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
@@ -159,6 +159,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
 
 /** Promote (or redeploy) a release into an environment. */
 export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "deployment.request", "environment");
   const data = parseInput(requestDeploymentInput, input);
   authorize(ctx, "deployment.request", { type: "environment", id: data.environment });
   return enqueue(ctx, data);
@@ -166,6 +167,7 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
 
 /** Roll an environment back, on its own, to its previous good release or a chosen one. */
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "environment.rollback", "environment");
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
   let releaseId = data.releaseId;
@@ -191,6 +193,7 @@ export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, env
 
 /** Cancel a deployment that has not started rolling out. */
 export async function cancelDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "deployment.cancel", "deployment");
   const data = parseInput(cancelInput, input);
   return ctx.db.transaction(async (tx) => {
     const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, data.deploymentId)).for("update");

@@ -8,7 +8,7 @@ import { automationActor } from "@/lib/auth/actor";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { currentRelease } from "./deployment-facts";
 import { enqueue } from "./deployments";
@@ -69,6 +69,7 @@ async function liveReview(db: Db, name: string, lock = false): Promise<Environme
  * running one release of the branch, at its own address, until it expires.
  */
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
+  authorizeKind(ctx, "review.create", "environment");
   const data = parseInput(createReviewInput, input);
   authorize(ctx, "review.create", { type: "environment" });
   const result = await ctx.db.transaction(async (tx) => {
@@ -185,6 +186,7 @@ export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: s
 
 /** Pushes a review environment's expiry out, up to the longest lifetime slipway.yaml allows. */
 export async function extendReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  authorizeKind(ctx, "review.extend", "environment");
   const data = parseInput(extendInput, input);
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
@@ -203,6 +205,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
 
 /** A delivery lead's verdict; the conversation stays on the environment's page. */
 export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "review.verdict", "environment");
   const data = parseInput(verdictInput, input);
   await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
@@ -220,6 +223,7 @@ export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<
  * config; the record stays for history. Deployments still waiting for it are cancelled.
  */
 export async function teardownReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  authorizeKind(ctx, "review.teardown", "environment");
   const data = parseInput(teardownInput, input);
   const environment = await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);

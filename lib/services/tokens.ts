@@ -7,7 +7,7 @@ import type { Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
 import { loadActor } from "./users";
@@ -39,6 +39,7 @@ export interface TokenSummary {
 
 /** Creates an API token acting as `userId`. The token is returned once; only its hash is stored. */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
+  authorizeKind(ctx, "token.manage", "token");
   const data = parseInput(createTokenInput, input);
   authorize(ctx, "token.manage", { type: "user", id: data.userId });
   return ctx.db.transaction(async (tx) => {
@@ -81,6 +82,7 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
 export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1) });
 
 export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "token.manage", "token");
   const data = parseInput(revokeTokenInput, input);
   authorize(ctx, "token.manage", { type: "token", id: data.tokenId });
   await ctx.db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { getDb } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { auth } from "@/lib/auth/auth";
@@ -29,7 +30,7 @@ export interface ApiResult {
 }
 
 function clientIp(request: NextRequest): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
+  return request.headers.get(CLIENT_IP_HEADER) || undefined;
 }
 
 /**

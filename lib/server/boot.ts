@@ -1,3 +1,4 @@
+import { applyForwardingTrust, refusedServerAction } from "./forwarding";
 import http from "node:http";
 import { openConnection, setProcessConnection, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
@@ -54,7 +55,17 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
   const app = next({ dev: options.dev, dir: process.cwd(), hostname: "localhost", port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // Forwarding headers count only from SLIPWAY_TRUSTED_PROXIES (audit addresses, origin checks).
+    applyForwardingTrust(req, e.trustedProxies);
+    const refused = refusedServerAction(req);
+    if (refused) {
+      res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: { code: "forbidden", message: `Server action refused: ${refused}.` } }));
+      return;
+    }
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error),

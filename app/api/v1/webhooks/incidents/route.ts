@@ -1,3 +1,4 @@
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
@@ -44,7 +45,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     }
     const payload = parseJsonBody(request, raw);
     const result = await applyIncidentWebhook(await getDb(), systemClock, payload, {
-      ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
+      ip: request.headers.get(CLIENT_IP_HEADER) || undefined,
       userAgent: request.headers.get("user-agent") ?? undefined,
     });
     const created = result.changed && result.incident?.state === "open";

@@ -1,3 +1,4 @@
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
@@ -36,7 +37,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     }
     if ("ignored" in event) return NextResponse.json({ outcome: "ignored", message: event.ignored });
     const result = await applyPullRequestEvent(await getDb(), systemClock, event, {
-      ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
+      ip: request.headers.get(CLIENT_IP_HEADER) || undefined,
       userAgent: request.headers.get("user-agent") ?? undefined,
     });
     return NextResponse.json(result, { status: result.outcome === "created" || result.outcome === "redeployed" || result.outcome === "tearing-down" ? 202 : 200 });

@@ -69,7 +69,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "Point a GitHub webhook (content type `application/json`, event `Pull requests`) or a GitLab webhook (`Merge request events`) here, " +
         "with the secret set in `SLIPWAY_SCM_WEBHOOK_SECRET`. GitHub signs each delivery (`X-Hub-Signature-256`); GitLab sends the secret (`X-Gitlab-Token`). " +
         "opened/reopened → a review environment for the branch running the release of the head commit (else the branch's newest); " +
-        "synchronize/update → that release deployed into it; closed/merged → torn down. Later releases of the branch follow into it by themselves.",
+        "synchronize/update → that release deployed into it; closed/merged → torn down. Later releases of the branch follow into it by themselves. " +
+        "Each delivery is applied once (by `X-GitHub-Delivery` / `X-Gitlab-Event-UUID` and by its signature or body, remembered 30 days): a replay answers 409 `replayed_delivery`.",
       security: [],
       requestParams: {
         header: z.object({
@@ -77,6 +78,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
           "X-Hub-Signature-256": z.string().optional().meta({ description: "GitHub: sha256=<hex HMAC-SHA256 of the raw body>" }),
           "X-Gitlab-Event": z.string().optional().meta({ description: "GitLab: `Merge Request Hook`" }),
           "X-Gitlab-Token": z.string().optional().meta({ description: "GitLab: the webhook's secret token" }),
+          "X-GitHub-Delivery": z.string().optional().meta({ description: "GitHub: the delivery's id (a delivery is applied once)" }),
+          "X-Gitlab-Event-UUID": z.string().optional().meta({ description: "GitLab: the delivery's id (a delivery is applied once)" }),
         }),
       },
       requestBody: { content: { "application/json": { schema: z.record(z.string(), z.unknown()).meta({ description: "The provider's payload, as it sends it" }) } } },
@@ -85,6 +88,7 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "200": json(pullRequestOutcomeSchema, "Nothing to change (or an event that is not used)"),
         "400": json(errorSchema, "Not a GitHub or GitLab delivery, or a payload missing what is needed"),
         "401": json(errorSchema, "Missing or wrong signature or token"),
+        "409": json(errorSchema, "`replayed_delivery`: this delivery was already accepted"),
         "422": json(errorSchema, "Refused by the rules (e.g. the review environment quota)"),
         "503": json(errorSchema, "The webhook is not configured (no SLIPWAY_SCM_WEBHOOK_SECRET)"),
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Actor } from "./actor";
-import { decideKind } from "./policy";
+import { decide, decideKind } from "./policy";
 import type { Role } from "./roles";
 
 const person = (roles: Role[], id = "usr_1"): Actor => ({ kind: "user", id, name: "p", email: "p@example.com", roles, disabled: false, via: "api" });
@@ -29,5 +29,28 @@ describe("decideKind: may the actor do this to anything of its kind", () => {
 
   it("a disabled account may do nothing", () => {
     expect(decideKind({ ...person(["admin"]), disabled: true } as Actor, "user.manage").allowed).toBe(false);
+  });
+});
+
+describe("an environment's access rules from slipway.yaml", () => {
+  const prodAccess = { deployRoles: ["tech-lead"] as Role[], viewConfigRoles: ["tech-lead", "delivery-lead"] as Role[] };
+  it.each([
+    [["developer"], "deployment.request", false],
+    [["tech-lead"], "deployment.request", true],
+    [["admin"], "deployment.request", true],
+    [["developer"], "config.view", false],
+    [["delivery-lead"], "config.view", true],
+    [["viewer"], "config.view", false],
+  ] as [Role[], "deployment.request" | "config.view", boolean][])("%j may %s on a restricted environment: %s", (roles, action, allowed) => {
+    expect(decide(person(roles), action, prodAccess).allowed).toBe(allowed);
+  });
+
+  it("says who may", () => {
+    expect(decide(person(["developer"]), "deployment.request", prodAccess)).toEqual({ allowed: false, reason: "only the tech lead role may deploy into this environment" });
+  });
+
+  it("without access rules nothing changes", () => {
+    expect(decide(person(["developer"]), "deployment.request", {}).allowed).toBe(true);
+    expect(decide(person(["viewer"]), "config.view", {}).allowed).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ export type Action =
   | "review.extend"
   | "review.verdict"
   | "config.edit"
+  | "config.view"
   | "job.run"
   | "freeze.manage"
   | "incident.manage"
@@ -38,6 +39,10 @@ export interface Target {
   role?: Role | undefined;
   /** Roles slipway.yaml allows for this environment's window/freeze overrides. */
   overrideRoles?: readonly Role[] | undefined;
+  /** Roles slipway.yaml lets deploy into this environment (`access.deploy`); unset: no restriction. */
+  deployRoles?: readonly Role[] | undefined;
+  /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
+  viewConfigRoles?: readonly Role[] | undefined;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -63,7 +68,12 @@ const RULES: Record<Action, Rule> = {
   "pipeline.view": { roles: EVERYONE, automation: true, doing: "view the pipeline" },
   "build.register": { roles: SHIPPERS, doing: "register builds" },
   "release.create": { roles: SHIPPERS, doing: "cut releases" },
-  "deployment.request": { roles: SHIPPERS, automation: true, doing: "request deployments" },
+  "deployment.request": {
+    roles: SHIPPERS,
+    automation: true,
+    unless: (actor, t) => restrictedTo(actor, t.deployRoles, "deploy into this environment"),
+    doing: "request deployments",
+  },
   "deployment.cancel": {
     roles: LEADS,
     automation: true,
@@ -88,6 +98,7 @@ const RULES: Record<Action, Rule> = {
   "review.extend": { roles: LEADS, doing: "extend review environments" },
   "review.verdict": { roles: ["delivery-lead", "admin"], doing: "give verdicts on review environments" },
   "config.edit": { roles: ["tech-lead", "admin"], doing: "edit configuration" },
+  "config.view": { roles: EVERYONE, automation: true, unless: (actor, t) => restrictedTo(actor, t.viewConfigRoles, "see this environment's config"), doing: "see configuration" },
   "job.run": { roles: ["tech-lead", "delivery-lead", "admin"], doing: "run jobs" },
   "freeze.manage": { roles: LEADS, doing: "create or lift freezes" },
   "incident.manage": { roles: SHIPPERS, automation: true, doing: "declare or resolve incidents" },
@@ -96,6 +107,12 @@ const RULES: Record<Action, Rule> = {
   "token.manage": { roles: ["admin"], doing: "manage API tokens" },
   "user.manage": { roles: ["admin"], doing: "manage users and roles" },
 };
+
+/** An environment's own restriction from slipway.yaml (`access`): admins are never restricted. */
+function restrictedTo(actor: Actor, roles: readonly Role[] | undefined, doing: string): string | null {
+  if (!roles || actor.roles.includes("admin") || actor.roles.some((r) => roles.includes(r))) return null;
+  return `only the ${listRoles(roles)} role may ${doing}`;
+}
 
 /** Owners may act on their own things even without the role (their review env, their request). */
 function isOwnerException(actor: Actor, action: Action, target: Target): boolean {

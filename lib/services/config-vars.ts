@@ -7,6 +7,7 @@ import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
+import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
@@ -69,6 +70,7 @@ const sourceEnvironment = alias(environments, "source_environment");
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
+  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
   const rows = await ctx.db
     .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
     .from(configVariables)

@@ -65,6 +65,10 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
   const deployment = await ctx.db.transaction(async (tx) => {
     const environment = await lockEnvironment(tx, request.environment);
     if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
+    // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
+    if (request.kind !== "rollback") {
+      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy });
+    }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
     if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
 

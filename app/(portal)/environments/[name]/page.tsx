@@ -10,7 +10,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, recentDeployments, reviewConversation } from "@/lib/services/environments";
-import { NotFoundError } from "@/lib/services/errors";
+import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
 import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
@@ -80,7 +80,11 @@ export default async function EnvironmentPage({ params }: Props) {
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
-    listConfig(ctx, { environment: environment.name }),
+    // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
+    listConfig(ctx, { environment: environment.name }).catch((error: unknown) => {
+      if (error instanceof ForbiddenError) return null;
+      throw error;
+    }),
     listJobRuns(db, environment.id),
     configChangedAt(db, environment.id),
     db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
@@ -159,6 +163,9 @@ export default async function EnvironmentPage({ params }: Props) {
             )}
           </Panel>
           <Panel title="Configuration">
+            {variables === null ? (
+              <p className="text-sm text-zinc-600">Only the roles slipway.yaml names in this environment&apos;s access.viewConfig see its configuration.</p>
+            ) : (
             <ConfigPanel
               environment={environment.name}
               apps={apps.map((a) => a.name)}
@@ -168,6 +175,7 @@ export default async function EnvironmentPage({ params }: Props) {
               pendingSince={configChanged && lastDeployedAt && configChanged > lastDeployedAt ? configChanged.toISOString() : null}
               currentReleaseId={current}
             />
+            )}
           </Panel>
           <Panel
             title="Jobs"

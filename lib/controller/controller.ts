@@ -6,7 +6,8 @@ import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { LostLeadershipError } from "./fencing";
 import { eachLimited, sampleHealth } from "./health-sampler";
-import { LeaderElection } from "./leader";
+import { DEFAULT_LEASE_MS, LeaderElection } from "./leader";
+import { fencePlatform } from "./fenced-platform";
 import { Rollout } from "./rollout";
 import { recordedSpecs } from "./specs";
 import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
@@ -32,6 +33,8 @@ export interface ControllerOptions {
   pollMs?: number;
   heartbeatMs?: number;
   healthEveryMs?: number;
+  /** How long a leader's heartbeat holds leadership; a standby takes over after it (default 15 s). */
+  leaseMs?: number;
   /** A rollout with no progress for this long is failed: never stuck, never unknown. */
   stuckAfterMs?: number;
   verifyTimeoutMs?: number;
@@ -77,12 +80,12 @@ export class Controller {
   private lastAutoPromotion = 0;
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
-  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "clock" | "log">>;
+  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "clock" | "log" | "leaseMs">>;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
-    this.election = new LeaderElection(config.connection, this.holder, this.clock);
+    this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
     this.options = {
       pollMs: config.pollMs ?? 1000,
       heartbeatMs: config.heartbeatMs ?? 5000,
@@ -133,11 +136,20 @@ export class Controller {
 
   /** One pass of the loop. Public so tests can step the controller deterministically. */
   async tick(): Promise<void> {
+    if (this.isLeader) {
+      // A leader that was frozen past its lease finds out here, before it touches anything.
+      try {
+        await this.election.ensureHolding();
+      } catch (error) {
+        if (error instanceof LostLeadershipError) return this.stepDown("the lease ran out and another controller took over");
+        throw error;
+      }
+    }
     if (!this.isLeader && !(await this.lead())) return;
     const now = Date.now();
     if (now - this.lastHeartbeat >= this.options.heartbeatMs) {
       this.lastHeartbeat = now;
-      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lock");
+      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lease");
     }
     try {
       await this.gatekeeper!.reviewWaiting();
@@ -177,7 +189,8 @@ export class Controller {
   private async lead(): Promise<boolean> {
     const token = await this.election.tryAcquire();
     if (token === null) return false;
-    this.platform = await this.config.createPlatform();
+    // Every platform write checks the lease first: a deposed leader stops before its next write.
+    this.platform = fencePlatform(await this.config.createPlatform(), () => this.election.ensureHolding());
     // Counters read through another platform object are no baseline for this one.
     this.metrics = null;
     this.rollout = new Rollout({

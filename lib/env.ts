@@ -16,6 +16,11 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
       .optional(),
+    /** PostgreSQL: the tables' owner, for migrations only; DATABASE_URL is then the application's (non-owner) role. */
+    SLIPWAY_MIGRATION_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
+      .optional(),
     SLIPWAY_DATA_DIR: z.string().min(1).default(".data"),
     SLIPWAY_CONFIG: z.string().min(1).default("slipway.yaml"),
     PORT: z.coerce.number({ error: "expected a port number" }).int().min(1).max(65535).default(3000),

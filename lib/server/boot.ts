@@ -2,7 +2,7 @@ import { applyForwardingTrust, refusedServerAction } from "./forwarding";
 import http from "node:http";
 import { openConnection, setProcessConnection, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
-import { migrateDatabase } from "@/db/migrate";
+import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { seedDemoData } from "@/db/seed/demo";
 import { formatConfigProblems, loadPipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
@@ -36,7 +36,10 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   const opening = openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
   setProcessConnection(opening);
   const connection = await opening;
-  await migrateDatabase(connection);
+  await migrateAsOwner(connection);
+  if (await ownsAuditTrail(connection)) {
+    console.warn("[slipway] The database role in DATABASE_URL owns the audit trail, so it could rename or rewrite it. Run Slipway as a role that does not (README: Database roles) and migrate with SLIPWAY_MIGRATION_DATABASE_URL.");
+  }
   const summary = await syncPipeline(connection.db, systemClock, loaded.config, loaded.hash);
   if (summary.changed) log(`Loaded pipeline "${loaded.config.pipeline.name}" from ${e.SLIPWAY_CONFIG}.`);
   const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock, { artifactsDir: DEFAULT_ARTIFACTS_DIR(e.dataDir) }) : false;

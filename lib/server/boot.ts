@@ -1,4 +1,5 @@
 import { applyForwardingTrust, refusedServerAction } from "./forwarding";
+import { unstorableRequestText } from "./request-text";
 import http from "node:http";
 import { openConnection, setProcessConnection, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
@@ -61,6 +62,12 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
   const server = http.createServer((req, res) => {
     // Forwarding headers count only from SLIPWAY_TRUSTED_PROXIES (audit addresses, origin checks).
     applyForwardingTrust(req, e.trustedProxies);
+    const badText = unstorableRequestText(req.url);
+    if (badText) {
+      res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: { code: "invalid_text", message: `The request's ${badText.field} ${badText.reason}.`, fields: { [badText.field]: badText.reason } } }));
+      return;
+    }
     const refused = refusedServerAction(req);
     if (refused) {
       res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" });

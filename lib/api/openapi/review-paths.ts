@@ -29,6 +29,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
       summary: "Spin up a review environment from a branch",
       description:
         "Cloned from `source` (staging by default): its config variables (secrets by reference) and its data. " +
+        "Only sources slipway.yaml's `reviewEnvironments.sources` lists may be cloned (default: `reviewEnvironments.source`; else 422 `source_not_allowed`), " +
+        "and only by someone who may deploy into the source (403 otherwise); config is copied only when the caller may see the source's config. " +
         "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
         "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
       requestBody: { content: { "application/json": { schema: createReviewInput } } },

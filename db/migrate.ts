@@ -13,3 +13,28 @@ export async function migrateDatabase(connection: Connection, migrationsFolder =
     await migrate(connection.db as never, { migrationsFolder });
   }
 }
+
+/**
+ * Applies migrations as the tables' owner. On PostgreSQL with SLIPWAY_MIGRATION_DATABASE_URL set,
+ * a short-lived connection as that role migrates, and `connection` (the application's role, which
+ * must not own the audit trail) is left alone; otherwise `connection` migrates itself (PGlite, or
+ * a single-role installation — then `ownsAuditTrail` warns at start).
+ */
+export async function migrateAsOwner(connection: Connection, migrationUrl = process.env.SLIPWAY_MIGRATION_DATABASE_URL || undefined): Promise<void> {
+  if (connection.driver !== "pg" || !migrationUrl) return migrateDatabase(connection);
+  const { openConnection } = await import("./client");
+  const owner = await openConnection({ url: migrationUrl });
+  try {
+    await migrateDatabase(owner);
+  } finally {
+    await owner.close();
+  }
+}
+
+/** True when the connection's role owns audit_events (PostgreSQL only): it could then rename or rewrite it. */
+export async function ownsAuditTrail(connection: Connection): Promise<boolean> {
+  if (connection.driver !== "pg") return false;
+  const { sql } = await import("drizzle-orm");
+  const rows = (await connection.db.execute(sql`select pg_has_role(current_user, tableowner, 'USAGE') as owns from pg_tables where tablename = 'audit_events' and schemaname = current_schema()`)) as unknown as { rows: { owns: boolean }[] };
+  return Boolean(rows.rows[0]?.owns);
+}

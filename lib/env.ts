@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies, type TrustedProxies } from "@/lib/server/forwarding";
 
 /**
  * Slipway's environment variables, validated once. Every bad value is reported by name with what
@@ -12,6 +13,11 @@ const flag = z
 const envSchema = z
   .object({
     DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
+      .optional(),
+    /** PostgreSQL: the tables' owner, for migrations only; DATABASE_URL is then the application's (non-owner) role. */
+    SLIPWAY_MIGRATION_DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
       .optional(),
@@ -31,6 +37,17 @@ const envSchema = z
     SLIPWAY_OIDC_NAME: z.string().min(1).default("Single sign-on"),
     /** Comma-separated emails that become admins when they first sign in through OIDC. */
     SLIPWAY_ADMIN_EMAILS: z.string().default(""),
+    /**
+     * Comma-separated IP addresses or CIDR ranges of the reverse proxies in front of Slipway. Only
+     * their X-Forwarded-* headers are believed; from anyone else they are ignored.
+     */
+    SLIPWAY_TRUSTED_PROXIES: z.string().default("").superRefine((value, ctx) => {
+      try {
+        parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.SLIPWAY_OIDC_ISSUER, env.SLIPWAY_OIDC_CLIENT_ID, env.SLIPWAY_OIDC_CLIENT_SECRET];
@@ -51,6 +68,7 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   stopAppsOnExit: boolean;
   oidcConfigured: boolean;
   adminEmails: string[];
+  trustedProxies: TrustedProxies;
 };
 
 export class EnvError extends Error {
@@ -79,6 +97,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
+    trustedProxies: parseTrustedProxies(env.SLIPWAY_TRUSTED_PROXIES),
   };
 }
 

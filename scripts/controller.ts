@@ -4,7 +4,7 @@
  */
 import { openConnection } from "@/db/client";
 import { DataDirLockedError } from "@/db/data-dir-lock";
-import { migrateDatabase } from "@/db/migrate";
+import { migrateAsOwner } from "@/db/migrate";
 import { EnvError, env } from "@/lib/env";
 import { createController } from "@/lib/server/controller-runtime";
 import { ensureSecretKey } from "@/lib/secrets";
@@ -13,7 +13,7 @@ async function main() {
   const e = env();
   ensureSecretKey(e.dataDir);
   const connection = await openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
-  await migrateDatabase(connection);
+  await migrateAsOwner(connection);
   const controller = createController(connection);
   controller.start();
   console.log(`[controller] started as ${controller.holder} on ${e.DATABASE_URL ? "PostgreSQL" : e.dataDir}; waiting to lead`);

@@ -32,14 +32,15 @@ export function VerifyChain() {
             {result.lastSeq !== null && (
               <>
                 {" "}
-                up to #{result.lastSeq}, last hash <code className="font-mono break-all" title="Note it elsewhere: next time it also shows whether the newest events were removed">{result.lastHash.slice(0, 16)}…</code>
+                up to #{result.lastSeq}, last hash <code className="font-mono break-all" title="The head's hash: the checkpoint kept outside the trail holds the same one">{result.lastHash.slice(0, 16)}…</code>
+                {" "}— the head the database checkpointed outside the trail, so none of the newest events is missing
               </>
             )}
           </p>
         )}
         {result?.intact === false && (
           <p className="rounded-md bg-rose-50 px-2 py-1 text-rose-800">
-            <strong>Chain broken at #{result.broken.seq}</strong> after {count(result.count)} verified intact: {result.broken.message}.
+            <strong>{result.broken.problem === "truncated-tail" ? `Events missing from #${result.broken.seq}` : `Chain broken at #${result.broken.seq}`}</strong> after {count(result.count)} verified intact: {result.broken.message}.
           </p>
         )}
       </div>

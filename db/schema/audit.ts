@@ -42,3 +42,16 @@ export const auditEvents = pgTable(
 );
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
+
+/**
+ * The audit chain's head — the newest event's sequence and hash — kept apart from the trail: a
+ * trigger (migrations) advances it on every insert, only forwards, and the application's role may
+ * only read it. Removing events from the end of the trail leaves the head pointing past them, so
+ * verification notices a truncated tail the chain alone could not show.
+ */
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  name: text("name").primaryKey(),
+  seq: bigint("seq", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull(),
+});

@@ -5,5 +5,6 @@ export * from "./deployments";
 export * from "./operations";
 export * from "./audit";
 export * from "./system";
+export * from "./webhook-deliveries";
 export * from "./relations";
 export * from "./verifications";

@@ -6,6 +6,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { withDeniedAudit } from "@/lib/services/authorize";
 import type { ServiceContext } from "@/lib/services/context";
 import { ServiceError } from "@/lib/services/errors";
+import { assertStorableText } from "@/lib/services/validation";
 import type { ActionResult } from "./result";
 
 /**
@@ -18,6 +19,8 @@ export function defineAction<I, T>(run: (ctx: ServiceContext, input: I) => Promi
     try {
       const actor = await getCurrentActor();
       if (!actor) return { ok: false, error: { code: "unauthenticated", message: "Your session has ended: sign in again." } };
+      // Text PostgreSQL cannot store is refused here as a field error, never a 500 from the driver.
+      assertStorableText(input instanceof FormData ? Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === "string")) : input, "The form");
       const db = await getDb();
       const data = await withDeniedAudit(db, actor, systemClock, () => run({ db, actor, clock: systemClock }, input));
       for (const path of options.revalidate ?? []) revalidatePath(path, "layout");

@@ -1,4 +1,5 @@
 import { ValidationError } from "@/lib/services/errors";
+import { assertStorableText } from "@/lib/services/validation";
 
 /** Request bodies larger than this are refused before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,11 +42,15 @@ export async function readRawBody(request: Request): Promise<string> {
 export function parseJsonBody(request: Request, text: string): unknown {
   assertJsonContentType(request);
   if (!text.trim()) throw new ValidationError("The request body is empty; expected a JSON object.", { body: "expected a JSON object" }, "invalid_json");
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { body: "expected valid JSON" }, "invalid_json");
   }
+  // A NUL or unpaired surrogate anywhere would reach PostgreSQL and fail there as a 500.
+  assertStorableText(parsed, "The request body");
+  return parsed;
 }
 
 /** Reads a JSON body with a size limit. */

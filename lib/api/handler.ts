@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { getDb } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { auth } from "@/lib/auth/auth";
@@ -9,6 +10,7 @@ import { UnauthenticatedError, ValidationError } from "@/lib/services/errors";
 import { authenticateToken } from "@/lib/services/tokens";
 import { loadActor } from "@/lib/services/users";
 import { readJsonBody } from "./body";
+import { assertStorableText } from "@/lib/services/validation";
 import { toErrorResponse } from "./errors";
 import { parseIdempotencyKey, runIdempotent } from "./idempotency";
 
@@ -28,7 +30,7 @@ export interface ApiResult {
 }
 
 function clientIp(request: NextRequest): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
+  return request.headers.get(CLIENT_IP_HEADER) || undefined;
 }
 
 /**
@@ -55,7 +57,16 @@ async function authenticate(request: NextRequest, allowSession: boolean): Promis
 }
 
 function queryOf(request: NextRequest): Record<string, string> {
-  return Object.fromEntries(request.nextUrl.searchParams.entries());
+  const query = Object.fromEntries(request.nextUrl.searchParams.entries());
+  assertStorableText(query, "The query string");
+  return query;
+}
+
+/** The path's parameters, refused with a 400 when they hold text PostgreSQL cannot store. */
+async function paramsOf<P extends RouteParams>(route: RouteContext<P>): Promise<P> {
+  const params = await route.params;
+  assertStorableText(params, "The path");
+  return params;
 }
 
 /** A read endpoint: authenticated, returns JSON with status 200. */
@@ -63,8 +74,10 @@ export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall
   return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       const actor = await authenticate(request, true);
+      const params = await paramsOf(route);
+      const query = queryOf(request);
       const ctx: ServiceContext = { db: await getDb(), actor, clock: systemClock };
-      const body = await run({ request, params: await route.params, query: queryOf(request), ctx });
+      const body = await run({ request, params, query, ctx });
       return NextResponse.json(body);
     } catch (error) {
       return toErrorResponse(error);
@@ -86,9 +99,10 @@ export function apiMutation<P extends RouteParams = RouteParams>(
       const db = await getDb();
       const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
       const hasBody = options.body !== "optional" || Number(request.headers.get("content-length") ?? "0") > 0;
+      const params = await paramsOf(route);
+      const query = queryOf(request);
       const body = hasBody ? await readJsonBody(request) : {};
-      const params = await route.params;
-      const call = (txDb: typeof db) => run({ request, params, query: queryOf(request), body, ctx: { db: txDb, actor, clock: systemClock } });
+      const call = (txDb: typeof db) => run({ request, params, query, body, ctx: { db: txDb, actor, clock: systemClock } });
       const result = await withDeniedAudit(db, actor, systemClock, () =>
         key
           ? runIdempotent(db, { userId: actor.id, key, method: request.method, path: request.nextUrl.pathname, body, now: systemClock.now() }, call)

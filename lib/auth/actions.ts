@@ -3,12 +3,12 @@
 import { AuthError } from "next-auth";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
+import { safeCallbackPath } from "./callback-url";
 import { LOCAL_PROVIDER_ID, OIDC_PROVIDER_ID, signIn, signOut } from "./auth";
 
-/** Only same-site paths: a sign-in link must not bounce people to another site. */
+/** Only same-origin paths: a sign-in link must not bounce people to another site. */
 function safeCallback(value: FormDataEntryValue | null): string {
-  const path = typeof value === "string" ? value : "/";
-  return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/signin") ? path : "/";
+  return safeCallbackPath(value);
 }
 
 export async function signInLocal(formData: FormData): Promise<void> {

@@ -1,3 +1,4 @@
+import { safeCallbackPath } from "./callback-url";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
@@ -55,6 +56,10 @@ function config(): NextAuthConfig {
     pages: { signIn: "/signin", error: "/signin" },
     trustHost: true,
     callbacks: {
+      // Whatever next-auth itself redirects to (its own callbackUrl cookie or parameter) stays on our origin.
+      redirect({ url, baseUrl }) {
+        return `${baseUrl}${safeCallbackPath(url, baseUrl)}`;
+      },
       async jwt({ token, user, account, profile }) {
         if (!account) return token;
         if (account.provider === OIDC_PROVIDER_ID) {

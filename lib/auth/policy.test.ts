@@ -28,6 +28,7 @@ const MATRIX: Record<Action, Role[]> = {
   "review.extend": ["delivery-lead", "tech-lead", "admin"],
   "review.verdict": ["delivery-lead", "admin"],
   "config.edit": ["tech-lead", "admin"],
+  "config.view": ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"], // unless slipway.yaml's access.viewConfig narrows it
   "job.run": ["delivery-lead", "tech-lead", "admin"],
   "freeze.manage": ["delivery-lead", "tech-lead", "admin"],
   "incident.manage": ["developer", "delivery-lead", "tech-lead", "admin"],

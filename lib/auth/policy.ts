@@ -21,6 +21,7 @@ export type Action =
   | "review.extend"
   | "review.verdict"
   | "config.edit"
+  | "config.view"
   | "job.run"
   | "freeze.manage"
   | "incident.manage"
@@ -40,6 +41,10 @@ export interface Target {
   role?: Role | undefined;
   /** Roles slipway.yaml allows for this environment's window/freeze overrides. */
   overrideRoles?: readonly Role[] | undefined;
+  /** Roles slipway.yaml lets deploy into this environment (`access.deploy`); unset: no restriction. */
+  deployRoles?: readonly Role[] | undefined;
+  /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
+  viewConfigRoles?: readonly Role[] | undefined;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -65,7 +70,12 @@ const RULES: Record<Action, Rule> = {
   "pipeline.view": { roles: EVERYONE, automation: true, doing: "view the pipeline" },
   "build.register": { roles: SHIPPERS, doing: "register builds" },
   "release.create": { roles: SHIPPERS, doing: "cut releases" },
-  "deployment.request": { roles: SHIPPERS, automation: true, doing: "request deployments" },
+  "deployment.request": {
+    roles: SHIPPERS,
+    automation: true,
+    unless: (actor, t) => restrictedTo(actor, t.deployRoles, "deploy into this environment"),
+    doing: "request deployments",
+  },
   "deployment.cancel": {
     roles: LEADS,
     automation: true,
@@ -91,6 +101,7 @@ const RULES: Record<Action, Rule> = {
   "review.extend": { roles: LEADS, doing: "extend review environments" },
   "review.verdict": { roles: ["delivery-lead", "admin"], doing: "give verdicts on review environments" },
   "config.edit": { roles: ["tech-lead", "admin"], doing: "edit configuration" },
+  "config.view": { roles: EVERYONE, automation: true, unless: (actor, t) => restrictedTo(actor, t.viewConfigRoles, "see this environment's config"), doing: "see configuration" },
   "job.run": { roles: ["tech-lead", "delivery-lead", "admin"], doing: "run jobs" },
   "freeze.manage": { roles: LEADS, doing: "create or lift freezes" },
   "incident.manage": { roles: SHIPPERS, automation: true, doing: "declare or resolve incidents" },
@@ -100,6 +111,12 @@ const RULES: Record<Action, Rule> = {
   "token.own": { roles: [...ROLES], doing: "create API tokens for yourself" },
   "user.manage": { roles: ["admin"], doing: "manage users and roles" },
 };
+
+/** An environment's own restriction from slipway.yaml (`access`): admins are never restricted. */
+function restrictedTo(actor: Actor, roles: readonly Role[] | undefined, doing: string): string | null {
+  if (!roles || actor.roles.includes("admin") || actor.roles.some((r) => roles.includes(r))) return null;
+  return `only the ${listRoles(roles)} role may ${doing}`;
+}
 
 /** Owners may act on their own things even without the role (their review env, their request). */
 function isOwnerException(actor: Actor, action: Action, target: Target): boolean {
@@ -135,3 +152,28 @@ export function decide(actor: Actor, action: Action, target: Target = {}): Decis
 export function can(actor: Actor | null | undefined, action: Action, target: Target = {}): boolean {
   return actor ? decide(actor, action, target).allowed : false;
 }
+
+/**
+ * Whether the actor could do `action` to some target of its kind at all — asked before anything
+ * is looked up, so a refusal says nothing about whether the named target exists. Target facts
+ * known from the input alone (the approval `role`) may be given; facts that need a lookup
+ * (requester, owner, override roles) are assumed in the actor's favour: the full `decide` after
+ * the lookup still applies them.
+ */
+export function decideKind(actor: Actor, action: Action, known: Pick<Target, "role"> = {}): Decision {
+  const rule = RULES[action];
+  if (actor.disabled) return { allowed: false, reason: "your account is disabled" };
+  if (actor.kind === "system") return { allowed: true };
+  if (actor.kind === "automation") return rule.automation ? { allowed: true } : { allowed: false, reason: `automation may not ${rule.doing}` };
+  if (rule.rolesFromTarget) {
+    if (known.role !== undefined) return actor.roles.includes(known.role) ? { allowed: true } : { allowed: false, reason: `you need the ${listRoles([known.role])} role to ${rule.doing}` };
+    // Which roles qualify depends on the target (slipway.yaml): a viewer-only account never does.
+    return actor.roles.some((r) => r !== "viewer") ? { allowed: true } : { allowed: false, reason: `viewers may not ${rule.doing}` };
+  }
+  if (actor.roles.includes("admin") || actor.roles.some((r) => rule.roles.includes(r))) return { allowed: true };
+  const couldOwn = OWNER_ACTIONS.includes(action) && actor.roles.some((r) => SHIPPERS.includes(r));
+  if (couldOwn) return { allowed: true };
+  return { allowed: false, reason: `you need the ${listRoles(rule.roles)} role to ${rule.doing}` };
+}
+
+const OWNER_ACTIONS: readonly Action[] = ["review.teardown", "review.extend", "deployment.cancel"];

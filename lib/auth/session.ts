@@ -1,4 +1,5 @@
 import "server-only";
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
@@ -8,10 +9,10 @@ import { systemClock } from "@/lib/domain/clock";
 import type { Actor } from "./actor";
 import { auth } from "./auth";
 
-/** The client address as the proxy in front of us reports it, else unknown. */
+/** The client address the server worked out (the socket peer, or what a trusted proxy reports). */
 export async function requestIp(): Promise<string | undefined> {
   const h = await headers();
-  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || undefined;
+  return h.get(CLIENT_IP_HEADER) || undefined;
 }
 
 /**

@@ -35,6 +35,7 @@ describe("the demo slipway.yaml", () => {
     expect(config.environments.filter((env) => env.autoPromote).map((env) => env.name)).toEqual(["dev", "qa"]);
     expect(config.reviewEnvironments).toEqual({
       source: "staging",
+      sources: ["staging"],
       defaultTtl: 48 * 3_600_000,
       maxTtl: 7 * 86_400_000,
       idleSleepAfter: 2 * 3_600_000,

@@ -23,6 +23,7 @@ describe("parsePipelineConfig: valid files", () => {
     // No "staging": review environments come from the second-to-last environment.
     expect(result.config.reviewEnvironments).toEqual({
       source: "dev",
+      sources: ["dev"], // only the source unless slipway.yaml lists more
       defaultTtl: 48 * 3_600_000,
       maxTtl: 14 * 86_400_000,
       idleSleepAfter: 2 * 3_600_000,
@@ -125,5 +126,15 @@ describe("parsePipelineConfig: platform per environment", () => {
 
   it("accepts local", () => {
     expect(configOf(withProd("    platform: local\n")).environments.at(-1)!.platform).toBe("local");
+  });
+});
+
+describe("reviewEnvironments.sources", () => {
+  it("names only environments of the chain", async () => {
+    const { parsePipelineConfig } = await import("./load");
+    const text = "apps: [{ name: portal }]\nenvironments: [{ name: dev }, { name: staging }, { name: prod }]\nreviewEnvironments: { sources: [staging, prdo] }\n";
+    const result = parsePipelineConfig(text);
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).toContain('unknown environment \\"prdo\\"');
   });
 });

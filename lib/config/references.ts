@@ -113,6 +113,14 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
     report(ctx, ["reviewEnvironments", "source"],
       `unknown environment "${source}" (environments: ${environmentNames.join(", ")})`);
   }
+  if (Array.isArray(review.sources) && environmentNames.length > 0) {
+    review.sources.forEach((entry, index) => {
+      const name = asString(entry);
+      if (name !== undefined && !environmentNames.includes(name)) {
+        report(ctx, ["reviewEnvironments", "sources", index], `unknown environment "${name}" (environments: ${environmentNames.join(", ")})`);
+      }
+    });
+  }
   const { defaultTtl, maxTtl, quota } = review;
   if (typeof defaultTtl === "number" && typeof maxTtl === "number" && maxTtl < defaultTtl) {
     report(ctx, ["reviewEnvironments", "maxTtl"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROLES } from "@/lib/auth/roles";
 import { durationSchema } from "./duration";
 import { fastTrackSchema, gatesSchema, overridesSchema } from "./gates-schema";
 import { verificationJobsSchema } from "./verification-schema";
@@ -111,6 +112,13 @@ export const environmentSchema = z
     hooks: z.array(deployHookSchema).prefault([]).describe("Jobs run after each deployment."),
     verifications: verificationJobsSchema,
     slo: sloSchema.optional(),
+    access: z
+      .strictObject({
+        deploy: z.array(z.enum(ROLES)).min(1).optional().describe("Roles that may deploy into this environment, or clone it into a review environment (default: everyone who may deploy)."),
+        viewConfig: z.array(z.enum(ROLES)).min(1).optional().describe("Roles that may see this environment's config variables, or have them (secrets by reference) copied into their review environment (default: everyone)."),
+      })
+      .optional()
+      .describe("Who may deploy into this environment and see its config; admins always may."),
   })
   .describe("One environment of the chain. A release enters it from the environment before it.");
 
@@ -119,6 +127,11 @@ export const reviewEnvironmentsSchema = z
     source: dnsLabel()
       .optional()
       .describe('Environment review environments are cloned from (default "staging", else the second-to-last environment).'),
+    sources: z
+      .array(dnsLabel())
+      .min(1)
+      .optional()
+      .describe("Environments a review environment may be cloned from, with `source` among them (default: `source` only). Cloning also needs the right to deploy into the source."),
     defaultTtl: durationSchema().prefault("48h").describe("Lifetime of a new review environment."),
     maxTtl: durationSchema().prefault("14d").describe("Longest lifetime, extensions included (>= defaultTtl)."),
     idleSleepAfter: durationSchema().prefault("2h").describe("Scale to zero after this long without traffic."),
@@ -171,6 +184,7 @@ export const pipelineConfigSchema = z
     reviewEnvironments: {
       ...config.reviewEnvironments,
       source: config.reviewEnvironments.source ?? defaultReviewSource(config.environments.map((env) => env.name)),
+      sources: config.reviewEnvironments.sources ?? [config.reviewEnvironments.source ?? defaultReviewSource(config.environments.map((env) => env.name))],
     },
   }))
   .meta({

@@ -7,7 +7,8 @@ import type { PlatformAdapter } from "@/lib/platform/types";
 import { PlatformRegistry } from "@/lib/platform/registry";
 import { LostLeadershipError } from "./fencing";
 import { eachLimited, sampleHealth } from "./health-sampler";
-import { LeaderElection } from "./leader";
+import { DEFAULT_LEASE_MS, LeaderElection } from "./leader";
+import { fencePlatform } from "./fenced-platform";
 import { Rollout } from "./rollout";
 import { restoreRecordedState } from "./restore";
 import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
@@ -45,6 +46,8 @@ export interface ControllerOptions {
   pollMs?: number;
   heartbeatMs?: number;
   healthEveryMs?: number;
+  /** How long a leader's heartbeat holds leadership; a standby takes over after it (default 15 s). */
+  leaseMs?: number;
   /** A rollout with no progress for this long is failed: never stuck, never unknown. */
   stuckAfterMs?: number;
   verifyTimeoutMs?: number;
@@ -90,12 +93,12 @@ export class Controller {
   private lastAutoPromotion = 0;
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
-  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log">>;
+  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs">>;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
-    this.election = new LeaderElection(config.connection, this.holder, this.clock);
+    this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
     this.options = {
       pollMs: config.pollMs ?? 1000,
       heartbeatMs: config.heartbeatMs ?? 5000,
@@ -146,11 +149,20 @@ export class Controller {
 
   /** One pass of the loop. Public so tests can step the controller deterministically. */
   async tick(): Promise<void> {
+    if (this.isLeader) {
+      // A leader that was frozen past its lease finds out here, before it touches anything.
+      try {
+        await this.election.ensureHolding();
+      } catch (error) {
+        if (error instanceof LostLeadershipError) return this.stepDown("the lease ran out and another controller took over");
+        throw error;
+      }
+    }
     if (!this.isLeader && !(await this.lead())) return;
     const now = Date.now();
     if (now - this.lastHeartbeat >= this.options.heartbeatMs) {
       this.lastHeartbeat = now;
-      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lock");
+      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lease");
     }
     try {
       await this.assignPlatforms();
@@ -194,7 +206,9 @@ export class Controller {
     const token = await this.election.tryAcquire();
     if (token === null) return false;
     const created = await this.config.createPlatform();
-    this.platforms = created instanceof PlatformRegistry ? created : PlatformRegistry.single(created);
+    const registry = created instanceof PlatformRegistry ? created : PlatformRegistry.single(created);
+    // Every platform write checks the lease first: a deposed leader stops before its next write.
+    this.platforms = registry.mapAdapters((adapter) => fencePlatform(adapter, () => this.election.ensureHolding()));
     await this.assignPlatforms();
     // Counters read through another platform object are no baseline for this one.
     this.metrics = null;

@@ -1,109 +1,115 @@
-import { sql } from "drizzle-orm";
-import type { PoolClient, Pool } from "pg";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Connection } from "@/db/client";
 import { controllerLeases } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
+import { LostLeadershipError } from "./fencing";
 
 const LEASE = "controller";
-// pg_try_advisory_lock key: any constant unique to Slipway's controller.
-const LOCK_KEY = 0x5117_c0de;
+
+/** How long a leader's heartbeat holds the lease by default (three default heartbeats). */
+export const DEFAULT_LEASE_MS = 15_000;
 
 /**
- * Leader election with a PostgreSQL advisory lock (session-level: held as long as the leader's
- * connection lives) and a fencing token that grows with every new leader. Writes that advance
- * deployments check the token (see fencing.ts), so a deposed leader that still thinks it leads is
- * refused by the database.
+ * Leader election as a lease in `controller_leases`: the leader renews its heartbeat; once the
+ * heartbeat is older than the lease, any standby takes the lease over with a fencing token one
+ * higher. A leader that was frozen (SIGSTOP, a long GC pause, a hung host) and wakes after losing
+ * its lease notices before its next platform write (`ensureHolding`), and its database writes are
+ * refused by the token (see fencing.ts). No connection-bound lock: a hung process that keeps its
+ * connection open no longer keeps the standby out.
  */
 export class LeaderElection {
-  private lockClient: PoolClient | null = null;
   private token: number | null = null;
+  /** Clock time (ms) until which this process may act without renewing: a little before the lease ends. */
+  private validUntil = 0;
 
   constructor(
     private readonly connection: Connection,
     readonly holder: string,
     private readonly clock: Clock,
+    readonly leaseMs: number = DEFAULT_LEASE_MS,
   ) {}
 
   get fencingToken(): number | null {
     return this.token;
   }
 
-  /** Tries to become leader; returns the fencing token, or null if another controller leads. */
+  /** What remains of the lease before a standby may take over, leaving a fifth of it as a margin. */
+  private hold(from: number): void {
+    this.validUntil = from + this.leaseMs - Math.floor(this.leaseMs / 5);
+  }
+
+  /**
+   * Takes the lease when nobody holds it, its heartbeat is older than the lease, or it is this
+   * process's own (a controller restarted in-process). Returns the new fencing token, or null
+   * while another controller's lease is live.
+   */
   async tryAcquire(): Promise<number | null> {
     if (this.token !== null) return this.token;
-    const locked = await this.tryLock();
-    if (!locked) return null;
     const now = this.clock.now();
+    const stale = new Date(now.getTime() - this.leaseMs);
     const [lease] = await this.connection.db
       .insert(controllerLeases)
       .values({ name: LEASE, holder: this.holder, fencingToken: 1, acquiredAt: now, heartbeatAt: now })
       .onConflictDoUpdate({
         target: controllerLeases.name,
         set: { holder: this.holder, fencingToken: sql`${controllerLeases.fencingToken} + 1`, acquiredAt: now, heartbeatAt: now },
+        setWhere: or(sql`${controllerLeases.heartbeatAt} < ${stale}`, eq(controllerLeases.holder, this.holder)),
       })
       .returning({ token: controllerLeases.fencingToken });
-    this.token = lease!.token;
+    if (!lease) return null;
+    this.token = lease.token;
+    this.hold(now.getTime());
     return this.token;
   }
 
-  /** Proves leadership is still held (the lock's connection answers) and records a heartbeat. */
+  /** Renews the lease; false (and leadership dropped) when another controller has taken it over. */
   async heartbeat(): Promise<boolean> {
     if (this.token === null) return false;
+    const now = this.clock.now();
     try {
-      if (this.lockClient) await this.lockClient.query("select 1");
       const updated = await this.connection.db
         .update(controllerLeases)
-        .set({ heartbeatAt: this.clock.now() })
-        .where(sql`${controllerLeases.name} = ${LEASE} and ${controllerLeases.fencingToken} = ${this.token}`)
+        .set({ heartbeatAt: now })
+        .where(and(eq(controllerLeases.name, LEASE), eq(controllerLeases.fencingToken, this.token)))
         .returning({ name: controllerLeases.name });
       if (updated.length === 0) {
-        await this.release();
+        this.token = null;
         return false;
       }
+      this.hold(now.getTime());
       return true;
     } catch {
-      await this.release();
+      this.token = null;
       return false;
     }
   }
 
-  async release(): Promise<void> {
-    this.token = null;
-    const client = this.lockClient;
-    this.lockClient = null;
-    if (client) {
-      await client.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
-      client.release(true);
-    } else if (this.connection.driver === "pglite") {
-      await (this.connection.client as { query(q: string, p: unknown[]): Promise<unknown> }).query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
-    }
+  /**
+   * Called before every platform write: passes at once while the lease is surely held; once it
+   * may have run out (this process was frozen or slow), renews it first — which fails if a
+   * standby took over meanwhile.
+   *
+   * @returns the fencing token still held
+   * @throws LostLeadershipError when this process no longer leads
+   */
+  async ensureHolding(): Promise<number> {
+    const token = this.token;
+    if (token === null) throw new LostLeadershipError(-1, undefined);
+    if (this.clock.now().getTime() < this.validUntil) return token;
+    if (!(await this.heartbeat())) throw new LostLeadershipError(token, undefined);
+    return token;
   }
 
-  private async tryLock(): Promise<boolean> {
-    if (this.connection.driver === "pg") {
-      // The lock lives as long as this one connection: keep it checked out of the pool.
-      const client = await (this.connection.client as Pool).connect();
-      try {
-        const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
-        if (result.rows[0]?.locked) {
-          client.on("error", () => {
-            this.token = null;
-          });
-          this.lockClient = client;
-          return true;
-        }
-        client.release();
-        return false;
-      } catch (error) {
-        client.release(true);
-        throw error;
-      }
-    }
-    // PGlite is one session in one process (the data directory lock keeps others out).
-    const result = (await (this.connection.client as { query(q: string, p: unknown[]): Promise<{ rows: { locked: boolean }[] }> }).query(
-      "select pg_try_advisory_lock($1) as locked",
-      [LOCK_KEY],
-    )) as { rows: { locked: boolean }[] };
-    return Boolean(result.rows[0]?.locked);
+  /** Gives the lease up (a graceful stop): a standby takes over at once instead of after the lease. */
+  async release(): Promise<void> {
+    const token = this.token;
+    this.token = null;
+    this.validUntil = 0;
+    if (token === null) return;
+    await this.connection.db
+      .update(controllerLeases)
+      .set({ heartbeatAt: new Date(0) })
+      .where(and(eq(controllerLeases.name, LEASE), eq(controllerLeases.fencingToken, token)))
+      .catch(() => {});
   }
 }

@@ -67,6 +67,14 @@ export class PlatformRegistry {
     return adapter;
   }
 
+  /**
+   * The same registry with each adapter wrapped (e.g. fenced by the controller's lease). The
+   * environment → platform map is not carried over: call `assign` on the result.
+   */
+  mapAdapters(wrap: (adapter: PlatformAdapter) => PlatformAdapter): PlatformRegistry {
+    return new PlatformRegistry(new Map([...this.adapters].map(([kind, adapter]) => [kind, wrap(adapter)])), this.options);
+  }
+
   all(): PlatformAdapter[] {
     return [...this.adapters.values()];
   }

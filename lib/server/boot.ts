@@ -1,7 +1,9 @@
+import { applyForwardingTrust, refusedServerAction } from "./forwarding";
+import { unstorableRequestText } from "./request-text";
 import http from "node:http";
 import { openConnection, setProcessConnection, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
-import { migrateDatabase } from "@/db/migrate";
+import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { seedDemoData } from "@/db/seed/demo";
 import { formatConfigProblems, loadPipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
@@ -35,7 +37,10 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   const opening = openConnection({ url: e.DATABASE_URL, dataDir: e.dataDir });
   setProcessConnection(opening);
   const connection = await opening;
-  await migrateDatabase(connection);
+  await migrateAsOwner(connection);
+  if (await ownsAuditTrail(connection)) {
+    console.warn("[slipway] The database role in DATABASE_URL owns the audit trail, so it could rename or rewrite it. Run Slipway as a role that does not (README: Database roles) and migrate with SLIPWAY_MIGRATION_DATABASE_URL.");
+  }
   const summary = await syncPipeline(connection.db, systemClock, loaded.config, loaded.hash);
   if (summary.changed) log(`Loaded pipeline "${loaded.config.pipeline.name}" from ${e.SLIPWAY_CONFIG}.`);
   const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock, { artifactsDir: DEFAULT_ARTIFACTS_DIR(e.dataDir) }) : false;
@@ -54,7 +59,23 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
   const app = next({ dev: options.dev, dir: process.cwd(), hostname: "localhost", port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // Forwarding headers count only from SLIPWAY_TRUSTED_PROXIES (audit addresses, origin checks).
+    applyForwardingTrust(req, e.trustedProxies);
+    const badText = unstorableRequestText(req.url);
+    if (badText) {
+      res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: { code: "invalid_text", message: `The request's ${badText.field} ${badText.reason}.`, fields: { [badText.field]: badText.reason } } }));
+      return;
+    }
+    const refused = refusedServerAction(req);
+    if (refused) {
+      res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: { code: "forbidden", message: `Server action refused: ${refused}.` } }));
+      return;
+    }
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error),

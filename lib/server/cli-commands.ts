@@ -1,6 +1,6 @@
 import { openConnection, type Connection } from "@/db/client";
 import { DataDirLockedError } from "@/db/data-dir-lock";
-import { migrateDatabase } from "@/db/migrate";
+import { migrateAsOwner, migrateDatabase } from "@/db/migrate";
 import { systemActor } from "@/lib/auth/actor";
 import { systemClock } from "@/lib/domain/clock";
 import { verifyAuditTrail, type AuditVerification } from "@/lib/services/audit-verify";
@@ -45,7 +45,8 @@ export const CLI_COMMANDS = {
     verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: systemClock }),
   /** Applies pending migrations (a running portal has already: then this is a no-op). */
   "db.migrate": async (connection): Promise<{ applied: true }> => {
-    await migrateDatabase(connection);
+    // As the tables' owner (SLIPWAY_MIGRATION_DATABASE_URL) where the application's role is not it.
+    await migrateAsOwner(connection);
     return { applied: true };
   },
 } satisfies Record<string, CliCommand>;
@@ -99,7 +100,7 @@ export async function runCliCommand<N extends CliCommandName>(
     }
   }
   try {
-    if (options.migrate) await migrateDatabase(connection);
+    if (options.migrate) await migrateAsOwner(connection);
     return { answer: (await (CLI_COMMANDS[name] as CliCommand)(connection, args)) as Answer<N>, via: "database" };
   } finally {
     await connection.close();

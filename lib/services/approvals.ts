@@ -12,7 +12,7 @@ import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { applyingApprovalRule } from "./release-changes";
@@ -41,7 +41,9 @@ async function lockDeployment(tx: Db, deploymentId: string): Promise<{ deploymen
  * approval); it binds to this deployment's release and environment and expires per slipway.yaml.
  */
 export async function decide(ctx: ServiceContext, input: unknown): Promise<Approval> {
+  authorizeKind(ctx, "deployment.approve", "deployment");
   const data = parseInput(decideInput, input);
+  authorizeKind(ctx, "deployment.approve", "deployment", { role: data.role });
   const approval = await ctx.db.transaction(async (tx) => {
     const { deployment, environment } = await lockDeployment(tx, data.deploymentId);
     authorize(ctx, "deployment.approve", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, role: data.role });

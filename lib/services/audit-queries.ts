@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { AUDIT_OUTCOMES, auditEvents, users, type AuditEvent } from "@/db/schema";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
 import { pageInput, type Page } from "./pagination";
@@ -76,6 +76,7 @@ async function fetchEvents(ctx: ServiceContext, q: AuditFilters, beforeSeq: numb
 
 /** The audit trail, newest first, filtered and keyset-paginated on the sequence number. */
 export async function listAuditEvents(ctx: ServiceContext, input: unknown): Promise<Page<AuditEvent>> {
+  authorizeKind(ctx, "audit.view", "audit");
   const q = parseInput(listAuditEventsInput, input);
   authorize(ctx, "audit.view", { type: "audit" });
   const rows = await fetchEvents(ctx, q, q.cursor ? decodeAuditCursor(q.cursor) : undefined, q.limit + 1);
@@ -92,6 +93,7 @@ export const EXPORT_BATCH_SIZE = 500;
  * refusal is still an ordinary error response; the rows are read as the download is consumed.
  */
 export async function openAuditExport(ctx: ServiceContext, input: unknown, batchSize = EXPORT_BATCH_SIZE): Promise<AsyncIterable<AuditEvent[]>> {
+  authorizeKind(ctx, "audit.view", "audit");
   const q = parseInput(auditFiltersInput, input);
   authorize(ctx, "audit.view", { type: "audit" });
   return {

@@ -1,5 +1,5 @@
-import { asc, gt } from "drizzle-orm";
-import { auditEvents, type AuditEvent } from "@/db/schema";
+import { asc, eq, gt } from "drizzle-orm";
+import { auditCheckpoints, auditEvents, type AuditEvent } from "@/db/schema";
 import { auditHash, GENESIS_HASH, type AuditRecord } from "@/lib/domain/audit-chain";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
@@ -10,10 +10,11 @@ import type { ServiceContext } from "./context";
  * The trigger stops UPDATE and DELETE; this catches what was done around it (a superuser with the
  * trigger disabled, a restored or hand-edited dump).
  *
- * What the chain cannot show: events removed from the very end (nothing follows them). Compare the
- * last hash with one noted earlier (or published elsewhere) to cover that.
+ * What the chain alone cannot show — events removed from the very end — the checkpoint shows: the
+ * head (sequence and hash) the database records outside the trail on every insert must still be in
+ * the trail, with the same hash.
  */
-export type AuditChainProblem = "hash-mismatch" | "prev-hash-mismatch";
+export type AuditChainProblem = "hash-mismatch" | "prev-hash-mismatch" | "truncated-tail" | "checkpoint-mismatch";
 
 export interface AuditChainBreak {
   seq: number;
@@ -68,7 +69,10 @@ export async function verifyAuditTrail(
   options: { batchSize?: number; onProgress?: (checked: number) => void } = {},
 ): Promise<AuditVerification> {
   authorize(ctx, "audit.view", { type: "audit" });
+  // Read before the walk: events written meanwhile only move the head past it, never before it.
+  const [checkpoint] = await ctx.db.select().from(auditCheckpoints).where(eq(auditCheckpoints.name, "head"));
   const batchSize = options.batchSize ?? VERIFY_BATCH_SIZE;
+  let lastHash: string | null = null;
   let expectedPrev = GENESIS_HASH;
   let previousSeq: number | null = null;
   let count = 0;
@@ -88,11 +92,37 @@ export async function verifyAuditTrail(
         const [expected, actual] = problem === "hash-mismatch" ? [recomputed, hash] : [expectedPrev, prevHash];
         return { intact: false, count, broken: { seq: row.seq, id: row.id, problem, expected, actual, previousSeq, message: describeBreak(row, problem, previousSeq) } };
       }
+      if (checkpoint && row.seq === checkpoint.seq && hash !== checkpoint.hash) {
+        return {
+          intact: false,
+          count,
+          broken: { seq: row.seq, id: row.id, problem: "checkpoint-mismatch", expected: checkpoint.hash, actual: hash, previousSeq, message: `event seq ${row.seq} (${row.id}) is not the event the checkpoint recorded at that position: the end of the trail was replaced` },
+        };
+      }
       expectedPrev = hash;
+      lastHash = hash;
       previousSeq = row.seq;
       count += 1;
     }
     options.onProgress?.(count);
-    if (rows.length < batchSize) return { intact: true, count, lastSeq: previousSeq, lastHash: expectedPrev };
+    if (rows.length < batchSize) {
+      if (checkpoint && (previousSeq === null || previousSeq < checkpoint.seq)) {
+        const missingFrom = (previousSeq ?? 0) + 1;
+        return {
+          intact: false,
+          count,
+          broken: {
+            seq: missingFrom,
+            id: "",
+            problem: "truncated-tail",
+            expected: checkpoint.hash,
+            actual: lastHash ?? GENESIS_HASH,
+            previousSeq,
+            message: `the trail ends at ${previousSeq === null ? "nothing" : `seq ${previousSeq}`}, but the checkpoint recorded events up to seq ${checkpoint.seq} (at ${checkpoint.at.toISOString()}): events at the end were deleted`,
+          },
+        };
+      }
+      return { intact: true, count, lastSeq: previousSeq, lastHash: expectedPrev };
+    }
   }
 }

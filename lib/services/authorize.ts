@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import { decide, type Action, type Target } from "@/lib/auth/policy";
+import { decide, decideKind, type Action, type Target } from "@/lib/auth/policy";
 import type { Clock } from "@/lib/domain/clock";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "./audit";
@@ -16,6 +16,20 @@ export function authorize(
   if (!decision.allowed) {
     throw new ForbiddenError(`Not allowed: ${decision.reason}.`, { action, targetType: target.type, targetId: target.id });
   }
+}
+
+/**
+ * The first thing every mutation does, before its input is looked up (or even parsed): may the
+ * actor do this action to a target of this kind at all? A refusal is the same 403 whether or not
+ * the named target exists, so it tells nothing about what exists. `authorize` with the target's
+ * facts follows once it is loaded.
+ *
+ * @param targetType what the action aims at (`deployment`, `environment`, …), for the audit record
+ * @throws ForbiddenError naming what is missing
+ */
+export function authorizeKind(ctx: Pick<ServiceContext, "actor">, action: Action, targetType: string, known: Pick<Target, "role"> = {}): void {
+  const decision = decideKind(ctx.actor, action, known);
+  if (!decision.allowed) throw new ForbiddenError(`Not allowed: ${decision.reason}.`, { action, targetType });
 }
 
 /**

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { deployments, environments, type Deployment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { enqueue, previousGoodReleaseOf } from "./deployments";
 import { NotFoundError, RuleError } from "./errors";
@@ -59,6 +59,7 @@ async function automaticRollback(ctx: ServiceContext, deploymentId: string): Pro
 
 /** On-call agrees with Slipway: the rollback stays, the environment stays held until they lift it. */
 export async function confirmAutomaticRollback(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "environment.rollback", "deployment");
   const data = parseInput(confirmRollbackInput, input);
   await ctx.db.transaction(async (tx) => {
     const scoped = { ...ctx, db: tx };
@@ -76,6 +77,7 @@ export async function confirmAutomaticRollback(ctx: ServiceContext, input: unkno
  * instant when it is still warm — and the hold the automatic rollback put on goes.
  */
 export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "environment.rollback", "deployment");
   const data = parseInput(undoRollbackInput, input);
   return ctx.db.transaction(async (tx) => {
     const scoped = { ...ctx, db: tx };

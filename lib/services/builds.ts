@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { apps, builds, type Build } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, ValidationError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
@@ -54,6 +54,7 @@ export interface BuildView extends Build {
  * again returns the existing build (safe retries); a different digest for a version is refused.
  */
 export async function registerBuild(ctx: ServiceContext, input: unknown): Promise<{ build: BuildView; created: boolean }> {
+  authorizeKind(ctx, "build.register", "build");
   const data = parseInput(registerBuildInput, input);
   authorize(ctx, "build.register", { type: "build" });
   return ctx.db.transaction(async (tx) => {

@@ -7,7 +7,8 @@ import { apps, configVariables, environments, users, type ConfigVariable } from 
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
+import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
@@ -70,6 +71,7 @@ const sourceEnvironment = alias(environments, "source_environment");
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
+  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
   const rows = await ctx.db
     .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
     .from(configVariables)
@@ -98,6 +100,7 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
  * deployments keep the version that runs. Audited with the old and new value, except for secrets: only that they changed.
  */
 export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
+  authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(setConfigInput, input);
   authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   return ctx.db.transaction(async (tx) => {
@@ -141,6 +144,7 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
 }
 
 export async function deleteConfigVariable(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(deleteConfigInput, input);
   authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {

@@ -11,7 +11,7 @@ import { newId } from "@/lib/ids";
 import { abortInFlight } from "./abort";
 import { recordAudit } from "./audit";
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, GATED_KINDS, storeGateResults } from "./gate-evaluation";
@@ -85,6 +85,10 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
   const deployment = await ctx.db.transaction(async (tx) => {
     const environment = await lockEnvironment(tx, request.environment);
     if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
+    // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
+    if (request.kind !== "rollback") {
+      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy });
+    }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
     if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
 
@@ -204,6 +208,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
 
 /** Promote (or redeploy) a release into an environment. */
 export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "deployment.request", "environment");
   const data = parseInput(requestDeploymentInput, input);
   authorize(ctx, "deployment.request", { type: "environment", id: data.environment });
   return enqueue(ctx, data);
@@ -215,6 +220,7 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
  * (that is the rollback; nothing older is deployed unless `releaseId` names another release).
  */
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "environment.rollback", "environment");
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
   const environment = await ctx.db.query.environments.findFirst({
@@ -255,6 +261,7 @@ export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, env
 
 /** Cancel a deployment that has not started rolling out. */
 export async function cancelDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
+  authorizeKind(ctx, "deployment.cancel", "deployment");
   const data = parseInput(cancelInput, input);
   return ctx.db.transaction(async (tx) => {
     const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, data.deploymentId)).for("update");

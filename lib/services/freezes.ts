@@ -12,7 +12,7 @@ import { formatDate, formatList } from "@/lib/domain/gates/format";
 import { FIELD_LABELS } from "./freeze-labels";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
@@ -196,6 +196,7 @@ export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<
  * line). Deployments into a frozen environment wait until it ends or is lifted.
  */
 export async function createFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
+  authorizeKind(ctx, "freeze.manage", "freeze");
   const data = parseInput(createFreezeInput, input);
   authorize(ctx, "freeze.manage", data.environment ? { type: "environment", id: data.environment } : { type: "pipeline" });
   const schedule = scheduleOf(data, ctx.clock.now());
@@ -235,6 +236,7 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
 
 /** Ends a freeze early (or cancels one not started yet). Freezes from slipway.yaml are lifted by editing the file. */
 export async function liftFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
+  authorizeKind(ctx, "freeze.manage", "freeze");
   const data = parseInput(liftFreezeInput, input);
   authorize(ctx, "freeze.manage", { type: "freeze", id: data.freezeId });
   await ctx.db.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { environments } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
 import { dnsLabel } from "./schemas";
@@ -16,6 +16,7 @@ export const liftHoldInput = z
 
 /** Lifts the hold a rollback put on an environment, so automation may deploy there again. */
 export async function liftHold(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "environment.hold.lift", "environment");
   const data = parseInput(liftHoldInput, input);
   authorize(ctx, "environment.hold.lift", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {

@@ -10,7 +10,7 @@ import type { Clock } from "@/lib/domain/clock";
 import type { OpenIncident } from "@/lib/domain/gates/incident";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import type { PersonRef } from "./environments";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
@@ -186,6 +186,7 @@ async function lockEnvironment(tx: Db, name: string) {
 
 /** Declares an incident on an environment: deployments into it are refused until it is resolved. */
 export async function declareIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
+  authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(declareIncidentInput, input);
   authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
   const id = await ctx.db.transaction(async (tx) => {
@@ -217,6 +218,7 @@ async function resolveLocked(tx: Db, ctx: ServiceContext, incident: Incident, en
 
 /** Resolves an open incident; the incident gate lets deployments into its environment through again. */
 export async function resolveIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
+  authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(resolveIncidentInput, input);
   authorize(ctx, "incident.manage", { type: "incident", id: data.incidentId });
   await ctx.db.transaction(async (tx) => {

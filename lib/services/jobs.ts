@@ -6,7 +6,7 @@ import type { AppConfig } from "@/lib/config/schema";
 import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { appName, dnsLabel } from "./schemas";
@@ -37,6 +37,7 @@ async function isLastInChain(db: Db, environment: { pipelineId: string; kind: st
  * change data, so they never run by themselves. The controller runs it and keeps its output.
  */
 export async function requestJob(ctx: ServiceContext, input: unknown): Promise<JobRun> {
+  authorizeKind(ctx, "job.run", "environment");
   const data = parseInput(runJobInput, input);
   authorize(ctx, "job.run", { type: "environment", id: data.environment });
   const job = await ctx.db.transaction(async (tx) => {

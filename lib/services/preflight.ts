@@ -6,7 +6,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import type { RecordedOverride } from "./gate-facts";
@@ -36,6 +36,7 @@ async function waitingDeployment(ctx: ServiceContext, deploymentId: string) {
 
 /** Ticks (or unticks) one pre-flight checklist item; who ticked what is recorded. */
 export async function tickChecklist(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "deployment.checklist", "deployment");
   const data = parseInput(tickInput, input);
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
@@ -58,6 +59,7 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
  * always with a reason; audited and kept with the deployment so its history shows it.
  */
 export async function overrideGate(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "gate.override", "deployment");
   const data = parseInput(overrideInput, input);
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);

@@ -8,7 +8,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { followBranch } from "./review-environments";
 import { fulfilReviewRequest } from "./review-requests";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
@@ -83,6 +83,7 @@ async function defaultSource(tx: Db, pipeline: Pipeline, branch: string): Promis
  * Cutting the same commit again with the same builds returns the existing release.
  */
 export async function createRelease(ctx: ServiceContext, input: unknown): Promise<{ release: ReleaseView; created: boolean }> {
+  authorizeKind(ctx, "release.create", "release");
   const data = parseInput(createReleaseInput, input);
   authorize(ctx, "release.create", { type: "release" });
   return ctx.db.transaction(async (tx) => {

@@ -7,10 +7,11 @@ import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import { wakeController } from "@/lib/controller/wakeup";
 import { automationActor } from "@/lib/auth/actor";
 import { newestByCommit } from "@/lib/domain/commit-order";
+import { can } from "@/lib/auth/policy";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { currentRelease, parentGraph } from "./deployment-facts";
 import { enqueue } from "./deployments";
@@ -54,7 +55,7 @@ export const LIVE_REVIEW_STATES = ["provisioning", "ready", "sleeping", "waking"
 
 /** What a review environment keeps of its source's rules: how it deploys, never its gates or automation. */
 function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
-  const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, ...rest } = source.settings as Partial<EnvironmentConfig>;
+  const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, access: _access, ...rest } = source.settings as Partial<EnvironmentConfig>;
   return { ...rest, instances: 1, apps: {}, description: `Review environment cloned from ${source.name}` };
 }
 
@@ -71,6 +72,7 @@ async function liveReview(db: Db, name: string, lock = false): Promise<Environme
  * running one release of the branch, at its own address, until it expires.
  */
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
+  authorizeKind(ctx, "review.create", "environment");
   const data = parseInput(createReviewInput, input);
   authorize(ctx, "review.create", { type: "environment" });
   const result = await ctx.db.transaction(async (tx) => {
@@ -85,8 +87,17 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     if (release.branch !== data.branch) throw new ValidationError(`Release ${release.commit.slice(0, 7)} is from ${release.branch}, not ${data.branch}.`, { branch: `the release is from ${release.branch}` });
 
     const sourceName = data.source ?? settings.source;
+    // Only the sources slipway.yaml allows (default: the configured source), never e.g. prod by asking.
+    const allowedSources = settings.sources ?? [settings.source];
+    if (!allowedSources.includes(sourceName)) {
+      throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (slipway.yaml reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", { source: `expected ${allowedSources.join(" or ")}` });
+    }
     const [source] = await tx.select().from(environments).where(and(eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
     if (!source) throw new ValidationError(`Unknown environment "${sourceName}" to clone.`, { source: `expected an environment of the chain, e.g. ${settings.source}` });
+    // Cloning copies what the source runs (and its data): it needs the right to deploy there.
+    const access = (source.settings as Partial<EnvironmentConfig>).access;
+    authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy });
+    const mayViewConfig = can(ctx.actor, "config.view", { viewConfigRoles: access?.viewConfig });
 
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
@@ -128,9 +139,11 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       tornDownAt: null,
     };
     await tx.insert(environments).values(environment);
-    // Config: values copied; secrets point at their source, so they are never copied in clear.
+    // Config: values copied; secrets point at their source, so they are never copied in clear — and
+    // only for a creator who may see the source's config (else the review environment starts without it).
     const sourceVariables = await tx.select().from(configVariables).where(eq(configVariables.environmentId, source.id));
-    if (sourceVariables.length) {
+    const withheld = mayViewConfig ? 0 : sourceVariables.length;
+    if (sourceVariables.length && mayViewConfig) {
       await tx.insert(configVariables).values(
         sourceVariables.map((v) => ({
           id: newId("cfg"),
@@ -150,7 +163,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       action: "review.create",
       targetType: "environment",
       targetId: name,
-      data: { branch: data.branch, releaseId: release.id, source: source.name, expiresAt: environment.expiresAt!.toISOString(), config: sourceVariables.length },
+      data: { branch: data.branch, releaseId: release.id, source: source.name, expiresAt: environment.expiresAt!.toISOString(), config: sourceVariables.length - withheld, ...(withheld ? { configWithheld: withheld } : {}) },
     });
     const deployment = await enqueue({ ...ctx, db: tx }, { environment: name, releaseId: release.id, kind: "promote", reason: `review environment of ${data.branch}` });
     return { environment, deploymentId: deployment.id };
@@ -188,6 +201,7 @@ export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: s
 
 /** Pushes a review environment's expiry out, up to the longest lifetime slipway.yaml allows. */
 export async function extendReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  authorizeKind(ctx, "review.extend", "environment");
   const data = parseInput(extendInput, input);
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
@@ -206,6 +220,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
 
 /** A delivery lead's verdict; the conversation stays on the environment's page. */
 export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "review.verdict", "environment");
   const data = parseInput(verdictInput, input);
   await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
@@ -223,6 +238,7 @@ export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<
  * config; the record stays for history. Deployments still waiting for it are cancelled.
  */
 export async function teardownReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
+  authorizeKind(ctx, "review.teardown", "environment");
   const data = parseInput(teardownInput, input);
   const environment = await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);

@@ -9,7 +9,7 @@ import { ROLES, type Role } from "@/lib/auth/roles";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { loadActor } from "./users";
@@ -67,6 +67,7 @@ export interface TokenSummary {
  * NotFoundError (no such user), RuleError (owner disabled).
  */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
+  authorizeKind(ctx, "token.manage", "token");
   const data = parseInput(createTokenInput, input);
   const userId = data.userId ?? ctx.actor.id;
   const own = userId === ctx.actor.id && ctx.actor.kind === "user";
@@ -126,6 +127,7 @@ export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1, { er
  * nothing. Throws ValidationError, NotFoundError, ForbiddenError.
  */
 export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "token.manage", "token");
   const data = parseInput(revokeTokenInput, input);
   await ctx.db.transaction(async (tx) => {
     const token = await tx.query.apiTokens.findFirst({ where: eq(apiTokens.id, data.tokenId) });

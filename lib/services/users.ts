@@ -8,7 +8,7 @@ import type { RequestSource } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { parseInput } from "./validation";
@@ -106,6 +106,7 @@ export const createUserInput = z.strictObject({
 
 /** Adds a person ahead of their first sign-in (e.g. to give an OIDC user roles up front). */
 export async function createUser(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
+  authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(createUserInput, input);
   authorize(ctx, "user.manage", { type: "user" });
   return ctx.db.transaction(async (tx) => {
@@ -139,6 +140,7 @@ async function activeAdminCount(tx: Db, excludingUserId: string): Promise<number
 
 /** Replaces a person's roles. The last active admin cannot lose the admin role. */
 export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
+  authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(setRolesInput, input);
   authorize(ctx, "user.manage", { type: "user", id: data.userId });
   return ctx.db.transaction(async (tx) => {
@@ -172,6 +174,7 @@ export const setDisabledInput = z.strictObject({ userId: z.string().min(1), disa
 
 /** Disables (or re-enables) a person: no sign-in, no tokens, no approvals. History stays. */
 export async function setUserDisabled(ctx: ServiceContext, input: unknown): Promise<void> {
+  authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(setDisabledInput, input);
   authorize(ctx, "user.manage", { type: "user", id: data.userId });
   await ctx.db.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ValidationError, type FieldErrors } from "./errors";
+import { findUnstorableText } from "@/lib/domain/storable-text";
 
 /** Turns zod issues into `{ "path.to.field": "what was expected" }`, the API's error shape. */
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {
@@ -13,6 +14,7 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
 
 /** Parses input at a service's edge; a bad input is a ValidationError naming every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  assertStorableText(input, "The input");
   const result = schema.safeParse(input);
   if (!result.success) {
     const fields = fieldErrorsOf(result.error);
@@ -23,4 +25,18 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     );
   }
   return result.data;
+}
+
+/**
+ * Refuses input holding text PostgreSQL cannot store (NUL, unpaired surrogates) before anything
+ * reads the database with it: a 400 naming each field, never a 500 from the driver.
+ *
+ * @param where what the input is, for the message (`"The request body"`, `"The path"`)
+ * @throws ValidationError (code `invalid_text`) with `{ field: reason }`
+ */
+export function assertStorableText(value: unknown, where: string, prefix = ""): void {
+  const fields = findUnstorableText(value, prefix);
+  const names = Object.keys(fields);
+  if (names.length === 0) return;
+  throw new ValidationError(`${where} holds text that cannot be stored in ${names.join(", ")}: ${fields[names[0]!]}.`, fields, "invalid_text");
 }

@@ -1,3 +1,4 @@
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { connection } from "next/server";
@@ -22,7 +23,9 @@ const ERRORS: Record<string, string> = {
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   await connection();
   if (await getCurrentActor()) redirect("/");
-  const { callbackUrl = "/", error } = await searchParams;
+  const params = await searchParams;
+  const callbackUrl = safeCallbackPath(params.callbackUrl);
+  const error = typeof params.error === "string" ? params.error : undefined;
   const e = env();
   const people = e.oidcConfigured ? [] : (await listUsers(await getDb())).filter((u) => !u.disabled);
   people.sort((a, b) => ROLES.indexOf(a.roles.at(-1) ?? "viewer") - ROLES.indexOf(b.roles.at(-1) ?? "viewer"));

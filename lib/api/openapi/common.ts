@@ -6,9 +6,9 @@ import { errorSchema } from "../schemas";
 export const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 
 export const errors = {
-  "400": json(errorSchema, "Invalid input: `fields` names each bad field and what was expected"),
+  "400": json(errorSchema, "Invalid input: `fields` names each bad field and what was expected (code `invalid_text` for text PostgreSQL cannot store: a NUL or an unpaired surrogate, in the body, path or query)"),
   "401": json(errorSchema, "Missing or bad token"),
-  "403": json(errorSchema, "Not allowed for this token's user"),
+  "403": json(errorSchema, "Not allowed for this token's user: checked before anything named is looked up, so the same whether or not it exists"),
 };
 export const notFound = { "404": json(errorSchema, "Not found") };
 export const conflict = { "409": json(errorSchema, "Conflicts with the current state (e.g. a duplicate)") };

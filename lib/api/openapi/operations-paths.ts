@@ -130,12 +130,14 @@ export const operationsPaths: ZodOpenApiPathsObject = {
         '`X-Slipway-Signature` is `sha256=` + the hex HMAC-SHA256 of `"<timestamp>.<raw body>"` under the secret set in `SLIPWAY_INCIDENT_WEBHOOK_SECRET`. ' +
         "`open` creates an incident (201) — the same `externalId` still open on the environment returns it unchanged (200, `changed: false`); " +
         "`resolve` resolves the open incident with that `externalId` on the environment (200), or changes nothing when there is none (200, `changed: false`). " +
-        "Acts as Slipway automation; every change is in the audit trail with source `webhook`.",
+        "Acts as Slipway automation; every change is in the audit trail with source `webhook`. " +
+        "Each delivery is applied once: its signature (and `X-Slipway-Delivery`, when sent) is remembered while it could still be accepted, and a replay answers 409 `replayed_delivery`; to repeat an action, sign a new delivery.",
       security: [],
       requestParams: {
         header: z.object({
           "X-Slipway-Timestamp": z.string().meta({ description: "Unix seconds when the delivery was signed", example: "1767225600" }),
           "X-Slipway-Signature": z.string().meta({ description: 'sha256=<64 lowercase hex>: HMAC-SHA256 of "<timestamp>.<raw body>"', example: `sha256=${"0".repeat(64)}` }),
+          "X-Slipway-Delivery": z.string().optional().meta({ description: "Optional delivery id: a delivery with an id already accepted is refused as a replay (409)" }),
         }),
       },
       requestBody: { content: { "application/json": { schema: incidentWebhookPayload } } },
@@ -144,6 +146,7 @@ export const operationsPaths: ZodOpenApiPathsObject = {
         "200": json(incidentWebhookResultSchema, "Resolved, or nothing to change"),
         "400": json(errorSchema, "Invalid payload: `fields` names each bad field"),
         "401": json(errorSchema, "Missing, stale or wrong signature"),
+        "409": json(errorSchema, "`replayed_delivery`: this delivery was already accepted"),
         "503": json(errorSchema, "The webhook is not configured (no SLIPWAY_INCIDENT_WEBHOOK_SECRET)"),
       },
     },

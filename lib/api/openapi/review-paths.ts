@@ -30,6 +30,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
       summary: "Spin up a review environment from a branch",
       description:
         "Cloned from `source` (staging by default): its config variables (secrets by reference) and its data. " +
+        "Only sources slipway.yaml's `reviewEnvironments.sources` lists may be cloned (default: `reviewEnvironments.source`; else 422 `source_not_allowed`), " +
+        "and only by someone who may deploy into the source (403 otherwise); config is copied only when the caller may see the source's config. " +
         "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
         "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
       requestBody: { content: { "application/json": { schema: createReviewInput } } },
@@ -73,7 +75,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "synchronize/update → that release deployed into it; closed/merged → the request is closed, and the environment torn down only when no other open request " +
         "(provider, repository, number) uses it (`kept` otherwise). Later releases of the branch follow into it by themselves. " +
         "A request from a fork (head repository ≠ base repository) gets an environment of its own (named after the fork's owner), takes only the release of its exact head commit, " +
-        "and never shares with, or tears down, ours of the same branch name.",
+        "and never shares with, or tears down, ours of the same branch name. " +
+        "Each delivery is applied once (by `X-GitHub-Delivery` / `X-Gitlab-Event-UUID` and by its signature or body, remembered 30 days): a replay answers 409 `replayed_delivery`.",
       security: [],
       requestParams: {
         header: z.object({
@@ -81,6 +84,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
           "X-Hub-Signature-256": z.string().optional().meta({ description: "GitHub: sha256=<hex HMAC-SHA256 of the raw body>" }),
           "X-Gitlab-Event": z.string().optional().meta({ description: "GitLab: `Merge Request Hook`" }),
           "X-Gitlab-Token": z.string().optional().meta({ description: "GitLab: the webhook's secret token" }),
+          "X-GitHub-Delivery": z.string().optional().meta({ description: "GitHub: the delivery's id (a delivery is applied once)" }),
+          "X-Gitlab-Event-UUID": z.string().optional().meta({ description: "GitLab: the delivery's id (a delivery is applied once)" }),
         }),
       },
       requestBody: { content: { "application/json": { schema: z.record(z.string(), z.unknown()).meta({ description: "The provider's payload, as it sends it" }) } } },
@@ -89,6 +94,7 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "200": json(pullRequestOutcomeSchema, "Nothing to change (or an event that is not used)"),
         "400": json(errorSchema, "Not a GitHub or GitLab delivery, or a payload missing what is needed"),
         "401": json(errorSchema, "Missing or wrong signature or token"),
+        "409": json(errorSchema, "`replayed_delivery`: this delivery was already accepted"),
         "422": json(errorSchema, "Refused by the rules (e.g. the review environment quota)"),
         "503": json(errorSchema, "The webhook is not configured (no SLIPWAY_SCM_WEBHOOK_SECRET)"),
       },

@@ -374,7 +374,8 @@ describe("POST /api/v1/webhooks/incidents", () => {
     const body = incidentWebhookResultSchema.parse(await created.json());
     expect(body).toMatchObject({ changed: true, incident: { title: "Login broken", state: "open", openedVia: "webhook" } });
 
-    const repeat = await post(payload, signed(payload));
+    // A new delivery (signed afresh) of the same open is idempotent on externalId; the very same delivery is a replay (webhook-replay.test.ts).
+    const repeat = await post(payload, signed(payload, { timestamp: Math.floor(Date.now() / 1000) - 1 }));
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ changed: false, incident: { id: body.incident!.id } });
 
@@ -382,7 +383,7 @@ describe("POST /api/v1/webhooks/incidents", () => {
     const resolved = await post(resolve, signed(resolve));
     expect(resolved.status).toBe(200);
     expect(incidentWebhookResultSchema.parse(await resolved.json())).toMatchObject({ changed: true, incident: { state: "resolved" } });
-    const none = await post(resolve, signed(resolve));
+    const none = await post(resolve, signed(resolve, { timestamp: Math.floor(Date.now() / 1000) - 7 }));
     expect(none.status).toBe(200);
     expect(await none.json()).toEqual({ changed: false, incident: null });
   });

@@ -11,7 +11,7 @@ import { previousGoodRelease } from "@/lib/domain/promotion";
 import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, getEnvironmentRecord, isGone, recentDeployments, reviewConversation } from "@/lib/services/environments";
-import { NotFoundError } from "@/lib/services/errors";
+import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
 import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
@@ -94,7 +94,13 @@ export default async function EnvironmentPage({ params }: Props) {
     getPipeline(db).then((p) => listApps(db, p.id)),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
-    gone ? [] : listConfig(ctx, { environment: environment.name }),
+    // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
+    gone
+      ? []
+      : listConfig(ctx, { environment: environment.name }).catch((error: unknown) => {
+          if (error instanceof ForbiddenError) return null;
+          throw error;
+        }),
     listJobRuns(db, environment.id),
     configChangedAt(db, environment.id),
     db.query.environments.findMany({ where: (e, { and, eq }) => and(eq(e.kind, "fixed"), eq(e.state, "active")), columns: { position: true } }),
@@ -184,6 +190,9 @@ export default async function EnvironmentPage({ params }: Props) {
           </Panel>
           {!gone && (
           <Panel title="Configuration">
+            {variables === null ? (
+              <p className="text-sm text-zinc-600">Only the roles slipway.yaml names in this environment&apos;s access.viewConfig see its configuration.</p>
+            ) : (
             <ConfigPanel
               environment={environment.name}
               apps={apps.map((a) => a.name)}
@@ -193,6 +202,7 @@ export default async function EnvironmentPage({ params }: Props) {
               pendingSince={configPending ? (configChanged ?? now).toISOString() : null}
               currentReleaseId={current}
             />
+            )}
           </Panel>
           )}
           <Panel

@@ -1,3 +1,4 @@
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
@@ -5,6 +6,7 @@ import { parseJsonBody, readRawBody } from "@/lib/api/body";
 import { systemClock } from "@/lib/domain/clock";
 import { verifySignature } from "@/lib/notify/signature";
 import { applyIncidentWebhook } from "@/lib/services/incidents";
+import { deliveryKeys, oncePerDelivery } from "@/lib/services/webhook-deliveries";
 
 /**
  * POST /api/v1/webhooks/incidents: an incident tool opens and resolves incidents. Not token
@@ -12,6 +14,8 @@ import { applyIncidentWebhook } from "@/lib/services/incidents";
  * `X-Slipway-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` under the secret in
  * SLIPWAY_INCIDENT_WEBHOOK_SECRET (read per request, so rotating it needs no restart). The HMAC
  * covers the exact bytes sent, so the body is read raw and parsed only once the signature holds.
+ * Each delivery is applied once: its X-Slipway-Delivery id (optional) and its signature are
+ * remembered while the signature could still be accepted; a replay answers 409 replayed_delivery.
  * Deliberately free of next-auth: nothing here looks at sessions or tokens.
  */
 
@@ -43,10 +47,14 @@ export async function POST(request: NextRequest): Promise<Response> {
       return unauthorized("X-Slipway-Signature does not match the body: sign \"<timestamp>.<raw body>\" with HMAC-SHA256 and the shared secret.");
     }
     const payload = parseJsonBody(request, raw);
-    const result = await applyIncidentWebhook(await getDb(), systemClock, payload, {
-      ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
-      userAgent: request.headers.get("user-agent") ?? undefined,
-    });
+    const keys = deliveryKeys({ deliveryId: request.headers.get("x-slipway-delivery"), signature, rawBody: raw });
+    // The claim and the change share one transaction: a replay is refused (409), a failed delivery can be retried.
+    const result = await oncePerDelivery(await getDb(), systemClock, "incident", keys, (tx) =>
+      applyIncidentWebhook(tx, systemClock, payload, {
+        ip: request.headers.get(CLIENT_IP_HEADER) || undefined,
+        userAgent: request.headers.get("user-agent") ?? undefined,
+      }),
+    );
     const created = result.changed && result.incident?.state === "open";
     return NextResponse.json(result, { status: created ? 201 : 200 });
   } catch (error) {

@@ -1,3 +1,4 @@
+import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
 import { errorResponse, toErrorResponse } from "@/lib/api/errors";
@@ -7,13 +8,15 @@ import { systemClock } from "@/lib/domain/clock";
 import { parsePullRequestEvent, SourceControlPayloadError } from "@/lib/domain/scm-events";
 import { ValidationError } from "@/lib/services/errors";
 import { applyPullRequestEvent } from "@/lib/services/scm-webhook";
+import { deliveryKeys, oncePerDelivery } from "@/lib/services/webhook-deliveries";
 
 /**
  * POST /api/v1/webhooks/source-control: pull-request events from GitHub (`X-GitHub-Event`,
  * signed with `X-Hub-Signature-256`) or merge-request events from GitLab (`X-Gitlab-Event`, with
  * `X-Gitlab-Token`), under the shared secret in SLIPWAY_SCM_WEBHOOK_SECRET (read per request).
  * Opened → a review environment for the branch; updated → its new release deployed; closed → torn
- * down. Not token-authenticated and free of sessions: the provider authenticates each delivery.
+ * down. Each delivery is applied once (by X-GitHub-Delivery / X-Gitlab-Event-UUID and by its
+ * signature or body, remembered 30 days): a replay answers 409 replayed_delivery. Not token-authenticated and free of sessions: the provider authenticates each delivery.
  */
 export async function POST(request: NextRequest): Promise<Response> {
   try {
@@ -35,10 +38,18 @@ export async function POST(request: NextRequest): Promise<Response> {
       throw error;
     }
     if ("ignored" in event) return NextResponse.json({ outcome: "ignored", message: event.ignored });
-    const result = await applyPullRequestEvent(await getDb(), systemClock, event, {
-      ip: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined,
-      userAgent: request.headers.get("user-agent") ?? undefined,
+    const keys = deliveryKeys({
+      deliveryId: sender.provider === "github" ? request.headers.get("x-github-delivery") : (request.headers.get("x-gitlab-event-uuid") ?? request.headers.get("idempotency-key")),
+      signature: sender.provider === "github" ? request.headers.get("x-hub-signature-256") : null,
+      rawBody: raw,
     });
+    // The claim and the change share one transaction: a replay is refused (409), a failed delivery can be retried.
+    const result = await oncePerDelivery(await getDb(), systemClock, sender.provider, keys, (tx) =>
+      applyPullRequestEvent(tx, systemClock, event, {
+        ip: request.headers.get(CLIENT_IP_HEADER) || undefined,
+        userAgent: request.headers.get("user-agent") ?? undefined,
+      }),
+    );
     return NextResponse.json(result, { status: result.outcome === "created" || result.outcome === "redeployed" || result.outcome === "tearing-down" ? 202 : 200 });
   } catch (error) {
     return toErrorResponse(error);

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseRoleMap, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
 
 /**
  * Slipway's environment variables, validated once. Every bad value is reported by name with what
@@ -27,6 +28,12 @@ const envSchema = z
     SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
     SLIPWAY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     SLIPWAY_OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    /** Scopes asked for at sign-in; add the one that releases your group claim (e.g. `groups`). */
+    SLIPWAY_OIDC_SCOPES: z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, { error: "expected scopes separated by single spaces" }).default("openid email profile"),
+    /** The ID-token claim that lists a person's groups, e.g. `groups`. */
+    SLIPWAY_OIDC_ROLES_CLAIM: z.string().min(1).max(200).optional(),
+    /** `group=role,…`: the roles each group grants, applied at every sign-in. */
+    SLIPWAY_OIDC_ROLE_MAP: z.string().min(1).optional(),
     /** Comma-separated emails that become admins when they first sign in through OIDC. */
     SLIPWAY_ADMIN_EMAILS: z.string().default(""),
   })
@@ -38,6 +45,17 @@ const envSchema = z
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
       }
     }
+    if (Boolean(env.SLIPWAY_OIDC_ROLES_CLAIM) !== Boolean(env.SLIPWAY_OIDC_ROLE_MAP)) {
+      const missing = env.SLIPWAY_OIDC_ROLES_CLAIM ? "SLIPWAY_OIDC_ROLE_MAP" : "SLIPWAY_OIDC_ROLES_CLAIM";
+      ctx.addIssue({ code: "custom", path: [missing], message: "required when SLIPWAY_OIDC_ROLES_CLAIM or SLIPWAY_OIDC_ROLE_MAP is set (the claim to read and the group=role pairs to apply)" });
+    }
+    if (env.SLIPWAY_OIDC_ROLE_MAP) {
+      const parsed = parseRoleMap(env.SLIPWAY_OIDC_ROLE_MAP);
+      if ("problems" in parsed) for (const problem of parsed.problems) ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLE_MAP"], message: problem });
+    }
+    if (env.SLIPWAY_OIDC_ROLES_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
+      ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLES_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
+    }
     // Run even when other variables failed, so every problem is reported at once.
   }, { when: () => true });
 
@@ -47,6 +65,8 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   demo: boolean;
   controller: boolean;
   oidcConfigured: boolean;
+  /** Roles from the identity provider's group claim, when SLIPWAY_OIDC_ROLES_CLAIM and _ROLE_MAP are set. */
+  oidcRoleMapping: OidcRoleMapping | null;
   adminEmails: string[];
 };
 
@@ -72,10 +92,17 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
     controller: env.SLIPWAY_CONTROLLER ?? true,
     oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
+    oidcRoleMapping: roleMapping(env.SLIPWAY_OIDC_ROLES_CLAIM, env.SLIPWAY_OIDC_ROLE_MAP),
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
   };
+}
+
+function roleMapping(claim: string | undefined, map: string | undefined): OidcRoleMapping | null {
+  if (!claim || !map) return null;
+  const parsed = parseRoleMap(map);
+  return "groups" in parsed ? { claim, groups: parsed.groups } : null;
 }
 
 const cache = globalThis as unknown as { __slipwayEnv?: SlipwayEnv };

@@ -16,7 +16,7 @@ describe("parseDemoBuildArgs", () => {
   it("fills the defaults a CI job would", () => {
     const plan = parse(["--app", "portal", "--version", "1.6.0"], { SLIPWAY_DATA_DIR: "/tmp/slipway-data" });
     expect(plan).toEqual({
-      app: "portal", version: "1.6.0", commit: "c".repeat(40), branch: "develop", faulty: { health: false, errorRate: 0 },
+      app: "portal", version: "1.6.0", commit: "c".repeat(40), branch: "develop", committedAt: expect.any(String), faulty: { health: false, errorRate: 0 },
       release: true, url: "http://localhost:3000", token: undefined, dataDir: "/tmp/slipway-data",
     });
     expect(parse(["--app", "portal", "--version", "1"], { PORT: "4000" }).url).toBe("http://localhost:4000");
@@ -67,7 +67,8 @@ describe("request bodies and errors", () => {
       app: "portal", version: "1.6.0", commit: COMMIT, branch: "develop", digest: artifact.digest, artifact: artifact.path,
       tests: { passed: true, total: 128, failed: 0 }, changedFiles: [],
     });
-    expect(releaseRequestBody(plan, "bld_1")).toEqual({ commit: COMMIT, branch: "develop", builds: ["bld_1"] });
+    expect(releaseRequestBody(plan, "bld_1")).toEqual({ commit: COMMIT, branch: "develop", committedAt: plan.committedAt, builds: ["bld_1"] });
+    expect(Number.isNaN(Date.parse(plan.committedAt))).toBe(false);
   });
 
   it("derives the idempotency key from the body", () => {
@@ -133,7 +134,7 @@ describe("runDemoBuild against an API", () => {
     expect(path.dirname(artifactPath)).toBe(path.join(tmp, "artifacts"));
     expect(build!.body.digest).toBe(`sha256:${createHash("sha256").update(fs.readFileSync(artifactPath)).digest("hex")}`);
     expect(fs.readFileSync(artifactPath, "utf8")).toContain('"errorRate":0.5');
-    expect(release!.body).toEqual({ commit: COMMIT, branch: "develop", builds: ["bld_42"] });
+    expect(release!.body).toEqual({ commit: COMMIT, branch: "develop", committedAt: expect.any(String), builds: ["bld_42"] });
     expect(lines).toContain(`open      ${url}/releases/rel_7`);
   });
 

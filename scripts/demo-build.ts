@@ -32,6 +32,8 @@ export interface DemoBuildPlan {
   version: string;
   commit: string;
   branch: string;
+  /** The commit's time, sent with the release so automation knows its order (a demo commit is made now). */
+  committedAt: string;
   faulty: { health: boolean; errorRate: number };
   release: boolean;
   url: string;
@@ -95,6 +97,7 @@ export function parseDemoBuildArgs(argv: string[], env: Env, randomCommit = () =
     version: values.version,
     commit: (values.commit ?? randomCommit()).toLowerCase(),
     branch: values.branch ?? "develop",
+    committedAt: new Date().toISOString(),
     faulty: { health: values.unhealthy, errorRate },
     release: !values["no-release"],
     url,
@@ -120,7 +123,7 @@ export function buildRequestBody(plan: DemoBuildPlan, artifact: { path: string; 
 
 /** Apps not named carry what runs in the API's default source: dev for develop, staging for a feature branch. */
 export function releaseRequestBody(plan: DemoBuildPlan, buildId: string) {
-  return { commit: plan.commit, branch: plan.branch, builds: [buildId] };
+  return { commit: plan.commit, branch: plan.branch, committedAt: plan.committedAt, builds: [buildId] };
 }
 
 /** Derived from the body: running the same command again replays the first answer instead of failing. */

@@ -49,6 +49,11 @@ export const environments = pgTable(
     // Review environments: where they were cloned from, for which branch, whose, until when.
     sourceEnvironmentId: text("source_environment_id"),
     branch: text("branch"),
+    /**
+     * The repository the branch lives in when it is not the pipeline's own (a pull request from a
+     * fork); null otherwise. A fork's branch never shares an environment with a same-named branch.
+     */
+    sourceRepository: text("source_repository"),
     ownerId: text("owner_id").references(() => users.id),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     lastRequestAt: timestamp("last_request_at", { withTimezone: true }),
@@ -133,21 +138,38 @@ export const reviewVerdicts = pgTable(
 );
 
 /**
- * A pull (merge) request whose branch had no release yet when it was opened — CI usually builds
- * after the event arrives. Its review environment is created as the branch's first release is cut;
- * the row goes then, or when the request closes.
+ * A change request (GitHub pull request, GitLab merge request) and the review environment it
+ * references. An environment is torn down by source control only when none of its requests is
+ * still open; a request opened before its branch had a release waits here with no environment.
  */
-export const reviewRequests = pgTable("review_requests", {
-  branch: text("branch").primaryKey(),
-  provider: text("provider").notNull(),
-  number: integer("number").notNull(),
-  /** The head commit when the request was last opened or updated. */
-  commit: text("commit").notNull(),
-  requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
-});
+export const reviewChangeRequests = pgTable(
+  "review_change_requests",
+  {
+    provider: text("provider").notNull(),
+    /** The repository the request was opened against (`owner/name`; "" when the provider did not say). */
+    repository: text("repository").notNull(),
+    number: integer("number").notNull(),
+    /** Where the head branch lives: the same repository, or a fork. */
+    headRepository: text("head_repository").notNull(),
+    branch: text("branch").notNull(),
+    /** The head commit when the request was last opened or updated. */
+    headCommit: text("head_commit").notNull(),
+    environmentId: text("environment_id").references(() => environments.id),
+    state: text("state").notNull().$type<"open" | "closed">(),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.provider, t.repository, t.number] }),
+    index("review_change_requests_env_idx").on(t.environmentId, t.state),
+    index("review_change_requests_branch_idx").on(t.branch, t.state),
+    check("review_change_requests_state_check", sql`state in ('open', 'closed')`),
+  ],
+);
 
+export type ReviewChangeRequest = typeof reviewChangeRequests.$inferSelect;
 export type Pipeline = typeof pipelines.$inferSelect;
 export type App = typeof apps.$inferSelect;
 export type Environment = typeof environments.$inferSelect;
 export type EnvironmentApp = typeof environmentApps.$inferSelect;
-export type ReviewRequest = typeof reviewRequests.$inferSelect;

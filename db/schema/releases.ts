@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./identity";
 import { apps, environments, pipelines } from "./pipeline";
 
@@ -53,6 +53,15 @@ export const releases = pgTable(
     branch: text("branch").notNull(),
     /** Where the builds of apps the request did not name were taken from. */
     sourceEnvironmentId: text("source_environment_id").references(() => environments.id),
+    /**
+     * Commit order, as CI knows it (any of the three; all null when CI sent none). Slipway's
+     * automation never moves an environment to a release it cannot show to be newer than what runs.
+     */
+    committedAt: timestamp("committed_at", { withTimezone: true }),
+    /** The commit's parent SHAs (lower case), to tell ancestry between releases. */
+    parentCommits: jsonb("parent_commits").$type<string[]>(),
+    /** A number CI increases with every build of the pipeline (e.g. GITHUB_RUN_NUMBER). */
+    buildNumber: bigint("build_number", { mode: "number" }),
     createdBy: text("created_by")
       .notNull()
       .references(() => users.id),

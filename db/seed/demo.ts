@@ -117,6 +117,8 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     const buildIds: Record<string, Record<string, string>> = {};
     const releaseTime: Record<string, Date> = {};
 
+    // Each develop release's commit follows the previous one, as CI reports it (commit order).
+    let previousDevelop: string | null = null;
     for (const demo of RELEASES) {
       const at = new Date(now.getTime() - demo.ageDays * DAY);
       const commit = hex(`commit-${demo.key}`, 40);
@@ -145,7 +147,10 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
       }
       const releaseId = newId("rel", at);
       releaseIds[demo.key] = releaseId;
-      await tx.insert(releases).values({ id: releaseId, pipelineId: pipeline.id, commit, branch: demo.branch, createdBy: userIds.developer!, createdAt: at });
+      const parentCommits = previousDevelop ? [previousDevelop] : null;
+      const committedAt = new Date(at.getTime() - 15 * 60_000);
+      await tx.insert(releases).values({ id: releaseId, pipelineId: pipeline.id, commit, branch: demo.branch, committedAt, parentCommits, createdBy: userIds.developer!, createdAt: at });
+      if (demo.branch === "develop") previousDevelop = commit;
       await tx.insert(releaseBuilds).values(apps.map((app) => ({ releaseId, appId: app.id, buildId: buildIds[demo.key]![app.id]! })));
     }
 

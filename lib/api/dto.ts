@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { BuildView } from "@/lib/services/builds";
 import type { EnvironmentView } from "@/lib/services/environments";
+import { hasCommitOrder } from "@/lib/domain/commit-order";
 import type { ReleaseDetail, ReleaseListItem, ReleaseView } from "@/lib/services/releases";
 import type { DeploymentDetail, DeploymentListItem } from "@/lib/services/deployment-queries";
 import type { buildSchema, deploymentSchema, environmentSchema, releaseSchema } from "./schemas";
@@ -25,6 +26,10 @@ export function buildDto(b: BuildView): z.input<typeof buildSchema> {
   };
 }
 
+function commitOrderDto(r: Pick<ReleaseView, "commit" | "committedAt" | "parentCommits" | "buildNumber">) {
+  return { known: hasCommitOrder(r), committedAt: isoOrNull(r.committedAt), parents: r.parentCommits, buildNumber: r.buildNumber };
+}
+
 export function releaseDto(r: ReleaseView | ReleaseDetail): z.input<typeof releaseSchema> {
   return {
     id: r.id,
@@ -32,6 +37,7 @@ export function releaseDto(r: ReleaseView | ReleaseDetail): z.input<typeof relea
     branch: r.branch,
     createdAt: iso(r.createdAt),
     createdBy: r.createdByEmail,
+    commitOrder: commitOrderDto(r),
     builds: r.builds.map((b) => ({ id: b.build.id, app: b.app, version: b.build.version, digest: b.build.digest, commit: b.build.commit })),
     ...("runs" in r
       ? {
@@ -49,6 +55,7 @@ export function releaseListItemDto(r: ReleaseListItem): z.input<typeof releaseSc
     branch: r.branch,
     createdAt: iso(r.createdAt),
     createdBy: r.createdByEmail,
+    commitOrder: commitOrderDto(r),
     builds: r.builds.map((b) => ({ id: b.buildId, app: b.app, version: b.version, digest: b.digest, commit: r.commit })),
   };
 }

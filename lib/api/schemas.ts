@@ -51,6 +51,14 @@ export const releaseSchema = z
     branch: z.string(),
     createdAt: isoTime,
     createdBy: z.string().meta({ description: "Email of who cut it" }),
+    commitOrder: z
+      .object({
+        known: z.boolean().meta({ description: "false when CI sent none of the three: automation then never moves an environment to or from this release by itself" }),
+        committedAt: isoTime.nullable(),
+        parents: z.array(z.string()).nullable(),
+        buildNumber: z.number().int().nullable(),
+      })
+      .meta({ id: "CommitOrder", description: "What CI said about the commit's order (POST /api/v1/releases: committedAt, parents, buildNumber)" }),
     builds: z.array(releaseBuildSchema),
     runs: z.array(releaseRunSchema).optional().meta({ description: "Deployments of this release, newest first (single release only)" }),
     runningIn: z.array(z.string()).optional().meta({ description: "Environments running it now (single release only)" }),

@@ -5,25 +5,37 @@ import { automationActor } from "@/lib/auth/actor";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes } from "@/lib/domain/gates";
-import { currentRelease, succeededIn } from "@/lib/services/deployment-facts";
+import { compareCommits, newestByCommit } from "@/lib/domain/commit-order";
+import type { ReleaseFacts } from "@/lib/domain/promotion";
+import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/deployment-facts";
 import { requestDeployment } from "@/lib/services/deployments";
 import { ServiceError } from "@/lib/services/errors";
 import { storedFreezes } from "@/lib/services/gate-facts";
 
-/** The release that should move into `target` by itself, if any: its branch's newest, or what succeeded just before it. */
+/** How many of the entry branch's newest releases are considered for the first environment. */
+const RECENT_RELEASES = 50;
+
+/**
+ * The release that should move into `target` by itself, if any: its branch's newest commit, or
+ * what succeeded just before it. Only a release whose commit is shown to be newer than what runs
+ * (lib/domain/commit-order.ts) is a candidate; an older commit never is, whenever it was cut.
+ */
 async function candidateFor(db: Db, chain: Environment[], index: number): Promise<{ id: string; why: string } | null> {
   const target = chain[index]!;
   const current = await currentRelease(db, target.id);
+  const graph = await parentGraph(db);
+  const newer = (release: ReleaseFacts) => !current || compareCommits(release, current, graph).order === "newer";
   if (index === 0) {
     const branch = (target.settings as Partial<EnvironmentConfig>).branch;
     if (!branch) return null;
-    const [newest] = await db.select().from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(1);
-    if (!newest || newest.id === current?.id || (current && newest.createdAt <= current.createdAt)) return null;
+    const recent = await db.select(releaseFactColumns).from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
+    const newest = newestByCommit(recent.filter(newer), graph);
+    if (!newest) return null;
     return { id: newest.id, why: `new release ${newest.commit.slice(0, 7)} on ${branch}` };
   }
   const source = chain[index - 1]!;
   const ahead = await currentRelease(db, source.id);
-  if (!ahead || ahead.id === current?.id || (current && ahead.createdAt <= current.createdAt)) return null;
+  if (!ahead || !newer(ahead)) return null;
   if (!(await succeededIn(db, source.id, ahead.id))) return null;
   return { id: ahead.id, why: `release ${ahead.commit.slice(0, 7)} succeeded in ${source.name}` };
 }

@@ -27,8 +27,27 @@ describe("promotion rules", () => {
     expect(check({ target: dev, release: release("f1", 5, "feature/x") })).toMatchObject({ ok: false, code: "wrong_branch" });
   });
 
-  it("an older release never overwrites a newer one by promotion", () => {
-    expect(check({ target: { ...qa, current: r3 } })).toMatchObject({ ok: false, code: "older_release", message: expect.stringContaining("rollback") });
+  it("automation never moves an environment to an older commit; a person may choose one explicitly", () => {
+    const newer = { ...r3, buildNumber: 30 };
+    const older = { ...r2, buildNumber: 20 };
+    expect(check({ release: older, target: { ...qa, current: newer }, automated: true })).toMatchObject({ ok: false, code: "older_commit" });
+    expect(check({ release: older, target: { ...qa, current: newer } })).toEqual({ ok: true });
+    expect(check({ release: newer, target: { ...qa, current: older }, automated: true })).toEqual({ ok: true });
+  });
+
+  it("the issue's example: commit order, not the time a release was cut, decides", () => {
+    // B (newer commit, 1.1.0) cut at 10:00; A (its parent, slower CI) cut at 10:05.
+    const b: ReleaseFacts = { id: "b", commit: "bbbbbbb1", branch: "develop", createdAt: new Date("2026-01-01T10:00:00Z"), parentCommits: ["aaaaaaa1"] };
+    const a: ReleaseFacts = { id: "a", commit: "aaaaaaa1", branch: "develop", createdAt: new Date("2026-01-01T10:05:00Z"), parentCommits: ["9999999"] };
+    expect(check({ release: a, target: { ...dev, current: b }, automated: true })).toMatchObject({ ok: false, code: "older_commit" });
+    // Promoting B back over A (if a person had put A there) is never refused as older.
+    expect(check({ release: b, target: { ...qa, current: a }, automated: true })).toEqual({ ok: true });
+    expect(check({ release: b, target: { ...qa, current: a } })).toEqual({ ok: true });
+  });
+
+  it("automation does not guess when CI sent no commit order", () => {
+    expect(check({ target: { ...qa, current: r1 }, automated: true })).toMatchObject({ ok: false, code: "commit_order_unknown", message: expect.stringContaining("buildNumber") });
+    expect(check({ target: { ...qa, current: null }, automated: true })).toEqual({ ok: true });
   });
 
   it("promoting what already runs is refused with a pointer to redeploy", () => {
@@ -56,7 +75,7 @@ describe("promotion rules", () => {
     expect(check({ kind: "fast-track", target: qa })).toMatchObject({ ok: false, code: "fast_track_not_configured" });
     expect(check({ kind: "fast-track", target: { ...prod, fastTrackBranches: null } })).toMatchObject({ ok: false, code: "fast_track_not_configured" });
     expect(check({ kind: "fast-track", target: prod, release: release("f", 5, "feature/x") })).toMatchObject({ ok: false, code: "fast_track_branch", message: expect.stringContaining("develop") });
-    expect(check({ kind: "fast-track", target: { ...prod, current: r3 } })).toMatchObject({ ok: false, code: "older_release" });
+    expect(check({ kind: "fast-track", target: { ...prod, current: { ...r3, buildNumber: 3 } }, release: { ...r2, buildNumber: 2 }, automated: true })).toMatchObject({ ok: false, code: "older_commit" });
   });
 
   it("a review environment takes releases of its own branch only, and no fast-track", () => {

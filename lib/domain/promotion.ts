@@ -1,8 +1,9 @@
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import { compareCommits, unknownOrderMessage, type CommitFacts, type ParentGraph } from "./commit-order";
 import { isActive, isForwardKind } from "./deployment-state";
 
-/** A release as the promotion rules see it. */
-export interface ReleaseFacts {
+/** A release as the promotion rules see it (with what CI said about its commit's order). */
+export interface ReleaseFacts extends CommitFacts {
   id: string;
   commit: string;
   branch: string;
@@ -49,6 +50,10 @@ export function checkDeploymentRequest(input: {
   succeededInTarget: boolean;
   /** A delivery lead accepted the release in a review environment cloned from the target. */
   acceptedInReview?: boolean;
+  /** Slipway's automation asks (auto-promotion, a branch's review environment following it), not a person. */
+  automated?: boolean;
+  /** Parents of other known releases, to follow ancestry between commits. */
+  graph?: ParentGraph;
 }): Verdict {
   const { kind, release, target } = input;
   if (target.kind === "review") {
@@ -57,10 +62,7 @@ export function checkDeploymentRequest(input: {
         return refuse("wrong_branch", `${target.name} is the review environment of ${target.branch}; release ${short(release)} is from ${release.branch}.`);
       }
       if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}. To put it out again, redeploy it.`);
-      if (target.current && release.createdAt < target.current.createdAt) {
-        return refuse("older_release", `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}.`);
-      }
-      return { ok: true };
+      return forwardOnly(input);
     }
     if (kind !== "redeploy" && kind !== "rollback" && kind !== "config") {
       return refuse("review_environment", `${target.name} is a review environment: it takes releases of its branch, never a ${kind}.`);
@@ -81,13 +83,7 @@ export function checkDeploymentRequest(input: {
           `Release ${short(release)} has not succeeded in ${target.previous ?? "the previous environment"} yet: promote it there first (releases move one environment at a time).`,
         );
       }
-      if (target.current && release.createdAt < target.current.createdAt) {
-        return refuse(
-          "older_release",
-          `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}. An older release goes back only through an explicit rollback.`,
-        );
-      }
-      return { ok: true };
+      return forwardOnly(input);
     }
     case "rollback": {
       if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}.`);
@@ -111,12 +107,25 @@ export function checkDeploymentRequest(input: {
         return refuse("fast_track_branch", `Only releases of ${target.fastTrackBranches.join(", ")} may be fast-tracked to ${target.name}; release ${short(release)} is from ${release.branch}.`);
       }
       if (target.current?.id === release.id) return refuse("already_running", `${target.name} already runs release ${short(release)}.`);
-      if (target.current && release.createdAt < target.current.createdAt) {
-        return refuse("older_release", `${target.name} runs a newer release (${short(target.current)}) than ${short(release)}. An older release goes back only through an explicit rollback.`);
-      }
-      return { ok: true };
+      return forwardOnly(input);
     }
   }
+}
+
+/**
+ * Commit order for forward deployments (promote, fast-track). Automation moves an environment only
+ * to a commit it can show is newer than what runs — never older, never a guess. A person may choose
+ * any release explicitly (the gates still apply); an older one is allowed then, not refused.
+ */
+function forwardOnly(input: { release: ReleaseFacts; target: TargetFacts; automated?: boolean; graph?: ParentGraph }): Verdict {
+  const { release, target } = input;
+  if (!input.automated || !target.current) return { ok: true };
+  const { order } = compareCommits(release, target.current, input.graph);
+  if (order === "older" || order === "same") {
+    return refuse("older_commit", `${target.name} runs ${short(target.current)}, a newer commit than ${short(release)}: automation never moves an environment to an older commit (a person may still choose it).`);
+  }
+  if (order === "unknown") return refuse("commit_order_unknown", unknownOrderMessage(release, target.current));
+  return { ok: true };
 }
 
 /** A deployment already in the environment's queue, as the queueing rules see it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePullRequestEvent, SourceControlPayloadError } from "./scm-events";
+import { isFork, parsePullRequestEvent, SourceControlPayloadError, type PullRequestEvent } from "./scm-events";
 
 const head = "a".repeat(40);
 const github = (action: string, extra: object = {}) => ({
@@ -23,6 +23,8 @@ describe("pull-request events", () => {
       branch: "feature/checkout",
       commit: head,
       number: 42,
+      repository: "",
+      headRepository: "",
       title: "Checkout: VAT",
       url: "https://github.com/acme/shop/pull/42",
       sender: "dana",
@@ -30,6 +32,24 @@ describe("pull-request events", () => {
     expect(parsePullRequestEvent("github", "pull_request", github("reopened"))).toMatchObject({ action: "opened" });
     expect(parsePullRequestEvent("github", "pull_request", github("synchronize"))).toMatchObject({ action: "updated" });
     expect(parsePullRequestEvent("github", "pull_request", github("closed"))).toMatchObject({ action: "closed" });
+  });
+
+  it("names the repository and where the head branch lives: a fork is told apart from ours", () => {
+    const repo = (full_name: string) => ({ full_name });
+    const ours = github("opened", { repository: repo("acme/shop"), pull_request: { title: "t", head: { ref: "feature/login", sha: head, repo: repo("acme/shop") }, base: { repo: repo("acme/shop") } } });
+    expect(parsePullRequestEvent("github", "pull_request", ours)).toMatchObject({ repository: "acme/shop", headRepository: "acme/shop" });
+    const fork = github("opened", { repository: repo("acme/shop"), pull_request: { title: "t", head: { ref: "feature/login", sha: head, repo: repo("alice/shop") }, base: { repo: repo("acme/shop") } } });
+    expect(isFork(parsePullRequestEvent("github", "pull_request", fork) as PullRequestEvent)).toBe(true);
+    // GitHub sends head.repo null once the fork is deleted: still not our branch.
+    const deleted = github("closed", { repository: repo("acme/shop"), pull_request: { title: "t", head: { ref: "feature/login", sha: head, repo: null } } });
+    expect(parsePullRequestEvent("github", "pull_request", deleted)).toMatchObject({ repository: "acme/shop", headRepository: "(deleted fork)" });
+    const gitlabFork = gitlab("open");
+    Object.assign(gitlabFork.object_attributes, { source: { path_with_namespace: "bob/shop" }, target: { path_with_namespace: "acme/shop" }, source_project_id: 9, target_project_id: 1 });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlabFork)).toMatchObject({ repository: "acme/shop", headRepository: "bob/shop" });
+    const gitlabIdsOnly = gitlab("open");
+    Object.assign(gitlabIdsOnly, { project: { path_with_namespace: "acme/shop" } });
+    Object.assign(gitlabIdsOnly.object_attributes, { source_project_id: 9, target_project_id: 1 });
+    expect(parsePullRequestEvent("gitlab", "Merge Request Hook", gitlabIdsOnly)).toMatchObject({ repository: "acme/shop", headRepository: "project 9" });
   });
 
   it("maps GitLab's merge request actions, merged counting as closed", () => {

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environmentApps, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
+import type { ParentGraph } from "@/lib/domain/commit-order";
 import type { ReleaseFacts, TargetFacts } from "@/lib/domain/promotion";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 
@@ -9,10 +10,35 @@ import { LIVE_ENVIRONMENT } from "./live-environments";
  * pure functions over plain data (lib/domain/promotion.ts).
  */
 
+/** The columns the promotion rules read of a release, commit order included. */
+export const releaseFactColumns = {
+  id: releases.id,
+  commit: releases.commit,
+  branch: releases.branch,
+  createdAt: releases.createdAt,
+  committedAt: releases.committedAt,
+  parentCommits: releases.parentCommits,
+  buildNumber: releases.buildNumber,
+};
+
+/** How many releases' parents are read to follow ancestry (the newest ones). */
+const GRAPH_RELEASES = 2_000;
+
+/** Parents by commit of the newest releases that carry them, for following ancestry. */
+export async function parentGraph(db: Db): Promise<ParentGraph> {
+  const rows = await db
+    .select({ commit: releases.commit, parents: releases.parentCommits })
+    .from(releases)
+    .where(isNotNull(releases.parentCommits))
+    .orderBy(desc(releases.createdAt))
+    .limit(GRAPH_RELEASES);
+  return new Map(rows.map((r) => [r.commit, r.parents ?? []]));
+}
+
 /** What an environment runs: the newest release among its apps (they normally agree). */
 export async function currentRelease(db: Db, environmentId: string): Promise<ReleaseFacts | null> {
   const [row] = await db
-    .select({ id: releases.id, commit: releases.commit, branch: releases.branch, createdAt: releases.createdAt })
+    .select(releaseFactColumns)
     .from(environmentApps)
     .innerJoin(releases, eq(releases.id, environmentApps.releaseId))
     .where(eq(environmentApps.environmentId, environmentId))

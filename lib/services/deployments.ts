@@ -11,7 +11,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { acceptedInReviewOf, currentRelease, lockEnvironment, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
 import { evaluateDeployment, storeGateResults } from "./gate-evaluation";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
@@ -54,6 +54,11 @@ interface NewDeployment {
    * deployment is marked rolled back (it did succeed here; the rollback is what is undone).
    */
   undoes?: string | undefined;
+  /**
+   * The release was named exactly by whoever asked (a pull request's head commit), not chosen by
+   * automation: commit order does not hold it back (a force-push may move a branch back).
+   */
+  explicit?: boolean | undefined;
 }
 
 /**
@@ -76,6 +81,8 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       succeededInPrevious: previous ? await succeededIn(tx, previous.id, release.id) : false,
       succeededInTarget: Boolean(request.undoes) || (await succeededIn(tx, environment.id, release.id)),
       acceptedInReview: environment.kind === "fixed" && request.kind === "promote" ? await acceptedInReviewOf(tx, environment, release.id) : false,
+      automated: ctx.actor.kind !== "user" && !request.explicit,
+      graph: ctx.actor.kind !== "user" && !request.explicit && target.current ? await parentGraph(tx) : new Map(),
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
 

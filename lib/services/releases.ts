@@ -26,6 +26,22 @@ export const createReleaseInput = z
       .max(200)
       .optional()
       .meta({ description: "Build ids; apps not named carry the build running in the source environment" }),
+    committedAt: z.iso
+      .datetime({ offset: true, error: "expected an ISO 8601 time with a zone, e.g. 2026-03-01T10:00:00Z" })
+      .optional()
+      .meta({ description: "The commit's time (committer date). Commit order: with `parents` or `buildNumber`, lets Slipway's automation never move an environment to an older commit" }),
+    parents: z
+      .array(commitSha, { error: "expected a list of commit SHAs" })
+      .max(16)
+      .optional()
+      .meta({ description: "The commit's parent SHAs (`git rev-parse HEAD^@`): the strongest commit-order evidence" }),
+    buildNumber: z
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .meta({ description: "A number CI increases with every build of this pipeline (e.g. GITHUB_RUN_NUMBER, CI_PIPELINE_IID)" }),
     source: dnsLabel.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
   })
   .meta({ id: "CreateRelease" });
@@ -136,6 +152,9 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
       commit: data.commit,
       branch: data.branch,
       sourceEnvironmentId: source?.id ?? null,
+      committedAt: data.committedAt ? new Date(data.committedAt) : null,
+      parentCommits: data.parents ?? null,
+      buildNumber: data.buildNumber ?? null,
       createdBy: ctx.actor.id,
       createdAt: ctx.clock.now(),
     };
@@ -148,11 +167,13 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
       data: {
         commit: release.commit,
         branch: release.branch,
+        commitOrder: { committedAt: data.committedAt ?? null, parents: data.parents ?? null, buildNumber: data.buildNumber ?? null },
         builds: Object.fromEntries([...chosen].map(([appId, b]) => [appById.get(appId)!.name, { id: b.id, version: b.version, digest: b.digest }])),
       },
     });
-    // A branch's new release goes into its review environment, or creates the one a pull request waits for.
-    if (!(await followBranch(tx, ctx, release))) await fulfilReviewRequest(tx, ctx, release);
+    // A branch's new release goes into its review environment, and creates those that pull requests wait for.
+    await followBranch(tx, ctx, release);
+    await fulfilReviewRequest(tx, ctx, release);
     return { release: await getReleaseView(tx, release.id), created: true };
   });
 }

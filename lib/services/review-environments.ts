@@ -1,16 +1,17 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import { wakeController } from "@/lib/controller/wakeup";
 import { automationActor } from "@/lib/auth/actor";
+import { newestByCommit } from "@/lib/domain/commit-order";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { currentRelease } from "./deployment-facts";
+import { currentRelease, parentGraph } from "./deployment-facts";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
 import { getPipeline } from "./pipeline-queries";
@@ -113,6 +114,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       settings: reviewSettings(source),
       sourceEnvironmentId: source.id,
       branch: data.branch,
+      sourceRepository: null,
       ownerId: ctx.actor.id,
       expiresAt: new Date(now.getTime() + ttlMs),
       lastRequestAt: now,
@@ -157,9 +159,9 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
 }
 
 /** Deploys a newer release of a review environment's branch into it (a pull request was updated). */
-export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string }): Promise<string> {
+export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string; explicit?: boolean }): Promise<string> {
   authorize(ctx, "deployment.request", { type: "environment", id: input.name });
-  const id = (await enqueue(ctx, { environment: input.name, releaseId: input.releaseId, kind: "promote", reason: input.reason ?? "the branch has a new release" })).id;
+  const id = (await enqueue(ctx, { environment: input.name, releaseId: input.releaseId, kind: "promote", reason: input.reason ?? "the branch has a new release", explicit: input.explicit })).id;
   wakeController();
   return id;
 }
@@ -239,12 +241,19 @@ export async function teardownReviewEnvironment(ctx: ServiceContext, input: unkn
 
 /** The newest release of a branch, for webhooks and the spin-up form. */
 export async function newestReleaseOf(db: Db, branch: string) {
-  const [release] = await db.select().from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(1);
-  return release ?? null;
+  // Newest by commit order (see lib/domain/commit-order.ts), not by when CI happened to cut it;
+  // among releases that cannot be ordered, the last one cut.
+  const recent = await db.select().from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(50);
+  return newestByCommit(recent, await parentGraph(db));
 }
 
-/** The live review environment of a branch, if any. */
+/** The live review environment of a branch of our repository (never a fork's branch of the same name), if any. */
 export async function reviewOfBranch(db: Db, branch: string): Promise<Environment | null> {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.branch, branch), inArray(environments.state, [...LIVE_REVIEW_STATES]))).orderBy(desc(environments.createdAt)).limit(1);
+  const [environment] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.kind, "review"), eq(environments.branch, branch), isNull(environments.sourceRepository), inArray(environments.state, [...LIVE_REVIEW_STATES])))
+    .orderBy(desc(environments.createdAt))
+    .limit(1);
   return environment ?? null;
 }

@@ -10,10 +10,22 @@ import { contextFor } from "./fixtures";
 let sequence = 0;
 
 /** Registers one build per app at `version` and cuts a release of them (on `branch`). */
-export async function makeRelease(db: Db, actor: Actor, version: string, options: { branch?: string; at?: string; changedFiles?: Record<string, string[] | null> } = {}) {
+export async function makeRelease(
+  db: Db,
+  actor: Actor,
+  version: string,
+  options: {
+    branch?: string;
+    at?: string;
+    changedFiles?: Record<string, string[] | null>;
+    /** What CI says about the commit's order; by default a build number that grows with every call. `null`: CI sent nothing. */
+    order?: { committedAt?: string; parents?: string[]; buildNumber?: number } | null;
+    commit?: string;
+  } = {},
+) {
   sequence += 1;
   const ctx = contextFor(db, actor, options.at ?? new Date(Date.UTC(2026, 2, 1, 0, sequence)).toISOString());
-  const commit = sequence.toString(16).padStart(8, "0") + "c".repeat(32);
+  const commit = options.commit ?? sequence.toString(16).padStart(8, "0") + "c".repeat(32);
   const ids: string[] = [];
   for (const app of ["portal", "admin", "api-gateway"]) {
     const { build } = await registerBuild(ctx, {
@@ -28,7 +40,8 @@ export async function makeRelease(db: Db, actor: Actor, version: string, options
     });
     ids.push(build.id);
   }
-  const { release } = await createRelease(ctx, { commit, branch: options.branch ?? "develop", builds: ids });
+  const order = options.order === undefined ? { buildNumber: sequence } : (options.order ?? {});
+  const { release } = await createRelease(ctx, { commit, branch: options.branch ?? "develop", builds: ids, ...order });
   return release;
 }
 

@@ -6,6 +6,7 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { ValidationError } from "@/lib/services/errors";
 import { listReleases } from "@/lib/services/releases";
+import { CommitOrder } from "@/components/release/commit-order";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
@@ -51,6 +52,7 @@ export default async function ReleasesPage({ searchParams }: { searchParams: Pro
                   <th className={thClass}>Commit</th>
                   <th className={thClass}>Branch</th>
                   <th className={thClass}>Builds</th>
+                  <th className={thClass}>Commit order</th>
                   <th className={thClass}>Cut</th>
                 </tr>
               </thead>
@@ -69,6 +71,9 @@ export default async function ReleasesPage({ searchParams }: { searchParams: Pro
                           <span className="text-zinc-500">{b.app}</span> <span className="font-mono">{b.version}</span>
                         </span>
                       ))}
+                    </td>
+                    <td className={tdClass}>
+                      <CommitOrder release={release} />
                     </td>
                     <td className={`${tdClass} text-xs text-zinc-600`}>
                       <RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}

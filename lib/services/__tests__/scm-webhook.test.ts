@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { auditEvents, deployments, environments, reviewRequests } from "@/db/schema";
+import { auditEvents, deployments, environments, reviewChangeRequests } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import type { PullRequestEvent } from "@/lib/domain/scm-events";
@@ -14,7 +14,10 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
   let connection: Connection;
   let ci: Actor;
   const clock = fixedClock("2026-06-01T09:00:00Z");
-  const event = (action: PullRequestEvent["action"], commit: string, branch = "feature/cart"): PullRequestEvent => ({ provider: "github", action, branch, commit, number: 12, title: "Cart", url: null, sender: "dana" });
+  // One pull request per branch: #12 for feature/cart, others numbered by first use.
+  const numbers = new Map<string, number>([["feature/cart", 12]]);
+  const numberOf = (branch: string) => numbers.get(branch) ?? (numbers.set(branch, 100 + numbers.size), numbers.get(branch)!);
+  const event = (action: PullRequestEvent["action"], commit: string, branch = "feature/cart"): PullRequestEvent => ({ provider: "github", action, branch, commit, number: numberOf(branch), repository: "", headRepository: "", title: "Cart", url: null, sender: "dana" });
   const apply = (e: PullRequestEvent) => applyPullRequestEvent(connection.db, clock, e, { ip: "192.0.2.7" });
   const deploymentsOf = async (name: string) => {
     const [env] = await connection.db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review")));
@@ -33,7 +36,9 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
     const result = await apply(event("opened", "f".repeat(40)));
     expect(result).toMatchObject({ outcome: "waiting-for-release", environment: null, message: "No release of feature/cart yet: its review environment is spun up as soon as CI cuts one." });
     expect(Number((await connection.db.select({ n: sql<number>`count(*)` }).from(environments))[0]!.n)).toBe(before);
-    expect(await connection.db.select().from(reviewRequests)).toEqual([{ branch: "feature/cart", provider: "github", number: 12, commit: "f".repeat(40), requestedAt: clock.now() }]);
+    expect(await connection.db.select().from(reviewChangeRequests)).toEqual([
+      { provider: "github", repository: "", number: 12, headRepository: "", branch: "feature/cart", headCommit: "f".repeat(40), environmentId: null, state: "open", openedAt: clock.now(), updatedAt: clock.now(), closedAt: null },
+    ]);
     const [audit] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "webhook.pull-request"));
     expect(audit).toMatchObject({ source: "webhook", ip: "192.0.2.7", data: expect.objectContaining({ outcome: "waiting-for-release", number: 12 }) });
   });
@@ -43,7 +48,8 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
     const [env] = await connection.db.select().from(environments).where(eq(environments.name, "cart"));
     expect(env).toMatchObject({ kind: "review", branch: "feature/cart", ownerId: "usr_automation", state: "provisioning" });
     expect((await deploymentsOf("cart")).map((d) => d.releaseId)).toEqual([release.id]);
-    expect(await connection.db.select().from(reviewRequests)).toEqual([]);
+    // The request now references the environment it waited for.
+    expect(await connection.db.select({ environmentId: reviewChangeRequests.environmentId, state: reviewChangeRequests.state }).from(reviewChangeRequests)).toEqual([{ environmentId: env!.id, state: "open" }]);
     // The pull request's event for that commit, arriving after the release, changes nothing.
     expect(await apply(event("updated", release.commit))).toMatchObject({ outcome: "unchanged", environment: "cart" });
   });
@@ -60,7 +66,7 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
     expect(await apply(event("opened", "e".repeat(40), "feature/abandoned"))).toMatchObject({ outcome: "waiting-for-release" });
     expect(await apply(event("closed", "e".repeat(40), "feature/abandoned"))).toMatchObject({
       outcome: "nothing-to-tear-down",
-      message: "feature/abandoned has no live review environment; it no longer waits for a release to get one.",
+      message: `pull request #${numberOf("feature/abandoned")} (feature/abandoned) has no live review environment.`,
     });
     await makeRelease(connection.db, ci, "0.0.1-abandoned.1", { branch: "feature/abandoned", at: clock.now().toISOString() });
     expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/abandoned"))).toEqual([]);
@@ -76,9 +82,9 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
     const release = await makeRelease(connection.db, ci, "0.0.1-quota.1", { branch: "feature/quota", at: clock.now().toISOString() });
     expect(await connection.db.query.releases.findFirst({ where: (r, { eq }) => eq(r.id, release.id) })).toBeTruthy();
     expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/quota"))).toEqual([]);
-    expect((await connection.db.select().from(reviewRequests)).map((r) => r.branch)).toEqual(["feature/quota"]);
+    expect((await connection.db.select().from(reviewChangeRequests).where(sql`environment_id is null and state = 'open'`)).map((r) => r.branch)).toEqual(["feature/quota"]);
     const [waiting] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "review.request-waiting"));
-    expect(waiting).toMatchObject({ targetId: "feature/quota", reason: expect.stringContaining("pull request #12 still waits for its review environment: You already have 3 review environments") });
+    expect(waiting).toMatchObject({ targetId: "feature/quota", reason: expect.stringMatching(/^pull request #\d+ still waits for a review environment: You already have 3 review environments/) });
     for (const branch of ["feature/q1", "feature/q2", "feature/quota"]) await apply(event("closed", "0".repeat(40), branch));
   });
 

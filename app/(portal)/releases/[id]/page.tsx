@@ -11,6 +11,7 @@ import { BuildsTable } from "@/components/release/builds-table";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import { CopyText } from "@/components/ui/copy";
+import { CommitOrder } from "@/components/release/commit-order";
 import { EmptyState, Facts, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
@@ -65,6 +66,7 @@ export default async function ReleasePage({ params }: Props) {
               ["Id", <CopyText key="id" value={release.id} />],
               ["Commit", <CopyText key="c" value={release.commit} />],
               ["Branch", <span key="b" className="font-mono">{release.branch}</span>],
+              ["Commit order", <CommitOrder key="o" release={release} />],
               ["Cut", <span key="t"><RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}</span>],
             ]}
           />

@@ -34,6 +34,12 @@ const envSchema = z
     SLIPWAY_OIDC_ROLES_CLAIM: z.string().min(1).max(200).optional(),
     /** `group=role,…`: the roles each group grants, applied at every sign-in. */
     SLIPWAY_OIDC_ROLE_MAP: z.string().min(1).optional(),
+    /** A token that may create deployments (GitHub: `deployments: write`), to report deployments on pull requests. */
+    SLIPWAY_GITHUB_TOKEN: z.string().min(1).optional(),
+    SLIPWAY_GITHUB_API_URL: z.url({ error: "expected the GitHub REST API's base URL, e.g. https://github.example.com/api/v3" }).default("https://api.github.com"),
+    /** A GitLab token with the `api` scope, to report deployments on merge requests. */
+    SLIPWAY_GITLAB_TOKEN: z.string().min(1).optional(),
+    SLIPWAY_GITLAB_API_URL: z.url({ error: "expected the GitLab REST API's base URL, e.g. https://gitlab.example.com/api/v4" }).default("https://gitlab.com/api/v4"),
     /** Comma-separated emails that become admins when they first sign in through OIDC. */
     SLIPWAY_ADMIN_EMAILS: z.string().default(""),
   })

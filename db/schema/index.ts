@@ -6,3 +6,4 @@ export * from "./operations";
 export * from "./audit";
 export * from "./system";
 export * from "./relations";
+export * from "./source-control";

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseTrustedProxies, type TrustedProxies } from "@/lib/server/forwarding";
+import { parseRoleMap, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
 
 /**
  * Slipway's environment variables, validated once. Every bad value is reported by name with what
@@ -35,6 +36,18 @@ const envSchema = z
     SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
     SLIPWAY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     SLIPWAY_OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    /** Scopes asked for at sign-in; add the one that releases your group claim (e.g. `groups`). */
+    SLIPWAY_OIDC_SCOPES: z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, { error: "expected scopes separated by single spaces" }).default("openid email profile"),
+    /** The ID-token claim that lists a person's groups, e.g. `groups`. */
+    SLIPWAY_OIDC_ROLES_CLAIM: z.string().min(1).max(200).optional(),
+    /** `group=role,…`: the roles each group grants, applied at every sign-in. */
+    SLIPWAY_OIDC_ROLE_MAP: z.string().min(1).optional(),
+    /** A token that may create deployments (GitHub: `deployments: write`), to report deployments on pull requests. */
+    SLIPWAY_GITHUB_TOKEN: z.string().min(1).optional(),
+    SLIPWAY_GITHUB_API_URL: z.url({ error: "expected the GitHub REST API's base URL, e.g. https://github.example.com/api/v3" }).default("https://api.github.com"),
+    /** A GitLab token with the `api` scope, to report deployments on merge requests. */
+    SLIPWAY_GITLAB_TOKEN: z.string().min(1).optional(),
+    SLIPWAY_GITLAB_API_URL: z.url({ error: "expected the GitLab REST API's base URL, e.g. https://gitlab.example.com/api/v4" }).default("https://gitlab.com/api/v4"),
     /** Comma-separated emails that become admins when they first sign in through OIDC. */
     SLIPWAY_ADMIN_EMAILS: z.string().default(""),
     /**
@@ -57,6 +70,17 @@ const envSchema = z
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
       }
     }
+    if (Boolean(env.SLIPWAY_OIDC_ROLES_CLAIM) !== Boolean(env.SLIPWAY_OIDC_ROLE_MAP)) {
+      const missing = env.SLIPWAY_OIDC_ROLES_CLAIM ? "SLIPWAY_OIDC_ROLE_MAP" : "SLIPWAY_OIDC_ROLES_CLAIM";
+      ctx.addIssue({ code: "custom", path: [missing], message: "required when SLIPWAY_OIDC_ROLES_CLAIM or SLIPWAY_OIDC_ROLE_MAP is set (the claim to read and the group=role pairs to apply)" });
+    }
+    if (env.SLIPWAY_OIDC_ROLE_MAP) {
+      const parsed = parseRoleMap(env.SLIPWAY_OIDC_ROLE_MAP);
+      if ("problems" in parsed) for (const problem of parsed.problems) ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLE_MAP"], message: problem });
+    }
+    if (env.SLIPWAY_OIDC_ROLES_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
+      ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLES_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
+    }
     // Run even when other variables failed, so every problem is reported at once.
   }, { when: () => true });
 
@@ -67,6 +91,8 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   controller: boolean;
   stopAppsOnExit: boolean;
   oidcConfigured: boolean;
+  /** Roles from the identity provider's group claim, when SLIPWAY_OIDC_ROLES_CLAIM and _ROLE_MAP are set. */
+  oidcRoleMapping: OidcRoleMapping | null;
   adminEmails: string[];
   trustedProxies: TrustedProxies;
 };
@@ -94,11 +120,18 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     controller: env.SLIPWAY_CONTROLLER ?? true,
     stopAppsOnExit: env.SLIPWAY_STOP_APPS_ON_EXIT ?? false,
     oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
+    oidcRoleMapping: roleMapping(env.SLIPWAY_OIDC_ROLES_CLAIM, env.SLIPWAY_OIDC_ROLE_MAP),
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
     trustedProxies: parseTrustedProxies(env.SLIPWAY_TRUSTED_PROXIES),
   };
+}
+
+function roleMapping(claim: string | undefined, map: string | undefined): OidcRoleMapping | null {
+  if (!claim || !map) return null;
+  const parsed = parseRoleMap(map);
+  return "groups" in parsed ? { claim, groups: parsed.groups } : null;
 }
 
 const cache = globalThis as unknown as { __slipwayEnv?: SlipwayEnv };

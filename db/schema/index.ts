@@ -8,3 +8,4 @@ export * from "./system";
 export * from "./webhook-deliveries";
 export * from "./relations";
 export * from "./verifications";
+export * from "./source-control";

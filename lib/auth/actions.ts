@@ -1,10 +1,12 @@
 "use server";
 
 import { AuthError } from "next-auth";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
 import { safeCallbackPath } from "./callback-url";
 import { LOCAL_PROVIDER_ID, OIDC_PROVIDER_ID, signIn, signOut } from "./auth";
+import { providerLogoutUrl } from "./oidc-logout";
 
 /** Only same-origin paths: a sign-in link must not bounce people to another site. */
 function safeCallback(value: FormDataEntryValue | null): string {
@@ -27,6 +29,15 @@ export async function signInOidc(formData: FormData): Promise<void> {
   await signIn(OIDC_PROVIDER_ID, { redirectTo: safeCallback(formData.get("callbackUrl")) });
 }
 
+/**
+ * Signs out of Slipway and, with single sign-on, of the identity provider too (RP-initiated
+ * logout), so the next person at this browser is asked who they are.
+ */
 export async function signOutAction(): Promise<void> {
-  await signOut({ redirectTo: "/signin" });
+  const requestHeaders = await headers();
+  // Server actions are same-origin POSTs (Next checks Origin), so Origin is Slipway's own address.
+  const origin = requestHeaders.get("origin");
+  const providerLogout = origin ? await providerLogoutUrl(requestHeaders, origin) : null;
+  await signOut({ redirect: false });
+  redirect(providerLogout ?? "/signin");
 }

@@ -45,6 +45,10 @@ function oidcProvider(): NextAuthConfig["providers"][number] {
     issuer: e.SLIPWAY_OIDC_ISSUER,
     clientId: e.SLIPWAY_OIDC_CLIENT_ID,
     clientSecret: e.SLIPWAY_OIDC_CLIENT_SECRET,
+    // Authorization code with PKCE and a nonce; Auth.js validates the ID token's signature,
+    // issuer, audience, expiry and nonce (oauth4webapi) before any callback below runs.
+    checks: ["pkce", "state", "nonce"],
+    authorization: { params: { scope: e.SLIPWAY_OIDC_SCOPES } },
   };
 }
 
@@ -66,13 +70,18 @@ function config(): NextAuthConfig {
           // Slipway's own user id goes into the token: roles are always read from the database.
           const email = (profile?.email ?? user?.email ?? "").toString();
           if (!email) return null;
+          const mapping = e.oidcRoleMapping;
           const userId = await provisionSignedInUser(
             { db: await getDb(), clock: systemClock, actor: systemActor("ui") },
             { email, name: profile?.name ?? user?.name },
             e.adminEmails,
+            mapping ? { mapping, claim: profile?.[mapping.claim] } : null,
           );
           if (!userId) return null;
           token.uid = userId;
+          // Kept (encrypted in the session cookie, never sent to the browser's scripts) for the
+          // provider's logout: RP-initiated logout names the session with id_token_hint.
+          if (account.id_token) token.idToken = account.id_token;
         } else if (user?.id) {
           token.uid = user.id;
         }
@@ -87,7 +96,12 @@ function config(): NextAuthConfig {
       // A refused local sign-in is an expected outcome, not a server error worth a stack trace.
       error(error) {
         if (error instanceof CredentialsSignin || error.name === "CredentialsSignin") return;
-        console.error("[auth]", error);
+        // A refused ID token (wrong issuer, audience, signature or expiry) is a sign-in outcome an
+        // admin must be able to read in one line, with the validator's own reason.
+        const cause = (error as { cause?: { err?: Error } | Error }).cause;
+        const reason = cause instanceof Error ? cause.message : cause?.err?.message;
+        if (error.name === "CallbackRouteError" && reason) console.error(`[auth] sign-in refused: ${reason}`);
+        else console.error("[auth]", error);
       },
     },
   };

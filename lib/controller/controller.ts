@@ -25,6 +25,11 @@ import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
+import { env } from "@/lib/env";
+import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
+
+/** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
+const SOURCE_CONTROL_EVERY_MS = 5_000;
 
 export interface ControllerOptions {
   connection: Connection;
@@ -85,6 +90,7 @@ export class Controller {
   private lastDrift = 0;
   private lastTraffic = 0;
   private lastPrune = 0;
+  private lastSourceControl = 0;
   private metrics: { provider: MetricsProvider; configKey: string } | null = null;
   private readonly refusedRollbacks = new Set<string>();
   private readonly reportedDrift = new Set<string>();
@@ -187,6 +193,7 @@ export class Controller {
         await autoPromote(this.config.connection.db, this.clock, this.log, this.refusedPromotions);
       }
       this.dispatchNotifications();
+      this.reportToSourceControl();
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platforms!, this.clock);
@@ -345,6 +352,17 @@ export class Controller {
       .finally(() => {
         this.dispatching = null;
       });
+  }
+
+  /** Deployment states back to pull/merge requests, in the background (a provider that is down never holds up the loop). */
+  private reportToSourceControl(): void {
+    const clients = sourceControlClients(env());
+    if (!clients.github && !clients.gitlab) return;
+    if (Date.now() - this.lastSourceControl < SOURCE_CONTROL_EVERY_MS) return;
+    this.lastSourceControl = Date.now();
+    this.background("source-control", async () => {
+      await reportDeploymentsToSourceControl(this.config.connection.db, { clients, clock: this.clock, baseUrl: this.options.baseUrl, log: this.log });
+    });
   }
 
   /** Jobs asked for by hand (a seed): each runs once, in the background, its output kept. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { roleMemberships, users } from "@/db/schema";
 import { AUTOMATION_USER, SYSTEM_USER, isSystemUserId, type Actor } from "@/lib/auth/actor";
+import { groupsFromClaim, syncRoles, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import type { RequestSource } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
@@ -196,29 +197,60 @@ export async function setUserDisabled(ctx: ServiceContext, input: unknown): Prom
   });
 }
 
+/** What the identity provider said about a person's groups, with the mapping to apply. */
+export interface SignInRoleSync {
+  mapping: OidcRoleMapping;
+  /** The value of the mapping's claim in the ID token (an array of group names, usually). */
+  claim: unknown;
+}
+
 /**
  * The user behind an identity-provider sign-in: found by email, or created with the viewer role
- * (admin for emails listed in SLIPWAY_ADMIN_EMAILS). Returns null for a disabled account.
+ * (admin for emails listed in SLIPWAY_ADMIN_EMAILS). With a role mapping, the roles it manages are
+ * set from the group claim at every sign-in (see `syncRoles`), and each change is audited as
+ * `user.roles.sync` with the groups that caused it. Returns the user id, or null for a disabled
+ * account (nothing changes then).
  */
 export async function provisionSignedInUser(
   ctx: Omit<ServiceContext, "actor"> & { actor: Actor },
   profile: { email: string; name?: string | null | undefined },
   adminEmails: readonly string[],
+  roleSync: SignInRoleSync | null = null,
 ): Promise<string | null> {
   const emailAddress = profile.email.toLowerCase();
+  const groups = roleSync ? groupsFromClaim(roleSync.claim) : [];
   return ctx.db.transaction(async (tx) => {
-    const existing = await findUserByEmail(tx, emailAddress);
-    if (existing) {
-      if (existing.disabledAt) return null;
-      await tx.update(users).set({ lastSeenAt: ctx.clock.now() }).where(eq(users.id, existing.id));
-      return existing.id;
-    }
-    const id = newId("usr");
-    const roles: Role[] = adminEmails.includes(emailAddress) ? ["viewer", "admin"] : ["viewer"];
     const now = ctx.clock.now();
-    await tx.insert(users).values({ id, email: emailAddress, name: profile.name?.trim() || emailAddress, createdAt: now, lastSeenAt: now });
-    await tx.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role, grantedAt: now })));
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.provision", targetType: "user", targetId: id, data: { email: emailAddress, roles } });
+    const existing = await tx.query.users.findFirst({ where: sql`lower(${users.email}) = ${emailAddress}`, with: { roles: true } });
+    if (existing?.disabledAt) return null;
+    let id: string;
+    let before: Role[];
+    if (existing) {
+      id = existing.id;
+      before = sortRoles(existing.roles.map((r) => r.role));
+      await tx.update(users).set({ lastSeenAt: now }).where(eq(users.id, id));
+    } else {
+      id = newId("usr");
+      before = adminEmails.includes(emailAddress) ? ["viewer", "admin"] : ["viewer"];
+      await tx.insert(users).values({ id, email: emailAddress, name: profile.name?.trim() || emailAddress, createdAt: now, lastSeenAt: now });
+      await tx.insert(roleMemberships).values(before.map((role) => ({ userId: id, role, grantedAt: now })));
+      await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.provision", targetType: "user", targetId: id, data: { email: emailAddress, roles: before } });
+    }
+    if (!roleSync) return id;
+    const after = syncRoles(before, groups, roleSync.mapping);
+    const added = after.filter((r) => !before.includes(r));
+    const removed = before.filter((r) => !after.includes(r));
+    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, id), inArray(roleMemberships.role, removed)));
+    if (added.length) await tx.insert(roleMemberships).values(added.map((role) => ({ userId: id, role, grantedAt: now })));
+    if (added.length || removed.length) {
+      await recordAudit(tx, ctx.actor, ctx.clock, {
+        action: "user.roles.sync",
+        targetType: "user",
+        targetId: id,
+        reason: `Groups in the identity provider's "${roleSync.mapping.claim}" claim`,
+        data: { email: emailAddress, claim: roleSync.mapping.claim, groups, before, after, added, removed },
+      });
+    }
     return id;
   });
 }

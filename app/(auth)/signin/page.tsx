@@ -17,15 +17,19 @@ const ERRORS: Record<string, string> = {
   "unknown-user": "That user does not exist or is disabled.",
   "local-disabled": "Local sign-in is off: this installation uses single sign-on.",
   AccessDenied: "Your account is disabled. Ask an admin to enable it.",
-  Configuration: "Sign-in is misconfigured on the server. Ask an admin to check the SLIPWAY_OIDC_* settings.",
+  Configuration:
+    "Sign-in failed: the identity provider's answer could not be verified (its issuer, audience, signature or expiry did not match), or the SLIPWAY_OIDC_* settings do not match the provider. Nothing was signed in; Slipway's log names the exact reason.",
+  OAuthSignin: "The identity provider could not be reached. Try again in a moment; if it persists, ask an admin to check SLIPWAY_OIDC_ISSUER.",
+  OAuthCallback: "The identity provider's answer could not be verified. Nothing was signed in; Slipway's log names the exact reason.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; "signed-out"?: string }> }) {
   await connection();
   if (await getCurrentActor()) redirect("/");
   const params = await searchParams;
   const callbackUrl = safeCallbackPath(params.callbackUrl);
   const error = typeof params.error === "string" ? params.error : undefined;
+  const signedOut = params["signed-out"];
   const e = env();
   const people = e.oidcConfigured ? [] : (await listUsers(await getDb())).filter((u) => !u.disabled);
   people.sort((a, b) => ROLES.indexOf(a.roles.at(-1) ?? "viewer") - ROLES.indexOf(b.roles.at(-1) ?? "viewer"));
@@ -38,6 +42,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       </div>
       <div className="rounded-lg border border-zinc-200 bg-white p-6 shadow-sm">
         <h1 className="text-base font-semibold">Sign in</h1>
+        {signedOut && !error && (
+          <p role="status" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-emerald-900">
+            You are signed out of Slipway{e.oidcConfigured ? ` and of ${e.SLIPWAY_OIDC_NAME}` : ""}.
+          </p>
+        )}
         {error && (
           <p role="alert" className="mt-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
             {ERRORS[error] ?? "Sign-in failed. Try again."}

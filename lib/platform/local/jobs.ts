@@ -9,7 +9,8 @@ export const DEFAULT_JOB_TIMEOUT_MS = 10 * 60 * 1000;
 const KILL_GRACE_MS = 3000;
 
 export interface JobProcessInput {
-  storePath: string;
+  /** The Procfile command of the job, run by /bin/sh -c. */
+  command: string;
   job: string;
   env: Record<string, string>;
   cwd: string;
@@ -29,7 +30,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /**
- * Runs `node <artifact> job <name>` once and waits for it. Output (stdout and stderr interleaved)
+ * Runs the job's Procfile command once and waits for it. Output (stdout and stderr interleaved)
  * goes to the job's log file in full and into the result trimmed to its last 64 KiB. A job that
  * outlives its timeout is stopped and reported with exit code 124, as timeout(1) does.
  */
@@ -45,7 +46,7 @@ export function runJobProcess(input: JobProcessInput): Promise<JobResult> {
     if (output.length > JOB_OUTPUT_LIMIT * 2) output = output.subarray(output.length - JOB_OUTPUT_LIMIT);
   };
 
-  const child = spawn(process.execPath, [input.storePath, "job", input.job], {
+  const child = spawn("/bin/sh", ["-c", input.command], {
     detached: true, // its own process group, so a timeout stops whatever it spawned too
     stdio: ["ignore", "pipe", "pipe"],
     env: input.env as NodeJS.ProcessEnv, // complete by construction (appEnvironment), NODE_ENV included

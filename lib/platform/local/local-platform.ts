@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PlatformError } from "../types";
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "../types";
-import { ArtifactStore } from "./artifact-store";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, InstanceInfo, InstanceLog, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "../types";
+import { ReleaseCache, describeBuild, type ReleaseCacheOptions } from "./release-cache";
+import { DEFAULT_LOG_CAP_BYTES, rotateLog } from "./logs";
+import { instancesOf, logFilesOf, logsOf, restartExitedWorkers, type SlotLaunch } from "./workers";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
 import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
 import { KeyedMutex } from "./mutex";
@@ -29,7 +31,14 @@ export interface LocalPlatformOptions {
   startTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL (default 3 s). */
   stopGraceMs?: number;
+  /** Fetching and unpacking artifacts: retries, back-off, size caps (defaults: 4 attempts, 1 GiB). */
+  artifacts?: ReleaseCacheOptions;
+  /** An instance's log is rotated past this size (default 5 MiB; one rotated file is kept). */
+  logCapBytes?: number;
 }
+
+/** How often workers are checked (and restarted) and logs rotated. */
+const HOUSEKEEPING_MS = 2000;
 
 /**
  * Runs apps as OS processes on this machine. Each (environment, app) has a stable port with a
@@ -41,7 +50,11 @@ export class LocalPlatform implements PlatformAdapter {
   /** Rolling moves traffic between the two slots in steps; blue-green and recreate switch it at once. */
   readonly strategies = ["rolling", "blue-green", "recreate"] as const;
   private readonly paths: LocalPaths;
-  private readonly store: ArtifactStore;
+  private readonly releases: ReleaseCache;
+  /** Spec and release of each slot this process started or adopted, so exited workers can start again. */
+  private readonly launches = new WeakMap<SlotRecord, SlotLaunch>();
+  private readonly logCapBytes: number;
+  private housekeeping: NodeJS.Timeout | null = null;
   private readonly slots: SlotProcesses;
   private readonly apps: AppRegistry;
   private readonly proxies: ProxyPool;
@@ -55,7 +68,8 @@ export class LocalPlatform implements PlatformAdapter {
   constructor(options: LocalPlatformOptions) {
     const host = options.host ?? "127.0.0.1";
     this.paths = new LocalPaths(options.dataDir);
-    this.store = new ArtifactStore(this.paths.storeDir);
+    this.releases = new ReleaseCache(this.paths.cacheDir, options.artifacts);
+    this.logCapBytes = options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES;
     this.publicHost = options.publicHost ?? "localhost";
     this.log = options.log ?? (() => {});
     this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log });
@@ -71,6 +85,7 @@ export class LocalPlatform implements PlatformAdapter {
 
   /** Listens again on every known port, serving whatever survived a restart. Safe to call repeatedly. */
   async init(): Promise<void> {
+    this.startHousekeeping();
     const failures: string[] = [];
     for (const record of this.apps.all()) {
       await this.locked(record.environment, record.app, () => this.proxies.ensure(record)).catch((error: Error) => failures.push(error.message));
@@ -172,17 +187,25 @@ export class LocalPlatform implements PlatformAdapter {
     assertName("app", job.app);
     assertName("job", job.job);
     this.assertOpen();
-    const storePath = await this.store.verifyAndStore(job.build);
+    const release = await this.releases.prepare(job.build);
+    // Migrations default to the job named `migrate`; a Procfile's `release:` line is the convention for it.
+    const command = release.procfile.get(job.job) ?? (job.job === "migrate" ? release.procfile.get("release") : undefined);
+    if (command === undefined) {
+      throw new PlatformError(
+        `The Procfile of ${describeBuild(job.build)}, release ${job.build.releaseId}, has no "${job.job}:" line${job.job === "migrate" ? ' (nor "release:")' : ""}: add the job to the Procfile or change the job named in slipway.yaml`,
+        true,
+      );
+    }
     const dataDir = this.paths.data(job.environment, job.app);
     await fs.promises.mkdir(dataDir, { recursive: true });
-    const env = appEnvironment({ environment: job.environment, app: job.app, instance: `${job.app}-job`, dataDir, reference: job.reference, config: job.config });
+    const env = appEnvironment({ environment: job.environment, app: job.app, instance: `${job.app}-job`, dataDir, reference: job.reference, config: job.config, releaseDir: release.dir });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     this.log(`local: ${job.environment}/${job.app} running job ${job.job} of ${job.build.version}`);
     return runJobProcess({
-      storePath,
+      command,
       job: job.job,
       env,
-      cwd: dataDir,
+      cwd: release.dir,
       logPath: path.join(this.paths.logs(job.environment, job.app), `job-${job.job}-${fileSafe(job.build.buildId)}-${stamp}.log`),
       timeoutMs: job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
       track: this.jobs.tracker(job.environment),
@@ -203,6 +226,17 @@ export class LocalPlatform implements PlatformAdapter {
     return scraped.filter((s) => s.samples !== null).map((s) => countersOf(s.instance, s.samples!));
   }
 
+  async instances(environment: string, app: string): Promise<InstanceInfo[]> {
+    const record = this.apps.get(environment, app);
+    return record ? instancesOf(record, this.slots) : [];
+  }
+
+  async logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> {
+    const lines = Math.min(1000, Math.max(1, Math.floor(tail)));
+    const record = this.apps.get(environment, app);
+    return record ? logsOf(record, lines, this.logCapBytes) : [];
+  }
+
   async inventory(): Promise<AppStatus[]> {
     return this.apps.all().map((record) => this.appStatus(record));
   }
@@ -215,6 +249,8 @@ export class LocalPlatform implements PlatformAdapter {
       const active = record.active;
       if (active && this.isSlotOf(active, spec) && this.slots.allRunning(active) && (await this.slots.allAnswer(active))) {
         await this.proxies.ensure(record);
+        this.launches.set(active, { spec, release: await this.releases.prepare(spec.build) });
+        this.startHousekeeping();
         this.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} adopted (pids ${active.instances.map((i) => i.pid).join(", ")})`);
         return this.appStatus(record);
       }
@@ -274,6 +310,8 @@ export class LocalPlatform implements PlatformAdapter {
 
   async close(options: { stopApps: boolean }): Promise<void> {
     this.closed = true;
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.housekeeping = null;
     await this.proxies.closeAll();
     if (!options.stopApps) return;
     for (const record of this.apps.all()) {
@@ -312,7 +350,7 @@ export class LocalPlatform implements PlatformAdapter {
 
   private async startStandbyLocked(spec: AppSpec): Promise<SlotRecord> {
     this.assertOpen();
-    const storePath = await this.store.verifyAndStore(spec.build);
+    const release = await this.releases.prepare(spec.build);
     const record = await this.apps.ensure(spec.environment, spec.app);
     await this.proxies.ensure(record); // the URL exists (answering 503) from the first start on
     const current = record.standby;
@@ -321,10 +359,13 @@ export class LocalPlatform implements PlatformAdapter {
     if (current && this.isSlotOf(current, spec) && current.reference === spec.reference && this.slots.allRunning(current)) return current;
     if (current) await this.stopSlot(record, "standby");
     try {
-      return await this.slots.start(spec, storePath, configHash(spec), (spawned) => {
+      const slot = await this.slots.start(spec, release, configHash(spec), (spawned) => {
         record.standby = spawned;
         this.apps.save();
       });
+      this.launches.set(slot, { spec, release });
+      if (slot.workers?.length) this.startHousekeeping();
+      return slot;
     } catch (error) {
       record.standby = null;
       this.apps.save();
@@ -347,6 +388,28 @@ export class LocalPlatform implements PlatformAdapter {
     this.apps.save();
     this.proxies.apply(record);
     this.log(`local: ${key} now serves ${standby.version} (build ${standby.buildId})`);
+  }
+
+  /** Every 2 s: restart exited workers, rotate logs past their cap. Idempotent; stopped by close(). */
+  private startHousekeeping(): void {
+    if (this.housekeeping || this.closed) return;
+    this.housekeeping = setInterval(() => void this.houseKeep(), HOUSEKEEPING_MS);
+    this.housekeeping.unref();
+  }
+
+  private async houseKeep(): Promise<void> {
+    for (const { environment, app } of this.apps.all()) {
+      await this.locked(environment, app, async () => {
+        const record = this.apps.get(environment, app);
+        if (!record || this.closed) return;
+        let changed = false;
+        for (const slot of [record.active, record.standby]) {
+          if (slot) changed = restartExitedWorkers(slot, this.launches.get(slot), this.slots, Date.now(), this.log) || changed;
+        }
+        if (changed) this.apps.save();
+        for (const file of logFilesOf(record)) rotateLog(file, this.logCapBytes);
+      }).catch((error: Error) => this.log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`));
+    }
   }
 
   private appStatus(record: AppRecord): AppStatus {

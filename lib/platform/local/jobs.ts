@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import { PlatformError, type JobResult } from "../types";
+import { PlatformError, type JobResult, type JobSpec } from "../types";
+import type { Procfile } from "./procfile";
+import { describeBuild } from "./release-cache";
 
 export const JOB_OUTPUT_LIMIT = 64 * 1024;
 export const DEFAULT_JOB_TIMEOUT_MS = 10 * 60 * 1000;
@@ -18,6 +20,20 @@ export interface JobProcessInput {
   timeoutMs: number;
   /** Told about the child while it runs, so close()/destroy() can stop it. */
   track: (child: ChildProcess, done: Promise<unknown>) => void;
+}
+
+/**
+ * The Procfile command of `job`: its own line; for `migrate` (the default migrations job), the
+ * `release:` line when there is no `migrate:` one. A PlatformError (permanent) naming the job and
+ * the release when the Procfile has neither.
+ */
+export function procfileJobCommand(procfile: Procfile, job: Pick<JobSpec, "job" | "build">): string {
+  const command = procfile.get(job.job) ?? (job.job === "migrate" ? procfile.get("release") : undefined);
+  if (command !== undefined) return command;
+  throw new PlatformError(
+    `The Procfile of ${describeBuild(job.build)}, release ${job.build.releaseId}, has no "${job.job}:" line${job.job === "migrate" ? ' (nor "release:")' : ""}: add the job to the Procfile or change the job named in slipway.yaml`,
+    true,
+  );
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -2,11 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { PlatformError } from "../types";
 import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, InstanceInfo, InstanceLog, JobResult, JobSpec, PlatformAdapter, SlotStatus, TrafficCounters } from "../types";
-import { ReleaseCache, describeBuild, type ReleaseCacheOptions } from "./release-cache";
-import { DEFAULT_LOG_CAP_BYTES, rotateLog } from "./logs";
-import { instancesOf, logFilesOf, logsOf, restartExitedWorkers, type SlotLaunch } from "./workers";
+import { ReleaseCache, type ReleaseCacheOptions } from "./release-cache";
+import { DEFAULT_LOG_CAP_BYTES } from "./logs";
+import { houseKeepApp, instancesOf, logsOf, type SlotLaunch } from "./workers";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
-import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
+import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, procfileJobCommand, runJobProcess } from "./jobs";
 import { KeyedMutex } from "./mutex";
 import { LocalPaths, assertName, assertSpec, configHash, fileSafe } from "./paths";
 import { resolvePortBase } from "./ports";
@@ -188,14 +188,7 @@ export class LocalPlatform implements PlatformAdapter {
     assertName("job", job.job);
     this.assertOpen();
     const release = await this.releases.prepare(job.build);
-    // Migrations default to the job named `migrate`; a Procfile's `release:` line is the convention for it.
-    const command = release.procfile.get(job.job) ?? (job.job === "migrate" ? release.procfile.get("release") : undefined);
-    if (command === undefined) {
-      throw new PlatformError(
-        `The Procfile of ${describeBuild(job.build)}, release ${job.build.releaseId}, has no "${job.job}:" line${job.job === "migrate" ? ' (nor "release:")' : ""}: add the job to the Procfile or change the job named in slipway.yaml`,
-        true,
-      );
-    }
+    const command = procfileJobCommand(release.procfile, job);
     const dataDir = this.paths.data(job.environment, job.app);
     await fs.promises.mkdir(dataDir, { recursive: true });
     const env = appEnvironment({ environment: job.environment, app: job.app, instance: `${job.app}-job`, dataDir, reference: job.reference, config: job.config, releaseDir: release.dir });
@@ -402,12 +395,7 @@ export class LocalPlatform implements PlatformAdapter {
       await this.locked(environment, app, async () => {
         const record = this.apps.get(environment, app);
         if (!record || this.closed) return;
-        let changed = false;
-        for (const slot of [record.active, record.standby]) {
-          if (slot) changed = restartExitedWorkers(slot, this.launches.get(slot), this.slots, Date.now(), this.log) || changed;
-        }
-        if (changed) this.apps.save();
-        for (const file of logFilesOf(record)) rotateLog(file, this.logCapBytes);
+        if (houseKeepApp(record, (slot) => this.launches.get(slot), this.slots, this.logCapBytes, this.log)) this.apps.save();
       }).catch((error: Error) => this.log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`));
     }
   }

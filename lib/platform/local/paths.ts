@@ -51,10 +51,6 @@ export class LocalPaths {
     return path.join(this.root, "state.json");
   }
 
-  get storeDir(): string {
-    return path.join(this.root, "store");
-  }
-
   /** Fetched tarballs and unpacked, read-only releases, by digest (see ReleaseCache). */
   get cacheDir(): string {
     return path.join(this.root, "cache");

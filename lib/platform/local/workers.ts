@@ -90,3 +90,14 @@ export function logsOf(record: AppRecord, tail: number, capBytes: number): Insta
 export function logFilesOf(record: AppRecord): string[] {
   return slotsOf(record).flatMap(([, slot]) => [...slot.instances.map((i) => i.logPath), ...(slot.workers ?? []).map((w) => w.logPath)]);
 }
+
+/**
+ * One round of an app's housekeeping: restarts exited workers of both slots (once their back-off
+ * passed) and rotates logs past `logCapBytes`. Returns whether the record changed (save it).
+ */
+export function houseKeepApp(record: AppRecord, launchOf: (slot: SlotRecord) => SlotLaunch | undefined, processes: SlotProcesses, logCapBytes: number, log: (line: string) => void): boolean {
+  let changed = false;
+  for (const [, slot] of slotsOf(record)) changed = restartExitedWorkers(slot, launchOf(slot), processes, Date.now(), log) || changed;
+  for (const file of logFilesOf(record)) rotateLog(file, logCapBytes);
+  return changed;
+}

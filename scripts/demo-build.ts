@@ -104,14 +104,14 @@ export function parseDemoBuildArgs(argv: string[], env: Env, randomCommit = () =
 }
 
 /** The body of POST /api/v1/builds, as a CI job sends it. */
-export function buildRequestBody(plan: DemoBuildPlan, artifact: { path: string; digest: string }) {
+export function buildRequestBody(plan: DemoBuildPlan, artifact: { url: string; digest: string }) {
   return {
     app: plan.app,
     version: plan.version,
     commit: plan.commit,
     branch: plan.branch,
     digest: artifact.digest,
-    artifact: artifact.path,
+    artifact: artifact.url,
     // The sample service has no test suite; a demo build stands for one whose tests passed.
     tests: { passed: true, total: 128, failed: 0 },
     changedFiles: [] as string[],
@@ -205,7 +205,7 @@ export async function runDemoBuild(argv: string[], env: Env, out: Output = conso
 
   const artifact = await writeArtifact(DEFAULT_ARTIFACTS_DIR(plan.dataDir), { app: plan.app, version: plan.version, commit: plan.commit, branch: plan.branch, faulty: plan.faulty });
   const flags = [plan.faulty.errorRate > 0 ? `${Math.round(plan.faulty.errorRate * 100)}% errors` : "", plan.faulty.health ? "unhealthy" : ""].filter(Boolean);
-  out.log(`artifact  ${artifact.path}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
+  out.log(`artifact  ${artifact.url}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
   out.log(`digest    ${artifact.digest}`);
   try {
     const build = await post(plan, token, "/api/v1/builds", buildRequestBody(plan, artifact), `the build ${plan.app} ${plan.version}`);

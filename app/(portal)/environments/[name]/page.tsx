@@ -40,6 +40,7 @@ import { listFreezes } from "@/lib/services/freezes";
 import { listIncidents } from "@/lib/services/incidents";
 import { environmentTraffic } from "@/lib/services/traffic-queries";
 import { TrafficPanel } from "@/components/environment/traffic-panel";
+import { InstancesPanel } from "@/components/environment/instances-panel";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -144,6 +145,7 @@ export default async function EnvironmentPage({ params }: Props) {
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
+          <InstancesPanel environment={environment.name} apps={apps.map((a) => a.name)} />
           <TrafficPanel environment={environment.name} traffic={traffic} />
           <Panel title="Recent deployments">
             {deployments.length ? (

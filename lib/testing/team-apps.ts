@@ -16,21 +16,46 @@ export interface TeamArtifact {
   path: string;
 }
 
-/** Copies an installed npm package and everything it depends on into `target/node_modules`. */
+/** The package directory and every package nested under its node_modules (scoped ones included). */
+function packageDirs(dir: string): string[] {
+  const nested = path.join(dir, "node_modules");
+  if (!fs.existsSync(nested)) return [dir];
+  const names = fs.readdirSync(nested).flatMap((entry) =>
+    entry.startsWith("@") ? fs.readdirSync(path.join(nested, entry)).map((sub) => `${entry}/${sub}`) : entry.startsWith(".") ? [] : [entry],
+  );
+  return [dir, ...names.flatMap((name) => packageDirs(path.join(nested, name)))];
+}
+
+/** Where Node would find `dependency` from a package at `dir` (its own, then each parent's node_modules, up to `top`). */
+function resolveFrom(dir: string, dependency: string, top: string): string | null {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const candidate = path.join(at, "node_modules", dependency);
+    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
+    if (at === top || at === path.dirname(at)) return null;
+  }
+}
+
+/**
+ * Copies an installed npm package and everything it depends on into `target/node_modules`, as
+ * Node resolves them: nested copies come with their parent, and whatever any package in the copied
+ * tree (nested ones too) finds hoisted at the top is copied in its own turn.
+ */
 function copyPackageClosure(name: string, from: string, target: string): void {
+  const top = path.join(from, "node_modules");
   const queue = [name];
   const seen = new Set<string>();
   while (queue.length > 0) {
     const pkg = queue.shift()!;
     if (seen.has(pkg)) continue;
     seen.add(pkg);
-    const source = path.join(from, "node_modules", pkg);
+    const source = path.join(top, pkg);
     if (!fs.existsSync(path.join(source, "package.json"))) throw new Error(`${pkg} is not installed under ${from}/node_modules (npm install first)`);
     fs.cpSync(source, path.join(target, "node_modules", pkg), { recursive: true, dereference: true });
-    const manifest = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-      // Nested copies came along with their parent; hoisted ones are copied in their own turn.
-      if (!fs.existsSync(path.join(source, "node_modules", dependency))) queue.push(dependency);
+    for (const dir of packageDirs(source)) {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+        if (resolveFrom(dir, dependency, from) === path.join(top, dependency)) queue.push(dependency);
+      }
     }
   }
 }

@@ -7,7 +7,7 @@ import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fix
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import type { Actor } from "@/lib/auth/actor";
 import { withDeniedAudit } from "../authorize";
-import { ForbiddenError } from "../errors";
+import { ForbiddenError, ValidationError } from "../errors";
 import { decide } from "../approvals";
 import { confirmAutomaticRollback, undoAutomaticRollback } from "../auto-rollback";
 import { cancelDeployment, requestDeployment, requestRollback } from "../deployments";
@@ -16,7 +16,7 @@ import { liftHold } from "../holds";
 import { resolveIncident } from "../incidents";
 import { overrideGate, tickChecklist } from "../preflight";
 import { extendReviewEnvironment, giveVerdict, teardownReviewEnvironment } from "../review-environments";
-import { revokeToken } from "../tokens";
+import { createToken, revokeToken } from "../tokens";
 import { setUserDisabled } from "../users";
 import { deleteConfigVariable } from "../config-vars";
 import type { ServiceContext } from "../context";
@@ -39,7 +39,6 @@ const MUTATIONS: [string, Call][] = [
   ["extend a review environment", (ctx) => extendReviewEnvironment(ctx, { name: "nosuch", hours: 1 })],
   ["give a verdict", (ctx) => giveVerdict(ctx, { name: "nosuch", verdict: "accepted" })],
   ["tear down a review environment", (ctx) => teardownReviewEnvironment(ctx, { name: "nosuch" })],
-  ["revoke a token", (ctx, id) => revokeToken(ctx, { tokenId: id })],
   ["disable a user", (ctx, id) => setUserDisabled(ctx, { userId: id, disabled: true })],
   ["delete a config variable", (ctx) => deleteConfigVariable(ctx, { environment: "nosuchenv", key: "NOPE" })],
 ];
@@ -48,6 +47,7 @@ describe.each(testDatabases)("authorization before any lookup on $name", (databa
   let connection: Connection;
   let viewer: Actor;
   let existingDeploymentId: string;
+  let developersTokenId: string;
 
   beforeAll(async () => {
     connection = await database.open();
@@ -58,6 +58,7 @@ describe.each(testDatabases)("authorization before any lookup on $name", (databa
     await placeRelease(connection.db, "dev", release.id, new Date("2026-03-01T09:00:00Z"), developer.id);
     const [row] = await connection.db.select({ id: deployments.id }).from(deployments).where(eq(deployments.releaseId, release.id));
     existingDeploymentId = row!.id;
+    developersTokenId = (await createToken(contextFor(connection.db, developer), { name: "ci" })).summary.id;
   });
   afterAll(() => connection.close());
 
@@ -75,6 +76,21 @@ describe.each(testDatabases)("authorization before any lookup on $name", (databa
     for (const error of [existing, missing, malformed]) expect(error).toBeInstanceOf(ForbiddenError);
     expect((missing as ForbiddenError).message).toBe((existing as ForbiddenError).message);
     expect((malformed as ForbiddenError).message).toBe((existing as ForbiddenError).message);
+  });
+
+  // Everyone may revoke their own tokens (self-service), so revoking is not refused by kind: someone
+  // else's token and a missing one get the same 403, and a malformed id is a 400 about the text,
+  // which says nothing about what exists.
+  it("a viewer revoking someone else's token or a missing one gets the same 403; a malformed id is refused as text", async () => {
+    const ctx = contextFor(connection.db, viewer);
+    const someoneElses = await revokeToken(ctx, { tokenId: developersTokenId }).catch((e: unknown) => e);
+    const missing = await revokeToken(ctx, { tokenId: "tok_doesnotexist" }).catch((e: unknown) => e);
+    expect(someoneElses).toBeInstanceOf(ForbiddenError);
+    expect(missing).toBeInstanceOf(ForbiddenError);
+    expect((missing as ForbiddenError).message).toBe((someoneElses as ForbiddenError).message);
+    const malformed = await revokeToken(ctx, { tokenId: "\u0000" }).catch((e: unknown) => e);
+    expect(malformed).toBeInstanceOf(ValidationError);
+    expect((malformed as ValidationError).message).toBe("The input holds text that cannot be stored in tokenId: must not contain NUL (\\u0000) characters.");
   });
 
   it("the refusal is audited as denied without naming the target", async () => {

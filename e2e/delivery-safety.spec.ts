@@ -39,7 +39,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
     await expect(soak).toContainText("without any traffic observed — health unverified");
     await page.screenshot({ path: "test-results/delivery-safety-unverified-soak.png", fullPage: true });
     await page.getByRole("button", { name: "Cancel deployment" }).click();
-    await confirmDialog(page, "Cancel deployment");
+    await confirmDialog(page, "Cancel the deployment");
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "cancelled");
   });
 

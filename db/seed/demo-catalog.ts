@@ -41,17 +41,21 @@ export interface DemoDeployment {
 }
 
 // The history a newcomer sees: promotions up the chain, one failed prod deploy and one rollback.
+// Developers promote up to staging (a delivery lead approves there); the delivery lead promotes to
+// prod (a tech lead and a PM approve); dev and qa take releases by themselves where slipway.yaml
+// says so (autoPromote), else the developer promotes them.
 export const HISTORY: DemoDeployment[] = [
-  ...["dev", "qa", "uat", "staging", "prod"].map((env, i) => ({ release: "r1", env, afterHours: i * 20 + 1, by: i < 3 ? "developer" : "delivery-lead" })),
-  ...["dev", "qa", "uat", "staging", "prod"].map((env, i) => ({ release: "r2", env, afterHours: i * 12 + 1, by: i < 3 ? "developer" : "delivery-lead" })),
+  ...["dev", "qa", "uat", "staging", "prod"].map((env, i) => ({ release: "r1", env, afterHours: i * 20 + 1, by: i < 4 ? "developer" : "delivery-lead" })),
+  ...["dev", "qa", "uat", "staging", "prod"].map((env, i) => ({ release: "r2", env, afterHours: i * 12 + 1, by: i < 4 ? "developer" : "delivery-lead" })),
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r3", env, afterHours: i * 10 + 1, by: "developer" })),
   { release: "r3", env: "prod", afterHours: 48, by: "delivery-lead" },
   // One hour after r3 reached prod: the rollback comes after what it undoes.
   { release: "r2", env: "prod", afterHours: 49, anchor: "r3", by: "tech-lead", kind: "rollback" as const, reason: "Checkout error rate rose to 4% after 1.2.0" },
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r4", env, afterHours: i * 8 + 1, by: "developer" })),
   { release: "r4", env: "prod", afterHours: 40, by: "delivery-lead", state: "failed" as const, failure: "api-gateway did not become healthy within 5 minutes: /health answered 503" },
-  { release: "r4", env: "prod", afterHours: 44, by: "delivery-lead", kind: "redeploy" as const, reason: "Retry after fixing the gateway's connection pool setting" },
-  ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r5", env, afterHours: i * 9 + 1, by: i < 2 ? "developer" : "delivery-lead" })),
+  // The retry is a new promotion of the same release (a redeploy puts out only what runs now).
+  { release: "r4", env: "prod", afterHours: 44, by: "delivery-lead", reason: "Retry after fixing the gateway's connection pool setting" },
+  ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r5", env, afterHours: i * 9 + 1, by: "developer" })),
   { release: "r6", env: "dev", afterHours: 0.5, by: "developer" },
   { release: "r6", env: "qa", afterHours: 2, by: "developer" },
 ];

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps as appsTable, environments, releaseBuilds, roleMemberships, slipwayMeta, users } from "@/db/schema";
+import { apps as appsTable, environments, roleMemberships, slipwayMeta, users } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
 import { systemActor } from "@/lib/auth/actor";
 import { fixedClock, type Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
@@ -16,11 +17,17 @@ const SEEDED_KEY = "demo.seededAt";
 /**
  * Demo data for a newcomer's first start: the demo users, a few releases with history in every
  * environment, and one review environment. Every build is a real sample-service artifact written
- * to `artifactsDir`, so the local platform can run each environment's recorded release. Builds and
- * releases are registered through the real services (registerBuild, createRelease) with a clock
- * set back to when CI produced them, so each has its audit event in the hash chain.
+ * to `artifactsDir`, so the local platform can run each environment's recorded release.
+ *
+ * The history is made by the real services with a clock set back through the past two weeks:
+ * CI registers builds and cuts releases (the developer's token), people and automation request
+ * deployments, tick checklists, approve, roll back and lift the hold, and the developer spins up
+ * the review environment; demo-completion.ts plays the gatekeeper's and controller's part. So
+ * every action has its audit event in the hash chain, with its actor and time; one last
+ * `demo.seed` event (by the system) records that the demo was loaded.
  * Runs once (recorded in slipway_meta); a second start adds nothing. Returns whether it seeded.
- * Throws when slipway.yaml's pipeline is not loaded or its apps differ from the demo's.
+ * Throws (and writes nothing) when slipway.yaml's pipeline is not loaded, its apps differ from the
+ * demo's, or a service refuses a step of the history.
  */
 export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir: string }): Promise<boolean> {
   const [alreadySeeded] = await db.select().from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
@@ -58,7 +65,6 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     if (!ci) throw new Error("The demo developer is missing.");
     const seedClock = fixedClock(now);
     const releaseIds: Record<string, string> = {};
-    const buildIds: Record<string, Record<string, string>> = {};
     const releaseTime: Record<string, Date> = {};
     let previousDevelop: string | null = null;
     for (const demo of [...RELEASES].sort((a, b) => b.ageDays - a.ageDays)) {
@@ -66,11 +72,12 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
       seedClock.set(releaseTime[demo.key]!);
       releaseIds[demo.key] = await seedRelease({ db: tx, actor: ci, clock: seedClock }, demo, artifacts, demo.branch === "develop" ? previousDevelop : null);
       if (demo.branch === "develop") previousDevelop = await commitOf(tx, releaseIds[demo.key]!);
-      const rows = await tx.select().from(releaseBuilds).where(eq(releaseBuilds.releaseId, releaseIds[demo.key]!));
-      buildIds[demo.key] = Object.fromEntries(rows.map((r) => [r.appId, r.buildId]));
     }
 
-    await seedHistory(tx, { now, pipelineId: pipeline.id, apps, envByName, userIds, releaseIds, buildIds, releaseTime });
+    // Then people and automation deploy them, as it happened (demo-history.ts).
+    const people: Record<string, Actor> = {};
+    for (const [role, id] of Object.entries(userIds)) people[role] = (await loadActor(tx, id, "ui"))!;
+    await seedHistory(tx, { now, clock: seedClock, people, releaseIds, releaseTime, envByName });
 
     await tx.insert(slipwayMeta).values({ key: SEEDED_KEY, value: now.toISOString(), updatedAt: now });
     await recordAudit(tx, systemActor("cli"), clock, {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import type { DeploymentKind } from "@/db/schema/enums";
 
 export const HOUR = 3600_000;
 export const DAY = 24 * HOUR;
@@ -35,8 +35,8 @@ export interface DemoDeployment {
   anchor?: string;
   by: string;
   kind?: DeploymentKind;
-  state?: DeploymentState;
   reason?: string;
+  /** It fails: api-gateway's health check answers this, and the previous release keeps serving. */
   failure?: string;
 }
 
@@ -52,7 +52,7 @@ export const HISTORY: DemoDeployment[] = [
   // One hour after r3 reached prod: the rollback comes after what it undoes.
   { release: "r2", env: "prod", afterHours: 49, anchor: "r3", by: "tech-lead", kind: "rollback" as const, reason: "Checkout error rate rose to 4% after 1.2.0" },
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r4", env, afterHours: i * 8 + 1, by: "developer" })),
-  { release: "r4", env: "prod", afterHours: 40, by: "delivery-lead", state: "failed" as const, failure: "api-gateway did not become healthy within 5 minutes: /health answered 503" },
+  { release: "r4", env: "prod", afterHours: 40, by: "delivery-lead", failure: "api-gateway did not become healthy within 5 minutes: /health answered 503" },
   // The retry is a new promotion of the same release (a redeploy puts out only what runs now).
   { release: "r4", env: "prod", afterHours: 44, by: "delivery-lead", reason: "Retry after fixing the gateway's connection pool setting" },
   ...["dev", "qa", "uat", "staging"].map((env, i) => ({ release: "r5", env, afterHours: i * 9 + 1, by: "developer" })),

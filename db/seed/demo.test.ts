@@ -92,7 +92,7 @@ describe.each(testDatabases)("demo data on $name", (database) => {
   it("audits every seeded action in an intact hash chain: each deployment's request by a demo person or automation, and its end", async () => {
     const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock("2026-11-21T12:00:00Z") });
     expect(verification.intact, JSON.stringify(verification)).toBe(true);
-    const events = await connection.db.query.auditEvents.findMany();
+    const events = await connection.db.query.auditEvents.findMany({ orderBy: (e, { asc }) => asc(e.seq) });
     const people = await connection.db.query.users.findMany();
     const emailOf = new Map(people.map((u) => [u.id, u.email]));
     const demoEmails = new Set(DEMO_USERS.map((u) => u.email));
@@ -118,6 +118,8 @@ describe.each(testDatabases)("demo data on $name", (database) => {
       expect(a.userId).not.toBe(d.requestedBy);
       expect(a.createdAt.getTime()).toBeLessThan(d.startedAt!.getTime());
     }
+    // The demo people were added by Slipway before any of it.
+    for (const demo of DEMO_USERS) expect(events.some((e) => e.action === "user.create" && (e.data as { email?: string }).email === demo.email), demo.email).toBe(true);
     // Every build and release has its registration by the demo developer's CI token.
     const builds = await connection.db.query.builds.findMany();
     for (const b of builds) expect(events.some((e) => e.action === "build.register" && e.targetId === b.id && e.source === "api")).toBe(true);

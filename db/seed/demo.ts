@@ -1,12 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps as appsTable, environments, roleMemberships, slipwayMeta, users } from "@/db/schema";
+import { apps as appsTable, environments, slipwayMeta } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { systemActor } from "@/lib/auth/actor";
 import { fixedClock, type Clock } from "@/lib/domain/clock";
-import { newId } from "@/lib/ids";
 import { recordAudit } from "@/lib/services/audit";
-import { findUserByEmail, loadActor } from "@/lib/services/users";
+import { createUser, findUserByEmail, loadActor } from "@/lib/services/users";
 import { DAY, HISTORY, RELEASES } from "./demo-catalog";
 import { DEMO_USERS } from "./demo-users";
 import { seedHistory } from "./demo-history";
@@ -40,15 +39,12 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     const pipeline = await tx.query.pipelines.findFirst();
     if (!pipeline) throw new Error("Load slipway.yaml before seeding demo data.");
 
-    // The demo people exist before any history (as if an admin had added them three weeks ago).
+    // The demo people exist before any history: Slipway adds them three weeks back (user.create).
+    const seedClock = fixedClock(new Date(now.getTime() - 20 * DAY));
     const userIds: Record<string, string> = {};
     for (const demo of DEMO_USERS) {
       const existing = await findUserByEmail(tx, demo.email);
-      const id = existing?.id ?? newId("usr", new Date(now.getTime() - 20 * DAY));
-      if (!existing) {
-        await tx.insert(users).values({ id, email: demo.email, name: demo.name, createdAt: new Date(now.getTime() - 20 * DAY) });
-        await tx.insert(roleMemberships).values(demo.roles.map((role) => ({ userId: id, role })));
-      }
+      const id = existing?.id ?? (await createUser({ db: tx, actor: systemActor("cli"), clock: seedClock }, { email: demo.email, name: demo.name, roles: demo.roles })).id;
       userIds[demo.roles[0]!] = id;
     }
 
@@ -63,7 +59,6 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     // CI registers each release's builds and cuts it, at the time it did so, with the developer's token.
     const ci = await loadActor(tx, userIds.developer!, "api");
     if (!ci) throw new Error("The demo developer is missing.");
-    const seedClock = fixedClock(now);
     const releaseIds: Record<string, string> = {};
     const releaseTime: Record<string, Date> = {};
     let previousDevelop: string | null = null;

@@ -53,7 +53,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await expect(page.locator('[data-step="Roll back portal"]')).toContainText(/was still warm: switched back in [\d.]+ ms/);
     await page.goto("/");
     const prodColumn = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
-    await expect(prodColumn.getByText("on hold", { exact: true })).toBeVisible(); // the Promote dialog (closed) also says so
+    await expect(prodColumn.getByText("On hold", { exact: true })).toBeVisible(); // the gate-state chip; the closed Promote dialog also mentions the hold, in a sentence
   });
 
   test("a developer cannot approve, in the UI or through the API", async ({ page, request, baseURL }) => {

@@ -8,11 +8,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { environmentApps } from "@/db/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
+import { systemActor } from "@/lib/auth/actor";
+import { parsePipelineConfig } from "@/lib/config/load";
 import { fixedClock } from "@/lib/domain/clock";
+import { verifyAuditTrail } from "@/lib/services/audit-verify";
+import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { getBoard } from "@/lib/services/environments";
 import { testDatabases } from "@/lib/testing/databases";
 import { loadTestPipeline } from "@/lib/testing/fixtures";
 import { seedDemoData } from "./demo";
+import { DEMO_USERS } from "./demo-users";
 
 const TABLES = ["users", "builds", "releases", "deployments", "environment_apps", "environments", "audit_events"];
 
@@ -86,6 +91,47 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     }
   });
 
+  // Issue 15 item 15: the history is made by the real services, so the audit trail tells all of it.
+  it("audits every seeded action in an intact hash chain: each deployment's request by a demo person or automation, and its end", async () => {
+    const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock("2026-11-21T12:00:00Z") });
+    expect(verification.intact, JSON.stringify(verification)).toBe(true);
+    const events = await connection.db.query.auditEvents.findMany({ orderBy: (e, { asc }) => asc(e.seq) });
+    const people = await connection.db.query.users.findMany();
+    const emailOf = new Map(people.map((u) => [u.id, u.email]));
+    const demoEmails = new Set(DEMO_USERS.map((u) => u.email));
+    const all = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true, kind: true } } } });
+    for (const d of all) {
+      const requested = events.filter((e) => e.action === `deployment.${d.kind}` && (e.data as { deploymentId?: string }).deploymentId === d.id);
+      expect(requested, `${d.environment.name}: ${d.id} has no request event`).toHaveLength(1);
+      const [event] = requested;
+      expect(event!.actorId, `${d.id} requested by its requester`).toBe(d.requestedBy);
+      expect(event!.at.getTime()).toBe(d.createdAt.getTime());
+      const byAutomation = event!.actorId === "usr_automation";
+      expect(byAutomation || demoEmails.has(emailOf.get(event!.actorId ?? "") ?? ""), `${d.id} requested by ${event!.actorLabel}`).toBe(true);
+      const ends = events.filter((e) => e.targetId === d.id && ["deployment.start", "deployment.succeed", "deployment.fail"].includes(e.action));
+      expect(ends.map((e) => e.action), d.id).toEqual(["deployment.start", d.state === "failed" ? "deployment.fail" : "deployment.succeed"]);
+      expect(ends.every((e) => e.actorId === "usr_automation")).toBe(true);
+      expect(ends[1]!.at.getTime()).toBe(d.finishedAt!.getTime());
+    }
+    // Gated deployments were approved by someone else than who asked, before they started.
+    const approvals = await connection.db.query.approvals.findMany();
+    expect(approvals.length).toBeGreaterThan(0);
+    for (const a of approvals) {
+      const d = all.find((x) => x.id === a.deploymentId)!;
+      expect(a.userId).not.toBe(d.requestedBy);
+      expect(a.createdAt.getTime()).toBeLessThan(d.startedAt!.getTime());
+    }
+    // The demo people were added by Slipway before any of it.
+    for (const demo of DEMO_USERS) expect(events.some((e) => e.action === "user.create" && (e.data as { email?: string }).email === demo.email), demo.email).toBe(true);
+    // Every build and release has its registration by the demo developer's CI token.
+    const builds = await connection.db.query.builds.findMany();
+    for (const b of builds) expect(events.some((e) => e.action === "build.register" && e.targetId === b.id && e.source === "api")).toBe(true);
+    // The rollback held prod; a lead lifted the hold before prod took the next release.
+    const actions = events.map((e) => e.action);
+    expect(actions.indexOf("environment.hold")).toBeGreaterThan(-1);
+    expect(actions.indexOf("environment.hold.lift")).toBeGreaterThan(actions.indexOf("environment.hold"));
+  });
+
   it("the board loads only the review cells that differ from their source", async () => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
     const full = await getBoard(connection.db, clock);
@@ -101,5 +147,31 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     expect(Object.keys(board!.fixed[0]!.apps)).toHaveLength(3);
     const all = await getBoard(connection.db, clock);
     expect(Object.keys(all!.review[0]!.apps)).toHaveLength(3);
+  });
+});
+
+// With slipway.yaml itself, prod has time windows and a year-end freeze: the seed moves prod's
+// history into open windows (never into a freeze) on any day it first runs.
+describe.each(testDatabases.slice(0, 1))("demo data with slipway.yaml's windows and freezes on $name", (database) => {
+  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-demo-artifacts-"));
+  afterAll(() => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+
+  it.each(["2026-11-29T17:00:00Z", "2026-12-30T09:00:00Z"])("seeds a coherent history when first started at %s", async (at) => {
+    const connection = await database.open();
+    try {
+      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "slipway.yaml"), "utf8"));
+      if (!parsed.ok) throw new Error("slipway.yaml is invalid");
+      await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
+      expect(await seedDemoData(connection.db, fixedClock(at), { artifactsDir })).toBe(true);
+      const prod = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true } } } });
+      const gated = prod.filter((d) => d.environment.name === "prod" && d.kind === "promote");
+      expect(gated.length).toBeGreaterThan(0);
+      const board = await getBoard(connection.db, fixedClock(at));
+      for (const env of board!.fixed) expect(env.apps.portal?.version, env.name).toBeTruthy();
+      const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock(at) });
+      expect(verification.intact).toBe(true);
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -21,6 +21,7 @@ import { detectDrift } from "./drift";
 import { pruneSamples, sampleTraffic } from "./traffic-sampler";
 import { watchBurnRates } from "./burn-rate-watch";
 import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
+import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
 import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -66,6 +67,8 @@ export interface ControllerOptions {
   driftEveryMs?: number;
   /** How often traffic is sampled and burn rates are checked (default: slipway.yaml's metrics.sampleEvery). */
   trafficEveryMs?: number | null;
+  /** Where to keep a Prometheus file_sd targets file of every running instance, refreshed with health sampling (none by default). */
+  scrapeTargetsFile?: string | null;
 }
 
 /**
@@ -99,12 +102,14 @@ export class Controller {
   private lastAutoPromotion = 0;
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
-  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs">>;
+  private readonly scrapeTargets: ScrapeTargetsFile | null;
+  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs" | "scrapeTargetsFile">>;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
     this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
+    this.scrapeTargets = config.scrapeTargetsFile ? new ScrapeTargetsFile(config.scrapeTargetsFile, this.log) : null;
     this.options = {
       pollMs: config.pollMs ?? 1000,
       heartbeatMs: config.heartbeatMs ?? 5000,
@@ -197,6 +202,7 @@ export class Controller {
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platforms!, this.clock);
+        await this.scrapeTargets?.sync(this.platforms!.all());
       }
       await this.sampleTrafficAndWatch(now);
       if (now - this.lastDrift >= this.options.driftEveryMs) {
@@ -248,6 +254,7 @@ export class Controller {
   private async restore(): Promise<void> {
     await restoreRecordedState(this.config.connection.db, this.platforms!, this.log);
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
+    await this.scrapeTargets?.sync(this.platforms!.all());
     this.lastHealth = Date.now();
     this.lastDrift = Date.now();
   }

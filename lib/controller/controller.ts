@@ -276,7 +276,7 @@ export class Controller {
       this.metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
     }
     await sampleTraffic(db, this.metrics.provider, this.clock, windowMs, this.log);
-    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks);
+    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks, this.metrics.provider.name);
     if (now - this.lastPrune >= 3_600_000) {
       this.lastPrune = now;
       const pruned = await pruneSamples(db, this.clock, settings.retention);

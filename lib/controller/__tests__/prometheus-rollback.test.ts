@@ -194,7 +194,7 @@ describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.prov
     });
     expect(rollback).toMatchObject({ requestedBy: "usr_automation", requestedVia: "automation", releaseId: good });
     const detail = (rollback.detail as { automatic: AutomaticRollbackDetail }).automatic;
-    expect(detail).toMatchObject({ trigger: "burn-rate", availability: 99.5 });
+    expect(detail).toMatchObject({ trigger: "burn-rate", availability: 99.5, metricsProvider: "prometheus" });
     expect(detail.requests).toBeGreaterThanOrEqual(20);
     expect(detail.errors).toBeGreaterThan(0);
     expect((await settled(rollback.id)).state).toBe("succeeded");

@@ -5,6 +5,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError, buildRequestBody, describeApiError, idempotencyKey, parseDemoBuildArgs, releaseRequestBody, runDemoBuild } from "./demo-build";
 
@@ -60,11 +62,11 @@ describe("parseDemoBuildArgs", () => {
 
 describe("request bodies and errors", () => {
   const plan = parse(["--app", "portal", "--version", "1.6.0", "--commit", COMMIT]);
-  const artifact = { path: "/abs/portal-1.6.0-abc.mjs", digest: `sha256:${"ab".repeat(32)}` };
+  const artifact = { url: "file:///abs/portal-1.6.0-abc.tar.gz", digest: `sha256:${"ab".repeat(32)}` };
 
   it("registers the build like CI and releases it by id", () => {
     expect(buildRequestBody(plan, artifact)).toEqual({
-      app: "portal", version: "1.6.0", commit: COMMIT, branch: "develop", digest: artifact.digest, artifact: artifact.path,
+      app: "portal", version: "1.6.0", commit: COMMIT, branch: "develop", digest: artifact.digest, artifact: artifact.url,
       tests: { passed: true, total: 128, failed: 0 }, changedFiles: [],
     });
     expect(releaseRequestBody(plan, "bld_1")).toEqual({ commit: COMMIT, branch: "develop", committedAt: plan.committedAt, builds: ["bld_1"] });
@@ -130,10 +132,12 @@ describe("runDemoBuild against an API", () => {
     const [build, release] = requests;
     expect(build!.headers.authorization).toBe("Bearer slw_demo");
     expect(build!.headers["idempotency-key"]).toMatch(/^demo-build-/);
-    const artifactPath = build!.body.artifact as string;
+    const artifactUrl = build!.body.artifact as string;
+    expect(artifactUrl).toMatch(/^file:\/\/.*\.tar\.gz$/);
+    const artifactPath = fileURLToPath(artifactUrl);
     expect(path.dirname(artifactPath)).toBe(path.join(tmp, "artifacts"));
     expect(build!.body.digest).toBe(`sha256:${createHash("sha256").update(fs.readFileSync(artifactPath)).digest("hex")}`);
-    expect(fs.readFileSync(artifactPath, "utf8")).toContain('"errorRate":0.5');
+    expect(zlib.gunzipSync(fs.readFileSync(artifactPath)).toString("utf8")).toContain('"errorRate":0.5');
     expect(release!.body).toEqual({ commit: COMMIT, branch: "develop", committedAt: expect.any(String), builds: ["bld_42"] });
     expect(lines).toContain(`open      ${url}/releases/rel_7`);
   });

@@ -7,11 +7,12 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { z } from "zod";
-import { DEFAULT_ARTIFACTS_DIR, artifactFileName, renderSampleArtifact, writeArtifact } from "@/lib/platform/local/artifact";
+import { DEFAULT_ARTIFACTS_DIR, writeArtifact } from "@/lib/platform/local/artifact";
 import { appName, branchName, commitSha, version } from "@/lib/services/schemas";
 
 export const USAGE = `Usage: npm run demo:build -- --app <app> --version <version> [options]
@@ -112,14 +113,14 @@ export function parseDemoBuildArgs(argv: string[], env: Env, randomCommit = () =
 }
 
 /** The body of POST /api/v1/builds, as a CI job sends it. */
-export function buildRequestBody(plan: DemoBuildPlan, artifact: { path: string; digest: string }) {
+export function buildRequestBody(plan: DemoBuildPlan, artifact: { url: string; digest: string }) {
   return {
     app: plan.app,
     version: plan.version,
     commit: plan.commit,
     branch: plan.branch,
     digest: artifact.digest,
-    artifact: artifact.path,
+    artifact: artifact.url,
     // The sample service has no test suite; a demo build stands for one whose tests passed.
     tests: { passed: true, total: 128, failed: 0 },
     changedFiles: [] as string[],
@@ -211,18 +212,22 @@ export async function runDemoBuild(argv: string[], env: Env, out: Output = conso
     return 2;
   }
 
-  // The artifact is rendered in memory and written only once the API accepted the build: a refused
-  // build (a taken version, an unknown app, a bad token) leaves nothing behind.
+  // The tarball is packed in a staging directory and moved into the artifacts directory only once
+  // the API accepted the build: a refused build (a taken version, an unknown app, a bad token)
+  // leaves nothing behind where Slipway or a person would look.
   const sample = { app: plan.app, version: plan.version, commit: plan.commit, branch: plan.branch, faulty: plan.faulty };
   const artifactsDir = DEFAULT_ARTIFACTS_DIR(plan.dataDir);
-  const { digest } = renderSampleArtifact(sample);
-  const artifact = { path: path.resolve(artifactsDir, artifactFileName(sample, digest)), digest };
+  const staging = await fs.promises.mkdtemp(path.join(os.tmpdir(), "slipway-demo-build-"));
+  const staged = await writeArtifact(staging, sample);
+  const finalPath = path.join(artifactsDir, path.basename(staged.path));
+  const artifact = { path: finalPath, url: pathToFileURL(finalPath).href, digest: staged.digest };
   const flags = [plan.faulty.errorRate > 0 ? `${Math.round(plan.faulty.errorRate * 100)}% errors` : "", plan.faulty.health ? "unhealthy" : ""].filter(Boolean);
   try {
     const build = await post(plan, token, "/api/v1/builds", buildRequestBody(plan, artifact), `the build ${plan.app} ${plan.version}`);
-    const written = await writeArtifact(artifactsDir, sample);
-    if (written.path !== artifact.path || written.digest !== artifact.digest) throw new Error(`the artifact written (${written.path}, ${written.digest}) is not the one registered`);
-    out.log(`artifact  ${artifact.path}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
+    await fs.promises.mkdir(artifactsDir, { recursive: true });
+    await fs.promises.copyFile(staged.path, `${finalPath}.tmp`);
+    await fs.promises.rename(`${finalPath}.tmp`, finalPath);
+    out.log(`artifact  ${artifact.url}${flags.length ? `  (faulty: ${flags.join(", ")})` : ""}`);
     out.log(`digest    ${artifact.digest}`);
     out.log(`build     ${build.body.id}  ${plan.app} ${plan.version}, commit ${plan.commit.slice(0, 7)} on ${plan.branch}${build.status === 200 ? " (already registered)" : ""}`);
     if (!plan.release) {
@@ -237,6 +242,8 @@ export async function runDemoBuild(argv: string[], env: Env, out: Output = conso
     if (!(error instanceof ApiError)) throw error;
     out.error(error.message);
     return 1;
+  } finally {
+    await fs.promises.rm(staging, { recursive: true, force: true });
   }
 }
 

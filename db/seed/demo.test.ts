@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { environmentApps } from "@/db/schema";
@@ -45,12 +47,13 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     }
     expect(board!.review.map((e) => [e.name, e.source])).toEqual([["checkout-redesign", "staging"]]);
     expect(after.deployments).toBeGreaterThan(20);
-    // Every build is a real artifact whose content matches its registered digest.
+    // Every build is a real app tarball, registered by file:// URL, whose bytes match its digest.
     const seededBuilds = await connection.db.query.builds.findMany();
     for (const build of seededBuilds) {
-      const content = fs.readFileSync(build.artifact!);
+      expect(build.artifact).toMatch(/^file:\/\/.*\.tar\.gz$/);
+      const content = fs.readFileSync(fileURLToPath(build.artifact!));
       expect(`sha256:${createHash("sha256").update(content).digest("hex")}`).toBe(build.digest);
-      expect(content.toString()).toContain(build.version);
+      expect(zlib.gunzipSync(content).toString()).toContain(build.version);
     }
 
     expect(await seedDemoData(connection.db, clock, { artifactsDir })).toBe(false);

@@ -89,7 +89,7 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
   const [alreadySeeded] = await db.select().from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
   if (alreadySeeded) return false;
   // Artifacts first, outside the transaction: files are content-addressed, so writing them twice is harmless.
-  const artifacts = new Map<string, { path: string; digest: string }>();
+  const artifacts = new Map<string, { url: string; digest: string }>();
   for (const demo of RELEASES) {
     for (const [app, version] of Object.entries(demo.versions)) {
       artifacts.set(`${app}@${version}`, await writeArtifact(options.artifactsDir, { app, version, commit: hex(`commit-${demo.key}`, 40), branch: demo.branch }));
@@ -139,7 +139,7 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
           commit,
           branch: demo.branch,
           digest: artifact.digest,
-          artifact: artifact.path,
+          artifact: artifact.url,
           ciUrl: `https://ci.example.com/shop/pipelines/${parseInt(hex(demo.key, 4), 16)}`,
           tests: { passed: true, total: 412, failed: 0 },
           changedFiles: demo.key === "r3" && app.name === "portal" ? ["services/portal/migrations/0007_add_wishlist.sql"] : [],

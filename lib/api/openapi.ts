@@ -4,6 +4,7 @@ import { corePaths } from "./openapi/core-paths";
 import { decisionPaths } from "./openapi/decision-paths";
 import { deploymentPaths } from "./openapi/deployment-paths";
 import { environmentOpsPaths } from "./openapi/environment-ops-paths";
+import { instancePaths } from "./openapi/instance-paths";
 import { operationsPaths } from "./openapi/operations-paths";
 import { reviewPaths } from "./openapi/review-paths";
 import { verificationPaths } from "./openapi/verification-paths";
@@ -25,6 +26,6 @@ export function buildOpenApiDocument(serverUrl = "/api/v1") {
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (slw_…)" } } },
     security: [{ bearer: [] }],
-    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths },
+    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...instancePaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths },
   });
 }

@@ -221,6 +221,17 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
     expect(problemsOf(bareName)).toMatchObject([{ path: "environments[1]", line: lineOf(bareName, "- prod"), message: 'expected a mapping; got "prod"' }]);
   });
 
+  it("accepts worker counts per app and environment, and reports bad ones at their line", () => {
+    const good = withProd("    apps: { portal: { workers: { worker: 2, clock: 1 } } }\n");
+    expect(configOf(good).environments[1]!.apps.portal!.workers).toEqual({ worker: 2, clock: 1 });
+    const bad = withProd("    apps: { portal: { workers: { web: 1, worker: 21, \"bad type\": 1 } } }\n");
+    expect(problemsOf(bad).map((p) => [p.path, p.line, p.message])).toEqual([
+      ["environments[1].apps.portal.workers.web", lineOf(bad, "workers"), "web and release are not workers: web serves HTTP (see instances), release runs once per deployment"],
+      ["environments[1].apps.portal.workers.worker", lineOf(bad, "workers"), "expected a number ≤ 20; got 21"],
+      ['environments[1].apps.portal.workers["bad type"]', lineOf(bad, "workers"), '"bad type" is not a Procfile process type: letters, digits, "_" or "-"'],
+    ]);
+  });
+
   it("resolves YAML anchors, and reports an alias without one at its line", () => {
     const shared = withProd("    gates: { approvals: &signoff { rules: [{ role: pm }] } }\n    fastTrack: { branches: [hotfix], approvals: *signoff }\n");
     expect(configOf(shared).environments[1]!.fastTrack?.approvals.rules).toEqual([{ role: "pm", count: 1 }]);

@@ -21,6 +21,21 @@ export type DeployStrategy = (typeof STRATEGIES)[number];
 const strategySchema = z.enum(STRATEGIES);
 const instancesSchema = integer({ min: 1, max: 20 });
 
+/** Procfile process types that run as long-lived workers beside `web` → how many run (0..20). */
+const PROCESS_TYPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const workersSchema = z
+  .record(z.string(), integer({ min: 0, max: 20 }))
+  .superRefine((workers, ctx) => {
+    for (const type of Object.keys(workers)) {
+      if (type === "web" || type === "release") {
+        ctx.addIssue({ code: "custom", path: [type], message: "web and release are not workers: web serves HTTP (see instances), release runs once per deployment" });
+      } else if (!PROCESS_TYPE.test(type)) {
+        ctx.addIssue({ code: "custom", path: [type], message: `"${type}" is not a Procfile process type: letters, digits, "_" or "-"` });
+      }
+    }
+  })
+  .describe('Long-running Procfile process types besides web and how many of each run, e.g. { worker: 2, clock: 1 }.');
+
 export const appSchema = z
   .strictObject({
     name: dnsLabel().describe("Unique app name, e.g. portal."),
@@ -100,10 +115,10 @@ export const environmentSchema = z
     apps: z
       .record(
         z.string(),
-        z.strictObject({ strategy: strategySchema.optional(), instances: instancesSchema.optional() }),
+        z.strictObject({ strategy: strategySchema.optional(), instances: instancesSchema.optional(), workers: workersSchema.optional() }),
       )
       .prefault({})
-      .describe("Per-app overrides of strategy and instances, keyed by app name."),
+      .describe("Per-app overrides of strategy and instances, and the app's workers, keyed by app name."),
     autoPromote: z.boolean().default(false).describe("Releases move in automatically as soon as the gates pass."),
     gates: gatesSchema.prefault({}),
     overrides: overridesSchema.prefault({}),

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { Connection } from "@/db/client";
 import { deployments, environmentApps, environments } from "@/db/schema";
 import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { PlatformAdapter } from "@/lib/platform/types";
@@ -28,48 +27,12 @@ import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
 import { env } from "@/lib/env";
 import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
+import { resolveOptions, type ControllerOptions, type ResolvedOptions } from "./controller-options";
+
+export type { ControllerOptions } from "./controller-options";
 
 /** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
 const SOURCE_CONTROL_EVERY_MS = 5_000;
-
-export interface ControllerOptions {
-  connection: Connection;
-  /**
-   * Created when this controller becomes leader: only the leader touches platforms. A registry
-   * (one adapter per platform kind; each environment's from slipway.yaml), or one adapter that
-   * serves every environment (tests, benchmarks).
-   */
-  createPlatform: () => Promise<PlatformRegistry | PlatformAdapter>;
-  /**
-   * Called when the controller lets go of its platforms (stepping down, stopping). Default: each
-   * adapter's `dispose`. The runtime passes what stops the local platform's apps on request.
-   */
-  releasePlatforms?: (platforms: PlatformRegistry, options: { stopApps: boolean }) => Promise<void>;
-  /** Where the `platform` metrics provider reads counters (default: each instance's /metrics at the address the platform reports). */
-  traffic?: TrafficSource;
-  clock?: Clock;
-  log?: (line: string) => void;
-  pollMs?: number;
-  heartbeatMs?: number;
-  healthEveryMs?: number;
-  /** How long a leader's heartbeat holds leadership; a standby takes over after it (default 15 s). */
-  leaseMs?: number;
-  /** A rollout with no progress for this long is failed: never stuck, never unknown. */
-  stuckAfterMs?: number;
-  verifyTimeoutMs?: number;
-  /** How long each rolling step watches the new release before moving more traffic. */
-  rollingPauseMs?: number;
-  /** Where people open Slipway, for links in notifications. */
-  baseUrl?: string;
-  autoPromoteEveryMs?: number;
-  maxAttempts?: number;
-  /** How often what the platform runs is compared with what Slipway recorded. */
-  driftEveryMs?: number;
-  /** How often traffic is sampled and burn rates are checked (default: slipway.yaml's metrics.sampleEvery). */
-  trafficEveryMs?: number | null;
-  /** Where to keep a Prometheus file_sd targets file of every running instance, refreshed with health sampling (none by default). */
-  scrapeTargetsFile?: string | null;
-}
 
 /**
  * The reconcile loop: becomes leader, restores what every environment is recorded to run, then
@@ -103,26 +66,14 @@ export class Controller {
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
   private readonly scrapeTargets: ScrapeTargetsFile | null;
-  private readonly options: Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs" | "scrapeTargetsFile">>;
+  private readonly options: ResolvedOptions;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
     this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
     this.scrapeTargets = config.scrapeTargetsFile ? new ScrapeTargetsFile(config.scrapeTargetsFile, this.log) : null;
-    this.options = {
-      pollMs: config.pollMs ?? 1000,
-      heartbeatMs: config.heartbeatMs ?? 5000,
-      healthEveryMs: config.healthEveryMs ?? 10_000,
-      stuckAfterMs: config.stuckAfterMs ?? 10 * 60_000,
-      verifyTimeoutMs: config.verifyTimeoutMs ?? 60_000,
-      rollingPauseMs: config.rollingPauseMs ?? 2000,
-      baseUrl: config.baseUrl ?? "http://localhost:3000",
-      autoPromoteEveryMs: config.autoPromoteEveryMs ?? 5000,
-      maxAttempts: config.maxAttempts ?? 3,
-      driftEveryMs: config.driftEveryMs ?? 30_000,
-      trafficEveryMs: config.trafficEveryMs ?? null,
-    };
+    this.options = resolveOptions(config);
   }
 
   get isLeader(): boolean {

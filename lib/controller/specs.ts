@@ -25,6 +25,12 @@ function instancesFor(environment: Environment, app: string): number {
   return config.apps?.[app]?.instances ?? config.instances ?? 1;
 }
 
+/** The app's worker counts in this environment; undefined when it runs none (so specs stay as they were). */
+function workersFor(environment: Environment, app: string): Record<string, number> | undefined {
+  const workers = (environment.settings as Partial<EnvironmentConfig>).apps?.[app]?.workers;
+  return workers && Object.keys(workers).length > 0 ? { ...workers } : undefined;
+}
+
 export function healthPathOf(settings: unknown): string {
   return (settings as Partial<AppConfig>).healthPath ?? "/health";
 }
@@ -51,6 +57,7 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
       config: config.values,
       healthPath: healthPathOf(app.settings),
       reference,
+      ...(workersFor(environment, app.name) ? { workers: workersFor(environment, app.name) } : {}),
     },
     secretValues: config.secretValues,
   };

@@ -47,8 +47,9 @@ function describeHealth(h: InstanceHealth): string {
 }
 
 /**
- * Every instance of the slot answers healthy and reports exactly the deployed app, version and
- * commit. A wrong version fails at once (it will not fix itself); unhealthy fails after the timeout.
+ * Every instance of the slot answers healthy, and an app that reports its version and commit
+ * reports exactly the deployed ones. A wrong version fails at once (it will not fix itself);
+ * unhealthy fails after the timeout.
  */
 async function verify(env: StepEnvironment, plan: AppPlan, slot: "active" | "standby"): Promise<string> {
   const { spec } = plan;
@@ -60,8 +61,13 @@ async function verify(env: StepEnvironment, plan: AppPlan, slot: "active" | "sta
     if (wrong) {
       throw new StepFailure(`${spec.app} reports version ${wrong.version} (${wrong.commit?.slice(0, 7) ?? "?"}) but ${spec.build.version} (${spec.build.commit.slice(0, 7)}) was deployed.`, true);
     }
-    if (last.length > 0 && last.every((h) => h.status === "healthy" && h.version === spec.build.version)) {
-      return `${last.length} instance(s) healthy, reporting ${spec.app} ${spec.build.version} (${spec.build.commit.slice(0, 7)}):\n${last.map(describeHealth).join("\n")}`;
+    // An app that reports its version must report the deployed one; one that reports none (any
+    // 12-factor app) is known by the slot the platform started from the verified artifact.
+    if (last.length > 0 && last.every((h) => h.status === "healthy")) {
+      const identity = last.every((h) => h.version === spec.build.version)
+        ? `reporting ${spec.app} ${spec.build.version} (${spec.build.commit.slice(0, 7)})`
+        : `running ${spec.app} ${spec.build.version} (${shortDigest(spec.build.digest)}; the app reports no version)`;
+      return `${last.length} instance(s) healthy, ${identity}:\n${last.map(describeHealth).join("\n")}`;
     }
     if (Date.now() >= deadline) {
       throw new StepFailure(`${spec.app} did not become healthy within ${Math.round(env.verifyTimeoutMs / 1000)} s: ${last.length ? last.map(describeHealth).join("; ") : "no instance answered"}.`, true);

@@ -37,6 +37,11 @@ export interface AppSpec {
   healthPath: string;
   /** Who asked: recorded by the platform for logs (e.g. the deployment id). */
   reference: string;
+  /**
+   * Long-running process types besides `web` (Procfile `worker:`, `clock:`, …) → how many run
+   * (0–64). They get no address, restart when they exit and move with the slot. Absent: none.
+   */
+  workers?: Record<string, number>;
 }
 
 export interface InstanceStatus {
@@ -109,6 +114,29 @@ export interface JobResult {
   durationMs: number;
 }
 
+/** One process of an app as it runs now (the environment page and `GET …/instances`). */
+export interface InstanceInfo {
+  id: string;
+  slot: "active" | "standby";
+  /** Procfile process type: `web` serves at `address`; workers have none. */
+  type: string;
+  buildId: string;
+  version: string;
+  address: string | null;
+  running: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  restarts: number;
+}
+
+/** The last lines of one instance's log (stdout and stderr together). */
+export interface InstanceLog {
+  instance: string;
+  slot: "active" | "standby";
+  type: string;
+  lines: string[];
+}
+
 export class PlatformError extends Error {
   constructor(
     message: string,
@@ -166,6 +194,12 @@ export interface PlatformAdapter {
 
   /** What runs for one app, or null if nothing does. */
   status(environment: string, app: string): Promise<AppStatus | null>;
+
+  /** Every process of an app (both slots, web and workers); optional: adapters that cannot list them leave it out. */
+  instances?(environment: string, app: string): Promise<InstanceInfo[]>;
+
+  /** The last `tail` lines (1–1000) of each instance's log; optional like `instances`. */
+  logs?(environment: string, app: string, tail: number): Promise<InstanceLog[]>;
 
   /** Everything the platform runs, for drift detection and adoption after a restart. */
   inventory(): Promise<AppStatus[]>;

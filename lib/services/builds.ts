@@ -19,7 +19,7 @@ export const registerBuildInput = z
     commit: commitSha,
     branch: branchName,
     digest,
-    artifact: z.string().min(1).max(1024).optional().meta({ description: "Where the platform finds the artifact: a path or an image reference" }),
+    artifact: z.string().min(1).max(1024).optional().meta({ description: "Where the platform finds the artifact: the file:// or http(s):// URL of a gzipped tarball with a Procfile (local platform), or an image reference" }),
     ciUrl: httpUrl.optional().meta({ description: "The CI run that produced the build" }),
     tests: z
       .strictObject({

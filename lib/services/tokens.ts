@@ -67,7 +67,8 @@ export interface TokenSummary {
  * NotFoundError (no such user), RuleError (owner disabled).
  */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
-  authorizeKind(ctx, "token.manage", "token");
+  // Everyone may manage their own tokens: the kind check is the weaker of the two; the full one follows the lookup.
+  authorizeKind(ctx, "token.own", "token");
   const data = parseInput(createTokenInput, input);
   const userId = data.userId ?? ctx.actor.id;
   const own = userId === ctx.actor.id && ctx.actor.kind === "user";
@@ -127,7 +128,7 @@ export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1, { er
  * nothing. Throws ValidationError, NotFoundError, ForbiddenError.
  */
 export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<void> {
-  authorizeKind(ctx, "token.manage", "token");
+  authorizeKind(ctx, "token.own", "token");
   const data = parseInput(revokeTokenInput, input);
   await ctx.db.transaction(async (tx) => {
     const token = await tx.query.apiTokens.findFirst({ where: eq(apiTokens.id, data.tokenId) });

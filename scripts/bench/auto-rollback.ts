@@ -114,7 +114,7 @@ async function benchmark(strategy: "blue-green" | "rolling", portBase: number): 
   const release = async (version: string, errorRate: number) => {
     const commit = (Date.now().toString(16) + Math.random().toString(16).slice(2)).slice(0, 40).padStart(40, "c");
     const artifact = await writeArtifact(artifacts, { app: "portal", version, commit, branch: "develop", faulty: { health: false, errorRate } });
-    const { build } = await registerBuild(developer, { app: "portal", version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.path, tests: { passed: true } });
+    const { build } = await registerBuild(developer, { app: "portal", version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.url, tests: { passed: true } });
     return (await createRelease(developer, { commit, branch: "develop", builds: [build.id] })).release.id;
   };
   const settled = async (deploymentId: string) => {

@@ -34,7 +34,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   const version = `99.${Date.now()}.${run}`;
   const commit = (Date.now().toString(16) + run.toString(16)).padStart(40, "e");
   const artifact = await writeArtifact(DEFAULT_ARTIFACTS_DIR(dataDir), { app: values.app!, version, commit, branch: "develop" });
-  const build = await api("POST", "/builds", { app: values.app, version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.path, tests: { passed: true } });
+  const build = await api("POST", "/builds", { app: values.app, version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.url, tests: { passed: true } });
   const release = await api("POST", "/releases", { commit, branch: "develop", builds: [build.id], source: values.env });
 
   const started = performance.now();

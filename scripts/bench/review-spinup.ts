@@ -35,7 +35,7 @@ async function featureRelease(run: number): Promise<{ id: string; branch: string
   const version = `97.${Date.now()}.${run}-review`;
   const commit = randomBytes(20).toString("hex");
   const artifact = await writeArtifact(DEFAULT_ARTIFACTS_DIR(dataDir), { app: "portal", version, commit, branch });
-  const build = await api("POST", "/builds", { app: "portal", version, commit, branch, digest: artifact.digest, artifact: artifact.path, tests: { passed: true } });
+  const build = await api("POST", "/builds", { app: "portal", version, commit, branch, digest: artifact.digest, artifact: artifact.url, tests: { passed: true } });
   const release = await api("POST", "/releases", { commit, branch, builds: [build.id] });
   return { id: release.id, branch, version };
 }

@@ -28,7 +28,7 @@ async function release(tag: string): Promise<{ id: string; version: string }> {
   const version = `98.${Date.now()}.${tag}`;
   const commit = (Date.now().toString(16) + tag).padStart(40, "d");
   const artifact = await writeArtifact(DEFAULT_ARTIFACTS_DIR(dataDir), { app: "portal", version, commit, branch: "develop" });
-  const build = await api("POST", "/builds", { app: "portal", version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.path, tests: { passed: true } });
+  const build = await api("POST", "/builds", { app: "portal", version, commit, branch: "develop", digest: artifact.digest, artifact: artifact.url, tests: { passed: true } });
   return { id: (await api("POST", "/releases", { commit, branch: "develop", builds: [build.id], source: values.env })).id, version };
 }
 

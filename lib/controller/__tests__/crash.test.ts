@@ -6,7 +6,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments } from "@/db/schema";
-import { renderSampleArtifact, sha256Digest } from "@/lib/platform/local/artifact";
+import { SAMPLE_PROCFILE, renderSampleArtifact } from "@/lib/platform/local/artifact";
+import { packFiles } from "@/lib/platform/local/pack";
+import { removeTempDir } from "@/lib/platform/local/testing/helpers";
 import { registerBuild } from "@/lib/services/builds";
 import { requestDeployment } from "@/lib/services/deployments";
 import { createRelease } from "@/lib/services/releases";
@@ -53,11 +55,11 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
 
   /** Writes a real sample-service artifact; `slowStartMs` makes it wait before it listens. */
   function artifact(app: string, version: string, commit: string, slowStartMs = 0) {
-    const { text } = renderSampleArtifact({ app, version, commit, branch: "develop" });
+    const build = { app, version, commit, branch: "develop" };
+    const { text } = renderSampleArtifact(build);
     const content = slowStartMs ? `await new Promise((resolve) => setTimeout(resolve, ${slowStartMs}));\n${text}` : text;
-    const file = path.join(dataDir, `${app}-${version}.mjs`);
-    fs.writeFileSync(file, content);
-    return { digest: sha256Digest(content), artifact: file };
+    const { path: file, digest } = packFiles(path.join(dataDir, "ci", `${app}-${version}.tar.gz`), { "service.mjs": content, Procfile: SAMPLE_PROCFILE });
+    return { digest, artifact: file };
   }
 
   beforeAll(async () => {
@@ -76,7 +78,7 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
     );
     // Apps orphaned by the SIGKILLed controller were adopted by the second one, which stopped them.
     await connection.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   });
 
   it("a new controller finishes the interrupted rollout, and the new version serves", async () => {

@@ -111,8 +111,8 @@ describe.each(testDatabases)("controller leadership is a lease on $name", (datab
       const callsBefore = platformA.calls.length;
       await a.tick();
       expect(a.isLeader).toBe(false);
-      // Only letting go of its platform object (close without stopping apps): no write, no read.
-      expect(platformA.calls.slice(callsBefore)).toEqual(["close"]);
+      // Only letting go of its platform object (dispose, without stopping apps): no write, no read.
+      expect(platformA.calls.slice(callsBefore)).toEqual(["dispose"]);
     } finally {
       await a.stop({ stopApps: false });
       await b.stop({ stopApps: false });

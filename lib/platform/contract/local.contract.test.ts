@@ -1,9 +1,9 @@
-import fs from "node:fs";
 import { LocalPlatform } from "../local/local-platform";
-import { fixtureArtifact, randomPortBase, tempDir } from "../local/testing/helpers";
+import { fixtureArtifact, randomPortBase, removeTempDir, tempDir } from "../local/testing/helpers";
 import { describePlatformContract } from "./describe-platform-contract";
 
-// Real processes, the real router process, real ports; everything is stopped in cleanup.
+// Real processes started from Procfile tarballs (file:// URLs), the real router process, real
+// ports; everything is stopped in cleanup.
 describePlatformContract("local", async () => {
   const artifacts = tempDir("contract-artifacts");
   const dataDir = tempDir("contract-data");
@@ -36,8 +36,8 @@ describePlatformContract("local", async () => {
     reopen: open,
     async cleanup() {
       for (const platform of opened.reverse()) await platform.shutdown({ stopApps: true });
-      fs.rmSync(artifacts, { recursive: true, force: true });
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeTempDir(artifacts);
+      removeTempDir(dataDir); // the platform unpacked read-only releases under it
     },
   };
 });

@@ -5,7 +5,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_ARTIFACTS_DIR, SAMPLE_SERVICE_TEMPLATE, renderSampleArtifact, writeArtifact, type SampleBuild } from "./artifact";
+import * as tar from "tar";
+import { DEFAULT_ARTIFACTS_DIR, SAMPLE_PROCFILE, SAMPLE_SERVICE_TEMPLATE, renderSampleArtifact, writeArtifact, type SampleBuild } from "./artifact";
+import { parseProcfile } from "./procfile";
 
 const COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8";
 const portal = (overrides: Partial<SampleBuild> = {}): SampleBuild => ({ app: "portal", version: "1.5.0", commit: COMMIT, branch: "develop", ...overrides });
@@ -40,9 +42,16 @@ interface Running {
 
 // A clean environment, so the page lists only the config names the test passes (NODE_ENV: Next's
 // types require it, and the service ignores NODE_* names).
-/** Starts an artifact the way the local platform does: `node <file>` with the Slipway variables. */
+/** The service.mjs a sample tarball holds, written alone. */
+function serviceFile(build: SampleBuild): string {
+  const file = path.join(tmp, `service-${build.app}-${build.version}-${Math.random().toString(36).slice(2)}.mjs`);
+  fs.writeFileSync(file, renderSampleArtifact(build).text);
+  return file;
+}
+
+/** Starts the service the way its Procfile's `web` line does: `node service.mjs` with the Slipway variables. */
 async function start(build: SampleBuild, extraEnv: Record<string, string> = {}): Promise<Running> {
-  const { path: file } = await writeArtifact(path.join(tmp, "artifacts"), build);
+  const file = serviceFile(build);
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(tmp, "data-"));
   const child = spawn(process.execPath, [file], {
@@ -110,16 +119,27 @@ describe("renderSampleArtifact", () => {
 });
 
 describe("writeArtifact", () => {
-  it("writes <app>-<version>-<12 hex>.mjs whose sha256 is the digest, and is idempotent", async () => {
+  it("writes a reproducible <app>-<version>-<12 hex>.tar.gz with service.mjs and a Procfile, whose sha256 is the digest", async () => {
     const dir = path.join(DEFAULT_ARTIFACTS_DIR(tmp), "nested");
     const first = await writeArtifact(dir, portal());
     const again = await writeArtifact(dir, portal());
     expect(again).toEqual(first);
     expect(path.isAbsolute(first.path)).toBe(true);
-    expect(path.basename(first.path)).toBe(`portal-1.5.0-${first.digest.slice(7, 19)}.mjs`);
+    expect(first.url).toBe(`file://${first.path}`);
+    expect(path.basename(first.path)).toMatch(/^portal-1\.5\.0-[0-9a-f]{12}\.tar\.gz$/);
     const onDisk = createHash("sha256").update(fs.readFileSync(first.path)).digest("hex");
     expect(`sha256:${onDisk}`).toBe(first.digest);
     expect(fs.readdirSync(dir)).toEqual([path.basename(first.path)]);
+    expect((await writeArtifact(dir, portal({ version: "1.5.1" }))).digest).not.toBe(first.digest);
+
+    const unpacked = fs.mkdtempSync(path.join(tmp, "unpacked-"));
+    await tar.x({ file: first.path, cwd: unpacked });
+    expect(fs.readdirSync(unpacked).sort()).toEqual(["Procfile", "service.mjs"]);
+    expect(fs.readFileSync(path.join(unpacked, "service.mjs"), "utf8")).toBe(renderSampleArtifact(portal()).text);
+    const procfile = parseProcfile(fs.readFileSync(path.join(unpacked, "Procfile"), "utf8"));
+    expect(procfile.get("web")).toBe("node service.mjs");
+    expect(procfile.get("release")).toBe("node service.mjs job migrate");
+    expect(fs.readFileSync(path.join(unpacked, "Procfile"), "utf8")).toBe(SAMPLE_PROCFILE);
   });
 });
 
@@ -195,7 +215,7 @@ describe("the sample service, running", () => {
 
 describe("the sample service's jobs", () => {
   it("migrate records the version in the store; seed runs once; fail exits 1; others just run", async () => {
-    const { path: file } = await writeArtifact(path.join(tmp, "artifacts"), portal({ version: "2.0.0" }));
+    const file = serviceFile(portal({ version: "2.0.0" }));
     const dataDir = path.join(tmp, "jobs", "qa-portal");
 
     const migrate = runJob(file, "migrate", dataDir);

@@ -1,15 +1,21 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { sha256Digest } from "./artifact-fetch";
+import { packFiles } from "./pack";
+
+export { sha256Digest };
 
 /**
- * Artifacts of the sample service, which the `local` platform runs for every app of the demo.
+ * Artifacts of the sample service, which the demo runs for every app. They are ordinary app
+ * tarballs, the same as any team's: `service.mjs` plus a `Procfile`, deployed through the same
+ * fetch → verify → unpack path (no special case in the platform).
  *
- * An artifact is one self-contained ES module: a two-line header that defines `BUILD` (the
- * build's identity and fault flags) followed by the text of the template. Baking the identity
- * into the bytes is what makes the artifact content-addressed: another version, commit or fault
- * flag is another digest, exactly like a real image. The template reads `BUILD` as a free
- * variable and falls back to a development identity when it is undefined, so it also runs alone.
+ * `service.mjs` is the template with a two-line header that defines `BUILD` (the build's identity
+ * and fault flags). Baking the identity into the bytes is what makes the artifact
+ * content-addressed: another version, commit or fault flag is another digest, exactly like a real
+ * image. The template reads `BUILD` as a free variable and falls back to a development identity
+ * when it is undefined, so it also runs alone.
  */
 
 /** The template, relative to the repository root (the working directory of Slipway and its scripts). */
@@ -59,10 +65,6 @@ export function bakeBuild(build: SampleBuild): BakedBuild {
   };
 }
 
-export function sha256Digest(text: string | Buffer): string {
-  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
-}
-
 export function renderSampleArtifact(build: SampleBuild): { text: string; digest: string } {
   const template = fs.readFileSync(path.resolve(process.cwd(), SAMPLE_SERVICE_TEMPLATE), "utf8");
   const header = `${ARTIFACT_HEADER}\nconst BUILD = Object.freeze(${JSON.stringify(bakeBuild(build))});\n`;
@@ -70,21 +72,33 @@ export function renderSampleArtifact(build: SampleBuild): { text: string; digest
   return { text, digest: sha256Digest(Buffer.from(text, "utf8")) };
 }
 
-/** `<app>-<version>-<first 12 hex of the digest>.mjs`: readable, and unique per content. */
+/**
+ * The sample service's Procfile: `web` serves; `release` applies migrations before traffic moves;
+ * the other lines are the jobs the demo's slipway.yaml names (seed, hooks) and `fail`, which
+ * always fails (for trying a failed job).
+ */
+export const SAMPLE_PROCFILE = [
+  "web: node service.mjs",
+  "release: node service.mjs job migrate",
+  ...["migrate", "seed", "sync-branch", "sync", "notify", "fail"].map((job) => `${job}: node service.mjs job ${job}`),
+  "",
+].join("\n");
+
+/** `<app>-<version>-<first 12 hex of the service's digest>.tar.gz`: readable, and unique per content. */
 export function artifactFileName(build: Pick<SampleBuild, "app" | "version">, digest: string): string {
-  return `${build.app}-${build.version}-${digest.replace(/^sha256:/, "").slice(0, 12)}.mjs`;
+  return `${build.app}-${build.version}-${digest.replace(/^sha256:/, "").slice(0, 12)}.tar.gz`;
 }
 
 /**
- * Writes the artifact under `dir` and returns its absolute path. The file appears whole or not at
- * all (temp file + rename), because the platform may start it the moment the build is registered.
+ * Writes the sample service as an app tarball (service.mjs + Procfile) under `dir`: `path` is the
+ * file, `url` its file:// URL (what a build's `artifact` names), `digest` the sha256 of the
+ * tarball's bytes. The file appears whole or not at all, because the platform may fetch it the
+ * moment the build is registered. `serviceText` replaces the rendered service (tests).
  */
-export async function writeArtifact(dir: string, build: SampleBuild): Promise<{ path: string; digest: string }> {
-  const { text, digest } = renderSampleArtifact(build);
-  const target = path.resolve(dir, artifactFileName(build, digest));
-  await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  await fs.promises.writeFile(temp, text, "utf8");
-  await fs.promises.rename(temp, target);
-  return { path: target, digest };
+export async function writeArtifact(dir: string, build: SampleBuild, serviceText?: string): Promise<{ path: string; url: string; digest: string }> {
+  const rendered = renderSampleArtifact(build);
+  const target = path.resolve(dir, artifactFileName(build, sha256Digest(serviceText ?? rendered.text)));
+  await fs.promises.mkdir(dir, { recursive: true });
+  const packed = packFiles(target, { "service.mjs": serviceText ?? rendered.text, Procfile: SAMPLE_PROCFILE });
+  return { path: packed.path, url: pathToFileURL(packed.path).href, digest: packed.digest };
 }

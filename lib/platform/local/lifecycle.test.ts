@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
 import { canBind } from "./ports";
 import { PlatformError } from "../types";
-import { appSpec, fixtureArtifact, get, jobSpec, randomPortBase, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, jobSpec, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 
 // Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
 // closed with stopApps afterwards, so no process outlives the run.
@@ -39,7 +39,7 @@ afterEach(async () => {
   for (const platform of open.splice(0)) await platform.shutdown({ stopApps: true });
 });
 afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) removeTempDir(dir);
 });
 
 describe("LocalPlatform: jobs", () => {

@@ -1,9 +1,10 @@
 import fs from "node:fs";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { scrapingTrafficSource } from "@/lib/metrics";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, randomPortBase, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 
 // Real processes and real ports: each test gets its own data dir and environment name.
 const portBase = randomPortBase();
@@ -31,7 +32,7 @@ afterEach(async () => {
 afterAll(async () => {
   await platform.shutdown({ stopApps: true });
   fs.rmSync(artifacts, { recursive: true, force: true });
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  removeTempDir(dataDir);
 });
 
 describe("LocalPlatform: slots, switching and the stable URL", () => {
@@ -50,7 +51,7 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     const environment = nextEnv();
     const error = await platform.startStandby(appSpec({ ...v1, digest: `sha256:${"0".repeat(64)}`, artifact: null }, { environment })).catch((e: unknown) => e);
     expect((error as PlatformError).permanent).toBe(true);
-    expect((error as Error).message).toMatch(/needs an artifact file path/);
+    expect((error as Error).message).toMatch(/has no artifact: register the build with "artifact" set to the file:\/\/ or http\(s\):\/\/ URL of its gzipped tarball/);
   });
 
   it("starts a standby, reports it healthy, and serves it on the stable URL after the switch", async () => {
@@ -185,7 +186,8 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
       expect(seen).toMatchObject({ FEATURE_X: "on", NODE_ENV: "production", SLIPWAY_ENVIRONMENT: environment, SLIPWAY_APP: "portal", SLIPWAY_INSTANCE: "portal-1" });
       expect(seen.SLIPWAY_DATA_DIR).toMatch(new RegExp(`platform/local/data/${environment}/portal$`));
       expect(fs.existsSync(seen.SLIPWAY_DATA_DIR!)).toBe(true);
-      const allowed = new Set(["PATH", "HOME", "TZ", "LANG", "NODE_ENV", "PORT", "FEATURE_X"]);
+      // PWD is set by the shell that runs the Procfile command.
+      const allowed = new Set(["PATH", "HOME", "TZ", "LANG", "NODE_ENV", "PORT", "FEATURE_X", "PWD"]);
       expect(Object.keys(seen).filter((k) => !allowed.has(k) && !k.startsWith("SLIPWAY_"))).toEqual([]);
     } finally {
       delete process.env.AUTH_SECRET;
@@ -209,11 +211,16 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     expect(await platform.health("nowhere", "portal", "active", "/health")).toEqual([]);
   });
 
-  it("runs processes from the verified store copy", async () => {
+  it("runs the Procfile's web command in the read-only release directory of the verified tarball", async () => {
     const environment = nextEnv();
     await platform.startStandby(appSpec(v1, { environment }));
     const status = (await platform.status(environment, "portal"))!;
-    const cmdline = fs.readFileSync(`/proc/${status.standby!.instances[0]!.pid}/cmdline`, "utf8");
-    expect(cmdline).toContain(`platform/local/store/${v1.digest.slice("sha256:".length)}.mjs`);
+    const pid = status.standby!.instances[0]!.pid;
+    const releaseDir = path.join(dataDir, "platform", "local", "cache", "releases", v1.digest.slice("sha256:".length));
+    expect(fs.readlinkSync(`/proc/${pid}/cwd`)).toBe(releaseDir);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")).toContain("node service.mjs");
+    expect(fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`SLIPWAY_RELEASE_DIR=${releaseDir}`);
+    expect(fs.statSync(path.join(releaseDir, "service.mjs")).mode & 0o222).toBe(0);
+    expect(fs.statSync(releaseDir).mode & 0o222).toBe(0);
   });
 });

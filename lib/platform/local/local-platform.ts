@@ -1,20 +1,21 @@
 import fs from "node:fs";
-import path from "node:path";
 import { PlatformError } from "../types";
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, JobResult, JobSpec, PlatformAdapter } from "../types";
-import { ArtifactStore } from "./artifact-store";
+import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, InstanceLog, JobResult, JobSpec, PlatformAdapter } from "../types";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
-import { DEFAULT_JOB_TIMEOUT_MS, RunningJobs, runJobProcess } from "./jobs";
+import { Housekeeping } from "./housekeeping";
+import { RunningJobs, runReleaseJob } from "./jobs";
+import { DEFAULT_LOG_CAP_BYTES } from "./logs";
 import { KeyedMutex } from "./mutex";
-import { LocalPaths, assertName, assertSpec, configHash, fileSafe } from "./paths";
+import { LocalPaths, assertName, assertSpec, configHash } from "./paths";
 import { resolvePortBase } from "./ports";
-import { appEnvironment } from "./processes";
 import { probeHealth } from "./probes";
 import { RouterClient } from "./router/client";
 import type { RouterStatus } from "./router/router";
 import { AppRegistry } from "./registry";
+import { ReleaseCache, type ReleaseCacheOptions } from "./release-cache";
 import { SlotProcesses, type LocalSlotStatus } from "./slots";
 import { appKey, type AppRecord, type SlotRecord } from "./state";
+import { instancesOf, logsOf, type LocalInstanceInfo } from "./workers";
 
 export interface LocalPlatformOptions {
   /** Slipway's data directory (e.g. `.data`); the platform keeps everything under `<dataDir>/platform/local/`. */
@@ -32,9 +33,14 @@ export interface LocalPlatformOptions {
   stopGraceMs?: number;
   /** How long a newly started router may take to answer (default 20 s). */
   routerStartTimeoutMs?: number;
+  /** Fetching and unpacking artifacts: retries, back-off, size caps (defaults: 4 attempts, 1 GiB). */
+  artifacts?: ReleaseCacheOptions;
+  /** An instance's log is rotated past this size (default 5 MiB; one rotated file is kept). */
+  logCapBytes?: number;
 }
 
 export type { LocalInstanceStatus, LocalSlotStatus } from "./slots";
+export type { LocalInstanceInfo } from "./workers";
 /** The shared AppStatus, with the local platform's process ids on its instances. */
 export type LocalAppStatus = Omit<AppStatus, "active" | "standby"> & { active: LocalSlotStatus | null; standby: LocalSlotStatus | null };
 
@@ -49,7 +55,10 @@ export class LocalPlatform implements PlatformAdapter {
   /** Rolling moves traffic between the two slots in steps; blue-green and recreate switch it at once. */
   readonly strategies = ["rolling", "blue-green", "recreate"] as const;
   private readonly paths: LocalPaths;
-  private readonly store: ArtifactStore;
+  private readonly releases: ReleaseCache;
+  private readonly logCapBytes: number;
+  /** Restarts exited workers and rotates logs while this Slipway runs. */
+  private readonly housekeeping: Housekeeping;
   private readonly slots: SlotProcesses;
   private readonly apps: AppRegistry;
   private readonly router: RouterClient;
@@ -62,12 +71,15 @@ export class LocalPlatform implements PlatformAdapter {
   constructor(options: LocalPlatformOptions) {
     const host = options.host ?? "127.0.0.1";
     this.paths = new LocalPaths(options.dataDir);
-    this.store = new ArtifactStore(this.paths.storeDir);
+    this.releases = new ReleaseCache(this.paths.cacheDir, options.artifacts);
+    this.logCapBytes = options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES;
     this.publicHost = options.publicHost ?? "localhost";
     this.log = options.log ?? (() => {});
     this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log });
     this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host);
     this.router = new RouterClient({ stateFile: this.paths.stateFile, dir: this.paths.routerDir, log: this.log, startTimeoutMs: options.routerStartTimeoutMs });
+    const { apps, slots, logCapBytes, log } = this;
+    this.housekeeping = new Housekeeping({ apps, slots, logCapBytes, log, locked: (environment, app, operation) => this.locked(environment, app, operation) });
   }
 
   /**
@@ -76,6 +88,7 @@ export class LocalPlatform implements PlatformAdapter {
    * is a PlatformError naming it.
    */
   async init(): Promise<void> {
+    this.housekeeping.start();
     await this.router.ensureRunning();
     await this.router.reload(this.apps.all().map((r) => appKey(r.environment, r.app)));
   }
@@ -179,26 +192,23 @@ export class LocalPlatform implements PlatformAdapter {
     assertName("app", job.app);
     assertName("job", job.job);
     this.assertOpen();
-    const storePath = await this.store.verifyAndStore(job.build);
-    const dataDir = this.paths.data(job.environment, job.app);
-    await fs.promises.mkdir(dataDir, { recursive: true });
-    const env = appEnvironment({ environment: job.environment, app: job.app, instance: `${job.app}-job`, dataDir, reference: job.reference, config: job.config });
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    this.log(`local: ${job.environment}/${job.app} running job ${job.job} of ${job.build.version}`);
-    return runJobProcess({
-      storePath,
-      job: job.job,
-      env,
-      cwd: dataDir,
-      logPath: path.join(this.paths.logs(job.environment, job.app), `job-${job.job}-${fileSafe(job.build.buildId)}-${stamp}.log`),
-      timeoutMs: job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
-      track: this.jobs.tracker(job.environment),
-    });
+    return runReleaseJob(job, { releases: this.releases, paths: this.paths, jobs: this.jobs, log: this.log });
   }
 
   async status(environment: string, app: string): Promise<LocalAppStatus | null> {
     const record = this.apps.get(environment, app);
     return record ? this.appStatus(record, await this.router.status()) : null;
+  }
+
+  /** Web instances and workers of both slots, with their process ids (local only). */
+  async instances(environment: string, app: string): Promise<LocalInstanceInfo[]> {
+    const record = this.apps.get(environment, app);
+    return record ? instancesOf(record, this.slots) : [];
+  }
+
+  async logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> {
+    const record = this.apps.get(environment, app);
+    return record ? logsOf(record, Math.min(1000, Math.max(1, Math.floor(tail))), this.logCapBytes) : [];
   }
 
   async inventory(): Promise<LocalAppStatus[]> {
@@ -214,6 +224,8 @@ export class LocalPlatform implements PlatformAdapter {
       const active = record.active;
       if (active && this.isSlotOf(active, spec) && this.slots.allRunning(active) && (await this.slots.allAnswer(active))) {
         await this.listening(record);
+        this.housekeeping.remember(active, { spec, release: await this.releases.prepare(spec.build) });
+        this.housekeeping.start();
         this.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} adopted (pids ${active.instances.map((i) => i.pid).join(", ")})`);
         return this.appStatus(record, await this.router.status());
       }
@@ -268,6 +280,7 @@ export class LocalPlatform implements PlatformAdapter {
   /** Lets go in Slipway; the router and the apps keep serving (the data plane outlives Slipway). */
   async dispose(): Promise<void> {
     this.closed = true;
+    this.housekeeping.stop();
   }
 
   /**
@@ -276,7 +289,7 @@ export class LocalPlatform implements PlatformAdapter {
    * The state file keeps the port allocations; the next start serves 503 until apps run again.
    */
   async shutdown(options: { stopApps: boolean }): Promise<void> {
-    this.closed = true;
+    await this.dispose();
     if (!options.stopApps) return;
     for (const record of this.apps.all()) {
       await this.locked(record.environment, record.app, async () => {
@@ -315,7 +328,7 @@ export class LocalPlatform implements PlatformAdapter {
 
   private async startStandbyLocked(spec: AppSpec): Promise<SlotRecord> {
     this.assertOpen();
-    const storePath = await this.store.verifyAndStore(spec.build);
+    const release = await this.releases.prepare(spec.build);
     const record = await this.apps.ensure(spec.environment, spec.app);
     await this.listening(record); // the URL exists (answering 503) from the first start on
     const current = record.standby;
@@ -324,10 +337,13 @@ export class LocalPlatform implements PlatformAdapter {
     if (current && this.isSlotOf(current, spec) && current.reference === spec.reference && this.slots.allRunning(current)) return current;
     if (current) await this.stopSlot(record, "standby");
     try {
-      return await this.slots.start(spec, storePath, configHash(spec), (spawned) => {
+      const slot = await this.slots.start(spec, release, configHash(spec), (spawned) => {
         record.standby = spawned;
         this.apps.save();
       });
+      this.housekeeping.remember(slot, { spec, release });
+      if (slot.workers?.length) this.housekeeping.start();
+      return slot;
     } catch (error) {
       record.standby = null;
       this.apps.save();

@@ -22,12 +22,21 @@ export function assertSpec(spec: AppSpec): void {
   if (!Number.isInteger(spec.instances) || spec.instances < 1 || spec.instances > 64) {
     throw new PlatformError(`${spec.environment}/${spec.app}: instances must be a whole number from 1 to 64, got ${spec.instances}`, true);
   }
+  for (const [type, count] of Object.entries(spec.workers ?? {})) {
+    assertName("process type", type);
+    if (!Number.isInteger(count) || count < 0 || count > 64) {
+      throw new PlatformError(`${spec.environment}/${spec.app}: the ${type} count must be a whole number from 0 to 64, got ${count}`, true);
+    }
+  }
 }
 
 /** Same build with other config or another instance count is another slot: it must be started again. */
 export function configHash(spec: AppSpec): string {
   const config = Object.entries(spec.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash("sha256").update(JSON.stringify({ config, instances: spec.instances })).digest("hex").slice(0, 16);
+  const workers = Object.entries(spec.workers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Without workers the hash stays what it was, so slots started before workers existed are adopted.
+  const shape = workers.length > 0 ? { config, instances: spec.instances, workers } : { config, instances: spec.instances };
+  return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 16);
 }
 
 /** Everything the local platform keeps lives under `<dataDir>/platform/local/`. */
@@ -47,8 +56,9 @@ export class LocalPaths {
     return path.join(this.root, "router");
   }
 
-  get storeDir(): string {
-    return path.join(this.root, "store");
+  /** Fetched tarballs and unpacked, read-only releases, by digest (see ReleaseCache). */
+  get cacheDir(): string {
+    return path.join(this.root, "cache");
   }
 
   /** Shared by all instances and slots of an app, and by its jobs: it outlives deployments. */

@@ -42,7 +42,9 @@ describe("probeHealth", () => {
       if (req.url === "/ok") return res.end(JSON.stringify({ status: "healthy", app: "portal", version: "1.2.3", commit: "abc", environment: "qa", checks: { db: "ok" } }));
       if (req.url === "/degraded") return res.end(JSON.stringify({ status: "degraded" }));
       if (req.url === "/down") return res.writeHead(503).end(JSON.stringify({ status: "healthy" }));
-      res.end("not json");
+      if (req.url === "/failing") return res.end(JSON.stringify({ status: "failing" }));
+      if (req.url === "/missing") return res.writeHead(404).end("not found");
+      res.end("<html>a static site</html>");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -54,9 +56,14 @@ describe("probeHealth", () => {
     expect((await probeHealth("p", `${base}/degraded`)).status).toBe("degraded");
   });
 
-  it("is unhealthy on a non-200, a body without status, or no connection", async () => {
+  it("judges an app that reports no status (any 12-factor app) by the HTTP status alone", async () => {
+    expect(await probeHealth("p", `${base}/index.html`)).toMatchObject({ status: "healthy", httpStatus: 200, version: undefined });
+    expect(await probeHealth("p", `${base}/missing`)).toMatchObject({ status: "unhealthy", httpStatus: 404, error: "HTTP 404" });
+  });
+
+  it("is unhealthy on a non-200, a reported status other than healthy or degraded, or no connection", async () => {
     expect(await probeHealth("p", `${base}/down`)).toMatchObject({ status: "unhealthy", httpStatus: 503 });
-    expect(await probeHealth("p", `${base}/text`)).toMatchObject({ status: "unhealthy", error: expect.stringMatching(/no status/) });
+    expect(await probeHealth("p", `${base}/failing`)).toMatchObject({ status: "unhealthy", error: 'HTTP 200, status "failing"' });
     const closedPort = await freePort("127.0.0.1");
     expect(await probeHealth("p", `http://127.0.0.1:${closedPort}/health`)).toMatchObject({ status: "unhealthy", error: "ECONNREFUSED" });
   });

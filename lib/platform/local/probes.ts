@@ -13,8 +13,10 @@ function text(value: unknown): string | undefined {
 }
 
 /**
- * Asks one instance for its health. `healthy` needs HTTP 200 and a body saying `status: healthy`
- * (`degraded` is passed through as such); anything else, including no answer, is `unhealthy`.
+ * Asks one instance for its health. An app that answers with a JSON object carrying `status` is
+ * taken at its word (`healthy`, `degraded`; anything else is `unhealthy`) and needs HTTP 200. Any
+ * other app (a static site, `python3 -m http.server`) is healthy when its health path answers
+ * 2xx, as a load balancer's check would judge it. A 3xx/4xx/5xx or no answer is `unhealthy`.
  */
 export async function probeHealth(instance: string, url: string): Promise<InstanceHealth> {
   const started = performance.now();
@@ -27,10 +29,11 @@ export async function probeHealth(instance: string, url: string): Promise<Instan
       const parsed: unknown = JSON.parse(raw);
       if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
     } catch {
-      // Not JSON: judged by the status code alone, and never healthy.
+      // Not JSON: judged by the status code alone.
     }
     const reported = text(body.status);
-    const status = response.status === 200 && (reported === "healthy" || reported === "degraded") ? reported : "unhealthy";
+    const ok = reported === undefined ? response.status >= 200 && response.status < 300 : response.status === 200 && (reported === "healthy" || reported === "degraded");
+    const status = ok ? (reported === "degraded" ? "degraded" : "healthy") : "unhealthy";
     return {
       instance,
       status,
@@ -40,7 +43,7 @@ export async function probeHealth(instance: string, url: string): Promise<Instan
       environment: text(body.environment),
       checks: body.checks,
       httpStatus: response.status,
-      error: status === "unhealthy" ? `HTTP ${response.status}${reported ? `, status "${reported}"` : ", no status in the body"}` : undefined,
+      error: status === "unhealthy" ? `HTTP ${response.status}${reported ? `, status "${reported}"` : ""}` : undefined,
       latencyMs: latency(),
     };
   } catch (error) {

@@ -16,6 +16,8 @@ export interface AppEnvironmentInput {
   reference: string;
   config: Record<string, string>;
   port?: number;
+  /** The release directory the process runs in: SLIPWAY_RELEASE_DIR, also how its pid is recognised later. */
+  releaseDir?: string;
 }
 
 /**
@@ -44,13 +46,15 @@ export function appEnvironment(input: AppEnvironmentInput, parent: Record<string
   env.SLIPWAY_INSTANCE = input.instance;
   env.SLIPWAY_DATA_DIR = input.dataDir;
   env.SLIPWAY_REFERENCE = input.reference;
+  if (input.releaseDir !== undefined) env.SLIPWAY_RELEASE_DIR = input.releaseDir;
   return env;
 }
 
 /**
- * Whether `pid` is still the process we started from `storePath`. A pid recorded before a restart
- * may have been reused by an unrelated process: on Linux its command line tells them apart (a
- * zombie has an empty one, so it counts as gone). Elsewhere, existence is all we can check.
+ * Whether `pid` is still the process we started from `storePath` (a release directory). A pid
+ * recorded before a restart may have been reused by an unrelated process: on Linux its start-up
+ * environment (SLIPWAY_RELEASE_DIR) or command line tells them apart (a zombie has neither, so it
+ * counts as gone). Elsewhere, existence is all we can check.
  */
 export function isOurProcess(pid: number, storePath: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -60,9 +64,15 @@ export function isOurProcess(pid: number, storePath: string): boolean {
     return false;
   }
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(storePath);
+    if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(storePath)) return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== "ENOENT" || !fs.existsSync("/proc/self");
+  }
+  try {
+    // Another user's process (a reused pid) cannot be read: not ours.
+    return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SLIPWAY_RELEASE_DIR=${storePath}`);
+  } catch {
+    return false;
   }
 }
 
@@ -85,8 +95,8 @@ export function logTail(file: string, lines = 20, maxBytes = 8192): string {
 }
 
 export interface SpawnInput {
-  storePath: string;
-  args?: string[];
+  /** A Procfile command, run by /bin/sh -c (so $PORT and other variables expand). */
+  command: string;
   env: Record<string, string>;
   logPath: string;
   cwd: string;
@@ -101,7 +111,7 @@ export function spawnApp(input: SpawnInput): ChildProcess {
   const fd = fs.openSync(input.logPath, "a");
   try {
     fs.writeSync(fd, `[slipway] ${new Date().toISOString()} starting ${input.env.SLIPWAY_INSTANCE} (${input.env.SLIPWAY_REFERENCE})\n`);
-    const child = spawn(process.execPath, [input.storePath, ...(input.args ?? [])], {
+    const child = spawn("/bin/sh", ["-c", input.command], {
       detached: true,
       stdio: ["ignore", fd, fd],
       env: input.env as NodeJS.ProcessEnv, // complete by construction (appEnvironment), NODE_ENV included

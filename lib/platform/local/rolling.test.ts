@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, randomPortBase, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, tempDir } from "./testing/helpers";
 
 const artifacts = tempDir("artifacts");
 const dataDir = tempDir("data");
@@ -14,7 +14,7 @@ const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
 afterAll(async () => {
   await platform.shutdown({ stopApps: true });
   fs.rmSync(artifacts, { recursive: true, force: true });
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  removeTempDir(dataDir);
 });
 
 async function shares(url: string, requests: number): Promise<Record<string, number>> {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, randomPortBase, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, tempDir } from "./testing/helpers";
 
 const artifacts = tempDir("artifacts");
 const dataDir = tempDir("data");
@@ -11,7 +11,7 @@ const platform = new LocalPlatform({ dataDir, portBase: randomPortBase(), log: (
 afterAll(async () => {
   await platform.shutdown({ stopApps: true });
   fs.rmSync(artifacts, { recursive: true, force: true });
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  removeTempDir(dataDir);
 });
 
 describe("LocalPlatform: an idle environment sleeps and wakes on demand", () => {

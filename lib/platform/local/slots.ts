@@ -5,7 +5,8 @@ import { PlatformError, type AppSpec, type InstanceStatus, type SlotStatus } fro
 import { fileSafe, type LocalPaths } from "./paths";
 import { freePort, portAnswers } from "./ports";
 import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "./processes";
-import type { InstanceRecord, SlotRecord } from "./state";
+import type { InstanceRecord, SlotRecord, WorkerRecord } from "./state";
+import type { Release } from "./tarball";
 
 /** What only the local platform reports about an instance: its process id. */
 export type LocalInstanceStatus = InstanceStatus & { pid: number };
@@ -64,12 +65,22 @@ export class SlotProcesses {
   }
 
   /**
-   * Starts `spec.instances` processes of the stored artifact, each on its own free port, and waits
-   * until all listen. `onSpawned` sees the slot as soon as the pids exist, so they are persisted
-   * before the (long) wait: a crash of Slipway meanwhile leaves no unknown processes behind.
-   * On failure every process of the slot is stopped again.
+   * Starts `spec.instances` processes of the release's `web` command, each on its own free port
+   * with PORT set, plus the slot's workers, and waits until every web process listens.
+   * `onSpawned` sees the slot as soon as the pids exist, so they are persisted before the (long)
+   * wait: a crash of Slipway meanwhile leaves no unknown processes behind. On failure every
+   * process of the slot is stopped again. A worker type the Procfile lacks is a PlatformError
+   * (permanent) before anything starts.
    */
-  async start(spec: AppSpec, storePath: string, hash: string, onSpawned: (slot: SlotRecord) => void): Promise<SlotRecord> {
+  async start(spec: AppSpec, release: Release, hash: string, onSpawned: (slot: SlotRecord) => void): Promise<SlotRecord> {
+    const storePath = release.dir;
+    const web = release.procfile.get("web")!;
+    const workerTypes = Object.entries(spec.workers ?? {}).filter(([, count]) => count > 0);
+    for (const [type] of workerTypes) {
+      if (!release.procfile.has(type) || type === "web") {
+        throw new PlatformError(`${spec.environment}/${spec.app}: slipway.yaml runs ${spec.workers![type]} "${type}" worker(s), but the Procfile of build ${spec.build.buildId} (${spec.build.version}) has no "${type}:" line`, true);
+      }
+    }
     const { paths, host } = this.options;
     const dataDir = paths.data(spec.environment, spec.app);
     fs.mkdirSync(dataDir, { recursive: true });
@@ -93,16 +104,21 @@ export class SlotProcesses {
         while (ports.has(port)) port = await freePort(host);
         ports.add(port);
         const id = `${spec.app}-${n}`;
-        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, port });
+        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, port, releaseDir: storePath });
         const logPath = path.join(paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${n}.log`);
-        const child = spawnApp({ storePath, env, logPath, cwd: dataDir });
+        const child = spawnApp({ command: web, env, logPath, cwd: storePath });
         if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} instance ${id}: the OS refused to create a process`);
         const pid = child.pid;
         this.children.set(pid, child);
         child.once("exit", () => this.children.delete(pid));
-        const instance = { id, pid, port, logPath };
+        const instance = { id, pid, port, logPath, startedAt: new Date().toISOString() };
         slot.instances.push(instance);
         started.push({ child, instance });
+      }
+      const workers: WorkerRecord[] = [];
+      slot.workers = workers;
+      for (const [type, count] of workerTypes) {
+        for (let n = 1; n <= count; n++) workers.push(this.spawnWorker(spec, release, type, `${spec.app}-${type}-${n}`, 0));
       }
       onSpawned(slot);
       await Promise.all(
@@ -125,7 +141,29 @@ export class SlotProcesses {
     return slot;
   }
 
+  /**
+   * Starts one worker process (no PORT) of `type` in the release directory; `restarts` is how
+   * often it was started again before. Returns its record; the caller persists it.
+   */
+  spawnWorker(spec: AppSpec, release: Release, type: string, id: string, restarts: number): WorkerRecord {
+    const dataDir = this.options.paths.data(spec.environment, spec.app);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, releaseDir: release.dir });
+    const logPath = path.join(this.options.paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${type}-${id.split("-").pop()}.log`);
+    const child = spawnApp({ command: release.procfile.get(type)!, env, logPath, cwd: release.dir });
+    if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} worker ${id}: the OS refused to create a process`);
+    const pid = child.pid;
+    this.children.set(pid, child);
+    child.once("exit", () => this.children.delete(pid));
+    return { id, type, pid, logPath, startedAt: new Date().toISOString(), restarts };
+  }
+
+  /** Stops the workers first (background tasks end before the code they use goes), then web. */
   async stop(slot: SlotRecord): Promise<void> {
+    await stopProcesses(
+      (slot.workers ?? []).map((w) => ({ pid: w.pid, storePath: slot.storePath })),
+      this.options.stopGraceMs,
+    );
     await stopProcesses(
       slot.instances.map((i) => ({ pid: i.pid, storePath: slot.storePath })),
       this.options.stopGraceMs,

@@ -14,6 +14,21 @@ export interface InstanceRecord {
   pid: number;
   port: number;
   logPath: string;
+  /** When this process started (ISO 8601); absent in state written before instances were listed. */
+  startedAt?: string;
+}
+
+/** A long-running Procfile process besides `web` (worker, clock, …): no port, restarted when it exits. */
+export interface WorkerRecord {
+  /** e.g. `portal-worker-1`; passed as SLIPWAY_INSTANCE. */
+  id: string;
+  /** The Procfile process type. */
+  type: string;
+  pid: number;
+  logPath: string;
+  startedAt: string;
+  /** How often the platform started it again after it exited. */
+  restarts: number;
 }
 
 export interface SlotRecord {
@@ -22,13 +37,15 @@ export interface SlotRecord {
   version: string;
   commit: string;
   digest: string;
-  /** The verified copy the processes run (`store/<hex>.mjs`): also how a pid is recognised as ours. */
+  /** The read-only release directory the processes run in (`cache/releases/<hex>`): also how a pid is recognised as ours. */
   storePath: string;
   /** Hash of config + instance count: the same build with other config is another slot. */
   configHash: string;
   reference: string;
   startedAt: string;
   instances: InstanceRecord[];
+  /** Worker processes of the slot (absent: none). */
+  workers?: WorkerRecord[];
 }
 
 export interface AppRecord {

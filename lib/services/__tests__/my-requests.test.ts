@@ -23,6 +23,8 @@ describe.each(testDatabases)("approvals inbox and my requests on $name", (databa
       createTestActor(connection.db, ["tech-lead"], "tl"),
       createTestActor(connection.db, ["developer"], "dev"),
     ]);
+    // Someone must be able to give prod's pm approval, or the request is refused as unapprovable.
+    await createTestActor(connection.db, ["pm"], "pm");
   });
   afterAll(() => connection.close());
 

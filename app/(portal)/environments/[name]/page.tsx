@@ -43,6 +43,7 @@ import { describePromotion } from "@/lib/domain/promotion-preview";
 import { listIncidents } from "@/lib/services/incidents";
 import { environmentTraffic } from "@/lib/services/traffic-queries";
 import { TrafficPanel } from "@/components/environment/traffic-panel";
+import { InstancesPanel } from "@/components/environment/instances-panel";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -174,6 +175,7 @@ export default async function EnvironmentPage({ params }: Props) {
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
+          {!gone && <InstancesPanel environment={environment.name} apps={apps.map((a) => a.name)} />}
           {traffic && <TrafficPanel environment={environment.name} traffic={traffic} />}
           <Panel title="Recent deployments">
             {deployments.length ? (

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { canBind } from "../ports";
-import { saveState, type AppRecord } from "../state";
+import { canBind, freePort } from "../ports";
+import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "../processes";
+import { saveState, type AppRecord, type SlotRecord } from "../state";
 import { get, randomPortBase, tempDir } from "../testing/helpers";
 import { readRouterInfo } from "./info";
 import { Router } from "./router";
@@ -59,5 +60,39 @@ describe("Router: serves the state file's routes and answers only its owner", ()
     await router.reload();
     expect(await canBind(port, "127.0.0.1")).toBe(true);
     expect(router.status().apps).toEqual({});
+  });
+});
+
+describe("Router: recognises instances started from a release tarball", () => {
+  it("serves a web process started by /bin/sh -c in its release directory (known by SLIPWAY_RELEASE_DIR), not a live pid of another release", async () => {
+    const releaseDir = path.join(dir, "cache", "releases", "abc");
+    fs.mkdirSync(releaseDir, { recursive: true });
+    // A relative command, as Procfiles have: the command line never names the release directory.
+    fs.writeFileSync(path.join(releaseDir, "server.mjs"), 'import http from "node:http"; http.createServer((q, r) => r.end("from the tarball")).listen(Number(process.env.PORT), "127.0.0.1");\n');
+    const instancePort = await freePort("127.0.0.1");
+    const logPath = path.join(dir, "logs", "portal-1.log");
+    const env = appEnvironment({ environment: "dev", app: "portal", instance: "portal-1", dataDir: dir, reference: "dep-1", config: {}, port: instancePort, releaseDir });
+    const child = spawnApp({ command: "node server.mjs", env, logPath, cwd: releaseDir });
+    try {
+      await waitUntilListening(child, instancePort, "127.0.0.1", logPath, 20_000, "portal-1");
+      expect(fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8")).not.toContain(releaseDir);
+      expect(isOurProcess(child.pid!, releaseDir)).toBe(true);
+      const slot = (storePath: string): SlotRecord => ({ buildId: "b1", releaseId: "r1", version: "1.0.0", commit: "c".repeat(40), digest: `sha256:${"a".repeat(64)}`, storePath, configHash: "h", reference: "dep-1", startedAt: new Date().toISOString(), instances: [{ id: "portal-1", pid: child.pid!, port: instancePort, logPath }] });
+
+      saveState(stateFile, { version: 1, apps: { "dev/portal": record({ active: slot(releaseDir) }) } });
+      await router.reload();
+      const served = await get(`http://127.0.0.1:${port}/`);
+      expect(served.status).toBe(200);
+      expect(served.text).toBe("from the tarball");
+
+      // The same pid recorded for another release (a reused pid, as far as the router can tell) is not ours.
+      saveState(stateFile, { version: 1, apps: { "dev/portal": record({ active: slot(path.join(dir, "cache", "releases", "other")) }) } });
+      await router.reload();
+      const refused = await get(`http://127.0.0.1:${port}/`);
+      expect(refused.status).toBe(502);
+      expect(refused.text).toContain("is not running");
+    } finally {
+      await stopProcesses([{ pid: child.pid!, storePath: releaseDir }], 1000);
+    }
   });
 });

@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { sha256Digest } from "../artifact-store";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { packFiles } from "../pack";
 import type { AppSpec, ArtifactRef, JobSpec } from "../../types";
 
 const FIXTURE = fileURLToPath(new URL("./fixture-service.mjs", import.meta.url));
@@ -19,27 +20,28 @@ export function randomPortBase(): number {
   return 20_000 + Math.floor(Math.random() * 120) * 100;
 }
 
-/** Writes the fixture with `version` templated in; the content (and so the digest) differs per version. */
-export function fixtureArtifact(dir: string, version: string, commit = `c0ffee${version.replace(/\W/g, "")}`.padEnd(40, "0")): ArtifactRef {
-  const file = path.join(dir, `fixture-${version}.mjs`);
-  const content = fs.readFileSync(FIXTURE, "utf8").replace("__VERSION__", version).replace("__COMMIT__", commit);
-  fs.writeFileSync(file, content);
-  return {
-    buildId: `build-${version}`,
-    releaseId: `release-${version}`,
-    app: "portal",
-    version,
-    commit,
-    digest: sha256Digest(Buffer.from(content)),
-    artifact: file,
-  };
+/** The fixture's Procfile: `web`, the jobs the tests run, and extra lines tests may name. */
+export const FIXTURE_PROCFILE = [
+  "web: node service.mjs",
+  ...["migrate", "seed", "fail", "sleep", "sync"].map((job) => `${job}: node service.mjs job ${job}`),
+  "",
+].join("\n");
+
+/** Packs `files` as an app tarball under `dir` and returns a build of it, named by `version`. */
+export function tarballArtifact(dir: string, version: string, files: Record<string, string>, commit = "f".repeat(40)): ArtifactRef {
+  const packed = packFiles(path.join(dir, `app-${version}.tar.gz`), files);
+  return { buildId: `build-${version}`, releaseId: `release-${version}`, app: "portal", version, commit, digest: packed.digest, artifact: pathToFileURL(packed.path).href };
 }
 
-/** An artifact with arbitrary code (e.g. one that crashes on start). */
+/** The fixture service with `version` templated in, as an app tarball; the content (and so the digest) differs per version. */
+export function fixtureArtifact(dir: string, version: string, commit = `c0ffee${version.replace(/\W/g, "")}`.padEnd(40, "0"), procfile = FIXTURE_PROCFILE): ArtifactRef {
+  const content = fs.readFileSync(FIXTURE, "utf8").replace("__VERSION__", version).replace("__COMMIT__", commit);
+  return tarballArtifact(dir, version, { "service.mjs": content, Procfile: procfile }, commit);
+}
+
+/** An app tarball whose `web` runs arbitrary code (e.g. one that crashes on start). */
 export function scriptArtifact(dir: string, name: string, code: string): ArtifactRef {
-  const file = path.join(dir, `${name}.mjs`);
-  fs.writeFileSync(file, code);
-  return { buildId: `build-${name}`, releaseId: `release-${name}`, app: "portal", version: name, commit: "f".repeat(40), digest: sha256Digest(Buffer.from(code)), artifact: file };
+  return tarballArtifact(dir, name, { "service.mjs": code, Procfile: FIXTURE_PROCFILE });
 }
 
 export function appSpec(build: ArtifactRef, overrides: Partial<AppSpec> = {}): AppSpec {
@@ -62,4 +64,11 @@ export function jobSpec(build: ArtifactRef, job: string, overrides: Partial<JobS
 export async function get(url: string): Promise<{ status: number; text: string; headers: Headers }> {
   const response = await fetch(url);
   return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+/** Removes a test's directory, including read-only release directories the platform unpacked. */
+export function removeTempDir(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  spawnSync("chmod", ["-R", "u+w", dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,76 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { InstanceInfo, InstanceLog } from "@/lib/platform/types";
+import { Badge, Dot } from "@/components/ui/badge";
+import { Panel } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+const REFRESH_MS = 3000;
+const TAIL = 20;
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  }
+  return response.json() as Promise<T>;
+}
+
+function AppInstances({ environment, app }: { environment: string; app: string }) {
+  const base = `/api/v1/environments/${encodeURIComponent(environment)}/apps/${encodeURIComponent(app)}`;
+  const instances = useQuery({ queryKey: ["instances", environment, app], queryFn: () => getJson<{ items: InstanceInfo[] }>(`${base}/instances`), refetchInterval: REFRESH_MS });
+  const logs = useQuery({ queryKey: ["logs", environment, app], queryFn: () => getJson<{ items: InstanceLog[] }>(`${base}/logs?tail=${TAIL}`), refetchInterval: REFRESH_MS });
+  const items = instances.data?.items ?? [];
+  const logOf = new Map((logs.data?.items ?? []).map((l) => [`${l.slot}/${l.instance}`, l.lines]));
+  const now = new Date();
+  return (
+    <section data-app={app} className="border-b border-zinc-100 last:border-0">
+      <h3 className="px-4 pt-3 pb-1 text-sm font-semibold text-zinc-800">{app}</h3>
+      {instances.isError ? (
+        <p className="px-4 pb-3 text-xs text-red-700">Cannot list instances: {instances.error.message}</p>
+      ) : items.length === 0 ? (
+        <p className="px-4 pb-3 text-xs text-zinc-500">{instances.isPending ? "Loading…" : "Nothing runs."}</p>
+      ) : (
+        <ul>
+          {items.map((i) => (
+            <li key={`${i.slot}/${i.id}`} data-instance={i.id} data-slot={i.slot} className="px-4 pb-2">
+              <details>
+                <summary className="flex cursor-pointer list-none flex-wrap items-center gap-x-3 gap-y-1 py-1 text-xs hover:bg-zinc-50">
+                  <Dot tone={i.running ? "green" : "red"} />
+                  <span className="font-mono font-medium text-zinc-800">{i.id}</span>
+                  <Badge tone={i.slot === "active" ? "blue" : "neutral"}>{i.slot}</Badge>
+                  {i.type !== "web" && <Badge tone="violet">{i.type}</Badge>}
+                  <span className="text-zinc-600">
+                    {i.version} · {i.buildId}
+                  </span>
+                  <span className="font-mono text-zinc-600">{i.address ?? "no address"}</span>
+                  <span className="text-zinc-500">
+                    started <RelativeTime at={i.startedAt} now={now} />
+                  </span>
+                  <span className={i.restarts > 0 ? "text-amber-700" : "text-zinc-500"}>{i.restarts} restarts</span>
+                  {!i.running && <Badge tone="red">not running</Badge>}
+                </summary>
+                <pre className="mt-1 max-h-56 overflow-auto rounded-md bg-zinc-900 px-3 py-2 font-mono text-xs whitespace-pre-wrap text-zinc-100">
+                  {(logOf.get(`${i.slot}/${i.id}`) ?? []).join("\n") || (logs.isError ? `Cannot read the log: ${logs.error.message}` : "(no output yet)")}
+                </pre>
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Each app's processes (slot, build, address, started, restarts) and the last lines of each log, refreshed every 3 s. */
+export function InstancesPanel({ environment, apps }: { environment: string; apps: string[] }) {
+  return (
+    <Panel title="Instances" actions={<span className="text-xs text-zinc-500">live · last {TAIL} log lines per instance</span>} bodyClassName="py-1">
+      {apps.map((app) => (
+        <AppInstances key={app} environment={environment} app={app} />
+      ))}
+    </Panel>
+  );
+}

@@ -121,6 +121,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       const panel = automaticRollbackPanel(page);
       await expect(panel).toBeVisible();
       await expect(panel).toContainText("99.5% objective");
+      await expect(panel).toContainText("(figures from the apps' own /metrics)"); // the e2e pipeline's metrics.provider: platform
       const windows = panel.getByRole("table", { name: "Burn-rate windows" });
       const fast = windows.getByRole("row", { name: /^fast/ });
       await expect(fast).toContainText("1 h:");
@@ -140,7 +141,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       await page.goto("/");
       const board = page.getByRole("table", { name: "Pipeline board" });
       const stagingColumn = board.getByRole("columnheader").filter({ has: page.getByRole("link", { name: "staging", exact: true }) });
-      await expect(stagingColumn.getByText("on hold")).toBeVisible();
+      await expect(stagingColumn.getByRole("link", { name: "On hold" })).toBeVisible(); // the column also lists "staging is on hold after a rollback"
       await expect(board.locator('td[data-env="staging"][data-app="portal"]').getByRole("link").first()).toHaveText(goodVersion);
       await page.goto("/environments/staging");
       await expect(page.getByRole("status").filter({ hasText: "On hold" })).toContainText("Rolled back by Slipway automation: Error budget burning");

@@ -78,7 +78,8 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
         <Link href={`/deployments/${detail.deploymentId}`} className="underline">
           the deployment
         </Link>
-        : {detail.errors} of {detail.requests} requests failed in the short window.
+        : {detail.errors} of {detail.requests} requests failed in the short window
+        {detail.metricsProvider === "prometheus" ? " (figures from Prometheus)" : detail.metricsProvider === "platform" ? " (figures from the apps' own /metrics)" : ""}.
       </p>
       <table className={tableClass} aria-label="Burn-rate windows">
         <thead>

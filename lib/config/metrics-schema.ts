@@ -5,7 +5,9 @@ import { nonEmptyString } from "./primitives";
 /**
  * Where request and error counts come from. `platform` reads the apps' own /metrics through the
  * platform adapter (the local platform does); `prometheus` asks a Prometheus server's HTTP API.
- * Queries may use $environment, $app and $window (the sampling interval, e.g. "15s").
+ * Queries may use $environment, $app, $release (the deployed release's id) and $window (the
+ * sampling interval, e.g. "15s"). The defaults select on the labels Slipway's targets file gives
+ * every instance (lib/metrics/scrape-targets.ts): environment, app, release, slot, ….
  */
 export const DEFAULT_PROMETHEUS_QUERIES = {
   requests: 'sum(increase(http_requests_total{environment="$environment",app="$app"}[$window]))',
@@ -26,7 +28,7 @@ export const prometheusSchema = z
         p95: nonEmptyString().default(DEFAULT_PROMETHEUS_QUERIES.p95).describe("95th percentile latency in seconds over the last $window."),
       })
       .prefault({})
-      .describe("PromQL queries; $environment, $app and $window are filled in."),
+      .describe("PromQL queries; $environment, $app, $release and $window are filled in."),
   })
   .describe("A Prometheus server to read traffic from.");
 

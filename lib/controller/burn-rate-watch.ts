@@ -29,9 +29,10 @@ export function describeBreach(evaluation: BurnRateEvaluation, slo: Slo, commit:
  * After a deployment, for `watchAfterDeploy`, the environment's error budget is watched with the
  * SLO's multi-window burn-rate rules, reading only the traffic its release served since it finished.
  * When a rule fires (with at least `minRequests` in its short window) and `autoRollback` is on,
- * Slipway rolls the environment back by itself. Returns the rollbacks requested.
+ * Slipway rolls the environment back by itself, recording the figures and `metricsProvider` (the
+ * provider that sampled them) on the rollback. Returns the rollbacks requested.
  */
-export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set()): Promise<string[]> {
+export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set(), metricsProvider?: string): Promise<string[]> {
   const now = clock.now();
   const watched = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active")));
   const requested: string[] = [];
@@ -77,6 +78,7 @@ export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) =
       })),
       requests,
       errors: inShort.reduce((n, s) => n + s.errors, 0),
+      ...(metricsProvider ? { metricsProvider } : {}),
       breachedAt: now.toISOString(),
     };
     try {

@@ -39,10 +39,12 @@ export interface ControllerOptions {
   driftEveryMs?: number;
   /** How often traffic is sampled and burn rates are checked (default: slipway.yaml's metrics.sampleEvery). */
   trafficEveryMs?: number | null;
+  /** Where to keep a Prometheus file_sd targets file of every running instance, refreshed with health sampling (none by default). */
+  scrapeTargetsFile?: string | null;
 }
 
 /** The options the loop reads on every pass, with their defaults filled in. */
-export type ResolvedOptions = Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs">>;
+export type ResolvedOptions = Required<Omit<ControllerOptions, "connection" | "createPlatform" | "releasePlatforms" | "traffic" | "clock" | "log" | "leaseMs" | "scrapeTargetsFile">>;
 
 /** Fills in the defaults: a 1 s loop, 5 s heartbeats, health every 10 s, drift every 30 s, rollouts stuck after 10 min. */
 export function resolveOptions(config: ControllerOptions): ResolvedOptions {

@@ -20,6 +20,7 @@ import { detectDrift } from "./drift";
 import { pruneSamples, sampleTraffic } from "./traffic-sampler";
 import { watchBurnRates } from "./burn-rate-watch";
 import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
+import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
 import { dispatchDue } from "@/lib/notify";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -64,12 +65,14 @@ export class Controller {
   private lastAutoPromotion = 0;
   private readonly refusedPromotions = new Set<string>();
   private dispatching: Promise<unknown> | null = null;
+  private readonly scrapeTargets: ScrapeTargetsFile | null;
   private readonly options: ResolvedOptions;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? ((line) => console.log(`[controller] ${line}`));
     this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
+    this.scrapeTargets = config.scrapeTargetsFile ? new ScrapeTargetsFile(config.scrapeTargetsFile, this.log) : null;
     this.options = resolveOptions(config);
   }
 
@@ -150,6 +153,7 @@ export class Controller {
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
         await sampleHealth(this.config.connection.db, this.platforms!, this.clock);
+        await this.scrapeTargets?.sync(this.platforms!.all());
       }
       await this.sampleTrafficAndWatch(now);
       if (now - this.lastDrift >= this.options.driftEveryMs) {
@@ -201,6 +205,7 @@ export class Controller {
   private async restore(): Promise<void> {
     await restoreRecordedState(this.config.connection.db, this.platforms!, this.log);
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
+    await this.scrapeTargets?.sync(this.platforms!.all());
     this.lastHealth = Date.now();
     this.lastDrift = Date.now();
   }
@@ -222,7 +227,7 @@ export class Controller {
       this.metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
     }
     await sampleTraffic(db, this.metrics.provider, this.clock, windowMs, this.log);
-    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks);
+    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks, this.metrics.provider.name);
     if (now - this.lastPrune >= 3_600_000) {
       this.lastPrune = now;
       const pruned = await pruneSamples(db, this.clock, settings.retention);

@@ -32,7 +32,7 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
   await eachLimited(cells, 8, async (cell) => {
     let window;
     try {
-      window = await provider.read({ environment: cell.environment, app: cell.app }, now, windowMs);
+      window = await provider.read({ environment: cell.environment, app: cell.app, release: cell.releaseId }, now, windowMs);
     } catch (error) {
       log(`metrics: ${cell.environment}/${cell.app}: ${(error as Error).message}`);
       return;

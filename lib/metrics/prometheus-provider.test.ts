@@ -58,4 +58,10 @@ describe("PrometheusMetricsProvider", () => {
   it("escapes label values so a name cannot break out of its quotes", () => {
     expect(renderQuery('x{environment="$environment"}[$window]', { environment: 'a"b\\c', app: "p" }, 60_500)).toBe('x{environment="a\\"b\\\\c"}[61s]');
   });
+
+  it("fills $release with the deployed release's id, and with nothing when none is known", () => {
+    const query = 'sum(increase(http_requests_total{app="$app",release="$release"}[$window]))';
+    expect(renderQuery(query, { environment: "staging", app: "portal", release: "rel_1" }, 15_000)).toBe('sum(increase(http_requests_total{app="portal",release="rel_1"}[15s]))');
+    expect(renderQuery(query, { environment: "staging", app: "portal", release: null }, 15_000)).toBe('sum(increase(http_requests_total{app="portal",release=""}[15s]))');
+  });
 });

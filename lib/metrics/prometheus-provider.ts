@@ -8,10 +8,17 @@ function labelValue(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 }
 
-/** Fills $environment, $app and $window into a query. */
+/**
+ * Fills $environment, $app, $release (the deployed release's id, empty when unknown) and $window
+ * (whole seconds, at least 1, e.g. "15s") into a query.
+ */
 export function renderQuery(query: string, target: TrafficTarget, windowMs: number): string {
   const window = `${Math.max(1, Math.round(windowMs / 1000))}s`;
-  return query.replaceAll("$environment", labelValue(target.environment)).replaceAll("$app", labelValue(target.app)).replaceAll("$window", window);
+  return query
+    .replaceAll("$environment", labelValue(target.environment))
+    .replaceAll("$app", labelValue(target.app))
+    .replaceAll("$release", labelValue(target.release ?? ""))
+    .replaceAll("$window", window);
 }
 
 interface PrometheusResponse {

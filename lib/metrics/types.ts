@@ -6,6 +6,8 @@ export type { TrafficWindow };
 export interface TrafficTarget {
   environment: string;
   app: string;
+  /** The release recorded as deployed there (its id), for queries that read only its traffic ($release). */
+  release?: string | null | undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Connection } from "@/db/client";
 import { Controller } from "@/lib/controller/controller";
 import { env } from "@/lib/env";
+import { defaultScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
 import { createPlatformRegistry, type LocalPlatform } from "@/lib/platform";
 
 /**
@@ -14,6 +15,8 @@ export function createController(connection: Connection): Controller {
   return new Controller({
     connection,
     baseUrl: process.env.AUTH_URL ?? `http://localhost:${e.PORT}`,
+    // Prometheus (beside Slipway, scripts/prometheus-config.ts) discovers the apps from this file.
+    scrapeTargetsFile: defaultScrapeTargetsFile(e.dataDir),
     createPlatform: async () => {
       const created = await createPlatformRegistry({ local: { dataDir: e.dataDir, portBase: e.SLIPWAY_LOCAL_PORT_BASE, log: (line) => console.log(`[platform] ${line}`) } });
       local = created.local;

@@ -21,6 +21,8 @@ export interface AutomaticRollbackDetail {
   windows: { name: string; long: { ms: number; ratio: number | null; burn: number | null }; short: { ms: number; ratio: number | null; burn: number | null }; threshold: number; firing: boolean }[];
   requests: number;
   errors: number;
+  /** Where the traffic figures came from (slipway.yaml's metrics.provider); absent on rollbacks recorded before it was kept. */
+  metricsProvider?: string;
   breachedAt: string;
   confirmation?: { decision: "confirmed" | "undone"; by: string; byName: string; at: string; comment: string | null; redeploymentId?: string };
 }

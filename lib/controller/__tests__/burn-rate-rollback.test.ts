@@ -78,7 +78,7 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
     expect(rollback).toMatchObject({ requestedBy: "usr_automation", requestedVia: "automation", releaseId: good.id });
     expect(rollback.reason).toMatch(/^Error budget burning \d+\.\d× too fast after deploying [0-9a-f]{7}: .* over 1h and .* over 5m, above the fast rule's 14\.4× for a 99\.5% objective\.$/);
     const detail = (rollback.detail as { automatic: AutomaticRollbackDetail }).automatic;
-    expect(detail).toMatchObject({ trigger: "burn-rate", rule: "fast", availability: 99.5, threshold: 14.4, requests: expect.any(Number), errors: expect.any(Number) });
+    expect(detail).toMatchObject({ trigger: "burn-rate", rule: "fast", availability: 99.5, threshold: 14.4, requests: expect.any(Number), errors: expect.any(Number), metricsProvider: "platform" });
     expect(detail.windows.find((w) => w.name === "fast")!.short.burn).toBeGreaterThan(14.4);
 
     await controller.runUntilIdle();

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { deployments, environmentApps, environments } from "@/db/schema";
+import { and, inArray, sql } from "drizzle-orm";
+import { deployments } from "@/db/schema";
 import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { PlatformRegistry } from "@/lib/platform/registry";
@@ -27,6 +27,7 @@ import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
 import { env } from "@/lib/env";
 import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
+import { startableDeployments, stuckRollouts, unsettledWork } from "./controller-queries";
 import { resolveOptions, type ControllerOptions, type ResolvedOptions } from "./controller-options";
 
 export type { ControllerOptions } from "./controller-options";
@@ -238,11 +239,7 @@ export class Controller {
   /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
   private async startQueued(): Promise<void> {
     const db = this.config.connection.db;
-    const candidates = await db
-      .select()
-      .from(deployments)
-      .where(and(eq(deployments.state, "queued"), sql`not exists (select 1 from ${deployments} r where r.environment_id = ${deployments.environmentId} and r.state in ('running', 'verifying'))`))
-      .orderBy(asc(deployments.createdAt));
+    const candidates = await startableDeployments(db);
     const started = new Set<string>();
     for (const deployment of candidates) {
       if (started.has(deployment.environmentId)) continue;
@@ -338,11 +335,7 @@ export class Controller {
   private async failStuck(): Promise<void> {
     const db = this.config.connection.db;
     const cutoff = new Date(this.clock.now().getTime() - this.options.stuckAfterMs);
-    const stuck = await db
-      .select({ deployment: deployments, environment: environments.name })
-      .from(deployments)
-      .innerJoin(environments, eq(environments.id, deployments.environmentId))
-      .where(and(inArray(deployments.state, ["running", "verifying"]), lt(deployments.updatedAt, cutoff)));
+    const stuck = await stuckRollouts(db, cutoff);
     for (const { deployment, environment } of stuck) {
       this.log(`${environment}: abandoning ${deployment.id}, no progress since ${deployment.updatedAt.toISOString()}`);
       await this.rollout!.abandon(deployment, `No progress for ${Math.round(this.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
@@ -369,10 +362,7 @@ export class Controller {
       this.gatekeeper?.wake(); // driven by hand: look at waiting deployments every time, as a wake-up would
       await this.tick();
       await Promise.allSettled([...this.inFlight.values()]);
-      const [busy] = await this.config.connection.db
-        .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
-        .from(sql`(select 1) as one`);
-      if (!Number(busy?.n) || !this.isLeader) return;
+      if (!(await unsettledWork(this.config.connection.db)) || !this.isLeader) return;
     }
     throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
   }

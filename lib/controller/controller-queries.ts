@@ -1,0 +1,29 @@
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { deployments, environments } from "@/db/schema";
+
+/** Work the controller has not finished: deployments queued or rolling out, jobs and verifications queued or running, environments tearing down or waking. */
+export async function unsettledWork(db: Db): Promise<number> {
+  const [busy] = await db
+    .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
+    .from(sql`(select 1) as one`);
+  return Number(busy?.n ?? 0);
+}
+
+/** Queued deployments of environments with no rollout in progress, oldest first. */
+export function startableDeployments(db: Db) {
+  return db
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.state, "queued"), sql`not exists (select 1 from ${deployments} r where r.environment_id = ${deployments.environmentId} and r.state in ('running', 'verifying'))`))
+    .orderBy(asc(deployments.createdAt));
+}
+
+/** Rollouts with no progress since `cutoff`, with their environment's name. */
+export function stuckRollouts(db: Db, cutoff: Date) {
+  return db
+    .select({ deployment: deployments, environment: environments.name })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .where(and(inArray(deployments.state, ["running", "verifying"]), lt(deployments.updatedAt, cutoff)));
+}

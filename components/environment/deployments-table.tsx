@@ -22,19 +22,20 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
         <tbody>
           {deployments.map((d) => (
             <tr key={d.id}>
-              <td className={`${tdClass} text-xs`}>
+              <td className={`${tdClass} whitespace-nowrap text-xs`}>
                 <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
                   <RelativeTime at={d.createdAt} now={now} />
                 </Link>
               </td>
-              <td className={tdClass}>{d.kind}</td>
-              <td className={`${tdClass} text-xs text-zinc-600`}>{d.strategy ?? "—"}</td>
-              <td className={tdClass}>
+              {/* Short words never break (body wraps long text anywhere, which would split "promote"). */}
+              <td className={`${tdClass} whitespace-nowrap`}>{d.kind}</td>
+              <td className={`${tdClass} whitespace-nowrap text-xs text-zinc-600`}>{d.strategy ?? "—"}</td>
+              <td className={`${tdClass} whitespace-nowrap`}>
                 <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
                   {d.releaseCommit.slice(0, 7)}
                 </Link>
               </td>
-              <td className={tdClass}>
+              <td className={`${tdClass} whitespace-nowrap`}>
                 <DeploymentStateBadge state={d.state} />
               </td>
               <td className={tdClass}>{d.requestedBy.name}</td>

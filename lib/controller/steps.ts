@@ -117,7 +117,9 @@ export async function restore(env: StepEnvironment, plan: AppPlan): Promise<stri
 
 async function job(env: StepEnvironment, plan: AppPlan, name: string, trigger: string): Promise<string> {
   const result = await env.runJob(plan, name, trigger);
-  const summary = `${name} for ${plan.app} ${plan.spec.build.version} ran once, exit ${result.exitCode}, in ${result.durationMs} ms (${trigger}).\n${tail(result.output)}`;
+  // Exit -1 is job-records' mark for a job the platform could not start at all: say that, not "ran".
+  const outcome = result.exitCode === -1 ? `could not run (${result.durationMs} ms)` : `ran once, exit ${result.exitCode}, in ${result.durationMs} ms`;
+  const summary = `${name} for ${plan.app} ${plan.spec.build.version} ${outcome} (${trigger}).\n${tail(result.output)}`;
   if (result.exitCode !== 0) throw new StepFailure(summary, true);
   return summary;
 }

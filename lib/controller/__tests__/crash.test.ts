@@ -44,7 +44,7 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
   function startController(): ChildProcess {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/controller.ts"], {
       cwd: process.cwd(),
-      env: { ...process.env, DATABASE_URL: connection.url, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOCAL_PORT_BASE: String(portBase), SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml" },
+      env: { ...process.env, DATABASE_URL: connection.url, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOCAL_PORT_BASE: String(portBase), SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml", SLIPWAY_STOP_APPS_ON_EXIT: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (d: Buffer) => output.push(d.toString()));
@@ -76,7 +76,8 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
         return exited;
       }),
     );
-    // Apps orphaned by the SIGKILLed controller were adopted by the second one, which stopped them.
+    // Apps orphaned by the SIGKILLed controller were adopted by the second one, which stops them on
+    // SIGTERM (SLIPWAY_STOP_APPS_ON_EXIT: the data plane otherwise outlives the controller).
     await connection.close();
     removeTempDir(dataDir);
   });

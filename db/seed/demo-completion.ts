@@ -1,8 +1,9 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deploymentSteps, deployments, environmentApps, environments, users, type Deployment, type Environment } from "@/db/schema";
+import { deploymentSteps, deployments, environmentApps, environments, type Deployment, type Environment } from "@/db/schema";
 import { STRATEGIES, type DeploymentState } from "@/db/schema/enums";
 import { automationActor } from "@/lib/auth/actor";
+import { holdAfterRollback } from "@/lib/controller/rollback-hold";
 import { planDeployment } from "@/lib/controller/rollout-planning";
 import { deploymentSpecs } from "@/lib/controller/specs";
 import type { Clock } from "@/lib/domain/clock";
@@ -165,20 +166,3 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
   return deployment;
 }
 
-/** As Rollout.holdAfterRollback: the undone deployment is marked rolled back; the environment holds. */
-async function holdAfterRollback(tx: Db, clock: Clock, deployment: Deployment, environment: Environment): Promise<void> {
-  const now = clock.now();
-  if (deployment.previousReleaseId) {
-    const [undone] = await tx
-      .select()
-      .from(deployments)
-      .where(and(eq(deployments.environmentId, deployment.environmentId), eq(deployments.releaseId, deployment.previousReleaseId), eq(deployments.state, "succeeded")))
-      .orderBy(desc(deployments.createdAt), asc(deployments.id))
-      .limit(1);
-    if (undone) await transition(tx, clock, undone, "rolled-back");
-  }
-  const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
-  const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
-  await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));
-  await recordAudit(tx, automationActor(), clock, { action: "environment.hold", targetType: "environment", targetId: environment.name, reason, data: { deploymentId: deployment.id } });
-}

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deploymentSteps, deployments, environmentApps, environments, releases, users, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
+import { deploymentSteps, deployments, environmentApps, environments, releases, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
@@ -15,6 +15,7 @@ import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
 import { abortableSleep, RolloutAborted } from "./abort-signal";
 import { queueVerificationJobs } from "./verification-jobs";
+import { holdAfterRollback } from "./rollback-hold";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
 import { planDeployment } from "./rollout-planning";
@@ -306,7 +307,7 @@ export class Rollout {
           .values({ environmentId: deployment.environmentId, appId: plan.appId, ...values })
           .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
       }
-      if (deployment.kind === "rollback") await this.holdAfterRollback(tx, deployment, environment, now);
+      if (deployment.kind === "rollback") await holdAfterRollback(tx, this.deps.clock, deployment, environment, now);
       // A review environment is ready once its first release runs (or again after waking).
       if (environment.kind === "review" && (environment.state === "provisioning" || environment.state === "waking")) {
         await tx.update(environments).set({ state: "ready" }).where(eq(environments.id, environment.id));
@@ -337,29 +338,6 @@ export class Rollout {
       );
     });
     this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} succeeded${closedMs !== null ? ` (closed ${closedMs} ms)` : ""}`);
-  }
-
-  /**
-   * After a rollback the environment holds: automation will not bring the rolled-back release back
-   * until someone lifts the hold. The deployment that brought it in is marked rolled back (for an
-   * undo, that is the automatic rollback being undone).
-   */
-  private async holdAfterRollback(tx: Db, deployment: Deployment, environment: Environment, now: Date): Promise<void> {
-    if (deployment.previousReleaseId) {
-      const [undone] = await tx
-        .select({ id: deployments.id })
-        .from(deployments)
-        .where(and(eq(deployments.environmentId, deployment.environmentId), eq(deployments.releaseId, deployment.previousReleaseId), eq(deployments.state, "succeeded")))
-        .orderBy(desc(deployments.createdAt))
-        .limit(1);
-      if (undone) await tx.update(deployments).set({ state: "rolled-back", updatedAt: now }).where(eq(deployments.id, undone.id));
-    }
-    // Undoing an automatic rollback puts back what the gates let in: the person said it was fine.
-    if ((deployment.detail as { undoes?: string } | null)?.undoes) return;
-    const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
-    const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
-    await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));
-    await recordAudit(tx, automationActor(), this.deps.clock, { action: "environment.hold", targetType: "environment", targetId: environment.name, reason, data: { deploymentId: deployment.id } });
   }
 
   /** Records the failure after putting the environment back as it was (see rollout-cleanup.ts). */

@@ -58,6 +58,7 @@ export class Controller {
   private lastTraffic = 0;
   private lastPrune = 0;
   private lastSourceControl = 0;
+  private sourceControlScannedAt: Date | null = null;
   private metrics: { provider: MetricsProvider; configKey: string } | null = null;
   private readonly refusedRollbacks = new Set<string>();
   private readonly reportedDrift = new Set<string>();
@@ -316,7 +317,8 @@ export class Controller {
     if (Date.now() - this.lastSourceControl < SOURCE_CONTROL_EVERY_MS) return;
     this.lastSourceControl = Date.now();
     this.background("source-control", async () => {
-      await reportDeploymentsToSourceControl(this.config.connection.db, { clients, clock: this.clock, baseUrl: this.options.baseUrl, log: this.log });
+      const { scannedAt } = await reportDeploymentsToSourceControl(this.config.connection.db, { clients, clock: this.clock, baseUrl: this.options.baseUrl, log: this.log, since: this.sourceControlScannedAt ?? undefined });
+      this.sourceControlScannedAt = scannedAt;
     });
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environmentApps, environments, releases, reviewChangeRequests, sourceControlDeployments } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
@@ -8,8 +8,10 @@ import { describeState, providerState, type SourceControlProvider } from "./depl
 
 /** Waits before the 2nd, 3rd, … attempt; after the last one the report is given up until the next state change. */
 export const REPORT_BACKOFF_MS = [5_000, 30_000, 2 * 60_000, 10 * 60_000, 30 * 60_000] as const;
-/** How far back a deployment's state changes are picked up (a longer outage is not caught up). */
+/** How far back a deployment's state changes are picked up on the first scan (a longer outage is not caught up). */
 const LOOKBACK_MS = 6 * 3600_000;
+/** Later scans look back this far before the previous one, so a change committed during a scan is not missed. */
+const SCAN_OVERLAP_MS = 30_000;
 
 export interface ReportOptions {
   clients: Partial<Record<SourceControlProvider, SourceControlClient>>;
@@ -17,11 +19,19 @@ export interface ReportOptions {
   /** Slipway's public URL, for the log link on the provider's page. */
   baseUrl: string;
   log?: (line: string) => void;
+  /**
+   * When the previous call scanned (its `scannedAt`): only deployments changed since then (with a
+   * small overlap) are read, so each call reads what changed, not six hours of history. Default:
+   * the last six hours.
+   */
+  since?: Date;
   /** Most reports sent per call. Default 20. */
   limit?: number;
 }
 
 export interface ReportResult {
+  /** When this call read the deployments: pass it as `since` to the next call. */
+  scannedAt: Date;
   tracked: number;
   reported: number;
   retried: number;
@@ -65,7 +75,19 @@ async function track(db: Db, options: ReportOptions): Promise<number> {
         ),
       ),
     )
-    .where(gte(deployments.updatedAt, new Date(now.getTime() - LOOKBACK_MS)));
+    .where(gte(deployments.updatedAt, options.since ? new Date(options.since.getTime() - SCAN_OVERLAP_MS) : new Date(now.getTime() - LOOKBACK_MS)));
+
+  // One read for every environment's address (the first app's URL), not one per deployment.
+  const environmentIds = [...new Set(rows.map((r) => r.environmentId))];
+  const addresses = new Map<string, string>();
+  if (environmentIds.length) {
+    const cells = await db
+      .select({ environmentId: environmentApps.environmentId, url: environmentApps.url })
+      .from(environmentApps)
+      .where(and(inArray(environmentApps.environmentId, environmentIds), sql`${environmentApps.url} is not null`))
+      .orderBy(asc(environmentApps.appId));
+    for (const cell of cells) if (cell.url && !addresses.has(cell.environmentId)) addresses.set(cell.environmentId, cell.url);
+  }
 
   let tracked = 0;
   for (const row of rows) {
@@ -73,12 +95,7 @@ async function track(db: Db, options: ReportOptions): Promise<number> {
     if (!options.clients[provider]) continue;
     const desired = providerState(provider, row.state as DeploymentState);
     if (!desired) continue;
-    const [app] = await db
-      .select({ url: environmentApps.url })
-      .from(environmentApps)
-      .where(and(eq(environmentApps.environmentId, row.environmentId), sql`${environmentApps.url} is not null`))
-      .orderBy(asc(environmentApps.appId))
-      .limit(1);
+    const url = addresses.get(row.environmentId) ?? null;
     const changed = await db
       .insert(sourceControlDeployments)
       .values({
@@ -89,13 +106,13 @@ async function track(db: Db, options: ReportOptions): Promise<number> {
         commit: row.commit,
         ref: row.ref,
         desiredState: desired,
-        environmentUrl: app?.url ?? null,
+        environmentUrl: url,
         nextAttemptAt: now,
         updatedAt: now,
       })
       .onConflictDoUpdate({
         target: [sourceControlDeployments.deploymentId, sourceControlDeployments.provider, sourceControlDeployments.repository],
-        set: { desiredState: desired, environmentUrl: app?.url ?? null, nextAttemptAt: now, attempts: 0, failedAt: null, lastError: null, updatedAt: now },
+        set: { desiredState: desired, environmentUrl: url, nextAttemptAt: now, attempts: 0, failedAt: null, lastError: null, updatedAt: now },
         setWhere: sql`${sourceControlDeployments.desiredState} is distinct from ${desired}`,
       })
       .returning({ id: sourceControlDeployments.deploymentId });
@@ -114,8 +131,8 @@ async function track(db: Db, options: ReportOptions): Promise<number> {
  * holds up a rollout.
  */
 export async function reportDeploymentsToSourceControl(db: Db, options: ReportOptions): Promise<ReportResult> {
-  const result: ReportResult = { tracked: await track(db, options), reported: 0, retried: 0, failed: 0 };
   const now = options.clock.now();
+  const result: ReportResult = { scannedAt: now, tracked: await track(db, options), reported: 0, retried: 0, failed: 0 };
   const due = await db
     .select()
     .from(sourceControlDeployments)

@@ -215,6 +215,15 @@ describe.each(testDatabases)("deployment status back to source control on $name"
     expect(api.requests[2]).toMatchObject({ method: "PUT", path: "/gitlab/projects/group%2Fshop/deployments/2001", body: { status: "success" } });
   });
 
+  it("a later call reads only what changed since the previous scan (bounded reads), with a small overlap", async () => {
+    await openRequest("github", "octocat/shop", 30, "feature/since");
+    await deploymentOf("feature/since", "uat", "succeeded", "2026-03-02T15:00:00Z");
+    const later = await reportDeploymentsToSourceControl(connection.db, { ...at("2026-03-02T16:00:05Z"), since: new Date("2026-03-02T16:00:00Z") });
+    expect(later).toMatchObject({ tracked: 0, scannedAt: new Date("2026-03-02T16:00:05Z") });
+    const overlapping = await reportDeploymentsToSourceControl(connection.db, { ...at("2026-03-02T15:00:20Z"), since: new Date("2026-03-02T15:00:10Z") });
+    expect(overlapping.tracked).toBe(1);
+  });
+
   it("a fork's branch of the same name, a closed request or a provider without a token is not reported", async () => {
     await openRequest("github", "octocat/shop", 20, "feature/fork", "someone/shop");
     await openRequest("github", "octocat/shop", 21, "feature/closed");

@@ -25,7 +25,7 @@ export const createReleaseInput = z
       .array(id, { error: "expected a list of build ids" })
       .max(200)
       .optional()
-      .meta({ description: "Build ids; apps not named carry the build running in the source environment" }),
+      .meta({ description: "Build ids; apps not named carry the build running in the source environment (or, while a release rolls out there, the build it is rolling out)" }),
     committedAt: z.iso
       .datetime({ offset: true, error: "expected an ISO 8601 time with a zone, e.g. 2026-03-01T10:00:00Z" })
       .optional()
@@ -112,7 +112,26 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
     if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
 
     const missing = pipelineApps.filter((a) => !chosen.has(a.id));
-    if (missing.length) {
+    if (missing.length && source) {
+      // A release rolling out into the source right now is what it is about to run: fill from it
+      // first, so a release cut mid-rollout never carries the builds being replaced (which
+      // automation would then deploy, moving those apps back).
+      const [inFlight] = await tx
+        .select({ releaseId: deployments.releaseId })
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, source.id), inArray(deployments.state, ["running", "verifying"]), sql`${deployments.kind} <> 'rollback'`))
+        .orderBy(desc(deployments.createdAt))
+        .limit(1);
+      if (inFlight) {
+        const target = await tx
+          .select({ appId: releaseBuilds.appId, build: builds })
+          .from(releaseBuilds)
+          .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
+          .where(and(eq(releaseBuilds.releaseId, inFlight.releaseId), inArray(releaseBuilds.appId, missing.map((a) => a.id))));
+        for (const row of target) chosen.set(row.appId, row.build);
+      }
+    }
+    if (pipelineApps.some((a) => !chosen.has(a.id))) {
       const running = source
         ? await tx
             .select({ appId: environmentApps.appId, build: builds })
@@ -120,7 +139,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
             .innerJoin(builds, eq(builds.id, environmentApps.buildId))
             .where(and(eq(environmentApps.environmentId, source.id), inArray(environmentApps.appId, missing.map((a) => a.id))))
         : [];
-      for (const row of running) chosen.set(row.appId, row.build);
+      for (const row of running) if (!chosen.has(row.appId)) chosen.set(row.appId, row.build);
       const stillMissing = pipelineApps.filter((a) => !chosen.has(a.id)).map((a) => a.name);
       if (stillMissing.length) {
         throw new RuleError(

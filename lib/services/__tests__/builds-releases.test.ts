@@ -1,10 +1,11 @@
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { auditEvents, builds, releases } from "@/db/schema";
+import { auditEvents, builds, deployments, environments, releases } from "@/db/schema";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, digestOf, loadTestPipeline, sha } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { newId } from "@/lib/ids";
 import type { Actor } from "@/lib/auth/actor";
 import { listBuilds, registerBuild } from "../builds";
 import { ConflictError, ForbiddenError, RuleError, ValidationError } from "../errors";
@@ -112,6 +113,22 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
     const detail = await getRelease(connection.db, release.id);
     expect(detail.builds).toHaveLength(3);
     expect(detail.runs).toEqual([]);
+  });
+
+  it("a release cut while one rolls out into the source takes that rollout's builds, never the ones it replaces", async () => {
+    const ctx = contextFor(connection.db, developer);
+    const first = await makeRelease(connection.db, developer, "7.0.0");
+    await placeRelease(connection.db, "dev", first.id, new Date("2026-03-01T09:00:00Z"), developer.id);
+    const portal = (await registerBuild(ctx, build("portal", { version: "7.1.0" }))).build;
+    const rolling = (await createRelease(ctx, { commit: portal.commit, branch: "develop", builds: [portal.id] })).release;
+    const [dev] = await connection.db.select().from(environments).where(eq(environments.name, "dev"));
+    await connection.db.insert(deployments).values({ id: newId("dep"), environmentId: dev!.id, releaseId: rolling.id, kind: "promote", state: "running", requestedBy: developer.id, requestedVia: "api" });
+
+    const admin = (await registerBuild(ctx, build("admin", { version: "7.2.0" }))).build;
+    const next = (await createRelease(ctx, { commit: admin.commit, branch: "develop", builds: [admin.id] })).release;
+    const versions = Object.fromEntries(next.builds.map((b) => [b.app, b.build.version]));
+    expect(versions).toEqual({ portal: "7.1.0", admin: "7.2.0", "api-gateway": "7.0.0" });
+    await connection.db.delete(deployments).where(and(eq(deployments.environmentId, dev!.id), eq(deployments.state, "running")));
   });
 
   it("fills a feature branch's release from staging (what review environments clone), the entry branch's from dev", async () => {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { verifyAuditTrailAction } from "@/app/(portal)/audit/actions";
+import { verifyAuditTrailAction } from "@/lib/actions/audit";
 import { useAction } from "@/lib/actions/use-action";
 import type { AuditVerification } from "@/lib/services/audit-verify";
 import { Button } from "@/components/ui/button";

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { confirmRollbackAction, undoRollbackAction } from "@/app/(portal)/deployments/actions";
+import { confirmRollbackAction, undoRollbackAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { Badge } from "@/components/ui/badge";

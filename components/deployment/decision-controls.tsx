@@ -4,21 +4,14 @@ import { LIMITS } from "@/lib/limits";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { decideAction, overrideGateAction, tickChecklistAction } from "@/app/(portal)/deployments/actions";
+import { decideAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
 import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
-export interface DecisionProps {
-  deploymentId: string;
-  /** Roles this person may decide in here (held by them, asked for by the rule, not their own request). */
-  approveRoles: Role[];
-  decided: { decision: string; role: string } | null;
-  checklist: { items: { item: string; tickedBy: string | null }[]; canTick: boolean };
-  /** Gates this person may override now (closed window, active freeze). */
-  overridable: ("window" | "freeze")[];
-}
+import type { DecisionProps } from "@/lib/services/decision-view";
+export type { DecisionProps };
 
 /** What the signed-in person can do about a waiting deployment: decide, tick, override. */
 export function DecisionControls({ deploymentId, approveRoles, decided, checklist, overridable }: DecisionProps) {

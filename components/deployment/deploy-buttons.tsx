@@ -6,7 +6,7 @@ import type { RollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
-import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/app/(portal)/deployments/actions";
+import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/lib/actions/deployments";
 import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 
 export interface ReleaseSummary {

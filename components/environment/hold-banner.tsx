@@ -1,7 +1,7 @@
 "use client";
 
 import { useAction } from "@/lib/actions/use-action";
-import { liftHoldAction } from "@/app/(portal)/environments/actions";
+import { liftHoldAction } from "@/lib/actions/environments";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { RelativeTime } from "@/components/ui/time";
 

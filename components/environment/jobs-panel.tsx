@@ -2,7 +2,7 @@
 
 import type { JobRunView } from "@/lib/services/jobs";
 import { useAction } from "@/lib/actions/use-action";
-import { runJobAction } from "@/app/(portal)/environments/actions";
+import { runJobAction } from "@/lib/actions/environments";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { RelativeTime } from "@/components/ui/time";

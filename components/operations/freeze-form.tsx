@@ -2,9 +2,9 @@
 
 import { LIMITS } from "@/lib/limits";
 import { useEffect, useState } from "react";
-import { createFreezeAction } from "@/app/(portal)/freezes/actions";
+import { createFreezeAction } from "@/lib/actions/freezes";
 import { useAction } from "@/lib/actions/use-action";
-import { FIELD_LABELS } from "@/lib/services/freeze-labels";
+import { FIELD_LABELS } from "@/lib/domain/freeze-labels";
 import { Button } from "@/components/ui/button";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";

@@ -1,6 +1,6 @@
 "use client";
 
-import { declareIncidentAction } from "@/app/(portal)/incidents/actions";
+import { declareIncidentAction } from "@/lib/actions/incidents";
 import { useAction } from "@/lib/actions/use-action";
 import { Button } from "@/components/ui/button";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { liftFreezeAction } from "@/app/(portal)/freezes/actions";
+import { liftFreezeAction } from "@/lib/actions/freezes";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 

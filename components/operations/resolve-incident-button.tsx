@@ -1,6 +1,6 @@
 "use client";
 
-import { resolveIncidentAction } from "@/app/(portal)/incidents/actions";
+import { resolveIncidentAction } from "@/lib/actions/incidents";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { extendReviewAction, teardownReviewAction } from "@/app/(portal)/review-environments/actions";
+import { extendReviewAction, teardownReviewAction } from "@/lib/actions/review-environments";
 import { useAction } from "@/lib/actions/use-action";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import { createReviewAction } from "@/app/(portal)/review-environments/actions";
+import { createReviewAction } from "@/lib/actions/review-environments";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { Button } from "@/components/ui/button";

@@ -2,7 +2,7 @@
 
 import { LIMITS } from "@/lib/limits";
 import { useId, useState } from "react";
-import { giveVerdictAction } from "@/app/(portal)/review-environments/actions";
+import { giveVerdictAction } from "@/lib/actions/review-environments";
 import { useAction } from "@/lib/actions/use-action";
 import { Button } from "@/components/ui/button";
 

@@ -21,7 +21,7 @@ import type {
   StepState,
   Strategy,
 } from "./enums";
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/domain/roles";
 import { users } from "./identity";
 import { apps, environments } from "./pipeline";
 import { releases } from "./releases";

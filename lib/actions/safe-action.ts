@@ -1,3 +1,4 @@
+import { requestContext } from "@/lib/server/request-context";
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db/client";
@@ -22,7 +23,7 @@ export function defineAction<I, T>(run: (ctx: ServiceContext, input: I) => Promi
       // Text PostgreSQL cannot store is refused here as a field error, never a 500 from the driver.
       assertStorableText(input instanceof FormData ? Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === "string")) : input, "The form");
       const db = await getDb();
-      const data = await withDeniedAudit(db, actor, systemClock, () => run({ db, actor, clock: systemClock }, input));
+      const data = await withDeniedAudit(db, actor, systemClock, () => run(requestContext(db, actor), input));
       for (const path of options.revalidate ?? []) revalidatePath(path, "layout");
       return { ok: true, data };
     } catch (error) {

@@ -1,3 +1,4 @@
+import { requestContext } from "@/lib/server/request-context";
 import { NextResponse, type NextRequest } from "next/server";
 import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { getDb } from "@/db/client";
@@ -76,7 +77,7 @@ export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall
       const actor = await authenticate(request, true);
       const params = await paramsOf(route);
       const query = queryOf(request);
-      const ctx: ServiceContext = { db: await getDb(), actor, clock: systemClock };
+      const ctx: ServiceContext = requestContext(await getDb(), actor);
       const body = await run({ request, params, query, ctx });
       return NextResponse.json(body);
     } catch (error) {
@@ -102,7 +103,7 @@ export function apiMutation<P extends RouteParams = RouteParams>(
       const params = await paramsOf(route);
       const query = queryOf(request);
       const body = hasBody ? await readJsonBody(request) : {};
-      const call = (txDb: typeof db) => run({ request, params, query, body, ctx: { db: txDb, actor, clock: systemClock } });
+      const call = (txDb: typeof db) => run({ request, params, query, body, ctx: requestContext(txDb, actor) });
       const result = await withDeniedAudit(db, actor, systemClock, () =>
         key
           ? runIdempotent(db, { userId: actor.id, key, method: request.method, path: request.nextUrl.pathname, body, now: systemClock.now() }, call)

@@ -1,22 +1,2 @@
-/**
- * The roles a person can hold. Roles are stored in the database (role_memberships) and managed
- * by admins; this list is the vocabulary shared by the policy, slipway.yaml and the API.
- */
-export const ROLES = ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Roles that may be named in approval rules: every role except the read-only viewer. */
-export const APPROVER_ROLES = ["developer", "delivery-lead", "tech-lead", "pm", "admin"] as const satisfies readonly Role[];
-
-export const ROLE_LABELS: Record<Role, string> = {
-  viewer: "Viewer",
-  developer: "Developer",
-  "delivery-lead": "Delivery lead",
-  "tech-lead": "Tech lead",
-  pm: "Product manager",
-  admin: "Admin",
-};
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
+/** Roles are domain vocabulary (lib/domain/roles.ts); re-exported here for the policy and session code. */
+export * from "@/lib/domain/roles";

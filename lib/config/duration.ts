@@ -1,40 +1,9 @@
 import { z } from "zod";
 import { describeValue } from "./primitives";
 
-/**
- * Durations in slipway.yaml are written the way people say them ("90s", "30m", "1h30m", "7d") and
- * parsed to milliseconds, so the rest of the code never deals with units.
- */
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/domain/duration";
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
-
-/** Units in descending order, each at most once: "1d12h", "1h30m", "90s". */
-export const DURATION_PATTERN = /^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
-
-export const DURATION_HINT = 'expected a duration such as "30m", "2h" or "7d"';
-
-/** Milliseconds for a duration string, or null when it is not a valid, positive duration. */
-export function parseDuration(text: string): number | null {
-  if (!DURATION_PATTERN.test(text)) return null;
-  let total = 0;
-  for (const match of text.matchAll(/(\d+)([dhms])/g)) {
-    total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  }
-  return total > 0 && Number.isSafeInteger(total) ? total : null;
-}
-
-/** The shortest string that parses back to `ms` (whole seconds): 5_400_000 → "1h30m". */
-export function formatDuration(ms: number): string {
-  let rest = Math.max(0, Math.round(ms / 1000)) * 1000;
-  if (rest === 0) return "0s";
-  let out = "";
-  for (const [unit, size] of Object.entries(UNIT_MS)) {
-    const count = Math.floor(rest / size);
-    if (count > 0) out += `${count}${unit}`;
-    rest -= count * size;
-  }
-  return out;
-}
+export { DURATION_HINT, DURATION_PATTERN, formatDuration, parseDuration } from "@/lib/domain/duration";
 
 /**
  * A duration field: a string on the way in (with a `pattern` in the JSON Schema), milliseconds on

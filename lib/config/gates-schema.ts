@@ -10,8 +10,8 @@ import { verifiedGateSchema } from "./verification-schema";
  * starts. Every gate fails closed; these schemas only describe how they are configured.
  */
 
-export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import { WEEKDAYS } from "@/lib/domain/weekdays";
+export { WEEKDAYS, type Weekday } from "@/lib/domain/weekdays";
 
 export const approverRoleSchema = z.enum(APPROVER_ROLES);
 

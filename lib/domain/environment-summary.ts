@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import { formatDuration } from "@/lib/config/duration";
+import { formatDuration } from "./duration";
 
 /**
  * Short labels for what guards an environment ("tests", "soak 30m", "tech-lead + pm"…), as the

@@ -2,7 +2,6 @@ import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { deployments, environments, type Deployment, type Environment } from "@/db/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { isCancellable, isRollingOut } from "@/lib/domain/deployment-state";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
@@ -90,6 +89,6 @@ export async function abortDeployment(ctx: ServiceContext, input: unknown): Prom
     if (deployment.kind === "rollback") throw new ConflictError("A rollback in progress is the restore itself: it cannot be aborted.", "rollback_in_progress");
     return (await abortInFlight(tx, ctx, environment!, data.reason))!;
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return result;
 }

@@ -8,7 +8,6 @@ import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
@@ -106,7 +105,7 @@ export async function decide(ctx: ServiceContext, input: unknown): Promise<Appro
     );
     return row;
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return approval;
 }
 

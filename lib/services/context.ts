@@ -7,4 +7,10 @@ export interface ServiceContext {
   db: Db;
   actor: Actor;
   clock: Clock;
+  /**
+   * Called after a transaction that queued work for the controller (a deployment, a job, a
+   * verification) has committed. The web server wires it to wake its in-process controller so a
+   * promotion starts at once; without it the controller finds the work at its next poll.
+   */
+  onWorkQueued?: (() => void) | undefined;
 }

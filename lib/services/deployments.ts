@@ -3,7 +3,6 @@ import { z } from "zod";
 import { deployments, releases, type Deployment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -202,7 +201,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
     return row;
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return deployment;
 }
 
@@ -234,7 +233,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
       return locked ? abortInFlight(tx, ctx, locked, data.reason) : null;
     });
     if (aborted) {
-      wakeController();
+      ctx.onWorkQueued?.();
       return aborted;
     }
   }
@@ -246,7 +245,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
     const locked = await lockEnvironment(tx, environment.name);
     if (locked) await abortInFlight(tx, ctx, locked, data.reason);
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return rollback;
 }
 

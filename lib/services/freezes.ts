@@ -9,7 +9,7 @@ import { isValidTimeZone } from "@/lib/config/primitives";
 import type { StoredFreeze } from "@/lib/domain/gates/freeze";
 import { periodsBetween } from "@/lib/domain/gates/freeze-schedule";
 import { formatDate, formatList } from "@/lib/domain/gates/format";
-import { FIELD_LABELS } from "./freeze-labels";
+import { FIELD_LABELS } from "@/lib/domain/freeze-labels";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";

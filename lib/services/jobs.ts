@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environmentApps, environments, jobRuns, users, type JobRun } from "@/db/schema";
 import type { AppConfig } from "@/lib/config/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
@@ -78,7 +77,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "job.request", targetType: "environment", targetId: environment.name, data: { jobRunId: row.id, app: app.name, job: seed.job } });
     return row;
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return job;
 }
 

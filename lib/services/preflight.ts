@@ -3,7 +3,6 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { checklistTicks, deployments, environments } from "@/db/schema";
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
@@ -51,7 +50,7 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
     }
     await recordAudit(tx, ctx.actor, ctx.clock, { action: data.ticked ? "checklist.tick" : "checklist.untick", targetType: "deployment", targetId: deployment.id, data: { item: data.item } });
   });
-  wakeController();
+  ctx.onWorkQueued?.();
 }
 
 /**
@@ -70,5 +69,5 @@ export async function overrideGate(ctx: ServiceContext, input: unknown): Promise
     await tx.update(deployments).set({ overrides: [...recorded, override], updatedAt: ctx.clock.now() }).where(eq(deployments.id, deployment.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "gate.override", targetType: "deployment", targetId: deployment.id, reason: data.reason, data: { gate: data.gate, environment: environment.name } });
   });
-  wakeController();
+  ctx.onWorkQueued?.();
 }

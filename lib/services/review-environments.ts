@@ -4,7 +4,6 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
-import { wakeController } from "@/lib/controller/wakeup";
 import { automationActor } from "@/lib/auth/actor";
 import { newestByCommit } from "@/lib/domain/commit-order";
 import { can } from "@/lib/auth/policy";
@@ -168,7 +167,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const deployment = await enqueue({ ...ctx, db: tx }, { environment: name, releaseId: release.id, kind: "promote", reason: `review environment of ${data.branch}` });
     return { environment, deploymentId: deployment.id };
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return result;
 }
 
@@ -176,7 +175,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
 export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string; explicit?: boolean }): Promise<string> {
   authorize(ctx, "deployment.request", { type: "environment", id: input.name });
   const id = (await enqueue(ctx, { environment: input.name, releaseId: input.releaseId, kind: "promote", reason: input.reason ?? "the branch has a new release", explicit: input.explicit })).id;
-  wakeController();
+  ctx.onWorkQueued?.();
   return id;
 }
 
@@ -252,7 +251,7 @@ export async function teardownReviewEnvironment(ctx: ServiceContext, input: unkn
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.teardown", targetType: "environment", targetId: environment.name, reason: data.reason ?? null });
     return { ...environment, state: "tearing-down" as const };
   });
-  wakeController();
+  ctx.onWorkQueued?.();
   return environment;
 }
 

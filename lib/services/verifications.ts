@@ -4,7 +4,6 @@ import type { Db } from "@/db/client";
 import { deployments, environments, verifications, type Deployment, type Verification } from "@/db/schema";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
-import { wakeController } from "@/lib/controller/wakeup";
 import type { VerifiedFacts } from "@/lib/domain/gates";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
@@ -116,7 +115,7 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
     if (data.status === "failed") await announceVerificationFailure(tx, ctx.clock, saved!);
     return { verification: view(saved!, environment), created: !existing, changed: true };
   });
-  if (result.changed) wakeController();
+  if (result.changed) ctx.onWorkQueued?.();
   return result;
 }
 

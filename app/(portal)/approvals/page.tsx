@@ -9,7 +9,7 @@ import { getDeployment } from "@/lib/services/deployment-queries";
 import { getEnvironment } from "@/lib/services/environments";
 import { DecisionItem } from "@/components/approvals/decision-item";
 import { MyRequests } from "@/components/approvals/my-requests";
-import { decisionPropsFor } from "@/components/deployment/decision-props";
+import { decisionPropsFor } from "@/lib/services/decision-view";
 import { Badge } from "@/components/ui/badge";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";

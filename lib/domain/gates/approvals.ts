@@ -1,5 +1,5 @@
 import type { ApprovalDecision } from "@/db/schema/enums";
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/domain/roles";
 import type { ApprovalsConfig } from "@/lib/config/schema";
 import { matchApprovers } from "./approvals-matching";
 import { formatList } from "./format";

@@ -1,4 +1,4 @@
-import { GATE_KINDS, GATE_STATUSES, type GateKind } from "@/db/schema/enums";
+import { GATE_KINDS, GATE_STATUSES, type GateKind } from "../vocabulary";
 import type { ApprovalsConfig, GatesConfig, OverridesConfig } from "@/lib/config/schema";
 import { evaluateApprovals, type ApprovalsFacts } from "./approvals";
 import { evaluateChecklist, type ChecklistTick } from "./checklist";

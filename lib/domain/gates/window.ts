@@ -1,6 +1,6 @@
 import type { DateTime } from "luxon";
-import type { TimeWindow, Weekday } from "@/lib/config/schema";
-import { WEEKDAYS } from "@/lib/config/schema";
+import type { TimeWindow } from "@/lib/config/schema";
+import { WEEKDAYS, type Weekday } from "../weekdays";
 import { formatClock, formatList, formatRelative, formatWeekdayClock } from "./format";
 import { inZone, instantAt } from "./time";
 import { outcome, type GateOutcome, type GateOverride } from "./types";

@@ -18,7 +18,7 @@ import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
-import { decisionPropsFor } from "@/components/deployment/decision-props";
+import { decisionPropsFor } from "@/lib/services/decision-view";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { VerificationList } from "@/components/verification/verification-list";

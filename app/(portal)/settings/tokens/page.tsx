@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
 import { listVisibleTokens } from "@/lib/services/tokens";
 import { listUsers } from "@/lib/services/users";
-import { createTokenAction, revokeTokenAction } from "../actions";
+import { createTokenAction, revokeTokenAction } from "@/lib/actions/settings";
 import { CreateTokenForm } from "@/components/settings/create-token-form";
 import { RevokeTokenButton } from "@/components/settings/revoke-token-button";
 import { Forbidden } from "@/components/forbidden";

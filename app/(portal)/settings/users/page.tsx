@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/policy";
 import { Forbidden } from "@/components/forbidden";
 import { systemClock } from "@/lib/domain/clock";
 import { listUsers } from "@/lib/services/users";
-import { createUserAction, setUserDisabledAction, setUserRolesAction } from "../actions";
+import { createUserAction, setUserDisabledAction, setUserRolesAction } from "@/lib/actions/settings";
 import { RoleEditor } from "@/components/settings/role-editor";
 import { AddUserForm, DisableUserButton } from "@/components/settings/user-forms";
 import { Badge } from "@/components/ui/badge";

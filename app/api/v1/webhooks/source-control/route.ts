@@ -1,3 +1,4 @@
+import { wakeController } from "@/lib/controller/wakeup";
 import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db/client";
@@ -50,7 +51,9 @@ export async function POST(request: NextRequest): Promise<Response> {
         userAgent: request.headers.get("user-agent") ?? undefined,
       }),
     );
-    return NextResponse.json(result, { status: result.outcome === "created" || result.outcome === "redeployed" || result.outcome === "tearing-down" ? 202 : 200 });
+    const queuedWork = result.outcome === "created" || result.outcome === "redeployed" || result.outcome === "tearing-down";
+    if (queuedWork) wakeController();
+    return NextResponse.json(result, { status: queuedWork ? 202 : 200 });
   } catch (error) {
     return toErrorResponse(error);
   }

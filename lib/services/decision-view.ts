@@ -5,10 +5,21 @@ import { checklistTicks, environments, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import type { DeploymentDetail } from "@/lib/services/deployment-queries";
+import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
-import { approvalRule } from "@/lib/services/gate-facts";
-import type { DecisionProps } from "./decision-controls";
+import { approvalRule } from "./gate-facts";
+import type { Role } from "@/lib/domain/roles";
+
+/** What a person may do about one waiting deployment, as the decision controls show it. */
+export interface DecisionProps {
+  deploymentId: string;
+  /** Roles this person may decide in here (held by them, asked for by the rule, not their own request). */
+  approveRoles: Role[];
+  decided: { decision: string; role: string } | null;
+  checklist: { items: { item: string; tickedBy: string | null }[]; canTick: boolean };
+  /** Gates this person may override now (closed window, active freeze). */
+  overridable: ("window" | "freeze")[];
+}
 
 /** What the signed-in person may do about a waiting deployment, worked out with the same policy the services enforce. */
 export async function decisionPropsFor(db: Db, actor: Actor, deployment: DeploymentDetail): Promise<DecisionProps | null> {

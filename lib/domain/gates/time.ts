@@ -5,8 +5,18 @@ import { DateTime, IANAZone } from "luxon";
  * zone, so a typo in a zone makes a gate fail (closed) instead of silently using UTC.
  */
 
+/**
+ * Zones already known to be valid. luxon's `IANAZone.isValidZone` builds an `Intl.DateTimeFormat`
+ * on every call (~0.1 ms), and gate evaluation asks for every day of every window on every board
+ * render; only valid names are remembered, so a stream of bad input cannot grow the set.
+ */
+const validZones = new Set<string>();
+
+/** `zone` itself when it is a valid IANA zone name; throws `Error("unknown time zone …")` otherwise. */
 export function assertZone(zone: string): string {
+  if (validZones.has(zone)) return zone;
   if (!IANAZone.isValidZone(zone)) throw new Error(`unknown time zone "${zone}"`);
+  validZones.add(zone);
   return zone;
 }
 

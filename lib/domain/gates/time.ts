@@ -56,6 +56,25 @@ export function instantAt(zone: string, wall: WallTime): DateTime {
   return earliest ?? luxonPick;
 }
 
+/** Remembered answers of `instantMillisAt`, oldest first; bounded so the memory stays flat. */
+const instants = new Map<string, number>();
+const MAX_REMEMBERED_INSTANTS = 20_000;
+
+/**
+ * `instantAt(zone, wall)` as epoch milliseconds, remembered: deploy windows ask for the same few
+ * local times (each window's open and close on the next nine days) on every gate evaluation, and
+ * each answer costs several luxon conversions. Pure: the answer depends only on the arguments.
+ */
+export function instantMillisAt(zone: string, wall: WallTime): number {
+  const key = `${zone}|${wall.year}|${wall.month}|${wall.day}|${wall.hour ?? 0}|${wall.minute ?? 0}|${wall.second ?? 0}|${wall.millisecond ?? 0}`;
+  const known = instants.get(key);
+  if (known !== undefined) return known;
+  const millis = instantAt(zone, wall).toMillis();
+  if (instants.size >= MAX_REMEMBERED_INSTANTS) instants.delete(instants.keys().next().value!);
+  instants.set(key, millis);
+  return millis;
+}
+
 /** The wall-clock fields of `at` in `zone`, stored in a Date's UTC fields ("floating" time, as rrule wants it). */
 export function toFloating(at: DateTime): Date {
   return new Date(Date.UTC(at.year, at.month - 1, at.day, at.hour, at.minute, at.second, at.millisecond));

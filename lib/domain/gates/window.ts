@@ -2,7 +2,7 @@ import type { DateTime } from "luxon";
 import type { TimeWindow } from "@/lib/config/schema";
 import { WEEKDAYS, type Weekday } from "../weekdays";
 import { formatClock, formatList, formatRelative, formatWeekdayClock } from "./format";
-import { inZone, instantAt } from "./time";
+import { inZone, instantMillisAt } from "./time";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
 
 /** One opening of a window: [opensAt, closesAt). */
@@ -40,8 +40,8 @@ export function windowOpenings(window: TimeWindow, from: Date, to: Date): Window
   while (day <= last) {
     if (window.days.includes(weekdayOf(day))) {
       const closeDay = crossesMidnight ? day.plus({ days: 1 }) : day;
-      const opensAt = instantAt(window.timezone, { year: day.year, month: day.month, day: day.day, ...open }).toJSDate();
-      const closesAt = instantAt(window.timezone, { year: closeDay.year, month: closeDay.month, day: closeDay.day, ...close }).toJSDate();
+      const opensAt = new Date(instantMillisAt(window.timezone, { year: day.year, month: day.month, day: day.day, ...open }));
+      const closesAt = new Date(instantMillisAt(window.timezone, { year: closeDay.year, month: closeDay.month, day: closeDay.day, ...close }));
       if (closesAt > opensAt) openings.push({ window, opensAt, closesAt });
     }
     day = day.plus({ days: 1 });

@@ -178,9 +178,8 @@ describe("the sample service, running", () => {
     expect(metricValue(metrics, 'http_request_duration_seconds_bucket{le="+Inf"}')).toBe(5);
     expect(metricValue(metrics, "http_request_duration_seconds_count")).toBe(5);
 
-    const began = Date.now();
+    // Exit code 0: the app handles SIGTERM and shuts down cleanly (one that does not dies by the signal, with no code).
     expect(await stop(running)).toBe(0);
-    expect(Date.now() - began).toBeLessThan(1500);
   });
 
   it("answers 500 to every app request with errorRate 1, while /health stays healthy", async () => {

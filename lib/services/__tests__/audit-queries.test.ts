@@ -90,7 +90,7 @@ describe.each(testDatabases)("audit queries on $name", (database) => {
   it("needs audit.view: leads, pm and admins read it, developers do not", async () => {
     await expect(listAuditEvents(contextFor(connection.db, developer), {})).rejects.toBeInstanceOf(ForbiddenError);
     await expect(openAuditExport(contextFor(connection.db, developer), {})).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(listAuditEvents(contextFor(connection.db, pm), {})).resolves.toBeTruthy();
+    await expect(listAuditEvents(contextFor(connection.db, pm), {})).resolves.toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ action: expect.any(String) })]) });
   });
 
   it("exports every matching event in batches, as CSV and as a JSON array", async () => {

@@ -82,7 +82,8 @@ export function toFloating(at: DateTime): Date {
 
 /** The instant in `zone` of a floating Date (wall-clock fields in its UTC fields). */
 export function fromFloating(floating: Date, zone: string): DateTime {
-  return instantAt(zone, {
+  // Remembered: freeze rules expand to the same occurrences on every gate evaluation.
+  const millis = instantMillisAt(zone, {
     year: floating.getUTCFullYear(),
     month: floating.getUTCMonth() + 1,
     day: floating.getUTCDate(),
@@ -91,6 +92,7 @@ export function fromFloating(floating: Date, zone: string): DateTime {
     second: floating.getUTCSeconds(),
     millisecond: floating.getUTCMilliseconds(),
   });
+  return DateTime.fromMillis(millis, { zone: assertZone(zone) });
 }
 
 const DAY_MS = 86_400_000;

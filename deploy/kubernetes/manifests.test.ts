@@ -13,7 +13,7 @@ import { renderKustomization, type KubeObject } from "./render";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const overlays = fs.readdirSync(path.join(here, "overlays")).sort();
-const SECRET_KEYS = ["DATABASE_URL", "SLIPWAY_MIGRATION_DATABASE_URL", "AUTH_SECRET", "SLIPWAY_SECRET_KEY"];
+const SECRET_KEYS = ["DATABASE_URL", "SLIPWAY_MIGRATION_DATABASE_URL", "AUTH_SECRET", "SLIPWAY_SECRET_KEY", "SLIPWAY_OIDC_CLIENT_SECRET"];
 /** The only ClusterRoleBinding allowed: namespaces for review environments. */
 const CLUSTER_BINDINGS_ALLOWED = new Set(["slipway-review-namespaces"]);
 
@@ -175,7 +175,9 @@ describe.each(overlays)("overlay %s", (overlay) => {
     }
     expect(granted("", "pods").sort()).toEqual(["get", "list", "watch"]);
     expect(granted("", "pods/log")).toEqual(["get"]);
-    expect(deployer.some((r) => r.resources?.includes("namespaces"))).toBe(false);
+    expect(granted("", "pods/proxy")).toEqual(["get"]);
+    // Only reading its own namespace (a RoleBinding's namespace); creating and deleting namespaces is review-environments/.
+    expect(granted("", "namespaces")).toEqual(["get"]);
 
     for (const binding of objects.filter((o) => o.kind === "ClusterRoleBinding")) {
       expect(CLUSTER_BINDINGS_ALLOWED.has((binding.roleRef as { name: string }).name), binding.metadata.name).toBe(true);
@@ -190,6 +192,14 @@ describe.each(overlays)("overlay %s", (overlay) => {
       }
       expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "slipway-controller", namespace: "slipway" }]);
     }
+  });
+
+  it("signs in through OIDC wherever an Ingress makes Slipway reachable (local mode lets anyone pick a user)", () => {
+    const c = container(objects, "slipway-web");
+    const reachable = objects.some((o) => o.kind === "Ingress");
+    expect(reachable).toBe(overlay === "production");
+    const configured = ["SLIPWAY_OIDC_ISSUER", "SLIPWAY_OIDC_CLIENT_ID", "SLIPWAY_OIDC_CLIENT_SECRET"].filter((n) => c.env?.some((e) => e.name === n));
+    expect(configured).toEqual(reachable ? ["SLIPWAY_OIDC_ISSUER", "SLIPWAY_OIDC_CLIENT_ID", "SLIPWAY_OIDC_CLIENT_SECRET"] : []);
   });
 
   it("loads a valid pipeline file from the ConfigMap it mounts at SLIPWAY_CONFIG", () => {

@@ -14,8 +14,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const overlays = fs.readdirSync(path.join(here, "overlays")).sort();
 const SECRET_KEYS = ["DATABASE_URL", "SLIPWAY_MIGRATION_DATABASE_URL", "AUTH_SECRET", "SLIPWAY_SECRET_KEY", "SLIPWAY_OIDC_CLIENT_SECRET"];
-/** The only ClusterRoleBinding allowed: namespaces for review environments. */
-const CLUSTER_BINDINGS_ALLOWED = new Set(["slipway-review-namespaces"]);
+/** The only ClusterRoleBindings allowed: listing Deployments (inventory), and namespaces for review environments. */
+const CLUSTER_BINDINGS_ALLOWED = new Set(["slipway-inventory", "slipway-review-namespaces"]);
 
 interface Container {
   name: string;
@@ -179,6 +179,8 @@ describe.each(overlays)("overlay %s", (overlay) => {
     // Only reading its own namespace (a RoleBinding's namespace); creating and deleting namespaces is review-environments/.
     expect(granted("", "namespaces")).toEqual(["get"]);
 
+    expect(find(objects, "ClusterRole", "slipway-inventory").rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["list"] }]);
+    expect(objects.some((o) => o.kind === "ClusterRoleBinding" && o.metadata.name === "slipway-review-namespaces")).toBe(overlay === "production");
     for (const binding of objects.filter((o) => o.kind === "ClusterRoleBinding")) {
       expect(CLUSTER_BINDINGS_ALLOWED.has((binding.roleRef as { name: string }).name), binding.metadata.name).toBe(true);
     }
@@ -246,6 +248,26 @@ describe("the image", () => {
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
     // Next.js's cache is the one place under /app written at run time: an emptyDir there.
     expect(web.containers[0]!.volumeMounts!.map((m) => m.mountPath)).toContain("/app/.next/cache");
+  });
+
+  it("carries every file the build's source hash covers, so the server never rebuilds in the pod", () => {
+    // lib/server/build-if-needed.ts rebuilds at start when these differ from the build's stamp,
+    // which would fail on the read-only root file system: the runtime stage must copy them all.
+    const source = fs.readFileSync(path.join(root, "lib/server/build-if-needed.ts"), "utf8");
+    const list = (name: string) => [...source.match(new RegExp(`const ${name} = \\[([^\\]]*)\\]`))![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    const copied = [...runtime.matchAll(/^COPY --from=build (.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).slice(0, -1)).map((p) => p.replace(/^\/app\//, ""));
+    expect(list("SOURCE_DIRS").length).toBeGreaterThan(3);
+    for (const entry of [...list("SOURCE_DIRS"), ...list("SOURCE_FILES"), "scripts", ".next"]) expect(copied, entry).toContain(entry);
+    expect(dockerfile).toContain('m.buildIfNeeded(process.cwd(), console.log)');
+    expect(source).toContain("export async function buildIfNeeded(root: string, log: (line: string) => void)");
+    // The commands the Deployments run exist in what is copied.
+    const objects = renderKustomization(path.join(here, "overlays", "minimal"));
+    for (const name of ["slipway-web", "slipway-controller"]) {
+      const script = container(objects, name).command![1]!;
+      expect(fs.existsSync(path.join(root, script)), script).toBe(true);
+      expect(copied).toContain(script.split("/")[0]);
+    }
   });
 
   it("leaves local state out of the build context", () => {

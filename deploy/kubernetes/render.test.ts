@@ -77,6 +77,14 @@ patches:
     expect(parseAllDocuments(toYaml([deployment as never, role as never])).map((d) => d.toJS())).toEqual([deployment, role]);
   });
 
+  it("reads and writes YAML as kubectl does (1.1: an unquoted off is a boolean, a quoted one a string)", () => {
+    write("overlay/config.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata: { quoted: "off", bare: off }\n');
+    write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n");
+    const objects = renderKustomization(path.join(dir, "overlay"));
+    expect(objects[0]!.data).toEqual({ quoted: "off", bare: false });
+    expect(toYaml([{ ...objects[0]!, data: { quoted: "off" } }])).toContain('quoted: "off"');
+  });
+
   it("splits image references the way kustomize matches them", () => {
     expect(splitImage("registry.local:5000/team/web:1.0")).toEqual({ name: "registry.local:5000/team/web", rest: ":1.0" });
     expect(splitImage("registry.local:5000/web")).toEqual({ name: "registry.local:5000/web", rest: "" });

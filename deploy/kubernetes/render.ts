@@ -46,8 +46,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return Boolean(value) && typeof value === "object" && !Array.isArray(value);
 }
 
+/**
+ * YAML 1.1, as kubectl reads manifests: there `off`, `yes` and `on` are booleans, so an unquoted
+ * `value: off` is caught by the schema check instead of passing here and failing on the cluster.
+ */
+const YAML_VERSION = { version: "1.1" } as const;
+
 function readYamlDocuments(file: string): unknown[] {
-  const documents = parseAllDocuments(fs.readFileSync(file, "utf8"));
+  const documents = parseAllDocuments(fs.readFileSync(file, "utf8"), YAML_VERSION);
   const values: unknown[] = [];
   for (const document of documents) {
     if (document.errors.length > 0) throw new KustomizeError(`${file}: ${document.errors[0]!.message}`);
@@ -191,7 +197,7 @@ function applyPatch(objects: KubeObject[], patch: unknown, dir: string, where: s
   if (typeof patch.patch === "string") text = patch.patch;
   else if (typeof patch.path === "string") text = fs.readFileSync(path.resolve(dir, patch.path), "utf8");
   else throw new KustomizeError(`${where}: needs patch or path`);
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+  const docs = parseAllDocuments(text, YAML_VERSION).map((d) => d.toJS() as unknown);
   const operations = docs[0];
   if (docs.length !== 1 || !Array.isArray(operations)) throw new KustomizeError(`${where}: only JSON 6902 patches (a list of operations) are supported, not strategic-merge patches`);
   const matched = objects.filter((o) => o.kind === target.kind && o.metadata.name === target.name && (target.namespace === undefined || o.metadata.namespace === target.namespace));
@@ -250,9 +256,9 @@ function applyOperation(document: Json, operation: unknown, where: string): void
   }
 }
 
-/** The objects as one multi-document YAML stream, as `kubectl kustomize` prints it. */
+/** The objects as one multi-document YAML stream, as `kubectl kustomize` prints it (strings like "off" quoted for YAML 1.1 readers). */
 export function toYaml(objects: KubeObject[]): string {
-  return objects.map((o) => stringify(o)).join("---\n");
+  return objects.map((o) => stringify(o, YAML_VERSION)).join("---\n");
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

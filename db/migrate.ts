@@ -3,11 +3,28 @@ import type { Connection } from "./client";
 
 export const MIGRATIONS_FOLDER = path.resolve(process.cwd(), "db/migrations");
 
-/** Applies the committed SQL migrations (drizzle's journal) with the driver of the connection. */
+/** The PostgreSQL advisory lock (one bigint key) held while migrating: "slipway:migrate". */
+export const MIGRATION_LOCK_KEY = 7_365_823_411_207_109n;
+
+/**
+ * Applies the committed SQL migrations (drizzle's journal) with the driver of the connection.
+ * On PostgreSQL several processes may start at once (web replicas, the standby controller): each
+ * waits for a session-level advisory lock on a connection of its own, so one applies the pending
+ * migrations and the others then find none left, instead of racing to create the same tables.
+ * The lock goes with its session, so a process that dies while migrating does not keep it.
+ */
 export async function migrateDatabase(connection: Connection, migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
   if (connection.driver === "pg") {
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    await migrate(connection.db as never, { migrationsFolder });
+    const lock = await (connection.client as import("pg").Pool).connect();
+    try {
+      await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
+      await migrate(connection.db as never, { migrationsFolder });
+    } finally {
+      // If unlocking fails, the session is closed instead of going back to the pool still holding the lock.
+      const unlocked = await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).then(() => true, () => false);
+      lock.release(!unlocked);
+    }
   } else {
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     await migrate(connection.db as never, { migrationsFolder });

@@ -115,6 +115,14 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
     expect(detail.steps.find((s) => s.name === "Roll back portal")!.log).toMatch(/was still warm: switched back/);
     expect(serving("shop-dev")).toBe("1.0.0");
     await liftHold({ db: connection.db, actor: lead, clock }, { environment: "dev", reason: "fixed" });
+
+    // Rolling without a gateway: the traffic steps put both slots behind the Service, then the new one alone.
+    const mark = sim.requests.length;
+    const rolling = await requestDeployment({ db: connection.db, actor: lead, clock }, { environment: "dev", releaseId: (await release("1.2.0")).id, strategy: "rolling" });
+    await controller.runUntilIdle();
+    expect((await getDeployment(connection.db, rolling.id)).state).toBe("succeeded");
+    expect(serving("shop-dev")).toBe("1.2.0");
+    expect(sim.requests.slice(mark).filter((r) => r.startsWith("PATCH /api/v1/namespaces/shop-dev/services/portal")).length).toBeGreaterThanOrEqual(4); // 25, 50, 75 %, switch
   });
 
   it("promotes with recreate: migrations as a Kubernetes Job, old release stopped before the new one starts", async () => {

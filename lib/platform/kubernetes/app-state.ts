@@ -130,8 +130,13 @@ export async function podHealth(client: KubeClient, target: EnvironmentTarget, p
   };
 }
 
-/** An object as it can be applied again (server-managed metadata and status left out). */
+/**
+ * An object as it can be applied again: server-managed metadata, status, and annotations other
+ * controllers write (`deployment.kubernetes.io/revision`, `kubectl.kubernetes.io/…`) left out, so
+ * Slipway never takes ownership of them.
+ */
 export function reapplyable(object: KubeObjectLike): KubeObjectLike {
   const { status: _status, metadata, ...rest } = object;
-  return { ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } } as KubeObjectLike;
+  const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([key]) => key.startsWith("slipway.dev/")));
+  return { ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations } } as KubeObjectLike;
 }

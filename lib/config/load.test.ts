@@ -104,15 +104,30 @@ describe("formatConfigProblems", () => {
 });
 
 describe("parsePipelineConfig: platform per environment", () => {
-  it("refuses a platform this installation cannot run, naming the environment and the line (never a fallback to local)", () => {
-    const result = parsePipelineConfig(withProd("    platform: kubernetes\n"));
+  it("refuses platform kubernetes without its kubernetes: section, naming the environment and the line (never a fallback to local)", () => {
+    const text = withProd("    platform: kubernetes\n");
+    const result = parsePipelineConfig(text);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    const problem = result.problems.find((p) => p.path.endsWith(".platform"))!;
-    expect(problem.message).toContain('environment "prod" asks for platform "kubernetes", which is not available');
-    expect(problem.message).toContain('available: "local"');
-    const line = withProd("    platform: kubernetes\n").split("\n").findIndex((l) => l.includes("platform: kubernetes")) + 1;
-    expect(problem.line).toBe(line);
+    const problem = result.problems.find((p) => p.path.endsWith(".kubernetes"))!;
+    expect(problem.message).toBe('environment "prod" runs on platform "kubernetes" and needs a kubernetes: section (at least namespace)');
+    expect(problem.line).toBe(text.split("\n").findIndex((l) => l.includes("name: prod")) + 1);
+  });
+
+  it("accepts a kubernetes environment with its section, and refuses bad or misplaced ones at their lines", () => {
+    const ok = configOf(withProd("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      context: prod-cluster\n      resources: { requests: { cpu: 250m, memory: 256Mi } }\n"));
+    expect(ok.environments[1]!.kubernetes).toEqual({ namespace: "shop-prod", context: "prod-cluster", resources: { requests: { cpu: "250m", memory: "256Mi" } }, port: 8080 });
+    const problems = (text: string) => {
+      const result = parsePipelineConfig(withProd(text));
+      return result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+    };
+    expect(problems("    kubernetes:\n      namespace: shop-prod\n")).toEqual(['environments[1].kubernetes: environment "prod" has a kubernetes: section but runs on platform "local"']);
+    expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: Shop_Prod\n      resources: { limits: { cpu: lots } }\n")).toEqual([
+      expect.stringMatching(/^environments\[1\]\.kubernetes\.namespace: /),
+      expect.stringMatching(/^environments\[1\]\.kubernetes\.resources\.limits\.cpu: expected a Kubernetes quantity/),
+    ]);
+    expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      domain: prod.example.com\n      ingressClass: nginx\n      gateway: { name: main }\n")).toEqual(["environments[1].kubernetes.gateway: set ingressClass or gateway, not both"]);
+    expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      ingressClass: nginx\n")).toEqual(["environments[1].kubernetes.domain: ingressClass and gateway need domain (the host the apps answer at)"]);
   });
 
   it("refuses an unknown platform at its line", () => {

@@ -99,6 +99,9 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
     // A platform this installation cannot run is refused here, never replaced by another.
     const platform = asString(env.platform);
     const availability = platform !== undefined && Object.hasOwn(PLATFORM_AVAILABILITY, platform) ? PLATFORM_AVAILABILITY[platform as keyof typeof PLATFORM_AVAILABILITY] : undefined;
+    const envName = asString(env.name) ?? `#${index + 1}`;
+    if (platform === "kubernetes" && env.kubernetes === undefined) report(ctx, [...at, "kubernetes"], `environment "${envName}" runs on platform "kubernetes" and needs a kubernetes: section (at least namespace)`);
+    if (platform !== "kubernetes" && env.kubernetes !== undefined) report(ctx, [...at, "kubernetes"], `environment "${envName}" has a kubernetes: section but runs on platform "${platform ?? "local"}"`);
     if (availability && !availability.available) {
       const name = asString(env.name) ?? `#${index + 1}`;
       const usable = Object.entries(PLATFORM_AVAILABILITY).filter(([, a]) => a.available).map(([kind]) => `"${kind}"`).join(", ");

@@ -4,6 +4,7 @@ import { durationSchema } from "./duration";
 import { fastTrackSchema, gatesSchema, overridesSchema } from "./gates-schema";
 import { verificationJobsSchema } from "./verification-schema";
 import { metricsSchema } from "./metrics-schema";
+import { kubernetesEnvironmentSchema } from "./kubernetes-schema";
 import { dnsLabel, integer, nonEmptyString, relativeGlob, urlPath } from "./primitives";
 import { checkPipelineReferences, defaultReviewSource } from "./references";
 
@@ -109,6 +110,7 @@ export const environmentSchema = z
       .optional()
       .describe('First environment only: the branch whose releases enter the chain (default "main").'),
     platform: z.enum(PLATFORMS).default("local").describe("Where it runs: local processes or Kubernetes."),
+    kubernetes: kubernetesEnvironmentSchema.optional().describe("platform: kubernetes only: cluster context, namespace and routing."),
     instances: instancesSchema.default(1).describe("Instances per app (1..20)."),
     strategy: strategySchema.default("rolling").describe("How a new release replaces the old one."),
     warmFor: durationSchema().prefault("30m").describe("After a blue-green switch, how long the previous release stays warm for an instant rollback."),

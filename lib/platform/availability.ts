@@ -2,11 +2,11 @@ import type { PlatformKind } from "@/lib/config/schema";
 
 /**
  * Which platforms slipway.yaml may name, and whether this installation can run them. A platform
- * that is known but not available (Kubernetes, until its adapter lands) is refused at start-up,
+ * that is known but not available is refused at start-up,
  * never silently replaced by another.
  */
 export const PLATFORM_AVAILABILITY: Record<PlatformKind, { available: true } | { available: false; why: string }> = {
   local: { available: true },
-  kubernetes: { available: false, why: "its adapter is not part of this installation yet" },
+  kubernetes: { available: true },
 };
 

@@ -1,10 +1,13 @@
 import { LocalPlatform, type LocalPlatformOptions } from "./local/local-platform";
+import { KubernetesPlatform, type KubernetesPlatformOptions } from "./kubernetes/kubernetes-platform";
 import { PlatformRegistry } from "./registry";
 
+import type { PlatformAdapter } from "./types";
 export type { PlatformAdapter } from "./types";
 export { PlatformError } from "./types";
 export { LocalPlatform, type LocalPlatformOptions } from "./local/local-platform";
 export { PlatformRegistry, PLATFORM_AVAILABILITY } from "./registry";
+export { KubernetesPlatform, type KubernetesPlatformOptions } from "./kubernetes/kubernetes-platform";
 
 /** Which infrastructure to run on, with that platform's options. A `kubernetes` kind slots in here with its adapter. */
 export type PlatformOptions = { kind: "local" } & LocalPlatformOptions;
@@ -23,12 +26,14 @@ export function createPlatform(options: PlatformOptions): LocalPlatform {
 }
 
 /**
- * This installation's platforms: an adapter per available kind (`local` now), started and
- * re-attached to what survived a restart (`init`). slipway.yaml assigns each environment one of
- * them; environments it no longer names (retired ones being cleaned up) use `local`.
+ * This installation's platforms: the local one, started and re-attached to what survived a
+ * restart (`init`), and Kubernetes, which loads its kubeconfig only when slipway.yaml names a
+ * Kubernetes environment (`assign`). slipway.yaml assigns each environment one of them;
+ * environments it no longer names (retired ones being cleaned up) use `local`.
  */
-export async function createPlatformRegistry(options: { local: LocalPlatformOptions }): Promise<{ registry: PlatformRegistry; local: LocalPlatform }> {
+export async function createPlatformRegistry(options: { local: LocalPlatformOptions; kubernetes?: KubernetesPlatformOptions }): Promise<{ registry: PlatformRegistry; local: LocalPlatform }> {
   const local = new LocalPlatform(options.local);
   await local.init();
-  return { registry: new PlatformRegistry(new Map([["local", local]]), { unnamed: "local" }), local };
+  const kubernetes = new KubernetesPlatform({ log: options.local.log, ...options.kubernetes });
+  return { registry: new PlatformRegistry(new Map<string, PlatformAdapter>([["local", local], ["kubernetes", kubernetes]]), { unnamed: "local" }), local };
 }

@@ -1,3 +1,4 @@
+import type { KubernetesEnvironmentConfig } from "@/lib/config/kubernetes-schema";
 import type { PlatformKind } from "@/lib/config/schema";
 import { PlatformError, type AppStatus, type PlatformAdapter } from "./types";
 
@@ -5,7 +6,7 @@ export { PLATFORM_AVAILABILITY } from "./availability";
 
 /** Which platform each environment runs on: fixed environments from slipway.yaml, review environments like their source. */
 export interface PlatformAssignment {
-  environments: readonly { name: string; platform: PlatformKind }[];
+  environments: readonly { name: string; platform: PlatformKind; kubernetes?: KubernetesEnvironmentConfig | undefined }[];
   reviewEnvironments?: { source?: string | undefined } | undefined;
 }
 
@@ -50,6 +51,8 @@ export class PlatformRegistry {
       }
       next.set(environment.name, environment.platform);
     }
+    // Adapters that need their environments' settings (Kubernetes: context, namespace) take them here; they throw for bad ones.
+    for (const adapter of this.adapters.values()) (adapter as PlatformAdapter & { assign?(config: PlatformAssignment): void }).assign?.(config);
     this.byEnvironment = next;
     const source = config.reviewEnvironments?.source;
     this.reviewPlatform = source ? (next.get(source) ?? null) : null;

@@ -5,7 +5,9 @@ import { openConnection, setProcessConnection, type Connection } from "@/db/clie
 import { lockDataDir } from "@/db/data-dir-lock";
 import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { seedDemoData } from "@/db/seed/demo";
+import { readFile } from "node:fs/promises";
 import { formatConfigProblems, loadPipelineConfig } from "@/lib/config/load";
+import { kubernetesAccessProblems } from "@/lib/platform/kubernetes/startup-check";
 import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
@@ -29,6 +31,9 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   const e = env();
   const loaded = await loadPipelineConfig(e.configPath);
   if (!loaded.ok) throw new StartupError(formatConfigProblems(e.configPath, loaded.problems));
+  // The controller deploys to Kubernetes with this process's kubeconfig: a missing one or context stops here.
+  const kubernetes = e.controller ? kubernetesAccessProblems(await readFile(e.configPath, "utf8"), loaded.config) : [];
+  if (kubernetes.length > 0) throw new StartupError(formatConfigProblems(e.configPath, kubernetes));
   if (!e.DATABASE_URL) lockDataDir(e.dataDir); // fail fast, before a long build, if another Slipway holds .data/
   ensureAuthSecret(e.dataDir);
   ensureSecretKey(e.dataDir);

@@ -1,5 +1,6 @@
 import { env } from "@/lib/env";
 import { PLATFORM_AVAILABILITY } from "@/lib/platform/availability";
+import { kubernetesReader } from "@/lib/platform/kubernetes/reader";
 import { LocalPlatformInspector } from "@/lib/platform/local/inspect";
 import type { InstanceReader, InstanceReaders } from "@/lib/services/instances";
 
@@ -10,9 +11,13 @@ import type { InstanceReader, InstanceReaders } from "@/lib/services/instances";
  * directory, which the web server shares; a platform this installation cannot run or read has no
  * reader, and the service answers `not_supported`.
  */
+/** One Kubernetes reader per process: it holds the kubeconfig and the API clients. */
+let kubernetesShared: InstanceReader | null = null;
+
 export function platformReader(): InstanceReaders {
   let local: InstanceReader | null = null;
   return (platform) => {
+    if (platform === "kubernetes") return (kubernetesShared ??= kubernetesReader(env().configPath));
     if (platform !== "local" || !PLATFORM_AVAILABILITY.local.available) return null;
     local ??= new LocalPlatformInspector(env().dataDir);
     return local;

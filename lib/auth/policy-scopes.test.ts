@@ -79,6 +79,9 @@ const MATRIX: [string, Actor, Action, PipelineRef | undefined, boolean][] = [
   ["team-B member sees A", person([], [team("developer", PLATFORM)]), "pipeline.view", shop, true],
   ["pipeline-grant holder sees an unowned pipeline", person([], [onPipeline("pm", ledger.id)]), "pipeline.view", orphan, true],
   ["nobody without any grant sees nothing", person([]), "pipeline.view", shop, false],
+  // Own API tokens: anyone with a grant anywhere; other people's: global admins only.
+  ["team-only member creates their own tokens", person([], [team("tech-lead", STOREFRONT)]), "token.own", undefined, true],
+  ["nobody without any grant holds tokens", person([]), "token.own", undefined, false],
 ];
 
 describe("can(actor, action, target) across global, team and pipeline grants", () => {
@@ -163,6 +166,7 @@ describe("decideKind: the check before the lookup counts a role held in any scop
     ["team admin may not try to manage users (org-wide: global roles only)", person([], [team("admin", STOREFRONT)]), "user.manage", false],
     ["team admin may not try to manage teams", person([], [team("admin", STOREFRONT)]), "team.manage", false],
     ["a team grant anywhere lets one look", person([], [team("pm", PLATFORM)]), "pipeline.view", true],
+    ["a team grant anywhere lets one hold own tokens", person([], [team("pm", PLATFORM)]), "token.own", true],
     ["no grant at all: nothing", person([]), "deployment.request", false],
   ])("%s", (_label, actor, action, allowed) => {
     const known = action === "deployment.approve" ? { role: "tech-lead" as const } : {};

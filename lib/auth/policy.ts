@@ -127,6 +127,8 @@ const RULES: Record<Action, Rule> = {
 
 /** What a token restricted to one pipeline may still do with no pipeline in the target: read. */
 const READ_ACTIONS: readonly Action[] = ["pipeline.view", "config.view", "audit.view"];
+/** Allowed to anyone holding any role in any scope. */
+const ANY_GRANT_ACTIONS: readonly Action[] = ["pipeline.view", "token.own"];
 /** Actions that are about the whole organisation, whatever the target: never through a restricted token. */
 const ORG_ACTIONS: readonly Action[] = ["user.manage", "team.manage", "token.manage", "token.own"];
 
@@ -190,8 +192,9 @@ export function decide(actor: Actor, action: Action, target: Target = {}): Decis
   }
   const restricted = restrictionObjection(actor, action, target);
   if (restricted) return { allowed: false, reason: restricted };
-  // Seeing is open to everyone with a role anywhere: the portfolio shows every pipeline.
-  if (action === "pipeline.view" && rolesAnywhere(actor).length > 0) return { allowed: true };
+  // Seeing is open to everyone with a role anywhere (the portfolio shows every pipeline), and so
+  // is holding API tokens of one's own (they act with one's grants, scope and all).
+  if (ANY_GRANT_ACTIONS.includes(action) && rolesAnywhere(actor).length > 0) return { allowed: true };
   // Org-wide actions count global roles only: a team's admin administers its pipelines, not the org.
   const held = ORG_ACTIONS.includes(action) ? [...actor.roles] : effectiveRoles(actor, target.pipeline);
   const roles = rule.rolesFromTarget ? rule.rolesFromTarget(target) : rule.roles;
@@ -226,7 +229,7 @@ export function decideKind(actor: Actor, action: Action, known: Pick<Target, "ro
   if (restricted) return { allowed: false, reason: restricted };
   // Org-wide actions are never granted per team or pipeline: only global roles can pass them.
   const held = ORG_ACTIONS.includes(action) ? [...actor.roles] : rolesAnywhere(actor);
-  if (action === "pipeline.view" && held.length > 0) return { allowed: true };
+  if (ANY_GRANT_ACTIONS.includes(action) && rolesAnywhere(actor).length > 0) return { allowed: true };
   if (rule.rolesFromTarget) {
     if (known.role !== undefined) return held.includes(known.role) ? { allowed: true } : { allowed: false, reason: `you need the ${listRoles([known.role])} role to ${rule.doing}` };
     // Which roles qualify depends on the target (slipway.yaml): a viewer-only account never does.

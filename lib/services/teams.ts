@@ -293,3 +293,13 @@ export async function scopeNames(db: Db): Promise<{ teams: Map<string, string>; 
   const [t, p] = await Promise.all([db.select({ id: teams.id, name: teams.name }).from(teams), db.select({ id: pipelines.id, name: pipelines.name }).from(pipelines)]);
   return { teams: new Map(t.map((r) => [r.id, r.name])), pipelines: new Map(p.map((r) => [r.id, r.name])) };
 }
+
+/** Every pipeline's name, in order (for choosing one: a token's restriction, an owner). */
+export async function listPipelineNames(db: Db): Promise<string[]> {
+  return (await db.select({ name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name))).map((p) => p.name);
+}
+
+/** Every pipeline with the name of its owner team (or null), by pipeline name. */
+export async function listPipelineOwners(db: Db): Promise<{ name: string; team: string | null }[]> {
+  return db.select({ name: pipelines.name, team: teams.name }).from(pipelines).leftJoin(teams, eq(teams.id, pipelines.teamId)).orderBy(asc(pipelines.name));
+}

@@ -42,6 +42,8 @@ const envSchema = z
     SLIPWAY_OIDC_ROLES_CLAIM: z.string().min(1).max(200).optional(),
     /** `group=role,…`: the roles each group grants, applied at every sign-in. */
     SLIPWAY_OIDC_ROLE_MAP: z.string().min(1).optional(),
+    /** The ID-token claim whose groups make a person a member of the team with that `oidc_group`. */
+    SLIPWAY_OIDC_GROUPS_CLAIM: z.string().min(1).max(200).optional(),
     /** A token that may create deployments (GitHub: `deployments: write`), to report deployments on pull requests. */
     SLIPWAY_GITHUB_TOKEN: z.string().min(1).optional(),
     SLIPWAY_GITHUB_API_URL: z.url({ error: "expected the GitHub REST API's base URL, e.g. https://github.example.com/api/v3" }).default("https://api.github.com"),
@@ -77,6 +79,9 @@ const envSchema = z
     if (env.SLIPWAY_OIDC_ROLE_MAP) {
       const parsed = parseRoleMap(env.SLIPWAY_OIDC_ROLE_MAP);
       if ("problems" in parsed) for (const problem of parsed.problems) ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLE_MAP"], message: problem });
+    }
+    if (env.SLIPWAY_OIDC_GROUPS_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
+      ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_GROUPS_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
     }
     if (env.SLIPWAY_OIDC_ROLES_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
       ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLES_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });

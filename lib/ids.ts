@@ -12,6 +12,7 @@ export function newId(prefix: IdPrefix, at?: Date): string {
 export type IdPrefix =
   | "cfv"
   | "usr"
+  | "tea"
   | "tok"
   | "pip"
   | "app"

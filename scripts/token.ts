@@ -1,5 +1,5 @@
 /**
- * `npm run token -- --user <email> --name <label> [--expires-days <n>]`: prints a new API token
+ * `npm run token -- --user <email> --name <label> [--expires-days <n>] [--pipeline <name>]`: prints a new API token
  * once. Runs as the operator of this installation (the system actor) and is audited. Works with
  * or without a running Slipway: while one holds the embedded database, the token is created
  * through its CLI channel (lib/server/cli-channel.ts).
@@ -10,12 +10,12 @@ import { RemoteCommandError } from "@/lib/server/cli-channel";
 import { CliUserError, PortalUnreachableError, runCliCommand } from "@/lib/server/cli-commands";
 import { ServiceError } from "@/lib/services/errors";
 
-const USAGE = "Usage: npm run token -- --user <email> --name <label> [--expires-days <n>]";
+const USAGE = "Usage: npm run token -- --user <email> --name <label> [--expires-days <n>] [--pipeline <name>]";
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { user: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" } } }).values;
+    args = parseArgs({ options: { user: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" }, pipeline: { type: "string" } } }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -27,7 +27,12 @@ async function main(): Promise<number> {
   const e = env();
   const { answer } = await runCliCommand(
     "token.create",
-    { user: args.user, name: args.name, ...(args["expires-days"] === undefined ? {} : { expiresInDays: args["expires-days"] }) },
+    {
+      user: args.user,
+      name: args.name,
+      ...(args["expires-days"] === undefined ? {} : { expiresInDays: args["expires-days"] }),
+      ...(args.pipeline === undefined ? {} : { pipeline: args.pipeline }),
+    },
     { url: e.DATABASE_URL, dataDir: e.dataDir, migrate: true },
   );
   console.log(answer.token);

@@ -22,10 +22,13 @@ const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
 export function CreateTokenForm({
   self,
   users,
+  pipelines = [],
   action,
 }: {
   self: { id: string; roles: readonly Role[] };
   users?: { id: string; label: string }[] | undefined;
+  /** Pipeline names a token may be restricted to. */
+  pipelines?: string[];
   action: (input: unknown) => Promise<ActionResult<Created>>;
 }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (d) => `Token "${d.name}" created for ${d.userEmail}` });
@@ -44,7 +47,8 @@ export function CreateTokenForm({
           const chosen = form.getAll("roles").map(String);
           // All of your roles ticked: the token follows your roles; fewer: just those.
           const roles = own && self.roles.length > 1 && chosen.length < self.roles.length ? { roles: chosen } : {};
-          const result = await run({ userId: owner, name: form.get("name"), ...(expires ? { expiresInDays: expires } : {}), ...roles });
+          const pipeline = String(form.get("pipeline") ?? "");
+          const result = await run({ userId: owner, name: form.get("name"), ...(expires ? { expiresInDays: expires } : {}), ...roles, ...(pipeline ? { pipeline } : {}) });
           if (result.ok) {
             setCreated(result.data);
             (event.target as HTMLFormElement).reset();
@@ -81,6 +85,19 @@ export function CreateTokenForm({
             aria-invalid={Boolean(fieldErrors.expiresInDays)}
           />
         </label>
+        {pipelines.length > 0 && (
+          <label className="flex flex-col gap-1">
+            <span className="text-xs font-medium text-zinc-600">Pipeline</span>
+            <select name="pipeline" defaultValue="" className={`${inputClass} w-44`} aria-invalid={Boolean(fieldErrors.pipeline)}>
+              <option value="">Every pipeline</option>
+              {pipelines.map((p) => (
+                <option key={p} value={p}>
+                  Only {p}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {own && self.roles.length > 1 && (
           <fieldset className="flex flex-col gap-1">
             <legend className="text-xs font-medium text-zinc-600">Acts with the roles</legend>
@@ -98,9 +115,9 @@ export function CreateTokenForm({
           {pending ? "Creating…" : "Create token"}
         </Button>
       </form>
-      {(fieldErrors.name || fieldErrors.expiresInDays || fieldErrors.userId || fieldErrors.roles) && (
+      {(fieldErrors.name || fieldErrors.expiresInDays || fieldErrors.userId || fieldErrors.roles || fieldErrors.pipeline) && (
         <p id="token-name-error" className="text-rose-700">
-          {fieldErrors.name ?? fieldErrors.expiresInDays ?? fieldErrors.userId ?? fieldErrors.roles}
+          {fieldErrors.name ?? fieldErrors.expiresInDays ?? fieldErrors.userId ?? fieldErrors.roles ?? fieldErrors.pipeline}
         </p>
       )}
       {created && (

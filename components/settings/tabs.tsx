@@ -6,6 +6,7 @@ import { cn } from "@/components/ui/cn";
 
 const TABS = [
   { href: "/settings/users", label: "Users & roles" },
+  { href: "/settings/teams", label: "Teams" },
   { href: "/settings/tokens", label: "API tokens" },
 ];
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import { ROLES } from "@/lib/domain/roles";
+import { GRANT_SCOPES, ROLES } from "@/lib/domain/roles";
 import { sqlList } from "./enums";
 
 export const users = pgTable(
@@ -24,12 +24,18 @@ export const roleMemberships = pgTable(
       .notNull()
       .references(() => users.id),
     role: text("role").notNull().$type<(typeof ROLES)[number]>(),
+    /** Where the role applies: everywhere, in one team's pipelines, or in one pipeline. */
+    scope: text("scope").notNull().default("global").$type<(typeof GRANT_SCOPES)[number]>(),
+    /** The team's or pipeline's id; '' for a global grant (part of the primary key, so never null). */
+    scopeId: text("scope_id").notNull().default(""),
     grantedBy: text("granted_by").references(() => users.id),
     grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.userId, t.role] }),
+    primaryKey({ columns: [t.userId, t.role, t.scope, t.scopeId] }),
     check("role_memberships_role_check", sql.raw(`role in (${sqlList(ROLES)})`)),
+    check("role_memberships_scope_check", sql.raw(`scope in (${sqlList(GRANT_SCOPES)}) and ((scope = 'global') = (scope_id = ''))`)),
+    index("role_memberships_scope_idx").on(t.scope, t.scopeId),
   ],
 );
 
@@ -58,6 +64,11 @@ export const apiTokens = pgTable(
      * Either way the token never acts with a role its owner no longer holds.
      */
     roles: text("roles").array().$type<(typeof ROLES)[number][]>(),
+    /**
+     * The pipeline (id) the token is restricted to; null: every pipeline its owner's roles reach.
+     * No foreign key: pipeline.ts imports this file; createToken checks the pipeline exists.
+     */
+    pipelineId: text("pipeline_id"),
   },
   (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
 );

@@ -1,5 +1,6 @@
 export * from "./identity";
 export * from "./pipeline";
+export * from "./teams";
 export * from "./releases";
 export * from "./deployments";
 export * from "./operations";

@@ -3,6 +3,7 @@ import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uni
 import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
 import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
 import { users } from "./identity";
+import { teams } from "./teams";
 
 /** One product's delivery chain, as loaded from slipway.yaml (the file stays the source of truth). */
 export const pipelines = pgTable("pipelines", {
@@ -12,6 +13,7 @@ export const pipelines = pgTable("pipelines", {
   configHash: text("config_hash").notNull(),
   config: jsonb("config").notNull(),
   loadedAt: timestamp("loaded_at", { withTimezone: true }).notNull().defaultNow(),
+  teamId: text("team_id").references(() => teams.id),
 });
 
 export const apps = pgTable(

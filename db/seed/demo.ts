@@ -8,6 +8,7 @@ import { recordAudit } from "@/lib/services/audit";
 import { createUser, findUserByEmail, loadActor } from "@/lib/services/users";
 import { DAY, HISTORY, RELEASES } from "./demo-catalog";
 import { DEMO_USERS } from "./demo-users";
+import { seedDemoTeams } from "./demo-teams";
 import { seedHistory } from "./demo-history";
 import { releaseTime as releaseTimeOf, seedRelease, writeDemoArtifacts } from "./demo-releases";
 
@@ -74,6 +75,7 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     for (const [role, id] of Object.entries(userIds)) people[role] = (await loadActor(tx, id, "ui"))!;
     await seedHistory(tx, { now, clock: seedClock, people, releaseIds, releaseTime, envByName });
 
+    await seedDemoTeams(tx, clock);
     await tx.insert(slipwayMeta).values({ key: SEEDED_KEY, value: now.toISOString(), updatedAt: now });
     await recordAudit(tx, systemActor("cli"), clock, {
       action: "demo.seed",

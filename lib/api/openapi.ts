@@ -7,6 +7,7 @@ import { environmentOpsPaths } from "./openapi/environment-ops-paths";
 import { instancePaths } from "./openapi/instance-paths";
 import { operationsPaths } from "./openapi/operations-paths";
 import { reviewPaths } from "./openapi/review-paths";
+import { teamPaths } from "./openapi/team-paths";
 import { verificationPaths } from "./openapi/verification-paths";
 
 /**
@@ -26,6 +27,6 @@ export function buildOpenApiDocument(serverUrl = "/api/v1") {
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (slw_…)" } } },
     security: [{ bearer: [] }],
-    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...instancePaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths },
+    paths: { ...corePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...instancePaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths, ...teamPaths },
   });
 }

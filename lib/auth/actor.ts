@@ -1,5 +1,5 @@
 import type { RequestSource } from "@/db/schema/enums";
-import type { Role } from "./roles";
+import type { Grant, Role } from "./roles";
 
 /**
  * Who is acting. A person (through the UI, the API with their token, or the CLI), or Slipway's own
@@ -10,7 +10,14 @@ export interface Actor {
   id: string;
   email: string;
   name: string;
+  /** The roles held globally (everywhere). Team and pipeline grants are in `grants`. */
   roles: readonly Role[];
+  /** Every role held, with where it applies (global ones included). The policy reads these. */
+  grants: readonly Grant[];
+  /** A token restricted to one pipeline: that pipeline's id; null/undefined: no restriction. */
+  pipelineRestriction?: string | null | undefined;
+  /** The restricted-to pipeline's name, for refusal messages. */
+  pipelineRestrictionName?: string | undefined;
   disabled: boolean;
   via: RequestSource;
   ip?: string | undefined;
@@ -21,11 +28,11 @@ export const SYSTEM_USER = { id: "usr_system", email: "system@slipway.invalid", 
 export const AUTOMATION_USER = { id: "usr_automation", email: "automation@slipway.invalid", name: "Slipway automation" } as const;
 
 export function systemActor(via: RequestSource = "cli"): Actor {
-  return { kind: "system", ...SYSTEM_USER, roles: [], disabled: false, via };
+  return { kind: "system", ...SYSTEM_USER, roles: [], grants: [], disabled: false, via };
 }
 
 export function automationActor(): Actor {
-  return { kind: "automation", ...AUTOMATION_USER, roles: [], disabled: false, via: "automation" };
+  return { kind: "automation", ...AUTOMATION_USER, roles: [], grants: [], disabled: false, via: "automation" };
 }
 
 export function isSystemUserId(id: string): boolean {

@@ -76,6 +76,7 @@ function config(): NextAuthConfig {
             { email, name: profile?.name ?? user?.name },
             e.adminEmails,
             mapping ? { mapping, claim: profile?.[mapping.claim] } : null,
+            e.SLIPWAY_OIDC_GROUPS_CLAIM ? { claim: profile?.[e.SLIPWAY_OIDC_GROUPS_CLAIM] } : null,
           );
           if (!userId) return null;
           token.uid = userId;

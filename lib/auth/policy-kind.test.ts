@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Actor } from "./actor";
 import { decide, decideKind } from "./policy";
-import type { Role } from "./roles";
+import { globalGrants, type Role } from "./roles";
 
-const person = (roles: Role[], id = "usr_1"): Actor => ({ kind: "user", id, name: "p", email: "p@example.com", roles, disabled: false, via: "api" });
+const person = (roles: Role[], id = "usr_1"): Actor => ({ kind: "user", id, name: "p", email: "p@example.com", roles, grants: globalGrants(roles), disabled: false, via: "api" });
 
 describe("decideKind: may the actor do this to anything of its kind", () => {
   it.each([

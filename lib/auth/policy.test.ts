@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { automationActor, systemActor, type Actor } from "./actor";
 import { can, decide, type Action } from "./policy";
-import { ROLES, type Role } from "./roles";
+import { ROLES, globalGrants, type Role } from "./roles";
 
 function person(roles: Role[], id = "usr_me"): Actor {
-  return { kind: "user", id, email: `${id}@example.com`, name: id, roles, disabled: false, via: "ui" };
+  return { kind: "user", id, email: `${id}@example.com`, name: id, roles, grants: globalGrants(roles), disabled: false, via: "ui" };
 }
 
 /**
@@ -37,6 +37,7 @@ const MATRIX: Record<Action, Role[]> = {
   "token.manage": ["admin"],
   "token.own": ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"],
   "user.manage": ["admin"],
+  "team.manage": ["admin"],
 };
 
 const someoneElse = { requestedBy: "usr_other", ownerId: "usr_other" };

@@ -29,10 +29,16 @@ export type Action =
   | "audit.view"
   | "token.manage"
   | "token.own"
-  | "user.manage";
+  | "user.manage"
+  | "team.manage";
 
 /** What an action is aimed at, as far as the policy needs to know. */
 export interface Target {
+  /**
+   * The pipeline the thing acted upon belongs to (and its owner team), so team and pipeline
+   * grants count. Unset: only global roles count (org-wide things: users, teams, tokens).
+   */
+  pipeline?: PipelineRef | undefined;
   /** Who requested the deployment (self-approval and cancelling one's own request). */
   requestedBy?: string | undefined;
   /** Who owns the review environment. */
@@ -45,6 +51,12 @@ export interface Target {
   deployRoles?: readonly Role[] | undefined;
   /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
   viewConfigRoles?: readonly Role[] | undefined;
+}
+
+/** A pipeline as the policy sees it: its id and the id of the team that owns it (if any). */
+export interface PipelineRef {
+  id: string;
+  teamId: string | null;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -73,7 +85,7 @@ const RULES: Record<Action, Rule> = {
   "deployment.request": {
     roles: SHIPPERS,
     automation: true,
-    unless: (actor, t) => restrictedTo(actor, t.deployRoles, "deploy into this environment"),
+    unless: (actor, t) => restrictedTo(actor, t, t.deployRoles, "deploy into this environment"),
     doing: "request deployments",
   },
   "deployment.cancel": {
@@ -101,7 +113,7 @@ const RULES: Record<Action, Rule> = {
   "review.extend": { roles: LEADS, doing: "extend review environments" },
   "review.verdict": { roles: ["delivery-lead", "admin"], doing: "give verdicts on review environments" },
   "config.edit": { roles: ["tech-lead", "admin"], doing: "edit configuration" },
-  "config.view": { roles: EVERYONE, automation: true, unless: (actor, t) => restrictedTo(actor, t.viewConfigRoles, "see this environment's config"), doing: "see configuration" },
+  "config.view": { roles: EVERYONE, automation: true, unless: (actor, t) => restrictedTo(actor, t, t.viewConfigRoles, "see this environment's config"), doing: "see configuration" },
   "job.run": { roles: ["tech-lead", "delivery-lead", "admin"], doing: "run jobs" },
   "freeze.manage": { roles: LEADS, doing: "create or lift freezes" },
   "incident.manage": { roles: SHIPPERS, automation: true, doing: "declare or resolve incidents" },
@@ -110,18 +122,58 @@ const RULES: Record<Action, Rule> = {
   "token.manage": { roles: ["admin"], doing: "manage other people's API tokens" },
   "token.own": { roles: [...ROLES], doing: "create API tokens for yourself" },
   "user.manage": { roles: ["admin"], doing: "manage users and roles" },
+  "team.manage": { roles: ["admin"], doing: "manage teams and their members" },
 };
 
+/** What a token restricted to one pipeline may still do with no pipeline in the target: read. */
+const READ_ACTIONS: readonly Action[] = ["pipeline.view", "config.view", "audit.view"];
+/** Allowed to anyone holding any role in any scope. */
+const ANY_GRANT_ACTIONS: readonly Action[] = ["pipeline.view", "token.own"];
+/** Actions that are about the whole organisation, whatever the target: never through a restricted token. */
+const ORG_ACTIONS: readonly Action[] = ["user.manage", "team.manage", "token.manage", "token.own"];
+
+/**
+ * The roles the actor holds for a target in `pipeline`: global roles, plus roles granted on the
+ * pipeline's owner team, plus roles granted on the pipeline itself. Without a pipeline: global only.
+ */
+export function effectiveRoles(actor: Actor, pipeline?: PipelineRef): Role[] {
+  const roles = new Set<Role>(actor.roles);
+  if (pipeline) {
+    for (const g of actor.grants) {
+      if ((g.scope === "pipeline" && g.scopeId === pipeline.id) || (g.scope === "team" && pipeline.teamId !== null && g.scopeId === pipeline.teamId)) roles.add(g.role);
+    }
+  }
+  return ROLES.filter((r) => roles.has(r));
+}
+
+/** Every role the actor holds in any scope (for "could they do this anywhere?"). */
+export function rolesAnywhere(actor: Actor): Role[] {
+  const roles = new Set<Role>([...actor.roles, ...actor.grants.map((g) => g.role)]);
+  return ROLES.filter((r) => roles.has(r));
+}
+
+/** Why a pipeline-restricted token may not do this, or null. */
+function restrictionObjection(actor: Actor, action: Action, target: Target | null): string | null {
+  const restriction = actor.pipelineRestriction;
+  if (!restriction) return null;
+  const why = `this token is restricted to pipeline ${actor.pipelineRestrictionName ?? restriction}`;
+  if (ORG_ACTIONS.includes(action)) return why;
+  if (target === null) return null; // decideKind: the pipeline is not known yet
+  if (target.pipeline) return target.pipeline.id === restriction ? null : why;
+  return READ_ACTIONS.includes(action) ? null : why;
+}
+
 /** An environment's own restriction from slipway.yaml (`access`): admins are never restricted. */
-function restrictedTo(actor: Actor, roles: readonly Role[] | undefined, doing: string): string | null {
-  if (!roles || actor.roles.includes("admin") || actor.roles.some((r) => roles.includes(r))) return null;
+function restrictedTo(actor: Actor, target: Target, roles: readonly Role[] | undefined, doing: string): string | null {
+  const held = effectiveRoles(actor, target.pipeline);
+  if (!roles || held.includes("admin") || held.some((r) => roles.includes(r))) return null;
   return `only the ${listRoles(roles)} role may ${doing}`;
 }
 
 /** Owners may act on their own things even without the role (their review env, their request). */
-function isOwnerException(actor: Actor, action: Action, target: Target): boolean {
-  if (action === "review.teardown" || action === "review.extend") return target.ownerId === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
-  if (action === "deployment.cancel") return target.requestedBy === actor.id && actor.roles.some((r) => SHIPPERS.includes(r));
+function isOwnerException(held: readonly Role[], actor: Actor, action: Action, target: Target): boolean {
+  if (action === "review.teardown" || action === "review.extend") return target.ownerId === actor.id && held.some((r) => SHIPPERS.includes(r));
+  if (action === "deployment.cancel") return target.requestedBy === actor.id && held.some((r) => SHIPPERS.includes(r));
   return false;
 }
 
@@ -138,9 +190,16 @@ export function decide(actor: Actor, action: Action, target: Target = {}): Decis
   if (actor.kind === "automation") {
     return rule.automation ? { allowed: true } : { allowed: false, reason: `automation may not ${rule.doing}` };
   }
+  const restricted = restrictionObjection(actor, action, target);
+  if (restricted) return { allowed: false, reason: restricted };
+  // Seeing is open to everyone with a role anywhere (the portfolio shows every pipeline), and so
+  // is holding API tokens of one's own (they act with one's grants, scope and all).
+  if (ANY_GRANT_ACTIONS.includes(action) && rolesAnywhere(actor).length > 0) return { allowed: true };
+  // Org-wide actions count global roles only: a team's admin administers its pipelines, not the org.
+  const held = ORG_ACTIONS.includes(action) ? [...actor.roles] : effectiveRoles(actor, target.pipeline);
   const roles = rule.rolesFromTarget ? rule.rolesFromTarget(target) : rule.roles;
-  const holdsRole = actor.roles.includes("admin") && !rule.rolesFromTarget ? true : actor.roles.some((r) => roles.includes(r));
-  if (!holdsRole && !isOwnerException(actor, action, target)) {
+  const holdsRole = held.includes("admin") && !rule.rolesFromTarget ? true : held.some((r) => roles.includes(r));
+  if (!holdsRole && !isOwnerException(held, actor, action, target)) {
     if (roles.length === 0) return { allowed: false, reason: `nobody may ${rule.doing} here` };
     return { allowed: false, reason: `you need the ${listRoles(roles)} role to ${rule.doing}` };
   }
@@ -158,20 +217,26 @@ export function can(actor: Actor | null | undefined, action: Action, target: Tar
  * is looked up, so a refusal says nothing about whether the named target exists. Target facts
  * known from the input alone (the approval `role`) may be given; facts that need a lookup
  * (requester, owner, override roles) are assumed in the actor's favour: the full `decide` after
- * the lookup still applies them.
+ * the lookup still applies them. The pipeline is not known yet either: a role held in any scope
+ * (global, any team, any pipeline) passes here, and the full `decide` applies the scope.
  */
 export function decideKind(actor: Actor, action: Action, known: Pick<Target, "role"> = {}): Decision {
   const rule = RULES[action];
   if (actor.disabled) return { allowed: false, reason: "your account is disabled" };
   if (actor.kind === "system") return { allowed: true };
   if (actor.kind === "automation") return rule.automation ? { allowed: true } : { allowed: false, reason: `automation may not ${rule.doing}` };
+  const restricted = restrictionObjection(actor, action, null);
+  if (restricted) return { allowed: false, reason: restricted };
+  // Org-wide actions are never granted per team or pipeline: only global roles can pass them.
+  const held = ORG_ACTIONS.includes(action) ? [...actor.roles] : rolesAnywhere(actor);
+  if (ANY_GRANT_ACTIONS.includes(action) && rolesAnywhere(actor).length > 0) return { allowed: true };
   if (rule.rolesFromTarget) {
-    if (known.role !== undefined) return actor.roles.includes(known.role) ? { allowed: true } : { allowed: false, reason: `you need the ${listRoles([known.role])} role to ${rule.doing}` };
+    if (known.role !== undefined) return held.includes(known.role) ? { allowed: true } : { allowed: false, reason: `you need the ${listRoles([known.role])} role to ${rule.doing}` };
     // Which roles qualify depends on the target (slipway.yaml): a viewer-only account never does.
-    return actor.roles.some((r) => r !== "viewer") ? { allowed: true } : { allowed: false, reason: `viewers may not ${rule.doing}` };
+    return held.some((r) => r !== "viewer") ? { allowed: true } : { allowed: false, reason: `viewers may not ${rule.doing}` };
   }
-  if (actor.roles.includes("admin") || actor.roles.some((r) => rule.roles.includes(r))) return { allowed: true };
-  const couldOwn = OWNER_ACTIONS.includes(action) && actor.roles.some((r) => SHIPPERS.includes(r));
+  if (held.includes("admin") || held.some((r) => rule.roles.includes(r))) return { allowed: true };
+  const couldOwn = OWNER_ACTIONS.includes(action) && held.some((r) => SHIPPERS.includes(r));
   if (couldOwn) return { allowed: true };
   return { allowed: false, reason: `you need the ${listRoles(rule.roles)} role to ${rule.doing}` };
 }

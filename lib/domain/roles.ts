@@ -20,3 +20,19 @@ export const ROLE_LABELS: Record<Role, string> = {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/** Where a role applies: everywhere, in the pipelines a team owns, or in one pipeline. */
+export const GRANT_SCOPES = ["global", "team", "pipeline"] as const;
+export type GrantScope = (typeof GRANT_SCOPES)[number];
+
+/** One role held in one scope (`scopeId` is the team's or pipeline's id, '' for global). */
+export interface Grant {
+  role: Role;
+  scope: GrantScope;
+  scopeId: string;
+}
+
+/** Roles held everywhere, as grants. */
+export function globalGrants(roles: readonly Role[]): Grant[] {
+  return roles.map((role) => ({ role, scope: "global", scopeId: "" }));
+}

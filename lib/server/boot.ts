@@ -12,6 +12,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { DEMO_USERS } from "@/db/seed/demo-users";
+import { DEMO_TEAMS } from "@/db/seed/demo-teams";
 import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
 import { ensureSecretKey } from "@/lib/secrets";
 import { ensureAuthSecret } from "./auth-secret";
@@ -96,5 +97,6 @@ export function signInHelp(): string {
   return [
     "Local mode (no identity provider configured): pick a demo user on the sign-in page, no password.",
     ...DEMO_USERS.map((u) => `    ${u.roles[0]!.padEnd(14)} ${u.email}`),
+    ...DEMO_TEAMS.map((t) => `    ${t.lead.roles[0]!.padEnd(14)} ${t.lead.email} (in team ${t.name} only)`),
   ].join("\n");
 }

@@ -26,7 +26,7 @@ export interface CreatedTokenAnswer {
  * this installation (the system actor, audited): whoever can reach the data directory is that.
  */
 export const CLI_COMMANDS = {
-  /** args: `user` (email), `name`, optional `expiresInDays`. */
+  /** args: `user` (email), `name`, optional `expiresInDays`, `pipeline` (restrict the token to it). */
   "token.create": async (connection, args): Promise<CreatedTokenAnswer> => {
     const email = typeof args.user === "string" ? args.user : "";
     const user = await findUserByEmail(connection.db, email);
@@ -36,7 +36,12 @@ export const CLI_COMMANDS = {
     await ensureSystemUsers(connection.db); // the system actor's row, in a database that was only migrated
     const { token, summary } = await createToken(
       { db: connection.db, actor: systemActor("cli"), clock: systemClock },
-      { userId: user.id, name: args.name, ...(args.expiresInDays === undefined ? {} : { expiresInDays: args.expiresInDays }) },
+      {
+        userId: user.id,
+        name: args.name,
+        ...(args.expiresInDays === undefined ? {} : { expiresInDays: args.expiresInDays }),
+        ...(args.pipeline === undefined ? {} : { pipeline: args.pipeline }),
+      },
     );
     return { token, name: summary.name, userEmail: summary.userEmail, expiresAt: summary.expiresAt?.toISOString() ?? null };
   },

@@ -21,6 +21,7 @@ import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
 import { apps } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
+import { grantsIn, pipelineRef } from "./grant-scope";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
@@ -120,13 +121,15 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       .innerJoin(users, eq(users.id, approvals.userId))
       .where(eq(approvals.deploymentId, deployment.id));
     const people = [...new Set(decisions.map((d) => d.approval.userId))];
-    const rolesNow = people.length ? await db.select().from(roleMemberships).where(inArray(roleMemberships.userId, people)) : [];
+    // Roles count where they apply: global, the pipeline's owner team, the pipeline itself.
+    const scope = grantsIn((await pipelineRef(db, environment.pipelineId)) ?? { id: environment.pipelineId, teamId: null });
+    const rolesNow = people.length ? await db.select().from(roleMemberships).where(and(inArray(roleMemberships.userId, people), scope)) : [];
     const neededRoles = rule.rules.map((r) => r.role);
     const holders = await db
-      .select({ role: roleMemberships.role, id: users.id, name: users.name })
+      .selectDistinct({ role: roleMemberships.role, id: users.id, name: users.name })
       .from(roleMemberships)
       .innerJoin(users, eq(users.id, roleMemberships.userId))
-      .where(and(inArray(roleMemberships.role, neededRoles), isNull(users.disabledAt)));
+      .where(and(inArray(roleMemberships.role, neededRoles), isNull(users.disabledAt), scope));
     facts.approvals = {
       requesterId: deployment.requestedBy,
       releaseId: deployment.releaseId,

@@ -34,7 +34,7 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
       return { changed: false, pipelineId: pipeline.id, addedApps: [], retiredApps: [], addedEnvironments: [], retiredEnvironments: [] };
     }
     if (!pipeline) {
-      pipeline = { id: newId("pip"), name: config.pipeline.name, configHash, config, loadedAt: now };
+      pipeline = { id: newId("pip"), name: config.pipeline.name, configHash, config, loadedAt: now, teamId: null };
       await tx.insert(pipelines).values(pipeline);
     } else {
       await tx.update(pipelines).set({ name: config.pipeline.name, configHash, config, loadedAt: now }).where(eq(pipelines.id, pipeline.id));

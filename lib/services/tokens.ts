@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apiTokens, users } from "@/db/schema";
+import { apiTokens, pipelines, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import { ROLES, type Role } from "@/lib/auth/roles";
@@ -41,6 +41,8 @@ export const createTokenInput = z.strictObject({
     .min(1, { error: "choose at least one role for the token, or leave roles out to act with all of yours" })
     .max(ROLES.length)
     .optional(),
+  /** The pipeline (by name) the token is restricted to; omitted: every pipeline its roles reach. */
+  pipeline: z.string().trim().min(1, { error: "choose a pipeline, or leave it out for every pipeline" }).max(63).optional(),
 });
 
 export interface TokenSummary {
@@ -51,6 +53,8 @@ export interface TokenSummary {
   userEmail: string;
   /** The roles the token acts with, or null for all its owner's roles. */
   roles: Role[] | null;
+  /** The pipeline (name) the token is restricted to, or null for none. */
+  pipeline: string | null;
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
@@ -61,9 +65,10 @@ export interface TokenSummary {
  * Creates an API token acting as `userId` (default: the actor), with the owner's roles or the
  * `roles` subset of them. Everyone may create their own; only admins (and the CLI's system actor)
  * create tokens for others. A person's own token always expires: after `expiresInDays`, default
- * 90; the CLI and admins may leave the expiry out for a token that does not expire.
+ * 90; the CLI and admins may leave the expiry out for a token that does not expire. With
+ * `pipeline`, the token acts on that pipeline only (and never on users, teams or tokens).
  * The token is returned once; only its hash is stored.
- * Throws ValidationError (bad input, a role the owner does not hold), ForbiddenError,
+ * Throws ValidationError (bad input, a role the owner does not hold, no such pipeline), ForbiddenError,
  * NotFoundError (no such user), RuleError (owner disabled).
  */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
@@ -77,13 +82,19 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
     const owner = await tx.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
     if (!owner) throw new NotFoundError(`No user with id ${userId}.`);
     if (owner.disabledAt) throw new RuleError(`${owner.email} is disabled: enable the account before giving it a token.`, "user_disabled");
-    const held = owner.roles.map((r) => r.role);
+    // Any role the owner holds somewhere (globally, in a team, in a pipeline) may be chosen.
+    const held = [...new Set(owner.roles.map((r) => r.role))];
     const roles = data.roles ? [...new Set(data.roles)] : null;
     const missing = roles?.filter((r) => !held.includes(r)) ?? [];
     if (missing.length) {
       throw new ValidationError(`A token acts with its owner's roles or fewer: ${owner.email} does not hold ${missing.join(", ")}.`, {
         roles: `expected some of ${held.join(", ") || "(no roles)"}`,
       });
+    }
+    let pipeline: { id: string; name: string } | null = null;
+    if (data.pipeline !== undefined) {
+      [pipeline = null] = await tx.select({ id: pipelines.id, name: pipelines.name }).from(pipelines).where(eq(pipelines.name, data.pipeline));
+      if (!pipeline) throw new ValidationError(`No pipeline named ${data.pipeline}.`, { pipeline: "expected the name of an existing pipeline" });
     }
     const expiresInDays = data.expiresInDays ?? (own && !ctx.actor.roles.includes("admin") ? DEFAULT_EXPIRY_DAYS : undefined);
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
@@ -95,6 +106,7 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
       userId: owner.id,
       userEmail: owner.email,
       roles,
+      pipeline: pipeline?.name ?? null,
       createdAt: now,
       expiresAt: expiresInDays ? new Date(now.getTime() + expiresInDays * 86_400_000) : null,
       lastUsedAt: null,
@@ -110,12 +122,13 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
       createdAt: now,
       expiresAt: summary.expiresAt,
       roles,
+      pipelineId: pipeline?.id ?? null,
     });
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "token.create",
       targetType: "token",
       targetId: summary.id,
-      data: { name: summary.name, owner: owner.email, prefix: summary.prefix, roles, expiresAt: summary.expiresAt?.toISOString() ?? null },
+      data: { name: summary.name, owner: owner.email, prefix: summary.prefix, roles, pipeline: summary.pipeline, expiresAt: summary.expiresAt?.toISOString() ?? null },
     });
     return { token, summary };
   });
@@ -143,18 +156,20 @@ export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<
 /** Every token, newest first (for admins and the CLI). */
 export async function listTokens(db: Db, options: { userId?: string } = {}): Promise<TokenSummary[]> {
   const rows = await db
-    .select({ token: apiTokens, email: users.email })
+    .select({ token: apiTokens, email: users.email, pipeline: pipelines.name })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(pipelines, eq(pipelines.id, apiTokens.pipelineId))
     .where(options.userId ? eq(apiTokens.userId, options.userId) : undefined)
     .orderBy(desc(apiTokens.createdAt));
-  return rows.map(({ token, email }) => ({
+  return rows.map(({ token, email, pipeline }) => ({
     id: token.id,
     name: token.name,
     prefix: token.prefix,
     userId: token.userId,
     userEmail: email,
     roles: token.roles ?? null,
+    pipeline: pipeline ?? null,
     createdAt: token.createdAt,
     expiresAt: token.expiresAt,
     lastUsedAt: token.lastUsedAt,
@@ -171,7 +186,9 @@ export async function listVisibleTokens(ctx: Pick<ServiceContext, "db" | "actor"
 /** Writing last-used on every request would turn reads into writes; once a minute is enough. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The actor a bearer token acts as, or null when the token is unknown, revoked, expired or its owner disabled. */
+/**
+ * The actor a bearer token acts as (its owner's grants, narrowed to the token's roles; its pipeline
+ * restriction, if any), or null when the token is unknown, revoked, expired or its owner disabled. */
 export async function authenticateToken(db: Db, clock: Clock, token: string, ip?: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const row = await db.query.apiTokens.findFirst({ where: and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)) });
@@ -180,7 +197,13 @@ export async function authenticateToken(db: Db, clock: Clock, token: string, ip?
   const owner = await loadActor(db, row.userId, "api", ip);
   if (!owner || owner.disabled) return null;
   // A token with chosen roles acts with those the owner still holds; never with one they lost.
-  const actor = row.roles ? { ...owner, roles: owner.roles.filter((r) => row.roles!.includes(r)) } : owner;
+  let actor: Actor = row.roles
+    ? { ...owner, roles: owner.roles.filter((r) => row.roles!.includes(r)), grants: owner.grants.filter((g) => row.roles!.includes(g.role)) }
+    : owner;
+  if (row.pipelineId) {
+    const [pipeline] = await db.select({ name: pipelines.name }).from(pipelines).where(eq(pipelines.id, row.pipelineId));
+    actor = { ...actor, pipelineRestriction: row.pipelineId, pipelineRestrictionName: pipeline?.name ?? row.pipelineId };
+  }
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }

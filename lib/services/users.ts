@@ -4,11 +4,12 @@ import type { Db } from "@/db/client";
 import { roleMemberships, users } from "@/db/schema";
 import { AUTOMATION_USER, SYSTEM_USER, isSystemUserId, type Actor } from "@/lib/auth/actor";
 import { groupsFromClaim, syncRoles, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
-import { ROLES, type Role } from "@/lib/auth/roles";
+import { ROLES, type Grant, type Role } from "@/lib/auth/roles";
 import type { RequestSource } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { syncTeamsFromGroups, teamGroupsOf } from "./teams-oidc";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
@@ -29,7 +30,10 @@ export interface UserWithRoles {
   id: string;
   email: string;
   name: string;
+  /** Global roles (held everywhere). */
   roles: Role[];
+  /** Roles held in one team or one pipeline (not the global ones). */
+  grants: Grant[];
   disabled: boolean;
   createdAt: Date;
   lastSeenAt: Date | null;
@@ -44,7 +48,8 @@ export async function listUsers(db: Db): Promise<UserWithRoles[]> {
       id: u.id,
       email: u.email,
       name: u.name,
-      roles: sortRoles(u.roles.map((r) => r.role)),
+      roles: globalRoles(u.roles),
+      grants: scopedGrants(u.roles),
       disabled: u.disabledAt !== null,
       createdAt: u.createdAt,
       lastSeenAt: u.lastSeenAt,
@@ -55,6 +60,21 @@ function sortRoles(roles: Role[]): Role[] {
   return [...roles].sort((a, b) => ROLES.indexOf(a) - ROLES.indexOf(b));
 }
 
+type MembershipRow = { role: Role; scope: Grant["scope"]; scopeId: string };
+
+/** The global roles among a person's role_memberships rows, in ROLES order. */
+export function globalRoles(rows: readonly MembershipRow[]): Role[] {
+  return sortRoles(rows.filter((r) => r.scope === "global").map((r) => r.role));
+}
+
+/** The team and pipeline grants among a person's role_memberships rows. */
+export function scopedGrants(rows: readonly MembershipRow[]): Grant[] {
+  return rows.filter((r) => r.scope !== "global").map((r) => ({ role: r.role, scope: r.scope, scopeId: r.scopeId }));
+}
+
+/** Only the global rows of role_memberships (the roles Settings → Users and OIDC role sync manage). */
+const isGlobal = eq(roleMemberships.scope, "global");
+
 /** The actor for a signed-in user or a token's owner, with roles read fresh from the database. */
 export async function loadActor(db: Db, userId: string, via: RequestSource, ip?: string): Promise<Actor | null> {
   const user = await db.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
@@ -64,7 +84,8 @@ export async function loadActor(db: Db, userId: string, via: RequestSource, ip?:
     id: user.id,
     email: user.email,
     name: user.name,
-    roles: sortRoles(user.roles.map((r) => r.role)),
+    roles: globalRoles(user.roles),
+    grants: user.roles.map((r) => ({ role: r.role, scope: r.scope, scopeId: r.scopeId })),
     disabled: user.disabledAt !== null,
     via,
     ip,
@@ -120,7 +141,7 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<U
     const roles = [...new Set(data.roles)];
     if (roles.length) await tx.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role, grantedBy: ctx.actor.id, grantedAt: now })));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.create", targetType: "user", targetId: id, data: { email: data.email, roles } });
-    return { id, email: data.email, name: data.name, roles: sortRoles(roles), disabled: false, createdAt: now, lastSeenAt: null };
+    return { id, email: data.email, name: data.name, roles: sortRoles(roles), grants: [], disabled: false, createdAt: now, lastSeenAt: null };
   });
 }
 
@@ -135,11 +156,14 @@ async function activeAdminCount(tx: Db, excludingUserId: string): Promise<number
     .select({ n: sql<number>`count(*)::int` })
     .from(roleMemberships)
     .innerJoin(users, eq(users.id, roleMemberships.userId))
-    .where(and(eq(roleMemberships.role, "admin"), isNull(users.disabledAt), sql`${users.id} <> ${excludingUserId}`));
+    .where(and(eq(roleMemberships.role, "admin"), isGlobal, isNull(users.disabledAt), sql`${users.id} <> ${excludingUserId}`));
   return row?.n ?? 0;
 }
 
-/** Replaces a person's roles. The last active admin cannot lose the admin role. */
+/**
+ * Replaces a person's global roles (team and pipeline grants are managed in Settings → Teams and
+ * stay as they are). The last active admin cannot lose the admin role.
+ */
 export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
   authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(setRolesInput, input);
@@ -147,14 +171,14 @@ export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise
   return ctx.db.transaction(async (tx) => {
     const user = await tx.query.users.findFirst({ where: eq(users.id, data.userId), with: { roles: true } });
     if (!user || isSystemUserId(user.id)) throw new NotFoundError(`No user with id ${data.userId}.`);
-    const before = sortRoles(user.roles.map((r) => r.role));
+    const before = globalRoles(user.roles);
     const after = sortRoles([...new Set(data.roles)]);
     if (before.includes("admin") && !after.includes("admin") && (await activeAdminCount(tx, user.id)) === 0) {
       throw new RuleError("This is the last active admin: give someone else the admin role first.", "last_admin");
     }
     const removed = before.filter((r) => !after.includes(r));
     const added = after.filter((r) => !before.includes(r));
-    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, user.id), inArray(roleMemberships.role, removed)));
+    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, user.id), isGlobal, inArray(roleMemberships.role, removed)));
     if (added.length) {
       await tx.insert(roleMemberships).values(added.map((role) => ({ userId: user.id, role, grantedBy: ctx.actor.id, grantedAt: ctx.clock.now() })));
     }
@@ -167,7 +191,16 @@ export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise
         data: { email: user.email, before, after, added, removed },
       });
     }
-    return { id: user.id, email: user.email, name: user.name, roles: after, disabled: user.disabledAt !== null, createdAt: user.createdAt, lastSeenAt: user.lastSeenAt };
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      roles: after,
+      grants: scopedGrants(user.roles),
+      disabled: user.disabledAt !== null,
+      createdAt: user.createdAt,
+      lastSeenAt: user.lastSeenAt,
+    };
   });
 }
 
@@ -182,7 +215,7 @@ export async function setUserDisabled(ctx: ServiceContext, input: unknown): Prom
     const user = await tx.query.users.findFirst({ where: eq(users.id, data.userId), with: { roles: true } });
     if (!user || isSystemUserId(user.id)) throw new NotFoundError(`No user with id ${data.userId}.`);
     if (data.disabled && user.id === ctx.actor.id) throw new RuleError("You cannot disable your own account.", "self_disable");
-    if (data.disabled && user.roles.some((r) => r.role === "admin") && (await activeAdminCount(tx, user.id)) === 0) {
+    if (data.disabled && globalRoles(user.roles).includes("admin") && (await activeAdminCount(tx, user.id)) === 0) {
       throw new RuleError("This is the last active admin: give someone else the admin role first.", "last_admin");
     }
     if ((user.disabledAt !== null) === data.disabled) return;
@@ -204,11 +237,18 @@ export interface SignInRoleSync {
   claim: unknown;
 }
 
+/** Team membership from the identity provider: the value of SLIPWAY_OIDC_GROUPS_CLAIM's claim. */
+export interface TeamSync {
+  claim: unknown;
+}
+
 /**
  * The user behind an identity-provider sign-in: found by email, or created with the viewer role
  * (admin for emails listed in SLIPWAY_ADMIN_EMAILS). With a role mapping, the roles it manages are
  * set from the group claim at every sign-in (see `syncRoles`), and each change is audited as
- * `user.roles.sync` with the groups that caused it. Returns the user id, or null for a disabled
+ * `user.roles.sync` with the groups that caused it. With `teamSync`, team memberships follow the
+ * groups claim too (`syncTeamsFromGroups`); groups naming a team are left out of the global role
+ * sync. Returns the user id, or null for a disabled
  * account (nothing changes then).
  */
 export async function provisionSignedInUser(
@@ -216,10 +256,14 @@ export async function provisionSignedInUser(
   profile: { email: string; name?: string | null | undefined },
   adminEmails: readonly string[],
   roleSync: SignInRoleSync | null = null,
+  teamSync: TeamSync | null = null,
 ): Promise<string | null> {
   const emailAddress = profile.email.toLowerCase();
-  const groups = roleSync ? groupsFromClaim(roleSync.claim) : [];
+  const claimedGroups = roleSync ? groupsFromClaim(roleSync.claim) : [];
   return ctx.db.transaction(async (tx) => {
+    // A group that names a team grants its mapped roles in that team only (teams-oidc.ts).
+    const teamGroups = teamSync ? await teamGroupsOf(tx) : new Set<string>();
+    const groups = claimedGroups.filter((g) => !teamGroups.has(g));
     const now = ctx.clock.now();
     const existing = await tx.query.users.findFirst({ where: sql`lower(${users.email}) = ${emailAddress}`, with: { roles: true } });
     if (existing?.disabledAt) return null;
@@ -227,7 +271,7 @@ export async function provisionSignedInUser(
     let before: Role[];
     if (existing) {
       id = existing.id;
-      before = sortRoles(existing.roles.map((r) => r.role));
+      before = globalRoles(existing.roles);
       await tx.update(users).set({ lastSeenAt: now }).where(eq(users.id, id));
     } else {
       id = newId("usr");
@@ -236,11 +280,12 @@ export async function provisionSignedInUser(
       await tx.insert(roleMemberships).values(before.map((role) => ({ userId: id, role, grantedAt: now })));
       await recordAudit(tx, ctx.actor, ctx.clock, { action: "user.provision", targetType: "user", targetId: id, data: { email: emailAddress, roles: before } });
     }
+    if (teamSync) await syncTeamsFromGroups(tx, ctx.actor, ctx.clock, { id, email: emailAddress }, groupsFromClaim(teamSync.claim), roleSync?.mapping ?? null);
     if (!roleSync) return id;
     const after = syncRoles(before, groups, roleSync.mapping);
     const added = after.filter((r) => !before.includes(r));
     const removed = before.filter((r) => !after.includes(r));
-    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, id), inArray(roleMemberships.role, removed)));
+    if (removed.length) await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, id), isGlobal, inArray(roleMemberships.role, removed)));
     if (added.length) await tx.insert(roleMemberships).values(added.map((role) => ({ userId: id, role, grantedAt: now })));
     if (added.length || removed.length) {
       await recordAudit(tx, ctx.actor, ctx.clock, {

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Db } from "@/db/client";
 import { roleMemberships, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
-import type { Role } from "@/lib/auth/roles";
+import { globalGrants, type Role } from "@/lib/auth/roles";
 import { parsePipelineConfig } from "@/lib/config/load";
 import type { PipelineConfig } from "@/lib/config/schema";
 import { fixedClock } from "@/lib/domain/clock";
@@ -30,7 +30,7 @@ export async function createTestActor(db: Db, roles: Role[], name = roles.join("
   const email = `${name}-${id.slice(-6)}@example.com`;
   await db.insert(users).values({ id, email, name });
   if (roles.length) await db.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role })));
-  return { kind: "user", id, email, name, roles, disabled: false, via: "api" };
+  return { kind: "user", id, email, name, roles, grants: globalGrants(roles), disabled: false, via: "api" };
 }
 
 export function contextFor(db: Db, actor: Actor, at = "2026-03-02T10:00:00Z"): ServiceContext {

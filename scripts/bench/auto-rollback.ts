@@ -25,7 +25,7 @@ import { openConnection, type Db } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { deployments, environments, roleMemberships, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
-import type { Role } from "@/lib/auth/roles";
+import { globalGrants, type Role } from "@/lib/auth/roles";
 import { parseDuration } from "@/lib/config/duration";
 import { parsePipelineConfig } from "@/lib/config/load";
 import { Controller } from "@/lib/controller/controller";
@@ -86,7 +86,7 @@ async function person(db: Db, name: string, roles: Role[]): Promise<Actor> {
   const email = `${name}@bench.invalid`;
   await db.insert(users).values({ id, email, name });
   await db.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role })));
-  return { kind: "user", id, email, name, roles, disabled: false, via: "cli" };
+  return { kind: "user", id, email, name, roles, grants: globalGrants(roles), disabled: false, via: "cli" };
 }
 
 interface Run {

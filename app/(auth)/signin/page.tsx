@@ -7,6 +7,7 @@ import { signInLocal, signInOidc } from "@/lib/auth/actions";
 import { getCurrentActor } from "@/lib/auth/session";
 import { ROLE_LABELS, ROLES } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
+import { scopeNames } from "@/lib/services/teams";
 import { listUsers } from "@/lib/services/users";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
@@ -32,7 +33,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const signedOut = params["signed-out"];
   const e = env();
   const people = e.oidcConfigured ? [] : (await listUsers(await getDb())).filter((u) => !u.disabled);
-  people.sort((a, b) => ROLES.indexOf(a.roles.at(-1) ?? "viewer") - ROLES.indexOf(b.roles.at(-1) ?? "viewer"));
+  const top = (p: (typeof people)[number]) => Math.max(...[...p.roles, ...p.grants.map((g) => g.role), "viewer" as const].map((r) => ROLES.indexOf(r)));
+  people.sort((a, b) => top(a) - top(b) || a.grants.length - b.grants.length);
+  const names = people.some((p) => p.grants.length) ? await scopeNames(await getDb()) : null;
 
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4 py-12">
@@ -81,6 +84,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                           {person.roles.map((role) => (
                             <Badge key={role} tone={role === "admin" ? "violet" : role === "viewer" ? "neutral" : "blue"}>
                               {ROLE_LABELS[role]}
+                            </Badge>
+                          ))}
+                          {person.grants.map((g) => (
+                            <Badge key={`${g.role}:${g.scope}:${g.scopeId}`} tone="blue">
+                              {ROLE_LABELS[g.role]} · {(g.scope === "team" ? names?.teams : names?.pipelines)?.get(g.scopeId) ?? g.scopeId}
                             </Badge>
                           ))}
                         </span>

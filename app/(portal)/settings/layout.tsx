@@ -9,7 +9,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const admin = can(actor, "user.manage");
   return (
     <>
-      <PageHeader title="Settings" subtitle={admin ? "People, their roles, and the API tokens CI and scripts use." : "Your API tokens, for CI and scripts."} />
+      <PageHeader title="Settings" subtitle={admin ? "People, their roles, teams, and the API tokens CI and scripts use." : "Teams, and your API tokens for CI and scripts."} />
       <SettingsTabs showUsers={admin} />
       {children}
     </>

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, Db } from "@/db/client";
 import { deployments, environments, gateResults, healthSamples, roleMemberships, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
-import type { Role } from "@/lib/auth/roles";
+import { globalGrants, type Role } from "@/lib/auth/roles";
 import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
@@ -71,7 +71,7 @@ async function person(db: Db, name: string, roles: Role[]): Promise<Actor> {
   const email = `${name}@prometheus-test.invalid`;
   await db.insert(users).values({ id, email, name });
   await db.insert(roleMemberships).values(roles.map((role) => ({ userId: id, role })));
-  return { kind: "user", id, email, name, roles, disabled: false, via: "cli" };
+  return { kind: "user", id, email, name, roles, grants: globalGrants(roles), disabled: false, via: "cli" };
 }
 
 describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.provider prometheus against a real Prometheus, on $name", (database) => {

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
-import { can } from "@/lib/auth/policy";
+import { can, rolesAnywhere } from "@/lib/auth/policy";
+import { listPipelineNames } from "@/lib/services/teams";
 import { systemClock } from "@/lib/domain/clock";
 import { listVisibleTokens } from "@/lib/services/tokens";
 import { listUsers } from "@/lib/services/users";
@@ -19,16 +20,22 @@ export default async function TokensPage() {
   const actor = await requireActor();
   if (!can(actor, "token.own")) return <Forbidden what="API tokens need a role: ask an admin for one." />;
   const db = await getDb();
-  const [{ tokens, everyone }, users] = await Promise.all([listVisibleTokens({ db, actor }), can(actor, "token.manage") ? listUsers(db) : null]);
+  const [{ tokens, everyone }, users, pipelines] = await Promise.all([
+    listVisibleTokens({ db, actor }),
+    can(actor, "token.manage") ? listUsers(db) : null,
+    listPipelineNames(db),
+  ]);
   const now = systemClock.now();
   return (
     <div className="flex flex-col gap-6">
       <Panel title="Create a token" bodyClassName="p-4">
         <p className="mb-3 text-zinc-600">
           A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked.
+          Restricted to one pipeline, it is refused everywhere else and for organisation-wide changes.
         </p>
         <CreateTokenForm
-          self={{ id: actor.id, roles: actor.roles }}
+          self={{ id: actor.id, roles: rolesAnywhere(actor) }}
+          pipelines={pipelines}
           users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))}
           action={createTokenAction}
         />
@@ -58,7 +65,10 @@ export default async function TokensPage() {
                     <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{t.prefix}…</td>
                     <td className={tdClass}>
                       <span className="break-all">{t.userEmail}</span>
-                      <span className="block text-xs text-zinc-500">{t.roles ? `only ${t.roles.join(", ")}` : "all their roles"}</span>
+                      <span className="block text-xs text-zinc-500">
+                        {t.roles ? `only ${t.roles.join(", ")}` : "all their roles"}
+                        {t.pipeline ? ` · pipeline ${t.pipeline} only` : " · every pipeline"}
+                      </span>
                     </td>
                     <td className={`${tdClass} text-xs text-zinc-600`}>
                       <RelativeTime at={t.createdAt} now={now} />

@@ -4,7 +4,9 @@ import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/auth/policy";
 import { Forbidden } from "@/components/forbidden";
 import { systemClock } from "@/lib/domain/clock";
+import { scopeNames } from "@/lib/services/teams";
 import { listUsers } from "@/lib/services/users";
+import { ROLE_LABELS } from "@/lib/auth/roles";
 import { createUserAction, setUserDisabledAction, setUserRolesAction } from "@/lib/actions/settings";
 import { RoleEditor } from "@/components/settings/role-editor";
 import { AddUserForm, DisableUserButton } from "@/components/settings/user-forms";
@@ -17,7 +19,8 @@ export const metadata: Metadata = { title: "Users & roles" };
 export default async function UsersPage() {
   const actor = await requireActor();
   if (!can(actor, "user.manage")) return <Forbidden what="Users and roles are managed by admins." />;
-  const users = await listUsers(await getDb());
+  const db = await getDb();
+  const [users, names] = await Promise.all([listUsers(db), scopeNames(db)]);
   const now = systemClock.now();
   return (
     <div className="flex flex-col gap-6">
@@ -27,6 +30,7 @@ export default async function UsersPage() {
             <tr>
               <th className={thClass}>Person</th>
               <th className={thClass}>Roles</th>
+              <th className={thClass}>In teams and pipelines</th>
               <th className={thClass}>Last seen</th>
               <th className={thClass}></th>
             </tr>
@@ -42,6 +46,21 @@ export default async function UsersPage() {
                 </td>
                 <td className={tdClass}>
                   <RoleEditor userId={user.id} email={user.email} roles={user.roles} action={setUserRolesAction} />
+                </td>
+                <td className={tdClass}>
+                  {user.grants.length === 0 ? (
+                    <span className="text-xs text-zinc-400">—</span>
+                  ) : (
+                    <ul className="flex flex-wrap gap-1" aria-label={`${user.email}'s team and pipeline roles`}>
+                      {user.grants.map((g) => (
+                        <li key={`${g.role}:${g.scope}:${g.scopeId}`}>
+                          <Badge tone="blue">
+                            {ROLE_LABELS[g.role]} · {g.scope === "team" ? `team ${names.teams.get(g.scopeId) ?? g.scopeId}` : `pipeline ${names.pipelines.get(g.scopeId) ?? g.scopeId}`}
+                          </Badge>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </td>
                 <td className={`${tdClass} text-xs text-zinc-600`}>{user.lastSeenAt ? <RelativeTime at={user.lastSeenAt} now={now} /> : "—"}</td>
                 <td className={`${tdClass} text-right`}>

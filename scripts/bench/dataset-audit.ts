@@ -36,6 +36,7 @@ export async function writeAuditChain(client: PoolClient, count: number, users: 
   const rand = prng(5);
   const step = (to - from) / Math.max(1, count);
   let lastAt = new Date(from);
+  let pending: Promise<unknown> = Promise.resolve();
   for (let written = 0; written < count; ) {
     const n = Math.min(AUDIT_BATCH, count - written);
     const cols: unknown[][] = Array.from({ length: 15 }, () => []);
@@ -64,15 +65,18 @@ export async function writeAuditChain(client: PoolClient, count: number, users: 
       prev = hash;
       lastAt = at;
     }
-    await client.query(
+    // Double-buffered: the next batch is hashed in Node while PostgreSQL inserts this one.
+    await pending;
+    pending = client.query(
       `insert into audit_events (seq, id, at, actor_id, actor_label, action, target_type, target_id, outcome, reason, data, source, ip, prev_hash, hash)
        overriding system value
        select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[], $15::text[])`,
       cols,
     );
     written += n;
-    onBatch?.(written);
+    if (onBatch) void pending.then(() => onBatch(written));
   }
+  await pending;
   if (count > 0) {
     await client.query(`select setval(pg_get_serial_sequence('audit_events', 'seq'), $1)`, [seq]);
     await client.query(

@@ -103,7 +103,7 @@ async function releases({ client, now, from }: PhaseContext): Promise<void> {
   await client.query(
     `create temp table bench_rel as
      select r.*, pg_temp.bid('rel', r.t, r.gid) as id, lag(pg_temp.bid('rel', r.t, r.gid)) over (partition by r.pidx order by r.i) as prev_id
-     from (select p.pidx, i, p.rel_base + i as gid, i = p.n_rel as last, to_timestamp(($1::float8 + (i - 1)::float8 * $2::float8 / p.n_rel) / 1000) as t
+     from (select p.pidx, i, p.rel_base + i as gid, i = p.n_rel as last, to_timestamp(floor($1::float8 + (i - 1)::float8 * $2::float8 / p.n_rel) / 1000) as t
            from bench_pipe p, generate_series(1, p.n_rel) i) r`,
     [from, span],
   );

@@ -113,6 +113,8 @@ export async function buildDataset(url: string, options: DatasetOptions & { forc
     fs.rmSync(pipelinesDir, { recursive: true, force: true });
     fs.mkdirSync(pipelinesDir, { recursive: true });
     for (const p of plan.pipelines) fs.writeFileSync(path.join(pipelinesDir, `${p.name}.yaml`), p.yaml);
+    // measure.ts reads which pipeline is the big one (at small scales another may have more apps).
+    fs.writeFileSync(path.resolve(options.outDir, "manifest.json"), JSON.stringify({ bigPipeline: plan.pipelines[0]!.name, scale: options.scale, builtAt: new Date(now).toISOString(), phases }, null, 2));
     return { plan, phases, pipelinesDir, bigPipeline: plan.pipelines[0]!.name };
   } finally {
     client.release();

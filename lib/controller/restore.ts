@@ -7,6 +7,8 @@ import { recordedSpecPages } from "./specs";
 
 /** At most this many problems are listed in the log line; the rest are counted. */
 const LISTED_PROBLEMS = 20;
+/** A large installation's restore takes a while: a progress line every this many apps. */
+const PROGRESS_EVERY = 5_000;
 
 /**
  * On becoming leader: asks each environment's platform to run what the environment is recorded
@@ -28,9 +30,14 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
   let total = 0;
   let problemCount = 0;
   const problems: string[] = [];
+  let nextProgress = PROGRESS_EVERY;
   for await (const page of recordedSpecPages(db, options.pageSize)) {
     const specs = page.filter((p) => !busy.has(p.spec.environment));
     total += specs.length;
+    if (total >= nextProgress) {
+      nextProgress += PROGRESS_EVERY;
+      log(`restoring: ${total} apps so far (${restored} restored, ${problemCount} could not be)…`);
+    }
     await eachLimited(specs, 4, async (plan) => {
       try {
         const status = await platforms.forEnvironment(plan.spec.environment).ensureActive(plan.spec);

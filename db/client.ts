@@ -32,6 +32,7 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     const pool = new Pool({ connectionString: options.url, max: 10 });
     // Idle clients can error when the server restarts; without a listener that would crash the process.
     pool.on("error", (error) => console.error("[db] idle connection error:", error.message));
+    if (process.env.SLIPWAY_BENCH_COUNT_SQL === "1") countStatements(pool);
     const db = drizzle(pool, { schema }) as unknown as Db;
     return { driver: "pg", client: pool, db, close: () => pool.end() };
   }
@@ -62,6 +63,29 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
       release();
     },
   };
+}
+
+const counter = globalThis as unknown as { __slipwaySqlStatements?: number };
+
+/**
+ * Benchmarks only (SLIPWAY_BENCH_COUNT_SQL=1, PostgreSQL): counts every statement any pooled
+ * client sends, process-wide. Off by default; scripts/bench/measure.ts reads the count through the
+ * server's /__bench/sql-count around one request at a time.
+ */
+function countStatements(pool: import("pg").Pool): void {
+  counter.__slipwaySqlStatements ??= 0;
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      counter.__slipwaySqlStatements! += 1;
+      return query(...args);
+    };
+  });
+}
+
+/** Statements sent since start when SLIPWAY_BENCH_COUNT_SQL=1, else null. */
+export function sqlStatementCount(): number | null {
+  return counter.__slipwaySqlStatements ?? null;
 }
 
 /**

@@ -18,6 +18,7 @@ import { Gatekeeper } from "./gatekeeper";
 import { manageReviewEnvironments } from "./review-lifecycle";
 import { detectDrift } from "./drift";
 import { pruneSamples, sampleTraffic } from "./traffic-sampler";
+import { pruneNotificationDeliveries } from "./retention";
 import { watchBurnRates } from "./burn-rate-watch";
 import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
 import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
@@ -31,6 +32,11 @@ import { startableDeployments, stuckRollouts, unsettledWork } from "./controller
 import { resolveOptions, type ControllerOptions, type ResolvedOptions } from "./controller-options";
 
 export type { ControllerOptions } from "./controller-options";
+
+/** The longest wait between passes after failures (see retryDelayMs). */
+const MAX_BACKOFF_MS = 60_000;
+/** After this many failed passes in a row the controller steps down and leads afresh (restoring again). */
+const RESTART_AFTER_FAILURES = 5;
 
 /** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
 const SOURCE_CONTROL_EVERY_MS = 5_000;
@@ -51,12 +57,14 @@ export class Controller {
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
   private running = false;
+  private failures = 0;
   private ticking: Promise<void> | null = null;
   private lastHeartbeat = 0;
   private lastHealth = 0;
   private lastDrift = 0;
   private lastTraffic = 0;
   private lastPrune = 0;
+  private lastDeliveryPrune = 0;
   private lastSourceControl = 0;
   private sourceControlScannedAt: Date | null = null;
   private metrics: { provider: MetricsProvider; configKey: string } | null = null;
@@ -102,13 +110,34 @@ export class Controller {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.ticking) return this.schedule(50);
-      this.ticking = this.tick()
-        .catch((error: unknown) => this.log(`tick failed: ${(error as Error).message}`))
+      let failed = false;
+      this.ticking = Promise.resolve()
+        .then(() => this.tick())
+        .then(() => {
+          this.failures = 0;
+        })
+        .catch((error: unknown) => {
+          failed = true;
+          this.failures += 1;
+          this.log(`tick failed (${this.failures} in a row), retrying in ${Math.round(this.retryDelayMs() / 1000)} s: ${(error as Error)?.message ?? String(error)}`);
+          // Several failed passes in a row: let go and lead afresh (re-restoring), as a restarted controller would.
+          if (this.failures % RESTART_AFTER_FAILURES === 0 && this.platforms) return this.stepDown("restarting after repeated failures").catch(() => {});
+        })
         .finally(() => {
           this.ticking = null;
-          this.schedule(this.options.pollMs);
+          this.schedule(failed ? this.retryDelayMs() : this.options.pollMs);
         });
     }, ms);
+  }
+
+  /**
+   * After a failed pass the next one waits pollMs × 2^(failures − 1), at most MAX_BACKOFF_MS: a
+   * controller that keeps failing (the database away, a bug in a reconcile step) neither spins nor
+   * stops, and the web server beside it keeps serving.
+   */
+  retryDelayMs(): number {
+    if (this.failures === 0) return this.options.pollMs;
+    return Math.min(MAX_BACKOFF_MS, this.options.pollMs * 2 ** Math.min(20, this.failures - 1));
   }
 
   /** One pass of the loop. Public so tests can step the controller deterministically. */
@@ -151,6 +180,7 @@ export class Controller {
         await autoPromote(this.config.connection.db, this.clock, this.log, this.refusedPromotions);
       }
       this.dispatchNotifications();
+      await this.pruneDeliveries(now);
       this.reportToSourceControl();
       if (now - this.lastHealth >= this.options.healthEveryMs) {
         this.lastHealth = now;
@@ -199,7 +229,13 @@ export class Controller {
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
     if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
     if (await requeueInterruptedVerifications(this.config.connection.db, token, this.clock.now())) this.log("verification jobs interrupted by the previous controller run again");
-    await this.restore();
+    try {
+      await this.restore();
+    } catch (error) {
+      // Not leading half-restored: let go, so the next pass (after its back-off) leads and restores afresh.
+      await this.stepDown(`restoring failed: ${(error as Error).message}`);
+      throw error;
+    }
     return true;
   }
 
@@ -308,6 +344,14 @@ export class Controller {
       .finally(() => {
         this.dispatching = null;
       });
+  }
+
+  /** Hourly: notification deliveries finished longer ago than their retention go, in batches. */
+  private async pruneDeliveries(now: number): Promise<void> {
+    if (now - this.lastDeliveryPrune < 3_600_000) return;
+    this.lastDeliveryPrune = now;
+    const pruned = await pruneNotificationDeliveries(this.config.connection.db, this.clock);
+    if (pruned) this.log(`pruned ${pruned} notification deliveries older than the retention period`);
   }
 
   /** Deployment states back to pull/merge requests, in the background (a provider that is down never holds up the loop). */

@@ -5,7 +5,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { aggregateHealth } from "@/lib/domain/health";
 import type { InstanceHealth } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
-import { healthPathOf, sampledCells } from "./specs";
+import { healthPathOf, sampledCellPages } from "./specs";
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 export async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -19,10 +19,20 @@ export async function eachLimited<T>(items: T[], limit: number, work: (item: T) 
 
 /**
  * Asks the platform how every deployed app is doing and records it with the time observed, so the
- * board shows live health (and shows it as stale when observations stop).
+ * board shows live health (and shows it as stale when observations stop). Cells are read one keyset
+ * page at a time (sampledCellPages), 8 asked at a time: memory is bounded by the page. Returns how
+ * many cells were sampled.
  */
 export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: Clock): Promise<number> {
-  const cells = await sampledCells(db);
+  let sampled = 0;
+  for await (const cells of sampledCellPages(db)) {
+    sampled += cells.length;
+    await sampleCells(db, platforms, clock, cells);
+  }
+  return sampled;
+}
+
+async function sampleCells(db: Db, platforms: PlatformRegistry, clock: Clock, cells: { environmentId: string; environment: string; appId: string; app: string; appSettings: unknown }[]): Promise<void> {
   await eachLimited(cells, 8, async (cell) => {
     let instances: InstanceHealth[];
     try {
@@ -43,5 +53,4 @@ export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: C
       })
       .where(and(eq(environmentApps.environmentId, cell.environmentId), eq(environmentApps.appId, cell.appId)));
   });
-  return cells.length;
 }

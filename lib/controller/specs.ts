@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, notInArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
@@ -95,17 +95,82 @@ export async function currentSpecs(db: Db, environment: Environment, reference: 
   return Promise.all(rows.map(({ app, build, releaseId, configSnapshotId }) => planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId)));
 }
 
-/** What every live environment is recorded to run: the state to restore on the platform at start-up. */
-export async function recordedSpecs(db: Db): Promise<AppPlan[]> {
-  const rows = await db
-    .select({ cell: environmentApps, environment: environments, app: apps, build: builds, configSnapshotId: deployments.configSnapshotId })
+/** Environment states whose cells nothing runs (restore and sampling skip them). */
+const NOT_RUNNING_STATES = ["torn-down", "retired", "sleeping", "tearing-down"] as const;
+
+/** Where a keyset page of environment × app cells ends: the next page starts after it. */
+export interface CellCursor {
+  environmentId: string;
+  appId: string;
+}
+
+/** Cells strictly after `after` in (environment_id, app_id) order: the primary key's order, so each page is an index range scan. */
+function afterCell(after: CellCursor | null) {
+  return after ? sql`(${environmentApps.environmentId}, ${environmentApps.appId}) > (${after.environmentId}, ${after.appId})` : undefined;
+}
+
+function recordedCellPage(db: Db, after: CellCursor | null, pageSize: number) {
+  return db
+    .select({ cell: environmentApps, app: apps, build: builds, configSnapshotId: deployments.configSnapshotId })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .innerJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
-    .where(and(isNotNull(environmentApps.releaseId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
-  return Promise.all(rows.map(({ cell, environment, app, build, configSnapshotId }) => planOf(db, environment, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId)));
+    .where(and(isNotNull(environmentApps.releaseId), notInArray(environments.state, [...NOT_RUNNING_STATES]), afterCell(after)))
+    .orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId))
+    .limit(pageSize);
+}
+
+function sampledCellPage(db: Db, after: CellCursor | null, pageSize: number) {
+  return db
+    .select({ environmentId: environments.id, environment: environments.name, appId: apps.id, app: apps.name, appSettings: apps.settings, buildId: environmentApps.buildId })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping"]), afterCell(after)))
+    .orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId))
+    .limit(pageSize);
+}
+
+/**
+ * What every live environment is recorded to run — the state to restore on the platform at
+ * start-up — one keyset page of at most `pageSize` cells at a time (default 200), so memory stays
+ * bounded by the page, never by the number of environments × apps. Each page's environment
+ * settings are read once per environment in the page.
+ */
+export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator<AppPlan[]> {
+  let after: CellCursor | null = null;
+  for (;;) {
+    const rows = await recordedCellPage(db, after, pageSize);
+    if (rows.length === 0) return;
+    const envIds = [...new Set(rows.map((r) => r.cell.environmentId))];
+    const envs = new Map<string, Environment>((await db.select().from(environments).where(inArray(environments.id, envIds))).map((e) => [e.id, e]));
+    const plans: AppPlan[] = [];
+    for (const { cell, app, build, configSnapshotId } of rows) {
+      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId));
+    }
+    yield plans;
+    const last: CellCursor = rows[rows.length - 1]!.cell;
+    after = { environmentId: last.environmentId, appId: last.appId };
+    if (rows.length < pageSize) return;
+  }
+}
+
+/**
+ * Live environments' cells with the app's health path, for health sampling, one keyset page of at
+ * most `pageSize` cells at a time (ordered by environment id, then app id).
+ */
+export async function* sampledCellPages(db: Db, pageSize = 500) {
+  let after: CellCursor | null = null;
+  for (;;) {
+    const rows = await sampledCellPage(db, after, pageSize);
+    if (rows.length === 0) return;
+    yield rows;
+    const last: CellCursor = rows[rows.length - 1]!;
+    after = { environmentId: last.environmentId, appId: last.appId };
+    if (rows.length < pageSize) return;
+  }
 }
 
 /** Live environments' cells with the app's health path, for health sampling. */

@@ -1,9 +1,10 @@
-import { and, eq, isNotNull, lt, notInArray, sql } from "drizzle-orm";
+import { and, eq, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environmentApps, environments, healthSamples } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import type { MetricsProvider } from "@/lib/metrics";
 import { eachLimited } from "./health-sampler";
+import { deleteInBatches, PRUNE_BATCH } from "./retention";
 
 /** Samples are kept per minute: fine enough for a 5-minute burn-rate window, small enough to keep 30 days. */
 export const BUCKET_MS = 60_000;
@@ -61,9 +62,19 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
   return written;
 }
 
-/** Deletes samples older than the retention period; returns how many went. */
-export async function pruneSamples(db: Db, clock: Clock, retentionMs: number): Promise<number> {
+/**
+ * Deletes samples older than the retention period, `batchSize` rows per statement (through the
+ * bucket_start index) so a large backlog never holds one long transaction or a huge result;
+ * returns how many went.
+ */
+export async function pruneSamples(db: Db, clock: Clock, retentionMs: number, batchSize = PRUNE_BATCH): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - retentionMs);
-  const deleted = await db.delete(healthSamples).where(lt(healthSamples.bucketStart, cutoff)).returning({ at: healthSamples.bucketStart });
-  return deleted.length;
+  return deleteInBatches(
+    () =>
+      db
+        .delete(healthSamples)
+        .where(sql`ctid = any(array(select ctid from ${healthSamples} where ${healthSamples.bucketStart} < ${cutoff} limit ${batchSize}))`)
+        .returning({ at: healthSamples.bucketStart }),
+    batchSize,
+  );
 }

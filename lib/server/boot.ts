@@ -1,7 +1,7 @@
 import { applyForwardingTrust, refusedServerAction } from "./forwarding";
 import { unstorableRequestText } from "./request-text";
 import http from "node:http";
-import { openConnection, setProcessConnection, type Connection } from "@/db/client";
+import { openConnection, setProcessConnection, sqlStatementCount, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
 import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { seedDemoData } from "@/db/seed/demo";
@@ -72,6 +72,12 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
     if (badText) {
       res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify({ error: { code: "invalid_text", message: `The request's ${badText.field} ${badText.reason}.`, fields: { [badText.field]: badText.reason } } }));
+      return;
+    }
+    // Benchmarks only (SLIPWAY_BENCH_COUNT_SQL=1): how many SQL statements this process has sent.
+    if (req.url === "/__bench/sql-count" && sqlStatementCount() !== null) {
+      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+      res.end(String(sqlStatementCount()));
       return;
     }
     const refused = refusedServerAction(req);

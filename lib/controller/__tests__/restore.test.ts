@@ -8,6 +8,7 @@ import { FakePlatform } from "@/lib/testing/fake-platform";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import { restoreRecordedState } from "../restore";
+import { recordedSpecPages } from "../specs";
 
 describe.each(testDatabases)("restoring the recorded state on start-up on $name", (database) => {
   let connection: Connection;
@@ -36,5 +37,28 @@ describe.each(testDatabases)("restoring the recorded state on start-up on $name"
     expect(platform.serving("qa", "portal")).toBe("1.0.0");
     expect(platform.serving("dev", "portal")).toBeNull();
     expect(lines).toEqual(["restored 3 of 3 apps to their recorded releases"]);
+  });
+
+  it("reads the recorded state in keyset pages of at most pageSize cells, each cell once, and restores all of them page by page", async () => {
+    const actor = await createTestActor(connection.db, ["developer"], "pager");
+    const release = await makeRelease(connection.db, actor, "2.0.0");
+    for (const [i, name] of ["dev", "qa", "uat", "staging"].entries()) await placeRelease(connection.db, name, release.id, new Date(Date.UTC(2026, 2, 2, 10, i)), actor.id);
+    await connection.db.update(deployments).set({ state: "succeeded" });
+
+    const pages: string[][] = [];
+    for await (const page of recordedSpecPages(connection.db, 5)) pages.push(page.map((p) => `${p.spec.environment}/${p.app}`));
+    const all = pages.flat();
+    expect(pages.every((p) => p.length <= 5)).toBe(true);
+    expect(pages.length).toBe(Math.ceil(all.length / 5));
+    expect(all.length).toBe(12); // 4 environments × 3 apps
+    expect(new Set(all).size).toBe(all.length);
+
+    const platform = new FakePlatform();
+    const lines: string[] = [];
+    const result = await restoreRecordedState(connection.db, PlatformRegistry.single(platform), (line) => lines.push(line), { pageSize: 5 });
+    expect(result).toEqual({ restored: 12, total: 12 });
+    expect([...platform.lastSpecs.keys()].sort()).toEqual([...all].sort());
+    expect(platform.serving("staging", "api-gateway")).toBe("2.0.0");
+    expect(lines).toEqual(["restored 12 of 12 apps to their recorded releases"]);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * Starting and watching processes for the benchmark: Slipway's production server (scripts/start.ts,
+ * as `npm start` runs it) and the raw floor, with their output in log files, plus RSS and CPU time
+ * read from /proc.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+
+export interface Started {
+  child: ChildProcess;
+  /** ms from spawn to the first healthy answer. */
+  startupMs: number;
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Resident set size of `pid` in bytes (VmRSS), or null when it is gone. */
+export function rssOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) `pid` has used, or null when it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `url` until it answers 2xx (or `timeoutMs` passes, or the child exits): resolves with the time it took. */
+export async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, started = performance.now()): Promise<number> {
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the process exited (${child.exitCode ?? child.signalCode}) before serving`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return performance.now() - started;
+    } catch {
+      // not up yet
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`no healthy answer from ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Spawns `node --import tsx <script> …args` with `env`, output appended to `logFile`, and waits for `healthUrl`. */
+export async function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, healthUrl: string, timeoutMs = 180_000): Promise<Started> {
+  const out = fs.openSync(logFile, "a");
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", out, out] });
+  fs.closeSync(out);
+  try {
+    const startupMs = await waitHealthy(healthUrl, child, timeoutMs, started);
+    return { child, startupMs };
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`${script}: ${(error as Error).message} (see ${logFile})`);
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}

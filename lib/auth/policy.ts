@@ -45,6 +45,7 @@ export interface Target {
   deployRoles?: readonly Role[] | undefined;
   /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
   viewConfigRoles?: readonly Role[] | undefined;
+  pipeline?: { id: string; teamId: string | null } | undefined;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };

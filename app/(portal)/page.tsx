@@ -14,7 +14,10 @@ import { myPendingDecisions } from "./pending-decisions";
 
 export const metadata: Metadata = { title: "Portfolio" };
 
-type Params = { team?: string; app?: string; failing?: string; mine?: string };
+type Params = Partial<Record<"team" | "app" | "failing" | "mine", string | string[]>>;
+
+/** A repeated parameter (?app=a&app=b) counts once: the first. */
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
@@ -22,7 +25,8 @@ const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm"
 export default async function PortfolioPage({ searchParams }: { searchParams: Promise<Params> }) {
   await connection();
   const actor = await requireActor();
-  const params = await searchParams;
+  const raw = await searchParams;
+  const params = { team: first(raw.team), app: first(raw.app), failing: first(raw.failing), mine: first(raw.mine) };
   const db = await getDb();
   const now = systemClock.now();
   // App names are DNS labels: a search longer than one, or with control characters, is cut to what can match.
@@ -87,7 +91,7 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
       ) : (
         <div className="flex flex-col gap-3">
           {portfolio.pipelines.map((p) => (
-            <PipelineSummary key={p.id} pipeline={p} />
+            <PipelineSummary key={p.id} pipeline={p} now={now} />
           ))}
         </div>
       )}

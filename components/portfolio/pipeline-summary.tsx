@@ -4,6 +4,7 @@ import { environmentPath, pipelinePath } from "@/lib/paths";
 import { plural } from "@/lib/domain/gates/format";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { DeploymentStateBadge } from "@/components/status";
+import { RelativeTime } from "@/components/ui/time";
 
 /** One word and a tone for an environment's health, from its apps' counts (stale ones are not counted as failing). */
 function healthOf(env: PortfolioEnvironment): { tone: Tone; label: string } {
@@ -16,7 +17,7 @@ function healthOf(env: PortfolioEnvironment): { tone: Tone; label: string } {
 }
 
 /** One environment of a pipeline's chain: what it runs, its health, what waits and on whom. */
-function EnvironmentTile({ pipeline, env }: { pipeline: string; env: PortfolioEnvironment }) {
+function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: PortfolioEnvironment; now: Date }) {
   const health = healthOf(env);
   return (
     <li className="flex min-w-44 flex-1 flex-col gap-1 border-zinc-100 px-3 py-2 not-first:border-l" data-testid="portfolio-environment" data-env={env.name}>
@@ -46,6 +47,12 @@ function EnvironmentTile({ pipeline, env }: { pipeline: string; env: PortfolioEn
         ) : (
           <span className="text-zinc-400">none</span>
         )}
+        {env.deployedAt && (
+          <span className="text-zinc-500">
+            {" "}
+            · <RelativeTime at={env.deployedAt} now={now} />
+          </span>
+        )}
       </div>
       <span className="inline-flex items-center gap-1.5 text-xs text-zinc-700" data-testid="portfolio-health" data-health={health.tone}>
         <Dot tone={health.tone} />
@@ -74,7 +81,7 @@ function EnvironmentTile({ pipeline, env }: { pipeline: string; env: PortfolioEn
 }
 
 /** A pipeline in the portfolio: its name, owner and counts, then its chain of environments in order. */
-export function PipelineSummary({ pipeline }: { pipeline: PortfolioPipeline }) {
+export function PipelineSummary({ pipeline, now }: { pipeline: PortfolioPipeline; now: Date }) {
   const incidents = pipeline.environments.reduce((n, e) => n + e.openIncidents, 0);
   const waiting = pipeline.environments.reduce((n, e) => n + e.waiting.length, 0);
   return (
@@ -111,7 +118,7 @@ export function PipelineSummary({ pipeline }: { pipeline: PortfolioPipeline }) {
       {pipeline.environments.length ? (
         <ol className="flex overflow-x-auto" aria-label={`${pipeline.name} environments in chain order`}>
           {pipeline.environments.map((env) => (
-            <EnvironmentTile key={env.id} pipeline={pipeline.name} env={env} />
+            <EnvironmentTile key={env.id} pipeline={pipeline.name} env={env} now={now} />
           ))}
         </ol>
       ) : (

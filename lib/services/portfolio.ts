@@ -50,6 +50,8 @@ export interface PortfolioEnvironment {
   /** How many distinct releases its apps run (0: nothing deployed; >1: mixed). */
   releases: number;
   deployedApps: number;
+  /** The latest deployment of any of its apps, else null. */
+  deployedAt: Date | null;
   health: { healthy: number; degraded: number; unhealthy: number; stale: number };
   held: boolean;
   openIncidents: number;
@@ -136,6 +138,7 @@ type EnvironmentRow = {
   deployed: unknown;
   releases: unknown;
   release_id: string | null;
+  deployed_at: unknown;
   release_commit: string | null;
   release_branch: string | null;
   release_created_at: unknown;
@@ -169,6 +172,7 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams
              count(ea.build_id) as deployed,
              count(distinct ea.release_id) as releases,
              mode() within group (order by ea.release_id) as release_id,
+             max(ea.deployed_at) as deployed_at,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'healthy') as healthy,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'degraded') as degraded,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'unhealthy') as unhealthy,
@@ -187,7 +191,7 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams
            coalesce(ac.n, 0) as app_count, coalesce(rc.n, 0) as review_count, ${matched} as matched_apps,
            e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
-           coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id,
+           coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
            r.commit as release_commit, r.branch as release_branch, r.created_at as release_created_at,
            coalesce(c.healthy, 0) as healthy, coalesce(c.degraded, 0) as degraded, coalesce(c.unhealthy, 0) as unhealthy, coalesce(c.stale, 0) as stale,
            coalesce(ic.n, 0) as open_incidents
@@ -307,6 +311,7 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
       release: num(row.releases) === 1 && row.release_id && row.release_commit ? { id: row.release_id, commit: row.release_commit, branch: row.release_branch ?? "", createdAt: date(row.release_created_at) } : null,
       releases: num(row.releases),
       deployedApps: num(row.deployed),
+      deployedAt: row.deployed_at ? date(row.deployed_at) : null,
       health: { healthy: num(row.healthy), degraded: num(row.degraded), unhealthy: num(row.unhealthy), stale: num(row.stale) },
       held: Boolean(row.held),
       openIncidents: num(row.open_incidents),

@@ -158,20 +158,17 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams
     : sql`null::text as team_id, null::text as team_name, null::text as team_display`;
   const teamJoin = teams ? sql`left join teams t on t.id = p.team_id` : sql``;
   const teamWhere = teams && filter.team ? sql`and t.name = ${filter.team}` : sql``;
-  const appWhere = pattern ? sql`and exists (select 1 from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern})` : sql``;
-  const matched = pattern
-    ? sql`array(select a.name from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern} order by a.position limit 6)`
-    : sql`null::text[]`;
+  const appWhere = pattern ? sql`and m.pipeline_id is not null` : sql``;
   const result = await db.execute(sql`
     with envs as (
       select e.id, e.pipeline_id, e.name, e.position, e.held_at, e.settings
         from environments e
        where e.kind = 'fixed' and e.state not in ${GONE}
-    ), cells as (
-      select ea.environment_id,
+    ), pairs as (
+      -- Two steps (per release, then per environment) instead of count(distinct)/mode(): no sort of
+      -- every cell by text, which is what a large organisation's page would spend its time on.
+      select ea.environment_id collate "C" as environment_id, ea.release_id collate "C" as release_id,
              count(ea.build_id) as deployed,
-             count(distinct ea.release_id) as releases,
-             mode() within group (order by ea.release_id) as release_id,
              max(ea.deployed_at) as deployed_at,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'healthy') as healthy,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'degraded') as degraded,
@@ -179,16 +176,29 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams
              count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${fresh})) as stale
         from environment_apps ea
         join envs on envs.id = ea.environment_id
-       group by ea.environment_id
+       group by ea.environment_id collate "C", ea.release_id collate "C"
+    ), cells as (
+      select environment_id,
+             sum(deployed) as deployed,
+             count(release_id) as releases,
+             (array_agg(release_id order by deployed desc, release_id) filter (where release_id is not null))[1] as release_id,
+             max(deployed_at) as deployed_at,
+             sum(healthy) as healthy, sum(degraded) as degraded, sum(unhealthy) as unhealthy, sum(stale) as stale
+        from pairs
+       group by environment_id
     ), app_counts as (
       select pipeline_id, count(*) as n from apps where retired_at is null group by pipeline_id
+    ), matched as (
+      select pipeline_id, (array_agg(name order by position))[1:6] as names
+        from apps where retired_at is null and ${pattern ? sql`name ilike ${pattern}` : sql`false`}
+       group by pipeline_id
     ), review_counts as (
       select pipeline_id, count(*) as n from environments where kind = 'review' and state not in ${GONE} group by pipeline_id
     ), incident_counts as (
       select environment_id, count(*) as n from incidents where state = 'open' group by environment_id
     )
     select p.id as pipeline_id, p.name as pipeline_name, p.loaded_at, ${teamColumns},
-           coalesce(ac.n, 0) as app_count, coalesce(rc.n, 0) as review_count, ${matched} as matched_apps,
+           coalesce(ac.n, 0) as app_count, coalesce(rc.n, 0) as review_count, m.names as matched_apps,
            e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
            coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
@@ -203,6 +213,7 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams
       left join app_counts ac on ac.pipeline_id = p.id
       left join review_counts rc on rc.pipeline_id = p.id
       left join incident_counts ic on ic.environment_id = e.id
+      left join matched m on m.pipeline_id = p.id
      where true ${teamWhere} ${appWhere}
      order by p.name, e.position nulls last`);
   return rowsOf<EnvironmentRow>(result);

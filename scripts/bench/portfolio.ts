@@ -9,6 +9,7 @@
  *   npx tsx scripts/bench/portfolio.ts [--pipelines 50] [--apps 40] [--envs 6] [--big-apps 600] [--runs 7]
  */
 import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
 import { openConnection, type Db } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { apps, builds, deployments, environmentApps, environments, gateResults, pipelines, releases, users } from "@/db/schema";
@@ -78,14 +79,22 @@ async function main() {
   const seedStart = Date.now();
   for (let i = 0; i < PIPELINES; i++) await seedPipeline(db, `p${String(i).padStart(2, "0")}`, APPS, ENVS, now, actor.id);
   await seedPipeline(db, "big", BIG_APPS, 8, now, actor.id);
+  await db.execute(sql`analyze`);
   console.log(`seeded ${PIPELINES} pipelines × ${APPS} apps × ${ENVS} environments + big (${BIG_APPS} apps × 8) in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
   // Count the statements one portfolio sends (execute is how it reads).
   let statements = 0;
   const execute = db.execute.bind(db);
-  (db as { execute: typeof db.execute }).execute = ((query: Parameters<typeof db.execute>[0]) => {
+  (db as { execute: typeof db.execute }).execute = (async (query: Parameters<typeof db.execute>[0]) => {
     statements += 1;
-    return execute(query);
+    const started = performance.now();
+    if (process.env.BENCH_EXPLAIN && statements === Number(process.env.BENCH_EXPLAIN)) {
+      const plan = (await execute(sql`explain analyze ${query}`)) as unknown as { rows: Record<string, string>[] };
+      console.log(plan.rows.map((r) => Object.values(r)[0]).join("\n"));
+    }
+    const result = await execute(query);
+    if (process.env.BENCH_VERBOSE) console.log(`  statement ${statements}: ${(performance.now() - started).toFixed(0)} ms`);
+    return result;
   }) as typeof db.execute;
 
   const portfolioTimes: number[] = [];

@@ -29,9 +29,13 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     const release = await makeRelease(db, dev, "1.0.0");
     releaseId = release.id;
     for (const env of ["dev", "qa", "prod"]) await placeRelease(db, env, release.id, fresh, dev.id);
+    // staging is mixed: two apps on a newer release, portal still on the first.
+    const newer = await makeRelease(db, dev, "1.1.0");
+    await placeRelease(db, "staging", newer.id, fresh, dev.id);
     // qa's admin is unhealthy now; prod's portal was unhealthy long ago (stale: not failing).
     const envId = async (name: string) => (await db.select().from(environments).where(eq(environments.name, name)))[0]!.id;
     const appId = async (name: string) => (await db.select().from(apps).where(eq(apps.name, name)))[0]!.id;
+    await db.update(environmentApps).set({ releaseId: release.id }).where(and(eq(environmentApps.environmentId, await envId("staging")), eq(environmentApps.appId, await appId("portal"))));
     await db.update(environmentApps).set({ healthStatus: "unhealthy" }).where(and(eq(environmentApps.environmentId, await envId("qa")), eq(environmentApps.appId, await appId("admin"))));
     await db
       .update(environmentApps)
@@ -67,7 +71,8 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     expect(byName.dev).toMatchObject({ release: { id: releaseId }, releases: 1, deployedApps: 3, health: { healthy: 3, degraded: 0, unhealthy: 0, stale: 0 } });
     expect(byName.qa!.health).toEqual({ healthy: 2, degraded: 0, unhealthy: 1, stale: 0 });
     expect(byName.prod!.health).toEqual({ healthy: 2, degraded: 0, unhealthy: 0, stale: 1 });
-    expect(byName.uat).toMatchObject({ release: null, releases: 0, deployedApps: 0 });
+    expect(byName.uat).toMatchObject({ release: null, releases: 0, deployedApps: 0, deployedAt: null });
+    expect(byName.staging).toMatchObject({ release: null, releases: 2, deployedApps: 3, deployedAt: fresh });
     expect(byName.prod!.waiting).toEqual([
       { id: waitingId, kind: "promote", state: "waiting", releaseCommit: expect.any(String), blocker: "needs 1 tech-lead and 1 pm approval — Alex Kim can give it", approvalsNeeded: "needs 1 tech-lead and 1 pm approval", mine: true },
     ]);

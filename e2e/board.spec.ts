@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, signIn } from "./helpers";
+import { DEMO, signIn, BOARD, environmentPage } from "./helpers";
 
 test("a demo user signs in and sees the pipeline board", async ({ page }) => {
-  await page.goto("/");
+  await page.goto(BOARD);
   await expect(page).toHaveURL(/\/signin/);
   await expect(page.getByText("Local mode.")).toBeVisible();
   await signIn(page, DEMO.deliveryLead);
@@ -39,6 +39,6 @@ test("each environment has its own page with its apps, rules and history", async
   await expect(page.getByText("1 × tech-lead")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Recent deployments" })).toBeVisible();
 
-  await page.goto("/environments/no-such-env");
+  await page.goto(environmentPage("no-such-env"));
   await expect(page.getByText("Not found")).toBeVisible();
 });

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, bearer, ciBuild, confirmDialog, createTokenInUi, signIn, waitForDeployment } from "./helpers";
+import { DEMO, bearer, ciBuild, confirmDialog, createTokenInUi, signIn, waitForDeployment, environmentPage } from "./helpers";
 
 /** Issue 14, items 1 and 2: each deployment runs an exact config version; releases say what CI told about commit order. */
 test.describe.serial("config versions and commit order", () => {
@@ -54,7 +54,7 @@ test.describe.serial("config versions and commit order", () => {
 
     await setConfig(request, "DB_URL", "postgres://new");
 
-    await page.goto("/environments/qa");
+    await page.goto(environmentPage("qa"));
     await page.getByTestId("rollback-qa").click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.getByTestId("rollback-config-diff")).toContainText("FEATURE_X (was on)");
@@ -76,7 +76,7 @@ test.describe.serial("config versions and commit order", () => {
     const r2 = releases.items.find((d: { id: string; releaseId: string }) => d.id !== deployments.r1)!.releaseId;
     const again = await deploy(request, r2);
     expect(again.state).toBe("succeeded");
-    await page.goto("/environments/qa");
+    await page.goto(environmentPage("qa"));
     await page.getByTestId("rollback-qa").click();
     const dialog = page.getByRole("dialog");
     await dialog.getByRole("radio", { name: /Keep current config/ }).check();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 /**
  * Issue 14, items 4–7, as people see them: an unobserved soak is amber, a fast-track's soak is
@@ -10,7 +10,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
   test("the only tech-lead cannot fast-track to prod: refused at once, saying they cannot approve their own request", async ({ page, baseURL }) => {
     ciBuild(["--app", "portal", "--version", `7.${Date.now() % 100000}.0`], baseURL!);
     await signIn(page, DEMO.techLead);
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     await confirmDialog(page, "Fast-track to prod", "e2e: only tech-lead");
     await expect(page.getByText(/Nobody could ever approve this fast-track into prod: .+ is the only tech-lead and cannot approve their own request/)).toBeVisible();
@@ -19,12 +19,12 @@ test.describe.serial("soaks, approvers and aborts", () => {
 
   test("the fast-track dialog states where and from when the soak is measured; the deployment keeps it, and an unobserved soak passes amber", async ({ page }) => {
     await signIn(page, DEMO.deliveryLead);
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");
 
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.getByTestId("soak-statement")).toContainText(/soak is measured in dev, from .+ UTC \(when it started there\), complete at .+ UTC\. This is fixed now/);
@@ -48,7 +48,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
     const devAdmin = await appUrl(page, "dev", "admin");
     const before = (await (await page.request.get(`${devAdmin}/health`)).json()).version;
     ciBuild(["--app", "admin", "--version", `8.${Date.now() % 100000}.0`, "--unhealthy"], baseURL!);
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
     await expect(page).toHaveURL(/\/deployments\/dep_/);
@@ -65,7 +65,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
     await expect(page.getByText(/Aborted by .+: e2e: admin is unhealthy; what served before it was kept\./).first()).toBeVisible();
     await page.screenshot({ path: "test-results/delivery-safety-aborted.png", fullPage: true });
     expect((await (await page.request.get(`${devAdmin}/health`)).json()).version).toBe(before);
-    await page.goto("/environments/dev");
+    await page.goto(environmentPage("dev"));
     await expect(page.getByText("on hold").first()).toBeVisible();
   });
 });

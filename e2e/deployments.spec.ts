@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, waitForDeployment } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signIn, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 test.describe.serial("deployments that really happen", () => {
   const version = `7.${Date.now() % 100000}.0`;
@@ -14,7 +14,7 @@ test.describe.serial("deployments that really happen", () => {
     expect(await waitForDeployment(page)).toBe("succeeded");
     await expect(page.locator('[data-step="Verify portal"]')).toHaveAttribute("data-state", "succeeded");
 
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-qa").click();
     await confirmDialog(page, "Deploy to qa");
     expect(await waitForDeployment(page)).toBe("succeeded");
@@ -52,7 +52,7 @@ test.describe.serial("deployments that really happen", () => {
     await signIn(page, DEMO.viewer);
     await expect(page.getByRole("table", { name: "Pipeline board" })).toBeVisible();
     await expect(page.getByRole("button", { name: /Promote to|Deploy to/ })).toHaveCount(0);
-    await page.goto("/environments/qa");
+    await page.goto(environmentPage("qa"));
     await expect(page.getByRole("button", { name: "Roll back…" })).toHaveCount(0);
     await page.goto("/deployments");
     await page.getByRole("table", { name: "Deployments" }).locator("tbody tr a").first().click();

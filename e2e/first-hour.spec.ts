@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment } from "./helpers";
+import { DEMO, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, environmentPage } from "./helpers";
 
 // Issue 15, the smaller faults a newcomer met in their first hour (items 5–21), one test each.
 // Screenshots at phone width go to test-results/390/ for a person to look at.
@@ -123,14 +123,14 @@ test.describe.serial("a newcomer's first hour", () => {
 
   test("item 5: a torn-down review environment keeps its page, its verdicts and its place in History", async ({ page }) => {
     await signIn(page, DEMO.developer);
-    await page.goto("/environments/checkout-redesign");
+    await page.goto(environmentPage("checkout-redesign"));
     await page.getByTestId("teardown-review").click();
     await confirmDialog(page, "Tear down checkout-redesign");
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/pipelines\/shop$/);
     await expect
       .poll(
         async () => {
-          await page.goto("/environments/checkout-redesign");
+          await page.goto(environmentPage("checkout-redesign"));
           return page.getByTestId("gone-banner").count();
         },
         { timeout: 30_000, intervals: [1000] },
@@ -183,9 +183,9 @@ test.describe.serial("a newcomer's first hour", () => {
       ["audit", "/audit"],
       ["settings-users", "/settings/users"],
       ["settings-tokens", "/settings/tokens"],
-      ["environment-prod", "/environments/prod"],
-      ["environment-staging", "/environments/staging"],
-      ["environment-torn-down", "/environments/checkout-redesign"],
+      ["environment-prod", environmentPage("prod")],
+      ["environment-staging", environmentPage("staging")],
+      ["environment-torn-down", environmentPage("checkout-redesign")],
     ];
     fs.mkdirSync("test-results/390", { recursive: true });
     const problems: string[] = [];

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signIn, BOARD, environmentPage } from "./helpers";
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -32,7 +32,7 @@ test.describe.serial("live gate state on the board", () => {
     expect(incident.status()).toBe(201);
     incidentId = ((await incident.json()) as { id: string }).id;
 
-    await page.goto("/");
+    await page.goto(BOARD);
     const gates = page.getByTestId("gate-state-qa");
     const frozen = gates.locator('[data-gate-state="freeze"]');
     await expect(frozen).toContainText('Frozen by “e2e audit week” (Ada Lindqvist) until');
@@ -51,7 +51,7 @@ test.describe.serial("live gate state on the board", () => {
   test("a release page says where the release is now, environment by environment", async ({ page }) => {
     await signIn(page, DEMO.developer);
     // The release dev runs: its page lists the chain, with dev running it.
-    await page.goto("/environments/dev");
+    await page.goto(environmentPage("dev"));
     await page.locator('a[href^="/releases/rel_"]').first().click();
     await expect(page).toHaveURL(/\/releases\/rel_/);
     const list = page.getByRole("list", { name: "Where the release is now" });

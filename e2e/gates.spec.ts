@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, approveOnPage, bearer, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment } from "./helpers";
+import { DEMO, appUrl, approveOnPage, bearer, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD } from "./helpers";
 
 test.describe.serial("gates, approvals and the fast-track", () => {
   let promotionUrl = "";
@@ -7,7 +7,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
   test("a prod promotion waits and says why; the requester ticks the checklist; tech-lead then pm approve; it rolls out blue-green", async ({ page }) => {
     await signIn(page, DEMO.deliveryLead);
     const prodUrl = await appUrl(page, "prod", "portal");
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-prod").click();
     await confirmDialog(page, "Deploy to prod", "e2e: weekly release");
     await expect(page).toHaveURL(/\/deployments\/dep_/);
@@ -51,7 +51,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     expect(await waitForDeployment(page)).toBe("succeeded");
     await page.locator('[data-step="Roll back portal"] summary').click();
     await expect(page.locator('[data-step="Roll back portal"]')).toContainText(/was still warm: switched back in [\d.]+ ms/);
-    await page.goto("/");
+    await page.goto(BOARD);
     const prodColumn = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
     await expect(prodColumn.getByText("On hold", { exact: true })).toBeVisible(); // the gate-state chip; the closed Promote dialog also mentions the hold, in a sentence
   });
@@ -59,12 +59,12 @@ test.describe.serial("gates, approvals and the fast-track", () => {
   test("a developer cannot approve, in the UI or through the API", async ({ page, request, baseURL }) => {
     ciBuild(["--app", "admin", "--version", `6.${Date.now() % 100000}.0`], baseURL!);
     await signIn(page, DEMO.deliveryLead);
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");
     // A prod promotion that waits for approvals, requested by the lead.
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     await confirmDialog(page, "Fast-track to prod", "e2e: waiting for approvals");
     await expect(page).toHaveURL(/\/deployments\/dep_/);
@@ -96,7 +96,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");
 
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText("Bypassed:");
@@ -125,7 +125,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     expect((await (await page.request.get(`${prodUrl}/health`)).json()).version).toBe(version);
     await page.goto("/deployments?kind=fast-track");
     await expect(page.getByRole("table", { name: "Deployments" }).locator("tbody tr").first()).toContainText("fast-track");
-    await page.goto("/");
+    await page.goto(BOARD);
     const staging = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "staging", exact: true }) });
     await expect(staging).toContainText("fast-tracked past this environment");
   });

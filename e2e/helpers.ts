@@ -10,9 +10,15 @@ export const DEMO = {
   admin: "admin@example.com",
 } as const;
 
-/** Signs in the way a person does: on the local sign-in page, by picking a user. */
-export async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto("/signin");
+/** The e2e pipeline's board (e2e/slipway.e2e.yaml names the pipeline `shop`); `/` is the portfolio. */
+export const BOARD = "/pipelines/shop";
+
+/** An environment's page in the e2e pipeline. */
+export const environmentPage = (name: string) => `${BOARD}/environments/${name}`;
+
+/** Signs in the way a person does: on the local sign-in page, by picking a user; lands on `landing` (the board by default). */
+export async function signIn(page: Page, email: string, landing: string = BOARD): Promise<void> {
+  await page.goto(`/signin?callbackUrl=${encodeURIComponent(landing)}`);
   await page.locator("form", { has: page.locator(`input[name="email"][value="${email}"]`) }).getByRole("button").click();
   await expect(page).not.toHaveURL(/\/signin/);
 }
@@ -81,7 +87,7 @@ export async function waitForDeployment(page: Page): Promise<string> {
 
 /** The address of `app` in `environment`, as its environment page links it. */
 export async function appUrl(page: Page, environment: string, app: string): Promise<string> {
-  await page.goto(`/environments/${environment}`);
+  await page.goto(environmentPage(environment));
   const link = page.getByRole("row", { name: new RegExp(`^${app}\\b`) }).getByRole("link", { name: /localhost:\d+/ });
   const href = await link.getAttribute("href");
   if (!href) throw new Error(`No address for ${app} in ${environment}`);

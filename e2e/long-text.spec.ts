@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signIn, BOARD } from "./helpers";
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -22,7 +22,7 @@ test.describe.serial("long text", () => {
     expect(created.status()).toBe(201);
     const { id } = (await created.json()) as { id: string };
     try {
-      await page.goto("/");
+      await page.goto(BOARD);
       await expect(page.getByTestId("gate-state-dev")).toContainText("e2e long reason");
       await expectNoHorizontalOverflow(page);
       await page.goto("/freezes");

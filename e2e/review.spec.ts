@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, BOARD, environmentPage } from "./helpers";
 
 /** Set E2E_SCREENSHOTS to a folder to keep screenshots of the review screens, for a person to look at. */
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
@@ -32,7 +32,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   const { releaseId } = ciBuild(["--app", "portal", "--version", version, "--branch", branch], baseURL!);
 
   // The developer opens the spin-up dialog from the board: keyboard first, Escape cancels.
-  await page.goto("/");
+  await page.goto(BOARD);
   const open = page.getByRole("button", { name: "Spin up review environment…" });
   await open.click();
   const dialog = page.getByRole("dialog", { name: "Spin up a review environment" });
@@ -79,7 +79,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   expect(stagingItems).not.toContain(reviewItem);
 
   // The board lists it: its address, ready, awaiting a verdict.
-  await page.goto("/");
+  await page.goto(BOARD);
   const row = page.locator(`tr[data-review="${name}"]`);
   await expect(row.getByTestId("review-status")).toHaveAttribute("data-state", "ready");
   await expect(row.getByRole("link", { name: `Open ${name} (portal) in a new tab` })).toHaveAttribute("href", reviewUrl);
@@ -88,7 +88,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
 
   // The delivery lead asks for changes (saying which), then accepts.
   await switchUser(page, DEMO.deliveryLead);
-  await page.goto(`/environments/${name}`);
+  await page.goto(environmentPage(name));
   const verdict = page.getByRole("form", { name: "Your verdict" });
   await verdict.getByRole("button", { name: "Request changes" }).click();
   await expect(verdict.getByText("say which changes are needed")).toBeVisible();
@@ -107,7 +107,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   // The accepted release goes into staging through staging's own gates. Its owner asks: the demo has
   // one delivery lead, who could not approve their own request (such a request is refused at once).
   await switchUser(page, DEMO.developer);
-  await page.goto(`/environments/${name}`);
+  await page.goto(environmentPage(name));
   await page.getByTestId("promote-staging").click();
   await confirmDialog(page, "Deploy to staging", "e2e: accepted in review");
   await expect(page).toHaveURL(/\/deployments\/dep_/);
@@ -117,7 +117,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await expect(page.locator('[data-gate="approvals"]')).toContainText("delivery-lead");
 
   // Back on the review environment: where its release went, and a hint to tear it down.
-  await page.goto(`/environments/${name}`);
+  await page.goto(environmentPage(name));
   await expect(page.getByRole("link", { name: "Its deployment to staging →" })).toHaveAttribute("href", new URL(promotionUrl).pathname);
   await expect(page.getByText(/tear it down to free its slot/)).toBeVisible();
   await screenshot(page, "review-environment-accepted");
@@ -126,7 +126,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await page.getByTestId("teardown-review").click();
   await expect(page.getByRole("dialog")).toContainText("Its record stays");
   await confirmDialog(page, `Tear down ${name}`);
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/pipelines\/shop$/);
   await expect(page.getByText(`${name} is being torn down`)).toBeVisible();
   await expect.poll(() => answers(reviewUrl), { timeout: 10_000, intervals: [250] }).toBe(false);
   expect(await answers(stagingUrl)).toBe(true);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, appUrl, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment } from "./helpers";
+import { DEMO, appUrl, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 /** Set E2E_SCREENSHOTS to a folder to keep screenshots of these screens, for a person to look at. */
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
@@ -66,23 +66,23 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
     const { output } = ciBuild(["--app", "portal", "--version", faultyVersion, "--error-rate", "0.3"], baseURL!);
     faultyCommit = /commit ([0-9a-f]{7})/.exec(output)![1]!;
 
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await expect(page.getByRole("dialog")).toContainText(`portal ${faultyVersion}`);
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-qa").click();
     await confirmDialog(page, "Deploy to qa");
     expect(await waitForDeployment(page)).toBe("succeeded");
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-uat").click();
     await confirmDialog(page, "Deploy to uat");
     await page.getByRole("group", { name: "Pre-flight checklist" }).getByLabel("release verified by QA").check();
     expect(await waitForDeployment(page)).toBe("succeeded");
 
     // Staging waits for a delivery lead (and for the soak in uat, which saw no traffic).
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-staging").click();
     await expect(page.getByRole("dialog")).toContainText(`portal ${faultyVersion}`);
     await confirmDialog(page, "Deploy to staging", "e2e: the new portal");
@@ -138,12 +138,12 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       // The faulty deployment is marked rolled back; the board and staging's page show the hold.
       await page.goto(faultyDeploymentUrl);
       await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "rolled-back");
-      await page.goto("/");
+      await page.goto(BOARD);
       const board = page.getByRole("table", { name: "Pipeline board" });
       const stagingColumn = board.getByRole("columnheader").filter({ has: page.getByRole("link", { name: "staging", exact: true }) });
       await expect(stagingColumn.getByRole("link", { name: "On hold" })).toBeVisible(); // the column also lists "staging is on hold after a rollback"
       await expect(board.locator('td[data-env="staging"][data-app="portal"]').getByRole("link").first()).toHaveText(goodVersion);
-      await page.goto("/environments/staging");
+      await page.goto(environmentPage("staging"));
       await expect(page.getByRole("status").filter({ hasText: "On hold" })).toContainText("Rolled back by Slipway automation: Error budget burning");
       await screenshot(page, "slo-staging-on-hold", false);
 
@@ -168,7 +168,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
     await expect(panel.getByRole("button", { name: "Undo…" })).toHaveCount(0);
     await screenshot(page, "slo-rollback-confirmed", false);
     // Still held: confirming keeps the hold until someone lifts it.
-    await page.goto("/environments/staging");
+    await page.goto(environmentPage("staging"));
     await expect(page.getByRole("status").filter({ hasText: "On hold" })).toBeVisible();
 
     const rollbackId = rollbackUrl.split("/").pop()!;
@@ -187,7 +187,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
     await expect(page.getByRole("dialog")).toContainText(`portal ${fixVersion}`);
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-qa").click();
     await confirmDialog(page, "Deploy to qa");
     expect(await waitForDeployment(page)).toBe("succeeded");

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, appUrl, confirmDialog, signIn, waitForDeployment } from "./helpers";
+import { DEMO, appUrl, confirmDialog, signIn, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 test.describe.serial("strategies, jobs and configuration", () => {
   test("a recreate rollout closes the environment: the maintenance page answers while it is closed", async ({ page }) => {
@@ -15,7 +15,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
       }
     })(page.request);
 
-    await page.goto("/");
+    await page.goto(BOARD);
     await page.getByTestId("promote-uat").click();
     await confirmDialog(page, "Deploy to uat");
     // uat's pre-flight checklist: the requester ticks it, then the rollout starts.
@@ -36,7 +36,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
   test("a config variable is edited, deployed, and reaches the app; a secret never shows anywhere", async ({ page }) => {
     const secret = `s3cr3t-${Date.now()}`;
     await signIn(page, DEMO.techLead);
-    await page.goto("/environments/dev");
+    await page.goto(environmentPage("dev"));
     const config = page.getByRole("region").filter({ has: page.getByRole("heading", { name: "Configuration" }) });
     for (const variable of [
       { key: "GREETING", value: "hello from e2e", secret: false },
@@ -66,7 +66,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
     void config;
 
     // The secret's value appears in no page and no API response.
-    const pages = ["/", "/environments/dev", "/deployments", deploymentUrl, "/releases"];
+    const pages = [BOARD, environmentPage("dev"), "/deployments", deploymentUrl, "/releases"];
     const api = ["/api/v1/environments", "/api/v1/environments/dev", "/api/v1/environments/dev/config", "/api/v1/environments/dev/jobs", "/api/v1/deployments", `/api/v1/deployments/${deploymentUrl.split("/").pop()}`];
     for (const path of [...pages, ...api]) {
       const text = await (await page.request.get(path)).text();
@@ -77,7 +77,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
 
   test("a seed runs only after a confirmation that names the environment, typing it for prod", async ({ page }) => {
     await signIn(page, DEMO.deliveryLead);
-    await page.goto("/environments/prod");
+    await page.goto(environmentPage("prod"));
     await page.getByTestId("seed-portal").click();
     const dialog = page.getByRole("dialog");
     const confirm = dialog.getByRole("button", { name: "Seed prod" });
@@ -91,7 +91,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
     await job.locator("summary").click();
     await expect(job).toContainText(/seed/i);
 
-    await page.goto("/environments/qa");
+    await page.goto(environmentPage("qa"));
     await page.getByTestId("seed-portal").click();
     await expect(page.getByRole("dialog").getByLabel(/Type qa to confirm/)).toHaveCount(0);
     await page.getByRole("dialog").getByRole("button", { name: "Seed qa" }).click();

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { httpServerApp, pythonApp } from "@/lib/testing/team-apps";
-import { DEMO, bearer, createTokenInUi, signIn, waitForDeployment } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signIn, waitForDeployment, environmentPage } from "./helpers";
 
 /**
  * A team's own apps, as their CI would ship them: `http-server` from the npm registry as portal and
@@ -59,7 +59,7 @@ test("a team's http-server and python apps deploy from their tarballs, show thei
   expect(logs.items.find((l: { slot: string }) => l.slot === "active").lines.join("\n")).toContain("GET /health");
   expect((await request.get("/api/v1/environments/dev/apps/admin/logs?tail=5000", { headers: bearer(token) })).status()).toBe(400);
 
-  await page.goto("/environments/dev");
+  await page.goto(environmentPage("dev"));
   const panel = page.locator("section[data-app=admin]");
   const instance = panel.locator('li[data-instance="admin-1"][data-slot="active"]');
   await expect(instance).toContainText(`7.${stamp}.0`);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signIn, BOARD } from "./helpers";
 
 test("CI reports an end-to-end result on a staging deployment: idempotent by name, shown with its link on the board and the deployment", async ({ page, request }) => {
   await signIn(page, DEMO.admin);
@@ -32,7 +32,7 @@ test("CI reports an end-to-end result on a staging deployment: idempotent by nam
   expect(bad.status()).toBe(400);
   expect((await bad.json()).error.fields).toMatchObject({ name: expect.stringContaining("lowercase"), status: 'expected "passed" or "failed"' });
 
-  await page.goto("/");
+  await page.goto(BOARD);
   const cell = page.locator('td[data-row="verifications"][data-env="staging"]');
   await expect(cell.locator('[data-verification="e2e"]')).toHaveAttribute("data-status", "failed");
   await expect(cell).toContainText("e2e: failed");

@@ -3,15 +3,16 @@ import { Header } from "@/components/shell/header";
 import { requireActor } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { getDb } from "@/db/client";
-import { pendingDecisions } from "@/lib/services/approvals";
+import { pipelineNames } from "@/lib/services/pipeline-pages";
+import { myPendingDecisions } from "./pending-decisions";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   await connection();
   const actor = await requireActor();
-  const pending = (await pendingDecisions(await getDb(), actor)).filter((p) => !p.decided).length;
+  const [pending, pipelines] = await Promise.all([myPendingDecisions(), getDb().then(pipelineNames)]);
   return (
     <>
-      <Header actor={actor} localMode={!env().oidcConfigured} pendingApprovals={pending} />
+      <Header actor={actor} localMode={!env().oidcConfigured} pendingApprovals={pending.length} pipelines={pipelines} />
       <main className="mx-auto max-w-[1600px] px-4 py-6">{children}</main>
     </>
   );

@@ -9,6 +9,7 @@ import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import type { GateState } from "@/lib/domain/gate-state";
 import { GateStateList } from "./gate-state";
+import { environmentPath } from "@/lib/paths";
 import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 
 /** What is waiting to move into an environment, and whether this person may move it. */
@@ -21,6 +22,7 @@ export interface Waiting {
 
 /** A board column's head: the environment, what guards it, what is moving into it and what waits. */
 export function EnvironmentColumnHeader({
+  pipeline,
   environment,
   waiting,
   canDeploy,
@@ -29,6 +31,8 @@ export function EnvironmentColumnHeader({
   gateState,
   now,
 }: {
+  /** The pipeline's name, for links. */
+  pipeline: string;
   environment: EnvironmentView;
   waiting: Waiting | null;
   canDeploy: boolean;
@@ -43,7 +47,7 @@ export function EnvironmentColumnHeader({
   return (
     <div className="flex flex-col gap-1.5">
       <div className="flex items-center gap-2">
-        <Link href={`/environments/${environment.name}`} className="text-sm font-semibold text-zinc-900 hover:underline">
+        <Link href={environmentPath(pipeline, environment.name)} className="text-sm font-semibold text-zinc-900 hover:underline">
           {environment.name}
         </Link>
         {config.branch && <span className="font-mono text-xs text-zinc-500">{config.branch}</span>}
@@ -56,7 +60,7 @@ export function EnvironmentColumnHeader({
           </Badge>
         ))}
       </div>
-      {gateState && <GateStateList environment={environment.name} state={gateState} now={now ?? new Date()} />}
+      {gateState && <GateStateList pipeline={pipeline} environment={environment.name} state={gateState} now={now ?? new Date()} />}
       {environment.active.length > 0 && (
         <ul className="flex flex-col gap-1" aria-label={`Deployments in progress into ${environment.name}`}>
           {environment.active.map((d) => (

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { environmentPathByName } from "@/lib/paths";
 import type { GateState } from "@/lib/domain/gate-state";
 import { formatDate, formatRelative } from "@/lib/domain/gates/format";
 import { inZone } from "@/lib/domain/gates/time";
@@ -16,7 +17,7 @@ const chip = "rounded px-1.5 py-0.5 ring-1 ring-inset";
  * in the window's zone and the viewer's), open incidents and a hold. Nothing when all is clear
  * and the environment has no windows.
  */
-export function GateStateList({ environment, state, now }: { environment: string; state: GateState; now: Date }) {
+export function GateStateList({ pipeline, environment, state, now }: { pipeline?: string | null; environment: string; state: GateState; now: Date }) {
   const { frozen, window, incidents, hold } = state;
   if (frozen.length === 0 && window === null && incidents.length === 0 && hold === null) return null;
   return (
@@ -71,7 +72,7 @@ export function GateStateList({ environment, state, now }: { environment: string
       ))}
       {hold && (
         <li data-gate-state="hold" className={`${chip} bg-amber-50 text-amber-900 ring-amber-200`}>
-          <Link href={`/environments/${environment}`} className="hover:underline">
+          <Link href={environmentPathByName(environment, pipeline)} className="hover:underline">
             <span className="font-medium">On hold</span>
           </Link>
           {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no promotion until a lead lifts it

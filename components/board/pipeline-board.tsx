@@ -54,6 +54,7 @@ type AheadOf = { from: string; to: string; releases: number; commits: number };
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
 export function PipelineBoard({
   board,
+  rows = board.apps,
   now,
   canDeploy,
   ahead = [],
@@ -62,6 +63,8 @@ export function PipelineBoard({
   storedFreezes = [],
 }: {
   board: Board;
+  /** The app rows to show (one page of a large board); default every app. Columns stay whole. */
+  rows?: Board["apps"];
   now: Date;
   canDeploy: boolean;
   ahead?: AheadOf[];
@@ -93,6 +96,7 @@ export function PipelineBoard({
             {board.fixed.map((env, i) => (
               <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
                 <EnvironmentColumnHeader
+                  pipeline={board.pipeline.name}
                   environment={env}
                   waiting={waitingFor(board, i, releases, storedFreezes, now)}
                   canDeploy={canDeploy}
@@ -121,7 +125,7 @@ export function PipelineBoard({
               </td>
             ))}
           </tr>
-          {board.apps.map((app) => (
+          {rows.map((app) => (
             <tr key={app.id} className="group">
               <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
                 <div>{app.name}</div>

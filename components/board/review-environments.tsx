@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { environmentPath } from "@/lib/paths";
 import type { Board } from "@/lib/services/environments";
 import { VerdictBadge } from "@/components/status";
 import { ExpiryLabel, ReviewStatus } from "@/components/review/review-status";
@@ -67,7 +68,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
               {board.review.map((env) => (
                 <tr key={env.id} className="hover:bg-zinc-50" data-review={env.name}>
                   <td className={`${tdClass} whitespace-nowrap`}>
-                    <Link href={`/environments/${env.name}`} className="font-medium hover:underline">
+                    <Link href={environmentPath(board.pipeline.name, env.name)} className="font-medium hover:underline">
                       {env.name}
                     </Link>
                     <div className="font-mono text-xs text-zinc-500">{env.branch}</div>

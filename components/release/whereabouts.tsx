@@ -1,15 +1,16 @@
 import Link from "next/link";
+import { environmentPathByName } from "@/lib/paths";
 import type { EnvironmentWhereabouts } from "@/lib/domain/release-whereabouts";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 
 /** "Where is it now": one row per environment of the chain, with what blocks the release there. */
-export function WhereaboutsList({ items }: { items: EnvironmentWhereabouts[] }) {
+export function WhereaboutsList({ items, pipeline }: { items: EnvironmentWhereabouts[]; pipeline?: string | null }) {
   return (
     <ol className="divide-y divide-zinc-100" aria-label="Where the release is now">
       {items.map(({ environment, where }) => (
         <li key={environment} data-environment={environment} data-whereabouts={where.status} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-4 py-2.5">
-          <Link href={`/environments/${environment}`} className="w-24 shrink-0 font-medium hover:underline">
+          <Link href={environmentPathByName(environment, pipeline)} className="w-24 shrink-0 font-medium hover:underline">
             {environment}
           </Link>
           {where.status === "running" && <Badge tone="green">{where.partial ? "runs it (some apps)" : "runs it"}</Badge>}

@@ -5,6 +5,7 @@ import { extendReviewAction, teardownReviewAction } from "@/lib/actions/review-e
 import { useAction } from "@/lib/actions/use-action";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
+import { pipelinePath } from "@/lib/paths";
 
 const EXTEND_HOURS = 24;
 
@@ -22,7 +23,7 @@ export function ExtendButton({ environment }: { environment: string }) {
  * Tears the environment down, then goes to the board: once the controller has finished, the
  * environment's own page no longer exists (only its record, in history and audit).
  */
-export function TeardownButton({ environment, source }: { environment: string; source: string | null }) {
+export function TeardownButton({ environment, source, pipeline }: { environment: string; source: string | null; pipeline?: string }) {
   const router = useRouter();
   const { run, pending } = useAction(teardownReviewAction, { success: (r) => `${r.name} is being torn down` });
   return (
@@ -35,7 +36,7 @@ export function TeardownButton({ environment, source }: { environment: string; s
       testId="teardown-review"
       onConfirm={async (reason) => {
         const result = await run({ name: environment, reason: reason || undefined });
-        if (result.ok) router.push("/");
+        if (result.ok) router.push(pipeline ? pipelinePath(pipeline) : "/");
       }}
     >
       <ul className="list-disc space-y-1 pl-5">

@@ -6,6 +6,7 @@ import { createReviewAction } from "@/lib/actions/review-environments";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { Button } from "@/components/ui/button";
+import { environmentPath } from "@/lib/paths";
 import { relativeTime } from "@/components/ui/time";
 
 export interface SpinUpRelease {
@@ -17,6 +18,8 @@ export interface SpinUpRelease {
 
 /** What the form offers, loaded by the page (see lib/services/review-candidates.ts). */
 export interface SpinUpOptions {
+  /** The pipeline the review environment belongs to, for the link to its page. */
+  pipeline: string;
   candidates: { branch: string; liveReview: string | null; releases: SpinUpRelease[] }[];
   /** The fixed environments a review environment may be cloned from; `defaultSource` is slipway.yaml's. */
   sources: string[];
@@ -116,7 +119,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
         });
         if (result.ok) {
           onDone();
-          router.push(`/environments/${result.data.name}`);
+          router.push(environmentPath(options.pipeline, result.data.name));
         }
       }}
     >

@@ -4,8 +4,9 @@ import { can } from "@/lib/auth/policy";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { signOutAction } from "@/lib/auth/actions";
 import { NavLink } from "./nav-link";
+import { PipelineSwitcher } from "./pipeline-switcher";
 
-export function Header({ actor, localMode, pendingApprovals }: { actor: Actor; localMode: boolean; pendingApprovals: number }) {
+export function Header({ actor, localMode, pendingApprovals, pipelines = [] }: { actor: Actor; localMode: boolean; pendingApprovals: number; pipelines?: readonly string[] }) {
   return (
     <header className="sticky top-0 z-20">
       {localMode && (
@@ -21,7 +22,8 @@ export function Header({ actor, localMode, pendingApprovals }: { actor: Actor; l
             <span className="font-semibold tracking-tight">Slipway</span>
           </Link>
           <nav aria-label="Main" className="order-last flex w-full flex-wrap items-center gap-1 xl:order-none xl:w-auto">
-            <NavLink href="/">Board</NavLink>
+            <NavLink href="/">Portfolio</NavLink>
+            <PipelineSwitcher pipelines={pipelines} />
             <NavLink href="/deployments">Deployments</NavLink>
             <NavLink href="/releases">Releases</NavLink>
             <NavLink href="/compare">Compare</NavLink>

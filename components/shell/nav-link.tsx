@@ -6,7 +6,7 @@ import { cn } from "@/components/ui/cn";
 
 export function NavLink({ href, children }: { href: string; children: React.ReactNode }) {
   const pathname = usePathname();
-  const active = href === "/" ? pathname === "/" || pathname.startsWith("/environments") : pathname.startsWith(href);
+  const active = href === "/" ? pathname === "/" : pathname.startsWith(href);
   return (
     <Link
       href={href}

@@ -21,6 +21,6 @@ export const overrideGateAction = defineAction((ctx, input: unknown) => override
 
 export const confirmRollbackAction = defineAction((ctx, input: unknown) => confirmAutomaticRollback(ctx, input), { revalidate: ["/", "/deployments"] });
 
-export const undoRollbackAction = defineAction(async (ctx, input: unknown) => ({ id: (await undoAutomaticRollback(ctx, input)).id }), { revalidate: ["/", "/deployments", "/environments"] });
+export const undoRollbackAction = defineAction(async (ctx, input: unknown) => ({ id: (await undoAutomaticRollback(ctx, input)).id }), { revalidate: ["/", "/deployments", "/pipelines"] });
 
-export const abortDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await abortDeployment(ctx, input)).id }), { revalidate: ["/", "/deployments", "/environments"] });
+export const abortDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await abortDeployment(ctx, input)).id }), { revalidate: ["/", "/deployments", "/pipelines"] });

@@ -5,10 +5,10 @@ import { deleteConfigVariable, setConfigVariable } from "@/lib/services/config-v
 import { liftHold } from "@/lib/services/holds";
 import { requestJob } from "@/lib/services/jobs";
 
-export const setConfigAction = defineAction(async (ctx, input: unknown) => (await setConfigVariable(ctx, input)).key, { revalidate: ["/environments"] });
+export const setConfigAction = defineAction(async (ctx, input: unknown) => (await setConfigVariable(ctx, input)).key, { revalidate: ["/pipelines"] });
 
-export const deleteConfigAction = defineAction((ctx, input: unknown) => deleteConfigVariable(ctx, input), { revalidate: ["/environments"] });
+export const deleteConfigAction = defineAction((ctx, input: unknown) => deleteConfigVariable(ctx, input), { revalidate: ["/pipelines"] });
 
-export const runJobAction = defineAction(async (ctx, input: unknown) => ({ id: (await requestJob(ctx, input)).id }), { revalidate: ["/environments"] });
+export const runJobAction = defineAction(async (ctx, input: unknown) => ({ id: (await requestJob(ctx, input)).id }), { revalidate: ["/pipelines"] });
 
-export const liftHoldAction = defineAction((ctx, input: unknown) => liftHold(ctx, input), { revalidate: ["/", "/environments"] });
+export const liftHoldAction = defineAction((ctx, input: unknown) => liftHold(ctx, input), { revalidate: ["/", "/pipelines"] });

@@ -4,7 +4,7 @@ import { defineAction } from "@/lib/actions/safe-action";
 import { createReviewEnvironment, extendReviewEnvironment, giveVerdict, teardownReviewEnvironment } from "@/lib/services/review-environments";
 
 // Review environments show on the board and on their own page: refresh both.
-const revalidate = ["/", "/environments"];
+const revalidate = ["/", "/pipelines"];
 
 export const createReviewAction = defineAction(
   async (ctx, input: unknown) => {

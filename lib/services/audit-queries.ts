@@ -6,6 +6,7 @@ import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
 import { pageInput, type Page } from "./pagination";
 import { parseInput } from "./validation";
+import { auditOfPipeline, auditOfTeam } from "./audit-scope";
 
 const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time, e.g. 2026-11-21T09:00:00Z" }).transform((s) => new Date(s));
 
@@ -24,6 +25,8 @@ export const auditFiltersInput = z.object({
   outcome: z.enum(AUDIT_OUTCOMES, { error: "expected allowed or denied" }).optional(),
   since: isoDate.optional(),
   until: isoDate.optional().meta({ description: "Events strictly before this time" }),
+  pipelineId: z.string().trim().min(1).max(100).optional().meta({ description: "Only events about this pipeline (its id): its deployments, releases, builds, environments, freezes, incidents" }),
+  teamId: z.string().trim().min(1).max(100).optional().meta({ description: "Only events about the pipelines this team owns (the team's id)" }),
 });
 
 export const listAuditEventsInput = auditFiltersInput.extend(pageInput.shape);
@@ -62,6 +65,8 @@ function filterConditions(q: AuditFilters): (SQL | undefined)[] {
   if (q.outcome) conditions.push(eq(auditEvents.outcome, q.outcome));
   if (q.since) conditions.push(gte(auditEvents.at, q.since));
   if (q.until) conditions.push(lt(auditEvents.at, q.until));
+  if (q.pipelineId) conditions.push(auditOfPipeline(q.pipelineId));
+  if (q.teamId) conditions.push(auditOfTeam(q.teamId));
   return conditions;
 }
 

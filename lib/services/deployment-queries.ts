@@ -2,11 +2,11 @@ import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, deploymentSteps, deployments, environments, releases, users, type Deployment } from "@/db/schema";
+import { apps, deploymentSteps, deployments, environments, pipelines, releases, users, type Deployment } from "@/db/schema";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
 import { NotFoundError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
-import { appName, dnsLabel } from "./schemas";
+import { appName, dnsLabel, id } from "./schemas";
 import { parseInput } from "./validation";
 import type { PersonRef } from "./environments";
 
@@ -85,11 +85,15 @@ export const listDeploymentsInput = pageInput.extend({
   actor: z.string().max(254).optional().meta({ description: "Email of who requested it" }),
   since: isoDate.optional(),
   until: isoDate.optional(),
+  pipelineId: id.optional().meta({ description: "Only deployments into this pipeline's environments (the pipeline's id)" }),
+  teamId: id.optional().meta({ description: "Only deployments into environments of pipelines this team owns (the team's id)" }),
 });
 
 export interface DeploymentListItem {
   id: string;
   environment: string;
+  /** The name of the environment's pipeline. */
+  pipeline: string;
   kind: Deployment["kind"];
   state: Deployment["state"];
   strategy: Deployment["strategy"];
@@ -112,6 +116,9 @@ export async function listDeployments(db: Db, input: unknown): Promise<Page<Depl
   const q = parseInput(listDeploymentsInput, input);
   const conditions: (SQL | undefined)[] = [afterCursor(q.cursor, deployments.createdAt, deployments.id)];
   if (q.environment) conditions.push(eq(environments.name, q.environment));
+  if (q.pipelineId) conditions.push(eq(environments.pipelineId, q.pipelineId));
+  // pipelines.team_id arrives with teams: read through SQL so this compiles before and after.
+  if (q.teamId) conditions.push(sql`exists (select 1 from pipelines tp where tp.id = ${environments.pipelineId} and tp.team_id = ${q.teamId})`);
   if (q.status) conditions.push(eq(deployments.state, q.status));
   if (q.kind) conditions.push(eq(deployments.kind, q.kind));
   if (q.actor) conditions.push(sql`lower(${requester.email}) = ${q.actor.toLowerCase()}`);
@@ -129,12 +136,14 @@ export async function listDeployments(db: Db, input: unknown): Promise<Page<Depl
     .select({
       d: deployments,
       environment: environments.name,
+      pipeline: pipelines.name,
       releaseCommit: releases.commit,
       releaseBranch: releases.branch,
       requester: { id: requester.id, name: requester.name, email: requester.email },
     })
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .innerJoin(releases, eq(releases.id, deployments.releaseId))
     .innerJoin(requester, eq(requester.id, deployments.requestedBy))
     .where(and(...conditions))
@@ -147,6 +156,7 @@ export async function listDeployments(db: Db, input: unknown): Promise<Page<Depl
     (r) => ({
       id: r.d.id,
       environment: r.environment,
+      pipeline: r.pipeline,
       kind: r.d.kind,
       state: r.d.state,
       strategy: r.d.strategy,

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, builds, deploymentSteps, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
+import { apps, builds, deploymentSteps, deployments, environmentApps, environments, pipelines, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
@@ -246,8 +246,10 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * Everything the board shows in two statements, whatever its size: the pipeline with its apps and
  * live environments (and their deployments in progress), then every cell as one flat join.
  */
-export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "all" | "differing" } = {}): Promise<Board | null> {
+export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "all" | "differing"; pipeline?: string } = {}): Promise<Board | null> {
   const pipeline = await db.query.pipelines.findFirst({
+    // The named pipeline's board (null when there is none of that name); without a name, the first loaded.
+    ...(options.pipeline !== undefined ? { where: eq(pipelines.name, options.pipeline) } : {}),
     columns: { id: true, name: true, loadedAt: true },
     with: {
       apps: { where: isNull(apps.retiredAt), orderBy: asc(apps.position), columns: { id: true, name: true, description: true } },
@@ -315,11 +317,13 @@ export async function getEnvironment(db: Db, clock: Clock, name: string): Promis
 /**
  * An environment's record by name, for its page: the live environment, else the newest torn-down
  * or retired one of that name (a name is reused only once its holder is gone). Its record, verdicts
- * and deployments stay readable. Throws NotFoundError when no environment ever had the name.
+ * and deployments stay readable; with `pipelineId`, only that pipeline's. Throws NotFoundError when
+ * no environment ever had the name.
  */
-export async function getEnvironmentRecord(db: Db, clock: Clock, name: string): Promise<EnvironmentView> {
-  const live = await findEnvironmentRow(db, and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
-  const row = live ?? (await db.query.environments.findFirst({ where: eq(environments.name, name), orderBy: [desc(environments.createdAt), desc(environments.id)], with: environmentWith }));
+export async function getEnvironmentRecord(db: Db, clock: Clock, name: string, pipelineId?: string): Promise<EnvironmentView> {
+  const named = pipelineId === undefined ? eq(environments.name, name) : and(eq(environments.name, name), eq(environments.pipelineId, pipelineId))!;
+  const live = await findEnvironmentRow(db, and(named, notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
+  const row = live ?? (await db.query.environments.findFirst({ where: named, orderBy: [desc(environments.createdAt), desc(environments.id)], with: environmentWith }));
   if (!row) throw new NotFoundError(`No environment named "${name}".`);
   return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }

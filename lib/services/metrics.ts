@@ -1,12 +1,12 @@
 import { and, asc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { apps, deployments, environments, releases } from "@/db/schema";
+import { apps, deployments, environments, pipelines, releases } from "@/db/schema";
 import { deliveryMetrics, type DeliveryMetrics, type DeploymentRecord, type Period } from "@/lib/domain/delivery-metrics";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
 import { getPipeline } from "./pipeline-queries";
-import { appName, dnsLabel } from "./schemas";
+import { appName, dnsLabel, id } from "./schemas";
 import { parseInput } from "./validation";
 
 export const METRICS_PERIODS = { "7d": 7, "30d": 30, "90d": 90 } as const;
@@ -16,6 +16,7 @@ export const deliveryMetricsInput = z.object({
   period: z.enum(Object.keys(METRICS_PERIODS) as [MetricsPeriod, ...MetricsPeriod[]], { error: "expected 7d, 30d or 90d" }).default("30d"),
   environment: dnsLabel.optional().meta({ description: "Measure this environment; default: production (the last of the chain)" }),
   app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
+  pipelineId: id.optional().meta({ description: "Measure this pipeline (its id); default: the first loaded" }),
 });
 
 /** One line of a breakdown table: the four headline numbers for one environment or one app. */
@@ -32,6 +33,8 @@ export interface MetricsSummary {
 }
 
 export interface DeliveryMetricsView {
+  /** The pipeline measured. */
+  pipelineId: string;
   period: { key: MetricsPeriod; days: number; from: Date; to: Date };
   /** What the numbers cover: the environment measured (production by default) and the app, if any. */
   scope: { environment: string; app: string | null };
@@ -115,7 +118,8 @@ async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, fr
 export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): Promise<DeliveryMetricsView> {
   const q = parseInput(deliveryMetricsInput, input);
   authorize(ctx, "pipeline.view");
-  const pipeline = await getPipeline(ctx.db);
+  const pipeline = q.pipelineId ? await ctx.db.query.pipelines.findFirst({ where: eq(pipelines.id, q.pipelineId) }) : await getPipeline(ctx.db);
+  if (!pipeline) throw new ValidationError(`Invalid pipeline: no pipeline with id "${q.pipelineId}".`, { pipelineId: "no such pipeline" });
   const [environmentRows, appRows] = await Promise.all([
     ctx.db
       .select({ name: environments.name, kind: environments.kind, position: environments.position, state: environments.state })
@@ -151,6 +155,7 @@ export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): P
   const appNames = appRows.filter((a) => !a.retiredAt || a.name === app).map((a) => a.name);
 
   return {
+    pipelineId: pipeline.id,
     period: { key: q.period, days, from: period.from, to: period.to },
     scope: { environment, app },
     productionEnvironment,

@@ -16,10 +16,14 @@ import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { VerifyChain } from "@/components/audit/verify-chain";
+import { ScopeFilters } from "@/components/filters/scope-filters";
+import { resolveScope } from "@/lib/domain/scope-filter";
+import { pipelineOptions } from "@/lib/services/pipeline-pages";
+import { listTeamOptions } from "@/lib/services/portfolio";
 
 export const metadata: Metadata = { title: "Audit trail" };
 
-const FILTERS = ["actor", "action", "targetType", "targetId", "outcome", "since", "until"] as const;
+const FILTERS = ["pipeline", "team", "actor", "action", "targetType", "targetId", "outcome", "since", "until"] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
@@ -60,15 +64,21 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   }
   const filters = await searchParams;
   const now = systemClock.now();
+  const db = await getDb();
+  const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
+  const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const query = {
-    ...Object.fromEntries(FILTERS.map((f) => [f, filters[f] || undefined])),
+    ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),
+    pipelineId: scope.pipelineId,
+    teamId: scope.teamId,
     since: toIso(filters.since, false),
     until: toIso(filters.until, true),
   };
   let page: Page<AuditEvent> = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {
-    page = await listAuditEvents({ db: await getDb(), actor, clock: systemClock }, { ...query, cursor: filters.cursor });
+    if (scope.unknown.length) throw new ValidationError(scope.unknown.join("; "));
+    page = await listAuditEvents({ db, actor, clock: systemClock }, { ...query, cursor: filters.cursor });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
@@ -97,6 +107,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         }
       />
       <form className="mb-3 flex flex-wrap items-end gap-2" role="search" aria-label="Filter the audit trail">
+        <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={inputClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Who (email)
           <input name="actor" type="text" inputMode="email" defaultValue={filters.actor} className={`${inputClass} w-52`} />

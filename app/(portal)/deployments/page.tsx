@@ -17,10 +17,15 @@ import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { ScopeFilters } from "@/components/filters/scope-filters";
+import { resolveScope } from "@/lib/domain/scope-filter";
+import { pipelineOptions } from "@/lib/services/pipeline-pages";
+import { listTeamOptions } from "@/lib/services/portfolio";
+import { environmentPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Deployments" };
 
-const FILTERS = ["environment", "app", "status", "kind", "actor", "since", "until"] as const;
+const FILTERS = ["pipeline", "team", "environment", "app", "status", "kind", "actor", "since", "until"] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
 
 const selectClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
@@ -40,12 +45,17 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   const filters = await searchParams;
   const db = await getDb();
   const now = systemClock.now();
-  const board = await getBoard(db, systemClock);
+  const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
+  const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline, team: filters.team });
+  const board = await getBoard(db, systemClock, filters.pipeline && scope.pipelineId ? { pipeline: filters.pipeline } : {});
   let page: Page<DeploymentListItem> = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {
+    if (scope.unknown.length) throw new ValidationError(scope.unknown.join("; "));
     page = await listDeployments(db, {
-      ...Object.fromEntries(FILTERS.map((f) => [f, filters[f] || undefined])),
+      ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),
+      pipelineId: scope.pipelineId,
+      teamId: scope.teamId,
       since: toIso(filters.since, false),
       until: toIso(filters.until, true),
       cursor: filters.cursor,
@@ -63,6 +73,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
       <AutoRefresh seconds={10} />
       <PageHeader title="Deployments" subtitle="Every rollout into every environment, newest first." />
       <form className="mb-3 flex flex-wrap items-end gap-2" role="search" aria-label="Filter deployments">
+        <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment
           <select name="environment" defaultValue={filters.environment ?? ""} className={selectClass}>
@@ -154,9 +165,10 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                       </Link>
                     </td>
                     <td className={tdClass}>
-                      <Link href={`/environments/${d.environment}`} className="hover:underline">
+                      <Link href={environmentPath(d.pipeline, d.environment)} className="hover:underline">
                         {d.environment}
                       </Link>
+                      {pipelineList.length > 1 && <span className="text-xs text-zinc-500"> · {d.pipeline}</span>}
                     </td>
                     <td className={tdClass}>
                       {d.kind}

@@ -5,7 +5,7 @@ import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
-import { getDeliveryMetrics, METRICS_PERIODS, type DeliveryMetricsView } from "@/lib/services/metrics";
+import { getDeliveryMetrics, METRICS_PERIODS, type DeliveryMetricsView, type MetricsPeriod } from "@/lib/services/metrics";
 import { BreakdownTable } from "@/components/metrics/breakdown-table";
 import { ChangeFailureChart } from "@/components/metrics/change-failure-chart";
 import { formatPercent, formatSpan } from "@/components/metrics/format";
@@ -14,11 +14,16 @@ import { LeadTimeChart } from "@/components/metrics/lead-time-chart";
 import { MetricCard } from "@/components/metrics/metric-card";
 import { RestoreChart } from "@/components/metrics/restore-chart";
 import { buttonClass } from "@/components/ui/button";
+import { ScopeFilters } from "@/components/filters/scope-filters";
+import { resolveScope } from "@/lib/domain/scope-filter";
+import { pipelineOptions } from "@/lib/services/pipeline-pages";
+import { listTeamOptions } from "@/lib/services/portfolio";
+import { organisationMetrics } from "@/lib/services/portfolio-metrics";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 
 export const metadata: Metadata = { title: "Delivery metrics" };
 
-type Filters = Partial<Record<"period" | "environment" | "app", string>>;
+type Filters = Partial<Record<"period" | "environment" | "app" | "pipeline" | "team", string>>;
 
 const selectClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
@@ -35,7 +40,10 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const actor = await requireActor();
   const filters = await searchParams;
   const ctx = { db: await getDb(), actor, clock: systemClock };
-  const asked = { period: filters.period || undefined, environment: filters.environment || undefined, app: filters.app || undefined };
+  const [pipelineList, teams] = await Promise.all([pipelineOptions(ctx.db), listTeamOptions(ctx.db)]);
+  const scopeOf = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
+  const asked = { period: filters.period || undefined, environment: filters.environment || undefined, app: filters.app || undefined, pipelineId: scopeOf.pipelineId };
+  const organisation = pipelineList.length > 1 || teams.length > 0 ? await organisationMetrics(ctx, { period: asked.period as MetricsPeriod | undefined }) : null;
   let view: DeliveryMetricsView;
   let problem: string | null = null;
   try {
@@ -46,7 +54,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
       const staleLink = error instanceof ValidationError && Boolean(asked.period || asked.environment || asked.app);
       if (!staleLink) throw error;
       problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
-      view = await getDeliveryMetrics(ctx, {});
+      view = await getDeliveryMetrics(ctx, { pipelineId: scopeOf.pipelineId });
     }
   } catch (error) {
     if (!(error instanceof NotFoundError || error instanceof ValidationError)) throw error;
@@ -65,17 +73,20 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const where = `${env}${scope.app ? `, changes to ${scope.app}` : ""}`;
   const span = `the last ${period.days} days`;
   const linkWith = (changes: Filters) => {
-    const params = new URLSearchParams(Object.entries({ period: period.key, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])));
+    const params = new URLSearchParams(Object.entries({ period: period.key, pipeline: filters.pipeline, team: filters.team, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])));
     return `/metrics?${params}`;
   };
   const { frequency, leadTime, changeFailure, restore } = metrics;
-  const filtered = Boolean(asked.period || asked.environment || asked.app);
+  const filtered = Boolean(asked.period || asked.environment || asked.app || filters.pipeline || filters.team);
+  const pipelineName = pipelineList.find((p) => p.id === view.pipelineId)?.name;
+  const teamId = scopeOf.teamId;
+  const problems = [...scopeOf.unknown, ...(problem ? [problem] : [])].join("; ");
 
   return (
     <>
       <PageHeader
         title="Delivery metrics"
-        subtitle={`How often and how safely changes reach ${where}, over ${span} (UTC days). Measured from Slipway's own deployment records.`}
+        subtitle={`How often and how safely changes reach ${pipelineList.length > 1 && pipelineName ? `${pipelineName}/` : ""}${where}, over ${span} (UTC days). Measured from Slipway's own deployment records.`}
       />
       <form className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Choose what to measure">
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
@@ -88,6 +99,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
             ))}
           </select>
         </label>
+        <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={pipelineName ?? filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment
           <select name="environment" defaultValue={env} className={selectClass}>
@@ -115,9 +127,9 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
           </Link>
         )}
       </form>
-      {problem && (
+      {problems && (
         <p role="alert" className="mb-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
-          {problem} — showing the defaults instead.
+          {problems} — showing the defaults instead.
         </p>
       )}
 
@@ -177,6 +189,23 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
         </Panel>
       </div>
 
+      {organisation && (
+        <div className="mb-3 grid gap-3">
+          <Panel title={`By pipeline, at each one's production environment${teamId ? ` (team ${filters.team})` : ""}`}>
+            <BreakdownTable
+              label="Pipeline"
+              rows={organisation.byPipeline.filter((p) => !teamId || p.teamId === teamId).map((p) => ({ ...p, name: p.name }))}
+              current={pipelineName}
+              hrefFor={(name) => linkWith({ pipeline: name, environment: undefined, app: undefined })}
+            />
+          </Panel>
+          {organisation.byTeam.length > 0 && (
+            <Panel title="By team, over the pipelines it owns">
+              <BreakdownTable label="Team" rows={organisation.byTeam} current={filters.team} hrefFor={(name) => linkWith({ team: name, pipeline: undefined, environment: undefined, app: undefined })} />
+            </Panel>
+          )}
+        </div>
+      )}
       <div className="grid gap-3">
         <Panel title={`By environment${scope.app ? ` (changes to ${scope.app})` : ""}`}>
           <BreakdownTable label="Environment" rows={view.byEnvironment} current={env} hrefFor={(name) => linkWith({ environment: name })} />

@@ -1,6 +1,8 @@
 import { systemClock } from "@/lib/domain/clock";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { pipelineNameOf } from "@/lib/services/pipeline-pages";
+import { environmentPathByName, pipelinePath } from "@/lib/paths";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
@@ -39,7 +41,11 @@ export default async function DeploymentPage({ params }: Props) {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const [current, verifications] = await Promise.all([currentRelease(db, deployment.environmentId), listDeploymentVerifications(db, deployment.id)]);
+  const [current, verifications, pipeline] = await Promise.all([
+    currentRelease(db, deployment.environmentId),
+    listDeploymentVerifications(db, deployment.id),
+    pipelineNameOf(db, { environmentId: deployment.environmentId }),
+  ]);
   const decisions = await decisionPropsFor(db, actor, deployment);
   const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
   // Roll back from here when this deployment is what the environment runs now — except an
@@ -54,14 +60,24 @@ export default async function DeploymentPage({ params }: Props) {
     <>
       <PageHeader
         eyebrow={
-          <Link href="/deployments" className="hover:underline">
-            Deployments
-          </Link>
+          <span className="flex flex-wrap items-center gap-1">
+            {pipeline && (
+              <>
+                <Link href={pipelinePath(pipeline)} className="hover:underline">
+                  {pipeline}
+                </Link>
+                <span aria-hidden className="text-zinc-400">›</span>
+              </>
+            )}
+            <Link href={pipeline ? `/deployments?pipeline=${encodeURIComponent(pipeline)}` : "/deployments"} className="hover:underline">
+              Deployments
+            </Link>
+          </span>
         }
         title={
           <span className="flex flex-wrap items-center gap-2">
             {TITLES[deployment.kind]} to
-            <Link href={`/environments/${deployment.environment.name}`} className="hover:underline">
+            <Link href={environmentPathByName(deployment.environment.name, pipeline)} className="hover:underline">
               {deployment.environment.name}
             </Link>
             <Badge>{deployment.strategy ?? "rolling"}</Badge>

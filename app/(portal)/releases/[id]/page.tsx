@@ -11,6 +11,8 @@ import { getBoard } from "@/lib/services/environments";
 import { loadGateStates } from "@/lib/services/gate-state";
 import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
 import { WhereaboutsList } from "@/components/release/whereabouts";
+import { pipelineNameOf } from "@/lib/services/pipeline-pages";
+import { environmentPathByName } from "@/lib/paths";
 import { BuildsTable } from "@/components/release/builds-table";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
@@ -33,7 +35,8 @@ export default async function ReleasePage({ params }: Props) {
   });
   const now = systemClock.now();
   const db = await getDb();
-  const board = await getBoard(db, systemClock);
+  const pipeline = await pipelineNameOf(db, { releaseId: release.id });
+  const board = pipeline ? await getBoard(db, systemClock, { pipeline }) : null;
   const gateStates = board ? await loadGateStates(db, systemClock, board.fixed) : new Map();
   const appCount = board?.apps.length ?? 0;
   const whereabouts = board
@@ -69,7 +72,7 @@ export default async function ReleasePage({ params }: Props) {
               <>
                 Running in{" "}
                 {release.runningIn.map((env) => (
-                  <Link key={env} href={`/environments/${env}`}>
+                  <Link key={env} href={environmentPathByName(env, pipeline)}>
                     <Badge tone="green">{env}</Badge>
                   </Link>
                 ))}
@@ -94,7 +97,7 @@ export default async function ReleasePage({ params }: Props) {
         </Panel>
         {whereabouts.length > 0 && (
           <Panel title="Where it is now">
-            <WhereaboutsList items={whereabouts} />
+            <WhereaboutsList items={whereabouts} pipeline={pipeline} />
           </Panel>
         )}
         <Panel title={`Builds (${release.builds.length})`}>
@@ -118,7 +121,7 @@ export default async function ReleasePage({ params }: Props) {
                 {release.runs.map((run) => (
                   <tr key={run.deploymentId}>
                     <td className={tdClass}>
-                      <Link href={`/environments/${run.environment}`} className="hover:underline">
+                      <Link href={environmentPathByName(run.environment, pipeline)} className="hover:underline">
                         {run.environment}
                       </Link>
                     </td>

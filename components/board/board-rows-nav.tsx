@@ -1,0 +1,80 @@
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
+
+const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
+
+/**
+ * A large board's row controls: filter the app rows by name and status (a GET form, so the URL
+ * holds the filters and the back button works) and move between pages of rows.
+ */
+export function BoardRowsNav({
+  basePath,
+  q,
+  status,
+  statuses,
+  page,
+  pages,
+  matching,
+  total,
+}: {
+  basePath: string;
+  q: string | undefined;
+  status: string | undefined;
+  statuses: { value: string; label: string }[];
+  page: number;
+  pages: number;
+  matching: number;
+  total: number;
+}) {
+  const href = (to: number) => {
+    const params = new URLSearchParams();
+    if (q) params.set("q", q);
+    if (status) params.set("status", status);
+    if (to > 1) params.set("page", String(to));
+    const search = params.toString();
+    return search ? `${basePath}?${search}` : basePath;
+  };
+  return (
+    <div className="flex flex-wrap items-end justify-between gap-3">
+      <form className="flex flex-wrap items-end gap-2" role="search" aria-label="Filter apps" action={basePath}>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          App
+          <input name="q" type="search" defaultValue={q} placeholder="name contains…" className={`${inputClass} w-44`} />
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Status
+          <select name="status" defaultValue={status ?? ""} className={inputClass}>
+            <option value="">any</option>
+            {statuses.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button className={buttonClass("secondary", "md")}>Filter</button>
+        {(q || status) && (
+          <Link href={basePath} className="self-center text-sm text-zinc-600 hover:underline">
+            Clear
+          </Link>
+        )}
+      </form>
+      <nav aria-label="App pages" className="flex items-center gap-2 text-sm text-zinc-600">
+        <span data-testid="board-rows-count">
+          {matching === total ? `${total} apps` : `${matching} of ${total} apps`}
+          {pages > 1 && ` · page ${page} of ${pages}`}
+        </span>
+        {page > 1 ? (
+          <Link href={href(page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
+            ← Previous
+          </Link>
+        ) : null}
+        {page < pages ? (
+          <Link href={href(page + 1)} className={buttonClass("secondary", "sm")} rel="next">
+            Next →
+          </Link>
+        ) : null}
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
+import { resolveScope } from "./scope-filter";
+
+const cell = (releaseId: string | null, status: RowCell["health"]["status"] = "healthy", stale = false, drift: unknown = null): RowCell => ({ releaseId, health: { status, stale }, drift });
+const apps = Array.from({ length: 120 }, (_, i) => ({ name: `app-${String(i).padStart(3, "0")}` }));
+
+describe("a large board's app rows", () => {
+  it("pages 50 rows at a time, keeping the apps' order; a page past the end is the last", () => {
+    const first = pageBoardRows(apps, []);
+    expect(first).toMatchObject({ matching: 120, page: 1, pages: 3 });
+    expect(first.rows.map((a) => a.name)).toEqual(apps.slice(0, 50).map((a) => a.name));
+    expect(pageBoardRows(apps, [], { page: 3 }).rows.map((a) => a.name)).toEqual(apps.slice(100).map((a) => a.name));
+    expect(pageBoardRows(apps, [], { page: 99 }).page).toBe(3);
+    expect(pageBoardRows(apps, [], { page: -2 }).page).toBe(1);
+    expect(pageBoardRows([], [])).toEqual({ rows: [], matching: 0, page: 1, pages: 1 });
+  });
+
+  it("filters by part of the name, case-insensitive", () => {
+    const page = pageBoardRows(apps, [], { q: " APP-01" });
+    expect(page.rows.map((a) => a.name)).toEqual(Array.from({ length: 10 }, (_, i) => `app-01${i}`));
+    expect(page.matching).toBe(10);
+  });
+
+  it("filters by status: fresh unhealthy or degraded, drift, not deployed somewhere, off the column's release", () => {
+    const envs: RowEnvironment[] = [
+      { releaseId: "r1", apps: { a: cell("r1"), b: cell("r1", "unhealthy", true), c: cell("r1", "degraded"), d: cell("r1", "healthy", false, { kind: "digest" }) } },
+      { releaseId: null, apps: { a: cell("r2"), b: cell("r2"), c: cell("r1"), d: undefined } },
+    ];
+    const names = (status: Parameters<typeof hasStatus>[1]) => ["a", "b", "c", "d"].filter((n) => hasStatus(n, status, envs));
+    expect(names("failing")).toEqual(["c"]); // b's unhealthy report is stale
+    expect(names("drift")).toEqual(["d"]);
+    expect(names("undeployed")).toEqual(["d"]);
+    expect(names("off-release")).toEqual(["c"]); // most of the second column runs r2
+    expect(pageBoardRows([{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }], envs, { status: "failing" }).rows).toEqual([{ name: "c" }]);
+  });
+
+  it("reads a status from the URL, ignoring anything else", () => {
+    expect(parseAppStatus("drift")).toBe("drift");
+    expect(parseAppStatus("DRIFT")).toBeUndefined();
+    expect(parseAppStatus(undefined)).toBeUndefined();
+  });
+});
+
+describe("pipeline and team filters from the URL", () => {
+  const pipelines = [{ id: "pip_1", name: "shop" }];
+  const teams = [{ id: "team_1", name: "storefront" }];
+  it("turns names into ids, and says which names match nothing", () => {
+    expect(resolveScope(pipelines, teams, { pipeline: "shop", team: "storefront" })).toEqual({ pipelineId: "pip_1", teamId: "team_1", unknown: [] });
+    expect(resolveScope(pipelines, teams, {})).toEqual({ unknown: [] });
+    expect(resolveScope(pipelines, [], { pipeline: "tool", team: "platform" })).toEqual({ unknown: ['no pipeline named "tool"', 'no team named "platform"'] });
+  });
+});

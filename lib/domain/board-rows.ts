@@ -1,0 +1,90 @@
+import type { HealthStatus } from "@/db/schema/enums";
+
+/**
+ * Which app rows a pipeline board shows: filtered by name and status, then one page of them. A
+ * pipeline of 600 apps shows 50 rows at a time; the columns (environments) always show whole.
+ * Pure: works on the board's cells as loaded.
+ */
+
+export const APP_STATUSES = ["failing", "drift", "undeployed", "off-release"] as const;
+export type AppStatus = (typeof APP_STATUSES)[number];
+
+export const APP_STATUS_LABELS: Record<AppStatus, string> = {
+  failing: "unhealthy or degraded",
+  drift: "drift",
+  undeployed: "not deployed somewhere",
+  "off-release": "off its column's release",
+};
+
+export const BOARD_PAGE_SIZE = 50;
+
+export interface RowCell {
+  releaseId: string | null;
+  health: { status: HealthStatus; stale: boolean };
+  drift: unknown;
+}
+
+export interface RowEnvironment {
+  /** Cells keyed by app name; a missing key is an app with nothing deployed there. */
+  apps: Record<string, RowCell | undefined>;
+  /** The release the column runs (its apps agree), else null. */
+  releaseId: string | null;
+}
+
+export interface RowQuery {
+  /** Part of the app name, case-insensitive. */
+  q?: string | undefined;
+  status?: AppStatus | undefined;
+  /** 1-based. Past the end: the last page. */
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+export interface RowPage<A> {
+  rows: A[];
+  /** Apps matching the filters (all pages). */
+  matching: number;
+  page: number;
+  pages: number;
+}
+
+/** The release most of an environment's apps run (ties: the first met), for a column whose apps disagree. */
+function mostCommonRelease(env: RowEnvironment): string | null {
+  const counts = new Map<string, number>();
+  for (const cell of Object.values(env.apps)) if (cell?.releaseId) counts.set(cell.releaseId, (counts.get(cell.releaseId) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
+  return best;
+}
+
+/** Whether an app (by name) has `status` in any of the environments. */
+export function hasStatus(app: string, status: AppStatus, environments: readonly RowEnvironment[]): boolean {
+  return environments.some((env) => {
+    const cell = env.apps[app];
+    switch (status) {
+      case "failing":
+        return Boolean(cell?.releaseId) && !cell!.health.stale && (cell!.health.status === "unhealthy" || cell!.health.status === "degraded");
+      case "drift":
+        return Boolean(cell?.drift);
+      case "undeployed":
+        return !cell?.releaseId;
+      case "off-release":
+        return Boolean(cell?.releaseId) && cell!.releaseId !== (env.releaseId ?? mostCommonRelease(env));
+    }
+  });
+}
+
+/** The page of app rows to show for `query`, keeping the apps' order. */
+export function pageBoardRows<A extends { name: string }>(apps: readonly A[], environments: readonly RowEnvironment[], query: RowQuery = {}): RowPage<A> {
+  const needle = query.q?.trim().toLowerCase() ?? "";
+  const matching = apps.filter((a) => (!needle || a.name.toLowerCase().includes(needle)) && (!query.status || hasStatus(a.name, query.status, environments)));
+  const size = Math.max(1, query.pageSize ?? BOARD_PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(matching.length / size));
+  const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pages);
+  return { rows: matching.slice((page - 1) * size, page * size), matching: matching.length, page, pages };
+}
+
+/** Reads a status from a URL parameter; anything else is no status filter. */
+export function parseAppStatus(value: string | undefined): AppStatus | undefined {
+  return (APP_STATUSES as readonly string[]).includes(value ?? "") ? (value as AppStatus) : undefined;
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { newId } from "@/lib/ids";
+import { recordAudit } from "@/lib/services/audit";
+import { listAuditEvents } from "@/lib/services/audit-queries";
+import { listDeployments } from "@/lib/services/deployment-queries";
+import { getDeliveryMetrics } from "@/lib/services/metrics";
+import { organisationMetrics } from "@/lib/services/portfolio-metrics";
+import { ValidationError } from "@/lib/services/errors";
+import { testDatabases } from "@/lib/testing/databases";
+import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { fixedClock } from "@/lib/domain/clock";
+
+// Issue 18 item 5: history, metrics and audit filter by pipeline; DORA per pipeline. The second
+// pipeline ("tool", environments tool-dev → tool-prod) is written directly.
+describe.each(testDatabases)("pipeline filters on $name", (database) => {
+  let connection: Connection;
+  let lead: Actor;
+  const at = new Date("2026-03-02T09:00:00Z");
+  const ctx = () => contextFor(connection.db, lead, "2026-03-02T10:00:00Z");
+
+  beforeAll(async () => {
+    connection = await database.open();
+    const db = connection.db;
+    await loadTestPipeline(db);
+    lead = await createTestActor(db, ["delivery-lead"], "lee");
+    const release = await makeRelease(db, lead, "1.0.0", { at: "2026-03-02T08:00:00Z" });
+    await placeRelease(db, "prod", release.id, at, lead.id);
+
+    await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} });
+    await db.insert(apps).values({ id: "app_tool_api", pipelineId: "pip_tool", name: "tool-api", position: 0 });
+    await db.insert(environments).values([
+      { id: "env_tool_dev", pipelineId: "pip_tool", name: "tool-dev", kind: "fixed", position: 0, state: "active" },
+      { id: "env_tool_prod", pipelineId: "pip_tool", name: "tool-prod", kind: "fixed", position: 1, state: "active" },
+    ]);
+    await db.insert(builds).values({ id: "bld_tool", appId: "app_tool_api", version: "2.0.0", commit: "f".repeat(40), branch: "main", digest: `sha256:${"e".repeat(64)}`, createdBy: lead.id, createdAt: at });
+    await db.insert(releases).values({ id: "rel_tool", pipelineId: "pip_tool", commit: "f".repeat(40), branch: "main", createdBy: lead.id, createdAt: at });
+    await db.insert(releaseBuilds).values({ releaseId: "rel_tool", appId: "app_tool_api", buildId: "bld_tool" });
+    for (const [i, env] of ["env_tool_dev", "env_tool_prod"].entries()) {
+      const when = new Date(at.getTime() + (i + 1) * 60_000);
+      await db.insert(deployments).values({ id: newId("dep", when), environmentId: env, releaseId: "rel_tool", kind: "promote", state: "succeeded", requestedBy: lead.id, requestedVia: "api", createdAt: when, startedAt: when, finishedAt: when });
+    }
+    await recordAudit(db, lead, fixedClock(at), { action: "release.create", targetType: "release", targetId: "rel_tool" });
+    await recordAudit(db, lead, fixedClock(at), { action: "review.extend", targetType: "environment", targetId: "tool-dev" });
+  });
+  afterAll(() => connection.close());
+
+  it("history: only the pipeline's deployments, each saying which pipeline it belongs to", async () => {
+    const tool = await listDeployments(connection.db, { pipelineId: "pip_tool" });
+    expect(tool.items.map((d) => [d.pipeline, d.environment])).toEqual([
+      ["tool", "tool-prod"],
+      ["tool", "tool-dev"],
+    ]);
+    const all = await listDeployments(connection.db, {});
+    expect(new Set(all.items.map((d) => d.pipeline))).toEqual(new Set(["shop", "tool"]));
+    expect((await listDeployments(connection.db, { pipelineId: "pip_none" })).items).toEqual([]);
+  });
+
+  it("audit: the events whose target belongs to the pipeline (a release, an environment by name)", async () => {
+    const page = await listAuditEvents(ctx(), { pipelineId: "pip_tool" });
+    expect(page.items.map((e) => [e.action, e.targetId])).toEqual([
+      ["review.extend", "tool-dev"],
+      ["release.create", "rel_tool"],
+    ]);
+    const shop = (await connection.db.query.pipelines.findFirst({ where: (p, { eq }) => eq(p.name, "shop") }))!;
+    const shopEvents = await listAuditEvents(ctx(), { pipelineId: shop.id, limit: 200 });
+    expect(shopEvents.items.length).toBeGreaterThan(0);
+    expect(shopEvents.items.some((e) => e.targetId === "rel_tool" || e.targetId === "tool-dev")).toBe(false);
+  });
+
+  it("metrics: one pipeline in detail by id; DORA per pipeline at each one's production environment", async () => {
+    const detail = await getDeliveryMetrics(ctx(), { pipelineId: "pip_tool" });
+    expect(detail).toMatchObject({ pipelineId: "pip_tool", productionEnvironment: "tool-prod", scope: { environment: "tool-prod" } });
+    expect(detail.metrics.frequency.total).toBe(1);
+    await expect(getDeliveryMetrics(ctx(), { pipelineId: "pip_none" })).rejects.toBeInstanceOf(ValidationError);
+
+    const organisation = await organisationMetrics(ctx(), { period: "7d" });
+    expect(organisation.byPipeline.map((p) => [p.name, p.production, p.deployments])).toEqual([
+      ["shop", "prod", 1],
+      ["tool", "tool-prod", 1],
+    ]);
+    expect(organisation.byTeam).toEqual([]);
+  });
+});

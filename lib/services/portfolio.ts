@@ -1,0 +1,346 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { GATE_KINDS, type DeploymentKind, type DeploymentState } from "@/db/schema/enums";
+import type { Actor } from "@/lib/auth/actor";
+import { can } from "@/lib/auth/policy";
+import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
+import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
+import { configuredFreezes } from "./freeze-views";
+
+/**
+ * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
+ * Built for an organisation of ~50 pipelines and ~2,000 apps: cells are aggregated per environment
+ * in SQL (never loaded one by one), and the whole page is at most four statements (the team-column
+ * probe runs once per database handle).
+ */
+
+/** What the portfolio is filtered by (all optional; from the page's URL search params). */
+export interface PortfolioFilter {
+  /** A team's name (dnsLabel); ignored until teams exist. */
+  team?: string | undefined;
+  /** Part of an app name, case-insensitive: only pipelines with such an app. */
+  app?: string | undefined;
+  /** Only pipelines with an environment whose apps report unhealthy or degraded (fresh observations). */
+  failing?: boolean | undefined;
+  /** Only pipelines with a deployment waiting on a decision of this person (see `myDecisions`). */
+  needsMyDecision?: boolean | undefined;
+  /** The waiting deployments this person may decide on now (ids, from pendingDecisions): marks them and drives `needsMyDecision`. */
+  myDecisions?: ReadonlySet<string> | undefined;
+}
+
+export interface PortfolioWaiting {
+  id: string;
+  kind: DeploymentKind;
+  state: DeploymentState;
+  releaseCommit: string;
+  /** The first unmet gate's reason (e.g. "needs 1 tech-lead approval — Alex Kim can give it"), else null. */
+  blocker: string | null;
+  /** The approvals still needed, by role ("needs 1 tech-lead and 1 pm approval"), when approvals are what it waits on. */
+  approvalsNeeded: string | null;
+  /** This person may decide on it now. */
+  mine: boolean;
+}
+
+export interface PortfolioEnvironment {
+  id: string;
+  name: string;
+  position: number;
+  /** The release its apps share, else null (see `releases`). */
+  release: { id: string; commit: string; branch: string; createdAt: Date } | null;
+  /** How many distinct releases its apps run (0: nothing deployed; >1: mixed). */
+  releases: number;
+  deployedApps: number;
+  /** The latest deployment of any of its apps, else null. */
+  deployedAt: Date | null;
+  health: { healthy: number; degraded: number; unhealthy: number; stale: number };
+  held: boolean;
+  openIncidents: number;
+  /** Names of the freezes active now (slipway.yaml and stored, organisation-wide included). */
+  freezes: string[];
+  /** Deployments waiting or queued to go in. */
+  waiting: PortfolioWaiting[];
+  /** A rollout in progress, if any. */
+  rollingOut: { id: string; state: DeploymentState; releaseCommit: string } | null;
+}
+
+export interface PortfolioPipeline {
+  id: string;
+  name: string;
+  team: { id: string; name: string; displayName: string | null } | null;
+  loadedAt: Date;
+  appCount: number;
+  reviewCount: number;
+  /** With an app search: the matching app names (at most 6). */
+  matchedApps: string[];
+  environments: PortfolioEnvironment[];
+  /** Summaries the filters and the page header use. */
+  failing: boolean;
+  needsMyDecision: boolean;
+}
+
+export interface Portfolio {
+  pipelines: PortfolioPipeline[];
+  /** Visible pipelines matching the team and app filters, before the failing and decision filters. */
+  visibleCount: number;
+  /** The teams to offer in the filter (empty until teams exist). */
+  teams: TeamOption[];
+}
+
+const GONE = sql`('torn-down', 'retired')`;
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+const num = (v: unknown) => Number(v ?? 0);
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+
+/** Whether the teams branch's schema is here (`pipelines.team_id` and `teams`); probed once per handle. */
+const teamSupport = new WeakMap<Db, Promise<boolean>>();
+export function hasTeams(db: Db): Promise<boolean> {
+  let known = teamSupport.get(db);
+  if (!known) {
+    known = db
+      .execute(
+        sql`select (select count(*) from information_schema.columns where table_schema = current_schema() and table_name = 'pipelines' and column_name = 'team_id') > 0
+                   and to_regclass('teams') is not null as ok`,
+      )
+      .then((r) => Boolean(rowsOf<{ ok: boolean }>(r)[0]?.ok));
+    teamSupport.set(db, known);
+  }
+  return known;
+}
+
+export interface TeamOption {
+  id: string;
+  name: string;
+  displayName: string | null;
+}
+
+/** Every team, in name order, for filters; empty until the teams schema exists. One statement (plus the probe). */
+export async function listTeamOptions(db: Db): Promise<TeamOption[]> {
+  if (!(await hasTeams(db))) return [];
+  const result = await db.execute(sql`select id, name, display_name from teams order by name`);
+  return rowsOf<{ id: string; name: string; display_name: string | null }>(result).map((t) => ({ id: t.id, name: t.name, displayName: t.display_name }));
+}
+
+type EnvironmentRow = {
+  pipeline_id: string;
+  pipeline_name: string;
+  loaded_at: unknown;
+  team_id: string | null;
+  team_name: string | null;
+  team_display: string | null;
+  app_count: unknown;
+  review_count: unknown;
+  matched_apps: string[] | null;
+  env_id: string | null;
+  env_name: string | null;
+  position: number | null;
+  held: boolean | null;
+  settings: unknown;
+  deployed: unknown;
+  releases: unknown;
+  release_id: string | null;
+  deployed_at: unknown;
+  release_commit: string | null;
+  release_branch: string | null;
+  release_created_at: unknown;
+  healthy: unknown;
+  degraded: unknown;
+  unhealthy: unknown;
+  stale: unknown;
+  open_incidents: unknown;
+};
+
+/** One row per (pipeline, live fixed environment), cells aggregated; pipelines without environments still appear once. */
+async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams: boolean): Promise<EnvironmentRow[]> {
+  const fresh = new Date(now.getTime() - HEALTH_STALE_AFTER_MS);
+  const pattern = filter.app ? `%${filter.app.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const teamColumns = teams
+    ? sql`p.team_id as team_id, t.name as team_name, t.display_name as team_display`
+    : sql`null::text as team_id, null::text as team_name, null::text as team_display`;
+  const teamJoin = teams ? sql`left join teams t on t.id = p.team_id` : sql``;
+  const teamWhere = teams && filter.team ? sql`and t.name = ${filter.team}` : sql``;
+  const appWhere = pattern ? sql`and m.pipeline_id is not null` : sql``;
+  const result = await db.execute(sql`
+    with envs as (
+      select e.id, e.pipeline_id, e.name, e.position, e.held_at, e.settings
+        from environments e
+       where e.kind = 'fixed' and e.state not in ${GONE}
+    ), pairs as (
+      -- Two steps (per release, then per environment) instead of count(distinct)/mode(): no sort of
+      -- every cell by text, which is what a large organisation's page would spend its time on.
+      select ea.environment_id collate "C" as environment_id, ea.release_id collate "C" as release_id,
+             count(ea.build_id) as deployed,
+             max(ea.deployed_at) as deployed_at,
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'healthy') as healthy,
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'degraded') as degraded,
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'unhealthy') as unhealthy,
+             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${fresh})) as stale
+        from environment_apps ea
+        join envs on envs.id = ea.environment_id
+       group by ea.environment_id collate "C", ea.release_id collate "C"
+    ), cells as (
+      select environment_id,
+             sum(deployed) as deployed,
+             count(release_id) as releases,
+             (array_agg(release_id order by deployed desc, release_id) filter (where release_id is not null))[1] as release_id,
+             max(deployed_at) as deployed_at,
+             sum(healthy) as healthy, sum(degraded) as degraded, sum(unhealthy) as unhealthy, sum(stale) as stale
+        from pairs
+       group by environment_id
+    ), app_counts as (
+      select pipeline_id, count(*) as n from apps where retired_at is null group by pipeline_id
+    ), matched as (
+      select pipeline_id, (array_agg(name order by position))[1:6] as names
+        from apps where retired_at is null and ${pattern ? sql`name ilike ${pattern}` : sql`false`}
+       group by pipeline_id
+    ), review_counts as (
+      select pipeline_id, count(*) as n from environments where kind = 'review' and state not in ${GONE} group by pipeline_id
+    ), incident_counts as (
+      select environment_id, count(*) as n from incidents where state = 'open' group by environment_id
+    )
+    select p.id as pipeline_id, p.name as pipeline_name, p.loaded_at, ${teamColumns},
+           coalesce(ac.n, 0) as app_count, coalesce(rc.n, 0) as review_count, m.names as matched_apps,
+           e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
+           case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
+           coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
+           r.commit as release_commit, r.branch as release_branch, r.created_at as release_created_at,
+           coalesce(c.healthy, 0) as healthy, coalesce(c.degraded, 0) as degraded, coalesce(c.unhealthy, 0) as unhealthy, coalesce(c.stale, 0) as stale,
+           coalesce(ic.n, 0) as open_incidents
+      from pipelines p
+      ${teamJoin}
+      left join envs e on e.pipeline_id = p.id
+      left join cells c on c.environment_id = e.id
+      left join releases r on r.id = c.release_id
+      left join app_counts ac on ac.pipeline_id = p.id
+      left join review_counts rc on rc.pipeline_id = p.id
+      left join incident_counts ic on ic.environment_id = e.id
+      left join matched m on m.pipeline_id = p.id
+     where true ${teamWhere} ${appWhere}
+     order by p.name, e.position nulls last`);
+  return rowsOf<EnvironmentRow>(result);
+}
+
+type DeploymentRow = { id: string; environment_id: string; kind: DeploymentKind; state: DeploymentState; release_commit: string; blocker: string | null; approvals: string | null };
+
+/** Deployments in flight into live fixed environments (waiting, queued, rolling out), each with its first unmet gate. */
+async function activeDeployments(db: Db): Promise<DeploymentRow[]> {
+  const order = sql.raw(`array[${GATE_KINDS.map((g) => `'${g}'`).join(", ")}]::text[]`);
+  const result = await db.execute(sql`
+    select d.id, d.environment_id, d.kind, d.state, r.commit as release_commit,
+           (select g.reason from gate_results g
+             where g.deployment_id = d.id and g.status not in ('pass', 'waived')
+             order by array_position(${order}, g.gate) limit 1) as blocker,
+           (select g.reason from gate_results g
+             where g.deployment_id = d.id and g.gate = 'approvals' and g.status = 'pending') as approvals
+      from deployments d
+      join environments e on e.id = d.environment_id and e.kind = 'fixed' and e.state not in ${GONE}
+      join releases r on r.id = d.release_id
+     where d.state in ('waiting', 'queued', 'running', 'verifying')
+     order by d.created_at, d.id`);
+  return rowsOf<DeploymentRow>(result);
+}
+
+type FreezeRow = StoredFreeze & { environmentId: string | null };
+
+/** Stored freezes not lifted and not over: few, whatever the organisation's size. */
+async function storedFreezes(db: Db, now: Date): Promise<FreezeRow[]> {
+  const result = await db.execute(sql`
+    select f.id, f.name, f.reason, f.starts_at, f.ends_at, f.rrule, f.duration_ms, f.timezone, f.environment_id, e.name as environment
+      from freezes f left join environments e on e.id = f.environment_id
+     where f.lifted_at is null and (f.ends_at is null or f.ends_at > ${now})`);
+  return rowsOf<Record<string, unknown>>(result).map((f) => ({
+    id: String(f.id),
+    name: String(f.name),
+    reason: String(f.reason),
+    startsAt: date(f.starts_at),
+    endsAt: f.ends_at ? date(f.ends_at) : null,
+    rrule: (f.rrule as string | null) ?? null,
+    durationMs: f.duration_ms === null || f.duration_ms === undefined ? null : Number(f.duration_ms),
+    timezone: (f.timezone as string | null) ?? null,
+    environment: (f.environment as string | null) ?? null,
+    environmentId: (f.environment_id as string | null) ?? null,
+    createdBy: "",
+    liftedAt: null,
+  }));
+}
+
+/** "needs 1 tech-lead approval — Alex can give it" → "needs 1 tech-lead approval". */
+const approvalsHeadline = (reason: string | null) => (reason ? (reason.split(" — ")[0]!.split(", which nobody")[0] ?? reason) : null);
+
+function freezesOf(environmentId: string, name: string, settings: unknown, stored: FreezeRow[], now: Date): string[] {
+  // Match stored freezes by id, not name: names are unique per pipeline only.
+  const mine = stored.filter((f) => f.environmentId === null || f.environmentId === environmentId).map((f) => ({ ...f, environment: f.environmentId ? name : null }));
+  try {
+    return [...new Set(activeFreezes({ configured: configuredFreezes(settings), stored: mine, environment: name }, now).map((f) => f.name))];
+  } catch {
+    // The freeze gate fails closed on a schedule it cannot read: so does the summary.
+    return ["unreadable freeze schedule"];
+  }
+}
+
+/**
+ * The portfolio for `actor` at `now`: pipelines they may see (`pipeline.view`), in name order,
+ * narrowed by `filter`. Statements: the team probe (once per handle), environments, deployments in
+ * flight, stored freezes. Throws only what the database throws.
+ */
+export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}): Promise<Portfolio> {
+  const teams = await hasTeams(db);
+  const [rows, deployments, stored, teamList] = await Promise.all([
+    environmentRows(db, filter, now, teams),
+    activeDeployments(db),
+    storedFreezes(db, now),
+    listTeamOptions(db),
+  ]);
+  const byEnvironment = new Map<string, DeploymentRow[]>();
+  for (const d of deployments) byEnvironment.set(d.environment_id, [...(byEnvironment.get(d.environment_id) ?? []), d]);
+  const mineIds = filter.myDecisions ?? new Set<string>();
+
+  const pipelines = new Map<string, PortfolioPipeline>();
+  for (const row of rows) {
+    let pipeline = pipelines.get(row.pipeline_id);
+    if (!pipeline) {
+      pipeline = {
+        id: row.pipeline_id,
+        name: row.pipeline_name,
+        team: row.team_id && row.team_name ? { id: row.team_id, name: row.team_name, displayName: row.team_display } : null,
+        loadedAt: date(row.loaded_at),
+        appCount: num(row.app_count),
+        reviewCount: num(row.review_count),
+        matchedApps: row.matched_apps ?? [],
+        environments: [],
+        failing: false,
+        needsMyDecision: false,
+      };
+      pipelines.set(row.pipeline_id, pipeline);
+    }
+    if (!row.env_id || !row.env_name) continue;
+    const inFlight = byEnvironment.get(row.env_id) ?? [];
+    const rolling = inFlight.find((d) => d.state === "running" || d.state === "verifying");
+    const environment: PortfolioEnvironment = {
+      id: row.env_id,
+      name: row.env_name,
+      position: row.position ?? 0,
+      release: num(row.releases) === 1 && row.release_id && row.release_commit ? { id: row.release_id, commit: row.release_commit, branch: row.release_branch ?? "", createdAt: date(row.release_created_at) } : null,
+      releases: num(row.releases),
+      deployedApps: num(row.deployed),
+      deployedAt: row.deployed_at ? date(row.deployed_at) : null,
+      health: { healthy: num(row.healthy), degraded: num(row.degraded), unhealthy: num(row.unhealthy), stale: num(row.stale) },
+      held: Boolean(row.held),
+      openIncidents: num(row.open_incidents),
+      freezes: freezesOf(row.env_id, row.env_name, row.settings, stored, now),
+      waiting: inFlight
+        .filter((d) => d.state === "waiting" || d.state === "queued")
+        .map((d) => ({ id: d.id, kind: d.kind, state: d.state, releaseCommit: d.release_commit, blocker: d.blocker, approvalsNeeded: approvalsHeadline(d.approvals), mine: mineIds.has(d.id) })),
+      rollingOut: rolling ? { id: rolling.id, state: rolling.state, releaseCommit: rolling.release_commit } : null,
+    };
+    pipeline.environments.push(environment);
+    if (environment.health.unhealthy + environment.health.degraded > 0) pipeline.failing = true;
+    if (environment.waiting.some((w) => w.mine)) pipeline.needsMyDecision = true;
+  }
+
+  const visible = [...pipelines.values()].filter((p) => can(actor, "pipeline.view", { pipeline: { id: p.id, teamId: p.team?.id ?? null } }));
+  return {
+    visibleCount: visible.length,
+    pipelines: visible.filter((p) => (!filter.failing || p.failing) && (!filter.needsMyDecision || p.needsMyDecision)),
+    teams: teamList,
+  };
+}

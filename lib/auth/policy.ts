@@ -51,7 +51,6 @@ export interface Target {
   deployRoles?: readonly Role[] | undefined;
   /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
   viewConfigRoles?: readonly Role[] | undefined;
-  pipeline?: { id: string; teamId: string | null } | undefined;
 }
 
 /** A pipeline as the policy sees it: its id and the id of the team that owns it (if any). */

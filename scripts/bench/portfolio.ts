@@ -8,6 +8,7 @@
  *
  *   npx tsx scripts/bench/portfolio.ts [--pipelines 50] [--apps 40] [--envs 6] [--big-apps 600] [--runs 7]
  */
+import { globalGrants } from "@/lib/domain/roles";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { openConnection, type Db } from "@/db/client";
@@ -75,7 +76,7 @@ async function main() {
   const db = connection.db;
   const now = new Date();
   await db.insert(users).values({ id: "usr_bench", email: "bench@example.com", name: "Bench" });
-  const actor: Actor = { kind: "user", id: "usr_bench", email: "bench@example.com", name: "Bench", roles: ["viewer"], disabled: false, via: "ui" };
+  const actor: Actor = { kind: "user", id: "usr_bench", email: "bench@example.com", name: "Bench", roles: ["viewer"], grants: globalGrants(["viewer"]), disabled: false, via: "ui" };
   const seedStart = Date.now();
   for (let i = 0; i < PIPELINES; i++) await seedPipeline(db, `p${String(i).padStart(2, "0")}`, APPS, ENVS, now, actor.id);
   await seedPipeline(db, "big", BIG_APPS, 8, now, actor.id);

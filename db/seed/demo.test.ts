@@ -159,7 +159,7 @@ describe.each(testDatabases.slice(0, 1))("demo data with slipway.yaml's windows 
   it.each(["2026-11-29T17:00:00Z", "2026-12-30T09:00:00Z"])("seeds a coherent history when first started at %s", async (at) => {
     const connection = await database.open();
     try {
-      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "slipway.yaml"), "utf8"));
+      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "pipelines/shop.yaml"), "utf8"));
       if (!parsed.ok) throw new Error("slipway.yaml is invalid");
       await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
       expect(await seedDemoData(connection.db, fixedClock(at), { artifactsDir })).toBe(true);

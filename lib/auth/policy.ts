@@ -7,6 +7,7 @@ import { ROLES, ROLE_LABELS, type Role } from "./roles";
  */
 export type Action =
   | "pipeline.view"
+  | "pipeline.manage"
   | "build.register"
   | "release.create"
   | "deployment.request"
@@ -45,6 +46,11 @@ export interface Target {
   deployRoles?: readonly Role[] | undefined;
   /** Roles slipway.yaml lets see this environment's config (`access.viewConfig`); unset: everyone. */
   viewConfigRoles?: readonly Role[] | undefined;
+  /**
+   * The pipeline the thing acted upon belongs to: its id and owner team (null: no owner team).
+   * Grants on that team or pipeline count towards the actor's roles; unset: only global roles do.
+   */
+  pipeline?: { id: string; teamId: string | null } | undefined;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -68,6 +74,7 @@ interface Rule {
 
 const RULES: Record<Action, Rule> = {
   "pipeline.view": { roles: EVERYONE, automation: true, doing: "view the pipeline" },
+  "pipeline.manage": { roles: ["tech-lead", "admin"], doing: "register or update pipelines" },
   "build.register": { roles: SHIPPERS, doing: "register builds" },
   "release.create": { roles: SHIPPERS, doing: "cut releases" },
   "deployment.request": {

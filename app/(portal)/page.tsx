@@ -5,7 +5,7 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import type { PipelineConfig } from "@/lib/config/schema";
 import { getBoard, reviewAddresses, type Board } from "@/lib/services/environments";
-import { getPipeline } from "@/lib/services/pipeline-queries";
+import { listPipelines, resolvePipeline } from "@/lib/services/pipeline-scope";
 import { listReviewCandidates } from "@/lib/services/review-candidates";
 import type { SpinUpOptions } from "@/components/review/spin-up-dialog";
 import type { Db } from "@/db/client";
@@ -28,7 +28,7 @@ const HOUR = 3_600_000;
 
 /** What the spin-up form offers: branches with releases, slipway.yaml's review settings, the names in use. */
 async function spinUpOptions(db: Db, board: Board): Promise<SpinUpOptions> {
-  const [candidates, pipeline] = await Promise.all([listReviewCandidates(db), getPipeline(db)]);
+  const [candidates, pipeline] = await Promise.all([listReviewCandidates(db, board.pipeline.name), resolvePipeline(db, board.pipeline.name)]);
   const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
   return {
     candidates: candidates.map((c) => ({ ...c, releases: c.releases.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) })),
@@ -44,7 +44,9 @@ export default async function BoardPage() {
   await connection();
   const actor = await requireActor();
   const db = await getDb();
-  const board = await getBoard(db, systemClock, { reviewCells: "differing" });
+  // The portfolio (issue 18) replaces this page; until then it shows the first pipeline's board.
+  const [first] = await listPipelines(db);
+  const board = first ? await getBoard(db, systemClock, { pipeline: first.name, reviewCells: "differing" }) : null;
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
   const [freezeList, openIncidents, ahead, addresses, spinUp, gateStates, verifications, storedFreezes] = await Promise.all([

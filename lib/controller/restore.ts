@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environmentApps, environments } from "@/db/schema";
+import { apps, deployments, environmentApps, environments } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecs } from "./specs";
@@ -29,7 +29,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
         await db
           .update(environmentApps)
           .set({ url: status.url })
-          .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in ('torn-down', 'retired'))`));
+          .where(and(eq(environmentApps.appId, plan.appId), plan.environmentId ? eq(environmentApps.environmentId, plan.environmentId) : sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and pipeline_id = (select pipeline_id from ${apps} where id = ${plan.appId}) and state not in ('torn-down', 'retired'))`));
       }
     } catch (error) {
       problems.push(`${plan.spec.environment}/${plan.app}: ${(error as Error).message}`);

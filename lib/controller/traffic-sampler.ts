@@ -19,13 +19,13 @@ export function bucketOf(at: Date): Date {
  * bucket; p95 keeps the worst reading (a percentile cannot be summed). A provider that fails for
  * one app is logged and that app's traffic is unknown for the pass — never counted as zero errors.
  */
-export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Clock, windowMs: number, log: (line: string) => void): Promise<number> {
+export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Clock, windowMs: number, log: (line: string) => void, pipelineId?: string): Promise<number> {
   const cells = await db
     .select({ environmentId: environments.id, environment: environments.name, appId: apps.id, app: apps.name, releaseId: environmentApps.releaseId, status: environmentApps.healthStatus })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"]), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const now = clock.now();
   const bucketStart = bucketOf(now);
   let written = 0;
@@ -62,8 +62,9 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
 }
 
 /** Deletes samples older than the retention period; returns how many went. */
-export async function pruneSamples(db: Db, clock: Clock, retentionMs: number): Promise<number> {
+export async function pruneSamples(db: Db, clock: Clock, retentionMs: number, pipelineId?: string): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - retentionMs);
-  const deleted = await db.delete(healthSamples).where(lt(healthSamples.bucketStart, cutoff)).returning({ at: healthSamples.bucketStart });
+  const ofPipeline = pipelineId ? sql`${healthSamples.environmentId} in (select id from environments where pipeline_id = ${pipelineId})` : undefined;
+  const deleted = await db.delete(healthSamples).where(and(lt(healthSamples.bucketStart, cutoff), ofPipeline)).returning({ at: healthSamples.bucketStart });
   return deleted.length;
 }

@@ -19,12 +19,12 @@ import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { dnsLabel, id, reason } from "./schemas";
+import { dnsLabel, id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 
 export const requestDeploymentInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     releaseId: id.meta({ description: "The release to deploy" }),
     kind: z.enum(["promote", "fast-track", "redeploy", "config"]).default("promote").meta({ description: "config: restart the current release with the environment's current config variables" }),
     reason: reason.optional(),
@@ -39,7 +39,7 @@ export const requestDeploymentInput = z
 
 export const rollbackInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     releaseId: id.optional().meta({ description: "Roll back to this release (default: the previous good one)" }),
     reason: reason.optional(),
     config: z

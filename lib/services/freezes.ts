@@ -17,7 +17,7 @@ import type { ServiceContext } from "./context";
 import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
-import { dnsLabel } from "./schemas";
+import { dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 
 /**
@@ -40,7 +40,7 @@ const freezeReason = z
 
 export const createFreezeInput = z
   .strictObject({
-    environment: dnsLabel.optional().meta({ description: "The environment to freeze. Omit it to freeze every environment (stop the line).", example: "prod" }),
+    environment: environmentRef.optional().meta({ description: "The environment to freeze. Omit it to freeze every environment (stop the line).", example: "prod" }),
     name: z
       .string({ error: "expected a short name, e.g. \"payments outage\"" })
       .trim()
@@ -84,7 +84,7 @@ export const liftFreezeInput = z
 
 export const listFreezesInput = z
   .object({
-    environment: dnsLabel.optional().meta({ description: "Only freezes that apply to this environment (its own and stop-the-line ones)" }),
+    environment: environmentRef.optional().meta({ description: "Only freezes that apply to this environment (its own and stop-the-line ones)" }),
     includeLifted: z
       .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")])
       .optional()

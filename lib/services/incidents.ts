@@ -15,7 +15,7 @@ import type { ServiceContext } from "./context";
 import type { PersonRef } from "./environments";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { requireLiveEnvironment } from "./live-environments";
-import { dnsLabel, httpUrl } from "./schemas";
+import { dnsLabel, httpUrl, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 
@@ -43,7 +43,7 @@ const externalId = z
 
 export const declareIncidentInput = z
   .strictObject({
-    environment: dnsLabel.meta({ example: "prod" }),
+    environment: environmentRef.meta({ example: "prod" }),
     title: title.meta({ example: "Checkout returns 500s" }),
     severity: severity.default("major"),
     url: httpUrl.optional().meta({ description: "Where the incident is handled (the incident tool, a channel)" }),
@@ -60,7 +60,7 @@ export const resolveIncidentInput = z
 
 export const listIncidentsInput = z
   .object({
-    environment: dnsLabel.optional(),
+    environment: environmentRef.optional(),
     state: z.enum(INCIDENT_STATES, { error: `expected ${INCIDENT_STATES.join(" or ")}` }).optional(),
     limit: z.coerce.number({ error: "expected a whole number from 1 to 200" }).int().min(1).max(200).default(50).meta({ description: "At most this many resolved incidents (open ones are always all listed)" }),
   })
@@ -75,7 +75,7 @@ export const incidentWebhookPayload = z
   .strictObject({
     action: z.enum(["open", "resolve"], { error: "expected open or resolve" }),
     externalId: externalId.meta({ description: "The incident tool's own id; identifies the incident for `resolve`", example: "PD-Q1W2E3" }),
-    environment: dnsLabel.meta({ example: "prod" }),
+    environment: environmentRef.meta({ example: "prod" }),
     title: title.optional().meta({ description: "Required for `open`" }),
     severity: severity.optional().meta({ description: "For `open` (default major)" }),
     url: httpUrl.optional().meta({ description: "For `open`: where the incident is handled" }),

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines, type App, type Environment, type Pipeline } from "@/db/schema";
 import { AmbiguousError, NotFoundError, ValidationError } from "./errors";
@@ -158,4 +158,55 @@ export async function solePipeline(db: Db): Promise<Pipeline> {
   if (all.length === 0) throw new NotFoundError("No pipeline is loaded yet: add one to pipelines/ (or send it with PUT /api/v1/pipelines/{name}) and restart.");
   const names = all.map((p) => p.name);
   throw new AmbiguousError(`Slipway runs ${names.length} pipelines (${names.join(", ")}): name one, e.g. /api/v1/pipelines/${names[0]}.`, names);
+}
+
+/** A pipeline by id. @throws NotFoundError */
+export async function pipelineById(db: Db, id: string): Promise<Pipeline> {
+  const [pipeline] = await db.select().from(pipelines).where(eq(pipelines.id, id));
+  if (!pipeline) throw new NotFoundError("That pipeline does not exist.");
+  return pipeline;
+}
+
+/**
+ * A live environment by reference, or undefined when none has the name (for callers that answer
+ * 404 themselves). `lock`: the row is locked for the rest of the transaction (and re-read, so a
+ * concurrent teardown is seen).
+ * @throws AmbiguousError (409) when a bare name is live in several pipelines
+ */
+export async function findLiveEnvironment(db: Db, ref: string, opts: ScopeOptions & { lock?: boolean } = {}): Promise<Environment | undefined> {
+  let found: Environment;
+  try {
+    found = await resolveEnvironment(db, ref, opts);
+  } catch (error) {
+    if (error instanceof ValidationError) return undefined;
+    throw error;
+  }
+  if (!opts.lock) return found;
+  const [locked] = await db.select().from(environments).where(and(eq(environments.id, found.id), LIVE)).for("update");
+  return locked;
+}
+
+/**
+ * The pipeline a request without a path pipeline is about (cutting a release, spinning up a review
+ * environment), from what it names, in this order: `pipeline` (a body field), the pipeline of an
+ * environment reference, the pipeline of the apps of the builds it names; else the only pipeline.
+ * @throws ValidationError when the hints disagree or name nothing that exists; NotFoundError for an
+ *   unknown pipeline; AmbiguousError (409) when nothing decides and several pipelines exist
+ */
+export async function choosePipeline(db: Db, hints: { pipeline?: string | undefined; environment?: string | undefined; environmentField?: string; appIds?: string[] }): Promise<Pipeline> {
+  if (hints.pipeline) return resolvePipeline(db, hints.pipeline);
+  if (hints.environment) {
+    const environment = await resolveEnvironment(db, hints.environment, { field: hints.environmentField ?? "environment" });
+    return pipelineById(db, environment.pipelineId);
+  }
+  if (hints.appIds?.length) {
+    const owners = await db.selectDistinct({ pipelineId: apps.pipelineId }).from(apps).where(inArray(apps.id, hints.appIds));
+    if (owners.length === 1) return pipelineById(db, owners[0]!.pipelineId);
+    if (owners.length > 1) throw new ValidationError("The builds named belong to apps of different pipelines: a release belongs to one pipeline.", { builds: "expected builds of one pipeline's apps" });
+  }
+  const all = await listPipelines(db);
+  if (all.length === 1) return all[0]!;
+  if (all.length === 0) throw new NotFoundError("No pipeline is loaded yet.");
+  const names = all.map((p) => p.name);
+  throw new AmbiguousError(`Slipway runs ${names.length} pipelines (${names.join(", ")}): say which with "pipeline".`, names, { pipeline: `expected one of ${names.join(", ")}` });
 }

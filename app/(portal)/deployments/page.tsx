@@ -10,6 +10,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
 import { getBoard } from "@/lib/services/environments";
+import { listPipelines } from "@/lib/services/pipeline-scope";
 import { environmentNamesWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
 import { DeploymentStateBadge } from "@/components/status";
@@ -40,7 +41,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   const filters = await searchParams;
   const db = await getDb();
   const now = systemClock.now();
-  const board = await getBoard(db, systemClock);
+  const [first] = await listPipelines(db);
+  const board = first ? await getBoard(db, systemClock, { pipeline: first.name }) : null;
   let page: Page<DeploymentListItem> = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {

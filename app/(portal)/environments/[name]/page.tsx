@@ -13,7 +13,7 @@ import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironment, getEnvironmentRecord, isGone, recentDeployments, reviewConversation } from "@/lib/services/environments";
 import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
-import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
+import { listApps } from "@/lib/services/pipeline-queries";
 import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
 import { deploymentDto } from "@/lib/api/dto";
 import { getDeployment } from "@/lib/services/deployment-queries";
@@ -92,7 +92,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
   const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic] = await Promise.all([
-    getPipeline(db).then((p) => listApps(db, p.id)),
+    listApps(db, environment.pipelineId),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
     // slipway.yaml may hide an environment's config from some roles (access.viewConfig).

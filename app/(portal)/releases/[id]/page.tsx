@@ -8,6 +8,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
 import { getBoard } from "@/lib/services/environments";
+import { pipelineById } from "@/lib/services/pipeline-scope";
 import { loadGateStates } from "@/lib/services/gate-state";
 import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
 import { WhereaboutsList } from "@/components/release/whereabouts";
@@ -33,7 +34,8 @@ export default async function ReleasePage({ params }: Props) {
   });
   const now = systemClock.now();
   const db = await getDb();
-  const board = await getBoard(db, systemClock);
+  const pipeline = await pipelineById(db, release.pipelineId);
+  const board = await getBoard(db, systemClock, { pipeline: pipeline.name });
   const gateStates = board ? await loadGateStates(db, systemClock, board.fixed) : new Map();
   const appCount = board?.apps.length ?? 0;
   const whereabouts = board

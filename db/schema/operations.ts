@@ -3,7 +3,7 @@ import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp
 import { HEALTH_STATUSES, INCIDENT_STATES, REQUEST_SOURCES, sqlList } from "./enums";
 import type { HealthStatus, IncidentState, RequestSource } from "./enums";
 import { users } from "./identity";
-import { apps, environments } from "./pipeline";
+import { apps, environments, pipelines } from "./pipeline";
 
 /**
  * Config variables per environment (and optionally per app). Secrets are stored only encrypted;
@@ -36,8 +36,10 @@ export const freezes = pgTable(
   "freezes",
   {
     id: text("id").primaryKey(),
-    /** Null: every environment ("stop the line"). */
+    /** Null: every environment of `pipelineId`, or of every pipeline when that is null too ("stop the line"). */
     environmentId: text("environment_id").references(() => environments.id),
+    /** Set (with environmentId null) for a freeze of one whole pipeline. */
+    pipelineId: text("pipeline_id").references(() => pipelines.id),
     name: text("name").notNull(),
     reason: text("reason").notNull(),
     startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
@@ -54,7 +56,10 @@ export const freezes = pgTable(
     liftedBy: text("lifted_by").references(() => users.id),
     liftReason: text("lift_reason"),
   },
-  (t) => [index("freezes_env_idx").on(t.environmentId, t.startsAt)],
+  (t) => [
+    index("freezes_env_idx").on(t.environmentId, t.startsAt),
+    check("freezes_scope_check", sql`environment_id is null or pipeline_id is null`),
+  ],
 );
 
 export const incidents = pgTable(

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, or } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   approvals,
@@ -19,7 +19,7 @@ import {
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
-import { apps } from "@/db/schema";
+import { apps, pipelines } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
@@ -44,15 +44,23 @@ export function approvalRule(deployment: Deployment, config: Partial<Environment
   return deployment.kind === "fast-track" ? config.fastTrack?.approvals : config.gates?.approvals;
 }
 
-/** Freezes declared in Slipway (not lifted) that apply to the environment: its own and "stop the line" ones. */
+/**
+ * Freezes declared in Slipway (not lifted) that apply to the environment: its own, its pipeline's
+ * and the organisation's ("stop the line").
+ */
 export async function storedFreezes(db: Db, environmentId: string): Promise<StoredFreeze[]> {
+  const ofPipeline = sql`${freezes.pipelineId} = (select pipeline_id from environments where id = ${environmentId})`;
   const rows = await db
-    .select({ freeze: freezes, environment: environments.name, createdBy: users.name })
+    .select({ freeze: freezes, environment: environments.name, createdBy: users.name, pipeline: pipelines.name })
     .from(freezes)
     .leftJoin(environments, eq(environments.id, freezes.environmentId))
+    .leftJoin(pipelines, eq(pipelines.id, freezes.pipelineId))
     .leftJoin(users, eq(users.id, freezes.createdBy))
-    .where(and(isNull(freezes.liftedAt), or(isNull(freezes.environmentId), eq(freezes.environmentId, environmentId))));
-  return rows.map(({ freeze, environment, createdBy }) => ({
+    .where(and(isNull(freezes.liftedAt), or(eq(freezes.environmentId, environmentId), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), ofPipeline)))));
+  return rows.map(({ freeze, environment, createdBy, pipeline }) => ({
+    environmentId: freeze.environmentId,
+    pipelineId: freeze.pipelineId,
+    pipeline: freeze.environmentId ? null : pipeline,
     id: freeze.id,
     name: freeze.name,
     reason: freeze.reason,

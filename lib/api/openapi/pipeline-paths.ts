@@ -38,15 +38,14 @@ export const pipelinePaths: ZodOpenApiPathsObject = {
   },
 };
 
-/** Legacy paths that have a per-pipeline twin under /pipelines/{pipeline}. */
-const SCOPED_PREFIXES = ["/environments", "/builds", "/releases", "/review-environments", "/deployments"];
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
 const ambiguous = { "409": json(errorSchema, "`ambiguous`: the name exists in several pipelines; `error.candidates` lists the qualified references (e.g. `shop/dev`, `tool/dev`). Use /pipelines/{pipeline}/…") };
 
 function isScoped(path: string): boolean {
-  if (path === "/deployments") return true;
-  return SCOPED_PREFIXES.some((prefix) => prefix !== "/deployments" && (path === prefix || path.startsWith(`${prefix}/`)));
+  // Lists and the things found by name; what is found by id (a release, a deployment) needs no pipeline.
+  if (["/builds", "/releases", "/deployments"].includes(path)) return true;
+  return ["/environments", "/review-environments"].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function withPipelineParam(op: ZodOpenApiOperationObject): ZodOpenApiOperationObject {

@@ -53,7 +53,11 @@ export async function currentRelease(db: Db, environmentId: string): Promise<Rel
  * transaction so requests into it queue up one by one; undefined when none has the name.
  * @throws AmbiguousError (409) when a bare name is live in several pipelines
  */
-export async function lockEnvironment(db: Db, ref: string): Promise<Environment | undefined> {
+export async function lockEnvironment(db: Db, ref: string, byId = false): Promise<Environment | undefined> {
+  if (byId) {
+    const [row] = await db.select().from(environments).where(and(eq(environments.id, ref), LIVE_ENVIRONMENT)).for("update");
+    return row;
+  }
   return findLiveEnvironment(db, ref, { lock: true });
 }
 

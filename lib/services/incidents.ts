@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -18,6 +18,7 @@ import { requireLiveEnvironment } from "./live-environments";
 import { dnsLabel, httpUrl, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
+import { parseRef } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -177,6 +178,12 @@ async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: st
   return id;
 }
 
+/** A qualified reference's pipeline as a condition on the environment; none for a bare name. */
+function pipelineOfRef(ref: string): SQL | undefined {
+  const pipeline = parseRef(ref).pipeline;
+  return pipeline ? sql`${environments.pipelineId} in (select id from pipelines where name = ${pipeline})` : undefined;
+}
+
 /** Locks the environment's row so two requests for the same externalId cannot both open one. */
 async function lockEnvironment(tx: Db, name: string) {
   const environment = await requireLiveEnvironment(tx, name);
@@ -287,7 +294,7 @@ export async function applyIncidentWebhook(db: Db, clock: Clock, payload: unknow
     }
     // Resolving needs no live environment: a review environment may be gone by the time its incident closes.
     const [row] = await selectIncidents(tx)
-      .where(and(eq(environments.name, data.environment), eq(incidents.externalId, data.externalId), eq(incidents.state, "open")))
+      .where(and(eq(environments.name, parseRef(data.environment).name), pipelineOfRef(data.environment), eq(incidents.externalId, data.externalId), eq(incidents.state, "open")))
       .orderBy(asc(incidents.openedAt))
       .limit(1)
       .for("update", { of: incidents });

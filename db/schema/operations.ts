@@ -66,9 +66,10 @@ export const incidents = pgTable(
   "incidents",
   {
     id: text("id").primaryKey(),
-    environmentId: text("environment_id")
-      .notNull()
-      .references(() => environments.id),
+    /** Null: an incident of every environment of `pipelineId`, or of the whole organisation when that is null too. */
+    environmentId: text("environment_id").references(() => environments.id),
+    /** Set (with environmentId null) for an incident of one whole pipeline. */
+    pipelineId: text("pipeline_id").references(() => pipelines.id),
     title: text("title").notNull(),
     severity: text("severity").notNull().default("major"),
     state: text("state").notNull().$type<IncidentState>(),
@@ -84,6 +85,7 @@ export const incidents = pgTable(
   (t) => [
     index("incidents_env_open_idx").on(t.environmentId).where(sql`state = 'open'`),
     check("incidents_state_check", sql.raw(`state in (${sqlList(INCIDENT_STATES)})`)),
+    check("incidents_scope_check", sql`environment_id is null or pipeline_id is null`),
     check("incidents_via_check", sql.raw(`opened_via in (${sqlList(REQUEST_SOURCES)})`)),
   ],
 );

@@ -24,6 +24,7 @@ import { needsChanges } from "@/lib/domain/gates";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
+import { coveringIncidents } from "./incidents";
 
 /** A window or freeze override granted on a deployment (kept in deployments.overrides). */
 export interface RecordedOverride {
@@ -165,7 +166,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       .select({ incident: incidents, openedBy: users.name })
       .from(incidents)
       .leftJoin(users, eq(users.id, incidents.openedBy))
-      .where(and(eq(incidents.environmentId, environment.id), eq(incidents.state, "open")));
+      .where(and(coveringIncidents(environment), eq(incidents.state, "open")));
     facts.incidents = open.map(({ incident, openedBy }) => ({
       id: incident.id,
       title: incident.title,

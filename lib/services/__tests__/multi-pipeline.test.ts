@@ -1,6 +1,7 @@
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { setProcessConnection, type Connection } from "@/db/client";
+import type { Environment } from "@/db/schema";
 import { systemActor, type Actor } from "@/lib/auth/actor";
 import { evaluateFreeze } from "@/lib/domain/gates/freeze";
 import { testDatabases } from "@/lib/testing/databases";
@@ -10,6 +11,7 @@ import { registerBuild } from "../builds";
 import { requestDeployment } from "../deployments";
 import { AmbiguousError } from "../errors";
 import { createFreeze } from "../freezes";
+import { declareIncident, openIncidentsForGate } from "../incidents";
 import { storedFreezes } from "../gate-facts";
 import { resolveEnvironment } from "../pipeline-scope";
 import { putPipeline } from "../pipelines";
@@ -63,9 +65,9 @@ describe.each(testDatabases)("two pipelines with the same environment names on $
 
   it("freezes one environment, one pipeline, or the whole organisation", async () => {
     const ctx = contextFor(connection.db, lead);
-    const [toolDev, toolProd, shopDev] = await Promise.all(["tool/dev", "tool/prod", "shop/dev"].map((ref) => resolveEnvironment(connection.db, ref)));
+    const [toolDev, toolProd, shopDev] = await Promise.all([resolveEnvironment(connection.db, "tool/dev"), resolveEnvironment(connection.db, "tool/prod"), resolveEnvironment(connection.db, "shop/dev")]);
     const now = ctx.clock.now();
-    const frozen = async (environment: typeof toolDev) => evaluateFreeze({ configured: [], stored: await storedFreezes(connection.db, environment.id), environment: environment.name }, now);
+    const frozen = async (environment: Environment) => evaluateFreeze({ configured: [], stored: await storedFreezes(connection.db, environment.id), environment: environment.name }, now);
 
     await createFreeze(ctx, { environment: "dev", pipeline: "tool", name: "wiki migration", reason: "Moving the wiki's storage" });
     expect((await frozen(toolDev)).status).toBe("pending");
@@ -78,6 +80,26 @@ describe.each(testDatabases)("two pipelines with the same environment names on $
 
     await createFreeze(ctx, { name: "outage", reason: "Datacenter outage: nothing ships" });
     expect((await frozen(shopDev)).reason).toContain("stop the line: every environment is frozen");
+  });
+
+  it("declares incidents on one environment, one pipeline, or the whole organisation; the gate sees what covers it", async () => {
+    const ctx = contextFor(connection.db, lead);
+    const [toolDev, shopDev] = await Promise.all([resolveEnvironment(connection.db, "tool/dev"), resolveEnvironment(connection.db, "shop/dev")]);
+    const titles = async (environment: Environment) => (await openIncidentsForGate(connection.db, environment.id)).map((i) => i.title);
+
+    await declareIncident(ctx, { environment: "dev", pipeline: "tool", title: "Wiki search down" });
+    expect(await titles(toolDev)).toEqual(["Wiki search down"]);
+    expect(await titles(shopDev)).toEqual([]);
+
+    const toolWide = await declareIncident(ctx, { pipeline: "tool", title: "Tool database degraded" });
+    expect(toolWide).toMatchObject({ scope: "pipeline", pipeline: "tool", environment: "every environment of tool" });
+    expect(await titles(shopDev)).toEqual([]);
+
+    const everywhere = await declareIncident(ctx, { title: "Cloud region outage" });
+    expect(everywhere).toMatchObject({ scope: "organisation", pipeline: null, environment: "every environment" });
+    expect(await titles(toolDev)).toEqual(["Wiki search down", "Tool database degraded", "Cloud region outage"]);
+    expect(await titles(shopDev)).toEqual(["Cloud region outage"]);
+    await expect(declareIncident(ctx, { pipeline: "nope", title: "Nope outage" })).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("the old API paths answer when the name is unambiguous and 409 with the candidates when not; the new ones are per pipeline", async () => {

@@ -23,7 +23,10 @@ const envSchema = z
       .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// connection URL" })
       .optional(),
     SLIPWAY_DATA_DIR: z.string().min(1).default(".data"),
-    SLIPWAY_CONFIG: z.string().min(1).default("slipway.yaml"),
+    /** One pipeline file; set on its own (without SLIPWAY_PIPELINES_DIR) it is the only pipeline loaded. */
+    SLIPWAY_CONFIG: z.string().min(1).optional(),
+    /** The directory whose `*.yaml` files are the pipelines (default `pipelines/`; falls back to slipway.yaml when it holds none). */
+    SLIPWAY_PIPELINES_DIR: z.string().min(1).optional(),
     PORT: z.coerce.number({ error: "expected a port number" }).int().min(1).max(65535).default(3000),
     HOST: z.string().min(1).optional(),
     SLIPWAY_DEMO: flag.optional(),
@@ -92,6 +95,8 @@ const envSchema = z
 export type SlipwayEnv = z.infer<typeof envSchema> & {
   dataDir: string;
   configPath: string;
+  /** Where the pipelines are loaded from (see lib/config/pipeline-set.ts). */
+  pipelineSources: { dir: string | null; fallbackFile: string };
   demo: boolean;
   controller: boolean;
   stopAppsOnExit: boolean;
@@ -119,7 +124,12 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return {
     ...env,
     dataDir: path.resolve(env.SLIPWAY_DATA_DIR),
-    configPath: path.resolve(env.SLIPWAY_CONFIG),
+    configPath: path.resolve(env.SLIPWAY_CONFIG ?? "slipway.yaml"),
+    pipelineSources: {
+      // SLIPWAY_CONFIG alone: that one file (today's setups and the e2e pipeline); else the directory.
+      dir: env.SLIPWAY_CONFIG && !env.SLIPWAY_PIPELINES_DIR ? null : path.resolve(env.SLIPWAY_PIPELINES_DIR ?? "pipelines"),
+      fallbackFile: path.resolve(env.SLIPWAY_CONFIG ?? "slipway.yaml"),
+    },
     // Demo data is for the embedded database; a real server starts empty unless asked.
     demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
     controller: env.SLIPWAY_CONTROLLER ?? true,

@@ -3,7 +3,7 @@ import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp
 import { HEALTH_STATUSES, INCIDENT_STATES, REQUEST_SOURCES, sqlList } from "./enums";
 import type { HealthStatus, IncidentState, RequestSource } from "./enums";
 import { users } from "./identity";
-import { apps, environments } from "./pipeline";
+import { apps, environments, pipelines } from "./pipeline";
 
 /**
  * Config variables per environment (and optionally per app). Secrets are stored only encrypted;
@@ -36,8 +36,10 @@ export const freezes = pgTable(
   "freezes",
   {
     id: text("id").primaryKey(),
-    /** Null: every environment ("stop the line"). */
+    /** Null: every environment of `pipelineId`, or of every pipeline when that is null too ("stop the line"). */
     environmentId: text("environment_id").references(() => environments.id),
+    /** Set (with environmentId null) for a freeze of one whole pipeline. */
+    pipelineId: text("pipeline_id").references(() => pipelines.id),
     name: text("name").notNull(),
     reason: text("reason").notNull(),
     startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
@@ -54,16 +56,20 @@ export const freezes = pgTable(
     liftedBy: text("lifted_by").references(() => users.id),
     liftReason: text("lift_reason"),
   },
-  (t) => [index("freezes_env_idx").on(t.environmentId, t.startsAt)],
+  (t) => [
+    index("freezes_env_idx").on(t.environmentId, t.startsAt),
+    check("freezes_scope_check", sql`environment_id is null or pipeline_id is null`),
+  ],
 );
 
 export const incidents = pgTable(
   "incidents",
   {
     id: text("id").primaryKey(),
-    environmentId: text("environment_id")
-      .notNull()
-      .references(() => environments.id),
+    /** Null: an incident of every environment of `pipelineId`, or of the whole organisation when that is null too. */
+    environmentId: text("environment_id").references(() => environments.id),
+    /** Set (with environmentId null) for an incident of one whole pipeline. */
+    pipelineId: text("pipeline_id").references(() => pipelines.id),
     title: text("title").notNull(),
     severity: text("severity").notNull().default("major"),
     state: text("state").notNull().$type<IncidentState>(),
@@ -79,6 +85,7 @@ export const incidents = pgTable(
   (t) => [
     index("incidents_env_open_idx").on(t.environmentId).where(sql`state = 'open'`),
     check("incidents_state_check", sql.raw(`state in (${sqlList(INCIDENT_STATES)})`)),
+    check("incidents_scope_check", sql`environment_id is null or pipeline_id is null`),
     check("incidents_via_check", sql.raw(`opened_via in (${sqlList(REQUEST_SOURCES)})`)),
   ],
 );

@@ -5,7 +5,11 @@ import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } f
 import { users } from "./identity";
 import { teams } from "./teams";
 
-/** One product's delivery chain, as loaded from slipway.yaml (the file stays the source of truth). */
+/**
+ * One product's delivery chain, as loaded from its pipeline file (`pipelines/<name>.yaml`, or
+ * registered through `PUT /api/v1/pipelines/{name}`); the file stays the source of truth. Found by
+ * `name`: environment and app names are unique only within a pipeline.
+ */
 export const pipelines = pgTable("pipelines", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
@@ -13,6 +17,7 @@ export const pipelines = pgTable("pipelines", {
   configHash: text("config_hash").notNull(),
   config: jsonb("config").notNull(),
   loadedAt: timestamp("loaded_at", { withTimezone: true }).notNull().defaultNow(),
+  /** The team that owns the pipeline (from its YAML or set by an admin); null: no owner team. */
   teamId: text("team_id").references(() => teams.id),
 });
 
@@ -69,8 +74,8 @@ export const environments = pgTable(
     tornDownAt: timestamp("torn_down_at", { withTimezone: true }),
   },
   (t) => [
-    // A name is reused only once the environment holding it is gone; the old record stays for history.
-    uniqueIndex("environments_live_name_key").on(t.name).where(sql`state not in ('torn-down', 'retired')`),
+    // A name is reused (within its pipeline) only once the environment holding it is gone; the old record stays for history.
+    uniqueIndex("environments_live_name_key").on(t.pipelineId, t.name).where(sql`state not in ('torn-down', 'retired')`),
     index("environments_pipeline_idx").on(t.pipelineId, t.kind, t.position),
     index("environments_owner_idx").on(t.ownerId).where(sql`kind = 'review'`),
     check("environments_kind_check", sql.raw(`kind in (${sqlList(ENVIRONMENT_KINDS)})`)),

@@ -29,6 +29,8 @@ export interface HistoryInput {
   releaseIds: Record<string, string>;
   releaseTime: Record<string, Date>;
   envByName: Map<string, Environment>;
+  /** The pipeline the history is made in: environments are named "<pipeline>/<environment>" (names repeat across pipelines). */
+  pipeline: string;
 }
 
 /**
@@ -98,17 +100,17 @@ async function request(tx: Db, input: HistoryInput, environment: Environment, st
   const config = environment.settings as Partial<EnvironmentConfig>;
   const releaseId = input.releaseIds[step.release]!;
   const person = people[step.by]!;
-  if (step.kind === "rollback") return (await requestRollback({ db: tx, actor: person, clock }, { environment: environment.name, releaseId, reason: step.reason })).id;
+  if (step.kind === "rollback") return (await requestRollback({ db: tx, actor: person, clock }, { environment: `${input.pipeline}/${environment.name}`, releaseId, reason: step.reason })).id;
 
   // A rollback held the environment: a lead lifts the hold before it takes a new release.
   const [fresh] = await tx.select({ heldAt: environments.heldAt }).from(environments).where(eq(environments.id, environment.id));
   if (fresh?.heldAt) {
-    await liftHold({ db: tx, actor: people["delivery-lead"]!, clock }, { environment: environment.name, reason: "The fix for the rolled-back release is ready" });
+    await liftHold({ db: tx, actor: people["delivery-lead"]!, clock }, { environment: `${input.pipeline}/${environment.name}`, reason: "The fix for the rolled-back release is ready" });
     clock.advance(2 * MINUTE);
   }
   const actor = config.autoPromote ? automationActor() : person;
   const reason = config.autoPromote ? "auto-promotion: the newest release that passed the previous environment" : step.reason;
-  const deployment = await requestDeployment({ db: tx, actor, clock }, { environment: environment.name, releaseId, kind: step.kind ?? "promote", ...(reason ? { reason } : {}) });
+  const deployment = await requestDeployment({ db: tx, actor, clock }, { environment: `${input.pipeline}/${environment.name}`, releaseId, kind: step.kind ?? "promote", ...(reason ? { reason } : {}) });
   if (deployment.state !== "waiting") return deployment.id;
 
   clock.advance(3 * MINUTE);

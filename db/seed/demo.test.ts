@@ -46,7 +46,7 @@ describe.each(testDatabases)("demo data on $name", (database) => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
     expect(await seedDemoData(connection.db, clock, { artifactsDir })).toBe(true);
     const after = await counts();
-    const board = await getBoard(connection.db, clock);
+    const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     for (const env of board!.fixed) {
       for (const app of board!.apps) expect(env.apps[app.name]?.version, `${env.name}/${app.name}`).toBeTruthy();
     }
@@ -134,7 +134,7 @@ describe.each(testDatabases)("demo data on $name", (database) => {
 
   it("the board loads only the review cells that differ from their source", async () => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
-    const full = await getBoard(connection.db, clock);
+    const full = await getBoard(connection.db, clock, { pipeline: "shop" });
     const staging = full!.fixed.find((e) => e.name === "staging")!;
     const review = full!.review[0]!;
     // Make the review environment run staging's admin build: admin no longer differs.
@@ -142,10 +142,10 @@ describe.each(testDatabases)("demo data on $name", (database) => {
       .update(environmentApps)
       .set({ buildId: staging.apps.admin!.buildId, releaseId: staging.apps.admin!.releaseId })
       .where(and(eq(environmentApps.environmentId, review.id), eq(environmentApps.appId, staging.apps.admin!.appId)));
-    const board = await getBoard(connection.db, clock, { reviewCells: "differing" });
+    const board = await getBoard(connection.db, clock, { pipeline: "shop", reviewCells: "differing" });
     expect(Object.keys(board!.review[0]!.apps).sort()).toEqual(["api-gateway", "portal"]);
     expect(Object.keys(board!.fixed[0]!.apps)).toHaveLength(3);
-    const all = await getBoard(connection.db, clock);
+    const all = await getBoard(connection.db, clock, { pipeline: "shop" });
     expect(Object.keys(all!.review[0]!.apps)).toHaveLength(3);
   });
 });
@@ -159,14 +159,14 @@ describe.each(testDatabases.slice(0, 1))("demo data with slipway.yaml's windows 
   it.each(["2026-11-29T17:00:00Z", "2026-12-30T09:00:00Z"])("seeds a coherent history when first started at %s", async (at) => {
     const connection = await database.open();
     try {
-      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "slipway.yaml"), "utf8"));
+      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "pipelines/shop.yaml"), "utf8"));
       if (!parsed.ok) throw new Error("slipway.yaml is invalid");
       await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
       expect(await seedDemoData(connection.db, fixedClock(at), { artifactsDir })).toBe(true);
       const prod = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true } } } });
       const gated = prod.filter((d) => d.environment.name === "prod" && d.kind === "promote");
       expect(gated.length).toBeGreaterThan(0);
-      const board = await getBoard(connection.db, fixedClock(at));
+      const board = await getBoard(connection.db, fixedClock(at), { pipeline: "shop" });
       for (const env of board!.fixed) expect(env.apps.portal?.version, env.name).toBeTruthy();
       const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock(at) });
       expect(verification.intact).toBe(true);

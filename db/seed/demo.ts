@@ -13,6 +13,7 @@ import { seedHistory } from "./demo-history";
 import { releaseTime as releaseTimeOf, seedRelease, writeDemoArtifacts } from "./demo-releases";
 
 const SEEDED_KEY = "demo.seededAt";
+const DEMO_PIPELINE = "shop";
 
 /**
  * Demo data for a newcomer's first start: the demo users, a few releases with history in every
@@ -37,8 +38,9 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     const [seeded] = await tx.select().from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
     if (seeded) return false;
     const now = clock.now();
-    const pipeline = await tx.query.pipelines.findFirst();
-    if (!pipeline) throw new Error("Load slipway.yaml before seeding demo data.");
+    // The history is the shop's (pipelines/shop.yaml); the other demo pipelines start without one.
+    const pipeline = await tx.query.pipelines.findFirst({ where: (p, { eq }) => eq(p.name, DEMO_PIPELINE) });
+    if (!pipeline) throw new Error(`Load the "${DEMO_PIPELINE}" pipeline (pipelines/shop.yaml) before seeding demo data.`);
 
     // The demo people exist before any history: Slipway adds them three weeks back (user.create).
     const seedClock = fixedClock(new Date(now.getTime() - 20 * DAY));
@@ -73,7 +75,7 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
     // Then people and automation deploy them, as it happened (demo-history.ts).
     const people: Record<string, Actor> = {};
     for (const [role, id] of Object.entries(userIds)) people[role] = (await loadActor(tx, id, "ui"))!;
-    await seedHistory(tx, { now, clock: seedClock, people, releaseIds, releaseTime, envByName });
+    await seedHistory(tx, { now, clock: seedClock, people, releaseIds, releaseTime, envByName, pipeline: pipeline.name });
 
     await seedDemoTeams(tx, clock);
     await tx.insert(slipwayMeta).values({ key: SEEDED_KEY, value: now.toISOString(), updatedAt: now });

@@ -59,3 +59,22 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   assertJsonContentType(request);
   return parseJsonBody(request, await readRawBody(request));
 }
+
+/**
+ * A YAML document sent as text (`PUT /api/v1/pipelines/{name}`): Content-Type application/yaml,
+ * text/yaml, application/x-yaml or text/plain, size-limited, storable text only.
+ * @throws ValidationError `unsupported_media_type`, `body_too_large`, `invalid_text`
+ */
+export async function readYamlBody(request: Request): Promise<string> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^(application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)\b/i.test(contentType)) {
+    throw new ValidationError(
+      `Expected the pipeline's YAML as the body (Content-Type: application/yaml or text/plain), got ${contentType || "no Content-Type"}.`,
+      { body: "expected application/yaml" },
+      "unsupported_media_type",
+    );
+  }
+  const text = await readRawBody(request);
+  assertStorableText(text, "The request body");
+  return text;
+}

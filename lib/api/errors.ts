@@ -1,8 +1,9 @@
 import { NextResponse } from "next/server";
-import { ServiceError, type FieldErrors } from "@/lib/services/errors";
+import { AmbiguousError, ServiceError, type FieldErrors } from "@/lib/services/errors";
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; fields?: FieldErrors };
+  /** `candidates`: with code `ambiguous` (409), the qualified references to choose from ("shop/dev"). */
+  error: { code: string; message: string; fields?: FieldErrors; candidates?: string[] };
 }
 
 export function errorBody(code: string, message: string, fields?: FieldErrors): ApiErrorBody {
@@ -15,6 +16,10 @@ export function errorResponse(status: number, code: string, message: string, fie
 
 /** Maps a thrown error to the contract's error shape; anything unexpected is a 500 without details. */
 export function toErrorResponse(error: unknown): NextResponse<ApiErrorBody> {
+  if (error instanceof AmbiguousError) {
+    const body = errorBody(error.code, error.message, error.fields);
+    return NextResponse.json({ error: { ...body.error, candidates: error.candidates } }, { status: error.status });
+  }
   if (error instanceof ServiceError) return errorResponse(error.status, error.code, error.message, error.fields);
   console.error("[api] unexpected error:", error);
   return errorResponse(500, "internal", "Something went wrong on our side; the request changed nothing. Try again, and tell an admin if it keeps happening.");

@@ -10,7 +10,7 @@ import type { ServiceContext } from "@/lib/services/context";
 import { UnauthenticatedError, ValidationError } from "@/lib/services/errors";
 import { authenticateToken } from "@/lib/services/tokens";
 import { loadActor } from "@/lib/services/users";
-import { readJsonBody } from "./body";
+import { readJsonBody, readYamlBody } from "./body";
 import { assertStorableText } from "@/lib/services/validation";
 import { toErrorResponse } from "./errors";
 import { parseIdempotencyKey, runIdempotent } from "./idempotency";
@@ -92,7 +92,8 @@ export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall
  */
 export function apiMutation<P extends RouteParams = RouteParams>(
   run: (call: ApiCall<P> & { body: unknown }) => Promise<ApiResult>,
-  options: { body?: "required" | "optional" } = {},
+  /** body: a JSON object (required or optional), or `yaml`: the text of a YAML document (a string). */
+  options: { body?: "required" | "optional" | "yaml" } = {},
 ) {
   return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
@@ -102,7 +103,7 @@ export function apiMutation<P extends RouteParams = RouteParams>(
       const hasBody = options.body !== "optional" || Number(request.headers.get("content-length") ?? "0") > 0;
       const params = await paramsOf(route);
       const query = queryOf(request);
-      const body = hasBody ? await readJsonBody(request) : {};
+      const body = options.body === "yaml" ? await readYamlBody(request) : hasBody ? await readJsonBody(request) : {};
       const call = (txDb: typeof db) => run({ request, params, query, body, ctx: requestContext(txDb, actor) });
       const result = await withDeniedAudit(db, actor, systemClock, () =>
         key

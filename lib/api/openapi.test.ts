@@ -13,7 +13,9 @@ function routes(dir = API_ROOT): { path: string; methods: string[] }[] {
     if (entry.isDirectory()) return routes(full);
     if (entry.name !== "route.ts") return [];
     const source = fs.readFileSync(full, "utf8");
-    const methods = METHODS.filter((m) => new RegExp(`export (const|async function) ${m}\\b`).test(source)).map((m) => m.toLowerCase());
+    // A handler of its own, or the same handler as another route re-exported (the per-pipeline routes).
+    const reexported = /export \{([^}]*)\} from/.exec(source)?.[1]?.split(",").map((name) => name.trim()) ?? [];
+    const methods = METHODS.filter((m) => new RegExp(`export (const|async function) ${m}\\b`).test(source) || reexported.includes(m)).map((m) => m.toLowerCase());
     const route = "/" + path.relative(API_ROOT, dir).split(path.sep).map((s) => s.replace(/^\[(\w+)\]$/, "{$1}")).join("/");
     return [{ path: route, methods }];
   });

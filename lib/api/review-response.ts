@@ -1,12 +1,12 @@
 import type { ServiceContext } from "@/lib/services/context";
 import { getEnvironment, reviewConversation } from "@/lib/services/environments";
-import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
+import { listApps } from "@/lib/services/pipeline-queries";
 import { environmentDto } from "./dto";
 
 /** A review environment as the API returns it: the environment, its verdicts, and the deployment just requested. */
-export async function reviewEnvironmentDto(ctx: ServiceContext, name: string, deploymentId?: string) {
-  const environment = await getEnvironment(ctx.db, ctx.clock, name);
-  const apps = await listApps(ctx.db, (await getPipeline(ctx.db)).id);
+export async function reviewEnvironmentDto(ctx: ServiceContext, name: string, deploymentId?: string, pipeline?: string) {
+  const environment = await getEnvironment(ctx.db, ctx.clock, name, pipeline);
+  const apps = await listApps(ctx.db, environment.pipelineId);
   const verdicts = await reviewConversation(ctx.db, environment.id);
   return {
     ...environmentDto(environment, apps.map((a) => a.name)),

@@ -13,6 +13,7 @@ export const errorSchema = z
       code: z.string().meta({ example: "invalid_input" }),
       message: z.string(),
       fields: z.record(z.string(), z.string()).optional().meta({ description: "path.to.field → what was expected" }),
+      candidates: z.array(z.string()).optional().meta({ description: "With `ambiguous` (409): the qualified references to choose from, e.g. shop/dev and tool/dev" }),
     }),
   })
   .meta({ id: "Error" });
@@ -107,6 +108,7 @@ export const environmentSchema = z
 export const pipelineSchema = z
   .object({
     name: z.string(),
+    teamId: z.string().nullable().meta({ description: "The owner team's id; null: no owner team" }),
     loadedAt: isoTime,
     configHash: z.string(),
     config: z.record(z.string(), z.unknown()).meta({ description: "slipway.yaml as loaded, with defaults applied; durations in milliseconds" }),

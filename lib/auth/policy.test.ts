@@ -14,6 +14,7 @@ function person(roles: Role[], id = "usr_me"): Actor {
  */
 const MATRIX: Record<Action, Role[]> = {
   "pipeline.view": ["viewer", "developer", "delivery-lead", "tech-lead", "pm", "admin"],
+  "pipeline.manage": ["tech-lead", "admin"],
   "build.register": ["developer", "delivery-lead", "tech-lead", "admin"],
   "release.create": ["developer", "delivery-lead", "tech-lead", "admin"],
   "deployment.request": ["developer", "delivery-lead", "tech-lead", "admin"],

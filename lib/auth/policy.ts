@@ -7,6 +7,7 @@ import { ROLES, ROLE_LABELS, type Role } from "./roles";
  */
 export type Action =
   | "pipeline.view"
+  | "pipeline.manage"
   | "build.register"
   | "release.create"
   | "deployment.request"
@@ -80,6 +81,7 @@ interface Rule {
 
 const RULES: Record<Action, Rule> = {
   "pipeline.view": { roles: EVERYONE, automation: true, doing: "view the pipeline" },
+  "pipeline.manage": { roles: ["tech-lead", "admin"], doing: "register or update pipelines" },
   "build.register": { roles: SHIPPERS, doing: "register builds" },
   "release.create": { roles: SHIPPERS, doing: "cut releases" },
   "deployment.request": {

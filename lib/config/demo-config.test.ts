@@ -18,14 +18,16 @@ const byName = (config: PipelineConfig, name: string): EnvironmentConfig => {
   return env;
 };
 
-describe("the demo slipway.yaml", () => {
-  it("starts with the editor schema modeline", async () => {
-    const text = await readFile(path.join(root, "slipway.yaml"), "utf8");
-    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./public/slipway.schema.json");
+describe("the demo pipelines/shop.yaml", () => {
+  it("every demo pipeline starts with the editor schema modeline", async () => {
+    for (const file of ["shop", "handbook", "ledger"]) {
+      const text = await readFile(path.join(root, "pipelines", `${file}.yaml`), "utf8");
+      expect(text.split("\n")[0], file).toBe("# yaml-language-server: $schema=../public/slipway.schema.json");
+    }
   });
 
   it("describes the shop pipeline", async () => {
-    const config = await load("slipway.yaml");
+    const config = await load("pipelines/shop.yaml");
     expect(config.pipeline.name).toBe("shop");
     expect(config.apps.map((app) => app.name)).toEqual(["portal", "admin", "api-gateway"]);
     expect(config.apps.every((app) => app.seed?.job === "seed")).toBe(true);
@@ -44,7 +46,7 @@ describe("the demo slipway.yaml", () => {
   });
 
   it("guards staging and prod", async () => {
-    const config = await load("slipway.yaml");
+    const config = await load("pipelines/shop.yaml");
     const staging = byName(config, "staging");
     expect(staging.gates.soak).toEqual({ duration: 600_000, maxErrorRate: 0.02, maxP95Ms: 800, allowUnobserved: true });
     expect(staging.gates.approvals?.rules).toEqual([{ role: "delivery-lead", count: 1 }]);
@@ -69,8 +71,8 @@ describe("the demo slipway.yaml", () => {
 });
 
 describe("e2e/slipway.e2e.yaml", () => {
-  it("is the demo pipeline without clock-dependent gates, auto-promotion, and with soaks of at most a minute", async () => {
-    const [demo, e2e] = await Promise.all([load("slipway.yaml"), load("e2e/slipway.e2e.yaml")]);
+  it("is the demo shop pipeline without clock-dependent gates, auto-promotion, and with soaks of at most a minute", async () => {
+    const [demo, e2e] = await Promise.all([load("pipelines/shop.yaml"), load("e2e/slipway.e2e.yaml")]);
     for (const env of e2e.environments) {
       expect(env.gates.windows, env.name).toEqual([]);
       expect(env.gates.freezes, env.name).toEqual([]);
@@ -86,5 +88,17 @@ describe("e2e/slipway.e2e.yaml", () => {
       })),
     });
     expect(withoutClock(e2e)).toEqual(withoutClock(demo));
+  });
+});
+
+describe("the other demo pipelines", () => {
+  it("handbook is a small tool, dev → prod; ledger a data service with a long chain", async () => {
+    const [handbook, ledger] = await Promise.all([load("pipelines/handbook.yaml"), load("pipelines/ledger.yaml")]);
+    expect(handbook.pipeline.name).toBe("handbook");
+    expect(handbook.environments.map((env) => env.name)).toEqual(["dev", "prod"]);
+    expect(handbook.apps).toHaveLength(2);
+    expect(ledger.pipeline.name).toBe("ledger");
+    expect(ledger.environments.map((env) => env.name)).toEqual(["dev", "qa", "perf", "uat", "staging", "prod"]);
+    expect(ledger.apps).toHaveLength(2);
   });
 });

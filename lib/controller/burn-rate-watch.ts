@@ -32,9 +32,9 @@ export function describeBreach(evaluation: BurnRateEvaluation, slo: Slo, commit:
  * Slipway rolls the environment back by itself, recording the figures and `metricsProvider` (the
  * provider that sampled them) on the rollback. Returns the rollbacks requested.
  */
-export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set(), metricsProvider?: string): Promise<string[]> {
+export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set(), metricsProvider?: string, pipelineId?: string): Promise<string[]> {
   const now = clock.now();
-  const watched = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active")));
+  const watched = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const requested: string[] = [];
   for (const environment of watched) {
     const slo = (environment.settings as Partial<EnvironmentConfig>).slo;

@@ -23,7 +23,7 @@ import { watchBurnRates } from "./burn-rate-watch";
 import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
 import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
 import { dispatchDue } from "@/lib/notify";
-import { getPipeline } from "@/lib/services/pipeline-queries";
+import { listPipelines } from "@/lib/services/pipeline-scope";
 import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
 import { env } from "@/lib/env";
@@ -62,12 +62,14 @@ export class Controller {
   private lastHeartbeat = 0;
   private lastHealth = 0;
   private lastDrift = 0;
-  private lastTraffic = 0;
+  /** Per pipeline id: when its traffic was last sampled (each pipeline has its own metrics.sampleEvery). */
+  private lastTraffic = new Map<string, number>();
   private lastPrune = 0;
   private lastDeliveryPrune = 0;
   private lastSourceControl = 0;
   private sourceControlScannedAt: Date | null = null;
-  private metrics: { provider: MetricsProvider; configKey: string } | null = null;
+  /** Per pipeline id: its metrics provider (each pipeline's `metrics` section may name another). */
+  private metrics = new Map<string, { provider: MetricsProvider; configKey: string }>();
   private readonly refusedRollbacks = new Set<string>();
   private readonly reportedDrift = new Set<string>();
   private unsubscribe: (() => void) | null = null;
@@ -207,7 +209,7 @@ export class Controller {
     this.platforms = registry.mapAdapters((adapter) => fencePlatform(adapter, () => this.election.ensureHolding()));
     await this.assignPlatforms();
     // Counters read through another platform object are no baseline for this one.
-    this.metrics = null;
+    this.metrics.clear();
     this.rollout = new Rollout({
       db: this.config.connection.db,
       platforms: this.platforms,
@@ -254,23 +256,28 @@ export class Controller {
    */
   private async sampleTrafficAndWatch(now: number): Promise<void> {
     const { db } = this.config.connection;
-    const settings = ((await getPipeline(db)).config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
-    const everyMs = this.options.trafficEveryMs ?? settings.sampleEvery;
-    if (now - this.lastTraffic < everyMs) return;
-    const windowMs = this.lastTraffic ? now - this.lastTraffic : everyMs;
-    this.lastTraffic = now;
-    const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
-    if (this.metrics?.configKey !== configKey) {
-      const platforms = this.platforms!;
-      this.metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
+    for (const pipeline of await listPipelines(db)) {
+      const settings = (pipeline.config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
+      const everyMs = this.options.trafficEveryMs ?? settings.sampleEvery;
+      const last = this.lastTraffic.get(pipeline.id) ?? 0;
+      if (now - last < everyMs) continue;
+      const windowMs = last ? now - last : everyMs;
+      this.lastTraffic.set(pipeline.id, now);
+      const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
+      let metrics = this.metrics.get(pipeline.id);
+      if (metrics?.configKey !== configKey) {
+        const platforms = this.platforms!;
+        metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
+        this.metrics.set(pipeline.id, metrics);
+      }
+      await sampleTraffic(db, metrics.provider, this.clock, windowMs, this.log, pipeline.id);
+      await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks, metrics.provider.name, pipeline.id);
+      if (now - this.lastPrune >= 3_600_000) {
+        const pruned = await pruneSamples(db, this.clock, settings.retention, { pipelineId: pipeline.id });
+        if (pruned) this.log(`${pipeline.name}: pruned ${pruned} health samples older than the retention period`);
+      }
     }
-    await sampleTraffic(db, this.metrics.provider, this.clock, windowMs, this.log);
-    await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks, this.metrics.provider.name);
-    if (now - this.lastPrune >= 3_600_000) {
-      this.lastPrune = now;
-      const pruned = await pruneSamples(db, this.clock, settings.retention);
-      if (pruned) this.log(`pruned ${pruned} health samples older than the retention period`);
-    }
+    if (now - this.lastPrune >= 3_600_000) this.lastPrune = now;
   }
 
   /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
@@ -338,8 +345,8 @@ export class Controller {
   private dispatchNotifications(): void {
     if (this.dispatching) return;
     const db = this.config.connection.db;
-    this.dispatching = getPipeline(db)
-      .then((pipeline) => dispatchDue(db, (pipeline.config as Partial<PipelineConfig>).notifications ?? [], { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
+    this.dispatching = listPipelines(db)
+      .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, (p.config as Partial<PipelineConfig>).notifications ?? []])), { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
       .catch((error: unknown) => this.log(`notifications: ${(error as Error).message}`))
       .finally(() => {
         this.dispatching = null;
@@ -413,10 +420,16 @@ export class Controller {
     throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
   }
 
-  /** Which platform each environment runs on, from the pipeline as loaded (slipway.yaml). */
+  /**
+   * Which platform each environment runs on, from every pipeline as loaded. Pipelines that share an
+   * environment name share its platform (loading refuses two that would not, see pipeline-set.ts).
+   */
   private async assignPlatforms(): Promise<void> {
-    const config = (await getPipeline(this.config.connection.db)).config as Partial<PipelineConfig>;
-    this.platforms?.assign({ environments: config.environments ?? [], reviewEnvironments: config.reviewEnvironments });
+    const configs = (await listPipelines(this.config.connection.db)).map((p) => p.config as Partial<PipelineConfig>);
+    this.platforms?.assign({
+      environments: configs.flatMap((config) => config.environments ?? []),
+      reviewEnvironments: configs.find((config) => config.reviewEnvironments)?.reviewEnvironments,
+    });
   }
 
   private release(platforms: PlatformRegistry, options: { stopApps: boolean }): Promise<void> {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environmentApps, environments } from "@/db/schema";
+import { apps, deployments, environmentApps, environments } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecPages } from "./specs";
@@ -21,10 +21,10 @@ const PROGRESS_EVERY = 5_000;
  * at a time (recordedSpecPages), each page restored (4 at a time) before the next is read.
  */
 export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, log: (line: string) => void, options: { pageSize?: number } = {}): Promise<{ restored: number; total: number }> {
-  // By name: the specs name their environment (comparing ids with names once let a restart restore
-  // an environment mid-rollout to its previous release).
+  // Environments with a rollout in flight are left to it (restoring one mid-rollout once put it
+  // back on its previous release). By id: names repeat across pipelines.
   const busy = new Set(
-    (await db.select({ name: environments.name }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.name),
+    (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.id),
   );
   let restored = 0;
   let total = 0;
@@ -32,7 +32,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
   const problems: string[] = [];
   let nextProgress = PROGRESS_EVERY;
   for await (const page of recordedSpecPages(db, options.pageSize)) {
-    const specs = page.filter((p) => !busy.has(p.spec.environment));
+    const specs = page.filter((p) => !busy.has(p.environmentId!));
     total += specs.length;
     if (total >= nextProgress) {
       nextProgress += PROGRESS_EVERY;
@@ -46,7 +46,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
           await db
             .update(environmentApps)
             .set({ url: status.url })
-            .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in ('torn-down', 'retired'))`));
+            .where(and(eq(environmentApps.appId, plan.appId), eq(environmentApps.environmentId, plan.environmentId!)));
         }
       } catch (error) {
         problemCount += 1;

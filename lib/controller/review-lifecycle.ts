@@ -8,7 +8,7 @@ import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
 import { ServiceError } from "@/lib/services/errors";
-import { getPipeline } from "@/lib/services/pipeline-queries";
+import { listPipelines } from "@/lib/services/pipeline-scope";
 import { teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { fencedTransaction } from "./fencing";
 import { currentSpecs } from "./specs";
@@ -99,8 +99,8 @@ async function wake(deps: ReviewLifecycleDeps): Promise<void> {
  * their addresses answer "waking up" until someone opens them. The last request the platform saw
  * is kept on the environment, so a restart does not make everything look idle.
  */
-async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number): Promise<void> {
-  const ready = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "ready")));
+async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelineId: string): Promise<void> {
+  const ready = await deps.db.select().from(environments).where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
   const now = deps.clock.now();
   for (const environment of ready) {
     const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued", "running", "verifying"])));
@@ -119,9 +119,12 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number): Promis
 }
 
 export async function manageReviewEnvironments(deps: ReviewLifecycleDeps): Promise<void> {
-  const settings = ((await getPipeline(deps.db)).config as Partial<PipelineConfig>).reviewEnvironments;
   await finishTeardowns(deps);
   await expire(deps);
   await wake(deps);
-  if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter);
+  // Each pipeline's review environments sleep after its own reviewEnvironments.idleSleepAfter.
+  for (const pipeline of await listPipelines(deps.db)) {
+    const settings = (pipeline.config as Partial<PipelineConfig>).reviewEnvironments;
+    if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter, pipeline.id);
+  }
 }

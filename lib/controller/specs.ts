@@ -8,6 +8,8 @@ import { resolveConfig } from "@/lib/services/config-vars";
 
 /** What the platform needs to run one app of one release in one environment. */
 export interface AppPlan {
+  /** The environment's id: its name is unique only within its pipeline. */
+  environmentId?: string;
   appId: string;
   app: string;
   spec: AppSpec;
@@ -47,6 +49,7 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
 async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan> {
   const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (await resolveConfig(db, environment.id, app.id));
   return {
+    environmentId: environment.id,
     appId: app.id,
     app: app.name,
     spec: {

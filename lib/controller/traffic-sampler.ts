@@ -20,13 +20,13 @@ export function bucketOf(at: Date): Date {
  * bucket; p95 keeps the worst reading (a percentile cannot be summed). A provider that fails for
  * one app is logged and that app's traffic is unknown for the pass — never counted as zero errors.
  */
-export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Clock, windowMs: number, log: (line: string) => void): Promise<number> {
+export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Clock, windowMs: number, log: (line: string) => void, pipelineId?: string): Promise<number> {
   const cells = await db
     .select({ environmentId: environments.id, environment: environments.name, appId: apps.id, app: apps.name, releaseId: environmentApps.releaseId, status: environmentApps.healthStatus })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"])));
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"]), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const now = clock.now();
   const bucketStart = bucketOf(now);
   let written = 0;
@@ -63,17 +63,19 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
 }
 
 /**
- * Deletes samples older than the retention period, `batchSize` rows per statement (through the
- * bucket_start index) so a large backlog never holds one long transaction or a huge result;
- * returns how many went.
+ * Deletes samples older than the retention period (of one pipeline's environments, when
+ * `pipelineId` is given), `batchSize` rows per statement (through the bucket_start index) so a
+ * large backlog never holds one long transaction or a huge result; returns how many went.
  */
-export async function pruneSamples(db: Db, clock: Clock, retentionMs: number, batchSize = PRUNE_BATCH): Promise<number> {
+export async function pruneSamples(db: Db, clock: Clock, retentionMs: number, options: { pipelineId?: string; batchSize?: number } = {}): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - retentionMs);
+  const batchSize = options.batchSize ?? PRUNE_BATCH;
+  const ofPipeline = options.pipelineId ? sql` and ${healthSamples.environmentId} in (select id from environments where pipeline_id = ${options.pipelineId})` : sql``;
   return deleteInBatches(
     () =>
       db
         .delete(healthSamples)
-        .where(sql`ctid = any(array(select ctid from ${healthSamples} where ${healthSamples.bucketStart} < ${cutoff} limit ${batchSize}))`)
+        .where(sql`ctid = any(array(select ctid from ${healthSamples} where ${healthSamples.bucketStart} < ${cutoff}${ofPipeline} limit ${batchSize}))`)
         .returning({ at: healthSamples.bucketStart }),
     batchSize,
   );

@@ -59,10 +59,11 @@ class PermanentError extends Error {}
  * problem is recorded on its row (`lastError`). It rejects only when the database itself does.
  * It returns within about `timeoutMs` of claiming, however slow the receivers are.
  */
-export async function dispatchDue(db: Db, channels: NotificationChannel[], options: DispatchOptions): Promise<DispatchResult> {
+export async function dispatchDue(db: Db, channels: NotificationChannel[] | Map<string, NotificationChannel[]>, options: DispatchOptions): Promise<DispatchResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const settings: Settings = {
-    channels: new Map(channels.map((channel) => [channel.name, channel])),
+    channels: new Map((Array.isArray(channels) ? channels : []).map((channel) => [channel.name, channel])),
+    byPipeline: Array.isArray(channels) ? null : new Map([...channels].map(([pipeline, list]) => [pipeline, new Map(list.map((channel) => [channel.name, channel]))])),
     fetch: options.fetch ?? globalThis.fetch,
     env: options.env ?? process.env,
     baseUrl: options.baseUrl,
@@ -88,6 +89,8 @@ export async function dispatchDue(db: Db, channels: NotificationChannel[], optio
 
 interface Settings {
   channels: Map<string, NotificationChannel>;
+  /** Several pipelines: each delivery's channel is looked up in the pipeline its payload names. */
+  byPipeline: Map<string, Map<string, NotificationChannel>> | null;
   fetch: typeof fetch;
   env: Record<string, string | undefined>;
   baseUrl: string | undefined;
@@ -131,10 +134,13 @@ async function attempt(row: NotificationDelivery, settings: Settings): Promise<O
 
 /** The HTTP request for one delivery, or a PermanentError saying what is misconfigured. */
 function prepare(row: NotificationDelivery, settings: Settings): { url: string; body: string; headers: Record<string, string> } {
-  const channel = settings.channels.get(row.channel);
-  if (!channel) throw new PermanentError(`channel "${row.channel}" is no longer configured in slipway.yaml`);
-  if (!isSlipwayEventName(row.event)) throw new PermanentError(`unknown event "${row.event}"`);
   const stored = row.payload as Partial<StoredPayload> | null;
+  const pipeline = (stored?.data as { pipeline?: unknown } | undefined)?.pipeline;
+  const channel = settings.byPipeline ? settings.byPipeline.get(typeof pipeline === "string" ? pipeline : "")?.get(row.channel) : settings.channels.get(row.channel);
+  if (!channel) {
+    throw new PermanentError(`channel "${row.channel}" is no longer configured in ${settings.byPipeline && typeof pipeline === "string" ? `the pipeline ${pipeline}` : "slipway.yaml"}`);
+  }
+  if (!isSlipwayEventName(row.event)) throw new PermanentError(`unknown event "${row.event}"`);
   if (!stored || typeof stored !== "object" || !stored.data || typeof stored.data !== "object") {
     throw new PermanentError("the stored payload has no data");
   }

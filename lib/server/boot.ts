@@ -6,11 +6,12 @@ import { lockDataDir } from "@/db/data-dir-lock";
 import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { seedDemoData } from "@/db/seed/demo";
 import { readFile } from "node:fs/promises";
-import { formatConfigProblems, loadPipelineConfig } from "@/lib/config/load";
+import { formatConfigProblems } from "@/lib/config/load";
+import { loadPipelineSet } from "@/lib/config/pipeline-set";
 import { kubernetesAccessProblems } from "@/lib/platform/kubernetes/startup-check";
 import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
-import { syncPipeline } from "@/lib/services/pipeline-sync";
+import { syncPipelines } from "@/lib/services/pipeline-sync";
 import { DEMO_USERS } from "@/db/seed/demo-users";
 import { DEMO_TEAMS } from "@/db/seed/demo-teams";
 import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
@@ -24,17 +25,19 @@ export class StartupError extends Error {}
 const log = (line: string) => console.log(`[slipway] ${line}`);
 
 /**
- * Everything before serving: the pipeline file is valid, the database is migrated and matches
- * the file, demo data is there on first run. A bad slipway.yaml stops here, before the database
- * is touched.
+ * Everything before serving: the pipeline files are valid (each, and together: no name twice, no
+ * shared address), the database is migrated and matches them, demo data is there on first run. A
+ * bad file stops here, before the database is touched.
  */
 export async function prepare(options: { build: boolean }): Promise<{ connection: Connection; demoSeeded: boolean }> {
   const e = env();
-  const loaded = await loadPipelineConfig(e.configPath);
-  if (!loaded.ok) throw new StartupError(formatConfigProblems(e.configPath, loaded.problems));
+  const loaded = await loadPipelineSet(e.pipelineSources);
+  if (!loaded.ok) throw new StartupError(loaded.message);
   // The controller deploys to Kubernetes with this process's kubeconfig: a missing one or context stops here.
-  const kubernetes = e.controller ? kubernetesAccessProblems(await readFile(e.configPath, "utf8"), loaded.config) : [];
-  if (kubernetes.length > 0) throw new StartupError(formatConfigProblems(e.configPath, kubernetes));
+  for (const pipeline of e.controller ? loaded.pipelines : []) {
+    const kubernetes = kubernetesAccessProblems(await readFile(pipeline.source, "utf8"), pipeline.config);
+    if (kubernetes.length > 0) throw new StartupError(formatConfigProblems(pipeline.source, kubernetes));
+  }
   if (!e.DATABASE_URL) lockDataDir(e.dataDir); // fail fast, before a long build, if another Slipway holds .data/
   ensureAuthSecret(e.dataDir);
   ensureSecretKey(e.dataDir);
@@ -47,8 +50,11 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   if (await ownsAuditTrail(connection)) {
     console.warn("[slipway] The database role in DATABASE_URL owns the audit trail, so it could rename or rewrite it. Run Slipway as a role that does not (README: Database roles) and migrate with SLIPWAY_MIGRATION_DATABASE_URL.");
   }
-  const summary = await syncPipeline(connection.db, systemClock, loaded.config, loaded.hash);
-  if (summary.changed) log(`Loaded pipeline "${loaded.config.pipeline.name}" from ${e.SLIPWAY_CONFIG}.`);
+  const { summaries, untouched } = await syncPipelines(connection.db, systemClock, loaded.pipelines);
+  for (const summary of summaries) if (summary.changed) log(`Loaded pipeline "${summary.name}" from ${summary.source}.`);
+  if (untouched.length) {
+    log(`Kept ${untouched.map((n) => `"${n}"`).join(", ")} as ${untouched.length === 1 ? "it is" : "they are"}: not in ${loaded.from} (registered through the API, or its file was removed; pipelines are never deleted).`);
+  }
   const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock, { artifactsDir: DEFAULT_ARTIFACTS_DIR(e.dataDir) }) : false;
   if (demoSeeded) log("Loaded demo data (first start).");
   if (e.demo) await ensureDemoToken(connection.db, e.dataDir);

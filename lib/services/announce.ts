@@ -4,14 +4,16 @@ import { deployments } from "@/db/schema";
 import type { PipelineConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { deploymentPath, enqueueNotification, type DeploymentData, type SlipwayEvent } from "@/lib/notify";
-import { getPipeline } from "./pipeline-queries";
+import { pipelineOf, resolvePipeline } from "./pipeline-scope";
 
 /**
- * Queues a notification to every channel of slipway.yaml that wants it, in the caller's
- * transaction: a change that rolls back announces nothing. Delivery happens later, never blocking.
+ * Queues a notification to every channel of the event's pipeline (`event.data.pipeline`, set by
+ * deploymentData) that wants it, in the caller's transaction: a change that rolls back announces
+ * nothing. Delivery happens later, never blocking.
  */
 export async function announce(tx: Db, clock: Clock, event: SlipwayEvent): Promise<void> {
-  const pipeline = await getPipeline(tx);
+  if (!event.data.pipeline) throw new Error(`The ${event.event} event names no pipeline: build its data with deploymentData.`);
+  const pipeline = await resolvePipeline(tx, event.data.pipeline);
   const channels = (pipeline.config as Partial<PipelineConfig>).notifications ?? [];
   if (channels.length) await enqueueNotification(tx, channels, event, clock.now());
 }
@@ -21,13 +23,13 @@ export async function deploymentData(tx: Db, deploymentId: string): Promise<Depl
   const row = await tx.query.deployments.findFirst({
     where: eq(deployments.id, deploymentId),
     with: {
-      environment: { columns: { name: true, kind: true } },
+      environment: { columns: { id: true, name: true, kind: true } },
       release: { columns: { id: true, commit: true, branch: true }, with: { builds: { with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } } },
       requestedByUser: { columns: { name: true, email: true } },
     },
   });
   if (!row) throw new Error(`No deployment ${deploymentId}`);
-  const pipeline = await getPipeline(tx);
+  const pipeline = await pipelineOf(tx, { environmentId: row.environment.id });
   return {
     pipeline: pipeline.name,
     environment: row.environment.name,

@@ -1,20 +1,21 @@
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, type Build } from "@/db/schema";
+import { apps, builds, pipelines, type Build } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, ValidationError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
-import { getPipeline, listApps } from "./pipeline-queries";
-import { appName, branchName, commitSha, digest, httpUrl, version } from "./schemas";
+import { parseRef, pipelineTarget, resolveApp } from "./pipeline-scope";
+import { appRef, branchName, commitSha, digest, httpUrl, pipelineName, version } from "./schemas";
 import { parseInput } from "./validation";
 
 export const registerBuildInput = z
   .strictObject({
-    app: appName,
+    app: appRef.meta({ description: 'The app: "portal", or "shop/portal" when several pipelines have one of that name' }),
+    pipeline: pipelineName.optional().meta({ description: "The app's pipeline; needed only when the app's name is in several pipelines" }),
     version,
     commit: commitSha,
     branch: branchName,
@@ -58,14 +59,8 @@ export async function registerBuild(ctx: ServiceContext, input: unknown): Promis
   const data = parseInput(registerBuildInput, input);
   authorize(ctx, "build.register", { type: "build" });
   return ctx.db.transaction(async (tx) => {
-    const pipeline = await getPipeline(tx);
-    const pipelineApps = await listApps(tx, pipeline.id);
-    const app = pipelineApps.find((a) => a.name === data.app);
-    if (!app) {
-      throw new ValidationError(`Unknown app "${data.app}".`, {
-        app: `unknown app "${data.app}"; expected one of ${pipelineApps.map((a) => a.name).join(", ")}`,
-      });
-    }
+    const app = await resolveApp(tx, data.app, { pipeline: data.pipeline });
+    authorize(ctx, "build.register", { type: "build", pipeline: await pipelineTarget(tx, app.pipelineId) });
     const [existing] = await tx.select().from(builds).where(and(eq(builds.appId, app.id), eq(builds.version, data.version)));
     if (existing) {
       if (existing.digest === data.digest && existing.commit === data.commit) return { build: { ...existing, appName: app.name }, created: false };
@@ -102,7 +97,8 @@ export async function registerBuild(ctx: ServiceContext, input: unknown): Promis
 }
 
 export const listBuildsInput = pageInput.extend({
-  app: appName.optional(),
+  pipeline: pipelineName.optional().meta({ description: "Only builds of this pipeline's apps" }),
+  app: appRef.optional(),
   branch: branchName.optional(),
   commit: commitSha.optional(),
 });
@@ -110,7 +106,10 @@ export const listBuildsInput = pageInput.extend({
 export async function listBuilds(db: Db, input: unknown): Promise<Page<BuildView>> {
   const query = parseInput(listBuildsInput, input);
   const conditions: (SQL | undefined)[] = [afterCursor(query.cursor, builds.createdAt, builds.id)];
-  if (query.app) conditions.push(eq(apps.name, query.app));
+  const appScope = query.app ? parseRef(query.app) : null;
+  if (appScope) conditions.push(eq(apps.name, appScope.name));
+  const pipelineFilter = appScope?.pipeline ?? query.pipeline;
+  if (pipelineFilter) conditions.push(inArray(apps.pipelineId, db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, pipelineFilter))));
   if (query.branch) conditions.push(eq(builds.branch, query.branch));
   if (query.commit) conditions.push(eq(builds.commit, query.commit));
   const rows = await db

@@ -5,8 +5,10 @@ import { apps, builds, deployments, environmentApps, environments, releaseBuilds
 import type { EnvironmentKind } from "@/db/schema/enums";
 import type { EnvironmentView, PersonRef } from "./environments";
 import { NotFoundError } from "./errors";
-import { dnsLabel } from "./schemas";
+import { dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
+import { findLiveEnvironment, pipelineById } from "./pipeline-scope";
+import { ServiceError } from "./errors";
 
 /** An environment as compared: what it runs, as one release (the newest among its apps). */
 export interface EnvRef {
@@ -76,7 +78,7 @@ export interface AheadCount {
 const RELEASE_LIMIT = 200;
 const GONE_STATES = ["torn-down", "retired"] as const;
 
-export const compareInput = z.strictObject({ from: dnsLabel, to: dnsLabel });
+export const compareInput = z.strictObject({ from: environmentRef, to: environmentRef });
 
 /** What the comparison needs of one cell; the board's EnvironmentAppView has the same fields. */
 interface CellFacts {
@@ -173,13 +175,14 @@ function buildRef(cell: CellRow | undefined): BuildRef | null {
  */
 export async function compareEnvironments(db: Db, input: { from: string; to: string }): Promise<Comparison> {
   const names = parseInput(compareInput, input);
-  const found = await db
-    .select({ id: environments.id, name: environments.name, kind: environments.kind })
-    .from(environments)
-    .where(and(inArray(environments.name, [names.from, names.to]), notInArray(environments.state, [...GONE_STATES])));
-  const fromEnv = found.find((e) => e.name === names.from);
-  const toEnv = found.find((e) => e.name === names.to);
-  if (!fromEnv || !toEnv) throw new NotFoundError(`No environment named "${!fromEnv ? names.from : names.to}".`);
+  // Both sides belong to one pipeline: a bare `to` is looked up in `from`'s.
+  const fromEnv = await findLiveEnvironment(db, names.from);
+  if (!fromEnv) throw new NotFoundError(`No environment named "${names.from}".`);
+  const toEnv = await findLiveEnvironment(db, names.to, { pipeline: (await pipelineById(db, fromEnv.pipelineId)).name }).catch((error: unknown) => {
+    if (error instanceof ServiceError && error.status === 400) return undefined;
+    throw error;
+  });
+  if (!toEnv) throw new NotFoundError(`No environment named "${names.to}" in the pipeline of ${names.from}.`);
 
   const cells = await cellsOf(db, [...new Set([fromEnv.id, toEnv.id])]);
   const fromCells = cells.filter((c) => c.environmentId === fromEnv.id);

@@ -11,9 +11,10 @@ import { authorize, authorizeKind } from "./authorize";
 import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
-import { appName, dnsLabel } from "./schemas";
+import { appName, dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { findLiveEnvironment } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */
 const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
@@ -27,7 +28,7 @@ const changeReason = z.string().trim().min(3, { error: "say why you change it (a
 
 export const setConfigInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     app: appName.optional().meta({ description: "Only this app (default: every app of the environment)" }),
     key: configKey,
     value: z.string().max(65_536, { error: "at most 64 KiB" }),
@@ -36,7 +37,7 @@ export const setConfigInput = z
   })
   .meta({ id: "SetConfigVariable" });
 
-export const deleteConfigInput = z.strictObject({ environment: dnsLabel, app: appName.optional(), key: configKey, reason: changeReason }).meta({ id: "DeleteConfigVariable" });
+export const deleteConfigInput = z.strictObject({ environment: environmentRef, app: appName.optional(), key: configKey, reason: changeReason }).meta({ id: "DeleteConfigVariable" });
 
 /** A config variable as people and the API see it: secrets never carry their value. */
 export interface ConfigVariableView {
@@ -52,7 +53,7 @@ export interface ConfigVariableView {
 }
 
 async function environmentByName(db: Db, name: string) {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE_ENVIRONMENT));
+  const environment = await findLiveEnvironment(db, name);
   if (!environment) throw new NotFoundError(`No environment named "${name}".`);
   return environment;
 }

@@ -4,6 +4,7 @@ import { deployments, environmentApps, environments, releases, reviewVerdicts, t
 import type { ParentGraph } from "@/lib/domain/commit-order";
 import type { ReleaseFacts, TargetFacts } from "@/lib/domain/promotion";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { findLiveEnvironment } from "./pipeline-scope";
 
 /**
  * Reads the facts the promotion rules decide on. Kept apart from the services so the rules stay
@@ -47,14 +48,17 @@ export async function currentRelease(db: Db, environmentId: string): Promise<Rel
   return row ?? null;
 }
 
-/** The live environment named, locked for the rest of the transaction so requests into it queue up one by one. */
-export async function lockEnvironment(db: Db, name: string): Promise<Environment | undefined> {
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.name, name), LIVE_ENVIRONMENT))
-    .for("update");
-  return row;
+/**
+ * The live environment a reference names ("shop/prod" or a bare "prod"), locked for the rest of the
+ * transaction so requests into it queue up one by one; undefined when none has the name.
+ * @throws AmbiguousError (409) when a bare name is live in several pipelines
+ */
+export async function lockEnvironment(db: Db, ref: string, byId = false): Promise<Environment | undefined> {
+  if (byId) {
+    const [row] = await db.select().from(environments).where(and(eq(environments.id, ref), LIVE_ENVIRONMENT)).for("update");
+    return row;
+  }
+  return findLiveEnvironment(db, ref, { lock: true });
 }
 
 export async function previousInChain(db: Db, environment: Environment): Promise<Environment | null> {

@@ -6,9 +6,10 @@ import { apps, deploymentSteps, deployments, environments, pipelines, releases, 
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
 import { NotFoundError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
-import { appName, dnsLabel, id } from "./schemas";
+import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import type { PersonRef } from "./environments";
+import { parseRef } from "./pipeline-scope";
 
 export interface StepView {
   id: string;
@@ -78,7 +79,8 @@ export async function getDeployment(db: Db, deploymentId: string): Promise<Deplo
 const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time, e.g. 2026-11-21T09:00:00Z" }).transform((s) => new Date(s));
 
 export const listDeploymentsInput = pageInput.extend({
-  environment: dnsLabel.optional(),
+  pipeline: pipelineName.optional().meta({ description: "Only deployments into this pipeline's environments" }),
+  environment: environmentRef.optional(),
   app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
   status: z.enum(DEPLOYMENT_STATES).optional(),
   kind: z.enum(DEPLOYMENT_KINDS).optional(),
@@ -115,10 +117,13 @@ const requester = alias(users, "requester");
 export async function listDeployments(db: Db, input: unknown): Promise<Page<DeploymentListItem>> {
   const q = parseInput(listDeploymentsInput, input);
   const conditions: (SQL | undefined)[] = [afterCursor(q.cursor, deployments.createdAt, deployments.id)];
-  if (q.environment) conditions.push(eq(environments.name, q.environment));
+  // History keeps gone environments: a bare name matches it in every pipeline (a filter, never ambiguous).
+  const scope = q.environment ? parseRef(q.environment) : null;
+  if (scope) conditions.push(eq(environments.name, scope.name));
+  const pipelineFilter = scope?.pipeline ?? q.pipeline;
+  if (pipelineFilter) conditions.push(sql`${environments.pipelineId} in (select id from pipelines where name = ${pipelineFilter})`);
   if (q.pipelineId) conditions.push(eq(environments.pipelineId, q.pipelineId));
-  // pipelines.team_id arrives with teams: read through SQL so this compiles before and after.
-  if (q.teamId) conditions.push(sql`exists (select 1 from pipelines tp where tp.id = ${environments.pipelineId} and tp.team_id = ${q.teamId})`);
+  if (q.teamId) conditions.push(sql`${environments.pipelineId} in (select id from pipelines where team_id = ${q.teamId})`);
   if (q.status) conditions.push(eq(deployments.state, q.status));
   if (q.kind) conditions.push(eq(deployments.kind, q.kind));
   if (q.actor) conditions.push(sql`lower(${requester.email}) = ${q.actor.toLowerCase()}`);

@@ -18,12 +18,13 @@ import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { dnsLabel, id, reason } from "./schemas";
+import { dnsLabel, id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
+import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const requestDeploymentInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     releaseId: id.meta({ description: "The release to deploy" }),
     kind: z.enum(["promote", "fast-track", "redeploy", "config"]).default("promote").meta({ description: "config: restart the current release with the environment's current config variables" }),
     reason: reason.optional(),
@@ -38,7 +39,7 @@ export const requestDeploymentInput = z
 
 export const rollbackInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     releaseId: id.optional().meta({ description: "Roll back to this release (default: the previous good one)" }),
     reason: reason.optional(),
     config: z
@@ -85,10 +86,15 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     const environment = await lockEnvironment(tx, request.environment);
     if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
     // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
     if (request.kind !== "rollback") {
-      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy });
+      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy, pipeline });
     }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
+    // A release belongs to one pipeline: it runs only in that pipeline's environments.
+    if (release && release.pipelineId !== environment.pipelineId) {
+      throw new RuleError(`Release ${release.commit.slice(0, 7)} belongs to another pipeline than ${environment.name}: deploy it into its own pipeline's environments.`, "other_pipeline", { releaseId: "a release of another pipeline" });
+    }
     if (!release) throw new ValidationError(`Unknown release "${request.releaseId}".`, { releaseId: `unknown release "${request.releaseId}"` });
 
     const { target, previous } = await targetFacts(tx, environment);
@@ -222,14 +228,12 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
   authorizeKind(ctx, "environment.rollback", "environment");
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
-  const environment = await ctx.db.query.environments.findFirst({
-    where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
-  });
+  const environment = await findLiveEnvironment(ctx.db, data.environment);
   if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
   const current = await currentRelease(ctx.db, environment.id);
   if (!data.releaseId || data.releaseId === current?.id) {
     const aborted = await ctx.db.transaction(async (tx) => {
-      const locked = await lockEnvironment(tx, environment.name);
+      const locked = await lockEnvironment(tx, environment.id, true);
       return locked ? abortInFlight(tx, ctx, locked, data.reason) : null;
     });
     if (aborted) {
@@ -242,7 +246,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
   const rollback = await enqueue(ctx, { environment: data.environment, releaseId, kind: "rollback", reason: data.reason, config: data.config });
   // Another release was chosen: the rollback queues behind what rolls out now, which stops at once.
   await ctx.db.transaction(async (tx) => {
-    const locked = await lockEnvironment(tx, environment.name);
+    const locked = await lockEnvironment(tx, environment.id, true);
     if (locked) await abortInFlight(tx, ctx, locked, data.reason);
   });
   ctx.onWorkQueued?.();

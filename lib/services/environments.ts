@@ -6,7 +6,8 @@ import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type Deploym
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
 import { deploymentActivity } from "@/lib/domain/deployment-activity";
-import { NotFoundError } from "./errors";
+import { NotFoundError, ValidationError } from "./errors";
+import { parseRef, resolveEnvironment, resolvePipeline } from "./pipeline-scope";
 import { planSoak, type PlannedSoak } from "./soak-plan";
 
 export interface PersonRef {
@@ -51,6 +52,8 @@ export interface ActiveDeploymentView {
 
 export interface EnvironmentView {
   id: string;
+  /** The pipeline it belongs to (environment names are unique only within a pipeline). */
+  pipelineId: string;
   name: string;
   kind: EnvironmentKind;
   state: EnvironmentState;
@@ -114,6 +117,15 @@ type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>
 
 function findEnvironmentRow(db: Db, where: SQL) {
   return db.query.environments.findFirst({ where, with: environmentWith });
+}
+
+/** The views of the environments with these ids, in the order of `ids` (one statement for the rows, one for the cells). */
+export async function environmentViews(db: Db, clock: Clock, ids: string[]): Promise<EnvironmentView[]> {
+  if (!ids.length) return [];
+  const rows = await db.query.environments.findMany({ where: inArray(environments.id, ids), with: environmentWith });
+  const cells = groupBy(await loadCells(db, ids), (c) => c.environmentId);
+  const byId = new Map(rows.map((row) => [row.id, toEnvironmentView(row as EnvironmentRow, cells.get(row.id) ?? [], clock.now())]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 const deployedBy = alias(users, "deployed_by_user");
@@ -204,6 +216,7 @@ function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): En
   for (const cell of cells) byApp[cell.app] = toCellView(cell, now);
   return {
     id: row.id,
+    pipelineId: row.pipelineId,
     name: row.name,
     kind: row.kind,
     state: row.state,
@@ -243,13 +256,13 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 }
 
 /**
- * Everything the board shows in two statements, whatever its size: the pipeline with its apps and
- * live environments (and their deployments in progress), then every cell as one flat join.
+ * Everything one pipeline's board shows in two statements, whatever its size: the pipeline with its
+ * apps and live environments (and their deployments in progress), then every cell as one flat join.
+ * `options.pipeline` is the pipeline's name; null when no such pipeline is loaded.
  */
-export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "all" | "differing"; pipeline?: string } = {}): Promise<Board | null> {
+export async function getBoard(db: Db, clock: Clock, options: { pipeline: string; reviewCells?: "all" | "differing" }): Promise<Board | null> {
   const pipeline = await db.query.pipelines.findFirst({
-    // The named pipeline's board (null when there is none of that name); without a name, the first loaded.
-    ...(options.pipeline !== undefined ? { where: eq(pipelines.name, options.pipeline) } : {}),
+    where: eq(pipelines.name, options.pipeline),
     columns: { id: true, name: true, loadedAt: true },
     with: {
       apps: { where: isNull(apps.retiredAt), orderBy: asc(apps.position), columns: { id: true, name: true, description: true } },
@@ -270,8 +283,8 @@ export async function getBoard(db: Db, clock: Clock, options: { reviewCells?: "a
     apps: pipeline.apps,
     fixed,
     review: views.filter((e) => e.kind === "review"),
-    entryCandidate: fixed[0] ? await newestNewer(db, fixed[0], [(fixed[0].settings as { branch?: string }).branch ?? ""]) : null,
-    fastTrackCandidate: fixed.length > 1 ? await newestNewer(db, fixed.at(-1)!, (fixed.at(-1)!.settings as { fastTrack?: { branches: string[] } }).fastTrack?.branches ?? []) : null,
+    entryCandidate: fixed[0] ? await newestNewer(db, pipeline.id, fixed[0], [(fixed[0].settings as { branch?: string }).branch ?? ""]) : null,
+    fastTrackCandidate: fixed.length > 1 ? await newestNewer(db, pipeline.id, fixed.at(-1)!, (fixed.at(-1)!.settings as { fastTrack?: { branches: string[] } }).fastTrack?.branches ?? []) : null,
     fastTracked: fixed.length > 1 ? await fastTrackedInto(db, fixed.at(-1)!) : null,
     fastTrackSoak: null,
   };
@@ -289,10 +302,10 @@ async function fastTrackedInto(db: Db, last: EnvironmentView): Promise<Board["fa
 }
 
 /** The newest release of `branches`, if it is newer than what `environment` runs. */
-async function newestNewer(db: Db, first: EnvironmentView, branches: string[]): Promise<ReleaseSummary | null> {
+async function newestNewer(db: Db, pipelineId: string, first: EnvironmentView, branches: string[]): Promise<ReleaseSummary | null> {
   if (!branches.filter(Boolean).length) return null;
   const newest = await db.query.releases.findFirst({
-    where: inArray(releases.branch, branches),
+    where: and(eq(releases.pipelineId, pipelineId), inArray(releases.branch, branches)),
     orderBy: [desc(releases.createdAt), desc(releases.id)],
     with: { builds: { with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
   });
@@ -308,9 +321,17 @@ async function newestNewer(db: Db, first: EnvironmentView, branches: string[]): 
   };
 }
 
-export async function getEnvironment(db: Db, clock: Clock, name: string): Promise<EnvironmentView> {
-  const row = await findEnvironmentRow(db, and(eq(environments.name, name), notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
-  if (!row) throw new NotFoundError(`No environment named "${name}".`);
+/**
+ * A live environment by reference ("shop/dev", or a bare "dev" in one pipeline only; `pipeline`
+ * scopes a bare name, e.g. a route's).
+ * @throws NotFoundError when no live environment has the name; AmbiguousError (409) when several pipelines do
+ */
+export async function getEnvironment(db: Db, clock: Clock, ref: string, pipeline?: string | null): Promise<EnvironmentView> {
+  const found = await resolveEnvironment(db, ref, { pipeline }).catch((error: unknown) => {
+    if (error instanceof ValidationError) throw new NotFoundError(`No environment named "${ref}"${pipeline ? ` in the pipeline ${pipeline}` : ""}.`);
+    throw error;
+  });
+  const row = (await findEnvironmentRow(db, eq(environments.id, found.id)))!;
   return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }
 
@@ -320,11 +341,24 @@ export async function getEnvironment(db: Db, clock: Clock, name: string): Promis
  * and deployments stay readable; with `pipelineId`, only that pipeline's. Throws NotFoundError when
  * no environment ever had the name.
  */
-export async function getEnvironmentRecord(db: Db, clock: Clock, name: string, pipelineId?: string): Promise<EnvironmentView> {
-  const named = pipelineId === undefined ? eq(environments.name, name) : and(eq(environments.name, name), eq(environments.pipelineId, pipelineId))!;
-  const live = await findEnvironmentRow(db, and(named, notInArray(environments.state, [...LIVE_STATES_EXCLUDED]))!);
-  const row = live ?? (await db.query.environments.findFirst({ where: named, orderBy: [desc(environments.createdAt), desc(environments.id)], with: environmentWith }));
-  if (!row) throw new NotFoundError(`No environment named "${name}".`);
+export async function getEnvironmentRecord(db: Db, clock: Clock, ref: string, pipeline?: string | null): Promise<EnvironmentView> {
+  const live = await resolveEnvironment(db, ref, { pipeline }).catch((error: unknown) => {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  });
+  const scope = parseRef(ref);
+  const pipelineName = scope.pipeline ?? pipeline ?? null;
+  const gone = async () => {
+    const owner = pipelineName ? await resolvePipeline(db, pipelineName).catch(() => null) : null;
+    if (pipelineName && !owner) return undefined;
+    return db.query.environments.findFirst({
+      where: and(eq(environments.name, scope.name), owner ? eq(environments.pipelineId, owner.id) : undefined),
+      orderBy: [desc(environments.createdAt), desc(environments.id)],
+      with: environmentWith,
+    });
+  };
+  const row = live ? await findEnvironmentRow(db, eq(environments.id, live.id)) : await gone();
+  if (!row) throw new NotFoundError(`No environment named "${ref}".`);
   return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
 }
 

@@ -67,3 +67,19 @@ export class RuleError extends ServiceError {
     this.code = code;
   }
 }
+
+/**
+ * 409 `ambiguous`: a bare name (an environment "dev", an app "portal") exists in several pipelines.
+ * `candidates` are the qualified references to choose from ("shop/dev", "tool/dev").
+ */
+export class AmbiguousError extends ServiceError {
+  readonly status = 409;
+  readonly code = "ambiguous";
+  constructor(
+    message: string,
+    readonly candidates: string[],
+    fields?: FieldErrors,
+  ) {
+    super(message, fields);
+  }
+}

@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { environments, freezes, users, type Freeze as FreezeRow } from "@/db/schema";
+import { environments, freezes, pipelines, users, type Freeze as FreezeRow } from "@/db/schema";
 import type { Freeze as ConfiguredFreeze } from "@/lib/config/schema";
 import { activeFreezes, nextFreezeStart, type FreezeSources, type StoredFreeze } from "@/lib/domain/gates/freeze";
 import type { PersonRef } from "./environments";
@@ -24,8 +24,10 @@ export interface FreezeView {
   id: string | null;
   /** Where it was declared: "ui", "api", "cli" — or "slipway.yaml". */
   source: string;
-  /** null: every environment ("stop the line"). */
+  /** null: every environment of `pipeline`, or of every pipeline when that is null too ("stop the line"). */
   environment: string | null;
+  /** The pipeline of the environment, or the whole pipeline frozen; null: the whole organisation. */
+  pipeline: string | null;
   name: string;
   reason: string;
   /** One-off: its start. Recurring from the database: the first occurrence. null for recurring ones from slipway.yaml. */
@@ -53,13 +55,14 @@ export interface FreezeView {
 const creator = alias(users, "freeze_creator");
 const lifter = alias(users, "freeze_lifter");
 
-export type Joined = { freeze: FreezeRow; environment: string | null; creatorName: string | null; creatorEmail: string | null; lifterName: string | null; lifterEmail: string | null };
+export type Joined = { freeze: FreezeRow; environment: string | null; pipeline: string | null; creatorName: string | null; creatorEmail: string | null; lifterName: string | null; lifterEmail: string | null };
 
 export function selectFreezes(db: Db) {
   return db
     .select({
       freeze: freezes,
       environment: environments.name,
+      pipeline: pipelines.name,
       creatorName: creator.name,
       creatorEmail: creator.email,
       lifterName: lifter.name,
@@ -67,6 +70,7 @@ export function selectFreezes(db: Db) {
     })
     .from(freezes)
     .leftJoin(environments, eq(environments.id, freezes.environmentId))
+    .leftJoin(pipelines, sql`${pipelines.id} = coalesce(${freezes.pipelineId}, ${environments.pipelineId})`)
     .leftJoin(creator, eq(creator.id, freezes.createdBy))
     .leftJoin(lifter, eq(lifter.id, freezes.liftedBy));
 }
@@ -85,6 +89,9 @@ export function storedOf(row: Joined): StoredFreeze {
     durationMs: f.durationMs,
     timezone: f.timezone,
     environment: row.environment,
+    environmentId: f.environmentId,
+    pipelineId: f.environmentId ? null : f.pipelineId,
+    pipeline: f.environmentId ? null : row.pipeline,
     createdBy: row.creatorName ?? "someone",
     liftedAt: f.liftedAt,
   };
@@ -115,6 +122,7 @@ export function viewOfStored(row: Joined, now: Date): FreezeView {
     id: f.id,
     source: f.source,
     environment: row.environment,
+    pipeline: row.pipeline,
     name: f.name,
     reason: f.reason,
     startsAt: f.startsAt,
@@ -130,12 +138,13 @@ export function viewOfStored(row: Joined, now: Date): FreezeView {
   };
 }
 
-export function viewOfConfigured(environment: string, freeze: ConfiguredFreeze, now: Date): FreezeView {
+export function viewOfConfigured(environment: string, freeze: ConfiguredFreeze, now: Date, pipeline: string | null = null): FreezeView {
   const oneOff = freeze.kind === "one-off";
   return {
     id: null,
     source: "slipway.yaml",
     environment,
+    pipeline,
     name: freeze.name,
     reason: freeze.reason,
     startsAt: oneOff ? new Date(freeze.start) : null,

@@ -17,8 +17,9 @@ import type { ServiceContext } from "./context";
 import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
-import { dnsLabel } from "./schemas";
+import { dnsLabel, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
+import { pipelineById, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Freezes declared by people (the UI, the API): periods in which deployments into one environment,
@@ -40,7 +41,8 @@ const freezeReason = z
 
 export const createFreezeInput = z
   .strictObject({
-    environment: dnsLabel.optional().meta({ description: "The environment to freeze. Omit it to freeze every environment (stop the line).", example: "prod" }),
+    environment: environmentRef.optional().meta({ description: "The environment to freeze. Omit it (and `pipeline`) to freeze every environment of every pipeline (stop the line).", example: "prod" }),
+    pipeline: pipelineName.optional().meta({ description: "Without `environment`: freeze every environment of this pipeline. With it: the pipeline a bare environment name is in." }),
     name: z
       .string({ error: "expected a short name, e.g. \"payments outage\"" })
       .trim()
@@ -84,7 +86,7 @@ export const liftFreezeInput = z
 
 export const listFreezesInput = z
   .object({
-    environment: dnsLabel.optional().meta({ description: "Only freezes that apply to this environment (its own and stop-the-line ones)" }),
+    environment: environmentRef.optional().meta({ description: "Only freezes that apply to this environment (its own and stop-the-line ones)" }),
     includeLifted: z
       .union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")])
       .optional()
@@ -163,7 +165,9 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   const now = ctx.clock.now();
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
 
-  const scope: SQL | undefined = environment ? or(isNull(freezes.environmentId), eq(freezes.environmentId, environment.id)) : undefined;
+  const scope: SQL | undefined = environment
+    ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId))))
+    : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
   const rows: Joined[] = await selectFreezes(ctx.db).where(current).orderBy(asc(freezes.startsAt));
   if (data.includeLifted) {
@@ -201,11 +205,15 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
   authorize(ctx, "freeze.manage", data.environment ? { type: "environment", id: data.environment } : { type: "pipeline" });
   const schedule = scheduleOf(data, ctx.clock.now());
   const id = await ctx.db.transaction(async (tx) => {
-    const environment = data.environment ? await requireLiveEnvironment(tx, data.environment) : null;
+    const environment = data.environment ? await requireLiveEnvironment(tx, data.environment, "environment", data.pipeline) : null;
+    const pipeline = environment ? await pipelineById(tx, environment.pipelineId) : data.pipeline ? await resolvePipeline(tx, data.pipeline) : null;
+    // A pipeline's lead manages its freezes; the organisation's stop-the-line takes a global role.
+    authorize(ctx, "freeze.manage", { type: environment ? "environment" : "pipeline", id: environment?.name ?? pipeline?.name, ...(pipeline ? { pipeline: { id: pipeline.id, teamId: pipeline.teamId } } : {}) });
     const id = newId("frz");
     await tx.insert(freezes).values({
       id,
       environmentId: environment?.id ?? null,
+      pipelineId: environment ? null : (pipeline?.id ?? null),
       name: data.name,
       reason: data.reason,
       ...schedule,
@@ -220,7 +228,9 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
       reason: data.reason,
       data: {
         environment: environment?.name ?? null,
-        allEnvironments: environment === null,
+        pipeline: pipeline?.name ?? null,
+        scope: environment ? "environment" : pipeline ? "pipeline" : "organisation",
+        allEnvironments: environment === null && pipeline === null,
         name: data.name,
         startsAt: schedule.startsAt.toISOString(),
         endsAt: schedule.endsAt?.toISOString() ?? null,

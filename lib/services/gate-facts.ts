@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, or } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   approvals,
@@ -19,12 +19,13 @@ import {
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
-import { apps } from "@/db/schema";
+import { apps, pipelines } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { grantsIn, pipelineRef } from "./grant-scope";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
+import { coveringIncidents } from "./incidents";
 
 /** A window or freeze override granted on a deployment (kept in deployments.overrides). */
 export interface RecordedOverride {
@@ -45,15 +46,23 @@ export function approvalRule(deployment: Deployment, config: Partial<Environment
   return deployment.kind === "fast-track" ? config.fastTrack?.approvals : config.gates?.approvals;
 }
 
-/** Freezes declared in Slipway (not lifted) that apply to the environment: its own and "stop the line" ones. */
+/**
+ * Freezes declared in Slipway (not lifted) that apply to the environment: its own, its pipeline's
+ * and the organisation's ("stop the line").
+ */
 export async function storedFreezes(db: Db, environmentId: string): Promise<StoredFreeze[]> {
+  const ofPipeline = sql`${freezes.pipelineId} = (select pipeline_id from environments where id = ${environmentId})`;
   const rows = await db
-    .select({ freeze: freezes, environment: environments.name, createdBy: users.name })
+    .select({ freeze: freezes, environment: environments.name, createdBy: users.name, pipeline: pipelines.name })
     .from(freezes)
     .leftJoin(environments, eq(environments.id, freezes.environmentId))
+    .leftJoin(pipelines, eq(pipelines.id, freezes.pipelineId))
     .leftJoin(users, eq(users.id, freezes.createdBy))
-    .where(and(isNull(freezes.liftedAt), or(isNull(freezes.environmentId), eq(freezes.environmentId, environmentId))));
-  return rows.map(({ freeze, environment, createdBy }) => ({
+    .where(and(isNull(freezes.liftedAt), or(eq(freezes.environmentId, environmentId), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), ofPipeline)))));
+  return rows.map(({ freeze, environment, createdBy, pipeline }) => ({
+    environmentId: freeze.environmentId,
+    pipelineId: freeze.pipelineId,
+    pipeline: freeze.environmentId ? null : pipeline,
     id: freeze.id,
     name: freeze.name,
     reason: freeze.reason,
@@ -160,7 +169,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       .select({ incident: incidents, openedBy: users.name })
       .from(incidents)
       .leftJoin(users, eq(users.id, incidents.openedBy))
-      .where(and(eq(incidents.environmentId, environment.id), eq(incidents.state, "open")));
+      .where(and(coveringIncidents(environment), eq(incidents.state, "open")));
     facts.incidents = open.map(({ incident, openedBy }) => ({
       id: incident.id,
       title: incident.title,

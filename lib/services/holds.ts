@@ -6,12 +6,13 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
-import { dnsLabel } from "./schemas";
+import { dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { findLiveEnvironment } from "./pipeline-scope";
 
 export const liftHoldInput = z
-  .strictObject({ environment: dnsLabel, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
+  .strictObject({ environment: environmentRef, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
   .meta({ id: "LiftHold" });
 
 /** Lifts the hold a rollback put on an environment, so automation may deploy there again. */
@@ -20,7 +21,7 @@ export async function liftHold(ctx: ServiceContext, input: unknown): Promise<voi
   const data = parseInput(liftHoldInput, input);
   authorize(ctx, "environment.hold.lift", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {
-    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), LIVE_ENVIRONMENT)).for("update");
+    const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
     if (!environment.heldAt) throw new RuleError(`${environment.name} is not on hold.`, "not_held");
     await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(environments.id, environment.id));

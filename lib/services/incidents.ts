@@ -1,9 +1,9 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, incidents, users, type Incident } from "@/db/schema";
+import { environments, incidents, pipelines, users, type Incident } from "@/db/schema";
 import { INCIDENT_STATES, type IncidentState, type RequestSource } from "@/db/schema/enums";
 import { automationActor, type Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
@@ -15,9 +15,10 @@ import type { ServiceContext } from "./context";
 import type { PersonRef } from "./environments";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { requireLiveEnvironment } from "./live-environments";
-import { dnsLabel, httpUrl } from "./schemas";
+import { dnsLabel, httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
+import { parseRef, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -43,7 +44,8 @@ const externalId = z
 
 export const declareIncidentInput = z
   .strictObject({
-    environment: dnsLabel.meta({ example: "prod" }),
+    environment: environmentRef.optional().meta({ description: "The environment; omit it (and `pipeline`) for an incident of the whole organisation", example: "prod" }),
+    pipeline: pipelineName.optional().meta({ description: "Without `environment`: an incident of every environment of this pipeline. With it: the pipeline a bare environment name is in." }),
     title: title.meta({ example: "Checkout returns 500s" }),
     severity: severity.default("major"),
     url: httpUrl.optional().meta({ description: "Where the incident is handled (the incident tool, a channel)" }),
@@ -60,7 +62,7 @@ export const resolveIncidentInput = z
 
 export const listIncidentsInput = z
   .object({
-    environment: dnsLabel.optional(),
+    environment: environmentRef.optional(),
     state: z.enum(INCIDENT_STATES, { error: `expected ${INCIDENT_STATES.join(" or ")}` }).optional(),
     limit: z.coerce.number({ error: "expected a whole number from 1 to 200" }).int().min(1).max(200).default(50).meta({ description: "At most this many resolved incidents (open ones are always all listed)" }),
   })
@@ -75,7 +77,7 @@ export const incidentWebhookPayload = z
   .strictObject({
     action: z.enum(["open", "resolve"], { error: "expected open or resolve" }),
     externalId: externalId.meta({ description: "The incident tool's own id; identifies the incident for `resolve`", example: "PD-Q1W2E3" }),
-    environment: dnsLabel.meta({ example: "prod" }),
+    environment: environmentRef.meta({ example: "prod" }),
     title: title.optional().meta({ description: "Required for `open`" }),
     severity: severity.optional().meta({ description: "For `open` (default major)" }),
     url: httpUrl.optional().meta({ description: "For `open`: where the incident is handled" }),
@@ -89,7 +91,11 @@ export type IncidentWebhookPayload = z.output<typeof incidentWebhookPayload>;
 
 export interface IncidentView {
   id: string;
+  /** The environment's name; for a wider incident, what it covers: "every environment of shop", "every environment". */
   environment: string;
+  scope: "environment" | "pipeline" | "organisation";
+  /** The pipeline of the environment, or the pipeline it covers; null for the whole organisation. */
+  pipeline: string | null;
   title: string;
   severity: string;
   state: IncidentState;
@@ -107,22 +113,30 @@ const resolver = alias(users, "incident_resolver");
 
 function selectIncidents(db: Db) {
   return db
-    .select({ incident: incidents, environment: environments.name, openerName: opener.name, openerEmail: opener.email, resolverName: resolver.name, resolverEmail: resolver.email })
+    .select({ incident: incidents, environmentName: environments.name, pipeline: pipelines.name, openerName: opener.name, openerEmail: opener.email, resolverName: resolver.name, resolverEmail: resolver.email })
     .from(incidents)
-    .innerJoin(environments, eq(environments.id, incidents.environmentId))
+    .leftJoin(environments, eq(environments.id, incidents.environmentId))
+    .leftJoin(pipelines, sql`${pipelines.id} = coalesce(${incidents.pipelineId}, ${environments.pipelineId})`)
     .leftJoin(opener, eq(opener.id, incidents.openedBy))
     .leftJoin(resolver, eq(resolver.id, incidents.resolvedBy));
 }
 
-type Joined = { incident: Incident; environment: string; openerName: string | null; openerEmail: string | null; resolverName: string | null; resolverEmail: string | null };
+type Joined = { incident: Incident; environmentName: string | null; pipeline: string | null; openerName: string | null; openerEmail: string | null; resolverName: string | null; resolverEmail: string | null };
 
 const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
+
+/** What an incident covers, for people: the environment's name, or "every environment (of shop)". */
+function coverage(row: Pick<Joined, "environmentName" | "pipeline">): string {
+  return row.environmentName ?? (row.pipeline ? `every environment of ${row.pipeline}` : "every environment");
+}
 
 function viewOf(row: Joined): IncidentView {
   const i = row.incident;
   return {
     id: i.id,
-    environment: row.environment,
+    environment: coverage(row),
+    scope: i.environmentId ? "environment" : i.pipelineId ? "pipeline" : "organisation",
+    pipeline: row.pipeline,
     title: i.title,
     severity: i.severity,
     state: i.state,
@@ -153,11 +167,12 @@ async function openWithExternalId(db: Db, environmentId: string, externalId: str
 }
 
 /** Inserts an open incident and its audit event; the caller holds the environment's row lock. */
-async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: string; name: string }, data: { title: string; severity: string; url?: string | undefined; externalId?: string | undefined }, audit: Record<string, unknown> = {}): Promise<string> {
+async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: string | null; name: string; pipelineId?: string | null }, data: { title: string; severity: string; url?: string | undefined; externalId?: string | undefined }, audit: Record<string, unknown> = {}): Promise<string> {
   const id = newId("inc");
   await tx.insert(incidents).values({
     id,
     environmentId: environment.id,
+    pipelineId: environment.id ? null : (environment.pipelineId ?? null),
     title: data.title,
     severity: data.severity,
     state: "open",
@@ -177,20 +192,40 @@ async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: st
   return id;
 }
 
+/** A qualified reference's pipeline as a condition on the environment; none for a bare name. */
+function pipelineOfRef(ref: string): SQL | undefined {
+  const pipeline = parseRef(ref).pipeline;
+  return pipeline ? sql`${environments.pipelineId} in (select id from pipelines where name = ${pipeline})` : undefined;
+}
+
 /** Locks the environment's row so two requests for the same externalId cannot both open one. */
-async function lockEnvironment(tx: Db, name: string) {
-  const environment = await requireLiveEnvironment(tx, name);
+async function lockEnvironment(tx: Db, name: string, pipeline?: string) {
+  const environment = await requireLiveEnvironment(tx, name, "environment", pipeline);
   await tx.select({ id: environments.id }).from(environments).where(eq(environments.id, environment.id)).for("update");
   return environment;
 }
 
-/** Declares an incident on an environment: deployments into it are refused until it is resolved. */
+/**
+ * Declares an incident on an environment, on every environment of a pipeline (`pipeline` without
+ * `environment`), or on every environment of every pipeline (neither): deployments there are
+ * refused until it is resolved.
+ */
 export async function declareIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
   authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(declareIncidentInput, input);
   authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
+  if (!data.environment) {
+    const id = await ctx.db.transaction(async (tx) => {
+      const pipeline = data.pipeline ? await resolvePipeline(tx, data.pipeline) : null;
+      authorize(ctx, "incident.manage", { type: "pipeline", id: pipeline?.name, ...(pipeline ? { pipeline: { id: pipeline.id, teamId: pipeline.teamId } } : {}) });
+      const label = pipeline ? `every environment of ${pipeline.name}` : "every environment";
+      return insertIncident(tx, ctx, { id: null, name: label, pipelineId: pipeline?.id ?? null }, data, { scope: pipeline ? "pipeline" : "organisation", pipeline: pipeline?.name ?? null });
+    });
+    return incidentById(ctx.db, id);
+  }
+  const ref = data.environment;
   const id = await ctx.db.transaction(async (tx) => {
-    const environment = await lockEnvironment(tx, data.environment);
+    const environment = await lockEnvironment(tx, ref, data.pipeline);
     if (data.externalId) {
       const existing = await openWithExternalId(tx, environment.id, data.externalId);
       if (existing) {
@@ -228,7 +263,7 @@ export async function resolveIncident(ctx: ServiceContext, input: unknown): Prom
       const by = row.resolverName ? ` by ${row.resolverName}` : "";
       throw new RuleError(`The incident "${row.incident.title}" was already resolved${by}${row.incident.resolvedAt ? ` at ${row.incident.resolvedAt.toISOString()}` : ""}.`, "already_resolved");
     }
-    await resolveLocked(tx, ctx, row.incident, row.environment, data.note || null);
+    await resolveLocked(tx, ctx, row.incident, coverage(row), data.note || null);
   });
   return incidentById(ctx.db, data.incidentId);
 }
@@ -243,7 +278,8 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
   const data = parseInput(listIncidentsInput, input);
   authorize(ctx, "pipeline.view", { type: "pipeline" });
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
-  const scope: SQL | undefined = environment ? eq(incidents.environmentId, environment.id) : undefined;
+  // An environment's incidents: its own, its pipeline's and the organisation's.
+  const scope: SQL | undefined = environment ? coveringIncidents(environment) : undefined;
   const open = data.state === "resolved" ? [] : await selectIncidents(ctx.db).where(and(scope, eq(incidents.state, "open"))).orderBy(asc(incidents.openedAt));
   const resolved =
     data.state === "open"
@@ -252,10 +288,17 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
   return [...open, ...resolved].map(viewOf);
 }
 
-/** The environment's open incidents as the incident gate takes them. */
+/** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */
+export function coveringIncidents(environment: { id: string; pipelineId: string }): SQL {
+  return or(eq(incidents.environmentId, environment.id), and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, environment.pipelineId))))!;
+}
+
+/** The open incidents that cover the environment (its own, its pipeline's, the organisation's) as the incident gate takes them. */
 export async function openIncidentsForGate(db: Db, environmentId: string): Promise<OpenIncident[]> {
+  const [environment] = await db.select({ id: environments.id, pipelineId: environments.pipelineId }).from(environments).where(eq(environments.id, environmentId));
+  if (!environment) return [];
   const rows = await selectIncidents(db)
-    .where(and(eq(incidents.environmentId, environmentId), eq(incidents.state, "open")))
+    .where(and(coveringIncidents(environment), eq(incidents.state, "open")))
     .orderBy(asc(incidents.openedAt));
   return rows.map((r) => ({ id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" }));
 }
@@ -287,12 +330,12 @@ export async function applyIncidentWebhook(db: Db, clock: Clock, payload: unknow
     }
     // Resolving needs no live environment: a review environment may be gone by the time its incident closes.
     const [row] = await selectIncidents(tx)
-      .where(and(eq(environments.name, data.environment), eq(incidents.externalId, data.externalId), eq(incidents.state, "open")))
+      .where(and(eq(environments.name, parseRef(data.environment).name), pipelineOfRef(data.environment), eq(incidents.externalId, data.externalId), eq(incidents.state, "open")))
       .orderBy(asc(incidents.openedAt))
       .limit(1)
       .for("update", { of: incidents });
     if (!row) return { changed: false, id: null };
-    await resolveLocked(tx, ctx, row.incident, row.environment, null, audit);
+    await resolveLocked(tx, ctx, row.incident, coverage(row), null, audit);
     return { changed: true, id: row.incident.id };
   });
   return { changed: outcome.changed, incident: outcome.id ? await incidentById(db, outcome.id) : null };

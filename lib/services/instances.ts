@@ -4,7 +4,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { getEnvironment } from "./environments";
 import { NotFoundError, RuleError } from "./errors";
-import { appName, dnsLabel } from "./schemas";
+import { appName, dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 
 /** Where instances and logs are read from: the environment's platform (or a read-only view of it). */
@@ -16,21 +16,22 @@ export type InstanceReader = Pick<PlatformAdapter, "instances" | "logs">;
  */
 export type InstanceReaders = InstanceReader | ((platform: string) => InstanceReader | null);
 
-export const instancesInput = z.strictObject({ environment: dnsLabel, app: appName }).meta({ id: "InstancesQuery" });
+export const instancesInput = z.strictObject({ environment: environmentRef, app: appName }).meta({ id: "InstancesQuery" });
 
 export const logsInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     app: appName,
     tail: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: "How many of the last lines of each instance's log (1–1000)" }),
   })
   .meta({ id: "LogsQuery" });
 
 /** The reader of the app's environment's platform; NotFoundError when there is no such environment or app. */
-async function readerOf(ctx: ServiceContext, readers: InstanceReaders, environmentName: string, app: string): Promise<InstanceReader> {
-  const environment = await getEnvironment(ctx.db, ctx.clock, environmentName);
+async function readerOf(ctx: ServiceContext, readers: InstanceReaders, environmentRef: string, app: string): Promise<{ reader: InstanceReader; environment: string }> {
+  const environment = await getEnvironment(ctx.db, ctx.clock, environmentRef);
   if (!(app in environment.apps)) throw new NotFoundError(`No app named "${app}" in ${environment.name}.`);
-  return (typeof readers === "function" ? readers(environment.platform) : readers) ?? {};
+  // The platform knows the environment by its name, not by the reference it was asked by.
+  return { reader: (typeof readers === "function" ? readers(environment.platform) : readers) ?? {}, environment: environment.name };
 }
 
 /**
@@ -42,9 +43,9 @@ async function readerOf(ctx: ServiceContext, readers: InstanceReaders, environme
 export async function listInstances(ctx: ServiceContext, readers: InstanceReaders, input: unknown): Promise<{ environment: string; app: string; items: InstanceInfo[] }> {
   const data = parseInput(instancesInput, input);
   authorize(ctx, "pipeline.view");
-  const reader = await readerOf(ctx, readers, data.environment, data.app);
+  const { reader, environment } = await readerOf(ctx, readers, data.environment, data.app);
   if (!reader.instances) throw new RuleError(`The platform of ${data.environment} cannot list instances.`, "not_supported");
-  return { environment: data.environment, app: data.app, items: await reader.instances(data.environment, data.app) };
+  return { environment: data.environment, app: data.app, items: await reader.instances(environment, data.app) };
 }
 
 /**
@@ -54,7 +55,7 @@ export async function listInstances(ctx: ServiceContext, readers: InstanceReader
 export async function instanceLogs(ctx: ServiceContext, readers: InstanceReaders, input: unknown): Promise<{ environment: string; app: string; tail: number; items: InstanceLog[] }> {
   const data = parseInput(logsInput, input);
   authorize(ctx, "pipeline.view");
-  const reader = await readerOf(ctx, readers, data.environment, data.app);
+  const { reader, environment } = await readerOf(ctx, readers, data.environment, data.app);
   if (!reader.logs) throw new RuleError(`The platform of ${data.environment} cannot read logs.`, "not_supported");
-  return { environment: data.environment, app: data.app, tail: data.tail, items: await reader.logs(data.environment, data.app, data.tail) };
+  return { environment: data.environment, app: data.app, tail: data.tail, items: await reader.logs(environment, data.app, data.tail) };
 }

@@ -8,13 +8,14 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { appName, dnsLabel } from "./schemas";
+import { appName, dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { findLiveEnvironment } from "./pipeline-scope";
 
 export const runJobInput = z
   .strictObject({
-    environment: dnsLabel,
+    environment: environmentRef,
     app: appName,
     job: z.enum(["seed"]).default("seed").meta({ description: "The job to run by hand (seed data)" }),
     confirm: z.string().max(100).optional().meta({ description: "The environment's name, typed to confirm (required for the last environment of the chain)" }),
@@ -40,7 +41,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
   const data = parseInput(runJobInput, input);
   authorize(ctx, "job.run", { type: "environment", id: data.environment });
   const job = await ctx.db.transaction(async (tx) => {
-    const [environment] = await tx.select().from(environments).where(and(eq(environments.name, data.environment), LIVE_ENVIRONMENT)).for("update");
+    const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
     const [app] = await tx.select().from(apps).where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });

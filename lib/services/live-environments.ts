@@ -1,23 +1,25 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Environment } from "@/db/schema";
-import { ValidationError } from "./errors";
+import { liveEnvironmentRefs, resolveEnvironment } from "./pipeline-scope";
 
 /** Environments that still exist: neither torn down (review) nor retired (removed from slipway.yaml). */
 export const LIVE_ENVIRONMENT = sql`${environments.state} not in ('torn-down', 'retired')`;
 
-/** A live environment by name, or a field error naming the ones that exist. */
-export async function requireLiveEnvironment(db: Db, name: string, field = "environment"): Promise<Environment> {
-  const [environment] = await db.select().from(environments).where(and(eq(environments.name, name), LIVE_ENVIRONMENT));
-  if (environment) return environment;
-  const list = (await liveEnvironmentNames(db)).join(", ");
-  throw new ValidationError(`Unknown environment "${name}".`, { [field]: `unknown environment "${name}"${list ? `; expected one of ${list}` : ""}` });
+/**
+ * A live environment by reference ("shop/dev" or a bare "dev"; see pipeline-scope.ts), or a field
+ * error naming the ones that exist. @throws ValidationError | AmbiguousError
+ */
+export async function requireLiveEnvironment(db: Db, ref: string, field = "environment", pipeline?: string | null): Promise<Environment> {
+  return resolveEnvironment(db, ref, { field, pipeline });
 }
 
-/** The names of the live environments, in chain order (review ones after), for pickers. */
-export async function liveEnvironmentNames(db: Db): Promise<string[]> {
-  const rows = await db.select({ name: environments.name }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
-  return rows.map((r) => r.name);
+/**
+ * The references of the live environments, in chain order (review ones after), for pickers: bare
+ * names while one pipeline exists, "pipeline/name" once there are several.
+ */
+export async function liveEnvironmentNames(db: Db, pipeline: string | null = null): Promise<string[]> {
+  return liveEnvironmentRefs(db, pipeline);
 }
 
 /**

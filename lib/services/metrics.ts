@@ -5,8 +5,8 @@ import { deliveryMetrics, type DeliveryMetrics, type DeploymentRecord, type Peri
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
-import { getPipeline } from "./pipeline-queries";
-import { appName, dnsLabel, id } from "./schemas";
+import { choosePipeline, parseRef, pipelineById, resolvePipeline } from "./pipeline-scope";
+import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 
 export const METRICS_PERIODS = { "7d": 7, "30d": 30, "90d": 90 } as const;
@@ -14,7 +14,8 @@ export type MetricsPeriod = keyof typeof METRICS_PERIODS;
 
 export const deliveryMetricsInput = z.object({
   period: z.enum(Object.keys(METRICS_PERIODS) as [MetricsPeriod, ...MetricsPeriod[]], { error: "expected 7d, 30d or 90d" }).default("30d"),
-  environment: dnsLabel.optional().meta({ description: "Measure this environment; default: production (the last of the chain)" }),
+  pipeline: pipelineName.optional().meta({ description: "The pipeline to measure; needed only when several exist and `environment` does not say" }),
+  environment: environmentRef.optional().meta({ description: "Measure this environment; default: production (the last of the chain)" }),
   app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
   pipelineId: id.optional().meta({ description: "Measure this pipeline (its id); default: the first loaded" }),
 });
@@ -114,12 +115,27 @@ async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, fr
   return rows.map((r) => ({ ...r, changedApps: Array.isArray(r.changedApps) ? r.changedApps : [] }));
 }
 
-/** Delivery measures (DORA) for the metrics page: one scope in detail, and per environment and per app. */
+/**
+ * Delivery measures (DORA) for the metrics page, for one pipeline (`pipeline`, the pipeline of a
+ * qualified or unambiguous `environment`, else the only one; 409 `ambiguous` when several): one
+ * scope in detail, and per environment and per app.
+ */
 export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): Promise<DeliveryMetricsView> {
-  const q = parseInput(deliveryMetricsInput, input);
+  const parsed = parseInput(deliveryMetricsInput, input);
   authorize(ctx, "pipeline.view");
-  const pipeline = q.pipelineId ? await ctx.db.query.pipelines.findFirst({ where: eq(pipelines.id, q.pipelineId) }) : await getPipeline(ctx.db);
-  if (!pipeline) throw new ValidationError(`Invalid pipeline: no pipeline with id "${q.pipelineId}".`, { pipelineId: "no such pipeline" });
+  const scope = parsed.environment ? parseRef(parsed.environment) : null;
+  const named = parsed.pipeline ?? scope?.pipeline ?? undefined;
+  const pipeline = parsed.pipelineId
+    ? await pipelineById(ctx.db, parsed.pipelineId)
+    : named
+      ? await resolvePipeline(ctx.db, named)
+      : await choosePipeline(ctx.db, { environment: parsed.environment }).catch((error: unknown) => {
+          // A retired environment still has history: fall back to the only pipeline.
+          if (error instanceof ValidationError) return choosePipeline(ctx.db, {});
+          throw error;
+        });
+  authorize(ctx, "pipeline.view", { type: "pipeline", id: pipeline.id, pipeline: { id: pipeline.id, teamId: pipeline.teamId } });
+  const q = { ...parsed, environment: scope?.name };
   const [environmentRows, appRows] = await Promise.all([
     ctx.db
       .select({ name: environments.name, kind: environments.kind, position: environments.position, state: environments.state })

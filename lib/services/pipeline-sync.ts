@@ -2,7 +2,8 @@ import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
 import type { PipelineConfig } from "@/lib/config/schema";
-import { systemActor } from "@/lib/auth/actor";
+import type { LoadedPipeline } from "@/lib/config/pipeline-set";
+import { systemActor, type Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
@@ -19,16 +20,23 @@ export interface SyncSummary {
 }
 
 /**
- * Makes the database match a validated slipway.yaml, in one transaction: apps and fixed
- * environments are added, updated (order, rules) or retired — never deleted, so history stays.
- * An unchanged file (same hash) writes nothing.
+ * Makes the database match a validated pipeline file, in one transaction: the pipeline is found by
+ * `config.pipeline.name` (created when new), its apps and fixed environments are added, updated
+ * (order, rules) or retired — never deleted, so history stays. An unchanged file (same hash)
+ * writes nothing. `actor` is who loaded it (default: the system, at start-up); the load is audited
+ * as `pipeline.load`. Throws RuleError `environment_name_taken` when a live review environment of
+ * the same pipeline already holds a declared environment name.
  */
-export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig, configHash: string): Promise<SyncSummary> {
-  return db.transaction(async (tx) => {
+export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig, configHash: string, actor: Actor = systemActor("cli")): Promise<SyncSummary> {
+  return db.transaction(async (tx) => syncPipelineIn(tx, clock, config, configHash, actor));
+}
+
+/** syncPipeline inside a transaction the caller holds (the API's PUT authorizes and checks first). */
+export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfig, configHash: string, actor: Actor): Promise<SyncSummary> {
+  {
     await ensureSystemUsers(tx);
     const now = clock.now();
-    // One pipeline per installation for now: a renamed pipeline is the same pipeline.
-    const [found] = await tx.select().from(pipelines).limit(1);
+    const [found] = await tx.select().from(pipelines).where(eq(pipelines.name, config.pipeline.name));
     let pipeline = found;
     if (pipeline && pipeline.configHash === configHash) {
       return { changed: false, pipelineId: pipeline.id, addedApps: [], retiredApps: [], addedEnvironments: [], retiredEnvironments: [] };
@@ -37,7 +45,7 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
       pipeline = { id: newId("pip"), name: config.pipeline.name, configHash, config, loadedAt: now, teamId: null };
       await tx.insert(pipelines).values(pipeline);
     } else {
-      await tx.update(pipelines).set({ name: config.pipeline.name, configHash, config, loadedAt: now }).where(eq(pipelines.id, pipeline.id));
+      await tx.update(pipelines).set({ configHash, config, loadedAt: now }).where(eq(pipelines.id, pipeline.id));
     }
     const pipelineId = pipeline.id;
 
@@ -63,10 +71,10 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
     const clashes = await tx
       .select({ name: environments.name })
       .from(environments)
-      .where(and(eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, ["torn-down", "retired"])));
+      .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, ["torn-down", "retired"])));
     if (clashes.length) {
       throw new RuleError(
-        `slipway.yaml declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`,
+        `The pipeline "${config.pipeline.name}" declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`,
         "environment_name_taken",
       );
     }
@@ -91,12 +99,29 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
         .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), inArray(environments.name, retiredEnvironments), sql`state = 'active'`));
     }
 
-    await recordAudit(tx, systemActor("cli"), clock, {
+    await recordAudit(tx, actor, clock, {
       action: "pipeline.load",
       targetType: "pipeline",
       targetId: pipelineId,
       data: { name: config.pipeline.name, configHash, addedApps, retiredApps, addedEnvironments, retiredEnvironments },
     });
     return { changed: true, pipelineId, addedApps, retiredApps, addedEnvironments, retiredEnvironments };
-  });
+  }
+}
+
+/**
+ * Loads several pipelines (checked together already, see lib/config/pipeline-set.ts), each by its
+ * name in its own transaction. A pipeline in the database that is not among them is left as it is
+ * (its history and environments stay; it may have been registered through the API): it is listed
+ * in `untouched` for the start-up log.
+ */
+export async function syncPipelines(db: Db, clock: Clock, loaded: readonly LoadedPipeline[]): Promise<{ summaries: (SyncSummary & { name: string; source: string })[]; untouched: string[] }> {
+  const summaries: (SyncSummary & { name: string; source: string })[] = [];
+  for (const pipeline of loaded) {
+    const summary = await syncPipeline(db, clock, pipeline.config, pipeline.hash);
+    summaries.push({ ...summary, name: pipeline.config.pipeline.name, source: pipeline.source });
+  }
+  const names = new Set(loaded.map((p) => p.config.pipeline.name));
+  const untouched = (await db.select({ name: pipelines.name }).from(pipelines)).map((p) => p.name).filter((name) => !names.has(name)).sort();
+  return { summaries, untouched };
 }

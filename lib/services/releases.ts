@@ -12,8 +12,9 @@ import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
-import { getPipeline, listApps } from "./pipeline-queries";
-import { branchName, commitSha, dnsLabel, id } from "./schemas";
+import { listApps } from "./pipeline-queries";
+import { choosePipeline, findLiveEnvironment, parseRef } from "./pipeline-scope";
+import { branchName, commitSha, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 
@@ -42,7 +43,8 @@ export const createReleaseInput = z
       .max(Number.MAX_SAFE_INTEGER)
       .optional()
       .meta({ description: "A number CI increases with every build of this pipeline (e.g. GITHUB_RUN_NUMBER, CI_PIPELINE_IID)" }),
-    source: dnsLabel.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
+    pipeline: pipelineName.optional().meta({ description: "The release's pipeline; needed only when nothing else says (a qualified `source`, the builds named) and several pipelines exist" }),
+    source: environmentRef.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
   })
   .meta({ id: "CreateRelease" });
 
@@ -87,12 +89,13 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
   const data = parseInput(createReleaseInput, input);
   authorize(ctx, "release.create", { type: "release" });
   return ctx.db.transaction(async (tx) => {
-    const pipeline = await getPipeline(tx);
+    const named = data.builds ?? [];
+    const found = named.length ? await tx.select().from(builds).where(inArray(builds.id, named)) : [];
+    const pipeline = await choosePipeline(tx, { pipeline: data.pipeline, environment: data.source, environmentField: "source", appIds: found.map((b) => b.appId) });
+    authorize(ctx, "release.create", { type: "release", pipeline: { id: pipeline.id, teamId: pipeline.teamId } });
     const pipelineApps = await listApps(tx, pipeline.id);
     const appById = new Map(pipelineApps.map((a) => [a.id, a]));
 
-    const named = data.builds ?? [];
-    const found = named.length ? await tx.select().from(builds).where(inArray(builds.id, named)) : [];
     const foundById = new Map(found.map((b) => [b.id, b]));
     const fields: FieldErrors = {};
     const chosen = new Map<string, Build>(); // appId → build
@@ -106,7 +109,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
     });
 
     const source = data.source
-      ? (await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, data.source), LIVE_ENVIRONMENT)))[0]
+      ? await findLiveEnvironment(tx, data.source, { pipeline: pipeline.name })
       : await defaultSource(tx, pipeline, data.branch);
     if (data.source && !source) fields.source = `unknown environment "${data.source}"`;
     if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
@@ -258,9 +261,10 @@ export async function getRelease(db: Db, releaseId: string): Promise<ReleaseDeta
 }
 
 export const listReleasesInput = pageInput.extend({
+  pipeline: pipelineName.optional().meta({ description: "Only releases of this pipeline" }),
   branch: branchName.optional(),
   commit: commitSha.optional(),
-  environment: dnsLabel.optional().meta({ description: "Only releases that ran in this environment" }),
+  environment: environmentRef.optional().meta({ description: "Only releases that ran in this environment" }),
 });
 
 export interface ReleaseListItem extends Release {
@@ -273,10 +277,13 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
   const conditions: (SQL | undefined)[] = [afterCursor(query.cursor, releases.createdAt, releases.id)];
   if (query.branch) conditions.push(eq(releases.branch, query.branch));
   if (query.commit) conditions.push(sql`${releases.commit} like ${query.commit + "%"}`);
-  if (query.environment) {
+  const environmentScope = query.environment ? parseRef(query.environment) : null;
+  const pipelineFilter = environmentScope?.pipeline ?? query.pipeline;
+  if (pipelineFilter) conditions.push(sql`${releases.pipelineId} in (select id from pipelines where name = ${pipelineFilter})`);
+  if (environmentScope) {
     conditions.push(sql`exists (
       select 1 from ${deployments} d join ${environments} e on e.id = d.environment_id
-      where d.release_id = ${releases.id} and e.name = ${query.environment} and d.state in ('succeeded', 'rolled-back'))`);
+      where d.release_id = ${releases.id} and e.name = ${environmentScope.name} and d.state in ('succeeded', 'rolled-back'))`);
   }
   const rows = await db
     .select({ release: releases, email: users.email })

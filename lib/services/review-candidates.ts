@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, max, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, environments, releaseBuilds, releases } from "@/db/schema";
-import { getPipeline } from "./pipeline-queries";
+import { resolvePipeline } from "./pipeline-scope";
 import { LIVE_REVIEW_STATES } from "./review-environments";
 
 export interface CandidateRelease {
@@ -23,12 +23,13 @@ export interface ReviewCandidate {
 
 /**
  * The branches that have releases, the most recently released first, each with its newest
- * releases: what the spin-up form offers. Four statements whatever the number of branches.
+ * releases: what the spin-up form offers for the pipeline named `pipelineName`. Four statements
+ * whatever the number of branches. @throws NotFoundError for an unknown pipeline
  */
-export async function listReviewCandidates(db: Db, params: { branches?: number; releasesPerBranch?: number } = {}): Promise<ReviewCandidate[]> {
+export async function listReviewCandidates(db: Db, pipelineName: string, params: { branches?: number; releasesPerBranch?: number } = {}): Promise<ReviewCandidate[]> {
   const branchLimit = params.branches ?? 30;
   const perBranch = params.releasesPerBranch ?? 10;
-  const pipeline = await getPipeline(db);
+  const pipeline = await resolvePipeline(db, pipelineName);
   const newest = max(releases.createdAt);
   const branchRows = await db
     .select({ branch: releases.branch, newestAt: newest })

@@ -15,8 +15,8 @@ import type { ServiceContext } from "./context";
 import { currentRelease, parentGraph } from "./deployment-facts";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
-import { getPipeline } from "./pipeline-queries";
-import { branchName, commitSha, dnsLabel, id } from "./schemas";
+import { choosePipeline, findLiveEnvironment, parseRef, pipelineById } from "./pipeline-scope";
+import { branchName, commitSha, dnsLabel, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 
@@ -33,15 +33,16 @@ export const createReviewInput = z
     commit: commitSha.optional().meta({ description: "The commit of a release of the branch (instead of `releaseId`)" }),
     name: dnsLabel.max(40, { error: "at most 40 characters" }).optional().meta({ description: "Default: derived from the branch" }),
     ttlHours: hoursSchema.optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
-    source: dnsLabel.optional().meta({ description: "Environment to clone (default: slipway.yaml's reviewEnvironments.source)" }),
+    source: environmentRef.optional().meta({ description: "Environment to clone (default: the pipeline's reviewEnvironments.source)" }),
+    pipeline: pipelineName.optional().meta({ description: "The pipeline; needed only when neither the release nor `source` says and several pipelines exist" }),
   })
   .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
   .meta({ id: "CreateReviewEnvironment" });
 
-export const teardownInput = z.strictObject({ name: dnsLabel, reason: z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }).optional() }).meta({ id: "TeardownReviewEnvironment" });
-export const extendInput = z.strictObject({ name: dnsLabel, hours: hoursSchema }).meta({ id: "ExtendReviewEnvironment" });
+export const teardownInput = z.strictObject({ name: environmentRef, reason: z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }).optional() }).meta({ id: "TeardownReviewEnvironment" });
+export const extendInput = z.strictObject({ name: environmentRef, hours: hoursSchema }).meta({ id: "ExtendReviewEnvironment" });
 const verdictFields = z.strictObject({
-  name: dnsLabel,
+  name: environmentRef,
   verdict: z.enum(["accepted", "changes-requested"]),
   comment: z.string().trim().max(LIMITS.verdictComment, { error: `at most ${LIMITS.verdictComment} characters` }).default("").meta({ description: "Required with changes-requested: which changes" }),
 });
@@ -58,11 +59,11 @@ function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
   return { ...rest, instances: 1, apps: {}, description: `Review environment cloned from ${source.name}` };
 }
 
-async function liveReview(db: Db, name: string, lock = false): Promise<Environment> {
-  const query = db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
-  const [environment] = lock ? await query.for("update") : await query;
-  if (!environment) throw new NotFoundError(`No live review environment named "${name}".`);
-  return environment;
+/** A live review environment by reference ("shop/pr-12" or a bare "pr-12"). @throws NotFoundError | AmbiguousError */
+async function liveReview(db: Db, ref: string, lock = false): Promise<Environment> {
+  const found = await findLiveEnvironment(db, ref, { lock });
+  if (!found || found.kind !== "review" || !(LIVE_REVIEW_STATES as readonly string[]).includes(found.state)) throw new NotFoundError(`No live review environment named "${ref}".`);
+  return found;
 }
 
 /**
@@ -75,33 +76,42 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
   const data = parseInput(createReviewInput, input);
   authorize(ctx, "review.create", { type: "environment" });
   const result = await ctx.db.transaction(async (tx) => {
-    const pipeline = await getPipeline(tx);
-    const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
     const now = ctx.clock.now();
+    // The pipeline: the body's, the source's, the release's; else the only one (409 when several).
+    const [byId] = data.releaseId ? await tx.select().from(releases).where(eq(releases.id, data.releaseId)) : [];
+    const pipeline = byId && !data.pipeline && !data.source ? await pipelineById(tx, byId.pipelineId) : await choosePipeline(tx, { pipeline: data.pipeline, environment: data.source, environmentField: "source", appIds: [] }).catch(async (error: unknown) => {
+      // A commit cut in exactly one pipeline decides it too.
+      const owners = data.commit ? await tx.selectDistinct({ pipelineId: releases.pipelineId }).from(releases).where(eq(releases.commit, data.commit)) : [];
+      if (owners.length === 1) return pipelineById(tx, owners[0]!.pipelineId);
+      throw error;
+    });
+    const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
 
     const [release] = data.releaseId
-      ? await tx.select().from(releases).where(eq(releases.id, data.releaseId))
+      ? byId && byId.pipelineId === pipeline.id ? [byId] : []
       : await tx.select().from(releases).where(and(eq(releases.commit, data.commit!), eq(releases.pipelineId, pipeline.id)));
     if (!release) throw new ValidationError("No such release.", data.releaseId ? { releaseId: `unknown release "${data.releaseId}"` } : { commit: `no release was cut for commit ${data.commit}` });
     if (release.branch !== data.branch) throw new ValidationError(`Release ${release.commit.slice(0, 7)} is from ${release.branch}, not ${data.branch}.`, { branch: `the release is from ${release.branch}` });
 
-    const sourceName = data.source ?? settings.source;
+    const sourceName = data.source ? parseRef(data.source).name : settings.source;
     // Only the sources slipway.yaml allows (default: the configured source), never e.g. prod by asking.
     const allowedSources = settings.sources ?? [settings.source];
     if (!allowedSources.includes(sourceName)) {
       throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (slipway.yaml reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", { source: `expected ${allowedSources.join(" or ")}` });
     }
-    const [source] = await tx.select().from(environments).where(and(eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
+    const [source] = await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
     if (!source) throw new ValidationError(`Unknown environment "${sourceName}" to clone.`, { source: `expected an environment of the chain, e.g. ${settings.source}` });
     // Cloning copies what the source runs (and its data): it needs the right to deploy there.
     const access = (source.settings as Partial<EnvironmentConfig>).access;
-    authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy });
+    const target = { id: pipeline.id, teamId: pipeline.teamId };
+    authorize(ctx, "review.create", { type: "environment", pipeline: target });
+    authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy, pipeline: target });
     const mayViewConfig = can(ctx.actor, "config.view", { viewConfigRoles: access?.viewConfig });
 
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
 
-    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
+    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
     if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
@@ -205,7 +215,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
     authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
-    const settings = ((await getPipeline(tx)).config as PipelineConfig).reviewEnvironments;
+    const settings = ((await pipelineById(tx, environment.pipelineId)).config as PipelineConfig).reviewEnvironments;
     const latest = environment.createdAt.getTime() + settings.maxTtl;
     const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
     if (expiresAt.getTime() > latest) {

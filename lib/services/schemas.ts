@@ -9,6 +9,26 @@ export const dnsLabel = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a lowercase name of letters, digits and dashes (a DNS label)" });
 
+const LABEL = "[a-z]([a-z0-9-]{0,61}[a-z0-9])?";
+
+/** A pipeline's name, e.g. `shop`. */
+export const pipelineName = dnsLabel.meta({ description: "A pipeline, e.g. `shop`", example: "shop" });
+
+/**
+ * An environment reference: `"<pipeline>/<environment>"`, or a bare `"<environment>"` that exists in
+ * one pipeline only (otherwise 409 `ambiguous` with the candidates). See lib/services/pipeline-scope.ts.
+ */
+export const environmentRef = z
+  .string()
+  .regex(new RegExp(`^(${LABEL}/)?${LABEL}$`), { error: 'expected an environment, e.g. "prod", or "<pipeline>/<environment>", e.g. "shop/prod"' })
+  .meta({ description: 'An environment: "shop/prod", or "prod" when only one pipeline has it', example: "prod" });
+
+/** An app reference: `"<pipeline>/<app>"` or a bare `"<app>"` (see environmentRef). */
+export const appRef = z
+  .string()
+  .regex(new RegExp(`^(${LABEL}/)?${LABEL}$`), { error: 'expected an app, e.g. "portal", or "<pipeline>/<app>", e.g. "shop/portal"' })
+  .meta({ description: 'An app: "shop/portal", or "portal" when only one pipeline has it', example: "portal" });
+
 export const appName = dnsLabel.meta({ description: "An app of the pipeline, e.g. `portal`", example: "portal" });
 
 export const commitSha = z

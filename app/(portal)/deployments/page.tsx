@@ -1,3 +1,4 @@
+import { listApps } from "@/lib/services/pipeline-queries";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { isSystemUserId } from "@/lib/auth/actor";
@@ -9,7 +10,7 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
-import { getBoard } from "@/lib/services/environments";
+import { listPipelines } from "@/lib/services/pipeline-scope";
 import { environmentNamesWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
 import { DeploymentStateBadge } from "@/components/status";
@@ -47,7 +48,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   const now = systemClock.now();
   const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline, team: filters.team });
-  const board = await getBoard(db, systemClock, filters.pipeline && scope.pipelineId ? { pipeline: filters.pipeline } : {});
+  // The app list of one pipeline; across every pipeline (thousands of apps) the filter is typed.
+  const appChoices = scope.pipelineId ? await listApps(db, scope.pipelineId) : null;
   let page: Page<DeploymentListItem> = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {
@@ -87,12 +89,16 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           App changed
-          <select name="app" defaultValue={filters.app ?? ""} className={selectClass}>
-            <option value="">any</option>
-            {board?.apps.map((a) => (
-              <option key={a.id}>{a.name}</option>
-            ))}
-          </select>
+          {appChoices ? (
+            <select name="app" defaultValue={filters.app ?? ""} className={selectClass}>
+              <option value="">any</option>
+              {appChoices.map((a) => (
+                <option key={a.id}>{a.name}</option>
+              ))}
+            </select>
+          ) : (
+            <input name="app" defaultValue={filters.app ?? ""} placeholder="any" className={selectClass} />
+          )}
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Status

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { listBuildsInput, registerBuildInput } from "@/lib/services/builds";
+import { listEnvironmentsInput } from "@/lib/services/environment-list";
 import { createReleaseInput, listReleasesInput } from "@/lib/services/releases";
-import { buildSchema, environmentSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "../schemas";
+import { buildSchema, environmentSchema, errorSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "../schemas";
 import { conflict, errors, json, mutation, notFound, refused } from "./common";
 
 /** Health, the pipeline, builds, releases and environments: what CI uses. */
@@ -16,7 +17,12 @@ export const corePaths: ZodOpenApiPathsObject = {
     },
   },
   "/pipeline": {
-    get: { summary: "The pipeline as loaded from slipway.yaml", responses: { "200": json(pipelineSchema, "The pipeline"), ...errors } },
+    get: {
+      summary: "The only pipeline (deprecated: use /pipelines/{pipeline})",
+      deprecated: true,
+      description: "Answers while one pipeline is loaded; with several, 409 `ambiguous` listing them in `error.candidates`.",
+      responses: { "200": json(pipelineSchema, "The pipeline"), ...errors, "409": json(errorSchema, "Several pipelines: `ambiguous`") },
+    },
   },
   "/builds": {
     get: {
@@ -53,7 +59,8 @@ export const corePaths: ZodOpenApiPathsObject = {
   },
   "/environments": {
     get: {
-      summary: "Every environment, fixed and review",
+      summary: "Live environments, fixed and review, paginated",
+      requestParams: { query: listEnvironmentsInput },
       responses: { "200": json(pageSchema(environmentSchema, "EnvironmentPage"), "All environments"), ...errors },
     },
   },

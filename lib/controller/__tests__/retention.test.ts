@@ -31,11 +31,11 @@ describe.each(testDatabases)("retention pruning on $name", (database) => {
       status: "healthy" as const,
     }));
     await connection.db.insert(healthSamples).values(rows);
-    expect(await pruneSamples(connection.db, fixedClock(now), 30 * DAY, 4)).toBe(17);
+    expect(await pruneSamples(connection.db, fixedClock(now), 30 * DAY, { batchSize: 4 })).toBe(17);
     const left = await connection.db.select().from(healthSamples);
     expect(left).toHaveLength(6);
     expect(left.every((s) => s.bucketStart.getTime() > now.getTime() - 30 * DAY)).toBe(true);
-    expect(await pruneSamples(connection.db, fixedClock(now), 30 * DAY, 4)).toBe(0);
+    expect(await pruneSamples(connection.db, fixedClock(now), 30 * DAY, { batchSize: 4 })).toBe(0);
   });
 
   it("deletes finished notification deliveries older than the retention in batches, never ones still due", async () => {

@@ -16,8 +16,13 @@ export interface StoredFreeze {
   rrule?: string | null;
   durationMs?: number | null;
   timezone?: string | null;
-  /** null: every environment ("stop the line"). */
+  /** null: every environment of `pipeline`, or of every pipeline when that is null too ("stop the line"). */
   environment: string | null;
+  /** Ids of the environment or pipeline it is declared on (a name is unique only within a pipeline); absent on older callers. */
+  environmentId?: string | null;
+  pipelineId?: string | null;
+  /** The pipeline's name when it freezes one whole pipeline; null or absent otherwise. */
+  pipeline?: string | null;
   /** Display name of who declared it. */
   createdBy: string;
   liftedAt: Date | null;
@@ -29,6 +34,9 @@ export interface FreezeSources {
   /** Freezes from the database, for any environment: the ones that apply are picked here. */
   stored: readonly StoredFreeze[];
   environment: string;
+  /** The environment's id and its pipeline's: when given, stored freezes are matched by id (names repeat across pipelines). */
+  environmentId?: string;
+  pipelineId?: string;
   /** Zone to show instants in when a freeze has none of its own (default UTC). */
   displayTimeZone?: string;
 }
@@ -46,10 +54,23 @@ export interface FreezePeriod {
   end: Date | null;
   timezone: string;
   allEnvironments: boolean;
+  /** Set when it freezes one whole pipeline: its name. */
+  pipeline?: string | null;
 }
 
 interface FreezeDefinition extends Omit<FreezePeriod, "start" | "end"> {
   schedule: FreezeSchedule;
+}
+
+/**
+ * Whether a stored freeze covers the environment: declared on it, on its whole pipeline, or on every
+ * pipeline. Matched by id when both sides carry ids, else by name (callers that know no ids).
+ */
+function appliesTo(f: StoredFreeze, sources: FreezeSources): boolean {
+  const byId = f.environmentId !== undefined && sources.environmentId !== undefined;
+  if (f.environment !== null) return byId ? f.environmentId === sources.environmentId : f.environment === sources.environment;
+  if (f.pipelineId) return sources.pipelineId === undefined || f.pipelineId === sources.pipelineId;
+  return true;
 }
 
 const earlier = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a < b ? a : b);
@@ -64,12 +85,12 @@ export function applicableFreezes(sources: FreezeSources, now: Date): FreezeDefi
       : { ...common, timezone: f.timezone, schedule: { kind: "recurring", rrule: f.rrule, durationMs: f.duration, timezone: f.timezone, dtstart: null, until: null } };
   });
   const stored = sources.stored
-    .filter((f) => f.environment === null || f.environment === sources.environment)
+    .filter((f) => appliesTo(f, sources))
     .filter((f) => f.liftedAt === null || f.liftedAt > now)
     .map((f): FreezeDefinition => {
       const end = earlier(f.endsAt, f.liftedAt);
       const timezone = f.timezone ?? display;
-      const common = { source: "database" as const, id: f.id, name: f.name, reason: f.reason, by: f.createdBy, allEnvironments: f.environment === null, timezone };
+      const common = { source: "database" as const, id: f.id, name: f.name, reason: f.reason, by: f.createdBy, allEnvironments: f.environment === null && !f.pipeline, pipeline: f.pipeline ?? null, timezone };
       if (!f.rrule) return { ...common, schedule: { kind: "once", start: f.startsAt, end } };
       if (!f.durationMs || f.durationMs <= 0) throw new Error(`recurring freeze "${f.name}" has no duration`);
       return { ...common, schedule: { kind: "recurring", rrule: f.rrule, durationMs: f.durationMs, timezone, dtstart: f.startsAt, until: end } };
@@ -99,7 +120,7 @@ export function nextFreezeStart(sources: FreezeSources, now: Date, horizonMs = 3
 
 function describe(freeze: FreezePeriod, now: Date): string {
   const until = freeze.end ? `until ${formatDate(freeze.end, freeze.timezone, now)} ${freeze.timezone} (${formatRelative(freeze.end, now)})` : "until lifted";
-  const scope = freeze.allEnvironments ? "stop the line: every environment is frozen" : "frozen";
+  const scope = freeze.allEnvironments ? "stop the line: every environment is frozen" : freeze.pipeline ? `stop the line for ${freeze.pipeline}: every environment of the pipeline is frozen` : "frozen";
   return `${scope} ${until} by ${freeze.by} because ${midSentence(freeze.reason)}`;
 }
 

@@ -38,7 +38,7 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
   }
 
   const compare = (from: string, to: string) => compareEnvironments(connection.db, { from, to });
-  const summary = async () => aheadSummary(connection.db, (await getBoard(connection.db, clock))!.fixed);
+  const summary = async () => aheadSummary(connection.db, (await getBoard(connection.db, clock, { pipeline: "shop" }))!.fixed);
 
   let r1: { id: string };
   let r2: { id: string };

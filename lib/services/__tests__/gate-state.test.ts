@@ -33,7 +33,7 @@ describe.each(testDatabases)("live gate state per environment on $name", (databa
     await createFreeze(ctx, { name: "stop", reason: "bad data everywhere" });
     await declareIncident(ctx, { environment: "uat", title: "checkout 500s", severity: "minor" });
 
-    const board = (await getBoard(connection.db, ctx.clock))!;
+    const board = (await getBoard(connection.db, ctx.clock, { pipeline: "shop" }))!;
     const states = await loadGateStates(connection.db, ctx.clock, board.fixed);
     expect(states.get("qa")!.frozen.map((f) => [f.name, f.end?.toISOString() ?? null])).toEqual([
       ["stop", null],

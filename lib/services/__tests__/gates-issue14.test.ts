@@ -102,7 +102,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     await placeRelease(connection.db, "uat", r.id, startedInUat, lead.id);
 
     // The dialog states it before anyone confirms: the board carries the same plan.
-    const board = await getBoard(connection.db, clock);
+    const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     expect(board?.fastTrackCandidate?.id).toBe(r.id);
     expect(board?.fastTrackSoak).toEqual({ environmentId: (await environment("uat")).id, environment: "uat", since: startedInUat.toISOString(), durationMs: 30 * MINUTE, completesAt: new Date(startedInUat.getTime() + 30 * MINUTE).toISOString() });
 

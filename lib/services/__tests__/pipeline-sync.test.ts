@@ -25,7 +25,7 @@ describe.each(testDatabases)("loading slipway.yaml into the database on $name", 
     expect(second.changed).toBe(false);
     expect((await connection.db.select().from(auditEvents)).length).toBe(auditCount);
 
-    const board = await getBoard(connection.db, clock);
+    const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     expect(board?.fixed.map((e) => e.name)).toEqual(["dev", "qa", "uat", "staging", "prod"]);
     expect(board?.apps.map((a) => a.name)).toEqual(["portal", "admin", "api-gateway"]);
     expect(board?.review).toEqual([]);
@@ -40,10 +40,10 @@ describe.each(testDatabases)("loading slipway.yaml into the database on $name", 
     expect(uat?.state).toBe("retired");
     const [admin] = await connection.db.select().from(apps).where(eq(apps.name, "admin"));
     expect(admin?.retiredAt).toBeTruthy();
-    expect((await getBoard(connection.db, clock))?.fixed.map((e) => e.name)).toEqual(["dev", "qa", "staging", "prod"]);
+    expect((await getBoard(connection.db, clock, { pipeline: "shop" }))?.fixed.map((e) => e.name)).toEqual(["dev", "qa", "staging", "prod"]);
 
     await syncPipeline(connection.db, clock, config, hash);
-    const board = await getBoard(connection.db, clock);
+    const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     expect(board?.fixed.map((e) => e.name)).toEqual(["dev", "qa", "uat", "staging", "prod"]);
     expect(board?.apps.map((a) => a.name)).toEqual(["portal", "admin", "api-gateway"]);
     expect((await connection.db.select().from(environments).where(eq(environments.name, "uat"))).length).toBe(1);

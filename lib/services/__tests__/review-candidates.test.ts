@@ -23,7 +23,7 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
   afterAll(() => connection.close());
 
   it("lists nothing before any release was cut", async () => {
-    expect(await listReviewCandidates(connection.db)).toEqual([]);
+    expect(await listReviewCandidates(connection.db, "shop")).toEqual([]);
   });
 
   it("lists branches by their newest release, each with its releases newest first and every app's version", async () => {
@@ -33,7 +33,7 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
     const search3 = await releaseOn("feature/search", "1.1.0-search.3", 100);
     const cart = await releaseOn("feature/cart", "1.2.0-cart.1", 50);
 
-    const candidates = await listReviewCandidates(connection.db);
+    const candidates = await listReviewCandidates(connection.db, "shop");
     expect(candidates.map((c) => c.branch)).toEqual(["feature/cart", "feature/search", "develop"]);
     const search = candidates.find((c) => c.branch === "feature/search")!;
     expect(search.releases.map((r) => r.id)).toEqual([search3.id, search2.id, search1.id]);
@@ -52,7 +52,7 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
   });
 
   it("keeps to the limits asked for: the most recently released branches, the newest releases of each", async () => {
-    const candidates = await listReviewCandidates(connection.db, { branches: 2, releasesPerBranch: 2 });
+    const candidates = await listReviewCandidates(connection.db, "shop", { branches: 2, releasesPerBranch: 2 });
     expect(candidates.map((c) => [c.branch, c.releases.map((r) => r.versions[0]!.version)])).toEqual([
       ["feature/cart", ["1.2.0-cart.1"]],
       ["feature/search", ["1.1.0-search.3", "1.1.0-search.2"]],
@@ -60,13 +60,13 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
   });
 
   it("names the live review environment of a branch, and forgets it once it is torn down", async () => {
-    const [search] = (await listReviewCandidates(connection.db)).filter((c) => c.branch === "feature/search");
+    const [search] = (await listReviewCandidates(connection.db, "shop")).filter((c) => c.branch === "feature/search");
     const ctx = { db: connection.db, actor: dev, clock };
     const { environment } = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: search!.releases[1]!.id, name: "search-review" });
-    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/search")!.liveReview).toBe(environment.name);
-    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/cart")!.liveReview).toBeNull();
+    expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBe(environment.name);
+    expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/cart")!.liveReview).toBeNull();
 
     await teardownReviewEnvironment(ctx, { name: environment.name });
-    expect((await listReviewCandidates(connection.db)).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
+    expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
   });
 });

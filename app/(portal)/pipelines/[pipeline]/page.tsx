@@ -41,7 +41,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 /** What the spin-up form offers: branches with releases, the pipeline's review settings, the names in use. */
 async function spinUpOptions(db: Db, board: Board, config: PipelineConfig): Promise<SpinUpOptions> {
-  const candidates = await listReviewCandidates(db);
+  const candidates = await listReviewCandidates(db, board.pipeline.name);
   const settings = config.reviewEnvironments;
   return {
     pipeline: board.pipeline.name,

@@ -8,10 +8,10 @@ import { systemClock } from "@/lib/domain/clock";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
 import { getBoard } from "@/lib/services/environments";
+import { pipelineById } from "@/lib/services/pipeline-scope";
 import { loadGateStates } from "@/lib/services/gate-state";
 import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
 import { WhereaboutsList } from "@/components/release/whereabouts";
-import { pipelineNameOf } from "@/lib/services/pipeline-pages";
 import { environmentPathByName } from "@/lib/paths";
 import { BuildsTable } from "@/components/release/builds-table";
 import { DeploymentStateBadge } from "@/components/status";
@@ -35,8 +35,8 @@ export default async function ReleasePage({ params }: Props) {
   });
   const now = systemClock.now();
   const db = await getDb();
-  const pipeline = await pipelineNameOf(db, { releaseId: release.id });
-  const board = pipeline ? await getBoard(db, systemClock, { pipeline }) : null;
+  const pipeline = await pipelineById(db, release.pipelineId);
+  const board = await getBoard(db, systemClock, { pipeline: pipeline.name });
   const gateStates = board ? await loadGateStates(db, systemClock, board.fixed) : new Map();
   const appCount = board?.apps.length ?? 0;
   const whereabouts = board
@@ -72,7 +72,7 @@ export default async function ReleasePage({ params }: Props) {
               <>
                 Running in{" "}
                 {release.runningIn.map((env) => (
-                  <Link key={env} href={environmentPathByName(env, pipeline)}>
+                  <Link key={env} href={environmentPathByName(env, pipeline.name)}>
                     <Badge tone="green">{env}</Badge>
                   </Link>
                 ))}
@@ -97,7 +97,7 @@ export default async function ReleasePage({ params }: Props) {
         </Panel>
         {whereabouts.length > 0 && (
           <Panel title="Where it is now">
-            <WhereaboutsList items={whereabouts} pipeline={pipeline} />
+            <WhereaboutsList items={whereabouts} pipeline={pipeline.name} />
           </Panel>
         )}
         <Panel title={`Builds (${release.builds.length})`}>
@@ -121,7 +121,7 @@ export default async function ReleasePage({ params }: Props) {
                 {release.runs.map((run) => (
                   <tr key={run.deploymentId}>
                     <td className={tdClass}>
-                      <Link href={environmentPathByName(run.environment, pipeline)} className="hover:underline">
+                      <Link href={environmentPathByName(run.environment, pipeline.name)} className="hover:underline">
                         {run.environment}
                       </Link>
                     </td>

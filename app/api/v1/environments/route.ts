@@ -1,13 +1,15 @@
 import { environmentDto } from "@/lib/api/dto";
 import { apiRead } from "@/lib/api/handler";
+import { queryInPipeline } from "@/lib/api/scope";
 import { authorize } from "@/lib/services/authorize";
-import { getBoard } from "@/lib/services/environments";
+import { listEnvironmentsPage } from "@/lib/services/environment-list";
 
-/** Every environment, fixed ones in chain order, then review environments newest first. */
-export const GET = apiRead(async ({ ctx }) => {
+/**
+ * Live environments, paginated (`cursor`, `limit` ≤ 200): pipelines by name, in each the fixed ones
+ * in chain order, then review environments newest first. Also /pipelines/{pipeline}/environments.
+ */
+export const GET = apiRead<{ pipeline?: string }>(async ({ ctx, query, params }) => {
   authorize(ctx, "pipeline.view");
-  const board = await getBoard(ctx.db, ctx.clock);
-  if (!board) return { items: [], nextCursor: null };
-  const appOrder = board.apps.map((a) => a.name);
-  return { items: [...board.fixed, ...board.review].map((e) => environmentDto(e, appOrder)), nextCursor: null };
+  const page = await listEnvironmentsPage(ctx.db, ctx.clock, queryInPipeline(query, params));
+  return { items: page.items.map((item) => ({ pipeline: item.pipeline, ...environmentDto(item.environment, item.appOrder) })), nextCursor: page.nextCursor };
 });

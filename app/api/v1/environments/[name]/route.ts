@@ -1,12 +1,15 @@
 import { environmentDto } from "@/lib/api/dto";
 import { apiRead } from "@/lib/api/handler";
+import { envRef } from "@/lib/api/scope";
 import { authorize } from "@/lib/services/authorize";
 import { getEnvironment } from "@/lib/services/environments";
-import { getPipeline, listApps } from "@/lib/services/pipeline-queries";
+import { listApps } from "@/lib/services/pipeline-queries";
+import { pipelineById } from "@/lib/services/pipeline-scope";
 
-export const GET = apiRead<{ name: string }>(async ({ ctx, params }) => {
+/** One environment: "dev" (409 `ambiguous` when several pipelines have one) or, under /pipelines/{pipeline}, that pipeline's. */
+export const GET = apiRead<{ name: string; pipeline?: string }>(async ({ ctx, params }) => {
   authorize(ctx, "pipeline.view");
-  const environment = await getEnvironment(ctx.db, ctx.clock, params.name);
-  const apps = await listApps(ctx.db, (await getPipeline(ctx.db)).id);
-  return environmentDto(environment, apps.map((a) => a.name));
+  const environment = await getEnvironment(ctx.db, ctx.clock, envRef(params));
+  const [apps, pipeline] = await Promise.all([listApps(ctx.db, environment.pipelineId), pipelineById(ctx.db, environment.pipelineId)]);
+  return { pipeline: pipeline.name, ...environmentDto(environment, apps.map((a) => a.name)) };
 });

@@ -58,7 +58,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 const summaryOf = (release: ReleaseDetail) => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
 
 /** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
-async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineId: string) {
+async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineName: string) {
   const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
   // While it provisions nothing runs yet: show the release on its way in.
   const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
@@ -67,7 +67,7 @@ async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView,
   const owner = { ownerId: environment.owner?.id };
   // What promoting it into its source would do now, for the Promote confirmation.
   const now = systemClock.now();
-  const [target, storedFreezes] = environment.source && !gone ? await Promise.all([getEnvironmentRecord(db, systemClock, environment.source, pipelineId), storedFreezesForGate(db, now)]) : [null, []];
+  const [target, storedFreezes] = environment.source && !gone ? await Promise.all([getEnvironmentRecord(db, systemClock, environment.source, pipelineName), storedFreezesForGate(db, now)]) : [null, []];
   const promotionPreview = target
     ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now })
     : null;
@@ -91,7 +91,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const pipeline = await findPipelineByNameForPage(db, decodeURIComponent(pipelineParam));
   if (!pipeline) notFound();
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
-  const environment = await getEnvironmentRecord(db, systemClock, name, pipeline.id).catch((error: unknown) => {
+  const environment = await getEnvironmentRecord(db, systemClock, name, pipeline.name).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
@@ -128,7 +128,7 @@ export default async function EnvironmentPage({ params }: Props) {
   // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
   const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
   const rollingForward = forward ? await getRelease(db, forward.releaseId) : null;
-  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current, gone, pipeline.id) : null;
+  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current, gone, pipeline.name) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount);
   const seedApps = gone ? [] : apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
   // A review environment that is waking changes state without a deployment: follow it too.

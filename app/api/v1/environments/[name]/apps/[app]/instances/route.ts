@@ -1,5 +1,6 @@
 import { apiRead } from "@/lib/api/handler";
 import { platformReader } from "@/lib/server/platform-reader";
 import { listInstances } from "@/lib/services/instances";
+import { envRef } from "@/lib/api/scope";
 
-export const GET = apiRead<{ name: string; app: string }>(({ ctx, params }) => listInstances(ctx, platformReader(), { environment: params.name, app: params.app }));
+export const GET = apiRead<{ name: string; app: string; pipeline?: string }>(({ ctx, params }) => listInstances(ctx, platformReader(), { environment: envRef(params), app: params.app }));

@@ -1,0 +1,2 @@
+// The same handler as /api/v1/builds, scoped by the path's {pipeline} (see lib/api/scope.ts).
+export { GET, POST } from "@/app/api/v1/builds/route";

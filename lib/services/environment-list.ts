@@ -1,0 +1,86 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apps, environments, pipelines } from "@/db/schema";
+import type { Clock } from "@/lib/domain/clock";
+import { environmentViews, type EnvironmentView } from "./environments";
+import { ValidationError } from "./errors";
+import { LIVE_ENVIRONMENT } from "./live-environments";
+import { DEFAULT_LIMIT, MAX_LIMIT, type Page } from "./pagination";
+import { pipelineName } from "./schemas";
+import { parseInput } from "./validation";
+import { isNull } from "drizzle-orm";
+
+export const listEnvironmentsInput = z.object({
+  pipeline: pipelineName.optional().meta({ description: "Only this pipeline's environments" }),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce
+    .number({ error: `expected a whole number from 1 to ${MAX_LIMIT}` })
+    .int({ error: `expected a whole number from 1 to ${MAX_LIMIT}` })
+    .min(1, { error: `expected a whole number from 1 to ${MAX_LIMIT}` })
+    .max(MAX_LIMIT, { error: `at most ${MAX_LIMIT}` })
+    .default(DEFAULT_LIMIT),
+});
+
+export interface EnvironmentListItem {
+  pipeline: string;
+  environment: EnvironmentView;
+  /** The pipeline's current apps in order, for the DTO's cells. */
+  appOrder: string[];
+}
+
+/**
+ * Where an environment sorts: by pipeline name, fixed ones first in chain order, then review ones
+ * newest first. One ascending key, so the cursor is a plain keyset position.
+ */
+const sortKey = sql<number>`case when ${environments.kind} = 'fixed' then ${environments.position}::double precision else -extract(epoch from ${environments.createdAt}) end`;
+const kindRank = sql<number>`case when ${environments.kind} = 'fixed' then 0 else 1 end`;
+
+type Position = [string, number, number, string];
+
+function decode(cursor: string): Position {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(value) && value.length === 4 && typeof value[0] === "string" && typeof value[1] === "number" && typeof value[2] === "number" && typeof value[3] === "string") {
+      return value as Position;
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError("Invalid cursor: use the nextCursor of a previous page.", { cursor: "expected a nextCursor from a previous page" });
+}
+
+/**
+ * Live environments of every pipeline (or of `pipeline`), keyset-paginated (`cursor`, `limit` ≤ 200):
+ * pipelines by name; in each, fixed environments in chain order, then review ones newest first.
+ * @throws ValidationError for a bad cursor or limit
+ */
+export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown): Promise<Page<EnvironmentListItem>> {
+  const q = parseInput(listEnvironmentsInput, input);
+  const after = q.cursor ? decode(q.cursor) : null;
+  const rows = await db
+    .select({ id: environments.id, pipeline: pipelines.name, pipelineId: pipelines.id, rank: kindRank, key: sortKey })
+    .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+    .where(
+      and(
+        LIVE_ENVIRONMENT,
+        q.pipeline ? eq(pipelines.name, q.pipeline) : undefined,
+        after ? sql`(${pipelines.name}, ${kindRank}, ${sortKey}, ${environments.id}) > (${after[0]}, ${after[1]}, ${after[2]}::double precision, ${after[3]})` : undefined,
+      ),
+    )
+    .orderBy(asc(pipelines.name), asc(kindRank), asc(sortKey), asc(environments.id))
+    .limit(q.limit + 1);
+  const pageRows = rows.slice(0, q.limit);
+  const views = await environmentViews(db, clock, pageRows.map((r) => r.id));
+  const pipelineIds = [...new Set(pageRows.map((r) => r.pipelineId))];
+  const appOrder = new Map<string, string[]>();
+  for (const id of pipelineIds) {
+    appOrder.set(id, (await db.select({ name: apps.name }).from(apps).where(and(eq(apps.pipelineId, id), isNull(apps.retiredAt))).orderBy(asc(apps.position))).map((a) => a.name));
+  }
+  const last = pageRows.at(-1);
+  return {
+    items: views.map((environment, i) => ({ pipeline: pageRows[i]!.pipeline, environment, appOrder: appOrder.get(pageRows[i]!.pipelineId) ?? [] })),
+    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([last.pipeline, Number(last.rank), Number(last.key), last.id])).toString("base64url") : null,
+  };
+}

@@ -39,7 +39,8 @@ export default defineConfig({
     env: {
       PORT: String(PORT),
       SLIPWAY_DATA_DIR: DATA_DIR,
-      SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml",
+      // Two pipelines whose environment names repeat (dev, prod): every test runs with qualified references.
+      SLIPWAY_PIPELINES_DIR: "e2e/pipelines",
       SLIPWAY_DEMO: "1",
       DATABASE_URL: "",
       SLIPWAY_OIDC_ISSUER: "",

@@ -10,7 +10,7 @@ export const DEMO = {
   admin: "admin@example.com",
 } as const;
 
-/** The e2e pipeline's board (e2e/slipway.e2e.yaml names the pipeline `shop`); `/` is the portfolio. */
+/** The e2e pipeline's board (e2e/pipelines/shop.yaml names the pipeline `shop`); `/` is the portfolio. */
 export const BOARD = "/pipelines/shop";
 
 /** An environment's page in the e2e pipeline. */

@@ -74,7 +74,7 @@ test.describe.serial("sign-in through a real OpenID provider", () => {
     start(["scripts/start.ts"], {
       PORT: String(slipwayPort),
       SLIPWAY_DATA_DIR: DATA_DIR,
-      SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml",
+      SLIPWAY_CONFIG: "e2e/pipelines/shop.yaml",
       SLIPWAY_DEMO: "1",
       SLIPWAY_CONTROLLER: "off",
       DATABASE_URL: "",

@@ -70,9 +70,9 @@ describe("the demo pipelines/shop.yaml", () => {
   });
 });
 
-describe("e2e/slipway.e2e.yaml", () => {
+describe("e2e/pipelines/shop.yaml", () => {
   it("is the demo shop pipeline without clock-dependent gates, auto-promotion, and with soaks of at most a minute", async () => {
-    const [demo, e2e] = await Promise.all([load("pipelines/shop.yaml"), load("e2e/slipway.e2e.yaml")]);
+    const [demo, e2e] = await Promise.all([load("pipelines/shop.yaml"), load("e2e/pipelines/shop.yaml")]);
     for (const env of e2e.environments) {
       expect(env.gates.windows, env.name).toEqual([]);
       expect(env.gates.freezes, env.name).toEqual([]);

@@ -13,9 +13,9 @@ import { syncPipeline } from "@/lib/services/pipeline-sync";
 
 /** The end-to-end pipeline (dev → qa → uat → staging → prod, apps portal, admin, api-gateway). */
 export function testPipelineConfig(): { config: PipelineConfig; hash: string } {
-  const text = fs.readFileSync(path.resolve(process.cwd(), "e2e/slipway.e2e.yaml"), "utf8");
+  const text = fs.readFileSync(path.resolve(process.cwd(), "e2e/pipelines/shop.yaml"), "utf8");
   const result = parsePipelineConfig(text);
-  if (!result.ok) throw new Error(`e2e/slipway.e2e.yaml is invalid: ${JSON.stringify(result.problems)}`);
+  if (!result.ok) throw new Error(`e2e/pipelines/shop.yaml is invalid: ${JSON.stringify(result.problems)}`);
   return { config: result.config, hash: result.hash };
 }
 

@@ -44,7 +44,7 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
   function startController(): ChildProcess {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/controller.ts"], {
       cwd: process.cwd(),
-      env: { ...process.env, DATABASE_URL: connection.url, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOCAL_PORT_BASE: String(portBase), SLIPWAY_CONFIG: "e2e/slipway.e2e.yaml", SLIPWAY_STOP_APPS_ON_EXIT: "1" },
+      env: { ...process.env, DATABASE_URL: connection.url, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOCAL_PORT_BASE: String(portBase), SLIPWAY_CONFIG: "e2e/pipelines/shop.yaml", SLIPWAY_STOP_APPS_ON_EXIT: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (d: Buffer) => output.push(d.toString()));

@@ -27,6 +27,11 @@ export default defineConfig({
       args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
+  // Sign in once per demo user (e2e/auth.setup.ts saves e2e/.auth/<role>.json); the specs reuse those sessions.
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts$/ },
+    { name: "e2e", testMatch: /\.spec\.ts$/, dependencies: ["setup"] },
+  ],
   webServer: {
     command: `rm -rf ${DATA_DIR} && npm start`,
     url: `http://localhost:${PORT}/api/v1/health`,

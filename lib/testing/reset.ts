@@ -9,9 +9,10 @@ type Rows = { rows: Record<string, unknown>[] };
  * opening and migrating a fresh database takes seconds on PGlite, emptying one takes a fraction.
  *
  * `snapshotDatabase(db)` reads every table of the current schema and remembers the rows the
- * migrations put there; the function it returns empties every table (TRUNCATE … RESTART IDENTITY
- * CASCADE, with triggers off for that transaction so the append-only audit tables can be emptied
- * too) and writes the remembered rows back. Needs a superuser connection (PGlite's, or the
+ * migrations put there; the function it returns empties every table (TRUNCATE … CASCADE, with
+ * triggers off for that transaction so the append-only audit tables can be emptied too) and writes
+ * the remembered rows back, identity values included; sequences keep counting, so new rows never
+ * collide with restored ones. Needs a superuser connection (PGlite's, or the
  * TEST_DATABASE_URL role); throws what PostgreSQL throws otherwise.
  */
 export async function snapshotDatabase(db: Db): Promise<() => Promise<void>> {
@@ -25,9 +26,9 @@ export async function snapshotDatabase(db: Db): Promise<() => Promise<void>> {
   return async () => {
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local session_replication_role = replica`);
-      await tx.execute(sql.raw(`truncate ${tables.map((t) => `"${t.replace(/"/g, '""')}"`).join(", ")} restart identity cascade`));
+      await tx.execute(sql.raw(`truncate ${tables.map((t) => `"${t.replace(/"/g, '""')}"`).join(", ")} cascade`));
       for (const { table, json } of seeded) {
-        await tx.execute(sql`insert into ${sql.identifier(table)} select * from json_populate_recordset(null::${sql.identifier(table)}, ${json}::json)`);
+        await tx.execute(sql`insert into ${sql.identifier(table)} overriding system value select * from json_populate_recordset(null::${sql.identifier(table)}, ${json}::json)`);
       }
     });
   };

@@ -27,10 +27,15 @@ export default defineConfig({
       args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
+  // Sign in once per demo user (e2e/auth.setup.ts saves e2e/.auth/<role>.json); the specs reuse those sessions.
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts$/ },
+    { name: "e2e", testMatch: /\.spec\.ts$/, dependencies: ["setup"] },
+  ],
   webServer: {
     command: `rm -rf ${DATA_DIR} && npm start`,
     url: `http://localhost:${PORT}/api/v1/health`,
-    timeout: 300_000,
+    timeout: 600_000, // a first production build on a busy 2-core machine can take over 5 minutes
     reuseExistingServer: false,
     // SIGTERM with SLIPWAY_STOP_APPS_ON_EXIT lets Slipway stop the apps and router it started before it exits.
     gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },

@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, bearer, buildBody, createTokenInUi, registerBuild, signIn } from "./helpers";
+import { DEMO, bearer, buildBody, createTokenInUi, registerBuild, signedInAs } from "./helpers";
 
 let token: string;
 
 test.beforeAll(async ({ browser }) => {
   const page = await browser.newPage();
-  await signIn(page, DEMO.admin);
+  await signedInAs(page, DEMO.admin);
   token = await createTokenInUi(page, /developer@example.com/, "contract-tests");
   await page.close();
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, signIn, BOARD, environmentPage } from "./helpers";
+import { DEMO, signIn, signedInAs, BOARD, environmentPage } from "./helpers";
 
 test("a demo user signs in and sees the pipeline board", async ({ page }) => {
   await page.goto(BOARD);
@@ -31,7 +31,7 @@ test("a demo user signs in and sees the pipeline board", async ({ page }) => {
 });
 
 test("each environment has its own page with its apps, rules and history", async ({ page }) => {
-  await signIn(page, DEMO.developer);
+  await signedInAs(page, DEMO.developer);
   await page.getByRole("table", { name: "Pipeline board" }).getByRole("link", { name: "prod", exact: true }).click();
   await expect(page).toHaveURL(/\/environments\/prod$/);
   await expect(page.getByRole("heading", { name: /prod/ }).first()).toBeVisible();

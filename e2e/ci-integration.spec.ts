@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, bearer, buildBody, createTokenInUi, registerBuild, signIn } from "./helpers";
+import { DEMO, bearer, buildBody, createTokenInUi, registerBuild, signedInAs } from "./helpers";
 
 test("an admin creates a token; CI registers a build with it; the build shows on its release", async ({ page, request }) => {
-  await signIn(page, DEMO.admin);
+  await signedInAs(page, DEMO.admin);
   const token = await createTokenInUi(page, /developer@example.com/, "e2e-ci");
   await expect(page.getByText("it will not be shown again")).toBeVisible();
   await page.getByRole("button", { name: "Done" }).click();
@@ -44,11 +44,11 @@ test("an admin creates a token; CI registers a build with it; the build shows on
 });
 
 test("a viewer cannot reach admin pages or change anything", async ({ page, request }) => {
-  await signIn(page, DEMO.admin);
+  await signedInAs(page, DEMO.admin);
   const viewerToken = await createTokenInUi(page, /viewer@example.com/, "viewer-read");
 
   await page.context().clearCookies();
-  await signIn(page, DEMO.viewer);
+  await signedInAs(page, DEMO.viewer);
   // Settings holds only the viewer's own API tokens (issue 15): people and everyone's tokens stay admin-only.
   await page.goto("/settings/users");
   await expect(page.getByText("You don't have access to this page")).toBeVisible();

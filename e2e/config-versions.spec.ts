@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, bearer, ciBuild, confirmDialog, createTokenInUi, signIn, waitForDeployment, environmentPage } from "./helpers";
+import { DEMO, bearer, ciBuild, confirmDialog, createTokenInUi, signedInAs, waitForDeployment, environmentPage } from "./helpers";
 
 /** Issue 14, items 1 and 2: each deployment runs an exact config version; releases say what CI told about commit order. */
 test.describe.serial("config versions and commit order", () => {
@@ -26,7 +26,7 @@ test.describe.serial("config versions and commit order", () => {
   };
 
   test("the issue's example: R1 without config, R2 with FEATURE_X, DB_URL edited but not applied; the rollback dialog shows the difference and rolls back to R1's config", async ({ page, request, baseURL }) => {
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     token = await createTokenInUi(page, /admin@example\.com/, `e2e-config-${stamp}`);
     // qa takes releases that succeeded in dev: each goes to dev first.
     const r1 = ciBuild(["--app", "portal", "--version", `8.${stamp}.1`], baseURL!).releaseId;
@@ -71,7 +71,7 @@ test.describe.serial("config versions and commit order", () => {
 
   test("'keep current config' is an explicit choice: the release goes back, the config stays", async ({ page, request }) => {
     await request.delete("/api/v1/environments/qa/hold", { headers: bearer(token), data: { reason: "e2e: lift" } });
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     const releases = await (await request.get("/api/v1/deployments?environment=qa&kind=promote&limit=5", { headers: bearer(token) })).json();
     const r2 = releases.items.find((d: { id: string; releaseId: string }) => d.id !== deployments.r1)!.releaseId;
     const again = await deploy(request, r2);
@@ -93,7 +93,7 @@ test.describe.serial("config versions and commit order", () => {
     const build = await (await request.post("/api/v1/builds", { headers: bearer(token), data: { app: "admin", version: `8.${stamp}.4`, commit: `${stamp}`.padStart(40, "d"), branch: "develop", digest: `sha256:${`${stamp}`.padStart(64, "e")}`, tests: { passed: true, total: 1, failed: 0 } } })).json();
     const bare = await (await request.post("/api/v1/releases", { headers: bearer(token), data: { commit: `${stamp}`.padStart(40, "d"), branch: "develop", builds: [build.id] } })).json();
     expect(bare.commitOrder).toEqual({ known: false, committedAt: null, parents: null, buildNumber: null });
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     await page.goto(`/releases/${bare.id}`);
     await expect(page.getByText("commit order unknown")).toBeVisible();
     await page.goto(`/releases/${withOrder}`);

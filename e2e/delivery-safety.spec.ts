@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signedInAs, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 /**
  * Issue 14, items 4–7, as people see them: an unobserved soak is amber, a fast-track's soak is
@@ -9,7 +9,7 @@ import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, waitForDeploy
 test.describe.serial("soaks, approvers and aborts", () => {
   test("the only tech-lead cannot fast-track to prod: refused at once, saying they cannot approve their own request", async ({ page, baseURL }) => {
     ciBuild(["--app", "portal", "--version", `7.${Date.now() % 100000}.0`], baseURL!);
-    await signIn(page, DEMO.techLead);
+    await signedInAs(page, DEMO.techLead);
     await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     await confirmDialog(page, "Fast-track to prod", "e2e: only tech-lead");
@@ -18,7 +18,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
   });
 
   test("the fast-track dialog states where and from when the soak is measured; the deployment keeps it, and an unobserved soak passes amber", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
@@ -44,7 +44,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
   });
 
   test("aborting a rollout whose health check fails stops it at once and keeps what served before it", async ({ page, baseURL }) => {
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     const devAdmin = await appUrl(page, "dev", "admin");
     const before = (await (await page.request.get(`${devAdmin}/health`)).json()).version;
     ciBuild(["--app", "admin", "--version", `8.${Date.now() % 100000}.0`, "--unhealthy"], baseURL!);

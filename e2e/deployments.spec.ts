@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, waitForDeployment, BOARD, environmentPage } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signedInAs, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 test.describe.serial("deployments that really happen", () => {
   const version = `7.${Date.now() % 100000}.0`;
 
   test("CI builds a release; it is deployed to dev and promoted to qa from the board; qa's URL serves it", async ({ page, baseURL }) => {
     ciBuild(["--app", "portal", "--version", version], baseURL!);
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
 
     await page.getByTestId("promote-dev").click();
     await expect(page.getByRole("dialog")).toContainText(`portal ${version}`);
@@ -26,7 +26,7 @@ test.describe.serial("deployments that really happen", () => {
   });
 
   test("rolling qa back serves the old version again, and only qa moves", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     const devUrl = await appUrl(page, "dev", "portal");
     const qaUrl = await appUrl(page, "qa", "portal");
     await page.getByRole("button", { name: "Roll back…" }).click();
@@ -49,7 +49,7 @@ test.describe.serial("deployments that really happen", () => {
   });
 
   test("a viewer sees no Promote or Rollback, and the API refuses them", async ({ page, request, baseURL }) => {
-    await signIn(page, DEMO.viewer);
+    await signedInAs(page, DEMO.viewer);
     await expect(page.getByRole("table", { name: "Pipeline board" })).toBeVisible();
     await expect(page.getByRole("button", { name: /Promote to|Deploy to/ })).toHaveCount(0);
     await page.goto(environmentPage("qa"));

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, environmentPage } from "./helpers";
+import { DEMO, approveOnPage, ciBuild, confirmDialog, signedInAs, switchUser, waitForDeployment, environmentPage } from "./helpers";
 
 // Issue 15, the smaller faults a newcomer met in their first hour (items 5–21), one test each.
 // Screenshots at phone width go to test-results/390/ for a person to look at.
@@ -25,7 +25,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 7: each Promote dialog says what its environment's strategy and gates will do", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     // uat is recreated (its api-gateway asks for it): closed for a few seconds, nothing warm.
     await page.getByTestId("promote-uat").click();
     const uat = page.getByTestId("promote-uat-preview");
@@ -47,7 +47,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 8: a waiting prod deployment's page hydrates without errors", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     const errors = collectErrors(page);
     await page.goto(promotionUrl);
     await expect(page.getByRole("heading", { name: "Why can't this ship yet?" })).toBeVisible();
@@ -58,7 +58,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 11: my requests say what they wait on; a decision leaves the approver's inbox", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto("/approvals");
     const mine = page.getByTestId("my-request").filter({ has: page.getByRole("link", { name: "Promotion to prod" }) });
     await expect(mine).toContainText("needs 1 tech-lead and 1 pm approval");
@@ -74,7 +74,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 18: the cancel dialog names its buttons by their effect", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto(promotionUrl);
     await page.getByTestId("cancel-deployment").click();
     const dialog = page.getByRole("dialog");
@@ -87,7 +87,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 10: Settings → Users shows when a signed-in person was last seen", async ({ page }) => {
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     await page.goto("/settings/users");
     for (const email of [DEMO.admin, DEMO.deliveryLead]) {
       const row = page.getByRole("row").filter({ hasText: email });
@@ -96,7 +96,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 14: freeze validation speaks the form's words and local time", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto("/freezes");
     const form = page.getByRole("form", { name: "Declare a freeze" });
     await form.getByLabel("Environment").selectOption("dev");
@@ -112,7 +112,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 19: Compare tells 'never ran' from 'not running now'", async ({ page }) => {
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     await page.goto("/compare?from=staging&to=prod");
     const table = page.getByRole("table", { name: "Releases ahead" });
     await expect(table.getByRole("columnheader", { name: "In prod" })).toBeVisible();
@@ -122,7 +122,7 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 5: a torn-down review environment keeps its page, its verdicts and its place in History", async ({ page }) => {
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     await page.goto(environmentPage("checkout-redesign"));
     await page.getByTestId("teardown-review").click();
     await confirmDialog(page, "Tear down checkout-redesign");
@@ -152,7 +152,7 @@ test.describe.serial("a newcomer's first hour", () => {
   test("item 6: while a rolling rollout shifts traffic, its badge says so and how far", async ({ page, baseURL }) => {
     const version = `5.${Date.now() % 100000}.0`;
     ciBuild(["--app", "portal", "--version", version], baseURL!);
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev", "e2e: watch the traffic shift");
     await expect(page).toHaveURL(/\/deployments\/dep_/);
@@ -164,7 +164,7 @@ test.describe.serial("a newcomer's first hour", () => {
 
   test("item 20: every page works at 390 px wide", async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     await page.goto("/deployments");
     const deployment = await page.getByRole("table", { name: "Deployments" }).getByRole("link", { name: /ago|just now/ }).first().getAttribute("href");
     await page.goto("/releases");

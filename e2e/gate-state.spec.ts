@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn, BOARD, environmentPage } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signedInAs, BOARD, environmentPage } from "./helpers";
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -22,7 +22,7 @@ test.describe.serial("live gate state on the board", () => {
   test("a freeze (what, by whom, until when) and an open incident show under the environment's column head", async ({ page, request }) => {
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     token = await createTokenInUi(page, /admin@example.com/, "e2e-gate-state");
     const endsAt = new Date(Date.now() + 2 * 3_600_000).toISOString();
     const freeze = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "qa", name: "e2e audit week", reason: "auditors on site", endsAt } });
@@ -49,7 +49,7 @@ test.describe.serial("live gate state on the board", () => {
   });
 
   test("a release page says where the release is now, environment by environment", async ({ page }) => {
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     // The release dev runs: its page lists the chain, with dev running it.
     await page.goto(environmentPage("dev"));
     await page.locator('a[href^="/releases/rel_"]').first().click();

@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, appUrl, approveOnPage, bearer, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD } from "./helpers";
+import { DEMO, appUrl, approveOnPage, bearer, ciBuild, confirmDialog, signedInAs, switchUser, waitForDeployment, BOARD } from "./helpers";
 
 test.describe.serial("gates, approvals and the fast-track", () => {
   let promotionUrl = "";
 
   test("a prod promotion waits and says why; the requester ticks the checklist; tech-lead then pm approve; it rolls out blue-green", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     const prodUrl = await appUrl(page, "prod", "portal");
     await page.goto(BOARD);
     await page.getByTestId("promote-prod").click();
@@ -41,7 +41,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
   });
 
   test("rolling prod back while the previous release is warm serves it again at once", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     const prodUrl = await appUrl(page, "prod", "portal");
     const before = (await (await page.request.get(`${prodUrl}/health`)).json()).version;
     await page.getByRole("button", { name: "Roll back…" }).click();
@@ -58,7 +58,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
 
   test("a developer cannot approve, in the UI or through the API", async ({ page, request, baseURL }) => {
     ciBuild(["--app", "admin", "--version", `6.${Date.now() % 100000}.0`], baseURL!);
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto(BOARD);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
@@ -91,7 +91,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
   test("a fast-track from develop goes straight to prod with tech-lead AND pm approval, and the board shows what it skipped", async ({ page, baseURL }) => {
     const version = `5.${Date.now() % 100000}.0`;
     ciBuild(["--app", "portal", "--version", version], baseURL!);
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.getByTestId("promote-dev").click();
     await confirmDialog(page, "Deploy to dev");
     expect(await waitForDeployment(page)).toBe("succeeded");

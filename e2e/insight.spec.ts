@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { auditHash, GENESIS_HASH } from "@/lib/domain/audit-chain";
 import type { AuditEventDto } from "@/lib/services/audit-export";
-import { DEMO, signIn } from "./helpers";
+import { DEMO, signedInAs } from "./helpers";
 
 /** Set E2E_SCREENSHOTS to a folder to keep screenshots of these screens, for a person to look at. */
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
@@ -48,7 +48,7 @@ function firstBrokenEvent(events: AuditEventDto[]): AuditEventDto | null {
 test("the delivery metrics page charts the demo's deployment history, per environment", async ({ page }) => {
   // The e2e server starts with the demo data (SLIPWAY_DEMO=1): two weeks of releases moving up the
   // chain, with a failed prod deployment and a prod rollback. Specs that ran before add to it.
-  await signIn(page, DEMO.deliveryLead);
+  await signedInAs(page, DEMO.deliveryLead);
   await page.goto("/metrics");
   await expect(page.getByRole("heading", { name: "Delivery metrics" })).toBeVisible();
   await expect(page.getByText(/How often and how safely changes reach prod, over the last 30 days/)).toBeVisible();
@@ -81,7 +81,7 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
 });
 
 test("the audit trail lists what happened; its exports carry a hash chain anyone can re-check, which shows an edited event", async ({ page }) => {
-  await signIn(page, DEMO.deliveryLead);
+  await signedInAs(page, DEMO.deliveryLead);
   await page.goto("/audit");
   const events = page.getByRole("table", { name: "Audit events" });
   await expect(events.locator("tbody tr").first()).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn, BOARD } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signedInAs, BOARD } from "./helpers";
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -11,7 +11,7 @@ async function expectNoHorizontalOverflow(page: Page) {
 /** Issue 15, item 4: a long word wraps instead of widening the page; the UI and the API cap text alike. */
 test.describe.serial("long text", () => {
   test("a 1,000-character one-word freeze reason wraps on the board and the Freezes page; 1,001 is refused by the API and cannot be typed in the UI", async ({ page, request }) => {
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     const token = await createTokenInUi(page, /admin@example.com/, "e2e-long-text");
     const word = "x".repeat(1000);
     const tooLong = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "dev", name: "long", reason: word + "x" } });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, appUrl, ciBuild, confirmDialog, signIn, switchUser, BOARD, environmentPage } from "./helpers";
+import { DEMO, appUrl, ciBuild, confirmDialog, signedInAs, switchUser, BOARD, environmentPage } from "./helpers";
 
 /** Set E2E_SCREENSHOTS to a folder to keep screenshots of the review screens, for a person to look at. */
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
@@ -18,7 +18,7 @@ async function answers(url: string): Promise<boolean> {
 test("a branch is reviewed in its own environment cloned from staging, accepted, promoted into staging and torn down", async ({ page, baseURL }) => {
   test.setTimeout(120_000);
   // Staging runs a release (the demo's, restored when Slipway starts) and gets an item of its own.
-  await signIn(page, DEMO.developer);
+  await signedInAs(page, DEMO.developer);
   const stagingUrl = await appUrl(page, "staging", "portal");
   expect((await page.request.get(`${stagingUrl}/health`)).status()).toBe(200);
   const stagingItem = `staging item ${Date.now()}`;

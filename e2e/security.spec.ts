@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { bearer, createTokenInUi, DEMO, signIn } from "./helpers";
+import { bearer, createTokenInUi, DEMO, signedInAs } from "./helpers";
 
 test.describe("security faults of issue 14", () => {
   test("a sign-in callback that leaves our origin falls back to / (item 9)", async ({ page, baseURL }) => {
@@ -20,7 +20,7 @@ test.describe("security faults of issue 14", () => {
   });
 
   test("the audit trail records the caller's address, not the X-Forwarded-For it chose; NUL is a 400 (items 12, 13, 15)", async ({ page, request }) => {
-    await signIn(page, DEMO.admin);
+    await signedInAs(page, DEMO.admin);
     const viewerToken = await createTokenInUi(page, /viewer/i, `security-e2e-${Date.now()}`);
     const refused = await request.post("/api/v1/environments/qa/rollback", { headers: { ...bearer(viewerToken), "X-Forwarded-For": "6.6.6.6" }, data: {} });
     expect(refused.status()).toBe(403);
@@ -47,7 +47,7 @@ test.describe("security faults of issue 14", () => {
   });
 
   test("the Verify button checks the chain against its checkpoint (item 14)", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto("/audit");
     await page.getByRole("button", { name: "Verify chain" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Chain intact" })).toContainText("checkpointed outside the trail");

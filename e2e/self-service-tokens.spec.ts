@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, bearer, signIn, switchUser } from "./helpers";
+import { DEMO, bearer, signedInAs, switchUser } from "./helpers";
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
 /** Issue 15, item 2: every signed-in person creates, sees and revokes their own API tokens. */
 test.describe.serial("self-service API tokens", () => {
   test("a developer creates a token in Settings, uses it, sees only their own and revokes it", async ({ page, request }) => {
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     await page.getByRole("link", { name: "Settings" }).click();
     await expect(page).toHaveURL(/\/settings\/tokens$/);
     await expect(page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Users & roles" })).toHaveCount(0);
@@ -38,7 +38,7 @@ test.describe.serial("self-service API tokens", () => {
   });
 
   test("users and roles stay admin-only; an admin sees and can revoke everyone's tokens", async ({ page }) => {
-    await signIn(page, DEMO.viewer);
+    await signedInAs(page, DEMO.viewer);
     await page.goto("/settings/users");
     await expect(page.getByText("Users and roles are managed by admins.")).toBeVisible();
 

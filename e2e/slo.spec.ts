@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, appUrl, approveOnPage, ciBuild, confirmDialog, signIn, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
+import { DEMO, appUrl, approveOnPage, ciBuild, confirmDialog, signedInAs, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 /** Set E2E_SCREENSHOTS to a folder to keep screenshots of these screens, for a person to look at. */
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
@@ -55,7 +55,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
   test("a portal that fails 30% of its requests passes the chain and staging's smoke check", async ({ page, baseURL }) => {
     test.setTimeout(90_000);
     // The good release: whatever staging serves now (the demo's, restored when Slipway started).
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     stagingUrl = await appUrl(page, "staging", "portal");
     goodVersion = (await servedVersion(page, stagingUrl))!;
     expect(goodVersion).toBeTruthy();
@@ -99,7 +99,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
     test.setTimeout(90_000);
     const traffic = startTraffic(baseURL!);
     try {
-      await signIn(page, DEMO.deliveryLead);
+      await signedInAs(page, DEMO.deliveryLead);
       // Watching the history, as a person would (it refreshes itself): the rollback appears,
       // requested by Slipway's automation, with the burn rate that made it act.
       await page.goto("/deployments?environment=staging");
@@ -156,7 +156,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
   });
 
   test("a tech lead confirms the rollback; the decision is recorded on the page and in the audit trail", async ({ page }) => {
-    await signIn(page, DEMO.techLead);
+    await signedInAs(page, DEMO.techLead);
     await page.goto(rollbackUrl);
     const panel = automaticRollbackPanel(page);
     await panel.getByRole("button", { name: "Confirm rollback" }).click();
@@ -182,7 +182,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
     // specs expect: they promote from qa into uat.)
     const fixVersion = `4.${(Date.now() % 100000) + 1}.1`;
     ciBuild(["--app", "portal", "--version", fixVersion], baseURL!);
-    await signIn(page, DEMO.developer);
+    await signedInAs(page, DEMO.developer);
     await page.getByTestId("promote-dev").click();
     await expect(page.getByRole("dialog")).toContainText(`portal ${fixVersion}`);
     await confirmDialog(page, "Deploy to dev");

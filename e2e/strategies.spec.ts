@@ -1,9 +1,9 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { DEMO, appUrl, confirmDialog, signIn, waitForDeployment, BOARD, environmentPage } from "./helpers";
+import { DEMO, appUrl, confirmDialog, signedInAs, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 test.describe.serial("strategies, jobs and configuration", () => {
   test("a recreate rollout closes the environment: the maintenance page answers while it is closed", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     const uatUrl = await appUrl(page, "uat", "portal");
     const seen = new Map<number, { retryAfter?: string; body: string }>();
     let polling = true;
@@ -35,7 +35,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
 
   test("a config variable is edited, deployed, and reaches the app; a secret never shows anywhere", async ({ page }) => {
     const secret = `s3cr3t-${Date.now()}`;
-    await signIn(page, DEMO.techLead);
+    await signedInAs(page, DEMO.techLead);
     await page.goto(environmentPage("dev"));
     const config = page.getByRole("region").filter({ has: page.getByRole("heading", { name: "Configuration" }) });
     for (const variable of [
@@ -76,7 +76,7 @@ test.describe.serial("strategies, jobs and configuration", () => {
   });
 
   test("a seed runs only after a confirmation that names the environment, typing it for prod", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
+    await signedInAs(page, DEMO.deliveryLead);
     await page.goto(environmentPage("prod"));
     await page.getByTestId("seed-portal").click();
     const dialog = page.getByRole("dialog");

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { httpServerApp, pythonApp } from "@/lib/testing/team-apps";
-import { DEMO, bearer, createTokenInUi, signIn, waitForDeployment, environmentPage } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signedInAs, waitForDeployment, environmentPage } from "./helpers";
 
 /**
  * A team's own apps, as their CI would ship them: `http-server` from the npm registry as portal and
@@ -16,7 +16,7 @@ test.afterAll(() => fs.rmSync(ciDir, { recursive: true, force: true }));
 
 test("a team's http-server and python apps deploy from their tarballs, show their instances and logs, and roll back; a wrong digest starts nothing", async ({ page, request }) => {
   test.setTimeout(180_000);
-  await signIn(page, DEMO.admin);
+  await signedInAs(page, DEMO.admin);
   const token = await createTokenInUi(page, /developer@example.com/, "team-ci");
   await page.getByRole("button", { name: "Done" }).click();
 

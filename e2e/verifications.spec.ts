@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, bearer, createTokenInUi, signIn, BOARD } from "./helpers";
+import { DEMO, bearer, createTokenInUi, signedInAs, BOARD } from "./helpers";
 
 test("CI reports an end-to-end result on a staging deployment: idempotent by name, shown with its link on the board and the deployment", async ({ page, request }) => {
-  await signIn(page, DEMO.admin);
+  await signedInAs(page, DEMO.admin);
   const ci = await createTokenInUi(page, /developer@example.com/, "e2e-verify");
   await page.getByRole("button", { name: "Done" }).click();
   const viewer = await createTokenInUi(page, /viewer@example.com/, "e2e-verify-viewer");

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { auditEvents, controllerLeases, deploymentSteps, deployments, environmentApps, environments } from "@/db/schema";
 import { automationActor, type Actor } from "@/lib/auth/actor";
@@ -10,6 +10,7 @@ import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease } from "@/lib/testing/releases";
+import { snapshotDatabase } from "@/lib/testing/reset";
 import { Controller } from "../controller";
 
 describe.each(testDatabases)("the controller on $name", (database) => {
@@ -17,26 +18,43 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   let developer: Actor;
   let platform: FakePlatform;
   let controller: Controller;
-  const logs: string[] = [];
+
+  let reset: () => Promise<void>;
+  let logs: string[];
 
   beforeAll(async () => {
     connection = await database.open();
-    await loadTestPipeline(connection.db);
-    developer = await createTestActor(connection.db, ["developer"]);
+    reset = await snapshotDatabase(connection.db);
   });
   afterAll(async () => {
-    await controller?.stop({ stopApps: false });
     await connection.close();
   });
+  // Each test starts from an empty pipeline, a fresh platform and a fresh controller, and builds what it needs.
   beforeEach(async () => {
-    await controller?.stop({ stopApps: false });
-    platform ??= new FakePlatform();
+    await reset();
+    await loadTestPipeline(connection.db);
+    developer = await createTestActor(connection.db, ["developer"]);
+    platform = new FakePlatform();
+    logs = [];
     controller = new Controller({ connection, createPlatform: async () => platform, log: (l) => logs.push(l), verifyTimeoutMs: 300, healthEveryMs: 60_000, rollingPauseMs: 5 });
+  });
+  afterEach(async () => {
+    await controller.stop({ stopApps: false });
   });
 
   const ctx = () => contextFor(connection.db, developer);
   const promote = (environment: string, releaseId: string) => requestDeployment(ctx(), { environment, releaseId });
   const state = async (id: string) => (await connection.db.select({ s: deployments.state }).from(deployments).where(eq(deployments.id, id)))[0]!.s;
+  /** Fixture: `version` released and rolled out to each of `environments`, in order. */
+  const deployed = async (version: string, ...environments: string[]) => {
+    const release = await makeRelease(connection.db, developer, version);
+    for (const environment of environments) {
+      const deployment = await promote(environment, release.id);
+      await controller.runUntilIdle();
+      expect(await state(deployment.id)).toBe("succeeded");
+    }
+    return release;
+  };
   const runs = async (environment: string) => {
     const [env] = await connection.db.select().from(environments).where(eq(environments.name, environment));
     return connection.db.select().from(environmentApps).where(eq(environmentApps.environmentId, env!.id));
@@ -81,6 +99,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   });
 
   it("refuses to skip an environment, and automation never moves an older commit over a newer one", async () => {
+    await deployed("1.0.0", "dev");
     const r2 = await makeRelease(connection.db, developer, "2.0.0");
     await expect(promote("uat", r2.id)).rejects.toMatchObject({ code: "not_in_previous" });
     const toDev = await promote("dev", r2.id);
@@ -95,6 +114,8 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   });
 
   it("rolls one environment back to its previous good release without touching the others", async () => {
+    await deployed("1.0.0", "dev", "qa");
+    await deployed("2.0.0", "dev");
     const before = await runs("dev");
     const current = before[0]!.releaseId!;
     const rollback = await requestRollback(ctx(), { environment: "dev", reason: "checkout is broken" });
@@ -113,9 +134,11 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   });
 
   it("fails a release that never becomes healthy, with the reason, and leaves the old one serving", async () => {
+    await deployed("1.0.0", "dev");
     platform.unhealthyVersions.add("3.0.0-bad");
     const bad = await makeRelease(connection.db, developer, "3.0.0-bad");
     const servingBefore = platform.serving("dev", "portal");
+    expect(servingBefore).toBe("1.0.0");
     const deployment = await promote("dev", bad.id);
     await controller.runUntilIdle();
     const detail = await getDeployment(connection.db, deployment.id);
@@ -127,6 +150,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   });
 
   it("fails at once when the app reports another version than the one deployed", async () => {
+    await deployed("1.0.0", "dev");
     platform.misreports.set("3.1.0", "3.0.9");
     const mislabelled = await makeRelease(connection.db, developer, "3.1.0");
     const deployment = await promote("dev", mislabelled.id);
@@ -135,6 +159,7 @@ describe.each(testDatabases)("the controller on $name", (database) => {
   });
 
   it("retries a transient platform error and then succeeds", async () => {
+    await deployed("1.0.0", "dev");
     platform.transientStartFailures = 1;
     const r = await makeRelease(connection.db, developer, "3.2.0");
     const deployment = await promote("dev", r.id);

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { deployments, environments, freezes, gateResults, incidents, notificationDeliveries, pipelines, roleMemberships } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
@@ -16,17 +16,29 @@ import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { snapshotDatabase } from "@/lib/testing/reset";
 import { Controller } from "../controller";
 
 describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on $name", (database) => {
   let connection: Connection;
-  const clock = fixedClock("2026-05-04T10:00:00Z");
-  const platform = new FakePlatform();
+  let clock: ReturnType<typeof fixedClock>;
+  let platform: FakePlatform;
   let controller: Controller;
   let lead: Actor, techLead: Actor, pm: Actor, developer: Actor, both: Actor;
+  let reset: () => Promise<void>;
 
   beforeAll(async () => {
     connection = await database.open();
+    reset = await snapshotDatabase(connection.db);
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+  // Each test starts from an empty pipeline, clock, platform and controller, and builds what it needs.
+  beforeEach(async () => {
+    await reset();
+    clock = fixedClock("2026-05-04T10:00:00Z");
+    platform = new FakePlatform();
     await loadTestPipeline(connection.db);
     [lead, techLead, pm, developer, both] = await Promise.all([
       createTestActor(connection.db, ["delivery-lead"], "lead"),
@@ -43,9 +55,8 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     const [pipeline] = await connection.db.select().from(pipelines);
     await connection.db.update(pipelines).set({ config: { ...(pipeline!.config as object), notifications: [{ name: "releases", type: "webhook", url: "http://127.0.0.1:9/hook", secretEnv: "NOPE" }] } });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await controller.stop({ stopApps: false });
-    await connection.close();
   });
 
   const ctx = (actor: Actor) => ({ db: connection.db, actor, clock });
@@ -130,7 +141,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
   it("a closed window can be overridden only by the roles slipway.yaml names, with a reason; an open incident blocks until resolved", async () => {
     const [prod] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
     const settings = prod!.settings as { gates: Record<string, unknown> };
-    // 2026-05-05 is a Tuesday; the window is Sundays only, so it is closed now.
+    // 2026-05-04 is a Monday; the window is Sundays only, so it is closed now.
     await connection.db.update(environments).set({ settings: { ...settings, gates: { ...settings.gates, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } }).where(eq(environments.id, prod!.id));
     const release = await stagedRelease("1.3.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
@@ -178,6 +189,9 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
   });
 
   it("auto-promotion moves a new release by itself, as automation; a hold or a freeze stops it", async () => {
+    // dev runs an earlier release, which the rollback below goes back to.
+    const earlier = await makeRelease(connection.db, developer, "2.9.0", { at: clock.now().toISOString() });
+    await placeRelease(connection.db, "dev", earlier.id, new Date(clock.now().getTime() - 600_000), developer.id);
     const [dev] = await connection.db.select().from(environments).where(eq(environments.name, "dev"));
     await connection.db.update(environments).set({ settings: { ...(dev!.settings as object), autoPromote: true } }).where(eq(environments.id, dev!.id));
     clock.advance(1000);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { environmentApps, environments, jobRuns } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
@@ -17,6 +17,7 @@ import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease } from "@/lib/testing/releases";
+import { snapshotDatabase } from "@/lib/testing/reset";
 import { Controller } from "../controller";
 
 process.env.SLIPWAY_SECRET_KEY ??= Buffer.alloc(32, 3).toString("base64");
@@ -26,18 +27,30 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   let developer: Actor;
   let lead: Actor;
   let techLead: Actor;
-  const platform = new FakePlatform();
+  let platform: FakePlatform;
   let controller: Controller;
   let smokeAnswer = { status: 200, body: "portal home" };
   const smokeServer = http.createServer((_req, res) => res.writeHead(smokeAnswer.status).end(smokeAnswer.body));
+  let reset: () => Promise<void>;
 
   beforeAll(async () => {
     connection = await database.open();
+    reset = await snapshotDatabase(connection.db);
+    await new Promise<void>((resolve) => smokeServer.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    smokeServer.close();
+    await connection.close();
+  });
+  // Each test starts from an empty pipeline, a fresh platform and a fresh controller, and builds what it needs.
+  beforeEach(async () => {
+    await reset();
     await loadTestPipeline(connection.db);
     developer = await createTestActor(connection.db, ["developer"]);
     lead = await createTestActor(connection.db, ["delivery-lead"]);
     techLead = await createTestActor(connection.db, ["tech-lead"]);
-    await new Promise<void>((resolve) => smokeServer.listen(0, "127.0.0.1", resolve));
+    smokeAnswer = { status: 200, body: "portal home" };
+    platform = new FakePlatform();
     platform.urls.set("dev/portal", `http://127.0.0.1:${(smokeServer.address() as AddressInfo).port}`);
     controller = new Controller({ connection, createPlatform: async () => platform, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 60_000, rollingPauseMs: 5 });
     // dev gets a smoke check and a hook for these tests.
@@ -47,10 +60,8 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
       .set({ settings: { ...(dev!.settings as object), smoke: [{ name: "home page", app: "portal", path: "/", expectStatus: 200, expectBody: "portal" }], hooks: [{ name: "notify-crm", app: "admin", job: "notify", when: "after-deploy" }] } })
       .where(eq(environments.id, dev!.id));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await controller.stop({ stopApps: false });
-    smokeServer.close();
-    await connection.close();
   });
 
   const ctx = (actor = developer) => contextFor(connection.db, actor);
@@ -58,6 +69,12 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     const deployment = await requestDeployment(ctx(), { environment: "dev", releaseId, ...extra });
     await controller.runUntilIdle();
     return getDeployment(connection.db, deployment.id);
+  };
+  /** Fixture: `version` released and rolled out to dev (by `strategy`, else dev's own). */
+  const deployed = async (version: string, extra: Record<string, unknown> = {}) => {
+    const detail = await deploy((await makeRelease(connection.db, developer, version)).id, extra);
+    expect(detail.state).toBe("succeeded");
+    return detail;
   };
 
   it("blue-green keeps the previous release warm; a rollback is then a traffic switch, and puts the environment on hold", async () => {
@@ -84,6 +101,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("recreate closes the environment, stops the old release, migrates once, starts the new one and reopens; it reports how long it was closed", async () => {
+    await deployed("1.0.0");
     platform.calls.length = 0;
     const release = await makeRelease(connection.db, developer, "2.0.0", { changedFiles: { portal: ["services/portal/migrations/0009_carts.sql"] } });
     const detail = await deploy(release.id, { strategy: "recreate" });
@@ -100,6 +118,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("forced migrations run although nothing changed; a failing migration fails the deployment before traffic moves", async () => {
+    await deployed("2.0.0");
     const forced = await deploy((await makeRelease(connection.db, developer, "2.1.0")).id, { forceMigrations: true });
     expect(forced.steps.find((s) => s.name === "Migrate portal")).toMatchObject({ state: "succeeded" });
     expect((forced.detail as { migrations: Record<string, { reason: string }> }).migrations.portal!.reason).toBe("forced by the requester");
@@ -113,6 +132,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("a failing smoke check fails the deployment and switches back to the warm previous release", async () => {
+    await deployed("2.1.0");
     smokeAnswer = { status: 500, body: "boom" };
     const detail = await deploy((await makeRelease(connection.db, developer, "3.0.0")).id, { strategy: "blue-green" });
     smokeAnswer = { status: 200, body: "portal home" };
@@ -123,6 +143,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("a failing hook is recorded but does not fail a live release", async () => {
+    await deployed("3.0.0");
     platform.failingJobs.set("notify", "crm unreachable");
     const detail = await deploy((await makeRelease(connection.db, developer, "3.1.0")).id);
     platform.failingJobs.delete("notify");
@@ -132,6 +153,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("config variables reach the apps on a config deployment; secrets are encrypted, masked, audited without values and redacted from output", async () => {
+    await deployed("3.1.0");
     await expect(setConfigVariable(ctx(developer), { environment: "dev", key: "POOL", value: "5", reason: "tune" })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(setConfigVariable(ctx(techLead), { environment: "dev", key: "pool", value: "5", reason: "tune" })).rejects.toBeInstanceOf(ValidationError);
     await expect(setConfigVariable(ctx(techLead), { environment: "dev", key: "POOL", value: "5", reason: "" })).rejects.toBeInstanceOf(ValidationError);
@@ -160,6 +182,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
   });
 
   it("a seed runs only by hand, once, its output kept; the last environment wants its name typed", async () => {
+    await deployed("3.1.0");
     await expect(requestJob(ctx(developer), { environment: "dev", app: "portal" })).rejects.toBeInstanceOf(ForbiddenError);
     const job = await requestJob(ctx(lead), { environment: "dev", app: "portal" });
     await controller.runUntilIdle();
@@ -169,6 +192,7 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     await expect(requestJob(ctx(lead), { environment: "prod", app: "portal", confirm: "prod" })).rejects.toBeInstanceOf(RuleError); // nothing deployed there in this test
   });
   it("consecutive blue-green deployments work when some apps carry the same build (each deployment gets its own slots)", async () => {
+    await deployed("1.5.0"); // admin and api-gateway are carried over from it
     const carry = async (version: string) => {
       const c = ctx();
       const commit = `${version.replace(/\D/g, "")}`.padEnd(40, "e");

@@ -202,7 +202,7 @@ describe.skipIf(!postgres)("the data plane outlives Slipway: SIGKILL of the cont
     expect(counts.failures).toEqual([]);
     expect(counts.ok).toBeGreaterThan(0);
     expect(servedWhileDown).toBeGreaterThan(0);
-    expect(["succeeded", "failed"]).toContain(outcome);
+    expect(outcome).toBe("succeeded"); // the restarted control plane resumes the rollout (crash.test.ts)
 
     // 3. The records equal what serves: each URL serves the version its environment_apps row names.
     const recorded = await connection.db
@@ -212,7 +212,7 @@ describe.skipIf(!postgres)("the data plane outlives Slipway: SIGKILL of the cont
       .innerJoin(builds, eq(builds.id, environmentApps.buildId));
     expect(recorded).toHaveLength(APPS.length);
     for (const row of recorded) {
-      expect(row.version).toBe(outcome === "succeeded" ? "2.0.0" : "1.0.0");
+      expect(row.version).toBe("2.0.0");
       for (let i = 0; i < 5; i++) expect(await versionAt(row.url!)).toBe(row.version); // no traffic left on the other release
     }
   }, 300_000);

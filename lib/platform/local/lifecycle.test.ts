@@ -5,6 +5,7 @@ import { LocalPlatform } from "./local-platform";
 import { canBind } from "./ports";
 import { PlatformError } from "../types";
 import { appSpec, fixtureArtifact, get, jobSpec, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { until } from "@/lib/testing/until";
 
 // Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
 // closed with stopApps afterwards, so no process outlives the run.
@@ -128,7 +129,7 @@ describe("LocalPlatform: restarts of Slipway", () => {
     await first.shutdown({ stopApps: false });
     open.splice(open.indexOf(first), 1);
     process.kill(oldRouter, "SIGKILL");
-    for (let i = 0; i < 100 && alive(oldRouter); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until("the old router to be gone", () => !alive(oldRouter));
     await expect(fetch(before.url!)).rejects.toThrow();
 
     const { platform: second } = newPlatform(dataDir);
@@ -147,8 +148,9 @@ describe("LocalPlatform: restarts of Slipway", () => {
     await second.init();
     expect((await get(before.url!)).text).toContain("1.0.0");
 
-    process.kill(before.active!.instances[0]!.pid!, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const killed = before.active!.instances[0]!.pid!;
+    process.kill(killed, "SIGKILL");
+    await until("the killed instance to be gone", () => !alive(killed));
     const after = await second.ensureActive(appSpec(v1));
     expect(after.active!.instances[0]!.pid).not.toBe(before.active!.instances[0]!.pid);
     expect(after.standby).toBeNull();

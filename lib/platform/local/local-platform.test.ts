@@ -5,6 +5,7 @@ import { PlatformError } from "../types";
 import { scrapingTrafficSource } from "@/lib/metrics";
 import { LocalPlatform } from "./local-platform";
 import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { until } from "@/lib/testing/until";
 
 // Real processes and real ports: each test gets its own data dir and environment name.
 const portBase = randomPortBase();
@@ -115,8 +116,10 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     const environment = nextEnv();
     const { url } = await platform.ensureActive(appSpec(v1, { environment }));
     await platform.startStandby(appSpec(v2, { environment }));
+    const seenBefore = (await platform.status(environment, "portal"))!.lastRequestAt;
     const inFlight = get(`${url}/slow?ms=300`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The router picks the instance when the request arrives (and notes the time): then it is in flight on 1.0.0.
+    await until("the slow request to reach the router", async () => (await platform.status(environment, "portal"))!.lastRequestAt !== seenBefore);
     await platform.switchTraffic(environment, "portal");
     expect((await get(url!)).text).toContain("2.0.0");
     const slow = await inFlight;
@@ -158,8 +161,16 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
   it("answers 502 when the instance died, without crashing", async () => {
     const environment = nextEnv();
     const status = await platform.ensureActive(appSpec(v1, { environment }));
-    process.kill(status.active!.instances[0]!.pid!, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const killed = status.active!.instances[0]!.pid!;
+    process.kill(killed, "SIGKILL");
+    await until("the killed instance to be gone", () => {
+      try {
+        process.kill(killed, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     expect((await get(status.url!)).status).toBe(502);
     expect((await platform.status(environment, "portal"))!.active!.instances[0]!.running).toBe(false);
     expect((await platform.health(environment, "portal", "active", "/health"))[0]!.status).toBe("unhealthy");

@@ -7,6 +7,7 @@ import type { Clock } from "@/lib/domain/clock";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { ServiceError } from "@/lib/services/errors";
 import { getPipeline } from "@/lib/services/pipeline-queries";
 import { teardownReviewEnvironment } from "@/lib/services/review-environments";
@@ -25,7 +26,7 @@ export interface ReviewLifecycleDeps {
 
 async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
   await fencedTransaction(deps.db, deps.token(), async (tx) => {
-    await tx.update(environments).set({ state, ...extra }).where(and(eq(environments.id, environment.id), eq(environments.state, environment.state)));
+    await transitionEnvironment(tx, environment.id, { from: environment.state, to: state, set: extra });
     await recordAudit(tx, automationActor(), deps.clock, { action: audit.action, targetType: "environment", targetId: environment.name, reason: audit.reason, data: audit.data });
   });
   deps.log(`${environment.name}: ${environment.state} → ${state}`);
@@ -38,7 +39,7 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
     await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
     await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
     await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
-    await tx.update(environments).set({ state: "torn-down", tornDownAt: deps.clock.now() }).where(eq(environments.id, environment.id));
+    await transitionEnvironment(tx, environment.id, { from: environment.state, to: "torn-down", set: { tornDownAt: deps.clock.now() } });
     await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
   });
   deps.log(`${environment.name}: torn down`);

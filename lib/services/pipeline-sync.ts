@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -6,6 +6,7 @@ import { systemActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { transitionEnvironment, transitionEnvironments } from "./environment-transitions";
 import { RuleError } from "./errors";
 import { ensureSystemUsers } from "./users";
 
@@ -75,20 +76,19 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
     for (const [position, environment] of config.environments.entries()) {
       const live = existingEnvs.find((e) => e.name === environment.name && e.state === "active");
       const retired = existingEnvs.find((e) => e.name === environment.name && e.state === "retired");
-      const values = { position, platform: environment.platform, settings: environment, state: "active" as const };
-      if (live ?? retired) {
-        await tx.update(environments).set(values).where(eq(environments.id, (live ?? retired)!.id));
+      const values = { position, platform: environment.platform, settings: environment };
+      if (live) {
+        await tx.update(environments).set({ position, platform: environment.platform, settings: environment }).where(eq(environments.id, live.id));
+      } else if (retired) {
+        await transitionEnvironment(tx, retired.id, { from: "retired", to: "active", set: values });
       } else {
-        await tx.insert(environments).values({ id: newId("env"), pipelineId, name: environment.name, kind: "fixed", createdAt: now, ...values });
+        await tx.insert(environments).values({ id: newId("env"), pipelineId, name: environment.name, kind: "fixed", createdAt: now, state: "active", ...values });
         addedEnvironments.push(environment.name);
       }
     }
     const retiredEnvironments = existingEnvs.filter((e) => e.state === "active" && !declaredEnvs.includes(e.name)).map((e) => e.name);
     if (retiredEnvironments.length) {
-      await tx
-        .update(environments)
-        .set({ state: "retired", position: null })
-        .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), inArray(environments.name, retiredEnvironments), sql`state = 'active'`));
+      await transitionEnvironments(tx, and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), inArray(environments.name, retiredEnvironments))!, { from: "active", to: "retired", set: { position: null } });
     }
 
     await recordAudit(tx, systemActor("cli"), clock, {

@@ -4,6 +4,8 @@ import { deployments, environmentApps, environments } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecPages } from "./specs";
+import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 /** At most this many problems are listed in the log line; the rest are counted. */
 const LISTED_PROBLEMS = 20;
@@ -24,7 +26,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
   // By name: the specs name their environment (comparing ids with names once let a restart restore
   // an environment mid-rollout to its previous release).
   const busy = new Set(
-    (await db.select({ name: environments.name }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.name),
+    (await db.select({ name: environments.name }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]))).map((r) => r.name),
   );
   let restored = 0;
   let total = 0;
@@ -46,7 +48,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
           await db
             .update(environmentApps)
             .set({ url: status.url })
-            .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in ('torn-down', 'retired'))`));
+            .where(and(eq(environmentApps.appId, plan.appId), sql`${environmentApps.environmentId} = (select id from ${environments} where name = ${plan.spec.environment} and state not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}))`));
         }
       } catch (error) {
         problemCount += 1;

@@ -13,6 +13,7 @@ import { getPipeline } from "@/lib/services/pipeline-queries";
 import { teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { fencedTransaction } from "./fencing";
 import { currentSpecs } from "./specs";
+import { ACTIVE_DEPLOYMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES, RESUMABLE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface ReviewLifecycleDeps {
   db: Db;
@@ -48,7 +49,7 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
 async function finishTeardowns(deps: ReviewLifecycleDeps): Promise<void> {
   const tearing = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
   for (const environment of tearing) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])));
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])));
     if (busy) continue; // let the rollout in progress end first
     // Stopping processes takes a moment: off the loop, so other environments' rollouts start meanwhile.
     if (deps.background) deps.background(`teardown:${environment.id}`, () => finishTeardown(deps, environment));
@@ -61,7 +62,7 @@ async function expire(deps: ReviewLifecycleDeps): Promise<void> {
   const expired = await deps.db
     .select()
     .from(environments)
-    .where(and(eq(environments.kind, "review"), inArray(environments.state, ["provisioning", "ready", "sleeping", "waking", "failed"]), lt(environments.expiresAt, deps.clock.now())));
+    .where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_ENVIRONMENT_STATES]), lt(environments.expiresAt, deps.clock.now())));
   for (const environment of expired) {
     try {
       await teardownReviewEnvironment({ db: deps.db, actor: automationActor(), clock: deps.clock }, { name: environment.name, reason: `expired at ${environment.expiresAt!.toISOString()}` });
@@ -84,7 +85,7 @@ async function openedSinceSleep(platform: PlatformAdapter, environment: { name: 
 
 /** Someone opened an asleep environment's address: start it again (visible as "waking"). */
 async function wake(deps: ReviewLifecycleDeps): Promise<void> {
-  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, ["sleeping", "waking"])));
+  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...RESUMABLE_ENVIRONMENT_STATES])));
   for (const environment of sleeping) {
     const platform = deps.platforms.forEnvironment(environment.name);
     if (environment.state === "sleeping" && !(await openedSinceSleep(platform, environment))) continue;
@@ -104,7 +105,7 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number): Promis
   const ready = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "ready")));
   const now = deps.clock.now();
   for (const environment of ready) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued", "running", "verifying"])));
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
     if (busy) continue;
     const platform = deps.platforms.forEnvironment(environment.name);
     const statuses = await platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));

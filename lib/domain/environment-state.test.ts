@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IllegalEnvironmentTransitionError, assertEnvironmentTransition, canTransitionEnvironment } from "./environment-state";
-import { ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES, type EnvironmentState } from "./vocabulary";
+import { ASLEEP_OR_GONE_ENVIRONMENT_STATES, ENVIRONMENT_STATES, GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES, STOPPED_ENVIRONMENT_STATES, UNSETTLED_ENVIRONMENT_STATES, type EnvironmentState } from "./vocabulary";
 
 const ALLOWED: [EnvironmentState, EnvironmentState][] = [
   ["active", "retired"],
@@ -39,5 +39,14 @@ describe("the environment state machine", () => {
     expect(() => assertEnvironmentTransition("failed", "ready")).toThrow(IllegalEnvironmentTransitionError);
     expect(() => assertEnvironmentTransition("sleeping", "ready")).toThrow(IllegalEnvironmentTransitionError);
     expect(() => assertEnvironmentTransition("ready", "ready")).toThrow(IllegalEnvironmentTransitionError);
+  });
+});
+
+describe("environment state lists", () => {
+  it("name the states the code filters on", () => {
+    expect(GONE_ENVIRONMENT_STATES).toEqual(["torn-down", "retired"]);
+    expect(ASLEEP_OR_GONE_ENVIRONMENT_STATES).toEqual(["torn-down", "retired", "sleeping"]);
+    expect(STOPPED_ENVIRONMENT_STATES).toEqual(["torn-down", "retired", "sleeping", "tearing-down"]);
+    expect(UNSETTLED_ENVIRONMENT_STATES).toEqual(["torn-down", "retired", "sleeping", "tearing-down", "provisioning", "waking"]);
   });
 });

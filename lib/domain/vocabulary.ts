@@ -25,11 +25,20 @@ export const GONE_ENVIRONMENT_STATES = ["torn-down", "retired"] as const satisfi
 /** Review environments that still exist and may be deployed to, extended, given a verdict or torn down. */
 export const LIVE_REVIEW_ENVIRONMENT_STATES = ["provisioning", "ready", "sleeping", "waking", "failed"] as const satisfies readonly EnvironmentState[];
 
+/** Environments whose processes are not expected to run: gone, or asleep. */
+export const ASLEEP_OR_GONE_ENVIRONMENT_STATES = [...GONE_ENVIRONMENT_STATES, "sleeping"] as const satisfies readonly EnvironmentState[];
+
 /** Environments whose processes are not serving: gone, asleep, or being torn down. */
-export const STOPPED_ENVIRONMENT_STATES = ["torn-down", "retired", "sleeping", "tearing-down"] as const satisfies readonly EnvironmentState[];
+export const STOPPED_ENVIRONMENT_STATES = [...ASLEEP_OR_GONE_ENVIRONMENT_STATES, "tearing-down"] as const satisfies readonly EnvironmentState[];
+
+/** Environments whose platform state is legitimately in flux or gone: stopped, or starting up. */
+export const UNSETTLED_ENVIRONMENT_STATES = [...STOPPED_ENVIRONMENT_STATES, "provisioning", "waking"] as const satisfies readonly EnvironmentState[];
 
 /** Review environments the controller still has to move along (tear down, or wake). */
 export const MOVING_ENVIRONMENT_STATES = ["tearing-down", "waking"] as const satisfies readonly EnvironmentState[];
+
+/** Asleep, or waking up: what the wake-up loop looks at. */
+export const RESUMABLE_ENVIRONMENT_STATES = ["sleeping", "waking"] as const satisfies readonly EnvironmentState[];
 
 /** Review environments that have run a release and can be looked at (a verdict given). */
 export const VERIFIABLE_ENVIRONMENT_STATES = ["ready", "sleeping", "waking"] as const satisfies readonly EnvironmentState[];
@@ -67,9 +76,6 @@ export const CONTROLLER_DEPLOYMENT_STATES = ["queued", "running", "verifying"] a
 
 /** Reached the environment once: succeeded, whether or not a later rollback undid it since. */
 export const SHIPPED_DEPLOYMENT_STATES = ["succeeded", "rolled-back"] as const satisfies readonly DeploymentState[];
-
-/** Ended without ever reaching the environment. */
-export const UNSHIPPED_DEPLOYMENT_STATES = ["failed", "cancelled", "superseded"] as const satisfies readonly DeploymentState[];
 
 /** No way forward any more (a succeeded deployment may still become rolled-back). */
 export const FINISHED_DEPLOYMENT_STATES = ["succeeded", "failed", "cancelled", "superseded", "rolled-back"] as const satisfies readonly DeploymentState[];

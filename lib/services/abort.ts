@@ -10,6 +10,7 @@ import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError } from "./errors";
 import { id, reason } from "./schemas";
 import { parseInput } from "./validation";
+import { ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export const abortInput = z
   .strictObject({ deploymentId: id, reason: reason.optional() })
@@ -46,7 +47,7 @@ export async function abortInFlight(tx: Db, ctx: ServiceContext, environment: En
   const [running] = await tx
     .select()
     .from(deployments)
-    .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])))
+    .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])))
     .for("update");
   if (!running || running.kind === "rollback") return null;
   if (abortOf(running)) return running;

@@ -21,6 +21,7 @@ import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { dnsLabel, id, reason } from "./schemas";
 import { parseInput } from "./validation";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export const requestDeploymentInput = z
   .strictObject({
@@ -221,7 +222,7 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
   const data = parseInput(rollbackInput, input);
   authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
   const environment = await ctx.db.query.environments.findFirst({
-    where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, ["torn-down", "retired"])),
+    where: (e, { and, eq, notInArray }) => and(eq(e.name, data.environment), notInArray(e.state, [...GONE_ENVIRONMENT_STATES])),
   });
   if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
   const current = await currentRelease(ctx.db, environment.id);

@@ -8,6 +8,7 @@ import { isHealthStale } from "@/lib/domain/health";
 import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError } from "./errors";
 import { planSoak, type PlannedSoak } from "./soak-plan";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface PersonRef {
   id: string;
@@ -94,7 +95,7 @@ export interface Board {
   fastTracked: { commit: string; environment: string; skipped: string[] } | null;
 }
 
-const LIVE_STATES_EXCLUDED = ["torn-down", "retired"] as const;
+const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
 
 const environmentWith = {
   source: { columns: { name: true } },

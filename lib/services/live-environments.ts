@@ -2,9 +2,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Environment } from "@/db/schema";
 import { ValidationError } from "./errors";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 /** Environments that still exist: neither torn down (review) nor retired (removed from slipway.yaml). */
-export const LIVE_ENVIRONMENT = sql`${environments.state} not in ('torn-down', 'retired')`;
+export const LIVE_ENVIRONMENT = sql`${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))})`;
 
 /** A live environment by name, or a field error naming the ones that exist. */
 export async function requireLiveEnvironment(db: Db, name: string, field = "environment"): Promise<Environment> {

@@ -9,6 +9,7 @@ import { recordAudit } from "./audit";
 import { transitionEnvironment, transitionEnvironments } from "./environment-transitions";
 import { RuleError } from "./errors";
 import { ensureSystemUsers } from "./users";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface SyncSummary {
   changed: boolean;
@@ -64,7 +65,7 @@ export async function syncPipeline(db: Db, clock: Clock, config: PipelineConfig,
     const clashes = await tx
       .select({ name: environments.name })
       .from(environments)
-      .where(and(eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, ["torn-down", "retired"])));
+      .where(and(eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, [...GONE_ENVIRONMENT_STATES])));
     if (clashes.length) {
       throw new RuleError(
         `slipway.yaml declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`,

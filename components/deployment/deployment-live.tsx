@@ -12,6 +12,7 @@ import { cn } from "@/components/ui/cn";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { formatClock, formatSpan } from "@/lib/domain/gates/format";
+import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { GatesPanel } from "./gates-panel";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
 
@@ -21,7 +22,7 @@ const isSystemEmail = (email: string) => email.endsWith("@slipway.invalid");
 export type DeploymentDto = z.input<typeof deploymentSchema>;
 type Step = NonNullable<DeploymentDto["steps"]>[number];
 
-const ACTIVE: readonly DeploymentState[] = ["waiting", "queued", "running", "verifying"];
+const ACTIVE: readonly DeploymentState[] = ACTIVE_DEPLOYMENT_STATES;
 const STEP_TONE: Record<string, Tone> = { pending: "neutral", running: "blue", succeeded: "green", failed: "red", skipped: "neutral", cancelled: "neutral" };
 
 /**

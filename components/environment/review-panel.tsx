@@ -9,9 +9,10 @@ import { VerdictForm } from "@/components/review/verdict-form";
 import { DeploymentStateBadge, VerdictBadge } from "@/components/status";
 import { Facts, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { VERIFIABLE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** A verdict is about something running: the service refuses one while it provisions or after it failed. */
-const VERIFIABLE = ["ready", "sleeping", "waking"];
+const VERIFIABLE: readonly string[] = VERIFIABLE_ENVIRONMENT_STATES;
 
 export interface ReviewPanelProps {
   environment: EnvironmentView;

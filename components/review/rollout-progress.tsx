@@ -4,8 +4,9 @@ import Link from "next/link";
 import { StepRow, useNow, type DeploymentDto } from "@/components/deployment/deployment-live";
 import { DeploymentStateBadge } from "@/components/status";
 import { Panel } from "@/components/ui/layout";
+import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
-const ACTIVE = ["waiting", "queued", "running", "verifying"];
+const ACTIVE: readonly string[] = ACTIVE_DEPLOYMENT_STATES;
 
 /**
  * A review environment's rollout in progress (its provisioning, or a new release of its branch),

@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import {
+  ACTIVE_DEPLOYMENT_STATES,
   APPROVAL_DECISIONS,
   DEPLOYMENT_KINDS,
   DEPLOYMENT_STATES,
   GATE_KINDS,
   GATE_STATUSES,
   REQUEST_SOURCES,
+  ROLLING_OUT_DEPLOYMENT_STATES,
   STEP_STATES,
   STRATEGIES,
   sqlList,
@@ -73,9 +75,9 @@ export const deployments = pgTable(
     // The database itself guarantees one rollout at a time per environment.
     uniqueIndex("deployments_one_rolling_out_key")
       .on(t.environmentId)
-      .where(sql`state in ('running', 'verifying')`),
+      .where(sql.raw(`state in (${sqlList(ROLLING_OUT_DEPLOYMENT_STATES)})`)),
     index("deployments_env_created_idx").on(t.environmentId, t.createdAt),
-    index("deployments_active_idx").on(t.state, t.createdAt).where(sql`state in ('waiting', 'queued', 'running', 'verifying')`),
+    index("deployments_active_idx").on(t.state, t.createdAt).where(sql.raw(`state in (${sqlList(ACTIVE_DEPLOYMENT_STATES)})`)),
     index("deployments_created_idx").on(t.createdAt, t.id),
     index("deployments_release_idx").on(t.releaseId),
     index("deployments_requested_by_idx").on(t.requestedBy, t.createdAt),

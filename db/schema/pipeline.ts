@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
+import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, GONE_ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
 import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
 import { users } from "./identity";
 import { teams } from "./teams";
@@ -75,7 +75,7 @@ export const environments = pgTable(
   },
   (t) => [
     // A name is reused (within its pipeline) only once the environment holding it is gone; the old record stays for history.
-    uniqueIndex("environments_live_name_key").on(t.pipelineId, t.name).where(sql`state not in ('torn-down', 'retired')`),
+    uniqueIndex("environments_live_name_key").on(t.pipelineId, t.name).where(sql.raw(`state not in (${sqlList(GONE_ENVIRONMENT_STATES)})`)),
     index("environments_pipeline_idx").on(t.pipelineId, t.kind, t.position),
     index("environments_owner_idx").on(t.ownerId).where(sql`kind = 'review'`),
     check("environments_kind_check", sql.raw(`kind in (${sqlList(ENVIRONMENT_KINDS)})`)),

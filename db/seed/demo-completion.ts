@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments, type Deployment, type Environment } from "@/db/schema";
 import { STRATEGIES, type DeploymentState } from "@/db/schema/enums";
@@ -7,16 +7,17 @@ import { holdAfterRollback } from "@/lib/controller/rollback-hold";
 import { planDeployment } from "@/lib/controller/rollout-planning";
 import { deploymentSpecs } from "@/lib/controller/specs";
 import type { Clock } from "@/lib/domain/clock";
-import { assertTransition } from "@/lib/domain/deployment-state";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionDeployment } from "@/lib/services/deployment-transitions";
+import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { evaluateDeployment, storeGateResults } from "@/lib/services/gate-evaluation";
 
 /*
  * Why the seed finishes deployments itself instead of running the controller: the demo's history
  * happened in the past, on no platform — the controller would start real processes, wait real
  * health checks and soaks, and notify webhooks "now" about events of last week. So the seed plays
- * the controller's part for the record only: the same state machine (assertTransition), the same
+ * the controller's part for the record only: the same state machine (transitionDeployment), the same
  * gate evaluation and stored outcomes as the gatekeeper, the same step plan as Rollout.begin
  * (planDeployment over the real release specs), and the same audit actions by the automation
  * actor (deployment.gates-passed, .start, .succeed, .fail, environment.hold), at the times the
@@ -30,11 +31,7 @@ export type DemoOutcome = { failure?: { app: string; message: string } };
 type SeedClock = Clock & { advance(ms: number): void };
 
 async function transition(tx: Db, clock: Clock, deployment: Deployment, to: DeploymentState, extra: Partial<Deployment> = {}): Promise<void> {
-  assertTransition(deployment.state, to);
-  await tx
-    .update(deployments)
-    .set({ state: to, updatedAt: clock.now(), ...extra })
-    .where(and(eq(deployments.id, deployment.id), eq(deployments.state, deployment.state)));
+  await transitionDeployment(tx, deployment.id, { from: deployment.state, to, set: { updatedAt: clock.now(), ...extra } });
   Object.assign(deployment, extra, { state: to });
 }
 
@@ -155,7 +152,7 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
     await tx.insert(environmentApps).values({ environmentId: environment.id, appId: p.appId, ...values }).onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
   }
   if (deployment.kind === "rollback") await holdAfterRollback(tx, clock, deployment, environment);
-  if (environment.kind === "review" && environment.state === "provisioning") await tx.update(environments).set({ state: "ready" }).where(eq(environments.id, environment.id));
+  if (environment.kind === "review" && environment.state === "provisioning") await transitionEnvironment(tx, environment.id, { from: "provisioning", to: "ready" });
   await transition(tx, clock, deployment, "succeeded", { finishedAt: now });
   await recordAudit(tx, automation, clock, {
     action: "deployment.succeed",

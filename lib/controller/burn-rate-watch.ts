@@ -8,6 +8,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { requestAutomaticRollback, type AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { ServiceError } from "@/lib/services/errors";
 import { bucketOf } from "./traffic-sampler";
+import { SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 type Slo = NonNullable<EnvironmentConfig["slo"]>;
 
@@ -43,7 +44,7 @@ export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) =
       .select({ id: deployments.id, kind: deployments.kind, state: deployments.state, finishedAt: deployments.finishedAt, releaseId: deployments.releaseId, commit: releases.commit })
       .from(deployments)
       .innerJoin(releases, eq(releases.id, deployments.releaseId))
-      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["succeeded", "rolled-back"])))
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES])))
       .orderBy(desc(deployments.finishedAt))
       .limit(1);
     // Only what a deployment (not a rollback) just brought in, and only while it is watched.

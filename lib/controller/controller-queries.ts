@@ -1,11 +1,13 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments } from "@/db/schema";
+import { CONTROLLER_DEPLOYMENT_STATES, MOVING_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 /** Work the controller has not finished: deployments queued or rolling out, jobs and verifications queued or running, environments tearing down or waking. */
 export async function unsettledWork(db: Db): Promise<number> {
   const [busy] = await db
-    .select({ n: sql<number>`(select count(*) from ${deployments} where state in ('queued', 'running', 'verifying')) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in ('tearing-down', 'waking'))` })
+    .select({ n: sql<number>`(select count(*) from ${deployments} where state in (${sql.raw(sqlList(CONTROLLER_DEPLOYMENT_STATES))})) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in (${sql.raw(sqlList(MOVING_ENVIRONMENT_STATES))}))` })
     .from(sql`(select 1) as one`);
   return Number(busy?.n ?? 0);
 }
@@ -15,7 +17,7 @@ export function startableDeployments(db: Db) {
   return db
     .select()
     .from(deployments)
-    .where(and(eq(deployments.state, "queued"), sql`not exists (select 1 from ${deployments} r where r.environment_id = ${deployments.environmentId} and r.state in ('running', 'verifying'))`))
+    .where(and(eq(deployments.state, "queued"), sql`not exists (select 1 from ${deployments} r where r.environment_id = ${deployments.environmentId} and r.state in (${sql.raw(sqlList(ROLLING_OUT_DEPLOYMENT_STATES))}))`))
     .orderBy(asc(deployments.createdAt));
 }
 
@@ -25,5 +27,5 @@ export function stuckRollouts(db: Db, cutoff: Date) {
     .select({ deployment: deployments, environment: environments.name })
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
-    .where(and(inArray(deployments.state, ["running", "verifying"]), lt(deployments.updatedAt, cutoff)));
+    .where(and(inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]), lt(deployments.updatedAt, cutoff)));
 }

@@ -1,13 +1,13 @@
 import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, auditEvents, builds, deployments, environmentApps, environments } from "@/db/schema";
-import type { EnvironmentState } from "@/db/schema/enums";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { AppStatus, SlotStatus } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { recordAudit } from "@/lib/services/audit";
 import { eachLimited } from "./health-sampler";
+import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
  * How what the platform runs can differ from what Slipway recorded:
@@ -43,9 +43,9 @@ export interface Drift {
 }
 
 /** Environments whose platform state is legitimately in flux or gone: nothing there is compared. */
-const UNCHECKED_STATES = ["torn-down", "retired", "sleeping", "tearing-down", "provisioning", "waking"] as const satisfies readonly EnvironmentState[];
-const GONE_STATES = ["torn-down", "retired"] as const satisfies readonly EnvironmentState[];
-const ROLLING_OUT = ["running", "verifying"] as const;
+const UNCHECKED_STATES = UNSETTLED_ENVIRONMENT_STATES;
+const GONE_STATES = GONE_ENVIRONMENT_STATES;
+const ROLLING_OUT = ROLLING_OUT_DEPLOYMENT_STATES;
 
 function observedSlot(slot: SlotStatus | null): ObservedSlot | null {
   if (!slot) return null;

@@ -1,12 +1,12 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, type Deployment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import { assertTransition } from "@/lib/domain/deployment-state";
 import { announce, deploymentData } from "@/lib/services/announce";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionDeployment } from "@/lib/services/deployment-transitions";
 import { evaluateDeployment, storeGateResults, GATED_KINDS } from "@/lib/services/gate-evaluation";
 import { fencedTransaction } from "./fencing";
 
@@ -68,12 +68,8 @@ export class Gatekeeper {
     await fencedTransaction(this.deps.db, this.deps.token(), async (tx) => {
       await storeGateResults(tx, deployment.id, gates.outcomes, now);
       if (!next) return;
-      assertTransition(deployment.state, next);
       const ended = next === "failed";
-      await tx
-        .update(deployments)
-        .set({ state: next, updatedAt: now, fencingToken: this.deps.token(), ...(ended ? { finishedAt: now, failureReason: `Stopped by its gates: ${gates.stop}` } : {}) })
-        .where(and(eq(deployments.id, deployment.id), eq(deployments.state, deployment.state)));
+      await transitionDeployment(tx, deployment.id, { from: deployment.state, to: next, set: { updatedAt: now, fencingToken: this.deps.token(), ...(ended ? { finishedAt: now, failureReason: `Stopped by its gates: ${gates.stop}` } : {}) } });
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: ended ? "deployment.fail" : next === "queued" ? "deployment.gates-passed" : "deployment.gates-reopened",
         targetType: "deployment",

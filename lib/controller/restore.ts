@@ -4,6 +4,7 @@ import { apps, deployments, environmentApps, environments } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecPages } from "./specs";
+import { ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** At most this many problems are listed in the log line; the rest are counted. */
 const LISTED_PROBLEMS = 20;
@@ -24,7 +25,7 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
   // Environments with a rollout in flight are left to it (restoring one mid-rollout once put it
   // back on its previous release). By id: names repeat across pipelines.
   const busy = new Set(
-    (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]))).map((r) => r.id),
+    (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]))).map((r) => r.id),
   );
   let restored = 0;
   let total = 0;

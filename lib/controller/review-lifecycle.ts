@@ -7,11 +7,13 @@ import type { Clock } from "@/lib/domain/clock";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { ServiceError } from "@/lib/services/errors";
 import { listPipelines } from "@/lib/services/pipeline-scope";
 import { teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { fencedTransaction } from "./fencing";
 import { currentSpecs } from "./specs";
+import { ACTIVE_DEPLOYMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES, RESUMABLE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface ReviewLifecycleDeps {
   db: Db;
@@ -25,7 +27,7 @@ export interface ReviewLifecycleDeps {
 
 async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
   await fencedTransaction(deps.db, deps.token(), async (tx) => {
-    await tx.update(environments).set({ state, ...extra }).where(and(eq(environments.id, environment.id), eq(environments.state, environment.state)));
+    await transitionEnvironment(tx, environment.id, { from: environment.state, to: state, set: extra });
     await recordAudit(tx, automationActor(), deps.clock, { action: audit.action, targetType: "environment", targetId: environment.name, reason: audit.reason, data: audit.data });
   });
   deps.log(`${environment.name}: ${environment.state} → ${state}`);
@@ -38,7 +40,7 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
     await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
     await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
     await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
-    await tx.update(environments).set({ state: "torn-down", tornDownAt: deps.clock.now() }).where(eq(environments.id, environment.id));
+    await transitionEnvironment(tx, environment.id, { from: environment.state, to: "torn-down", set: { tornDownAt: deps.clock.now() } });
     await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
   });
   deps.log(`${environment.name}: torn down`);
@@ -47,7 +49,7 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
 async function finishTeardowns(deps: ReviewLifecycleDeps): Promise<void> {
   const tearing = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
   for (const environment of tearing) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])));
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])));
     if (busy) continue; // let the rollout in progress end first
     // Stopping processes takes a moment: off the loop, so other environments' rollouts start meanwhile.
     if (deps.background) deps.background(`teardown:${environment.id}`, () => finishTeardown(deps, environment));
@@ -60,7 +62,7 @@ async function expire(deps: ReviewLifecycleDeps): Promise<void> {
   const expired = await deps.db
     .select()
     .from(environments)
-    .where(and(eq(environments.kind, "review"), inArray(environments.state, ["provisioning", "ready", "sleeping", "waking", "failed"]), lt(environments.expiresAt, deps.clock.now())));
+    .where(and(eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_ENVIRONMENT_STATES]), lt(environments.expiresAt, deps.clock.now())));
   for (const environment of expired) {
     try {
       await teardownReviewEnvironment({ db: deps.db, actor: automationActor(), clock: deps.clock }, { name: environment.name, reason: `expired at ${environment.expiresAt!.toISOString()}` });
@@ -83,7 +85,7 @@ async function openedSinceSleep(platform: PlatformAdapter, environment: { name: 
 
 /** Someone opened an asleep environment's address: start it again (visible as "waking"). */
 async function wake(deps: ReviewLifecycleDeps): Promise<void> {
-  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, ["sleeping", "waking"])));
+  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...RESUMABLE_ENVIRONMENT_STATES])));
   for (const environment of sleeping) {
     const platform = deps.platforms.forEnvironment(environment.name);
     if (environment.state === "sleeping" && !(await openedSinceSleep(platform, environment))) continue;
@@ -103,7 +105,7 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelin
   const ready = await deps.db.select().from(environments).where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
   const now = deps.clock.now();
   for (const environment of ready) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued", "running", "verifying"])));
+    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
     if (busy) continue;
     const platform = deps.platforms.forEnvironment(environment.name);
     const statuses = await platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));

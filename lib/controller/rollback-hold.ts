@@ -3,8 +3,8 @@ import type { Db } from "@/db/client";
 import { deployments, environments, users, type Deployment, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import { assertTransition } from "@/lib/domain/deployment-state";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionDeployment } from "@/lib/services/deployment-transitions";
 
 /**
  * After a rollback succeeded (in the transaction that records it): the deployment it undid is
@@ -22,8 +22,7 @@ export async function holdAfterRollback(tx: Db, clock: Clock, deployment: Deploy
       .orderBy(desc(deployments.createdAt), asc(deployments.id))
       .limit(1);
     if (undone) {
-      assertTransition(undone.state, "rolled-back");
-      await tx.update(deployments).set({ state: "rolled-back", updatedAt: now }).where(and(eq(deployments.id, undone.id), eq(deployments.state, undone.state)));
+      await transitionDeployment(tx, undone.id, { from: undone.state, to: "rolled-back", set: { updatedAt: now } });
     }
   }
   if ((deployment.detail as { undoes?: string } | null)?.undoes) return;

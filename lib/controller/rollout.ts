@@ -1,16 +1,17 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments, releases, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import { assertTransition } from "@/lib/domain/deployment-state";
 import type { PlannedStep } from "@/lib/domain/rollout-plan";
 import { newId } from "@/lib/ids";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { abortOf, abortReason } from "@/lib/services/abort";
 import { recordAudit } from "@/lib/services/audit";
+import { transitionDeployment } from "@/lib/services/deployment-transitions";
+import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { announce, deploymentData } from "@/lib/services/announce";
 import { redactSecrets } from "@/lib/services/config-vars";
 import { abortableSleep, RolloutAborted } from "./abort-signal";
@@ -60,11 +61,7 @@ export class Rollout {
   }
 
   private async transition(tx: Db, deployment: Deployment, to: DeploymentState, extra: Partial<Deployment> = {}): Promise<void> {
-    assertTransition(deployment.state, to);
-    await tx
-      .update(deployments)
-      .set({ state: to, updatedAt: this.deps.clock.now(), fencingToken: this.deps.token(), ...extra })
-      .where(and(eq(deployments.id, deployment.id), eq(deployments.state, deployment.state)));
+    await transitionDeployment(tx, deployment.id, { from: deployment.state, to, set: { updatedAt: this.deps.clock.now(), fencingToken: this.deps.token(), ...extra } });
     deployment.state = to;
   }
 
@@ -310,7 +307,7 @@ export class Rollout {
       if (deployment.kind === "rollback") await holdAfterRollback(tx, this.deps.clock, deployment, environment, now);
       // A review environment is ready once its first release runs (or again after waking).
       if (environment.kind === "review" && (environment.state === "provisioning" || environment.state === "waking")) {
-        await tx.update(environments).set({ state: "ready" }).where(eq(environments.id, environment.id));
+        await transitionEnvironment(tx, environment.id, { from: environment.state, to: "ready" });
       }
       // A verdict is on what ran when it was given: a new release in a review environment needs a new look.
       if (environment.kind === "review" && environment.verdict && deployment.releaseId !== deployment.previousReleaseId) {
@@ -363,7 +360,7 @@ export class Rollout {
       }
       await this.transition(tx, deployment, "failed", { finishedAt: now, failureReason: reason });
       if (environment.kind === "review" && environment.state === "provisioning") {
-        await tx.update(environments).set({ state: "failed" }).where(eq(environments.id, environment.id));
+        await transitionEnvironment(tx, environment.id, { from: environment.state, to: "failed" });
       }
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.fail",

@@ -5,6 +5,7 @@ import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
+import { ASLEEP_OR_GONE_ENVIRONMENT_STATES, STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** What the platform needs to run one app of one release in one environment. */
 export interface AppPlan {
@@ -99,7 +100,7 @@ export async function currentSpecs(db: Db, environment: Environment, reference: 
 }
 
 /** Environment states whose cells nothing runs (restore and sampling skip them). */
-const NOT_RUNNING_STATES = ["torn-down", "retired", "sleeping", "tearing-down"] as const;
+const NOT_RUNNING_STATES = STOPPED_ENVIRONMENT_STATES;
 
 /** Where a keyset page of environment × app cells ends: the next page starts after it. */
 export interface CellCursor {
@@ -131,7 +132,7 @@ function sampledCellPage(db: Db, after: CellCursor | null, pageSize: number) {
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping"]), afterCell(after)))
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, [...ASLEEP_OR_GONE_ENVIRONMENT_STATES]), afterCell(after)))
     .orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId))
     .limit(pageSize);
 }
@@ -183,5 +184,5 @@ export async function sampledCells(db: Db, environmentIds?: string[]) {
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping"]), environmentIds ? inArray(environments.id, environmentIds) : undefined));
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, [...ASLEEP_OR_GONE_ENVIRONMENT_STATES]), environmentIds ? inArray(environments.id, environmentIds) : undefined));
 }

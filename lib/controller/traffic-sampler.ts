@@ -5,6 +5,7 @@ import type { Clock } from "@/lib/domain/clock";
 import type { MetricsProvider } from "@/lib/metrics";
 import { eachLimited } from "./health-sampler";
 import { deleteInBatches, PRUNE_BATCH } from "./retention";
+import { STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** Samples are kept per minute: fine enough for a 5-minute burn-rate window, small enough to keep 30 days. */
 export const BUCKET_MS = 60_000;
@@ -26,7 +27,7 @@ export async function sampleTraffic(db: Db, provider: MetricsProvider, clock: Cl
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, ["torn-down", "retired", "sleeping", "tearing-down"]), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
+    .where(and(isNotNull(environmentApps.buildId), notInArray(environments.state, [...STOPPED_ENVIRONMENT_STATES]), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const now = clock.now();
   const bucketStart = bucketOf(now);
   let written = 0;

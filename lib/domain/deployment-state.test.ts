@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEPLOYMENT_STATES, type DeploymentState } from "@/db/schema/enums";
+import { ACTIVE_DEPLOYMENT_STATES, FINISHED_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "./vocabulary";
 import { IllegalTransitionError, assertTransition, canTransition, isActive, isCancellable, isRollingOut, isTerminal } from "./deployment-state";
 
 const ALLOWED: [DeploymentState, DeploymentState][] = [
@@ -41,5 +42,12 @@ describe("the deployment state machine", () => {
     expect(DEPLOYMENT_STATES.filter(isRollingOut)).toEqual(["running", "verifying"]);
     expect(DEPLOYMENT_STATES.filter(isCancellable)).toEqual(["waiting", "queued"]);
     expect(DEPLOYMENT_STATES.filter(isTerminal)).toEqual(["succeeded", "failed", "cancelled", "superseded", "rolled-back"]);
+  });
+
+  it("exports the state lists the classifiers describe", () => {
+    expect(DEPLOYMENT_STATES.filter(isActive)).toEqual([...ACTIVE_DEPLOYMENT_STATES]);
+    expect(DEPLOYMENT_STATES.filter(isRollingOut)).toEqual([...ROLLING_OUT_DEPLOYMENT_STATES]);
+    expect(DEPLOYMENT_STATES.filter(isCancellable)).toEqual([...PENDING_DEPLOYMENT_STATES]);
+    expect(DEPLOYMENT_STATES.filter(isTerminal)).toEqual([...FINISHED_DEPLOYMENT_STATES]);
   });
 });

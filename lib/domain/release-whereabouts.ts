@@ -1,5 +1,6 @@
 import type { DeploymentState } from "@/db/schema/enums";
 import type { GateState } from "./gate-state";
+import { PENDING_DEPLOYMENT_STATES } from "./vocabulary";
 
 /**
  * Where one release is now along the chain: per environment, whether it runs there (all apps or
@@ -31,7 +32,7 @@ export interface EnvironmentWhereabouts {
   where: Whereabouts;
 }
 
-const WAITING: readonly DeploymentState[] = ["waiting", "queued"];
+const WAITING: readonly DeploymentState[] = PENDING_DEPLOYMENT_STATES;
 
 /** What in the gate state would stop a deployment starting now, in words. */
 export function gateBlockers(state: GateState | undefined): string[] {

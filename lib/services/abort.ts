@@ -5,10 +5,12 @@ import { deployments, environments, type Deployment, type Environment } from "@/
 import { isCancellable, isRollingOut } from "@/lib/domain/deployment-state";
 import { recordAudit } from "./audit";
 import { authorize } from "./authorize";
+import { transitionDeployment } from "./deployment-transitions";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError } from "./errors";
 import { id, reason } from "./schemas";
 import { parseInput } from "./validation";
+import { ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export const abortInput = z
   .strictObject({ deploymentId: id, reason: reason.optional() })
@@ -45,7 +47,7 @@ export async function abortInFlight(tx: Db, ctx: ServiceContext, environment: En
   const [running] = await tx
     .select()
     .from(deployments)
-    .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["running", "verifying"])))
+    .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])))
     .for("update");
   if (!running || running.kind === "rollback") return null;
   if (abortOf(running)) return running;
@@ -81,7 +83,7 @@ export async function abortDeployment(ctx: ServiceContext, input: unknown): Prom
     const [environment] = await tx.select().from(environments).where(eq(environments.id, deployment.environmentId)).for("update");
     if (isCancellable(deployment.state)) {
       const now = ctx.clock.now();
-      await tx.update(deployments).set({ state: "cancelled", cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now }).where(eq(deployments.id, deployment.id));
+      await transitionDeployment(tx, deployment.id, { from: deployment.state, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });
       await recordAudit(tx, ctx.actor, ctx.clock, { action: "deployment.abort", targetType: "deployment", targetId: deployment.id, reason: data.reason, data: { environment: environment!.name, state: deployment.state } });
       return { ...deployment, state: "cancelled" as const, cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now };
     }

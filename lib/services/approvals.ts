@@ -17,6 +17,7 @@ import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { applyingApprovalRule } from "./release-changes";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
+import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export const decideInput = z
   .strictObject({
@@ -123,7 +124,7 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     .select({ deployment: deployments, environment: environments })
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
-    .where(inArray(deployments.state, ["waiting", "queued"]))
+    .where(inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]))
     .orderBy(asc(deployments.createdAt));
   const mine = waiting.length
     ? await db.select().from(approvals).where(and(inArray(approvals.deploymentId, waiting.map((w) => w.deployment.id)), eq(approvals.userId, actor.id), isNull(approvals.voidedAt))).orderBy(desc(approvals.createdAt))
@@ -159,7 +160,7 @@ export interface MyRequest {
  */
 export async function myRequests(db: Db, actor: Actor): Promise<MyRequest[]> {
   const rows = await db.query.deployments.findMany({
-    where: and(eq(deployments.requestedBy, actor.id), inArray(deployments.state, ["waiting", "queued"])),
+    where: and(eq(deployments.requestedBy, actor.id), inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES])),
     orderBy: [asc(deployments.createdAt), asc(deployments.id)],
     columns: { id: true, kind: true, state: true, releaseId: true, createdAt: true },
     with: {

@@ -9,6 +9,7 @@ import { dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { findLiveEnvironment, pipelineById } from "./pipeline-scope";
 import { ServiceError } from "./errors";
+import { GONE_ENVIRONMENT_STATES, SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** An environment as compared: what it runs, as one release (the newest among its apps). */
 export interface EnvRef {
@@ -76,7 +77,7 @@ export interface AheadCount {
 }
 
 const RELEASE_LIMIT = 200;
-const GONE_STATES = ["torn-down", "retired"] as const;
+const GONE_STATES = GONE_ENVIRONMENT_STATES;
 
 export const compareInput = z.strictObject({ from: environmentRef, to: environmentRef });
 
@@ -238,7 +239,7 @@ async function ranBefore(db: Db, environmentId: string, releaseIds: string[]): P
   const rows = await db
     .select({ releaseId: deployments.releaseId, finishedAt: sql<Date | null>`max(${deployments.finishedAt})`.mapWith((v: unknown) => (v === null ? null : new Date(v as string))) })
     .from(deployments)
-    .where(and(eq(deployments.environmentId, environmentId), inArray(deployments.releaseId, releaseIds), inArray(deployments.state, ["succeeded", "rolled-back"])))
+    .where(and(eq(deployments.environmentId, environmentId), inArray(deployments.releaseId, releaseIds), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES])))
     .groupBy(deployments.releaseId);
   return new Map(rows.map((r) => [r.releaseId, r.finishedAt]));
 }

@@ -6,6 +6,7 @@ import { diffConfig, sameConfig, type ConfigChange, type ConfigValue } from "@/l
 import { newId } from "@/lib/ids";
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { valueOf } from "./config-vars";
+import { SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
  * Config versions. Editing a variable changes only the environment's *pending* config; a
@@ -75,7 +76,7 @@ export async function lastSnapshotOfRelease(db: Db, environmentId: string, relea
       and(
         eq(deployments.environmentId, environmentId),
         eq(deployments.releaseId, releaseId),
-        inArray(deployments.state, ["succeeded", "rolled-back"]),
+        inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]),
         isNotNull(deployments.configSnapshotId),
       ),
     )

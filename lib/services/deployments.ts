@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { deployments, releases, type Deployment } from "@/db/schema";
-import { ACTIVE_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
+import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
@@ -9,6 +9,7 @@ import { effectiveStrategy } from "@/lib/domain/strategy";
 import { newId } from "@/lib/ids";
 import { abortInFlight } from "./abort";
 import { recordAudit } from "./audit";
+import { transitionDeployment, transitionDeployments } from "./deployment-transitions";
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
@@ -186,10 +187,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     await tx.insert(deployments).values(row);
     await storeGateResults(tx, row.id, gates.outcomes, now);
     if (plan.supersede.length) {
-      await tx
-        .update(deployments)
-        .set({ state: "superseded", supersededById: row.id, finishedAt: now, updatedAt: now })
-        .where(inArray(deployments.id, plan.supersede));
+      await transitionDeployments(tx, plan.supersede, { from: PENDING_DEPLOYMENT_STATES, to: "superseded", set: { supersededById: row.id, finishedAt: now, updatedAt: now } });
     }
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: `deployment.${request.kind}`,
@@ -275,7 +273,7 @@ export async function cancelDeployment(ctx: ServiceContext, input: unknown): Pro
     }
     const now = ctx.clock.now();
     const updated = { ...deployment, state: "cancelled" as const, cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now };
-    await tx.update(deployments).set({ state: "cancelled", cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now }).where(eq(deployments.id, deployment.id));
+    await transitionDeployment(tx, deployment.id, { from: deployment.state, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "deployment.cancel", targetType: "deployment", targetId: deployment.id, reason: data.reason });
     return updated;
   });

@@ -9,6 +9,7 @@ import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError, ValidationError } from "./errors";
 import { parseRef, resolveEnvironment, resolvePipeline } from "./pipeline-scope";
 import { planSoak, type PlannedSoak } from "./soak-plan";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface PersonRef {
   id: string;
@@ -97,7 +98,7 @@ export interface Board {
   fastTracked: { commit: string; environment: string; skipped: string[] } | null;
 }
 
-const LIVE_STATES_EXCLUDED = ["torn-down", "retired"] as const;
+const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
 
 const environmentWith = {
   source: { columns: { name: true } },

@@ -2,9 +2,12 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Environment } from "@/db/schema";
 import { liveEnvironmentRefs, resolveEnvironment } from "./pipeline-scope";
+import { ValidationError } from "./errors";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 /** Environments that still exist: neither torn down (review) nor retired (removed from slipway.yaml). */
-export const LIVE_ENVIRONMENT = sql`${environments.state} not in ('torn-down', 'retired')`;
+export const LIVE_ENVIRONMENT = sql`${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))})`;
 
 /**
  * A live environment by reference ("shop/dev" or a bare "dev"; see pipeline-scope.ts), or a field

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { environments, pipelines, releases, type Pipeline } from "@/db/schema";
 
 /**
@@ -7,7 +8,7 @@ import { environments, pipelines, releases, type Pipeline } from "@/db/schema";
  * pipeline-scope.ts's `resolvePipeline` until that lands (the merger switches it over).
  */
 
-const GONE = ["torn-down", "retired"] as const;
+const GONE = GONE_ENVIRONMENT_STATES;
 
 /** The pipeline named `name`, or null (the page answers 404). One statement. */
 export async function findPipelineByNameForPage(db: Db, name: string): Promise<Pipeline | null> {

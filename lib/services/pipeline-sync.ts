@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -7,8 +7,10 @@ import { systemActor, type Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { transitionEnvironment, transitionEnvironments } from "./environment-transitions";
 import { RuleError } from "./errors";
 import { ensureSystemUsers } from "./users";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface SyncSummary {
   changed: boolean;
@@ -71,7 +73,7 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
     const clashes = await tx
       .select({ name: environments.name })
       .from(environments)
-      .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, ["torn-down", "retired"])));
+      .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, [...GONE_ENVIRONMENT_STATES])));
     if (clashes.length) {
       throw new RuleError(
         `The pipeline "${config.pipeline.name}" declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`,
@@ -83,20 +85,19 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
     for (const [position, environment] of config.environments.entries()) {
       const live = existingEnvs.find((e) => e.name === environment.name && e.state === "active");
       const retired = existingEnvs.find((e) => e.name === environment.name && e.state === "retired");
-      const values = { position, platform: environment.platform, settings: environment, state: "active" as const };
-      if (live ?? retired) {
-        await tx.update(environments).set(values).where(eq(environments.id, (live ?? retired)!.id));
+      const values = { position, platform: environment.platform, settings: environment };
+      if (live) {
+        await tx.update(environments).set({ position, platform: environment.platform, settings: environment }).where(eq(environments.id, live.id));
+      } else if (retired) {
+        await transitionEnvironment(tx, retired.id, { from: "retired", to: "active", set: values });
       } else {
-        await tx.insert(environments).values({ id: newId("env"), pipelineId, name: environment.name, kind: "fixed", createdAt: now, ...values });
+        await tx.insert(environments).values({ id: newId("env"), pipelineId, name: environment.name, kind: "fixed", createdAt: now, state: "active", ...values });
         addedEnvironments.push(environment.name);
       }
     }
     const retiredEnvironments = existingEnvs.filter((e) => e.state === "active" && !declaredEnvs.includes(e.name)).map((e) => e.name);
     if (retiredEnvironments.length) {
-      await tx
-        .update(environments)
-        .set({ state: "retired", position: null })
-        .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), inArray(environments.name, retiredEnvironments), sql`state = 'active'`));
+      await transitionEnvironments(tx, and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), inArray(environments.name, retiredEnvironments))!, { from: "active", to: "retired", set: { position: null } });
     }
 
     await recordAudit(tx, actor, clock, {

@@ -5,6 +5,8 @@ import { can } from "@/lib/auth/policy";
 import { authorize } from "./authorize";
 import { hasTeams } from "./portfolio";
 import type { ServiceContext } from "./context";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 import { METRICS_PERIODS, metricsPeriod, type MetricsPeriod, type MetricsSummary } from "./metrics";
 
 /**
@@ -40,7 +42,7 @@ async function productionRecords(ctx: ServiceContext, from: Date, teams: boolean
     with production as (
       select distinct on (e.pipeline_id) e.id, e.pipeline_id, e.name
         from environments e
-       where e.kind = 'fixed' and e.state not in ('torn-down', 'retired')
+       where e.kind = 'fixed' and e.state not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))})
        order by e.pipeline_id, e.position desc
     ), wanted as (
       select d.* from deployments d join production pr on pr.id = d.environment_id

@@ -6,6 +6,8 @@ import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
 import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
 import { configuredFreezes } from "./freeze-views";
+import { ACTIVE_DEPLOYMENT_STATES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 /**
  * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
@@ -86,7 +88,7 @@ export interface Portfolio {
   teams: TeamOption[];
 }
 
-const GONE = sql`('torn-down', 'retired')`;
+const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const num = (v: unknown) => Number(v ?? 0);
 const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
@@ -234,7 +236,7 @@ async function activeDeployments(db: Db): Promise<DeploymentRow[]> {
       from deployments d
       join environments e on e.id = d.environment_id and e.kind = 'fixed' and e.state not in ${GONE}
       join releases r on r.id = d.release_id
-     where d.state in ('waiting', 'queued', 'running', 'verifying')
+     where d.state in (${sql.raw(sqlList(ACTIVE_DEPLOYMENT_STATES))})
      order by d.created_at, d.id`);
   return rowsOf<DeploymentRow>(result);
 }

@@ -17,6 +17,8 @@ import { choosePipeline, findLiveEnvironment, parseRef } from "./pipeline-scope"
 import { branchName, commitSha, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { ROLLING_OUT_DEPLOYMENT_STATES, SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
+import { sqlList } from "@/db/schema/enums";
 
 export const createReleaseInput = z
   .strictObject({
@@ -122,7 +124,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
       const [inFlight] = await tx
         .select({ releaseId: deployments.releaseId })
         .from(deployments)
-        .where(and(eq(deployments.environmentId, source.id), inArray(deployments.state, ["running", "verifying"]), sql`${deployments.kind} <> 'rollback'`))
+        .where(and(eq(deployments.environmentId, source.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]), sql`${deployments.kind} <> 'rollback'`))
         .orderBy(desc(deployments.createdAt))
         .limit(1);
       if (inFlight) {
@@ -283,7 +285,7 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
   if (environmentScope) {
     conditions.push(sql`exists (
       select 1 from ${deployments} d join ${environments} e on e.id = d.environment_id
-      where d.release_id = ${releases.id} and e.name = ${environmentScope.name} and d.state in ('succeeded', 'rolled-back'))`);
+      where d.release_id = ${releases.id} and e.name = ${environmentScope.name} and d.state in (${sql.raw(sqlList(SHIPPED_DEPLOYMENT_STATES))}))`);
   }
   const rows = await db
     .select({ release: releases, email: users.email })

@@ -2,6 +2,7 @@ import { LIMITS } from "@/lib/limits";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { LIVE_REVIEW_ENVIRONMENT_STATES, PENDING_DEPLOYMENT_STATES } from "@/db/schema/enums";
 import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
@@ -10,6 +11,8 @@ import { can } from "@/lib/auth/policy";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
+import { transitionDeployments } from "./deployment-transitions";
+import { transitionEnvironment } from "./environment-transitions";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { currentRelease, parentGraph } from "./deployment-facts";
@@ -51,7 +54,7 @@ export const verdictInput = verdictFields.refine((v) => v.verdict !== "changes-r
 export const verdictBody = verdictFields.omit({ name: true }).meta({ id: "ReviewVerdict" });
 
 /** States in which a review environment exists on the platform (or is about to): it counts against the quota. */
-export const LIVE_REVIEW_STATES = ["provisioning", "ready", "sleeping", "waking", "failed"] as const;
+export const LIVE_REVIEW_STATES = LIVE_REVIEW_ENVIRONMENT_STATES;
 
 /** What a review environment keeps of its source's rules: how it deploys, never its gates or automation. */
 function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
@@ -253,11 +256,8 @@ export async function teardownReviewEnvironment(ctx: ServiceContext, input: unkn
     const environment = await liveReview(tx, data.name, true);
     authorize(ctx, "review.teardown", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
     const now = ctx.clock.now();
-    await tx
-      .update(deployments)
-      .set({ state: "cancelled", cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now })
-      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, ["waiting", "queued"])));
-    await tx.update(environments).set({ state: "tearing-down" }).where(eq(environments.id, environment.id));
+    await transitionDeployments(tx, eq(deployments.environmentId, environment.id), { from: PENDING_DEPLOYMENT_STATES, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });
+    await transitionEnvironment(tx, environment.id, { from: environment.state, to: "tearing-down" });
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.teardown", targetType: "environment", targetId: environment.name, reason: data.reason ?? null });
     return { ...environment, state: "tearing-down" as const };
   });

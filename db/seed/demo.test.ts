@@ -173,5 +173,6 @@ describe.each(testDatabases.slice(0, 1))("demo data with slipway.yaml's windows 
     } finally {
       await connection.close();
     }
-  });
+    // A fresh migrated database and a whole demo history per case: a guard against a hang, not a speed target.
+  }, 120_000);
 });

@@ -126,7 +126,9 @@ export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): P
   const scope = parsed.environment ? parseRef(parsed.environment) : null;
   const named = parsed.pipeline ?? scope?.pipeline ?? undefined;
   const pipeline = parsed.pipelineId
-    ? await pipelineById(ctx.db, parsed.pipelineId)
+    ? await pipelineById(ctx.db, parsed.pipelineId).catch(() => {
+        throw new ValidationError(`Invalid pipeline: no pipeline with id "${parsed.pipelineId}".`, { pipelineId: "no such pipeline" });
+      })
     : named
       ? await resolvePipeline(ctx.db, named)
       : await choosePipeline(ctx.db, { environment: parsed.environment }).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { BOARD, DEMO, approveOnPage, bearer, confirmDialog, createTokenInUi, signIn, switchUser } from "./helpers";
+import { DEMO, approveOnPage, bearer, createTokenInUi, signIn } from "./helpers";
 
 const STOREFRONT_LEAD = "tech-lead-storefront@example.com";
 const PLATFORM_LEAD = "tech-lead-platform@example.com";
@@ -13,15 +13,20 @@ const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 test.describe.serial("a tech lead decides in their own team's pipelines only", () => {
   let deploymentUrl = "";
   let deploymentId = "";
+  let leadToken = "";
 
-  test("shop's prod promotion waits for approvals", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
-    await page.goto(BOARD);
-    await page.getByTestId("promote-prod").click();
-    await confirmDialog(page, "Deploy to prod", "e2e: cross-team approvals");
-    await expect(page).toHaveURL(/\/deployments\/dep_/);
-    deploymentUrl = page.url();
-    deploymentId = deploymentUrl.split("/").pop()!;
+  test("shop's prod promotion waits for approvals", async ({ page, request }) => {
+    // Asked for through the API with qualified references, by the delivery lead's token (made in Settings by an admin).
+    await signIn(page, DEMO.admin);
+    leadToken = await createTokenInUi(page, /delivery-lead@example\.com/, "cross-team-lead");
+    const staging = await (await request.get("/api/v1/pipelines/shop/environments/staging", { headers: bearer(leadToken) })).json();
+    const releaseId = (staging.apps as { releaseId: string | null }[]).find((a) => a.releaseId)?.releaseId;
+    expect(releaseId).toMatch(/^rel_/);
+    const asked = await request.post("/api/v1/pipelines/shop/environments/prod/deployments", { headers: bearer(leadToken), data: { releaseId, reason: "e2e: cross-team approvals" } });
+    expect(asked.status()).toBe(202);
+    deploymentId = (await asked.json()).id;
+    deploymentUrl = `/deployments/${deploymentId}`;
+    await page.goto(deploymentUrl);
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "waiting");
     await expect(page.locator('[data-gate="approvals"]')).toContainText("needs 1 tech-lead and 1 pm approval");
   });
@@ -73,11 +78,9 @@ test.describe.serial("a tech lead decides in their own team's pipelines only", (
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/cross-team-approved.png`, fullPage: true });
   });
 
-  test("the requester takes the request back, so later specs start from a clean prod queue", async ({ page }) => {
-    await signIn(page, DEMO.deliveryLead);
-    await page.goto(deploymentUrl);
-    await page.getByTestId("cancel-deployment").click();
-    await page.getByRole("dialog").getByRole("button", { name: "Cancel the deployment" }).click();
-    await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "cancelled");
+  test("the requester takes the request back, so later specs start from a clean prod queue", async ({ request }) => {
+    const cancelled = await request.post(`/api/v1/deployments/${deploymentId}/cancel`, { headers: bearer(leadToken), data: { reason: "e2e: done with cross-team approvals" } });
+    expect(cancelled.status()).toBe(200);
+    expect((await cancelled.json()).state).toBe("cancelled");
   });
 });

@@ -121,6 +121,17 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     await expect(setConfigVariable(as(storefrontLead), { environment: "shop/dev", key: "FEATURE_X", value: "on", reason: "try" })).resolves.toMatchObject({ key: "FEATURE_X" });
   });
 
+  it("a developer of a team registers builds and cuts releases of that team's pipeline, not of another", async () => {
+    const person = await createTestActor(connection.db, [], "dev-storefront");
+    await setTeamMember(contextFor(connection.db, admin), "storefront", { user: person.email, roles: ["developer"] });
+    const developer = (await loadActor(connection.db, person.id, "api"))!;
+    const body = (app: string, n: number) => ({ app, version: "3.0.0", commit: "b".repeat(40), branch: "main", digest: `sha256:${(950 + n).toString(16).padStart(64, "0")}`, artifact: "/artifacts/x.mjs", tests: { passed: true, total: 1, failed: 0 }, changedFiles: [], labels: [] });
+    const { build } = await registerBuild(as(developer), body("shop/portal", 1));
+    expect(build).toMatchObject({ appName: "portal", version: "3.0.0" });
+    await expect(registerBuild(as(developer), body("handbook/handbook-web", 2))).rejects.toThrow(/in this pipeline/);
+    expect((await createRelease(as(developer), { commit: "b".repeat(40), branch: "main", builds: [build.id], buildNumber: 2 })).release).toMatchObject({ commit: "b".repeat(40) });
+  });
+
   it("a token restricted to handbook is refused on shop, and the refusal is audited", async () => {
     const { token } = await createToken(contextFor(connection.db, admin), { userId: platformLead.id, name: "handbook-ci", pipeline: "handbook", roles: ["tech-lead"] });
     const actor = (await authenticateToken(connection.db, clock, token))!;

@@ -94,7 +94,7 @@ describe("can(actor, action, target) across global, team and pipeline grants", (
 
   it("names the missing role for the scope when refusing", () => {
     const decision = decide(person([], [team("tech-lead", STOREFRONT)]), "deployment.approve", approveAsTechLead(ledger));
-    expect(decision).toEqual({ allowed: false, reason: "you need the tech lead role to approve deployments" });
+    expect(decision).toEqual({ allowed: false, reason: "you need the tech lead role to approve deployments in this pipeline (yours is granted for other teams or pipelines only)" });
   });
 
   it("slipway.yaml's access rules read the scoped roles too", () => {

@@ -203,7 +203,9 @@ export function decide(actor: Actor, action: Action, target: Target = {}): Decis
   const holdsRole = held.includes("admin") && !rule.rolesFromTarget ? true : held.some((r) => roles.includes(r));
   if (!holdsRole && !isOwnerException(held, actor, action, target)) {
     if (roles.length === 0) return { allowed: false, reason: `nobody may ${rule.doing} here` };
-    return { allowed: false, reason: `you need the ${listRoles(roles)} role to ${rule.doing}` };
+    // A role held in another team or pipeline does not reach this one: say so, or it reads as a bug.
+    const elsewhere = target.pipeline && !ORG_ACTIONS.includes(action) && rolesAnywhere(actor).some((r) => roles.includes(r));
+    return { allowed: false, reason: `you need the ${listRoles(roles)} role to ${rule.doing}${elsewhere ? " in this pipeline (yours is granted for other teams or pipelines only)" : ""}` };
   }
   const objection = rule.unless?.(actor, target);
   if (objection) return { allowed: false, reason: objection };

@@ -4,8 +4,10 @@ import type { Db } from "@/db/client";
 import { deployments, environments, type Deployment, type Environment } from "@/db/schema";
 import { isCancellable, isRollingOut } from "@/lib/domain/deployment-state";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+
 import { transitionDeployment } from "./deployment-transitions";
+import { authorize, authorizeKind } from "./authorize";
+import { pipelineTarget } from "./pipeline-scope";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError } from "./errors";
 import { id, reason } from "./schemas";
@@ -76,11 +78,12 @@ export async function abortInFlight(tx: Db, ctx: ServiceContext, environment: En
 export async function abortDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   const data = parseInput(abortInput, input);
   // The right to roll back is the same in every environment: decided before anything is looked up.
-  authorize(ctx, "environment.rollback", { type: "deployment", id: data.deploymentId });
+  authorizeKind(ctx, "environment.rollback", "deployment");
   const result = await ctx.db.transaction(async (tx) => {
     const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, data.deploymentId)).for("update");
     if (!deployment) throw new NotFoundError(`No deployment with id ${data.deploymentId}.`);
     const [environment] = await tx.select().from(environments).where(eq(environments.id, deployment.environmentId)).for("update");
+    authorize(ctx, "environment.rollback", { type: "deployment", id: deployment.id, pipeline: await pipelineTarget(tx, environment!.pipelineId) });
     if (isCancellable(deployment.state)) {
       const now = ctx.clock.now();
       await transitionDeployment(tx, deployment.id, { from: deployment.state, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });

@@ -6,7 +6,7 @@ import { approvals, deployments, environments, type Approval, type Deployment, t
 import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
-import { can } from "@/lib/auth/policy";
+import { can, type PipelineRef } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
@@ -18,6 +18,7 @@ import { applyingApprovalRule } from "./release-changes";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
+import { pipelineTarget } from "./pipeline-scope";
 
 export const decideInput = z
   .strictObject({
@@ -46,7 +47,7 @@ export async function decide(ctx: ServiceContext, input: unknown): Promise<Appro
   authorizeKind(ctx, "deployment.approve", "deployment", { role: data.role });
   const approval = await ctx.db.transaction(async (tx) => {
     const { deployment, environment } = await lockDeployment(tx, data.deploymentId);
-    authorize(ctx, "deployment.approve", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, role: data.role });
+    authorize(ctx, "deployment.approve", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, role: data.role, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     if (deployment.state !== "waiting" && deployment.state !== "queued") {
       throw new ConflictError(`This deployment is ${deployment.state}: decisions are taken while it waits.`, "not_waiting");
     }
@@ -130,11 +131,13 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     ? await db.select().from(approvals).where(and(inArray(approvals.deploymentId, waiting.map((w) => w.deployment.id)), eq(approvals.userId, actor.id), isNull(approvals.voidedAt))).orderBy(desc(approvals.createdAt))
     : [];
   const result: PendingDecision[] = [];
+  const targets: Record<string, PipelineRef> = {};
   for (const { deployment, environment } of waiting) {
     const applying = await applyingApprovalRule(db, deployment, environment);
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;
-    const roles = rule.rules.map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
+    const pipeline = (targets[environment.pipelineId] ??= await pipelineTarget(db, environment.pipelineId));
+    const roles = rule.rules.map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role, pipeline }));
     if (!roles.length) continue;
     result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
   }

@@ -9,6 +9,9 @@ import { enqueue, previousGoodReleaseOf } from "./deployments";
 import { NotFoundError, RuleError } from "./errors";
 import { id, reason } from "./schemas";
 import { parseInput } from "./validation";
+import { pipelineOf } from "./pipeline-scope";
+import type { Db } from "@/db/client";
+import type { PipelineRef } from "@/lib/auth/policy";
 
 /** What an automatic rollback keeps in its detail: why Slipway acted. */
 export interface AutomaticRollbackDetail {
@@ -34,7 +37,8 @@ export interface AutomaticRollbackDetail {
  */
 export async function requestAutomaticRollback(ctx: Pick<ServiceContext, "db" | "clock">, input: { environment: string; environmentId: string; reason: string; detail: AutomaticRollbackDetail }): Promise<Deployment> {
   const automation: ServiceContext = { ...ctx, actor: automationActor() };
-  authorize(automation, "environment.rollback", { type: "environment", id: input.environment });
+  const owner = await pipelineOf(ctx.db, { environmentId: input.environmentId });
+  authorize(automation, "environment.rollback", { type: "environment", id: input.environment, pipeline: { id: owner.id, teamId: owner.teamId } });
   const releaseId = await previousGoodReleaseOf(ctx, input.environmentId);
   if (!releaseId) throw new RuleError(`${input.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
   return enqueue(automation, { environment: input.environment, releaseId, kind: "rollback", reason: input.reason, detail: { automatic: input.detail } });
@@ -44,6 +48,12 @@ export const confirmRollbackInput = z.strictObject({ deploymentId: id, comment: 
 export const undoRollbackInput = z
   .strictObject({ deploymentId: id, reason: reason.min(3, { error: "say why the release may come back (at least 3 characters)" }) })
   .meta({ id: "UndoAutomaticRollback" });
+
+/** The policy's view of the pipeline a deployment's environment belongs to. */
+async function rollbackPipeline(db: Db, deployment: Deployment): Promise<PipelineRef> {
+  const owner = await pipelineOf(db, { environmentId: deployment.environmentId });
+  return { id: owner.id, teamId: owner.teamId };
+}
 
 async function automaticRollback(ctx: ServiceContext, deploymentId: string): Promise<{ rollback: Deployment; detail: AutomaticRollbackDetail }> {
   const [rollback] = await ctx.db.select().from(deployments).where(eq(deployments.id, deploymentId)).for("update");
@@ -66,7 +76,7 @@ export async function confirmAutomaticRollback(ctx: ServiceContext, input: unkno
   await ctx.db.transaction(async (tx) => {
     const scoped = { ...ctx, db: tx };
     const { rollback, detail } = await automaticRollback(scoped, data.deploymentId);
-    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id });
+    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline: await rollbackPipeline(tx, rollback) });
     const confirmation = { decision: "confirmed" as const, by: ctx.actor.id, byName: ctx.actor.name, at: ctx.clock.now().toISOString(), comment: data.comment ?? null };
     await tx.update(deployments).set({ detail: { ...(rollback.detail as object), automatic: { ...detail, confirmation } }, updatedAt: ctx.clock.now() }).where(eq(deployments.id, rollback.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "rollback.confirm", targetType: "deployment", targetId: rollback.id, reason: data.comment ?? null, data: { rule: detail.rule, badDeploymentId: detail.deploymentId } });
@@ -84,7 +94,7 @@ export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown)
   return ctx.db.transaction(async (tx) => {
     const scoped = { ...ctx, db: tx };
     const { rollback, detail } = await automaticRollback(scoped, data.deploymentId);
-    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id });
+    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline: await rollbackPipeline(tx, rollback) });
     if (!rollback.previousReleaseId) throw new RuleError("This rollback replaced nothing that could come back.", "nothing_to_undo");
     const [environment] = await tx.select().from(environments).where(eq(environments.id, rollback.environmentId));
     const now = ctx.clock.now();

@@ -57,7 +57,6 @@ export interface BuildView extends Build {
 export async function registerBuild(ctx: ServiceContext, input: unknown): Promise<{ build: BuildView; created: boolean }> {
   authorizeKind(ctx, "build.register", "build");
   const data = parseInput(registerBuildInput, input);
-  authorize(ctx, "build.register", { type: "build" });
   return ctx.db.transaction(async (tx) => {
     const app = await resolveApp(tx, data.app, { pipeline: data.pipeline });
     authorize(ctx, "build.register", { type: "build", pipeline: await pipelineTarget(tx, app.pipelineId) });

@@ -14,7 +14,7 @@ import { NotFoundError, ValidationError } from "./errors";
 import { appName, dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
-import { findLiveEnvironment } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */
 const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
@@ -72,7 +72,7 @@ const sourceEnvironment = alias(environments, "source_environment");
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
-  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
+  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
   const rows = await ctx.db
     .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
     .from(configVariables)
@@ -103,9 +103,9 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
 export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
   authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(setConfigInput, input);
-  authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   return ctx.db.transaction(async (tx) => {
     const environment = await environmentByName(tx, data.environment);
+    authorize(ctx, "config.edit", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const appId = await appIdOf(tx, environment.pipelineId, data.app);
     const [existing] = await tx
       .select()
@@ -147,9 +147,9 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
 export async function deleteConfigVariable(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(deleteConfigInput, input);
-  authorize(ctx, "config.edit", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {
     const environment = await environmentByName(tx, data.environment);
+    authorize(ctx, "config.edit", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const appId = await appIdOf(tx, environment.pipelineId, data.app);
     const where = and(eq(configVariables.environmentId, environment.id), appId ? eq(configVariables.appId, appId) : isNull(configVariables.appId), eq(configVariables.key, data.key));
     const [existing] = await tx.select().from(configVariables).where(where);

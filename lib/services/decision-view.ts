@@ -8,6 +8,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
 import { approvalRule } from "./gate-facts";
+import { pipelineTarget } from "./pipeline-scope";
 import type { Role } from "@/lib/domain/roles";
 
 /** What a person may do about one waiting deployment, as the decision controls show it. */
@@ -26,12 +27,14 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
   if (deployment.state !== "waiting" && deployment.state !== "queued") return null;
   const environment = (await db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
   const config = environment.settings as Partial<EnvironmentConfig>;
+  // Team and pipeline grants count only with the pipeline the deployment belongs to.
+  const pipeline = await pipelineTarget(db, environment.pipelineId);
   const rule = approvalRule(deployment, config);
   // Rules and items with a `when` the release does not meet are not asked for (the stored gate outcome says which apply).
   const stored = (gate: string) => deployment.gates.find((g) => g.gate === gate)?.detail ?? null;
   const applyingRoles = (stored("approvals")?.rules as { role: string }[] | undefined)?.map((r) => r.role);
   const applyingItems = (stored("checklist")?.items as { item: string }[] | undefined)?.map((i) => i.item);
-  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role }));
+  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role, pipeline }));
   const ticks = await db.select({ item: checklistTicks.item, by: users.name }).from(checklistTicks).innerJoin(users, eq(users.id, checklistTicks.userId)).where(eq(checklistTicks.deploymentId, deployment.id));
   const pendingGate = (gate: string) => deployment.gates.some((g) => g.gate === gate && g.status === "pending");
   const overrideRoles = config.overrides?.roles ?? [];
@@ -45,8 +48,8 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
         .map(checklistItemName)
         .filter((item) => !applyingItems || applyingItems.includes(item))
         .map((item) => ({ item, tickedBy: ticks.find((t) => t.item === item)?.by ?? null })),
-      canTick: can(actor, "deployment.checklist", { requestedBy: deployment.requestedBy }),
+      canTick: can(actor, "deployment.checklist", { requestedBy: deployment.requestedBy, pipeline }),
     },
-    overridable: (["window", "freeze"] as const).filter((gate) => pendingGate(gate) && can(actor, "gate.override", { overrideRoles })),
+    overridable: (["window", "freeze"] as const).filter((gate) => pendingGate(gate) && can(actor, "gate.override", { overrideRoles, pipeline })),
   };
 }

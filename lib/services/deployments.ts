@@ -21,7 +21,7 @@ import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { dnsLabel, id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineOf, pipelineTarget } from "./pipeline-scope";
 
 export const requestDeploymentInput = z
   .strictObject({
@@ -213,7 +213,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
 export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "deployment.request", "environment");
   const data = parseInput(requestDeploymentInput, input);
-  authorize(ctx, "deployment.request", { type: "environment", id: data.environment });
+  // enqueue authorizes with the environment's pipeline (and its access.deploy) once it is looked up.
   return enqueue(ctx, data);
 }
 
@@ -225,9 +225,9 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "environment.rollback", "environment");
   const data = parseInput(rollbackInput, input);
-  authorize(ctx, "environment.rollback", { type: "environment", id: data.environment });
   const environment = await findLiveEnvironment(ctx.db, data.environment);
   if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+  authorize(ctx, "environment.rollback", { type: "environment", id: environment.name, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
   const current = await currentRelease(ctx.db, environment.id);
   if (!data.releaseId || data.releaseId === current?.id) {
     const aborted = await ctx.db.transaction(async (tx) => {
@@ -267,7 +267,8 @@ export async function cancelDeployment(ctx: ServiceContext, input: unknown): Pro
   return ctx.db.transaction(async (tx) => {
     const [deployment] = await tx.select().from(deployments).where(eq(deployments.id, data.deploymentId)).for("update");
     if (!deployment) throw new NotFoundError(`No deployment with id ${data.deploymentId}.`);
-    authorize(ctx, "deployment.cancel", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy });
+    const owner = await pipelineOf(tx, { environmentId: deployment.environmentId });
+    authorize(ctx, "deployment.cancel", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, pipeline: { id: owner.id, teamId: owner.teamId } });
     if (!isCancellable(deployment.state)) {
       throw new ConflictError(`This deployment is ${deployment.state}: only a waiting or queued deployment can be cancelled${deployment.state === "running" || deployment.state === "verifying" ? "; roll back instead once it finishes" : ""}.`, "not_cancellable");
     }

@@ -19,7 +19,7 @@ import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { dnsLabel, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
-import { pipelineById, resolvePipeline } from "./pipeline-scope";
+import { coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Freezes declared by people (the UI, the API): periods in which deployments into one environment,
@@ -202,7 +202,6 @@ export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<
 export async function createFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
   authorizeKind(ctx, "freeze.manage", "freeze");
   const data = parseInput(createFreezeInput, input);
-  authorize(ctx, "freeze.manage", data.environment ? { type: "environment", id: data.environment } : { type: "pipeline" });
   const schedule = scheduleOf(data, ctx.clock.now());
   const id = await ctx.db.transaction(async (tx) => {
     const environment = data.environment ? await requireLiveEnvironment(tx, data.environment, "environment", data.pipeline) : null;
@@ -248,10 +247,10 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
 export async function liftFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
   authorizeKind(ctx, "freeze.manage", "freeze");
   const data = parseInput(liftFreezeInput, input);
-  authorize(ctx, "freeze.manage", { type: "freeze", id: data.freezeId });
   await ctx.db.transaction(async (tx) => {
     const [row] = await selectFreezes(tx).where(eq(freezes.id, data.freezeId)).for("update", { of: freezes });
     if (!row) throw new NotFoundError(`No freeze with id "${data.freezeId}".`);
+    authorize(ctx, "freeze.manage", { type: "freeze", id: row.freeze.id, pipeline: await coverageTarget(tx, row.freeze) });
     const now = ctx.clock.now();
     const view = viewOfStored(row, now);
     if (view.lifted) {

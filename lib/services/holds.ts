@@ -9,7 +9,7 @@ import { NotFoundError, RuleError } from "./errors";
 import { dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
-import { findLiveEnvironment } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const liftHoldInput = z
   .strictObject({ environment: environmentRef, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
@@ -19,10 +19,10 @@ export const liftHoldInput = z
 export async function liftHold(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "environment.hold.lift", "environment");
   const data = parseInput(liftHoldInput, input);
-  authorize(ctx, "environment.hold.lift", { type: "environment", id: data.environment });
   await ctx.db.transaction(async (tx) => {
     const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+    authorize(ctx, "environment.hold.lift", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     if (!environment.heldAt) throw new RuleError(`${environment.name} is not on hold.`, "not_held");
     await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(environments.id, environment.id));
     await recordAudit(tx, ctx.actor, ctx.clock, {

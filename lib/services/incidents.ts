@@ -18,7 +18,7 @@ import { requireLiveEnvironment } from "./live-environments";
 import { dnsLabel, httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
-import { parseRef, resolvePipeline } from "./pipeline-scope";
+import { coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -213,7 +213,6 @@ async function lockEnvironment(tx: Db, name: string, pipeline?: string) {
 export async function declareIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
   authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(declareIncidentInput, input);
-  authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
   if (!data.environment) {
     const id = await ctx.db.transaction(async (tx) => {
       const pipeline = data.pipeline ? await resolvePipeline(tx, data.pipeline) : null;
@@ -226,6 +225,7 @@ export async function declareIncident(ctx: ServiceContext, input: unknown): Prom
   const ref = data.environment;
   const id = await ctx.db.transaction(async (tx) => {
     const environment = await lockEnvironment(tx, ref, data.pipeline);
+    authorize(ctx, "incident.manage", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     if (data.externalId) {
       const existing = await openWithExternalId(tx, environment.id, data.externalId);
       if (existing) {
@@ -255,10 +255,10 @@ async function resolveLocked(tx: Db, ctx: ServiceContext, incident: Incident, en
 export async function resolveIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
   authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(resolveIncidentInput, input);
-  authorize(ctx, "incident.manage", { type: "incident", id: data.incidentId });
   await ctx.db.transaction(async (tx) => {
     const [row] = await selectIncidents(tx).where(eq(incidents.id, data.incidentId)).for("update", { of: incidents });
     if (!row) throw new NotFoundError(`No incident with id "${data.incidentId}".`);
+    authorize(ctx, "incident.manage", { type: "incident", id: row.incident.id, pipeline: await coverageTarget(tx, row.incident) });
     if (row.incident.state !== "open") {
       const by = row.resolverName ? ` by ${row.resolverName}` : "";
       throw new RuleError(`The incident "${row.incident.title}" was already resolved${by}${row.incident.resolvedAt ? ` at ${row.incident.resolvedAt.toISOString()}` : ""}.`, "already_resolved");

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, RuleError, ValidationError } from "./erro
 import { appName, dnsLabel, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
-import { findLiveEnvironment } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const runJobInput = z
   .strictObject({
@@ -39,10 +39,10 @@ async function isLastInChain(db: Db, environment: { pipelineId: string; kind: st
 export async function requestJob(ctx: ServiceContext, input: unknown): Promise<JobRun> {
   authorizeKind(ctx, "job.run", "environment");
   const data = parseInput(runJobInput, input);
-  authorize(ctx, "job.run", { type: "environment", id: data.environment });
   const job = await ctx.db.transaction(async (tx) => {
     const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
+    authorize(ctx, "job.run", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const [app] = await tx.select().from(apps).where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });
     const seed = (app.settings as Partial<AppConfig>).seed;

@@ -210,3 +210,14 @@ export async function choosePipeline(db: Db, hints: { pipeline?: string | undefi
   const names = all.map((p) => p.name);
   throw new AmbiguousError(`Slipway runs ${names.length} pipelines (${names.join(", ")}): say which with "pipeline".`, names, { pipeline: `expected one of ${names.join(", ")}` });
 }
+
+/**
+ * The policy's view of the pipeline a freeze or incident covers: its own `pipelineId`, else its
+ * environment's pipeline; undefined when it covers the whole organisation (then only global roles count).
+ */
+export async function coverageTarget(db: Db, row: { pipelineId: string | null; environmentId: string | null }): Promise<{ id: string; teamId: string | null } | undefined> {
+  if (row.pipelineId) return pipelineTarget(db, row.pipelineId);
+  if (!row.environmentId) return undefined;
+  const owner = await pipelineOf(db, { environmentId: row.environmentId });
+  return { id: owner.id, teamId: owner.teamId };
+}

@@ -12,6 +12,7 @@ import type { RecordedOverride } from "./gate-facts";
 import { checklistItemName } from "@/lib/domain/gates";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
+import { pipelineTarget } from "./pipeline-scope";
 
 export const tickInput = z
   .strictObject({ deploymentId: id, item: z.string().min(1).max(500), ticked: z.boolean().default(true) })
@@ -39,7 +40,7 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
   const data = parseInput(tickInput, input);
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
-    authorize(ctx, "deployment.checklist", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy });
+    authorize(ctx, "deployment.checklist", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const items = (config.gates?.checklist ?? []).map(checklistItemName);
     if (!items.includes(data.item)) throw new ValidationError(`"${data.item}" is not on ${environment.name}'s checklist.`, { item: `expected one of: ${items.join("; ") || "(no checklist)"}` });
     const where = and(eq(checklistTicks.deploymentId, deployment.id), eq(checklistTicks.item, data.item));
@@ -62,7 +63,7 @@ export async function overrideGate(ctx: ServiceContext, input: unknown): Promise
   const data = parseInput(overrideInput, input);
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
-    authorize(ctx, "gate.override", { type: "deployment", id: deployment.id, overrideRoles: config.overrides?.roles ?? [] });
+    authorize(ctx, "gate.override", { type: "deployment", id: deployment.id, overrideRoles: config.overrides?.roles ?? [], pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const recorded = deployment.overrides as RecordedOverride[];
     if (recorded.some((o) => o.gate === data.gate)) throw new RuleError(`The ${data.gate} gate of this deployment is already overridden.`, "already_overridden");
     const override: RecordedOverride = { gate: data.gate, by: ctx.actor.name, byId: ctx.actor.id, reason: data.reason, at: ctx.clock.now().toISOString() };

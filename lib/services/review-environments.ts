@@ -18,7 +18,7 @@ import type { ServiceContext } from "./context";
 import { currentRelease, parentGraph } from "./deployment-facts";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
-import { choosePipeline, findLiveEnvironment, parseRef, pipelineById } from "./pipeline-scope";
+import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTarget } from "./pipeline-scope";
 import { branchName, commitSha, dnsLabel, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
@@ -77,7 +77,6 @@ async function liveReview(db: Db, ref: string, lock = false): Promise<Environmen
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
   authorizeKind(ctx, "review.create", "environment");
   const data = parseInput(createReviewInput, input);
-  authorize(ctx, "review.create", { type: "environment" });
   const result = await ctx.db.transaction(async (tx) => {
     const now = ctx.clock.now();
     // The pipeline: the body's, the source's, the release's; else the only one (409 when several).
@@ -109,7 +108,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const target = { id: pipeline.id, teamId: pipeline.teamId };
     authorize(ctx, "review.create", { type: "environment", pipeline: target });
     authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy, pipeline: target });
-    const mayViewConfig = can(ctx.actor, "config.view", { viewConfigRoles: access?.viewConfig });
+    const mayViewConfig = can(ctx.actor, "config.view", { viewConfigRoles: access?.viewConfig, pipeline: target });
 
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
@@ -186,7 +185,8 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
 
 /** Deploys a newer release of a review environment's branch into it (a pull request was updated). */
 export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string; explicit?: boolean }): Promise<string> {
-  authorize(ctx, "deployment.request", { type: "environment", id: input.name });
+  authorizeKind(ctx, "deployment.request", "environment");
+  // enqueue authorizes with the environment's pipeline once it is looked up.
   const id = (await enqueue(ctx, { environment: input.name, releaseId: input.releaseId, kind: "promote", reason: input.reason ?? "the branch has a new release", explicit: input.explicit })).id;
   ctx.onWorkQueued?.();
   return id;
@@ -217,7 +217,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
   const data = parseInput(extendInput, input);
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
+    authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const settings = ((await pipelineById(tx, environment.pipelineId)).config as PipelineConfig).reviewEnvironments;
     const latest = environment.createdAt.getTime() + settings.maxTtl;
     const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
@@ -236,7 +236,7 @@ export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<
   const data = parseInput(verdictInput, input);
   await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.verdict", { type: "environment", id: environment.name });
+    authorize(ctx, "review.verdict", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     if (environment.state === "provisioning" || environment.state === "failed") throw new RuleError(`${environment.name} is ${environment.state}: there is nothing to verify yet.`, "not_ready");
     const release = await currentRelease(tx, environment.id);
     await tx.insert(reviewVerdicts).values({ id: newId("ver"), environmentId: environment.id, userId: ctx.actor.id, verdict: data.verdict, comment: data.comment, releaseId: release?.id ?? null, createdAt: ctx.clock.now() });
@@ -254,7 +254,7 @@ export async function teardownReviewEnvironment(ctx: ServiceContext, input: unkn
   const data = parseInput(teardownInput, input);
   const environment = await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.teardown", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined });
+    authorize(ctx, "review.teardown", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const now = ctx.clock.now();
     await transitionDeployments(tx, eq(deployments.environmentId, environment.id), { from: PENDING_DEPLOYMENT_STATES, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });
     await transitionEnvironment(tx, environment.id, { from: environment.state, to: "tearing-down" });

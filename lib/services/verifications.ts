@@ -8,7 +8,8 @@ import type { VerifiedFacts } from "@/lib/domain/gates";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
-import { authorize } from "./authorize";
+import { authorize, authorizeKind } from "./authorize";
+import { pipelineTarget } from "./pipeline-scope";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { httpUrl, id } from "./schemas";
@@ -83,10 +84,11 @@ export async function announceVerificationFailure(tx: Db, clock: Clock, row: Pic
  */
 export async function reportVerification(ctx: ServiceContext, input: unknown): Promise<{ verification: VerificationView; created: boolean; changed: boolean }> {
   const data = parseInput(reportVerificationInput, input);
-  authorize(ctx, "deployment.verify", { type: "deployment", id: data.deploymentId });
+  authorizeKind(ctx, "deployment.verify", "deployment");
   const result = await ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select({ deployment: deployments, environment: environments.name }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(eq(deployments.id, data.deploymentId));
+    const [row] = await tx.select({ deployment: deployments, environment: environments.name, pipelineId: environments.pipelineId }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(eq(deployments.id, data.deploymentId));
     if (!row) throw new NotFoundError(`No deployment with id ${data.deploymentId}.`);
+    authorize(ctx, "deployment.verify", { type: "deployment", id: row.deployment.id, pipeline: await pipelineTarget(tx, row.pipelineId) });
     const { deployment, environment } = row;
     if (deployment.state !== "succeeded") {
       throw new RuleError(`Deployment ${deployment.id} is ${deployment.state}: only a deployment that succeeded can be verified.`, "deployment_not_succeeded", { deploymentId: "expected a deployment that succeeded" });

@@ -8,7 +8,8 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { deploymentDto } from "@/lib/api/dto";
 import { requireActor } from "@/lib/auth/session";
-import { can } from "@/lib/auth/policy";
+import { can, type Target } from "@/lib/auth/policy";
+import { pipelineOf } from "@/lib/services/pipeline-scope";
 import { isCancellable } from "@/lib/domain/deployment-state";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { NotFoundError } from "@/lib/services/errors";
@@ -46,12 +47,15 @@ export default async function DeploymentPage({ params }: Props) {
     listDeploymentVerifications(db, deployment.id),
     pipelineNameOf(db, { environmentId: deployment.environmentId }),
   ]);
+  // Team and pipeline grants count only with the pipeline the deployment belongs to.
+  const owner = await pipelineOf(db, { environmentId: deployment.environmentId });
+  const scope: Target = { pipeline: { id: owner.id, teamId: owner.teamId } };
   const decisions = await decisionPropsFor(db, actor, deployment);
   const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
   // Roll back from here when this deployment is what the environment runs now — except an
   // automatic rollback, which on-call confirms or undoes (its undo keeps the record straight).
   const rollbackTarget =
-    !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback")
+    !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback", scope)
       ? await getRelease(db, deployment.previousReleaseId)
       : null;
   const rollbackConfig = rollbackTarget ? await rollbackConfigPreview(db, deployment.environmentId, rollbackTarget.id) : null;
@@ -105,7 +109,7 @@ export default async function DeploymentPage({ params }: Props) {
       />
       {automatic && (
         <div className="mb-6">
-          <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={can(actor, "environment.rollback")} />
+          <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={can(actor, "environment.rollback", scope)} />
         </div>
       )}
       {verifications.length > 0 && (
@@ -121,8 +125,8 @@ export default async function DeploymentPage({ params }: Props) {
         decisions={decisions ? <DecisionControls {...decisions} /> : undefined}
         actions={
           <>
-            {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy }) && <CancelDeploymentButton deploymentId={deployment.id} />}
-            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !(deployment.detail as { abort?: unknown } | null)?.abort && can(actor, "environment.rollback") && (
+            {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy, ...scope }) && <CancelDeploymentButton deploymentId={deployment.id} />}
+            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !(deployment.detail as { abort?: unknown } | null)?.abort && can(actor, "environment.rollback", scope) && (
               <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />
             )}
             {rollbackTarget && (

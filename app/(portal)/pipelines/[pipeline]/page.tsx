@@ -72,7 +72,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
     listIncidents(ctx, { state: "open" }),
     aheadSummary(db, board.fixed),
     reviewAddresses(db, board.review.map((e) => e.id)),
-    can(actor, "review.create") ? spinUpOptions(db, board, pipeline.config as PipelineConfig) : null,
+    can(actor, "review.create", { pipeline: { id: pipeline.id, teamId: pipeline.teamId } }) ? spinUpOptions(db, board, pipeline.config as PipelineConfig) : null,
     loadGateStates(db, systemClock, board.fixed),
     currentVerifications(db, board.fixed.map((e) => ({ environmentId: e.id, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null }))),
     storedFreezesForGate(db, now),
@@ -119,7 +119,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
             <EmptyState title="No app matches these filters" action={<Link href={`/pipelines/${encodeURIComponent(board.pipeline.name)}`} className="text-sky-700 hover:underline">Show every app</Link>} />
           </Panel>
         ) : (
-          <PipelineBoard board={board} rows={rows.rows} now={now} canDeploy={can(actor, "deployment.request")} ahead={ahead} gateStates={gateStates} verifications={verifications} storedFreezes={storedFreezes} />
+          <PipelineBoard board={board} rows={rows.rows} now={now} canDeploy={can(actor, "deployment.request", { pipeline: { id: pipeline.id, teamId: pipeline.teamId } })} ahead={ahead} gateStates={gateStates} verifications={verifications} storedFreezes={storedFreezes} />
         )}
         <div id="review-environments">
           <ReviewEnvironments board={board} now={now} addresses={addresses} spinUp={spinUp} />

@@ -5,7 +5,7 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { requireActor } from "@/lib/auth/session";
-import { can } from "@/lib/auth/policy";
+import { can, type Target } from "@/lib/auth/policy";
 import { systemClock } from "@/lib/domain/clock";
 import { previousGoodRelease } from "@/lib/domain/promotion";
 import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
@@ -58,7 +58,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 const summaryOf = (release: ReleaseDetail) => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
 
 /** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
-async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineName: string) {
+async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineName: string, scope: Target) {
   const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
   // While it provisions nothing runs yet: show the release on its way in.
   const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
@@ -78,7 +78,7 @@ async function reviewDetails(db: Db, actor: Actor, environment: EnvironmentView,
     promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
     allowed: gone
       ? { verdict: false, promote: false, extend: false, teardown: false }
-      : { verdict: can(actor, "review.verdict"), promote: can(actor, "deployment.request"), extend: can(actor, "review.extend", owner), teardown: can(actor, "review.teardown", owner) },
+      : { verdict: can(actor, "review.verdict", scope), promote: can(actor, "deployment.request", scope), extend: can(actor, "review.extend", { ...owner, ...scope }), teardown: can(actor, "review.teardown", { ...owner, ...scope }) },
   };
 }
 
@@ -90,6 +90,8 @@ export default async function EnvironmentPage({ params }: Props) {
   const db = await getDb();
   const pipeline = await findPipelineByNameForPage(db, decodeURIComponent(pipelineParam));
   if (!pipeline) notFound();
+  // Team and pipeline grants count only with the pipeline in the target.
+  const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
   const environment = await getEnvironmentRecord(db, systemClock, name, pipeline.name).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
@@ -119,7 +121,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const cells = Object.values(environment.apps);
   const current = cells[0]?.releaseId ?? null;
   const lastDeployedAt = cells.reduce<Date | null>((latest, c) => (c.deployedAt && (!latest || c.deployedAt > latest) ? c.deployedAt : latest), null);
-  const rollbackTo = !gone && can(actor, "environment.rollback") ? previousGoodRelease(deployments, current) : null;
+  const rollbackTo = !gone && can(actor, "environment.rollback", scope) ? previousGoodRelease(deployments, current) : null;
   const rollbackRelease = rollbackTo ? await getRelease(db, rollbackTo) : null;
   const rollbackConfig = rollbackTo ? await rollbackConfigPreview(db, environment.id, rollbackTo) : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
@@ -128,7 +130,7 @@ export default async function EnvironmentPage({ params }: Props) {
   // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
   const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
   const rollingForward = forward ? await getRelease(db, forward.releaseId) : null;
-  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current, gone, pipeline.name) : null;
+  const review = environment.kind === "review" ? await reviewDetails(db, actor, environment, current, gone, pipeline.name, scope) : null;
   const isLast = environment.kind === "fixed" && environment.position === Math.max(...fixedCount);
   const seedApps = gone ? [] : apps.filter((a) => (a.settings as Partial<AppConfig>).seed && environment.apps[a.name]?.buildId);
   // A review environment that is waking changes state without a deployment: follow it too.
@@ -153,8 +155,8 @@ export default async function EnvironmentPage({ params }: Props) {
             <ButtonLink href={`/deployments?pipeline=${encodeURIComponent(pipeline.name)}&environment=${encodeURIComponent(environment.name)}`}>History</ButtonLink>
             {review?.allowed.extend && <ExtendButton environment={environment.name} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} source={environment.source} pipeline={pipeline.name} />}
-            {current && !gone && can(actor, "deployment.request") && <RedeployButton environment={environment.name} releaseId={current} />}
-            {!gone && can(actor, "environment.rollback") && (
+            {current && !gone && can(actor, "deployment.request", scope) && <RedeployButton environment={environment.name} releaseId={current} />}
+            {!gone && can(actor, "environment.rollback", scope) && (
               <RollbackButton
                 environment={environment.name}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
@@ -173,7 +175,7 @@ export default async function EnvironmentPage({ params }: Props) {
           {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
           {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
           {environment.hold && (
-            <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift")} now={now.toISOString()} />
+            <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift", scope)} now={now.toISOString()} />
           )}
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
@@ -202,8 +204,8 @@ export default async function EnvironmentPage({ params }: Props) {
               environment={environment.name}
               apps={apps.map((a) => a.name)}
               variables={variables}
-              canEdit={can(actor, "config.edit")}
-              canDeploy={can(actor, "deployment.request")}
+              canEdit={can(actor, "config.edit", scope)}
+              canDeploy={can(actor, "deployment.request", scope)}
               pendingSince={configPending ? (configChanged ?? now).toISOString() : null}
               currentReleaseId={current}
             />
@@ -212,7 +214,7 @@ export default async function EnvironmentPage({ params }: Props) {
           )}
           <Panel
             title="Jobs"
-            actions={can(actor, "job.run") && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
+            actions={can(actor, "job.run", scope) && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
           >
             <JobsList jobs={jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>

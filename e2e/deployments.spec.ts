@@ -48,6 +48,19 @@ test.describe.serial("deployments that really happen", () => {
     for (const row of await rows.all()) await expect(row).toContainText("rollback");
   });
 
+  test("on shop's dev (handbook has a dev too) Redeploy from the environment page goes through: the page sends shop/dev", async ({ page }) => {
+    await signIn(page, DEMO.deliveryLead, environmentPage("dev"));
+    // The live instances come from the per-pipeline API (a bare /api/v1/environments/dev is ambiguous).
+    await expect(page.locator('[data-app="portal"] [data-instance]').first()).toBeVisible();
+    await page.getByRole("button", { name: "Redeploy…" }).click();
+    await confirmDialog(page, "Redeploy", "e2e: redeploy shop's dev while handbook has a dev");
+    await expect(page).toHaveURL(/\/deployments\/dep_/);
+    await expect(page.getByText(/ambiguous|exists in pipelines/i)).toHaveCount(0);
+    expect(await waitForDeployment(page)).toBe("succeeded");
+    // It went into shop's dev, not handbook's: the title links to shop's dev page.
+    await expect(page.locator('h1 a[href="/pipelines/shop/environments/dev"]')).toBeVisible();
+  });
+
   test("a viewer sees no Promote or Rollback, and the API refuses them", async ({ page, request, baseURL }) => {
     await signIn(page, DEMO.viewer);
     await expect(page.getByRole("table", { name: "Pipeline board" })).toBeVisible();

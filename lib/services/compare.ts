@@ -50,6 +50,8 @@ export interface AppBuilds {
 }
 
 export interface Comparison {
+  /** The pipeline both environments belong to (its name). */
+  pipeline: string;
   from: EnvRef;
   to: EnvRef;
   ahead: {
@@ -178,7 +180,8 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
   // Both sides belong to one pipeline: a bare `to` is looked up in `from`'s.
   const fromEnv = await findLiveEnvironment(db, names.from);
   if (!fromEnv) throw new NotFoundError(`No environment named "${names.from}".`);
-  const toEnv = await findLiveEnvironment(db, names.to, { pipeline: (await pipelineById(db, fromEnv.pipelineId)).name }).catch((error: unknown) => {
+  const pipeline = (await pipelineById(db, fromEnv.pipelineId)).name;
+  const toEnv = await findLiveEnvironment(db, names.to, { pipeline }).catch((error: unknown) => {
     if (error instanceof ServiceError && error.status === 400) return undefined;
     throw error;
   });
@@ -208,6 +211,7 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
   const ran = await ranBefore(db, toEnv.id, ahead.map((r) => r.id));
 
   return {
+    pipeline,
     from: { name: fromEnv.name, kind: fromEnv.kind, release: currentOf(fromCells) },
     to: { name: toEnv.name, kind: toEnv.kind, release: currentOf(toCells) },
     ahead: {

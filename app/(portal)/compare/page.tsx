@@ -56,7 +56,8 @@ export default async function ComparePage({ searchParams }: Props) {
   return (
     <>
       {header}
-      <CompareForm from={from} to={to} options={options} />
+      {/* A bare ?from=staging&to=prod (an old link) selects the qualified options it resolved to. */}
+      <CompareForm from={comparison ? `${comparison.pipeline}/${comparison.from.name}` : from} to={comparison ? `${comparison.pipeline}/${comparison.to.name}` : to} options={options} />
       {problem && (
         <p role="alert" className="mb-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
           {problem}

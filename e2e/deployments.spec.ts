@@ -83,12 +83,12 @@ test("50 concurrent promotion requests over HTTP: exactly one deployment, the re
   const token = (await import("node:fs")).readFileSync(".data/e2e/demo-token", "utf8").trim();
   const responses = await Promise.all(
     Array.from({ length: 50 }, () =>
-      request.post("/api/v1/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } }),
+      request.post("/api/v1/pipelines/shop/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } }),
     ),
   );
   const statuses = responses.map((r) => r.status()).sort();
   expect(statuses.filter((s) => s === 202)).toHaveLength(1);
   expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-  const history = await (await request.get(`/api/v1/deployments?environment=dev&limit=200`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const history = await (await request.get(`/api/v1/pipelines/shop/deployments?environment=dev&limit=200`, { headers: { Authorization: `Bearer ${token}` } })).json();
   expect(history.items.filter((d: { releaseId: string }) => d.releaseId === releaseId)).toHaveLength(1);
 });

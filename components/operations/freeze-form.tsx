@@ -112,7 +112,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
             ·
           </span>
           <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending}>
-            {pending ? "Freezing…" : scope ? `Freeze ${scope}` : "Stop the line"}
+            {pending ? "Freezing…" : scope ? `Freeze ${environmentRefLabel(scope)}` : "Stop the line"}
           </Button>
         </div>
       </div>

@@ -93,12 +93,20 @@ test("lists are paginated with items and nextCursor", async ({ request }) => {
 });
 
 test("pipeline, environments and unknown paths", async ({ request }) => {
-  const pipeline = await (await request.get("/api/v1/pipeline", { headers: bearer(token) })).json();
+  // Two pipelines run (shop and handbook, both with dev and prod): the legacy single-pipeline paths
+  // answer 409 ambiguous with the candidates; the per-pipeline paths answer.
+  const legacy = await request.get("/api/v1/pipeline", { headers: bearer(token) });
+  expect(legacy.status()).toBe(409);
+  expect((await legacy.json()).error.code).toBe("ambiguous");
+  const ambiguousProd = await request.get("/api/v1/environments/prod", { headers: bearer(token) });
+  expect(ambiguousProd.status()).toBe(409);
+  expect(JSON.stringify(await ambiguousProd.json())).toContain("shop/prod");
+  const pipeline = await (await request.get("/api/v1/pipelines/shop", { headers: bearer(token) })).json();
   expect(pipeline.name).toBe("shop");
   expect(pipeline.config.environments.map((e: { name: string }) => e.name)).toEqual(["dev", "qa", "uat", "staging", "prod"]);
-  const environments = await (await request.get("/api/v1/environments", { headers: bearer(token) })).json();
+  const environments = await (await request.get("/api/v1/pipelines/shop/environments", { headers: bearer(token) })).json();
   expect(environments.items.map((e: { name: string }) => e.name).slice(0, 5)).toEqual(["dev", "qa", "uat", "staging", "prod"]);
-  const prod = await (await request.get("/api/v1/environments/prod", { headers: bearer(token) })).json();
+  const prod = await (await request.get("/api/v1/pipelines/shop/environments/prod", { headers: bearer(token) })).json();
   expect(prod.apps.map((a: { app: string }) => a.app)).toEqual(["portal", "admin", "api-gateway"]);
   expect(prod.apps[0]).toMatchObject({ version: expect.any(String), health: { status: expect.any(String) } });
   expect((await request.get("/api/v1/environments/nope", { headers: bearer(token) })).status()).toBe(404);

@@ -33,7 +33,7 @@ test.describe.serial("config versions and commit order", () => {
     const r2 = ciBuild(["--app", "portal", "--version", `8.${stamp}.2`], baseURL!).releaseId;
     for (const env of ["dev"]) {
       for (const releaseId of [r1]) {
-        const response = await request.post(`/api/v1/environments/${env}/deployments`, { headers: bearer(token), data: { releaseId } });
+        const response = await request.post(`/api/v1/pipelines/shop/environments/${env}/deployments`, { headers: bearer(token), data: { releaseId } });
         expect(response.status()).toBe(202);
         await settle(request, (await response.json()).id);
       }
@@ -44,7 +44,7 @@ test.describe.serial("config versions and commit order", () => {
 
     await setConfig(request, "FEATURE_X", "on");
     for (const env of ["dev"]) {
-      const response = await request.post(`/api/v1/environments/${env}/deployments`, { headers: bearer(token), data: { releaseId: r2 } });
+      const response = await request.post(`/api/v1/pipelines/shop/environments/${env}/deployments`, { headers: bearer(token), data: { releaseId: r2 } });
       expect(response.status()).toBe(202);
       await settle(request, (await response.json()).id);
     }

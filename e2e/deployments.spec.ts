@@ -48,6 +48,19 @@ test.describe.serial("deployments that really happen", () => {
     for (const row of await rows.all()) await expect(row).toContainText("rollback");
   });
 
+  test("on shop's dev (handbook has a dev too) Redeploy from the environment page goes through: the page sends shop/dev", async ({ page }) => {
+    await signedInAs(page, DEMO.deliveryLead, environmentPage("dev"));
+    // The live instances come from the per-pipeline API (a bare /api/v1/environments/dev is ambiguous).
+    await expect(page.locator('[data-app="portal"] [data-instance]').first()).toBeVisible();
+    await page.getByRole("button", { name: "Redeploy…" }).click();
+    await confirmDialog(page, "Redeploy", "e2e: redeploy shop's dev while handbook has a dev");
+    await expect(page).toHaveURL(/\/deployments\/dep_/);
+    await expect(page.getByText(/ambiguous|exists in pipelines/i)).toHaveCount(0);
+    expect(await waitForDeployment(page)).toBe("succeeded");
+    // It went into shop's dev, not handbook's: the title links to shop's dev page.
+    await expect(page.locator('h1 a[href="/pipelines/shop/environments/dev"]')).toBeVisible();
+  });
+
   test("a viewer sees no Promote or Rollback, and the API refuses them", async ({ page, request, baseURL }) => {
     await signedInAs(page, DEMO.viewer);
     await expect(page.getByRole("table", { name: "Pipeline board" })).toBeVisible();
@@ -70,12 +83,12 @@ test("50 concurrent promotion requests over HTTP: exactly one deployment, the re
   const token = (await import("node:fs")).readFileSync(".data/e2e/demo-token", "utf8").trim();
   const responses = await Promise.all(
     Array.from({ length: 50 }, () =>
-      request.post("/api/v1/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } }),
+      request.post("/api/v1/pipelines/shop/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } }),
     ),
   );
   const statuses = responses.map((r) => r.status()).sort();
   expect(statuses.filter((s) => s === 202)).toHaveLength(1);
   expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-  const history = await (await request.get(`/api/v1/deployments?environment=dev&limit=200`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const history = await (await request.get(`/api/v1/pipelines/shop/deployments?environment=dev&limit=200`, { headers: { Authorization: `Bearer ${token}` } })).json();
   expect(history.items.filter((d: { releaseId: string }) => d.releaseId === releaseId)).toHaveLength(1);
 });

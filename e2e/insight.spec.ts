@@ -49,9 +49,10 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
   // The e2e server starts with the demo data (SLIPWAY_DEMO=1): two weeks of releases moving up the
   // chain, with a failed prod deployment and a prod rollback. Specs that ran before add to it.
   await signedInAs(page, DEMO.deliveryLead);
-  await page.goto("/metrics");
+  // Two pipelines are loaded (shop and handbook, both with a prod): the shop's history is the demo's.
+  await page.goto("/metrics?pipeline=shop");
   await expect(page.getByRole("heading", { name: "Delivery metrics" })).toBeVisible();
-  await expect(page.getByText(/How often and how safely changes reach prod, over the last 30 days/)).toBeVisible();
+  await expect(page.getByText(/How often and how safely changes reach shop\/prod, over the last 30 days/)).toBeVisible();
 
   const card = (label: string) => page.locator("div.rounded-lg").filter({ has: page.getByText(label, { exact: true }) }).first();
   const succeeded = numberIn(await card("Deployment frequency").innerText(), /(\d+) deployments? succeeded in the last 30 days/);
@@ -75,7 +76,7 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
   for (const env of ["dev", "qa", "uat", "staging", "prod"]) await expect(byEnvironment.getByRole("link", { name: env, exact: true })).toBeVisible();
   await byEnvironment.getByRole("link", { name: "staging", exact: true }).click();
   await expect(page).toHaveURL(/environment=staging/);
-  await expect(page.getByText(/How often and how safely changes reach staging/)).toBeVisible();
+  await expect(page.getByText(/How often and how safely changes reach shop\/staging/)).toBeVisible();
   expect(numberIn(await card("Deployment frequency").innerText(), /(\d+) deployments? succeeded/)).toBeGreaterThanOrEqual(4); // r2…r5 reached staging within 30 days
   await expect(page.getByRole("figure", { name: /^Bar chart: deployments that succeeded in staging/ }).locator(".recharts-bar-rectangle path").first()).toBeVisible();
 });

@@ -14,11 +14,11 @@ test.describe.serial("long text", () => {
     await signedInAs(page, DEMO.admin);
     const token = await createTokenInUi(page, /admin@example.com/, "e2e-long-text");
     const word = "x".repeat(1000);
-    const tooLong = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "dev", name: "long", reason: word + "x" } });
+    const tooLong = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "shop/dev", name: "long", reason: word + "x" } });
     expect(tooLong.status()).toBe(400);
     expect(JSON.stringify(await tooLong.json())).toContain("at most 1000 characters");
 
-    const created = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "dev", name: "e2e long reason", reason: word, endsAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    const created = await request.post("/api/v1/freezes", { headers: bearer(token), data: { environment: "shop/dev", name: "e2e long reason", reason: word, endsAt: new Date(Date.now() + 3_600_000).toISOString() } });
     expect(created.status()).toBe(201);
     const { id } = (await created.json()) as { id: string };
     try {

@@ -107,6 +107,8 @@ test.describe.serial("sign-in through a real OpenID provider", () => {
 
   test("a tech lead by group approves a prod fast-track; losing the group removes the right at the next sign-in", async ({ page }) => {
     await signInThroughProvider(page, "dana");
+    // `/` is the portfolio now: the fast-track is offered on the shop's board.
+    await page.goto(`${slipway}/pipelines/shop`);
     await page.getByTestId("fast-track-prod").first().click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel(/Reason/).fill("e2e: approved through single sign-on");

@@ -39,7 +39,7 @@ test("a team's http-server and python apps deploy from their tarballs, show thei
   const releaseId = (await release.json()).id as string;
 
   const deploy = async (body: Record<string, unknown>, to = "deployments") => {
-    const response = await request.post(`/api/v1/environments/dev/${to}`, { headers: bearer(token), data: body });
+    const response = await request.post(`/api/v1/pipelines/shop/environments/dev/${to}`, { headers: bearer(token), data: body });
     expect(response.status()).toBe(202);
     await page.goto(`/deployments/${(await response.json()).id}`);
     return waitForDeployment(page);
@@ -47,17 +47,17 @@ test("a team's http-server and python apps deploy from their tarballs, show thei
   expect(await deploy({ releaseId })).toBe("succeeded");
 
   // The stable URLs serve the team's apps.
-  const environment = await (await request.get("/api/v1/environments/dev", { headers: bearer(token) })).json();
+  const environment = await (await request.get("/api/v1/pipelines/shop/environments/dev", { headers: bearer(token) })).json();
   const urlOf = (app: string) => (environment.apps as { app: string; url: string }[]).find((a) => a.app === app)!.url;
   expect(await (await request.get(urlOf("portal"))).text()).toContain(`portal via http-server ${stamp}`);
   expect(await (await request.get(urlOf("admin"))).text()).toContain(`admin via python ${stamp}`);
 
   // What runs, through the API and on the environment page (refreshed live).
-  const instances = await (await request.get("/api/v1/environments/dev/apps/admin/instances", { headers: bearer(token) })).json();
+  const instances = await (await request.get("/api/v1/pipelines/shop/environments/dev/apps/admin/instances", { headers: bearer(token) })).json();
   expect(instances.items.filter((i: { slot: string }) => i.slot === "active")).toEqual([expect.objectContaining({ id: "admin-1", type: "web", version: `7.${stamp}.0`, running: true, restarts: 0 })]);
-  const logs = await (await request.get("/api/v1/environments/dev/apps/admin/logs?tail=5", { headers: bearer(token) })).json();
+  const logs = await (await request.get("/api/v1/pipelines/shop/environments/dev/apps/admin/logs?tail=5", { headers: bearer(token) })).json();
   expect(logs.items.find((l: { slot: string }) => l.slot === "active").lines.join("\n")).toContain("GET /health");
-  expect((await request.get("/api/v1/environments/dev/apps/admin/logs?tail=5000", { headers: bearer(token) })).status()).toBe(400);
+  expect((await request.get("/api/v1/pipelines/shop/environments/dev/apps/admin/logs?tail=5000", { headers: bearer(token) })).status()).toBe(400);
 
   await page.goto(environmentPage("dev"));
   const panel = page.locator("section[data-app=admin]");

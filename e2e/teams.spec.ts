@@ -44,7 +44,8 @@ test.describe.serial("teams and scoped roles", () => {
     await signIn(page, DEMO.admin);
     await page.goto("/settings/tokens");
     await page.getByLabel("Name").fill("shop-only");
-    await page.getByLabel("Pipeline").selectOption("shop");
+    // The header's pipeline switcher is labelled too: the form's own select.
+    await page.locator('form select[name="pipeline"]').selectOption("shop");
     await page.getByRole("button", { name: "Create token" }).click();
     const token = (await page.getByTestId("new-token").textContent())!.trim();
     await expect(page.getByRole("row", { name: /shop-only/ })).toContainText("pipeline shop only");

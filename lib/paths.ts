@@ -21,3 +21,17 @@ export function environmentPath(pipeline: string, environment: string): string {
 export function environmentPathByName(environment: string, pipeline?: string | null): string {
   return pipeline ? environmentPath(pipeline, environment) : `/environments/${encodeURIComponent(environment)}`;
 }
+
+/**
+ * `"shop"`, `"dev"` → `"shop/dev"`: the qualified reference every service and server action takes
+ * for an environment (lib/services/pipeline-scope.ts resolves it; a bare name is refused as
+ * ambiguous when several pipelines have it). What people see stays the plain name; this is the value.
+ */
+export function environmentRef(pipeline: string, environment: string): string {
+  return `${pipeline}/${environment}`;
+}
+
+/** `"shop/dev"` → `"shop / dev"`, a bare `"dev"` as it is: how a reference reads in a list that mixes pipelines. */
+export function environmentRefLabel(ref: string): string {
+  return ref.replace("/", " / ");
+}

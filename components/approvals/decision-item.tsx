@@ -7,16 +7,20 @@ import { Badge } from "@/components/ui/badge";
 import { CopyText } from "@/components/ui/copy";
 import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { pipelinePath } from "@/lib/paths";
 
 /** One deployment waiting for this person's decision: what changes, what else it waits on, and the controls. */
 export function DecisionItem({
   deployment,
   environment,
+  pipeline,
   decisions,
   now,
 }: {
   deployment: DeploymentDetail;
   environment: EnvironmentView;
+  /** The environment's pipeline: the inbox mixes pipelines whose environment names repeat. */
+  pipeline: string | null;
   decisions: Awaited<ReturnType<typeof decisionPropsFor>>;
   now: Date;
 }) {
@@ -28,6 +32,11 @@ export function DecisionItem({
           <Link href={`/deployments/${deployment.id}`} className="hover:underline">
             {deployment.kind === "fast-track" ? "Fast-track" : "Promotion"} to {deployment.environment.name}
           </Link>
+          {pipeline && (
+            <Link href={pipelinePath(pipeline)} className="text-xs font-normal text-zinc-500 hover:underline" title="The pipeline">
+              {pipeline}
+            </Link>
+          )}
           {deployment.kind === "fast-track" && <Badge tone="amber">skips {((deployment.detail as { skipped?: string[] }).skipped ?? []).join(", ") || "environments"}</Badge>}
           <span className="text-xs font-normal text-zinc-500">
             requested by {deployment.requestedByUser.name} <RelativeTime at={deployment.createdAt} now={now} />

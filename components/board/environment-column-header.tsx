@@ -83,7 +83,7 @@ export function EnvironmentColumnHeader({
           <span>
             Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
           </span>
-          <FastTrackButton release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
+          <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
         </div>
       )}
       {waiting && !busy && (
@@ -91,7 +91,7 @@ export function EnvironmentColumnHeader({
           <span title={waiting.release.versions.map((v) => `${v.app} ${v.version}`).join(", ")}>
             Release <span className="font-mono">{waiting.release.commit.slice(0, 7)}</span> waiting {waiting.from ? `in ${waiting.from}` : "to enter"}
           </span>
-          {canDeploy && <PromoteButton release={waiting.release} from={waiting.from} to={environment.name} preview={waiting.preview} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
+          {canDeploy && <PromoteButton pipeline={pipeline} release={waiting.release} from={waiting.from} to={environment.name} preview={waiting.preview} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
         </div>
       )}
     </div>

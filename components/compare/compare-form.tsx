@@ -3,27 +3,34 @@ import { buttonClass } from "@/components/ui/button";
 
 const selectClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
-type Option = { name: string; kind: string };
+type Option = { ref: string; name: string; pipeline: string; kind: string };
 
+/** The option's value is the qualified reference ("shop/dev"); what it shows is the plain name, grouped by pipeline. */
 function EnvironmentSelect({ name, label, value, options }: { name: string; label: string; value: string; options: Option[] }) {
-  const fixed = options.filter((o) => o.kind === "fixed");
-  const review = options.filter((o) => o.kind !== "fixed");
+  const pipelines = [...new Set(options.map((o) => o.pipeline))];
+  const several = pipelines.length > 1;
+  const groups = pipelines.flatMap((pipeline) => {
+    const mine = options.filter((o) => o.pipeline === pipeline);
+    const fixed = mine.filter((o) => o.kind === "fixed");
+    const review = mine.filter((o) => o.kind !== "fixed");
+    return [
+      { label: several ? pipeline : "Chain", items: fixed },
+      ...(review.length ? [{ label: several ? `${pipeline} · review environments` : "Review environments", items: review }] : []),
+    ];
+  });
   return (
     <label className="flex flex-col gap-1 text-xs text-zinc-600">
       {label}
       <select name={name} defaultValue={value} className={selectClass}>
-        <optgroup label="Chain">
-          {fixed.map((o) => (
-            <option key={o.name}>{o.name}</option>
-          ))}
-        </optgroup>
-        {review.length > 0 && (
-          <optgroup label="Review environments">
-            {review.map((o) => (
-              <option key={o.name}>{o.name}</option>
+        {groups.map((g) => (
+          <optgroup key={g.label} label={g.label}>
+            {g.items.map((o) => (
+              <option key={o.ref} value={o.ref}>
+                {o.name}
+              </option>
             ))}
           </optgroup>
-        )}
+        ))}
       </select>
     </label>
   );

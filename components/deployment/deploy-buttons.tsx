@@ -8,6 +8,7 @@ import { ConfirmButton } from "@/components/ui/confirm";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
 import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/lib/actions/deployments";
 import type { PromotionPreview } from "@/lib/domain/promotion-preview";
+import { environmentRef } from "@/lib/paths";
 
 export interface ReleaseSummary {
   id: string;
@@ -35,7 +36,7 @@ function ReleaseLine({ release }: { release: ReleaseSummary }) {
  * confirmation says what will happen, from `preview` (describePromotion: the target's strategy and
  * its gates at render time).
  */
-export function PromoteButton({ release, from, to, label, preview }: { release: ReleaseSummary; from: string | null; to: string; label?: string; preview: PromotionPreview }) {
+export function PromoteButton({ pipeline, release, from, to, label, preview }: { pipeline: string; release: ReleaseSummary; from: string | null; to: string; label?: string; preview: PromotionPreview }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Deployment to ${to} requested` });
   return (
@@ -50,7 +51,7 @@ export function PromoteButton({ release, from, to, label, preview }: { release: 
       pending={pending}
       testId={`promote-${to}`}
       onConfirm={async (reason) => {
-        const result = await run({ environment: to, releaseId: release.id, reason: reason || undefined });
+        const result = await run({ environment: environmentRef(pipeline, to), releaseId: release.id, reason: reason || undefined });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
@@ -79,11 +80,15 @@ export function PromoteButton({ release, from, to, label, preview }: { release: 
  */
 export function RollbackButton({
   environment,
+  environmentRef: ref,
   target,
   config,
   inFlight,
 }: {
+  /** The plain name people see. */
   environment: string;
+  /** The qualified reference the action takes ("shop/dev"). */
+  environmentRef: string;
   target: ReleaseSummary | null;
   config?: RollbackConfigPreview | null;
   inFlight?: { commit: string } | null;
@@ -101,7 +106,7 @@ export function RollbackButton({
       disabled={!target && !inFlight}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
-        const result = await run(inFlight ? { environment, reason: reason || undefined } : { environment, releaseId: target?.id, reason: reason || undefined, config: choice });
+        const result = await run(inFlight ? { environment: ref, reason: reason || undefined } : { environment: ref, releaseId: target?.id, reason: reason || undefined, config: choice });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
@@ -206,7 +211,7 @@ export function CancelDeploymentButton({ deploymentId }: { deploymentId: string 
 }
 
 /** Puts the release the environment runs out again (e.g. after a rollback was reverted). */
-export function RedeployButton({ environment, releaseId }: { environment: string; releaseId: string }) {
+export function RedeployButton({ environment, environmentRef: ref, releaseId }: { environment: string; environmentRef: string; releaseId: string }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Redeploy of ${environment} requested` });
   return (
@@ -218,7 +223,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
       askReason="optional"
       pending={pending}
       onConfirm={async (reason) => {
-        const result = await run({ environment, releaseId, kind: "redeploy", reason: reason || undefined });
+        const result = await run({ environment: ref, releaseId, kind: "redeploy", reason: reason || undefined });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
@@ -231,7 +236,7 @@ export function RedeployButton({ environment, releaseId }: { environment: string
  * A fast-track straight to the last environment. The confirmation says plainly what is bypassed
  * and what still applies, and a reason is required.
  */
-export function FastTrackButton({ release, to, skipped, approvals, soak }: { release: ReleaseSummary; to: string; skipped: string[]; approvals: string; soak?: SoakPlan | null }) {
+export function FastTrackButton({ pipeline, release, to, skipped, approvals, soak }: { pipeline: string; release: ReleaseSummary; to: string; skipped: string[]; approvals: string; soak?: SoakPlan | null }) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Fast-track to ${to} requested` });
   return (
@@ -246,7 +251,7 @@ export function FastTrackButton({ release, to, skipped, approvals, soak }: { rel
       pending={pending}
       testId={`fast-track-${to}`}
       onConfirm={async (reason) => {
-        const result = await run({ environment: to, releaseId: release.id, kind: "fast-track", reason });
+        const result = await run({ environment: environmentRef(pipeline, to), releaseId: release.id, kind: "fast-track", reason });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >

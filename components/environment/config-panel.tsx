@@ -14,7 +14,7 @@ import { tableClass, tdClass, thClass } from "@/components/ui/layout";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
 
-function VariableForm({ environment, apps, initial, onDone }: { environment: string; apps: string[]; initial?: ConfigVariableView; onDone: () => void }) {
+function VariableForm({ environmentRef, apps, initial, onDone }: { environmentRef: string; apps: string[]; initial?: ConfigVariableView; onDone: () => void }) {
   const { run, pending, fieldErrors } = useAction(setConfigAction, { success: (key) => `${key} saved: deploy a config change to apply it` });
   return (
     <form
@@ -24,7 +24,7 @@ function VariableForm({ environment, apps, initial, onDone }: { environment: str
         event.preventDefault();
         const form = new FormData(event.currentTarget);
         const result = await run({
-          environment,
+          environment: environmentRef,
           key: initial?.key ?? form.get("key"),
           app: (initial ? initial.app : form.get("app")) || undefined,
           value: form.get("value"),
@@ -79,6 +79,7 @@ function VariableForm({ environment, apps, initial, onDone }: { environment: str
  */
 export function ConfigPanel({
   environment,
+  environmentRef,
   apps,
   variables,
   canEdit,
@@ -86,7 +87,10 @@ export function ConfigPanel({
   pendingSince,
   currentReleaseId,
 }: {
+  /** The plain name people see. */
   environment: string;
+  /** The qualified reference the actions take ("shop/dev"). */
+  environmentRef: string;
   apps: string[];
   variables: ConfigVariableView[];
   canEdit: boolean;
@@ -113,7 +117,7 @@ export function ConfigPanel({
               askReason="optional"
               pending={apply.pending}
               onConfirm={async (reason) => {
-                const result = await apply.run({ environment, releaseId: currentReleaseId, kind: "config", reason: reason || undefined });
+                const result = await apply.run({ environment: environmentRef, releaseId: currentReleaseId, kind: "config", reason: reason || undefined });
                 if (result.ok) router.push(`/deployments/${result.data.id}`);
               }}
             >
@@ -160,7 +164,7 @@ export function ConfigPanel({
                         confirmLabel="Remove"
                         askReason="required"
                         pending={remove.pending}
-                        onConfirm={(reason) => remove.run({ environment, key: v.key, app: v.app ?? undefined, reason })}
+                        onConfirm={(reason) => remove.run({ environment: environmentRef, key: v.key, app: v.app ?? undefined, reason })}
                       >
                         Apps keep the old value until the next deployment.
                       </ConfirmButton>
@@ -173,11 +177,11 @@ export function ConfigPanel({
         </table>
       )}
       {canEdit && editing && editing !== "new" && (
-        <VariableForm environment={environment} apps={apps} initial={variables.find((v) => v.id === editing)} onDone={() => setEditing(null)} />
+        <VariableForm environmentRef={environmentRef} apps={apps} initial={variables.find((v) => v.id === editing)} onDone={() => setEditing(null)} />
       )}
       {canEdit &&
         (editing === "new" ? (
-          <VariableForm environment={environment} apps={apps} onDone={() => setEditing(null)} />
+          <VariableForm environmentRef={environmentRef} apps={apps} onDone={() => setEditing(null)} />
         ) : (
           <div className="border-t border-zinc-100 px-4 py-2">
             <Button size="sm" onClick={() => setEditing("new")}>

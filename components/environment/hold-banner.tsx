@@ -6,7 +6,7 @@ import { ConfirmButton } from "@/components/ui/confirm";
 import { RelativeTime } from "@/components/ui/time";
 
 /** An environment on hold after a rollback: who, when, why, and lifting it (with a reason). */
-export function HoldBanner({ environment, hold, canLift, now }: { environment: string; hold: { at: string; reason: string | null }; canLift: boolean; now: string }) {
+export function HoldBanner({ environment, environmentRef, hold, canLift, now }: { environment: string; environmentRef: string; hold: { at: string; reason: string | null }; canLift: boolean; now: string }) {
   const { run, pending } = useAction(liftHoldAction, { success: `Hold on ${environment} lifted` });
   return (
     <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
@@ -15,7 +15,7 @@ export function HoldBanner({ environment, hold, canLift, now }: { environment: s
         {hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
       </span>
       {canLift && (
-        <ConfirmButton label="Lift hold…" title={`Lift the hold on ${environment}?`} confirmLabel="Lift hold" confirmVariant="primary" askReason="required" pending={pending} onConfirm={(reason) => run({ environment, reason })}>
+        <ConfirmButton label="Lift hold…" title={`Lift the hold on ${environment}?`} confirmLabel="Lift hold" confirmVariant="primary" askReason="required" pending={pending} onConfirm={(reason) => run({ environment: environmentRef, reason })}>
           Automation (auto-promotion) may deploy to {environment} again, including the release that was rolled back.
         </ConfirmButton>
       )}

@@ -5,6 +5,7 @@ import type { InstanceInfo, InstanceLog } from "@/lib/platform/types";
 import { Badge, Dot } from "@/components/ui/badge";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { environmentPath } from "@/lib/paths";
 
 const REFRESH_MS = 3000;
 const TAIL = 20;
@@ -18,10 +19,11 @@ async function getJson<T>(url: string): Promise<T> {
   return response.json() as Promise<T>;
 }
 
-function AppInstances({ environment, app }: { environment: string; app: string }) {
-  const base = `/api/v1/environments/${encodeURIComponent(environment)}/apps/${encodeURIComponent(app)}`;
-  const instances = useQuery({ queryKey: ["instances", environment, app], queryFn: () => getJson<{ items: InstanceInfo[] }>(`${base}/instances`), refetchInterval: REFRESH_MS });
-  const logs = useQuery({ queryKey: ["logs", environment, app], queryFn: () => getJson<{ items: InstanceLog[] }>(`${base}/logs?tail=${TAIL}`), refetchInterval: REFRESH_MS });
+function AppInstances({ pipeline, environment, app }: { pipeline: string; environment: string; app: string }) {
+  // The per-pipeline API: a bare /api/v1/environments/dev is ambiguous when another pipeline has a dev.
+  const base = `/api/v1${environmentPath(pipeline, environment)}/apps/${encodeURIComponent(app)}`;
+  const instances = useQuery({ queryKey: ["instances", pipeline, environment, app], queryFn: () => getJson<{ items: InstanceInfo[] }>(`${base}/instances`), refetchInterval: REFRESH_MS });
+  const logs = useQuery({ queryKey: ["logs", pipeline, environment, app], queryFn: () => getJson<{ items: InstanceLog[] }>(`${base}/logs?tail=${TAIL}`), refetchInterval: REFRESH_MS });
   const items = instances.data?.items ?? [];
   const logOf = new Map((logs.data?.items ?? []).map((l) => [`${l.slot}/${l.instance}`, l.lines]));
   const now = new Date();
@@ -65,11 +67,11 @@ function AppInstances({ environment, app }: { environment: string; app: string }
 }
 
 /** Each app's processes (slot, build, address, started, restarts) and the last lines of each log, refreshed every 3 s. */
-export function InstancesPanel({ environment, apps }: { environment: string; apps: string[] }) {
+export function InstancesPanel({ pipeline, environment, apps }: { pipeline: string; environment: string; apps: string[] }) {
   return (
     <Panel title="Instances" actions={<span className="text-xs text-zinc-500">live · last {TAIL} log lines per instance</span>} bodyClassName="py-1">
       {apps.map((app) => (
-        <AppInstances key={app} environment={environment} app={app} />
+        <AppInstances key={app} pipeline={pipeline} environment={environment} app={app} />
       ))}
     </Panel>
   );

@@ -10,7 +10,7 @@ import { RelativeTime } from "@/components/ui/time";
 const TONE: Record<string, Tone> = { queued: "neutral", running: "blue", succeeded: "green", failed: "red" };
 
 /** The seed job, by hand only, after a confirmation naming the environment (typing it for the last one). */
-export function SeedButton({ environment, app, typeName }: { environment: string; app: string; typeName: boolean }) {
+export function SeedButton({ environment, environmentRef, app, typeName }: { environment: string; environmentRef: string; app: string; typeName: boolean }) {
   const { run, pending } = useAction(runJobAction, { success: `Seed of ${app} in ${environment} queued` });
   return (
     <ConfirmButton
@@ -20,7 +20,7 @@ export function SeedButton({ environment, app, typeName }: { environment: string
       typeToConfirm={typeName ? environment : undefined}
       pending={pending}
       testId={`seed-${app}`}
-      onConfirm={() => run({ environment, app, ...(typeName ? { confirm: environment } : {}) })}
+      onConfirm={() => run({ environment: environmentRef, app, ...(typeName ? { confirm: environment } : {}) })}
     >
       It writes seed data into <strong>{environment}</strong>&apos;s {app} data, once, with the code {environment} runs now.
     </ConfirmButton>

@@ -10,11 +10,14 @@ import { DeploymentStateBadge, VerdictBadge } from "@/components/status";
 import { Facts, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { VERIFIABLE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { environmentRef } from "@/lib/paths";
 
 /** A verdict is about something running: the service refuses one while it provisions or after it failed. */
 const VERIFIABLE: readonly string[] = VERIFIABLE_ENVIRONMENT_STATES;
 
 export interface ReviewPanelProps {
+  /** The pipeline the environment belongs to: actions name it as "<pipeline>/<name>". */
+  pipeline: string;
   environment: EnvironmentView;
   conversation: Awaited<ReturnType<typeof reviewConversation>>;
   now: Date;
@@ -28,12 +31,14 @@ export interface ReviewPanelProps {
 }
 
 function AcceptedNext({
+  pipeline,
   environment,
   release,
   promotion,
   canPromote,
   preview,
 }: {
+  pipeline: string;
   environment: EnvironmentView;
   release: ReleaseSummary;
   promotion: ReviewPanelProps["promotion"];
@@ -55,7 +60,7 @@ function AcceptedNext({
             </Link>
           </span>
         ) : (
-          canPromote && environment.source && preview && <PromoteButton release={release} from={environment.name} to={environment.source} preview={preview} />
+          canPromote && environment.source && preview && <PromoteButton pipeline={pipeline} release={release} from={environment.name} to={environment.source} preview={preview} />
         )}
       </div>
       <p className="text-xs text-emerald-900">
@@ -66,7 +71,7 @@ function AcceptedNext({
 }
 
 /** A review environment's address, facts, and the delivery lead's verdicts on it. */
-export function ReviewPanel({ environment, conversation, now, release, promotion, allowed, promotionPreview }: ReviewPanelProps) {
+export function ReviewPanel({ pipeline, environment, conversation, now, release, promotion, allowed, promotionPreview }: ReviewPanelProps) {
   const addresses = Object.values(environment.apps).flatMap((cell) => (cell.url ? [{ app: cell.app, url: cell.url }] : []));
   const updating = environment.active.some((d) => d.state === "running" || d.state === "verifying");
   const canGiveVerdict = allowed.verdict && VERIFIABLE.includes(environment.state);
@@ -102,7 +107,7 @@ export function ReviewPanel({ environment, conversation, now, release, promotion
       </Panel>
 
       <Panel title={<span className="flex items-center gap-2">Verdict <VerdictBadge verdict={environment.verdict} /></span>} bodyClassName="flex flex-col gap-4 px-4 py-3">
-        {environment.verdict === "accepted" && release?.running && <AcceptedNext environment={environment} release={release} promotion={promotion} canPromote={allowed.promote} preview={promotionPreview} />}
+        {environment.verdict === "accepted" && release?.running && <AcceptedNext pipeline={pipeline} environment={environment} release={release} promotion={promotion} canPromote={allowed.promote} preview={promotionPreview} />}
         {conversation.length > 0 ? (
           <ol aria-label="Verdicts" className="flex flex-col gap-2">
             {conversation.map((v) => (
@@ -120,7 +125,7 @@ export function ReviewPanel({ environment, conversation, now, release, promotion
         )}
         {canGiveVerdict && (
           <div className="border-t border-zinc-100 pt-3">
-            <VerdictForm environment={environment.name} />
+            <VerdictForm environment={environment.name} environmentRef={environmentRef(pipeline, environment.name)} />
           </div>
         )}
         {allowed.verdict && !canGiveVerdict && <p className="text-xs text-zinc-500">A verdict can be given once it runs ({environment.state} now).</p>}

@@ -6,6 +6,7 @@ import { createFreezeAction } from "@/lib/actions/freezes";
 import { useAction } from "@/lib/actions/use-action";
 import { FIELD_LABELS } from "@/lib/domain/freeze-labels";
 import { Button } from "@/components/ui/button";
+import { environmentRefLabel } from "@/lib/paths";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
 const labelClass = "flex flex-col gap-1 text-xs font-medium text-zinc-600";
@@ -70,7 +71,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
             <option value="">All environments — stop the line</option>
             {environments.map((name) => (
               <option key={name} value={name}>
-                {name}
+                {environmentRefLabel(name)}
               </option>
             ))}
           </select>
@@ -111,7 +112,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
             ·
           </span>
           <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending}>
-            {pending ? "Freezing…" : scope ? `Freeze ${scope}` : "Stop the line"}
+            {pending ? "Freezing…" : scope ? `Freeze ${environmentRefLabel(scope)}` : "Stop the line"}
           </Button>
         </div>
       </div>

@@ -3,6 +3,7 @@
 import { declareIncidentAction } from "@/lib/actions/incidents";
 import { useAction } from "@/lib/actions/use-action";
 import { Button } from "@/components/ui/button";
+import { environmentRefLabel } from "@/lib/paths";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
 const labelClass = "flex flex-col gap-1 text-xs font-medium text-zinc-600";
@@ -33,10 +34,10 @@ export function IncidentForm({ environments, severities }: { environments: strin
     >
       <label className={labelClass}>
         Environment
-        <select name="environment" required defaultValue={environments.includes("prod") ? "prod" : environments[0]} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="incident-environment-error">
+        <select name="environment" required defaultValue={environments.find((r) => r === "prod" || r.endsWith("/prod")) ?? environments[0]} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="incident-environment-error">
           {environments.map((name) => (
             <option key={name} value={name}>
-              {name}
+              {environmentRefLabel(name)}
             </option>
           ))}
         </select>

@@ -10,10 +10,10 @@ import { pipelinePath } from "@/lib/paths";
 const EXTEND_HOURS = 24;
 
 /** One more day; the service refuses past slipway.yaml's longest lifetime and says until when it may live. */
-export function ExtendButton({ environment }: { environment: string }) {
+export function ExtendButton({ environment, environmentRef }: { environment: string; environmentRef: string }) {
   const { run, pending } = useAction(extendReviewAction, { success: (r) => `${r.name} extended by ${EXTEND_HOURS} h` });
   return (
-    <Button size="sm" disabled={pending} onClick={() => void run({ name: environment, hours: EXTEND_HOURS })}>
+    <Button size="sm" disabled={pending} onClick={() => void run({ name: environmentRef, hours: EXTEND_HOURS })}>
       {pending ? "Extending…" : `Extend +${EXTEND_HOURS} h`}
     </Button>
   );
@@ -23,7 +23,7 @@ export function ExtendButton({ environment }: { environment: string }) {
  * Tears the environment down, then goes to the board: once the controller has finished, the
  * environment's own page no longer exists (only its record, in history and audit).
  */
-export function TeardownButton({ environment, source, pipeline }: { environment: string; source: string | null; pipeline?: string }) {
+export function TeardownButton({ environment, environmentRef, source, pipeline }: { environment: string; environmentRef: string; source: string | null; pipeline?: string }) {
   const router = useRouter();
   const { run, pending } = useAction(teardownReviewAction, { success: (r) => `${r.name} is being torn down` });
   return (
@@ -35,7 +35,7 @@ export function TeardownButton({ environment, source, pipeline }: { environment:
       pending={pending}
       testId="teardown-review"
       onConfirm={async (reason) => {
-        const result = await run({ name: environment, reason: reason || undefined });
+        const result = await run({ name: environmentRef, reason: reason || undefined });
         if (result.ok) router.push(pipeline ? pipelinePath(pipeline) : "/");
       }}
     >

@@ -6,7 +6,7 @@ import { createReviewAction } from "@/lib/actions/review-environments";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { Button } from "@/components/ui/button";
-import { environmentPath } from "@/lib/paths";
+import { environmentPath, environmentRef } from "@/lib/paths";
 import { relativeTime } from "@/components/ui/time";
 
 export interface SpinUpRelease {
@@ -115,7 +115,9 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
           releaseId: release?.id,
           name: name || undefined,
           ttlHours: ttl === "" ? undefined : Number(ttl),
-          source: String(form.get("source") ?? options.defaultSource),
+          // The select shows plain names (this is one pipeline's board); the action takes "<pipeline>/<name>".
+          source: environmentRef(options.pipeline, String(form.get("source") ?? options.defaultSource)),
+          pipeline: options.pipeline,
         });
         if (result.ok) {
           onDone();

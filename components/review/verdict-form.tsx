@@ -12,7 +12,7 @@ type Verdict = "accepted" | "changes-requested";
  * A delivery lead's verdict on what runs in the review environment. Requesting changes needs a
  * comment saying which; the service checks that and its message shows under the field.
  */
-export function VerdictForm({ environment }: { environment: string }) {
+export function VerdictForm({ environment, environmentRef }: { environment: string; environmentRef: string }) {
   const id = useId();
   const [comment, setComment] = useState("");
   const { run, pending, fieldErrors, error } = useAction(giveVerdictAction, {
@@ -21,7 +21,7 @@ export function VerdictForm({ environment }: { environment: string }) {
   const commentError = fieldErrors.comment;
 
   async function submit(verdict: Verdict) {
-    const result = await run({ name: environment, verdict, comment });
+    const result = await run({ name: environmentRef, verdict, comment });
     if (result.ok) setComment("");
   }
 

@@ -65,7 +65,9 @@ function queryOf(request: NextRequest): Record<string, string> {
 
 /** The path's parameters, refused with a 400 when they hold text PostgreSQL cannot store. */
 async function paramsOf<P extends RouteParams>(route: RouteContext<P>): Promise<P> {
-  const params = await route.params;
+  // A route without dynamic segments (e.g. /api/v1/builds) gets no params from Next: an empty object,
+  // so handlers shared with /api/v1/pipelines/{pipeline}/… can read `params.pipeline`.
+  const params = ((await route?.params) ?? {}) as P;
   assertStorableText(params, "The path");
   return params;
 }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environments, releases, type Environment } from "@/db/schema";
+import { deployments, environments, pipelines, releases, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
@@ -28,7 +28,7 @@ async function candidateFor(db: Db, chain: Environment[], index: number): Promis
   if (index === 0) {
     const branch = (target.settings as Partial<EnvironmentConfig>).branch;
     if (!branch) return null;
-    const recent = await db.select(releaseFactColumns).from(releases).where(eq(releases.branch, branch)).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
+    const recent = await db.select(releaseFactColumns).from(releases).where(and(eq(releases.branch, branch), eq(releases.pipelineId, target.pipelineId))).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
     const newest = newestByCommit(recent.filter(newer), graph);
     if (!newest) return null;
     return { id: newest.id, why: `new release ${newest.commit.slice(0, 7)} on ${branch}` };
@@ -47,7 +47,25 @@ async function candidateFor(db: Db, chain: Environment[], index: number): Promis
  * is not tried again by itself.
  */
 export async function autoPromote(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set()): Promise<number> {
-  const chain = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"))).orderBy(asc(environments.position));
+  // Each pipeline has its own chain (and its own `dev`): a release moves along its pipeline's only.
+  const rows = await db
+    .select({ environment: environments, pipeline: pipelines.name })
+    .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+    .where(and(eq(environments.kind, "fixed"), eq(environments.state, "active")))
+    .orderBy(asc(pipelines.name), asc(environments.position));
+  const chains = new Map<string, { pipeline: string; chain: Environment[] }>();
+  for (const row of rows) {
+    const entry = chains.get(row.environment.pipelineId) ?? { pipeline: row.pipeline, chain: [] };
+    entry.chain.push(row.environment);
+    chains.set(row.environment.pipelineId, entry);
+  }
+  let requested = 0;
+  for (const { pipeline, chain } of chains.values()) requested += await autoPromoteChain(db, clock, log, refused, pipeline, chain);
+  return requested;
+}
+
+async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string>, pipeline: string, chain: Environment[]): Promise<number> {
   let requested = 0;
   for (const [index, target] of chain.entries()) {
     const config = target.settings as Partial<EnvironmentConfig>;
@@ -59,14 +77,14 @@ export async function autoPromote(db: Db, clock: Clock, log: (line: string) => v
     const [tried] = await db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, target.id), eq(deployments.releaseId, candidate.id))).limit(1);
     if (tried) continue;
     try {
-      await requestDeployment({ db, actor: automationActor(), clock }, { environment: target.name, releaseId: candidate.id, reason: `auto-promotion: ${candidate.why}` });
+      await requestDeployment({ db, actor: automationActor(), clock }, { environment: `${pipeline}/${target.name}`, releaseId: candidate.id, reason: `auto-promotion: ${candidate.why}` });
       requested += 1;
-      log(`${target.name}: auto-promotion of ${candidate.why}`);
+      log(`${pipeline}/${target.name}: auto-promotion of ${candidate.why}`);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
       // Refused requests create nothing; remember them so the same refusal is not repeated every tick.
       refused.add(`${target.id}:${candidate.id}`);
-      log(`${target.name}: auto-promotion refused: ${error.message}`);
+      log(`${pipeline}/${target.name}: auto-promotion refused: ${error.message}`);
     }
   }
   return requested;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
+import { apps, builds, deployments, environmentApps, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
 import type { EnvironmentKind } from "@/db/schema/enums";
 import type { EnvironmentView, PersonRef } from "./environments";
 import { NotFoundError } from "./errors";
@@ -51,6 +51,8 @@ export interface AppBuilds {
 }
 
 export interface Comparison {
+  /** The pipeline both environments belong to (its name). */
+  pipeline: string;
   from: EnvRef;
   to: EnvRef;
   ahead: {
@@ -179,7 +181,8 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
   // Both sides belong to one pipeline: a bare `to` is looked up in `from`'s.
   const fromEnv = await findLiveEnvironment(db, names.from);
   if (!fromEnv) throw new NotFoundError(`No environment named "${names.from}".`);
-  const toEnv = await findLiveEnvironment(db, names.to, { pipeline: (await pipelineById(db, fromEnv.pipelineId)).name }).catch((error: unknown) => {
+  const pipeline = (await pipelineById(db, fromEnv.pipelineId)).name;
+  const toEnv = await findLiveEnvironment(db, names.to, { pipeline }).catch((error: unknown) => {
     if (error instanceof ServiceError && error.status === 400) return undefined;
     throw error;
   });
@@ -209,6 +212,7 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
   const ran = await ranBefore(db, toEnv.id, ahead.map((r) => r.id));
 
   return {
+    pipeline,
     from: { name: fromEnv.name, kind: fromEnv.kind, release: currentOf(fromCells) },
     to: { name: toEnv.name, kind: toEnv.kind, release: currentOf(toCells) },
     ahead: {
@@ -306,11 +310,16 @@ export async function aheadSummary(db: Db, chain: EnvironmentView[]): Promise<Ah
   return pairs.map(({ from, to }, i) => ({ from: from.name, to: to.name, ...(counts.get(i) ?? { releases: 0, commits: 0 }) }));
 }
 
-/** The environments one can compare: the chain in order, then the review environments, newest first. */
-export async function comparableEnvironments(db: Db): Promise<{ name: string; kind: EnvironmentKind }[]> {
-  return db
-    .select({ name: environments.name, kind: environments.kind })
+/**
+ * The environments one can compare, per pipeline (by name): the chain in order, then the review
+ * environments, newest first. `ref` is the qualified reference ("shop/dev") compareEnvironments takes.
+ */
+export async function comparableEnvironments(db: Db): Promise<{ ref: string; name: string; pipeline: string; kind: EnvironmentKind }[]> {
+  const rows = await db
+    .select({ name: environments.name, pipeline: pipelines.name, kind: environments.kind })
     .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(notInArray(environments.state, [...GONE_STATES]))
-    .orderBy(asc(environments.kind), asc(environments.position), desc(environments.createdAt));
+    .orderBy(asc(pipelines.name), asc(environments.kind), asc(environments.position), desc(environments.createdAt));
+  return rows.map((r) => ({ ...r, ref: `${r.pipeline}/${r.name}` }));
 }

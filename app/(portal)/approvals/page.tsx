@@ -6,6 +6,7 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { myRequests, pendingDecisions } from "@/lib/services/approvals";
 import { getDeployment } from "@/lib/services/deployment-queries";
+import { pipelineNameOf } from "@/lib/services/pipeline-pages";
 import { getEnvironment } from "@/lib/services/environments";
 import { DecisionItem } from "@/components/approvals/decision-item";
 import { MyRequests } from "@/components/approvals/my-requests";
@@ -33,8 +34,10 @@ export default async function ApprovalsPage() {
   const items = await Promise.all(
     open.map(async (p) => {
       const deployment = await getDeployment(db, p.deployment.id);
-      const environment = await getEnvironment(db, systemClock, deployment.environment.name);
-      return { deployment, environment, decisions: await decisionPropsFor(db, actor, deployment) };
+      // Environment names repeat across pipelines: look it up in the deployment's own.
+      const pipeline = await pipelineNameOf(db, { environmentId: deployment.environmentId });
+      const environment = await getEnvironment(db, systemClock, deployment.environment.name, pipeline);
+      return { deployment, environment, pipeline, decisions: await decisionPropsFor(db, actor, deployment) };
     }),
   );
   return (
@@ -51,7 +54,7 @@ export default async function ApprovalsPage() {
               <EmptyState title="Nothing waits for you">When a deployment needs an approval in one of your roles, it appears here (and in the notifications of your team&apos;s channel).</EmptyState>
             </Panel>
           ) : (
-            items.map(({ deployment, environment, decisions }) => <DecisionItem key={deployment.id} deployment={deployment} environment={environment} decisions={decisions} now={now} />)
+            items.map(({ deployment, environment, pipeline, decisions }) => <DecisionItem key={deployment.id} deployment={deployment} environment={environment} pipeline={pipeline} decisions={decisions} now={now} />)
           )}
         </section>
         {decided.length > 0 && (

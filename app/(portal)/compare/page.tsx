@@ -4,7 +4,7 @@ import { getDb } from "@/db/client";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { comparableEnvironments, compareEnvironments, type Comparison } from "@/lib/services/compare";
-import { NotFoundError, ValidationError } from "@/lib/services/errors";
+import { AmbiguousError, NotFoundError, ValidationError } from "@/lib/services/errors";
 import { AheadCommits, AheadReleases } from "@/components/compare/ahead-releases";
 import { AppBuildsTable } from "@/components/compare/app-builds-table";
 import { CompareForm } from "@/components/compare/compare-form";
@@ -21,7 +21,9 @@ export default async function ComparePage({ searchParams }: Props) {
   const params = await searchParams;
   const db = await getDb();
   const options = await comparableEnvironments(db);
-  const chain = options.filter((o) => o.kind === "fixed");
+  // By default the end of the first pipeline's chain (options are grouped by pipeline).
+  const first = options[0]?.pipeline;
+  const chain = options.filter((o) => o.kind === "fixed" && o.pipeline === first);
   const header = <PageHeader title="Compare environments" subtitle="What one environment runs that another does not: the releases, commits and builds between them." />;
   if (options.length < 2) {
     return (
@@ -34,8 +36,8 @@ export default async function ComparePage({ searchParams }: Props) {
     );
   }
   // By default the end of the chain: what would go to production next.
-  const from = params.from || (chain.at(-2) ?? options[0]!).name;
-  const to = params.to || (chain.at(-1) ?? options[1]!).name;
+  const from = params.from || (chain.at(-2) ?? options[0]!).ref;
+  const to = params.to || (chain.at(-1) ?? options[1]!).ref;
 
   let comparison: Comparison | null = null;
   let problem: string | null = null;
@@ -45,7 +47,7 @@ export default async function ComparePage({ searchParams }: Props) {
     try {
       comparison = await compareEnvironments(db, { from, to });
     } catch (error) {
-      if (!(error instanceof NotFoundError || error instanceof ValidationError)) throw error;
+      if (!(error instanceof NotFoundError || error instanceof ValidationError || error instanceof AmbiguousError)) throw error;
       problem = error.message;
     }
   }
@@ -54,7 +56,8 @@ export default async function ComparePage({ searchParams }: Props) {
   return (
     <>
       {header}
-      <CompareForm from={from} to={to} options={options} />
+      {/* A bare ?from=staging&to=prod (an old link) selects the qualified options it resolved to. */}
+      <CompareForm from={comparison ? `${comparison.pipeline}/${comparison.from.name}` : from} to={comparison ? `${comparison.pipeline}/${comparison.to.name}` : to} options={options} />
       {problem && (
         <p role="alert" className="mb-3 rounded-md bg-rose-50 px-3 py-2 text-rose-800">
           {problem}

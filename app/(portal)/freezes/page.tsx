@@ -13,6 +13,7 @@ import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { FreezeForm } from "@/components/operations/freeze-form";
 import { FreezeTable } from "@/components/operations/freeze-table";
 import { cn } from "@/components/ui/cn";
+import { environmentRefLabel } from "@/lib/paths";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 
 export const metadata: Metadata = { title: "Freezes" };
@@ -71,7 +72,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
           </FilterLink>
           {environments.map((name) => (
             <FilterLink key={name} href={filterHref(name, history)} active={environment === name}>
-              {name}
+              {environmentRefLabel(name)}
             </FilterLink>
           ))}
           <span className="mx-2 h-5 w-px bg-zinc-200" aria-hidden />

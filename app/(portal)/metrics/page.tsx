@@ -42,7 +42,11 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const ctx = { db: await getDb(), actor, clock: systemClock };
   const [pipelineList, teams] = await Promise.all([pipelineOptions(ctx.db), listTeamOptions(ctx.db)]);
   const scopeOf = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
-  const asked = { period: filters.period || undefined, environment: filters.environment || undefined, app: filters.app || undefined, pipelineId: scopeOf.pipelineId };
+  // One pipeline is measured in detail. Several loaded and none chosen (nor a qualified "shop/prod"):
+  // the first by name, shown in the pipeline filter — a bare "prod" alone would be ambiguous.
+  const environmentAsked = filters.environment || undefined;
+  const pipelineId = scopeOf.pipelineId ?? (environmentAsked?.includes("/") ? undefined : pipelineList[0]?.id);
+  const asked = { period: filters.period || undefined, environment: environmentAsked, app: filters.app || undefined, pipelineId };
   const organisation = pipelineList.length > 1 || teams.length > 0 ? await organisationMetrics(ctx, { period: asked.period as MetricsPeriod | undefined }) : null;
   let view: DeliveryMetricsView;
   let problem: string | null = null;
@@ -54,7 +58,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
       const staleLink = error instanceof ValidationError && Boolean(asked.period || asked.environment || asked.app);
       if (!staleLink) throw error;
       problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
-      view = await getDeliveryMetrics(ctx, { pipelineId: scopeOf.pipelineId });
+      view = await getDeliveryMetrics(ctx, { pipelineId });
     }
   } catch (error) {
     if (!(error instanceof NotFoundError || error instanceof ValidationError)) throw error;
@@ -73,7 +77,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const where = `${env}${scope.app ? `, changes to ${scope.app}` : ""}`;
   const span = `the last ${period.days} days`;
   const linkWith = (changes: Filters) => {
-    const params = new URLSearchParams(Object.entries({ period: period.key, pipeline: filters.pipeline, team: filters.team, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])));
+    const params = new URLSearchParams(Object.entries({ period: period.key, pipeline: filters.pipeline || pipelineName, team: filters.team, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])));
     return `/metrics?${params}`;
   };
   const { frequency, leadTime, changeFailure, restore } = metrics;

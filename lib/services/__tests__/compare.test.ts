@@ -64,6 +64,7 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
   it("compares empty environments as the same, with nothing ahead or behind, and summarises without reading releases", async () => {
     const result = await compare("dev", "qa");
     expect(result).toEqual({
+      pipeline: expect.any(String),
       from: { name: "dev", kind: "fixed", release: null },
       to: { name: "qa", kind: "fixed", release: null },
       ahead: { releases: [], commits: [], builds: [], truncated: false },

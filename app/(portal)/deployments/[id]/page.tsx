@@ -2,7 +2,7 @@ import { systemClock } from "@/lib/domain/clock";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { pipelineNameOf } from "@/lib/services/pipeline-pages";
-import { environmentPathByName, pipelinePath } from "@/lib/paths";
+import { environmentPathByName, environmentRef, pipelinePath } from "@/lib/paths";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
@@ -132,6 +132,7 @@ export default async function DeploymentPage({ params }: Props) {
             {rollbackTarget && (
               <RollbackButton
                 environment={deployment.environment.name}
+                environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
                 target={{ id: rollbackTarget.id, commit: rollbackTarget.commit, versions: rollbackTarget.builds.map((b) => ({ app: b.app, version: b.build.version })) }}
                 config={rollbackConfig}
               />

@@ -77,7 +77,6 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
     currentVerifications(db, board.fixed.map((e) => ({ environmentId: e.id, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null }))),
     storedFreezesForGate(db, now),
   ]);
-  const names = new Set([...board.fixed, ...board.review].map((e) => e.name));
   const q = first(query.q)?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined;
   const status = parseAppStatus(first(query.status));
   const rows = pageBoardRows(
@@ -100,8 +99,9 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
       />
       <AutoRefresh seconds={5} />
       <div className="flex flex-col gap-6">
-        <FreezeBanner freezes={freezeList.filter((f) => f.environment === null)} now={now} />
-        <IncidentBanner incidents={openIncidents.filter((i) => names.has(i.environment))} now={now} />
+        {/* Stop-the-line freezes and this pipeline's own (another pipeline's, or its "dev", is not this board's). */}
+        <FreezeBanner freezes={freezeList.filter((f) => f.environment === null && (f.pipeline === null || f.pipeline === board.pipeline.name))} now={now} />
+        <IncidentBanner incidents={openIncidents.filter((i) => i.pipeline === null || i.pipeline === board.pipeline.name)} now={now} />
         {(board.apps.length > 10 || filtered) && (
           <BoardRowsNav
             basePath={`/pipelines/${encodeURIComponent(board.pipeline.name)}`}

@@ -15,7 +15,7 @@ import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { listApps } from "@/lib/services/pipeline-queries";
 import { findPipelineByNameForPage, fixedPositions } from "@/lib/services/pipeline-pages";
-import { pipelinePath } from "@/lib/paths";
+import { environmentRef, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
 import { deploymentDto } from "@/lib/api/dto";
@@ -98,6 +98,8 @@ export default async function EnvironmentPage({ params }: Props) {
     throw error;
   });
   const gone = isGone(environment);
+  // What services and server actions take: "shop/dev" (a bare "dev" is ambiguous when another pipeline has one).
+  const ref = environmentRef(pipeline.name, environment.name);
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
   const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic] = await Promise.all([
@@ -107,15 +109,15 @@ export default async function EnvironmentPage({ params }: Props) {
     // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
     gone
       ? []
-      : listConfig(ctx, { environment: environment.name }).catch((error: unknown) => {
+      : listConfig(ctx, { environment: ref }).catch((error: unknown) => {
           if (error instanceof ForbiddenError) return null;
           throw error;
         }),
     listJobRuns(db, environment.id),
     configChangedAt(db, environment.id),
     fixedPositions(db, pipeline.id),
-    gone ? [] : listFreezes(ctx, { environment: environment.name }),
-    gone ? [] : listIncidents(ctx, { environment: environment.name, state: "open" }),
+    gone ? [] : listFreezes(ctx, { environment: ref }),
+    gone ? [] : listIncidents(ctx, { environment: ref, state: "open" }),
     gone ? null : environmentTraffic(db, systemClock, environment),
   ]);
   const cells = Object.values(environment.apps);
@@ -153,12 +155,13 @@ export default async function EnvironmentPage({ params }: Props) {
         actions={
           <>
             <ButtonLink href={`/deployments?pipeline=${encodeURIComponent(pipeline.name)}&environment=${encodeURIComponent(environment.name)}`}>History</ButtonLink>
-            {review?.allowed.extend && <ExtendButton environment={environment.name} />}
-            {review?.allowed.teardown && <TeardownButton environment={environment.name} source={environment.source} pipeline={pipeline.name} />}
-            {current && !gone && can(actor, "deployment.request", scope) && <RedeployButton environment={environment.name} releaseId={current} />}
+            {review?.allowed.extend && <ExtendButton environment={environment.name} environmentRef={ref} />}
+            {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
+            {current && !gone && can(actor, "deployment.request", scope) && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current} />}
             {!gone && can(actor, "environment.rollback", scope) && (
               <RollbackButton
                 environment={environment.name}
+                environmentRef={ref}
                 target={rollbackRelease ? summaryOf(rollbackRelease) : null}
                 config={rollbackConfig}
                 inFlight={rollingForward ? { commit: rollingForward.commit } : null}
@@ -173,14 +176,14 @@ export default async function EnvironmentPage({ params }: Props) {
           <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
           <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
           {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
-          {review && <ReviewPanel environment={environment} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
+          {review && <ReviewPanel environment={environment} pipeline={pipeline.name} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
           {environment.hold && (
-            <HoldBanner environment={environment.name} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift", scope)} now={now.toISOString()} />
+            <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift", scope)} now={now.toISOString()} />
           )}
           <Panel title="Apps">
             <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
           </Panel>
-          {!gone && <InstancesPanel environment={environment.name} apps={apps.map((a) => a.name)} />}
+          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={apps.map((a) => a.name)} />}
           {traffic && <TrafficPanel environment={environment.name} traffic={traffic} />}
           <Panel title="Recent deployments">
             {deployments.length ? (
@@ -202,6 +205,7 @@ export default async function EnvironmentPage({ params }: Props) {
             ) : (
             <ConfigPanel
               environment={environment.name}
+              environmentRef={ref}
               apps={apps.map((a) => a.name)}
               variables={variables}
               canEdit={can(actor, "config.edit", scope)}
@@ -214,7 +218,7 @@ export default async function EnvironmentPage({ params }: Props) {
           )}
           <Panel
             title="Jobs"
-            actions={can(actor, "job.run", scope) && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} app={a.name} typeName={isLast} />)}</span> : undefined}
+            actions={can(actor, "job.run", scope) && seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{seedApps.map((a) => <SeedButton key={a.id} environment={environment.name} environmentRef={ref} app={a.name} typeName={isLast} />)}</span> : undefined}
           >
             <JobsList jobs={jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { DEMO, appUrl, ciBuild, confirmDialog, signedInAs, switchUser, waitForDeployment, BOARD, environmentPage } from "./helpers";
 
 /**
@@ -6,15 +6,35 @@ import { DEMO, appUrl, ciBuild, confirmDialog, signedInAs, switchUser, waitForDe
  * stated before confirming and stays put, a request nobody could approve is refused naming the
  * requester, and aborting a failing rollout keeps what served before it.
  */
+const STOREFRONT_LEAD = "tech-lead-storefront@example.com";
+
+/** Disables or enables a person's account as an admin does, in Settings → Users. */
+async function setDisabled(page: Page, email: string, disabled: boolean): Promise<void> {
+  await signedInAs(page, DEMO.admin, "/settings/users");
+  const row = page.locator("tr", { hasText: email });
+  if (disabled) {
+    await row.getByRole("button", { name: "Disable" }).click();
+    await confirmDialog(page, "Disable account");
+    await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
+  } else {
+    await row.getByRole("button", { name: "Enable" }).click();
+    await expect(row.getByRole("button", { name: "Disable" })).toBeVisible();
+  }
+}
+
 test.describe.serial("soaks, approvers and aborts", () => {
   test("the only tech-lead cannot fast-track to prod: refused at once, saying they cannot approve their own request", async ({ page, baseURL }) => {
     ciBuild(["--app", "portal", "--version", `7.${Date.now() % 100000}.0`], baseURL!);
+    // The storefront team's tech lead (who owns shop) is the shop's other tech-lead: an admin
+    // disables that account for this test, so the demo tech-lead is the only one who could approve.
+    await setDisabled(page, STOREFRONT_LEAD, true);
     await signedInAs(page, DEMO.techLead);
     await page.goto(BOARD);
     await page.getByTestId("fast-track-prod").click();
     await confirmDialog(page, "Fast-track to prod", "e2e: only tech-lead");
     await expect(page.getByText(/Nobody could ever approve this fast-track into prod: .+ is the only tech-lead and cannot approve their own request/)).toBeVisible();
     await expect(page).not.toHaveURL(/\/deployments\/dep_/);
+    await setDisabled(page, STOREFRONT_LEAD, false);
   });
 
   test("the fast-track dialog states where and from when the soak is measured; the deployment keeps it, and an unobserved soak passes amber", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
@@ -6,20 +6,14 @@ import type { Clock } from "@/lib/domain/clock";
 import { environmentViews, type EnvironmentView } from "./environments";
 import { ValidationError } from "./errors";
 import { LIVE_ENVIRONMENT } from "./live-environments";
-import { DEFAULT_LIMIT, MAX_LIMIT, type Page } from "./pagination";
+import { pageInput, type Page } from "./pagination";
 import { pipelineName } from "./schemas";
 import { parseInput } from "./validation";
-import { isNull } from "drizzle-orm";
 
-export const listEnvironmentsInput = z.object({
+export const listEnvironmentsInput = pageInput.extend({
   pipeline: pipelineName.optional().meta({ description: "Only this pipeline's environments" }),
+  // The keyset position here names pipeline, kind, place and id: longer than a (time, id) cursor.
   cursor: z.string().max(400).optional(),
-  limit: z.coerce
-    .number({ error: `expected a whole number from 1 to ${MAX_LIMIT}` })
-    .int({ error: `expected a whole number from 1 to ${MAX_LIMIT}` })
-    .min(1, { error: `expected a whole number from 1 to ${MAX_LIMIT}` })
-    .max(MAX_LIMIT, { error: `at most ${MAX_LIMIT}` })
-    .default(DEFAULT_LIMIT),
 });
 
 export interface EnvironmentListItem {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { pipelines, roleMemberships, teams, users, type Team } from "@/db/schema";
@@ -130,7 +130,21 @@ export async function updateTeam(ctx: ServiceContext, name: string, input: unkno
       oidcGroup: data.oidcGroup === undefined ? team.oidcGroup : data.oidcGroup,
     };
     await tx.update(teams).set({ name: after.name, displayName: after.displayName, oidcGroup: after.oidcGroup }).where(eq(teams.id, team.id));
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: "team.update", targetType: "team", targetId: team.id, data: { before: teamView(team), after: teamView(after) } });
+    // The roles the old group gave at sign-in (granted_by null) go with it: nobody keeps a grant
+    // from a group that no longer means anything here. Grants an admin gave stay.
+    const revokedFromGroup =
+      after.oidcGroup === team.oidcGroup
+        ? []
+        : await tx
+            .delete(roleMemberships)
+            .where(and(eq(roleMemberships.scope, "team"), eq(roleMemberships.scopeId, team.id), isNull(roleMemberships.grantedBy)))
+            .returning({ userId: roleMemberships.userId, role: roleMemberships.role });
+    await recordAudit(tx, ctx.actor, ctx.clock, {
+      action: "team.update",
+      targetType: "team",
+      targetId: team.id,
+      data: { before: teamView(team), after: teamView(after), ...(revokedFromGroup.length ? { revokedFromGroup } : {}) },
+    });
     return (await loadTeams(tx, team.id))[0]!;
   });
 }

@@ -177,6 +177,26 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     ]);
   });
 
+  it("unlinking a team's OIDC group takes away the roles that group gave, and keeps the ones an admin gave", async () => {
+    const parsed = parseRoleMap("scratch-eng=developer");
+    if ("problems" in parsed) throw new Error("bad map");
+    const mapping = { claim: "groups", groups: parsed.groups };
+    const system = { db: connection.db, clock: fixedClock("2026-03-02T10:00:00Z"), actor: systemActor("ui") };
+    const adminCtx = contextFor(connection.db, admin);
+    await createTeam(adminCtx, { name: "linked", oidcGroup: "scratch-eng" });
+    const id = (await provisionSignedInUser(system, { email: "grouped@example.com" }, [], { mapping, claim: ["scratch-eng"] }, { claim: ["scratch-eng"] }))!;
+    await setTeamMember(adminCtx, "linked", { user: lead.email, roles: ["pm"] });
+    const team = (await getTeam(adminCtx, "linked"))!;
+    const teamRoles = async (userId: string) => (await loadActor(connection.db, userId, "ui"))!.grants.filter((g) => g.scopeId === team.id).map((g) => g.role);
+    expect(await teamRoles(id)).toEqual(["developer"]);
+
+    await updateTeam(adminCtx, "linked", { oidcGroup: null });
+    expect(await teamRoles(id)).toEqual([]);
+    expect(await teamRoles(lead.id)).toEqual(["pm"]);
+    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "team.update"), eq(auditEvents.targetId, team.id)));
+    expect((event!.data as { revokedFromGroup: unknown }).revokedFromGroup).toEqual([{ userId: id, role: "developer" }]);
+  });
+
   it("rejects a scope row the database cannot make sense of", async () => {
     await expect(connection.db.insert(roleMemberships).values({ userId: lead.id, role: "pm", scope: "global", scopeId: "tea_x" })).rejects.toThrow();
     await expect(connection.db.insert(roleMemberships).values({ userId: lead.id, role: "pm", scope: "team", scopeId: "" })).rejects.toThrow();

@@ -29,7 +29,7 @@ export function auditOfPipeline(pipelineId: string): SQL {
   return pipelinesMatching(sql`(${pipelineId})`);
 }
 
-/** Events about the pipelines team `teamId` owns; `pipelines.team_id` is read through SQL (it arrives with teams). */
+/** Events about the pipelines team `teamId` owns. */
 export function auditOfTeam(teamId: string): SQL {
   return pipelinesMatching(sql`(select tp.id from pipelines tp where tp.team_id = ${teamId})`);
 }

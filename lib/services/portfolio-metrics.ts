@@ -3,7 +3,6 @@ import { changeFailureRate, deploymentFrequency, leadTimeForChanges, timeToResto
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
 import { can } from "@/lib/auth/policy";
 import { authorize } from "./authorize";
-import { hasTeams } from "./portfolio";
 import type { ServiceContext } from "./context";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
@@ -35,9 +34,9 @@ type Row = DeploymentRecord & { pipelineId: string; pipeline: string; teamId: st
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const toDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
-async function productionRecords(ctx: ServiceContext, from: Date, teams: boolean): Promise<{ rows: Row[]; pipelines: { id: string; name: string; production: string; teamId: string | null; team: string | null }[] }> {
-  const teamColumns = teams ? sql`p.team_id, t.name as team` : sql`null::text as team_id, null::text as team`;
-  const teamJoin = teams ? sql`left join teams t on t.id = p.team_id` : sql``;
+async function productionRecords(ctx: ServiceContext, from: Date): Promise<{ rows: Row[]; pipelines: { id: string; name: string; production: string; teamId: string | null; team: string | null }[] }> {
+  const teamColumns = sql`p.team_id, t.name as team`;
+  const teamJoin = sql`left join teams t on t.id = p.team_id`;
   const result = await ctx.db.execute(sql`
     with production as (
       select distinct on (e.pipeline_id) e.id, e.pipeline_id, e.name
@@ -119,11 +118,10 @@ function summarizeProduction(name: string, rows: readonly Row[], period: Period)
  */
 export async function organisationMetrics(ctx: ServiceContext, input: { period?: MetricsPeriod | undefined } = {}): Promise<OrganisationMetrics> {
   authorize(ctx, "pipeline.view");
-  const teamsHere = await hasTeams(ctx.db);
   const key: MetricsPeriod = input.period && input.period in METRICS_PERIODS ? input.period : "30d";
   const days = METRICS_PERIODS[key];
   const period = metricsPeriod(ctx.clock.now(), days);
-  const loaded = await productionRecords(ctx, period.from, teamsHere);
+  const loaded = await productionRecords(ctx, period.from);
   const pipelines = loaded.pipelines.filter((p) => can(ctx.actor, "pipeline.view", { pipeline: { id: p.id, teamId: p.teamId } }));
   const rows = loaded.rows.filter((r) => pipelines.some((p) => p.id === r.pipelineId));
   const byPipeline = pipelines.map((p) => ({

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
+import { teams as teamsTable } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { GATE_KINDS, type DeploymentKind, type DeploymentState } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
@@ -93,33 +94,15 @@ const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const num = (v: unknown) => Number(v ?? 0);
 const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
-/** Whether the teams branch's schema is here (`pipelines.team_id` and `teams`); probed once per handle. */
-const teamSupport = new WeakMap<Db, Promise<boolean>>();
-export function hasTeams(db: Db): Promise<boolean> {
-  let known = teamSupport.get(db);
-  if (!known) {
-    known = db
-      .execute(
-        sql`select (select count(*) from information_schema.columns where table_schema = current_schema() and table_name = 'pipelines' and column_name = 'team_id') > 0
-                   and to_regclass('teams') is not null as ok`,
-      )
-      .then((r) => Boolean(rowsOf<{ ok: boolean }>(r)[0]?.ok));
-    teamSupport.set(db, known);
-  }
-  return known;
-}
-
 export interface TeamOption {
   id: string;
   name: string;
   displayName: string | null;
 }
 
-/** Every team, in name order, for filters; empty until the teams schema exists. One statement (plus the probe). */
+/** Every team, in name order, for filters. One statement. */
 export async function listTeamOptions(db: Db): Promise<TeamOption[]> {
-  if (!(await hasTeams(db))) return [];
-  const result = await db.execute(sql`select id, name, display_name from teams order by name`);
-  return rowsOf<{ id: string; name: string; display_name: string | null }>(result).map((t) => ({ id: t.id, name: t.name, displayName: t.display_name }));
+  return db.select({ id: teamsTable.id, name: teamsTable.name, displayName: teamsTable.displayName }).from(teamsTable).orderBy(asc(teamsTable.name));
 }
 
 type EnvironmentRow = {
@@ -152,14 +135,12 @@ type EnvironmentRow = {
 };
 
 /** One row per (pipeline, live fixed environment), cells aggregated; pipelines without environments still appear once. */
-async function environmentRows(db: Db, filter: PortfolioFilter, now: Date, teams: boolean): Promise<EnvironmentRow[]> {
+async function environmentRows(db: Db, filter: PortfolioFilter, now: Date): Promise<EnvironmentRow[]> {
   const fresh = new Date(now.getTime() - HEALTH_STALE_AFTER_MS);
   const pattern = filter.app ? `%${filter.app.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const teamColumns = teams
-    ? sql`p.team_id as team_id, t.name as team_name, t.display_name as team_display`
-    : sql`null::text as team_id, null::text as team_name, null::text as team_display`;
-  const teamJoin = teams ? sql`left join teams t on t.id = p.team_id` : sql``;
-  const teamWhere = teams && filter.team ? sql`and t.name = ${filter.team}` : sql``;
+  const teamColumns = sql`p.team_id as team_id, t.name as team_name, t.display_name as team_display`;
+  const teamJoin = sql`left join teams t on t.id = p.team_id`;
+  const teamWhere = filter.team ? sql`and t.name = ${filter.team}` : sql``;
   const appWhere = pattern ? sql`and m.pipeline_id is not null` : sql``;
   const result = await db.execute(sql`
     with envs as (
@@ -281,13 +262,12 @@ function freezesOf(environmentId: string, name: string, settings: unknown, store
 
 /**
  * The portfolio for `actor` at `now`: pipelines they may see (`pipeline.view`), in name order,
- * narrowed by `filter`. Statements: the team probe (once per handle), environments, deployments in
+ * narrowed by `filter`. Statements: environments, deployments in
  * flight, stored freezes. Throws only what the database throws.
  */
 export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}): Promise<Portfolio> {
-  const teams = await hasTeams(db);
   const [rows, deployments, stored, teamList] = await Promise.all([
-    environmentRows(db, filter, now, teams),
+    environmentRows(db, filter, now),
     activeDeployments(db),
     storedFreezes(db, now),
     listTeamOptions(db),

@@ -6,7 +6,7 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { myRequests, pendingDecisions } from "@/lib/services/approvals";
 import { getDeployment } from "@/lib/services/deployment-queries";
-import { pipelineNameOf } from "@/lib/services/pipeline-pages";
+import { pipelineOf } from "@/lib/services/pipeline-scope";
 import { getEnvironment } from "@/lib/services/environments";
 import { DecisionItem } from "@/components/approvals/decision-item";
 import { MyRequests } from "@/components/approvals/my-requests";
@@ -35,7 +35,7 @@ export default async function ApprovalsPage() {
     open.map(async (p) => {
       const deployment = await getDeployment(db, p.deployment.id);
       // Environment names repeat across pipelines: look it up in the deployment's own.
-      const pipeline = await pipelineNameOf(db, { environmentId: deployment.environmentId });
+      const pipeline = (await pipelineOf(db, { environmentId: deployment.environmentId })).name;
       const environment = await getEnvironment(db, systemClock, deployment.environment.name, pipeline);
       return { deployment, environment, pipeline, decisions: await decisionPropsFor(db, actor, deployment) };
     }),

@@ -10,7 +10,6 @@ import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
-import { listPipelines } from "@/lib/services/pipeline-scope";
 import { environmentNamesWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
 import { DeploymentStateBadge } from "@/components/status";

@@ -5,7 +5,7 @@ import { apps, deployments, environmentApps, environments, freezes, gateResults,
 import type { Actor } from "@/lib/auth/actor";
 import { newId } from "@/lib/ids";
 import { getPortfolio } from "@/lib/services/portfolio";
-import { environmentCandidates, pipelineOfEnvironmentNames } from "@/lib/services/pipeline-pages";
+import { environmentCandidates } from "@/lib/services/pipeline-pages";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
@@ -112,7 +112,5 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     const db = connection.db;
     expect(await environmentCandidates(db, "tool-prod")).toEqual([{ pipeline: "tool", environment: "tool-prod", kind: "fixed", state: "active", live: true }]);
     expect(await environmentCandidates(db, "never-was")).toEqual([]);
-    const map = await pipelineOfEnvironmentNames(db, ["dev", "tool-dev", "nowhere"]);
-    expect(Object.fromEntries(map)).toEqual({ dev: "shop", "tool-dev": "tool" });
   });
 });

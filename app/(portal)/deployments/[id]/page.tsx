@@ -1,7 +1,6 @@
 import { systemClock } from "@/lib/domain/clock";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { pipelineNameOf } from "@/lib/services/pipeline-pages";
 import { environmentPathByName, environmentRef, pipelinePath } from "@/lib/paths";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
@@ -42,13 +41,13 @@ export default async function DeploymentPage({ params }: Props) {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const [current, verifications, pipeline] = await Promise.all([
+  const [current, verifications, owner] = await Promise.all([
     currentRelease(db, deployment.environmentId),
     listDeploymentVerifications(db, deployment.id),
-    pipelineNameOf(db, { environmentId: deployment.environmentId }),
+    pipelineOf(db, { environmentId: deployment.environmentId }),
   ]);
+  const pipeline = owner.name;
   // Team and pipeline grants count only with the pipeline the deployment belongs to.
-  const owner = await pipelineOf(db, { environmentId: deployment.environmentId });
   const scope: Target = { pipeline: { id: owner.id, teamId: owner.teamId } };
   const decisions = await decisionPropsFor(db, actor, deployment);
   const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;

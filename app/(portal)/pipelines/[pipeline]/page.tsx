@@ -11,7 +11,8 @@ import { APP_STATUSES, APP_STATUS_LABELS, pageBoardRows, parseAppStatus } from "
 import { environmentRelease } from "@/lib/domain/environment-summary";
 import { plural } from "@/lib/domain/gates/format";
 import { getBoard, reviewAddresses, type Board } from "@/lib/services/environments";
-import { findPipelineByNameForPage } from "@/lib/services/pipeline-pages";
+import { resolvePipeline } from "@/lib/services/pipeline-scope";
+import { NotFoundError } from "@/lib/services/errors";
 import { listReviewCandidates } from "@/lib/services/review-candidates";
 import { loadGateStates } from "@/lib/services/gate-state";
 import { listFreezes, storedFreezesForGate } from "@/lib/services/freezes";
@@ -61,8 +62,10 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
   const name = decodeURIComponent((await params).pipeline);
   const query = await searchParams;
   const db = await getDb();
-  const pipeline = await findPipelineByNameForPage(db, name);
-  if (!pipeline) notFound();
+  const pipeline = await resolvePipeline(db, name).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
   const board = await getBoard(db, systemClock, { reviewCells: "differing", pipeline: pipeline.name });
   if (!board) notFound();
   const now = systemClock.now();

@@ -14,7 +14,8 @@ import { getEnvironmentRecord, isGone, recentDeployments, reviewConversation } f
 import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { listApps } from "@/lib/services/pipeline-queries";
-import { findPipelineByNameForPage, fixedPositions } from "@/lib/services/pipeline-pages";
+import { fixedPositions } from "@/lib/services/pipeline-pages";
+import { resolvePipeline } from "@/lib/services/pipeline-scope";
 import { environmentRef, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { getRelease, type ReleaseDetail } from "@/lib/services/releases";
@@ -88,8 +89,10 @@ export default async function EnvironmentPage({ params }: Props) {
   const { pipeline: pipelineParam, name: nameParam } = await params;
   const name = decodeURIComponent(nameParam);
   const db = await getDb();
-  const pipeline = await findPipelineByNameForPage(db, decodeURIComponent(pipelineParam));
-  if (!pipeline) notFound();
+  const pipeline = await resolvePipeline(db, decodeURIComponent(pipelineParam)).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.

@@ -5,7 +5,7 @@ import { pipelineSetProblems, type LoadedPipeline } from "@/lib/config/pipeline-
 import type { PipelineConfig } from "@/lib/config/schema";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { RuleError, type FieldErrors } from "./errors";
+import { NotFoundError, RuleError, type FieldErrors } from "./errors";
 import { resolvePipeline } from "./pipeline-scope";
 import { syncPipelineIn, type SyncSummary } from "./pipeline-sync";
 import { DNS_LABEL_PATTERN } from "@/lib/config/primitives";
@@ -47,7 +47,11 @@ export async function putPipeline(ctx: ServiceContext, name: string, text: strin
     );
   }
   return ctx.db.transaction(async (tx) => {
-    const existing = await resolvePipeline(tx, name).catch(() => null);
+    // A new pipeline is not found; any other failure (the database) must surface, not read as "new".
+    const existing = await resolvePipeline(tx, name).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
     authorize(ctx, "pipeline.manage", { type: "pipeline", id: existing?.id, ...(existing ? { pipeline: { id: existing.id, teamId: existing.teamId } } : {}) });
     const others: LoadedPipeline[] = (await tx.select().from(pipelines).where(ne(pipelines.name, name))).map((p) => ({
       source: `the pipeline "${p.name}"`,

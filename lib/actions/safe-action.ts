@@ -6,7 +6,7 @@ import { getCurrentActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { withDeniedAudit } from "@/lib/services/authorize";
 import type { ServiceContext } from "@/lib/services/context";
-import { ServiceError } from "@/lib/services/errors";
+import { ServiceError, conflictFromUniqueViolation } from "@/lib/services/errors";
 import { assertStorableText } from "@/lib/services/validation";
 import type { ActionResult } from "./result";
 
@@ -26,7 +26,8 @@ export function defineAction<I, T>(run: (ctx: ServiceContext, input: I) => Promi
       const data = await withDeniedAudit(db, actor, systemClock, () => run(requestContext(db, actor), input));
       for (const path of options.revalidate ?? []) revalidatePath(path, "layout");
       return { ok: true, data };
-    } catch (error) {
+    } catch (caught) {
+      const error = conflictFromUniqueViolation(caught) ?? caught;
       if (error instanceof ServiceError) return { ok: false, error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
       console.error("[action] unexpected error:", error);
       return { ok: false, error: { code: "internal", message: "Something went wrong on our side; nothing was changed. Try again." } };

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { AmbiguousError, ServiceError, type FieldErrors } from "@/lib/services/errors";
+import { AmbiguousError, ServiceError, conflictFromUniqueViolation, type FieldErrors } from "@/lib/services/errors";
 
 export interface ApiErrorBody {
   /** `candidates`: with code `ambiguous` (409), the qualified references to choose from ("shop/dev"). */
@@ -21,6 +21,8 @@ export function toErrorResponse(error: unknown): NextResponse<ApiErrorBody> {
     return NextResponse.json({ error: { ...body.error, candidates: error.candidates } }, { status: error.status });
   }
   if (error instanceof ServiceError) return errorResponse(error.status, error.code, error.message, error.fields);
+  const conflict = conflictFromUniqueViolation(error);
+  if (conflict) return errorResponse(conflict.status, conflict.code, conflict.message);
   console.error("[api] unexpected error:", error);
   return errorResponse(500, "internal", "Something went wrong on our side; the request changed nothing. Try again, and tell an admin if it keeps happening.");
 }

@@ -83,3 +83,21 @@ export class AmbiguousError extends ServiceError {
     super(message, fields);
   }
 }
+
+/** PostgreSQL's SQLSTATE for unique_violation (Appendix A, "Class 23 — Integrity Constraint Violation"). */
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * A unique constraint the database enforced after the service's own check passed — two people
+ * creating the same team, role or pipeline at the same moment — as a 409 `conflict` instead of a
+ * 500. Looks through drizzle's wrapper (`cause`) at the driver's error (pg and PGlite both carry
+ * `code`). Returns null for any other error.
+ */
+export function conflictFromUniqueViolation(error: unknown): ConflictError | null {
+  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) {
+      return new ConflictError("Someone else saved the same thing at the same moment; nothing of yours was changed. Reload and try again.", "conflict");
+    }
+  }
+  return null;
+}

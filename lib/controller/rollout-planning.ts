@@ -6,7 +6,8 @@ import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { decideMigrations, type MigrationDecision } from "@/lib/domain/migrations";
 import { planRollout, type PlannedStep } from "@/lib/domain/rollout-plan";
 import { effectiveStrategy } from "@/lib/domain/strategy";
-import { deploymentAppIds, type AppPlan } from "./specs";
+import { deploymentAppIds } from "@/lib/services/review-clone";
+import type { AppPlan } from "./specs";
 
 /** For every app with migrations configured: do they run, and why. */
 export async function migrationDecisions(db: Db, deployment: Deployment, environment: Environment, plans: AppPlan[]): Promise<Record<string, MigrationDecision>> {

@@ -5,6 +5,7 @@ import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
+import { deploymentAppIds } from "@/lib/services/review-clone";
 import { ASLEEP_OR_GONE_ENVIRONMENT_STATES, STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** What the platform needs to run one app of one release in one environment. */
@@ -66,16 +67,6 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
     },
     secretValues: config.secretValues,
   };
-}
-
-/**
- * The app ids a deployment carries when it carries only some apps of its release (`detail.appIds`,
- * a partial review environment: only the apps whose build differs from its source's); undefined
- * when it carries every app of the release.
- */
-export function deploymentAppIds(deployment: Pick<Deployment, "detail">): string[] | undefined {
-  const ids = (deployment.detail as { appIds?: unknown } | null)?.appIds;
-  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releaseBuilds, type Environment } from "@/db/schema";
+import { apps, builds, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
 
 /**
  * How much of its source a review environment holds and runs (issue 13):
@@ -74,4 +75,50 @@ export async function partialSelection(db: Db, environment: Pick<Environment, "i
     selection[own ? "own" : "inherited"].push({ id: app.id, name: app.name });
   }
   return selection;
+}
+
+/**
+ * The app ids a deployment carries when it carries only some apps of its release (`detail.appIds`,
+ * set by enqueue for a partial review environment); undefined when it carries every app.
+ */
+export function deploymentAppIds(deployment: Pick<Deployment, "detail">): string[] | undefined {
+  const ids = (deployment.detail as { appIds?: unknown } | null)?.appIds;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : undefined;
+}
+
+/** An app a review environment does not run itself: the source serves it, at `url`. */
+export interface InheritedAddress {
+  app: string;
+  url: string;
+  /** The source environment's name, e.g. "staging". */
+  from: string;
+}
+
+const sourceCell = alias(environmentApps, "inherited_source_cell");
+const ownCell = alias(environmentApps, "inherited_own_cell");
+const sourceEnvironment = alias(environments, "inherited_source");
+
+/**
+ * For each of the given review environments, the apps it does not run itself with the address its
+ * source serves them at, in slipway.yaml order, in one statement whatever the number of
+ * environments (a full clone, or a fixed environment, has none). Map: environment id → addresses.
+ */
+export async function inheritedAddressesOf(db: Db, environmentIds: string[]): Promise<Map<string, InheritedAddress[]>> {
+  const byEnvironment = new Map<string, InheritedAddress[]>();
+  if (!environmentIds.length) return byEnvironment;
+  const rows = await db
+    .select({ environmentId: environments.id, app: apps.name, url: sourceCell.url, from: sourceEnvironment.name })
+    .from(environments)
+    .innerJoin(sourceEnvironment, eq(sourceEnvironment.id, environments.sourceEnvironmentId))
+    .innerJoin(sourceCell, eq(sourceCell.environmentId, environments.sourceEnvironmentId))
+    .innerJoin(apps, and(eq(apps.id, sourceCell.appId), isNull(apps.retiredAt)))
+    .leftJoin(ownCell, and(eq(ownCell.environmentId, environments.id), eq(ownCell.appId, sourceCell.appId), isNotNull(ownCell.buildId)))
+    .where(and(inArray(environments.id, environmentIds), eq(environments.kind, "review"), isNull(ownCell.appId), isNotNull(sourceCell.url)))
+    .orderBy(asc(apps.position), sql`${environments.id}`);
+  for (const row of rows) {
+    const list = byEnvironment.get(row.environmentId) ?? [];
+    list.push({ app: row.app, url: row.url!, from: row.from });
+    byEnvironment.set(row.environmentId, list);
+  }
+  return byEnvironment;
 }

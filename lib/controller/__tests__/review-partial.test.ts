@@ -5,6 +5,7 @@ import { apps, auditEvents, builds, deployments, environmentApps, environments, 
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
+import { reviewAddresses } from "@/lib/services/environments";
 import { RuleError, ValidationError } from "@/lib/services/errors";
 import { createRelease } from "@/lib/services/releases";
 import { createReviewEnvironment, teardownReviewEnvironment } from "@/lib/services/review-environments";
@@ -92,6 +93,13 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     expect(starts("one")).toEqual(["start one/portal 2.0.1"]);
     // The portal of the review environment calls staging's admin and api-gateway.
     expect(platform.lastSpecs.get("one/portal")!.siblings).toEqual({ admin: staging.get("admin")!.url, "api-gateway": staging.get("api-gateway")!.url });
+    // The board and the environment's page show which apps are its own and which staging serves.
+    const addresses = (await reviewAddresses(connection.db, [environment.id])).get(environment.id);
+    expect(addresses).toEqual([
+      { app: "portal", url: platform.apps.get("one/portal")!.url },
+      { app: "admin", url: staging.get("admin")!.url, from: "staging" },
+      { app: "api-gateway", url: staging.get("api-gateway")!.url, from: "staging" },
+    ]);
   });
 
   it("a full clone stores and runs every app", async () => {

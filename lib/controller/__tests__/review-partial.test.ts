@@ -140,6 +140,7 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     const [environmentsBefore, auditBefore] = [await count(), await auditCount()];
     const bad = await createReviewEnvironment(ctx(dev), { branch: "feature/bad", releaseId: release.id, clone: "some" }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ValidationError);
+    expect((bad as ValidationError).status).toBe(400);
     expect((bad as ValidationError).fields).toMatchObject({ clone: expect.stringContaining('"changed"') });
 
     const same = await releaseChanging("feature/same", []);

@@ -74,6 +74,11 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   // Every app has an address: the portal (the build that changed) its own, the others wherever they run.
   await expect(addresses.getByRole("listitem")).toHaveCount(3);
   await expect(addresses.locator('li[data-served-by="own"]').filter({ hasText: "portal" })).toHaveCount(1);
+  // Only the portal was built on the branch: staging serves admin and api-gateway, at its own addresses.
+  await expect(addresses.locator('li[data-served-by="staging"]')).toHaveCount(2);
+  const stagingAdmin = await addresses.getByRole("link", { name: /Open admin \(served by staging\)/ }).getAttribute("href");
+  await expect(page.locator('td[data-served-by="staging"]').filter({ hasText: "Served by staging" })).toHaveCount(2);
+  expect(stagingAdmin).toBe(await appUrl(page, "staging", "admin"));
   await page.goto(reviewUrl);
   await expect(page.getByText(version).first()).toBeVisible();
   await expect(page.getByText(stagingItem)).toBeVisible();

@@ -187,9 +187,9 @@ export default async function EnvironmentPage({ params }: Props) {
             <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift", scope)} now={now.toISOString()} />
           )}
           <Panel title="Apps">
-            <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
+            <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} inherited={inherited} />
           </Panel>
-          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={apps.map((a) => a.name)} />}
+          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={apps.map((a) => a.name).filter((app) => !inherited.some((i) => i.app === app))} />}
           {traffic && <TrafficPanel environment={environment.name} traffic={traffic} />}
           <Panel title="Recent deployments">
             {deployments.length ? (

@@ -46,6 +46,9 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await expect(dialog.getByLabel(/^Name/)).toHaveAttribute("placeholder", name);
   await expect(dialog.getByLabel("Lifetime (hours)")).toHaveValue("48");
   await expect(dialog.getByLabel("Cloned from")).toHaveValue("staging");
+  // By default it runs only the apps that differ from staging; a full clone is one click away.
+  await expect(dialog.getByRole("radio", { name: "Only the apps that differ from the source" })).toBeChecked();
+  await expect(dialog.getByRole("radio", { name: "Every app (a full clone)" })).not.toBeChecked();
 
   // A name in use is refused next to its field, and nothing is created.
   await dialog.getByLabel(/^Name/).fill("staging");
@@ -65,8 +68,17 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await expect(page.getByRole("list", { name: "Provisioning steps" })).toHaveCount(0);
 
   // Its address: the branch's version, with staging's data; what is added there stays there.
-  const reviewUrl = (await page.getByRole("list", { name: "Addresses" }).getByRole("link", { name: /Open portal/ }).getAttribute("href"))!;
+  const addresses = page.getByRole("list", { name: "Addresses" });
+  const reviewUrl = (await addresses.getByRole("link", { name: /Open portal/ }).getAttribute("href"))!;
   expect(reviewUrl).not.toBe(stagingUrl);
+  // Every app has an address: the portal (the build that changed) its own, the others wherever they run.
+  await expect(addresses.getByRole("listitem")).toHaveCount(3);
+  await expect(addresses.locator('li[data-served-by="own"]').filter({ hasText: "portal" })).toHaveCount(1);
+  // Only the portal was built on the branch: staging serves admin and api-gateway, at its own addresses.
+  await expect(addresses.locator('li[data-served-by="staging"]')).toHaveCount(2);
+  const stagingAdmin = await addresses.getByRole("link", { name: /Open admin \(served by staging\)/ }).getAttribute("href");
+  await expect(page.locator('td[data-served-by="staging"]').filter({ hasText: "Served by staging" })).toHaveCount(2);
+  expect(stagingAdmin).toBe(await appUrl(page, "staging", "admin"));
   await page.goto(reviewUrl);
   await expect(page.getByText(version).first()).toBeVisible();
   await expect(page.getByText(stagingItem)).toBeVisible();

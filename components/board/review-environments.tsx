@@ -10,9 +10,14 @@ import { EmptyState, Panel, tableClass, tdClass, thClass } from "@/components/ui
 /** Beyond this many apps, one column lists what differs instead of a column per app. */
 const MAX_APP_COLUMNS = 8;
 
-/** Where a person opens a review environment: its first app's address (host and port are what tell them apart). */
-function AddressLink({ environment, addresses }: { environment: string; addresses: { app: string; url: string }[] | undefined }) {
-  const first = addresses?.[0];
+type Address = { app: string; url: string; from?: string };
+
+/**
+ * Where a person opens a review environment: its first own app's address (host and port are what
+ * tell them apart); the title lists every address, those its source serves marked "from <source>".
+ */
+function AddressLink({ environment, addresses }: { environment: string; addresses: Address[] | undefined }) {
+  const first = addresses?.find((a) => !a.from);
   if (!first) return <span className="text-xs text-zinc-400">—</span>;
   return (
     <a
@@ -21,9 +26,19 @@ function AddressLink({ environment, addresses }: { environment: string; addresse
       rel="noreferrer"
       className="font-mono text-xs whitespace-nowrap text-sky-700 hover:underline"
       aria-label={`Open ${environment} (${first.app}) in a new tab`}
-      title={addresses!.map((a) => `${a.app}: ${a.url}`).join("\n")}
+      title={addresses!.map((a) => `${a.app}: ${a.url}${a.from ? ` (from ${a.from})` : ""}`).join("\n")}
     >
       {first.url.replace(/^https?:\/\//, "")} ↗
+    </a>
+  );
+}
+
+/** An app the review environment does not run itself (or runs the source's build of): served as the source serves it. */
+function InheritedCell({ source, address }: { source: string | null; address: Address | undefined }) {
+  if (!address) return <span className="font-sans text-zinc-400">as {source}</span>;
+  return (
+    <a href={address.url} target="_blank" rel="noreferrer" className="font-sans text-zinc-500 hover:underline" title={`Served by ${address.from}: ${address.url}`} aria-label={`${address.app} is served by ${address.from}: open it in a new tab`}>
+      from {address.from} ↗
     </a>
   );
 }
@@ -33,7 +48,7 @@ function AddressLink({ environment, addresses }: { environment: string; addresse
  * the board loads only the cells that differ from the source — which apps run the branch's builds.
  * `spinUp` is given to people who may create one.
  */
-export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: Board; now: Date; addresses: Map<string, { app: string; url: string }[]>; spinUp: SpinUpOptions | null }) {
+export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: Board; now: Date; addresses: Map<string, Address[]>; spinUp: SpinUpOptions | null }) {
   const perAppColumns = board.apps.length <= MAX_APP_COLUMNS;
   return (
     <Panel title={`Review environments (${board.review.length})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
@@ -90,7 +105,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                   {perAppColumns ? (
                     board.apps.map((app) => (
                       <td key={app.id} className={`${tdClass} font-mono text-xs whitespace-nowrap`}>
-                        {env.apps[app.name]?.version ?? <span className="font-sans text-zinc-400">as {env.source}</span>}
+                        {env.apps[app.name]?.version ?? <InheritedCell source={env.source} address={addresses.get(env.id)?.find((a) => a.app === app.name && a.from)} />}
                       </td>
                     ))
                   ) : (

@@ -1,11 +1,13 @@
 import Link from "next/link";
 import type { EnvironmentView } from "@/lib/services/environments";
+import type { InheritedAddress } from "@/lib/services/review-clone";
 import { HealthLabel } from "@/components/status";
 import { CopyText } from "@/components/ui/copy";
 import { tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
-export function AppsTable({ environment, apps, now }: { environment: EnvironmentView; apps: string[]; now: Date }) {
+/** Each app's cell; `inherited` are the apps a partial review environment leaves to its source (served there, linked). */
+export function AppsTable({ environment, apps, now, inherited = [] }: { environment: EnvironmentView; apps: string[]; now: Date; inherited?: InheritedAddress[] }) {
   return (
     <div className="overflow-x-auto">
       <table className={tableClass}>
@@ -23,6 +25,7 @@ export function AppsTable({ environment, apps, now }: { environment: Environment
         <tbody>
           {apps.map((app) => {
             const cell = environment.apps[app];
+            const servedBy = cell?.releaseId ? undefined : inherited.find((i) => i.app === app);
             return (
               <tr key={app}>
                 <td className={`${tdClass} font-medium`}>{app}</td>
@@ -59,6 +62,13 @@ export function AppsTable({ environment, apps, now }: { environment: Environment
                       )}
                     </td>
                   </>
+                ) : servedBy ? (
+                  <td colSpan={6} className={`${tdClass} text-zinc-500`} data-served-by={servedBy.from}>
+                    Served by {servedBy.from}: its build is the one {servedBy.from} runs, so this environment runs none of its own —{" "}
+                    <a href={servedBy.url} target="_blank" rel="noreferrer" className="text-sky-700 hover:underline">
+                      {servedBy.url.replace(/^https?:\/\//, "")} ↗
+                    </a>
+                  </td>
                 ) : (
                   <td colSpan={6} className={`${tdClass} text-zinc-500`}>
                     Not deployed here yet.

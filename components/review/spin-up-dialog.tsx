@@ -33,7 +33,7 @@ export interface SpinUpOptions {
 const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 aria-[invalid=true]:border-rose-500";
 
 /** Fields whose errors show under their input; any other error shows at the foot of the form. */
-const PLACED_FIELDS = ["branch", "releaseId", "name", "ttlHours", "source"];
+const PLACED_FIELDS = ["branch", "releaseId", "name", "ttlHours", "source", "clone"];
 
 const versionsOf = (release: SpinUpRelease) => release.versions.map((v) => `${v.app} ${v.version}`).join(", ");
 
@@ -118,6 +118,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
           // The select shows plain names (this is one pipeline's board); the action takes "<pipeline>/<name>".
           source: environmentRef(options.pipeline, String(form.get("source") ?? options.defaultSource)),
           pipeline: options.pipeline,
+          clone: form.get("clone") === "full" ? "full" : "changed",
         });
         if (result.ok) {
           onDone();
@@ -222,6 +223,22 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
           ))}
         </select>
       </Field>
+
+      <fieldset className="flex flex-col gap-1" aria-describedby={`${ids}-clone-hint`}>
+        <legend className="mb-1 text-xs font-medium text-zinc-600">What it runs</legend>
+        <label className="flex items-center gap-2">
+          <input type="radio" name="clone" value="changed" defaultChecked />
+          Only the apps that differ from the source
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="radio" name="clone" value="full" />
+          Every app (a full clone)
+        </label>
+        <span id={`${ids}-clone-hint`} className={fieldError("clone") ? "text-xs text-rose-700" : "text-xs text-zinc-500"}>
+          {fieldError("clone") ??
+            "Apps whose build is the one the source runs are served by the source: their addresses point there. Cheaper and faster; choose a full clone when the review needs every app isolated."}
+        </span>
+      </fieldset>
 
       {error && !PLACED_FIELDS.some((f) => fieldErrors[f]) && (
         <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-rose-900">

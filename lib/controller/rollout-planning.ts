@@ -6,6 +6,7 @@ import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { decideMigrations, type MigrationDecision } from "@/lib/domain/migrations";
 import { planRollout, type PlannedStep } from "@/lib/domain/rollout-plan";
 import { effectiveStrategy } from "@/lib/domain/strategy";
+import { deploymentAppIds } from "@/lib/services/review-clone";
 import type { AppPlan } from "./specs";
 
 /** For every app with migrations configured: do they run, and why. */
@@ -42,6 +43,17 @@ async function provisionSource(db: Db, environment: Environment): Promise<string
   return source?.name ?? null;
 }
 
+/**
+ * The smoke checks a deployment runs: all of the environment's, except that a deployment carrying
+ * only some apps (a partial review environment) checks only those apps: the others are served by
+ * the source, which checked them itself.
+ */
+export function smokeChecksOf(config: Partial<EnvironmentConfig>, deployment: Pick<Deployment, "detail">, plans: AppPlan[]): NonNullable<EnvironmentConfig["smoke"]> {
+  const smoke = config.smoke ?? [];
+  if (!deploymentAppIds(deployment)) return smoke;
+  return smoke.filter((check) => plans.some((p) => p.app === check.app));
+}
+
 export async function planDeployment(
   db: Db,
   deployment: Deployment,
@@ -57,7 +69,7 @@ export async function planDeployment(
     kind: deployment.kind,
     strategy,
     migrations,
-    smoke: config.smoke ?? [],
+    smoke: smokeChecksOf(config, deployment, plans),
     hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
     provisionFrom: await provisionSource(db, environment),
     firstRelease: deployment.kind !== "rollback" && !deployment.previousReleaseId,

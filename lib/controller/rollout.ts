@@ -19,7 +19,7 @@ import { queueVerificationJobs } from "./verification-jobs";
 import { holdAfterRollback } from "./rollback-hold";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
-import { planDeployment } from "./rollout-planning";
+import { planDeployment, smokeChecksOf } from "./rollout-planning";
 import { cleanupAfterFailure } from "./rollout-cleanup";
 import { currentSpecs, deploymentSpecs, type AppPlan } from "./specs";
 import { StepFailure, runStep, type StepEnvironment } from "./steps";
@@ -111,7 +111,7 @@ export class Rollout {
       environment: environment.name,
       plans,
       previous,
-      smoke: config.smoke ?? [],
+      smoke: smokeChecksOf(config, deployment, plans),
       hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
       migrationJob: (app) => {
         const settings = (this.appSettings.get(app) ?? {}) as { migrations?: { job?: string } };

@@ -5,6 +5,7 @@ import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
+import { deploymentAppIds } from "@/lib/services/review-clone";
 import { ASLEEP_OR_GONE_ENVIRONMENT_STATES, STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** What the platform needs to run one app of one release in one environment. */
@@ -47,7 +48,7 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
  * platform). The config is the version the deployment recorded (`configSnapshotId`); only a
  * deployment made before versions were kept reads the live variables.
  */
-async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan> {
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null, siblings: Record<string, string> = {}): Promise<AppPlan> {
   const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (await resolveConfig(db, environment.id, app.id));
   return {
     environmentId: environment.id,
@@ -62,26 +63,54 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
       healthPath: healthPathOf(app.settings),
       reference,
       ...(workersFor(environment, app.name) ? { workers: workersFor(environment, app.name) } : {}),
+      ...(Object.keys(siblings).length ? { siblings } : {}),
     },
     secretValues: config.secretValues,
   };
 }
 
-/** The apps of a release, each as a platform spec for `environment`, in pipeline order, with the deployment's config version. */
-export async function releaseSpecs(db: Db, environment: Environment, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan[]> {
+/**
+ * Where a review environment's siblings that it does not run itself are served: app name → the
+ * source environment's URL, for every app of the source except the environment's own cells and
+ * `alsoOwn` (apps being deployed into it now). Empty for a fixed environment or a full clone.
+ */
+export async function inheritedAddresses(db: Db, environment: Environment, alsoOwn: readonly string[] = []): Promise<Record<string, string>> {
+  if (environment.kind !== "review" || !environment.sourceEnvironmentId) return {};
+  const [ownCells, sourceCells] = await Promise.all([
+    db.select({ appId: environmentApps.appId }).from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
+    db
+      .select({ appId: environmentApps.appId, app: apps.name, url: environmentApps.url })
+      .from(environmentApps)
+      .innerJoin(apps, eq(apps.id, environmentApps.appId))
+      .where(and(eq(environmentApps.environmentId, environment.sourceEnvironmentId), isNotNull(environmentApps.url)))
+      .orderBy(asc(apps.position)),
+  ]);
+  const own = new Set([...ownCells.map((c) => c.appId), ...alsoOwn]);
+  return Object.fromEntries(sourceCells.filter((c) => !own.has(c.appId)).map((c) => [c.app, c.url!]));
+}
+
+/**
+ * The apps of a release (only `appIds`, when given), each as a platform spec for `environment`, in
+ * pipeline order, with the deployment's config version and the addresses of inherited siblings.
+ */
+export async function releaseSpecs(db: Db, environment: Environment, releaseId: string, reference: string, configSnapshotId: string | null, appIds?: readonly string[]): Promise<AppPlan[]> {
   const rows = await db
     .select({ app: apps, build: builds })
     .from(releaseBuilds)
     .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
     .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
-    .where(eq(releaseBuilds.releaseId, releaseId))
+    .where(and(eq(releaseBuilds.releaseId, releaseId), appIds ? inArray(releaseBuilds.appId, [...appIds]) : undefined))
     .orderBy(apps.position);
-  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference, configSnapshotId)));
+  const siblings = await inheritedAddresses(db, environment, rows.map((r) => r.app.id));
+  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference, configSnapshotId, siblings)));
 }
 
-/** The apps of a deployment's release with the config version it recorded (see AppPlan.coldOnly for rollbacks). */
-export async function deploymentSpecs(db: Db, environment: Environment, deployment: Pick<Deployment, "id" | "kind" | "releaseId" | "configSnapshotId">): Promise<AppPlan[]> {
-  const plans = await releaseSpecs(db, environment, deployment.releaseId, deployment.id, deployment.configSnapshotId);
+/**
+ * The apps a deployment carries (all of its release's, or `detail.appIds` of them) with the config
+ * version it recorded (see AppPlan.coldOnly for rollbacks).
+ */
+export async function deploymentSpecs(db: Db, environment: Environment, deployment: Pick<Deployment, "id" | "kind" | "releaseId" | "configSnapshotId" | "detail">): Promise<AppPlan[]> {
+  const plans = await releaseSpecs(db, environment, deployment.releaseId, deployment.id, deployment.configSnapshotId, deploymentAppIds(deployment));
   if (deployment.kind !== "rollback" || !deployment.configSnapshotId) return plans;
   const ranWith = await lastSnapshotOfRelease(db, environment.id, deployment.releaseId);
   return ranWith === deployment.configSnapshotId ? plans : plans.map((p) => ({ ...p, coldOnly: true }));
@@ -96,7 +125,8 @@ export async function currentSpecs(db: Db, environment: Environment, reference: 
     .innerJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
     .where(eq(environmentApps.environmentId, environment.id));
-  return Promise.all(rows.map(({ app, build, releaseId, configSnapshotId }) => planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId)));
+  const siblings = await inheritedAddresses(db, environment);
+  return Promise.all(rows.map(({ app, build, releaseId, configSnapshotId }) => planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId, siblings)));
 }
 
 /** Environment states whose cells nothing runs (restore and sampling skip them). */
@@ -150,9 +180,11 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     if (rows.length === 0) return;
     const envIds = [...new Set(rows.map((r) => r.cell.environmentId))];
     const envs = new Map<string, Environment>((await db.select().from(environments).where(inArray(environments.id, envIds))).map((e) => [e.id, e]));
+    const siblings = new Map<string, Record<string, string>>();
+    for (const environment of envs.values()) siblings.set(environment.id, await inheritedAddresses(db, environment));
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {
-      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId));
+      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId, siblings.get(cell.environmentId)));
     }
     yield plans;
     const last: CellCursor = rows[rows.length - 1]!.cell;

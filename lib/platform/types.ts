@@ -42,6 +42,22 @@ export interface AppSpec {
    * (0–64). They get no address, restart when they exit and move with the slot. Absent: none.
    */
   workers?: Record<string, number>;
+  /**
+   * Sibling apps this environment does not run itself, app name → the URL that serves them (a
+   * partial review environment inherits them from its source). The app receives each as
+   * `SLIPWAY_URL_<APP>` (see siblingVariables). Absent: none.
+   */
+  siblings?: Record<string, string>;
+}
+
+/** The variable that carries a sibling's address: `api-gateway` → `SLIPWAY_URL_API_GATEWAY`. */
+export function siblingVariable(app: string): string {
+  return `SLIPWAY_URL_${app.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** The variables an app receives for its siblings' addresses (empty when it has none). */
+export function siblingVariables(siblings: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(siblings ?? {}).map(([app, url]) => [siblingVariable(app), url]));
 }
 
 export interface InstanceStatus {

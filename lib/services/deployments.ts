@@ -21,6 +21,7 @@ import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { dnsLabel, id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
+import { partialSelection } from "./review-clone";
 import { findLiveEnvironment, pipelineOf, pipelineTarget } from "./pipeline-scope";
 
 export const requestDeploymentInput = z
@@ -119,6 +120,15 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       incoming,
     });
     if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
+    // A partial review environment runs only the apps that differ from its source (see review-clone.ts).
+    const partial = await partialSelection(tx, environment, release.id);
+    if (partial && !partial.own.length) {
+      throw new RuleError(
+        `Every app of release ${release.commit.slice(0, 7)} is the build ${partial.source} runs already: ${environment.name} would run nothing of its own. Open ${partial.source}, or spin up a full clone.`,
+        "nothing_differs",
+        { releaseId: `no app differs from ${partial.source}` },
+      );
+    }
 
     const active = await tx
       .select({ id: deployments.id, kind: deployments.kind, state: deployments.state, releaseId: deployments.releaseId })
@@ -154,7 +164,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       configSnapshotId,
       overrides: [],
       failureReason: null,
-      detail: { ...request.detail, ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
+      detail: { ...request.detail, ...(partial ? { appIds: partial.own.map((a) => a.id), inherited: partial.inherited.map((a) => a.name) } : {}), ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
       supersededById: null,
       cancelledBy: null,
       fencingToken: 0,
@@ -194,7 +204,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       targetType: "environment",
       targetId: environment.name,
       reason: request.reason,
-      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, configSnapshotId, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped },
+      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, configSnapshotId, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped, ...(partial ? { apps: partial.own.map((a) => a.name), inherited: partial.inherited.map((a) => a.name) } : {}) },
     });
     const pendingApprovals = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending");
     if (pendingApprovals) {

@@ -9,6 +9,7 @@ import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError, ValidationError } from "./errors";
 import { parseRef, resolveEnvironment, resolvePipeline } from "./pipeline-scope";
 import { planSoak, type PlannedSoak } from "./soak-plan";
+import { inheritedAddressesOf } from "./review-clone";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface PersonRef {
@@ -412,9 +413,11 @@ export async function reviewConversation(db: Db, environmentId: string) {
 /**
  * The addresses of review environments, every app in slipway.yaml order: the board loads only the
  * cells that differ from the source, but a person opens the environment at any app's address.
+ * An app a partial review environment does not run itself comes with its source's address and
+ * `from` (the source's name), after the environment's own apps.
  */
-export async function reviewAddresses(db: Db, environmentIds: string[]): Promise<Map<string, { app: string; url: string }[]>> {
-  const byEnvironment = new Map<string, { app: string; url: string }[]>();
+export async function reviewAddresses(db: Db, environmentIds: string[]): Promise<Map<string, { app: string; url: string; from?: string }[]>> {
+  const byEnvironment = new Map<string, { app: string; url: string; from?: string }[]>();
   if (!environmentIds.length) return byEnvironment;
   const rows = await db
     .select({ environmentId: environmentApps.environmentId, app: apps.name, url: environmentApps.url })
@@ -427,5 +430,6 @@ export async function reviewAddresses(db: Db, environmentIds: string[]): Promise
     list.push({ app: row.app, url: row.url! });
     byEnvironment.set(row.environmentId, list);
   }
+  for (const [environmentId, inherited] of await inheritedAddressesOf(db, environmentIds)) byEnvironment.set(environmentId, [...(byEnvironment.get(environmentId) ?? []), ...inherited]);
   return byEnvironment;
 }

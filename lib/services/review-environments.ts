@@ -22,6 +22,7 @@ import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTa
 import { branchName, commitSha, dnsLabel, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { cloneMode, partialSelection, type CloneMode } from "./review-clone";
 
 /** A number of hours: the type error names the unit; the bounds say what is allowed. */
 const hoursSchema = z
@@ -38,6 +39,7 @@ export const createReviewInput = z
     ttlHours: hoursSchema.optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
     source: environmentRef.optional().meta({ description: "Environment to clone (default: the pipeline's reviewEnvironments.source)" }),
     pipeline: pipelineName.optional().meta({ description: "The pipeline; needed only when neither the release nor `source` says and several pipelines exist" }),
+    clone: cloneMode.default("changed"),
   })
   .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
   .meta({ id: "CreateReviewEnvironment" });
@@ -56,10 +58,14 @@ export const verdictBody = verdictFields.omit({ name: true }).meta({ id: "Review
 /** States in which a review environment exists on the platform (or is about to): it counts against the quota. */
 export const LIVE_REVIEW_STATES = LIVE_REVIEW_ENVIRONMENT_STATES;
 
-/** What a review environment keeps of its source's rules: how it deploys, never its gates or automation. */
-function reviewSettings(source: Environment): Partial<EnvironmentConfig> {
+/**
+ * What a review environment keeps of its source's rules: how it deploys, never its gates or
+ * automation; and how much of the source it runs itself (`clone`, see review-clone.ts).
+ */
+function reviewSettings(source: Environment, clone: CloneMode): Partial<EnvironmentConfig> & { clone: CloneMode } {
   const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, access: _access, ...rest } = source.settings as Partial<EnvironmentConfig>;
-  return { ...rest, instances: 1, apps: {}, description: `Review environment cloned from ${source.name}` };
+  const description = clone === "full" ? `Review environment cloned from ${source.name}` : `Review environment cloned from ${source.name}: runs only the apps that differ, ${source.name} serves the rest`;
+  return { ...rest, instances: 1, apps: {}, description, clone };
 }
 
 /** A live review environment by reference ("shop/pr-12" or a bare "pr-12"). @throws NotFoundError | AmbiguousError */
@@ -72,7 +78,10 @@ async function liveReview(db: Db, ref: string, lock = false): Promise<Environmen
 /**
  * Spins up a review environment: a copy of the source (staging by default) — its config variables
  * (secrets by reference, never copied in clear) and, when the controller provisions it, its data —
- * running one release of the branch, at its own address, until it expires.
+ * running one release of the branch, at its own address, until it expires. With `clone: "changed"`
+ * (the default) it runs only the apps whose build differs from the source's; the source serves the
+ * rest (see review-clone.ts). Throws ValidationError on bad input (e.g. an unknown `clone`),
+ * RuleError `nothing_differs` when a partial clone would run nothing of its own.
  */
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
   authorizeKind(ctx, "review.create", "environment");
@@ -134,7 +143,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       position: null,
       state: "provisioning",
       platform: source.platform,
-      settings: reviewSettings(source),
+      settings: reviewSettings(source, data.clone),
       sourceEnvironmentId: source.id,
       branch: data.branch,
       sourceRepository: null,
@@ -170,11 +179,21 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
         })),
       );
     }
+    const partial = await partialSelection(tx, environment, release.id);
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "review.create",
       targetType: "environment",
       targetId: name,
-      data: { branch: data.branch, releaseId: release.id, source: source.name, expiresAt: environment.expiresAt!.toISOString(), config: sourceVariables.length - withheld, ...(withheld ? { configWithheld: withheld } : {}) },
+      data: {
+        branch: data.branch,
+        releaseId: release.id,
+        source: source.name,
+        clone: data.clone,
+        ...(partial ? { apps: partial.own.map((a) => a.name), inherited: partial.inherited.map((a) => a.name) } : {}),
+        expiresAt: environment.expiresAt!.toISOString(),
+        config: sourceVariables.length - withheld,
+        ...(withheld ? { configWithheld: withheld } : {}),
+      },
     });
     const deployment = await enqueue({ ...ctx, db: tx }, { environment: name, releaseId: release.id, kind: "promote", reason: `review environment of ${data.branch}` });
     return { environment, deploymentId: deployment.id };

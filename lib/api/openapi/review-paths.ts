@@ -32,6 +32,9 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "Cloned from `source` (staging by default): its config variables (secrets by reference) and its data. " +
         "Only sources slipway.yaml's `reviewEnvironments.sources` lists may be cloned (default: `reviewEnvironments.source`; else 422 `source_not_allowed`), " +
         "and only by someone who may deploy into the source (403 otherwise); config is copied only when the caller may see the source's config. " +
+        "With `clone: \"changed\"` (the default) it runs only the apps whose build (digest) differs from the source's, one cell each; " +
+        "the source serves the others (their addresses are the source's, and its apps receive them as `SLIPWAY_URL_<APP>`); " +
+        "a release that differs in no app is refused with 422 `nothing_differs`. `clone: \"full\"` runs every app. " +
         "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
         "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
       requestBody: { content: { "application/json": { schema: createReviewInput } } },

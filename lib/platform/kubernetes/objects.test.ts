@@ -39,6 +39,12 @@ describe("generated Kubernetes objects", () => {
     expect(JSON.stringify(deploymentObject(full, spec, "blue", "web", 3, "t"))).not.toContain("postgres://secret");
   });
 
+  it("give a partial review environment's app its inherited siblings' addresses in the ConfigMap", () => {
+    const [configMap] = configObjects(full, { ...spec, siblings: { "api-gateway": "https://api-gateway.staging.example" } }, "blue");
+    expect(configMap!.data).toMatchObject({ SLIPWAY_URL_API_GATEWAY: "https://api-gateway.staging.example" });
+    expect(Object.keys(configObjects(full, spec, "blue")[0]!.data as object).filter((k) => k.startsWith("SLIPWAY_URL_"))).toEqual([]);
+  });
+
   it("refuse an image not pinned by digest, or pinned to another digest than the build's", () => {
     for (const artifact of [null, "ghcr.io/acme/portal:1.4.0", "file:///tmp/portal.tar.gz", `ghcr.io/acme/portal@sha256:${"a".repeat(63)}`]) {
       const error = (() => { try { pinnedImage("staging", { ...build, artifact }); } catch (e) { return e; } })();

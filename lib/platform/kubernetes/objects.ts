@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { KubernetesEnvironmentConfig } from "@/lib/config/kubernetes-schema";
 import type { AppSpec, ArtifactRef, JobSpec } from "../types";
-import { PlatformError } from "../types";
+import { PlatformError, siblingVariables } from "../types";
 import type { KubeObjectLike } from "./client";
 
 /**
@@ -119,7 +119,7 @@ export function namespaceObject(target: EnvironmentTarget, source: string | unde
 export function configObjects(target: EnvironmentTarget, spec: AppSpec, slot: Slot): KubeObjectLike[] {
   const labels = { ...baseLabels(target, spec.app), [L.release]: labelValue(spec.build.releaseId), [L.slot]: slot };
   const name = configName(spec.app, slot);
-  const data = { SLIPWAY_ENVIRONMENT: target.environment, SLIPWAY_APP: spec.app, SLIPWAY_VERSION: spec.build.version, SLIPWAY_COMMIT: spec.build.commit, PORT: String(target.config.port) };
+  const data = { SLIPWAY_ENVIRONMENT: target.environment, SLIPWAY_APP: spec.app, SLIPWAY_VERSION: spec.build.version, SLIPWAY_COMMIT: spec.build.commit, PORT: String(target.config.port), ...siblingVariables(spec.siblings) };
   return [
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(target, name, labels), data },
     { apiVersion: "v1", kind: "Secret", metadata: meta(target, name, labels), type: "Opaque", stringData: spec.config },

@@ -30,12 +30,13 @@ export function assertSpec(spec: AppSpec): void {
   }
 }
 
-/** Same build with other config or another instance count is another slot: it must be started again. */
+/** Same build with other config, sibling addresses or another instance count is another slot: it must be started again. */
 export function configHash(spec: AppSpec): string {
   const config = Object.entries(spec.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const workers = Object.entries(spec.workers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // Without workers the hash stays what it was, so slots started before workers existed are adopted.
-  const shape = workers.length > 0 ? { config, instances: spec.instances, workers } : { config, instances: spec.instances };
+  const siblings = Object.entries(spec.siblings ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Without workers (or siblings) the hash stays what it was, so slots started before they existed are adopted.
+  const shape = { config, instances: spec.instances, ...(workers.length > 0 ? { workers } : {}), ...(siblings.length > 0 ? { siblings } : {}) };
   return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 16);
 }
 

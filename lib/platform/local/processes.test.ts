@@ -25,6 +25,12 @@ describe("appEnvironment", () => {
   it("refuses config that would override the platform's variables or is not a variable name", () => {
     expect(() => appEnvironment({ ...input, config: { PORT: "1" } }, {})).toThrow(/reserved/);
     expect(() => appEnvironment({ ...input, config: { SLIPWAY_APP: "x" } }, {})).toThrow(/reserved/);
+  });
+
+  it("gives the addresses of siblings served elsewhere as SLIPWAY_URL_<APP> (a partial review environment's)", () => {
+    const env = appEnvironment({ ...input, config: {}, siblings: { admin: "http://127.0.0.1:4101", "api-gateway": "http://127.0.0.1:4102" } }, {});
+    expect(env).toMatchObject({ SLIPWAY_URL_ADMIN: "http://127.0.0.1:4101", SLIPWAY_URL_API_GATEWAY: "http://127.0.0.1:4102" });
+    expect(Object.keys(appEnvironment({ ...input, config: {} }, {})).filter((k) => k.startsWith("SLIPWAY_URL_"))).toEqual([]);
     expect(() => appEnvironment({ ...input, config: { "A-B": "x" } }, {})).toThrow(/not a valid environment variable name/);
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import { PlatformError } from "../types";
+import { PlatformError, siblingVariables } from "../types";
 import { portAnswers } from "./ports";
 
 /** Slipway's own variables an app may see; everything else (AUTH_SECRET, DATABASE_URL, …) stays with Slipway. */
@@ -15,6 +15,8 @@ export interface AppEnvironmentInput {
   dataDir: string;
   reference: string;
   config: Record<string, string>;
+  /** Siblings served elsewhere (app → URL): SLIPWAY_URL_<APP>. */
+  siblings?: Record<string, string> | undefined;
   port?: number;
   /** The release directory the process runs in: SLIPWAY_RELEASE_DIR, also how its pid is recognised later. */
   releaseDir?: string;
@@ -46,6 +48,7 @@ export function appEnvironment(input: AppEnvironmentInput, parent: Record<string
   env.SLIPWAY_INSTANCE = input.instance;
   env.SLIPWAY_DATA_DIR = input.dataDir;
   env.SLIPWAY_REFERENCE = input.reference;
+  Object.assign(env, siblingVariables(input.siblings));
   if (input.releaseDir !== undefined) env.SLIPWAY_RELEASE_DIR = input.releaseDir;
   return env;
 }

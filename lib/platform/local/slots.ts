@@ -104,7 +104,7 @@ export class SlotProcesses {
         while (ports.has(port)) port = await freePort(host);
         ports.add(port);
         const id = `${spec.app}-${n}`;
-        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, port, releaseDir: storePath });
+        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, siblings: spec.siblings, port, releaseDir: storePath });
         const logPath = path.join(paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${n}.log`);
         const child = spawnApp({ command: web, env, logPath, cwd: storePath });
         if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} instance ${id}: the OS refused to create a process`);
@@ -148,7 +148,7 @@ export class SlotProcesses {
   spawnWorker(spec: AppSpec, release: Release, type: string, id: string, restarts: number): WorkerRecord {
     const dataDir = this.options.paths.data(spec.environment, spec.app);
     fs.mkdirSync(dataDir, { recursive: true });
-    const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, releaseDir: release.dir });
+    const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, siblings: spec.siblings, releaseDir: release.dir });
     const logPath = path.join(this.options.paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${type}-${id.split("-").pop()}.log`);
     const child = spawnApp({ command: release.procfile.get(type)!, env, logPath, cwd: release.dir });
     if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} worker ${id}: the OS refused to create a process`);

@@ -11,6 +11,7 @@ import { previousGoodRelease } from "@/lib/domain/promotion";
 import { pendingConfigChanges, rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { configChangedAt, listConfig } from "@/lib/services/config-vars";
 import { getEnvironmentRecord, isGone, recentDeployments, reviewConversation } from "@/lib/services/environments";
+import { inheritedAddressesOf } from "@/lib/services/review-clone";
 import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { listJobRuns } from "@/lib/services/jobs";
 import { listApps } from "@/lib/services/pipeline-queries";
@@ -105,7 +106,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const ref = environmentRef(pipeline.name, environment.name);
   const now = systemClock.now();
   const ctx = { db, actor, clock: systemClock };
-  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic] = await Promise.all([
+  const [apps, deployments, conversation, variables, jobs, configChanged, fixedCount, freezeList, openIncidents, traffic, inherited] = await Promise.all([
     listApps(db, pipeline.id),
     recentDeployments(db, environment.id),
     environment.kind === "review" ? reviewConversation(db, environment.id) : Promise.resolve([]),
@@ -122,6 +123,8 @@ export default async function EnvironmentPage({ params }: Props) {
     gone ? [] : listFreezes(ctx, { environment: ref }),
     gone ? [] : listIncidents(ctx, { environment: ref, state: "open" }),
     gone ? null : environmentTraffic(db, systemClock, environment),
+    // A partial review environment: the apps its source serves for it.
+    environment.kind === "review" && !gone ? inheritedAddressesOf(db, [environment.id]).then((m) => m.get(environment.id) ?? []) : [],
   ]);
   const cells = Object.values(environment.apps);
   const current = cells[0]?.releaseId ?? null;
@@ -179,14 +182,14 @@ export default async function EnvironmentPage({ params }: Props) {
           <FreezeBanner freezes={freezeList} now={now} environment={environment.name} />
           <IncidentBanner incidents={openIncidents} now={now} environment={environment.name} />
           {review?.rollout && <RolloutProgress deployment={review.rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
-          {review && <ReviewPanel environment={environment} pipeline={pipeline.name} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
+          {review && <ReviewPanel environment={environment} inherited={inherited} pipeline={pipeline.name} conversation={conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
           {environment.hold && (
             <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={can(actor, "environment.hold.lift", scope)} now={now.toISOString()} />
           )}
           <Panel title="Apps">
-            <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} />
+            <AppsTable environment={environment} apps={apps.map((a) => a.name)} now={now} inherited={inherited} />
           </Panel>
-          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={apps.map((a) => a.name)} />}
+          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={apps.map((a) => a.name).filter((app) => !inherited.some((i) => i.app === app))} />}
           {traffic && <TrafficPanel environment={environment.name} traffic={traffic} />}
           <Panel title="Recent deployments">
             {deployments.length ? (

@@ -4,7 +4,7 @@ import { LIMITS } from "@/lib/limits";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { decideAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
+import { decideApprovalAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
 import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
@@ -25,7 +25,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
   // Ticks show at once; a refusal from the server puts the box back.
   const [ticked, setTicked] = useState<Record<string, boolean>>(() => Object.fromEntries(checklist.items.map((i) => [i.item, i.tickedBy !== null])));
   const [comment, setComment] = useState("");
-  const decideRun = useAction(decideAction);
+  const decideRun = useAction(decideApprovalAction);
   const tick = useAction(tickChecklistAction);
   const override = useAction(overrideGateAction, { success: "Override recorded" });
 

@@ -2,7 +2,7 @@
 
 import { defineAction } from "@/lib/actions/safe-action";
 import { cancelDeployment, requestDeployment, requestRollback } from "@/lib/services/deployments";
-import { decide } from "@/lib/services/approvals";
+import { decideApproval } from "@/lib/services/approvals";
 import { overrideGate, tickChecklist } from "@/lib/services/preflight";
 import { confirmAutomaticRollback, undoAutomaticRollback } from "@/lib/services/auto-rollback";
 import { abortDeployment } from "@/lib/services/abort";
@@ -13,7 +13,7 @@ export const rollbackAction = defineAction(async (ctx, input: unknown) => ({ id:
 
 export const cancelDeploymentAction = defineAction(async (ctx, input: unknown) => ({ id: (await cancelDeployment(ctx, input)).id }), { revalidate: ["/"] });
 
-export const decideAction = defineAction(async (ctx, input: unknown) => ({ id: (await decide(ctx, input)).id }), { revalidate: ["/", "/approvals"] });
+export const decideApprovalAction = defineAction(async (ctx, input: unknown) => ({ id: (await decideApproval(ctx, input)).id }), { revalidate: ["/", "/approvals"] });
 
 export const tickChecklistAction = defineAction((ctx, input: unknown) => tickChecklist(ctx, input), { revalidate: ["/deployments"] });
 

@@ -20,7 +20,7 @@ import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { pipelineTarget } from "./pipeline-scope";
 
-export const decideInput = z
+export const decideApprovalInput = z
   .strictObject({
     deploymentId: id,
     decision: z.enum(["approve", "reject"]),
@@ -41,9 +41,9 @@ async function lockDeployment(tx: Db, deploymentId: string): Promise<{ deploymen
  * person has one live decision (approving again is refused, switching to a rejection replaces the
  * approval); it binds to this deployment's release and environment and expires per slipway.yaml.
  */
-export async function decide(ctx: ServiceContext, input: unknown): Promise<Approval> {
+export async function decideApproval(ctx: ServiceContext, input: unknown): Promise<Approval> {
   authorizeKind(ctx, "deployment.approve", "deployment");
-  const data = parseInput(decideInput, input);
+  const data = parseInput(decideApprovalInput, input);
   authorizeKind(ctx, "deployment.approve", "deployment", { role: data.role });
   const approval = await ctx.db.transaction(async (tx) => {
     const { deployment, environment } = await lockDeployment(tx, data.deploymentId);

@@ -107,7 +107,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
           .innerJoin(releases, eq(releases.id, deployments.releaseId))
           .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), inArray(deployments.kind, ["promote", "fast-track"])))
       : [];
-    const verdict = checkDeploymentRequest({
+    const ruleOutcome = checkDeploymentRequest({
       kind: request.kind,
       release,
       target,
@@ -118,7 +118,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       graph: automated && (target.current || incoming.length) ? await parentGraph(tx) : new Map(),
       incoming,
     });
-    if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
+    if (!ruleOutcome.ok) throw new RuleError(ruleOutcome.message, ruleOutcome.code);
 
     const active = await tx
       .select({ id: deployments.id, kind: deployments.kind, state: deployments.state, releaseId: deployments.releaseId })

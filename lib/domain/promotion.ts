@@ -30,10 +30,25 @@ export interface TargetFacts {
   branch?: string | null;
 }
 
-/** What the promotion rules say about one deployment request: allowed, or refused with a code and the reason. */
-export type RuleOutcome = { ok: true } | { ok: false; code: string; message: string };
+/** Why the promotion rules refuse a deployment request (each is a 422 `RuleError` code). */
+export const PROMOTION_REFUSAL_CODES = [
+  "already_running",
+  "commit_order_unknown",
+  "fast_track_branch",
+  "fast_track_not_configured",
+  "never_ran_here",
+  "not_current",
+  "not_in_previous",
+  "older_commit",
+  "review_environment",
+  "wrong_branch",
+] as const;
+export type PromotionRefusalCode = (typeof PROMOTION_REFUSAL_CODES)[number];
 
-const refuse = (code: string, message: string): RuleOutcome => ({ ok: false, code, message });
+/** What the promotion rules say about one deployment request: allowed, or refused with a code and the reason. */
+export type RuleOutcome = { ok: true } | { ok: false; code: PromotionRefusalCode; message: string };
+
+const refuse = (code: PromotionRefusalCode, message: string): RuleOutcome => ({ ok: false, code, message });
 const short = (r: ReleaseFacts) => r.commit.slice(0, 7);
 
 /**

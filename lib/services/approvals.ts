@@ -40,6 +40,9 @@ async function lockDeployment(tx: Db, deploymentId: string): Promise<{ deploymen
  * A person's decision on a deployment, in one role. Nobody decides on their own request; one
  * person has one live decision (approving again is refused, switching to a rejection replaces the
  * approval); it binds to this deployment's release and environment and expires per slipway.yaml.
+ *
+ * @returns the approval row recorded (a rejection replaces this person's earlier approval)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `already_decided`, `not_waiting`; 422 `approval_not_needed`, `no_approvals_needed`, `role_not_required`
  */
 export async function decideApproval(ctx: ServiceContext, input: unknown): Promise<Approval> {
   authorizeKind(ctx, "deployment.approve", "deployment");

@@ -119,6 +119,9 @@ async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, fr
  * Delivery measures (DORA) for the metrics page, for one pipeline (`pipeline`, the pipeline of a
  * qualified or unambiguous `environment`, else the only one; 409 `ambiguous` when several): one
  * scope in detail, and per environment and per app.
+ *
+ * @returns the delivery (DORA) metrics for the pipeline, environment, app and window asked
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
  */
 export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): Promise<DeliveryMetricsView> {
   const parsed = parseInput(deliveryMetricsInput, input);

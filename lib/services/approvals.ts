@@ -7,7 +7,6 @@ import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { can, type PipelineRef } from "@/lib/auth/policy";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";

@@ -6,7 +6,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { ConflictError, ValidationError } from "./errors";
+import { ConflictError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
 import { parseRef, pipelineTarget, resolveApp } from "./pipeline-scope";
 import { appRef, branchName, commitSha, digest, httpUrl, pipelineName, version } from "./schemas";

@@ -11,9 +11,8 @@ import { authorize, authorizeKind } from "./authorize";
 import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */

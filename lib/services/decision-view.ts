@@ -9,7 +9,7 @@ import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
 import { approvalRule } from "./gate-facts";
 import { pipelineTarget } from "./pipeline-scope";
-import type { ApproverRole, Role } from "@/lib/domain/roles";
+import type { ApproverRole } from "@/lib/domain/roles";
 
 /** What a person may do about one waiting deployment, as the decision controls show it. */
 export interface DecisionProps {

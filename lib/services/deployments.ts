@@ -19,7 +19,7 @@ import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { dnsLabel, id, reason, environmentRef } from "./schemas";
+import { id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { findLiveEnvironment, pipelineOf, pipelineTarget } from "./pipeline-scope";
 

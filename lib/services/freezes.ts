@@ -17,7 +17,7 @@ import type { ServiceContext } from "./context";
 import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
-import { dnsLabel, environmentRef, pipelineName } from "./schemas";
+import { environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
 

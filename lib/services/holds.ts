@@ -1,14 +1,13 @@
 import { LIMITS } from "@/lib/limits";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { environments } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
-import { dnsLabel, environmentRef } from "./schemas";
+import { environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const liftHoldInput = z

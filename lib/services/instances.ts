@@ -4,7 +4,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { getEnvironment } from "./environments";
 import { NotFoundError, RuleError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 
 /** Where instances and logs are read from: the environment's platform (or a read-only view of it). */

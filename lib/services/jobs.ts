@@ -8,9 +8,8 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const runJobInput = z

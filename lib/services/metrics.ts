@@ -1,12 +1,12 @@
 import { and, asc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { apps, deployments, environments, pipelines, releases } from "@/db/schema";
+import { apps, deployments, environments, releases } from "@/db/schema";
 import { deliveryMetrics, type DeliveryMetrics, type DeploymentRecord, type Period } from "@/lib/domain/delivery-metrics";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
 import { choosePipeline, parseRef, pipelineById, resolvePipeline } from "./pipeline-scope";
-import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
+import { appName, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 
 export const METRICS_PERIODS = { "7d": 7, "30d": 30, "90d": 90 } as const;

@@ -36,7 +36,9 @@ export function defineAction<S extends z.ZodType, T>(
       const actor = await getCurrentActor();
       if (!actor) return { ok: false, error: { code: "unauthenticated", message: "Your session has ended: sign in again." } };
       // Text PostgreSQL cannot store is refused here as a field error, never a 500 from the driver.
-      assertStorableText(input, "The form");
+      // The types say an object, but an action is a public endpoint: a forged post may send FormData.
+      const sent: unknown = input;
+      assertStorableText(sent instanceof FormData ? Object.fromEntries([...sent.entries()].filter(([, v]) => typeof v === "string")) : sent, "The form");
       const db = await getDb();
       const data = await withDeniedAudit(db, actor, systemClock, () => run(requestContext(db, actor), input));
       for (const path of options.revalidate ?? []) revalidatePath(path, "layout");

@@ -4,9 +4,9 @@ import { LIMITS } from "@/lib/limits";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { decideAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
+import { decideApprovalAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
-import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
+import { ROLE_LABELS, type ApproverRole } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
@@ -21,16 +21,19 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
     void queryClient.invalidateQueries({ queryKey: ["deployment", deploymentId] });
     router.refresh();
   };
-  const [role, setRole] = useState<Role | undefined>(approveRoles[0]);
+  const [role, setRole] = useState<ApproverRole | undefined>(approveRoles[0]);
   // Ticks show at once; a refusal from the server puts the box back.
   const [ticked, setTicked] = useState<Record<string, boolean>>(() => Object.fromEntries(checklist.items.map((i) => [i.item, i.tickedBy !== null])));
   const [comment, setComment] = useState("");
-  const decideRun = useAction(decideAction);
+  const decideRun = useAction(decideApprovalAction);
   const tick = useAction(tickChecklistAction);
   const override = useAction(overrideGateAction, { success: "Override recorded" });
 
   const decideWith = async (decision: "approve" | "reject") => {
-    const result = await decideRun.run({ deploymentId, decision, role, comment: comment || undefined });
+    // The select starts at the first role; a list that arrived after the first render has no choice yet.
+    const chosen = role ?? approveRoles[0];
+    if (!chosen) return;
+    const result = await decideRun.run({ deploymentId, decision, role: chosen, comment: comment || undefined });
     if (result.ok) {
       setComment("");
       refresh();
@@ -48,7 +51,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
           )}
           <label className="flex flex-col gap-1 text-xs text-zinc-600">
             Decide as
-            <select value={role} onChange={(e) => setRole(e.target.value as Role)} className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm">
+            <select value={role} onChange={(e) => setRole(e.target.value as ApproverRole)} className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm">
               {approveRoles.map((r) => (
                 <option key={r} value={r}>
                   {ROLE_LABELS[r]}

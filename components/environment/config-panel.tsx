@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import type { ConfigVariableView } from "@/lib/services/config-vars";
 import { useAction } from "@/lib/actions/use-action";
+import { formText } from "@/components/form-values";
 import { deleteConfigAction, setConfigAction } from "@/lib/actions/environments";
 import { requestDeploymentAction } from "@/lib/actions/deployments";
 import { Badge } from "@/components/ui/badge";
@@ -25,11 +26,11 @@ function VariableForm({ environmentRef, apps, initial, onDone }: { environmentRe
         const form = new FormData(event.currentTarget);
         const result = await run({
           environment: environmentRef,
-          key: initial?.key ?? form.get("key"),
-          app: (initial ? initial.app : form.get("app")) || undefined,
-          value: form.get("value"),
+          key: initial?.key ?? formText(form, "key"),
+          app: (initial ? initial.app : formText(form, "app")) || undefined,
+          value: formText(form, "value"),
           secret: form.get("secret") === "on",
-          reason: form.get("reason"),
+          reason: formText(form, "reason"),
         });
         if (result.ok) onDone();
       }}

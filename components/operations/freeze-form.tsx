@@ -4,6 +4,7 @@ import { LIMITS } from "@/lib/limits";
 import { useEffect, useState } from "react";
 import { createFreezeAction } from "@/lib/actions/freezes";
 import { useAction } from "@/lib/actions/use-action";
+import { formText } from "@/components/form-values";
 import { FIELD_LABELS } from "@/lib/domain/freeze-labels";
 import { Button } from "@/components/ui/button";
 import { environmentRefLabel } from "@/lib/paths";
@@ -51,8 +52,8 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         const form = new FormData(formElement);
         const result = await run({
           environment: scope || undefined,
-          name: form.get("name"),
-          reason: form.get("reason"),
+          name: formText(form, "name"),
+          reason: formText(form, "reason"),
           startsAt: toUtc(form.get("startsAt")),
           endsAt: untilLifted ? undefined : toUtc(form.get("endsAt")),
           ...(zone ? { timezone: zone } : {}),

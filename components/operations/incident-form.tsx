@@ -2,6 +2,8 @@
 
 import { declareIncidentAction } from "@/lib/actions/incidents";
 import { useAction } from "@/lib/actions/use-action";
+import { formChoice, formText } from "@/components/form-values";
+import type { IncidentSeverity } from "@/lib/services/incidents";
 import { Button } from "@/components/ui/button";
 import { environmentRefLabel } from "@/lib/paths";
 
@@ -28,7 +30,7 @@ export function IncidentForm({ environments, severities }: { environments: strin
         const formElement = event.currentTarget;
         const form = new FormData(formElement);
         const url = String(form.get("url") ?? "").trim();
-        const result = await run({ environment: form.get("environment"), title: form.get("title"), severity: form.get("severity"), ...(url ? { url } : {}) });
+        const result = await run({ environment: formText(form, "environment"), title: formText(form, "title"), severity: formChoice<IncidentSeverity>(form, "severity"), ...(url ? { url } : {}) });
         if (result.ok) formElement.reset();
       }}
     >

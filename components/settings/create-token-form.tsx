@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 import { useAction } from "@/lib/actions/use-action";
-import type { ActionResult } from "@/lib/actions/result";
+import { formChoices, formText } from "@/components/form-values";
+import type { createTokenAction } from "@/lib/actions/settings";
 import { Button } from "@/components/ui/button";
 import { CopyText } from "@/components/ui/copy";
 import { ROLE_LABELS, type Role } from "@/lib/auth/roles";
@@ -29,7 +30,7 @@ export function CreateTokenForm({
   users?: { id: string; label: string }[] | undefined;
   /** Pipeline names a token may be restricted to. */
   pipelines?: string[];
-  action: (input: unknown) => Promise<ActionResult<Created>>;
+  action: typeof createTokenAction;
 }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (d) => `Token "${d.name}" created for ${d.userEmail}` });
   const [created, setCreated] = useState<Created | null>(null);
@@ -44,11 +45,11 @@ export function CreateTokenForm({
           event.preventDefault();
           const form = new FormData(event.currentTarget);
           const expires = String(form.get("expiresInDays") ?? "");
-          const chosen = form.getAll("roles").map(String);
+          const chosen = formChoices<Role>(form, "roles");
           // All of your roles ticked: the token follows your roles; fewer: just those.
           const roles = own && self.roles.length > 1 && chosen.length < self.roles.length ? { roles: chosen } : {};
           const pipeline = String(form.get("pipeline") ?? "");
-          const result = await run({ userId: owner, name: form.get("name"), ...(expires ? { expiresInDays: expires } : {}), ...roles, ...(pipeline ? { pipeline } : {}) });
+          const result = await run({ userId: owner, name: formText(form, "name"), ...(expires ? { expiresInDays: expires } : {}), ...roles, ...(pipeline ? { pipeline } : {}) });
           if (result.ok) {
             setCreated(result.data);
             (event.target as HTMLFormElement).reset();

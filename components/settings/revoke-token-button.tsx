@@ -1,10 +1,10 @@
 "use client";
 
 import { useAction } from "@/lib/actions/use-action";
-import type { ActionResult } from "@/lib/actions/result";
+import type { revokeTokenAction } from "@/lib/actions/settings";
 import { ConfirmButton } from "@/components/ui/confirm";
 
-export function RevokeTokenButton({ tokenId, name, action }: { tokenId: string; name: string; action: (input: unknown) => Promise<ActionResult<void>> }) {
+export function RevokeTokenButton({ tokenId, name, action }: { tokenId: string; name: string; action: typeof revokeTokenAction }) {
   const { run, pending } = useAction(action, { success: `Token "${name}" revoked` });
   return (
     <ConfirmButton label="Revoke" title={`Revoke the token "${name}"?`} confirmLabel="Revoke token" pending={pending} onConfirm={() => run({ tokenId })}>

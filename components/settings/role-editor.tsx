@@ -2,7 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { toast } from "sonner";
-import type { ActionResult } from "@/lib/actions/result";
+import type { setUserRolesAction } from "@/lib/actions/settings";
 import { ROLE_LABELS, ROLES, type Role } from "@/lib/auth/roles";
 import { cn } from "@/components/ui/cn";
 
@@ -10,7 +10,7 @@ import { cn } from "@/components/ui/cn";
  * A person's roles as toggles. Each change saves at once and offers Undo, so a slip is one click
  * to reverse; the last admin's admin role is protected by the service, not by this widget.
  */
-export function RoleEditor({ userId, email, roles, action }: { userId: string; email: string; roles: Role[]; action: (input: unknown) => Promise<ActionResult<Role[]>> }) {
+export function RoleEditor({ userId, email, roles, action }: { userId: string; email: string; roles: Role[]; action: typeof setUserRolesAction }) {
   const [current, setCurrent] = useState<Role[]>(roles);
   const [pending, startTransition] = useTransition();
 

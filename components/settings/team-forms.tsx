@@ -2,8 +2,9 @@
 
 import { useState } from "react";
 import { useAction } from "@/lib/actions/use-action";
-import type { ActionResult } from "@/lib/actions/result";
-import { ROLE_LABELS, ROLES } from "@/lib/auth/roles";
+import { formChoices, formText } from "@/components/form-values";
+import type { createTeamAction, deleteTeamAction, setPipelineOwnerAction, setTeamMemberAction } from "@/lib/actions/settings";
+import { ROLE_LABELS, ROLES, type Role } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
@@ -15,7 +16,7 @@ function FieldError({ message }: { message?: string | undefined }) {
 }
 
 /** Creates a team: a DNS-label name, a display name and, optionally, the OIDC group whose members join it. */
-export function CreateTeamForm({ action }: { action: (input: unknown) => Promise<ActionResult<string>> }) {
+export function CreateTeamForm({ action }: { action: typeof createTeamAction }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (name) => `Team ${name} created` });
   return (
     <form
@@ -26,7 +27,7 @@ export function CreateTeamForm({ action }: { action: (input: unknown) => Promise
         const form = new FormData(element);
         const group = String(form.get("oidcGroup") ?? "").trim();
         const display = String(form.get("displayName") ?? "").trim();
-        const result = await run({ name: form.get("name"), ...(display ? { displayName: display } : {}), ...(group ? { oidcGroup: group } : {}) });
+        const result = await run({ name: formText(form, "name"), ...(display ? { displayName: display } : {}), ...(group ? { oidcGroup: group } : {}) });
         if (result.ok) element.reset();
       }}
     >
@@ -55,7 +56,7 @@ export function CreateTeamForm({ action }: { action: (input: unknown) => Promise
  * Sets one person's roles in a team — in every pipeline it owns, or in one of them. No roles
  * ticked removes the person from that scope.
  */
-export function SetMemberForm({ teams, action }: { teams: { name: string; pipelines: string[] }[]; action: (input: unknown) => Promise<ActionResult<string>> }) {
+export function SetMemberForm({ teams, action }: { teams: { name: string; pipelines: string[] }[]; action: typeof setTeamMemberAction }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (team) => `Roles in ${team} saved` });
   return (
     <form
@@ -64,7 +65,7 @@ export function SetMemberForm({ teams, action }: { teams: { name: string; pipeli
         event.preventDefault();
         const form = new FormData(event.currentTarget);
         const pipeline = String(form.get("pipeline") ?? "");
-        await run({ team: form.get("team"), user: form.get("user"), roles: form.getAll("roles"), ...(pipeline ? { pipeline } : {}) });
+        await run({ team: formText(form, "team"), user: formText(form, "user"), roles: formChoices<Role>(form, "roles"), ...(pipeline ? { pipeline } : {}) });
       }}
     >
       <label className="flex flex-col gap-1">
@@ -113,7 +114,7 @@ export function SetMemberForm({ teams, action }: { teams: { name: string; pipeli
 }
 
 /** Changes which team owns a pipeline, saving on change. */
-export function OwnerSelect({ pipeline, team, teams, action }: { pipeline: string; team: string | null; teams: string[]; action: (input: unknown) => Promise<ActionResult<{ pipeline: string; team: string | null }>> }) {
+export function OwnerSelect({ pipeline, team, teams, action }: { pipeline: string; team: string | null; teams: string[]; action: typeof setPipelineOwnerAction }) {
   const { run, pending } = useAction(action, { success: (d) => (d.team ? `${d.pipeline} is owned by ${d.team}` : `${d.pipeline} has no owner team`) });
   const [value, setValue] = useState(team ?? "");
   return (
@@ -139,7 +140,7 @@ export function OwnerSelect({ pipeline, team, teams, action }: { pipeline: strin
   );
 }
 
-export function DeleteTeamButton({ team, action }: { team: string; action: (input: unknown) => Promise<ActionResult<string>> }) {
+export function DeleteTeamButton({ team, action }: { team: string; action: typeof deleteTeamAction }) {
   const { run, pending } = useAction(action, { success: (name) => `Team ${name} deleted` });
   return (
     <ConfirmButton label="Delete" title={`Delete team ${team}?`} confirmLabel="Delete team" pending={pending} onConfirm={() => run({ team })}>

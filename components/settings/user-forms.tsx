@@ -1,15 +1,16 @@
 "use client";
 
 import { useAction } from "@/lib/actions/use-action";
-import type { ActionResult } from "@/lib/actions/result";
-import { ROLE_LABELS, ROLES } from "@/lib/auth/roles";
+import { formChoices, formText } from "@/components/form-values";
+import type { createUserAction, setUserDisabledAction } from "@/lib/actions/settings";
+import { ROLE_LABELS, ROLES, type Role } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2";
 
 /** Adds a person ahead of their first sign-in, with roles, so they arrive with the right access. */
-export function AddUserForm({ action }: { action: (input: unknown) => Promise<ActionResult<string>> }) {
+export function AddUserForm({ action }: { action: typeof createUserAction }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (email) => `Added ${email}` });
   return (
     <form
@@ -18,7 +19,7 @@ export function AddUserForm({ action }: { action: (input: unknown) => Promise<Ac
         event.preventDefault();
         const formElement = event.currentTarget;
         const form = new FormData(formElement);
-        const result = await run({ email: form.get("email"), name: form.get("name"), roles: form.getAll("roles") });
+        const result = await run({ email: formText(form, "email"), name: formText(form, "name"), roles: formChoices<Role>(form, "roles") });
         if (result.ok) formElement.reset();
       }}
     >
@@ -49,7 +50,7 @@ export function AddUserForm({ action }: { action: (input: unknown) => Promise<Ac
   );
 }
 
-export function DisableUserButton({ userId, email, disabled, action }: { userId: string; email: string; disabled: boolean; action: (input: unknown) => Promise<ActionResult<void>> }) {
+export function DisableUserButton({ userId, email, disabled, action }: { userId: string; email: string; disabled: boolean; action: typeof setUserDisabledAction }) {
   const { run, pending } = useAction(action, { success: disabled ? `${email} enabled` : `${email} disabled` });
   return disabled ? (
     <Button size="sm" disabled={pending} onClick={() => run({ userId, disabled: false })}>

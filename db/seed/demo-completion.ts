@@ -43,7 +43,7 @@ async function load(tx: Db, deploymentId: string): Promise<{ deployment: Deploym
 }
 
 /**
- * The gatekeeper's review of a waiting deployment, at the clock's time: when every gate passes it
+ * The gatekeeper's evaluation of a waiting deployment, at the clock's time: when every gate passes it
  * queues (audited as deployment.gates-passed). Time-bound gates (a soak) are looked at again when
  * they say, as the gatekeeper would, moving the clock there. Throws when the demo's history does
  * not satisfy the gates — the seed then fails whole, never writing a history the rules forbid.

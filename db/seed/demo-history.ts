@@ -8,7 +8,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes, currentOpening, nextOpening } from "@/lib/domain/gates";
 import { checklistItemName } from "@/lib/domain/gates/risk";
-import { decide } from "@/lib/services/approvals";
+import { decideApproval } from "@/lib/services/approvals";
 import { requestDeployment, requestRollback } from "@/lib/services/deployments";
 import { evaluateDeployment } from "@/lib/services/gate-evaluation";
 import { liftHold } from "@/lib/services/holds";
@@ -124,7 +124,7 @@ async function request(tx: Db, input: HistoryInput, environment: Environment, st
     clock.advance(7 * MINUTE);
     const approver = people[rule.role];
     if (!approver || approver.id === actor.id) throw new Error(`Demo seed: nobody but the requester can approve ${environment.name} as ${rule.role}.`);
-    await decide({ db: tx, actor: approver, clock }, { deploymentId: deployment.id, decision: "approve", role: rule.role });
+    await decideApproval({ db: tx, actor: approver, clock }, { deploymentId: deployment.id, decision: "approve", role: rule.role });
   }
   return deployment.id;
 }

@@ -65,6 +65,7 @@ patches:
         path: /metadata/labels/app
         value: web~site
 `);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rendered manifests are read as loose JSON, field by field
     const [deployment, role] = renderKustomization(path.join(dir, "overlay")) as unknown as [Record<string, any>, Record<string, any>];
     expect(deployment.metadata).toEqual({ name: "web", namespace: "team", labels: { app: "web~site", owner: "platform" } });
     expect(deployment.spec.replicas).toBe(4);

@@ -1,14 +1,14 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { deleteConfigVariable, setConfigVariable } from "@/lib/services/config-vars";
-import { liftHold } from "@/lib/services/holds";
-import { requestJob } from "@/lib/services/jobs";
+import { deleteConfigInput, deleteConfigVariable, setConfigInput, setConfigVariable } from "@/lib/services/config-vars";
+import { liftHold, liftHoldInput } from "@/lib/services/holds";
+import { requestJob, runJobInput } from "@/lib/services/jobs";
 
-export const setConfigAction = defineAction(async (ctx, input: unknown) => (await setConfigVariable(ctx, input)).key, { revalidate: ["/pipelines"] });
+export const setConfigAction = defineAction(setConfigInput, async (ctx, input) => (await setConfigVariable(ctx, input)).key, { revalidate: ["/pipelines"] });
 
-export const deleteConfigAction = defineAction((ctx, input: unknown) => deleteConfigVariable(ctx, input), { revalidate: ["/pipelines"] });
+export const deleteConfigAction = defineAction(deleteConfigInput, (ctx, input) => deleteConfigVariable(ctx, input), { revalidate: ["/pipelines"] });
 
-export const runJobAction = defineAction(async (ctx, input: unknown) => ({ id: (await requestJob(ctx, input)).id }), { revalidate: ["/pipelines"] });
+export const runJobAction = defineAction(runJobInput, async (ctx, input) => ({ id: (await requestJob(ctx, input)).id }), { revalidate: ["/pipelines"] });
 
-export const liftHoldAction = defineAction((ctx, input: unknown) => liftHold(ctx, input), { revalidate: ["/", "/pipelines"] });
+export const liftHoldAction = defineAction(liftHoldInput, (ctx, input) => liftHold(ctx, input), { revalidate: ["/", "/pipelines"] });

@@ -1,11 +1,12 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { createFreeze, liftFreeze } from "@/lib/services/freezes";
+import { createFreeze, createFreezeInput, liftFreeze, liftFreezeInput } from "@/lib/services/freezes";
 
 // Freezes show on the board and every environment page as well: refresh from the root layout.
 export const createFreezeAction = defineAction(
-  async (ctx, input: unknown) => {
+  createFreezeInput,
+  async (ctx, input) => {
     const freeze = await createFreeze(ctx, input);
     return { id: freeze.id, name: freeze.name, environment: freeze.environment, state: freeze.state };
   },
@@ -13,7 +14,8 @@ export const createFreezeAction = defineAction(
 );
 
 export const liftFreezeAction = defineAction(
-  async (ctx, input: unknown) => {
+  liftFreezeInput,
+  async (ctx, input) => {
     const freeze = await liftFreeze(ctx, input);
     return { id: freeze.id, name: freeze.name };
   },

@@ -1,11 +1,12 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { declareIncident, resolveIncident } from "@/lib/services/incidents";
+import { declareIncident, declareIncidentInput, resolveIncident, resolveIncidentInput } from "@/lib/services/incidents";
 
 // Open incidents show on the board and environment pages as well: refresh from the root layout.
 export const declareIncidentAction = defineAction(
-  async (ctx, input: unknown) => {
+  declareIncidentInput,
+  async (ctx, input) => {
     const incident = await declareIncident(ctx, input);
     return { id: incident.id, title: incident.title, environment: incident.environment };
   },
@@ -13,7 +14,8 @@ export const declareIncidentAction = defineAction(
 );
 
 export const resolveIncidentAction = defineAction(
-  async (ctx, input: unknown) => {
+  resolveIncidentInput,
+  async (ctx, input) => {
     const incident = await resolveIncident(ctx, input);
     return { id: incident.id, title: incident.title, environment: incident.environment };
   },

@@ -1,27 +1,29 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
-import { createReviewEnvironment, extendReviewEnvironment, giveVerdict, teardownReviewEnvironment } from "@/lib/services/review-environments";
+import { createReviewEnvironment, createReviewInput, extendInput, extendReviewEnvironment, giveVerdict, teardownInput, teardownReviewEnvironment, verdictInput } from "@/lib/services/review-environments";
 
 // Review environments show on the board and on their own page: refresh both.
 const revalidate = ["/", "/pipelines"];
 
 export const createReviewAction = defineAction(
-  async (ctx, input: unknown) => {
+  createReviewInput,
+  async (ctx, input) => {
     const { environment, deploymentId } = await createReviewEnvironment(ctx, input);
     return { name: environment.name, deploymentId };
   },
   { revalidate },
 );
 
-export const teardownReviewAction = defineAction(async (ctx, input: unknown) => ({ name: (await teardownReviewEnvironment(ctx, input)).name }), { revalidate });
+export const teardownReviewAction = defineAction(teardownInput, async (ctx, input) => ({ name: (await teardownReviewEnvironment(ctx, input)).name }), { revalidate });
 
 export const extendReviewAction = defineAction(
-  async (ctx, input: unknown) => {
+  extendInput,
+  async (ctx, input) => {
     const environment = await extendReviewEnvironment(ctx, input);
     return { name: environment.name, expiresAt: environment.expiresAt?.toISOString() ?? null };
   },
   { revalidate },
 );
 
-export const giveVerdictAction = defineAction((ctx, input: unknown) => giveVerdict(ctx, input), { revalidate });
+export const giveVerdictAction = defineAction(verdictInput, (ctx, input) => giveVerdict(ctx, input), { revalidate });

@@ -1,16 +1,16 @@
 import { NextResponse } from "next/server";
-import { AmbiguousError, ServiceError, conflictFromUniqueViolation, type FieldErrors } from "@/lib/services/errors";
+import { AmbiguousError, ServiceError, conflictFromUniqueViolation, type ErrorCode, type FieldErrors } from "@/lib/services/errors";
 
 export interface ApiErrorBody {
   /** `candidates`: with code `ambiguous` (409), the qualified references to choose from ("shop/dev"). */
-  error: { code: string; message: string; fields?: FieldErrors; candidates?: string[] };
+  error: { code: ErrorCode; message: string; fields?: FieldErrors; candidates?: string[] };
 }
 
-export function errorBody(code: string, message: string, fields?: FieldErrors): ApiErrorBody {
+export function errorBody(code: ErrorCode, message: string, fields?: FieldErrors): ApiErrorBody {
   return { error: { code, message, ...(fields && Object.keys(fields).length ? { fields } : {}) } };
 }
 
-export function errorResponse(status: number, code: string, message: string, fields?: FieldErrors): NextResponse<ApiErrorBody> {
+export function errorResponse(status: number, code: ErrorCode, message: string, fields?: FieldErrors): NextResponse<ApiErrorBody> {
   return NextResponse.json(errorBody(code, message, fields), { status });
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES } from "@/lib/services/errors";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, ENVIRONMENT_KINDS, ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS } from "@/db/schema/enums";
 
 /**
@@ -10,7 +11,7 @@ const isoTime = z.iso.datetime().meta({ description: "ISO 8601 UTC", example: "2
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.string().meta({ example: "invalid_input" }),
+      code: z.enum(ERROR_CODES).meta({ description: "What went wrong, for programs (the message is for people)", example: "invalid_input" }),
       message: z.string(),
       fields: z.record(z.string(), z.string()).optional().meta({ description: "path.to.field → what was expected" }),
       candidates: z.array(z.string()).optional().meta({ description: "With `ambiguous` (409): the qualified references to choose from, e.g. shop/dev and tool/dev" }),

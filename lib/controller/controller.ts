@@ -161,7 +161,7 @@ export class Controller {
     }
     try {
       await this.assignPlatforms();
-      await this.gatekeeper!.reviewWaiting();
+      await this.gatekeeper!.evaluateWaiting();
       await this.startQueued();
       await this.signalAborts();
       await this.driveActive();

@@ -18,7 +18,7 @@ export interface GatekeeperDeps {
 }
 
 /** How often a waiting deployment is looked at again when nothing woke the controller. */
-const REVIEW_EVERY_MS = 5_000;
+const REEVALUATE_EVERY_MS = 5_000;
 
 /**
  * Waiting deployments move on only when every gate passes: then they queue for their environment.
@@ -27,25 +27,25 @@ const REVIEW_EVERY_MS = 5_000;
  * recheck time at the latest.
  */
 export class Gatekeeper {
-  private readonly nextReview = new Map<string, number>();
+  private readonly nextEvaluation = new Map<string, number>();
 
   constructor(private readonly deps: GatekeeperDeps) {}
 
   /** Forget the schedule: something changed (an approval, a tick), look at everything now. */
   wake(): void {
-    this.nextReview.clear();
+    this.nextEvaluation.clear();
   }
 
-  async reviewWaiting(): Promise<void> {
+  async evaluateWaiting(): Promise<void> {
     const waiting = await this.deps.db.select().from(deployments).where(eq(deployments.state, "waiting"));
     const now = this.deps.clock.now();
     for (const deployment of waiting) {
-      if ((this.nextReview.get(deployment.id) ?? 0) > now.getTime()) continue;
-      const outcome = await this.review(deployment, now);
-      const recheck = outcome.recheckAt ? Math.min(outcome.recheckAt.getTime(), now.getTime() + REVIEW_EVERY_MS) : now.getTime() + REVIEW_EVERY_MS;
-      this.nextReview.set(deployment.id, recheck);
+      if ((this.nextEvaluation.get(deployment.id) ?? 0) > now.getTime()) continue;
+      const outcome = await this.evaluateGates(deployment, now);
+      const recheck = outcome.recheckAt ? Math.min(outcome.recheckAt.getTime(), now.getTime() + REEVALUATE_EVERY_MS) : now.getTime() + REEVALUATE_EVERY_MS;
+      this.nextEvaluation.set(deployment.id, recheck);
     }
-    for (const id of this.nextReview.keys()) if (!waiting.some((d) => d.id === id)) this.nextReview.delete(id);
+    for (const id of this.nextEvaluation.keys()) if (!waiting.some((d) => d.id === id)) this.nextEvaluation.delete(id);
   }
 
   /**
@@ -54,11 +54,11 @@ export class Gatekeeper {
    */
   async stillShippable(deployment: Deployment): Promise<boolean> {
     if (!GATED_KINDS.includes(deployment.kind)) return true;
-    const result = await this.review(deployment, this.deps.clock.now());
+    const result = await this.evaluateGates(deployment, this.deps.clock.now());
     return result.shippable;
   }
 
-  private async review(deployment: Deployment, now: Date): Promise<{ shippable: boolean; recheckAt: Date | null }> {
+  private async evaluateGates(deployment: Deployment, now: Date): Promise<{ shippable: boolean; recheckAt: Date | null }> {
     const environment = (await this.deps.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
     const gates = await evaluateDeployment(this.deps.db, deployment, environment, now);
     let next: DeploymentState | null = null;

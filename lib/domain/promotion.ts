@@ -30,9 +30,25 @@ export interface TargetFacts {
   branch?: string | null;
 }
 
-export type Verdict = { ok: true } | { ok: false; code: string; message: string };
+/** Why the promotion rules refuse a deployment request (each is a 422 `RuleError` code). */
+export const PROMOTION_REFUSAL_CODES = [
+  "already_running",
+  "commit_order_unknown",
+  "fast_track_branch",
+  "fast_track_not_configured",
+  "never_ran_here",
+  "not_current",
+  "not_in_previous",
+  "older_commit",
+  "review_environment",
+  "wrong_branch",
+] as const;
+export type PromotionRefusalCode = (typeof PROMOTION_REFUSAL_CODES)[number];
 
-const refuse = (code: string, message: string): Verdict => ({ ok: false, code, message });
+/** What the promotion rules say about one deployment request: allowed, or refused with a code and the reason. */
+export type RuleOutcome = { ok: true } | { ok: false; code: PromotionRefusalCode; message: string };
+
+const refuse = (code: PromotionRefusalCode, message: string): RuleOutcome => ({ ok: false, code, message });
 const short = (r: ReleaseFacts) => r.commit.slice(0, 7);
 
 /**
@@ -56,7 +72,7 @@ export function checkDeploymentRequest(input: {
   graph?: ParentGraph;
   /** Releases of forward deployments already on their way into the target (waiting, queued, rolling out). */
   incoming?: readonly ReleaseFacts[];
-}): Verdict {
+}): RuleOutcome {
   const { kind, release, target } = input;
   if (target.kind === "review") {
     if (kind === "promote") {
@@ -119,7 +135,7 @@ export function checkDeploymentRequest(input: {
  * to a commit it can show is newer than what runs — never older, never a guess. A person may choose
  * any release explicitly (the gates still apply); an older one is allowed then, not refused.
  */
-function forwardOnly(input: { release: ReleaseFacts; target: TargetFacts; automated?: boolean; graph?: ParentGraph; incoming?: readonly ReleaseFacts[] }): Verdict {
+function forwardOnly(input: { release: ReleaseFacts; target: TargetFacts; automated?: boolean; graph?: ParentGraph; incoming?: readonly ReleaseFacts[] }): RuleOutcome {
   const { release, target } = input;
   if (!input.automated) return { ok: true };
   // What runs, and what is already on its way in: automation replaces neither with an older commit.

@@ -7,6 +7,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Roles that may be named in approval rules: every role except the read-only viewer. */
 export const APPROVER_ROLES = ["developer", "delivery-lead", "tech-lead", "pm", "admin"] as const satisfies readonly Role[];
+export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
 export const ROLE_LABELS: Record<Role, string> = {
   viewer: "Viewer",

@@ -74,6 +74,9 @@ export async function abortInFlight(tx: Db, ctx: ServiceContext, environment: En
  * (`environment.rollback`). A rollout in progress (running or verifying) stops at once and keeps
  * what served before it; a waiting or queued one is cancelled. Errors: 404 unknown deployment,
  * 403 not allowed, 409 when it already ended or is itself a rollback.
+ *
+ * @returns the deployment: a waiting or queued one `cancelled`, a rollout in progress as the abort left it
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `not_in_progress`, `rollback_in_progress`
  */
 export async function abortDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   const data = parseInput(abortInput, input);

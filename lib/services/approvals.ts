@@ -7,7 +7,6 @@ import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { can, type PipelineRef } from "@/lib/auth/policy";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
@@ -20,7 +19,7 @@ import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { pipelineTarget } from "./pipeline-scope";
 
-export const decideInput = z
+export const decideApprovalInput = z
   .strictObject({
     deploymentId: id,
     decision: z.enum(["approve", "reject"]),
@@ -40,10 +39,13 @@ async function lockDeployment(tx: Db, deploymentId: string): Promise<{ deploymen
  * A person's decision on a deployment, in one role. Nobody decides on their own request; one
  * person has one live decision (approving again is refused, switching to a rejection replaces the
  * approval); it binds to this deployment's release and environment and expires per slipway.yaml.
+ *
+ * @returns the approval row recorded (a rejection replaces this person's earlier approval)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `already_decided`, `not_waiting`; 422 `approval_not_needed`, `no_approvals_needed`, `role_not_required`
  */
-export async function decide(ctx: ServiceContext, input: unknown): Promise<Approval> {
+export async function decideApproval(ctx: ServiceContext, input: unknown): Promise<Approval> {
   authorizeKind(ctx, "deployment.approve", "deployment");
-  const data = parseInput(decideInput, input);
+  const data = parseInput(decideApprovalInput, input);
   authorizeKind(ctx, "deployment.approve", "deployment", { role: data.role });
   const approval = await ctx.db.transaction(async (tx) => {
     const { deployment, environment } = await lockDeployment(tx, data.deploymentId);

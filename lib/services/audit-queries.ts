@@ -79,7 +79,12 @@ async function fetchEvents(ctx: ServiceContext, q: AuditFilters, beforeSeq: numb
     .limit(limit);
 }
 
-/** The audit trail, newest first, filtered and keyset-paginated on the sequence number. */
+/**
+ * The audit trail, newest first, filtered and keyset-paginated on the sequence number.
+ *
+ * @returns one page of audit events, newest first, with `nextCursor` when more exist
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`
+ */
 export async function listAuditEvents(ctx: ServiceContext, input: unknown): Promise<Page<AuditEvent>> {
   authorizeKind(ctx, "audit.view", "audit");
   const q = parseInput(listAuditEventsInput, input);
@@ -96,6 +101,9 @@ export const EXPORT_BATCH_SIZE = 500;
  * Every event matching the filters, newest first, in batches, for a download of any size without
  * holding it in memory. Input is checked and access decided now, before anything is sent, so a
  * refusal is still an ordinary error response; the rows are read as the download is consumed.
+ *
+ * @returns the matching audit events, streamed in batches (nothing is read until iterated)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`
  */
 export async function openAuditExport(ctx: ServiceContext, input: unknown, batchSize = EXPORT_BATCH_SIZE): Promise<AsyncIterable<AuditEvent[]>> {
   authorizeKind(ctx, "audit.view", "audit");

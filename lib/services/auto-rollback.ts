@@ -69,7 +69,12 @@ async function automaticRollback(ctx: ServiceContext, deploymentId: string): Pro
   return { rollback, detail };
 }
 
-/** On-call agrees with Slipway: the rollback stays, the environment stays held until they lift it. */
+/**
+ * On-call agrees with Slipway: the rollback stays, the environment stays held until they lift it.
+ *
+ * @returns nothing; the automatic rollback is marked as confirmed
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `already_decided`, `not_automatic_rollback`, `not_finished`
+ */
 export async function confirmAutomaticRollback(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "environment.rollback", "deployment");
   const data = parseInput(confirmRollbackInput, input);
@@ -87,6 +92,9 @@ export async function confirmAutomaticRollback(ctx: ServiceContext, input: unkno
  * On-call overrules Slipway (a false alarm: say, a dependency failed, not the release): the
  * release that was rolled back comes back — a rollback to it, without the gates it already passed,
  * instant when it is still warm — and the hold the automatic rollback put on goes.
+ *
+ * @returns the new deployment that puts the rolled-back release out again
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`; 422 `already_decided`, `gate_failed`, `no_eligible_approvers`, `not_automatic_rollback`, `not_finished`, `nothing_to_undo`, `other_pipeline`, a promotion refusal (`PROMOTION_REFUSAL_CODES`: `wrong_branch`, `not_in_previous`, `older_commit`, …)
  */
 export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "environment.rollback", "deployment");

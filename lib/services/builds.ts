@@ -6,7 +6,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { ConflictError, ValidationError } from "./errors";
+import { ConflictError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
 import { parseRef, pipelineTarget, resolveApp } from "./pipeline-scope";
 import { appRef, branchName, commitSha, digest, httpUrl, pipelineName, version } from "./schemas";
@@ -53,6 +53,9 @@ export interface BuildView extends Build {
 /**
  * CI registers one immutable build. Registering the same version with the same digest and commit
  * again returns the existing build (safe retries); a different digest for a version is refused.
+ *
+ * @returns the build, with `created` false when the same build was registered before (idempotent)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `version_exists`
  */
 export async function registerBuild(ctx: ServiceContext, input: unknown): Promise<{ build: BuildView; created: boolean }> {
   authorizeKind(ctx, "build.register", "build");

@@ -5,7 +5,7 @@ import { apps, builds, deployments, environmentApps, environments, pipelines, re
 import type { EnvironmentKind } from "@/db/schema/enums";
 import type { EnvironmentView, PersonRef } from "./environments";
 import { NotFoundError } from "./errors";
-import { dnsLabel, environmentRef } from "./schemas";
+import { environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { findLiveEnvironment, pipelineById } from "./pipeline-scope";
 import { ServiceError } from "./errors";

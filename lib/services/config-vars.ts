@@ -11,9 +11,8 @@ import { authorize, authorizeKind } from "./authorize";
 import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */
@@ -69,6 +68,12 @@ async function appIdOf(db: Db, pipelineId: string, name: string | undefined): Pr
 const sourceVariable = alias(configVariables, "source_variable");
 const sourceEnvironment = alias(environments, "source_environment");
 
+/**
+ * The config variables that apply in an environment, its own and those inherited from its source.
+ *
+ * @returns the variables (secret values null), each saying where it is inherited from
+ * @throws ServiceError 400 `invalid_input`; 403 `forbidden` (without `config.view` there); 404 `not_found`; 409 `ambiguous`
+ */
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
@@ -99,6 +104,9 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
  * Sets a variable in the environment's pending config. Takes effect only through a `config`
  * deployment, which records it as a new config version (lib/services/config-snapshots.ts); other
  * deployments keep the version that runs. Audited with the old and new value, except for secrets: only that they changed.
+ *
+ * @returns the variable as stored (a secret's value null); it applies with the next config deployment
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
  */
 export async function setConfigVariable(ctx: ServiceContext, input: unknown): Promise<ConfigVariableView> {
   authorizeKind(ctx, "config.edit", "environment");
@@ -144,6 +152,12 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
   });
 }
 
+/**
+ * Removes one config variable of an environment (or of one app there); audited.
+ *
+ * @returns nothing; the variable is gone from the next config deployment
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
+ */
 export async function deleteConfigVariable(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "config.edit", "environment");
   const data = parseInput(deleteConfigInput, input);

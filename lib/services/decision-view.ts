@@ -9,13 +9,13 @@ import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
 import { approvalRule } from "./gate-facts";
 import { pipelineTarget } from "./pipeline-scope";
-import type { Role } from "@/lib/domain/roles";
+import type { ApproverRole } from "@/lib/domain/roles";
 
 /** What a person may do about one waiting deployment, as the decision controls show it. */
 export interface DecisionProps {
   deploymentId: string;
   /** Roles this person may decide in here (held by them, asked for by the rule, not their own request). */
-  approveRoles: Role[];
+  approveRoles: ApproverRole[];
   decided: { decision: string; role: string } | null;
   checklist: { items: { item: string; tickedBy: string | null }[]; canTick: boolean };
   /** Gates this person may override now (closed window, active freeze). */

@@ -19,7 +19,7 @@ import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
 import type { Role } from "@/lib/auth/roles";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { dnsLabel, id, reason, environmentRef } from "./schemas";
+import { id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { partialSelection } from "./review-clone";
 import { findLiveEnvironment, pipelineOf, pipelineTarget } from "./pipeline-scope";
@@ -82,6 +82,9 @@ interface NewDeployment {
  * Puts a deployment in the environment's queue: checks the promotion rules, refuses an exact
  * duplicate, supersedes older queued promotions. Returns as soon as the row exists; the controller
  * does the rest. The environment row is locked, so concurrent requests into it are decided one by one.
+ *
+ * @returns the deployment row, `waiting` on its gates
+ * @throws ServiceError 400 `invalid_input`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, a promotion refusal (`PROMOTION_REFUSAL_CODES`: `wrong_branch`, `not_in_previous`, `older_commit`, …)
  */
 export async function enqueue(ctx: ServiceContext, request: NewDeployment): Promise<Deployment> {
   const deployment = await ctx.db.transaction(async (tx) => {
@@ -108,7 +111,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
           .innerJoin(releases, eq(releases.id, deployments.releaseId))
           .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), inArray(deployments.kind, ["promote", "fast-track"])))
       : [];
-    const verdict = checkDeploymentRequest({
+    const ruleOutcome = checkDeploymentRequest({
       kind: request.kind,
       release,
       target,
@@ -119,7 +122,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       graph: automated && (target.current || incoming.length) ? await parentGraph(tx) : new Map(),
       incoming,
     });
-    if (!verdict.ok) throw new RuleError(verdict.message, verdict.code);
+    if (!ruleOutcome.ok) throw new RuleError(ruleOutcome.message, ruleOutcome.code);
     // A partial review environment runs only the apps that differ from its source (see review-clone.ts).
     const partial = await partialSelection(tx, environment, release.id);
     if (partial && !partial.own.length) {
@@ -219,7 +222,12 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
   return deployment;
 }
 
-/** Promote (or redeploy) a release into an environment. */
+/**
+ * Promote (or redeploy) a release into an environment.
+ *
+ * @returns the deployment row, `waiting` on its gates (the controller takes it from there)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, a promotion refusal (`PROMOTION_REFUSAL_CODES`: `wrong_branch`, `not_in_previous`, `older_commit`, …)
+ */
 export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "deployment.request", "environment");
   const data = parseInput(requestDeploymentInput, input);
@@ -231,6 +239,9 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
  * Roll an environment back, on its own, to its previous good release or a chosen one. During a
  * forward rollout in progress, the rollout is aborted at once and what served before it is kept
  * (that is the rollback; nothing older is deployed unless `releaseId` names another release).
+ *
+ * @returns the rollback deployment row
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`; 422 `gate_failed`, `no_eligible_approvers`, `nothing_to_roll_back_to`, `other_pipeline`, a promotion refusal (`PROMOTION_REFUSAL_CODES`: `wrong_branch`, `not_in_previous`, `older_commit`, …)
  */
 export async function requestRollback(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "environment.rollback", "environment");
@@ -270,7 +281,12 @@ export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, env
   return previousGoodRelease(history, current?.id ?? null);
 }
 
-/** Cancel a deployment that has not started rolling out. */
+/**
+ * Cancel a deployment that has not started rolling out.
+ *
+ * @returns the deployment, now `cancelled`
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `not_cancellable`
+ */
 export async function cancelDeployment(ctx: ServiceContext, input: unknown): Promise<Deployment> {
   authorizeKind(ctx, "deployment.cancel", "deployment");
   const data = parseInput(cancelInput, input);

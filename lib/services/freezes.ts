@@ -17,7 +17,7 @@ import type { ServiceContext } from "./context";
 import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
-import { dnsLabel, environmentRef, pipelineName } from "./schemas";
+import { environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
 
@@ -158,6 +158,9 @@ function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedu
 /**
  * Freezes for the UI and the API: from the database and from slipway.yaml, each with whether it
  * blocks now and when it next starts. By default only active and upcoming ones.
+ *
+ * @returns the freezes (stored and from slipway.yaml), each with whether it blocks now and when it next starts
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 409 `ambiguous`
  */
 export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Promise<FreezeView[]> {
   const data = parseInput(listFreezesInput, input);
@@ -188,6 +191,12 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   return [...stored, ...configured].sort(compareFreezes);
 }
 
+/**
+ * One stored freeze by id.
+ *
+ * @returns the freeze, with whether it blocks now
+ * @throws ServiceError 403 `forbidden`; 404 `not_found`
+ */
 export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<FreezeView> {
   authorize(ctx, "pipeline.view", { type: "freeze", id: freezeId });
   const [row] = await selectFreezes(ctx.db).where(eq(freezes.id, freezeId));
@@ -198,6 +207,9 @@ export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<
 /**
  * Declares a freeze on one environment, or on every environment when none is named (stop the
  * line). Deployments into a frozen environment wait until it ends or is lifted.
+ *
+ * @returns the freeze, `active` or `scheduled`
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
  */
 export async function createFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
   authorizeKind(ctx, "freeze.manage", "freeze");
@@ -243,7 +255,12 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
   return getFreeze(ctx, id);
 }
 
-/** Ends a freeze early (or cancels one not started yet). Freezes from slipway.yaml are lifted by editing the file. */
+/**
+ * Ends a freeze early (or cancels one not started yet). Freezes from slipway.yaml are lifted by editing the file.
+ *
+ * @returns the freeze, now lifted
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `already_lifted`, `freeze_ended`
+ */
 export async function liftFreeze(ctx: ServiceContext, input: unknown): Promise<FreezeView> {
   authorizeKind(ctx, "freeze.manage", "freeze");
   const data = parseInput(liftFreezeInput, input);

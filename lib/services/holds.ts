@@ -1,21 +1,25 @@
 import { LIMITS } from "@/lib/limits";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { environments } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
-import { dnsLabel, environmentRef } from "./schemas";
+import { environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const liftHoldInput = z
   .strictObject({ environment: environmentRef, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
   .meta({ id: "LiftHold" });
 
-/** Lifts the hold a rollback put on an environment, so automation may deploy there again. */
+/**
+ * Lifts the hold a rollback put on an environment, so automation may deploy there again.
+ *
+ * @returns nothing; the environment takes deployments again
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`; 422 `not_held`
+ */
 export async function liftHold(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "environment.hold.lift", "environment");
   const data = parseInput(liftHoldInput, input);

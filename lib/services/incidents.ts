@@ -5,7 +5,6 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { environments, incidents, pipelines, users, type Incident } from "@/db/schema";
 import { INCIDENT_STATES, type IncidentState, type RequestSource } from "@/db/schema/enums";
-import { automationActor, type Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { OpenIncident } from "@/lib/domain/gates/incident";
 import { newId } from "@/lib/ids";
@@ -15,7 +14,7 @@ import type { ServiceContext } from "./context";
 import type { PersonRef } from "./environments";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { requireLiveEnvironment } from "./live-environments";
-import { dnsLabel, httpUrl, environmentRef, pipelineName } from "./schemas";
+import { httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 import { coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pipeline-scope";
@@ -209,6 +208,9 @@ async function lockEnvironment(tx: Db, name: string, pipeline?: string) {
  * Declares an incident on an environment, on every environment of a pipeline (`pipeline` without
  * `environment`), or on every environment of every pipeline (neither): deployments there are
  * refused until it is resolved.
+ *
+ * @returns the open incident
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_incident`
  */
 export async function declareIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
   authorizeKind(ctx, "incident.manage", "incident");
@@ -251,7 +253,12 @@ async function resolveLocked(tx: Db, ctx: ServiceContext, incident: Incident, en
   });
 }
 
-/** Resolves an open incident; the incident gate lets deployments into its environment through again. */
+/**
+ * Resolves an open incident; the incident gate lets deployments into its environment through again.
+ *
+ * @returns the incident, now resolved
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `already_resolved`
+ */
 export async function resolveIncident(ctx: ServiceContext, input: unknown): Promise<IncidentView> {
   authorizeKind(ctx, "incident.manage", "incident");
   const data = parseInput(resolveIncidentInput, input);
@@ -268,12 +275,23 @@ export async function resolveIncident(ctx: ServiceContext, input: unknown): Prom
   return incidentById(ctx.db, data.incidentId);
 }
 
+/**
+ * One incident by id.
+ *
+ * @returns the incident
+ * @throws ServiceError 403 `forbidden`; 404 `not_found`
+ */
 export async function getIncident(ctx: ServiceContext, incidentId: string): Promise<IncidentView> {
   authorize(ctx, "pipeline.view", { type: "incident", id: incidentId });
   return incidentById(ctx.db, incidentId);
 }
 
-/** Open incidents first (oldest first: the longest-running matters most), then resolved ones, newest first. */
+/**
+ * Open incidents first (oldest first: the longest-running matters most), then resolved ones, newest first.
+ *
+ * @returns the incidents the actor may see
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 409 `ambiguous`
+ */
 export async function listIncidents(ctx: ServiceContext, input: unknown = {}): Promise<IncidentView[]> {
   const data = parseInput(listIncidentsInput, input);
   authorize(ctx, "pipeline.view", { type: "pipeline" });

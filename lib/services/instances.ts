@@ -4,7 +4,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { getEnvironment } from "./environments";
 import { NotFoundError, RuleError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 
 /** Where instances and logs are read from: the environment's platform (or a read-only view of it). */
@@ -39,6 +39,9 @@ async function readerOf(ctx: ServiceContext, readers: InstanceReaders, environme
  * (web instances with their address, workers without; both slots). Needs `pipeline.view`.
  * Throws ValidationError, NotFoundError (environment or app), RuleError when the platform
  * cannot list processes.
+ *
+ * @returns the app's running instances in the environment, as the platform reports them
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`; 422 `not_supported`
  */
 export async function listInstances(ctx: ServiceContext, readers: InstanceReaders, input: unknown): Promise<{ environment: string; app: string; items: InstanceInfo[] }> {
   const data = parseInput(instancesInput, input);
@@ -51,6 +54,9 @@ export async function listInstances(ctx: ServiceContext, readers: InstanceReader
 /**
  * The last `tail` lines (default 100) of each instance's log: `{ environment, app, tail, items: InstanceLog[] }`.
  * Same rules and errors as listInstances.
+ *
+ * @returns the last `tail` log lines of each instance
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`; 422 `not_supported`
  */
 export async function instanceLogs(ctx: ServiceContext, readers: InstanceReaders, input: unknown): Promise<{ environment: string; app: string; tail: number; items: InstanceLog[] }> {
   const data = parseInput(logsInput, input);

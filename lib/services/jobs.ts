@@ -8,9 +8,8 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import { appName, dnsLabel, environmentRef } from "./schemas";
+import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { LIVE_ENVIRONMENT } from "./live-environments";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const runJobInput = z
@@ -35,6 +34,9 @@ async function isLastInChain(db: Db, environment: { pipelineId: string; kind: st
 /**
  * Runs the app's seed job by hand, once, with the code the environment runs. Only by hand: seeds
  * change data, so they never run by themselves. The controller runs it and keeps its output.
+ *
+ * @returns the job run, queued for the controller
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `job_in_progress`; 422 `no_such_job`, `nothing_deployed`
  */
 export async function requestJob(ctx: ServiceContext, input: unknown): Promise<JobRun> {
   authorizeKind(ctx, "job.run", "environment");

@@ -1,12 +1,12 @@
 import { and, asc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { apps, deployments, environments, pipelines, releases } from "@/db/schema";
+import { apps, deployments, environments, releases } from "@/db/schema";
 import { deliveryMetrics, type DeliveryMetrics, type DeploymentRecord, type Period } from "@/lib/domain/delivery-metrics";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ValidationError } from "./errors";
 import { choosePipeline, parseRef, pipelineById, resolvePipeline } from "./pipeline-scope";
-import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
+import { appName, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 
 export const METRICS_PERIODS = { "7d": 7, "30d": 30, "90d": 90 } as const;
@@ -119,6 +119,9 @@ async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, fr
  * Delivery measures (DORA) for the metrics page, for one pipeline (`pipeline`, the pipeline of a
  * qualified or unambiguous `environment`, else the only one; 409 `ambiguous` when several): one
  * scope in detail, and per environment and per app.
+ *
+ * @returns the delivery (DORA) metrics for the pipeline, environment, app and window asked
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
  */
 export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): Promise<DeliveryMetricsView> {
   const parsed = parseInput(deliveryMetricsInput, input);

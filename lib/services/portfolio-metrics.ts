@@ -115,6 +115,9 @@ function summarizeProduction(name: string, rows: readonly Row[], period: Period)
 /**
  * DORA per pipeline (at its production environment) and per team, over `period` (7d, 30d or 90d;
  * default 30d). Requires `pipeline.view`; only pipelines the actor may view are measured.
+ *
+ * @returns DORA metrics per pipeline and per team, over the pipelines the actor may view
+ * @throws ServiceError 403 `forbidden`
  */
 export async function organisationMetrics(ctx: ServiceContext, input: { period?: MetricsPeriod | undefined } = {}): Promise<OrganisationMetrics> {
   authorize(ctx, "pipeline.view");

@@ -34,7 +34,12 @@ async function waitingDeployment(ctx: ServiceContext, deploymentId: string) {
   return { deployment, environment, config: environment.settings as Partial<EnvironmentConfig> };
 }
 
-/** Ticks (or unticks) one pre-flight checklist item; who ticked what is recorded. */
+/**
+ * Ticks (or unticks) one pre-flight checklist item; who ticked what is recorded.
+ *
+ * @returns nothing; the item is ticked (or unticked) and the gates are looked at again
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `not_waiting`
+ */
 export async function tickChecklist(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "deployment.checklist", "deployment");
   const data = parseInput(tickInput, input);
@@ -57,6 +62,9 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
 /**
  * Overrides a closed window or an active freeze for one deployment: only roles slipway.yaml allows,
  * always with a reason; audited and kept with the deployment so its history shows it.
+ *
+ * @returns nothing; the gate is waived for this deployment, with the reason audited
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `not_waiting`; 422 `already_overridden`
  */
 export async function overrideGate(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "gate.override", "deployment");

@@ -80,8 +80,10 @@ async function liveReview(db: Db, ref: string, lock = false): Promise<Environmen
  * (secrets by reference, never copied in clear) and, when the controller provisions it, its data —
  * running one release of the branch, at its own address, until it expires. With `clone: "changed"`
  * (the default) it runs only the apps whose build differs from the source's; the source serves the
- * rest (see review-clone.ts). Throws ValidationError on bad input (e.g. an unknown `clone`),
- * RuleError `nothing_differs` when a partial clone would run nothing of its own.
+ * rest (see review-clone.ts).
+ *
+ * @returns the review environment (`provisioning`) and the id of the deployment that fills it
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `nothing_differs`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
   authorizeKind(ctx, "review.create", "environment");
@@ -202,7 +204,12 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
   return result;
 }
 
-/** Deploys a newer release of a review environment's branch into it (a pull request was updated). */
+/**
+ * Deploys a newer release of a review environment's branch into it (a pull request was updated).
+ *
+ * @returns the id of the deployment that brings the branch's new release
+ * @throws ServiceError 400 `invalid_input`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, a promotion refusal (`PROMOTION_REFUSAL_CODES`: `wrong_branch`, `not_in_previous`, `older_commit`, …)
+ */
 export async function updateReviewEnvironment(ctx: ServiceContext, input: { name: string; releaseId: string; reason?: string; explicit?: boolean }): Promise<string> {
   authorizeKind(ctx, "deployment.request", "environment");
   // enqueue authorizes with the environment's pipeline once it is looked up.
@@ -230,7 +237,12 @@ export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: s
   }
 }
 
-/** Pushes a review environment's expiry out, up to the longest lifetime slipway.yaml allows. */
+/**
+ * Pushes a review environment's expiry out, up to the longest lifetime slipway.yaml allows.
+ *
+ * @returns the environment with its new expiry
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`; 422 `max_ttl`
+ */
 export async function extendReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
   authorizeKind(ctx, "review.extend", "environment");
   const data = parseInput(extendInput, input);
@@ -249,7 +261,12 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
   });
 }
 
-/** A delivery lead's verdict; the conversation stays on the environment's page. */
+/**
+ * A delivery lead's verdict; the conversation stays on the environment's page.
+ *
+ * @returns nothing; the verdict is stored on the environment and in its history
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`; 422 `not_ready`
+ */
 export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "review.verdict", "environment");
   const data = parseInput(verdictInput, input);
@@ -267,6 +284,9 @@ export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<
 /**
  * Tears a review environment down: the controller stops its processes and removes its data and
  * config; the record stays for history. Deployments still waiting for it are cancelled.
+ *
+ * @returns the environment, `tearing-down` from now on
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`
  */
 export async function teardownReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<Environment> {
   authorizeKind(ctx, "review.teardown", "environment");

@@ -93,6 +93,9 @@ export async function environmentOfRequest(db: Db, event: PullRequestEvent): Pro
  * Creates the review environment of a request with `releaseId` and makes the request reference it,
  * in one transaction. A fork's environment records the fork and gets a name of its own
  * ("alice-checkout"), so it never shares with our branch of the same name.
+ *
+ * @returns the review environment (`provisioning`) and the id of the deployment that fills it
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
 export async function createForRequest(ctx: ServiceContext, event: PullRequestEvent, releaseId: string): Promise<{ environment: Environment; deploymentId: string }> {
   return ctx.db.transaction(async (tx) => {

@@ -91,7 +91,12 @@ async function assertFree(tx: Db, values: { name?: string | undefined; oidcGroup
   }
 }
 
-/** Creates a team. Throws ValidationError, ForbiddenError, ConflictError (name or OIDC group taken). */
+/**
+ * Creates a team. Throws ValidationError, ForbiddenError, ConflictError (name or OIDC group taken).
+ *
+ * @returns the team
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 409 `duplicate_oidc_group`, `duplicate_team`
+ */
 export async function createTeam(ctx: ServiceContext, input: unknown): Promise<TeamSummary> {
   authorizeKind(ctx, "team.manage", "team");
   const data = parseInput(createTeamInput, input);
@@ -115,6 +120,9 @@ export async function createTeam(ctx: ServiceContext, input: unknown): Promise<T
 /**
  * Renames a team, changes its display name or its OIDC group (null unlinks it). Throws
  * ValidationError, ForbiddenError, NotFoundError (no such team), ConflictError.
+ *
+ * @returns the team as changed
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `duplicate_oidc_group`, `duplicate_team`
  */
 export async function updateTeam(ctx: ServiceContext, name: string, input: unknown): Promise<TeamSummary> {
   authorizeKind(ctx, "team.manage", "team");
@@ -152,6 +160,9 @@ export async function updateTeam(ctx: ServiceContext, name: string, input: unkno
 /**
  * Deletes a team that owns no pipeline; its members' team grants go with it (listed in the audit
  * event). Throws ForbiddenError, NotFoundError, RuleError `team_owns_pipelines`.
+ *
+ * @returns nothing; its members lose the roles the team gave them
+ * @throws ServiceError 403 `forbidden`; 404 `not_found`; 422 `team_owns_pipelines`
  */
 export async function deleteTeam(ctx: ServiceContext, name: string): Promise<void> {
   authorizeKind(ctx, "team.manage", "team");
@@ -176,6 +187,9 @@ export async function deleteTeam(ctx: ServiceContext, name: string): Promise<voi
  * pipeline the team owns; `roles: []` removes them. Throws ValidationError (no such person, a
  * pipeline that does not exist or that the team does not own), ForbiddenError, NotFoundError (no
  * such team).
+ *
+ * @returns the team with its members after the change
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`
  */
 export async function setTeamMember(ctx: ServiceContext, name: string, input: unknown): Promise<TeamSummary> {
   authorizeKind(ctx, "team.manage", "team");
@@ -223,6 +237,9 @@ export async function setTeamMember(ctx: ServiceContext, name: string, input: un
 /**
  * Sets the team that owns a pipeline (`team: null`: none). Throws ValidationError (no such team),
  * ForbiddenError, NotFoundError (no such pipeline).
+ *
+ * @returns the pipeline's name and its owner team (null: none)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`
  */
 export async function setPipelineOwner(ctx: ServiceContext, pipelineName: string, input: unknown): Promise<{ pipeline: string; team: string | null }> {
   authorizeKind(ctx, "team.manage", "pipeline");

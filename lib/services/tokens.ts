@@ -70,6 +70,9 @@ export interface TokenSummary {
  * The token is returned once; only its hash is stored.
  * Throws ValidationError (bad input, a role the owner does not hold, no such pipeline), ForbiddenError,
  * NotFoundError (no such user), RuleError (owner disabled).
+ *
+ * @returns the token's secret (shown once, never stored) and its summary
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `user_disabled`
  */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; summary: TokenSummary }> {
   // Everyone may manage their own tokens: the kind check is the weaker of the two; the full one follows the lookup.
@@ -139,6 +142,9 @@ export const revokeTokenInput = z.strictObject({ tokenId: z.string().min(1, { er
 /**
  * Revokes a token: its owner may revoke their own, admins anyone's. Revoking a revoked token does
  * nothing. Throws ValidationError, NotFoundError, ForbiddenError.
+ *
+ * @returns nothing; the token stops working at once
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`
  */
 export async function revokeToken(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "token.own", "token");

@@ -126,7 +126,12 @@ export const createUserInput = z.strictObject({
   roles: roleList.default(["viewer"]),
 });
 
-/** Adds a person ahead of their first sign-in (e.g. to give an OIDC user roles up front). */
+/**
+ * Adds a person ahead of their first sign-in (e.g. to give an OIDC user roles up front).
+ *
+ * @returns the person with their roles
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 409 `duplicate_user`
+ */
 export async function createUser(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
   authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(createUserInput, input);
@@ -163,6 +168,9 @@ async function activeAdminCount(tx: Db, excludingUserId: string): Promise<number
 /**
  * Replaces a person's global roles (team and pipeline grants are managed in Settings → Teams and
  * stay as they are). The last active admin cannot lose the admin role.
+ *
+ * @returns the person with their roles after the change
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `last_admin`
  */
 export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise<UserWithRoles> {
   authorizeKind(ctx, "user.manage", "user");
@@ -206,7 +214,12 @@ export async function setUserRoles(ctx: ServiceContext, input: unknown): Promise
 
 export const setDisabledInput = z.strictObject({ userId: z.string().min(1), disabled: z.boolean(), reason: z.string().trim().max(500).optional() });
 
-/** Disables (or re-enables) a person: no sign-in, no tokens, no approvals. History stays. */
+/**
+ * Disables (or re-enables) a person: no sign-in, no tokens, no approvals. History stays.
+ *
+ * @returns nothing; a disabled person's sessions and tokens stop working
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 422 `last_admin`, `self_disable`
+ */
 export async function setUserDisabled(ctx: ServiceContext, input: unknown): Promise<void> {
   authorizeKind(ctx, "user.manage", "user");
   const data = parseInput(setDisabledInput, input);

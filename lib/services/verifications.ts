@@ -81,6 +81,9 @@ export async function announceVerificationFailure(tx: Db, clock: Clock, row: Pic
  * `changed: false`); a different one replaces it (a re-run). A failure notifies on-call
  * (`verification.failed`). Throws NotFoundError (no such deployment), RuleError (it did not
  * succeed), ConflictError (the name belongs to a job Slipway runs itself).
+ *
+ * @returns the verification, with `created`/`changed` saying whether this report was new or changed it
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `verification_owned_by_job`; 422 `deployment_not_succeeded`
  */
 export async function reportVerification(ctx: ServiceContext, input: unknown): Promise<{ verification: VerificationView; created: boolean; changed: boolean }> {
   const data = parseInput(reportVerificationInput, input);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { decideInput } from "@/lib/services/approvals";
+import { decideApprovalInput } from "@/lib/services/approvals";
 import { overrideInput, tickInput } from "@/lib/services/preflight";
 import { deploymentSchema } from "../schemas";
 import { conflict, errors, json, listOf, mutation, notFound, refused } from "./common";
@@ -29,7 +29,7 @@ export const decisionPaths: ZodOpenApiPathsObject = {
         "Nobody decides on their own request; one person has one live decision (approving twice is 409; switching to a rejection replaces the approval). " +
         "An approval binds to this deployment's release and environment and expires per slipway.yaml; a rejection stops the deployment.",
       path: deploymentPath,
-      requestBody: { content: { "application/json": { schema: decideInput.omit({ deploymentId: true }) } } },
+      requestBody: { content: { "application/json": { schema: decideApprovalInput.omit({ deploymentId: true }) } } },
       responses: { "201": json(deploymentSchema, "Recorded; the deployment with its gates"), ...errors, ...notFound, ...conflict, ...refused },
     }),
   },

@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { AUTOMATION_USER } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
-import { decide, pendingDecisions } from "@/lib/services/approvals";
+import { decideApproval, pendingDecisions } from "@/lib/services/approvals";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { requestDeployment, requestRollback } from "@/lib/services/deployments";
 import { ConflictError, ForbiddenError, RuleError, ValidationError } from "@/lib/services/errors";
@@ -86,13 +86,13 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     expect(waiting.checklist).toMatchObject({ status: "pending" });
     expect(waiting.incident).toMatchObject({ status: "pass" });
 
-    await expect(decide(ctx(developer), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" })).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "pm" })).rejects.toBeInstanceOf(ForbiddenError);
-    await decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead", comment: "looks good" });
-    await expect(decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(decideApproval(ctx(developer), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "pm" })).rejects.toBeInstanceOf(ForbiddenError);
+    await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead", comment: "looks good" });
+    await expect(decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" })).rejects.toBeInstanceOf(ConflictError);
     expect((await pendingDecisions(connection.db, pm)).map((p) => p.deployment.id)).toContain(deployment.id);
     expect((await pendingDecisions(connection.db, developer)).map((p) => p.deployment.id)).not.toContain(deployment.id);
-    await decide(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
+    await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
 
     await review();
     expect(await state(deployment.id)).toBe("waiting"); // the checklist is still open
@@ -112,11 +112,11 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
   it("one person with two roles counts once; a rejection stops the deployment", async () => {
     const release = await stagedRelease("1.1.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
-    await decide(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
-    await expect(decide(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "pm" })).rejects.toBeInstanceOf(ConflictError);
+    await decideApproval(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await expect(decideApproval(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "pm" })).rejects.toBeInstanceOf(ConflictError);
     await review();
     expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("pm") });
-    await decide(ctx(pm), { deploymentId: deployment.id, decision: "reject", role: "pm", comment: "not before the campaign" });
+    await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "reject", role: "pm", comment: "not before the campaign" });
     await review();
     const stopped = await getDeployment(connection.db, deployment.id);
     expect(stopped.state).toBe("failed");
@@ -126,8 +126,8 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
   it("approvals expire, and a revoked role no longer counts", async () => {
     const release = await stagedRelease("1.2.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
-    await decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
-    await decide(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
+    await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
     await connection.db.delete(roleMemberships).where(and(eq(roleMemberships.userId, pm.id), eq(roleMemberships.role, "pm")));
     await review();
     expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("pm") });
@@ -145,8 +145,8 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await connection.db.update(environments).set({ settings: { ...settings, gates: { ...settings.gates, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } }).where(eq(environments.id, prod!.id));
     const release = await stagedRelease("1.3.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
-    await decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
-    await decide(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
+    await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
     await review();
     expect((await gates(deployment.id)).window).toMatchObject({ status: "pending", reason: expect.stringContaining("window opens Sun 10:00") });
     await expect(overrideGate(ctx(lead), { deploymentId: deployment.id, gate: "window", reason: "hotfix" })).rejects.toBeInstanceOf(ForbiddenError);
@@ -177,8 +177,8 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: release.id, kind: "fast-track", reason: "x" })).rejects.toBeInstanceOf(RuleError);
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id, kind: "fast-track", reason: "payment outage fix" });
     expect(deployment.detail).toMatchObject({ skipped: ["qa", "uat", "staging"], soak: { environment: "dev" } }); // its soak is fixed now: in dev
-    await decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
-    await decide(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
+    await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
     await tickChecklist(ctx(lead), { deploymentId: deployment.id, item: "release verified in staging" });
     await tickChecklist(ctx(lead), { deploymentId: deployment.id, item: "deploy announced in #releases" });
     await controller.runUntilIdle();

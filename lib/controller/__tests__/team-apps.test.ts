@@ -10,7 +10,7 @@ import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { LocalPlatform } from "@/lib/platform/local/local-platform";
 import { removeTempDir } from "@/lib/platform/local/testing/helpers";
-import { decide } from "@/lib/services/approvals";
+import { decideApproval } from "@/lib/services/approvals";
 import { registerBuild } from "@/lib/services/builds";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { requestDeployment, requestRollback } from "@/lib/services/deployments";
@@ -119,13 +119,13 @@ describe.each(testDatabases)("a team's own apps through the whole chain on $name
       await promote("dev", release.id);
       await promote("qa", release.id);
       await promote("uat", release.id, (id) => tickChecklist(ctx(developer), { deploymentId: id, item: "verified by QA" }).then(() => {}));
-      await promote("staging", release.id, (id) => decide(ctx(lead), { deploymentId: id, decision: "approve", role: "delivery-lead" }).then(() => {}));
+      await promote("staging", release.id, (id) => decideApproval(ctx(lead), { deploymentId: id, decision: "approve", role: "delivery-lead" }).then(() => {}));
       const prod = await promote("prod", release.id, async (id) => {
         // Waits on its gates first: nothing moves before both approvals.
         await controller.runUntilIdle();
         expect((await getDeployment(connection.db, id)).state).toBe("waiting");
-        await decide(ctx(techLead), { deploymentId: id, decision: "approve", role: "tech-lead" });
-        await decide(ctx(pm), { deploymentId: id, decision: "approve", role: "pm" });
+        await decideApproval(ctx(techLead), { deploymentId: id, decision: "approve", role: "tech-lead" });
+        await decideApproval(ctx(pm), { deploymentId: id, decision: "approve", role: "pm" });
       });
       expect(prod.steps.find((s) => s.name === "Migrate docs")?.state ?? "absent").not.toBe("failed");
       for (const environment of ["dev", "qa", "uat", "staging", "prod"]) await serves(environment, release === v1 ? 1 : 2);

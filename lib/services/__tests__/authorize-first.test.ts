@@ -8,7 +8,7 @@ import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import type { Actor } from "@/lib/auth/actor";
 import { withDeniedAudit } from "../authorize";
 import { ForbiddenError, ValidationError } from "../errors";
-import { decide } from "../approvals";
+import { decideApproval } from "../approvals";
 import { confirmAutomaticRollback, undoAutomaticRollback } from "../auto-rollback";
 import { cancelDeployment, requestDeployment, requestRollback } from "../deployments";
 import { liftFreeze } from "../freezes";
@@ -28,7 +28,7 @@ const MUTATIONS: [string, Call][] = [
   ["confirm an automatic rollback", (ctx, id) => confirmAutomaticRollback(ctx, { deploymentId: id })],
   ["undo an automatic rollback", (ctx, id) => undoAutomaticRollback(ctx, { deploymentId: id, reason: "false alarm" })],
   ["cancel a deployment", (ctx, id) => cancelDeployment(ctx, { deploymentId: id })],
-  ["approve a deployment", (ctx, id) => decide(ctx, { deploymentId: id, decision: "approve", role: "tech-lead" })],
+  ["approve a deployment", (ctx, id) => decideApproval(ctx, { deploymentId: id, decision: "approve", role: "tech-lead" })],
   ["tick a checklist", (ctx, id) => tickChecklist(ctx, { deploymentId: id, item: "x", checked: true })],
   ["override a gate", (ctx, id) => overrideGate(ctx, { deploymentId: id, gate: "window", reason: "because" })],
   ["promote", (ctx) => requestDeployment(ctx, { environment: "qa", releaseId: "rel_doesnotexist" })],

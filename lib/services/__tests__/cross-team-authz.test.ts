@@ -11,7 +11,7 @@ import { newId } from "@/lib/ids";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
-import { decide, pendingDecisions } from "../approvals";
+import { decideApproval, pendingDecisions } from "../approvals";
 import { withDeniedAudit } from "../authorize";
 import { registerBuild } from "../builds";
 import { setConfigVariable } from "../config-vars";
@@ -96,12 +96,12 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
   });
 
   it("a tech lead approves their team's prod deployment; the other team's tech lead is refused with the reason", async () => {
-    const refused = decide(as(platformLead), { deploymentId: shopProd, decision: "approve", role: "tech-lead" });
+    const refused = decideApproval(as(platformLead), { deploymentId: shopProd, decision: "approve", role: "tech-lead" });
     await expect(refused).rejects.toThrow(ForbiddenError);
     await expect(refused).rejects.toThrow("Not allowed: you need the tech lead role to approve deployments in this pipeline (yours is granted for other teams or pipelines only).");
-    const approval = await decide(as(storefrontLead), { deploymentId: shopProd, decision: "approve", role: "tech-lead" });
+    const approval = await decideApproval(as(storefrontLead), { deploymentId: shopProd, decision: "approve", role: "tech-lead" });
     expect(approval).toMatchObject({ deploymentId: shopProd, userId: storefrontLead.id, role: "tech-lead", decision: "approve" });
-    expect(await decide(as(platformLead), { deploymentId: handbookProd, decision: "approve", role: "tech-lead" })).toMatchObject({ deploymentId: handbookProd, userId: platformLead.id });
+    expect(await decideApproval(as(platformLead), { deploymentId: handbookProd, decision: "approve", role: "tech-lead" })).toMatchObject({ deploymentId: handbookProd, userId: platformLead.id });
     // Only the one approval each was recorded.
     const approvals = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "deployment.approve"), eq(auditEvents.outcome, "allowed")));
     expect(approvals.map((a) => [a.actorId, a.targetId]).sort()).toEqual([[platformLead.id, handbookProd], [storefrontLead.id, shopProd]].sort());
@@ -140,7 +140,7 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     await expect(refused).rejects.toMatchObject({ status: 403, message: "Not allowed: this token is restricted to pipeline handbook." });
     const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "config.edit")));
     expect(event).toMatchObject({ targetType: "environment", targetId: "dev", reason: "Not allowed: this token is restricted to pipeline handbook." });
-    await expect(withDeniedAudit(connection.db, actor, clock, () => decide(as(actor), { deploymentId: shopProd, decision: "approve", role: "tech-lead" }))).rejects.toMatchObject({ status: 403 });
+    await expect(withDeniedAudit(connection.db, actor, clock, () => decideApproval(as(actor), { deploymentId: shopProd, decision: "approve", role: "tech-lead" }))).rejects.toMatchObject({ status: 403 });
     const [denied] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "deployment.approve")));
     expect(denied).toMatchObject({ targetType: "deployment", targetId: shopProd });
     await expect(setConfigVariable(as(actor), { environment: "handbook/dev", key: "FEATURE_Y", value: "on", reason: "try" })).resolves.toMatchObject({ key: "FEATURE_Y" });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { decide, myRequests, pendingDecisions } from "@/lib/services/approvals";
+import { decideApproval, myRequests, pendingDecisions } from "@/lib/services/approvals";
 import { requestDeployment } from "@/lib/services/deployments";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -43,7 +43,7 @@ describe.each(testDatabases)("approvals inbox and my requests on $name", (databa
     expect(await myRequests(connection.db, techLead)).toEqual([]);
 
     expect((await pendingDecisions(connection.db, techLead)).find((p) => p.deployment.id === deployment.id)?.decided).toBeNull();
-    await decide({ db: connection.db, actor: techLead, clock }, { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    await decideApproval({ db: connection.db, actor: techLead, clock }, { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
     const after = (await pendingDecisions(connection.db, techLead)).find((p) => p.deployment.id === deployment.id);
     expect(after?.decided).toMatchObject({ decision: "approve", role: "tech-lead" });
     // The approval is met for tech-lead; what it still waits on names the pm.

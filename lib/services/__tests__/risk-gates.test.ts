@@ -5,7 +5,7 @@ import { deployments, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import type { GatesConfig } from "@/lib/config/schema";
 import { fixedClock } from "@/lib/domain/clock";
-import { decide, pendingDecisions } from "@/lib/services/approvals";
+import { decideApproval, pendingDecisions } from "@/lib/services/approvals";
 import { requestDeployment } from "@/lib/services/deployments";
 import { RuleError } from "@/lib/services/errors";
 import { evaluateDeployment } from "@/lib/services/gate-evaluation";
@@ -110,7 +110,7 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     const safe = await release("2.0.0", { changedFiles: { portal: ["src/d.ts"] } });
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: safe.id, reason: "safe" });
     expect((await pendingDecisions(connection.db, techLead)).map((p) => p.deployment.id)).not.toContain(deployment.id);
-    const refused = decide(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
+    const refused = decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
     await expect(refused).rejects.toBeInstanceOf(RuleError);
     await expect(refused).rejects.toMatchObject({ code: "approval_not_needed", message: expect.stringContaining("only for risky changes") });
     await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, deployment.id));
@@ -118,7 +118,7 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     const risky = await release("2.1.0", { changedFiles: { admin: ["iam/policy.json"] } });
     const needing = await requestDeployment(ctx(lead), { environment: "prod", releaseId: risky.id, reason: "risky" });
     expect(await pendingDecisions(connection.db, techLead)).toEqual(expect.arrayContaining([expect.objectContaining({ roles: ["tech-lead"], deployment: expect.objectContaining({ id: needing.id }) })]));
-    await decide(ctx(techLead), { deploymentId: needing.id, decision: "approve", role: "tech-lead" });
+    await decideApproval(ctx(techLead), { deploymentId: needing.id, decision: "approve", role: "tech-lead" });
     await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, needing.id));
   });
 

@@ -7,10 +7,10 @@ import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes } from "@/lib/domain/gates";
 import { compareCommits, newestByCommit } from "@/lib/domain/commit-order";
 import type { ReleaseFacts } from "@/lib/domain/promotion";
-import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/deployment-facts";
+import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/promotion-queries";
 import { requestDeployment } from "@/lib/services/deployments";
 import { ServiceError } from "@/lib/services/errors";
-import { storedFreezes } from "@/lib/services/gate-facts";
+import { storedFreezes } from "@/lib/services/gate-queries";
 
 /** How many of the entry branch's newest releases are considered for the first environment. */
 const RECENT_RELEASES = 50;

@@ -13,7 +13,7 @@ import { transitionDeployment, transitionDeployments } from "./deployment-transi
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./promotion-queries";
 import { evaluateDeployment, GATED_KINDS, storeGateResults } from "./gate-evaluation";
 import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";

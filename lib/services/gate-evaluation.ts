@@ -5,7 +5,7 @@ import type { DeploymentKind } from "@/db/schema/enums";
 import type { EnvironmentConfig, GatesConfig } from "@/lib/config/schema";
 import { canShip, evaluateGates, explain, nextRecheck, type GateOutcome } from "@/lib/domain/gates";
 import { newId } from "@/lib/ids";
-import { loadGateFacts } from "./gate-facts";
+import { loadGateFacts } from "./gate-queries";
 
 /** Gates guard what moves a release forward. A rollback, a redeploy or a config change restores or repeats what runs, and must never wait on an approval. */
 export const GATED_KINDS: readonly DeploymentKind[] = ["promote", "fast-track"];

@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { gateStateAt, type GateState } from "@/lib/domain/gate-state";
-import { storedFreezes } from "./gate-facts";
+import { storedFreezes } from "./gate-queries";
 import { openIncidentsForGate } from "./incidents";
 
 /** The environment fields the gate state needs (an EnvironmentView has them). */

@@ -8,7 +8,7 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import type { RecordedOverride } from "./gate-facts";
+import type { RecordedOverride } from "./gate-queries";
 import { checklistItemName } from "@/lib/domain/gates";
 import { id } from "./schemas";
 import { parseInput } from "./validation";

@@ -4,7 +4,7 @@ import { apps, builds, environmentApps, releaseBuilds, type Build, type Deployme
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { matchRisk, type AppChanges, type ReleaseChanges } from "@/lib/domain/gates";
-import { approvalRule } from "./gate-facts";
+import { approvalRule } from "./gate-queries";
 
 /**
  * What a release changes in an environment compared with what it runs now, app by app: the

@@ -15,7 +15,7 @@ import { transitionDeployments } from "./deployment-transitions";
 import { transitionEnvironment } from "./environment-transitions";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { currentRelease, parentGraph } from "./deployment-facts";
+import { currentRelease, parentGraph } from "./promotion-queries";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
 import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTarget } from "./pipeline-scope";

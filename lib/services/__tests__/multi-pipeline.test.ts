@@ -12,7 +12,7 @@ import { requestDeployment } from "../deployments";
 import { AmbiguousError } from "../errors";
 import { createFreeze } from "../freezes";
 import { declareIncident, openIncidentsForGate } from "../incidents";
-import { storedFreezes } from "../gate-facts";
+import { storedFreezes } from "../gate-queries";
 import { resolveEnvironment } from "../pipeline-scope";
 import { putPipeline } from "../pipelines";
 import { createRelease } from "../releases";

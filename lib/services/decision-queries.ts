@@ -7,7 +7,7 @@ import { can } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
-import { approvalRule } from "./gate-facts";
+import { approvalRule } from "./gate-queries";
 import { pipelineTarget } from "./pipeline-scope";
 import type { Role } from "@/lib/domain/roles";
 

@@ -10,7 +10,7 @@ import type { ReleaseFacts } from "@/lib/domain/promotion";
 import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/promotion-queries";
 import { requestDeployment } from "@/lib/services/deployments";
 import { ServiceError } from "@/lib/services/errors";
-import { storedFreezes } from "@/lib/services/gate-queries";
+import { listStoredFreezes } from "@/db/queries/freezes";
 
 /** How many of the entry branch's newest releases are considered for the first environment. */
 const RECENT_RELEASES = 50;
@@ -70,7 +70,7 @@ async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => voi
   for (const [index, target] of chain.entries()) {
     const config = target.settings as Partial<EnvironmentConfig>;
     if (!config.autoPromote || target.heldAt) continue;
-    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await storedFreezes(db, target.id), environment: target.name }, clock.now());
+    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await listStoredFreezes(db, { environmentId: target.id }), environment: target.name }, clock.now());
     if (frozen.length) continue;
     const candidate = await candidateFor(db, chain, index);
     if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;

@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, auditEvents, builds, deployments, environmentApps, environments } from "@/db/schema";
+import { listCells } from "@/db/queries/cells";
+import { apps, auditEvents, deployments, environmentApps, environments } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { AppStatus, SlotStatus } from "@/lib/platform/types";
@@ -131,23 +132,7 @@ async function recordCellDrift(db: Db, clock: Clock, cell: CheckedCell, next: Dr
 
 /** Live environments' recorded cells (and any cell still carrying a drift), with what they record. */
 function recordedCells(db: Db) {
-  return db
-    .select({
-      environmentId: environments.id,
-      environment: environments.name,
-      appId: apps.id,
-      app: apps.name,
-      buildId: environmentApps.buildId,
-      releaseId: environmentApps.releaseId,
-      version: builds.version,
-      digest: builds.digest,
-      drift: environmentApps.drift,
-    })
-    .from(environmentApps)
-    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
-    .where(and(notInArray(environments.state, [...UNCHECKED_STATES]), or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift))));
+  return listCells(db, { excludeStates: UNCHECKED_STATES, cells: "recorded-or-drifting" });
 }
 
 /**

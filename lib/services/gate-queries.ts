@@ -1,12 +1,10 @@
-import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { listStoredFreezes } from "@/db/queries/freezes";
 import {
   approvals,
   builds,
   checklistTicks,
-
-  environments,
-  freezes,
   healthSamples,
   incidents,
   releaseBuilds,
@@ -18,8 +16,8 @@ import {
 } from "@/db/schema";
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
-import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
-import { apps, pipelines } from "@/db/schema";
+import type { GateFacts, GateOverride } from "@/lib/domain/gates";
+import { apps } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { grantsIn, pipelineRef } from "./grant-scope";
 import { loadReleaseChanges } from "./release-changes";
@@ -44,37 +42,6 @@ function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOve
 /** The approval rule that applies: the fast-track's stronger one, or the environment's. */
 export function approvalRule(deployment: Deployment, config: Partial<EnvironmentConfig>): ApprovalsConfig | undefined {
   return deployment.kind === "fast-track" ? config.fastTrack?.approvals : config.gates?.approvals;
-}
-
-/**
- * Freezes declared in Slipway (not lifted) that apply to the environment: its own, its pipeline's
- * and the organisation's ("stop the line").
- */
-export async function storedFreezes(db: Db, environmentId: string): Promise<StoredFreeze[]> {
-  const ofPipeline = sql`${freezes.pipelineId} = (select pipeline_id from environments where id = ${environmentId})`;
-  const rows = await db
-    .select({ freeze: freezes, environment: environments.name, createdBy: users.name, pipeline: pipelines.name })
-    .from(freezes)
-    .leftJoin(environments, eq(environments.id, freezes.environmentId))
-    .leftJoin(pipelines, eq(pipelines.id, freezes.pipelineId))
-    .leftJoin(users, eq(users.id, freezes.createdBy))
-    .where(and(isNull(freezes.liftedAt), or(eq(freezes.environmentId, environmentId), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), ofPipeline)))));
-  return rows.map(({ freeze, environment, createdBy, pipeline }) => ({
-    environmentId: freeze.environmentId,
-    pipelineId: freeze.pipelineId,
-    pipeline: freeze.environmentId ? null : pipeline,
-    id: freeze.id,
-    name: freeze.name,
-    reason: freeze.reason,
-    startsAt: freeze.startsAt,
-    endsAt: freeze.endsAt,
-    rrule: freeze.rrule,
-    durationMs: freeze.durationMs,
-    timezone: freeze.timezone,
-    environment: environment ?? null,
-    createdBy: createdBy ?? "someone",
-    liftedAt: freeze.liftedAt,
-  }));
 }
 
 /**
@@ -120,7 +87,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
 
   if (gates?.windows?.length) facts.window = { override: overrideFor(deployment, "window") };
 
-  facts.freeze = { stored: await storedFreezes(db, environment.id), override: overrideFor(deployment, "freeze") };
+  facts.freeze = { stored: await listStoredFreezes(db, { environmentId: environment.id }), override: overrideFor(deployment, "freeze") };
 
   const rule = approvalRule(deployment, config);
   if (rule) {

@@ -2,7 +2,6 @@ import { and, asc, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, pipelines, releases, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes } from "@/lib/domain/gates";
 import { compareCommits, newestByCommit } from "@/lib/domain/commit-order";
@@ -26,7 +25,7 @@ async function candidateFor(db: Db, chain: Environment[], index: number): Promis
   const graph = await parentGraph(db);
   const newer = (release: ReleaseFacts) => !current || compareCommits(release, current, graph).order === "newer";
   if (index === 0) {
-    const branch = (target.settings as Partial<EnvironmentConfig>).branch;
+    const branch = target.settings.branch;
     if (!branch) return null;
     const recent = await db.select(releaseFactColumns).from(releases).where(and(eq(releases.branch, branch), eq(releases.pipelineId, target.pipelineId))).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
     const newest = newestByCommit(recent.filter(newer), graph);
@@ -68,7 +67,7 @@ export async function autoPromote(db: Db, clock: Clock, log: (line: string) => v
 async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string>, pipeline: string, chain: Environment[]): Promise<number> {
   let requested = 0;
   for (const [index, target] of chain.entries()) {
-    const config = target.settings as Partial<EnvironmentConfig>;
+    const config = target.settings;
     if (!config.autoPromote || target.heldAt) continue;
     const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await listStoredFreezes(db, { environmentId: target.id }), environment: target.name }, clock.now());
     if (frozen.length) continue;

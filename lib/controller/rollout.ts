@@ -2,7 +2,6 @@ import { asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments, releases, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { PlannedStep } from "@/lib/domain/rollout-plan";
@@ -105,7 +104,7 @@ export class Rollout {
   }
 
   private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null, signal?: AbortSignal): StepEnvironment {
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     return {
       platform: this.deps.platforms.forEnvironment(environment.name),
       environment: environment.name,
@@ -275,7 +274,7 @@ export class Rollout {
 
   private async succeed(deployment: Deployment, environment: Environment, plans: AppPlan[], warnings: string[]): Promise<void> {
     const now = this.deps.clock.now();
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     const warmUntil = deployment.strategy === "blue-green" && deployment.kind !== "rollback" ? new Date(now.getTime() + (config.warmFor ?? 30 * 60_000)) : null;
     const statuses = await Promise.all(plans.map((p) => this.deps.platforms.forEnvironment(environment.name).status(environment.name, p.app)));
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id));

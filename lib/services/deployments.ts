@@ -2,7 +2,6 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { deployments, releases, type Deployment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -89,7 +88,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
     const pipeline = await pipelineTarget(tx, environment.pipelineId);
     if (request.kind !== "rollback") {
-      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy, pipeline });
+      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: environment.settings.access?.deploy, pipeline });
     }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
     // A release belongs to one pipeline: it runs only in that pipeline's environments.
@@ -130,7 +129,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
 
     const now = ctx.clock.now();
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     if (request.kind === "fast-track" && config.fastTrack?.requireReason !== false && !request.reason?.trim()) {
       throw new ValidationError("A fast-track skips environments: say why.", { reason: "a reason is required for a fast-track" });
     }

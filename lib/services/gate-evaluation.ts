@@ -30,7 +30,7 @@ function displayZone(config: Partial<EnvironmentConfig>): string {
 
 export async function evaluateDeployment(db: Db, deployment: Deployment, environment: Environment, now: Date): Promise<GateEvaluation> {
   if (!GATED_KINDS.includes(deployment.kind)) return { outcomes: [], canShip: true, blockers: [], recheckAt: null, stop: null };
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const outcomes = evaluateGates({
     environment: { name: environment.name, gates: config.gates ?? NO_GATES, overrides: config.overrides },
     fastTrack: deployment.kind === "fast-track" && config.fastTrack ? { approvals: config.fastTrack.approvals } : undefined,

@@ -49,7 +49,7 @@ export function approvalRule(deployment: Deployment, config: Partial<Environment
  * are not configured are left out; a configured gate whose facts are missing fails closed.
  */
 export async function loadGateFacts(db: Db, deployment: Deployment, environment: Environment): Promise<GateFacts> {
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const gates = config.gates;
   const facts: GateFacts = {};
 

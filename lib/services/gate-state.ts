@@ -22,7 +22,7 @@ export async function loadGateStates(db: Db, clock: Clock, environments: readonl
   const now = clock.now();
   const states = await Promise.all(
     environments.map(async (environment) => {
-      const config = environment.settings as Partial<EnvironmentConfig>;
+      const config = environment.settings as Partial<EnvironmentConfig>; // EnvironmentView (environments.ts) still carries settings untyped
       const [stored, incidents] = await Promise.all([listStoredFreezes(db, { environmentId: environment.id }), openIncidentsForGate(db, environment.id)]);
       const state = gateStateAt(
         {

@@ -2,7 +2,6 @@ import { LIMITS } from "@/lib/limits";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { checklistTicks, deployments, environments } from "@/db/schema";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
@@ -31,7 +30,7 @@ async function waitingDeployment(ctx: ServiceContext, deploymentId: string) {
   if (!deployment) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
   if (deployment.state !== "waiting" && deployment.state !== "queued") throw new ConflictError(`This deployment is ${deployment.state}: its gates are settled.`, "not_waiting");
   const environment = (await ctx.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
-  return { deployment, environment, config: environment.settings as Partial<EnvironmentConfig> };
+  return { deployment, environment, config: environment.settings };
 }
 
 /** Ticks (or unticks) one pre-flight checklist item; who ticked what is recorded. */

@@ -1,7 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environmentApps, environments, type Deployment, type Environment } from "@/db/schema";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 
 /**
  * Where and from when a deployment's soak is measured. Decided once, when the deployment is
@@ -55,7 +54,7 @@ export async function runningSince(db: Db, environmentId: string, releaseId: str
  * null when the target has no soak gate. Reads only; throws nothing of its own.
  */
 export async function planSoak(db: Db, deployment: Pick<Deployment, "releaseId" | "kind" | "fromEnvironmentId">, target: Pick<Environment, "id" | "settings">): Promise<PlannedSoak | null> {
-  const soak = (target.settings as Partial<EnvironmentConfig>).gates?.soak;
+  const soak = target.settings.gates?.soak;
   if (!soak) return null;
   const source = await soakSource(db, deployment, target);
   const since = source ? await runningSince(db, source.id, deployment.releaseId) : null;

@@ -37,7 +37,7 @@ export function DecisionItem({
               {pipeline}
             </Link>
           )}
-          {deployment.kind === "fast-track" && <Badge tone="amber">skips {((deployment.detail as { skipped?: string[] }).skipped ?? []).join(", ") || "environments"}</Badge>}
+          {deployment.kind === "fast-track" && <Badge tone="amber">skips {(deployment.detail.skipped ?? []).join(", ") || "environments"}</Badge>}
           <span className="text-xs font-normal text-zinc-500">
             requested by {deployment.requestedByUser.name} <RelativeTime at={deployment.createdAt} now={now} />
             {deployment.reason && <>: “{deployment.reason}”</>}

@@ -78,7 +78,7 @@ export class Rollout {
       await this.transition(tx, deployment, "running", {
         startedAt: now,
         strategy: plan.strategy,
-        detail: { ...(deployment.detail as object), migrations: plan.migrations, ...(plan.note ? { note: plan.note } : {}) },
+        detail: { ...deployment.detail, migrations: plan.migrations, ...(plan.note ? { note: plan.note } : {}) },
       });
       await tx.insert(deploymentSteps).values(
         plan.steps.map((step, position) => ({
@@ -136,7 +136,7 @@ export class Rollout {
   }
 
   private migrationReason(deployment: Deployment, app: string): string {
-    const decision = (deployment.detail as { migrations?: Record<string, { reason: string }> }).migrations?.[app];
+    const decision = deployment.detail.migrations?.[app];
     return decision ? `migrations: ${decision.reason}` : "migrations";
   }
 
@@ -315,7 +315,7 @@ export class Rollout {
       await queueVerificationJobs(tx, deployment, environment, now);
       await this.transition(tx, deployment, "succeeded", {
         finishedAt: now,
-        detail: { ...(deployment.detail as object), ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
+        detail: { ...deployment.detail, ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
       });
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.succeed",

@@ -170,7 +170,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     // outright; one that waits (approvals, a window, a soak) is created waiting, with the reasons.
     // The soak is decided once, here: where it is measured and from when (it never moves later).
     const soak = GATED_KINDS.includes(row.kind) ? await planSoak(tx, row, environment) : null;
-    if (soak) row.detail = { ...(row.detail as object), soak };
+    if (soak) row.detail = { ...row.detail, soak };
     const gates = await evaluateDeployment(tx, row, environment, now);
     if (gates.stop) throw new RuleError(`${environment.name} will not take this release: ${gates.stop}`, "gate_failed", { gates: gates.stop });
     // A request nobody could ever approve would wait forever: refuse it now, saying who is missing.

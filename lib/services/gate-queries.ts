@@ -25,17 +25,11 @@ import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
 import { coveringIncidents } from "./incidents";
 
-/** A window or freeze override granted on a deployment (kept in deployments.overrides). */
-export interface RecordedOverride {
-  gate: "window" | "freeze";
-  by: string;
-  byId: string;
-  reason: string;
-  at: string;
-}
+import type { RecordedOverride } from "@/lib/domain/deployment-detail";
+export type { RecordedOverride };
 
 function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOverride | null {
-  const found = (deployment.overrides as RecordedOverride[]).filter((o) => o.gate === gate).at(-1);
+  const found = deployment.overrides.filter((o) => o.gate === gate).at(-1);
   return found ? { by: found.by, reason: found.reason } : null;
 }
 

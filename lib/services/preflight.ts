@@ -63,7 +63,7 @@ export async function overrideGate(ctx: ServiceContext, input: unknown): Promise
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
     authorize(ctx, "gate.override", { type: "deployment", id: deployment.id, overrideRoles: config.overrides?.roles ?? [], pipeline: await pipelineTarget(tx, environment.pipelineId) });
-    const recorded = deployment.overrides as RecordedOverride[];
+    const recorded = deployment.overrides;
     if (recorded.some((o) => o.gate === data.gate)) throw new RuleError(`The ${data.gate} gate of this deployment is already overridden.`, "already_overridden");
     const override: RecordedOverride = { gate: data.gate, by: ctx.actor.name, byId: ctx.actor.id, reason: data.reason, at: ctx.clock.now().toISOString() };
     await tx.update(deployments).set({ overrides: [...recorded, override], updatedAt: ctx.clock.now() }).where(eq(deployments.id, deployment.id));

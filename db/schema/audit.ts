@@ -25,7 +25,8 @@ export const auditEvents = pgTable(
     targetId: text("target_id"),
     outcome: text("outcome").notNull().$type<AuditOutcome>(),
     reason: text("reason"),
-    data: jsonb("data").notNull().default({}),
+    /** What the action was about, as the service recorded it (any JSON object). */
+    data: jsonb("data").notNull().default({}).$type<Record<string, unknown>>(),
     source: text("source").notNull().$type<RequestSource>(),
     ip: text("ip"),
     prevHash: text("prev_hash").notNull(),

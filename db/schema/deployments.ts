@@ -124,7 +124,8 @@ export const gateResults = pgTable(
     gate: text("gate").notNull().$type<GateKind>(),
     status: text("status").notNull().$type<GateStatus>(),
     reason: text("reason").notNull(),
-    detail: jsonb("detail"),
+    /** The figures behind the verdict, per gate (lib/domain/gates). */
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

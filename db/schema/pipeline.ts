@@ -3,6 +3,7 @@ import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uni
 import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, GONE_ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
 import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
 import type { AppConfig, EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
+import type { Drift } from "@/lib/domain/drift";
 import { users } from "./identity";
 import { teams } from "./teams";
 
@@ -116,7 +117,7 @@ export const environmentApps = pgTable(
     healthObservedAt: timestamp("health_observed_at", { withTimezone: true }),
     healthDetail: jsonb("health_detail"),
     /** What the platform really runs when it differs from what Slipway recorded; null when they agree. */
-    drift: jsonb("drift"),
+    drift: jsonb("drift").$type<Drift>(),
     driftObservedAt: timestamp("drift_observed_at", { withTimezone: true }),
   },
   (t) => [

@@ -10,38 +10,8 @@ import { recordAudit } from "@/lib/services/audit";
 import { eachLimited } from "./health-sampler";
 import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
-/**
- * How what the platform runs can differ from what Slipway recorded:
- * - `not-running`: a release is recorded, nothing serves on the platform;
- * - `other-build`: the active slot runs another build (or another digest) than the one recorded;
- * - `instances-down`: the recorded build runs, but some of its instances do not;
- * - `unrecorded`: the platform runs an app of a known environment that Slipway never deployed there.
- */
-export type DriftKind = "not-running" | "other-build" | "instances-down" | "unrecorded";
-
-export interface RecordedBuild {
-  buildId: string | null;
-  releaseId: string | null;
-  version: string | null;
-  digest: string | null;
-}
-
-export interface ObservedSlot {
-  buildId: string;
-  releaseId: string;
-  version: string;
-  digest: string;
-  reference: string;
-  instances: { running: number; total: number };
-}
-
-/** What `environment_apps.drift` holds: the difference, as a person reads it, and both sides of it. */
-export interface Drift {
-  kind: DriftKind;
-  message: string;
-  observed: { active: ObservedSlot | null; standby: ObservedSlot | null };
-  recorded: RecordedBuild;
-}
+import type { Drift, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
+export type { Drift, DriftKind, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
 
 /** Environments whose platform state is legitimately in flux or gone: nothing there is compared. */
 const UNCHECKED_STATES = UNSETTLED_ENVIRONMENT_STATES;

@@ -47,6 +47,27 @@ module.exports = {
       to: { path: "^lib/auth/" },
     },
     {
+      name: "queries-read-schema-and-domain",
+      comment: "db/queries holds read models, functions (db, params): they build on the schema and domain types only, never on services, the controller, auth or the platform.",
+      severity: "error",
+      from: { path: "^db/queries/" },
+      to: { pathNot: ["^db/queries/", "^db/schema/", "^lib/domain/", "^node_modules/", "^db/client\\.ts$"] },
+    },
+    {
+      name: "queries-take-the-client-as-a-type",
+      comment: "A read model receives the database (or a transaction) from its caller; it never opens one.",
+      severity: "error",
+      from: { path: "^db/queries/" },
+      to: { path: "^db/client\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "queries-for-services-and-controller",
+      comment: "Routes and components go through the services (which authorize); only services, the controller and other read models call db/queries.",
+      severity: "error",
+      from: { path: "^(app|components)/" },
+      to: { path: "^db/queries/" },
+    },
+    {
       name: "lib-not-routes",
       comment: "Nothing under lib/ or db/ depends on a route module.",
       severity: "error",

@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { DeploymentDetail } from "@/lib/services/deployment-queries";
 import type { EnvironmentView } from "@/lib/services/environments";
 import { DecisionControls } from "@/components/deployment/decision-controls";
-import type { decisionPropsFor } from "@/lib/services/decision-view";
+import type { decisionPropsFor } from "@/lib/services/decision-queries";
 import { Badge } from "@/components/ui/badge";
 import { CopyText } from "@/components/ui/copy";
 import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
@@ -37,7 +37,7 @@ export function DecisionItem({
               {pipeline}
             </Link>
           )}
-          {deployment.kind === "fast-track" && <Badge tone="amber">skips {((deployment.detail as { skipped?: string[] }).skipped ?? []).join(", ") || "environments"}</Badge>}
+          {deployment.kind === "fast-track" && <Badge tone="amber">skips {(deployment.detail.skipped ?? []).join(", ") || "environments"}</Badge>}
           <span className="text-xs font-normal text-zinc-500">
             requested by {deployment.requestedByUser.name} <RelativeTime at={deployment.createdAt} now={now} />
             {deployment.reason && <>: “{deployment.reason}”</>}

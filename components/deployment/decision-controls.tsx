@@ -10,7 +10,7 @@ import { ROLE_LABELS, type ApproverRole } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
-import type { DecisionProps } from "@/lib/services/decision-view";
+import type { DecisionProps } from "@/lib/services/decision-queries";
 export type { DecisionProps };
 
 /** What the signed-in person can do about a waiting deployment: decide, tick, override. */

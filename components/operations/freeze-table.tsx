@@ -1,4 +1,4 @@
-import type { FreezeState, FreezeView } from "@/lib/services/freeze-views";
+import type { FreezeState, FreezeView } from "@/lib/services/freeze-queries";
 import { formatDuration } from "@/lib/config/duration";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { tableClass, tdClass, thClass } from "@/components/ui/layout";

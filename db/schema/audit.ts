@@ -25,7 +25,8 @@ export const auditEvents = pgTable(
     targetId: text("target_id"),
     outcome: text("outcome").notNull().$type<AuditOutcome>(),
     reason: text("reason"),
-    data: jsonb("data").notNull().default({}),
+    /** What the action was about, as the service recorded it (any JSON object). */
+    data: jsonb("data").notNull().default({}).$type<Record<string, unknown>>(),
     source: text("source").notNull().$type<RequestSource>(),
     ip: text("ip"),
     prevHash: text("prev_hash").notNull(),
@@ -35,7 +36,10 @@ export const auditEvents = pgTable(
     index("audit_events_at_idx").on(t.at),
     index("audit_events_actor_idx").on(t.actorId, t.at),
     index("audit_events_target_idx").on(t.targetType, t.targetId, t.at),
-    index("audit_events_action_idx").on(t.action, t.at),
+    // The trail filtered by action, newest first: "starts with" (text_pattern_ops serves `like 'x%'`
+    // under any collation) and ordered by seq, so a rare action is read from the index, not found by
+    // walking the whole trail; it replaces (action, at), which no query ordered by.
+    index("audit_events_action_seq_idx").using("btree", t.action.op("text_pattern_ops"), t.seq),
     check("audit_events_outcome_check", sql.raw(`outcome in ('allowed', 'denied')`)),
     check("audit_events_source_check", sql.raw(`source in (${sqlList(REQUEST_SOURCES)})`)),
   ],

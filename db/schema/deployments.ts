@@ -28,6 +28,7 @@ import { users } from "./identity";
 import { apps, environments } from "./pipeline";
 import { releases } from "./releases";
 import { configSnapshots } from "./operations";
+import type { DeploymentDetailData, RecordedOverride } from "@/lib/domain/deployment-detail";
 
 /** One attempt to put a release into an environment. Advanced by the controller, never by a request. */
 export const deployments = pgTable(
@@ -58,10 +59,10 @@ export const deployments = pgTable(
     /** Run migrations even when no migration path changed. */
     forceMigrations: boolean("force_migrations").notNull().default(false),
     /** Window/freeze overrides granted for this deployment: who, which gate, why. */
-    overrides: jsonb("overrides").notNull().default([]),
+    overrides: jsonb("overrides").notNull().default([]).$type<RecordedOverride[]>(),
     failureReason: text("failure_reason"),
     /** Facts about how it came to be or ended: the figures behind an automatic rollback, skipped environments of a fast-track, maintenance time. */
-    detail: jsonb("detail").notNull().default({}),
+    detail: jsonb("detail").notNull().default({}).$type<DeploymentDetailData>(),
     supersededById: text("superseded_by_id"),
     cancelledBy: text("cancelled_by").references(() => users.id),
     /** Fencing token of the controller leader that last wrote this row; older leaders are refused. */
@@ -123,7 +124,8 @@ export const gateResults = pgTable(
     gate: text("gate").notNull().$type<GateKind>(),
     status: text("status").notNull().$type<GateStatus>(),
     reason: text("reason").notNull(),
-    detail: jsonb("detail"),
+    /** The figures behind the verdict, per gate (lib/domain/gates). */
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, GONE_ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
 import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
+import type { AppConfig, EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
+import type { Drift } from "@/lib/domain/drift";
 import { users } from "./identity";
 import { teams } from "./teams";
 
@@ -15,7 +17,8 @@ export const pipelines = pgTable("pipelines", {
   name: text("name").notNull().unique(),
   /** sha256 of the slipway.yaml text last loaded, so a start-up with an unchanged file writes nothing. */
   configHash: text("config_hash").notNull(),
-  config: jsonb("config").notNull(),
+  /** The pipeline file as parsed and checked (lib/config/schema.ts). */
+  config: jsonb("config").notNull().$type<PipelineConfig>(),
   loadedAt: timestamp("loaded_at", { withTimezone: true }).notNull().defaultNow(),
   /** The team that owns the pipeline (from its YAML or set by an admin); null: no owner team. */
   teamId: text("team_id").references(() => teams.id),
@@ -31,7 +34,8 @@ export const apps = pgTable(
     name: text("name").notNull(),
     description: text("description"),
     position: integer("position").notNull(),
-    settings: jsonb("settings").notNull().default({}),
+    /** The app's section of the pipeline file (lib/config/schema.ts); empty for apps written before it was kept. */
+    settings: jsonb("settings").notNull().default({}).$type<Partial<AppConfig>>(),
     /** Set when the app disappears from slipway.yaml; its history stays. */
     retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
@@ -52,7 +56,7 @@ export const environments = pgTable(
     state: text("state").notNull().$type<EnvironmentState>(),
     platform: text("platform").notNull().default("local"),
     /** The environment's section of slipway.yaml (fixed) or its template (review). */
-    settings: jsonb("settings").notNull().default({}),
+    settings: jsonb("settings").notNull().default({}).$type<Partial<EnvironmentConfig>>(),
     // Review environments: where they were cloned from, for which branch, whose, until when.
     sourceEnvironmentId: text("source_environment_id"),
     branch: text("branch"),
@@ -113,7 +117,7 @@ export const environmentApps = pgTable(
     healthObservedAt: timestamp("health_observed_at", { withTimezone: true }),
     healthDetail: jsonb("health_detail"),
     /** What the platform really runs when it differs from what Slipway recorded; null when they agree. */
-    drift: jsonb("drift"),
+    drift: jsonb("drift").$type<Drift>(),
     driftObservedAt: timestamp("drift_observed_at", { withTimezone: true }),
   },
   (t) => [

@@ -84,7 +84,7 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
   clock.advance(5_000);
   const plans = await deploymentSpecs(tx, environment, deployment);
   const plan = await planDeployment(tx, deployment, environment, plans, STRATEGIES);
-  await transition(tx, clock, deployment, "running", { startedAt: clock.now(), strategy: plan.strategy, detail: { ...(deployment.detail as object), migrations: plan.migrations } });
+  await transition(tx, clock, deployment, "running", { startedAt: clock.now(), strategy: plan.strategy, detail: { ...deployment.detail, migrations: plan.migrations } });
   const steps = plan.steps.map((step, position) => ({
     id: newId("stp"),
     deploymentId,

@@ -4,7 +4,6 @@ import { environments, type Environment } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { automationActor } from "@/lib/auth/actor";
 import type { APPROVER_ROLES } from "@/lib/auth/roles";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes, currentOpening, nextOpening } from "@/lib/domain/gates";
 import { checklistItemName } from "@/lib/domain/gates/risk";
@@ -39,7 +38,7 @@ export interface HistoryInput {
  * comes within a few weeks (e.g. a freeze without an end).
  */
 function openMoment(environment: Environment, at: Date): Date | null {
-  const gates = (environment.settings as Partial<EnvironmentConfig>).gates;
+  const gates = environment.settings.gates;
   let t = at;
   for (let i = 0; i < 20; i++) {
     const freezes = activeFreezes({ configured: gates?.freezes ?? [], stored: [], environment: environment.name }, t);
@@ -97,7 +96,7 @@ export async function seedHistory(tx: Db, input: HistoryInput): Promise<void> {
 /** One step's request, and what its gates ask of people (checklist ticks, approvals). Returns the deployment id. */
 async function request(tx: Db, input: HistoryInput, environment: Environment, step: DemoDeployment): Promise<string> {
   const { clock, people } = input;
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const releaseId = input.releaseIds[step.release]!;
   const person = people[step.by]!;
   if (step.kind === "rollback") return (await requestRollback({ db: tx, actor: person, clock }, { environment: `${input.pipeline}/${environment.name}`, releaseId, reason: step.reason })).id;

@@ -132,7 +132,7 @@ export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSch
     finishedAt: isoOrNull(d.finishedAt),
     steps: d.steps.map((s) => ({ name: s.name, app: s.app, state: s.state, attempts: s.attempts, startedAt: isoOrNull(s.startedAt), finishedAt: isoOrNull(s.finishedAt), log: s.log })),
     activity: deploymentActivity(d.state, d.steps),
-    gates: d.gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, detail: g.detail, ...((g.detail as { unobserved?: boolean } | null)?.unobserved ? { unverified: true } : {}) })),
+    gates: d.gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, detail: g.detail, ...(g.detail?.unobserved ? { unverified: true } : {}) })),
     blockers: d.state === "waiting" || d.state === "queued" ? d.gates.filter((g) => g.status !== "pass" && g.status !== "waived").map((g) => g.reason) : [],
     approvals: d.approvals.map((a) => ({ by: a.user.email, role: a.role, decision: a.decision, comment: a.comment, at: iso(a.createdAt), voided: a.voidedAt !== null })),
   };

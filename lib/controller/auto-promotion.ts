@@ -2,15 +2,14 @@ import { and, asc, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, pipelines, releases, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { activeFreezes } from "@/lib/domain/gates";
 import { compareCommits, newestByCommit } from "@/lib/domain/commit-order";
 import type { ReleaseFacts } from "@/lib/domain/promotion";
-import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/deployment-facts";
+import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/promotion-queries";
 import { requestDeployment } from "@/lib/services/deployments";
 import { ServiceError } from "@/lib/services/errors";
-import { storedFreezes } from "@/lib/services/gate-facts";
+import { listStoredFreezes } from "@/db/queries/freezes";
 
 /** How many of the entry branch's newest releases are considered for the first environment. */
 const RECENT_RELEASES = 50;
@@ -26,7 +25,7 @@ async function candidateFor(db: Db, chain: Environment[], index: number): Promis
   const graph = await parentGraph(db);
   const newer = (release: ReleaseFacts) => !current || compareCommits(release, current, graph).order === "newer";
   if (index === 0) {
-    const branch = (target.settings as Partial<EnvironmentConfig>).branch;
+    const branch = target.settings.branch;
     if (!branch) return null;
     const recent = await db.select(releaseFactColumns).from(releases).where(and(eq(releases.branch, branch), eq(releases.pipelineId, target.pipelineId))).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
     const newest = newestByCommit(recent.filter(newer), graph);
@@ -68,9 +67,9 @@ export async function autoPromote(db: Db, clock: Clock, log: (line: string) => v
 async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string>, pipeline: string, chain: Environment[]): Promise<number> {
   let requested = 0;
   for (const [index, target] of chain.entries()) {
-    const config = target.settings as Partial<EnvironmentConfig>;
+    const config = target.settings;
     if (!config.autoPromote || target.heldAt) continue;
-    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await storedFreezes(db, target.id), environment: target.name }, clock.now());
+    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await listStoredFreezes(db, { environmentId: target.id }), environment: target.name }, clock.now());
     if (frozen.length) continue;
     const candidate = await candidateFor(db, chain, index);
     if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;

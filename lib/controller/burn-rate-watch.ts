@@ -38,7 +38,7 @@ export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) =
   const watched = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const requested: string[] = [];
   for (const environment of watched) {
-    const slo = (environment.settings as Partial<EnvironmentConfig>).slo;
+    const slo = environment.settings.slo;
     if (!slo?.autoRollback) continue;
     const [latest] = await db
       .select({ id: deployments.id, kind: deployments.kind, state: deployments.state, finishedAt: deployments.finishedAt, releaseId: deployments.releaseId, commit: releases.commit })

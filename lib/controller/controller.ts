@@ -24,7 +24,6 @@ import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, typ
 import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
 import { dispatchDue } from "@/lib/notify";
 import { listPipelines } from "@/lib/services/pipeline-scope";
-import type { PipelineConfig } from "@/lib/config/schema";
 import { onControllerWakeup } from "./wakeup";
 import { env } from "@/lib/env";
 import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
@@ -257,7 +256,7 @@ export class Controller {
   private async sampleTrafficAndWatch(now: number): Promise<void> {
     const { db } = this.config.connection;
     for (const pipeline of await listPipelines(db)) {
-      const settings = (pipeline.config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
+      const settings = pipeline.config.metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
       const everyMs = this.options.trafficEveryMs ?? settings.sampleEvery;
       const last = this.lastTraffic.get(pipeline.id) ?? 0;
       if (now - last < everyMs) continue;
@@ -346,7 +345,7 @@ export class Controller {
     if (this.dispatching) return;
     const db = this.config.connection.db;
     this.dispatching = listPipelines(db)
-      .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, (p.config as Partial<PipelineConfig>).notifications ?? []])), { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
+      .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, p.config.notifications ?? []])), { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
       .catch((error: unknown) => this.log(`notifications: ${(error as Error).message}`))
       .finally(() => {
         this.dispatching = null;
@@ -425,7 +424,7 @@ export class Controller {
    * environment name share its platform (loading refuses two that would not, see pipeline-set.ts).
    */
   private async assignPlatforms(): Promise<void> {
-    const configs = (await listPipelines(this.config.connection.db)).map((p) => p.config as Partial<PipelineConfig>);
+    const configs = (await listPipelines(this.config.connection.db)).map((p) => p.config);
     this.platforms?.assign({
       environments: configs.flatMap((config) => config.environments ?? []),
       reviewEnvironments: configs.find((config) => config.reviewEnvironments)?.reviewEnvironments,

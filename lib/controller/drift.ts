@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, auditEvents, builds, deployments, environmentApps, environments } from "@/db/schema";
+import { listCells } from "@/db/queries/cells";
+import { apps, auditEvents, deployments, environmentApps, environments } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { AppStatus, SlotStatus } from "@/lib/platform/types";
@@ -9,38 +10,8 @@ import { recordAudit } from "@/lib/services/audit";
 import { eachLimited } from "./health-sampler";
 import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
-/**
- * How what the platform runs can differ from what Slipway recorded:
- * - `not-running`: a release is recorded, nothing serves on the platform;
- * - `other-build`: the active slot runs another build (or another digest) than the one recorded;
- * - `instances-down`: the recorded build runs, but some of its instances do not;
- * - `unrecorded`: the platform runs an app of a known environment that Slipway never deployed there.
- */
-export type DriftKind = "not-running" | "other-build" | "instances-down" | "unrecorded";
-
-export interface RecordedBuild {
-  buildId: string | null;
-  releaseId: string | null;
-  version: string | null;
-  digest: string | null;
-}
-
-export interface ObservedSlot {
-  buildId: string;
-  releaseId: string;
-  version: string;
-  digest: string;
-  reference: string;
-  instances: { running: number; total: number };
-}
-
-/** What `environment_apps.drift` holds: the difference, as a person reads it, and both sides of it. */
-export interface Drift {
-  kind: DriftKind;
-  message: string;
-  observed: { active: ObservedSlot | null; standby: ObservedSlot | null };
-  recorded: RecordedBuild;
-}
+import type { Drift, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
+export type { Drift, DriftKind, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
 
 /** Environments whose platform state is legitimately in flux or gone: nothing there is compared. */
 const UNCHECKED_STATES = UNSETTLED_ENVIRONMENT_STATES;
@@ -131,23 +102,7 @@ async function recordCellDrift(db: Db, clock: Clock, cell: CheckedCell, next: Dr
 
 /** Live environments' recorded cells (and any cell still carrying a drift), with what they record. */
 function recordedCells(db: Db) {
-  return db
-    .select({
-      environmentId: environments.id,
-      environment: environments.name,
-      appId: apps.id,
-      app: apps.name,
-      buildId: environmentApps.buildId,
-      releaseId: environmentApps.releaseId,
-      version: builds.version,
-      digest: builds.digest,
-      drift: environmentApps.drift,
-    })
-    .from(environmentApps)
-    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
-    .where(and(notInArray(environments.state, [...UNCHECKED_STATES]), or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift))));
+  return listCells(db, { excludeStates: UNCHECKED_STATES, cells: "recorded-or-drifting" });
 }
 
 /**

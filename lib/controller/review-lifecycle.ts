@@ -2,7 +2,6 @@ import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { configVariables, deployments, environmentApps, environments, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
-import type { PipelineConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PlatformAdapter } from "@/lib/platform/types";
@@ -126,7 +125,7 @@ export async function manageReviewEnvironments(deps: ReviewLifecycleDeps): Promi
   await wake(deps);
   // Each pipeline's review environments sleep after its own reviewEnvironments.idleSleepAfter.
   for (const pipeline of await listPipelines(deps.db)) {
-    const settings = (pipeline.config as Partial<PipelineConfig>).reviewEnvironments;
+    const settings = pipeline.config.reviewEnvironments;
     if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter, pipeline.id);
   }
 }

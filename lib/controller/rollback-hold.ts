@@ -25,7 +25,7 @@ export async function holdAfterRollback(tx: Db, clock: Clock, deployment: Deploy
       await transitionDeployment(tx, undone.id, { from: undone.state, to: "rolled-back", set: { updatedAt: now } });
     }
   }
-  if ((deployment.detail as { undoes?: string } | null)?.undoes) return;
+  if (deployment.detail?.undoes) return;
   const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
   const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
   await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));

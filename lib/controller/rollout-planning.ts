@@ -2,11 +2,11 @@ import { and, asc, eq, gt, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, environmentApps, type Deployment, type Environment } from "@/db/schema";
 import type { Strategy } from "@/db/schema/enums";
-import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import { decideMigrations, type MigrationDecision } from "@/lib/domain/migrations";
 import { planRollout, type PlannedStep } from "@/lib/domain/rollout-plan";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { deploymentAppIds } from "@/lib/services/review-clone";
+import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { AppPlan } from "./specs";
 
 /** For every app with migrations configured: do they run, and why. */
@@ -14,7 +14,7 @@ export async function migrationDecisions(db: Db, deployment: Deployment, environ
   const decisions: Record<string, MigrationDecision> = {};
   for (const plan of plans) {
     const [app] = await db.select().from(apps).where(eq(apps.id, plan.appId));
-    const migrations = (app?.settings as Partial<AppConfig>).migrations;
+    const migrations = app?.settings.migrations;
     if (!migrations) continue;
     const [target] = await db.select().from(builds).where(eq(builds.id, plan.spec.build.buildId));
     const [cell] = await db.select().from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, plan.appId)));
@@ -61,7 +61,7 @@ export async function planDeployment(
   plans: AppPlan[],
   supported: readonly Strategy[],
 ): Promise<{ steps: PlannedStep[]; strategy: Strategy; migrations: Record<string, MigrationDecision>; note: string | null }> {
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const { strategy, note } = effectiveStrategy(deployment.strategy, config, supported);
   const migrations = deployment.kind === "rollback" ? {} : await migrationDecisions(db, deployment, environment, plans);
   const steps = planRollout({

@@ -2,7 +2,6 @@ import { asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments, releases, type Deployment, type DeploymentStep, type Environment } from "@/db/schema";
 import type { DeploymentState } from "@/db/schema/enums";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { PlannedStep } from "@/lib/domain/rollout-plan";
@@ -79,7 +78,7 @@ export class Rollout {
       await this.transition(tx, deployment, "running", {
         startedAt: now,
         strategy: plan.strategy,
-        detail: { ...(deployment.detail as object), migrations: plan.migrations, ...(plan.note ? { note: plan.note } : {}) },
+        detail: { ...deployment.detail, migrations: plan.migrations, ...(plan.note ? { note: plan.note } : {}) },
       });
       await tx.insert(deploymentSteps).values(
         plan.steps.map((step, position) => ({
@@ -105,7 +104,7 @@ export class Rollout {
   }
 
   private stepEnvironment(environment: Environment, plans: AppPlan[], previous: AppPlan[], deployment: Deployment, steps: DeploymentStep[], provisionFrom: string | null = null, signal?: AbortSignal): StepEnvironment {
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     return {
       platform: this.deps.platforms.forEnvironment(environment.name),
       environment: environment.name,
@@ -137,7 +136,7 @@ export class Rollout {
   }
 
   private migrationReason(deployment: Deployment, app: string): string {
-    const decision = (deployment.detail as { migrations?: Record<string, { reason: string }> }).migrations?.[app];
+    const decision = deployment.detail.migrations?.[app];
     return decision ? `migrations: ${decision.reason}` : "migrations";
   }
 
@@ -275,7 +274,7 @@ export class Rollout {
 
   private async succeed(deployment: Deployment, environment: Environment, plans: AppPlan[], warnings: string[]): Promise<void> {
     const now = this.deps.clock.now();
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     const warmUntil = deployment.strategy === "blue-green" && deployment.kind !== "rollback" ? new Date(now.getTime() + (config.warmFor ?? 30 * 60_000)) : null;
     const statuses = await Promise.all(plans.map((p) => this.deps.platforms.forEnvironment(environment.name).status(environment.name, p.app)));
     const steps = await this.deps.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deployment.id));
@@ -316,7 +315,7 @@ export class Rollout {
       await queueVerificationJobs(tx, deployment, environment, now);
       await this.transition(tx, deployment, "succeeded", {
         finishedAt: now,
-        detail: { ...(deployment.detail as object), ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
+        detail: { ...deployment.detail, ...(closedMs !== null ? { closedMs } : {}), ...(warnings.length ? { warnings } : {}), ...(warmUntil ? { warmUntil: warmUntil.toISOString() } : {}) },
       });
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: "deployment.succeed",

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
-import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
+import type { AppConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
@@ -25,13 +25,13 @@ export interface AppPlan {
 }
 
 function instancesFor(environment: Environment, app: string): number {
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   return config.apps?.[app]?.instances ?? config.instances ?? 1;
 }
 
 /** The app's worker counts in this environment; undefined when it runs none (so specs stay as they were). */
 function workersFor(environment: Environment, app: string): Record<string, number> | undefined {
-  const workers = (environment.settings as Partial<EnvironmentConfig>).apps?.[app]?.workers;
+  const workers = environment.settings.apps?.[app]?.workers;
   return workers && Object.keys(workers).length > 0 ? { ...workers } : undefined;
 }
 

@@ -18,18 +18,12 @@ export const abortInput = z
   .strictObject({ deploymentId: id, reason: reason.optional() })
   .meta({ id: "AbortDeployment", description: "Stop a deployment at once: a rollout in progress is stopped and what served before it is kept; one that has not started is cancelled." });
 
-/** What `deployments.detail.abort` holds once someone asked to stop a rollout in progress. */
-export interface AbortRequest {
-  by: string;
-  byId: string;
-  reason: string | null;
-  /** ISO time it was asked for. */
-  at: string;
-}
+import type { AbortRequest } from "@/lib/domain/deployment-detail";
+export type { AbortRequest };
 
 /** The abort asked for on a deployment, if any. */
 export function abortOf(deployment: Pick<Deployment, "detail">): AbortRequest | null {
-  const abort = (deployment.detail as { abort?: AbortRequest } | null)?.abort;
+  const abort = deployment.detail?.abort;
   return abort && typeof abort === "object" && typeof abort.byId === "string" ? abort : null;
 }
 
@@ -55,7 +49,7 @@ export async function abortInFlight(tx: Db, ctx: ServiceContext, environment: En
   if (abortOf(running)) return running;
   const now = ctx.clock.now();
   const abort: AbortRequest = { by: ctx.actor.name, byId: ctx.actor.id, reason: why?.trim() || null, at: now.toISOString() };
-  const detail = { ...(running.detail as object), abort };
+  const detail = { ...running.detail, abort };
   await tx.update(deployments).set({ detail, updatedAt: now }).where(eq(deployments.id, running.id));
   const holdReason = `Rollout ${running.id} aborted by ${ctx.actor.name}${abort.reason ? `: ${abort.reason}` : ""}`;
   await tx.update(environments).set({ heldAt: now, heldBy: ctx.actor.id, holdReason }).where(eq(environments.id, environment.id));

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments } from "@/db/schema";
-import type { PipelineConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { deploymentPath, enqueueNotification, type DeploymentData, type SlipwayEvent } from "@/lib/notify";
 import { pipelineOf, resolvePipeline } from "./pipeline-scope";
@@ -14,7 +13,7 @@ import { pipelineOf, resolvePipeline } from "./pipeline-scope";
 export async function announce(tx: Db, clock: Clock, event: SlipwayEvent): Promise<void> {
   if (!event.data.pipeline) throw new Error(`The ${event.event} event names no pipeline: build its data with deploymentData.`);
   const pipeline = await resolvePipeline(tx, event.data.pipeline);
-  const channels = (pipeline.config as Partial<PipelineConfig>).notifications ?? [];
+  const channels = pipeline.config.notifications ?? [];
   if (channels.length) await enqueueNotification(tx, channels, event, clock.now());
 }
 

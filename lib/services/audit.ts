@@ -42,7 +42,7 @@ export async function recordAudit(tx: Db, actor: Actor, clock: Clock, input: Aud
   const prevHash = last?.hash ?? GENESIS_HASH;
   await tx.insert(auditEvents).values({
     ...record,
-    data: record.data as Record<string, unknown>,
+    data: input.data ?? {},
     source: actor.via,
     prevHash,
     hash: auditHash(prevHash, record),

@@ -13,22 +13,8 @@ import { pipelineOf } from "./pipeline-scope";
 import type { Db } from "@/db/client";
 import type { PipelineRef } from "@/lib/auth/policy";
 
-/** What an automatic rollback keeps in its detail: why Slipway acted. */
-export interface AutomaticRollbackDetail {
-  trigger: "burn-rate";
-  /** The deployment whose release burned the budget. */
-  deploymentId: string;
-  rule: "fast" | "slow";
-  availability: number;
-  threshold: number;
-  windows: { name: string; long: { ms: number; ratio: number | null; burn: number | null }; short: { ms: number; ratio: number | null; burn: number | null }; threshold: number; firing: boolean }[];
-  requests: number;
-  errors: number;
-  /** Where the traffic figures came from (slipway.yaml's metrics.provider); absent on rollbacks recorded before it was kept. */
-  metricsProvider?: string;
-  breachedAt: string;
-  confirmation?: { decision: "confirmed" | "undone"; by: string; byName: string; at: string; comment: string | null; redeploymentId?: string };
-}
+import type { AutomaticRollbackDetail } from "@/lib/domain/deployment-detail";
+export type { AutomaticRollbackDetail };
 
 /**
  * Slipway rolls an environment back by itself: to its previous good release, as its automation,
@@ -58,7 +44,7 @@ async function rollbackPipeline(db: Db, deployment: Deployment): Promise<Pipelin
 async function automaticRollback(ctx: ServiceContext, deploymentId: string): Promise<{ rollback: Deployment; detail: AutomaticRollbackDetail }> {
   const [rollback] = await ctx.db.select().from(deployments).where(eq(deployments.id, deploymentId)).for("update");
   if (!rollback) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
-  const detail = (rollback.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
+  const detail = rollback.detail?.automatic;
   if (rollback.kind !== "rollback" || !detail) throw new RuleError("Only an automatic rollback can be confirmed or undone; this deployment is not one.", "not_automatic_rollback");
   if (detail.confirmation) {
     throw new RuleError(`This rollback was already ${detail.confirmation.decision} by ${detail.confirmation.byName} at ${detail.confirmation.at}.`, "already_decided");
@@ -83,7 +69,7 @@ export async function confirmAutomaticRollback(ctx: ServiceContext, input: unkno
     const { rollback, detail } = await automaticRollback(scoped, data.deploymentId);
     authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline: await rollbackPipeline(tx, rollback) });
     const confirmation = { decision: "confirmed" as const, by: ctx.actor.id, byName: ctx.actor.name, at: ctx.clock.now().toISOString(), comment: data.comment ?? null };
-    await tx.update(deployments).set({ detail: { ...(rollback.detail as object), automatic: { ...detail, confirmation } }, updatedAt: ctx.clock.now() }).where(eq(deployments.id, rollback.id));
+    await tx.update(deployments).set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: ctx.clock.now() }).where(eq(deployments.id, rollback.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "rollback.confirm", targetType: "deployment", targetId: rollback.id, reason: data.comment ?? null, data: { rule: detail.rule, badDeploymentId: detail.deploymentId } });
   });
 }
@@ -112,7 +98,7 @@ export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown)
     }
     const redeployment = await enqueue(scoped, { environment: environment!.name, releaseId: rollback.previousReleaseId, kind: "rollback", reason: `Undo the automatic rollback: ${data.reason}`, undoes: rollback.id });
     const confirmation = { decision: "undone" as const, by: ctx.actor.id, byName: ctx.actor.name, at: now.toISOString(), comment: data.reason, redeploymentId: redeployment.id };
-    await tx.update(deployments).set({ detail: { ...(rollback.detail as object), automatic: { ...detail, confirmation } }, updatedAt: now }).where(eq(deployments.id, rollback.id));
+    await tx.update(deployments).set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: now }).where(eq(deployments.id, rollback.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "rollback.undo", targetType: "deployment", targetId: rollback.id, reason: data.reason, data: { redeploymentId: redeployment.id, releaseId: rollback.previousReleaseId } });
     return redeployment;
   });

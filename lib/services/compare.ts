@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lte, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
+import { listCells, type CellRow } from "@/db/queries/cells";
+import { builds, deployments, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
 import type { EnvironmentKind } from "@/db/schema/enums";
 import type { EnvironmentView, PersonRef } from "./environments";
 import { NotFoundError } from "./errors";
@@ -140,35 +141,17 @@ function isBehind(from: CellFacts[], to: CellFacts[]): boolean {
   return !fromRelease || (toRelease.id !== fromRelease.id && toRelease.createdAt > fromRelease.createdAt);
 }
 
+/** A recorded cell whose build is known (listCells with cells "recorded" reads only those). */
+type RecordedCell = CellRow & { buildId: string; version: string; commit: string; buildBranch: string; digest: string };
+
 /** The recorded cells of some environments, with their builds and releases (the apps in pipeline order). */
-async function cellsOf(db: Db, environmentIds: string[]) {
-  return db
-    .select({
-      environmentId: environmentApps.environmentId,
-      app: apps.name,
-      position: apps.position,
-      buildId: environmentApps.buildId,
-      version: builds.version,
-      commit: builds.commit,
-      buildBranch: builds.branch,
-      digest: builds.digest,
-      releaseId: environmentApps.releaseId,
-      releaseCommit: releases.commit,
-      releaseBranch: releases.branch,
-      releaseCreatedAt: releases.createdAt,
-    })
-    .from(environmentApps)
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .innerJoin(builds, eq(builds.id, environmentApps.buildId))
-    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .where(and(inArray(environmentApps.environmentId, environmentIds), isNotNull(environmentApps.buildId)))
-    .orderBy(asc(apps.position));
+async function cellsOf(db: Db, environmentIds: string[]): Promise<RecordedCell[]> {
+  const rows = await listCells(db, { environmentIds, cells: "recorded" });
+  return rows.filter((c): c is RecordedCell => c.buildId !== null && c.version !== null && c.commit !== null && c.buildBranch !== null && c.digest !== null);
 }
 
-type CellRow = Awaited<ReturnType<typeof cellsOf>>[number];
-
-function buildRef(cell: CellRow | undefined): BuildRef | null {
-  return cell ? { id: cell.buildId!, version: cell.version, commit: cell.commit, branch: cell.buildBranch, digest: cell.digest, releaseId: cell.releaseId } : null;
+function buildRef(cell: RecordedCell | undefined): BuildRef | null {
+  return cell ? { id: cell.buildId, version: cell.version, commit: cell.commit, branch: cell.buildBranch, digest: cell.digest, releaseId: cell.releaseId } : null;
 }
 
 /**

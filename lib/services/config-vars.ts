@@ -77,7 +77,7 @@ const sourceEnvironment = alias(environments, "source_environment");
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
-  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
+  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: environment.settings.access?.viewConfig, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
   const rows = await ctx.db
     .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
     .from(configVariables)

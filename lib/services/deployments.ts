@@ -2,7 +2,6 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { deployments, releases, type Deployment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -13,7 +12,7 @@ import { transitionDeployment, transitionDeployments } from "./deployment-transi
 import { snapshotFor, type RollbackConfigChoice } from "./config-snapshots";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./deployment-facts";
+import { acceptedInReviewOf, currentRelease, lockEnvironment, parentGraph, releaseFactColumns, skippedBy, succeededIn, targetFacts } from "./promotion-queries";
 import { evaluateDeployment, GATED_KINDS, storeGateResults } from "./gate-evaluation";
 import { planSoak } from "./soak-plan";
 import { announce, deploymentData } from "./announce";
@@ -93,7 +92,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
     const pipeline = await pipelineTarget(tx, environment.pipelineId);
     if (request.kind !== "rollback") {
-      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: (environment.settings as { access?: { deploy?: Role[] } }).access?.deploy, pipeline });
+      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: environment.settings.access?.deploy, pipeline });
     }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
     // A release belongs to one pipeline: it runs only in that pipeline's environments.
@@ -143,7 +142,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
 
     const now = ctx.clock.now();
-    const config = environment.settings as Partial<EnvironmentConfig>;
+    const config = environment.settings;
     if (request.kind === "fast-track" && config.fastTrack?.requireReason !== false && !request.reason?.trim()) {
       throw new ValidationError("A fast-track skips environments: say why.", { reason: "a reason is required for a fast-track" });
     }
@@ -184,7 +183,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     // outright; one that waits (approvals, a window, a soak) is created waiting, with the reasons.
     // The soak is decided once, here: where it is measured and from when (it never moves later).
     const soak = GATED_KINDS.includes(row.kind) ? await planSoak(tx, row, environment) : null;
-    if (soak) row.detail = { ...(row.detail as object), soak };
+    if (soak) row.detail = { ...row.detail, soak };
     const gates = await evaluateDeployment(tx, row, environment, now);
     if (gates.stop) throw new RuleError(`${environment.name} will not take this release: ${gates.stop}`, "gate_failed", { gates: gates.stop });
     // A request nobody could ever approve would wait forever: refuse it now, saying who is missing.

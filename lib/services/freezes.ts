@@ -14,7 +14,8 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, selectFreezes, storedOf, viewOfConfigured, viewOfStored, type FreezeView, type Joined } from "./freeze-views";
+import { listStoredFreezes, selectFreezes, type JoinedFreeze } from "@/db/queries/freezes";
+import { compareFreezes, configuredFreezes, NEXT_HORIZON_MS, viewOfConfigured, viewOfStored, type FreezeView } from "./freeze-queries";
 import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { environmentRef, pipelineName } from "./schemas";
@@ -172,7 +173,7 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
     ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId))))
     : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
-  const rows: Joined[] = await selectFreezes(ctx.db).where(current).orderBy(asc(freezes.startsAt));
+  const rows: JoinedFreeze[] = await selectFreezes(ctx.db).where(current).orderBy(asc(freezes.startsAt));
   if (data.includeLifted) {
     const past = and(scope, or(sql`${freezes.liftedAt} is not null`, sql`${freezes.endsAt} <= ${now.toISOString()}::timestamptz`));
     rows.push(...(await selectFreezes(ctx.db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));
@@ -292,8 +293,5 @@ export async function liftFreeze(ctx: ServiceContext, input: unknown): Promise<F
  * lifted and not over, for all environments; the gate picks the ones that apply.
  */
 export async function storedFreezesForGate(db: Db, now: Date): Promise<StoredFreeze[]> {
-  const rows = await selectFreezes(db)
-    .where(and(isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now))))
-    .orderBy(asc(freezes.startsAt));
-  return rows.map(storedOf);
+  return listStoredFreezes(db, { notEndedBy: now });
 }

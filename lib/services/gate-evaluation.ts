@@ -5,7 +5,7 @@ import type { DeploymentKind } from "@/db/schema/enums";
 import type { EnvironmentConfig, GatesConfig } from "@/lib/config/schema";
 import { canShip, evaluateGates, explain, nextRecheck, type GateOutcome } from "@/lib/domain/gates";
 import { newId } from "@/lib/ids";
-import { loadGateFacts } from "./gate-facts";
+import { loadGateFacts } from "./gate-queries";
 
 /** Gates guard what moves a release forward. A rollback, a redeploy or a config change restores or repeats what runs, and must never wait on an approval. */
 export const GATED_KINDS: readonly DeploymentKind[] = ["promote", "fast-track"];
@@ -30,7 +30,7 @@ function displayZone(config: Partial<EnvironmentConfig>): string {
 
 export async function evaluateDeployment(db: Db, deployment: Deployment, environment: Environment, now: Date): Promise<GateEvaluation> {
   if (!GATED_KINDS.includes(deployment.kind)) return { outcomes: [], canShip: true, blockers: [], recheckAt: null, stop: null };
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const outcomes = evaluateGates({
     environment: { name: environment.name, gates: config.gates ?? NO_GATES, overrides: config.overrides },
     fastTrack: deployment.kind === "fast-track" && config.fastTrack ? { approvals: config.fastTrack.approvals } : undefined,

@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { gateStateAt, type GateState } from "@/lib/domain/gate-state";
-import { storedFreezes } from "./gate-facts";
+import { listStoredFreezes } from "@/db/queries/freezes";
 import { openIncidentsForGate } from "./incidents";
 
 /** The environment fields the gate state needs (an EnvironmentView has them). */
@@ -22,8 +22,8 @@ export async function loadGateStates(db: Db, clock: Clock, environments: readonl
   const now = clock.now();
   const states = await Promise.all(
     environments.map(async (environment) => {
-      const config = environment.settings as Partial<EnvironmentConfig>;
-      const [stored, incidents] = await Promise.all([storedFreezes(db, environment.id), openIncidentsForGate(db, environment.id)]);
+      const config = environment.settings as Partial<EnvironmentConfig>; // EnvironmentView (environments.ts) still carries settings untyped
+      const [stored, incidents] = await Promise.all([listStoredFreezes(db, { environmentId: environment.id }), openIncidentsForGate(db, environment.id)]);
       const state = gateStateAt(
         {
           windows: config.gates?.windows ?? [],

@@ -2,7 +2,6 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environmentApps, environments, jobRuns, users, type JobRun } from "@/db/schema";
-import type { AppConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
@@ -47,7 +46,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
     authorize(ctx, "job.run", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
     const [app] = await tx.select().from(apps).where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });
-    const seed = (app.settings as Partial<AppConfig>).seed;
+    const seed = app.settings.seed;
     if (!seed) throw new RuleError(`${app.name} has no seed job in slipway.yaml.`, "no_such_job");
     if ((await isLastInChain(tx, environment)) && data.confirm !== environment.name) {
       throw new ValidationError(`Type "${environment.name}" to confirm seeding ${environment.name}.`, { confirm: `type "${environment.name}" to confirm` });

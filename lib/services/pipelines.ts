@@ -2,7 +2,6 @@ import { ne } from "drizzle-orm";
 import { pipelines, type Pipeline } from "@/db/schema";
 import { formatConfigProblems, parsePipelineConfig } from "@/lib/config/load";
 import { pipelineSetProblems, type LoadedPipeline } from "@/lib/config/pipeline-set";
-import type { PipelineConfig } from "@/lib/config/schema";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError, type FieldErrors } from "./errors";
@@ -55,7 +54,7 @@ export async function putPipeline(ctx: ServiceContext, name: string, text: strin
     authorize(ctx, "pipeline.manage", { type: "pipeline", id: existing?.id, ...(existing ? { pipeline: { id: existing.id, teamId: existing.teamId } } : {}) });
     const others: LoadedPipeline[] = (await tx.select().from(pipelines).where(ne(pipelines.name, name))).map((p) => ({
       source: `the pipeline "${p.name}"`,
-      config: p.config as PipelineConfig,
+      config: p.config,
       hash: p.configHash,
     }));
     const collisions = pipelineSetProblems([...others, { source, config: parsed.config, hash: parsed.hash }]).filter((problem) => problem.includes(source));

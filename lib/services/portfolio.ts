@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
 import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
-import { configuredFreezes } from "./freeze-views";
+import { configuredFreezes } from "./freeze-queries";
 import { ACTIVE_DEPLOYMENT_STATES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 

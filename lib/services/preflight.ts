@@ -2,13 +2,12 @@ import { LIMITS } from "@/lib/limits";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { checklistTicks, deployments, environments } from "@/db/schema";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
-import type { RecordedOverride } from "./gate-facts";
+import type { RecordedOverride } from "./gate-queries";
 import { checklistItemName } from "@/lib/domain/gates";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
@@ -31,7 +30,7 @@ async function waitingDeployment(ctx: ServiceContext, deploymentId: string) {
   if (!deployment) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
   if (deployment.state !== "waiting" && deployment.state !== "queued") throw new ConflictError(`This deployment is ${deployment.state}: its gates are settled.`, "not_waiting");
   const environment = (await ctx.db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
-  return { deployment, environment, config: environment.settings as Partial<EnvironmentConfig> };
+  return { deployment, environment, config: environment.settings };
 }
 
 /**
@@ -72,7 +71,7 @@ export async function overrideGate(ctx: ServiceContext, input: unknown): Promise
   await ctx.db.transaction(async (tx) => {
     const { deployment, environment, config } = await waitingDeployment({ ...ctx, db: tx }, data.deploymentId);
     authorize(ctx, "gate.override", { type: "deployment", id: deployment.id, overrideRoles: config.overrides?.roles ?? [], pipeline: await pipelineTarget(tx, environment.pipelineId) });
-    const recorded = deployment.overrides as RecordedOverride[];
+    const recorded = deployment.overrides;
     if (recorded.some((o) => o.gate === data.gate)) throw new RuleError(`The ${data.gate} gate of this deployment is already overridden.`, "already_overridden");
     const override: RecordedOverride = { gate: data.gate, by: ctx.actor.name, byId: ctx.actor.id, reason: data.reason, at: ctx.clock.now().toISOString() };
     await tx.update(deployments).set({ overrides: [...recorded, override], updatedAt: ctx.clock.now() }).where(eq(deployments.id, deployment.id));

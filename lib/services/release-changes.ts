@@ -2,9 +2,9 @@ import { and, asc, eq, gt, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, environmentApps, releaseBuilds, type Build, type Deployment, type Environment } from "@/db/schema";
 import type { Role } from "@/lib/auth/roles";
-import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
+import type { ApprovalsConfig } from "@/lib/config/schema";
 import { matchRisk, type AppChanges, type ReleaseChanges } from "@/lib/domain/gates";
-import { approvalRule } from "./gate-facts";
+import { approvalRule } from "./gate-queries";
 
 /**
  * What a release changes in an environment compared with what it runs now, app by app: the
@@ -60,7 +60,7 @@ export async function loadReleaseChanges(db: Db, releaseId: string, environmentI
  * A rule with a condition the release does not meet is left out, so nobody is asked for it.
  */
 export async function applyingApprovalRule(db: Db, deployment: Deployment, environment: Environment): Promise<{ rule: ApprovalsConfig; notNeeded: { role: Role; why: string }[] } | null> {
-  const rule = approvalRule(deployment, environment.settings as Partial<EnvironmentConfig>);
+  const rule = approvalRule(deployment, environment.settings);
   if (!rule) return null;
   if (!rule.rules.some((r) => r.when)) return { rule, notNeeded: [] };
   const changes = await loadReleaseChanges(db, deployment.releaseId, environment.id);

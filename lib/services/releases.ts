@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, releases, users, type Build, type Environment, type Pipeline, type Release } from "@/db/schema";
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
-import type { PipelineConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { followBranch } from "./review-environments";
@@ -75,9 +74,9 @@ async function defaultSource(tx: Db, pipeline: Pipeline, branch: string): Promis
     .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed"), eq(environments.state, "active")))
     .orderBy(asc(environments.position));
   const first = active[0];
-  const entryBranch = (first?.settings as { branch?: string } | undefined)?.branch;
+  const entryBranch = first?.settings?.branch;
   if (!first || !entryBranch || branch === entryBranch) return first;
-  const reviewSource = (pipeline.config as Partial<PipelineConfig>).reviewEnvironments?.source;
+  const reviewSource = pipeline.config.reviewEnvironments?.source;
   return active.find((e) => e.name === reviewSource) ?? first;
 }
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { LIVE_REVIEW_ENVIRONMENT_STATES, PENDING_DEPLOYMENT_STATES } from "@/db/schema/enums";
 import { configVariables, deployments, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
-import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
+import type { EnvironmentConfig } from "@/lib/config/schema";
 import { automationActor } from "@/lib/auth/actor";
 import { newestByCommit } from "@/lib/domain/commit-order";
 import { can } from "@/lib/auth/policy";
@@ -15,7 +15,7 @@ import { transitionDeployments } from "./deployment-transitions";
 import { transitionEnvironment } from "./environment-transitions";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { currentRelease, parentGraph } from "./deployment-facts";
+import { currentRelease, parentGraph } from "./promotion-queries";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
 import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTarget } from "./pipeline-scope";
@@ -63,7 +63,7 @@ export const LIVE_REVIEW_STATES = LIVE_REVIEW_ENVIRONMENT_STATES;
  * automation; and how much of the source it runs itself (`clone`, see review-clone.ts).
  */
 function reviewSettings(source: Environment, clone: CloneMode): Partial<EnvironmentConfig> & { clone: CloneMode } {
-  const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, access: _access, ...rest } = source.settings as Partial<EnvironmentConfig>;
+  const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, access: _access, ...rest } = source.settings;
   const description = clone === "full" ? `Review environment cloned from ${source.name}` : `Review environment cloned from ${source.name}: runs only the apps that differ, ${source.name} serves the rest`;
   return { ...rest, instances: 1, apps: {}, description, clone };
 }
@@ -98,7 +98,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       if (owners.length === 1) return pipelineById(tx, owners[0]!.pipelineId);
       throw error;
     });
-    const settings = (pipeline.config as PipelineConfig).reviewEnvironments;
+    const settings = pipeline.config.reviewEnvironments;
 
     const [release] = data.releaseId
       ? byId && byId.pipelineId === pipeline.id ? [byId] : []
@@ -115,7 +115,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const [source] = await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
     if (!source) throw new ValidationError(`Unknown environment "${sourceName}" to clone.`, { source: `expected an environment of the chain, e.g. ${settings.source}` });
     // Cloning copies what the source runs (and its data): it needs the right to deploy there.
-    const access = (source.settings as Partial<EnvironmentConfig>).access;
+    const access = source.settings.access;
     const target = { id: pipeline.id, teamId: pipeline.teamId };
     authorize(ctx, "review.create", { type: "environment", pipeline: target });
     authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy, pipeline: target });
@@ -249,7 +249,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
     authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined, pipeline: await pipelineTarget(tx, environment.pipelineId) });
-    const settings = ((await pipelineById(tx, environment.pipelineId)).config as PipelineConfig).reviewEnvironments;
+    const settings = (await pipelineById(tx, environment.pipelineId)).config.reviewEnvironments;
     const latest = environment.createdAt.getTime() + settings.maxTtl;
     const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
     if (expiresAt.getTime() > latest) {

@@ -5,7 +5,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { isFork, type PullRequestEvent } from "@/lib/domain/scm-events";
 import { recordAudit } from "./audit";
 import type { ServiceContext } from "./context";
-import { currentRelease } from "./deployment-facts";
+import { currentRelease } from "./promotion-queries";
 import { changeRequestLabel, closeRequest, createForRequest, environmentOfRequest, openRequestsOf, recordOpenRequest } from "./review-requests";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 import { newestReleaseOf, teardownReviewEnvironment, updateReviewEnvironment } from "./review-environments";

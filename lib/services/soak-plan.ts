@@ -1,24 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environmentApps, environments, type Deployment, type Environment } from "@/db/schema";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 
-/**
- * Where and from when a deployment's soak is measured. Decided once, when the deployment is
- * requested, and kept in `deployments.detail.soak`: a fast-track waiting on its soak in uat keeps
- * soaking in uat even if the same release later reaches staging (it neither moves nor restarts).
- */
-export interface PlannedSoak {
-  /** The environment the soak is measured in; null when the release runs nowhere it could soak. */
-  environmentId: string | null;
-  environment: string;
-  /** ISO time the release started there (the soak's start); null when it does not run there. */
-  since: string | null;
-  /** The soak's duration in milliseconds (slipway.yaml gates.soak.duration of the target). */
-  durationMs: number;
-  /** ISO time the soak completes (since + duration), or null. */
-  completesAt: string | null;
-}
+import type { PlannedSoak } from "@/lib/domain/deployment-detail";
+export type { PlannedSoak };
 
 /**
  * The environment a release soaks in before entering `target`: the one it is promoted from when it
@@ -55,7 +40,7 @@ export async function runningSince(db: Db, environmentId: string, releaseId: str
  * null when the target has no soak gate. Reads only; throws nothing of its own.
  */
 export async function planSoak(db: Db, deployment: Pick<Deployment, "releaseId" | "kind" | "fromEnvironmentId">, target: Pick<Environment, "id" | "settings">): Promise<PlannedSoak | null> {
-  const soak = (target.settings as Partial<EnvironmentConfig>).gates?.soak;
+  const soak = target.settings.gates?.soak;
   if (!soak) return null;
   const source = await soakSource(db, deployment, target);
   const since = source ? await runningSince(db, source.id, deployment.releaseId) : null;
@@ -70,7 +55,7 @@ export async function planSoak(db: Db, deployment: Pick<Deployment, "releaseId" 
 
 /** The soak pinned on a deployment when it was requested, if any (older deployments have none). */
 export function pinnedSoak(deployment: Pick<Deployment, "detail">): PlannedSoak | null {
-  const soak = (deployment.detail as { soak?: PlannedSoak } | null)?.soak;
+  const soak = deployment.detail?.soak;
   return soak && typeof soak === "object" && "environment" in soak ? soak : null;
 }
 

@@ -1,7 +1,6 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { healthSamples } from "@/db/schema";
-import type { EnvironmentConfig } from "@/lib/config/schema";
+import { healthSamples, type Environment } from "@/db/schema";
 import { errorBudget, evaluateBurnRate, type BurnRateEvaluation } from "@/lib/domain/burn-rate";
 import type { Clock } from "@/lib/domain/clock";
 
@@ -34,7 +33,7 @@ export interface EnvironmentTraffic {
  * An environment's traffic for its page: the last `minutes` minute by minute (gaps filled with
  * zeros so the chart's time axis is true), and where its SLO stands.
  */
-export async function environmentTraffic(db: Db, clock: Clock, environment: { id: string; settings: unknown }, minutes = 60): Promise<EnvironmentTraffic> {
+export async function environmentTraffic(db: Db, clock: Clock, environment: Pick<Environment, "id" | "settings">, minutes = 60): Promise<EnvironmentTraffic> {
   const now = clock.now();
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000);
   const rows = await db
@@ -50,7 +49,7 @@ export async function environmentTraffic(db: Db, clock: Clock, environment: { id
     return { at: new Date(at).toISOString(), requests: Number(row?.requests ?? 0), errors: Number(row?.errors ?? 0), p95Ms: row?.p95Ms === null || row?.p95Ms === undefined ? null : Number(row.p95Ms) };
   });
 
-  const slo = (environment.settings as Partial<EnvironmentConfig>).slo;
+  const slo = environment.settings.slo;
   if (!slo) return { minutes: series, slo: null };
   const windowStart = new Date(now.getTime() - slo.window);
   const samples = await db

@@ -33,7 +33,6 @@ import { systemClock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
 import { createPlatform } from "@/lib/platform";
 import { DEFAULT_ARTIFACTS_DIR, writeArtifact } from "@/lib/platform/local/artifact";
-import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { registerBuild } from "@/lib/services/builds";
 import type { ServiceContext } from "@/lib/services/context";
 import { requestDeployment } from "@/lib/services/deployments";
@@ -186,7 +185,8 @@ async function benchmark(strategy: "blue-green" | "rolling", portBase: number): 
         .limit(1);
       if (!servingAt || !rollback) throw new Error(`run ${run + 1}: no automatic rollback within ${RUN_TIMEOUT_MS / 1000} s`);
       const done = await settled(rollback.id);
-      const detail = (rollback.detail as { automatic: AutomaticRollbackDetail }).automatic;
+      const detail = rollback.detail.automatic;
+      if (!detail) throw new Error(`run ${run + 1}: rollback ${rollback.id} carries no automatic-rollback detail`);
       runs.push({ firstErrorAt, breachedAt: Date.parse(detail.breachedAt), servingAt, rollbackFinishedAt: done.finishedAt!.getTime() });
       const r = runs.at(-1)!;
       console.log(

@@ -83,7 +83,10 @@ export async function explainQueries(client: pg.Client, facts: Facts): Promise<{
     { title: "deployments history, 10,000 rows deep (keyset)", sql: `${history} where (d.created_at, d.id) < ($1::timestamptz, $2) order by d.created_at desc, d.id desc limit 51`, params: [facts.deepCreatedAt.toISOString(), facts.deepId] },
     { title: "audit trail, first page", sql: "select * from audit_events order by seq desc limit 51", params: [] },
     { title: "audit trail, 1,000,000 events deep (keyset)", sql: "select * from audit_events where seq < $1 order by seq desc limit 51", params: [Math.max(1, facts.auditMaxSeq - 1_000_000)] },
-    { title: "audit trail filtered by action", sql: "select * from audit_events where action = $1 order by seq desc limit 51", params: ["deployment.approve"] },
+    // As listAuditEvents sends it: the action filter means "starts with".
+    { title: "audit trail filtered by action (a frequent one)", sql: "select * from audit_events where action like $1 order by seq desc limit 51", params: ["deployment.approve%"] },
+    { title: "audit trail filtered by action (a rare one)", sql: "select * from audit_events where action like $1 order by seq desc limit 51", params: ["freeze.lift%"] },
+    { title: "audit trail filtered by action (a rare one), half-way down (keyset)", sql: "select * from audit_events where action like $1 and seq < $2 order by seq desc limit 51", params: ["freeze.lift%", Math.max(1, Math.floor(facts.auditMaxSeq / 2))] },
   ];
   const out: { title: string; plan: string }[] = [];
   for (const query of queries) {

@@ -8,6 +8,7 @@
  *
  *   npx tsx scripts/bench/portfolio.ts [--pipelines 50] [--apps 40] [--envs 6] [--big-apps 600] [--runs 7]
  */
+import type { PipelineConfig } from "@/lib/config/schema";
 import { globalGrants } from "@/lib/domain/roles";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
@@ -42,7 +43,7 @@ async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unkno
 
 async function seedPipeline(db: Db, p: string, appCount: number, envCount: number, now: Date, userId: string) {
   const pipelineId = `pip_${p}`;
-  await db.insert(pipelines).values({ id: pipelineId, name: p, configHash: p, config: {} });
+  await db.insert(pipelines).values({ id: pipelineId, name: p, configHash: p, config: {} as PipelineConfig });
   const appRows = Array.from({ length: appCount }, (_, i) => ({ id: `app_${p}_${i}`, pipelineId, name: `${p}-app-${i}`, position: i }));
   await insertChunked(appRows, (c) => db.insert(apps).values(c));
   const envRows = Array.from({ length: envCount }, (_, i) => ({ id: `env_${p}_${i}`, pipelineId, name: `${p}-env-${i}`, kind: "fixed" as const, position: i, state: "active" as const }));

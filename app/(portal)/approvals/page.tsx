@@ -10,7 +10,7 @@ import { pipelineOf } from "@/lib/services/pipeline-scope";
 import { getEnvironment } from "@/lib/services/environments";
 import { DecisionItem } from "@/components/approvals/decision-item";
 import { MyRequests } from "@/components/approvals/my-requests";
-import { decisionPropsFor } from "@/lib/services/decision-view";
+import { decisionPropsFor } from "@/lib/services/decision-queries";
 import { Badge } from "@/components/ui/badge";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";

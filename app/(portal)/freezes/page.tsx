@@ -6,7 +6,7 @@ import { can } from "@/lib/auth/policy";
 import { requireActor } from "@/lib/auth/session";
 import { systemClock } from "@/lib/domain/clock";
 import { ValidationError } from "@/lib/services/errors";
-import type { FreezeView } from "@/lib/services/freeze-views";
+import type { FreezeView } from "@/lib/services/freeze-queries";
 import { listFreezes } from "@/lib/services/freezes";
 import { liveEnvironmentNames } from "@/lib/services/live-environments";
 import { FreezeBanner } from "@/components/operations/freeze-banner";

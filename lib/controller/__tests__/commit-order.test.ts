@@ -5,7 +5,7 @@ import { deployments, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { AUTOMATION_USER } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { currentRelease } from "@/lib/services/deployment-facts";
+import { currentRelease } from "@/lib/services/promotion-queries";
 import { requestDeployment } from "@/lib/services/deployments";
 import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";

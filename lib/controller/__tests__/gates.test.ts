@@ -53,7 +53,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await connection.db.update(environments).set({ settings: { ...(prodEnv!.settings as object), smoke: [] } }).where(eq(environments.id, prodEnv!.id));
     // Notifications go to a webhook channel so we can see what was announced.
     const [pipeline] = await connection.db.select().from(pipelines);
-    await connection.db.update(pipelines).set({ config: { ...(pipeline!.config as object), notifications: [{ name: "releases", type: "webhook", url: "http://127.0.0.1:9/hook", secretEnv: "NOPE" }] } });
+    await connection.db.update(pipelines).set({ config: { ...pipeline!.config, notifications: [{ name: "releases", type: "webhook", url: "http://127.0.0.1:9/hook", secretEnv: "NOPE" }] } });
   });
   afterEach(async () => {
     await controller.stop({ stopApps: false });
@@ -140,9 +140,9 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
 
   it("a closed window can be overridden only by the roles slipway.yaml names, with a reason; an open incident blocks until resolved", async () => {
     const [prod] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
-    const settings = prod!.settings as { gates: Record<string, unknown> };
+    const settings = prod!.settings;
     // 2026-05-04 is a Monday; the window is Sundays only, so it is closed now.
-    await connection.db.update(environments).set({ settings: { ...settings, gates: { ...settings.gates, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } }).where(eq(environments.id, prod!.id));
+    await connection.db.update(environments).set({ settings: { ...settings, gates: { ...settings.gates!, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } }).where(eq(environments.id, prod!.id));
     const release = await stagedRelease("1.3.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
     await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });

@@ -37,7 +37,7 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
     await setEnv("staging", (s) => ({ ...s, gates: NO_GATES, smoke: [], hooks: [], slo: undefined, verifications: [{ name: "suite", app: "portal", job: "e2e-suite" }] }));
     await setEnv("prod", (s) => ({ ...s, gates: { ...NO_GATES, verified: { names: ["e2e", "suite"], timeout: HOUR } }, smoke: [], hooks: [] }));
     const [pipeline] = await connection.db.select().from(pipelines);
-    await connection.db.update(pipelines).set({ config: { ...(pipeline!.config as object), notifications: [{ name: "on-call", type: "webhook", url: "http://127.0.0.1:9/hook", events: ["verification.failed"] }] } });
+    await connection.db.update(pipelines).set({ config: { ...pipeline!.config, notifications: [{ name: "on-call", type: "webhook", url: "http://127.0.0.1:9/hook", events: ["verification.failed"] }] } });
   });
   afterAll(async () => {
     await controller.stop({ stopApps: false });

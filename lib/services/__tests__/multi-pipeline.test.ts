@@ -12,7 +12,7 @@ import { requestDeployment } from "../deployments";
 import { AmbiguousError } from "../errors";
 import { createFreeze } from "../freezes";
 import { declareIncident, openIncidentsForGate } from "../incidents";
-import { storedFreezes } from "../gate-facts";
+import { listStoredFreezes } from "@/db/queries/freezes";
 import { resolveEnvironment } from "../pipeline-scope";
 import { putPipeline } from "../pipelines";
 import { createRelease } from "../releases";
@@ -67,7 +67,7 @@ describe.each(testDatabases)("two pipelines with the same environment names on $
     const ctx = contextFor(connection.db, lead);
     const [toolDev, toolProd, shopDev] = await Promise.all([resolveEnvironment(connection.db, "tool/dev"), resolveEnvironment(connection.db, "tool/prod"), resolveEnvironment(connection.db, "shop/dev")]);
     const now = ctx.clock.now();
-    const frozen = async (environment: Environment) => evaluateFreeze({ configured: [], stored: await storedFreezes(connection.db, environment.id), environment: environment.name }, now);
+    const frozen = async (environment: Environment) => evaluateFreeze({ configured: [], stored: await listStoredFreezes(connection.db, { environmentId: environment.id }), environment: environment.name }, now);
 
     await createFreeze(ctx, { environment: "dev", pipeline: "tool", name: "wiki migration", reason: "Moving the wiki's storage" });
     expect((await frozen(toolDev)).status).toBe("pending");

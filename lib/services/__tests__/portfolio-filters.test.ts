@@ -1,3 +1,4 @@
+import type { PipelineConfig } from "@/lib/config/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
@@ -30,7 +31,7 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
     const release = await makeRelease(db, lead, "1.0.0", { at: "2026-03-02T08:00:00Z" });
     await placeRelease(db, "prod", release.id, at, lead.id);
 
-    await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} });
+    await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} as PipelineConfig });
     await db.insert(apps).values({ id: "app_tool_api", pipelineId: "pip_tool", name: "tool-api", position: 0 });
     await db.insert(environments).values([
       { id: "env_tool_dev", pipelineId: "pip_tool", name: "tool-dev", kind: "fixed", position: 0, state: "active" },

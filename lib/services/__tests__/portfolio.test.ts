@@ -1,3 +1,4 @@
+import type { PipelineConfig } from "@/lib/config/schema";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
@@ -51,7 +52,7 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     await db.insert(incidents).values({ id: newId("inc"), environmentId: await envId("prod"), title: "Checkout errors", state: "open", openedVia: "api", openedBy: dev.id });
     await db.insert(freezes).values({ id: newId("frz"), environmentId: await envId("staging"), name: "Quarter end", reason: "books close", startsAt: new Date(now.getTime() - 3_600_000), endsAt: new Date(now.getTime() + 3_600_000), createdBy: dev.id });
 
-    await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} });
+    await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} as PipelineConfig });
     await db.insert(apps).values({ id: "app_tool_api", pipelineId: "pip_tool", name: "tool-api", position: 0 });
     await db.insert(environments).values([
       { id: "env_tool_prod", pipelineId: "pip_tool", name: "tool-prod", kind: "fixed", position: 1, state: "active" },

@@ -1,3 +1,4 @@
+import type { PipelineConfig } from "@/lib/config/schema";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
@@ -34,7 +35,7 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     connection = await database.open();
     for (const name of ["shop", "ledger", "handbook"]) {
       pipelineIds[name] = newId("pip");
-      await connection.db.insert(pipelines).values({ id: pipelineIds[name]!, name, configHash: name, config: {} });
+      await connection.db.insert(pipelines).values({ id: pipelineIds[name]!, name, configHash: name, config: {} as PipelineConfig });
     }
     admin = await createTestActor(connection.db, ["admin"], "admin");
     lead = await createTestActor(connection.db, [], "lead");

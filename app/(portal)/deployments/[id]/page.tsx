@@ -13,14 +13,13 @@ import { isCancellable } from "@/lib/domain/deployment-state";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
-import { currentRelease } from "@/lib/services/deployment-facts";
+import { currentRelease } from "@/lib/services/promotion-queries";
 import { AbortRolloutButton, CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
 import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
-import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
-import { decisionPropsFor } from "@/lib/services/decision-view";
+import { decisionPropsFor } from "@/lib/services/decision-queries";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { VerificationList } from "@/components/verification/verification-list";
@@ -50,7 +49,7 @@ export default async function DeploymentPage({ params }: Props) {
   // Team and pipeline grants count only with the pipeline the deployment belongs to.
   const scope: Target = { pipeline: { id: owner.id, teamId: owner.teamId } };
   const decisions = await decisionPropsFor(db, actor, deployment);
-  const automatic = (deployment.detail as { automatic?: AutomaticRollbackDetail } | null)?.automatic;
+  const automatic = deployment.detail?.automatic;
   // Roll back from here when this deployment is what the environment runs now — except an
   // automatic rollback, which on-call confirms or undoes (its undo keeps the record straight).
   const rollbackTarget =
@@ -125,7 +124,7 @@ export default async function DeploymentPage({ params }: Props) {
         actions={
           <>
             {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy, ...scope }) && <CancelDeploymentButton deploymentId={deployment.id} />}
-            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !(deployment.detail as { abort?: unknown } | null)?.abort && can(actor, "environment.rollback", scope) && (
+            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !deployment.detail?.abort && can(actor, "environment.rollback", scope) && (
               <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />
             )}
             {rollbackTarget && (

@@ -1,3 +1,4 @@
+import type { PipelineConfig } from "@/lib/config/schema";
 import { and, eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -36,7 +37,7 @@ describe("/api/v1/teams and /api/v1/pipelines/{pipeline}/owner", () => {
     connection = await testDatabases[0]!.open();
     setProcessConnection(Promise.resolve(connection));
     await ensureSystemUsers(connection.db);
-    for (const name of ["shop", "ledger"]) await connection.db.insert(pipelines).values({ id: newId("pip"), name, configHash: name, config: {} });
+    for (const name of ["shop", "ledger"]) await connection.db.insert(pipelines).values({ id: newId("pip"), name, configHash: name, config: {} as PipelineConfig });
     const admin = await createTestActor(connection.db, ["admin"], "admin");
     adminId = admin.id;
     const viewer = await createTestActor(connection.db, ["viewer"], "viewer");

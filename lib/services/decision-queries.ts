@@ -4,10 +4,9 @@ import type { Db } from "@/db/client";
 import { checklistTicks, environments, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { DeploymentDetail } from "./deployment-queries";
 import { checklistItemName } from "@/lib/domain/gates";
-import { approvalRule } from "./gate-facts";
+import { approvalRule } from "./gate-queries";
 import { pipelineTarget } from "./pipeline-scope";
 import type { ApproverRole } from "@/lib/domain/roles";
 
@@ -26,7 +25,7 @@ export interface DecisionProps {
 export async function decisionPropsFor(db: Db, actor: Actor, deployment: DeploymentDetail): Promise<DecisionProps | null> {
   if (deployment.state !== "waiting" && deployment.state !== "queued") return null;
   const environment = (await db.query.environments.findFirst({ where: eq(environments.id, deployment.environmentId) }))!;
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   // Team and pipeline grants count only with the pipeline the deployment belongs to.
   const pipeline = await pipelineTarget(db, environment.pipelineId);
   const rule = approvalRule(deployment, config);

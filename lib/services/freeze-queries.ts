@@ -1,15 +1,12 @@
-import { eq, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
-import type { Db } from "@/db/client";
-import { environments, freezes, pipelines, users, type Freeze as FreezeRow } from "@/db/schema";
+import { storedOf, type JoinedFreeze } from "@/db/queries/freezes";
 import type { Freeze as ConfiguredFreeze } from "@/lib/config/schema";
-import { activeFreezes, nextFreezeStart, type FreezeSources, type StoredFreeze } from "@/lib/domain/gates/freeze";
+import { activeFreezes, nextFreezeStart, type FreezeSources } from "@/lib/domain/gates/freeze";
 import type { PersonRef } from "./environments";
 
 /**
- * How freezes are read: rows joined with their environment and people, and the view people and
- * the API see — from the database or slipway.yaml, with where each stands now, computed by the
- * freeze gate's own functions so the list and the gate agree.
+ * The view of freezes people and the API see — from the database (rows read by
+ * db/queries/freezes.ts) or slipway.yaml, with where each stands now, computed by the freeze
+ * gate's own functions so the list and the gate agree.
  */
 
 const DAY_MS = 86_400_000;
@@ -52,50 +49,7 @@ export interface FreezeView {
   problem: string | null;
 }
 
-const creator = alias(users, "freeze_creator");
-const lifter = alias(users, "freeze_lifter");
-
-export type Joined = { freeze: FreezeRow; environment: string | null; pipeline: string | null; creatorName: string | null; creatorEmail: string | null; lifterName: string | null; lifterEmail: string | null };
-
-export function selectFreezes(db: Db) {
-  return db
-    .select({
-      freeze: freezes,
-      environment: environments.name,
-      pipeline: pipelines.name,
-      creatorName: creator.name,
-      creatorEmail: creator.email,
-      lifterName: lifter.name,
-      lifterEmail: lifter.email,
-    })
-    .from(freezes)
-    .leftJoin(environments, eq(environments.id, freezes.environmentId))
-    .leftJoin(pipelines, sql`${pipelines.id} = coalesce(${freezes.pipelineId}, ${environments.pipelineId})`)
-    .leftJoin(creator, eq(creator.id, freezes.createdBy))
-    .leftJoin(lifter, eq(lifter.id, freezes.liftedBy));
-}
-
 const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
-
-export function storedOf(row: Joined): StoredFreeze {
-  const f = row.freeze;
-  return {
-    id: f.id,
-    name: f.name,
-    reason: f.reason,
-    startsAt: f.startsAt,
-    endsAt: f.endsAt,
-    rrule: f.rrule,
-    durationMs: f.durationMs,
-    timezone: f.timezone,
-    environment: row.environment,
-    environmentId: f.environmentId,
-    pipelineId: f.environmentId ? null : f.pipelineId,
-    pipeline: f.environmentId ? null : row.pipeline,
-    createdBy: row.creatorName ?? "someone",
-    liftedAt: f.liftedAt,
-  };
-}
 
 /** Where a freeze stands at `now`, computed by the gate's own functions so the list and the gate agree. */
 function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "active" | "period" | "nextStart" | "problem"> {
@@ -111,7 +65,7 @@ function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "
   }
 }
 
-export function viewOfStored(row: Joined, now: Date): FreezeView {
+export function viewOfStored(row: JoinedFreeze, now: Date): FreezeView {
   const f = row.freeze;
   const stored = storedOf(row);
   const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason } : null;

@@ -106,7 +106,7 @@ export async function targetFacts(db: Db, environment: Environment): Promise<{ t
   const first = environment.kind === "fixed" ? await firstInChain(db, environment.pipelineId) : null;
   const last = environment.kind === "fixed" ? await lastInChain(db, environment.pipelineId) : null;
   const settings = (first?.settings ?? {}) as { branch?: string };
-  const fastTrack = (environment.settings as { fastTrack?: { branches: string[] } }).fastTrack;
+  const fastTrack = environment.settings.fastTrack;
   return {
     previous,
     target: {

@@ -1,12 +1,10 @@
-import { and, asc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { listStoredFreezes } from "@/db/queries/freezes";
 import {
   approvals,
   builds,
   checklistTicks,
-
-  environments,
-  freezes,
   healthSamples,
   incidents,
   releaseBuilds,
@@ -18,8 +16,8 @@ import {
 } from "@/db/schema";
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
-import type { GateFacts, GateOverride, StoredFreeze } from "@/lib/domain/gates";
-import { apps, pipelines } from "@/db/schema";
+import type { GateFacts, GateOverride } from "@/lib/domain/gates";
+import { apps } from "@/db/schema";
 import { needsChanges } from "@/lib/domain/gates";
 import { grantsIn, pipelineRef } from "./grant-scope";
 import { loadReleaseChanges } from "./release-changes";
@@ -27,17 +25,11 @@ import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
 import { coveringIncidents } from "./incidents";
 
-/** A window or freeze override granted on a deployment (kept in deployments.overrides). */
-export interface RecordedOverride {
-  gate: "window" | "freeze";
-  by: string;
-  byId: string;
-  reason: string;
-  at: string;
-}
+import type { RecordedOverride } from "@/lib/domain/deployment-detail";
+export type { RecordedOverride };
 
 function overrideFor(deployment: Deployment, gate: "window" | "freeze"): GateOverride | null {
-  const found = (deployment.overrides as RecordedOverride[]).filter((o) => o.gate === gate).at(-1);
+  const found = deployment.overrides.filter((o) => o.gate === gate).at(-1);
   return found ? { by: found.by, reason: found.reason } : null;
 }
 
@@ -47,42 +39,11 @@ export function approvalRule(deployment: Deployment, config: Partial<Environment
 }
 
 /**
- * Freezes declared in Slipway (not lifted) that apply to the environment: its own, its pipeline's
- * and the organisation's ("stop the line").
- */
-export async function storedFreezes(db: Db, environmentId: string): Promise<StoredFreeze[]> {
-  const ofPipeline = sql`${freezes.pipelineId} = (select pipeline_id from environments where id = ${environmentId})`;
-  const rows = await db
-    .select({ freeze: freezes, environment: environments.name, createdBy: users.name, pipeline: pipelines.name })
-    .from(freezes)
-    .leftJoin(environments, eq(environments.id, freezes.environmentId))
-    .leftJoin(pipelines, eq(pipelines.id, freezes.pipelineId))
-    .leftJoin(users, eq(users.id, freezes.createdBy))
-    .where(and(isNull(freezes.liftedAt), or(eq(freezes.environmentId, environmentId), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), ofPipeline)))));
-  return rows.map(({ freeze, environment, createdBy, pipeline }) => ({
-    environmentId: freeze.environmentId,
-    pipelineId: freeze.pipelineId,
-    pipeline: freeze.environmentId ? null : pipeline,
-    id: freeze.id,
-    name: freeze.name,
-    reason: freeze.reason,
-    startsAt: freeze.startsAt,
-    endsAt: freeze.endsAt,
-    rrule: freeze.rrule,
-    durationMs: freeze.durationMs,
-    timezone: freeze.timezone,
-    environment: environment ?? null,
-    createdBy: createdBy ?? "someone",
-    liftedAt: freeze.liftedAt,
-  }));
-}
-
-/**
  * Loads every fact the gates of `environment` decide on for `deployment`. Facts for gates that
  * are not configured are left out; a configured gate whose facts are missing fails closed.
  */
 export async function loadGateFacts(db: Db, deployment: Deployment, environment: Environment): Promise<GateFacts> {
-  const config = environment.settings as Partial<EnvironmentConfig>;
+  const config = environment.settings;
   const gates = config.gates;
   const facts: GateFacts = {};
 
@@ -120,7 +81,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
 
   if (gates?.windows?.length) facts.window = { override: overrideFor(deployment, "window") };
 
-  facts.freeze = { stored: await storedFreezes(db, environment.id), override: overrideFor(deployment, "freeze") };
+  facts.freeze = { stored: await listStoredFreezes(db, { environmentId: environment.id }), override: overrideFor(deployment, "freeze") };
 
   const rule = approvalRule(deployment, config);
   if (rule) {

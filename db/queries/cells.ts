@@ -1,0 +1,86 @@
+import { and, asc, eq, inArray, isNotNull, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Db } from "@/db/client";
+import { apps, builds, environmentApps, environments, releases, users } from "@/db/schema";
+import type { EnvironmentState } from "@/db/schema/enums";
+
+/**
+ * What runs where: the recorded cells (environment × app) with the release, build and digest each
+ * one runs. The one read model the drift check, the comparison of two environments and the
+ * environment views share, so "what does this environment run" has a single answer.
+ */
+
+const deployedBy = alias(users, "deployed_by_user");
+const sourceCell = alias(environmentApps, "source_cell");
+
+export interface CellsParams {
+  /** Only these environments. Omitted: every environment (narrowed by `excludeStates`). An empty list reads nothing. */
+  environmentIds?: readonly string[];
+  /** Leave out environments in these states (e.g. the drift check skips unsettled ones). */
+  excludeStates?: readonly EnvironmentState[];
+  /**
+   * Which cells: "recorded" (a known build is recorded there), "recorded-or-drifting" (a build id
+   * is recorded, or the cell only carries a leftover drift), "all" (every cell row). Default "all".
+   */
+  cells?: "all" | "recorded" | "recorded-or-drifting";
+  /**
+   * "differing": a review environment's cells only where its build differs from its source
+   * environment's (what the board shows of a review environment); fixed environments keep all.
+   * Default "all".
+   */
+  reviewCells?: "all" | "differing";
+}
+
+/**
+ * The cells matching `params` as flat rows in one statement, in the pipeline's app order.
+ * Release and build columns are null where nothing (or an unknown id) is recorded.
+ */
+export async function listCells(db: Db, params: CellsParams = {}) {
+  if (params.environmentIds && params.environmentIds.length === 0) return [];
+  const conditions: (SQL | undefined)[] = [];
+  if (params.environmentIds) conditions.push(inArray(environmentApps.environmentId, [...params.environmentIds]));
+  if (params.excludeStates?.length) conditions.push(notInArray(environments.state, [...params.excludeStates]));
+  if (params.cells === "recorded") conditions.push(isNotNull(builds.id));
+  if (params.cells === "recorded-or-drifting") conditions.push(or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift)));
+  if (params.reviewCells === "differing") conditions.push(or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`));
+  return db
+    .select({
+      environmentId: environmentApps.environmentId,
+      environment: environments.name,
+      appId: environmentApps.appId,
+      app: apps.name,
+      appPosition: apps.position,
+      releaseId: environmentApps.releaseId,
+      releaseCreatedAt: releases.createdAt,
+      releaseBranch: releases.branch,
+      releaseCommit: releases.commit,
+      buildId: environmentApps.buildId,
+      version: builds.version,
+      commit: builds.commit,
+      buildBranch: builds.branch,
+      digest: builds.digest,
+      deploymentId: environmentApps.deploymentId,
+      deployedAt: environmentApps.deployedAt,
+      deployedById: deployedBy.id,
+      deployedByName: deployedBy.name,
+      deployedByEmail: deployedBy.email,
+      previousReleaseId: environmentApps.previousReleaseId,
+      url: environmentApps.url,
+      healthStatus: environmentApps.healthStatus,
+      healthObservedAt: environmentApps.healthObservedAt,
+      drift: environmentApps.drift,
+      driftObservedAt: environmentApps.driftObservedAt,
+    })
+    .from(environmentApps)
+    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
+    .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
+    .where(and(...conditions))
+    .orderBy(asc(apps.position), asc(apps.name));
+}
+
+/** One row of {@link listCells}. */
+export type CellRow = Awaited<ReturnType<typeof listCells>>[number];

@@ -106,7 +106,7 @@ export function planDataset(options: DatasetOptions, perPipelineEnvNames: boolea
   for (let i = 0; i < others; i++) {
     const name = `${WORDS[i % WORDS.length]}-${String(i).padStart(2, "0")}`;
     const envCount = 3 + Math.floor(rand() * 4);
-    shapes.push({ name, apps: Array.from({ length: otherSizes[i]! }, (_, j) => `${name.split("-")[0]}-app-${String(j).padStart(2, "0")}`), envs: SMALL_STAGES[envCount]! });
+    shapes.push({ name, apps: Array.from({ length: otherSizes[i]! }, (_, j) => `${name}-app-${String(j).padStart(2, "0")}`), envs: SMALL_STAGES[envCount]! });
   }
   const weights = shapes.map((p) => p.envs.length * Math.sqrt(p.apps.length));
   const weightSum = weights.reduce((a, b) => a + b, 0);

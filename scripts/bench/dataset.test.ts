@@ -10,6 +10,7 @@ import { systemClock } from "@/lib/domain/clock";
 import { verifyAuditTrail } from "@/lib/services/audit-verify";
 import { buildDataset, DatabaseNotEmptyError, ensureDatabase } from "./dataset";
 import { planDataset } from "./dataset-plan";
+import { pipelineSetProblems } from "@/lib/config/pipeline-set";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
@@ -29,6 +30,12 @@ describe("the scale data set's plan", () => {
     expect(plan.pipelines.reduce((a, p) => a + p.reviewEnvironments, 0)).toBe(200);
     expect(Math.abs(plan.deployments - 1_000_000)).toBeLessThan(1_000);
     expect(plan.auditEvents).toBe(5_000_000);
+  });
+
+  it("plans pipelines Slipway accepts together: no two share an address (same environment and app)", () => {
+    const plan = planDataset({ scale: 1, reviewCells: "full", teams: 4 }, true);
+    const loaded = plan.pipelines.map((p) => ({ source: `${p.name}.yaml`, config: p.config, hash: p.hash }));
+    expect(pipelineSetProblems(loaded)).toEqual([]);
   });
 
   it("refuses a scale outside (0, 1]", () => {

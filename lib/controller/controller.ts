@@ -223,9 +223,14 @@ export class Controller {
     this.inFlight.set(key, task);
   }
 
+  /**
+   * Lets go of the lease and the platforms. Never throws: it runs from background work too, where
+   * a rejection nobody awaits would take the whole process (and the web server) down. A lease that
+   * cannot be given back (the database away) simply runs out.
+   */
   private async stepDown(reason: string): Promise<void> {
     this.log(`stepping down: ${reason}`);
-    await this.election.release();
+    await this.election.release().catch((error: unknown) => this.log(`could not give the lease back, it runs out by itself: ${(error as Error)?.message ?? String(error)}`));
     const platforms = this.platforms;
     this.platforms = null;
     this.rollout = null;

@@ -47,10 +47,23 @@ export interface HealthPass {
 export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: Clock): Promise<HealthPass> {
   const now = clock.now();
   const liveNames = (await db.selectDistinct({ name: environments.name }).from(environments).where(notInArray(environments.state, [...ASLEEP_OR_GONE_ENVIRONMENT_STATES]))).map((r) => r.name);
-  const inventories = new Map<PlatformAdapter, Promise<AppStatus[]>>();
+  /** Per platform, what it runs by environment name (one inventory call each). */
+  const inventories = new Map<PlatformAdapter, Promise<Map<string, AppStatus[]>>>();
   const inventoryOf = (adapter: PlatformAdapter) => {
     let listed = inventories.get(adapter);
-    if (!listed) inventories.set(adapter, (listed = adapter.inventory()));
+    if (!listed) {
+      listed = adapter.inventory().then((all) => {
+        const byEnvironment = new Map<string, AppStatus[]>();
+        for (const status of all) {
+          if (!status.active || status.asleep) continue;
+          const listed = byEnvironment.get(status.environment);
+          if (listed) listed.push(status);
+          else byEnvironment.set(status.environment, [status]);
+        }
+        return byEnvironment;
+      });
+      inventories.set(adapter, listed);
+    }
     return listed;
   };
   const running: AppStatus[] = [];
@@ -58,8 +71,7 @@ export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: C
   const failed = new Map<string, string[]>();
   for (const name of liveNames) {
     try {
-      const adapter = platforms.forEnvironment(name);
-      for (const status of await inventoryOf(adapter)) if (status.environment === name && status.active && !status.asleep) running.push(status);
+      running.push(...((await inventoryOf(platforms.forEnvironment(name))).get(name) ?? []));
     } catch (error) {
       const message = (error as Error).message;
       failed.set(message, [...(failed.get(message) ?? []), name]);
@@ -67,7 +79,8 @@ export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: C
   }
   let probed = 0;
   for (let i = 0; i < running.length; i += PAGE) probed += await probePage(db, platforms, now, running.slice(i, i + PAGE));
-  const readable = liveNames.filter((name) => ![...failed.values()].some((names) => names.includes(name)));
+  const unreadable = new Set([...failed.values()].flat());
+  const readable = liveNames.filter((name) => !unreadable.has(name));
   let absent = await markAbsent(db, now, readable, running, { instances: [] });
   for (const [error, names] of failed) absent += await markAbsent(db, now, names, [], { instances: [{ instance: "-", status: "unhealthy", error, latencyMs: 0 }] });
   return { probed, absent };

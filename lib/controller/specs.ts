@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
+import { apps, builds, configVariables, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
 import type { AppConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
@@ -47,8 +47,8 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
  * platform). The config is the version the deployment recorded (`configSnapshotId`); only a
  * deployment made before versions were kept reads the live variables.
  */
-async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null): Promise<AppPlan> {
-  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (await resolveConfig(db, environment.id, app.id));
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null, hasVariables = true): Promise<AppPlan> {
+  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (hasVariables ? await resolveConfig(db, environment.id, app.id) : { values: {}, secretValues: [] });
   return {
     environmentId: environment.id,
     appId: app.id,
@@ -150,9 +150,17 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     if (rows.length === 0) return;
     const envIds = [...new Set(rows.map((r) => r.cell.environmentId))];
     const envs = new Map<string, Environment>((await db.select().from(environments).where(inArray(environments.id, envIds))).map((e) => [e.id, e]));
+    // Which (environment, app) pairs have live config variables (app null: environment-wide), read
+    // once per page: a cell with none applicable needs no query of its own.
+    const withVariables = new Set(
+      (await db.selectDistinct({ environmentId: configVariables.environmentId, appId: configVariables.appId }).from(configVariables).where(inArray(configVariables.environmentId, envIds))).map(
+        (v) => `${v.environmentId}/${v.appId ?? ""}`,
+      ),
+    );
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {
-      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId));
+      const hasVariables = withVariables.has(`${cell.environmentId}/`) || withVariables.has(`${cell.environmentId}/${app.id}`);
+      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId, hasVariables));
     }
     yield plans;
     const last: CellCursor = rows[rows.length - 1]!.cell;

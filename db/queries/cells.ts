@@ -29,6 +29,11 @@ export interface CellsParams {
    * Default "all".
    */
   reviewCells?: "all" | "differing";
+  /**
+   * A keyset page instead of every match: `size` cells after the cell `after` (null: from the
+   * start), in (environment id, app id) order — how the controller walks all cells in bounded memory.
+   */
+  page?: { after: { environmentId: string; appId: string } | null; size: number };
 }
 
 /**
@@ -43,7 +48,9 @@ export async function listCells(db: Db, params: CellsParams = {}) {
   if (params.cells === "recorded") conditions.push(isNotNull(builds.id));
   if (params.cells === "recorded-or-drifting") conditions.push(or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift)));
   if (params.reviewCells === "differing") conditions.push(or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`));
-  return db
+  const after = params.page?.after;
+  if (after) conditions.push(sql`(${environmentApps.environmentId}, ${environmentApps.appId}) > (${after.environmentId}, ${after.appId})`);
+  const query = db
     .select({
       environmentId: environmentApps.environmentId,
       environment: environments.name,
@@ -78,8 +85,10 @@ export async function listCells(db: Db, params: CellsParams = {}) {
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
     .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
-    .where(and(...conditions))
-    .orderBy(asc(apps.position), asc(apps.name));
+    .where(and(...conditions));
+  return params.page
+    ? query.orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId)).limit(params.page.size)
+    : query.orderBy(asc(apps.position), asc(apps.name));
 }
 
 /** One row of {@link listCells}. */

@@ -1,34 +1,21 @@
 import { hostname } from "node:os";
-import { and, inArray, sql } from "drizzle-orm";
-import { deployments } from "@/db/schema";
 import { systemClock, type Clock } from "@/lib/domain/clock";
-import type { PlatformAdapter } from "@/lib/platform/types";
 import { PlatformRegistry } from "@/lib/platform/registry";
 import { LostLeadershipError } from "./fencing";
-import { eachLimited, sampleHealth } from "./health-sampler";
+import { sampleHealth } from "./health-sampler";
 import { DEFAULT_LEASE_MS, LeaderElection } from "./leader";
 import { fencePlatform } from "./fenced-platform";
 import { Rollout } from "./rollout";
 import { restoreRecordedState } from "./restore";
-import { claimQueuedJobs, failInterruptedJobs, runClaimedJob } from "./manual-jobs";
-import { requeueInterruptedVerifications, runPendingVerifications } from "./verification-jobs";
-import { retireExpiredWarmReleases } from "./warm-releases";
-import { autoPromote } from "./auto-promotion";
+import { failInterruptedJobs } from "./manual-jobs";
+import { requeueInterruptedVerifications } from "./verification-jobs";
 import { Gatekeeper } from "./gatekeeper";
-import { manageReviewEnvironments } from "./review-lifecycle";
-import { detectDrift } from "./drift";
-import { pruneSamples, sampleTraffic } from "./traffic-sampler";
-import { pruneNotificationDeliveries } from "./retention";
-import { watchBurnRates } from "./burn-rate-watch";
-import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
 import { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
-import { dispatchDue } from "@/lib/notify";
-import { listPipelines } from "@/lib/services/pipeline-scope";
 import { onControllerWakeup } from "./wakeup";
-import { env } from "@/lib/env";
-import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
-import { startableDeployments, stuckRollouts, unsettledWork } from "./controller-queries";
+import { unsettledWork } from "./controller-queries";
 import { resolveOptions, type ControllerOptions, type ResolvedOptions } from "./controller-options";
+import { ReconcileSchedule } from "./reconciler";
+import { assignPlatforms, Reconcilers, StepDownSignal } from "./reconcilers";
 
 export type { ControllerOptions } from "./controller-options";
 
@@ -36,9 +23,6 @@ export type { ControllerOptions } from "./controller-options";
 const MAX_BACKOFF_MS = 60_000;
 /** After this many failed passes in a row the controller steps down and leads afresh (restoring again). */
 const RESTART_AFTER_FAILURES = 5;
-
-/** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
-const SOURCE_CONTROL_EVERY_MS = 5_000;
 
 /**
  * The reconcile loop: becomes leader, restores what every environment is recorded to run, then
@@ -54,30 +38,18 @@ export class Controller {
   private rollout: Rollout | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** When the pending timer fires, in the process's monotonic milliseconds (a real timer, not the injected clock). */
   private timerDue = 0;
   private running = false;
   private failures = 0;
   private ticking: Promise<void> | null = null;
-  private lastHeartbeat = 0;
-  private lastHealth = 0;
-  private lastDrift = 0;
-  /** Per pipeline id: when its traffic was last sampled (each pipeline has its own metrics.sampleEvery). */
-  private lastTraffic = new Map<string, number>();
-  private lastPrune = 0;
-  private lastDeliveryPrune = 0;
-  private lastSourceControl = 0;
-  private sourceControlScannedAt: Date | null = null;
-  /** Per pipeline id: its metrics provider (each pipeline's `metrics` section may name another). */
-  private metrics = new Map<string, { provider: MetricsProvider; configKey: string }>();
-  private readonly refusedRollbacks = new Set<string>();
-  private readonly reportedDrift = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   private gatekeeper: Gatekeeper | null = null;
-  private lastAutoPromotion = 0;
-  private readonly refusedPromotions = new Set<string>();
-  private dispatching: Promise<unknown> | null = null;
   private readonly scrapeTargets: ScrapeTargetsFile | null;
   private readonly options: ResolvedOptions;
+  private readonly reconcilers: Reconcilers;
+  /** Every concern of a pass, each on its interval of `clock` (see reconcilers.ts for the list). */
+  readonly schedule: ReconcileSchedule;
 
   constructor(private readonly config: ControllerOptions) {
     this.clock = config.clock ?? systemClock;
@@ -85,6 +57,31 @@ export class Controller {
     this.election = new LeaderElection(config.connection, this.holder, this.clock, config.leaseMs ?? DEFAULT_LEASE_MS);
     this.scrapeTargets = config.scrapeTargetsFile ? new ScrapeTargetsFile(config.scrapeTargetsFile, this.log) : null;
     this.options = resolveOptions(config);
+    const db = config.connection.db;
+    this.reconcilers = new Reconcilers({
+      db,
+      clock: this.clock,
+      log: this.log,
+      options: this.options,
+      platforms: () => this.leading(this.platforms),
+      rollout: () => this.leading(this.rollout),
+      gatekeeper: () => this.leading(this.gatekeeper),
+      token: () => this.election.fencingToken ?? -1,
+      heartbeat: () => this.election.heartbeat(),
+      inFlight: this.inFlight,
+      background: (key, work) => this.background(key, work),
+      stepDown: (reason) => this.stepDown(reason),
+      wake: () => this.scheduleIn(0),
+      scrapeTargets: this.scrapeTargets,
+      traffic: config.traffic,
+    });
+    this.schedule = new ReconcileSchedule(this.clock, this.reconcilers.list);
+  }
+
+  /** What only a leader has; throws LostLeadershipError (the pass steps down) once it let go. */
+  private leading<T>(value: T | null): T {
+    if (value === null) throw new LostLeadershipError(this.election.fencingToken ?? -1, undefined);
+    return value;
   }
 
   get isLeader(): boolean {
@@ -96,21 +93,21 @@ export class Controller {
     this.running = true;
     this.unsubscribe = onControllerWakeup(() => {
       this.gatekeeper?.wake();
-      this.schedule(0);
+      this.scheduleIn(0);
     });
-    this.schedule(0);
+    this.scheduleIn(0);
   }
 
   /** Runs the next pass in `ms`, unless one is already due sooner: a wake-up is never pushed back. */
-  private schedule(ms: number): void {
+  private scheduleIn(ms: number): void {
     if (!this.running) return;
-    const due = Date.now() + ms;
+    const due = performance.now() + ms;
     if (this.timer && this.timerDue <= due) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.ticking) return this.schedule(50);
+      if (this.ticking) return this.scheduleIn(50);
       let failed = false;
       this.ticking = Promise.resolve()
         .then(() => this.tick())
@@ -126,7 +123,7 @@ export class Controller {
         })
         .finally(() => {
           this.ticking = null;
-          this.schedule(failed ? this.retryDelayMs() : this.options.pollMs);
+          this.scheduleIn(failed ? this.retryDelayMs() : this.options.pollMs);
         });
     }, ms);
   }
@@ -153,48 +150,10 @@ export class Controller {
       }
     }
     if (!this.isLeader && !(await this.lead())) return;
-    const now = Date.now();
-    if (now - this.lastHeartbeat >= this.options.heartbeatMs) {
-      this.lastHeartbeat = now;
-      if (!(await this.election.heartbeat())) return this.stepDown("lost the leader lease");
-    }
     try {
-      await this.assignPlatforms();
-      await this.gatekeeper!.evaluateWaiting();
-      await this.startQueued();
-      await this.signalAborts();
-      await this.driveActive();
-      await this.failStuck();
-      await this.runQueuedJobs();
-      await runPendingVerifications({ db: this.config.connection.db, platforms: this.platforms!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, (key, work) => this.background(key, work));
-      await manageReviewEnvironments({
-        db: this.config.connection.db,
-        platforms: this.platforms!,
-        clock: this.clock,
-        token: () => this.election.fencingToken ?? -1,
-        log: this.log,
-        background: (key, work) => this.background(key, work),
-      });
-      await retireExpiredWarmReleases(this.config.connection.db, this.platforms!, this.clock, this.log);
-      if (now - this.lastAutoPromotion >= this.options.autoPromoteEveryMs) {
-        this.lastAutoPromotion = now;
-        await autoPromote(this.config.connection.db, this.clock, this.log, this.refusedPromotions);
-      }
-      this.dispatchNotifications();
-      await this.pruneDeliveries(now);
-      this.reportToSourceControl();
-      if (now - this.lastHealth >= this.options.healthEveryMs) {
-        this.lastHealth = now;
-        await sampleHealth(this.config.connection.db, this.platforms!, this.clock);
-        await this.scrapeTargets?.sync(this.platforms!.all());
-      }
-      await this.sampleTrafficAndWatch(now);
-      if (now - this.lastDrift >= this.options.driftEveryMs) {
-        this.lastDrift = now;
-        await detectDrift(this.config.connection.db, this.platforms!, this.clock, this.log, this.reportedDrift);
-      }
+      await this.schedule.runDue();
     } catch (error) {
-      if (error instanceof LostLeadershipError) return this.stepDown(error.message);
+      if (error instanceof LostLeadershipError || error instanceof StepDownSignal) return this.stepDown(error.message);
       throw error;
     }
   }
@@ -206,9 +165,8 @@ export class Controller {
     const registry = created instanceof PlatformRegistry ? created : PlatformRegistry.single(created);
     // Every platform write checks the lease first: a deposed leader stops before its next write.
     this.platforms = registry.mapAdapters((adapter) => fencePlatform(adapter, () => this.election.ensureHolding()));
-    await this.assignPlatforms();
-    // Counters read through another platform object are no baseline for this one.
-    this.metrics.clear();
+    await assignPlatforms(this.config.connection.db, this.platforms);
+    this.reconcilers.onLead();
     this.rollout = new Rollout({
       db: this.config.connection.db,
       platforms: this.platforms,
@@ -226,7 +184,7 @@ export class Controller {
     });
     this.gatekeeper = new Gatekeeper({ db: this.config.connection.db, clock: this.clock, token: () => this.election.fencingToken ?? -1, log: this.log });
     this.log(`leading as ${this.holder} (fencing token ${token})`);
-    this.lastHeartbeat = Date.now();
+    this.schedule.markRan("heartbeat", this.clock.now());
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
     if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
     if (await requeueInterruptedVerifications(this.config.connection.db, token, this.clock.now())) this.log("verification jobs interrupted by the previous controller run again");
@@ -245,84 +203,9 @@ export class Controller {
     await restoreRecordedState(this.config.connection.db, this.platforms!, this.log);
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
     await this.scrapeTargets?.sync(this.platforms!.all());
-    this.lastHealth = Date.now();
-    this.lastDrift = Date.now();
-  }
-
-  /**
-   * Every sampling interval: traffic into health_samples, then the burn-rate watch, which may roll
-   * an environment back by itself. Old samples are pruned hourly.
-   */
-  private async sampleTrafficAndWatch(now: number): Promise<void> {
-    const { db } = this.config.connection;
-    for (const pipeline of await listPipelines(db)) {
-      const settings = pipeline.config.metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
-      const everyMs = this.options.trafficEveryMs ?? settings.sampleEvery;
-      const last = this.lastTraffic.get(pipeline.id) ?? 0;
-      if (now - last < everyMs) continue;
-      const windowMs = last ? now - last : everyMs;
-      this.lastTraffic.set(pipeline.id, now);
-      const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
-      let metrics = this.metrics.get(pipeline.id);
-      if (metrics?.configKey !== configKey) {
-        const platforms = this.platforms!;
-        metrics = { provider: createMetricsProvider(settings, this.config.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
-        this.metrics.set(pipeline.id, metrics);
-      }
-      await sampleTraffic(db, metrics.provider, this.clock, windowMs, this.log, pipeline.id);
-      await watchBurnRates(db, this.clock, this.log, this.refusedRollbacks, metrics.provider.name, pipeline.id);
-      if (now - this.lastPrune >= 3_600_000) {
-        const pruned = await pruneSamples(db, this.clock, settings.retention, { pipelineId: pipeline.id });
-        if (pruned) this.log(`${pipeline.name}: pruned ${pruned} health samples older than the retention period`);
-      }
-    }
-    if (now - this.lastPrune >= 3_600_000) this.lastPrune = now;
-  }
-
-  /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
-  private async startQueued(): Promise<void> {
-    const db = this.config.connection.db;
-    const candidates = await startableDeployments(db);
-    const started = new Set<string>();
-    for (const deployment of candidates) {
-      if (started.has(deployment.environmentId)) continue;
-      started.add(deployment.environmentId);
-      try {
-        // A window may have closed (or a freeze begun) while it queued: then it waits again.
-        if (!(await this.gatekeeper!.stillShippable(deployment))) continue;
-        await this.rollout!.begin(deployment);
-      } catch (error) {
-        if (error instanceof LostLeadershipError) throw error;
-        this.log(`could not start ${deployment.id}: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  /** A rollout someone aborted stops now: its drive ends its current wait (one not driven yet restores when picked up). */
-  private async signalAborts(): Promise<void> {
-    const aborted = await this.config.connection.db
-      .select({ id: deployments.id })
-      .from(deployments)
-      .where(and(inArray(deployments.state, ["running", "verifying"]), sql`(${deployments.detail} -> 'abort') is not null`));
-    for (const { id } of aborted) if (this.rollout!.requestAbort(id)) this.log(`aborting ${id}`);
-  }
-
-  private async driveActive(): Promise<void> {
-    const active = await this.config.connection.db.select({ id: deployments.id }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]));
-    for (const { id } of active) {
-      if (this.inFlight.has(id)) continue;
-      const task = this.rollout!
-        .drive(id)
-        .catch((error: unknown) => {
-          if (error instanceof LostLeadershipError) return this.stepDown(error.message);
-          this.log(`driving ${id} failed: ${(error as Error).message}`);
-        })
-        .finally(() => {
-          this.inFlight.delete(id);
-          this.schedule(0);
-        });
-      this.inFlight.set(id, task);
-    }
+    const now = this.clock.now();
+    this.schedule.markRan("health", now);
+    this.schedule.markRan("drift", now);
   }
 
   /** Runs `work` off the loop, once per key at a time (runUntilIdle and stop wait for it). */
@@ -335,68 +218,19 @@ export class Controller {
       })
       .finally(() => {
         this.inFlight.delete(key);
-        this.schedule(0);
+        this.scheduleIn(0);
       });
     this.inFlight.set(key, task);
   }
 
-  /** Sends due notifications in the background: a slow receiver never holds up the loop. */
-  private dispatchNotifications(): void {
-    if (this.dispatching) return;
-    const db = this.config.connection.db;
-    this.dispatching = listPipelines(db)
-      .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, p.config.notifications ?? []])), { now: () => this.clock.now(), baseUrl: this.options.baseUrl, log: this.log }))
-      .catch((error: unknown) => this.log(`notifications: ${(error as Error).message}`))
-      .finally(() => {
-        this.dispatching = null;
-      });
-  }
-
-  /** Hourly: notification deliveries finished longer ago than their retention go, in batches. */
-  private async pruneDeliveries(now: number): Promise<void> {
-    if (now - this.lastDeliveryPrune < 3_600_000) return;
-    this.lastDeliveryPrune = now;
-    const pruned = await pruneNotificationDeliveries(this.config.connection.db, this.clock);
-    if (pruned) this.log(`pruned ${pruned} notification deliveries older than the retention period`);
-  }
-
-  /** Deployment states back to pull/merge requests, in the background (a provider that is down never holds up the loop). */
-  private reportToSourceControl(): void {
-    const clients = sourceControlClients(env());
-    if (!clients.github && !clients.gitlab) return;
-    if (Date.now() - this.lastSourceControl < SOURCE_CONTROL_EVERY_MS) return;
-    this.lastSourceControl = Date.now();
-    this.background("source-control", async () => {
-      const { scannedAt } = await reportDeploymentsToSourceControl(this.config.connection.db, { clients, clock: this.clock, baseUrl: this.options.baseUrl, log: this.log, since: this.sourceControlScannedAt ?? undefined });
-      this.sourceControlScannedAt = scannedAt;
-    });
-  }
-
-  /** Jobs asked for by hand (a seed): each runs once, in the background, its output kept. */
-  private async runQueuedJobs(): Promise<void> {
-    const jobs = await claimQueuedJobs(this.config.connection.db, this.election.fencingToken!, this.clock);
-    for (const job of jobs) {
-      if (this.inFlight.has(job.id)) continue;
-      const task = runClaimedJob({ db: this.config.connection.db, platforms: this.platforms!, clock: this.clock, token: () => this.election.fencingToken ?? -1 }, job)
-        .catch((error: unknown) => this.log(`job ${job.id} failed to run: ${(error as Error).message}`))
-        .finally(() => this.inFlight.delete(job.id));
-      this.inFlight.set(job.id, task);
-    }
-  }
-
-  private async failStuck(): Promise<void> {
-    const db = this.config.connection.db;
-    const cutoff = new Date(this.clock.now().getTime() - this.options.stuckAfterMs);
-    const stuck = await stuckRollouts(db, cutoff);
-    for (const { deployment, environment } of stuck) {
-      this.log(`${environment}: abandoning ${deployment.id}, no progress since ${deployment.updatedAt.toISOString()}`);
-      await this.rollout!.abandon(deployment, `No progress for ${Math.round(this.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
-    }
-  }
-
+  /**
+   * Lets go of the lease and the platforms. Never throws: it runs from background work too, where
+   * a rejection nobody awaits would take the whole process (and the web server) down. A lease that
+   * cannot be given back (the database away) simply runs out.
+   */
   private async stepDown(reason: string): Promise<void> {
     this.log(`stepping down: ${reason}`);
-    await this.election.release();
+    await this.election.release().catch((error: unknown) => this.log(`could not give the lease back, it runs out by itself: ${(error as Error)?.message ?? String(error)}`));
     const platforms = this.platforms;
     this.platforms = null;
     this.rollout = null;
@@ -419,18 +253,6 @@ export class Controller {
     throw new Error(`The controller did not settle within ${maxTicks} ticks.`);
   }
 
-  /**
-   * Which platform each environment runs on, from every pipeline as loaded. Pipelines that share an
-   * environment name share its platform (loading refuses two that would not, see pipeline-set.ts).
-   */
-  private async assignPlatforms(): Promise<void> {
-    const configs = (await listPipelines(this.config.connection.db)).map((p) => p.config);
-    this.platforms?.assign({
-      environments: configs.flatMap((config) => config.environments ?? []),
-      reviewEnvironments: configs.find((config) => config.reviewEnvironments)?.reviewEnvironments,
-    });
-  }
-
   private release(platforms: PlatformRegistry, options: { stopApps: boolean }): Promise<void> {
     return this.config.releasePlatforms ? this.config.releasePlatforms(platforms, options) : platforms.dispose();
   }
@@ -444,7 +266,7 @@ export class Controller {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
-    await Promise.race([Promise.allSettled([...this.inFlight.values(), this.dispatching]), new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.race([Promise.allSettled([...this.inFlight.values(), this.reconcilers.pending()]), new Promise((r) => setTimeout(r, 5000))]);
     await this.election.release().catch(() => {});
     const platforms = this.platforms;
     this.platforms = null;

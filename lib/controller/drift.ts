@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { listCells } from "@/db/queries/cells";
+import { listCells, type CellRow } from "@/db/queries/cells";
 import { apps, auditEvents, deployments, environmentApps, environments } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
@@ -101,15 +101,19 @@ async function recordCellDrift(db: Db, clock: Clock, cell: CheckedCell, next: Dr
 }
 
 /** Live environments' recorded cells (and any cell still carrying a drift), with what they record. */
-function recordedCells(db: Db) {
-  return listCells(db, { excludeStates: UNCHECKED_STATES, cells: "recorded-or-drifting" });
+/** Cells to check for drift (settled environments; a build recorded or a drift left over), in keyset pages of `pageSize`. */
+async function* recordedCellPages(db: Db, pageSize = 500): AsyncGenerator<CellRow[]> {
+  let after: { environmentId: string; appId: string } | null = null;
+  for (;;) {
+    const rows = await listCells(db, { excludeStates: UNCHECKED_STATES, cells: "recorded-or-drifting", page: { after, size: pageSize } });
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    after = { environmentId: last.environmentId, appId: last.appId };
+    if (rows.length < pageSize) return;
+  }
 }
 
-/**
- * The latest unrecorded-app finding audited per environment and app. An app Slipway never deployed
- * has no cell to hold its drift (a cell means "something was deployed here"), so the audit trail
- * is what remembers it, and only its appearing and clearing are audited.
- */
 async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; message: string }>> {
   const rows = await db
     .select({ action: auditEvents.action, environment: auditEvents.targetId, data: auditEvents.data })
@@ -136,6 +140,10 @@ function runsSomething(status: AppStatus): boolean {
  * left alone: there the platform legitimately differs. A platform that cannot be asked is not
  * drift either: that cell is skipped until it answers. Only changes are audited.
  *
+ * Cost follows what runs: cells are read in keyset pages of 500 (memory bounded by the page), and
+ * one inventory per pass answers for every app it does not list (status null, "not running")
+ * without a status call per cell; if the inventory fails, every cell is asked as before.
+ *
  * `reported` remembers which unknown environments and apps were already logged, so a controller
  * that passes the same set logs each once rather than every pass.
  */
@@ -146,56 +154,71 @@ export async function detectDrift(
   log: (line: string) => void,
   reported: Set<string> = new Set(),
 ): Promise<{ checked: number; drifting: number }> {
-  const [cells, live, pipelineApps, busyRows] = await Promise.all([
-    recordedCells(db),
+  const [live, pipelineApps, busyRows] = await Promise.all([
     db.select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId }).from(environments).where(notInArray(environments.state, [...GONE_STATES])),
     db.select({ id: apps.id, name: apps.name, pipelineId: apps.pipelineId }).from(apps).where(isNull(apps.retiredAt)),
     db.select({ environmentId: deployments.environmentId }).from(deployments).where(inArray(deployments.state, [...ROLLING_OUT])),
   ]);
   const busy = new Set(busyRows.map((r) => r.environmentId));
+  // One inventory per pass: an app it does not list runs nowhere (status null) without asking per
+  // cell; listed apps are asked for their status as before. If it fails, every cell is asked.
+  let inventory: (AppStatus & { platform: string })[] | null = null;
+  let inventoryError: Error | null = null;
+  try {
+    inventory = await platforms.inventory();
+  } catch (error) {
+    inventoryError = error as Error;
+  }
+  const listed = new Set((inventory ?? []).map((s) => `${s.platform}\u0000${s.environment}/${s.app}`));
+  const running = new Set((inventory ?? []).filter(runsSomething).map((s) => `${s.environment}/${s.app}`));
+  /** Of the apps the platform runs, those Slipway has a build recorded for (for part 2). */
+  const recorded = new Set<string>();
 
-  // 1. Every recorded cell against the platform's status of that app.
-  const candidates = cells.filter((c) => !busy.has(c.environmentId));
-  const statuses = new Map<CheckedCell, AppStatus | null>();
-  await eachLimited(candidates, 8, async (row) => {
-    const cell: CheckedCell = {
-      environmentId: row.environmentId,
-      environment: row.environment,
-      appId: row.appId,
-      app: row.app,
-      recorded: { buildId: row.buildId, releaseId: row.releaseId, version: row.version, digest: row.digest },
-      current: asDrift(row.drift),
-    };
-    try {
-      statuses.set(cell, await platforms.forEnvironment(row.environment).status(row.environment, row.app));
-    } catch (error) {
-      log(`drift: could not ask the platform about ${row.environment}/${row.app}: ${(error as Error).message}`);
-    }
-  });
+  // 1. Every recorded cell against the platform's status of that app, one keyset page at a time.
   let checked = 0;
   let drifting = 0;
-  for (const [cell, status] of statuses) {
-    // Closed for maintenance (a recreate) or put to sleep: what runs is in flux or stopped on purpose.
-    if (status?.maintenance || status?.asleep) continue;
-    // A cell without a build only carries a leftover drift: nothing is recorded there to compare.
-    const next = cell.recorded.buildId ? driftOf(cell.recorded, status) : null;
-    checked += 1;
-    if (next) drifting += 1;
-    if (sameDrift(cell.current, next)) continue;
-    if (await recordCellDrift(db, clock, cell, next)) {
-      log(`${cell.environment}/${cell.app}: ${next ? `drift: ${next.message}` : `drift cleared (was: ${cell.current!.message})`}`);
+  for await (const page of recordedCellPages(db)) {
+    for (const c of page) if (c.buildId && running.has(`${c.environment}/${c.app}`)) recorded.add(`${c.environment}/${c.app}`);
+    const statuses = new Map<CheckedCell, AppStatus | null>();
+    await eachLimited(
+      page.filter((c) => !busy.has(c.environmentId)),
+      8,
+      async (row) => {
+        const cell: CheckedCell = {
+          environmentId: row.environmentId,
+          environment: row.environment,
+          appId: row.appId,
+          app: row.app,
+          recorded: { buildId: row.buildId, releaseId: row.releaseId, version: row.version, digest: row.digest },
+          current: asDrift(row.drift),
+        };
+        try {
+          const platform = platforms.forEnvironment(row.environment);
+          statuses.set(cell, inventory && !listed.has(`${platform.name}\u0000${row.environment}/${row.app}`) ? null : await platform.status(row.environment, row.app));
+        } catch (error) {
+          log(`drift: could not ask the platform about ${row.environment}/${row.app}: ${(error as Error).message}`);
+        }
+      },
+    );
+    for (const [cell, status] of statuses) {
+      // Closed for maintenance (a recreate) or put to sleep: what runs is in flux or stopped on purpose.
+      if (status?.maintenance || status?.asleep) continue;
+      // A cell without a build only carries a leftover drift: nothing is recorded there to compare.
+      const next = cell.recorded.buildId ? driftOf(cell.recorded, status) : null;
+      checked += 1;
+      if (next) drifting += 1;
+      if (sameDrift(cell.current, next)) continue;
+      if (await recordCellDrift(db, clock, cell, next)) {
+        log(`${cell.environment}/${cell.app}: ${next ? `drift: ${next.message}` : `drift cleared (was: ${cell.current!.message})`}`);
+      }
     }
   }
 
   // 2. What the platform runs that Slipway has no record of.
-  let inventory: AppStatus[];
-  try {
-    inventory = await platforms.inventory();
-  } catch (error) {
-    log(`drift: could not list what the platform runs: ${(error as Error).message}`);
+  if (!inventory) {
+    log(`drift: could not list what the platform runs: ${inventoryError?.message}`);
     return { checked, drifting };
   }
-  const recorded = new Set(cells.filter((c) => c.buildId).map((c) => `${c.environment}/${c.app}`));
   const liveByName = new Map(live.map((e) => [e.name, e]));
   const findings = new Map<string, { environment: string; app: string; status: AppStatus }>();
   const unsettled = new Set<string>(); // environment/app pairs not judged this pass: their memory stays as it is

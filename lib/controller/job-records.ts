@@ -67,7 +67,7 @@ export async function runRecordedJob(
       reference: input.deploymentId ?? id,
     });
   } catch (error) {
-    result = { exitCode: -1, output: `The job could not run: ${(error as Error).message}`, durationMs: Date.now() - startedAt.getTime() };
+    result = { exitCode: -1, output: `The job could not run: ${(error as Error).message}`, durationMs: ctx.clock.now().getTime() - startedAt.getTime() };
   }
   const output = redactSecrets(result.output, input.secretValues ?? input.plan.secretValues).slice(-MAX_OUTPUT);
   await fencedTransaction(ctx.db, ctx.token(), (tx) =>

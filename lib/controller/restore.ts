@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, deployments, environmentApps, environments } from "@/db/schema";
+import { deployments, environmentApps } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecPages } from "./specs";

@@ -131,6 +131,7 @@ export class Rollout {
       rollingPauseMs: this.deps.rollingPauseMs,
       provisionFrom,
       closedSince: () => steps.find((s) => (s.detail as StepDetail).action === "close")?.startedAt ?? null,
+      now: () => this.deps.clock.now(),
       sleep: signal ? (ms) => abortableSleep(this.deps.sleep, ms, signal) : this.deps.sleep,
     };
   }

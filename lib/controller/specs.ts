@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
+import { apps, builds, configVariables, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
 import type { AppConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
 import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
@@ -48,8 +48,8 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
  * platform). The config is the version the deployment recorded (`configSnapshotId`); only a
  * deployment made before versions were kept reads the live variables.
  */
-async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null, siblings: Record<string, string> = {}): Promise<AppPlan> {
-  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (await resolveConfig(db, environment.id, app.id));
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null, siblings: Record<string, string> = {}, hasVariables = true): Promise<AppPlan> {
+  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (hasVariables ? await resolveConfig(db, environment.id, app.id) : { values: {}, secretValues: [] });
   return {
     environmentId: environment.id,
     appId: app.id,
@@ -182,9 +182,17 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     const envs = new Map<string, Environment>((await db.select().from(environments).where(inArray(environments.id, envIds))).map((e) => [e.id, e]));
     const siblings = new Map<string, Record<string, string>>();
     for (const environment of envs.values()) siblings.set(environment.id, await inheritedAddresses(db, environment));
+    // Which (environment, app) pairs have live config variables (app null: environment-wide), read
+    // once per page: a cell with none applicable needs no query of its own.
+    const withVariables = new Set(
+      (await db.selectDistinct({ environmentId: configVariables.environmentId, appId: configVariables.appId }).from(configVariables).where(inArray(configVariables.environmentId, envIds))).map(
+        (v) => `${v.environmentId}/${v.appId ?? ""}`,
+      ),
+    );
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {
-      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId, siblings.get(cell.environmentId)));
+      const hasVariables = withVariables.has(`${cell.environmentId}/`) || withVariables.has(`${cell.environmentId}/${app.id}`);
+      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId, siblings.get(cell.environmentId), hasVariables));
     }
     yield plans;
     const last: CellCursor = rows[rows.length - 1]!.cell;

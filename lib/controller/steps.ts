@@ -35,6 +35,8 @@ export interface StepEnvironment {
   provisionFrom: string | null;
   /** When the environment was closed for maintenance (recreate), to report how long it was closed. */
   closedSince: () => Date | null;
+  /** The controller's clock: the step records' times come from it, so durations between them do too. */
+  now: () => Date;
   sleep(ms: number): Promise<void>;
 }
 
@@ -53,7 +55,9 @@ function describeHealth(h: InstanceHealth): string {
  */
 async function verify(env: StepEnvironment, plan: AppPlan, slot: "active" | "standby"): Promise<string> {
   const { spec } = plan;
-  const deadline = Date.now() + env.verifyTimeoutMs;
+  // A real-time wait paired with env.sleep (the platform answers in real time), not a recorded
+  // duration: the monotonic timer, so a test's manual clock cannot stall or skip it.
+  const deadline = performance.now() + env.verifyTimeoutMs;
   let last: InstanceHealth[] = [];
   for (;;) {
     last = await env.platform.health(spec.environment, spec.app, slot, spec.healthPath);
@@ -69,7 +73,7 @@ async function verify(env: StepEnvironment, plan: AppPlan, slot: "active" | "sta
         : `running ${spec.app} ${spec.build.version} (${shortDigest(spec.build.digest)}; the app reports no version)`;
       return `${last.length} instance(s) healthy, ${identity}:\n${last.map(describeHealth).join("\n")}`;
     }
-    if (Date.now() >= deadline) {
+    if (performance.now() >= deadline) {
       throw new StepFailure(`${spec.app} did not become healthy within ${Math.round(env.verifyTimeoutMs / 1000)} s: ${last.length ? last.map(describeHealth).join("; ") : "no instance answered"}.`, true);
     }
     await env.sleep(500);
@@ -158,7 +162,7 @@ async function setMaintenance(env: StepEnvironment, closed: boolean): Promise<st
   for (const { app } of env.plans) await env.platform.setMaintenance(env.environment, app, closed, 60);
   if (closed) return `${env.environment} is closed: requests get 503 with Retry-After and a maintenance page.`;
   const since = env.closedSince();
-  return `${env.environment} is open again${since ? ` after ${Date.now() - since.getTime()} ms closed` : ""}.`;
+  return `${env.environment} is open again${since ? ` after ${env.now().getTime() - since.getTime()} ms closed` : ""}.`;
 }
 
 export async function runStep(env: StepEnvironment, step: Pick<PlannedStep, "action" | "app" | "percent" | "index">, verifySlot: "active" | "standby"): Promise<string> {

@@ -1,0 +1,257 @@
+import { and, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { deployments } from "@/db/schema";
+import type { Clock } from "@/lib/domain/clock";
+import type { PlatformRegistry } from "@/lib/platform/registry";
+import type { PipelineConfig } from "@/lib/config/schema";
+import { createMetricsProvider, scrapingTrafficSource, type MetricsProvider, type TrafficSource } from "@/lib/metrics";
+import type { ScrapeTargetsFile } from "@/lib/metrics/scrape-targets";
+import { dispatchDue } from "@/lib/notify";
+import { listPipelines } from "@/lib/services/pipeline-scope";
+import { env } from "@/lib/env";
+import { reportDeploymentsToSourceControl, sourceControlClients } from "@/lib/scm";
+import { LostLeadershipError } from "./fencing";
+import { sampleHealth } from "./health-sampler";
+import type { Rollout } from "./rollout";
+import type { Gatekeeper } from "./gatekeeper";
+import { claimQueuedJobs, runClaimedJob } from "./manual-jobs";
+import { runPendingVerifications } from "./verification-jobs";
+import { retireExpiredWarmReleases } from "./warm-releases";
+import { autoPromote } from "./auto-promotion";
+import { manageReviewEnvironments } from "./review-lifecycle";
+import { detectDrift } from "./drift";
+import { pruneSamples, sampleTraffic } from "./traffic-sampler";
+import { pruneNotificationDeliveries } from "./retention";
+import { watchBurnRates } from "./burn-rate-watch";
+import { startableDeployments, stuckRollouts } from "./controller-queries";
+import type { ResolvedOptions } from "./controller-options";
+import { reconciler, type Reconciler } from "./reconciler";
+
+/** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
+export const SOURCE_CONTROL_EVERY_MS = 5_000;
+/** Health samples and notification deliveries past their retention are deleted this often. */
+export const PRUNE_EVERY_MS = 3_600_000;
+
+/** Thrown by a reconciler when this controller must let go of leadership; the pass steps down with `message`. */
+export class StepDownSignal extends Error {}
+
+/** What the reconcilers work with while this controller leads (the getters throw when it does not). */
+export interface LeaderContext {
+  db: Db;
+  clock: Clock;
+  log: (line: string) => void;
+  options: ResolvedOptions;
+  platforms(): PlatformRegistry;
+  rollout(): Rollout;
+  gatekeeper(): Gatekeeper;
+  /** The current fencing token, or -1 when this controller does not lead. */
+  token(): number;
+  /** Renews the lease; false when another controller took it. */
+  heartbeat(): Promise<boolean>;
+  /** Work running off the loop, by key (deployment id, job id, …): runUntilIdle and stop wait for it. */
+  inFlight: Map<string, Promise<void>>;
+  /** Runs `work` off the loop, once per key at a time; a lost lease steps down, other errors are logged. */
+  background(key: string, work: () => Promise<void>): void;
+  stepDown(reason: string): Promise<void>;
+  /** Asks for another pass at once (a rollout finished, a background task ended). */
+  wake(): void;
+  scrapeTargets: ScrapeTargetsFile | null;
+  /** Where the `platform` metrics provider reads counters (default: each instance's /metrics). */
+  traffic: TrafficSource | undefined;
+}
+
+/**
+ * The controller's concerns in the order one pass runs them, each on its interval of the injected
+ * clock (see ReconcileSchedule). State that outlives a leadership term (refused rollbacks and
+ * promotions, reported drift, per-pipeline traffic windows) lives here, not in the loop.
+ */
+export class Reconcilers {
+  readonly list: readonly Reconciler[];
+  /** Per pipeline id: when its traffic was last sampled, clock ms (each pipeline has its own metrics.sampleEvery). */
+  private readonly lastTraffic = new Map<string, number>();
+  private lastSamplePrune = 0;
+  /** Per pipeline id: its metrics provider (each pipeline's `metrics` section may name another). */
+  private readonly metrics = new Map<string, { provider: MetricsProvider; configKey: string }>();
+  private readonly refusedRollbacks = new Set<string>();
+  private readonly reportedDrift = new Set<string>();
+  private readonly refusedPromotions = new Set<string>();
+  private sourceControlScannedAt: Date | null = null;
+  private dispatching: Promise<unknown> | null = null;
+
+  constructor(private readonly ctx: LeaderContext) {
+    const { options } = ctx;
+    this.list = [
+      reconciler("heartbeat", () => options.heartbeatMs, async () => {
+        if (!(await ctx.heartbeat())) throw new StepDownSignal("lost the leader lease");
+      }),
+      reconciler("platforms", 0, () => assignPlatforms(ctx.db, ctx.platforms())),
+      reconciler("gates", 0, () => ctx.gatekeeper().evaluateWaiting()),
+      reconciler("start-queued", 0, () => this.startQueued()),
+      reconciler("aborts", 0, () => this.signalAborts()),
+      reconciler("drive", 0, () => this.driveActive()),
+      reconciler("stuck", 0, () => this.failStuck()),
+      reconciler("manual-jobs", 0, () => this.runQueuedJobs()),
+      reconciler("verifications", 0, () => runPendingVerifications({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, ctx.background)),
+      reconciler("review-environments", 0, () =>
+        manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background }),
+      ),
+      reconciler("warm-releases", 0, () => retireExpiredWarmReleases(ctx.db, ctx.platforms(), ctx.clock, ctx.log)),
+      reconciler("auto-promotion", () => options.autoPromoteEveryMs, () => autoPromote(ctx.db, ctx.clock, ctx.log, this.refusedPromotions).then(() => {})),
+      reconciler("notifications", 0, () => this.dispatchNotifications()),
+      reconciler("delivery-retention", PRUNE_EVERY_MS, async () => {
+        const pruned = await pruneNotificationDeliveries(ctx.db, ctx.clock);
+        if (pruned) ctx.log(`pruned ${pruned} notification deliveries older than the retention period`);
+      }),
+      reconciler("source-control", SOURCE_CONTROL_EVERY_MS, () => this.reportToSourceControl()),
+      reconciler("health", () => options.healthEveryMs, async () => {
+        await sampleHealth(ctx.db, ctx.platforms(), ctx.clock);
+        await ctx.scrapeTargets?.sync(ctx.platforms().all());
+      }),
+      reconciler("traffic", 0, (now) => this.sampleTrafficAndWatch(now.getTime())),
+      reconciler("drift", () => options.driftEveryMs, () => detectDrift(ctx.db, ctx.platforms(), ctx.clock, ctx.log, this.reportedDrift).then(() => {})),
+    ];
+  }
+
+  /** A new leadership term: counters read through another platform object are no baseline for this one. */
+  onLead(): void {
+    this.metrics.clear();
+  }
+
+  /** The notification dispatch still running, if any (stop waits for it). */
+  pending(): Promise<unknown> | null {
+    return this.dispatching;
+  }
+
+  /** Starts the oldest queued deployment of every environment that has no rollout in progress. */
+  private async startQueued(): Promise<void> {
+    const started = new Set<string>();
+    for (const deployment of await startableDeployments(this.ctx.db)) {
+      if (started.has(deployment.environmentId)) continue;
+      started.add(deployment.environmentId);
+      try {
+        // A window may have closed (or a freeze begun) while it queued: then it waits again.
+        if (!(await this.ctx.gatekeeper().stillShippable(deployment))) continue;
+        await this.ctx.rollout().begin(deployment);
+      } catch (error) {
+        if (error instanceof LostLeadershipError) throw error;
+        this.ctx.log(`could not start ${deployment.id}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** A rollout someone aborted stops now: its drive ends its current wait (one not driven yet restores when picked up). */
+  private async signalAborts(): Promise<void> {
+    const aborted = await this.ctx.db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(inArray(deployments.state, ["running", "verifying"]), sql`(${deployments.detail} -> 'abort') is not null`));
+    for (const { id } of aborted) if (this.ctx.rollout().requestAbort(id)) this.ctx.log(`aborting ${id}`);
+  }
+
+  private async driveActive(): Promise<void> {
+    const { ctx } = this;
+    const active = await ctx.db.select({ id: deployments.id }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]));
+    for (const { id } of active) {
+      if (ctx.inFlight.has(id)) continue;
+      const task = ctx
+        .rollout()
+        .drive(id)
+        .catch((error: unknown) => {
+          if (error instanceof LostLeadershipError) return ctx.stepDown(error.message);
+          ctx.log(`driving ${id} failed: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          ctx.inFlight.delete(id);
+          ctx.wake();
+        });
+      ctx.inFlight.set(id, task);
+    }
+  }
+
+  private async failStuck(): Promise<void> {
+    const { ctx } = this;
+    const cutoff = new Date(ctx.clock.now().getTime() - ctx.options.stuckAfterMs);
+    for (const { deployment, environment } of await stuckRollouts(ctx.db, cutoff)) {
+      ctx.log(`${environment}: abandoning ${deployment.id}, no progress since ${deployment.updatedAt.toISOString()}`);
+      await ctx.rollout().abandon(deployment, `No progress for ${Math.round(ctx.options.stuckAfterMs / 60_000)} minutes: the platform did not answer in time.`);
+    }
+  }
+
+  /** Jobs asked for by hand (a seed): each runs once, in the background, its output kept. */
+  private async runQueuedJobs(): Promise<void> {
+    const { ctx } = this;
+    for (const job of await claimQueuedJobs(ctx.db, ctx.token(), ctx.clock)) {
+      if (ctx.inFlight.has(job.id)) continue;
+      const task = runClaimedJob({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, job)
+        .catch((error: unknown) => ctx.log(`job ${job.id} failed to run: ${(error as Error).message}`))
+        .finally(() => ctx.inFlight.delete(job.id));
+      ctx.inFlight.set(job.id, task);
+    }
+  }
+
+  /** Sends due notifications in the background: a slow receiver never holds up the loop. */
+  private dispatchNotifications(): void {
+    if (this.dispatching) return;
+    const { db, clock, options, log } = this.ctx;
+    this.dispatching = listPipelines(db)
+      .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, (p.config as Partial<PipelineConfig>).notifications ?? []])), { now: () => clock.now(), baseUrl: options.baseUrl, log }))
+      .catch((error: unknown) => log(`notifications: ${(error as Error).message}`))
+      .finally(() => {
+        this.dispatching = null;
+      });
+  }
+
+  /** Deployment states back to pull/merge requests, in the background (a provider that is down never holds up the loop). */
+  private reportToSourceControl(): void {
+    const clients = sourceControlClients(env());
+    if (!clients.github && !clients.gitlab) return;
+    const { db, clock, options, log } = this.ctx;
+    this.ctx.background("source-control", async () => {
+      const { scannedAt } = await reportDeploymentsToSourceControl(db, { clients, clock, baseUrl: options.baseUrl, log, since: this.sourceControlScannedAt ?? undefined });
+      this.sourceControlScannedAt = scannedAt;
+    });
+  }
+
+  /**
+   * Every pipeline's sampling interval (clock ms): traffic into health_samples, then the burn-rate
+   * watch, which may roll an environment back by itself. Old samples are pruned hourly.
+   */
+  private async sampleTrafficAndWatch(now: number): Promise<void> {
+    const { db, clock, log, options } = this.ctx;
+    const prune = now - this.lastSamplePrune >= PRUNE_EVERY_MS;
+    for (const pipeline of await listPipelines(db)) {
+      const settings = (pipeline.config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
+      const everyMs = options.trafficEveryMs ?? settings.sampleEvery;
+      const last = this.lastTraffic.get(pipeline.id) ?? 0;
+      if (now - last < everyMs) continue;
+      const windowMs = last ? now - last : everyMs;
+      this.lastTraffic.set(pipeline.id, now);
+      const configKey = JSON.stringify([settings.provider, settings.prometheus ?? null]);
+      let metrics = this.metrics.get(pipeline.id);
+      if (metrics?.configKey !== configKey) {
+        const platforms = this.ctx.platforms();
+        metrics = { provider: createMetricsProvider(settings, this.ctx.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
+        this.metrics.set(pipeline.id, metrics);
+      }
+      await sampleTraffic(db, metrics.provider, clock, windowMs, log, pipeline.id);
+      await watchBurnRates(db, clock, log, this.refusedRollbacks, metrics.provider.name, pipeline.id);
+      if (prune) {
+        const pruned = await pruneSamples(db, clock, settings.retention, { pipelineId: pipeline.id });
+        if (pruned) log(`${pipeline.name}: pruned ${pruned} health samples older than the retention period`);
+      }
+    }
+    if (prune) this.lastSamplePrune = now;
+  }
+}
+
+/**
+ * Which platform each environment runs on, from every pipeline as loaded. Pipelines that share an
+ * environment name share its platform (loading refuses two that would not, see pipeline-set.ts).
+ */
+export async function assignPlatforms(db: Db, platforms: PlatformRegistry | null): Promise<void> {
+  const configs = (await listPipelines(db)).map((p) => p.config as Partial<PipelineConfig>);
+  platforms?.assign({
+    environments: configs.flatMap((config) => config.environments ?? []),
+    reviewEnvironments: configs.find((config) => config.reviewEnvironments)?.reviewEnvironments,
+  });
+}

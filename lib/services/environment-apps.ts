@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releases } from "@/db/schema";
+import { apps, builds, configVariables, environmentApps, environments, releases } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { GONE_ENVIRONMENT_STATES, HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
@@ -97,11 +97,16 @@ export interface EnvironmentRunning {
   appCount: number;
   /** The highest chain position among the pipeline's live fixed environments; null when there is none. */
   lastFixedPosition: number | null;
+  /** When a config variable of the environment last changed; null when it has none. */
+  configChangedAt: Date | null;
+  /** Current apps that declare a seed job and have a build deployed here, in slipway.yaml order. */
+  seedApps: string[];
 }
 
 /**
  * The release an environment runs, when its apps were last deployed, how many apps its pipeline
- * has and where its chain ends, in one statement (aggregates, never a row per app).
+ * has, where its chain ends, when its config last changed and which apps it can seed, in one
+ * statement (aggregates, never a row per app).
  */
 export async function environmentRunning(db: Db, environment: { id: string; pipelineId: string }): Promise<EnvironmentRunning> {
   const summary = db.$with("summary").as(
@@ -124,6 +129,8 @@ export async function environmentRunning(db: Db, environment: { id: string; pipe
       createdAt: releases.createdAt,
       appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null)::int`,
       lastFixedPosition: sql<number | null>`(select max(${environments.position}) from ${environments} where ${environments.pipelineId} = ${environment.pipelineId} and ${environments.kind} = 'fixed' and ${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}))`,
+      configChangedAt: sql<string | null>`(select max(${configVariables.updatedAt}) from ${configVariables} where ${configVariables.environmentId} = ${environment.id})`,
+      seedApps: sql<string[] | null>`(select json_agg(${apps.name} order by ${apps.position}) from ${apps} inner join ${environmentApps} on ${environmentApps.appId} = ${apps.id} and ${environmentApps.environmentId} = ${environment.id} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null and ${environmentApps.buildId} is not null and ${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))`,
     })
     .from(summary)
     .leftJoin(releases, and(eq(releases.id, summary.releaseId), sql`${summary.releaseCount} = 1`));
@@ -132,15 +139,7 @@ export async function environmentRunning(db: Db, environment: { id: string; pipe
     lastDeployedAt: row?.lastDeployedAt ? new Date(row.lastDeployedAt) : null,
     appCount: Number(row?.appCount ?? 0),
     lastFixedPosition: row?.lastFixedPosition === null || row?.lastFixedPosition === undefined ? null : Number(row.lastFixedPosition),
+    configChangedAt: row?.configChangedAt ? new Date(row.configChangedAt) : null,
+    seedApps: row?.seedApps ?? [],
   };
-}
-
-/** The current apps of a pipeline that declare a seed job and have a build deployed in the environment, in slipway.yaml order. */
-export async function seedableApps(db: Db, environment: { id: string; pipelineId: string }): Promise<{ id: string; name: string }[]> {
-  return db
-    .select({ id: apps.id, name: apps.name })
-    .from(apps)
-    .innerJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
-    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), sql`${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb)`, sql`${environmentApps.buildId} is not null`))
-    .orderBy(asc(apps.position));
 }

@@ -1,20 +1,27 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { Db } from "@/db/client";
+import { environments, releases } from "@/db/schema";
+import { sqlList } from "@/db/schema/enums";
+import type { Clock } from "@/lib/domain/clock";
+import type { Role } from "@/lib/domain/roles";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import type { DeploymentState } from "@/db/schema/enums";
 import { can, type Target } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
-import { rollbackConfigPreview, pendingConfigChanges, type RollbackConfigPreview } from "./config-snapshots";
-import { configChangedAt, listConfig, type ConfigVariableView } from "./config-vars";
+import { environmentConfigState, type RollbackConfigPreview } from "./config-snapshots";
+import { configVariablesOf, type ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
 import { previousGoodReleaseOf } from "./deployments";
-import { environmentAppsInput, environmentAppsPage, environmentRunning, seedableApps, type EnvironmentAppRow } from "./environment-apps";
-import { getEnvironmentRecord, isGone, recentDeployments, reviewConversation, type DeploymentSummary, type EnvironmentView } from "./environments";
-import { ForbiddenError } from "./errors";
+import { environmentAppsInput, environmentAppsPage, environmentRunning, type EnvironmentAppRow } from "./environment-apps";
+import { environmentWith, getEnvironmentRecord, isGone, recentDeployments, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-views";
-import { listFreezes, storedFreezesForGate } from "./freezes";
-import { listIncidents, type IncidentView } from "./incidents";
+import { environmentFreezes, storedFreezesForGate } from "./freezes";
+import { openIncidentsOf, type IncidentView } from "./incidents";
 import { listJobRuns, type JobRunView } from "./jobs";
 import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
@@ -81,21 +88,52 @@ export interface EnvironmentPage {
 
 const summaryOf = (release: ReleaseDetail): ReleaseSummaryView => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
 
+/** Releases by id with each app's version (in slipway.yaml order), in one statement. */
+async function releaseSummaries(db: Db, ids: string[]): Promise<Map<string, ReleaseSummaryView>> {
+  if (!ids.length) return new Map();
+  const rows = await db.query.releases.findMany({
+    where: inArray(releases.id, ids),
+    columns: { id: true, commit: true },
+    with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
+  });
+  return new Map(rows.map((r) => [r.id, { id: r.id, commit: r.commit, versions: r.builds.sort((a, b) => a.app.position - b.app.position).map((b) => ({ app: b.app.name, version: b.build.version })) }]));
+}
+
+/**
+ * The environment `name` of the pipeline `pipeline` with its pipeline, in one statement: the live
+ * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()).
+ * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
+ */
+async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
+  const row = await db.query.environments.findFirst({
+    where: and(eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
+    sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`),
+    orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
+    with: { ...environmentWith, pipeline: { columns: { id: true, name: true, teamId: true } } },
+  });
+  if (!row) {
+    await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
+    throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
+  }
+  return { pipeline: row.pipeline, environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()) };
+}
+
 /**
  * The environment page of `name` in `pipeline` as one view model: the record (a gone environment
  * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
  * in SQL), the current release by environmentRelease(), the rollback target the rollback service
- * would pick (previousGoodReleaseOf), and each action the viewer may take.
+ * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
+ * statements whatever the number of apps or deployments (about a dozen; fewer for a viewer).
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
   authorize(ctx, "pipeline.view");
   const data = parseInput(environmentPageInput, input);
   const { db, actor, clock } = ctx;
-  const pipeline = await resolvePipeline(db, data.pipeline);
+  const { pipeline, environment } = await findPageEnvironment(db, clock, data.pipeline, data.name);
+  const now = clock.now();
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
-  const environment = await getEnvironmentRecord(db, clock, data.name, pipeline.name, { cells: false });
   const gone = isGone(environment);
   const ref = environmentRef(pipeline.name, environment.name);
   const allowed = {
@@ -106,41 +144,35 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     runJob: can(actor, "job.run", scope),
     liftHold: can(actor, "environment.hold.lift", scope),
   };
-  const [appPage, running, deployments, jobs, configChanged, pendingConfig, variables, freezes, incidents, traffic, seeds, rollbackTo] = await Promise.all([
+  // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
+  const viewConfig = !gone && can(actor, "config.view", { ...scope, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
+  const [appPage, running, deployments, jobs, variables, freezes, incidents, traffic, rollbackTo] = await Promise.all([
     environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
     environmentRunning(db, environment),
     recentDeployments(db, environment.id),
     listJobRuns(db, environment.id),
-    configChangedAt(db, environment.id),
-    pendingConfigChanges(db, environment.id),
-    // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
-    gone
-      ? []
-      : listConfig(ctx, { environment: ref }).catch((error: unknown) => {
-          if (error instanceof ForbiddenError) return null;
-          throw error;
-        }),
-    gone ? [] : listFreezes(ctx, { environment: ref }),
-    gone ? [] : listIncidents(ctx, { environment: ref, state: "open" }),
+    gone ? [] : viewConfig ? configVariablesOf(db, environment.id) : null,
+    gone ? [] : environmentFreezes(db, now, environment),
+    gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),
-    gone ? [] : seedableApps(db, environment),
     allowed.rollback ? previousGoodReleaseOf(ctx, environment.id) : null,
   ]);
   const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
   allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
   // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
-  const forward = environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback");
-  const [rollbackRelease, rollbackConfig, rollingForward, review] = await Promise.all([
-    rollbackTo ? getRelease(db, rollbackTo) : null,
-    rollbackTo ? rollbackConfigPreview(db, environment.id, rollbackTo) : null,
-    allowed.rollback && forward ? getRelease(db, forward.releaseId) : null,
+  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
+  const [summaries, config, review] = await Promise.all([
+    releaseSummaries(db, [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id))),
+    environmentConfigState(db, environment.id, rollbackTo),
     environment.kind === "review" ? reviewSection(ctx, environment, current?.id ?? null, gone, pipeline.name, scope) : null,
   ]);
+  const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo) ?? null) : null;
+  const rollingForward = forward ? (summaries.get(forward.releaseId) ?? null) : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
-  const configPending = pendingConfig ? pendingConfig.length > 0 : Boolean(configChanged && running.lastDeployedAt && configChanged > running.lastDeployedAt);
+  const configPending = config.pendingChanges ? config.pendingChanges.length > 0 : Boolean(running.configChangedAt && running.lastDeployedAt && running.configChangedAt > running.lastDeployedAt);
   const cells = Object.fromEntries(appPage.items.flatMap((row) => (row.cell ? [[row.app, row.cell] as const] : [])));
   return {
-    pipeline: { id: pipeline.id, name: pipeline.name, teamId: pipeline.teamId },
+    pipeline,
     environment: { ...environment, apps: cells },
     ref,
     gone,
@@ -148,8 +180,8 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     isLast: environment.kind === "fixed" && running.lastFixedPosition !== null && environment.position === running.lastFixedPosition,
     // A review environment that is waking changes state without a deployment: follow it too.
     busy: environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running"),
-    configPendingSince: configPending ? (configChanged ?? clock.now()) : null,
-    seedApps: seeds.map((a) => a.name),
+    configPendingSince: configPending ? (running.configChangedAt ?? now) : null,
+    seedApps: gone ? [] : running.seedApps,
     apps: { ...appPage, total: running.appCount, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
     deployments,
     jobs,
@@ -157,7 +189,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     freezes,
     incidents,
     traffic,
-    rollback: allowed.rollback ? { target: rollbackRelease ? summaryOf(rollbackRelease) : null, config: rollbackConfig, inFlight: rollingForward ? { commit: rollingForward.commit } : null } : null,
+    rollback: allowed.rollback ? { target: rollbackTarget, config: rollbackTarget ? config.rollback : null, inFlight: rollingForward ? { commit: rollingForward.commit } : null } : null,
     review,
     allowed,
   };

@@ -100,7 +100,8 @@ export interface Board {
 
 const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
 
-const environmentWith = {
+/** What an environment view loads with its row: source, owner, and deployments in progress with their gates and steps. */
+export const environmentWith = {
   source: { columns: { name: true } },
   owner: { columns: { id: true, name: true, email: true } },
   deployments: {
@@ -114,7 +115,7 @@ const environmentWith = {
   },
 } as const;
 
-type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
+export type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
 
 function findEnvironmentRow(db: Db, where: SQL) {
   return db.query.environments.findFirst({ where, with: environmentWith });
@@ -217,7 +218,8 @@ function driftOfCell(cell: CellRow): EnvironmentAppView["drift"] {
   return { kind: drift.kind, message: drift.message, observedAt: cell.driftObservedAt };
 }
 
-function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
+/** An environment row (loaded `with: environmentWith`) and its cells as the view shows them. */
+export function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
   const byApp: Record<string, EnvironmentAppView> = {};
   for (const cell of cells) byApp[cell.app] = toCellView(cell, now);
   return {

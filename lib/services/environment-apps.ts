@@ -6,7 +6,10 @@ import type { Clock } from "@/lib/domain/clock";
 import { GONE_ENVIRONMENT_STATES, HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import { cellColumns, deployedBy, toCellView, type CellRow, type EnvironmentAppView } from "./environments";
-import { ValidationError } from "./errors";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
+import { NotFoundError, ValidationError } from "./errors";
+import { resolveEnvironment } from "./pipeline-scope";
 import { pageInput, type Page } from "./pagination";
 import { parseInput } from "./validation";
 
@@ -142,4 +145,19 @@ export async function environmentRunning(db: Db, environment: { id: string; pipe
     configChangedAt: row?.configChangedAt ? new Date(row.configChangedAt) : null,
     seedApps: row?.seedApps ?? [],
   };
+}
+
+/**
+ * One page of the apps of a live environment ("shop/dev", or a bare "dev" in one pipeline only),
+ * for GET /api/v1/environments/{name}/apps: see environmentAppsPage for paging and filters.
+ * @throws NotFoundError when no live environment has the name; AmbiguousError (409) for a bare name several pipelines use; ValidationError for bad paging or filters
+ */
+export async function listEnvironmentApps(ctx: ServiceContext, ref: string, input: unknown): Promise<Page<EnvironmentAppRow>> {
+  authorize(ctx, "pipeline.view");
+  const query = parseInput(environmentAppsInput, input);
+  const environment = await resolveEnvironment(ctx.db, ref).catch((error: unknown) => {
+    if (error instanceof ValidationError) throw new NotFoundError(`No environment named "${ref}".`);
+    throw error;
+  });
+  return environmentAppsPage(ctx.db, ctx.clock, environment, query);
 }

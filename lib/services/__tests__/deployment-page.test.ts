@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Connection } from "@/db/client";
 import { deployments, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
@@ -10,6 +10,12 @@ import { NotFoundError } from "@/lib/services/errors";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
+
+/** Opening and migrating a database is slow on a busy shared machine (not a measurement). */
+const SETUP_TIMEOUT_MS = 300_000;
+
+// decision-view.ts is server-only; outside Next that marker module refuses to load.
+vi.mock("server-only", () => ({}));
 
 // Issue 16 item 3: the deployment page's actions come from one view model and follow the state.
 describe.each(testDatabases)("getDeploymentPage on $name", (database) => {
@@ -42,7 +48,7 @@ describe.each(testDatabases)("getDeploymentPage on $name", (database) => {
     const [latest] = await connection.db.select().from(deployments).where(eq(deployments.releaseId, second.id));
     succeededId = latest!.id;
     await connection.db.update(deployments).set({ previousReleaseId: first.id }).where(eq(deployments.id, succeededId));
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => connection.close());
 
   it("offers a rollback to the previous release from the deployment that runs now, with its config preview", async () => {

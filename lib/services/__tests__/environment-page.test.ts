@@ -13,6 +13,9 @@ import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import { countStatements } from "@/lib/testing/statement-count";
 
+/** Opening and migrating a database is slow on a busy shared machine (not a measurement). */
+const SETUP_TIMEOUT_MS = 300_000;
+
 // Issue 13 / 16 item 3: the environment page is one bounded view model; its rules live in the service.
 describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
   let connection: Connection;
@@ -39,7 +42,7 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       .update(environmentApps)
       .set({ releaseId: releases[1]!.id })
       .where(and(eq(environmentApps.environmentId, await envId("uat")), eq(environmentApps.appId, portal!.id)));
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => connection.close());
 
   it("names the release the apps share, and none (so no redeploy) while they disagree", async () => {

@@ -13,6 +13,9 @@ import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import { countStatements } from "@/lib/testing/statement-count";
 import { GET } from "./route";
 
+/** Opening and migrating a database is slow on a busy shared machine (not a measurement). */
+const SETUP_TIMEOUT_MS = 300_000;
+
 // Issue 13: every list API pages, including the apps inside one environment and the environments
 // list of a pipeline whose environments hold hundreds of apps each.
 vi.mock("@/lib/auth/auth", () => ({ auth: async () => null }));
@@ -32,11 +35,12 @@ describe.each(testDatabases)("environment apps and environments list on $name", 
     await loadTestPipeline(connection.db);
     const viewer = await createTestActor(connection.db, ["viewer"], "vic");
     token = (await createToken(contextFor(connection.db, systemActor("cli")), { userId: viewer.id, name: "apps test" })).token;
+    const developer = await createTestActor(connection.db, ["developer"], "dev");
+    const release = await makeRelease(connection.db, developer, "2.0.0");
+    await placeRelease(connection.db, "qa", release.id, new Date("2026-03-02T09:00:00Z"), developer.id);
     const [shop] = await connection.db.select().from(pipelines).where(eq(pipelines.name, "shop"));
     await connection.db.insert(apps).values(Array.from({ length: 900 }, (_, i) => ({ id: `app_many_${i}`, pipelineId: shop!.id, name: names[3 + i]!, position: 3 + i, settings: {} })));
-    const release = await makeRelease(connection.db, viewer, "2.0.0");
-    await placeRelease(connection.db, "qa", release.id, new Date("2026-03-02T09:00:00Z"), viewer.id);
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => connection.close());
 
   it("pages every app of an environment once, in order, with what runs there", async () => {

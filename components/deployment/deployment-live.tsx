@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { z } from "zod";
 import type { deploymentSchema } from "@/lib/api/schemas";
@@ -194,6 +195,12 @@ export function DeploymentLive({
   });
   const active = ACTIVE.includes(deployment.state);
   const now = useNow(active, renderedAt);
+  // The actions and decision controls come from the server for the state it rendered: once the
+  // state moves on (a rollout finishes, a wait ends), re-read the page so they follow it.
+  const router = useRouter();
+  useEffect(() => {
+    if (deployment.state !== initial.state) router.refresh();
+  }, [deployment.state, initial.state, router]);
   const steps = deployment.steps ?? [];
   const done = steps.filter((s) => s.state === "succeeded" || s.state === "skipped").length;
   const percent = steps.length ? Math.round((done / steps.length) * 100) : 0;

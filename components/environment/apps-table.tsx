@@ -5,9 +5,48 @@ import { HealthLabel } from "@/components/status";
 import { CopyText } from "@/components/ui/copy";
 import { tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { ButtonLink, buttonClass } from "@/components/ui/button";
 
-/** Each app's cell; `inherited` are the apps a partial review environment leaves to its source (served there, linked). */
-export function AppsTable({ environment, apps, now, inherited = [] }: { environment: EnvironmentView; apps: string[]; now: Date; inherited?: InheritedAddress[] }) {
+/** The filters of the Apps panel, as `environmentAppsInput` takes them (lib/services/environment-apps.ts). */
+const STATUS_CHOICES = ["healthy", "degraded", "unhealthy", "unknown", "not-deployed"] as const;
+const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
+
+/** A GET form: the page re-renders with `q` and `status`, from the first page of apps. */
+export function AppsFilter({ q, status, total }: { q: string | null; status: string | null; total: number }) {
+  return (
+    <form className="flex flex-wrap items-center gap-2" role="search" aria-label="Filter apps">
+      <input name="q" defaultValue={q ?? ""} placeholder={`Search ${total} apps`} aria-label="App name contains" className={`${inputClass} w-44`} />
+      <select name="status" defaultValue={status ?? ""} aria-label="App status" className={inputClass}>
+        <option value="">any status</option>
+        {STATUS_CHOICES.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      <button className={buttonClass("secondary", "sm")}>Filter</button>
+    </form>
+  );
+}
+
+/** Links to the first and the next page of apps, keeping the filters. */
+export function AppsPager({ nextCursor, first, q, status }: { nextCursor: string | null; first: boolean; q: string | null; status: string | null }) {
+  if (!nextCursor && !first) return null;
+  const filters = { ...(q ? { q } : {}), ...(status ? { status } : {}) };
+  return (
+    <div className="flex justify-end gap-2 border-t border-zinc-100 px-4 py-2">
+      {first && <ButtonLink href={`?${new URLSearchParams(filters)}`} size="sm">First apps</ButtonLink>}
+      {nextCursor && <ButtonLink href={`?${new URLSearchParams({ ...filters, cursor: nextCursor })}`} size="sm">More apps →</ButtonLink>}
+    </div>
+  );
+}
+
+/**
+ * One page of an environment's apps (`apps`, in order) with what each runs there (`environment.apps`);
+ * `inherited` are the apps a partial review environment leaves to its source (served there, linked).
+ */
+export function AppsTable({ environment, apps, now, filtered = false, inherited = [] }: { environment: EnvironmentView; apps: string[]; now: Date; filtered?: boolean; inherited?: InheritedAddress[] }) {
+  if (apps.length === 0) return <p className="px-4 py-4 text-sm text-zinc-500">{filtered ? "No app matches these filters." : "This pipeline has no apps."}</p>;
   return (
     <div className="overflow-x-auto">
       <table className={tableClass}>

@@ -1,11 +1,11 @@
 import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import type { z } from "zod";
 import type { BuildView } from "@/lib/services/builds";
-import type { EnvironmentView } from "@/lib/services/environments";
+import type { EnvironmentAppView, EnvironmentView } from "@/lib/services/environments";
 import { hasCommitOrder } from "@/lib/domain/commit-order";
 import type { ReleaseDetail, ReleaseListItem, ReleaseView } from "@/lib/services/releases";
 import type { DeploymentDetail, DeploymentListItem } from "@/lib/services/deployment-queries";
-import type { buildSchema, deploymentSchema, environmentSchema, releaseSchema } from "./schemas";
+import type { buildSchema, deploymentSchema, environmentAppSchema, environmentSchema, releaseSchema } from "./schemas";
 
 /** Maps service results to the REST contract's shapes (API.md). */
 const iso = (d: Date) => d.toISOString();
@@ -62,6 +62,21 @@ export function releaseListItemDto(r: ReleaseListItem): z.input<typeof releaseSc
   };
 }
 
+/** One app's cell in an environment (nothing deployed: nulls and health "unknown"). */
+export function environmentAppDto(app: string, cell: EnvironmentAppView | null | undefined): z.input<typeof environmentAppSchema> {
+  return {
+    app,
+    releaseId: cell?.releaseId ?? null,
+    version: cell?.version ?? null,
+    commit: cell?.commit ?? null,
+    digest: cell?.digest ?? null,
+    url: cell?.url ?? null,
+    deployedAt: isoOrNull(cell?.deployedAt ?? null),
+    deployedBy: cell?.deployedBy?.email ?? null,
+    health: { status: cell?.health.status ?? "unknown", observedAt: isoOrNull(cell?.health.observedAt ?? null), stale: cell?.health.stale ?? true },
+  };
+}
+
 export function environmentDto(e: EnvironmentView, appOrder: readonly string[]): z.input<typeof environmentSchema> {
   const rollingOut = e.active.find((d) => d.state === "running" || d.state === "verifying");
   const ref = (d: EnvironmentView["active"][number]) => ({ ...d, createdAt: iso(d.createdAt) });
@@ -76,20 +91,7 @@ export function environmentDto(e: EnvironmentView, appOrder: readonly string[]):
     expiresAt: isoOrNull(e.expiresAt),
     verdict: e.verdict,
     hold: e.hold ? { at: iso(e.hold.at), reason: e.hold.reason } : null,
-    apps: appOrder.map((app) => {
-      const cell = e.apps[app];
-      return {
-        app,
-        releaseId: cell?.releaseId ?? null,
-        version: cell?.version ?? null,
-        commit: cell?.commit ?? null,
-        digest: cell?.digest ?? null,
-        url: cell?.url ?? null,
-        deployedAt: isoOrNull(cell?.deployedAt ?? null),
-        deployedBy: cell?.deployedBy?.email ?? null,
-        health: { status: cell?.health.status ?? "unknown", observedAt: isoOrNull(cell?.health.observedAt ?? null), stale: cell?.health.stale ?? true },
-      };
-    }),
+    apps: appOrder.map((app) => environmentAppDto(app, e.apps[app])),
     activeDeployment: rollingOut ? ref(rollingOut) : e.active[0] ? ref(e.active[0]) : null,
     pendingDeployments: e.active.map(ref),
   };

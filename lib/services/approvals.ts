@@ -6,7 +6,8 @@ import { approvals, deployments, environments, type Approval, type Deployment, t
 import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
-import { can, type PipelineRef } from "@/lib/auth/policy";
+import type { PipelineRef } from "@/lib/auth/policy";
+import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
@@ -18,6 +19,7 @@ import { id } from "./schemas";
 import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { pipelineTarget } from "./pipeline-scope";
+import { approverRoles } from "./approver-roles";
 
 export const decideApprovalInput = z
   .strictObject({
@@ -139,7 +141,7 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;
     const pipeline = (targets[environment.pipelineId] ??= await pipelineTarget(db, environment.pipelineId));
-    const roles = rule.rules.map((r) => r.role).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role, pipeline }));
+    const roles = approverRoles(actor, deployment, pipeline, rule.rules.map((r) => r.role));
     if (!roles.length) continue;
     result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
   }

@@ -78,14 +78,19 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
   authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: environment.settings.access?.viewConfig, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
-  const rows = await ctx.db
+  return configVariablesOf(ctx.db, environment.id);
+}
+
+/** An environment's variables as people see them (secret values never), by key then app: one statement. Callers authorize `config.view` first. */
+export async function configVariablesOf(db: Db, environmentId: string): Promise<ConfigVariableView[]> {
+  const rows = await db
     .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
     .from(configVariables)
     .leftJoin(apps, eq(apps.id, configVariables.appId))
     .leftJoin(users, eq(users.id, configVariables.updatedBy))
     .leftJoin(sourceVariable, eq(sourceVariable.id, configVariables.sourceVariableId))
     .leftJoin(sourceEnvironment, eq(sourceEnvironment.id, sourceVariable.environmentId))
-    .where(eq(configVariables.environmentId, environment.id))
+    .where(eq(configVariables.environmentId, environmentId))
     .orderBy(asc(configVariables.key), asc(apps.name));
   return rows.map(({ variable, app, updatedBy, source }) => ({
     id: variable.id,

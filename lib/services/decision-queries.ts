@@ -9,6 +9,8 @@ import { checklistItemName } from "@/lib/domain/gates";
 import { approvalRule } from "./gate-queries";
 import { pipelineTarget } from "./pipeline-scope";
 import type { ApproverRole } from "@/lib/domain/roles";
+import { approverRoles } from "./approver-roles";
+import type { Role } from "@/lib/domain/roles";
 
 /** What a person may do about one waiting deployment, as the decision controls show it. */
 export interface DecisionProps {
@@ -33,7 +35,7 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
   const stored = (gate: string) => deployment.gates.find((g) => g.gate === gate)?.detail ?? null;
   const applyingRoles = (stored("approvals")?.rules as { role: string }[] | undefined)?.map((r) => r.role);
   const applyingItems = (stored("checklist")?.items as { item: string }[] | undefined)?.map((i) => i.item);
-  const approveRoles = (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)).filter((role) => can(actor, "deployment.approve", { requestedBy: deployment.requestedBy, role, pipeline }));
+  const approveRoles = approverRoles(actor, deployment, pipeline, (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)));
   const ticks = await db.select({ item: checklistTicks.item, by: users.name }).from(checklistTicks).innerJoin(users, eq(users.id, checklistTicks.userId)).where(eq(checklistTicks.deploymentId, deployment.id));
   const pendingGate = (gate: string) => deployment.gates.some((g) => g.gate === gate && g.status === "pending");
   const overrideRoles = config.overrides?.roles ?? [];

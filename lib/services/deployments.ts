@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { deployments, releases, type Deployment } from "@/db/schema";
+import { deployments, environmentApps, releases, type Deployment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
@@ -273,12 +273,19 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
 
 /** The release an environment rolls back to by default: the last good one before what runs. */
 export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, environmentId: string): Promise<string | null> {
-  const [history, current] = await Promise.all([
-    ctx.db.select({ releaseId: deployments.releaseId, state: deployments.state }).from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(200),
-    currentRelease(ctx.db, environmentId),
-  ]);
-  return previousGoodRelease(history, current?.id ?? null);
+  // One statement: the last 200 deployments, each row carrying what runs now (currentRelease()'s rule).
+  const running = ctx.db.select({ id: releases.id }).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
+  const history = await ctx.db
+    .select({ releaseId: deployments.releaseId, state: deployments.state, current: sql<string | null>`(${running})` })
+    .from(deployments)
+    .where(eq(deployments.environmentId, environmentId))
+    .orderBy(desc(deployments.createdAt))
+    .limit(ROLLBACK_HISTORY);
+  return previousGoodRelease(history, history[0]?.current ?? null);
 }
+
+/** How many of an environment's latest deployments the default rollback target is chosen from. */
+const ROLLBACK_HISTORY = 200;
 
 /**
  * Cancel a deployment that has not started rolling out.

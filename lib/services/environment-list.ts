@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
@@ -47,13 +47,15 @@ function decode(cursor: string): Position {
 /**
  * Live environments of every pipeline (or of `pipeline`), keyset-paginated (`cursor`, `limit` ≤ 200):
  * pipelines by name; in each, fixed environments in chain order, then review ones newest first.
+ * Each carries every app's cell; a page holds fewer than `limit` environments once it reaches
+ * CELL_BUDGET cells (follow `nextCursor`). Four statements whatever the page holds.
  * @throws ValidationError for a bad cursor or limit
  */
 export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown): Promise<Page<EnvironmentListItem>> {
   const q = parseInput(listEnvironmentsInput, input);
   const after = q.cursor ? decode(q.cursor) : null;
   const rows = await db
-    .select({ id: environments.id, pipeline: pipelines.name, pipelineId: pipelines.id, rank: kindRank, key: sortKey })
+    .select({ id: environments.id, pipeline: pipelines.name, pipelineId: pipelines.id, rank: kindRank, key: sortKey, appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${pipelines.id} and ${apps.retiredAt} is null)::int` })
     .from(environments)
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(
@@ -65,16 +67,27 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
     )
     .orderBy(asc(pipelines.name), asc(kindRank), asc(sortKey), asc(environments.id))
     .limit(q.limit + 1);
-  const pageRows = rows.slice(0, q.limit);
+  // A page also ends once it holds CELL_BUDGET app cells (always at least one environment), so a
+  // page of 600-app environments stays small; the cursor carries on from the last one it holds.
+  let cells = 0;
+  const fits = rows.slice(0, q.limit).findIndex((r, i) => {
+    cells += Number(r.appCount);
+    return i > 0 && cells > CELL_BUDGET;
+  });
+  const pageRows = fits === -1 ? rows.slice(0, q.limit) : rows.slice(0, fits);
   const views = await environmentViews(db, clock, pageRows.map((r) => r.id));
   const pipelineIds = [...new Set(pageRows.map((r) => r.pipelineId))];
-  const appOrder = new Map<string, string[]>();
-  for (const id of pipelineIds) {
-    appOrder.set(id, (await db.select({ name: apps.name }).from(apps).where(and(eq(apps.pipelineId, id), isNull(apps.retiredAt))).orderBy(asc(apps.position))).map((a) => a.name));
-  }
+  const appOrder = new Map<string, string[]>(pipelineIds.map((id) => [id, []]));
+  const appRows = pipelineIds.length
+    ? await db.select({ pipelineId: apps.pipelineId, name: apps.name }).from(apps).where(and(inArray(apps.pipelineId, pipelineIds), isNull(apps.retiredAt))).orderBy(asc(apps.pipelineId), asc(apps.position))
+    : [];
+  for (const app of appRows) appOrder.get(app.pipelineId)!.push(app.name);
   const last = pageRows.at(-1);
   return {
     items: views.map((environment, i) => ({ pipeline: pageRows[i]!.pipeline, environment, appOrder: appOrder.get(pageRows[i]!.pipelineId) ?? [] })),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([last.pipeline, Number(last.rank), Number(last.key), last.id])).toString("base64url") : null,
+    nextCursor: rows.length > pageRows.length && last ? Buffer.from(JSON.stringify([last.pipeline, Number(last.rank), Number(last.key), last.id])).toString("base64url") : null,
   };
 }
+
+/** At most this many app cells per page of environments (beyond its first environment). */
+const CELL_BUDGET = 2000;

@@ -101,7 +101,8 @@ export interface Board {
 
 const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
 
-const environmentWith = {
+/** What an environment view loads with its row: source, owner, and deployments in progress with their gates and steps. */
+export const environmentWith = {
   source: { columns: { name: true } },
   owner: { columns: { id: true, name: true, email: true } },
   deployments: {
@@ -115,7 +116,7 @@ const environmentWith = {
   },
 } as const;
 
-type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
+export type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
 
 function findEnvironmentRow(db: Db, where: SQL) {
   return db.query.environments.findFirst({ where, with: environmentWith });
@@ -130,8 +131,35 @@ export async function environmentViews(db: Db, clock: Clock, ids: string[]): Pro
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-const deployedBy = alias(users, "deployed_by_user");
+/** The person who deployed a cell (joined under this alias wherever `cellColumns` are selected). */
+export const deployedBy = alias(users, "deployed_by_user");
 const sourceCell = alias(environmentApps, "source_cell");
+
+/** The columns of one cell (environment × app), shared by every query that shows cells. */
+export const cellColumns = {
+  environmentId: environmentApps.environmentId,
+  appId: environmentApps.appId,
+  app: apps.name,
+  releaseId: environmentApps.releaseId,
+  releaseCreatedAt: releases.createdAt,
+  releaseBranch: releases.branch,
+  releaseCommit: releases.commit,
+  buildId: environmentApps.buildId,
+  version: builds.version,
+  commit: builds.commit,
+  digest: builds.digest,
+  deploymentId: environmentApps.deploymentId,
+  deployedAt: environmentApps.deployedAt,
+  deployedById: deployedBy.id,
+  deployedByName: deployedBy.name,
+  deployedByEmail: deployedBy.email,
+  previousReleaseId: environmentApps.previousReleaseId,
+  url: environmentApps.url,
+  healthStatus: environmentApps.healthStatus,
+  healthObservedAt: environmentApps.healthObservedAt,
+  drift: environmentApps.drift,
+  driftObservedAt: environmentApps.driftObservedAt,
+};
 
 /**
  * The cells of the given environments as flat rows in one statement (a flat join stays fast where
@@ -143,30 +171,7 @@ async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | 
   if (!environmentIds.length) return [];
   const inEnvironments = inArray(environmentApps.environmentId, environmentIds);
   return db
-    .select({
-      environmentId: environmentApps.environmentId,
-      appId: environmentApps.appId,
-      app: apps.name,
-      releaseId: environmentApps.releaseId,
-      releaseCreatedAt: releases.createdAt,
-      releaseBranch: releases.branch,
-      releaseCommit: releases.commit,
-      buildId: environmentApps.buildId,
-      version: builds.version,
-      commit: builds.commit,
-      digest: builds.digest,
-      deploymentId: environmentApps.deploymentId,
-      deployedAt: environmentApps.deployedAt,
-      deployedById: deployedBy.id,
-      deployedByName: deployedBy.name,
-      deployedByEmail: deployedBy.email,
-      previousReleaseId: environmentApps.previousReleaseId,
-      url: environmentApps.url,
-      healthStatus: environmentApps.healthStatus,
-      healthObservedAt: environmentApps.healthObservedAt,
-      drift: environmentApps.drift,
-      driftObservedAt: environmentApps.driftObservedAt,
-    })
+    .select(cellColumns)
     .from(environmentApps)
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
@@ -181,9 +186,10 @@ async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | 
     );
 }
 
-type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
+export type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
 
-function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
+/** One cell row as the view shows it (health staleness judged at `now`). */
+export function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
   const health = { status: cell.healthStatus, observedAt: cell.healthObservedAt };
   return {
     appId: cell.appId,
@@ -213,7 +219,8 @@ function driftOfCell(cell: CellRow): EnvironmentAppView["drift"] {
   return { kind: drift.kind, message: drift.message, observedAt: cell.driftObservedAt };
 }
 
-function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
+/** An environment row (loaded `with: environmentWith`) and its cells as the view shows them. */
+export function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
   const byApp: Record<string, EnvironmentAppView> = {};
   for (const cell of cells) byApp[cell.app] = toCellView(cell, now);
   return {
@@ -343,7 +350,7 @@ export async function getEnvironment(db: Db, clock: Clock, ref: string, pipeline
  * and deployments stay readable; with `pipelineId`, only that pipeline's. Throws NotFoundError when
  * no environment ever had the name.
  */
-export async function getEnvironmentRecord(db: Db, clock: Clock, ref: string, pipeline?: string | null): Promise<EnvironmentView> {
+export async function getEnvironmentRecord(db: Db, clock: Clock, ref: string, pipeline?: string | null, options: { cells?: boolean } = {}): Promise<EnvironmentView> {
   const live = await resolveEnvironment(db, ref, { pipeline }).catch((error: unknown) => {
     if (error instanceof ValidationError) return null;
     throw error;
@@ -361,7 +368,8 @@ export async function getEnvironmentRecord(db: Db, clock: Clock, ref: string, pi
   };
   const row = live ? await findEnvironmentRow(db, eq(environments.id, live.id)) : await gone();
   if (!row) throw new NotFoundError(`No environment named "${ref}".`);
-  return toEnvironmentView(row, await loadCells(db, [row.id]), clock.now());
+  // `cells: false` leaves `apps` empty for callers that page the cells themselves (environment-apps.ts).
+  return toEnvironmentView(row, options.cells === false ? [] : await loadCells(db, [row.id]), clock.now());
 }
 
 /** Whether an environment is gone (torn down or retired): only its record remains. */

@@ -2,7 +2,7 @@ import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, freezes } from "@/db/schema";
+import { environments, freezes, type Environment } from "@/db/schema";
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/config/duration";
 import { rruleProblem } from "@/lib/config/gates-schema";
 import { isValidTimeZone } from "@/lib/config/primitives";
@@ -168,23 +168,35 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   authorize(ctx, "pipeline.view", { type: "pipeline" });
   const now = ctx.clock.now();
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
+  return freezeViews(ctx.db, now, environment, data.includeLifted ?? false);
+}
+
+/**
+ * The active and upcoming freezes covering one live environment (its own, its pipeline's and the
+ * organisation's, stored or in its slipway.yaml section), for its page: one statement, no look-up
+ * of the environment again.
+ */
+export async function environmentFreezes(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings">): Promise<FreezeView[]> {
+  return freezeViews(db, now, environment, false);
+}
+
+async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings"> | null, includeLifted: boolean): Promise<FreezeView[]> {
+  const data = { includeLifted };
 
   const scope: SQL | undefined = environment
     ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId))))
     : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
-  const rows: JoinedFreeze[] = await selectFreezes(ctx.db).where(current).orderBy(asc(freezes.startsAt));
+  const rows: JoinedFreeze[] = await selectFreezes(db).where(current).orderBy(asc(freezes.startsAt));
   if (data.includeLifted) {
     const past = and(scope, or(sql`${freezes.liftedAt} is not null`, sql`${freezes.endsAt} <= ${now.toISOString()}::timestamptz`));
-    rows.push(...(await selectFreezes(ctx.db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));
+    rows.push(...(await selectFreezes(db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));
   }
   const stored = rows.map((row) => viewOfStored(row, now)).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
 
-  const live = await ctx.db
-    .select({ name: environments.name, settings: environments.settings })
-    .from(environments)
-    .where(and(LIVE_ENVIRONMENT, environment ? eq(environments.id, environment.id) : undefined))
-    .orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
+  const live = environment
+    ? [{ name: environment.name, settings: environment.settings }]
+    : await db.select({ name: environments.name, settings: environments.settings }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
   const configured = live
     .flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now)))
     .filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");

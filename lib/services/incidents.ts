@@ -307,6 +307,12 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
 }
 
 /** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */
+/** The open incidents covering one environment (its own, its pipeline's, the organisation's), oldest first: one statement. */
+export async function openIncidentsOf(db: Db, environment: { id: string; pipelineId: string }): Promise<IncidentView[]> {
+  const rows = await selectIncidents(db).where(and(coveringIncidents(environment), eq(incidents.state, "open"))).orderBy(asc(incidents.openedAt));
+  return rows.map(viewOf);
+}
+
 export function coveringIncidents(environment: { id: string; pipelineId: string }): SQL {
   return or(eq(incidents.environmentId, environment.id), and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, environment.pipelineId))))!;
 }

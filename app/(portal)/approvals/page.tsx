@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { myRequests, pendingDecisions } from "@/lib/services/approvals";
 import { getDeployment } from "@/lib/services/deployment-queries";
 import { pipelineOf } from "@/lib/services/pipeline-scope";
@@ -25,9 +23,8 @@ export const metadata: Metadata = { title: "Approvals" };
  */
 export default async function ApprovalsPage() {
   await connection();
-  const actor = await requireActor();
-  const db = await getDb();
-  const now = systemClock.now();
+  const { db, actor, clock } = await getServiceContext();
+  const now = clock.now();
   const [pending, requests] = await Promise.all([pendingDecisions(db, actor), myRequests(db, actor)]);
   const open = pending.filter((p) => !p.decided);
   const decided = pending.filter((p) => p.decided);
@@ -36,7 +33,7 @@ export default async function ApprovalsPage() {
       const deployment = await getDeployment(db, p.deployment.id);
       // Environment names repeat across pipelines: look it up in the deployment's own.
       const pipeline = (await pipelineOf(db, { environmentId: deployment.environmentId })).name;
-      const environment = await getEnvironment(db, systemClock, deployment.environment.name, pipeline);
+      const environment = await getEnvironment(db, clock, deployment.environment.name, pipeline);
       return { deployment, environment, pipeline, decisions: await decisionPropsFor(db, actor, deployment) };
     }),
   );

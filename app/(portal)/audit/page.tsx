@@ -1,12 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
 import { AUDIT_OUTCOMES, type AuditEvent } from "@/db/schema";
 import { can } from "@/lib/auth/policy";
-import { requireActor } from "@/lib/auth/session";
+import { getServiceContext } from "@/lib/server/page-context";
 import { canonicalJson } from "@/lib/domain/canonical-json";
-import { systemClock } from "@/lib/domain/clock";
 import { listAuditEvents } from "@/lib/services/audit-queries";
 import { ValidationError } from "@/lib/services/errors";
 import type { Page } from "@/lib/services/pagination";
@@ -53,7 +51,8 @@ function hasData(data: unknown): boolean {
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
   await connection();
-  const actor = await requireActor();
+  const ctx = await getServiceContext();
+  const { db, actor } = ctx;
   if (!can(actor, "audit.view")) {
     return (
       <>
@@ -63,8 +62,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     );
   }
   const filters = await searchParams;
-  const now = systemClock.now();
-  const db = await getDb();
+  const now = ctx.clock.now();
   const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const query = {
@@ -78,7 +76,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   let problem: string | null = null;
   try {
     if (scope.unknown.length) throw new ValidationError(scope.unknown.join("; "));
-    page = await listAuditEvents({ db, actor, clock: systemClock }, { ...query, cursor: filters.cursor });
+    page = await listAuditEvents(ctx, { ...query, cursor: filters.cursor });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;

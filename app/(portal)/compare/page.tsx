@@ -1,8 +1,6 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { comparableEnvironments, compareEnvironments, type Comparison } from "@/lib/services/compare";
 import { AmbiguousError, NotFoundError, ValidationError } from "@/lib/services/errors";
 import { AheadCommits, AheadReleases } from "@/components/compare/ahead-releases";
@@ -17,9 +15,8 @@ type Props = { searchParams: Promise<{ from?: string; to?: string }> };
 
 export default async function ComparePage({ searchParams }: Props) {
   await connection();
-  await requireActor();
+  const { db, clock } = await getServiceContext();
   const params = await searchParams;
-  const db = await getDb();
   const options = await comparableEnvironments(db);
   // By default the end of the first pipeline's chain (options are grouped by pipeline).
   const first = options[0]?.pipeline;
@@ -51,7 +48,7 @@ export default async function ComparePage({ searchParams }: Props) {
       problem = error.message;
     }
   }
-  const now = systemClock.now();
+  const now = clock.now();
 
   return (
     <>

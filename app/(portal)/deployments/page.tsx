@@ -4,10 +4,8 @@ import Link from "next/link";
 import { isSystemUserId } from "@/lib/auth/actor";
 import { Badge } from "@/components/ui/badge";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES } from "@/db/schema/enums";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
 import { environmentNamesWithHistory } from "@/lib/services/live-environments";
@@ -41,10 +39,9 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
 
 export default async function DeploymentsPage({ searchParams }: { searchParams: Promise<Filters> }) {
   await connection();
-  await requireActor();
+  const { db, clock } = await getServiceContext();
   const filters = await searchParams;
-  const db = await getDb();
-  const now = systemClock.now();
+  const now = clock.now();
   const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline, team: filters.team });
   // The app list of one pipeline; across every pipeline (thousands of apps) the filter is typed.

@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
 import { can } from "@/lib/auth/policy";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { ValidationError } from "@/lib/services/errors";
 import type { FreezeView } from "@/lib/services/freeze-queries";
 import { listFreezes } from "@/lib/services/freezes";
@@ -35,10 +33,9 @@ function FilterLink({ href, active, children }: { href: string; active: boolean;
 
 export default async function FreezesPage({ searchParams }: { searchParams: Promise<Search> }) {
   await connection();
-  const actor = await requireActor();
-  const db = await getDb();
-  const ctx = { db, actor, clock: systemClock };
-  const now = systemClock.now();
+  const ctx = await getServiceContext();
+  const { db, actor } = ctx;
+  const now = ctx.clock.now();
   const search = await searchParams;
   const environments = await liveEnvironmentNames(db);
   const environment = search.environment && environments.includes(search.environment) ? search.environment : undefined;

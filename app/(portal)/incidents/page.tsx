@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
 import { can } from "@/lib/auth/policy";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { liveEnvironmentNames } from "@/lib/services/live-environments";
 import { INCIDENT_SEVERITIES, listIncidents } from "@/lib/services/incidents";
 import { IncidentForm } from "@/components/operations/incident-form";
@@ -32,10 +30,10 @@ const EXAMPLE = `{ "action": "open", "externalId": "PD-1234", "environment": "pr
 
 export default async function IncidentsPage() {
   await connection();
-  const actor = await requireActor();
-  const db = await getDb();
-  const now = systemClock.now();
-  const [incidents, environments, base] = await Promise.all([listIncidents({ db, actor, clock: systemClock }, { limit: 50 }), liveEnvironmentNames(db), baseUrl()]);
+  const ctx = await getServiceContext();
+  const { db, actor } = ctx;
+  const now = ctx.clock.now();
+  const [incidents, environments, base] = await Promise.all([listIncidents(ctx, { limit: 50 }), liveEnvironmentNames(db), baseUrl()]);
   const open = incidents.filter((i) => i.state === "open");
   const resolved = incidents.filter((i) => i.state === "resolved");
   const canManage = can(actor, "incident.manage");

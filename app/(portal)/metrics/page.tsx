@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { getDeliveryMetrics, METRICS_PERIODS, type DeliveryMetricsView, type MetricsPeriod } from "@/lib/services/metrics";
 import { BreakdownTable } from "@/components/metrics/breakdown-table";
@@ -37,9 +35,8 @@ function frequencyHeadline(perDay: number): string {
 
 export default async function MetricsPage({ searchParams }: { searchParams: Promise<Filters> }) {
   await connection();
-  const actor = await requireActor();
   const filters = await searchParams;
-  const ctx = { db: await getDb(), actor, clock: systemClock };
+  const ctx = await getServiceContext();
   const [pipelineList, teams] = await Promise.all([pipelineOptions(ctx.db), listTeamOptions(ctx.db)]);
   const scopeOf = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   // One pipeline is measured in detail. Several loaded and none chosen (nor a qualified "shop/prod"):

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { listBuildsInput, registerBuildInput } from "@/lib/services/builds";
+import { environmentAppsInput } from "@/lib/services/environment-apps";
 import { listEnvironmentsInput } from "@/lib/services/environment-list";
 import { createReleaseInput, listReleasesInput } from "@/lib/services/releases";
-import { buildSchema, environmentSchema, errorSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "../schemas";
+import { buildSchema, environmentAppSchema, environmentSchema, errorSchema, healthSchema, pageSchema, pipelineSchema, releaseSchema } from "../schemas";
 import { conflict, errors, json, mutation, notFound, refused } from "./common";
 
 /** Health, the pipeline, builds, releases and environments: what CI uses. */
@@ -60,6 +61,7 @@ export const corePaths: ZodOpenApiPathsObject = {
   "/environments": {
     get: {
       summary: "Live environments, fixed and review, paginated",
+      description: "Each with every app's cell. A page holds at most `limit` environments and ends early once it holds about 2,000 app cells: follow `nextCursor`. The apps of one environment page on their own at /environments/{name}/apps.",
       requestParams: { query: listEnvironmentsInput },
       responses: { "200": json(pageSchema(environmentSchema, "EnvironmentPage"), "All environments"), ...errors },
     },
@@ -69,6 +71,14 @@ export const corePaths: ZodOpenApiPathsObject = {
       summary: "One environment",
       requestParams: { path: z.object({ name: z.string() }) },
       responses: { "200": json(environmentSchema, "The environment"), ...errors, ...notFound },
+    },
+  },
+  "/environments/{name}/apps": {
+    get: {
+      summary: "The apps of one environment, paginated",
+      description: "Each app of the pipeline in slipway.yaml order with what it runs in the environment (nulls when nothing is deployed). Filter by `q` (name contains) and `status` (a health status or `not-deployed`); follow `nextCursor`.",
+      requestParams: { path: z.object({ name: z.string() }), query: environmentAppsInput },
+      responses: { "200": json(pageSchema(environmentAppSchema, "EnvironmentAppPage"), "A page of apps"), ...errors, ...notFound },
     },
   },
 };

@@ -1,29 +1,19 @@
-import { systemClock } from "@/lib/domain/clock";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { environmentPathByName, environmentRef, pipelinePath } from "@/lib/paths";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
 import { deploymentDto } from "@/lib/api/dto";
-import { requireActor } from "@/lib/auth/session";
-import { can, type Target } from "@/lib/auth/policy";
-import { pipelineOf } from "@/lib/services/pipeline-scope";
-import { isCancellable } from "@/lib/domain/deployment-state";
-import { getDeployment } from "@/lib/services/deployment-queries";
+import { getServiceContext } from "@/lib/server/page-context";
+import { getDeploymentPage } from "@/lib/services/deployment-page";
 import { NotFoundError } from "@/lib/services/errors";
-import { getRelease } from "@/lib/services/releases";
-import { currentRelease } from "@/lib/services/promotion-queries";
 import { AbortRolloutButton, CancelDeploymentButton, RollbackButton } from "@/components/deployment/deploy-buttons";
-import { rollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
-import { decisionPropsFor } from "@/lib/services/decision-queries";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { VerificationList } from "@/components/verification/verification-list";
-import { listDeploymentVerifications } from "@/lib/services/verifications";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -33,30 +23,14 @@ const TITLES = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Ro
 
 export default async function DeploymentPage({ params }: Props) {
   await connection();
-  const actor = await requireActor();
+  const ctx = await getServiceContext();
   const { id } = await params;
-  const db = await getDb();
-  const deployment = await getDeployment(db, id).catch((error: unknown) => {
+  const view = await getDeploymentPage(ctx, id).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const [current, verifications, owner] = await Promise.all([
-    currentRelease(db, deployment.environmentId),
-    listDeploymentVerifications(db, deployment.id),
-    pipelineOf(db, { environmentId: deployment.environmentId }),
-  ]);
-  const pipeline = owner.name;
-  // Team and pipeline grants count only with the pipeline the deployment belongs to.
-  const scope: Target = { pipeline: { id: owner.id, teamId: owner.teamId } };
-  const decisions = await decisionPropsFor(db, actor, deployment);
-  const automatic = deployment.detail?.automatic;
-  // Roll back from here when this deployment is what the environment runs now — except an
-  // automatic rollback, which on-call confirms or undoes (its undo keeps the record straight).
-  const rollbackTarget =
-    !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && deployment.previousReleaseId && can(actor, "environment.rollback", scope)
-      ? await getRelease(db, deployment.previousReleaseId)
-      : null;
-  const rollbackConfig = rollbackTarget ? await rollbackConfigPreview(db, deployment.environmentId, rollbackTarget.id) : null;
+  const { deployment, verifications, automatic, decisions, allowed } = view;
+  const pipeline = view.pipeline.name;
 
   return (
     <>
@@ -107,7 +81,7 @@ export default async function DeploymentPage({ params }: Props) {
       />
       {automatic && (
         <div className="mb-6">
-          <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={can(actor, "environment.rollback", scope)} />
+          <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={allowed.decideAutomatic} />
         </div>
       )}
       {verifications.length > 0 && (
@@ -119,20 +93,18 @@ export default async function DeploymentPage({ params }: Props) {
       )}
       <DeploymentLive
         initial={deploymentDto(deployment)}
-        renderedAt={systemClock.now().toISOString()}
+        renderedAt={ctx.clock.now().toISOString()}
         decisions={decisions ? <DecisionControls {...decisions} /> : undefined}
         actions={
           <>
-            {isCancellable(deployment.state) && can(actor, "deployment.cancel", { requestedBy: deployment.requestedBy, ...scope }) && <CancelDeploymentButton deploymentId={deployment.id} />}
-            {(deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback" && !deployment.detail?.abort && can(actor, "environment.rollback", scope) && (
-              <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />
-            )}
-            {rollbackTarget && (
+            {allowed.cancel && <CancelDeploymentButton deploymentId={deployment.id} />}
+            {allowed.abort && <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />}
+            {view.rollback && (
               <RollbackButton
                 environment={deployment.environment.name}
                 environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
-                target={{ id: rollbackTarget.id, commit: rollbackTarget.commit, versions: rollbackTarget.builds.map((b) => ({ app: b.app, version: b.build.version })) }}
-                config={rollbackConfig}
+                target={view.rollback.target}
+                config={view.rollback.config}
               />
             )}
           </>

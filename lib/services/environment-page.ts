@@ -1,0 +1,229 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { environments, releases } from "@/db/schema";
+import { sqlList } from "@/db/schema/enums";
+import type { Clock } from "@/lib/domain/clock";
+import type { Role } from "@/lib/domain/roles";
+import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import type { DeploymentState } from "@/db/schema/enums";
+import { can, type Target } from "@/lib/auth/policy";
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
+import { environmentRef } from "@/lib/paths";
+import { environmentConfigState, type RollbackConfigPreview } from "./config-snapshots";
+import { configVariablesOf, type ConfigVariableView } from "./config-vars";
+import type { ServiceContext } from "./context";
+import { getDeployment, type DeploymentDetail } from "./deployment-queries";
+import { previousGoodReleaseOf } from "./deployments";
+import { environmentAppsInput, environmentAppsPage, environmentRunning, type EnvironmentAppRow } from "./environment-apps";
+import { environmentWith, getEnvironmentRecord, isGone, recentDeployments, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { NotFoundError } from "./errors";
+import type { FreezeView } from "./freeze-queries";
+import { environmentFreezes, storedFreezesForGate } from "./freezes";
+import { openIncidentsOf, type IncidentView } from "./incidents";
+import { listJobRuns, type JobRunView } from "./jobs";
+import type { Page } from "./pagination";
+import { resolvePipeline } from "./pipeline-scope";
+import { getRelease, type ReleaseDetail } from "./releases";
+import { inheritedAddressesOf, type InheritedAddress } from "./review-clone";
+import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
+import { authorize } from "./authorize";
+import { parseInput } from "./validation";
+
+export const environmentPageInput = environmentAppsInput.extend({
+  pipeline: z.string().min(1),
+  name: z.string().min(1),
+});
+
+/** A release as the page names it: id, commit and each app's version. */
+export interface ReleaseSummaryView {
+  id: string;
+  commit: string;
+  versions: { app: string; version: string }[];
+}
+
+/** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
+export interface ReviewSection {
+  rollout: DeploymentDetail | null;
+  promotionPreview: PromotionPreview | null;
+  release: (ReleaseSummaryView & { running: boolean }) | null;
+  promotion: { deploymentId: string; state: DeploymentState } | null;
+  conversation: Awaited<ReturnType<typeof reviewConversation>>;
+  /** A partial review environment: the apps its source serves for it (their addresses there). */
+  inherited: InheritedAddress[];
+  allowed: { verdict: boolean; promote: boolean; extend: boolean; teardown: boolean };
+}
+
+/** Everything the environment page shows, and what the viewer may do there. */
+export interface EnvironmentPage {
+  pipeline: { id: string; name: string; teamId: string | null };
+  /** The environment's record; `apps` holds only this page's cells (see `apps`). */
+  environment: EnvironmentView;
+  /** What services and actions take: "pipeline/name". */
+  ref: string;
+  /** Torn down or retired: only its record remains. */
+  gone: boolean;
+  /** The release the environment runs by environmentRelease(): null when nothing runs or its apps disagree. */
+  current: { id: string; commit: string } | null;
+  /** The last fixed environment of the chain (a seed there asks to type the name). */
+  isLast: boolean;
+  /** Something is moving (a deployment, a waking review environment, a job): the page follows it. */
+  busy: boolean;
+  /** Config edited since what runs was deployed: since when; null when nothing is pending. */
+  configPendingSince: Date | null;
+  /** Apps with a seed job and a build deployed here (the Seed buttons). */
+  seedApps: string[];
+  /** This page of apps (filtered by `q`/`status`), the total before filters, and the filters used. */
+  apps: Page<EnvironmentAppRow> & { total: number; q: string | null; status: string | null; cursor: string | null };
+  deployments: DeploymentSummary[];
+  jobs: JobRunView[];
+  /** Null when slipway.yaml hides this environment's config from the viewer (access.viewConfig). */
+  variables: ConfigVariableView[] | null;
+  freezes: FreezeView[];
+  incidents: IncidentView[];
+  traffic: EnvironmentTraffic | null;
+  /** The default rollback, as rollbackEnvironment() would choose it; null when the viewer may not roll back or the environment is gone. */
+  rollback: { target: ReleaseSummaryView | null; config: RollbackConfigPreview | null; inFlight: { commit: string } | null } | null;
+  review: ReviewSection | null;
+  allowed: { redeploy: boolean; rollback: boolean; editConfig: boolean; requestDeployment: boolean; runJob: boolean; liftHold: boolean };
+}
+
+const summaryOf = (release: ReleaseDetail): ReleaseSummaryView => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
+
+/** Releases by id with each app's version (in slipway.yaml order), in one statement. */
+async function releaseSummaries(db: Db, ids: string[]): Promise<Map<string, ReleaseSummaryView>> {
+  if (!ids.length) return new Map();
+  const rows = await db.query.releases.findMany({
+    where: inArray(releases.id, ids),
+    columns: { id: true, commit: true },
+    with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
+  });
+  return new Map(rows.map((r) => [r.id, { id: r.id, commit: r.commit, versions: r.builds.sort((a, b) => a.app.position - b.app.position).map((b) => ({ app: b.app.name, version: b.build.version })) }]));
+}
+
+/**
+ * The environment `name` of the pipeline `pipeline` with its pipeline, in one statement: the live
+ * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()).
+ * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
+ */
+async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
+  const row = await db.query.environments.findFirst({
+    where: and(eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
+    sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`),
+    orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
+    with: { ...environmentWith, pipeline: { columns: { id: true, name: true, teamId: true } } },
+  });
+  if (!row) {
+    await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
+    throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
+  }
+  return { pipeline: row.pipeline, environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()) };
+}
+
+/**
+ * The environment page of `name` in `pipeline` as one view model: the record (a gone environment
+ * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
+ * in SQL), the current release by environmentRelease(), the rollback target the rollback service
+ * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
+ * statements whatever the number of apps or deployments (about a dozen; fewer for a viewer).
+ * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
+ */
+export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
+  authorize(ctx, "pipeline.view");
+  const data = parseInput(environmentPageInput, input);
+  const { db, actor, clock } = ctx;
+  const { pipeline, environment } = await findPageEnvironment(db, clock, data.pipeline, data.name);
+  const now = clock.now();
+  // Team and pipeline grants count only with the pipeline in the target.
+  const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
+  const gone = isGone(environment);
+  const ref = environmentRef(pipeline.name, environment.name);
+  const allowed = {
+    redeploy: false,
+    rollback: !gone && can(actor, "environment.rollback", scope),
+    editConfig: can(actor, "config.edit", scope),
+    requestDeployment: can(actor, "deployment.request", scope),
+    runJob: can(actor, "job.run", scope),
+    liftHold: can(actor, "environment.hold.lift", scope),
+  };
+  // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
+  const viewConfig = !gone && can(actor, "config.view", { ...scope, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
+  const [appPage, running, deployments, jobs, variables, freezes, incidents, traffic, rollbackTo] = await Promise.all([
+    environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
+    environmentRunning(db, environment),
+    recentDeployments(db, environment.id),
+    listJobRuns(db, environment.id),
+    gone ? [] : viewConfig ? configVariablesOf(db, environment.id) : null,
+    gone ? [] : environmentFreezes(db, now, environment),
+    gone ? [] : openIncidentsOf(db, environment),
+    gone ? null : environmentTraffic(db, clock, environment),
+    allowed.rollback ? previousGoodReleaseOf(ctx, environment.id) : null,
+  ]);
+  const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
+  allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
+  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
+  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
+  const [summaries, config, review] = await Promise.all([
+    releaseSummaries(db, [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id))),
+    environmentConfigState(db, environment.id, rollbackTo),
+    environment.kind === "review" ? reviewSection(ctx, environment, current?.id ?? null, gone, pipeline.name, scope) : null,
+  ]);
+  const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo) ?? null) : null;
+  const rollingForward = forward ? (summaries.get(forward.releaseId) ?? null) : null;
+  // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
+  const configPending = config.pendingChanges ? config.pendingChanges.length > 0 : Boolean(running.configChangedAt && running.lastDeployedAt && running.configChangedAt > running.lastDeployedAt);
+  const cells = Object.fromEntries(appPage.items.flatMap((row) => (row.cell ? [[row.app, row.cell] as const] : [])));
+  return {
+    pipeline,
+    environment: { ...environment, apps: cells },
+    ref,
+    gone,
+    current,
+    isLast: environment.kind === "fixed" && running.lastFixedPosition !== null && environment.position === running.lastFixedPosition,
+    // A review environment that is waking changes state without a deployment: follow it too.
+    busy: environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running"),
+    configPendingSince: configPending ? (running.configChangedAt ?? now) : null,
+    seedApps: gone ? [] : running.seedApps,
+    apps: { ...appPage, total: running.appCount, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
+    deployments,
+    jobs,
+    variables,
+    freezes,
+    incidents,
+    traffic,
+    rollback: allowed.rollback ? { target: rollbackTarget, config: rollbackTarget ? config.rollback : null, inFlight: rollingForward ? { commit: rollingForward.commit } : null } : null,
+    review,
+    allowed,
+  };
+}
+
+async function reviewSection(ctx: ServiceContext, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineName: string, scope: Target): Promise<ReviewSection> {
+  const { db, actor, clock } = ctx;
+  const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
+  // While it provisions nothing runs yet: show the release on its way in.
+  const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
+  const now = clock.now();
+  const [rollout, release, conversation, target, storedFreezes, inherited] = await Promise.all([
+    inProgress ? getDeployment(db, inProgress.id) : null,
+    releaseId ? getRelease(db, releaseId) : null,
+    reviewConversation(db, environment.id),
+    environment.source && !gone ? getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false }) : null,
+    environment.source && !gone ? storedFreezesForGate(db, now) : [],
+    gone ? new Map<string, InheritedAddress[]>() : inheritedAddressesOf(db, [environment.id]),
+  ]);
+  const promotion = release?.runs.find((r) => r.environment === environment.source && !["failed", "cancelled", "superseded"].includes(r.state));
+  const owner = { ownerId: environment.owner?.id };
+  return {
+    rollout,
+    // What promoting it into its source would do now, for the Promote confirmation.
+    promotionPreview: target ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now }) : null,
+    release: release ? { ...summaryOf(release), running: release.id === currentReleaseId } : null,
+    promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
+    conversation,
+    inherited: inherited.get(environment.id) ?? [],
+    allowed: gone
+      ? { verdict: false, promote: false, extend: false, teardown: false }
+      : { verdict: can(actor, "review.verdict", scope), promote: can(actor, "deployment.request", scope), extend: can(actor, "review.extend", { ...owner, ...scope }), teardown: can(actor, "review.teardown", { ...owner, ...scope }) },
+  };
+}

@@ -100,7 +100,8 @@ export interface Board {
 
 const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
 
-const environmentWith = {
+/** What an environment view loads with its row: its source, owner and the deployments in progress (their gates and steps). */
+export const environmentWith = {
   source: { columns: { name: true } },
   owner: { columns: { id: true, name: true, email: true } },
   deployments: {
@@ -114,7 +115,7 @@ const environmentWith = {
   },
 } as const;
 
-type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
+export type EnvironmentRow = NonNullable<Awaited<ReturnType<typeof findEnvironmentRow>>>;
 
 function findEnvironmentRow(db: Db, where: SQL) {
   return db.query.environments.findFirst({ where, with: environmentWith });
@@ -136,11 +137,12 @@ const sourceCell = alias(environmentApps, "source_cell");
  * The cells of the given environments as flat rows in one statement (a flat join stays fast where
  * nested JSON per cell would not). With `reviewCells: "differing"`, a review environment's cells
  * come only where its build differs from its source's: what the board shows, and all a
- * hundred-app pipeline can show per review environment.
+ * hundred-app pipeline can show per review environment. With `appIds`, only those apps' cells (one
+ * page of a board's rows).
  */
-async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all") {
-  if (!environmentIds.length) return [];
-  const inEnvironments = inArray(environmentApps.environmentId, environmentIds);
+export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all", appIds?: string[]) {
+  if (!environmentIds.length || appIds?.length === 0) return [];
+  const inEnvironments = and(inArray(environmentApps.environmentId, environmentIds), appIds ? inArray(environmentApps.appId, appIds) : undefined);
   return db
     .select({
       environmentId: environmentApps.environmentId,
@@ -180,9 +182,10 @@ async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | 
     );
 }
 
-type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
+export type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
 
-function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
+/** A loaded cell as the board shows it; `now` decides whether its health observation is stale. */
+export function toCellView(cell: CellRow, now: Date): EnvironmentAppView {
   const health = { status: cell.healthStatus, observedAt: cell.healthObservedAt };
   return {
     appId: cell.appId,
@@ -212,7 +215,8 @@ function driftOfCell(cell: CellRow): EnvironmentAppView["drift"] {
   return { kind: drift.kind, message: drift.message, observedAt: cell.driftObservedAt };
 }
 
-function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
+/** An environment row (loaded with `environmentWith`) and its cells as the view the pages show. */
+export function toEnvironmentView(row: EnvironmentRow, cells: CellRow[], now: Date): EnvironmentView {
   const byApp: Record<string, EnvironmentAppView> = {};
   for (const cell of cells) byApp[cell.app] = toCellView(cell, now);
   return {
@@ -407,25 +411,4 @@ export async function reviewConversation(db: Db, environmentId: string) {
     orderBy: asc(reviewVerdicts.createdAt),
     with: { user: { columns: { id: true, name: true, email: true } } },
   });
-}
-
-/**
- * The addresses of review environments, every app in slipway.yaml order: the board loads only the
- * cells that differ from the source, but a person opens the environment at any app's address.
- */
-export async function reviewAddresses(db: Db, environmentIds: string[]): Promise<Map<string, { app: string; url: string }[]>> {
-  const byEnvironment = new Map<string, { app: string; url: string }[]>();
-  if (!environmentIds.length) return byEnvironment;
-  const rows = await db
-    .select({ environmentId: environmentApps.environmentId, app: apps.name, url: environmentApps.url })
-    .from(environmentApps)
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(inArray(environmentApps.environmentId, environmentIds), sql`${environmentApps.url} is not null`))
-    .orderBy(asc(apps.position));
-  for (const row of rows) {
-    const list = byEnvironment.get(row.environmentId) ?? [];
-    list.push({ app: row.app, url: row.url! });
-    byEnvironment.set(row.environmentId, list);
-  }
-  return byEnvironment;
 }

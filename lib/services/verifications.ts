@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { deployments, environments, verifications, type Deployment, type Verification } from "@/db/schema";
@@ -129,21 +129,25 @@ export async function listDeploymentVerifications(db: Db, deploymentId: string):
 
 /**
  * The verifications of what each environment runs now, keyed by environment name: those of the
- * newest deployment there that succeeded with the environment's current release. For the board.
+ * newest deployment there that succeeded with the environment's current release. For the board;
+ * one statement however many environments.
  */
 export async function currentVerifications(db: Db, current: readonly { environmentId: string; releaseId: string | null }[]): Promise<Record<string, VerificationView[]>> {
+  const pairs = current.filter((c): c is { environmentId: string; releaseId: string } => c.releaseId !== null);
   const result: Record<string, VerificationView[]> = {};
-  for (const { environmentId, releaseId } of current) {
-    if (!releaseId) continue;
-    const [latest] = await db
-      .select({ id: deployments.id, environment: environments.name })
-      .from(deployments)
-      .innerJoin(environments, eq(environments.id, deployments.environmentId))
-      .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, releaseId), eq(deployments.state, "succeeded")))
-      .orderBy(desc(deployments.finishedAt))
-      .limit(1);
-    if (latest) result[latest.environment] = await listDeploymentVerifications(db, latest.id);
-  }
+  if (!pairs.length) return result;
+  const rows = await db
+    .select({ v: verifications, environment: environments.name })
+    .from(verifications)
+    .innerJoin(environments, eq(environments.id, verifications.environmentId))
+    .where(
+      and(
+        or(...pairs.map((p) => and(eq(verifications.environmentId, p.environmentId), eq(verifications.releaseId, p.releaseId)))),
+        sql`${verifications.deploymentId} = (select d.id from deployments d where d.environment_id = ${verifications.environmentId} and d.release_id = ${verifications.releaseId} and d.state = 'succeeded' order by d.finished_at desc limit 1)`,
+      ),
+    )
+    .orderBy(verifications.name);
+  for (const row of rows) (result[row.environment] ??= []).push(view(row.v, row.environment));
   return result;
 }
 

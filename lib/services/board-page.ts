@@ -9,15 +9,15 @@ import type { CellRelease } from "@/lib/domain/environment-summary";
 import { gateStateAt, type GateState } from "@/lib/domain/gate-state";
 import type { StoredFreeze } from "@/lib/domain/gates";
 import { authorize } from "./authorize";
-import { columnFacts, loadCandidates, loadChain, pageOfApps, reviewAddresses, type ChainRow, type PageApp } from "./board-queries";
+import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
 import type { ServiceContext } from "./context";
 import { loadCells, toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import { selectFreezes, storedOf, viewOfStored, type FreezeView } from "./freeze-views";
 import { openIncidentsOfPipeline, type IncidentView } from "./incidents";
-import { listReviewCandidates } from "./review-candidates";
-import { planSoak, type PlannedSoak } from "./soak-plan";
-import { currentVerifications, type VerificationView } from "./verifications";
+import { reviewCandidatesOf } from "./review-candidates";
+import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
+import type { VerificationView } from "./verifications";
 import { parseInput } from "./validation";
 
 /**
@@ -103,7 +103,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const data = parseInput(boardPageInput, input);
   const { db } = ctx;
   const now = ctx.clock.now();
-  const row = await loadChain(db, data.pipeline, REVIEW_LIMIT);
+  const row = await loadChain(db, data.pipeline, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
   if (!row) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
   const target = { pipeline: { id: row.id, teamId: row.teamId } };
   authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, ...target });
@@ -116,34 +116,22 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const pageSize = data.pageSize ?? BOARD_PAGE_SIZE;
   const filter = { q: data.q, team: data.team, status: data.status };
 
-  const [page, facts, guards, reviewCells, addresses, spinUpCandidates] = await Promise.all([
+  const [page, facts, guards, spinUpCandidates] = await Promise.all([
     pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now),
-    columnFacts(db, row.id, chainIds),
+    columnFacts(db, row.id, chainIds, pageSize),
     loadGuards(ctx, row.id, now),
-    loadCells(db, reviewRows.map((e) => e.id), "differing"),
-    reviewAddresses(db, reviewRows.map((e) => e.id), ADDRESSES_PER_REVIEW),
-    canSpinUp ? listReviewCandidates(db, row.name) : null,
+    canSpinUp ? reviewCandidatesOf(db, row.id, { versionsPerRelease: pageSize }) : null,
   ]);
-  const pageAppIds = page.apps.map((a) => a.id);
-  const first = fixedRows[0];
+  // The page's cells in the chain and what differs from its source in each review environment, in one statement.
+  const cells = await loadCells(db, row.environments.map((e) => e.id), "differing", page.apps.map((a) => a.id));
   const last = fixedRows.at(-1);
-  const [cells, candidates] = await Promise.all([
-    loadCells(db, chainIds, "all", pageAppIds),
-    loadCandidates(db, row.id, chainIds, [
-      ...(first ? [{ kind: "entry" as const, environmentId: first.id, branches: [settingsOf(first).branch ?? ""] }] : []),
-      ...(last && fixedRows.length > 1 ? [{ kind: "fast-track" as const, environmentId: last.id, branches: settingsOf(last).fastTrack?.branches ?? [] }] : []),
-    ], pageAppIds),
-  ]);
 
   const fixed = fixedRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
-  const review = reviewRows.map((e) => toEnvironmentView(e as EnvironmentRow, reviewCells.filter((c) => c.environmentId === e.id), now));
-  const factsOf = new Map(facts.map((f) => [f.environmentId, f]));
+  const review = reviewRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
+  const addresses = new Map(reviewRows.map((e) => [e.id, e.addresses ?? []]));
+  const factsOf = new Map(facts.columns.map((f) => [f.environmentId, f]));
   const releaseOf = (e: EnvironmentView) => factsOf.get(e.id)?.release ?? null;
-  const [verifications, soak] = await Promise.all([
-    currentVerifications(db, fixed.map((e) => ({ environmentId: e.id, releaseId: releaseOf(e)?.releaseId ?? null }))),
-    fastTrackSoak(ctx, canDeploy, candidates.find((c) => c.kind === "fast-track")?.id, last),
-  ]);
-
+  const candidates = facts.offers;
   const chain: ChainColumn[] = fixed.map((e) => ({
     name: e.name,
     config: e.settings as Partial<EnvironmentConfig>,
@@ -169,11 +157,11 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
       release: f?.release ?? null,
       releases: f?.releases ?? 0,
       waiting: waitingInto(chain, i, { entry: movable("entry"), apps: page.apps.map((a) => a.name), storedFreezes: guards.stored, now }),
-      fastTrack: i === fixed.length - 1 && offer ? { ...offer, soak } : null,
+      fastTrack: i === fixed.length - 1 && offer ? { ...offer, soak: fastTrackSoak(fastTrackCandidate, last) } : null,
       skippedBy: skippedByFastTrack(fastTracked, environment.name, f?.runsFastTracked ?? false),
       gateState: gateStateOf(environment, guards, now),
       ahead: previous && f && (f.ahead.releases > 0 || f.ahead.commits > 0) ? { from: previous.name, to: environment.name, ...f.ahead } : null,
-      verifications: verifications[environment.name] ?? [],
+      verifications: (f?.verifications ?? []).map((v) => ({ ...v, environment: environment.name })),
     };
   });
 
@@ -238,8 +226,10 @@ function gateStateOf(environment: EnvironmentView, guards: Guards, now: Date): G
   );
 }
 
-/** The soak a fast-track would be measured by, stated before anyone confirms; only for a viewer who may deploy. */
-async function fastTrackSoak(ctx: ServiceContext, canDeploy: boolean, releaseId: string | undefined, last: ChainRow["environments"][number] | undefined): Promise<PlannedSoak | null> {
-  if (!canDeploy || !releaseId || !last) return null;
-  return planSoak(ctx.db, { releaseId, kind: "fast-track", fromEnvironmentId: null }, last);
+/** The soak a fast-track of the candidate would be measured by, stated before anyone confirms; null when the last environment has no soak gate. */
+function fastTrackSoak(candidate: Candidate | undefined, last: ChainRow["environments"][number] | undefined): PlannedSoak | null {
+  const soak = last ? settingsOf(last).gates?.soak : undefined;
+  if (!candidate || !last || !soak) return null;
+  const source = pickSoakSource(candidate.soakSources, { kind: "fast-track", fromEnvironmentId: null }, last.id);
+  return soakPlanOf(source, source?.since ?? null, soak.duration);
 }

@@ -6,6 +6,7 @@ import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import type { AppStatus } from "@/lib/domain/board-rows";
 import type { CellRelease } from "@/lib/domain/environment-summary";
+import type { VerificationView } from "./verifications";
 import { environmentWith } from "./environments";
 
 /**
@@ -23,9 +24,10 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 /**
  * The pipeline named `name` with its app and review-environment counts, its live fixed
  * environments in chain order and its newest `reviewLimit` live review environments (each with
- * the deployments in progress into it). One statement; undefined when no such pipeline exists.
+ * the deployments in progress into it, and a review environment with its first `addressLimit` app
+ * addresses in slipway.yaml order). One statement; undefined when no such pipeline exists.
  */
-export async function loadChain(db: Db, name: string, reviewLimit: number) {
+export async function loadChain(db: Db, name: string, reviewLimit: number, addressLimit: number) {
   return db.query.pipelines.findFirst({
     where: eq(pipelines.name, name),
     columns: { id: true, name: true, loadedAt: true, teamId: true, config: true },
@@ -43,6 +45,12 @@ export async function loadChain(db: Db, name: string, reviewLimit: number) {
           sql`${e.state} not in ${GONE} and (${e.kind} = 'fixed' or ${e.id} in (select r.id from environments r where r.pipeline_id = ${e.pipelineId} and r.kind = 'review' and r.state not in ${GONE} order by r.created_at desc, r.id desc limit ${reviewLimit}))`,
         orderBy: [asc(environments.position), desc(environments.createdAt)],
         with: environmentWith,
+        extras: (e) => ({
+          addresses: sql<{ app: string; url: string }[] | null>`case when ${e.kind} = 'review' then (
+            select jsonb_agg(jsonb_build_object('app', x.app, 'url', x.url) order by x.position)
+              from (select a.name as app, ea.url, a.position from environment_apps ea join apps a on a.id = ea.app_id
+                     where ea.environment_id = ${e.id} and ea.url is not null order by a.position limit ${addressLimit}) x) end`.as("addresses"),
+        }),
       },
     },
   });
@@ -140,6 +148,8 @@ export interface ColumnFacts {
   firstDeployment: { kind: string; commit: string; skipped: string[] } | null;
   /** Whether some app runs a release of the commit the last environment was fast-tracked to. */
   runsFastTracked: boolean;
+  /** The verifications of the newest deployment that succeeded with its shared release (none when it has none). */
+  verifications: Omit<VerificationView, "environment">[];
 }
 
 type ColumnRow = {
@@ -155,16 +165,19 @@ type ColumnRow = {
   first_commit: string | null;
   first_skipped: unknown;
   runs_fast_tracked: boolean;
+  offers: unknown;
+  verifications: unknown;
 };
 
 /**
  * Per fixed environment of the chain (`chainIds`, in order): how many apps run a release, how
  * many releases, the shared one, how far the previous environment is ahead (releases of its
  * release's branch in this pipeline after this one's, and their commits, as compareEnvironments
- * counts them), and what the fast-track facts need. One statement.
+ * counts them), what the fast-track facts need, the verifications of what it runs, and the entry
+ * and fast-track offers (`versionsPerOffer` apps' versions each). One statement.
  */
-export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]): Promise<ColumnFacts[]> {
-  if (!chainIds.length) return [];
+export async function columnFacts(db: Db, pipelineId: string, chainIds: string[], versionsPerOffer: number): Promise<{ columns: ColumnFacts[]; offers: Candidate[] }> {
+  if (!chainIds.length) return { columns: [], offers: [] };
   const result = await db.execute(sql`
     with chain as (
       select c.value as id, c.ordinality::int as i from jsonb_array_elements_text(${json(chainIds)}) with ordinality as c
@@ -213,8 +226,50 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
         join deployments d on d.id = fc.deployment_id and d.kind = 'fast-track'
         join releases dr on dr.id = d.release_id
        where chain.i = (select max(i) from chain)
+    ), settings as (
+      select chain.id, chain.i, e.settings from chain join environments e on e.id = chain.id
+    ), wanted as (
+      select 'entry'::text as kind, st.id as env_id, jsonb_build_array(st.settings ->> 'branch') as branches
+        from settings st where st.i = 1 and st.settings ->> 'branch' is not null
+      union all
+      select 'fast-track'::text, st.id, st.settings -> 'fastTrack' -> 'branches'
+        from settings st where st.i = (select max(i) from chain) and st.i > 1 and jsonb_typeof(st.settings -> 'fastTrack' -> 'branches') = 'array'
+    ), candidates as (
+      select w.kind, w.env_id, r.id, r.commit
+        from wanted w
+       cross join lateral (
+             select r.id, r.commit, r.created_at from releases r
+              where r.pipeline_id = ${pipelineId} and r.branch in (select jsonb_array_elements_text(w.branches))
+              order by r.created_at desc, r.id desc limit 1) r
+       where not exists (select 1 from environment_apps ea join releases er on er.id = ea.release_id
+                          where ea.environment_id = w.env_id and (er.id = r.id or er.created_at >= r.created_at))
+    ), offers as (
+      select coalesce(jsonb_agg(jsonb_build_object(
+               'kind', c.kind, 'id', c.id, 'commit', c.commit,
+               'versions', (select coalesce(jsonb_agg(jsonb_build_object('app', v.app, 'version', v.version) order by v.position), '[]'::jsonb)
+                              from (select a.name as app, b.version, a.position from release_builds rb
+                                      join builds b on b.id = rb.build_id join apps a on a.id = rb.app_id
+                                     where rb.release_id = c.id order by a.position limit ${versionsPerOffer}::int) v),
+               'runningIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
+                               from environment_apps ea join environments e on e.id = ea.environment_id
+                              where ea.release_id = c.id and ea.environment_id in (select id from chain)),
+               'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
+                                 from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
+                                        where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id
+                                          and ea.environment_id in (select id from environments where pipeline_id = ${pipelineId})
+                                        group by ea.environment_id) x
+                                 join environments e on e.id = x.environment_id
+                                where e.state not in ('torn-down', 'retired', 'tearing-down'))
+             )), '[]'::jsonb) as offers
+        from candidates c
     )
-    select s.id, s.deployed, s.releases,
+    select s.id, s.deployed, s.releases, (select offers from offers) as offers,
+           case when s.releases = 1 then (
+             select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'deploymentId', v.deployment_id, 'releaseId', v.release_id, 'name', v.name, 'status', v.status,
+                      'source', v.source, 'url', v.url, 'summary', v.summary, 'createdAt', v.created_at, 'updatedAt', v.updated_at, 'finishedAt', v.finished_at) order by v.name), '[]'::jsonb)
+               from verifications v
+              where v.deployment_id = (select d.id from deployments d where d.environment_id = s.id and d.release_id = s.only_release and d.state = 'succeeded'
+                                        order by d.finished_at desc limit 1)) end as verifications,
            case when s.releases = 1 then s.only_release end as release_id,
            case when s.releases = 1 then r.commit end as release_commit,
            case when s.releases = 1 then r.created_at end as release_created_at,
@@ -229,7 +284,8 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
       left join deployments d on d.id = fc.deployment_id
       left join releases dr on dr.id = d.release_id
      order by s.i`);
-  return rowsOf<ColumnRow>(result).map((row) => ({
+  const rows = rowsOf<ColumnRow>(result);
+  const columns = rows.map((row) => ({
     environmentId: row.id,
     deployed: Number(row.deployed),
     releases: Number(row.releases),
@@ -237,7 +293,24 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     ahead: { releases: Number(row.ahead_releases), commits: Number(row.ahead_commits) },
     firstDeployment: row.first_kind && row.first_commit ? { kind: row.first_kind, commit: row.first_commit, skipped: parseSkipped(row.first_skipped) } : null,
     runsFastTracked: Boolean(row.runs_fast_tracked),
+    verifications: parseJson<VerificationJson[] | null>(row.verifications)?.map(verificationOf) ?? [],
   }));
+  const offers = parseJson<OfferJson[]>(rows[0]?.offers ?? "[]").map((o) => ({
+    kind: o.kind,
+    id: o.id,
+    commit: o.commit,
+    versions: o.versions,
+    runningIn: o.runningIn,
+    soakSources: o.soakSources.map((e) => ({ ...e, since: e.since ? toDate(e.since) : null })),
+  }));
+  return { columns, offers };
+}
+
+type VerificationJson = Omit<VerificationView, "environment" | "createdAt" | "updatedAt" | "finishedAt"> & { createdAt: string; updatedAt: string; finishedAt: string | null };
+type OfferJson = Omit<Candidate, "soakSources"> & { soakSources: (Omit<SoakSourceFacts, "since"> & { since: string | null })[] };
+
+function verificationOf(v: VerificationJson): Omit<VerificationView, "environment"> {
+  return { ...v, createdAt: toDate(v.createdAt), updatedAt: toDate(v.updatedAt), finishedAt: v.finishedAt ? toDate(v.finishedAt) : null };
 }
 
 function parseSkipped(value: unknown): string[] {
@@ -245,71 +318,31 @@ function parseSkipped(value: unknown): string[] {
   return Array.isArray(list) ? list.filter((s): s is string => typeof s === "string") : [];
 }
 
-/** The newest release of some branches, newer than anything the environment runs (the entry and fast-track offers). */
+/** A live environment where a fast-track candidate runs, as pickSoakSource (soak-plan.ts) chooses among them. */
+export interface SoakSourceFacts {
+  id: string;
+  name: string;
+  kind: "fixed" | "review";
+  sourceEnvironmentId: string | null;
+  position: number | null;
+  /** When its first app started running the candidate. */
+  since: Date | null;
+}
+
+/**
+ * The newest release of some branches, newer than anything the environment runs: the entry offer
+ * (the first environment's `branch`) and the fast-track offer (the last one's `fastTrack.branches`).
+ */
 export interface Candidate {
   kind: "entry" | "fast-track";
   id: string;
   commit: string;
-  /** Versions of the apps on the page (`pageAppIds`), in slipway.yaml order. */
+  /** Versions of its first apps (slipway.yaml order; at most a page of them). */
   versions: { app: string; version: string }[];
   /** The fixed environments of the chain where some app runs it. */
   runningIn: string[];
-}
-
-/**
- * For each wanted offer (the first environment's branch; the last one's fast-track branches): the
- * pipeline's newest release of those branches, unless the environment runs it or anything as new.
- * One statement; none when nothing is wanted.
- */
-export async function loadCandidates(db: Db, pipelineId: string, chainIds: string[], wanted: { kind: Candidate["kind"]; environmentId: string; branches: string[] }[], pageAppIds: string[]): Promise<Candidate[]> {
-  const asked = wanted.filter((w) => w.branches.some(Boolean)).map((w) => ({ kind: w.kind, env_id: w.environmentId, branches: w.branches.filter(Boolean) }));
-  if (!asked.length) return [];
-  const result = await db.execute(sql`
-    select w.kind, r.id, r.commit,
-           (select coalesce(jsonb_agg(jsonb_build_object('app', a.name, 'version', b.version) order by a.position), '[]'::jsonb)
-              from release_builds rb join builds b on b.id = rb.build_id join apps a on a.id = rb.app_id
-             where rb.release_id = r.id and a.id in (select value from jsonb_array_elements_text(${json(pageAppIds)}))) as versions,
-           (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
-              from environment_apps ea join environments e on e.id = ea.environment_id
-             where ea.release_id = r.id and ea.environment_id in (select value from jsonb_array_elements_text(${json(chainIds)}))) as running_in
-      from jsonb_to_recordset(${json(asked)}) as w(kind text, env_id text, branches jsonb)
-     cross join lateral (
-           select r.id, r.commit, r.created_at from releases r
-            where r.pipeline_id = ${pipelineId} and r.branch in (select jsonb_array_elements_text(w.branches))
-            order by r.created_at desc, r.id desc limit 1) r
-     where not exists (select 1 from environment_apps ea join releases er on er.id = ea.release_id
-                        where ea.environment_id = w.env_id and (er.id = r.id or er.created_at >= r.created_at))`);
-  return rowsOf<{ kind: Candidate["kind"]; id: string; commit: string; versions: unknown; running_in: unknown }>(result).map((row) => ({
-    kind: row.kind,
-    id: row.id,
-    commit: row.commit,
-    versions: parseJson<{ app: string; version: string }[]>(row.versions),
-    runningIn: parseJson<string[]>(row.running_in),
-  }));
+  /** For the fast-track offer: where it runs besides the target, to plan its soak. */
+  soakSources: SoakSourceFacts[];
 }
 
 const parseJson = <T>(value: unknown): T => (typeof value === "string" ? (JSON.parse(value) as T) : (value as T));
-
-/**
- * The addresses of review environments, at most `perEnvironment` each, in slipway.yaml order: a
- * person opens one at any app's address; the board links the first and names the rest. One statement.
- */
-export async function reviewAddresses(db: Db, environmentIds: string[], perEnvironment: number): Promise<Map<string, { app: string; url: string }[]>> {
-  const byEnvironment = new Map<string, { app: string; url: string }[]>();
-  if (!environmentIds.length) return byEnvironment;
-  const result = await db.execute(sql`
-    select environment_id, app, url from (
-      select ea.environment_id, a.name as app, ea.url, a.position,
-             row_number() over (partition by ea.environment_id order by a.position) as n
-        from environment_apps ea join apps a on a.id = ea.app_id
-       where ea.environment_id in (select value from jsonb_array_elements_text(${json(environmentIds)})) and ea.url is not null
-    ) ranked
-     where n <= ${perEnvironment}::int
-     order by environment_id, position`);
-  for (const row of rowsOf<{ environment_id: string; app: string; url: string }>(result)) {
-    const list = byEnvironment.get(row.environment_id) ?? [];
-    list.push({ app: row.app, url: row.url });
-    byEnvironment.set(row.environment_id, list);
-  }
-  return byEnvironment;
-}

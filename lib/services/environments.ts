@@ -137,12 +137,13 @@ const sourceCell = alias(environmentApps, "source_cell");
  * The cells of the given environments as flat rows in one statement (a flat join stays fast where
  * nested JSON per cell would not). With `reviewCells: "differing"`, a review environment's cells
  * come only where its build differs from its source's: what the board shows, and all a
- * hundred-app pipeline can show per review environment. With `appIds`, only those apps' cells (one
- * page of a board's rows).
+ * hundred-app pipeline can show per review environment. With `appIds`, a fixed environment's cells
+ * come only for those apps (one page of a board's rows).
  */
 export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all", appIds?: string[]) {
-  if (!environmentIds.length || appIds?.length === 0) return [];
-  const inEnvironments = and(inArray(environmentApps.environmentId, environmentIds), appIds ? inArray(environmentApps.appId, appIds) : undefined);
+  if (!environmentIds.length) return [];
+  const onPage = appIds ? (appIds.length ? or(eq(environments.kind, "review"), inArray(environmentApps.appId, appIds)) : eq(environments.kind, "review")) : undefined;
+  const inEnvironments = and(inArray(environmentApps.environmentId, environmentIds), onPage);
   return db
     .select({
       environmentId: environmentApps.environmentId,

@@ -1,4 +1,4 @@
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { deployments, environments, verifications, type Deployment, type Verification } from "@/db/schema";
@@ -125,30 +125,6 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
 export async function listDeploymentVerifications(db: Db, deploymentId: string): Promise<VerificationView[]> {
   const rows = await db.select({ v: verifications, environment: environments.name }).from(verifications).innerJoin(environments, eq(environments.id, verifications.environmentId)).where(eq(verifications.deploymentId, deploymentId)).orderBy(verifications.name);
   return rows.map((r) => view(r.v, r.environment));
-}
-
-/**
- * The verifications of what each environment runs now, keyed by environment name: those of the
- * newest deployment there that succeeded with the environment's current release. For the board;
- * one statement however many environments.
- */
-export async function currentVerifications(db: Db, current: readonly { environmentId: string; releaseId: string | null }[]): Promise<Record<string, VerificationView[]>> {
-  const pairs = current.filter((c): c is { environmentId: string; releaseId: string } => c.releaseId !== null);
-  const result: Record<string, VerificationView[]> = {};
-  if (!pairs.length) return result;
-  const rows = await db
-    .select({ v: verifications, environment: environments.name })
-    .from(verifications)
-    .innerJoin(environments, eq(environments.id, verifications.environmentId))
-    .where(
-      and(
-        or(...pairs.map((p) => and(eq(verifications.environmentId, p.environmentId), eq(verifications.releaseId, p.releaseId)))),
-        sql`${verifications.deploymentId} = (select d.id from deployments d where d.environment_id = ${verifications.environmentId} and d.release_id = ${verifications.releaseId} and d.state = 'succeeded' order by d.finished_at desc limit 1)`,
-      ),
-    )
-    .orderBy(verifications.name);
-  for (const row of rows) (result[row.environment] ??= []).push(view(row.v, row.environment));
-  return result;
 }
 
 /**

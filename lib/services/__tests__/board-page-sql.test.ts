@@ -1,8 +1,5 @@
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, Db } from "@/db/client";
-import * as schema from "@/db/schema";
 import { builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { parsePipelineConfig } from "@/lib/config/load";
@@ -11,6 +8,7 @@ import { getBoardPage } from "@/lib/services/board-page";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor } from "@/lib/testing/fixtures";
+import { countingDb } from "@/lib/testing/counting-db";
 
 /** A pipeline of `apps` apps × 5 fixed environments and `review` review environments, every cell deployed. */
 async function seedPipeline(db: Db, name: string, appCount: number, review: number, userId: string) {
@@ -51,14 +49,6 @@ async function seedPipeline(db: Db, name: string, appCount: number, review: numb
     (env.name === "dev" ? newer : older).map((b) => ({ environmentId: env.id, appId: b.appId, releaseId: b.releaseId, buildId: b.id, deployedAt: at, deployedBy: userId, healthStatus: "healthy" as const, healthObservedAt: at })),
   );
   for (let i = 0; i < cells.length; i += 1000) await db.insert(environmentApps).values(cells.slice(i, i + 1000));
-}
-
-/** A drizzle over the same client that counts the statements it sends (both drivers log every query). */
-function countingDb(connection: Connection): { db: Db; count: () => number } {
-  let statements = 0;
-  const logger = { logQuery: () => void (statements += 1) };
-  const db = (connection.driver === "pglite" ? drizzlePglite(connection.client as never, { schema, logger }) : drizzlePg(connection.client as never, { schema, logger })) as unknown as Db;
-  return { db, count: () => statements };
 }
 
 // Issue 13: the board's statements per request do not grow with the pipeline (a 600-app pipeline

@@ -1,20 +1,18 @@
-import { and, asc, gt, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { freezes } from "@/db/schema";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import { can } from "@/lib/auth/policy";
 import { BOARD_PAGE_SIZE, parseAppStatus, type AppStatus } from "@/lib/domain/board-rows";
 import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type FastTrackOffer, type MovableRelease, type Waiting } from "@/lib/domain/board-moves";
 import type { CellRelease } from "@/lib/domain/environment-summary";
-import { gateStateAt, type GateState } from "@/lib/domain/gate-state";
-import type { StoredFreeze } from "@/lib/domain/gates";
+import type { GateState } from "@/lib/domain/gate-state";
 import { authorize } from "./authorize";
 import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
 import type { ServiceContext } from "./context";
 import { loadCells, toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
-import { selectFreezes, storedOf, viewOfStored, type FreezeView } from "./freeze-views";
-import { openIncidentsOfPipeline, type IncidentView } from "./incidents";
+import type { FreezeView } from "./freeze-views";
+import type { IncidentView } from "./incidents";
+import { gateStateOf, loadGuards } from "./board-guards";
 import { reviewCandidatesOf } from "./review-candidates";
 import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
 import type { VerificationView } from "./verifications";
@@ -103,7 +101,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const data = parseInput(boardPageInput, input);
   const { db } = ctx;
   const now = ctx.clock.now();
-  const row = await loadChain(db, data.pipeline, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
+  const row = await loadChain(db, { name: data.pipeline }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
   if (!row) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
   const target = { pipeline: { id: row.id, teamId: row.teamId } };
   authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, ...target });
@@ -119,7 +117,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const [page, facts, guards, spinUpCandidates] = await Promise.all([
     pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now),
     columnFacts(db, row.id, chainIds, pageSize),
-    loadGuards(ctx, row.id, now),
+    loadGuards(db, row.id, now),
     canSpinUp ? reviewCandidatesOf(db, row.id, { versionsPerRelease: pageSize }) : null,
   ]);
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
@@ -193,38 +191,6 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
 }
 
 const settingsOf = (e: ChainRow["environments"][number]) => e.settings as Partial<EnvironmentConfig>;
-
-type Guards = { stored: StoredFreeze[]; banner: FreezeView[]; incidents: Awaited<ReturnType<typeof openIncidentsOfPipeline>> };
-
-/** Freezes (not lifted, not over) and open incidents that cover this pipeline: two statements. */
-async function loadGuards(ctx: ServiceContext, pipelineId: string, now: Date): Promise<Guards> {
-  const covering = or(sql`${freezes.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), sql`${freezes.pipelineId} = ${pipelineId}`)));
-  const [rows, incidents] = await Promise.all([
-    selectFreezes(ctx.db)
-      .where(and(covering, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now))))
-      .orderBy(asc(freezes.startsAt)),
-    openIncidentsOfPipeline(ctx.db, pipelineId),
-  ]);
-  const banner = rows
-    .filter((r) => r.freeze.environmentId === null)
-    .map((r) => viewOfStored(r, now))
-    .filter((f) => f.state === "active" || f.state === "upcoming");
-  return { stored: rows.map(storedOf), banner, incidents };
-}
-
-/** What guards one environment now: its windows and freezes (slipway.yaml's and stored), incidents, hold. */
-function gateStateOf(environment: EnvironmentView, guards: Guards, now: Date): GateState {
-  const config = environment.settings as Partial<EnvironmentConfig>;
-  return gateStateAt(
-    {
-      windows: config.gates?.windows ?? [],
-      freezes: { configured: config.gates?.freezes ?? [], stored: guards.stored.filter((f) => f.environmentId === null || f.environmentId === environment.id), environment: environment.name },
-      incidents: guards.incidents.filter((i) => i.environmentId === null || i.environmentId === environment.id).map((i) => i.gate),
-      hold: environment.hold,
-    },
-    now,
-  );
-}
 
 /** The soak a fast-track of the candidate would be measured by, stated before anyone confirms; null when the last environment has no soak gate. */
 function fastTrackSoak(candidate: Candidate | undefined, last: ChainRow["environments"][number] | undefined): PlannedSoak | null {

@@ -22,14 +22,14 @@ export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(St
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
 /**
- * The pipeline named `name` with its app and review-environment counts, its live fixed
+ * The pipeline (by name or id) with its app and review-environment counts, its live fixed
  * environments in chain order and its newest `reviewLimit` live review environments (each with
  * the deployments in progress into it, and a review environment with its first `addressLimit` app
  * addresses in slipway.yaml order). One statement; undefined when no such pipeline exists.
  */
-export async function loadChain(db: Db, name: string, reviewLimit: number, addressLimit: number) {
+export async function loadChain(db: Db, pipeline: { name: string } | { id: string }, reviewLimit: number, addressLimit: number) {
   return db.query.pipelines.findFirst({
-    where: eq(pipelines.name, name),
+    where: "id" in pipeline ? eq(pipelines.id, pipeline.id) : eq(pipelines.name, pipeline.name),
     columns: { id: true, name: true, loadedAt: true, teamId: true, config: true },
     extras: {
       appCount: sql<number>`(select count(*)::int from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null)`.as("app_count"),

@@ -10,6 +10,10 @@ import { newId } from "@/lib/ids";
 import { getBoardPage, REVIEW_LIMIT } from "@/lib/services/board-page";
 import { aheadSummary } from "@/lib/services/compare";
 import { getBoard } from "@/lib/services/environments";
+import { loadGateStates } from "@/lib/services/gate-state";
+import { getReleaseWhereabouts } from "@/lib/services/release-page";
+import { getRelease } from "@/lib/services/releases";
+import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
 import { NotFoundError } from "@/lib/services/errors";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -153,6 +157,28 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(board.review.environments).toHaveLength(REVIEW_LIMIT);
     expect(board.review.environments[0]!.name).toBe(`review-${REVIEW_LIMIT + 1}`);
     expect(board.review.environments.every((e) => e.kind === "review" && e.source === "staging")).toBe(true);
+  });
+
+  it("a release's whereabouts read the chain without its cells and agree with the whole-board read", async () => {
+    const whole = (await getBoard(connection.db, clock, { pipeline: "shop" }))!;
+    const gateStates = await loadGateStates(connection.db, clock, whole.fixed);
+    for (const releaseId of Object.values(releaseIds)) {
+      const release = await getRelease(connection.db, releaseId);
+      const expected = releaseWhereabouts(
+        releaseId,
+        whole.fixed.map((env) => ({
+          name: env.name,
+          appsRunning: Object.values(env.apps).filter((cell) => cell.releaseId === releaseId).length,
+          appCount: whole.apps.length,
+          active: env.active,
+          ranBefore: release.runs.some((run) => run.environment === env.name && (run.state === "succeeded" || run.state === "rolled-back")),
+          gateState: gateStates.get(env.name),
+        })),
+      );
+      expect(await getReleaseWhereabouts(ctx(viewer), release)).toEqual(expected);
+    }
+    const r1 = await getReleaseWhereabouts(ctx(viewer), await getRelease(connection.db, releaseIds.r1!));
+    expect(r1.find((w) => w.environment === "staging")!.where).toEqual({ status: "running", partial: true });
   });
 
   it("refuses an unknown pipeline", async () => {

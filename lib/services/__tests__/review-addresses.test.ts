@@ -33,7 +33,7 @@ describe.each(testDatabases)("review environment addresses on $name", (database)
 
   /** The board's read of review environments' addresses (see loadChain), keyed by environment id. */
   async function reviewAddresses(ids: string[], perEnvironment: number) {
-    const chain = await loadChain(connection.db, "shop", 20, perEnvironment);
+    const chain = await loadChain(connection.db, { name: "shop" }, 20, perEnvironment);
     return new Map(chain!.environments.filter((e) => ids.includes(e.id) && e.addresses).map((e) => [e.id, e.addresses!]));
   }
 

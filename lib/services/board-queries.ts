@@ -201,11 +201,16 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
         join newest nf on nf.environment_id = f.id
         left join newest nt on nt.environment_id = t.id
        where nt.id is null or (nt.id <> nf.id and nt.created_at < nf.created_at)
+    ), to_commits as (
+      -- What the later environment runs already (its builds' and releases' commits): counted once, not per release.
+      select distinct p.i, x.commit
+        from pairs p join environment_apps ea on ea.environment_id = p.to_id
+        left join builds b on b.id = ea.build_id left join releases er on er.id = ea.release_id
+       cross join lateral (values (b.commit), (er.commit)) as x(commit)
+       where x.commit is not null
     ), ahead as (
       select p.i, count(distinct r.id)::int as releases,
-             count(distinct c.commit) filter (where not exists (
-               select 1 from environment_apps ea left join builds b on b.id = ea.build_id left join releases er on er.id = ea.release_id
-                where ea.environment_id = p.to_id and (b.commit = c.commit or er.commit = c.commit)))::int as commits
+             count(distinct c.commit) filter (where c.commit not in (select tc.commit from to_commits tc where tc.i = p.i))::int as commits
         from pairs p
         join releases r on r.pipeline_id = ${pipelineId} and r.branch = p.branch and r.created_at <= p.up_to and (p.after is null or r.created_at > p.after)
              and not exists (select 1 from environment_apps ea where ea.environment_id = p.to_id and ea.release_id = r.id)
@@ -243,7 +248,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
               order by r.created_at desc, r.id desc limit 1) r
        where not exists (select 1 from environment_apps ea join releases er on er.id = ea.release_id
                           where ea.environment_id = w.env_id and (er.id = r.id or er.created_at >= r.created_at))
-    ), offers as (
+    ), offers as materialized (
       select coalesce(jsonb_agg(jsonb_build_object(
                'kind', c.kind, 'id', c.id, 'commit', c.commit,
                'versions', (select coalesce(jsonb_agg(jsonb_build_object('app', v.app, 'version', v.version) order by v.position), '[]'::jsonb)

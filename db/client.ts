@@ -29,7 +29,9 @@ export interface OpenOptions {
 export async function openConnection(options: OpenOptions): Promise<Connection> {
   if (options.url) {
     const [{ Pool }, { drizzle }] = await Promise.all([import("pg"), import("drizzle-orm/node-postgres")]);
-    const pool = new Pool({ connectionString: options.url, max: 10 });
+    // jit=off: Slipway's reads are short OLTP statements; PostgreSQL's JIT (on by default) compiled
+    // the board's and portfolio's summaries for seconds per request at 2,000 apps (issue 13).
+    const pool = new Pool({ connectionString: options.url, max: 10, options: "-c jit=off" });
     // Idle clients can error when the server restarts; without a listener that would crash the process.
     pool.on("error", (error) => console.error("[db] idle connection error:", error.message));
     if (process.env.SLIPWAY_BENCH_COUNT_SQL === "1") countStatements(pool);

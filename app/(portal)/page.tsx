@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { plural } from "@/lib/domain/gates/format";
 import { getPortfolio } from "@/lib/services/portfolio";
 import { PipelineSummary } from "@/components/portfolio/pipeline-summary";
@@ -14,28 +12,35 @@ import { myPendingDecisions } from "./pending-decisions";
 
 export const metadata: Metadata = { title: "Portfolio" };
 
-type Params = Partial<Record<"team" | "app" | "failing" | "mine", string | string[]>>;
+type Params = Partial<Record<"team" | "name" | "app" | "failing" | "mine" | "page", string | string[]>>;
 
 /** A repeated parameter (?app=a&app=b) counts once: the first. */
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
-/** The portfolio: every pipeline this person may see, each environment's state, filterable by URL. */
+/** Names are DNS labels: a search longer than one, or with control characters, is cut to what can match. */
+const label = (v: string | undefined) => v?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined;
+
+/** The portfolio: every pipeline this person may see, a page at a time, each environment's state, filterable by URL. */
 export default async function PortfolioPage({ searchParams }: { searchParams: Promise<Params> }) {
   await connection();
-  const actor = await requireActor();
+  const ctx = await getServiceContext();
   const raw = await searchParams;
-  const params = { team: first(raw.team), app: first(raw.app), failing: first(raw.failing), mine: first(raw.mine) };
-  const db = await getDb();
-  const now = systemClock.now();
-  // App names are DNS labels: a search longer than one, or with control characters, is cut to what can match.
-  const app = params.app?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined;
-  const filters = { team: params.team || undefined, app, failing: params.failing === "1", needsMyDecision: params.mine === "1" };
+  const now = ctx.clock.now();
+  const app = label(first(raw.app));
+  const name = label(first(raw.name));
+  const filters = { team: first(raw.team) || undefined, name, app, failing: first(raw.failing) === "1", needsMyDecision: first(raw.mine) === "1" };
   const pending = await myPendingDecisions();
-  const portfolio = await getPortfolio(db, actor, now, { ...filters, myDecisions: new Set(pending.map((p) => p.deployment.id)) });
-  const filtered = Boolean(filters.team || filters.app || filters.failing || filters.needsMyDecision);
+  const portfolio = await getPortfolio(ctx.db, ctx.actor, now, { ...filters, page: Number(first(raw.page)) || 1, myDecisions: new Set(pending.map((p) => p.deployment.id)) });
+  const filtered = Boolean(filters.team || filters.name || filters.app || filters.failing || filters.needsMyDecision);
   const shown = portfolio.pipelines.length;
+  const href = (page: number) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries({ name, app, team: filters.team, mine: filters.needsMyDecision ? "1" : undefined, failing: filters.failing ? "1" : undefined })) if (value) params.set(key, value);
+    if (page > 1) params.set("page", String(page));
+    return params.size ? `/?${params}` : "/";
+  };
   return (
     <>
       <AutoRefresh seconds={10} />
@@ -43,11 +48,16 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
         title="Portfolio"
         subtitle={
           <span data-testid="portfolio-count">
-            {filtered ? `${shown} of ${plural(portfolio.visibleCount, "pipeline")}` : plural(shown, "pipeline")} · every environment in chain order, what it runs and what waits
+            {filtered ? `${portfolio.matching} of ${plural(portfolio.visibleCount, "pipeline")}` : plural(portfolio.matching, "pipeline")}
+            {portfolio.pages > 1 && ` · page ${portfolio.page} of ${portfolio.pages}`} · every environment in chain order, what it runs and what waits
           </span>
         }
       />
       <form className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Filter pipelines">
+        <label className="flex flex-col gap-1 text-xs text-zinc-600">
+          Pipeline
+          <input name="name" type="search" defaultValue={name} placeholder="name contains…" className={`${inputClass} w-40`} />
+        </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           App name
           <input name="app" type="search" defaultValue={app} placeholder="e.g. portal" className={`${inputClass} w-48`} />
@@ -93,6 +103,20 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
           {portfolio.pipelines.map((p) => (
             <PipelineSummary key={p.id} pipeline={p} now={now} />
           ))}
+          {portfolio.pages > 1 && (
+            <nav aria-label="Pipeline pages" className="flex items-center justify-end gap-2 text-sm text-zinc-600">
+              {portfolio.page > 1 && (
+                <Link href={href(portfolio.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
+                  ← Previous
+                </Link>
+              )}
+              {portfolio.page < portfolio.pages && (
+                <Link href={href(portfolio.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
+                  Next →
+                </Link>
+              )}
+            </nav>
+          )}
         </div>
       )}
     </>

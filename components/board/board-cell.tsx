@@ -42,8 +42,8 @@ export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentApp
   );
 }
 
-/** The release a column runs, shown once above its apps; "mixed" when its apps disagree. */
-export function ColumnRelease({ cells, release }: { cells: EnvironmentAppView[]; release: { releaseId: string | null; releaseCommit?: string | null } | null }) {
+/** The release a column runs, shown once above its apps; "mixed" when its apps disagree (`releases`: how many distinct they run). */
+export function ColumnRelease({ release, releases }: { release: { releaseId: string | null; releaseCommit?: string | null } | null; releases: number }) {
   if (release?.releaseId) {
     return (
       <Link href={`/releases/${release.releaseId}`} className="font-mono text-xs font-semibold text-sky-700 hover:underline" data-testid="column-release">
@@ -51,11 +51,10 @@ export function ColumnRelease({ cells, release }: { cells: EnvironmentAppView[];
       </Link>
     );
   }
-  const deployed = cells.filter((c) => c.releaseId);
-  if (!deployed.length) return <span className="text-xs text-zinc-400">none</span>;
+  if (releases === 0) return <span className="text-xs text-zinc-400">none</span>;
   return (
     <span className="text-xs text-amber-800" data-testid="column-release" title="Its apps run different releases (a rollout in progress, or drift)">
-      mixed: {plural(new Set(deployed.map((c) => c.releaseId)).size, "release")}
+      mixed: {plural(releases, "release")}
     </span>
   );
 }

@@ -4,12 +4,14 @@ import { buttonClass } from "@/components/ui/button";
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
 /**
- * A large board's row controls: filter the app rows by name and status (a GET form, so the URL
- * holds the filters and the back button works) and move between pages of rows.
+ * A large board's row controls: filter the app rows by name, owning team and status (a GET form,
+ * so the URL holds the filters and the back button works) and move between pages of rows.
  */
 export function BoardRowsNav({
   basePath,
   q,
+  team,
+  teams,
   status,
   statuses,
   page,
@@ -19,6 +21,9 @@ export function BoardRowsNav({
 }: {
   basePath: string;
   q: string | undefined;
+  team: string | undefined;
+  /** The owning teams the pipeline's apps name; no team control without any. */
+  teams: string[];
   status: string | undefined;
   statuses: { value: string; label: string }[];
   page: number;
@@ -29,6 +34,7 @@ export function BoardRowsNav({
   const href = (to: number) => {
     const params = new URLSearchParams();
     if (q) params.set("q", q);
+    if (team) params.set("team", team);
     if (status) params.set("status", status);
     if (to > 1) params.set("page", String(to));
     const search = params.toString();
@@ -41,6 +47,19 @@ export function BoardRowsNav({
           App
           <input name="q" type="search" defaultValue={q} placeholder="name contains…" className={`${inputClass} w-44`} />
         </label>
+        {(teams.length > 0 || team) && (
+          <label className="flex flex-col gap-1 text-xs text-zinc-600">
+            Team
+            <select name="team" defaultValue={team ?? ""} className={inputClass}>
+              <option value="">any</option>
+              {[...new Set([...teams, ...(team ? [team] : [])])].map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Status
           <select name="status" defaultValue={status ?? ""} className={inputClass}>
@@ -53,7 +72,7 @@ export function BoardRowsNav({
           </select>
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
-        {(q || status) && (
+        {(q || team || status) && (
           <Link href={basePath} className="self-center text-sm text-zinc-600 hover:underline">
             Clear
           </Link>

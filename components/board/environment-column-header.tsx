@@ -3,24 +3,20 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { ruleLabels } from "@/lib/domain/environment-summary";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import type { EnvironmentView } from "@/lib/services/environments";
-import { FastTrackButton, PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
+import { FastTrackButton, PromoteButton } from "@/components/deployment/deploy-buttons";
 import type { SoakPlan } from "@/components/deployment/soak-statement";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import type { GateState } from "@/lib/domain/gate-state";
 import { GateStateList } from "./gate-state";
 import { environmentPath } from "@/lib/paths";
-import type { PromotionPreview } from "@/lib/domain/promotion-preview";
+import type { FastTrackOffer, Waiting } from "@/lib/domain/board-moves";
 
-/** What is waiting to move into an environment, and whether this person may move it. */
-export interface Waiting {
-  release: ReleaseSummary;
-  from: string | null;
-  /** What promoting it would do now, for the confirmation. */
-  preview: PromotionPreview;
-}
-
-/** A board column's head: the environment, what guards it, what is moving into it and what waits. */
+/**
+ * A board column's head: the environment, what guards it, what is moving into it and what waits.
+ * What waits and what can be fast-tracked are decided by the board's service (lib/domain/board-moves.ts);
+ * the buttons show only to a viewer who may deploy.
+ */
 export function EnvironmentColumnHeader({
   pipeline,
   environment,
@@ -36,14 +32,13 @@ export function EnvironmentColumnHeader({
   environment: EnvironmentView;
   waiting: Waiting | null;
   canDeploy: boolean;
-  fastTrack?: { release: ReleaseSummary; skipped: string[]; approvals: string; soak?: SoakPlan | null } | null;
+  fastTrack?: (FastTrackOffer & { soak?: SoakPlan | null }) | null;
   skippedBy?: { commit: string; environment: string } | null;
   /** What guards the environment right now (freezes, window, incidents, hold). */
   gateState?: GateState | undefined;
   now?: Date;
 }) {
   const config = environment.settings as Partial<EnvironmentConfig>;
-  const busy = environment.active.some((d) => d.releaseId === waiting?.release.id);
   return (
     <div className="flex flex-col gap-1.5">
       <div className="flex items-center gap-2">
@@ -78,7 +73,7 @@ export function EnvironmentColumnHeader({
           Skipped: {skippedBy.environment} runs <span className="font-mono">{skippedBy.commit.slice(0, 7)}</span>, fast-tracked past this environment.
         </p>
       )}
-      {fastTrack && canDeploy && !environment.active.some((d) => d.releaseId === fastTrack.release.id) && (
+      {fastTrack && canDeploy && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
           <span>
             Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
@@ -86,7 +81,7 @@ export function EnvironmentColumnHeader({
           <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
         </div>
       )}
-      {waiting && !busy && (
+      {waiting && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-sky-800">
           <span title={waiting.release.versions.map((v) => `${v.app} ${v.version}`).join(", ")}>
             Release <span className="font-mono">{waiting.release.commit.slice(0, 7)}</span> waiting {waiting.from ? `in ${waiting.from}` : "to enter"}

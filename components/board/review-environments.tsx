@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { environmentPath } from "@/lib/paths";
-import type { Board } from "@/lib/services/environments";
+import type { BoardPage } from "@/lib/services/board-page";
 import { VerdictBadge } from "@/components/status";
 import { ExpiryLabel, ReviewStatus } from "@/components/review/review-status";
 import { SpinUpDialog, type SpinUpOptions } from "@/components/review/spin-up-dialog";
@@ -46,13 +46,18 @@ function InheritedCell({ source, address }: { source: string | null; address: Ad
 /**
  * Review environments, apart from the chain: each marked with what it was cloned from, and — since
  * the board loads only the cells that differ from the source — which apps run the branch's builds.
- * `spinUp` is given to people who may create one.
+ * The newest ones show; the title counts them all. The spin-up form shows to people who may create one.
  */
-export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: Board; now: Date; addresses: Map<string, Address[]>; spinUp: SpinUpOptions | null }) {
-  const perAppColumns = board.apps.length <= MAX_APP_COLUMNS;
+export function ReviewEnvironments({ board }: { board: BoardPage }) {
+  const { now } = board;
+  const { environments: review, total, addresses } = board.review;
+  const spinUp: SpinUpOptions | null = board.viewer.spinUp;
+  // A small pipeline's page of rows is every app: one column each.
+  const apps = board.rows.apps;
+  const perAppColumns = board.apps.total <= MAX_APP_COLUMNS;
   return (
-    <Panel title={`Review environments (${board.review.length})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
-      {board.review.length === 0 ? (
+    <Panel title={`Review environments (${total})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
+      {review.length === 0 ? (
         <EmptyState title="No review environments">
           A review environment runs one branch in isolation, cloned from staging, so a delivery lead can verify a feature while staging stays a clean
           copy of production.
@@ -69,7 +74,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                 <th className={thClass}>Expires</th>
                 <th className={thClass}>Owner</th>
                 {perAppColumns ? (
-                  board.apps.map((app) => (
+                  apps.map((app) => (
                     <th key={app.id} className={thClass}>
                       {app.name}
                     </th>
@@ -80,7 +85,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
               </tr>
             </thead>
             <tbody>
-              {board.review.map((env) => (
+              {review.map((env) => (
                 <tr key={env.id} className="hover:bg-zinc-50" data-review={env.name}>
                   <td className={`${tdClass} whitespace-nowrap`}>
                     <Link href={environmentPath(board.pipeline.name, env.name)} className="font-medium hover:underline">
@@ -103,7 +108,7 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
                   </td>
                   <td className={`${tdClass} whitespace-nowrap`}>{env.owner?.name ?? "—"}</td>
                   {perAppColumns ? (
-                    board.apps.map((app) => (
+                    apps.map((app) => (
                       <td key={app.id} className={`${tdClass} font-mono text-xs whitespace-nowrap`}>
                         {env.apps[app.name]?.version ?? <InheritedCell source={env.source} address={addresses.get(env.id)?.find((a) => a.app === app.name && a.from)} />}
                       </td>
@@ -122,6 +127,11 @@ export function ReviewEnvironments({ board, now, addresses, spinUp }: { board: B
               ))}
             </tbody>
           </table>
+          {total > review.length && (
+            <p className="px-4 py-2 text-xs text-zinc-500" data-testid="review-more">
+              The newest {review.length} of {total} review environments show here.
+            </p>
+          )}
         </div>
       )}
     </Panel>

@@ -2,23 +2,13 @@ import Link from "next/link";
 import type { PortfolioEnvironment, PortfolioPipeline } from "@/lib/services/portfolio";
 import { environmentPath, pipelinePath } from "@/lib/paths";
 import { plural } from "@/lib/domain/gates/format";
-import { Badge, Dot, type Tone } from "@/components/ui/badge";
+import { Badge, Dot } from "@/components/ui/badge";
 import { DeploymentStateBadge } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
 
-/** One word and a tone for an environment's health, from its apps' counts (stale ones are not counted as failing). */
-function healthOf(env: PortfolioEnvironment): { tone: Tone; label: string } {
-  const h = env.health;
-  if (env.deployedApps === 0) return { tone: "neutral", label: "nothing deployed" };
-  if (h.unhealthy > 0) return { tone: "red", label: `${h.unhealthy} unhealthy` };
-  if (h.degraded > 0) return { tone: "amber", label: `${h.degraded} degraded` };
-  if (h.healthy === 0) return { tone: "neutral", label: "health unknown" };
-  return { tone: "green", label: h.stale > 0 ? `healthy · ${h.stale} stale` : "healthy" };
-}
-
 /** One environment of a pipeline's chain: what it runs, its health, what waits and on whom. */
 function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: PortfolioEnvironment; now: Date }) {
-  const health = healthOf(env);
+  const health = env.healthSummary;
   return (
     <li className="flex min-w-44 flex-1 flex-col gap-1 border-zinc-100 px-3 py-2 not-first:border-l" data-testid="portfolio-environment" data-env={env.name}>
       <div className="flex items-center justify-between gap-2">
@@ -82,8 +72,7 @@ function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: Portfo
 
 /** A pipeline in the portfolio: its name, owner and counts, then its chain of environments in order. */
 export function PipelineSummary({ pipeline, now }: { pipeline: PortfolioPipeline; now: Date }) {
-  const incidents = pipeline.environments.reduce((n, e) => n + e.openIncidents, 0);
-  const waiting = pipeline.environments.reduce((n, e) => n + e.waiting.length, 0);
+  const { openIncidents: incidents, waiting } = pipeline;
   return (
     <section className="min-w-0 rounded-lg border border-zinc-200 bg-white" aria-label={`Pipeline ${pipeline.name}`} data-testid="portfolio-pipeline" data-pipeline={pipeline.name}>
       <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-zinc-200 px-4 py-2">

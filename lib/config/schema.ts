@@ -41,6 +41,7 @@ export const appSchema = z
   .strictObject({
     name: dnsLabel().describe("Unique app name, e.g. portal."),
     description: z.string().optional().describe("What the app is, for people."),
+    team: dnsLabel().optional().describe("The team that owns the app (a team's name, e.g. payments): the board and the portfolio filter by it."),
     migrations: z
       .strictObject({
         paths: z.array(relativeGlob()).min(1).describe('Glob patterns of migration files, e.g. "services/portal/migrations/**".'),

@@ -165,11 +165,13 @@ export const cellColumns = {
  * The cells of the given environments as flat rows in one statement (a flat join stays fast where
  * nested JSON per cell would not). With `reviewCells: "differing"`, a review environment's cells
  * come only where its build differs from its source's: what the board shows, and all a
- * hundred-app pipeline can show per review environment.
+ * hundred-app pipeline can show per review environment. With `appIds`, a fixed environment's cells
+ * come only for those apps (one page of a board's rows).
  */
-async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all") {
+export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all", appIds?: string[]) {
   if (!environmentIds.length) return [];
-  const inEnvironments = inArray(environmentApps.environmentId, environmentIds);
+  const onPage = appIds ? (appIds.length ? or(eq(environments.kind, "review"), inArray(environmentApps.appId, appIds)) : eq(environments.kind, "review")) : undefined;
+  const inEnvironments = and(inArray(environmentApps.environmentId, environmentIds), onPage);
   return db
     .select(cellColumns)
     .from(environmentApps)
@@ -416,28 +418,4 @@ export async function reviewConversation(db: Db, environmentId: string) {
     orderBy: asc(reviewVerdicts.createdAt),
     with: { user: { columns: { id: true, name: true, email: true } } },
   });
-}
-
-/**
- * The addresses of review environments, every app in slipway.yaml order: the board loads only the
- * cells that differ from the source, but a person opens the environment at any app's address.
- * An app a partial review environment does not run itself comes with its source's address and
- * `from` (the source's name), after the environment's own apps.
- */
-export async function reviewAddresses(db: Db, environmentIds: string[]): Promise<Map<string, { app: string; url: string; from?: string }[]>> {
-  const byEnvironment = new Map<string, { app: string; url: string; from?: string }[]>();
-  if (!environmentIds.length) return byEnvironment;
-  const rows = await db
-    .select({ environmentId: environmentApps.environmentId, app: apps.name, url: environmentApps.url })
-    .from(environmentApps)
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(inArray(environmentApps.environmentId, environmentIds), sql`${environmentApps.url} is not null`))
-    .orderBy(asc(apps.position));
-  for (const row of rows) {
-    const list = byEnvironment.get(row.environmentId) ?? [];
-    list.push({ app: row.app, url: row.url! });
-    byEnvironment.set(row.environmentId, list);
-  }
-  for (const [environmentId, inherited] of await inheritedAddressesOf(db, environmentIds)) byEnvironment.set(environmentId, [...(byEnvironment.get(environmentId) ?? []), ...inherited]);
-  return byEnvironment;
 }

@@ -327,6 +327,31 @@ export async function openIncidentsForGate(db: Db, environmentId: string): Promi
   return rows.map((r) => ({ id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" }));
 }
 
+/**
+ * The open incidents that cover some environment of one pipeline (declared on one of its
+ * environments, on the pipeline, or on the whole organisation), oldest first: each as the list
+ * shows it and as the incident gate takes it, with the environment it is declared on (null: wider).
+ * One statement, for a board.
+ */
+export async function openIncidentsOfPipeline(db: Db, pipelineId: string): Promise<{ view: IncidentView; environmentId: string | null; gate: OpenIncident }[]> {
+  const rows = await selectIncidents(db)
+    .where(
+      and(
+        eq(incidents.state, "open"),
+        or(
+          sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`,
+          and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId))),
+        ),
+      ),
+    )
+    .orderBy(asc(incidents.openedAt));
+  return rows.map((r) => ({
+    view: viewOf(r),
+    environmentId: r.incident.environmentId,
+    gate: { id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" },
+  }));
+}
+
 export interface WebhookResult {
   /** false: the incident was already open (open), or there was none open to resolve (resolve). */
   changed: boolean;

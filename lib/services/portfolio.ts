@@ -19,8 +19,13 @@ import { sqlList } from "@/db/schema/enums";
 
 /** What the portfolio is filtered by (all optional; from the page's URL search params). */
 export interface PortfolioFilter {
-  /** A team's name (dnsLabel); ignored until teams exist. */
+  /** A team's name (dnsLabel): only the pipelines that team owns. */
   team?: string | undefined;
+  /** Part of a pipeline's name, case-insensitive. */
+  name?: string | undefined;
+  /** 1-based page of PORTFOLIO_PAGE_SIZE pipelines (name order); past the end: the last page. */
+  page?: number | undefined;
+  pageSize?: number | undefined;
   /** Part of an app name, case-insensitive: only pipelines with such an app. */
   app?: string | undefined;
   /** Only pipelines with an environment whose apps report unhealthy or degraded (fresh observations). */
@@ -44,6 +49,12 @@ export interface PortfolioWaiting {
   mine: boolean;
 }
 
+/** One word and a tone for an environment's health, from its apps' counts (stale ones are not counted as failing). */
+export interface HealthSummary {
+  tone: "neutral" | "red" | "amber" | "green";
+  label: string;
+}
+
 export interface PortfolioEnvironment {
   id: string;
   name: string;
@@ -56,6 +67,8 @@ export interface PortfolioEnvironment {
   /** The latest deployment of any of its apps, else null. */
   deployedAt: Date | null;
   health: { healthy: number; degraded: number; unhealthy: number; stale: number };
+  /** The health in a word, as the tile shows it. */
+  healthSummary: HealthSummary;
   held: boolean;
   openIncidents: number;
   /** Names of the freezes active now (slipway.yaml and stored, organisation-wide included). */
@@ -79,15 +92,25 @@ export interface PortfolioPipeline {
   /** Summaries the filters and the page header use. */
   failing: boolean;
   needsMyDecision: boolean;
+  /** Open incidents and deployments waiting, over its environments. */
+  openIncidents: number;
+  waiting: number;
 }
 
 export interface Portfolio {
+  /** One page of the matching pipelines, in name order. */
   pipelines: PortfolioPipeline[];
-  /** Visible pipelines matching the team and app filters, before the failing and decision filters. */
+  /** Visible pipelines matching the team, name and app filters, before the failing and decision filters. */
   visibleCount: number;
+  /** Visible pipelines matching every filter (all pages). */
+  matching: number;
+  page: number;
+  pages: number;
   /** The teams to offer in the filter (empty until teams exist). */
   teams: TeamOption[];
 }
+
+export const PORTFOLIO_PAGE_SIZE = 50;
 
 const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
@@ -106,12 +129,16 @@ export async function listTeamOptions(db: Db): Promise<TeamOption[]> {
 }
 
 type EnvironmentRow = {
-  pipeline_id: string;
+  /** null: no pipeline on the page (the row carries the counts only). */
+  pipeline_id: string | null;
   pipeline_name: string;
   loaded_at: unknown;
   team_id: string | null;
   team_name: string | null;
   team_display: string | null;
+  visible_count: unknown;
+  matching_count: unknown;
+  page: unknown;
   app_count: unknown;
   review_count: unknown;
   matched_apps: string[] | null;
@@ -132,21 +159,56 @@ type EnvironmentRow = {
   unhealthy: unknown;
   stale: unknown;
   open_incidents: unknown;
+  deployments: unknown;
 };
 
-/** One row per (pipeline, live fixed environment), cells aggregated; pipelines without environments still appear once. */
-async function environmentRows(db: Db, filter: PortfolioFilter, now: Date): Promise<EnvironmentRow[]> {
+type DeploymentRow = { id: string; kind: DeploymentKind; state: DeploymentState; release_commit: string; blocker: string | null; approvals: string | null };
+
+/**
+ * One page of the visible pipelines matching `filter` (name order; the failing and decision
+ * filters in SQL too, so pages are whole), as one row per (pipeline, live fixed environment) with
+ * its cells aggregated and its deployments in flight (each with its first unmet gate) as JSON; a
+ * pipeline without environments still appears once. Every row carries the counts and the page.
+ */
+async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, now: Date): Promise<EnvironmentRow[]> {
   const fresh = new Date(now.getTime() - HEALTH_STALE_AFTER_MS);
-  const pattern = filter.app ? `%${filter.app.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const teamColumns = sql`p.team_id as team_id, t.name as team_name, t.display_name as team_display`;
-  const teamJoin = sql`left join teams t on t.id = p.team_id`;
-  const teamWhere = filter.team ? sql`and t.name = ${filter.team}` : sql``;
-  const appWhere = pattern ? sql`and m.pipeline_id is not null` : sql``;
+  const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = filter.app ? like(filter.app) : null;
+  const size = Math.max(1, Math.min(200, filter.pageSize ?? PORTFOLIO_PAGE_SIZE));
+  const page = Math.max(1, Math.floor(filter.page ?? 1));
+  const mine = JSON.stringify([...(filter.myDecisions ?? [])]);
+  const order = sql.raw(`array[${GATE_KINDS.map((g) => `'${g}'`).join(", ")}]::text[]`);
   const result = await db.execute(sql`
     with envs as (
       select e.id, e.pipeline_id, e.name, e.position, e.held_at, e.settings
         from environments e
        where e.kind = 'fixed' and e.state not in ${GONE}
+    ), visible as (
+      select p.id, p.name, p.loaded_at, p.team_id, t.name as team_name, t.display_name as team_display,
+             exists (select 1 from environment_apps ea join envs on envs.id = ea.environment_id
+                      where envs.pipeline_id = p.id and ea.build_id is not null and ea.health_observed_at > ${fresh}
+                        and ea.health_status in ('unhealthy', 'degraded')) as failing,
+             exists (select 1 from deployments d join envs on envs.id = d.environment_id
+                      where envs.pipeline_id = p.id and d.state in ('waiting', 'queued')
+                        and d.id in (select value from jsonb_array_elements_text(${mine}::jsonb))) as mine
+        from pipelines p
+        left join teams t on t.id = p.team_id
+       where true
+         ${actor.pipelineRestriction ? sql`and p.id = ${actor.pipelineRestriction}` : sql``}
+         ${filter.team ? sql`and t.name = ${filter.team}` : sql``}
+         ${filter.name ? sql`and p.name ilike ${like(filter.name)}` : sql``}
+         ${pattern ? sql`and exists (select 1 from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern})` : sql``}
+    ), counted as (
+      select v.*, count(*) over () as visible_count,
+             count(*) filter (where (${!filter.failing}::boolean or v.failing) and (${!filter.needsMyDecision}::boolean or v.mine)) over () as matching_count
+        from visible v
+    ), bounds as (
+      select greatest(1, least(${page}::int, ceil(coalesce(max(matching_count), 0)::numeric / ${size}::int)::int)) as page from counted
+    ), chosen as (
+      select c.* from counted c
+       where (${!filter.failing}::boolean or c.failing) and (${!filter.needsMyDecision}::boolean or c.mine)
+       order by c.name
+       limit ${size}::int offset ((select page from bounds) - 1) * ${size}::int
     ), pairs as (
       -- Two steps (per release, then per environment) instead of count(distinct)/mode(): no sort of
       -- every cell by text, which is what a large organisation's page would spend its time on.
@@ -159,6 +221,7 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date): Prom
              count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${fresh})) as stale
         from environment_apps ea
         join envs on envs.id = ea.environment_id
+       where envs.pipeline_id in (select id from chosen)
        group by ea.environment_id collate "C", ea.release_id collate "C"
     ), cells as (
       select environment_id,
@@ -169,57 +232,33 @@ async function environmentRows(db: Db, filter: PortfolioFilter, now: Date): Prom
              sum(healthy) as healthy, sum(degraded) as degraded, sum(unhealthy) as unhealthy, sum(stale) as stale
         from pairs
        group by environment_id
-    ), app_counts as (
-      select pipeline_id, count(*) as n from apps where retired_at is null group by pipeline_id
-    ), matched as (
-      select pipeline_id, (array_agg(name order by position))[1:6] as names
-        from apps where retired_at is null and ${pattern ? sql`name ilike ${pattern}` : sql`false`}
-       group by pipeline_id
-    ), review_counts as (
-      select pipeline_id, count(*) as n from environments where kind = 'review' and state not in ${GONE} group by pipeline_id
-    ), incident_counts as (
-      select environment_id, count(*) as n from incidents where state = 'open' group by environment_id
     )
-    select p.id as pipeline_id, p.name as pipeline_name, p.loaded_at, ${teamColumns},
-           coalesce(ac.n, 0) as app_count, coalesce(rc.n, 0) as review_count, m.names as matched_apps,
+    select p.id as pipeline_id, p.name as pipeline_name, p.loaded_at, p.team_id, p.team_name, p.team_display,
+           (select coalesce(max(visible_count), 0) from counted) as visible_count,
+           (select coalesce(max(matching_count), 0) from counted) as matching_count, b.page,
+           (select count(*) from apps a where a.pipeline_id = p.id and a.retired_at is null) as app_count,
+           (select count(*) from environments r where r.pipeline_id = p.id and r.kind = 'review' and r.state not in ${GONE}) as review_count,
+           ${pattern ? sql`(select (array_agg(a.name order by a.position))[1:6] from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern})` : sql`null::text[]`} as matched_apps,
            e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
            coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
            r.commit as release_commit, r.branch as release_branch, r.created_at as release_created_at,
            coalesce(c.healthy, 0) as healthy, coalesce(c.degraded, 0) as degraded, coalesce(c.unhealthy, 0) as unhealthy, coalesce(c.stale, 0) as stale,
-           coalesce(ic.n, 0) as open_incidents
-      from pipelines p
-      ${teamJoin}
+           (select count(*) from incidents i where i.state = 'open' and i.environment_id = e.id) as open_incidents,
+           (select jsonb_agg(jsonb_build_object('id', d.id, 'kind', d.kind, 'state', d.state, 'release_commit', dr.commit,
+                     'blocker', (select g.reason from gate_results g where g.deployment_id = d.id and g.status not in ('pass', 'waived')
+                                  order by array_position(${order}, g.gate) limit 1),
+                     'approvals', (select g.reason from gate_results g where g.deployment_id = d.id and g.gate = 'approvals' and g.status = 'pending' limit 1))
+                   order by d.created_at, d.id)
+              from deployments d join releases dr on dr.id = d.release_id
+             where d.environment_id = e.id and d.state in (${sql.raw(sqlList(ACTIVE_DEPLOYMENT_STATES))})) as deployments
+      from bounds b
+      left join chosen p on true
       left join envs e on e.pipeline_id = p.id
       left join cells c on c.environment_id = e.id
       left join releases r on r.id = c.release_id
-      left join app_counts ac on ac.pipeline_id = p.id
-      left join review_counts rc on rc.pipeline_id = p.id
-      left join incident_counts ic on ic.environment_id = e.id
-      left join matched m on m.pipeline_id = p.id
-     where true ${teamWhere} ${appWhere}
      order by p.name, e.position nulls last`);
   return rowsOf<EnvironmentRow>(result);
-}
-
-type DeploymentRow = { id: string; environment_id: string; kind: DeploymentKind; state: DeploymentState; release_commit: string; blocker: string | null; approvals: string | null };
-
-/** Deployments in flight into live fixed environments (waiting, queued, rolling out), each with its first unmet gate. */
-async function activeDeployments(db: Db): Promise<DeploymentRow[]> {
-  const order = sql.raw(`array[${GATE_KINDS.map((g) => `'${g}'`).join(", ")}]::text[]`);
-  const result = await db.execute(sql`
-    select d.id, d.environment_id, d.kind, d.state, r.commit as release_commit,
-           (select g.reason from gate_results g
-             where g.deployment_id = d.id and g.status not in ('pass', 'waived')
-             order by array_position(${order}, g.gate) limit 1) as blocker,
-           (select g.reason from gate_results g
-             where g.deployment_id = d.id and g.gate = 'approvals' and g.status = 'pending') as approvals
-      from deployments d
-      join environments e on e.id = d.environment_id and e.kind = 'fixed' and e.state not in ${GONE}
-      join releases r on r.id = d.release_id
-     where d.state in (${sql.raw(sqlList(ACTIVE_DEPLOYMENT_STATES))})
-     order by d.created_at, d.id`);
-  return rowsOf<DeploymentRow>(result);
 }
 
 type FreezeRow = StoredFreeze & { environmentId: string | null };
@@ -260,24 +299,30 @@ function freezesOf(environmentId: string, name: string, settings: unknown, store
   }
 }
 
+/** The health of an environment in a word (stale observations are not counted as failing). */
+export function healthSummary(env: Pick<PortfolioEnvironment, "deployedApps" | "health">): HealthSummary {
+  const h = env.health;
+  if (env.deployedApps === 0) return { tone: "neutral", label: "nothing deployed" };
+  if (h.unhealthy > 0) return { tone: "red", label: `${h.unhealthy} unhealthy` };
+  if (h.degraded > 0) return { tone: "amber", label: `${h.degraded} degraded` };
+  if (h.healthy === 0) return { tone: "neutral", label: "health unknown" };
+  return { tone: "green", label: h.stale > 0 ? `healthy · ${h.stale} stale` : "healthy" };
+}
+
 /**
- * The portfolio for `actor` at `now`: pipelines they may see (`pipeline.view`), in name order,
- * narrowed by `filter`. Statements: environments, deployments in
- * flight, stored freezes. Throws only what the database throws.
+ * The portfolio for `actor` at `now`: one page of the pipelines they may see (`pipeline.view`),
+ * in name order, narrowed by `filter` in SQL (team, name, app, failing health, my decisions).
+ * Three statements whatever the organisation's size: the page's environments (with their
+ * deployments in flight), stored freezes, teams. Throws only what the database throws.
  */
 export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}): Promise<Portfolio> {
-  const [rows, deployments, stored, teamList] = await Promise.all([
-    environmentRows(db, filter, now),
-    activeDeployments(db),
-    storedFreezes(db, now),
-    listTeamOptions(db),
-  ]);
-  const byEnvironment = new Map<string, DeploymentRow[]>();
-  for (const d of deployments) byEnvironment.set(d.environment_id, [...(byEnvironment.get(d.environment_id) ?? []), d]);
+  if (!can(actor, "pipeline.view")) return { pipelines: [], visibleCount: 0, matching: 0, page: 1, pages: 1, teams: [] };
+  const [rows, stored, teamList] = await Promise.all([environmentRows(db, actor, filter, now), storedFreezes(db, now), listTeamOptions(db)]);
   const mineIds = filter.myDecisions ?? new Set<string>();
 
   const pipelines = new Map<string, PortfolioPipeline>();
   for (const row of rows) {
+    if (!row.pipeline_id) continue;
     let pipeline = pipelines.get(row.pipeline_id);
     if (!pipeline) {
       pipeline = {
@@ -291,12 +336,15 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
         environments: [],
         failing: false,
         needsMyDecision: false,
+        openIncidents: 0,
+        waiting: 0,
       };
       pipelines.set(row.pipeline_id, pipeline);
     }
     if (!row.env_id || !row.env_name) continue;
-    const inFlight = byEnvironment.get(row.env_id) ?? [];
+    const inFlight = (typeof row.deployments === "string" ? JSON.parse(row.deployments) : (row.deployments ?? [])) as DeploymentRow[];
     const rolling = inFlight.find((d) => d.state === "running" || d.state === "verifying");
+    const health = { healthy: num(row.healthy), degraded: num(row.degraded), unhealthy: num(row.unhealthy), stale: num(row.stale) };
     const environment: PortfolioEnvironment = {
       id: row.env_id,
       name: row.env_name,
@@ -305,7 +353,8 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
       releases: num(row.releases),
       deployedApps: num(row.deployed),
       deployedAt: row.deployed_at ? date(row.deployed_at) : null,
-      health: { healthy: num(row.healthy), degraded: num(row.degraded), unhealthy: num(row.unhealthy), stale: num(row.stale) },
+      health,
+      healthSummary: healthSummary({ deployedApps: num(row.deployed), health }),
       held: Boolean(row.held),
       openIncidents: num(row.open_incidents),
       freezes: freezesOf(row.env_id, row.env_name, row.settings, stored, now),
@@ -315,14 +364,21 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
       rollingOut: rolling ? { id: rolling.id, state: rolling.state, releaseCommit: rolling.release_commit } : null,
     };
     pipeline.environments.push(environment);
+    pipeline.openIncidents += environment.openIncidents;
+    pipeline.waiting += environment.waiting.length;
     if (environment.health.unhealthy + environment.health.degraded > 0) pipeline.failing = true;
     if (environment.waiting.some((w) => w.mine)) pipeline.needsMyDecision = true;
   }
 
-  const visible = [...pipelines.values()].filter((p) => can(actor, "pipeline.view", { pipeline: { id: p.id, teamId: p.team?.id ?? null } }));
+  const size = Math.max(1, Math.min(200, filter.pageSize ?? PORTFOLIO_PAGE_SIZE));
+  const matching = num(rows[0]?.matching_count);
   return {
-    visibleCount: visible.length,
-    pipelines: visible.filter((p) => (!filter.failing || p.failing) && (!filter.needsMyDecision || p.needsMyDecision)),
+    // The policy decides per pipeline too (SQL applied a token's restriction already).
+    pipelines: [...pipelines.values()].filter((p) => can(actor, "pipeline.view", { pipeline: { id: p.id, teamId: p.team?.id ?? null } })),
+    visibleCount: num(rows[0]?.visible_count),
+    matching,
+    page: num(rows[0]?.page) || 1,
+    pages: Math.max(1, Math.ceil(matching / size)),
     teams: teamList,
   };
 }

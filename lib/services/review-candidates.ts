@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, max, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, builds, environments, releaseBuilds, releases } from "@/db/schema";
 import { resolvePipeline } from "./pipeline-scope";
@@ -23,65 +23,57 @@ export interface ReviewCandidate {
 
 /**
  * The branches that have releases, the most recently released first, each with its newest
- * releases: what the spin-up form offers for the pipeline named `pipelineName`. Four statements
+ * releases: what the spin-up form offers for the pipeline named `pipelineName`. Two statements
  * whatever the number of branches. @throws NotFoundError for an unknown pipeline
  */
-export async function listReviewCandidates(db: Db, pipelineName: string, params: { branches?: number; releasesPerBranch?: number } = {}): Promise<ReviewCandidate[]> {
+export async function listReviewCandidates(db: Db, pipelineName: string, params: CandidateParams = {}): Promise<ReviewCandidate[]> {
+  const pipeline = await resolvePipeline(db, pipelineName);
+  return reviewCandidatesOf(db, pipeline.id, params);
+}
+
+export interface CandidateParams {
+  /** How many branches (default 30). */
+  branches?: number;
+  /** How many releases per branch (default 10). */
+  releasesPerBranch?: number;
+  /** How many apps' versions per release, in slipway.yaml order (default: every app). */
+  versionsPerRelease?: number;
+}
+
+/**
+ * listReviewCandidates for a pipeline known by id, in one statement: the newest releases of each
+ * branch are picked inside the database, never every release of a busy branch.
+ */
+export async function reviewCandidatesOf(db: Db, pipelineId: string, params: CandidateParams = {}): Promise<ReviewCandidate[]> {
   const branchLimit = params.branches ?? 30;
   const perBranch = params.releasesPerBranch ?? 10;
-  const pipeline = await resolvePipeline(db, pipelineName);
-  const newest = max(releases.createdAt);
-  const branchRows = await db
-    .select({ branch: releases.branch, newestAt: newest })
-    .from(releases)
-    .where(eq(releases.pipelineId, pipeline.id))
-    .groupBy(releases.branch)
-    .orderBy(desc(newest), asc(releases.branch))
-    .limit(branchLimit);
-  if (!branchRows.length) return [];
-  const branchNames = branchRows.map((b) => b.branch);
-
-  // The newest few releases of each branch, ranked inside the database rather than loading every release.
-  const ranked = db
-    .select({
-      id: releases.id,
-      branch: releases.branch,
-      commit: releases.commit,
-      createdAt: releases.createdAt,
-      rank: sql<number>`row_number() over (partition by ${releases.branch} order by ${releases.createdAt} desc, ${releases.id} desc)`.as("rank"),
-    })
-    .from(releases)
-    .where(and(eq(releases.pipelineId, pipeline.id), inArray(releases.branch, branchNames)))
-    .as("ranked");
-  const releaseRows = await db.select().from(ranked).where(lte(ranked.rank, perBranch)).orderBy(asc(ranked.branch), asc(ranked.rank));
-
-  const [versionRows, liveRows] = await Promise.all([
-    db
-      .select({ releaseId: releaseBuilds.releaseId, app: apps.name, version: builds.version })
-      .from(releaseBuilds)
-      .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
-      .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
-      .where(inArray(releaseBuilds.releaseId, releaseRows.map((r) => r.id)))
-      .orderBy(asc(apps.position)),
-    db
-      .select({ branch: environments.branch, name: environments.name })
-      .from(environments)
-      .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES]), inArray(environments.branch, branchNames)))
-      .orderBy(desc(environments.createdAt)),
-  ]);
-
-  const versions = new Map<string, CandidateRelease["versions"]>();
-  for (const row of versionRows) {
-    const list = versions.get(row.releaseId) ?? [];
-    list.push({ app: row.app, version: row.version });
-    versions.set(row.releaseId, list);
-  }
-  const liveReview = new Map<string, string>();
-  for (const row of liveRows) if (row.branch && !liveReview.has(row.branch)) liveReview.set(row.branch, row.name);
-
-  return branchRows.map(({ branch }) => ({
-    branch,
-    releases: releaseRows.filter((r) => r.branch === branch).map((r) => ({ id: r.id, commit: r.commit, createdAt: r.createdAt, versions: versions.get(r.id) ?? [] })),
-    liveReview: liveReview.get(branch) ?? null,
-  }));
+  const versionLimit = params.versionsPerRelease ?? null;
+  const result = await db.execute(sql`
+    with branches as (
+      select r.branch, max(r.created_at) as newest from ${releases} r
+       where r.pipeline_id = ${pipelineId}
+       group by r.branch
+       order by newest desc, r.branch
+       limit ${branchLimit}
+    )
+    select b.branch,
+           (select e.name from ${environments} e
+             where e.pipeline_id = ${pipelineId} and e.kind = 'review' and e.branch = b.branch and e.state in ${sql.raw(`(${LIVE_REVIEW_STATES.map((s) => `'${s}'`).join(", ")})`)}
+             order by e.created_at desc limit 1) as live_review,
+           (select coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'commit', x.commit, 'createdAt', x.created_at, 'versions', x.versions) order by x.created_at desc, x.id desc), '[]'::jsonb)
+              from (select r.id, r.commit, r.created_at,
+                           (select coalesce(jsonb_agg(jsonb_build_object('app', v.app, 'version', v.version) order by v.position), '[]'::jsonb)
+                              from (select a.name as app, bd.version, a.position from ${releaseBuilds} rb
+                                      join ${builds} bd on bd.id = rb.build_id join ${apps} a on a.id = rb.app_id
+                                     where rb.release_id = r.id order by a.position limit ${versionLimit}) v) as versions
+                      from ${releases} r
+                     where r.pipeline_id = ${pipelineId} and r.branch = b.branch
+                     order by r.created_at desc, r.id desc limit ${perBranch}) x) as releases
+      from branches b
+     order by b.newest desc, b.branch`);
+  type Row = { branch: string; live_review: string | null; releases: unknown };
+  return (result as unknown as { rows: Row[] }).rows.map((row) => {
+    const list = (typeof row.releases === "string" ? JSON.parse(row.releases) : row.releases) as { id: string; commit: string; createdAt: string; versions: CandidateRelease["versions"] }[];
+    return { branch: row.branch, liveReview: row.live_review, releases: list.map((r) => ({ id: r.id, commit: r.commit, createdAt: new Date(r.createdAt), versions: r.versions })) };
+  });
 }

@@ -102,10 +102,11 @@ const sourceEnvironment = alias(environments, "inherited_source");
  * For each of the given review environments, the apps it does not run itself with the address its
  * source serves them at, in slipway.yaml order, in one statement whatever the number of
  * environments (a full clone, or a fixed environment, has none). Map: environment id → addresses.
+ * With `appIds`, only those apps (a board shows one page of apps).
  */
-export async function inheritedAddressesOf(db: Db, environmentIds: string[]): Promise<Map<string, InheritedAddress[]>> {
+export async function inheritedAddressesOf(db: Db, environmentIds: string[], appIds?: string[]): Promise<Map<string, InheritedAddress[]>> {
   const byEnvironment = new Map<string, InheritedAddress[]>();
-  if (!environmentIds.length) return byEnvironment;
+  if (!environmentIds.length || appIds?.length === 0) return byEnvironment;
   const rows = await db
     .select({ environmentId: environments.id, app: apps.name, url: sourceCell.url, from: sourceEnvironment.name })
     .from(environments)
@@ -113,7 +114,7 @@ export async function inheritedAddressesOf(db: Db, environmentIds: string[]): Pr
     .innerJoin(sourceCell, eq(sourceCell.environmentId, environments.sourceEnvironmentId))
     .innerJoin(apps, and(eq(apps.id, sourceCell.appId), isNull(apps.retiredAt)))
     .leftJoin(ownCell, and(eq(ownCell.environmentId, environments.id), eq(ownCell.appId, sourceCell.appId), isNotNull(ownCell.buildId)))
-    .where(and(inArray(environments.id, environmentIds), eq(environments.kind, "review"), isNull(ownCell.appId), isNotNull(sourceCell.url)))
+    .where(and(inArray(environments.id, environmentIds), eq(environments.kind, "review"), isNull(ownCell.appId), isNotNull(sourceCell.url), appIds ? inArray(sourceCell.appId, appIds) : undefined))
     .orderBy(asc(apps.position), sql`${environments.id}`);
   for (const row of rows) {
     const list = byEnvironment.get(row.environmentId) ?? [];

@@ -16,14 +16,22 @@ export async function soakSource(db: Db, deployment: Pick<Deployment, "releaseId
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .where(and(eq(environmentApps.releaseId, deployment.releaseId), sql`${environments.id} <> ${target.id}`, sql`${environments.state} not in ('torn-down', 'retired', 'tearing-down')`));
-  const candidates = [...new Map(running.map((r) => [r.environment.id, r.environment])).values()];
+  const picked = pickSoakSource([...new Map(running.map((r) => [r.environment.id, r.environment])).values()], deployment, target.id);
+  if (picked) return picked;
+  return deployment.fromEnvironmentId ? ((await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null) : null;
+}
+
+/**
+ * soakSource's choice among the live environments (other than the target) where the release
+ * runs: the one it is promoted from, else a review environment cloned from the target, else the
+ * fixed environment nearest the target. Null when none fits. Pure.
+ */
+export function pickSoakSource<E extends Pick<Environment, "id" | "kind" | "sourceEnvironmentId" | "position">>(candidates: readonly E[], deployment: Pick<Deployment, "kind" | "fromEnvironmentId">, targetId: string): E | null {
   const from = candidates.find((e) => e.id === deployment.fromEnvironmentId);
   if (from && deployment.kind !== "fast-track") return from;
-  const review = candidates.find((e) => e.kind === "review" && e.sourceEnvironmentId === target.id);
+  const review = candidates.find((e) => e.kind === "review" && e.sourceEnvironmentId === targetId);
   if (review) return review;
-  const fixed = candidates.filter((e) => e.kind === "fixed").sort((a, b) => (b.position ?? 0) - (a.position ?? 0));
-  if (fixed[0]) return fixed[0];
-  return deployment.fromEnvironmentId ? ((await db.query.environments.findFirst({ where: eq(environments.id, deployment.fromEnvironmentId) })) ?? null) : null;
+  return [...candidates].filter((e) => e.kind === "fixed").sort((a, b) => (b.position ?? 0) - (a.position ?? 0))[0] ?? null;
 }
 
 /** Since when `releaseId` has run in `environmentId` (its earliest app), or null when it does not run there. */
@@ -44,12 +52,17 @@ export async function planSoak(db: Db, deployment: Pick<Deployment, "releaseId" 
   if (!soak) return null;
   const source = await soakSource(db, deployment, target);
   const since = source ? await runningSince(db, source.id, deployment.releaseId) : null;
+  return soakPlanOf(source, since, soak.duration);
+}
+
+/** The plan for a soak of `durationMs` measured in `source` from `since` (both null when the release runs nowhere it could soak). */
+export function soakPlanOf(source: Pick<Environment, "id" | "name"> | null, since: Date | null, durationMs: number): PlannedSoak {
   return {
     environmentId: source?.id ?? null,
     environment: source?.name ?? "the previous environment",
     since: since?.toISOString() ?? null,
-    durationMs: soak.duration,
-    completesAt: since ? new Date(since.getTime() + soak.duration).toISOString() : null,
+    durationMs,
+    completesAt: since ? new Date(since.getTime() + durationMs).toISOString() : null,
   };
 }
 

@@ -131,26 +131,6 @@ export async function listDeploymentVerifications(db: Db, deploymentId: string):
 }
 
 /**
- * The verifications of what each environment runs now, keyed by environment name: those of the
- * newest deployment there that succeeded with the environment's current release. For the board.
- */
-export async function currentVerifications(db: Db, current: readonly { environmentId: string; releaseId: string | null }[]): Promise<Record<string, VerificationView[]>> {
-  const result: Record<string, VerificationView[]> = {};
-  for (const { environmentId, releaseId } of current) {
-    if (!releaseId) continue;
-    const [latest] = await db
-      .select({ id: deployments.id, environment: environments.name })
-      .from(deployments)
-      .innerJoin(environments, eq(environments.id, deployments.environmentId))
-      .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, releaseId), eq(deployments.state, "succeeded")))
-      .orderBy(desc(deployments.finishedAt))
-      .limit(1);
-    if (latest) result[latest.environment] = await listDeploymentVerifications(db, latest.id);
-  }
-  return result;
-}
-
-/**
  * Facts for the `verified` gate of `deployment` into `target`: the previous environment of the
  * chain, when the release last became current there, and that deployment's verifications.
  */

@@ -5,7 +5,7 @@ import { apps, auditEvents, builds, deployments, environmentApps, environments, 
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
-import { reviewAddresses } from "@/lib/services/environments";
+import { getBoardPage } from "@/lib/services/board-page";
 import { RuleError, ValidationError } from "@/lib/services/errors";
 import { createRelease } from "@/lib/services/releases";
 import { createReviewEnvironment, teardownReviewEnvironment } from "@/lib/services/review-environments";
@@ -94,7 +94,7 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     // The portal of the review environment calls staging's admin and api-gateway.
     expect(platform.lastSpecs.get("one/portal")!.siblings).toEqual({ admin: staging.get("admin")!.url, "api-gateway": staging.get("api-gateway")!.url });
     // The board and the environment's page show which apps are its own and which staging serves.
-    const addresses = (await reviewAddresses(connection.db, [environment.id])).get(environment.id);
+    const addresses = (await getBoardPage(ctx(dev), { pipeline: "shop" })).review.addresses.get(environment.id);
     expect(addresses).toEqual([
       { app: "portal", url: platform.apps.get("one/portal")!.url },
       { app: "admin", url: staging.get("admin")!.url, from: "staging" },

@@ -9,6 +9,7 @@ import { getPortfolio } from "@/lib/services/portfolio";
 import { environmentCandidates } from "@/lib/services/pipeline-pages";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { countingDb } from "@/lib/testing/counting-db";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 
 // Issue 18 item 3: the portfolio's read model, on both databases. A second pipeline ("tool") is
@@ -107,6 +108,33 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     expect(mine.pipelines.map((p) => p.name)).toEqual(["shop"]);
     expect(mine.visibleCount).toBe(2);
     expect((await getPortfolio(db, dev, now, { needsMyDecision: true, myDecisions: new Set() })).pipelines).toEqual([]);
+  });
+
+  it("pages in SQL (name order, past the end: the last page), filters by pipeline name, and reads in three statements", async () => {
+    const db = connection.db;
+    const first = await getPortfolio(db, dev, now, { pageSize: 1 });
+    expect(first).toMatchObject({ page: 1, pages: 2, matching: 2, visibleCount: 2 });
+    expect(first.pipelines.map((p) => p.name)).toEqual(["shop"]);
+    const past = await getPortfolio(db, dev, now, { pageSize: 1, page: 9 });
+    expect(past).toMatchObject({ page: 2, pages: 2 });
+    expect(past.pipelines.map((p) => p.name)).toEqual(["tool"]);
+    const byName = await getPortfolio(db, dev, now, { name: "TO" });
+    expect(byName.pipelines.map((p) => p.name)).toEqual(["tool"]);
+    expect(byName).toMatchObject({ matching: 1, visibleCount: 1 });
+    // The failing filter applies before paging: a page is never short of matching pipelines.
+    const failing = await getPortfolio(db, dev, now, { failing: true, pageSize: 1 });
+    expect(failing).toMatchObject({ matching: 1, visibleCount: 2, pages: 1 });
+    expect(failing.pipelines.map((p) => p.name)).toEqual(["shop"]);
+    const none = await getPortfolio(db, dev, now, { name: "nothing-like-it" });
+    expect(none).toMatchObject({ pipelines: [], matching: 0, visibleCount: 0, page: 1, pages: 1 });
+    // The health word and the counts come from the service.
+    const shop = first.pipelines[0]!;
+    expect(shop.environments.find((e) => e.name === "qa")!.healthSummary).toEqual({ tone: "red", label: "1 unhealthy" });
+    expect(shop.environments.find((e) => e.name === "uat")!.healthSummary).toEqual({ tone: "neutral", label: "nothing deployed" });
+    expect(shop).toMatchObject({ openIncidents: 1, waiting: 1 });
+    const counted = countingDb(connection);
+    await getPortfolio(counted.db, dev, now, { app: "a", failing: true, needsMyDecision: true, myDecisions: new Set([waitingId]) });
+    expect(counted.count()).toBe(3);
   });
 
   it("a pipeline's environment names map to their pipeline; the legacy URL's candidates come from live environments first", async () => {

@@ -4,7 +4,7 @@ import type { Connection } from "@/db/client";
 import { apps, environmentApps } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { reviewAddresses } from "@/lib/services/environments";
+import { loadChain } from "@/lib/services/board-queries";
 import { createReviewEnvironment } from "@/lib/services/review-environments";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -31,9 +31,11 @@ describe.each(testDatabases)("review environment addresses on $name", (database)
       .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: { url } });
   }
 
-  it("asks nothing of the database for no environments", async () => {
-    expect((await reviewAddresses(connection.db, [])).size).toBe(0);
-  });
+  /** The board's read of review environments' addresses (see loadChain), keyed by environment id. */
+  async function reviewAddresses(ids: string[], perEnvironment: number) {
+    const chain = await loadChain(connection.db, { name: "shop" }, 20, perEnvironment);
+    return new Map(chain!.environments.filter((e) => ids.includes(e.id) && e.addresses).map((e) => [e.id, e.addresses!]));
+  }
 
   it("lists each environment's addresses in slipway.yaml's app order, leaving out apps with none yet", async () => {
     const release = await makeRelease(connection.db, dev, "2.0.0-search.1", { branch: "feature/search", at: clock.now().toISOString() });
@@ -46,12 +48,14 @@ describe.each(testDatabases)("review environment addresses on $name", (database)
     await recordAddress(search.id, "admin", null);
     await recordAddress(other.id, "admin", "http://127.0.0.1:4202");
 
-    const addresses = await reviewAddresses(connection.db, [search.id, other.id, "env_unknown"]);
+    const addresses = await reviewAddresses([search.id, other.id, "env_unknown"], 10);
     expect(addresses.get(search.id)).toEqual([
       { app: "portal", url: "http://127.0.0.1:4101" },
       { app: "api-gateway", url: "http://127.0.0.1:4103" },
     ]);
     expect(addresses.get(other.id)).toEqual([{ app: "admin", url: "http://127.0.0.1:4202" }]);
     expect(addresses.has("env_unknown")).toBe(false);
+    // A hundred-app review environment names its first few addresses only.
+    expect((await reviewAddresses([search.id], 1)).get(search.id)).toEqual([{ app: "portal", url: "http://127.0.0.1:4101" }]);
   });
 });

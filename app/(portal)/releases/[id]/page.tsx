@@ -2,15 +2,11 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { systemClock } from "@/lib/domain/clock";
+import { getServiceContext } from "@/lib/server/page-context";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
-import { getBoard } from "@/lib/services/environments";
 import { pipelineById } from "@/lib/services/pipeline-scope";
-import { loadGateStates } from "@/lib/services/gate-state";
-import { releaseWhereabouts } from "@/lib/domain/release-whereabouts";
+import { getReleaseWhereabouts } from "@/lib/services/release-page";
 import { WhereaboutsList } from "@/components/release/whereabouts";
 import { environmentPathByName } from "@/lib/paths";
 import { BuildsTable } from "@/components/release/builds-table";
@@ -27,31 +23,14 @@ export const metadata: Metadata = { title: "Release" };
 
 export default async function ReleasePage({ params }: Props) {
   await connection();
-  await requireActor();
+  const ctx = await getServiceContext();
   const { id } = await params;
-  const release = await getRelease(await getDb(), id).catch((error: unknown) => {
+  const release = await getRelease(ctx.db, id).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const now = systemClock.now();
-  const db = await getDb();
-  const pipeline = await pipelineById(db, release.pipelineId);
-  const board = await getBoard(db, systemClock, { pipeline: pipeline.name });
-  const gateStates = board ? await loadGateStates(db, systemClock, board.fixed) : new Map();
-  const appCount = board?.apps.length ?? 0;
-  const whereabouts = board
-    ? releaseWhereabouts(
-        release.id,
-        board.fixed.map((env) => ({
-          name: env.name,
-          appsRunning: Object.values(env.apps).filter((cell) => cell.releaseId === release.id).length,
-          appCount,
-          active: env.active,
-          ranBefore: release.runs.some((run) => run.environment === env.name && (run.state === "succeeded" || run.state === "rolled-back")),
-          gateState: gateStates.get(env.name),
-        })),
-      )
-    : [];
+  const now = ctx.clock.now();
+  const [pipeline, whereabouts] = await Promise.all([pipelineById(ctx.db, release.pipelineId), getReleaseWhereabouts(ctx, release)]);
   return (
     <>
       <PageHeader

@@ -1,0 +1,98 @@
+import type { EnvironmentConfig } from "@/lib/config/schema";
+import type { StoredFreeze } from "./gates/freeze";
+import { isAhead, type CellRelease } from "./environment-summary";
+import { describePromotion, type PromotionPreview } from "./promotion-preview";
+
+/**
+ * What can move along a pipeline's chain, as the board offers it: what waits to enter each
+ * environment, what can be fast-tracked into the last one, and which environments a fast-track
+ * skipped. Pure: works on facts the board's service loaded; `now` is passed in.
+ */
+
+/** A release as a Promote or Fast-track confirmation names it: its builds' versions (one page of apps at most). */
+export interface MovableRelease {
+  id: string;
+  commit: string;
+  versions: { app: string; version: string }[];
+}
+
+/** What is waiting to move into an environment. */
+export interface Waiting {
+  release: MovableRelease;
+  /** The environment it comes from; null when it enters the chain. */
+  from: string | null;
+  /** What promoting it would do now, for the confirmation. */
+  preview: PromotionPreview;
+}
+
+/** What the last environment may take by fast-track, and what a confirmation says about it. */
+export interface FastTrackOffer {
+  release: MovableRelease;
+  /** The environments before the last that do not run the release (its gates there do not run). */
+  skipped: string[];
+  /** "tech-lead and 2 pm": the approvals a fast-track needs. */
+  approvals: string;
+}
+
+/** One environment of the chain, in order, as the decisions need it. */
+export interface ChainColumn {
+  name: string;
+  config: Partial<EnvironmentConfig>;
+  hold: { reason: string | null } | null;
+  /** The release its apps share (environmentRelease), else null. */
+  release: CellRelease | null;
+  /** Versions its apps run, for the apps the board shows (app name → version). */
+  versions: ReadonlyMap<string, string>;
+  /** The deployments in progress into it: a release already moving in is not offered again. */
+  activeReleaseIds: readonly string[];
+}
+
+/**
+ * What waits to move into column `i`: for the first, `entry` (the newest release of its branch,
+ * when newer than what it runs); for the others, the previous column's release when it is ahead.
+ * Null when nothing waits or it is already moving in. `apps` names the versions to list.
+ */
+export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { entry: MovableRelease | null; apps: readonly string[]; storedFreezes: readonly StoredFreeze[]; now: Date }): Waiting | null {
+  const target = chain[i];
+  if (!target) return null;
+  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, now: facts.now });
+  let waiting: Waiting | null = null;
+  if (i === 0) {
+    waiting = facts.entry ? { release: facts.entry, from: null, preview: preview(null) } : null;
+  } else {
+    const source = chain[i - 1]!;
+    const previous = source.release;
+    if (previous?.releaseId && isAhead(previous, target.release)) {
+      waiting = {
+        from: source.name,
+        preview: preview(source.name),
+        release: { id: previous.releaseId, commit: previous.releaseCommit ?? "", versions: facts.apps.map((app) => ({ app, version: source.versions.get(app) ?? "?" })) },
+      };
+    }
+  }
+  return waiting && !target.activeReleaseIds.includes(waiting.release.id) ? waiting : null;
+}
+
+/**
+ * The fast-track offer for the last column: `candidate` (the newest release of its fast-track
+ * branches, when newer than what it runs), unless it is already moving in. `runningIn` names the
+ * environments where some app runs the candidate.
+ */
+export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[]): FastTrackOffer | null {
+  const last = chain.at(-1);
+  if (!candidate || !last || chain.length < 2 || last.activeReleaseIds.includes(candidate.id)) return null;
+  const rules = last.config.fastTrack?.approvals.rules ?? [];
+  return {
+    release: candidate,
+    skipped: chain.slice(0, -1).filter((e) => !runningIn.includes(e.name)).map((e) => e.name),
+    approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
+  };
+}
+
+/**
+ * Whether column `name` says it was skipped: the last environment runs a fast-tracked release
+ * that skipped it, and it does not run that release's commit itself.
+ */
+export function skippedByFastTrack(fastTracked: { commit: string; environment: string; skipped: readonly string[] } | null, name: string, runsCommit: boolean): { commit: string; environment: string } | null {
+  return fastTracked && fastTracked.skipped.includes(name) && !runsCommit ? { commit: fastTracked.commit, environment: fastTracked.environment } : null;
+}

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection, Db } from "@/db/client";
+import { builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { parsePipelineConfig } from "@/lib/config/load";
+import { fixedClock } from "@/lib/domain/clock";
+import { getBoardPage } from "@/lib/services/board-page";
+import { syncPipeline } from "@/lib/services/pipeline-sync";
+import { testDatabases } from "@/lib/testing/databases";
+import { createTestActor } from "@/lib/testing/fixtures";
+import { countingDb } from "@/lib/testing/counting-db";
+
+/** A pipeline of `apps` apps × 5 fixed environments and `review` review environments, every cell deployed. */
+async function seedPipeline(db: Db, name: string, appCount: number, review: number, userId: string) {
+  const yaml = [
+    "version: 1",
+    `pipeline: { name: ${name} }`,
+    "apps:",
+    ...Array.from({ length: appCount }, (_, i) => `  - { name: ${name}-app-${i}${i % 3 === 0 ? ", team: payments" : ""} }`),
+    "environments:",
+    "  - { name: dev, branch: main }",
+    "  - { name: qa }",
+    "  - { name: uat }",
+    "  - { name: staging }",
+    "  - { name: prod, fastTrack: { branches: [main], approvals: { rules: [{ role: tech-lead, count: 1 }] } }, gates: { soak: { duration: 10m, maxErrorRate: 0.01, maxP95Ms: 500 } } }",
+    "reviewEnvironments: { source: staging }",
+  ].join("\n");
+  const parsed = parsePipelineConfig(yaml);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  await syncPipeline(db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
+  const pipeline = (await db.query.pipelines.findFirst({ where: (p, { eq }) => eq(p.name, name) }))!;
+  const appRows = await db.query.apps.findMany({ where: (a, { eq }) => eq(a.pipelineId, pipeline.id) });
+  const fixed = await db.query.environments.findMany({ where: (e, { eq }) => eq(e.pipelineId, pipeline.id) });
+  const makeRelease = async (n: number) => {
+    const buildRows = appRows.map((app) => ({ id: `bld_${name}_${n}_${app.position}`, appId: app.id, version: `1.${n}.0`, commit: `${n}`.padStart(40, "a"), branch: "main", digest: `sha256:${"b".repeat(64)}`, createdBy: userId }));
+    await db.insert(builds).values(buildRows);
+    const id = `rel_${name}_${n}`;
+    await db.insert(releases).values({ id, pipelineId: pipeline.id, commit: `${n}`.padStart(40, "a"), branch: "main", createdBy: userId, createdAt: new Date(Date.UTC(2026, 1, 1, n)) });
+    await db.insert(releaseBuilds).values(buildRows.map((b) => ({ releaseId: id, appId: b.appId, buildId: b.id })));
+    return buildRows.map((b) => ({ ...b, releaseId: id }));
+  };
+  const older = await makeRelease(1);
+  const newer = await makeRelease(2);
+  await makeRelease(3);
+  const reviewEnvs = Array.from({ length: review }, (_, i) => ({ id: `env_${name}_review_${i}`, pipelineId: pipeline.id, name: `review-${i}`, kind: "review" as const, state: "ready" as const, branch: `feature/${i}`, ownerId: userId, sourceEnvironmentId: fixed.find((e) => e.name === "staging")!.id }));
+  if (reviewEnvs.length) await db.insert(environments).values(reviewEnvs);
+  const at = new Date("2026-03-02T09:59:00Z");
+  const cells = [...fixed, ...reviewEnvs].flatMap((env) =>
+    (env.name === "dev" ? newer : older).map((b) => ({ environmentId: env.id, appId: b.appId, releaseId: b.releaseId, buildId: b.id, deployedAt: at, deployedBy: userId, healthStatus: "healthy" as const, healthObservedAt: at })),
+  );
+  for (let i = 0; i < cells.length; i += 1000) await db.insert(environmentApps).values(cells.slice(i, i + 1000));
+}
+
+// Issue 13: the board's statements per request do not grow with the pipeline (a 600-app pipeline
+// timed out at 50 statements). Counted, never timed.
+describe.each(testDatabases)("board page statements on $name", (database) => {
+  let connection: Connection;
+  let admin: Actor;
+  let viewer: Actor;
+  const clock = fixedClock("2026-03-02T10:00:00Z");
+
+  beforeAll(async () => {
+    connection = await database.open();
+    admin = await createTestActor(connection.db, ["admin"], "ada");
+    viewer = await createTestActor(connection.db, ["viewer"], "vic");
+    await seedPipeline(connection.db, "small", 3, 2, admin.id);
+    await seedPipeline(connection.db, "large", 240, 30, admin.id);
+  }, 120_000);
+  afterAll(() => connection.close());
+
+  async function statementsFor(actor: Actor, input: Parameters<typeof getBoardPage>[1]) {
+    const counted = countingDb(connection);
+    const board = await getBoardPage({ db: counted.db, actor, clock }, input);
+    return { board, statements: counted.count() };
+  }
+
+  it("sends the same few statements for 3 apps as for 240, and the page holds one page of rows", async () => {
+    const small = await statementsFor(admin, { pipeline: "small" });
+    const large = await statementsFor(admin, { pipeline: "large" });
+    expect(large.statements).toBe(small.statements);
+    expect(large.statements).toBeLessThanOrEqual(7);
+    expect(large.board.rows.apps).toHaveLength(50);
+    expect(large.board.rows).toMatchObject({ matching: 240, pages: 5 });
+    expect(large.board.columns.every((c) => Object.keys(c.environment.apps).length === 50)).toBe(true);
+    expect(large.board.review).toMatchObject({ total: 30 });
+    expect(large.board.review.environments).toHaveLength(20);
+    // The fast-track offer and its soak are part of the count.
+    expect(large.board.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: "rel_large_3" } });
+    expect(large.board.columns.at(-1)!.fastTrack!.release.versions).toHaveLength(50);
+  });
+
+  it("a filter or a viewer does not add statements", async () => {
+    const { statements: base } = await statementsFor(admin, { pipeline: "large" });
+    const filtered = await statementsFor(admin, { pipeline: "large", team: "payments", status: "off-release", q: "app-1", page: 2 });
+    // An empty page skips the cells' statement.
+    expect(filtered.board.rows.matching).toBe(0);
+    expect(filtered.statements).toBeLessThanOrEqual(base);
+    const seen = await statementsFor(viewer, { pipeline: "large" });
+    expect(seen.statements).toBeLessThanOrEqual(base);
+    const team = await statementsFor(viewer, { pipeline: "large", team: "payments" });
+    expect(team.board.rows.matching).toBe(80);
+  });
+});

@@ -1,0 +1,207 @@
+import { z } from "zod";
+import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
+import { can } from "@/lib/auth/policy";
+import { BOARD_PAGE_SIZE, parseAppStatus, type AppStatus } from "@/lib/domain/board-rows";
+import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type FastTrackOffer, type MovableRelease, type Waiting } from "@/lib/domain/board-moves";
+import type { CellRelease } from "@/lib/domain/environment-summary";
+import type { GateState } from "@/lib/domain/gate-state";
+import { authorize } from "./authorize";
+import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
+import type { ServiceContext } from "./context";
+import { inheritedAddressesOf } from "./review-clone";
+import { loadCells, toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { NotFoundError } from "./errors";
+import type { FreezeView } from "./freeze-queries";
+import type { IncidentView } from "./incidents";
+import { gateStateOf, loadGuards } from "./board-guards";
+import { reviewCandidatesOf } from "./review-candidates";
+import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
+import type { VerificationView } from "./verifications";
+import { parseInput } from "./validation";
+
+/**
+ * A pipeline's board as one view model: what the page shows and what the viewer may do, read in
+ * a bounded number of statements whatever the pipeline's size (one page of app rows, the newest
+ * review environments, per-environment summaries aggregated in SQL).
+ */
+
+/** Review environments the board lists (the newest); the rest are counted. */
+export const REVIEW_LIMIT = 20;
+/** Addresses named per review environment (the first is the link). */
+const ADDRESSES_PER_REVIEW = 10;
+const HOUR = 3_600_000;
+
+/** App names are DNS labels: a longer search, or one with control characters, is cut to what can match. */
+const search = z
+  .string()
+  .optional()
+  .transform((q) => q?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined);
+
+export const boardPageInput = z.object({
+  pipeline: z.string().min(1, { error: "expected a pipeline name" }),
+  q: search,
+  /** An owning team's name (apps' `team` in slipway.yaml); anything that is no team name matches nothing. */
+  team: search,
+  /** One of APP_STATUSES; anything else (an old or hand-edited link) means no status filter. */
+  status: z.string().optional().transform(parseAppStatus),
+  /** 1-based; past the end: the last page; anything not a positive number: the first. */
+  page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined),
+  pageSize: z.number().int().min(1).max(200).optional(),
+});
+export type BoardPageInput = z.input<typeof boardPageInput>;
+
+export interface BoardColumn {
+  /** The environment, its `apps` holding only the page's rows. */
+  environment: EnvironmentView;
+  /** The release its apps share (the environmentRelease rule, over all its apps), else null. */
+  release: CellRelease | null;
+  /** Distinct releases its apps run (0: none deployed, >1: "mixed"). */
+  releases: number;
+  waiting: Waiting | null;
+  /** Only for the last column, and only for a viewer who may deploy. */
+  fastTrack: (FastTrackOffer & { soak: PlannedSoak | null }) | null;
+  skippedBy: { commit: string; environment: string } | null;
+  gateState: GateState;
+  /** How far the previous environment is ahead of this one; null for the first or when nothing is ahead. */
+  ahead: { from: string; to: string; releases: number; commits: number } | null;
+  verifications: VerificationView[];
+}
+
+/** What the spin-up form offers (components/review/spin-up-dialog.tsx takes it as it is). */
+export interface SpinUpChoices {
+  pipeline: string;
+  candidates: { branch: string; liveReview: string | null; releases: { id: string; commit: string; createdAt: string; versions: { app: string; version: string }[] }[] }[];
+  sources: string[];
+  defaultSource: string;
+  defaultTtlHours: number;
+  maxTtlHours: number;
+  takenNames: string[];
+}
+
+export interface BoardPage {
+  pipeline: { id: string; name: string; loadedAt: Date };
+  now: Date;
+  viewer: { canDeploy: boolean; spinUp: SpinUpChoices | null };
+  /** Every (not retired) app of the pipeline, and the owning teams the apps name. */
+  apps: { total: number; teams: string[] };
+  rows: { apps: PageApp[]; matching: number; page: number; pages: number; filter: { q?: string | undefined; team?: string | undefined; status?: AppStatus | undefined } };
+  columns: BoardColumn[];
+  /** `addresses`: each review environment's own app addresses (the first few), then those of the page's apps its source serves (`from`). */
+  review: { environments: EnvironmentView[]; total: number; addresses: Map<string, { app: string; url: string; from?: string }[]> };
+  /** Stop-the-line freezes of this pipeline or the organisation, active or upcoming. */
+  freezes: FreezeView[];
+  /** Open incidents on this pipeline, its environments or the organisation. */
+  incidents: IncidentView[];
+}
+
+/**
+ * One page of the board of `input.pipeline` for the viewer: rows filtered by app name (`q`),
+ * owning team and status, paged in SQL (`pageSize`, default 50). Requires `pipeline.view`.
+ * @throws ValidationError for a malformed input; NotFoundError for an unknown pipeline; ForbiddenError
+ */
+export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): Promise<BoardPage> {
+  const data = parseInput(boardPageInput, input);
+  const { db } = ctx;
+  const now = ctx.clock.now();
+  const row = await loadChain(db, { name: data.pipeline }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
+  if (!row) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
+  const target = { pipeline: { id: row.id, teamId: row.teamId } };
+  authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, ...target });
+  const canDeploy = can(ctx.actor, "deployment.request", target);
+  const canSpinUp = can(ctx.actor, "review.create", target);
+
+  const fixedRows = row.environments.filter((e) => e.kind === "fixed");
+  const reviewRows = row.environments.filter((e) => e.kind === "review");
+  const chainIds = fixedRows.map((e) => e.id);
+  const pageSize = data.pageSize ?? BOARD_PAGE_SIZE;
+  const filter = { q: data.q, team: data.team, status: data.status };
+
+  const [page, facts, guards, spinUpCandidates] = await Promise.all([
+    pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now),
+    columnFacts(db, row.id, chainIds, pageSize),
+    loadGuards(db, row.id, now),
+    canSpinUp ? reviewCandidatesOf(db, row.id, { versionsPerRelease: pageSize }) : null,
+  ]);
+  // The page's cells in the chain and what differs from its source in each review environment, in one statement.
+  // …and, for a partial review environment, where its source serves the page's other apps.
+  const [cells, inherited] = await Promise.all([
+    loadCells(db, row.environments.map((e) => e.id), "differing", page.apps.map((a) => a.id)),
+    inheritedAddressesOf(db, reviewRows.map((e) => e.id), page.apps.map((a) => a.id)),
+  ]);
+  const last = fixedRows.at(-1);
+
+  const fixed = fixedRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
+  const review = reviewRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
+  const addresses = new Map<string, { app: string; url: string; from?: string }[]>(reviewRows.map((e) => [e.id, [...(e.addresses ?? []), ...(inherited.get(e.id) ?? [])]]));
+  const factsOf = new Map(facts.columns.map((f) => [f.environmentId, f]));
+  const releaseOf = (e: EnvironmentView) => factsOf.get(e.id)?.release ?? null;
+  const candidates = facts.offers;
+  const chain: ChainColumn[] = fixed.map((e) => ({
+    name: e.name,
+    config: e.settings as Partial<EnvironmentConfig>,
+    hold: e.hold,
+    release: releaseOf(e),
+    versions: new Map(Object.values(e.apps).flatMap((c) => (c.version ? [[c.app, c.version] as const] : []))),
+    activeReleaseIds: e.active.map((d) => d.releaseId),
+  }));
+  const movable = (kind: "entry" | "fast-track"): MovableRelease | null => {
+    const c = candidates.find((x) => x.kind === kind);
+    return c ? { id: c.id, commit: c.commit, versions: c.versions } : null;
+  };
+  const fastTrackCandidate = candidates.find((c) => c.kind === "fast-track");
+  const lastFacts = last ? factsOf.get(last.id) : undefined;
+  const fastTracked = last && fixed.length > 1 && lastFacts?.firstDeployment?.kind === "fast-track" ? { ...lastFacts.firstDeployment, environment: last.name } : null;
+  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? []) : null;
+
+  const columns: BoardColumn[] = fixed.map((environment, i) => {
+    const f = factsOf.get(environment.id);
+    const previous = fixed[i - 1];
+    return {
+      environment,
+      release: f?.release ?? null,
+      releases: f?.releases ?? 0,
+      waiting: waitingInto(chain, i, { entry: movable("entry"), apps: page.apps.map((a) => a.name), storedFreezes: guards.stored, now }),
+      fastTrack: i === fixed.length - 1 && offer ? { ...offer, soak: fastTrackSoak(fastTrackCandidate, last) } : null,
+      skippedBy: skippedByFastTrack(fastTracked, environment.name, f?.runsFastTracked ?? false),
+      gateState: gateStateOf(environment, guards, now),
+      ahead: previous && f && (f.ahead.releases > 0 || f.ahead.commits > 0) ? { from: previous.name, to: environment.name, ...f.ahead } : null,
+      verifications: (f?.verifications ?? []).map((v) => ({ ...v, environment: environment.name })),
+    };
+  });
+
+  const config = row.config as PipelineConfig;
+  return {
+    pipeline: { id: row.id, name: row.name, loadedAt: row.loadedAt },
+    now,
+    viewer: {
+      canDeploy,
+      spinUp: spinUpCandidates
+        ? {
+            pipeline: row.name,
+            candidates: spinUpCandidates.map((c) => ({ ...c, releases: c.releases.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) })),
+            sources: fixed.map((e) => e.name),
+            defaultSource: config.reviewEnvironments.source,
+            defaultTtlHours: Math.round((config.reviewEnvironments.defaultTtl / HOUR) * 10) / 10,
+            maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
+            takenNames: row.takenNames ?? [],
+          }
+        : null,
+    },
+    apps: { total: row.appCount, teams: row.teams ?? [] },
+    rows: { apps: page.apps, matching: page.matching, page: page.page, pages: Math.max(1, Math.ceil(page.matching / pageSize)), filter: { q: data.q, team: data.team, status: data.status } },
+    columns,
+    review: { environments: review, total: row.reviewCount, addresses },
+    freezes: guards.banner,
+    incidents: guards.incidents.map((i) => i.view),
+  };
+}
+
+const settingsOf = (e: ChainRow["environments"][number]) => e.settings as Partial<EnvironmentConfig>;
+
+/** The soak a fast-track of the candidate would be measured by, stated before anyone confirms; null when the last environment has no soak gate. */
+function fastTrackSoak(candidate: Candidate | undefined, last: ChainRow["environments"][number] | undefined): PlannedSoak | null {
+  const soak = last ? settingsOf(last).gates?.soak : undefined;
+  if (!candidate || !last || !soak) return null;
+  const source = pickSoakSource(candidate.soakSources, { kind: "fast-track", fromEnvironmentId: null }, last.id);
+  return soakPlanOf(source, source?.since ?? null, soak.duration);
+}

@@ -4,9 +4,7 @@ import { EmptyState, Panel } from "./ui/layout";
 export function Forbidden({ what }: { what: string }) {
   return (
     <Panel>
-      <EmptyState title="You don't have access to this page">
-        {what} Ask an admin if you need it.
-      </EmptyState>
+      <EmptyState title="You don't have access to this page">{what} Ask an admin if you need it.</EmptyState>
     </Panel>
   );
 }

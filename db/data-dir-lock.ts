@@ -11,9 +11,7 @@ export class DataDirLockedError extends Error {
     readonly holderPid: number,
   ) {
     super(
-      `The data directory ${dataDir} is in use by another Slipway process (pid ${holderPid}). ` +
-        `Stop that process first, or point this one at another directory with SLIPWAY_DATA_DIR, ` +
-        `or at a PostgreSQL server with DATABASE_URL.`,
+      `The data directory ${dataDir} is in use by another Slipway process (pid ${holderPid}). ` + `Stop that process first, or point this one at another directory with SLIPWAY_DATA_DIR, ` + `or at a PostgreSQL server with DATABASE_URL.`,
     );
   }
 }

@@ -22,7 +22,10 @@ export async function migrateDatabase(connection: Connection, migrationsFolder =
       await migrate(connection.db as never, { migrationsFolder });
     } finally {
       // If unlocking fails, the session is closed instead of going back to the pool still holding the lock.
-      const unlocked = await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).then(() => true, () => false);
+      const unlocked = await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).then(
+        () => true,
+        () => false,
+      );
       lock.release(!unlocked);
     }
   } else {

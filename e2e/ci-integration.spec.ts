@@ -37,7 +37,10 @@ test("an admin creates a token; CI registers a build with it; the build shows on
 
   // Revoking the token stops CI at once.
   await page.goto("/settings/tokens");
-  await page.getByRole("row", { name: /e2e-ci/ }).getByRole("button", { name: "Revoke" }).click();
+  await page
+    .getByRole("row", { name: /e2e-ci/ })
+    .getByRole("button", { name: "Revoke" })
+    .click();
   await page.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
   await expect(page.getByRole("row", { name: /e2e-ci/ }).getByText("revoked")).toBeVisible();
   expect((await registerBuild(request, token, buildBody("portal"))).status).toBe(401);

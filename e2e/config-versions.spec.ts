@@ -10,9 +10,7 @@ test.describe.serial("config versions and commit order", () => {
   const deployments: Record<string, string> = {};
 
   const settle = async (request: APIRequestContext, id: string) => {
-    await expect
-      .poll(async () => (await (await request.get(`/api/v1/deployments/${id}`, { headers: bearer(token) })).json()).state, { timeout: 60_000 })
-      .toMatch(/^(succeeded|failed|cancelled)$/);
+    await expect.poll(async () => (await (await request.get(`/api/v1/deployments/${id}`, { headers: bearer(token) })).json()).state, { timeout: 60_000 }).toMatch(/^(succeeded|failed|cancelled)$/);
     return (await request.get(`/api/v1/deployments/${id}`, { headers: bearer(token) })).json();
   };
   const deploy = async (request: APIRequestContext, releaseId: string, extra: Record<string, unknown> = {}) => {
@@ -90,7 +88,12 @@ test.describe.serial("config versions and commit order", () => {
 
   test("releases say what CI told about commit order, and say plainly when it told nothing", async ({ page, request, baseURL }) => {
     const withOrder = ciBuild(["--app", "admin", "--version", `8.${stamp}.3`], baseURL!).releaseId;
-    const build = await (await request.post("/api/v1/builds", { headers: bearer(token), data: { app: "admin", version: `8.${stamp}.4`, commit: `${stamp}`.padStart(40, "d"), branch: "develop", digest: `sha256:${`${stamp}`.padStart(64, "e")}`, tests: { passed: true, total: 1, failed: 0 } } })).json();
+    const build = await (
+      await request.post("/api/v1/builds", {
+        headers: bearer(token),
+        data: { app: "admin", version: `8.${stamp}.4`, commit: `${stamp}`.padStart(40, "d"), branch: "develop", digest: `sha256:${`${stamp}`.padStart(64, "e")}`, tests: { passed: true, total: 1, failed: 0 } },
+      })
+    ).json();
     const bare = await (await request.post("/api/v1/releases", { headers: bearer(token), data: { commit: `${stamp}`.padStart(40, "d"), branch: "develop", builds: [build.id] } })).json();
     expect(bare.commitOrder).toEqual({ known: false, committedAt: null, parents: null, buildNumber: null });
     await signedInAs(page, DEMO.developer);

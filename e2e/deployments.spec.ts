@@ -81,11 +81,7 @@ test.describe.serial("deployments that really happen", () => {
 test("50 concurrent promotion requests over HTTP: exactly one deployment, the rest 409, no 5xx", async ({ request, baseURL }) => {
   const { releaseId } = ciBuild(["--app", "admin", "--version", `8.${Date.now() % 100000}.0`], baseURL!);
   const token = (await import("node:fs")).readFileSync(".data/e2e/demo-token", "utf8").trim();
-  const responses = await Promise.all(
-    Array.from({ length: 50 }, () =>
-      request.post("/api/v1/pipelines/shop/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } }),
-    ),
-  );
+  const responses = await Promise.all(Array.from({ length: 50 }, () => request.post("/api/v1/pipelines/shop/environments/dev/deployments", { headers: { Authorization: `Bearer ${token}` }, data: { releaseId, reason: "concurrency" } })));
   const statuses = responses.map((r) => r.status()).sort();
   expect(statuses.filter((s) => s === 202)).toHaveLength(1);
   expect(statuses.filter((s) => s === 409)).toHaveLength(49);

@@ -167,7 +167,11 @@ test.describe.serial("a newcomer's first hour", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await signedInAs(page, DEMO.admin);
     await page.goto("/deployments");
-    const deployment = await page.getByRole("table", { name: "Deployments" }).getByRole("link", { name: /ago|just now/ }).first().getAttribute("href");
+    const deployment = await page
+      .getByRole("table", { name: "Deployments" })
+      .getByRole("link", { name: /ago|just now/ })
+      .first()
+      .getAttribute("href");
     await page.goto("/releases");
     const release = await page.locator('a[href^="/releases/rel_"]').first().getAttribute("href");
     const pages: [string, string][] = [

@@ -35,7 +35,7 @@ test.describe.serial("live gate state on the board", () => {
     await page.goto(BOARD);
     const gates = page.getByTestId("gate-state-qa");
     const frozen = gates.locator('[data-gate-state="freeze"]');
-    await expect(frozen).toContainText('Frozen by “e2e audit week” (Ada Lindqvist) until');
+    await expect(frozen).toContainText("Frozen by “e2e audit week” (Ada Lindqvist) until");
     await expect(frozen).toContainText("auditors on site");
     await expect(frozen).toContainText(/in (1 h \d+ min|2 h)/);
     await expect(gates.locator('[data-gate-state="incident"]')).toContainText("Open incident (minor): e2e checkout 500s");

@@ -52,7 +52,10 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await page.locator('[data-step="Roll back portal"] summary').click();
     await expect(page.locator('[data-step="Roll back portal"]')).toContainText(/was still warm: switched back in [\d.]+ ms/);
     await page.goto(BOARD);
-    const prodColumn = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
+    const prodColumn = page
+      .getByRole("table", { name: "Pipeline board" })
+      .getByRole("columnheader")
+      .filter({ has: page.getByRole("link", { name: "prod", exact: true }) });
     await expect(prodColumn.getByText("On hold", { exact: true })).toBeVisible(); // the gate-state chip; the closed Promote dialog also mentions the hold, in a sentence
   });
 
@@ -126,7 +129,10 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await page.goto("/deployments?kind=fast-track");
     await expect(page.getByRole("table", { name: "Deployments" }).locator("tbody tr").first()).toContainText("fast-track");
     await page.goto(BOARD);
-    const staging = page.getByRole("table", { name: "Pipeline board" }).getByRole("columnheader").filter({ has: page.getByRole("link", { name: "staging", exact: true }) });
+    const staging = page
+      .getByRole("table", { name: "Pipeline board" })
+      .getByRole("columnheader")
+      .filter({ has: page.getByRole("link", { name: "staging", exact: true }) });
     await expect(staging).toContainText("fast-tracked past this environment");
   });
 });

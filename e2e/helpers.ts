@@ -21,7 +21,10 @@ export const environmentPage = (name: string) => `${BOARD}/environments/${name}`
 /** Signs in the way a person does: on the local sign-in page, by picking a user; lands on `landing` (the board by default). */
 export async function signIn(page: Page, email: string, landing: string = BOARD): Promise<void> {
   await page.goto(`/signin?callbackUrl=${encodeURIComponent(landing)}`);
-  await page.locator("form", { has: page.locator(`input[name="email"][value="${email}"]`) }).getByRole("button").click();
+  await page
+    .locator("form", { has: page.locator(`input[name="email"][value="${email}"]`) })
+    .getByRole("button")
+    .click();
   await expect(page).not.toHaveURL(/\/signin/);
 }
 

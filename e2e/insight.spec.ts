@@ -54,7 +54,11 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
   await expect(page.getByRole("heading", { name: "Delivery metrics" })).toBeVisible();
   await expect(page.getByText(/How often and how safely changes reach shop\/prod, over the last 30 days/)).toBeVisible();
 
-  const card = (label: string) => page.locator("div.rounded-lg").filter({ has: page.getByText(label, { exact: true }) }).first();
+  const card = (label: string) =>
+    page
+      .locator("div.rounded-lg")
+      .filter({ has: page.getByText(label, { exact: true }) })
+      .first();
   const succeeded = numberIn(await card("Deployment frequency").innerText(), /(\d+) deployments? succeeded in the last 30 days/);
   expect(succeeded).toBeGreaterThanOrEqual(5); // the demo's r1, r2, r3 and r4's redeploy, and the rollback to r2
   await expect(card("Change failure rate")).toContainText(/\d+ of \d+ changes failed or rolled back/);
@@ -66,9 +70,24 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
   const frequency = page.getByRole("figure", { name: /^Bar chart: deployments that succeeded in prod/ });
   await expect(frequency.locator(".recharts-bar-rectangle path").first()).toBeVisible();
   expect(await frequency.locator(".recharts-bar-rectangle path").count()).toBeGreaterThanOrEqual(3); // the demo's prod deployments fall on at least three days
-  await expect(page.getByRole("figure", { name: /^Line chart: median lead time/ }).locator(".recharts-line-dot, .recharts-dot").first()).toBeVisible();
-  await expect(page.getByRole("figure", { name: /^Stacked bar chart: changes into prod/ }).locator(".recharts-bar-rectangle path").first()).toBeVisible();
-  await expect(page.getByRole("figure", { name: /^Bar chart: time to restore prod/ }).locator(".recharts-bar-rectangle path").first()).toBeVisible();
+  await expect(
+    page
+      .getByRole("figure", { name: /^Line chart: median lead time/ })
+      .locator(".recharts-line-dot, .recharts-dot")
+      .first(),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByRole("figure", { name: /^Stacked bar chart: changes into prod/ })
+      .locator(".recharts-bar-rectangle path")
+      .first(),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByRole("figure", { name: /^Bar chart: time to restore prod/ })
+      .locator(".recharts-bar-rectangle path")
+      .first(),
+  ).toBeVisible();
   await screenshot(page, "metrics");
 
   // Every environment side by side; a row leads to that environment's charts.
@@ -78,7 +97,12 @@ test("the delivery metrics page charts the demo's deployment history, per enviro
   await expect(page).toHaveURL(/environment=staging/);
   await expect(page.getByText(/How often and how safely changes reach shop\/staging/)).toBeVisible();
   expect(numberIn(await card("Deployment frequency").innerText(), /(\d+) deployments? succeeded/)).toBeGreaterThanOrEqual(4); // r2…r5 reached staging within 30 days
-  await expect(page.getByRole("figure", { name: /^Bar chart: deployments that succeeded in staging/ }).locator(".recharts-bar-rectangle path").first()).toBeVisible();
+  await expect(
+    page
+      .getByRole("figure", { name: /^Bar chart: deployments that succeeded in staging/ })
+      .locator(".recharts-bar-rectangle path")
+      .first(),
+  ).toBeVisible();
 });
 
 test("the audit trail lists what happened; its exports carry a hash chain anyone can re-check, which shows an edited event", async ({ page }) => {

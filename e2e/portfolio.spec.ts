@@ -13,10 +13,7 @@ type ApiEnvironment = { name: string; kind: "fixed" | "review"; position: number
 /** The pipelines and their environments as the API tells them: the per-pipeline API when it exists, else the single-pipeline one. */
 async function pipelinesFromApi(page: Page): Promise<{ name: string; environments: ApiEnvironment[] }[]> {
   const list = await page.request.get("/api/v1/pipelines");
-  const names: string[] =
-    list.status() === 200
-      ? ((await list.json()) as { items: { name: string }[] }).items.map((p) => p.name)
-      : [((await (await page.request.get("/api/v1/pipeline")).json()) as { name: string }).name];
+  const names: string[] = list.status() === 200 ? ((await list.json()) as { items: { name: string }[] }).items.map((p) => p.name) : [((await (await page.request.get("/api/v1/pipeline")).json()) as { name: string }).name];
   return Promise.all(
     names.map(async (name) => {
       const scoped = await page.request.get(`/api/v1/pipelines/${name}/environments`);

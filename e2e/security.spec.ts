@@ -5,7 +5,10 @@ test.describe("security faults of issue 14", () => {
   test("a sign-in callback that leaves our origin falls back to / (item 9)", async ({ page, baseURL }) => {
     await page.goto("/signin?callbackUrl=%2F%5Cevil.example");
     await expect(page.locator('input[name="callbackUrl"]').first()).toHaveValue("/");
-    await page.locator("form", { has: page.locator(`input[name="email"][value="${DEMO.developer}"]`) }).getByRole("button").click();
+    await page
+      .locator("form", { has: page.locator(`input[name="email"][value="${DEMO.developer}"]`) })
+      .getByRole("button")
+      .click();
     await expect(page).toHaveURL(`${baseURL}/`);
     await page.screenshot({ path: "test-results/security-signin-redirect.png" });
   });

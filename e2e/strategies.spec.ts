@@ -67,7 +67,14 @@ test.describe.serial("strategies, jobs and configuration", () => {
 
     // The secret's value appears in no page and no API response.
     const pages = [BOARD, environmentPage("dev"), "/deployments", deploymentUrl, "/releases"];
-    const api = ["/api/v1/environments", "/api/v1/pipelines/shop/environments/dev", "/api/v1/pipelines/shop/environments/dev/config", "/api/v1/pipelines/shop/environments/dev/jobs", "/api/v1/deployments", `/api/v1/deployments/${deploymentUrl.split("/").pop()}`];
+    const api = [
+      "/api/v1/environments",
+      "/api/v1/pipelines/shop/environments/dev",
+      "/api/v1/pipelines/shop/environments/dev/config",
+      "/api/v1/pipelines/shop/environments/dev/jobs",
+      "/api/v1/deployments",
+      `/api/v1/deployments/${deploymentUrl.split("/").pop()}`,
+    ];
     for (const path of [...pages, ...api]) {
       const text = await (await page.request.get(path)).text();
       expect(text, path).not.toContain(secret);

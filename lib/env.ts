@@ -7,9 +7,7 @@ import { parseRoleMap, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
  * Slipway's environment variables, validated once. Every bad value is reported by name with what
  * was expected, so a misconfigured server says what to fix instead of failing later.
  */
-const flag = z
-  .enum(["1", "0", "true", "false", "on", "off", "yes", "no"], { error: "expected 1/0, true/false, on/off or yes/no" })
-  .transform((v) => ["1", "true", "on", "yes"].includes(v));
+const flag = z.enum(["1", "0", "true", "false", "on", "off", "yes", "no"], { error: "expected 1/0, true/false, on/off or yes/no" }).transform((v) => ["1", "true", "on", "yes"].includes(v));
 
 const envSchema = z
   .object({
@@ -40,7 +38,10 @@ const envSchema = z
     SLIPWAY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     SLIPWAY_OIDC_NAME: z.string().min(1).default("Single sign-on"),
     /** Scopes asked for at sign-in; add the one that releases your group claim (e.g. `groups`). */
-    SLIPWAY_OIDC_SCOPES: z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, { error: "expected scopes separated by single spaces" }).default("openid email profile"),
+    SLIPWAY_OIDC_SCOPES: z
+      .string()
+      .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, { error: "expected scopes separated by single spaces" })
+      .default("openid email profile"),
     /** The ID-token claim that lists a person's groups, e.g. `groups`. */
     SLIPWAY_OIDC_ROLES_CLAIM: z.string().min(1).max(200).optional(),
     /** `group=role,…`: the roles each group grants, applied at every sign-in. */
@@ -59,38 +60,44 @@ const envSchema = z
      * Comma-separated IP addresses or CIDR ranges of the reverse proxies in front of Slipway. Only
      * their X-Forwarded-* headers are believed; from anyone else they are ignored.
      */
-    SLIPWAY_TRUSTED_PROXIES: z.string().default("").superRefine((value, ctx) => {
-      try {
-        parseTrustedProxies(value);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message });
-      }
-    }),
+    SLIPWAY_TRUSTED_PROXIES: z
+      .string()
+      .default("")
+      .superRefine((value, ctx) => {
+        try {
+          parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      }),
   })
-  .superRefine((env, ctx) => {
-    const oidc = [env.SLIPWAY_OIDC_ISSUER, env.SLIPWAY_OIDC_CLIENT_ID, env.SLIPWAY_OIDC_CLIENT_SECRET];
-    const set = oidc.filter(Boolean).length;
-    if (set > 0 && set < 3) {
-      for (const name of ["SLIPWAY_OIDC_ISSUER", "SLIPWAY_OIDC_CLIENT_ID", "SLIPWAY_OIDC_CLIENT_SECRET"] as const) {
-        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
+  .superRefine(
+    (env, ctx) => {
+      const oidc = [env.SLIPWAY_OIDC_ISSUER, env.SLIPWAY_OIDC_CLIENT_ID, env.SLIPWAY_OIDC_CLIENT_SECRET];
+      const set = oidc.filter(Boolean).length;
+      if (set > 0 && set < 3) {
+        for (const name of ["SLIPWAY_OIDC_ISSUER", "SLIPWAY_OIDC_CLIENT_ID", "SLIPWAY_OIDC_CLIENT_SECRET"] as const) {
+          if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required when any SLIPWAY_OIDC_* variable is set" });
+        }
       }
-    }
-    if (Boolean(env.SLIPWAY_OIDC_ROLES_CLAIM) !== Boolean(env.SLIPWAY_OIDC_ROLE_MAP)) {
-      const missing = env.SLIPWAY_OIDC_ROLES_CLAIM ? "SLIPWAY_OIDC_ROLE_MAP" : "SLIPWAY_OIDC_ROLES_CLAIM";
-      ctx.addIssue({ code: "custom", path: [missing], message: "required when SLIPWAY_OIDC_ROLES_CLAIM or SLIPWAY_OIDC_ROLE_MAP is set (the claim to read and the group=role pairs to apply)" });
-    }
-    if (env.SLIPWAY_OIDC_ROLE_MAP) {
-      const parsed = parseRoleMap(env.SLIPWAY_OIDC_ROLE_MAP);
-      if ("problems" in parsed) for (const problem of parsed.problems) ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLE_MAP"], message: problem });
-    }
-    if (env.SLIPWAY_OIDC_GROUPS_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
-      ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_GROUPS_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
-    }
-    if (env.SLIPWAY_OIDC_ROLES_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
-      ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLES_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
-    }
-    // Run even when other variables failed, so every problem is reported at once.
-  }, { when: () => true });
+      if (Boolean(env.SLIPWAY_OIDC_ROLES_CLAIM) !== Boolean(env.SLIPWAY_OIDC_ROLE_MAP)) {
+        const missing = env.SLIPWAY_OIDC_ROLES_CLAIM ? "SLIPWAY_OIDC_ROLE_MAP" : "SLIPWAY_OIDC_ROLES_CLAIM";
+        ctx.addIssue({ code: "custom", path: [missing], message: "required when SLIPWAY_OIDC_ROLES_CLAIM or SLIPWAY_OIDC_ROLE_MAP is set (the claim to read and the group=role pairs to apply)" });
+      }
+      if (env.SLIPWAY_OIDC_ROLE_MAP) {
+        const parsed = parseRoleMap(env.SLIPWAY_OIDC_ROLE_MAP);
+        if ("problems" in parsed) for (const problem of parsed.problems) ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLE_MAP"], message: problem });
+      }
+      if (env.SLIPWAY_OIDC_GROUPS_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
+        ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_GROUPS_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
+      }
+      if (env.SLIPWAY_OIDC_ROLES_CLAIM && !env.SLIPWAY_OIDC_ISSUER) {
+        ctx.addIssue({ code: "custom", path: ["SLIPWAY_OIDC_ROLES_CLAIM"], message: "only applies with an identity provider: set SLIPWAY_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET" });
+      }
+      // Run even when other variables failed, so every problem is reported at once.
+    },
+    { when: () => true },
+  );
 
 export type SlipwayEnv = z.infer<typeof envSchema> & {
   dataDir: string;

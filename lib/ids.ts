@@ -9,25 +9,4 @@ export function newId(prefix: IdPrefix, at?: Date): string {
   return `${prefix}_${uuid.replaceAll("-", "")}`;
 }
 
-export type IdPrefix =
-  | "cfv"
-  | "usr"
-  | "tea"
-  | "tok"
-  | "pip"
-  | "app"
-  | "env"
-  | "bld"
-  | "rel"
-  | "dep"
-  | "stp"
-  | "gat"
-  | "apr"
-  | "chk"
-  | "cfg"
-  | "frz"
-  | "inc"
-  | "aud"
-  | "ver"
-  | "job"
-  | "ntf";
+export type IdPrefix = "cfv" | "usr" | "tea" | "tok" | "pip" | "app" | "env" | "bld" | "rel" | "dep" | "stp" | "gat" | "apr" | "chk" | "cfg" | "frz" | "inc" | "aud" | "ver" | "job" | "ntf";

@@ -67,7 +67,10 @@ describe("npm run audit:verify on an embedded database", () => {
     const seq = await withDatabase(async (db) => {
       const [, second] = await db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
       await db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete`);
-      await db.update(auditEvents).set({ data: { n: 2 } }).where(eq(auditEvents.seq, second!.seq));
+      await db
+        .update(auditEvents)
+        .set({ data: { n: 2 } })
+        .where(eq(auditEvents.seq, second!.seq));
       await db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete`);
       return second!.seq;
     });

@@ -18,8 +18,16 @@ describe("parseDemoBuildArgs", () => {
   it("fills the defaults a CI job would", () => {
     const plan = parse(["--app", "portal", "--version", "1.6.0"], { SLIPWAY_DATA_DIR: "/tmp/slipway-data" });
     expect(plan).toEqual({
-      app: "portal", version: "1.6.0", commit: "c".repeat(40), branch: "develop", committedAt: expect.any(String), faulty: { health: false, errorRate: 0 },
-      release: true, url: "http://localhost:3000", token: undefined, dataDir: "/tmp/slipway-data",
+      app: "portal",
+      version: "1.6.0",
+      commit: "c".repeat(40),
+      branch: "develop",
+      committedAt: expect.any(String),
+      faulty: { health: false, errorRate: 0 },
+      release: true,
+      url: "http://localhost:3000",
+      token: undefined,
+      dataDir: "/tmp/slipway-data",
     });
     expect(parse(["--app", "portal", "--version", "1"], { PORT: "4000" }).url).toBe("http://localhost:4000");
     expect(parse(["--app", "portal", "--version", "1"]).dataDir).toBe(path.resolve(".data"));
@@ -35,10 +43,7 @@ describe("parseDemoBuildArgs", () => {
   });
 
   it("takes the other options, and the token from --token before SLIPWAY_TOKEN", () => {
-    const plan = parse(
-      ["--app", "api-gateway", "--version", "3.1.0-rc.1", "--commit", COMMIT.toUpperCase(), "--branch", "feature/x", "--no-release", "--url", "http://127.0.0.1:9999/", "--token", "slw_a"],
-      { SLIPWAY_TOKEN: "slw_env" },
-    );
+    const plan = parse(["--app", "api-gateway", "--version", "3.1.0-rc.1", "--commit", COMMIT.toUpperCase(), "--branch", "feature/x", "--no-release", "--url", "http://127.0.0.1:9999/", "--token", "slw_a"], { SLIPWAY_TOKEN: "slw_env" });
     expect(plan).toMatchObject({ commit: COMMIT, branch: "feature/x", release: false, url: "http://127.0.0.1:9999", token: "slw_a" });
     expect(parse(["--app", "portal", "--version", "1"], { SLIPWAY_TOKEN: "slw_env" }).token).toBe("slw_env");
   });
@@ -66,8 +71,14 @@ describe("request bodies and errors", () => {
 
   it("registers the build like CI and releases it by id", () => {
     expect(buildRequestBody(plan, artifact)).toEqual({
-      app: "portal", version: "1.6.0", commit: COMMIT, branch: "develop", digest: artifact.digest, artifact: artifact.url,
-      tests: { passed: true, total: 128, failed: 0 }, changedFiles: [],
+      app: "portal",
+      version: "1.6.0",
+      commit: COMMIT,
+      branch: "develop",
+      digest: artifact.digest,
+      artifact: artifact.url,
+      tests: { passed: true, total: 128, failed: 0 },
+      changedFiles: [],
     });
     expect(releaseRequestBody(plan, "bld_1")).toEqual({ commit: COMMIT, branch: "develop", committedAt: plan.committedAt, builds: ["bld_1"] });
     expect(Number.isNaN(Date.parse(plan.committedAt))).toBe(false);
@@ -170,7 +181,13 @@ describe("runDemoBuild against an API", () => {
 
   it("refuses a branch, version, app or commit the API would refuse, before writing or sending anything", async () => {
     const dataDir = fs.mkdtempSync(path.join(tmp, "invalid-"));
-    for (const [flag, value] of [["--branch", "feature..x"], ["--branch", "has space"], ["--version", "1.0 beta"], ["--app", "Portal"], ["--commit", "xyz"]] as const) {
+    for (const [flag, value] of [
+      ["--branch", "feature..x"],
+      ["--branch", "has space"],
+      ["--version", "1.0 beta"],
+      ["--app", "Portal"],
+      ["--commit", "xyz"],
+    ] as const) {
       requests.length = 0;
       const { lines, out } = capture();
       const argv = ["--app", "portal", "--version", "8.0.0", "--url", url, "--token", "t"];

@@ -8,7 +8,12 @@ import { UsageError } from "./demo-build";
 describe("parseDemoTrafficArgs", () => {
   it("fills the defaults: 20 requests/s for 5 minutes against localhost", () => {
     expect(parseDemoTrafficArgs(["--env", "staging"], { SLIPWAY_DATA_DIR: "/tmp/slipway-data" })).toEqual({
-      environment: "staging", rps: 20, durationMs: 300_000, url: "http://localhost:3000", token: undefined, dataDir: "/tmp/slipway-data",
+      environment: "staging",
+      rps: 20,
+      durationMs: 300_000,
+      url: "http://localhost:3000",
+      token: undefined,
+      dataDir: "/tmp/slipway-data",
     });
     expect(parseDemoTrafficArgs(["--env", "dev"], { PORT: "4000" }).url).toBe("http://localhost:4000");
     expect(parseDemoTrafficArgs(["--env", "dev"], {}).dataDir).toBe(path.resolve(".data"));
@@ -51,12 +56,22 @@ describe("scheduling", () => {
   });
 
   it("spreads requests over the apps in turn, each app alternating between / and /api/items", () => {
-    const targets = [{ app: "portal", url: "http://p" }, { app: "admin", url: "http://a" }];
+    const targets = [
+      { app: "portal", url: "http://p" },
+      { app: "admin", url: "http://a" },
+    ];
     expect([0, 1, 2, 3, 4].map((n) => requestFor(n, targets).url)).toEqual(["http://p/", "http://a/", "http://p/api/items", "http://a/api/items", "http://p/"]);
   });
 
   it("takes the apps with a URL from the environment, naming the others", () => {
-    expect(trafficTargets({ apps: [{ app: "portal", url: "http://localhost:4100/" }, { app: "admin", url: null }] })).toEqual({
+    expect(
+      trafficTargets({
+        apps: [
+          { app: "portal", url: "http://localhost:4100/" },
+          { app: "admin", url: null },
+        ],
+      }),
+    ).toEqual({
       targets: [{ app: "portal", url: "http://localhost:4100" }],
       skipped: ["admin"],
     });
@@ -86,7 +101,16 @@ describe("runDemoTraffic against a fake Slipway and app", () => {
     server = http.createServer((req, res) => {
       if (req.url === "/api/v1/environments/staging") {
         if (req.headers.authorization !== "Bearer slw_ok") return res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthenticated", message: "bad token" } }));
-        return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "staging", apps: [{ app: "portal", url: `${base}/portal` }, { app: "admin", url: `${base}/admin` }, { app: "api-gateway", url: null }] }));
+        return res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            name: "staging",
+            apps: [
+              { app: "portal", url: `${base}/portal` },
+              { app: "admin", url: `${base}/admin` },
+              { app: "api-gateway", url: null },
+            ],
+          }),
+        );
       }
       if (req.url === "/api/v1/environments/nowhere") return res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: 'No environment named "nowhere".' } }));
       hits.push(req.url ?? "");

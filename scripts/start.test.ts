@@ -9,10 +9,7 @@ describe("npm start with a bad slipway.yaml", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-start-"));
     try {
       const config = path.join(dir, "slipway.yaml");
-      fs.writeFileSync(
-        config,
-        ["version: 1", "pipeline: { name: shop }", "apps:", "  - name: portal", "    migraton: {}", "environments:", "  - name: dev", "    strategy: yolo", ""].join("\n"),
-      );
+      fs.writeFileSync(config, ["version: 1", "pipeline: { name: shop }", "apps:", "  - name: portal", "    migraton: {}", "environments:", "  - name: dev", "    strategy: yolo", ""].join("\n"));
       const dataDir = path.join(dir, ".data");
       const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
         cwd: process.cwd(),

@@ -26,10 +26,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     const keepApps = controller !== null && !env().stopAppsOnExit;
-    console.log(
-      `[slipway] ${signal}: stopping…` +
-        (keepApps ? "\n[slipway] The apps keep serving at their URLs (the data plane outlives Slipway); `npm run apps:stop` stops them, or start with SLIPWAY_STOP_APPS_ON_EXIT=1." : ""),
-    );
+    console.log(`[slipway] ${signal}: stopping…` + (keepApps ? "\n[slipway] The apps keep serving at their URLs (the data plane outlives Slipway); `npm run apps:stop` stops them, or start with SLIPWAY_STOP_APPS_ON_EXIT=1." : ""));
     server.close();
     await stopCliChannel?.().catch(() => {});
     // The apps and the router keep serving (the data plane outlives Slipway) unless asked otherwise.

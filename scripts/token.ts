@@ -36,10 +36,7 @@ async function main(): Promise<number> {
     { url: e.DATABASE_URL, dataDir: e.dataDir, migrate: true },
   );
   console.log(answer.token);
-  console.error(
-    `\nToken "${answer.name}" for ${answer.userEmail}${answer.expiresAt ? `, expires ${answer.expiresAt}` : ""}. ` +
-      "It is shown only this once: store it in your CI's secrets.\nUse it as: Authorization: Bearer <token>",
-  );
+  console.error(`\nToken "${answer.name}" for ${answer.userEmail}${answer.expiresAt ? `, expires ${answer.expiresAt}` : ""}. ` + "It is shown only this once: store it in your CI's secrets.\nUse it as: Authorization: Bearer <token>");
   return 0;
 }
 

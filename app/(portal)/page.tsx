@@ -20,7 +20,11 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
 /** Names are DNS labels: a search longer than one, or with control characters, is cut to what can match. */
-const label = (v: string | undefined) => v?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined;
+const label = (v: string | undefined) =>
+  v
+    ?.replace(/[\u0000-\u001f]/g, "")
+    .trim()
+    .slice(0, 63) || undefined;
 
 /** The portfolio: every pipeline this person may see, a page at a time, each environment's state, filterable by URL. */
 export default async function PortfolioPage({ searchParams }: { searchParams: Promise<Params> }) {
@@ -93,7 +97,14 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
       {shown === 0 ? (
         <Panel>
           {filtered ? (
-            <EmptyState title="No pipeline matches these filters" action={<Link href="/" className="text-sky-700 hover:underline">Clear filters</Link>} />
+            <EmptyState
+              title="No pipeline matches these filters"
+              action={
+                <Link href="/" className="text-sky-700 hover:underline">
+                  Clear filters
+                </Link>
+              }
+            />
           ) : (
             <EmptyState title="No pipeline loaded">Slipway loads every *.yaml in the pipelines directory (or slipway.yaml) when it starts. Check the files and restart.</EmptyState>
           )}

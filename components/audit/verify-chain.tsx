@@ -32,8 +32,11 @@ export function VerifyChain() {
             {result.lastSeq !== null && (
               <>
                 {" "}
-                up to #{result.lastSeq}, last hash <code className="font-mono break-all" title="The head's hash: the checkpoint kept outside the trail holds the same one">{result.lastHash.slice(0, 16)}…</code>
-                {" "}— the head the database checkpointed outside the trail, so none of the newest events is missing
+                up to #{result.lastSeq}, last hash{" "}
+                <code className="font-mono break-all" title="The head's hash: the checkpoint kept outside the trail holds the same one">
+                  {result.lastHash.slice(0, 16)}…
+                </code>{" "}
+                — the head the database checkpointed outside the trail, so none of the newest events is missing
               </>
             )}
           </p>

@@ -63,7 +63,11 @@ export function EnvironmentColumnHeader({
               <Link href={`/deployments/${d.id}`} className="flex items-center gap-1.5 text-xs font-normal text-zinc-600 hover:underline">
                 <DeploymentStateBadge state={d.state} activity={d.activity} /> {d.kind}
               </Link>
-              {d.blocker && <p className="mt-0.5 line-clamp-2 text-xs font-normal text-amber-800" title={d.blocker}>{d.blocker}</p>}
+              {d.blocker && (
+                <p className="mt-0.5 line-clamp-2 text-xs font-normal text-amber-800" title={d.blocker}>
+                  {d.blocker}
+                </p>
+              )}
             </li>
           ))}
         </ul>
@@ -86,7 +90,9 @@ export function EnvironmentColumnHeader({
           <span title={waiting.release.versions.map((v) => `${v.app} ${v.version}`).join(", ")}>
             Release <span className="font-mono">{waiting.release.commit.slice(0, 7)}</span> waiting {waiting.from ? `in ${waiting.from}` : "to enter"}
           </span>
-          {canDeploy && <PromoteButton pipeline={pipeline} release={waiting.release} from={waiting.from} to={environment.name} preview={waiting.preview} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />}
+          {canDeploy && (
+            <PromoteButton pipeline={pipeline} release={waiting.release} from={waiting.from} to={environment.name} preview={waiting.preview} label={waiting.from ? `Promote to ${environment.name} →` : `Deploy to ${environment.name}`} />
+          )}
         </div>
       )}
     </div>

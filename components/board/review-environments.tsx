@@ -37,7 +37,14 @@ function AddressLink({ environment, addresses }: { environment: string; addresse
 function InheritedCell({ source, address }: { source: string | null; address: Address | undefined }) {
   if (!address) return <span className="font-sans text-zinc-400">as {source}</span>;
   return (
-    <a href={address.url} target="_blank" rel="noreferrer" className="font-sans text-zinc-500 hover:underline" title={`Served by ${address.from}: ${address.url}`} aria-label={`${address.app} is served by ${address.from}: open it in a new tab`}>
+    <a
+      href={address.url}
+      target="_blank"
+      rel="noreferrer"
+      className="font-sans text-zinc-500 hover:underline"
+      title={`Served by ${address.from}: ${address.url}`}
+      aria-label={`${address.app} is served by ${address.from}: open it in a new tab`}
+    >
       from {address.from} ↗
     </a>
   );
@@ -58,10 +65,7 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
   return (
     <Panel title={`Review environments (${total})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
       {review.length === 0 ? (
-        <EmptyState title="No review environments">
-          A review environment runs one branch in isolation, cloned from staging, so a delivery lead can verify a feature while staging stays a clean
-          copy of production.
-        </EmptyState>
+        <EmptyState title="No review environments">A review environment runs one branch in isolation, cloned from staging, so a delivery lead can verify a feature while staging stays a clean copy of production.</EmptyState>
       ) : (
         <div className="overflow-x-auto">
           <table className={tableClass}>
@@ -92,7 +96,9 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
                       {env.name}
                     </Link>
                     <div className="font-mono text-xs text-zinc-500">{env.branch}</div>
-                    <Badge tone="violet" className="mt-1">cloned from {env.source ?? "?"}</Badge>
+                    <Badge tone="violet" className="mt-1">
+                      cloned from {env.source ?? "?"}
+                    </Badge>
                   </td>
                   <td className={tdClass}>
                     <AddressLink environment={env.name} addresses={addresses.get(env.id)} />

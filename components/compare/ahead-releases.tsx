@@ -41,7 +41,13 @@ export function AheadReleases({ releases, now, to }: { releases: ReleaseInfo[]; 
               <td className={`${tdClass} whitespace-nowrap text-xs`} data-testid="ran-in">
                 {release.ranIn ? (
                   <span className="text-amber-800">
-                    not running now{release.ranIn.finishedAt && <> · ran <RelativeTime at={release.ranIn.finishedAt} now={now} /></>}
+                    not running now
+                    {release.ranIn.finishedAt && (
+                      <>
+                        {" "}
+                        · ran <RelativeTime at={release.ranIn.finishedAt} now={now} />
+                      </>
+                    )}
                   </span>
                 ) : (
                   <span className="text-zinc-600">never ran</span>

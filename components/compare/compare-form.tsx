@@ -13,10 +13,7 @@ function EnvironmentSelect({ name, label, value, options }: { name: string; labe
     const mine = options.filter((o) => o.pipeline === pipeline);
     const fixed = mine.filter((o) => o.kind === "fixed");
     const review = mine.filter((o) => o.kind !== "fixed");
-    return [
-      { label: several ? pipeline : "Chain", items: fixed },
-      ...(review.length ? [{ label: several ? `${pipeline} · review environments` : "Review environments", items: review }] : []),
-    ];
+    return [{ label: several ? pipeline : "Chain", items: fixed }, ...(review.length ? [{ label: several ? `${pipeline} · review environments` : "Review environments", items: review }] : [])];
   });
   return (
     <label className="flex flex-col gap-1 text-xs text-zinc-600">

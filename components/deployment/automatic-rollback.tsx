@@ -60,10 +60,7 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
                 if (result.ok) router.push(`/deployments/${result.data.id}`);
               }}
             >
-              <p>
-                The release that burned the error budget comes back to {environment} (instantly if it is still warm), and the hold goes. Only do this when the errors
-                were not the release&apos;s fault — say why.
-              </p>
+              <p>The release that burned the error budget comes back to {environment} (instantly if it is still warm), and the hold goes. Only do this when the errors were not the release&apos;s fault — say why.</p>
             </ConfirmButton>
           </span>
         ) : (
@@ -73,8 +70,7 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
       bodyClassName="flex flex-col gap-3 px-4 py-3"
     >
       <p className="text-zinc-700">
-        The error budget of a {detail.availability}% objective burned faster than the <strong>{detail.rule}</strong> rule allows ({detail.threshold}× in both of its windows)
-        after{" "}
+        The error budget of a {detail.availability}% objective burned faster than the <strong>{detail.rule}</strong> rule allows ({detail.threshold}× in both of its windows) after{" "}
         <Link href={`/deployments/${detail.deploymentId}`} className="underline">
           the deployment
         </Link>

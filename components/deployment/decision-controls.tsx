@@ -61,7 +61,13 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
           </label>
           <label className="flex flex-1 flex-col gap-1 text-xs text-zinc-600">
             Comment
-            <input value={comment} onChange={(e) => setComment(e.target.value)} maxLength={LIMITS.approvalComment} placeholder="optional for an approval; say why when rejecting" className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm" />
+            <input
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              maxLength={LIMITS.approvalComment}
+              placeholder="optional for an approval; say why when rejecting"
+              className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm"
+            />
           </label>
           {decided?.decision !== "approve" && (
             <Button variant="primary" disabled={decideRun.pending} onClick={() => decideWith("approve")}>

@@ -112,8 +112,8 @@ export function RollbackButton({
     >
       {inFlight ? (
         <p data-testid="rollback-stops-rollout">
-          Release <span className="font-mono">{inFlight.commit.slice(0, 7)}</span> is rolling out into {environment}: rolling back stops it at once and keeps what served
-          before it. Nothing older is deployed, and {environment} is put on hold.
+          Release <span className="font-mono">{inFlight.commit.slice(0, 7)}</span> is rolling out into {environment}: rolling back stops it at once and keeps what served before it. Nothing older is deployed, and {environment} is put on
+          hold.
         </p>
       ) : target ? (
         <div className="flex flex-col gap-2">
@@ -177,17 +177,9 @@ function RollbackConfigChoice({ config, choice, onChoice }: { config: RollbackCo
 export function AbortRolloutButton({ deploymentId, environment }: { deploymentId: string; environment: string }) {
   const { run, pending } = useAction(abortDeploymentAction, { success: "Rollout stopping" });
   return (
-    <ConfirmButton
-      label="Abort rollout…"
-      title="Abort this rollout?"
-      confirmLabel="Abort rollout"
-      askReason="optional"
-      pending={pending}
-      testId="abort-rollout"
-      onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}
-    >
-      It stops at once — a health check it is waiting on is not waited out — and {environment} keeps what served before it. The deployment ends as failed
-      (aborted), and {environment} is put on hold so automation does not bring it straight back.
+    <ConfirmButton label="Abort rollout…" title="Abort this rollout?" confirmLabel="Abort rollout" askReason="optional" pending={pending} testId="abort-rollout" onConfirm={(reason) => run({ deploymentId, reason: reason || undefined })}>
+      It stops at once — a health check it is waiting on is not waited out — and {environment} keeps what served before it. The deployment ends as failed (aborted), and {environment} is put on hold so automation does not bring it straight
+      back.
     </ConfirmButton>
   );
 }

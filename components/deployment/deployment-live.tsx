@@ -161,7 +161,9 @@ export function WarmUntil({ until, now }: { until: string; now: Date }) {
   const left = at.getTime() - now.getTime();
   const clock = `${formatClock(at, "UTC")} UTC`;
   return left > 0 ? (
-    <span data-testid="warm-until">The previous release stays warm for an instant rollback for another {formatSpan(left)} (until {clock}).</span>
+    <span data-testid="warm-until">
+      The previous release stays warm for an instant rollback for another {formatSpan(left)} (until {clock}).
+    </span>
   ) : (
     <span data-testid="warm-until">The previous release was kept warm for an instant rollback until {clock}.</span>
   );

@@ -26,7 +26,9 @@ function GateDetail({ gate, detail }: { gate: string; detail: Record<string, unk
     <div className="text-xs text-zinc-600" aria-label="Risky changes">
       {files.length > 0 && (
         <ul className="list-inside list-disc font-mono" aria-label="Risky files">
-          {files.slice(0, 20).map((f) => <li key={f}>{f}</li>)}
+          {files.slice(0, 20).map((f) => (
+            <li key={f}>{f}</li>
+          ))}
           {files.length > 20 && <li>and {files.length - 20} more</li>}
         </ul>
       )}

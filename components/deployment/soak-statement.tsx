@@ -16,11 +16,7 @@ const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "
  */
 export function SoakStatement({ soak }: { soak: SoakPlan }) {
   if (!soak.since) {
-    return (
-      <span data-testid="soak-statement">
-        It runs in no environment it could soak in, so its {formatDuration(soak.durationMs)} soak cannot pass: promote it somewhere first.
-      </span>
-    );
+    return <span data-testid="soak-statement">It runs in no environment it could soak in, so its {formatDuration(soak.durationMs)} soak cannot pass: promote it somewhere first.</span>;
   }
   return (
     <span data-testid="soak-statement">

@@ -35,8 +35,16 @@ export function AppsPager({ nextCursor, first, q, status }: { nextCursor: string
   const filters = { ...(q ? { q } : {}), ...(status ? { status } : {}) };
   return (
     <div className="flex justify-end gap-2 border-t border-zinc-100 px-4 py-2">
-      {first && <ButtonLink href={`?${new URLSearchParams(filters)}`} size="sm">First apps</ButtonLink>}
-      {nextCursor && <ButtonLink href={`?${new URLSearchParams({ ...filters, cursor: nextCursor })}`} size="sm">More apps →</ButtonLink>}
+      {first && (
+        <ButtonLink href={`?${new URLSearchParams(filters)}`} size="sm">
+          First apps
+        </ButtonLink>
+      )}
+      {nextCursor && (
+        <ButtonLink href={`?${new URLSearchParams({ ...filters, cursor: nextCursor })}`} size="sm">
+          More apps →
+        </ButtonLink>
+      )}
     </div>
   );
 }

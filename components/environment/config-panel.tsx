@@ -69,7 +69,13 @@ function VariableForm({ environmentRef, apps, initial, onDone }: { environmentRe
       <Button variant="ghost" onClick={onDone}>
         Cancel
       </Button>
-      {Object.values(fieldErrors).length > 0 && <p className="w-full text-xs text-rose-700">{Object.entries(fieldErrors).map(([f, m]) => `${f}: ${m}`).join("; ")}</p>}
+      {Object.values(fieldErrors).length > 0 && (
+        <p className="w-full text-xs text-rose-700">
+          {Object.entries(fieldErrors)
+            .map(([f, m]) => `${f}: ${m}`)
+            .join("; ")}
+        </p>
+      )}
     </form>
   );
 }
@@ -177,9 +183,7 @@ export function ConfigPanel({
           </tbody>
         </table>
       )}
-      {canEdit && editing && editing !== "new" && (
-        <VariableForm environmentRef={environmentRef} apps={apps} initial={variables.find((v) => v.id === editing)} onDone={() => setEditing(null)} />
-      )}
+      {canEdit && editing && editing !== "new" && <VariableForm environmentRef={environmentRef} apps={apps} initial={variables.find((v) => v.id === editing)} onDone={() => setEditing(null)} />}
       {canEdit &&
         (editing === "new" ? (
           <VariableForm environmentRef={environmentRef} apps={apps} onDone={() => setEditing(null)} />

@@ -15,7 +15,15 @@ export function HoldBanner({ environment, environmentRef, hold, canLift, now }: 
         {hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
       </span>
       {canLift && (
-        <ConfirmButton label="Lift hold…" title={`Lift the hold on ${environment}?`} confirmLabel="Lift hold" confirmVariant="primary" askReason="required" pending={pending} onConfirm={(reason) => run({ environment: environmentRef, reason })}>
+        <ConfirmButton
+          label="Lift hold…"
+          title={`Lift the hold on ${environment}?`}
+          confirmLabel="Lift hold"
+          confirmVariant="primary"
+          askReason="required"
+          pending={pending}
+          onConfirm={(reason) => run({ environment: environmentRef, reason })}
+        >
           Automation (auto-promotion) may deploy to {environment} again, including the release that was rolled back.
         </ConfirmButton>
       )}

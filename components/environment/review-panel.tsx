@@ -66,9 +66,7 @@ function AcceptedNext({
           canPromote && environment.source && preview && <PromoteButton pipeline={pipeline} release={release} from={environment.name} to={environment.source} preview={preview} />
         )}
       </div>
-      <p className="text-xs text-emerald-900">
-        Once the release is in {source}, this review environment has done its job: tear it down to free its slot and its resources.
-      </p>
+      <p className="text-xs text-emerald-900">Once the release is in {source}, this review environment has done its job: tear it down to free its slot and its resources.</p>
     </div>
   );
 }
@@ -86,7 +84,12 @@ export function ReviewPanel({ pipeline, environment, inherited, conversation, no
           <Facts
             items={[
               ["Status", <ReviewStatus key="s" state={environment.state} updating={updating} />],
-              ["Branch", <span key="b" className="font-mono">{environment.branch}</span>],
+              [
+                "Branch",
+                <span key="b" className="font-mono">
+                  {environment.branch}
+                </span>,
+              ],
               [
                 "Release",
                 release ? (
@@ -109,7 +112,14 @@ export function ReviewPanel({ pipeline, environment, inherited, conversation, no
         </div>
       </Panel>
 
-      <Panel title={<span className="flex items-center gap-2">Verdict <VerdictBadge verdict={environment.verdict} /></span>} bodyClassName="flex flex-col gap-4 px-4 py-3">
+      <Panel
+        title={
+          <span className="flex items-center gap-2">
+            Verdict <VerdictBadge verdict={environment.verdict} />
+          </span>
+        }
+        bodyClassName="flex flex-col gap-4 px-4 py-3"
+      >
         {environment.verdict === "accepted" && release?.running && <AcceptedNext pipeline={pipeline} environment={environment} release={release} promotion={promotion} canPromote={allowed.promote} preview={promotionPreview} />}
         {conversation.length > 0 ? (
           <ol aria-label="Verdicts" className="flex flex-col gap-2">

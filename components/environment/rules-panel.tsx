@@ -15,7 +15,9 @@ function riskWhen(when: RiskCondition): string {
 
 function strategyLine(config: Partial<EnvironmentConfig>): string {
   const { strategy } = effectiveStrategy(null, config);
-  const overrides = Object.entries(config.apps ?? {}).filter(([, a]) => a.strategy).map(([app, a]) => `${app}: ${a.strategy}`);
+  const overrides = Object.entries(config.apps ?? {})
+    .filter(([, a]) => a.strategy)
+    .map(([app, a]) => `${app}: ${a.strategy}`);
   const warm = strategy === "blue-green" && config.warmFor ? `, previous release warm for ${formatDuration(config.warmFor)}` : "";
   const rolling = strategy === "rolling" ? ", traffic moves over in steps of 25%" : "";
   return `${strategy}${warm}${rolling}${overrides.length ? ` (apps: ${overrides.join(", ")})` : ""}`;
@@ -29,7 +31,12 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
     ["Instances", config.instances ?? 1],
     ["Auto-promote", config.autoPromote ? "yes, when the gates pass" : "no"],
     ["Tests", gates?.tests ? "every build must have passing CI tests" : none],
-    ["Soak", gates?.soak ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms${gates.soak.allowUnobserved ? "; passes unverified (amber) when no traffic is observed" : "; fails when no traffic is observed"}` : none],
+    [
+      "Soak",
+      gates?.soak
+        ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms${gates.soak.allowUnobserved ? "; passes unverified (amber) when no traffic is observed" : "; fails when no traffic is observed"}`
+        : none,
+    ],
     ["Verified", gates?.verified ? `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})` : none],
     [
       "Windows",
@@ -51,8 +58,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
         <ul>
           {gates.freezes.map((f) => (
             <li key={f.name}>
-              <strong className="font-medium">{f.name}</strong>: {f.reason}{" "}
-              <span className="text-zinc-500">{f.kind === "recurring" ? `(${f.rrule}, ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}</span>
+              <strong className="font-medium">{f.name}</strong>: {f.reason} <span className="text-zinc-500">{f.kind === "recurring" ? `(${f.rrule}, ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}</span>
             </li>
           ))}
         </ul>
@@ -77,7 +83,21 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
       ),
     ],
     ["Open incidents", gates?.incident === false ? "ignored" : "block deployments"],
-    ["Checklist", gates?.checklist?.length ? <ul className="list-inside list-disc">{gates.checklist.map((c) => <li key={checklistItemName(c)}>{checklistItemName(c)}{typeof c === "string" ? null : <span className="text-zinc-500"> — only {riskWhen(c.when)}</span>}</li>)}</ul> : none],
+    [
+      "Checklist",
+      gates?.checklist?.length ? (
+        <ul className="list-inside list-disc">
+          {gates.checklist.map((c) => (
+            <li key={checklistItemName(c)}>
+              {checklistItemName(c)}
+              {typeof c === "string" ? null : <span className="text-zinc-500"> — only {riskWhen(c.when)}</span>}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        none
+      ),
+    ],
     ["Overrides", config.overrides?.roles?.length ? config.overrides.roles.join(", ") : "nobody"],
   ];
   if (config.fastTrack) {

@@ -32,7 +32,12 @@ export function BreakdownTable({ label, rows, hrefFor, current }: { label: strin
               <td className={num}>{formatSpan(row.leadTimeMedianMs)}</td>
               <td className={num}>
                 {formatPercent(row.changeFailureRate)}
-                {row.changes > 0 && <span className="text-zinc-500"> ({row.failed}/{row.changes})</span>}
+                {row.changes > 0 && (
+                  <span className="text-zinc-500">
+                    {" "}
+                    ({row.failed}/{row.changes})
+                  </span>
+                )}
               </td>
               <td className={num}>
                 {formatSpan(row.restoreMedianMs)}

@@ -9,9 +9,7 @@ interface Day {
   failed: number;
 }
 
-const tooltip = dayTooltip<Day & { ok: number }>((d) =>
-  d.total ? [`${d.failed} of ${d.total} change${d.total === 1 ? "" : "s"} failed or rolled back`] : ["no change"],
-);
+const tooltip = dayTooltip<Day & { ok: number }>((d) => (d.total ? [`${d.failed} of ${d.total} change${d.total === 1 ? "" : "s"} failed or rolled back`] : ["no change"]));
 
 /** Change failure rate: each day's changes as a stacked bar, the failed (or later rolled back) part in rose. */
 export function ChangeFailureChart({ series, label }: { series: Day[]; label: string }) {

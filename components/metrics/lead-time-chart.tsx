@@ -14,9 +14,7 @@ interface Day {
 export function LeadTimeChart({ series, medianMs, label }: { series: Day[]; medianMs: number | null; label: string }) {
   const unit = durationUnitFor(Math.max(0, ...series.map((d) => d.medianMs ?? 0)));
   const data = series.map((d) => ({ ...d, value: d.medianMs === null ? null : d.medianMs / unit.ms }));
-  const tooltip = dayTooltip<Day>((d) =>
-    d.count ? [`median ${formatSpan(d.medianMs)}`, `${d.count} change${d.count === 1 ? "" : "s"} landed`] : ["no change landed"],
-  );
+  const tooltip = dayTooltip<Day>((d) => (d.count ? [`median ${formatSpan(d.medianMs)}`, `${d.count} change${d.count === 1 ? "" : "s"} landed`] : ["no change landed"]));
   return (
     <ChartFigure label={label} empty={medianMs === null ? "No change reached this environment in this period." : null}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 520, height: CHART_HEIGHT }}>
@@ -25,14 +23,7 @@ export function LeadTimeChart({ series, medianMs, label }: { series: Day[]; medi
           <XAxis {...dayAxisProps} />
           <YAxis {...axisProps} width={44} label={yAxisLabel(unit.label)} />
           <Tooltip content={tooltip} />
-          {medianMs !== null && (
-            <ReferenceLine
-              y={medianMs / unit.ms}
-              stroke={COLORS.median}
-              strokeDasharray="4 4"
-              label={{ value: `median ${formatSpan(medianMs)}`, position: "insideTopRight", fill: COLORS.median, fontSize: 11 }}
-            />
-          )}
+          {medianMs !== null && <ReferenceLine y={medianMs / unit.ms} stroke={COLORS.median} strokeDasharray="4 4" label={{ value: `median ${formatSpan(medianMs)}`, position: "insideTopRight", fill: COLORS.median, fontSize: 11 }} />}
           <Line dataKey="value" name="median lead time" stroke={COLORS.leadTime} strokeWidth={2} dot={{ r: 2.5 }} connectNulls isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>

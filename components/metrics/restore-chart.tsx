@@ -14,9 +14,7 @@ interface Day {
 export function RestoreChart({ series, medianMs, open, label }: { series: Day[]; medianMs: number | null; open: number; label: string }) {
   const unit = durationUnitFor(Math.max(0, ...series.map((d) => d.medianMs ?? 0)));
   const data = series.map((d) => ({ ...d, value: d.medianMs === null ? 0 : d.medianMs / unit.ms }));
-  const tooltip = dayTooltip<Day>((d) =>
-    d.count ? [`restored in ${formatSpan(d.medianMs)}${d.count > 1 ? " (median)" : ""}`, `${d.count} outage${d.count === 1 ? "" : "s"} began`] : ["no outage began"],
-  );
+  const tooltip = dayTooltip<Day>((d) => (d.count ? [`restored in ${formatSpan(d.medianMs)}${d.count > 1 ? " (median)" : ""}`, `${d.count} outage${d.count === 1 ? "" : "s"} began`] : ["no outage began"]));
   const empty = medianMs === null ? (open ? `${open} outage${open === 1 ? " is" : "s are"} not restored yet.` : "Nothing failed in this period: nothing to restore.") : null;
   return (
     <ChartFigure label={label} empty={empty}>
@@ -26,14 +24,7 @@ export function RestoreChart({ series, medianMs, open, label }: { series: Day[];
           <XAxis {...dayAxisProps} />
           <YAxis {...axisProps} width={44} label={yAxisLabel(unit.label)} />
           <Tooltip content={tooltip} cursor={{ fill: COLORS.grid }} />
-          {medianMs !== null && (
-            <ReferenceLine
-              y={medianMs / unit.ms}
-              stroke={COLORS.median}
-              strokeDasharray="4 4"
-              label={{ value: `median ${formatSpan(medianMs)}`, position: "insideTopRight", fill: COLORS.median, fontSize: 11 }}
-            />
-          )}
+          {medianMs !== null && <ReferenceLine y={medianMs / unit.ms} stroke={COLORS.median} strokeDasharray="4 4" label={{ value: `median ${formatSpan(medianMs)}`, position: "insideTopRight", fill: COLORS.median, fontSize: 11 }} />}
           <Bar dataKey="value" name="time to restore" fill={COLORS.restore} radius={[2, 2, 0, 0]} maxBarSize={28} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>

@@ -37,7 +37,9 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
       <ul className="flex min-w-0 flex-col gap-1">
         {active.map((f, i) => (
           <li key={f.id ?? `${f.environment}-${f.name}-${i}`}>
-            <span aria-hidden className="mr-1.5">❄</span>
+            <span aria-hidden className="mr-1.5">
+              ❄
+            </span>
             <strong className="font-semibold">{f.environment === null ? "Stop the line: every environment is frozen" : environment ? "Frozen" : `${f.environment} is frozen`}</strong>{" "}
             {f.problem ? (
               <>(its schedule cannot be read, so deployments wait: {f.problem})</>

@@ -85,7 +85,16 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         </label>
         <label className={`${labelClass} min-w-72 flex-1`}>
           Reason (shown to whoever is blocked; audited)
-          <input name="reason" required minLength={3} maxLength={LIMITS.reason} placeholder="e.g. Payment provider outage: no changes until they confirm recovery" className={inputClass} aria-invalid={Boolean(fieldErrors.reason)} aria-describedby="freeze-reason-error" />
+          <input
+            name="reason"
+            required
+            minLength={3}
+            maxLength={LIMITS.reason}
+            placeholder="e.g. Payment provider outage: no changes until they confirm recovery"
+            className={inputClass}
+            aria-invalid={Boolean(fieldErrors.reason)}
+            aria-describedby="freeze-reason-error"
+          />
           <FieldError id="freeze-reason-error" message={fieldErrors.reason} />
         </label>
       </div>
@@ -119,7 +128,11 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
       </div>
       <p className="text-xs text-zinc-500">
         Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
-        {scope ? <>Deployments into {scope} wait while the freeze is on; people in the override roles of slipway.yaml may override it with a reason.</> : <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>}
+        {scope ? (
+          <>Deployments into {scope} wait while the freeze is on; people in the override roles of slipway.yaml may override it with a reason.</>
+        ) : (
+          <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>
+        )}
       </p>
       {shown.length > 0 && <p className="text-xs text-rose-700">{shown.map(([field, message]) => `${FIELD_LABELS[field] ?? field}: ${message}`).join("; ")}</p>}
       {error && shown.length === 0 && Object.keys(fieldErrors).length === 0 && <p className="text-xs text-rose-700">{error}</p>}

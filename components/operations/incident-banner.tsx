@@ -37,7 +37,9 @@ export function IncidentBanner({ incidents, now, environment, href = "/incidents
             </li>
           ))}
         </ul>
-        <p className="text-xs text-rose-900/80">Deployments into {environment ?? (open.length === 1 ? open[0]!.environment : "these environments")} are refused until {open.length === 1 ? "it is" : "they are"} resolved.</p>
+        <p className="text-xs text-rose-900/80">
+          Deployments into {environment ?? (open.length === 1 ? open[0]!.environment : "these environments")} are refused until {open.length === 1 ? "it is" : "they are"} resolved.
+        </p>
       </div>
       <Link href={href} className="shrink-0 text-sm font-medium text-rose-900 underline-offset-2 hover:underline">
         Incidents →

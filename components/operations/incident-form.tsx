@@ -36,7 +36,14 @@ export function IncidentForm({ environments, severities }: { environments: strin
     >
       <label className={labelClass}>
         Environment
-        <select name="environment" required defaultValue={environments.find((r) => r === "prod" || r.endsWith("/prod")) ?? environments[0]} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="incident-environment-error">
+        <select
+          name="environment"
+          required
+          defaultValue={environments.find((r) => r === "prod" || r.endsWith("/prod")) ?? environments[0]}
+          className={inputClass}
+          aria-invalid={Boolean(fieldErrors.environment)}
+          aria-describedby="incident-environment-error"
+        >
           {environments.map((name) => (
             <option key={name} value={name}>
               {environmentRefLabel(name)}

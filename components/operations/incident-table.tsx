@@ -45,7 +45,10 @@ export function IncidentTable({ incidents, now, canManage, caption }: { incident
               <div className="font-medium">
                 {i.url ? (
                   <a href={i.url} target="_blank" rel="noreferrer" className="underline-offset-2 hover:underline">
-                    {i.title} <span aria-hidden className="text-zinc-400">↗</span>
+                    {i.title}{" "}
+                    <span aria-hidden className="text-zinc-400">
+                      ↗
+                    </span>
                   </a>
                 ) : (
                   i.title
@@ -58,10 +61,19 @@ export function IncidentTable({ incidents, now, canManage, caption }: { incident
             </td>
             <td className={`${tdClass} text-xs`}>
               <div className="text-zinc-800">
-                <Since at={i.openedAt} now={now} /> <span className="text-zinc-500">(<RelativeTime at={i.openedAt} now={now} />)</span>
+                <Since at={i.openedAt} now={now} />{" "}
+                <span className="text-zinc-500">
+                  (<RelativeTime at={i.openedAt} now={now} />)
+                </span>
               </div>
               <div className="text-zinc-500">
-                {i.openedVia === "webhook" ? "by the incident tool (webhook)" : <>by <span title={i.openedBy?.email}>{i.openedBy?.name ?? "someone"}</span> via {i.openedVia}</>}
+                {i.openedVia === "webhook" ? (
+                  "by the incident tool (webhook)"
+                ) : (
+                  <>
+                    by <span title={i.openedBy?.email}>{i.openedBy?.name ?? "someone"}</span> via {i.openedVia}
+                  </>
+                )}
               </div>
             </td>
             <td className={`${tdClass} text-xs`}>

@@ -54,13 +54,7 @@ function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: Portfo
         </Link>
       )}
       {env.waiting.map((w) => (
-        <Link
-          key={w.id}
-          href={`/deployments/${w.id}`}
-          className="block text-xs text-amber-900 hover:underline"
-          title={w.blocker ?? `${w.state}: queued behind another rollout`}
-          data-testid="portfolio-waiting"
-        >
+        <Link key={w.id} href={`/deployments/${w.id}`} className="block text-xs text-amber-900 hover:underline" title={w.blocker ?? `${w.state}: queued behind another rollout`} data-testid="portfolio-waiting">
           <span className="font-mono">{w.releaseCommit.slice(0, 7)}</span> {w.state}
           {w.approvalsNeeded ? <> · {w.approvalsNeeded}</> : w.blocker ? <> · {w.blocker}</> : null}
           {w.mine && <span className="ml-1 rounded bg-amber-400 px-1 font-semibold text-zinc-900">your decision</span>}
@@ -101,7 +95,12 @@ export function PipelineSummary({ pipeline, now }: { pipeline: PortfolioPipeline
       </header>
       {pipeline.matchedApps.length > 0 && (
         <div className="border-b border-zinc-100 px-4 py-1 text-xs text-zinc-600" data-testid="portfolio-matched-apps">
-          Apps matching: {pipeline.matchedApps.map((a) => <span key={a} className="mr-1.5 font-mono text-zinc-900">{a}</span>)}
+          Apps matching:{" "}
+          {pipeline.matchedApps.map((a) => (
+            <span key={a} className="mr-1.5 font-mono text-zinc-900">
+              {a}
+            </span>
+          ))}
         </div>
       )}
       {pipeline.environments.length ? (

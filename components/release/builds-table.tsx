@@ -29,8 +29,7 @@ export function BuildsTable({ release, now }: { release: ReleaseDetail; now: Dat
                 <CopyText value={build.digest} display={`${build.digest.slice(0, 19)}…`} />
               </td>
               <td className={tdClass}>
-                <CopyText value={build.commit} display={build.commit.slice(0, 7)} />{" "}
-                <span className="font-mono text-xs text-zinc-500">{build.branch}</span>
+                <CopyText value={build.commit} display={build.commit.slice(0, 7)} /> <span className="font-mono text-xs text-zinc-500">{build.branch}</span>
               </td>
               <td className={tdClass}>
                 {build.tests ? (

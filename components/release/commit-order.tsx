@@ -21,5 +21,9 @@ export function CommitOrder({ release }: { release: { committedAt: Date | null; 
   if (release.buildNumber != null) parts.push(`build #${release.buildNumber}`);
   if (release.committedAt) parts.push(`committed ${release.committedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`);
   if (release.parentCommits?.length) parts.push(`parent${release.parentCommits.length > 1 ? "s" : ""} ${release.parentCommits.map((p) => p.slice(0, 7)).join(", ")}`);
-  return <span className="text-xs text-zinc-600" data-testid="commit-order">{parts.join(" · ")}</span>;
+  return (
+    <span className="text-xs text-zinc-600" data-testid="commit-order">
+      {parts.join(" · ")}
+    </span>
+  );
 }

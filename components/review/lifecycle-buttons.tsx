@@ -41,7 +41,9 @@ export function TeardownButton({ environment, environmentRef, source, pipeline }
     >
       <ul className="list-disc space-y-1 pl-5">
         <li>Its processes stop and its addresses stop answering.</li>
-        <li>Its data (a copy of {source ?? "its source"}&apos;s) and its config are removed. {source ?? "The source"} is not touched.</li>
+        <li>
+          Its data (a copy of {source ?? "its source"}&apos;s) and its config are removed. {source ?? "The source"} is not touched.
+        </li>
         <li>Deployments still waiting for it are cancelled.</li>
         <li>Its record stays: deployments, verdicts and the audit trail remain in history.</li>
       </ul>

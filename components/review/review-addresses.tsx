@@ -42,8 +42,8 @@ export function ReviewAddresses({ addresses, state }: { addresses: ReviewAddress
       </ul>
       {inherited.length > 0 && (
         <p className="mt-2 text-xs text-zinc-500">
-          This environment runs only the apps that differ from {inherited[0]!.from}; {inherited.map((a) => a.app).join(", ")} {inherited.length === 1 ? "is" : "are"} served by{" "}
-          {inherited[0]!.from}, and its own apps call {inherited.length === 1 ? "it" : "them"} there.
+          This environment runs only the apps that differ from {inherited[0]!.from}; {inherited.map((a) => a.app).join(", ")} {inherited.length === 1 ? "is" : "are"} served by {inherited[0]!.from}, and its own apps call{" "}
+          {inherited.length === 1 ? "it" : "them"} there.
         </p>
       )}
       {state === "sleeping" && <p className="mt-2 text-xs text-zinc-500">Asleep after a while without requests: the first request wakes it, which takes a few seconds.</p>}

@@ -38,9 +38,7 @@ export function RolloutProgress({ deployment, provisioning, renderedAt }: { depl
       }
     >
       {steps.length === 0 ? (
-        <p className="px-4 py-3 text-zinc-500">
-          {deployment.state === "waiting" ? `Waiting: ${deployment.blockers?.[0] ?? "on its gates"}.` : "The controller plans its steps in a moment."}
-        </p>
+        <p className="px-4 py-3 text-zinc-500">{deployment.state === "waiting" ? `Waiting: ${deployment.blockers?.[0] ?? "on its gates"}.` : "The controller plans its steps in a moment."}</p>
       ) : (
         <ol aria-label={provisioning ? "Provisioning steps" : "Rollout steps"}>
           {steps.map((step) => (

@@ -235,8 +235,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
           Every app (a full clone)
         </label>
         <span id={`${ids}-clone-hint`} className={fieldError("clone") ? "text-xs text-rose-700" : "text-xs text-zinc-500"}>
-          {fieldError("clone") ??
-            "Apps whose build is the one the source runs are served by the source: their addresses point there. Cheaper and faster; choose a full clone when the review needs every app isolated."}
+          {fieldError("clone") ?? "Apps whose build is the one the source runs are served by the source: their addresses point there. Cheaper and faster; choose a full clone when the review needs every app isolated."}
         </span>
       </fieldset>
 

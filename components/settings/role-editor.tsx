@@ -44,12 +44,7 @@ export function RoleEditor({ userId, email, roles, action }: { userId: string; e
               on ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white text-zinc-500 ring-zinc-300 hover:text-zinc-900",
             )}
           >
-            <input
-              type="checkbox"
-              className="sr-only"
-              checked={on}
-              onChange={() => save(on ? current.filter((r) => r !== role) : [...current, role], current, true)}
-            />
+            <input type="checkbox" className="sr-only" checked={on} onChange={() => save(on ? current.filter((r) => r !== role) : [...current, role], current, true)} />
             {ROLE_LABELS[role]}
           </label>
         );

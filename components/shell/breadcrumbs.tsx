@@ -7,7 +7,11 @@ export function Breadcrumbs({ items }: { items: { label: string; href?: string }
       <ol className="flex flex-wrap items-center gap-1">
         {items.map((item, i) => (
           <li key={`${item.label}-${i}`} className="flex items-center gap-1">
-            {i > 0 && <span aria-hidden className="text-zinc-400">›</span>}
+            {i > 0 && (
+              <span aria-hidden className="text-zinc-400">
+                ›
+              </span>
+            )}
             {item.href ? (
               <Link href={item.href} className="hover:underline">
                 {item.label}

@@ -18,7 +18,9 @@ export function Header({ actor, localMode, pendingApprovals, pipelines = [] }: {
         {/* On a phone the nav takes its own row and wraps; Sign out stays top right. */}
         <div className="mx-auto flex max-w-[1600px] flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 xl:h-12 xl:flex-nowrap xl:py-0">
           <Link href="/" className="flex items-center gap-2 text-white">
-            <span aria-hidden className="grid size-6 place-items-center rounded bg-white text-[0.7rem] font-bold text-zinc-900">S</span>
+            <span aria-hidden className="grid size-6 place-items-center rounded bg-white text-[0.7rem] font-bold text-zinc-900">
+              S
+            </span>
             <span className="font-semibold tracking-tight">Slipway</span>
           </Link>
           <nav aria-label="Main" className="order-last flex w-full flex-wrap items-center gap-1 xl:order-none xl:w-auto">

@@ -13,12 +13,7 @@ export function PipelineSwitcher({ pipelines }: { pipelines: readonly string[] }
   return (
     <label className="flex items-center gap-1.5 text-sm text-zinc-300">
       <span className="sr-only">Pipeline</span>
-      <select
-        aria-label="Go to a pipeline's board"
-        value={selected}
-        onChange={(e) => e.target.value && router.push(pipelinePath(e.target.value))}
-        className="h-7 rounded-md border border-zinc-700 bg-zinc-800 px-1.5 text-sm text-white"
-      >
+      <select aria-label="Go to a pipeline's board" value={selected} onChange={(e) => e.target.value && router.push(pipelinePath(e.target.value))} className="h-7 rounded-md border border-zinc-700 bg-zinc-800 px-1.5 text-sm text-white">
         <option value="">{selected ? "All pipelines" : "Pipeline…"}</option>
         {pipelines.map((p) => (
           <option key={p} value={p}>

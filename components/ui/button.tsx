@@ -13,12 +13,7 @@ const VARIANTS: Record<Variant, string> = {
 const SIZES: Record<Size, string> = { sm: "h-7 px-2.5 text-xs", md: "h-8 px-3 text-sm" };
 
 export function buttonClass(variant: Variant = "secondary", size: Size = "md", className?: string) {
-  return cn(
-    "inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors disabled:cursor-not-allowed",
-    VARIANTS[variant],
-    SIZES[size],
-    className,
-  );
+  return cn("inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors disabled:cursor-not-allowed", VARIANTS[variant], SIZES[size], className);
 }
 
 export function Button({ variant, size, className, ...props }: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: Size }) {

@@ -84,15 +84,7 @@ export function ConfirmButton({
           {askReason && (
             <label htmlFor={reasonId} className="flex flex-col gap-1 text-zinc-700">
               <span>Reason {askReason === "optional" && <span className="text-zinc-400">(optional)</span>}</span>
-              <textarea
-                id={reasonId}
-                value={reason}
-                maxLength={LIMITS.reason}
-                rows={2}
-                autoFocus={!typeToConfirm}
-                onChange={(e) => setReason(e.target.value)}
-                className="rounded-md border border-zinc-300 px-2 py-1"
-              />
+              <textarea id={reasonId} value={reason} maxLength={LIMITS.reason} rows={2} autoFocus={!typeToConfirm} onChange={(e) => setReason(e.target.value)} className="rounded-md border border-zinc-300 px-2 py-1" />
             </label>
           )}
           {typeToConfirm && (

@@ -35,7 +35,11 @@ export function VerificationList({ items, label = "Verifications" }: { items: re
                 {v.source === "job" ? "job output" : "run"}
               </a>
             )}
-            {v.summary && <span className="truncate text-zinc-600" title={v.summary}>{v.summary}</span>}
+            {v.summary && (
+              <span className="truncate text-zinc-600" title={v.summary}>
+                {v.summary}
+              </span>
+            )}
           </li>
         );
       })}

@@ -86,9 +86,7 @@ export async function listCells(db: Db, params: CellsParams = {}) {
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
     .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
     .where(and(...conditions));
-  return params.page
-    ? query.orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId)).limit(params.page.size)
-    : query.orderBy(asc(apps.position), asc(apps.name));
+  return params.page ? query.orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId)).limit(params.page.size) : query.orderBy(asc(apps.position), asc(apps.name));
 }
 
 /** One row of {@link listCells}. */

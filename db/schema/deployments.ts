@@ -1,28 +1,7 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import {
-  ACTIVE_DEPLOYMENT_STATES,
-  APPROVAL_DECISIONS,
-  DEPLOYMENT_KINDS,
-  DEPLOYMENT_STATES,
-  GATE_KINDS,
-  GATE_STATUSES,
-  REQUEST_SOURCES,
-  ROLLING_OUT_DEPLOYMENT_STATES,
-  STEP_STATES,
-  STRATEGIES,
-  sqlList,
-} from "./enums";
-import type {
-  ApprovalDecision,
-  DeploymentKind,
-  DeploymentState,
-  GateKind,
-  GateStatus,
-  RequestSource,
-  StepState,
-  Strategy,
-} from "./enums";
+import { ACTIVE_DEPLOYMENT_STATES, APPROVAL_DECISIONS, DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, GATE_STATUSES, REQUEST_SOURCES, ROLLING_OUT_DEPLOYMENT_STATES, STEP_STATES, STRATEGIES, sqlList } from "./enums";
+import type { ApprovalDecision, DeploymentKind, DeploymentState, GateKind, GateStatus, RequestSource, StepState, Strategy } from "./enums";
 import type { Role } from "@/lib/domain/roles";
 import { users } from "./identity";
 import { apps, environments } from "./pipeline";
@@ -78,7 +57,9 @@ export const deployments = pgTable(
       .on(t.environmentId)
       .where(sql.raw(`state in (${sqlList(ROLLING_OUT_DEPLOYMENT_STATES)})`)),
     index("deployments_env_created_idx").on(t.environmentId, t.createdAt),
-    index("deployments_active_idx").on(t.state, t.createdAt).where(sql.raw(`state in (${sqlList(ACTIVE_DEPLOYMENT_STATES)})`)),
+    index("deployments_active_idx")
+      .on(t.state, t.createdAt)
+      .where(sql.raw(`state in (${sqlList(ACTIVE_DEPLOYMENT_STATES)})`)),
     index("deployments_created_idx").on(t.createdAt, t.id),
     index("deployments_release_idx").on(t.releaseId),
     index("deployments_requested_by_idx").on(t.requestedBy, t.createdAt),
@@ -107,10 +88,7 @@ export const deploymentSteps = pgTable(
     log: text("log").notNull().default(""),
     detail: jsonb("detail"),
   },
-  (t) => [
-    uniqueIndex("deployment_steps_position_key").on(t.deploymentId, t.position),
-    check("deployment_steps_state_check", sql.raw(`state in (${sqlList(STEP_STATES)})`)),
-  ],
+  (t) => [uniqueIndex("deployment_steps_position_key").on(t.deploymentId, t.position), check("deployment_steps_state_check", sql.raw(`state in (${sqlList(STEP_STATES)})`))],
 );
 
 /** The latest evaluation of each gate of a deployment, with its reason. */
@@ -165,7 +143,9 @@ export const approvals = pgTable(
   },
   (t) => [
     // One person gives one live decision per deployment, whatever roles they hold.
-    uniqueIndex("approvals_one_per_person_key").on(t.deploymentId, t.userId).where(sql`voided_at is null`),
+    uniqueIndex("approvals_one_per_person_key")
+      .on(t.deploymentId, t.userId)
+      .where(sql`voided_at is null`),
     index("approvals_deployment_idx").on(t.deploymentId),
     check("approvals_decision_check", sql.raw(`decision in (${sqlList(APPROVAL_DECISIONS)})`)),
   ],

@@ -56,10 +56,7 @@ export const freezes = pgTable(
     liftedBy: text("lifted_by").references(() => users.id),
     liftReason: text("lift_reason"),
   },
-  (t) => [
-    index("freezes_env_idx").on(t.environmentId, t.startsAt),
-    check("freezes_scope_check", sql`environment_id is null or pipeline_id is null`),
-  ],
+  (t) => [index("freezes_env_idx").on(t.environmentId, t.startsAt), check("freezes_scope_check", sql`environment_id is null or pipeline_id is null`)],
 );
 
 export const incidents = pgTable(
@@ -83,7 +80,9 @@ export const incidents = pgTable(
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
   (t) => [
-    index("incidents_env_open_idx").on(t.environmentId).where(sql`state = 'open'`),
+    index("incidents_env_open_idx")
+      .on(t.environmentId)
+      .where(sql`state = 'open'`),
     check("incidents_state_check", sql.raw(`state in (${sqlList(INCIDENT_STATES)})`)),
     check("incidents_scope_check", sql`environment_id is null or pipeline_id is null`),
     check("incidents_via_check", sql.raw(`opened_via in (${sqlList(REQUEST_SOURCES)})`)),
@@ -185,7 +184,9 @@ export const jobRuns = pgTable(
   (t) => [
     index("job_runs_env_idx").on(t.environmentId, t.createdAt),
     index("job_runs_deployment_idx").on(t.deploymentId),
-    index("job_runs_queued_idx").on(t.state).where(sql`state in ('queued', 'running')`),
+    index("job_runs_queued_idx")
+      .on(t.state)
+      .where(sql`state in ('queued', 'running')`),
   ],
 );
 
@@ -207,7 +208,11 @@ export const notificationDeliveries = pgTable(
     lastError: text("last_error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("notification_deliveries_due_idx").on(t.nextAttemptAt).where(sql`delivered_at is null and failed_at is null`)],
+  (t) => [
+    index("notification_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`delivered_at is null and failed_at is null`),
+  ],
 );
 
 export type JobRun = typeof jobRuns.$inferSelect;

@@ -79,9 +79,13 @@ export const environments = pgTable(
   },
   (t) => [
     // A name is reused (within its pipeline) only once the environment holding it is gone; the old record stays for history.
-    uniqueIndex("environments_live_name_key").on(t.pipelineId, t.name).where(sql.raw(`state not in (${sqlList(GONE_ENVIRONMENT_STATES)})`)),
+    uniqueIndex("environments_live_name_key")
+      .on(t.pipelineId, t.name)
+      .where(sql.raw(`state not in (${sqlList(GONE_ENVIRONMENT_STATES)})`)),
     index("environments_pipeline_idx").on(t.pipelineId, t.kind, t.position),
-    index("environments_owner_idx").on(t.ownerId).where(sql`kind = 'review'`),
+    index("environments_owner_idx")
+      .on(t.ownerId)
+      .where(sql`kind = 'review'`),
     check("environments_kind_check", sql.raw(`kind in (${sqlList(ENVIRONMENT_KINDS)})`)),
     check("environments_state_check", sql.raw(`state in (${sqlList(ENVIRONMENT_STATES)})`)),
     check("environments_verdict_check", sql.raw(`verdict is null or verdict in (${sqlList(REVIEW_VERDICTS)})`)),
@@ -120,10 +124,7 @@ export const environmentApps = pgTable(
     drift: jsonb("drift").$type<Drift>(),
     driftObservedAt: timestamp("drift_observed_at", { withTimezone: true }),
   },
-  (t) => [
-    primaryKey({ columns: [t.environmentId, t.appId] }),
-    check("environment_apps_health_check", sql.raw(`health_status in (${sqlList(HEALTH_STATUSES)})`)),
-  ],
+  (t) => [primaryKey({ columns: [t.environmentId, t.appId] }), check("environment_apps_health_check", sql.raw(`health_status in (${sqlList(HEALTH_STATUSES)})`))],
 );
 
 /** The delivery lead's verdicts on a review environment: the conversation kept on its page. */
@@ -142,10 +143,7 @@ export const reviewVerdicts = pgTable(
     releaseId: text("release_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index("review_verdicts_env_idx").on(t.environmentId, t.createdAt),
-    check("review_verdicts_verdict_check", sql.raw(`verdict in (${sqlList(REVIEW_VERDICTS)})`)),
-  ],
+  (t) => [index("review_verdicts_env_idx").on(t.environmentId, t.createdAt), check("review_verdicts_verdict_check", sql.raw(`verdict in (${sqlList(REVIEW_VERDICTS)})`))],
 );
 
 /**

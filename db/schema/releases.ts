@@ -69,11 +69,7 @@ export const releases = pgTable(
       .references(() => users.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("releases_pipeline_commit_key").on(t.pipelineId, t.commit),
-    index("releases_created_idx").on(t.createdAt, t.id),
-    index("releases_branch_idx").on(t.branch, t.createdAt),
-  ],
+  (t) => [uniqueIndex("releases_pipeline_commit_key").on(t.pipelineId, t.commit), index("releases_created_idx").on(t.createdAt, t.id), index("releases_branch_idx").on(t.branch, t.createdAt)],
 );
 
 export const releaseBuilds = pgTable(

@@ -35,7 +35,9 @@ export const sourceControlDeployments = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.deploymentId, t.provider, t.repository] }),
-    index("source_control_deployments_due_idx").on(t.nextAttemptAt).where(sql`reported_state is distinct from desired_state and failed_at is null`),
+    index("source_control_deployments_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`reported_state is distinct from desired_state and failed_at is null`),
   ],
 );
 

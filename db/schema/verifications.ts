@@ -50,7 +50,9 @@ export const verifications = pgTable(
   (t) => [
     uniqueIndex("verifications_deployment_name_key").on(t.deploymentId, t.name),
     index("verifications_environment_release_idx").on(t.environmentId, t.releaseId),
-    index("verifications_open_idx").on(t.status).where(sql`status in ('pending', 'running')`),
+    index("verifications_open_idx")
+      .on(t.status)
+      .where(sql`status in ('pending', 'running')`),
     check("verifications_status_check", sql.raw(`status in (${sqlList(VERIFICATION_STATUSES)})`)),
     check("verifications_source_check", sql.raw(`source in (${sqlList(VERIFICATION_SOURCES)})`)),
   ],

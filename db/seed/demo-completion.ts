@@ -129,7 +129,18 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
   if (failure) {
     const [last] = await tx.select({ position: deploymentSteps.position }).from(deploymentSteps).where(eq(deploymentSteps.deploymentId, deploymentId)).orderBy(desc(deploymentSteps.position)).limit(1);
     const cleanup = [`Kept the release that served before in ${environment.name}; the new one was stopped.`];
-    await tx.insert(deploymentSteps).values({ id: newId("stp"), deploymentId, position: (last?.position ?? -1) + 1, name: "Restore the previous release", state: "succeeded", attempts: 1, startedAt: now, finishedAt: now, log: cleanup.join("\n"), detail: { action: "cleanup", group: 99 } });
+    await tx.insert(deploymentSteps).values({
+      id: newId("stp"),
+      deploymentId,
+      position: (last?.position ?? -1) + 1,
+      name: "Restore the previous release",
+      state: "succeeded",
+      attempts: 1,
+      startedAt: now,
+      finishedAt: now,
+      log: cleanup.join("\n"),
+      detail: { action: "cleanup", group: 99 },
+    });
     await transition(tx, clock, deployment, "failed", { finishedAt: now, failureReason: failure });
     await recordAudit(tx, automation, clock, { action: "deployment.fail", targetType: "deployment", targetId: deploymentId, reason: failure, data: { environment: environment.name, releaseId: deployment.releaseId, cleanup } });
     return deployment;
@@ -149,7 +160,10 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
       healthStatus: "healthy" as const,
       healthObservedAt: now,
     };
-    await tx.insert(environmentApps).values({ environmentId: environment.id, appId: p.appId, ...values }).onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
+    await tx
+      .insert(environmentApps)
+      .values({ environmentId: environment.id, appId: p.appId, ...values })
+      .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
   }
   if (deployment.kind === "rollback") await holdAfterRollback(tx, clock, deployment, environment);
   if (environment.kind === "review" && environment.state === "provisioning") await transitionEnvironment(tx, environment.id, { from: "provisioning", to: "ready" });
@@ -162,4 +176,3 @@ export async function completeDeployment(tx: Db, clock: SeedClock, deploymentId:
   });
   return deployment;
 }
-

@@ -82,7 +82,10 @@ describe.each(testDatabases)("demo data on $name", (database) => {
           expect(rollback!.previousReleaseId, `${env}: the rollback replaced ${d.releaseId}`).toBe(d.releaseId);
         }
         if (d.kind === "rollback") {
-          expect(list.slice(0, i).some((earlier) => earlier.state === "rolled-back"), `${env}: rollback ${d.id} undoes nothing before it`).toBe(true);
+          expect(
+            list.slice(0, i).some((earlier) => earlier.state === "rolled-back"),
+            `${env}: rollback ${d.id} undoes nothing before it`,
+          ).toBe(true);
         }
         // Every deployment finished before the next one into the same environment started.
         const next = list[i + 1];
@@ -109,7 +112,10 @@ describe.each(testDatabases)("demo data on $name", (database) => {
       const byAutomation = event!.actorId === "usr_automation";
       expect(byAutomation || demoEmails.has(emailOf.get(event!.actorId ?? "") ?? ""), `${d.id} requested by ${event!.actorLabel}`).toBe(true);
       const ends = events.filter((e) => e.targetId === d.id && ["deployment.start", "deployment.succeed", "deployment.fail"].includes(e.action));
-      expect(ends.map((e) => e.action), d.id).toEqual(["deployment.start", d.state === "failed" ? "deployment.fail" : "deployment.succeed"]);
+      expect(
+        ends.map((e) => e.action),
+        d.id,
+      ).toEqual(["deployment.start", d.state === "failed" ? "deployment.fail" : "deployment.succeed"]);
       expect(ends.every((e) => e.actorId === "usr_automation")).toBe(true);
       expect(ends[1]!.at.getTime()).toBe(d.finishedAt!.getTime());
     }
@@ -122,7 +128,11 @@ describe.each(testDatabases)("demo data on $name", (database) => {
       expect(a.createdAt.getTime()).toBeLessThan(d.startedAt!.getTime());
     }
     // The demo people were added by Slipway before any of it.
-    for (const demo of DEMO_USERS) expect(events.some((e) => e.action === "user.create" && (e.data as { email?: string }).email === demo.email), demo.email).toBe(true);
+    for (const demo of DEMO_USERS)
+      expect(
+        events.some((e) => e.action === "user.create" && (e.data as { email?: string }).email === demo.email),
+        demo.email,
+      ).toBe(true);
     // Every build and release has its registration by the demo developer's CI token.
     const builds = await connection.db.query.builds.findMany();
     for (const b of builds) expect(events.some((e) => e.action === "build.register" && e.targetId === b.id && e.source === "api")).toBe(true);
@@ -156,23 +166,27 @@ describe.each(testDatabases.slice(0, 1))("demo data with slipway.yaml's windows 
   const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-demo-artifacts-"));
   afterAll(() => fs.rmSync(artifactsDir, { recursive: true, force: true }));
 
-  it.each(["2026-11-29T17:00:00Z", "2026-12-30T09:00:00Z"])("seeds a coherent history when first started at %s", async (at) => {
-    const connection = await database.open();
-    try {
-      const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "pipelines/shop.yaml"), "utf8"));
-      if (!parsed.ok) throw new Error("slipway.yaml is invalid");
-      await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
-      expect(await seedDemoData(connection.db, fixedClock(at), { artifactsDir })).toBe(true);
-      const prod = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true } } } });
-      const gated = prod.filter((d) => d.environment.name === "prod" && d.kind === "promote");
-      expect(gated.length).toBeGreaterThan(0);
-      const board = await getBoard(connection.db, fixedClock(at), { pipeline: "shop" });
-      for (const env of board!.fixed) expect(env.apps.portal?.version, env.name).toBeTruthy();
-      const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock(at) });
-      expect(verification.intact).toBe(true);
-    } finally {
-      await connection.close();
-    }
-    // A fresh migrated database and a whole demo history per case: a guard against a hang, not a speed target.
-  }, 120_000);
+  it.each(["2026-11-29T17:00:00Z", "2026-12-30T09:00:00Z"])(
+    "seeds a coherent history when first started at %s",
+    async (at) => {
+      const connection = await database.open();
+      try {
+        const parsed = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "pipelines/shop.yaml"), "utf8"));
+        if (!parsed.ok) throw new Error("slipway.yaml is invalid");
+        await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), parsed.config, parsed.hash);
+        expect(await seedDemoData(connection.db, fixedClock(at), { artifactsDir })).toBe(true);
+        const prod = await connection.db.query.deployments.findMany({ with: { environment: { columns: { name: true } } } });
+        const gated = prod.filter((d) => d.environment.name === "prod" && d.kind === "promote");
+        expect(gated.length).toBeGreaterThan(0);
+        const board = await getBoard(connection.db, fixedClock(at), { pipeline: "shop" });
+        for (const env of board!.fixed) expect(env.apps.portal?.version, env.name).toBeTruthy();
+        const verification = await verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: fixedClock(at) });
+        expect(verification.intact).toBe(true);
+      } finally {
+        await connection.close();
+      }
+      // A fresh migrated database and a whole demo history per case: a guard against a hang, not a speed target.
+    },
+    120_000,
+  );
 });

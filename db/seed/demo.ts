@@ -53,10 +53,18 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
 
     const apps = await tx.select().from(appsTable).where(eq(appsTable.pipelineId, pipeline.id));
     const demoApps = Object.keys(RELEASES[0]!.versions).sort();
-    if (apps.map((a) => a.name).sort().join() !== demoApps.join()) {
+    if (
+      apps
+        .map((a) => a.name)
+        .sort()
+        .join() !== demoApps.join()
+    ) {
       throw new Error(`The demo data has builds of ${demoApps.join(", ")}, but slipway.yaml's apps are ${apps.map((a) => a.name).join(", ")}.`);
     }
-    const envs = await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed")));
+    const envs = await tx
+      .select()
+      .from(environments)
+      .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "fixed")));
     const envByName = new Map(envs.map((e) => [e.name, e]));
 
     // CI registers each release's builds and cuts it, at the time it did so, with the developer's token.

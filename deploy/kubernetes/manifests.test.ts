@@ -161,7 +161,10 @@ describe.each(overlays)("overlay %s", (overlay) => {
     for (const role of roles) {
       for (const rule of role.rules as Rule[]) {
         for (const field of [rule.apiGroups ?? [], rule.resources ?? [], rule.verbs, rule.resourceNames ?? []]) {
-          expect(field.filter((v) => v.includes("*")), `${role.metadata.name}`).toEqual([]);
+          expect(
+            field.filter((v) => v.includes("*")),
+            `${role.metadata.name}`,
+          ).toEqual([]);
         }
         // Nothing that escalates beyond the rules written here.
         expect(rule.verbs.filter((v) => ["escalate", "impersonate"].includes(v))).toEqual([]);
@@ -170,7 +173,15 @@ describe.each(overlays)("overlay %s", (overlay) => {
     }
     const deployer = find(objects, "ClusterRole", "slipway-deployer").rules as Rule[];
     const granted = (group: string, resource: string) => deployer.filter((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource)).flatMap((r) => r.verbs);
-    for (const [group, resource] of [["apps", "deployments"], ["", "services"], ["", "configmaps"], ["", "secrets"], ["batch", "jobs"], ["networking.k8s.io", "ingresses"], ["gateway.networking.k8s.io", "httproutes"]]) {
+    for (const [group, resource] of [
+      ["apps", "deployments"],
+      ["", "services"],
+      ["", "configmaps"],
+      ["", "secrets"],
+      ["batch", "jobs"],
+      ["networking.k8s.io", "ingresses"],
+      ["gateway.networking.k8s.io", "httproutes"],
+    ]) {
       expect(granted(group!, resource!), `${group}/${resource}`).toEqual(expect.arrayContaining(["get", "list", "patch", "delete"]));
     }
     expect(granted("", "pods").sort()).toEqual(["get", "list", "watch"]);
@@ -259,7 +270,7 @@ describe("the image", () => {
     const copied = [...runtime.matchAll(/^COPY --from=build (.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).slice(0, -1)).map((p) => p.replace(/^\/app\//, ""));
     expect(list("SOURCE_DIRS").length).toBeGreaterThan(3);
     for (const entry of [...list("SOURCE_DIRS"), ...list("SOURCE_FILES"), "scripts", ".next"]) expect(copied, entry).toContain(entry);
-    expect(dockerfile).toContain('m.buildIfNeeded(process.cwd(), console.log)');
+    expect(dockerfile).toContain("m.buildIfNeeded(process.cwd(), console.log)");
     expect(source).toContain("export async function buildIfNeeded(root: string, log: (line: string) => void)");
     // The commands the Deployments run exist in what is copied.
     const objects = renderKustomization(path.join(here, "overlays", "minimal"));
@@ -271,7 +282,10 @@ describe("the image", () => {
   });
 
   it("leaves local state out of the build context", () => {
-    const ignored = fs.readFileSync(path.join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+    const ignored = fs
+      .readFileSync(path.join(root, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const entry of ["node_modules", ".data", ".next", ".git"]) expect(ignored).toContain(entry);
   });
 });

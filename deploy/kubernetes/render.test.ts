@@ -72,7 +72,10 @@ patches:
     expect(deployment.spec.selector.matchLabels).toEqual({ app: "web" }); // selectors are immutable: never relabelled
     expect(deployment.spec.template.metadata.labels).toEqual({ app: "web", owner: "platform" });
     expect(deployment.spec.template.spec.containers[0].image).toBe(`mirror.local/web@sha256:${"a".repeat(64)}`);
-    expect(deployment.spec.template.spec.containers[0].env).toEqual([{ name: "A", value: "1" }, { name: "B", value: "2" }]);
+    expect(deployment.spec.template.spec.containers[0].env).toEqual([
+      { name: "A", value: "1" },
+      { name: "B", value: "2" },
+    ]);
     expect(role.metadata.namespace).toBeUndefined(); // cluster-scoped
     expect(role.metadata.labels).toEqual({ owner: "platform" });
     expect(parseAllDocuments(toYaml([deployment as never, role as never])).map((d) => d.toJS())).toEqual([deployment, role]);
@@ -102,9 +105,17 @@ patches:
     ["an image no container uses", () => (base(), overlay("images: [{ name: api, newTag: '2' }]\n")), /no container uses the image api/],
     ["a malformed digest", () => (base(), overlay("images: [{ name: registry.local:5000/team/web, digest: sha256:abc }]\n")), /digest must be sha256/],
     ["labels on selectors", () => (base(), overlay("labels: [{ pairs: { a: b }, includeSelectors: true }]\n")), /includeSelectors is not supported/],
-    ["a remote resource", () => write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [https://example.com/x.yaml]\n"), /remote resource https:\/\/example.com\/x.yaml is not supported/],
+    [
+      "a remote resource",
+      () => write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [https://example.com/x.yaml]\n"),
+      /remote resource https:\/\/example.com\/x.yaml is not supported/,
+    ],
     ["a file outside the directory", () => (base(), write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base/objects.yaml]\n")), /outside/],
-    ["the same object twice", () => (base(), write("overlay/copy.yaml", DEPLOYMENT), write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base, copy.yaml]\n")), /Deployment web is defined twice/],
+    [
+      "the same object twice",
+      () => (base(), write("overlay/copy.yaml", DEPLOYMENT), write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base, copy.yaml]\n")),
+      /Deployment web is defined twice/,
+    ],
     ["a missing kustomization", () => write("overlay/README", "x"), /no kustomization.yaml/],
   ];
 

@@ -31,8 +31,18 @@ const SUPPORTED_FIELDS = new Set(["apiVersion", "kind", "namespace", "labels", "
 
 /** Kinds that live outside namespaces: the namespace transformer leaves them alone. */
 const CLUSTER_SCOPED = new Set([
-  "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume", "StorageClass",
-  "PriorityClass", "IngressClass", "GatewayClass", "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PersistentVolume",
+  "StorageClass",
+  "PriorityClass",
+  "IngressClass",
+  "GatewayClass",
+  "RuntimeClass",
+  "ValidatingWebhookConfiguration",
+  "MutatingWebhookConfiguration",
 ]);
 
 /** Kinds whose pod template (`spec.template`) gets the labels when `includeTemplates` is set, and whose containers get `images`. */
@@ -209,7 +219,10 @@ function applyPatch(objects: KubeObject[], patch: unknown, dir: string, where: s
 
 function pointer(pathText: unknown, where: string): string[] {
   if (typeof pathText !== "string" || !pathText.startsWith("/")) throw new KustomizeError(`${where}: path must be a JSON pointer starting with /`);
-  return pathText.slice(1).split("/").map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return pathText
+    .slice(1)
+    .split("/")
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 function walkTo(document: Json, parts: string[], where: string): Json {

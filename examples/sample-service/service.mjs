@@ -15,9 +15,7 @@ import os from "node:os";
 import path from "node:path";
 
 /* global BUILD -- defined by the artifact header */
-const build = typeof BUILD === "undefined"
-  ? { app: "sample", version: "0.0.0-dev", commit: "0000000000000000000000000000000000000000", branch: "local", faulty: { health: false, errorRate: 0 } }
-  : BUILD;
+const build = typeof BUILD === "undefined" ? { app: "sample", version: "0.0.0-dev", commit: "0000000000000000000000000000000000000000", branch: "local", faulty: { health: false, errorRate: 0 } } : BUILD;
 const errorRate = Math.min(1, Math.max(0, Number(build.faulty?.errorRate) || 0));
 const environment = process.env.SLIPWAY_ENVIRONMENT || "local";
 const instance = process.env.SLIPWAY_INSTANCE || `${os.hostname()}-${process.pid}`;
@@ -135,12 +133,22 @@ const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|SHLVL|TERM|TERM_.*|
 function configNames() {
   // The platform may say exactly which variables are config; otherwise filter the inherited ones.
   const declared = process.env.SLIPWAY_CONFIG_KEYS;
-  const names = declared !== undefined ? declared.split(",").map((n) => n.trim()).filter(Boolean) : Object.keys(process.env).filter((n) => !INHERITED.test(n));
+  const names =
+    declared !== undefined
+      ? declared
+          .split(",")
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : Object.keys(process.env).filter((n) => !INHERITED.test(n));
   return names.sort();
 }
 
 function renderPage(items) {
-  const rows = items.slice(-50).reverse().map((i) => `<li>${escapeHtml(i.text)} <small>${escapeHtml(i.by)} · ${escapeHtml(i.createdAt)}</small></li>`).join("");
+  const rows = items
+    .slice(-50)
+    .reverse()
+    .map((i) => `<li>${escapeHtml(i.text)} <small>${escapeHtml(i.by)} · ${escapeHtml(i.createdAt)}</small></li>`)
+    .join("");
   const names = configNames();
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(build.app)} ${escapeHtml(build.version)} · ${escapeHtml(environment)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1c1f24}header{background:#1f3a5f;color:#fff;padding:1.5rem 2rem}
@@ -191,7 +199,11 @@ function health(res) {
   const healthy = Object.values(checks).every((c) => c.status === "ok");
   sendJson(res, healthy ? 200 : 503, {
     status: healthy ? "healthy" : "unhealthy",
-    app: build.app, version: build.version, commit: build.commit, environment, instance,
+    app: build.app,
+    version: build.version,
+    commit: build.commit,
+    environment,
+    instance,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     checks,
   });

@@ -25,11 +25,7 @@ import type { ActionResult } from "./result";
  *   (`ErrorCode`), `unauthenticated` when no one is signed in, or `internal` for anything unexpected
  *   (logged, never shown).
  */
-export function defineAction<S extends z.ZodType, T>(
-  schema: S,
-  run: (ctx: ServiceContext, input: z.input<S>) => Promise<T>,
-  options: { revalidate?: string[] } = {},
-): (input: z.input<S>) => Promise<ActionResult<T>> {
+export function defineAction<S extends z.ZodType, T>(schema: S, run: (ctx: ServiceContext, input: z.input<S>) => Promise<T>, options: { revalidate?: string[] } = {}): (input: z.input<S>) => Promise<ActionResult<T>> {
   void schema; // carried for its type: the service that `run` calls parses with this very schema
   return async (input) => {
     try {

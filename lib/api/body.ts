@@ -4,8 +4,7 @@ import { assertStorableText } from "@/lib/services/validation";
 /** Request bodies larger than this are refused before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const tooLarge = () =>
-  new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, { body: `at most ${MAX_BODY_BYTES} bytes` }, "body_too_large");
+const tooLarge = () => new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, { body: `at most ${MAX_BODY_BYTES} bytes` }, "body_too_large");
 
 function assertJsonContentType(request: Request): void {
   const contentType = request.headers.get("content-type") ?? "";
@@ -68,11 +67,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 export async function readYamlBody(request: Request): Promise<string> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^(application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)\b/i.test(contentType)) {
-    throw new ValidationError(
-      `Expected the pipeline's YAML as the body (Content-Type: application/yaml or text/plain), got ${contentType || "no Content-Type"}.`,
-      { body: "expected application/yaml" },
-      "unsupported_media_type",
-    );
+    throw new ValidationError(`Expected the pipeline's YAML as the body (Content-Type: application/yaml or text/plain), got ${contentType || "no Content-Type"}.`, { body: "expected application/yaml" }, "unsupported_media_type");
   }
   const text = await readRawBody(request);
   assertStorableText(text, "The request body");

@@ -107,11 +107,7 @@ export function apiMutation<P extends RouteParams = RouteParams>(
       const query = queryOf(request);
       const body = options.body === "yaml" ? await readYamlBody(request) : hasBody ? await readJsonBody(request) : {};
       const call = (txDb: typeof db) => run({ request, params, query, body, ctx: requestContext(txDb, actor) });
-      const result = await withDeniedAudit(db, actor, systemClock, () =>
-        key
-          ? runIdempotent(db, { userId: actor.id, key, method: request.method, path: request.nextUrl.pathname, body, now: systemClock.now() }, call)
-          : call(db),
-      );
+      const result = await withDeniedAudit(db, actor, systemClock, () => (key ? runIdempotent(db, { userId: actor.id, key, method: request.method, path: request.nextUrl.pathname, body, now: systemClock.now() }, call) : call(db)));
       const headers = key && "replayed" in result && result.replayed ? { "Idempotent-Replayed": "true" } : undefined;
       return NextResponse.json(result.body, { status: result.status, headers });
     } catch (error) {

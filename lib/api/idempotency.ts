@@ -25,12 +25,10 @@ export function parseIdempotencyKey(header: string | null): string | undefined {
  * transaction as the mutation: a concurrent duplicate waits on the claim and then replays the
  * stored result; a failed mutation releases the key with everything else it did.
  */
-export async function runIdempotent(
-  db: Db,
-  scope: { userId: string; key: string; method: string; path: string; body: unknown; now: Date },
-  run: (tx: Db) => Promise<StoredResult>,
-): Promise<StoredResult & { replayed: boolean }> {
-  const requestHash = createHash("sha256").update(canonicalJson(scope.body ?? null)).digest("hex");
+export async function runIdempotent(db: Db, scope: { userId: string; key: string; method: string; path: string; body: unknown; now: Date }, run: (tx: Db) => Promise<StoredResult>): Promise<StoredResult & { replayed: boolean }> {
+  const requestHash = createHash("sha256")
+    .update(canonicalJson(scope.body ?? null))
+    .digest("hex");
   return db.transaction(async (tx) => {
     const where = and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.key, scope.key));
     await tx.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.createdAt, new Date(scope.now.getTime() - IDEMPOTENCY_WINDOW_MS))));
@@ -43,15 +41,15 @@ export async function runIdempotent(
       const [previous] = await tx.select().from(idempotencyKeys).where(where);
       if (!previous) throw new ConflictError("This Idempotency-Key is being used by a request in progress; retry shortly.", "idempotency_in_progress");
       if (previous.requestHash !== requestHash || previous.method !== scope.method || previous.path !== scope.path) {
-        throw new ConflictError(
-          "This Idempotency-Key was already used for a different request in the last 24 hours; use a new key for a new request.",
-          "idempotency_key_reused",
-        );
+        throw new ConflictError("This Idempotency-Key was already used for a different request in the last 24 hours; use a new key for a new request.", "idempotency_key_reused");
       }
       return { status: previous.status, body: previous.response, replayed: true };
     }
     const result = await run(tx);
-    await tx.update(idempotencyKeys).set({ status: result.status, response: result.body as object }).where(where);
+    await tx
+      .update(idempotencyKeys)
+      .set({ status: result.status, response: result.body as object })
+      .where(where);
     return { ...result, replayed: false };
   });
 }

@@ -14,9 +14,19 @@ function routes(dir = API_ROOT): { path: string; methods: string[] }[] {
     if (entry.name !== "route.ts") return [];
     const source = fs.readFileSync(full, "utf8");
     // A handler of its own, or the same handler as another route re-exported (the per-pipeline routes).
-    const reexported = /export \{([^}]*)\} from/.exec(source)?.[1]?.split(",").map((name) => name.trim()) ?? [];
+    const reexported =
+      /export \{([^}]*)\} from/
+        .exec(source)?.[1]
+        ?.split(",")
+        .map((name) => name.trim()) ?? [];
     const methods = METHODS.filter((m) => new RegExp(`export (const|async function) ${m}\\b`).test(source) || reexported.includes(m)).map((m) => m.toLowerCase());
-    const route = "/" + path.relative(API_ROOT, dir).split(path.sep).map((s) => s.replace(/^\[(\w+)\]$/, "{$1}")).join("/");
+    const route =
+      "/" +
+      path
+        .relative(API_ROOT, dir)
+        .split(path.sep)
+        .map((s) => s.replace(/^\[(\w+)\]$/, "{$1}"))
+        .join("/");
     return [{ path: route, methods }];
   });
 }
@@ -34,7 +44,11 @@ describe("the OpenAPI document", () => {
 
   it("documents nothing the API does not serve", () => {
     const served = new Set(documented.flatMap((r) => r.methods.map((m) => `${m} ${r.path}`)));
-    const extra = Object.entries(document.paths ?? {}).flatMap(([p, item]) => METHODS.map((m) => m.toLowerCase()).filter((m) => (item as Record<string, unknown>)[m] && !served.has(`${m} ${p}`)).map((m) => `${m.toUpperCase()} ${p}`));
+    const extra = Object.entries(document.paths ?? {}).flatMap(([p, item]) =>
+      METHODS.map((m) => m.toLowerCase())
+        .filter((m) => (item as Record<string, unknown>)[m] && !served.has(`${m} ${p}`))
+        .map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(extra.filter((e) => e !== "GET /openapi.json")).toEqual([]);
   });
 });

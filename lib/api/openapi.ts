@@ -30,6 +30,9 @@ export function buildOpenApiDocument(serverUrl = "/api/v1") {
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (slw_…)" } } },
     security: [{ bearer: [] }],
-    paths: { ...withPipelineScopedPaths({ ...corePaths, ...pipelinePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...instancePaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths }), ...teamPaths },
+    paths: {
+      ...withPipelineScopedPaths({ ...corePaths, ...pipelinePaths, ...deploymentPaths, ...decisionPaths, ...environmentOpsPaths, ...instancePaths, ...reviewPaths, ...operationsPaths, ...auditPaths, ...verificationPaths }),
+      ...teamPaths,
+    },
   });
 }

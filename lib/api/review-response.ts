@@ -9,7 +9,10 @@ export async function reviewEnvironmentDto(ctx: ServiceContext, name: string, de
   const apps = await listApps(ctx.db, environment.pipelineId);
   const verdicts = await reviewConversation(ctx.db, environment.id);
   return {
-    ...environmentDto(environment, apps.map((a) => a.name)),
+    ...environmentDto(
+      environment,
+      apps.map((a) => a.name),
+    ),
     verdicts: verdicts.map((v) => ({ verdict: v.verdict, comment: v.comment, by: v.user.email, releaseId: v.releaseId, at: v.createdAt.toISOString() })),
     ...(deploymentId ? { deploymentId } : {}),
   };

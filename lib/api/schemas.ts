@@ -156,7 +156,10 @@ export const deploymentSchema = z
     requestedBy: z.string().meta({ description: "Email" }),
     reason: z.string().nullable(),
     failureReason: z.string().nullable(),
-    detail: z.record(z.string(), z.unknown()).optional().meta({ description: "Why migrations ran or were skipped, how long a recreate kept the environment closed, warnings, the figures behind an automatic action; `soak` ({ environment, environmentId, since, durationMs, completesAt }): where and from when the soak gate is measured, fixed when the deployment was requested; `abort` ({ by, byId, reason, at }): an abort asked for while it rolled out" }),
+    detail: z.record(z.string(), z.unknown()).optional().meta({
+      description:
+        "Why migrations ran or were skipped, how long a recreate kept the environment closed, warnings, the figures behind an automatic action; `soak` ({ environment, environmentId, since, durationMs, completesAt }): where and from when the soak gate is measured, fixed when the deployment was requested; `abort` ({ by, byId, reason, at }): an abort asked for while it rolled out",
+    }),
     createdAt: isoTime,
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
@@ -169,7 +172,11 @@ export const deploymentSchema = z
           gate: z.string(),
           status: z.enum(["pass", "fail", "pending", "waived"]),
           reason: z.string(),
-          detail: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: "Structured facts: for approvals/checklist with `when`, `risk[]` names the files and labels that made the release risky; for `verified`, `verifications[]` with their links" }),
+          detail: z
+            .record(z.string(), z.unknown())
+            .nullable()
+            .optional()
+            .meta({ description: "Structured facts: for approvals/checklist with `when`, `risk[]` names the files and labels that made the release risky; for `verified`, `verifications[]` with their links" }),
           unverified: z.boolean().optional().meta({ description: "true on a soak that passed without observing any traffic (allowed by gates.soak.allowUnobserved): shown amber, not green" }),
         }),
       )

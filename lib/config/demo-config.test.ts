@@ -58,10 +58,14 @@ describe("the demo pipelines/shop.yaml", () => {
       { days: ["mon", "tue", "wed", "thu"], from: "09:00", to: "17:00", timezone: "Europe/Berlin" },
       { days: ["fri"], from: "09:00", to: "12:00", timezone: "Europe/Berlin" },
     ]);
-    expect(prod.gates.freezes).toEqual([
-      expect.objectContaining({ kind: "recurring", name: "year-end", rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22", duration: 14 * 86_400_000 }),
-    ]);
-    expect(prod.gates.approvals).toEqual({ rules: [{ role: "tech-lead", count: 1 }, { role: "pm", count: 1 }], expiresAfter: 86_400_000 });
+    expect(prod.gates.freezes).toEqual([expect.objectContaining({ kind: "recurring", name: "year-end", rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22", duration: 14 * 86_400_000 })]);
+    expect(prod.gates.approvals).toEqual({
+      rules: [
+        { role: "tech-lead", count: 1 },
+        { role: "pm", count: 1 },
+      ],
+      expiresAfter: 86_400_000,
+    });
     expect(prod.gates.incident).toBe(true);
     expect(prod.gates.checklist).toEqual(["release verified in staging", "deploy announced in #releases"]);
     expect(prod.overrides.roles).toEqual(["tech-lead", "admin"]);

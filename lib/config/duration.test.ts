@@ -14,12 +14,9 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["0m", "0d0h", "-5m", "5", "m", "", "1.5h", "30 m", "1m1h", "2w", "99999999999999999d", "soon", " 30m"])(
-    "rejects %j",
-    (text) => {
-      expect(parseDuration(text)).toBeNull();
-    },
-  );
+  it.each(["0m", "0d0h", "-5m", "5", "m", "", "1.5h", "30 m", "1m1h", "2w", "99999999999999999d", "soon", " 30m"])("rejects %j", (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
 });
 
 describe("formatDuration", () => {
@@ -42,14 +39,10 @@ describe("durationSchema", () => {
 
   it("explains a bad value once, with an example", () => {
     const garbage = schema.safeParse("soon");
-    expect(garbage.error?.issues.map((issue) => issue.message)).toEqual([
-      'expected a duration such as "30m", "2h" or "7d"; got "soon"',
-    ]);
+    expect(garbage.error?.issues.map((issue) => issue.message)).toEqual(['expected a duration such as "30m", "2h" or "7d"; got "soon"']);
     const zero = schema.safeParse("0m");
     expect(zero.error?.issues.map((issue) => issue.message)).toEqual(['duration must be greater than zero; got "0m"']);
     const number = schema.safeParse(30);
-    expect(number.error?.issues.map((issue) => issue.message)).toEqual([
-      'expected a duration such as "30m", "2h" or "7d"; got 30',
-    ]);
+    expect(number.error?.issues.map((issue) => issue.message)).toEqual(['expected a duration such as "30m", "2h" or "7d"; got 30']);
   });
 });

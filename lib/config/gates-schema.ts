@@ -23,9 +23,7 @@ export const soakGateSchema = z
     allowUnobserved: z
       .boolean()
       .optional()
-      .describe(
-        "Let a soak that observed no traffic at all pass once its duration has elapsed (shown amber: health unverified). Default false: with no samples the soak is pending, and fails after the duration.",
-      ),
+      .describe("Let a soak that observed no traffic at all pass once its duration has elapsed (shown amber: health unverified). Default false: with no samples the soak is pending, and fails after the duration."),
   })
   .describe("Health soak: the release must have run healthily in the previous environment of the chain for this long.");
 
@@ -47,10 +45,7 @@ export const timeWindowSchema = z
   .describe("A window in which deployments may start. With several windows, any one of them open is enough.");
 
 const RRULE_FREQUENCIES = new Set(["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY"]);
-const RRULE_PARTS = new Set([
-  "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
-  "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
-]);
+const RRULE_PARTS = new Set(["FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST"]);
 
 /** Why `rule` is not a well-formed RFC 5545 RRULE value, or null when it is. Structure only. */
 export function rruleProblem(rule: string): string | null {
@@ -69,7 +64,7 @@ export function rruleProblem(rule: string): string | null {
   return null;
 }
 
-const freezeName = nonEmptyString().describe("Short name shown on the board, e.g. \"year-end\".");
+const freezeName = nonEmptyString().describe('Short name shown on the board, e.g. "year-end".');
 const freezeReason = nonEmptyString().describe("Why deployments are frozen; shown to whoever is blocked.");
 
 export const oneOffFreezeSchema = z
@@ -100,9 +95,7 @@ export const recurringFreezeSchema = z
   .transform((freeze) => ({ kind: "recurring" as const, ...freeze }))
   .describe("A freeze that recurs: each occurrence starts at midnight (in `timezone`) of a day matched by `rrule`.");
 
-export const freezeSchema = z
-  .union([oneOffFreezeSchema, recurringFreezeSchema])
-  .describe("A period when deployments into this environment are blocked: one-off {start, end} or recurring {rrule, duration}.");
+export const freezeSchema = z.union([oneOffFreezeSchema, recurringFreezeSchema]).describe("A period when deployments into this environment are blocked: one-off {start, end} or recurring {rrule, duration}.");
 
 export const approvalRuleSchema = z
   .strictObject({
@@ -110,7 +103,7 @@ export const approvalRuleSchema = z
     count: integer({ min: 1, max: 10 }).default(1).describe("How many different people in this role must approve."),
     when: riskConditionSchema.optional(),
   })
-  .describe('One rule, e.g. { role: tech-lead, count: 1 }; with `when`, only for risky releases.');
+  .describe("One rule, e.g. { role: tech-lead, count: 1 }; with `when`, only for risky releases.");
 
 export const approvalsSchema = z
   .strictObject({

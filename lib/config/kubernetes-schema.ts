@@ -7,9 +7,7 @@ import { dnsLabel, integer, nonEmptyString } from "./primitives";
  * service account, and `context` picks one of its contexts.
  */
 
-const quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, { error: 'expected a Kubernetes quantity, e.g. "250m", "512Mi" or "1"' });
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, { error: 'expected a Kubernetes quantity, e.g. "250m", "512Mi" or "1"' });
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 
 export const kubernetesEnvironmentSchema = z
@@ -26,10 +24,7 @@ export const kubernetesEnvironmentSchema = z
       .describe("Route through a Gateway API HTTPRoute: rolling rollouts then shift weighted traffic (25/50/75 %)."),
     domain: nonEmptyString().optional().describe("Apps answer at https://<app>.<domain> (Ingress or HTTPRoute host). Without it the address is the in-cluster Service."),
     imagePullSecrets: z.array(dnsLabel()).optional().describe("Secrets (in the namespace) for pulling images from a private registry."),
-    resources: z
-      .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
-      .optional()
-      .describe("Requests and limits of every app container."),
+    resources: z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() }).optional().describe("Requests and limits of every app container."),
     serviceAccount: dnsLabel().optional().describe("Service account the app pods run as."),
     port: integer({ min: 1, max: 65535 }).default(8080).describe("Port the app listens on inside its container (PORT is set to it)."),
     commands: z

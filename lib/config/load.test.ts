@@ -39,11 +39,13 @@ describe("parsePipelineConfig: valid files", () => {
   });
 
   it("tells one-off and recurring freezes apart", () => {
-    const config = configOf(withProd(`    gates:
+    const config = configOf(
+      withProd(`    gates:
       freezes:
         - { name: launch, reason: big launch, start: "2026-03-02T00:00:00+01:00", end: "2026-03-03T00:00:00+01:00" }
         - { name: year-end, reason: holidays, rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22", duration: 14d, timezone: Europe/Berlin }
-`));
+`),
+    );
     const freezes = config.environments[1]!.gates.freezes;
     expect(freezes.map((freeze) => freeze.kind)).toEqual(["one-off", "recurring"]);
     expect(freezes[1]).toMatchObject({ duration: 14 * 86_400_000, timezone: "Europe/Berlin" });
@@ -126,7 +128,9 @@ describe("parsePipelineConfig: platform per environment", () => {
       expect.stringMatching(/^environments\[1\]\.kubernetes\.namespace: /),
       expect.stringMatching(/^environments\[1\]\.kubernetes\.resources\.limits\.cpu: expected a Kubernetes quantity/),
     ]);
-    expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      domain: prod.example.com\n      ingressClass: nginx\n      gateway: { name: main }\n")).toEqual(["environments[1].kubernetes.gateway: set ingressClass or gateway, not both"]);
+    expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      domain: prod.example.com\n      ingressClass: nginx\n      gateway: { name: main }\n")).toEqual([
+      "environments[1].kubernetes.gateway: set ingressClass or gateway, not both",
+    ]);
     expect(problems("    platform: kubernetes\n    kubernetes:\n      namespace: shop-prod\n      ingressClass: nginx\n")).toEqual(["environments[1].kubernetes.domain: ingressClass and gateway need domain (the host the apps answer at)"]);
   });
 
@@ -136,7 +140,11 @@ describe("parsePipelineConfig: platform per environment", () => {
     if (result.ok) return;
     const problem = result.problems.find((p) => p.path.endsWith(".platform"))!;
     expect(problem.message).toContain("nomad");
-    expect(problem.line).toBe(withProd("    platform: nomad\n").split("\n").findIndex((l) => l.includes("platform: nomad")) + 1);
+    expect(problem.line).toBe(
+      withProd("    platform: nomad\n")
+        .split("\n")
+        .findIndex((l) => l.includes("platform: nomad")) + 1,
+    );
   });
 
   it("accepts local", () => {

@@ -10,9 +10,7 @@ import { YamlSource } from "./yaml-source";
 export type { ConfigProblem } from "./problems";
 export { formatConfigProblems } from "./problems";
 
-export type ConfigResult =
-  | { ok: true; config: PipelineConfig; /** sha256 hex of the file text */ hash: string }
-  | { ok: false; problems: ConfigProblem[] };
+export type ConfigResult = { ok: true; config: PipelineConfig; /** sha256 hex of the file text */ hash: string } | { ok: false; problems: ConfigProblem[] };
 
 const TOP_LEVEL_KEYS = "version, pipeline, apps and environments";
 

@@ -4,8 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadPipelineSet, pipelineFiles } from "./pipeline-set";
 
-const pipeline = (name: string, apps: string[], envs: string[]) =>
-  ["version: 1", `pipeline: { name: ${name} }`, "apps:", ...apps.map((a) => `  - name: ${a}`), "environments:", ...envs.map((e) => `  - name: ${e}`), ""].join("\n");
+const pipeline = (name: string, apps: string[], envs: string[]) => ["version: 1", `pipeline: { name: ${name} }`, "apps:", ...apps.map((a) => `  - name: ${a}`), "environments:", ...envs.map((e) => `  - name: ${e}`), ""].join("\n");
 
 describe("loading a directory of pipelines", () => {
   const dirs: string[] = [];
@@ -46,9 +45,7 @@ describe("loading a directory of pipelines", () => {
     const dir = dirWith({ "one.yaml": pipeline("shop", ["portal"], ["dev"]), "two.yaml": pipeline("shop", ["admin"], ["qa"]) });
     const result = await loadPipelineSet({ dir });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.message).toBe(
-      `${path.join(dir, "one.yaml")} and ${path.join(dir, "two.yaml")} both declare the pipeline "shop": a pipeline name may be used once; rename one of them.`,
-    );
+    expect(!result.ok && result.message).toBe(`${path.join(dir, "one.yaml")} and ${path.join(dir, "two.yaml")} both declare the pipeline "shop": a pipeline name may be used once; rename one of them.`);
   });
 
   it("refuses two pipelines that would share an address (same environment and app on one platform), naming both", async () => {

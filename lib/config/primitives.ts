@@ -15,14 +15,11 @@ export function describeValue(value: unknown): string {
 }
 
 /** Only for values that are present: a missing key keeps the generic "missing required key". */
-const whenPresent = (text: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? undefined : `${text}; got ${describeValue(issue.input)}`;
+const whenPresent = (text: string) => (issue: { input?: unknown }) => (issue.input === undefined ? undefined : `${text}; got ${describeValue(issue.input)}`);
 
 /** Names used in URLs, hostnames and Kubernetes objects: pipeline, app and environment names. */
 export function dnsLabel() {
-  const message = whenPresent(
-    'expected a lowercase name of letters, digits and "-" (starting with a letter, at most 63 characters)',
-  );
+  const message = whenPresent('expected a lowercase name of letters, digits and "-" (starting with a letter, at most 63 characters)');
   return z.string({ error: message }).regex(DNS_LABEL_PATTERN, { error: message });
 }
 

@@ -28,13 +28,9 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
 
   it("reports a missing required key at its parent", () => {
     const text = edit(MINIMAL, "  - name: admin\n", "  - description: back office\n");
-    expect(problemsOf(text)).toEqual([
-      { path: "apps[1].name", line: lineOf(text, "back office"), column: 5, message: 'missing required key "name"' },
-    ]);
+    expect(problemsOf(text)).toEqual([{ path: "apps[1].name", line: lineOf(text, "back office"), column: 5, message: 'missing required key "name"' }]);
     const noEnvironments = MINIMAL.slice(0, MINIMAL.indexOf("environments:"));
-    expect(problemsOf(noEnvironments)).toEqual([
-      { path: "environments", line: 1, column: 1, message: 'missing required key "environments"' },
-    ]);
+    expect(problemsOf(noEnvironments)).toEqual([{ path: "environments", line: 1, column: 1, message: 'missing required key "environments"' }]);
   });
 
   it("reports values of the wrong type", () => {
@@ -56,23 +52,17 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
 
   it("reports a duplicate app name at the repeat", () => {
     const text = edit(MINIMAL, "  - name: admin\n", "  - name: portal\n");
-    expect(problemsOf(text)).toEqual([
-      { path: "apps[1].name", line: lineOf(text, "name: portal", 2), column: 11, message: 'duplicate app name "portal" (already used by apps[0])' },
-    ]);
+    expect(problemsOf(text)).toEqual([{ path: "apps[1].name", line: lineOf(text, "name: portal", 2), column: 11, message: 'duplicate app name "portal" (already used by apps[0])' }]);
   });
 
   it("reports a duplicate environment name", () => {
     const text = edit(MINIMAL, "  - name: prod\n", "  - name: dev\n");
-    expect(problemsOf(text)).toMatchObject([
-      { path: "environments[1].name", line: lineOf(text, "name: dev", 2), message: 'duplicate environment name "dev" (already used by environments[0])' },
-    ]);
+    expect(problemsOf(text)).toMatchObject([{ path: "environments[1].name", line: lineOf(text, "name: dev", 2), message: 'duplicate environment name "dev" (already used by environments[0])' }]);
   });
 
   it("reports a duplicate YAML key at the repeat", () => {
     const text = edit(MINIMAL, "  name: shop\n", "  name: shop\n  name: market\n");
-    expect(problemsOf(text)).toEqual([
-      { path: "pipeline", line: lineOf(text, "name: market"), column: 3, message: 'duplicate key "name" (a key may appear only once in a mapping)' },
-    ]);
+    expect(problemsOf(text)).toEqual([{ path: "pipeline", line: lineOf(text, "name: market"), column: 3, message: 'duplicate key "name" (a key may appear only once in a mapping)' }]);
   });
 
   it("reports YAML syntax errors with their line and nothing else", () => {
@@ -83,9 +73,7 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
     expect(indent!.message).toMatch(/^invalid YAML: /);
 
     const tab = edit(MINIMAL, "  name: shop", "\tname: shop");
-    expect(problemsOf(tab)).toEqual([
-      { path: "", line: lineOf(tab, "name: shop"), column: 1, message: "invalid YAML: Tabs are not allowed as indentation" },
-    ]);
+    expect(problemsOf(tab)).toEqual([{ path: "", line: lineOf(tab, "name: shop"), column: 1, message: "invalid YAML: Tabs are not allowed as indentation" }]);
 
     const unclosed = edit(MINIMAL, "  - name: admin\n", "  - name: 'admin\n");
     expect(problemsOf(unclosed)[0]!.message).toMatch(/^invalid YAML: Missing closing/);
@@ -142,11 +130,7 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
   });
 
   it("allows fastTrack only on the last environment and branch only on the first", () => {
-    const text = edit(
-      withProd("    branch: release\n"),
-      "  - name: dev\n",
-      "  - name: dev\n    fastTrack:\n      branches: [hotfix]\n      approvals: { rules: [{ role: tech-lead }] }\n",
-    );
+    const text = edit(withProd("    branch: release\n"), "  - name: dev\n", "  - name: dev\n    fastTrack:\n      branches: [hotfix]\n      approvals: { rules: [{ role: tech-lead }] }\n");
     expect(problemsOf(text).map((p) => [p.path, p.line, p.message])).toEqual([
       ["environments[0].fastTrack", lineOf(text, "branches:"), 'fastTrack is only allowed on the last environment ("prod")'],
       ["environments[1].branch", lineOf(text, "branch: release"), 'branch is only allowed on the first environment ("dev"); later environments take releases from the one before them'],
@@ -212,9 +196,7 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
       ["environments[1].smoke[0].path", lineOf(text, "smoke:"), 'expected a path starting with "/"; got "home"'],
     ]);
     const quota = `${MINIMAL}reviewEnvironments:\n  quota: { perPerson: 30 }\n`;
-    expect(problemsOf(quota)).toMatchObject([
-      { path: "reviewEnvironments.quota.perPerson", line: lineOf(quota, "perPerson"), message: "perPerson (30) must not exceed total (20)" },
-    ]);
+    expect(problemsOf(quota)).toMatchObject([{ path: "reviewEnvironments.quota.perPerson", line: lineOf(quota, "perPerson"), message: "perPerson (30) must not exceed total (20)" }]);
     const noApps = edit(MINIMAL, "apps:\n  - name: portal\n  - name: admin\n", "apps: []\n");
     expect(problemsOf(noApps)).toMatchObject([{ path: "apps", line: lineOf(noApps, "apps: []"), message: "expected at least 1 item" }]);
     const bareName = edit(MINIMAL, "  - name: prod\n", "  - prod\n");
@@ -224,7 +206,7 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
   it("accepts worker counts per app and environment, and reports bad ones at their line", () => {
     const good = withProd("    apps: { portal: { workers: { worker: 2, clock: 1 } } }\n");
     expect(configOf(good).environments[1]!.apps.portal!.workers).toEqual({ worker: 2, clock: 1 });
-    const bad = withProd("    apps: { portal: { workers: { web: 1, worker: 21, \"bad type\": 1 } } }\n");
+    const bad = withProd('    apps: { portal: { workers: { web: 1, worker: 21, "bad type": 1 } } }\n');
     expect(problemsOf(bad).map((p) => [p.path, p.line, p.message])).toEqual([
       ["environments[1].apps.portal.workers.web", lineOf(bad, "workers"), "web and release are not workers: web serves HTTP (see instances), release runs once per deployment"],
       ["environments[1].apps.portal.workers.worker", lineOf(bad, "workers"), "expected a number ≤ 20; got 21"],
@@ -236,20 +218,14 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
     const shared = withProd("    gates: { approvals: &signoff { rules: [{ role: pm }] } }\n    fastTrack: { branches: [hotfix], approvals: *signoff }\n");
     expect(configOf(shared).environments[1]!.fastTrack?.approvals.rules).toEqual([{ role: "pm", count: 1 }]);
     const dangling = withProd("    fastTrack: { branches: [hotfix], approvals: *signoff }\n");
-    expect(problemsOf(dangling)).toMatchObject([
-      { path: "", line: lineOf(dangling, "*signoff"), message: expect.stringMatching(/^invalid YAML: Unresolved alias/) },
-    ]);
+    expect(problemsOf(dangling)).toMatchObject([{ path: "", line: lineOf(dangling, "*signoff"), message: expect.stringMatching(/^invalid YAML: Unresolved alias/) }]);
   });
 
   it("explains an empty file and a root that is not a mapping", () => {
     for (const empty of ["", "# only a comment\n", "---\n"]) {
-      expect(problemsOf(empty)).toEqual([
-        { path: "", message: "the file is empty; expected a mapping with the keys version, pipeline, apps and environments" },
-      ]);
+      expect(problemsOf(empty)).toEqual([{ path: "", message: "the file is empty; expected a mapping with the keys version, pipeline, apps and environments" }]);
     }
-    expect(problemsOf("- dev\n- prod\n")).toEqual([
-      { path: "", line: 1, column: 1, message: "expected a mapping with the keys version, pipeline, apps and environments at the top level; got a list" },
-    ]);
+    expect(problemsOf("- dev\n- prod\n")).toEqual([{ path: "", line: 1, column: 1, message: "expected a mapping with the keys version, pipeline, apps and environments at the top level; got a list" }]);
     expect(problemsOf("# comment\nhello\n")[0]).toMatchObject({ line: 2, message: expect.stringContaining('got "hello"') });
   });
 });

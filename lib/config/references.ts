@@ -17,8 +17,7 @@ type Ctx = z.RefinementCtx<unknown>;
 /** `params.at = "key"`: the problem is the key itself (e.g. an unknown app in a map), not its value. */
 export type ReferenceIssueParams = { at?: "key" };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
@@ -57,13 +56,14 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
   const environmentNames = uniqueNames(ctx, environments, ["environments"], "environment");
 
   // Without a valid list of apps every reference would look unknown: report the list's problem only.
-  const checkAppReference = Array.isArray(value.apps) && appNames.length > 0
-    ? (app: unknown, path: Path, params?: ReferenceIssueParams) => {
-        if (typeof app === "string" && !appNames.includes(app)) {
-          report(ctx, path, `unknown app "${app}" (declared apps: ${appNames.join(", ")})`, params);
+  const checkAppReference =
+    Array.isArray(value.apps) && appNames.length > 0
+      ? (app: unknown, path: Path, params?: ReferenceIssueParams) => {
+          if (typeof app === "string" && !appNames.includes(app)) {
+            report(ctx, path, `unknown app "${app}" (declared apps: ${appNames.join(", ")})`, params);
+          }
         }
-      }
-    : () => {};
+      : () => {};
 
   const firstName = isRecord(environments[0]) ? asString(environments[0].name) : undefined;
   const lastIndex = environments.length - 1;
@@ -73,8 +73,7 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
     if (!isRecord(env)) return;
     const at: Path = ["environments", index];
     if (index > 0 && env.branch !== undefined) {
-      report(ctx, [...at, "branch"],
-        `branch is only allowed on the first environment${firstName ? ` ("${firstName}")` : ""}; later environments take releases from the one before them`);
+      report(ctx, [...at, "branch"], `branch is only allowed on the first environment${firstName ? ` ("${firstName}")` : ""}; later environments take releases from the one before them`);
     }
     if (index < lastIndex && env.fastTrack !== undefined) {
       report(ctx, [...at, "fastTrack"], `fastTrack is only allowed on the last environment${lastName ? ` ("${lastName}")` : ""}`);
@@ -104,7 +103,10 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
     if (platform !== "kubernetes" && env.kubernetes !== undefined) report(ctx, [...at, "kubernetes"], `environment "${envName}" has a kubernetes: section but runs on platform "${platform ?? "local"}"`);
     if (availability && !availability.available) {
       const name = asString(env.name) ?? `#${index + 1}`;
-      const usable = Object.entries(PLATFORM_AVAILABILITY).filter(([, a]) => a.available).map(([kind]) => `"${kind}"`).join(", ");
+      const usable = Object.entries(PLATFORM_AVAILABILITY)
+        .filter(([, a]) => a.available)
+        .map(([kind]) => `"${kind}"`)
+        .join(", ");
       report(ctx, [...at, "platform"], `environment "${name}" asks for platform "${platform}", which is not available: ${availability.why} (available: ${usable})`);
     }
   });
@@ -113,8 +115,7 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
   if (!isRecord(review)) return;
   const source = asString(review.source);
   if (source !== undefined && environmentNames.length > 0 && !environmentNames.includes(source)) {
-    report(ctx, ["reviewEnvironments", "source"],
-      `unknown environment "${source}" (environments: ${environmentNames.join(", ")})`);
+    report(ctx, ["reviewEnvironments", "source"], `unknown environment "${source}" (environments: ${environmentNames.join(", ")})`);
   }
   if (Array.isArray(review.sources) && environmentNames.length > 0) {
     review.sources.forEach((entry, index) => {
@@ -126,11 +127,9 @@ export function checkPipelineReferences(value: unknown, ctx: Ctx): void {
   }
   const { defaultTtl, maxTtl, quota } = review;
   if (typeof defaultTtl === "number" && typeof maxTtl === "number" && maxTtl < defaultTtl) {
-    report(ctx, ["reviewEnvironments", "maxTtl"],
-      `maxTtl (${formatDuration(maxTtl)}) must be at least defaultTtl (${formatDuration(defaultTtl)})`);
+    report(ctx, ["reviewEnvironments", "maxTtl"], `maxTtl (${formatDuration(maxTtl)}) must be at least defaultTtl (${formatDuration(defaultTtl)})`);
   }
   if (isRecord(quota) && typeof quota.perPerson === "number" && typeof quota.total === "number" && quota.perPerson > quota.total) {
-    report(ctx, ["reviewEnvironments", "quota", "perPerson"],
-      `perPerson (${quota.perPerson}) must not exceed total (${quota.total})`);
+    report(ctx, ["reviewEnvironments", "quota", "perPerson"], `perPerson (${quota.perPerson}) must not exceed total (${quota.total})`);
   }
 }

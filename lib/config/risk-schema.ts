@@ -20,9 +20,7 @@ function globProblem(pattern: string): string | null {
 export const riskConditionSchema = z
   .strictObject({
     changedPaths: z
-      .array(
-        nonEmptyString().refine((p) => globProblem(p) === null, { error: (issue) => globProblem(String(issue.input)) ?? "invalid glob" }),
-      )
+      .array(nonEmptyString().refine((p) => globProblem(p) === null, { error: (issue) => globProblem(String(issue.input)) ?? "invalid glob" }))
       .min(1)
       .superRefine(uniqueBy((p) => p, "path"))
       .optional()
@@ -42,10 +40,7 @@ export const riskConditionSchema = z
   .describe("Applies only when the release changes matching files or carries one of the labels (unknown changes count as risky).");
 
 export const checklistEntrySchema = z
-  .union([
-    nonEmptyString(),
-    z.strictObject({ item: nonEmptyString().describe("What the person promoting must confirm."), when: riskConditionSchema }),
-  ])
+  .union([nonEmptyString(), z.strictObject({ item: nonEmptyString().describe("What the person promoting must confirm."), when: riskConditionSchema })])
   .describe('A pre-flight item: "text", or { item: "text", when: { changedPaths: [...] } } to ask it only for risky releases.');
 
 export type RiskConditionConfig = z.output<typeof riskConditionSchema>;

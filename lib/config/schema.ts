@@ -35,7 +35,7 @@ const workersSchema = z
       }
     }
   })
-  .describe('Long-running Procfile process types besides web and how many of each run, e.g. { worker: 2, clock: 1 }.');
+  .describe("Long-running Procfile process types besides web and how many of each run, e.g. { worker: 2, clock: 1 }.");
 
 export const appSchema = z
   .strictObject({
@@ -53,9 +53,7 @@ export const appSchema = z
       .strictObject({ job: nonEmptyString().default("seed").describe("Job that seeds a fresh environment.") })
       .optional()
       .describe("Seed data for new (review) environments."),
-    healthPath: urlPath()
-      .default("/health")
-      .describe("HTTP path answering 200 when the app is healthy."),
+    healthPath: urlPath().default("/health").describe("HTTP path answering 200 when the app is healthy."),
   })
   .describe("One deployable component of the product. All apps of a release deploy together.");
 
@@ -107,19 +105,14 @@ export const environmentSchema = z
   .strictObject({
     name: dnsLabel().describe("Unique environment name, e.g. staging."),
     description: z.string().optional(),
-    branch: nonEmptyString()
-      .optional()
-      .describe('First environment only: the branch whose releases enter the chain (default "main").'),
+    branch: nonEmptyString().optional().describe('First environment only: the branch whose releases enter the chain (default "main").'),
     platform: z.enum(PLATFORMS).default("local").describe("Where it runs: local processes or Kubernetes."),
     kubernetes: kubernetesEnvironmentSchema.optional().describe("platform: kubernetes only: cluster context, namespace and routing."),
     instances: instancesSchema.default(1).describe("Instances per app (1..20)."),
     strategy: strategySchema.default("rolling").describe("How a new release replaces the old one."),
     warmFor: durationSchema().prefault("30m").describe("After a blue-green switch, how long the previous release stays warm for an instant rollback."),
     apps: z
-      .record(
-        z.string(),
-        z.strictObject({ strategy: strategySchema.optional(), instances: instancesSchema.optional(), workers: workersSchema.optional() }),
-      )
+      .record(z.string(), z.strictObject({ strategy: strategySchema.optional(), instances: instancesSchema.optional(), workers: workersSchema.optional() }))
       .prefault({})
       .describe("Per-app overrides of strategy and instances, and the app's workers, keyed by app name."),
     autoPromote: z.boolean().default(false).describe("Releases move in automatically as soon as the gates pass."),
@@ -142,14 +135,8 @@ export const environmentSchema = z
 
 export const reviewEnvironmentsSchema = z
   .strictObject({
-    source: dnsLabel()
-      .optional()
-      .describe('Environment review environments are cloned from (default "staging", else the second-to-last environment).'),
-    sources: z
-      .array(dnsLabel())
-      .min(1)
-      .optional()
-      .describe("Environments a review environment may be cloned from, with `source` among them (default: `source` only). Cloning also needs the right to deploy into the source."),
+    source: dnsLabel().optional().describe('Environment review environments are cloned from (default "staging", else the second-to-last environment).'),
+    sources: z.array(dnsLabel()).min(1).optional().describe("Environments a review environment may be cloned from, with `source` among them (default: `source` only). Cloning also needs the right to deploy into the source."),
     defaultTtl: durationSchema().prefault("48h").describe("Lifetime of a new review environment."),
     maxTtl: durationSchema().prefault("14d").describe("Longest lifetime, extensions included (>= defaultTtl)."),
     idleSleepAfter: durationSchema().prefault("2h").describe("Scale to zero after this long without traffic."),
@@ -166,9 +153,20 @@ export const notificationChannelSchema = z
   .strictObject({
     name: dnsLabel().describe("Name of the channel, e.g. releases-slack."),
     type: z.enum(["slack", "webhook"]).describe("slack: a Slack-compatible incoming webhook; webhook: JSON signed with HMAC-SHA256."),
-    url: z.url({ protocol: /^https?$/ }).optional().describe("Where to send; prefer urlEnv for URLs that are secrets."),
-    urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("Environment variable holding the URL."),
-    secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }).optional().describe("webhook: environment variable holding the HMAC secret."),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("Where to send; prefer urlEnv for URLs that are secrets."),
+    urlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" })
+      .optional()
+      .describe("Environment variable holding the URL."),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" })
+      .optional()
+      .describe("webhook: environment variable holding the HMAC secret."),
     events: z
       .array(z.enum(["deployment.started", "deployment.succeeded", "deployment.failed", "deployment.rolled-back", "approval.needed", "approval.given", "approval.rejected", "gate.blocked", "verification.failed"]))
       .optional()
@@ -180,14 +178,9 @@ export const notificationChannelSchema = z
 export const pipelineConfigSchema = z
   .strictObject({
     version: z.literal(1, { error: (issue) => (issue.input === undefined ? undefined : `expected version 1; got ${JSON.stringify(issue.input)}`) }).describe("Format version of this file. Always 1."),
-    pipeline: z
-      .strictObject({ name: dnsLabel().describe("Product name, e.g. shop.") })
-      .describe("The product this file describes."),
+    pipeline: z.strictObject({ name: dnsLabel().describe("Product name, e.g. shop.") }).describe("The product this file describes."),
     apps: z.array(appSchema).min(1).describe("Deployable components; every release contains one build of each."),
-    environments: z
-      .array(environmentSchema)
-      .min(1)
-      .describe("The chain, in promotion order: first → last (the last is usually prod)."),
+    environments: z.array(environmentSchema).min(1).describe("The chain, in promotion order: first → last (the last is usually prod)."),
     reviewEnvironments: reviewEnvironmentsSchema.prefault({}),
     notifications: z.array(notificationChannelSchema).prefault([]).describe("Chat and webhook notifications."),
     metrics: metricsSchema.prefault({}),
@@ -196,9 +189,7 @@ export const pipelineConfigSchema = z
   // Defaults that depend on other fields: the first environment's branch, the review source.
   .transform((config) => ({
     ...config,
-    environments: config.environments.map((env, index) =>
-      index === 0 ? { ...env, branch: env.branch ?? "main" } : env,
-    ),
+    environments: config.environments.map((env, index) => (index === 0 ? { ...env, branch: env.branch ?? "main" } : env)),
     reviewEnvironments: {
       ...config.reviewEnvironments,
       source: config.reviewEnvironments.source ?? defaultReviewSource(config.environments.map((env) => env.name)),
@@ -220,9 +211,6 @@ export type SloConfig = z.output<typeof sloSchema>;
 export type NotificationChannel = z.output<typeof notificationChannelSchema>;
 export type ReviewEnvironmentsConfig = PipelineConfig["reviewEnvironments"];
 
-export type {
-  ApprovalRule, ApprovalsConfig, FastTrackConfig, Freeze, GatesConfig, OneOffFreeze, OverridesConfig,
-  RecurringFreeze, SoakGate, TimeWindow, Weekday,
-} from "./gates-schema";
+export type { ApprovalRule, ApprovalsConfig, FastTrackConfig, Freeze, GatesConfig, OneOffFreeze, OverridesConfig, RecurringFreeze, SoakGate, TimeWindow, Weekday } from "./gates-schema";
 export { APPROVER_ROLES } from "@/lib/auth/roles";
 export { WEEKDAYS } from "./gates-schema";

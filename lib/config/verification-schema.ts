@@ -12,14 +12,21 @@ export const verificationNameSchema = dnsLabel().describe('Verification name, e.
  */
 export const verifiedGateSchema = z
   .union([
-    z.array(verificationNameSchema).min(1).superRefine(uniqueBy((n) => n, "verification")),
+    z
+      .array(verificationNameSchema)
+      .min(1)
+      .superRefine(uniqueBy((n) => n, "verification")),
     z.strictObject({
-      names: z.array(verificationNameSchema).min(1).superRefine(uniqueBy((n) => n, "verification")).describe("Verifications that must have passed."),
+      names: z
+        .array(verificationNameSchema)
+        .min(1)
+        .superRefine(uniqueBy((n) => n, "verification"))
+        .describe("Verifications that must have passed."),
       timeout: durationSchema().prefault("1h").describe("How long after the release became current in the previous environment the results may take."),
     }),
   ])
   .transform((value) => (Array.isArray(value) ? { names: value, timeout: 3_600_000 } : value))
-  .describe('Post-deploy verifications the release must have passed in the previous environment: [e2e] or { names: [e2e], timeout: 2h } (default timeout 1h).');
+  .describe("Post-deploy verifications the release must have passed in the previous environment: [e2e] or { names: [e2e], timeout: 2h } (default timeout 1h).");
 
 /** `verifications:` of an environment: jobs Slipway itself runs after each deployment there succeeds. */
 export const verificationJobSchema = z

@@ -27,7 +27,12 @@ async function candidateFor(db: Db, chain: Environment[], index: number): Promis
   if (index === 0) {
     const branch = target.settings.branch;
     if (!branch) return null;
-    const recent = await db.select(releaseFactColumns).from(releases).where(and(eq(releases.branch, branch), eq(releases.pipelineId, target.pipelineId))).orderBy(desc(releases.createdAt), desc(releases.id)).limit(RECENT_RELEASES);
+    const recent = await db
+      .select(releaseFactColumns)
+      .from(releases)
+      .where(and(eq(releases.branch, branch), eq(releases.pipelineId, target.pipelineId)))
+      .orderBy(desc(releases.createdAt), desc(releases.id))
+      .limit(RECENT_RELEASES);
     const newest = newestByCommit(recent.filter(newer), graph);
     if (!newest) return null;
     return { id: newest.id, why: `new release ${newest.commit.slice(0, 7)} on ${branch}` };
@@ -73,7 +78,11 @@ async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => voi
     if (frozen.length) continue;
     const candidate = await candidateFor(db, chain, index);
     if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;
-    const [tried] = await db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, target.id), eq(deployments.releaseId, candidate.id))).limit(1);
+    const [tried] = await db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, target.id), eq(deployments.releaseId, candidate.id)))
+      .limit(1);
     if (tried) continue;
     try {
       await requestDeployment({ db, actor: automationActor(), clock }, { environment: `${pipeline}/${target.name}`, releaseId: candidate.id, reason: `auto-promotion: ${candidate.why}` });

@@ -35,7 +35,10 @@ export function describeBreach(evaluation: BurnRateEvaluation, slo: Slo, commit:
  */
 export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string> = new Set(), metricsProvider?: string, pipelineId?: string): Promise<string[]> {
   const now = clock.now();
-  const watched = await db.select().from(environments).where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
+  const watched = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.kind, "fixed"), eq(environments.state, "active"), pipelineId ? eq(environments.pipelineId, pipelineId) : undefined));
   const requested: string[] = [];
   for (const environment of watched) {
     const slo = environment.settings.slo;
@@ -50,7 +53,10 @@ export async function watchBurnRates(db: Db, clock: Clock, log: (line: string) =
     // Only what a deployment (not a rollback) just brought in, and only while it is watched.
     if (!latest || latest.kind === "rollback" || latest.state !== "succeeded" || !latest.finishedAt) continue;
     if (now.getTime() - latest.finishedAt.getTime() > slo.watchAfterDeploy || refused.has(latest.id)) continue;
-    const [busy] = await db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), eq(deployments.kind, "rollback")));
+    const [busy] = await db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), eq(deployments.kind, "rollback")));
     if (busy) continue;
 
     const samples = await db

@@ -7,7 +7,9 @@ import { sqlList } from "@/db/schema/enums";
 /** Work the controller has not finished: deployments queued or rolling out, jobs and verifications queued or running, environments tearing down or waking. */
 export async function unsettledWork(db: Db): Promise<number> {
   const [busy] = await db
-    .select({ n: sql<number>`(select count(*) from ${deployments} where state in (${sql.raw(sqlList(CONTROLLER_DEPLOYMENT_STATES))})) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in (${sql.raw(sqlList(MOVING_ENVIRONMENT_STATES))}))` })
+    .select({
+      n: sql<number>`(select count(*) from ${deployments} where state in (${sql.raw(sqlList(CONTROLLER_DEPLOYMENT_STATES))})) + (select count(*) from job_runs where state in ('queued', 'running')) + (select count(*) from verifications where status in ('pending', 'running')) + (select count(*) from environments where state in (${sql.raw(sqlList(MOVING_ENVIRONMENT_STATES))}))`,
+    })
     .from(sql`(select 1) as one`);
   return Number(busy?.n ?? 0);
 }

@@ -147,17 +147,17 @@ function runsSomething(status: AppStatus): boolean {
  * `reported` remembers which unknown environments and apps were already logged, so a controller
  * that passes the same set logs each once rather than every pass.
  */
-export async function detectDrift(
-  db: Db,
-  platforms: PlatformRegistry,
-  clock: Clock,
-  log: (line: string) => void,
-  reported: Set<string> = new Set(),
-): Promise<{ checked: number; drifting: number }> {
+export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Clock, log: (line: string) => void, reported: Set<string> = new Set()): Promise<{ checked: number; drifting: number }> {
   const [live, pipelineApps, busyRows] = await Promise.all([
-    db.select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId }).from(environments).where(notInArray(environments.state, [...GONE_STATES])),
+    db
+      .select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId })
+      .from(environments)
+      .where(notInArray(environments.state, [...GONE_STATES])),
     db.select({ id: apps.id, name: apps.name, pipelineId: apps.pipelineId }).from(apps).where(isNull(apps.retiredAt)),
-    db.select({ environmentId: deployments.environmentId }).from(deployments).where(inArray(deployments.state, [...ROLLING_OUT])),
+    db
+      .select({ environmentId: deployments.environmentId })
+      .from(deployments)
+      .where(inArray(deployments.state, [...ROLLING_OUT])),
   ]);
   const busy = new Set(busyRows.map((r) => r.environmentId));
   // One inventory per pass: an app it does not list runs nowhere (status null) without asking per
@@ -266,9 +266,7 @@ export async function detectDrift(
     const live = liveByName.get(environment);
     // Still in flux: judged once it settles. Gone (torn down): its finding clears with it.
     if (live && ((UNCHECKED_STATES as readonly string[]).includes(live.state) || busy.has(live.id))) continue;
-    await db.transaction((tx) =>
-      recordAudit(tx, automationActor(), clock, { action: "drift.cleared", targetType: "environment", targetId: environment, data: { app, kind: "unrecorded", message: last.message } }),
-    );
+    await db.transaction((tx) => recordAudit(tx, automationActor(), clock, { action: "drift.cleared", targetType: "environment", targetId: environment, data: { app, kind: "unrecorded", message: last.message } }));
     log(`${key}: drift cleared (was: ${last.message})`);
   }
   return { checked, drifting };

@@ -69,7 +69,11 @@ export class Gatekeeper {
       await storeGateResults(tx, deployment.id, gates.outcomes, now);
       if (!next) return;
       const ended = next === "failed";
-      await transitionDeployment(tx, deployment.id, { from: deployment.state, to: next, set: { updatedAt: now, fencingToken: this.deps.token(), ...(ended ? { finishedAt: now, failureReason: `Stopped by its gates: ${gates.stop}` } : {}) } });
+      await transitionDeployment(tx, deployment.id, {
+        from: deployment.state,
+        to: next,
+        set: { updatedAt: now, fencingToken: this.deps.token(), ...(ended ? { finishedAt: now, failureReason: `Stopped by its gates: ${gates.stop}` } : {}) },
+      });
       await recordAudit(tx, automationActor(), this.deps.clock, {
         action: ended ? "deployment.fail" : next === "queued" ? "deployment.gates-passed" : "deployment.gates-reopened",
         targetType: "deployment",

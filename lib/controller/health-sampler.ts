@@ -46,7 +46,12 @@ export interface HealthPass {
  */
 export async function sampleHealth(db: Db, platforms: PlatformRegistry, clock: Clock): Promise<HealthPass> {
   const now = clock.now();
-  const liveNames = (await db.selectDistinct({ name: environments.name }).from(environments).where(notInArray(environments.state, [...ASLEEP_OR_GONE_ENVIRONMENT_STATES]))).map((r) => r.name);
+  const liveNames = (
+    await db
+      .selectDistinct({ name: environments.name })
+      .from(environments)
+      .where(notInArray(environments.state, [...ASLEEP_OR_GONE_ENVIRONMENT_STATES]))
+  ).map((r) => r.name);
   /** Per platform, what it runs by environment name (one inventory call each). */
   const inventories = new Map<PlatformAdapter, Promise<Map<string, AppStatus[]>>>();
   const inventoryOf = (adapter: PlatformAdapter) => {

@@ -15,7 +15,11 @@ export async function claimQueuedJobs(db: Db, token: number, clock: Clock): Prom
   const claimed: JobRun[] = [];
   for (const job of queued) {
     const [row] = await fencedTransaction(db, token, (tx) =>
-      tx.update(jobRuns).set({ state: "running", startedAt: clock.now() }).where(and(eq(jobRuns.id, job.id), eq(jobRuns.state, "queued"))).returning(),
+      tx
+        .update(jobRuns)
+        .set({ state: "running", startedAt: clock.now() })
+        .where(and(eq(jobRuns.id, job.id), eq(jobRuns.state, "queued")))
+        .returning(),
     );
     if (row) claimed.push(row);
   }
@@ -31,19 +35,20 @@ export async function runClaimedJob(ctx: Omit<JobContext, "platform"> & { platfo
   const plans = await currentSpecs(ctx.db, environment, job.id);
   const plan = plans.find((p) => p.appId === job.appId);
   if (!plan) {
-    await fencedTransaction(ctx.db, ctx.token(), (tx) =>
-      tx.update(jobRuns).set({ state: "failed", exitCode: -1, output: "Nothing of this app runs in the environment any more.", finishedAt: ctx.clock.now() }).where(eq(jobRuns.id, job.id)),
-    );
+    await fencedTransaction(ctx.db, ctx.token(), (tx) => tx.update(jobRuns).set({ state: "failed", exitCode: -1, output: "Nothing of this app runs in the environment any more.", finishedAt: ctx.clock.now() }).where(eq(jobRuns.id, job.id)));
     return;
   }
-  const result = await runRecordedJob({ ...ctx, platform: ctx.platforms.forEnvironment(environment.name) }, {
-    environmentId: job.environmentId,
-    plan,
-    job: job.job,
-    trigger: job.trigger,
-    jobRunId: job.id,
-    secretValues: plans.flatMap((p) => p.secretValues),
-  });
+  const result = await runRecordedJob(
+    { ...ctx, platform: ctx.platforms.forEnvironment(environment.name) },
+    {
+      environmentId: job.environmentId,
+      plan,
+      job: job.job,
+      trigger: job.trigger,
+      jobRunId: job.id,
+      secretValues: plans.flatMap((p) => p.secretValues),
+    },
+  );
   await fencedTransaction(ctx.db, ctx.token(), (tx) =>
     recordAudit(tx, automationActor(), ctx.clock, {
       action: "job.finish",
@@ -65,4 +70,3 @@ export async function failInterruptedJobs(db: Db, token: number, clock: Clock): 
   );
   return rows.length;
 }
-

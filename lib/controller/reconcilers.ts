@@ -81,9 +81,13 @@ export class Reconcilers {
   constructor(private readonly ctx: LeaderContext) {
     const { options } = ctx;
     this.list = [
-      reconciler("heartbeat", () => options.heartbeatMs, async () => {
-        if (!(await ctx.heartbeat())) throw new StepDownSignal("lost the leader lease");
-      }),
+      reconciler(
+        "heartbeat",
+        () => options.heartbeatMs,
+        async () => {
+          if (!(await ctx.heartbeat())) throw new StepDownSignal("lost the leader lease");
+        },
+      ),
       reconciler("platforms", 0, () => assignPlatforms(ctx.db, ctx.platforms())),
       reconciler("gates", 0, () => ctx.gatekeeper().evaluateWaiting()),
       reconciler("start-queued", 0, () => this.startQueued()),
@@ -92,23 +96,33 @@ export class Reconcilers {
       reconciler("stuck", 0, () => this.failStuck()),
       reconciler("manual-jobs", 0, () => this.runQueuedJobs()),
       reconciler("verifications", 0, () => runPendingVerifications({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, ctx.background)),
-      reconciler("review-environments", 0, () =>
-        manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background }),
-      ),
+      reconciler("review-environments", 0, () => manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background })),
       reconciler("warm-releases", 0, () => retireExpiredWarmReleases(ctx.db, ctx.platforms(), ctx.clock, ctx.log)),
-      reconciler("auto-promotion", () => options.autoPromoteEveryMs, () => autoPromote(ctx.db, ctx.clock, ctx.log, this.refusedPromotions).then(() => {})),
+      reconciler(
+        "auto-promotion",
+        () => options.autoPromoteEveryMs,
+        () => autoPromote(ctx.db, ctx.clock, ctx.log, this.refusedPromotions).then(() => {}),
+      ),
       reconciler("notifications", 0, () => this.dispatchNotifications()),
       reconciler("delivery-retention", PRUNE_EVERY_MS, async () => {
         const pruned = await pruneNotificationDeliveries(ctx.db, ctx.clock);
         if (pruned) ctx.log(`pruned ${pruned} notification deliveries older than the retention period`);
       }),
       reconciler("source-control", SOURCE_CONTROL_EVERY_MS, () => this.reportToSourceControl()),
-      reconciler("health", () => options.healthEveryMs, async () => {
-        await sampleHealth(ctx.db, ctx.platforms(), ctx.clock);
-        await ctx.scrapeTargets?.sync(ctx.platforms().all());
-      }),
+      reconciler(
+        "health",
+        () => options.healthEveryMs,
+        async () => {
+          await sampleHealth(ctx.db, ctx.platforms(), ctx.clock);
+          await ctx.scrapeTargets?.sync(ctx.platforms().all());
+        },
+      ),
       reconciler("traffic", 0, (now) => this.sampleTrafficAndWatch(now.getTime())),
-      reconciler("drift", () => options.driftEveryMs, () => detectDrift(ctx.db, ctx.platforms(), ctx.clock, ctx.log, this.reportedDrift).then(() => {})),
+      reconciler(
+        "drift",
+        () => options.driftEveryMs,
+        () => detectDrift(ctx.db, ctx.platforms(), ctx.clock, ctx.log, this.reportedDrift).then(() => {}),
+      ),
     ];
   }
 
@@ -150,7 +164,10 @@ export class Reconcilers {
 
   private async driveActive(): Promise<void> {
     const { ctx } = this;
-    const active = await ctx.db.select({ id: deployments.id }).from(deployments).where(inArray(deployments.state, ["running", "verifying"]));
+    const active = await ctx.db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(inArray(deployments.state, ["running", "verifying"]));
     for (const { id } of active) {
       if (ctx.inFlight.has(id)) continue;
       const task = ctx

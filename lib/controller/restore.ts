@@ -25,7 +25,12 @@ export async function restoreRecordedState(db: Db, platforms: PlatformRegistry, 
   // Environments with a rollout in flight are left to it (restoring one mid-rollout once put it
   // back on its previous release). By id: names repeat across pipelines.
   const busy = new Set(
-    (await db.select({ id: deployments.environmentId }).from(deployments).where(inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]))).map((r) => r.id),
+    (
+      await db
+        .select({ id: deployments.environmentId })
+        .from(deployments)
+        .where(inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES]))
+    ).map((r) => r.id),
   );
   let restored = 0;
   let total = 0;

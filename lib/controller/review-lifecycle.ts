@@ -36,7 +36,10 @@ async function setState(deps: ReviewLifecycleDeps, environment: Environment, sta
 async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environment): Promise<void> {
   await deps.platforms.forEnvironment(environment.name).destroy(environment.name);
   await fencedTransaction(deps.db, deps.token(), async (tx) => {
-    await tx.update(configVariables).set({ sourceVariableId: null }).where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
+    await tx
+      .update(configVariables)
+      .set({ sourceVariableId: null })
+      .where(sql`${configVariables.sourceVariableId} in (select id from config_variables where environment_id = ${environment.id})`);
     await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
     await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
     await transitionEnvironment(tx, environment.id, { from: environment.state, to: "torn-down", set: { tornDownAt: deps.clock.now() } });
@@ -46,9 +49,15 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
 }
 
 async function finishTeardowns(deps: ReviewLifecycleDeps): Promise<void> {
-  const tearing = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
+  const tearing = await deps.db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.kind, "review"), eq(environments.state, "tearing-down")));
   for (const environment of tearing) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])));
+    const [busy] = await deps.db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ROLLING_OUT_DEPLOYMENT_STATES])));
     if (busy) continue; // let the rollout in progress end first
     // Stopping processes takes a moment: off the loop, so other environments' rollouts start meanwhile.
     if (deps.background) deps.background(`teardown:${environment.id}`, () => finishTeardown(deps, environment));
@@ -84,7 +93,10 @@ async function openedSinceSleep(platform: PlatformAdapter, environment: { name: 
 
 /** Someone opened an asleep environment's address: start it again (visible as "waking"). */
 async function wake(deps: ReviewLifecycleDeps): Promise<void> {
-  const sleeping = await deps.db.select().from(environments).where(and(eq(environments.kind, "review"), inArray(environments.state, [...RESUMABLE_ENVIRONMENT_STATES])));
+  const sleeping = await deps.db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.kind, "review"), inArray(environments.state, [...RESUMABLE_ENVIRONMENT_STATES])));
   for (const environment of sleeping) {
     const platform = deps.platforms.forEnvironment(environment.name);
     if (environment.state === "sleeping" && !(await openedSinceSleep(platform, environment))) continue;
@@ -101,17 +113,26 @@ async function wake(deps: ReviewLifecycleDeps): Promise<void> {
  * is kept on the environment, so a restart does not make everything look idle.
  */
 async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelineId: string): Promise<void> {
-  const ready = await deps.db.select().from(environments).where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
+  const ready = await deps.db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
   const now = deps.clock.now();
   for (const environment of ready) {
-    const [busy] = await deps.db.select({ id: deployments.id }).from(deployments).where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
+    const [busy] = await deps.db
+      .select({ id: deployments.id })
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
     if (busy) continue;
     const platform = deps.platforms.forEnvironment(environment.name);
     const statuses = await platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));
     const seen = statuses.map((s) => (s.lastRequestAt ? new Date(s.lastRequestAt).getTime() : 0));
     const lastRequest = Math.max(environment.lastRequestAt?.getTime() ?? 0, environment.createdAt.getTime(), ...seen);
     if (lastRequest > (environment.lastRequestAt?.getTime() ?? 0)) {
-      await deps.db.update(environments).set({ lastRequestAt: new Date(lastRequest) }).where(eq(environments.id, environment.id));
+      await deps.db
+        .update(environments)
+        .set({ lastRequestAt: new Date(lastRequest) })
+        .where(eq(environments.id, environment.id));
     }
     if (now.getTime() - lastRequest < idleAfterMs) continue;
     await platform.sleep(environment.name);

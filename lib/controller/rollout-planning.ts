@@ -17,12 +17,19 @@ export async function migrationDecisions(db: Db, deployment: Deployment, environ
     const migrations = app?.settings.migrations;
     if (!migrations) continue;
     const [target] = await db.select().from(builds).where(eq(builds.id, plan.spec.build.buildId));
-    const [cell] = await db.select().from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, plan.appId)));
+    const [cell] = await db
+      .select()
+      .from(environmentApps)
+      .where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, plan.appId)));
     const [running] = cell?.buildId ? await db.select().from(builds).where(eq(builds.id, cell.buildId)) : [];
     // The builds this environment has not run yet, up to the new one: their migrations come along.
     const between =
       running && target && running.id !== target.id
-        ? await db.select().from(builds).where(and(eq(builds.appId, plan.appId), gt(builds.createdAt, running.createdAt), lte(builds.createdAt, target.createdAt))).orderBy(asc(builds.createdAt))
+        ? await db
+            .select()
+            .from(builds)
+            .where(and(eq(builds.appId, plan.appId), gt(builds.createdAt, running.createdAt), lte(builds.createdAt, target.createdAt)))
+            .orderBy(asc(builds.createdAt))
         : [];
     if (target && !between.some((b) => b.id === target.id) && running?.id !== target.id) between.push(target);
     decisions[plan.app] = decideMigrations({

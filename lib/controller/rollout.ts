@@ -118,15 +118,18 @@ export class Rollout {
       },
       migrationReason: (app) => this.migrationReason(deployment, app),
       runJob: (plan, job, trigger) =>
-        runRecordedJob({ ...this.deps, platform: this.deps.platforms.forEnvironment(environment.name) }, {
-          environmentId: environment.id,
-          plan,
-          job,
-          trigger,
-          deploymentId: deployment.id,
-          requestedBy: deployment.requestedBy,
-          secretValues: [...plans, ...previous].flatMap((p) => p.secretValues),
-        }),
+        runRecordedJob(
+          { ...this.deps, platform: this.deps.platforms.forEnvironment(environment.name) },
+          {
+            environmentId: environment.id,
+            plan,
+            job,
+            trigger,
+            deploymentId: deployment.id,
+            requestedBy: deployment.requestedBy,
+            secretValues: [...plans, ...previous].flatMap((p) => p.secretValues),
+          },
+        ),
       verifyTimeoutMs: this.deps.verifyTimeoutMs,
       rollingPauseMs: this.deps.rollingPauseMs,
       provisionFrom,
@@ -329,9 +332,7 @@ export class Rollout {
       await announce(
         tx,
         this.deps.clock,
-        deployment.kind === "rollback"
-          ? { event: "deployment.rolled-back", data: { ...data, ...(from ? { from } : {}), automatic: deployment.requestedVia === "automation" } }
-          : { event: "deployment.succeeded", data },
+        deployment.kind === "rollback" ? { event: "deployment.rolled-back", data: { ...data, ...(from ? { from } : {}), automatic: deployment.requestedVia === "automation" } } : { event: "deployment.succeeded", data },
       );
     });
     this.deps.log(`${environment.name}: ${deployment.kind} ${deployment.id} succeeded${closedMs !== null ? ` (closed ${closedMs} ms)` : ""}`);
@@ -381,4 +382,3 @@ export class Rollout {
     await this.fail(deployment, environment, plans, previous, reason);
   }
 }
-

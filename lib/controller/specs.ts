@@ -77,7 +77,10 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
 export async function inheritedAddresses(db: Db, environment: Environment, alsoOwn: readonly string[] = []): Promise<Record<string, string>> {
   if (environment.kind !== "review" || !environment.sourceEnvironmentId) return {};
   const [ownCells, sourceCells] = await Promise.all([
-    db.select({ appId: environmentApps.appId }).from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
+    db
+      .select({ appId: environmentApps.appId })
+      .from(environmentApps)
+      .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
     db
       .select({ appId: environmentApps.appId, app: apps.name, url: environmentApps.url })
       .from(environmentApps)
@@ -101,7 +104,11 @@ export async function releaseSpecs(db: Db, environment: Environment, releaseId: 
     .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
     .where(and(eq(releaseBuilds.releaseId, releaseId), appIds ? inArray(releaseBuilds.appId, [...appIds]) : undefined))
     .orderBy(apps.position);
-  const siblings = await inheritedAddresses(db, environment, rows.map((r) => r.app.id));
+  const siblings = await inheritedAddresses(
+    db,
+    environment,
+    rows.map((r) => r.app.id),
+  );
   return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference, configSnapshotId, siblings)));
 }
 
@@ -185,9 +192,7 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     // Which (environment, app) pairs have live config variables (app null: environment-wide), read
     // once per page: a cell with none applicable needs no query of its own.
     const withVariables = new Set(
-      (await db.selectDistinct({ environmentId: configVariables.environmentId, appId: configVariables.appId }).from(configVariables).where(inArray(configVariables.environmentId, envIds))).map(
-        (v) => `${v.environmentId}/${v.appId ?? ""}`,
-      ),
+      (await db.selectDistinct({ environmentId: configVariables.environmentId, appId: configVariables.appId }).from(configVariables).where(inArray(configVariables.environmentId, envIds))).map((v) => `${v.environmentId}/${v.appId ?? ""}`),
     );
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {

@@ -24,13 +24,30 @@ export async function queueVerificationJobs(tx: Db, deployment: Deployment, envi
   if (!jobs.length) return;
   await tx
     .insert(verifications)
-    .values(jobs.map((j) => ({ id: newId("ver", now), deploymentId: deployment.id, environmentId: environment.id, releaseId: deployment.releaseId, name: j.name, status: "pending" as const, source: "job" as const, app: j.app, job: j.job, createdAt: now, updatedAt: now })))
+    .values(
+      jobs.map((j) => ({
+        id: newId("ver", now),
+        deploymentId: deployment.id,
+        environmentId: environment.id,
+        releaseId: deployment.releaseId,
+        name: j.name,
+        status: "pending" as const,
+        source: "job" as const,
+        app: j.app,
+        job: j.job,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    )
     .onConflictDoNothing();
 }
 
 /** The last line of a job's output that says something, for the summary. */
 function lastLine(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.at(-1) ?? "").slice(0, 300);
 }
 
@@ -72,8 +89,22 @@ async function runOne(ctx: JobContext, row: Verification): Promise<void> {
   const jobRunId = newId("job");
   const startedAt = ctx.clock.now();
   await fencedTransaction(ctx.db, ctx.token(), async (tx) => {
-    await tx.insert(jobRuns).values({ id: jobRunId, environmentId: environment.id, appId: plan.appId, job: row.job!, trigger: `verification ${row.name}`, deploymentId: row.deploymentId, buildId: plan.spec.build.buildId, state: "running", createdAt: startedAt, startedAt });
-    await tx.update(verifications).set({ jobRunId, url: jobRunPath(environment.name, jobRunId) }).where(eq(verifications.id, row.id));
+    await tx.insert(jobRuns).values({
+      id: jobRunId,
+      environmentId: environment.id,
+      appId: plan.appId,
+      job: row.job!,
+      trigger: `verification ${row.name}`,
+      deploymentId: row.deploymentId,
+      buildId: plan.spec.build.buildId,
+      state: "running",
+      createdAt: startedAt,
+      startedAt,
+    });
+    await tx
+      .update(verifications)
+      .set({ jobRunId, url: jobRunPath(environment.name, jobRunId) })
+      .where(eq(verifications.id, row.id));
   });
   const result = await runRecordedJob(ctx, {
     environmentId: environment.id,
@@ -93,10 +124,19 @@ async function runOne(ctx: JobContext, row: Verification): Promise<void> {
  * `background(key, work)` runs `work` once per key at a time.
  */
 export async function runPendingVerifications(registry: Omit<JobContext, "platform"> & { platforms: PlatformRegistry }, background: (key: string, work: () => Promise<void>) => void): Promise<void> {
-  const pending = await registry.db.select().from(verifications).where(and(eq(verifications.status, "pending"), eq(verifications.source, "job"))).orderBy(asc(verifications.createdAt)).limit(10);
+  const pending = await registry.db
+    .select()
+    .from(verifications)
+    .where(and(eq(verifications.status, "pending"), eq(verifications.source, "job")))
+    .orderBy(asc(verifications.createdAt))
+    .limit(10);
   for (const row of pending) {
     const [claimed] = await fencedTransaction(registry.db, registry.token(), (tx) =>
-      tx.update(verifications).set({ status: "running", updatedAt: registry.clock.now() }).where(and(eq(verifications.id, row.id), eq(verifications.status, "pending"))).returning(),
+      tx
+        .update(verifications)
+        .set({ status: "running", updatedAt: registry.clock.now() })
+        .where(and(eq(verifications.id, row.id), eq(verifications.status, "pending")))
+        .returning(),
     );
     if (!claimed) continue;
     const environment = await registry.db.query.environments.findFirst({ where: eq(environments.id, claimed.environmentId) });
@@ -111,13 +151,26 @@ export async function runPendingVerifications(registry: Omit<JobContext, "platfo
  */
 export async function requeueInterruptedVerifications(db: Db, token: number, now: Date): Promise<number> {
   return fencedTransaction(db, token, async (tx) => {
-    const rows = await tx.update(verifications).set({ status: "pending", updatedAt: now }).where(and(eq(verifications.status, "running"), eq(verifications.source, "job"))).returning();
+    const rows = await tx
+      .update(verifications)
+      .set({ status: "pending", updatedAt: now })
+      .where(and(eq(verifications.status, "running"), eq(verifications.source, "job")))
+      .returning();
     if (rows.length) {
       const deploymentIds = rows.map((r) => r.deploymentId);
       await tx
         .update(jobRuns)
         .set({ state: "failed", exitCode: -1, output: "Interrupted: Slipway's controller stopped while this verification ran; it runs again.", finishedAt: now })
-        .where(and(eq(jobRuns.state, "running"), inArray(jobRuns.deploymentId, deploymentIds), inArray(jobRuns.trigger, rows.map((r) => `verification ${r.name}`))));
+        .where(
+          and(
+            eq(jobRuns.state, "running"),
+            inArray(jobRuns.deploymentId, deploymentIds),
+            inArray(
+              jobRuns.trigger,
+              rows.map((r) => `verification ${r.name}`),
+            ),
+          ),
+        );
     }
     return rows.length;
   });

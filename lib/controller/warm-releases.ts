@@ -23,6 +23,9 @@ export async function retireExpiredWarmReleases(db: Db, platforms: PlatformRegis
       log(`${cell.environment}/${cell.app}: could not stop the warm release: ${(error as Error).message}`);
       continue;
     }
-    await db.update(environmentApps).set({ warmUntil: null }).where(and(eq(environmentApps.environmentId, cell.environmentId), eq(environmentApps.appId, cell.appId)));
+    await db
+      .update(environmentApps)
+      .set({ warmUntil: null })
+      .where(and(eq(environmentApps.environmentId, cell.environmentId), eq(environmentApps.appId, cell.appId)));
   }
 }

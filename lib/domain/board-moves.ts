@@ -84,7 +84,10 @@ export function fastTrackOffer(chain: readonly ChainColumn[], candidate: Movable
   const rules = last.config.fastTrack?.approvals.rules ?? [];
   return {
     release: candidate,
-    skipped: chain.slice(0, -1).filter((e) => !runningIn.includes(e.name)).map((e) => e.name),
+    skipped: chain
+      .slice(0, -1)
+      .filter((e) => !runningIn.includes(e.name))
+      .map((e) => e.name),
     approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
   };
 }

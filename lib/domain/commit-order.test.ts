@@ -35,7 +35,10 @@ describe("commit order", () => {
   });
 
   it("ancestry walks stop on cycles in bad data", () => {
-    const graph = new Map([["p", ["q"]], ["q", ["p"]]]);
+    const graph = new Map([
+      ["p", ["q"]],
+      ["q", ["p"]],
+    ]);
     expect(compareCommits({ commit: "x", parentCommits: ["p"] }, { commit: "y" }, graph).order).toBe("unknown");
   });
 

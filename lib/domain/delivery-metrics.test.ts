@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  changeFailureRate,
-  deliveryMetrics,
-  deploymentFrequency,
-  leadTimeForChanges,
-  median,
-  percentile,
-  periodDays,
-  timeToRestore,
-  type DeploymentRecord,
-} from "./delivery-metrics";
+import { changeFailureRate, deliveryMetrics, deploymentFrequency, leadTimeForChanges, median, percentile, periodDays, timeToRestore, type DeploymentRecord } from "./delivery-metrics";
 
 const HOUR = 3_600_000;
 const at = (iso: string) => new Date(`2026-03-${iso}Z`);
@@ -100,17 +90,18 @@ describe("lead time for changes", () => {
       dep("staging", "02T09:00:00", { releaseId: "e", committedAt: at("02T08:00:00") }),
     ];
     const result = leadTimeForChanges(rows, week, { environment: "prod" });
-    expect(result.changes.map((c) => [c.releaseId, c.leadTimeMs / HOUR])).toEqual([["a", 2], ["b", 24], ["c", 6]]);
+    expect(result.changes.map((c) => [c.releaseId, c.leadTimeMs / HOUR])).toEqual([
+      ["a", 2],
+      ["b", 24],
+      ["c", 6],
+    ]);
     expect(result).toMatchObject({ environment: "prod", count: 3, medianMs: 6 * HOUR, p90Ms: 24 * HOUR });
     expect(result.series.find((d) => d.day === "2026-03-03")).toEqual({ day: "2026-03-03", count: 2, medianMs: 15 * HOUR });
     expect(result.series.find((d) => d.day === "2026-03-04")).toEqual({ day: "2026-03-04", count: 0, medianMs: null });
   });
 
   it("a release that first arrived before the period is not counted again inside it", () => {
-    const rows = [
-      dep("prod", "01T10:00:00", { releaseId: "old", finishedAt: new Date("2026-02-27T10:00:00Z") }),
-      dep("prod", "03T10:00:00", { releaseId: "old" }),
-    ];
+    const rows = [dep("prod", "01T10:00:00", { releaseId: "old", finishedAt: new Date("2026-02-27T10:00:00Z") }), dep("prod", "03T10:00:00", { releaseId: "old" })];
     expect(leadTimeForChanges(rows, week, { environment: "prod" }).count).toBe(0);
   });
 
@@ -167,11 +158,7 @@ describe("time to restore", () => {
   });
 
   it("a success that was itself rolled back does not end the outage", () => {
-    const rows = [
-      dep("prod", "02T10:00:00", { state: "failed", id: "bad" }),
-      dep("prod", "02T11:00:00", { state: "rolled-back", id: "also-bad" }),
-      dep("prod", "02T12:00:00", { kind: "rollback", id: "fix" }),
-    ];
+    const rows = [dep("prod", "02T10:00:00", { state: "failed", id: "bad" }), dep("prod", "02T11:00:00", { state: "rolled-back", id: "also-bad" }), dep("prod", "02T12:00:00", { kind: "rollback", id: "fix" })];
     expect(timeToRestore(rows, week).outages).toMatchObject([{ deploymentId: "bad", restoredBy: "fix", durationMs: 2 * HOUR }]);
   });
 

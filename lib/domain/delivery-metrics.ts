@@ -180,7 +180,10 @@ export function leadTimeForChanges(rows: readonly DeploymentRecord[], period: Pe
   return {
     environment,
     ...durationStats(values),
-    series: dailyMedians(periodDays(period), changes.map((c) => ({ at: c.landedAt, ms: c.leadTimeMs }))),
+    series: dailyMedians(
+      periodDays(period),
+      changes.map((c) => ({ at: c.landedAt, ms: c.leadTimeMs })),
+    ),
     changes,
   };
 }
@@ -238,7 +241,10 @@ export function timeToRestore(rows: readonly DeploymentRecord[], period: Period,
   return {
     ...durationStats(restored.map((o) => o.durationMs!)),
     open: counted.length - restored.length,
-    series: dailyMedians(periodDays(period), restored.map((o) => ({ at: o.startedAt, ms: o.durationMs! }))),
+    series: dailyMedians(
+      periodDays(period),
+      restored.map((o) => ({ at: o.startedAt, ms: o.durationMs! })),
+    ),
     outages: counted,
   };
 }

@@ -18,7 +18,12 @@ describe("deploymentActivity", () => {
     expect(deploymentActivity("verifying", progress(plan.findIndex((s) => s.action === "verify")))).toBe("verifying");
     expect(deploymentActivity("verifying", progress(plan.findIndex((s) => s.action === "switch")))).toBe("switching traffic");
     const recreate = planRollout({ apps: ["portal"], kind: "promote", strategy: "recreate", migrations: {}, smoke: [], hooks: [] });
-    expect(deploymentActivity("running", recreate.map((s, i) => ({ state: i === 0 ? "running" : "pending", detail: s })))).toBe("closing for maintenance");
+    expect(
+      deploymentActivity(
+        "running",
+        recreate.map((s, i) => ({ state: i === 0 ? "running" : "pending", detail: s })),
+      ),
+    ).toBe("closing for maintenance");
   });
 
   it("is null outside a rollout or when steps carry no plan", () => {

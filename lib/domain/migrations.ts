@@ -23,13 +23,7 @@ export interface MigrationDecision {
  * environment still brings their migrations). Unknown changes run migrations: skipping a needed
  * migration is worse than running an idempotent one.
  */
-export function decideMigrations(input: {
-  paths: readonly string[];
-  target: MigrationBuild;
-  running: MigrationBuild | null;
-  between: readonly MigrationBuild[];
-  force: boolean;
-}): MigrationDecision {
+export function decideMigrations(input: { paths: readonly string[]; target: MigrationBuild; running: MigrationBuild | null; between: readonly MigrationBuild[]; force: boolean }): MigrationDecision {
   const { paths, target, running, between, force } = input;
   if (force) return { run: true, reason: "forced by the requester", matched: [] };
   if (!running) return { run: true, reason: "first deployment of this app here", matched: [] };

@@ -31,9 +31,7 @@ describe("describePromotion", () => {
   it("says the window is closed now and when it opens, in the window's zone, with who may override", () => {
     const config = env({ name: "prod", strategy: "blue-green", gates: { windows: [WINDOW] }, overrides: { roles: ["delivery-lead"] } });
     const closed = describePromotion({ to: "prod", from: "staging", config, now: SUNDAY });
-    expect(closed.waits).toEqual([
-      "prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it, unless a delivery-lead overrides it with a reason.",
-    ]);
+    expect(closed.waits).toEqual(["prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it, unless a delivery-lead overrides it with a reason."]);
     expect(describePromotion({ to: "prod", from: "staging", config, now: TUESDAY }).waits).toEqual([]);
   });
 

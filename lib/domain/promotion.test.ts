@@ -10,8 +10,7 @@ const dev: TargetFacts = { name: "dev", kind: "fixed", position: 0, entryBranch:
 const qa: TargetFacts = { name: "qa", kind: "fixed", position: 1, entryBranch: "develop", previous: "dev", current: r1, isLast: false, fastTrackBranches: null };
 const prod: TargetFacts = { name: "prod", kind: "fixed", position: 4, entryBranch: "develop", previous: "staging", current: r1, isLast: true, fastTrackBranches: ["develop"] };
 
-const check = (over: Partial<Parameters<typeof checkDeploymentRequest>[0]>) =>
-  checkDeploymentRequest({ kind: "promote", release: r2, target: qa, succeededInPrevious: true, succeededInTarget: false, ...over });
+const check = (over: Partial<Parameters<typeof checkDeploymentRequest>[0]>) => checkDeploymentRequest({ kind: "promote", release: r2, target: qa, succeededInPrevious: true, succeededInTarget: false, ...over });
 
 describe("promotion rules", () => {
   it("a release that succeeded in the previous environment moves one step on", () => {

@@ -96,10 +96,7 @@ export function checkDeploymentRequest(input: {
           return refuse("wrong_branch", `${target.name} takes releases of ${target.entryBranch}; release ${short(release)} is from ${release.branch}.`);
         }
       } else if (!input.succeededInPrevious && !input.acceptedInReview) {
-        return refuse(
-          "not_in_previous",
-          `Release ${short(release)} has not succeeded in ${target.previous ?? "the previous environment"} yet: promote it there first (releases move one environment at a time).`,
-        );
+        return refuse("not_in_previous", `Release ${short(release)} has not succeeded in ${target.previous ?? "the previous environment"} yet: promote it there first (releases move one environment at a time).`);
       }
       return forwardOnly(input);
     }

@@ -30,10 +30,7 @@ describe("where a release is now", () => {
   });
 
   it("says what would block the next environment now, and tells 'not running now' from 'never ran'", () => {
-    const where = releaseWhereabouts("rel_1", [
-      env("staging", { appsRunning: 3 }),
-      env("prod", { gateState: closed, active: [{ id: "dep_9", state: "running", releaseId: "rel_other", blocker: null }] }),
-    ]);
+    const where = releaseWhereabouts("rel_1", [env("staging", { appsRunning: 3 }), env("prod", { gateState: closed, active: [{ id: "dep_9", state: "running", releaseId: "rel_other", blocker: null }] })]);
     expect(where[1]).toEqual({ environment: "prod", where: { status: "next", blockers: ["its deployment window is closed", 'open incident "500s"'] } });
     const rolledBack = releaseWhereabouts("rel_1", [env("staging"), env("prod", { ranBefore: true })]);
     expect(rolledBack[1]!.where).toEqual({ status: "not-running-now" });

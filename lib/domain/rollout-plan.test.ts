@@ -15,17 +15,7 @@ const outline = (input: Partial<RolloutInput>) => planRollout({ ...base, ...inpu
 
 describe("rollout plans per strategy", () => {
   it("blue-green: migrate before traffic, start beside, verify, switch, smoke, hooks; the previous release stays warm", () => {
-    expect(outline({})).toEqual([
-      "0: Migrate portal",
-      "0: Migrate admin (skipped)",
-      "1: Start portal",
-      "1: Start admin",
-      "2: Verify portal",
-      "2: Verify admin",
-      "3: Switch traffic",
-      "4: Smoke check: home",
-      "5: Hook sync-branch (optional)",
-    ]);
+    expect(outline({})).toEqual(["0: Migrate portal", "0: Migrate admin (skipped)", "1: Start portal", "1: Start admin", "2: Verify portal", "2: Verify admin", "3: Switch traffic", "4: Smoke check: home", "5: Hook sync-branch (optional)"]);
   });
 
   it("rolling: moves traffic over in steps, then retires the previous release", () => {
@@ -61,15 +51,7 @@ describe("rollout plans per strategy", () => {
   });
 
   it("rollback: switches back (warm) or redeploys, verifies, smoke-checks, never migrates", () => {
-    expect(outline({ kind: "rollback" })).toEqual([
-      "0: Roll back portal",
-      "0: Roll back admin",
-      "1: Verify portal",
-      "1: Verify admin",
-      "2: Smoke check: home",
-      "3: Retire rolled-back portal",
-      "3: Retire rolled-back admin",
-    ]);
+    expect(outline({ kind: "rollback" })).toEqual(["0: Roll back portal", "0: Roll back admin", "1: Verify portal", "1: Verify admin", "2: Smoke check: home", "3: Retire rolled-back portal", "3: Retire rolled-back admin"]);
   });
 
   it("the first release of an environment has no traffic to move over and nothing to retire", () => {
@@ -86,6 +68,10 @@ describe("rollout plans per strategy", () => {
   });
 
   it("custom rolling steps", () => {
-    expect(planRollout({ ...base, strategy: "rolling", rollingSteps: [10, 90] }).filter((s) => s.action === "shift").map((s) => s.percent)).toEqual([10, 90]);
+    expect(
+      planRollout({ ...base, strategy: "rolling", rollingSteps: [10, 90] })
+        .filter((s) => s.action === "shift")
+        .map((s) => s.percent),
+    ).toEqual([10, 90]);
   });
 });

@@ -10,11 +10,7 @@ export const ALL_STRATEGIES: readonly Strategy[] = ["rolling", "blue-green", "re
  * environment's and its apps' strategies (apps of one environment deploy together), else what the
  * platform supports.
  */
-export function effectiveStrategy(
-  requested: Strategy | null,
-  config: Partial<Pick<EnvironmentConfig, "strategy" | "apps">>,
-  supported: readonly Strategy[] = ALL_STRATEGIES,
-): { strategy: Strategy; note: string | null } {
+export function effectiveStrategy(requested: Strategy | null, config: Partial<Pick<EnvironmentConfig, "strategy" | "apps">>, supported: readonly Strategy[] = ALL_STRATEGIES): { strategy: Strategy; note: string | null } {
   const declared = [config.strategy ?? "rolling", ...Object.values(config.apps ?? {}).flatMap((a) => (a.strategy ? [a.strategy] : []))];
   const wanted = requested ?? CAUTION.find((s) => declared.includes(s)) ?? "rolling";
   if (supported.includes(wanted)) return { strategy: wanted, note: null };

@@ -22,8 +22,20 @@ describe("traffic between two readings", () => {
 
   it("reads p95 from the histogram's delta, not from what the process served before", () => {
     // Before: 1000 fast requests. Since: 100 requests, 10 of them slow (0.5–1 s).
-    const previous = readingOf(counters("a#1", 1000, 0, [[0.1, 1000], [1, 1000], [Infinity, 1000]]));
-    const window = trafficSince(previous, [counters("a#1", 1100, 0, [[0.1, 1090], [1, 1100], [Infinity, 1100]])])!;
+    const previous = readingOf(
+      counters("a#1", 1000, 0, [
+        [0.1, 1000],
+        [1, 1000],
+        [Infinity, 1000],
+      ]),
+    );
+    const window = trafficSince(previous, [
+      counters("a#1", 1100, 0, [
+        [0.1, 1090],
+        [1, 1100],
+        [Infinity, 1100],
+      ]),
+    ])!;
     expect(window.requests).toBe(100);
     // rank 95 of 100: 90 in ≤0.1 s, the rest in (0.1, 1]: 0.1 + 0.9 × 5/10 = 0.55 s.
     expect(window.p95Ms).toBe(550);
@@ -36,12 +48,38 @@ describe("traffic between two readings", () => {
 
 describe("quantileMs", () => {
   it("interpolates inside the bucket, like histogram_quantile", () => {
-    expect(quantileMs(new Map([[0.1, 0], [0.5, 10], [Infinity, 10]]), 0.95)).toBe(480);
-    expect(quantileMs(new Map([[0.1, 190], [0.5, 200], [Infinity, 200]]), 0.95)).toBe(100);
+    expect(
+      quantileMs(
+        new Map([
+          [0.1, 0],
+          [0.5, 10],
+          [Infinity, 10],
+        ]),
+        0.95,
+      ),
+    ).toBe(480);
+    expect(
+      quantileMs(
+        new Map([
+          [0.1, 190],
+          [0.5, 200],
+          [Infinity, 200],
+        ]),
+        0.95,
+      ),
+    ).toBe(100);
   });
 
   it("reports the largest finite bound when the quantile lies in +Inf, and null without observations", () => {
-    expect(quantileMs(new Map([[1, 0], [Infinity, 5]]), 0.95)).toBe(1000);
+    expect(
+      quantileMs(
+        new Map([
+          [1, 0],
+          [Infinity, 5],
+        ]),
+        0.95,
+      ),
+    ).toBe(1000);
     expect(quantileMs(new Map(), 0.95)).toBeNull();
     expect(quantileMs(new Map([[Infinity, 0]]), 0.95)).toBeNull();
   });

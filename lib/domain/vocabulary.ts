@@ -6,17 +6,7 @@ export const ENVIRONMENT_KINDS = ["fixed", "review"] as const;
 export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
 
 /** Fixed environments are `active` (or `retired` when removed from slipway.yaml); review ones move through the rest. */
-export const ENVIRONMENT_STATES = [
-  "active",
-  "retired",
-  "provisioning",
-  "ready",
-  "sleeping",
-  "waking",
-  "tearing-down",
-  "torn-down",
-  "failed",
-] as const;
+export const ENVIRONMENT_STATES = ["active", "retired", "provisioning", "ready", "sleeping", "waking", "tearing-down", "torn-down", "failed"] as const;
 export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
 
 /** Environments that no longer exist (their records stay for history): their names are free again. */
@@ -49,17 +39,7 @@ export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
 export const DEPLOYMENT_KINDS = ["promote", "fast-track", "rollback", "redeploy", "config"] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 
-export const DEPLOYMENT_STATES = [
-  "waiting",
-  "queued",
-  "running",
-  "verifying",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "superseded",
-  "rolled-back",
-] as const;
+export const DEPLOYMENT_STATES = ["waiting", "queued", "running", "verifying", "succeeded", "failed", "cancelled", "superseded", "rolled-back"] as const;
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
 
 /** States in which a deployment still occupies (or waits for) its environment. */

@@ -30,7 +30,14 @@ describe("scrapeTargetGroups", () => {
   it("gives every running instance of both slots its host:port and Slipway's labels, sorted", () => {
     const groups = scrapeTargetGroups([
       app("staging", "portal", slot("rel_new", "2.0.0", [{ id: "i1", address: "http://127.0.0.1:41001", running: true }]), slot("rel_old", "1.0.0", [{ id: "i0", address: "http://127.0.0.1:41000", running: true }])),
-      app("dev", "api", slot("rel_a", "0.1.0", [{ id: "i9", address: "https://10.0.0.9:8443/api/", running: true }, { id: "i8", address: "http://10.0.0.8:80", running: false }])),
+      app(
+        "dev",
+        "api",
+        slot("rel_a", "0.1.0", [
+          { id: "i9", address: "https://10.0.0.9:8443/api/", running: true },
+          { id: "i8", address: "http://10.0.0.8:80", running: false },
+        ]),
+      ),
     ]);
     expect(groups).toEqual([
       { targets: ["10.0.0.9:8443"], labels: { environment: "dev", app: "api", release: "rel_a", build: "bld_0.1.0", version: "0.1.0", slot: "active", slipway_instance: "i9", __scheme__: "https", __metrics_path__: "/api/metrics" } },
@@ -70,7 +77,12 @@ describe("ScrapeTargetsFile", () => {
     const targets = new ScrapeTargetsFile(file, (line) => logs.push(line));
     await targets.sync([{ name: "local", inventory: async () => [running] }]);
     const before = fs.readFileSync(file, "utf8");
-    expect(await targets.sync([{ name: "local", inventory: async () => [] }, { name: "kubernetes", inventory: () => Promise.reject(new Error("API server unreachable")) }])).toBeNull();
+    expect(
+      await targets.sync([
+        { name: "local", inventory: async () => [] },
+        { name: "kubernetes", inventory: () => Promise.reject(new Error("API server unreachable")) },
+      ]),
+    ).toBeNull();
     expect(fs.readFileSync(file, "utf8")).toBe(before);
     expect(logs).toEqual([expect.stringContaining("kubernetes inventory failed")]);
     expect(logs[0]).toContain("API server unreachable");

@@ -51,10 +51,7 @@ function groupsOfSlot(status: AppStatus, slotName: "active" | "standby", slot: S
  * what runs changes. Asleep apps and stopped instances have none.
  */
 export function scrapeTargetGroups(statuses: readonly AppStatus[]): ScrapeTargetGroup[] {
-  const groups = statuses.flatMap((status) => [
-    ...(status.active ? groupsOfSlot(status, "active", status.active) : []),
-    ...(status.standby ? groupsOfSlot(status, "standby", status.standby) : []),
-  ]);
+  const groups = statuses.flatMap((status) => [...(status.active ? groupsOfSlot(status, "active", status.active) : []), ...(status.standby ? groupsOfSlot(status, "standby", status.standby) : [])]);
   const key = (g: ScrapeTargetGroup) => [g.labels.environment, g.labels.app, g.labels.slot, g.labels.slipway_instance, g.targets[0]].join("\u0000");
   return groups.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

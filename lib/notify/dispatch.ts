@@ -41,10 +41,7 @@ export interface DispatchResult {
   failed: number;
 }
 
-type Outcome =
-  | { kind: "delivered" }
-  | { kind: "retry"; error: string; retryAfterMs?: number }
-  | { kind: "fail"; error: string };
+type Outcome = { kind: "delivered" } | { kind: "retry"; error: string; retryAfterMs?: number } | { kind: "fail"; error: string };
 
 /** A delivery that can never succeed as configured: failed at once, never retried. */
 class PermanentError extends Error {}
@@ -103,19 +100,15 @@ interface Settings {
 async function claimDue(db: Db, now: Date, limit: number, leaseMs: number): Promise<NotificationDelivery[]> {
   const t = notificationDeliveries;
   const due = and(isNull(t.deliveredAt), isNull(t.failedAt), lte(t.nextAttemptAt, now));
-  const candidates = db
-    .select({ id: t.id })
-    .from(t)
-    .where(due)
-    .orderBy(asc(t.nextAttemptAt), asc(t.id))
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  return db
-    .update(t)
-    // `due` again: a row re-checked after waiting for another claimer's commit must still be due.
-    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs), attempts: sql`${t.attempts} + 1` })
-    .where(and(inArray(t.id, candidates), due))
-    .returning();
+  const candidates = db.select({ id: t.id }).from(t).where(due).orderBy(asc(t.nextAttemptAt), asc(t.id)).limit(limit).for("update", { skipLocked: true });
+  return (
+    db
+      .update(t)
+      // `due` again: a row re-checked after waiting for another claimer's commit must still be due.
+      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs), attempts: sql`${t.attempts} + 1` })
+      .where(and(inArray(t.id, candidates), due))
+      .returning()
+  );
 }
 
 async function attempt(row: NotificationDelivery, settings: Settings): Promise<Outcome> {

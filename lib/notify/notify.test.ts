@@ -331,9 +331,7 @@ describe.each(testDatabases)("notifications on $name", (database) => {
       const ids = receiver.at("/hook").map((r) => r.headers["x-slipway-delivery"]);
       expect(ids).toHaveLength(total);
       expect(new Set(ids).size).toBe(total);
-      const [counts] = await connection.db
-        .select({ delivered: sql<number>`count(*) filter (where delivered_at is not null)::int`, attempts: sql<number>`sum(attempts)::int` })
-        .from(notificationDeliveries);
+      const [counts] = await connection.db.select({ delivered: sql<number>`count(*) filter (where delivered_at is not null)::int`, attempts: sql<number>`sum(attempts)::int` }).from(notificationDeliveries);
       expect(counts).toEqual({ delivered: total, attempts: total });
     } finally {
       await Promise.all(others.map((o) => o.close()));

@@ -25,18 +25,23 @@ describe("Slack messages", () => {
     expect(text({ event: "deployment.started", data: base })).toBe(`🚀 prod: deploying release 81f4933 (portal 1.5.0, admin 2.5.1), requested by Lee Morgan${link}`);
     expect(text({ event: "deployment.succeeded", data: base })).toBe(`✅ prod: release 81f4933 (portal 1.5.0, admin 2.5.1) deployed by Lee Morgan${link}`);
     expect(text({ event: "deployment.succeeded", data: { ...base, kind: "fast-track" } })).toBe(`✅ prod: release 81f4933 (portal 1.5.0, admin 2.5.1) fast-tracked by Lee Morgan${link}`);
-    expect(text({ event: "deployment.failed", data: { ...base, failureReason: "smoke check home returned 502" } })).toBe(
-      `❌ prod: release 81f4933 (portal 1.5.0, admin 2.5.1) failed: smoke check home returned 502${link}`,
+    expect(text({ event: "deployment.failed", data: { ...base, failureReason: "smoke check home returned 502" } })).toBe(`❌ prod: release 81f4933 (portal 1.5.0, admin 2.5.1) failed: smoke check home returned 502${link}`);
+    expect(text({ event: "deployment.rolled-back", data: { ...base, kind: "rollback", automatic: true, reason: "error budget burning 14x", from: { id: "rel_8", commit: "aaaaaaabbbb", branch: "main" } } })).toBe(
+      `↩️ prod: automatically rolled back to release 81f4933 (portal 1.5.0, admin 2.5.1) from aaaaaaa: error budget burning 14x${link}`,
     );
+    expect(text({ event: "approval.needed", data: { ...base, approvals: [{ role: "pm", needed: 1 }] } })).toBe(`🔔 prod needs 1 pm approval for release 81f4933 (portal 1.5.0, admin 2.5.1), requested by Lee Morgan${link}`);
     expect(
-      text({ event: "deployment.rolled-back", data: { ...base, kind: "rollback", automatic: true, reason: "error budget burning 14x", from: { id: "rel_8", commit: "aaaaaaabbbb", branch: "main" } } }),
-    ).toBe(`↩️ prod: automatically rolled back to release 81f4933 (portal 1.5.0, admin 2.5.1) from aaaaaaa: error budget burning 14x${link}`);
-    expect(text({ event: "approval.needed", data: { ...base, approvals: [{ role: "pm", needed: 1 }] } })).toBe(
-      `🔔 prod needs 1 pm approval for release 81f4933 (portal 1.5.0, admin 2.5.1), requested by Lee Morgan${link}`,
-    );
-    expect(text({ event: "approval.needed", data: { ...base, approvals: [{ role: "pm", needed: 1 }, { role: "tech-lead", needed: 2 }] } })).toContain(
-      "needs 1 pm approval and 2 tech-lead approvals for",
-    );
+      text({
+        event: "approval.needed",
+        data: {
+          ...base,
+          approvals: [
+            { role: "pm", needed: 1 },
+            { role: "tech-lead", needed: 2 },
+          ],
+        },
+      }),
+    ).toContain("needs 1 pm approval and 2 tech-lead approvals for");
     expect(text({ event: "approval.given", data: { ...base, approver: { name: "Pat Kim" }, role: "pm", comment: "go", remaining: [] } })).toBe(
       `👍 prod: Pat Kim (pm) approved release 81f4933 (portal 1.5.0, admin 2.5.1): “go”; all approvals given${link}`,
     );

@@ -37,13 +37,7 @@ export interface VerifyOptions {
  * is within the tolerance. The comparison takes constant time, so it leaks nothing about the
  * expected signature.
  */
-export function verifySignature(
-  secret: string,
-  timestamp: number | string | null | undefined,
-  body: string,
-  header: string | null | undefined,
-  options: VerifyOptions = {},
-): boolean {
+export function verifySignature(secret: string, timestamp: number | string | null | undefined, body: string, header: string | null | undefined, options: VerifyOptions = {}): boolean {
   if (!secret || timestamp === null || timestamp === undefined || !header) return false;
   const stamp = String(timestamp).trim();
   if (!/^\d{1,15}$/.test(stamp)) return false;

@@ -30,10 +30,7 @@ export function renderSlackMessage(event: SlipwayEvent, options: { baseUrl?: str
   const details = clip(renderDetails(event.data), SLACK_TEXT_LIMIT);
   return {
     text: headline,
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: headline } },
-      ...(details ? [{ type: "context" as const, elements: [{ type: "mrkdwn" as const, text: details }] }] : []),
-    ],
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: headline } }, ...(details ? [{ type: "context" as const, elements: [{ type: "mrkdwn" as const, text: details }] }] : [])],
   };
 }
 
@@ -154,9 +151,7 @@ function releaseLabel(release: ReleaseRef | undefined, versions: AppVersion[] | 
 
 /** "1 pm approval", "1 pm approval and 2 tech-lead approvals". */
 export function approvalsPhrase(needs: ApprovalNeed[] | undefined): string {
-  const parts = (Array.isArray(needs) ? needs : [])
-    .filter((n) => n.needed > 0)
-    .map((n) => `${n.needed} ${esc(n.role)} approval${n.needed === 1 ? "" : "s"}`);
+  const parts = (Array.isArray(needs) ? needs : []).filter((n) => n.needed > 0).map((n) => `${n.needed} ${esc(n.role)} approval${n.needed === 1 ? "" : "s"}`);
   if (parts.length <= 1) return parts.join("");
   return `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
 }

@@ -18,14 +18,7 @@ export interface WebhookRequest {
  * The signed request for one webhook delivery. The timestamp is the time of this attempt (so a
  * retry hours later still passes the receiver's freshness check); the delivery id stays the same.
  */
-export function buildWebhookRequest(input: {
-  deliveryId: string;
-  event: SlipwayEventName;
-  occurredAt: string;
-  data: unknown;
-  secret: string;
-  now: Date;
-}): WebhookRequest {
+export function buildWebhookRequest(input: { deliveryId: string; event: SlipwayEventName; occurredAt: string; data: unknown; secret: string; now: Date }): WebhookRequest {
   const payload: WebhookBody = { id: input.deliveryId, event: input.event, occurredAt: input.occurredAt, data: input.data };
   const body = JSON.stringify(payload);
   const timestamp = Math.floor(input.now.getTime() / 1000);

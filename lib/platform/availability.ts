@@ -9,4 +9,3 @@ export const PLATFORM_AVAILABILITY: Record<PlatformKind, { available: true } | {
   local: { available: true },
   kubernetes: { available: true },
 };
-

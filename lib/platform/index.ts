@@ -35,5 +35,14 @@ export async function createPlatformRegistry(options: { local: LocalPlatformOpti
   const local = new LocalPlatform(options.local);
   await local.init();
   const kubernetes = new KubernetesPlatform({ log: options.local.log, ...options.kubernetes });
-  return { registry: new PlatformRegistry(new Map<string, PlatformAdapter>([["local", local], ["kubernetes", kubernetes]]), { unnamed: "local" }), local };
+  return {
+    registry: new PlatformRegistry(
+      new Map<string, PlatformAdapter>([
+        ["local", local],
+        ["kubernetes", kubernetes],
+      ]),
+      { unnamed: "local" },
+    ),
+    local,
+  };
 }

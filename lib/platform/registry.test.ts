@@ -10,8 +10,20 @@ function named(name: string): PlatformAdapter {
 describe("PlatformRegistry: one platform per environment", () => {
   const local = named("local");
   const kubernetes = named("kubernetes");
-  const registry = new PlatformRegistry(new Map([["local", local], ["kubernetes", kubernetes]]));
-  registry.assign({ environments: [{ name: "dev", platform: "local" }, { name: "staging", platform: "kubernetes" }, { name: "prod", platform: "kubernetes" }], reviewEnvironments: { source: "staging" } });
+  const registry = new PlatformRegistry(
+    new Map([
+      ["local", local],
+      ["kubernetes", kubernetes],
+    ]),
+  );
+  registry.assign({
+    environments: [
+      { name: "dev", platform: "local" },
+      { name: "staging", platform: "kubernetes" },
+      { name: "prod", platform: "kubernetes" },
+    ],
+    reviewEnvironments: { source: "staging" },
+  });
 
   it("gives each environment the adapter slipway.yaml names", () => {
     expect(registry.forEnvironment("dev")).toBe(local);
@@ -27,7 +39,12 @@ describe("PlatformRegistry: one platform per environment", () => {
     onlyLocal.assign({ environments: [{ name: "dev", platform: "local" }] });
     const refused = (() => {
       try {
-        onlyLocal.assign({ environments: [{ name: "dev", platform: "local" }, { name: "prod", platform: "kubernetes" }] });
+        onlyLocal.assign({
+          environments: [
+            { name: "dev", platform: "local" },
+            { name: "prod", platform: "kubernetes" },
+          ],
+        });
       } catch (error) {
         return error;
       }
@@ -39,7 +56,15 @@ describe("PlatformRegistry: one platform per environment", () => {
   });
 
   it("lists what every platform runs, tagged by platform", async () => {
-    await local.ensureActive({ environment: "dev", app: "portal", build: { buildId: "b1", releaseId: "r1", app: "portal", version: "1.0.0", commit: "c", digest: "sha256:x", artifact: "a" }, instances: 1, config: {}, healthPath: "/health", reference: "d1" });
+    await local.ensureActive({
+      environment: "dev",
+      app: "portal",
+      build: { buildId: "b1", releaseId: "r1", app: "portal", version: "1.0.0", commit: "c", digest: "sha256:x", artifact: "a" },
+      instances: 1,
+      config: {},
+      healthPath: "/health",
+      reference: "d1",
+    });
     expect((await registry.inventory()).map((s) => [s.platform, s.environment, s.app])).toEqual([["local", "dev", "portal"]]);
   });
 });

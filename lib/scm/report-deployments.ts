@@ -69,10 +69,7 @@ async function track(db: Db, options: ReportOptions): Promise<number> {
       and(
         eq(reviewChangeRequests.state, "open"),
         sql`${reviewChangeRequests.repository} <> ''`,
-        or(
-          eq(reviewChangeRequests.environmentId, deployments.environmentId),
-          and(eq(reviewChangeRequests.branch, releases.branch), eq(reviewChangeRequests.headRepository, reviewChangeRequests.repository)),
-        ),
+        or(eq(reviewChangeRequests.environmentId, deployments.environmentId), and(eq(reviewChangeRequests.branch, releases.branch), eq(reviewChangeRequests.headRepository, reviewChangeRequests.repository))),
       ),
     )
     .where(gte(deployments.updatedAt, options.since ? new Date(options.since.getTime() - SCAN_OVERLAP_MS) : new Date(now.getTime() - LOOKBACK_MS)));
@@ -190,10 +187,6 @@ export async function reportDeploymentsToSourceControl(db: Db, options: ReportOp
 }
 
 async function isReview(db: Db, deploymentId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ kind: environments.kind })
-    .from(deployments)
-    .innerJoin(environments, eq(environments.id, deployments.environmentId))
-    .where(eq(deployments.id, deploymentId));
+  const [row] = await db.select({ kind: environments.kind }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(eq(deployments.id, deploymentId));
   return row?.kind === "review";
 }

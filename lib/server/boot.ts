@@ -95,9 +95,7 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
     void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error),
-    );
+    server.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error));
     server.listen(e.PORT, host, resolve);
   });
   return { server, url: `http://localhost:${e.PORT}` };

@@ -30,10 +30,6 @@ describe("build progress", () => {
     progress.tick();
     t = 95_000;
     progress.line(" ✓ Compiled successfully in 90s");
-    expect(lines).toEqual([
-      "  build: compiling (the longest part) (1 s so far)",
-      "  build: still compiling (the longest part), 22 s so far; the last build took 2 min 30 s",
-      "  build: compiled (1 min 35 s so far)",
-    ]);
+    expect(lines).toEqual(["  build: compiling (the longest part) (1 s so far)", "  build: still compiling (the longest part), 22 s so far; the last build took 2 min 30 s", "  build: compiled (1 min 35 s so far)"]);
   });
 });

@@ -46,8 +46,7 @@ export const CLI_COMMANDS = {
     return { token, name: summary.name, userEmail: summary.userEmail, expiresAt: summary.expiresAt?.toISOString() ?? null };
   },
   /** Read-only: re-checks the audit trail's hash chain. */
-  "audit.verify": async (connection): Promise<AuditVerification> =>
-    verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: systemClock }),
+  "audit.verify": async (connection): Promise<AuditVerification> => verifyAuditTrail({ db: connection.db, actor: systemActor("cli"), clock: systemClock }),
   /** Applies pending migrations (a running portal has already: then this is a no-op). */
   "db.migrate": async (connection): Promise<{ applied: true }> => {
     // As the tables' owner (SLIPWAY_MIGRATION_DATABASE_URL) where the application's role is not it.
@@ -78,20 +77,14 @@ export class PortalUnreachableError extends Error {}
  * Throws what the command throws (ServiceError, CliUserError — or RemoteCommandError from the
  * portal), PortalUnreachableError, or the database's own errors.
  */
-export async function runCliCommand<N extends CliCommandName>(
-  name: N,
-  args: Record<string, unknown>,
-  options: { url?: string | undefined; dataDir: string; migrate?: boolean },
-): Promise<{ answer: Answer<N>; via: "database" | "portal" }> {
+export async function runCliCommand<N extends CliCommandName>(name: N, args: Record<string, unknown>, options: { url?: string | undefined; dataDir: string; migrate?: boolean }): Promise<{ answer: Answer<N>; via: "database" | "portal" }> {
   let connection: Connection;
   try {
     connection = await openConnection({ url: options.url, dataDir: options.dataDir });
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error;
     if (!cliChannelExists(options.dataDir)) {
-      throw new PortalUnreachableError(
-        `${error.message}\nThat Slipway offers no CLI channel (${options.dataDir}/cli.sock is missing): it may be an older version, or still starting. Try again once it prints its URL, or restart it.`,
-      );
+      throw new PortalUnreachableError(`${error.message}\nThat Slipway offers no CLI channel (${options.dataDir}/cli.sock is missing): it may be an older version, or still starting. Try again once it prints its URL, or restart it.`);
     }
     try {
       return { answer: (await callCliChannel(options.dataDir, name, args)) as Answer<N>, via: "portal" };

@@ -2,8 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { applyForwardingTrust, clientAddress, CLIENT_IP_HEADER, parseTrustedProxies, refusedServerAction } from "./forwarding";
 
-const request = (peer: string, headers: Record<string, string>, method = "POST", url = "/environments/qa") =>
-  ({ method, url, headers: { ...headers }, socket: { remoteAddress: peer } }) as unknown as IncomingMessage;
+const request = (peer: string, headers: Record<string, string>, method = "POST", url = "/environments/qa") => ({ method, url, headers: { ...headers }, socket: { remoteAddress: peer } }) as unknown as IncomingMessage;
 
 describe("forwarding headers", () => {
   const none = parseTrustedProxies("");

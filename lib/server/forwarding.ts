@@ -27,7 +27,10 @@ export interface TrustedProxies {
  */
 export function parseTrustedProxies(value: string | undefined): TrustedProxies {
   const list = new BlockList();
-  const entries = (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad: string[] = [];
   for (const entry of entries) {
     const [address, prefix, extra] = entry.split("/");
@@ -76,7 +79,10 @@ function normalise(raw: string | undefined): string | undefined {
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trusted: TrustedProxies): string | undefined {
   const peer = normalise(socketAddress);
   if (!peer || !trusted.has(peer) || !forwardedFor) return peer;
-  const hops = forwardedFor.split(",").map((s) => normalise(s)).filter((s): s is string => Boolean(s));
+  const hops = forwardedFor
+    .split(",")
+    .map((s) => normalise(s))
+    .filter((s): s is string => Boolean(s));
   for (let i = hops.length - 1; i >= 0; i -= 1) {
     if (!trusted.has(hops[i])) return hops[i];
   }
@@ -117,7 +123,7 @@ export function refusedServerAction(req: Pick<IncomingMessage, "method" | "heade
     return "the Origin header is not a URL";
   }
   const forwardedHost = req.headers["x-forwarded-host"];
-  const host = (typeof forwardedHost === "string" ? forwardedHost.split(",")[0]!.trim() : req.headers.host ?? "").toLowerCase();
+  const host = (typeof forwardedHost === "string" ? forwardedHost.split(",")[0]!.trim() : (req.headers.host ?? "")).toLowerCase();
   if (!host || originHost !== host) return `the Origin ${origin} is not this site (${host || "no Host header"})`;
   return null;
 }

@@ -26,7 +26,11 @@ export const decideApprovalInput = z
     deploymentId: id,
     decision: z.enum(["approve", "reject"]),
     role: z.enum(APPROVER_ROLES, { error: `expected one of ${APPROVER_ROLES.join(", ")}` }).meta({ description: "The role you decide in (one you hold, and one the rule asks for)" }),
-    comment: z.string().trim().max(LIMITS.approvalComment, { error: `at most ${LIMITS.approvalComment} characters` }).optional(),
+    comment: z
+      .string()
+      .trim()
+      .max(LIMITS.approvalComment, { error: `at most ${LIMITS.approvalComment} characters` })
+      .optional(),
   })
   .meta({ id: "Approval" });
 
@@ -76,7 +80,10 @@ export async function decideApproval(ctx: ServiceContext, input: unknown): Promi
     const now = ctx.clock.now();
     if (previous) {
       if (previous.decision === data.decision) throw new ConflictError(`You already ${data.decision === "approve" ? "approved" : "rejected"} this deployment (as ${previous.role}).`, "already_decided");
-      await tx.update(approvals).set({ voidedAt: now, voidReason: `replaced by a ${data.decision}` }).where(eq(approvals.id, previous.id));
+      await tx
+        .update(approvals)
+        .set({ voidedAt: now, voidReason: `replaced by a ${data.decision}` })
+        .where(eq(approvals.id, previous.id));
     }
     const row: Approval = {
       id: newId("apr"),
@@ -132,7 +139,20 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     .where(inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]))
     .orderBy(asc(deployments.createdAt));
   const mine = waiting.length
-    ? await db.select().from(approvals).where(and(inArray(approvals.deploymentId, waiting.map((w) => w.deployment.id)), eq(approvals.userId, actor.id), isNull(approvals.voidedAt))).orderBy(desc(approvals.createdAt))
+    ? await db
+        .select()
+        .from(approvals)
+        .where(
+          and(
+            inArray(
+              approvals.deploymentId,
+              waiting.map((w) => w.deployment.id),
+            ),
+            eq(approvals.userId, actor.id),
+            isNull(approvals.voidedAt),
+          ),
+        )
+        .orderBy(desc(approvals.createdAt))
     : [];
   const result: PendingDecision[] = [];
   const targets: Record<string, PipelineRef> = {};
@@ -141,7 +161,12 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;
     const pipeline = (targets[environment.pipelineId] ??= await pipelineTarget(db, environment.pipelineId));
-    const roles = approverRoles(actor, deployment, pipeline, rule.rules.map((r) => r.role));
+    const roles = approverRoles(
+      actor,
+      deployment,
+      pipeline,
+      rule.rules.map((r) => r.role),
+    );
     if (!roles.length) continue;
     result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
   }

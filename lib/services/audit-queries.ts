@@ -13,13 +13,7 @@ const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time
 /** The filters the audit page, the list endpoint and the exports share. */
 export const auditFiltersInput = z.object({
   actor: z.string().trim().min(1).max(254).optional().meta({ description: "Email of who acted (or the name of Slipway's automation)" }),
-  action: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .meta({ description: 'Actions starting with this, e.g. "deployment." or "deployment.request"', example: "deployment." }),
+  action: z.string().trim().min(1).max(100).optional().meta({ description: 'Actions starting with this, e.g. "deployment." or "deployment.request"', example: "deployment." }),
   targetType: z.string().trim().min(1).max(50).optional().meta({ example: "deployment" }),
   targetId: z.string().trim().min(1).max(100).optional(),
   outcome: z.enum(AUDIT_OUTCOMES, { error: "expected allowed or denied" }).optional(),
@@ -55,9 +49,7 @@ function filterConditions(q: AuditFilters): (SQL | undefined)[] {
   if (q.actor) {
     // People are matched by their current email (the label keeps the one they had then, too).
     const who = q.actor.toLowerCase();
-    conditions.push(
-      sql`(lower(${auditEvents.actorLabel}) = ${who} or ${auditEvents.actorId} in (select ${users.id} from ${users} where lower(${users.email}) = ${who}))`,
-    );
+    conditions.push(sql`(lower(${auditEvents.actorLabel}) = ${who} or ${auditEvents.actorId} in (select ${users.id} from ${users} where lower(${users.email}) = ${who}))`);
   }
   if (q.action) conditions.push(sql`${auditEvents.action} like ${startsWithPattern(q.action)}`);
   if (q.targetType) conditions.push(eq(auditEvents.targetType, q.targetType));

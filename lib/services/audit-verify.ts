@@ -28,9 +28,7 @@ export interface AuditChainBreak {
   message: string;
 }
 
-export type AuditVerification =
-  | { intact: true; count: number; lastSeq: number | null; lastHash: string }
-  | { intact: false; count: number; broken: AuditChainBreak };
+export type AuditVerification = { intact: true; count: number; lastSeq: number | null; lastHash: string } | { intact: false; count: number; broken: AuditChainBreak };
 
 export const VERIFY_BATCH_SIZE = 1000;
 
@@ -64,10 +62,7 @@ function hashedFields(row: AuditEvent): AuditRecord {
 }
 
 /** Walks the whole trail in sequence order, in batches; stops at the first broken link. */
-export async function verifyAuditTrail(
-  ctx: ServiceContext,
-  options: { batchSize?: number; onProgress?: (checked: number) => void } = {},
-): Promise<AuditVerification> {
+export async function verifyAuditTrail(ctx: ServiceContext, options: { batchSize?: number; onProgress?: (checked: number) => void } = {}): Promise<AuditVerification> {
   authorize(ctx, "audit.view", { type: "audit" });
   // Read before the walk: events written meanwhile only move the head past it, never before it.
   const [checkpoint] = await ctx.db.select().from(auditCheckpoints).where(eq(auditCheckpoints.name, "head"));
@@ -96,7 +91,15 @@ export async function verifyAuditTrail(
         return {
           intact: false,
           count,
-          broken: { seq: row.seq, id: row.id, problem: "checkpoint-mismatch", expected: checkpoint.hash, actual: hash, previousSeq, message: `event seq ${row.seq} (${row.id}) is not the event the checkpoint recorded at that position: the end of the trail was replaced` },
+          broken: {
+            seq: row.seq,
+            id: row.id,
+            problem: "checkpoint-mismatch",
+            expected: checkpoint.hash,
+            actual: hash,
+            previousSeq,
+            message: `event seq ${row.seq} (${row.id}) is not the event the checkpoint recorded at that position: the end of the trail was replaced`,
+          },
         };
       }
       expectedPrev = hash;

@@ -7,11 +7,7 @@ import { ForbiddenError } from "./errors";
 import type { ServiceContext } from "./context";
 
 /** Throws ForbiddenError (naming what is missing) unless the policy allows the action. */
-export function authorize(
-  ctx: Pick<ServiceContext, "actor">,
-  action: Action,
-  target: Target & { type: string; id?: string | undefined } = { type: "pipeline" },
-): void {
+export function authorize(ctx: Pick<ServiceContext, "actor">, action: Action, target: Target & { type: string; id?: string | undefined } = { type: "pipeline" }): void {
   const decision = decide(ctx.actor, action, target);
   if (!decision.allowed) {
     throw new ForbiddenError(`Not allowed: ${decision.reason}.`, { action, targetType: target.type, targetId: target.id });

@@ -31,9 +31,7 @@ export async function requestAutomaticRollback(ctx: Pick<ServiceContext, "db" | 
 }
 
 export const confirmRollbackInput = z.strictObject({ deploymentId: id, comment: reason.optional() }).meta({ id: "ConfirmAutomaticRollback" });
-export const undoRollbackInput = z
-  .strictObject({ deploymentId: id, reason: reason.min(3, { error: "say why the release may come back (at least 3 characters)" }) })
-  .meta({ id: "UndoAutomaticRollback" });
+export const undoRollbackInput = z.strictObject({ deploymentId: id, reason: reason.min(3, { error: "say why the release may come back (at least 3 characters)" }) }).meta({ id: "UndoAutomaticRollback" });
 
 /** The policy's view of the pipeline a deployment's environment belongs to. */
 async function rollbackPipeline(db: Db, deployment: Deployment): Promise<PipelineRef> {
@@ -69,7 +67,10 @@ export async function confirmAutomaticRollback(ctx: ServiceContext, input: unkno
     const { rollback, detail } = await automaticRollback(scoped, data.deploymentId);
     authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline: await rollbackPipeline(tx, rollback) });
     const confirmation = { decision: "confirmed" as const, by: ctx.actor.id, byName: ctx.actor.name, at: ctx.clock.now().toISOString(), comment: data.comment ?? null };
-    await tx.update(deployments).set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: ctx.clock.now() }).where(eq(deployments.id, rollback.id));
+    await tx
+      .update(deployments)
+      .set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: ctx.clock.now() })
+      .where(eq(deployments.id, rollback.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "rollback.confirm", targetType: "deployment", targetId: rollback.id, reason: data.comment ?? null, data: { rule: detail.rule, badDeploymentId: detail.deploymentId } });
   });
 }
@@ -93,12 +94,24 @@ export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown)
     const [environment] = await tx.select().from(environments).where(eq(environments.id, rollback.environmentId));
     const now = ctx.clock.now();
     if (environment!.heldAt && environment!.heldBy === rollback.requestedBy) {
-      await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(and(eq(environments.id, environment!.id)));
-      await recordAudit(tx, ctx.actor, ctx.clock, { action: "environment.hold.lift", targetType: "environment", targetId: environment!.name, reason: `undoing the automatic rollback: ${data.reason}`, data: { holdReason: environment!.holdReason } });
+      await tx
+        .update(environments)
+        .set({ heldAt: null, heldBy: null, holdReason: null })
+        .where(and(eq(environments.id, environment!.id)));
+      await recordAudit(tx, ctx.actor, ctx.clock, {
+        action: "environment.hold.lift",
+        targetType: "environment",
+        targetId: environment!.name,
+        reason: `undoing the automatic rollback: ${data.reason}`,
+        data: { holdReason: environment!.holdReason },
+      });
     }
     const redeployment = await enqueue(scoped, { environment: environment!.name, releaseId: rollback.previousReleaseId, kind: "rollback", reason: `Undo the automatic rollback: ${data.reason}`, undoes: rollback.id });
     const confirmation = { decision: "undone" as const, by: ctx.actor.id, byName: ctx.actor.name, at: now.toISOString(), comment: data.reason, redeploymentId: redeployment.id };
-    await tx.update(deployments).set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: now }).where(eq(deployments.id, rollback.id));
+    await tx
+      .update(deployments)
+      .set({ detail: { ...rollback.detail, automatic: { ...detail, confirmation } }, updatedAt: now })
+      .where(eq(deployments.id, rollback.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "rollback.undo", targetType: "deployment", targetId: rollback.id, reason: data.reason, data: { redeploymentId: redeployment.id, releaseId: rollback.previousReleaseId } });
     return redeployment;
   });

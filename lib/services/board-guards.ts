@@ -45,4 +45,3 @@ export function gateStateOf(environment: { id: string; name: string; settings: u
     now,
   );
 }
-

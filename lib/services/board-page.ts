@@ -35,7 +35,13 @@ const HOUR = 3_600_000;
 const search = z
   .string()
   .optional()
-  .transform((q) => q?.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 63) || undefined);
+  .transform(
+    (q) =>
+      q
+        ?.replace(/[\u0000-\u001f]/g, "")
+        .trim()
+        .slice(0, 63) || undefined,
+  );
 
 export const boardPageInput = z.object({
   pipeline: z.string().min(1, { error: "expected a pipeline name" }),
@@ -125,13 +131,34 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
   // …and, for a partial review environment, where its source serves the page's other apps.
   const [cells, inherited] = await Promise.all([
-    loadCells(db, row.environments.map((e) => e.id), "differing", page.apps.map((a) => a.id)),
-    inheritedAddressesOf(db, reviewRows.map((e) => e.id), page.apps.map((a) => a.id)),
+    loadCells(
+      db,
+      row.environments.map((e) => e.id),
+      "differing",
+      page.apps.map((a) => a.id),
+    ),
+    inheritedAddressesOf(
+      db,
+      reviewRows.map((e) => e.id),
+      page.apps.map((a) => a.id),
+    ),
   ]);
   const last = fixedRows.at(-1);
 
-  const fixed = fixedRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
-  const review = reviewRows.map((e) => toEnvironmentView(e as EnvironmentRow, cells.filter((c) => c.environmentId === e.id), now));
+  const fixed = fixedRows.map((e) =>
+    toEnvironmentView(
+      e as EnvironmentRow,
+      cells.filter((c) => c.environmentId === e.id),
+      now,
+    ),
+  );
+  const review = reviewRows.map((e) =>
+    toEnvironmentView(
+      e as EnvironmentRow,
+      cells.filter((c) => c.environmentId === e.id),
+      now,
+    ),
+  );
   const addresses = new Map<string, { app: string; url: string; from?: string }[]>(reviewRows.map((e) => [e.id, [...(e.addresses ?? []), ...(inherited.get(e.id) ?? [])]]));
   const factsOf = new Map(facts.columns.map((f) => [f.environmentId, f]));
   const releaseOf = (e: EnvironmentView) => factsOf.get(e.id)?.release ?? null;

@@ -40,7 +40,7 @@ export const registerBuildInput = z
       .array(z.string().trim().min(1, { error: "expected a non-empty label" }).max(100, { error: "at most 100 characters" }), { error: "expected a list of labels" })
       .max(100, { error: "at most 100 labels" })
       .optional()
-      .meta({ description: "Risk labels of this build, e.g. [\"iam\", \"payments\"], for `when: { labels }` rules. Send [] for none; omitted counts as unknown (risky)" }),
+      .meta({ description: 'Risk labels of this build, e.g. ["iam", "payments"], for `when: { labels }` rules. Send [] for none; omitted counts as unknown (risky)' }),
   })
   .meta({ id: "RegisterBuild" });
 
@@ -63,7 +63,10 @@ export async function registerBuild(ctx: ServiceContext, input: unknown): Promis
   return ctx.db.transaction(async (tx) => {
     const app = await resolveApp(tx, data.app, { pipeline: data.pipeline });
     authorize(ctx, "build.register", { type: "build", pipeline: await pipelineTarget(tx, app.pipelineId) });
-    const [existing] = await tx.select().from(builds).where(and(eq(builds.appId, app.id), eq(builds.version, data.version)));
+    const [existing] = await tx
+      .select()
+      .from(builds)
+      .where(and(eq(builds.appId, app.id), eq(builds.version, data.version)));
     if (existing) {
       if (existing.digest === data.digest && existing.commit === data.commit) return { build: { ...existing, appName: app.name }, created: false };
       throw new ConflictError(

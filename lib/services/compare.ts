@@ -192,7 +192,11 @@ export async function compareEnvironments(db: Db, input: { from: string; to: str
     for (const rb of release.builds) if (!range!.skipBuilds.includes(rb.build.id)) commits.add(rb.build.commit);
   }
   for (const commit of range?.skipCommits ?? []) commits.delete(commit);
-  const ran = await ranBefore(db, toEnv.id, ahead.map((r) => r.id));
+  const ran = await ranBefore(
+    db,
+    toEnv.id,
+    ahead.map((r) => r.id),
+  );
 
   return {
     pipeline,
@@ -234,12 +238,7 @@ async function ranBefore(db: Db, environmentId: string, releaseIds: string[]): P
 /** The releases of a range, newest first, with who cut them and their builds (the apps in pipeline order). */
 async function releasesIn(db: Db, range: AheadRange) {
   const rows = await db.query.releases.findMany({
-    where: and(
-      eq(releases.branch, range.branch),
-      lte(releases.createdAt, range.upTo),
-      range.after ? gt(releases.createdAt, range.after) : undefined,
-      range.skipReleases.length ? notInArray(releases.id, range.skipReleases) : undefined,
-    ),
+    where: and(eq(releases.branch, range.branch), lte(releases.createdAt, range.upTo), range.after ? gt(releases.createdAt, range.after) : undefined, range.skipReleases.length ? notInArray(releases.id, range.skipReleases) : undefined),
     orderBy: [desc(releases.createdAt), desc(releases.id)],
     limit: RELEASE_LIMIT + 1,
     columns: { id: true, commit: true, branch: true, createdAt: true },

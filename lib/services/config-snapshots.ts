@@ -72,14 +72,7 @@ export async function lastSnapshotOfRelease(db: Db, environmentId: string, relea
   const [row] = await db
     .select({ id: deployments.configSnapshotId })
     .from(deployments)
-    .where(
-      and(
-        eq(deployments.environmentId, environmentId),
-        eq(deployments.releaseId, releaseId),
-        inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]),
-        isNotNull(deployments.configSnapshotId),
-      ),
-    )
+    .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, releaseId), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]), isNotNull(deployments.configSnapshotId)))
     .orderBy(desc(deployments.createdAt), desc(deployments.id))
     .limit(1);
   return row?.id ?? null;

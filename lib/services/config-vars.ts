@@ -23,7 +23,11 @@ const configKey = z
   .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "expected an environment variable name: capital letters, digits and underscores, e.g. DATABASE_POOL_SIZE" })
   .refine((k) => !RESERVED.test(k), { error: "this name is set by Slipway itself (SLIPWAY_*, PORT, PATH, HOME, NODE_OPTIONS)" });
 
-const changeReason = z.string().trim().min(3, { error: "say why you change it (at least 3 characters): it goes into the audit trail" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
+const changeReason = z
+  .string()
+  .trim()
+  .min(3, { error: "say why you change it (at least 3 characters): it goes into the audit trail" })
+  .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
 
 export const setConfigInput = z
   .strictObject({
@@ -59,7 +63,10 @@ async function environmentByName(db: Db, name: string) {
 
 async function appIdOf(db: Db, pipelineId: string, name: string | undefined): Promise<string | null> {
   if (!name) return null;
-  const [app] = await db.select({ id: apps.id }).from(apps).where(and(eq(apps.pipelineId, pipelineId), eq(apps.name, name), isNull(apps.retiredAt)));
+  const [app] = await db
+    .select({ id: apps.id })
+    .from(apps)
+    .where(and(eq(apps.pipelineId, pipelineId), eq(apps.name, name), isNull(apps.retiredAt)));
   if (!app) throw new ValidationError(`Unknown app "${name}".`, { app: `unknown app "${name}"` });
   return app.id;
 }
@@ -224,6 +231,9 @@ export function redactSecrets(text: string, secretValues: readonly string[]): st
 
 /** When the configuration last changed, to tell whether a deployment is needed to apply it. */
 export async function configChangedAt(db: Db, environmentId: string): Promise<Date | null> {
-  const [row] = await db.select({ at: sql<Date | null>`max(${configVariables.updatedAt})` }).from(configVariables).where(eq(configVariables.environmentId, environmentId));
+  const [row] = await db
+    .select({ at: sql<Date | null>`max(${configVariables.updatedAt})` })
+    .from(configVariables)
+    .where(eq(configVariables.environmentId, environmentId));
   return row?.at ? new Date(row.at) : null;
 }

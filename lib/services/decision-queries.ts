@@ -35,7 +35,12 @@ export async function decisionPropsFor(db: Db, actor: Actor, deployment: Deploym
   const stored = (gate: string) => deployment.gates.find((g) => g.gate === gate)?.detail ?? null;
   const applyingRoles = (stored("approvals")?.rules as { role: string }[] | undefined)?.map((r) => r.role);
   const applyingItems = (stored("checklist")?.items as { item: string }[] | undefined)?.map((i) => i.item);
-  const approveRoles = approverRoles(actor, deployment, pipeline, (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)));
+  const approveRoles = approverRoles(
+    actor,
+    deployment,
+    pipeline,
+    (rule?.rules ?? []).map((r) => r.role).filter((role) => !applyingRoles || applyingRoles.includes(role)),
+  );
   const ticks = await db.select({ item: checklistTicks.item, by: users.name }).from(checklistTicks).innerJoin(users, eq(users.id, checklistTicks.userId)).where(eq(checklistTicks.deploymentId, deployment.id));
   const pendingGate = (gate: string) => deployment.gates.some((g) => g.gate === gate && g.status === "pending");
   const overrideRoles = config.overrides?.roles ?? [];

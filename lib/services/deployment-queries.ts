@@ -62,16 +62,12 @@ export async function getDeployment(db: Db, deploymentId: string): Promise<Deplo
       commit: release.commit,
       branch: release.branch,
       createdAt: release.createdAt,
-      builds: release.builds
-        .sort((a, b) => a.app.position - b.app.position)
-        .map((rb) => ({ app: rb.app.name, version: rb.build.version, digest: rb.build.digest, buildId: rb.buildId })),
+      builds: release.builds.sort((a, b) => a.app.position - b.app.position).map((rb) => ({ app: rb.app.name, version: rb.build.version, digest: rb.build.digest, buildId: rb.buildId })),
     },
     previousRelease: previousRelease ?? null,
     cancelledByUser: cancelledByUser ?? null,
     steps: steps.map((s) => ({ id: s.id, position: s.position, name: s.name, app: s.app?.name ?? null, state: s.state, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt, log: s.log, detail: s.detail })),
-    gates: gates
-      .sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate))
-      .map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt, detail: g.detail ?? null })),
+    gates: gates.sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate)).map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, evaluatedAt: g.evaluatedAt, detail: g.detail ?? null })),
     approvals: approvals.map((a) => ({ id: a.id, user: a.user, role: a.role, decision: a.decision, comment: a.comment, createdAt: a.createdAt, voidedAt: a.voidedAt })),
   };
 }

@@ -166,7 +166,12 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       configSnapshotId,
       overrides: [],
       failureReason: null,
-      detail: { ...request.detail, ...(partial ? { appIds: partial.own.map((a) => a.id), inherited: partial.inherited.map((a) => a.name) } : {}), ...(skipped.length ? { skipped } : {}), ...(request.undoes ? { undoes: request.undoes } : {}) },
+      detail: {
+        ...request.detail,
+        ...(partial ? { appIds: partial.own.map((a) => a.id), inherited: partial.inherited.map((a) => a.name) } : {}),
+        ...(skipped.length ? { skipped } : {}),
+        ...(request.undoes ? { undoes: request.undoes } : {}),
+      },
       supersededById: null,
       cancelledBy: null,
       fencingToken: 0,
@@ -189,11 +194,9 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     // A request nobody could ever approve would wait forever: refuse it now, saying who is missing.
     const unapprovable = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending")?.detail?.unapprovable;
     if (typeof unapprovable === "string") {
-      throw new RuleError(
-        `Nobody could ever approve this ${request.kind} into ${environment.name}: ${unapprovable}. Ask someone else to request it, or have an admin grant the role to another person.`,
-        "no_eligible_approvers",
-        { approvals: unapprovable },
-      );
+      throw new RuleError(`Nobody could ever approve this ${request.kind} into ${environment.name}: ${unapprovable}. Ask someone else to request it, or have an admin grant the role to another person.`, "no_eligible_approvers", {
+        approvals: unapprovable,
+      });
     }
     row.state = gates.canShip ? "queued" : "waiting";
     await tx.insert(deployments).values(row);
@@ -206,14 +209,28 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
       targetType: "environment",
       targetId: environment.name,
       reason: request.reason,
-      data: { deploymentId: row.id, releaseId: release.id, commit: release.commit, configSnapshotId, from: target.current?.id ?? null, superseded: plan.supersede, state: row.state, blockers: gates.blockers, skipped, ...(partial ? { apps: partial.own.map((a) => a.name), inherited: partial.inherited.map((a) => a.name) } : {}) },
+      data: {
+        deploymentId: row.id,
+        releaseId: release.id,
+        commit: release.commit,
+        configSnapshotId,
+        from: target.current?.id ?? null,
+        superseded: plan.supersede,
+        state: row.state,
+        blockers: gates.blockers,
+        skipped,
+        ...(partial ? { apps: partial.own.map((a) => a.name), inherited: partial.inherited.map((a) => a.name) } : {}),
+      },
     });
     const pendingApprovals = gates.outcomes.find((o) => o.gate === "approvals" && o.status === "pending");
     if (pendingApprovals) {
       const needed = ((pendingApprovals.detail?.rules ?? []) as { role: Role; needed: number; have: number }[]).filter((r) => r.have < r.needed).map((r) => ({ role: r.role, needed: r.needed - r.have }));
       await announce(tx, ctx.clock, { event: "approval.needed", data: { ...(await deploymentData(tx, row.id)), approvals: needed } });
     } else if (row.state === "waiting") {
-      await announce(tx, ctx.clock, { event: "gate.blocked", data: { ...(await deploymentData(tx, row.id)), gates: gates.outcomes.filter((o) => o.status !== "pass" && o.status !== "waived").map((o) => ({ kind: o.gate, message: o.reason })) } });
+      await announce(tx, ctx.clock, {
+        event: "gate.blocked",
+        data: { ...(await deploymentData(tx, row.id)), gates: gates.outcomes.filter((o) => o.status !== "pass" && o.status !== "waived").map((o) => ({ kind: o.gate, message: o.reason })) },
+      });
     }
     return row;
   });
@@ -302,7 +319,10 @@ export async function cancelDeployment(ctx: ServiceContext, input: unknown): Pro
     const owner = await pipelineOf(tx, { environmentId: deployment.environmentId });
     authorize(ctx, "deployment.cancel", { type: "deployment", id: deployment.id, requestedBy: deployment.requestedBy, pipeline: { id: owner.id, teamId: owner.teamId } });
     if (!isCancellable(deployment.state)) {
-      throw new ConflictError(`This deployment is ${deployment.state}: only a waiting or queued deployment can be cancelled${deployment.state === "running" || deployment.state === "verifying" ? "; roll back instead once it finishes" : ""}.`, "not_cancellable");
+      throw new ConflictError(
+        `This deployment is ${deployment.state}: only a waiting or queued deployment can be cancelled${deployment.state === "running" || deployment.state === "verifying" ? "; roll back instead once it finishes" : ""}.`,
+        "not_cancellable",
+      );
     }
     const now = ctx.clock.now();
     const updated = { ...deployment, state: "cancelled" as const, cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now };

@@ -19,7 +19,10 @@ export type AppStatusFilter = (typeof APP_STATUS_FILTERS)[number];
 
 export const environmentAppsInput = pageInput.extend({
   q: z.string().trim().max(100, { error: "at most 100 characters" }).optional().meta({ description: "Only apps whose name contains this text (case-insensitive)" }),
-  status: z.enum(APP_STATUS_FILTERS, { error: `expected one of ${APP_STATUS_FILTERS.join(", ")}` }).optional().meta({ description: "Only apps with this health status, or not deployed here" }),
+  status: z
+    .enum(APP_STATUS_FILTERS, { error: `expected one of ${APP_STATUS_FILTERS.join(", ")}` })
+    .optional()
+    .meta({ description: "Only apps with this health status, or not deployed here" }),
 });
 export type EnvironmentAppsQuery = z.input<typeof environmentAppsInput>;
 
@@ -58,8 +61,7 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
 export async function environmentAppsPage(db: Db, clock: Clock, environment: { id: string; pipelineId: string }, input: unknown): Promise<Page<EnvironmentAppRow>> {
   const q = parseInput(environmentAppsInput, input);
   const after = q.cursor ? decode(q.cursor) : null;
-  const status =
-    q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
   const rows = await db
     .select({ ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name })
     .from(apps)
@@ -67,15 +69,7 @@ export async function environmentAppsPage(db: Db, clock: Clock, environment: { i
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(
-      and(
-        eq(apps.pipelineId, environment.pipelineId),
-        isNull(apps.retiredAt),
-        q.q ? ilike(apps.name, containing(q.q)) : undefined,
-        status,
-        after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined,
-      ),
-    )
+    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
     .orderBy(asc(apps.position), asc(apps.id))
     .limit(q.limit + 1);
   const now = clock.now();
@@ -131,9 +125,13 @@ export async function environmentRunning(db: Db, environment: { id: string; pipe
       commit: releases.commit,
       createdAt: releases.createdAt,
       appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null)::int`,
-      lastFixedPosition: sql<number | null>`(select max(${environments.position}) from ${environments} where ${environments.pipelineId} = ${environment.pipelineId} and ${environments.kind} = 'fixed' and ${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}))`,
+      lastFixedPosition: sql<
+        number | null
+      >`(select max(${environments.position}) from ${environments} where ${environments.pipelineId} = ${environment.pipelineId} and ${environments.kind} = 'fixed' and ${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}))`,
       configChangedAt: sql<string | null>`(select max(${configVariables.updatedAt}) from ${configVariables} where ${configVariables.environmentId} = ${environment.id})`,
-      seedApps: sql<string[] | null>`(select json_agg(${apps.name} order by ${apps.position}) from ${apps} inner join ${environmentApps} on ${environmentApps.appId} = ${apps.id} and ${environmentApps.environmentId} = ${environment.id} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null and ${environmentApps.buildId} is not null and ${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))`,
+      seedApps: sql<
+        string[] | null
+      >`(select json_agg(${apps.name} order by ${apps.position}) from ${apps} inner join ${environmentApps} on ${environmentApps.appId} = ${apps.id} and ${environmentApps.environmentId} = ${environment.id} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null and ${environmentApps.buildId} is not null and ${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))`,
     })
     .from(summary)
     .leftJoin(releases, and(eq(releases.id, summary.releaseId), sql`${summary.releaseCount} = 1`));

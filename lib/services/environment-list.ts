@@ -55,7 +55,14 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
   const q = parseInput(listEnvironmentsInput, input);
   const after = q.cursor ? decode(q.cursor) : null;
   const rows = await db
-    .select({ id: environments.id, pipeline: pipelines.name, pipelineId: pipelines.id, rank: kindRank, key: sortKey, appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${pipelines.id} and ${apps.retiredAt} is null)::int` })
+    .select({
+      id: environments.id,
+      pipeline: pipelines.name,
+      pipelineId: pipelines.id,
+      rank: kindRank,
+      key: sortKey,
+      appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${pipelines.id} and ${apps.retiredAt} is null)::int`,
+    })
     .from(environments)
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(
@@ -75,11 +82,19 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
     return i > 0 && cells > CELL_BUDGET;
   });
   const pageRows = fits === -1 ? rows.slice(0, q.limit) : rows.slice(0, fits);
-  const views = await environmentViews(db, clock, pageRows.map((r) => r.id));
+  const views = await environmentViews(
+    db,
+    clock,
+    pageRows.map((r) => r.id),
+  );
   const pipelineIds = [...new Set(pageRows.map((r) => r.pipelineId))];
   const appOrder = new Map<string, string[]>(pipelineIds.map((id) => [id, []]));
   const appRows = pipelineIds.length
-    ? await db.select({ pipelineId: apps.pipelineId, name: apps.name }).from(apps).where(and(inArray(apps.pipelineId, pipelineIds), isNull(apps.retiredAt))).orderBy(asc(apps.pipelineId), asc(apps.position))
+    ? await db
+        .select({ pipelineId: apps.pipelineId, name: apps.name })
+        .from(apps)
+        .where(and(inArray(apps.pipelineId, pipelineIds), isNull(apps.retiredAt)))
+        .orderBy(asc(apps.pipelineId), asc(apps.position))
     : [];
   for (const app of appRows) appOrder.get(app.pipelineId)!.push(app.name);
   const last = pageRows.at(-1);

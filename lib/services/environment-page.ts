@@ -109,8 +109,10 @@ async function releaseSummaries(db: Db, ids: string[]): Promise<Map<string, Rele
  */
 async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
   const row = await db.query.environments.findFirst({
-    where: and(eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
-    sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`),
+    where: and(
+      eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
+      sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`,
+    ),
     orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
     with: { ...environmentWith, pipeline: { columns: { id: true, name: true, teamId: true } } },
   });
@@ -165,7 +167,10 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
   const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
   const [summaries, config, review] = await Promise.all([
-    releaseSummaries(db, [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id))),
+    releaseSummaries(
+      db,
+      [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id)),
+    ),
     environmentConfigState(db, environment.id, rollbackTo),
     environment.kind === "review" ? reviewSection(ctx, environment, current?.id ?? null, gone, pipeline.name, scope) : null,
   ]);

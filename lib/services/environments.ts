@@ -181,11 +181,7 @@ export async function loadCells(db: Db, environmentIds: string[], reviewCells: "
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
-    .where(
-      reviewCells === "all"
-        ? inEnvironments
-        : and(inEnvironments, or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`)),
-    );
+    .where(reviewCells === "all" ? inEnvironments : and(inEnvironments, or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`)));
 }
 
 export type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
@@ -286,7 +282,14 @@ export async function getBoard(db: Db, clock: Clock, options: { pipeline: string
   });
   if (!pipeline) return null;
   const now = clock.now();
-  const cells = groupBy(await loadCells(db, pipeline.environments.map((e) => e.id), options.reviewCells), (c) => c.environmentId);
+  const cells = groupBy(
+    await loadCells(
+      db,
+      pipeline.environments.map((e) => e.id),
+      options.reviewCells,
+    ),
+    (c) => c.environmentId,
+  );
   const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, cells.get(e.id) ?? [], now));
   const fixed = views.filter((e) => e.kind === "fixed");
   const board: Board = {

@@ -87,9 +87,7 @@ export type RuleCode = (typeof RULE_CODES)[number];
 export type ErrorCode = ValidationCode | "unauthenticated" | "forbidden" | "not_found" | ConflictCode | RuleCode | "ambiguous" | (typeof EDGE_CODES)[number];
 
 /** All of them, once each (for the OpenAPI document). */
-export const ERROR_CODES: readonly ErrorCode[] = [
-  ...new Set<ErrorCode>([...VALIDATION_CODES, "unauthenticated", "forbidden", "not_found", ...CONFLICT_CODES, ...RULE_CODES, "ambiguous", ...EDGE_CODES]),
-];
+export const ERROR_CODES: readonly ErrorCode[] = [...new Set<ErrorCode>([...VALIDATION_CODES, "unauthenticated", "forbidden", "not_found", ...CONFLICT_CODES, ...RULE_CODES, "ambiguous", ...EDGE_CODES])];
 
 export abstract class ServiceError extends Error {
   abstract readonly status: number;

@@ -69,9 +69,7 @@ export function viewOfStored(row: JoinedFreeze, now: Date): FreezeView {
   const f = row.freeze;
   const stored = storedOf(row);
   const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason } : null;
-  const when = lifted
-    ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null }
-    : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
+  const when = lifted ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null } : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
   return {
     id: f.id,
     source: f.source,

@@ -31,8 +31,7 @@ import { coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope"
 /** Ended and lifted freezes shown with `includeLifted`, newest first. */
 const HISTORY_LIMIT = 100;
 
-const instant = (what: string) =>
-  z.iso.datetime({ offset: true, error: `expected an ISO 8601 time with a zone offset, e.g. 2026-12-22T00:00:00Z (${what})` });
+const instant = (what: string) => z.iso.datetime({ offset: true, error: `expected an ISO 8601 time with a zone offset, e.g. 2026-12-22T00:00:00Z (${what})` });
 
 const freezeReason = z
   .string({ error: (issue) => (issue.input === undefined ? "say why deployments stop: whoever is blocked reads it" : "expected text") })
@@ -44,27 +43,16 @@ export const createFreezeInput = z
   .strictObject({
     environment: environmentRef.optional().meta({ description: "The environment to freeze. Omit it (and `pipeline`) to freeze every environment of every pipeline (stop the line).", example: "prod" }),
     pipeline: pipelineName.optional().meta({ description: "Without `environment`: freeze every environment of this pipeline. With it: the pipeline a bare environment name is in." }),
-    name: z
-      .string({ error: "expected a short name, e.g. \"payments outage\"" })
-      .trim()
-      .min(1, { error: "expected a short name, e.g. \"payments outage\"" })
-      .max(80, { error: "at most 80 characters" })
-      .meta({ example: "payments outage" }),
+    name: z.string({ error: 'expected a short name, e.g. "payments outage"' }).trim().min(1, { error: 'expected a short name, e.g. "payments outage"' }).max(80, { error: "at most 80 characters" }).meta({ example: "payments outage" }),
     reason: freezeReason.meta({ example: "Payment provider outage: no changes until they confirm recovery" }),
     startsAt: instant("startsAt").optional().meta({ description: "When it starts (default: now). For a recurring freeze, its first occurrence (DTSTART): occurrences keep this wall-clock time in `timezone`." }),
     endsAt: instant("endsAt").nullable().optional().meta({ description: "When it ends (exclusive). Omit or null: until someone lifts it. For a recurring freeze, no occurrence reaches past it." }),
-    rrule: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500, { error: "at most 500 characters" })
-      .optional()
-      .meta({ description: "RFC 5545 RRULE for a recurring freeze, e.g. FREQ=WEEKLY;BYDAY=FR (needs `duration`)", example: "FREQ=WEEKLY;BYDAY=FR" }),
+    rrule: z.string().trim().min(1).max(500, { error: "at most 500 characters" }).optional().meta({ description: "RFC 5545 RRULE for a recurring freeze, e.g. FREQ=WEEKLY;BYDAY=FR (needs `duration`)", example: "FREQ=WEEKLY;BYDAY=FR" }),
     duration: z
       .string()
       .regex(DURATION_PATTERN, { error: DURATION_HINT })
       .optional()
-      .meta({ description: "Length of each occurrence of a recurring freeze (\"2h\", \"2d12h\"); for a one-off freeze, another way to give its end (startsAt + duration)", example: "2h" }),
+      .meta({ description: 'Length of each occurrence of a recurring freeze ("2h", "2d12h"); for a one-off freeze, another way to give its end (startsAt + duration)', example: "2h" }),
     durationMs: z.number().int({ error: "expected a whole number of milliseconds" }).positive({ error: "expected a positive number of milliseconds" }).optional().meta({ description: "`duration` in milliseconds" }),
     timezone: z
       .string()
@@ -147,14 +135,10 @@ function scheduleOf(data: z.output<typeof createFreezeInput>, now: Date): Schedu
   const names = Object.keys(fields);
   if (names.length > 0) {
     const label = (name: string) => FIELD_LABELS[name] ?? name;
-    throw new ValidationError(
-      names.length === 1 ? `The freeze's ${label(names[0]!)} is not right: ${fields[names[0]!]}` : `The freeze's ${formatList(names.map(label))} are not right`,
-      fields,
-    );
+    throw new ValidationError(names.length === 1 ? `The freeze's ${label(names[0]!)} is not right: ${fields[names[0]!]}` : `The freeze's ${formatList(names.map(label))} are not right`, fields);
   }
   return { startsAt, endsAt, rrule, durationMs: rrule ? durationMs : null, timezone };
 }
-
 
 /**
  * Freezes for the UI and the API: from the database and from slipway.yaml, each with whether it
@@ -183,9 +167,7 @@ export async function environmentFreezes(db: Db, now: Date, environment: Pick<En
 async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings"> | null, includeLifted: boolean): Promise<FreezeView[]> {
   const data = { includeLifted };
 
-  const scope: SQL | undefined = environment
-    ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId))))
-    : undefined;
+  const scope: SQL | undefined = environment ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId)))) : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
   const rows: JoinedFreeze[] = await selectFreezes(db).where(current).orderBy(asc(freezes.startsAt));
   if (data.includeLifted) {
@@ -197,9 +179,7 @@ async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id
   const live = environment
     ? [{ name: environment.name, settings: environment.settings }]
     : await db.select({ name: environments.name, settings: environments.settings }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
-  const configured = live
-    .flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now)))
-    .filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
+  const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now))).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
 
   return [...stored, ...configured].sort(compareFreezes);
 }

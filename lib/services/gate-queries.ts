@@ -1,19 +1,7 @@
 import { and, asc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { listStoredFreezes } from "@/db/queries/freezes";
-import {
-  approvals,
-  builds,
-  checklistTicks,
-  healthSamples,
-  incidents,
-  releaseBuilds,
-  releases,
-  roleMemberships,
-  users,
-  type Deployment,
-  type Environment,
-} from "@/db/schema";
+import { approvals, builds, checklistTicks, healthSamples, incidents, releaseBuilds, releases, roleMemberships, users, type Deployment, type Environment } from "@/db/schema";
 import type { Role } from "@/lib/auth/roles";
 import type { ApprovalsConfig, EnvironmentConfig } from "@/lib/config/schema";
 import type { GateFacts, GateOverride } from "@/lib/domain/gates";
@@ -85,15 +73,16 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
 
   const rule = approvalRule(deployment, config);
   if (rule) {
-    const decisions = await db
-      .select({ approval: approvals, name: users.name, disabledAt: users.disabledAt })
-      .from(approvals)
-      .innerJoin(users, eq(users.id, approvals.userId))
-      .where(eq(approvals.deploymentId, deployment.id));
+    const decisions = await db.select({ approval: approvals, name: users.name, disabledAt: users.disabledAt }).from(approvals).innerJoin(users, eq(users.id, approvals.userId)).where(eq(approvals.deploymentId, deployment.id));
     const people = [...new Set(decisions.map((d) => d.approval.userId))];
     // Roles count where they apply: global, the pipeline's owner team, the pipeline itself.
     const scope = grantsIn((await pipelineRef(db, environment.pipelineId)) ?? { id: environment.pipelineId, teamId: null });
-    const rolesNow = people.length ? await db.select().from(roleMemberships).where(and(inArray(roleMemberships.userId, people), scope)) : [];
+    const rolesNow = people.length
+      ? await db
+          .select()
+          .from(roleMemberships)
+          .where(and(inArray(roleMemberships.userId, people), scope))
+      : [];
     const neededRoles = rule.rules.map((r) => r.role);
     const holders = await db
       .selectDistinct({ role: roleMemberships.role, id: users.id, name: users.name })
@@ -154,4 +143,3 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
   }
   return facts;
 }
-

@@ -11,7 +11,14 @@ import { parseInput } from "./validation";
 import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
 
 export const liftHoldInput = z
-  .strictObject({ environment: environmentRef, reason: z.string().trim().min(3, { error: "say why the hold can go (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }) })
+  .strictObject({
+    environment: environmentRef,
+    reason: z
+      .string()
+      .trim()
+      .min(3, { error: "say why the hold can go (at least 3 characters)" })
+      .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }),
+  })
   .meta({ id: "LiftHold" });
 
 /**

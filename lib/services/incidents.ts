@@ -30,9 +30,9 @@ export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
 
 const severity = z.enum(INCIDENT_SEVERITIES, { error: `expected one of ${INCIDENT_SEVERITIES.join(", ")}` });
 const title = z
-  .string({ error: "expected a short title, e.g. \"Checkout returns 500s\"" })
+  .string({ error: 'expected a short title, e.g. "Checkout returns 500s"' })
   .trim()
-  .min(3, { error: "expected a short title of at least 3 characters, e.g. \"Checkout returns 500s\"" })
+  .min(3, { error: 'expected a short title of at least 3 characters, e.g. "Checkout returns 500s"' })
   .max(200, { error: "at most 200 characters" });
 const externalId = z
   .string()
@@ -55,7 +55,12 @@ export const declareIncidentInput = z
 export const resolveIncidentInput = z
   .strictObject({
     incidentId: z.string().min(1).max(100),
-    note: z.string().trim().max(LIMITS.incidentNote, { error: `at most ${LIMITS.incidentNote} characters` }).optional().meta({ description: "What fixed it; goes into the audit trail" }),
+    note: z
+      .string()
+      .trim()
+      .max(LIMITS.incidentNote, { error: `at most ${LIMITS.incidentNote} characters` })
+      .optional()
+      .meta({ description: "What fixed it; goes into the audit trail" }),
   })
   .meta({ id: "ResolveIncident" });
 
@@ -166,7 +171,13 @@ async function openWithExternalId(db: Db, environmentId: string, externalId: str
 }
 
 /** Inserts an open incident and its audit event; the caller holds the environment's row lock. */
-async function insertIncident(tx: Db, ctx: ServiceContext, environment: { id: string | null; name: string; pipelineId?: string | null }, data: { title: string; severity: string; url?: string | undefined; externalId?: string | undefined }, audit: Record<string, unknown> = {}): Promise<string> {
+async function insertIncident(
+  tx: Db,
+  ctx: ServiceContext,
+  environment: { id: string | null; name: string; pipelineId?: string | null },
+  data: { title: string; severity: string; url?: string | undefined; externalId?: string | undefined },
+  audit: Record<string, unknown> = {},
+): Promise<string> {
   const id = newId("inc");
   await tx.insert(incidents).values({
     id,
@@ -298,18 +309,28 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
   // An environment's incidents: its own, its pipeline's and the organisation's.
   const scope: SQL | undefined = environment ? coveringIncidents(environment) : undefined;
-  const open = data.state === "resolved" ? [] : await selectIncidents(ctx.db).where(and(scope, eq(incidents.state, "open"))).orderBy(asc(incidents.openedAt));
+  const open =
+    data.state === "resolved"
+      ? []
+      : await selectIncidents(ctx.db)
+          .where(and(scope, eq(incidents.state, "open")))
+          .orderBy(asc(incidents.openedAt));
   const resolved =
     data.state === "open"
       ? []
-      : await selectIncidents(ctx.db).where(and(scope, eq(incidents.state, "resolved"))).orderBy(desc(incidents.resolvedAt), desc(incidents.id)).limit(data.limit);
+      : await selectIncidents(ctx.db)
+          .where(and(scope, eq(incidents.state, "resolved")))
+          .orderBy(desc(incidents.resolvedAt), desc(incidents.id))
+          .limit(data.limit);
   return [...open, ...resolved].map(viewOf);
 }
 
 /** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */
 /** The open incidents covering one environment (its own, its pipeline's, the organisation's), oldest first: one statement. */
 export async function openIncidentsOf(db: Db, environment: { id: string; pipelineId: string }): Promise<IncidentView[]> {
-  const rows = await selectIncidents(db).where(and(coveringIncidents(environment), eq(incidents.state, "open"))).orderBy(asc(incidents.openedAt));
+  const rows = await selectIncidents(db)
+    .where(and(coveringIncidents(environment), eq(incidents.state, "open")))
+    .orderBy(asc(incidents.openedAt));
   return rows.map(viewOf);
 }
 
@@ -338,10 +359,7 @@ export async function openIncidentsOfPipeline(db: Db, pipelineId: string): Promi
     .where(
       and(
         eq(incidents.state, "open"),
-        or(
-          sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`,
-          and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId))),
-        ),
+        or(sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId)))),
       ),
     )
     .orderBy(asc(incidents.openedAt));
@@ -357,7 +375,6 @@ export interface WebhookResult {
   changed: boolean;
   incident: IncidentView | null;
 }
-
 
 /**
  * Applies an incident tool's webhook (already authenticated by its signature): opens an incident,

@@ -44,14 +44,20 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
     const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
     authorize(ctx, "job.run", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
-    const [app] = await tx.select().from(apps).where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
+    const [app] = await tx
+      .select()
+      .from(apps)
+      .where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });
     const seed = app.settings.seed;
     if (!seed) throw new RuleError(`${app.name} has no seed job in slipway.yaml.`, "no_such_job");
     if ((await isLastInChain(tx, environment)) && data.confirm !== environment.name) {
       throw new ValidationError(`Type "${environment.name}" to confirm seeding ${environment.name}.`, { confirm: `type "${environment.name}" to confirm` });
     }
-    const [cell] = await tx.select().from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, app.id)));
+    const [cell] = await tx
+      .select()
+      .from(environmentApps)
+      .where(and(eq(environmentApps.environmentId, environment.id), eq(environmentApps.appId, app.id)));
     if (!cell?.buildId) throw new RuleError(`Nothing of ${app.name} runs in ${environment.name}: deploy it first.`, "nothing_deployed");
     const [busy] = await tx
       .select({ id: jobRuns.id })

@@ -82,10 +82,7 @@ const toDate = (value: unknown) => (value instanceof Date ? value : new Date(Str
  */
 async function loadDeploymentRecords(ctx: ServiceContext, pipelineId: string, from: Date): Promise<DeploymentRecord[]> {
   const endedOrCreated = sql`coalesce(${deployments.finishedAt}, ${deployments.createdAt})`;
-  const releasesInPeriod = ctx.db
-    .select({ id: deployments.releaseId })
-    .from(deployments)
-    .where(gte(endedOrCreated, from));
+  const releasesInPeriod = ctx.db.select({ id: deployments.releaseId }).from(deployments).where(gte(endedOrCreated, from));
   const rows = await ctx.db
     .select({
       id: deployments.id,
@@ -167,9 +164,7 @@ export async function getDeliveryMetrics(ctx: ServiceContext, input: unknown): P
   const measure = (scope: { environment: string; app?: string | undefined }) => deliveryMetrics(rows, period, { scope, productionEnvironment });
 
   // Review environments come and go: list the ones with deployments in the period (and a chosen one).
-  const reviewNames = [...new Set(environmentRows.filter((e) => e.kind === "review").map((e) => e.name))].filter(
-    (name) => name === environment || rows.some((r) => r.environment === name && r.finishedAt && r.finishedAt >= period.from),
-  );
+  const reviewNames = [...new Set(environmentRows.filter((e) => e.kind === "review").map((e) => e.name))].filter((name) => name === environment || rows.some((r) => r.environment === name && r.finishedAt && r.finishedAt >= period.from));
   const environmentChoices = [...fixed.map((e) => ({ name: e.name, kind: "fixed" as const })), ...reviewNames.map((name) => ({ name, kind: "review" as const }))];
   // A retired environment can still be measured when asked for by name: its history stays.
   if (!environmentChoices.some((e) => e.name === environment)) environmentChoices.push({ name: environment, kind: "fixed" });

@@ -41,9 +41,7 @@ export async function environmentCandidates(db: Db, name: string): Promise<Envir
   const live = rows.filter((r) => !(GONE as readonly string[]).includes(r.state));
   const pick = live.length ? live : rows;
   const seen = new Set<string>();
-  return pick
-    .filter((r) => (seen.has(r.pipeline) ? false : (seen.add(r.pipeline), true)))
-    .map((r) => ({ pipeline: r.pipeline, environment: r.environment, kind: r.kind, state: r.state, live: live.length > 0 }));
+  return pick.filter((r) => (seen.has(r.pipeline) ? false : (seen.add(r.pipeline), true))).map((r) => ({ pipeline: r.pipeline, environment: r.environment, kind: r.kind, state: r.state, live: live.length > 0 }));
 }
 
 /** The live fixed environments' positions of one pipeline (to tell the last in its chain). One statement. */
@@ -54,4 +52,3 @@ export async function fixedPositions(db: Db, pipelineId: string): Promise<number
     .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), notInArray(environments.state, [...GONE])));
   return rows.map((r) => r.position ?? 0);
 }
-

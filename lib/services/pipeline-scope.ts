@@ -182,7 +182,11 @@ export async function findLiveEnvironment(db: Db, ref: string, opts: ScopeOption
     throw error;
   }
   if (!opts.lock) return found;
-  const [locked] = await db.select().from(environments).where(and(eq(environments.id, found.id), LIVE)).for("update");
+  const [locked] = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.id, found.id), LIVE))
+    .for("update");
   return locked;
 }
 

@@ -57,7 +57,10 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
       const { name, description, ...settings } = app;
       const existing = existingApps.find((a) => a.name === name);
       if (existing) {
-        await tx.update(apps).set({ position, description: description ?? null, settings, retiredAt: null }).where(eq(apps.id, existing.id));
+        await tx
+          .update(apps)
+          .set({ position, description: description ?? null, settings, retiredAt: null })
+          .where(eq(apps.id, existing.id));
       } else {
         await tx.insert(apps).values({ id: newId("app"), pipelineId, name, description: description ?? null, position, settings });
         addedApps.push(name);
@@ -66,7 +69,10 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
     const declaredApps = config.apps.map((a) => a.name);
     const retiredApps = existingApps.filter((a) => !declaredApps.includes(a.name) && !a.retiredAt).map((a) => a.name);
     if (retiredApps.length) {
-      await tx.update(apps).set({ retiredAt: now }).where(and(eq(apps.pipelineId, pipelineId), inArray(apps.name, retiredApps)));
+      await tx
+        .update(apps)
+        .set({ retiredAt: now })
+        .where(and(eq(apps.pipelineId, pipelineId), inArray(apps.name, retiredApps)));
     }
 
     const declaredEnvs = config.environments.map((e) => e.name);
@@ -75,12 +81,12 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
       .from(environments)
       .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), inArray(environments.name, declaredEnvs), notInArray(environments.state, [...GONE_ENVIRONMENT_STATES])));
     if (clashes.length) {
-      throw new RuleError(
-        `The pipeline "${config.pipeline.name}" declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`,
-        "environment_name_taken",
-      );
+      throw new RuleError(`The pipeline "${config.pipeline.name}" declares ${clashes.map((c) => `"${c.name}"`).join(", ")}, but a review environment already has that name. Tear it down or rename the environment.`, "environment_name_taken");
     }
-    const existingEnvs = await tx.select().from(environments).where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed")));
+    const existingEnvs = await tx
+      .select()
+      .from(environments)
+      .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed")));
     const addedEnvironments: string[] = [];
     for (const [position, environment] of config.environments.entries()) {
       const live = existingEnvs.find((e) => e.name === environment.name && e.state === "active");
@@ -123,6 +129,9 @@ export async function syncPipelines(db: Db, clock: Clock, loaded: readonly Loade
     summaries.push({ ...summary, name: pipeline.config.pipeline.name, source: pipeline.source });
   }
   const names = new Set(loaded.map((p) => p.config.pipeline.name));
-  const untouched = (await db.select({ name: pipelines.name }).from(pipelines)).map((p) => p.name).filter((name) => !names.has(name)).sort();
+  const untouched = (await db.select({ name: pipelines.name }).from(pipelines))
+    .map((p) => p.name)
+    .filter((name) => !names.has(name))
+    .sort();
   return { summaries, untouched };
 }

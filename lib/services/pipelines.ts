@@ -39,11 +39,9 @@ export async function putPipeline(ctx: ServiceContext, name: string, text: strin
     throw new RuleError(formatConfigProblems(source, parsed.problems), "invalid_pipeline", fields);
   }
   if (parsed.config.pipeline.name !== name) {
-    throw new RuleError(
-      `The YAML declares the pipeline "${parsed.config.pipeline.name}" but was sent to ${source}: send it to /api/v1/pipelines/${parsed.config.pipeline.name}, or change pipeline.name.`,
-      "pipeline_name_mismatch",
-      { "pipeline.name": `expected "${name}" (the name in the path)` },
-    );
+    throw new RuleError(`The YAML declares the pipeline "${parsed.config.pipeline.name}" but was sent to ${source}: send it to /api/v1/pipelines/${parsed.config.pipeline.name}, or change pipeline.name.`, "pipeline_name_mismatch", {
+      "pipeline.name": `expected "${name}" (the name in the path)`,
+    });
   }
   return ctx.db.transaction(async (tx) => {
     // A new pipeline is not found; any other failure (the database) must surface, not read as "new".

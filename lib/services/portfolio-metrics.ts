@@ -96,7 +96,11 @@ async function productionRecords(ctx: ServiceContext, from: Date): Promise<{ row
 function summarizeProduction(name: string, rows: readonly Row[], period: Period): MetricsSummary {
   const frequency = deploymentFrequency(rows, period);
   // Lead time ends in production, whichever pipeline's: measure all of them as one place.
-  const lead = leadTimeForChanges(rows.map((r) => ({ ...r, environment: "production" })), period, { environment: "production" });
+  const lead = leadTimeForChanges(
+    rows.map((r) => ({ ...r, environment: "production" })),
+    period,
+    { environment: "production" },
+  );
   const failure = changeFailureRate(rows, period);
   const restore = timeToRestore(rows, period);
   return {
@@ -128,13 +132,24 @@ export async function organisationMetrics(ctx: ServiceContext, input: { period?:
   const pipelines = loaded.pipelines.filter((p) => can(ctx.actor, "pipeline.view", { pipeline: { id: p.id, teamId: p.teamId } }));
   const rows = loaded.rows.filter((r) => pipelines.some((p) => p.id === r.pipelineId));
   const byPipeline = pipelines.map((p) => ({
-    ...summarizeProduction(p.name, rows.filter((r) => r.pipelineId === p.id), period),
+    ...summarizeProduction(
+      p.name,
+      rows.filter((r) => r.pipelineId === p.id),
+      period,
+    ),
     pipelineId: p.id,
     teamId: p.teamId,
     production: p.production,
   }));
   const teams = new Map<string, string>();
   for (const p of pipelines) if (p.teamId && p.team) teams.set(p.teamId, p.team);
-  const byTeam = [...teams].map(([teamId, name]) => ({ ...summarizeProduction(name, rows.filter((r) => r.teamId === teamId), period), teamId }));
+  const byTeam = [...teams].map(([teamId, name]) => ({
+    ...summarizeProduction(
+      name,
+      rows.filter((r) => r.teamId === teamId),
+      period,
+    ),
+    teamId,
+  }));
   return { period: { key, days, from: period.from, to: period.to }, byPipeline, byTeam };
 }

@@ -13,15 +13,17 @@ import { id } from "./schemas";
 import { parseInput } from "./validation";
 import { pipelineTarget } from "./pipeline-scope";
 
-export const tickInput = z
-  .strictObject({ deploymentId: id, item: z.string().min(1).max(500), ticked: z.boolean().default(true) })
-  .meta({ id: "ChecklistTick" });
+export const tickInput = z.strictObject({ deploymentId: id, item: z.string().min(1).max(500), ticked: z.boolean().default(true) }).meta({ id: "ChecklistTick" });
 
 export const overrideInput = z
   .strictObject({
     deploymentId: id,
     gate: z.enum(["window", "freeze"]),
-    reason: z.string().trim().min(3, { error: "say why it must go out now (at least 3 characters)" }).max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }),
+    reason: z
+      .string()
+      .trim()
+      .min(3, { error: "say why it must go out now (at least 3 characters)" })
+      .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }),
   })
   .meta({ id: "GateOverride" });
 
@@ -49,7 +51,10 @@ export async function tickChecklist(ctx: ServiceContext, input: unknown): Promis
     if (!items.includes(data.item)) throw new ValidationError(`"${data.item}" is not on ${environment.name}'s checklist.`, { item: `expected one of: ${items.join("; ") || "(no checklist)"}` });
     const where = and(eq(checklistTicks.deploymentId, deployment.id), eq(checklistTicks.item, data.item));
     if (data.ticked) {
-      await tx.insert(checklistTicks).values({ id: newId("chk"), deploymentId: deployment.id, item: data.item, userId: ctx.actor.id, tickedAt: ctx.clock.now() }).onConflictDoNothing();
+      await tx
+        .insert(checklistTicks)
+        .values({ id: newId("chk"), deploymentId: deployment.id, item: data.item, userId: ctx.actor.id, tickedAt: ctx.clock.now() })
+        .onConflictDoNothing();
     } else {
       await tx.delete(checklistTicks).where(where);
     }
@@ -74,7 +79,10 @@ export async function overrideGate(ctx: ServiceContext, input: unknown): Promise
     const recorded = deployment.overrides;
     if (recorded.some((o) => o.gate === data.gate)) throw new RuleError(`The ${data.gate} gate of this deployment is already overridden.`, "already_overridden");
     const override: RecordedOverride = { gate: data.gate, by: ctx.actor.name, byId: ctx.actor.id, reason: data.reason, at: ctx.clock.now().toISOString() };
-    await tx.update(deployments).set({ overrides: [...recorded, override], updatedAt: ctx.clock.now() }).where(eq(deployments.id, deployment.id));
+    await tx
+      .update(deployments)
+      .set({ overrides: [...recorded, override], updatedAt: ctx.clock.now() })
+      .where(eq(deployments.id, deployment.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "gate.override", targetType: "deployment", targetId: deployment.id, reason: data.reason, data: { gate: data.gate, environment: environment.name } });
   });
   ctx.onWorkQueued?.();

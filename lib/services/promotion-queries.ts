@@ -27,24 +27,13 @@ const GRAPH_RELEASES = 2_000;
 
 /** Parents by commit of the newest releases that carry them, for following ancestry. */
 export async function parentGraph(db: Db): Promise<ParentGraph> {
-  const rows = await db
-    .select({ commit: releases.commit, parents: releases.parentCommits })
-    .from(releases)
-    .where(isNotNull(releases.parentCommits))
-    .orderBy(desc(releases.createdAt))
-    .limit(GRAPH_RELEASES);
+  const rows = await db.select({ commit: releases.commit, parents: releases.parentCommits }).from(releases).where(isNotNull(releases.parentCommits)).orderBy(desc(releases.createdAt)).limit(GRAPH_RELEASES);
   return new Map(rows.map((r) => [r.commit, r.parents ?? []]));
 }
 
 /** What an environment runs: the newest release among its apps (they normally agree). */
 export async function currentRelease(db: Db, environmentId: string): Promise<ReleaseFacts | null> {
-  const [row] = await db
-    .select(releaseFactColumns)
-    .from(environmentApps)
-    .innerJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .where(eq(environmentApps.environmentId, environmentId))
-    .orderBy(desc(releases.createdAt))
-    .limit(1);
+  const [row] = await db.select(releaseFactColumns).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
   return row ?? null;
 }
 
@@ -55,7 +44,11 @@ export async function currentRelease(db: Db, environmentId: string): Promise<Rel
  */
 export async function lockEnvironment(db: Db, ref: string, byId = false): Promise<Environment | undefined> {
   if (byId) {
-    const [row] = await db.select().from(environments).where(and(eq(environments.id, ref), LIVE_ENVIRONMENT)).for("update");
+    const [row] = await db
+      .select()
+      .from(environments)
+      .where(and(eq(environments.id, ref), LIVE_ENVIRONMENT))
+      .for("update");
     return row;
   }
   return findLiveEnvironment(db, ref, { lock: true });

@@ -23,7 +23,10 @@ export async function loadReleaseChanges(db: Db, releaseId: string, environmentI
     .orderBy(asc(apps.position));
   const result: AppChanges[] = [];
   for (const { app, appId, build: target } of targets) {
-    const [cell] = await db.select({ buildId: environmentApps.buildId }).from(environmentApps).where(and(eq(environmentApps.environmentId, environmentId), eq(environmentApps.appId, appId)));
+    const [cell] = await db
+      .select({ buildId: environmentApps.buildId })
+      .from(environmentApps)
+      .where(and(eq(environmentApps.environmentId, environmentId), eq(environmentApps.appId, appId)));
     const [running] = cell?.buildId ? await db.select().from(builds).where(eq(builds.id, cell.buildId)) : [];
     if (running?.id === target.id) continue;
     if (!running) {
@@ -32,12 +35,23 @@ export async function loadReleaseChanges(db: Db, releaseId: string, environmentI
     }
     if (running.branch !== target.branch) {
       // CI reports changes against the previous build of the same branch: across branches they are not known.
-      result.push({ app, fromVersion: running.version, toVersion: target.version, changedFiles: null, labels: null, unknownWhy: `${running.version} runs here from branch ${running.branch}, ${target.version} is from ${target.branch}: changes across branches are not reported` });
+      result.push({
+        app,
+        fromVersion: running.version,
+        toVersion: target.version,
+        changedFiles: null,
+        labels: null,
+        unknownWhy: `${running.version} runs here from branch ${running.branch}, ${target.version} is from ${target.branch}: changes across branches are not reported`,
+      });
       continue;
     }
     const forward = target.createdAt >= running.createdAt;
     const [older, newer] = forward ? [running, target] : [target, running];
-    const between: Build[] = await db.select().from(builds).where(and(eq(builds.appId, appId), eq(builds.branch, target.branch), gt(builds.createdAt, older.createdAt), lte(builds.createdAt, newer.createdAt))).orderBy(asc(builds.createdAt));
+    const between: Build[] = await db
+      .select()
+      .from(builds)
+      .where(and(eq(builds.appId, appId), eq(builds.branch, target.branch), gt(builds.createdAt, older.createdAt), lte(builds.createdAt, newer.createdAt)))
+      .orderBy(asc(builds.createdAt));
     if (!between.some((b) => b.id === newer.id)) between.push(newer);
     const noFiles = between.filter((b) => b.changedFiles === null).map((b) => b.version);
     const noLabels = between.filter((b) => b.labels === null).map((b) => b.version);

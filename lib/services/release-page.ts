@@ -12,10 +12,7 @@ import { loadGateStates } from "./gate-state";
  * how many apps run the release in each environment, and what guards them. Empty when the
  * pipeline has no fixed environments. `release.runs` says where it ran before.
  */
-export async function getReleaseWhereabouts(
-  ctx: ServiceContext,
-  release: { id: string; pipelineId: string; runs: readonly { environment: string; state: string }[] },
-): Promise<EnvironmentWhereabouts[]> {
+export async function getReleaseWhereabouts(ctx: ServiceContext, release: { id: string; pipelineId: string; runs: readonly { environment: string; state: string }[] }): Promise<EnvironmentWhereabouts[]> {
   const now = ctx.clock.now();
   const chain = await loadChain(ctx.db, { id: release.pipelineId }, 0, 0);
   const fixed = (chain?.environments ?? []).filter((e) => e.kind === "fixed").map((e) => toEnvironmentView(e as EnvironmentRow, [], now));
@@ -24,7 +21,15 @@ export async function getReleaseWhereabouts(
     ctx.db
       .select({ environmentId: environmentApps.environmentId, apps: sql<number>`count(*)::int` })
       .from(environmentApps)
-      .where(and(inArray(environmentApps.environmentId, fixed.map((e) => e.id)), eq(environmentApps.releaseId, release.id)))
+      .where(
+        and(
+          inArray(
+            environmentApps.environmentId,
+            fixed.map((e) => e.id),
+          ),
+          eq(environmentApps.releaseId, release.id),
+        ),
+      )
       .groupBy(environmentApps.environmentId),
     loadGateStates(ctx.db, ctx.clock, fixed),
   ]);

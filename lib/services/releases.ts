@@ -32,11 +32,7 @@ export const createReleaseInput = z
       .datetime({ offset: true, error: "expected an ISO 8601 time with a zone, e.g. 2026-03-01T10:00:00Z" })
       .optional()
       .meta({ description: "The commit's time (committer date). Commit order: with `parents` or `buildNumber`, lets Slipway's automation never move an environment to an older commit" }),
-    parents: z
-      .array(commitSha, { error: "expected a list of commit SHAs" })
-      .max(16)
-      .optional()
-      .meta({ description: "The commit's parent SHAs (`git rev-parse HEAD^@`): the strongest commit-order evidence" }),
+    parents: z.array(commitSha, { error: "expected a list of commit SHAs" }).max(16).optional().meta({ description: "The commit's parent SHAs (`git rev-parse HEAD^@`): the strongest commit-order evidence" }),
     buildNumber: z
       .number({ error: "expected a whole number" })
       .int({ error: "expected a whole number" })
@@ -45,7 +41,9 @@ export const createReleaseInput = z
       .optional()
       .meta({ description: "A number CI increases with every build of this pipeline (e.g. GITHUB_RUN_NUMBER, CI_PIPELINE_IID)" }),
     pipeline: pipelineName.optional().meta({ description: "The release's pipeline; needed only when nothing else says (a qualified `source`, the builds named) and several pipelines exist" }),
-    source: environmentRef.optional().meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
+    source: environmentRef
+      .optional()
+      .meta({ description: "Environment whose running builds fill the apps not named (default: the first environment for its entry branch, e.g. develop; the review source, e.g. staging, for any other branch)" }),
   })
   .meta({ id: "CreateRelease" });
 
@@ -111,9 +109,7 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
       chosen.set(app.id, build);
     });
 
-    const source = data.source
-      ? await findLiveEnvironment(tx, data.source, { pipeline: pipeline.name })
-      : await defaultSource(tx, pipeline, data.branch);
+    const source = data.source ? await findLiveEnvironment(tx, data.source, { pipeline: pipeline.name }) : await defaultSource(tx, pipeline, data.branch);
     if (data.source && !source) fields.source = `unknown environment "${data.source}"`;
     if (Object.keys(fields).length) throw new ValidationError("Some builds or the source cannot be used for this release.", fields);
 
@@ -133,7 +129,15 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
           .select({ appId: releaseBuilds.appId, build: builds })
           .from(releaseBuilds)
           .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
-          .where(and(eq(releaseBuilds.releaseId, inFlight.releaseId), inArray(releaseBuilds.appId, missing.map((a) => a.id))));
+          .where(
+            and(
+              eq(releaseBuilds.releaseId, inFlight.releaseId),
+              inArray(
+                releaseBuilds.appId,
+                missing.map((a) => a.id),
+              ),
+            ),
+          );
         for (const row of target) chosen.set(row.appId, row.build);
       }
     }
@@ -143,16 +147,22 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
             .select({ appId: environmentApps.appId, build: builds })
             .from(environmentApps)
             .innerJoin(builds, eq(builds.id, environmentApps.buildId))
-            .where(and(eq(environmentApps.environmentId, source.id), inArray(environmentApps.appId, missing.map((a) => a.id))))
+            .where(
+              and(
+                eq(environmentApps.environmentId, source.id),
+                inArray(
+                  environmentApps.appId,
+                  missing.map((a) => a.id),
+                ),
+              ),
+            )
         : [];
       for (const row of running) if (!chosen.has(row.appId)) chosen.set(row.appId, row.build);
       const stillMissing = pipelineApps.filter((a) => !chosen.has(a.id)).map((a) => a.name);
       if (stillMissing.length) {
-        throw new RuleError(
-          `No build for ${stillMissing.join(", ")}: name one in "builds" (${source ? `nothing of theirs runs in ${source.name} yet` : "there is no source environment"}).`,
-          "missing_builds",
-          { builds: `needs a build for ${stillMissing.join(", ")}` },
-        );
+        throw new RuleError(`No build for ${stillMissing.join(", ")}: name one in "builds" (${source ? `nothing of theirs runs in ${source.name} yet` : "there is no source environment"}).`, "missing_builds", {
+          builds: `needs a build for ${stillMissing.join(", ")}`,
+        });
       }
     }
 
@@ -163,11 +173,9 @@ export async function createRelease(ctx: ServiceContext, input: unknown): Promis
     if (existing) {
       const same = existing.builds.length === chosen.size && existing.builds.every((rb) => chosen.get(rb.appId)?.id === rb.buildId);
       if (!same) {
-        throw new ConflictError(
-          `A release for commit ${data.commit.slice(0, 7)} already exists (${existing.id}) with other builds. Releases are immutable: cut a new commit.`,
-          "release_exists",
-          { commit: "already released with other builds" },
-        );
+        throw new ConflictError(`A release for commit ${data.commit.slice(0, 7)} already exists (${existing.id}) with other builds. Releases are immutable: cut a new commit.`, "release_exists", {
+          commit: "already released with other builds",
+        });
       }
       return { release: await getReleaseView(tx, existing.id), created: false };
     }
@@ -307,7 +315,12 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
       .from(releaseBuilds)
       .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
       .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
-      .where(inArray(releaseBuilds.releaseId, page.items.map((r) => r.id)))
+      .where(
+        inArray(
+          releaseBuilds.releaseId,
+          page.items.map((r) => r.id),
+        ),
+      )
       .orderBy(asc(apps.position));
     const byRelease = new Map(page.items.map((r) => [r.id, r]));
     for (const row of buildRows) byRelease.get(row.releaseId)?.builds.push({ app: row.app, version: row.version, digest: row.digest, buildId: row.buildId });

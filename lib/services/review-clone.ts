@@ -60,12 +60,11 @@ export async function partialSelection(db: Db, environment: Pick<Environment, "i
       .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
       .where(eq(releaseBuilds.releaseId, releaseId))
       .orderBy(asc(apps.position)),
+    db.select({ appId: environmentApps.appId, digest: builds.digest }).from(environmentApps).innerJoin(builds, eq(builds.id, environmentApps.buildId)).where(eq(environmentApps.environmentId, environment.sourceEnvironmentId)),
     db
-      .select({ appId: environmentApps.appId, digest: builds.digest })
+      .select({ appId: environmentApps.appId })
       .from(environmentApps)
-      .innerJoin(builds, eq(builds.id, environmentApps.buildId))
-      .where(eq(environmentApps.environmentId, environment.sourceEnvironmentId)),
-    db.select({ appId: environmentApps.appId }).from(environmentApps).where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
+      .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
   ]);
   const sourceDigest = new Map(sourceRuns.map((c) => [c.appId, c.digest]));
   const runsAlready = new Set(ownCells.map((c) => c.appId));

@@ -44,12 +44,26 @@ export const createReviewInput = z
   .refine((v) => Boolean(v.releaseId) !== Boolean(v.commit), { message: "give either releaseId or commit", path: ["releaseId"] })
   .meta({ id: "CreateReviewEnvironment" });
 
-export const teardownInput = z.strictObject({ name: environmentRef, reason: z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` }).optional() }).meta({ id: "TeardownReviewEnvironment" });
+export const teardownInput = z
+  .strictObject({
+    name: environmentRef,
+    reason: z
+      .string()
+      .trim()
+      .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` })
+      .optional(),
+  })
+  .meta({ id: "TeardownReviewEnvironment" });
 export const extendInput = z.strictObject({ name: environmentRef, hours: hoursSchema }).meta({ id: "ExtendReviewEnvironment" });
 const verdictFields = z.strictObject({
   name: environmentRef,
   verdict: z.enum(["accepted", "changes-requested"]),
-  comment: z.string().trim().max(LIMITS.verdictComment, { error: `at most ${LIMITS.verdictComment} characters` }).default("").meta({ description: "Required with changes-requested: which changes" }),
+  comment: z
+    .string()
+    .trim()
+    .max(LIMITS.verdictComment, { error: `at most ${LIMITS.verdictComment} characters` })
+    .default("")
+    .meta({ description: "Required with changes-requested: which changes" }),
 });
 export const verdictInput = verdictFields.refine((v) => v.verdict !== "changes-requested" || v.comment.length > 0, { message: "say which changes are needed", path: ["comment"] });
 /** The request body of POST /review-environments/{name}/verdicts, for the API document. */
@@ -92,17 +106,25 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const now = ctx.clock.now();
     // The pipeline: the body's, the source's, the release's; else the only one (409 when several).
     const [byId] = data.releaseId ? await tx.select().from(releases).where(eq(releases.id, data.releaseId)) : [];
-    const pipeline = byId && !data.pipeline && !data.source ? await pipelineById(tx, byId.pipelineId) : await choosePipeline(tx, { pipeline: data.pipeline, environment: data.source, environmentField: "source", appIds: [] }).catch(async (error: unknown) => {
-      // A commit cut in exactly one pipeline decides it too.
-      const owners = data.commit ? await tx.selectDistinct({ pipelineId: releases.pipelineId }).from(releases).where(eq(releases.commit, data.commit)) : [];
-      if (owners.length === 1) return pipelineById(tx, owners[0]!.pipelineId);
-      throw error;
-    });
+    const pipeline =
+      byId && !data.pipeline && !data.source
+        ? await pipelineById(tx, byId.pipelineId)
+        : await choosePipeline(tx, { pipeline: data.pipeline, environment: data.source, environmentField: "source", appIds: [] }).catch(async (error: unknown) => {
+            // A commit cut in exactly one pipeline decides it too.
+            const owners = data.commit ? await tx.selectDistinct({ pipelineId: releases.pipelineId }).from(releases).where(eq(releases.commit, data.commit)) : [];
+            if (owners.length === 1) return pipelineById(tx, owners[0]!.pipelineId);
+            throw error;
+          });
     const settings = pipeline.config.reviewEnvironments;
 
     const [release] = data.releaseId
-      ? byId && byId.pipelineId === pipeline.id ? [byId] : []
-      : await tx.select().from(releases).where(and(eq(releases.commit, data.commit!), eq(releases.pipelineId, pipeline.id)));
+      ? byId && byId.pipelineId === pipeline.id
+        ? [byId]
+        : []
+      : await tx
+          .select()
+          .from(releases)
+          .where(and(eq(releases.commit, data.commit!), eq(releases.pipelineId, pipeline.id)));
     if (!release) throw new ValidationError("No such release.", data.releaseId ? { releaseId: `unknown release "${data.releaseId}"` } : { commit: `no release was cut for commit ${data.commit}` });
     if (release.branch !== data.branch) throw new ValidationError(`Release ${release.commit.slice(0, 7)} is from ${release.branch}, not ${data.branch}.`, { branch: `the release is from ${release.branch}` });
 
@@ -110,9 +132,14 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     // Only the sources slipway.yaml allows (default: the configured source), never e.g. prod by asking.
     const allowedSources = settings.sources ?? [settings.source];
     if (!allowedSources.includes(sourceName)) {
-      throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (slipway.yaml reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", { source: `expected ${allowedSources.join(" or ")}` });
+      throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (slipway.yaml reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", {
+        source: `expected ${allowedSources.join(" or ")}`,
+      });
     }
-    const [source] = await tx.select().from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
+    const [source] = await tx
+      .select()
+      .from(environments)
+      .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.name, sourceName), eq(environments.kind, "fixed"), eq(environments.state, "active")));
     if (!source) throw new ValidationError(`Unknown environment "${sourceName}" to clone.`, { source: `expected an environment of the chain, e.g. ${settings.source}` });
     // Cloning copies what the source runs (and its data): it needs the right to deploy there.
     const access = source.settings.access;
@@ -124,7 +151,10 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
 
-    const live = await tx.select({ ownerId: environments.ownerId }).from(environments).where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
+    const live = await tx
+      .select({ ownerId: environments.ownerId })
+      .from(environments)
+      .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
     if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
@@ -228,7 +258,10 @@ export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: s
   // A savepoint: a refusal (say, the environment is held) must not undo the release itself.
   try {
     return await tx.transaction(async (savepoint) => {
-      const deployment = await enqueue({ db: savepoint, actor: automationActor(), clock: ctx.clock }, { environment: environment.name, releaseId: release.id, kind: "promote", reason: `${release.branch} has a new release (${release.commit.slice(0, 7)})` });
+      const deployment = await enqueue(
+        { db: savepoint, actor: automationActor(), clock: ctx.clock },
+        { environment: environment.name, releaseId: release.id, kind: "promote", reason: `${release.branch} has a new release (${release.commit.slice(0, 7)})` },
+      );
       return deployment.id;
     });
   } catch (error) {
@@ -253,7 +286,9 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
     const latest = environment.createdAt.getTime() + settings.maxTtl;
     const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
     if (expiresAt.getTime() > latest) {
-      throw new RuleError(`${environment.name} may live until ${new Date(latest).toISOString()} at most (${settings.maxTtl / 3_600_000} h after it was created).`, "max_ttl", { hours: `at most ${Math.floor((latest - Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime())) / 3_600_000)}` });
+      throw new RuleError(`${environment.name} may live until ${new Date(latest).toISOString()} at most (${settings.maxTtl / 3_600_000} h after it was created).`, "max_ttl", {
+        hours: `at most ${Math.floor((latest - Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime())) / 3_600_000)}`,
+      });
     }
     await tx.update(environments).set({ expiresAt }).where(eq(environments.id, environment.id));
     await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.extend", targetType: "environment", targetId: environment.name, data: { from: environment.expiresAt?.toISOString() ?? null, to: expiresAt.toISOString() } });

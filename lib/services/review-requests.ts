@@ -27,8 +27,7 @@ export function changeRequestLabel(request: { provider: string; number: number; 
   return `${request.provider === "github" ? "pull request #" : "merge request !"}${request.number}${request.repository ? ` of ${request.repository}` : ""}`;
 }
 
-const keyOf = (request: ChangeRequestKey) =>
-  and(eq(reviewChangeRequests.provider, request.provider), eq(reviewChangeRequests.repository, request.repository), eq(reviewChangeRequests.number, request.number));
+const keyOf = (request: ChangeRequestKey) => and(eq(reviewChangeRequests.provider, request.provider), eq(reviewChangeRequests.repository, request.repository), eq(reviewChangeRequests.number, request.number));
 
 export async function changeRequestOf(db: Db, request: ChangeRequestKey): Promise<ReviewChangeRequest | null> {
   const [row] = await db.select().from(reviewChangeRequests).where(keyOf(request));
@@ -62,7 +61,10 @@ export async function closeRequest(tx: Db, ctx: ServiceContext, event: PullReque
 
 /** The open requests that reference an environment (other than `except`). */
 export async function openRequestsOf(db: Db, environmentId: string, except?: ChangeRequestKey): Promise<ReviewChangeRequest[]> {
-  const rows = await db.select().from(reviewChangeRequests).where(and(eq(reviewChangeRequests.environmentId, environmentId), eq(reviewChangeRequests.state, "open")));
+  const rows = await db
+    .select()
+    .from(reviewChangeRequests)
+    .where(and(eq(reviewChangeRequests.environmentId, environmentId), eq(reviewChangeRequests.state, "open")));
   return except ? rows.filter((r) => !(r.provider === except.provider && r.repository === except.repository && r.number === except.number)) : rows;
 }
 
@@ -83,7 +85,10 @@ async function reviewOfForkBranch(db: Db, headRepository: string, branch: string
 export async function environmentOfRequest(db: Db, event: PullRequestEvent): Promise<Environment | null> {
   const request = await changeRequestOf(db, event);
   if (request?.environmentId) {
-    const [linked] = await db.select().from(environments).where(and(eq(environments.id, request.environmentId), inArray(environments.state, [...LIVE_REVIEW_STATES])));
+    const [linked] = await db
+      .select()
+      .from(environments)
+      .where(and(eq(environments.id, request.environmentId), inArray(environments.state, [...LIVE_REVIEW_STATES])));
     if (linked) return linked;
   }
   return isFork(event) ? reviewOfForkBranch(db, event.headRepository, event.branch) : reviewOfBranch(db, event.branch);
@@ -171,11 +176,25 @@ export async function fulfilReviewRequest(tx: Db, ctx: ServiceContext, release: 
 }
 
 function asEvent(request: ReviewChangeRequest, commit: string): PullRequestEvent {
-  return { provider: request.provider as PullRequestEvent["provider"], action: "opened", branch: request.branch, commit, number: request.number, repository: request.repository, headRepository: request.headRepository, title: "", url: null, sender: null };
+  return {
+    provider: request.provider as PullRequestEvent["provider"],
+    action: "opened",
+    branch: request.branch,
+    commit,
+    number: request.number,
+    repository: request.repository,
+    headRepository: request.headRepository,
+    title: "",
+    url: null,
+    sender: null,
+  };
 }
 
 async function linkAll(tx: Db, requests: ReviewChangeRequest[], environmentId: string): Promise<void> {
   for (const request of requests) {
-    await tx.update(reviewChangeRequests).set({ environmentId }).where(and(keyOf(asEvent(request, request.headCommit)), ne(reviewChangeRequests.state, "closed")));
+    await tx
+      .update(reviewChangeRequests)
+      .set({ environmentId })
+      .where(and(keyOf(asEvent(request, request.headCommit)), ne(reviewChangeRequests.state, "closed")));
   }
 }

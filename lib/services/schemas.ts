@@ -5,9 +5,7 @@ import { z } from "zod";
  * Field schemas shared by the services' inputs (and therefore the REST API and its OpenAPI
  * document). Each says in its message what was expected.
  */
-export const dnsLabel = z
-  .string()
-  .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a lowercase name of letters, digits and dashes (a DNS label)" });
+export const dnsLabel = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a lowercase name of letters, digits and dashes (a DNS label)" });
 
 const LABEL = "[a-z]([a-z0-9-]{0,61}[a-z0-9])?";
 
@@ -59,6 +57,9 @@ export const version = z
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).max(2048);
 
-export const reason = z.string().trim().max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
+export const reason = z
+  .string()
+  .trim()
+  .max(LIMITS.reason, { error: `at most ${LIMITS.reason} characters` });
 
 export const id = z.string().min(1).max(100);

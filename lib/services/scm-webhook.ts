@@ -23,7 +23,11 @@ export type PullRequestOutcome =
  * which of our releases is its own.
  */
 async function releaseFor(db: Db, event: PullRequestEvent) {
-  const [exact] = await db.select().from(releases).where(and(eq(releases.branch, event.branch), eq(releases.commit, event.commit))).limit(1);
+  const [exact] = await db
+    .select()
+    .from(releases)
+    .where(and(eq(releases.branch, event.branch), eq(releases.commit, event.commit)))
+    .limit(1);
   if (exact || isFork(event)) return exact ?? null;
   return newestReleaseOf(db, event.branch);
 }

@@ -16,14 +16,7 @@ import { recordAudit } from "./audit";
  * removes them; grants an admin gave in Settings → Teams stay. Changes are audited as
  * `team.members.sync`, in the caller's transaction.
  */
-export async function syncTeamsFromGroups(
-  tx: Db,
-  actor: Actor,
-  clock: Clock,
-  person: { id: string; email: string },
-  groups: readonly string[],
-  mapping: OidcRoleMapping | null,
-): Promise<void> {
+export async function syncTeamsFromGroups(tx: Db, actor: Actor, clock: Clock, person: { id: string; email: string }, groups: readonly string[], mapping: OidcRoleMapping | null): Promise<void> {
   const linked = await tx.select().from(teams).where(isNotNull(teams.oidcGroup));
   if (linked.length === 0) return;
   const now = clock.now();
@@ -43,17 +36,7 @@ export async function syncTeamsFromGroups(
     // A role an admin already granted in the team stays theirs (and is not duplicated).
     const added = wanted.filter((r) => !allRows.some((row) => row.role === r));
     if (removed.length) {
-      await tx
-        .delete(roleMemberships)
-        .where(
-          and(
-            eq(roleMemberships.userId, person.id),
-            eq(roleMemberships.scope, "team"),
-            eq(roleMemberships.scopeId, team.id),
-            isNull(roleMemberships.grantedBy),
-            inArray(roleMemberships.role, removed),
-          ),
-        );
+      await tx.delete(roleMemberships).where(and(eq(roleMemberships.userId, person.id), eq(roleMemberships.scope, "team"), eq(roleMemberships.scopeId, team.id), isNull(roleMemberships.grantedBy), inArray(roleMemberships.role, removed)));
     }
     if (added.length) await tx.insert(roleMemberships).values(added.map((role) => ({ userId: person.id, role, scope: "team" as const, scopeId: team.id, grantedAt: now })));
     if (added.length || removed.length) {

@@ -19,10 +19,7 @@ import { parseInput } from "./validation";
  * nothing when refused.
  */
 
-const teamName = z
-  .string({ error: "expected a team name" })
-  .trim()
-  .regex(DNS_LABEL_PATTERN, { error: 'expected a lowercase name of letters, digits and "-" (starting with a letter, at most 63 characters)' });
+const teamName = z.string({ error: "expected a team name" }).trim().regex(DNS_LABEL_PATTERN, { error: 'expected a lowercase name of letters, digits and "-" (starting with a letter, at most 63 characters)' });
 const displayName = z.string().trim().min(1, { error: "a display name cannot be empty" }).max(120, { error: "at most 120 characters" });
 const oidcGroup = z.string().trim().min(1, { error: "an OIDC group cannot be empty (send null to unlink)" }).max(200, { error: "at most 200 characters" });
 
@@ -83,10 +80,26 @@ async function findTeam(tx: Db, name: string): Promise<Team> {
 
 async function assertFree(tx: Db, values: { name?: string | undefined; oidcGroup?: string | null | undefined }, exceptId?: string): Promise<void> {
   const except = exceptId ? ne(teams.id, exceptId) : undefined;
-  if (values.name !== undefined && (await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.name, values.name), except))).length) {
+  if (
+    values.name !== undefined &&
+    (
+      await tx
+        .select({ id: teams.id })
+        .from(teams)
+        .where(and(eq(teams.name, values.name), except))
+    ).length
+  ) {
     throw new ConflictError(`A team named ${values.name} already exists.`, "duplicate_team", { name: "already in use" });
   }
-  if (values.oidcGroup && (await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.oidcGroup, values.oidcGroup), except))).length) {
+  if (
+    values.oidcGroup &&
+    (
+      await tx
+        .select({ id: teams.id })
+        .from(teams)
+        .where(and(eq(teams.oidcGroup, values.oidcGroup), except))
+    ).length
+  ) {
     throw new ConflictError(`Another team is already linked to the OIDC group ${values.oidcGroup}.`, "duplicate_oidc_group", { oidcGroup: "already linked to another team" });
   }
 }
@@ -198,7 +211,10 @@ export async function setTeamMember(ctx: ServiceContext, name: string, input: un
     const team = await findTeam(tx, name);
     authorize(ctx, "team.manage", { type: "team", id: team.id });
     const key = data.user.toLowerCase();
-    const [user] = await tx.select().from(users).where(sql`lower(${users.email}) = ${key} or ${users.id} = ${data.user}`);
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(sql`lower(${users.email}) = ${key} or ${users.id} = ${data.user}`);
     if (!user || isSystemUserId(user.id)) {
       throw new ValidationError(`No person with the email ${data.user}.`, { user: "expected the email of an existing person (add them in Settings → Users first)" });
     }
@@ -218,9 +234,7 @@ export async function setTeamMember(ctx: ServiceContext, name: string, input: un
     const added = after.filter((r) => !before.includes(r));
     if (removed.length) await tx.delete(roleMemberships).where(and(where, inArray(roleMemberships.role, removed)));
     if (added.length) {
-      await tx
-        .insert(roleMemberships)
-        .values(added.map((role) => ({ userId: user.id, role, scope: scope.scope, scopeId: scope.scopeId, grantedBy: ctx.actor.id, grantedAt: ctx.clock.now() })));
+      await tx.insert(roleMemberships).values(added.map((role) => ({ userId: user.id, role, scope: scope.scope, scopeId: scope.scopeId, grantedBy: ctx.actor.id, grantedAt: ctx.clock.now() })));
     }
     if (added.length || removed.length) {
       await recordAudit(tx, ctx.actor, ctx.clock, {
@@ -255,7 +269,10 @@ export async function setPipelineOwner(ctx: ServiceContext, pipelineName: string
     }
     if (pipeline.teamId === (team?.id ?? null)) return { pipeline: pipeline.name, team: team?.name ?? null };
     const [previous] = pipeline.teamId ? await tx.select({ name: teams.name }).from(teams).where(eq(teams.id, pipeline.teamId)) : [];
-    await tx.update(pipelines).set({ teamId: team?.id ?? null }).where(eq(pipelines.id, pipeline.id));
+    await tx
+      .update(pipelines)
+      .set({ teamId: team?.id ?? null })
+      .where(eq(pipelines.id, pipeline.id));
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "pipeline.owner.set",
       targetType: "pipeline",
@@ -268,7 +285,11 @@ export async function setPipelineOwner(ctx: ServiceContext, pipelineName: string
 
 /** Every team (or one, by id), with its members and owned pipelines, by name. */
 export async function loadTeams(db: Db, teamId?: string): Promise<TeamSummary[]> {
-  const rows = await db.select().from(teams).where(teamId ? eq(teams.id, teamId) : undefined).orderBy(asc(teams.name));
+  const rows = await db
+    .select()
+    .from(teams)
+    .where(teamId ? eq(teams.id, teamId) : undefined)
+    .orderBy(asc(teams.name));
   if (rows.length === 0) return [];
   const ids = rows.map((t) => t.id);
   const owned = await db.select({ id: pipelines.id, name: pipelines.name, teamId: pipelines.teamId }).from(pipelines).where(inArray(pipelines.teamId, ids)).orderBy(asc(pipelines.name));
@@ -277,12 +298,7 @@ export async function loadTeams(db: Db, teamId?: string): Promise<TeamSummary[]>
     .select({ userId: users.id, email: users.email, name: users.name, role: roleMemberships.role, scope: roleMemberships.scope, scopeId: roleMemberships.scopeId })
     .from(roleMemberships)
     .innerJoin(users, eq(users.id, roleMemberships.userId))
-    .where(
-      or(
-        and(eq(roleMemberships.scope, "team"), inArray(roleMemberships.scopeId, ids)),
-        pipelineIds.length ? and(eq(roleMemberships.scope, "pipeline"), inArray(roleMemberships.scopeId, pipelineIds)) : undefined,
-      ),
-    )
+    .where(or(and(eq(roleMemberships.scope, "team"), inArray(roleMemberships.scopeId, ids)), pipelineIds.length ? and(eq(roleMemberships.scope, "pipeline"), inArray(roleMemberships.scopeId, pipelineIds)) : undefined))
     .orderBy(asc(users.email));
   return rows.map((team) => {
     const teamPipelines = owned.filter((p) => p.teamId === team.id);

@@ -203,9 +203,7 @@ export async function authenticateToken(db: Db, clock: Clock, token: string, ip?
   const owner = await loadActor(db, row.userId, "api", ip);
   if (!owner || owner.disabled) return null;
   // A token with chosen roles acts with those the owner still holds; never with one they lost.
-  let actor: Actor = row.roles
-    ? { ...owner, roles: owner.roles.filter((r) => row.roles!.includes(r)), grants: owner.grants.filter((g) => row.roles!.includes(g.role)) }
-    : owner;
+  let actor: Actor = row.roles ? { ...owner, roles: owner.roles.filter((r) => row.roles!.includes(r)), grants: owner.grants.filter((g) => row.roles!.includes(g.role)) } : owner;
   if (row.pipelineId) {
     const [pipeline] = await db.select({ name: pipelines.name }).from(pipelines).where(eq(pipelines.id, row.pipelineId));
     actor = { ...actor, pipelineRestriction: row.pipelineId, pipelineRestrictionName: pipeline?.name ?? row.pipelineId };

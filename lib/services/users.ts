@@ -117,7 +117,10 @@ export async function findUserByEmail(db: Db, email: string) {
   return db.query.users.findFirst({ where: sql`lower(${users.email}) = ${email.toLowerCase()}` });
 }
 
-const email = z.email({ error: "expected an email address" }).max(254).transform((e) => e.toLowerCase());
+const email = z
+  .email({ error: "expected an email address" })
+  .max(254)
+  .transform((e) => e.toLowerCase());
 const roleList = z.array(z.enum(ROLES, { error: `expected one of ${ROLES.join(", ")}` })).max(ROLES.length);
 
 export const createUserInput = z.strictObject({
@@ -232,7 +235,10 @@ export async function setUserDisabled(ctx: ServiceContext, input: unknown): Prom
       throw new RuleError("This is the last active admin: give someone else the admin role first.", "last_admin");
     }
     if ((user.disabledAt !== null) === data.disabled) return;
-    await tx.update(users).set({ disabledAt: data.disabled ? ctx.clock.now() : null }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set({ disabledAt: data.disabled ? ctx.clock.now() : null })
+      .where(eq(users.id, user.id));
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: data.disabled ? "user.disable" : "user.enable",
       targetType: "user",

@@ -19,10 +19,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (!result.success) {
     const fields = fieldErrorsOf(result.error);
     const names = Object.keys(fields);
-    throw new ValidationError(
-      names.length === 1 ? `Invalid ${names[0]}: ${fields[names[0]!]}` : `Invalid input in ${names.length} fields: ${names.join(", ")}`,
-      fields,
-    );
+    throw new ValidationError(names.length === 1 ? `Invalid ${names[0]}: ${fields[names[0]!]}` : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
   }
   return result.data;
 }

@@ -17,7 +17,10 @@ import { parseInput } from "./validation";
 
 /** Free text PostgreSQL can store: no NUL characters. */
 const text = (what: string, max: number) =>
-  z.string().max(max, { error: `at most ${max} characters` }).refine((s) => !s.includes("\u0000"), { error: `${what} must not contain NUL characters` });
+  z
+    .string()
+    .max(max, { error: `at most ${max} characters` })
+    .refine((s) => !s.includes("\u0000"), { error: `${what} must not contain NUL characters` });
 
 export const reportVerificationInput = z
   .strictObject({
@@ -28,7 +31,7 @@ export const reportVerificationInput = z
       .meta({ description: "Verification name, as the next environment's `verified` gate asks for it", example: "e2e" }),
     status: z.enum(["passed", "failed"], { error: 'expected "passed" or "failed"' }),
     url: httpUrl.optional().meta({ description: "The run (CI job) with its details" }),
-    summary: text("summary", 2000).optional().meta({ description: "One line for people, e.g. \"212 passed, 3 failed: checkout\"" }),
+    summary: text("summary", 2000).optional().meta({ description: 'One line for people, e.g. "212 passed, 3 failed: checkout"' }),
   })
   .meta({ id: "ReportVerification" });
 
@@ -89,7 +92,11 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
   const data = parseInput(reportVerificationInput, input);
   authorizeKind(ctx, "deployment.verify", "deployment");
   const result = await ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select({ deployment: deployments, environment: environments.name, pipelineId: environments.pipelineId }).from(deployments).innerJoin(environments, eq(environments.id, deployments.environmentId)).where(eq(deployments.id, data.deploymentId));
+    const [row] = await tx
+      .select({ deployment: deployments, environment: environments.name, pipelineId: environments.pipelineId })
+      .from(deployments)
+      .innerJoin(environments, eq(environments.id, deployments.environmentId))
+      .where(eq(deployments.id, data.deploymentId));
     if (!row) throw new NotFoundError(`No deployment with id ${data.deploymentId}.`);
     authorize(ctx, "deployment.verify", { type: "deployment", id: row.deployment.id, pipeline: await pipelineTarget(tx, row.pipelineId) });
     const { deployment, environment } = row;
@@ -98,7 +105,11 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
     }
     const now = ctx.clock.now();
     const values = { status: data.status, url: data.url ?? null, summary: data.summary ?? null };
-    const [existing] = await tx.select().from(verifications).where(and(eq(verifications.deploymentId, deployment.id), eq(verifications.name, data.name))).for("update");
+    const [existing] = await tx
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.deploymentId, deployment.id), eq(verifications.name, data.name)))
+      .for("update");
     if (existing?.source === "job") {
       throw new ConflictError(`${data.name} is a verification job Slipway runs itself in ${environment}; report CI results under another name.`, "verification_owned_by_job", { name: "taken by a slipway.yaml verification job" });
     }
@@ -106,10 +117,26 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
       return { verification: view(existing, environment), created: false, changed: false };
     }
     const [saved] = existing
-      ? await tx.update(verifications).set({ ...values, reportedBy: ctx.actor.id, updatedAt: now, finishedAt: now }).where(eq(verifications.id, existing.id)).returning()
+      ? await tx
+          .update(verifications)
+          .set({ ...values, reportedBy: ctx.actor.id, updatedAt: now, finishedAt: now })
+          .where(eq(verifications.id, existing.id))
+          .returning()
       : await tx
           .insert(verifications)
-          .values({ id: newId("ver", now), deploymentId: deployment.id, environmentId: deployment.environmentId, releaseId: deployment.releaseId, name: data.name, source: "ci", ...values, reportedBy: ctx.actor.id, createdAt: now, updatedAt: now, finishedAt: now })
+          .values({
+            id: newId("ver", now),
+            deploymentId: deployment.id,
+            environmentId: deployment.environmentId,
+            releaseId: deployment.releaseId,
+            name: data.name,
+            source: "ci",
+            ...values,
+            reportedBy: ctx.actor.id,
+            createdAt: now,
+            updatedAt: now,
+            finishedAt: now,
+          })
           .returning();
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "verification.report",
@@ -126,7 +153,12 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
 
 /** Every verification of a deployment, by name. */
 export async function listDeploymentVerifications(db: Db, deploymentId: string): Promise<VerificationView[]> {
-  const rows = await db.select({ v: verifications, environment: environments.name }).from(verifications).innerJoin(environments, eq(environments.id, verifications.environmentId)).where(eq(verifications.deploymentId, deploymentId)).orderBy(verifications.name);
+  const rows = await db
+    .select({ v: verifications, environment: environments.name })
+    .from(verifications)
+    .innerJoin(environments, eq(environments.id, verifications.environmentId))
+    .where(eq(verifications.deploymentId, deploymentId))
+    .orderBy(verifications.name);
   return rows.map((r) => view(r.v, r.environment));
 }
 

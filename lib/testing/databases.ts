@@ -55,7 +55,4 @@ async function openPostgres(): Promise<Connection & { url: string }> {
   };
 }
 
-export const testDatabases: TestDatabase[] = [
-  { name: "pglite", open: openPglite },
-  ...(serverUrl ? [{ name: "postgres" as const, open: openPostgres }] : []),
-];
+export const testDatabases: TestDatabase[] = [{ name: "pglite", open: openPglite }, ...(serverUrl ? [{ name: "postgres" as const, open: openPostgres }] : [])];

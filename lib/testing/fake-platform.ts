@@ -158,7 +158,16 @@ export class FakePlatform implements PlatformAdapter {
     const active = this.apps.get(this.key(environment, app))?.active;
     if (!active) throw new Error(`${environment}/${app} runs nothing to serve requests`);
     const instance = `${environment}/${app}@${active.buildId}`;
-    const counters = this.counters.get(instance) ?? { instance, requests: 0, errors: 0, latency: [[0.05, 0], [0.5, 0], [Infinity, 0]] };
+    const counters = this.counters.get(instance) ?? {
+      instance,
+      requests: 0,
+      errors: 0,
+      latency: [
+        [0.05, 0],
+        [0.5, 0],
+        [Infinity, 0],
+      ],
+    };
     counters.requests += requests;
     counters.errors += errors;
     counters.latency = counters.latency.map(([le, count]) => [le, count + (latencySeconds <= le ? requests : 0)]);

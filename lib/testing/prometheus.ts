@@ -59,7 +59,10 @@ export async function startPrometheus(options: { dir: string; targetsFile: strin
 
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode} before it was ready:\n${output}`);
-    const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (attempt >= 240) {
       await stop();

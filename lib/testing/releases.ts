@@ -55,6 +55,9 @@ export async function placeRelease(db: Db, environment: string, releaseId: strin
   await db.insert(deployments).values({ id, environmentId: env!.id, releaseId, kind: "promote", state: "succeeded", requestedBy, requestedVia: "api", createdAt: at, startedAt: at, finishedAt: at, updatedAt: at });
   for (const rb of rbs) {
     const values = { releaseId, buildId: rb.buildId, deploymentId: id, deployedAt: at, deployedBy: requestedBy, healthStatus: "healthy" as const, healthObservedAt: at };
-    await db.insert(environmentApps).values({ environmentId: env!.id, appId: rb.appId, ...values }).onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
+    await db
+      .insert(environmentApps)
+      .values({ environmentId: env!.id, appId: rb.appId, ...values })
+      .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
   }
 }

@@ -20,9 +20,7 @@ export interface TeamArtifact {
 function packageDirs(dir: string): string[] {
   const nested = path.join(dir, "node_modules");
   if (!fs.existsSync(nested)) return [dir];
-  const names = fs.readdirSync(nested).flatMap((entry) =>
-    entry.startsWith("@") ? fs.readdirSync(path.join(nested, entry)).map((sub) => `${entry}/${sub}`) : entry.startsWith(".") ? [] : [entry],
-  );
+  const names = fs.readdirSync(nested).flatMap((entry) => (entry.startsWith("@") ? fs.readdirSync(path.join(nested, entry)).map((sub) => `${entry}/${sub}`) : entry.startsWith(".") ? [] : [entry]));
   return [dir, ...names.flatMap((name) => packageDirs(path.join(nested, name)))];
 }
 
@@ -96,10 +94,7 @@ export function pythonApp(targetDir: string, name: string, text: string): TeamAr
   fs.writeFileSync(path.join(dir, "index.html"), `<!doctype html><title>${text}</title><h1>${text}</h1>\n`);
   fs.writeFileSync(path.join(dir, "health"), "ok\n");
   fs.writeFileSync(path.join(dir, "worker.py"), 'import os, time\nprint("worker", os.environ["SLIPWAY_INSTANCE"], "up", flush=True)\nwhile True:\n    time.sleep(60)\n');
-  fs.writeFileSync(
-    path.join(dir, "Procfile"),
-    ["web: python3 -m http.server $PORT --bind 127.0.0.1", "worker: python3 -u worker.py", "release: python3 -c 'print(\"nothing to migrate\")'", ""].join("\n"),
-  );
+  fs.writeFileSync(path.join(dir, "Procfile"), ["web: python3 -m http.server $PORT --bind 127.0.0.1", "worker: python3 -u worker.py", "release: python3 -c 'print(\"nothing to migrate\")'", ""].join("\n"));
   return pack(dir, path.join(targetDir, `${name}.tar.gz`));
 }
 

@@ -54,17 +54,26 @@ for (let i = 0; i < buildRows.length; i += 500) await db.insert(builds).values(b
 const releaseId = newId("rel");
 await db.insert(releases).values({ id: releaseId, pipelineId: pipeline.id, commit: "a".repeat(40), branch: "main", createdBy: userId });
 await db.insert(releaseBuilds).values(buildRows.map((b) => ({ releaseId, appId: b.appId, buildId: b.id })));
-const reviewEnvs = Array.from({ length: REVIEW }, (_, i) => ({ id: newId("env"), pipelineId: pipeline.id, name: `review-${i}`, kind: "review" as const, state: "ready" as const, branch: `feature/${i}`, ownerId: userId, sourceEnvironmentId: fixedEnvs[0]!.id }));
+const reviewEnvs = Array.from({ length: REVIEW }, (_, i) => ({
+  id: newId("env"),
+  pipelineId: pipeline.id,
+  name: `review-${i}`,
+  kind: "review" as const,
+  state: "ready" as const,
+  branch: `feature/${i}`,
+  ownerId: userId,
+  sourceEnvironmentId: fixedEnvs[0]!.id,
+}));
 if (reviewEnvs.length) await db.insert(environments).values(reviewEnvs);
-const cells = [...fixedEnvs, ...reviewEnvs].flatMap((env) => buildRows.map((b) => ({ environmentId: env.id, appId: b.appId, releaseId, buildId: b.id, deployedAt: new Date(), deployedBy: userId, healthStatus: "healthy" as const, healthObservedAt: new Date() })));
+const cells = [...fixedEnvs, ...reviewEnvs].flatMap((env) =>
+  buildRows.map((b) => ({ environmentId: env.id, appId: b.appId, releaseId, buildId: b.id, deployedAt: new Date(), deployedBy: userId, healthStatus: "healthy" as const, healthObservedAt: new Date() })),
+);
 for (let i = 0; i < cells.length; i += 1000) await db.insert(environmentApps).values(cells.slice(i, i + 1000));
 console.log(`Seeded ${APPS} apps × ${FIXED + REVIEW} environments = ${cells.length} cells in ${Math.round(performance.now() - started)} ms (${connection.driver}).`);
 
 // Count statements with a logging drizzle over the same client (PGlite only; on pg, the count is the same code path).
 let statements = 0;
-const counted: Db = connection.driver === "pglite"
-  ? (drizzlePglite(connection.client as never, { schema, logger: { logQuery: () => void (statements += 1) } }) as unknown as Db)
-  : db;
+const counted: Db = connection.driver === "pglite" ? (drizzlePglite(connection.client as never, { schema, logger: { logQuery: () => void (statements += 1) } }) as unknown as Db) : db;
 
 await getBoard(counted, systemClock, { pipeline: "shop", reviewCells: "differing" }); // warm-up
 statements = 0;
@@ -78,5 +87,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 times.sort((a, b) => a - b);
 const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(1);
-console.log(`getBoard over ${RUNS} runs: median ${pct(0.5)} ms, p95 ${pct(0.95)} ms; ${connection.driver === "pglite" ? `${statements / RUNS} SQL statement(s) per board` : "statements not counted on pg"}; payload ${(size / 1024).toFixed(0)} KiB`);
+console.log(
+  `getBoard over ${RUNS} runs: median ${pct(0.5)} ms, p95 ${pct(0.95)} ms; ${connection.driver === "pglite" ? `${statements / RUNS} SQL statement(s) per board` : "statements not counted on pg"}; payload ${(size / 1024).toFixed(0)} KiB`,
+);
 await connection.close();

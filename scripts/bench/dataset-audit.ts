@@ -37,7 +37,7 @@ export async function writeAuditChain(client: PoolClient, count: number, users: 
   const step = (to - from) / Math.max(1, count);
   let lastAt = new Date(from);
   let pending: Promise<unknown> = Promise.resolve();
-  for (let written = 0; written < count; ) {
+  for (let written = 0; written < count;) {
     const n = Math.min(AUDIT_BATCH, count - written);
     const cols: unknown[][] = Array.from({ length: 15 }, () => []);
     for (let k = 0; k < n; k++) {

@@ -66,8 +66,8 @@ function sizesSummingTo(count: number, total: number, lo: number, hi: number, ra
   let sum = sizes.reduce((a, b) => a + b, 0);
   for (let i = 0; sum !== total && i < 1_000_000; i++) {
     const k = i % count;
-    if (sum < total && sizes[k]! < hi) (sizes[k]! += 1), (sum += 1);
-    else if (sum > total && sizes[k]! > lo) (sizes[k]! -= 1), (sum -= 1);
+    if (sum < total && sizes[k]! < hi) ((sizes[k]! += 1), (sum += 1));
+    else if (sum > total && sizes[k]! > lo) ((sizes[k]! -= 1), (sum -= 1));
   }
   return sizes;
 }
@@ -124,7 +124,18 @@ export function planDataset(options: DatasetOptions, perPipelineEnvNames: boolea
     if (!parsed.ok) throw new Error(`generated slipway.yaml for ${shape.name} is invalid: ${JSON.stringify(parsed.problems)}`);
     const deployments = Math.max(shape.envs.length, Math.round((deploymentsTotal * weights[index]!) / weightSum));
     const releases = Math.ceil(deployments / shape.envs.length);
-    pipelines.push({ index, name: shape.name, apps: shape.apps, environments: shape.envs.map((e) => `${prefix}${e}`), reviewEnvironments, deployments: releases * shape.envs.length, releases, yaml, config: parsed.config, hash: parsed.hash });
+    pipelines.push({
+      index,
+      name: shape.name,
+      apps: shape.apps,
+      environments: shape.envs.map((e) => `${prefix}${e}`),
+      reviewEnvironments,
+      deployments: releases * shape.envs.length,
+      releases,
+      yaml,
+      config: parsed.config,
+      hash: parsed.hash,
+    });
   });
   return {
     pipelines,

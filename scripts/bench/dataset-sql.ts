@@ -31,7 +31,12 @@ async function skeleton({ client, plan, options, now, from }: PhaseContext): Pro
   const users = [{ id: idAt("usr", from, 0), email: "admin@bench.example.com", name: "Bench Admin", role: "admin" }];
   const roles = ["developer", "delivery-lead", "tech-lead", "viewer"];
   for (let i = 1; i <= plan.users; i++) users.push({ id: idAt("usr", from, i), email: `user-${String(i).padStart(3, "0")}@bench.example.com`, name: `Bench User ${i}`, role: roles[i % roles.length]! });
-  await client.query("insert into users (id, email, name, created_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])", [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.name), users.map(() => new Date(from).toISOString())]);
+  await client.query("insert into users (id, email, name, created_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])", [
+    users.map((u) => u.id),
+    users.map((u) => u.email),
+    users.map((u) => u.name),
+    users.map(() => new Date(from).toISOString()),
+  ]);
   await client.query("insert into role_memberships (user_id, role) select * from unnest($1::text[], $2::text[])", [users.map((u) => u.id), users.map((u) => u.role)]);
 
   const pipelineRows: unknown[][] = [[], [], [], [], []];
@@ -57,7 +62,9 @@ async function skeleton({ client, plan, options, now, from }: PhaseContext): Pro
     for (let r = 0; r < p.reviewEnvironments; r++, reviewNo++) {
       const id = idAt("env", now - 86_400_000, 1_000_000 + reviewNo);
       const owner = users[1 + (reviewNo % plan.users)]!.id;
-      [id, pipelineId, `review-${String(reviewNo).padStart(3, "0")}`, "review", null, "ready", "local", "{}", envIds[0], `feature/bench-${reviewNo}`, owner, new Date(now + 7 * 86_400_000).toISOString()].forEach((v, i) => envRows[i]!.push(v));
+      [id, pipelineId, `review-${String(reviewNo).padStart(3, "0")}`, "review", null, "ready", "local", "{}", envIds[0], `feature/bench-${reviewNo}`, owner, new Date(now + 7 * 86_400_000).toISOString()].forEach((v, i) =>
+        envRows[i]!.push(v),
+      );
       [p.index, id, envIds[0]].forEach((v, i) => benchReview[i]!.push(v));
     }
     [p.index, pipelineId, p.apps.length, p.environments.length, p.releases, relBase].forEach((v, i) => benchPipe[i]!.push(v));
@@ -95,7 +102,11 @@ async function teams({ client, plan, from }: PhaseContext, log: (line: string) =
     if (cols.includes("created_at")) values.push(new Date(from).toISOString());
     await client.query(`insert into teams (${cols.join(", ")}) values (${values.map((_, i) => `$${i + 1}`).join(", ")})`, values);
   }
-  await client.query(`update pipelines p set team_id = $1 || '_' || lpad(to_hex((extract(epoch from $2::timestamptz) * 1000)::bigint), 12, '0') || lpad(to_hex(b.pidx % $3), 20, '0') from bench_pipe b where b.pipeline_id = p.id`, ["team", new Date(from).toISOString(), plan.teams]);
+  await client.query(`update pipelines p set team_id = $1 || '_' || lpad(to_hex((extract(epoch from $2::timestamptz) * 1000)::bigint), 12, '0') || lpad(to_hex(b.pidx % $3), 20, '0') from bench_pipe b where b.pipeline_id = p.id`, [
+    "team",
+    new Date(from).toISOString(),
+    plan.teams,
+  ]);
 }
 
 async function releases({ client, now, from }: PhaseContext): Promise<void> {

@@ -78,11 +78,11 @@ export async function buildDataset(url: string, options: DatasetOptions & { forc
         await connection.close();
       }
     });
-    const perPipeline = await client.query(
-      "select 1 from pg_indexes where tablename = 'environments' and indexname like 'environments%name%' and indexdef like '%pipeline_id%' limit 1",
-    );
+    const perPipeline = await client.query("select 1 from pg_indexes where tablename = 'environments' and indexname like 'environments%name%' and indexdef like '%pipeline_id%' limit 1");
     const plan = planDataset(options, (perPipeline.rowCount ?? 0) > 0);
-    log(`  plan: ${plan.pipelines.length} pipelines, ${plan.pipelines.reduce((a, p) => a + p.apps.length, 0)} apps, ${plan.pipelines.reduce((a, p) => a + p.reviewEnvironments, 0)} review environments, ${plan.deployments} deployments, ${plan.auditEvents} audit events`);
+    log(
+      `  plan: ${plan.pipelines.length} pipelines, ${plan.pipelines.reduce((a, p) => a + p.apps.length, 0)} apps, ${plan.pipelines.reduce((a, p) => a + p.reviewEnvironments, 0)} review environments, ${plan.deployments} deployments, ${plan.auditEvents} audit events`,
+    );
 
     // Bulk load: no per-row triggers (FK checks, audit checkpoint), no waiting for the WAL flush.
     await client.query("set session_replication_role = replica; set synchronous_commit = off; set work_mem = '256MB'; set maintenance_work_mem = '512MB'");
@@ -101,7 +101,7 @@ export async function buildDataset(url: string, options: DatasetOptions & { forc
     let lastReport = 0;
     await timed("audit events (hash chain)", () =>
       writeAuditChain(client, plan.auditEvents, users, ctx.from, now - 60_000, (written) => {
-        if (written - lastReport >= 500_000) (lastReport = written), log(`    … ${written} audit events`);
+        if (written - lastReport >= 500_000) ((lastReport = written), log(`    … ${written} audit events`));
       }),
     );
     await client.query("set session_replication_role = origin");

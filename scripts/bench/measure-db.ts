@@ -47,16 +47,12 @@ export async function benchFacts(client: pg.Client, outDir: string): Promise<Fac
   if (!admin) throw new Error("No admin user in this database to measure as.");
   const token = `slw_${randomBytes(32).toString("base64url")}`;
   await client.query("delete from api_tokens where name = $1", [TOKEN_NAME]);
-  await client.query("insert into api_tokens (id, user_id, name, token_hash, prefix, created_by) values ($1, $2, $3, $4, $5, $2)", [
-    `tok_bench${randomBytes(12).toString("hex")}`,
-    admin.id,
-    TOKEN_NAME,
-    hashToken(token),
-    token.slice(0, 10),
-  ]);
-  const counts = (await q<{ t: string; n: string }>(
-    "select 'pipelines' as t, count(*) as n from pipelines union all select 'apps', count(*) from apps union all select 'review environments', count(*) from environments where kind = 'review' union all select 'deployments', count(*) from deployments union all select 'audit events', count(*) from audit_events union all select 'cells', count(*) from environment_apps",
-  )).map((r) => `${Number(r.n).toLocaleString("en")} ${r.t}`);
+  await client.query("insert into api_tokens (id, user_id, name, token_hash, prefix, created_by) values ($1, $2, $3, $4, $5, $2)", [`tok_bench${randomBytes(12).toString("hex")}`, admin.id, TOKEN_NAME, hashToken(token), token.slice(0, 10)]);
+  const counts = (
+    await q<{ t: string; n: string }>(
+      "select 'pipelines' as t, count(*) as n from pipelines union all select 'apps', count(*) from apps union all select 'review environments', count(*) from environments where kind = 'review' union all select 'deployments', count(*) from deployments union all select 'audit events', count(*) from audit_events union all select 'cells', count(*) from environment_apps",
+    )
+  ).map((r) => `${Number(r.n).toLocaleString("en")} ${r.t}`);
   const pipelinesDir = path.join(outDir, "pipelines");
   if (!fs.existsSync(path.join(pipelinesDir, `${big.name}.yaml`))) throw new Error(`${pipelinesDir}/${big.name}.yaml is missing: build-dataset.ts writes it (use the same --out).`);
   return {
@@ -86,7 +82,11 @@ export async function explainQueries(client: pg.Client, facts: Facts): Promise<{
     // As listAuditEvents sends it: the action filter means "starts with".
     { title: "audit trail filtered by action (a frequent one)", sql: "select * from audit_events where action like $1 order by seq desc limit 51", params: ["deployment.approve%"] },
     { title: "audit trail filtered by action (a rare one)", sql: "select * from audit_events where action like $1 order by seq desc limit 51", params: ["freeze.lift%"] },
-    { title: "audit trail filtered by action (a rare one), half-way down (keyset)", sql: "select * from audit_events where action like $1 and seq < $2 order by seq desc limit 51", params: ["freeze.lift%", Math.max(1, Math.floor(facts.auditMaxSeq / 2))] },
+    {
+      title: "audit trail filtered by action (a rare one), half-way down (keyset)",
+      sql: "select * from audit_events where action like $1 and seq < $2 order by seq desc limit 51",
+      params: ["freeze.lift%", Math.max(1, Math.floor(facts.auditMaxSeq / 2))],
+    },
   ];
   const out: { title: string; plan: string }[] = [];
   for (const query of queries) {

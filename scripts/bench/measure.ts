@@ -93,7 +93,10 @@ async function signIn(email: string): Promise<string> {
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") },
     body: new URLSearchParams({ csrfToken, email, callbackUrl: `${base}/` }),
   });
-  const session = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session-token"));
+  const session = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0]!)
+    .find((c) => c.includes("session-token"));
   if (!session) throw new Error(`signing in as ${email} failed: HTTP ${res.status} without a session cookie`);
   return session;
 }
@@ -149,7 +152,7 @@ function printTable(rows: Row[]): void {
       res && floor ? (res.p50 / floor.p50).toFixed(1) : "–",
       r.probe ? `${kb(r.probe.bytes)}${r.probe.encoding ? ` ${r.probe.encoding}` : " raw"}` : "–",
       r.probe?.sql ?? "–",
-      res ? `${res.errors}/${res.requests}${res.errors ? ` ${JSON.stringify(res.statuses)}` : ""}` : r.note ?? "–",
+      res ? `${res.errors}/${res.requests}${res.errors ? ` ${JSON.stringify(res.statuses)}` : ""}` : (r.note ?? "–"),
       r.path.replace(/cursor=.*/, "cursor=…"),
     ].map(String);
   });
@@ -170,7 +173,9 @@ async function quiesce(): Promise<void> {
   let fast = 0;
   while (fast < 2 && performance.now() - started < 180_000) {
     const t = performance.now();
-    const ok = await fetch(`http://127.0.0.1:${PORT}/api/v1/health`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`http://127.0.0.1:${PORT}/api/v1/health`, { signal: AbortSignal.timeout(30_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
     fast = ok && performance.now() - t < 250 ? fast + 1 : 0;
     if (fast < 2) await new Promise((r) => setTimeout(r, 1000));
   }
@@ -182,7 +187,9 @@ async function measureRow(row: Row, port: number, target: Target, countSql: bool
   console.log(`→ ${row.name} (${row.path}) …`);
   row.probe = await probe(port, target, countSql);
   row.result = await load(port, target, { connections: CONNECTIONS, durationMs: DURATION_MS, timeoutMs: TIMEOUT_MS });
-  console.log(`   ${row.result.rps.toFixed(1)} req/s, p50 ${ms(row.result.p50)} ms, p99 ${ms(row.result.p99)} ms, ${kb(row.probe?.bytes ?? NaN)}, ${row.probe?.sql ?? "?"} SQL, ${row.result.errors} errors ${JSON.stringify(row.result.statuses)}`);
+  console.log(
+    `   ${row.result.rps.toFixed(1)} req/s, p50 ${ms(row.result.p50)} ms, p99 ${ms(row.result.p99)} ms, ${kb(row.probe?.bytes ?? NaN)}, ${row.probe?.sql ?? "?"} SQL, ${row.result.errors} errors ${JSON.stringify(row.result.statuses)}`,
+  );
 }
 
 async function controllerOn(facts: Facts): Promise<string[]> {
@@ -212,11 +219,13 @@ async function controllerOn(facts: Facts): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const cpu = ((cpuSecondsOf(pid)! - cpu0) / ((performance.now() - t0) / 1000)) * 100;
-  const health = await fetch(`${base}/api/v1/health`).then((r) => r.status).catch(() => 0);
+  const health = await fetch(`${base}/api/v1/health`)
+    .then((r) => r.status)
+    .catch(() => 0);
   lines.push(`controller on: RSS ${(rssOf(pid)! / 2 ** 20).toFixed(0)} MB idle (peak ${(peak / 2 ** 20).toFixed(0)} MB over ${settleS + 30} s), idle CPU ${cpu.toFixed(1)} % of one core (30 s window after ${settleS} s), health ${health}`);
   const log = fs.readFileSync(path.join(OUT, "server-controller-on.log"), "utf8");
   const restored = [...log.matchAll(/restored (\d+) of (\d+) apps/g)].at(-1);
-  lines.push(`controller on: ${restored ? `restore logged "${restored[0]}"` : "restore had not finished (no \"restored … apps\" line yet)"}`);
+  lines.push(`controller on: ${restored ? `restore logged "${restored[0]}"` : 'restore had not finished (no "restored … apps" line yet)'}`);
   await stopProcess(server.child);
   return lines;
 }
@@ -265,7 +274,10 @@ async function main(): Promise<number> {
         method: "POST",
         path: promotePath,
         headers: bearer,
-        body: () => ({ body: JSON.stringify({ releaseId: facts.promote.releaseIds[promoteNo % facts.promote.releaseIds.length], reason: "benchmark" }), headers: { "content-type": "application/json", "idempotency-key": `bench-${process.pid}-${promoteNo++}` } }),
+        body: () => ({
+          body: JSON.stringify({ releaseId: facts.promote.releaseIds[promoteNo % facts.promote.releaseIds.length], reason: "benchmark" }),
+          headers: { "content-type": "application/json", "idempotency-key": `bench-${process.pid}-${promoteNo++}` },
+        }),
       }),
     },
   ];

@@ -121,7 +121,11 @@ async function main() {
   for (let run = 0; run <= RUNS; run++) {
     const started = performance.now();
     const board = (await getBoard(db, systemClock, { pipeline: "big", reviewCells: "differing" }))!;
-    const page = pageBoardRows(board.apps, board.fixed.map((e) => ({ apps: e.apps, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null })), { page: 3 });
+    const page = pageBoardRows(
+      board.apps,
+      board.fixed.map((e) => ({ apps: e.apps, releaseId: environmentRelease(Object.values(e.apps))?.releaseId ?? null })),
+      { page: 3 },
+    );
     if (run > 0) boardTimes.push(performance.now() - started);
     if (run === 0) console.log(`big board: ${board.apps.length} apps × ${board.fixed.length} environments, page ${page.page} of ${page.pages} (${page.rows.length} rows)`);
   }

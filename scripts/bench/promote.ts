@@ -40,7 +40,9 @@ for (let run = 0; run < Number(values.runs); run++) {
   const started = performance.now();
   const deployment = await api("POST", `/environments/${values.env}/deployments`, { releaseId: release.id, reason: "benchmark" });
   for (;;) {
-    const health = await fetch(`${appUrl}/health`).then((r) => r.json()).catch(() => null);
+    const health = await fetch(`${appUrl}/health`)
+      .then((r) => r.json())
+      .catch(() => null);
     if (health?.version === version) break;
     if (performance.now() - started > 60_000) throw new Error(`${version} did not serve within 60 s`);
     await new Promise((r) => setTimeout(r, 10));

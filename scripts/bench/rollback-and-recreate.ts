@@ -41,7 +41,12 @@ async function settle(deploymentId: string) {
 }
 
 const portalUrl: string = (await api("GET", `/environments/${values.env}`)).apps.find((a: { app: string }) => a.app === "portal").url;
-const version = async () => (await fetch(`${portalUrl}/health`).then((r) => r.json()).catch(() => null))?.version as string | undefined;
+const version = async () =>
+  (
+    await fetch(`${portalUrl}/health`)
+      .then((r) => r.json())
+      .catch(() => null)
+  )?.version as string | undefined;
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return `median ${s[Math.floor(s.length / 2)]!.toFixed(1)} ms, min ${s[0]!.toFixed(1)} ms, max ${s.at(-1)!.toFixed(1)} ms`;
@@ -72,7 +77,9 @@ for (let run = 0; run < Number(values.runs); run++) {
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const status = await fetch(portalUrl).then((r) => r.status).catch(() => 0);
+      const status = await fetch(portalUrl)
+        .then((r) => r.status)
+        .catch(() => 0);
       const now = performance.now();
       if (status === 503) {
         firstClosed ??= now;
@@ -86,7 +93,9 @@ for (let run = 0; run < Number(values.runs); run++) {
   await poller;
   if (firstClosed !== null && lastClosed !== null) closedOutside.push(lastClosed - firstClosed);
   if (typeof recreated.detail?.closedMs === "number") closedRecorded.push(recreated.detail.closedMs);
-  console.log(`run ${run + 1}: rollback serving after ${rollbackTimes.at(-1)!.toFixed(0)} ms (switch ${switchTimes.at(-1) ?? "?"} ms); recreate closed ${closedRecorded.at(-1) ?? "?"} ms recorded, ${closedOutside.at(-1)?.toFixed(0) ?? "?"} ms seen`);
+  console.log(
+    `run ${run + 1}: rollback serving after ${rollbackTimes.at(-1)!.toFixed(0)} ms (switch ${switchTimes.at(-1) ?? "?"} ms); recreate closed ${closedRecorded.at(-1) ?? "?"} ms recorded, ${closedOutside.at(-1)?.toFixed(0) ?? "?"} ms seen`,
+  );
 }
 await api("DELETE", `/environments/${values.env}/hold`, { reason: "benchmark done" }).catch(() => {});
 console.log(`Warm rollback, request → previous version serving: ${stats(rollbackTimes)}`);

@@ -40,7 +40,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4 py-12">
       <div className="mb-6 flex items-center gap-2">
-        <span aria-hidden className="grid size-7 place-items-center rounded-md bg-zinc-900 text-xs font-bold text-white">S</span>
+        <span aria-hidden className="grid size-7 place-items-center rounded-md bg-zinc-900 text-xs font-bold text-white">
+          S
+        </span>
         <span className="text-lg font-semibold tracking-tight">Slipway</span>
       </div>
       <div className="rounded-lg border border-zinc-200 bg-white p-6 shadow-sm">
@@ -63,8 +65,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         ) : (
           <>
             <p className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">
-              <strong>Local mode.</strong> No identity provider is configured, so you can sign in as any user below without a password. Configure OIDC
-              (SLIPWAY_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET) to turn this off.
+              <strong>Local mode.</strong> No identity provider is configured, so you can sign in as any user below without a password. Configure OIDC (SLIPWAY_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET) to turn this off.
             </p>
             {people.length === 0 ? (
               <p className="mt-4 text-zinc-600">No users yet. Start Slipway with demo data (the default on the embedded database) or add users with an admin.</p>

@@ -79,7 +79,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     page = await listAuditEvents(ctx, { ...query, cursor: filters.cursor });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
+    problem =
+      Object.entries(error.fields ?? {})
+        .map(([field, message]) => `${field}: ${message}`)
+        .join("; ") || error.message;
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   const filtered = Object.keys(active).length > 0;
@@ -218,9 +221,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                         {hasData(e.data) ? (
                           <details>
                             <summary className="cursor-pointer text-sky-700 select-none">show</summary>
-                            <pre className="mt-1 max-h-64 max-w-md overflow-auto rounded bg-zinc-50 p-2 font-mono text-[0.7rem] whitespace-pre-wrap text-zinc-700">
-                              {JSON.stringify(JSON.parse(canonicalJson(e.data)), null, 2)}
-                            </pre>
+                            <pre className="mt-1 max-h-64 max-w-md overflow-auto rounded bg-zinc-50 p-2 font-mono text-[0.7rem] whitespace-pre-wrap text-zinc-700">{JSON.stringify(JSON.parse(canonicalJson(e.data)), null, 2)}</pre>
                           </details>
                         ) : (
                           <span className="text-zinc-400">—</span>

@@ -60,7 +60,10 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
     });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
+    problem =
+      Object.entries(error.fields ?? {})
+        .map(([field, message]) => `${field}: ${message}`)
+        .join("; ") || error.message;
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   // Torn-down review environments keep their history: they stay in the filter, marked.
@@ -191,9 +194,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                     <td className={tdClass}>
                       <DeploymentStateBadge state={d.state} />
                     </td>
-                    <td className={`${tdClass} font-mono text-xs text-zinc-600`}>
-                      {d.startedAt && d.finishedAt ? `${Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000))} s` : "—"}
-                    </td>
+                    <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.startedAt && d.finishedAt ? `${Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000))} s` : "—"}</td>
                     <td className={tdClass}>{d.requestedBy.name}</td>
                     <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.failureReason ?? d.reason ?? ""}</td>
                   </tr>

@@ -103,11 +103,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
           )}
         </Panel>
 
-        {history && (
-          <Panel title={`Lifted and ended (${past.length})`}>
-            {past.length === 0 ? <EmptyState title="No past freezes" /> : <FreezeTable freezes={past} now={now} canManage={false} caption="Lifted and ended freezes" />}
-          </Panel>
-        )}
+        {history && <Panel title={`Lifted and ended (${past.length})`}>{past.length === 0 ? <EmptyState title="No past freezes" /> : <FreezeTable freezes={past} now={now} canManage={false} caption="Lifted and ended freezes" />}</Panel>}
       </div>
     </>
   );

@@ -42,10 +42,7 @@ export default async function IncidentsPage() {
 
   return (
     <>
-      <PageHeader
-        title="Incidents"
-        subtitle="An open incident blocks deployments into its environment (the incident gate) until someone resolves it — here, through the API, or from your incident tool's webhook."
-      />
+      <PageHeader title="Incidents" subtitle="An open incident blocks deployments into its environment (the incident gate) until someone resolves it — here, through the API, or from your incident tool's webhook." />
       <div className="flex flex-col gap-6">
         {canManage && (
           <Panel title="Declare an incident" bodyClassName="p-4">
@@ -54,25 +51,18 @@ export default async function IncidentsPage() {
         )}
 
         <Panel title={`Open (${open.length})`}>
-          {open.length === 0 ? (
-            <EmptyState title="No open incidents">Deployments are held only by their other gates.</EmptyState>
-          ) : (
-            <IncidentTable incidents={open} now={now} canManage={canManage} caption="Open incidents" />
-          )}
+          {open.length === 0 ? <EmptyState title="No open incidents">Deployments are held only by their other gates.</EmptyState> : <IncidentTable incidents={open} now={now} canManage={canManage} caption="Open incidents" />}
         </Panel>
 
         <Panel title={`Resolved (${resolved.length === 50 ? "latest 50" : resolved.length})`}>
           {resolved.length === 0 ? <EmptyState title="No resolved incidents yet" /> : <IncidentTable incidents={resolved} now={now} canManage={false} caption="Resolved incidents" />}
         </Panel>
 
-        <Panel
-          title="From your incident tool"
-          actions={webhookConfigured ? <Badge tone="green">webhook on</Badge> : <Badge tone="amber">webhook off: set SLIPWAY_INCIDENT_WEBHOOK_SECRET</Badge>}
-          bodyClassName="p-4 flex flex-col gap-3"
-        >
+        <Panel title="From your incident tool" actions={webhookConfigured ? <Badge tone="green">webhook on</Badge> : <Badge tone="amber">webhook off: set SLIPWAY_INCIDENT_WEBHOOK_SECRET</Badge>} bodyClassName="p-4 flex flex-col gap-3">
           <p className="text-zinc-700">
             PagerDuty, Opsgenie or any tool that can send a signed webhook opens and resolves incidents here: POST JSON to the URL below, signed with the secret the Slipway server has in{" "}
-            <code className="font-mono text-xs">SLIPWAY_INCIDENT_WEBHOOK_SECRET</code>. Opening the same <code className="font-mono text-xs">externalId</code> twice changes nothing; the changes show in the audit trail as Slipway automation via webhook.
+            <code className="font-mono text-xs">SLIPWAY_INCIDENT_WEBHOOK_SECRET</code>. Opening the same <code className="font-mono text-xs">externalId</code> twice changes nothing; the changes show in the audit trail as Slipway automation
+            via webhook.
           </p>
           <Facts
             items={[
@@ -88,7 +78,12 @@ export default async function IncidentsPage() {
           />
           <pre className="overflow-x-auto rounded-md bg-zinc-50 p-3 font-mono text-xs text-zinc-800 ring-1 ring-zinc-200">{EXAMPLE}</pre>
           <p className="text-xs text-zinc-500">
-            Answers: 201 opened, 200 with <code className="font-mono">changed: false</code> when there is nothing to change, 401 for a missing, stale or wrong signature, 400 with field errors for a bad payload, 503 while the secret is not set. See <a className="underline" href="/api/v1/openapi.json">the API document</a>.
+            Answers: 201 opened, 200 with <code className="font-mono">changed: false</code> when there is nothing to change, 401 for a missing, stale or wrong signature, 400 with field errors for a bad payload, 503 while the secret is not
+            set. See{" "}
+            <a className="underline" href="/api/v1/openapi.json">
+              the API document
+            </a>
+            .
           </p>
         </Panel>
       </div>

@@ -54,7 +54,10 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
       // A stale or mistyped link (a torn-down environment, a retired app): say so, and show the defaults.
       const staleLink = error instanceof ValidationError && Boolean(asked.period || asked.environment || asked.app);
       if (!staleLink) throw error;
-      problem = Object.entries(error.fields ?? {}).map(([field, message]) => `${field}: ${message}`).join("; ") || error.message;
+      problem =
+        Object.entries(error.fields ?? {})
+          .map(([field, message]) => `${field}: ${message}`)
+          .join("; ") || error.message;
       view = await getDeliveryMetrics(ctx, { pipelineId });
     }
   } catch (error) {
@@ -74,7 +77,9 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const where = `${env}${scope.app ? `, changes to ${scope.app}` : ""}`;
   const span = `the last ${period.days} days`;
   const linkWith = (changes: Filters) => {
-    const params = new URLSearchParams(Object.entries({ period: period.key, pipeline: filters.pipeline || pipelineName, team: filters.team, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])));
+    const params = new URLSearchParams(
+      Object.entries({ period: period.key, pipeline: filters.pipeline || pipelineName, team: filters.team, environment: env, app: scope.app ?? undefined, ...changes }).filter((e): e is [string, string] => Boolean(e[1])),
+    );
     return `/metrics?${params}`;
   };
   const { frequency, leadTime, changeFailure, restore } = metrics;
@@ -141,19 +146,11 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
           value={formatSpan(leadTime.medianMs)}
           detail={leadTime.count ? `median of ${plural(leadTime.count, "change")}; p90 ${formatSpan(leadTime.p90Ms)}` : `no change reached ${leadTime.environment}`}
         />
-        <MetricCard
-          label="Change failure rate"
-          value={formatPercent(changeFailure.rate)}
-          detail={changeFailure.total ? `${changeFailure.failed} of ${plural(changeFailure.total, "change")} failed or rolled back` : "no change to judge"}
-        />
+        <MetricCard label="Change failure rate" value={formatPercent(changeFailure.rate)} detail={changeFailure.total ? `${changeFailure.failed} of ${plural(changeFailure.total, "change")} failed or rolled back` : "no change to judge"} />
         <MetricCard
           label="Time to restore"
           value={formatSpan(restore.medianMs)}
-          detail={
-            restore.count || restore.open
-              ? `median of ${plural(restore.count, "outage")}; p90 ${formatSpan(restore.p90Ms)}${restore.open ? `; ${restore.open} not restored yet` : ""}`
-              : "nothing failed"
-          }
+          detail={restore.count || restore.open ? `median of ${plural(restore.count, "outage")}; p90 ${formatSpan(restore.p90Ms)}${restore.open ? `; ${restore.open} not restored yet` : ""}` : "nothing failed"}
         />
       </div>
 
@@ -163,9 +160,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
           <FrequencyChart series={frequency.series} label={`Bar chart: deployments that succeeded in ${where}, per day over ${span}; ${frequency.total} in total.`} />
         </Panel>
         <Panel title="Lead time for changes" bodyClassName="px-4 pb-4 pt-2">
-          <p className="mb-2 text-xs text-zinc-600">
-            From the commit (its first CI build) to the release&apos;s first success in {leadTime.environment}; a point per day with changes, the dashed line the median.
-          </p>
+          <p className="mb-2 text-xs text-zinc-600">From the commit (its first CI build) to the release&apos;s first success in {leadTime.environment}; a point per day with changes, the dashed line the median.</p>
           <LeadTimeChart
             series={leadTime.series}
             medianMs={leadTime.medianMs}
@@ -174,19 +169,11 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
         </Panel>
         <Panel title="Change failure rate" bodyClassName="px-4 pb-4 pt-2">
           <p className="mb-2 text-xs text-zinc-600">Changes into {env} each day; in rose the ones that failed or were rolled back later (rollbacks themselves are not counted).</p>
-          <ChangeFailureChart
-            series={changeFailure.series}
-            label={`Stacked bar chart: changes into ${where} per day over ${span}, split into succeeded and failed or rolled back; failure rate ${formatPercent(changeFailure.rate)}.`}
-          />
+          <ChangeFailureChart series={changeFailure.series} label={`Stacked bar chart: changes into ${where} per day over ${span}, split into succeeded and failed or rolled back; failure rate ${formatPercent(changeFailure.rate)}.`} />
         </Panel>
         <Panel title="Time to restore" bodyClassName="px-4 pb-4 pt-2">
           <p className="mb-2 text-xs text-zinc-600">From a failed or rolled-back deployment in {env} to the next deployment that succeeded and stayed, by the day the outage began.</p>
-          <RestoreChart
-            series={restore.series}
-            medianMs={restore.medianMs}
-            open={restore.open}
-            label={`Bar chart: time to restore ${where} for outages beginning each day over ${span}; median ${formatSpan(restore.medianMs)}.`}
-          />
+          <RestoreChart series={restore.series} medianMs={restore.medianMs} open={restore.open} label={`Bar chart: time to restore ${where} for outages beginning each day over ${span}; median ${formatSpan(restore.medianMs)}.`} />
         </Panel>
       </div>
 

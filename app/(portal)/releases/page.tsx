@@ -41,8 +41,7 @@ export default async function ReleasesPage({ searchParams }: { searchParams: Pro
         {"invalid" in page && <p className="px-4 py-3 text-rose-700">{String(page.invalid)}</p>}
         {page.items.length === 0 ? (
           <EmptyState title={branch ? `No releases on ${branch}` : "No releases yet"}>
-            CI registers builds with <code className="font-mono">POST /api/v1/builds</code> and cuts a release with <code className="font-mono">POST /api/v1/releases</code>.
-            Admins create the token CI needs in Settings → API tokens.
+            CI registers builds with <code className="font-mono">POST /api/v1/builds</code> and cuts a release with <code className="font-mono">POST /api/v1/releases</code>. Admins create the token CI needs in Settings → API tokens.
           </EmptyState>
         ) : (
           <div className="overflow-x-auto">

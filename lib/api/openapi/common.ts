@@ -25,5 +25,4 @@ export function mutation(op: Omit<ZodOpenApiOperationObject, "requestParams"> & 
 }
 
 /** A short, complete list (no paging): `nextCursor` is always null. */
-export const listOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextCursor: z.null().meta({ description: "Always null: these lists are short and complete" }) }).meta({ id });
+export const listOf = <T extends z.ZodType>(item: T, id: string) => z.object({ items: z.array(item), nextCursor: z.null().meta({ description: "Always null: these lists are short and complete" }) }).meta({ id });

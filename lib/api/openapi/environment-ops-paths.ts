@@ -7,7 +7,17 @@ import { pageSchema } from "../schemas";
 import { conflict, errors, json, mutation, notFound, refused } from "./common";
 
 const configVariableSchema = z
-  .object({ id: z.string(), key: z.string(), app: z.string().nullable(), secret: z.boolean(), value: z.string().nullable().meta({ description: "Always null for secrets" }), inheritedFrom: z.string().nullable(), version: z.number(), updatedAt: z.string(), updatedBy: z.string().nullable() })
+  .object({
+    id: z.string(),
+    key: z.string(),
+    app: z.string().nullable(),
+    secret: z.boolean(),
+    value: z.string().nullable().meta({ description: "Always null for secrets" }),
+    inheritedFrom: z.string().nullable(),
+    version: z.number(),
+    updatedAt: z.string(),
+    updatedBy: z.string().nullable(),
+  })
   .meta({ id: "ConfigVariable" });
 
 /** Running an environment: config variables, one-off jobs, the hold after a rollback. */
@@ -35,7 +45,11 @@ export const environmentOpsPaths: ZodOpenApiPathsObject = {
     }),
   },
   "/environments/{name}/jobs": {
-    get: { summary: "Recent one-off jobs (migrations, hooks, seeds) with output and exit status", requestParams: { path: z.object({ name: z.string() }) }, responses: { "200": json(z.object({ items: z.array(z.record(z.string(), z.unknown())) }), "Jobs"), ...errors, ...notFound } },
+    get: {
+      summary: "Recent one-off jobs (migrations, hooks, seeds) with output and exit status",
+      requestParams: { path: z.object({ name: z.string() }) },
+      responses: { "200": json(z.object({ items: z.array(z.record(z.string(), z.unknown())) }), "Jobs"), ...errors, ...notFound },
+    },
     post: mutation({
       summary: "Run the app's seed job by hand, once",
       description: "For the last environment of the chain, `confirm` must be the environment's name.",

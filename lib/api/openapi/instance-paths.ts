@@ -20,9 +20,7 @@ const instanceSchema = z
   })
   .meta({ id: "Instance" });
 
-const instanceLogSchema = z
-  .object({ instance: z.string(), slot, type: z.string(), lines: z.array(z.string()).meta({ description: "Oldest first; stdout and stderr together" }) })
-  .meta({ id: "InstanceLog" });
+const instanceLogSchema = z.object({ instance: z.string(), slot, type: z.string(), lines: z.array(z.string()).meta({ description: "Oldest first; stdout and stderr together" }) }).meta({ id: "InstanceLog" });
 
 const path = z.object({ name: z.string(), app: z.string() });
 const notSupported = { "422": { description: "The environment's platform cannot list instances or read logs (`not_supported`)" } };

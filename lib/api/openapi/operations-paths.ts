@@ -64,10 +64,6 @@ export const incidentWebhookResultSchema = z
   })
   .meta({ id: "IncidentWebhookResult" });
 
-
-
-
-
 const idPath = z.object({ id: z.string() });
 
 export const operationsPaths: ZodOpenApiPathsObject = {

@@ -6,7 +6,9 @@ import { conflict, errors, json, mutation, notFound, refused } from "./common";
 
 const reviewEnvironmentSchema = environmentSchema
   .extend({
-    verdicts: z.array(z.object({ verdict: z.enum(["accepted", "changes-requested"]), comment: z.string(), by: z.string(), releaseId: z.string().nullable(), at: z.string() })).meta({ description: "The delivery lead's conversation, oldest first" }),
+    verdicts: z
+      .array(z.object({ verdict: z.enum(["accepted", "changes-requested"]), comment: z.string(), by: z.string(), releaseId: z.string().nullable(), at: z.string() }))
+      .meta({ description: "The delivery lead's conversation, oldest first" }),
     deploymentId: z.string().optional().meta({ description: "The deployment that provisions it (on create): follow it at /deployments/{id}" }),
   })
   .meta({ id: "ReviewEnvironment" });
@@ -32,9 +34,9 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "Cloned from `source` (staging by default): its config variables (secrets by reference) and its data. " +
         "Only sources slipway.yaml's `reviewEnvironments.sources` lists may be cloned (default: `reviewEnvironments.source`; else 422 `source_not_allowed`), " +
         "and only by someone who may deploy into the source (403 otherwise); config is copied only when the caller may see the source's config. " +
-        "With `clone: \"changed\"` (the default) it runs only the apps whose build (digest) differs from the source's, one cell each; " +
+        'With `clone: "changed"` (the default) it runs only the apps whose build (digest) differs from the source\'s, one cell each; ' +
         "the source serves the others (their addresses are the source's, and its apps receive them as `SLIPWAY_URL_<APP>`); " +
-        "a release that differs in no app is refused with 422 `nothing_differs`. `clone: \"full\"` runs every app. " +
+        'a release that differs in no app is refused with 422 `nothing_differs`. `clone: "full"` runs every app. ' +
         "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
         "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
       requestBody: { content: { "application/json": { schema: createReviewInput } } },

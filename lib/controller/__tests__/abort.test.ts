@@ -44,7 +44,16 @@ describe.each(testDatabases)("aborting a rollout in progress on $name", (databas
   const ctx = (actor: Actor) => contextFor(connection.db, actor, new Date().toISOString());
   const row = async (id: string) => (await connection.db.select().from(deployments).where(eq(deployments.id, id)))[0]!;
   const dev = async () => (await connection.db.select().from(environments).where(eq(environments.name, "dev")))[0]!;
-  const runsInDev = async () => [...new Set((await connection.db.select().from(environmentApps).where(eq(environmentApps.environmentId, (await dev()).id))).map((c) => c.releaseId))];
+  const runsInDev = async () => [
+    ...new Set(
+      (
+        await connection.db
+          .select()
+          .from(environmentApps)
+          .where(eq(environmentApps.environmentId, (await dev()).id))
+      ).map((c) => c.releaseId),
+    ),
+  ];
   /** Starts the deployment and leaves it driving in the background until a step of `action` runs. */
   const rollOutUntil = async (deploymentId: string, stepPrefix: string) => {
     for (let i = 0; i < 400; i++) {
@@ -89,11 +98,17 @@ describe.each(testDatabases)("aborting a rollout in progress on $name", (databas
     expect(await runsInDev()).toEqual([a.id]);
     expect(["portal", "admin", "api-gateway"].map((app) => platform.serving("dev", app))).toEqual(["1.1.0", "1.1.0", "1.1.0"]);
     expect((await row(toA.id)).state).toBe("succeeded");
-    const envDeployments = await connection.db.select().from(deployments).where(eq(deployments.environmentId, (await dev()).id));
+    const envDeployments = await connection.db
+      .select()
+      .from(deployments)
+      .where(eq(deployments.environmentId, (await dev()).id));
     expect(envDeployments.filter((d) => d.kind === "rollback")).toEqual([]);
     // Held, so automation does not bring B straight back; the abort is audited.
     expect((await dev()).holdReason).toBe(`Rollout ${toB.id} aborted by Olli Other: B is unhealthy`);
-    const [audit] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "deployment.abort"), eq(auditEvents.targetId, toB.id)));
+    const [audit] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "deployment.abort"), eq(auditEvents.targetId, toB.id)));
     expect(audit).toMatchObject({ actorId: otherDeveloper.id, reason: "B is unhealthy" });
   });
 
@@ -148,7 +163,10 @@ describe.each(testDatabases)("aborting a rollout in progress on $name", (databas
     expect((await row(toG.id)).state).toBe("cancelled");
     await expect(abortDeployment(ctx(otherDeveloper), { deploymentId: toG.id })).rejects.toMatchObject({ code: "not_in_progress" });
     // A rollback rolling out is the restore itself.
-    const [rollingBack] = await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, (await dev()).id), eq(deployments.kind, "rollback")));
+    const [rollingBack] = await connection.db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, (await dev()).id), eq(deployments.kind, "rollback")));
     await connection.db.update(deployments).set({ state: "running" }).where(eq(deployments.id, rollingBack!.id));
     await expect(abortDeployment(ctx(otherDeveloper), { deploymentId: rollingBack!.id })).rejects.toMatchObject({ code: "rollback_in_progress" });
     await connection.db.update(deployments).set({ state: "succeeded" }).where(eq(deployments.id, rollingBack!.id));

@@ -22,7 +22,12 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
   let good: { id: string; commit: string }, bad: { id: string; commit: string };
 
   const staging = async () => (await connection.db.select().from(environments).where(eq(environments.name, "staging")))[0]!;
-  const stagingDeployments = async () => connection.db.select().from(deployments).where(eq(deployments.environmentId, (await staging()).id)).orderBy(asc(deployments.createdAt));
+  const stagingDeployments = async () =>
+    connection.db
+      .select()
+      .from(deployments)
+      .where(eq(deployments.environmentId, (await staging()).id))
+      .orderBy(asc(deployments.createdAt));
   /** Visitors use staging for `seconds`: `rps` requests a second to the portal, `failing` of each 100 failing. */
   const traffic = async (seconds: number, rps: number, failing: number) => {
     clock.advance(seconds * 1000);
@@ -35,13 +40,28 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
     await loadTestPipeline(connection.db);
     [dev, onCall, viewer] = await Promise.all([createTestActor(connection.db, ["developer"], "dana"), createTestActor(connection.db, ["tech-lead"], "oncall"), createTestActor(connection.db, ["viewer"], "vic")]);
     const [stagingRow] = await connection.db.select().from(environments).where(eq(environments.name, "staging"));
-    await connection.db.update(environments).set({ settings: { ...(stagingRow!.settings as object), smoke: [] } }).where(eq(environments.id, stagingRow!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...(stagingRow!.settings as object), smoke: [] } })
+      .where(eq(environments.id, stagingRow!.id));
     good = await makeRelease(connection.db, dev, "3.0.0", { at: "2026-05-30T09:00:00Z" });
     bad = await makeRelease(connection.db, dev, "3.1.0", { at: "2026-05-31T09:00:00Z" });
     await placeRelease(connection.db, "staging", good.id, new Date("2026-05-31T08:00:00Z"), dev.id);
     // The faulty release finished deploying a minute ago; the watch (2 h) is on.
     await placeRelease(connection.db, "staging", bad.id, new Date(clock.now().getTime() - 30_000), dev.id);
-    controller = new Controller({ connection, createPlatform: async () => platform, traffic: platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000, driftEveryMs: 3_600_000, trafficEveryMs: 0 });
+    controller = new Controller({
+      connection,
+      createPlatform: async () => platform,
+      traffic: platform,
+      clock,
+      log: () => {},
+      verifyTimeoutMs: 300,
+      healthEveryMs: 3_600_000,
+      rollingPauseMs: 1,
+      autoPromoteEveryMs: 3_600_000,
+      driftEveryMs: 3_600_000,
+      trafficEveryMs: 0,
+    });
     await controller.tick(); // leads, restores what staging runs, takes the counters' baseline
   });
   afterAll(async () => {
@@ -65,7 +85,10 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
   it("records what each app served into minute buckets, adding up within a minute", async () => {
     await traffic(20, 10, 0);
     await traffic(5, 10, 0);
-    const rows = await connection.db.select().from(healthSamples).where(and(eq(healthSamples.environmentId, (await staging()).id), eq(healthSamples.releaseId, bad.id), sql`${healthSamples.requests} > 0`));
+    const rows = await connection.db
+      .select()
+      .from(healthSamples)
+      .where(and(eq(healthSamples.environmentId, (await staging()).id), eq(healthSamples.releaseId, bad.id), sql`${healthSamples.requests} > 0`));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ requests: 260, errors: 5, releaseId: bad.id, status: "healthy", bucketStart: new Date("2026-06-01T09:00:00Z"), p95Ms: expect.any(Number) });
     // 5 of 210, then of 260: at most 2.4%, a burn rate under both rules' thresholds (14.4 and 6).
@@ -87,7 +110,10 @@ describe.each(testDatabases)("traffic sampling and burn-rate rollback on $name",
     expect(after.find((d) => d.id === rollback.id)!.state).toBe("succeeded");
     expect(after.find((d) => d.releaseId === bad.id)!.state).toBe("rolled-back");
     expect(await staging()).toMatchObject({ heldAt: expect.any(Date), holdReason: expect.stringContaining("Error budget burning") });
-    const [announced] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "deployment.rollback"), eq(auditEvents.actorId, "usr_automation")));
+    const [announced] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "deployment.rollback"), eq(auditEvents.actorId, "usr_automation")));
     expect(announced).toBeDefined();
 
     // Still burning in the last minutes' samples, but the release is gone: nothing more happens.

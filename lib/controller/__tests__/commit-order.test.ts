@@ -31,7 +31,10 @@ describe.each(testDatabases)("commit order: automation never moves an environmen
     // dev and qa take new releases by themselves (qa's only gate is tests).
     for (const name of ["dev", "qa"]) {
       const [env] = await connection.db.select().from(environments).where(eq(environments.name, name));
-      await connection.db.update(environments).set({ settings: { ...(env!.settings as object), autoPromote: true } }).where(eq(environments.id, env!.id));
+      await connection.db
+        .update(environments)
+        .set({ settings: { ...(env!.settings as object), autoPromote: true } })
+        .where(eq(environments.id, env!.id));
     }
   });
   afterAll(async () => {
@@ -49,7 +52,10 @@ describe.each(testDatabases)("commit order: automation never moves an environmen
   };
   const tried = async (name: string, releaseId: string) => {
     const [env] = await connection.db.select().from(environments).where(eq(environments.name, name));
-    return connection.db.select().from(deployments).where(and(eq(deployments.environmentId, env!.id), eq(deployments.releaseId, releaseId)));
+    return connection.db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.environmentId, env!.id), eq(deployments.releaseId, releaseId)));
   };
 
   it("the issue's example: B (newer commit) cut at 10:00 stays in dev and qa when A (its parent, slower CI) is cut at 10:05", async () => {

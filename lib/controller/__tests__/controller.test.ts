@@ -94,7 +94,12 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     expect(await state(toQa.id)).toBe("succeeded");
     const qa = await runs("qa");
     expect(qa.every((c) => c.releaseId === r1.id && c.deploymentId === toQa.id && c.url?.startsWith("http://localhost:"))).toBe(true);
-    const actions = (await connection.db.select({ a: auditEvents.action }).from(auditEvents).where(sql`${auditEvents.data}->>'releaseId' = ${r1.id} or ${auditEvents.targetId} in (${toDev.id}, ${toQa.id})`)).map((e) => e.a);
+    const actions = (
+      await connection.db
+        .select({ a: auditEvents.action })
+        .from(auditEvents)
+        .where(sql`${auditEvents.data}->>'releaseId' = ${r1.id} or ${auditEvents.targetId} in (${toDev.id}, ${toQa.id})`)
+    ).map((e) => e.a);
     expect(actions).toEqual(expect.arrayContaining(["deployment.promote", "deployment.start", "deployment.succeed"]));
   });
 
@@ -125,7 +130,10 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     expect(after[0]!.releaseId).not.toBe(current);
     expect(platform.serving("dev", "portal")).toBe("1.0.0");
     expect(platform.serving("qa", "portal")).toBe("1.0.0");
-    const [undone] = await connection.db.select().from(deployments).where(and(eq(deployments.releaseId, current), eq(deployments.state, "rolled-back")));
+    const [undone] = await connection.db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.releaseId, current), eq(deployments.state, "rolled-back")));
     expect(undone).toBeTruthy();
     const detail = await getDeployment(connection.db, rollback.id);
     expect(detail.kind).toBe("rollback");
@@ -194,7 +202,10 @@ describe.each(testDatabases)("the controller on $name", (database) => {
     const refused = results.filter((x): x is PromiseRejectedResult => x.status === "rejected");
     expect(created).toHaveLength(1);
     expect(refused.every((x) => x.reason instanceof ConflictError)).toBe(true);
-    const [{ n }] = (await connection.db.select({ n: sql<number>`count(*)::int` }).from(deployments).where(eq(deployments.releaseId, r.id))) as [{ n: number }];
+    const [{ n }] = (await connection.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(deployments)
+      .where(eq(deployments.releaseId, r.id))) as [{ n: number }];
     expect(n).toBe(1);
     await controller.runUntilIdle();
   });

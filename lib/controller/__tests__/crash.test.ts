@@ -103,9 +103,7 @@ describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => 
 
     const second = await requestDeployment(ctx, { environment: "dev", releaseId: v2.id });
     // Kill it while the slow "Start" steps are in flight.
-    await until("a Start step of v2 to be running", 30_000, async () =>
-      (await connection.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, second.id))).some((s) => s.state === "running"),
-    );
+    await until("a Start step of v2 to be running", 30_000, async () => (await connection.db.select().from(deploymentSteps).where(eq(deploymentSteps.deploymentId, second.id))).some((s) => s.state === "running"));
     children[0]!.kill("SIGKILL");
     await new Promise((r) => children[0]!.once("exit", r));
     expect((await state(second.id)).state).toBe("running");

@@ -89,8 +89,7 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
   /** Makes the fake platform run exactly what is recorded, everywhere. */
   const agree = () => {
     platform.apps.clear();
-    for (const [environment, byApp] of recordedBuilds)
-      for (const [app, build] of byApp) platform.apps.set(`${environment}/${app}`, entry(`http://${environment}-${app}.test`, slot(build, build.releaseId)));
+    for (const [environment, byApp] of recordedBuilds) for (const [app, build] of byApp) platform.apps.set(`${environment}/${app}`, entry(`http://${environment}-${app}.test`, slot(build, build.releaseId)));
   };
   const fakeApp = (environment: string, app: string) => platform.apps.get(`${environment}/${app}`)!;
 
@@ -102,7 +101,10 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     const newer = await makeRelease(connection.db, developer, "1.1.0");
     await placeRelease(connection.db, "prod", older.id, new Date("2026-03-02T10:00:00Z"), developer.id);
     await placeRelease(connection.db, "staging", newer.id, new Date("2026-03-03T10:00:00Z"), developer.id);
-    for (const [environment, release] of [["prod", older], ["staging", newer]] as const) {
+    for (const [environment, release] of [
+      ["prod", older],
+      ["staging", newer],
+    ] as const) {
       const byApp = new Map<string, { id: string; version: string; digest: string; releaseId: string }>();
       for (const { app, build } of release.builds) byApp.set(app, { id: build.id, version: build.version, digest: build.digest, releaseId: release.id });
       recordedBuilds.set(environment, byApp);
@@ -260,12 +262,7 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     const [event, ...more] = await newAudits();
     expect(more).toHaveLength(0);
     expect(event).toMatchObject({ action: "drift.detected", targetType: "environment", targetId: "qa", data: { app: "portal", kind: "unrecorded", message: "runs 1.1.0, which Slipway did not deploy" } });
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        'drift: the platform runs pr-999/portal, but Slipway knows no live environment named "pr-999"',
-        'drift: the platform runs prod/billing, but slipway.yaml declares no app "billing"',
-      ]),
-    );
+    expect(lines).toEqual(expect.arrayContaining(['drift: the platform runs pr-999/portal, but Slipway knows no live environment named "pr-999"', 'drift: the platform runs prod/billing, but slipway.yaml declares no app "billing"']));
     // The cell table keeps meaning "deployed here": no row appears for qa.
     const qaCells = await connection.db.select().from(environmentApps).innerJoin(environments, eq(environments.id, environmentApps.environmentId)).where(eq(environments.name, "qa"));
     expect(qaCells).toHaveLength(0);

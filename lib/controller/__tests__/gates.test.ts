@@ -50,7 +50,10 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     controller = new Controller({ connection, createPlatform: async () => platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 0 });
     // Smoke checks are covered by the strategy tests; here they would call the fake platform's made-up address.
     const [prodEnv] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
-    await connection.db.update(environments).set({ settings: { ...(prodEnv!.settings as object), smoke: [] } }).where(eq(environments.id, prodEnv!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...(prodEnv!.settings as object), smoke: [] } })
+      .where(eq(environments.id, prodEnv!.id));
     // Notifications go to a webhook channel so we can see what was announced.
     const [pipeline] = await connection.db.select().from(pipelines);
     await connection.db.update(pipelines).set({ config: { ...pipeline!.config, notifications: [{ name: "releases", type: "webhook", url: "http://127.0.0.1:9/hook", secretEnv: "NOPE" }] } });
@@ -103,7 +106,12 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await controller.runUntilIdle();
     const done = await getDeployment(connection.db, deployment.id);
     expect([done.state, done.failureReason]).toEqual(["succeeded", null]);
-    expect(done.approvals.map((a) => [a.role, a.decision])).toEqual(expect.arrayContaining([["tech-lead", "approve"], ["pm", "approve"]]));
+    expect(done.approvals.map((a) => [a.role, a.decision])).toEqual(
+      expect.arrayContaining([
+        ["tech-lead", "approve"],
+        ["pm", "approve"],
+      ]),
+    );
     expect(platform.serving("prod", "portal")).toBe("1.0.0");
     const events = (await connection.db.select({ e: notificationDeliveries.event }).from(notificationDeliveries)).map((r) => r.e);
     expect(events).toEqual(expect.arrayContaining(["approval.needed", "approval.given", "deployment.started", "deployment.succeeded"]));
@@ -142,7 +150,10 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     const [prod] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
     const settings = prod!.settings;
     // 2026-05-04 is a Monday; the window is Sundays only, so it is closed now.
-    await connection.db.update(environments).set({ settings: { ...settings, gates: { ...settings.gates!, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } }).where(eq(environments.id, prod!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...settings, gates: { ...settings.gates!, windows: [{ days: ["sun"], from: "10:00", to: "12:00", timezone: "Europe/Berlin" }], checklist: [] } } })
+      .where(eq(environments.id, prod!.id));
     const release = await stagedRelease("1.3.0");
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: release.id });
     await decideApproval(ctx(techLead), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
@@ -193,11 +204,17 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     const earlier = await makeRelease(connection.db, developer, "2.9.0", { at: clock.now().toISOString() });
     await placeRelease(connection.db, "dev", earlier.id, new Date(clock.now().getTime() - 600_000), developer.id);
     const [dev] = await connection.db.select().from(environments).where(eq(environments.name, "dev"));
-    await connection.db.update(environments).set({ settings: { ...(dev!.settings as object), autoPromote: true } }).where(eq(environments.id, dev!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...(dev!.settings as object), autoPromote: true } })
+      .where(eq(environments.id, dev!.id));
     clock.advance(1000);
     const first = await makeRelease(connection.db, developer, "3.0.0", { at: clock.now().toISOString() });
     await controller.runUntilIdle();
-    const [auto] = await connection.db.select().from(deployments).where(and(eq(deployments.releaseId, first.id), eq(deployments.environmentId, dev!.id)));
+    const [auto] = await connection.db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.releaseId, first.id), eq(deployments.environmentId, dev!.id)));
     expect(auto).toMatchObject({ state: "succeeded", requestedBy: AUTOMATION_USER.id, requestedVia: "automation", reason: expect.stringContaining("auto-promotion") });
 
     await requestRollback(ctx(lead), { environment: "dev", reason: "broken" });
@@ -205,7 +222,15 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     clock.advance(1000);
     const second = await makeRelease(connection.db, developer, "3.1.0", { at: clock.now().toISOString() });
     await controller.runUntilIdle();
-    const count = async (releaseId: string) => Number((await connection.db.select({ n: sql<number>`count(*)` }).from(deployments).where(and(eq(deployments.releaseId, releaseId), eq(deployments.environmentId, dev!.id))))[0]!.n);
+    const count = async (releaseId: string) =>
+      Number(
+        (
+          await connection.db
+            .select({ n: sql<number>`count(*)` })
+            .from(deployments)
+            .where(and(eq(deployments.releaseId, releaseId), eq(deployments.environmentId, dev!.id)))
+        )[0]!.n,
+      );
     expect(await count(second.id)).toBe(0); // held after the rollback
 
     await connection.db.insert(freezes).values({ id: newId("frz"), environmentId: null, name: "stop the line", reason: "incident review", startsAt: new Date(clock.now().getTime() - 1000), createdBy: lead.id });

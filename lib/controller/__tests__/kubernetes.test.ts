@@ -59,7 +59,9 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
   /** The version a request to the app's Service gets in `namespace`. */
   const serving = (namespace: string): string | null => {
     const service = sim.store.get(services, namespace, "portal");
-    const selector = Object.entries((service?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+    const selector = Object.entries((service?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     const pod = service ? sim.store.list(pods, namespace, selector).find((p) => (p.status as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === "Ready" && c.status === "True")) : undefined;
     return pod ? (sim.images.get((pod.spec as { containers: { image: string }[] }).containers[0]!.image)?.version ?? null) : null;
   };
@@ -90,7 +92,17 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
     // The cluster admin created the environments' namespaces; Slipway creates only review namespaces.
     for (const name of ["shop-dev", "shop-staging"]) sim.store.put(typeOf("v1", "namespaces")!, { apiVersion: "v1", kind: "Namespace", metadata: { name }, status: { phase: "Active" } });
     const kubernetes = new KubernetesPlatform({ ...FAST, kubeconfig: sim.kubeconfig() });
-    controller = new Controller({ connection, createPlatform: async () => new PlatformRegistry(new Map([["kubernetes", kubernetes]]), { unnamed: "kubernetes" }), clock, log: () => {}, verifyTimeoutMs: 2_000, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000, driftEveryMs: 0 });
+    controller = new Controller({
+      connection,
+      createPlatform: async () => new PlatformRegistry(new Map([["kubernetes", kubernetes]]), { unnamed: "kubernetes" }),
+      clock,
+      log: () => {},
+      verifyTimeoutMs: 2_000,
+      healthEveryMs: 3_600_000,
+      rollingPauseMs: 1,
+      autoPromoteEveryMs: 3_600_000,
+      driftEveryMs: 0,
+    });
   }, 60_000);
   afterAll(async () => {
     await controller?.stop({ stopApps: false });
@@ -134,7 +146,10 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
     expect(serving("shop-staging")).toBe("2.0.0");
     const jobs = sim.store.list(typeOf("batch/v1", "jobs")!, "shop-staging");
     expect(jobs.map((j) => j.metadata.labels?.["slipway.dev/job"])).toContain("migrate");
-    const [run] = await connection.db.select().from(jobRuns).where(and(eq(jobRuns.deploymentId, staging.id), eq(jobRuns.job, "migrate")));
+    const [run] = await connection.db
+      .select()
+      .from(jobRuns)
+      .where(and(eq(jobRuns.deploymentId, staging.id), eq(jobRuns.job, "migrate")));
     expect(run).toMatchObject({ state: "succeeded", exitCode: 0 });
     expect(run!.output).toContain("applied migrations for 2.0.0");
 
@@ -143,7 +158,10 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
     const mark = sim.requests.length;
     const again = await deploy("staging", next.id);
     expect([again.state, again.failureReason]).toEqual(["succeeded", null]);
-    const writes = sim.requests.slice(mark).filter((r) => /^(DELETE|PATCH) \/apis\/apps\/v1\/namespaces\/shop-staging\/deployments\//.test(r)).map((r) => r.split("?")[0]);
+    const writes = sim.requests
+      .slice(mark)
+      .filter((r) => /^(DELETE|PATCH) \/apis\/apps\/v1\/namespaces\/shop-staging\/deployments\//.test(r))
+      .map((r) => r.split("?")[0]);
     expect(writes).toEqual(["DELETE /apis/apps/v1/namespaces/shop-staging/deployments/portal-blue", "PATCH /apis/apps/v1/namespaces/shop-staging/deployments/portal-green"]);
     expect(serving("shop-staging")).toBe("2.0.1");
   });
@@ -152,7 +170,14 @@ describe.each(testDatabases)("a pipeline on Kubernetes on $name", (database) => 
     const r = await release("2.1.0-search.1", { branch: "feature/search" });
     const { environment } = await createReviewEnvironment({ db: connection.db, actor: developer, clock }, { branch: "feature/search", releaseId: r.id });
     await controller.runUntilIdle();
-    const row = async () => (await connection.db.select().from(environments).where(eq(environments.name, environment.name)).orderBy(sql`created_at desc`))[0]!;
+    const row = async () =>
+      (
+        await connection.db
+          .select()
+          .from(environments)
+          .where(eq(environments.name, environment.name))
+          .orderBy(sql`created_at desc`)
+      )[0]!;
     expect((await row()).state).toBe("ready");
     const namespace = `shop-staging-${environment.name}`;
     expect(sim.store.get(typeOf("v1", "namespaces")!, undefined, namespace)?.metadata.annotations).toEqual({ "slipway.dev/cloned-from": "staging" });

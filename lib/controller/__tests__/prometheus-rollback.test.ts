@@ -174,11 +174,17 @@ describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.prov
     const promotion = await requestDeployment(developer, { environment: "prod", releaseId: good, reason: "soaked in staging" });
     const done = await settled(promotion.id);
     expect(done.state).toBe("succeeded");
-    const [soak] = await connection.db.select().from(gateResults).where(and(eq(gateResults.deploymentId, promotion.id), eq(gateResults.gate, "soak")));
+    const [soak] = await connection.db
+      .select()
+      .from(gateResults)
+      .where(and(eq(gateResults.deploymentId, promotion.id), eq(gateResults.gate, "soak")));
     expect(soak).toMatchObject({ status: "pass", detail: expect.objectContaining({ sourceEnvironment: "staging", errors: 0, noTraffic: false }) });
     expect((soak!.detail as { requests: number }).requests).toBeGreaterThan(0);
     // The same figures as a $release query reads from Prometheus (as a pipeline with other label names would write it).
-    const provider = new PrometheusMetricsProvider({ url: prometheus!.url, queries: { requests: 'sum(increase(http_requests_total{app="$app",release="$release"}[$window]))', errors: 'sum(increase(http_requests_total{app="$app",release="$release",code="5xx"}[$window]))', p95: "vector(0)" } });
+    const provider = new PrometheusMetricsProvider({
+      url: prometheus!.url,
+      queries: { requests: 'sum(increase(http_requests_total{app="$app",release="$release"}[$window]))', errors: 'sum(increase(http_requests_total{app="$app",release="$release",code="5xx"}[$window]))', p95: "vector(0)" },
+    });
     const seen = await provider.read({ environment: "staging", app: "portal", release: good }, new Date(), 30_000);
     expect(seen?.requests).toBeGreaterThan(0);
     expect(await provider.read({ environment: "staging", app: "portal", release: "rel_not_running" }, new Date(), 30_000)).toBeNull();
@@ -189,7 +195,11 @@ describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.prov
     const faulty = await requestDeployment(developer, { environment: "staging", releaseId: bad, reason: "the faulty one" });
     expect((await settled(faulty.id)).state).toBe("succeeded");
     const rollback = await until("the automatic rollback", async () => {
-      const rows = await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, staging.id), eq(deployments.kind, "rollback"))).orderBy(asc(deployments.createdAt));
+      const rows = await connection.db
+        .select()
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, staging.id), eq(deployments.kind, "rollback")))
+        .orderBy(asc(deployments.createdAt));
       return rows[0];
     });
     expect(rollback).toMatchObject({ requestedBy: "usr_automation", requestedVia: "automation", releaseId: good });
@@ -203,7 +213,10 @@ describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.prov
     expect(served.version).toBe("1.0.0");
 
     // What the watch counted is what Prometheus holds: 5xx answers of the faulty release, by its labels.
-    const [recorded] = await connection.db.select({ errors: sum(healthSamples.errors) }).from(healthSamples).where(and(eq(healthSamples.environmentId, staging.id), eq(healthSamples.releaseId, bad)));
+    const [recorded] = await connection.db
+      .select({ errors: sum(healthSamples.errors) })
+      .from(healthSamples)
+      .where(and(eq(healthSamples.environmentId, staging.id), eq(healthSamples.releaseId, bad)));
     expect(Number(recorded!.errors)).toBeGreaterThan(0);
     // (over a range: once rolled back, the faulty release's instances may be stopped and their series stale)
     const failed = await prometheus!.query(`sum(max_over_time(http_requests_total{environment="staging",app="portal",release="${bad}",code="5xx"}[10m]))`);

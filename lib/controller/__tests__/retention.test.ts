@@ -42,12 +42,14 @@ describe.each(testDatabases)("retention pruning on $name", (database) => {
     const old = new Date(now.getTime() - 45 * DAY);
     const recent = new Date(now.getTime() - DAY);
     const base = { channel: "ops", event: "deployment.succeeded", payload: {}, nextAttemptAt: old, createdAt: old };
-    await connection.db.insert(notificationDeliveries).values([
-      ...Array.from({ length: 7 }, (_, i) => ({ ...base, id: `ntf_delivered_${i}`, deliveredAt: old })),
-      ...Array.from({ length: 3 }, (_, i) => ({ ...base, id: `ntf_failed_${i}`, failedAt: old, lastError: "HTTP 500" })),
-      { ...base, id: "ntf_due_old" },
-      { ...base, id: "ntf_delivered_recent", deliveredAt: recent },
-    ]);
+    await connection.db
+      .insert(notificationDeliveries)
+      .values([
+        ...Array.from({ length: 7 }, (_, i) => ({ ...base, id: `ntf_delivered_${i}`, deliveredAt: old })),
+        ...Array.from({ length: 3 }, (_, i) => ({ ...base, id: `ntf_failed_${i}`, failedAt: old, lastError: "HTTP 500" })),
+        { ...base, id: "ntf_due_old" },
+        { ...base, id: "ntf_delivered_recent", deliveredAt: recent },
+      ]);
     expect(await pruneNotificationDeliveries(connection.db, fixedClock(now), 30 * DAY, 3)).toBe(10);
     const left = (await connection.db.select({ id: notificationDeliveries.id }).from(notificationDeliveries)).map((r) => r.id).sort();
     expect(left).toEqual(["ntf_delivered_recent", "ntf_due_old"]);

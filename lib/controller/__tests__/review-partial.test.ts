@@ -37,14 +37,25 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     [dev, lead] = await Promise.all([createTestActor(connection.db, ["developer"], "dana"), createTestActor(connection.db, ["delivery-lead"], "lee")]);
     controller = new Controller({ connection, createPlatform: async () => platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000 });
     const [stagingRow] = await connection.db.select().from(environments).where(eq(environments.name, "staging"));
-    await connection.db.update(environments).set({ settings: { ...(stagingRow!.settings as object), smoke: [] } }).where(eq(environments.id, stagingRow!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...(stagingRow!.settings as object), smoke: [] } })
+      .where(eq(environments.id, stagingRow!.id));
     // Staging runs a release, really (on the fake platform), at its own addresses.
     const base = await makeRelease(connection.db, dev, "1.0.0", { at: new Date(clock.now().getTime() - 86_400_000).toISOString() });
     await placeRelease(connection.db, "staging", base.id, new Date(clock.now().getTime() - 3_600_000), lead.id);
-    const rows = await connection.db.select({ app: apps, build: builds }).from(releaseBuilds).innerJoin(apps, eq(apps.id, releaseBuilds.appId)).innerJoin(builds, eq(builds.id, releaseBuilds.buildId)).where(eq(releaseBuilds.releaseId, base.id));
+    const rows = await connection.db
+      .select({ app: apps, build: builds })
+      .from(releaseBuilds)
+      .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
+      .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
+      .where(eq(releaseBuilds.releaseId, base.id));
     for (const { app, build } of rows) {
       const status = await platform.ensureActive({ environment: "staging", app: app.name, build: artifactRef(build, base.id, app.name), instances: 1, config: {}, healthPath: "/health", reference: "test" });
-      await connection.db.update(environmentApps).set({ url: status.url }).where(and(eq(environmentApps.environmentId, stagingRow!.id), eq(environmentApps.appId, app.id)));
+      await connection.db
+        .update(environmentApps)
+        .set({ url: status.url })
+        .where(and(eq(environmentApps.environmentId, stagingRow!.id), eq(environmentApps.appId, app.id)));
       staging.set(app.name, { digest: build.digest, url: status.url! });
     }
   });
@@ -54,9 +65,20 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
   });
 
   const ctx = (actor: Actor) => ({ db: connection.db, actor, clock });
-  const envRow = async (name: string) => (await connection.db.select().from(environments).where(eq(environments.name, name)).orderBy(sql`created_at desc`))[0]!;
+  const envRow = async (name: string) =>
+    (
+      await connection.db
+        .select()
+        .from(environments)
+        .where(eq(environments.name, name))
+        .orderBy(sql`created_at desc`)
+    )[0]!;
   const cellsOf = async (name: string) => {
-    const rows = await connection.db.select({ app: apps.name, releaseId: environmentApps.releaseId }).from(environmentApps).innerJoin(apps, eq(apps.id, environmentApps.appId)).where(eq(environmentApps.environmentId, (await envRow(name)).id));
+    const rows = await connection.db
+      .select({ app: apps.name, releaseId: environmentApps.releaseId })
+      .from(environmentApps)
+      .innerJoin(apps, eq(apps.id, environmentApps.appId))
+      .where(eq(environmentApps.environmentId, (await envRow(name)).id));
     return Object.fromEntries(rows.map((r) => [r.app, r.releaseId]));
   };
   const starts = (environment: string) => platform.calls.filter((c) => c.startsWith(`start ${environment}/`));
@@ -82,7 +104,10 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     const release = await releaseChanging("feature/one", ["portal"]);
     const { environment, deploymentId } = await createReviewEnvironment(ctx(dev), { branch: "feature/one", releaseId: release.id });
     expect(environment.settings).toMatchObject({ clone: "changed" });
-    const [audit] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "review.create"), eq(auditEvents.targetId, environment.name)));
+    const [audit] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "review.create"), eq(auditEvents.targetId, environment.name)));
     expect(audit!.data).toMatchObject({ clone: "changed", apps: ["portal"], inherited: ["admin", "api-gateway"] });
 
     await controller.runUntilIdle();
@@ -149,7 +174,15 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     expect(nothing).toMatchObject({ code: "nothing_differs" });
     expect(await count()).toBe(environmentsBefore);
     // Only the release of feature/same (its builds and the release itself) was recorded meanwhile.
-    const audit = await connection.db.select({ action: auditEvents.action }).from(auditEvents).orderBy(sql`${auditEvents.id}`);
-    expect(audit.slice(auditBefore).map((a) => a.action).filter((a) => a.startsWith("review.") || a.startsWith("deployment."))).toEqual([]);
+    const audit = await connection.db
+      .select({ action: auditEvents.action })
+      .from(auditEvents)
+      .orderBy(sql`${auditEvents.id}`);
+    expect(
+      audit
+        .slice(auditBefore)
+        .map((a) => a.action)
+        .filter((a) => a.startsWith("review.") || a.startsWith("deployment.")),
+    ).toEqual([]);
   });
 });

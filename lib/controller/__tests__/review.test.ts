@@ -35,7 +35,10 @@ describe.each(testDatabases)("review environments on $name", (database) => {
     controller = new Controller({ connection, createPlatform: async () => platform, clock, log: () => {}, verifyTimeoutMs: 300, healthEveryMs: 3_600_000, rollingPauseMs: 1, autoPromoteEveryMs: 3_600_000 });
     // Smoke checks are covered by the strategy tests; here they would call the fake platform's made-up address.
     const [staging] = await connection.db.select().from(environments).where(eq(environments.name, "staging"));
-    await connection.db.update(environments).set({ settings: { ...(staging!.settings as object), smoke: [] } }).where(eq(environments.id, staging!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...(staging!.settings as object), smoke: [] } })
+      .where(eq(environments.id, staging!.id));
     // Staging runs a release and has config: a plain variable and a secret.
     const base = await makeRelease(connection.db, dev, "1.0.0", { at: new Date(clock.now().getTime() - 86_400_000).toISOString() });
     await placeRelease(connection.db, "staging", base.id, new Date(clock.now().getTime() - 3_600_000), lead.id);
@@ -48,7 +51,14 @@ describe.each(testDatabases)("review environments on $name", (database) => {
   });
 
   const ctx = (actor: Actor) => ({ db: connection.db, actor, clock });
-  const envRow = async (name: string) => (await connection.db.select().from(environments).where(eq(environments.name, name)).orderBy(sql`created_at desc`))[0]!;
+  const envRow = async (name: string) =>
+    (
+      await connection.db
+        .select()
+        .from(environments)
+        .where(eq(environments.name, name))
+        .orderBy(sql`created_at desc`)
+    )[0]!;
   const featureRelease = async (version: string, branch = "feature/checkout") => {
     clock.advance(1000);
     return makeRelease(connection.db, dev, version, { branch, at: clock.now().toISOString() });
@@ -117,7 +127,12 @@ describe.each(testDatabases)("review environments on $name", (database) => {
     await expect(giveVerdict(ctx(dev), { name: "checkout", verdict: "accepted" })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(giveVerdict(ctx(lead), { name: "checkout", verdict: "changes-requested" })).rejects.toMatchObject({ fields: { comment: expect.any(String) } });
     await giveVerdict(ctx(lead), { name: "checkout", verdict: "changes-requested", comment: "the total is off by VAT" });
-    const release = (await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, (await envRow("checkout")).id), eq(deployments.state, "succeeded"))))[0]!.releaseId;
+    const release = (
+      await connection.db
+        .select()
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, (await envRow("checkout")).id), eq(deployments.state, "succeeded")))
+    )[0]!.releaseId;
     await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: release })).rejects.toMatchObject({ code: "not_in_previous" });
     await giveVerdict(ctx(lead), { name: "checkout", verdict: "accepted", comment: "VAT fixed, checked with finance" });
     expect((await envRow("checkout")).verdict).toBe("accepted");

@@ -20,7 +20,11 @@ describe("the reconcile schedule on a manual clock", () => {
         ran.push("second");
         if (failing) throw new Error("second exploded");
       }),
-      reconciler("slow", () => slowEvery, (now) => void ran.push(`slow@${now.toISOString()}`)),
+      reconciler(
+        "slow",
+        () => slowEvery,
+        (now) => void ran.push(`slow@${now.toISOString()}`),
+      ),
     ]);
     // A reconciler never run is due; an error ends the pass (the one after it waits for the next).
     await expect(schedule.runDue()).rejects.toThrow("second exploded");

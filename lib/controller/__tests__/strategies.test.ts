@@ -57,7 +57,9 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     const [dev] = await connection.db.select().from(environments).where(eq(environments.name, "dev"));
     await connection.db
       .update(environments)
-      .set({ settings: { ...(dev!.settings as object), smoke: [{ name: "home page", app: "portal", path: "/", expectStatus: 200, expectBody: "portal" }], hooks: [{ name: "notify-crm", app: "admin", job: "notify", when: "after-deploy" }] } })
+      .set({
+        settings: { ...(dev!.settings as object), smoke: [{ name: "home page", app: "portal", path: "/", expectStatus: 200, expectBody: "portal" }], hooks: [{ name: "notify-crm", app: "admin", job: "notify", when: "after-deploy" }] },
+      })
       .where(eq(environments.id, dev!.id));
   });
   afterEach(async () => {
@@ -83,7 +85,10 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     expect(second.state).toBe("succeeded");
     expect(second.steps.some((s) => s.name.startsWith("Retire"))).toBe(false);
     expect((await platform.status("dev", "portal"))?.standby?.version).toBe("1.0.0");
-    const [cell] = await connection.db.select().from(environmentApps).where(eq(environmentApps.url, platform.urls.get("dev/portal")!));
+    const [cell] = await connection.db
+      .select()
+      .from(environmentApps)
+      .where(eq(environmentApps.url, platform.urls.get("dev/portal")!));
     expect(cell?.warmUntil).toBeTruthy();
 
     const rollback = await requestRollback(ctx(), { environment: "dev", reason: "orders failing" });
@@ -164,7 +169,12 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     expect(JSON.stringify(listed)).not.toContain("hunter2");
 
     platform.failingJobs.set("migrate", "connecting with hunter2-very-secret failed");
-    const running = (await connection.db.select().from(environmentApps).where(eq(environmentApps.url, platform.urls.get("dev/portal")!)))[0]!;
+    const running = (
+      await connection.db
+        .select()
+        .from(environmentApps)
+        .where(eq(environmentApps.url, platform.urls.get("dev/portal")!))
+    )[0]!;
     const config = await deploy(running.releaseId!, { kind: "config", forceMigrations: true });
     platform.failingJobs.delete("migrate");
     expect(config.failureReason).toContain("[secret]");
@@ -205,5 +215,4 @@ describe.each(testDatabases)("strategies, jobs, smoke checks and config on $name
     expect((await platform.status("dev", "admin"))!.active!.reference).toBe(second.id);
     await liftHold(ctx(lead), { environment: "dev", reason: "next test" }).catch(() => {});
   });
-
 });

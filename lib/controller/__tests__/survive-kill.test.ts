@@ -86,10 +86,11 @@ describe.skipIf(!postgres)("the data plane outlives Slipway: SIGKILL of the cont
   }
 
   const deploymentState = async (id: string) => (await connection.db.select().from(deployments).where(eq(deployments.id, id)))[0]?.state;
-  const finished = (id: string) => until(`deployment ${id} to finish`, async () => {
-    const state = await deploymentState(id);
-    return state && ["succeeded", "failed", "cancelled", "rolled-back"].includes(state) ? state : null;
-  });
+  const finished = (id: string) =>
+    until(`deployment ${id} to finish`, async () => {
+      const state = await deploymentState(id);
+      return state && ["succeeded", "failed", "cancelled", "rolled-back"].includes(state) ? state : null;
+    });
   const urls = async () => {
     const rows = await connection.db.select({ url: environmentApps.url }).from(environmentApps);
     return rows.map((r) => r.url).filter((u): u is string => Boolean(u));

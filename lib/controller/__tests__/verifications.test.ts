@@ -24,7 +24,10 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
 
   const setEnv = async (name: string, change: (settings: Record<string, unknown>) => Record<string, unknown>) => {
     const [env] = await connection.db.select().from(environments).where(eq(environments.name, name));
-    await connection.db.update(environments).set({ settings: change(env!.settings as Record<string, unknown>) }).where(eq(environments.id, env!.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: change(env!.settings as Record<string, unknown>) })
+      .where(eq(environments.id, env!.id));
   };
   const NO_GATES = { tests: false, windows: [], freezes: [], incident: false, checklist: [] };
 
@@ -45,7 +48,13 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
   });
 
   const ctx = (actor: Actor) => ({ db: connection.db, actor, clock });
-  const gate = async (deploymentId: string) => (await connection.db.select().from(gateResults).where(and(eq(gateResults.deploymentId, deploymentId), eq(gateResults.gate, "verified"))))[0];
+  const gate = async (deploymentId: string) =>
+    (
+      await connection.db
+        .select()
+        .from(gateResults)
+        .where(and(eq(gateResults.deploymentId, deploymentId), eq(gateResults.gate, "verified")))
+    )[0];
   const state = async (id: string) => (await connection.db.select({ s: deployments.state }).from(deployments).where(eq(deployments.id, id)))[0]!.s;
   /** A release deployed to staging by the controller (so its verification job runs), ready for prod. */
   const inStaging = async (version: string) => {
@@ -78,13 +87,19 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
     // Idempotent by name: the same report again changes nothing and records nothing.
     const again = await reportVerification(ctx(developer), { deploymentId: staging, name: "e2e", status: "passed", url: "https://ci.example.com/runs/41", summary: "212 passed" });
     expect(again).toMatchObject({ created: false, changed: false, verification: { id: first.verification.id } });
-    const audits = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "verification.report"), eq(auditEvents.targetId, staging)));
+    const audits = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "verification.report"), eq(auditEvents.targetId, staging)));
     expect(audits.filter((a) => (a.data as { name?: string }).name === "e2e")).toHaveLength(1);
 
     await controller.runUntilIdle();
     expect(await gate(toProd.id)).toMatchObject({ status: "pass", reason: "e2e and suite passed in staging" });
     expect(await state(toProd.id)).toBe("succeeded");
-    expect((await listDeploymentVerifications(connection.db, staging)).map((v) => [v.name, v.status])).toEqual([["e2e", "passed"], ["suite", "passed"]]);
+    expect((await listDeploymentVerifications(connection.db, staging)).map((v) => [v.name, v.status])).toEqual([
+      ["e2e", "passed"],
+      ["suite", "passed"],
+    ]);
   });
 
   it("a failed e2e fails prod's gate at once and notifies on-call; a passing re-run unblocks it", async () => {
@@ -98,7 +113,10 @@ describe.each(testDatabases)("verifications and the verified gate on $name", (da
     expect(await state(toProd.id)).toBe("waiting");
     const notices = await failureNotices();
     expect(notices).toHaveLength(before + 1);
-    expect(notices.at(-1)).toMatchObject({ channel: "on-call", payload: { data: { environment: "staging", deploymentId: staging, verification: { name: "e2e", source: "ci", url: "https://ci.example.com/runs/42", summary: "3 failed: checkout" } } } });
+    expect(notices.at(-1)).toMatchObject({
+      channel: "on-call",
+      payload: { data: { environment: "staging", deploymentId: staging, verification: { name: "e2e", source: "ci", url: "https://ci.example.com/runs/42", summary: "3 failed: checkout" } } },
+    });
 
     const rerun = await reportVerification(ctx(developer), { deploymentId: staging, name: "e2e", status: "passed", url: "https://ci.example.com/runs/43" });
     expect(rerun).toMatchObject({ created: false, changed: true, verification: { id: failed.verification.id, status: "passed" } });

@@ -3,10 +3,7 @@
  * matching (Kuhn's augmenting paths; people and slots are few). Deterministic: people are tried in
  * the order given, rules in config order, so the same facts always give the same assignment.
  */
-export function matchApprovers<R extends string>(
-  rules: readonly { role: R; count: number }[],
-  people: readonly { id: string; roles: ReadonlySet<R> }[],
-): Map<string, R> {
+export function matchApprovers<R extends string>(rules: readonly { role: R; count: number }[], people: readonly { id: string; roles: ReadonlySet<R> }[]): Map<string, R> {
   const slots = rules.flatMap((rule) => Array.from({ length: rule.count }, () => rule.role));
   const slotOwner: (string | null)[] = slots.map(() => null);
   const rolesOf = new Map(people.map((p) => [p.id, p.roles]));

@@ -9,7 +9,13 @@ const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
 const HOUR = 3_600_000;
 
 // prod in slipway.yaml: 1 tech-lead AND 1 pm, approvals expire after 24h.
-const prodRules: ApprovalsConfig = approvalsSchema.parse({ rules: [{ role: "tech-lead", count: 1 }, { role: "pm", count: 1 }], expiresAfter: "24h" });
+const prodRules: ApprovalsConfig = approvalsSchema.parse({
+  rules: [
+    { role: "tech-lead", count: 1 },
+    { role: "pm", count: 1 },
+  ],
+  expiresAfter: "24h",
+});
 
 const people = {
   dev: { id: "u_dev", name: "Sam Lee" }, // the requester
@@ -113,11 +119,7 @@ describe("approvals gate", () => {
   });
 
   it("an approval for another release or environment (voided by a changed release) does not count", () => {
-    const result = evaluate([
-      approval(people.alex, { role: "tech-lead", releaseId: "rel_0" }),
-      approval(people.jo, { role: "tech-lead", environmentId: "env_staging" }),
-      approval(people.priya, { role: "pm" }),
-    ]);
+    const result = evaluate([approval(people.alex, { role: "tech-lead", releaseId: "rel_0" }), approval(people.jo, { role: "tech-lead", environmentId: "env_staging" }), approval(people.priya, { role: "pm" })]);
     expect(result.status).toBe("pending");
     expect(ignoredWhy(result)).toEqual(["other-release-or-environment", "other-release-or-environment"]);
     expect(evaluate([approval(people.alex, { role: "tech-lead", voidedAt: ago(5) }), approval(people.priya, { role: "pm" })]).status).toBe("pending");
@@ -163,7 +165,7 @@ describe("approvals gate", () => {
     expect(evaluate([approval(people.alex, { role: "tech-lead" }), approval(people.jo, { role: "tech-lead" })], twoLeads).status).toBe("pass");
   });
 
-  it("when the only holder of the role is the requester, says exactly that — not \"nobody holds it\" (issue 14 #6)", () => {
+  it('when the only holder of the role is the requester, says exactly that — not "nobody holds it" (issue 14 #6)', () => {
     const onlyLead = approvalsSchema.parse({ rules: [{ role: "tech-lead" }] });
     const result = evaluate([], onlyLead, { eligible: [{ role: "tech-lead", people: [people.dev] }] });
     expect(result.status).toBe("pending");
@@ -177,17 +179,29 @@ describe("approvals gate", () => {
     expect(nobody.reason).toBe("needs 1 pm approval, which nobody can ever give as things stand: nobody holds pm — an admin must grant the role to someone else");
     const twoLeads = approvalsSchema.parse({ rules: [{ role: "tech-lead", count: 2 }] });
     const short = evaluate([], twoLeads, { eligible: [{ role: "tech-lead", people: [people.alex, people.dev] }] });
-    expect(short.reason).toBe("needs 2 tech-lead approvals, which nobody can ever give as things stand: only Alex Kim holds tech-lead besides Sam Lee, who cannot approve their own request, and 2 are needed — an admin must grant the role to someone else");
+    expect(short.reason).toBe(
+      "needs 2 tech-lead approvals, which nobody can ever give as things stand: only Alex Kim holds tech-lead besides Sam Lee, who cannot approve their own request, and 2 are needed — an admin must grant the role to someone else",
+    );
   });
 
   it("one person holding both required roles cannot meet both rules: unapprovable, though each role has a holder", () => {
-    const result = evaluate([], prodRules, { eligible: [{ role: "tech-lead", people: [people.omar] }, { role: "pm", people: [people.omar] }] });
+    const result = evaluate([], prodRules, {
+      eligible: [
+        { role: "tech-lead", people: [people.omar] },
+        { role: "pm", people: [people.omar] },
+      ],
+    });
     expect(result.detail).toMatchObject({ unapprovable: "each person counts once, and the people who hold tech-lead and pm can give at most 1 of the 2 approvals — an admin must grant the role to someone else" });
   });
 
   it("a request others can approve is not unapprovable, and an approval already given keeps counting", () => {
     expect(evaluate([]).detail).not.toHaveProperty("unapprovable");
-    const onlyAlex = { eligible: [{ role: "tech-lead" as const, people: [people.alex] }, { role: "pm" as const, people: [people.priya] }] };
+    const onlyAlex = {
+      eligible: [
+        { role: "tech-lead" as const, people: [people.alex] },
+        { role: "pm" as const, people: [people.priya] },
+      ],
+    };
     const result = evaluate([approval(people.alex, { role: "tech-lead" })], prodRules, onlyAlex);
     expect(result.detail).not.toHaveProperty("unapprovable");
     expect(result.reason).toBe("needs 1 pm approval — Priya Shah can give it");
@@ -204,11 +218,25 @@ describe("matchApprovers", () => {
   it("finds a maximum matching, each person at most once", () => {
     const both = new Set(["a", "b"] as const);
     const onlyA = new Set(["a"] as const);
-    const assignment = matchApprovers([{ role: "a", count: 1 }, { role: "b", count: 1 }], [
-      { id: "p1", roles: both },
-      { id: "p2", roles: onlyA },
-    ]);
+    const assignment = matchApprovers(
+      [
+        { role: "a", count: 1 },
+        { role: "b", count: 1 },
+      ],
+      [
+        { id: "p1", roles: both },
+        { id: "p2", roles: onlyA },
+      ],
+    );
     expect(Object.fromEntries(assignment)).toEqual({ p1: "b", p2: "a" });
-    expect(matchApprovers([{ role: "a", count: 1 }, { role: "b", count: 1 }], [{ id: "p1", roles: both }]).size).toBe(1);
+    expect(
+      matchApprovers(
+        [
+          { role: "a", count: 1 },
+          { role: "b", count: 1 },
+        ],
+        [{ id: "p1", roles: both }],
+      ).size,
+    ).toBe(1);
   });
 });

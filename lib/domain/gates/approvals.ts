@@ -82,7 +82,10 @@ export function unapprovableReason(config: ApprovalsConfig, facts: Pick<Approval
   const people = new Map<string, Set<Role>>();
   for (const rule of config.rules) for (const p of others(rule.role)) (people.get(p.id) ?? people.set(p.id, new Set()).get(p.id)!).add(rule.role);
   const slots = config.rules.reduce((sum, r) => sum + r.count, 0);
-  const matched = matchApprovers(config.rules, [...people].map(([id, roles]) => ({ id, roles }))).size;
+  const matched = matchApprovers(
+    config.rules,
+    [...people].map(([id, roles]) => ({ id, roles })),
+  ).size;
   if (matched < slots) return `each person counts once, and the people who hold ${formatList(config.rules.map((r) => r.role))} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
   return null;
 }
@@ -164,9 +167,7 @@ export function evaluateApprovals(config: ApprovalsConfig, facts: ApprovalsFacts
   const parts = missing.map((r) => `${r.needed - r.have} ${r.have > 0 ? "more " : ""}${r.role}`);
   const who = missing.length === 1 ? candidatesPhrase(missing[0]!) : missing.map((r) => `${r.role}: ${candidatesPhrase(r)}`).join("; ");
   const unfilled = new Set<Role>(missing.map((r) => r.role));
-  const once = people
-    .filter((p) => assignment.has(p.id) && [...p.roles].some((role) => unfilled.has(role) && role !== assignment.get(p.id)))
-    .map((p) => `${names.get(p.id)} counts once, as ${assignment.get(p.id)}`);
+  const once = people.filter((p) => assignment.has(p.id) && [...p.roles].some((role) => unfilled.has(role) && role !== assignment.get(p.id))).map((p) => `${names.get(p.id)} counts once, as ${assignment.get(p.id)}`);
   const ignoredNotes = ignored.flatMap((i) => {
     const note = NOTE[i.why];
     const approval = facts.approvals.find((a) => a.id === i.approvalId);
@@ -177,8 +178,6 @@ export function evaluateApprovals(config: ApprovalsConfig, facts: ApprovalsFacts
   const ownNote = requester && !unapprovable && !ignored.some((i) => i.why === "own-request") ? [`not ${requester.name}, who requested it`] : [];
   const notes = [...new Set([...once, ...ownNote, ...ignoredNotes])];
   const needs = `needs ${formatList(parts)} approval${lastCount > 1 ? "s" : ""}`;
-  const reason = unapprovable
-    ? `${needs}, which nobody can ever give as things stand: ${unapprovable}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`
-    : `${needs} — ${who}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+  const reason = unapprovable ? `${needs}, which nobody can ever give as things stand: ${unapprovable}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}` : `${needs} — ${who}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
   return outcome("approvals", "pending", reason, { detail, recheckAt });
 }

@@ -28,7 +28,7 @@ export interface Period {
 
 // rrule ships an ES module for bundlers (Next.js, vitest) but only a UMD build for Node's own
 // loader (tsx scripts, the controller), where its exports sit on `default`.
-const { RRule, Frequency } = ("RRule" in rruleModule ? rruleModule : (rruleModule as unknown as { default: typeof rruleModule }).default);
+const { RRule, Frequency } = "RRule" in rruleModule ? rruleModule : (rruleModule as unknown as { default: typeof rruleModule }).default;
 type Frequency = rruleModule.Frequency;
 
 const DAY_MS = 86_400_000;
@@ -75,7 +75,7 @@ function occurrenceStarts(schedule: Extract<FreezeSchedule, { kind: "recurring" 
   const anchored = Boolean(options.count) || (options.interval ?? 1) > 1;
   const dtstart = schedule.dtstart ? toFloating(inZone(schedule.dtstart, zone)) : configAnchor(options.freq, anchored, searchFrom);
   const weekly = options.freq === Frequency.WEEKLY && !options.byweekday && !schedule.dtstart;
-  const until = options.until && untilIsUtc ? toFloating(inZone(options.until, zone)) : options.until ?? null;
+  const until = options.until && untilIsUtc ? toFloating(inZone(options.until, zone)) : (options.until ?? null);
   const rule = new RRule({
     ...options,
     dtstart,

@@ -12,7 +12,13 @@ const prodGates = gatesSchema.parse({
     { days: ["fri"], from: "09:00", to: "12:00", timezone: "Europe/Berlin" },
   ],
   freezes: [{ name: "year-end", reason: "Year-end trading peak and holidays", rrule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22", duration: "14d", timezone: "Europe/Berlin" }],
-  approvals: { rules: [{ role: "tech-lead", count: 1 }, { role: "pm", count: 1 }], expiresAfter: "24h" },
+  approvals: {
+    rules: [
+      { role: "tech-lead", count: 1 },
+      { role: "pm", count: 1 },
+    ],
+    expiresAfter: "24h",
+  },
   incident: true,
   checklist: ["release verified in staging", "deploy announced in #releases"],
 });
@@ -22,8 +28,17 @@ const overrides = overridesSchema.parse({ roles: ["tech-lead", "admin"] });
 const now = new Date("2026-06-02T08:00:00Z");
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 const approval = (userId: string, userName: string, role: "tech-lead" | "pm") => ({
-  id: `apr_${userId}`, userId, userName, roles: [role], role, decision: "approve" as const, createdAt: minutesAgo(20),
-  releaseId: "rel_1", environmentId: "env_prod", voidedAt: null, userDisabled: false,
+  id: `apr_${userId}`,
+  userId,
+  userName,
+  roles: [role],
+  role,
+  decision: "approve" as const,
+  createdAt: minutesAgo(20),
+  releaseId: "rel_1",
+  environmentId: "env_prod",
+  voidedAt: null,
+  userDisabled: false,
 });
 
 const green: GateFacts = {
@@ -32,9 +47,14 @@ const green: GateFacts = {
   window: {},
   freeze: { stored: [] },
   approvals: {
-    requesterId: "u_sam", releaseId: "rel_1", environmentId: "env_prod",
+    requesterId: "u_sam",
+    releaseId: "rel_1",
+    environmentId: "env_prod",
     approvals: [approval("u_alex", "Alex Kim", "tech-lead"), approval("u_priya", "Priya Shah", "pm")],
-    eligible: [{ role: "tech-lead", people: [{ id: "u_alex", name: "Alex Kim" }] }, { role: "pm", people: [{ id: "u_priya", name: "Priya Shah" }] }],
+    eligible: [
+      { role: "tech-lead", people: [{ id: "u_alex", name: "Alex Kim" }] },
+      { role: "pm", people: [{ id: "u_priya", name: "Priya Shah" }] },
+    ],
   },
   incidents: [],
   checklist: { ticks: ["release verified in staging", "deploy announced in #releases"].map((item) => ({ item, userId: "u_sam", userName: "Sam Lee", tickedAt: minutesAgo(5) })) },
@@ -104,16 +124,24 @@ describe("evaluateGates", () => {
   it("a fast-track uses the fast-track approval rule instead of the environment's", () => {
     const fastTrack = fastTrackSchema.parse({ branches: ["develop"], approvals: { rules: [{ role: "delivery-lead", count: 1 }] } });
     const outcomes = evaluateGates(input({ fastTrack }));
-    expect(outcomes.find((o) => o.gate === "approvals")).toMatchObject({ status: "pending", reason: "needs 1 delivery-lead approval, which nobody can ever give as things stand: nobody holds delivery-lead — an admin must grant the role to someone else" });
+    expect(outcomes.find((o) => o.gate === "approvals")).toMatchObject({
+      status: "pending",
+      reason: "needs 1 delivery-lead approval, which nobody can ever give as things stand: nobody holds delivery-lead — an admin must grant the role to someone else",
+    });
   });
 
   it("explain lists exactly the unmet gates, in order; nextRecheck is the earliest time-driven change", () => {
     const saturday = new Date("2026-06-06T08:00:00Z"); // Sat 10:00 Berlin: window closed
-    const outcomes = evaluateGates(input({ now: saturday }, {
-      tests: [{ app: "admin", version: "2.5.1", tests: null }],
-      checklist: { ticks: [] },
-      window: { override: undefined },
-    }));
+    const outcomes = evaluateGates(
+      input(
+        { now: saturday },
+        {
+          tests: [{ app: "admin", version: "2.5.1", tests: null }],
+          checklist: { ticks: [] },
+          window: { override: undefined },
+        },
+      ),
+    );
     expect(statuses(outcomes)).toEqual({ tests: "fail", soak: "pass", window: "pending", freeze: "pass", approvals: "pending", incident: "pass", checklist: "pending" });
     expect(canShip(outcomes)).toBe(false);
     expect(explain(outcomes)).toEqual([
@@ -126,10 +154,15 @@ describe("evaluateGates", () => {
   });
 
   it("a waived gate lets the deployment through", () => {
-    const outcomes = evaluateGates(input({ now: new Date("2026-06-06T08:00:00Z") }, {
-      window: { override: { by: "Alex Kim", reason: "hotfix for checkout" } },
-      approvals: { ...green.approvals!, approvals: green.approvals!.approvals.map((a) => ({ ...a, createdAt: new Date("2026-06-06T07:00:00Z") })) },
-    }));
+    const outcomes = evaluateGates(
+      input(
+        { now: new Date("2026-06-06T08:00:00Z") },
+        {
+          window: { override: { by: "Alex Kim", reason: "hotfix for checkout" } },
+          approvals: { ...green.approvals!, approvals: green.approvals!.approvals.map((a) => ({ ...a, createdAt: new Date("2026-06-06T07:00:00Z") })) },
+        },
+      ),
+    );
     expect(statuses(outcomes).window).toBe("waived");
     expect(canShip(outcomes)).toBe(true);
     expect(nextRecheck(outcomes)).toEqual(new Date("2026-06-07T07:00:00Z")); // the approvals expire
@@ -137,8 +170,18 @@ describe("evaluateGates", () => {
 
   it("canShip refuses any fail or pending", () => {
     const base = { gate: "tests" as const, reason: "r" };
-    expect(canShip([{ ...base, status: "pass" }, { ...base, status: "waived" }])).toBe(true);
-    expect(canShip([{ ...base, status: "pass" }, { ...base, status: "pending" }])).toBe(false);
+    expect(
+      canShip([
+        { ...base, status: "pass" },
+        { ...base, status: "waived" },
+      ]),
+    ).toBe(true);
+    expect(
+      canShip([
+        { ...base, status: "pass" },
+        { ...base, status: "pending" },
+      ]),
+    ).toBe(false);
     expect(canShip([{ ...base, status: "fail" }])).toBe(false);
     expect(nextRecheck([{ ...base, status: "pass" }])).toBeNull();
   });

@@ -58,7 +58,13 @@ describe("matchRisk", () => {
 });
 
 describe("applicable rules and items", () => {
-  const approvals: ApprovalsConfig = { rules: [{ role: "tech-lead", count: 1, when: RISKY }, { role: "pm", count: 1 }], expiresAfter: 86_400_000 };
+  const approvals: ApprovalsConfig = {
+    rules: [
+      { role: "tech-lead", count: 1, when: RISKY },
+      { role: "pm", count: 1 },
+    ],
+    expiresAfter: 86_400_000,
+  };
 
   it("keeps rules without `when` and drops conditional ones the release does not meet", () => {
     expect(applicableApprovals(approvals, changes(app("portal", ["src/a.ts"]))).config?.rules.map((r) => r.role)).toEqual(["pm"]);

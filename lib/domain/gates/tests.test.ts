@@ -13,7 +13,12 @@ describe("tests gate", () => {
     const result = evaluateTests([build("portal", "1.4.0", { passed: false, total: 412, failed: 3, url: "https://ci.example.com/1" }), build("admin", "2.5.1", { passed: true, total: 88 })]);
     expect(result.status).toBe("fail");
     expect(result.reason).toBe("portal 1.4.0: 3 of 412 tests failed — fix it and cut a new release");
-    expect(result.detail).toMatchObject({ builds: [{ app: "portal", passed: false, failed: 3, url: "https://ci.example.com/1" }, { app: "admin", passed: true }] });
+    expect(result.detail).toMatchObject({
+      builds: [
+        { app: "portal", passed: false, failed: 3, url: "https://ci.example.com/1" },
+        { app: "admin", passed: true },
+      ],
+    });
   });
 
   it("fails closed when a build has no test results", () => {

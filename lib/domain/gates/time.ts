@@ -49,8 +49,7 @@ export function instantAt(zone: string, wall: WallTime): DateTime {
   let earliest: DateTime | null = null;
   for (const offset of offsets) {
     const candidate = DateTime.fromMillis(asUtc - offset * 60_000, { zone });
-    const same = candidate.year === fields.year && candidate.month === fields.month && candidate.day === fields.day &&
-      candidate.hour === fields.hour && candidate.minute === fields.minute && candidate.second === fields.second;
+    const same = candidate.year === fields.year && candidate.month === fields.month && candidate.day === fields.day && candidate.hour === fields.hour && candidate.minute === fields.minute && candidate.second === fields.second;
     if (same && (!earliest || candidate < earliest)) earliest = candidate;
   }
   return earliest ?? luxonPick;

@@ -4,14 +4,28 @@ import { evaluateVerified, type VerificationFact } from "./verified";
 const since = new Date("2026-05-04T10:00:00Z");
 const at = (minutes: number) => new Date(since.getTime() + minutes * 60_000);
 const config = { names: ["e2e"], timeout: 3_600_000 };
-const v = (name: string, status: VerificationFact["status"], minutes = 5, extra: Partial<VerificationFact> = {}): VerificationFact => ({ name, status, url: `https://ci.example.com/runs/${name}`, summary: null, source: "ci", at: at(minutes), ...extra });
+const v = (name: string, status: VerificationFact["status"], minutes = 5, extra: Partial<VerificationFact> = {}): VerificationFact => ({
+  name,
+  status,
+  url: `https://ci.example.com/runs/${name}`,
+  summary: null,
+  source: "ci",
+  at: at(minutes),
+  ...extra,
+});
 const facts = (verifications: VerificationFact[], s: Date | null = since) => ({ previousEnvironment: "staging", since: s, verifications });
 
 describe("the verified gate", () => {
   it("passes when every named verification passed in the previous environment, with each link in the detail", () => {
     const result = evaluateVerified({ names: ["e2e", "perf"], timeout: 3_600_000 }, facts([v("e2e", "passed"), v("perf", "passed")]), at(10));
     expect(result).toMatchObject({ gate: "verified", status: "pass", reason: "e2e and perf passed in staging" });
-    expect(result.detail).toMatchObject({ environment: "staging", verifications: [{ name: "e2e", status: "passed", url: "https://ci.example.com/runs/e2e" }, { name: "perf", status: "passed" }] });
+    expect(result.detail).toMatchObject({
+      environment: "staging",
+      verifications: [
+        { name: "e2e", status: "passed", url: "https://ci.example.com/runs/e2e" },
+        { name: "perf", status: "passed" },
+      ],
+    });
   });
 
   it("is pending while none arrived, with a recheck at the timeout", () => {

@@ -83,9 +83,7 @@ export function evaluateWindow(windows: readonly TimeWindow[], facts: WindowFact
   if (current) {
     const zone = current.window.timezone;
     const until = current.openUntil;
-    const reason = until
-      ? `inside the deploy window until ${formatWeekdayClock(until, zone)} ${zone} (closes ${formatRelative(until, now)})`
-      : "inside a deploy window (the windows leave no gap)";
+    const reason = until ? `inside the deploy window until ${formatWeekdayClock(until, zone)} ${zone} (closes ${formatRelative(until, now)})` : "inside a deploy window (the windows leave no gap)";
     return outcome("window", "pass", reason, {
       detail: { open: true, opensAt: current.opensAt, closesAt: until, timezone: zone },
       recheckAt: until ?? undefined,
@@ -100,9 +98,7 @@ export function evaluateWindow(windows: readonly TimeWindow[], facts: WindowFact
       detail: { ...detail, override: facts.override },
     });
   }
-  const hint = facts.overridableBy && facts.overridableBy.length > 0
-    ? `; until then a ${formatList([...facts.overridableBy], "or")} can override it with a reason`
-    : "";
+  const hint = facts.overridableBy && facts.overridableBy.length > 0 ? `; until then a ${formatList([...facts.overridableBy], "or")} can override it with a reason` : "";
   const reason = `outside the deploy windows: window opens ${formatWeekdayClock(next.opensAt, zone)} ${zone} (${formatRelative(next.opensAt, now)}) until ${formatClock(next.closesAt, zone)}${hint}`;
   return outcome("window", "pending", reason, { detail, recheckAt: next.opensAt });
 }

@@ -1,7 +1,15 @@
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { describePlatformContract } from "./describe-platform-contract";
 
-const build = (version: string) => ({ buildId: `build-${version}`, releaseId: `release-${version}`, app: "portal", version, commit: "c".repeat(40), digest: `sha256:${version.replace(/\D/g, "").padEnd(64, "0")}`, artifact: `fake://portal/${version}` });
+const build = (version: string) => ({
+  buildId: `build-${version}`,
+  releaseId: `release-${version}`,
+  app: "portal",
+  version,
+  commit: "c".repeat(40),
+  digest: `sha256:${version.replace(/\D/g, "").padEnd(64, "0")}`,
+  artifact: `fake://portal/${version}`,
+});
 
 // The controller's tests trust the fake to behave like a platform: it must pass the same contract.
 describePlatformContract("fake", async () => {

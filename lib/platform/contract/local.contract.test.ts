@@ -31,7 +31,9 @@ describePlatformContract("local", async () => {
       }
     },
     async visit(status) {
-      await fetch(status.url!).then((r) => r.text()).catch(() => {});
+      await fetch(status.url!)
+        .then((r) => r.text())
+        .catch(() => {});
     },
     reopen: open,
     async cleanup() {

@@ -85,7 +85,10 @@ export class Clusters {
     if (cached) return cached;
     const contextObject = base.getContextObject(name);
     if (!contextObject) {
-      const known = base.getContexts().map((c) => `"${c.name}"`).join(", ");
+      const known = base
+        .getContexts()
+        .map((c) => `"${c.name}"`)
+        .join(", ");
       throw new PlatformError(`Environment "${environment}" asks for kubeconfig context "${name}" (kubernetes.context in slipway.yaml), which ${this.kubeconfigSource} does not have (contexts: ${known || "none"})`, true);
     }
     const kc = new KubeConfig();

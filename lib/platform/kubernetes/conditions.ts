@@ -5,8 +5,18 @@
  * cannot be scheduled. Pure functions over the API's JSON.
  */
 
-interface Condition { type: string; status: string; reason?: string; message?: string }
-interface ContainerStatus { name?: string; ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } } }
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } };
+}
 export interface PodJson {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   status?: { phase?: string; podIP?: string; startTime?: string; conditions?: Condition[]; containerStatuses?: ContainerStatus[] };
@@ -36,7 +46,12 @@ export function podProblem(pod: PodJson): { reason: string; message: string } | 
   for (const container of pod.status?.containerStatuses ?? []) {
     const waiting = container.state?.waiting;
     if (waiting?.reason) {
-      const hint = waiting.reason === "CrashLoopBackOff" ? `the container keeps exiting (${container.restartCount ?? 0} restarts; see its log)` : waiting.reason.includes("Image") ? "the image cannot be pulled (registry access, imagePullSecrets, digest)" : "the container cannot start";
+      const hint =
+        waiting.reason === "CrashLoopBackOff"
+          ? `the container keeps exiting (${container.restartCount ?? 0} restarts; see its log)`
+          : waiting.reason.includes("Image")
+            ? "the image cannot be pulled (registry access, imagePullSecrets, digest)"
+            : "the container cannot start";
       return { reason: waiting.reason, message: `${hint}: ${waiting.message ?? waiting.reason}` };
     }
     if (container.state?.terminated) return { reason: container.state.terminated.reason ?? "Terminated", message: `exited with code ${container.state.terminated.exitCode ?? "?"}` };
@@ -44,10 +59,7 @@ export function podProblem(pod: PodJson): { reason: string; message: string } | 
   return { reason: pod.status?.phase ?? "Pending", message: "not ready yet (readiness probe)" };
 }
 
-export type RolloutState =
-  | { state: "ready"; ready: number; desired: number }
-  | { state: "progressing"; ready: number; desired: number; detail: string }
-  | { state: "failed"; ready: number; desired: number; reason: string; message: string };
+export type RolloutState = { state: "ready"; ready: number; desired: number } | { state: "progressing"; ready: number; desired: number; detail: string } | { state: "failed"; ready: number; desired: number; reason: string; message: string };
 
 /**
  * Where one Deployment's rollout stands. `failed` when the Deployment reports

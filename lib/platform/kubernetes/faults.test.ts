@@ -15,7 +15,10 @@ let n = 0;
 let environment: string;
 const spec = (build: ArtifactRef, reference = `d-${build.version}`): AppSpec => ({ environment, app: "portal", build, instances: 2, config: {}, healthPath: "/health", reference });
 const failure = async (promise: Promise<unknown>): Promise<PlatformError> => {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PlatformError);
   return error as PlatformError;
 };
@@ -44,7 +47,9 @@ describe("Kubernetes faults become deployment failures naming the environment, t
     sim.faults.forbiddenNamespaces.add(namespaceOf(environment));
     const error = await failure(p.startStandby(spec(v1)));
     expect(error.permanent).toBe(true);
-    expect(error.message).toContain(`Environment "${environment}": read Namespace slipway-${environment} failed: Forbidden: namespaces "slipway-${environment}" is forbidden: User "system:serviceaccount:slipway:slipway" cannot get resource "namespaces"`);
+    expect(error.message).toContain(
+      `Environment "${environment}": read Namespace slipway-${environment} failed: Forbidden: namespaces "slipway-${environment}" is forbidden: User "system:serviceaccount:slipway:slipway" cannot get resource "namespaces"`,
+    );
     expect(error.message).toContain("the service account lacks this permission (RBAC)");
   });
 
@@ -85,7 +90,9 @@ describe("Kubernetes faults become deployment failures naming the environment, t
   it("an image that cannot be pulled fails with ImagePullBackOff; fixed, the retry converges", async () => {
     sim.faults.pullFailures.add(v1.artifact!);
     const error = await failure(p.startStandby(spec(v1)));
-    expect(error.message).toMatch(new RegExp(`^Environment "${environment}": Deployment slipway-${environment}/portal-blue did not become ready \\(0/2 pods ready\\): ImagePullBackOff — pod portal-blue-\\S+: ImagePullBackOff — the image cannot be pulled`));
+    expect(error.message).toMatch(
+      new RegExp(`^Environment "${environment}": Deployment slipway-${environment}/portal-blue did not become ready \\(0/2 pods ready\\): ImagePullBackOff — pod portal-blue-\\S+: ImagePullBackOff — the image cannot be pulled`),
+    );
     sim.faults.pullFailures.delete(v1.artifact!);
     const slot = await p.startStandby(spec(v1));
     expect(slot.instances.every((i) => i.running)).toBe(true);
@@ -146,7 +153,12 @@ describe("drift and adoption", () => {
 
 describe("start-up check of slipway.yaml against the kubeconfig", () => {
   const text = "version: 1\nenvironments:\n  - name: dev\n  - name: prod\n    platform: kubernetes\n    kubernetes:\n      namespace: shop\n      context: prod-cluster\n";
-  const config = { environments: [{ name: "dev", platform: "local" }, { name: "prod", platform: "kubernetes", kubernetes: { namespace: "shop", context: "prod-cluster", port: 8080 } }] } as never;
+  const config = {
+    environments: [
+      { name: "dev", platform: "local" },
+      { name: "prod", platform: "kubernetes", kubernetes: { namespace: "shop", context: "prod-cluster", port: 8080 } },
+    ],
+  } as never;
   it("names the environment, the context and the line", () => {
     expect(kubernetesAccessProblems(text, config, sim.kubeconfig())).toEqual([
       { path: "environments[1].kubernetes.context", line: 8, column: 16, message: 'environment "prod" asks for kubeconfig context "prod-cluster", which the kubeconfig given does not have (contexts: "sim")' },

@@ -265,7 +265,9 @@ export class KubernetesPlatform implements PlatformAdapter {
   async logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> {
     const target = this.target(environment);
     const infos = await this.instances(environment, app);
-    return Promise.all(infos.map(async (i) => ({ instance: i.id, slot: i.slot, type: i.type, lines: (await target.client.podLog(environment, target.namespace, i.id, tail).catch((e: Error) => `(no log: ${e.message})`)).split("\n").filter(Boolean) })));
+    return Promise.all(
+      infos.map(async (i) => ({ instance: i.id, slot: i.slot, type: i.type, lines: (await target.client.podLog(environment, target.namespace, i.id, tail).catch((e: Error) => `(no log: ${e.message})`)).split("\n").filter(Boolean) })),
+    );
   }
 
   async inventory(): Promise<AppStatus[]> {
@@ -331,7 +333,14 @@ export class KubernetesPlatform implements PlatformAdapter {
       await target.client.delete(environment, { apiVersion: "v1", kind: "Namespace", metadata: { name: target.namespace } });
       return;
     }
-    const kinds: [string, string][] = [["apps/v1", "Deployment"], ["batch/v1", "Job"], ["v1", "Service"], ["v1", "ConfigMap"], ["v1", "Secret"], ["networking.k8s.io/v1", "Ingress"]];
+    const kinds: [string, string][] = [
+      ["apps/v1", "Deployment"],
+      ["batch/v1", "Job"],
+      ["v1", "Service"],
+      ["v1", "ConfigMap"],
+      ["v1", "Secret"],
+      ["networking.k8s.io/v1", "Ingress"],
+    ];
     if (target.config.gateway) kinds.push(["gateway.networking.k8s.io/v1", "HTTPRoute"]);
     for (const [apiVersion, kind] of kinds) {
       for (const object of await target.client.list<KubeObjectLike>(environment, apiVersion, kind, selectorOf(target), target.namespace)) await target.client.delete(environment, object);

@@ -10,9 +10,26 @@ import { objectProblems } from "./validate-object";
 const full: EnvironmentTarget = {
   environment: "staging",
   namespace: "shop-staging",
-  config: { namespace: "shop-staging", port: 3000, domain: "staging.example.com", ingressClass: "nginx", imagePullSecrets: ["registry"], serviceAccount: "shop", resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } }, commands: { migrate: ["npm", "run", "migrate"] } },
+  config: {
+    namespace: "shop-staging",
+    port: 3000,
+    domain: "staging.example.com",
+    ingressClass: "nginx",
+    imagePullSecrets: ["registry"],
+    serviceAccount: "shop",
+    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    commands: { migrate: ["npm", "run", "migrate"] },
+  },
 };
-const build = { buildId: "01JBUILD", releaseId: "01JRELEASE-with-a-rather-long-identifier-that-exceeds-the-label-limit-of-63", app: "portal", version: "1.4.0+build.7", commit: "c".repeat(40), digest: `sha256:${"a".repeat(64)}`, artifact: `ghcr.io/acme/portal@sha256:${"a".repeat(64)}` };
+const build = {
+  buildId: "01JBUILD",
+  releaseId: "01JRELEASE-with-a-rather-long-identifier-that-exceeds-the-label-limit-of-63",
+  app: "portal",
+  version: "1.4.0+build.7",
+  commit: "c".repeat(40),
+  digest: `sha256:${"a".repeat(64)}`,
+  artifact: `ghcr.io/acme/portal@sha256:${"a".repeat(64)}`,
+};
 const spec = { environment: "staging", app: "portal", build, instances: 3, config: { DATABASE_URL: "postgres://secret" }, healthPath: "/healthz", reference: "deployment-1", workers: { worker: 2 } };
 
 describe("generated Kubernetes objects", () => {
@@ -28,8 +45,18 @@ describe("generated Kubernetes objects", () => {
       ...jobObjects(full, { environment: "staging", app: "portal", build, job: "migrate", config: { TOKEN: "x" }, reference: "deployment-1", timeoutMs: 90_000 }),
     ];
     for (const object of objects) expect({ kind: object.kind, problems: objectProblems(object) }).toEqual({ kind: object.kind, problems: [] });
-    const route = httpRouteObject({ ...full, config: { ...full.config, ingressClass: undefined, gateway: { name: "main", namespace: "gateways" } } }, "portal", { live: "green", maintenance: false, retryAfterSeconds: 60, standbyShare: 25, asleep: false, lastRequestAt: null })!;
-    expect((route.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs).toEqual([{ name: "portal-green", port: 80, weight: 75 }, { name: "portal-blue", port: 80, weight: 25 }]);
+    const route = httpRouteObject({ ...full, config: { ...full.config, ingressClass: undefined, gateway: { name: "main", namespace: "gateways" } } }, "portal", {
+      live: "green",
+      maintenance: false,
+      retryAfterSeconds: 60,
+      standbyShare: 25,
+      asleep: false,
+      lastRequestAt: null,
+    })!;
+    expect((route.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs).toEqual([
+      { name: "portal-green", port: 80, weight: 75 },
+      { name: "portal-blue", port: 80, weight: 25 },
+    ]);
   });
 
   it("keep config variables out of the ConfigMap and the pod spec: only the Secret has them", () => {
@@ -47,7 +74,13 @@ describe("generated Kubernetes objects", () => {
 
   it("refuse an image not pinned by digest, or pinned to another digest than the build's", () => {
     for (const artifact of [null, "ghcr.io/acme/portal:1.4.0", "file:///tmp/portal.tar.gz", `ghcr.io/acme/portal@sha256:${"a".repeat(63)}`]) {
-      const error = (() => { try { pinnedImage("staging", { ...build, artifact }); } catch (e) { return e; } })();
+      const error = (() => {
+        try {
+          pinnedImage("staging", { ...build, artifact });
+        } catch (e) {
+          return e;
+        }
+      })();
       expect(error).toBeInstanceOf(PlatformError);
       expect((error as PlatformError).permanent).toBe(true);
       expect((error as Error).message).toMatch(/^Environment "staging" runs on Kubernetes, which needs an OCI image pinned by digest/);

@@ -69,7 +69,10 @@ const DIGEST_PINNED = /^([a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?\/)?[a-z0-9]+([._/-
 export function pinnedImage(environment: string, build: ArtifactRef): string {
   const match = build.artifact ? DIGEST_PINNED.exec(build.artifact) : null;
   if (!match) {
-    throw new PlatformError(`Environment "${environment}" runs on Kubernetes, which needs an OCI image pinned by digest (registry/app@sha256:<64 hex>); build ${build.version} of ${build.app} has ${build.artifact ? `"${build.artifact}"` : "no artifact"}`, true);
+    throw new PlatformError(
+      `Environment "${environment}" runs on Kubernetes, which needs an OCI image pinned by digest (registry/app@sha256:<64 hex>); build ${build.version} of ${build.app} has ${build.artifact ? `"${build.artifact}"` : "no artifact"}`,
+      true,
+    );
   }
   if (match.groups!.digest !== build.digest) {
     throw new PlatformError(`Environment "${environment}": the image of build ${build.version} of ${build.app} is ${match.groups!.digest}, but the build's registered digest is ${build.digest}`, true);
@@ -89,7 +92,11 @@ function short(text: string, length: number): string {
 
 /** A DNS label from `parts` joined by "-"; too long ones are cut and keep a hash for uniqueness. */
 export function dnsName(...parts: string[]): string {
-  const name = parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+  const name = parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "");
   return name.length <= 63 ? name : `${name.slice(0, 52).replace(/-+$/, "")}-${short(name, 10)}`;
 }
 
@@ -264,7 +271,14 @@ export function httpRouteObject(target: EnvironmentTarget, app: string, routing:
     spec: {
       parentRefs: [{ name: gateway.name, ...(gateway.namespace ? { namespace: gateway.namespace } : {}) }],
       hostnames: [host],
-      rules: [{ backendRefs: [{ name: dnsName(app, live), port: 80, weight: 100 - share }, { name: dnsName(app, other(live)), port: 80, weight: share }] }],
+      rules: [
+        {
+          backendRefs: [
+            { name: dnsName(app, live), port: 80, weight: 100 - share },
+            { name: dnsName(app, other(live)), port: 80, weight: share },
+          ],
+        },
+      ],
     },
   };
 }

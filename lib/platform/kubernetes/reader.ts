@@ -10,7 +10,10 @@ import type { KubernetesPlatform, KubernetesPlatformOptions } from "./kubernetes
  * and this process's kubeconfig. It only reads. The client is loaded on first use, so pages that
  * never show a Kubernetes environment never load it.
  */
-export function kubernetesReader(configPath: string, options: KubernetesPlatformOptions = {}): { instances(environment: string, app: string): Promise<InstanceInfo[]>; logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> } {
+export function kubernetesReader(
+  configPath: string,
+  options: KubernetesPlatformOptions = {},
+): { instances(environment: string, app: string): Promise<InstanceInfo[]>; logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> } {
   let platform: Promise<KubernetesPlatform> | null = null;
   const open = () =>
     (platform ??= (async () => {

@@ -9,7 +9,16 @@ let sim: SimCluster;
 let p: KubernetesPlatform;
 let v1: ArtifactRef;
 let v2: ArtifactRef;
-const spec = (environment: string, build: ArtifactRef, extra: Partial<AppSpec> = {}): AppSpec => ({ environment, app: "portal", build, instances: 2, config: { API_KEY: "k" }, healthPath: "/health", reference: `d-${build.version}`, ...extra });
+const spec = (environment: string, build: ArtifactRef, extra: Partial<AppSpec> = {}): AppSpec => ({
+  environment,
+  app: "portal",
+  build,
+  instances: 2,
+  config: { API_KEY: "k" },
+  healthPath: "/health",
+  reference: `d-${build.version}`,
+  ...extra,
+});
 const deployments = typeOf("apps/v1", "deployments")!;
 const names = (namespace: string) => sim.store.list(deployments, namespace).map((d) => `${d.metadata.name}:${(d.spec as { replicas: number }).replicas}`);
 
@@ -29,8 +38,13 @@ describe("Kubernetes routing, workers, instances and logs", () => {
     const first = await p.ensureActive(spec("gw", v1));
     expect(first.url).toBe("https://portal.gw.example.com");
     await p.startStandby(spec("gw", v2));
-    const weights = () => (sim.store.get(typeOf("gateway.networking.k8s.io/v1", "httproutes")!, "shop-gw", "portal")!.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs.map((b) => `${b.name}=${b.weight}`);
-    for (const [share, expected] of [[25, ["portal-blue=75", "portal-green=25"]], [50, ["portal-blue=50", "portal-green=50"]], [75, ["portal-blue=25", "portal-green=75"]]] as const) {
+    const weights = () =>
+      (sim.store.get(typeOf("gateway.networking.k8s.io/v1", "httproutes")!, "shop-gw", "portal")!.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs.map((b) => `${b.name}=${b.weight}`);
+    for (const [share, expected] of [
+      [25, ["portal-blue=75", "portal-green=25"]],
+      [50, ["portal-blue=50", "portal-green=50"]],
+      [75, ["portal-blue=25", "portal-green=75"]],
+    ] as const) {
       await p.shiftTraffic("gw", "portal", share);
       expect(weights()).toEqual(expected);
     }
@@ -53,7 +67,12 @@ describe("Kubernetes routing, workers, instances and logs", () => {
     expect(names("slipway-workers")).toEqual(["portal-blue:2", "portal-clock-blue:1", "portal-green:2", "portal-worker-blue:2", "portal-worker-green:1"]);
     const mark = sim.requests.length;
     await p.stopActive("workers", "portal");
-    expect(sim.requests.slice(mark).filter((r) => r.startsWith("DELETE")).map((r) => r.split("?")[0]!.split("/").pop())).toEqual(["portal-clock-blue", "portal-worker-blue", "portal-blue", "portal-blue-config", "portal-blue-config"]);
+    expect(
+      sim.requests
+        .slice(mark)
+        .filter((r) => r.startsWith("DELETE"))
+        .map((r) => r.split("?")[0]!.split("/").pop()),
+    ).toEqual(["portal-clock-blue", "portal-worker-blue", "portal-blue", "portal-blue-config", "portal-blue-config"]);
     const infos = await p.instances("workers", "portal");
     expect(infos.map((i) => `${i.slot}/${i.type}/${i.version}`).sort()).toEqual(["standby/web/2.0.0", "standby/web/2.0.0", "standby/worker/2.0.0"]);
     expect(infos.filter((i) => i.type === "worker").every((i) => i.address === null)).toBe(true);

@@ -31,7 +31,10 @@ export function kubernetesAccessProblems(text: string, config: Pick<PipelineConf
     if (loadError !== null || kc.getContexts().length === 0 || !kc.getCurrentCluster()) {
       problems.push(source.locate({ path: ["environments", index, "platform"], message: `environment "${env.name}" runs on Kubernetes, but no kubeconfig was found in ${where}${loadError ? `: ${loadError}` : ""}` }));
     } else if (context !== undefined && !kc.getContextObject(context)) {
-      const known = kc.getContexts().map((c) => `"${c.name}"`).join(", ");
+      const known = kc
+        .getContexts()
+        .map((c) => `"${c.name}"`)
+        .join(", ");
       problems.push(source.locate({ path: ["environments", index, "kubernetes", "context"], message: `environment "${env.name}" asks for kubeconfig context "${context}", which ${where} does not have (contexts: ${known})` }));
     }
   }

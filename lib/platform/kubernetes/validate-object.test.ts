@@ -15,7 +15,13 @@ const deployment = {
 describe("validateObject", () => {
   it("accepts a valid Deployment and knows the core kinds", () => {
     expect(objectProblems(deployment)).toEqual([]);
-    for (const [apiVersion, kind] of [["v1", "Service"], ["v1", "Secret"], ["batch/v1", "Job"], ["networking.k8s.io/v1", "Ingress"], ["rbac.authorization.k8s.io/v1", "Role"]] as const) {
+    for (const [apiVersion, kind] of [
+      ["v1", "Service"],
+      ["v1", "Secret"],
+      ["batch/v1", "Job"],
+      ["networking.k8s.io/v1", "Ingress"],
+      ["rbac.authorization.k8s.io/v1", "Role"],
+    ] as const) {
       expect(isKnownKind(apiVersion, kind)).toBe(true);
     }
   });

@@ -64,7 +64,10 @@ function metadataProblems(metadata: Record<string, unknown>, at: string, nameRul
     const ok = nameRule === "label" ? name.length <= 63 && DNS_1123_LABEL.test(name) : name.length <= 253 && DNS_1123_SUBDOMAIN.test(name);
     if (!ok) problems.push({ path: `${at}/name`, message: `"${name}" must be a DNS-1123 ${nameRule} (lower-case letters, digits, '-'${nameRule === "subdomain" ? ", '.'" : ""}; ≤ ${nameRule === "label" ? 63 : 253})` });
   }
-  for (const [field, checkValue] of [["labels", true], ["annotations", false]] as const) {
+  for (const [field, checkValue] of [
+    ["labels", true],
+    ["annotations", false],
+  ] as const) {
     const entries = metadata[field];
     if (!entries || typeof entries !== "object") continue;
     for (const [key, value] of Object.entries(entries as Record<string, unknown>)) {
@@ -108,7 +111,10 @@ export function objectProblems(object: unknown, options: { allowUnknownKinds?: b
   }
   // Pod templates (Deployment, Job) and the Job template of a CronJob carry labels too.
   const spec = (object as { spec?: { template?: { metadata?: unknown }; jobTemplate?: { metadata?: unknown } } }).spec;
-  for (const [at, inner] of [["/spec/template/metadata", spec?.template?.metadata], ["/spec/jobTemplate/metadata", spec?.jobTemplate?.metadata]] as const) {
+  for (const [at, inner] of [
+    ["/spec/template/metadata", spec?.template?.metadata],
+    ["/spec/jobTemplate/metadata", spec?.jobTemplate?.metadata],
+  ] as const) {
     if (inner && typeof inner === "object") problems.push(...metadataProblems(inner as Record<string, unknown>, at, null));
   }
   return problems;

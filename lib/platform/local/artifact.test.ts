@@ -101,14 +101,9 @@ describe("renderSampleArtifact", () => {
   });
 
   it("changes the digest with the version, the commit and each fault flag", () => {
-    const digests = [
-      portal(),
-      portal({ version: "1.5.1" }),
-      portal({ commit: "a".repeat(40) }),
-      portal({ faulty: { health: true } }),
-      portal({ faulty: { errorRate: 0.3 } }),
-      portal({ faulty: { errorRate: 0.5 } }),
-    ].map((b) => renderSampleArtifact(b).digest);
+    const digests = [portal(), portal({ version: "1.5.1" }), portal({ commit: "a".repeat(40) }), portal({ faulty: { health: true } }), portal({ faulty: { errorRate: 0.3 } }), portal({ faulty: { errorRate: 0.5 } })].map(
+      (b) => renderSampleArtifact(b).digest,
+    );
     expect(new Set(digests).size).toBe(digests.length);
   });
 
@@ -149,7 +144,13 @@ describe("the sample service, running", () => {
     const health = await fetch(`${running.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
-      status: "healthy", app: "portal", version: "1.5.0", commit: COMMIT, environment: "staging", instance: "staging-portal-1", checks: { store: { status: "ok" } },
+      status: "healthy",
+      app: "portal",
+      version: "1.5.0",
+      commit: COMMIT,
+      environment: "staging",
+      instance: "staging-portal-1",
+      checks: { store: { status: "ok" } },
     });
 
     const posted = await fetch(`${running.url}/items`, { method: "POST", body: new URLSearchParams({ text: "first order" }), redirect: "manual" });

@@ -77,12 +77,7 @@ export function renderSampleArtifact(build: SampleBuild): { text: string; digest
  * the other lines are the jobs the demo's slipway.yaml names (seed, hooks) and `fail`, which
  * always fails (for trying a failed job).
  */
-export const SAMPLE_PROCFILE = [
-  "web: node service.mjs",
-  "release: node service.mjs job migrate",
-  ...["migrate", "seed", "sync-branch", "sync", "notify", "fail"].map((job) => `${job}: node service.mjs job ${job}`),
-  "",
-].join("\n");
+export const SAMPLE_PROCFILE = ["web: node service.mjs", "release: node service.mjs job migrate", ...["migrate", "seed", "sync-branch", "sync", "notify", "fail"].map((job) => `${job}: node service.mjs job ${job}`), ""].join("\n");
 
 /** `<app>-<version>-<first 12 hex of the service's digest>.tar.gz`: readable, and unique per content. */
 export function artifactFileName(build: Pick<SampleBuild, "app" | "version">, digest: string): string {

@@ -101,7 +101,10 @@ export function runJobProcess(input: JobProcessInput): Promise<JobResult> {
       resolve({ exitCode, output: text, durationMs: Math.round(performance.now() - started) });
     });
   });
-  input.track(child, done.catch(() => undefined));
+  input.track(
+    child,
+    done.catch(() => undefined),
+  );
   return done;
 }
 

@@ -80,7 +80,17 @@ describe("LocalPlatform: slow starts", () => {
     expect(fs.readdirSync(path.join(root, "logs/dev/portal"))).toEqual(["build-silent-1.log"]);
     // Nothing of it still runs (found by its command line, as the platform itself does).
     const stored = path.join(root, "store", `${silent.digest.slice("sha256:".length)}.mjs`);
-    const running = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && (() => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(stored); } catch { return false; } })());
+    const running = fs.readdirSync("/proc").filter(
+      (pid) =>
+        /^\d+$/.test(pid) &&
+        (() => {
+          try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(stored);
+          } catch {
+            return false;
+          }
+        })(),
+    );
     expect(running).toEqual([]);
   });
 });

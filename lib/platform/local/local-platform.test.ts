@@ -103,7 +103,16 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     expect(again.instances.map((i) => i.pid)).toEqual(first.instances.map((i) => i.pid));
     const other = await platform.startStandby(appSpec(v2, { environment }));
     expect(other.version).toBe("2.0.0");
-    expect(first.instances.every((i) => { try { process.kill(i.pid!, 0); return false; } catch { return true; } })).toBe(true);
+    expect(
+      first.instances.every((i) => {
+        try {
+          process.kill(i.pid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    ).toBe(true);
   });
 
   it("serialises concurrent calls for one app: two starts of the same build give one slot", async () => {

@@ -30,7 +30,16 @@ describe("countersOf", () => {
         ].join("\n"),
       ),
     );
-    expect(counters).toEqual({ instance: "portal-1#42", requests: 100, errors: 10, latency: [[0.1, 90], [0.5, 99], [Infinity, 100]] });
+    expect(counters).toEqual({
+      instance: "portal-1#42",
+      requests: 100,
+      errors: 10,
+      latency: [
+        [0.1, 90],
+        [0.5, 99],
+        [Infinity, 100],
+      ],
+    });
   });
 });
 

@@ -39,12 +39,14 @@ describe("KeyedMutex", () => {
   it("runs operations on one key one at a time, in order, and survives failures", async () => {
     const mutex = new KeyedMutex();
     const events: string[] = [];
-    const step = (name: string, ms: number, fail = false) => async () => {
-      events.push(`start ${name}`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      events.push(`end ${name}`);
-      if (fail) throw new Error(name);
-    };
+    const step =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        events.push(`start ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        events.push(`end ${name}`);
+        if (fail) throw new Error(name);
+      };
     await Promise.allSettled([mutex.run("a", step("1", 20, true)), mutex.run("a", step("2", 1)), mutex.run("b", step("3", 1))]);
     expect(events.indexOf("end 1")).toBeLessThan(events.indexOf("start 2"));
     expect(events.indexOf("start 3")).toBeLessThan(events.indexOf("end 1"));

@@ -40,17 +40,20 @@ export class AppRegistry {
   /** The app's record, allocating its stable port on first use. Allocations run one at a time. */
   async ensure(environment: string, app: string): Promise<AppRecord> {
     const key = appKey(environment, app);
-    return this.get(environment, app) ?? this.allocation.run("ports", async () => {
-      const existing = this.state.apps[key];
-      if (existing) return existing;
-      const taken = new Set(this.all().map((r) => r.port));
-      const port = await allocateStablePort(this.portBase, taken, this.host);
-      if (port === null) throw new PlatformError(`No free port from ${this.portBase} upward for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
-      const record: AppRecord = { environment, app, port, maintenance: null, active: null, standby: null };
-      this.state.apps[key] = record;
-      this.save();
-      return record;
-    });
+    return (
+      this.get(environment, app) ??
+      this.allocation.run("ports", async () => {
+        const existing = this.state.apps[key];
+        if (existing) return existing;
+        const taken = new Set(this.all().map((r) => r.port));
+        const port = await allocateStablePort(this.portBase, taken, this.host);
+        if (port === null) throw new PlatformError(`No free port from ${this.portBase} upward for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
+        const record: AppRecord = { environment, app, port, maintenance: null, active: null, standby: null };
+        this.state.apps[key] = record;
+        this.save();
+        return record;
+      })
+    );
   }
 
   /** Forgets the app: its port becomes free for the next app that needs one. */

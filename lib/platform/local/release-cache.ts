@@ -50,10 +50,7 @@ export class ReleaseCache {
       try {
         const actual = await fetchArtifact(build.artifact, tarball, this.options);
         if (actual !== `sha256:${hex}`) {
-          throw new PlatformError(
-            `The artifact ${build.artifact} of ${label} does not match its digest: expected ${build.digest}, fetched bytes have ${actual}. Nothing was unpacked or started.`,
-            true,
-          );
+          throw new PlatformError(`The artifact ${build.artifact} of ${label} does not match its digest: expected ${build.digest}, fetched bytes have ${actual}. Nothing was unpacked or started.`, true);
         }
         await fs.promises.mkdir(path.dirname(dir), { recursive: true });
         return await unpackRelease(tarball, dir, { label, maxUnpackedBytes: this.options.maxUnpackedBytes });

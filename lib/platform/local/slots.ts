@@ -123,14 +123,7 @@ export class SlotProcesses {
       onSpawned(slot);
       await Promise.all(
         started.map(({ child, instance }) =>
-          waitUntilListening(
-            child,
-            instance.port,
-            host,
-            instance.logPath,
-            this.options.startTimeoutMs,
-            `${spec.environment}/${spec.app} instance ${instance.id} (${spec.build.version}, build ${spec.build.buildId})`,
-          ),
+          waitUntilListening(child, instance.port, host, instance.logPath, this.options.startTimeoutMs, `${spec.environment}/${spec.app} instance ${instance.id} (${spec.build.version}, build ${spec.build.buildId})`),
         ),
       );
     } catch (error) {

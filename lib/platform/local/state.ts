@@ -89,10 +89,7 @@ export function loadState(file: string): LocalState {
     if (parsed?.version !== 1 || typeof parsed.apps !== "object" || parsed.apps === null) throw new Error("unknown format");
     return parsed;
   } catch (error) {
-    throw new PlatformError(
-      `The local platform's state ${file} is damaged (${(error as Error).message}). Stop the apps it lists by hand if any still run, then delete the file.`,
-      true,
-    );
+    throw new PlatformError(`The local platform's state ${file} is damaged (${(error as Error).message}). Stop the apps it lists by hand if any still run, then delete the file.`, true);
   }
 }
 

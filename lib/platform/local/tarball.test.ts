@@ -97,7 +97,11 @@ describe("ReleaseCache: a good tarball", () => {
   });
 
   it("accepts an npm-pack style tarball whose app sits in one top directory", async () => {
-    const file = rawTarball("nested.tar.gz", [{ path: "package/", type: "Directory" }, { path: "package/Procfile", body: "web: node index.js\n" }, { path: "package/index.js", body: "//" }]);
+    const file = rawTarball("nested.tar.gz", [
+      { path: "package/", type: "Directory" },
+      { path: "package/Procfile", body: "web: node index.js\n" },
+      { path: "package/index.js", body: "//" },
+    ]);
     const release = await new ReleaseCache(cacheRoot).prepare(build(file));
     expect(fs.readdirSync(release.dir).sort()).toEqual(["Procfile", "index.js"]);
   });

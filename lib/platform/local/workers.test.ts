@@ -78,7 +78,11 @@ describe("LocalPlatform: workers", () => {
     // The web server's process (another Slipway process) sees the same from disk.
     expect((await new LocalPlatformInspector(dataDir).instances("wk1", "portal")).map((i) => i.id)).toEqual(instances.map((i) => i.id));
 
-    const logs = await until("worker logs", () => platform.logs("wk1", "portal", 5), (l) => l.find((x) => x.instance === "portal-worker-1")?.lines.length === 2);
+    const logs = await until(
+      "worker logs",
+      () => platform.logs("wk1", "portal", 5),
+      (l) => l.find((x) => x.instance === "portal-worker-1")?.lines.length === 2,
+    );
     expect(logs.find((l) => l.instance === "portal-worker-1")!.lines.at(-1)).toBe("worker portal-worker-1 up, PORT=unset");
 
     const workerPids = instances.filter((i) => i.type !== "web").map((i) => i.pid!);
@@ -92,7 +96,11 @@ describe("LocalPlatform: workers", () => {
     const v1 = appWithWorkers("2.0.0");
     await platform.ensureActive(appSpec(v1, { environment: "wk2", workers: { worker: 1 }, config: { LIFE_MS: "300" } }));
     const first = (await platform.instances("wk2", "portal")).find((i) => i.type === "worker")!;
-    const restarted = await until("a restart", () => platform.instances("wk2", "portal"), (list) => (list.find((i) => i.type === "worker")?.restarts ?? 0) >= 1);
+    const restarted = await until(
+      "a restart",
+      () => platform.instances("wk2", "portal"),
+      (list) => (list.find((i) => i.type === "worker")?.restarts ?? 0) >= 1,
+    );
     const worker = restarted.find((i) => i.type === "worker")!;
     expect(worker.pid).not.toBe(first.pid);
     expect(worker.id).toBe(first.id);
@@ -134,9 +142,7 @@ describe("LocalPlatform: jobs come from the Procfile", () => {
     const error = await platform.runJob(jobSpec(build, "seed", { environment: "jb1" })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlatformError);
     expect((error as PlatformError).permanent).toBe(true);
-    expect((error as Error).message).toBe(
-      `The Procfile of build ${build.buildId} (portal w4.0.0), release ${build.releaseId}, has no "seed:" line: add the job to the Procfile or change the job named in slipway.yaml`,
-    );
+    expect((error as Error).message).toBe(`The Procfile of build ${build.buildId} (portal w4.0.0), release ${build.releaseId}, has no "seed:" line: add the job to the Procfile or change the job named in slipway.yaml`);
   });
 });
 

@@ -124,7 +124,10 @@ describe.each(testDatabases)("deployment status back to source control on $name"
   /** Gives every app of the environment an address, as a first deployment there does. */
   async function addressOf(environmentId: string, url: string) {
     for (const app of await connection.db.select().from(apps)) {
-      await connection.db.insert(environmentApps).values({ environmentId, appId: app.id, url }).onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: { url } });
+      await connection.db
+        .insert(environmentApps)
+        .values({ environmentId, appId: app.id, url })
+        .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: { url } });
     }
   }
 
@@ -149,7 +152,10 @@ describe.each(testDatabases)("deployment status back to source control on $name"
     await reportDeploymentsToSourceControl(connection.db, at("2026-03-02T10:00:10Z"));
     expect(api.requests).toHaveLength(2);
 
-    await connection.db.update(deployments).set({ state: "succeeded", updatedAt: new Date("2026-03-02T10:01:00Z") }).where(eq(deployments.id, dep.id));
+    await connection.db
+      .update(deployments)
+      .set({ state: "succeeded", updatedAt: new Date("2026-03-02T10:01:00Z") })
+      .where(eq(deployments.id, dep.id));
     await reportDeploymentsToSourceControl(connection.db, at("2026-03-02T10:01:05Z"));
     expect(api.requests).toHaveLength(3);
     expect(api.requests[2]).toMatchObject({ path: "/github/repos/octocat/shop/deployments/1001/statuses", body: expect.objectContaining({ state: "success", description: "Slipway: Live in dev" }) });
@@ -204,13 +210,19 @@ describe.each(testDatabases)("deployment status back to source control on $name"
     await reportDeploymentsToSourceControl(connection.db, at("2026-03-02T13:00:01Z"));
     expect(api.requests).toHaveLength(0);
 
-    await connection.db.update(deployments).set({ state: "running", updatedAt: new Date("2026-03-02T13:00:02Z") }).where(eq(deployments.id, dep.id));
+    await connection.db
+      .update(deployments)
+      .set({ state: "running", updatedAt: new Date("2026-03-02T13:00:02Z") })
+      .where(eq(deployments.id, dep.id));
     await reportDeploymentsToSourceControl(connection.db, at("2026-03-02T13:00:03Z"));
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /gitlab/projects/group%2Fshop/deployments", "PUT /gitlab/projects/group%2Fshop/environments/9"]);
     expect(api.requests[0]!.body).toEqual({ environment: "staging", sha: dep.release.commit, ref: "some-other-branch", tag: false, status: "running" });
     expect(api.requests[1]!.body).toEqual({ external_url: "http://staging.shop.example" });
 
-    await connection.db.update(deployments).set({ state: "succeeded", updatedAt: new Date("2026-03-02T13:01:00Z") }).where(eq(deployments.id, dep.id));
+    await connection.db
+      .update(deployments)
+      .set({ state: "succeeded", updatedAt: new Date("2026-03-02T13:01:00Z") })
+      .where(eq(deployments.id, dep.id));
     await reportDeploymentsToSourceControl(connection.db, at("2026-03-02T13:01:01Z"));
     expect(api.requests[2]).toMatchObject({ method: "PUT", path: "/gitlab/projects/group%2Fshop/deployments/2001", body: { status: "success" } });
   });

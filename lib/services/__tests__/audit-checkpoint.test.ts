@@ -114,7 +114,10 @@ describe.skipIf(!serverUrl)("on PostgreSQL the application's role does not own t
     ["move the checkpoint", "update audit_checkpoints set seq = 1", "permission denied for table audit_checkpoints"],
     ["write its own checkpoint", "insert into audit_checkpoints (name, seq, hash, at) values ('other', 1, 'x', now())", "permission denied for table audit_checkpoints"],
   ])("may not %s", async (_label, statement, refusal) => {
-    const error = (await app.db.execute(sql.raw(statement)).then(() => null, (e: unknown) => e)) as (Error & { cause?: Error }) | null;
+    const error = (await app.db.execute(sql.raw(statement)).then(
+      () => null,
+      (e: unknown) => e,
+    )) as (Error & { cause?: Error }) | null;
     expect(error).not.toBeNull();
     expect(error!.cause?.message ?? error!.message).toBe(refusal);
   });

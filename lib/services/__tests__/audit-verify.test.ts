@@ -67,7 +67,12 @@ describe.each(testDatabases)("audit trail verification on $name", (database) => 
   it("a row edited behind the trigger's back is named: exactly that seq, as a hash mismatch", async () => {
     const events = await allEvents();
     const victim = events.at(-4)!;
-    await behindTheTriggersBack(() => connection.db.update(auditEvents).set({ data: { ...(victim.data as object), zeta: 99 } }).where(eq(auditEvents.seq, victim.seq)));
+    await behindTheTriggersBack(() =>
+      connection.db
+        .update(auditEvents)
+        .set({ data: { ...(victim.data as object), zeta: 99 } })
+        .where(eq(auditEvents.seq, victim.seq)),
+    );
 
     const result = await verifyAuditTrail(ctx(), { batchSize: 2 });
     expect(result.intact).toBe(false);

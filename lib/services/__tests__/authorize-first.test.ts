@@ -94,10 +94,16 @@ describe.each(testDatabases)("authorization before any lookup on $name", (databa
   });
 
   it("the refusal is audited as denied without naming the target", async () => {
-    const before = await connection.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.outcome, "denied"));
+    const before = await connection.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(eq(auditEvents.outcome, "denied"));
     const ctx = contextFor(connection.db, viewer);
     await withDeniedAudit(connection.db, viewer, ctx.clock, () => cancelDeployment(ctx, { deploymentId: "dep_doesnotexist" })).catch(() => {});
-    const after = await connection.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.outcome, "denied"));
+    const after = await connection.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(eq(auditEvents.outcome, "denied"));
     expect(after[0]!.n).toBe(before[0]!.n + 1);
   });
 });

@@ -42,7 +42,16 @@ async function seedPipeline(db: Db, name: string, appCount: number, review: numb
   const older = await makeRelease(1);
   const newer = await makeRelease(2);
   await makeRelease(3);
-  const reviewEnvs = Array.from({ length: review }, (_, i) => ({ id: `env_${name}_review_${i}`, pipelineId: pipeline.id, name: `review-${i}`, kind: "review" as const, state: "ready" as const, branch: `feature/${i}`, ownerId: userId, sourceEnvironmentId: fixed.find((e) => e.name === "staging")!.id }));
+  const reviewEnvs = Array.from({ length: review }, (_, i) => ({
+    id: `env_${name}_review_${i}`,
+    pipelineId: pipeline.id,
+    name: `review-${i}`,
+    kind: "review" as const,
+    state: "ready" as const,
+    branch: `feature/${i}`,
+    ownerId: userId,
+    sourceEnvironmentId: fixed.find((e) => e.name === "staging")!.id,
+  }));
   if (reviewEnvs.length) await db.insert(environments).values(reviewEnvs);
   const at = new Date("2026-03-02T09:59:00Z");
   const cells = [...fixed, ...reviewEnvs].flatMap((env) =>

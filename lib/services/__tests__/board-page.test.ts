@@ -51,10 +51,16 @@ describe.each(testDatabases)("board page on $name", (database) => {
     // qa's admin fails now; staging's portal drifted; uat never got api-gateway; staging's admin runs r2.
     await db.update(environmentApps).set({ healthStatus: "unhealthy" }).where(cell("qa", "admin"));
     const [portalCell] = await db.select().from(environmentApps).where(cell("staging", "portal"));
-    await db.update(environmentApps).set({ drift: { kind: "other-build", message: "runs 0.9.0 instead of 1.0.0", recorded: { buildId: portalCell!.buildId, releaseId: portalCell!.releaseId, version: "1.0.0", digest: null }, observed: { active: null, standby: null } } }).where(cell("staging", "portal"));
+    await db
+      .update(environmentApps)
+      .set({ drift: { kind: "other-build", message: "runs 0.9.0 instead of 1.0.0", recorded: { buildId: portalCell!.buildId, releaseId: portalCell!.releaseId, version: "1.0.0", digest: null }, observed: { active: null, standby: null } } })
+      .where(cell("staging", "portal"));
     await db.delete(environmentApps).where(cell("uat", "api-gateway"));
     await db.update(environmentApps).set({ releaseId: r2.id }).where(cell("staging", "admin"));
-    await db.update(apps).set({ settings: { team: "payments" } }).where(eq(apps.id, ids.portal!));
+    await db
+      .update(apps)
+      .set({ settings: { team: "payments" } })
+      .where(eq(apps.id, ids.portal!));
     // Another pipeline's freeze and incident are not this board's; the organisation's and prod's are.
     await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} as PipelineConfig });
     await db.insert(environments).values({ id: "env_tool_prod", pipelineId: "pip_tool", name: "tool-prod", kind: "fixed", position: 0, state: "active" });
@@ -92,8 +98,28 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(uat!.release?.releaseId).toBe(releaseIds.r1);
     expect(staging).toMatchObject({ release: null, releases: 2 });
     // The newest develop release waits to enter; dev's waits in dev for qa.
-    expect(dev!.waiting).toMatchObject({ from: null, release: { id: releaseIds.r3, versions: [{ app: "portal", version: "1.2.0" }, { app: "admin", version: "1.2.0" }, { app: "api-gateway", version: "1.2.0" }] } });
-    expect(qa!.waiting).toMatchObject({ from: "dev", release: { id: releaseIds.r2, versions: [{ app: "portal", version: "1.1.0" }, { app: "admin", version: "1.1.0" }, { app: "api-gateway", version: "1.1.0" }] } });
+    expect(dev!.waiting).toMatchObject({
+      from: null,
+      release: {
+        id: releaseIds.r3,
+        versions: [
+          { app: "portal", version: "1.2.0" },
+          { app: "admin", version: "1.2.0" },
+          { app: "api-gateway", version: "1.2.0" },
+        ],
+      },
+    });
+    expect(qa!.waiting).toMatchObject({
+      from: "dev",
+      release: {
+        id: releaseIds.r2,
+        versions: [
+          { app: "portal", version: "1.1.0" },
+          { app: "admin", version: "1.1.0" },
+          { app: "api-gateway", version: "1.1.0" },
+        ],
+      },
+    });
     expect(qa!.waiting!.preview.waits.join(" ")).toContain("QA freeze");
     expect(prod!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, skipped: ["dev", "qa", "uat", "staging"] });
     expect(prod!.fastTrack!.soak).toMatchObject({ durationMs: 20_000 });

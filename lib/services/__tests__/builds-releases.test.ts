@@ -142,17 +142,29 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
 
     const search = (await registerBuild(ctx, build("portal", { version: "3.2.0-search.1", branch: "feature/search", commit: sha(501) }))).build;
     const feature = (await createRelease(ctx, { commit: search.commit, branch: "feature/search", builds: [search.id] })).release;
-    expect(versions(feature)).toEqual([["portal", "3.2.0-search.1"], ["admin", "3.0.0"], ["api-gateway", "3.0.0"]]);
+    expect(versions(feature)).toEqual([
+      ["portal", "3.2.0-search.1"],
+      ["admin", "3.0.0"],
+      ["api-gateway", "3.0.0"],
+    ]);
     expect(feature.builds.find((b) => b.app === "admin")!.build.id).toBe(buildOf(inStaging, "admin"));
 
     const next = (await registerBuild(ctx, build("portal", { version: "3.1.1", commit: sha(502) }))).build;
     const develop = (await createRelease(ctx, { commit: next.commit, branch: "develop", builds: [next.id] })).release;
-    expect(versions(develop)).toEqual([["portal", "3.1.1"], ["admin", "3.1.0"], ["api-gateway", "3.1.0"]]);
+    expect(versions(develop)).toEqual([
+      ["portal", "3.1.1"],
+      ["admin", "3.1.0"],
+      ["api-gateway", "3.1.0"],
+    ]);
 
     // Asked for explicitly, the source wins over the branch's default.
     const cart = (await registerBuild(ctx, build("portal", { version: "3.2.0-cart.1", branch: "feature/cart", commit: sha(503) }))).build;
     const fromDev = (await createRelease(ctx, { commit: cart.commit, branch: "feature/cart", builds: [cart.id], source: "dev" })).release;
-    expect(versions(fromDev)).toEqual([["portal", "3.2.0-cart.1"], ["admin", "3.1.0"], ["api-gateway", "3.1.0"]]);
+    expect(versions(fromDev)).toEqual([
+      ["portal", "3.2.0-cart.1"],
+      ["admin", "3.1.0"],
+      ["api-gateway", "3.1.0"],
+    ]);
   });
 
   it("refuses unknown and duplicate builds with field errors", async () => {

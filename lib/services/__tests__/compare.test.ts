@@ -114,7 +114,12 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
       // The gateway build (commit c1) already runs in prod: its commit is not ahead.
       expect(result.ahead.commits).toEqual([commit("c3"), commit("a2"), commit("c2"), commit("e2")]);
       expect(result.ahead.builds).toEqual([
-        { app: "portal", changed: true, from: expect.objectContaining({ version: "1.2.0", commit: commit("c3"), digest: expect.stringMatching(/^sha256:/), releaseId: r3.id }), to: expect.objectContaining({ version: "1.0.0", commit: commit("c1") }) },
+        {
+          app: "portal",
+          changed: true,
+          from: expect.objectContaining({ version: "1.2.0", commit: commit("c3"), digest: expect.stringMatching(/^sha256:/), releaseId: r3.id }),
+          to: expect.objectContaining({ version: "1.0.0", commit: commit("c1") }),
+        },
         { app: "admin", changed: true, from: expect.objectContaining({ version: "1.1.0", commit: commit("a2") }), to: expect.objectContaining({ version: "1.0.0" }) },
         { app: "api-gateway", changed: false, from: expect.objectContaining({ version: "1.0.0" }), to: expect.objectContaining({ version: "1.0.0" }) },
       ]);

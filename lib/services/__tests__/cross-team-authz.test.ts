@@ -79,7 +79,17 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     const bctx = contextFor(db, deliveryLead, "2026-05-04T09:00:00Z");
     const builds: string[] = [];
     for (const [i, app] of ["handbook-web", "handbook-search"].entries()) {
-      const { build } = await registerBuild(bctx, { app: `handbook/${app}`, version: "2.0.0", commit: "a".repeat(40), branch: "main", digest: `sha256:${(900 + i).toString(16).padStart(64, "0")}`, artifact: `/artifacts/${app}.mjs`, tests: { passed: true, total: 1, failed: 0 }, changedFiles: [], labels: [] });
+      const { build } = await registerBuild(bctx, {
+        app: `handbook/${app}`,
+        version: "2.0.0",
+        commit: "a".repeat(40),
+        branch: "main",
+        digest: `sha256:${(900 + i).toString(16).padStart(64, "0")}`,
+        artifact: `/artifacts/${app}.mjs`,
+        tests: { passed: true, total: 1, failed: 0 },
+        changedFiles: [],
+        labels: [],
+      });
       builds.push(build.id);
     }
     const { release } = await createRelease(bctx, { commit: "a".repeat(40), branch: "main", builds, buildNumber: 1 });
@@ -103,8 +113,16 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     expect(approval).toMatchObject({ deploymentId: shopProd, userId: storefrontLead.id, role: "tech-lead", decision: "approve" });
     expect(await decideApproval(as(platformLead), { deploymentId: handbookProd, decision: "approve", role: "tech-lead" })).toMatchObject({ deploymentId: handbookProd, userId: platformLead.id });
     // Only the one approval each was recorded.
-    const approvals = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "deployment.approve"), eq(auditEvents.outcome, "allowed")));
-    expect(approvals.map((a) => [a.actorId, a.targetId]).sort()).toEqual([[platformLead.id, handbookProd], [storefrontLead.id, shopProd]].sort());
+    const approvals = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "deployment.approve"), eq(auditEvents.outcome, "allowed")));
+    expect(approvals.map((a) => [a.actorId, a.targetId]).sort()).toEqual(
+      [
+        [platformLead.id, handbookProd],
+        [storefrontLead.id, shopProd],
+      ].sort(),
+    );
   });
 
   it("rollback, config edits and jobs: refused on the other team's pipeline, allowed on one's own", async () => {
@@ -125,7 +143,17 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     const person = await createTestActor(connection.db, [], "dev-storefront");
     await setTeamMember(contextFor(connection.db, admin), "storefront", { user: person.email, roles: ["developer"] });
     const developer = (await loadActor(connection.db, person.id, "api"))!;
-    const body = (app: string, n: number) => ({ app, version: "3.0.0", commit: "b".repeat(40), branch: "main", digest: `sha256:${(950 + n).toString(16).padStart(64, "0")}`, artifact: "/artifacts/x.mjs", tests: { passed: true, total: 1, failed: 0 }, changedFiles: [], labels: [] });
+    const body = (app: string, n: number) => ({
+      app,
+      version: "3.0.0",
+      commit: "b".repeat(40),
+      branch: "main",
+      digest: `sha256:${(950 + n).toString(16).padStart(64, "0")}`,
+      artifact: "/artifacts/x.mjs",
+      tests: { passed: true, total: 1, failed: 0 },
+      changedFiles: [],
+      labels: [],
+    });
     const { build } = await registerBuild(as(developer), body("shop/portal", 1));
     expect(build).toMatchObject({ appName: "portal", version: "3.0.0" });
     await expect(registerBuild(as(developer), body("handbook/handbook-web", 2))).rejects.toThrow(/in this pipeline/);
@@ -138,10 +166,16 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     // The person's own storefront grant would not help either: the token is scoped to handbook.
     const refused = withDeniedAudit(connection.db, actor, clock, () => setConfigVariable(as(actor), { environment: "shop/dev", key: "FEATURE_Y", value: "on", reason: "try" }));
     await expect(refused).rejects.toMatchObject({ status: 403, message: "Not allowed: this token is restricted to pipeline handbook." });
-    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "config.edit")));
+    const [event] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "config.edit")));
     expect(event).toMatchObject({ targetType: "environment", targetId: "dev", reason: "Not allowed: this token is restricted to pipeline handbook." });
     await expect(withDeniedAudit(connection.db, actor, clock, () => decideApproval(as(actor), { deploymentId: shopProd, decision: "approve", role: "tech-lead" }))).rejects.toMatchObject({ status: 403 });
-    const [denied] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "deployment.approve")));
+    const [denied] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "deployment.approve")));
     expect(denied).toMatchObject({ targetType: "deployment", targetId: shopProd });
     await expect(setConfigVariable(as(actor), { environment: "handbook/dev", key: "FEATURE_Y", value: "on", reason: "try" })).resolves.toMatchObject({ key: "FEATURE_Y" });
   });

@@ -32,7 +32,9 @@ describe.each(testDatabases)("getDeploymentPage on $name", (database) => {
   async function deploymentIn(state: "waiting" | "running" | "succeeded", releaseId: string, by: Actor, at: string): Promise<string> {
     const [qa] = await connection.db.select().from(environments).where(eq(environments.name, "qa"));
     const id = newId("dep", new Date(at));
-    await connection.db.insert(deployments).values({ id, environmentId: qa!.id, releaseId, kind: "promote", state, requestedBy: by.id, requestedVia: "ui", createdAt: new Date(at), updatedAt: new Date(at), startedAt: state === "waiting" ? null : new Date(at) });
+    await connection.db
+      .insert(deployments)
+      .values({ id, environmentId: qa!.id, releaseId, kind: "promote", state, requestedBy: by.id, requestedVia: "ui", createdAt: new Date(at), updatedAt: new Date(at), startedAt: state === "waiting" ? null : new Date(at) });
     return id;
   }
 
@@ -69,7 +71,10 @@ describe.each(testDatabases)("getDeploymentPage on $name", (database) => {
   it("offers abort only while a forward rollout runs, and no longer once it finished", async () => {
     const id = await deploymentIn("running", first.id, lead, "2026-03-04T09:00:00Z");
     expect((await getDeploymentPage(ctx(lead), id)).allowed).toEqual({ cancel: false, abort: true, rollback: false, decideAutomatic: false });
-    await connection.db.update(deployments).set({ state: "failed", finishedAt: new Date("2026-03-04T09:05:00Z") }).where(eq(deployments.id, id));
+    await connection.db
+      .update(deployments)
+      .set({ state: "failed", finishedAt: new Date("2026-03-04T09:05:00Z") })
+      .where(eq(deployments.id, id));
     expect((await getDeploymentPage(ctx(lead), id)).allowed).toEqual({ cancel: false, abort: false, rollback: false, decideAutomatic: false });
     // An older deployment whose release no longer runs offers no rollback either.
     const [older] = await connection.db.select().from(deployments).where(eq(deployments.releaseId, first.id)).orderBy(deployments.createdAt).limit(1);

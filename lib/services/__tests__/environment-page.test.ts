@@ -108,11 +108,13 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       await connection.db.insert(apps).values({ id: "app_retired", pipelineId, name: "svc-retired", position: 999, settings: {}, retiredAt: new Date("2026-02-01T00:00:00Z") });
       const qa = await envId("qa");
       // Every third extra app runs in qa; a third of those are unhealthy.
-      await connection.db.insert(environmentApps).values(
-        extra
-          .filter((_, i) => i % 3 === 0)
-          .map((a, i) => ({ environmentId: qa, appId: a.id, releaseId: releases[2]!.id, deployedAt: new Date("2026-03-04T09:00:00Z"), healthStatus: i % 3 === 0 ? ("unhealthy" as const) : ("healthy" as const) })),
-      );
+      await connection.db
+        .insert(environmentApps)
+        .values(
+          extra
+            .filter((_, i) => i % 3 === 0)
+            .map((a, i) => ({ environmentId: qa, appId: a.id, releaseId: releases[2]!.id, deployedAt: new Date("2026-03-04T09:00:00Z"), healthStatus: i % 3 === 0 ? ("unhealthy" as const) : ("healthy" as const) })),
+        );
     });
 
     it("pages every app once, in slipway.yaml order, and loads only the page's cells", async () => {
@@ -149,9 +151,15 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       const page = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", limit: 1 });
       expect(page.current?.id).toBe(releases[2]!.id);
       const qa = await envId("qa");
-      await connection.db.update(environmentApps).set({ releaseId: releases[1]!.id }).where(and(eq(environmentApps.environmentId, qa), eq(environmentApps.appId, "app_extra_144")));
+      await connection.db
+        .update(environmentApps)
+        .set({ releaseId: releases[1]!.id })
+        .where(and(eq(environmentApps.environmentId, qa), eq(environmentApps.appId, "app_extra_144")));
       expect((await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", limit: 1 })).current).toBeNull();
-      await connection.db.update(environmentApps).set({ releaseId: releases[2]!.id }).where(and(eq(environmentApps.environmentId, qa), eq(environmentApps.appId, "app_extra_144")));
+      await connection.db
+        .update(environmentApps)
+        .set({ releaseId: releases[2]!.id })
+        .where(and(eq(environmentApps.environmentId, qa), eq(environmentApps.appId, "app_extra_144")));
     });
 
     it("sends as many statements at 150 apps as at 3, within the page budget", async () => {

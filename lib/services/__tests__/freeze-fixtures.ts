@@ -26,7 +26,10 @@ export async function loadPipelineWithFreezes(connection: Connection) {
 export async function counts(connection: Connection) {
   const [f] = await connection.db.select({ n: sql<number>`count(*)::int` }).from(freezes);
   const [i] = await connection.db.select({ n: sql<number>`count(*)::int` }).from(incidents);
-  const [a] = await connection.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(sql`${auditEvents.outcome} = 'allowed'`);
+  const [a] = await connection.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(sql`${auditEvents.outcome} = 'allowed'`);
   return { freezes: f!.n, incidents: i!.n, audit: a!.n };
 }
 

@@ -49,7 +49,10 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     const env = await environment(name);
     const settings = env.settings as { gates: Record<string, unknown> };
     // The tests write gates slipway.yaml would not parse (a soak without its defaults): the loose shape is deliberate.
-    await connection.db.update(environments).set({ settings: { ...settings, gates: change(settings.gates) } as typeof env.settings }).where(eq(environments.id, env.id));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...settings, gates: change(settings.gates) } as typeof env.settings })
+      .where(eq(environments.id, env.id));
   };
   const release = async (version: string) => {
     clock.advance(1000);
@@ -105,7 +108,13 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     // The dialog states it before anyone confirms: the board carries the same plan.
     const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     expect(board?.fastTrackCandidate?.id).toBe(r.id);
-    expect(board?.fastTrackSoak).toEqual({ environmentId: (await environment("uat")).id, environment: "uat", since: startedInUat.toISOString(), durationMs: 30 * MINUTE, completesAt: new Date(startedInUat.getTime() + 30 * MINUTE).toISOString() });
+    expect(board?.fastTrackSoak).toEqual({
+      environmentId: (await environment("uat")).id,
+      environment: "uat",
+      since: startedInUat.toISOString(),
+      durationMs: 30 * MINUTE,
+      completesAt: new Date(startedInUat.getTime() + 30 * MINUTE).toISOString(),
+    });
 
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: r.id, kind: "fast-track", reason: "payment outage fix" });
     expect(deployment.detail).toMatchObject({ skipped: ["dev", "qa", "staging"], soak: { environment: "uat", since: startedInUat.toISOString(), durationMs: 30 * MINUTE } });
@@ -144,7 +153,8 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     await expect(refused).rejects.toMatchObject({
       status: 422,
       code: "no_eligible_approvers",
-      message: "Nobody could ever approve this fast-track into prod: Tina Only is the only tech-lead and cannot approve their own request — an admin must grant the role to someone else. Ask someone else to request it, or have an admin grant the role to another person.",
+      message:
+        "Nobody could ever approve this fast-track into prod: Tina Only is the only tech-lead and cannot approve their own request — an admin must grant the role to someone else. Ask someone else to request it, or have an admin grant the role to another person.",
     });
     expect(await connection.db.select({ id: deployments.id }).from(deployments)).toHaveLength(before.length); // nothing changed
 

@@ -32,7 +32,10 @@ describe.each(testDatabases)("torn-down environments on $name", (database) => {
     await connection.db.update(environments).set({ state: "ready" }).where(eq(environments.id, environment.id));
     await giveVerdict({ db: connection.db, actor: lead, clock }, { name: "search-review", verdict: "accepted", comment: "Looks right" });
     await teardownReviewEnvironment(ctx, { name: "search-review" });
-    await connection.db.update(environments).set({ state: "torn-down", tornDownAt: new Date("2026-06-01T10:00:00Z") }).where(eq(environments.id, environment.id));
+    await connection.db
+      .update(environments)
+      .set({ state: "torn-down", tornDownAt: new Date("2026-06-01T10:00:00Z") })
+      .where(eq(environments.id, environment.id));
   });
   afterAll(() => connection.close());
 

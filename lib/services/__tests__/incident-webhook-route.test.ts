@@ -20,8 +20,7 @@ describe("POST /api/v1/webhooks/incidents", () => {
   let connection: Connection;
   const previousSecret = process.env.SLIPWAY_INCIDENT_WEBHOOK_SECRET;
 
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    webhookPOST(new NextRequest("http://localhost/api/v1/webhooks/incidents", { method: "POST", body, headers: { "content-type": "application/json", ...headers } }));
+  const post = (body: string, headers: Record<string, string> = {}) => webhookPOST(new NextRequest("http://localhost/api/v1/webhooks/incidents", { method: "POST", body, headers: { "content-type": "application/json", ...headers } }));
   const signed = (body: string, options: { timestamp?: number; secret?: string } = {}) => {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     return { "x-slipway-timestamp": String(timestamp), "x-slipway-signature": signPayload(options.secret ?? SECRET, timestamp, body) };

@@ -18,11 +18,7 @@ describe.each(testDatabases)("approvals inbox and my requests on $name", (databa
   beforeAll(async () => {
     connection = await database.open();
     await loadTestPipeline(connection.db);
-    [lead, techLead, developer] = await Promise.all([
-      createTestActor(connection.db, ["delivery-lead"], "lead"),
-      createTestActor(connection.db, ["tech-lead"], "tl"),
-      createTestActor(connection.db, ["developer"], "dev"),
-    ]);
+    [lead, techLead, developer] = await Promise.all([createTestActor(connection.db, ["delivery-lead"], "lead"), createTestActor(connection.db, ["tech-lead"], "tl"), createTestActor(connection.db, ["developer"], "dev")]);
     // Someone must be able to give prod's pm approval, or the request is refused as unapprovable.
     await createTestActor(connection.db, ["pm"], "pm");
   });

@@ -11,8 +11,7 @@ import { putPipeline } from "../pipelines";
 import { fixedClock } from "@/lib/domain/clock";
 import { parsePipelineConfig } from "@/lib/config/load";
 
-const tool = (extra = "") =>
-  ["version: 1", "pipeline: { name: tool }", "apps:", "  - name: wiki", "environments:", "  - name: dev", "  - name: prod", extra, ""].join("\n");
+const tool = (extra = "") => ["version: 1", "pipeline: { name: tool }", "apps:", "  - name: wiki", "environments:", "  - name: dev", "  - name: prod", extra, ""].join("\n");
 
 describe.each(testDatabases)("several pipelines on $name", (database) => {
   let connection: Connection;

@@ -42,7 +42,9 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
     await db.insert(releaseBuilds).values({ releaseId: "rel_tool", appId: "app_tool_api", buildId: "bld_tool" });
     for (const [i, env] of ["env_tool_dev", "env_tool_prod"].entries()) {
       const when = new Date(at.getTime() + (i + 1) * 60_000);
-      await db.insert(deployments).values({ id: newId("dep", when), environmentId: env, releaseId: "rel_tool", kind: "promote", state: "succeeded", requestedBy: lead.id, requestedVia: "api", createdAt: when, startedAt: when, finishedAt: when });
+      await db
+        .insert(deployments)
+        .values({ id: newId("dep", when), environmentId: env, releaseId: "rel_tool", kind: "promote", state: "succeeded", requestedBy: lead.id, requestedVia: "api", createdAt: when, startedAt: when, finishedAt: when });
     }
     await recordAudit(db, lead, fixedClock(at), { action: "release.create", targetType: "release", targetId: "rel_tool" });
     await recordAudit(db, lead, fixedClock(at), { action: "review.extend", targetType: "environment", targetId: "tool-dev" });

@@ -37,8 +37,14 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     // qa's admin is unhealthy now; prod's portal was unhealthy long ago (stale: not failing).
     const envId = async (name: string) => (await db.select().from(environments).where(eq(environments.name, name)))[0]!.id;
     const appId = async (name: string) => (await db.select().from(apps).where(eq(apps.name, name)))[0]!.id;
-    await db.update(environmentApps).set({ releaseId: release.id }).where(and(eq(environmentApps.environmentId, await envId("staging")), eq(environmentApps.appId, await appId("portal"))));
-    await db.update(environmentApps).set({ healthStatus: "unhealthy" }).where(and(eq(environmentApps.environmentId, await envId("qa")), eq(environmentApps.appId, await appId("admin"))));
+    await db
+      .update(environmentApps)
+      .set({ releaseId: release.id })
+      .where(and(eq(environmentApps.environmentId, await envId("staging")), eq(environmentApps.appId, await appId("portal"))));
+    await db
+      .update(environmentApps)
+      .set({ healthStatus: "unhealthy" })
+      .where(and(eq(environmentApps.environmentId, await envId("qa")), eq(environmentApps.appId, await appId("admin"))));
     await db
       .update(environmentApps)
       .set({ healthStatus: "unhealthy", healthObservedAt: new Date(now.getTime() - 3_600_000) })
@@ -51,7 +57,9 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
       { id: newId("gat"), deploymentId: waitingId, gate: "tests", status: "pass", reason: "tests passed" },
     ]);
     await db.insert(incidents).values({ id: newId("inc"), environmentId: await envId("prod"), title: "Checkout errors", state: "open", openedVia: "api", openedBy: dev.id });
-    await db.insert(freezes).values({ id: newId("frz"), environmentId: await envId("staging"), name: "Quarter end", reason: "books close", startsAt: new Date(now.getTime() - 3_600_000), endsAt: new Date(now.getTime() + 3_600_000), createdBy: dev.id });
+    await db
+      .insert(freezes)
+      .values({ id: newId("frz"), environmentId: await envId("staging"), name: "Quarter end", reason: "books close", startsAt: new Date(now.getTime() - 3_600_000), endsAt: new Date(now.getTime() + 3_600_000), createdBy: dev.id });
 
     await db.insert(pipelines).values({ id: "pip_tool", name: "tool", configHash: "x", config: {} as PipelineConfig });
     await db.insert(apps).values({ id: "app_tool_api", pipelineId: "pip_tool", name: "tool-api", position: 0 });

@@ -12,8 +12,7 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
   let connection: Connection;
   let dev: Actor;
   const clock = fixedClock("2026-06-01T09:00:00Z");
-  const releaseOn = (branch: string, version: string, minutesAgo: number) =>
-    makeRelease(connection.db, dev, version, { branch, at: new Date(clock.now().getTime() - minutesAgo * 60_000).toISOString() });
+  const releaseOn = (branch: string, version: string, minutesAgo: number) => makeRelease(connection.db, dev, version, { branch, at: new Date(clock.now().getTime() - minutesAgo * 60_000).toISOString() });
 
   beforeAll(async () => {
     connection = await database.open();

@@ -27,7 +27,14 @@ describe.each(testDatabases)("review environments know the change requests that 
     sender: "dana",
   });
   const apply = (e: PullRequestEvent) => applyPullRequestEvent(connection.db, clock, e);
-  const env = async (name: string) => (await connection.db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review"))).orderBy(sql`created_at desc`))[0]!;
+  const env = async (name: string) =>
+    (
+      await connection.db
+        .select()
+        .from(environments)
+        .where(and(eq(environments.name, name), eq(environments.kind, "review")))
+        .orderBy(sql`created_at desc`)
+    )[0]!;
 
   beforeAll(async () => {
     connection = await database.open();
@@ -45,7 +52,12 @@ describe.each(testDatabases)("review environments know the change requests that 
     expect(linked.map((r) => r.number)).toEqual([1, 2]);
     // A release of an older commit of the branch, cut later (slow CI), does not follow into it by itself.
     const older = await makeRelease(connection.db, ci, "3.0.0-pay.0", { branch: "feature/pay", at: clock.now().toISOString(), order: { buildNumber: 0 } });
-    expect(await connection.db.select().from(deployments).where(and(eq(deployments.environmentId, pay.id), eq(deployments.releaseId, older.id)))).toEqual([]);
+    expect(
+      await connection.db
+        .select()
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, pay.id), eq(deployments.releaseId, older.id))),
+    ).toEqual([]);
 
     expect(await apply(pr("closed", 2, release.commit, "feature/pay"))).toEqual({
       outcome: "kept",

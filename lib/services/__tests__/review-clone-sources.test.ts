@@ -14,7 +14,10 @@ import { createReviewEnvironment } from "../review-environments";
 import { requestDeployment } from "../deployments";
 
 async function reviewCount(connection: Connection) {
-  const [row] = await connection.db.select({ n: sql<number>`count(*)::int` }).from(environments).where(eq(environments.kind, "review"));
+  const [row] = await connection.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(environments)
+    .where(eq(environments.kind, "review"));
   return row!.n;
 }
 
@@ -33,7 +36,11 @@ describe.each(testDatabases)("review environments clone only allowed sources on 
     await syncPipeline(connection.db, fixedClock("2026-01-01T00:00:00Z"), config, hash);
     developer = await createTestActor(connection.db, ["developer"]);
     techLead = await createTestActor(connection.db, ["tech-lead"]);
-    for (const [environment, key, value, secret] of [["staging", "API_URL", "https://staging.internal", false], ["staging", "STRIPE_KEY", "sk_staging", true], ["prod", "STRIPE_KEY", "sk_live", true]] as const) {
+    for (const [environment, key, value, secret] of [
+      ["staging", "API_URL", "https://staging.internal", false],
+      ["staging", "STRIPE_KEY", "sk_staging", true],
+      ["prod", "STRIPE_KEY", "sk_live", true],
+    ] as const) {
       await setConfigVariable(contextFor(connection.db, techLead), { environment, key, value, secret, reason: "test setup" });
     }
   });
@@ -100,7 +107,10 @@ describe.each(testDatabases)("review environments clone only allowed sources on 
       const lead = await createTestActor(connection.db, ["delivery-lead"]);
       const r2 = await release(lead);
       const clone = await createReviewEnvironment(contextFor(connection.db, lead), { branch: r2.branch, releaseId: r2.id });
-      const copied = await connection.db.select().from(configVariables).where(and(eq(configVariables.environmentId, clone.environment.id), eq(configVariables.secret, true)));
+      const copied = await connection.db
+        .select()
+        .from(configVariables)
+        .where(and(eq(configVariables.environmentId, clone.environment.id), eq(configVariables.secret, true)));
       expect(copied).toHaveLength(1);
     });
   });

@@ -37,7 +37,10 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
       approvals: { rules: [{ role: "tech-lead", count: 1, when: { changedPaths: RISKY_PATHS, labels: ["iam"] } }], expiresAfter: 86_400_000 },
       checklist: ["deploy announced", { item: "database backup taken", when: { changedPaths: ["**/migrations/**"] } }],
     };
-    await connection.db.update(environments).set({ settings: { ...prod!.settings, gates, smoke: [] } }).where(eq(environments.id, prodId));
+    await connection.db
+      .update(environments)
+      .set({ settings: { ...prod!.settings, gates, smoke: [] } })
+      .where(eq(environments.id, prodId));
   });
   afterAll(async () => connection.close());
 

@@ -17,11 +17,29 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
   // One pull request per branch: #12 for feature/cart, others numbered by first use.
   const numbers = new Map<string, number>([["feature/cart", 12]]);
   const numberOf = (branch: string) => numbers.get(branch) ?? (numbers.set(branch, 100 + numbers.size), numbers.get(branch)!);
-  const event = (action: PullRequestEvent["action"], commit: string, branch = "feature/cart"): PullRequestEvent => ({ provider: "github", action, branch, commit, number: numberOf(branch), repository: "", headRepository: "", title: "Cart", url: null, sender: "dana" });
+  const event = (action: PullRequestEvent["action"], commit: string, branch = "feature/cart"): PullRequestEvent => ({
+    provider: "github",
+    action,
+    branch,
+    commit,
+    number: numberOf(branch),
+    repository: "",
+    headRepository: "",
+    title: "Cart",
+    url: null,
+    sender: "dana",
+  });
   const apply = (e: PullRequestEvent) => applyPullRequestEvent(connection.db, clock, e, { ip: "192.0.2.7" });
   const deploymentsOf = async (name: string) => {
-    const [env] = await connection.db.select().from(environments).where(and(eq(environments.name, name), eq(environments.kind, "review")));
-    return connection.db.select().from(deployments).where(eq(deployments.environmentId, env!.id)).orderBy(sql`created_at`);
+    const [env] = await connection.db
+      .select()
+      .from(environments)
+      .where(and(eq(environments.name, name), eq(environments.kind, "review")));
+    return connection.db
+      .select()
+      .from(deployments)
+      .where(eq(deployments.environmentId, env!.id))
+      .orderBy(sql`created_at`);
   };
 
   beforeAll(async () => {
@@ -82,7 +100,14 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
     const release = await makeRelease(connection.db, ci, "0.0.1-quota.1", { branch: "feature/quota", at: clock.now().toISOString() });
     expect(await connection.db.query.releases.findFirst({ where: (r, { eq }) => eq(r.id, release.id) })).toBeTruthy();
     expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/quota"))).toEqual([]);
-    expect((await connection.db.select().from(reviewChangeRequests).where(sql`environment_id is null and state = 'open'`)).map((r) => r.branch)).toEqual(["feature/quota"]);
+    expect(
+      (
+        await connection.db
+          .select()
+          .from(reviewChangeRequests)
+          .where(sql`environment_id is null and state = 'open'`)
+      ).map((r) => r.branch),
+    ).toEqual(["feature/quota"]);
     const [waiting] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "review.request-waiting"));
     expect(waiting).toMatchObject({ targetId: "feature/quota", reason: expect.stringMatching(/^pull request #\d+ still waits for a review environment: You already have 3 review environments/) });
     for (const branch of ["feature/q1", "feature/q2", "feature/quota"]) await apply(event("closed", "0".repeat(40), branch));

@@ -111,7 +111,10 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     await expect(createTeam(ctx, { name: "mine" })).rejects.toThrow(ForbiddenError);
     const after = await snapshot();
     expect(after).toEqual({ ...before, audit: before.audit + 1 });
-    const [denied] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, teamAdmin.id), eq(auditEvents.outcome, "denied")));
+    const [denied] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.actorId, teamAdmin.id), eq(auditEvents.outcome, "denied")));
     expect(denied).toMatchObject({ action: "team.manage", targetType: "pipeline" });
   });
 
@@ -126,7 +129,10 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     await expect(getTeam(ctx, "scratch")).rejects.toThrow(NotFoundError);
     const leftover = await connection.db.select().from(roleMemberships).where(eq(roleMemberships.scopeId, renamed.id));
     expect(leftover).toEqual([]);
-    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "team.delete"), eq(auditEvents.targetId, renamed.id)));
+    const [event] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "team.delete"), eq(auditEvents.targetId, renamed.id)));
     expect(event!.data).toMatchObject({ name: "scratch", removedGrants: expect.arrayContaining([{ userId: lead.id, role: "pm" }]) });
     expect((await listTeams(ctx)).map((t) => t.name)).toEqual(["platform", "storefront"]);
   });
@@ -146,7 +152,10 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     const ledger = { id: pipelineIds.ledger!, teamId: null };
     const refused = withDeniedAudit(connection.db, actor, ctx.clock, async () => authorize({ actor }, "deployment.request", { type: "environment", id: "env_x", pipeline: ledger }));
     await expect(refused).rejects.toMatchObject({ status: 403, message: "Not allowed: this token is restricted to pipeline shop." });
-    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, lead.id), eq(auditEvents.outcome, "denied")));
+    const [event] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.actorId, lead.id), eq(auditEvents.outcome, "denied")));
     expect(event).toMatchObject({ action: "deployment.request", targetType: "environment", targetId: "env_x", source: "api", reason: "Not allowed: this token is restricted to pipeline shop." });
 
     // Org-wide mutations are refused too, even for an admin's restricted token.
@@ -170,12 +179,14 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     await setTeamMember(contextFor(connection.db, admin), "platform", { user: "oidc@example.com", roles: ["tech-lead", "pm"] });
     await provisionSignedInUser(ctx, { email: "oidc@example.com" }, [], { mapping, claim: ["everyone"] }, { claim: ["everyone"] });
     actor = (await loadActor(connection.db, id, "ui"))!;
-    expect(actor.grants.filter((g) => g.scope === "team").map((g) => g.role).sort()).toEqual(["pm"]);
+    expect(
+      actor.grants
+        .filter((g) => g.scope === "team")
+        .map((g) => g.role)
+        .sort(),
+    ).toEqual(["pm"]);
     const sync = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "team.members.sync"));
-    expect(sync.map((e) => (e.data as { added: string[]; removed: string[] }))).toEqual([
-      expect.objectContaining({ added: ["tech-lead"], removed: [] }),
-      expect.objectContaining({ added: [], removed: ["tech-lead"] }),
-    ]);
+    expect(sync.map((e) => e.data as { added: string[]; removed: string[] })).toEqual([expect.objectContaining({ added: ["tech-lead"], removed: [] }), expect.objectContaining({ added: [], removed: ["tech-lead"] })]);
   });
 
   it("unlinking a team's OIDC group takes away the roles that group gave, and keeps the ones an admin gave", async () => {
@@ -194,7 +205,10 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     await updateTeam(adminCtx, "linked", { oidcGroup: null });
     expect(await teamRoles(id)).toEqual([]);
     expect(await teamRoles(lead.id)).toEqual(["pm"]);
-    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.action, "team.update"), eq(auditEvents.targetId, team.id)));
+    const [event] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "team.update"), eq(auditEvents.targetId, team.id)));
     expect((event!.data as { revokedFromGroup: unknown }).revokedFromGroup).toEqual([{ userId: id, role: "developer" }]);
   });
 
@@ -203,4 +217,3 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
     await expect(connection.db.insert(roleMemberships).values({ userId: lead.id, role: "pm", scope: "team", scopeId: "" })).rejects.toThrow();
   });
 });
-

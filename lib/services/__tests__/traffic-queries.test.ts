@@ -20,7 +20,15 @@ describe.each(testDatabases)("an environment's traffic on $name", (database) => 
   it("sums apps per minute, fills the gaps, and says where the SLO's budget stands", async () => {
     const [staging] = await connection.db.select().from(environments).where(eq(environments.name, "staging"));
     const [portal, admin] = await connection.db.select().from(apps).orderBy(apps.position);
-    const sample = (app: string, minute: string, requests: number, errors: number, p95Ms: number | null) => ({ environmentId: staging!.id, appId: app, bucketStart: new Date(`2026-06-01T${minute}:00Z`), status: "healthy" as const, requests, errors, p95Ms });
+    const sample = (app: string, minute: string, requests: number, errors: number, p95Ms: number | null) => ({
+      environmentId: staging!.id,
+      appId: app,
+      bucketStart: new Date(`2026-06-01T${minute}:00Z`),
+      status: "healthy" as const,
+      requests,
+      errors,
+      p95Ms,
+    });
     await connection.db.insert(healthSamples).values([
       sample(portal!.id, "09:58", 600, 3, 120),
       sample(admin!.id, "09:58", 400, 2, 300),

@@ -19,7 +19,10 @@ describe.each(testDatabases)("a unique violation from $name", (database) => {
 
   it("becomes a ConflictError (409 conflict) in the API", async () => {
     await connection.db.insert(teams).values(team("team_a"));
-    const error = await connection.db.insert(teams).values(team("team_b")).catch((e: unknown) => e);
+    const error = await connection.db
+      .insert(teams)
+      .values(team("team_b"))
+      .catch((e: unknown) => e);
     const conflict = conflictFromUniqueViolation(error);
     expect(conflict).toBeInstanceOf(ConflictError);
     expect(conflict?.code).toBe("conflict");

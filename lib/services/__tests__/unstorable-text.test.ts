@@ -42,7 +42,11 @@ describe.each(testDatabases)("text PostgreSQL cannot store is a 400 with a field
     ["a rollback reason", () => requestRollback(contextFor(connection.db, lead), { environment: "qa", reason: "oops\u0000" }), "reason"],
     ["an environment name from the path", () => requestRollback(contextFor(connection.db, lead), { environment: "q\u0000a" }), "environment"],
     ["a cancel id", () => cancelDeployment(contextFor(connection.db, lead), { deploymentId: "\u0000" }), "deploymentId"],
-    ["a build's changed file", () => registerBuild(contextFor(connection.db, lead), { app: "portal", version: "1.0.0", commit: "a".repeat(40), branch: "main", digest: `sha256:${"a".repeat(64)}`, changedFiles: ["ok.ts", "bad\u0000.ts"] }), "changedFiles.1"],
+    [
+      "a build's changed file",
+      () => registerBuild(contextFor(connection.db, lead), { app: "portal", version: "1.0.0", commit: "a".repeat(40), branch: "main", digest: `sha256:${"a".repeat(64)}`, changedFiles: ["ok.ts", "bad\u0000.ts"] }),
+      "changedFiles.1",
+    ],
     ["an unpaired surrogate in a reason", () => requestRollback(contextFor(connection.db, lead), { environment: "qa", reason: JSON.parse('"\\ud83d"') as string }), "reason"],
   ])("%s is refused with that field", async (_label, call, field) => {
     const before = await counts(connection);

@@ -20,8 +20,7 @@ vi.mock("@/lib/auth/auth", () => {
 const INCIDENT_SECRET = "replay-incident-secret";
 const SCM_SECRET = "replay-scm-secret";
 
-const postIncident = (body: string, headers: Record<string, string>) =>
-  incidentPOST(new NextRequest("http://localhost/api/v1/webhooks/incidents", { method: "POST", body, headers: { "content-type": "application/json", ...headers } }));
+const postIncident = (body: string, headers: Record<string, string>) => incidentPOST(new NextRequest("http://localhost/api/v1/webhooks/incidents", { method: "POST", body, headers: { "content-type": "application/json", ...headers } }));
 const signed = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({ "x-slipway-timestamp": String(timestamp), "x-slipway-signature": signPayload(INCIDENT_SECRET, timestamp, body) });
 const postGithub = (body: string, headers: Record<string, string>) =>
   scmPOST(new NextRequest("http://localhost/api/v1/webhooks/source-control", { method: "POST", body, headers: { "content-type": "application/json", "x-github-event": "pull_request", ...headers } }));
@@ -33,7 +32,12 @@ describe.each(testDatabases)("signed webhook deliveries are applied once on $nam
   let connection: Connection;
   const saved = { incident: process.env.SLIPWAY_INCIDENT_WEBHOOK_SECRET, scm: process.env.SLIPWAY_SCM_WEBHOOK_SECRET };
   const openIncidents = async (externalId: string) =>
-    (await connection.db.select({ n: sql<number>`count(*)::int` }).from(incidents).where(and(eq(incidents.externalId, externalId), eq(incidents.state, "open"))))[0]!.n;
+    (
+      await connection.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(incidents)
+        .where(and(eq(incidents.externalId, externalId), eq(incidents.state, "open")))
+    )[0]!.n;
 
   beforeAll(async () => {
     connection = await database.open();
@@ -43,7 +47,10 @@ describe.each(testDatabases)("signed webhook deliveries are applied once on $nam
     process.env.SLIPWAY_SCM_WEBHOOK_SECRET = SCM_SECRET;
   });
   afterAll(async () => {
-    for (const [name, value] of [["SLIPWAY_INCIDENT_WEBHOOK_SECRET", saved.incident], ["SLIPWAY_SCM_WEBHOOK_SECRET", saved.scm]] as const) {
+    for (const [name, value] of [
+      ["SLIPWAY_INCIDENT_WEBHOOK_SECRET", saved.incident],
+      ["SLIPWAY_SCM_WEBHOOK_SECRET", saved.scm],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -79,7 +86,10 @@ describe.each(testDatabases)("signed webhook deliveries are applied once on $nam
     const headers = signed(bad);
     expect((await postIncident(bad, headers)).status).toBe(400);
     expect((await postIncident(bad, headers)).status).toBe(400);
-    const remembered = await connection.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.key, `sig:${headers["x-slipway-signature"]}`));
+    const remembered = await connection.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.key, `sig:${headers["x-slipway-signature"]}`));
     expect(remembered).toEqual([]);
   });
 

@@ -42,7 +42,9 @@ export default async function DeploymentPage({ params }: Props) {
                 <Link href={pipelinePath(pipeline)} className="hover:underline">
                   {pipeline}
                 </Link>
-                <span aria-hidden className="text-zinc-400">›</span>
+                <span aria-hidden className="text-zinc-400">
+                  ›
+                </span>
               </>
             )}
             <Link href={pipeline ? `/deployments?pipeline=${encodeURIComponent(pipeline)}` : "/deployments"} className="hover:underline">

@@ -52,8 +52,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
         title={`${pipeline.name} pipeline`}
         subtitle={
           <>
-            {plural(board.columns.length, "environment")} · {plural(board.apps.total, "app")} · {plural(board.review.total, "review environment")} · definition loaded{" "}
-            <RelativeTime at={pipeline.loadedAt} now={now} />
+            {plural(board.columns.length, "environment")} · {plural(board.apps.total, "app")} · {plural(board.review.total, "review environment")} · definition loaded <RelativeTime at={pipeline.loadedAt} now={now} />
           </>
         }
       />
@@ -77,7 +76,14 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
         )}
         {filtered && rows.matching === 0 ? (
           <Panel>
-            <EmptyState title="No app matches these filters" action={<Link href={basePath} className="text-sky-700 hover:underline">Show every app</Link>} />
+            <EmptyState
+              title="No app matches these filters"
+              action={
+                <Link href={basePath} className="text-sky-700 hover:underline">
+                  Show every app
+                </Link>
+              }
+            />
           </Panel>
         ) : (
           <PipelineBoard board={board} />

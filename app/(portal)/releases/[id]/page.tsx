@@ -68,9 +68,19 @@ export default async function ReleasePage({ params }: Props) {
             items={[
               ["Id", <CopyText key="id" value={release.id} />],
               ["Commit", <CopyText key="c" value={release.commit} />],
-              ["Branch", <span key="b" className="font-mono">{release.branch}</span>],
+              [
+                "Branch",
+                <span key="b" className="font-mono">
+                  {release.branch}
+                </span>,
+              ],
               ["Commit order", <CommitOrder key="o" release={release} />],
-              ["Cut", <span key="t"><RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}</span>],
+              [
+                "Cut",
+                <span key="t">
+                  <RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}
+                </span>,
+              ],
             ]}
           />
         </Panel>

@@ -41,11 +41,24 @@ export default async function TeamsPage() {
                     <div className="font-medium">{team.displayName}</div>
                     <div className="text-xs text-zinc-500">
                       {team.name}
-                      {team.oidcGroup && <> · OIDC group <code className="font-mono">{team.oidcGroup}</code></>}
+                      {team.oidcGroup && (
+                        <>
+                          {" "}
+                          · OIDC group <code className="font-mono">{team.oidcGroup}</code>
+                        </>
+                      )}
                     </div>
                   </td>
                   <td className={tdClass}>
-                    {team.pipelines.length === 0 ? <span className="text-xs text-zinc-400">no pipelines</span> : team.pipelines.map((p) => <Badge key={p} className="mr-1">{p}</Badge>)}
+                    {team.pipelines.length === 0 ? (
+                      <span className="text-xs text-zinc-400">no pipelines</span>
+                    ) : (
+                      team.pipelines.map((p) => (
+                        <Badge key={p} className="mr-1">
+                          {p}
+                        </Badge>
+                      ))
+                    )}
                   </td>
                   <td className={tdClass}>
                     {team.members.length === 0 ? (
@@ -56,10 +69,7 @@ export default async function TeamsPage() {
                           <li key={m.userId} className="flex flex-wrap items-baseline gap-x-2">
                             <span className="break-all">{m.email}</span>
                             <span className="text-xs text-zinc-600">
-                              {[
-                                ...(m.roles.length ? [m.roles.map((r) => ROLE_LABELS[r]).join(", ")] : []),
-                                ...m.pipelineRoles.map((p) => `${p.roles.map((r) => ROLE_LABELS[r]).join(", ")} in ${p.pipeline} only`),
-                              ].join(" · ")}
+                              {[...(m.roles.length ? [m.roles.map((r) => ROLE_LABELS[r]).join(", ")] : []), ...m.pipelineRoles.map((p) => `${p.roles.map((r) => ROLE_LABELS[r]).join(", ")} in ${p.pipeline} only`)].join(" · ")}
                             </span>
                           </li>
                         ))}
@@ -85,9 +95,7 @@ export default async function TeamsPage() {
             {owners.map((p) => (
               <tr key={p.name}>
                 <td className={`${tdClass} font-medium`}>{p.name}</td>
-                <td className={tdClass}>
-                  {admin ? <OwnerSelect pipeline={p.name} team={p.team} teams={teams.map((t) => t.name)} action={setPipelineOwnerAction} /> : (p.team ?? <span className="text-zinc-400">none</span>)}
-                </td>
+                <td className={tdClass}>{admin ? <OwnerSelect pipeline={p.name} team={p.team} teams={teams.map((t) => t.name)} action={setPipelineOwnerAction} /> : (p.team ?? <span className="text-zinc-400">none</span>)}</td>
               </tr>
             ))}
           </tbody>

@@ -20,25 +20,16 @@ export default async function TokensPage() {
   const actor = await requireActor();
   if (!can(actor, "token.own")) return <Forbidden what="API tokens need a role: ask an admin for one." />;
   const db = await getDb();
-  const [{ tokens, everyone }, users, pipelines] = await Promise.all([
-    listVisibleTokens({ db, actor }),
-    can(actor, "token.manage") ? listUsers(db) : null,
-    listPipelineNames(db),
-  ]);
+  const [{ tokens, everyone }, users, pipelines] = await Promise.all([listVisibleTokens({ db, actor }), can(actor, "token.manage") ? listUsers(db) : null, listPipelineNames(db)]);
   const now = systemClock.now();
   return (
     <div className="flex flex-col gap-6">
       <Panel title="Create a token" bodyClassName="p-4">
         <p className="mb-3 text-zinc-600">
-          A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked.
-          Restricted to one pipeline, it is refused everywhere else and for organisation-wide changes.
+          A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked. Restricted to one pipeline, it is refused everywhere else and for
+          organisation-wide changes.
         </p>
-        <CreateTokenForm
-          self={{ id: actor.id, roles: rolesAnywhere(actor) }}
-          pipelines={pipelines}
-          users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))}
-          action={createTokenAction}
-        />
+        <CreateTokenForm self={{ id: actor.id, roles: rolesAnywhere(actor) }} pipelines={pipelines} users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))} action={createTokenAction} />
       </Panel>
       <Panel title={everyone ? `Everyone's tokens (${tokens.length})` : `Your tokens (${tokens.length})`}>
         {tokens.length === 0 ? (
@@ -81,7 +72,13 @@ export default async function TokensPage() {
                         <Badge tone="amber">expired</Badge>
                       ) : (
                         <Badge tone="green">
-                          active{t.expiresAt && <> · expires <RelativeTime at={t.expiresAt} now={now} /></>}
+                          active
+                          {t.expiresAt && (
+                            <>
+                              {" "}
+                              · expires <RelativeTime at={t.expiresAt} now={now} />
+                            </>
+                          )}
                         </Badge>
                       )}
                     </td>

@@ -63,9 +63,7 @@ export default async function UsersPage() {
                   )}
                 </td>
                 <td className={`${tdClass} text-xs text-zinc-600`}>{user.lastSeenAt ? <RelativeTime at={user.lastSeenAt} now={now} /> : "—"}</td>
-                <td className={`${tdClass} text-right`}>
-                  {user.id !== actor.id && <DisableUserButton userId={user.id} email={user.email} disabled={user.disabled} action={setUserDisabledAction} />}
-                </td>
+                <td className={`${tdClass} text-right`}>{user.id !== actor.id && <DisableUserButton userId={user.id} email={user.email} disabled={user.disabled} action={setUserDisabledAction} />}</td>
               </tr>
             ))}
           </tbody>

@@ -82,7 +82,10 @@ describe("/api/v1/teams and /api/v1/pipelines/{pipeline}/owner", () => {
     const restricted = await putOwner(request("PUT", "/pipelines/ledger/owner", restrictedToken, { team: null }), params({ pipeline: "ledger" }));
     expect(restricted.status).toBe(403);
     expect(await restricted.json()).toMatchObject({ error: { code: "forbidden", message: "Not allowed: this token is restricted to pipeline shop." } });
-    const [event] = await connection.db.select().from(auditEvents).where(and(eq(auditEvents.actorId, adminId), eq(auditEvents.outcome, "denied")));
+    const [event] = await connection.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.actorId, adminId), eq(auditEvents.outcome, "denied")));
     expect(event).toMatchObject({ action: "team.manage", targetType: "pipeline", reason: "Not allowed: this token is restricted to pipeline shop." });
   });
 });

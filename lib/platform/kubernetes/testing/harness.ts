@@ -30,7 +30,13 @@ export function servingVersion(sim: SimCluster, status: AppStatus, namespace = n
   const service = sim.store.get(typeOf("v1", "services")!, namespace, status.app);
   if (!service) return null;
   const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
-  const pods = sim.store.list(typeOf("v1", "pods")!, namespace, Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(","));
+  const pods = sim.store.list(
+    typeOf("v1", "pods")!,
+    namespace,
+    Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  );
   const ready = pods.find((p) => (p.status as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === "Ready" && c.status === "True"));
   if (!ready) return null;
   return sim.images.get((ready.spec as { containers: { image: string }[] }).containers[0]!.image)?.version ?? null;

@@ -34,8 +34,15 @@ const DEPLOYMENT = type("Deployment");
 const JOB = type("Job");
 const OWNER = "sim.slipway.dev/owner";
 
-interface Container { name: string; image: string; env?: { name: string; value?: string }[] }
-interface PodTemplate { metadata?: { labels?: Record<string, string> }; spec: { containers: Container[] } }
+interface Container {
+  name: string;
+  image: string;
+  env?: { name: string; value?: string }[];
+}
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec: { containers: Container[] };
+}
 
 function templateHash(template: unknown): string {
   return createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 10);
@@ -89,14 +96,30 @@ export class SimKubelet {
     const key = this.podKey(pod.metadata.namespace!, pod.metadata.name);
     const containerName = (pod.spec as PodTemplate["spec"]).containers[0]?.name ?? "app";
     if (this.faults.insufficientResources && !status.podIP) {
-      pod.status = { phase: "Pending", conditions: [condition("PodScheduled", "False", "Unschedulable", "0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.", now)] };
+      pod.status = {
+        phase: "Pending",
+        conditions: [condition("PodScheduled", "False", "Unschedulable", "0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.", now)],
+      };
       return;
     }
     status.podIP ??= `10.244.${(this.podSerial >> 8) & 255}.${this.podSerial & 255}`;
     status.startTime ??= now;
     if (this.faults.pullFailures.has(image) || !this.images.has(image)) {
       const known = this.images.has(image);
-      pod.status = { ...status, phase: "Pending", conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + containerName + "]", now)], containerStatuses: [{ name: containerName, image, ready: false, restartCount: 0, state: { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}": ${known ? "unauthorized: authentication required" : "manifest unknown"}` } } }] };
+      pod.status = {
+        ...status,
+        phase: "Pending",
+        conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + containerName + "]", now)],
+        containerStatuses: [
+          {
+            name: containerName,
+            image,
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}": ${known ? "unauthorized: authentication required" : "manifest unknown"}` } },
+          },
+        ],
+      };
       return;
     }
     if (asJob !== null) {
@@ -108,18 +131,41 @@ export class SimKubelet {
         this.logs.set(key, this.faults.hangingJobs.has(asJob) ? `${asJob}: waiting for a lock…\n` : "");
         return;
       }
-      pod.status = { ...status, phase: behaviour.exitCode === 0 ? "Succeeded" : "Failed", containerStatuses: [{ name: containerName, image, ready: false, restartCount: 0, state: { terminated: { exitCode: behaviour.exitCode, reason: behaviour.exitCode === 0 ? "Completed" : "Error", finishedAt: now } } }] };
+      pod.status = {
+        ...status,
+        phase: behaviour.exitCode === 0 ? "Succeeded" : "Failed",
+        containerStatuses: [{ name: containerName, image, ready: false, restartCount: 0, state: { terminated: { exitCode: behaviour.exitCode, reason: behaviour.exitCode === 0 ? "Completed" : "Error", finishedAt: now } } }],
+      };
       this.logs.set(key, behaviour.output);
       return;
     }
     if (this.faults.crashing.has(image)) {
       const previous = (status.containerStatuses?.[0] as { restartCount?: number } | undefined)?.restartCount ?? 0;
-      pod.status = { ...status, phase: "Running", conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "False", "ContainersNotReady", `containers with unready status: [${containerName}]`, now)], containerStatuses: [{ name: containerName, image, ready: false, restartCount: previous + 1, state: { waiting: { reason: "CrashLoopBackOff", message: `back-off 40s restarting failed container=${containerName} pod=${pod.metadata.name}` } }, lastState: { terminated: { exitCode: 1, reason: "Error" } } }] };
+      pod.status = {
+        ...status,
+        phase: "Running",
+        conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "False", "ContainersNotReady", `containers with unready status: [${containerName}]`, now)],
+        containerStatuses: [
+          {
+            name: containerName,
+            image,
+            ready: false,
+            restartCount: previous + 1,
+            state: { waiting: { reason: "CrashLoopBackOff", message: `back-off 40s restarting failed container=${containerName} pod=${pod.metadata.name}` } },
+            lastState: { terminated: { exitCode: 1, reason: "Error" } },
+          },
+        ],
+      };
       this.logs.set(key, "Error: connect ECONNREFUSED 10.0.0.12:5432\n");
       return;
     }
     const image_ = this.images.get(image)!;
-    pod.status = { ...status, phase: "Running", conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "True", "", "", now)], containerStatuses: [{ name: containerName, image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: status.startTime } } }] };
+    pod.status = {
+      ...status,
+      phase: "Running",
+      conditions: [condition("PodScheduled", "True", "", "", now), condition("Ready", "True", "", "", now)],
+      containerStatuses: [{ name: containerName, image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: status.startTime } } }],
+    };
     if (!this.logs.has(key)) this.logs.set(key, `${image_.app} ${image_.version} listening on :8080\n`);
   }
 
@@ -149,15 +195,25 @@ export class SimKubelet {
     const now = new Date().toISOString();
     const rsName = `${deployment.metadata.name}-${hash.slice(0, 10)}`;
     const overdue = ready < replicas && Date.now() - this.progressSince.get(key)!.since > (spec.progressDeadlineSeconds ?? 600) * this.msPerSecond;
-    const progressing = ready === replicas
-      ? condition("Progressing", "True", "NewReplicaSetAvailable", `ReplicaSet "${rsName}" has successfully progressed.`, now)
-      : overdue
-        ? condition("Progressing", "False", "ProgressDeadlineExceeded", `ReplicaSet "${rsName}" has timed out progressing.`, now)
-        : condition("Progressing", "True", "ReplicaSetUpdated", `ReplicaSet "${rsName}" is progressing.`, now);
-    const available = ready >= replicas
-      ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", now)
-      : condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now);
-    deployment.status = { observedGeneration: generation, replicas: pods.length, updatedReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}), conditions: [available, progressing] };
+    const progressing =
+      ready === replicas
+        ? condition("Progressing", "True", "NewReplicaSetAvailable", `ReplicaSet "${rsName}" has successfully progressed.`, now)
+        : overdue
+          ? condition("Progressing", "False", "ProgressDeadlineExceeded", `ReplicaSet "${rsName}" has timed out progressing.`, now)
+          : condition("Progressing", "True", "ReplicaSetUpdated", `ReplicaSet "${rsName}" is progressing.`, now);
+    const available =
+      ready >= replicas
+        ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", now)
+        : condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now);
+    deployment.status = {
+      observedGeneration: generation,
+      replicas: pods.length,
+      updatedReplicas: pods.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}),
+      conditions: [available, progressing],
+    };
   }
 
   private reconcileJob(job: KubeObject): void {
@@ -170,8 +226,19 @@ export class SimKubelet {
     this.runPod(pod, spec.template.spec.containers[0]?.image ?? "", name);
     const phase = (pod.status as { phase: string }).phase;
     const now = new Date().toISOString();
-    if (phase === "Succeeded") job.status = { startTime: now, completionTime: now, succeeded: 1, conditions: [condition("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods", now), condition("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods", now)] };
-    else if (phase === "Failed") job.status = { startTime: now, failed: 1, conditions: [condition("FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now), condition("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)] };
+    if (phase === "Succeeded")
+      job.status = {
+        startTime: now,
+        completionTime: now,
+        succeeded: 1,
+        conditions: [condition("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods", now), condition("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods", now)],
+      };
+    else if (phase === "Failed")
+      job.status = {
+        startTime: now,
+        failed: 1,
+        conditions: [condition("FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now), condition("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)],
+      };
     else job.status = { startTime: now, active: 1, ...(phase === "Running" ? { ready: 1 } : {}) };
   }
 

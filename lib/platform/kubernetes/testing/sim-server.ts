@@ -37,7 +37,18 @@ export interface SimCluster {
   close(): Promise<void>;
 }
 
-const REASONS: Record<number, string> = { 400: "BadRequest", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable" };
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  409: "Conflict",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+};
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
   res.writeHead(code, { "content-type": contentType, ...(code === 429 ? { "retry-after": "1" } : {}) });
@@ -60,7 +71,13 @@ function applyOver(existing: KubeObject | undefined, applied: KubeObject, manage
   const base: KubeObject = existing ? structuredClone(existing) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: metadata.name } };
   const before = JSON.stringify({ spec: base.spec, data: base.data });
   for (const [field, value] of Object.entries(fields)) base[field] = value;
-  base.metadata = { ...base.metadata, namespace: type.namespaced ? metadata.namespace : undefined, labels: metadata.labels, annotations: metadata.annotations, managedFields: [{ manager, operation: "Apply", apiVersion: applied.apiVersion }] };
+  base.metadata = {
+    ...base.metadata,
+    namespace: type.namespaced ? metadata.namespace : undefined,
+    labels: metadata.labels,
+    annotations: metadata.annotations,
+    managedFields: [{ manager, operation: "Apply", apiVersion: applied.apiVersion }],
+  };
   if (!type.namespaced) delete base.metadata.namespace;
   const changed = JSON.stringify({ spec: base.spec, data: base.data }) !== before;
   base.metadata.generation = (existing?.metadata.generation ?? 0) + (changed || !existing ? 1 : 0);
@@ -84,7 +101,17 @@ export async function startSimCluster(options: { tickMs?: number } = {}): Promis
     const fault = faults.api.find((f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || url.pathname.includes(f.path)));
     if (fault) {
       fault.times--;
-      return status(res, fault.status, fault.status === 429 ? "Too many requests, please try again later." : fault.status === 409 ? "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again" : fault.status === 403 ? "forbidden (simulated)" : "Internal error occurred: etcdserver: request timed out");
+      return status(
+        res,
+        fault.status,
+        fault.status === 429
+          ? "Too many requests, please try again later."
+          : fault.status === 409
+            ? "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again"
+            : fault.status === 403
+              ? "forbidden (simulated)"
+              : "Internal error occurred: etcdserver: request timed out",
+      );
     }
     if (url.pathname === "/version") return send(res, 200, { major: "1", minor: "33", gitVersion: "v1.33.0-slipway-sim" });
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -109,7 +136,12 @@ export async function startSimCluster(options: { tickMs?: number } = {}): Promis
     if (scope && faults.forbiddenNamespaces.has(scope)) {
       const verb = method === "PATCH" ? "patch" : method === "DELETE" ? "delete" : name ? "get" : "list";
       const group = groupVersion.includes("/") ? groupVersion.split("/")[0] : "";
-      return status(res, 403, `${type.plural}${group ? `.${group}` : ""}${name ? ` "${name}"` : ""} is forbidden: User "system:serviceaccount:slipway:slipway" cannot ${verb} resource "${type.plural}" in API group "${group}" in the namespace "${scope}"`, { name, kind: type.plural, group });
+      return status(
+        res,
+        403,
+        `${type.plural}${group ? `.${group}` : ""}${name ? ` "${name}"` : ""} is forbidden: User "system:serviceaccount:slipway:slipway" cannot ${verb} resource "${type.plural}" in API group "${group}" in the namespace "${scope}"`,
+        { name, kind: type.plural, group },
+      );
     }
     if (type.namespaced && namespace && !store.get(NAMESPACE, undefined, namespace) && method !== "GET") {
       return status(res, 404, `namespaces "${namespace}" not found`, { name: namespace, kind: "namespaces" });
@@ -143,14 +175,15 @@ export async function startSimCluster(options: { tickMs?: number } = {}): Promis
     if (method === "PATCH") {
       if (!(req.headers["content-type"] ?? "").startsWith("application/apply-patch+yaml")) return status(res, 415, `the simulated server only accepts server-side apply (application/apply-patch+yaml), not ${req.headers["content-type"]}`);
       const manager = url.searchParams.get("fieldManager");
-      if (!manager) return status(res, 400, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+      if (!manager) return status(res, 400, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       let applied: KubeObject;
       try {
         applied = parseYaml(await readBody(req)) as KubeObject;
       } catch (error) {
         return status(res, 400, `error decoding YAML: ${(error as Error).message}`);
       }
-      if (applied?.kind !== type.kind || applied.apiVersion !== groupVersion || applied.metadata?.name !== name) return status(res, 400, `the body (${applied?.apiVersion}/${applied?.kind} "${applied?.metadata?.name}") does not match the URL (${groupVersion}/${type.kind} "${name}")`);
+      if (applied?.kind !== type.kind || applied.apiVersion !== groupVersion || applied.metadata?.name !== name)
+        return status(res, 400, `the body (${applied?.apiVersion}/${applied?.kind} "${applied?.metadata?.name}") does not match the URL (${groupVersion}/${type.kind} "${name}")`);
       const others = existing?.metadata.managedFields?.filter((f) => f.manager !== manager) ?? [];
       if (others.length > 0 && url.searchParams.get("force") !== "true") {
         return status(res, 409, `Apply failed with 1 conflict: conflict with "${others[0]!.manager}" using ${groupVersion}: .spec`, { name, kind: type.plural });

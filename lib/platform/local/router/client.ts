@@ -62,7 +62,13 @@ export class RouterClient {
 
   private async ensureRunningNow(): Promise<void> {
     const known = readRouterInfo(this.infoFile);
-    if (this.isOurs(known) && (await this.request(known, "GET", "/status").then(() => true, () => false))) {
+    if (
+      this.isOurs(known) &&
+      (await this.request(known, "GET", "/status").then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (this.info?.pid !== known.pid) this.options.log(`local: adopted the router (pid ${known.pid})`);
       this.info = known;
       return;
@@ -78,14 +84,26 @@ export class RouterClient {
     let exit: string | null = null;
     try {
       // Detached, its own process group, no pipes to us: it outlives Slipway (the data plane).
-      const child = spawn(process.execPath, ["--import", "tsx", this.script, this.options.stateFile, this.infoFile], { detached: true, stdio: ["ignore", fd, fd], cwd: process.cwd(), env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" } });
+      const child = spawn(process.execPath, ["--import", "tsx", this.script, this.options.stateFile, this.infoFile], {
+        detached: true,
+        stdio: ["ignore", fd, fd],
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+      });
       child.on("error", (error) => (exit = error.message));
       child.once("exit", (code, signal) => (exit = signal ? `was killed by ${signal}` : `exited with code ${code}`));
       child.unref();
       const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
       while (Date.now() < deadline && !exit) {
         const info = readRouterInfo(this.infoFile);
-        if (info && info.pid === child.pid && (await this.request(info, "GET", "/status").then(() => true, () => false))) {
+        if (
+          info &&
+          info.pid === child.pid &&
+          (await this.request(info, "GET", "/status").then(
+            () => true,
+            () => false,
+          ))
+        ) {
           this.info = info;
           this.options.log(`local: started the router (pid ${info.pid}, log ${this.logFile})`);
           return;

@@ -77,7 +77,18 @@ describe("Router: recognises instances started from a release tarball", () => {
       await waitUntilListening(child, instancePort, "127.0.0.1", logPath, 20_000, "portal-1");
       expect(fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8")).not.toContain(releaseDir);
       expect(isOurProcess(child.pid!, releaseDir)).toBe(true);
-      const slot = (storePath: string): SlotRecord => ({ buildId: "b1", releaseId: "r1", version: "1.0.0", commit: "c".repeat(40), digest: `sha256:${"a".repeat(64)}`, storePath, configHash: "h", reference: "dep-1", startedAt: new Date().toISOString(), instances: [{ id: "portal-1", pid: child.pid!, port: instancePort, logPath }] });
+      const slot = (storePath: string): SlotRecord => ({
+        buildId: "b1",
+        releaseId: "r1",
+        version: "1.0.0",
+        commit: "c".repeat(40),
+        digest: `sha256:${"a".repeat(64)}`,
+        storePath,
+        configHash: "h",
+        reference: "dep-1",
+        startedAt: new Date().toISOString(),
+        instances: [{ id: "portal-1", pid: child.pid!, port: instancePort, logPath }],
+      });
 
       saveState(stateFile, { version: 1, apps: { "dev/portal": record({ active: slot(releaseDir) }) } });
       await router.reload();

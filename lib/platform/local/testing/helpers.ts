@@ -21,11 +21,7 @@ export function randomPortBase(): number {
 }
 
 /** The fixture's Procfile: `web`, the jobs the tests run, and extra lines tests may name. */
-export const FIXTURE_PROCFILE = [
-  "web: node service.mjs",
-  ...["migrate", "seed", "fail", "sleep", "sync"].map((job) => `${job}: node service.mjs job ${job}`),
-  "",
-].join("\n");
+export const FIXTURE_PROCFILE = ["web: node service.mjs", ...["migrate", "seed", "fail", "sleep", "sync"].map((job) => `${job}: node service.mjs job ${job}`), ""].join("\n");
 
 /** Packs `files` as an app tarball under `dir` and returns a build of it, named by `version`. */
 export function tarballArtifact(dir: string, version: string, files: Record<string, string>, commit = "f".repeat(40)): ArtifactRef {

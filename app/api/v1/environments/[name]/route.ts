@@ -11,5 +11,11 @@ export const GET = apiRead<{ name: string; pipeline?: string }>(async ({ ctx, pa
   authorize(ctx, "pipeline.view");
   const environment = await getEnvironment(ctx.db, ctx.clock, envRef(params));
   const [apps, pipeline] = await Promise.all([listApps(ctx.db, environment.pipelineId), pipelineById(ctx.db, environment.pipelineId)]);
-  return { pipeline: pipeline.name, ...environmentDto(environment, apps.map((a) => a.name)) };
+  return {
+    pipeline: pipeline.name,
+    ...environmentDto(
+      environment,
+      apps.map((a) => a.name),
+    ),
+  };
 });

@@ -14,7 +14,10 @@ export const GET = apiRead<{ pipeline: string }>(async ({ ctx, params }) => {
 export const PUT = apiMutation<{ pipeline: string }>(
   async ({ ctx, params, body }) => {
     const { pipeline, created, summary } = await putPipeline(ctx, params.pipeline, body as string);
-    return { status: created ? 201 : 200, body: { ...pipelineDto(pipeline), changed: summary.changed, addedApps: summary.addedApps, retiredApps: summary.retiredApps, addedEnvironments: summary.addedEnvironments, retiredEnvironments: summary.retiredEnvironments } };
+    return {
+      status: created ? 201 : 200,
+      body: { ...pipelineDto(pipeline), changed: summary.changed, addedApps: summary.addedApps, retiredApps: summary.retiredApps, addedEnvironments: summary.addedEnvironments, retiredEnvironments: summary.retiredEnvironments },
+    };
   },
   { body: "yaml" },
 );

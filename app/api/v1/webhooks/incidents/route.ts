@@ -36,7 +36,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     const timestamp = request.headers.get("x-slipway-timestamp")?.trim() ?? "";
     const signature = request.headers.get("x-slipway-signature");
     if (!/^\d{1,15}$/.test(timestamp) || !signature) {
-      return unauthorized("Send X-Slipway-Timestamp (unix seconds) and X-Slipway-Signature (sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">).");
+      return unauthorized('Send X-Slipway-Timestamp (unix seconds) and X-Slipway-Signature (sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">).');
     }
     const now = systemClock.now();
     const skew = Math.abs(Math.floor(now.getTime() / 1000) - Number(timestamp));
@@ -44,7 +44,7 @@ export async function POST(request: NextRequest): Promise<Response> {
       return unauthorized(`X-Slipway-Timestamp is ${skew} s away from Slipway's clock (at most ${SIGNATURE_TOLERANCE_SECONDS} s): sign each delivery when you send it.`);
     }
     if (!verifySignature(secret, timestamp, raw, signature, { toleranceSeconds: SIGNATURE_TOLERANCE_SECONDS, now })) {
-      return unauthorized("X-Slipway-Signature does not match the body: sign \"<timestamp>.<raw body>\" with HMAC-SHA256 and the shared secret.");
+      return unauthorized('X-Slipway-Signature does not match the body: sign "<timestamp>.<raw body>" with HMAC-SHA256 and the shared secret.');
     }
     const payload = parseJsonBody(request, raw);
     const keys = deliveryKeys({ deliveryId: request.headers.get("x-slipway-delivery"), signature, rawBody: raw });

@@ -72,9 +72,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             {review?.allowed.extend && <ExtendButton environment={environment.name} environmentRef={ref} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
             {current && allowed.redeploy && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current.id} />}
-            {view.rollback && (
-              <RollbackButton environment={environment.name} environmentRef={ref} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />
-            )}
+            {view.rollback && <RollbackButton environment={environment.name} environmentRef={ref} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />}
           </>
         }
       />
@@ -84,10 +82,20 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
           <FreezeBanner freezes={view.freezes} now={now} environment={environment.name} />
           <IncidentBanner incidents={view.incidents} now={now} environment={environment.name} />
           {rollout && <RolloutProgress deployment={rollout} provisioning={environment.state === "provisioning"} renderedAt={now.toISOString()} />}
-          {review && <ReviewPanel environment={environment} inherited={review.inherited} pipeline={pipeline.name} conversation={review.conversation} now={now} release={review.release} promotion={review.promotion} promotionPreview={review.promotionPreview} allowed={review.allowed} />}
-          {environment.hold && (
-            <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={allowed.liftHold} now={now.toISOString()} />
+          {review && (
+            <ReviewPanel
+              environment={environment}
+              inherited={review.inherited}
+              pipeline={pipeline.name}
+              conversation={review.conversation}
+              now={now}
+              release={review.release}
+              promotion={review.promotion}
+              promotionPreview={review.promotionPreview}
+              allowed={review.allowed}
+            />
           )}
+          {environment.hold && <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={allowed.liftHold} now={now.toISOString()} />}
           <Panel title="Apps" actions={<AppsFilter q={view.apps.q} status={view.apps.status} total={view.apps.total} />}>
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />
             <AppsPager nextCursor={view.apps.nextCursor} first={Boolean(view.apps.cursor)} q={view.apps.q} status={view.apps.status} />
@@ -102,32 +110,40 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
                 {environment.kind === "review"
                   ? `Its first release is deployed as it is spun up; new releases of ${environment.branch ?? "its branch"} follow it here.`
                   : environment.position === 0
-                  ? "Register builds and cut a release through the API (see /api/v1/openapi.json); releases of this environment's branch enter here."
-                  : "A release arrives here when it is promoted from the environment before this one."}
+                    ? "Register builds and cut a release through the API (see /api/v1/openapi.json); releases of this environment's branch enter here."
+                    : "A release arrives here when it is promoted from the environment before this one."}
               </EmptyState>
             )}
           </Panel>
           {!gone && (
-          <Panel title="Configuration">
-            {view.variables === null ? (
-              <p className="text-sm text-zinc-600">Only the roles slipway.yaml names in this environment&apos;s access.viewConfig see its configuration.</p>
-            ) : (
-            <ConfigPanel
-              environment={environment.name}
-              environmentRef={ref}
-              apps={pageApps}
-              variables={view.variables}
-              canEdit={allowed.editConfig}
-              canDeploy={allowed.requestDeployment}
-              pendingSince={view.configPendingSince?.toISOString() ?? null}
-              currentReleaseId={current?.id ?? null}
-            />
-            )}
-          </Panel>
+            <Panel title="Configuration">
+              {view.variables === null ? (
+                <p className="text-sm text-zinc-600">Only the roles slipway.yaml names in this environment&apos;s access.viewConfig see its configuration.</p>
+              ) : (
+                <ConfigPanel
+                  environment={environment.name}
+                  environmentRef={ref}
+                  apps={pageApps}
+                  variables={view.variables}
+                  canEdit={allowed.editConfig}
+                  canDeploy={allowed.requestDeployment}
+                  pendingSince={view.configPendingSince?.toISOString() ?? null}
+                  currentReleaseId={current?.id ?? null}
+                />
+              )}
+            </Panel>
           )}
           <Panel
             title="Jobs"
-            actions={allowed.runJob && view.seedApps.length > 0 ? <span className="flex flex-wrap gap-2">{view.seedApps.map((app) => <SeedButton key={app} environment={environment.name} environmentRef={ref} app={app} typeName={view.isLast} />)}</span> : undefined}
+            actions={
+              allowed.runJob && view.seedApps.length > 0 ? (
+                <span className="flex flex-wrap gap-2">
+                  {view.seedApps.map((app) => (
+                    <SeedButton key={app} environment={environment.name} environmentRef={ref} app={app} typeName={view.isLast} />
+                  ))}
+                </span>
+              ) : undefined
+            }
           >
             <JobsList jobs={view.jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null }))} now={now.toISOString()} />
           </Panel>

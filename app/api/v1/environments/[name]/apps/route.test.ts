@@ -26,8 +26,7 @@ describe.each(testDatabases)("environment apps and environments list on $name", 
   const APPS = 3 + 900;
   const names = ["portal", "admin", "api-gateway", ...Array.from({ length: 900 }, (_, i) => `svc-${String(i).padStart(3, "0")}`)];
 
-  const get = (name: string, query = "") =>
-    GET(new NextRequest(`http://localhost/api/v1/environments/${name}/apps${query}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ name }) });
+  const get = (name: string, query = "") => GET(new NextRequest(`http://localhost/api/v1/environments/${name}/apps${query}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ name }) });
 
   beforeAll(async () => {
     connection = await database.open();

@@ -13,7 +13,7 @@ import { parsePipelineConfig } from "@/lib/config/load";
 import { fixedClock } from "@/lib/domain/clock";
 import { verifyAuditTrail } from "@/lib/services/audit-verify";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { testDatabases } from "@/lib/testing/databases";
 import { loadTestPipeline } from "@/lib/testing/fixtures";
 import { seedDemoData } from "./demo";

@@ -1,15 +1,14 @@
-import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { apps, builds, deploymentSteps, deployments, environmentApps, environments, pipelines, releases, reviewVerdicts, users } from "@/db/schema";
+import { apps, builds, deploymentSteps, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
 import { deploymentActivity } from "@/lib/domain/deployment-activity";
 import { NotFoundError, ValidationError } from "./errors";
 import { parseRef, resolveEnvironment, resolvePipeline } from "./pipeline-scope";
-import { planSoak, type PlannedSoak } from "./soak-plan";
-import { inheritedAddressesOf } from "./review-clone";
+
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 export interface PersonRef {
@@ -74,29 +73,6 @@ export interface EnvironmentView {
   /** Keyed by app name; an app with nothing deployed has no entry. */
   apps: Record<string, EnvironmentAppView>;
   active: ActiveDeploymentView[];
-}
-
-export interface ReleaseSummary {
-  id: string;
-  commit: string;
-  branch: string;
-  createdAt: Date;
-  versions: { app: string; version: string }[];
-}
-
-export interface Board {
-  pipeline: { id: string; name: string; loadedAt: Date };
-  apps: { id: string; name: string; description: string | null }[];
-  fixed: EnvironmentView[];
-  review: EnvironmentView[];
-  /** The newest release of the first environment's branch, when it is newer than what that environment runs. */
-  entryCandidate: ReleaseSummary | null;
-  /** The newest release the last environment may take by fast-track, when newer than what it runs. */
-  fastTrackCandidate: ReleaseSummary | null;
-  /** The soak a fast-track of `fastTrackCandidate` would be measured by (where, from when), stated before anyone confirms. */
-  fastTrackSoak: PlannedSoak | null;
-  /** When the last environment runs a fast-tracked release: which one, and the environments it skipped. */
-  fastTracked: { commit: string; environment: string; skipped: string[] } | null;
 }
 
 const LIVE_STATES_EXCLUDED = GONE_ENVIRONMENT_STATES;
@@ -251,7 +227,8 @@ function sortGates<T extends { gate: GateKind }>(gates: T[]): T[] {
   return [...gates].sort((a, b) => GATE_KINDS.indexOf(a.gate) - GATE_KINDS.indexOf(b.gate));
 }
 
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+/** Rows grouped by `key`, each group in the rows' order. */
+export function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
     const k = key(row);
@@ -260,79 +237,6 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
     else groups.set(k, [row]);
   }
   return groups;
-}
-
-/**
- * Everything one pipeline's board shows in two statements, whatever its size: the pipeline with its
- * apps and live environments (and their deployments in progress), then every cell as one flat join.
- * `options.pipeline` is the pipeline's name; null when no such pipeline is loaded.
- */
-export async function getBoard(db: Db, clock: Clock, options: { pipeline: string; reviewCells?: "all" | "differing" }): Promise<Board | null> {
-  const pipeline = await db.query.pipelines.findFirst({
-    where: eq(pipelines.name, options.pipeline),
-    columns: { id: true, name: true, loadedAt: true },
-    with: {
-      apps: { where: isNull(apps.retiredAt), orderBy: asc(apps.position), columns: { id: true, name: true, description: true } },
-      environments: {
-        where: notInArray(environments.state, [...LIVE_STATES_EXCLUDED]),
-        orderBy: [asc(environments.position), desc(environments.createdAt)],
-        with: environmentWith,
-      },
-    },
-  });
-  if (!pipeline) return null;
-  const now = clock.now();
-  const cells = groupBy(
-    await loadCells(
-      db,
-      pipeline.environments.map((e) => e.id),
-      options.reviewCells,
-    ),
-    (c) => c.environmentId,
-  );
-  const views = pipeline.environments.map((e) => toEnvironmentView(e as EnvironmentRow, cells.get(e.id) ?? [], now));
-  const fixed = views.filter((e) => e.kind === "fixed");
-  const board: Board = {
-    pipeline: { id: pipeline.id, name: pipeline.name, loadedAt: pipeline.loadedAt },
-    apps: pipeline.apps,
-    fixed,
-    review: views.filter((e) => e.kind === "review"),
-    entryCandidate: fixed[0] ? await newestNewer(db, pipeline.id, fixed[0], [(fixed[0].settings as { branch?: string }).branch ?? ""]) : null,
-    fastTrackCandidate: fixed.length > 1 ? await newestNewer(db, pipeline.id, fixed.at(-1)!, (fixed.at(-1)!.settings as { fastTrack?: { branches: string[] } }).fastTrack?.branches ?? []) : null,
-    fastTracked: fixed.length > 1 ? await fastTrackedInto(db, fixed.at(-1)!) : null,
-    fastTrackSoak: null,
-  };
-  board.fastTrackSoak = board.fastTrackCandidate ? await planSoak(db, { releaseId: board.fastTrackCandidate.id, kind: "fast-track", fromEnvironmentId: null }, fixed.at(-1)!) : null;
-  return board;
-}
-
-/** What the environment runs came in by fast-track: the environments it skipped show that. */
-async function fastTrackedInto(db: Db, last: EnvironmentView): Promise<Board["fastTracked"]> {
-  const deploymentId = Object.values(last.apps)[0]?.deploymentId;
-  if (!deploymentId) return null;
-  const deployment = await db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId), columns: { kind: true, detail: true }, with: { release: { columns: { commit: true } } } });
-  if (deployment?.kind !== "fast-track") return null;
-  return { commit: deployment.release.commit, environment: last.name, skipped: (deployment.detail as { skipped?: string[] }).skipped ?? [] };
-}
-
-/** The newest release of `branches`, if it is newer than what `environment` runs. */
-async function newestNewer(db: Db, pipelineId: string, first: EnvironmentView, branches: string[]): Promise<ReleaseSummary | null> {
-  if (!branches.filter(Boolean).length) return null;
-  const newest = await db.query.releases.findFirst({
-    where: and(eq(releases.pipelineId, pipelineId), inArray(releases.branch, branches)),
-    orderBy: [desc(releases.createdAt), desc(releases.id)],
-    with: { builds: { with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
-  });
-  if (!newest) return null;
-  const running = Object.values(first.apps).map((c) => c.releaseCreatedAt?.getTime() ?? 0);
-  if (Object.values(first.apps).some((c) => c.releaseId === newest.id) || running.some((t) => t >= newest.createdAt.getTime())) return null;
-  return {
-    id: newest.id,
-    commit: newest.commit,
-    branch: newest.branch,
-    createdAt: newest.createdAt,
-    versions: newest.builds.sort((a, b) => a.app.position - b.app.position).map((rb) => ({ app: rb.app.name, version: rb.build.version })),
-  };
 }
 
 /**

@@ -15,7 +15,7 @@ import { builds, environmentApps, environments, releaseBuilds, releases, users }
 import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
 import type { Db } from "@/db/client";
 

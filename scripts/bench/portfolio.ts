@@ -19,7 +19,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { pageBoardRows } from "@/lib/domain/board-rows";
 import { systemClock } from "@/lib/domain/clock";
 import { environmentRelease } from "@/lib/domain/environment-summary";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { getPortfolio } from "@/lib/services/portfolio";
 
 const { values } = parseArgs({

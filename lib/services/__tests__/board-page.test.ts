@@ -10,7 +10,7 @@ import { environmentRelease } from "@/lib/domain/environment-summary";
 import { newId } from "@/lib/ids";
 import { getBoardPage, REVIEW_LIMIT } from "@/lib/services/board-page";
 import { aheadSummary } from "@/lib/services/compare";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { loadGateStates } from "@/lib/services/gate-state";
 import { getReleaseWhereabouts } from "@/lib/services/release-page";
 import { getRelease } from "@/lib/services/releases";

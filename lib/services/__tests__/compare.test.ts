@@ -4,7 +4,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
 import { aheadSummary, compareEnvironments } from "@/lib/services/compare";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { createRelease } from "@/lib/services/releases";
 import { testDatabases } from "@/lib/testing/databases";

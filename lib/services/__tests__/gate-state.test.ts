@@ -5,7 +5,7 @@ import { gatesSchema } from "@/lib/config/gates-schema";
 import { fixedClock } from "@/lib/domain/clock";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, testPipelineConfig } from "@/lib/testing/fixtures";
-import { getBoard } from "../environments";
+import { getBoard } from "../pipeline-board";
 import { createFreeze } from "../freezes";
 import { loadGateStates } from "../gate-state";
 import { declareIncident } from "../incidents";

@@ -4,7 +4,7 @@ import type { Connection } from "@/db/client";
 import { apps, deployments, environments, healthSamples, roleMemberships, users, type Deployment } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { getBoard } from "@/lib/services/environments";
+import { getBoard } from "@/lib/services/pipeline-board";
 import { requestDeployment } from "@/lib/services/deployments";
 import { RuleError } from "@/lib/services/errors";
 import { evaluateDeployment } from "@/lib/services/gate-evaluation";

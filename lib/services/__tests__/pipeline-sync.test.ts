@@ -5,7 +5,7 @@ import { apps, auditEvents, environments } from "@/db/schema";
 import { fixedClock } from "@/lib/domain/clock";
 import { testDatabases } from "@/lib/testing/databases";
 import { testPipelineConfig } from "@/lib/testing/fixtures";
-import { getBoard } from "../environments";
+import { getBoard } from "../pipeline-board";
 import { syncPipeline } from "../pipeline-sync";
 
 describe.each(testDatabases)("loading slipway.yaml into the database on $name", (database) => {

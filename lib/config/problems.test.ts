@@ -12,7 +12,7 @@ describe("parsePipelineConfig: problems point at the path and line", () => {
         path: "apps[1]",
         line: lineOf(text, "migraton"),
         column: 5,
-        message: 'unknown key "migraton" (expected one of name, description, migrations, seed, healthPath)',
+        message: 'unknown key "migraton" (expected one of name, description, team, migrations, seed, healthPath)',
       },
     ]);
   });

@@ -4,7 +4,7 @@ import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
-import { loadActor, recordSeen } from "@/lib/services/users";
+import { loadSeenActor } from "@/lib/services/users";
 import { systemClock } from "@/lib/domain/clock";
 import type { Actor } from "./actor";
 import { auth } from "./auth";
@@ -24,10 +24,9 @@ export const getCurrentActor = cache(async (): Promise<Actor | null> => {
   const userId = session?.user?.id;
   if (!userId) return null;
   const db = await getDb();
-  const actor = await loadActor(db, userId, "ui", await requestIp());
-  if (!actor || actor.disabled) return null;
   // Settings → Users shows when each person was last here (local sign-in included).
-  await recordSeen(db, systemClock, actor.id);
+  const actor = await loadSeenActor(db, systemClock, userId, "ui", await requestIp());
+  if (!actor || actor.disabled) return null;
   return actor;
 });
 

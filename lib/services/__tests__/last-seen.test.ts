@@ -6,7 +6,8 @@ import { SYSTEM_USER } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
-import { listUsers, recordSeen } from "../users";
+import { countStatements } from "@/lib/testing/statement-count";
+import { listUsers, loadSeenActor, recordSeen } from "../users";
 
 describe.each(testDatabases)("last seen on $name", (database) => {
   let connection: Connection;
@@ -37,5 +38,30 @@ describe.each(testDatabases)("last seen on $name", (database) => {
   it("never marks Slipway's own users or unknown ids as seen", async () => {
     expect(await recordSeen(connection.db, fixedClock("2026-03-02T10:00:00Z"), SYSTEM_USER.id)).toBe(false);
     expect(await recordSeen(connection.db, fixedClock("2026-03-02T10:00:00Z"), "usr_nobody")).toBe(false);
+  });
+
+  it("loading the signed-in person records them seen, and costs one statement while the last-seen time is fresh", async () => {
+    const person = await createTestActor(connection.db, ["developer"], "pages");
+    const first = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, "ui"));
+    expect(first.result?.id).toBe(person.id);
+    expect(first.statements).toBe(2); // load + the UPDATE of a person never seen
+    const again = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:40Z"), person.id, "ui"));
+    expect([again.result?.id, again.statements]).toEqual([person.id, 1]);
+    const later = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:02:00Z"), person.id, "ui"));
+    expect(later.statements).toBe(2);
+    const [row] = await connection.db.select({ lastSeenAt: users.lastSeenAt }).from(users).where(eq(users.id, person.id));
+    expect(row?.lastSeenAt).toEqual(new Date("2026-03-03T09:02:00Z"));
+  });
+
+  it("a disabled person is loaded (so the session can refuse them) but not recorded as seen", async () => {
+    const person = await createTestActor(connection.db, ["developer"], "gone");
+    await connection.db
+      .update(users)
+      .set({ disabledAt: new Date("2026-03-01T00:00:00Z") })
+      .where(eq(users.id, person.id));
+    const actor = await loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, "ui");
+    expect(actor?.disabled).toBe(true);
+    const [row] = await connection.db.select({ lastSeenAt: users.lastSeenAt }).from(users).where(eq(users.id, person.id));
+    expect(row?.lastSeenAt).toBeNull();
   });
 });

@@ -2,12 +2,10 @@ import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { approvals, deployments, environments, type Approval, type Deployment, type Environment } from "@/db/schema";
+import { approvals, deployments, environments, pipelines, type Approval, type Deployment, type Environment } from "@/db/schema";
 import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
-import type { PipelineRef } from "@/lib/auth/policy";
-import type { EnvironmentConfig } from "@/lib/config/schema";
 import { newId } from "@/lib/ids";
 import { announce, deploymentData } from "./announce";
 import { recordAudit } from "./audit";
@@ -132,10 +130,13 @@ export interface PendingDecision {
 
 /** The approvals inbox: waiting deployments this person may decide on (not their own). */
 export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDecision[]> {
+  // The pipeline's team comes with each row: grants scoped to a team or pipeline need it, and a
+  // look-up per pipeline would cost a statement each on every page (the header shows this count).
   const waiting = await db
-    .select({ deployment: deployments, environment: environments })
+    .select({ deployment: deployments, environment: environments, pipeline: { id: pipelines.id, teamId: pipelines.teamId } })
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]))
     .orderBy(asc(deployments.createdAt));
   const mine = waiting.length
@@ -155,12 +156,10 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
         .orderBy(desc(approvals.createdAt))
     : [];
   const result: PendingDecision[] = [];
-  const targets: Record<string, PipelineRef> = {};
-  for (const { deployment, environment } of waiting) {
+  for (const { deployment, environment, pipeline } of waiting) {
     const applying = await applyingApprovalRule(db, deployment, environment);
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;
-    const pipeline = (targets[environment.pipelineId] ??= await pipelineTarget(db, environment.pipelineId));
     const roles = approverRoles(
       actor,
       deployment,

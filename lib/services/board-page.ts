@@ -8,7 +8,7 @@ import type { GateState } from "@/lib/domain/gate-state";
 import { authorize } from "./authorize";
 import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
 import type { ServiceContext } from "./context";
-import { inheritedAddressesOf } from "./review-clone";
+import { cloneModeOf, inheritedAddressesOf } from "./review-clone";
 import { loadCells, toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
@@ -137,9 +137,10 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
       "differing",
       page.apps.map((a) => a.id),
     ),
+    // Only partial review environments have apps served by their source (a statement only when there are some).
     inheritedAddressesOf(
       db,
-      reviewRows.map((e) => e.id),
+      reviewRows.filter((e) => cloneModeOf(e) === "changed").map((e) => e.id),
       page.apps.map((a) => a.id),
     ),
   ]);

@@ -4,6 +4,7 @@ import type { KubernetesPlatform } from "./kubernetes-platform";
 import { simBuild, startSimPlatform } from "./testing/harness";
 import type { SimCluster } from "./testing/sim-server";
 import { typeOf } from "./testing/sim-store";
+import { until } from "@/lib/testing/until";
 
 let sim: SimCluster;
 let p: KubernetesPlatform;
@@ -73,7 +74,11 @@ describe("Kubernetes routing, workers, instances and logs", () => {
         .filter((r) => r.startsWith("DELETE"))
         .map((r) => r.split("?")[0]!.split("/").pop()),
     ).toEqual(["portal-clock-blue", "portal-worker-blue", "portal-blue", "portal-blue-config", "portal-blue-config"]);
-    const infos = await p.instances("workers", "portal");
+    // The simulated kubelet removes the deleted Deployments' pods on its own loop, as a cluster would.
+    const infos = await until("the blue slot's pods to be gone", async () => {
+      const listed = await p.instances("workers", "portal");
+      return listed.every((i) => i.slot === "standby" && i.version) ? listed : null;
+    });
     expect(infos.map((i) => `${i.slot}/${i.type}/${i.version}`).sort()).toEqual(["standby/web/2.0.0", "standby/web/2.0.0", "standby/worker/2.0.0"]);
     expect(infos.filter((i) => i.type === "worker").every((i) => i.address === null)).toBe(true);
   });

@@ -94,6 +94,11 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
     }
     void handle(req, res);
   });
+  // Keep idle connections longer than the proxies in front keep theirs (an ingress or load
+  // balancer typically 60 s): with Node's 5 s default, a proxy or client reusing a connection the
+  // server is closing at that moment gets a reset (a 502 behind nginx; ECONNRESET in a client).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? new StartupError(`Port ${e.PORT} is already in use: stop what uses it, or start Slipway with PORT=<another port>.`) : error));
     server.listen(e.PORT, host, resolve);

@@ -10,8 +10,35 @@ import type { EnvironmentState } from "@/db/schema/enums";
  * environment views share, so "what does this environment run" has a single answer.
  */
 
-const deployedBy = alias(users, "deployed_by_user");
+/** The person who deployed a cell (joined under this alias wherever `cellColumns` are selected). */
+export const deployedBy = alias(users, "deployed_by_user");
 const sourceCell = alias(environmentApps, "source_cell");
+
+/** The columns of one cell (environment × app) as every view of cells shows it. */
+export const cellColumns = {
+  environmentId: environmentApps.environmentId,
+  appId: environmentApps.appId,
+  app: apps.name,
+  releaseId: environmentApps.releaseId,
+  releaseCreatedAt: releases.createdAt,
+  releaseBranch: releases.branch,
+  releaseCommit: releases.commit,
+  buildId: environmentApps.buildId,
+  version: builds.version,
+  commit: builds.commit,
+  digest: builds.digest,
+  deploymentId: environmentApps.deploymentId,
+  deployedAt: environmentApps.deployedAt,
+  deployedById: deployedBy.id,
+  deployedByName: deployedBy.name,
+  deployedByEmail: deployedBy.email,
+  previousReleaseId: environmentApps.previousReleaseId,
+  url: environmentApps.url,
+  healthStatus: environmentApps.healthStatus,
+  healthObservedAt: environmentApps.healthObservedAt,
+  drift: environmentApps.drift,
+  driftObservedAt: environmentApps.driftObservedAt,
+};
 
 export interface CellsParams {
   /** Only these environments. Omitted: every environment (narrowed by `excludeStates`). An empty list reads nothing. */
@@ -29,6 +56,8 @@ export interface CellsParams {
    * Default "all".
    */
   reviewCells?: "all" | "differing";
+  /** Fixed environments' cells only for these apps (one page of a board's rows); review environments keep theirs. */
+  fixedAppIds?: readonly string[];
   /**
    * A keyset page instead of every match: `size` cells after the cell `after` (null: from the
    * start), in (environment id, app id) order — how the controller walks all cells in bounded memory.
@@ -48,36 +77,11 @@ export async function listCells(db: Db, params: CellsParams = {}) {
   if (params.cells === "recorded") conditions.push(isNotNull(builds.id));
   if (params.cells === "recorded-or-drifting") conditions.push(or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift)));
   if (params.reviewCells === "differing") conditions.push(or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`));
+  if (params.fixedAppIds) conditions.push(params.fixedAppIds.length ? or(eq(environments.kind, "review"), inArray(environmentApps.appId, [...params.fixedAppIds])) : eq(environments.kind, "review"));
   const after = params.page?.after;
   if (after) conditions.push(sql`(${environmentApps.environmentId}, ${environmentApps.appId}) > (${after.environmentId}, ${after.appId})`);
   const query = db
-    .select({
-      environmentId: environmentApps.environmentId,
-      environment: environments.name,
-      appId: environmentApps.appId,
-      app: apps.name,
-      appPosition: apps.position,
-      releaseId: environmentApps.releaseId,
-      releaseCreatedAt: releases.createdAt,
-      releaseBranch: releases.branch,
-      releaseCommit: releases.commit,
-      buildId: environmentApps.buildId,
-      version: builds.version,
-      commit: builds.commit,
-      buildBranch: builds.branch,
-      digest: builds.digest,
-      deploymentId: environmentApps.deploymentId,
-      deployedAt: environmentApps.deployedAt,
-      deployedById: deployedBy.id,
-      deployedByName: deployedBy.name,
-      deployedByEmail: deployedBy.email,
-      previousReleaseId: environmentApps.previousReleaseId,
-      url: environmentApps.url,
-      healthStatus: environmentApps.healthStatus,
-      healthObservedAt: environmentApps.healthObservedAt,
-      drift: environmentApps.drift,
-      driftObservedAt: environmentApps.driftObservedAt,
-    })
+    .select({ ...cellColumns, environment: environments.name, appPosition: apps.position, buildBranch: builds.branch })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))

@@ -5,7 +5,8 @@ import { apps, builds, configVariables, environmentApps, environments, releases 
 import type { Clock } from "@/lib/domain/clock";
 import { GONE_ENVIRONMENT_STATES, HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
-import { cellColumns, deployedBy, toCellView, type CellRow, type EnvironmentAppView } from "./environments";
+import { cellColumns, deployedBy } from "@/db/queries/cells";
+import { toCellView, type CellRow, type EnvironmentAppView } from "./environments";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, deploymentSteps, deployments, environmentApps, environments, releases, reviewVerdicts, users } from "@/db/schema";
+import { cellColumns, listCells, type CellRow as QueriedCell } from "@/db/queries/cells";
+import { deploymentSteps, deployments, environments, reviewVerdicts } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
@@ -107,60 +107,19 @@ export async function environmentViews(db: Db, clock: Clock, ids: string[]): Pro
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** The person who deployed a cell (joined under this alias wherever `cellColumns` are selected). */
-export const deployedBy = alias(users, "deployed_by_user");
-const sourceCell = alias(environmentApps, "source_cell");
-
-/** The columns of one cell (environment × app), shared by every query that shows cells. */
-export const cellColumns = {
-  environmentId: environmentApps.environmentId,
-  appId: environmentApps.appId,
-  app: apps.name,
-  releaseId: environmentApps.releaseId,
-  releaseCreatedAt: releases.createdAt,
-  releaseBranch: releases.branch,
-  releaseCommit: releases.commit,
-  buildId: environmentApps.buildId,
-  version: builds.version,
-  commit: builds.commit,
-  digest: builds.digest,
-  deploymentId: environmentApps.deploymentId,
-  deployedAt: environmentApps.deployedAt,
-  deployedById: deployedBy.id,
-  deployedByName: deployedBy.name,
-  deployedByEmail: deployedBy.email,
-  previousReleaseId: environmentApps.previousReleaseId,
-  url: environmentApps.url,
-  healthStatus: environmentApps.healthStatus,
-  healthObservedAt: environmentApps.healthObservedAt,
-  drift: environmentApps.drift,
-  driftObservedAt: environmentApps.driftObservedAt,
-};
-
 /**
- * The cells of the given environments as flat rows in one statement (a flat join stays fast where
- * nested JSON per cell would not). With `reviewCells: "differing"`, a review environment's cells
- * come only where its build differs from its source's: what the board shows, and all a
- * hundred-app pipeline can show per review environment. With `appIds`, a fixed environment's cells
- * come only for those apps (one page of a board's rows).
+ * The cells of the given environments as flat rows in one statement (db/queries/cells.ts, the one
+ * "what runs where" read). With `reviewCells: "differing"`, a review environment's cells come only
+ * where its build differs from its source's: what the board shows, and all a hundred-app pipeline
+ * can show per review environment. With `appIds`, a fixed environment's cells come only for those
+ * apps (one page of a board's rows).
  */
 export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all", appIds?: string[]) {
-  if (!environmentIds.length) return [];
-  const onPage = appIds ? (appIds.length ? or(eq(environments.kind, "review"), inArray(environmentApps.appId, appIds)) : eq(environments.kind, "review")) : undefined;
-  const inEnvironments = and(inArray(environmentApps.environmentId, environmentIds), onPage);
-  return db
-    .select(cellColumns)
-    .from(environmentApps)
-    .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
-    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
-    .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)))
-    .where(reviewCells === "all" ? inEnvironments : and(inEnvironments, or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`)));
+  return listCells(db, { environmentIds, reviewCells, ...(appIds ? { fixedAppIds: appIds } : {}) });
 }
 
-export type CellRow = Awaited<ReturnType<typeof loadCells>>[number];
+/** What a cell view is made of: the shared cell columns (db/queries/cells.ts cellColumns). */
+export type CellRow = Pick<QueriedCell, keyof typeof cellColumns>;
 
 /** One cell row as the view shows it (health staleness judged at `now`). */
 export function toCellView(cell: CellRow, now: Date): EnvironmentAppView {

@@ -35,7 +35,13 @@ function AddressLink({ environment, addresses }: { environment: string; addresse
 
 /** An app the review environment does not run itself (or runs the source's build of): served as the source serves it. */
 function InheritedCell({ source, address }: { source: string | null; address: Address | undefined }) {
-  if (!address) return <span className="font-sans text-zinc-400">as {source}</span>;
+  // Runs it itself, on the same build as its source (a full clone): not to be read as "served by".
+  if (!address)
+    return (
+      <span className="font-sans text-zinc-400" title={`Runs its own copy of ${source}'s build`}>
+        same as {source}
+      </span>
+    );
   return (
     <a
       href={address.url}

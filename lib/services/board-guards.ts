@@ -6,7 +6,7 @@ import type { StoredFreeze } from "@/lib/domain/gates";
 import type { Db } from "@/db/client";
 import { selectFreezes, storedOf } from "@/db/queries/freezes";
 import { viewOfStored, type FreezeView } from "./freeze-queries";
-import { openIncidentsOfPipeline } from "./incidents";
+import { openIncidentsOfPipeline } from "./incident-queries";
 
 /**
  * What guards a pipeline's environments, read once for the whole chain (a board, a release's

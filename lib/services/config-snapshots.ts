@@ -57,14 +57,19 @@ export async function snapshotPendingConfig(tx: Db, environmentId: string, creat
 
 /** The config version the environment runs now: the one its current deployment recorded (null when none did). */
 export async function runningSnapshotId(db: Db, environmentId: string): Promise<string | null> {
-  const [row] = await db
+  const [row] = await runningSnapshotQuery(db, environmentId);
+  return row?.id ?? null;
+}
+
+/** The query behind runningSnapshotId, to await or to nest as a subquery (one statement either way). */
+function runningSnapshotQuery(db: Db, environmentId: string) {
+  return db
     .select({ id: deployments.configSnapshotId })
     .from(environmentApps)
     .innerJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
     .where(and(eq(environmentApps.environmentId, environmentId), isNotNull(deployments.configSnapshotId)))
     .orderBy(desc(deployments.createdAt), desc(deployments.id))
     .limit(1);
-  return row?.id ?? null;
 }
 
 /** The config version `releaseId` last ran with in the environment (null when it never recorded one). */
@@ -156,13 +161,7 @@ export async function pendingConfigChanges(db: Db, environmentId: string): Promi
  * `rollbackTo`, what rolling back to that release would do to the config (as rollbackConfigPreview).
  */
 export async function environmentConfigState(db: Db, environmentId: string, rollbackTo: string | null): Promise<{ pendingChanges: ConfigChange[] | null; rollback: RollbackConfigPreview | null }> {
-  const running = db
-    .select({ id: deployments.configSnapshotId })
-    .from(environmentApps)
-    .innerJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
-    .where(and(eq(environmentApps.environmentId, environmentId), isNotNull(deployments.configSnapshotId)))
-    .orderBy(desc(deployments.createdAt), desc(deployments.id))
-    .limit(1);
+  const running = runningSnapshotQuery(db, environmentId);
   const restored = db
     .select({ id: deployments.configSnapshotId })
     .from(deployments)

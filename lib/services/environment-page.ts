@@ -21,7 +21,8 @@ import { environmentWith, getEnvironmentRecord, isGone, recentDeployments, revie
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import { environmentFreezes, storedFreezesForGate } from "./freezes";
-import { openIncidentsOf, type IncidentView } from "./incidents";
+import { openIncidentsOf } from "./incident-queries";
+import type { IncidentView } from "./incidents";
 import { listJobRuns, type JobRunView } from "./jobs";
 import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";

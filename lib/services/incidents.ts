@@ -6,7 +6,6 @@ import type { Db } from "@/db/client";
 import { environments, incidents, pipelines, users, type Incident } from "@/db/schema";
 import { INCIDENT_STATES, type IncidentState, type RequestSource } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
-import type { OpenIncident } from "@/lib/domain/gates/incident";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
@@ -115,7 +114,8 @@ export interface IncidentView {
 const opener = alias(users, "incident_opener");
 const resolver = alias(users, "incident_resolver");
 
-function selectIncidents(db: Db) {
+/** Incidents with their environment, pipeline and people joined (what viewOf takes). */
+export function selectIncidents(db: Db) {
   return db
     .select({ incident: incidents, environmentName: environments.name, pipeline: pipelines.name, openerName: opener.name, openerEmail: opener.email, resolverName: resolver.name, resolverEmail: resolver.email })
     .from(incidents)
@@ -125,7 +125,7 @@ function selectIncidents(db: Db) {
     .leftJoin(resolver, eq(resolver.id, incidents.resolvedBy));
 }
 
-type Joined = { incident: Incident; environmentName: string | null; pipeline: string | null; openerName: string | null; openerEmail: string | null; resolverName: string | null; resolverEmail: string | null };
+export type Joined = { incident: Incident; environmentName: string | null; pipeline: string | null; openerName: string | null; openerEmail: string | null; resolverName: string | null; resolverEmail: string | null };
 
 const person = (id: string | null, name: string | null, email: string | null): PersonRef | null => (id && name && email ? { id, name, email } : null);
 
@@ -134,7 +134,8 @@ function coverage(row: Pick<Joined, "environmentName" | "pipeline">): string {
   return row.environmentName ?? (row.pipeline ? `every environment of ${row.pipeline}` : "every environment");
 }
 
-function viewOf(row: Joined): IncidentView {
+/** One joined incident row as people see it. */
+export function viewOf(row: Joined): IncidentView {
   const i = row.incident;
   return {
     id: i.id,
@@ -326,48 +327,8 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
 }
 
 /** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */
-/** The open incidents covering one environment (its own, its pipeline's, the organisation's), oldest first: one statement. */
-export async function openIncidentsOf(db: Db, environment: { id: string; pipelineId: string }): Promise<IncidentView[]> {
-  const rows = await selectIncidents(db)
-    .where(and(coveringIncidents(environment), eq(incidents.state, "open")))
-    .orderBy(asc(incidents.openedAt));
-  return rows.map(viewOf);
-}
-
 export function coveringIncidents(environment: { id: string; pipelineId: string }): SQL {
   return or(eq(incidents.environmentId, environment.id), and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, environment.pipelineId))))!;
-}
-
-/** The open incidents that cover the environment (its own, its pipeline's, the organisation's) as the incident gate takes them. */
-export async function openIncidentsForGate(db: Db, environmentId: string): Promise<OpenIncident[]> {
-  const [environment] = await db.select({ id: environments.id, pipelineId: environments.pipelineId }).from(environments).where(eq(environments.id, environmentId));
-  if (!environment) return [];
-  const rows = await selectIncidents(db)
-    .where(and(coveringIncidents(environment), eq(incidents.state, "open")))
-    .orderBy(asc(incidents.openedAt));
-  return rows.map((r) => ({ id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" }));
-}
-
-/**
- * The open incidents that cover some environment of one pipeline (declared on one of its
- * environments, on the pipeline, or on the whole organisation), oldest first: each as the list
- * shows it and as the incident gate takes it, with the environment it is declared on (null: wider).
- * One statement, for a board.
- */
-export async function openIncidentsOfPipeline(db: Db, pipelineId: string): Promise<{ view: IncidentView; environmentId: string | null; gate: OpenIncident }[]> {
-  const rows = await selectIncidents(db)
-    .where(
-      and(
-        eq(incidents.state, "open"),
-        or(sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId)))),
-      ),
-    )
-    .orderBy(asc(incidents.openedAt));
-  return rows.map((r) => ({
-    view: viewOf(r),
-    environmentId: r.incident.environmentId,
-    gate: { id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" },
-  }));
 }
 
 export interface WebhookResult {

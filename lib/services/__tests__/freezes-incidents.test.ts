@@ -10,7 +10,8 @@ import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor } from "@/lib/testing/fixtures";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "../errors";
 import { createFreeze, liftFreeze, listFreezes, storedFreezesForGate } from "../freezes";
-import { applyIncidentWebhook, declareIncident, listIncidents, openIncidentsForGate, resolveIncident } from "../incidents";
+import { applyIncidentWebhook, declareIncident, listIncidents, resolveIncident } from "../incidents";
+import { openIncidentsForGate } from "../incident-queries";
 import { NOW, at, auditFor, counts, loadPipelineWithFreezes } from "./freeze-fixtures";
 
 describe.each(testDatabases)("freezes and incidents on $name", (database) => {

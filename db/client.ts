@@ -80,9 +80,16 @@ function countStatements(pool: import("pg").Pool): void {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       counter.__slipwaySqlStatements! += 1;
+      // SLIPWAY_BENCH_LOG_SQL=1 also prints each statement's start: which part of a page sends what.
+      if (process.env.SLIPWAY_BENCH_LOG_SQL === "1") console.error(`[sql] ${statementText(args[0]).replace(/\s+/g, " ").slice(0, 160)}`);
       return query(...args);
     };
   });
+}
+
+function statementText(query: unknown): string {
+  if (typeof query === "string") return query;
+  return typeof query === "object" && query !== null && "text" in query ? String((query as { text: unknown }).text) : "";
 }
 
 /** Statements sent since start when SLIPWAY_BENCH_COUNT_SQL=1, else null. */

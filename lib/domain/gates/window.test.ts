@@ -168,3 +168,30 @@ describe("window gate: overrides and configuration", () => {
     expect(currentOpening(prod, at("2026-06-06T08:00:00Z"))).toBeNull();
   });
 });
+
+describe("window gate: memoised openings", () => {
+  // Openings are memoised per window set and UTC day: every instant of a day must still get the
+  // answer derived from scratch for that instant (windowOpenings over the old per-call ranges).
+  const lateNight: TimeWindow[] = [{ days: ["sun", "wed"], from: "22:30", to: "01:15", timezone: "Pacific/Auckland" }, ...prod];
+  const fromScratchNext = (windows: TimeWindow[], now: Date) =>
+    windows
+      .flatMap((w) => windowOpenings(w, now, new Date(now.getTime() + 9 * 86_400_000)))
+      .filter((o) => o.opensAt > now)
+      .sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime())[0];
+  const fromScratchCovering = (windows: TimeWindow[], now: Date) => windows.flatMap((w) => windowOpenings(w, new Date(now.getTime() - 86_400_000), now)).filter((o) => o.opensAt <= now && now < o.closesAt);
+
+  it("agrees with a from-scratch derivation at every 37 minutes over 16 days, across the Berlin DST change", () => {
+    for (let t = at("2026-10-18T00:00:00Z").getTime(); t < at("2026-11-03T00:00:00Z").getTime(); t += 37 * 60_000) {
+      const now = new Date(t);
+      expect(nextOpening(lateNight, now)?.opensAt, now.toISOString()).toEqual(fromScratchNext(lateNight, now)?.opensAt);
+      const covering = fromScratchCovering(lateNight, now);
+      expect(Boolean(currentOpening(lateNight, now)), now.toISOString()).toBe(covering.length > 0);
+    }
+  });
+
+  it("hands out openings nobody can change", () => {
+    const next = nextOpening(prod, at("2026-06-01T05:00:00Z"))!;
+    expect(Object.isFrozen(next)).toBe(true);
+    expect(nextOpening(prod, at("2026-06-01T05:30:00Z"))!.opensAt).toEqual(at("2026-06-01T07:00:00Z"));
+  });
+});

@@ -182,9 +182,10 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     with chain as (
       select c.value as id, c.ordinality::int as i from jsonb_array_elements_text(${json(chainIds)}) with ordinality as c
     ), per_release as (
+      -- = any(array(…)): the planner then reads the chain's cells by index, not the whole table by hash.
       select ea.environment_id, ea.release_id, count(*)::int as n
-        from environment_apps ea join chain on chain.id = ea.environment_id
-       where ea.release_id is not null
+        from environment_apps ea
+       where ea.environment_id = any(array(select id from chain)) and ea.release_id is not null
        group by ea.environment_id, ea.release_id
     ), summary as (
       select chain.id, chain.i, coalesce(sum(pr.n), 0)::int as deployed, count(pr.release_id)::int as releases,
@@ -193,7 +194,8 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
        group by chain.id, chain.i
     ), newest as (
       select distinct on (pr.environment_id) pr.environment_id, r.id, r.branch, r.created_at
-        from per_release pr join releases r on r.id = pr.release_id
+        -- A lookup per (environment, release) pair: a plain join hashed the whole releases table (90 ms at 200,000 releases).
+        from per_release pr cross join lateral (select r.id, r.branch, r.created_at from releases r where r.id = pr.release_id offset 0) r
        order by pr.environment_id, r.created_at desc, r.id desc
     ), pairs as (
       select t.i, t.id as to_id, nf.branch, nf.created_at as up_to, nt.created_at as after
@@ -223,7 +225,8 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
        group by p.i
     ), first_cell as (
       select distinct on (ea.environment_id) ea.environment_id, ea.deployment_id
-        from environment_apps ea join chain on chain.id = ea.environment_id join apps a on a.id = ea.app_id
+        from environment_apps ea join apps a on a.id = ea.app_id
+       where ea.environment_id = any(array(select id from chain))
        order by ea.environment_id, a.position
     ), fast_tracked as (
       select dr.commit from chain

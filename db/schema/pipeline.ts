@@ -124,7 +124,14 @@ export const environmentApps = pgTable(
     drift: jsonb("drift").$type<Drift>(),
     driftObservedAt: timestamp("drift_observed_at", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.environmentId, t.appId] }), check("environment_apps_health_check", sql.raw(`health_status in (${sqlList(HEALTH_STATUSES)})`))],
+  (t) => [
+    primaryKey({ columns: [t.environmentId, t.appId] }),
+    check("environment_apps_health_check", sql.raw(`health_status in (${sqlList(HEALTH_STATUSES)})`)),
+    // The few failing cells, for "failing health" (portfolio filter, badges) without reading every cell.
+    index("environment_apps_unhealthy_idx")
+      .on(t.environmentId)
+      .where(sql`health_status in ('unhealthy', 'degraded')`),
+  ],
 );
 
 /** The delivery lead's verdicts on a review environment: the conversation kept on its page. */

@@ -256,7 +256,8 @@ async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, no
       left join chosen p on true
       left join envs e on e.pipeline_id = p.id
       left join cells c on c.environment_id = e.id
-      left join releases r on r.id = c.release_id
+      -- Back to the default collation: compared as "C", the key could not use releases' index (a hash of every release).
+      left join releases r on r.id = (c.release_id collate "default")
      order by p.name, e.position nulls last`);
   return rowsOf<EnvironmentRow>(result);
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "environment_apps_unhealthy_idx" ON "environment_apps" USING btree ("environment_id") WHERE health_status in ('unhealthy', 'degraded');

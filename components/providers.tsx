@@ -3,6 +3,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { Toaster } from "sonner";
+import { RelativeTimeTicker } from "./ui/relative-time-ticker";
 
 export function Providers({ children }: { children: React.ReactNode }) {
   // One client per browser session; created in state so a re-render never replaces it.
@@ -10,6 +11,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
   return (
     <QueryClientProvider client={client}>
       {children}
+      <RelativeTimeTicker />
       <Toaster position="bottom-right" richColors closeButton />
     </QueryClientProvider>
   );

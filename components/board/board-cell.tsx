@@ -18,6 +18,7 @@ export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentApp
       <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
         <Link
           href={`/releases/${cell.releaseId}`}
+          prefetch={false /* hundreds per board: prefetching each in view would cost the server more than the board */}
           className="max-w-full truncate font-mono text-[0.8rem] font-semibold text-zinc-900 hover:underline"
           title={`build ${cell.version}${cell.commit ? ` of commit ${cell.commit}` : ""}${cell.digest ? `, ${cell.digest}` : ""}`}
           data-testid="cell-version"

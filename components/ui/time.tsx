@@ -1,7 +1,3 @@
-"use client";
-
-import { useEffect, useState } from "react";
-
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 86_400_000],
   ["month", 30 * 86_400_000],
@@ -24,20 +20,17 @@ export function relativeTime(at: Date, now: Date): string {
 const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 /**
- * "3 h ago", kept current while the page stays open; the exact UTC time on hover. Rendered first
- * with the server's clock (`now`) so server and client agree on the first paint.
+ * "3 h ago", with the exact UTC time on hover. Rendered with the server's clock (`now`), so server
+ * and client agree on the first paint; RelativeTimeTicker (mounted once, by Providers) keeps every
+ * one current while the page stays open. Not a client component of its own: a board renders
+ * hundreds of these, and a client component (with its own timer) each was a tenth of the page's
+ * server CPU. Works in server and client components alike.
  */
 export function RelativeTime({ at, now, className }: { at: Date | string; now: Date | string; className?: string }) {
   const date = new Date(at);
-  const [current, setCurrent] = useState(() => new Date(now));
-  useEffect(() => {
-    setCurrent(new Date());
-    const timer = setInterval(() => setCurrent(new Date()), 30_000);
-    return () => clearInterval(timer);
-  }, []);
   return (
-    <time dateTime={date.toISOString()} title={`${absolute.format(date)} UTC`} className={className}>
-      {relativeTime(date, current)}
+    <time dateTime={date.toISOString()} title={`${absolute.format(date)} UTC`} className={className} data-relative="">
+      {relativeTime(date, new Date(now))}
     </time>
   );
 }

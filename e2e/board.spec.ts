@@ -42,3 +42,17 @@ test("each environment has its own page with its apps, rules and history", async
   await page.goto(environmentPage("no-such-env"));
   await expect(page.getByText("Not found")).toBeVisible();
 });
+
+test("relative times stay current while a page stays open", async ({ page }) => {
+  // One page-wide ticker rewrites every "… ago" (components/ui/relative-time-ticker.tsx); a page
+  // without auto-refresh shows it: a day later, the newest release's time no longer says what it said.
+  await page.clock.install();
+  await signedInAs(page, DEMO.viewer, "/releases");
+  const times = page.locator("time[data-relative]");
+  await expect(times.first()).toBeVisible();
+  const before = await times.allTextContents();
+  expect(before.length).toBeGreaterThan(1);
+  await page.clock.fastForward("26:00:00");
+  await expect(times.first()).not.toHaveText(before[0]!);
+  await expect(times.first()).toHaveText(/ago$|^yesterday$/);
+});

@@ -5,7 +5,10 @@
  * long each phase took, and writes every pipeline's slipway.yaml to <out>/pipelines/.
  *
  *   npx tsx scripts/bench/build-dataset.ts [postgres://…/slipway_bench] [--scale 0.01] [--force]
- *        [--review-cells full|one] [--teams 4] [--out .data/bench]
+ *        [--review-cells one|full] [--teams 4] [--out .data/bench]
+ *
+ * --review-cells one (default): review environments as Slipway makes them by default, partial
+ * (clone: changed), each changing one app; full: full clones holding every app of their pipeline.
  *
  * The URL comes from the argument, else BENCH_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/slipway_bench. The database is created when missing; one that
@@ -21,7 +24,7 @@ const { values, positionals } = parseArgs({
   options: {
     scale: { type: "string", default: "1" },
     force: { type: "boolean", default: false },
-    "review-cells": { type: "string", default: "full" },
+    "review-cells": { type: "string", default: "one" },
     teams: { type: "string", default: "4" },
     out: { type: "string", default: ".data/bench" },
   },

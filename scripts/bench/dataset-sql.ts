@@ -62,7 +62,9 @@ async function skeleton({ client, plan, options, now, from }: PhaseContext): Pro
     for (let r = 0; r < p.reviewEnvironments; r++, reviewNo++) {
       const id = idAt("env", now - 86_400_000, 1_000_000 + reviewNo);
       const owner = users[1 + (reviewNo % plan.users)]!.id;
-      [id, pipelineId, `review-${String(reviewNo).padStart(3, "0")}`, "review", null, "ready", "local", "{}", envIds[0], `feature/bench-${reviewNo}`, owner, new Date(now + 7 * 86_400_000).toISOString()].forEach((v, i) =>
+      // "one": a partial review environment (clone: changed, the product's default) that changes one app; "full": a full clone.
+      const settings = JSON.stringify({ clone: options.reviewCells === "one" ? "changed" : "full" });
+      [id, pipelineId, `review-${String(reviewNo).padStart(3, "0")}`, "review", null, "ready", "local", settings, envIds[0], `feature/bench-${reviewNo}`, owner, new Date(now + 7 * 86_400_000).toISOString()].forEach((v, i) =>
         envRows[i]!.push(v),
       );
       [p.index, id, envIds[0]].forEach((v, i) => benchReview[i]!.push(v));
@@ -201,7 +203,17 @@ async function cells({ client, options }: PhaseContext): Promise<void> {
     `insert into environment_apps (environment_id, app_id, release_id, build_id, deployment_id, deployed_at, deployed_by, health_status, health_observed_at)
      select r.env_id, b.app_id, b.rel_id, b.id, null, now() - interval '1 day', (select id from bench_user where k = 0), 'healthy', now()
      from bench_review r join bench_bld b on b.pidx = r.pidx and b.last
-     where $1 = 'full' or b.apos = 0`,
+     where $1 = 'full'`,
+    [options.reviewCells],
+  );
+  // A partial review environment holds the one app it changes, on a build its source does not run
+  // (the newest earlier build of the pipeline's first app; its last build when there is none).
+  await client.query(
+    `insert into environment_apps (environment_id, app_id, release_id, build_id, deployment_id, deployed_at, deployed_by, health_status, health_observed_at)
+     select r.env_id, b.app_id, b.rel_id, b.id, null, now() - interval '1 day', (select id from bench_user where k = 0), 'healthy', now()
+     from bench_review r
+     cross join lateral (select * from bench_bld b where b.pidx = r.pidx and b.apos = 0 order by b.last, b.t desc limit 1) b
+     where $1 = 'one'`,
     [options.reviewCells],
   );
 }

@@ -82,4 +82,26 @@ describe.skipIf(!serverUrl)("building the data set at a tiny scale on PostgreSQL
     }
     await expect(buildDataset(url.toString(), { scale: 0.002, reviewCells: "full", teams: 2, outDir }, () => {})).rejects.toThrow(DatabaseNotEmptyError);
   });
+
+  it("--review-cells one: partial review environments (clone: changed), each holding one app on a build its source does not run", async () => {
+    const result = await buildDataset(url.toString(), { scale: 0.002, reviewCells: "one", teams: 2, outDir, force: true }, () => {});
+    const connection = await openConnection({ url: url.toString() });
+    try {
+      const client = connection.client as pg.Pool;
+      const reviews = result.plan.pipelines.reduce((a, p) => a + p.reviewEnvironments, 0);
+      expect(reviews).toBeGreaterThan(0);
+      const rows = (
+        await client.query(
+          `select e.settings ->> 'clone' as clone, count(c.app_id)::int as cells, count(*) filter (where s.build_id is distinct from c.build_id)::int as differing
+             from environments e join environment_apps c on c.environment_id = e.id
+             left join environment_apps s on s.environment_id = e.source_environment_id and s.app_id = c.app_id
+            where e.kind = 'review' group by e.id, e.settings`,
+        )
+      ).rows as { clone: string; cells: number; differing: number }[];
+      expect(rows).toHaveLength(reviews);
+      expect(rows.every((r) => r.clone === "changed" && r.cells === 1 && r.differing === 1)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
 });

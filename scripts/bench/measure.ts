@@ -17,12 +17,12 @@
  *        [--port 3146] [--local-port-base 7600] [--out .data/bench] [--only board,history] [--no-controller]
  */
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
-import { load, send, type LoadResult, type Target } from "./load";
+import type { Target } from "./load";
+import { firstServed, kb, measureRow, printTable, quiesce, signIn, type Row } from "./measure-kit";
 import { alive, cpuSecondsOf, rssOf, startProcess, stopProcess, type Started } from "./server-process";
 import { benchFacts, explainQueries, type Facts } from "./measure-db";
 
@@ -47,17 +47,8 @@ const FLOOR_PORT = PORT + 1;
 const OUT = path.resolve(values.out!);
 const BYTE_BUDGET = 200 * 1024;
 const SQL_BUDGET = 10;
-const TIMEOUT_MS = 60_000;
 const base = `http://localhost:${PORT}`;
-
-interface Row {
-  name: string;
-  kind: "floor" | "page" | "api" | "mutation";
-  path: string;
-  result: LoadResult | null;
-  probe: { status: number; bytes: number; encoding: string | null; sql: number | null } | null;
-  note?: string;
-}
+const loadOptions = { connections: CONNECTIONS, durationMs: DURATION_MS };
 
 function serverEnv(controller: boolean, facts: Facts): NodeJS.ProcessEnv {
   return {
@@ -80,116 +71,6 @@ function serverEnv(controller: boolean, facts: Facts): NodeJS.ProcessEnv {
 
 async function startSlipway(controller: boolean, facts: Facts): Promise<Started> {
   return startProcess("scripts/start.ts", [], serverEnv(controller, facts), path.join(OUT, `server-controller-${controller ? "on" : "off"}.log`), `${base}/api/v1/health`, 600_000);
-}
-
-/** Signs in through the local provider as `email`; returns the session cookie. */
-async function signIn(email: string): Promise<string> {
-  const csrf = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookies = csrf.headers.getSetCookie().map((c) => c.split(";")[0]!);
-  const res = await fetch(`${base}/api/auth/callback/local`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") },
-    body: new URLSearchParams({ csrfToken, email, callbackUrl: `${base}/` }),
-  });
-  const session = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0]!)
-    .find((c) => c.includes("session-token"));
-  if (!session) throw new Error(`signing in as ${email} failed: HTTP ${res.status} without a session cookie`);
-  return session;
-}
-
-async function sqlCount(): Promise<number | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${PORT}/__bench/sql-count`);
-    return res.ok ? Number(await res.text()) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** One request at a time: status, compressed bytes and (on Slipway) SQL statements of the last of three. */
-async function probe(port: number, target: Target, countSql: boolean): Promise<Row["probe"]> {
-  const agent = new http.Agent({ keepAlive: false });
-  await send(agent, port, target, TIMEOUT_MS); // warm-up
-  let result: Row["probe"] = null;
-  for (let i = 0; i < 2; i++) {
-    const before = countSql ? await sqlCount() : null;
-    const sample = await send(agent, port, target, TIMEOUT_MS);
-    await new Promise((r) => setTimeout(r, 100)); // work finishing after the response (after()) still counts
-    const after = countSql ? await sqlCount() : null;
-    result = { status: sample.status, bytes: sample.bytes, encoding: sample.encoding, sql: before !== null && after !== null ? after - before : null };
-  }
-  return result;
-}
-
-/** The first of `candidates` that answers 200 (the multi-pipeline routes once they exist, today's otherwise). */
-async function firstServed(candidates: string[], headers: Record<string, string>): Promise<string> {
-  for (const candidate of candidates) {
-    const res = await fetch(`http://127.0.0.1:${PORT}${candidate}`, { headers, redirect: "manual" }).catch(() => null);
-    await res?.arrayBuffer();
-    if (res?.status === 200) return candidate;
-  }
-  return candidates.at(-1)!;
-}
-
-const kb = (n: number) => (Number.isFinite(n) ? `${(n / 1024).toFixed(1)} KB` : "–");
-const ms = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n.toFixed(1)}` : "–");
-
-function printTable(rows: Row[]): void {
-  const floor = rows.find((r) => r.name === "floor: raw http + pg")?.result;
-  const header = ["target", "req/s", "× floor", "p50 ms", "p99 ms", "p50 × floor", "bytes (gz)", "SQL/req", "errors", "path"];
-  const lines = rows.map((r) => {
-    const res = r.result;
-    return [
-      r.name,
-      res ? res.rps.toFixed(1) : "–",
-      res && floor ? (res.rps / floor.rps).toFixed(3) : "–",
-      res ? ms(res.p50) : "–",
-      res ? ms(res.p99) : "–",
-      res && floor ? (res.p50 / floor.p50).toFixed(1) : "–",
-      r.probe ? `${kb(r.probe.bytes)}${r.probe.encoding ? ` ${r.probe.encoding}` : " raw"}` : "–",
-      r.probe?.sql ?? "–",
-      res ? `${res.errors}/${res.requests}${res.errors ? ` ${JSON.stringify(res.statuses)}` : ""}` : (r.note ?? "–"),
-      r.path.replace(/cursor=.*/, "cursor=…"),
-    ].map(String);
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(fmt(header));
-  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-  for (const l of lines) console.log(fmt(l));
-  for (const r of rows) if (r.note) console.log(`  ${r.name}: ${r.note}`);
-}
-
-/**
- * Requests abandoned at the timeout still run in the server: before the next target, wait (at
- * most 3 minutes) until the health endpoint answers in under 250 ms twice in a row.
- */
-async function quiesce(): Promise<void> {
-  const started = performance.now();
-  let fast = 0;
-  while (fast < 2 && performance.now() - started < 180_000) {
-    const t = performance.now();
-    const ok = await fetch(`http://127.0.0.1:${PORT}/api/v1/health`, { signal: AbortSignal.timeout(30_000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    fast = ok && performance.now() - t < 250 ? fast + 1 : 0;
-    if (fast < 2) await new Promise((r) => setTimeout(r, 1000));
-  }
-  const waited = (performance.now() - started) / 1000;
-  if (waited > 3) console.log(`   (waited ${waited.toFixed(0)} s for the server to finish abandoned requests)`);
-}
-
-async function measureRow(row: Row, port: number, target: Target, countSql: boolean): Promise<void> {
-  console.log(`→ ${row.name} (${row.path}) …`);
-  row.probe = await probe(port, target, countSql);
-  row.result = await load(port, target, { connections: CONNECTIONS, durationMs: DURATION_MS, timeoutMs: TIMEOUT_MS });
-  console.log(
-    `   ${row.result.rps.toFixed(1)} req/s, p50 ${ms(row.result.p50)} ms, p99 ${ms(row.result.p99)} ms, ${kb(row.probe?.bytes ?? NaN)}, ${row.probe?.sql ?? "?"} SQL, ${row.result.errors} errors ${JSON.stringify(row.result.statuses)}`,
-  );
 }
 
 async function controllerOn(facts: Facts): Promise<string[]> {
@@ -244,19 +125,19 @@ async function main(): Promise<number> {
 
   const floor = await startProcess("scripts/bench/floor-raw.ts", [url, String(FLOOR_PORT)], process.env, path.join(OUT, "floor-raw.log"), `http://127.0.0.1:${FLOOR_PORT}/`);
   const floorRow: Row = { name: "floor: raw http + pg", kind: "floor", path: "/ (50 deployments JSON)", result: null, probe: null };
-  await measureRow(floorRow, FLOOR_PORT, { path: "/" }, false);
+  await measureRow(floorRow, FLOOR_PORT, { path: "/" }, false, loadOptions);
   rows.push(floorRow);
   await stopProcess(floor.child);
 
   let server = await startSlipway(false, facts);
   console.log(`Slipway (controller off) serving after ${(server.startupMs / 1000).toFixed(1)} s`);
-  let cookie = await signIn(facts.adminEmail);
+  let cookie = await signIn(base, facts.adminEmail);
   const auth = () => ({ cookie });
   const bearer = { authorization: `Bearer ${facts.token}` };
-  const boardPath = await firstServed([`/pipelines/${facts.big.name}`, "/"], auth());
-  const envPath = await firstServed([`/pipelines/${facts.big.name}/environments/${facts.envPage}`, `/environments/${facts.envPage}`], auth());
-  const envsApi = await firstServed([`/api/v1/pipelines/${facts.big.name}/environments`, "/api/v1/environments"], bearer);
-  const promotePath = `${await firstServed([`/api/v1/pipelines/${facts.big.name}/environments/${facts.promote.environment}`, `/api/v1/environments/${facts.promote.environment}`], bearer)}/deployments`;
+  const boardPath = await firstServed(PORT, [`/pipelines/${facts.big.name}`, "/"], auth());
+  const envPath = await firstServed(PORT, [`/pipelines/${facts.big.name}/environments/${facts.envPage}`, `/environments/${facts.envPage}`], auth());
+  const envsApi = await firstServed(PORT, [`/api/v1/pipelines/${facts.big.name}/environments`, "/api/v1/environments"], bearer);
+  const promotePath = `${await firstServed(PORT, [`/api/v1/pipelines/${facts.big.name}/environments/${facts.promote.environment}`, `/api/v1/environments/${facts.promote.environment}`], bearer)}/deployments`;
   let promoteNo = 0;
   const targets: { key: string; name: string; kind: Row["kind"]; target: () => Target }[] = [
     { key: "floor", name: "floor: bare Next.js page", kind: "floor", target: () => ({ path: "/bench-floor" }) },
@@ -287,8 +168,8 @@ async function main(): Promise<number> {
     const row: Row = { name: t.name, kind: t.kind, path: t.target().path, result: null, probe: null };
     rows.push(row);
     try {
-      await measureRow(row, PORT, t.target(), true);
-      await quiesce();
+      await measureRow(row, PORT, t.target(), true, loadOptions);
+      await quiesce(PORT);
     } catch (error) {
       row.note = `failed: ${(error as Error).message}`;
     }
@@ -296,7 +177,7 @@ async function main(): Promise<number> {
       row.note = `${row.note ? `${row.note}; ` : ""}the server DIED during this target (exit ${server.child.exitCode ?? server.child.signalCode}); restarted`;
       console.log(`   ${row.note}`);
       server = await startSlipway(false, facts);
-      cookie = await signIn(facts.adminEmail);
+      cookie = await signIn(base, facts.adminEmail);
     }
   }
   const startupOff = server.startupMs;
@@ -305,7 +186,7 @@ async function main(): Promise<number> {
   await admin.query("update deployments set state = 'cancelled', finished_at = now() where reason = 'benchmark' and state in ('queued', 'waiting')");
 
   console.log(`\nScale benchmark — ${new Date().toISOString().slice(0, 10)}, ${facts.summary}; ${CONNECTIONS} connections × ${DURATION_MS / 1000} s per target\n`);
-  printTable(rows);
+  printTable(rows, "floor: raw http + pg");
   console.log(`\ncontroller off: start-up to serving ${(startupOff / 1000).toFixed(1)} s`);
   if (!values["no-controller"]) for (const line of await controllerOn(facts)) console.log(line);
 

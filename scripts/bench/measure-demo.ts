@@ -1,0 +1,118 @@
+/**
+ * Issue 13's "small is slow too": every page at demo scale (the demo data, 3 pipelines, the shop
+ * pipeline's 3 apps × 5 environments) against the floor of a bare Next.js page rendering 50 rows
+ * from PostgreSQL (/bench-floor, served only with SLIPWAY_BENCH_FLOOR=1) in the same server. Drops
+ * and recreates the database it is given, starts the production server on it with the demo data and
+ * the controller off (so the apps' processes and reconcile passes do not blur the figures), signs in
+ * as the demo admin, and loads each page at `--connections` for `--duration` seconds.
+ *
+ * The target is half the floor's throughput or better; the table says which pages reach it.
+ * Timings are reported, never judged: the exit code is 0 unless the run itself fails.
+ *
+ *   npx tsx scripts/bench/measure-demo.ts [postgres://…/slipway_bench_demo] [--duration 30] [--connections 10]
+ *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo]
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { buildIfNeeded } from "@/lib/server/build-if-needed";
+import { ensureDatabase } from "./dataset";
+import { measureRow, printTable, quiesce, signIn, type Row } from "./measure-kit";
+import { startProcess, stopProcess } from "./server-process";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    duration: { type: "string", default: "30" },
+    connections: { type: "string", default: "10" },
+    port: { type: "string", default: "3147" },
+    "local-port-base": { type: "string", default: "7700" },
+    out: { type: "string", default: ".data/bench-demo" },
+  },
+});
+const url = positionals[0] ?? "postgres://postgres@127.0.0.1:5432/slipway_bench_demo";
+const PORT = Number(values.port);
+const OUT = path.resolve(values.out!);
+const base = `http://localhost:${PORT}`;
+const FLOOR = "floor: bare Next.js page, 50 rows";
+/** The pages a person opens, at demo scale. */
+const PAGES: { name: string; path: string }[] = [
+  { name: "portfolio", path: "/" },
+  { name: "board (shop)", path: "/pipelines/shop" },
+  { name: "environment page (shop/prod)", path: "/pipelines/shop/environments/prod" },
+  { name: "review environment page", path: "/pipelines/shop/environments/checkout-redesign" },
+  { name: "deployments history", path: "/deployments" },
+  { name: "releases", path: "/releases" },
+  { name: "approvals inbox", path: "/approvals" },
+  { name: "audit trail", path: "/audit" },
+];
+
+/** A fresh database: the demo data is seeded only into an empty one. */
+async function recreateDatabase(): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unexpected database name "${name}": use lowercase letters, digits and _.`);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await client.end();
+  }
+  await ensureDatabase(url);
+}
+
+async function main(): Promise<number> {
+  fs.mkdirSync(OUT, { recursive: true });
+  await recreateDatabase();
+  await buildIfNeeded(process.cwd(), (line) => console.log(`[build] ${line}`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    PORT: String(PORT),
+    DATABASE_URL: url,
+    SLIPWAY_DEMO: "1",
+    SLIPWAY_OIDC_ISSUER: "",
+    SLIPWAY_DATA_DIR: path.join(OUT, "data"),
+    SLIPWAY_LOCAL_PORT_BASE: values["local-port-base"],
+    SLIPWAY_STOP_APPS_ON_EXIT: "1",
+    SLIPWAY_CONTROLLER: "0",
+    SLIPWAY_BENCH_FLOOR: "1",
+    SLIPWAY_BENCH_COUNT_SQL: "1",
+  };
+  const server = await startProcess("scripts/start.ts", [], env, path.join(OUT, "server.log"), `${base}/api/v1/health`, 600_000);
+  const options = { connections: Number(values.connections), durationMs: Number(values.duration) * 1000 };
+  const rows: Row[] = [];
+  try {
+    const cookie = await signIn(base, "admin@example.com");
+    const targets = [{ name: FLOOR, kind: "floor" as const, path: "/bench-floor", headers: {} }, ...PAGES.map((p) => ({ ...p, kind: "page" as const, headers: { cookie } }))];
+    for (const t of targets) {
+      const row: Row = { name: t.name, kind: t.kind, path: t.path, result: null, probe: null };
+      rows.push(row);
+      try {
+        await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", options);
+        if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
+      } catch (error) {
+        row.note = `failed: ${(error as Error).message}`;
+      }
+      await quiesce(PORT);
+    }
+  } finally {
+    await stopProcess(server.child);
+  }
+
+  console.log(`\nDemo-scale benchmark — ${new Date().toISOString().slice(0, 10)}; ${options.connections} connections × ${options.durationMs / 1000} s per target\n`);
+  printTable(rows, FLOOR);
+  const floor = rows.find((r) => r.name === FLOOR)?.result;
+  if (floor) {
+    const pages = rows.filter((r) => r.kind === "page" && r.result);
+    const reaching = pages.filter((r) => r.result!.rps >= floor.rps / 2);
+    console.log(`\nAt least half the floor's throughput (${(floor.rps / 2).toFixed(1)} req/s): ${reaching.length} of ${pages.length} pages`);
+    for (const r of pages.filter((p) => !reaching.includes(p))) console.log(`  below: ${r.name} at ${((r.result!.rps / floor.rps) * 100).toFixed(0)} % of the floor`);
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -57,6 +57,8 @@ export const deployments = pgTable(
       .on(t.environmentId)
       .where(sql.raw(`state in (${sqlList(ROLLING_OUT_DEPLOYMENT_STATES)})`)),
     index("deployments_env_created_idx").on(t.environmentId, t.createdAt),
+    // Delivery metrics read "what ended in the period" per environment: by index, whatever the history's size.
+    index("deployments_env_ended_idx").on(t.environmentId, sql`coalesce(${t.finishedAt}, ${t.createdAt})`),
     index("deployments_active_idx")
       .on(t.state, t.createdAt)
       .where(sql.raw(`state in (${sqlList(ACTIVE_DEPLOYMENT_STATES)})`)),

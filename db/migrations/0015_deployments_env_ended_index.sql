@@ -1,0 +1,1 @@
+CREATE INDEX "deployments_env_ended_idx" ON "deployments" USING btree ("environment_id",coalesce("finished_at", "created_at"));

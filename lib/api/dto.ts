@@ -4,6 +4,7 @@ import type { BuildView } from "@/lib/services/builds";
 import type { EnvironmentAppView, EnvironmentView } from "@/lib/services/environments";
 import { hasCommitOrder } from "@/lib/domain/commit-order";
 import type { ReleaseDetail, ReleaseListItem, ReleaseView } from "@/lib/services/releases";
+import type { InheritedAddress } from "@/lib/services/review-clone";
 import type { DeploymentDetail, DeploymentListItem } from "@/lib/services/deployment-queries";
 import type { buildSchema, deploymentSchema, environmentAppSchema, environmentSchema, releaseSchema } from "./schemas";
 
@@ -62,8 +63,15 @@ export function releaseListItemDto(r: ReleaseListItem): z.input<typeof releaseSc
   };
 }
 
-/** One app's cell in an environment (nothing deployed: nulls and health "unknown"). */
-export function environmentAppDto(app: string, cell: EnvironmentAppView | null | undefined): z.input<typeof environmentAppSchema> {
+/**
+ * One app's cell in an environment (nothing deployed: nulls and health "unknown"). `inherited`: the
+ * app is one a partial review environment's source serves for it — its address there, and that
+ * environment's name as `servedBy`.
+ */
+export function environmentAppDto(app: string, cell: EnvironmentAppView | null | undefined, inherited?: InheritedAddress): z.input<typeof environmentAppSchema> {
+  if (inherited && !cell?.releaseId) {
+    return { ...environmentAppDto(app, cell), url: inherited.url, servedBy: inherited.from };
+  }
   return {
     app,
     releaseId: cell?.releaseId ?? null,
@@ -74,10 +82,13 @@ export function environmentAppDto(app: string, cell: EnvironmentAppView | null |
     deployedAt: isoOrNull(cell?.deployedAt ?? null),
     deployedBy: cell?.deployedBy?.email ?? null,
     health: { status: cell?.health.status ?? "unknown", observedAt: isoOrNull(cell?.health.observedAt ?? null), stale: cell?.health.stale ?? true },
+    servedBy: null,
   };
 }
 
-export function environmentDto(e: EnvironmentView, appOrder: readonly string[]): z.input<typeof environmentSchema> {
+/** An environment as the API returns it; `inherited`: the apps its source serves for it (a partial review environment; see inheritedAddressesOf). */
+export function environmentDto(e: EnvironmentView, appOrder: readonly string[], inherited: readonly InheritedAddress[] = []): z.input<typeof environmentSchema> {
+  const servedBy = new Map(inherited.map((a) => [a.app, a]));
   const rollingOut = e.active.find((d) => d.state === "running" || d.state === "verifying");
   const ref = (d: EnvironmentView["active"][number]) => ({ ...d, createdAt: iso(d.createdAt) });
   return {
@@ -91,7 +102,7 @@ export function environmentDto(e: EnvironmentView, appOrder: readonly string[]):
     expiresAt: isoOrNull(e.expiresAt),
     verdict: e.verdict,
     hold: e.hold ? { at: iso(e.hold.at), reason: e.hold.reason } : null,
-    apps: appOrder.map((app) => environmentAppDto(app, e.apps[app])),
+    apps: appOrder.map((app) => environmentAppDto(app, e.apps[app], servedBy.get(app))),
     activeDeployment: rollingOut ? ref(rollingOut) : e.active[0] ? ref(e.active[0]) : null,
     pendingDeployments: e.active.map(ref),
   };

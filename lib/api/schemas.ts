@@ -78,6 +78,10 @@ export const environmentAppSchema = z.object({
   deployedAt: isoTime.nullable(),
   deployedBy: z.string().nullable().meta({ description: "Email" }),
   health: z.object({ status: z.enum(HEALTH_STATUSES), observedAt: isoTime.nullable(), stale: z.boolean() }),
+  servedBy: z
+    .string()
+    .nullable()
+    .meta({ description: "A partial review environment's app that its source environment serves for it: that environment's name (`url` is the app's address there); null when this environment runs the app itself" }),
 });
 
 export const deploymentRefSchema = z.object({

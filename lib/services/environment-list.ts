@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { environmentViews, type EnvironmentView } from "./environments";
+import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { ValidationError } from "./errors";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 import { pageInput, type Page } from "./pagination";
@@ -21,6 +22,8 @@ export interface EnvironmentListItem {
   environment: EnvironmentView;
   /** The pipeline's current apps in order, for the DTO's cells. */
   appOrder: string[];
+  /** A partial review environment: the apps its source serves for it (their addresses there); empty otherwise. */
+  inherited: InheritedAddress[];
 }
 
 /**
@@ -89,17 +92,24 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
   );
   const pipelineIds = [...new Set(pageRows.map((r) => r.pipelineId))];
   const appOrder = new Map<string, string[]>(pipelineIds.map((id) => [id, []]));
-  const appRows = pipelineIds.length
-    ? await db
-        .select({ pipelineId: apps.pipelineId, name: apps.name })
-        .from(apps)
-        .where(and(inArray(apps.pipelineId, pipelineIds), isNull(apps.retiredAt)))
-        .orderBy(asc(apps.pipelineId), asc(apps.position))
-    : [];
+  const [appRows, inherited] = await Promise.all([
+    pipelineIds.length
+      ? db
+          .select({ pipelineId: apps.pipelineId, name: apps.name })
+          .from(apps)
+          .where(and(inArray(apps.pipelineId, pipelineIds), isNull(apps.retiredAt)))
+          .orderBy(asc(apps.pipelineId), asc(apps.position))
+      : [],
+    // Partial review environments: the apps their source serves (a statement only when the page has some).
+    inheritedAddressesOf(
+      db,
+      views.filter((v) => cloneModeOf(v) === "changed").map((v) => v.id),
+    ),
+  ]);
   for (const app of appRows) appOrder.get(app.pipelineId)!.push(app.name);
   const last = pageRows.at(-1);
   return {
-    items: views.map((environment, i) => ({ pipeline: pageRows[i]!.pipeline, environment, appOrder: appOrder.get(pageRows[i]!.pipelineId) ?? [] })),
+    items: views.map((environment, i) => ({ pipeline: pageRows[i]!.pipeline, environment, appOrder: appOrder.get(pageRows[i]!.pipelineId) ?? [], inherited: inherited.get(environment.id) ?? [] })),
     nextCursor: rows.length > pageRows.length && last ? Buffer.from(JSON.stringify([last.pipeline, Number(last.rank), Number(last.key), last.id])).toString("base64url") : null,
   };
 }

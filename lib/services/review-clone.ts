@@ -98,6 +98,15 @@ const ownCell = alias(environmentApps, "inherited_own_cell");
 const sourceEnvironment = alias(environments, "inherited_source");
 
 /**
+ * The apps `environment`'s source serves for it when it is a partial review environment (their
+ * addresses there, in slipway.yaml order); empty, without a statement, for any other environment.
+ */
+export async function inheritedAppsOf(db: Db, environment: Pick<Environment, "id" | "kind" | "settings">): Promise<InheritedAddress[]> {
+  if (cloneModeOf(environment) !== "changed") return [];
+  return (await inheritedAddressesOf(db, [environment.id])).get(environment.id) ?? [];
+}
+
+/**
  * For each of the given review environments, the apps it does not run itself with the address its
  * source serves them at, in slipway.yaml order, in one statement whatever the number of
  * environments (a full clone, or a fixed environment, has none). Map: environment id → addresses.

@@ -5,7 +5,10 @@ import { apps, auditEvents, builds, deployments, environmentApps, environments, 
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
+import { environmentDto } from "@/lib/api/dto";
 import { getBoardPage } from "@/lib/services/board-page";
+import { listEnvironmentsPage } from "@/lib/services/environment-list";
+import { inheritedAppsOf } from "@/lib/services/review-clone";
 import { RuleError, ValidationError } from "@/lib/services/errors";
 import { createRelease } from "@/lib/services/releases";
 import { createReviewEnvironment, teardownReviewEnvironment } from "@/lib/services/review-environments";
@@ -125,6 +128,15 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
       { app: "admin", url: staging.get("admin")!.url, from: "staging" },
       { app: "api-gateway", url: staging.get("api-gateway")!.url, from: "staging" },
     ]);
+    // The REST view marks the apps staging serves for it, with their addresses there.
+    const listed = (await listEnvironmentsPage(connection.db, clock, { pipeline: "shop", limit: 200 })).items.find((i) => i.environment.id === environment.id)!;
+    const dto = environmentDto(listed.environment, listed.appOrder, listed.inherited);
+    expect(dto.apps.map((a) => [a.app, a.servedBy, a.url])).toEqual([
+      ["portal", null, platform.apps.get("one/portal")!.url],
+      ["admin", "staging", staging.get("admin")!.url],
+      ["api-gateway", "staging", staging.get("api-gateway")!.url],
+    ]);
+    expect(await inheritedAppsOf(connection.db, await envRow("one"))).toEqual(listed.inherited);
   });
 
   it("a full clone stores and runs every app", async () => {

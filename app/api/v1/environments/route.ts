@@ -11,5 +11,5 @@ import { listEnvironmentsPage } from "@/lib/services/environment-list";
 export const GET = apiRead<{ pipeline?: string }>(async ({ ctx, query, params }) => {
   authorize(ctx, "pipeline.view");
   const page = await listEnvironmentsPage(ctx.db, ctx.clock, queryInPipeline(query, params));
-  return { items: page.items.map((item) => ({ pipeline: item.pipeline, ...environmentDto(item.environment, item.appOrder) })), nextCursor: page.nextCursor };
+  return { items: page.items.map((item) => ({ pipeline: item.pipeline, ...environmentDto(item.environment, item.appOrder, item.inherited) })), nextCursor: page.nextCursor };
 });

@@ -43,9 +43,15 @@ export async function migrationDecisions(db: Db, deployment: Deployment, environ
   return decisions;
 }
 
-/** A review environment that is being created clones its source; anything else is already provisioned. */
-async function provisionSource(db: Db, environment: Environment): Promise<string | null> {
-  if (environment.kind !== "review" || environment.state !== "provisioning" || !environment.sourceEnvironmentId) return null;
+/**
+ * The environment whose data a deployment's provision step copies, by name: a review environment's
+ * source while it is being created, and on every deployment of a partial review environment — the
+ * apps it runs itself can grow, and each newly its own needs its data then (the copy skips apps it
+ * has). Null: nothing to provision (anything else is provisioned already).
+ */
+export async function provisionSource(db: Db, environment: Environment, deployment: Pick<Deployment, "detail">): Promise<string | null> {
+  if (environment.kind !== "review" || !environment.sourceEnvironmentId) return null;
+  if (environment.state !== "provisioning" && !deploymentAppIds(deployment)) return null;
   const source = await db.query.environments.findFirst({ where: (e, { eq }) => eq(e.id, environment.sourceEnvironmentId!) });
   return source?.name ?? null;
 }
@@ -78,7 +84,7 @@ export async function planDeployment(
     migrations,
     smoke: smokeChecksOf(config, deployment, plans),
     hooks: (config.hooks ?? []).filter((h) => h.when === "after-deploy"),
-    provisionFrom: await provisionSource(db, environment),
+    provisionFrom: await provisionSource(db, environment, deployment),
     firstRelease: deployment.kind !== "rollback" && !deployment.previousReleaseId,
   });
   return { steps, strategy, migrations, note };

@@ -18,9 +18,10 @@ import { queueVerificationJobs } from "./verification-jobs";
 import { holdAfterRollback } from "./rollback-hold";
 import { fencedTransaction } from "./fencing";
 import { runRecordedJob } from "./job-records";
-import { planDeployment, smokeChecksOf } from "./rollout-planning";
+import { planDeployment, provisionSource, smokeChecksOf } from "./rollout-planning";
 import { cleanupAfterFailure } from "./rollout-cleanup";
 import { currentSpecs, deploymentSpecs, type AppPlan } from "./specs";
+import { deploymentAppIds } from "@/lib/services/review-clone";
 import { StepFailure, runStep, type StepEnvironment } from "./steps";
 
 export interface RolloutDeps {
@@ -133,6 +134,8 @@ export class Rollout {
       verifyTimeoutMs: this.deps.verifyTimeoutMs,
       rollingPauseMs: this.deps.rollingPauseMs,
       provisionFrom,
+      // A partial review environment's deployment names its own apps: only their data is copied.
+      provisionApps: deploymentAppIds(deployment) ? plans.map((p) => p.app) : null,
       closedSince: () => steps.find((s) => (s.detail as StepDetail).action === "close")?.startedAt ?? null,
       now: () => this.deps.clock.now(),
       sleep: signal ? (ms) => abortableSleep(this.deps.sleep, ms, signal) : this.deps.sleep,
@@ -167,10 +170,7 @@ export class Rollout {
       this.deps.db.query.apps.findMany({ where: (a, { eq }) => eq(a.pipelineId, environment.pipelineId) }),
     ]);
     for (const row of appRows) this.appSettings.set(row.name, row.settings);
-    const provisionFrom =
-      environment.kind === "review" && environment.state === "provisioning" && environment.sourceEnvironmentId
-        ? ((await this.deps.db.query.environments.findFirst({ where: eq(environments.id, environment.sourceEnvironmentId) }))?.name ?? null)
-        : null;
+    const provisionFrom = await provisionSource(this.deps.db, environment, deployment);
     // Aborted before this controller got to it (or before a restart): restore, never continue.
     const asked = abortOf(deployment);
     if (asked) return this.fail(deployment, environment, plans, previous, abortReason(asked));

@@ -33,6 +33,8 @@ export interface StepEnvironment {
   rollingPauseMs: number;
   /** A new review environment's source, whose data it starts with. */
   provisionFrom: string | null;
+  /** A partial review environment: the apps whose data it copies (those it runs itself); null: every app's. */
+  provisionApps: readonly string[] | null;
   /** When the environment was closed for maintenance (recreate), to report how long it was closed. */
   closedSince: () => Date | null;
   /** The controller's clock: the step records' times come from it, so durations between them do too. */
@@ -171,8 +173,9 @@ export async function runStep(env: StepEnvironment, step: Pick<PlannedStep, "act
   try {
     switch (step.action) {
       case "provision":
-        await env.platform.provision(env.environment, env.provisionFrom ? { cloneFrom: env.provisionFrom } : {});
-        return env.provisionFrom ? `${env.environment} has its own addresses and a copy of ${env.provisionFrom}'s data; changes there never reach ${env.provisionFrom}.` : `${env.environment} is provisioned.`;
+        await env.platform.provision(env.environment, env.provisionFrom ? { cloneFrom: env.provisionFrom, ...(env.provisionApps ? { apps: env.provisionApps } : {}) } : {});
+        if (!env.provisionFrom) return `${env.environment} is provisioned.`;
+        return `${env.environment} has its own addresses and a copy of ${env.provisionFrom}'s data${env.provisionApps ? ` for ${env.provisionApps.join(", ")} (${env.provisionFrom} serves the other apps with theirs)` : ""}; changes there never reach ${env.provisionFrom}.`;
       case "migrate":
         return await job(env, plan!, env.migrationJob(plan!.app), env.migrationReason(plan!.app));
       case "close":

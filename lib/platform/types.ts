@@ -168,8 +168,12 @@ export interface PlatformAdapter {
   /** The rollout strategies this platform can carry out; the controller falls back to blue-green otherwise. */
   readonly strategies: readonly Strategy[];
 
-  /** Creates whatever the environment needs (addresses, data directories). */
-  provision(environment: string, options?: { cloneFrom?: string }): Promise<void>;
+  /**
+   * Creates whatever the environment needs (addresses, data directories). `cloneFrom`: start with a
+   * copy of that environment's data; `apps`: only these apps' data (a partial review environment
+   * copies the data of the apps it runs itself; its source serves the rest). Without `apps`, every app's.
+   */
+  provision(environment: string, options?: { cloneFrom?: string; apps?: readonly string[] }): Promise<void>;
 
   /**
    * Starts `spec` in the standby slot, beside what serves now, without traffic. If the standby

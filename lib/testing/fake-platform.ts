@@ -64,8 +64,8 @@ export class FakePlatform implements PlatformAdapter {
     };
   }
 
-  async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
-    this.calls.push(`provision ${environment}${options.cloneFrom ? ` from ${options.cloneFrom}` : ""}`);
+  async provision(environment: string, options: { cloneFrom?: string; apps?: readonly string[] } = {}): Promise<void> {
+    this.calls.push(`provision ${environment}${options.cloneFrom ? ` from ${options.cloneFrom}` : ""}${options.apps ? ` for ${options.apps.join(",")}` : ""}`);
   }
 
   async startStandby(spec: AppSpec): Promise<SlotStatus> {

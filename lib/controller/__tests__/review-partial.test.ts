@@ -119,6 +119,8 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     expect((await envRow("one")).state).toBe("ready");
     expect(await cellsOf("one")).toEqual({ portal: release.id });
     expect(starts("one")).toEqual(["start one/portal 2.0.1"]);
+    // Only the portal's data is copied: staging serves the others, with their own data.
+    expect(platform.calls.filter((c) => c.startsWith("provision one"))).toEqual(["provision one from staging for portal"]);
     // The portal of the review environment calls staging's admin and api-gateway.
     expect(platform.lastSpecs.get("one/portal")!.siblings).toEqual({ admin: staging.get("admin")!.url, "api-gateway": staging.get("api-gateway")!.url });
     // The board and the environment's page show which apps are its own and which staging serves.
@@ -145,6 +147,7 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     await controller.runUntilIdle();
     expect(await cellsOf("full")).toEqual({ portal: release.id, admin: release.id, "api-gateway": release.id });
     expect(starts("full")).toHaveLength(3);
+    expect(platform.calls.filter((c) => c.startsWith("provision full"))).toEqual(["provision full from staging"]);
     expect(platform.lastSpecs.get("full/portal")!.siblings).toBeUndefined();
   });
 
@@ -153,6 +156,8 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     await controller.runUntilIdle();
     // The portal's build is staging's again, but it stays the review environment's own (on the new release).
     expect(await cellsOf("one")).toEqual({ portal: release.id, admin: release.id });
+    // The admin, now its own, gets its copy of staging's data then (the portal keeps what it has).
+    expect(platform.calls.filter((c) => c.startsWith("provision one")).at(-1)).toBe("provision one from staging for portal,admin");
     expect(platform.lastSpecs.get("one/admin")!.siblings).toEqual({ "api-gateway": staging.get("api-gateway")!.url });
     expect(platform.serving("one", "api-gateway")).toBeNull();
     const [latest] = await connection.db.select().from(deployments).where(eq(deployments.releaseId, release.id));

@@ -77,7 +77,8 @@ describe.each(testDatabases)("review environments on $name", (database) => {
     const [rollout] = await connection.db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([rollout!.state, rollout!.failureReason]).toEqual(["succeeded", null]);
     expect((await envRow("checkout")).state).toBe("ready");
-    expect(platform.calls).toContain("provision checkout from staging");
+    // A partial clone (the default) copies the data of the apps it runs itself.
+    expect(platform.calls.filter((c) => c.startsWith("provision checkout from staging"))).toHaveLength(1);
     expect(platform.serving("checkout", "portal")).toBe("1.1.0-checkout.1");
     expect(platform.lastSpecs.get("checkout/portal")!.config).toEqual({ PAYMENTS_URL: "https://sandbox.pay", PAYMENTS_KEY: "sk_live_secret_value" });
   });

@@ -68,7 +68,8 @@ export class KubernetesPlatform implements PlatformAdapter {
     }
   }
 
-  async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
+  /** The namespace (cloning `cloneFrom`'s, see ensureNamespace); app data is the apps' own concern on a cluster, so `apps` changes nothing here. */
+  async provision(environment: string, options: { cloneFrom?: string; apps?: readonly string[] } = {}): Promise<void> {
     await this.ensureNamespace(this.target(environment), options.cloneFrom);
   }
 

@@ -214,5 +214,14 @@ describe("LocalPlatform: environments", () => {
     expect(fs.readFileSync(path.join(data("staging", "portal"), "db.json"), "utf8")).toBe('{"orders":3}');
     await platform.provision("review-7", { cloneFrom: "staging" }); // retried: keeps the review's changes
     expect(fs.readFileSync(path.join(data("review-7", "portal"), "db.json"), "utf8")).toBe('{"orders":4}');
+
+    // A partial review environment copies only the apps it runs itself; one that becomes its own later gets its copy then.
+    await platform.provision("review-8", { cloneFrom: "staging", apps: ["portal"] });
+    expect(fs.existsSync(path.join(data("review-8", "portal"), "db.json"))).toBe(true);
+    expect(fs.existsSync(data("review-8", "admin"))).toBe(false);
+    fs.writeFileSync(path.join(data("review-8", "portal"), "db.json"), '{"orders":5}');
+    await platform.provision("review-8", { cloneFrom: "staging", apps: ["portal", "admin"] });
+    expect(fs.readFileSync(path.join(data("review-8", "admin"), "uploads", "a.txt"), "utf8")).toBe("a");
+    expect(fs.readFileSync(path.join(data("review-8", "portal"), "db.json"), "utf8")).toBe('{"orders":5}');
   });
 });

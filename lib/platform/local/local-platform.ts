@@ -98,15 +98,15 @@ export class LocalPlatform implements PlatformAdapter {
     return this.router.pid;
   }
 
-  async provision(environment: string, options: { cloneFrom?: string } = {}): Promise<void> {
+  async provision(environment: string, options: { cloneFrom?: string; apps?: readonly string[] } = {}): Promise<void> {
     assertName("environment", environment);
     const source = options.cloneFrom;
     if (source !== undefined) assertName("environment", source);
     if (source === environment) throw new PlatformError(`Cannot clone ${environment} from itself`, true);
     await this.mutex.run(`env:${environment}`, async () => {
       await fs.promises.mkdir(this.paths.data(environment), { recursive: true });
-      if (source) await cloneAppData(this.paths, environment, source);
-      this.log(`local: provisioned ${environment}${source ? ` with the data of ${source}` : ""}`);
+      if (source) await cloneAppData(this.paths, environment, source, options.apps);
+      this.log(`local: provisioned ${environment}${source ? ` with the data of ${source}${options.apps ? ` for ${options.apps.join(", ") || "no app"}` : ""}` : ""}`);
     });
   }
 

@@ -12,12 +12,6 @@ export async function pipelineOptions(db: Db): Promise<{ id: string; name: strin
   return db.select({ id: pipelines.id, name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name));
 }
 
-/** Every pipeline's name, in name order, for the header's switcher. One statement. */
-export async function pipelineNames(db: Db): Promise<string[]> {
-  const rows = await db.select({ name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name));
-  return rows.map((r) => r.name);
-}
-
 export interface EnvironmentCandidate {
   pipeline: string;
   environment: string;

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
-import { environments, pipelines, releases, type Pipeline } from "@/db/schema";
+import { environments, pipelines } from "@/db/schema";
 
 /** Small look-ups the pipeline-qualified pages need. */
 

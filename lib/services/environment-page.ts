@@ -12,7 +12,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
 import { environmentConfigState, type RollbackConfigPreview } from "./config-snapshots";
-import { configVariablesOf, type ConfigVariableView } from "./config-vars";
+import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
 import { previousGoodReleaseOf } from "./deployments";
@@ -152,12 +152,11 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   };
   // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
   const viewConfig = !gone && can(actor, "config.view", { ...scope, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
-  const [appPage, running, deployments, jobs, variables, freezes, incidents, traffic, rollbackTo] = await Promise.all([
+  const [appPage, running, deployments, jobs, freezes, incidents, traffic, rollbackTo] = await Promise.all([
     environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
     environmentRunning(db, environment),
     recentDeployments(db, environment.id),
     listJobRuns(db, environment.id),
-    gone ? [] : viewConfig ? configVariablesOf(db, environment.id) : null,
     gone ? [] : environmentFreezes(db, now, environment),
     gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),
@@ -194,7 +193,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     apps: { ...appPage, total: running.appCount, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
     deployments,
     jobs,
-    variables,
+    variables: gone ? [] : viewConfig ? config.variables : null,
     freezes,
     incidents,
     traffic,

@@ -7,6 +7,15 @@ import { Column, is, sql, type SQL, type SQLWrapper } from "drizzle-orm";
  * parsed), so the mapping functions of the plain reads apply unchanged.
  */
 
+/**
+ * A read nested in another statement: `sql` is a JSON value for that statement's select list
+ * (usually correlated to its row), `read` turns the value back into what the plain read returns.
+ */
+export interface NestedRead<T> {
+  sql: SQL<unknown>;
+  read(value: unknown): T;
+}
+
 /** The fields of one nested row: columns (decoded as drizzle decodes them) or SQL (kept as the JSON has it). */
 export type JsonFields = Record<string, Column | SQL>;
 

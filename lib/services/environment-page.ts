@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { environments, releases } from "@/db/schema";
@@ -15,15 +15,15 @@ import { environmentConfigState, type RollbackConfigPreview } from "./config-sna
 import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
-import { previousGoodReleaseOf } from "./deployments";
-import { environmentAppsInput, environmentAppsPage, environmentRunning, type EnvironmentAppRow } from "./environment-apps";
-import { environmentWith, getEnvironmentRecord, isGone, recentDeployments, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { previousGoodReleaseNested } from "./deployments";
+import { environmentAppsInput, environmentAppsPage, environmentRunningNested, type EnvironmentAppRow } from "./environment-apps";
+import { environmentWith, getEnvironmentRecord, isGone, recentDeploymentsNested, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import { environmentFreezes, storedFreezesForGate } from "./freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
-import { listJobRuns, type JobRunView } from "./jobs";
+import { jobRunsNested, type JobRunView } from "./jobs";
 import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
 import { getRelease, type ReleaseDetail } from "./releases";
@@ -105,10 +105,20 @@ async function releaseSummaries(db: Db, ids: string[]): Promise<Map<string, Rele
 
 /**
  * The environment `name` of the pipeline `pipeline` with its pipeline, in one statement: the live
- * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()).
+ * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()). The same
+ * statement brings what the page reads per environment, each nested as one JSON column correlated
+ * to the row (lib/db/queries/json-rows.ts): what it runs as a whole (environmentRunningNested), its
+ * latest deployments and job runs, and the default rollback target (previousGoodReleaseOf's rule).
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
 async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
+  const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => ({
+    running: environmentRunningNested(db, environment),
+    deployments: recentDeploymentsNested(db, environment.id),
+    jobs: jobRunsNested(db, environment.id),
+    rollbackTo: previousGoodReleaseNested(db, environment.id),
+  });
+  let nested: ReturnType<typeof nestedReads> | undefined;
   const row = await db.query.environments.findFirst({
     where: and(
       eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
@@ -116,12 +126,25 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     ),
     orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
     with: { ...environmentWith, pipeline: { columns: { id: true, name: true, teamId: true } } },
+    // The nested reads refer to the row through the query's own alias of it.
+    extras: (row) => {
+      nested = nestedReads({ id: row.id, pipelineId: row.pipelineId });
+      // Keys apart from the relations' (`deployments` is the active ones, environmentWith).
+      return { runningNow: nested.running.sql.as("running_now"), recentDeployments: nested.deployments.sql.as("recent_deployments"), jobRuns: nested.jobs.sql.as("job_runs"), rollbackTo: nested.rollbackTo.sql.as("rollback_to") };
+    },
   });
-  if (!row) {
+  if (!row || !nested) {
     await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
     throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
   }
-  return { pipeline: row.pipeline, environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()) };
+  return {
+    pipeline: row.pipeline,
+    environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()),
+    running: nested.running.read(row.runningNow),
+    deployments: nested.deployments.read(row.recentDeployments),
+    jobs: nested.jobs.read(row.jobRuns),
+    rollbackTo: nested.rollbackTo.read(row.rollbackTo),
+  };
 }
 
 /**
@@ -129,19 +152,23 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
  * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
  * in SQL), the current release by environmentRelease(), the rollback target the rollback service
  * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
- * statements whatever the number of apps or deployments (about a dozen; fewer for a viewer).
+ * statements whatever the number of apps, deployments or variables: the environment with its
+ * nested reads, then at once its page of apps, freezes, incidents, traffic, config and the release
+ * summaries the rollback names (seven; a review environment adds its own section's reads).
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
   authorize(ctx, "pipeline.view");
   const data = parseInput(environmentPageInput, input);
   const { db, actor, clock } = ctx;
-  const { pipeline, environment } = await findPageEnvironment(db, clock, data.pipeline, data.name);
+  const page = await findPageEnvironment(db, clock, data.pipeline, data.name);
+  const { pipeline, environment, running, deployments, jobs } = page;
   const now = clock.now();
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
   const gone = isGone(environment);
   const ref = environmentRef(pipeline.name, environment.name);
+  const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
   const allowed = {
     redeploy: false,
     rollback: !gone && can(actor, "environment.rollback", scope),
@@ -150,28 +177,22 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     runJob: can(actor, "job.run", scope),
     liftHold: can(actor, "environment.hold.lift", scope),
   };
+  allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
   // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
   const viewConfig = !gone && can(actor, "config.view", { ...scope, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
-  const [appPage, running, deployments, jobs, freezes, incidents, traffic, rollbackTo] = await Promise.all([
+  const rollbackTo = allowed.rollback ? page.rollbackTo : null;
+  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
+  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
+  const [appPage, freezes, incidents, traffic, config, summaries, review] = await Promise.all([
     environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
-    environmentRunning(db, environment),
-    recentDeployments(db, environment.id),
-    listJobRuns(db, environment.id),
     gone ? [] : environmentFreezes(db, now, environment),
     gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),
-    allowed.rollback ? previousGoodReleaseOf(ctx, environment.id) : null,
-  ]);
-  const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
-  allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
-  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
-  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
-  const [summaries, config, review] = await Promise.all([
+    environmentConfigState(db, environment.id, rollbackTo),
     releaseSummaries(
       db,
       [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id)),
     ),
-    environmentConfigState(db, environment.id, rollbackTo),
     environment.kind === "review" ? reviewSection(ctx, environment, current?.id ?? null, gone, pipeline.name, scope) : null,
   ]);
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo) ?? null) : null;

@@ -38,7 +38,16 @@ describe.each(testDatabases)("a review environment's page on $name", (database) 
     expect(view.environment.source).toBe("staging");
     expect(view.current).toBeNull();
     expect(view.review?.rollout?.id).toBe(view.environment.active[0]!.id);
-    expect(view.review?.release).toEqual({ id: release.id, commit: release.commit, versions: [{ app: "portal", version: "2.0.0-search.1" }, { app: "admin", version: "2.0.0-search.1" }, { app: "api-gateway", version: "2.0.0-search.1" }], running: false });
+    expect(view.review?.release).toEqual({
+      id: release.id,
+      commit: release.commit,
+      versions: [
+        { app: "portal", version: "2.0.0-search.1" },
+        { app: "admin", version: "2.0.0-search.1" },
+        { app: "api-gateway", version: "2.0.0-search.1" },
+      ],
+      running: false,
+    });
     expect(view.review?.promotion).toBeNull();
     expect(view.review?.promotionPreview?.rollout).toEqual(expect.any(String));
     expect(view.review?.conversation).toEqual([]);
@@ -71,5 +80,13 @@ describe.each(testDatabases)("a review environment's page on $name", (database) 
     ]);
     expect(view.review?.conversation[0]!.createdAt).toEqual(new Date("2026-06-01T09:20:00Z"));
     expect(view.review?.allowed).toMatchObject({ promote: true });
+  });
+
+  it("previews the promotion even when its source's record is gone, as the source's page would find it", async () => {
+    const before = (await page(lead)).review?.promotionPreview;
+    expect(before).toEqual(expect.objectContaining({ rollout: expect.any(String) }));
+    await connection.db.update(environments).set({ state: "retired" }).where(eq(environments.id, stagingId));
+    expect((await page(lead)).review?.promotionPreview).toEqual(before);
+    await connection.db.update(environments).set({ state: "active" }).where(eq(environments.id, stagingId));
   });
 });

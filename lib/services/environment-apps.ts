@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ilike, isNotNull, isNull, max, notInArray, sql, type SQLWrapper } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
-import { jsonObject, type NestedRead } from "@/db/queries/json-rows";
+import { alias, type PgSelect, type SelectedFields } from "drizzle-orm/pg-core";
+import { fromJsonArray, jsonArray, jsonObject, type JsonRow, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, builds, configVariables, environmentApps, environments, releases } from "@/db/schema";
@@ -53,6 +53,40 @@ const encode = (position: Position) => Buffer.from(JSON.stringify(position)).toS
 /** `%text%` for ILIKE with the user's `%`, `_` and `\` taken literally. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** One row of the app list: the app (current, in slipway.yaml order) and its cell there (all null when nothing is deployed). */
+const appRowFields = { ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name };
+type AppRowFields = JsonRow<typeof appRowFields>;
+
+/** A parsed page query (environmentAppsInput) as appsPageQuery takes it. */
+type AppsQuery = z.output<typeof environmentAppsInput>;
+
+/** The page's rows (one more than `limit`, to tell whether a next page exists), selecting `fields`; the environment's ids may be columns of an outer statement. */
+function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineId: string | SQLWrapper }, q: AppsQuery, fields: SelectedFields): PgSelect {
+  const after = q.cursor ? decode(q.cursor) : null;
+  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+  return db
+    .select(fields)
+    .from(apps)
+    .$dynamic()
+    .leftJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
+    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
+    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
+    .orderBy(asc(apps.position), asc(apps.id))
+    .limit(q.limit + 1);
+}
+
+/** The rows of appsPageQuery as one page. */
+function toAppsPage(rows: AppRowFields[], q: AppsQuery, now: Date): Page<EnvironmentAppRow> {
+  const pageRows = rows.slice(0, q.limit);
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map((row) => ({ app: row.currentApp, appId: row.currentAppId, cell: row.environmentId ? toCellView(row as CellRow, now) : null })),
+    nextCursor: rows.length > q.limit && last ? encode([last.position, last.currentAppId]) : null,
+  };
+}
+
 /**
  * One page of the current apps of an environment's pipeline with what each runs there, in
  * slipway.yaml order, keyset-paged by (position, id) (`cursor`, `limit` ≤ 200, default 50),
@@ -62,24 +96,21 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
  */
 export async function environmentAppsPage(db: Db, clock: Clock, environment: { id: string; pipelineId: string }, input: unknown): Promise<Page<EnvironmentAppRow>> {
   const q = parseInput(environmentAppsInput, input);
-  const after = q.cursor ? decode(q.cursor) : null;
-  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
-  const rows = await db
-    .select({ ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name })
-    .from(apps)
-    .leftJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
-    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
-    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
-    .orderBy(asc(apps.position), asc(apps.id))
-    .limit(q.limit + 1);
-  const now = clock.now();
-  const pageRows = rows.slice(0, q.limit);
-  const last = pageRows.at(-1);
+  // Left joins: a row's cell columns are null where nothing is deployed, as JsonRow reads them too.
+  const rows = (await appsPageQuery(db, environment, q, appRowFields)) as AppRowFields[];
+  return toAppsPage(rows, q, clock.now());
+}
+
+/**
+ * environmentAppsPage() nested in another statement as one JSON column (the environment page
+ * reads it with the environment); the environment's ids are usually the outer statement's columns.
+ * @throws ValidationError for a bad cursor, limit, q or status (at once, before any statement)
+ */
+export function environmentAppsPageNested(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, input: unknown): NestedRead<Page<EnvironmentAppRow>> {
+  const q = parseInput(environmentAppsInput, input);
   return {
-    items: pageRows.map((row) => ({ app: row.currentApp, appId: row.currentAppId, cell: row.environmentId ? toCellView(row as CellRow, now) : null })),
-    nextCursor: rows.length > q.limit && last ? encode([last.position, last.currentAppId]) : null,
+    sql: jsonArray(appsPageQuery(db, environment, q, { row: jsonObject(appRowFields) })),
+    read: (value) => toAppsPage(fromJsonArray(appRowFields, value), q, clock.now()),
   };
 }
 

@@ -17,7 +17,7 @@ import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
 import { previousGoodReleaseNested } from "./deployments";
-import { environmentAppsInput, environmentAppsPage, environmentRunningNested, type EnvironmentAppRow } from "./environment-apps";
+import { environmentAppsInput, environmentAppsPageNested, environmentRunningNested, type EnvironmentAppRow, type EnvironmentAppsQuery } from "./environment-apps";
 import { environmentWith, getEnvironmentRecord, isGone, recentDeploymentsNested, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
@@ -138,8 +138,9 @@ async function releaseSummaries(db: Db, ids: string[], promotedInto: string | nu
  * latest deployments and job runs, and the default rollback target (previousGoodReleaseOf's rule).
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
-async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
+async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsQuery) {
   const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => ({
+    appPage: environmentAppsPageNested(db, clock, environment, appsQuery),
     running: environmentRunningNested(db, environment),
     deployments: recentDeploymentsNested(db, environment.id),
     jobs: jobRunsNested(db, environment.id),
@@ -163,7 +164,13 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     extras: (row) => {
       nested = nestedReads({ id: row.id, pipelineId: row.pipelineId });
       // Keys apart from the relations' (`deployments` is the active ones, environmentWith).
-      return { runningNow: nested.running.sql.as("running_now"), recentDeployments: nested.deployments.sql.as("recent_deployments"), jobRuns: nested.jobs.sql.as("job_runs"), rollbackTo: nested.rollbackTo.sql.as("rollback_to") };
+      return {
+        appPage: nested.appPage.sql.as("app_page"),
+        runningNow: nested.running.sql.as("running_now"),
+        recentDeployments: nested.deployments.sql.as("recent_deployments"),
+        jobRuns: nested.jobs.sql.as("job_runs"),
+        rollbackTo: nested.rollbackTo.sql.as("rollback_to"),
+      };
     },
   });
   if (!row || !nested) {
@@ -173,6 +180,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
   return {
     pipeline: row.pipeline,
     environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()),
+    appPage: nested.appPage.read(row.appPage),
     running: nested.running.read(row.runningNow),
     deployments: nested.deployments.read(row.recentDeployments),
     jobs: nested.jobs.read(row.jobRuns),
@@ -196,8 +204,8 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   authorize(ctx, "pipeline.view");
   const data = parseInput(environmentPageInput, input);
   const { db, actor, clock } = ctx;
-  const page = await findPageEnvironment(db, clock, data.pipeline, data.name);
-  const { pipeline, environment, running, deployments, jobs } = page;
+  const page = await findPageEnvironment(db, clock, data.pipeline, data.name, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit });
+  const { pipeline, environment, appPage, running, deployments, jobs } = page;
   const now = clock.now();
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
@@ -222,8 +230,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const inProgress = isReview ? (environment.active.find((d) => d.state !== "waiting") ?? environment.active[0]) : undefined;
   // While a review environment provisions nothing runs yet: its page shows the release on its way in.
   const reviewReleaseId = isReview ? (current?.id ?? inProgress?.releaseId ?? null) : null;
-  const [appPage, freezes, incidents, traffic, config, summaries, reviewData] = await Promise.all([
-    environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
+  const [freezes, incidents, traffic, config, summaries, reviewData] = await Promise.all([
     gone ? [] : environmentFreezes(db, now, environment),
     gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),

@@ -162,6 +162,16 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       const named = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", q: "SVC-01" });
       expect(named.apps.items.map((a) => a.app)).toEqual(Array.from({ length: 10 }, (_, i) => `svc-01${i}`));
       expect(named.apps.total).toBe(150);
+      // The page reads its apps with the environment: the same page as the apps' own read, cells and all.
+      const qaRef = { id: await envId("qa"), pipelineId };
+      for (const query of [{}, { q: "SVC-01" }, { status: "unhealthy" as const, limit: 5 }, { limit: 2, cursor: (await environmentAppsPage(connection.db, clock, qaRef, { limit: 2 })).nextCursor! }]) {
+        const { apps: listed } = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", ...query });
+        const own = await environmentAppsPage(connection.db, clock, qaRef, query);
+        expect({ items: listed.items, nextCursor: listed.nextCursor }).toEqual(own);
+      }
+      const first = (await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa" })).apps.items[0]!.cell!;
+      expect(first).toMatchObject({ app: "portal", releaseCommit: releases[2]!.commit, deployedBy: { id: admin.id } });
+      expect(first.deployedAt).toBeInstanceOf(Date);
       // A LIKE wildcard in the search is taken literally.
       expect((await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", q: "svc_0" })).apps.items).toEqual([]);
       const unhealthy = await environmentAppsPage(connection.db, clock, { id: await envId("qa"), pipelineId }, { status: "unhealthy", limit: 200 });
@@ -206,4 +216,4 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
  * model, 14 before the nested reads). Issue 13 asks ≤ 10 per request, the session and the
  * layout's header (two) included.
  */
-const ENVIRONMENT_PAGE_STATEMENTS = 7;
+const ENVIRONMENT_PAGE_STATEMENTS = 6;

@@ -8,7 +8,6 @@ import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
-import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, environmentRef } from "./schemas";

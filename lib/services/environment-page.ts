@@ -134,8 +134,10 @@ async function releaseSummaries(db: Db, ids: string[], promotedInto: string | nu
  * The environment `name` of the pipeline `pipeline` with its pipeline, in one statement: the live
  * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()). The same
  * statement brings what the page reads per environment, each nested as one JSON column correlated
- * to the row (db/queries/json-rows.ts): what it runs as a whole (environmentRunningNested), its
- * latest deployments and job runs, and the default rollback target (previousGoodReleaseOf's rule).
+ * to the row (db/queries/json-rows.ts): one page of its apps (`appsQuery`), what it runs as a whole
+ * (environmentRunningNested), its latest deployments and job runs, and the default rollback target
+ * (previousGoodReleaseOf's rule; read for every viewer, used only for those who may roll back).
+ * @throws ValidationError for a bad cursor, limit, q or status (before the statement is sent)
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
 async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsQuery) {
@@ -195,9 +197,12 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
  * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
  * in SQL), the current release by environmentRelease(), the rollback target the rollback service
  * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
- * statements whatever the number of apps, deployments or variables: the environment with its
- * nested reads, then at once its page of apps, freezes, incidents, traffic, config and the release
- * summaries the rollback names (seven; a review environment adds its own section's reads).
+ * statements whatever the number of apps, deployments or variables: the environment's statement
+ * (with its page of apps, what it runs, its latest deployments and job runs, the rollback history,
+ * its source and conversation nested), then at once its freezes, incidents, traffic, config and
+ * the summaries of the releases it names (six; five for a viewer, who may not roll back); a
+ * review environment adds its rollout while one moves, its source's freezes and its inherited
+ * addresses.
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {

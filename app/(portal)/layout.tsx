@@ -2,14 +2,12 @@ import { connection } from "next/server";
 import { Header } from "@/components/shell/header";
 import { requireActor } from "@/lib/auth/session";
 import { env } from "@/lib/env";
-import { getDb } from "@/db/client";
-import { pipelineNames } from "@/lib/services/pipeline-pages";
-import { myPendingDecisions } from "./pending-decisions";
+import { headerPipelineNames, myPendingDecisions } from "./pending-decisions";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   await connection();
   const actor = await requireActor();
-  const [pending, pipelines] = await Promise.all([myPendingDecisions(), getDb().then(pipelineNames)]);
+  const [pending, pipelines] = await Promise.all([myPendingDecisions(), headerPipelineNames()]);
   return (
     <>
       <Header actor={actor} localMode={!env().oidcConfigured} pendingApprovals={pending.length} pipelines={pipelines} />

@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { approvals, deployments, environments, pipelines, type Approval, type Deployment, type Environment } from "@/db/schema";
@@ -128,35 +128,57 @@ export interface PendingDecision {
   decided: Approval | null;
 }
 
-/** The approvals inbox: waiting deployments this person may decide on (not their own). */
+// The pipeline's team comes with each row: grants scoped to a team or pipeline need it, and a
+// look-up per pipeline would cost a statement each on every page (the header shows this count).
+const waitingFields = { deployment: deployments, environment: environments, pipeline: { id: pipelines.id, teamId: pipelines.teamId }, decided: approvals };
+const waiting = inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]);
+// The newest first when a person somehow holds two live decisions on one deployment.
+const waitingOrder = [asc(deployments.createdAt), asc(deployments.id), desc(approvals.createdAt)];
+/** This person's live (not voided) decision on the waiting deployment, joined to its row. */
+const myLiveDecision = (actor: Actor) => and(eq(approvals.deploymentId, deployments.id), eq(approvals.userId, actor.id), isNull(approvals.voidedAt));
+
+/** The approvals inbox: waiting deployments this person may decide on (not their own), oldest first. */
 export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDecision[]> {
-  // The pipeline's team comes with each row: grants scoped to a team or pipeline need it, and a
-  // look-up per pipeline would cost a statement each on every page (the header shows this count).
-  const waiting = await db
-    .select({ deployment: deployments, environment: environments, pipeline: { id: pipelines.id, teamId: pipelines.teamId } })
+  const rows = await db
+    .select(waitingFields)
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .where(inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]))
-    .orderBy(asc(deployments.createdAt));
-  const mine = waiting.length
-    ? await db
-        .select()
-        .from(approvals)
-        .where(
-          and(
-            inArray(
-              approvals.deploymentId,
-              waiting.map((w) => w.deployment.id),
-            ),
-            eq(approvals.userId, actor.id),
-            isNull(approvals.voidedAt),
-          ),
-        )
-        .orderBy(desc(approvals.createdAt))
-    : [];
+    .leftJoin(approvals, myLiveDecision(actor))
+    .where(waiting)
+    .orderBy(...waitingOrder);
+  return decisionsOf(db, actor, rows);
+}
+
+/**
+ * What the portal's header reads on every page, in one statement: every pipeline's name in name
+ * order (the switcher) and this person's pending decisions, exactly as pendingDecisions() gives them.
+ */
+export async function pendingDecisionsWithPipelineNames(db: Db, actor: Actor): Promise<{ pending: PendingDecision[]; pipelineNames: string[] }> {
+  const header = db
+    .select({ names: sql<string[] | null>`json_agg(${pipelines.name} order by ${pipelines.name})`.as("pipeline_names") })
+    .from(pipelines)
+    .as("header");
+  // One row even when nothing waits: the names come from the header, the waiting deployments are left-joined to it.
+  const rows = await db
+    .select({ names: header.names, ...waitingFields })
+    .from(header)
+    .leftJoin(deployments, waiting)
+    .leftJoin(environments, eq(environments.id, deployments.environmentId))
+    .leftJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+    .leftJoin(approvals, myLiveDecision(actor))
+    .orderBy(...waitingOrder);
+  const found = rows.flatMap(({ deployment, environment, pipeline, decided }) => (deployment && environment && pipeline?.id ? [{ deployment, environment, pipeline: { id: pipeline.id, teamId: pipeline.teamId }, decided }] : []));
+  return { pending: await decisionsOf(db, actor, found), pipelineNames: rows[0]?.names ?? [] };
+}
+
+/** The waiting deployments (oldest first, with this person's newest live decision) this person may decide on. */
+async function decisionsOf(db: Db, actor: Actor, waitingRows: { deployment: Deployment; environment: Environment; pipeline: { id: string; teamId: string | null }; decided: Approval | null }[]): Promise<PendingDecision[]> {
   const result: PendingDecision[] = [];
-  for (const { deployment, environment, pipeline } of waiting) {
+  const seen = new Set<string>();
+  for (const { deployment, environment, pipeline, decided } of waitingRows) {
+    if (seen.has(deployment.id)) continue;
+    seen.add(deployment.id);
     const applying = await applyingApprovalRule(db, deployment, environment);
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;
@@ -167,7 +189,7 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
       rule.rules.map((r) => r.role),
     );
     if (!roles.length) continue;
-    result.push({ deployment, environment: environment.name, roles, decided: mine.find((a) => a.deploymentId === deployment.id) ?? null });
+    result.push({ deployment, environment: environment.name, roles, decided });
   }
   return result;
 }

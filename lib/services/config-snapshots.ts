@@ -1,11 +1,12 @@
-import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, sql, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, configSnapshots, configVariables, deployments, environmentApps, type ConfigSnapshot, type ConfigSnapshotEntry } from "@/db/schema";
+import { apps, configSnapshots, deployments, environmentApps, environments, type ConfigSnapshot, type ConfigSnapshotEntry } from "@/db/schema";
+import { fromJsonArray, fromJsonObject, jsonArray, jsonObject } from "@/db/queries/json-rows";
 import type { DeploymentKind } from "@/db/schema/enums";
 import { diffConfig, sameConfig, type ConfigChange, type ConfigValue } from "@/lib/domain/config-diff";
 import { newId } from "@/lib/ids";
 import { decryptSecret, encryptSecret } from "@/lib/secrets";
-import { valueOf } from "./config-vars";
+import { resolvedValueOf, toVariableView, variableFields, variablesQuery, type ConfigVariableView, type VariableRow } from "./config-vars";
 import { SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
@@ -23,15 +24,17 @@ import { SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 export type RollbackConfigChoice = "restore" | "keep-current";
 
-/** The pending config of an environment: each variable resolved (secret references followed) and secrets encrypted again. */
+/** The pending config of an environment: each variable resolved (secret references followed) and secrets encrypted again. One statement. */
 async function pendingEntries(db: Db, environmentId: string): Promise<ConfigSnapshotEntry[]> {
-  const rows = await db.select().from(configVariables).where(eq(configVariables.environmentId, environmentId));
-  const entries: ConfigSnapshotEntry[] = [];
-  for (const row of rows) {
-    const value = await valueOf(db, row);
-    entries.push({ key: row.key, appId: row.appId, secret: row.secret, value: row.secret ? null : value, encryptedValue: row.secret ? encryptSecret(value) : null });
-  }
-  return entries;
+  return entriesOf((await variablesQuery(db, environmentId)) as VariableRow[]);
+}
+
+/** Variables (as variablesQuery reads them) as the entries of a config version: each value resolved, secrets encrypted again. */
+function entriesOf(rows: readonly VariableRow[]): ConfigSnapshotEntry[] {
+  return rows.map((row) => {
+    const value = resolvedValueOf(row);
+    return { key: row.key, appId: row.appId, secret: row.secret, value: row.secret ? null : value, encryptedValue: row.secret ? encryptSecret(value) : null };
+  });
 }
 
 const plain = (entry: ConfigSnapshotEntry): string => (entry.secret ? decryptSecret(entry.encryptedValue ?? "") : (entry.value ?? ""));
@@ -155,34 +158,49 @@ export async function pendingConfigChanges(db: Db, environmentId: string): Promi
   return diffConfig(valuesOf(running.entries, appNames), valuesOf(await pendingEntries(db, environmentId), appNames));
 }
 
+/** A config version as environmentConfigState() nests it: with the names of the apps its entries name. */
+const snapshotFields = {
+  id: configSnapshots.id,
+  version: configSnapshots.version,
+  entries: configSnapshots.entries,
+  appNames: sql<Record<string, string> | null>`(select json_object_agg(a.id, a.name) from apps a where a.id in (select e ->> 'appId' from jsonb_array_elements(${configSnapshots.entries}) e))`,
+};
+
 /**
- * For an environment's page, in two or three statements whatever the number of apps: the pending
- * edits (as pendingConfigChanges: null when no running version is recorded) and, with
- * `rollbackTo`, what rolling back to that release would do to the config (as rollbackConfigPreview).
+ * For an environment's page, in one statement whatever the number of variables or apps: its
+ * variables as people see them (configVariablesOf), the pending edits (as pendingConfigChanges:
+ * null when no running version is recorded) and, with `rollbackTo`, what rolling back to that
+ * release would do to the config (as rollbackConfigPreview).
  */
-export async function environmentConfigState(db: Db, environmentId: string, rollbackTo: string | null): Promise<{ pendingChanges: ConfigChange[] | null; rollback: RollbackConfigPreview | null }> {
-  const running = runningSnapshotQuery(db, environmentId);
-  const restored = db
+export async function environmentConfigState(db: Db, environmentId: string, rollbackTo: string | null): Promise<{ variables: ConfigVariableView[]; pendingChanges: ConfigChange[] | null; rollback: RollbackConfigPreview | null }> {
+  const restoredId = db
     .select({ id: deployments.configSnapshotId })
     .from(deployments)
     .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, rollbackTo ?? ""), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]), isNotNull(deployments.configSnapshotId)))
     .orderBy(desc(deployments.createdAt), desc(deployments.id))
     .limit(1);
-  const [snapshots, entries] = await Promise.all([
-    db
-      .select({ snapshot: configSnapshots, running: sql<boolean>`${configSnapshots.id} = (${running})`, restored: sql<boolean>`${configSnapshots.id} = (${restored})` })
+  const snapshot = (id: SQLWrapper) =>
+    sql`${db
+      .select({ row: jsonObject(snapshotFields) })
       .from(configSnapshots)
-      .where(sql`${configSnapshots.id} in ((${running}), (${restored}))`),
-    pendingEntries(db, environmentId),
-  ]);
-  const current = snapshots.find((s) => s.running)?.snapshot ?? null;
-  const restoredSnapshot = rollbackTo ? (snapshots.find((s) => s.restored)?.snapshot ?? null) : null;
-  // Only the apps these entries name, never every app of every pipeline.
-  const appIds = [...new Set([...entries, ...(current?.entries ?? []), ...(restoredSnapshot?.entries ?? [])].flatMap((e) => (e.appId ? [e.appId] : [])))];
-  const appNames = new Map(appIds.length ? (await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, appIds))).map((a) => [a.id, a.name]) : []);
+      .where(eq(configSnapshots.id, id))}`;
+  const [row] = await db
+    .select({
+      variables: jsonArray(variablesQuery(db, environmentId, { row: jsonObject(variableFields) })),
+      running: snapshot(runningSnapshotQuery(db, environmentId)),
+      restored: rollbackTo ? snapshot(restoredId) : sql<null>`null`,
+    })
+    .from(environments)
+    .where(eq(environments.id, environmentId));
+  const variables = fromJsonArray(variableFields, row?.variables) as VariableRow[];
+  const current = row?.running ? fromJsonObject(snapshotFields, row.running) : null;
+  const restoredSnapshot = row?.restored ? fromJsonObject(snapshotFields, row.restored) : null;
+  const entries = entriesOf(variables);
+  const appNames = new Map<string, string>([...Object.entries(current?.appNames ?? {}), ...Object.entries(restoredSnapshot?.appNames ?? {}), ...variables.flatMap((v) => (v.appId && v.app ? [[v.appId, v.app] as [string, string]] : []))]);
   const pending = valuesOf(entries, appNames);
   const currentValues = current ? valuesOf(current.entries, appNames) : pending;
   return {
+    variables: variables.map(toVariableView),
     pendingChanges: current ? diffConfig(currentValues, pending) : null,
     rollback: rollbackTo
       ? {

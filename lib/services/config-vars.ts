@@ -1,6 +1,6 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, asc, eq, isNull, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { alias, type PgSelect, type SelectedFields } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, configVariables, environments, users, type ConfigVariable } from "@/db/schema";
@@ -8,7 +8,6 @@ import { decryptSecret, encryptSecret } from "@/lib/secrets";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
-import type { Role } from "@/lib/auth/roles";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, environmentRef } from "./schemas";
@@ -75,6 +74,91 @@ async function appIdOf(db: Db, pipelineId: string, name: string | undefined): Pr
 const sourceVariable = alias(configVariables, "source_variable");
 const sourceEnvironment = alias(environments, "source_environment");
 
+/** How many references valueOf() follows at most (a reference to a reference…). */
+const MAX_REFERENCE_HOPS = 5;
+/** The variables a reference chain passes through, first hop first (the first is the one the list names). */
+const hops = [sourceVariable, ...Array.from({ length: MAX_REFERENCE_HOPS - 1 }, (_, i) => alias(configVariables, `source_variable_${i + 2}`))];
+
+/** A stored field of what a variable resolves to, as valueOf() resolves it: the last variable its reference chain reaches, else its own. */
+const resolved = <K extends "secret" | "value" | "encryptedValue">(key: K) =>
+  sql`case ${sql.join(
+    hops.toReversed().map((hop) => sql`when ${hop.id} is not null then ${hop[key]}`),
+    sql` `,
+  )} else ${configVariables[key]} end`;
+
+/** One variable as the list shows it, with what it resolves to (the stored, possibly encrypted, value). */
+export const variableFields = {
+  id: configVariables.id,
+  key: configVariables.key,
+  appId: configVariables.appId,
+  secret: configVariables.secret,
+  value: configVariables.value,
+  sourceVariableId: configVariables.sourceVariableId,
+  version: configVariables.version,
+  updatedAt: configVariables.updatedAt,
+  app: apps.name,
+  updatedBy: users.email,
+  source: sourceEnvironment.name,
+  resolvedSecret: resolved("secret").mapWith(Boolean) as SQL<boolean>,
+  resolvedValue: resolved("value") as SQL<string | null>,
+  resolvedEncryptedValue: resolved("encryptedValue") as SQL<string | null>,
+};
+
+/** A row of variableFields. */
+export interface VariableRow {
+  id: string;
+  key: string;
+  appId: string | null;
+  secret: boolean;
+  value: string | null;
+  sourceVariableId: string | null;
+  version: number;
+  updatedAt: Date;
+  app: string | null;
+  updatedBy: string | null;
+  source: string | null;
+  resolvedSecret: boolean;
+  resolvedValue: string | null;
+  resolvedEncryptedValue: string | null;
+}
+
+/**
+ * An environment's variables by key then app, selecting `fields` (variableFields, or a JSON object
+ * of them to nest in another statement): each joined to its app, its last editor, and its
+ * reference chain (at most five hops), so nothing is looked up per variable. `environmentId` may
+ * be a column of an outer statement.
+ */
+export function variablesQuery(db: Db, environmentId: string | SQLWrapper, fields: SelectedFields = variableFields): PgSelect {
+  let query = db
+    .select(fields)
+    .from(configVariables)
+    .leftJoin(apps, eq(apps.id, configVariables.appId))
+    .leftJoin(users, eq(users.id, configVariables.updatedBy))
+    .leftJoin(sourceVariable, eq(sourceVariable.id, configVariables.sourceVariableId))
+    .leftJoin(sourceEnvironment, eq(sourceEnvironment.id, sourceVariable.environmentId))
+    .$dynamic();
+  for (const [i, hop] of hops.entries()) if (i > 0) query = query.leftJoin(hop, eq(hop.id, hops[i - 1]!.sourceVariableId));
+  return query.where(eq(configVariables.environmentId, environmentId)).orderBy(asc(configVariables.key), asc(apps.name), asc(configVariables.id));
+}
+
+/** A variable as people and the API see it (a secret's value never). */
+export function toVariableView(row: VariableRow): ConfigVariableView {
+  return {
+    id: row.id,
+    key: row.key,
+    app: row.app,
+    secret: row.secret,
+    value: row.secret ? null : row.value,
+    inheritedFrom: row.sourceVariableId ? row.source : null,
+    version: row.version,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  };
+}
+
+/** What a variable's reference chain resolves to, as plain text (secrets decrypted: for the platform and config diffs only, never shown). */
+export const resolvedValueOf = (row: Pick<VariableRow, "resolvedSecret" | "resolvedValue" | "resolvedEncryptedValue">): string => (row.resolvedSecret ? decryptSecret(row.resolvedEncryptedValue ?? "") : (row.resolvedValue ?? ""));
+
 /**
  * The config variables that apply in an environment, its own and those inherited from its source.
  *
@@ -90,26 +174,7 @@ export async function listConfig(ctx: ServiceContext, input: { environment: stri
 
 /** An environment's variables as people see them (secret values never), by key then app: one statement. Callers authorize `config.view` first. */
 export async function configVariablesOf(db: Db, environmentId: string): Promise<ConfigVariableView[]> {
-  const rows = await db
-    .select({ variable: configVariables, app: apps.name, updatedBy: users.email, source: sourceEnvironment.name })
-    .from(configVariables)
-    .leftJoin(apps, eq(apps.id, configVariables.appId))
-    .leftJoin(users, eq(users.id, configVariables.updatedBy))
-    .leftJoin(sourceVariable, eq(sourceVariable.id, configVariables.sourceVariableId))
-    .leftJoin(sourceEnvironment, eq(sourceEnvironment.id, sourceVariable.environmentId))
-    .where(eq(configVariables.environmentId, environmentId))
-    .orderBy(asc(configVariables.key), asc(apps.name));
-  return rows.map(({ variable, app, updatedBy, source }) => ({
-    id: variable.id,
-    key: variable.key,
-    app,
-    secret: variable.secret,
-    value: variable.secret ? null : variable.value,
-    inheritedFrom: variable.sourceVariableId ? source : null,
-    version: variable.version,
-    updatedAt: variable.updatedAt,
-    updatedBy,
-  }));
+  return ((await variablesQuery(db, environmentId)) as VariableRow[]).map(toVariableView);
 }
 
 /**

@@ -1,7 +1,10 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
+import type { PgSelect, SelectedFields } from "drizzle-orm/pg-core";
+import type { Db } from "@/db/client";
+import { fromJsonArray, jsonArray, jsonObject, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import { deployments, environmentApps, releases, type Deployment } from "@/db/schema";
-import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type Strategy } from "@/db/schema/enums";
+import { ACTIVE_DEPLOYMENT_STATES, PENDING_DEPLOYMENT_STATES, STRATEGIES, type DeploymentKind, type DeploymentState, type Strategy } from "@/db/schema/enums";
 import { assertTransition, isCancellable } from "@/lib/domain/deployment-state";
 import { checkDeploymentRequest, planQueue, previousGoodRelease } from "@/lib/domain/promotion";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -288,17 +291,42 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
   return rollback;
 }
 
-/** The release an environment rolls back to by default: the last good one before what runs. */
+/** The release an environment rolls back to by default: the last good one before what runs. One statement. */
 export async function previousGoodReleaseOf(ctx: Pick<ServiceContext, "db">, environmentId: string): Promise<string | null> {
-  // One statement: the last 200 deployments, each row carrying what runs now (currentRelease()'s rule).
-  const running = ctx.db.select({ id: releases.id }).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
-  const history = await ctx.db
-    .select({ releaseId: deployments.releaseId, state: deployments.state, current: sql<string | null>`(${running})` })
-    .from(deployments)
-    .where(eq(deployments.environmentId, environmentId))
-    .orderBy(desc(deployments.createdAt))
-    .limit(ROLLBACK_HISTORY);
+  const history = (await rollbackHistory(ctx.db, rollbackHistoryFields(ctx.db, environmentId), environmentId)) as RollbackHistoryRow[];
   return previousGoodRelease(history, history[0]?.current ?? null);
+}
+
+/**
+ * previousGoodReleaseOf() nested in another statement as one JSON column (the environment page
+ * reads it with the environment): `environmentId` is usually the outer statement's column.
+ */
+export function previousGoodReleaseNested(db: Db, environmentId: SQLWrapper): NestedRead<string | null> {
+  const fields = rollbackHistoryFields(db, environmentId);
+  return {
+    sql: jsonArray(rollbackHistory(db, { row: jsonObject(fields) }, environmentId)),
+    read: (value) => {
+      const history = fromJsonArray(fields, value) as RollbackHistoryRow[];
+      return previousGoodRelease(history, history[0]?.current ?? null);
+    },
+  };
+}
+
+interface RollbackHistoryRow {
+  releaseId: string;
+  state: DeploymentState;
+  current: string | null;
+}
+
+// Each row of the history carries what runs now (currentRelease()'s rule), so one statement tells both.
+function rollbackHistoryFields(db: Db, environmentId: string | SQLWrapper) {
+  const running = db.select({ id: releases.id }).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
+  return { releaseId: deployments.releaseId, state: deployments.state, current: sql<string | null>`${running}` };
+}
+
+/** The last ROLLBACK_HISTORY deployments of an environment, newest first, selecting `fields` (rollbackHistoryFields, or a JSON object of them). */
+function rollbackHistory(db: Db, fields: SelectedFields, environmentId: string | SQLWrapper): PgSelect {
+  return db.select(fields).from(deployments).$dynamic().where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(ROLLBACK_HISTORY);
 }
 
 /** How many of an environment's latest deployments the default rollback target is chosen from. */

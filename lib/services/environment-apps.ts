@@ -1,10 +1,11 @@
-import { and, asc, eq, ilike, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, ilike, isNotNull, isNull, max, notInArray, sql, type SQLWrapper } from "drizzle-orm";
+import { alias, type PgSelect, type SelectedFields } from "drizzle-orm/pg-core";
+import { fromJsonArray, jsonArray, jsonObject, type JsonRow, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, builds, configVariables, environmentApps, environments, releases } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { GONE_ENVIRONMENT_STATES, HEALTH_STATUSES } from "@/lib/domain/vocabulary";
-import { sqlList } from "@/db/schema/enums";
 import { cellColumns, deployedBy } from "@/db/queries/cells";
 import { toCellView, type CellRow, type EnvironmentAppView } from "./environments";
 import { authorize } from "./authorize";
@@ -52,6 +53,40 @@ const encode = (position: Position) => Buffer.from(JSON.stringify(position)).toS
 /** `%text%` for ILIKE with the user's `%`, `_` and `\` taken literally. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** One row of the app list: the app (current, in slipway.yaml order) and its cell there (all null when nothing is deployed). */
+const appRowFields = { ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name };
+type AppRowFields = JsonRow<typeof appRowFields>;
+
+/** A parsed page query (environmentAppsInput) as appsPageQuery takes it. */
+type AppsQuery = z.output<typeof environmentAppsInput>;
+
+/** The page's rows (one more than `limit`, to tell whether a next page exists), selecting `fields`; the environment's ids may be columns of an outer statement. */
+function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineId: string | SQLWrapper }, q: AppsQuery, fields: SelectedFields): PgSelect {
+  const after = q.cursor ? decode(q.cursor) : null;
+  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+  return db
+    .select(fields)
+    .from(apps)
+    .$dynamic()
+    .leftJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
+    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
+    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
+    .orderBy(asc(apps.position), asc(apps.id))
+    .limit(q.limit + 1);
+}
+
+/** The rows of appsPageQuery as one page. */
+function toAppsPage(rows: AppRowFields[], q: AppsQuery, now: Date): Page<EnvironmentAppRow> {
+  const pageRows = rows.slice(0, q.limit);
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map((row) => ({ app: row.currentApp, appId: row.currentAppId, cell: row.environmentId ? toCellView(row as CellRow, now) : null })),
+    nextCursor: rows.length > q.limit && last ? encode([last.position, last.currentAppId]) : null,
+  };
+}
+
 /**
  * One page of the current apps of an environment's pipeline with what each runs there, in
  * slipway.yaml order, keyset-paged by (position, id) (`cursor`, `limit` ≤ 200, default 50),
@@ -61,28 +96,25 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
  */
 export async function environmentAppsPage(db: Db, clock: Clock, environment: { id: string; pipelineId: string }, input: unknown): Promise<Page<EnvironmentAppRow>> {
   const q = parseInput(environmentAppsInput, input);
-  const after = q.cursor ? decode(q.cursor) : null;
-  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
-  const rows = await db
-    .select({ ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name })
-    .from(apps)
-    .leftJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
-    .leftJoin(builds, eq(builds.id, environmentApps.buildId))
-    .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
-    .orderBy(asc(apps.position), asc(apps.id))
-    .limit(q.limit + 1);
-  const now = clock.now();
-  const pageRows = rows.slice(0, q.limit);
-  const last = pageRows.at(-1);
+  // Left joins: a row's cell columns are null where nothing is deployed, as JsonRow reads them too.
+  const rows = (await appsPageQuery(db, environment, q, appRowFields)) as AppRowFields[];
+  return toAppsPage(rows, q, clock.now());
+}
+
+/**
+ * environmentAppsPage() nested in another statement as one JSON column (the environment page
+ * reads it with the environment); the environment's ids are usually the outer statement's columns.
+ * @throws ValidationError for a bad cursor, limit, q or status (at once, before any statement)
+ */
+export function environmentAppsPageNested(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, input: unknown): NestedRead<Page<EnvironmentAppRow>> {
+  const q = parseInput(environmentAppsInput, input);
   return {
-    items: pageRows.map((row) => ({ app: row.currentApp, appId: row.currentAppId, cell: row.environmentId ? toCellView(row as CellRow, now) : null })),
-    nextCursor: rows.length > q.limit && last ? encode([last.position, last.currentAppId]) : null,
+    sql: jsonArray(appsPageQuery(db, environment, q, { row: jsonObject(appRowFields) })),
+    read: (value) => toAppsPage(fromJsonArray(appRowFields, value), q, clock.now()),
   };
 }
 
-/** What an environment runs as a whole, read in one statement whatever its number of apps. */
+/** What an environment runs as a whole, read within one statement whatever its number of apps (environmentRunningNested). */
 export interface EnvironmentRunning {
   /**
    * The release its apps share (environmentRelease() in lib/domain/environment-summary.ts: null
@@ -101,48 +133,71 @@ export interface EnvironmentRunning {
   seedApps: string[];
 }
 
+/** The pipeline's environments, apart from the one whose page it is (the outer statement's). */
+const chain = alias(environments, "chain_environment");
+
 /**
  * The release an environment runs, when its apps were last deployed, how many apps its pipeline
- * has, where its chain ends, when its config last changed and which apps it can seed, in one
- * statement (aggregates, never a row per app).
+ * has, where its chain ends, when its config last changed and which apps it can seed: one JSON
+ * column (aggregates, never a row per app) to nest in the statement that reads the environment.
+ * `environment` gives its id and pipeline id, usually as the outer statement's columns.
  */
-export async function environmentRunning(db: Db, environment: { id: string; pipelineId: string }): Promise<EnvironmentRunning> {
-  const summary = db.$with("summary").as(
-    db
-      .select({
-        releaseCount: sql<number>`count(distinct ${environmentApps.releaseId})::int`.as("release_count"),
-        releaseId: sql<string | null>`min(${environmentApps.releaseId})`.as("release_id"),
-        lastDeployedAt: sql<string | null>`max(${environmentApps.deployedAt})`.as("last_deployed_at"),
-      })
+export function environmentRunningNested(db: Db, environment: { id: SQLWrapper; pipelineId: SQLWrapper }): NestedRead<EnvironmentRunning> {
+  const { id, pipelineId } = environment;
+  // The release every app shares: none when nothing is deployed or the apps disagree.
+  const shared = db
+    .select({ id: sql`min(${environmentApps.releaseId})` })
+    .from(environmentApps)
+    .where(eq(environmentApps.environmentId, id))
+    .having(sql`count(distinct ${environmentApps.releaseId}) = 1`);
+  const seedable = sql`${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb)`;
+  const fields = {
+    release: sql`${db
+      .select({ row: jsonObject({ id: releases.id, commit: releases.commit, createdAt: releases.createdAt }) })
+      .from(releases)
+      .where(eq(releases.id, shared))}`,
+    lastDeployedAt: sql`${db
+      .select({ at: max(environmentApps.deployedAt) })
       .from(environmentApps)
-      .where(eq(environmentApps.environmentId, environment.id)),
-  );
-  const [row] = await db
-    .with(summary)
-    .select({
-      releaseCount: summary.releaseCount,
-      lastDeployedAt: summary.lastDeployedAt,
-      releaseId: releases.id,
-      commit: releases.commit,
-      createdAt: releases.createdAt,
-      appCount: sql<number>`(select count(*) from ${apps} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null)::int`,
-      lastFixedPosition: sql<
-        number | null
-      >`(select max(${environments.position}) from ${environments} where ${environments.pipelineId} = ${environment.pipelineId} and ${environments.kind} = 'fixed' and ${environments.state} not in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}))`,
-      configChangedAt: sql<string | null>`(select max(${configVariables.updatedAt}) from ${configVariables} where ${configVariables.environmentId} = ${environment.id})`,
-      seedApps: sql<
-        string[] | null
-      >`(select json_agg(${apps.name} order by ${apps.position}) from ${apps} inner join ${environmentApps} on ${environmentApps.appId} = ${apps.id} and ${environmentApps.environmentId} = ${environment.id} where ${apps.pipelineId} = ${environment.pipelineId} and ${apps.retiredAt} is null and ${environmentApps.buildId} is not null and ${apps.settings} -> 'seed' not in ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))`,
-    })
-    .from(summary)
-    .leftJoin(releases, and(eq(releases.id, summary.releaseId), sql`${summary.releaseCount} = 1`));
+      .where(eq(environmentApps.environmentId, id))}`,
+    appCount: sql`${db
+      .select({ n: count() })
+      .from(apps)
+      .where(and(eq(apps.pipelineId, pipelineId), isNull(apps.retiredAt)))}`,
+    lastFixedPosition: sql`${db
+      .select({ position: max(chain.position) })
+      .from(chain)
+      .where(and(eq(chain.pipelineId, pipelineId), eq(chain.kind, "fixed"), notInArray(chain.state, [...GONE_ENVIRONMENT_STATES])))}`,
+    configChangedAt: sql`${db
+      .select({ at: max(configVariables.updatedAt) })
+      .from(configVariables)
+      .where(eq(configVariables.environmentId, id))}`,
+    seedApps: sql`${db
+      .select({ names: sql`json_agg(${apps.name} order by ${apps.position})` })
+      .from(apps)
+      .innerJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, id)))
+      .where(and(eq(apps.pipelineId, pipelineId), isNull(apps.retiredAt), isNotNull(environmentApps.buildId), seedable))}`,
+  };
   return {
-    release: row?.releaseId && row.commit && row.createdAt ? { id: row.releaseId, commit: row.commit, createdAt: new Date(row.createdAt) } : null,
-    lastDeployedAt: row?.lastDeployedAt ? new Date(row.lastDeployedAt) : null,
-    appCount: Number(row?.appCount ?? 0),
-    lastFixedPosition: row?.lastFixedPosition === null || row?.lastFixedPosition === undefined ? null : Number(row.lastFixedPosition),
-    configChangedAt: row?.configChangedAt ? new Date(row.configChangedAt) : null,
-    seedApps: row?.seedApps ?? [],
+    sql: jsonObject(fields),
+    read: (value) => {
+      const row = (typeof value === "string" ? JSON.parse(value) : value) as {
+        release: { id: string; commit: string; createdAt: string } | null;
+        lastDeployedAt: string | null;
+        appCount: number | null;
+        lastFixedPosition: number | null;
+        configChangedAt: string | null;
+        seedApps: string[] | null;
+      };
+      return {
+        release: row.release ? { id: row.release.id, commit: row.release.commit, createdAt: new Date(row.release.createdAt) } : null,
+        lastDeployedAt: row.lastDeployedAt ? new Date(row.lastDeployedAt) : null,
+        appCount: Number(row.appCount ?? 0),
+        lastFixedPosition: row.lastFixedPosition ?? null,
+        configChangedAt: row.configChangedAt ? new Date(row.configChangedAt) : null,
+        seedApps: row.seedApps ?? [],
+      };
+    },
   };
 }
 

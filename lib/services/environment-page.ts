@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, notInArray, sql, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, releases } from "@/db/schema";
+import { deployments, environments, releases, reviewVerdicts } from "@/db/schema";
+import { fromJsonObject, jsonObject } from "@/db/queries/json-rows";
 import { sqlList } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import type { Role } from "@/lib/domain/roles";
@@ -12,21 +13,20 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
 import { environmentConfigState, type RollbackConfigPreview } from "./config-snapshots";
-import { configVariablesOf, type ConfigVariableView } from "./config-vars";
+import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
-import { previousGoodReleaseOf } from "./deployments";
-import { environmentAppsInput, environmentAppsPage, environmentRunning, type EnvironmentAppRow } from "./environment-apps";
-import { environmentWith, getEnvironmentRecord, isGone, recentDeployments, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { previousGoodReleaseNested } from "./deployments";
+import { environmentAppsInput, environmentAppsPageNested, environmentRunningNested, type EnvironmentAppRow, type EnvironmentAppsQuery } from "./environment-apps";
+import { environmentWith, getEnvironmentRecord, isGone, recentDeploymentsNested, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import { environmentFreezes, storedFreezesForGate } from "./freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
-import { listJobRuns, type JobRunView } from "./jobs";
+import { jobRunsNested, type JobRunView } from "./jobs";
 import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
-import { getRelease, type ReleaseDetail } from "./releases";
 import { inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
@@ -90,38 +90,106 @@ export interface EnvironmentPage {
   allowed: { redeploy: boolean; rollback: boolean; editConfig: boolean; requestDeployment: boolean; runJob: boolean; liftHold: boolean };
 }
 
-const summaryOf = (release: ReleaseDetail): ReleaseSummaryView => ({ id: release.id, commit: release.commit, versions: release.builds.map((b) => ({ app: b.app, version: b.build.version })) });
+/** Deployment states that do not count as a release having gone on to an environment. */
+const NOT_PROMOTED = ["failed", "cancelled", "superseded"] as const;
 
-/** Releases by id with each app's version (in slipway.yaml order), in one statement. */
-async function releaseSummaries(db: Db, ids: string[]): Promise<Map<string, ReleaseSummaryView>> {
+/**
+ * Releases by id with each app's version (in slipway.yaml order), in one statement. With
+ * `promotedInto` (an environment's name in the releases' pipeline), each also says its newest
+ * deployment there that did not fail, was not cancelled and was not superseded.
+ */
+async function releaseSummaries(db: Db, ids: string[], promotedInto: string | null): Promise<Map<string, { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null }>> {
   if (!ids.length) return new Map();
+  const promotionFields = { deploymentId: deployments.id, state: deployments.state };
   const rows = await db.query.releases.findMany({
-    where: inArray(releases.id, ids),
+    where: inArray(releases.id, [...new Set(ids)]),
     columns: { id: true, commit: true },
     with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
+    // A subquery of its own: the relational query would rewrite its columns to the releases' alias.
+    extras: (release) => ({
+      promotion: (promotedInto
+        ? sql`${db
+            .select({ row: jsonObject(promotionFields) })
+            .from(deployments)
+            .innerJoin(environments, eq(environments.id, deployments.environmentId))
+            .where(and(eq(deployments.releaseId, release.id), eq(environments.name, promotedInto), notInArray(deployments.state, [...NOT_PROMOTED])))
+            .orderBy(desc(deployments.createdAt), desc(deployments.id))
+            .limit(1)}`
+        : sql`null`
+      ).as("promotion"),
+    }),
   });
-  return new Map(rows.map((r) => [r.id, { id: r.id, commit: r.commit, versions: r.builds.sort((a, b) => a.app.position - b.app.position).map((b) => ({ app: b.app.name, version: b.build.version })) }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        summary: { id: r.id, commit: r.commit, versions: r.builds.sort((a, b) => a.app.position - b.app.position).map((b) => ({ app: b.app.name, version: b.build.version })) },
+        promotion: r.promotion ? fromJsonObject(promotionFields, r.promotion) : null,
+      },
+    ]),
+  );
 }
 
 /**
  * The environment `name` of the pipeline `pipeline` with its pipeline, in one statement: the live
- * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()).
+ * one, else the newest gone one of that name (its page stays, as getEnvironmentRecord()). The same
+ * statement brings what the page reads per environment, each nested as one JSON column correlated
+ * to the row (db/queries/json-rows.ts): one page of its apps (`appsQuery`), what it runs as a whole
+ * (environmentRunningNested), its latest deployments and job runs, and the default rollback target
+ * (previousGoodReleaseOf's rule; read for every viewer, used only for those who may roll back).
+ * @throws ValidationError for a bad cursor, limit, q or status (before the statement is sent)
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
-async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string) {
+async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsQuery) {
+  const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => ({
+    appPage: environmentAppsPageNested(db, clock, environment, appsQuery),
+    running: environmentRunningNested(db, environment),
+    deployments: recentDeploymentsNested(db, environment.id),
+    jobs: jobRunsNested(db, environment.id),
+    rollbackTo: previousGoodReleaseNested(db, environment.id),
+  });
+  let nested: ReturnType<typeof nestedReads> | undefined;
   const row = await db.query.environments.findFirst({
     where: and(
       eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
       sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`,
     ),
     orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
-    with: { ...environmentWith, pipeline: { columns: { id: true, name: true, teamId: true } } },
+    with: {
+      ...environmentWith,
+      // What a review environment's page needs of its source (the promotion preview) and its conversation.
+      source: { columns: { name: true, pipelineId: true, state: true, settings: true, heldAt: true, heldBy: true, holdReason: true } },
+      verdicts: { orderBy: asc(reviewVerdicts.createdAt), with: { user: { columns: { id: true, name: true, email: true } } } },
+      pipeline: { columns: { id: true, name: true, teamId: true } },
+    },
+    // The nested reads refer to the row through the query's own alias of it.
+    extras: (row) => {
+      nested = nestedReads({ id: row.id, pipelineId: row.pipelineId });
+      // Keys apart from the relations' (`deployments` is the active ones, environmentWith).
+      return {
+        appPage: nested.appPage.sql.as("app_page"),
+        runningNow: nested.running.sql.as("running_now"),
+        recentDeployments: nested.deployments.sql.as("recent_deployments"),
+        jobRuns: nested.jobs.sql.as("job_runs"),
+        rollbackTo: nested.rollbackTo.sql.as("rollback_to"),
+      };
+    },
   });
-  if (!row) {
+  if (!row || !nested) {
     await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
     throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
   }
-  return { pipeline: row.pipeline, environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()) };
+  return {
+    pipeline: row.pipeline,
+    environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()),
+    appPage: nested.appPage.read(row.appPage),
+    running: nested.running.read(row.runningNow),
+    deployments: nested.deployments.read(row.recentDeployments),
+    jobs: nested.jobs.read(row.jobRuns),
+    rollbackTo: nested.rollbackTo.read(row.rollbackTo),
+    source: row.source,
+    conversation: row.verdicts,
+  };
 }
 
 /**
@@ -129,19 +197,26 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
  * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
  * in SQL), the current release by environmentRelease(), the rollback target the rollback service
  * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
- * statements whatever the number of apps or deployments (about a dozen; fewer for a viewer).
+ * statements whatever the number of apps, deployments or variables: the environment's statement
+ * (with its page of apps, what it runs, its latest deployments and job runs, the rollback history,
+ * its source and conversation nested), then at once its freezes, incidents, traffic, config and
+ * the summaries of the releases it names (six; five for a viewer, who may not roll back); a
+ * review environment adds its rollout while one moves, its source's freezes and its inherited
+ * addresses.
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
   authorize(ctx, "pipeline.view");
   const data = parseInput(environmentPageInput, input);
   const { db, actor, clock } = ctx;
-  const { pipeline, environment } = await findPageEnvironment(db, clock, data.pipeline, data.name);
+  const page = await findPageEnvironment(db, clock, data.pipeline, data.name, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit });
+  const { pipeline, environment, appPage, running, deployments, jobs } = page;
   const now = clock.now();
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
   const gone = isGone(environment);
   const ref = environmentRef(pipeline.name, environment.name);
+  const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
   const allowed = {
     redeploy: false,
     rollback: !gone && can(actor, "environment.rollback", scope),
@@ -150,33 +225,31 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     runJob: can(actor, "job.run", scope),
     liftHold: can(actor, "environment.hold.lift", scope),
   };
+  allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
   // slipway.yaml may hide an environment's config from some roles (access.viewConfig).
   const viewConfig = !gone && can(actor, "config.view", { ...scope, viewConfigRoles: (environment.settings as { access?: { viewConfig?: Role[] } }).access?.viewConfig });
-  const [appPage, running, deployments, jobs, variables, freezes, incidents, traffic, rollbackTo] = await Promise.all([
-    environmentAppsPage(db, clock, environment, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit }),
-    environmentRunning(db, environment),
-    recentDeployments(db, environment.id),
-    listJobRuns(db, environment.id),
-    gone ? [] : viewConfig ? configVariablesOf(db, environment.id) : null,
+  const rollbackTo = allowed.rollback ? page.rollbackTo : null;
+  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
+  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
+  const isReview = environment.kind === "review";
+  const inProgress = isReview ? (environment.active.find((d) => d.state !== "waiting") ?? environment.active[0]) : undefined;
+  // While a review environment provisions nothing runs yet: its page shows the release on its way in.
+  const reviewReleaseId = isReview ? (current?.id ?? inProgress?.releaseId ?? null) : null;
+  const [freezes, incidents, traffic, config, summaries, reviewData] = await Promise.all([
     gone ? [] : environmentFreezes(db, now, environment),
     gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),
-    allowed.rollback ? previousGoodReleaseOf(ctx, environment.id) : null,
-  ]);
-  const current = running.release ? { id: running.release.id, commit: running.release.commit } : null;
-  allowed.redeploy = Boolean(current) && !gone && allowed.requestDeployment;
-  // A forward rollout in progress: rolling back stops it and keeps what serves (lib/services/abort.ts).
-  const forward = allowed.rollback ? environment.active.find((d) => (d.state === "running" || d.state === "verifying") && d.kind !== "rollback") : undefined;
-  const [summaries, config, review] = await Promise.all([
+    environmentConfigState(db, environment.id, rollbackTo),
     releaseSummaries(
       db,
-      [rollbackTo, forward?.releaseId].filter((id): id is string => Boolean(id)),
+      [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id)),
+      isReview ? environment.source : null,
     ),
-    environmentConfigState(db, environment.id, rollbackTo),
-    environment.kind === "review" ? reviewSection(ctx, environment, current?.id ?? null, gone, pipeline.name, scope) : null,
+    isReview ? reviewReads(ctx, environment, page.source, inProgress, gone, pipeline.name) : null,
   ]);
-  const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo) ?? null) : null;
-  const rollingForward = forward ? (summaries.get(forward.releaseId) ?? null) : null;
+  const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;
+  const rollingForward = forward ? (summaries.get(forward.releaseId)?.summary ?? null) : null;
+  const review = reviewData ? reviewSection(ctx, environment, reviewData, reviewReleaseId ? (summaries.get(reviewReleaseId) ?? null) : null, current?.id ?? null, page.conversation, gone, scope) : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
   const configPending = config.pendingChanges ? config.pendingChanges.length > 0 : Boolean(running.configChangedAt && running.lastDeployedAt && running.configChangedAt > running.lastDeployedAt);
   const cells = Object.fromEntries(appPage.items.flatMap((row) => (row.cell ? [[row.app, row.cell] as const] : [])));
@@ -194,7 +267,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     apps: { ...appPage, total: running.appCount, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
     deployments,
     jobs,
-    variables,
+    variables: gone ? [] : viewConfig ? config.variables : null,
     freezes,
     incidents,
     traffic,
@@ -204,28 +277,57 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   };
 }
 
-async function reviewSection(ctx: ServiceContext, environment: EnvironmentView, currentReleaseId: string | null, gone: boolean, pipelineName: string, scope: Target): Promise<ReviewSection> {
-  const { db, actor, clock } = ctx;
-  const inProgress = environment.active.find((d) => d.state !== "waiting") ?? environment.active[0];
-  // While it provisions nothing runs yet: show the release on its way in.
-  const releaseId = currentReleaseId ?? inProgress?.releaseId ?? null;
+/** A review environment's source as its page reads it with the environment (findPageEnvironment). */
+interface SourceRecord {
+  name: string;
+  pipelineId: string;
+  state: string;
+  settings: unknown;
+  heldAt: Date | null;
+  heldBy: string | null;
+  holdReason: string | null;
+}
+
+/** What a review environment's page reads besides the environment's own statement: the rollout in progress, its source's freezes and the addresses its source serves for it. */
+async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, inProgress: EnvironmentView["active"][number] | undefined, gone: boolean, pipelineName: string) {
+  const { db, clock } = ctx;
   const now = clock.now();
-  const [rollout, release, conversation, target, storedFreezes, inherited] = await Promise.all([
+  // The source came with the environment; looked up by name only when that record is gone (a
+  // source retired and registered again), as getEnvironmentRecord() would find it.
+  const liveSource = source && source.pipelineId === environment.pipelineId && !isGone({ state: source.state as EnvironmentView["state"] }) ? source : null;
+  const [rollout, target, storedFreezes, inherited] = await Promise.all([
     inProgress ? getDeployment(db, inProgress.id) : null,
-    releaseId ? getRelease(db, releaseId) : null,
-    reviewConversation(db, environment.id),
-    environment.source && !gone ? getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false }) : null,
+    environment.source && !gone
+      ? liveSource
+        ? { name: liveSource.name, settings: liveSource.settings, hold: liveSource.heldAt ? { at: liveSource.heldAt, by: liveSource.heldBy, reason: liveSource.holdReason } : null }
+        : getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false })
+      : null,
     environment.source && !gone ? storedFreezesForGate(db, now) : [],
     gone ? new Map<string, InheritedAddress[]>() : inheritedAddressesOf(db, [environment.id]),
   ]);
-  const promotion = release?.runs.find((r) => r.environment === environment.source && !["failed", "cancelled", "superseded"].includes(r.state));
+  return { rollout, target, storedFreezes, inherited, now };
+}
+
+function reviewSection(
+  ctx: ServiceContext,
+  environment: EnvironmentView,
+  reads: Awaited<ReturnType<typeof reviewReads>>,
+  release: { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null } | null,
+  currentReleaseId: string | null,
+  conversation: ReviewSection["conversation"],
+  gone: boolean,
+  scope: Target,
+): ReviewSection {
+  const { actor } = ctx;
+  const { rollout, target, storedFreezes, inherited, now } = reads;
   const owner = { ownerId: environment.owner?.id };
   return {
     rollout,
     // What promoting it into its source would do now, for the Promote confirmation.
     promotionPreview: target ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now }) : null,
-    release: release ? { ...summaryOf(release), running: release.id === currentReleaseId } : null,
-    promotion: promotion ? { deploymentId: promotion.deploymentId, state: promotion.state } : null,
+    release: release ? { ...release.summary, running: release.summary.id === currentReleaseId } : null,
+    // Whether it went on to its source: its newest deployment there that did not fail.
+    promotion: release?.promotion ?? null,
     conversation,
     inherited: inherited.get(environment.id) ?? [],
     allowed: gone

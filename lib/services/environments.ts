@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { PgSelect, SelectedFields } from "drizzle-orm/pg-core";
+import { fromJsonArray, jsonArray, jsonObject, type JsonRow, type NestedRead } from "@/db/queries/json-rows";
 import type { Db } from "@/db/client";
 import { cellColumns, listCells, type CellRow as QueriedCell } from "@/db/queries/cells";
-import { deploymentSteps, deployments, environments, reviewVerdicts } from "@/db/schema";
+import { deploymentSteps, deployments, environments, releases, reviewVerdicts, users } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, GATE_KINDS, type DeploymentKind, type DeploymentState, type EnvironmentKind, type EnvironmentState, type GateKind, type HealthStatus, type ReviewVerdict } from "@/db/schema/enums";
 import type { Clock } from "@/lib/domain/clock";
 import { isHealthStale } from "@/lib/domain/health";
@@ -256,26 +258,56 @@ export interface DeploymentSummary {
   finishedAt: Date | null;
 }
 
-/** The latest deployments into one environment, newest first. */
+/** One deployment as the environment page's history lists it. */
+const deploymentSummaryFields = {
+  id: deployments.id,
+  kind: deployments.kind,
+  state: deployments.state,
+  strategy: deployments.strategy,
+  releaseId: deployments.releaseId,
+  releaseCommit: releases.commit,
+  requestedById: users.id,
+  requestedByName: users.name,
+  requestedByEmail: users.email,
+  reason: deployments.reason,
+  createdAt: deployments.createdAt,
+  finishedAt: deployments.finishedAt,
+};
+
+/** The latest `limit` deployments into an environment (newest first), selecting `fields`; `environmentId` may be a column of an outer statement. */
+function latestDeployments(db: Db, fields: SelectedFields, environmentId: string | SQLWrapper, limit: number): PgSelect {
+  return db
+    .select(fields)
+    .from(deployments)
+    .$dynamic()
+    .innerJoin(releases, eq(releases.id, deployments.releaseId))
+    .innerJoin(users, eq(users.id, deployments.requestedBy))
+    .where(eq(deployments.environmentId, environmentId))
+    .orderBy(desc(deployments.createdAt), desc(deployments.id))
+    .limit(limit);
+}
+
+function toDeploymentSummary(row: JsonRow<typeof deploymentSummaryFields>): DeploymentSummary {
+  const { requestedById, requestedByName, requestedByEmail, ...deployment } = row;
+  return { ...deployment, requestedBy: { id: requestedById, name: requestedByName, email: requestedByEmail } };
+}
+
+/** The latest deployments into one environment, newest first: one statement. */
 export async function recentDeployments(db: Db, environmentId: string, limit = 20): Promise<DeploymentSummary[]> {
-  const rows = await db.query.deployments.findMany({
-    where: eq(deployments.environmentId, environmentId),
-    orderBy: [desc(deployments.createdAt), desc(deployments.id)],
-    limit,
-    with: { release: { columns: { commit: true } }, requestedByUser: { columns: { id: true, name: true, email: true } } },
-  });
-  return rows.map((d) => ({
-    id: d.id,
-    kind: d.kind,
-    state: d.state,
-    strategy: d.strategy,
-    releaseId: d.releaseId,
-    releaseCommit: d.release.commit,
-    requestedBy: d.requestedByUser,
-    reason: d.reason,
-    createdAt: d.createdAt,
-    finishedAt: d.finishedAt,
-  }));
+  // Inner joins only: each row has every field of deploymentSummaryFields, as JsonRow types it.
+  const rows = (await latestDeployments(db, deploymentSummaryFields, environmentId, limit)) as JsonRow<typeof deploymentSummaryFields>[];
+  return rows.map(toDeploymentSummary);
+}
+
+/**
+ * recentDeployments() nested in another statement as one JSON column (the environment page reads
+ * them with the environment): `environmentId` is usually the outer statement's column.
+ */
+export function recentDeploymentsNested(db: Db, environmentId: SQLWrapper, limit = 20): NestedRead<DeploymentSummary[]> {
+  return {
+    sql: jsonArray(latestDeployments(db, { row: jsonObject(deploymentSummaryFields) }, environmentId, limit)),
+    read: (value) => fromJsonArray(deploymentSummaryFields, value).map(toDeploymentSummary),
+  };
 }
 
 export async function reviewConversation(db: Db, environmentId: string) {

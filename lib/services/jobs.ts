@@ -1,4 +1,6 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, sql, type SQLWrapper } from "drizzle-orm";
+import type { PgSelect, SelectedFields } from "drizzle-orm/pg-core";
+import { fromJsonArray, jsonArray, jsonObject, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environmentApps, environments, jobRuns, users, type JobRun } from "@/db/schema";
@@ -94,15 +96,34 @@ export interface JobRunView extends JobRun {
   requestedByName: string | null;
 }
 
-/** The latest jobs of an environment (by hand and as deployment steps), newest first. */
-export async function listJobRuns(db: Db, environmentId: string, limit = 20): Promise<JobRunView[]> {
-  const rows = await db
-    .select({ run: jobRuns, app: apps.name, requester: users.name })
+/** One job run as an environment lists it: the run, its app's name and who asked for it (null: the deployment ran it). */
+const jobRunFields = { ...getTableColumns(jobRuns), app: apps.name, requestedByName: users.name };
+
+/** The latest `limit` job runs of an environment (newest first), selecting `fields`; `environmentId` may be a column of an outer statement. */
+function latestJobRuns(db: Db, fields: SelectedFields, environmentId: string | SQLWrapper, limit: number): PgSelect {
+  return db
+    .select(fields)
     .from(jobRuns)
+    .$dynamic()
     .innerJoin(apps, eq(apps.id, jobRuns.appId))
     .leftJoin(users, eq(users.id, jobRuns.requestedBy))
     .where(eq(jobRuns.environmentId, environmentId))
-    .orderBy(desc(jobRuns.createdAt))
+    .orderBy(desc(jobRuns.createdAt), desc(jobRuns.id))
     .limit(limit);
-  return rows.map(({ run, app, requester }) => ({ ...run, app, requestedByName: requester }));
+}
+
+/** The latest jobs of an environment (by hand and as deployment steps), newest first: one statement. */
+export async function listJobRuns(db: Db, environmentId: string, limit = 20): Promise<JobRunView[]> {
+  return (await latestJobRuns(db, jobRunFields, environmentId, limit)) as JobRunView[];
+}
+
+/**
+ * listJobRuns() nested in another statement as one JSON column (the environment page reads them
+ * with the environment): `environmentId` is usually the outer statement's column.
+ */
+export function jobRunsNested(db: Db, environmentId: SQLWrapper, limit = 20): NestedRead<JobRunView[]> {
+  return {
+    sql: jsonArray(latestJobRuns(db, { row: jsonObject(jobRunFields) }, environmentId, limit)),
+    read: (value) => fromJsonArray(jobRunFields, value) as JobRunView[],
+  };
 }

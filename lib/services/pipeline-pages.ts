@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, notInArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
-import { environments, pipelines, releases, type Pipeline } from "@/db/schema";
+import { environments, pipelines } from "@/db/schema";
 
 /** Small look-ups the pipeline-qualified pages need. */
 
@@ -10,12 +10,6 @@ const GONE = GONE_ENVIRONMENT_STATES;
 /** Every pipeline's id and name, in name order, for filters. One statement. */
 export async function pipelineOptions(db: Db): Promise<{ id: string; name: string }[]> {
   return db.select({ id: pipelines.id, name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name));
-}
-
-/** Every pipeline's name, in name order, for the header's switcher. One statement. */
-export async function pipelineNames(db: Db): Promise<string[]> {
-  const rows = await db.select({ name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name));
-  return rows.map((r) => r.name);
 }
 
 export interface EnvironmentCandidate {

@@ -31,33 +31,30 @@ export interface EnvironmentTraffic {
 
 /**
  * An environment's traffic for its page: the last `minutes` minute by minute (gaps filled with
- * zeros so the chart's time axis is true), and where its SLO stands.
+ * zeros so the chart's time axis is true), and where its SLO stands. One statement: the buckets of
+ * whichever reaches further back, the chart's hour or the SLO's window, each part taking its own.
  */
 export async function environmentTraffic(db: Db, clock: Clock, environment: Pick<Environment, "id" | "settings">, minutes = 60): Promise<EnvironmentTraffic> {
   const now = clock.now();
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000);
+  const slo = environment.settings.slo;
+  const windowStart = slo ? new Date(now.getTime() - slo.window) : null;
+  const since = windowStart && windowStart < from ? windowStart : from;
   const rows = await db
     .select({ at: healthSamples.bucketStart, requests: sql<number>`sum(${healthSamples.requests})::int`, errors: sql<number>`sum(${healthSamples.errors})::int`, p95Ms: sql<number | null>`max(${healthSamples.p95Ms})` })
     .from(healthSamples)
-    .where(and(eq(healthSamples.environmentId, environment.id), gte(healthSamples.bucketStart, from)))
+    .where(and(eq(healthSamples.environmentId, environment.id), gte(healthSamples.bucketStart, since)))
     .groupBy(healthSamples.bucketStart)
     .orderBy(asc(healthSamples.bucketStart));
-  const byMinute = new Map(rows.map((r) => [r.at.getTime(), r]));
+  const byMinute = new Map(rows.filter((r) => r.at >= from).map((r) => [r.at.getTime(), r]));
   const series: TrafficMinute[] = Array.from({ length: minutes }, (_, i) => {
     const at = from.getTime() + i * 60_000;
     const row = byMinute.get(at);
     return { at: new Date(at).toISOString(), requests: Number(row?.requests ?? 0), errors: Number(row?.errors ?? 0), p95Ms: row?.p95Ms === null || row?.p95Ms === undefined ? null : Number(row.p95Ms) };
   });
 
-  const slo = environment.settings.slo;
-  if (!slo) return { minutes: series, slo: null };
-  const windowStart = new Date(now.getTime() - slo.window);
-  const samples = await db
-    .select({ bucketStart: healthSamples.bucketStart, requests: sql<number>`sum(${healthSamples.requests})::int`, errors: sql<number>`sum(${healthSamples.errors})::int` })
-    .from(healthSamples)
-    .where(and(eq(healthSamples.environmentId, environment.id), gte(healthSamples.bucketStart, windowStart)))
-    .groupBy(healthSamples.bucketStart);
-  const numeric = samples.map((s) => ({ bucketStart: s.bucketStart, requests: Number(s.requests), errors: Number(s.errors) }));
+  if (!slo || !windowStart) return { minutes: series, slo: null };
+  const numeric = rows.filter((r) => r.at >= windowStart).map((s) => ({ bucketStart: s.at, requests: Number(s.requests), errors: Number(s.errors) }));
   const requests = numeric.reduce((n, s) => n + s.requests, 0);
   const errors = numeric.reduce((n, s) => n + s.errors, 0);
   const budgetLeft = requests > 0 ? 1 - errors / requests / errorBudget(slo.availability) : null;

@@ -44,6 +44,11 @@ describe.each(testDatabases)("an environment's traffic on $name", (database) => 
     expect(traffic.slo).toMatchObject({ availability: 99.5, requests: 2100, errors: 5 });
     expect(traffic.slo!.budgetLeft).toBeCloseTo(1 - 5 / 2100 / 0.005, 6);
     expect(traffic.slo!.burn.firing).toBe(false);
+    // An SLO window shorter than the chart's hour: each part still reads only its own span.
+    const settings = staging!.settings;
+    const short = await environmentTraffic(connection.db, clock, { id: staging!.id, settings: { ...settings, slo: { ...settings.slo!, window: 2 * 60_000 } } }, 60);
+    expect(short.minutes.at(-3)).toEqual({ at: "2026-06-01T09:58:00.000Z", requests: 1000, errors: 5, p95Ms: 300 });
+    expect(short.slo).toMatchObject({ requests: 100, errors: 0, budgetLeft: 1 });
   });
 
   it("has no SLO part for an environment without one", async () => {

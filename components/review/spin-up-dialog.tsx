@@ -13,6 +13,7 @@ export interface SpinUpRelease {
   id: string;
   commit: string;
   createdAt: string;
+  /** The first apps' versions, in slipway.yaml order (a large pipeline's list is cut; `appCount` tells how many apps there are). */
   versions: { app: string; version: string }[];
 }
 
@@ -28,6 +29,8 @@ export interface SpinUpOptions {
   maxTtlHours: number;
   /** Names of live environments, so the suggested name is the one the service would pick. */
   takenNames: string[];
+  /** Apps in the pipeline: a release lists the first few versions, then how many more. */
+  appCount: number;
 }
 
 const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 aria-[invalid=true]:border-rose-500";
@@ -35,7 +38,10 @@ const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 a
 /** Fields whose errors show under their input; any other error shows at the foot of the form. */
 const PLACED_FIELDS = ["branch", "releaseId", "name", "ttlHours", "source", "clone"];
 
-const versionsOf = (release: SpinUpRelease) => release.versions.map((v) => `${v.app} ${v.version}`).join(", ");
+const versionsOf = (release: SpinUpRelease, appCount: number) => {
+  const more = appCount - release.versions.length;
+  return release.versions.map((v) => `${v.app} ${v.version}`).join(", ") + (more > 0 ? ` and ${more} more app${more === 1 ? "" : "s"}` : "");
+};
 
 /** A label, its control, and under it either the service's error for the field or a hint (`${id}-hint`, for aria-describedby). */
 function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string | undefined; hint?: React.ReactNode; children: React.ReactNode }) {
@@ -54,14 +60,14 @@ function Field({ id, label, error, hint, children }: { id: string; label: string
   );
 }
 
-function BranchHint({ candidate }: { candidate: SpinUpOptions["candidates"][number] }) {
+function BranchHint({ candidate, appCount }: { candidate: SpinUpOptions["candidates"][number]; appCount: number }) {
   const newest = candidate.releases[0];
   return (
     <>
       {candidate.liveReview && <>Already running in {candidate.liveReview}. </>}
       {newest && (
         <>
-          Newest: <span className="font-mono">{newest.commit.slice(0, 7)}</span> ({versionsOf(newest)})
+          Newest: <span className="font-mono">{newest.commit.slice(0, 7)}</span> ({versionsOf(newest, appCount)})
         </>
       )}
     </>
@@ -133,7 +139,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
         <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
       </div>
 
-      <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} />}>
+      <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} />}>
         <select
           id={`${ids}-branch`}
           data-autofocus
@@ -167,7 +173,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
         >
           {candidate?.releases.map((r, i) => (
             <option key={r.id} value={r.id}>
-              {r.commit.slice(0, 7)} · {versionsOf(r)} · {relativeTime(new Date(r.createdAt), now)}
+              {r.commit.slice(0, 7)} · {versionsOf(r, options.appCount)} · {relativeTime(new Date(r.createdAt), now)}
               {i === 0 ? " (newest)" : ""}
             </option>
           ))}

@@ -25,6 +25,9 @@ import { parseInput } from "./validation";
  * review environments, per-environment summaries aggregated in SQL).
  */
 
+/** What the spin-up form offers: the branches released last, their newest releases, each release's first apps' versions. */
+const SPIN_UP_CANDIDATES = { branches: 20, releasesPerBranch: 5, versionsPerRelease: 6 };
+
 /** Review environments the board lists (the newest); the rest are counted. */
 export const REVIEW_LIMIT = 20;
 /** Addresses named per review environment (the first is the link). */
@@ -82,6 +85,8 @@ export interface SpinUpChoices {
   defaultTtlHours: number;
   maxTtlHours: number;
   takenNames: string[];
+  /** Apps in the pipeline (the candidates list only the first few versions). */
+  appCount: number;
 }
 
 export interface BoardPage {
@@ -126,7 +131,8 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now),
     columnFacts(db, row.id, chainIds, pageSize),
     loadGuards(db, row.id, now),
-    canSpinUp ? reviewCandidatesOf(db, row.id, { versionsPerRelease: pageSize }) : null,
+    // Bounded whatever the number of branches and apps: the board sends these on every refresh.
+    canSpinUp ? reviewCandidatesOf(db, row.id, SPIN_UP_CANDIDATES) : null,
   ]);
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
   // …and, for a partial review environment, where its source serves the page's other apps.
@@ -212,6 +218,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
             defaultTtlHours: Math.round((config.reviewEnvironments.defaultTtl / HOUR) * 10) / 10,
             maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
             takenNames: row.takenNames ?? [],
+            appCount: row.appCount,
           }
         : null,
     },

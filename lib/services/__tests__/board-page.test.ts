@@ -176,6 +176,9 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(lead.viewer.canDeploy).toBe(true);
     expect(lead.viewer.spinUp).toMatchObject({ pipeline: "shop", defaultSource: "staging", sources: ["dev", "qa", "uat", "staging", "prod"] });
     expect(lead.viewer.spinUp!.takenNames).toContain(`review-${REVIEW_LIMIT + 1}`);
+    // Bounded whatever the pipeline's size: a release lists its first few versions and says how many apps there are.
+    expect(lead.viewer.spinUp!.appCount).toBe(lead.apps.total);
+    expect(lead.viewer.spinUp!.candidates.every((c) => c.releases.length <= 5 && c.releases.every((r) => r.versions.length <= Math.min(6, lead.apps.total)))).toBe(true);
   });
 
   it("lists the newest review environments and counts them all", async () => {

@@ -12,6 +12,7 @@ import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { resolveEnvironment } from "./pipeline-scope";
+import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { pageInput, type Page } from "./pagination";
 import { parseInput } from "./validation";
 
@@ -34,6 +35,8 @@ export interface EnvironmentAppRow {
   appId: string;
   /** Null when nothing of this app is deployed in the environment. */
   cell: EnvironmentAppView | null;
+  /** A partial review environment's app that its source serves for it (listEnvironmentApps); absent or null otherwise. */
+  inherited?: InheritedAddress | null;
 }
 
 type Position = [number, string];
@@ -213,5 +216,16 @@ export async function listEnvironmentApps(ctx: ServiceContext, ref: string, inpu
     if (error instanceof ValidationError) throw new NotFoundError(`No environment named "${ref}".`);
     throw error;
   });
-  return environmentAppsPage(ctx.db, ctx.clock, environment, query);
+  const page = await environmentAppsPage(ctx.db, ctx.clock, environment, query);
+  // A partial review environment: the page's apps its source serves for it (a statement only for those).
+  if (cloneModeOf(environment) !== "changed") return page;
+  const inherited = (
+    await inheritedAddressesOf(
+      ctx.db,
+      [environment.id],
+      page.items.map((row) => row.appId),
+    )
+  ).get(environment.id);
+  const servedBy = new Map((inherited ?? []).map((a) => [a.app, a]));
+  return { ...page, items: page.items.map((row) => ({ ...row, inherited: servedBy.get(row.app) ?? null })) };
 }

@@ -7,6 +7,7 @@ import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
 import { environmentDto } from "@/lib/api/dto";
 import { getBoardPage } from "@/lib/services/board-page";
+import { listEnvironmentApps } from "@/lib/services/environment-apps";
 import { listEnvironmentsPage } from "@/lib/services/environment-list";
 import { inheritedAppsOf } from "@/lib/services/review-clone";
 import { RuleError, ValidationError } from "@/lib/services/errors";
@@ -139,6 +140,11 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
       ["api-gateway", "staging", staging.get("api-gateway")!.url],
     ]);
     expect(await inheritedAppsOf(connection.db, await envRow("one"))).toEqual(listed.inherited);
+    const appsPage = await listEnvironmentApps(ctx(dev), "shop/one", { limit: 2 });
+    expect(appsPage.items.map((row) => [row.app, row.inherited?.from ?? null])).toEqual([
+      ["portal", null],
+      ["admin", "staging"],
+    ]);
   });
 
   it("a full clone stores and runs every app", async () => {

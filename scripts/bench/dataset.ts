@@ -26,8 +26,12 @@ export interface BuildResult {
 
 const DAY = 86_400_000;
 
-/** Creates the database named in `url` when it does not exist (through the server's `postgres` database). */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * Creates the database named in `url` when it does not exist (through the server's `postgres`
+ * database); with `fresh`, drops it first (closing its connections). @throws Error for a name that
+ * is not a plain lowercase identifier
+ */
+export async function ensureDatabase(url: string, options: { fresh?: boolean } = {}): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unexpected database name "${name}": use lowercase letters, digits and _.`);
@@ -36,6 +40,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
+    if (options.fresh) await client.query(`drop database if exists ${name} with (force)`);
     const found = await client.query("select 1 from pg_database where datname = $1", [name]);
     if (!found.rowCount) await client.query(`create database ${name}`);
   } finally {

@@ -15,7 +15,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
 import { measureRow, printTable, quiesce, signIn, type Row } from "./measure-kit";
@@ -48,25 +47,9 @@ const PAGES: { name: string; path: string }[] = [
   { name: "audit trail", path: "/audit" },
 ];
 
-/** A fresh database: the demo data is seeded only into an empty one. */
-async function recreateDatabase(): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unexpected database name "${name}": use lowercase letters, digits and _.`);
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${name} with (force)`);
-  } finally {
-    await client.end();
-  }
-  await ensureDatabase(url);
-}
-
 async function main(): Promise<number> {
   fs.mkdirSync(OUT, { recursive: true });
-  await recreateDatabase();
+  await ensureDatabase(url, { fresh: true }); // the demo data is seeded only into an empty database
   await buildIfNeeded(process.cwd(), (line) => console.log(`[build] ${line}`));
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { deployments, environments, pipelines, releases, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import { activeFreezes } from "@/lib/domain/gates";
+import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates";
 import { compareCommits, newestByCommit, type ParentGraph } from "@/lib/domain/commit-order";
 import type { ReleaseFacts } from "@/lib/domain/promotion";
 import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/promotion-queries";
@@ -67,17 +67,29 @@ export async function autoPromote(db: Db, clock: Clock, log: (line: string) => v
   // The commit graph (the newest releases' parents) is read once per pass, not once per environment.
   let graph: Promise<ParentGraph> | null = null;
   const graphOf = () => (graph ??= parentGraph(db));
+  // Likewise the stored freezes (a handful), each environment taking those that apply to it.
+  let stored: Promise<StoredFreeze[]> | null = null;
+  const freezesOf = async (environment: Environment) => (await (stored ??= listStoredFreezes(db))).filter((f) => (f.environmentId ? f.environmentId === environment.id : !f.pipelineId || f.pipelineId === environment.pipelineId));
   let requested = 0;
-  for (const { pipeline, chain } of chains.values()) requested += await autoPromoteChain(db, clock, log, refused, pipeline, chain, graphOf);
+  for (const { pipeline, chain } of chains.values()) requested += await autoPromoteChain(db, clock, log, refused, pipeline, chain, graphOf, freezesOf);
   return requested;
 }
 
-async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string>, pipeline: string, chain: Environment[], graphOf: () => Promise<ParentGraph>): Promise<number> {
+async function autoPromoteChain(
+  db: Db,
+  clock: Clock,
+  log: (line: string) => void,
+  refused: Set<string>,
+  pipeline: string,
+  chain: Environment[],
+  graphOf: () => Promise<ParentGraph>,
+  freezesOf: (environment: Environment) => Promise<StoredFreeze[]>,
+): Promise<number> {
   let requested = 0;
   for (const [index, target] of chain.entries()) {
     const config = target.settings;
     if (!config.autoPromote || target.heldAt) continue;
-    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await listStoredFreezes(db, { environmentId: target.id }), environment: target.name }, clock.now());
+    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await freezesOf(target), environment: target.name }, clock.now());
     if (frozen.length) continue;
     const candidate = await candidateFor(db, chain, index, graphOf);
     if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;

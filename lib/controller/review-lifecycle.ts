@@ -138,13 +138,14 @@ async function wake(deps: ReviewLifecycleDeps, statusesOf: (environment: string)
  * their addresses answer "waking up" until someone opens them. The last request the platform saw
  * is kept on the environment, so a restart does not make everything look idle.
  */
-async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelineId: string, statusesOf: (environment: string) => Promise<AppStatus[]>): Promise<void> {
+async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: ReadonlyMap<string, number>, statusesOf: (environment: string) => Promise<AppStatus[]>): Promise<void> {
+  if (idleAfterMs.size === 0) return;
+  // Every pipeline's ready review environments in one statement, and which of them are busy in another.
   const ready = await deps.db
     .select()
     .from(environments)
-    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
+    .where(and(inArray(environments.pipelineId, [...idleAfterMs.keys()]), eq(environments.kind, "review"), eq(environments.state, "ready")));
   if (ready.length === 0) return;
-  // Which of them have a deployment in progress: one statement for all, not one per environment.
   const busy = new Set(
     (
       await deps.db
@@ -173,7 +174,7 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelin
         .set({ lastRequestAt: new Date(lastRequest) })
         .where(eq(environments.id, environment.id));
     }
-    if (now.getTime() - lastRequest < idleAfterMs) continue;
+    if (now.getTime() - lastRequest < idleAfterMs.get(environment.pipelineId)!) continue;
     await deps.platforms.forEnvironment(environment.name).sleep(environment.name);
     await setState(deps, environment, "sleeping", { action: "review.sleep", reason: `no requests for ${Math.round((now.getTime() - lastRequest) / 60_000)} min`, data: { lastRequestAt: new Date(lastRequest).toISOString() } });
   }
@@ -191,8 +192,10 @@ export async function manageReviewEnvironments(deps: ReviewLifecycleDeps): Promi
   await finishTeardowns(deps);
   await expire(deps);
   await wake(deps, statusesOf);
+  const idleAfter = new Map<string, number>();
   for (const pipeline of await (deps.pipelines ?? (() => listPipelines(deps.db)))()) {
     const settings = pipeline.config.reviewEnvironments;
-    if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter, pipeline.id, statusesOf);
+    if (settings?.idleSleepAfter) idleAfter.set(pipeline.id, settings.idleSleepAfter);
   }
+  await sleepIdle(deps, idleAfter, statusesOf);
 }

@@ -105,14 +105,18 @@ export async function* driftCellPages(db: Db, options: { skipSettledAbsent: read
   }
 }
 
-/** How many cells driftCellPages left unread with the same `lookAt`: each still drifts ("not running"). One statement. */
-export async function countSettledAbsent(db: Db, lookAt: readonly AppKey[]): Promise<number> {
+/**
+ * How many cells driftCellPages leaves unread with the same `lookAt`, outside the environments
+ * `except` (those with a rollout in progress, which a pass leaves alone): each still drifts ("not
+ * running"). One statement.
+ */
+export async function countSettledAbsent(db: Db, lookAt: readonly AppKey[], except: readonly string[] = []): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
-    .where(and(checkedCells(), settledAbsent(lookAt)));
+    .where(and(checkedCells(), settledAbsent(lookAt), except.length ? notInArray(environmentApps.environmentId, [...except]) : undefined));
   return Number(row?.n ?? 0);
 }
 

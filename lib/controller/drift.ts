@@ -126,7 +126,7 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
   let checked = 0;
   let drifting = 0;
   if (lookAt) {
-    const unchanged = await countSettledAbsent(db, lookAt);
+    const unchanged = await countSettledAbsent(db, lookAt, [...busy]);
     checked += unchanged;
     drifting += unchanged;
   }

@@ -136,7 +136,8 @@ async function wake(deps: ReviewLifecycleDeps, statusesOf: (environment: string)
 /**
  * Review environments nobody has used for `idleSleepAfter` go to sleep: their processes stop and
  * their addresses answer "waking up" until someone opens them. The last request the platform saw
- * is kept on the environment, so a restart does not make everything look idle.
+ * is kept on the environment, so a restart does not make everything look idle. `idleAfterMs`: per
+ * pipeline id, its idleSleepAfter in ms (pipelines not in it are left alone).
  */
 async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: ReadonlyMap<string, number>, statusesOf: (environment: string) => Promise<AppStatus[]>): Promise<void> {
   if (idleAfterMs.size === 0) return;

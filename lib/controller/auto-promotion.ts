@@ -3,8 +3,8 @@ import type { Db } from "@/db/client";
 import { deployments, environments, pipelines, releases, type Environment } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import { activeFreezes } from "@/lib/domain/gates";
-import { compareCommits, newestByCommit } from "@/lib/domain/commit-order";
+import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates";
+import { compareCommits, newestByCommit, type ParentGraph } from "@/lib/domain/commit-order";
 import type { ReleaseFacts } from "@/lib/domain/promotion";
 import { currentRelease, parentGraph, releaseFactColumns, succeededIn } from "@/lib/services/promotion-queries";
 import { requestDeployment } from "@/lib/services/deployments";
@@ -19,10 +19,10 @@ const RECENT_RELEASES = 50;
  * what succeeded just before it. Only a release whose commit is shown to be newer than what runs
  * (lib/domain/commit-order.ts) is a candidate; an older commit never is, whenever it was cut.
  */
-async function candidateFor(db: Db, chain: Environment[], index: number): Promise<{ id: string; why: string } | null> {
+async function candidateFor(db: Db, chain: Environment[], index: number, graphOf: () => Promise<ParentGraph>): Promise<{ id: string; why: string } | null> {
   const target = chain[index]!;
   const current = await currentRelease(db, target.id);
-  const graph = await parentGraph(db);
+  const graph = await graphOf();
   const newer = (release: ReleaseFacts) => !current || compareCommits(release, current, graph).order === "newer";
   if (index === 0) {
     const branch = target.settings.branch;
@@ -64,19 +64,34 @@ export async function autoPromote(db: Db, clock: Clock, log: (line: string) => v
     entry.chain.push(row.environment);
     chains.set(row.environment.pipelineId, entry);
   }
+  // The commit graph (the newest releases' parents) is read once per pass, not once per environment.
+  let graph: Promise<ParentGraph> | null = null;
+  const graphOf = () => (graph ??= parentGraph(db));
+  // Likewise the stored freezes (a handful), each environment taking those that apply to it.
+  let stored: Promise<StoredFreeze[]> | null = null;
+  const freezesOf = async (environment: Environment) => (await (stored ??= listStoredFreezes(db))).filter((f) => (f.environmentId ? f.environmentId === environment.id : !f.pipelineId || f.pipelineId === environment.pipelineId));
   let requested = 0;
-  for (const { pipeline, chain } of chains.values()) requested += await autoPromoteChain(db, clock, log, refused, pipeline, chain);
+  for (const { pipeline, chain } of chains.values()) requested += await autoPromoteChain(db, clock, log, refused, pipeline, chain, graphOf, freezesOf);
   return requested;
 }
 
-async function autoPromoteChain(db: Db, clock: Clock, log: (line: string) => void, refused: Set<string>, pipeline: string, chain: Environment[]): Promise<number> {
+async function autoPromoteChain(
+  db: Db,
+  clock: Clock,
+  log: (line: string) => void,
+  refused: Set<string>,
+  pipeline: string,
+  chain: Environment[],
+  graphOf: () => Promise<ParentGraph>,
+  freezesOf: (environment: Environment) => Promise<StoredFreeze[]>,
+): Promise<number> {
   let requested = 0;
   for (const [index, target] of chain.entries()) {
     const config = target.settings;
     if (!config.autoPromote || target.heldAt) continue;
-    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await listStoredFreezes(db, { environmentId: target.id }), environment: target.name }, clock.now());
+    const frozen = activeFreezes({ configured: config.gates?.freezes ?? [], stored: await freezesOf(target), environment: target.name }, clock.now());
     if (frozen.length) continue;
-    const candidate = await candidateFor(db, chain, index);
+    const candidate = await candidateFor(db, chain, index, graphOf);
     if (!candidate || refused.has(`${target.id}:${candidate.id}`)) continue;
     const [tried] = await db
       .select({ id: deployments.id })

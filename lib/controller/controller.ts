@@ -6,7 +6,7 @@ import { sampleHealth } from "./health-sampler";
 import { DEFAULT_LEASE_MS, LeaderElection } from "./leader";
 import { fencePlatform } from "./fenced-platform";
 import { Rollout } from "./rollout";
-import { restoreRecordedState } from "./restore";
+import { RestoreRun } from "./restore";
 import { failInterruptedJobs } from "./manual-jobs";
 import { requeueInterruptedVerifications } from "./verification-jobs";
 import { Gatekeeper } from "./gatekeeper";
@@ -23,6 +23,11 @@ export type { ControllerOptions } from "./controller-options";
 const MAX_BACKOFF_MS = 60_000;
 /** After this many failed passes in a row the controller steps down and leads afresh (restoring again). */
 const RESTART_AFTER_FAILURES = 5;
+/**
+ * Real milliseconds of restoring per pass: a large restore goes on over several passes (each
+ * straight after the last), so the lease is renewed and other work goes on meanwhile.
+ */
+const RESTORE_SLICE_MS = 1_000;
 
 /**
  * The reconcile loop: becomes leader, restores what every environment is recorded to run, then
@@ -45,6 +50,8 @@ export class Controller {
   private ticking: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private gatekeeper: Gatekeeper | null = null;
+  /** The restore of this leadership term while it is not finished (see restoreSlice). */
+  private restoring: RestoreRun | null = null;
   private readonly scrapeTargets: ScrapeTargetsFile | null;
   private readonly options: ResolvedOptions;
   private readonly reconcilers: Reconcilers;
@@ -72,6 +79,7 @@ export class Controller {
       background: (key, work) => this.background(key, work),
       stepDown: (reason) => this.stepDown(reason),
       wake: () => this.scheduleIn(0),
+      restoring: () => this.restoring !== null,
       scrapeTargets: this.scrapeTargets,
       traffic: config.traffic,
     });
@@ -150,6 +158,7 @@ export class Controller {
       }
     }
     if (!this.isLeader && !(await this.lead())) return;
+    if (this.restoring) await this.restoreSlice();
     try {
       await this.schedule.runDue();
     } catch (error) {
@@ -188,19 +197,30 @@ export class Controller {
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
     if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
     if (await requeueInterruptedVerifications(this.config.connection.db, token, this.clock.now())) this.log("verification jobs interrupted by the previous controller run again");
-    try {
-      await this.restore();
-    } catch (error) {
-      // Not leading half-restored: let go, so the next pass (after its back-off) leads and restores afresh.
-      await this.stepDown(`restoring failed: ${(error as Error).message}`);
-      throw error;
-    }
+    this.restoring = new RestoreRun(this.config.connection.db, this.platforms, this.log);
     return true;
   }
 
-  /** Makes the platforms run what every environment is recorded to run (adopting what survived a restart). */
-  private async restore(): Promise<void> {
-    await restoreRecordedState(this.config.connection.db, this.platforms!, this.log);
+  /**
+   * Makes the platforms run what every environment is recorded to run (adopting what survived a
+   * restart), RESTORE_SLICE_MS per pass. While it lasts, the reconcilers that would start or
+   * observe what is being restored wait (see Reconcilers: `whileRestored`); once it is done,
+   * health is sampled, and health and drift count from then. A restore that throws lets go of
+   * leadership (the next pass, after its back-off, leads and restores afresh) and rethrows.
+   */
+  private async restoreSlice(): Promise<void> {
+    const run = this.restoring!;
+    try {
+      if (!(await run.step(RESTORE_SLICE_MS))) {
+        this.scheduleIn(0); // more to restore: the next pass straight after this one
+        return;
+      }
+    } catch (error) {
+      this.restoring = null;
+      await this.stepDown(`restoring failed: ${(error as Error).message}`);
+      throw error;
+    }
+    this.restoring = null;
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
     await this.scrapeTargets?.sync(this.platforms!.all());
     const now = this.clock.now();
@@ -234,6 +254,7 @@ export class Controller {
     const platforms = this.platforms;
     this.platforms = null;
     this.rollout = null;
+    this.restoring = null;
     if (platforms) await this.release(platforms, { stopApps: false }).catch(() => {});
   }
 

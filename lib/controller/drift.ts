@@ -1,13 +1,13 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { listCells, type CellRow } from "@/db/queries/cells";
-import { apps, auditEvents, deployments, environmentApps, environments } from "@/db/schema";
+import { apps, auditEvents, deployments, environments } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { AppStatus, SlotStatus } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { recordAudit } from "@/lib/services/audit";
 import { eachLimited } from "./health-sampler";
+import { countSettledAbsent, driftCellPages, recordDriftChanges, type DriftCell, type DriftChange } from "./drift-cells";
 import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 import type { Drift, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
@@ -54,66 +54,6 @@ function sameDrift(a: Drift | null, b: Drift | null): boolean {
   return a.kind === b.kind && a.message === b.message && a.recorded?.buildId === b.recorded.buildId;
 }
 
-function asDrift(value: unknown): Drift | null {
-  const drift = value as Partial<Drift> | null;
-  return drift && typeof drift.kind === "string" && typeof drift.message === "string" ? (drift as Drift) : null;
-}
-
-interface CheckedCell {
-  environmentId: string;
-  environment: string;
-  appId: string;
-  app: string;
-  recorded: RecordedBuild;
-  current: Drift | null;
-}
-
-/**
- * Writes a cell's new drift (or clears it) and audits the change in one transaction. The update
- * only applies while the cell still records the build that was compared and no rollout has begun
- * in the environment since: otherwise this observation is stale and is dropped.
- */
-async function recordCellDrift(db: Db, clock: Clock, cell: CheckedCell, next: Drift | null): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const updated = await tx
-      .update(environmentApps)
-      .set({ drift: next, driftObservedAt: next ? clock.now() : null })
-      .where(
-        and(
-          eq(environmentApps.environmentId, cell.environmentId),
-          eq(environmentApps.appId, cell.appId),
-          cell.recorded.buildId ? eq(environmentApps.buildId, cell.recorded.buildId) : isNull(environmentApps.buildId),
-          sql`not exists (select 1 from ${deployments} where ${deployments.environmentId} = ${cell.environmentId} and ${deployments.state} in ('running', 'verifying'))`,
-        ),
-      )
-      .returning({ appId: environmentApps.appId });
-    if (!updated.length) return false;
-    await recordAudit(tx, automationActor(), clock, {
-      action: next ? "drift.detected" : "drift.cleared",
-      targetType: "environment",
-      targetId: cell.environment,
-      data: next
-        ? { app: cell.app, kind: next.kind, message: next.message, observed: next.observed, recorded: next.recorded, ...(cell.current ? { previous: { kind: cell.current.kind, message: cell.current.message } } : {}) }
-        : { app: cell.app, kind: cell.current!.kind, message: cell.current!.message, recorded: cell.recorded },
-    });
-    return true;
-  });
-}
-
-/** Live environments' recorded cells (and any cell still carrying a drift), with what they record. */
-/** Cells to check for drift (settled environments; a build recorded or a drift left over), in keyset pages of `pageSize`. */
-async function* recordedCellPages(db: Db, pageSize = 500): AsyncGenerator<CellRow[]> {
-  let after: { environmentId: string; appId: string } | null = null;
-  for (;;) {
-    const rows = await listCells(db, { excludeStates: UNCHECKED_STATES, cells: "recorded-or-drifting", page: { after, size: pageSize } });
-    if (rows.length === 0) return;
-    yield rows;
-    const last = rows[rows.length - 1]!;
-    after = { environmentId: last.environmentId, appId: last.appId };
-    if (rows.length < pageSize) return;
-  }
-}
-
 async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; message: string }>> {
   const rows = await db
     .select({ action: auditEvents.action, environment: auditEvents.targetId, data: auditEvents.data })
@@ -129,7 +69,8 @@ async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; 
   return latest;
 }
 
-function runsSomething(status: AppStatus): boolean {
+/** Whether a platform's entry for an app has any instance in either slot (running or not). */
+export function runsSomething(status: AppStatus): boolean {
   return Boolean(status.active?.instances.length || status.standby?.instances.length);
 }
 
@@ -140,12 +81,18 @@ function runsSomething(status: AppStatus): boolean {
  * left alone: there the platform legitimately differs. A platform that cannot be asked is not
  * drift either: that cell is skipped until it answers. Only changes are audited.
  *
- * Cost follows what runs: cells are read in keyset pages of 500 (memory bounded by the page), and
- * one inventory per pass answers for every app it does not list (status null, "not running")
- * without a status call per cell; if the inventory fails, every cell is asked as before.
+ * Cost follows what runs and what changed, not the number of cells:
+ * - one inventory per pass says what the platforms run; an app it does not list runs nowhere
+ *   (status null) without a status call, listed apps are asked for their status;
+ * - cells already carrying "not running" for their recorded build, where the inventory still shows
+ *   nothing running, are not read at all (counted in one statement: they still drift);
+ * - the rest are read in keyset pages of 500 (memory bounded by the page), and each page's changes
+ *   are written in one transaction, one audit event per changed cell (recordDriftChanges).
+ * If the inventory fails, every cell is read and asked as before.
  *
  * `reported` remembers which unknown environments and apps were already logged, so a controller
- * that passes the same set logs each once rather than every pass.
+ * that passes the same set logs each once rather than every pass. Returns how many cells were
+ * compared and how many of them (plus apps running unrecorded) drift.
  */
 export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Clock, log: (line: string) => void, reported: Set<string> = new Set()): Promise<{ checked: number; drifting: number }> {
   const [live, pipelineApps, busyRows] = await Promise.all([
@@ -160,8 +107,7 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
       .where(inArray(deployments.state, [...ROLLING_OUT])),
   ]);
   const busy = new Set(busyRows.map((r) => r.environmentId));
-  // One inventory per pass: an app it does not list runs nowhere (status null) without asking per
-  // cell; listed apps are asked for their status as before. If it fails, every cell is asked.
+  // One inventory per pass. If it fails, every cell is asked.
   let inventory: (AppStatus & { platform: string })[] | null = null;
   let inventoryError: Error | null = null;
   try {
@@ -171,35 +117,36 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
   }
   const listed = new Set((inventory ?? []).map((s) => `${s.platform}\u0000${s.environment}/${s.app}`));
   const running = new Set((inventory ?? []).filter(runsSomething).map((s) => `${s.environment}/${s.app}`));
+  /** Pairs whose cells are read even when they carry "not running" already: what may run, or is left alone this pass. */
+  const lookAt = inventory ? inventory.filter((s) => runsSomething(s) || s.maintenance || s.asleep).map((s) => ({ environment: s.environment, app: s.app })) : null;
   /** Of the apps the platform runs, those Slipway has a build recorded for (for part 2). */
   const recorded = new Set<string>();
 
-  // 1. Every recorded cell against the platform's status of that app, one keyset page at a time.
+  // 1. Every recorded cell that may have changed against the platform's status of that app.
   let checked = 0;
   let drifting = 0;
-  for await (const page of recordedCellPages(db)) {
-    for (const c of page) if (c.buildId && running.has(`${c.environment}/${c.app}`)) recorded.add(`${c.environment}/${c.app}`);
-    const statuses = new Map<CheckedCell, AppStatus | null>();
+  if (lookAt) {
+    const unchanged = await countSettledAbsent(db, lookAt, [...busy]);
+    checked += unchanged;
+    drifting += unchanged;
+  }
+  for await (const page of driftCellPages(db, { skipSettledAbsent: lookAt })) {
+    for (const c of page) if (c.recorded.buildId && running.has(`${c.environment}/${c.app}`)) recorded.add(`${c.environment}/${c.app}`);
+    const statuses = new Map<DriftCell, AppStatus | null>();
     await eachLimited(
       page.filter((c) => !busy.has(c.environmentId)),
       8,
-      async (row) => {
-        const cell: CheckedCell = {
-          environmentId: row.environmentId,
-          environment: row.environment,
-          appId: row.appId,
-          app: row.app,
-          recorded: { buildId: row.buildId, releaseId: row.releaseId, version: row.version, digest: row.digest },
-          current: asDrift(row.drift),
-        };
+      async (cell) => {
         try {
-          const platform = platforms.forEnvironment(row.environment);
-          statuses.set(cell, inventory && !listed.has(`${platform.name}\u0000${row.environment}/${row.app}`) ? null : await platform.status(row.environment, row.app));
+          const platform = platforms.forEnvironment(cell.environment);
+          // Not listed by a working inventory: it runs nowhere, no need to ask.
+          statuses.set(cell, inventory && !listed.has(`${platform.name}\u0000${cell.environment}/${cell.app}`) ? null : await platform.status(cell.environment, cell.app));
         } catch (error) {
-          log(`drift: could not ask the platform about ${row.environment}/${row.app}: ${(error as Error).message}`);
+          log(`drift: could not ask the platform about ${cell.environment}/${cell.app}: ${(error as Error).message}`);
         }
       },
     );
+    const changes: DriftChange[] = [];
     for (const [cell, status] of statuses) {
       // Closed for maintenance (a recreate) or put to sleep: what runs is in flux or stopped on purpose.
       if (status?.maintenance || status?.asleep) continue;
@@ -207,10 +154,10 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
       const next = cell.recorded.buildId ? driftOf(cell.recorded, status) : null;
       checked += 1;
       if (next) drifting += 1;
-      if (sameDrift(cell.current, next)) continue;
-      if (await recordCellDrift(db, clock, cell, next)) {
-        log(`${cell.environment}/${cell.app}: ${next ? `drift: ${next.message}` : `drift cleared (was: ${cell.current!.message})`}`);
-      }
+      if (!sameDrift(cell.current, next)) changes.push({ cell, next });
+    }
+    for (const { cell, next } of await recordDriftChanges(db, clock, changes)) {
+      log(`${cell.environment}/${cell.app}: ${next ? `drift: ${next.message}` : `drift cleared (was: ${cell.current!.message})`}`);
     }
   }
 

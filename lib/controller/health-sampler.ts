@@ -7,6 +7,7 @@ import { ASLEEP_OR_GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import type { AppStatus, InstanceHealth, PlatformAdapter } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { healthPathOf } from "./specs";
+import { textArray } from "./sql-arrays";
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 export async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -129,12 +130,6 @@ async function probePage(db: Db, platforms: PlatformRegistry, now: Date, page: A
     from unnest(${column((o) => o.environmentId)}, ${column((o) => o.appId)}, ${column((o) => o.status)}, ${column((o) => o.detail)}, ${column((o) => o.url)}) as v(environment_id, app_id, status, detail, url)
     where ea.environment_id = v.environment_id and ea.app_id = v.app_id`);
   return observed.length;
-}
-
-/** A text[] parameter, passed as one array literal (NULL, or double-quoted with \ and " escaped) so both drivers take it alike. */
-function textArray(values: (string | null)[]) {
-  const literal = `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)).join(",")}}`;
-  return sql`${literal}::text[]`;
 }
 
 /**

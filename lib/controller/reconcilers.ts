@@ -1,6 +1,6 @@
 import { and, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments } from "@/db/schema";
+import { deployments, type Pipeline } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import type { PipelineConfig } from "@/lib/config/schema";
@@ -26,6 +26,8 @@ import { watchBurnRates } from "./burn-rate-watch";
 import { startableDeployments, stuckRollouts } from "./controller-queries";
 import type { ResolvedOptions } from "./controller-options";
 import { reconciler, type Reconciler } from "./reconciler";
+import { PipelineCache } from "./pipeline-cache";
+import { runsSomething } from "./drift";
 
 /** How often deployment states go back to pull/merge requests (the provider sees a change within this). */
 export const SOURCE_CONTROL_EVERY_MS = 5_000;
@@ -55,6 +57,8 @@ export interface LeaderContext {
   stepDown(reason: string): Promise<void>;
   /** Asks for another pass at once (a rollout finished, a background task ended). */
   wake(): void;
+  /** Whether this term's restore is still going on (see Controller.restoreSlice). */
+  restoring(): boolean;
   scrapeTargets: ScrapeTargetsFile | null;
   /** Where the `platform` metrics provider reads counters (default: each instance's /metrics). */
   traffic: TrafficSource | undefined;
@@ -76,6 +80,10 @@ export class Reconcilers {
   private readonly reportedDrift = new Set<string>();
   private readonly refusedPromotions = new Set<string>();
   private sourceControlScannedAt: Date | null = null;
+  /** Every pipeline as loaded, re-read only when one changed (several reconcilers ask on every pass). */
+  private readonly pipelines = new PipelineCache();
+  /** The pipeline list the platforms were last assigned from (the cache returns the same array until one changes). */
+  private assignedFrom: readonly Pipeline[] | null = null;
   private dispatching: Promise<unknown> | null = null;
 
   constructor(private readonly ctx: LeaderContext) {
@@ -88,15 +96,17 @@ export class Reconcilers {
           if (!(await ctx.heartbeat())) throw new StepDownSignal("lost the leader lease");
         },
       ),
-      reconciler("platforms", 0, () => assignPlatforms(ctx.db, ctx.platforms())),
+      reconciler("platforms", 0, () => this.assignPlatformsIfChanged()),
       reconciler("gates", 0, () => ctx.gatekeeper().evaluateWaiting()),
-      reconciler("start-queued", 0, () => this.startQueued()),
+      reconciler("start-queued", 0, () => this.whileRestored(() => this.startQueued())),
       reconciler("aborts", 0, () => this.signalAborts()),
       reconciler("drive", 0, () => this.driveActive()),
       reconciler("stuck", 0, () => this.failStuck()),
       reconciler("manual-jobs", 0, () => this.runQueuedJobs()),
       reconciler("verifications", 0, () => runPendingVerifications({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, ctx.background)),
-      reconciler("review-environments", 0, () => manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background })),
+      reconciler("review-environments", 0, () =>
+        this.whileRestored(() => manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background, pipelines: () => this.pipelines.list(ctx.db) })),
+      ),
       reconciler("warm-releases", 0, () => retireExpiredWarmReleases(ctx.db, ctx.platforms(), ctx.clock, ctx.log)),
       reconciler(
         "auto-promotion",
@@ -112,16 +122,17 @@ export class Reconcilers {
       reconciler(
         "health",
         () => options.healthEveryMs,
-        async () => {
-          await sampleHealth(ctx.db, ctx.platforms(), ctx.clock);
-          await ctx.scrapeTargets?.sync(ctx.platforms().all());
-        },
+        () =>
+          this.whileRestored(async () => {
+            await sampleHealth(ctx.db, ctx.platforms(), ctx.clock);
+            await ctx.scrapeTargets?.sync(ctx.platforms().all());
+          }),
       ),
       reconciler("traffic", 0, (now) => this.sampleTrafficAndWatch(now.getTime())),
       reconciler(
         "drift",
         () => options.driftEveryMs,
-        () => detectDrift(ctx.db, ctx.platforms(), ctx.clock, ctx.log, this.reportedDrift).then(() => {}),
+        () => this.whileRestored(() => detectDrift(ctx.db, ctx.platforms(), ctx.clock, ctx.log, this.reportedDrift).then(() => {})),
       ),
     ];
   }
@@ -129,6 +140,25 @@ export class Reconcilers {
   /** A new leadership term: counters read through another platform object are no baseline for this one. */
   onLead(): void {
     this.metrics.clear();
+    this.assignedFrom = null;
+  }
+
+  /** Which platform each environment runs on, assigned again only when a pipeline changed. */
+  private async assignPlatformsIfChanged(): Promise<void> {
+    const all = await this.pipelines.list(this.ctx.db);
+    if (all === this.assignedFrom) return;
+    assignFrom(all, this.ctx.platforms());
+    this.assignedFrom = all;
+  }
+
+  /**
+   * Runs `work` unless this term's restore is still going on. What starts rollouts, puts review
+   * environments to sleep or tears them down, samples health or compares drift waits for the
+   * restore: each would race it over the same apps or judge a platform that is still being put
+   * back. (When the restore ends, health is sampled and health and drift count from then.)
+   */
+  private async whileRestored(work: () => Promise<void>): Promise<void> {
+    if (!this.ctx.restoring()) await work();
   }
 
   /** The notification dispatch still running, if any (stop waits for it). */
@@ -210,7 +240,8 @@ export class Reconcilers {
   private dispatchNotifications(): void {
     if (this.dispatching) return;
     const { db, clock, options, log } = this.ctx;
-    this.dispatching = listPipelines(db)
+    this.dispatching = this.pipelines
+      .list(db)
       .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, (p.config as Partial<PipelineConfig>).notifications ?? []])), { now: () => clock.now(), baseUrl: options.baseUrl, log }))
       .catch((error: unknown) => log(`notifications: ${(error as Error).message}`))
       .finally(() => {
@@ -231,12 +262,23 @@ export class Reconcilers {
 
   /**
    * Every pipeline's sampling interval (clock ms): traffic into health_samples, then the burn-rate
-   * watch, which may roll an environment back by itself. Old samples are pruned hourly.
+   * watch, which may roll an environment back by itself. Old samples are pruned hourly. Only what
+   * the platforms run is read (one inventory per pass that samples anything; if it fails, every
+   * deployed cell is read as before): an app that runs nowhere served no traffic.
    */
   private async sampleTrafficAndWatch(now: number): Promise<void> {
     const { db, clock, log, options } = this.ctx;
     const prune = now - this.lastSamplePrune >= PRUNE_EVERY_MS;
-    for (const pipeline of await listPipelines(db)) {
+    let running: Promise<Set<string> | null> | null = null;
+    const whatRuns = () =>
+      (running ??= this.ctx
+        .platforms()
+        .inventory()
+        .then(
+          (all) => new Set(all.filter(runsSomething).map((s) => `${s.environment}/${s.app}`)),
+          () => null,
+        ));
+    for (const pipeline of await this.pipelines.list(db)) {
       const settings = (pipeline.config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
       const everyMs = options.trafficEveryMs ?? settings.sampleEvery;
       const last = this.lastTraffic.get(pipeline.id) ?? 0;
@@ -250,7 +292,7 @@ export class Reconcilers {
         metrics = { provider: createMetricsProvider(settings, this.ctx.traffic ?? scrapingTrafficSource((environment) => platforms.forEnvironment(environment))), configKey };
         this.metrics.set(pipeline.id, metrics);
       }
-      await sampleTraffic(db, metrics.provider, clock, windowMs, log, pipeline.id);
+      await sampleTraffic(db, metrics.provider, clock, windowMs, log, pipeline.id, await whatRuns());
       await watchBurnRates(db, clock, log, this.refusedRollbacks, metrics.provider.name, pipeline.id);
       if (prune) {
         const pruned = await pruneSamples(db, clock, settings.retention, { pipelineId: pipeline.id });
@@ -266,7 +308,11 @@ export class Reconcilers {
  * environment name share its platform (loading refuses two that would not, see pipeline-set.ts).
  */
 export async function assignPlatforms(db: Db, platforms: PlatformRegistry | null): Promise<void> {
-  const configs = (await listPipelines(db)).map((p) => p.config as Partial<PipelineConfig>);
+  assignFrom(await listPipelines(db), platforms);
+}
+
+function assignFrom(all: readonly Pipeline[], platforms: PlatformRegistry | null): void {
+  const configs = all.map((p) => p.config as Partial<PipelineConfig>);
   platforms?.assign({
     environments: configs.flatMap((config) => config.environments ?? []),
     reviewEnvironments: configs.find((config) => config.reviewEnvironments)?.reviewEnvironments,

@@ -1,10 +1,10 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { configVariables, deployments, environmentApps, environments, type Environment } from "@/db/schema";
+import { configVariables, deployments, environmentApps, environments, type Environment, type Pipeline } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { PlatformRegistry } from "@/lib/platform/registry";
-import type { PlatformAdapter } from "@/lib/platform/types";
+import type { AppStatus, PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
 import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { ServiceError } from "@/lib/services/errors";
@@ -22,6 +22,32 @@ export interface ReviewLifecycleDeps {
   log: (line: string) => void;
   /** Runs slow work off the loop, once per key at a time; without it, work runs inline. */
   background?: (key: string, work: () => Promise<void>) => void;
+  /** Every pipeline as loaded (default: listPipelines; the controller passes its PipelineCache). */
+  pipelines?: () => Promise<Pipeline[]>;
+}
+
+/**
+ * What each platform runs, asked once per pass however many environments are looked at (an
+ * inventory lists every app of a platform: asking it per environment made a pass cost
+ * environments × apps). Per adapter, the inventory's entries by environment name.
+ */
+function inventoryPerPass(platforms: PlatformRegistry): (environment: string) => Promise<AppStatus[]> {
+  const listed = new Map<PlatformAdapter, Promise<Map<string, AppStatus[]>>>();
+  return async (environment) => {
+    const adapter = platforms.forEnvironment(environment);
+    let byEnvironment = listed.get(adapter);
+    if (!byEnvironment) {
+      byEnvironment = adapter.inventory().then((all) => {
+        const grouped = new Map<string, AppStatus[]>();
+        for (const status of all) grouped.set(status.environment, [...(grouped.get(status.environment) ?? []), status]);
+        return grouped;
+      });
+      // A failed inventory is asked again by the next environment, as asking per environment did.
+      byEnvironment.catch(() => listed.delete(adapter));
+      listed.set(adapter, byEnvironment);
+    }
+    return (await byEnvironment).get(environment) ?? [];
+  };
 }
 
 async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
@@ -85,21 +111,21 @@ async function expire(deps: ReviewLifecycleDeps): Promise<void> {
  * Whether someone opened one of an asleep environment's addresses: the platform saw a request
  * newer than the last one recorded when it went to sleep (no platform-specific wake-up channel).
  */
-async function openedSinceSleep(platform: PlatformAdapter, environment: { name: string; lastRequestAt: Date | null }): Promise<boolean> {
+async function openedSinceSleep(statusesOf: (environment: string) => Promise<AppStatus[]>, environment: { name: string; lastRequestAt: Date | null }): Promise<boolean> {
   const since = environment.lastRequestAt?.getTime() ?? 0;
-  const statuses = (await platform.inventory()).filter((s) => s.environment === environment.name);
+  const statuses = await statusesOf(environment.name);
   return statuses.some((s) => s.lastRequestAt !== null && new Date(s.lastRequestAt).getTime() > since);
 }
 
 /** Someone opened an asleep environment's address: start it again (visible as "waking"). */
-async function wake(deps: ReviewLifecycleDeps): Promise<void> {
+async function wake(deps: ReviewLifecycleDeps, statusesOf: (environment: string) => Promise<AppStatus[]>): Promise<void> {
   const sleeping = await deps.db
     .select()
     .from(environments)
     .where(and(eq(environments.kind, "review"), inArray(environments.state, [...RESUMABLE_ENVIRONMENT_STATES])));
   for (const environment of sleeping) {
     const platform = deps.platforms.forEnvironment(environment.name);
-    if (environment.state === "sleeping" && !(await openedSinceSleep(platform, environment))) continue;
+    if (environment.state === "sleeping" && !(await openedSinceSleep(statusesOf, environment))) continue;
     if (environment.state === "sleeping") await setState(deps, environment, "waking", { action: "review.wake", reason: "its address was opened" }, { lastRequestAt: deps.clock.now() });
     const plans = await currentSpecs(deps.db, environment, `wake:${environment.name}`);
     for (const plan of plans) await platform.ensureActive(plan.spec);
@@ -110,22 +136,37 @@ async function wake(deps: ReviewLifecycleDeps): Promise<void> {
 /**
  * Review environments nobody has used for `idleSleepAfter` go to sleep: their processes stop and
  * their addresses answer "waking up" until someone opens them. The last request the platform saw
- * is kept on the environment, so a restart does not make everything look idle.
+ * is kept on the environment, so a restart does not make everything look idle. `idleAfterMs`: per
+ * pipeline id, its idleSleepAfter in ms (pipelines not in it are left alone).
  */
-async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelineId: string): Promise<void> {
+async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: ReadonlyMap<string, number>, statusesOf: (environment: string) => Promise<AppStatus[]>): Promise<void> {
+  if (idleAfterMs.size === 0) return;
+  // Every pipeline's ready review environments in one statement, and which of them are busy in another.
   const ready = await deps.db
     .select()
     .from(environments)
-    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "review"), eq(environments.state, "ready")));
+    .where(and(inArray(environments.pipelineId, [...idleAfterMs.keys()]), eq(environments.kind, "review"), eq(environments.state, "ready")));
+  if (ready.length === 0) return;
+  const busy = new Set(
+    (
+      await deps.db
+        .selectDistinct({ id: deployments.environmentId })
+        .from(deployments)
+        .where(
+          and(
+            inArray(
+              deployments.environmentId,
+              ready.map((e) => e.id),
+            ),
+            inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]),
+          ),
+        )
+    ).map((r) => r.id),
+  );
   const now = deps.clock.now();
   for (const environment of ready) {
-    const [busy] = await deps.db
-      .select({ id: deployments.id })
-      .from(deployments)
-      .where(and(eq(deployments.environmentId, environment.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES])));
-    if (busy) continue;
-    const platform = deps.platforms.forEnvironment(environment.name);
-    const statuses = await platform.inventory().then((all) => all.filter((s) => s.environment === environment.name));
+    if (busy.has(environment.id)) continue;
+    const statuses = await statusesOf(environment.name);
     const seen = statuses.map((s) => (s.lastRequestAt ? new Date(s.lastRequestAt).getTime() : 0));
     const lastRequest = Math.max(environment.lastRequestAt?.getTime() ?? 0, environment.createdAt.getTime(), ...seen);
     if (lastRequest > (environment.lastRequestAt?.getTime() ?? 0)) {
@@ -134,19 +175,28 @@ async function sleepIdle(deps: ReviewLifecycleDeps, idleAfterMs: number, pipelin
         .set({ lastRequestAt: new Date(lastRequest) })
         .where(eq(environments.id, environment.id));
     }
-    if (now.getTime() - lastRequest < idleAfterMs) continue;
-    await platform.sleep(environment.name);
+    if (now.getTime() - lastRequest < idleAfterMs.get(environment.pipelineId)!) continue;
+    await deps.platforms.forEnvironment(environment.name).sleep(environment.name);
     await setState(deps, environment, "sleeping", { action: "review.sleep", reason: `no requests for ${Math.round((now.getTime() - lastRequest) / 60_000)} min`, data: { lastRequestAt: new Date(lastRequest).toISOString() } });
   }
 }
 
+/**
+ * One pass over the review environments' lifecycle: finishes teardowns, tears down expired ones,
+ * wakes asleep ones someone opened, and puts idle ones to sleep (each pipeline after its own
+ * reviewEnvironments.idleSleepAfter). Each platform's inventory is asked at most once per pass
+ * (inventoryPerPass), so a pass costs a few statements plus what changed, not environments × apps.
+ * Throws what the database or a platform throws (the controller's pass handles it).
+ */
 export async function manageReviewEnvironments(deps: ReviewLifecycleDeps): Promise<void> {
+  const statusesOf = inventoryPerPass(deps.platforms);
   await finishTeardowns(deps);
   await expire(deps);
-  await wake(deps);
-  // Each pipeline's review environments sleep after its own reviewEnvironments.idleSleepAfter.
-  for (const pipeline of await listPipelines(deps.db)) {
+  await wake(deps, statusesOf);
+  const idleAfter = new Map<string, number>();
+  for (const pipeline of await (deps.pipelines ?? (() => listPipelines(deps.db)))()) {
     const settings = pipeline.config.reviewEnvironments;
-    if (settings?.idleSleepAfter) await sleepIdle(deps, settings.idleSleepAfter, pipeline.id);
+    if (settings?.idleSleepAfter) idleAfter.set(pipeline.id, settings.idleSleepAfter);
   }
+  await sleepIdle(deps, idleAfter, statusesOf);
 }

@@ -7,7 +7,7 @@ import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
-import { restoreRecordedState } from "../restore";
+import { restoreRecordedState, RestoreRun } from "../restore";
 import { recordedSpecPages } from "../specs";
 
 describe.each(testDatabases)("restoring the recorded state on start-up on $name", (database) => {
@@ -60,5 +60,23 @@ describe.each(testDatabases)("restoring the recorded state on start-up on $name"
     expect([...platform.lastSpecs.keys()].sort()).toEqual([...all].sort());
     expect(platform.serving("staging", "api-gateway")).toBe("2.0.0");
     expect(lines).toEqual(["restored 12 of 12 apps to their recorded releases"]);
+  });
+
+  it("restores in slices: a step restores pages until its budget is spent, null while pages remain, the result once the last is done", async () => {
+    const platform = new FakePlatform();
+    const lines: string[] = [];
+    const run = new RestoreRun(connection.db, PlatformRegistry.single(platform), (line) => lines.push(line), { pageSize: 5 });
+    const restoredAfter: number[] = [];
+    let result = null;
+    for (let step = 0; step < 10 && !result; step++) {
+      result = await run.step(0); // no budget: one page per step
+      restoredAfter.push(platform.lastSpecs.size);
+    }
+    expect(result).toEqual({ restored: 12, total: 12 });
+    expect(run.done).toBe(true);
+    expect(restoredAfter).toEqual([5, 10, 12, 12]); // the last step finds no more pages and reports
+    expect(lines).toEqual(["restored 12 of 12 apps to their recorded releases"]);
+    expect(await run.step(0)).toEqual({ restored: 12, total: 12 }); // done stays done, nothing restored twice
+    expect(platform.lastSpecs.size).toBe(12);
   });
 });

@@ -2,10 +2,9 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { auditEvents } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
-import { auditHash, type AuditRecord } from "@/lib/domain/audit-chain";
+import { auditHash } from "@/lib/domain/audit-chain";
 import type { Clock } from "@/lib/domain/clock";
-import { newId } from "@/lib/ids";
-import { recordAudit, type AuditInput } from "./audit";
+import { auditRecordOf, recordAudit, type AuditInput } from "./audit";
 
 /** Events per INSERT statement (13 parameters each, well under the protocol's 65,535). */
 const INSERT_CHUNK = 1_000;
@@ -26,20 +25,7 @@ export async function recordAudits(tx: Db, actor: Actor, clock: Clock, inputs: r
   const [head] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).where(eq(auditEvents.id, firstId));
   let prevHash = head!.hash;
   const rows = rest.map((input) => {
-    const record: AuditRecord = {
-      id: newId("aud"),
-      at: clock.now(),
-      actorId: actor.id,
-      actorLabel: actor.kind === "user" ? actor.email : actor.name,
-      action: input.action,
-      targetType: input.targetType,
-      targetId: input.targetId ?? null,
-      outcome: input.outcome ?? "allowed",
-      reason: input.reason ?? null,
-      data: input.data ?? {},
-      source: actor.via,
-      ip: actor.ip ?? null,
-    };
+    const record = auditRecordOf(actor, clock, input);
     const row = { ...record, data: input.data ?? {}, source: actor.via, prevHash, hash: auditHash(prevHash, record) };
     prevHash = row.hash;
     return row;

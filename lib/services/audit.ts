@@ -18,14 +18,9 @@ export interface AuditInput {
 // Serialises audit writes so each event's prev_hash is the hash of the event committed just before it.
 const AUDIT_CHAIN_LOCK = 0x5117_a0d1;
 
-/**
- * Appends one event to the audit trail. Call it inside the transaction of the change it records, so
- * the change and its record commit (or roll back) together.
- */
-export async function recordAudit(tx: Db, actor: Actor, clock: Clock, input: AuditInput): Promise<string> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  const record: AuditRecord = {
+/** The event `input` by `actor` now, as hashed into the chain (a new id; no hashes yet). */
+export function auditRecordOf(actor: Actor, clock: Clock, input: AuditInput): AuditRecord {
+  return {
     id: newId("aud"),
     at: clock.now(),
     actorId: actor.id,
@@ -39,6 +34,16 @@ export async function recordAudit(tx: Db, actor: Actor, clock: Clock, input: Aud
     source: actor.via,
     ip: actor.ip ?? null,
   };
+}
+
+/**
+ * Appends one event to the audit trail. Call it inside the transaction of the change it records, so
+ * the change and its record commit (or roll back) together.
+ */
+export async function recordAudit(tx: Db, actor: Actor, clock: Clock, input: AuditInput): Promise<string> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  const record = auditRecordOf(actor, clock, input);
   const prevHash = last?.hash ?? GENESIS_HASH;
   await tx.insert(auditEvents).values({
     ...record,

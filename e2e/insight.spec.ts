@@ -45,6 +45,12 @@ function firstBrokenEvent(events: AuditEventDto[]): AuditEventDto | null {
   return null;
 }
 
+test("the delivery metrics page opens on the pipeline that deployed most, not the first by name", async ({ page }) => {
+  await signedInAs(page, DEMO.deliveryLead, "/metrics");
+  // handbook comes first by name but has no deployments; shop has the demo's history.
+  await expect(page.getByText(/How often and how safely changes reach shop\/prod/)).toBeVisible();
+});
+
 test("the delivery metrics page charts the demo's deployment history, per environment", async ({ page }) => {
   // The e2e server starts with the demo data (SLIPWAY_DEMO=1): two weeks of releases moving up the
   // chain, with a failed prod deployment and a prod rollback. Specs that ran before add to it.

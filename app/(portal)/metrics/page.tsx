@@ -39,12 +39,15 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   const ctx = await getServiceContext();
   const [pipelineList, teams] = await Promise.all([pipelineOptions(ctx.db), listTeamOptions(ctx.db)]);
   const scopeOf = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
+  const periodAsked = filters.period || undefined;
+  const organisation = pipelineList.length > 1 || teams.length > 0 ? await organisationMetrics(ctx, { period: periodAsked as MetricsPeriod | undefined }) : null;
   // One pipeline is measured in detail. Several loaded and none chosen (nor a qualified "shop/prod"):
-  // the first by name, shown in the pipeline filter — a bare "prod" alone would be ambiguous.
+  // the one that deployed most to production in the period (a first look lands on data), else the
+  // first by name; shown in the pipeline filter — a bare "prod" alone would be ambiguous.
   const environmentAsked = filters.environment || undefined;
-  const pipelineId = scopeOf.pipelineId ?? (environmentAsked?.includes("/") ? undefined : pipelineList[0]?.id);
-  const asked = { period: filters.period || undefined, environment: environmentAsked, app: filters.app || undefined, pipelineId };
-  const organisation = pipelineList.length > 1 || teams.length > 0 ? await organisationMetrics(ctx, { period: asked.period as MetricsPeriod | undefined }) : null;
+  const busiest = organisation?.byPipeline.reduce<(typeof organisation.byPipeline)[number] | null>((best, row) => (row.deployments > (best?.deployments ?? 0) ? row : best), null);
+  const pipelineId = scopeOf.pipelineId ?? (environmentAsked?.includes("/") ? undefined : (busiest?.pipelineId ?? pipelineList[0]?.id));
+  const asked = { period: periodAsked, environment: environmentAsked, app: filters.app || undefined, pipelineId };
   let view: DeliveryMetricsView;
   let problem: string | null = null;
   try {

@@ -22,6 +22,15 @@ export interface PipelineMetricsRow extends MetricsSummary {
   production: string;
 }
 
+/**
+ * The pipeline the metrics page measures when several are loaded and none is asked for: the one
+ * that deployed most to production in the period (a first look lands on data); null when none did.
+ */
+export function busiestPipelineId(metrics: OrganisationMetrics): string | null {
+  const busiest = metrics.byPipeline.reduce<PipelineMetricsRow | null>((best, row) => (row.deployments > (best?.deployments ?? 0) ? row : best), null);
+  return busiest?.pipelineId ?? null;
+}
+
 export interface OrganisationMetrics {
   period: { key: MetricsPeriod; days: number; from: Date; to: Date };
   byPipeline: PipelineMetricsRow[];

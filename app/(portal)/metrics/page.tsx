@@ -16,7 +16,7 @@ import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
 import { pipelineOptions } from "@/lib/services/pipeline-pages";
 import { listTeamOptions } from "@/lib/services/portfolio";
-import { organisationMetrics } from "@/lib/services/portfolio-metrics";
+import { busiestPipelineId, organisationMetrics } from "@/lib/services/portfolio-metrics";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 
 export const metadata: Metadata = { title: "Delivery metrics" };
@@ -45,8 +45,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   // the one that deployed most to production in the period (a first look lands on data), else the
   // first by name; shown in the pipeline filter — a bare "prod" alone would be ambiguous.
   const environmentAsked = filters.environment || undefined;
-  const busiest = organisation?.byPipeline.reduce<(typeof organisation.byPipeline)[number] | null>((best, row) => (row.deployments > (best?.deployments ?? 0) ? row : best), null);
-  const pipelineId = scopeOf.pipelineId ?? (environmentAsked?.includes("/") ? undefined : (busiest?.pipelineId ?? pipelineList[0]?.id));
+  const pipelineId = scopeOf.pipelineId ?? (environmentAsked?.includes("/") ? undefined : ((organisation && busiestPipelineId(organisation)) ?? pipelineList[0]?.id));
   const asked = { period: periodAsked, environment: environmentAsked, app: filters.app || undefined, pipelineId };
   let view: DeliveryMetricsView;
   let problem: string | null = null;

@@ -8,7 +8,7 @@ import { recordAudit } from "@/lib/services/audit";
 import { listAuditEvents } from "@/lib/services/audit-queries";
 import { listDeployments } from "@/lib/services/deployment-queries";
 import { getDeliveryMetrics } from "@/lib/services/metrics";
-import { organisationMetrics } from "@/lib/services/portfolio-metrics";
+import { busiestPipelineId, organisationMetrics, type OrganisationMetrics } from "@/lib/services/portfolio-metrics";
 import { ValidationError } from "@/lib/services/errors";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -86,5 +86,16 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
       ["tool", "tool-prod", 1],
     ]);
     expect(organisation.byTeam).toEqual([]);
+    // A tie goes to the first by name; the metrics page opens there when no pipeline is asked for.
+    expect(busiestPipelineId(organisation)).toBe(organisation.byPipeline[0]!.pipelineId);
+  });
+});
+
+describe("the metrics page's default pipeline", () => {
+  const metrics = (deployments: number[]) => ({ byPipeline: deployments.map((n, i) => ({ pipelineId: `pip_${i}`, deployments: n })) }) as unknown as OrganisationMetrics;
+  it("is the one that deployed most to production, else none", () => {
+    expect(busiestPipelineId(metrics([0, 4, 2]))).toBe("pip_1");
+    expect(busiestPipelineId(metrics([0, 0]))).toBeNull();
+    expect(busiestPipelineId(metrics([]))).toBeNull();
   });
 });

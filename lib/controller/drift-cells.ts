@@ -3,12 +3,12 @@ import type { Db } from "@/db/client";
 import { apps, builds, environmentApps, environments } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
-import type { Drift, RecordedBuild } from "@/lib/domain/drift";
+import { NOT_RUNNING, type Drift, type RecordedBuild } from "@/lib/domain/drift";
 import { ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import { recordAudits } from "@/lib/services/audit-batch";
 import type { AuditInput } from "@/lib/services/audit";
-import { rowsOf, textArray } from "./sql-arrays";
+import { rowsOf, textArray } from "@/db/queries/sql-arrays";
 
 /** An environment × app pair by name, as a platform's inventory lists it. */
 export interface AppKey {
@@ -25,7 +25,7 @@ export interface AppKey {
 function settledAbsent(lookAt: readonly AppKey[]): SQL {
   // coalesce: a cell without a drift (null kind) is not settled, and `not` of it must be true, never null.
   return sql`coalesce(${environmentApps.buildId} is not null
-    and ${environmentApps.drift}->>'kind' = 'not-running' and ${environmentApps.drift}->>'message' = 'not running'
+    and ${environmentApps.drift}->>'kind' = ${NOT_RUNNING.kind} and ${environmentApps.drift}->>'message' = ${NOT_RUNNING.message}
     and ${environmentApps.drift}->'recorded'->>'buildId' = ${environmentApps.buildId}
     and not exists (select 1 from unnest(${textArray(lookAt.map((k) => k.environment))}, ${textArray(lookAt.map((k) => k.app))}) as r(environment, app)
                     where r.environment = ${environments.name} and r.app = ${apps.name}), false)`;

@@ -10,7 +10,7 @@ import { eachLimited } from "./health-sampler";
 import { countSettledAbsent, driftCellPages, recordDriftChanges, type DriftCell, type DriftChange } from "./drift-cells";
 import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
-import type { Drift, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
+import { NOT_RUNNING, type Drift, type ObservedSlot, type RecordedBuild } from "@/lib/domain/drift";
 export type { Drift, DriftKind, ObservedSlot, RecordedBuild } from "@/lib/domain/drift";
 
 /** Environments whose platform state is legitimately in flux or gone: nothing there is compared. */
@@ -35,7 +35,7 @@ function shortDigest(digest: string | null): string {
 export function driftOf(recorded: RecordedBuild, status: AppStatus | null): Drift | null {
   const observed = { active: observedSlot(status?.active ?? null), standby: observedSlot(status?.standby ?? null) };
   const active = observed.active;
-  if (!active || active.instances.total === 0) return { kind: "not-running", message: "not running", observed, recorded };
+  if (!active || active.instances.total === 0) return { kind: NOT_RUNNING.kind, message: NOT_RUNNING.message, observed, recorded };
   if (active.buildId !== recorded.buildId || active.digest !== recorded.digest) {
     // The version names the build for people; when versions agree, only the digest tells them apart.
     const sameVersion = active.version === recorded.version;

@@ -7,7 +7,7 @@ import { ASLEEP_OR_GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import type { AppStatus, InstanceHealth, PlatformAdapter } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { healthPathOf } from "./specs";
-import { textArray } from "./sql-arrays";
+import { textArray } from "@/db/queries/sql-arrays";
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 export async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

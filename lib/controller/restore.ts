@@ -4,7 +4,7 @@ import { deployments, environmentApps } from "@/db/schema";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { eachLimited } from "./health-sampler";
 import { recordedSpecPages, type AppPlan } from "./specs";
-import { textArray } from "./sql-arrays";
+import { textArray } from "@/db/queries/sql-arrays";
 import { ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /** At most this many problems are listed in the log line; the rest are counted. */

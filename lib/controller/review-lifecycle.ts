@@ -39,7 +39,11 @@ function inventoryPerPass(platforms: PlatformRegistry): (environment: string) =>
     if (!byEnvironment) {
       byEnvironment = adapter.inventory().then((all) => {
         const grouped = new Map<string, AppStatus[]>();
-        for (const status of all) grouped.set(status.environment, [...(grouped.get(status.environment) ?? []), status]);
+        for (const status of all) {
+          const list = grouped.get(status.environment);
+          if (list) list.push(status);
+          else grouped.set(status.environment, [status]);
+        }
         return grouped;
       });
       // A failed inventory is asked again by the next environment, as asking per environment did.

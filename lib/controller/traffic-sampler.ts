@@ -6,7 +6,7 @@ import type { MetricsProvider } from "@/lib/metrics";
 import { eachLimited } from "./health-sampler";
 import { deleteInBatches, PRUNE_BATCH } from "./retention";
 import { STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
-import { textArray } from "./sql-arrays";
+import { textArray } from "@/db/queries/sql-arrays";
 
 /** Samples are kept per minute: fine enough for a 5-minute burn-rate window, small enough to keep 30 days. */
 export const BUCKET_MS = 60_000;

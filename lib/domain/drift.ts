@@ -35,3 +35,6 @@ export interface Drift {
   observed: { active: ObservedSlot | null; standby: ObservedSlot | null };
   recorded: RecordedBuild;
 }
+
+/** The drift of a cell whose app runs nothing (driftOf); the drift pass skips cells that already carry exactly this. */
+export const NOT_RUNNING = { kind: "not-running", message: "not running" } as const;

@@ -8,6 +8,7 @@ import type { AppStatus } from "@/lib/domain/board-rows";
 import type { CellRelease } from "@/lib/domain/environment-summary";
 import type { VerificationView } from "./verifications";
 import { environmentWith } from "./environments";
+import { rowsOf } from "@/db/queries/sql-arrays";
 
 /**
  * The statements behind one page of a pipeline's board (lib/services/board-page.ts). Each reads
@@ -16,7 +17,6 @@ import { environmentWith } from "./environments";
  */
 
 const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 /** Both drivers: a timestamptz may come back as a Date or as text (inside JSON it is always text). */
 export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;

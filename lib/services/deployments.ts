@@ -326,7 +326,7 @@ function rollbackHistoryFields(db: Db, environmentId: string | SQLWrapper) {
 
 /** The last ROLLBACK_HISTORY deployments of an environment, newest first, selecting `fields` (rollbackHistoryFields, or a JSON object of them). */
 function rollbackHistory(db: Db, fields: SelectedFields, environmentId: string | SQLWrapper): PgSelect {
-  return db.select(fields).from(deployments).$dynamic().where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(ROLLBACK_HISTORY);
+  return db.select(fields).from(deployments).$dynamic().where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt), desc(deployments.id)).limit(ROLLBACK_HISTORY);
 }
 
 /** How many of an environment's latest deployments the default rollback target is chosen from. */

@@ -44,7 +44,8 @@ type Position = [number, string];
 function decode(cursor: string): Position {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === "string") return value as Position;
+    // apps.position is an integer column: anything outside its range is no cursor of ours (a 400, not a database error).
+    if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && Math.abs(value[0] as number) <= 2 ** 31 - 1 && typeof value[1] === "string") return value as Position;
   } catch {
     // fall through
   }

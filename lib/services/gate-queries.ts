@@ -11,7 +11,7 @@ import { grantsIn, pipelineRef } from "./grant-scope";
 import { loadReleaseChanges } from "./release-changes";
 import { loadVerifiedFacts } from "./verifications";
 import { pinnedSoak, pinnedSoakEnvironment, runningSince, soakSource } from "./soak-plan";
-import { coveringIncidents } from "./incidents";
+import { coveringIncidents, incidentOpener } from "./incidents";
 
 import type { RecordedOverride } from "@/lib/domain/deployment-detail";
 export type { RecordedOverride };
@@ -125,7 +125,7 @@ export async function loadGateFacts(db: Db, deployment: Deployment, environment:
       title: incident.title,
       severity: incident.severity,
       openedAt: incident.openedAt,
-      openedBy: openedBy ?? (incident.openedVia === "webhook" ? "the incident tool" : "someone"),
+      openedBy: incidentOpener(openedBy, incident.openedVia),
     }));
   }
 

@@ -2,13 +2,13 @@ import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, incidents } from "@/db/schema";
 import type { OpenIncident } from "@/lib/domain/gates/incident";
-import { coveringIncidents, selectIncidents, viewOf, type IncidentView, type Joined } from "./incidents";
+import { coveringIncidents, incidentOpener, selectIncidents, viewOf, type IncidentView, type Joined } from "./incidents";
 
 /** Reads of open incidents by what they cover (an environment, a pipeline), for pages and gates. */
 
 /** A joined incident as the incident gate takes it (lib/domain/gates/incident.ts). */
 function gateOf(r: Joined): OpenIncident {
-  return { id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: r.openerName ?? "someone" };
+  return { id: r.incident.id, title: r.incident.title, severity: r.incident.severity, openedAt: r.incident.openedAt, openedBy: incidentOpener(r.openerName, r.incident.openedVia) };
 }
 
 /** The open incidents covering one environment (its own, its pipeline's, the organisation's), oldest first: one statement. */

@@ -24,6 +24,11 @@ import { coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pip
  * incident tool opens and closes them through a signed webhook (applyIncidentWebhook).
  */
 
+/** Who opened an incident, as gates and banners name them: the person, else the incident tool (a webhook), else "someone". */
+export function incidentOpener(name: string | null | undefined, openedVia: string): string {
+  return name ?? (openedVia === "webhook" ? "the incident tool" : "someone");
+}
+
 export const INCIDENT_SEVERITIES = ["critical", "major", "minor"] as const;
 export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
 

@@ -7,6 +7,7 @@ import type { ServiceContext } from "./context";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import { METRICS_PERIODS, metricsPeriod, type MetricsPeriod, type MetricsSummary } from "./metrics";
+import { rowsOf } from "@/db/queries/sql-arrays";
 
 /**
  * DORA measures across pipelines: each pipeline measured at its production environment (the last
@@ -40,7 +41,6 @@ export interface OrganisationMetrics {
 
 type Row = DeploymentRecord & { pipelineId: string; pipeline: string; teamId: string | null; team: string | null };
 
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const toDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 async function productionRecords(ctx: ServiceContext, from: Date): Promise<{ rows: Row[]; pipelines: { id: string; name: string; production: string; teamId: string | null; team: string | null }[] }> {

@@ -9,6 +9,7 @@ import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
 import { configuredFreezes } from "./freeze-queries";
 import { ACTIVE_DEPLOYMENT_STATES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
+import { rowsOf } from "@/db/queries/sql-arrays";
 
 /**
  * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
@@ -113,7 +114,6 @@ export interface Portfolio {
 export const PORTFOLIO_PAGE_SIZE = 50;
 
 const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const num = (v: unknown) => Number(v ?? 0);
 const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 

@@ -66,6 +66,9 @@ describe.each(testDatabases)("environment apps and environments list on $name", 
     expect((await get("nowhere")).status).toBe(404);
     expect((await get("qa", "?limit=500")).status).toBe(400);
     expect((await get("qa", "?cursor=garbage")).status).toBe(400);
+    // A well-formed cursor whose position no integer column can hold is refused as a cursor, not a database error.
+    const outOfRange = Buffer.from(JSON.stringify([1e12, "app_x"])).toString("base64url");
+    expect((await get("qa", `?cursor=${outOfRange}`)).status).toBe(400);
     expect((await get("qa", "?status=sideways")).status).toBe(400);
   });
 

@@ -27,7 +27,7 @@ import type { IncidentView } from "./incidents";
 import { jobRunsNested, type JobRunView } from "./jobs";
 import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
-import { inheritedAddressesOf, type InheritedAddress } from "./review-clone";
+import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
 import { parseInput } from "./validation";
@@ -245,7 +245,17 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
       [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id)),
       isReview ? environment.source : null,
     ),
-    isReview ? reviewReads(ctx, environment, page.source, inProgress, gone, pipeline.name) : null,
+    isReview
+      ? reviewReads(
+          ctx,
+          environment,
+          page.source,
+          inProgress,
+          gone,
+          pipeline.name,
+          appPage.items.map((row) => row.appId),
+        )
+      : null,
   ]);
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;
   const rollingForward = forward ? (summaries.get(forward.releaseId)?.summary ?? null) : null;
@@ -288,8 +298,12 @@ interface SourceRecord {
   holdReason: string | null;
 }
 
-/** What a review environment's page reads besides the environment's own statement: the rollout in progress, its source's freezes and the addresses its source serves for it. */
-async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, inProgress: EnvironmentView["active"][number] | undefined, gone: boolean, pipelineName: string) {
+/**
+ * What a review environment's page reads besides the environment's own statement: the rollout in
+ * progress, its source's freezes and the addresses its source serves for it — for the page's apps
+ * (`pageAppIds`) only, so a partial clone of a 600-app pipeline lists one page, not 599 addresses.
+ */
+async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, inProgress: EnvironmentView["active"][number] | undefined, gone: boolean, pipelineName: string, pageAppIds: string[]) {
   const { db, clock } = ctx;
   const now = clock.now();
   // The source came with the environment; looked up by name only when that record is gone (a
@@ -303,7 +317,7 @@ async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, so
         : getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false })
       : null,
     environment.source && !gone ? storedFreezesForGate(db, now) : [],
-    gone ? new Map<string, InheritedAddress[]>() : inheritedAddressesOf(db, [environment.id]),
+    gone || cloneModeOf(environment) !== "changed" ? new Map<string, InheritedAddress[]>() : inheritedAddressesOf(db, [environment.id], pageAppIds),
   ]);
   return { rollout, target, storedFreezes, inherited, now };
 }

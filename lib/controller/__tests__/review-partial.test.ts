@@ -8,6 +8,7 @@ import { registerBuild } from "@/lib/services/builds";
 import { environmentDto } from "@/lib/api/dto";
 import { getBoardPage } from "@/lib/services/board-page";
 import { listEnvironmentApps } from "@/lib/services/environment-apps";
+import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { listEnvironmentsPage } from "@/lib/services/environment-list";
 import { inheritedAppsOf } from "@/lib/services/review-clone";
 import { RuleError, ValidationError } from "@/lib/services/errors";
@@ -140,6 +141,9 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
       ["api-gateway", "staging", staging.get("api-gateway")!.url],
     ]);
     expect(await inheritedAppsOf(connection.db, await envRow("one"))).toEqual(listed.inherited);
+    // The environment's page names the addresses of its page of apps only (bounded by the page, not the pipeline).
+    const page = await getEnvironmentPage(ctx(dev), { pipeline: "shop", name: "one", limit: 2 });
+    expect(page.review!.inherited.map((a) => a.app)).toEqual(["admin"]);
     const appsPage = await listEnvironmentApps(ctx(dev), "shop/one", { limit: 2 });
     expect(appsPage.items.map((row) => [row.app, row.inherited?.from ?? null])).toEqual([
       ["portal", null],

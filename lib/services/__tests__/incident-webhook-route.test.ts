@@ -43,21 +43,24 @@ describe("POST /api/v1/webhooks/incidents", () => {
   });
 
   it("a validly signed delivery opens the incident (201), a repeat returns it (200), resolve closes it", async () => {
-    const created = await post(payload, signed(payload));
+    // One clock reading for the whole test: a repeat signed at "now − 1" read a second later would be the very
+    // first delivery again (same timestamp, same signature) and rightly a replay (409).
+    const now = Math.floor(Date.now() / 1000);
+    const created = await post(payload, signed(payload, { timestamp: now }));
     expect(created.status).toBe(201);
     const body = incidentWebhookResultSchema.parse(await created.json());
     expect(body).toMatchObject({ changed: true, incident: { title: "Login broken", state: "open", openedVia: "webhook" } });
 
     // A new delivery (signed afresh) of the same open is idempotent on externalId; the very same delivery is a replay (webhook-replay.test.ts).
-    const repeat = await post(payload, signed(payload, { timestamp: Math.floor(Date.now() / 1000) - 1 }));
+    const repeat = await post(payload, signed(payload, { timestamp: now - 1 }));
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ changed: false, incident: { id: body.incident!.id } });
 
     const resolve = JSON.stringify({ action: "resolve", externalId: "PD-900", environment: "prod" });
-    const resolved = await post(resolve, signed(resolve));
+    const resolved = await post(resolve, signed(resolve, { timestamp: now }));
     expect(resolved.status).toBe(200);
     expect(incidentWebhookResultSchema.parse(await resolved.json())).toMatchObject({ changed: true, incident: { state: "resolved" } });
-    const none = await post(resolve, signed(resolve, { timestamp: Math.floor(Date.now() / 1000) - 7 }));
+    const none = await post(resolve, signed(resolve, { timestamp: now - 7 }));
     expect(none.status).toBe(200);
     expect(await none.json()).toEqual({ changed: false, incident: null });
   });

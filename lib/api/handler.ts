@@ -3,7 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
 import { getDb } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
-import { auth } from "@/lib/auth/auth";
+import { sessionUserId } from "@/lib/auth/session-token";
 import { systemClock } from "@/lib/domain/clock";
 import { withDeniedAudit } from "@/lib/services/authorize";
 import type { ServiceContext } from "@/lib/services/context";
@@ -49,8 +49,7 @@ async function authenticate(request: NextRequest, allowSession: boolean): Promis
     return actor;
   }
   if (allowSession) {
-    const session = await auth();
-    const userId = session?.user?.id;
+    const userId = await sessionUserId(request.headers.get("cookie"), systemClock.now().getTime());
     const actor = userId ? await loadActor(db, userId, "ui", clientIp(request)) : null;
     if (actor && !actor.disabled) return actor;
   }

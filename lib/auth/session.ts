@@ -7,7 +7,7 @@ import { getDb } from "@/db/client";
 import { loadSeenActor } from "@/lib/services/users";
 import { systemClock } from "@/lib/domain/clock";
 import type { Actor } from "./actor";
-import { auth } from "./auth";
+import { sessionUserId } from "./session-token";
 
 /** The client address the server worked out (the socket peer, or what a trusted proxy reports). */
 export async function requestIp(): Promise<string | undefined> {
@@ -20,8 +20,7 @@ export async function requestIp(): Promise<string | undefined> {
  * disabled account takes effect at once). Memoised per request.
  */
 export const getCurrentActor = cache(async (): Promise<Actor | null> => {
-  const session = await auth();
-  const userId = session?.user?.id;
+  const userId = await sessionUserId((await headers()).get("cookie"), systemClock.now().getTime());
   if (!userId) return null;
   const db = await getDb();
   // Settings → Users shows when each person was last here (local sign-in included).

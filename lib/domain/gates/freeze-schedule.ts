@@ -93,6 +93,40 @@ export function periodsBetween(schedule: FreezeSchedule, from: Date, to: Date): 
     const { start, end } = schedule;
     return start <= to && (end === null || end > from) ? [{ start, end }] : [];
   }
+  const span = memoSpan(from, to);
+  if (!span) return expandPeriods(schedule, from, to);
+  return periodsOfSpan(schedule, span).filter((p) => p.start <= to && (p.end === null || p.end > from));
+}
+
+/**
+ * Gates, the board and every header ask the same few recurring freezes the same question ("what
+ * covers now, what comes next") many times a second; expanding an RRULE each time was a visible
+ * share of a board request's CPU. The periods overlapping a two-day span that starts at a UTC
+ * midnight are expanded once and filtered for any range inside that span: the same periods as a
+ * direct expansion, because a period overlaps [from, to] ⊂ span only if it overlaps the span.
+ */
+const SPAN_MS = 2 * DAY_MS;
+const periodsMemo = new Map<string, readonly Period[]>();
+const PERIODS_MEMO_LIMIT = 500;
+
+function memoSpan(from: Date, to: Date): { from: Date; to: Date } | null {
+  const start = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
+  return to.getTime() < start + SPAN_MS ? { from: new Date(start), to: new Date(start + SPAN_MS) } : null;
+}
+
+function periodsOfSpan(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, span: { from: Date; to: Date }): readonly Period[] {
+  const key = `${span.from.getTime()}|${schedule.rrule}|${schedule.durationMs}|${schedule.timezone}|${schedule.dtstart?.getTime() ?? ""}|${schedule.until?.getTime() ?? ""}`;
+  let periods = periodsMemo.get(key);
+  if (!periods) {
+    periods = expandPeriods(schedule, span.from, span.to).map((p) => Object.freeze(p));
+    // Bounded: a process sees a few distinct freezes; the oldest entries go first.
+    if (periodsMemo.size >= PERIODS_MEMO_LIMIT) periodsMemo.delete(periodsMemo.keys().next().value!);
+    periodsMemo.set(key, periods);
+  }
+  return periods;
+}
+
+function expandPeriods(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, from: Date, to: Date): Period[] {
   const periods: Period[] = [];
   for (const startLocal of occurrenceStarts(schedule, from, to)) {
     const start = startLocal.toJSDate();

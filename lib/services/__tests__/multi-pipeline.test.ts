@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setProcessConnection, type Connection } from "@/db/client";
 import type { Environment } from "@/db/schema";
 import { systemActor, type Actor } from "@/lib/auth/actor";
@@ -21,8 +21,6 @@ import { createToken } from "../tokens";
 import { GET as getEnvironmentRoute } from "@/app/api/v1/environments/[name]/route";
 import { GET as listEnvironmentsRoute } from "@/app/api/v1/environments/route";
 import { GET as getScopedEnvironmentRoute } from "@/app/api/v1/pipelines/[pipeline]/environments/[name]/route";
-
-vi.mock("@/lib/auth/auth", () => ({ auth: async () => null }));
 
 // The shop (dev … prod, apps portal, admin, api-gateway) and a small tool with its own dev and prod.
 const TOOL = ["version: 1", "pipeline: { name: tool }", "apps:", "  - name: wiki", "environments:", "  - name: dev", "  - name: prod", ""].join("\n");

@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setProcessConnection, type Connection } from "@/db/client";
 import { systemActor } from "@/lib/auth/actor";
 import { systemClock } from "@/lib/domain/clock";
@@ -10,8 +10,7 @@ import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fix
 import { GET } from "./route";
 
 // The route on PGlite, called the way Next calls it, with API tokens. The browser-session path is
-// apiRead's own (covered end to end); next-auth does not load outside Next, so it is stubbed here.
-vi.mock("@/lib/auth/auth", () => ({ auth: async () => null }));
+// apiRead's own (lib/auth/session-token.test.ts, and end to end).
 describe("GET /api/v1/audit", () => {
   let connection: Connection;
   let pmToken: string;

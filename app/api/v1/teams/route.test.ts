@@ -1,7 +1,7 @@
 import type { PipelineConfig } from "@/lib/config/schema";
 import { and, eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setProcessConnection, type Connection } from "@/db/client";
 import { auditEvents, pipelines } from "@/db/schema";
 import { systemActor } from "@/lib/auth/actor";
@@ -15,8 +15,7 @@ import { PUT as putMember } from "./[team]/members/route";
 import { DELETE as deleteTeam, GET as getTeam, PATCH as patchTeam } from "./[team]/route";
 import { GET as listTeams, POST as postTeam } from "./route";
 
-// The teams routes on PGlite, called the way Next calls them, with API tokens (next-auth stubbed).
-vi.mock("@/lib/auth/auth", () => ({ auth: async () => null }));
+// The teams routes on PGlite, called the way Next calls them, with API tokens.
 
 describe("/api/v1/teams and /api/v1/pipelines/{pipeline}/owner", () => {
   let connection: Connection;

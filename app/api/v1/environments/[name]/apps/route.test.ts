@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setProcessConnection, type Connection } from "@/db/client";
 import { apps, pipelines } from "@/db/schema";
 import { systemActor } from "@/lib/auth/actor";
@@ -18,7 +18,6 @@ const SETUP_TIMEOUT_MS = 300_000;
 
 // Issue 13: every list API pages, including the apps inside one environment and the environments
 // list of a pipeline whose environments hold hundreds of apps each.
-vi.mock("@/lib/auth/auth", () => ({ auth: async () => null }));
 
 describe.each(testDatabases)("environment apps and environments list on $name", (database) => {
   let connection: Connection;

@@ -17,7 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
-import { measureRow, printTable, quiesce, signIn, type Row } from "./measure-kit";
+import { measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
 import { startProcess, stopProcess } from "./server-process";
 
 const { values, positionals } = parseArgs({
@@ -71,6 +71,8 @@ async function main(): Promise<number> {
   try {
     const cookie = await signIn(base, "admin@example.com");
     const targets = [{ name: FLOOR, kind: "floor" as const, path: "/bench-floor", headers: {} }, ...PAGES.map((p) => ({ ...p, kind: "page" as const, headers: { cookie } }))];
+    await warmUp(PORT, targets, options);
+    await quiesce(PORT);
     for (const t of targets) {
       const row: Row = { name: t.name, kind: t.kind, path: t.path, result: null, probe: null };
       rows.push(row);

@@ -126,6 +126,16 @@ export async function quiesce(port: number): Promise<void> {
 }
 
 /** Probes `target` once (bytes, SQL when `countSql`), then loads it closed-loop; fills `row` and logs a line. */
+/**
+ * Loads every target for a few seconds and discards the figures: V8 compiles the hot paths of the
+ * first pages it serves, and without this the first target measured (the floor) came out up to a
+ * third slower than the same page measured again, flattering every ratio to it.
+ */
+export async function warmUp(port: number, targets: readonly Target[], options: LoadOptions, seconds = 5): Promise<void> {
+  console.log(`→ warm-up: ${targets.length} targets × ${seconds} s (not measured) …`);
+  for (const target of targets) await load(port, target, { connections: options.connections, durationMs: Math.min(seconds * 1000, options.durationMs), timeoutMs: TIMEOUT_MS });
+}
+
 export async function measureRow(row: Row, port: number, target: Target, countSql: boolean, options: LoadOptions): Promise<void> {
   console.log(`→ ${row.name} (${row.path}) …`);
   row.probe = await probe(port, target, countSql);

@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import type { Target } from "./load";
-import { firstServed, kb, measureRow, printTable, quiesce, signIn, type Row } from "./measure-kit";
+import { firstServed, kb, measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
 import { alive, cpuSecondsOf, rssOf, startProcess, stopProcess, type Started } from "./server-process";
 import { benchFacts, explainQueries, type Facts } from "./measure-db";
 
@@ -125,6 +125,7 @@ async function main(): Promise<number> {
 
   const floor = await startProcess("scripts/bench/floor-raw.ts", [url, String(FLOOR_PORT)], process.env, path.join(OUT, "floor-raw.log"), `http://127.0.0.1:${FLOOR_PORT}/`);
   const floorRow: Row = { name: "floor: raw http + pg", kind: "floor", path: "/ (50 deployments JSON)", result: null, probe: null };
+  await warmUp(FLOOR_PORT, [{ path: "/" }], loadOptions);
   await measureRow(floorRow, FLOOR_PORT, { path: "/" }, false, loadOptions);
   rows.push(floorRow);
   await stopProcess(floor.child);
@@ -163,6 +164,13 @@ async function main(): Promise<number> {
     },
   ];
   if (boardPath === "/") targets.splice(1, 1); // today the portfolio IS the board: measured once, as the board
+  // Reads only: a warm-up of the promote would queue deployments the measured run then finds waiting.
+  await warmUp(
+    PORT,
+    targets.filter((t) => want(t.key) && t.kind !== "mutation").map((t) => t.target()),
+    loadOptions,
+  );
+  await quiesce(PORT);
   for (const t of targets) {
     if (!want(t.key)) continue;
     const row: Row = { name: t.name, kind: t.kind, path: t.target().path, result: null, probe: null };

@@ -1,19 +1,21 @@
 import { cache } from "react";
 import { getDb } from "@/db/client";
-import { requireActor } from "@/lib/auth/session";
-import { pendingDecisionsWithPipelineNames } from "@/lib/services/approvals";
+import { requireActor, getPortalSession } from "@/lib/auth/session";
+import { pendingDecisionsAmong } from "@/lib/services/approvals";
 
 /**
- * The header's read, once per request and in one statement: every pipeline's name (the switcher)
- * and this person's pending decisions. The portfolio's "needs my decision" reads the same answer.
+ * The header's data, once per request and from the statement that also read the signed-in person
+ * (getPortalSession): every pipeline's name (the switcher) and this person's pending decisions.
+ * The portfolio's "needs my decision" reads the same answer.
  */
 const headerData = cache(async () => {
   const actor = await requireActor();
-  return pendingDecisionsWithPipelineNames(await getDb(), actor);
+  const session = (await getPortalSession())!;
+  return { pending: await pendingDecisionsAmong(await getDb(), actor, session.waiting), pipelineNames: session.pipelineNames };
 });
 
 /** This person's undecided waiting deployments, once per request: the header's count and the portfolio's "needs my decision". */
 export const myPendingDecisions = cache(async () => (await headerData()).pending.filter((p) => !p.decided));
 
-/** Every pipeline's name in name order, for the header's switcher (the same statement as myPendingDecisions). */
+/** Every pipeline's name in name order, for the header's switcher. */
 export const headerPipelineNames = cache(async () => (await headerData()).pipelineNames);

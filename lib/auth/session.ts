@@ -4,7 +4,7 @@ import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
-import { loadSeenActor } from "@/lib/services/users";
+import { loadPortalSession, type PortalSession } from "@/lib/services/portal-session";
 import { systemClock } from "@/lib/domain/clock";
 import type { Actor } from "./actor";
 import { sessionUserId } from "./session-token";
@@ -16,18 +16,19 @@ export async function requestIp(): Promise<string | undefined> {
 }
 
 /**
- * The signed-in person for this request, with roles fresh from the database (a revoked role or a
- * disabled account takes effect at once). Memoised per request.
+ * The signed-in person for this request with the header's data (one statement), memoised per
+ * request; null without a valid session or for a disabled account. Roles are fresh from the
+ * database: a revoked role or a disabled account takes effect at once.
  */
-export const getCurrentActor = cache(async (): Promise<Actor | null> => {
+export const getPortalSession = cache(async (): Promise<PortalSession | null> => {
   const userId = await sessionUserId((await headers()).get("cookie"), systemClock.now().getTime());
   if (!userId) return null;
-  const db = await getDb();
   // Settings → Users shows when each person was last here (local sign-in included).
-  const actor = await loadSeenActor(db, systemClock, userId, "ui", await requestIp());
-  if (!actor || actor.disabled) return null;
-  return actor;
+  return loadPortalSession(await getDb(), systemClock, userId, await requestIp());
 });
+
+/** The signed-in person for this request (getPortalSession's), or null. */
+export const getCurrentActor = cache(async (): Promise<Actor | null> => (await getPortalSession())?.actor ?? null);
 
 /** For pages: the signed-in person, or a redirect to sign in. */
 export async function requireActor(): Promise<Actor> {

@@ -13,10 +13,12 @@ import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError } from "./errors";
 import { applyingApprovalRule } from "./release-changes";
+import { approvalRule } from "./gate-queries";
 import { id } from "./schemas";
 import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { pipelineTarget } from "./pipeline-scope";
+import type { NestedRead } from "@/db/queries/json-rows";
 import { approverRoles } from "./approver-roles";
 
 export const decideApprovalInput = z
@@ -135,7 +137,7 @@ const waiting = inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]);
 // The newest first when a person somehow holds two live decisions on one deployment.
 const waitingOrder = [asc(deployments.createdAt), asc(deployments.id), desc(approvals.createdAt)];
 /** This person's live (not voided) decision on the waiting deployment, joined to its row. */
-const myLiveDecision = (actor: Actor) => and(eq(approvals.deploymentId, deployments.id), eq(approvals.userId, actor.id), isNull(approvals.voidedAt));
+const myLiveDecisionOf = (userId: string) => and(eq(approvals.deploymentId, deployments.id), eq(approvals.userId, userId), isNull(approvals.voidedAt));
 
 /** The approvals inbox: waiting deployments this person may decide on (not their own), oldest first. */
 export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDecision[]> {
@@ -144,41 +146,72 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .leftJoin(approvals, myLiveDecision(actor))
+    .leftJoin(approvals, myLiveDecisionOf(actor.id))
     .where(waiting)
     .orderBy(...waitingOrder);
-  return decisionsOf(db, actor, rows);
+  return pendingDecisionsAmong(db, actor, rows);
 }
 
+/** A deployment waiting for decisions, with what deciding on it needs. */
+export type WaitingRow = { deployment: Deployment; environment: Environment; pipeline: { id: string; teamId: string | null }; decided: Approval | null };
+
 /**
- * What the portal's header reads on every page, in one statement: every pipeline's name in name
- * order (the switcher) and this person's pending decisions, exactly as pendingDecisions() gives them.
+ * What the portal reads on every page, in one statement: the signed-in person (`me`, read by
+ * `me.sql` — see userWithMembershipsRead), every pipeline's name in name order (the switcher) and the
+ * deployments waiting for decisions, each with `userId`'s live decision. pendingDecisionsAmong()
+ * turns the waiting rows into this person's pending decisions.
  */
-export async function pendingDecisionsWithPipelineNames(db: Db, actor: Actor): Promise<{ pending: PendingDecision[]; pipelineNames: string[] }> {
+export async function loadPortalHeader<T>(db: Db, userId: string, me: NestedRead<T>): Promise<{ me: T; pipelineNames: string[]; waiting: WaitingRow[] }> {
   const header = db
-    .select({ names: sql<string[] | null>`json_agg(${pipelines.name} order by ${pipelines.name})`.as("pipeline_names") })
+    .select({
+      names: sql<string[] | null>`json_agg(${pipelines.name} order by ${pipelines.name})`.as("pipeline_names"),
+      me: sql<unknown>`${me.sql}`.as("me"),
+    })
     .from(pipelines)
     .as("header");
   // One row even when nothing waits: the names come from the header, the waiting deployments are left-joined to it.
   const rows = await db
-    .select({ names: header.names, ...waitingFields })
+    .select({ names: header.names, me: header.me, ...waitingFields })
     .from(header)
     .leftJoin(deployments, waiting)
     .leftJoin(environments, eq(environments.id, deployments.environmentId))
     .leftJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .leftJoin(approvals, myLiveDecision(actor))
+    .leftJoin(approvals, myLiveDecisionOf(userId))
     .orderBy(...waitingOrder);
   const found = rows.flatMap(({ deployment, environment, pipeline, decided }) => (deployment && environment && pipeline?.id ? [{ deployment, environment, pipeline: { id: pipeline.id, teamId: pipeline.teamId }, decided }] : []));
-  return { pending: await decisionsOf(db, actor, found), pipelineNames: rows[0]?.names ?? [] };
+  return { me: me.read(rows[0]?.me ?? null), pipelineNames: rows[0]?.names ?? [], waiting: found };
 }
 
-/** The waiting deployments (oldest first, with this person's newest live decision) this person may decide on. */
-async function decisionsOf(db: Db, actor: Actor, waitingRows: { deployment: Deployment; environment: Environment; pipeline: { id: string; teamId: string | null }; decided: Approval | null }[]): Promise<PendingDecision[]> {
+/** The header's read for a known actor: pipeline names and this person's pending decisions, as pendingDecisions() gives them. */
+export async function pendingDecisionsWithPipelineNames(db: Db, actor: Actor): Promise<{ pending: PendingDecision[]; pipelineNames: string[] }> {
+  const none: NestedRead<null> = { sql: sql`null`, read: () => null };
+  const { pipelineNames, waiting } = await loadPortalHeader(db, actor.id, none);
+  return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames };
+}
+
+/**
+ * The waiting deployments (oldest first, with this person's newest live decision) this person may
+ * decide on. Whether any of the rule's roles is theirs is checked before the risk conditions
+ * (`when`), which read the release's changes: a person who could not decide costs no statement.
+ */
+export async function pendingDecisionsAmong(db: Db, actor: Actor, waitingRows: readonly WaitingRow[]): Promise<PendingDecision[]> {
   const result: PendingDecision[] = [];
   const seen = new Set<string>();
   for (const { deployment, environment, pipeline, decided } of waitingRows) {
     if (seen.has(deployment.id)) continue;
     seen.add(deployment.id);
+    // Conditions only ever drop roles from the rule: none of its roles mine, nothing to read.
+    const configured = approvalRule(deployment, environment.settings);
+    if (
+      !configured ||
+      approverRoles(
+        actor,
+        deployment,
+        pipeline,
+        configured.rules.map((r) => r.role),
+      ).length === 0
+    )
+      continue;
     const applying = await applyingApprovalRule(db, deployment, environment);
     if (!applying || applying.rule.rules.length === 0) continue;
     const rule = applying.rule;

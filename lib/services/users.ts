@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { fromJsonObject, jsonArray, jsonObject, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { roleMemberships, users } from "@/db/schema";
@@ -75,20 +76,52 @@ export function scopedGrants(rows: readonly MembershipRow[]): Grant[] {
 /** Only the global rows of role_memberships (the roles Settings → Users and OIDC role sync manage). */
 const isGlobal = eq(roleMemberships.scope, "global");
 
+/** A person's row with their role memberships, as the actor loaders read it. */
+export type UserWithMemberships = typeof users.$inferSelect & { roles: MembershipRow[] };
+
+const userFields = getTableColumns(users);
+const membershipFields = { role: roleMemberships.role, scope: roleMemberships.scope, scopeId: roleMemberships.scopeId };
+/** The role memberships of the outer statement's `users` row, as a JSON array (correlated). */
+const membershipsJson = jsonArray(sql`select ${jsonObject(membershipFields)} from ${roleMemberships} where ${roleMemberships.userId} = ${users.id}`);
+
+/**
+ * The person `userId` with their role memberships, nested in another statement (the portal's
+ * header read): a JSON object, null when no such person exists.
+ */
+export function userWithMembershipsRead(userId: string): NestedRead<UserWithMemberships | null> {
+  const fields = { ...userFields, roles: membershipsJson };
+  return {
+    sql: sql`(select ${jsonObject(fields)} from ${users} where ${users.id} = ${userId})`,
+    read: (value) => (value === null || value === undefined ? null : (fromJsonObject(fields, value) as UserWithMemberships)),
+  };
+}
+
+/**
+ * The person with their memberships in one plain statement (a relational query costs about three
+ * times as much CPU to build, on every page and API call).
+ */
+async function loadUserWithMemberships(db: Db, userId: string): Promise<UserWithMemberships | null> {
+  const [row] = await db
+    .select({ ...userFields, roles: membershipsJson })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ? { ...row, roles: (typeof row.roles === "string" ? JSON.parse(row.roles) : row.roles) as MembershipRow[] } : null;
+}
+
 /** The actor for a signed-in user or a token's owner, with roles read fresh from the database. */
 export async function loadActor(db: Db, userId: string, via: RequestSource, ip?: string): Promise<Actor | null> {
-  const user = await db.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
+  const user = await loadUserWithMemberships(db, userId);
   return user ? actorOf(user, via, ip) : null;
 }
 
 /**
- * loadActor for a page or action of a signed-in person, recording that they were seen: the
- * conditional UPDATE of recordSeen runs only when the loaded `lastSeenAt` is older than
- * LAST_SEEN_RESOLUTION_MS, so a page load costs one statement here, not two. Same result and
- * nulls as loadActor; a disabled person is not recorded as seen.
+ * The actor of an already loaded person (userWithMembershipsRead), recording that they were seen:
+ * the conditional UPDATE of recordSeen runs only when the loaded `lastSeenAt` is older than
+ * LAST_SEEN_RESOLUTION_MS, so a page load costs no statement here most of the time. Null for no
+ * person or a system user; a disabled person's actor is returned with `disabled` set and is not
+ * recorded as seen.
  */
-export async function loadSeenActor(db: Db, clock: Clock, userId: string, via: RequestSource, ip?: string): Promise<Actor | null> {
-  const user = await db.query.users.findFirst({ where: eq(users.id, userId), with: { roles: true } });
+export async function seenActorOf(db: Db, clock: Clock, user: UserWithMemberships | null, via: RequestSource, ip?: string): Promise<Actor | null> {
   const actor = user ? actorOf(user, via, ip) : null;
   if (!actor || actor.disabled) return actor;
   const fresh = user!.lastSeenAt && clock.now().getTime() - user!.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS;
@@ -96,7 +129,7 @@ export async function loadSeenActor(db: Db, clock: Clock, userId: string, via: R
   return actor;
 }
 
-function actorOf(user: typeof users.$inferSelect & { roles: (typeof roleMemberships.$inferSelect)[] }, via: RequestSource, ip: string | undefined): Actor | null {
+function actorOf(user: UserWithMemberships, via: RequestSource, ip: string | undefined): Actor | null {
   if (isSystemUserId(user.id)) return null;
   return {
     kind: "user",

@@ -7,7 +7,8 @@ import { fixedClock } from "@/lib/domain/clock";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { countStatements } from "@/lib/testing/statement-count";
-import { listUsers, loadSeenActor, recordSeen } from "../users";
+import { loadPortalSession } from "../portal-session";
+import { listUsers, loadActor, recordSeen } from "../users";
 
 describe.each(testDatabases)("last seen on $name", (database) => {
   let connection: Connection;
@@ -40,27 +41,33 @@ describe.each(testDatabases)("last seen on $name", (database) => {
     expect(await recordSeen(connection.db, fixedClock("2026-03-02T10:00:00Z"), "usr_nobody")).toBe(false);
   });
 
-  it("loading the signed-in person records them seen, and costs one statement while the last-seen time is fresh", async () => {
+  it("a page's session read (person + header) records them seen, and costs one statement while the last-seen time is fresh", async () => {
     const person = await createTestActor(connection.db, ["developer"], "pages");
-    const first = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, "ui"));
-    expect(first.result?.id).toBe(person.id);
-    expect(first.statements).toBe(2); // load + the UPDATE of a person never seen
-    const again = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:40Z"), person.id, "ui"));
-    expect([again.result?.id, again.statements]).toEqual([person.id, 1]);
-    const later = await countStatements(connection, () => loadSeenActor(connection.db, fixedClock("2026-03-03T09:02:00Z"), person.id, "ui"));
+    const first = await countStatements(connection, () => loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, "10.0.0.7"));
+    expect(first.result?.actor.id).toBe(person.id);
+    expect(first.statements).toBe(2); // the read + the UPDATE of a person never seen
+    // The same person, roles and grants as the API's own read; the header's data with it.
+    expect(first.result?.actor).toEqual({ ...(await loadActor(connection.db, person.id, "ui", "10.0.0.7")), ip: "10.0.0.7" });
+    expect(first.result?.pipelineNames).toEqual(["shop"]);
+    expect(first.result?.waiting).toEqual([]);
+    const again = await countStatements(connection, () => loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:40Z"), person.id, undefined));
+    expect([again.result?.actor.id, again.statements]).toEqual([person.id, 1]);
+    const later = await countStatements(connection, () => loadPortalSession(connection.db, fixedClock("2026-03-03T09:02:00Z"), person.id, undefined));
     expect(later.statements).toBe(2);
     const [row] = await connection.db.select({ lastSeenAt: users.lastSeenAt }).from(users).where(eq(users.id, person.id));
     expect(row?.lastSeenAt).toEqual(new Date("2026-03-03T09:02:00Z"));
   });
 
-  it("a disabled person is loaded (so the session can refuse them) but not recorded as seen", async () => {
+  it("no session for a disabled, unknown or system person; a disabled one is not recorded as seen", async () => {
     const person = await createTestActor(connection.db, ["developer"], "gone");
     await connection.db
       .update(users)
       .set({ disabledAt: new Date("2026-03-01T00:00:00Z") })
       .where(eq(users.id, person.id));
-    const actor = await loadSeenActor(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, "ui");
-    expect(actor?.disabled).toBe(true);
+    expect((await loadActor(connection.db, person.id, "ui"))?.disabled).toBe(true);
+    expect(await loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:00Z"), person.id, undefined)).toBeNull();
+    expect(await loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:00Z"), "usr_nobody", undefined)).toBeNull();
+    expect(await loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:00Z"), SYSTEM_USER.id, undefined)).toBeNull();
     const [row] = await connection.db.select({ lastSeenAt: users.lastSeenAt }).from(users).where(eq(users.id, person.id));
     expect(row?.lastSeenAt).toBeNull();
   });

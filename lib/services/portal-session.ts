@@ -1,0 +1,29 @@
+import type { Db } from "@/db/client";
+import type { Actor } from "@/lib/auth/actor";
+import type { Clock } from "@/lib/domain/clock";
+import { loadPortalHeader, type WaitingRow } from "./approvals";
+import { seenActorOf, userWithMembershipsRead } from "./users";
+
+/** What every portal page knows of the signed-in person and shows in its header. */
+export interface PortalSession {
+  actor: Actor;
+  /** Every pipeline's name in name order (the header's switcher). */
+  pipelineNames: string[];
+  /** Deployments waiting for decisions, for pendingDecisionsAmong (the header's count, the inbox). */
+  waiting: WaitingRow[];
+}
+
+/**
+ * The signed-in person (roles fresh from the database) and the header's data in one statement —
+ * every page sends it, so it is one round trip instead of two — plus, at most once a minute, the
+ * "last seen" update (seenActorOf). Null for an unknown, system or disabled user.
+ *
+ * @param userId the session's user id (lib/auth/session-token.ts)
+ * @param ip     the client's address, kept on the actor for the audit trail
+ */
+export async function loadPortalSession(db: Db, clock: Clock, userId: string, ip: string | undefined): Promise<PortalSession | null> {
+  const { me, pipelineNames, waiting } = await loadPortalHeader(db, userId, userWithMembershipsRead(userId));
+  const actor = await seenActorOf(db, clock, me, "ui", ip);
+  if (!actor || actor.disabled) return null;
+  return { actor, pipelineNames, waiting };
+}

@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { approvals, deployments, environments, pipelines, type Approval, type Deployment, type Environment } from "@/db/schema";
@@ -18,7 +18,8 @@ import { id } from "./schemas";
 import { parseInput } from "./validation";
 import { PENDING_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { pipelineTarget } from "./pipeline-scope";
-import type { NestedRead } from "@/db/queries/json-rows";
+import { preparedRead } from "@/db/queries/prepared";
+import { userWithMembershipsRead, type UserWithMemberships } from "./users";
 import { approverRoles } from "./approver-roles";
 
 export const decideApprovalInput = z
@@ -137,7 +138,7 @@ const waiting = inArray(deployments.state, [...PENDING_DEPLOYMENT_STATES]);
 // The newest first when a person somehow holds two live decisions on one deployment.
 const waitingOrder = [asc(deployments.createdAt), asc(deployments.id), desc(approvals.createdAt)];
 /** This person's live (not voided) decision on the waiting deployment, joined to its row. */
-const myLiveDecisionOf = (userId: string) => and(eq(approvals.deploymentId, deployments.id), eq(approvals.userId, userId), isNull(approvals.voidedAt));
+const myLiveDecisionOf = (userId: string | Placeholder) => and(eq(approvals.deploymentId, deployments.id), eq(approvals.userId, userId), isNull(approvals.voidedAt));
 
 /** The approvals inbox: waiting deployments this person may decide on (not their own), oldest first. */
 export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDecision[]> {
@@ -156,36 +157,42 @@ export async function pendingDecisions(db: Db, actor: Actor): Promise<PendingDec
 export type WaitingRow = { deployment: Deployment; environment: Environment; pipeline: { id: string; teamId: string | null }; decided: Approval | null };
 
 /**
- * What the portal reads on every page, in one statement: the signed-in person (`me`, read by
- * `me.sql` — see userWithMembershipsRead), every pipeline's name in name order (the switcher) and the
- * deployments waiting for decisions, each with `userId`'s live decision. pendingDecisionsAmong()
- * turns the waiting rows into this person's pending decisions.
+ * What the portal reads on every page, in one statement: the signed-in person with their role
+ * memberships (`me`, null when no such person), every pipeline's name in name order (the
+ * switcher) and the deployments waiting for decisions, each with `userId`'s live decision.
+ * pendingDecisionsAmong() turns the waiting rows into this person's pending decisions. Prepared
+ * (db/queries/prepared.ts): built once, not on every page.
  */
-export async function loadPortalHeader<T>(db: Db, userId: string, me: NestedRead<T>): Promise<{ me: T; pipelineNames: string[]; waiting: WaitingRow[] }> {
+export async function loadPortalHeader(db: Db, userId: string): Promise<{ me: UserWithMemberships | null; pipelineNames: string[]; waiting: WaitingRow[] }> {
+  const rows = await portalHeaderStatement(db, { userId });
+  const found = rows.flatMap(({ deployment, environment, pipeline, decided }) => (deployment && environment && pipeline?.id ? [{ deployment, environment, pipeline: { id: pipeline.id, teamId: pipeline.teamId }, decided }] : []));
+  return { me: meRead.read(rows[0]?.me ?? null), pipelineNames: rows[0]?.names ?? [], waiting: found };
+}
+
+const meRead = userWithMembershipsRead(sql.placeholder("userId"));
+const portalHeaderStatement = preparedRead("portal_header", (db, name) => {
   const header = db
     .select({
       names: sql<string[] | null>`json_agg(${pipelines.name} order by ${pipelines.name})`.as("pipeline_names"),
-      me: sql<unknown>`${me.sql}`.as("me"),
+      me: sql<unknown>`${meRead.sql}`.as("me"),
     })
     .from(pipelines)
     .as("header");
   // One row even when nothing waits: the names come from the header, the waiting deployments are left-joined to it.
-  const rows = await db
+  return db
     .select({ names: header.names, me: header.me, ...waitingFields })
     .from(header)
     .leftJoin(deployments, waiting)
     .leftJoin(environments, eq(environments.id, deployments.environmentId))
     .leftJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .leftJoin(approvals, myLiveDecisionOf(userId))
-    .orderBy(...waitingOrder);
-  const found = rows.flatMap(({ deployment, environment, pipeline, decided }) => (deployment && environment && pipeline?.id ? [{ deployment, environment, pipeline: { id: pipeline.id, teamId: pipeline.teamId }, decided }] : []));
-  return { me: me.read(rows[0]?.me ?? null), pipelineNames: rows[0]?.names ?? [], waiting: found };
-}
+    .leftJoin(approvals, myLiveDecisionOf(sql.placeholder("userId")))
+    .orderBy(...waitingOrder)
+    .prepare(name);
+});
 
 /** The header's read for a known actor: pipeline names and this person's pending decisions, as pendingDecisions() gives them. */
 export async function pendingDecisionsWithPipelineNames(db: Db, actor: Actor): Promise<{ pending: PendingDecision[]; pipelineNames: string[] }> {
-  const none: NestedRead<null> = { sql: sql`null`, read: () => null };
-  const { pipelineNames, waiting } = await loadPortalHeader(db, actor.id, none);
+  const { pipelineNames, waiting } = await loadPortalHeader(db, actor.id);
   return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames };
 }
 

@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { loadPortalHeader, type WaitingRow } from "./approvals";
-import { seenActorOf, userWithMembershipsRead } from "./users";
+import { seenActorOf } from "./users";
 
 /** What every portal page knows of the signed-in person and shows in its header. */
 export interface PortalSession {
@@ -22,7 +22,7 @@ export interface PortalSession {
  * @param ip     the client's address, kept on the actor for the audit trail
  */
 export async function loadPortalSession(db: Db, clock: Clock, userId: string, ip: string | undefined): Promise<PortalSession | null> {
-  const { me, pipelineNames, waiting } = await loadPortalHeader(db, userId, userWithMembershipsRead(userId));
+  const { me, pipelineNames, waiting } = await loadPortalHeader(db, userId);
   const actor = await seenActorOf(db, clock, me, "ui", ip);
   if (!actor || actor.disabled) return null;
   return { actor, pipelineNames, waiting };

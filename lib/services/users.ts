@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql, type Placeholder } from "drizzle-orm";
 import { fromJsonObject, jsonArray, jsonObject, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -88,7 +88,7 @@ const membershipsJson = jsonArray(sql`select ${jsonObject(membershipFields)} fro
  * The person `userId` with their role memberships, nested in another statement (the portal's
  * header read): a JSON object, null when no such person exists.
  */
-export function userWithMembershipsRead(userId: string): NestedRead<UserWithMemberships | null> {
+export function userWithMembershipsRead(userId: string | Placeholder): NestedRead<UserWithMemberships | null> {
   const fields = { ...userFields, roles: membershipsJson };
   return {
     sql: sql`(select ${jsonObject(fields)} from ${users} where ${users.id} = ${userId})`,

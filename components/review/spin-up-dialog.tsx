@@ -1,8 +1,10 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import { createReviewAction } from "@/lib/actions/review-environments";
+import { createReviewAction, spinUpCandidatesAction } from "@/lib/actions/review-environments";
+import { Spinner } from "@/components/review/review-status";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { Button } from "@/components/ui/button";
@@ -17,11 +19,17 @@ export interface SpinUpRelease {
   versions: { app: string; version: string }[];
 }
 
-/** What the form offers, loaded by the page (see lib/services/review-candidates.ts). */
+/** A branch the form offers, with its newest releases (read when the form opens: lib/services/review-candidates.ts). */
+export interface SpinUpCandidate {
+  branch: string;
+  liveReview: string | null;
+  releases: SpinUpRelease[];
+}
+
+/** What the form needs from the page; the branches are read when it opens. */
 export interface SpinUpOptions {
   /** The pipeline the review environment belongs to, for the link to its page. */
   pipeline: string;
-  candidates: { branch: string; liveReview: string | null; releases: SpinUpRelease[] }[];
   /** The fixed environments a review environment may be cloned from; `defaultSource` is slipway.yaml's. */
   sources: string[];
   defaultSource: string;
@@ -60,7 +68,7 @@ function Field({ id, label, error, hint, children }: { id: string; label: string
   );
 }
 
-function BranchHint({ candidate, appCount }: { candidate: SpinUpOptions["candidates"][number]; appCount: number }) {
+function BranchHint({ candidate, appCount }: { candidate: SpinUpCandidate; appCount: number }) {
   const newest = candidate.releases[0];
   return (
     <>
@@ -78,12 +86,12 @@ function BranchHint({ candidate, appCount }: { candidate: SpinUpOptions["candida
  * The form itself, mounted only while the dialog is open, so every opening starts fresh (the
  * newest release of the newest branch, no leftover errors).
  */
-function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titleId: string; onDone: () => void }) {
+function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpOptions; candidates: SpinUpCandidate[]; titleId: string; onDone: () => void }) {
   const router = useRouter();
   const ids = useId();
   const { run, pending, fieldErrors, error } = useAction(createReviewAction, { success: (created) => `Spinning up ${created.name}: it is provisioning` });
-  const [branch, setBranch] = useState(options.candidates[0]?.branch ?? "");
-  const candidate = options.candidates.find((c) => c.branch === branch);
+  const [branch, setBranch] = useState(candidates[0]?.branch ?? "");
+  const candidate = candidates.find((c) => c.branch === branch);
   const [releaseId, setReleaseId] = useState(candidate?.releases[0]?.id ?? "");
   const release = candidate?.releases.find((r) => r.id === releaseId) ?? candidate?.releases[0];
   const suggestedName = useMemo(() => (branch ? reviewNameFromBranch(branch, new Set(options.takenNames)) : ""), [branch, options.takenNames]);
@@ -91,7 +99,7 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
   const fieldError = (name: string) => fieldErrors[name];
   const unplaced = Object.entries(fieldErrors).filter(([field]) => !PLACED_FIELDS.includes(field));
 
-  if (!options.candidates.length) {
+  if (!candidates.length) {
     return (
       <div className="flex flex-col gap-3 p-5">
         <h2 id={titleId} className="text-base font-semibold">
@@ -147,13 +155,13 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
           value={branch}
           onChange={(e) => {
             setBranch(e.target.value);
-            setReleaseId(options.candidates.find((c) => c.branch === e.target.value)?.releases[0]?.id ?? "");
+            setReleaseId(candidates.find((c) => c.branch === e.target.value)?.releases[0]?.id ?? "");
           }}
           className={inputClass}
           aria-invalid={Boolean(fieldError("branch"))}
           aria-describedby={`${ids}-branch-hint`}
         >
-          {options.candidates.map((c) => (
+          {candidates.map((c) => (
             <option key={c.branch} value={c.branch}>
               {c.branch} — newest {c.releases[0]?.commit.slice(0, 7)}, {c.releases[0] ? relativeTime(new Date(c.releases[0].createdAt), now) : ""}
             </option>
@@ -264,6 +272,62 @@ function SpinUpForm({ options, titleId, onDone }: { options: SpinUpOptions; titl
   );
 }
 
+/**
+ * Reads the branches when the dialog opens (the board does not carry them on every view), showing
+ * that it is reading, then the form; a failed read says why and offers to try again.
+ */
+function SpinUpLoader({ options, titleId, onDone }: { options: SpinUpOptions; titleId: string; onDone: () => void }) {
+  const query = useQuery({
+    queryKey: ["spin-up-candidates", options.pipeline],
+    queryFn: async () => {
+      const result = await spinUpCandidatesAction({ pipeline: options.pipeline });
+      if (!result.ok) throw new Error(result.error.message);
+      return result.data;
+    },
+    // Every opening reads afresh: a branch released a minute ago must be offered.
+    staleTime: 0,
+    gcTime: 0,
+    retry: false,
+  });
+  const box = useRef<HTMLDivElement>(null);
+  // What has focus (Cancel while reading) goes away with the state: focus the new state's first control.
+  useEffect(() => {
+    box.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+  }, [query.status]);
+  if (query.isSuccess)
+    return (
+      <div ref={box}>
+        <SpinUpForm options={options} candidates={query.data} titleId={titleId} onDone={onDone} />
+      </div>
+    );
+  return (
+    <div ref={box} className="flex flex-col gap-3 p-5">
+      <h2 id={titleId} className="text-base font-semibold">
+        Spin up a review environment
+      </h2>
+      {query.isError && !query.isFetching ? (
+        <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-rose-900">
+          Could not read the branches: {query.error.message}
+        </p>
+      ) : (
+        <p role="status" className="flex items-center gap-2 text-zinc-600">
+          <Spinner /> Reading the branches with releases…
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
+        <Button variant="ghost" onClick={onDone} data-autofocus={query.isError ? undefined : true}>
+          Cancel
+        </Button>
+        {query.isError && (
+          <Button variant="primary" onClick={() => void query.refetch()} disabled={query.isFetching} data-autofocus>
+            Try again
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
+
 /** The board's "Spin up review environment…" button and its dialog (native <dialog>: focus is trapped, Escape cancels). */
 export function SpinUpDialog({ options }: { options: SpinUpOptions }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -283,7 +347,7 @@ export function SpinUpDialog({ options }: { options: SpinUpOptions }) {
         Spin up review environment…
       </Button>
       <dialog ref={dialog} aria-labelledby={titleId} className="m-auto w-full max-w-lg rounded-lg border border-zinc-200 p-0 shadow-xl" onClose={() => setOpen(false)}>
-        {open && <SpinUpForm options={options} titleId={titleId} onDone={() => dialog.current?.close()} />}
+        {open && <SpinUpLoader options={options} titleId={titleId} onDone={() => dialog.current?.close()} />}
       </dialog>
     </>
   );

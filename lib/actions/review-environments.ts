@@ -1,6 +1,7 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/safe-action";
+import { getSpinUpCandidates, spinUpCandidatesInput } from "@/lib/services/review-candidates";
 import { createReviewEnvironment, createReviewInput, extendInput, extendReviewEnvironment, giveVerdict, teardownInput, teardownReviewEnvironment, verdictInput } from "@/lib/services/review-environments";
 
 // Review environments show on the board and on their own page: refresh both.
@@ -27,3 +28,6 @@ export const extendReviewAction = defineAction(
 );
 
 export const giveVerdictAction = defineAction(verdictInput, (ctx, input) => giveVerdict(ctx, input), { revalidate });
+
+/** The spin-up form's branches and releases, read when it opens (a read: no page to refresh). */
+export const spinUpCandidatesAction = defineAction(spinUpCandidatesInput, (ctx, input) => getSpinUpCandidates(ctx, input));

@@ -14,7 +14,6 @@ import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import type { IncidentView } from "./incidents";
 import { gateStateOf, loadGuards } from "./board-guards";
-import { reviewCandidatesOf } from "./review-candidates";
 import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
 import type { VerificationView } from "./verifications";
 import { parseInput } from "./validation";
@@ -24,9 +23,6 @@ import { parseInput } from "./validation";
  * a bounded number of statements whatever the pipeline's size (one page of app rows, the newest
  * review environments, per-environment summaries aggregated in SQL).
  */
-
-/** What the spin-up form offers: the branches released last, their newest releases, each release's first apps' versions. */
-const SPIN_UP_CANDIDATES = { branches: 20, releasesPerBranch: 5, versionsPerRelease: 6 };
 
 /** Review environments the board lists (the newest); the rest are counted. */
 export const REVIEW_LIMIT = 20;
@@ -76,10 +72,9 @@ export interface BoardColumn {
   verifications: VerificationView[];
 }
 
-/** What the spin-up form offers (components/review/spin-up-dialog.tsx takes it as it is). */
+/** What the spin-up form needs up front (components/review/spin-up-dialog.tsx); its branches are read when it opens (getSpinUpCandidates). */
 export interface SpinUpChoices {
   pipeline: string;
-  candidates: { branch: string; liveReview: string | null; releases: { id: string; commit: string; createdAt: string; versions: { app: string; version: string }[] }[] }[];
   sources: string[];
   defaultSource: string;
   defaultTtlHours: number;
@@ -127,13 +122,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const pageSize = data.pageSize ?? BOARD_PAGE_SIZE;
   const filter = { q: data.q, team: data.team, status: data.status };
 
-  const [page, facts, guards, spinUpCandidates] = await Promise.all([
-    pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now),
-    columnFacts(db, row.id, chainIds, pageSize),
-    loadGuards(db, row.id, now),
-    // Bounded whatever the number of branches and apps: the board sends these on every refresh.
-    canSpinUp ? reviewCandidatesOf(db, row.id, SPIN_UP_CANDIDATES) : null,
-  ]);
+  const [page, facts, guards] = await Promise.all([pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now), columnFacts(db, row.id, chainIds, pageSize), loadGuards(db, row.id, now)]);
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
   // …and, for a partial review environment, where its source serves the page's other apps.
   const [cells, inherited] = await Promise.all([
@@ -209,10 +198,9 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     now,
     viewer: {
       canDeploy,
-      spinUp: spinUpCandidates
+      spinUp: canSpinUp
         ? {
             pipeline: row.name,
-            candidates: spinUpCandidates.map((c) => ({ ...c, releases: c.releases.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) })),
             sources: fixed.map((e) => e.name),
             defaultSource: config.reviewEnvironments.source,
             defaultTtlHours: Math.round((config.reviewEnvironments.defaultTtl / HOUR) * 10) / 10,

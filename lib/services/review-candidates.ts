@@ -1,7 +1,11 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, builds, environments, releaseBuilds, releases } from "@/db/schema";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
 import { resolvePipeline } from "./pipeline-scope";
+import { parseInput } from "./validation";
 import { LIVE_REVIEW_STATES } from "./review-environments";
 
 export interface CandidateRelease {
@@ -76,4 +80,26 @@ export async function reviewCandidatesOf(db: Db, pipelineId: string, params: Can
     const list = (typeof row.releases === "string" ? JSON.parse(row.releases) : row.releases) as { id: string; commit: string; createdAt: string; versions: CandidateRelease["versions"] }[];
     return { branch: row.branch, liveReview: row.live_review, releases: list.map((r) => ({ id: r.id, commit: r.commit, createdAt: new Date(r.createdAt), versions: r.versions })) };
   });
+}
+
+/** What the spin-up form offers: the branches released last, their newest releases, each release's first apps' versions. */
+export const SPIN_UP_CANDIDATES = { branches: 20, releasesPerBranch: 5, versionsPerRelease: 6 } as const;
+
+export const spinUpCandidatesInput = z.object({ pipeline: z.string().min(1, { error: "expected a pipeline name" }).max(63) });
+
+/** A candidate as the spin-up form takes it (dates as ISO 8601 text: it crosses to the browser). */
+export type SpinUpCandidate = Omit<ReviewCandidate, "releases"> & { releases: (Omit<CandidateRelease, "createdAt"> & { createdAt: string })[] };
+
+/**
+ * What the spin-up form offers for `input.pipeline`, read when a person opens the form (the board
+ * no longer reads it on every view): SPIN_UP_CANDIDATES branches, releases and versions at most.
+ * Requires `review.create` on the pipeline. A read: nothing is recorded unless it is refused.
+ * @throws ValidationError for a malformed input; NotFoundError for an unknown pipeline; ForbiddenError
+ */
+export async function getSpinUpCandidates(ctx: ServiceContext, input: z.input<typeof spinUpCandidatesInput>): Promise<SpinUpCandidate[]> {
+  const data = parseInput(spinUpCandidatesInput, input);
+  const pipeline = await resolvePipeline(ctx.db, data.pipeline);
+  authorize(ctx, "review.create", { type: "pipeline", id: pipeline.name, pipeline: { id: pipeline.id, teamId: pipeline.teamId } });
+  const candidates = await reviewCandidatesOf(ctx.db, pipeline.id, SPIN_UP_CANDIDATES);
+  return candidates.map((c) => ({ ...c, releases: c.releases.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) }));
 }

@@ -178,7 +178,8 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(lead.viewer.spinUp!.takenNames).toContain(`review-${REVIEW_LIMIT + 1}`);
     // Bounded whatever the pipeline's size: a release lists its first few versions and says how many apps there are.
     expect(lead.viewer.spinUp!.appCount).toBe(lead.apps.total);
-    expect(lead.viewer.spinUp!.candidates.every((c) => c.releases.length <= 5 && c.releases.every((r) => r.versions.length <= Math.min(6, lead.apps.total)))).toBe(true);
+    // The branches are read when the form opens (getSpinUpCandidates), not with every board view.
+    expect(lead.viewer.spinUp).not.toHaveProperty("candidates");
   });
 
   it("lists the newest review environments and counts them all", async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { listReviewCandidates } from "@/lib/services/review-candidates";
+import { ForbiddenError, NotFoundError, ValidationError } from "@/lib/services/errors";
+import { getSpinUpCandidates, listReviewCandidates, SPIN_UP_CANDIDATES } from "@/lib/services/review-candidates";
 import { createReviewEnvironment, teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -67,5 +68,18 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
 
     await teardownReviewEnvironment(ctx, { name: environment.name });
     expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
+  });
+
+  it("the spin-up form's read: bounded, dates as text, only for people who may spin up", async () => {
+    const ctx = { db: connection.db, actor: dev, clock };
+    const offered = await getSpinUpCandidates(ctx, { pipeline: "shop" });
+    expect(offered.map((c) => c.branch)).toEqual((await listReviewCandidates(connection.db, "shop", SPIN_UP_CANDIDATES)).map((c) => c.branch));
+    expect(offered.length).toBeLessThanOrEqual(SPIN_UP_CANDIDATES.branches);
+    expect(offered.every((c) => c.releases.length <= SPIN_UP_CANDIDATES.releasesPerBranch && c.releases.every((r) => typeof r.createdAt === "string" && r.versions.length <= SPIN_UP_CANDIDATES.versionsPerRelease))).toBe(true);
+
+    const viewer = await createTestActor(connection.db, ["viewer"], "vera");
+    await expect(getSpinUpCandidates({ ...ctx, actor: viewer }, { pipeline: "shop" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(getSpinUpCandidates(ctx, { pipeline: "no-such-pipeline" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getSpinUpCandidates(ctx, { pipeline: "" })).rejects.toBeInstanceOf(ValidationError);
   });
 });

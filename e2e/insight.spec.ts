@@ -121,6 +121,12 @@ test("the audit trail lists what happened; its exports carry a hash chain anyone
   await expect(page).toHaveURL(/action=demo\./);
   await expect(events.locator("tbody tr")).toHaveCount(1);
   await expect(events.locator("tbody tr")).toContainText("demo.seed");
+  // An event's data is read when it is opened (the list carries only its size).
+  const data = events.locator("tbody tr details");
+  await expect(data.locator("summary")).toContainText(/show \(\d+ B\)/);
+  await data.locator("summary").click();
+  await expect(data.locator("pre")).toContainText('"users": [');
+  await expect(data.locator("pre")).toContainText("delivery-lead@example.com");
   await page.getByRole("link", { name: "Clear filters" }).click();
   await expect(page).toHaveURL(/\/audit$/); // the exports take the page's filters: these are unfiltered
 

@@ -1,9 +1,9 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { AUDIT_OUTCOMES, auditEvents, users, type AuditEvent } from "@/db/schema";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { ValidationError } from "./errors";
+import { NotFoundError, ValidationError } from "./errors";
 import { pageInput, type Page } from "./pagination";
 import { parseInput } from "./validation";
 import { auditOfPipeline, auditOfTeam } from "./audit-scope";
@@ -69,6 +69,54 @@ async function fetchEvents(ctx: ServiceContext, q: AuditFilters, beforeSeq: numb
     .where(and(...filterConditions(q), beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq)))
     .orderBy(desc(auditEvents.seq))
     .limit(limit);
+}
+
+/** An audit event without its data, and how large the data is: what the audit page lists. */
+export type AuditEventSummary = Omit<AuditEvent, "data"> & {
+  /** Bytes of the event's data as JSON text; 0 when it has none (`{}`). */
+  dataBytes: number;
+};
+
+const { data: _data, ...summaryColumns } = getTableColumns(auditEvents);
+
+/**
+ * listAuditEvents for the audit page: the same filters, order and paging, each event's data left
+ * in the database with only its size read (the page shows it on request, getAuditEventData). A
+ * page of events that changed pipeline configurations was 256 KB of JSON nobody had opened.
+ *
+ * @returns one page of summaries, newest first, with `nextCursor` when more exist
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`
+ */
+export async function listAuditEventSummaries(ctx: ServiceContext, input: unknown): Promise<Page<AuditEventSummary>> {
+  authorizeKind(ctx, "audit.view", "audit");
+  const q = parseInput(listAuditEventsInput, input);
+  authorize(ctx, "audit.view", { type: "audit" });
+  const beforeSeq = q.cursor ? decodeAuditCursor(q.cursor) : undefined;
+  const rows = await ctx.db
+    .select({ ...summaryColumns, dataBytes: sql<number>`case when ${auditEvents.data} = '{}'::jsonb then 0 else octet_length(${auditEvents.data}::text) end`.mapWith(Number) })
+    .from(auditEvents)
+    .where(and(...filterConditions(q), beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq)))
+    .orderBy(desc(auditEvents.seq))
+    .limit(q.limit + 1);
+  const hasMore = rows.length > q.limit;
+  const items = hasMore ? rows.slice(0, q.limit) : rows;
+  return { items, nextCursor: hasMore && items.length ? encodeAuditCursor(items.at(-1)!.seq) : null };
+}
+
+export const auditEventDataInput = z.object({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+
+/**
+ * One audit event's data, for the audit page's "show". Requires `audit.view`.
+ * @returns `{ seq, data }` (data as recorded, an object)
+ * @throws ValidationError for a malformed seq; NotFoundError when no event has it; ForbiddenError
+ */
+export async function getAuditEventData(ctx: ServiceContext, input: z.input<typeof auditEventDataInput>): Promise<{ seq: number; data: Record<string, unknown> }> {
+  authorizeKind(ctx, "audit.view", "audit");
+  const { seq } = parseInput(auditEventDataInput, input);
+  authorize(ctx, "audit.view", { type: "audit" });
+  const [row] = await ctx.db.select({ seq: auditEvents.seq, data: auditEvents.data }).from(auditEvents).where(eq(auditEvents.seq, seq));
+  if (!row) throw new NotFoundError(`No audit event #${seq}.`);
+  return row;
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { AUDIT_OUTCOMES, type AuditEvent } from "@/db/schema";
+import { AUDIT_OUTCOMES } from "@/db/schema";
 import { can } from "@/lib/auth/policy";
 import { getServiceContext } from "@/lib/server/page-context";
-import { canonicalJson } from "@/lib/domain/canonical-json";
-import { listAuditEvents } from "@/lib/services/audit-queries";
+import { listAuditEventSummaries, type AuditEventSummary } from "@/lib/services/audit-queries";
 import { ValidationError } from "@/lib/services/errors";
 import type { Page } from "@/lib/services/pagination";
 import { Forbidden } from "@/components/forbidden";
@@ -14,6 +13,7 @@ import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { VerifyChain } from "@/components/audit/verify-chain";
+import { AuditEventData } from "@/components/audit/event-data";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
 import { pipelineOptions } from "@/lib/services/pipeline-pages";
@@ -38,15 +38,11 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
 }
 
 /** Where an event's target lives in the UI, for the kinds of target that have a page by id. */
-function targetHref(e: AuditEvent): string | null {
+function targetHref(e: AuditEventSummary): string | null {
   if (!e.targetId) return null;
   if (e.targetType === "deployment") return `/deployments/${encodeURIComponent(e.targetId)}`;
   if (e.targetType === "release") return `/releases/${encodeURIComponent(e.targetId)}`;
   return null;
-}
-
-function hasData(data: unknown): boolean {
-  return data !== null && typeof data === "object" && Object.keys(data).length > 0;
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
@@ -72,11 +68,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     since: toIso(filters.since, false),
     until: toIso(filters.until, true),
   };
-  let page: Page<AuditEvent> = { items: [], nextCursor: null };
+  let page: Page<AuditEventSummary> = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {
     if (scope.unknown.length) throw new ValidationError(scope.unknown.join("; "));
-    page = await listAuditEvents(ctx, { ...query, cursor: filters.cursor });
+    page = await listAuditEventSummaries(ctx, { ...query, cursor: filters.cursor });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problem =
@@ -217,16 +213,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                         {e.source}
                         {e.ip && <div className="font-mono text-zinc-400">{e.ip}</div>}
                       </td>
-                      <td className={`${tdClass} text-xs`}>
-                        {hasData(e.data) ? (
-                          <details>
-                            <summary className="cursor-pointer text-sky-700 select-none">show</summary>
-                            <pre className="mt-1 max-h-64 max-w-md overflow-auto rounded bg-zinc-50 p-2 font-mono text-[0.7rem] whitespace-pre-wrap text-zinc-700">{JSON.stringify(JSON.parse(canonicalJson(e.data)), null, 2)}</pre>
-                          </details>
-                        ) : (
-                          <span className="text-zinc-400">—</span>
-                        )}
-                      </td>
+                      <td className={`${tdClass} text-xs`}>{e.dataBytes > 0 ? <AuditEventData seq={e.seq} bytes={e.dataBytes} /> : <span className="text-zinc-400">—</span>}</td>
                     </tr>
                   );
                 })}

@@ -7,8 +7,8 @@ import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { recordAudit, type AuditInput } from "../audit";
 import { auditExportStream } from "../audit-export";
-import { decodeAuditCursor, encodeAuditCursor, listAuditEvents, openAuditExport } from "../audit-queries";
-import { ForbiddenError, ValidationError } from "../errors";
+import { decodeAuditCursor, encodeAuditCursor, getAuditEventData, listAuditEventSummaries, listAuditEvents, openAuditExport } from "../audit-queries";
+import { ForbiddenError, NotFoundError, ValidationError } from "../errors";
 
 describe("audit cursors", () => {
   it("round-trip a sequence number and refuse anything else", () => {
@@ -91,6 +91,27 @@ describe.each(testDatabases)("audit queries on $name", (database) => {
     await expect(listAuditEvents(contextFor(connection.db, developer), {})).rejects.toBeInstanceOf(ForbiddenError);
     await expect(openAuditExport(contextFor(connection.db, developer), {})).rejects.toBeInstanceOf(ForbiddenError);
     await expect(listAuditEvents(contextFor(connection.db, pm), {})).resolves.toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ action: expect.any(String) })]) });
+  });
+
+  it("the audit page's summaries: the same events and pages without their data, with its size; the data on request", async () => {
+    const ctx = contextFor(connection.db, admin);
+    const full = await listAuditEvents(ctx, { limit: 3 });
+    const summaries = await listAuditEventSummaries(ctx, { limit: 3 });
+    expect(summaries.nextCursor).toBe(full.nextCursor);
+    expect(summaries.items.map(({ dataBytes: _bytes, ...rest }) => rest)).toEqual(full.items.map(({ data: _data, ...rest }) => rest));
+    expect(summaries.items.some((summary) => summary.dataBytes > 0)).toBe(true);
+    for (const [i, summary] of summaries.items.entries()) {
+      const data = full.items[i]!.data;
+      expect(summary.dataBytes === 0).toBe(Object.keys(data).length === 0);
+      if (summary.dataBytes > 0) {
+        expect(summary.dataBytes).toBeGreaterThanOrEqual(JSON.stringify(data).length);
+        expect(await getAuditEventData(ctx, { seq: summary.seq })).toEqual({ seq: summary.seq, data });
+      }
+    }
+    await expect(getAuditEventData(ctx, { seq: 999_999_999 })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getAuditEventData(ctx, { seq: -1 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(getAuditEventData(contextFor(connection.db, developer), { seq: summaries.items[0]!.seq })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(listAuditEventSummaries(contextFor(connection.db, developer), {})).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("exports every matching event in batches, as CSV and as a JSON array", async () => {

@@ -6,8 +6,12 @@ import { sql } from "drizzle-orm";
  * (`unnest(a, b, …)`): one parameter per column instead of one per value.
  */
 export function textArray(values: readonly (string | null)[]) {
-  const literal = `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)).join(",")}}`;
-  return sql`${literal}::text[]`;
+  return sql`${textArrayLiteral(values)}::text[]`;
+}
+
+/** The array literal textArray() sends, for a prepared statement's `${sql.placeholder(…)}::text[]`. */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)).join(",")}}`;
 }
 
 /** Rows a statement run through `db.execute` returned, from either driver's result (both carry `rows`). */

@@ -1,4 +1,5 @@
-import { and, asc, gt, isNull, or, sql } from "drizzle-orm";
+import { and, asc, isNull, or, sql } from "drizzle-orm";
+import { preparedRead } from "@/db/queries/prepared";
 import { freezes } from "@/db/schema";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { gateStateAt, type GateState } from "@/lib/domain/gate-state";
@@ -18,19 +19,23 @@ export type Guards = { stored: StoredFreeze[]; banner: FreezeView[]; incidents: 
 
 /** Freezes (not lifted, not over) and open incidents that cover this pipeline: two statements. */
 export async function loadGuards(db: Db, pipelineId: string, now: Date): Promise<Guards> {
-  const covering = or(sql`${freezes.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), sql`${freezes.pipelineId} = ${pipelineId}`)));
-  const [rows, incidents] = await Promise.all([
-    selectFreezes(db)
-      .where(and(covering, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now))))
-      .orderBy(asc(freezes.startsAt)),
-    openIncidentsOfPipeline(db, pipelineId),
-  ]);
+  const [rows, incidents] = await Promise.all([liveFreezesOfPipeline(db, { pipelineId, now: now.toISOString() }), openIncidentsOfPipeline(db, pipelineId)]);
   const banner = rows
     .filter((r) => r.freeze.environmentId === null)
     .map((r) => viewOfStored(r, now))
     .filter((f) => f.state === "active" || f.state === "upcoming");
   return { stored: rows.map(storedOf), banner, incidents };
 }
+
+// Read on every board view: prepared (db/queries/prepared.ts), built once.
+const liveFreezesOfPipeline = preparedRead("live_freezes_of_pipeline", (db, name) => {
+  const pipelineId = sql.placeholder("pipelineId");
+  const covering = or(sql`${freezes.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), sql`${freezes.pipelineId} = ${pipelineId}`)));
+  return selectFreezes(db)
+    .where(and(covering, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), sql`${freezes.endsAt} > ${sql.placeholder("now")}::timestamptz`)))
+    .orderBy(asc(freezes.startsAt))
+    .prepare(name);
+});
 
 /** What guards one environment now: its windows and freezes (slipway.yaml's and stored), incidents, hold. */
 export function gateStateOf(environment: { id: string; name: string; settings: unknown; hold: { at: Date; by: string | null; reason: string | null } | null }, guards: Guards, now: Date): GateState {

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { environments, incidents } from "@/db/schema";
 import type { OpenIncident } from "@/lib/domain/gates/incident";
 import { coveringIncidents, incidentOpener, selectIncidents, viewOf, type IncidentView, type Joined } from "./incidents";
@@ -36,13 +37,20 @@ export async function openIncidentsForGate(db: Db, environmentId: string): Promi
  * One statement, for a board.
  */
 export async function openIncidentsOfPipeline(db: Db, pipelineId: string): Promise<{ view: IncidentView; environmentId: string | null; gate: OpenIncident }[]> {
-  const rows = await selectIncidents(db)
+  const rows = await openOfPipeline(db, { pipelineId });
+  return rows.map((r) => ({ view: viewOf(r), environmentId: r.incident.environmentId, gate: gateOf(r) }));
+}
+
+// Read on every board view: prepared (db/queries/prepared.ts), built once.
+const openOfPipeline = preparedRead("open_incidents_of_pipeline", (db, name) => {
+  const pipelineId = sql.placeholder("pipelineId");
+  return selectIncidents(db)
     .where(
       and(
         eq(incidents.state, "open"),
-        or(sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId)))),
+        or(sql`${incidents.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), sql`${incidents.pipelineId} = ${pipelineId}`))),
       ),
     )
-    .orderBy(asc(incidents.openedAt));
-  return rows.map((r) => ({ view: viewOf(r), environmentId: r.incident.environmentId, gate: gateOf(r) }));
-}
+    .orderBy(asc(incidents.openedAt))
+    .prepare(name);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
+import { BOARD_CELLS_PER_PAGE, boardPageSize, hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
 import { resolveScope } from "./scope-filter";
 
 const cell = (releaseId: string | null, status: RowCell["health"]["status"] = "healthy", stale = false, drift: unknown = null): RowCell => ({ releaseId, health: { status, stale }, drift });
@@ -49,5 +49,16 @@ describe("pipeline and team filters from the URL", () => {
     expect(resolveScope(pipelines, teams, { pipeline: "shop", team: "storefront" })).toEqual({ pipelineId: "pip_1", teamId: "team_1", unknown: [] });
     expect(resolveScope(pipelines, teams, {})).toEqual({ unknown: [] });
     expect(resolveScope(pipelines, [], { pipeline: "tool", team: "platform" })).toEqual({ unknown: ['no pipeline named "tool"', 'no team named "platform"'] });
+  });
+});
+
+describe("rows per board page: a cell budget on wide chains", () => {
+  it("50 rows up to four environments, fewer beyond, never under 20", () => {
+    expect([1, 3, 4, 5, 8, 10, 12, 40].map(boardPageSize)).toEqual([50, 50, 50, 40, 25, 20, 20, 20]);
+    expect(boardPageSize(0)).toBe(50);
+  });
+
+  it("keeps a page within the budget wherever the floor of 20 rows allows", () => {
+    for (let columns = 1; columns <= 10; columns++) expect(boardPageSize(columns) * columns).toBeLessThanOrEqual(BOARD_CELLS_PER_PAGE);
   });
 });

@@ -18,6 +18,21 @@ export const APP_STATUS_LABELS: Record<AppStatus, string> = {
 
 export const BOARD_PAGE_SIZE = 50;
 
+/** Cells (rows × environment columns) a board page renders at most, unless asked for more rows. */
+export const BOARD_CELLS_PER_PAGE = 200;
+/** A page keeps at least this many rows however wide the chain. */
+export const BOARD_MIN_PAGE_SIZE = 20;
+
+/**
+ * Rows per board page for a chain of `columns` environments: BOARD_PAGE_SIZE (50) while that stays
+ * within BOARD_CELLS_PER_PAGE, fewer on wide chains (25 rows of 8 environments), never below
+ * BOARD_MIN_PAGE_SIZE. Rendering is what a board request spends its time on, and it grows with
+ * the cells: 400 cells were ~1.3 MB of HTML and RSC payload and ~125 ms of CPU per request.
+ */
+export function boardPageSize(columns: number): number {
+  return Math.min(BOARD_PAGE_SIZE, Math.max(BOARD_MIN_PAGE_SIZE, Math.floor(BOARD_CELLS_PER_PAGE / Math.max(1, columns))));
+}
+
 export interface RowCell {
   releaseId: string | null;
   health: { status: HealthStatus; stale: boolean };

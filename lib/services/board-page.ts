@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import { can } from "@/lib/auth/policy";
-import { BOARD_PAGE_SIZE, parseAppStatus, type AppStatus } from "@/lib/domain/board-rows";
+import { boardPageSize, parseAppStatus, type AppStatus } from "@/lib/domain/board-rows";
 import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type FastTrackOffer, type MovableRelease, type Waiting } from "@/lib/domain/board-moves";
 import type { CellRelease } from "@/lib/domain/environment-summary";
 import type { GateState } from "@/lib/domain/gate-state";
@@ -102,7 +102,8 @@ export interface BoardPage {
 
 /**
  * One page of the board of `input.pipeline` for the viewer: rows filtered by app name (`q`),
- * owning team and status, paged in SQL (`pageSize`, default 50). Requires `pipeline.view`.
+ * owning team and status, paged in SQL (`pageSize`, default boardPageSize() of the chain: 50 rows,
+ * fewer on chains wider than four environments). Requires `pipeline.view`.
  * @throws ValidationError for a malformed input; NotFoundError for an unknown pipeline; ForbiddenError
  */
 export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): Promise<BoardPage> {
@@ -119,7 +120,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const fixedRows = row.environments.filter((e) => e.kind === "fixed");
   const reviewRows = row.environments.filter((e) => e.kind === "review");
   const chainIds = fixedRows.map((e) => e.id);
-  const pageSize = data.pageSize ?? BOARD_PAGE_SIZE;
+  const pageSize = data.pageSize ?? boardPageSize(fixedRows.length);
   const filter = { q: data.q, team: data.team, status: data.status };
 
   const [page, facts, guards] = await Promise.all([pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now), columnFacts(db, row.id, chainIds, pageSize), loadGuards(db, row.id, now)]);

@@ -284,17 +284,20 @@ function SpinUpLoader({ options, titleId, onDone }: { options: SpinUpOptions; ti
       if (!result.ok) throw new Error(result.error.message);
       return result.data;
     },
-    // Every opening reads afresh: a branch released a minute ago must be offered.
+    // Every opening reads afresh (a branch released a minute ago must be offered), and only then:
+    // a re-read on focus would replace the choices under a person filling in the form.
     staleTime: 0,
     gcTime: 0,
     retry: false,
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
   });
   const box = useRef<HTMLDivElement>(null);
   // What has focus (Cancel while reading) goes away with the state: focus the new state's first control.
   useEffect(() => {
     box.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
-  }, [query.status]);
-  if (query.isSuccess)
+  }, [query.status, query.fetchStatus]);
+  if (query.data !== undefined)
     return (
       <div ref={box}>
         <SpinUpForm options={options} candidates={query.data} titleId={titleId} onDone={onDone} />
@@ -319,7 +322,8 @@ function SpinUpLoader({ options, titleId, onDone }: { options: SpinUpOptions; ti
           Cancel
         </Button>
         {query.isError && (
-          <Button variant="primary" onClick={() => void query.refetch()} disabled={query.isFetching} data-autofocus>
+          // aria-disabled, not disabled: a disabled button would drop the keyboard focus it holds.
+          <Button variant="primary" onClick={() => !query.isFetching && void query.refetch()} aria-disabled={query.isFetching} data-autofocus>
             Try again
           </Button>
         )}

@@ -22,7 +22,9 @@ export function preparedRead<V extends Record<string, unknown>, R>(name: string,
   return (db, values) => {
     let statement = perHandle.get(db);
     if (!statement) {
-      statement = build(db, name);
+      // In development a reloaded module may build other SQL under the same name on a pooled
+      // connection that prepared the old text, which PostgreSQL refuses: unnamed there.
+      statement = build(db, process.env.NODE_ENV === "development" ? "" : name);
       perHandle.set(db, statement);
     }
     return statement.execute(values);

@@ -49,7 +49,7 @@ async function authenticate(request: NextRequest, allowSession: boolean): Promis
     return actor;
   }
   if (allowSession) {
-    const userId = await sessionUserId(request.headers.get("cookie"), systemClock.now().getTime());
+    const userId = await sessionUserId(request.headers, systemClock.now().getTime());
     const actor = userId ? await loadActor(db, userId, "ui", clientIp(request)) : null;
     if (actor && !actor.disabled) return actor;
   }

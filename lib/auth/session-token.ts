@@ -1,15 +1,22 @@
 import { decode, getToken, type JWT } from "next-auth/jwt";
 import { LRUCache } from "lru-cache";
 
+/** The session cookie's names, as Auth.js names them: `__Secure-` on https, plain on http. */
+const SECURE_COOKIE = "__Secure-authjs.session-token";
+const PLAIN_COOKIE = "authjs.session-token";
+
 /**
- * The session cookie's names, as Auth.js names them: `__Secure-` on https, plain on http. The
- * cookie's name is also the JWE's key-derivation salt, so a token only decrypts under the name it
- * was issued with; trying both cannot accept a token Auth.js itself would refuse.
+ * Whether Auth.js reads the `__Secure-` cookie for this request: the protocol of AUTH_URL (or
+ * NEXTAUTH_URL) when set, else of `x-forwarded-proto`, else https — createActionURL() in
+ * @auth/core/lib/utils/env.js, which next-auth's own session read uses. Exactly one name is read,
+ * as Auth.js does: a plain cookie planted beside an https session (it has no `Secure` protection),
+ * or a stale one sign-out did not clear, is never taken.
  */
-const SESSION_COOKIES = [
-  { name: "__Secure-authjs.session-token", secure: true },
-  { name: "authjs.session-token", secure: false },
-] as const;
+function secureCookieFor(headers: Headers): boolean {
+  const configured = process.env.AUTH_URL ?? process.env.NEXTAUTH_URL;
+  if (configured) return new URL(configured).protocol === "https:";
+  return (headers.get("x-forwarded-proto") ?? "https").replace(/:$/, "") === "https";
+}
 
 /** Clock skew allowed on `exp`, as Auth.js's own decode allows (jose `clockTolerance: 15`). */
 const CLOCK_TOLERANCE_S = 15;
@@ -39,21 +46,20 @@ function unexpired(token: JWT | null, nowMs: number): token is JWT {
 
 /**
  * The Slipway user id in the request's session cookie, or null without a valid, unexpired one.
- * Reads only the `cookie` header (never a Bearer header: API tokens are Slipway's own). The roles
- * are not in the token: callers load them from the database on every request.
+ * Reads only the cookie Auth.js reads for this request (secureCookieFor), never a Bearer header
+ * (API tokens are Slipway's own). The roles are not in the token: callers load them from the
+ * database on every request.
  *
- * @param cookieHeader the request's `cookie` header, or null
- * @param nowMs        the current time in epoch milliseconds (for `exp`)
+ * @param headers the request's headers (`cookie`, `x-forwarded-proto`)
+ * @param nowMs   the current time in epoch milliseconds (for `exp`)
  * @returns the `uid` claim Slipway's jwt callback wrote at sign-in (lib/auth/auth.ts)
  */
-export async function sessionUserId(cookieHeader: string | null, nowMs: number): Promise<string | null> {
+export async function sessionUserId(headers: Headers, nowMs: number): Promise<string | null> {
   const secret = process.env.AUTH_SECRET;
+  const cookieHeader = headers.get("cookie");
   if (!cookieHeader || !secret) return null;
-  const req = { headers: { cookie: cookieHeader } };
-  for (const cookie of SESSION_COOKIES) {
-    if (!cookieHeader.includes(cookie.name)) continue;
-    const token = await getToken({ req, secret, secureCookie: cookie.secure, cookieName: cookie.name, salt: cookie.name, decode: cachedDecode });
-    if (unexpired(token, nowMs) && typeof token.uid === "string") return token.uid;
-  }
-  return null;
+  const secure = secureCookieFor(headers);
+  const name = secure ? SECURE_COOKIE : PLAIN_COOKIE;
+  const token = await getToken({ req: { headers: { cookie: cookieHeader } }, secret, secureCookie: secure, cookieName: name, salt: name, decode: cachedDecode });
+  return unexpired(token, nowMs) && typeof token.uid === "string" ? token.uid : null;
 }

@@ -21,7 +21,7 @@ export async function requestIp(): Promise<string | undefined> {
  * database: a revoked role or a disabled account takes effect at once.
  */
 export const getPortalSession = cache(async (): Promise<PortalSession | null> => {
-  const userId = await sessionUserId((await headers()).get("cookie"), systemClock.now().getTime());
+  const userId = await sessionUserId(await headers(), systemClock.now().getTime());
   if (!userId) return null;
   // Settings → Users shows when each person was last here (local sign-in included).
   return loadPortalSession(await getDb(), systemClock, userId, await requestIp());

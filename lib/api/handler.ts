@@ -53,7 +53,11 @@ async function authenticate(request: NextRequest, allowSession: boolean): Promis
     const actor = userId ? await loadActor(db, userId, "ui", clientIp(request)) : null;
     if (actor && !actor.disabled) return actor;
   }
-  throw new UnauthenticatedError("Authentication required: send `Authorization: Bearer <token>` (create a token in Settings → API tokens or with `npm run token`).");
+  throw new UnauthenticatedError(
+    allowSession
+      ? "Authentication required: send `Authorization: Bearer <token>` (create a token in Settings → API tokens or with `npm run token`), or call from a browser signed in to Slipway."
+      : "Authentication required: send `Authorization: Bearer <token>` (create a token in Settings → API tokens or with `npm run token`): a change needs a token, a browser session alone is not enough (another site could ride it).",
+  );
 }
 
 function queryOf(request: NextRequest): Record<string, string> {

@@ -62,6 +62,10 @@ describe("GET /api/v1/audit", () => {
     expect((await get("?format=xml")).status).toBe(400);
     expect(await (await get("?outcome=maybe")).json()).toMatchObject({ error: { code: "invalid_input", fields: { outcome: "expected allowed or denied" } } });
     expect((await get("?format=csv", {}, "slw_nope")).status).toBe(401);
+    // A read says both ways in: a token, or a browser signed in to Slipway.
+    const anonymous = await GET(new NextRequest("http://localhost/api/v1/audit"), { params: Promise.resolve({}) });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "unauthenticated", message: expect.stringContaining("or call from a browser signed in to Slipway") } });
     const refused = await get("?format=csv", {}, developerToken);
     expect(refused.status).toBe(403);
     expect(refused.headers.get("content-type")).toContain("application/json");

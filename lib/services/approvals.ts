@@ -190,12 +190,6 @@ const portalHeaderStatement = preparedRead("portal_header", (db, name) => {
     .prepare(name);
 });
 
-/** The header's read for a known actor: pipeline names and this person's pending decisions, as pendingDecisions() gives them. */
-export async function pendingDecisionsWithPipelineNames(db: Db, actor: Actor): Promise<{ pending: PendingDecision[]; pipelineNames: string[] }> {
-  const { pipelineNames, waiting } = await loadPortalHeader(db, actor.id);
-  return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames };
-}
-
 /**
  * The waiting deployments (oldest first, with this person's newest live decision) this person may
  * decide on. Whether any of the rule's roles is theirs is checked before the risk conditions

@@ -3,7 +3,7 @@ import type { Connection } from "@/db/client";
 import { pipelines } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { decideApproval, pendingDecisions, pendingDecisionsWithPipelineNames } from "@/lib/services/approvals";
+import { decideApproval, loadPortalHeader, pendingDecisions, pendingDecisionsAmong } from "@/lib/services/approvals";
 import { requestDeployment } from "@/lib/services/deployments";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -11,6 +11,13 @@ import { makeRelease, placeRelease } from "@/lib/testing/releases";
 
 // The portal's header on every page: the pipeline switcher and the pending-decisions count in one
 // read, giving exactly what the approvals inbox gives.
+/** What the layout makes of the header's one statement for `actor` (app/(portal)/pending-decisions.ts). */
+async function headerFor(db: Connection["db"], actor: Actor) {
+  const { me, pipelineNames, waiting } = await loadPortalHeader(db, actor.id);
+  expect(me?.id).toBe(actor.id);
+  return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames };
+}
+
 describe.each(testDatabases)("the header's pipelines and pending decisions on $name", (database) => {
   let connection: Connection;
   const clock = fixedClock("2026-05-04T10:00:00Z");
@@ -31,7 +38,7 @@ describe.each(testDatabases)("the header's pipelines and pending decisions on $n
   afterAll(() => connection.close());
 
   it("names every pipeline even when nothing waits", async () => {
-    const header = await pendingDecisionsWithPipelineNames(connection.db, techLead);
+    const header = await headerFor(connection.db, techLead);
     expect(header.pipelineNames).toEqual(["aardvark", "shop"]);
     expect(header.pending).toEqual([]);
   });
@@ -43,19 +50,19 @@ describe.each(testDatabases)("the header's pipelines and pending decisions on $n
     expect(deployment.state).toBe("waiting");
 
     for (const actor of [lead, techLead, developer, pm]) {
-      const header = await pendingDecisionsWithPipelineNames(connection.db, actor);
+      const header = await headerFor(connection.db, actor);
       expect(header.pending).toEqual(await pendingDecisions(connection.db, actor));
       expect(header.pipelineNames).toEqual(["aardvark", "shop"]);
     }
-    const before = await pendingDecisionsWithPipelineNames(connection.db, techLead);
+    const before = await headerFor(connection.db, techLead);
     expect(before.pending.map((p) => [p.deployment.id, p.roles, p.decided])).toEqual([[deployment.id, ["tech-lead"], null]]);
     // The requester decides nothing on their own request.
-    expect((await pendingDecisionsWithPipelineNames(connection.db, lead)).pending).toEqual([]);
+    expect((await headerFor(connection.db, lead)).pending).toEqual([]);
 
     await decideApproval({ db: connection.db, actor: techLead, clock }, { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
     // A rejection replaces the approval: only the live decision shows, once.
     await decideApproval({ db: connection.db, actor: techLead, clock }, { deploymentId: deployment.id, decision: "reject", role: "tech-lead" });
-    const after = await pendingDecisionsWithPipelineNames(connection.db, techLead);
+    const after = await headerFor(connection.db, techLead);
     expect(after.pending).toHaveLength(1);
     expect(after.pending[0]!.decided).toMatchObject({ decision: "reject", role: "tech-lead" });
     expect(after.pending).toEqual(await pendingDecisions(connection.db, techLead));

@@ -9,7 +9,7 @@ import { authorize } from "./authorize";
 import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
 import type { ServiceContext } from "./context";
 import { cloneModeOf, inheritedAddressesOf } from "./review-clone";
-import { loadCells, toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
+import { toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import type { IncidentView } from "./incidents";
@@ -17,6 +17,7 @@ import { gateStateOf, loadGuards } from "./board-guards";
 import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
 import type { VerificationView } from "./verifications";
 import { parseInput } from "./validation";
+import { listBoardCells } from "@/db/queries/cells";
 
 /**
  * A pipeline's board as one view model: what the page shows and what the viewer may do, read in
@@ -127,10 +128,9 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
   // …and, for a partial review environment, where its source serves the page's other apps.
   const [cells, inherited] = await Promise.all([
-    loadCells(
+    listBoardCells(
       db,
       row.environments.map((e) => e.id),
-      "differing",
       page.apps.map((a) => a.id),
     ),
     // Only partial review environments have apps served by their source (a statement only when there are some).

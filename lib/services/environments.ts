@@ -113,11 +113,10 @@ export async function environmentViews(db: Db, clock: Clock, ids: string[]): Pro
  * The cells of the given environments as flat rows in one statement (db/queries/cells.ts, the one
  * "what runs where" read). With `reviewCells: "differing"`, a review environment's cells come only
  * where its build differs from its source's: what the board shows, and all a hundred-app pipeline
- * can show per review environment. With `appIds`, a fixed environment's cells come only for those
- * apps (one page of a board's rows).
+ * can show per review environment (a board's page of rows: listBoardCells).
  */
-export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all", appIds?: string[]) {
-  return listCells(db, { environmentIds, reviewCells, ...(appIds ? { fixedAppIds: appIds } : {}) });
+export async function loadCells(db: Db, environmentIds: string[], reviewCells: "all" | "differing" = "all") {
+  return listCells(db, { environmentIds, reviewCells });
 }
 
 /** What a cell view is made of: the shared cell columns (db/queries/cells.ts cellColumns). */

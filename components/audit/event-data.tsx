@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { auditEventDataAction } from "@/lib/actions/audit";
 import { canonicalJson } from "@/lib/domain/canonical-json";
-import { Spinner } from "@/components/review/review-status";
+import { Spinner } from "@/components/ui/spinner";
 
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
 

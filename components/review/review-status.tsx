@@ -1,6 +1,7 @@
 import type { EnvironmentState } from "@/db/schema/enums";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { RelativeTime } from "@/components/ui/time";
+import { Spinner } from "@/components/ui/spinner";
 
 /** A review environment about to expire gets a badge this long before: enough to extend it in a working day. */
 export const EXPIRING_SOON_MS = 6 * 3_600_000;
@@ -14,10 +15,6 @@ const STATUS: Partial<Record<EnvironmentState, { tone: Tone; label: string; deta
   "tearing-down": { tone: "amber", label: "tearing down…", busy: true, hint: "Its processes are stopping; its data and config are being removed" },
   "torn-down": { tone: "neutral", label: "torn down" },
 };
-
-export function Spinner() {
-  return <span aria-hidden className="inline-block size-3 shrink-0 animate-spin rounded-full border-[1.5px] border-current border-r-transparent" />;
-}
 
 /**
  * One status for a review environment, in words a reviewer understands: whether its address

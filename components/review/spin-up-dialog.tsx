@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { createReviewAction, spinUpCandidatesAction } from "@/lib/actions/review-environments";
-import { Spinner } from "@/components/review/review-status";
+import { Spinner } from "@/components/ui/spinner";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
 import { Button } from "@/components/ui/button";

@@ -28,7 +28,7 @@ export function AuditEventData({ seq, bytes }: { seq: number; bytes: number }) {
   });
   return (
     <details onToggle={(event) => setOpen(event.currentTarget.open)}>
-      <summary className="cursor-pointer text-sky-700 select-none">
+      <summary className="cursor-pointer whitespace-nowrap text-sky-700 select-none">
         show <span className="text-zinc-400">({size(bytes)})</span>
       </summary>
       {query.isSuccess ? (

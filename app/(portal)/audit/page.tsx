@@ -193,7 +193,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                         </div>
                       </td>
                       <td className={`${tdClass} max-w-56 break-words`}>{e.actorLabel}</td>
-                      <td className={`${tdClass} font-mono text-xs`}>{e.action}</td>
+                      <td className={`${tdClass} font-mono text-xs whitespace-nowrap`}>{e.action}</td>
                       <td className={tdClass}>
                         <span className="text-zinc-500">{e.targetType}</span>{" "}
                         {e.targetId &&

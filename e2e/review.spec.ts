@@ -62,6 +62,8 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   // Its page follows the provisioning step by step, until it is ready.
   await expect(page).toHaveURL(new RegExp(`/environments/${name}$`));
   await expect(page.getByRole("list", { name: "Provisioning steps" }).locator("[data-step]").first()).toBeVisible();
+  // The portal it is bringing is its own from the start: never "served by staging", not even while it provisions.
+  await expect(page.locator('tr[data-app="portal"] [data-served-by]')).toHaveCount(0);
   await screenshot(page, "review-provisioning");
   const status = page.getByTestId("review-status");
   await expect(status).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
@@ -97,6 +99,14 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await expect(row.getByRole("link", { name: `Open ${name} (portal) in a new tab` })).toHaveAttribute("href", reviewUrl);
   await expect(row).toContainText("awaiting verdict");
   await screenshot(page, "board-review-environments");
+  // One review environment per branch: the dialog says where the branch runs and does not offer a second.
+  await page.getByRole("button", { name: "Spin up review environment…" }).click();
+  const again = page.getByRole("dialog", { name: "Spin up a review environment" });
+  await again.getByLabel("Branch").selectOption(branch);
+  await expect(again.getByText(`Already running in ${name}: open it, or tear it down to spin up another.`)).toBeVisible();
+  await expect(again.getByRole("button", { name: "Spin up" })).toBeDisabled();
+  await page.keyboard.press("Escape");
+  await expect(again).toBeHidden();
 
   // The delivery lead asks for changes (saying which), then accepts.
   await switchUser(page, DEMO.deliveryLead);

@@ -98,7 +98,8 @@ export function RollbackButton({
   const [choice, setChoice] = useState<"restore" | "keep-current">("restore");
   return (
     <ConfirmButton
-      label="Roll back…"
+      // While a rollout is in progress the button stops it (nothing older is deployed): say so.
+      label={inFlight ? "Stop rollout…" : "Roll back…"}
       title={inFlight ? `Stop the rollout into ${environment}?` : `Roll back ${environment}?`}
       confirmLabel={inFlight ? "Stop the rollout" : `Roll back ${environment}`}
       askReason="optional"

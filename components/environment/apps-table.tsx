@@ -74,7 +74,7 @@ export function AppsTable({ environment, apps, now, filtered = false, inherited 
             const cell = environment.apps[app];
             const servedBy = cell?.releaseId ? undefined : inherited.find((i) => i.app === app);
             return (
-              <tr key={app}>
+              <tr key={app} data-app={app}>
                 <td className={`${tdClass} font-medium`}>{app}</td>
                 {cell?.releaseId ? (
                   <>
@@ -83,13 +83,13 @@ export function AppsTable({ environment, apps, now, filtered = false, inherited 
                         {cell.version}
                       </Link>
                     </td>
-                    <td className={tdClass}>{cell.commit && <CopyText value={cell.commit} display={cell.commit.slice(0, 7)} />}</td>
-                    <td className={tdClass}>{cell.digest && <CopyText value={cell.digest} display={`${cell.digest.slice(0, 19)}…`} />}</td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{cell.commit && <CopyText value={cell.commit} display={cell.commit.slice(0, 7)} />}</td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{cell.digest && <CopyText value={cell.digest} display={`${cell.digest.slice(0, 19)}…`} />}</td>
                     <td className={`${tdClass} text-xs text-zinc-600`}>
                       {cell.deployedAt && <RelativeTime at={cell.deployedAt} now={now} />}
                       {cell.deployedBy && <> by {cell.deployedBy.name}</>}
                     </td>
-                    <td className={`${tdClass} text-xs`}>
+                    <td className={`${tdClass} text-xs whitespace-nowrap`}>
                       {cell.url ? (
                         <a href={cell.url} target="_blank" rel="noreferrer" className="text-sky-700 hover:underline">
                           {cell.url.replace(/^https?:\/\//, "")}
@@ -98,7 +98,7 @@ export function AppsTable({ environment, apps, now, filtered = false, inherited 
                         <span className="text-zinc-400">no address yet</span>
                       )}
                     </td>
-                    <td className={tdClass}>
+                    <td className={`${tdClass} whitespace-nowrap`}>
                       {environment.state === "sleeping" ? (
                         // Its processes are stopped on purpose: the last health seen would only look stale.
                         <span className="text-xs text-zinc-500" title="The environment sleeps: the first request to its address wakes it">

@@ -68,11 +68,20 @@ function Field({ id, label, error, hint, children }: { id: string; label: string
   );
 }
 
-function BranchHint({ candidate, appCount }: { candidate: SpinUpCandidate; appCount: number }) {
+function BranchHint({ candidate, appCount, pipeline }: { candidate: SpinUpCandidate; appCount: number; pipeline: string }) {
   const newest = candidate.releases[0];
   return (
     <>
-      {candidate.liveReview && <>Already running in {candidate.liveReview}. </>}
+      {candidate.liveReview && (
+        // One review environment per branch (the service refuses a second): say where it runs.
+        <span className="text-amber-800">
+          Already running in{" "}
+          <a href={environmentPath(pipeline, candidate.liveReview)} className="font-medium underline">
+            {candidate.liveReview}
+          </a>
+          : open it, or tear it down to spin up another.{" "}
+        </span>
+      )}
       {newest && (
         <>
           Newest: <span className="font-mono">{newest.commit.slice(0, 7)}</span> ({versionsOf(newest, appCount)})
@@ -90,7 +99,8 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
   const router = useRouter();
   const ids = useId();
   const { run, pending, fieldErrors, error } = useAction(createReviewAction, { success: (created) => `Spinning up ${created.name}: it is provisioning` });
-  const [branch, setBranch] = useState(candidates[0]?.branch ?? "");
+  // The newest branch that has no review environment yet: the one a person most likely came for.
+  const [branch, setBranch] = useState((candidates.find((c) => !c.liveReview) ?? candidates[0])?.branch ?? "");
   const candidate = candidates.find((c) => c.branch === branch);
   const [releaseId, setReleaseId] = useState(candidate?.releases[0]?.id ?? "");
   const release = candidate?.releases.find((r) => r.id === releaseId) ?? candidate?.releases[0];
@@ -147,7 +157,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
       </div>
 
-      <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} />}>
+      <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} pipeline={options.pipeline} />}>
         <select
           id={`${ids}-branch`}
           data-autofocus
@@ -164,6 +174,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
           {candidates.map((c) => (
             <option key={c.branch} value={c.branch}>
               {c.branch} — newest {c.releases[0]?.commit.slice(0, 7)}, {c.releases[0] ? relativeTime(new Date(c.releases[0].createdAt), now) : ""}
+              {c.liveReview ? ` · running in ${c.liveReview}` : ""}
             </option>
           ))}
         </select>
@@ -264,7 +275,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         <Button variant="ghost" onClick={onDone}>
           Cancel
         </Button>
-        <Button type="submit" variant="primary" disabled={pending || !release}>
+        <Button type="submit" variant="primary" disabled={pending || !release || Boolean(candidate?.liveReview)}>
           {pending ? "Spinning up…" : "Spin up"}
         </Button>
       </div>

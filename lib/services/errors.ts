@@ -16,6 +16,7 @@ export const VALIDATION_CODES = ["invalid_input", "invalid_text", "invalid_json"
 export const CONFLICT_CODES = [
   "conflict",
   "already_decided",
+  "branch_has_review",
   "duplicate_deployment",
   "duplicate_incident",
   "duplicate_name",

@@ -84,7 +84,7 @@ async function defaultSource(tx: Db, pipeline: Pipeline, branch: string): Promis
  * Cutting the same commit again with the same builds returns the existing release.
  *
  * @returns the release, with `created` false when the same release was cut before (idempotent)
- * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`, `duplicate_name`, `release_exists`; 422 `gate_failed`, `missing_builds`, `no_eligible_approvers`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `branch_has_review`, `duplicate_deployment`, `duplicate_name`, `release_exists`; 422 `gate_failed`, `missing_builds`, `no_eligible_approvers`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
 export async function createRelease(ctx: ServiceContext, input: unknown): Promise<{ release: ReleaseView; created: boolean }> {
   authorizeKind(ctx, "release.create", "release");

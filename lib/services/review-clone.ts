@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
+import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
+import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
 
 /**
  * How much of its source a review environment holds and runs (issue 13):
@@ -107,8 +108,8 @@ export async function inheritedAppsOf(db: Db, environment: Pick<Environment, "id
 }
 
 /**
- * For each of the given review environments, the apps it does not run itself with the address its
- * source serves them at, in slipway.yaml order, in one statement whatever the number of
+ * For each of the given review environments, the apps it does not run itself — and no rollout in
+ * progress is bringing — with the address its source serves them at, in slipway.yaml order, in one statement whatever the number of
  * environments (a full clone, or a fixed environment, has none). Map: environment id → addresses.
  * With `appIds`, only those apps (a board shows one page of apps).
  */
@@ -122,7 +123,23 @@ export async function inheritedAddressesOf(db: Db, environmentIds: string[], app
     .innerJoin(sourceCell, eq(sourceCell.environmentId, environments.sourceEnvironmentId))
     .innerJoin(apps, and(eq(apps.id, sourceCell.appId), isNull(apps.retiredAt)))
     .leftJoin(ownCell, and(eq(ownCell.environmentId, environments.id), eq(ownCell.appId, sourceCell.appId), isNotNull(ownCell.buildId)))
-    .where(and(inArray(environments.id, environmentIds), eq(environments.kind, "review"), isNull(ownCell.appId), isNotNull(sourceCell.url), appIds ? inArray(sourceCell.appId, appIds) : undefined))
+    .where(
+      and(
+        inArray(environments.id, environmentIds),
+        eq(environments.kind, "review"),
+        isNull(ownCell.appId),
+        isNotNull(sourceCell.url),
+        appIds ? inArray(sourceCell.appId, appIds) : undefined,
+        // An app a rollout is bringing (while the environment provisions, say) is its own already:
+        // its build differs from the source's, so the source's address would be the wrong one.
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(deployments)
+            .where(and(eq(deployments.environmentId, environments.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), sql`${deployments.detail} -> 'appIds' @> jsonb_build_array(${sourceCell.appId})`)),
+        ),
+      ),
+    )
     .orderBy(asc(apps.position), sql`${environments.id}`);
   for (const row of rows) {
     const list = byEnvironment.get(row.environmentId) ?? [];

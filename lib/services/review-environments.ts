@@ -97,9 +97,12 @@ async function liveReview(db: Db, ref: string, lock = false): Promise<Environmen
  * rest (see review-clone.ts).
  *
  * @returns the review environment (`provisioning`) and the id of the deployment that fills it
- * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `nothing_differs`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
+ * `origin.sourceRepository`: the fork a pull request came from (null: our repository). A branch has
+ * one live review environment per repository (409 `branch_has_review`).
+ *
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `branch_has_review`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `nothing_differs`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
-export async function createReviewEnvironment(ctx: ServiceContext, input: unknown): Promise<{ environment: Environment; deploymentId: string }> {
+export async function createReviewEnvironment(ctx: ServiceContext, input: unknown, origin: { sourceRepository: string | null } = { sourceRepository: null }): Promise<{ environment: Environment; deploymentId: string }> {
   authorizeKind(ctx, "review.create", "environment");
   const data = parseInput(createReviewInput, input);
   const result = await ctx.db.transaction(async (tx) => {
@@ -152,9 +155,17 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
 
     const live = await tx
-      .select({ ownerId: environments.ownerId })
+      .select({ ownerId: environments.ownerId, name: environments.name, branch: environments.branch, sourceRepository: environments.sourceRepository })
       .from(environments)
       .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
+    // One review environment per branch: the branch's next release follows into it (followBranch),
+    // which could not choose between two, and a reviewer would not know which to look at.
+    const ofBranch = live.find((e) => e.branch === data.branch && e.sourceRepository === origin.sourceRepository);
+    if (ofBranch) {
+      throw new ConflictError(`${data.branch} already has a review environment, ${ofBranch.name}: open it, or tear it down before spinning up another.`, "branch_has_review", {
+        branch: `already running in ${ofBranch.name}`,
+      });
+    }
     if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
@@ -178,7 +189,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
       settings: reviewSettings(source, data.clone),
       sourceEnvironmentId: source.id,
       branch: data.branch,
-      sourceRepository: null,
+      sourceRepository: origin.sourceRepository,
       ownerId: ctx.actor.id,
       expiresAt: new Date(now.getTime() + ttlMs),
       lastRequestAt: now,

@@ -100,7 +100,7 @@ export async function environmentOfRequest(db: Db, event: PullRequestEvent): Pro
  * ("alice-checkout"), so it never shares with our branch of the same name.
  *
  * @returns the review environment (`provisioning`) and the id of the deployment that fills it
- * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
+ * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `branch_has_review`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
 export async function createForRequest(ctx: ServiceContext, event: PullRequestEvent, releaseId: string): Promise<{ environment: Environment; deploymentId: string }> {
   return ctx.db.transaction(async (tx) => {
@@ -111,10 +111,9 @@ export async function createForRequest(ctx: ServiceContext, event: PullRequestEv
       const owner = event.headRepository.split("/")[0]!.replace(/[^A-Za-z0-9-]+/g, "-");
       name = reviewNameFromBranch(`${owner}-${event.branch.split("/").filter(Boolean).at(-1) ?? "review"}`, taken);
     }
-    const created = await createReviewEnvironment({ ...ctx, db: tx }, { branch: event.branch, releaseId, ...(name ? { name } : {}) });
-    if (fork) await tx.update(environments).set({ sourceRepository: event.headRepository }).where(eq(environments.id, created.environment.id));
+    const created = await createReviewEnvironment({ ...ctx, db: tx }, { branch: event.branch, releaseId, ...(name ? { name } : {}) }, { sourceRepository: fork ? event.headRepository : null });
     await recordOpenRequest(tx, ctx, event, created.environment.id);
-    return { environment: { ...created.environment, sourceRepository: fork ? event.headRepository : null }, deploymentId: created.deploymentId };
+    return created;
   });
 }
 

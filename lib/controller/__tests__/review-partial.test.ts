@@ -114,6 +114,10 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
       .from(auditEvents)
       .where(and(eq(auditEvents.action, "review.create"), eq(auditEvents.targetId, environment.name)));
     expect(audit!.data).toMatchObject({ clone: "changed", apps: ["portal"], inherited: ["admin", "api-gateway"] });
+    // While it provisions, the portal its rollout brings is not "served by staging" (it has no cell yet).
+    expect((await inheritedAppsOf(connection.db, environment)).map((a) => a.app)).toEqual(["admin", "api-gateway"]);
+    const provisioning = await getEnvironmentPage(ctx(dev), { pipeline: "shop", name: "one" });
+    expect(provisioning.review!.inherited.map((a) => a.app)).toEqual(["admin", "api-gateway"]);
 
     await controller.runUntilIdle();
     const [rollout] = await connection.db.select().from(deployments).where(eq(deployments.id, deploymentId));
@@ -149,6 +153,16 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
       ["portal", null],
       ["admin", "staging"],
     ]);
+  });
+
+  it("refuses a second review environment of a branch that has a live one, naming it and changing nothing", async () => {
+    const release = await releaseChanging("feature/one", ["portal"]);
+    await controller.runUntilIdle();
+    const [environmentsBefore, auditBefore] = [await count(), await auditCount()];
+    const again = await createReviewEnvironment(ctx(lead), { branch: "feature/one", releaseId: release.id, clone: "full" }).catch((e: unknown) => e);
+    expect(again).toMatchObject({ status: 409, code: "branch_has_review", fields: { branch: "already running in one" } });
+    expect((again as Error).message).toBe("feature/one already has a review environment, one: open it, or tear it down before spinning up another.");
+    expect([await count(), await auditCount()]).toEqual([environmentsBefore, auditBefore]);
   });
 
   it("a full clone stores and runs every app", async () => {

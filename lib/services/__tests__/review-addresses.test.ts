@@ -41,7 +41,8 @@ describe.each(testDatabases)("review environment addresses on $name", (database)
     const release = await makeRelease(connection.db, dev, "2.0.0-search.1", { branch: "feature/search", at: clock.now().toISOString() });
     const ctx = { db: connection.db, actor: dev, clock };
     const { environment: search } = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: release.id, name: "search" });
-    const { environment: other } = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: release.id, name: "search-two" });
+    const otherRelease = await makeRelease(connection.db, dev, "2.0.0-filters.1", { branch: "feature/filters", at: clock.now().toISOString() });
+    const { environment: other } = await createReviewEnvironment(ctx, { branch: "feature/filters", releaseId: otherRelease.id, name: "search-two" });
     // Recorded out of order, as provisioning finishes app by app; admin's address is not known yet.
     await recordAddress(search.id, "api-gateway", "http://127.0.0.1:4103");
     await recordAddress(search.id, "portal", "http://127.0.0.1:4101");

@@ -28,6 +28,11 @@ test("a demo user signs in and sees the pipeline board", async ({ page }) => {
   await expect(page.getByRole("heading", { name: /Review environments/ })).toBeVisible();
   await expect(page.getByText("cloned from staging")).toBeVisible();
   await expect(page.getByText("Local mode: anyone at this machine")).toBeVisible();
+
+  // Signing out says so, on the sign-in page.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin\?signed-out=1$/);
+  await expect(page.getByRole("status")).toHaveText("You are signed out of Slipway.");
 });
 
 test("each environment has its own page with its apps, rules and history", async ({ page }) => {

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
+import { describeRecurrence } from "@/lib/domain/recurrence-text";
 import { formatDuration } from "@/lib/config/duration";
 import { checklistItemName, type RiskCondition } from "@/lib/domain/gates";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -58,7 +59,10 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
         <ul>
           {gates.freezes.map((f) => (
             <li key={f.name}>
-              <strong className="font-medium">{f.name}</strong>: {f.reason} <span className="text-zinc-500">{f.kind === "recurring" ? `(${f.rrule}, ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}</span>
+              <strong className="font-medium">{f.name}</strong>: {f.reason}{" "}
+              <span className="text-zinc-500" title={f.kind === "recurring" ? f.rrule : undefined}>
+                {f.kind === "recurring" ? `(${describeRecurrence(f.rrule)}, for ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}
+              </span>
             </li>
           ))}
         </ul>

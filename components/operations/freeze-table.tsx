@@ -1,4 +1,5 @@
 import type { FreezeState, FreezeView } from "@/lib/services/freeze-queries";
+import { describeRecurrence } from "@/lib/domain/recurrence-text";
 import { formatDuration } from "@/lib/config/duration";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { tableClass, tdClass, thClass } from "@/components/ui/layout";
@@ -38,7 +39,7 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
       ) : null}
       {freeze.rrule && (
         <span className="text-zinc-500" title={freeze.rrule}>
-          repeats <code className="font-mono text-[0.7rem]">{freeze.rrule}</code>
+          repeats {describeRecurrence(freeze.rrule)}
           {freeze.durationMs ? <> for {formatDuration(freeze.durationMs)} each</> : null}
           {freeze.timezone ? <> ({freeze.timezone})</> : null}
           {freeze.state === "active" && freeze.nextStart && (

@@ -39,5 +39,6 @@ export async function signOutAction(): Promise<void> {
   const origin = requestHeaders.get("origin");
   const providerLogout = origin ? await providerLogoutUrl(requestHeaders, origin) : null;
   await signOut({ redirect: false });
-  redirect(providerLogout ?? "/signin");
+  // Local sign-out lands where the provider sends people back to: the page says they are signed out.
+  redirect(providerLogout ?? "/signin?signed-out=1");
 }

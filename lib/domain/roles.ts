@@ -31,6 +31,8 @@ export interface Grant {
   role: Role;
   scope: GrantScope;
   scopeId: string;
+  /** The team's or pipeline's name, for display only (read with the portal's header); never used to authorize. */
+  scopeName?: string;
 }
 
 /** Roles held everywhere, as grants. */

@@ -2,7 +2,7 @@ import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql, type Place
 import { fromJsonObject, jsonArray, jsonObject, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { roleMemberships, users } from "@/db/schema";
+import { pipelines, roleMemberships, teams, users } from "@/db/schema";
 import { AUTOMATION_USER, SYSTEM_USER, isSystemUserId, type Actor } from "@/lib/auth/actor";
 import { groupsFromClaim, syncRoles, type OidcRoleMapping } from "@/lib/auth/oidc-roles";
 import { ROLES, type Grant, type Role } from "@/lib/auth/roles";
@@ -61,7 +61,7 @@ function sortRoles(roles: Role[]): Role[] {
   return [...roles].sort((a, b) => ROLES.indexOf(a) - ROLES.indexOf(b));
 }
 
-type MembershipRow = { role: Role; scope: Grant["scope"]; scopeId: string };
+type MembershipRow = { role: Role; scope: Grant["scope"]; scopeId: string; scopeName?: string | null };
 
 /** The global roles among a person's role_memberships rows, in ROLES order. */
 export function globalRoles(rows: readonly MembershipRow[]): Role[] {
@@ -84,12 +84,21 @@ const membershipFields = { role: roleMemberships.role, scope: roleMemberships.sc
 /** The role memberships of the outer statement's `users` row, as a JSON array (correlated). */
 const membershipsJson = jsonArray(sql`select ${jsonObject(membershipFields)} from ${roleMemberships} where ${roleMemberships.userId} = ${users.id}`);
 
+/** As membershipsJson, with each team or pipeline grant's name (`scopeName`) for the header to show. */
+const namedMembershipsJson = jsonArray(
+  sql`select ${jsonObject({
+    ...membershipFields,
+    scopeName: sql`case ${roleMemberships.scope} when 'team' then (select ${teams.name} from ${teams} where ${teams.id} = ${roleMemberships.scopeId}) when 'pipeline' then (select ${pipelines.name} from ${pipelines} where ${pipelines.id} = ${roleMemberships.scopeId}) end`,
+  })} from ${roleMemberships} where ${roleMemberships.userId} = ${users.id}`,
+);
+
 /**
- * The person `userId` with their role memberships, nested in another statement (the portal's
- * header read): a JSON object, null when no such person exists.
+ * The person `userId` with their role memberships (each team or pipeline grant with its name),
+ * nested in another statement (the portal's header read): a JSON object, null when no such person
+ * exists.
  */
 export function userWithMembershipsRead(userId: string | Placeholder): NestedRead<UserWithMemberships | null> {
-  const fields = { ...userFields, roles: membershipsJson };
+  const fields = { ...userFields, roles: namedMembershipsJson };
   return {
     sql: sql`(select ${jsonObject(fields)} from ${users} where ${users.id} = ${userId})`,
     read: (value) => (value === null || value === undefined ? null : (fromJsonObject(fields, value) as UserWithMemberships)),
@@ -137,7 +146,7 @@ function actorOf(user: UserWithMemberships, via: RequestSource, ip: string | und
     email: user.email,
     name: user.name,
     roles: globalRoles(user.roles),
-    grants: user.roles.map((r) => ({ role: r.role, scope: r.scope, scopeId: r.scopeId })),
+    grants: user.roles.map((r) => ({ role: r.role, scope: r.scope, scopeId: r.scopeId, ...(r.scopeName ? { scopeName: r.scopeName } : {}) })),
     disabled: user.disabledAt !== null,
     via,
     ip,

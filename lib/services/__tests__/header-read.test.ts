@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { pipelines } from "@/db/schema";
+import { pipelines, roleMemberships, teams } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { decideApproval, loadPortalHeader, pendingDecisions, pendingDecisionsAmong } from "@/lib/services/approvals";
 import { requestDeployment } from "@/lib/services/deployments";
+import { loadPortalSession } from "@/lib/services/portal-session";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
@@ -41,6 +42,31 @@ describe.each(testDatabases)("the header's pipelines and pending decisions on $n
     const header = await headerFor(connection.db, techLead);
     expect(header.pipelineNames).toEqual(["aardvark", "shop"]);
     expect(header.pending).toEqual([]);
+  });
+
+  it("names the team and the pipeline of each scoped grant, for the header's roles line", async () => {
+    await connection.db.insert(teams).values({ id: "team_payments", name: "payments", displayName: "Payments" });
+    const scoped = await createTestActor(connection.db, ["developer"], "scoped");
+    await connection.db.insert(roleMemberships).values([
+      { userId: scoped.id, role: "tech-lead", scope: "team", scopeId: "team_payments" },
+      { userId: scoped.id, role: "pm", scope: "pipeline", scopeId: "pl_aardvark" },
+    ]);
+    const { me } = await loadPortalHeader(connection.db, scoped.id);
+    const session = await loadPortalSession(connection.db, clock, scoped.id, undefined);
+    expect(me!.roles.map((r) => [r.role, r.scope, r.scopeName ?? null]).sort()).toEqual([
+      ["developer", "global", null],
+      ["pm", "pipeline", "aardvark"],
+      ["tech-lead", "team", "payments"],
+    ]);
+    expect(
+      session!.actor.grants
+        .filter((g) => g.scope !== "global")
+        .map((g) => [g.role, g.scopeName])
+        .sort(),
+    ).toEqual([
+      ["pm", "aardvark"],
+      ["tech-lead", "payments"],
+    ]);
   });
 
   it("gives the inbox's pending decisions, and marks what was decided", async () => {

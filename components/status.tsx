@@ -7,7 +7,7 @@ const HEALTH_TONE: Record<HealthStatus, Tone> = { healthy: "green", degraded: "a
 /** Health as observed, with when; stale observations are shown grey and say so. */
 export function HealthLabel({ status, observedAt, stale, now }: { status: HealthStatus; observedAt: Date | null; stale: boolean; now: Date }) {
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs" title={stale ? "Not confirmed recently: this may no longer be true" : undefined}>
+    <span className="health" {...(stale ? { title: "Not confirmed recently: this may no longer be true" } : {})}>
       <Dot tone={stale ? "neutral" : HEALTH_TONE[status]} />
       <span className={stale ? "text-zinc-500" : "text-zinc-700"}>
         {status}

@@ -13,32 +13,38 @@ import { plural } from "@/lib/domain/gates/format";
 export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentAppView | undefined; now: Date; columnReleaseId?: string | null }) {
   if (!cell?.releaseId) return <span className="text-xs text-zinc-400">not deployed</span>;
   const otherRelease = columnReleaseId !== undefined && cell.releaseId !== columnReleaseId;
+  // Class names .cell-body, .cell-version, .cell-meta: app/globals.css (a board renders hundreds of cells).
+  const version = (
+    <Link
+      href={`/releases/${cell.releaseId}`}
+      prefetch={false /* hundreds per board: prefetching each in view would cost the server more than the board */}
+      className={otherRelease ? "cell-version" : "cell-version self-start"}
+      title={`build ${cell.version}${cell.commit ? ` of commit ${cell.commit}` : ""}${cell.digest ? `, ${cell.digest}` : ""}`}
+      data-testid="cell-version"
+    >
+      {cell.version}
+    </Link>
+  );
   return (
-    <div className="flex min-w-0 flex-col gap-0.5">
-      <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
-        <Link
-          href={`/releases/${cell.releaseId}`}
-          prefetch={false /* hundreds per board: prefetching each in view would cost the server more than the board */}
-          className="max-w-full truncate font-mono text-[0.8rem] font-semibold text-zinc-900 hover:underline"
-          title={`build ${cell.version}${cell.commit ? ` of commit ${cell.commit}` : ""}${cell.digest ? `, ${cell.digest}` : ""}`}
-          data-testid="cell-version"
-        >
-          {cell.version}
-        </Link>
-        {otherRelease && (
+    <div className="cell-body">
+      {otherRelease ? (
+        <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
+          {version}
           <span className="text-xs text-amber-800" data-testid="cell-other-release">
             release <span className="font-mono">{cell.releaseCommit?.slice(0, 7)}</span>
           </span>
-        )}
-      </div>
+        </div>
+      ) : (
+        version
+      )}
       {cell.deployedAt && (
-        <div className="truncate text-xs text-zinc-500">
+        <div className="cell-meta">
           <RelativeTime at={cell.deployedAt} now={now} />
           {cell.deployedBy && <> · {cell.deployedBy.name}</>}
         </div>
       )}
       <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
-      <DriftBadge drift={cell.drift} />
+      {cell.drift && <DriftBadge drift={cell.drift} />}
     </div>
   );
 }

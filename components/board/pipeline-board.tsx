@@ -57,7 +57,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
                 {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
               </th>
               {columns.map(({ environment: env, release }) => (
-                <td key={env.id} className="border-b border-zinc-100 px-3 py-2.5 align-top group-hover:bg-zinc-50" data-env={env.name} data-app={app.name}>
+                <td key={env.id} className="board-cell" data-env={env.name} data-app={app.name}>
                   <BoardCell cell={env.apps[app.name]} now={now} columnReleaseId={release?.releaseId ?? null} />
                 </td>
               ))}

@@ -53,5 +53,6 @@ export function Facts({ items }: { items: [React.ReactNode, React.ReactNode][] }
 }
 
 export const tableClass = "w-full border-collapse text-left";
-export const thClass = "border-b border-zinc-200 bg-zinc-50 px-3 py-2 text-xs font-medium text-zinc-500 whitespace-nowrap";
-export const tdClass = "border-b border-zinc-100 px-3 py-2 align-top";
+/** A table's header and body cells: .th and .td in app/globals.css (a history page has hundreds). */
+export const thClass = "th";
+export const tdClass = "td";

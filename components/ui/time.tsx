@@ -30,7 +30,7 @@ const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeSty
 export function RelativeTime({ at, now, className }: { at: Date | string; now: Date | string; className?: string }) {
   const date = new Date(at);
   return (
-    <time dateTime={date.toISOString()} title={`${absolute.format(date)} UTC`} className={className} data-relative="">
+    <time dateTime={date.toISOString()} title={`${absolute.format(date)} UTC`} {...(className ? { className } : {})} data-relative="">
       {relativeTime(date, new Date(now))}
     </time>
   );

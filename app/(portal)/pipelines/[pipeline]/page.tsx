@@ -5,7 +5,7 @@ import { connection } from "next/server";
 import { getServiceContext } from "@/lib/server/page-context";
 import { APP_STATUSES, APP_STATUS_LABELS } from "@/lib/domain/board-rows";
 import { plural } from "@/lib/domain/gates/format";
-import { getBoardPage } from "@/lib/services/board-page";
+import { getBoardPage, type BoardPage } from "@/lib/services/board-page";
 import { NotFoundError } from "@/lib/services/errors";
 import { PipelineBoard } from "@/components/board/pipeline-board";
 import { BoardRowsNav } from "@/components/board/board-rows-nav";
@@ -25,6 +25,16 @@ const first = (v: Param) => (Array.isArray(v) ? v[0] : v);
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: decodeURIComponent((await params).pipeline) };
+}
+
+/**
+ * While something moves on the board (a rollout, a review environment coming up, waking or going
+ * away) it follows every 5 s; at rest every 30 s. A 600-app board costs tens of milliseconds to
+ * render, and boards stay open in many tabs all day: at rest they cost the server a sixth.
+ */
+function boardRefreshSeconds(board: BoardPage): number {
+  const moving = board.columns.some((c) => c.environment.active.length > 0) || board.review.environments.some((e) => e.state === "provisioning" || e.state === "waking" || e.state === "tearing-down");
+  return moving ? 5 : 30;
 }
 
 /** One pipeline's board: its chain of environments, one row per app (paged and filterable), and its review environments. */
@@ -56,7 +66,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
           </>
         }
       />
-      <AutoRefresh seconds={5} />
+      <AutoRefresh seconds={boardRefreshSeconds(board)} />
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={board.freezes} now={now} />
         <IncidentBanner incidents={board.incidents} now={now} />

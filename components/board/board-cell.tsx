@@ -3,14 +3,42 @@ import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
 import { DriftBadge } from "./drift-badge";
-import { plural } from "@/lib/domain/gates/format";
+
+/** What a board cell shows of an environment × app (boardCellData): the board sends only this to the browser. */
+export interface BoardCellData {
+  releaseId: string | null;
+  releaseCommit: string | null;
+  version: string | null;
+  commit: string | null;
+  digest: string | null;
+  deployedAt: Date | null;
+  deployedBy: { name: string } | null;
+  health: { status: EnvironmentAppView["health"]["status"]; observedAt: Date | null; stale: boolean };
+  drift: { kind: string; message: string } | null;
+}
+
+/** The part of a cell the board shows; null for an app never deployed there. */
+export function boardCellData(cell: EnvironmentAppView | undefined): BoardCellData | null {
+  if (!cell?.releaseId) return null;
+  return {
+    releaseId: cell.releaseId,
+    releaseCommit: cell.releaseCommit,
+    version: cell.version,
+    commit: cell.commit,
+    digest: cell.digest,
+    deployedAt: cell.deployedAt,
+    deployedBy: cell.deployedBy ? { name: cell.deployedBy.name } : null,
+    health: cell.health,
+    drift: cell.drift ? { kind: cell.drift.kind, message: cell.drift.message } : null,
+  };
+}
 
 /**
  * What one app runs in one environment: its build's version (the release is shown once per
  * column, in the board's Release row), who deployed it and when, and its health. The build's own
  * commit is secondary; a cell on another release than its column (mid-rollout, drift) says so.
  */
-export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentAppView | undefined; now: Date; columnReleaseId?: string | null }) {
+export function BoardCell({ cell, now, columnReleaseId }: { cell: BoardCellData | null; now: Date; columnReleaseId?: string | null }) {
   if (!cell?.releaseId) return <span className="text-xs text-zinc-400">not deployed</span>;
   const otherRelease = columnReleaseId !== undefined && cell.releaseId !== columnReleaseId;
   // Class names .cell-body, .cell-version, .cell-meta: app/globals.css (a board renders hundreds of cells).
@@ -46,22 +74,5 @@ export function BoardCell({ cell, now, columnReleaseId }: { cell: EnvironmentApp
       <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
       {cell.drift && <DriftBadge drift={cell.drift} />}
     </div>
-  );
-}
-
-/** The release a column runs, shown once above its apps; "mixed" when its apps disagree (`releases`: how many distinct they run). */
-export function ColumnRelease({ release, releases }: { release: { releaseId: string | null; releaseCommit?: string | null } | null; releases: number }) {
-  if (release?.releaseId) {
-    return (
-      <Link href={`/releases/${release.releaseId}`} className="font-mono text-xs font-semibold text-sky-700 hover:underline" data-testid="column-release">
-        {release.releaseCommit?.slice(0, 7)}
-      </Link>
-    );
-  }
-  if (releases === 0) return <span className="text-xs text-zinc-400">none</span>;
-  return (
-    <span className="text-xs text-amber-800" data-testid="column-release" title="Its apps run different releases (a rollout in progress, or drift)">
-      mixed: {plural(releases, "release")}
-    </span>
   );
 }

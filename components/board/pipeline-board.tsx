@@ -1,7 +1,9 @@
 import type { BoardPage } from "@/lib/services/board-page";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
-import { BoardCell, ColumnRelease } from "./board-cell";
+import { boardCellData } from "./board-cell";
+import { BoardRows } from "./board-rows";
+import { ColumnRelease } from "./column-release";
 import { EnvironmentColumnHeader } from "./environment-column-header";
 import { VerificationList } from "@/components/verification/verification-list";
 
@@ -50,19 +52,11 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
               </td>
             ))}
           </tr>
-          {rows.map((app) => (
-            <tr key={app.id} className="group">
-              <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
-                <div>{app.name}</div>
-                {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
-              </th>
-              {columns.map(({ environment: env, release }) => (
-                <td key={env.id} className="board-cell" data-env={env.name} data-app={app.name}>
-                  <BoardCell cell={env.apps[app.name]} now={now} columnReleaseId={release?.releaseId ?? null} />
-                </td>
-              ))}
-            </tr>
-          ))}
+          <BoardRows
+            columns={columns.map(({ environment: env, release }) => ({ id: env.id, name: env.name, releaseId: release?.releaseId ?? null }))}
+            rows={rows.map((app) => ({ id: app.id, name: app.name, description: app.description ?? null, cells: columns.map(({ environment: env }) => boardCellData(env.apps[app.name])) }))}
+            now={now}
+          />
           {columns.some((c) => c.verifications.length > 0) && (
             <tr>
               <th scope="row" className="sticky left-0 z-10 border-r border-zinc-100 bg-white px-3 py-2.5 align-top text-xs font-medium text-zinc-500">

@@ -1,0 +1,34 @@
+"use client";
+
+import { BoardCell, type BoardCellData } from "./board-cell";
+
+/** A board row as the browser gets it: the app and its cells in column order. */
+export interface BoardRow {
+  id: string;
+  name: string;
+  description: string | null;
+  cells: (BoardCellData | null)[];
+}
+
+/**
+ * The board's app rows. A client component on purpose: the server sends each cell as a few
+ * fields (BoardCellData) instead of the elements rendered from them. A page of a large board has
+ * hundreds of cells; as server-rendered elements each was sent twice (the React payload and the
+ * HTML) and serialized, then parsed again to render the HTML — the largest part of a large
+ * board's cost (issue 13).
+ */
+export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string; releaseId: string | null }[]; rows: BoardRow[]; now: Date }) {
+  return rows.map((app) => (
+    <tr key={app.id} className="group">
+      <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
+        <div>{app.name}</div>
+        {app.description && <div className="text-xs font-normal text-zinc-500">{app.description}</div>}
+      </th>
+      {columns.map((column, i) => (
+        <td key={column.id} className="board-cell" data-env={column.name} data-app={app.name}>
+          <BoardCell cell={app.cells[i] ?? null} now={now} columnReleaseId={column.releaseId} />
+        </td>
+      ))}
+    </tr>
+  ));
+}

@@ -70,7 +70,7 @@ test.describe.serial("deployments that really happen", () => {
     await page.goto("/deployments");
     await page.getByRole("table", { name: "Deployments" }).locator("tbody tr a").first().click();
     await expect(page).toHaveURL(/\/deployments\/dep_/);
-    await expect(page.getByRole("button", { name: /Roll back|Cancel deployment/ })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: /Roll back|Stop rollout|Cancel deployment/ })).toHaveCount(0);
 
     // The session cookie does not authorize mutations on the API: only tokens do.
     const refused = await request.post(`${baseURL}/api/v1/environments/qa/rollback`, { data: {} });

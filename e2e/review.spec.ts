@@ -63,6 +63,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   await expect(page).toHaveURL(new RegExp(`/environments/${name}$`));
   await expect(page.getByRole("list", { name: "Provisioning steps" }).locator("[data-step]").first()).toBeVisible();
   // The portal it is bringing is its own from the start: never "served by staging", not even while it provisions.
+  await expect(page.locator('tr[data-app="admin"] [data-served-by="staging"]')).toBeVisible();
   await expect(page.locator('tr[data-app="portal"] [data-served-by]')).toHaveCount(0);
   await screenshot(page, "review-provisioning");
   const status = page.getByTestId("review-status");

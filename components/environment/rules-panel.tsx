@@ -1,9 +1,9 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
-import { describeRecurrence } from "@/lib/domain/recurrence-text";
 import { formatDuration } from "@/lib/config/duration";
 import { checklistItemName, type RiskCondition } from "@/lib/domain/gates";
 import { effectiveStrategy } from "@/lib/domain/strategy";
 import { Badge } from "@/components/ui/badge";
+import { Recurrence } from "@/components/operations/recurrence";
 import { Facts, Panel } from "@/components/ui/layout";
 
 const none = <span className="text-zinc-400">none</span>;
@@ -60,8 +60,14 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
           {gates.freezes.map((f) => (
             <li key={f.name}>
               <strong className="font-medium">{f.name}</strong>: {f.reason}{" "}
-              <span className="text-zinc-500" title={f.kind === "recurring" ? f.rrule : undefined}>
-                {f.kind === "recurring" ? `(${describeRecurrence(f.rrule)}, for ${formatDuration(f.duration)}, ${f.timezone})` : `(${f.start} → ${f.end})`}
+              <span className="text-zinc-500">
+                {f.kind === "recurring" ? (
+                  <>
+                    (<Recurrence rule={f.rrule} />, for {formatDuration(f.duration)}, {f.timezone})
+                  </>
+                ) : (
+                  `(${f.start} → ${f.end})`
+                )}
               </span>
             </li>
           ))}

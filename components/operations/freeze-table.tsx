@@ -1,9 +1,9 @@
 import type { FreezeState, FreezeView } from "@/lib/services/freeze-queries";
-import { describeRecurrence } from "@/lib/domain/recurrence-text";
 import { formatDuration } from "@/lib/config/duration";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { tableClass, tdClass, thClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { Recurrence } from "./recurrence";
 import { LiftFreezeButton } from "./lift-freeze-button";
 import { Instant } from "./when";
 
@@ -38,8 +38,8 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
         </span>
       ) : null}
       {freeze.rrule && (
-        <span className="text-zinc-500" title={freeze.rrule}>
-          repeats {describeRecurrence(freeze.rrule)}
+        <span className="text-zinc-500">
+          repeats <Recurrence rule={freeze.rrule} />
           {freeze.durationMs ? <> for {formatDuration(freeze.durationMs)} each</> : null}
           {freeze.timezone ? <> ({freeze.timezone})</> : null}
           {freeze.state === "active" && freeze.nextStart && (

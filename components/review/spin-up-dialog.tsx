@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { createReviewAction, spinUpCandidatesAction } from "@/lib/actions/review-environments";
@@ -76,9 +77,9 @@ function BranchHint({ candidate, appCount, pipeline }: { candidate: SpinUpCandid
         // One review environment per branch (the service refuses a second): say where it runs.
         <span className="text-amber-800">
           Already running in{" "}
-          <a href={environmentPath(pipeline, candidate.liveReview)} className="font-medium underline">
+          <Link href={environmentPath(pipeline, candidate.liveReview)} className="font-medium underline">
             {candidate.liveReview}
-          </a>
+          </Link>
           : open it, or tear it down to spin up another.{" "}
         </span>
       )}
@@ -93,7 +94,7 @@ function BranchHint({ candidate, appCount, pipeline }: { candidate: SpinUpCandid
 
 /**
  * The form itself, mounted only while the dialog is open, so every opening starts fresh (the
- * newest release of the newest branch, no leftover errors).
+ * newest release of the newest branch without a review environment, no leftover errors).
  */
 function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpOptions; candidates: SpinUpCandidate[]; titleId: string; onDone: () => void }) {
   const router = useRouter();

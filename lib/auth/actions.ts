@@ -7,6 +7,7 @@ import { env } from "@/lib/env";
 import { safeCallbackPath } from "./callback-url";
 import { LOCAL_PROVIDER_ID, OIDC_PROVIDER_ID, signIn, signOut } from "./auth";
 import { providerLogoutUrl } from "./oidc-logout";
+import { signedOutLanding } from "./signed-out";
 
 /** Only same-origin paths: a sign-in link must not bounce people to another site. */
 function safeCallback(value: FormDataEntryValue | null): string {
@@ -39,6 +40,5 @@ export async function signOutAction(): Promise<void> {
   const origin = requestHeaders.get("origin");
   const providerLogout = origin ? await providerLogoutUrl(requestHeaders, origin) : null;
   await signOut({ redirect: false });
-  // Local sign-out lands where the provider sends people back to: the page says they are signed out.
-  redirect(providerLogout ?? "/signin?signed-out=1");
+  redirect(signedOutLanding(providerLogout, env().oidcConfigured));
 }

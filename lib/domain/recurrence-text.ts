@@ -1,29 +1,50 @@
 import * as rruleModule from "rrule";
 
 // rrule is CommonJS in Node and ESM in the bundler: its exports sit on `default` in one of them.
-const { RRule } = "RRule" in rruleModule ? rruleModule : (rruleModule as unknown as { default: typeof rruleModule }).default;
+const { RRule, Frequency } = "RRule" in rruleModule ? rruleModule : (rruleModule as unknown as { default: typeof rruleModule }).default;
+
+/** The parts rrule's toText words faithfully for a daily, weekly, monthly or yearly rule. */
+const WORDED = new Set(["freq", "interval", "count", "until", "bymonth", "bymonthday", "byweekday", "wkst", "dtstart", "tzid"]);
+const WORDED_FREQUENCIES = new Set([Frequency.YEARLY, Frequency.MONTHLY, Frequency.WEEKLY, Frequency.DAILY]);
 
 const pad = (n: number) => String(n).padStart(2, "0");
+const list = <T>(value: T | T[] | null | undefined): T[] => (value === null || value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /**
  * An RFC 5545 recurrence rule in words, for people reading a freeze: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=16"
- * → "every week on Friday at 16:00". rrule's own toText names hours bare ("at 16"); they are given
- * as clock times here, with BYMINUTE's first minute. A rule rrule cannot put fully into words (or
- * cannot parse) is returned as written, so nothing is ever shown less precisely than configured.
+ * → "every week on Friday at 16:00". rrule's toText words the day parts (it leaves hours out of
+ * monthly and yearly rules, and names them bare); the times of day are added here as clock times,
+ * every BYHOUR × BYMINUTE. A rule with a part not worded faithfully (BYSETPOS, BYWEEKNO,
+ * BYYEARDAY, BYSECOND, an hourly or finer frequency) or that does not parse is returned as written:
+ * the words never say less than the rule does.
  *
- * @param rule the RRULE's parts without "RRULE:", e.g. "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22"
- * @returns the sentence, starting lower case ("every December on the 22nd")
+ * @param rule the RRULE's parts without "RRULE:", in any order, e.g. "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22"
+ * @returns the sentence, starting lower case ("every December on the 22nd"), or `rule` itself
  */
 export function describeRecurrence(rule: string): string {
-  let parsed: InstanceType<typeof RRule>;
+  let options: ReturnType<typeof RRule.parseString>;
   try {
-    parsed = RRule.fromString(rule);
+    options = RRule.parseString(rule);
   } catch {
     return rule;
   }
-  if (!parsed.isFullyConvertibleToText()) return rule;
-  const text = parsed.toText();
-  const minutes = parsed.origOptions.byminute;
-  const minute = Array.isArray(minutes) ? (minutes[0] ?? 0) : (minutes ?? 0);
-  return text.replace(/ at (\d{1,2}(?:, \d{1,2})*(?: and \d{1,2})?)$/, (_, hours: string) => ` at ${hours.replace(/\d{1,2}/g, (h) => `${pad(Number(h))}:${pad(minute)}`)}`);
+  const { byhour, byminute, ...days } = options;
+  const present = Object.entries(days).filter(([, value]) => value !== undefined && value !== null);
+  if (days.freq === undefined || !WORDED_FREQUENCIES.has(days.freq) || present.some(([key]) => !WORDED.has(key))) return rule;
+  let text: string;
+  try {
+    text = new RRule(days).toText();
+  } catch {
+    return rule;
+  }
+  const hours = list(byhour);
+  const minutes = list(byminute);
+  if (!hours.length && !minutes.length) return text;
+  // Minutes without hours repeat every hour of the matching days.
+  if (!hours.length) return `${text} at minute ${minutes.join(", ")} of every hour`;
+  const times = hours.flatMap((h) => (minutes.length ? minutes : [0]).map((m) => `${pad(h)}:${pad(m)}`));
+  // "until …" and "for N times" close rrule's sentence: the times of day go before them.
+  const tail = /( until .*| for \d+ times?)$/.exec(text);
+  const head = tail ? text.slice(0, tail.index) : text;
+  return `${head} at ${times.join(", ")}${tail ? tail[0] : ""}`;
 }

@@ -62,7 +62,7 @@ export async function reviewCandidatesOf(db: Db, pipelineId: string, params: Can
     )
     select b.branch,
            (select e.name from ${environments} e
-             where e.pipeline_id = ${pipelineId} and e.kind = 'review' and e.branch = b.branch and e.state in ${sql.raw(`(${LIVE_REVIEW_STATES.map((s) => `'${s}'`).join(", ")})`)}
+             where e.pipeline_id = ${pipelineId} and e.kind = 'review' and e.branch = b.branch and e.source_repository is null and e.state in ${sql.raw(`(${LIVE_REVIEW_STATES.map((s) => `'${s}'`).join(", ")})`)}
              order by e.created_at desc limit 1) as live_review,
            (select coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'commit', x.commit, 'createdAt', x.created_at, 'versions', x.versions) order by x.created_at desc, x.id desc), '[]'::jsonb)
               from (select r.id, r.commit, r.created_at,

@@ -2,8 +2,8 @@ import { and, asc, eq, inArray, isNotNull, isNull, notExists, sql } from "drizzl
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
+import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
  * How much of its source a review environment holds and runs (issue 13):

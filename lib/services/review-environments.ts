@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { LIVE_REVIEW_ENVIRONMENT_STATES, PENDING_DEPLOYMENT_STATES } from "@/db/schema/enums";
@@ -96,10 +96,10 @@ async function liveReview(db: Db, ref: string, lock = false): Promise<Environmen
  * (the default) it runs only the apps whose build differs from the source's; the source serves the
  * rest (see review-clone.ts).
  *
- * @returns the review environment (`provisioning`) and the id of the deployment that fills it
- * `origin.sourceRepository`: the fork a pull request came from (null: our repository). A branch has
- * one live review environment per repository (409 `branch_has_review`).
+ * A branch has one live review environment per repository (409 `branch_has_review`, naming it).
  *
+ * @param origin `sourceRepository`: the fork a pull request came from (null: our repository)
+ * @returns the review environment (`provisioning`) and the id of the deployment that fills it
  * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `branch_has_review`, `duplicate_deployment`, `duplicate_name`; 422 `gate_failed`, `no_eligible_approvers`, `nothing_differs`, `other_pipeline`, `quota_per_person`, `quota_total`, `source_not_allowed`, a promotion refusal (`PROMOTION_REFUSAL_CODES`)
  */
 export async function createReviewEnvironment(ctx: ServiceContext, input: unknown, origin: { sourceRepository: string | null } = { sourceRepository: null }): Promise<{ environment: Environment; deploymentId: string }> {
@@ -154,12 +154,15 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
     if (ttlMs > settings.maxTtl) throw new ValidationError(`A review environment lives at most ${settings.maxTtl / 3_600_000} hours.`, { ttlHours: `at most ${settings.maxTtl / 3_600_000}` });
 
+    // Two spin-ups of one branch at once would both see none live (READ COMMITTED): the second
+    // waits here for the first to commit, then sees it. Keyed on pipeline, branch and repository.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`review:${pipeline.id}:${data.branch}:${origin.sourceRepository ?? ""}`}))`);
     const live = await tx
       .select({ ownerId: environments.ownerId, name: environments.name, branch: environments.branch, sourceRepository: environments.sourceRepository })
       .from(environments)
       .where(and(eq(environments.pipelineId, pipeline.id), eq(environments.kind, "review"), inArray(environments.state, [...LIVE_REVIEW_STATES])));
-    // One review environment per branch: the branch's next release follows into it (followBranch),
-    // which could not choose between two, and a reviewer would not know which to look at.
+    // One review environment per branch: the branch's next release follows into it (followBranch
+    // takes the newest), and a reviewer would not know which of two to look at.
     const ofBranch = live.find((e) => e.branch === data.branch && e.sourceRepository === origin.sourceRepository);
     if (ofBranch) {
       throw new ConflictError(`${data.branch} already has a review environment, ${ofBranch.name}: open it, or tear it down before spinning up another.`, "branch_has_review", {

@@ -5,6 +5,7 @@ import type { Clock } from "@/lib/domain/clock";
 import { isFork, type PullRequestEvent } from "@/lib/domain/scm-events";
 import { recordAudit } from "./audit";
 import type { ServiceContext } from "./context";
+import { ServiceError } from "./errors";
 import { currentRelease } from "./promotion-queries";
 import { changeRequestLabel, closeRequest, createForRequest, environmentOfRequest, openRequestsOf, recordOpenRequest } from "./review-requests";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
@@ -99,16 +100,25 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
     });
     return result;
   }
-  if (!live) {
-    const created = await createForRequest(ctx, event, release.id);
-    return { outcome: "created", environment: created.environment.name, deploymentId: created.deploymentId, message: `Spinning up ${created.environment.name} with ${release.commit.slice(0, 7)} for ${label}.` };
+  let environment = live;
+  if (!environment) {
+    try {
+      const created = await createForRequest(ctx, event, release.id);
+      return { outcome: "created", environment: created.environment.name, deploymentId: created.deploymentId, message: `Spinning up ${created.environment.name} with ${release.commit.slice(0, 7)} for ${label}.` };
+    } catch (error) {
+      // Spun up meanwhile (from the board, or for another request on the branch): this request uses it.
+      if (!(error instanceof ServiceError && error.code === "branch_has_review")) throw error;
+      environment = await environmentOfRequest(db, event);
+      if (!environment) throw error;
+    }
   }
-  await db.transaction((tx) => recordOpenRequest(tx, ctx, event, live.id));
-  if ((await runningOrComing(db, live.id)).has(release.id)) {
-    result = { outcome: "unchanged", environment: live.name, message: `${live.name} already runs ${release.commit.slice(0, 7)}.` };
+  const target = environment;
+  await db.transaction((tx) => recordOpenRequest(tx, ctx, event, target.id));
+  if ((await runningOrComing(db, target.id)).has(release.id)) {
+    result = { outcome: "unchanged", environment: target.name, message: `${target.name} already runs ${release.commit.slice(0, 7)}.` };
   } else {
-    const deploymentId = await updateReviewEnvironment(ctx, { name: live.name, releaseId: release.id, reason: `${label} was updated`, explicit: release.commit === event.commit });
-    return { outcome: "redeployed", environment: live.name, deploymentId, message: `Deploying ${release.commit.slice(0, 7)} into ${live.name}.` };
+    const deploymentId = await updateReviewEnvironment(ctx, { name: target.name, releaseId: release.id, reason: `${label} was updated`, explicit: release.commit === event.commit });
+    return { outcome: "redeployed", environment: target.name, deploymentId, message: `Deploying ${release.commit.slice(0, 7)} into ${target.name}.` };
   }
   // Nothing changed, but the delivery is still worth a line in the audit trail.
   await db.transaction((tx) => recordDelivery(tx, ctx, event, result));

@@ -48,8 +48,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <div className="rounded-lg border border-zinc-200 bg-white p-6 shadow-sm">
         <h1 className="text-base font-semibold">Sign in</h1>
         {signedOut && !error && (
-          <p role="status" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-emerald-900">
-            You are signed out of Slipway{e.oidcConfigured ? ` and of ${e.SLIPWAY_OIDC_NAME}` : ""}.
+          <p role="status" className={signedOut === "slipway" ? "mt-3 rounded-md bg-amber-50 px-3 py-2 text-amber-900" : "mt-3 rounded-md bg-emerald-50 px-3 py-2 text-emerald-900"}>
+            {signedOut === "slipway" && e.oidcConfigured
+              ? `You are signed out of Slipway. Your session at ${e.SLIPWAY_OIDC_NAME} may still be open: on a shared computer, sign out there too.`
+              : `You are signed out of Slipway${e.oidcConfigured ? ` and of ${e.SLIPWAY_OIDC_NAME}` : ""}.`}
           </p>
         )}
         {error && (

@@ -38,7 +38,8 @@ export const reviewPaths: ZodOpenApiPathsObject = {
         "the source serves the others (their addresses are the source's, and its apps receive them as `SLIPWAY_URL_<APP>`); " +
         'a release that differs in no app is refused with 422 `nothing_differs`. `clone: "full"` runs every app. ' +
         "Returns 202 while it provisions; follow `deploymentId`. The name defaults to one derived from the branch. " +
-        "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422.",
+        "Quotas per person and in total (slipway.yaml `reviewEnvironments.quota`) refuse with 422. " +
+        "A branch has one live review environment (per repository): a second is refused with 409 `branch_has_review`, naming the one it has in `error.fields.branch`.",
       requestBody: { content: { "application/json": { schema: createReviewInput } } },
       responses: { "202": json(reviewEnvironmentSchema, "Provisioning"), ...errors, ...conflict, ...refused },
     }),

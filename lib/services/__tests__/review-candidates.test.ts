@@ -68,6 +68,13 @@ describe.each(testDatabases)("review candidates on $name", (database) => {
 
     await teardownReviewEnvironment(ctx, { name: environment.name });
     expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
+
+    // A fork's pull request of a branch of the same name has its own environment: ours is still free to spin up.
+    const fork = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: search!.releases[1]!.id, name: "alice-search" }, { sourceRepository: "alice/shop" });
+    expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBeNull();
+    const ours = await createReviewEnvironment(ctx, { branch: "feature/search", releaseId: search!.releases[1]!.id, name: "search-again" });
+    expect((await listReviewCandidates(connection.db, "shop")).find((c) => c.branch === "feature/search")!.liveReview).toBe("search-again");
+    for (const name of [fork.environment.name, ours.environment.name]) await teardownReviewEnvironment(ctx, { name });
   });
 
   it("the spin-up form's read: bounded, dates as text, only for people who may spin up", async () => {

@@ -28,12 +28,14 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 /**
- * While something moves on the board (a rollout, a review environment coming up, waking or going
- * away) it follows every 5 s; at rest every 30 s. A 600-app board costs tens of milliseconds to
+ * While something moves on the board (a rollout in the chain or a review environment, a review
+ * environment coming up, waking or going away) it follows every 5 s; at rest every 30 s. A 600-app board costs tens of milliseconds to
  * render, and boards stay open in many tabs all day: at rest they cost the server a sixth.
  */
 function boardRefreshSeconds(board: BoardPage): number {
-  const moving = board.columns.some((c) => c.environment.active.length > 0) || board.review.environments.some((e) => e.state === "provisioning" || e.state === "waking" || e.state === "tearing-down");
+  // A deployment waiting for sign-off, a window or a freeze can wait for hours: it does not move.
+  const rollingOut = (e: BoardPage["columns"][number]["environment"]) => e.active.some((d) => d.state !== "waiting");
+  const moving = board.columns.some((c) => rollingOut(c.environment)) || board.review.environments.some((e) => rollingOut(e) || e.state === "provisioning" || e.state === "waking" || e.state === "tearing-down");
   return moving ? 5 : 30;
 }
 

@@ -42,7 +42,9 @@ export function Header({ actor, localMode, pendingApprovals, pipelines = [] }: {
           <div className="ml-auto flex items-center gap-3 text-sm">
             <span className="hidden text-right leading-tight text-zinc-300 sm:block">
               <span className="block text-white">{actor.name}</span>
-              <span className="block text-xs text-zinc-400">{[...actor.roles.map((r) => ROLE_LABELS[r]), ...actor.grants.filter((g) => g.scope !== "global").map((g) => `${ROLE_LABELS[g.role]} (${g.scope}${g.scopeName ? ` ${g.scopeName}` : ""})`)].join(", ") || "no roles"}</span>
+              <span className="block text-xs text-zinc-400">
+                {[...actor.roles.map((r) => ROLE_LABELS[r]), ...actor.grants.filter((g) => g.scope !== "global").map((g) => `${ROLE_LABELS[g.role]} (${g.scope}${g.scopeName ? ` ${g.scopeName}` : ""})`)].join(", ") || "no roles"}
+              </span>
             </span>
             <form action={signOutAction}>
               <button className="rounded-md px-2 py-1 text-zinc-300 hover:bg-zinc-800 hover:text-white">Sign out</button>

@@ -1,3 +1,4 @@
+import type { Query, SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 
 /** What drizzle's `.prepare(name)` gives: the built statement, executed with its placeholders' values. */
@@ -29,4 +30,24 @@ export function preparedRead<V extends Record<string, unknown>, R>(name: string,
     }
     return statement.execute(values);
   };
+}
+
+/** The parts of a drizzle database handle (node-postgres and PGlite alike) a raw prepared statement needs; drizzle marks them internal. */
+interface DrizzleInternals {
+  dialect: { sqlToQuery(sql: SQL): Query };
+  session: { prepareQuery(query: Query, fields: undefined, name: string | undefined, isResponseInArrayMode: boolean): PreparedStatement<Record<string, unknown>, unknown> };
+}
+
+/**
+ * preparedRead for a raw SQL read (a `sql` template with `sql.placeholder(key)` for every varying
+ * value), for statements drizzle's builder cannot express. Besides the build, PostgreSQL then
+ * plans it once per connection instead of on every request: the board's column facts, a
+ * nine-CTE statement, took 8 ms to plan and 2.5 ms to run. Resolves to the driver's raw result
+ * (rowsOf() reads it on both drivers).
+ */
+export function preparedSql<V extends Record<string, unknown>>(name: string, build: () => SQL): (db: Db, values: V) => Promise<unknown> {
+  return preparedRead<V, unknown>(name, (db, statementName) => {
+    const { dialect, session } = db as unknown as DrizzleInternals;
+    return session.prepareQuery(dialect.sqlToQuery(build()), undefined, statementName, false) as PreparedStatement<V, unknown>;
+  });
 }

@@ -1,5 +1,5 @@
 import { asc, desc, eq, sql, type SQL } from "drizzle-orm";
-import { preparedRead, type PreparedStatement } from "@/db/queries/prepared";
+import { preparedRead, preparedSql, type PreparedStatement } from "@/db/queries/prepared";
 import type { Db } from "@/db/client";
 import { environments, pipelines } from "@/db/schema";
 import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
@@ -192,9 +192,35 @@ type ColumnRow = {
  */
 export async function columnFacts(db: Db, pipelineId: string, chainIds: string[], versionsPerOffer: number): Promise<{ columns: ColumnFacts[]; offers: Candidate[] }> {
   if (!chainIds.length) return { columns: [], offers: [] };
-  const result = await db.execute(sql`
+  const result = await columnFactsStatement(db, { chainIds: JSON.stringify(chainIds), pipelineId, versionsPerOffer });
+  const rows = rowsOf<ColumnRow>(result);
+  const columns = rows.map((row) => ({
+    environmentId: row.id,
+    deployed: Number(row.deployed),
+    releases: Number(row.releases),
+    release: row.release_id ? { releaseId: row.release_id, releaseCommit: row.release_commit, releaseCreatedAt: toDate(row.release_created_at), version: null } : null,
+    ahead: { releases: Number(row.ahead_releases), commits: Number(row.ahead_commits) },
+    firstDeployment: row.first_kind && row.first_commit ? { kind: row.first_kind, commit: row.first_commit, skipped: parseSkipped(row.first_skipped) } : null,
+    runsFastTracked: Boolean(row.runs_fast_tracked),
+    verifications: parseJson<VerificationJson[] | null>(row.verifications)?.map(verificationOf) ?? [],
+  }));
+  const offers = parseJson<OfferJson[]>(rows[0]?.offers ?? "[]").map((o) => ({
+    kind: o.kind,
+    id: o.id,
+    commit: o.commit,
+    versions: o.versions,
+    runningIn: o.runningIn,
+    soakSources: o.soakSources.map((e) => ({ ...e, since: e.since ? toDate(e.since) : null })),
+  }));
+  return { columns, offers };
+}
+
+// Read on every board view, and the costliest to plan: prepared (db/queries/prepared.ts).
+const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string; versionsPerOffer: number }>(
+  "board_column_facts",
+  () => sql`
     with chain as (
-      select c.value as id, c.ordinality::int as i from jsonb_array_elements_text(${json(chainIds)}) with ordinality as c
+      select c.value as id, c.ordinality::int as i from jsonb_array_elements_text(${sql.placeholder("chainIds")}::jsonb) with ordinality as c
     ), per_release as (
       -- = any(array(…)): the planner then reads the chain's cells by index, not the whole table by hash.
       select ea.environment_id, ea.release_id, count(*)::int as n
@@ -228,7 +254,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
       select p.i, count(distinct r.id)::int as releases,
              count(distinct c.commit) filter (where c.commit not in (select tc.commit from to_commits tc where tc.i = p.i))::int as commits
         from pairs p
-        join releases r on r.pipeline_id = ${pipelineId} and r.branch = p.branch and r.created_at <= p.up_to and (p.after is null or r.created_at > p.after)
+        join releases r on r.pipeline_id = ${sql.placeholder("pipelineId")} and r.branch = p.branch and r.created_at <= p.up_to and (p.after is null or r.created_at > p.after)
              and not exists (select 1 from environment_apps ea where ea.environment_id = p.to_id and ea.release_id = r.id)
        cross join lateral (
              select r.commit
@@ -261,7 +287,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
         from wanted w
        cross join lateral (
              select r.id, r.commit, r.created_at from releases r
-              where r.pipeline_id = ${pipelineId} and r.branch in (select jsonb_array_elements_text(w.branches))
+              where r.pipeline_id = ${sql.placeholder("pipelineId")} and r.branch in (select jsonb_array_elements_text(w.branches))
               order by r.created_at desc, r.id desc limit 1) r
        where not exists (select 1 from environment_apps ea join releases er on er.id = ea.release_id
                           where ea.environment_id = w.env_id and (er.id = r.id or er.created_at >= r.created_at))
@@ -271,14 +297,14 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
                'versions', (select coalesce(jsonb_agg(jsonb_build_object('app', v.app, 'version', v.version) order by v.position), '[]'::jsonb)
                               from (select a.name as app, b.version, a.position from release_builds rb
                                       join builds b on b.id = rb.build_id join apps a on a.id = rb.app_id
-                                     where rb.release_id = c.id order by a.position limit ${versionsPerOffer}::int) v),
+                                     where rb.release_id = c.id order by a.position limit ${sql.placeholder("versionsPerOffer")}::int) v),
                'runningIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
                                from environment_apps ea join environments e on e.id = ea.environment_id
                               where ea.release_id = c.id and ea.environment_id in (select id from chain)),
                'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
                                  from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
                                         where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id
-                                          and ea.environment_id in (select id from environments where pipeline_id = ${pipelineId})
+                                          and ea.environment_id in (select id from environments where pipeline_id = ${sql.placeholder("pipelineId")})
                                         group by ea.environment_id) x
                                  join environments e on e.id = x.environment_id
                                 where e.state not in ('torn-down', 'retired', 'tearing-down'))
@@ -297,7 +323,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
            case when s.releases = 1 then r.created_at end as release_created_at,
            coalesce(ah.releases, 0) as ahead_releases, coalesce(ah.commits, 0) as ahead_commits,
            d.kind as first_kind, dr.commit as first_commit, d.detail -> 'skipped' as first_skipped,
-           exists (select 1 from fast_tracked ft join releases fr on fr.pipeline_id = ${pipelineId} and fr.commit = ft.commit
+           exists (select 1 from fast_tracked ft join releases fr on fr.pipeline_id = ${sql.placeholder("pipelineId")} and fr.commit = ft.commit
                      join environment_apps ea on ea.release_id = fr.id and ea.environment_id = s.id) as runs_fast_tracked
       from summary s
       left join releases r on r.id = s.only_release
@@ -305,28 +331,8 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
       left join first_cell fc on fc.environment_id = s.id
       left join deployments d on d.id = fc.deployment_id
       left join releases dr on dr.id = d.release_id
-     order by s.i`);
-  const rows = rowsOf<ColumnRow>(result);
-  const columns = rows.map((row) => ({
-    environmentId: row.id,
-    deployed: Number(row.deployed),
-    releases: Number(row.releases),
-    release: row.release_id ? { releaseId: row.release_id, releaseCommit: row.release_commit, releaseCreatedAt: toDate(row.release_created_at), version: null } : null,
-    ahead: { releases: Number(row.ahead_releases), commits: Number(row.ahead_commits) },
-    firstDeployment: row.first_kind && row.first_commit ? { kind: row.first_kind, commit: row.first_commit, skipped: parseSkipped(row.first_skipped) } : null,
-    runsFastTracked: Boolean(row.runs_fast_tracked),
-    verifications: parseJson<VerificationJson[] | null>(row.verifications)?.map(verificationOf) ?? [],
-  }));
-  const offers = parseJson<OfferJson[]>(rows[0]?.offers ?? "[]").map((o) => ({
-    kind: o.kind,
-    id: o.id,
-    commit: o.commit,
-    versions: o.versions,
-    runningIn: o.runningIn,
-    soakSources: o.soakSources.map((e) => ({ ...e, since: e.since ? toDate(e.since) : null })),
-  }));
-  return { columns, offers };
-}
+     order by s.i`,
+);
 
 type VerificationJson = Omit<VerificationView, "environment" | "createdAt" | "updatedAt" | "finishedAt"> & { createdAt: string; updatedAt: string; finishedAt: string | null };
 type OfferJson = Omit<Candidate, "soakSources"> & { soakSources: (Omit<SoakSourceFacts, "since"> & { since: string | null })[] };

@@ -2,6 +2,7 @@ import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { environments, freezes, type Environment } from "@/db/schema";
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/config/duration";
 import { rruleProblem } from "@/lib/config/gates-schema";
@@ -164,12 +165,28 @@ export async function environmentFreezes(db: Db, now: Date, environment: Pick<En
   return freezeViews(db, now, environment, false);
 }
 
+// Read on every environment page: prepared (db/queries/prepared.ts), planned once per connection.
+const liveFreezesOfEnvironment = preparedRead("live_freezes_of_environment", (db, name) =>
+  selectFreezes(db)
+    .where(
+      and(
+        or(eq(freezes.environmentId, sql.placeholder("environmentId")), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, sql.placeholder("pipelineId"))))),
+        isNull(freezes.liftedAt),
+        or(isNull(freezes.endsAt), sql`${freezes.endsAt} > ${sql.placeholder("now")}::timestamptz`),
+      ),
+    )
+    .orderBy(asc(freezes.startsAt))
+    .prepare(name),
+);
+
 async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings"> | null, includeLifted: boolean): Promise<FreezeView[]> {
   const data = { includeLifted };
 
   const scope: SQL | undefined = environment ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId)))) : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
-  const rows: JoinedFreeze[] = await selectFreezes(db).where(current).orderBy(asc(freezes.startsAt));
+  const rows: JoinedFreeze[] = environment
+    ? await liveFreezesOfEnvironment(db, { environmentId: environment.id, pipelineId: environment.pipelineId, now: now.toISOString() })
+    : await selectFreezes(db).where(current).orderBy(asc(freezes.startsAt));
   if (data.includeLifted) {
     const past = and(scope, or(sql`${freezes.liftedAt} is not null`, sql`${freezes.endsAt} <= ${now.toISOString()}::timestamptz`));
     rows.push(...(await selectFreezes(db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));

@@ -14,11 +14,17 @@ function gateOf(r: Joined): OpenIncident {
 
 /** The open incidents covering one environment (its own, its pipeline's, the organisation's), oldest first: one statement. */
 export async function openIncidentsOf(db: Db, environment: { id: string; pipelineId: string }): Promise<IncidentView[]> {
-  const rows = await selectIncidents(db)
-    .where(and(coveringIncidents(environment), eq(incidents.state, "open")))
-    .orderBy(asc(incidents.openedAt));
+  const rows = await openOfEnvironment(db, { environmentId: environment.id, pipelineId: environment.pipelineId });
   return rows.map(viewOf);
 }
+
+// Read on every environment page: prepared (db/queries/prepared.ts), planned once per connection.
+const openOfEnvironment = preparedRead("open_incidents_of_environment", (db, name) =>
+  selectIncidents(db)
+    .where(and(coveringIncidents({ id: sql.placeholder("environmentId"), pipelineId: sql.placeholder("pipelineId") }), eq(incidents.state, "open")))
+    .orderBy(asc(incidents.openedAt))
+    .prepare(name),
+);
 
 /** The open incidents that cover the environment (its own, its pipeline's, the organisation's) as the incident gate takes them. */
 export async function openIncidentsForGate(db: Db, environmentId: string): Promise<OpenIncident[]> {

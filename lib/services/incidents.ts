@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -332,7 +332,7 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
 }
 
 /** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */
-export function coveringIncidents(environment: { id: string; pipelineId: string }): SQL {
+export function coveringIncidents(environment: { id: string | Placeholder; pipelineId: string | Placeholder }): SQL {
   return or(eq(incidents.environmentId, environment.id), and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, environment.pipelineId))))!;
 }
 

@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { teams as teamsTable } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { GATE_KINDS, type DeploymentKind, type DeploymentState } from "@/db/schema/enums";
@@ -10,6 +10,7 @@ import { configuredFreezes } from "./freeze-queries";
 import { ACTIVE_DEPLOYMENT_STATES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import { rowsOf } from "@/db/queries/sql-arrays";
+import { preparedSql } from "@/db/queries/prepared";
 
 /**
  * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
@@ -171,14 +172,44 @@ type DeploymentRow = { id: string; kind: DeploymentKind; state: DeploymentState;
  * pipeline without environments still appears once. Every row carries the counts and the page.
  */
 async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, now: Date): Promise<EnvironmentRow[]> {
-  const fresh = new Date(now.getTime() - HEALTH_STALE_AFTER_MS);
   const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const pattern = filter.app ? like(filter.app) : null;
   const size = Math.max(1, Math.min(200, filter.pageSize ?? PORTFOLIO_PAGE_SIZE));
-  const page = Math.max(1, Math.floor(filter.page ?? 1));
-  const mine = JSON.stringify([...(filter.myDecisions ?? [])]);
+  const values: PortfolioValues = {
+    fresh: new Date(now.getTime() - HEALTH_STALE_AFTER_MS).toISOString(),
+    mine: JSON.stringify([...(filter.myDecisions ?? [])]),
+    anyHealth: !filter.failing,
+    anyDecision: !filter.needsMyDecision,
+    page: Math.max(1, Math.floor(filter.page ?? 1)),
+    size,
+  };
+  const narrowing: PortfolioNarrowing = {
+    restriction: actor.pipelineRestriction ?? null,
+    team: filter.team || null,
+    name: filter.name ? like(filter.name) : null,
+    pattern: filter.app ? like(filter.app) : null,
+  };
+  // The portfolio as most people open it (every pipeline they may see, nothing typed in) is the
+  // prepared statement; a narrowed one is built per request.
+  const narrowed = Object.values(narrowing).some((value) => value !== null);
+  const result = narrowed ? await db.execute(environmentRowsSql(values, narrowing)) : await broadPortfolioStatement(db, values);
+  return rowsOf<EnvironmentRow>(result);
+}
+
+/** What varies per request in the portfolio's statement (placeholders in its prepared form). */
+type PortfolioValues = { fresh: string; mine: string; anyHealth: boolean; anyDecision: boolean; page: number; size: number };
+/** What narrows the pipelines (null: not narrowed); each present part changes the statement's text. */
+type PortfolioNarrowing = { restriction: string | null; team: string | null; name: string | null; pattern: string | null };
+
+const placeholders = <T extends Record<string, unknown>>(keys: (keyof T & string)[]) => Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as { [K in keyof T]: SQLWrapper };
+
+/** Read on every portfolio view: prepared (db/queries/prepared.ts); 3–4 ms to plan on every request otherwise. */
+const broadPortfolioStatement = preparedSql<PortfolioValues>("portfolio_environment_rows", () =>
+  environmentRowsSql(placeholders<PortfolioValues>(["fresh", "mine", "anyHealth", "anyDecision", "page", "size"]), { restriction: null, team: null, name: null, pattern: null }),
+);
+
+function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K] | SQLWrapper }, f: PortfolioNarrowing): SQL {
   const order = sql.raw(`array[${GATE_KINDS.map((g) => `'${g}'`).join(", ")}]::text[]`);
-  const result = await db.execute(sql`
+  return sql`
     with envs as (
       select e.id, e.pipeline_id, e.name, e.position, e.held_at, e.settings
         from environments e
@@ -186,39 +217,39 @@ async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, no
     ), visible as (
       select p.id, p.name, p.loaded_at, p.team_id, t.name as team_name, t.display_name as team_display,
              exists (select 1 from environment_apps ea join envs on envs.id = ea.environment_id
-                      where envs.pipeline_id = p.id and ea.build_id is not null and ea.health_observed_at > ${fresh}
+                      where envs.pipeline_id = p.id and ea.build_id is not null and ea.health_observed_at > ${v.fresh}
                         and ea.health_status in ('unhealthy', 'degraded')) as failing,
              exists (select 1 from deployments d join envs on envs.id = d.environment_id
                       where envs.pipeline_id = p.id and d.state in ('waiting', 'queued')
-                        and d.id in (select value from jsonb_array_elements_text(${mine}::jsonb))) as mine
+                        and d.id in (select value from jsonb_array_elements_text(${v.mine}::jsonb))) as mine
         from pipelines p
         left join teams t on t.id = p.team_id
        where true
-         ${actor.pipelineRestriction ? sql`and p.id = ${actor.pipelineRestriction}` : sql``}
-         ${filter.team ? sql`and t.name = ${filter.team}` : sql``}
-         ${filter.name ? sql`and p.name ilike ${like(filter.name)}` : sql``}
-         ${pattern ? sql`and exists (select 1 from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern})` : sql``}
+         ${f.restriction ? sql`and p.id = ${f.restriction}` : sql``}
+         ${f.team ? sql`and t.name = ${f.team}` : sql``}
+         ${f.name ? sql`and p.name ilike ${f.name}` : sql``}
+         ${f.pattern ? sql`and exists (select 1 from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${f.pattern})` : sql``}
     ), counted as (
       select v.*, count(*) over () as visible_count,
-             count(*) filter (where (${!filter.failing}::boolean or v.failing) and (${!filter.needsMyDecision}::boolean or v.mine)) over () as matching_count
+             count(*) filter (where (${v.anyHealth}::boolean or v.failing) and (${v.anyDecision}::boolean or v.mine)) over () as matching_count
         from visible v
     ), bounds as (
-      select greatest(1, least(${page}::int, ceil(coalesce(max(matching_count), 0)::numeric / ${size}::int)::int)) as page from counted
+      select greatest(1, least(${v.page}::int, ceil(coalesce(max(matching_count), 0)::numeric / ${v.size}::int)::int)) as page from counted
     ), chosen as (
       select c.* from counted c
-       where (${!filter.failing}::boolean or c.failing) and (${!filter.needsMyDecision}::boolean or c.mine)
+       where (${v.anyHealth}::boolean or c.failing) and (${v.anyDecision}::boolean or c.mine)
        order by c.name
-       limit ${size}::int offset ((select page from bounds) - 1) * ${size}::int
+       limit ${v.size}::int offset ((select page from bounds) - 1) * ${v.size}::int
     ), pairs as (
       -- Two steps (per release, then per environment) instead of count(distinct)/mode(): no sort of
       -- every cell by text, which is what a large organisation's page would spend its time on.
       select ea.environment_id collate "C" as environment_id, ea.release_id collate "C" as release_id,
              count(ea.build_id) as deployed,
              max(ea.deployed_at) as deployed_at,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'healthy') as healthy,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'degraded') as degraded,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${fresh} and ea.health_status = 'unhealthy') as unhealthy,
-             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${fresh})) as stale
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'healthy') as healthy,
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'degraded') as degraded,
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'unhealthy') as unhealthy,
+             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${v.fresh})) as stale
         from environment_apps ea
         join envs on envs.id = ea.environment_id
        where envs.pipeline_id in (select id from chosen)
@@ -238,7 +269,7 @@ async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, no
            (select coalesce(max(matching_count), 0) from counted) as matching_count, b.page,
            (select count(*) from apps a where a.pipeline_id = p.id and a.retired_at is null) as app_count,
            (select count(*) from environments r where r.pipeline_id = p.id and r.kind = 'review' and r.state not in ${GONE}) as review_count,
-           ${pattern ? sql`(select (array_agg(a.name order by a.position))[1:6] from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${pattern})` : sql`null::text[]`} as matched_apps,
+           ${f.pattern ? sql`(select (array_agg(a.name order by a.position))[1:6] from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${f.pattern})` : sql`null::text[]`} as matched_apps,
            e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
            coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
@@ -258,8 +289,7 @@ async function environmentRows(db: Db, actor: Actor, filter: PortfolioFilter, no
       left join cells c on c.environment_id = e.id
       -- Back to the default collation: compared as "C", the key could not use releases' index (a hash of every release).
       left join releases r on r.id = (c.release_id collate "default")
-     order by p.name, e.position nulls last`);
-  return rowsOf<EnvironmentRow>(result);
+     order by p.name, e.position nulls last`;
 }
 
 type FreezeRow = StoredFreeze & { environmentId: string | null };

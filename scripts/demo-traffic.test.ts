@@ -99,7 +99,7 @@ describe("runDemoTraffic against a fake Slipway and app", () => {
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      if (req.url === "/api/v1/environments/staging") {
+      if (req.url === "/api/v1/environments/staging" || req.url === "/api/v1/pipelines/shop/environments/staging") {
         if (req.headers.authorization !== "Bearer slw_ok") return res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthenticated", message: "bad token" } }));
         return res.writeHead(200, { "content-type": "application/json" }).end(
           JSON.stringify({
@@ -140,6 +140,18 @@ describe("runDemoTraffic against a fake Slipway and app", () => {
     expect(lines[1]).toBe("No URL yet, left out: api-gateway.");
     expect(lines.filter((l) => /^\[5s\] \d+ requests \(\d+\.\d\/s\) {2}portal .* 5xx {2}\| {2}admin .* 5xx$/.test(l))).toHaveLength(1);
     expect(lines.at(-1)).toBe("Done. In total: 120 requests (20.0/s)  portal 0.0% 5xx  |  admin 100.0% 5xx");
+  });
+
+  it("takes an environment qualified by its pipeline, read from the pipeline's own route", async () => {
+    const { lines, out } = capture();
+    let clock = 0;
+    const sleep = async () => void (clock += 100);
+    const before = hits.length;
+    const code = await runDemoTraffic(["--env", "shop/staging", "--rps", "10", "--duration", "1s", "--url", base, "--token", "slw_ok"], {}, out, { fetch, now: () => clock, sleep, signal: new AbortController().signal });
+    expect(code).toBe(0);
+    expect(hits.length - before).toBe(10);
+    expect(lines.at(-1)).toMatch(/^Done\. In total: 10 requests/);
+    expect(() => parseDemoTrafficArgs(["--env", "shop/Prod"], {})).toThrow(/not an environment name/);
   });
 
   it("stops early on Ctrl+C and prints the totals so far", async () => {

@@ -10,11 +10,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "@/lib/config/duration";
+import { environmentPath } from "@/lib/paths";
 import { describeApiError, UsageError } from "./demo-build";
 
 export const USAGE = `Usage: npm run demo:traffic -- --env <name> [options]
 
-  --env <name>         the environment whose apps get the traffic (dev, staging, a review environment…)
+  --env <name>         the environment whose apps get the traffic (dev, staging, shop/prod, a review environment…)
   --rps <n>            requests per second, in total across its apps (default 20)
   --duration <d>       how long to run, e.g. 30s, 5m, 1h (default 5m; Ctrl+C stops earlier)
   --url <url>          Slipway's address; default http://localhost:$PORT (3000)
@@ -53,7 +54,9 @@ export function parseDemoTrafficArgs(argv: string[], env: Env): DemoTrafficPlan 
     throw new UsageError((error as Error).message);
   }
   if (!values.env) throw new UsageError("--env is required: the environment whose apps get the traffic.");
-  if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(values.env)) throw new UsageError(`--env "${values.env}" is not an environment name: lowercase letters, digits and dashes.`);
+  if (!/^([a-z0-9][a-z0-9_.-]*\/)?[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(values.env)) {
+    throw new UsageError(`--env "${values.env}" is not an environment name: lowercase letters, digits and dashes, qualified by its pipeline when several have it (shop/prod).`);
+  }
   const rps = values.rps === undefined ? 20 : Number(values.rps);
   if (values.rps?.trim() === "" || !Number.isFinite(rps) || rps <= 0 || rps > MAX_RPS) {
     throw new UsageError(`--rps "${values.rps}" must be a number of requests per second above 0 and at most ${MAX_RPS}, e.g. 20.`);
@@ -180,7 +183,10 @@ function readDemoToken(dataDir: string): string | undefined {
 async function loadTargets(plan: DemoTrafficPlan, token: string, deps: TrafficDeps, out: Output) {
   let response: Response;
   try {
-    response = await deps.fetch(`${plan.url}/api/v1/environments/${encodeURIComponent(plan.environment)}`, {
+    // "shop/prod" reads the pipeline's own route: a bare "prod" is ambiguous when several pipelines have one.
+    const [pipeline, name] = plan.environment.includes("/") ? plan.environment.split("/") : [null, plan.environment];
+    const route = pipeline ? `/api/v1${environmentPath(pipeline, name!)}` : `/api/v1/environments/${encodeURIComponent(name!)}`;
+    response = await deps.fetch(`${plan.url}${route}`, {
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
       signal: AbortSignal.timeout(30_000),
     });

@@ -34,7 +34,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
                 <EnvironmentColumnHeader pipeline={board.pipeline.name} environment={env} waiting={waiting} canDeploy={canDeploy} fastTrack={fastTrack} gateState={gateState} now={now} skippedBy={skippedBy} />
                 {ahead && (
                   <div className="mt-1.5">
-                    <AheadBadge {...ahead} />
+                    <AheadBadge pipeline={board.pipeline.name} {...ahead} />
                   </div>
                 )}
               </th>

@@ -101,7 +101,8 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
                     <Link href={environmentPath(board.pipeline.name, env.name)} className="font-medium hover:underline">
                       {env.name}
                     </Link>
-                    <div className="font-mono text-xs text-zinc-500">{env.branch}</div>
+                    {/* A branch may be a long ticket title: it wraps (within 18rem) rather than push the apps' columns out of view. */}
+                    <div className="max-w-72 font-mono text-xs break-all whitespace-normal text-zinc-500">{env.branch}</div>
                     <Badge tone="violet" className="mt-1">
                       cloned from {env.source ?? "?"}
                     </Badge>
@@ -118,7 +119,7 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
                   <td className={`${tdClass} text-xs text-zinc-600`}>
                     <ExpiryLabel expiresAt={env.expiresAt} now={now} />
                   </td>
-                  <td className={`${tdClass} whitespace-nowrap`}>{env.owner?.name ?? "—"}</td>
+                  <td className={`${tdClass} text-xs whitespace-nowrap`}>{env.owner?.name ?? "—"}</td>
                   {perAppColumns ? (
                     apps.map((app) => (
                       <td key={app.id} className={`${tdClass} font-mono text-xs whitespace-nowrap`}>

@@ -70,6 +70,7 @@ function AppInstances({ pipeline, environment, app }: { pipeline: string; enviro
 export function InstancesPanel({ pipeline, environment, apps }: { pipeline: string; environment: string; apps: string[] }) {
   return (
     <Panel title="Instances" actions={<span className="text-xs text-zinc-500">live · last {TAIL} log lines per instance</span>} bodyClassName="py-1">
+      {apps.length === 0 && <p className="px-4 py-3 text-xs text-zinc-500">No app of this page is deployed here yet.</p>}
       {apps.map((app) => (
         <AppInstances key={app} pipeline={pipeline} environment={environment} app={app} />
       ))}

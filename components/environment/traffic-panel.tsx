@@ -28,7 +28,7 @@ function MinuteTooltip({ active, payload }: TooltipContentProps) {
  * The last hour of an environment's traffic, minute by minute (requests, failures, p95), and where
  * its SLO stands: the error budget left over the SLO window and both burn-rate rules read now.
  */
-export function TrafficPanel({ environment, traffic }: { environment: string; traffic: EnvironmentTraffic }) {
+export function TrafficPanel({ environmentRef, traffic }: { environmentRef: string; traffic: EnvironmentTraffic }) {
   const data = traffic.minutes.map((m) => ({ ...m, ok: m.requests - m.errors }));
   const total = traffic.minutes.reduce((n, m) => n + m.requests, 0);
   const failed = traffic.minutes.reduce((n, m) => n + m.errors, 0);
@@ -62,7 +62,7 @@ export function TrafficPanel({ environment, traffic }: { environment: string; tr
         <div className="flex items-center justify-center rounded-md bg-zinc-50 px-6 text-center text-sm text-zinc-500" style={{ height: HEIGHT }}>
           <p className="max-w-md">
             No requests in the last hour. Traffic is sampled from the apps&apos; <code className="font-mono">/metrics</code>; to see some, run{" "}
-            <code className="font-mono break-words text-zinc-700">npm run demo:traffic -- --env {environment}</code>
+            <code className="font-mono break-words text-zinc-700">npm run demo:traffic -- --env {environmentRef}</code>
           </p>
         </div>
       ) : (

@@ -25,6 +25,7 @@ describe("describeRecurrence", () => {
     expect(describeRecurrence("FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1")).toBe("FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1");
     expect(describeRecurrence("FREQ=YEARLY;BYWEEKNO=20")).toBe("FREQ=YEARLY;BYWEEKNO=20");
     expect(describeRecurrence("FREQ=HOURLY;INTERVAL=4")).toBe("FREQ=HOURLY;INTERVAL=4");
+    expect(describeRecurrence("FREQ=MONTHLY;BYMONTHDAY=-1")).toBe("FREQ=MONTHLY;BYMONTHDAY=-1");
     expect(describeRecurrence("FREQ=SOMETIMES")).toBe("FREQ=SOMETIMES");
   });
 });

@@ -15,7 +15,8 @@ const list = <T>(value: T | T[] | null | undefined): T[] => (value === null || v
  * → "every week on Friday at 16:00". rrule's toText words the day parts (it leaves hours out of
  * monthly and yearly rules, and names them bare); the times of day are added here as clock times,
  * every BYHOUR × BYMINUTE. A rule with a part not worded faithfully (BYSETPOS, BYWEEKNO,
- * BYYEARDAY, BYSECOND, an hourly or finer frequency) or that does not parse is returned as written:
+ * BYYEARDAY, BYSECOND, a month day counted from the end, an hourly or finer frequency) or that does
+ * not parse is returned as written:
  * the words never say less than the rule does.
  *
  * @param rule the RRULE's parts without "RRULE:", in any order, e.g. "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=22"
@@ -31,6 +32,8 @@ export function describeRecurrence(rule: string): string {
   const { byhour, byminute, ...days } = options;
   const present = Object.entries(days).filter(([, value]) => value !== undefined && value !== null);
   if (days.freq === undefined || !WORDED_FREQUENCIES.has(days.freq) || present.some(([key]) => !WORDED.has(key))) return rule;
+  // Days counted from the month's end: toText says "on the last" and stops.
+  if (list(days.bymonthday).some((d) => d < 0)) return rule;
   let text: string;
   try {
     text = new RRule(days).toText();

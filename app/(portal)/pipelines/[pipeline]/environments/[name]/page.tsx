@@ -100,8 +100,9 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />
             <AppsPager nextCursor={view.apps.nextCursor} first={Boolean(view.apps.cursor)} q={view.apps.q} status={view.apps.status} />
           </Panel>
-          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={pageApps.filter((app) => !review?.inherited.some((i) => i.app === app))} />}
-          {view.traffic && <TrafficPanel environment={environment.name} traffic={view.traffic} />}
+          {/* Only the apps deployed here: one never deployed has no instances (the API answers 404), and its source's are not its own. */}
+          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={pageApps.filter((app) => environment.apps[app]?.releaseId && !review?.inherited.some((i) => i.app === app))} />}
+          {view.traffic && <TrafficPanel environmentRef={ref} traffic={view.traffic} />}
           <Panel title="Recent deployments">
             {view.deployments.length ? (
               <DeploymentsTable deployments={view.deployments} now={now} />

@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, inArray, notInArray, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, notInArray, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { deployments, environments, releases, reviewVerdicts } from "@/db/schema";
 import { fromJsonObject, jsonObject } from "@/db/queries/json-rows";
 import { sqlList } from "@/db/schema/enums";
-import type { Clock } from "@/lib/domain/clock";
+import { preparedRead } from "@/db/queries/prepared";
+import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { Role } from "@/lib/domain/roles";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import type { DeploymentState } from "@/db/schema/enums";
@@ -25,7 +26,7 @@ import { environmentFreezes, storedFreezesForGate } from "./freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
 import { jobRunsNested, type JobRunView } from "./jobs";
-import type { Page } from "./pagination";
+import { DEFAULT_LIMIT, type Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
 import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
@@ -149,32 +150,16 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     rollbackTo: previousGoodReleaseNested(db, environment.id),
   });
   let nested: ReturnType<typeof nestedReads> | undefined;
-  const row = await db.query.environments.findFirst({
-    where: and(
-      eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
-      sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`,
-    ),
-    orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
-    with: {
-      ...environmentWith,
-      // What a review environment's page needs of its source (the promotion preview) and its conversation.
-      source: { columns: { name: true, pipelineId: true, state: true, settings: true, heldAt: true, heldBy: true, holdReason: true } },
-      verdicts: { orderBy: asc(reviewVerdicts.createdAt), with: { user: { columns: { id: true, name: true, email: true } } } },
-      pipeline: { columns: { id: true, name: true, teamId: true } },
-    },
-    // The nested reads refer to the row through the query's own alias of it.
-    extras: (row) => {
-      nested = nestedReads({ id: row.id, pipelineId: row.pipelineId });
-      // Keys apart from the relations' (`deployments` is the active ones, environmentWith).
-      return {
-        appPage: nested.appPage.sql.as("app_page"),
-        runningNow: nested.running.sql.as("running_now"),
-        recentDeployments: nested.deployments.sql.as("recent_deployments"),
-        jobRuns: nested.jobs.sql.as("job_runs"),
-        rollbackTo: nested.rollbackTo.sql.as("rollback_to"),
-      };
-    },
-  });
+  // The page as people open it (no filter, first page of apps) is one prepared statement: its
+  // reads nest five subqueries, 4.5 ms for PostgreSQL to plan on every view otherwise. The read
+  // functions are this request's (they decode with its clock); the SQL they carry is unused.
+  const unfiltered = !appsQuery.q && !appsQuery.status && !appsQuery.cursor && (appsQuery.limit === undefined || appsQuery.limit === DEFAULT_LIMIT);
+  const row = unfiltered
+    ? await (async () => {
+        nested = nestedReads({ id: environments.id, pipelineId: environments.pipelineId });
+        return unfilteredPageStatement(db, { pipeline, name });
+      })()
+    : await pageEnvironmentQuery(db, pipeline, name, (environment) => (nested = nestedReads(environment))).execute();
   if (!row || !nested) {
     await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
     throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
@@ -191,6 +176,57 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     conversation: row.verdicts,
   };
 }
+
+/**
+ * The environment page's statement: the environment named `name` in `pipeline` (a live one before
+ * a gone one of the same name, newest first) with its relations and the nested reads `nestedFor`
+ * makes of its row. `pipeline` and `name` may be placeholders (the prepared form).
+ */
+function pageEnvironmentQuery(
+  db: Db,
+  pipeline: string | Placeholder,
+  name: string | Placeholder,
+  nestedFor: (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => Record<"appPage" | "running" | "deployments" | "jobs" | "rollbackTo", { sql: SQL }>,
+) {
+  return db.query.environments.findFirst({
+    where: and(
+      eq(environments.name, name), // Plain names: the relational query rewrites every column inside its where to its own table.
+      sql`${environments.pipelineId} = (select p.id from pipelines p where p.name = ${pipeline})`,
+    ),
+    orderBy: [sql`case when ${environments.state} in (${sql.raw(sqlList(GONE_ENVIRONMENT_STATES))}) then 1 else 0 end`, desc(environments.createdAt), desc(environments.id)],
+    with: {
+      ...environmentWith,
+      // What a review environment's page needs of its source (the promotion preview) and its conversation.
+      source: { columns: { name: true, pipelineId: true, state: true, settings: true, heldAt: true, heldBy: true, holdReason: true } },
+      verdicts: { orderBy: asc(reviewVerdicts.createdAt), with: { user: { columns: { id: true, name: true, email: true } } } },
+      pipeline: { columns: { id: true, name: true, teamId: true } },
+    },
+    // The nested reads refer to the row through the query's own alias of it.
+    extras: (row) => {
+      const nested = nestedFor({ id: row.id, pipelineId: row.pipelineId });
+      // Keys apart from the relations' (`deployments` is the active ones, environmentWith).
+      return {
+        appPage: nested.appPage.sql.as("app_page"),
+        runningNow: nested.running.sql.as("running_now"),
+        recentDeployments: nested.deployments.sql.as("recent_deployments"),
+        jobRuns: nested.jobs.sql.as("job_runs"),
+        rollbackTo: nested.rollbackTo.sql.as("rollback_to"),
+      };
+    },
+  });
+}
+
+// Read on every environment page: prepared (db/queries/prepared.ts). Its nested reads are built
+// with a fixed clock (unused in SQL: the clock only decodes, per request) and the default page.
+const unfilteredPageStatement = preparedRead("environment_page", (db, statementName) =>
+  pageEnvironmentQuery(db, sql.placeholder("pipeline"), sql.placeholder("name"), (environment) => ({
+    appPage: environmentAppsPageNested(db, systemClock, environment, {}),
+    running: environmentRunningNested(db, environment),
+    deployments: recentDeploymentsNested(db, environment.id),
+    jobs: jobRunsNested(db, environment.id),
+    rollbackTo: previousGoodReleaseNested(db, environment.id),
+  })).prepare(statementName),
+);
 
 /**
  * The environment page of `name` in `pipeline` as one view model: the record (a gone environment

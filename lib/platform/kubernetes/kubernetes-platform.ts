@@ -186,11 +186,27 @@ export class KubernetesPlatform implements PlatformAdapter {
     await this.removeSlot(target, state, slot);
   }
 
+  /**
+   * Stops the live slot and returns once its pods are gone, as Kubernetes' own Recreate strategy
+   * kills every old pod before creating new ones: deleting a Deployment leaves its pods to the
+   * garbage collector (background propagation), and until they go the Service still sends them
+   * requests. Throws PlatformError when they outlive readyTimeoutMs.
+   */
   async stopActive(environment: string, app: string): Promise<void> {
     const target = this.target(environment);
     const state = await readApp(target.client, target, app);
     const slot = liveSlot(state);
-    if (slot) await this.removeSlot(target, state, slot);
+    if (!slot) return;
+    await this.removeSlot(target, state, slot);
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 900_000);
+    for (;;) {
+      const left = (await readApp(target.client, target, app)).pods.filter((p) => p.metadata.labels?.[L.slot] === slot);
+      if (!left.length) return;
+      if (Date.now() > deadline) {
+        throw new PlatformError(`Environment "${target.environment}": ${left.length} pod(s) of slot ${slot} of ${app} still terminating after ${Math.round((this.options.readyTimeoutMs ?? 900_000) / 1000)} s`);
+      }
+      await sleep(this.pollMs);
+    }
   }
 
   async rollback(environment: string, app: string, to: ArtifactRef): Promise<"switched" | "not-warm"> {

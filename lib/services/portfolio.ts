@@ -7,6 +7,7 @@ import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
 import { configuredFreezes } from "./freeze-queries";
 import { rowsOf } from "@/db/queries/sql-arrays";
+import { environmentRows, PORTFOLIO_PAGE_SIZE, type DeploymentRow, type PortfolioFilter } from "./portfolio-rows";
 
 /**
  * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
@@ -17,7 +18,6 @@ import { rowsOf } from "@/db/queries/sql-arrays";
 
 export type { PortfolioFilter } from "./portfolio-rows";
 export { PORTFOLIO_PAGE_SIZE } from "./portfolio-rows";
-import { environmentRows, PORTFOLIO_PAGE_SIZE, type DeploymentRow, type PortfolioFilter } from "./portfolio-rows";
 
 export interface PortfolioWaiting {
   id: string;

@@ -26,7 +26,7 @@ import { environmentFreezes, storedFreezesForGate } from "./freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
 import { jobRunsNested, type JobRunView } from "./jobs";
-import { DEFAULT_LIMIT, type Page } from "./pagination";
+import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
 import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
@@ -153,7 +153,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
   // The page as people open it (no filter, first page of apps) is one prepared statement: its
   // reads nest five subqueries, 4.5 ms for PostgreSQL to plan on every view otherwise. The read
   // functions are this request's (they decode with its clock); the SQL they carry is unused.
-  const unfiltered = !appsQuery.q && !appsQuery.status && !appsQuery.cursor && (appsQuery.limit === undefined || appsQuery.limit === DEFAULT_LIMIT);
+  const unfiltered = Object.entries(appsQuery).every(([key, value]) => value === undefined || value === "" || value === DEFAULT_APPS_QUERY[key]);
   const row = unfiltered
     ? await (async () => {
         nested = nestedReads({ id: environments.id, pipelineId: environments.pipelineId });
@@ -215,6 +215,9 @@ function pageEnvironmentQuery(
     },
   });
 }
+
+/** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
+const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsInput.parse({});
 
 // Read on every environment page: prepared (db/queries/prepared.ts). Its nested reads are built
 // with a fixed clock (unused in SQL: the clock only decodes, per request) and the default page.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BOARD_CELLS_PER_PAGE, boardPageSize, hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
+import { BOARD_CELLS_PER_PAGE, boardPageSize, boardRefreshSeconds, hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
 import { resolveScope } from "./scope-filter";
 
 const cell = (releaseId: string | null, status: RowCell["health"]["status"] = "healthy", stale = false, drift: unknown = null): RowCell => ({ releaseId, health: { status, stale }, drift });
@@ -60,5 +60,22 @@ describe("rows per board page: a cell budget on wide chains", () => {
 
   it("keeps a page within the budget wherever the floor of 20 rows allows", () => {
     for (let columns = 1; columns <= 10; columns++) expect(boardPageSize(columns) * columns).toBeLessThanOrEqual(BOARD_CELLS_PER_PAGE);
+  });
+});
+
+describe("boardRefreshSeconds", () => {
+  const at = (state: string, ...active: string[]) => ({ state, active: active.map((s) => ({ state: s })) });
+
+  it("follows a board every 5 s while a rollout runs in the chain or a review environment", () => {
+    expect(boardRefreshSeconds([at("active"), at("active", "running")], [])).toBe(5);
+    expect(boardRefreshSeconds([at("active")], [at("ready", "verifying")])).toBe(5);
+  });
+
+  it("does so while a review environment comes up, wakes or goes away", () => {
+    for (const state of ["provisioning", "waking", "tearing-down"]) expect(boardRefreshSeconds([at("active")], [at(state)])).toBe(5);
+  });
+
+  it("refreshes a board at rest every 30 s: a deployment waiting for sign-off does not move", () => {
+    expect(boardRefreshSeconds([at("active", "waiting"), at("active")], [at("ready"), at("sleeping")])).toBe(30);
   });
 });

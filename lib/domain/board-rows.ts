@@ -103,3 +103,26 @@ export function pageBoardRows<A extends { name: string }>(apps: readonly A[], en
 export function parseAppStatus(value: string | undefined): AppStatus | undefined {
   return (APP_STATUSES as readonly string[]).includes(value ?? "") ? (value as AppStatus) : undefined;
 }
+
+/** How often an open board re-renders while something moves on it, and at rest (seconds). */
+export const BOARD_REFRESH_MOVING_S = 5;
+export const BOARD_REFRESH_AT_REST_S = 30;
+
+/** An environment on the board as the refresh rule sees it: its state and its deployments in flight. */
+export interface BoardActivity {
+  state: string;
+  active: readonly { state: string }[];
+}
+
+/**
+ * How often an open board re-renders: every BOARD_REFRESH_MOVING_S while something moves (a
+ * rollout in the chain or in a review environment; a review environment coming up, waking or
+ * going away), else every BOARD_REFRESH_AT_REST_S. A deployment waiting for sign-off, a window or
+ * a freeze can wait for hours: it does not move. A 600-app board costs tens of milliseconds to
+ * render and boards stay open in many tabs all day: at rest they cost the server a sixth.
+ */
+export function boardRefreshSeconds(chain: readonly BoardActivity[], review: readonly BoardActivity[]): number {
+  const rollingOut = (e: BoardActivity) => e.active.some((d) => d.state !== "waiting");
+  const moving = chain.some(rollingOut) || review.some((e) => rollingOut(e) || e.state === "provisioning" || e.state === "waking" || e.state === "tearing-down");
+  return moving ? BOARD_REFRESH_MOVING_S : BOARD_REFRESH_AT_REST_S;
+}

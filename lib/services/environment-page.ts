@@ -142,14 +142,8 @@ async function releaseSummaries(db: Db, ids: string[], promotedInto: string | nu
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
 async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsQuery) {
-  const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => ({
-    appPage: environmentAppsPageNested(db, clock, environment, appsQuery),
-    running: environmentRunningNested(db, environment),
-    deployments: recentDeploymentsNested(db, environment.id),
-    jobs: jobRunsNested(db, environment.id),
-    rollbackTo: previousGoodReleaseNested(db, environment.id),
-  });
-  let nested: ReturnType<typeof nestedReads> | undefined;
+  const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => pageNestedReads(db, clock, environment, appsQuery);
+  let nested: ReturnType<typeof pageNestedReads> | undefined;
   // The page as people open it (no filter, first page of apps) is one prepared statement: its
   // reads nest five subqueries, 4.5 ms for PostgreSQL to plan on every view otherwise. The read
   // functions are this request's (they decode with its clock); the SQL they carry is unused.
@@ -174,6 +168,17 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     rollbackTo: nested.rollbackTo.read(row.rollbackTo),
     source: row.source,
     conversation: row.verdicts,
+  };
+}
+
+/** What the environment page nests in its statement, each with the function that decodes it (with `clock`). */
+function pageNestedReads(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, appsQuery: EnvironmentAppsQuery) {
+  return {
+    appPage: environmentAppsPageNested(db, clock, environment, appsQuery),
+    running: environmentRunningNested(db, environment),
+    deployments: recentDeploymentsNested(db, environment.id),
+    jobs: jobRunsNested(db, environment.id),
+    rollbackTo: previousGoodReleaseNested(db, environment.id),
   };
 }
 
@@ -222,13 +227,7 @@ const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsInput.parse({
 // Read on every environment page: prepared (db/queries/prepared.ts). Its nested reads are built
 // with a fixed clock (unused in SQL: the clock only decodes, per request) and the default page.
 const unfilteredPageStatement = preparedRead("environment_page", (db, statementName) =>
-  pageEnvironmentQuery(db, sql.placeholder("pipeline"), sql.placeholder("name"), (environment) => ({
-    appPage: environmentAppsPageNested(db, systemClock, environment, {}),
-    running: environmentRunningNested(db, environment),
-    deployments: recentDeploymentsNested(db, environment.id),
-    jobs: jobRunsNested(db, environment.id),
-    rollbackTo: previousGoodReleaseNested(db, environment.id),
-  })).prepare(statementName),
+  pageEnvironmentQuery(db, sql.placeholder("pipeline"), sql.placeholder("name"), (environment) => pageNestedReads(db, systemClock, environment, {})).prepare(statementName),
 );
 
 /**

@@ -1,5 +1,5 @@
 import { LIMITS } from "@/lib/limits";
-import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { preparedRead } from "@/db/queries/prepared";
@@ -165,16 +165,15 @@ export async function environmentFreezes(db: Db, now: Date, environment: Pick<En
   return freezeViews(db, now, environment, false);
 }
 
+/** Freezes that cover an environment: its own, its pipeline's, and the organisation's. */
+function coveringFreezes(environmentId: string | Placeholder, pipelineId: string | Placeholder): SQL {
+  return or(eq(freezes.environmentId, environmentId), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, pipelineId))))!;
+}
+
 // Read on every environment page: prepared (db/queries/prepared.ts), planned once per connection.
 const liveFreezesOfEnvironment = preparedRead("live_freezes_of_environment", (db, name) =>
   selectFreezes(db)
-    .where(
-      and(
-        or(eq(freezes.environmentId, sql.placeholder("environmentId")), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, sql.placeholder("pipelineId"))))),
-        isNull(freezes.liftedAt),
-        or(isNull(freezes.endsAt), sql`${freezes.endsAt} > ${sql.placeholder("now")}::timestamptz`),
-      ),
-    )
+    .where(and(coveringFreezes(sql.placeholder("environmentId"), sql.placeholder("pipelineId")), isNull(freezes.liftedAt), or(isNull(freezes.endsAt), sql`${freezes.endsAt} > ${sql.placeholder("now")}::timestamptz`)))
     .orderBy(asc(freezes.startsAt))
     .prepare(name),
 );
@@ -182,7 +181,7 @@ const liveFreezesOfEnvironment = preparedRead("live_freezes_of_environment", (db
 async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings"> | null, includeLifted: boolean): Promise<FreezeView[]> {
   const data = { includeLifted };
 
-  const scope: SQL | undefined = environment ? or(eq(freezes.environmentId, environment.id), and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, environment.pipelineId)))) : undefined;
+  const scope: SQL | undefined = environment ? coveringFreezes(environment.id, environment.pipelineId) : undefined;
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
   const rows: JoinedFreeze[] = environment
     ? await liveFreezesOfEnvironment(db, { environmentId: environment.id, pipelineId: environment.pipelineId, now: now.toISOString() })

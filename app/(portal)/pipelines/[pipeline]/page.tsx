@@ -3,9 +3,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getServiceContext } from "@/lib/server/page-context";
-import { APP_STATUSES, APP_STATUS_LABELS } from "@/lib/domain/board-rows";
+import { APP_STATUSES, APP_STATUS_LABELS, boardRefreshSeconds } from "@/lib/domain/board-rows";
 import { plural } from "@/lib/domain/gates/format";
-import { getBoardPage, type BoardPage } from "@/lib/services/board-page";
+import { getBoardPage } from "@/lib/services/board-page";
 import { NotFoundError } from "@/lib/services/errors";
 import { PipelineBoard } from "@/components/board/pipeline-board";
 import { BoardRowsNav } from "@/components/board/board-rows-nav";
@@ -25,18 +25,6 @@ const first = (v: Param) => (Array.isArray(v) ? v[0] : v);
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: decodeURIComponent((await params).pipeline) };
-}
-
-/**
- * While something moves on the board (a rollout in the chain or a review environment, a review
- * environment coming up, waking or going away) it follows every 5 s; at rest every 30 s. A 600-app board costs tens of milliseconds to
- * render, and boards stay open in many tabs all day: at rest they cost the server a sixth.
- */
-function boardRefreshSeconds(board: BoardPage): number {
-  // A deployment waiting for sign-off, a window or a freeze can wait for hours: it does not move.
-  const rollingOut = (e: BoardPage["columns"][number]["environment"]) => e.active.some((d) => d.state !== "waiting");
-  const moving = board.columns.some((c) => rollingOut(c.environment)) || board.review.environments.some((e) => rollingOut(e) || e.state === "provisioning" || e.state === "waking" || e.state === "tearing-down");
-  return moving ? 5 : 30;
 }
 
 /** One pipeline's board: its chain of environments, one row per app (paged and filterable), and its review environments. */
@@ -68,7 +56,12 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
           </>
         }
       />
-      <AutoRefresh seconds={boardRefreshSeconds(board)} />
+      <AutoRefresh
+        seconds={boardRefreshSeconds(
+          board.columns.map((c) => c.environment),
+          board.review.environments,
+        )}
+      />
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={board.freezes} now={now} />
         <IncidentBanner incidents={board.incidents} now={now} />

@@ -6,7 +6,13 @@ export function Recurrence({ rule }: { rule: string }) {
   return (
     <>
       {words}
-      {words !== rule && <code className="ml-1 font-mono text-[0.7rem] text-zinc-400">{rule}</code>}
+      {words !== rule && (
+        <>
+          {" "}
+          {/* The space is text: copied or read aloud, the words and the rule stay apart. */}
+          <code className="font-mono text-[0.7rem] text-zinc-400">({rule})</code>
+        </>
+      )}
     </>
   );
 }

@@ -206,9 +206,12 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
           label="Name (optional)"
           error={fieldError("name")}
           hint={
-            <>
-              Empty: <span className="font-mono">{suggestedName}</span>
-            </>
+            // No name to suggest for a branch that already has its review environment (Spin up is off).
+            candidate?.liveReview ? undefined : (
+              <>
+                Empty: <span className="font-mono">{suggestedName}</span>
+              </>
+            )
           }
         >
           <input

@@ -14,7 +14,6 @@ import { textArrayLiteral } from "./sql-arrays";
 
 /** The person who deployed a cell (joined under this alias wherever `cellColumns` are selected). */
 export const deployedBy = alias(users, "deployed_by_user");
-const sourceCell = alias(environmentApps, "source_cell");
 
 /** The columns of one cell (environment × app) as every view of cells shows it. */
 export const cellColumns = {
@@ -91,26 +90,44 @@ function selectCells(db: Db) {
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
-    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .leftJoin(sourceCell, and(eq(sourceCell.environmentId, environments.sourceEnvironmentId), eq(sourceCell.appId, environmentApps.appId)));
+    .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy));
 }
 
-const differingInReview = or(eq(environments.kind, "fixed"), sql`${sourceCell.buildId} is distinct from ${environmentApps.buildId}`);
+/**
+ * A fixed environment's cell, or a review environment's cell whose build differs from its
+ * source's. The source's build is a correlated lookup (one primary-key probe per review cell, and
+ * none for fixed ones: `or` stops at the first arm) rather than a join: joined, PostgreSQL hashed
+ * the whole environment_apps table on every board view (4.5 of a 15 ms statement at 11,000 cells).
+ */
+const differingInReview = or(
+  eq(environments.kind, "fixed"),
+  sql`${environmentApps.buildId} is distinct from (select source_cell.build_id from environment_apps source_cell where source_cell.environment_id = ${environments.sourceEnvironmentId} and source_cell.app_id = ${environmentApps.appId})`,
+);
 
 /**
- * The board's cells: those of the fixed environments among `environmentIds` for the apps
- * `fixedAppIds` (one page of its rows), and what differs from its source in each review
- * environment among them; in the pipeline's app order. Read on every board view, so prepared
- * (db/queries/prepared.ts), the two lists as array parameters: ~0.7 ms of CPU saved per view.
+ * The board's cells: those of the fixed environments `fixedIds` for the apps `appIds` (one page of
+ * its rows), and what differs from its source in each review environment of `reviewIds`; in the
+ * pipeline's app order. Read on every board view, so prepared (db/queries/prepared.ts), the lists
+ * as array parameters. The two sets are separate conditions on environment_apps' primary key so
+ * PostgreSQL probes it for exactly those cells (a bitmap OR of two index scans) instead of reading
+ * every cell of the chain and filtering: 15 → 3 ms on a 600-app board of eight environments.
  */
-export async function listBoardCells(db: Db, environmentIds: readonly string[], fixedAppIds: readonly string[]) {
-  if (environmentIds.length === 0) return [];
-  return boardCells(db, { environmentIds: textArrayLiteral(environmentIds), appIds: textArrayLiteral(fixedAppIds) });
+export async function listBoardCells(db: Db, fixedIds: readonly string[], reviewIds: readonly string[], appIds: readonly string[]) {
+  if (fixedIds.length === 0 && reviewIds.length === 0) return [];
+  return boardCells(db, { fixedIds: textArrayLiteral(fixedIds), reviewIds: textArrayLiteral(reviewIds), appIds: textArrayLiteral(appIds) });
 }
 
 const boardCells = preparedRead("board_cells", (db, name) =>
   selectCells(db)
-    .where(and(sql`${environmentApps.environmentId} = any(${sql.placeholder("environmentIds")}::text[])`, differingInReview, or(eq(environments.kind, "review"), sql`${environmentApps.appId} = any(${sql.placeholder("appIds")}::text[])`)))
+    .where(
+      and(
+        or(
+          and(sql`${environmentApps.environmentId} = any(${sql.placeholder("fixedIds")}::text[])`, sql`${environmentApps.appId} = any(${sql.placeholder("appIds")}::text[])`),
+          sql`${environmentApps.environmentId} = any(${sql.placeholder("reviewIds")}::text[])`,
+        ),
+        differingInReview,
+      ),
+    )
     .orderBy(asc(apps.position), asc(apps.name))
     .prepare(name),
 );

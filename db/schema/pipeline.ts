@@ -39,7 +39,8 @@ export const apps = pgTable(
     /** Set when the app disappears from slipway.yaml; its history stays. */
     retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("apps_pipeline_name_key").on(t.pipelineId, t.name)],
+  // position: the board reads a pipeline's apps in their file order (its first deployed cell per column).
+  (t) => [uniqueIndex("apps_pipeline_name_key").on(t.pipelineId, t.name), index("apps_pipeline_position_idx").on(t.pipelineId, t.position)],
 );
 
 export const environments = pgTable(

@@ -130,7 +130,8 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const [cells, inherited] = await Promise.all([
     listBoardCells(
       db,
-      row.environments.map((e) => e.id),
+      chainIds,
+      reviewRows.map((e) => e.id),
       page.apps.map((a) => a.id),
     ),
     // Only partial review environments have apps served by their source (a statement only when there are some).

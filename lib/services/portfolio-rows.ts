@@ -141,11 +141,18 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
         from visible v
     ), bounds as (
       select greatest(1, least(${v.page}::int, ceil(coalesce(max(matching_count), 0)::numeric / ${v.size}::int)::int)) as page from counted
-    ), chosen as (
+    ), page_of as (
       select c.* from counted c
        where (${v.anyHealth}::boolean or c.failing) and (${v.anyDecision}::boolean or c.mine)
        order by c.name
        limit ${v.size}::int offset ((select page from bounds) - 1) * ${v.size}::int
+    ), chosen as (
+      -- Counted once per pipeline of the page (in the final select they ran once per environment row).
+      select p.*,
+             (select count(*) from apps a where a.pipeline_id = p.id and a.retired_at is null) as app_count,
+             (select count(*) from environments r where r.pipeline_id = p.id and r.kind = 'review' and r.state not in ${GONE}) as review_count,
+             ${f.pattern ? sql`(select (array_agg(a.name order by a.position))[1:6] from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${f.pattern})` : sql`null::text[]`} as matched_apps
+        from page_of p
     ), pairs as (
       -- Two steps (per release, then per environment) instead of count(distinct)/mode(): no sort of
       -- every cell by text, which is what a large organisation's page would spend its time on.
@@ -173,9 +180,7 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
     select p.id as pipeline_id, p.name as pipeline_name, p.loaded_at, p.team_id, p.team_name, p.team_display,
            (select coalesce(max(visible_count), 0) from counted) as visible_count,
            (select coalesce(max(matching_count), 0) from counted) as matching_count, b.page,
-           (select count(*) from apps a where a.pipeline_id = p.id and a.retired_at is null) as app_count,
-           (select count(*) from environments r where r.pipeline_id = p.id and r.kind = 'review' and r.state not in ${GONE}) as review_count,
-           ${f.pattern ? sql`(select (array_agg(a.name order by a.position))[1:6] from apps a where a.pipeline_id = p.id and a.retired_at is null and a.name ilike ${f.pattern})` : sql`null::text[]`} as matched_apps,
+           p.app_count, p.review_count, p.matched_apps,
            e.id as env_id, e.name as env_name, e.position, e.held_at is not null as held,
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
            coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,

@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { apps, builds, environmentApps, environments, releases, users } from "@/db/schema";
 import type { EnvironmentState } from "@/db/schema/enums";
-import { preparedRead } from "./prepared";
+import { preparedFlatRead } from "./prepared";
 import { textArrayLiteral } from "./sql-arrays";
 
 /**
@@ -82,9 +82,12 @@ export async function listCells(db: Db, params: CellsParams = {}) {
   return params.page ? query.orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId)).limit(params.page.size) : query.orderBy(asc(apps.position), asc(apps.name));
 }
 
+/** What every listCells row carries: a cell's columns, its environment's name, the app's position and the build's branch. */
+const cellSelection = { ...cellColumns, environment: environments.name, appPosition: apps.position, buildBranch: builds.branch };
+
 function selectCells(db: Db) {
   return db
-    .select({ ...cellColumns, environment: environments.name, appPosition: apps.position, buildBranch: builds.branch })
+    .select(cellSelection)
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
@@ -117,7 +120,7 @@ export async function listBoardCells(db: Db, fixedIds: readonly string[], review
   return boardCells(db, { fixedIds: textArrayLiteral(fixedIds), reviewIds: textArrayLiteral(reviewIds), appIds: textArrayLiteral(appIds) });
 }
 
-const boardCells = preparedRead("board_cells", (db, name) =>
+const boardCells = preparedFlatRead<{ fixedIds: string; reviewIds: string; appIds: string }, CellRow>("board_cells", cellSelection, (db) =>
   selectCells(db)
     .where(
       and(
@@ -128,8 +131,7 @@ const boardCells = preparedRead("board_cells", (db, name) =>
         differingInReview,
       ),
     )
-    .orderBy(asc(apps.position), asc(apps.name))
-    .prepare(name),
+    .orderBy(asc(apps.position), asc(apps.name)),
 );
 
 /** One row of {@link listCells}. */

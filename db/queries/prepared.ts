@@ -51,3 +51,43 @@ export function preparedSql<V extends Record<string, unknown>>(name: string, bui
     return session.prepareQuery(dialect.sqlToQuery(build()), undefined, statementName, false) as PreparedStatement<V, unknown>;
   });
 }
+
+/** What a flat select's columns need to decode a driver value (drizzle's Column). */
+interface ColumnDecoder {
+  mapFromDriverValue(value: unknown): unknown;
+}
+
+interface FlatSelectInternals {
+  dialect: { sqlToQuery(sql: SQL): Query };
+  session: {
+    prepareQuery(query: Query, fields: { path: string[]; field: unknown }[], name: string | undefined, isResponseInArrayMode: boolean, customResultMapper: (rows: unknown[][]) => unknown): PreparedStatement<Record<string, unknown>, unknown>;
+  };
+}
+
+/**
+ * preparedRead for a flat select (`fields`: result key → column, the select's own selection, in
+ * its order) whose rows are decoded by a plain loop instead of drizzle's per-row mapper. Drizzle
+ * maps every field of every row through type checks and a path walk: 26 columns × 220 cells was
+ * 4.7 ms of a 600-app board view's CPU; this loop decodes the same values with the same columns'
+ * own mapFromDriverValue (timestamps, JSON), so results are identical on both drivers.
+ *
+ * @param build the select (already narrowed, ordered); its varying values `sql.placeholder(key)`s
+ */
+export function preparedFlatRead<V extends Record<string, unknown>, R>(name: string, fields: Record<string, ColumnDecoder>, build: (db: Db) => { getSQL(): SQL }): (db: Db, values: V) => Promise<R[]> {
+  const keys = Object.keys(fields);
+  const decoders = keys.map((key) => fields[key]!);
+  const decode = (rows: unknown[][]): R[] =>
+    rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const value = row[i];
+        out[keys[i]!] = value === null || value === undefined ? null : decoders[i]!.mapFromDriverValue(value);
+      }
+      return out as R;
+    });
+  return preparedRead<V, R[]>(name, (db, statementName) => {
+    const { dialect, session } = db as unknown as FlatSelectInternals;
+    const ordered = keys.map((key) => ({ path: [key], field: fields[key] }));
+    return session.prepareQuery(dialect.sqlToQuery(build(db).getSQL()), ordered, statementName, true, decode as (rows: unknown[][]) => unknown) as PreparedStatement<V, R[]>;
+  });
+}

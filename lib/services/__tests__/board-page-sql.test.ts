@@ -1,6 +1,8 @@
 import { boardPageSize } from "@/lib/domain/board-rows";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, Db } from "@/db/client";
+import { and, eq } from "drizzle-orm";
+import { listBoardCells, listCells } from "@/db/queries/cells";
 import { builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { parsePipelineConfig } from "@/lib/config/load";
@@ -112,5 +114,41 @@ describe.each(testDatabases)("board page statements on $name", (database) => {
     expect(seen.statements).toBeLessThanOrEqual(base);
     const team = await statementsFor(viewer, { pipeline: "large", team: "payments" });
     expect(team.board.rows.matching).toBe(80);
+  });
+
+  it("decodes the board's cells exactly as listCells does (timestamps, JSON, left-joined nulls)", async () => {
+    const { db } = connection;
+    const small = (await db.query.pipelines.findFirst({ where: (p, { eq: equal }) => equal(p.name, "small") }))!;
+    const mine = await db.query.environments.findMany({ where: (e, { eq: equal }) => equal(e.pipelineId, small.id) });
+    const fixedIds = mine.filter((e) => e.kind === "fixed").map((e) => e.id);
+    const reviewIds = mine.filter((e) => e.kind === "review").map((e) => e.id);
+    const appRows = await db.query.apps.findMany({ where: (a, { eq: equal }) => equal(a.pipelineId, small.id) });
+    // One review cell differs from its source (a newer build, a drift report); one app never ran there.
+    const [first, second] = appRows.sort((a, b) => a.position - b.position);
+    await db
+      .update(environmentApps)
+      .set({
+        buildId: `bld_small_2_${first!.position}`,
+        releaseId: "rel_small_2",
+        drift: { kind: "other-build", message: "runs another build", observed: { active: null, standby: null }, recorded: { buildId: `bld_small_2_${first!.position}`, releaseId: "rel_small_2", version: "1.2.0", digest: null } },
+        driftObservedAt: new Date("2026-03-02T09:30:00Z"),
+      })
+      .where(and(eq(environmentApps.environmentId, reviewIds[0]!), eq(environmentApps.appId, first!.id)));
+    await db
+      .update(environmentApps)
+      .set({ buildId: null, releaseId: null, deployedBy: null, deployedAt: null })
+      .where(and(eq(environmentApps.environmentId, fixedIds[0]!), eq(environmentApps.appId, second!.id)));
+    const page = [first!.id, second!.id];
+    const board = await listBoardCells(db, fixedIds, reviewIds, page);
+    const reference = (await listCells(db, { environmentIds: [...fixedIds, ...reviewIds], reviewCells: "differing" })).filter((c) => reviewIds.includes(c.environmentId) || page.includes(c.appId));
+    expect(board).toHaveLength(fixedIds.length * 2 + 1);
+    // Same rows in the same app order (ties within an app: any environment order).
+    const byCell = (a: { environmentId: string; appId: string }, b: { environmentId: string; appId: string }) => `${a.environmentId}/${a.appId}`.localeCompare(`${b.environmentId}/${b.appId}`);
+    expect(board.map((c) => c.appId)).toEqual(reference.map((c) => c.appId));
+    expect([...board].sort(byCell)).toEqual([...reference].sort(byCell));
+    const drifted = board.find((c) => c.environmentId === reviewIds[0]);
+    expect(drifted).toMatchObject({ appId: first!.id, drift: { kind: "other-build" }, version: "1.2.0" });
+    expect(drifted!.driftObservedAt).toBeInstanceOf(Date);
+    expect(board.find((c) => c.environmentId === fixedIds[0] && c.appId === second!.id)).toMatchObject({ buildId: null, version: null, deployedAt: null, deployedByName: null });
   });
 });

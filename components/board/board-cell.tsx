@@ -4,30 +4,41 @@ import { HealthLabel } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
 import { DriftBadge } from "./drift-badge";
 
-/** What a board cell shows of an environment × app (boardCellData): the board sends only this to the browser. */
+/**
+ * What a board cell shows of an environment × app (boardCellData): the board sends only this to
+ * the browser, hundreds of times per page, so it is as short as what the cell shows.
+ */
 export interface BoardCellData {
-  releaseId: string | null;
-  releaseCommit: string | null;
+  releaseId: string;
+  /** The short commit of the cell's release when it is not its column's release (mid-rollout, drift); else null. */
+  otherRelease: string | null;
   version: string | null;
+  /** The build's commit and digest, shortened as the tooltip shows them. */
   commit: string | null;
   digest: string | null;
   deployedAt: Date | null;
-  deployedBy: { name: string } | null;
+  deployedBy: string | null;
   health: { status: EnvironmentAppView["health"]["status"]; observedAt: Date | null; stale: boolean };
   drift: { kind: string; message: string } | null;
 }
 
-/** The part of a cell the board shows; null for an app never deployed there. */
-export function boardCellData(cell: EnvironmentAppView | undefined): BoardCellData | null {
+/** "sha256:9dbf5425eaa4…": the algorithm and 12 hex digits, as container tools print a digest. */
+const shortDigest = (digest: string) => {
+  const at = digest.indexOf(":");
+  return digest.length > at + 13 ? `${digest.slice(0, at + 13)}…` : digest;
+};
+
+/** The part of a cell the board shows, against its column's release (`columnReleaseId`); null for an app never deployed there. */
+export function boardCellData(cell: EnvironmentAppView | undefined, columnReleaseId: string | null): BoardCellData | null {
   if (!cell?.releaseId) return null;
   return {
     releaseId: cell.releaseId,
-    releaseCommit: cell.releaseCommit,
+    otherRelease: cell.releaseId !== columnReleaseId ? (cell.releaseCommit?.slice(0, 7) ?? "?") : null,
     version: cell.version,
-    commit: cell.commit,
-    digest: cell.digest,
+    commit: cell.commit?.slice(0, 7) ?? null,
+    digest: cell.digest ? shortDigest(cell.digest) : null,
     deployedAt: cell.deployedAt,
-    deployedBy: cell.deployedBy ? { name: cell.deployedBy.name } : null,
+    deployedBy: cell.deployedBy?.name ?? null,
     health: cell.health,
     drift: cell.drift ? { kind: cell.drift.kind, message: cell.drift.message } : null,
   };
@@ -38,9 +49,9 @@ export function boardCellData(cell: EnvironmentAppView | undefined): BoardCellDa
  * column, in the board's Release row), who deployed it and when, and its health. The build's own
  * commit is secondary; a cell on another release than its column (mid-rollout, drift) says so.
  */
-export function BoardCell({ cell, now, columnReleaseId }: { cell: BoardCellData | null; now: Date; columnReleaseId?: string | null }) {
-  if (!cell?.releaseId) return <span className="text-xs text-zinc-400">not deployed</span>;
-  const otherRelease = columnReleaseId !== undefined && cell.releaseId !== columnReleaseId;
+export function BoardCell({ cell, now }: { cell: BoardCellData | null; now: Date }) {
+  if (!cell) return <span className="text-xs text-zinc-400">not deployed</span>;
+  const otherRelease = cell.otherRelease !== null;
   // Class names .cell-body, .cell-version, .cell-meta: app/globals.css (a board renders hundreds of cells).
   const version = (
     <Link
@@ -59,7 +70,7 @@ export function BoardCell({ cell, now, columnReleaseId }: { cell: BoardCellData 
         <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
           {version}
           <span className="text-xs text-amber-800" data-testid="cell-other-release">
-            release <span className="font-mono">{cell.releaseCommit?.slice(0, 7)}</span>
+            release <span className="font-mono">{cell.otherRelease}</span>
           </span>
         </div>
       ) : (
@@ -68,7 +79,7 @@ export function BoardCell({ cell, now, columnReleaseId }: { cell: BoardCellData 
       {cell.deployedAt && (
         <div className="cell-meta">
           <RelativeTime at={cell.deployedAt} now={now} />
-          {cell.deployedBy && <> · {cell.deployedBy.name}</>}
+          {cell.deployedBy && <> · {cell.deployedBy}</>}
         </div>
       )}
       <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />

@@ -17,7 +17,7 @@ export interface BoardRow {
  * HTML) and serialized, then parsed again to render the HTML — the largest part of a large
  * board's cost (issue 13).
  */
-export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string; releaseId: string | null }[]; rows: BoardRow[]; now: Date }) {
+export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string }[]; rows: BoardRow[]; now: Date }) {
   return rows.map((app) => (
     <tr key={app.id} className="group">
       <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
@@ -26,7 +26,7 @@ export function BoardRows({ columns, rows, now }: { columns: { id: string; name:
       </th>
       {columns.map((column, i) => (
         <td key={column.id} className="board-cell" data-env={column.name} data-app={app.name}>
-          <BoardCell cell={app.cells[i] ?? null} now={now} columnReleaseId={column.releaseId} />
+          <BoardCell cell={app.cells[i] ?? null} now={now} />
         </td>
       ))}
     </tr>

@@ -53,8 +53,8 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
             ))}
           </tr>
           <BoardRows
-            columns={columns.map(({ environment: env, release }) => ({ id: env.id, name: env.name, releaseId: release?.releaseId ?? null }))}
-            rows={rows.map((app) => ({ id: app.id, name: app.name, description: app.description ?? null, cells: columns.map(({ environment: env }) => boardCellData(env.apps[app.name])) }))}
+            columns={columns.map(({ environment: env }) => ({ id: env.id, name: env.name }))}
+            rows={rows.map((app) => ({ id: app.id, name: app.name, description: app.description ?? null, cells: columns.map(({ environment: env, release }) => boardCellData(env.apps[app.name], release?.releaseId ?? null)) }))}
             now={now}
           />
           {columns.some((c) => c.verifications.length > 0) && (

@@ -1,10 +1,7 @@
-import Link from "next/link";
 import type { EnvironmentView } from "@/lib/services/environments";
 import type { InheritedAddress } from "@/lib/services/review-clone";
-import { HealthLabel } from "@/components/status";
-import { CopyText } from "@/components/ui/copy";
-import { tableClass, tdClass, thClass } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
+import { AppRows, type AppRow } from "./app-rows";
+import { tableClass, thClass } from "@/components/ui/layout";
 import { ButtonLink, buttonClass } from "@/components/ui/button";
 
 /** The filters of the Apps panel, as `environmentAppsInput` takes them (lib/services/environment-apps.ts). */
@@ -49,6 +46,30 @@ export function AppsPager({ nextCursor, first, q, status }: { nextCursor: string
   );
 }
 
+/** What the Apps panel's row shows of `app` in `environment` (AppRows renders it). */
+function appRow(app: string, environment: EnvironmentView, inherited: InheritedAddress[]): AppRow {
+  const cell = environment.apps[app];
+  if (!cell?.releaseId) {
+    const servedBy = inherited.find((i) => i.app === app);
+    return { app, cell: null, servedBy: servedBy ? { from: servedBy.from, url: servedBy.url } : null };
+  }
+  return {
+    app,
+    cell: {
+      releaseId: cell.releaseId,
+      version: cell.version,
+      commit: cell.commit,
+      digest: cell.digest,
+      deployedAt: cell.deployedAt,
+      deployedBy: cell.deployedBy?.name ?? null,
+      url: cell.url,
+      // Its processes are stopped on purpose: the last health seen would only look stale.
+      health: environment.state === "sleeping" ? "asleep" : cell.health,
+    },
+    servedBy: null,
+  };
+}
+
 /**
  * One page of an environment's apps (`apps`, in order) with what each runs there (`environment.apps`);
  * `inherited` are the apps a partial review environment leaves to its source (served there, linked).
@@ -70,60 +91,7 @@ export function AppsTable({ environment, apps, now, filtered = false, inherited 
           </tr>
         </thead>
         <tbody>
-          {apps.map((app) => {
-            const cell = environment.apps[app];
-            const servedBy = cell?.releaseId ? undefined : inherited.find((i) => i.app === app);
-            return (
-              <tr key={app} data-app={app}>
-                <td className={`${tdClass} font-medium`}>{app}</td>
-                {cell?.releaseId ? (
-                  <>
-                    <td className={`${tdClass} whitespace-nowrap`}>
-                      <Link href={`/releases/${cell.releaseId}`} className="font-mono text-[0.8rem] font-semibold hover:underline">
-                        {cell.version}
-                      </Link>
-                    </td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{cell.commit && <CopyText value={cell.commit} display={cell.commit.slice(0, 7)} />}</td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{cell.digest && <CopyText value={cell.digest} display={`${cell.digest.slice(0, 19)}…`} />}</td>
-                    <td className={`${tdClass} text-xs text-zinc-600`}>
-                      {cell.deployedAt && <RelativeTime at={cell.deployedAt} now={now} />}
-                      {cell.deployedBy && <> by {cell.deployedBy.name}</>}
-                    </td>
-                    <td className={`${tdClass} text-xs whitespace-nowrap`}>
-                      {cell.url ? (
-                        <a href={cell.url} target="_blank" rel="noreferrer" className="text-sky-700 hover:underline">
-                          {cell.url.replace(/^https?:\/\//, "")}
-                        </a>
-                      ) : (
-                        <span className="text-zinc-400">no address yet</span>
-                      )}
-                    </td>
-                    <td className={`${tdClass} whitespace-nowrap`}>
-                      {environment.state === "sleeping" ? (
-                        // Its processes are stopped on purpose: the last health seen would only look stale.
-                        <span className="text-xs text-zinc-500" title="The environment sleeps: the first request to its address wakes it">
-                          asleep
-                        </span>
-                      ) : (
-                        <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
-                      )}
-                    </td>
-                  </>
-                ) : servedBy ? (
-                  <td colSpan={6} className={`${tdClass} text-zinc-500`} data-served-by={servedBy.from}>
-                    Served by {servedBy.from}: its build is the one {servedBy.from} runs, so this environment runs none of its own —{" "}
-                    <a href={servedBy.url} target="_blank" rel="noreferrer" className="text-sky-700 hover:underline">
-                      {servedBy.url.replace(/^https?:\/\//, "")} ↗
-                    </a>
-                  </td>
-                ) : (
-                  <td colSpan={6} className={`${tdClass} text-zinc-500`}>
-                    Not deployed here yet.
-                  </td>
-                )}
-              </tr>
-            );
-          })}
+          <AppRows rows={apps.map((app) => appRow(app, environment, inherited))} now={now} />
         </tbody>
       </table>
     </div>

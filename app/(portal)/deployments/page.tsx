@@ -2,7 +2,6 @@ import { listApps } from "@/lib/services/pipeline-queries";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { isSystemUserId } from "@/lib/auth/actor";
-import { Badge } from "@/components/ui/badge";
 import { connection } from "next/server";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES } from "@/db/schema/enums";
 import { getServiceContext } from "@/lib/server/page-context";
@@ -10,18 +9,36 @@ import { listDeployments, type DeploymentListItem } from "@/lib/services/deploym
 import { ValidationError } from "@/lib/services/errors";
 import { environmentNamesWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
-import { DeploymentStateBadge } from "@/components/status";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
-import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
+import { EmptyState, PageHeader, Panel, tableClass, thClass } from "@/components/ui/layout";
+import { HistoryRows, type HistoryRow } from "@/components/deployment/history-rows";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
 import { pipelineOptions } from "@/lib/services/pipeline-pages";
 import { listTeamOptions } from "@/lib/services/portfolio";
-import { environmentPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Deployments" };
+
+/** What a history row shows of a rollout (HistoryRows renders it in the browser's bundle too). */
+function historyRow(d: DeploymentListItem): HistoryRow {
+  return {
+    id: d.id,
+    createdAt: d.createdAt,
+    pipeline: d.pipeline,
+    environment: d.environment,
+    kind: d.kind,
+    strategy: d.strategy,
+    automatic: d.kind === "rollback" && isSystemUserId(d.requestedBy.id),
+    releaseId: d.releaseId,
+    releaseCommit: d.releaseCommit.slice(0, 7),
+    releaseBranch: d.releaseBranch,
+    state: d.state,
+    seconds: d.startedAt && d.finishedAt ? Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000)) : null,
+    requestedBy: d.requestedBy.name,
+    reason: d.failureReason ?? d.reason,
+  };
+}
 
 const FILTERS = ["pipeline", "team", "environment", "app", "status", "kind", "actor", "since", "until"] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
@@ -162,43 +179,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((d) => (
-                  <tr key={d.id} className="hover:bg-zinc-50">
-                    <td className={`${tdClass} whitespace-nowrap`}>
-                      <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
-                        <RelativeTime at={d.createdAt} now={now} />
-                      </Link>
-                    </td>
-                    <td className={tdClass}>
-                      <Link href={environmentPath(d.pipeline, d.environment)} className="hover:underline">
-                        {d.environment}
-                      </Link>
-                      {pipelineList.length > 1 && <span className="text-xs text-zinc-500"> · {d.pipeline}</span>}
-                    </td>
-                    <td className={tdClass}>
-                      {d.kind}
-                      {d.strategy && <span className="text-xs text-zinc-500"> · {d.strategy}</span>}
-                      {d.kind === "rollback" && isSystemUserId(d.requestedBy.id) && (
-                        <>
-                          {" "}
-                          <Badge tone="amber">automatic</Badge>
-                        </>
-                      )}
-                    </td>
-                    <td className={tdClass}>
-                      <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
-                        {d.releaseCommit.slice(0, 7)}
-                      </Link>{" "}
-                      <span className="font-mono text-xs text-zinc-500">{d.releaseBranch}</span>
-                    </td>
-                    <td className={tdClass}>
-                      <DeploymentStateBadge state={d.state} />
-                    </td>
-                    <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.startedAt && d.finishedAt ? `${Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000))} s` : "—"}</td>
-                    <td className={tdClass}>{d.requestedBy.name}</td>
-                    <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.failureReason ?? d.reason ?? ""}</td>
-                  </tr>
-                ))}
+                <HistoryRows rows={page.items.map(historyRow)} now={now} showPipeline={pipelineList.length > 1} />
               </tbody>
             </table>
           </div>

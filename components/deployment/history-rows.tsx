@@ -1,0 +1,76 @@
+"use client";
+
+import Link from "next/link";
+import type { DeploymentKind, DeploymentState, Strategy } from "@/lib/domain/vocabulary";
+import { environmentPath } from "@/lib/paths";
+import { DeploymentStateBadge } from "@/components/status";
+import { Badge } from "@/components/ui/badge";
+import { tdClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+
+/** One rollout of the history as the browser gets it (historyRow): what its row shows, nothing more. */
+export interface HistoryRow {
+  id: string;
+  createdAt: Date;
+  pipeline: string;
+  environment: string;
+  kind: DeploymentKind;
+  strategy: Strategy | null;
+  /** A rollback Slipway started itself (error budget burn). */
+  automatic: boolean;
+  releaseId: string;
+  /** Short (7). */
+  releaseCommit: string;
+  releaseBranch: string;
+  state: DeploymentState;
+  /** Whole seconds from start to finish, null while unfinished. */
+  seconds: number | null;
+  requestedBy: string;
+  /** The failure, else the requester's reason. */
+  reason: string | null;
+}
+
+/**
+ * The deployments history's rows. A client component for the board's reason (board-rows.tsx): a
+ * page of 50 rollouts sent as their fields instead of server-rendered elements, which were sent
+ * twice (the React payload and the HTML) and parsed again to render the HTML.
+ */
+export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; now: Date; showPipeline: boolean }) {
+  return rows.map((d) => (
+    <tr key={d.id} className="hover:bg-zinc-50">
+      <td className={`${tdClass} whitespace-nowrap`}>
+        <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
+          <RelativeTime at={d.createdAt} now={now} />
+        </Link>
+      </td>
+      <td className={tdClass}>
+        <Link href={environmentPath(d.pipeline, d.environment)} className="hover:underline">
+          {d.environment}
+        </Link>
+        {showPipeline && <span className="text-xs text-zinc-500"> · {d.pipeline}</span>}
+      </td>
+      <td className={tdClass}>
+        {d.kind}
+        {d.strategy && <span className="text-xs text-zinc-500"> · {d.strategy}</span>}
+        {d.automatic && (
+          <>
+            {" "}
+            <Badge tone="amber">automatic</Badge>
+          </>
+        )}
+      </td>
+      <td className={tdClass}>
+        <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
+          {d.releaseCommit}
+        </Link>{" "}
+        <span className="font-mono text-xs text-zinc-500">{d.releaseBranch}</span>
+      </td>
+      <td className={tdClass}>
+        <DeploymentStateBadge state={d.state} />
+      </td>
+      <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.seconds !== null ? `${d.seconds} s` : "—"}</td>
+      <td className={tdClass}>{d.requestedBy}</td>
+      <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.reason ?? ""}</td>
+    </tr>
+  ));
+}

@@ -1,1 +1,1 @@
-CREATE INDEX "apps_pipeline_position_idx" ON "apps" USING btree ("pipeline_id","position");
+CREATE INDEX "apps_pipeline_position_idx" ON "apps" USING btree ("pipeline_id","position","id");

@@ -39,8 +39,9 @@ export const apps = pgTable(
     /** Set when the app disappears from slipway.yaml; its history stays. */
     retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
-  // position: the board reads a pipeline's apps in their file order (its first deployed cell per column).
-  (t) => [uniqueIndex("apps_pipeline_name_key").on(t.pipelineId, t.name), index("apps_pipeline_position_idx").on(t.pipelineId, t.position)],
+  // A pipeline's apps in file order, (position, id) as every page of apps is keyed: an environment's
+  // page of apps walks it and stops after a page; the board finds each column's first cell with it.
+  (t) => [uniqueIndex("apps_pipeline_name_key").on(t.pipelineId, t.name), index("apps_pipeline_position_idx").on(t.pipelineId, t.position, t.id)],
 );
 
 export const environments = pgTable(

@@ -68,6 +68,19 @@ type AppsQuery = z.output<typeof environmentAppsInput>;
 function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineId: string | SQLWrapper }, q: AppsQuery, fields: SelectedFields): PgSelect {
   const after = q.cursor ? decode(q.cursor) : null;
   const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+  const ofApps = and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined);
+  // Without a status filter the page is a page of apps: chosen first (apps_pipeline_position_idx,
+  // stopping after a page), then joined to their cells. Planned as one join, PostgreSQL joined all
+  // of a large pipeline's cells and sorted them (8.5 of 12 ms at 600 apps): it plans for the
+  // average pipeline's 40 apps.
+  const page = q.status
+    ? undefined
+    : sql`${apps.id} in (${db
+        .select({ id: apps.id })
+        .from(apps)
+        .where(ofApps)
+        .orderBy(asc(apps.position), asc(apps.id))
+        .limit(q.limit + 1)})`;
   return db
     .select(fields)
     .from(apps)
@@ -76,7 +89,7 @@ function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineI
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined))
+    .where(and(ofApps, status, page))
     .orderBy(asc(apps.position), asc(apps.id))
     .limit(q.limit + 1);
 }

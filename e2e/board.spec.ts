@@ -40,7 +40,7 @@ test("each environment has its own page with its apps, rules and history", async
   await page.getByRole("table", { name: "Pipeline board" }).getByRole("link", { name: "prod", exact: true }).click();
   await expect(page).toHaveURL(/\/environments\/prod$/);
   await expect(page.getByRole("heading", { name: /prod/ }).first()).toBeVisible();
-  await expect(page.getByText("Rules (slipway.yaml)")).toBeVisible();
+  await expect(page.getByText("Rules (pipeline file)")).toBeVisible();
   await expect(page.getByText("1 × tech-lead")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Recent deployments" })).toBeVisible();
 

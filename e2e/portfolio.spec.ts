@@ -46,7 +46,7 @@ test.describe.serial("portfolio", () => {
         const releases = new Set(env.apps.map((a) => a.releaseId).filter(Boolean));
         const release = tile.getByTestId("portfolio-release");
         if (releases.size === 1) await expect(release.getByRole("link")).toHaveAttribute("href", `/releases/${[...releases][0]}`);
-        else if (releases.size === 0) await expect(release).toHaveText("none");
+        else if (releases.size === 0) await expect(release).toHaveText("nothing deployed");
         else await expect(release).toContainText(`mixed: ${releases.size} releases`);
       }
       const reviews = pipeline.environments.filter((e) => e.kind === "review").length;

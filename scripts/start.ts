@@ -19,7 +19,11 @@ async function main() {
   controller?.start();
   // On the embedded database this process alone may open .data/: the CLIs reach it through this channel.
   const stopCliChannel = env().DATABASE_URL ? null : await serveCliCommands(env().dataDir, connection);
-  console.log(`\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.\n`);
+  // The apps outlive Slipway by design (the data plane keeps serving): say how to stop them too.
+  const appsOutlive = controller !== null && !env().stopAppsOnExit;
+  console.log(
+    `\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.${appsOutlive ? " The apps it runs keep serving after it stops: `npm run apps:stop` stops them." : ""}\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

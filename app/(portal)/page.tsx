@@ -89,7 +89,7 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
         {filtered && (
-          <Link href="/" className="self-center text-zinc-600 hover:underline">
+          <Link href="/" className="inline-flex h-8 items-center text-zinc-600 hover:underline">
             Clear filters
           </Link>
         )}

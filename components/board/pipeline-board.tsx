@@ -16,7 +16,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
     return (
       <Panel>
         <EmptyState title="The pipeline has no environments or apps">
-          Declare them in <code className="font-mono">slipway.yaml</code> at the repository root and restart Slipway.
+          Declare them in its pipeline file (<code className="font-mono">pipelines/{board.pipeline.name}.yaml</code>) and restart Slipway.
         </EmptyState>
       </Panel>
     );

@@ -40,7 +40,7 @@ export function CompareForm({ from, to, options }: { from: string; to: string; o
       <EnvironmentSelect name="from" label="What runs in" value={from} options={options} />
       <EnvironmentSelect name="to" label="compared with" value={to} options={options} />
       <button className={buttonClass("secondary", "md")}>Compare</button>
-      <Link href={`/compare?${new URLSearchParams({ from: to, to: from })}`} className="self-center text-zinc-600 hover:underline">
+      <Link href={`/compare?${new URLSearchParams({ from: to, to: from })}`} className="inline-flex h-8 items-center text-zinc-600 hover:underline">
         Swap
       </Link>
     </form>

@@ -18,7 +18,7 @@ export function GoneBanner({ environment, now }: { environment: EnvironmentView;
           : its processes, data and configuration are gone. Its record stays: the release it ran, its verdicts and its deployments.
         </>
       ) : (
-        <>This environment was retired (removed from slipway.yaml). Its record stays: what it ran and its deployments.</>
+        <>This environment was retired (removed from its pipeline file). Its record stays: what it ran and its deployments.</>
       )}
     </p>
   );

@@ -118,7 +118,7 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
   if (config.verifications?.length) items.push(["Verification jobs", config.verifications.map((v) => `${v.name} (${v.app}: ${v.job}) after each deployment`).join("; ")]);
   if (config.slo) items.push(["SLO", `${config.slo.availability}% over ${formatDuration(config.slo.window)}`]);
   return (
-    <Panel title="Rules (slipway.yaml)" bodyClassName="px-4 py-3">
+    <Panel title="Rules (pipeline file)" bodyClassName="px-4 py-3">
       <Facts items={items} />
     </Panel>
   );

@@ -18,7 +18,7 @@ export interface FreezeBannerItem {
 }
 
 function byWhom(freeze: FreezeBannerItem): string {
-  return freeze.createdBy?.name ?? (freeze.source === "slipway.yaml" ? "slipway.yaml" : "someone");
+  return freeze.createdBy?.name ?? (freeze.source === "slipway.yaml" ? "the pipeline file" : "someone");
 }
 
 /**

@@ -129,7 +129,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
       <p className="text-xs text-zinc-500">
         Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
         {scope ? (
-          <>Deployments into {scope} wait while the freeze is on; people in the override roles of slipway.yaml may override it with a reason.</>
+          <>Deployments into {scope} wait while the freeze is on; people in the override roles of the pipeline file may override it with a reason.</>
         ) : (
           <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>
         )}

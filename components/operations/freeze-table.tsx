@@ -10,8 +10,11 @@ import { Instant } from "./when";
 const STATE_TONE: Record<FreezeState, Tone> = { active: "blue", upcoming: "violet", ended: "neutral", lifted: "neutral" };
 const STATE_LABEL: Record<FreezeState, string> = { active: "frozen now", upcoming: "upcoming", ended: "ended", lifted: "lifted" };
 
-function Scope({ environment }: { environment: string | null }) {
-  return environment === null ? <Badge tone="red">all environments</Badge> : <Badge>{environment}</Badge>;
+/** Where the freeze holds: one environment (of its pipeline), a whole pipeline, or every pipeline (a stopped line). */
+function Scope({ pipeline, environment }: { pipeline: string | null; environment: string | null }) {
+  if (pipeline === null) return <Badge tone="red">all environments</Badge>;
+  if (environment === null) return <Badge tone="amber">{`all of ${pipeline}`}</Badge>;
+  return <Badge>{`${pipeline}/${environment}`}</Badge>;
 }
 
 function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
@@ -59,7 +62,7 @@ function Who({ freeze, now }: { freeze: FreezeView; now: Date }) {
   if (freeze.source === "slipway.yaml") {
     return (
       <div className="flex flex-col gap-0.5 text-xs">
-        <span className="font-mono text-zinc-700">slipway.yaml</span>
+        <span className="text-zinc-700">pipeline file</span>
         <span className="text-zinc-500">change it by editing the file</span>
       </div>
     );
@@ -100,7 +103,7 @@ export function FreezeTable({ freezes, now, canManage, caption }: { freezes: Fre
         {freezes.map((f, i) => (
           <tr key={f.id ?? `yaml-${f.environment}-${f.name}-${i}`} data-testid="freeze-row">
             <td className={tdClass}>
-              <Scope environment={f.environment} />
+              <Scope pipeline={f.pipeline} environment={f.environment} />
             </td>
             <td className={`${tdClass} max-w-md`}>
               <div className="font-medium">{f.name}</div>

@@ -37,7 +37,7 @@ function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: Portfo
             mixed: {plural(env.releases, "release")}
           </span>
         ) : (
-          <span className="text-zinc-400">none</span>
+          <span className="text-zinc-400">nothing deployed</span>
         )}
         {env.deployedAt && (
           <span className="text-zinc-500">
@@ -46,10 +46,13 @@ function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: Portfo
           </span>
         )}
       </div>
-      <span className="health text-zinc-700" data-testid="portfolio-health" data-health={health.tone}>
-        <Dot tone={health.tone} />
-        {health.label}
-      </span>
+      {/* An environment running nothing has no health to tell: the release line already says so. */}
+      {env.deployedApps > 0 && (
+        <span className="health text-zinc-700" data-testid="portfolio-health" data-health={health.tone}>
+          <Dot tone={health.tone} />
+          {health.label}
+        </span>
+      )}
       {env.rollingOut && (
         <Link href={`/deployments/${env.rollingOut.id}`} className="w-fit">
           <DeploymentStateBadge state={env.rollingOut.state} />

@@ -31,7 +31,7 @@ export interface SpinUpCandidate {
 export interface SpinUpOptions {
   /** The pipeline the review environment belongs to, for the link to its page. */
   pipeline: string;
-  /** The fixed environments a review environment may be cloned from; `defaultSource` is slipway.yaml's. */
+  /** The fixed environments a review environment may be cloned from; `defaultSource` is the pipeline file's. */
   sources: string[];
   defaultSource: string;
   defaultTtlHours: number;
@@ -40,6 +40,8 @@ export interface SpinUpOptions {
   takenNames: string[];
   /** Apps in the pipeline: a release lists the first few versions, then how many more. */
   appCount: number;
+  /** The pipeline's review quota and how many review environments exist now. */
+  quota: { total: number; perPerson: number; inUse: number };
 }
 
 const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 aria-[invalid=true]:border-rose-500";
@@ -99,7 +101,7 @@ function BranchHint({ candidate, appCount, pipeline }: { candidate: SpinUpCandid
 function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpOptions; candidates: SpinUpCandidate[]; titleId: string; onDone: () => void }) {
   const router = useRouter();
   const ids = useId();
-  const { run, pending, fieldErrors, error } = useAction(createReviewAction, { success: (created) => `Spinning up ${created.name}: it is provisioning` });
+  const { run, pending, fieldErrors, error } = useAction(createReviewAction, { success: (created) => `Created ${created.name}: its page shows the rollout` });
   // The newest branch that has no review environment yet: the one a person most likely came for.
   const [branch, setBranch] = useState((candidates.find((c) => !c.liveReview) ?? candidates[0])?.branch ?? "");
   const candidate = candidates.find((c) => c.branch === branch);
@@ -156,6 +158,11 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
           Spin up a review environment
         </h2>
         <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
+        {/* The quota before submitting, not only in a refusal after it. */}
+        <p className={`mt-1 text-xs ${options.quota.inUse >= options.quota.total ? "text-amber-800" : "text-zinc-500"}`} data-testid="review-quota">
+          {options.quota.inUse} of {options.quota.total} review environments in use in this pipeline; at most {options.quota.perPerson} per person.
+          {options.quota.inUse >= options.quota.total && " Tear one down before spinning up another."}
+        </p>
       </div>
 
       <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} pipeline={options.pipeline} />}>
@@ -181,7 +188,8 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         </select>
       </Field>
 
-      <Field id={`${ids}-release`} label="Release" error={fieldError("releaseId")}>
+      {/* The option says which release (commit, age); what it holds goes under it: in the option it was cut off. */}
+      <Field id={`${ids}-release`} label="Release" error={fieldError("releaseId")} hint={release ? <span className="font-mono">{versionsOf(release, options.appCount)}</span> : undefined}>
         <select
           id={`${ids}-release`}
           name="releaseId"
@@ -189,11 +197,11 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
           onChange={(e) => setReleaseId(e.target.value)}
           className={`${inputClass} font-mono text-xs`}
           aria-invalid={Boolean(fieldError("releaseId"))}
-          aria-describedby={fieldError("releaseId") ? `${ids}-release-hint` : undefined}
+          aria-describedby={`${ids}-release-hint`}
         >
           {candidate?.releases.map((r, i) => (
             <option key={r.id} value={r.id}>
-              {r.commit.slice(0, 7)} · {versionsOf(r, options.appCount)} · {relativeTime(new Date(r.createdAt), now)}
+              {r.commit.slice(0, 7)} · {relativeTime(new Date(r.createdAt), now)}
               {i === 0 ? " (newest)" : ""}
             </option>
           ))}
@@ -247,7 +255,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
           {options.sources.map((s) => (
             <option key={s} value={s}>
               {s}
-              {s === options.defaultSource ? " (slipway.yaml)" : ""}
+              {s === options.defaultSource ? " (the pipeline's default)" : ""}
             </option>
           ))}
         </select>

@@ -83,6 +83,8 @@ export interface SpinUpChoices {
   takenNames: string[];
   /** Apps in the pipeline (the candidates list only the first few versions). */
   appCount: number;
+  /** The pipeline file's review quota and how many of its review environments exist now, told before anyone submits. */
+  quota: { total: number; perPerson: number; inUse: number };
 }
 
 export interface BoardPage {
@@ -209,6 +211,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
             maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
             takenNames: row.takenNames ?? [],
             appCount: row.appCount,
+            quota: { ...config.reviewEnvironments.quota, inUse: row.reviewCount },
           }
         : null,
     },

@@ -169,7 +169,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
         branch: `already running in ${ofBranch.name}`,
       });
     }
-    if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most slipway.yaml allows: tear one down first.`, "quota_total");
+    if (live.length >= settings.quota.total) throw new RuleError(`There are already ${live.length} review environments, the most the pipeline file allows: tear one down first.`, "quota_total");
     const mine = live.filter((e) => e.ownerId === ctx.actor.id).length;
     if (mine >= settings.quota.perPerson) throw new RuleError(`You already have ${mine} review environments, the most one person may have: tear one down first.`, "quota_per_person");
 

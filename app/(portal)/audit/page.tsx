@@ -150,7 +150,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
         {filtered && (
-          <Link href="/audit" className="self-center text-zinc-600 hover:underline">
+          <Link href="/audit" className="inline-flex h-8 items-center text-zinc-600 hover:underline">
             Clear filters
           </Link>
         )}

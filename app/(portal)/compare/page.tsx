@@ -27,7 +27,7 @@ export default async function ComparePage({ searchParams }: Props) {
       <>
         {header}
         <Panel>
-          <EmptyState title="Nothing to compare">The pipeline needs at least two environments: declare them in slipway.yaml and restart Slipway.</EmptyState>
+          <EmptyState title="Nothing to compare">The pipeline needs at least two environments: declare them in its pipeline file and restart Slipway.</EmptyState>
         </Panel>
       </>
     );

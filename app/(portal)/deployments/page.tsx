@@ -148,7 +148,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
         {Object.keys(active).length > 0 && (
-          <Link href="/deployments" className="self-center text-zinc-600 hover:underline">
+          <Link href="/deployments" className="inline-flex h-8 items-center text-zinc-600 hover:underline">
             Clear filters
           </Link>
         )}

@@ -58,7 +58,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
     <>
       <PageHeader
         title="Freezes"
-        subtitle="Periods when deployments wait: declared here or through the API, or in slipway.yaml. While a freeze is active, the freeze gate holds deployments into its environment — or into every environment, when someone stops the line."
+        subtitle="Periods when deployments wait: declared here or through the API, or in a pipeline file. While a freeze is active, the freeze gate holds deployments into its environment — or into every environment, when someone stops the line."
       />
       <div className="flex flex-col gap-6">
         {stopTheLine.length > 0 && <FreezeBanner freezes={stopTheLine} now={now} href="/freezes" />}
@@ -96,7 +96,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
         <Panel title={`Upcoming (${upcoming.length})`}>
           {upcoming.length === 0 ? (
             <EmptyState title="No freeze planned">
-              {canManage ? "Declare one above, or add a recurring one to slipway.yaml under gates.freezes." : "Delivery leads, tech leads and admins declare freezes; recurring ones live in slipway.yaml under gates.freezes."}
+              {canManage ? "Declare one above, or add a recurring one to its pipeline file under gates.freezes." : "Delivery leads, tech leads and admins declare freezes; recurring ones live in pipeline files under gates.freezes."}
             </EmptyState>
           ) : (
             <FreezeTable freezes={upcoming} now={now} canManage={canManage} caption="Upcoming freezes" />

@@ -130,7 +130,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
         </label>
         <button className={buttonClass("secondary", "md")}>Show</button>
         {filtered && (
-          <Link href="/metrics" className="self-center text-zinc-600 hover:underline">
+          <Link href="/metrics" className="inline-flex h-8 items-center text-zinc-600 hover:underline">
             Reset
           </Link>
         )}

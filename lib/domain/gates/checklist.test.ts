@@ -19,6 +19,6 @@ describe("checklist gate", () => {
 
   it("passes when all are ticked, saying who ticked each (the latest tick)", () => {
     const result = evaluateChecklist(items.slice(0, 2), [tick(items[0]!, "Sam Lee"), tick(items[1]!, "Jo Park"), tick(items[1]!, "Ana Lima", 5)]);
-    expect(result).toMatchObject({ status: "pass", reason: "all 2 checklist items ticked: 'release verified in staging' by Sam Lee and 'rollback plan reviewed' by Ana Lima" });
+    expect(result).toMatchObject({ status: "pass", reason: "both checklist items ticked: 'release verified in staging' by Sam Lee and 'rollback plan reviewed' by Ana Lima" });
   });
 });

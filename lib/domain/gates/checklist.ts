@@ -28,9 +28,9 @@ export function evaluateChecklist(items: readonly string[], ticks: readonly Chec
   const detail = { items: state };
   if (open.length > 0) {
     const done = items.length - open.length;
-    return outcome("checklist", "pending", `${done} of ${items.length} checklist items ticked: ${formatList(open)} ${open.length === 1 ? "is" : "are"} open`, { detail });
+    return outcome("checklist", "pending", `${done} of ${items.length} checklist ${items.length === 1 ? "item" : "items"} ticked: ${formatList(open)} ${open.length === 1 ? "is" : "are"} open`, { detail });
   }
   const who = state.map((s) => `'${s.item}' by ${s.by?.userName}`);
-  const all = items.length === 1 ? "the checklist item is ticked" : `all ${items.length} checklist items ticked`;
+  const all = items.length === 1 ? "the checklist item is ticked" : items.length === 2 ? "both checklist items ticked" : `all ${items.length} checklist items ticked`;
   return outcome("checklist", "pass", `${all}: ${formatList(who)}`, { detail });
 }

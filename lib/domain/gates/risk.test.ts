@@ -127,6 +127,6 @@ describe("the approvals and checklist gates with `when`", () => {
     const [safe] = evaluate(gates({ checklist }), { freeze: { stored: [] }, checklist: { ticks: [] }, changes: changes(app("portal", ["src/a.ts"])) });
     expect(safe).toMatchObject({ gate: "checklist", status: "pass", reason: "no checklist item applies: 'database backup taken': the release changes no file matching **/migrations/**" });
     const [risky] = evaluate(gates({ checklist }), { freeze: { stored: [] }, checklist: { ticks: [] }, changes: changes(app("portal", ["db/migrations/2.sql"])) });
-    expect(risky).toMatchObject({ status: "pending", reason: "0 of 1 checklist items ticked: 'database backup taken' is open — risky change: 'database backup taken' because the release changes portal:db/migrations/2.sql" });
+    expect(risky).toMatchObject({ status: "pending", reason: "0 of 1 checklist item ticked: 'database backup taken' is open — risky change: 'database backup taken' because the release changes portal:db/migrations/2.sql" });
   });
 });

@@ -72,7 +72,7 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     const r2 = await release("1.1.0", { changedFiles: { portal: ["src/page.tsx"], admin: ["docs/migrations.md"], "api-gateway": [] } });
     const gates = await gatesFor(r2.id);
     expect(gates.approvals).toMatchObject({ status: "pass", reason: "no approval needed: not a risky change (tech-lead: the release changes no file matching **/migrations/**, iam/**, services/payments/** and no label iam)" });
-    expect(gates.checklist).toMatchObject({ status: "pending", reason: "0 of 1 checklist items ticked: 'deploy announced' is open" });
+    expect(gates.checklist).toMatchObject({ status: "pending", reason: "0 of 1 checklist item ticked: 'deploy announced' is open" });
     await placeRelease(connection.db, "prod", r2.id, clock.now(), lead.id);
   });
 

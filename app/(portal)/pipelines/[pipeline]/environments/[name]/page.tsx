@@ -119,7 +119,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
           {!gone && (
             <Panel title="Configuration">
               {view.variables === null ? (
-                <p className="text-sm text-zinc-600">Only the roles slipway.yaml names in this environment&apos;s access.viewConfig see its configuration.</p>
+                <p className="text-sm text-zinc-600">Only the roles its pipeline file names in this environment&apos;s access.viewConfig see its configuration.</p>
               ) : (
                 <ConfigPanel
                   environment={environment.name}

@@ -64,16 +64,8 @@ interface FlatSelectInternals {
   };
 }
 
-/**
- * preparedRead for a flat select (`fields`: result key → column, the select's own selection, in
- * its order) whose rows are decoded by a plain loop instead of drizzle's per-row mapper. Drizzle
- * maps every field of every row through type checks and a path walk: 26 columns × 220 cells was
- * 4.7 ms of a 600-app board view's CPU; this loop decodes the same values with the same columns'
- * own mapFromDriverValue (timestamps, JSON), so results are identical on both drivers.
- *
- * @param build the select (already narrowed, ordered); its varying values `sql.placeholder(key)`s
- */
-export function preparedFlatRead<V extends Record<string, unknown>, R>(name: string, fields: Record<string, ColumnDecoder>, build: (db: Db) => { getSQL(): SQL }): (db: Db, values: V) => Promise<R[]> {
+/** Decodes array-mode rows of a flat select of `fields` (result key → column, in the select's order) with each column's own mapFromDriverValue. */
+function flatDecoder<R>(fields: Record<string, ColumnDecoder>): { ordered: { path: string[]; field: unknown }[]; decode: (rows: unknown[][]) => R[] } {
   const keys = Object.keys(fields);
   const decoders = keys.map((key) => fields[key]!);
   const decode = (rows: unknown[][]): R[] =>
@@ -85,9 +77,33 @@ export function preparedFlatRead<V extends Record<string, unknown>, R>(name: str
       }
       return out as R;
     });
+  return { ordered: keys.map((key) => ({ path: [key], field: fields[key] })), decode };
+}
+
+/**
+ * preparedRead for a flat select (`fields`: result key → column, the select's own selection, in
+ * its order) whose rows are decoded by a plain loop instead of drizzle's per-row mapper. Drizzle
+ * maps every field of every row through type checks and a path walk: 26 columns × 220 cells was
+ * 4.7 ms of a 600-app board view's CPU; this loop decodes the same values with the same columns'
+ * own mapFromDriverValue (timestamps, JSON), so results are identical on both drivers.
+ *
+ * @param build the select (already narrowed, ordered); its varying values `sql.placeholder(key)`s
+ */
+export function preparedFlatRead<V extends Record<string, unknown>, R>(name: string, fields: Record<string, ColumnDecoder>, build: (db: Db) => { getSQL(): SQL }): (db: Db, values: V) => Promise<R[]> {
+  const { ordered, decode } = flatDecoder<R>(fields);
   return preparedRead<V, R[]>(name, (db, statementName) => {
     const { dialect, session } = db as unknown as FlatSelectInternals;
-    const ordered = keys.map((key) => ({ path: [key], field: fields[key] }));
     return session.prepareQuery(dialect.sqlToQuery(build(db).getSQL()), ordered, statementName, true, decode as (rows: unknown[][]) => unknown) as PreparedStatement<V, R[]>;
   });
+}
+
+/**
+ * Runs a flat select built per request (its values inline, not placeholders) and decodes its rows
+ * as preparedFlatRead does: for reads whose shape varies (filters), so they cannot be prepared,
+ * and that return many rows (an environment's cells: up to 2,000 on a page of the environments API).
+ */
+export async function flatRead<R>(db: Db, fields: Record<string, ColumnDecoder>, query: { getSQL(): SQL }): Promise<R[]> {
+  const { ordered, decode } = flatDecoder<R>(fields);
+  const { dialect, session } = db as unknown as FlatSelectInternals;
+  return (await session.prepareQuery(dialect.sqlToQuery(query.getSQL()), ordered, undefined, true, decode as (rows: unknown[][]) => unknown).execute({})) as R[];
 }

@@ -1,9 +1,9 @@
 import { boardPageSize } from "@/lib/domain/board-rows";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, Db } from "@/db/client";
-import { and, eq } from "drizzle-orm";
-import { listBoardCells, listCells } from "@/db/queries/cells";
-import { builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { cellColumns, deployedBy, listBoardCells, listCells } from "@/db/queries/cells";
+import { apps, builds, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { parsePipelineConfig } from "@/lib/config/load";
 import { fixedClock } from "@/lib/domain/clock";
@@ -116,7 +116,7 @@ describe.each(testDatabases)("board page statements on $name", (database) => {
     expect(team.board.rows.matching).toBe(80);
   });
 
-  it("decodes the board's cells exactly as listCells does (timestamps, JSON, left-joined nulls)", async () => {
+  it("decodes cells (the board's, listCells') exactly as drizzle's own mapper does: timestamps, JSON, left-joined nulls", async () => {
     const { db } = connection;
     const small = (await db.query.pipelines.findFirst({ where: (p, { eq: equal }) => equal(p.name, "small") }))!;
     const mine = await db.query.environments.findMany({ where: (e, { eq: equal }) => equal(e.pipelineId, small.id) });
@@ -140,12 +140,27 @@ describe.each(testDatabases)("board page statements on $name", (database) => {
       .where(and(eq(environmentApps.environmentId, fixedIds[0]!), eq(environmentApps.appId, second!.id)));
     const page = [first!.id, second!.id];
     const board = await listBoardCells(db, fixedIds, reviewIds, page);
-    const reference = (await listCells(db, { environmentIds: [...fixedIds, ...reviewIds], reviewCells: "differing" })).filter((c) => reviewIds.includes(c.environmentId) || page.includes(c.appId));
+    // The oracle: the same cells through drizzle's own row mapper (listCells and the board decode them themselves).
+    const mappedByDrizzle = await db
+      .select({ ...cellColumns, environment: environments.name, appPosition: apps.position, buildBranch: builds.branch })
+      .from(environmentApps)
+      .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+      .innerJoin(apps, eq(apps.id, environmentApps.appId))
+      .leftJoin(builds, eq(builds.id, environmentApps.buildId))
+      .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
+      .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
+      .where(inArray(environmentApps.environmentId, [...fixedIds, ...reviewIds]))
+      .orderBy(asc(apps.position), asc(apps.name));
+    const listed = await listCells(db, { environmentIds: [...fixedIds, ...reviewIds], reviewCells: "differing" });
+    const reference = listed.filter((c) => reviewIds.includes(c.environmentId) || page.includes(c.appId));
     expect(board).toHaveLength(fixedIds.length * 2 + 1);
     // Same rows in the same app order (ties within an app: any environment order).
     const byCell = (a: { environmentId: string; appId: string }, b: { environmentId: string; appId: string }) => `${a.environmentId}/${a.appId}`.localeCompare(`${b.environmentId}/${b.appId}`);
     expect(board.map((c) => c.appId)).toEqual(reference.map((c) => c.appId));
     expect([...board].sort(byCell)).toEqual([...reference].sort(byCell));
+    const key = (c: { environmentId: string; appId: string }) => `${c.environmentId}/${c.appId}`;
+    const listedKeys = new Set(listed.map(key));
+    expect([...listed].sort(byCell)).toEqual(mappedByDrizzle.filter((c) => listedKeys.has(key(c))).sort(byCell));
     const drifted = board.find((c) => c.environmentId === reviewIds[0]);
     expect(drifted).toMatchObject({ appId: first!.id, drift: { kind: "other-build" }, version: "1.2.0" });
     expect(drifted!.driftObservedAt).toBeInstanceOf(Date);

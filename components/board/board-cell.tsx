@@ -13,7 +13,7 @@ export interface BoardCellData {
   /** The short commit of the cell's release when it is not its column's release (mid-rollout, drift); else null. */
   otherRelease: string | null;
   version: string | null;
-  /** The build's commit and digest, shortened as the tooltip shows them. */
+  /** The build's commit (7) and digest (algorithm and 12 hex digits) for the tooltip: the environment page's Apps panel copies the full ones. */
   commit: string | null;
   digest: string | null;
   deployedAt: Date | null;

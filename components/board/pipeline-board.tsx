@@ -15,9 +15,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
   if (columns.length === 0 || board.apps.total === 0) {
     return (
       <Panel>
-        <EmptyState title="The pipeline has no environments or apps">
-          Declare them in its pipeline file (<code className="font-mono">pipelines/{board.pipeline.name}.yaml</code>) and restart Slipway.
-        </EmptyState>
+        <EmptyState title="The pipeline has no environments or apps">Declare them in its pipeline file and restart Slipway.</EmptyState>
       </Panel>
     );
   }

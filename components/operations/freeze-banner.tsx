@@ -7,8 +7,9 @@ export interface FreezeBannerItem {
   id: string | null;
   name: string;
   reason: string;
-  /** null: every environment (stop the line). */
+  /** null: every environment (stop the line) of `pipeline`, or of every pipeline when that is null too. */
   environment: string | null;
+  pipeline?: string | null;
   source: string;
   timezone: string | null;
   active: boolean;
@@ -40,7 +41,7 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
             <span aria-hidden className="mr-1.5">
               ❄
             </span>
-            <strong className="font-semibold">{f.environment === null ? "Stop the line: every environment is frozen" : environment ? "Frozen" : `${f.environment} is frozen`}</strong>{" "}
+            <strong className="font-semibold">{f.environment === null ? `Stop the line: every environment${f.pipeline ? ` of ${f.pipeline}` : ""} is frozen` : environment ? "Frozen" : `${f.environment} is frozen`}</strong>{" "}
             {f.problem ? (
               <>(its schedule cannot be read, so deployments wait: {f.problem})</>
             ) : f.period?.end ? (

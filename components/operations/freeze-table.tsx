@@ -10,11 +10,11 @@ import { Instant } from "./when";
 const STATE_TONE: Record<FreezeState, Tone> = { active: "blue", upcoming: "violet", ended: "neutral", lifted: "neutral" };
 const STATE_LABEL: Record<FreezeState, string> = { active: "frozen now", upcoming: "upcoming", ended: "ended", lifted: "lifted" };
 
-/** Where the freeze holds: one environment (of its pipeline), a whole pipeline, or every pipeline (a stopped line). */
+/** Where the freeze holds: one environment (qualified by its pipeline when known), a whole pipeline, or every pipeline (a stopped line). */
 function Scope({ pipeline, environment }: { pipeline: string | null; environment: string | null }) {
-  if (pipeline === null) return <Badge tone="red">all environments</Badge>;
-  if (environment === null) return <Badge tone="amber">{`all of ${pipeline}`}</Badge>;
-  return <Badge>{`${pipeline}/${environment}`}</Badge>;
+  if (environment !== null) return <Badge>{pipeline ? `${pipeline}/${environment}` : environment}</Badge>;
+  if (pipeline !== null) return <Badge tone="amber">{`all of ${pipeline}`}</Badge>;
+  return <Badge tone="red">all environments</Badge>;
 }
 
 function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {

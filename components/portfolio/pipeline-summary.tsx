@@ -3,7 +3,7 @@
 import Link from "next/link";
 import type { PortfolioEnvironment, PortfolioPipeline } from "@/lib/services/portfolio";
 import { environmentPath, pipelinePath } from "@/lib/paths";
-import { plural } from "@/lib/domain/gates/format";
+import { plural } from "@/lib/domain/plural";
 import { Badge, Dot } from "@/components/ui/badge";
 import { DeploymentStateBadge } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";

@@ -8,6 +8,7 @@ import { createReviewAction, spinUpCandidatesAction } from "@/lib/actions/review
 import { Spinner } from "@/components/ui/spinner";
 import { useAction } from "@/lib/actions/use-action";
 import { reviewNameFromBranch } from "@/lib/domain/review-names";
+import { plural } from "@/lib/domain/plural";
 import { Button } from "@/components/ui/button";
 import { environmentPath, environmentRef } from "@/lib/paths";
 import { relativeTime } from "@/components/ui/time";
@@ -160,7 +161,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
         {/* The quota before submitting, not only in a refusal after it. */}
         <p className={`mt-1 text-xs ${options.quota.inUse >= options.quota.total ? "text-amber-800" : "text-zinc-500"}`} data-testid="review-quota">
-          {options.quota.inUse} of {options.quota.total} review environments in use in this pipeline; at most {options.quota.perPerson} per person.
+          {options.quota.inUse} of {plural(options.quota.total, "review environment")} in use in this pipeline; at most {options.quota.perPerson} per person.
           {options.quota.inUse >= options.quota.total && " Tear one down before spinning up another."}
         </p>
       </div>

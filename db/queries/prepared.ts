@@ -57,6 +57,12 @@ interface ColumnDecoder {
   mapFromDriverValue(value: unknown): unknown;
 }
 
+/**
+ * drizzle's session.prepareQuery as both drivers (node-postgres, PGlite) implement it in the pinned
+ * drizzle-orm 0.45.4: positional, with a custom result mapper that replaces its row mapper. Not a
+ * public API: a drizzle upgrade must re-check it (the cells decode test on both databases fails if
+ * it changes).
+ */
 interface FlatSelectInternals {
   dialect: { sqlToQuery(sql: SQL): Query };
   session: {

@@ -211,7 +211,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
             maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
             takenNames: row.takenNames ?? [],
             appCount: row.appCount,
-            quota: { ...config.reviewEnvironments.quota, inUse: row.reviewCount },
+            quota: { ...config.reviewEnvironments.quota, inUse: row.liveReviewCount },
           }
         : null,
     },

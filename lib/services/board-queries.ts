@@ -3,7 +3,7 @@ import { preparedRead, preparedSql, type PreparedStatement } from "@/db/queries/
 import type { Db } from "@/db/client";
 import { environments, pipelines } from "@/db/schema";
 import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
-import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import type { AppStatus } from "@/lib/domain/board-rows";
 import type { CellRelease } from "@/lib/domain/environment-summary";
@@ -18,6 +18,7 @@ import { rowsOf } from "@/db/queries/sql-arrays";
  */
 
 const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
+const LIVE_REVIEW = sql.raw(`(${sqlList(LIVE_REVIEW_ENVIRONMENT_STATES)})`);
 /** Both drivers: a timestamptz may come back as a Date or as text (inside JSON it is always text). */
 export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
@@ -55,6 +56,8 @@ function chainQuery(db: Db, where: SQL, pipelineId: SQL) {
     extras: {
       appCount: sql<number>`(select count(*)::int from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null)`.as("app_count"),
       reviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state not in ${GONE})`.as("review_count"),
+      /** Review environments counted against the quota, as createReviewEnvironment counts them (not those tearing down). */
+      liveReviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state in ${LIVE_REVIEW})`.as("live_review_count"),
       /** The owning teams its apps name (slipway.yaml `team`), for the filter. */
       teams: sql<string[] | null>`(select jsonb_agg(distinct a.settings ->> 'team') from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null and a.settings ->> 'team' is not null)`.as("teams"),
       /** Names of its live environments, so a spin-up form suggests a free one. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, isNotNull, isNull, max, notInArray, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, count, eq, ilike, inArray, isNotNull, isNull, max, notInArray, sql, type SQLWrapper } from "drizzle-orm";
 import { alias, type PgSelect, type SelectedFields } from "drizzle-orm/pg-core";
 import { fromJsonArray, jsonArray, jsonObject, type JsonRow, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
@@ -75,12 +75,15 @@ function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineI
   // average pipeline's 40 apps.
   const page = q.status
     ? undefined
-    : sql`${apps.id} in (${db
-        .select({ id: apps.id })
-        .from(apps)
-        .where(ofApps)
-        .orderBy(asc(apps.position), asc(apps.id))
-        .limit(q.limit + 1)})`;
+    : inArray(
+        apps.id,
+        db
+          .select({ id: apps.id })
+          .from(apps)
+          .where(ofApps)
+          .orderBy(asc(apps.position), asc(apps.id))
+          .limit(q.limit + 1),
+      );
   return db
     .select(fields)
     .from(apps)

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, isNull, or, sql, type Placeholder, type SQL } f
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { preparedRead } from "@/db/queries/prepared";
-import { environments, freezes, type Environment } from "@/db/schema";
+import { environments, freezes, pipelines, type Environment } from "@/db/schema";
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from "@/lib/config/duration";
 import { rruleProblem } from "@/lib/config/gates-schema";
 import { isValidTimeZone } from "@/lib/config/primitives";
@@ -192,10 +192,16 @@ async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id
   }
   const stored = rows.map((row) => viewOfStored(row, now)).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
 
-  const live = environment
-    ? [{ name: environment.name, settings: environment.settings }]
-    : await db.select({ name: environments.name, settings: environments.settings }).from(environments).where(LIVE_ENVIRONMENT).orderBy(asc(environments.kind), asc(environments.position), asc(environments.name));
-  const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now))).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
+  // The organisation-wide list names each environment's pipeline (the Freezes page's scope column); one environment's page needs no name.
+  const live: { name: string; settings: Environment["settings"]; pipeline: string | null }[] = environment
+    ? [{ name: environment.name, settings: environment.settings, pipeline: null }]
+    : await db
+        .select({ name: environments.name, settings: environments.settings, pipeline: pipelines.name })
+        .from(environments)
+        .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+        .where(LIVE_ENVIRONMENT)
+        .orderBy(asc(pipelines.name), asc(environments.kind), asc(environments.position), asc(environments.name));
+  const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now, e.pipeline))).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
 
   return [...stored, ...configured].sort(compareFreezes);
 }

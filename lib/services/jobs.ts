@@ -52,7 +52,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
       .where(and(eq(apps.pipelineId, environment.pipelineId), eq(apps.name, data.app)));
     if (!app) throw new ValidationError(`Unknown app "${data.app}".`, { app: `unknown app "${data.app}"` });
     const seed = app.settings.seed;
-    if (!seed) throw new RuleError(`${app.name} has no seed job in slipway.yaml.`, "no_such_job");
+    if (!seed) throw new RuleError(`${app.name} has no seed job in its pipeline file.`, "no_such_job");
     if ((await isLastInChain(tx, environment)) && data.confirm !== environment.name) {
       throw new ValidationError(`Type "${environment.name}" to confirm seeding ${environment.name}.`, { confirm: `type "${environment.name}" to confirm` });
     }

@@ -36,7 +36,7 @@ export const createReviewInput = z
     releaseId: id.optional().meta({ description: "The release to run (or give `commit`)" }),
     commit: commitSha.optional().meta({ description: "The commit of a release of the branch (instead of `releaseId`)" }),
     name: dnsLabel.max(40, { error: "at most 40 characters" }).optional().meta({ description: "Default: derived from the branch" }),
-    ttlHours: hoursSchema.optional().meta({ description: "Default: slipway.yaml's reviewEnvironments.defaultTtl" }),
+    ttlHours: hoursSchema.optional().meta({ description: "Default: the pipeline file's reviewEnvironments.defaultTtl" }),
     source: environmentRef.optional().meta({ description: "Environment to clone (default: the pipeline's reviewEnvironments.source)" }),
     pipeline: pipelineName.optional().meta({ description: "The pipeline; needed only when neither the release nor `source` says and several pipelines exist" }),
     clone: cloneMode.default("changed"),
@@ -135,7 +135,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     // Only the sources slipway.yaml allows (default: the configured source), never e.g. prod by asking.
     const allowedSources = settings.sources ?? [settings.source];
     if (!allowedSources.includes(sourceName)) {
-      throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (slipway.yaml reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", {
+      throw new RuleError(`Review environments may be cloned only from ${allowedSources.join(", ")} (the pipeline file's reviewEnvironments.sources), not from ${sourceName}.`, "source_not_allowed", {
         source: `expected ${allowedSources.join(" or ")}`,
       });
     }

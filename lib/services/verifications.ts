@@ -111,7 +111,7 @@ export async function reportVerification(ctx: ServiceContext, input: unknown): P
       .where(and(eq(verifications.deploymentId, deployment.id), eq(verifications.name, data.name)))
       .for("update");
     if (existing?.source === "job") {
-      throw new ConflictError(`${data.name} is a verification job Slipway runs itself in ${environment}; report CI results under another name.`, "verification_owned_by_job", { name: "taken by a slipway.yaml verification job" });
+      throw new ConflictError(`${data.name} is a verification job Slipway runs itself in ${environment}; report CI results under another name.`, "verification_owned_by_job", { name: "taken by a verification job of the pipeline file" });
     }
     if (existing && existing.status === values.status && existing.url === values.url && existing.summary === values.summary) {
       return { verification: view(existing, environment), created: false, changed: false };

@@ -96,7 +96,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
         <Panel title={`Upcoming (${upcoming.length})`}>
           {upcoming.length === 0 ? (
             <EmptyState title="No freeze planned">
-              {canManage ? "Declare one above, or add a recurring one to its pipeline file under gates.freezes." : "Delivery leads, tech leads and admins declare freezes; recurring ones live in pipeline files under gates.freezes."}
+              {canManage ? "Declare one above, or add a recurring one to a pipeline file under gates.freezes." : "Delivery leads, tech leads and admins declare freezes; recurring ones live in pipeline files under gates.freezes."}
             </EmptyState>
           ) : (
             <FreezeTable freezes={upcoming} now={now} canManage={canManage} caption="Upcoming freezes" />

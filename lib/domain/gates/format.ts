@@ -67,10 +67,7 @@ export function formatList(items: readonly string[], conjunction: "and" | "or" =
   return `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
 }
 
-/** "1 item", "3 items". */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
-}
+export { plural } from "../plural";
 
 /** A free-text reason continued mid-sentence: "Year-end peak" → "year-end peak"; "QA sign-off" stays. */
 export function midSentence(text: string): string {

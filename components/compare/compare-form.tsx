@@ -36,7 +36,8 @@ function EnvironmentSelect({ name, label, value, options }: { name: string; labe
 /** Picks the two environments; a plain GET form, so a comparison is a link one can share. */
 export function CompareForm({ from, to, options }: { from: string; to: string; options: Option[] }) {
   return (
-    <form action="/compare" className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Choose environments to compare">
+    // Keyed by the pair: the selects are uncontrolled, and after Swap (a client navigation) they kept the old pair.
+    <form key={`${from}|${to}`} action="/compare" className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Choose environments to compare">
       <EnvironmentSelect name="from" label="What runs in" value={from} options={options} />
       <EnvironmentSelect name="to" label="compared with" value={to} options={options} />
       <button className={buttonClass("secondary", "md")}>Compare</button>

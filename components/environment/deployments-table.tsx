@@ -39,7 +39,7 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
                 <DeploymentStateBadge state={d.state} />
               </td>
               <td className={tdClass}>{d.requestedBy.name}</td>
-              <td className={`${tdClass} max-w-md text-zinc-600`}>{d.reason ?? ""}</td>
+              <td className={`${tdClass} max-w-md text-zinc-600`}>{d.failureReason ?? d.reason ?? ""}</td>
             </tr>
           ))}
         </tbody>

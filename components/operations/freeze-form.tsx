@@ -37,7 +37,9 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
     success: (f) => `${f.environment ? `${f.environment} frozen` : "Every environment frozen"}${f.state === "upcoming" ? " (from the start time)" : ""}: ${f.name}`,
   });
   const [untilLifted, setUntilLifted] = useState(true);
-  const [scope, setScope] = useState(defaultEnvironment ?? "");
+  // One environment unless someone picks the stop-the-line option on purpose (it was the default, and the red button one click away).
+  const initialScope = defaultEnvironment ?? environments[0] ?? "";
+  const [scope, setScope] = useState(initialScope);
   const [zone, setZone] = useState<string | null>(null);
   useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? null), []);
   const shown = Object.entries(fieldErrors).filter(([field]) => !["environment", "name", "reason", "startsAt", "endsAt"].includes(field));
@@ -61,7 +63,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         if (result.ok) {
           formElement.reset();
           setUntilLifted(true);
-          setScope(defaultEnvironment ?? "");
+          setScope(initialScope);
         }
       }}
     >
@@ -69,12 +71,12 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         <label className={labelClass}>
           Environment
           <select name="environment" value={scope} onChange={(e) => setScope(e.target.value)} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="freeze-environment-error">
-            <option value="">All environments — stop the line</option>
             {environments.map((name) => (
               <option key={name} value={name}>
                 {environmentRefLabel(name)}
               </option>
             ))}
+            <option value="">All environments — stop the line</option>
           </select>
           <FieldError id="freeze-environment-error" message={fieldErrors.environment} />
         </label>

@@ -253,6 +253,8 @@ export interface DeploymentSummary {
   releaseCommit: string;
   requestedBy: PersonRef;
   reason: string | null;
+  /** Why it failed, when it did (the page shows it before the requester's reason, as the history does). */
+  failureReason: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -269,6 +271,7 @@ const deploymentSummaryFields = {
   requestedByName: users.name,
   requestedByEmail: users.email,
   reason: deployments.reason,
+  failureReason: deployments.failureReason,
   createdAt: deployments.createdAt,
   finishedAt: deployments.finishedAt,
 };

@@ -81,7 +81,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                       <button className="flex w-full items-center justify-between gap-3 rounded-md border border-zinc-200 px-3 py-2 text-left hover:border-zinc-400 hover:bg-zinc-50">
                         <span className="min-w-0">
                           <span className="block font-medium">Sign in as {person.name}</span>
-                          <span className="block text-xs break-all text-zinc-500">{person.email}</span>
+                          {/* A break allowed after the @ (and inside either part only when one alone is too long), not mid-word anywhere. */}
+                          <span className="block text-xs break-words text-zinc-500">
+                            {person.email.split("@")[0]}@<wbr />
+                            {person.email.split("@").slice(1).join("@")}
+                          </span>
                         </span>
                         <span className="flex flex-wrap justify-end gap-1">
                           {person.roles.map((role) => (

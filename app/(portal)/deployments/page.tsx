@@ -185,9 +185,11 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           </div>
         )}
       </Panel>
-      {page.nextCursor && (
-        <div className="mt-3 flex justify-end">
-          <ButtonLink href={`/deployments?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>Older deployments →</ButtonLink>
+      {(page.nextCursor || filters.cursor) && (
+        <div className="mt-3 flex justify-end gap-2">
+          {/* Keyset pages go one way; back to the newest is always one click (the browser's Back was the only way). */}
+          {filters.cursor && <ButtonLink href={`/deployments${Object.keys(active).length ? `?${new URLSearchParams(active)}` : ""}`}>← Newest deployments</ButtonLink>}
+          {page.nextCursor && <ButtonLink href={`/deployments?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>Older deployments →</ButtonLink>}
         </div>
       )}
     </>

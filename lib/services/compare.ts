@@ -294,14 +294,20 @@ export async function aheadSummary(db: Db, chain: EnvironmentView[]): Promise<Ah
 
 /**
  * The environments one can compare, per pipeline (by name): the chain in order, then the review
- * environments, newest first. `ref` is the qualified reference ("shop/dev") compareEnvironments takes.
+ * environments, newest first. `ref` is the qualified reference ("shop/dev") compareEnvironments takes;
+ * `deployed`: some app runs a release there (the page opens on a pipeline where there is something to compare).
  */
-export async function comparableEnvironments(db: Db): Promise<{ ref: string; name: string; pipeline: string; kind: EnvironmentKind }[]> {
+export async function comparableEnvironments(db: Db): Promise<{ ref: string; name: string; pipeline: string; kind: EnvironmentKind; deployed: boolean }[]> {
   const rows = await db
-    .select({ name: environments.name, pipeline: pipelines.name, kind: environments.kind })
+    .select({
+      name: environments.name,
+      pipeline: pipelines.name,
+      kind: environments.kind,
+      deployed: sql<boolean>`exists (select 1 from environment_apps ea where ea.environment_id = ${environments.id} and ea.release_id is not null)`,
+    })
     .from(environments)
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(notInArray(environments.state, [...GONE_STATES]))
     .orderBy(asc(pipelines.name), asc(environments.kind), asc(environments.position), desc(environments.createdAt));
-  return rows.map((r) => ({ ...r, ref: `${r.pipeline}/${r.name}` }));
+  return rows.map((r) => ({ ...r, deployed: Boolean(r.deployed), ref: `${r.pipeline}/${r.name}` }));
 }

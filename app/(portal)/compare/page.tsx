@@ -18,8 +18,9 @@ export default async function ComparePage({ searchParams }: Props) {
   const { db, clock } = await getServiceContext();
   const params = await searchParams;
   const options = await comparableEnvironments(db);
-  // By default the end of the first pipeline's chain (options are grouped by pipeline).
-  const first = options[0]?.pipeline;
+  // By default the end of a chain: the first pipeline (by name) where something is deployed, else
+  // the first (an empty pipeline first in the alphabet opened the page on "nothing runs").
+  const first = options.find((o) => o.kind === "fixed" && o.deployed)?.pipeline ?? options[0]?.pipeline;
   const chain = options.filter((o) => o.kind === "fixed" && o.pipeline === first);
   const header = <PageHeader title="Compare environments" subtitle="What one environment runs that another does not: the releases, commits and builds between them." />;
   if (options.length < 2) {

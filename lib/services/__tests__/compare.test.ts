@@ -3,7 +3,8 @@ import type { Connection } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { registerBuild } from "@/lib/services/builds";
-import { aheadSummary, compareEnvironments } from "@/lib/services/compare";
+import { aheadSummary, comparableEnvironments, compareEnvironments } from "@/lib/services/compare";
+import { listCells } from "@/db/queries/cells";
 import { getBoard } from "@/lib/services/pipeline-board";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { createRelease } from "@/lib/services/releases";
@@ -172,5 +173,14 @@ describe.each(testDatabases)("comparing environments on $name", (database) => {
         [r2.id, null],
       ]);
     });
+  });
+
+  it("lists the comparable environments, each saying whether anything is deployed there (the page opens where there is)", async () => {
+    const options = await comparableEnvironments(connection.db);
+    expect(options.length).toBeGreaterThan(1);
+    const cells = await listCells(connection.db);
+    const running = new Set(cells.filter((c) => c.releaseId).map((c) => c.environment));
+    expect(options.some((o) => o.deployed)).toBe(true);
+    for (const option of options) expect({ ref: option.ref, deployed: option.deployed }).toEqual({ ref: `${option.pipeline}/${option.name}`, deployed: running.has(option.name) });
   });
 });

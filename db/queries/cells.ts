@@ -1,8 +1,7 @@
-import { and, asc, eq, inArray, isNotNull, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { apps, builds, environmentApps, environments, releases, users } from "@/db/schema";
-import type { EnvironmentState } from "@/db/schema/enums";
 import { flatRead, preparedFlatRead } from "./prepared";
 import { textArrayLiteral } from "./sql-arrays";
 
@@ -42,26 +41,16 @@ export const cellColumns = {
 };
 
 export interface CellsParams {
-  /** Only these environments. Omitted: every environment (narrowed by `excludeStates`). An empty list reads nothing. */
+  /** Only these environments. Omitted: every environment. An empty list reads nothing. */
   environmentIds?: readonly string[];
-  /** Leave out environments in these states (e.g. the drift check skips unsettled ones). */
-  excludeStates?: readonly EnvironmentState[];
-  /**
-   * Which cells: "recorded" (a known build is recorded there), "recorded-or-drifting" (a build id
-   * is recorded, or the cell only carries a leftover drift), "all" (every cell row). Default "all".
-   */
-  cells?: "all" | "recorded" | "recorded-or-drifting";
+  /** Which cells: "recorded" (a known build is recorded there) or "all" (every cell row). Default "all". */
+  cells?: "all" | "recorded";
   /**
    * "differing": a review environment's cells only where its build differs from its source
    * environment's (what the board shows of a review environment); fixed environments keep all.
    * Default "all".
    */
   reviewCells?: "all" | "differing";
-  /**
-   * A keyset page instead of every match: `size` cells after the cell `after` (null: from the
-   * start), in (environment id, app id) order — how the controller walks all cells in bounded memory.
-   */
-  page?: { after: { environmentId: string; appId: string } | null; size: number };
 }
 
 /**
@@ -72,15 +61,16 @@ export async function listCells(db: Db, params: CellsParams = {}): Promise<CellR
   if (params.environmentIds && params.environmentIds.length === 0) return [];
   const conditions: (SQL | undefined)[] = [];
   if (params.environmentIds) conditions.push(inArray(environmentApps.environmentId, [...params.environmentIds]));
-  if (params.excludeStates?.length) conditions.push(notInArray(environments.state, [...params.excludeStates]));
   if (params.cells === "recorded") conditions.push(isNotNull(builds.id));
-  if (params.cells === "recorded-or-drifting") conditions.push(or(isNotNull(environmentApps.buildId), isNotNull(environmentApps.drift)));
   if (params.reviewCells === "differing") conditions.push(differingInReview);
-  const after = params.page?.after;
-  if (after) conditions.push(sql`(${environmentApps.environmentId}, ${environmentApps.appId}) > (${after.environmentId}, ${after.appId})`);
-  const query = selectCells(db).where(and(...conditions));
   // Decoded by flatRead (db/queries/prepared.ts): drizzle's row mapper was most of the CPU of a large read.
-  return flatRead<CellRow>(db, cellSelection, params.page ? query.orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId)).limit(params.page.size) : query.orderBy(asc(apps.position), asc(apps.name)));
+  return flatRead<CellRow>(
+    db,
+    cellSelection,
+    selectCells(db)
+      .where(and(...conditions))
+      .orderBy(asc(apps.position), asc(apps.name)),
+  );
 }
 
 /** What every listCells row carries: a cell's columns, its environment's name, the app's position and the build's branch. */

@@ -78,7 +78,7 @@ export const LIVE_REVIEW_STATES = LIVE_REVIEW_ENVIRONMENT_STATES;
  */
 function reviewSettings(source: Environment, clone: CloneMode): Partial<EnvironmentConfig> & { clone: CloneMode } {
   const { gates: _gates, autoPromote: _auto, fastTrack: _fastTrack, hooks: _hooks, slo: _slo, overrides: _overrides, access: _access, ...rest } = source.settings;
-  const description = clone === "full" ? `Review environment cloned from ${source.name}` : `Review environment cloned from ${source.name}: runs only the apps that differ, ${source.name} serves the rest`;
+  const description = clone === "full" ? `Review environment cloned from ${source.name}` : `Review environment cloned from ${source.name}: runs the apps whose build differs from ${source.name}'s; ${source.name} serves any others`;
   return { ...rest, instances: 1, apps: {}, description, clone };
 }
 

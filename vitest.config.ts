@@ -1,5 +1,22 @@
-import { defineConfig } from "vitest/config";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * The controller's test files start real processes (apps, Prometheus, a second Slipway) and wait on
+ * rollouts: each takes 10 s to 2 min where most files take a second or two. vitest orders a fresh
+ * clone's files (no duration cache yet, as in CI) by size, which can leave one of them running
+ * alone at the end; this runs them first so the quick files fill the other workers meanwhile.
+ * Within each group vitest's own order (failed first, then longest, then largest) stands.
+ */
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const slow = (spec: TestSpecification) => /[\\/]lib[\\/]controller[\\/]__tests__[\\/]/.test(spec.moduleId);
+    return [...sorted.filter(slow), ...sorted.filter((spec) => !slow(spec))];
+  }
+}
 
 // Unit and integration tests live next to the code they test. Playwright specs (e2e/) are
 // excluded on purpose: vitest would otherwise try to run them (STACK.md trap 11).
@@ -11,5 +28,13 @@ export default defineConfig({
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Migrate once per run; each file's database starts from that (see the setup file).
+    globalSetup: ["lib/testing/migrated-databases.setup.ts"],
+    // vitest's default (cores − 1) is one worker on a 2-core machine, which sat 65 % idle: most test
+    // files wait on PostgreSQL, child processes and controller ticks. Three workers took the run on
+    // both databases from 1,043 s to 745 s there. Test files already keep apart (random port bases,
+    // their own databases and temp directories).
+    maxWorkers: Math.max(3, os.availableParallelism() - 1),
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -24,6 +24,8 @@ export interface OpenOptions {
   dataDir?: string | undefined;
   /** In-memory PGlite, for tests. */
   memory?: boolean;
+  /** With `memory`: start from this dump of a data directory (PGlite's dumpDataDir) instead of running initdb. */
+  loadDataDir?: Blob | undefined;
 }
 
 export async function openConnection(options: OpenOptions): Promise<Connection> {
@@ -42,7 +44,7 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
   let release = () => {};
   let pglite;
   if (options.memory) {
-    pglite = await PGlite.create();
+    pglite = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   } else {
     if (!options.dataDir) throw new Error("openConnection needs a url, a dataDir or memory: true");
     release = lockDataDir(options.dataDir);

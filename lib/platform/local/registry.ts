@@ -1,7 +1,10 @@
 import { PlatformError } from "../types";
 import { KeyedMutex } from "./mutex";
-import { allocateStablePort } from "./ports";
+import { allocateStablePort, canBind } from "./ports";
 import { appKey, loadState, saveState, type AppRecord, type LocalState } from "./state";
+
+/** How long a freed port rests before another app's URL may take it over: a day of old links. */
+export const PORT_REST_MS = 24 * 3_600_000;
 
 /**
  * The apps the platform knows, backed by the state file: every change is written through at once
@@ -11,12 +14,25 @@ export class AppRegistry {
   private readonly state: LocalState;
   private readonly allocation = new KeyedMutex();
 
+  private readonly restMs: number;
+  private readonly span: number;
+  private readonly now: () => number;
+
+  /**
+   * Options: `restMs`, how long a freed port rests before it is handed out again (default 24 h)
+   * unless no other port is free; `span`, how many ports from the base are ours (default 1,000);
+   * `now`, the clock (epoch ms) the rests are measured on.
+   */
   constructor(
     private readonly file: string,
     private readonly portBase: number,
     private readonly host: string,
+    options: { restMs?: number; span?: number; now?: () => number } = {},
   ) {
     this.state = loadState(file);
+    this.restMs = options.restMs ?? PORT_REST_MS;
+    this.span = options.span ?? 1000;
+    this.now = options.now ?? Date.now;
   }
 
   get(environment: string, app: string): AppRecord | undefined {
@@ -46,8 +62,10 @@ export class AppRegistry {
         const existing = this.state.apps[key];
         if (existing) return existing;
         const taken = new Set(this.all().map((r) => r.port));
-        const port = await allocateStablePort(this.portBase, taken, this.host);
-        if (port === null) throw new PlatformError(`No free port from ${this.portBase} upward for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
+        const resting = this.restingPorts();
+        const port = (await allocateStablePort(this.portBase, new Set([...taken, ...resting]), this.host, this.span)) ?? (await this.longestRested(resting));
+        if (port !== null) delete this.state.freedPorts?.[port];
+        if (port === null) throw new PlatformError(`No free port in ${this.portBase}–${this.portBase + this.span - 1} for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
         const record: AppRecord = { environment, app, port, maintenance: null, active: null, standby: null };
         this.state.apps[key] = record;
         this.save();
@@ -56,10 +74,28 @@ export class AppRegistry {
     );
   }
 
-  /** Forgets the app: its port becomes free for the next app that needs one. */
+  /** Forgets the app: its port rests (see the constructor), then serves the next app that needs one. */
   remove(environment: string, app: string): void {
+    const record = this.get(environment, app);
     delete this.state.apps[appKey(environment, app)];
+    if (record) this.state.freedPorts = { ...this.state.freedPorts, [record.port]: new Date(this.now()).toISOString() };
     this.save();
+  }
+
+  /** Ports still resting, oldest-freed first; forgets the ones whose rest is over. */
+  private restingPorts(): number[] {
+    const freed = this.state.freedPorts ?? {};
+    const cutoff = this.now() - this.restMs;
+    for (const [port, at] of Object.entries(freed)) if (!(Date.parse(at) > cutoff)) delete freed[port];
+    return Object.entries(freed)
+      .sort(([, a], [, b]) => Date.parse(a) - Date.parse(b))
+      .map(([port]) => Number(port));
+  }
+
+  /** When every other port from the base is taken: the resting port freed longest ago that can be bound. */
+  private async longestRested(resting: number[]): Promise<number | null> {
+    for (const port of resting) if (await canBind(port, this.host)) return port;
+    return null;
   }
 
   save(): void {

@@ -66,6 +66,12 @@ export interface LocalState {
   version: 1;
   /** Keyed by `<environment>/<app>`. */
   apps: Record<string, AppRecord>;
+  /**
+   * Ports freed by destroy(), keyed by port, with when (ISO 8601): they rest before another app gets
+   * them, so an old link to a torn-down review environment fails instead of opening another one.
+   * Absent in state written before ports rested.
+   */
+  freedPorts?: Record<string, string>;
 }
 
 export function appKey(environment: string, app: string): string {

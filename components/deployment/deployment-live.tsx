@@ -12,6 +12,7 @@ import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
+import { formatElapsed } from "@/lib/domain/duration";
 import { formatClock, formatSpan } from "@/lib/domain/gates/format";
 import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { GatesPanel } from "./gates-panel";
@@ -44,10 +45,7 @@ export function useNow(active: boolean, renderedAt: string): Date {
 
 function duration(from: string | null | undefined, to: string | null | undefined, now: Date): string {
   if (!from) return "";
-  const ms = (to ? new Date(to) : now).getTime() - new Date(from).getTime();
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return formatElapsed((to ? new Date(to) : now).getTime() - new Date(from).getTime());
 }
 
 export function StepRow({ step, now }: { step: Step; now: Date }) {

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { formatElapsed } from "@/lib/domain/duration";
 import type { DeploymentKind, DeploymentState, Strategy } from "@/lib/domain/vocabulary";
 import { environmentPath } from "@/lib/paths";
 import { DeploymentStateBadge } from "@/components/status";
@@ -23,8 +24,8 @@ export interface HistoryRow {
   releaseCommit: string;
   releaseBranch: string;
   state: DeploymentState;
-  /** Whole seconds from start to finish, null while unfinished. */
-  seconds: number | null;
+  /** Milliseconds from start to finish, null while unfinished. */
+  tookMs: number | null;
   requestedBy: string;
   /** The failure, else the requester's reason. */
   reason: string | null;
@@ -68,7 +69,7 @@ export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; n
       <td className={tdClass}>
         <DeploymentStateBadge state={d.state} />
       </td>
-      <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.seconds !== null ? `${d.seconds} s` : "—"}</td>
+      <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.tookMs !== null ? formatElapsed(d.tookMs) : "—"}</td>
       <td className={tdClass}>{d.requestedBy}</td>
       <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.reason ?? ""}</td>
     </tr>

@@ -31,3 +31,19 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * How long something took, for people reading a history: "850 ms", "4.2 s", "42 s", "3 min 5 s",
+ * "1 h 4 min". `ms` is milliseconds (negative reads as 0); under 10 s keeps one decimal, because a
+ * step's 1.4 s against 9.6 s matters where a rollout's 312 s against 313 s does not.
+ */
+export function formatElapsed(ms: number): string {
+  const value = Math.max(0, ms);
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 10_000) return `${(Math.floor(value / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.round(value / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return seconds % 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds / 60} min`;
+  const minutes = Math.round(seconds / 60);
+  return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} h`;
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, deploymentSteps, deployments, environments, pipelines, releases, users, type Deployment } from "@/db/schema";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
-import { NotFoundError } from "./errors";
+import { NotFoundError, ValidationError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
 import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
@@ -80,7 +80,7 @@ export const listDeploymentsInput = pageInput.extend({
   app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
   status: z.enum(DEPLOYMENT_STATES).optional(),
   kind: z.enum(DEPLOYMENT_KINDS).optional(),
-  actor: z.string().max(254).optional().meta({ description: "Email of who requested it" }),
+  actor: z.string().trim().min(1).max(254).optional().meta({ description: "Who requested it: their email, or part of their email or name (case-insensitive)" }),
   since: isoDate.optional(),
   until: isoDate.optional(),
   pipelineId: id.optional().meta({ description: "Only deployments into this pipeline's environments (the pipeline's id)" }),
@@ -112,6 +112,9 @@ const requester = alias(users, "requester");
 /** Rollout history across environments, newest first, filtered and keyset-paginated. */
 export async function listDeployments(db: Db, input: unknown): Promise<Page<DeploymentListItem>> {
   const q = parseInput(listDeploymentsInput, input);
+  if (q.since && q.until && q.since >= q.until) {
+    throw new ValidationError(`no deployment can be both since ${q.since.toISOString()} and before ${q.until.toISOString()}`, { until: "is not after since: swap them, or clear one" });
+  }
   const conditions: (SQL | undefined)[] = [afterCursor(q.cursor, deployments.createdAt, deployments.id)];
   // History keeps gone environments: a bare name matches it in every pipeline (a filter, never ambiguous).
   const scope = q.environment ? parseRef(q.environment) : null;
@@ -122,7 +125,12 @@ export async function listDeployments(db: Db, input: unknown): Promise<Page<Depl
   if (q.teamId) conditions.push(sql`${environments.pipelineId} in (select id from pipelines where team_id = ${q.teamId})`);
   if (q.status) conditions.push(eq(deployments.state, q.status));
   if (q.kind) conditions.push(eq(deployments.kind, q.kind));
-  if (q.actor) conditions.push(sql`lower(${requester.email}) = ${q.actor.toLowerCase()}`);
+  if (q.actor) {
+    // People type a name or part of an email ("dana"); the users table is small beside the history,
+    // so the match runs there and the deployments are then found by requested_by (indexed).
+    const needle = q.actor.toLowerCase();
+    conditions.push(sql`${deployments.requestedBy} in (select id from ${users} where strpos(lower(${users.email}), ${needle}) > 0 or strpos(lower(${users.name}), ${needle}) > 0)`);
+  }
   if (q.since) conditions.push(gte(deployments.createdAt, q.since));
   if (q.until) conditions.push(lt(deployments.createdAt, q.until));
   if (q.app) {

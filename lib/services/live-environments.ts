@@ -28,11 +28,13 @@ export async function liveEnvironmentNames(db: Db, pipeline: string | null = nul
 /**
  * Every environment name that has a history, for history filters: the live ones in chain order,
  * then the gone ones (torn down or retired) that no live environment took over, marked `gone`.
+ * With `pipelineId`, only that pipeline's (the history page scoped to one pipeline).
  */
-export async function environmentNamesWithHistory(db: Db): Promise<{ name: string; gone: boolean }[]> {
+export async function environmentNamesWithHistory(db: Db, pipelineId: string | null = null): Promise<{ name: string; gone: boolean }[]> {
   const rows = await db
     .select({ name: environments.name, live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`, kind: sql<string>`min(${environments.kind})`, position: sql<number | null>`min(${environments.position})` })
     .from(environments)
+    .where(pipelineId ? eq(environments.pipelineId, pipelineId) : undefined)
     .groupBy(environments.name);
   const order = (r: (typeof rows)[number]) => [r.live ? 0 : 1, r.kind === "fixed" ? 0 : 1, r.position ?? Number.MAX_SAFE_INTEGER] as const;
   return rows

@@ -34,7 +34,7 @@ function historyRow(d: DeploymentListItem): HistoryRow {
     releaseCommit: d.releaseCommit.slice(0, 7),
     releaseBranch: d.releaseBranch,
     state: d.state,
-    seconds: d.startedAt && d.finishedAt ? Math.max(1, Math.round((d.finishedAt.getTime() - d.startedAt.getTime()) / 1000)) : null,
+    tookMs: d.startedAt && d.finishedAt ? Math.max(0, d.finishedAt.getTime() - d.startedAt.getTime()) : null,
     requestedBy: d.requestedBy.name,
     reason: d.failureReason ?? d.reason,
   };
@@ -84,7 +84,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   // Torn-down review environments keep their history: they stay in the filter, marked.
-  const environments = await environmentNamesWithHistory(db);
+  const environments = await environmentNamesWithHistory(db, scope.pipelineId ?? null);
 
   return (
     <>
@@ -135,8 +135,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           </select>
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
-          Requested by (email)
-          <input name="actor" type="email" defaultValue={filters.actor} className={`${selectClass} w-52`} />
+          Requested by
+          <input name="actor" defaultValue={filters.actor} placeholder="name or email" className={`${selectClass} w-40`} />
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           From

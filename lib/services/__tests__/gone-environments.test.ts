@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { environments } from "@/db/schema";
+import { environments, pipelines } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { getEnvironment, getEnvironmentRecord, isGone } from "@/lib/services/environments";
@@ -57,6 +57,9 @@ describe.each(testDatabases)("torn-down environments on $name", (database) => {
       { name: "prod", gone: false },
       { name: "search-review", gone: true },
     ]);
+    const [shop] = await connection.db.select({ id: pipelines.id }).from(pipelines);
+    expect((await environmentNamesWithHistory(connection.db, shop!.id)).map((n) => n.name)).toEqual(names.map((n) => n.name));
+    expect(await environmentNamesWithHistory(connection.db, "pip_none")).toEqual([]);
   });
 
   it("a new environment of the same name is the one found, and the name is live again", async () => {

@@ -62,6 +62,22 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
     expect((await listDeployments(connection.db, { pipelineId: "pip_none" })).items).toEqual([]);
   });
 
+  it("history: requested by a whole email, part of it or part of the name, in any case; an empty window is refused", async () => {
+    const tool = { pipelineId: "pip_tool" };
+    const environmentsOf = async (actor: string) => (await listDeployments(connection.db, { ...tool, actor })).items.map((d) => d.environment);
+    expect(await environmentsOf(lead.email)).toEqual(["tool-prod", "tool-dev"]);
+    expect(await environmentsOf(lead.email.toUpperCase())).toEqual(["tool-prod", "tool-dev"]);
+    expect(await environmentsOf("LEE")).toEqual(["tool-prod", "tool-dev"]);
+    expect(await environmentsOf("@example.com")).toEqual(["tool-prod", "tool-dev"]);
+    expect(await environmentsOf("nobody-else")).toEqual([]);
+    await expect(listDeployments(connection.db, { actor: "   " })).rejects.toBeInstanceOf(ValidationError);
+
+    const refused = await listDeployments(connection.db, { since: "2026-03-03T00:00:00Z", until: "2026-03-02T00:00:00Z" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).fields).toEqual({ until: expect.stringMatching(/not after since/) });
+    expect((await listDeployments(connection.db, { ...tool, since: "2026-03-02T09:01:30Z", until: "2026-03-02T09:03:00Z" })).items.map((d) => d.environment)).toEqual(["tool-prod"]);
+  });
+
   it("audit: the events whose target belongs to the pipeline (a release, an environment by name)", async () => {
     const page = await listAuditEvents(ctx(), { pipelineId: "pip_tool" });
     expect(page.items.map((e) => [e.action, e.targetId])).toEqual([

@@ -52,7 +52,10 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
         title="Portfolio"
         subtitle={
           <span data-testid="portfolio-count">
-            {filtered ? `${portfolio.matching} of ${plural(portfolio.visibleCount, "pipeline")}` : plural(portfolio.matching, "pipeline")}
+            {/* "1 of 1 pipeline" read oddly: the filters that narrow the count (team, name, app) already applied to both. */}
+            {filtered && portfolio.matching !== portfolio.visibleCount
+              ? `${portfolio.matching} of ${plural(portfolio.visibleCount, "pipeline")}`
+              : `${plural(portfolio.matching, "pipeline")}${filtered ? (portfolio.matching === 1 ? " matches" : " match") : ""}`}
             {portfolio.pages > 1 && ` · page ${portfolio.page} of ${portfolio.pages}`} · every environment in chain order, what it runs and what waits
           </span>
         }

@@ -105,6 +105,7 @@ export function RollbackButton({
       askReason="optional"
       pending={pending}
       disabled={!target && !inFlight}
+      disabledReason={`no earlier good release in ${environment}`}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
         const result = await run(inFlight ? { environment: ref, reason: reason || undefined } : { environment: ref, releaseId: target?.id, reason: reason || undefined, config: choice });
@@ -137,26 +138,28 @@ function RollbackConfigChoice({ config, choice, onChoice }: { config: RollbackCo
       <legend className="sr-only">Config</legend>
       {config.restoredVersion === null ? (
         <p>The release&apos;s own config version was not recorded: it runs with the current config ({version(config.currentVersion)}).</p>
+      ) : config.changes.length === 0 ? (
+        // Restoring and keeping would run the same values: two choices would ask a question that has no answer.
+        <p data-testid="rollback-config-same">
+          Config stays as it is ({version(config.currentVersion)}): the release ran with the same values{config.restoredVersion !== config.currentVersion ? ` (${version(config.restoredVersion)})` : ""}.
+        </p>
       ) : (
         <>
           <label className="flex items-start gap-2">
             <input type="radio" name="rollback-config" checked={choice === "restore"} onChange={() => onChoice("restore")} className="mt-1" />
             <span>
-              <strong>Restore the config it ran with</strong> ({version(config.restoredVersion)})
-              {config.changes.length === 0 ? <span className="text-zinc-600"> — the same as now ({version(config.currentVersion)}).</span> : <span className="text-zinc-600">, which changes:</span>}
+              <strong>Restore the config it ran with</strong> ({version(config.restoredVersion)})<span className="text-zinc-600">, which changes:</span>
             </span>
           </label>
-          {config.changes.length > 0 && (
-            <ul className="ml-6 font-mono text-xs" data-testid="rollback-config-diff">
-              {config.changes.map((c) => (
-                <li key={`${c.app ?? ""}/${c.key}`}>
-                  {c.change === "added" ? "+" : c.change === "removed" ? "−" : "~"} {c.key}
-                  {c.app ? ` (${c.app})` : ""}
-                  {c.secret ? " (secret changes)" : c.change === "changed" ? `: ${c.from} → ${c.to}` : c.change === "added" ? ` = ${c.to}` : ` (was ${c.from})`}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ul className="ml-6 font-mono text-xs" data-testid="rollback-config-diff">
+            {config.changes.map((c) => (
+              <li key={`${c.app ?? ""}/${c.key}`}>
+                {c.change === "added" ? "+" : c.change === "removed" ? "−" : "~"} {c.key}
+                {c.app ? ` (${c.app})` : ""}
+                {c.secret ? " (secret changes)" : c.change === "changed" ? `: ${c.from} → ${c.to}` : c.change === "added" ? ` = ${c.to}` : ` (was ${c.from})`}
+              </li>
+            ))}
+          </ul>
           <label className="flex items-start gap-2">
             <input type="radio" name="rollback-config" checked={choice === "keep-current"} onChange={() => onChoice("keep-current")} className="mt-1" />
             <span>

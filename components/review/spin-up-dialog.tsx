@@ -41,8 +41,8 @@ export interface SpinUpOptions {
   takenNames: string[];
   /** Apps in the pipeline: a release lists the first few versions, then how many more. */
   appCount: number;
-  /** The pipeline's review quota and how many review environments exist now. */
-  quota: { total: number; perPerson: number; inUse: number };
+  /** The pipeline's review quota, how many review environments count against it now, and how many of those are the viewer's. */
+  quota: { total: number; perPerson: number; inUse: number; yours: number };
 }
 
 const inputClass = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 aria-[invalid=true]:border-rose-500";
@@ -160,10 +160,7 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         </h2>
         <p className="mt-1 text-zinc-600">One release of a branch at its own address, with a copy of its source&apos;s config and data. Nothing done there reaches the source.</p>
         {/* The quota before submitting, not only in a refusal after it. */}
-        <p className={`mt-1 text-xs ${options.quota.inUse >= options.quota.total ? "text-amber-800" : "text-zinc-500"}`} data-testid="review-quota">
-          {options.quota.inUse} of {plural(options.quota.total, "review environment")} in use in this pipeline; at most {options.quota.perPerson} per person.
-          {options.quota.inUse >= options.quota.total && " Tear one down before spinning up another."}
-        </p>
+        <QuotaLine quota={options.quota} />
       </div>
 
       <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} pipeline={options.pipeline} />}>
@@ -378,5 +375,17 @@ export function SpinUpDialog({ options }: { options: SpinUpOptions }) {
         {open && <SpinUpLoader options={options} titleId={titleId} onDone={() => dialog.current?.close()} />}
       </dialog>
     </>
+  );
+}
+
+/** "3 of 8 review environments in use in this pipeline, 1 of them yours (at most 2 per person)", amber with what to do when either limit is reached. */
+function QuotaLine({ quota }: { quota: SpinUpOptions["quota"] }) {
+  const pipelineFull = quota.inUse >= quota.total;
+  const yoursFull = quota.yours >= quota.perPerson;
+  return (
+    <p className={`mt-1 text-xs ${pipelineFull || yoursFull ? "text-amber-800" : "text-zinc-500"}`} data-testid="review-quota">
+      {quota.inUse} of {plural(quota.total, "review environment")} in use in this pipeline, {quota.yours === 0 ? "none" : quota.yours} of them yours (at most {quota.perPerson} per person).
+      {pipelineFull ? " Tear one down before spinning up another." : yoursFull ? " Tear one of yours down before spinning up another." : ""}
+    </p>
   );
 }

@@ -22,6 +22,7 @@ export function ConfirmButton({
   onConfirm,
   pending,
   disabled,
+  disabledReason,
   testId,
   dismissLabel = "Cancel",
 }: {
@@ -38,6 +39,8 @@ export function ConfirmButton({
   onConfirm: (reason: string) => Promise<unknown> | void;
   pending?: boolean;
   disabled?: boolean;
+  /** Said beside the button while it is disabled (a disabled button takes no focus, so a tooltip would reach no keyboard user). */
+  disabledReason?: string | undefined;
   testId?: string;
   /** The button that closes the dialog without acting; name it by its effect when "Cancel" would be ambiguous. */
   dismissLabel?: string;
@@ -47,6 +50,8 @@ export function ConfirmButton({
   const [reason, setReason] = useState("");
   const titleId = useId();
   const reasonId = useId();
+  const disabledReasonId = useId();
+  const explainDisabled = Boolean(disabled && !pending && disabledReason);
   const ready = (!typeToConfirm || typed === typeToConfirm) && (askReason !== "required" || reason.trim().length > 0);
 
   useEffect(() => {
@@ -55,9 +60,14 @@ export function ConfirmButton({
 
   return (
     <>
-      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId}>
+      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId} aria-describedby={explainDisabled ? disabledReasonId : undefined}>
         {label}
       </Button>
+      {explainDisabled && (
+        <span id={disabledReasonId} className="self-center text-xs text-zinc-500">
+          {disabledReason}
+        </span>
+      )}
       <dialog
         ref={dialog}
         aria-labelledby={titleId}

@@ -7,7 +7,8 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60_000],
 ];
 
-const formatter = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "short" });
+// numeric "always": "in 1 wk." beside "in 2 wk." ("auto" said "next wk." and "yesterday", which read as another scale).
+const formatter = new Intl.RelativeTimeFormat("en", { numeric: "always", style: "short" });
 
 export function relativeTime(at: Date, now: Date): string {
   const diff = at.getTime() - now.getTime();

@@ -84,7 +84,7 @@ export interface SpinUpChoices {
   /** Apps in the pipeline (the candidates list only the first few versions). */
   appCount: number;
   /** The pipeline file's review quota and how many of its review environments exist now, told before anyone submits. */
-  quota: { total: number; perPerson: number; inUse: number };
+  quota: { total: number; perPerson: number; inUse: number; yours: number };
 }
 
 export interface BoardPage {
@@ -113,7 +113,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const data = parseInput(boardPageInput, input);
   const { db } = ctx;
   const now = ctx.clock.now();
-  const row = await loadChain(db, { name: data.pipeline }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
+  const row = await loadChain(db, { name: data.pipeline }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW, ctx.actor.kind === "user" ? ctx.actor.id : null);
   if (!row) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
   const target = { pipeline: { id: row.id, teamId: row.teamId } };
   authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, ...target });
@@ -211,7 +211,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
             maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
             takenNames: row.takenNames ?? [],
             appCount: row.appCount,
-            quota: { ...config.reviewEnvironments.quota, inUse: row.liveReviewCount },
+            quota: { ...config.reviewEnvironments.quota, inUse: row.liveReviewCount, yours: row.ownLiveReviewCount },
           }
         : null,
     },

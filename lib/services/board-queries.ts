@@ -27,14 +27,16 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
  * The pipeline (by name or id) with its app and review-environment counts, its live fixed
  * environments in chain order and its newest `reviewLimit` live review environments (each with
  * the deployments in progress into it, and a review environment with its first `addressLimit` app
- * addresses in slipway.yaml order). One statement; undefined when no such pipeline exists.
+ * addresses in slipway.yaml order), and how many of the live ones `ownerId` owns (the per-person
+ * quota). One statement; undefined when no such pipeline exists.
  */
-export async function loadChain(db: Db, pipeline: { name: string } | { id: string }, reviewLimit: number, addressLimit: number) {
-  const limits = { reviewLimit, addressLimit };
+export async function loadChain(db: Db, pipeline: { name: string } | { id: string }, reviewLimit: number, addressLimit: number, ownerId: string | null = null) {
+  // "" matches no owner: the count of one's own is then 0 (a viewer who may not spin up is not asked).
+  const limits = { reviewLimit, addressLimit, owner: ownerId ?? "" };
   return "id" in pipeline ? chainById(db, { ...limits, pipeline: pipeline.id }) : chainByName(db, { ...limits, pipeline: pipeline.name });
 }
 
-type ChainValues = { pipeline: string; reviewLimit: number; addressLimit: number };
+type ChainValues = { pipeline: string; reviewLimit: number; addressLimit: number; owner: string };
 // Built once per handle (db/queries/prepared.ts): at 1.3 ms of CPU, the board's costliest statement to build.
 const chainById = preparedRead(
   "board_chain_by_id",
@@ -58,6 +60,9 @@ function chainQuery(db: Db, where: SQL, pipelineId: SQL) {
       reviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state not in ${GONE})`.as("review_count"),
       /** Review environments counted against the quota, as createReviewEnvironment counts them (not those tearing down). */
       liveReviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state in ${LIVE_REVIEW})`.as("live_review_count"),
+      ownLiveReviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state in ${LIVE_REVIEW} and r.owner_id = ${sql.placeholder("owner")})`.as(
+        "own_live_review_count",
+      ),
       /** The owning teams its apps name (slipway.yaml `team`), for the filter. */
       teams: sql<string[] | null>`(select jsonb_agg(distinct a.settings ->> 'team') from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null and a.settings ->> 'team' is not null)`.as("teams"),
       /** Names of its live environments, so a spin-up form suggests a free one. */

@@ -153,7 +153,9 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   authorize(ctx, "pipeline.view", { type: "pipeline" });
   const now = ctx.clock.now();
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
-  return freezeViews(ctx.db, now, environment, data.includeLifted ?? false);
+  // The Freezes page's scope column names the pipeline of a pipeline-file freeze, filtered or not.
+  const pipeline = environment ? ((await pipelineById(ctx.db, environment.pipelineId))?.name ?? null) : null;
+  return freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false);
 }
 
 /**
@@ -178,7 +180,7 @@ const liveFreezesOfEnvironment = preparedRead("live_freezes_of_environment", (db
     .prepare(name),
 );
 
-async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings"> | null, includeLifted: boolean): Promise<FreezeView[]> {
+async function freezeViews(db: Db, now: Date, environment: (Pick<Environment, "id" | "pipelineId" | "name" | "settings"> & { pipeline?: string | null }) | null, includeLifted: boolean): Promise<FreezeView[]> {
   const data = { includeLifted };
 
   const scope: SQL | undefined = environment ? coveringFreezes(environment.id, environment.pipelineId) : undefined;
@@ -194,7 +196,7 @@ async function freezeViews(db: Db, now: Date, environment: Pick<Environment, "id
 
   // The organisation-wide list names each environment's pipeline (the Freezes page's scope column); one environment's page needs no name.
   const live: { name: string; settings: Environment["settings"]; pipeline: string | null }[] = environment
-    ? [{ name: environment.name, settings: environment.settings, pipeline: null }]
+    ? [{ name: environment.name, settings: environment.settings, pipeline: environment.pipeline ?? null }]
     : await db
         .select({ name: environments.name, settings: environments.settings, pipeline: pipelines.name })
         .from(environments)

@@ -84,6 +84,8 @@ describe.each(testDatabases)("board page on $name", (database) => {
         state: "ready" as const,
         branch: `feature/${i}`,
         sourceEnvironmentId: ids.staging!,
+        // The admin owns three of them (the spin-up form's "yours").
+        ownerId: i < 3 ? admin.id : null,
         createdAt: new Date(Date.UTC(2026, 2, 1, 0, i)),
       })),
     );
@@ -176,6 +178,7 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(lead.viewer.canDeploy).toBe(true);
     expect(lead.viewer.spinUp).toMatchObject({ pipeline: "shop", defaultSource: "staging", sources: ["dev", "qa", "uat", "staging", "prod"] });
     expect(lead.viewer.spinUp!.takenNames).toContain(`review-${REVIEW_LIMIT + 1}`);
+    expect(lead.viewer.spinUp!.quota).toMatchObject({ inUse: REVIEW_LIMIT + 2, yours: 3 });
     // Bounded whatever the pipeline's size: a release lists its first few versions and says how many apps there are.
     expect(lead.viewer.spinUp!.appCount).toBe(lead.apps.total);
     // The branches are read when the form opens (getSpinUpCandidates), not with every board view.

@@ -177,6 +177,7 @@ describe.each(testDatabases)("freezes and incidents on $name", (database) => {
         id: null,
         source: "slipway.yaml",
         environment: "prod",
+        pipeline: "shop", // filtered by environment, the list still says whose prod it is
         state: "active",
         period: { start: at("2026-03-01T00:00:00Z"), end: at("2026-03-03T00:00:00Z") },
         liftable: false,

@@ -6,7 +6,7 @@ import { apps, deploymentSteps, deployments, environments, pipelines, releases, 
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
 import { NotFoundError, ValidationError } from "./errors";
 import { afterCursor, pageInput, toPage, type Page } from "./pagination";
-import { appName, dnsLabel, environmentRef, id, pipelineName } from "./schemas";
+import { appName, environmentRef, id, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import type { PersonRef } from "./environments";
 import { parseRef } from "./pipeline-scope";

@@ -1,8 +1,7 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Environment } from "@/db/schema";
 import { liveEnvironmentRefs, resolveEnvironment } from "./pipeline-scope";
-import { ValidationError } from "./errors";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { auditEvents, freezes, incidents } from "@/db/schema";
+import { auditEvents } from "@/db/schema";
 import { AUTOMATION_USER, type Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { evaluateFreeze } from "@/lib/domain/gates/freeze";

@@ -26,8 +26,9 @@ export default defineConfig({
     include: ["lib/**/*.test.ts", "db/**/*.test.ts", "scripts/**/*.test.ts", "app/**/*.test.ts", "deploy/**/*.test.ts"],
     exclude: ["e2e/**", "node_modules/**", ".next/**"],
     environment: "node",
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // A safety net, not a measure: three workers on two cores (below) can double a process-starting test's time.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     // Migrate once per run; each file's database starts from that (see the setup file).
     globalSetup: ["lib/testing/migrated-databases.setup.ts"],
     // vitest's default (cores − 1) is one worker on a 2-core machine, which sat 65 % idle: most test

@@ -192,9 +192,9 @@ describe("LocalPlatform: environments", () => {
     expect(await canBind(port, "127.0.0.1")).toBe(true);
     expect(fs.existsSync(path.join(dataDir, "platform/local/data/review-1"))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "platform/local/logs/review-1"))).toBe(false);
-    // The freed port goes to the next app that needs one.
+    // The freed port rests (registry.ts): the next environment's app gets another, so an old link to review-1 never opens review-2.
     const next = await platform.ensureActive(appSpec(v1, { environment: "review-2" }));
-    expect(next.url).toBe(status.url);
+    expect(next.url).not.toBe(status.url);
   });
 
   it("provision with cloneFrom copies each app's data; later changes never reach the source", async () => {

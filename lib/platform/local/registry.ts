@@ -63,9 +63,11 @@ export class AppRegistry {
         if (existing) return existing;
         const taken = new Set(this.all().map((r) => r.port));
         const resting = this.restingPorts();
-        const port = (await allocateStablePort(this.portBase, new Set([...taken, ...resting]), this.host, this.span)) ?? (await this.longestRested(resting));
+        // Its own old port first (an old link to it then opens it again), else a port that never served another.
+        const own = resting.filter((p) => this.state.freedPorts?.[p]?.key === key);
+        const port = (await this.firstBindable(own)) ?? (await allocateStablePort(this.portBase, new Set([...taken, ...resting]), this.host, this.span)) ?? (await this.firstBindable(resting));
         if (port !== null) delete this.state.freedPorts?.[port];
-        if (port === null) throw new PlatformError(`No free port in ${this.portBase}–${this.portBase + this.span - 1} for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
+        if (port === null) throw new PlatformError(`No free port in ${this.portBase}–${Math.min(this.portBase + this.span, 65536) - 1} for ${key}: free some or set SLIPWAY_LOCAL_PORT_BASE`);
         const record: AppRecord = { environment, app, port, maintenance: null, active: null, standby: null };
         this.state.apps[key] = record;
         this.save();
@@ -78,7 +80,7 @@ export class AppRegistry {
   remove(environment: string, app: string): void {
     const record = this.get(environment, app);
     delete this.state.apps[appKey(environment, app)];
-    if (record) this.state.freedPorts = { ...this.state.freedPorts, [record.port]: new Date(this.now()).toISOString() };
+    if (record) this.state.freedPorts = { ...this.state.freedPorts, [record.port]: { at: new Date(this.now()).toISOString(), key: appKey(environment, app) } };
     this.save();
   }
 
@@ -86,15 +88,15 @@ export class AppRegistry {
   private restingPorts(): number[] {
     const freed = this.state.freedPorts ?? {};
     const cutoff = this.now() - this.restMs;
-    for (const [port, at] of Object.entries(freed)) if (!(Date.parse(at) > cutoff)) delete freed[port];
+    for (const [port, { at }] of Object.entries(freed)) if (!(Date.parse(at) > cutoff)) delete freed[port];
     return Object.entries(freed)
-      .sort(([, a], [, b]) => Date.parse(a) - Date.parse(b))
+      .sort(([, a], [, b]) => Date.parse(a.at) - Date.parse(b.at))
       .map(([port]) => Number(port));
   }
 
-  /** When every other port from the base is taken: the resting port freed longest ago that can be bound. */
-  private async longestRested(resting: number[]): Promise<number | null> {
-    for (const port of resting) if (await canBind(port, this.host)) return port;
+  /** The first of `ports` that can be bound now (resting ports: oldest-freed first), or null. */
+  private async firstBindable(ports: number[]): Promise<number | null> {
+    for (const port of ports) if (await canBind(port, this.host)) return port;
     return null;
   }
 

@@ -67,11 +67,12 @@ export interface LocalState {
   /** Keyed by `<environment>/<app>`. */
   apps: Record<string, AppRecord>;
   /**
-   * Ports freed by destroy(), keyed by port, with when (ISO 8601): they rest before another app gets
-   * them, so an old link to a torn-down review environment fails instead of opening another one.
+   * Ports freed by destroy(), keyed by port: when (ISO 8601) and whose (`<environment>/<app>`). They
+   * rest before another app gets them, so an old link to a torn-down review environment fails
+   * instead of opening another one; the same environment and app spun up again gets its own back.
    * Absent in state written before ports rested.
    */
-  freedPorts?: Record<string, string>;
+  freedPorts?: Record<string, { at: string; key: string }>;
 }
 
 export function appKey(environment: string, app: string): string {

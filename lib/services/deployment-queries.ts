@@ -80,7 +80,7 @@ export const listDeploymentsInput = pageInput.extend({
   app: appName.optional().meta({ description: "Only deployments that changed this app's build" }),
   status: z.enum(DEPLOYMENT_STATES).optional(),
   kind: z.enum(DEPLOYMENT_KINDS).optional(),
-  actor: z.string().trim().min(1).max(254).optional().meta({ description: "Who requested it: their email, or part of their email or name (case-insensitive)" }),
+  actor: z.string().trim().min(1, "type part of a name or an email").max(254).optional().meta({ description: "Who requested it: a whole email (exactly that person), else part of an email or name (case-insensitive)" }),
   since: isoDate.optional(),
   until: isoDate.optional(),
   pipelineId: id.optional().meta({ description: "Only deployments into this pipeline's environments (the pipeline's id)" }),
@@ -126,10 +126,13 @@ export async function listDeployments(db: Db, input: unknown): Promise<Page<Depl
   if (q.status) conditions.push(eq(deployments.state, q.status));
   if (q.kind) conditions.push(eq(deployments.kind, q.kind));
   if (q.actor) {
-    // People type a name or part of an email ("dana"); the users table is small beside the history,
-    // so the match runs there and the deployments are then found by requested_by (indexed).
-    const needle = q.actor.toLowerCase();
-    conditions.push(sql`${deployments.requestedBy} in (select id from ${users} where strpos(lower(${users.email}), ${needle}) > 0 or strpos(lower(${users.name}), ${needle}) > 0)`);
+    // People type a name or part of an email ("dana"); a whole email means that person only (not
+    // "ashlee@…" for "lee@…"). The users table is small beside the history, so the match runs there
+    // and the deployments are then found by requested_by (indexed). lower() on both sides: one collation.
+    const whole = sql`exists (select 1 from ${users} u where lower(u.email) = lower(${q.actor}))`;
+    conditions.push(sql`${deployments.requestedBy} in (select id from ${users} where case when ${whole}
+      then lower(${users.email}) = lower(${q.actor})
+      else strpos(lower(${users.email}), lower(${q.actor})) > 0 or strpos(lower(${users.name}), lower(${q.actor})) > 0 end)`);
   }
   if (q.since) conditions.push(gte(deployments.createdAt, q.since));
   if (q.until) conditions.push(lt(deployments.createdAt, q.until));

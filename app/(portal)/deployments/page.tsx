@@ -68,7 +68,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   try {
     if (scope.unknown.length) throw new ValidationError(scope.unknown.join("; "));
     page = await listDeployments(db, {
-      ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),
+      ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f]?.trim() || undefined])),
       pipelineId: scope.pipelineId,
       teamId: scope.teamId,
       since: toIso(filters.since, false),
@@ -85,6 +85,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   // Torn-down review environments keep their history: they stay in the filter, marked.
   const environments = await environmentNamesWithHistory(db, scope.pipelineId ?? null);
+  // A filter from the URL that the scoped list lacks still shows as chosen (not as "all" while it filters).
+  if (filters.environment && !environments.some((e) => e.name === filters.environment)) environments.push({ name: filters.environment, gone: false });
 
   return (
     <>

@@ -1,7 +1,7 @@
 import type { PipelineConfig } from "@/lib/config/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases } from "@/db/schema";
+import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "@/lib/services/audit";
@@ -70,7 +70,12 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
     expect(await environmentsOf("LEE")).toEqual(["tool-prod", "tool-dev"]);
     expect(await environmentsOf("@example.com")).toEqual(["tool-prod", "tool-dev"]);
     expect(await environmentsOf("nobody-else")).toEqual([]);
-    await expect(listDeployments(connection.db, { actor: "   " })).rejects.toBeInstanceOf(ValidationError);
+    // A whole email is that person only: not someone whose email ends the same way.
+    await connection.db.insert(users).values({ id: "usr_ashlee", email: `ash${lead.email}`, name: "Ash Lee" });
+    await connection.db.insert(deployments).values({ id: newId("dep", at), environmentId: "env_tool_dev", releaseId: "rel_tool", kind: "promote", state: "succeeded", requestedBy: "usr_ashlee", requestedVia: "api", createdAt: at });
+    expect(await environmentsOf(lead.email)).toEqual(["tool-prod", "tool-dev"]);
+    expect(await environmentsOf(lead.email.split("@")[0]!)).toEqual(["tool-prod", "tool-dev", "tool-dev"]);
+    await expect(listDeployments(connection.db, { actor: "   " })).rejects.toMatchObject({ fields: { actor: "type part of a name or an email" } });
 
     const refused = await listDeployments(connection.db, { since: "2026-03-03T00:00:00Z", until: "2026-03-02T00:00:00Z" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ValidationError);

@@ -72,7 +72,8 @@ test.describe.serial("config versions and commit order", () => {
     await signedInAs(page, DEMO.admin);
     const releases = await (await request.get("/api/v1/deployments?environment=qa&kind=promote&limit=5", { headers: bearer(token) })).json();
     const r2 = releases.items.find((d: { id: string; releaseId: string }) => d.id !== deployments.r1)!.releaseId;
-    const again = await deploy(request, r2);
+    // With the pending DB_URL edit applied, R2 runs other config than R1 ran with: the dialog offers both.
+    const again = await deploy(request, r2, { applyPendingConfig: true });
     expect(again.state).toBe("succeeded");
     await page.goto(environmentPage("qa"));
     await page.getByTestId("rollback-qa").click();
@@ -82,6 +83,12 @@ test.describe.serial("config versions and commit order", () => {
     expect(await waitForDeployment(page)).toBe("succeeded");
     const rollback = await settle(request, /\/deployments\/(dep_\w+)/.exec(page.url())![1]!);
     expect(rollback.configSnapshotId).toBe(again.configSnapshotId);
+    // Rolling back again (to R2, which ran with this same config) has no config question to ask.
+    await page.goto(environmentPage("qa"));
+    await page.getByTestId("rollback-qa").click();
+    await expect(dialog.getByTestId("rollback-config-same")).toContainText("Config stays as it is");
+    await expect(dialog.getByRole("radio")).toHaveCount(0);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
     // Leave qa as other specs expect it: no hold.
     expect((await request.delete("/api/v1/environments/qa/hold", { headers: bearer(token), data: { reason: "e2e: done" } })).status()).toBeLessThan(300);
   });

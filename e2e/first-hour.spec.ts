@@ -112,6 +112,26 @@ test.describe.serial("a newcomer's first hour", () => {
     await expect(form).not.toContainText(/startsAt|endsAt|2030-01-0\dT/);
   });
 
+  test("a freeze of every environment of one pipeline is declared from the form, listed as such, and cancelled", async ({ page }) => {
+    await signedInAs(page, DEMO.deliveryLead);
+    await page.goto("/freezes");
+    const form = page.getByRole("form", { name: "Declare a freeze" });
+    await form.getByLabel("Environment").selectOption({ label: "all of handbook" });
+    await expect(form).toContainText("Deployments into every environment of handbook, the first of its chain included, wait");
+    await form.getByLabel("Name").fill("handbook rewrite");
+    await form.getByLabel(/Reason/).fill("Docs move to the new site");
+    await form.getByLabel(/From/).fill("2030-01-02T10:00"); // upcoming: nothing else in this run waits on it
+    await form.getByRole("button", { name: "Freeze all of handbook" }).click();
+    const upcoming = page.getByRole("table", { name: "Upcoming freezes" });
+    const row = upcoming.getByRole("row").filter({ hasText: "handbook rewrite" });
+    await expect(row).toContainText("all of handbook");
+    await page.screenshot({ path: "test-results/freeze-whole-pipeline.png", fullPage: true });
+    await row.getByRole("button", { name: "Cancel…" }).click();
+    await expect(page.getByRole("dialog")).toContainText("deployments into every environment of handbook go on as usual");
+    await confirmDialog(page, "Cancel freeze", "declared by the e2e test");
+    await expect(upcoming.getByRole("row").filter({ hasText: "handbook rewrite" })).toHaveCount(0);
+  });
+
   test("item 19: Compare tells 'never ran' from 'not running now'", async ({ page }) => {
     await signedInAs(page, DEMO.developer);
     await page.goto("/compare?from=staging&to=prod");

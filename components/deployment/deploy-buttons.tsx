@@ -108,7 +108,7 @@ export function RollbackButton({
       disabledReason={`no earlier good release in ${environment}`}
       testId={`rollback-${environment}`}
       onConfirm={async (reason) => {
-        const result = await run(inFlight ? { environment: ref, reason: reason || undefined } : { environment: ref, releaseId: target?.id, reason: reason || undefined, config: choice });
+        const result = await run(inFlight ? { environment: ref, reason: reason || undefined } : { environment: ref, releaseId: target?.id, reason: reason || undefined, config: config?.changes.length === 0 ? "keep-current" : choice });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
       }}
     >
@@ -170,7 +170,8 @@ function RollbackConfigChoice({ config, choice, onChoice }: { config: RollbackCo
       )}
       {config.pendingChanges.length > 0 && (
         <p className="text-amber-900" data-testid="rollback-config-pending">
-          {config.pendingChanges.length} unapplied config edit{config.pendingChanges.length === 1 ? "" : "s"} ({config.pendingChanges.map((c) => c.key).join(", ")}) stay{config.pendingChanges.length === 1 ? "s" : ""} unapplied either way.
+          {config.pendingChanges.length} unapplied config edit{config.pendingChanges.length === 1 ? "" : "s"} ({config.pendingChanges.map((c) => c.key).join(", ")}) stay{config.pendingChanges.length === 1 ? "s" : ""} unapplied
+          {config.restoredVersion !== null && config.changes.length > 0 ? " either way" : ""}.
         </p>
       )}
     </fieldset>

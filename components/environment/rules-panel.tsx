@@ -38,7 +38,15 @@ export function RulesPanel({ config }: { config: Partial<EnvironmentConfig> }) {
         ? `${formatDuration(gates.soak.duration)} in the previous environment, error rate ≤ ${gates.soak.maxErrorRate * 100}%, p95 ≤ ${gates.soak.maxP95Ms} ms${gates.soak.allowUnobserved ? "; passes unverified (amber) when no traffic is observed" : "; fails when no traffic is observed"}`
         : none,
     ],
-    ["Verified", gates?.verified ? `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})` : none],
+    [
+      "Verified",
+      gates?.verified ? (
+        `${gates.verified.names.join(", ")} passed in the previous environment (results within ${formatDuration(gates.verified.timeout)})`
+      ) : (
+        // "none" alone did not say none of what: the gate asks for verification jobs (e2e, load tests) to pass first.
+        <span className="text-zinc-400">none: no verification job has to pass first</span>
+      ),
+    ],
     [
       "Windows",
       gates?.windows?.length ? (

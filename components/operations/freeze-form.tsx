@@ -28,18 +28,24 @@ function FieldError({ message, id }: { message?: string | undefined; id: string 
   ) : null;
 }
 
+/** The scope select's value for "every environment of a pipeline" (environment references never start with it). */
+const PIPELINE_SCOPE = "pipeline:";
+
 /**
- * Declares a freeze: one environment or all of them (stop the line), from now or a later time,
- * until a time or until lifted. Times are typed on the browser's clock and sent as UTC.
+ * Declares a freeze: one environment, every environment of one pipeline, or all of them (stop the
+ * line), from now or a later time, until a time or until lifted. Times are typed on the browser's
+ * clock and sent as UTC.
  */
-export function FreezeForm({ environments, defaultEnvironment }: { environments: string[]; defaultEnvironment?: string }) {
+export function FreezeForm({ environments, pipelines, defaultEnvironment }: { environments: string[]; pipelines: string[]; defaultEnvironment?: string | undefined }) {
   const { run, pending, fieldErrors, error } = useAction(createFreezeAction, {
-    success: (f) => `${f.environment ? `${f.environment} frozen` : "Every environment frozen"}${f.state === "upcoming" ? " (from the start time)" : ""}: ${f.name}`,
+    success: (f) => `${f.environment ? `${f.environment} frozen` : f.pipeline ? `Every environment of ${f.pipeline} frozen` : "Every environment frozen"}${f.state === "upcoming" ? " (from the start time)" : ""}: ${f.name}`,
   });
   const [untilLifted, setUntilLifted] = useState(true);
   // One environment unless someone picks the stop-the-line option on purpose (it was the default, and the red button one click away).
   const initialScope = defaultEnvironment ?? environments[0] ?? "";
   const [scope, setScope] = useState(initialScope);
+  const wholePipeline = scope.startsWith(PIPELINE_SCOPE) ? scope.slice(PIPELINE_SCOPE.length) : null;
+  const scopeLabel = wholePipeline ? `all of ${wholePipeline}` : environmentRefLabel(scope);
   const [zone, setZone] = useState<string | null>(null);
   useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? null), []);
   const shown = Object.entries(fieldErrors).filter(([field]) => !["environment", "name", "reason", "startsAt", "endsAt"].includes(field));
@@ -53,7 +59,7 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         const formElement = event.currentTarget;
         const form = new FormData(formElement);
         const result = await run({
-          environment: scope || undefined,
+          ...(wholePipeline ? { pipeline: wholePipeline } : { environment: scope || undefined }),
           name: formText(form, "name"),
           reason: formText(form, "reason"),
           startsAt: toUtc(form.get("startsAt")),
@@ -71,11 +77,20 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
         <label className={labelClass}>
           Environment
           <select name="environment" value={scope} onChange={(e) => setScope(e.target.value)} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="freeze-environment-error">
-            {environments.map((name) => (
-              <option key={name} value={name}>
-                {environmentRefLabel(name)}
-              </option>
-            ))}
+            <optgroup label="One environment">
+              {environments.map((name) => (
+                <option key={name} value={name}>
+                  {environmentRefLabel(name)}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="Every environment of a pipeline">
+              {pipelines.map((name) => (
+                <option key={name} value={`${PIPELINE_SCOPE}${name}`}>
+                  all of {name}
+                </option>
+              ))}
+            </optgroup>
             <option value="">All environments — stop the line</option>
           </select>
           <FieldError id="freeze-environment-error" message={fieldErrors.environment} />
@@ -124,13 +139,15 @@ export function FreezeForm({ environments, defaultEnvironment }: { environments:
             ·
           </span>
           <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending}>
-            {pending ? "Freezing…" : scope ? `Freeze ${environmentRefLabel(scope)}` : "Stop the line"}
+            {pending ? "Freezing…" : scope ? `Freeze ${scopeLabel}` : "Stop the line"}
           </Button>
         </div>
       </div>
       <p className="text-xs text-zinc-500">
         Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
-        {scope ? (
+        {wholePipeline ? (
+          <>Deployments into every environment of {wholePipeline}, the first of its chain included, wait while the freeze is on; people in the override roles of its pipeline file may override it with a reason.</>
+        ) : scope ? (
           <>Deployments into {scope} wait while the freeze is on; people in the override roles of the pipeline file may override it with a reason.</>
         ) : (
           <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>

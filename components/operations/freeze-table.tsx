@@ -124,7 +124,7 @@ export function FreezeTable({ freezes, now, canManage, caption }: { freezes: Fre
             {canManage && (
               <td className={tdClass}>
                 {/* Not text-right on the cell: the confirmation dialog inside it would inherit the alignment. */}
-                <div className="flex justify-end">{f.liftable && f.id && <LiftFreezeButton freezeId={f.id} name={f.name} environment={f.environment} upcoming={f.state === "upcoming"} />}</div>
+                <div className="flex justify-end">{f.liftable && f.id && <LiftFreezeButton freezeId={f.id} name={f.name} environment={f.environment} pipeline={f.pipeline} upcoming={f.state === "upcoming"} />}</div>
               </td>
             )}
           </tr>

@@ -5,9 +5,9 @@ import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 
 /** Lifts (or, before it starts, cancels) a freeze, asking why: the reason goes into the audit trail. */
-export function LiftFreezeButton({ freezeId, name, environment, upcoming }: { freezeId: string; name: string; environment: string | null; upcoming: boolean }) {
+export function LiftFreezeButton({ freezeId, name, environment, pipeline, upcoming }: { freezeId: string; name: string; environment: string | null; pipeline: string | null; upcoming: boolean }) {
   const { run, pending } = useAction(liftFreezeAction, { success: (f) => `Freeze "${f.name}" lifted` });
-  const scope = environment ?? "every environment";
+  const scope = environment ? (pipeline ? `${pipeline}/${environment}` : environment) : pipeline ? `every environment of ${pipeline}` : "every environment";
   return (
     <ConfirmButton
       label={upcoming ? "Cancel…" : "Lift…"}

@@ -163,6 +163,12 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         <QuotaLine quota={options.quota} />
       </div>
 
+      {candidates.every((c) => c.liveReview) && (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200 ring-inset" data-testid="every-branch-taken">
+          Every branch listed already runs in its own review environment (one per branch). Open it from the board, or tear it down to spin up another; a new branch shows here once CI cuts its first release.
+        </p>
+      )}
+
       <Field id={`${ids}-branch`} label="Branch" error={fieldError("branch")} hint={candidate && <BranchHint candidate={candidate} appCount={options.appCount} pipeline={options.pipeline} />}>
         <select
           id={`${ids}-branch`}
@@ -179,8 +185,8 @@ function SpinUpForm({ options, candidates, titleId, onDone }: { options: SpinUpO
         >
           {candidates.map((c) => (
             <option key={c.branch} value={c.branch}>
-              {c.branch} — newest {c.releases[0]?.commit.slice(0, 7)}, {c.releases[0] ? relativeTime(new Date(c.releases[0].createdAt), now) : ""}
-              {c.liveReview ? ` · running in ${c.liveReview}` : ""}
+              {/* A taken branch says where it runs first: its newest commit does not matter here, and a long option is cut. */}
+              {c.liveReview ? `${c.branch} (running in ${c.liveReview})` : `${c.branch} — newest ${c.releases[0]?.commit.slice(0, 7)}, ${c.releases[0] ? relativeTime(new Date(c.releases[0].createdAt), now) : ""}`}
             </option>
           ))}
         </select>
@@ -384,7 +390,7 @@ function QuotaLine({ quota }: { quota: SpinUpOptions["quota"] }) {
   const yoursFull = quota.yours >= quota.perPerson;
   return (
     <p className={`mt-1 text-xs ${pipelineFull || yoursFull ? "text-amber-800" : "text-zinc-500"}`} data-testid="review-quota">
-      {quota.inUse} of {plural(quota.total, "review environment")} in use in this pipeline, {quota.yours === 0 ? "none" : quota.yours} of them yours (at most {quota.perPerson} per person).
+      {quota.inUse} of {plural(quota.total, "review environment")} in use in this pipeline{quota.inUse > 0 ? `, ${quota.yours === 0 ? "none" : quota.yours} of them yours` : ""} (at most {quota.perPerson} per person).
       {pipelineFull ? " Tear one down before spinning up another." : yoursFull ? " Tear one of yours down before spinning up another." : ""}
     </p>
   );

@@ -8,7 +8,7 @@ export const createFreezeAction = defineAction(
   createFreezeInput,
   async (ctx, input) => {
     const freeze = await createFreeze(ctx, input);
-    return { id: freeze.id, name: freeze.name, environment: freeze.environment, state: freeze.state };
+    return { id: freeze.id, name: freeze.name, environment: freeze.environment, pipeline: freeze.pipeline, state: freeze.state };
   },
   { revalidate: ["/"] },
 );

@@ -7,6 +7,7 @@ import { ValidationError } from "@/lib/services/errors";
 import type { FreezeView } from "@/lib/services/freeze-queries";
 import { listFreezes } from "@/lib/services/freezes";
 import { liveEnvironmentNames } from "@/lib/services/live-environments";
+import { pipelineOptions } from "@/lib/services/pipeline-pages";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { FreezeForm } from "@/components/operations/freeze-form";
 import { FreezeTable } from "@/components/operations/freeze-table";
@@ -37,7 +38,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
   const { db, actor } = ctx;
   const now = ctx.clock.now();
   const search = await searchParams;
-  const environments = await liveEnvironmentNames(db);
+  const [environments, pipelines] = await Promise.all([liveEnvironmentNames(db), pipelineOptions(db)]);
   const environment = search.environment && environments.includes(search.environment) ? search.environment : undefined;
   const history = search.history === "1";
   let freezes: FreezeView[] = [];
@@ -81,7 +82,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
 
         {canManage && (
           <Panel title="Declare a freeze" bodyClassName="p-4">
-            <FreezeForm environments={environments} defaultEnvironment={environment} />
+            <FreezeForm environments={environments} pipelines={pipelines.map((p) => p.name)} defaultEnvironment={environment} />
           </Panel>
         )}
 

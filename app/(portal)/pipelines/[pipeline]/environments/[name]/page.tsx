@@ -68,7 +68,9 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
         subtitle={(environment.settings as { description?: string }).description}
         actions={
           <>
-            <ButtonLink href={`/deployments?pipeline=${encodeURIComponent(pipeline.name)}&environment=${encodeURIComponent(environment.name)}`}>History</ButtonLink>
+            <ButtonLink size="sm" href={`/deployments?pipeline=${encodeURIComponent(pipeline.name)}&environment=${encodeURIComponent(environment.name)}`}>
+              History
+            </ButtonLink>
             {review?.allowed.extend && <ExtendButton environment={environment.name} environmentRef={ref} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
             {current && allowed.redeploy && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current.id} />}

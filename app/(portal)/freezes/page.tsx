@@ -59,7 +59,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
     <>
       <PageHeader
         title="Freezes"
-        subtitle="Periods when deployments wait: declared here or through the API, or in a pipeline file. While a freeze is active, the freeze gate holds deployments into its environment — or into every environment, when someone stops the line."
+        subtitle="Periods when deployments wait: declared here or through the API, or in a pipeline file. While a freeze is active, the freeze gate holds deployments into its environment, into every environment of its pipeline, or — when someone stops the line — into every environment."
       />
       <div className="flex flex-col gap-6">
         {stopTheLine.length > 0 && <FreezeBanner freezes={stopTheLine} now={now} href="/freezes" />}

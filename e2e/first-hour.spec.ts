@@ -184,6 +184,8 @@ test.describe.serial("a newcomer's first hour", () => {
   });
 
   test("item 20: every page works at 390 px wide", async ({ page }) => {
+    // Some twenty pages in one test (35 s alone): beside vitest in npm test it needs more than the default minute.
+    test.setTimeout(180_000);
     await page.setViewportSize({ width: 390, height: 844 });
     await signedInAs(page, DEMO.admin);
     await page.goto("/deployments");

@@ -38,7 +38,10 @@ const PIPELINE_SCOPE = "pipeline:";
  */
 export function FreezeForm({ environments, pipelines, defaultEnvironment }: { environments: string[]; pipelines: string[]; defaultEnvironment?: string | undefined }) {
   const { run, pending, fieldErrors, error } = useAction(createFreezeAction, {
-    success: (f) => `${f.environment ? `${f.environment} frozen` : f.pipeline ? `Every environment of ${f.pipeline} frozen` : "Every environment frozen"}${f.state === "upcoming" ? " (from the start time)" : ""}: ${f.name}`,
+    success: (f) => {
+      const scope = f.environment ?? (f.pipeline ? `Every environment of ${f.pipeline}` : "Every environment");
+      return f.state === "upcoming" ? `${scope} will freeze from the start time: ${f.name}` : `${scope} frozen: ${f.name}`;
+    },
   });
   const [untilLifted, setUntilLifted] = useState(true);
   // One environment unless someone picks the stop-the-line option on purpose (it was the default, and the red button one click away).

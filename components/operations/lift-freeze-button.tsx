@@ -6,7 +6,7 @@ import { ConfirmButton } from "@/components/ui/confirm";
 
 /** Lifts (or, before it starts, cancels) a freeze, asking why: the reason goes into the audit trail. */
 export function LiftFreezeButton({ freezeId, name, environment, pipeline, upcoming }: { freezeId: string; name: string; environment: string | null; pipeline: string | null; upcoming: boolean }) {
-  const { run, pending } = useAction(liftFreezeAction, { success: (f) => `Freeze "${f.name}" lifted` });
+  const { run, pending } = useAction(liftFreezeAction, { success: (f) => (upcoming ? `Freeze "${f.name}" cancelled: it will not start` : `Freeze "${f.name}" lifted`) });
   const scope = environment ? (pipeline ? `${pipeline}/${environment}` : environment) : pipeline ? `every environment of ${pipeline}` : "every environment";
   return (
     <ConfirmButton

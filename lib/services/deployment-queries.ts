@@ -113,7 +113,7 @@ const requester = alias(users, "requester");
 export async function listDeployments(db: Db, input: unknown): Promise<Page<DeploymentListItem>> {
   const q = parseInput(listDeploymentsInput, input);
   if (q.since && q.until && q.since >= q.until) {
-    throw new ValidationError(`no deployment can be both since ${q.since.toISOString()} and before ${q.until.toISOString()}`, { until: "is not after since: swap them, or clear one" });
+    throw new ValidationError(`no deployment can be both since ${q.since.toISOString()} and before ${q.until.toISOString()}`, { until: "is not after the start of the window (since): swap them, or clear one" });
   }
   const conditions: (SQL | undefined)[] = [afterCursor(q.cursor, deployments.createdAt, deployments.id)];
   // History keeps gone environments: a bare name matches it in every pipeline (a filter, never ambiguous).

@@ -45,6 +45,9 @@ type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
 
 const selectClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
+/** The filter form's labels, for the service's field errors (it names its query parameters). */
+const FILTER_LABELS: Record<string, string> = { since: "From", until: "Until", actor: "Requested by", environment: "Environment", app: "App changed", status: "Status", kind: "Kind" };
+
 /** Date inputs give "2026-11-21"; the service takes ISO times. `until` includes that whole day. */
 function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
   if (!day) return undefined;
@@ -79,7 +82,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
     if (!(error instanceof ValidationError)) throw error;
     problem =
       Object.entries(error.fields ?? {})
-        .map(([field, message]) => `${field}: ${message}`)
+        .map(([field, message]) => `${FILTER_LABELS[field] ?? field}: ${message}`)
         .join("; ") || error.message;
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
@@ -162,9 +165,13 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
       )}
       <Panel>
         {page.items.length === 0 ? (
-          <EmptyState title={Object.keys(active).length ? "No deployment matches these filters" : "No deployments yet"}>
-            {Object.keys(active).length ? "Widen the filters, or clear them." : "Promote a release from the board: its rollout appears here."}
-          </EmptyState>
+          problem ? (
+            <EmptyState title="Nothing listed until the filters above are fixed" />
+          ) : (
+            <EmptyState title={Object.keys(active).length ? "No deployment matches these filters" : "No deployments yet"}>
+              {Object.keys(active).length ? "Widen the filters, or clear them." : "Promote a release from the board: its rollout appears here."}
+            </EmptyState>
+          )
         ) : (
           <div className="overflow-x-auto">
             <table className={tableClass} aria-label="Deployments">

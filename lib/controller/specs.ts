@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, configVariables, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type Deployment, type Environment } from "@/db/schema";
+import { apps, builds, configVariables, deployments, environmentApps, environments, releaseBuilds, type App, type Build, type ConfigSnapshot, type Deployment, type Environment } from "@/db/schema";
 import type { AppConfig } from "@/lib/config/schema";
 import type { AppSpec, ArtifactRef } from "@/lib/platform/types";
-import { lastSnapshotOfRelease, snapshotConfigFor } from "@/lib/services/config-snapshots";
+import { configSnapshotsById, lastSnapshotOfRelease, snapshotConfigOf } from "@/lib/services/config-snapshots";
 import { resolveConfig } from "@/lib/services/config-vars";
 import { deploymentAppIds } from "@/lib/services/review-clone";
 import { ASLEEP_OR_GONE_ENVIRONMENT_STATES, STOPPED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -45,11 +45,13 @@ export function artifactRef(build: Build, releaseId: string, app: string): Artif
 
 /**
  * One app's spec: its build, instance count and config (secrets decrypted only here, for the
- * platform). The config is the version the deployment recorded (`configSnapshotId`); only a
- * deployment made before versions were kept reads the live variables.
+ * platform). The config is the version the deployment recorded (`snapshot`, read by the caller once
+ * for all its apps); only a deployment made before versions were kept reads the live variables.
+ * Callers plan apps one after another: on a transaction's single connection, concurrent queries
+ * would queue inside node-postgres (deprecated, removed in pg 9).
  */
-async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, configSnapshotId: string | null, siblings: Record<string, string> = {}, hasVariables = true): Promise<AppPlan> {
-  const config = (configSnapshotId ? await snapshotConfigFor(db, configSnapshotId, app.id) : null) ?? (hasVariables ? await resolveConfig(db, environment.id, app.id) : { values: {}, secretValues: [] });
+async function planOf(db: Db, environment: Environment, app: App, build: Build, releaseId: string, reference: string, snapshot: ConfigSnapshot | undefined, siblings: Record<string, string> = {}, hasVariables = true): Promise<AppPlan> {
+  const config = snapshot ? snapshotConfigOf(snapshot, app.id) : hasVariables ? await resolveConfig(db, environment.id, app.id) : { values: {}, secretValues: [] };
   return {
     environmentId: environment.id,
     appId: app.id,
@@ -109,7 +111,10 @@ export async function releaseSpecs(db: Db, environment: Environment, releaseId: 
     environment,
     rows.map((r) => r.app.id),
   );
-  return Promise.all(rows.map(({ app, build }) => planOf(db, environment, app, build, releaseId, reference, configSnapshotId, siblings)));
+  const snapshot = configSnapshotId ? (await configSnapshotsById(db, [configSnapshotId])).get(configSnapshotId) : undefined;
+  const plans: AppPlan[] = [];
+  for (const { app, build } of rows) plans.push(await planOf(db, environment, app, build, releaseId, reference, snapshot, siblings));
+  return plans;
 }
 
 /**
@@ -133,7 +138,13 @@ export async function currentSpecs(db: Db, environment: Environment, reference: 
     .leftJoin(deployments, eq(deployments.id, environmentApps.deploymentId))
     .where(eq(environmentApps.environmentId, environment.id));
   const siblings = await inheritedAddresses(db, environment);
-  return Promise.all(rows.map(({ app, build, releaseId, configSnapshotId }) => planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId, siblings)));
+  const snapshots = await configSnapshotsById(
+    db,
+    rows.map((r) => r.configSnapshotId),
+  );
+  const plans: AppPlan[] = [];
+  for (const { app, build, releaseId, configSnapshotId } of rows) plans.push(await planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId ? snapshots.get(configSnapshotId) : undefined, siblings));
+  return plans;
 }
 
 /** Environment states whose cells nothing runs (restore and sampling skip them). */
@@ -194,10 +205,15 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     const withVariables = new Set(
       (await db.selectDistinct({ environmentId: configVariables.environmentId, appId: configVariables.appId }).from(configVariables).where(inArray(configVariables.environmentId, envIds))).map((v) => `${v.environmentId}/${v.appId ?? ""}`),
     );
+    const snapshots = await configSnapshotsById(
+      db,
+      rows.map((r) => r.configSnapshotId),
+    );
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {
       const hasVariables = withVariables.has(`${cell.environmentId}/`) || withVariables.has(`${cell.environmentId}/${app.id}`);
-      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, configSnapshotId, siblings.get(cell.environmentId), hasVariables));
+      const snapshot = configSnapshotId ? snapshots.get(configSnapshotId) : undefined;
+      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, snapshot, siblings.get(cell.environmentId), hasVariables));
     }
     yield plans;
     const last: CellCursor = rows[rows.length - 1]!.cell;

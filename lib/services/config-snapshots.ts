@@ -101,10 +101,18 @@ export async function snapshotFor(
   return (await snapshotPendingConfig(tx, request.environmentId, createdBy, now)).id;
 }
 
+/**
+ * Config versions by id, in one statement: a rollout plans every app of one version, and a restore
+ * page a few versions for up to 200 cells, so each is read once rather than once per app.
+ */
+export async function configSnapshotsById(db: Db, ids: readonly (string | null)[]): Promise<Map<string, ConfigSnapshot>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Map();
+  return new Map((await db.select().from(configSnapshots).where(inArray(configSnapshots.id, wanted))).map((s) => [s.id, s]));
+}
+
 /** A config version's values for one app: environment-wide ones, overridden by the app's own. Secrets decrypted (for the platform only). */
-export async function snapshotConfigFor(db: Db, snapshotId: string, appId: string): Promise<{ values: Record<string, string>; secretValues: string[] } | null> {
-  const [snapshot] = await db.select().from(configSnapshots).where(eq(configSnapshots.id, snapshotId));
-  if (!snapshot) return null;
+export function snapshotConfigOf(snapshot: ConfigSnapshot, appId: string): { values: Record<string, string>; secretValues: string[] } {
   const values: Record<string, string> = {};
   const secrets = new Map<string, string>();
   const applicable = snapshot.entries.filter((e) => e.appId === null || e.appId === appId);

@@ -53,20 +53,20 @@ export interface PartialSelection {
 export async function partialSelection(db: Db, environment: Pick<Environment, "id" | "kind" | "settings" | "sourceEnvironmentId">, releaseId: string): Promise<PartialSelection | null> {
   if (cloneModeOf(environment) !== "changed" || !environment.sourceEnvironmentId) return null;
   const [source] = await db.select({ name: environments.name }).from(environments).where(eq(environments.id, environment.sourceEnvironmentId));
-  const [wanted, sourceRuns, ownCells] = await Promise.all([
-    db
-      .select({ id: apps.id, name: apps.name, digest: builds.digest })
-      .from(releaseBuilds)
-      .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
-      .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
-      .where(eq(releaseBuilds.releaseId, releaseId))
-      .orderBy(asc(apps.position)),
-    db.select({ appId: environmentApps.appId, digest: builds.digest }).from(environmentApps).innerJoin(builds, eq(builds.id, environmentApps.buildId)).where(eq(environmentApps.environmentId, environment.sourceEnvironmentId)),
-    db
-      .select({ appId: environmentApps.appId })
-      .from(environmentApps)
-      .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
-  ]);
+  // One after another: callers pass their transaction, whose single connection would only queue
+  // concurrent queries inside node-postgres (deprecated, removed in pg 9).
+  const wanted = await db
+    .select({ id: apps.id, name: apps.name, digest: builds.digest })
+    .from(releaseBuilds)
+    .innerJoin(apps, eq(apps.id, releaseBuilds.appId))
+    .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
+    .where(eq(releaseBuilds.releaseId, releaseId))
+    .orderBy(asc(apps.position));
+  const sourceRuns = await db.select({ appId: environmentApps.appId, digest: builds.digest }).from(environmentApps).innerJoin(builds, eq(builds.id, environmentApps.buildId)).where(eq(environmentApps.environmentId, environment.sourceEnvironmentId));
+  const ownCells = await db
+    .select({ appId: environmentApps.appId })
+    .from(environmentApps)
+    .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId)));
   const sourceDigest = new Map(sourceRuns.map((c) => [c.appId, c.digest]));
   const runsAlready = new Set(ownCells.map((c) => c.appId));
   const selection: PartialSelection = { source: source?.name ?? "its source", own: [], inherited: [] };

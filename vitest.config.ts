@@ -31,6 +31,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Migrate once per run; each file's database starts from that (see the setup file).
     globalSetup: ["lib/testing/migrated-databases.setup.ts"],
+    // Concurrent queries on one connection (a transaction's) fail the file: pg 9 refuses them.
+    setupFiles: ["lib/testing/no-queued-queries.setup.ts"],
     // vitest's default (cores − 1) is one worker on a 2-core machine, which sat 65 % idle: most test
     // files wait on PostgreSQL, child processes and controller ticks. Three workers took the run on
     // both databases from 1,043 s to 745 s there. Test files already keep apart (random port bases,

@@ -62,7 +62,11 @@ export async function partialSelection(db: Db, environment: Pick<Environment, "i
     .innerJoin(builds, eq(builds.id, releaseBuilds.buildId))
     .where(eq(releaseBuilds.releaseId, releaseId))
     .orderBy(asc(apps.position));
-  const sourceRuns = await db.select({ appId: environmentApps.appId, digest: builds.digest }).from(environmentApps).innerJoin(builds, eq(builds.id, environmentApps.buildId)).where(eq(environmentApps.environmentId, environment.sourceEnvironmentId));
+  const sourceRuns = await db
+    .select({ appId: environmentApps.appId, digest: builds.digest })
+    .from(environmentApps)
+    .innerJoin(builds, eq(builds.id, environmentApps.buildId))
+    .where(eq(environmentApps.environmentId, environment.sourceEnvironmentId));
   const ownCells = await db
     .select({ appId: environmentApps.appId })
     .from(environmentApps)

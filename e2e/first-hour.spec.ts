@@ -130,6 +130,12 @@ test.describe.serial("a newcomer's first hour", () => {
     await expect(page.getByRole("dialog")).toContainText("deployments into every environment of handbook go on as usual");
     await confirmDialog(page, "Cancel freeze", "declared by the e2e test");
     await expect(upcoming.getByRole("row").filter({ hasText: "handbook rewrite" })).toHaveCount(0);
+    // In the history it reads as cancelled (it never began), not as a lifted freeze that "was" in force.
+    await page.getByRole("link", { name: "Show lifted and ended" }).click();
+    const past = page.getByRole("table", { name: "Lifted and ended freezes" }).getByRole("row").filter({ hasText: "handbook rewrite" });
+    await expect(past).toContainText("was to run");
+    await expect(past).toContainText("cancelled by");
+    await expect(past.getByText("cancelled", { exact: true })).toBeVisible();
   });
 
   test("item 19: Compare tells 'never ran' from 'not running now'", async ({ page }) => {

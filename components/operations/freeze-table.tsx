@@ -10,6 +10,9 @@ import { Instant } from "./when";
 const STATE_TONE: Record<FreezeState, Tone> = { active: "blue", upcoming: "violet", ended: "neutral", lifted: "neutral" };
 const STATE_LABEL: Record<FreezeState, string> = { active: "frozen now", upcoming: "upcoming", ended: "ended", lifted: "lifted" };
 
+/** The state as people read it: a freeze lifted before it began was cancelled, never in force. */
+const stateLabel = (freeze: FreezeView) => (freeze.lifted?.beforeStart ? "cancelled" : STATE_LABEL[freeze.state]);
+
 /** Where the freeze holds: one environment (qualified by its pipeline when known), a whole pipeline, or every pipeline (a stopped line). */
 function Scope({ pipeline, environment }: { pipeline: string | null; environment: string | null }) {
   if (environment !== null) return <Badge>{pipeline ? `${pipeline}/${environment}` : environment}</Badge>;
@@ -32,7 +35,7 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
         </>
       ) : freeze.lifted ? (
         <span>
-          <span className="text-zinc-500">was</span> <Instant at={freeze.startsAt ?? freeze.lifted.at} now={now} zone={zone} relative={false} /> <span className="text-zinc-500">–</span>{" "}
+          <span className="text-zinc-500">{freeze.lifted.beforeStart ? "was to run" : "was"}</span> <Instant at={freeze.startsAt ?? freeze.lifted.at} now={now} zone={zone} relative={false} /> <span className="text-zinc-500">–</span>{" "}
           {freeze.endsAt ? <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} /> : "until lifted"}
         </span>
       ) : freeze.endsAt ? (
@@ -77,7 +80,7 @@ function Who({ freeze, now }: { freeze: FreezeView; now: Date }) {
       </span>
       {freeze.lifted && (
         <span className="text-zinc-500">
-          lifted by <span className="text-zinc-700">{freeze.lifted.by?.name ?? "someone"}</span> <RelativeTime at={freeze.lifted.at} now={now} />
+          {freeze.lifted.beforeStart ? "cancelled" : "lifted"} by <span className="text-zinc-700">{freeze.lifted.by?.name ?? "someone"}</span> <RelativeTime at={freeze.lifted.at} now={now} />
           {freeze.lifted.reason && <>: {freeze.lifted.reason}</>}
         </span>
       )}
@@ -118,7 +121,7 @@ export function FreezeTable({ freezes, now, canManage, caption }: { freezes: Fre
             <td className={tdClass}>
               <Badge tone={STATE_TONE[f.state]}>
                 {f.state === "active" && <Dot tone="blue" />}
-                {STATE_LABEL[f.state]}
+                {stateLabel(f)}
               </Badge>
             </td>
             {canManage && (

@@ -42,7 +42,8 @@ export interface FreezeView {
   nextStart: Date | null;
   createdBy: PersonRef | null;
   createdAt: Date | null;
-  lifted: { at: Date; by: PersonRef | null; reason: string | null } | null;
+  /** `beforeStart`: lifted before it began (cancelled), so it never held a deployment back. */
+  lifted: { at: Date; by: PersonRef | null; reason: string | null; beforeStart: boolean } | null;
   /** Only freezes from the database can be lifted, and only while active or upcoming. */
   liftable: boolean;
   /** Why the schedule could not be evaluated (the gate then fails closed: it counts as active). */
@@ -68,7 +69,7 @@ function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "
 export function viewOfStored(row: JoinedFreeze, now: Date): FreezeView {
   const f = row.freeze;
   const stored = storedOf(row);
-  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason } : null;
+  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason, beforeStart: f.startsAt !== null && f.liftedAt < f.startsAt } : null;
   const when = lifted ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null } : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
   return {
     id: f.id,

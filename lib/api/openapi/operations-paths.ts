@@ -34,7 +34,7 @@ export const freezeSchema = z
     nextStart: isoTime.nullable().meta({ description: "When it next starts after now (recurring: the next occurrence)" }),
     createdBy: personSchema.nullable(),
     createdAt: isoTime.nullable(),
-    lifted: z.object({ at: isoTime, by: personSchema.nullable(), reason: z.string().nullable() }).nullable(),
+    lifted: z.object({ at: isoTime, by: personSchema.nullable(), reason: z.string().nullable(), beforeStart: z.boolean().meta({ description: "Lifted before it began (cancelled): it never held a deployment back" }) }).nullable(),
     liftable: z.boolean(),
     problem: z.string().nullable().meta({ description: "Why the schedule cannot be evaluated; the freeze gate then fails closed" }),
   })

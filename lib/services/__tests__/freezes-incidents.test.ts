@@ -128,7 +128,7 @@ describe.each(testDatabases)("freezes and incidents on $name", (database) => {
     it("lifts a freeze once, with who and why; lifting again is refused, an unknown id is not found", async () => {
       const freeze = await createFreeze(ctx(lead), { environment: "prod", name: "hotfix only", reason: "Hotfixes only this week" });
       const lifted = await liftFreeze(ctx(techLead, "2026-03-02T12:00:00Z"), { freezeId: freeze.id, reason: "Incident over" });
-      expect(lifted).toMatchObject({ state: "lifted", active: false, liftable: false, lifted: { at: at("2026-03-02T12:00:00Z"), by: { id: techLead.id }, reason: "Incident over" } });
+      expect(lifted).toMatchObject({ state: "lifted", active: false, liftable: false, lifted: { at: at("2026-03-02T12:00:00Z"), by: { id: techLead.id }, reason: "Incident over", beforeStart: false } });
       const events = await auditFor(connection, freeze.id!);
       expect(events.map((e) => e.action)).toEqual(["freeze.create", "freeze.lift"]);
       expect(events[1]).toMatchObject({ actorId: techLead.id, reason: "Incident over" });
@@ -150,7 +150,8 @@ describe.each(testDatabases)("freezes and incidents on $name", (database) => {
     it("an upcoming freeze can be cancelled before it starts; an ended one cannot be lifted", async () => {
       const upcoming = await createFreeze(ctx(lead), { environment: "dev", name: "later", reason: "Later this month", startsAt: "2026-03-20T00:00:00Z", endsAt: "2026-03-21T00:00:00Z" });
       expect(upcoming.state).toBe("upcoming");
-      expect((await liftFreeze(ctx(lead), { freezeId: upcoming.id, reason: "No longer needed" })).state).toBe("lifted");
+      // Lifted before it began: cancelled (the Freezes page says so), never in force.
+      expect(await liftFreeze(ctx(lead), { freezeId: upcoming.id, reason: "No longer needed" })).toMatchObject({ state: "lifted", lifted: { beforeStart: true } });
 
       const short = await createFreeze(ctx(lead), { environment: "dev", name: "short", reason: "One hour", duration: "1h" });
       const ended = await liftFreeze(ctx(lead, "2026-03-02T12:00:00Z"), { freezeId: short.id, reason: "too late" }).catch((e: unknown) => e);

@@ -55,6 +55,7 @@ test.describe.serial("config versions and commit order", () => {
     await page.goto(environmentPage("qa"));
     await page.getByTestId("rollback-qa").click();
     const dialog = page.getByRole("dialog");
+    await expect(dialog.getByTestId("rollback-ungated")).toContainText("no approval, deploy window or freeze holds a rollback");
     await expect(dialog.getByTestId("rollback-config-diff")).toContainText("FEATURE_X (was on)");
     await expect(dialog.getByTestId("rollback-config-pending")).toContainText("DB_URL");
     await expect(dialog.getByRole("radio", { name: /Restore the config it ran with/ })).toBeChecked();

@@ -122,6 +122,9 @@ export function RollbackButton({
           <p>
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
           </p>
+          <p className="text-zinc-600" data-testid="rollback-ungated">
+            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). The audit trail records who rolled back and why.
+          </p>
           {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
         </div>
       ) : (

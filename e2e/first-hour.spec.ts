@@ -133,7 +133,7 @@ test.describe.serial("a newcomer's first hour", () => {
     // In the history it reads as cancelled (it never began), not as a lifted freeze that "was" in force.
     await page.getByRole("link", { name: "Show lifted and ended" }).click();
     const past = page.getByRole("table", { name: "Lifted and ended freezes" }).getByRole("row").filter({ hasText: "handbook rewrite" });
-    await expect(past).toContainText("was to run");
+    await expect(past).toContainText("was to run from");
     await expect(past).toContainText("cancelled by");
     await expect(past.getByText("cancelled", { exact: true })).toBeVisible();
   });

@@ -35,8 +35,14 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
         </>
       ) : freeze.lifted ? (
         <span>
-          <span className="text-zinc-500">{freeze.lifted.beforeStart ? "was to run" : "was"}</span> <Instant at={freeze.startsAt ?? freeze.lifted.at} now={now} zone={zone} relative={false} /> <span className="text-zinc-500">–</span>{" "}
-          {freeze.endsAt ? <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} /> : "until lifted"}
+          <span className="text-zinc-500">{freeze.lifted.beforeStart ? "was to run from" : "was"}</span> <Instant at={freeze.startsAt ?? freeze.lifted.at} now={now} zone={zone} relative={false} />{" "}
+          {freeze.endsAt ? (
+            <>
+              <span className="text-zinc-500">{freeze.lifted.beforeStart ? "to" : "–"}</span> <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} />
+            </>
+          ) : (
+            <span className="text-zinc-500">until lifted</span>
+          )}
         </span>
       ) : freeze.endsAt ? (
         <span>

@@ -27,7 +27,7 @@ export interface FreezeView {
   pipeline: string | null;
   name: string;
   reason: string;
-  /** One-off: its start. Recurring from the database: the first occurrence. null for recurring ones from slipway.yaml. */
+  /** One-off: its start. Recurring from the database: when its rule starts (its first occurrence is on or after it). null for recurring ones from slipway.yaml. */
   startsAt: Date | null;
   /** null: until lifted (or, for slipway.yaml recurring ones, forever). */
   endsAt: Date | null;
@@ -66,10 +66,26 @@ function timing(sources: FreezeSources, now: Date): Pick<FreezeView, "state" | "
   }
 }
 
+/**
+ * Whether a lifted freeze was lifted before its first period began (cancelled: it never held a
+ * deployment back). A recurring freeze's first period is its rule's first occurrence on or after
+ * `startsAt` (a weekly Friday freeze declared on a Monday first starts that Friday), found by the
+ * gate's own schedule functions on the freeze as if it had not been lifted.
+ */
+function liftedBeforeFirstPeriod(row: JoinedFreeze, liftedAt: Date): boolean {
+  const unlifted = { ...storedOf(row), liftedAt: null };
+  try {
+    const first = nextFreezeStart({ configured: [], stored: [unlifted], environment: row.environment ?? "*" }, new Date(row.freeze.startsAt.getTime() - 1), NEXT_HORIZON_MS);
+    return first !== null && liftedAt < first.start;
+  } catch {
+    return false; // a schedule the gate cannot read counted as active: it was in force
+  }
+}
+
 export function viewOfStored(row: JoinedFreeze, now: Date): FreezeView {
   const f = row.freeze;
   const stored = storedOf(row);
-  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason, beforeStart: f.startsAt !== null && f.liftedAt < f.startsAt } : null;
+  const lifted = f.liftedAt ? { at: f.liftedAt, by: person(f.liftedBy, row.lifterName, row.lifterEmail), reason: f.liftReason, beforeStart: liftedBeforeFirstPeriod(row, f.liftedAt) } : null;
   const when = lifted ? { state: "lifted" as const, active: false, period: null, nextStart: null, problem: null } : timing({ configured: [], stored: [stored], environment: row.environment ?? "*" }, now);
   return {
     id: f.id,

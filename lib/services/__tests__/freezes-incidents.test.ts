@@ -153,6 +153,13 @@ describe.each(testDatabases)("freezes and incidents on $name", (database) => {
       // Lifted before it began: cancelled (the Freezes page says so), never in force.
       expect(await liftFreeze(ctx(lead), { freezeId: upcoming.id, reason: "No longer needed" })).toMatchObject({ state: "lifted", lifted: { beforeStart: true } });
 
+      // Recurring: its first period is the rule's first occurrence, not the rule's start (a Monday here; it runs on Fridays).
+      const weekly = { environment: "dev", reason: "Fridays off", startsAt: "2026-03-02T15:00:00+01:00", rrule: "RRULE:FREQ=WEEKLY;BYDAY=FR", duration: "3h", timezone: "Europe/Berlin" };
+      const cancelledWeekly = await createFreeze(ctx(lead), { ...weekly, name: "fridays, cancelled on Wednesday" });
+      expect((await liftFreeze(ctx(lead, "2026-03-04T12:00:00Z"), { freezeId: cancelledWeekly.id, reason: "Not this quarter" })).lifted).toMatchObject({ beforeStart: true });
+      const liftedWeekly = await createFreeze(ctx(lead), { ...weekly, name: "fridays, lifted during the first" });
+      expect((await liftFreeze(ctx(lead, "2026-03-06T15:00:00Z"), { freezeId: liftedWeekly.id, reason: "Enough" })).lifted).toMatchObject({ beforeStart: false });
+
       const short = await createFreeze(ctx(lead), { environment: "dev", name: "short", reason: "One hour", duration: "1h" });
       const ended = await liftFreeze(ctx(lead, "2026-03-02T12:00:00Z"), { freezeId: short.id, reason: "too late" }).catch((e: unknown) => e);
       expect(ended).toBeInstanceOf(RuleError);

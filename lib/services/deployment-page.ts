@@ -4,6 +4,7 @@ import type { AutomaticRollbackDetail } from "./auto-rollback";
 import { rollbackConfigPreview, type RollbackConfigPreview } from "./config-snapshots";
 import type { ServiceContext } from "./context";
 import { currentRelease } from "./promotion-queries";
+import { previousGoodReleaseOf } from "./deployments";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
 import { decisionPropsFor, type DecisionProps } from "./decision-queries";
 import { authorize } from "./authorize";
@@ -52,7 +53,9 @@ export async function getDeploymentPage(ctx: ServiceContext, id: string): Promis
   const rollingForward = (deployment.state === "running" || deployment.state === "verifying") && deployment.kind !== "rollback";
   // Roll back from here when this deployment is what the environment runs now — except an
   // automatic rollback, which on-call confirms or undoes (its undo keeps the record straight).
-  const rollbackTo = !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && mayRollBack ? deployment.previousReleaseId : null;
+  // The target is the environment's previous good release, as on its page: a rollback's own
+  // previousReleaseId is the release it rolled back, which must never be offered again.
+  const rollbackTo = !automatic && deployment.state === "succeeded" && current?.id === deployment.releaseId && mayRollBack ? await previousGoodReleaseOf(ctx, deployment.environmentId) : null;
   const [target, config] = rollbackTo ? await Promise.all([getRelease(db, rollbackTo), rollbackConfigPreview(db, deployment.environmentId, rollbackTo)]) : [null, null];
   return {
     deployment,

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Connection } from "@/db/client";
 import { deployments, environments } from "@/db/schema";
@@ -60,6 +60,20 @@ describe.each(testDatabases)("getDeploymentPage on $name", (database) => {
     expect(page.rollback?.target).toMatchObject({ id: first.id, commit: first.commit });
     expect(page.rollback?.config).toMatchObject({ changes: [], pendingChanges: [] });
     expect(page.decisions).toBeNull();
+  });
+
+  it("from a rollback's own page offers the release before the one it restored, never the release it rolled back", async () => {
+    const third = await makeRelease(connection.db, lead, "1.2.0", { at: "2026-03-05T08:00:00Z" });
+    await placeRelease(connection.db, "qa", third.id, new Date("2026-03-05T09:00:00Z"), lead.id);
+    await connection.db.update(deployments).set({ state: "rolled-back" }).where(eq(deployments.releaseId, third.id));
+    // Rolled back to `second`: the rollback's previousReleaseId is `third`, the release it took out.
+    await placeRelease(connection.db, "qa", second.id, new Date("2026-03-05T10:00:00Z"), lead.id);
+    const [rollback] = await connection.db.select().from(deployments).where(eq(deployments.releaseId, second.id)).orderBy(desc(deployments.createdAt)).limit(1);
+    await connection.db.update(deployments).set({ kind: "rollback", previousReleaseId: third.id }).where(eq(deployments.id, rollback!.id));
+    const page = await getDeploymentPage(ctx(lead), rollback!.id);
+    expect(page.rollback?.target).toMatchObject({ id: first.id });
+    // Put qa back as the other tests expect it (second, promoted normally).
+    await connection.db.update(deployments).set({ kind: "promote", previousReleaseId: first.id }).where(eq(deployments.id, rollback!.id));
   });
 
   it("offers a viewer nothing", async () => {

@@ -5,7 +5,7 @@ import { apps, environments, pipelines } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { environmentViews, type EnvironmentView } from "./environments";
 import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
-import { ValidationError } from "./errors";
+import { NotFoundError, ValidationError } from "./errors";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 import { pageInput, type Page } from "./pagination";
 import { pipelineName } from "./schemas";
@@ -52,7 +52,7 @@ function decode(cursor: string): Position {
  * pipelines by name; in each, fixed environments in chain order, then review ones newest first.
  * Each carries every app's cell; a page holds fewer than `limit` environments once it reaches
  * CELL_BUDGET cells (follow `nextCursor`). Four statements whatever the page holds.
- * @throws ValidationError for a bad cursor or limit
+ * @throws ValidationError for a bad cursor or limit; NotFoundError when `pipeline` names no pipeline
  */
 export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown): Promise<Page<EnvironmentListItem>> {
   const q = parseInput(listEnvironmentsInput, input);
@@ -77,6 +77,11 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
     )
     .orderBy(asc(pipelines.name), asc(kindRank), asc(sortKey), asc(environments.id))
     .limit(q.limit + 1);
+  // An empty first page of a named pipeline: say whether the pipeline exists (a 404, not an empty list).
+  if (rows.length === 0 && q.pipeline && !after) {
+    const [known] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, q.pipeline));
+    if (!known) throw new NotFoundError(`No pipeline named "${q.pipeline}".`);
+  }
   // A page also ends once it holds CELL_BUDGET app cells (always at least one environment), so a
   // page of 600-app environments stays small; the cursor carries on from the last one it holds.
   let cells = 0;

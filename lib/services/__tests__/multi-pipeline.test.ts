@@ -128,5 +128,9 @@ describe.each(testDatabases)("two pipelines with the same environment names on $
       cursor = body.nextCursor;
     } while (cursor);
     expect(names).toEqual(["shop/dev", "shop/qa", "shop/uat", "shop/staging", "shop/prod", "tool/dev", "tool/prod"]);
+    // Scoped to a pipeline that does not exist: 404 with its name, not an empty list.
+    const unknown = await get(listEnvironmentsRoute, "/pipelines/nope/environments", { pipeline: "nope" });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('No pipeline named "nope".');
   });
 });

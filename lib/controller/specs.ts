@@ -72,24 +72,33 @@ async function planOf(db: Db, environment: Environment, app: App, build: Build, 
 }
 
 /**
+ * Whether the environment has any config variable (one probe): an app planned without a recorded
+ * config version reads the live variables one app at a time, which an environment without any
+ * (most, in a large installation) can skip.
+ */
+async function environmentHasVariables(db: Db, environmentId: string): Promise<boolean> {
+  const [row] = await db.select({ id: configVariables.id }).from(configVariables).where(eq(configVariables.environmentId, environmentId)).limit(1);
+  return row !== undefined;
+}
+
+/**
  * Where a review environment's siblings that it does not run itself are served: app name → the
  * source environment's URL, for every app of the source except the environment's own cells and
  * `alsoOwn` (apps being deployed into it now). Empty for a fixed environment or a full clone.
  */
 export async function inheritedAddresses(db: Db, environment: Environment, alsoOwn: readonly string[] = []): Promise<Record<string, string>> {
   if (environment.kind !== "review" || !environment.sourceEnvironmentId) return {};
-  const [ownCells, sourceCells] = await Promise.all([
-    db
-      .select({ appId: environmentApps.appId })
-      .from(environmentApps)
-      .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId))),
-    db
-      .select({ appId: environmentApps.appId, app: apps.name, url: environmentApps.url })
-      .from(environmentApps)
-      .innerJoin(apps, eq(apps.id, environmentApps.appId))
-      .where(and(eq(environmentApps.environmentId, environment.sourceEnvironmentId), isNotNull(environmentApps.url)))
-      .orderBy(asc(apps.position)),
-  ]);
+  // One after another: the demo seed and rollouts may pass a transaction (one connection).
+  const ownCells = await db
+    .select({ appId: environmentApps.appId })
+    .from(environmentApps)
+    .where(and(eq(environmentApps.environmentId, environment.id), isNotNull(environmentApps.buildId)));
+  const sourceCells = await db
+    .select({ appId: environmentApps.appId, app: apps.name, url: environmentApps.url })
+    .from(environmentApps)
+    .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .where(and(eq(environmentApps.environmentId, environment.sourceEnvironmentId), isNotNull(environmentApps.url)))
+    .orderBy(asc(apps.position));
   const own = new Set([...ownCells.map((c) => c.appId), ...alsoOwn]);
   return Object.fromEntries(sourceCells.filter((c) => !own.has(c.appId)).map((c) => [c.app, c.url!]));
 }
@@ -112,8 +121,9 @@ export async function releaseSpecs(db: Db, environment: Environment, releaseId: 
     rows.map((r) => r.app.id),
   );
   const snapshot = configSnapshotId ? (await configSnapshotsById(db, [configSnapshotId])).get(configSnapshotId) : undefined;
+  const hasVariables = snapshot ? true : await environmentHasVariables(db, environment.id);
   const plans: AppPlan[] = [];
-  for (const { app, build } of rows) plans.push(await planOf(db, environment, app, build, releaseId, reference, snapshot, siblings));
+  for (const { app, build } of rows) plans.push(await planOf(db, environment, app, build, releaseId, reference, snapshot, siblings, hasVariables));
   return plans;
 }
 
@@ -142,8 +152,10 @@ export async function currentSpecs(db: Db, environment: Environment, reference: 
     db,
     rows.map((r) => r.configSnapshotId),
   );
+  const snapshotOf = (id: string | null) => (id ? snapshots.get(id) : undefined);
+  const hasVariables = rows.every((r) => snapshotOf(r.configSnapshotId)) ? true : await environmentHasVariables(db, environment.id);
   const plans: AppPlan[] = [];
-  for (const { app, build, releaseId, configSnapshotId } of rows) plans.push(await planOf(db, environment, app, build, releaseId ?? "", reference, configSnapshotId ? snapshots.get(configSnapshotId) : undefined, siblings));
+  for (const { app, build, releaseId, configSnapshotId } of rows) plans.push(await planOf(db, environment, app, build, releaseId ?? "", reference, snapshotOf(configSnapshotId), siblings, hasVariables));
   return plans;
 }
 

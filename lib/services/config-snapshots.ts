@@ -70,7 +70,7 @@ export async function runningSnapshotId(db: Db, environmentId: string): Promise<
  * 600 probes for a 600-app environment). As a plain join PostgreSQL may merge-join instead, walking
  * deployments' primary key backwards and filtering for a recorded config version: where few
  * deployments record one (history from before config versions) that read all 1,000,000 rows (1.9 s
- * per environment page).
+ * for the statement, on every environment page).
  */
 function runningSnapshotQuery(db: Db, environmentId: string) {
   const cellDeployment = db
@@ -155,10 +155,9 @@ export interface RollbackConfigPreview {
 /** What rolling `environmentId` back to `releaseId` would do to its config, for the rollback dialog. */
 export async function rollbackConfigPreview(db: Db, environmentId: string, releaseId: string): Promise<RollbackConfigPreview> {
   const [currentId, restoredId] = await Promise.all([runningSnapshotId(db, environmentId), lastSnapshotOfRelease(db, environmentId, releaseId)]);
-  const ids = [currentId, restoredId].filter((id): id is string => Boolean(id));
-  const snapshots = ids.length ? await db.select().from(configSnapshots).where(inArray(configSnapshots.id, ids)) : [];
-  const current = snapshots.find((s) => s.id === currentId) ?? null;
-  const restored = snapshots.find((s) => s.id === restoredId) ?? null;
+  const snapshots = await configSnapshotsById(db, [currentId, restoredId]);
+  const current = (currentId && snapshots.get(currentId)) || null;
+  const restored = (restoredId && snapshots.get(restoredId)) || null;
   const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
   const pending = valuesOf(await pendingEntries(db, environmentId), appNames);
   const currentValues = current ? valuesOf(current.entries, appNames) : pending;

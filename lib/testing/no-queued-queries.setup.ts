@@ -1,16 +1,24 @@
+import pg from "pg";
 import { afterAll } from "vitest";
 
 /**
- * Fails a test file in which node-postgres queued a query behind another on the same connection:
- * concurrent queries on one client, typically `Promise.all` over a transaction's `tx`. pg 8 runs
- * them in turn and warns once per process (a DeprecationWarning); pg 9 removes that queue, so such
- * code would break on upgrade. Run a transaction's queries one after another instead.
+ * Fails a test file in which a query was sent on a node-postgres connection while another was still
+ * running there: concurrent queries on one client, typically `Promise.all` over a transaction's
+ * `tx`. pg 8 queues them (and warns once per process, only from the third); pg 9 removes that
+ * queue, so such code would break on upgrade. Run a transaction's queries one after another.
+ * Watches this process's pg clients (TEST_DATABASE_URL runs; PGlite has no such queue).
  */
-let queuedWarning: string | null = null;
-process.on("warning", (warning) => {
-  if (warning.name === "DeprecationWarning" && /already executing a query/.test(warning.message)) queuedWarning ??= warning.message;
-});
+type ClientInternals = { pipeline?: boolean; _activeQuery?: unknown; _queryQueue?: unknown[] };
+const queuedAt: string[] = [];
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: ClientInternals, ...args: unknown[]) {
+  if (!this.pipeline && (this._activeQuery || (this._queryQueue?.length ?? 0) > 0)) {
+    const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    queuedAt.push(`${String(text).slice(0, 120)}\n${new Error().stack?.split("\n").slice(2, 8).join("\n")}`);
+  }
+  return query.apply(this, args);
+} as typeof pg.Client.prototype.query;
 
 afterAll(() => {
-  if (queuedWarning) throw new Error(`node-postgres queued a query behind another on one connection (concurrent queries on a transaction?): ${queuedWarning}`);
+  if (queuedAt.length) throw new Error(`A query was sent on a connection still running another (concurrent queries on a transaction?), ${queuedAt.length} time(s); the first:\n${queuedAt[0]}`);
 });

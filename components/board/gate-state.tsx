@@ -75,7 +75,7 @@ export function GateStateList({ pipeline, environment, state, now }: { pipeline?
           <Link href={environmentPathByName(environment, pipeline)} className="hover:underline">
             <span className="font-medium">On hold</span>
           </Link>
-          {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no promotion until a lead lifts it
+          {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no automatic promotion here until someone lifts the hold
         </li>
       )}
     </ul>

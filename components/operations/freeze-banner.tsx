@@ -31,7 +31,7 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
   // Stop-the-line freezes first: they decide the most.
   const active = freezes.filter((f) => f.active).sort((a, b) => Number(b.environment === null) - Number(a.environment === null));
   if (active.length === 0) return null;
-  const stopTheLine = active.some((f) => f.environment === null);
+  const stopTheLine = active.some((f) => f.environment === null && !f.pipeline);
   const link = href ?? (environment ? `/freezes?environment=${encodeURIComponent(environment)}` : "/freezes");
   return (
     <div role="status" aria-label={stopTheLine ? "Stop the line" : "Frozen"} data-testid="freeze-banner" className="flex flex-wrap items-start justify-between gap-3 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sky-950">
@@ -41,7 +41,11 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
             <span aria-hidden className="mr-1.5">
               ❄
             </span>
-            <strong className="font-semibold">{f.environment === null ? `Stop the line: every environment${f.pipeline ? ` of ${f.pipeline}` : ""} is frozen` : environment ? "Frozen" : `${f.environment} is frozen`}</strong>{" "}
+            {/* "by" first: "until lifted by Lee" read as if Lee had lifted it. A pipeline's freeze is not "stop the line" (the form's name for every pipeline). */}
+            <strong className="font-semibold">
+              {f.environment === null ? (f.pipeline ? `Every environment of ${f.pipeline} is frozen` : "Stop the line: every environment is frozen") : environment ? "Frozen" : `${f.environment} is frozen`}
+            </strong>{" "}
+            by {byWhom(f)}{" "}
             {f.problem ? (
               <>(its schedule cannot be read, so deployments wait: {f.problem})</>
             ) : f.period?.end ? (
@@ -50,8 +54,8 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
               </>
             ) : (
               <>until lifted</>
-            )}{" "}
-            by {byWhom(f)}: {midSentence(f.reason)}
+            )}
+            : {midSentence(f.reason)}
             <span className="text-sky-800/70"> · {f.name}</span>
           </li>
         ))}

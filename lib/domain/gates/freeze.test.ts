@@ -31,7 +31,7 @@ describe("freeze gate: recurring freezes from slipway.yaml", () => {
     expect(evaluate(sources(yearEnd), "2026-12-21T23:00:00Z").status).toBe("pending");
     const january = evaluate(sources(yearEnd), "2027-01-03T12:00:00Z");
     expect(january.status).toBe("pending");
-    expect(january.reason).toBe("frozen until 5 Jan 00:00 Europe/Berlin (in 1 d 11 h) by slipway.yaml because year-end trading peak and holidays");
+    expect(january.reason).toBe("frozen by slipway.yaml until 5 Jan 00:00 Europe/Berlin (in 1 d 11 h) because year-end trading peak and holidays");
     expect(january.recheckAt).toEqual(at("2027-01-04T23:00:00Z"));
     expect(evaluate(sources(yearEnd), "2027-01-04T23:00:00Z").status).toBe("pass");
   });
@@ -78,20 +78,20 @@ describe("freeze gate: one-off and stored freezes", () => {
   it("a one-off freeze from slipway.yaml covers [start, end)", () => {
     expect(evaluate(sources(oneOff), "2026-03-01T22:59:59Z").status).toBe("pass");
     const during = evaluate(sources(oneOff), "2026-03-02T10:00:00Z");
-    expect(during).toMatchObject({ status: "pending", reason: "frozen until 4 Mar 00:00 Europe/Berlin (in 1 d 13 h) by slipway.yaml because datacenter migration" });
+    expect(during).toMatchObject({ status: "pending", reason: "frozen by slipway.yaml until 4 Mar 00:00 Europe/Berlin (in 1 d 13 h) because datacenter migration" });
     expect(during.recheckAt).toEqual(at("2026-03-03T23:00:00Z"));
     expect(evaluate(sources(oneOff), "2026-03-03T23:00:00Z").status).toBe("pass");
   });
 
   it("a stored freeze names who declared it and ends by itself", () => {
     const result = evaluate(sources([], [stored({ endsAt: at("2026-06-02T10:00:00Z") })]), "2026-06-01T12:00:00Z");
-    expect(result).toMatchObject({ status: "pending", reason: "frozen until 2 Jun 12:00 Europe/Berlin (in 22 h) by Lee Morgan because payment provider outage" });
+    expect(result).toMatchObject({ status: "pending", reason: "frozen by Lee Morgan until 2 Jun 12:00 Europe/Berlin (in 22 h) because payment provider outage" });
   });
 
   it("an open-ended freeze lasts until lifted and has no recheck time", () => {
     const result = evaluate(sources([], [stored({})]), "2026-06-03T12:00:00Z");
     expect(result.status).toBe("pending");
-    expect(result.reason).toBe("frozen until lifted by Lee Morgan because payment provider outage");
+    expect(result.reason).toBe("frozen by Lee Morgan until lifted because payment provider outage");
     expect(result.recheckAt).toBeUndefined();
   });
 
@@ -106,7 +106,7 @@ describe("freeze gate: one-off and stored freezes", () => {
     for (const environment of ["dev", "staging", "prod"]) {
       const result = evaluate(sources([], [line], environment), "2026-06-01T09:00:00Z");
       expect(result.status).toBe("pending");
-      expect(result.reason).toBe("stop the line: every environment is frozen until lifted by Lee Morgan because card data leak under investigation");
+      expect(result.reason).toBe("stop the line: every environment is frozen by Lee Morgan until lifted because card data leak under investigation");
     }
   });
 
@@ -130,7 +130,7 @@ describe("freeze gate: one-off and stored freezes", () => {
   it("several active freezes are all named; it rechecks when the first ends", () => {
     const result = evaluate(sources(yearEnd, [stored({ startsAt: at("2026-12-20T00:00:00Z"), endsAt: at("2026-12-23T12:00:00Z") })]), "2026-12-22T12:00:00Z");
     expect(result.reason).toBe(
-      "frozen until 5 Jan 00:00 Europe/Berlin (in 13 d 11 h) by slipway.yaml because year-end trading peak and holidays; also frozen until 23 Dec 13:00 Europe/Berlin (in 1 d) by Lee Morgan because payment provider outage",
+      "frozen by slipway.yaml until 5 Jan 00:00 Europe/Berlin (in 13 d 11 h) because year-end trading peak and holidays; also frozen by Lee Morgan until 23 Dec 13:00 Europe/Berlin (in 1 d) because payment provider outage",
     );
     expect(result.recheckAt).toEqual(at("2026-12-23T12:00:00Z"));
   });

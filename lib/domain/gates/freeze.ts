@@ -120,8 +120,9 @@ export function nextFreezeStart(sources: FreezeSources, now: Date, horizonMs = 3
 
 function describe(freeze: FreezePeriod, now: Date): string {
   const until = freeze.end ? `until ${formatDate(freeze.end, freeze.timezone, now)} ${freeze.timezone} (${formatRelative(freeze.end, now)})` : "until lifted";
-  const scope = freeze.allEnvironments ? "stop the line: every environment is frozen" : freeze.pipeline ? `stop the line for ${freeze.pipeline}: every environment of the pipeline is frozen` : "frozen";
-  return `${scope} ${until} by ${freeze.by} because ${midSentence(freeze.reason)}`;
+  // "by" right after "frozen": "frozen until lifted by Lee" read as if Lee had lifted it.
+  const scope = freeze.allEnvironments ? "stop the line: every environment is frozen" : freeze.pipeline ? `every environment of ${freeze.pipeline} is frozen` : "frozen";
+  return `${scope} by ${freeze.by} ${until} because ${midSentence(freeze.reason)}`;
 }
 
 export interface FreezeFacts extends FreezeSources {

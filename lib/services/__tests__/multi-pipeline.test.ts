@@ -74,7 +74,7 @@ describe.each(testDatabases)("two pipelines with the same environment names on $
     expect((await frozen(toolProd)).status).toBe("pass");
 
     await createFreeze(ctx, { pipeline: "tool", name: "tool freeze", reason: "The tool's team is offsite" });
-    expect((await frozen(toolProd)).reason).toContain("stop the line for tool: every environment of the pipeline is frozen");
+    expect((await frozen(toolProd)).reason).toContain("every environment of tool is frozen by");
     expect((await frozen(shopDev)).status).toBe("pass");
 
     await createFreeze(ctx, { name: "outage", reason: "Datacenter outage: nothing ships" });

@@ -176,8 +176,11 @@ export function DeploymentLive({
   renderedAt,
   actions,
   decisions,
+  requestedByName,
 }: {
   initial: DeploymentDto;
+  /** Who asked, by name as lists show people (the DTO carries the email, shown in a tooltip). */
+  requestedByName?: string;
   /** The server's clock when it rendered the page (ISO), for a first paint that hydrates cleanly. */
   renderedAt: string;
   actions?: React.ReactNode;
@@ -258,7 +261,7 @@ export function DeploymentLive({
         )}
       </Panel>
       <p className="text-xs text-zinc-500">
-        Requested <RelativeTime at={deployment.createdAt} now={now} /> by {isSystemEmail(deployment.requestedBy) ? "Slipway's automation" : deployment.requestedBy}
+        Requested <RelativeTime at={deployment.createdAt} now={now} /> by {isSystemEmail(deployment.requestedBy) ? "Slipway's automation" : <span title={deployment.requestedBy}>{requestedByName ?? deployment.requestedBy}</span>}
         {deployment.reason ? <>: “{deployment.reason}”</> : "."}{" "}
         <Link className="text-sky-700 hover:underline" href={`/deployments?environment=${deployment.environment}`}>
           History of {deployment.environment}

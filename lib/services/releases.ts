@@ -280,6 +280,8 @@ export const listReleasesInput = pageInput.extend({
 
 export interface ReleaseListItem extends Release {
   createdByEmail: string;
+  /** The person's name, as lists show people (the email in a tooltip). */
+  createdByName: string;
   builds: { app: string; version: string; digest: string; buildId: string }[];
 }
 
@@ -297,7 +299,7 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
       where d.release_id = ${releases.id} and e.name = ${environmentScope.name} and d.state in (${sql.raw(sqlList(SHIPPED_DEPLOYMENT_STATES))}))`);
   }
   const rows = await db
-    .select({ release: releases, email: users.email })
+    .select({ release: releases, email: users.email, name: users.name })
     .from(releases)
     .innerJoin(users, eq(users.id, releases.createdBy))
     .where(and(...conditions))
@@ -307,7 +309,7 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
     rows,
     query.limit,
     (r) => ({ at: r.release.createdAt, id: r.release.id }),
-    (r) => ({ ...r.release, createdByEmail: r.email, builds: [] as ReleaseListItem["builds"] }),
+    (r) => ({ ...r.release, createdByEmail: r.email, createdByName: r.name, builds: [] as ReleaseListItem["builds"] }),
   );
   if (page.items.length) {
     const buildRows = await db

@@ -75,7 +75,7 @@ export default async function ReleasesPage({ searchParams }: { searchParams: Pro
                       <CommitOrder release={release} />
                     </td>
                     <td className={`${tdClass} text-xs text-zinc-600`}>
-                      <RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}
+                      <RelativeTime at={release.createdAt} now={now} /> by <span title={release.createdByEmail}>{release.createdByName}</span>
                     </td>
                   </tr>
                 ))}

@@ -95,6 +95,7 @@ export default async function DeploymentPage({ params }: Props) {
       )}
       <DeploymentLive
         initial={deploymentDto(deployment)}
+        requestedByName={deployment.requestedByUser.name}
         renderedAt={ctx.clock.now().toISOString()}
         decisions={decisions ? <DecisionControls {...decisions} /> : undefined}
         actions={

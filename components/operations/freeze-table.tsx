@@ -40,8 +40,12 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
             <>
               <span className="text-zinc-500">{freeze.lifted.beforeStart ? "to" : "–"}</span> <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} />
             </>
-          ) : (
+          ) : freeze.lifted.beforeStart ? (
             <span className="text-zinc-500">until lifted</span>
+          ) : (
+            <>
+              <span className="text-zinc-500">–</span> <Instant at={freeze.lifted.at} now={now} zone={zone} relative={false} /> <span className="text-zinc-500">(lifted)</span>
+            </>
           )}
         </span>
       ) : freeze.endsAt ? (

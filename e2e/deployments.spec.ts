@@ -32,7 +32,7 @@ test.describe.serial("deployments that really happen", () => {
     await page.getByRole("button", { name: "Roll back…" }).click();
     await confirmDialog(page, "Roll back qa", "e2e: back to the previous release");
     expect(await waitForDeployment(page)).toBe("succeeded");
-    await expect(page.getByRole("heading", { name: /Rollback to/ })).toBeVisible();
+    await expect(page.getByRole("heading", { name: /Rollback of/ })).toBeVisible();
 
     const qa = await (await page.request.get(`${qaUrl}/health`)).json();
     expect(qa.version).not.toBe(version);

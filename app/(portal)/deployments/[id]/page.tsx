@@ -13,13 +13,15 @@ import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader, Panel } from "@/components/ui/layout";
+import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { VerificationList } from "@/components/verification/verification-list";
 
 type Props = { params: Promise<{ id: string }> };
 
 export const metadata: Metadata = { title: "Deployment" };
 
-const TITLES = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Rollback", redeploy: "Redeploy", config: "Config change" } as const;
+/** "Promotion to qa", but "Rollback of qa": a rollback does not bring anything to the environment. */
+const TITLES = { promote: "Promotion to", "fast-track": "Fast-track to", rollback: "Rollback of", redeploy: "Redeploy of", config: "Config change in" } as const;
 
 export default async function DeploymentPage({ params }: Props) {
   await connection();
@@ -36,25 +38,17 @@ export default async function DeploymentPage({ params }: Props) {
     <>
       <PageHeader
         eyebrow={
-          <span className="flex flex-wrap items-center gap-1">
-            {pipeline && (
-              <>
-                <Link href={pipelinePath(pipeline)} className="hover:underline">
-                  {pipeline}
-                </Link>
-                <span aria-hidden className="text-zinc-400">
-                  ›
-                </span>
-              </>
-            )}
-            <Link href={pipeline ? `/deployments?pipeline=${encodeURIComponent(pipeline)}` : "/deployments"} className="hover:underline">
-              Deployments
-            </Link>
-          </span>
+          <Breadcrumbs
+            items={[
+              { label: "Portfolio", href: "/" },
+              ...(pipeline ? [{ label: pipeline, href: pipelinePath(pipeline) }] : []),
+              { label: "Deployments", href: pipeline ? `/deployments?pipeline=${encodeURIComponent(pipeline)}` : "/deployments" },
+            ]}
+          />
         }
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {TITLES[deployment.kind]} to
+            {TITLES[deployment.kind]}
             <Link href={environmentPathByName(deployment.environment.name, pipeline)} className="hover:underline">
               {deployment.environment.name}
             </Link>

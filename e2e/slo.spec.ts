@@ -117,7 +117,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       await expect(page).toHaveURL(/\/deployments\/dep_/);
       rollbackUrl = page.url();
       expect(await waitForDeployment(page)).toBe("succeeded");
-      await expect(page.getByRole("heading", { name: /Rollback to\s*staging/ })).toBeVisible();
+      await expect(page.getByRole("heading", { name: /Rollback of\s*staging/ })).toBeVisible();
       const panel = automaticRollbackPanel(page);
       await expect(panel).toBeVisible();
       await expect(panel).toContainText("99.5% objective");

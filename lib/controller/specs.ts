@@ -224,8 +224,19 @@ export async function* recordedSpecPages(db: Db, pageSize = 200): AsyncGenerator
     const plans: AppPlan[] = [];
     for (const { cell, app, build, configSnapshotId } of rows) {
       const hasVariables = withVariables.has(`${cell.environmentId}/`) || withVariables.has(`${cell.environmentId}/${app.id}`);
-      const snapshot = configSnapshotId ? snapshots.get(configSnapshotId) : undefined;
-      plans.push(await planOf(db, envs.get(cell.environmentId)!, app, build, cell.releaseId!, `restore:${cell.deploymentId ?? "recorded"}`, snapshot, siblings.get(cell.environmentId), hasVariables));
+      plans.push(
+        await planOf(
+          db,
+          envs.get(cell.environmentId)!,
+          app,
+          build,
+          cell.releaseId!,
+          `restore:${cell.deploymentId ?? "recorded"}`,
+          configSnapshotId ? snapshots.get(configSnapshotId) : undefined,
+          siblings.get(cell.environmentId),
+          hasVariables,
+        ),
+      );
     }
     yield plans;
     const last: CellCursor = rows[rows.length - 1]!.cell;

@@ -37,6 +37,13 @@ function entriesOf(rows: readonly VariableRow[]): ConfigSnapshotEntry[] {
   });
 }
 
+/** The names of the apps these entries name (one statement, only those apps: never every app of every pipeline). */
+async function appNamesOf(db: Db, ...entryLists: readonly (readonly ConfigSnapshotEntry[])[]): Promise<Map<string, string>> {
+  const ids = [...new Set(entryLists.flat().flatMap((e) => (e.appId ? [e.appId] : [])))];
+  if (ids.length === 0) return new Map();
+  return new Map((await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, ids))).map((a) => [a.id, a.name]));
+}
+
 const plain = (entry: ConfigSnapshotEntry): string => (entry.secret ? decryptSecret(entry.encryptedValue ?? "") : (entry.value ?? ""));
 
 /** Entries as comparable values (secrets decrypted in memory only, never returned to people). */
@@ -158,8 +165,9 @@ export async function rollbackConfigPreview(db: Db, environmentId: string, relea
   const snapshots = await configSnapshotsById(db, [currentId, restoredId]);
   const current = (currentId && snapshots.get(currentId)) || null;
   const restored = (restoredId && snapshots.get(restoredId)) || null;
-  const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
-  const pending = valuesOf(await pendingEntries(db, environmentId), appNames);
+  const pendingList = await pendingEntries(db, environmentId);
+  const appNames = await appNamesOf(db, pendingList, current?.entries ?? [], restored?.entries ?? []);
+  const pending = valuesOf(pendingList, appNames);
   const currentValues = current ? valuesOf(current.entries, appNames) : pending;
   return {
     currentVersion: current?.version ?? null,
@@ -178,8 +186,9 @@ export async function pendingConfigChanges(db: Db, environmentId: string): Promi
   if (!runningId) return null;
   const [running] = await db.select().from(configSnapshots).where(eq(configSnapshots.id, runningId));
   if (!running) return null;
-  const appNames = new Map((await db.select({ id: apps.id, name: apps.name }).from(apps)).map((a) => [a.id, a.name]));
-  return diffConfig(valuesOf(running.entries, appNames), valuesOf(await pendingEntries(db, environmentId), appNames));
+  const pending = await pendingEntries(db, environmentId);
+  const appNames = await appNamesOf(db, running.entries, pending);
+  return diffConfig(valuesOf(running.entries, appNames), valuesOf(pending, appNames));
 }
 
 /** A config version as environmentConfigState() nests it: with the names of the apps its entries name. */

@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { midSentence } from "@/lib/domain/gates/format";
 import { Instant } from "./when";
 
 /** What the banner needs of a freeze: a FreezeView (lib/services/freezes.ts) fits as it is. */
@@ -55,7 +54,7 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
             ) : (
               <>until lifted</>
             )}
-            : {midSentence(f.reason)}
+            : {f.reason}
             <span className="text-sky-800/70"> · {f.name}</span>
           </li>
         ))}

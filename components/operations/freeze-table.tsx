@@ -36,13 +36,20 @@ function Schedule({ freeze, now }: { freeze: FreezeView; now: Date }) {
       ) : freeze.lifted ? (
         <span>
           <span className="text-zinc-500">{freeze.lifted.beforeStart ? "was to run from" : "was"}</span> <Instant at={freeze.startsAt ?? freeze.lifted.at} now={now} zone={zone} relative={false} />{" "}
-          {freeze.endsAt ? (
+          {freeze.lifted.beforeStart ? (
+            freeze.endsAt ? (
+              <>
+                <span className="text-zinc-500">to</span> <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} />
+              </>
+            ) : (
+              <span className="text-zinc-500">until lifted</span>
+            )
+          ) : freeze.endsAt && freeze.endsAt <= freeze.lifted.at ? (
             <>
-              <span className="text-zinc-500">{freeze.lifted.beforeStart ? "to" : "–"}</span> <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} />
+              <span className="text-zinc-500">–</span> <Instant at={freeze.endsAt} now={now} zone={zone} relative={false} />
             </>
-          ) : freeze.lifted.beforeStart ? (
-            <span className="text-zinc-500">until lifted</span>
           ) : (
+            // Lifted before its planned end (or it had none): it ended when it was lifted.
             <>
               <span className="text-zinc-500">–</span> <Instant at={freeze.lifted.at} now={now} zone={zone} relative={false} /> <span className="text-zinc-500">(lifted)</span>
             </>

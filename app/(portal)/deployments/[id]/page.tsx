@@ -48,7 +48,7 @@ export default async function DeploymentPage({ params }: Props) {
         }
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {TITLES[deployment.kind]}
+            {TITLES[deployment.kind]}{" "}
             <Link href={environmentPathByName(deployment.environment.name, pipeline)} className="hover:underline">
               {deployment.environment.name}
             </Link>

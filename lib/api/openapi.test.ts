@@ -51,4 +51,16 @@ describe("the OpenAPI document", () => {
     );
     expect(extra.filter((e) => e !== "GET /openapi.json")).toEqual([]);
   });
+
+  it("names the pipeline once on a pipeline's paths: in the path, not again as a query filter", () => {
+    const parameters = (p: string) => ((document.paths?.[p] as { get?: { parameters?: { name: string; in: string }[] } } | undefined)?.get?.parameters ?? []).map((x) => `${x.in}:${x.name}`);
+    expect(parameters("/deployments")).toContain("query:pipeline");
+    const scoped = Object.keys(document.paths ?? {}).filter((p) => p.startsWith("/pipelines/{pipeline}/") && (document.paths?.[p] as { get?: unknown }).get);
+    expect(scoped).toContain("/pipelines/{pipeline}/deployments");
+    for (const p of scoped)
+      expect(
+        parameters(p).filter((x) => x.endsWith(":pipeline")),
+        p,
+      ).toEqual(["path:pipeline"]);
+  });
 });

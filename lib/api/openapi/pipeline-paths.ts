@@ -48,9 +48,12 @@ function isScoped(path: string): boolean {
   return ["/environments", "/review-environments"].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
+/** The operation with `{pipeline}` in its path; a `pipeline` query filter, which the path overrides, is dropped. */
 function withPipelineParam(op: ZodOpenApiOperationObject): ZodOpenApiOperationObject {
   const path = op.requestParams?.path as z.ZodObject | undefined;
-  return { ...op, requestParams: { ...op.requestParams, path: path ? path.extend(pipelineParam.shape) : pipelineParam } };
+  const query = op.requestParams?.query as z.ZodObject | undefined;
+  const scopedQuery = query && "pipeline" in query.shape ? query.omit({ pipeline: true }) : query;
+  return { ...op, requestParams: { ...op.requestParams, path: path ? path.extend(pipelineParam.shape) : pipelineParam, ...(scopedQuery ? { query: scopedQuery } : {}) } };
 }
 
 /**

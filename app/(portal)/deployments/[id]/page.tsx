@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { environmentPathByName, environmentRef, pipelinePath } from "@/lib/paths";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { connection } from "next/server";
 import { deploymentDto } from "@/lib/api/dto";
 import { getServiceContext } from "@/lib/server/page-context";
@@ -14,35 +15,47 @@ import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
+import { CurrentPipeline } from "@/components/shell/current-pipeline";
 import { VerificationList } from "@/components/verification/verification-list";
 
 type Props = { params: Promise<{ id: string }> };
 
-export const metadata: Metadata = { title: "Deployment" };
-
 /** "Promotion to qa", but "Rollback of qa": a rollback does not bring anything to the environment. */
 const TITLES = { promote: "Promotion to", "fast-track": "Fast-track to", rollback: "Rollback of", redeploy: "Redeploy of", config: "Config change in" } as const;
 
-export default async function DeploymentPage({ params }: Props) {
+/** The page's view, read once per request for both the tab title and the page. */
+const deploymentPage = cache(async (id: string) => {
   await connection();
-  const ctx = await getServiceContext();
-  const { id } = await params;
-  const view = await getDeploymentPage(ctx, id).catch((error: unknown) => {
+  return getDeploymentPage(await getServiceContext(), id).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
+});
+
+/** "Rollback of qa · shop · Slipway": which deployment a tab holds, among several open. */
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { deployment, pipeline } = await deploymentPage((await params).id);
+  return { title: `${TITLES[deployment.kind]} ${deployment.environment.name} · ${pipeline.name}` };
+}
+
+export default async function DeploymentPage({ params }: Props) {
+  const view = await deploymentPage((await params).id);
+  const ctx = await getServiceContext();
   const { deployment, verifications, automatic, decisions, allowed } = view;
   const pipeline = view.pipeline.name;
+  const environment = deployment.environment.name;
 
   return (
     <>
+      <CurrentPipeline name={pipeline} />
       <PageHeader
         eyebrow={
           <Breadcrumbs
             items={[
               { label: "Portfolio", href: "/" },
-              ...(pipeline ? [{ label: pipeline, href: pipelinePath(pipeline) }] : []),
-              { label: "Deployments", href: pipeline ? `/deployments?pipeline=${encodeURIComponent(pipeline)}` : "/deployments" },
+              { label: pipeline, href: pipelinePath(pipeline) },
+              { label: environment, href: environmentPathByName(environment, pipeline) },
+              { label: "Deployments", href: `/deployments?${new URLSearchParams({ pipeline, environment })}` },
             ]}
           />
         }

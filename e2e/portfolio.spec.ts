@@ -148,4 +148,31 @@ test.describe.serial("portfolio", () => {
     await page.goto("/pipelines/no-such-pipeline");
     await expect(page.getByText("Not found")).toBeVisible();
   });
+
+  test("a pipeline where nothing runs yet says how the first release gets in; the header's switcher follows the page", async ({ page }) => {
+    // Nothing in these tests deploys into handbook: its board is a new pipeline's.
+    await signIn(page, DEMO.developer, "/pipelines/handbook");
+    const hint = page.getByTestId("first-release-hint");
+    await expect(hint).toContainText("Nothing runs in handbook yet");
+    await expect(hint).toContainText("POST /api/v1/pipelines/handbook/builds");
+    await expect(hint.getByRole("link", { name: "Settings → API tokens" })).toHaveAttribute("href", "/settings/tokens");
+    const switcher = page.getByLabel("Go to a pipeline's board");
+    await expect(switcher).toHaveValue("handbook");
+    // shop has run releases from its first hour: no hint there.
+    await switcher.selectOption("shop");
+    await expect(page).toHaveURL(/\/pipelines\/shop$/);
+    await expect(page.getByTestId("first-release-hint")).toHaveCount(0);
+
+    // A deployment's page does not name its pipeline in the URL; the switcher, tab and breadcrumbs do.
+    await page.goto("/deployments?pipeline=shop");
+    await expect(switcher).toHaveValue("shop");
+    await page.getByRole("table", { name: "Deployments" }).locator("tbody tr").first().getByRole("link").first().click();
+    await expect(page).toHaveURL(/\/deployments\/dep_/);
+    await expect(page).toHaveTitle(/^(Promotion to|Fast-track to|Rollback of|Redeploy of|Config change in) [\w-]+ · shop · Slipway$/);
+    await expect(page.getByRole("navigation", { name: "Breadcrumb" })).toContainText(/^Portfolio›shop›[\w-]+›Deployments$/);
+    await expect(switcher).toHaveValue("shop");
+    // "All pipelines" is the portfolio.
+    await switcher.selectOption("");
+    await expect(page).toHaveURL(/\/$/);
+  });
 });

@@ -14,6 +14,7 @@ import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
+import { FirstReleaseHint } from "@/components/board/first-release-hint";
 import { IncidentBanner } from "@/components/operations/incident-banner";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 
@@ -44,6 +45,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
   });
   const { pipeline, rows, now } = board;
   const basePath = `/pipelines/${encodeURIComponent(pipeline.name)}`;
+  const entry = board.columns[0];
   const filtered = Boolean(rows.filter.q || rows.filter.team || rows.filter.status);
   return (
     <>
@@ -65,6 +67,9 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={board.freezes} now={now} />
         <IncidentBanner incidents={board.incidents} now={now} />
+        {entry && board.apps.total > 0 && board.columns.every((c) => !c.release) && !entry.waiting && (
+          <FirstReleaseHint pipeline={pipeline.name} entry={entry.environment.name} branch={(entry.environment.settings as { branch?: string }).branch ?? null} />
+        )}
         {(board.apps.total > 10 || filtered) && (
           <BoardRowsNav
             basePath={basePath}

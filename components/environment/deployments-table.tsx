@@ -10,7 +10,8 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
       <table className={tableClass}>
         <thead>
           <tr>
-            <th className={thClass}>When</th>
+            {/* When it was asked for: the Apps table's "Deployed" is when it went live, minutes or hours later. */}
+            <th className={thClass}>Requested</th>
             <th className={thClass}>Kind</th>
             <th className={thClass}>Strategy</th>
             <th className={thClass}>Release</th>

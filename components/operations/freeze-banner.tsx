@@ -23,15 +23,16 @@ function byWhom(freeze: FreezeBannerItem): string {
 
 /**
  * Active freezes on an environment (or the stop-the-line ones on the board): who froze it, why and
- * until when, with a link to the freezes page. Renders nothing when no freeze is active. Server-
+ * until when, with a link to the freezes page (`href`, or none when null). Renders nothing when no freeze is active. Server-
  * renderable; pass `now` from the page's clock so server and client agree.
  */
-export function FreezeBanner({ freezes, now, environment, href }: { freezes: readonly FreezeBannerItem[]; now: Date; environment?: string | null; href?: string }) {
+export function FreezeBanner({ freezes, now, environment, href }: { freezes: readonly FreezeBannerItem[]; now: Date; environment?: string | null; href?: string | null }) {
   // Stop-the-line freezes first: they decide the most.
   const active = freezes.filter((f) => f.active).sort((a, b) => Number(b.environment === null) - Number(a.environment === null));
   if (active.length === 0) return null;
   const stopTheLine = active.some((f) => f.environment === null && !f.pipeline);
-  const link = href ?? (environment ? `/freezes?environment=${encodeURIComponent(environment)}` : "/freezes");
+  // null: the page is the freezes page itself (a link to where one already is reads as a way out).
+  const link = href === null ? null : (href ?? (environment ? `/freezes?environment=${encodeURIComponent(environment)}` : "/freezes"));
   return (
     <div role="status" aria-label={stopTheLine ? "Stop the line" : "Frozen"} data-testid="freeze-banner" className="flex flex-wrap items-start justify-between gap-3 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sky-950">
       <ul className="flex min-w-0 flex-col gap-1">
@@ -59,9 +60,11 @@ export function FreezeBanner({ freezes, now, environment, href }: { freezes: rea
           </li>
         ))}
       </ul>
-      <Link href={link} className="shrink-0 text-sm font-medium text-sky-900 underline-offset-2 hover:underline">
-        Freezes →
-      </Link>
+      {link && (
+        <Link href={link} className="shrink-0 text-sm font-medium text-sky-900 underline-offset-2 hover:underline">
+          Freezes →
+        </Link>
+      )}
     </div>
   );
 }

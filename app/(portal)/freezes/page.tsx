@@ -62,7 +62,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
         subtitle="Periods when deployments wait: declared here or through the API, or in a pipeline file. While a freeze is active, the freeze gate holds deployments into its environment, into every environment of its pipeline, or — when someone stops the line — into every environment."
       />
       <div className="flex flex-col gap-6">
-        {stopTheLine.length > 0 && <FreezeBanner freezes={stopTheLine} now={now} href="/freezes" />}
+        {stopTheLine.length > 0 && <FreezeBanner freezes={stopTheLine} now={now} href={null} />}
 
         <nav aria-label="Filter by environment" className="flex flex-wrap items-center gap-1">
           <FilterLink href={filterHref(undefined, history)} active={!environment}>

@@ -77,7 +77,12 @@ export function EnvironmentColumnHeader({
           Skipped: {skippedBy.environment} runs <span className="font-mono">{skippedBy.commit.slice(0, 7)}</span>, fast-tracked past this environment.
         </p>
       )}
-      {fastTrack && canDeploy && (
+      {fastTrack && canDeploy && fastTrack.rolledBackIn.length > 0 && (
+        <p className="text-xs font-normal text-amber-800" data-testid="fast-track-rolled-back">
+          Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> is not offered for fast-track: {fastTrack.rolledBackIn.join(" and ")} rolled it back.
+        </p>
+      )}
+      {fastTrack && canDeploy && fastTrack.rolledBackIn.length === 0 && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
           <span>
             Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked

@@ -32,6 +32,11 @@ export interface FastTrackOffer {
   skipped: string[];
   /** "tech-lead and 2 pm": the approvals a fast-track needs. */
   approvals: string;
+  /**
+   * Environments of the chain that rolled the release back. Not empty: the board says so instead of
+   * offering it — a fast-track is for a release the chain validated, and one rolled back is not.
+   */
+  rolledBackIn: string[];
 }
 
 /** One environment of the chain, in order, as the decisions need it. */
@@ -76,9 +81,9 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
 /**
  * The fast-track offer for the last column: `candidate` (the newest release of its fast-track
  * branches, when newer than what it runs), unless it is already moving in. `runningIn` names the
- * environments where some app runs the candidate.
+ * environments where some app runs the candidate, `rolledBackIn` those that rolled it back.
  */
-export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[]): FastTrackOffer | null {
+export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[], rolledBackIn: readonly string[] = []): FastTrackOffer | null {
   const last = chain.at(-1);
   if (!candidate || !last || chain.length < 2 || last.activeReleaseIds.includes(candidate.id)) return null;
   const rules = last.config.fastTrack?.approvals.rules ?? [];
@@ -89,6 +94,7 @@ export function fastTrackOffer(chain: readonly ChainColumn[], candidate: Movable
       .filter((e) => !runningIn.includes(e.name))
       .map((e) => e.name),
     approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
+    rolledBackIn: chain.filter((e) => rolledBackIn.includes(e.name)).map((e) => e.name),
   };
 }
 

@@ -226,6 +226,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     commit: o.commit,
     versions: o.versions,
     runningIn: o.runningIn,
+    rolledBackIn: o.rolledBackIn,
     soakSources: o.soakSources.map((e) => ({ ...e, since: e.since ? toDate(e.since) : null })),
   }));
   return { columns, offers };
@@ -320,6 +321,10 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                'runningIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
                                from environment_apps ea join environments e on e.id = ea.environment_id
                               where ea.release_id = c.id and ea.environment_id in (select id from chain)),
+               -- Where a rollout of it was rolled back (deployments_release_idx: a release's few deployments).
+               'rolledBackIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
+                                  from deployments d join environments e on e.id = d.environment_id
+                                 where d.release_id = c.id and d.state = 'rolled-back' and d.environment_id in (select id from chain)),
                'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
                                  from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
                                         where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id
@@ -388,6 +393,8 @@ export interface Candidate {
   versions: { app: string; version: string }[];
   /** The fixed environments of the chain where some app runs it. */
   runningIn: string[];
+  /** The fixed environments of the chain where a rollout of it was rolled back (state rolled-back). */
+  rolledBackIn: string[];
   /** For the fast-track offer: where it runs besides the target, to plan its soak. */
   soakSources: SoakSourceFacts[];
 }

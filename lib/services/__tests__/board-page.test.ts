@@ -2,7 +2,7 @@ import type { PipelineConfig } from "@/lib/config/schema";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { apps, environmentApps, environments, freezes, incidents, pipelines } from "@/db/schema";
+import { apps, deployments, environmentApps, environments, freezes, incidents, pipelines } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { APP_STATUSES, pageBoardRows } from "@/lib/domain/board-rows";
 import { fixedClock } from "@/lib/domain/clock";
@@ -167,6 +167,23 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(past.rows).toMatchObject({ page: 2, pages: 2 });
     expect(past.rows.apps.map((a) => a.name)).toEqual(["api-gateway"]);
     expect(first.apps).toEqual({ total: 3, teams: ["payments"] });
+  });
+
+  it("does not offer for fast-track a release the chain rolled back, and says where", async () => {
+    const before = await getBoardPage(ctx(admin), { pipeline: "shop" });
+    expect(before.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, rolledBackIn: [] });
+    // r3 went to qa and was rolled back there (a rollback marks the deployment it undid rolled-back).
+    const id = newId("dep");
+    const at = new Date(clock.now().getTime() - 600_000);
+    await connection.db
+      .insert(deployments)
+      .values({ id, environmentId: ids.qa!, releaseId: releaseIds.r3!, kind: "promote", state: "rolled-back", requestedBy: admin.id, requestedVia: "api", createdAt: at, startedAt: at, finishedAt: at, updatedAt: at });
+    try {
+      const after = await getBoardPage(ctx(admin), { pipeline: "shop" });
+      expect(after.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, rolledBackIn: ["qa"] });
+    } finally {
+      await connection.db.delete(deployments).where(eq(deployments.id, id));
+    }
   });
 
   it("says what the viewer may do: a viewer sees what waits but gets no deploy, fast-track or spin-up", async () => {

@@ -12,6 +12,8 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
   const { columns, now } = board;
   const canDeploy = board.viewer.canDeploy;
   const rows = board.rows.apps;
+  // Six environments at 13rem each overflowed a 1,400 px window by a few pixels (prod's badges cut off); 12rem fits.
+  const columnWidth = columns.length >= 6 ? "min-w-48" : "min-w-52";
   if (columns.length === 0 || board.apps.total === 0) {
     return (
       <Panel>
@@ -28,7 +30,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
               App
             </th>
             {columns.map(({ environment: env, waiting, fastTrack, gateState, skippedBy, ahead }) => (
-              <th key={env.id} scope="col" className="min-w-52 border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
+              <th key={env.id} scope="col" className={`${columnWidth} border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal`}>
                 <EnvironmentColumnHeader pipeline={board.pipeline.name} environment={env} waiting={waiting} canDeploy={canDeploy} fastTrack={fastTrack} gateState={gateState} now={now} skippedBy={skippedBy} />
                 {ahead && (
                   <div className="mt-1.5">

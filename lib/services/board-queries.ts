@@ -321,10 +321,13 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                'runningIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
                                from environment_apps ea join environments e on e.id = ea.environment_id
                               where ea.release_id = c.id and ea.environment_id in (select id from chain)),
-               -- Where a rollout of it was rolled back (deployments_release_idx: a release's few deployments).
+               -- Where a rollout of it was rolled back and not deployed again since (deployments_release_idx:
+               -- a release's few deployments).
                'rolledBackIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
                                   from deployments d join environments e on e.id = d.environment_id
-                                 where d.release_id = c.id and d.state = 'rolled-back' and d.environment_id in (select id from chain)),
+                                 where d.release_id = c.id and d.state = 'rolled-back' and d.environment_id in (select id from chain)
+                                   and not exists (select 1 from deployments again where again.release_id = c.id and again.environment_id = d.environment_id
+                                                      and again.state = 'succeeded' and again.created_at > d.created_at)),
                'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
                                  from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
                                         where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id

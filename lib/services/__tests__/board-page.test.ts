@@ -1,5 +1,5 @@
 import type { PipelineConfig } from "@/lib/config/schema";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { apps, deployments, environmentApps, environments, freezes, incidents, pipelines } from "@/db/schema";
@@ -169,11 +169,12 @@ describe.each(testDatabases)("board page on $name", (database) => {
     expect(first.apps).toEqual({ total: 3, teams: ["payments"] });
   });
 
-  it("does not offer for fast-track a release the chain rolled back, and says where", async () => {
+  it("does not offer for fast-track a release the chain rolled back (until deployed there again), and says where", async () => {
     const before = await getBoardPage(ctx(admin), { pipeline: "shop" });
     expect(before.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, rolledBackIn: [] });
     // r3 went to qa and was rolled back there (a rollback marks the deployment it undid rolled-back).
     const id = newId("dep");
+    const againId = newId("dep");
     const at = new Date(clock.now().getTime() - 600_000);
     await connection.db
       .insert(deployments)
@@ -181,8 +182,15 @@ describe.each(testDatabases)("board page on $name", (database) => {
     try {
       const after = await getBoardPage(ctx(admin), { pipeline: "shop" });
       expect(after.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, rolledBackIn: ["qa"] });
+      // Deployed to qa again since (after a fix of its config, say): qa no longer counts against it.
+      const later = new Date(at.getTime() + 60_000);
+      await connection.db
+        .insert(deployments)
+        .values({ id: againId, environmentId: ids.qa!, releaseId: releaseIds.r3!, kind: "redeploy", state: "succeeded", requestedBy: admin.id, requestedVia: "api", createdAt: later, startedAt: later, finishedAt: later, updatedAt: later });
+      const again = await getBoardPage(ctx(admin), { pipeline: "shop" });
+      expect(again.columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, rolledBackIn: [] });
     } finally {
-      await connection.db.delete(deployments).where(eq(deployments.id, id));
+      await connection.db.delete(deployments).where(inArray(deployments.id, [id, againId]));
     }
   });
 

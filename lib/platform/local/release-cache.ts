@@ -10,6 +10,18 @@ export interface ReleaseCacheOptions extends FetchOptions {
   maxUnpackedBytes?: number;
 }
 
+/**
+ * A `package.json` with no fields above the unpacked releases: Node looks for the nearest
+ * package.json above a script to decide whether `.js` is CommonJS or an ES module, and without
+ * this it found whatever encloses the data directory — Slipway's own (`"type": "module"`) when the
+ * data directory is inside a checkout — so an app's `require` failed. An app's own package.json
+ * still decides for it. Idempotent.
+ */
+async function writePackageBoundary(releasesDir: string): Promise<void> {
+  const file = path.join(releasesDir, "package.json");
+  if (!fs.existsSync(file)) await fs.promises.writeFile(file, `${JSON.stringify({ "//": "Written by Slipway: apps unpacked here take no settings from a package.json further up." })}\n`);
+}
+
 export function describeBuild(build: Pick<ArtifactRef, "buildId" | "app" | "version">): string {
   return `build ${build.buildId} (${build.app} ${build.version})`;
 }
@@ -42,6 +54,8 @@ export class ReleaseCache {
     return this.mutex.run(hex, async () => {
       const label = describeBuild(build);
       const dir = this.releaseDir(build.digest);
+      await fs.promises.mkdir(path.dirname(dir), { recursive: true });
+      await writePackageBoundary(path.dirname(dir)); // releases unpacked before it existed get it too
       if (fs.existsSync(dir)) return { dir, procfile: await readProcfile(dir, label) };
       if (!build.artifact) {
         throw new PlatformError(`${label} has no artifact: register the build with "artifact" set to the file:// or http(s):// URL of its gzipped tarball`, true);
@@ -52,7 +66,6 @@ export class ReleaseCache {
         if (actual !== `sha256:${hex}`) {
           throw new PlatformError(`The artifact ${build.artifact} of ${label} does not match its digest: expected ${build.digest}, fetched bytes have ${actual}. Nothing was unpacked or started.`, true);
         }
-        await fs.promises.mkdir(path.dirname(dir), { recursive: true });
         return await unpackRelease(tarball, dir, { label, maxUnpackedBytes: this.options.maxUnpackedBytes });
       } catch (error) {
         // A refused tarball is not kept: the cache holds only what verified and unpacked.

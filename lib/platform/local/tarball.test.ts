@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -94,6 +95,17 @@ describe("ReleaseCache: a good tarball", () => {
     // The original may go away: the cache has what was verified.
     fs.rmSync(packed.path);
     expect((await cache.prepare(ref)).dir).toBe(release.dir);
+  });
+
+  it("runs an app's CommonJS even when the data directory sits under an ES-module package (Slipway's own checkout)", async () => {
+    const enclosing = path.join(root, "esm-checkout");
+    fs.mkdirSync(enclosing, { recursive: true });
+    fs.writeFileSync(path.join(enclosing, "package.json"), JSON.stringify({ type: "module" }));
+    const packed = packFiles(path.join(root, "cjs.tar.gz"), { Procfile: "web: node server.js\n", "server.js": 'const os = require("node:os"); console.log(typeof os.hostname);' });
+    const release = await new ReleaseCache(path.join(enclosing, ".data", "cache")).prepare(build(packed.path, packed.digest));
+    const run = spawnSync(process.execPath, ["server.js"], { cwd: release.dir, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("function");
   });
 
   it("accepts an npm-pack style tarball whose app sits in one top directory", async () => {

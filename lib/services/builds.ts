@@ -52,7 +52,8 @@ export interface BuildView extends Build {
 
 /**
  * CI registers one immutable build. Registering the same version with the same digest and commit
- * again returns the existing build (safe retries); a different digest for a version is refused.
+ * again returns the existing build (safe retries) — taking its artifact URL if it was registered
+ * without one; a different digest or commit for a version is refused.
  *
  * @returns the build, with `created` false when the same build was registered before (idempotent)
  * @throws ServiceError 400 `invalid_input`, `invalid_text`; 403 `forbidden`; 404 `not_found`; 409 `ambiguous`, `version_exists`
@@ -68,7 +69,16 @@ export async function registerBuild(ctx: ServiceContext, input: unknown): Promis
       .from(builds)
       .where(and(eq(builds.appId, app.id), eq(builds.version, data.version)));
     if (existing) {
-      if (existing.digest === data.digest && existing.commit === data.commit) return { build: { ...existing, appName: app.name }, created: false };
+      if (existing.digest === data.digest && existing.commit === data.commit) {
+        // Registered before without an artifact: the URL is taken now (the digest pins the content,
+        // so the build stays what it was) rather than dropped while the answer said "registered".
+        if (!existing.artifact && data.artifact) {
+          await tx.update(builds).set({ artifact: data.artifact }).where(eq(builds.id, existing.id));
+          await recordAudit(tx, ctx.actor, ctx.clock, { action: "build.artifact", targetType: "build", targetId: existing.id, data: { app: app.name, version: existing.version, artifact: data.artifact } });
+          return { build: { ...existing, artifact: data.artifact, appName: app.name }, created: false };
+        }
+        return { build: { ...existing, appName: app.name }, created: false };
+      }
       throw new ConflictError(
         `${app.name} ${data.version} is already registered (build ${existing.id}, ${existing.digest.slice(0, 19)}…, commit ${existing.commit.slice(0, 7)}). Versions are immutable: register a new version.`,
         "version_exists",

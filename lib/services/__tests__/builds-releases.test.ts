@@ -54,6 +54,22 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
     expect(await count(connection, builds)).toBe(before);
   });
 
+  it("a registration retried with the artifact it lacked takes it (audited); the first one's URL is never replaced", async () => {
+    const input = build("admin");
+    const first = await registerBuild(contextFor(connection.db, developer), input);
+    expect(first.build.artifact).toBeNull();
+    const auditBefore = await count(connection, auditEvents);
+    const artifact = "https://artifacts.example.com/admin.tar.gz";
+    const again = await registerBuild(contextFor(connection.db, developer), { ...input, artifact });
+    expect(again).toMatchObject({ created: false, build: { id: first.build.id, artifact } });
+    expect(await count(connection, auditEvents)).toBe(auditBefore + 1);
+    const [stored] = await connection.db.select().from(builds).where(eq(builds.id, first.build.id));
+    expect(stored!.artifact).toBe(artifact);
+    const third = await registerBuild(contextFor(connection.db, developer), { ...input, artifact: "https://elsewhere.example.com/admin.tar.gz" });
+    expect(third.build.artifact).toBe(artifact);
+    expect(await count(connection, auditEvents)).toBe(auditBefore + 1);
+  });
+
   it.each([
     ["a bad digest", { digest: "sha256:xyz" }, "digest"],
     ["an md5 digest", { digest: `md5:${"a".repeat(32)}` }, "digest"],

@@ -82,7 +82,8 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
 
         {canManage && (
           <Panel title="Declare a freeze" bodyClassName="p-4">
-            <FreezeForm environments={environments} pipelines={pipelines.map((p) => p.name)} defaultEnvironment={environment} />
+            {/* Keyed by the filter: a filter chip is a client navigation, and the form must follow it to the chosen environment. */}
+            <FreezeForm key={environment ?? ""} environments={environments} pipelines={pipelines.map((p) => p.name)} defaultEnvironment={environment} />
           </Panel>
         )}
 

@@ -171,7 +171,7 @@ test.describe.serial("portfolio", () => {
     await expect(page).toHaveTitle(/^(Promotion to|Fast-track to|Rollback of|Redeploy of|Config change in) [\w-]+ · shop · Slipway$/);
     await expect(page.getByRole("navigation", { name: "Breadcrumb" })).toContainText(/^Portfolio›shop›[\w-]+›Deployments$/);
     await expect(switcher).toHaveValue("shop");
-    // "All pipelines" is the portfolio.
+    // "Portfolio (all pipelines)" leaves the pipeline.
     await switcher.selectOption("");
     await expect(page).toHaveURL(/\/$/);
   });

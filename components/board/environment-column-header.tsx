@@ -12,6 +12,9 @@ import { GateStateList } from "./gate-state";
 import { environmentPath } from "@/lib/paths";
 import type { FastTrackOffer, Waiting } from "@/lib/domain/board-moves";
 
+/** "qa, uat and staging". */
+const environmentList = new Intl.ListFormat("en", { type: "conjunction" });
+
 /**
  * A board column's head: the environment, what guards it, what is moving into it and what waits.
  * What waits and what can be fast-tracked are decided by the board's service (lib/domain/board-moves.ts);
@@ -77,16 +80,18 @@ export function EnvironmentColumnHeader({
           Skipped: {skippedBy.environment} runs <span className="font-mono">{skippedBy.commit.slice(0, 7)}</span>, fast-tracked past this environment.
         </p>
       )}
-      {fastTrack && canDeploy && fastTrack.rolledBackIn.length > 0 && (
-        <p className="text-xs font-normal text-amber-800" data-testid="fast-track-rolled-back">
-          Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> is not offered for fast-track: {fastTrack.rolledBackIn.join(" and ")} rolled it back.
-        </p>
-      )}
-      {fastTrack && canDeploy && fastTrack.rolledBackIn.length === 0 && (
+      {fastTrack && canDeploy && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
-          <span>
-            Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
-          </span>
+          {fastTrack.rolledBackIn.length > 0 ? (
+            // Advice, not a rule: the fast-track's own gates and approvals decide; whoever approves should know.
+            <span className="text-amber-800" data-testid="fast-track-rolled-back">
+              Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> was rolled back in {environmentList.format(fastTrack.rolledBackIn)}: find out why before fast-tracking it
+            </span>
+          ) : (
+            <span>
+              Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
+            </span>
+          )}
           <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
         </div>
       )}

@@ -19,8 +19,9 @@ export function FirstReleaseHint({ pipeline, entry, branch }: { pipeline: string
             from branch <code className="font-mono text-xs">{branch}</code>
           </>
         ) : null}
-        . From CI, register each app&apos;s build (<code className="font-mono text-xs">POST {api}/builds</code>: version, commit, digest, tests) and cut a release of them (<code className="font-mono text-xs">POST {api}/releases</code>); it
-        appears in {entry}&apos;s column, waiting to be deployed.
+        . From CI, register each app&apos;s build with <code className="font-mono text-xs">POST {api}/builds</code> — its version, commit, branch, tests, and the URL and sha256 digest of its artifact (a gzipped tarball with a Procfile;{" "}
+        <code className="font-mono text-xs">docs/ship-your-own-app.md</code> in Slipway&apos;s repository shows how) — then cut a release of them with <code className="font-mono text-xs">POST {api}/releases</code>. It appears in {entry}
+        &apos;s column, waiting to be deployed.
       </p>
       <p className="mt-1 text-zinc-600">
         CI signs in with an API token:{" "}

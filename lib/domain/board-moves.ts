@@ -33,8 +33,9 @@ export interface FastTrackOffer {
   /** "tech-lead and 2 pm": the approvals a fast-track needs. */
   approvals: string;
   /**
-   * Environments of the chain that rolled the release back. Not empty: the board says so instead of
-   * offering it — a fast-track is for a release the chain validated, and one rolled back is not.
+   * Environments of the chain where a rollout of the release was rolled back (and it was not
+   * deployed there again since). Advice for whoever fast-tracks it, in chain order; the fast-track's
+   * gates and approvals decide.
    */
   rolledBackIn: string[];
 }
@@ -83,7 +84,7 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
  * branches, when newer than what it runs), unless it is already moving in. `runningIn` names the
  * environments where some app runs the candidate, `rolledBackIn` those that rolled it back.
  */
-export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[], rolledBackIn: readonly string[] = []): FastTrackOffer | null {
+export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[], rolledBackIn: readonly string[]): FastTrackOffer | null {
   const last = chain.at(-1);
   if (!candidate || !last || chain.length < 2 || last.activeReleaseIds.includes(candidate.id)) return null;
   const rules = last.config.fastTrack?.approvals.rules ?? [];

@@ -101,6 +101,12 @@ export interface BoardPage {
   freezes: FreezeView[];
   /** Open incidents on this pipeline, its environments or the organisation. */
   incidents: IncidentView[];
+  /**
+   * Set while no release has reached the pipeline — none runs or rolls out in any environment, none
+   * waits to enter, no review environment exists — so the board can say how the first one gets in:
+   * the first environment and the branch whose releases enter it.
+   */
+  firstRelease: { entry: string; branch: string | null } | null;
 }
 
 /**
@@ -197,6 +203,8 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   });
 
   const config = row.config as PipelineConfig;
+  const entry = columns[0];
+  const untouched = entry && row.appCount > 0 && row.reviewCount === 0 && !entry.waiting && columns.every((c) => c.releases === 0 && c.environment.active.length === 0);
   return {
     pipeline: { id: row.id, name: row.name, loadedAt: row.loadedAt },
     now,
@@ -221,6 +229,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     review: { environments: review, total: row.reviewCount, addresses },
     freezes: guards.banner,
     incidents: guards.incidents.map((i) => i.view),
+    firstRelease: untouched ? { entry: entry.environment.name, branch: (entry.environment.settings as Partial<EnvironmentConfig>).branch ?? null } : null,
   };
 }
 

@@ -194,6 +194,23 @@ describe.each(testDatabases)("board page on $name", (database) => {
     }
   });
 
+  it("says how the first release gets in only while none has reached the pipeline", async () => {
+    expect((await getBoardPage(ctx(viewer), { pipeline: "shop" })).firstRelease).toBeNull();
+    const db = connection.db;
+    const [shop] = await db.select().from(pipelines).where(eq(pipelines.name, "shop"));
+    await db.insert(pipelines).values({ id: "pip_fresh", name: "fresh", configHash: "y", config: shop!.config });
+    await db.insert(environments).values([
+      { id: "env_fresh_dev", pipelineId: "pip_fresh", name: "dev", kind: "fixed", position: 0, state: "active", settings: { branch: "trunk" } },
+      { id: "env_fresh_prod", pipelineId: "pip_fresh", name: "prod", kind: "fixed", position: 1, state: "active" },
+    ]);
+    await db.insert(apps).values({ id: "app_fresh_web", pipelineId: "pip_fresh", name: "web", position: 0 });
+    expect((await getBoardPage(ctx(viewer), { pipeline: "fresh" })).firstRelease).toEqual({ entry: "dev", branch: "trunk" });
+    // Its first release rolling out into dev: no longer "nothing yet".
+    const release = await makeRelease(db, admin, "0.1.0", { at: "2026-03-01T07:00:00Z" });
+    await db.insert(deployments).values({ id: "dep_fresh_first", environmentId: "env_fresh_dev", releaseId: release.id, kind: "promote", state: "running", requestedBy: admin.id, requestedVia: "api" });
+    expect((await getBoardPage(ctx(viewer), { pipeline: "fresh" })).firstRelease).toBeNull();
+  });
+
   it("says what the viewer may do: a viewer sees what waits but gets no deploy, fast-track or spin-up", async () => {
     const seen = await getBoardPage(ctx(viewer), { pipeline: "shop" });
     expect(seen.viewer).toEqual({ canDeploy: false, spinUp: null });

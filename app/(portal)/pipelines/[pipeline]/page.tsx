@@ -45,7 +45,6 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
   });
   const { pipeline, rows, now } = board;
   const basePath = `/pipelines/${encodeURIComponent(pipeline.name)}`;
-  const entry = board.columns[0];
   const filtered = Boolean(rows.filter.q || rows.filter.team || rows.filter.status);
   return (
     <>
@@ -67,9 +66,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
       <div className="flex flex-col gap-6">
         <FreezeBanner freezes={board.freezes} now={now} />
         <IncidentBanner incidents={board.incidents} now={now} />
-        {entry && board.apps.total > 0 && board.columns.every((c) => !c.release) && !entry.waiting && (
-          <FirstReleaseHint pipeline={pipeline.name} entry={entry.environment.name} branch={(entry.environment.settings as { branch?: string }).branch ?? null} />
-        )}
+        {board.firstRelease && <FirstReleaseHint pipeline={pipeline.name} entry={board.firstRelease.entry} branch={board.firstRelease.branch} />}
         {(board.apps.total > 10 || filtered) && (
           <BoardRowsNav
             basePath={basePath}

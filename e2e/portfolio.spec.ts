@@ -156,6 +156,8 @@ test.describe.serial("portfolio", () => {
     await expect(hint).toContainText("Nothing runs in handbook yet");
     await expect(hint).toContainText("POST /api/v1/pipelines/handbook/builds");
     await expect(hint.getByRole("link", { name: "Settings → API tokens" })).toHaveAttribute("href", "/settings/tokens");
+    // Its review environments clone dev (its pipeline file), not a staging it does not have.
+    await expect(page.getByText("cloned from dev, so a delivery lead can verify a feature while dev stays as it is")).toBeVisible();
     const switcher = page.getByLabel("Go to a pipeline's board");
     await expect(switcher).toHaveValue("handbook");
     // shop has run releases from its first hour: no hint there.
@@ -164,7 +166,16 @@ test.describe.serial("portfolio", () => {
     await expect(page.getByTestId("first-release-hint")).toHaveCount(0);
 
     // A deployment's page does not name its pipeline in the URL; the switcher, tab and breadcrumbs do.
-    await page.goto("/deployments?pipeline=shop");
+    // On a page filtered by pipeline, another pipeline is the same page filtered by it; arrow keys only move the choice.
+    await page.goto("/deployments?pipeline=handbook");
+    await expect(switcher).toHaveValue("handbook");
+    await switcher.focus();
+    await page.keyboard.press("ArrowDown");
+    await expect(page).toHaveURL(/\/deployments\?pipeline=handbook$/);
+    await page.keyboard.press("Escape");
+    await expect(switcher).toHaveValue("handbook");
+    await switcher.selectOption("shop");
+    await expect(page).toHaveURL(/\/deployments\?pipeline=shop$/);
     await expect(switcher).toHaveValue("shop");
     await page.getByRole("table", { name: "Deployments" }).locator("tbody tr").first().getByRole("link").first().click();
     await expect(page).toHaveURL(/\/deployments\/dep_/);

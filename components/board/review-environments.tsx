@@ -71,7 +71,9 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
   return (
     <Panel title={`Review environments (${total})`} actions={spinUp ? <SpinUpDialog options={spinUp} /> : undefined}>
       {review.length === 0 ? (
-        <EmptyState title="No review environments">A review environment runs one branch in isolation, cloned from staging, so a delivery lead can verify a feature while staging stays a clean copy of production.</EmptyState>
+        <EmptyState title="No review environments">
+          A review environment runs one branch in isolation, cloned from {board.review.source}, so a delivery lead can verify a feature while {board.review.source} stays as it is.
+        </EmptyState>
       ) : (
         <div className="overflow-x-auto">
           <table className={tableClass}>

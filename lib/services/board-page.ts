@@ -96,7 +96,8 @@ export interface BoardPage {
   rows: { apps: PageApp[]; matching: number; page: number; pages: number; filter: { q?: string | undefined; team?: string | undefined; status?: AppStatus | undefined } };
   columns: BoardColumn[];
   /** `addresses`: each review environment's own app addresses (the first few), then those of the page's apps its source serves (`from`). */
-  review: { environments: EnvironmentView[]; total: number; addresses: Map<string, { app: string; url: string; from?: string }[]> };
+  /** `source`: the environment review environments clone by default (the pipeline file's reviewEnvironments.source). */
+  review: { environments: EnvironmentView[]; total: number; source: string; addresses: Map<string, { app: string; url: string; from?: string }[]> };
   /** Stop-the-line freezes of this pipeline or the organisation, active or upcoming. */
   freezes: FreezeView[];
   /** Open incidents on this pipeline, its environments or the organisation. */
@@ -226,7 +227,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     apps: { total: row.appCount, teams: row.teams ?? [] },
     rows: { apps: page.apps, matching: page.matching, page: page.page, pages: Math.max(1, Math.ceil(page.matching / pageSize)), filter: { q: data.q, team: data.team, status: data.status } },
     columns,
-    review: { environments: review, total: row.reviewCount, addresses },
+    review: { environments: review, total: row.reviewCount, source: config.reviewEnvironments.source, addresses },
     freezes: guards.banner,
     incidents: guards.incidents.map((i) => i.view),
     firstRelease: untouched ? { entry: entry.environment.name, branch: (entry.environment.settings as Partial<EnvironmentConfig>).branch ?? null } : null,

@@ -6,6 +6,7 @@ import { getServiceContext } from "@/lib/server/page-context";
 import { NotFoundError } from "@/lib/services/errors";
 import { getRelease } from "@/lib/services/releases";
 import { pipelineById } from "@/lib/services/pipeline-scope";
+import { CurrentPipeline } from "@/components/shell/current-pipeline";
 import { getReleaseWhereabouts } from "@/lib/services/release-page";
 import { WhereaboutsList } from "@/components/release/whereabouts";
 import { environmentPathByName } from "@/lib/paths";
@@ -33,6 +34,7 @@ export default async function ReleasePage({ params }: Props) {
   const [pipeline, whereabouts] = await Promise.all([pipelineById(ctx.db, release.pipelineId), getReleaseWhereabouts(ctx, release)]);
   return (
     <>
+      <CurrentPipeline name={pipeline.name} />
       <PageHeader
         eyebrow={
           <Link href="/releases" className="hover:underline">

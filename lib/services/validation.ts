@@ -2,12 +2,16 @@ import type { z } from "zod";
 import { ValidationError, type FieldErrors } from "./errors";
 import { findUnstorableText } from "@/lib/domain/storable-text";
 
-/** Turns zod issues into `{ "path.to.field": "what was expected" }`, the API's error shape. */
+/** What a field error says when the field is missing (zod's own: "Invalid input: expected string, received undefined"). */
+export const REQUIRED = "required";
+
+/** Turns zod issues into `{ "path.to.field": "what was expected" }`, the API's error shape; a missing field is "required". */
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.map(String).join(".") : "body";
-    fields[key] ??= issue.message;
+    const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+    fields[key] ??= missing ? REQUIRED : issue.message;
   }
   return fields;
 }
@@ -19,7 +23,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (!result.success) {
     const fields = fieldErrorsOf(result.error);
     const names = Object.keys(fields);
-    throw new ValidationError(names.length === 1 ? `Invalid ${names[0]}: ${fields[names[0]!]}` : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
+    const only = names.length === 1 ? names[0]! : null;
+    throw new ValidationError(only ? (fields[only] === REQUIRED ? `${only} is required.` : `Invalid ${only}: ${fields[only]}`) : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
   }
   return result.data;
 }

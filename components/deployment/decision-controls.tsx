@@ -4,6 +4,7 @@ import { LIMITS } from "@/lib/limits";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { decideApprovalAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
 import { ROLE_LABELS, type ApproverRole } from "@/lib/auth/roles";
@@ -35,6 +36,8 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
     if (!chosen) return;
     const result = await decideRun.run({ deploymentId, decision, role: chosen, comment: comment || undefined });
     if (result.ok) {
+      // In the inbox the card goes away on refresh: say what was recorded.
+      toast.success(`${decision === "approve" ? "Approved" : "Rejected"} as ${ROLE_LABELS[chosen]}`);
       setComment("");
       refresh();
     }

@@ -39,7 +39,8 @@ const PIPELINE_SCOPE = "pipeline:";
 export function FreezeForm({ environments, pipelines, defaultEnvironment }: { environments: string[]; pipelines: string[]; defaultEnvironment?: string | undefined }) {
   const { run, pending, fieldErrors, error } = useAction(createFreezeAction, {
     success: (f) => {
-      const scope = f.environment ?? (f.pipeline ? `Every environment of ${f.pipeline}` : "Every environment");
+      // "shop/staging": environment names repeat across pipelines.
+      const scope = f.environment ? (f.pipeline ? environmentRefLabel(`${f.pipeline}/${f.environment}`) : f.environment) : f.pipeline ? `Every environment of ${f.pipeline}` : "Every environment";
       return f.state === "upcoming" ? `${scope} will freeze from the start time: ${f.name}` : `${scope} frozen: ${f.name}`;
     },
   });

@@ -61,7 +61,7 @@ export interface ChainColumn {
 export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { entry: MovableRelease | null; apps: readonly string[]; storedFreezes: readonly StoredFreeze[]; now: Date }): Waiting | null {
   const target = chain[i];
   if (!target) return null;
-  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, now: facts.now });
+  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, empty: target.versions.size === 0, now: facts.now });
   let waiting: Waiting | null = null;
   if (i === 0) {
     waiting = facts.entry ? { release: facts.entry, from: null, preview: preview(null) } : null;

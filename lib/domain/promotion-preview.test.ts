@@ -28,6 +28,11 @@ describe("describePromotion", () => {
     expect(describePromotion({ to: "dev", from: null, config: env({ name: "dev" }), now: TUESDAY }).rollout).toContain("in steps (25 %, 50 %, 75 %)");
   });
 
+  it("into an environment where nothing runs yet, promises no current release serving meanwhile", () => {
+    const rollout = describePromotion({ to: "prod", from: "staging", config: env({ name: "prod", strategy: "blue-green" }), empty: true, now: TUESDAY }).rollout;
+    expect(rollout).toBe("Nothing runs in prod yet: its apps start on this release, and prod serves once they are healthy. Its blue-green strategy applies from the next release.");
+  });
+
   it("says the window is closed now and when it opens, in the window's zone, with who may override", () => {
     const config = env({ name: "prod", strategy: "blue-green", gates: { windows: [WINDOW] }, overrides: { roles: ["delivery-lead"] } });
     const closed = describePromotion({ to: "prod", from: "staging", config, now: SUNDAY });

@@ -15,6 +15,8 @@ export interface PromotionPreviewInput {
   storedFreezes?: readonly StoredFreeze[];
   /** The target environment's hold after a rollback, if any. */
   hold?: { reason: string | null } | null;
+  /** Nothing runs in the target yet: there is no current release to replace. */
+  empty?: boolean;
   now: Date;
 }
 
@@ -37,7 +39,9 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
   const { to, config, now } = input;
   const { strategy } = effectiveStrategy(null, config);
   let rollout: string;
-  if (strategy === "recreate") {
+  if (input.empty) {
+    rollout = `Nothing runs in ${to} yet: its apps start on this release, and ${to} serves once they are healthy. Its ${strategy} strategy applies from the next release.`;
+  } else if (strategy === "recreate") {
     rollout = `${to} is recreated: it closes (a maintenance page, 503) for a few seconds while every app is replaced, then reopens on the new release. Nothing stays warm; a rollback is another deployment.`;
   } else if (strategy === "blue-green") {
     const warmMs = config.warmFor ?? 30 * 60_000;

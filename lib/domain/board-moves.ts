@@ -51,6 +51,8 @@ export interface ChainColumn {
   versions: ReadonlyMap<string, string>;
   /** The deployments in progress into it: a release already moving in is not offered again. */
   activeReleaseIds: readonly string[];
+  /** No app runs anything there (over every app, not only the board's page of them). */
+  empty: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface ChainColumn {
 export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { entry: MovableRelease | null; apps: readonly string[]; storedFreezes: readonly StoredFreeze[]; now: Date }): Waiting | null {
   const target = chain[i];
   if (!target) return null;
-  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, empty: target.versions.size === 0, now: facts.now });
+  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, empty: target.empty, now: facts.now });
   let waiting: Waiting | null = null;
   if (i === 0) {
     waiting = facts.entry ? { release: facts.entry, from: null, preview: preview(null) } : null;

@@ -124,6 +124,8 @@ describe.each(testDatabases)("board page on $name", (database) => {
     });
     expect(qa!.waiting!.preview.waits.join(" ")).toContain("QA freeze");
     expect(prod!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, skipped: ["dev", "qa", "uat", "staging"] });
+    // qa runs r1: its promote preview speaks of replacing it, not of starting from nothing.
+    expect(qa!.waiting!.preview.rollout).not.toContain("Nothing runs in qa yet");
     expect(prod!.fastTrack!.soak).toMatchObject({ durationMs: 20_000 });
     // Ahead counts agree with the comparison's own rules.
     const whole = (await getBoard(connection.db, clock, { pipeline: "shop" }))!;
@@ -204,7 +206,8 @@ describe.each(testDatabases)("board page on $name", (database) => {
       { id: "env_fresh_prod", pipelineId: "pip_fresh", name: "prod", kind: "fixed", position: 1, state: "active" },
     ]);
     await db.insert(apps).values({ id: "app_fresh_web", pipelineId: "pip_fresh", name: "web", position: 0 });
-    expect((await getBoardPage(ctx(viewer), { pipeline: "fresh" })).firstRelease).toEqual({ entry: "dev", branch: "trunk" });
+    const fresh = await getBoardPage(ctx(viewer), { pipeline: "fresh" });
+    expect(fresh.firstRelease).toEqual({ entry: "dev", branch: "trunk" });
     // Its first release rolling out into dev: no longer "nothing yet".
     const release = await makeRelease(db, admin, "0.1.0", { at: "2026-03-01T07:00:00Z" });
     await db.insert(deployments).values({ id: "dep_fresh_first", environmentId: "env_fresh_dev", releaseId: release.id, kind: "promote", state: "running", requestedBy: admin.id, requestedVia: "api" });

@@ -78,7 +78,7 @@ function Approvals({ deployment, now }: { deployment: DeploymentDto; now: Date }
     <Panel title="Decisions" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
       {approvals.map((a, i) => (
         <p key={i} className={a.voided ? "text-zinc-400 line-through" : undefined}>
-          <Badge tone={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> by {a.by} as {a.role}{" "}
+          <Badge tone={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> by <span title={a.by}>{a.byName}</span> as {a.role}{" "}
           <span className="text-xs text-zinc-500">
             <RelativeTime at={a.at} now={now} />
           </span>

@@ -147,6 +147,6 @@ export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSch
     activity: deploymentActivity(d.state, d.steps),
     gates: d.gates.map((g) => ({ gate: g.gate, status: g.status, reason: g.reason, detail: g.detail, ...(g.detail?.unobserved ? { unverified: true } : {}) })),
     blockers: d.state === "waiting" || d.state === "queued" ? d.gates.filter((g) => g.status !== "pass" && g.status !== "waived").map((g) => g.reason) : [],
-    approvals: d.approvals.map((a) => ({ by: a.user.email, role: a.role, decision: a.decision, comment: a.comment, at: iso(a.createdAt), voided: a.voidedAt !== null })),
+    approvals: d.approvals.map((a) => ({ by: a.user.email, byName: a.user.name, role: a.role, decision: a.decision, comment: a.comment, at: iso(a.createdAt), voided: a.voidedAt !== null })),
   };
 }

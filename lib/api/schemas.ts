@@ -185,6 +185,8 @@ export const deploymentSchema = z
         }),
       )
       .optional(),
-    approvals: z.array(z.object({ by: z.string(), role: z.string(), decision: z.string(), comment: z.string().nullable(), at: isoTime, voided: z.boolean() })).optional(),
+    approvals: z
+      .array(z.object({ by: z.string(), byName: z.string().meta({ description: "The decider's name (`by` is their email)" }), role: z.string(), decision: z.string(), comment: z.string().nullable(), at: isoTime, voided: z.boolean() }))
+      .optional(),
   })
   .meta({ id: "Deployment" });

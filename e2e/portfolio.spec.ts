@@ -177,6 +177,8 @@ test.describe.serial("portfolio", () => {
     await switcher.selectOption("shop");
     await expect(page).toHaveURL(/\/deployments\?pipeline=shop$/);
     await expect(switcher).toHaveValue("shop");
+    // The page's own filter follows (its form was kept with the old default).
+    await expect(page.getByRole("search", { name: "Filter deployments" }).locator('select[name="pipeline"]')).toHaveValue("shop");
     await page.getByRole("table", { name: "Deployments" }).locator("tbody tr").first().getByRole("link").first().click();
     await expect(page).toHaveURL(/\/deployments\/dep_/);
     await expect(page).toHaveTitle(/^(Promotion to|Fast-track to|Rollback of|Redeploy of|Config change in) [\w-]+ · shop · Slipway$/);

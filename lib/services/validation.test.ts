@@ -19,6 +19,8 @@ describe("parseInput", () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.message).toBe("releaseId is required.");
     expect(error.fields).toEqual({ releaseId: "required" });
+    const two = parseInput.bind(null, z.object({ commit: z.string(), digest: z.string() }));
+    expect(() => two({})).toThrow("Missing required fields: commit, digest.");
   });
 
   it("keeps zod's words for a present but wrong value, and names every bad field", () => {

@@ -24,7 +24,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     const fields = fieldErrorsOf(result.error);
     const names = Object.keys(fields);
     const only = names.length === 1 ? names[0]! : null;
-    throw new ValidationError(only ? (fields[only] === REQUIRED ? `${only} is required.` : `Invalid ${only}: ${fields[only]}`) : `Invalid input in ${names.length} fields: ${names.join(", ")}`, fields);
+    const allMissing = names.every((name) => fields[name] === REQUIRED);
+    const message = only ? (allMissing ? `${only} is required.` : `Invalid ${only}: ${fields[only]}`) : allMissing ? `Missing required fields: ${names.join(", ")}.` : `Invalid input in ${names.length} fields: ${names.join(", ")}`;
+    throw new ValidationError(message, fields);
   }
   return result.data;
 }

@@ -95,7 +95,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
     <>
       <AutoRefresh seconds={10} />
       <PageHeader title="Deployments" subtitle="Every rollout into every environment, newest first." />
-      <form className="mb-3 flex flex-wrap items-end gap-2" role="search" aria-label="Filter deployments">
+      {/* Keyed by the query: the header's pipeline switcher changes it by a client navigation, and the fields' defaults must follow. */}
+      <form key={new URLSearchParams(filters as Record<string, string>).toString()} className="mb-3 flex flex-wrap items-end gap-2" role="search" aria-label="Filter deployments">
         <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment

@@ -96,7 +96,8 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
         title="Delivery metrics"
         subtitle={`How often and how safely changes reach ${pipelineList.length > 1 && pipelineName ? `${pipelineName}/` : ""}${where}, over ${span} (UTC days). Measured from Slipway's own deployment records.`}
       />
-      <form className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Choose what to measure">
+      {/* Keyed by the query: the header's pipeline switcher changes it by a client navigation, and the fields' defaults must follow. */}
+      <form key={new URLSearchParams(filters as Record<string, string>).toString()} className="mb-4 flex flex-wrap items-end gap-2" role="search" aria-label="Choose what to measure">
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Period
           <select name="period" defaultValue={period.key} className={selectClass}>

@@ -6,7 +6,8 @@ import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type
 import type { CellRelease } from "@/lib/domain/environment-summary";
 import type { GateState } from "@/lib/domain/gate-state";
 import { authorize } from "./authorize";
-import { columnFacts, loadChain, pageOfApps, type Candidate, type ChainRow, type PageApp } from "./board-queries";
+import { loadChain, pageOfApps, type ChainRow, type PageApp } from "./board-queries";
+import { columnFacts, type Candidate } from "./board-column-facts";
 import type { ServiceContext } from "./context";
 import { cloneModeOf, inheritedAddressesOf } from "./review-clone";
 import { toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";

@@ -61,10 +61,13 @@ export default async function DeploymentPage({ params }: Props) {
         }
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {TITLES[deployment.kind]}{" "}
-            <Link href={environmentPathByName(deployment.environment.name, pipeline)} className="hover:underline">
-              {deployment.environment.name}
-            </Link>
+            {/* One flex item: as two, the gap read as a double space ("Promotion to  qa"). */}
+            <span>
+              {TITLES[deployment.kind]}{" "}
+              <Link href={environmentPathByName(deployment.environment.name, pipeline)} className="hover:underline">
+                {deployment.environment.name}
+              </Link>
+            </span>
             <Badge>{deployment.strategy ?? "rolling"}</Badge>
           </span>
         }

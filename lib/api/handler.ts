@@ -7,7 +7,7 @@ import { sessionUserId } from "@/lib/auth/session-token";
 import { systemClock } from "@/lib/domain/clock";
 import { withDeniedAudit } from "@/lib/services/authorize";
 import type { ServiceContext } from "@/lib/services/context";
-import { UnauthenticatedError, ValidationError } from "@/lib/services/errors";
+import { ForbiddenError, UnauthenticatedError, ValidationError } from "@/lib/services/errors";
 import { authenticateToken } from "@/lib/services/tokens";
 import { loadActor } from "@/lib/services/users";
 import { readJsonBody, readYamlBody } from "./body";
@@ -75,13 +75,32 @@ async function paramsOf<P extends RouteParams>(route: RouteContext<P>): Promise<
   return params;
 }
 
+/**
+ * A token restricted to one pipeline reads that pipeline only: a path or `pipeline` filter naming
+ * another is a 403, and a route without a path pipeline reads as if under
+ * /api/v1/pipelines/{its pipeline}/… (its lists are filtered to it, an environment name resolves in
+ * it). Routes that read one thing by id check that thing's pipeline themselves
+ * (`authorizePipelineRead`).
+ * @throws ForbiddenError naming the restriction
+ */
+function restrictedReadParams<P extends RouteParams>(actor: Actor, params: P, query: Record<string, string>): P {
+  const restriction = actor.pipelineRestrictionName;
+  if (!actor.pipelineRestriction || !restriction) return params;
+  // A legacy route's environment name may be qualified ("ledger/prod").
+  const qualifier = params.name?.includes("/") ? params.name.slice(0, params.name.indexOf("/")) : undefined;
+  for (const named of [params.pipeline, query.pipeline, qualifier]) {
+    if (named !== undefined && named !== restriction) throw new ForbiddenError(`Not allowed: this token is restricted to pipeline ${restriction}.`, { action: "pipeline.view", targetType: "pipeline", targetId: named });
+  }
+  return { ...params, pipeline: restriction, ...(qualifier !== undefined ? { name: params.name!.slice(qualifier.length + 1) } : {}) };
+}
+
 /** A read endpoint: authenticated, returns JSON with status 200. */
 export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall<P>) => Promise<unknown>) {
   return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       const actor = await authenticate(request, true);
-      const params = await paramsOf(route);
       const query = queryOf(request);
+      const params = restrictedReadParams(actor, await paramsOf(route), query);
       const ctx: ServiceContext = requestContext(await getDb(), actor);
       const body = await run({ request, params, query, ctx });
       return NextResponse.json(body);

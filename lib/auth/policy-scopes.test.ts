@@ -135,13 +135,14 @@ describe("tokens restricted to one pipeline", () => {
     expect(decide(restricted(["tech-lead"]), "deployment.approve", approveAsTechLead(ledger))).toEqual({ allowed: false, reason });
   });
 
-  it("are refused for org-wide mutations, allowed org-wide reads", () => {
+  it("are refused for org-wide mutations and the audit trail, allowed reads the API narrows to their pipeline", () => {
     const reason = "this token is restricted to pipeline shop";
-    for (const action of ["user.manage", "team.manage", "token.manage", "token.own", "build.register", "freeze.manage", "incident.manage"] as Action[]) {
+    for (const action of ["user.manage", "team.manage", "token.manage", "token.own", "build.register", "freeze.manage", "incident.manage", "audit.view"] as Action[]) {
       expect(decide(restricted(["admin"]), action, {}), action).toEqual({ allowed: false, reason });
     }
+    expect(decideKind(restricted(["admin"]), "audit.view")).toEqual({ allowed: false, reason });
     expect(decide(restricted(["admin"]), "team.manage", { pipeline: shop })).toEqual({ allowed: false, reason });
-    for (const action of ["pipeline.view", "config.view", "audit.view"] as Action[]) expect(can(restricted(["admin"]), action, {}), action).toBe(true);
+    for (const action of ["pipeline.view", "config.view"] as Action[]) expect(can(restricted(["admin"]), action, {}), action).toBe(true);
   });
 
   it("decideKind refuses org-wide actions up front but lets pipeline actions reach the full check", () => {

@@ -127,12 +127,14 @@ const RULES: Record<Action, Rule> = {
   "team.manage": { roles: ["admin"], doing: "manage teams and their members" },
 };
 
-/** What a token restricted to one pipeline may still do with no pipeline in the target: read. */
-const READ_ACTIONS: readonly Action[] = ["pipeline.view", "config.view", "audit.view"];
+/** What a token restricted to one pipeline may still do with no pipeline in the target: read (the API narrows lists to its pipeline). */
+const READ_ACTIONS: readonly Action[] = ["pipeline.view", "config.view"];
 /** Allowed to anyone holding any role in any scope. */
 const ANY_GRANT_ACTIONS: readonly Action[] = ["pipeline.view", "token.own"];
 /** Actions that are about the whole organisation, whatever the target: never through a restricted token. */
 const ORG_ACTIONS: readonly Action[] = ["user.manage", "team.manage", "token.manage", "token.own"];
+/** Reads that span every pipeline and cannot be narrowed to one (the audit trail): never through a restricted token. */
+const ORG_READS: readonly Action[] = ["audit.view"];
 
 /**
  * The roles the actor holds for a target in `pipeline`: global roles, plus roles granted on the
@@ -159,7 +161,7 @@ function restrictionObjection(actor: Actor, action: Action, target: Target | nul
   const restriction = actor.pipelineRestriction;
   if (!restriction) return null;
   const why = `this token is restricted to pipeline ${actor.pipelineRestrictionName ?? restriction}`;
-  if (ORG_ACTIONS.includes(action)) return why;
+  if (ORG_ACTIONS.includes(action) || ORG_READS.includes(action)) return why;
   if (target === null) return null; // decideKind: the pipeline is not known yet
   if (target.pipeline) return target.pipeline.id === restriction ? null : why;
   return READ_ACTIONS.includes(action) ? null : why;

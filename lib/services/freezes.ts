@@ -21,7 +21,7 @@ import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
-import { coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
+import { authorizePipelineRead, coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Freezes declared by people (the UI, the API): periods in which deployments into one environment,
@@ -155,7 +155,10 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
   // The Freezes page's scope column names the pipeline of a pipeline-file freeze, filtered or not.
   const pipeline = environment ? ((await pipelineById(ctx.db, environment.pipelineId))?.name ?? null) : null;
-  return freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false);
+  const views = await freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false);
+  // A token restricted to one pipeline reads its freezes and the organisation's only.
+  const restriction = ctx.actor.pipelineRestrictionName;
+  return ctx.actor.pipelineRestriction && restriction ? views.filter((v) => v.pipeline === null || v.pipeline === restriction) : views;
 }
 
 /**
@@ -218,7 +221,9 @@ export async function getFreeze(ctx: ServiceContext, freezeId: string): Promise<
   authorize(ctx, "pipeline.view", { type: "freeze", id: freezeId });
   const [row] = await selectFreezes(ctx.db).where(eq(freezes.id, freezeId));
   if (!row) throw new NotFoundError(`No freeze with id "${freezeId}".`);
-  return viewOfStored(row, ctx.clock.now());
+  const view = viewOfStored(row, ctx.clock.now());
+  await authorizePipelineRead(ctx, { type: "freeze", id: freezeId }, { pipelineName: view.pipeline });
+  return view;
 }
 
 /**

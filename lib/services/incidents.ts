@@ -16,7 +16,7 @@ import { requireLiveEnvironment } from "./live-environments";
 import { httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
-import { coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pipeline-scope";
+import { authorizePipelineRead, coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -300,7 +300,9 @@ export async function resolveIncident(ctx: ServiceContext, input: unknown): Prom
  */
 export async function getIncident(ctx: ServiceContext, incidentId: string): Promise<IncidentView> {
   authorize(ctx, "pipeline.view", { type: "incident", id: incidentId });
-  return incidentById(ctx.db, incidentId);
+  const incident = await incidentById(ctx.db, incidentId);
+  await authorizePipelineRead(ctx, { type: "incident", id: incidentId }, { pipelineName: incident.pipeline });
+  return incident;
 }
 
 /**
@@ -313,8 +315,10 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
   const data = parseInput(listIncidentsInput, input);
   authorize(ctx, "pipeline.view", { type: "pipeline" });
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
-  // An environment's incidents: its own, its pipeline's and the organisation's.
-  const scope: SQL | undefined = environment ? coveringIncidents(environment) : undefined;
+  // An environment's incidents: its own, its pipeline's and the organisation's. A token restricted
+  // to one pipeline reads that pipeline's and the organisation's only.
+  const restriction = ctx.actor.pipelineRestriction;
+  const scope: SQL | undefined = and(environment ? coveringIncidents(environment) : undefined, restriction ? coveringPipelineIncidents(restriction) : undefined);
   const open =
     data.state === "resolved"
       ? []
@@ -329,6 +333,14 @@ export async function listIncidents(ctx: ServiceContext, input: unknown = {}): P
           .orderBy(desc(incidents.resolvedAt), desc(incidents.id))
           .limit(data.limit);
   return [...open, ...resolved].map(viewOf);
+}
+
+/** Incidents that touch the pipeline: declared on one of its environments, on it, or on the whole organisation. */
+function coveringPipelineIncidents(pipelineId: string): SQL {
+  return or(
+    sql`${incidents.environmentId} in (select ${environments.id} from ${environments} where ${environments.pipelineId} = ${pipelineId})`,
+    and(isNull(incidents.environmentId), or(isNull(incidents.pipelineId), eq(incidents.pipelineId, pipelineId))),
+  )!;
 }
 
 /** Incidents that cover the environment: declared on it, on its pipeline, or on the whole organisation. */

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines, type App, type Environment, type Pipeline } from "@/db/schema";
+import { authorize } from "./authorize";
+import type { ServiceContext } from "./context";
 import { AmbiguousError, NotFoundError, ValidationError } from "./errors";
 
 /**
@@ -224,4 +226,25 @@ export async function coverageTarget(db: Db, row: { pipelineId: string | null; e
   if (!row.environmentId) return undefined;
   const owner = await pipelineOf(db, { environmentId: row.environmentId });
   return { id: owner.id, teamId: owner.teamId };
+}
+
+/**
+ * A read of one pipeline's thing by id (a deployment, a release, a freeze): a token restricted to
+ * another pipeline is refused. Anyone else may read every pipeline (the portfolio shows them all),
+ * so only a restricted token costs the look-up. `pipeline`: the thing's pipeline, by id, through its
+ * environment, or by name (null: it covers the whole organisation, e.g. a freeze, and every token
+ * may read it).
+ * @throws ForbiddenError naming the restriction
+ */
+export async function authorizePipelineRead(ctx: Pick<ServiceContext, "actor" | "db">, target: { type: string; id: string }, pipeline: { pipelineId: string } | { environmentId: string } | { pipelineName: string | null }): Promise<void> {
+  if (!ctx.actor.pipelineRestriction) return;
+  const owner =
+    "pipelineId" in pipeline
+      ? await pipelineTarget(ctx.db, pipeline.pipelineId)
+      : "environmentId" in pipeline
+        ? await pipelineOf(ctx.db, { environmentId: pipeline.environmentId })
+        : pipeline.pipelineName === null
+          ? undefined
+          : await resolvePipeline(ctx.db, pipeline.pipelineName);
+  authorize(ctx, "pipeline.view", { ...target, ...(owner ? { pipeline: { id: owner.id, teamId: owner.teamId } } : {}) });
 }

@@ -24,6 +24,13 @@ export async function loadTestPipeline(db: Db): Promise<void> {
   await syncPipeline(db, fixedClock("2026-01-01T00:00:00Z"), config, hash);
 }
 
+/** The end-to-end tests' second pipeline, handbook (dev → prod, apps handbook-web and handbook-search): its environment names repeat shop's. */
+export async function loadHandbookPipeline(db: Db): Promise<void> {
+  const handbook = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "e2e/pipelines/handbook.yaml"), "utf8"));
+  if (!handbook.ok) throw new Error(`e2e/pipelines/handbook.yaml is invalid: ${JSON.stringify(handbook.problems)}`);
+  await syncPipeline(db, fixedClock("2026-01-01T00:00:00Z"), handbook.config, handbook.hash);
+}
+
 /** A person with the given roles, as a service actor. */
 export async function createTestActor(db: Db, roles: Role[], name = roles.join("+") || "nobody"): Promise<Actor> {
   const id = newId("usr");

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environmentApps, environments, releaseBuilds } from "@/db/schema";
+import { deployments, environmentApps, environments, pipelines, releaseBuilds } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import type { Actor } from "@/lib/auth/actor";
 import { registerBuild } from "@/lib/services/builds";
@@ -47,9 +47,39 @@ export async function makeRelease(
   return release;
 }
 
-/** Records `releaseId` as having succeeded in `environment` at `at` (history and what runs), without a rollout. */
+/** A release of handbook's two apps (loadHandbookPipeline) at `version`, of main, cut at `at`. */
+export async function makeHandbookRelease(db: Db, actor: Actor, version: string, at: string) {
+  const ctx = contextFor(db, actor, at);
+  const commit = version.replace(/\D/g, "").padStart(8, "0") + "a".repeat(32);
+  const builds: string[] = [];
+  for (const [i, app] of ["handbook-web", "handbook-search"].entries()) {
+    const { build } = await registerBuild(ctx, {
+      app: `handbook/${app}`,
+      version,
+      commit,
+      branch: "main",
+      digest: `sha256:${(900 + i).toString(16).padStart(64, "0")}`,
+      artifact: `/artifacts/${app}.mjs`,
+      tests: { passed: true, total: 1, failed: 0 },
+      changedFiles: [],
+      labels: [],
+    });
+    builds.push(build.id);
+  }
+  return (await createRelease(ctx, { commit, branch: "main", builds, buildNumber: 1 })).release;
+}
+
+/**
+ * Records `releaseId` as having succeeded in `environment` at `at` (history and what runs), without
+ * a rollout. `environment`: a name ("dev", the first one found) or a qualified "handbook/dev".
+ */
 export async function placeRelease(db: Db, environment: string, releaseId: string, at: Date, requestedBy: string): Promise<void> {
-  const [env] = await db.select().from(environments).where(eq(environments.name, environment));
+  const [pipeline, name] = environment.includes("/") ? environment.split("/") : [null, environment];
+  const [env] = await db
+    .select({ id: environments.id })
+    .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+    .where(and(eq(environments.name, name!), pipeline ? eq(pipelines.name, pipeline) : undefined));
   const rbs = await db.select().from(releaseBuilds).where(eq(releaseBuilds.releaseId, releaseId));
   const id = newId("dep", at);
   await db.insert(deployments).values({ id, environmentId: env!.id, releaseId, kind: "promote", state: "succeeded", requestedBy, requestedVia: "api", createdAt: at, startedAt: at, finishedAt: at, updatedAt: at });

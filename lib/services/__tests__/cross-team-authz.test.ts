@@ -1,16 +1,12 @@
-import fs from "node:fs";
-import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection, Db } from "@/db/client";
-import { auditEvents, deployments, environmentApps, environments, pipelines, releaseBuilds } from "@/db/schema";
+import type { Connection } from "@/db/client";
+import { auditEvents } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
-import { parsePipelineConfig } from "@/lib/config/load";
 import { fixedClock } from "@/lib/domain/clock";
-import { newId } from "@/lib/ids";
 import { testDatabases } from "@/lib/testing/databases";
-import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
-import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { contextFor, createTestActor, loadHandbookPipeline, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeHandbookRelease, makeRelease, placeRelease } from "@/lib/testing/releases";
 import { decideApproval, pendingDecisions } from "../approvals";
 import { withDeniedAudit } from "../authorize";
 import { registerBuild } from "../builds";
@@ -18,25 +14,10 @@ import { setConfigVariable } from "../config-vars";
 import { requestDeployment, requestRollback } from "../deployments";
 import { ForbiddenError, RuleError } from "../errors";
 import { requestJob } from "../jobs";
-import { syncPipeline } from "../pipeline-sync";
 import { createRelease } from "../releases";
 import { createTeam, setPipelineOwner, setTeamMember } from "../teams";
 import { authenticateToken, createToken } from "../tokens";
 import { loadActor } from "../users";
-
-/** Records `releaseId` as running in `pipeline`'s `environment` (no rollout), like placeRelease but with the pipeline named. */
-async function placeIn(db: Db, pipeline: string, environment: string, releaseId: string, at: Date, requestedBy: string): Promise<void> {
-  const [env] = await db
-    .select({ id: environments.id })
-    .from(environments)
-    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .where(and(eq(pipelines.name, pipeline), eq(environments.name, environment)));
-  const id = newId("dep", at);
-  await db.insert(deployments).values({ id, environmentId: env!.id, releaseId, kind: "promote", state: "succeeded", requestedBy, requestedVia: "api", createdAt: at, startedAt: at, finishedAt: at, updatedAt: at });
-  for (const rb of await db.select().from(releaseBuilds).where(eq(releaseBuilds.releaseId, releaseId))) {
-    await db.insert(environmentApps).values({ environmentId: env!.id, appId: rb.appId, releaseId, buildId: rb.buildId, deploymentId: id, deployedAt: at, deployedBy: requestedBy, healthStatus: "healthy", healthObservedAt: at });
-  }
-}
 
 // Issue 18 follow-up: every decision about a thing of a pipeline counts the grants of that
 // pipeline's team — in the services (approve, rollback, config, jobs) and in what the inbox offers.
@@ -51,9 +32,7 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     connection = await database.open();
     const db = connection.db;
     await loadTestPipeline(db);
-    const handbook = parsePipelineConfig(fs.readFileSync(path.resolve(process.cwd(), "e2e/pipelines/handbook.yaml"), "utf8"));
-    if (!handbook.ok) throw new Error("e2e/pipelines/handbook.yaml is invalid");
-    await syncPipeline(db, fixedClock("2026-01-01T00:00:00Z"), handbook.config, handbook.hash);
+    await loadHandbookPipeline(db);
 
     admin = await createTestActor(db, ["admin"], "admin");
     deliveryLead = await createTestActor(db, ["delivery-lead"], "lead");
@@ -76,24 +55,8 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
     shopProd = (await requestDeployment(as(deliveryLead), { environment: "shop/prod", releaseId: shopRelease.id, reason: "weekly" })).id;
 
     // handbook: a release of main in dev, asked into prod (needs a tech-lead approval).
-    const bctx = contextFor(db, deliveryLead, "2026-05-04T09:00:00Z");
-    const builds: string[] = [];
-    for (const [i, app] of ["handbook-web", "handbook-search"].entries()) {
-      const { build } = await registerBuild(bctx, {
-        app: `handbook/${app}`,
-        version: "2.0.0",
-        commit: "a".repeat(40),
-        branch: "main",
-        digest: `sha256:${(900 + i).toString(16).padStart(64, "0")}`,
-        artifact: `/artifacts/${app}.mjs`,
-        tests: { passed: true, total: 1, failed: 0 },
-        changedFiles: [],
-        labels: [],
-      });
-      builds.push(build.id);
-    }
-    const { release } = await createRelease(bctx, { commit: "a".repeat(40), branch: "main", builds, buildNumber: 1 });
-    await placeIn(db, "handbook", "dev", release.id, new Date("2026-05-04T09:30:00Z"), deliveryLead.id);
+    const release = await makeHandbookRelease(db, deliveryLead, "2.0.0", "2026-05-04T09:00:00Z");
+    await placeRelease(db, "handbook/dev", release.id, new Date("2026-05-04T09:30:00Z"), deliveryLead.id);
     handbookProd = (await requestDeployment(as(deliveryLead), { environment: "handbook/prod", releaseId: release.id, reason: "weekly" })).id;
   });
   afterAll(() => connection.close());

@@ -26,8 +26,8 @@ export default async function TokensPage() {
     <div className="flex flex-col gap-6">
       <Panel title="Create a token" bodyClassName="p-4">
         <p className="mb-3 text-zinc-600">
-          A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked. Restricted to one pipeline, it changes nothing in any other pipeline and
-          nothing organisation-wide; it still reads what {users ? "its person" : "you"} may read.
+          A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked. Restricted to one pipeline, it reads and changes that pipeline only:
+          nothing in another pipeline, nothing organisation-wide, not the audit trail.
         </p>
         <CreateTokenForm self={{ id: actor.id, roles: rolesAnywhere(actor) }} pipelines={pipelines} users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))} action={createTokenAction} />
       </Panel>

@@ -2,6 +2,7 @@ import { verificationDto } from "@/lib/api/verification-dto";
 import { apiMutation, apiRead, bodyWith } from "@/lib/api/handler";
 import { authorize } from "@/lib/services/authorize";
 import { getDeployment } from "@/lib/services/deployment-queries";
+import { authorizePipelineRead } from "@/lib/services/pipeline-scope";
 import { listDeploymentVerifications, reportVerification } from "@/lib/services/verifications";
 
 /** CI reports a post-deploy result, idempotent by name: 201 when new, 200 when it replaced or repeated one. */
@@ -12,6 +13,7 @@ export const POST = apiMutation<{ id: string }>(async ({ ctx, body, params }) =>
 
 export const GET = apiRead<{ id: string }>(async ({ ctx, params }) => {
   authorize(ctx, "pipeline.view");
-  await getDeployment(ctx.db, params.id);
+  const deployment = await getDeployment(ctx.db, params.id);
+  await authorizePipelineRead(ctx, { type: "deployment", id: deployment.id }, { environmentId: deployment.environmentId });
   return { items: (await listDeploymentVerifications(ctx.db, params.id)).map(verificationDto), nextCursor: null };
 });

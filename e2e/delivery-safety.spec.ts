@@ -87,5 +87,15 @@ test.describe.serial("soaks, approvers and aborts", () => {
     expect((await (await page.request.get(`${devAdmin}/health`)).json()).version).toBe(before);
     await page.goto(environmentPage("dev"));
     await expect(page.getByText("on hold").first()).toBeVisible();
+    // The board's dev column says the last rollout failed and why, linking to it.
+    await page.goto(BOARD);
+    const failure = page
+      .getByRole("columnheader")
+      .filter({ has: page.getByRole("link", { name: "dev", exact: true }) })
+      .getByTestId("last-failure");
+    await expect(failure).toContainText(/Promotion of [0-9a-f]{7} failed/);
+    await expect(failure).toContainText("e2e: admin is unhealthy");
+    await failure.getByRole("link").click();
+    await expect(page).toHaveURL(url);
   });
 });

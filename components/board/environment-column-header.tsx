@@ -11,6 +11,11 @@ import type { GateState } from "@/lib/domain/gate-state";
 import { GateStateList } from "./gate-state";
 import { environmentPath } from "@/lib/paths";
 import type { FastTrackOffer, Waiting } from "@/lib/domain/board-moves";
+import type { LastFailure } from "@/lib/services/board-column-facts";
+import { RelativeTime } from "@/components/ui/time";
+
+/** "Promotion of abc1234 failed": what the failed rollout was. */
+const FAILED_KIND = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Rollback", redeploy: "Redeploy", config: "Config change" } as Record<string, string>;
 
 /** "qa, uat and staging". */
 const environmentList = new Intl.ListFormat("en", { type: "conjunction" });
@@ -28,6 +33,7 @@ export function EnvironmentColumnHeader({
   fastTrack,
   skippedBy,
   gateState,
+  lastFailure,
   now,
 }: {
   /** The pipeline's name, for links. */
@@ -39,6 +45,8 @@ export function EnvironmentColumnHeader({
   skippedBy?: { commit: string; environment: string } | null;
   /** What guards the environment right now (freezes, window, incidents, hold). */
   gateState?: GateState | undefined;
+  /** The newest rollout that ended here, when it failed: shown while nothing else rolls out. */
+  lastFailure?: LastFailure | null;
   now?: Date;
 }) {
   const config = environment.settings as Partial<EnvironmentConfig>;
@@ -74,6 +82,21 @@ export function EnvironmentColumnHeader({
             </li>
           ))}
         </ul>
+      )}
+      {lastFailure && environment.active.length === 0 && (
+        <div className="flex flex-col gap-0.5 text-xs font-normal text-red-800" data-testid="last-failure">
+          <Link href={`/deployments/${lastFailure.deploymentId}`} className="hover:underline">
+            <span className="font-medium">
+              {FAILED_KIND[lastFailure.kind] ?? "Rollout"} of <span className="font-mono">{lastFailure.commit.slice(0, 7)}</span> failed
+            </span>{" "}
+            <RelativeTime at={lastFailure.at} now={now ?? new Date()} className="text-red-700/80" />
+          </Link>
+          {lastFailure.reason && (
+            <p className="line-clamp-2" title={lastFailure.reason}>
+              {lastFailure.reason}
+            </p>
+          )}
+        </div>
       )}
       {skippedBy && (
         <p className="text-xs font-normal text-amber-800">

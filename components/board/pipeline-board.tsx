@@ -29,9 +29,9 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
             <th scope="col" className="sticky left-0 z-10 w-40 min-w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
               App
             </th>
-            {columns.map(({ environment: env, waiting, fastTrack, gateState, skippedBy, ahead }) => (
+            {columns.map(({ environment: env, waiting, fastTrack, gateState, skippedBy, ahead, lastFailure }) => (
               <th key={env.id} scope="col" className={`${columnWidth} border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal`}>
-                <EnvironmentColumnHeader pipeline={board.pipeline.name} environment={env} waiting={waiting} canDeploy={canDeploy} fastTrack={fastTrack} gateState={gateState} now={now} skippedBy={skippedBy} />
+                <EnvironmentColumnHeader pipeline={board.pipeline.name} environment={env} waiting={waiting} canDeploy={canDeploy} fastTrack={fastTrack} gateState={gateState} now={now} skippedBy={skippedBy} lastFailure={lastFailure} />
                 {ahead && (
                   <div className="mt-1.5">
                     <AheadBadge pipeline={board.pipeline.name} {...ahead} />

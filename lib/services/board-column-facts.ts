@@ -28,6 +28,17 @@ export interface ColumnFacts {
   runsFastTracked: boolean;
   /** The verifications of the newest deployment that succeeded with its shared release (none when it has none). */
   verifications: Omit<VerificationView, "environment">[];
+  /** The newest rollout that ended here, when it failed (the release it tried, why, when); null when it did not. */
+  lastFailure: LastFailure | null;
+}
+
+/** A rollout that failed and has not been followed by another finished one. */
+export interface LastFailure {
+  deploymentId: string;
+  kind: string;
+  commit: string;
+  reason: string | null;
+  at: Date;
 }
 
 type ColumnRow = {
@@ -45,6 +56,7 @@ type ColumnRow = {
   runs_fast_tracked: boolean;
   offers: unknown;
   verifications: unknown;
+  last_failure: unknown;
 };
 
 /**
@@ -67,6 +79,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     firstDeployment: row.first_kind && row.first_commit ? { kind: row.first_kind, commit: row.first_commit, skipped: parseSkipped(row.first_skipped) } : null,
     runsFastTracked: Boolean(row.runs_fast_tracked),
     verifications: parseJson<VerificationJson[] | null>(row.verifications)?.map(verificationOf) ?? [],
+    lastFailure: lastFailureOf(parseJson<LastFailureJson | null>(row.last_failure)),
   }));
   const offers = parseJson<OfferJson[]>(rows[0]?.offers ?? "[]").map((o) => ({
     kind: o.kind,
@@ -193,6 +206,14 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                from verifications v
               where v.deployment_id = (select d.id from deployments d where d.environment_id = s.id and d.release_id = s.only_release and d.state = 'succeeded'
                                         order by d.finished_at desc limit 1)) end as verifications,
+           -- The newest rollout that ended (succeeded, failed or rolled back; not one cancelled or
+           -- superseded before it ran), when it failed: deployments_env_ended_idx read backwards.
+           (select jsonb_build_object('deploymentId', ld.id, 'kind', ld.kind, 'commit', lr.commit, 'reason', ld.failure_reason, 'at', ld.ended)
+              from (select d.id, d.kind, d.state, d.release_id, d.failure_reason, coalesce(d.finished_at, d.created_at) as ended from deployments d
+                     where d.environment_id = s.id and d.state in ('succeeded', 'failed', 'rolled-back')
+                     order by coalesce(d.finished_at, d.created_at) desc limit 1) ld
+              join releases lr on lr.id = ld.release_id
+             where ld.state = 'failed') as last_failure,
            case when s.releases = 1 then s.only_release end as release_id,
            case when s.releases = 1 then r.commit end as release_commit,
            case when s.releases = 1 then r.created_at end as release_created_at,
@@ -211,6 +232,12 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
 
 type VerificationJson = Omit<VerificationView, "environment" | "createdAt" | "updatedAt" | "finishedAt"> & { createdAt: string; updatedAt: string; finishedAt: string | null };
 type OfferJson = Omit<Candidate, "soakSources"> & { soakSources: (Omit<SoakSourceFacts, "since"> & { since: string | null })[] };
+
+type LastFailureJson = Omit<LastFailure, "at"> & { at: string };
+
+function lastFailureOf(json: LastFailureJson | null): LastFailure | null {
+  return json ? { ...json, at: toDate(json.at) } : null;
+}
 
 function verificationOf(v: VerificationJson): Omit<VerificationView, "environment"> {
   return { ...v, createdAt: toDate(v.createdAt), updatedAt: toDate(v.updatedAt), finishedAt: v.finishedAt ? toDate(v.finishedAt) : null };

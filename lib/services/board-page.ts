@@ -7,7 +7,7 @@ import type { CellRelease } from "@/lib/domain/environment-summary";
 import type { GateState } from "@/lib/domain/gate-state";
 import { authorize } from "./authorize";
 import { loadChain, pageOfApps, type ChainRow, type PageApp } from "./board-queries";
-import { columnFacts, type Candidate } from "./board-column-facts";
+import { columnFacts, type Candidate, type LastFailure } from "./board-column-facts";
 import type { ServiceContext } from "./context";
 import { cloneModeOf, inheritedAddressesOf } from "./review-clone";
 import { toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./environments";
@@ -72,6 +72,8 @@ export interface BoardColumn {
   /** How far the previous environment is ahead of this one; null for the first or when nothing is ahead. */
   ahead: { from: string; to: string; releases: number; commits: number } | null;
   verifications: VerificationView[];
+  /** The newest rollout that ended here, when it failed (shown until another one finishes). */
+  lastFailure: LastFailure | null;
 }
 
 /** What the spin-up form needs up front (components/review/spin-up-dialog.tsx); its branches are read when it opens (getSpinUpCandidates). */
@@ -202,6 +204,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
       gateState: gateStateOf(environment, guards, now),
       ahead: previous && f && (f.ahead.releases > 0 || f.ahead.commits > 0) ? { from: previous.name, to: environment.name, ...f.ahead } : null,
       verifications: (f?.verifications ?? []).map((v) => ({ ...v, environment: environment.name })),
+      lastFailure: f?.lastFailure ?? null,
     };
   });
 

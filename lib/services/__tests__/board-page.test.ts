@@ -196,6 +196,43 @@ describe.each(testDatabases)("board page on $name", (database) => {
     }
   });
 
+  it("shows a column's newest finished rollout when it failed, until another one ends there", async () => {
+    expect((await getBoardPage(ctx(viewer), { pipeline: "shop" })).columns.map((c) => c.lastFailure)).toEqual([null, null, null, null, null]);
+    // After the placed releases (`fresh`, 30 s ago).
+    const at = (secondsAgo: number) => new Date(clock.now().getTime() - secondsAgo * 1000);
+    const row = (id: string, state: "failed" | "succeeded" | "cancelled", secondsAgo: number, reason: string | null = null) => ({
+      id,
+      environmentId: ids.uat!,
+      releaseId: releaseIds.r2!,
+      kind: "promote" as const,
+      state,
+      failureReason: reason,
+      requestedBy: admin.id,
+      requestedVia: "api" as const,
+      createdAt: at(secondsAgo + 1),
+      finishedAt: at(secondsAgo),
+      updatedAt: at(secondsAgo),
+    });
+    const made: string[] = [];
+    const insert = async (values: ReturnType<typeof row>) => {
+      made.push(values.id);
+      await connection.db.insert(deployments).values(values);
+    };
+    try {
+      await insert(row(newId("dep"), "failed", 20, "portal: health check failed 3 times"));
+      // A request cancelled later never ran: the failure still stands.
+      await insert(row(newId("dep"), "cancelled", 10));
+      const failed = (await getBoardPage(ctx(viewer), { pipeline: "shop" })).columns[2]!;
+      expect(failed.environment.name).toBe("uat");
+      expect(failed.lastFailure).toEqual({ deploymentId: made[0], kind: "promote", commit: expect.any(String), reason: "portal: health check failed 3 times", at: at(20) });
+      // A rollout that succeeded since clears it.
+      await insert(row(newId("dep"), "succeeded", 5));
+      expect((await getBoardPage(ctx(viewer), { pipeline: "shop" })).columns[2]!.lastFailure).toBeNull();
+    } finally {
+      await connection.db.delete(deployments).where(inArray(deployments.id, made));
+    }
+  });
+
   it("says how the first release gets in only while none has reached the pipeline", async () => {
     expect((await getBoardPage(ctx(viewer), { pipeline: "shop" })).firstRelease).toBeNull();
     const db = connection.db;

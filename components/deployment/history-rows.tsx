@@ -27,8 +27,10 @@ export interface HistoryRow {
   /** Milliseconds from start to finish, null while unfinished. */
   tookMs: number | null;
   requestedBy: string;
-  /** The failure, else the requester's reason. */
+  /** Why it was asked for (the requester's words). */
   reason: string | null;
+  /** Why it failed, when it did (only a failed deployment has one). */
+  failure: string | null;
 }
 
 /**
@@ -71,7 +73,14 @@ export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; n
       </td>
       <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.tookMs !== null ? formatElapsed(d.tookMs) : "—"}</td>
       <td className={tdClass}>{d.requestedBy}</td>
-      <td className={`${tdClass} max-w-sm text-zinc-600`}>{d.reason ?? ""}</td>
+      <td className={`${tdClass} max-w-sm text-zinc-600`}>
+        {d.reason ?? ""}
+        {d.failure && (
+          <p className="line-clamp-3 text-xs text-red-800" title={d.failure}>
+            Failed: {d.failure}
+          </p>
+        )}
+      </td>
     </tr>
   ));
 }

@@ -36,7 +36,8 @@ function historyRow(d: DeploymentListItem): HistoryRow {
     state: d.state,
     tookMs: d.startedAt && d.finishedAt ? Math.max(0, d.finishedAt.getTime() - d.startedAt.getTime()) : null,
     requestedBy: d.requestedBy.name,
-    reason: d.failureReason ?? d.reason,
+    reason: d.reason,
+    failure: d.failureReason,
   };
 }
 
@@ -169,9 +170,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           problem ? (
             <EmptyState title="Nothing listed until the filters above are fixed" />
           ) : (
-            <EmptyState title={Object.keys(active).length ? "No deployment matches these filters" : "No deployments yet"}>
-              {Object.keys(active).length ? "Widen the filters, or clear them." : "Promote a release from the board: its rollout appears here."}
-            </EmptyState>
+            <EmptyHistory active={active} />
           )
         ) : (
           <div className="overflow-x-auto">
@@ -204,4 +203,22 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
       )}
     </>
   );
+}
+
+/** Nothing listed: nothing deployed yet (in the pipeline, when that is the only filter), or nothing matches. */
+function EmptyHistory({ active }: { active: Record<string, string> }) {
+  const names = Object.keys(active);
+  if (names.length === 0) return <EmptyState title="No deployments yet">Promote a release from the board: its rollout appears here.</EmptyState>;
+  if (names.length === 1 && active.pipeline) {
+    return (
+      <EmptyState title={`No deployments in ${active.pipeline} yet`}>
+        Deploy a release from{" "}
+        <Link href={`/pipelines/${encodeURIComponent(active.pipeline)}`} className="text-sky-700 hover:underline">
+          its board
+        </Link>
+        : its rollout appears here.
+      </EmptyState>
+    );
+  }
+  return <EmptyState title="No deployment matches these filters">Widen the filters, or clear them.</EmptyState>;
 }

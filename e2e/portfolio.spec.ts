@@ -155,7 +155,11 @@ test.describe.serial("portfolio", () => {
     const hint = page.getByTestId("first-release-hint");
     await expect(hint).toContainText("Nothing runs in handbook yet");
     await expect(hint).toContainText("POST /api/v1/pipelines/handbook/builds");
-    await expect(hint.getByRole("link", { name: "Settings → API tokens" })).toHaveAttribute("href", "/settings/tokens");
+    // The token page it links to offers a token restricted to handbook.
+    await hint.getByRole("link", { name: "Settings → API tokens" }).click();
+    await expect(page).toHaveURL(/\/settings\/tokens\?pipeline=handbook$/);
+    await expect(page.locator('select[name="pipeline"]')).toHaveValue("handbook");
+    await page.goBack();
     // Its review environments clone dev (its pipeline file), not a staging it does not have.
     await expect(page.getByText("cloned from dev, so a delivery lead can verify a feature while dev stays as it is")).toBeVisible();
     const switcher = page.getByLabel("Go to a pipeline's board");

@@ -25,10 +25,10 @@ export function FirstReleaseHint({ pipeline, entry, branch }: { pipeline: string
       </p>
       <p className="mt-1 text-zinc-600">
         CI signs in with an API token:{" "}
-        <Link href="/settings/tokens" className="text-sky-700 hover:underline">
+        <Link href={`/settings/tokens?pipeline=${encodeURIComponent(pipeline)}`} className="text-sky-700 hover:underline">
           Settings → API tokens
-        </Link>
-        . The contract:{" "}
+        </Link>{" "}
+        (one restricted to {pipeline} reads and changes nothing else) . The contract:{" "}
         <a href="/api/v1/openapi.json" className="text-sky-700 hover:underline">
           /api/v1/openapi.json
         </a>

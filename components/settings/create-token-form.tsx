@@ -24,12 +24,15 @@ export function CreateTokenForm({
   self,
   users,
   pipelines = [],
+  pipeline,
   action,
 }: {
   self: { id: string; roles: readonly Role[] };
   users?: { id: string; label: string }[] | undefined;
   /** Pipeline names a token may be restricted to. */
   pipelines?: string[];
+  /** The restriction chosen up front (the page's `?pipeline=`); default: every pipeline. */
+  pipeline?: string | undefined;
   action: typeof createTokenAction;
 }) {
   const { run, pending, fieldErrors } = useAction(action, { success: (d) => `Token "${d.name}" created for ${d.userEmail}` });
@@ -89,7 +92,7 @@ export function CreateTokenForm({
         {pipelines.length > 0 && (
           <label className="flex flex-col gap-1">
             <span className="text-xs font-medium text-zinc-600">Pipeline</span>
-            <select name="pipeline" defaultValue="" className={`${inputClass} w-44`} aria-invalid={Boolean(fieldErrors.pipeline)}>
+            <select name="pipeline" defaultValue={pipeline ?? ""} className={`${inputClass} w-44`} aria-invalid={Boolean(fieldErrors.pipeline)}>
               <option value="">Every pipeline</option>
               {pipelines.map((p) => (
                 <option key={p} value={p}>

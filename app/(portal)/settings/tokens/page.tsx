@@ -16,8 +16,10 @@ import { RelativeTime } from "@/components/ui/time";
 
 export const metadata: Metadata = { title: "API tokens" };
 
-export default async function TokensPage() {
+/** `?pipeline=shop` (from a board's first-release hint) preselects the restriction to that pipeline. */
+export default async function TokensPage({ searchParams }: { searchParams: Promise<{ pipeline?: string }> }) {
   const actor = await requireActor();
+  const { pipeline: suggested } = await searchParams;
   if (!can(actor, "token.own")) return <Forbidden what="API tokens need a role: ask an admin for one." />;
   const db = await getDb();
   const [{ tokens, everyone }, users, pipelines] = await Promise.all([listVisibleTokens({ db, actor }), can(actor, "token.manage") ? listUsers(db) : null, listPipelineNames(db)]);
@@ -29,7 +31,13 @@ export default async function TokensPage() {
           A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked. Restricted to one pipeline, it reads and changes that pipeline only:
           nothing in another pipeline, nothing organisation-wide, not the audit trail.
         </p>
-        <CreateTokenForm self={{ id: actor.id, roles: rolesAnywhere(actor) }} pipelines={pipelines} users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))} action={createTokenAction} />
+        <CreateTokenForm
+          self={{ id: actor.id, roles: rolesAnywhere(actor) }}
+          pipelines={pipelines}
+          pipeline={suggested && pipelines.includes(suggested) ? suggested : undefined}
+          users={users?.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }))}
+          action={createTokenAction}
+        />
       </Panel>
       <Panel title={everyone ? `Everyone's tokens (${tokens.length})` : `Your tokens (${tokens.length})`}>
         {tokens.length === 0 ? (

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { whoMay } from "@/lib/auth/policy";
 import { environmentPathByName } from "@/lib/paths";
 import type { GateState } from "@/lib/domain/gate-state";
 import { formatDate, formatRelative } from "@/lib/domain/gates/format";
@@ -75,7 +76,7 @@ export function GateStateList({ pipeline, environment, state, now }: { pipeline?
           <Link href={environmentPathByName(environment, pipeline)} className="hover:underline">
             <span className="font-medium">On hold</span>
           </Link>
-          {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no automatic promotion here until someone lifts the hold
+          {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no automatic promotion here until {whoMay("environment.hold.lift")} lifts the hold
         </li>
       )}
     </ul>

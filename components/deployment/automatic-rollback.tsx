@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { whoMay } from "@/lib/auth/policy";
 import { confirmRollbackAction, undoRollbackAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
@@ -45,7 +46,9 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
               testId="confirm-rollback"
               onConfirm={(comment) => confirm.run({ deploymentId, comment: comment || undefined }).then((r) => r.ok && router.refresh())}
             >
-              <p>The rollback stays and {environment} stays on hold until someone lifts it. Your confirmation is recorded in history and the audit trail.</p>
+              <p>
+                The rollback stays and {environment} stays on hold until {whoMay("environment.hold.lift")} lifts it. Your confirmation is recorded in history and the audit trail.
+              </p>
             </ConfirmButton>
             <ConfirmButton
               label="Undo…"

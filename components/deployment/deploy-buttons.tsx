@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { whoMay } from "@/lib/auth/policy";
 import type { RollbackConfigPreview } from "@/lib/services/config-snapshots";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
@@ -123,8 +124,8 @@ export function RollbackButton({
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
           </p>
           <p className="text-zinc-600" data-testid="rollback-ungated">
-            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: automation will not deploy there until someone lifts the hold. The audit trail records who
-            rolled back, and the reason if you give one.
+            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: automation will not deploy there until {whoMay("environment.hold.lift")} lifts the hold. The
+            audit trail records who rolled back, and the reason if you give one.
           </p>
           {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
         </div>

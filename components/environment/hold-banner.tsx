@@ -1,6 +1,7 @@
 "use client";
 
 import { useAction } from "@/lib/actions/use-action";
+import { whoMay } from "@/lib/auth/policy";
 import { liftHoldAction } from "@/lib/actions/environments";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { RelativeTime } from "@/components/ui/time";
@@ -11,7 +12,7 @@ export function HoldBanner({ environment, environmentRef, hold, canLift, now }: 
   return (
     <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
       <span>
-        <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />: automation will not deploy here until someone lifts the hold.
+        <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />: automation will not deploy here until {whoMay("environment.hold.lift")} lifts the hold.
         {hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
       </span>
       {canLift && (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { automationActor, systemActor, type Actor } from "./actor";
-import { can, decide, type Action } from "./policy";
+import { can, decide, whoMay, type Action } from "./policy";
 import { ROLES, globalGrants, type Role } from "./roles";
 
 function person(roles: Role[], id = "usr_me"): Actor {
@@ -146,5 +146,13 @@ describe("special actors", () => {
       allowed: false,
       reason: "you need the developer, delivery lead, tech lead or admin role to register builds",
     });
+  });
+});
+
+describe("whoMay: whom to ask, from the same rules can() reads", () => {
+  it("names the roles that may lift a hold, and agrees with can()", () => {
+    expect(whoMay("environment.hold.lift")).toBe("a delivery lead, tech lead or admin");
+    for (const role of ["delivery-lead", "tech-lead", "admin"] as const) expect(can(person([role]), "environment.hold.lift")).toBe(true);
+    expect(can(person(["developer"]), "environment.hold.lift")).toBe(false);
   });
 });

@@ -187,6 +187,11 @@ function listRoles(roles: readonly Role[]): string {
   return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
 }
 
+/** Who may do an action, for telling people whom to ask: "a delivery lead, tech lead or admin" (roles of RULES, in their order). */
+export function whoMay(action: Action): string {
+  return `a ${listRoles(RULES[action].roles)}`;
+}
+
 export function decide(actor: Actor, action: Action, target: Target = {}): Decision {
   const rule = RULES[action];
   if (actor.disabled) return { allowed: false, reason: "your account is disabled" };

@@ -130,6 +130,8 @@ test.describe.serial("a newcomer's first hour", () => {
     await expect(page.getByRole("dialog")).toContainText("deployments into every environment of handbook go on as usual");
     await confirmDialog(page, "Cancel freeze", "declared by the e2e test");
     await expect(upcoming.getByRole("row").filter({ hasText: "handbook rewrite" })).toHaveCount(0);
+    // Its row went with its button: focus moves to the page's main region, not to <body>.
+    await expect(page.locator("#main")).toBeFocused();
     // In the history it reads as cancelled (it never began), not as a lifted freeze that "was" in force.
     await page.getByRole("link", { name: "Show lifted and ended" }).click();
     const past = page.getByRole("table", { name: "Lifted and ended freezes" }).getByRole("row").filter({ hasText: "handbook rewrite" });

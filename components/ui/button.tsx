@@ -16,7 +16,7 @@ export function buttonClass(variant: Variant = "secondary", size: Size = "md", c
   return cn("inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors disabled:cursor-not-allowed", VARIANTS[variant], SIZES[size], className);
 }
 
-export function Button({ variant, size, className, ...props }: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: Size }) {
+export function Button({ variant, size, className, ...props }: React.ComponentProps<"button"> & { variant?: Variant; size?: Size }) {
   return <button type="button" {...props} className={buttonClass(variant, size, className)} />;
 }
 

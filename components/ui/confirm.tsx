@@ -1,7 +1,7 @@
 "use client";
 
 import { LIMITS } from "@/lib/limits";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { Button } from "./button";
 
 /**
@@ -46,6 +46,7 @@ export function ConfirmButton({
   dismissLabel?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
   const [typed, setTyped] = useState("");
   const [reason, setReason] = useState("");
   const titleId = useId();
@@ -58,9 +59,24 @@ export function ConfirmButton({
     if (!pending) dialog.current?.close();
   }, [pending]);
 
+  // What the button acted on often goes away with it (a lifted freeze's row, a revoked token): focus
+  // would fall to <body> and the next Tab start over at the top of the page. A layout cleanup runs
+  // while the elements are still in the document, so it can tell whether they held focus.
+  useLayoutEffect(() => {
+    const button = trigger.current;
+    const box = dialog.current;
+    return () => {
+      const focused = document.activeElement;
+      if (!focused || !(focused === button || box?.contains(focused))) return;
+      setTimeout(() => {
+        if (document.activeElement === document.body || document.activeElement === null) document.getElementById("main")?.focus({ preventScroll: true });
+      }, 0);
+    };
+  }, []);
+
   return (
     <>
-      <Button variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId} aria-describedby={explainDisabled ? disabledReasonId : undefined}>
+      <Button ref={trigger} variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId} aria-describedby={explainDisabled ? disabledReasonId : undefined}>
         {label}
       </Button>
       {explainDisabled && (
@@ -93,8 +109,17 @@ export function ConfirmButton({
           {children && <div className="text-zinc-700">{children}</div>}
           {askReason && (
             <label htmlFor={reasonId} className="flex flex-col gap-1 text-zinc-700">
-              <span>Reason {askReason === "optional" && <span className="text-zinc-400">(optional)</span>}</span>
-              <textarea id={reasonId} value={reason} maxLength={LIMITS.reason} rows={2} autoFocus={!typeToConfirm} onChange={(e) => setReason(e.target.value)} className="rounded-md border border-zinc-300 px-2 py-1" />
+              <span>Reason {askReason === "optional" ? <span className="text-zinc-400">(optional)</span> : <span className="text-zinc-500">(required)</span>}</span>
+              <textarea
+                id={reasonId}
+                value={reason}
+                required={askReason === "required"}
+                maxLength={LIMITS.reason}
+                rows={2}
+                autoFocus={!typeToConfirm}
+                onChange={(e) => setReason(e.target.value)}
+                className="rounded-md border border-zinc-300 px-2 py-1"
+              />
             </label>
           )}
           {typeToConfirm && (

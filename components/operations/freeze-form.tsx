@@ -39,7 +39,7 @@ const PIPELINE_SCOPE = "pipeline:";
 export function FreezeForm({ environments, pipelines, defaultEnvironment }: { environments: string[]; pipelines: string[]; defaultEnvironment?: string | undefined }) {
   const { run, pending, fieldErrors, error } = useAction(createFreezeAction, {
     success: (f) => {
-      // "shop/staging": environment names repeat across pipelines.
+      // "shop / staging": environment names repeat across pipelines.
       const scope = f.environment ? (f.pipeline ? environmentRefLabel(`${f.pipeline}/${f.environment}`) : f.environment) : f.pipeline ? `Every environment of ${f.pipeline}` : "Every environment";
       return f.state === "upcoming" ? `${scope} will freeze from the start time: ${f.name}` : `${scope} frozen: ${f.name}`;
     },
@@ -71,9 +71,9 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
           ...(zone ? { timezone: zone } : {}),
         });
         if (result.ok) {
+          // The scope stays: the next freeze is often of the same environment (name and reason clear).
           formElement.reset();
           setUntilLifted(true);
-          setScope(initialScope);
         }
       }}
     >

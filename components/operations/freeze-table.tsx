@@ -1,3 +1,4 @@
+import { environmentRefLabel } from "@/lib/paths";
 import type { FreezeState, FreezeView } from "@/lib/services/freeze-queries";
 import { formatDuration } from "@/lib/config/duration";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
@@ -15,7 +16,7 @@ const stateLabel = (freeze: FreezeView) => (freeze.lifted?.beforeStart ? "cancel
 
 /** Where the freeze holds: one environment (qualified by its pipeline when known), a whole pipeline, or every pipeline (a stopped line). */
 function Scope({ pipeline, environment }: { pipeline: string | null; environment: string | null }) {
-  if (environment !== null) return <Badge>{pipeline ? `${pipeline}/${environment}` : environment}</Badge>;
+  if (environment !== null) return <Badge>{pipeline ? environmentRefLabel(`${pipeline}/${environment}`) : environment}</Badge>;
   if (pipeline !== null) return <Badge tone="amber">{`all of ${pipeline}`}</Badge>;
   return <Badge tone="red">all environments</Badge>;
 }

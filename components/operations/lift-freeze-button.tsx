@@ -1,5 +1,6 @@
 "use client";
 
+import { environmentRefLabel } from "@/lib/paths";
 import { liftFreezeAction } from "@/lib/actions/freezes";
 import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
@@ -7,7 +8,7 @@ import { ConfirmButton } from "@/components/ui/confirm";
 /** Lifts (or, before it starts, cancels) a freeze, asking why: the reason goes into the audit trail. */
 export function LiftFreezeButton({ freezeId, name, environment, pipeline, upcoming }: { freezeId: string; name: string; environment: string | null; pipeline: string | null; upcoming: boolean }) {
   const { run, pending } = useAction(liftFreezeAction, { success: (f) => (upcoming ? `Freeze "${f.name}" cancelled: it will not start` : `Freeze "${f.name}" lifted`) });
-  const scope = environment ? (pipeline ? `${pipeline}/${environment}` : environment) : pipeline ? `every environment of ${pipeline}` : "every environment";
+  const scope = environment ? (pipeline ? environmentRefLabel(`${pipeline}/${environment}`) : environment) : pipeline ? `every environment of ${pipeline}` : "every environment";
   return (
     <ConfirmButton
       label={upcoming ? "Cancel…" : "Lift…"}

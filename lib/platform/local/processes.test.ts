@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { KeyedMutex } from "./mutex";
-import { appEnvironment, isOurProcess } from "./processes";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { until } from "@/lib/testing/until";
+import { appEnvironment, groupHasOurs, isOurProcess, spawnApp, stopProcesses } from "./processes";
 
 const input = { environment: "qa", app: "portal", instance: "portal-2", dataDir: "/d/qa/portal", reference: "dep-9", port: 41000 };
 
@@ -58,5 +62,43 @@ describe("isOurProcess", () => {
     expect(isOurProcess(process.pid, "/nowhere/store/abc.mjs")).toBe(false);
     expect(isOurProcess(0, "/x")).toBe(false);
     expect(isOurProcess(2 ** 22 + 12345, "/x")).toBe(false);
+  });
+});
+
+describe("stopProcesses", () => {
+  it("stops what an instance started after its shell died, and leaves a gone group alone", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-group-"));
+    const storePath = path.join(dir, "release");
+    fs.mkdirSync(storePath);
+    try {
+      // A Procfile command's shell with the app as its child, as `web: node server.js` runs.
+      const shell = spawnApp({
+        command: "sleep 300 & echo $! > app.pid; wait",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SLIPWAY_RELEASE_DIR: storePath, SLIPWAY_INSTANCE: "web-1", SLIPWAY_REFERENCE: "test" },
+        logPath: path.join(dir, "log"),
+        cwd: dir,
+      });
+      await until("the app to start", () => fs.existsSync(path.join(dir, "app.pid")) && fs.readFileSync(path.join(dir, "app.pid"), "utf8").trim() !== "");
+      const app = Number(fs.readFileSync(path.join(dir, "app.pid"), "utf8"));
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+        } catch {
+          return false;
+        }
+      };
+      process.kill(shell.pid!, "SIGKILL");
+      await until("the shell to be gone", () => !isOurProcess(shell.pid!, storePath));
+      expect(alive(app)).toBe(true);
+      expect(groupHasOurs(shell.pid!, storePath)).toBe(true);
+      expect(groupHasOurs(shell.pid!, "/another/release")).toBe(false);
+
+      await stopProcesses([{ pid: shell.pid!, storePath }], 500);
+      expect(alive(app)).toBe(false);
+      expect(groupHasOurs(shell.pid!, storePath)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

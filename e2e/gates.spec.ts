@@ -104,7 +104,11 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText("Bypassed:");
     await expect(dialog).toContainText("qa, uat, staging");
-    await expect(dialog).toContainText("tech-lead and pm");
+    await expect(dialog).toContainText("tech-lead and pm, no stronger than a promotion's");
+    // What it waits for, said before confirming: prod's approvals and its checklist.
+    const waits = dialog.getByRole("list", { name: "What a fast-track to prod waits for now" });
+    await expect(waits).toContainText("It needs approval by 1 tech-lead and 1 pm (not by you) before it starts.");
+    await expect(waits).toContainText("You tick 2 pre-flight checklist items on its page before it starts.");
     await expect(dialog.getByRole("button", { name: "Fast-track to prod" })).toBeDisabled(); // a reason is required
     await confirmDialog(page, "Fast-track to prod", "e2e: urgent payment fix");
     await expect(page).toHaveURL(/\/deployments\/dep_/);

@@ -115,7 +115,7 @@ export function EnvironmentColumnHeader({
               Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
             </span>
           )}
-          <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} soak={fastTrack.soak} />
+          <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} stronger={fastTrack.stronger} waits={fastTrack.waits} soak={fastTrack.soak} />
         </div>
       )}
       {waiting && (

@@ -54,6 +54,7 @@ export function PromoteButton({ pipeline, release, from, to, label, preview }: {
       onConfirm={async (reason) => {
         const result = await run({ environment: environmentRef(pipeline, to), releaseId: release.id, reason: reason || undefined });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
+        return result;
       }}
     >
       <div className="flex flex-col gap-2" data-testid={`promote-${to}-preview`}>
@@ -111,6 +112,7 @@ export function RollbackButton({
       onConfirm={async (reason) => {
         const result = await run(inFlight ? { environment: ref, reason: reason || undefined } : { environment: ref, releaseId: target?.id, reason: reason || undefined, config: config?.changes.length === 0 ? "keep-current" : choice });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
+        return result;
       }}
     >
       {inFlight ? (
@@ -227,6 +229,7 @@ export function RedeployButton({ environment, environmentRef: ref, releaseId }: 
       onConfirm={async (reason) => {
         const result = await run({ environment: ref, releaseId, kind: "redeploy", reason: reason || undefined });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
+        return result;
       }}
     >
       The release {environment} runs now is started again with the same artifacts and the config version it runs with (unapplied config edits are not applied: Apply (deploy config) does that).
@@ -238,7 +241,27 @@ export function RedeployButton({ environment, environmentRef: ref, releaseId }: 
  * A fast-track straight to the last environment. The confirmation says plainly what is bypassed
  * and what still applies, and a reason is required.
  */
-export function FastTrackButton({ pipeline, release, to, skipped, approvals, soak }: { pipeline: string; release: ReleaseSummary; to: string; skipped: string[]; approvals: string; soak?: SoakPlan | null }) {
+export function FastTrackButton({
+  pipeline,
+  release,
+  to,
+  skipped,
+  approvals,
+  stronger,
+  waits,
+  soak,
+}: {
+  pipeline: string;
+  release: ReleaseSummary;
+  to: string;
+  skipped: string[];
+  approvals: string;
+  /** Whether the fast-track rule asks more than a promotion into `to` does. */
+  stronger: boolean;
+  /** What holds it there now and what it asks of people (describePromotion's sentences). */
+  waits: string[];
+  soak?: SoakPlan | null;
+}) {
   const router = useRouter();
   const { run, pending } = useAction(requestDeploymentAction, { success: `Fast-track to ${to} requested` });
   return (
@@ -255,17 +278,27 @@ export function FastTrackButton({ pipeline, release, to, skipped, approvals, soa
       onConfirm={async (reason) => {
         const result = await run({ environment: environmentRef(pipeline, to), releaseId: release.id, kind: "fast-track", reason });
         if (result.ok) router.push(`/deployments/${result.data.id}`);
+        return result;
       }}
     >
       <div className="flex flex-col gap-2">
         <p>
-          <ReleaseLine release={release} /> goes to <strong>{to}</strong> now.
+          <ReleaseLine release={release} /> goes to <strong>{to}</strong>
+          {waits.length === 0 ? " now" : " once what is listed below allows it"}.
         </p>
         <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">
           <strong>Bypassed:</strong> {skipped.length ? skipped.join(", ") : "the lower environments"} — their gates do not run and the release is not verified there.
           <br />
-          <strong>Still applies:</strong> {to}&apos;s own gates, with the stronger approval rule for fast-tracks ({approvals}), and its post-deploy jobs.
+          <strong>Still applies:</strong> {to}&apos;s own gates, with the fast-track approval rule ({approvals || "none"}
+          {stronger ? `, stronger than a promotion's` : `, no stronger than a promotion's`}), and its post-deploy jobs.
         </p>
+        {waits.length > 0 && (
+          <ul className="list-disc pl-5 text-zinc-700" aria-label={`What a fast-track to ${to} waits for now`}>
+            {waits.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        )}
         {soak && (
           <p className="rounded-md bg-zinc-50 px-3 py-2 text-zinc-800 ring-1 ring-zinc-200 ring-inset">
             <strong>Soak:</strong> <SoakStatement soak={soak} />

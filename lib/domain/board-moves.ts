@@ -32,6 +32,10 @@ export interface FastTrackOffer {
   skipped: string[];
   /** "tech-lead and 2 pm": the approvals a fast-track needs. */
   approvals: string;
+  /** Whether that rule asks more than a promotion into the environment does (else it is the same rule, or a weaker one). */
+  stronger: boolean;
+  /** What holds a fast-track there right now (a closed window, a freeze, a hold) and what it asks of people, in sentences. */
+  waits: string[];
   /**
    * Environments of the chain where a rollout of the release was rolled back (and it was not
    * deployed there again since). Advice for whoever fast-tracks it, in chain order; the fast-track's
@@ -86,10 +90,18 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
  * branches, when newer than what it runs), unless it is already moving in. `runningIn` names the
  * environments where some app runs the candidate, `rolledBackIn` those that rolled it back.
  */
-export function fastTrackOffer(chain: readonly ChainColumn[], candidate: MovableRelease | null, runningIn: readonly string[], rolledBackIn: readonly string[]): FastTrackOffer | null {
+export function fastTrackOffer(
+  chain: readonly ChainColumn[],
+  candidate: MovableRelease | null,
+  runningIn: readonly string[],
+  rolledBackIn: readonly string[],
+  facts: { storedFreezes: readonly StoredFreeze[]; now: Date },
+): FastTrackOffer | null {
   const last = chain.at(-1);
   if (!candidate || !last || chain.length < 2 || last.activeReleaseIds.includes(candidate.id)) return null;
-  const rules = last.config.fastTrack?.approvals.rules ?? [];
+  const fastTrackApprovals = last.config.fastTrack?.approvals;
+  const rules = fastTrackApprovals?.rules ?? [];
+  const preview = describePromotion({ to: last.name, from: null, config: last.config, storedFreezes: facts.storedFreezes, hold: last.hold, empty: last.empty, approvals: fastTrackApprovals, now: facts.now });
   return {
     release: candidate,
     skipped: chain
@@ -97,6 +109,8 @@ export function fastTrackOffer(chain: readonly ChainColumn[], candidate: Movable
       .filter((e) => !runningIn.includes(e.name))
       .map((e) => e.name),
     approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
+    stronger: asksMore(rules, last.config.gates?.approvals?.rules ?? []),
+    waits: preview.waits,
     rolledBackIn: chain.filter((e) => rolledBackIn.includes(e.name)).map((e) => e.name),
   };
 }
@@ -107,4 +121,17 @@ export function fastTrackOffer(chain: readonly ChainColumn[], candidate: Movable
  */
 export function skippedByFastTrack(fastTracked: { commit: string; environment: string; skipped: readonly string[] } | null, name: string, runsCommit: boolean): { commit: string; environment: string } | null {
   return fastTracked && fastTracked.skipped.includes(name) && !runsCommit ? { commit: fastTracked.commit, environment: fastTracked.environment } : null;
+}
+
+/** Whether approval rule `a` asks more than `b`: every approval `b` needs, at least as many times, and something more. */
+function asksMore(a: readonly { role: string; count: number }[], b: readonly { role: string; count: number }[]): boolean {
+  const need = (rules: readonly { role: string; count: number }[]) => {
+    const counts = new Map<string, number>();
+    for (const r of rules) counts.set(r.role, (counts.get(r.role) ?? 0) + r.count);
+    return counts;
+  };
+  const [ours, theirs] = [need(a), need(b)];
+  const covers = [...theirs].every(([role, count]) => (ours.get(role) ?? 0) >= count);
+  const more = [...ours].some(([role, count]) => count > (theirs.get(role) ?? 0));
+  return covers && more;
 }

@@ -17,6 +17,8 @@ export interface PromotionPreviewInput {
   hold?: { reason: string | null } | null;
   /** Nothing runs in the target yet: there is no current release to replace. */
   empty?: boolean;
+  /** The approval rule that applies instead of the environment's own (a fast-track's `fastTrack.approvals`). */
+  approvals?: { rules: readonly { role: string; count: number }[] } | undefined;
   now: Date;
 }
 
@@ -69,7 +71,7 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
     const when = next && zone ? `; it opens ${formatWeekdayClock(next.opensAt, zone)} ${zone} (${formatRelative(next.opensAt, now)})` : "";
     waits.push(`${to}'s deploy window is closed now${when}. The deployment waits for it${overrideHint}.`);
   }
-  const rules = gates?.approvals?.rules ?? [];
+  const rules = (input.approvals ?? gates?.approvals)?.rules ?? [];
   if (rules.length > 0) {
     waits.push(`It needs approval by ${formatList(rules.map((r) => `${r.count} ${r.role}`))} (not by you) before it starts.`);
   }

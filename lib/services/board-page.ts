@@ -189,7 +189,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const fastTrackCandidate = candidates.find((c) => c.kind === "fast-track");
   const lastFacts = last ? factsOf.get(last.id) : undefined;
   const fastTracked = last && fixed.length > 1 && lastFacts?.firstDeployment?.kind === "fast-track" ? { ...lastFacts.firstDeployment, environment: last.name } : null;
-  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? [], fastTrackCandidate?.rolledBackIn ?? []) : null;
+  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? [], fastTrackCandidate?.rolledBackIn ?? [], { storedFreezes: guards.stored, now }) : null;
 
   const columns: BoardColumn[] = fixed.map((environment, i) => {
     const f = factsOf.get(environment.id);

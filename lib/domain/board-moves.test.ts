@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { environmentSchema } from "@/lib/config/schema";
+import { fastTrackOffer, type ChainColumn } from "./board-moves";
+
+const env = (raw: Record<string, unknown>) => environmentSchema.parse(raw);
+// Sunday 29 Nov 2026, 15:00 UTC: outside a Mon–Thu 09:00–17:00 Berlin window; Tuesday 10:00 UTC inside it.
+const SUNDAY = new Date("2026-11-29T15:00:00Z");
+const TUESDAY = new Date("2026-12-01T10:00:00Z");
+const WINDOW = { days: ["mon", "tue", "wed", "thu"], from: "09:00", to: "17:00", timezone: "Europe/Berlin" };
+
+const column = (name: string, config: Record<string, unknown> = {}): ChainColumn => ({
+  name,
+  config: env({ name, ...config }),
+  hold: null,
+  release: null,
+  versions: new Map(),
+  activeReleaseIds: [],
+  empty: false,
+});
+const candidate = { id: "rel_1", commit: "abcdef1234", versions: [{ app: "portal", version: "1.2.0" }] };
+const offer = (prod: ChainColumn, now = TUESDAY) => fastTrackOffer([column("dev"), column("staging"), prod], candidate, [], [], { storedFreezes: [], now })!;
+
+describe("fastTrackOffer", () => {
+  it("says whether the fast-track rule asks more than a promotion into the environment", () => {
+    const approvals = (rules: { role: string; count?: number }[]) => ({ rules });
+    const same = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }, { role: "pm" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "tech-lead" }, { role: "pm" }]) } });
+    expect(offer(same)).toMatchObject({ approvals: "tech-lead and pm", stronger: false });
+    const more = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "tech-lead", count: 2 }]) } });
+    expect(offer(more)).toMatchObject({ approvals: "2 tech-lead", stronger: true });
+    // Different, not more: a pm instead of a tech lead.
+    const other = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "pm" }]) } });
+    expect(offer(other).stronger).toBe(false);
+  });
+
+  it("lists what holds it now, with the fast-track's own approvals", () => {
+    const prod = column("prod", {
+      gates: { windows: [WINDOW], approvals: { rules: [{ role: "tech-lead" }] } },
+      fastTrack: { branches: ["develop"], approvals: { rules: [{ role: "tech-lead" }, { role: "pm" }] } },
+    });
+    expect(offer(prod, SUNDAY).waits).toEqual(["prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it.", "It needs approval by 1 tech-lead and 1 pm (not by you) before it starts."]);
+    expect(offer(prod, TUESDAY).waits).toEqual(["It needs approval by 1 tech-lead and 1 pm (not by you) before it starts."]);
+  });
+});

@@ -44,7 +44,11 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
               askReason="optional"
               pending={confirm.pending}
               testId="confirm-rollback"
-              onConfirm={(comment) => confirm.run({ deploymentId, comment: comment || undefined }).then((r) => r.ok && router.refresh())}
+              onConfirm={async (comment) => {
+                const result = await confirm.run({ deploymentId, comment: comment || undefined });
+                if (result.ok) router.refresh();
+                return result;
+              }}
             >
               <p>
                 The rollback stays and {environment} stays on hold until {whoMay("environment.hold.lift")} lifts it. Your confirmation is recorded in history and the audit trail.
@@ -61,6 +65,7 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
               onConfirm={async (reason) => {
                 const result = await undo.run({ deploymentId, reason });
                 if (result.ok) router.push(`/deployments/${result.data.id}`);
+                return result;
               }}
             >
               <p>The release that burned the error budget comes back to {environment} (instantly if it is still warm), and the hold goes. Only do this when the errors were not the release&apos;s fault — say why.</p>

@@ -124,6 +124,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
               onConfirm={async (reason) => {
                 const result = await override.run({ deploymentId, gate, reason });
                 if (result.ok) refresh();
+                return result;
               }}
             >
               The override is recorded with your name and reason, audited, and shown in this deployment&apos;s history.

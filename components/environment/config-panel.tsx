@@ -126,6 +126,7 @@ export function ConfigPanel({
               onConfirm={async (reason) => {
                 const result = await apply.run({ environment: environmentRef, releaseId: currentReleaseId, kind: "config", reason: reason || undefined });
                 if (result.ok) router.push(`/deployments/${result.data.id}`);
+                return result;
               }}
             >
               The apps restart with the new values on the release {environment} runs now; nothing else changes.

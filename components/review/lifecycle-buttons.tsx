@@ -37,6 +37,7 @@ export function TeardownButton({ environment, environmentRef, source, pipeline }
       onConfirm={async (reason) => {
         const result = await run({ name: environmentRef, reason: reason || undefined });
         if (result.ok) router.push(pipeline ? pipelinePath(pipeline) : "/");
+        return result;
       }}
     >
       <ul className="list-disc space-y-1 pl-5">

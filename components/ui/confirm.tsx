@@ -36,6 +36,7 @@ export function ConfirmButton({
   typeToConfirm?: string;
   /** Ask for a reason (recorded in history and audit); "required" blocks confirming without one. */
   askReason?: "optional" | "required";
+  /** Runs the action; when it resolves to a failed ActionResult (`{ ok: false, error }`), the dialog stays open and says why. */
   onConfirm: (reason: string) => Promise<unknown> | void;
   pending?: boolean;
   disabled?: boolean;
@@ -47,16 +48,37 @@ export function ConfirmButton({
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
+  /**
+   * From confirming until focus is handed back: the buttons are disabled while the action runs (and
+   * the page refreshes), so focus sits on <body> meanwhile and the dialog cannot return it.
+   */
+  const acting = useRef(false);
   const [typed, setTyped] = useState("");
   const [reason, setReason] = useState("");
+  /** Why the last attempt failed; the dialog stays open with what was typed, to correct or cancel. */
+  const [failure, setFailure] = useState<string | null>(null);
+  const submit = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const reasonId = useId();
   const disabledReasonId = useId();
   const explainDisabled = Boolean(disabled && !pending && disabledReason);
   const ready = (!typeToConfirm || typed === typeToConfirm) && (askReason !== "required" || reason.trim().length > 0);
 
+  // Once the action (and the page's refresh) is done. Reads the failure through a ref: clearing it
+  // on the next submit must not close the dialog before that attempt is even pending.
+  const failed = useRef(false);
   useEffect(() => {
-    if (!pending) dialog.current?.close();
+    if (pending) return;
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    if (failed.current) {
+      // Refused: still open, its confirm button enabled again.
+      if (acting.current && lost) submit.current?.focus();
+    } else {
+      dialog.current?.close();
+      // Done and still here: focus goes back to the button that opened the dialog.
+      if (acting.current && lost) trigger.current?.focus();
+    }
+    acting.current = false;
   }, [pending]);
 
   // What the button acted on often goes away with it (a lifted freeze's row, a revoked token): focus
@@ -67,7 +89,8 @@ export function ConfirmButton({
     const box = dialog.current;
     return () => {
       const focused = document.activeElement;
-      if (!focused || !(focused === button || box?.contains(focused))) return;
+      const ours = focused !== null && (focused === button || box?.contains(focused));
+      if (!ours && !(acting.current && (focused === null || focused === document.body))) return;
       setTimeout(() => {
         if (document.activeElement === document.body || document.activeElement === null) document.getElementById("main")?.focus({ preventScroll: true });
       }, 0);
@@ -91,6 +114,8 @@ export function ConfirmButton({
         onClose={() => {
           setTyped("");
           setReason("");
+          setFailure(null);
+          failed.current = false;
         }}
       >
         <form
@@ -99,8 +124,14 @@ export function ConfirmButton({
           onSubmit={async (event) => {
             event.preventDefault();
             if (!ready) return;
-            await onConfirm(reason.trim());
-            dialog.current?.close();
+            acting.current = true;
+            failed.current = false;
+            setFailure(null);
+            const outcome = await onConfirm(reason.trim());
+            if (isFailure(outcome)) {
+              failed.current = true;
+              setFailure(outcome.error.message);
+            } else dialog.current?.close();
           }}
         >
           <h2 id={titleId} className="text-base font-semibold">
@@ -130,11 +161,16 @@ export function ConfirmButton({
               <input autoFocus value={typed} onChange={(e) => setTyped(e.target.value)} className="h-8 rounded-md border border-zinc-300 px-2 font-mono" />
             </label>
           )}
+          {failure && (
+            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-red-800 ring-1 ring-red-200 ring-inset">
+              {failure}
+            </p>
+          )}
           <div className="mt-2 flex justify-end gap-2">
             <Button variant="ghost" onClick={() => dialog.current?.close()}>
               {dismissLabel}
             </Button>
-            <Button type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm && !askReason}>
+            <Button ref={submit} type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm && !askReason}>
               {pending ? "Working…" : confirmLabel}
             </Button>
           </div>
@@ -142,4 +178,11 @@ export function ConfirmButton({
       </dialog>
     </>
   );
+}
+
+/** A server action's failed result (lib/actions/result.ts), as onConfirm may resolve to. */
+function isFailure(outcome: unknown): outcome is { ok: false; error: { message: string } } {
+  if (typeof outcome !== "object" || outcome === null || !("ok" in outcome) || outcome.ok !== false || !("error" in outcome)) return false;
+  const error = outcome.error;
+  return typeof error === "object" && error !== null && "message" in error && typeof error.message === "string";
 }

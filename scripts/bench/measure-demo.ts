@@ -9,8 +9,11 @@
  * The target is half the floor's throughput or better; the table says which pages reach it.
  * Timings are reported, never judged: the exit code is 0 unless the run itself fails.
  *
+ * Beside throughput and latency it reports the server process's CPU per request (from /proc), which
+ * moves far less between runs than req/s on a shared 2-core machine: compare changes by it.
+ *
  *   npx tsx scripts/bench/measure-demo.ts [postgres://…/slipway_bench_demo] [--duration 30] [--connections 10]
- *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo]
+ *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo] [--pages audit,board]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -18,7 +21,7 @@ import { parseArgs } from "node:util";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
 import { measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
-import { startProcess, stopProcess } from "./server-process";
+import { cpuSecondsOf, startProcess, stopProcess } from "./server-process";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,6 +31,8 @@ const { values, positionals } = parseArgs({
     port: { type: "string", default: "3147" },
     "local-port-base": { type: "string", default: "7700" },
     out: { type: "string", default: ".data/bench-demo" },
+    /** Only the pages whose names contain one of these (comma-separated); the floor always runs. */
+    pages: { type: "string" },
   },
 });
 const url = positionals[0] ?? "postgres://postgres@127.0.0.1:5432/slipway_bench_demo";
@@ -70,14 +75,22 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   try {
     const cookie = await signIn(base, "admin@example.com");
-    const targets = [{ name: FLOOR, kind: "floor" as const, path: "/bench-floor", headers: {} }, ...PAGES.map((p) => ({ ...p, kind: "page" as const, headers: { cookie } }))];
+    const only = values.pages
+      ?.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const pages = only ? PAGES.filter((p) => only.some((o) => p.name.includes(o))) : PAGES;
+    const targets = [{ name: FLOOR, kind: "floor" as const, path: "/bench-floor", headers: {} }, ...pages.map((p) => ({ ...p, kind: "page" as const, headers: { cookie } }))];
     await warmUp(PORT, targets, options);
     await quiesce(PORT);
     for (const t of targets) {
       const row: Row = { name: t.name, kind: t.kind, path: t.path, result: null, probe: null };
       rows.push(row);
       try {
+        const cpuBefore = cpuSecondsOf(server.child.pid!);
         await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", options);
+        const cpuAfter = cpuSecondsOf(server.child.pid!);
+        if (row.result?.requests && cpuBefore !== null && cpuAfter !== null) row.cpuMs = ((cpuAfter - cpuBefore) * 1000) / row.result.requests;
         if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
       } catch (error) {
         row.note = `failed: ${(error as Error).message}`;

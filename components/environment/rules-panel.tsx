@@ -14,14 +14,15 @@ function riskWhen(when: RiskCondition): string {
   return `when the release ${parts.filter(Boolean).join(" or ")} (or its changes are unknown)`;
 }
 
+/** "recreate — api-gateway asks for it; the environment's own is rolling": the strategy and, when an app decided it, which. */
 function strategyLine(config: Partial<EnvironmentConfig>): string {
   const { strategy } = effectiveStrategy(null, config);
-  const overrides = Object.entries(config.apps ?? {})
-    .filter(([, a]) => a.strategy)
-    .map(([app, a]) => `${app}: ${a.strategy}`);
+  const own = config.strategy ?? "rolling";
+  const askers = strategy === own ? [] : Object.entries(config.apps ?? {}).flatMap(([app, a]) => (a.strategy === strategy ? [app] : []));
   const warm = strategy === "blue-green" && config.warmFor ? `, previous release warm for ${formatDuration(config.warmFor)}` : "";
   const rolling = strategy === "rolling" ? ", traffic moves over in steps of 25%" : "";
-  return `${strategy}${warm}${rolling}${overrides.length ? ` (apps: ${overrides.join(", ")})` : ""}`;
+  const why = askers.length ? ` — ${askers.join(", ")} ${askers.length === 1 ? "asks" : "ask"} for it; the environment's own is ${own}` : "";
+  return `${strategy}${warm}${rolling}${why}`;
 }
 
 /** The environment's rules as slipway.yaml declares them: how it deploys and what guards it. */

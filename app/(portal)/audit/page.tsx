@@ -8,12 +8,10 @@ import { listAuditEventSummaries, type AuditEventSummary } from "@/lib/services/
 import { ValidationError } from "@/lib/services/errors";
 import type { Page } from "@/lib/services/pagination";
 import { Forbidden } from "@/components/forbidden";
-import { Badge } from "@/components/ui/badge";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
-import { EmptyState, PageHeader, Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
+import { EmptyState, PageHeader, Panel, tableClass, thClass } from "@/components/ui/layout";
 import { VerifyChain } from "@/components/audit/verify-chain";
-import { AuditEventData } from "@/components/audit/event-data";
+import { AuditRows, type AuditRow } from "@/components/audit/audit-rows";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
 import { pipelineOptions } from "@/lib/services/pipeline-pages";
@@ -43,6 +41,25 @@ function targetHref(e: AuditEventSummary): string | null {
   if (e.targetType === "deployment") return `/deployments/${encodeURIComponent(e.targetId)}`;
   if (e.targetType === "release") return `/releases/${encodeURIComponent(e.targetId)}`;
   return null;
+}
+
+/** What an event's row shows (components/audit/audit-rows.tsx), and nothing more. */
+function auditRow(e: AuditEventSummary): AuditRow {
+  return {
+    seq: e.seq,
+    at: e.at,
+    hash: e.hash,
+    actorLabel: e.actorLabel,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    href: targetHref(e),
+    outcome: e.outcome,
+    reason: e.reason,
+    source: e.source,
+    ip: e.ip,
+    dataBytes: e.dataBytes,
+  };
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
@@ -181,42 +198,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((e) => {
-                  const href = targetHref(e);
-                  const denied = e.outcome === "denied";
-                  return (
-                    <tr key={e.seq} className={denied ? "bg-rose-50/50" : "hover:bg-zinc-50"}>
-                      <td className={`${tdClass} whitespace-nowrap`}>
-                        <RelativeTime at={e.at} now={now} />
-                        <div className="font-mono text-[0.7rem] text-zinc-400" title={`hash ${e.hash}`}>
-                          #{e.seq}
-                        </div>
-                      </td>
-                      <td className={`${tdClass} max-w-56 break-words`}>{e.actorLabel}</td>
-                      <td className={`${tdClass} font-mono text-xs whitespace-nowrap`}>{e.action}</td>
-                      <td className={tdClass}>
-                        <span className="text-zinc-500">{e.targetType}</span>{" "}
-                        {e.targetId &&
-                          (href ? (
-                            <Link href={href} className="font-mono text-xs text-sky-700 hover:underline">
-                              {e.targetId}
-                            </Link>
-                          ) : (
-                            <span className="font-mono text-xs">{e.targetId}</span>
-                          ))}
-                      </td>
-                      <td className={tdClass}>
-                        <Badge tone={denied ? "red" : "neutral"}>{e.outcome}</Badge>
-                      </td>
-                      <td className={`${tdClass} max-w-sm ${denied ? "text-rose-800" : "text-zinc-600"}`}>{e.reason ?? ""}</td>
-                      <td className={`${tdClass} whitespace-nowrap text-xs text-zinc-600`}>
-                        {e.source}
-                        {e.ip && <div className="font-mono text-zinc-400">{e.ip}</div>}
-                      </td>
-                      <td className={`${tdClass} text-xs`}>{e.dataBytes > 0 ? <AuditEventData seq={e.seq} bytes={e.dataBytes} /> : <span className="text-zinc-400">—</span>}</td>
-                    </tr>
-                  );
-                })}
+                <AuditRows rows={page.items.map(auditRow)} now={now} />
               </tbody>
             </table>
           </div>

@@ -1,0 +1,69 @@
+"use client";
+
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { tdClass } from "@/components/ui/layout";
+import { RelativeTime } from "@/components/ui/time";
+import { AuditEventData } from "./event-data";
+
+/** One audit event as the browser gets it (auditRow in the page): what its row shows, nothing more. */
+export interface AuditRow {
+  seq: number;
+  at: Date;
+  hash: string;
+  actorLabel: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  /** The target's page, for targets that have one by id. */
+  href: string | null;
+  outcome: string;
+  reason: string | null;
+  source: string;
+  ip: string | null;
+  /** Size of the event's data (read when someone opens it); 0: none. */
+  dataBytes: number;
+}
+
+/**
+ * The audit trail's rows. A client component fed its fields, as the history's rows are
+ * (components/deployment/history-rows.tsx): a page of 50 events as server-rendered elements was
+ * sent twice (the React payload and the HTML) and parsed again to render the HTML.
+ */
+export function AuditRows({ rows, now }: { rows: AuditRow[]; now: Date }) {
+  return rows.map((e) => {
+    const denied = e.outcome === "denied";
+    return (
+      <tr key={e.seq} className={denied ? "bg-rose-50/50" : "hover:bg-zinc-50"}>
+        <td className={`${tdClass} whitespace-nowrap`}>
+          <RelativeTime at={e.at} now={now} />
+          <div className="font-mono text-[0.7rem] text-zinc-400" title={`hash ${e.hash}`}>
+            #{e.seq}
+          </div>
+        </td>
+        <td className={`${tdClass} max-w-56 break-words`}>{e.actorLabel}</td>
+        <td className={`${tdClass} font-mono text-xs whitespace-nowrap`}>{e.action}</td>
+        <td className={tdClass}>
+          <span className="text-zinc-500">{e.targetType}</span>{" "}
+          {e.targetId &&
+            (e.href ? (
+              <Link href={e.href} className="font-mono text-xs text-sky-700 hover:underline">
+                {e.targetId}
+              </Link>
+            ) : (
+              <span className="font-mono text-xs">{e.targetId}</span>
+            ))}
+        </td>
+        <td className={tdClass}>
+          <Badge tone={denied ? "red" : "neutral"}>{e.outcome}</Badge>
+        </td>
+        <td className={`${tdClass} max-w-sm ${denied ? "text-rose-800" : "text-zinc-600"}`}>{e.reason ?? ""}</td>
+        <td className={`${tdClass} whitespace-nowrap text-xs text-zinc-600`}>
+          {e.source}
+          {e.ip && <div className="font-mono text-zinc-400">{e.ip}</div>}
+        </td>
+        <td className={`${tdClass} text-xs`}>{e.dataBytes > 0 ? <AuditEventData seq={e.seq} bytes={e.dataBytes} /> : <span className="text-zinc-400">—</span>}</td>
+      </tr>
+    );
+  });
+}

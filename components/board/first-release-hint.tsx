@@ -28,7 +28,7 @@ export function FirstReleaseHint({ pipeline, entry, branch }: { pipeline: string
         <Link href={`/settings/tokens?pipeline=${encodeURIComponent(pipeline)}`} className="text-sky-700 hover:underline">
           Settings → API tokens
         </Link>{" "}
-        (one restricted to {pipeline} reads and changes nothing else) . The contract:{" "}
+        (one restricted to {pipeline} reads and changes only {pipeline}). The contract:{" "}
         <a href="/api/v1/openapi.json" className="text-sky-700 hover:underline">
           /api/v1/openapi.json
         </a>

@@ -76,22 +76,29 @@ async function paramsOf<P extends RouteParams>(route: RouteContext<P>): Promise<
 }
 
 /**
- * A token restricted to one pipeline reads that pipeline only: a path or `pipeline` filter naming
- * another is a 403, and a route without a path pipeline reads as if under
- * /api/v1/pipelines/{its pipeline}/… (its lists are filtered to it, an environment name resolves in
- * it). Routes that read one thing by id check that thing's pipeline themselves
- * (`authorizePipelineRead`).
+ * A token restricted to one pipeline reads that pipeline only: a path, a `pipeline` filter or a
+ * qualified reference (`?environment=ledger/prod`, `?app=ledger/api`, a legacy route's
+ * `ledger/prod`) naming another is a 403; a route without a path pipeline reads as if under
+ * /api/v1/pipelines/{its pipeline}/… (its lists are filtered to it), and a bare environment or app
+ * name in the query resolves in it. Routes that read one thing by id check that thing's pipeline
+ * themselves (`authorizePipelineRead`).
  * @throws ForbiddenError naming the restriction
  */
-function restrictedReadParams<P extends RouteParams>(actor: Actor, params: P, query: Record<string, string>): P {
+function restrictedRead<P extends RouteParams>(actor: Actor, params: P, query: Record<string, string>): { params: P; query: Record<string, string> } {
   const restriction = actor.pipelineRestrictionName;
-  if (!actor.pipelineRestriction || !restriction) return params;
-  // A legacy route's environment name may be qualified ("ledger/prod").
-  const qualifier = params.name?.includes("/") ? params.name.slice(0, params.name.indexOf("/")) : undefined;
-  for (const named of [params.pipeline, query.pipeline, qualifier]) {
+  if (!actor.pipelineRestriction || !restriction) return { params, query };
+  const qualifierOf = (ref: string | undefined) => (ref?.includes("/") ? ref.slice(0, ref.indexOf("/")) : undefined);
+  const refs = { name: params.name, environment: query.environment, app: query.app };
+  for (const named of [params.pipeline, query.pipeline, ...Object.values(refs).map(qualifierOf)]) {
     if (named !== undefined && named !== restriction) throw new ForbiddenError(`Not allowed: this token is restricted to pipeline ${restriction}.`, { action: "pipeline.view", targetType: "pipeline", targetId: named });
   }
-  return { ...params, pipeline: restriction, ...(qualifier !== undefined ? { name: params.name!.slice(qualifier.length + 1) } : {}) };
+  const inRestriction = (ref: string | undefined) => (ref === undefined || ref.includes("/") ? ref : `${restriction}/${ref}`);
+  const nameQualifier = qualifierOf(params.name);
+  return {
+    // The path's name is qualified by the path's pipeline (envRef): only the bare name stays.
+    params: { ...params, pipeline: restriction, ...(nameQualifier !== undefined ? { name: params.name!.slice(nameQualifier.length + 1) } : {}) },
+    query: { ...query, ...(query.environment !== undefined ? { environment: inRestriction(query.environment)! } : {}), ...(query.app !== undefined ? { app: inRestriction(query.app)! } : {}) },
+  };
 }
 
 /** A read endpoint: authenticated, returns JSON with status 200. */
@@ -99,8 +106,7 @@ export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall
   return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       const actor = await authenticate(request, true);
-      const query = queryOf(request);
-      const params = restrictedReadParams(actor, await paramsOf(route), query);
+      const { params, query } = restrictedRead(actor, await paramsOf(route), queryOf(request));
       const ctx: ServiceContext = requestContext(await getDb(), actor);
       const body = await run({ request, params, query, ctx });
       return NextResponse.json(body);

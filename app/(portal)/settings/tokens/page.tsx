@@ -29,7 +29,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
       <Panel title="Create a token" bodyClassName="p-4">
         <p className="mb-3 text-zinc-600">
           A token acts as {users ? "the person it belongs to" : "you"}, with {users ? "their" : "your"} roles or the fewer you tick, until it expires or is revoked. Restricted to one pipeline, it reads and changes that pipeline only:
-          nothing in another pipeline, nothing organisation-wide, not the audit trail.
+          nothing in another pipeline, nothing organisation-wide, not the audit trail (it can still list the teams).
         </p>
         <CreateTokenForm
           self={{ id: actor.id, roles: rolesAnywhere(actor) }}

@@ -12,7 +12,10 @@ import { makeHandbookRelease, makeRelease, placeRelease } from "@/lib/testing/re
 import { GET as getAudit } from "../audit/route";
 import { GET as getDeployment } from "../deployments/[id]/route";
 import { GET as getVerifications } from "../deployments/[id]/verifications/route";
+import { GET as listBuilds } from "../builds/route";
 import { GET as listDeployments } from "../deployments/route";
+import { GET as listEnvironmentApps } from "../environments/[name]/apps/route";
+import { GET as getConfig } from "../environments/[name]/config/route";
 import { GET as getEnvironment } from "../environments/[name]/route";
 import { GET as listEnvironments } from "../environments/route";
 import { GET as getFreeze } from "../freezes/[id]/route";
@@ -83,6 +86,26 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     expect(everything.items).toHaveLength(2);
   });
 
+  it("a qualified filter naming another pipeline is a 403; a bare one resolves in its pipeline", async () => {
+    for (const [route, path] of [
+      [listDeployments, "/deployments?environment=handbook%2Fprod"],
+      [listReleases, "/releases?environment=handbook%2Fdev"],
+      [listBuilds, "/builds?app=handbook%2Fhandbook-web"],
+      [listFreezes, "/freezes?environment=handbook%2Fprod"],
+      [listIncidents, "/incidents?environment=handbook%2Fprod"],
+    ] as const) {
+      const refused = await route(get(path, restricted), params({}));
+      expect(refused.status, path).toBe(403);
+      expect(await refused.json()).toMatchObject(refusal);
+    }
+    // "prod" is in both pipelines: unrestricted it is ambiguous, restricted it is shop's.
+    expect((await listFreezes(get("/freezes?environment=prod", unrestricted), params({}))).status).toBe(409);
+    const prodFreezes = (await (await listFreezes(get("/freezes?environment=prod", restricted), params({}))).json()) as Page;
+    expect(prodFreezes.items.map((f) => f.id)).toEqual([ids.orgFreeze]);
+    const devDeployments = (await (await listDeployments(get("/deployments?environment=dev", restricted), params({}))).json()) as Page;
+    expect(devDeployments.items.map((d) => d.id)).toEqual([ids.shopDeployment]);
+  });
+
   it("an environment name resolves in its pipeline; another pipeline's is a 403", async () => {
     // "prod" is in both pipelines: unrestricted it is ambiguous, restricted it is shop's.
     expect((await getEnvironment(get("/environments/prod", unrestricted), params({ name: "prod" }))).status).toBe(409);
@@ -92,6 +115,10 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     const other = await getEnvironment(get("/environments/handbook%2Fprod", restricted), params({ name: "handbook/prod" }));
     expect(other.status).toBe(403);
     expect(await other.json()).toMatchObject(refusal);
+    // What is inside another pipeline's environment too.
+    expect((await listEnvironmentApps(get("/pipelines/handbook/environments/prod/apps", restricted), params({ pipeline: "handbook", name: "prod" }))).status).toBe(403);
+    expect((await getConfig(get("/environments/handbook%2Fdev/config", restricted), params({ name: "handbook/dev" }))).status).toBe(403);
+    expect((await listEnvironmentApps(get("/environments/dev/apps", restricted), params({ name: "dev" }))).status).toBe(200);
   });
 
   it("one thing by id is refused when it belongs to another pipeline", async () => {

@@ -28,7 +28,7 @@ export interface ColumnFacts {
   runsFastTracked: boolean;
   /** The verifications of the newest deployment that succeeded with its shared release (none when it has none). */
   verifications: Omit<VerificationView, "environment">[];
-  /** The newest rollout that ended here, when it failed (the release it tried, why, when); null when it did not. */
+  /** The newest rollout that ended here (one that started), when it failed (the release it tried, why, when); null when it did not. */
   lastFailure: LastFailure | null;
 }
 
@@ -206,11 +206,12 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                from verifications v
               where v.deployment_id = (select d.id from deployments d where d.environment_id = s.id and d.release_id = s.only_release and d.state = 'succeeded'
                                         order by d.finished_at desc limit 1)) end as verifications,
-           -- The newest rollout that ended (succeeded, failed or rolled back; not one cancelled or
-           -- superseded before it ran), when it failed: deployments_env_ended_idx read backwards.
+           -- The newest rollout that ended (it started: succeeded, failed or rolled back — not a request
+           -- cancelled, superseded or stopped by its gates before it ran), when it failed:
+           -- deployments_env_ended_idx read backwards.
            (select jsonb_build_object('deploymentId', ld.id, 'kind', ld.kind, 'commit', lr.commit, 'reason', ld.failure_reason, 'at', ld.ended)
               from (select d.id, d.kind, d.state, d.release_id, d.failure_reason, coalesce(d.finished_at, d.created_at) as ended from deployments d
-                     where d.environment_id = s.id and d.state in ('succeeded', 'failed', 'rolled-back')
+                     where d.environment_id = s.id and d.state in ('succeeded', 'failed', 'rolled-back') and d.started_at is not null
                      order by coalesce(d.finished_at, d.created_at) desc limit 1) ld
               join releases lr on lr.id = ld.release_id
              where ld.state = 'failed') as last_failure,

@@ -210,6 +210,7 @@ describe.each(testDatabases)("board page on $name", (database) => {
       requestedBy: admin.id,
       requestedVia: "api" as const,
       createdAt: at(secondsAgo + 1),
+      startedAt: at(secondsAgo + 1) as Date | null,
       finishedAt: at(secondsAgo),
       updatedAt: at(secondsAgo),
     });
@@ -220,8 +221,9 @@ describe.each(testDatabases)("board page on $name", (database) => {
     };
     try {
       await insert(row(newId("dep"), "failed", 20, "portal: health check failed 3 times"));
-      // A request cancelled later never ran: the failure still stands.
+      // A request cancelled later never ran, nor did one its gates stopped: the failure still stands.
       await insert(row(newId("dep"), "cancelled", 10));
+      await insert({ ...row(newId("dep"), "failed", 8, "Stopped by its gates: approval rejected"), startedAt: null });
       const failed = (await getBoardPage(ctx(viewer), { pipeline: "shop" })).columns[2]!;
       expect(failed.environment.name).toBe("uat");
       expect(failed.lastFailure).toEqual({ deploymentId: made[0], kind: "promote", commit: expect.any(String), reason: "portal: health check failed 3 times", at: at(20) });

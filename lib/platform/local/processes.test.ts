@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { until } from "@/lib/testing/until";
-import { appEnvironment, groupHasOurs, isOurProcess, spawnApp, stopProcesses } from "./processes";
+import { appEnvironment, groupsHoldingOurs, isOurProcess, spawnApp, stopProcesses } from "./processes";
 
 const input = { environment: "qa", app: "portal", instance: "portal-2", dataDir: "/d/qa/portal", reference: "dep-9", port: 41000 };
 
@@ -91,12 +91,12 @@ describe("stopProcesses", () => {
       process.kill(shell.pid!, "SIGKILL");
       await until("the shell to be gone", () => !isOurProcess(shell.pid!, storePath));
       expect(alive(app)).toBe(true);
-      expect(groupHasOurs(shell.pid!, storePath)).toBe(true);
-      expect(groupHasOurs(shell.pid!, "/another/release")).toBe(false);
+      expect(groupsHoldingOurs([{ pid: shell.pid!, storePath }])).toEqual(new Set([shell.pid]));
+      expect(groupsHoldingOurs([{ pid: shell.pid!, storePath: "/another/release" }])).toEqual(new Set());
 
       await stopProcesses([{ pid: shell.pid!, storePath }], 500);
       expect(alive(app)).toBe(false);
-      expect(groupHasOurs(shell.pid!, storePath)).toBe(false);
+      expect(groupsHoldingOurs([{ pid: shell.pid!, storePath }])).toEqual(new Set());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

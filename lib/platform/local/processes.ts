@@ -167,62 +167,77 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Whether the process group `pid` led still holds a process of ours, the leader itself gone: the
- * `/bin/sh -c` of a Procfile command killed (or crashed) while the app it started runs on, holding
- * its port. Linux does not hand out a pid again while a group of that id exists, and the members'
- * start-up environment (inherited from the shell) says they run `storePath`. Without /proc, a live
- * group is taken for ours.
+ * Which of `groups` (each a process group id, the pid of the `/bin/sh -c` that led it, and the
+ * release directory it runs) still hold a process of ours with the leader itself gone: the shell
+ * of a Procfile command killed (or crashed) while the app it started runs on, holding its port.
+ * Linux does not hand out a pid again while a group of that id exists, and the members' start-up
+ * environment (inherited from the shell) says they run the release. One pass over /proc for all
+ * of them; without /proc, a live group is taken for ours.
+ * @returns the group ids (leader pids) that still hold one of ours
  */
-export function groupHasOurs(pid: number, storePath: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(-pid, 0);
-  } catch {
-    return false;
-  }
+export function groupsHoldingOurs(groups: readonly { pid: number; storePath: string }[]): Set<number> {
+  const live = groups.filter((g) => {
+    if (!Number.isInteger(g.pid) || g.pid <= 0) return false;
+    try {
+      process.kill(-g.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const holding = new Set<number>();
+  if (live.length === 0) return holding;
   let entries: string[];
   try {
     entries = fs.readdirSync("/proc");
   } catch {
-    return true;
+    for (const g of live) holding.add(g.pid);
+    return holding;
   }
+  const wanted = new Map(live.map((g) => [g.pid, `SLIPWAY_RELEASE_DIR=${g.storePath}`]));
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // /proc/<pid>/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pid || fields[0] === "Z") continue;
-      if (fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`SLIPWAY_RELEASE_DIR=${storePath}`)) return true;
+      const group = Number(fields[2]);
+      const marker = wanted.get(group);
+      if (marker === undefined || holding.has(group) || fields[0] === "Z" || fields[0] === "X") continue;
+      if (fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(marker)) holding.add(group);
     } catch {
       // gone meanwhile, or another user's
     }
   }
-  return false;
+  return holding;
 }
 
-/** Still running: the instance's process, or what it started (its process group). */
-const stillOurs = (t: { pid: number; storePath: string }) => isOurProcess(t.pid, t.storePath) || groupHasOurs(t.pid, t.storePath);
+/** The targets still running: the instance's process, or what it started (its process group). */
+function stillOurs<T extends { pid: number; storePath: string }>(targets: readonly T[]): T[] {
+  const leaderless = targets.filter((t) => !isOurProcess(t.pid, t.storePath));
+  const holding = groupsHoldingOurs(leaderless);
+  return targets.filter((t) => !leaderless.includes(t) || holding.has(t.pid));
+}
 
 /**
  * SIGTERM, then SIGKILL after `graceMs` for whatever still runs. Each target's whole process group
- * is signalled, also when its leader is gone but what it started is not (groupHasOurs); pids no
+ * is signalled, also when its leader is gone but what it started is not (groupsHoldingOurs); pids no
  * longer ours are left alone.
  */
 export async function stopProcesses(targets: { pid: number; storePath: string }[], graceMs = 3000): Promise<void> {
-  const ours = targets.filter(stillOurs);
+  const ours = stillOurs(targets);
   for (const t of ours) signalGroup(t.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   let running = ours;
   while (running.length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    running = running.filter(stillOurs);
+    running = stillOurs(running);
   }
   for (const t of running) signalGroup(t.pid, "SIGKILL");
   // SIGKILL cannot be refused, but the process needs a moment to be gone (and free its port).
   const killDeadline = Date.now() + 1000;
   while (running.length > 0 && Date.now() < killDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    running = running.filter(stillOurs);
+    running = stillOurs(running);
   }
 }

@@ -41,6 +41,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
       setComment("");
       refresh();
     }
+    return result; // a refused Reject keeps its dialog open, saying why
   };
 
   return (

@@ -289,8 +289,16 @@ export function FastTrackButton({
         <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">
           <strong>Bypassed:</strong> {skipped.length ? skipped.join(", ") : "the lower environments"} — their gates do not run and the release is not verified there.
           <br />
-          <strong>Still applies:</strong> {to}&apos;s own gates, with the fast-track approval rule ({approvals || "none"}
-          {stronger ? `, stronger than a promotion's` : `, no stronger than a promotion's`}), and its post-deploy jobs.
+          <strong>Still applies:</strong> {to}&apos;s own gates,{" "}
+          {approvals ? (
+            <>
+              with the fast-track approval rule ({approvals}
+              {stronger ? ", stronger than a promotion's" : ", no stronger than a promotion's"})
+            </>
+          ) : (
+            "with no approval asked (the fast-track rule names none)"
+          )}
+          , and its post-deploy jobs.
         </p>
         {waits.length > 0 && (
           <ul className="list-disc pl-5 text-zinc-700" aria-label={`What a fast-track to ${to} waits for now`}>

@@ -5,6 +5,7 @@ import { formatElapsed } from "@/lib/domain/duration";
 import type { DeploymentKind, DeploymentState, Strategy } from "@/lib/domain/vocabulary";
 import { environmentPath } from "@/lib/paths";
 import { DeploymentStateBadge } from "@/components/status";
+import { ReasonAndFailure } from "./reason-and-failure";
 import { Badge } from "@/components/ui/badge";
 import { tdClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
@@ -74,12 +75,7 @@ export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; n
       <td className={`${tdClass} font-mono text-xs text-zinc-600`}>{d.tookMs !== null ? formatElapsed(d.tookMs) : "—"}</td>
       <td className={tdClass}>{d.requestedBy}</td>
       <td className={`${tdClass} max-w-sm text-zinc-600`}>
-        {d.reason ?? ""}
-        {d.failure && (
-          <p className="line-clamp-3 text-xs text-red-800" title={d.failure}>
-            Failed: {d.failure}
-          </p>
-        )}
+        <ReasonAndFailure reason={d.reason} failure={d.failure} />
       </td>
     </tr>
   ));

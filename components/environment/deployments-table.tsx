@@ -1,3 +1,4 @@
+import { ReasonAndFailure } from "@/components/deployment/reason-and-failure";
 import Link from "next/link";
 import type { DeploymentSummary } from "@/lib/services/environments";
 import { DeploymentStateBadge } from "@/components/status";
@@ -40,7 +41,9 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
                 <DeploymentStateBadge state={d.state} />
               </td>
               <td className={tdClass}>{d.requestedBy.name}</td>
-              <td className={`${tdClass} max-w-md text-zinc-600`}>{d.failureReason ?? d.reason ?? ""}</td>
+              <td className={`${tdClass} max-w-md text-zinc-600`}>
+                <ReasonAndFailure reason={d.reason} failure={d.failureReason} />
+              </td>
             </tr>
           ))}
         </tbody>

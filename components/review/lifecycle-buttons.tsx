@@ -10,7 +10,7 @@ import { pipelinePath } from "@/lib/paths";
 const EXTEND_HOURS = 24;
 
 /** One more day; the service refuses past slipway.yaml's longest lifetime and says until when it may live. */
-export function ExtendButton({ environment, environmentRef }: { environment: string; environmentRef: string }) {
+export function ExtendButton({ environmentRef }: { environmentRef: string }) {
   const { run, pending } = useAction(extendReviewAction, { success: (r) => `${r.name} extended by ${EXTEND_HOURS} h` });
   return (
     <Button size="sm" disabled={pending} onClick={() => void run({ name: environmentRef, hours: EXTEND_HOURS })}>

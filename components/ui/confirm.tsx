@@ -128,6 +128,8 @@ export function ConfirmButton({
             failed.current = false;
             setFailure(null);
             const outcome = await onConfirm(reason.trim());
+            // Without a `pending` prop no effect follows the action: nothing is left to hand focus back.
+            if (pending === undefined) acting.current = false;
             if (isFailure(outcome)) {
               failed.current = true;
               setFailure(outcome.error.message);
@@ -162,7 +164,8 @@ export function ConfirmButton({
             </label>
           )}
           {failure && (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-red-800 ring-1 ring-red-200 ring-inset">
+            // Not role="alert": the action's toast already announces it; this keeps it beside the form.
+            <p data-testid="confirm-failure" className="rounded-md bg-red-50 px-3 py-2 text-red-800 ring-1 ring-red-200 ring-inset">
               {failure}
             </p>
           )}

@@ -152,6 +152,7 @@ describe("special actors", () => {
 describe("whoMay: whom to ask, from the same rules can() reads", () => {
   it("names the roles that may lift a hold, and agrees with can()", () => {
     expect(whoMay("environment.hold.lift")).toBe("a delivery lead, tech lead or admin");
+    expect(whoMay("user.manage")).toBe("an admin");
     for (const role of ["delivery-lead", "tech-lead", "admin"] as const) expect(can(person([role]), "environment.hold.lift")).toBe(true);
     expect(can(person(["developer"]), "environment.hold.lift")).toBe(false);
   });

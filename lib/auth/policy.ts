@@ -187,9 +187,12 @@ function listRoles(roles: readonly Role[]): string {
   return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
 }
 
-/** Who may do an action, for telling people whom to ask: "a delivery lead, tech lead or admin" (roles of RULES, in their order). */
+/** Who may do an action, for telling people whom to ask: "a delivery lead, tech lead or admin", "an admin" (roles of RULES, in their order). */
 export function whoMay(action: Action): string {
-  return `a ${listRoles(RULES[action].roles)}`;
+  const roles = RULES[action].roles;
+  if (roles.length === 0) return "nobody";
+  const list = listRoles(roles);
+  return `${/^[aeiou]/.test(list) ? "an" : "a"} ${list}`;
 }
 
 export function decide(actor: Actor, action: Action, target: Target = {}): Decision {

@@ -71,7 +71,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             <ButtonLink size="sm" href={`/deployments?pipeline=${encodeURIComponent(pipeline.name)}&environment=${encodeURIComponent(environment.name)}`}>
               History
             </ButtonLink>
-            {review?.allowed.extend && <ExtendButton environment={environment.name} environmentRef={ref} />}
+            {review?.allowed.extend && <ExtendButton environmentRef={ref} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
             {current && allowed.redeploy && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current.id} />}
             {view.rollback && <RollbackButton environment={environment.name} environmentRef={ref} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />}

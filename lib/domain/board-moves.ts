@@ -64,10 +64,11 @@ export interface ChainColumn {
  * when newer than what it runs); for the others, the previous column's release when it is ahead.
  * Null when nothing waits or it is already moving in. `apps` names the versions to list.
  */
-export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { entry: MovableRelease | null; apps: readonly string[]; storedFreezes: readonly StoredFreeze[]; now: Date }): Waiting | null {
+export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { entry: MovableRelease | null; apps: readonly string[]; storedFreezes: readonly StoredFreeze[]; holdLifters?: string; now: Date }): Waiting | null {
   const target = chain[i];
   if (!target) return null;
-  const preview = (from: string | null) => describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, empty: target.empty, now: facts.now });
+  const preview = (from: string | null) =>
+    describePromotion({ to: target.name, from, config: target.config, storedFreezes: facts.storedFreezes, hold: target.hold, ...(facts.holdLifters ? { holdLifters: facts.holdLifters } : {}), empty: target.empty, now: facts.now });
   let waiting: Waiting | null = null;
   if (i === 0) {
     waiting = facts.entry ? { release: facts.entry, from: null, preview: preview(null) } : null;
@@ -95,13 +96,23 @@ export function fastTrackOffer(
   candidate: MovableRelease | null,
   runningIn: readonly string[],
   rolledBackIn: readonly string[],
-  facts: { storedFreezes: readonly StoredFreeze[]; now: Date },
+  facts: { storedFreezes: readonly StoredFreeze[]; holdLifters?: string; now: Date },
 ): FastTrackOffer | null {
   const last = chain.at(-1);
   if (!candidate || !last || chain.length < 2 || last.activeReleaseIds.includes(candidate.id)) return null;
   const fastTrackApprovals = last.config.fastTrack?.approvals;
   const rules = fastTrackApprovals?.rules ?? [];
-  const preview = describePromotion({ to: last.name, from: null, config: last.config, storedFreezes: facts.storedFreezes, hold: last.hold, empty: last.empty, approvals: fastTrackApprovals, now: facts.now });
+  const preview = describePromotion({
+    to: last.name,
+    from: null,
+    config: last.config,
+    storedFreezes: facts.storedFreezes,
+    hold: last.hold,
+    ...(facts.holdLifters ? { holdLifters: facts.holdLifters } : {}),
+    empty: last.empty,
+    approvals: fastTrackApprovals,
+    now: facts.now,
+  });
   return {
     release: candidate,
     skipped: chain

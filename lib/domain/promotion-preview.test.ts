@@ -49,9 +49,9 @@ describe("describePromotion", () => {
         checklist: ["Release notes sent"],
       },
     });
-    const preview = describePromotion({ to: "prod", from: "staging", config, hold: { reason: "bad release" }, now: SUNDAY });
+    const preview = describePromotion({ to: "prod", from: "staging", config, hold: { reason: "bad release" }, holdLifters: "a delivery lead, tech lead or admin", now: SUNDAY });
     expect(preview.waits).toEqual([
-      "prod is on hold after a rollback (bad release): the deployment waits until someone lifts the hold.",
+      "prod is on hold after a rollback (bad release): the deployment waits until a delivery lead, tech lead or admin lifts the hold.",
       "prod is frozen now by year-end (Trading peak) until 2 Dec 00:00 UTC (in 2 d 9 h): the deployment waits.",
       "It needs approval by 1 tech-lead and 1 pm (not by you) before it starts.",
       "You tick 1 pre-flight checklist item on its page before it starts.",

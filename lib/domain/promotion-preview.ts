@@ -15,6 +15,8 @@ export interface PromotionPreviewInput {
   storedFreezes?: readonly StoredFreeze[];
   /** The target environment's hold after a rollback, if any. */
   hold?: { reason: string | null } | null;
+  /** Who may lift a hold, as the policy says it ("a delivery lead, tech lead or admin"); default "someone". */
+  holdLifters?: string;
   /** Nothing runs in the target yet: there is no current release to replace. */
   empty?: boolean;
   /** The approval rule that applies instead of the environment's own (a fast-track's `fastTrack.approvals`). */
@@ -57,7 +59,7 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
   const overriders = config.overrides?.roles ?? [];
   const overrideHint = overriders.length > 0 ? `, unless a ${formatList([...overriders], "or")} overrides it with a reason` : "";
   if (input.hold) {
-    waits.push(`${to} is on hold after a rollback${input.hold.reason ? ` (${input.hold.reason})` : ""}: the deployment waits until someone lifts the hold.`);
+    waits.push(`${to} is on hold after a rollback${input.hold.reason ? ` (${input.hold.reason})` : ""}: the deployment waits until ${input.holdLifters ?? "someone"} lifts the hold.`);
   }
   const frozen = activeFreezes({ configured: gates?.freezes ?? [], stored: input.storedFreezes ?? [], environment: to }, now);
   for (const f of frozen) {

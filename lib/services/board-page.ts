@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
-import { can } from "@/lib/auth/policy";
+import { can, whoMay } from "@/lib/auth/policy";
 import { boardPageSize, parseAppStatus, type AppStatus } from "@/lib/domain/board-rows";
 import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type FastTrackOffer, type MovableRelease, type Waiting } from "@/lib/domain/board-moves";
 import type { CellRelease } from "@/lib/domain/environment-summary";
@@ -189,7 +189,8 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const fastTrackCandidate = candidates.find((c) => c.kind === "fast-track");
   const lastFacts = last ? factsOf.get(last.id) : undefined;
   const fastTracked = last && fixed.length > 1 && lastFacts?.firstDeployment?.kind === "fast-track" ? { ...lastFacts.firstDeployment, environment: last.name } : null;
-  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? [], fastTrackCandidate?.rolledBackIn ?? [], { storedFreezes: guards.stored, now }) : null;
+  const holdLifters = whoMay("environment.hold.lift");
+  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? [], fastTrackCandidate?.rolledBackIn ?? [], { storedFreezes: guards.stored, holdLifters, now }) : null;
 
   const columns: BoardColumn[] = fixed.map((environment, i) => {
     const f = factsOf.get(environment.id);
@@ -198,7 +199,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
       environment,
       release: f?.release ?? null,
       releases: f?.releases ?? 0,
-      waiting: waitingInto(chain, i, { entry: movable("entry"), apps: page.apps.map((a) => a.name), storedFreezes: guards.stored, now }),
+      waiting: waitingInto(chain, i, { entry: movable("entry"), apps: page.apps.map((a) => a.name), storedFreezes: guards.stored, holdLifters, now }),
       fastTrack: i === fixed.length - 1 && offer ? { ...offer, soak: fastTrackSoak(fastTrackCandidate, last) } : null,
       skippedBy: skippedByFastTrack(fastTracked, environment.name, f?.runsFastTracked ?? false),
       gateState: gateStateOf(environment, guards, now),

@@ -9,7 +9,7 @@ import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { Role } from "@/lib/domain/roles";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import type { DeploymentState } from "@/db/schema/enums";
-import { can, type Target } from "@/lib/auth/policy";
+import { can, whoMay, type Target } from "@/lib/auth/policy";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
@@ -376,7 +376,9 @@ function reviewSection(
   return {
     rollout,
     // What promoting it into its source would do now, for the Promote confirmation.
-    promotionPreview: target ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, now }) : null,
+    promotionPreview: target
+      ? describePromotion({ to: target.name, from: environment.name, config: target.settings as Partial<EnvironmentConfig>, storedFreezes, hold: target.hold, holdLifters: whoMay("environment.hold.lift"), now })
+      : null,
     release: release ? { ...release.summary, running: release.summary.id === currentReleaseId } : null,
     // Whether it went on to its source: its newest deployment there that did not fail.
     promotion: release?.promotion ?? null,

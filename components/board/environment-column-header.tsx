@@ -92,7 +92,7 @@ export function EnvironmentColumnHeader({
             <RelativeTime at={lastFailure.at} now={now ?? new Date()} className="text-red-700/80" />
           </Link>
           {lastFailure.reason && (
-            <p className="line-clamp-2" title={lastFailure.reason}>
+            <p className="line-clamp-4 break-words" title={lastFailure.reason}>
               {lastFailure.reason}
             </p>
           )}

@@ -152,7 +152,7 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
         {wholePipeline ? (
           <>Deployments into every environment of {wholePipeline}, the first of its chain included, wait while the freeze is on; people in the override roles of its pipeline file may override it with a reason.</>
         ) : scope ? (
-          <>Deployments into {scope} wait while the freeze is on; people in the override roles of the pipeline file may override it with a reason.</>
+          <>Deployments into {scopeLabel} wait while the freeze is on; people in the override roles of the pipeline file may override it with a reason.</>
         ) : (
           <strong className="font-medium text-rose-700">Every environment stops taking deployments, dev included, until the freeze ends or is lifted.</strong>
         )}

@@ -101,14 +101,16 @@ function restrictedRead<P extends RouteParams>(actor: Actor, params: P, query: R
   };
 }
 
-/** A read endpoint: authenticated, returns JSON with status 200. */
+/** A read endpoint: authenticated, returns JSON with status 200; a policy refusal is recorded in the audit trail, as a mutation's is. */
 export function apiRead<P extends RouteParams = RouteParams>(run: (call: ApiCall<P>) => Promise<unknown>) {
   return async (request: NextRequest, route: RouteContext<P>): Promise<Response> => {
     try {
       const actor = await authenticate(request, true);
-      const { params, query } = restrictedRead(actor, await paramsOf(route), queryOf(request));
-      const ctx: ServiceContext = requestContext(await getDb(), actor);
-      const body = await run({ request, params, query, ctx });
+      const db = await getDb();
+      const body = await withDeniedAudit(db, actor, systemClock, async () => {
+        const { params, query } = restrictedRead(actor, await paramsOf(route), queryOf(request));
+        return run({ request, params, query, ctx: requestContext(db, actor) });
+      });
       return NextResponse.json(body);
     } catch (error) {
       return toErrorResponse(error);

@@ -144,10 +144,12 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     expect(all.items).toHaveLength(2);
   });
 
-  it("the audit trail spans every pipeline: refused", async () => {
+  it("the audit trail spans every pipeline: refused; refused reads are in it, as refused changes are", async () => {
     const audit = await getAudit(get("/audit", restricted), params({}));
     expect(audit.status).toBe(403);
     expect(await audit.json()).toMatchObject(refusal);
-    expect((await getAudit(get("/audit", unrestricted), params({}))).status).toBe(200);
+    const denied = (await (await getAudit(get("/audit?outcome=denied", unrestricted), params({}))).json()) as Page;
+    expect(denied.items.map((e) => [e.action, e.outcome, e.reason])).toContainEqual(["audit.view", "denied", "Not allowed: this token is restricted to pipeline shop."]);
+    expect(denied.items.map((e) => [e.action, e.targetType, e.targetId])).toContainEqual(["pipeline.view", "pipeline", "handbook"]);
   });
 });

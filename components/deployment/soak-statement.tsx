@@ -16,7 +16,11 @@ const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "
  */
 export function SoakStatement({ soak }: { soak: SoakPlan }) {
   if (!soak.since) {
-    return <span data-testid="soak-statement">It runs in no environment it could soak in, so its {formatDuration(soak.durationMs)} soak cannot pass: promote it somewhere first.</span>;
+    // Not "cannot pass": with no environment pinned the soak is looked for again at each check, so it
+    // passes once the release has run its duration somewhere (deployed there meanwhile).
+    return (
+      <span data-testid="soak-statement">It runs in no environment it could soak in yet: it waits until it has run {formatDuration(soak.durationMs)} in one, so deploy it to an earlier environment first (or right after requesting).</span>
+    );
   }
   return (
     <span data-testid="soak-statement">

@@ -67,8 +67,16 @@ export function ConfirmButton({
   // Once the action (and the page's refresh) is done. Reads the failure through a ref: clearing it
   // on the next submit must not close the dialog before that attempt is even pending.
   const failed = useRef(false);
+  const wasPending = useRef(false);
   useEffect(() => {
-    if (pending) return;
+    if (pending) {
+      wasPending.current = true;
+      return;
+    }
+    // Only the end of an action closes the dialog: effects also run again when React shows a
+    // hidden page again, and that closed a dialog someone was reading (an e2e test caught it).
+    if (!wasPending.current) return;
+    wasPending.current = false;
     const lost = document.activeElement === document.body || document.activeElement === null;
     if (failed.current) {
       // Refused: still open, its confirm button enabled again.

@@ -155,10 +155,8 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   const environment = data.environment ? await requireLiveEnvironment(ctx.db, data.environment) : null;
   // The Freezes page's scope column names the pipeline of a pipeline-file freeze, filtered or not.
   const pipeline = environment ? ((await pipelineById(ctx.db, environment.pipelineId))?.name ?? null) : null;
-  const views = await freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false);
   // A token restricted to one pipeline reads its freezes and the organisation's only.
-  const restriction = ctx.actor.pipelineRestrictionName;
-  return ctx.actor.pipelineRestriction && restriction ? views.filter((v) => v.pipeline === null || v.pipeline === restriction) : views;
+  return freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false, ctx.actor.pipelineRestriction ?? null);
 }
 
 /**
@@ -168,6 +166,14 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
  */
 export async function environmentFreezes(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings">): Promise<FreezeView[]> {
   return freezeViews(db, now, environment, false);
+}
+
+/** Freezes that touch a pipeline: on one of its environments, on it, or on the whole organisation. */
+function touchingPipeline(pipelineId: string): SQL {
+  return or(
+    sql`${freezes.environmentId} in (select ${environments.id} from ${environments} where ${environments.pipelineId} = ${pipelineId})`,
+    and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), eq(freezes.pipelineId, pipelineId))),
+  )!;
 }
 
 /** Freezes that cover an environment: its own, its pipeline's, and the organisation's. */
@@ -183,10 +189,17 @@ const liveFreezesOfEnvironment = preparedRead("live_freezes_of_environment", (db
     .prepare(name),
 );
 
-async function freezeViews(db: Db, now: Date, environment: (Pick<Environment, "id" | "pipelineId" | "name" | "settings"> & { pipeline?: string | null }) | null, includeLifted: boolean): Promise<FreezeView[]> {
+async function freezeViews(
+  db: Db,
+  now: Date,
+  environment: (Pick<Environment, "id" | "pipelineId" | "name" | "settings"> & { pipeline?: string | null }) | null,
+  includeLifted: boolean,
+  /** A pipeline-restricted token's pipeline (id): only its freezes and the organisation's, history included. */
+  restriction: string | null = null,
+): Promise<FreezeView[]> {
   const data = { includeLifted };
 
-  const scope: SQL | undefined = environment ? coveringFreezes(environment.id, environment.pipelineId) : undefined;
+  const scope: SQL | undefined = and(environment ? coveringFreezes(environment.id, environment.pipelineId) : undefined, restriction ? touchingPipeline(restriction) : undefined);
   const current = and(scope, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), gt(freezes.endsAt, now)));
   const rows: JoinedFreeze[] = environment
     ? await liveFreezesOfEnvironment(db, { environmentId: environment.id, pipelineId: environment.pipelineId, now: now.toISOString() })
@@ -204,7 +217,7 @@ async function freezeViews(db: Db, now: Date, environment: (Pick<Environment, "i
         .select({ name: environments.name, settings: environments.settings, pipeline: pipelines.name })
         .from(environments)
         .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-        .where(LIVE_ENVIRONMENT)
+        .where(and(LIVE_ENVIRONMENT, restriction ? eq(environments.pipelineId, restriction) : undefined))
         .orderBy(asc(pipelines.name), asc(environments.kind), asc(environments.position), asc(environments.name));
   const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now, e.pipeline))).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
 

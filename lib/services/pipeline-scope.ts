@@ -48,6 +48,17 @@ export async function listPipelines(db: Db): Promise<Pipeline[]> {
   return db.select().from(pipelines).orderBy(asc(pipelines.name));
 }
 
+/**
+ * The pipelines the actor may read, by name: every one, or only its own for a token restricted to
+ * one pipeline (a handful: one page).
+ * @throws ForbiddenError without a role
+ */
+export async function listReadablePipelines(ctx: Pick<ServiceContext, "actor" | "db">): Promise<Pipeline[]> {
+  authorize(ctx, "pipeline.view");
+  const restriction = ctx.actor.pipelineRestriction;
+  return restriction ? ctx.db.select().from(pipelines).where(eq(pipelines.id, restriction)) : listPipelines(ctx.db);
+}
+
 /** The pipeline an environment or an app belongs to (by id). @throws NotFoundError */
 export async function pipelineOf(db: Db, ref: { environmentId: string } | { appId: string }): Promise<Pipeline> {
   const [row] =

@@ -136,6 +136,10 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     const freezes = (await (await listFreezes(get("/freezes", restricted), params({}))).json()) as Page;
     expect(freezes.items.map((f) => f.id)).toContain(ids.orgFreeze);
     expect(freezes.items.map((f) => f.id)).not.toContain(ids.handbookFreeze);
+    // The history too, chosen in SQL before its limit (not filtered after it).
+    const history = (await (await listFreezes(get("/freezes?includeLifted=true", restricted), params({}))).json()) as Page;
+    expect(history.items.map((f) => f.id)).toContain(ids.orgFreeze);
+    expect(history.items.every((f) => f.pipeline === null || f.pipeline === "shop")).toBe(true);
     expect((await getFreeze(get(`/freezes/${ids.handbookFreeze}`, restricted), params({ id: ids.handbookFreeze }))).status).toBe(403);
     expect((await getFreeze(get(`/freezes/${ids.orgFreeze}`, restricted), params({ id: ids.orgFreeze }))).status).toBe(200);
     const incidents = (await (await listIncidents(get("/incidents", restricted), params({}))).json()) as Page;

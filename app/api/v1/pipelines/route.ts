@@ -1,11 +1,6 @@
 import { apiRead } from "@/lib/api/handler";
 import { pipelineDto } from "@/lib/api/pipeline-dto";
-import { authorize } from "@/lib/services/authorize";
-import { listPipelines } from "@/lib/services/pipeline-scope";
+import { listReadablePipelines } from "@/lib/services/pipeline-scope";
 
 /** Every pipeline, by name (a handful: one page); for a token restricted to one pipeline, that one. */
-export const GET = apiRead(async ({ ctx }) => {
-  authorize(ctx, "pipeline.view");
-  const restriction = ctx.actor.pipelineRestriction;
-  return { items: (await listPipelines(ctx.db)).filter((p) => !restriction || p.id === restriction).map(pipelineDto), nextCursor: null };
-});
+export const GET = apiRead(async ({ ctx }) => ({ items: (await listReadablePipelines(ctx)).map(pipelineDto), nextCursor: null }));

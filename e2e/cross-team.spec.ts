@@ -28,7 +28,7 @@ test.describe.serial("a tech lead decides in their own team's pipelines only", (
     deploymentUrl = `/deployments/${deploymentId}`;
     await page.goto(deploymentUrl);
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "waiting");
-    await expect(page.locator('[data-gate="approvals"]')).toContainText("needs 1 tech-lead and 1 pm approval");
+    await expect(page.locator('[data-gate="approvals"]')).toContainText("needs 1 tech lead and 1 product manager approval");
   });
 
   test("the platform team's tech lead sees it waiting but has no decision to make on it", async ({ page }) => {

@@ -34,7 +34,7 @@ test.describe.serial("soaks, approvers and aborts", () => {
     await confirmDialog(page, "Fast-track to prod", "e2e: only tech-lead");
     // Refused: the dialog stays open, says why, and keeps the reason typed; focus is on its button.
     const dialog = page.getByRole("dialog");
-    await expect(dialog.getByTestId("confirm-failure")).toContainText(/Nobody could ever approve this fast-track into prod: .+ is the only tech-lead and cannot approve their own request/);
+    await expect(dialog.getByTestId("confirm-failure")).toContainText(/Nobody could ever approve this fast-track into prod: .+ is the only tech lead and cannot approve their own request/);
     await expect(dialog.getByLabel(/Reason/)).toHaveValue("e2e: only tech-lead");
     await expect(dialog.getByRole("button", { name: "Fast-track to prod" })).toBeFocused();
     await dialog.getByRole("button", { name: "Cancel" }).click();

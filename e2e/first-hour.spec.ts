@@ -37,7 +37,7 @@ test.describe.serial("a newcomer's first hour", () => {
     await page.getByTestId("promote-prod").click();
     const prod = page.getByTestId("promote-prod-preview");
     await expect(prod).toContainText("prod switches all traffic to the new release once it is verified; the current release stays warm for 30 min after the switch");
-    await expect(prod).toContainText("It needs approval by 1 tech-lead and 1 pm (not by you) before it starts.");
+    await expect(prod).toContainText("It needs approval by 1 tech lead and 1 product manager (not by you) before it starts.");
     await expect(prod).toContainText("You tick 2 pre-flight checklist items on its page before it starts.");
     await expect(prod).not.toContainText("until in");
     await confirmDialog(page, "Deploy to prod", "e2e: first hour");
@@ -61,7 +61,7 @@ test.describe.serial("a newcomer's first hour", () => {
     await signedInAs(page, DEMO.deliveryLead);
     await page.goto("/approvals");
     const mine = page.getByTestId("my-request").filter({ has: page.getByRole("link", { name: "Promotion to prod" }) });
-    await expect(mine).toContainText("needs 1 tech-lead and 1 pm approval");
+    await expect(mine).toContainText("needs 1 tech lead and 1 product manager approval");
 
     await switchUser(page, DEMO.techLead);
     await page.goto("/approvals");

@@ -15,7 +15,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "waiting");
     await expect(page.getByRole("heading", { name: "Why can't this ship yet?" })).toBeVisible();
     await expect(page.locator('[data-gate="approvals"]')).toHaveAttribute("data-status", "pending");
-    await expect(page.locator('[data-gate="approvals"]')).toContainText("needs 1 tech-lead and 1 pm approval");
+    await expect(page.locator('[data-gate="approvals"]')).toContainText("needs 1 tech lead and 1 product manager approval");
     await expect(page.locator('[data-gate="checklist"]')).toContainText("0 of 2 checklist items ticked");
     // The requester cannot approve their own request: no decision controls for them.
     await expect(page.getByRole("region", { name: "Your decision" })).toHaveCount(0);
@@ -104,10 +104,10 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText("Bypassed:");
     await expect(dialog).toContainText("qa, uat, staging");
-    await expect(dialog).toContainText("tech-lead and pm, no stronger than a promotion's");
+    await expect(dialog).toContainText("tech lead and product manager, no stronger than a promotion's");
     // What it waits for, said before confirming: prod's approvals and its checklist.
     const waits = dialog.getByRole("list", { name: "What a fast-track to prod waits for now" });
-    await expect(waits).toContainText("It needs approval by 1 tech-lead and 1 pm (not by you) before it starts.");
+    await expect(waits).toContainText("It needs approval by 1 tech lead and 1 product manager (not by you) before it starts.");
     await expect(waits).toContainText("You tick 2 pre-flight checklist items on its page before it starts.");
     await expect(dialog.getByRole("button", { name: "Fast-track to prod" })).toBeDisabled(); // a reason is required
     await confirmDialog(page, "Fast-track to prod", "e2e: urgent payment fix");

@@ -126,7 +126,7 @@ test.describe.serial("sign-in through a real OpenID provider", () => {
     const decision = page.getByRole("region", { name: "Your decision" });
     await decision.getByLabel("Decide as").selectOption({ label: "Tech lead" });
     await decision.getByRole("button", { name: "Approve" }).click();
-    await expect(page.getByText("You approved this as tech-lead.")).toBeVisible();
+    await expect(page.getByText("You approved this as tech lead.")).toBeVisible();
     await signOut(page);
 
     await directory("lee", ["eng"]);

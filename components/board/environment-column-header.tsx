@@ -20,6 +20,12 @@ const FAILED_KIND = { promote: "Promotion", "fast-track": "Fast-track", rollback
 /** "qa, uat and staging". */
 const environmentList = new Intl.ListFormat("en", { type: "conjunction" });
 
+/** "failed in dev and was rolled back in qa". */
+function troubleText(offer: { failedIn: string[]; rolledBackIn: string[] }): string {
+  const parts = [offer.failedIn.length > 0 ? `failed in ${environmentList.format(offer.failedIn)}` : null, offer.rolledBackIn.length > 0 ? `was rolled back in ${environmentList.format(offer.rolledBackIn)}` : null];
+  return environmentList.format(parts.filter((p): p is string => p !== null));
+}
+
 /**
  * A board column's head: the environment, what guards it, what is moving into it and what waits.
  * What waits and what can be fast-tracked are decided by the board's service (lib/domain/board-moves.ts);
@@ -105,17 +111,27 @@ export function EnvironmentColumnHeader({
       )}
       {fastTrack && canDeploy && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
-          {fastTrack.rolledBackIn.length > 0 ? (
+          {fastTrack.rolledBackIn.length > 0 || fastTrack.failedIn.length > 0 ? (
             // Advice, not a rule: the fast-track's own gates and approvals decide; whoever approves should know.
-            <span className="text-amber-800" data-testid="fast-track-rolled-back">
-              Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> was rolled back in {environmentList.format(fastTrack.rolledBackIn)}: find out why before fast-tracking it
+            <span className="text-amber-800" data-testid="fast-track-trouble">
+              Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> {troubleText(fastTrack)}: find out why before fast-tracking it
             </span>
           ) : (
             <span>
               Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> can be fast-tracked
             </span>
           )}
-          <FastTrackButton pipeline={pipeline} release={fastTrack.release} to={environment.name} skipped={fastTrack.skipped} approvals={fastTrack.approvals} stronger={fastTrack.stronger} waits={fastTrack.waits} soak={fastTrack.soak} />
+          <FastTrackButton
+            pipeline={pipeline}
+            release={fastTrack.release}
+            to={environment.name}
+            skipped={fastTrack.skipped}
+            approvals={fastTrack.approvals}
+            stronger={fastTrack.stronger}
+            waits={fastTrack.waits}
+            notes={fastTrack.notes}
+            soak={fastTrack.soak}
+          />
         </div>
       )}
       {waiting && (

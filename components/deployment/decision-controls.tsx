@@ -7,7 +7,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { decideApprovalAction, overrideGateAction, tickChecklistAction } from "@/lib/actions/deployments";
 import { useAction } from "@/lib/actions/use-action";
-import { ROLE_LABELS, type ApproverRole } from "@/lib/auth/roles";
+import { ROLE_LABELS, roleName, type ApproverRole } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 
@@ -50,7 +50,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
         <section role="region" aria-label="Your decision" className="flex flex-wrap items-end gap-2">
           {decided && (
             <p className="w-full text-zinc-700">
-              You {decided.decision === "approve" ? "approved" : "rejected"} this as {decided.role}.
+              You {decided.decision === "approve" ? "approved" : "rejected"} this as {roleName(decided.role)}.
             </p>
           )}
           <label className="flex flex-col gap-1 text-xs text-zinc-600">

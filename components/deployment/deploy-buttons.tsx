@@ -62,6 +62,7 @@ export function PromoteButton({ pipeline, release, from, to, label, preview }: {
           <ReleaseLine release={release} /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests.
         </p>
         <p>{preview.rollout}</p>
+        <PreviewNotes notes={preview.notes} />
         {preview.waits.length > 0 && (
           <ul className="list-disc rounded-md bg-amber-50 py-2 pr-3 pl-7 text-amber-900 ring-1 ring-amber-200 ring-inset">
             {preview.waits.map((w) => (
@@ -126,8 +127,8 @@ export function RollbackButton({
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
           </p>
           <p className="text-zinc-600" data-testid="rollback-ungated">
-            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: automation will not deploy there until {whoMay("environment.hold.lift")} lifts the hold. The
-            audit trail records who rolled back, and the reason if you give one.
+            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: automatic promotion will not deploy there until {whoMay("environment.hold.lift")} lifts the
+            hold. The audit trail records who rolled back, and the reason if you give one.
           </p>
           {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
         </div>
@@ -249,6 +250,7 @@ export function FastTrackButton({
   approvals,
   stronger,
   waits,
+  notes,
   soak,
 }: {
   pipeline: string;
@@ -260,6 +262,8 @@ export function FastTrackButton({
   stronger: boolean;
   /** What holds it there now and what it asks of people (describePromotion's sentences). */
   waits: string[];
+  /** What to know that does not hold it (describePromotion's notes). */
+  notes: string[];
   soak?: SoakPlan | null;
 }) {
   const router = useRouter();
@@ -300,6 +304,7 @@ export function FastTrackButton({
           )}
           , and its post-deploy jobs.
         </p>
+        <PreviewNotes notes={notes} />
         {waits.length > 0 && (
           <ul className="list-disc pl-5 text-zinc-700" aria-label={`What a fast-track to ${to} waits for now`}>
             {waits.map((w) => (
@@ -314,5 +319,17 @@ export function FastTrackButton({
         )}
       </div>
     </ConfirmButton>
+  );
+}
+
+/** Sentences a confirmation shows that do not hold the deployment (a hold after a rollback). */
+function PreviewNotes({ notes }: { notes: string[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <ul className="list-disc rounded-md bg-zinc-50 py-2 pr-3 pl-7 text-zinc-800 ring-1 ring-zinc-200 ring-inset" data-testid="preview-notes">
+      {notes.map((n) => (
+        <li key={n}>{n}</li>
+      ))}
+    </ul>
   );
 }

@@ -10,6 +10,7 @@ import type { DeploymentState } from "@/db/schema/enums";
 import { DeploymentStateBadge } from "@/components/status";
 import { Badge, Dot, type Tone } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
+import { roleName } from "@/lib/domain/roles";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 import { formatElapsed } from "@/lib/domain/duration";
@@ -78,7 +79,7 @@ function Approvals({ deployment, now }: { deployment: DeploymentDto; now: Date }
     <Panel title="Decisions" bodyClassName="flex flex-col gap-1.5 px-4 py-3">
       {approvals.map((a, i) => (
         <p key={i} className={a.voided ? "text-zinc-400 line-through" : undefined}>
-          <Badge tone={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> by <span title={a.by}>{a.byName}</span> as {a.role}{" "}
+          <Badge tone={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> by <span title={a.by}>{a.byName}</span> as {roleName(a.role)}{" "}
           <span className="text-xs text-zinc-500">
             <RelativeTime at={a.at} now={now} />
           </span>

@@ -18,15 +18,21 @@ const column = (name: string, config: Record<string, unknown> = {}): ChainColumn
   empty: false,
 });
 const candidate = { id: "rel_1", commit: "abcdef1234", versions: [{ app: "portal", version: "1.2.0" }] };
-const offer = (prod: ChainColumn, now = TUESDAY) => fastTrackOffer([column("dev"), column("staging"), prod], candidate, [], [], { storedFreezes: [], now })!;
+const offer = (prod: ChainColumn, now = TUESDAY) => fastTrackOffer([column("dev"), column("staging"), prod], candidate, [], { rolledBackIn: [], failedIn: [] }, { storedFreezes: [], now })!;
 
 describe("fastTrackOffer", () => {
+  it("names, in chain order, where the release was rolled back or its rollout failed", () => {
+    const chain = [column("dev"), column("staging"), column("prod")];
+    const trouble = { rolledBackIn: ["staging", "review-1"], failedIn: ["staging", "dev"] };
+    expect(fastTrackOffer(chain, candidate, ["dev"], trouble, { storedFreezes: [], now: TUESDAY })).toMatchObject({ rolledBackIn: ["staging"], failedIn: ["dev", "staging"], skipped: ["staging"] });
+  });
+
   it("says whether the fast-track rule asks more than a promotion into the environment", () => {
     const approvals = (rules: { role: string; count?: number }[]) => ({ rules });
     const same = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }, { role: "pm" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "tech-lead" }, { role: "pm" }]) } });
-    expect(offer(same)).toMatchObject({ approvals: "tech-lead and pm", stronger: false });
+    expect(offer(same)).toMatchObject({ approvals: "tech lead and product manager", stronger: false });
     const more = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "tech-lead", count: 2 }]) } });
-    expect(offer(more)).toMatchObject({ approvals: "2 tech-lead", stronger: true });
+    expect(offer(more)).toMatchObject({ approvals: "2 tech leads", stronger: true });
     // Different, not more: a pm instead of a tech lead.
     const other = column("prod", { gates: { approvals: approvals([{ role: "tech-lead" }]) }, fastTrack: { branches: ["develop"], approvals: approvals([{ role: "pm" }]) } });
     expect(offer(other).stronger).toBe(false);
@@ -37,7 +43,10 @@ describe("fastTrackOffer", () => {
       gates: { windows: [WINDOW], approvals: { rules: [{ role: "tech-lead" }] } },
       fastTrack: { branches: ["develop"], approvals: { rules: [{ role: "tech-lead" }, { role: "pm" }] } },
     });
-    expect(offer(prod, SUNDAY).waits).toEqual(["prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it.", "It needs approval by 1 tech-lead and 1 pm (not by you) before it starts."]);
-    expect(offer(prod, TUESDAY).waits).toEqual(["It needs approval by 1 tech-lead and 1 pm (not by you) before it starts."]);
+    expect(offer(prod, SUNDAY).waits).toEqual([
+      "prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it.",
+      "It needs approval by 1 tech lead and 1 product manager (not by you) before it starts.",
+    ]);
+    expect(offer(prod, TUESDAY).waits).toEqual(["It needs approval by 1 tech lead and 1 product manager (not by you) before it starts."]);
   });
 });

@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { StoredFreeze } from "./gates/freeze";
 import { isAhead, type CellRelease } from "./environment-summary";
 import { describePromotion, type PromotionPreview } from "./promotion-preview";
+import { roleCount, roleName } from "./roles";
 
 /**
  * What can move along a pipeline's chain, as the board offers it: what waits to enter each
@@ -30,18 +31,22 @@ export interface FastTrackOffer {
   release: MovableRelease;
   /** The environments before the last that do not run the release (its gates there do not run). */
   skipped: string[];
-  /** "tech-lead and 2 pm": the approvals a fast-track needs. */
+  /** "tech lead and 2 product managers": the approvals a fast-track needs. */
   approvals: string;
   /** Whether that rule asks more than a promotion into the environment does (else it is the same rule, or a weaker one). */
   stronger: boolean;
   /** What holds a fast-track there right now (a closed window, a freeze, a hold) and what it asks of people, in sentences. */
   waits: string[];
+  /** What to know that does not hold it (a hold after a rollback), in sentences. */
+  notes: string[];
   /**
    * Environments of the chain where a rollout of the release was rolled back (and it was not
    * deployed there again since). Advice for whoever fast-tracks it, in chain order; the fast-track's
    * gates and approvals decide.
    */
   rolledBackIn: string[];
+  /** Environments of the chain where its last rollout failed (it started, and was not deployed there since): advice, as rolledBackIn. */
+  failedIn: string[];
 }
 
 /** One environment of the chain, in order, as the decisions need it. */
@@ -89,13 +94,14 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
 /**
  * The fast-track offer for the last column: `candidate` (the newest release of its fast-track
  * branches, when newer than what it runs), unless it is already moving in. `runningIn` names the
- * environments where some app runs the candidate, `rolledBackIn` those that rolled it back.
+ * environments where some app runs the candidate; `trouble` those that rolled it back or where its
+ * rollout failed (and it was not deployed there since).
  */
 export function fastTrackOffer(
   chain: readonly ChainColumn[],
   candidate: MovableRelease | null,
   runningIn: readonly string[],
-  rolledBackIn: readonly string[],
+  trouble: { rolledBackIn: readonly string[]; failedIn: readonly string[] },
   facts: { storedFreezes: readonly StoredFreeze[]; holdLifters?: string; now: Date },
 ): FastTrackOffer | null {
   const last = chain.at(-1);
@@ -119,10 +125,12 @@ export function fastTrackOffer(
       .slice(0, -1)
       .filter((e) => !runningIn.includes(e.name))
       .map((e) => e.name),
-    approvals: rules.map((r) => `${r.count > 1 ? `${r.count} ` : ""}${r.role}`).join(" and "),
+    approvals: rules.map((r) => (r.count > 1 ? roleCount(r.count, r.role) : roleName(r.role))).join(" and "),
     stronger: asksMore(rules, last.config.gates?.approvals?.rules ?? []),
     waits: preview.waits,
-    rolledBackIn: chain.filter((e) => rolledBackIn.includes(e.name)).map((e) => e.name),
+    notes: preview.notes,
+    rolledBackIn: chain.filter((e) => trouble.rolledBackIn.includes(e.name)).map((e) => e.name),
+    failedIn: chain.filter((e) => trouble.failedIn.includes(e.name)).map((e) => e.name),
   };
 }
 

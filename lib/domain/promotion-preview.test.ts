@@ -36,11 +36,11 @@ describe("describePromotion", () => {
   it("says the window is closed now and when it opens, in the window's zone, with who may override", () => {
     const config = env({ name: "prod", strategy: "blue-green", gates: { windows: [WINDOW] }, overrides: { roles: ["delivery-lead"] } });
     const closed = describePromotion({ to: "prod", from: "staging", config, now: SUNDAY });
-    expect(closed.waits).toEqual(["prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it, unless a delivery-lead overrides it with a reason."]);
+    expect(closed.waits).toEqual(["prod's deploy window is closed now; it opens Mon 09:00 Europe/Berlin (in 17 h). The deployment waits for it, unless a delivery lead overrides it with a reason."]);
     expect(describePromotion({ to: "prod", from: "staging", config, now: TUESDAY }).waits).toEqual([]);
   });
 
-  it("names an active freeze with its end, approvals, the checklist and a hold", () => {
+  it("names an active freeze with its end, approvals and the checklist; a hold is a note, not a wait", () => {
     const config = env({
       name: "prod",
       gates: {
@@ -50,11 +50,15 @@ describe("describePromotion", () => {
       },
     });
     const preview = describePromotion({ to: "prod", from: "staging", config, hold: { reason: "bad release" }, holdLifters: "a delivery lead, tech lead or admin", now: SUNDAY });
+    expect(preview.notes).toEqual([
+      "prod is on hold after a rollback (bad release): this deployment goes ahead, as any a person asks for does; prod takes no automatic promotion, and the hold stays until a delivery lead, tech lead or admin lifts it.",
+    ]);
     expect(preview.waits).toEqual([
-      "prod is on hold after a rollback (bad release): the deployment waits until a delivery lead, tech lead or admin lifts the hold.",
       "prod is frozen now by year-end (Trading peak) until 2 Dec 00:00 UTC (in 2 d 9 h): the deployment waits.",
-      "It needs approval by 1 tech-lead and 1 pm (not by you) before it starts.",
+      "It needs approval by 1 tech lead and 1 product manager (not by you) before it starts.",
       "You tick 1 pre-flight checklist item on its page before it starts.",
     ]);
+    const automatic = describePromotion({ to: "qa", from: "dev", config: env({ name: "qa", autoPromote: true }), hold: { reason: null }, holdLifters: "a tech lead or admin", now: SUNDAY });
+    expect(automatic).toMatchObject({ waits: [], notes: ["qa is on hold after a rollback: this deployment goes ahead, as any a person asks for does; automatic promotion waits until a tech lead or admin lifts the hold."] });
   });
 });

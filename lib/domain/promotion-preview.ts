@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { activeFreezes, type StoredFreeze } from "./gates/freeze";
 import { formatDate, formatList, formatRelative, formatSpan, formatWeekdayClock, plural } from "./gates/format";
 import { currentOpening, nextOpening } from "./gates/window";
+import { roleCount, roleName } from "./roles";
 import { effectiveStrategy } from "./strategy";
 
 export interface PromotionPreviewInput {
@@ -30,13 +31,16 @@ export interface PromotionPreview {
   rollout: string;
   /** One sentence per gate that holds it now or will ask something of people; empty when it starts at once. */
   waits: string[];
+  /** What the person should know that does not hold it (a hold after a rollback stops only automatic promotion). */
+  notes: string[];
 }
 
 /**
  * Describes, in plain sentences, what promoting a release into `to` will do now: derived from the
  * environment's effective strategy (recreate closes it, blue-green keeps the old release warm for
  * `warmFor`, rolling shifts traffic in steps) and its gates at `now` (a closed window with its next
- * opening in the window's zone, active freezes with their end, approvals, checklist, a hold).
+ * opening in the window's zone, active freezes with their end, approvals, checklist) — and, as a
+ * note, a hold after a rollback: it stops automatic promotion only, never a deployment a person asks for.
  * Pure: no I/O, the clock is `now`; `config.warmFor` is in milliseconds, as loaded.
  */
 export function describePromotion(input: PromotionPreviewInput): PromotionPreview {
@@ -55,11 +59,13 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
   }
 
   const waits: string[] = [];
+  const notes: string[] = [];
   const gates = config.gates;
   const overriders = config.overrides?.roles ?? [];
-  const overrideHint = overriders.length > 0 ? `, unless a ${formatList([...overriders], "or")} overrides it with a reason` : "";
+  const overrideHint = overriders.length > 0 ? `, unless a ${formatList(overriders.map(roleName), "or")} overrides it with a reason` : "";
   if (input.hold) {
-    waits.push(`${to} is on hold after a rollback${input.hold.reason ? ` (${input.hold.reason})` : ""}: the deployment waits until ${input.holdLifters ?? "someone"} lifts the hold.`);
+    const automatic = config.autoPromote ? `automatic promotion waits until ${input.holdLifters ?? "someone"} lifts the hold` : `${to} takes no automatic promotion, and the hold stays until ${input.holdLifters ?? "someone"} lifts it`;
+    notes.push(`${to} is on hold after a rollback${input.hold.reason ? ` (${input.hold.reason})` : ""}: this deployment goes ahead, as any a person asks for does; ${automatic}.`);
   }
   const frozen = activeFreezes({ configured: gates?.freezes ?? [], stored: input.storedFreezes ?? [], environment: to }, now);
   for (const f of frozen) {
@@ -75,9 +81,9 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
   }
   const rules = (input.approvals ?? gates?.approvals)?.rules ?? [];
   if (rules.length > 0) {
-    waits.push(`It needs approval by ${formatList(rules.map((r) => `${r.count} ${r.role}`))} (not by you) before it starts.`);
+    waits.push(`It needs approval by ${formatList(rules.map((r) => roleCount(r.count, r.role)))} (not by you) before it starts.`);
   }
   const checklist = gates?.checklist ?? [];
   if (checklist.length > 0) waits.push(`You tick ${plural(checklist.length, "pre-flight checklist item")} on its page before it starts.`);
-  return { rollout, waits };
+  return { rollout, waits, notes };
 }

@@ -16,14 +16,14 @@ describe("where a release is now", () => {
     const where = releaseWhereabouts("rel_1", [
       env("dev", { appsRunning: 3 }),
       env("qa", { appsRunning: 2 }),
-      env("uat", { active: [{ id: "dep_1", state: "waiting", releaseId: "rel_1", blocker: "needs 1 tech-lead approval" }] }),
+      env("uat", { active: [{ id: "dep_1", state: "waiting", releaseId: "rel_1", blocker: "needs 1 tech lead approval" }] }),
       env("staging"),
       env("prod"),
     ]);
     expect(where).toEqual([
       { environment: "dev", where: { status: "running", partial: false } },
       { environment: "qa", where: { status: "running", partial: true } },
-      { environment: "uat", where: { status: "waiting", deploymentId: "dep_1", state: "waiting", blocker: "needs 1 tech-lead approval" } },
+      { environment: "uat", where: { status: "waiting", deploymentId: "dep_1", state: "waiting", blocker: "needs 1 tech lead approval" } },
       { environment: "staging", where: { status: "not-yet" } },
       { environment: "prod", where: { status: "not-yet" } },
     ]);

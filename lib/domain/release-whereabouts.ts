@@ -40,7 +40,7 @@ export function gateBlockers(state: GateState | undefined): string[] {
   const blockers = state.frozen.map((f) => `frozen by "${f.name}"`);
   if (state.window && !state.window.open) blockers.push("its deployment window is closed");
   for (const i of state.incidents) blockers.push(`open incident "${i.title}"`);
-  if (state.hold) blockers.push("on hold after a rollback");
+  if (state.hold) blockers.push("on hold after a rollback (no automatic promotion)");
   return blockers;
 }
 

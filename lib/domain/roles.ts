@@ -18,6 +18,19 @@ export const ROLE_LABELS: Record<Role, string> = {
   admin: "Admin",
 };
 
+/**
+ * A role as it reads in a sentence: "tech lead", "product manager" (never "pm", which reads as a
+ * time beside a window's 09:00); a string that is not a role comes back as it is.
+ */
+export function roleName(role: string): string {
+  return isRole(role) ? ROLE_LABELS[role].toLowerCase() : role;
+}
+
+/** How many people of a role, in a sentence: (1, "pm") → "1 product manager", (2, "tech-lead") → "2 tech leads". */
+export function roleCount(count: number, role: string): string {
+  return `${count} ${roleName(role)}${count === 1 ? "" : "s"}`;
+}
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }

@@ -29,7 +29,7 @@ describe("Slack messages", () => {
     expect(text({ event: "deployment.rolled-back", data: { ...base, kind: "rollback", automatic: true, reason: "error budget burning 14x", from: { id: "rel_8", commit: "aaaaaaabbbb", branch: "main" } } })).toBe(
       `↩️ prod: automatically rolled back to release 81f4933 (portal 1.5.0, admin 2.5.1) from aaaaaaa: error budget burning 14x${link}`,
     );
-    expect(text({ event: "approval.needed", data: { ...base, approvals: [{ role: "pm", needed: 1 }] } })).toBe(`🔔 prod needs 1 pm approval for release 81f4933 (portal 1.5.0, admin 2.5.1), requested by Lee Morgan${link}`);
+    expect(text({ event: "approval.needed", data: { ...base, approvals: [{ role: "pm", needed: 1 }] } })).toBe(`🔔 prod needs 1 product manager approval for release 81f4933 (portal 1.5.0, admin 2.5.1), requested by Lee Morgan${link}`);
     expect(
       text({
         event: "approval.needed",
@@ -41,12 +41,12 @@ describe("Slack messages", () => {
           ],
         },
       }),
-    ).toContain("needs 1 pm approval and 2 tech-lead approvals for");
+    ).toContain("needs 1 product manager approval and 2 tech lead approvals for");
     expect(text({ event: "approval.given", data: { ...base, approver: { name: "Pat Kim" }, role: "pm", comment: "go", remaining: [] } })).toBe(
-      `👍 prod: Pat Kim (pm) approved release 81f4933 (portal 1.5.0, admin 2.5.1): “go”; all approvals given${link}`,
+      `👍 prod: Pat Kim (product manager) approved release 81f4933 (portal 1.5.0, admin 2.5.1): “go”; all approvals given${link}`,
     );
     expect(text({ event: "approval.rejected", data: { ...base, approver: { name: "Pat Kim" }, role: "pm", comment: "not during the sale" } })).toBe(
-      `🚫 prod: Pat Kim (pm) rejected release 81f4933 (portal 1.5.0, admin 2.5.1): “not during the sale”${link}`,
+      `🚫 prod: Pat Kim (product manager) rejected release 81f4933 (portal 1.5.0, admin 2.5.1): “not during the sale”${link}`,
     );
     expect(text({ event: "gate.blocked", data: { ...base, gates: [{ kind: "freeze", message: "Black Friday until 28 Nov" }] } })).toBe(
       `⛔ prod: release 81f4933 (portal 1.5.0, admin 2.5.1) is blocked: freeze (Black Friday until 28 Nov)${link}`,

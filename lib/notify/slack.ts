@@ -1,4 +1,5 @@
 import type { ApprovalNeed, AppVersion, DeploymentData, Person, ReleaseRef, SlipwayEvent } from "./events";
+import { roleName } from "@/lib/domain/roles";
 import { resolveUrl } from "./events";
 
 /**
@@ -66,11 +67,11 @@ function renderHeadline(event: SlipwayEvent): string {
       const e = event;
       const remaining = e.data.remaining === undefined ? "" : approvalsPhrase(e.data.remaining);
       const then = e.data.remaining === undefined ? "" : remaining ? `; still needs ${remaining}` : "; all approvals given";
-      return `👍 ${env}: ${esc(personName(e.data.approver))} (${esc(e.data.role)}) approved ${release}${quote(e.data.comment)}${then}`;
+      return `👍 ${env}: ${esc(personName(e.data.approver))} (${roleText(e.data.role)}) approved ${release}${quote(e.data.comment)}${then}`;
     }
     case "approval.rejected": {
       const e = event;
-      return `🚫 ${env}: ${esc(personName(e.data.approver))} (${esc(e.data.role)}) rejected ${release}${quote(e.data.comment)}`;
+      return `🚫 ${env}: ${esc(personName(e.data.approver))} (${roleText(e.data.role)}) rejected ${release}${quote(e.data.comment)}`;
     }
     case "gate.blocked": {
       const e = event;
@@ -149,11 +150,16 @@ function releaseLabel(release: ReleaseRef | undefined, versions: AppVersion[] | 
   return `release ${release?.commit ? shortSha(release.commit) : "?"}${apps}`;
 }
 
-/** "1 pm approval", "1 pm approval and 2 tech-lead approvals". */
+/** "1 product manager approval", "1 product manager approval and 2 tech lead approvals". */
 export function approvalsPhrase(needs: ApprovalNeed[] | undefined): string {
-  const parts = (Array.isArray(needs) ? needs : []).filter((n) => n.needed > 0).map((n) => `${n.needed} ${esc(n.role)} approval${n.needed === 1 ? "" : "s"}`);
+  const parts = (Array.isArray(needs) ? needs : []).filter((n) => n.needed > 0).map((n) => `${n.needed} ${roleText(n.role)} approval${n.needed === 1 ? "" : "s"}`);
   if (parts.length <= 1) return parts.join("");
   return `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+}
+
+/** A role as a sentence says it ("product manager"); an unknown one as sent. */
+function roleText(role: string): string {
+  return esc(roleName(role));
 }
 
 function personName(person: Person | string | undefined): string {

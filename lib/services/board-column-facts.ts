@@ -88,6 +88,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     versions: o.versions,
     runningIn: o.runningIn,
     rolledBackIn: o.rolledBackIn,
+    failedIn: o.failedIn,
     soakSources: o.soakSources.map((e) => ({ ...e, since: e.since ? toDate(e.since) : null })),
   }));
   return { columns, offers };
@@ -189,6 +190,12 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                                  where d.release_id = c.id and d.state = 'rolled-back' and d.environment_id in (select id from chain)
                                    and not exists (select 1 from deployments again where again.release_id = c.id and again.environment_id = d.environment_id
                                                       and again.state = 'succeeded' and again.created_at > d.created_at)),
+               -- Where a rollout of it started and failed, likewise (a request its gates refused never started).
+               'failedIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
+                              from deployments d join environments e on e.id = d.environment_id
+                             where d.release_id = c.id and d.state = 'failed' and d.started_at is not null and d.environment_id in (select id from chain)
+                               and not exists (select 1 from deployments again where again.release_id = c.id and again.environment_id = d.environment_id
+                                                  and again.state = 'succeeded' and again.created_at > d.created_at)),
                'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
                                  from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
                                         where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id
@@ -274,6 +281,8 @@ export interface Candidate {
   runningIn: string[];
   /** The fixed environments of the chain where a rollout of it was rolled back (state rolled-back). */
   rolledBackIn: string[];
+  /** The fixed environments of the chain where a rollout of it started and failed (state failed). */
+  failedIn: string[];
   /** For the fast-track offer: where it runs besides the target, to plan its soak. */
   soakSources: SoakSourceFacts[];
 }

@@ -190,7 +190,15 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const lastFacts = last ? factsOf.get(last.id) : undefined;
   const fastTracked = last && fixed.length > 1 && lastFacts?.firstDeployment?.kind === "fast-track" ? { ...lastFacts.firstDeployment, environment: last.name } : null;
   const holdLifters = whoMay("environment.hold.lift");
-  const offer = canDeploy ? fastTrackOffer(chain, movable("fast-track"), fastTrackCandidate?.runningIn ?? [], fastTrackCandidate?.rolledBackIn ?? [], { storedFreezes: guards.stored, holdLifters, now }) : null;
+  const offer = canDeploy
+    ? fastTrackOffer(
+        chain,
+        movable("fast-track"),
+        fastTrackCandidate?.runningIn ?? [],
+        { rolledBackIn: fastTrackCandidate?.rolledBackIn ?? [], failedIn: fastTrackCandidate?.failedIn ?? [] },
+        { storedFreezes: guards.stored, holdLifters, now },
+      )
+    : null;
 
   const columns: BoardColumn[] = fixed.map((environment, i) => {
     const f = factsOf.get(environment.id);

@@ -24,9 +24,9 @@ export interface PortfolioWaiting {
   kind: DeploymentKind;
   state: DeploymentState;
   releaseCommit: string;
-  /** The first unmet gate's reason (e.g. "needs 1 tech-lead approval — Alex Kim can give it"), else null. */
+  /** The first unmet gate's reason (e.g. "needs 1 tech lead approval — Alex Kim can give it"), else null. */
   blocker: string | null;
-  /** The approvals still needed, by role ("needs 1 tech-lead and 1 pm approval"), when approvals are what it waits on. */
+  /** The approvals still needed, by role ("needs 1 tech lead and 1 product manager approval"), when approvals are what it waits on. */
   approvalsNeeded: string | null;
   /** This person may decide on it now. */
   mine: boolean;
@@ -131,7 +131,7 @@ async function storedFreezes(db: Db, now: Date): Promise<FreezeRow[]> {
   }));
 }
 
-/** "needs 1 tech-lead approval — Alex can give it" → "needs 1 tech-lead approval". */
+/** "needs 1 tech lead approval — Alex can give it" → "needs 1 tech lead approval". */
 const approvalsHeadline = (reason: string | null) => (reason ? (reason.split(" — ")[0]!.split(", which nobody")[0] ?? reason) : null);
 
 function freezesOf(environmentId: string, name: string, settings: unknown, stored: FreezeRow[], now: Date): string[] {

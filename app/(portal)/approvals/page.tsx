@@ -8,6 +8,7 @@ import { pipelineOf } from "@/lib/services/pipeline-scope";
 import { getEnvironment } from "@/lib/services/environments";
 import { DecisionItem } from "@/components/approvals/decision-item";
 import { MyRequests } from "@/components/approvals/my-requests";
+import { roleName } from "@/lib/domain/roles";
 import { decisionPropsFor } from "@/lib/services/decision-queries";
 import { Badge } from "@/components/ui/badge";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
@@ -64,7 +65,7 @@ export default async function ApprovalsPage() {
                   </Link>
                   <Badge tone={p.decided!.decision === "approve" ? "green" : "red"}>{p.decided!.decision === "approve" ? "you approved" : "you rejected"}</Badge>
                   <span className="text-xs text-zinc-500">
-                    as {p.decided!.role} <RelativeTime at={p.decided!.createdAt} now={now} />
+                    as {roleName(p.decided!.role)} <RelativeTime at={p.decided!.createdAt} now={now} />
                   </span>
                 </li>
               ))}

@@ -85,7 +85,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     const waiting = await gates(deployment.id);
     expect(waiting.tests).toMatchObject({ status: "pass" });
     expect(waiting.soak).toMatchObject({ status: "pass" });
-    expect(waiting.approvals).toMatchObject({ status: "pending", reason: expect.stringMatching(/needs 1 tech-lead and 1 pm approval/) });
+    expect(waiting.approvals).toMatchObject({ status: "pending", reason: expect.stringMatching(/needs 1 tech lead and 1 product manager approval/) });
     expect(waiting.checklist).toMatchObject({ status: "pending" });
     expect(waiting.incident).toMatchObject({ status: "pass" });
 

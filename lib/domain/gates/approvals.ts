@@ -1,5 +1,5 @@
 import type { ApprovalDecision } from "@/db/schema/enums";
-import type { Role } from "@/lib/domain/roles";
+import { roleName, type Role } from "@/lib/domain/roles";
 import type { ApprovalsConfig } from "@/lib/config/schema";
 import { matchApprovers } from "./approvals-matching";
 import { formatList } from "./format";
@@ -40,7 +40,7 @@ const NOTE: Partial<Record<IgnoredWhy, (a: ApprovalFact) => string>> = {
   "own-request": (a) => `${a.userName}'s own approval does not count`,
   expired: (a) => `${a.userName}'s approval has expired`,
   "user-disabled": (a) => `${a.userName}'s account is disabled`,
-  "role-no-longer-held": (a) => `${a.userName} no longer holds ${a.role}`,
+  "role-no-longer-held": (a) => `${a.userName} is no longer a ${roleName(a.role)}`,
 };
 
 interface RuleStanding {
@@ -54,7 +54,7 @@ interface RuleStanding {
 function candidatesPhrase(rule: RuleStanding): string {
   const names = rule.candidates.map((p) => p.name);
   if (names.length === 0) {
-    return rule.requester ? `nobody else can give it: ${rule.requester.name} holds ${rule.role} but requested this deployment, and nobody approves their own request` : `nobody holds ${rule.role}`;
+    return rule.requester ? `nobody else can give it: ${rule.requester.name} is a ${roleName(rule.role)} but requested this deployment, and nobody approves their own request` : `nobody is a ${roleName(rule.role)}`;
   }
   const shown = names.length > 4 ? [...names.slice(0, 3), `${names.length - 3} others`] : [...names];
   return `${formatList(shown, "or")} can give it`;
@@ -63,7 +63,7 @@ function candidatesPhrase(rule: RuleStanding): string {
 /**
  * Why the rule can never be met by the people who hold its roles now (the requester excluded, each
  * person counting once), or null when it can. A request like this would wait forever.
- * E.g. "Sam Lee is the only tech-lead and cannot approve their own request".
+ * E.g. "Sam Lee is the only tech lead and cannot approve their own request".
  */
 export function unapprovableReason(config: ApprovalsConfig, facts: Pick<ApprovalsFacts, "requesterId" | "eligible">): string | null {
   const holders = (role: Role) => facts.eligible.find((e) => e.role === role)?.people ?? [];
@@ -74,8 +74,8 @@ export function unapprovableReason(config: ApprovalsConfig, facts: Pick<Approval
       const available = others(rule.role);
       const own = holders(rule.role).find((p) => p.id === facts.requesterId);
       const needs = rule.count > 1 ? ` (${rule.count} needed)` : "";
-      if (available.length === 0) return own ? `${own.name} is the only ${rule.role}${needs} and cannot approve their own request` : `nobody holds ${rule.role}${needs}`;
-      const them = `${formatList(available.map((p) => p.name))} ${available.length === 1 ? "holds" : "hold"} ${rule.role}`;
+      if (available.length === 0) return own ? `${own.name} is the only ${roleName(rule.role)}${needs} and cannot approve their own request` : `nobody is a ${roleName(rule.role)}${needs}`;
+      const them = `${formatList(available.map((p) => p.name))} ${available.length === 1 ? "is a" : "are"} ${available.length === 1 ? roleName(rule.role) : `${roleName(rule.role)}s`}`;
       return `only ${them}${own ? ` besides ${own.name}, who cannot approve their own request` : ""}, and ${rule.count} are needed`;
     });
   if (short.length) return `${short.join("; ")} — an admin must grant the role to someone else`;
@@ -86,7 +86,8 @@ export function unapprovableReason(config: ApprovalsConfig, facts: Pick<Approval
     config.rules,
     [...people].map(([id, roles]) => ({ id, roles })),
   ).size;
-  if (matched < slots) return `each person counts once, and the people who hold ${formatList(config.rules.map((r) => r.role))} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
+  if (matched < slots)
+    return `each person counts once, and the people who are ${formatList(config.rules.map((r) => `${roleName(r.role)}s`))} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
   return null;
 }
 
@@ -153,21 +154,21 @@ export function evaluateApprovals(config: ApprovalsConfig, facts: ApprovalsFacts
   };
 
   if (rejections.length > 0) {
-    const text = rejections.map((r) => `rejected by ${r.userName} (${r.role})${r.comment?.trim() ? `: ${r.comment.trim()}` : ""}`);
+    const text = rejections.map((r) => `rejected by ${r.userName} (${roleName(r.role)})${r.comment?.trim() ? `: ${r.comment.trim()}` : ""}`);
     return outcome("approvals", "fail", text.join("; "), {
       detail: { ...detail, rejections: rejections.map((r) => ({ approvalId: r.id, userId: r.userId, userName: r.userName, role: r.role, comment: r.comment ?? null, at: r.createdAt })) },
     });
   }
   const missing = perRule.filter((r) => r.have < r.needed);
   if (missing.length === 0) {
-    const by = perRule.flatMap((r) => r.approvedBy.map((p) => `${p.name} (${r.role})`));
+    const by = perRule.flatMap((r) => r.approvedBy.map((p) => `${p.name} (${roleName(r.role)})`));
     return outcome("approvals", "pass", `approved by ${formatList(by)}`, { detail, recheckAt });
   }
   const lastCount = missing[missing.length - 1]!.needed - missing[missing.length - 1]!.have;
-  const parts = missing.map((r) => `${r.needed - r.have} ${r.have > 0 ? "more " : ""}${r.role}`);
-  const who = missing.length === 1 ? candidatesPhrase(missing[0]!) : missing.map((r) => `${r.role}: ${candidatesPhrase(r)}`).join("; ");
+  const parts = missing.map((r) => `${r.needed - r.have} ${r.have > 0 ? "more " : ""}${roleName(r.role)}`);
+  const who = missing.length === 1 ? candidatesPhrase(missing[0]!) : missing.map((r) => `${roleName(r.role)}: ${candidatesPhrase(r)}`).join("; ");
   const unfilled = new Set<Role>(missing.map((r) => r.role));
-  const once = people.filter((p) => assignment.has(p.id) && [...p.roles].some((role) => unfilled.has(role) && role !== assignment.get(p.id))).map((p) => `${names.get(p.id)} counts once, as ${assignment.get(p.id)}`);
+  const once = people.filter((p) => assignment.has(p.id) && [...p.roles].some((role) => unfilled.has(role) && role !== assignment.get(p.id))).map((p) => `${names.get(p.id)} counts once, as ${roleName(assignment.get(p.id)!)}`);
   const ignoredNotes = ignored.flatMap((i) => {
     const note = NOTE[i.why];
     const approval = facts.approvals.find((a) => a.id === i.approvalId);

@@ -142,7 +142,7 @@ describe("freeze gate: one-off and stored freezes", () => {
   });
 
   it("says who may override an active freeze", () => {
-    expect(evaluate(sources(yearEnd), "2026-12-24T10:00:00Z", { overridableBy: ["tech-lead", "admin"] }).reason).toMatch(/; a tech-lead or admin can override it with a reason$/);
+    expect(evaluate(sources(yearEnd), "2026-12-24T10:00:00Z", { overridableBy: ["tech-lead", "admin"] }).reason).toMatch(/; a tech lead or admin can override it with a reason$/);
   });
 });
 

@@ -126,7 +126,7 @@ describe("evaluateGates", () => {
     const outcomes = evaluateGates(input({ fastTrack }));
     expect(outcomes.find((o) => o.gate === "approvals")).toMatchObject({
       status: "pending",
-      reason: "needs 1 delivery-lead approval, which nobody can ever give as things stand: nobody holds delivery-lead — an admin must grant the role to someone else",
+      reason: "needs 1 delivery lead approval, which nobody can ever give as things stand: nobody is a delivery lead — an admin must grant the role to someone else",
     });
   });
 
@@ -146,8 +146,8 @@ describe("evaluateGates", () => {
     expect(canShip(outcomes)).toBe(false);
     expect(explain(outcomes)).toEqual([
       "admin 2.5.1 has no test results from CI — fix it and cut a new release",
-      "outside the deploy windows: window opens Mon 09:00 Europe/Berlin (in 1 d 23 h) until 17:00; until then a tech-lead or admin can override it with a reason",
-      "needs 1 tech-lead and 1 pm approval — tech-lead: Alex Kim can give it; pm: Priya Shah can give it (Alex Kim's approval has expired; Priya Shah's approval has expired)",
+      "outside the deploy windows: window opens Mon 09:00 Europe/Berlin (in 1 d 23 h) until 17:00; until then a tech lead or admin can override it with a reason",
+      "needs 1 tech lead and 1 product manager approval — tech lead: Alex Kim can give it; product manager: Priya Shah can give it (Alex Kim's approval has expired; Priya Shah's approval has expired)",
       "0 of 2 checklist items ticked: 'release verified in staging' and 'deploy announced in #releases' are open",
     ]);
     expect(nextRecheck(outcomes)).toEqual(new Date("2026-06-08T07:00:00Z"));

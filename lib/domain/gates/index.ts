@@ -10,6 +10,7 @@ import { evaluateTests, type BuildTests } from "./tests";
 import { evaluateVerified, type VerifiedFacts } from "./verified";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
 import { evaluateWindow } from "./window";
+import { roleName } from "../roles";
 
 export type { GateOutcome, GateOverride } from "./types";
 export type { ApprovalFact, ApprovalsFacts } from "./approvals";
@@ -114,11 +115,11 @@ function evaluateRiskyApprovals(config: ApprovalsConfig, facts: GateFacts, now: 
   const { config: applying, conditions } = applicableApprovals(config, facts.changes);
   const risk = conditions.length ? { risk: conditions.map((c) => ({ role: c.role, applies: c.applies, ...c.match })) } : {};
   if (!applying) {
-    const why = conditions.map((c) => `${c.role}: ${c.match.reason}`).join("; ");
+    const why = conditions.map((c) => `${roleName(c.role)}: ${c.match.reason}`).join("; ");
     return outcome("approvals", "pass", `no approval needed: not a risky change (${why})`, { detail: { rules: [], ...risk } });
   }
   const result = evaluateApprovals(applying, required(facts.approvals, "the approvals"), now);
-  const risky = conditions.filter((c) => c.applies).map((c) => `${c.role} because the release ${c.match.reason}`);
+  const risky = conditions.filter((c) => c.applies).map((c) => `a ${roleName(c.role)} because the release ${c.match.reason}`);
   return {
     ...result,
     reason: risky.length ? `${result.reason} — risky change: ${risky.join("; ")}` : result.reason,

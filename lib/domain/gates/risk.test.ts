@@ -102,13 +102,13 @@ describe("the approvals and checklist gates with `when`", () => {
   it("a release that touches none of the paths needs no approval there", () => {
     const [approvalsGate] = evaluate(gates({ approvals: onlyRisky }), { freeze: { stored: [] }, approvals: approvalFacts, changes: changes(app("portal", ["src/page.tsx"])) });
     expect(approvalsGate).toMatchObject({ gate: "approvals", status: "pass" });
-    expect(approvalsGate!.reason).toBe("no approval needed: not a risky change (tech-lead: the release changes no file matching **/migrations/**, iam/**, services/payments/**)");
+    expect(approvalsGate!.reason).toBe("no approval needed: not a risky change (tech lead: the release changes no file matching **/migrations/**, iam/**, services/payments/**)");
   });
 
   it("a risky release waits for the approval and the reason names the files", () => {
     const [approvalsGate] = evaluate(gates({ approvals: onlyRisky }), { freeze: { stored: [] }, approvals: approvalFacts, changes: changes(app("portal", ["db/migrations/0007.sql"])) });
     expect(approvalsGate).toMatchObject({ status: "pending" });
-    expect(approvalsGate!.reason).toBe("needs 1 tech-lead approval — Tess can give it — risky change: tech-lead because the release changes portal:db/migrations/0007.sql");
+    expect(approvalsGate!.reason).toBe("needs 1 tech lead approval — Tess can give it — risky change: a tech lead because the release changes portal:db/migrations/0007.sql");
     expect(approvalsGate!.detail).toMatchObject({ risk: [{ role: "tech-lead", applies: true, files: ["portal:db/migrations/0007.sql"] }] });
   });
 

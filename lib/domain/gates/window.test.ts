@@ -152,7 +152,7 @@ describe("window gate: overrides and configuration", () => {
   });
 
   it("a closed window says who may override it", () => {
-    expect(evaluate(prod, "2026-06-06T10:00:00Z", { overridableBy: ["tech-lead", "admin"] }).reason).toMatch(/; until then a tech-lead or admin can override it with a reason$/);
+    expect(evaluate(prod, "2026-06-06T10:00:00Z", { overridableBy: ["tech-lead", "admin"] }).reason).toMatch(/; until then a tech lead or admin can override it with a reason$/);
   });
 
   it("no windows means any time", () => {

@@ -196,6 +196,25 @@ describe.each(testDatabases)("board page on $name", (database) => {
     }
   });
 
+  it("says where the release's rollout failed (one that started; not a request its gates refused), until deployed there again", async () => {
+    const at = new Date(clock.now().getTime() - 600_000);
+    const failed = { environmentId: ids.qa!, releaseId: releaseIds.r3!, kind: "promote" as const, state: "failed" as const, requestedBy: admin.id, requestedVia: "api" as const, createdAt: at, finishedAt: at, updatedAt: at };
+    const refusedId = newId("dep");
+    const startedId = newId("dep");
+    const againId = newId("dep");
+    await connection.db.insert(deployments).values({ ...failed, id: refusedId });
+    try {
+      expect((await getBoardPage(ctx(admin), { pipeline: "shop" })).columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, failedIn: [] });
+      await connection.db.insert(deployments).values({ ...failed, id: startedId, startedAt: at, failureReason: "migrate: exited 1" });
+      expect((await getBoardPage(ctx(admin), { pipeline: "shop" })).columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, failedIn: ["qa"], rolledBackIn: [] });
+      const later = new Date(at.getTime() + 60_000);
+      await connection.db.insert(deployments).values({ ...failed, id: againId, kind: "redeploy", state: "succeeded", createdAt: later, startedAt: later, finishedAt: later, updatedAt: later });
+      expect((await getBoardPage(ctx(admin), { pipeline: "shop" })).columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, failedIn: [] });
+    } finally {
+      await connection.db.delete(deployments).where(inArray(deployments.id, [refusedId, startedId, againId]));
+    }
+  });
+
   it("shows a column's newest finished rollout when it failed, until another one ends there", async () => {
     expect((await getBoardPage(ctx(viewer), { pipeline: "shop" })).columns.map((c) => c.lastFailure)).toEqual([null, null, null, null, null]);
     // After the placed releases (`fresh`, 30 s ago).

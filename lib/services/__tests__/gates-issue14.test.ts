@@ -140,7 +140,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     expect(await soakOf(deployment)).toMatchObject({ status: "fail", reason: expect.stringContaining("does not run in uat") });
   });
 
-  it("#6: the only tech-lead asking for a prod fast-track is refused at once, naming them and why they cannot approve", async () => {
+  it("#6: the only tech lead asking for a prod fast-track is refused at once, naming them and why they cannot approve", async () => {
     // The only tech-lead of this database, who requests it.
     const only = await createTestActor(connection.db, ["tech-lead", "delivery-lead"], "Tina Only");
     await connection.db.delete(roleMemberships).where(eq(roleMemberships.role, "tech-lead"));
@@ -154,7 +154,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
       status: 422,
       code: "no_eligible_approvers",
       message:
-        "Nobody could ever approve this fast-track into prod: Tina Only is the only tech-lead and cannot approve their own request — an admin must grant the role to someone else. Ask someone else to request it, or have an admin grant the role to another person.",
+        "Nobody could ever approve this fast-track into prod: Tina Only is the only tech lead and cannot approve their own request — an admin must grant the role to someone else. Ask someone else to request it, or have an admin grant the role to another person.",
     });
     expect(await connection.db.select({ id: deployments.id }).from(deployments)).toHaveLength(before.length); // nothing changed
 
@@ -162,7 +162,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     const deployment = await requestDeployment(ctx(lead), { environment: "prod", releaseId: r.id, kind: "fast-track", reason: "hotfix" });
     const [row] = await connection.db.select().from(deployments).where(eq(deployments.id, deployment.id));
     const approvals = (await evaluateDeployment(connection.db, row!, await environment("prod"), clock.now())).outcomes.find((o) => o.gate === "approvals")!;
-    expect(approvals.reason).toBe(`needs 1 tech-lead and 1 pm approval — tech-lead: Tina Only can give it; pm: ${pm.name} can give it`);
+    expect(approvals.reason).toBe(`needs 1 tech lead and 1 product manager approval — tech lead: Tina Only can give it; product manager: ${pm.name} can give it`);
   });
 
   it("#6: too few holders besides the requester (disabled accounts do not count) is refused at request time; enough holders and it waits", async () => {
@@ -171,7 +171,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     await placeRelease(connection.db, "uat", r.id, minutesAgo(30), lead.id);
     await expect(requestDeployment(ctx(lead), { environment: "staging", releaseId: r.id })).rejects.toMatchObject({
       code: "no_eligible_approvers",
-      message: expect.stringContaining(`only ${pm.name} holds pm, and 2 are needed`),
+      message: expect.stringContaining(`only ${pm.name} is a product manager, and 2 are needed`),
     });
     const second = await createTestActor(connection.db, ["pm"], "pm-two");
     await connection.db.update(users).set({ disabledAt: clock.now() }).where(eq(users.id, second.id));
@@ -181,7 +181,7 @@ describe.each(testDatabases)("soak and approval gates (issue 14) on $name", (dat
     await connection.db.insert(roleMemberships).values({ userId: pm.id, role: "developer" });
     await expect(requestDeployment(ctx({ ...pm, roles: ["pm", "developer"] }), { environment: "staging", releaseId: r.id, reason: "again" })).rejects.toMatchObject({
       code: "no_eligible_approvers",
-      message: expect.stringContaining(`only pm-two holds pm besides ${pm.name}, who cannot approve their own request, and 2 are needed`),
+      message: expect.stringContaining(`only pm-two is a product manager besides ${pm.name}, who cannot approve their own request, and 2 are needed`),
     });
     const deployment = await requestDeployment(ctx(lead), { environment: "staging", releaseId: r.id });
     expect(deployment.state).toBe("waiting");

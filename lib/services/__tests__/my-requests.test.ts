@@ -33,7 +33,7 @@ describe.each(testDatabases)("approvals inbox and my requests on $name", (databa
     const mine = await myRequests(connection.db, lead);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ id: deployment.id, environment: "prod", kind: "promote", state: "waiting", releaseId: release.id, releaseCommit: release.commit });
-    expect(mine[0]!.waitingOn.some((r) => /needs 1 tech-lead and 1 pm approval/.test(r))).toBe(true);
+    expect(mine[0]!.waitingOn.some((r) => /needs 1 tech lead and 1 product manager approval/.test(r))).toBe(true);
     expect(mine[0]!.waitingOn.some((r) => /checklist/.test(r))).toBe(true);
     // Someone else's requests are not mine.
     expect(await myRequests(connection.db, techLead)).toEqual([]);

@@ -53,7 +53,7 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     waitingId = newId("dep", now);
     await db.insert(deployments).values({ id: waitingId, environmentId: await envId("prod"), releaseId: release.id, kind: "promote", state: "waiting", requestedBy: dev.id, requestedVia: "api" });
     await db.insert(gateResults).values([
-      { id: newId("gat"), deploymentId: waitingId, gate: "approvals", status: "pending", reason: "needs 1 tech-lead and 1 pm approval — Alex Kim can give it" },
+      { id: newId("gat"), deploymentId: waitingId, gate: "approvals", status: "pending", reason: "needs 1 tech lead and 1 product manager approval — Alex Kim can give it" },
       { id: newId("gat"), deploymentId: waitingId, gate: "tests", status: "pass", reason: "tests passed" },
     ]);
     await db.insert(incidents).values({ id: newId("inc"), environmentId: await envId("prod"), title: "Checkout errors", state: "open", openedVia: "api", openedBy: dev.id });
@@ -84,7 +84,15 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     expect(byName.uat).toMatchObject({ release: null, releases: 0, deployedApps: 0, deployedAt: null });
     expect(byName.staging).toMatchObject({ release: null, releases: 2, deployedApps: 3, deployedAt: fresh });
     expect(byName.prod!.waiting).toEqual([
-      { id: waitingId, kind: "promote", state: "waiting", releaseCommit: expect.any(String), blocker: "needs 1 tech-lead and 1 pm approval — Alex Kim can give it", approvalsNeeded: "needs 1 tech-lead and 1 pm approval", mine: true },
+      {
+        id: waitingId,
+        kind: "promote",
+        state: "waiting",
+        releaseCommit: expect.any(String),
+        blocker: "needs 1 tech lead and 1 product manager approval — Alex Kim can give it",
+        approvalsNeeded: "needs 1 tech lead and 1 product manager approval",
+        mine: true,
+      },
     ]);
     expect(byName.prod!.openIncidents).toBe(1);
     expect(byName.staging!.freezes).toEqual(["Quarter end"]);

@@ -71,7 +71,7 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
   it("a release that changes none of the risky paths needs no approval and only the unconditional checklist item", async () => {
     const r2 = await release("1.1.0", { changedFiles: { portal: ["src/page.tsx"], admin: ["docs/migrations.md"], "api-gateway": [] } });
     const gates = await gatesFor(r2.id);
-    expect(gates.approvals).toMatchObject({ status: "pass", reason: "no approval needed: not a risky change (tech-lead: the release changes no file matching **/migrations/**, iam/**, services/payments/** and no label iam)" });
+    expect(gates.approvals).toMatchObject({ status: "pass", reason: "no approval needed: not a risky change (tech lead: the release changes no file matching **/migrations/**, iam/**, services/payments/** and no label iam)" });
     expect(gates.checklist).toMatchObject({ status: "pending", reason: "0 of 1 checklist item ticked: 'deploy announced' is open" });
     await placeRelease(connection.db, "prod", r2.id, clock.now(), lead.id);
   });
@@ -80,7 +80,7 @@ describe.each(testDatabases)("approval rules and checklist items with `when` on 
     const r3 = await release("1.2.0", { changedFiles: { portal: ["services/portal/migrations/0007_add_wishlist.sql", "src/a.ts"] } });
     const gates = await gatesFor(r3.id);
     expect(gates.approvals).toMatchObject({ status: "pending" });
-    expect(gates.approvals!.reason).toMatch(/^needs 1 tech-lead approval — tl can give it — risky change: tech-lead because the release changes portal:services\/portal\/migrations\/0007_add_wishlist.sql$/);
+    expect(gates.approvals!.reason).toMatch(/^needs 1 tech lead approval — tl can give it — risky change: a tech lead because the release changes portal:services\/portal\/migrations\/0007_add_wishlist.sql$/);
     expect(gates.approvals!.detail).toMatchObject({ risk: [{ role: "tech-lead", applies: true, files: ["portal:services/portal/migrations/0007_add_wishlist.sql"] }] });
     expect(gates.checklist).toMatchObject({ status: "pending", reason: expect.stringContaining("'deploy announced' and 'database backup taken' are open") });
   });

@@ -51,7 +51,7 @@ describe.each(testDatabases)("approvers are counted in the pipeline's scope on $
     const [row] = await connection.db.select().from(deployments).where(eq(deployments.id, deployment.id));
     const [prod] = await connection.db.select().from(environments).where(eq(environments.name, "prod"));
     const approvals = (await evaluateDeployment(connection.db, row!, prod!, clock.now())).outcomes.find((o) => o.gate === "approvals")!;
-    expect(approvals.reason).toBe(`needs 1 tech-lead and 1 pm approval — tech-lead: Otto Outsider can give it; pm: ${pm.name} can give it`);
+    expect(approvals.reason).toBe(`needs 1 tech lead and 1 product manager approval — tech lead: Otto Outsider can give it; product manager: ${pm.name} can give it`);
     // The person's actor carries the grant in both teams; only storefront's reaches shop.
     expect((await loadActor(connection.db, outsider.id, "ui"))!.grants.filter((g) => g.role === "tech-lead")).toHaveLength(2);
   });

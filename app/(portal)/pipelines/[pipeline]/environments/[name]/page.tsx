@@ -97,7 +97,16 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
               allowed={review.allowed}
             />
           )}
-          {environment.hold && <HoldBanner environment={environment.name} environmentRef={ref} hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }} canLift={allowed.liftHold} now={now.toISOString()} />}
+          {environment.hold && (
+            <HoldBanner
+              environment={environment.name}
+              environmentRef={ref}
+              hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }}
+              autoPromote={Boolean((environment.settings as Partial<EnvironmentConfig>).autoPromote)}
+              canLift={allowed.liftHold}
+              now={now.toISOString()}
+            />
+          )}
           <Panel title="Apps" actions={<AppsFilter q={view.apps.q} status={view.apps.status} total={view.apps.total} />}>
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />
             <AppsPager nextCursor={view.apps.nextCursor} first={Boolean(view.apps.cursor)} q={view.apps.q} status={view.apps.status} />

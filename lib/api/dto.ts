@@ -111,6 +111,7 @@ export function environmentDto(e: EnvironmentView, appOrder: readonly string[], 
 export function deploymentListItemDto(d: DeploymentListItem): z.input<typeof deploymentSchema> {
   return {
     id: d.id,
+    pipeline: d.pipeline,
     environment: d.environment,
     releaseId: d.releaseId,
     kind: d.kind,
@@ -129,6 +130,7 @@ export function deploymentListItemDto(d: DeploymentListItem): z.input<typeof dep
 export function deploymentDto(d: DeploymentDetail): z.input<typeof deploymentSchema> {
   return {
     id: d.id,
+    pipeline: d.environment.pipeline.name,
     environment: d.environment.name,
     releaseId: d.releaseId,
     kind: d.kind,

@@ -146,6 +146,7 @@ export const stepSchema = z.object({
 export const deploymentSchema = z
   .object({
     id: z.string(),
+    pipeline: z.string().meta({ description: "The name of the environment's pipeline (environment names repeat across pipelines)" }),
     environment: z.string(),
     releaseId: z.string(),
     kind: z.enum(DEPLOYMENT_KINDS),

@@ -84,6 +84,8 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     // The same person's unrestricted token reads both pipelines.
     const everything = (await (await listDeployments(get("/deployments", unrestricted), params({}))).json()) as Page;
     expect(everything.items).toHaveLength(2);
+    // Each item names its pipeline: both have a dev and a prod.
+    expect(new Set(everything.items.map((d) => d.pipeline))).toEqual(new Set(["shop", "handbook"]));
   });
 
   it("a qualified filter naming another pipeline is a 403; a bare one resolves in its pipeline", async () => {
@@ -122,7 +124,9 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
   });
 
   it("one thing by id is refused when it belongs to another pipeline", async () => {
-    expect((await getDeployment(get(`/deployments/${ids.shopDeployment}`, restricted), params({ id: ids.shopDeployment }))).status).toBe(200);
+    const own = await getDeployment(get(`/deployments/${ids.shopDeployment}`, restricted), params({ id: ids.shopDeployment }));
+    expect(own.status).toBe(200);
+    expect(await own.json()).toMatchObject({ id: ids.shopDeployment, pipeline: "shop" });
     const deployment = await getDeployment(get(`/deployments/${ids.handbookDeployment}`, restricted), params({ id: ids.handbookDeployment }));
     expect(deployment.status).toBe(403);
     expect(await deployment.json()).toMatchObject(refusal);

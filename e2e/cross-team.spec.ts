@@ -73,7 +73,7 @@ test.describe.serial("a tech lead decides in their own team's pipelines only", (
     await expect(shop.locator(`[data-testid="portfolio-waiting"][href="/deployments/${deploymentId}"]`)).toContainText("your decision");
     // (The approvals inbox lists it too — lib/services tests pin that; its page still looks environments up by bare name, which ui-refs qualifies.)
     await approveOnPage(page, deploymentUrl, "Tech lead");
-    await expect(page.locator('[data-gate="approvals"]')).toContainText("pm");
+    await expect(page.locator('[data-gate="approvals"]')).toContainText("product manager");
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/cross-team-approved.png`, fullPage: true });
   });
 

@@ -28,7 +28,7 @@ test.describe.serial("gates, approvals and the fast-track", () => {
     await page.goto("/approvals");
     await expect(page.getByRole("link", { name: /Promotion to prod/ })).toBeVisible();
     await approveOnPage(page, promotionUrl, "Tech lead");
-    await expect(page.locator('[data-gate="approvals"]')).toContainText("pm");
+    await expect(page.locator('[data-gate="approvals"]')).toContainText("product manager");
 
     await switchUser(page, DEMO.pm);
     await approveOnPage(page, promotionUrl, "Product manager");

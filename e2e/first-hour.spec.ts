@@ -99,6 +99,8 @@ test.describe.serial("a newcomer's first hour", () => {
     await signedInAs(page, DEMO.deliveryLead);
     await page.goto("/freezes");
     const form = page.getByRole("form", { name: "Declare a freeze" });
+    // Nothing is chosen for the person (the first option, handbook / dev, was): the button waits.
+    await expect(form.getByRole("button", { name: "Freeze", exact: true })).toBeDisabled();
     // Two pipelines have a dev: the options are references, shown "shop / dev".
     await form.getByLabel("Environment").selectOption("shop/dev");
     await form.getByLabel("Name").fill("backwards");

@@ -30,6 +30,8 @@ function FieldError({ message, id }: { message?: string | undefined; id: string 
 
 /** The scope select's value for "every environment of a pipeline" (environment references never start with it). */
 const PIPELINE_SCOPE = "pipeline:";
+/** The scope select's value before anything is chosen: a freeze is never of an environment nobody picked. */
+const UNCHOSEN = "unchosen:";
 
 /**
  * Declares a freeze: one environment, every environment of one pipeline, or all of them (stop the
@@ -45,10 +47,12 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
     },
   });
   const [untilLifted, setUntilLifted] = useState(true);
-  // One environment unless someone picks the stop-the-line option on purpose (it was the default, and the red button one click away).
-  const initialScope = defaultEnvironment ?? environments[0] ?? "";
+  // Nothing until someone picks: the first environment alphabetically (handbook / dev) is rarely the
+  // one to freeze, and stopping the line must be a choice too. A filter chip preselects its environment.
+  const initialScope = defaultEnvironment ?? UNCHOSEN;
   const [scope, setScope] = useState(initialScope);
   const wholePipeline = scope.startsWith(PIPELINE_SCOPE) ? scope.slice(PIPELINE_SCOPE.length) : null;
+  const chosen = scope !== UNCHOSEN;
   const scopeLabel = wholePipeline ? `all of ${wholePipeline}` : environmentRefLabel(scope);
   const [zone, setZone] = useState<string | null>(null);
   useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? null), []);
@@ -81,6 +85,11 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
         <label className={labelClass}>
           Environment
           <select name="environment" value={scope} onChange={(e) => setScope(e.target.value)} className={inputClass} aria-invalid={Boolean(fieldErrors.environment)} aria-describedby="freeze-environment-error">
+            {!chosen && (
+              <option value={UNCHOSEN} disabled>
+                Choose what to freeze…
+              </option>
+            )}
             <optgroup label="One environment">
               {environments.map((name) => (
                 <option key={name} value={name}>
@@ -142,14 +151,16 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
           <span className="text-xs text-transparent select-none" aria-hidden>
             ·
           </span>
-          <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending}>
-            {pending ? "Freezing…" : scope ? `Freeze ${scopeLabel}` : "Stop the line"}
+          <Button type="submit" variant={scope ? "primary" : "danger"} disabled={pending || !chosen}>
+            {pending ? "Freezing…" : !chosen ? "Freeze" : scope ? `Freeze ${scopeLabel}` : "Stop the line"}
           </Button>
         </div>
       </div>
       <p className="text-xs text-zinc-500">
         Times are on your clock{zone && <> ({zone})</>} and stored in UTC.{" "}
-        {wholePipeline ? (
+        {!chosen ? (
+          <>Choose one environment, every environment of a pipeline, or all of them.</>
+        ) : wholePipeline ? (
           <>Deployments into every environment of {wholePipeline}, the first of its chain included, wait while the freeze is on; people in the override roles of its pipeline file may override it with a reason.</>
         ) : scope ? (
           <>Deployments into {scopeLabel} wait while the freeze is on; people in the override roles of the pipeline file may override it with a reason.</>

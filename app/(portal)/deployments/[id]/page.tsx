@@ -13,6 +13,8 @@ import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import { Badge } from "@/components/ui/badge";
+import { RelativeTime } from "@/components/ui/time";
+import { whoMay } from "@/lib/auth/policy";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { CurrentPipeline } from "@/components/shell/current-pipeline";
@@ -91,6 +93,16 @@ export default async function DeploymentPage({ params }: Props) {
           </span>
         }
       />
+      {deployment.environment.heldAt && (
+        <p role="status" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="deployment-hold">
+          <strong>{environment} is on hold</strong> since <RelativeTime at={deployment.environment.heldAt} now={ctx.clock.now()} />
+          {deployment.environment.holdReason ? ` (${deployment.environment.holdReason.replace(/[.!?]$/, "")})` : ""}: automatic promotion does not deploy there until {whoMay("environment.hold.lift")} lifts the hold on{" "}
+          <Link href={environmentPathByName(environment, pipeline)} className="font-medium underline">
+            its page
+          </Link>
+          .
+        </p>
+      )}
       {automatic && (
         <div className="mb-6">
           <AutomaticRollback deploymentId={deployment.id} environment={deployment.environment.name} detail={automatic} canDecide={allowed.decideAutomatic} />

@@ -138,7 +138,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
   const promotionUrl = page.url();
   await expect(page.getByRole("heading", { name: /Promotion to\s*staging/ })).toBeVisible();
   await expect(page.getByTestId("deployment-state")).toHaveAttribute("data-state", "waiting");
-  await expect(page.locator('[data-gate="approvals"]')).toContainText("delivery-lead");
+  await expect(page.locator('[data-gate="approvals"]')).toContainText("delivery lead");
 
   // Back on the review environment: where its release went, and a hint to tear it down.
   await page.goto(environmentPage(name));

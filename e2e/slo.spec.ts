@@ -119,7 +119,9 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       expect(await waitForDeployment(page)).toBe("succeeded");
       await expect(page.getByRole("heading", { name: /Rollback of\s*staging/ })).toBeVisible();
       // The rollback's own page says what it left behind, and where to lift it.
-      await expect(page.getByTestId("deployment-hold")).toContainText(/staging is on hold since .+: automatic promotion does not deploy there until .+ lifts the hold on its page/);
+      await expect(page.getByTestId("deployment-hold")).toContainText(
+        /staging is on hold since .+: staging takes no automatic promotion, so the hold marks the rollback until .+ lifts it; deployments people ask for go ahead\. It is lifted on staging's page/,
+      );
       const panel = automaticRollbackPanel(page);
       await expect(panel).toBeVisible();
       await expect(panel).toContainText("99.5% objective");

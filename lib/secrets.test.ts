@@ -3,7 +3,9 @@ import { SecretKeyError, decryptSecret, encryptSecret } from "./secrets";
 
 const original = process.env.SLIPWAY_SECRET_KEY;
 afterEach(() => {
-  process.env.SLIPWAY_SECRET_KEY = original;
+  // Assigning undefined would store the string "undefined" for the files after this one.
+  if (original === undefined) delete process.env.SLIPWAY_SECRET_KEY;
+  else process.env.SLIPWAY_SECRET_KEY = original;
 });
 
 describe("secrets at rest", () => {

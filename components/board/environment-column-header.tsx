@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { automationOf } from "@/lib/domain/hold";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { ruleLabels } from "@/lib/domain/environment-summary";
 import { effectiveStrategy } from "@/lib/domain/strategy";
@@ -20,10 +21,10 @@ const FAILED_KIND = { promote: "Promotion", "fast-track": "Fast-track", rollback
 /** "qa, uat and staging". */
 const environmentList = new Intl.ListFormat("en", { type: "conjunction" });
 
-/** "failed in dev and was rolled back in qa". */
+/** "failed in dev and qa, and was rolled back in staging". */
 function troubleText(offer: { failedIn: string[]; rolledBackIn: string[] }): string {
   const parts = [offer.failedIn.length > 0 ? `failed in ${environmentList.format(offer.failedIn)}` : null, offer.rolledBackIn.length > 0 ? `was rolled back in ${environmentList.format(offer.rolledBackIn)}` : null];
-  return environmentList.format(parts.filter((p): p is string => p !== null));
+  return parts.filter((p): p is string => p !== null).join(", and ");
 }
 
 /**
@@ -72,7 +73,7 @@ export function EnvironmentColumnHeader({
           </Badge>
         ))}
       </div>
-      {gateState && <GateStateList pipeline={pipeline} environment={environment.name} state={gateState} now={now ?? new Date()} />}
+      {gateState && <GateStateList pipeline={pipeline} environment={environment.name} state={gateState} now={now ?? new Date()} automation={automationOf(environment)} />}
       {environment.active.length > 0 && (
         <ul className="flex flex-col gap-1" aria-label={`Deployments in progress into ${environment.name}`}>
           {environment.active.map((d) => (

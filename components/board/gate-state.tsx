@@ -1,4 +1,5 @@
 import Link from "next/link";
+import type { Automation } from "@/lib/domain/hold";
 import { whoMay } from "@/lib/auth/policy";
 import { environmentPathByName } from "@/lib/paths";
 import type { GateState } from "@/lib/domain/gate-state";
@@ -18,7 +19,7 @@ const chip = "rounded px-1.5 py-0.5 ring-1 ring-inset";
  * in the window's zone and the viewer's), open incidents and a hold. Nothing when all is clear
  * and the environment has no windows.
  */
-export function GateStateList({ pipeline, environment, state, now }: { pipeline?: string | null; environment: string; state: GateState; now: Date }) {
+export function GateStateList({ pipeline, environment, state, now, automation = "none" }: { pipeline?: string | null; environment: string; state: GateState; now: Date; automation?: Automation }) {
   const { frozen, window, incidents, hold } = state;
   if (frozen.length === 0 && window === null && incidents.length === 0 && hold === null) return null;
   return (
@@ -76,7 +77,8 @@ export function GateStateList({ pipeline, environment, state, now }: { pipeline?
           <Link href={environmentPathByName(environment, pipeline)} className="hover:underline">
             <span className="font-medium">On hold</span>
           </Link>
-          {hold.reason ? `: ${hold.reason}` : " after a rollback"} — no automatic promotion here until {whoMay("environment.hold.lift")} lifts the hold
+          {hold.reason ? `: ${hold.reason}` : " after a rollback"} —{" "}
+          {automation === "auto-promote" ? `no automatic promotion here until ${whoMay("environment.hold.lift")} lifts the hold` : `until ${whoMay("environment.hold.lift")} lifts it`}
         </li>
       )}
     </ul>

@@ -8,6 +8,7 @@ import { useAction } from "@/lib/actions/use-action";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { SoakStatement, type SoakPlan } from "./soak-statement";
 import { abortDeploymentAction, cancelDeploymentAction, requestDeploymentAction, rollbackAction } from "@/lib/actions/deployments";
+import { holdEffect, type Automation } from "@/lib/domain/hold";
 import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
 
@@ -87,9 +88,12 @@ export function RollbackButton({
   target,
   config,
   inFlight,
+  automation,
 }: {
   /** The plain name people see. */
   environment: string;
+  /** How releases reach it by themselves: what the hold the rollback leaves does there (lib/domain/hold.ts). */
+  automation: Automation;
   /** The qualified reference the action takes ("shop/dev"). */
   environmentRef: string;
   target: ReleaseSummary | null;
@@ -127,8 +131,8 @@ export function RollbackButton({
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
           </p>
           <p className="text-zinc-600" data-testid="rollback-ungated">
-            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: automatic promotion will not deploy there until {whoMay("environment.hold.lift")} lifts the
-            hold. The audit trail records who rolled back, and the reason if you give one.
+            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: {holdEffect(environment, automation, whoMay("environment.hold.lift"))}. The audit trail records
+            who rolled back, and the reason if you give one.
           </p>
           {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
         </div>

@@ -3,26 +3,26 @@
 import { useAction } from "@/lib/actions/use-action";
 import { whoMay } from "@/lib/auth/policy";
 import { liftHoldAction } from "@/lib/actions/environments";
+import { holdEffect, type Automation } from "@/lib/domain/hold";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { RelativeTime } from "@/components/ui/time";
 
 /**
- * An environment on hold after a rollback: who, when, why, and lifting it (with a reason). A hold
- * stops automatic promotion only (lib/controller/auto-promotion.ts); deployments people ask for go
- * ahead, so on an environment without `autoPromote` it marks the rollback until someone lifts it.
+ * An environment on hold after a rollback: who, when, why, what the hold does there
+ * (lib/domain/hold.ts: it stops automatic promotion only) and lifting it (with a reason).
  */
 export function HoldBanner({
   environment,
   environmentRef,
   hold,
-  autoPromote,
+  automation,
   canLift,
   now,
 }: {
   environment: string;
   environmentRef: string;
   hold: { at: string; reason: string | null };
-  autoPromote: boolean;
+  automation: Automation;
   canLift: boolean;
   now: string;
 }) {
@@ -30,11 +30,7 @@ export function HoldBanner({
   return (
     <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
       <span>
-        <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />:{" "}
-        {autoPromote
-          ? `automatic promotion will not deploy here until ${whoMay("environment.hold.lift")} lifts the hold; deployments people ask for go ahead.`
-          : `${environment} takes no automatic promotion, so the hold marks the rollback until ${whoMay("environment.hold.lift")} lifts it; deployments people ask for go ahead.`}
-        {hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
+        <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />: {holdEffect(environment, automation, whoMay("environment.hold.lift"))}.{hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
       </span>
       {canLift && (
         <ConfirmButton
@@ -46,9 +42,9 @@ export function HoldBanner({
           pending={pending}
           onConfirm={(reason) => run({ environment: environmentRef, reason })}
         >
-          {autoPromote
+          {automation === "auto-promote"
             ? `Automatic promotion may deploy to ${environment} again, including the release that was rolled back.`
-            : `The mark of the rollback goes from ${environment} and its board column; nothing else changes (${environment} takes no automatic promotion).`}
+            : `The mark of the rollback goes from ${environment}'s page and its board column; nothing else changes (a hold stops only automatic promotion, which ${environment} does not take).`}
         </ConfirmButton>
       )}
     </div>

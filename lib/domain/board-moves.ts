@@ -35,7 +35,7 @@ export interface FastTrackOffer {
   approvals: string;
   /** Whether that rule asks more than a promotion into the environment does (else it is the same rule, or a weaker one). */
   stronger: boolean;
-  /** What holds a fast-track there right now (a closed window, a freeze, a hold) and what it asks of people, in sentences. */
+  /** What holds a fast-track there right now (a closed window, a freeze) and what it asks of people, in sentences. */
   waits: string[];
   /** What to know that does not hold it (a hold after a rollback), in sentences. */
   notes: string[];
@@ -45,7 +45,7 @@ export interface FastTrackOffer {
    * gates and approvals decide.
    */
   rolledBackIn: string[];
-  /** Environments of the chain where its last rollout failed (it started, and was not deployed there since): advice, as rolledBackIn. */
+  /** Environments of the chain where a rollout bringing it in started and failed, and it was not deployed there since: advice, as rolledBackIn. */
   failedIn: string[];
 }
 

@@ -2,7 +2,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { activeFreezes, type StoredFreeze } from "./gates/freeze";
 import { formatDate, formatList, formatRelative, formatSpan, formatWeekdayClock, plural } from "./gates/format";
 import { currentOpening, nextOpening } from "./gates/window";
-import { roleCount, roleName } from "./roles";
+import { roleCount, roleName, withArticle } from "./roles";
 import { effectiveStrategy } from "./strategy";
 
 export interface PromotionPreviewInput {
@@ -62,7 +62,7 @@ export function describePromotion(input: PromotionPreviewInput): PromotionPrevie
   const notes: string[] = [];
   const gates = config.gates;
   const overriders = config.overrides?.roles ?? [];
-  const overrideHint = overriders.length > 0 ? `, unless a ${formatList(overriders.map(roleName), "or")} overrides it with a reason` : "";
+  const overrideHint = overriders.length > 0 ? `, unless ${withArticle(formatList(overriders.map(roleName), "or"))} overrides it with a reason` : "";
   if (input.hold) {
     const automatic = config.autoPromote ? `automatic promotion waits until ${input.holdLifters ?? "someone"} lifts the hold` : `${to} takes no automatic promotion, and the hold stays until ${input.holdLifters ?? "someone"} lifts it`;
     notes.push(`${to} is on hold after a rollback${input.hold.reason ? ` (${input.hold.reason})` : ""}: this deployment goes ahead, as any a person asks for does; ${automatic}.`);

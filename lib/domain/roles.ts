@@ -31,6 +31,11 @@ export function roleCount(count: number, role: string): string {
   return `${count} ${roleName(role)}${count === 1 ? "" : "s"}`;
 }
 
+/** A phrase with its indefinite article: "a tech lead", "an admin", "an admin or tech lead". */
+export function withArticle(phrase: string): string {
+  return `${/^[aeiou]/i.test(phrase) ? "an" : "a"} ${phrase}`;
+}
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder } from "driz
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { approvals, deployments, environments, pipelines, type Approval, type Deployment, type Environment } from "@/db/schema";
-import { APPROVER_ROLES, type Role } from "@/lib/auth/roles";
+import { APPROVER_ROLES, roleName, withArticle, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { newId } from "@/lib/ids";
@@ -66,13 +66,13 @@ export async function decideApproval(ctx: ServiceContext, input: unknown): Promi
     const wanted = rule.rules.map((r) => r.role);
     const skipped = notNeeded.find((n) => n.role === data.role);
     if (data.decision === "approve" && skipped) {
-      throw new RuleError(`${environment.name} asks for a ${data.role} approval only for risky changes, and this release is not one: ${skipped.why}.`, "approval_not_needed", { role: "not needed for this release" });
+      throw new RuleError(`${environment.name} asks for ${withArticle(roleName(data.role))} approval only for risky changes, and this release is not one: ${skipped.why}.`, "approval_not_needed", { role: "not needed for this release" });
     }
     if (data.decision === "approve" && wanted.length === 0) {
       throw new RuleError(`${environment.name} needs no approval for this release: it is not a risky change here.`, "approval_not_needed", { role: "no approval is needed for this release" });
     }
     if (data.decision === "approve" && !wanted.includes(data.role)) {
-      throw new RuleError(`${environment.name} needs ${wanted.join(" and ")} approvals here; an approval as ${data.role} does not count.`, "role_not_required", { role: `expected one of ${wanted.join(", ")}` });
+      throw new RuleError(`${environment.name} needs ${wanted.map(roleName).join(" and ")} approvals here; an approval as ${roleName(data.role)} does not count.`, "role_not_required", { role: `expected one of ${wanted.join(", ")}` });
     }
     const [previous] = await tx
       .select()
@@ -80,7 +80,7 @@ export async function decideApproval(ctx: ServiceContext, input: unknown): Promi
       .where(and(eq(approvals.deploymentId, deployment.id), eq(approvals.userId, ctx.actor.id), isNull(approvals.voidedAt)));
     const now = ctx.clock.now();
     if (previous) {
-      if (previous.decision === data.decision) throw new ConflictError(`You already ${data.decision === "approve" ? "approved" : "rejected"} this deployment (as ${previous.role}).`, "already_decided");
+      if (previous.decision === data.decision) throw new ConflictError(`You already ${data.decision === "approve" ? "approved" : "rejected"} this deployment (as ${roleName(previous.role)}).`, "already_decided");
       await tx
         .update(approvals)
         .set({ voidedAt: now, voidReason: `replaced by a ${data.decision}` })

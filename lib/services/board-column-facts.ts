@@ -190,12 +190,15 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                                  where d.release_id = c.id and d.state = 'rolled-back' and d.environment_id in (select id from chain)
                                    and not exists (select 1 from deployments again where again.release_id = c.id and again.environment_id = d.environment_id
                                                       and again.state = 'succeeded' and again.created_at > d.created_at)),
-               -- Where a rollout of it started and failed, likewise (a request its gates refused never started).
+               -- Where a rollout bringing it in started and failed (a request its gates refused never
+               -- started; a config change or a rollback does not bring it in), unless it went there since
+               -- (a later success stays a success when it is rolled back: that is rolledBackIn).
                'failedIn', (select coalesce(jsonb_agg(distinct e.name), '[]'::jsonb)
                               from deployments d join environments e on e.id = d.environment_id
-                             where d.release_id = c.id and d.state = 'failed' and d.started_at is not null and d.environment_id in (select id from chain)
+                             where d.release_id = c.id and d.state = 'failed' and d.started_at is not null and d.kind in ('promote', 'fast-track', 'redeploy')
+                               and d.environment_id in (select id from chain)
                                and not exists (select 1 from deployments again where again.release_id = c.id and again.environment_id = d.environment_id
-                                                  and again.state = 'succeeded' and again.created_at > d.created_at)),
+                                                  and again.state in ('succeeded', 'rolled-back') and again.created_at > d.created_at)),
                'soakSources', (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name, 'kind', e.kind, 'sourceEnvironmentId', e.source_environment_id, 'position', e.position, 'since', x.since)), '[]'::jsonb)
                                  from (select ea.environment_id, min(ea.deployed_at) as since from environment_apps ea
                                         where c.kind = 'fast-track' and ea.release_id = c.id and ea.environment_id <> c.env_id

@@ -27,7 +27,7 @@ export interface StepView {
 
 export interface DeploymentDetail extends Deployment {
   /** heldAt/holdReason: the environment's hold after a rollback now (not when the deployment ran). */
-  environment: { name: string; kind: string; position: number | null; heldAt: Date | null; holdReason: string | null; pipeline: { name: string } };
+  environment: { name: string; kind: string; position: number | null; settings: Record<string, unknown>; heldAt: Date | null; holdReason: string | null; pipeline: { name: string } };
   release: { id: string; commit: string; branch: string; createdAt: Date; builds: { app: string; version: string; digest: string; buildId: string }[] };
   previousRelease: { id: string; commit: string } | null;
   requestedByUser: PersonRef;
@@ -42,7 +42,7 @@ export async function getDeployment(db: Db, deploymentId: string): Promise<Deplo
   const row = await db.query.deployments.findFirst({
     where: eq(deployments.id, deploymentId),
     with: {
-      environment: { columns: { name: true, kind: true, position: true, heldAt: true, holdReason: true }, with: { pipeline: { columns: { name: true } } } },
+      environment: { columns: { name: true, kind: true, position: true, settings: true, heldAt: true, holdReason: true }, with: { pipeline: { columns: { name: true } } } },
       release: { columns: { id: true, commit: true, branch: true, createdAt: true }, with: { builds: { with: { build: true, app: true } } } },
       requestedByUser: { columns: { id: true, name: true, email: true } },
       steps: { orderBy: asc(deploymentSteps.position), with: { app: { columns: { name: true } } } },

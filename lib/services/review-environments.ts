@@ -269,7 +269,8 @@ export async function updateReviewEnvironment(ctx: ServiceContext, input: { name
 export async function followBranch(tx: Db, ctx: ServiceContext, release: { id: string; branch: string; commit: string }): Promise<string | null> {
   const environment = await reviewOfBranch(tx, release.branch);
   if (!environment) return null;
-  // A savepoint: a refusal (say, the environment is held) must not undo the release itself.
+  // A savepoint: a refusal (say, the review environment is being torn down) must not undo the release
+  // itself. A hold does not stop it: a new release of the branch is the fix its reviewers wait for.
   try {
     return await tx.transaction(async (savepoint) => {
       const deployment = await enqueue(

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { expect } from "vitest";
 import type { Db } from "@/db/client";
 import { deployments, environmentApps, environments, pipelines, releaseBuilds } from "@/db/schema";
 import { newId } from "@/lib/ids";
@@ -7,7 +8,10 @@ import { registerBuild } from "@/lib/services/builds";
 import { createRelease } from "@/lib/services/releases";
 import { contextFor } from "./fixtures";
 
+// Counts the releases made in the current test file: test files share this module when vitest
+// does not isolate them, and each file's default release times and commits start again from 1.
 let sequence = 0;
+let sequenceFile: string | undefined;
 
 /** Registers one build per app at `version` and cuts a release of them (on `branch`). */
 export async function makeRelease(
@@ -24,6 +28,8 @@ export async function makeRelease(
     commit?: string;
   } = {},
 ) {
+  const file = expect.getState().testPath;
+  if (file !== sequenceFile) [sequence, sequenceFile] = [0, file];
   sequence += 1;
   const ctx = contextFor(db, actor, options.at ?? new Date(Date.UTC(2026, 2, 1, 0, sequence)).toISOString());
   const commit = options.commit ?? sequence.toString(16).padStart(8, "0") + "c".repeat(32);

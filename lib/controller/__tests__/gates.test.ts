@@ -123,7 +123,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await decideApproval(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "tech-lead" });
     await expect(decideApproval(ctx(both), { deploymentId: deployment.id, decision: "approve", role: "pm" })).rejects.toBeInstanceOf(ConflictError);
     await review();
-    expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("pm") });
+    expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("product manager") });
     await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "reject", role: "pm", comment: "not before the campaign" });
     await review();
     const stopped = await getDeployment(connection.db, deployment.id);
@@ -138,7 +138,7 @@ describe.each(testDatabases)("gates, approvals, auto-promotion and fast-track on
     await decideApproval(ctx(pm), { deploymentId: deployment.id, decision: "approve", role: "pm" });
     await connection.db.delete(roleMemberships).where(and(eq(roleMemberships.userId, pm.id), eq(roleMemberships.role, "pm")));
     await review();
-    expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("pm") });
+    expect((await gates(deployment.id)).approvals).toMatchObject({ status: "pending", reason: expect.stringContaining("product manager") });
     await connection.db.insert(roleMemberships).values({ userId: pm.id, role: "pm" });
     clock.advance(25 * 3_600_000); // past the 24 h expiry
     await review();

@@ -191,7 +191,7 @@ describe("approvals gate", () => {
         { role: "pm", people: [people.omar] },
       ],
     });
-    expect(result.detail).toMatchObject({ unapprovable: "each person counts once, and the people who are tech leads and product managers can give at most 1 of the 2 approvals — an admin must grant the role to someone else" });
+    expect(result.detail).toMatchObject({ unapprovable: "each person counts once, and the people who are tech leads or product managers can give at most 1 of the 2 approvals — an admin must grant the role to someone else" });
   });
 
   it("a request others can approve is not unapprovable, and an approval already given keeps counting", () => {

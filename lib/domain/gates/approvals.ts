@@ -1,5 +1,5 @@
 import type { ApprovalDecision } from "@/db/schema/enums";
-import { roleName, type Role } from "@/lib/domain/roles";
+import { roleName, withArticle, type Role } from "@/lib/domain/roles";
 import type { ApprovalsConfig } from "@/lib/config/schema";
 import { matchApprovers } from "./approvals-matching";
 import { formatList } from "./format";
@@ -40,7 +40,7 @@ const NOTE: Partial<Record<IgnoredWhy, (a: ApprovalFact) => string>> = {
   "own-request": (a) => `${a.userName}'s own approval does not count`,
   expired: (a) => `${a.userName}'s approval has expired`,
   "user-disabled": (a) => `${a.userName}'s account is disabled`,
-  "role-no-longer-held": (a) => `${a.userName} is no longer a ${roleName(a.role)}`,
+  "role-no-longer-held": (a) => `${a.userName} is no longer ${withArticle(roleName(a.role))}`,
 };
 
 interface RuleStanding {
@@ -54,7 +54,7 @@ interface RuleStanding {
 function candidatesPhrase(rule: RuleStanding): string {
   const names = rule.candidates.map((p) => p.name);
   if (names.length === 0) {
-    return rule.requester ? `nobody else can give it: ${rule.requester.name} is a ${roleName(rule.role)} but requested this deployment, and nobody approves their own request` : `nobody is a ${roleName(rule.role)}`;
+    return rule.requester ? `nobody else can give it: ${rule.requester.name} is ${withArticle(roleName(rule.role))} but requested this deployment, and nobody approves their own request` : `nobody is ${withArticle(roleName(rule.role))}`;
   }
   const shown = names.length > 4 ? [...names.slice(0, 3), `${names.length - 3} others`] : [...names];
   return `${formatList(shown, "or")} can give it`;
@@ -74,8 +74,8 @@ export function unapprovableReason(config: ApprovalsConfig, facts: Pick<Approval
       const available = others(rule.role);
       const own = holders(rule.role).find((p) => p.id === facts.requesterId);
       const needs = rule.count > 1 ? ` (${rule.count} needed)` : "";
-      if (available.length === 0) return own ? `${own.name} is the only ${roleName(rule.role)}${needs} and cannot approve their own request` : `nobody is a ${roleName(rule.role)}${needs}`;
-      const them = `${formatList(available.map((p) => p.name))} ${available.length === 1 ? "is a" : "are"} ${available.length === 1 ? roleName(rule.role) : `${roleName(rule.role)}s`}`;
+      if (available.length === 0) return own ? `${own.name} is the only ${roleName(rule.role)}${needs} and cannot approve their own request` : `nobody is ${withArticle(roleName(rule.role))}${needs}`;
+      const them = `${formatList(available.map((p) => p.name))} ${available.length === 1 ? `is ${withArticle(roleName(rule.role))}` : `are ${roleName(rule.role)}s`}`;
       return `only ${them}${own ? ` besides ${own.name}, who cannot approve their own request` : ""}, and ${rule.count} are needed`;
     });
   if (short.length) return `${short.join("; ")} — an admin must grant the role to someone else`;
@@ -87,7 +87,10 @@ export function unapprovableReason(config: ApprovalsConfig, facts: Pick<Approval
     [...people].map(([id, roles]) => ({ id, roles })),
   ).size;
   if (matched < slots)
-    return `each person counts once, and the people who are ${formatList(config.rules.map((r) => `${roleName(r.role)}s`))} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
+    return `each person counts once, and the people who are ${formatList(
+      config.rules.map((r) => `${roleName(r.role)}s`),
+      "or",
+    )} can give at most ${matched} of the ${slots} approvals — an admin must grant the role to someone else`;
   return null;
 }
 

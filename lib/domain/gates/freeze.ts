@@ -1,6 +1,6 @@
 import type { Freeze } from "@/lib/config/schema";
 import { formatDate, formatList, formatRelative, midSentence } from "./format";
-import { roleName } from "../roles";
+import { roleName, withArticle } from "../roles";
 import { coveringPeriod, nextPeriod, type FreezeSchedule } from "./freeze-schedule";
 import { assertZone } from "./time";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
@@ -153,6 +153,6 @@ export function evaluateFreeze(facts: FreezeFacts, now: Date): GateOutcome {
       recheckAt,
     });
   }
-  const hint = facts.overridableBy && facts.overridableBy.length > 0 ? `; a ${formatList(facts.overridableBy.map(roleName), "or")} can override it with a reason` : "";
+  const hint = facts.overridableBy && facts.overridableBy.length > 0 ? `; ${withArticle(formatList(facts.overridableBy.map(roleName), "or"))} can override it with a reason` : "";
   return outcome("freeze", "pending", `${ordered.map((f) => describe(f, now)).join("; also ")}${hint}`, { detail, recheckAt });
 }

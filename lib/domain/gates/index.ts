@@ -10,7 +10,7 @@ import { evaluateTests, type BuildTests } from "./tests";
 import { evaluateVerified, type VerifiedFacts } from "./verified";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
 import { evaluateWindow } from "./window";
-import { roleName } from "../roles";
+import { roleName, withArticle } from "../roles";
 
 export type { GateOutcome, GateOverride } from "./types";
 export type { ApprovalFact, ApprovalsFacts } from "./approvals";
@@ -119,7 +119,7 @@ function evaluateRiskyApprovals(config: ApprovalsConfig, facts: GateFacts, now: 
     return outcome("approvals", "pass", `no approval needed: not a risky change (${why})`, { detail: { rules: [], ...risk } });
   }
   const result = evaluateApprovals(applying, required(facts.approvals, "the approvals"), now);
-  const risky = conditions.filter((c) => c.applies).map((c) => `a ${roleName(c.role)} because the release ${c.match.reason}`);
+  const risky = conditions.filter((c) => c.applies).map((c) => `${withArticle(roleName(c.role))} because the release ${c.match.reason}`);
   return {
     ...result,
     reason: risky.length ? `${result.reason} — risky change: ${risky.join("; ")}` : result.reason,

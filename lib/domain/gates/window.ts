@@ -1,7 +1,7 @@
 import type { DateTime } from "luxon";
 import type { TimeWindow } from "@/lib/config/schema";
 import { WEEKDAYS, type Weekday } from "../weekdays";
-import { roleName } from "../roles";
+import { roleName, withArticle } from "../roles";
 import { formatClock, formatList, formatRelative, formatWeekdayClock } from "./format";
 import { inZone, instantMillisAt } from "./time";
 import { outcome, type GateOutcome, type GateOverride } from "./types";
@@ -122,7 +122,7 @@ export function evaluateWindow(windows: readonly TimeWindow[], facts: WindowFact
       detail: { ...detail, override: facts.override },
     });
   }
-  const hint = facts.overridableBy && facts.overridableBy.length > 0 ? `; until then a ${formatList(facts.overridableBy.map(roleName), "or")} can override it with a reason` : "";
+  const hint = facts.overridableBy && facts.overridableBy.length > 0 ? `; until then ${withArticle(formatList(facts.overridableBy.map(roleName), "or"))} can override it with a reason` : "";
   const reason = `outside the deploy windows: window opens ${formatWeekdayClock(next.opensAt, zone)} ${zone} (${formatRelative(next.opensAt, now)}) until ${formatClock(next.closesAt, zone)}${hint}`;
   return outcome("window", "pending", reason, { detail, recheckAt: next.opensAt });
 }

@@ -198,6 +198,7 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
 
   it("passes config and platform variables, never Slipway's own environment", async () => {
     const environment = nextEnv();
+    const previous = process.env.AUTH_SECRET;
     process.env.AUTH_SECRET = "must-not-leak";
     try {
       const { url } = await platform.ensureActive(appSpec(v1, { environment, config: { FEATURE_X: "on" } }));
@@ -210,7 +211,8 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
       const allowed = new Set(["PATH", "HOME", "TZ", "LANG", "NODE_ENV", "PORT", "FEATURE_X", "PWD"]);
       expect(Object.keys(seen).filter((k) => !allowed.has(k) && !k.startsWith("SLIPWAY_"))).toEqual([]);
     } finally {
-      delete process.env.AUTH_SECRET;
+      if (previous === undefined) delete process.env.AUTH_SECRET;
+      else process.env.AUTH_SECRET = previous;
     }
   });
 

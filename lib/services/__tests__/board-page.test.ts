@@ -202,7 +202,10 @@ describe.each(testDatabases)("board page on $name", (database) => {
     const refusedId = newId("dep");
     const startedId = newId("dep");
     const againId = newId("dep");
+    const configId = newId("dep");
     await connection.db.insert(deployments).values({ ...failed, id: refusedId });
+    // A config change that failed while qa ran r3 did not bring r3 in: it does not count either.
+    await connection.db.insert(deployments).values({ ...failed, id: configId, kind: "config", startedAt: at });
     try {
       expect((await getBoardPage(ctx(admin), { pipeline: "shop" })).columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, failedIn: [] });
       await connection.db.insert(deployments).values({ ...failed, id: startedId, startedAt: at, failureReason: "migrate: exited 1" });
@@ -211,7 +214,7 @@ describe.each(testDatabases)("board page on $name", (database) => {
       await connection.db.insert(deployments).values({ ...failed, id: againId, kind: "redeploy", state: "succeeded", createdAt: later, startedAt: later, finishedAt: later, updatedAt: later });
       expect((await getBoardPage(ctx(admin), { pipeline: "shop" })).columns.at(-1)!.fastTrack).toMatchObject({ release: { id: releaseIds.r3 }, failedIn: [] });
     } finally {
-      await connection.db.delete(deployments).where(inArray(deployments.id, [refusedId, startedId, againId]));
+      await connection.db.delete(deployments).where(inArray(deployments.id, [refusedId, configId, startedId, againId]));
     }
   });
 

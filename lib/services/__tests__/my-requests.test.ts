@@ -44,6 +44,6 @@ describe.each(testDatabases)("approvals inbox and my requests on $name", (databa
     expect(after?.decided).toMatchObject({ decision: "approve", role: "tech-lead" });
     // The approval is met for tech-lead; what it still waits on names the pm.
     const still = (await myRequests(connection.db, lead))[0]!;
-    expect(still.waitingOn.find((r) => /approval/.test(r))).toMatch(/pm/);
+    expect(still.waitingOn.find((r) => /approval/.test(r))).toMatch(/product manager/);
   });
 });

@@ -15,6 +15,7 @@ import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import { Badge } from "@/components/ui/badge";
 import { RelativeTime } from "@/components/ui/time";
 import { whoMay } from "@/lib/auth/policy";
+import { automationOf, holdEffect } from "@/lib/domain/hold";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { CurrentPipeline } from "@/components/shell/current-pipeline";
@@ -96,9 +97,9 @@ export default async function DeploymentPage({ params }: Props) {
       {deployment.environment.heldAt && (
         <p role="status" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="deployment-hold">
           <strong>{environment} is on hold</strong> since <RelativeTime at={deployment.environment.heldAt} now={ctx.clock.now()} />
-          {deployment.environment.holdReason ? ` (${deployment.environment.holdReason.replace(/[.!?]$/, "")})` : ""}: automatic promotion does not deploy there until {whoMay("environment.hold.lift")} lifts the hold on{" "}
+          {deployment.environment.holdReason ? ` (${deployment.environment.holdReason.replace(/[.!?]$/, "")})` : ""}: {holdEffect(environment, automationOf(deployment.environment), whoMay("environment.hold.lift"))}. It is lifted on{" "}
           <Link href={environmentPathByName(environment, pipeline)} className="font-medium underline">
-            its page
+            {environment}&apos;s page
           </Link>
           .
         </p>
@@ -126,6 +127,7 @@ export default async function DeploymentPage({ params }: Props) {
             {allowed.abort && <AbortRolloutButton deploymentId={deployment.id} environment={deployment.environment.name} />}
             {view.rollback && (
               <RollbackButton
+                automation={automationOf(deployment.environment)}
                 environment={deployment.environment.name}
                 environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
                 target={view.rollback.target}

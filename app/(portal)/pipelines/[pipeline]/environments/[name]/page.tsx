@@ -14,6 +14,7 @@ import { AppsFilter, AppsPager, AppsTable } from "@/components/environment/apps-
 import { ConfigPanel } from "@/components/environment/config-panel";
 import { DeploymentsTable } from "@/components/environment/deployments-table";
 import { HoldBanner } from "@/components/environment/hold-banner";
+import { automationOf } from "@/lib/domain/hold";
 import { JobsList, SeedButton } from "@/components/environment/jobs-panel";
 import { ReviewPanel } from "@/components/environment/review-panel";
 import { ExtendButton, TeardownButton } from "@/components/review/lifecycle-buttons";
@@ -74,7 +75,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             {review?.allowed.extend && <ExtendButton environmentRef={ref} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
             {current && allowed.redeploy && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current.id} />}
-            {view.rollback && <RollbackButton environment={environment.name} environmentRef={ref} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />}
+            {view.rollback && <RollbackButton environment={environment.name} environmentRef={ref} automation={automationOf(environment)} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />}
           </>
         }
       />
@@ -102,7 +103,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
               environment={environment.name}
               environmentRef={ref}
               hold={{ at: environment.hold.at.toISOString(), reason: environment.hold.reason }}
-              autoPromote={Boolean((environment.settings as Partial<EnvironmentConfig>).autoPromote)}
+              automation={automationOf(environment)}
               canLift={allowed.liftHold}
               now={now.toISOString()}
             />

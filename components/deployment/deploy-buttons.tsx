@@ -18,10 +18,11 @@ export interface ReleaseSummary {
   versions: { app: string; version: string }[];
 }
 
-function ReleaseLine({ release }: { release: ReleaseSummary }) {
+/** "release abc1234 (portal 1.2.0, …)"; `start`: it begins a sentence ("Release …"). */
+function ReleaseLine({ release, start = false }: { release: ReleaseSummary; start?: boolean }) {
   return (
     <span>
-      release <span className="font-mono">{release.commit.slice(0, 7)}</span> (
+      {start ? "Release" : "release"} <span className="font-mono">{release.commit.slice(0, 7)}</span> (
       {release.versions.map((v, i) => (
         <span key={v.app}>
           {i > 0 && ", "}
@@ -60,7 +61,7 @@ export function PromoteButton({ pipeline, release, from, to, label, preview }: {
     >
       <div className="flex flex-col gap-2" data-testid={`promote-${to}-preview`}>
         <p>
-          <ReleaseLine release={release} /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests.
+          <ReleaseLine release={release} start /> goes to <strong>{to}</strong> as it ran{from ? <> in {from}</> : null}: the same artifacts, the same digests.
         </p>
         <p>{preview.rollout}</p>
         <PreviewNotes notes={preview.notes} />
@@ -291,7 +292,7 @@ export function FastTrackButton({
     >
       <div className="flex flex-col gap-2">
         <p>
-          <ReleaseLine release={release} /> goes to <strong>{to}</strong>
+          <ReleaseLine release={release} start /> goes to <strong>{to}</strong>
           {waits.length === 0 ? " now" : " once what is listed below allows it"}.
         </p>
         <p className="rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200 ring-inset">

@@ -264,7 +264,7 @@ export function DeploymentLive({
       <p className="text-xs text-zinc-500">
         Requested <RelativeTime at={deployment.createdAt} now={now} /> by {isSystemEmail(deployment.requestedBy) ? "Slipway's automation" : <span title={deployment.requestedBy}>{requestedByName ?? deployment.requestedBy}</span>}
         {deployment.reason ? <>: “{deployment.reason}”</> : "."}{" "}
-        <Link className="text-sky-700 hover:underline" href={`/deployments?environment=${deployment.environment}`}>
+        <Link className="text-sky-700 hover:underline" href={`/deployments?${new URLSearchParams({ pipeline: deployment.pipeline, environment: deployment.environment })}`}>
           History of {deployment.environment}
         </Link>
       </p>

@@ -1,5 +1,6 @@
 import "server-only";
 import { CLIENT_IP_HEADER } from "@/lib/server/forwarding";
+import { REQUEST_PATH_HEADER, signInPathFor } from "@/lib/server/request-path";
 import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
@@ -30,9 +31,9 @@ export const getPortalSession = cache(async (): Promise<PortalSession | null> =>
 /** The signed-in person for this request (getPortalSession's), or null. */
 export const getCurrentActor = cache(async (): Promise<Actor | null> => (await getPortalSession())?.actor ?? null);
 
-/** For pages: the signed-in person, or a redirect to sign in. */
+/** For pages: the signed-in person, or a redirect to sign in that comes back to the page asked for. */
 export async function requireActor(): Promise<Actor> {
   const actor = await getCurrentActor();
-  if (!actor) redirect("/signin");
+  if (!actor) redirect(signInPathFor((await headers()).get(REQUEST_PATH_HEADER)));
   return actor;
 }

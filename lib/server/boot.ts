@@ -1,4 +1,5 @@
 import { applyForwardingTrust, refusedServerAction } from "./forwarding";
+import { recordRequestPath } from "./request-path";
 import { unstorableRequestText } from "./request-text";
 import http from "node:http";
 import { openConnection, setProcessConnection, sqlStatementCount, type Connection } from "@/db/client";
@@ -74,6 +75,7 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
   const server = http.createServer((req, res) => {
     // Forwarding headers count only from SLIPWAY_TRUSTED_PROXIES (audit addresses, origin checks).
     applyForwardingTrust(req, e.trustedProxies);
+    recordRequestPath(req);
     const badText = unstorableRequestText(req.url);
     if (badText) {
       res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });

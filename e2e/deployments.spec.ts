@@ -42,6 +42,12 @@ test.describe.serial("deployments that really happen", () => {
     // dev is untouched by qa's rollback.
     expect((await (await page.request.get(`${devUrl}/health`)).json()).version).toBe(version);
 
+    // The board still offers dev's release to qa, saying it was just rolled back there.
+    await page.goto(BOARD);
+    await page.getByTestId("promote-qa").click();
+    await expect(page.getByTestId("promote-qa-preview")).toContainText(/was rolled back in qa .+: find out why before promoting it again\./);
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+
     await page.goto("/deployments?environment=qa&kind=rollback");
     const rows = page.getByRole("table", { name: "Deployments" }).locator("tbody tr");
     await expect(rows.first()).toContainText("rollback");

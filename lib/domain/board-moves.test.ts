@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "@/lib/config/schema";
-import { fastTrackOffer, type ChainColumn } from "./board-moves";
+import { fastTrackOffer, waitingInto, type ChainColumn } from "./board-moves";
 
 const env = (raw: Record<string, unknown>) => environmentSchema.parse(raw);
 // Sunday 29 Nov 2026, 15:00 UTC: outside a Mon–Thu 09:00–17:00 Berlin window; Tuesday 10:00 UTC inside it.
@@ -48,5 +48,20 @@ describe("fastTrackOffer", () => {
       "It needs approval by 1 tech lead and 1 product manager (not by you) before it starts.",
     ]);
     expect(offer(prod, TUESDAY).waits).toEqual(["It needs approval by 1 tech lead and 1 product manager (not by you) before it starts."]);
+  });
+});
+
+describe("waitingInto", () => {
+  it("a release just rolled back out of the target is still offered, with a note to find out why first", () => {
+    const dev = { ...column("dev"), release: { releaseId: "rel_2", releaseCreatedAt: new Date("2026-11-30T09:00:00Z"), releaseCommit: "bbbbbbb123", version: "1.3.0" }, versions: new Map([["portal", "1.3.0"]]) };
+    const qa = { ...column("qa"), release: { releaseId: "rel_1", releaseCreatedAt: new Date("2026-11-29T09:00:00Z"), releaseCommit: "aaaaaaa123", version: "1.2.0" } };
+    const facts = { entry: null, apps: ["portal"], storedFreezes: [], now: TUESDAY };
+    expect(waitingInto([dev, qa], 1, facts)?.preview.notes).toEqual([]);
+    const rolledBack = { ...qa, rolledBack: { releaseId: "rel_2", at: new Date(TUESDAY.getTime() - 12 * 60_000) } };
+    const waiting = waitingInto([dev, rolledBack], 1, facts);
+    expect(waiting).toMatchObject({ release: { id: "rel_2" }, from: "dev" });
+    expect(waiting!.preview.notes).toEqual(["Release bbbbbbb was rolled back in qa 12 min ago: find out why before promoting it again."]);
+    // Another release rolled back there says nothing about this one.
+    expect(waitingInto([dev, { ...qa, rolledBack: { releaseId: "rel_0", at: TUESDAY } }], 1, facts)?.preview.notes).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { StoredFreeze } from "./gates/freeze";
 import { isAhead, type CellRelease } from "./environment-summary";
+import { formatRelative } from "./gates/format";
 import { describePromotion, type PromotionPreview } from "./promotion-preview";
 import { roleCount, roleName } from "./roles";
 
@@ -62,6 +63,8 @@ export interface ChainColumn {
   activeReleaseIds: readonly string[];
   /** No app runs anything there (over every app, not only the board's page of them). */
   empty: boolean;
+  /** The release most recently rolled back there (unless deployed there again since), and when. */
+  rolledBack?: { releaseId: string; at: Date } | null;
 }
 
 /**
@@ -88,7 +91,13 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
       };
     }
   }
-  return waiting && !target.activeReleaseIds.includes(waiting.release.id) ? waiting : null;
+  if (!waiting || target.activeReleaseIds.includes(waiting.release.id)) return null;
+  // Advice, as for a fast-track: promoting again what was just rolled back out of here is allowed.
+  if (target.rolledBack?.releaseId === waiting.release.id) {
+    const note = `Release ${waiting.release.commit.slice(0, 7)} was rolled back in ${target.name} ${formatRelative(target.rolledBack.at, facts.now)}: find out why before promoting it again.`;
+    waiting = { ...waiting, preview: { ...waiting.preview, notes: [note, ...waiting.preview.notes] } };
+  }
+  return waiting;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface ColumnFacts {
   verifications: Omit<VerificationView, "environment">[];
   /** The newest rollout that ended here (one that started), when it failed (the release it tried, why, when); null when it did not. */
   lastFailure: LastFailure | null;
+  /** The release of the newest deployment rolled back here, unless it was deployed here again since; null when none. */
+  rolledBack: { releaseId: string; at: Date } | null;
 }
 
 /** A rollout that failed and has not been followed by another finished one. */
@@ -57,6 +59,8 @@ type ColumnRow = {
   offers: unknown;
   verifications: unknown;
   last_failure: unknown;
+  rolled_back_release: string | null;
+  rolled_back_at: unknown;
 };
 
 /**
@@ -80,6 +84,7 @@ export async function columnFacts(db: Db, pipelineId: string, chainIds: string[]
     runsFastTracked: Boolean(row.runs_fast_tracked),
     verifications: parseJson<VerificationJson[] | null>(row.verifications)?.map(verificationOf) ?? [],
     lastFailure: lastFailureOf(parseJson<LastFailureJson | null>(row.last_failure)),
+    rolledBack: row.rolled_back_release ? { releaseId: row.rolled_back_release, at: toDate(row.rolled_back_at as string | Date) } : null,
   }));
   const offers = parseJson<OfferJson[]>(rows[0]?.offers ?? "[]").map((o) => ({
     kind: o.kind,
@@ -225,6 +230,9 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                      order by coalesce(d.finished_at, d.created_at) desc limit 1) ld
               join releases lr on lr.id = ld.release_id
              where ld.state = 'failed') as last_failure,
+           -- The newest deployment rolled back here (a rollback marks the one it undid), unless its release
+           -- succeeded here again since: a Promote of that release says so. Rolled-back rows are few.
+           rb.release_id as rolled_back_release, rb.ended as rolled_back_at,
            case when s.releases = 1 then s.only_release end as release_id,
            case when s.releases = 1 then r.commit end as release_commit,
            case when s.releases = 1 then r.created_at end as release_created_at,
@@ -238,6 +246,13 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
       left join first_cell fc on fc.environment_id = s.id
       left join deployments d on d.id = fc.deployment_id
       left join releases dr on dr.id = d.release_id
+      left join lateral (
+        select x.release_id, coalesce(x.finished_at, x.created_at) as ended from deployments x
+         where x.environment_id = s.id and x.state = 'rolled-back'
+           and not exists (select 1 from deployments again where again.release_id = x.release_id and again.environment_id = s.id
+                              and again.state = 'succeeded' and again.created_at > x.created_at)
+         order by coalesce(x.finished_at, x.created_at) desc limit 1
+      ) rb on true
      order by s.i`,
 );
 

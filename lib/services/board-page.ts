@@ -181,6 +181,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     versions: new Map(Object.values(e.apps).flatMap((c) => (c.version ? [[c.app, c.version] as const] : []))),
     activeReleaseIds: e.active.map((d) => d.releaseId),
     empty: (factsOf.get(e.id)?.releases ?? 0) === 0,
+    rolledBack: factsOf.get(e.id)?.rolledBack ?? null,
   }));
   const movable = (kind: "entry" | "fast-track"): MovableRelease | null => {
     const c = candidates.find((x) => x.kind === kind);

@@ -90,11 +90,17 @@ export function RollbackButton({
   config,
   inFlight,
   automation,
+  held = false,
+  further = false,
 }: {
   /** The plain name people see. */
   environment: string;
   /** How releases reach it by themselves: what the hold the rollback leaves does there (lib/domain/hold.ts). */
   automation: Automation;
+  /** It is on hold already (a rollback left it so): the dialog says it stays on hold. */
+  held?: boolean;
+  /** Offered from a rollback's own page: it goes back further still, not an undo — the label says so. */
+  further?: boolean;
   /** The qualified reference the action takes ("shop/dev"). */
   environmentRef: string;
   target: ReleaseSummary | null;
@@ -107,7 +113,7 @@ export function RollbackButton({
   return (
     <ConfirmButton
       // While a rollout is in progress the button stops it (nothing older is deployed): say so.
-      label={inFlight ? "Stop rollout…" : "Roll back…"}
+      label={inFlight ? "Stop rollout…" : further ? "Roll back further…" : "Roll back…"}
       title={inFlight ? `Stop the rollout into ${environment}?` : `Roll back ${environment}?`}
       confirmLabel={inFlight ? "Stop the rollout" : `Roll back ${environment}`}
       askReason="optional"
@@ -132,8 +138,8 @@ export function RollbackButton({
             {environment} goes back to its previous good release, <ReleaseLine release={target} />. Other environments are not touched.
           </p>
           <p className="text-zinc-600" data-testid="rollback-ungated">
-            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). Afterwards {environment} is on hold: {holdEffect(environment, automation, whoMay("environment.hold.lift"))}. The audit trail records
-            who rolled back, and the reason if you give one.
+            It starts now: no approval, deploy window or freeze holds a rollback (restoring must not wait). {held ? `${environment} stays on hold` : `Afterwards ${environment} is on hold`}:{" "}
+            {holdEffect(environment, automation, whoMay("environment.hold.lift"))}. The audit trail records who rolled back, and the reason if you give one.
           </p>
           {config && <RollbackConfigChoice config={config} choice={choice} onChoice={setChoice} />}
         </div>

@@ -128,6 +128,8 @@ export default async function DeploymentPage({ params }: Props) {
             {view.rollback && (
               <RollbackButton
                 automation={automationOf(deployment.environment)}
+                held={Boolean(deployment.environment.heldAt)}
+                further={deployment.kind === "rollback"}
                 environment={deployment.environment.name}
                 environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
                 target={view.rollback.target}

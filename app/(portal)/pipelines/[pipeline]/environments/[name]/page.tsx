@@ -75,7 +75,17 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             {review?.allowed.extend && <ExtendButton environmentRef={ref} />}
             {review?.allowed.teardown && <TeardownButton environment={environment.name} environmentRef={ref} source={environment.source} pipeline={pipeline.name} />}
             {current && allowed.redeploy && <RedeployButton environment={environment.name} environmentRef={ref} releaseId={current.id} />}
-            {view.rollback && <RollbackButton environment={environment.name} environmentRef={ref} automation={automationOf(environment)} target={view.rollback.target} config={view.rollback.config} inFlight={view.rollback.inFlight} />}
+            {view.rollback && (
+              <RollbackButton
+                environment={environment.name}
+                environmentRef={ref}
+                automation={automationOf(environment)}
+                held={Boolean(environment.hold)}
+                target={view.rollback.target}
+                config={view.rollback.config}
+                inFlight={view.rollback.inFlight}
+              />
+            )}
           </>
         }
       />

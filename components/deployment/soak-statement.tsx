@@ -25,7 +25,7 @@ export function SoakStatement({ soak }: { soak: SoakPlan }) {
   return (
     <span data-testid="soak-statement">
       Its {formatDuration(soak.durationMs)} soak is measured in <strong>{soak.environment}</strong>, from {utc.format(new Date(soak.since))} UTC (when it started there)
-      {soak.completesAt ? <>, complete at {utc.format(new Date(soak.completesAt))} UTC</> : null}. This is fixed now: it does not move or restart if the release reaches another environment meanwhile.
+      {soak.completesAt ? <>, complete at {utc.format(new Date(soak.completesAt))} UTC</> : null}. It stays measured there, from then, even if the release reaches another environment meanwhile.
     </span>
   );
 }

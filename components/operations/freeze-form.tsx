@@ -109,12 +109,12 @@ export function FreezeForm({ environments, pipelines, defaultEnvironment }: { en
           <FieldError id="freeze-environment-error" message={fieldErrors.environment} />
         </label>
         <label className={labelClass}>
-          Name
+          Name (required)
           <input name="name" required maxLength={80} placeholder="e.g. payments outage" className={`${inputClass} w-52`} aria-invalid={Boolean(fieldErrors.name)} aria-describedby="freeze-name-error" />
           <FieldError id="freeze-name-error" message={fieldErrors.name} />
         </label>
         <label className={`${labelClass} min-w-72 flex-1`}>
-          Reason (shown to whoever is blocked; audited)
+          Reason (required; shown to whoever is blocked; audited)
           <input
             name="reason"
             required

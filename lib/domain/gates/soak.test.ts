@@ -63,7 +63,7 @@ describe("soak gate", () => {
     expect(evaluateSoak(allowing, facts(minutesAgo(12), []), now).status).toBe("pending");
     const done = evaluateSoak(allowing, facts(minutesAgo(31), [sample(20, 0, 0, null)]), now);
     expect(done).toMatchObject({ status: "pass", detail: { unobserved: true, noTraffic: true } });
-    expect(done.reason).toBe("soaked 31 min in staging without any traffic observed — health unverified (allowed: gates.soak.allowUnobserved)");
+    expect(done.reason).toBe("soaked 31 min in staging without any traffic observed — health unverified (the pipeline file allows an unobserved soak here: allowUnobserved)");
     // Observed traffic is judged as always, and is not "unverified".
     const observed = evaluateSoak(allowing, facts(minutesAgo(31), [sample(20, 100, 0)]), now);
     expect(observed.status).toBe("pass");

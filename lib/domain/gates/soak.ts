@@ -94,7 +94,7 @@ export function evaluateSoak(config: SoakGate, facts: SoakFacts, now: Date): Gat
     // Fail closed: time alone proves nothing. Only an explicit opt-in lets an unobserved soak through,
     // and then it says so (detail.unobserved: the UI shows it amber, not green).
     if (config.allowUnobserved) {
-      return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where} without any traffic observed — health unverified (allowed: gates.soak.allowUnobserved)`, {
+      return outcome("soak", "pass", `soaked ${formatSpan(elapsedMs)} in ${where} without any traffic observed — health unverified (the pipeline file allows an unobserved soak here: allowUnobserved)`, {
         detail: { ...detail, unobserved: true },
       });
     }

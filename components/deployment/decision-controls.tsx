@@ -50,7 +50,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
         <section role="region" aria-label="Your decision" className="flex flex-wrap items-end gap-2">
           {decided && (
             <p className="w-full text-zinc-700">
-              You {decided.decision === "approve" ? "approved" : "rejected"} this as {roleName(decided.role)}.
+              You {decided.decision === "approve" ? "approved" : "rejected"} this as {roleName(decided.role)}. {decided.decision === "approve" ? "Rejecting it now replaces your approval." : "Approving it now withdraws your rejection."}
             </p>
           )}
           <label className="flex flex-col gap-1 text-xs text-zinc-600">
@@ -79,7 +79,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
             </Button>
           )}
           <ConfirmButton label="Reject…" size="md" title="Reject this deployment?" confirmLabel="Reject" pending={decideRun.pending} onConfirm={() => decideWith("reject")}>
-            A rejection stops the deployment; the requester will have to ask again. {comment ? "Your comment goes with it." : "Add a comment first to say why."}
+            A rejection stops the deployment; the requester will have to ask again.{decided?.decision === "approve" ? " It replaces your approval." : ""} {comment ? "Your comment goes with it." : "Add a comment first to say why."}
           </ConfirmButton>
         </section>
       )}

@@ -9,7 +9,7 @@ import { newId } from "@/lib/ids";
 import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
-import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
+import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { parseInput } from "./validation";
 
 /**
@@ -325,12 +325,23 @@ export async function loadTeams(db: Db, teamId?: string): Promise<TeamSummary[]>
 /** Every team, for anyone who may view pipelines. Throws ForbiddenError. */
 export async function listTeams(ctx: Pick<ServiceContext, "db" | "actor">): Promise<TeamSummary[]> {
   authorize(ctx, "pipeline.view", { type: "team" });
-  return loadTeams(ctx.db);
+  const restriction = ctx.actor.pipelineRestriction;
+  if (!restriction) return loadTeams(ctx.db);
+  // A token restricted to one pipeline sees the team that owns it (its people approve there), and of
+  // that team's pipelines only its own: the organisation's other teams are not its business.
+  const [owner] = await ctx.db.select({ teamId: pipelines.teamId, name: pipelines.name }).from(pipelines).where(eq(pipelines.id, restriction));
+  if (!owner?.teamId) return [];
+  return (await loadTeams(ctx.db, owner.teamId)).map((team) => ({ ...team, pipelines: team.pipelines.filter((p) => p === owner.name) }));
 }
 
-/** One team by name. Throws ForbiddenError, NotFoundError. */
+/** One team by name; a pipeline-restricted token reads only its pipeline's owner team. Throws ForbiddenError, NotFoundError. */
 export async function getTeam(ctx: Pick<ServiceContext, "db" | "actor">, name: string): Promise<TeamSummary> {
   authorize(ctx, "pipeline.view", { type: "team" });
+  if (ctx.actor.pipelineRestriction) {
+    const visible = (await listTeams(ctx)).find((t) => t.name === name);
+    if (!visible) throw new ForbiddenError(`Not allowed: this token is restricted to pipeline ${ctx.actor.pipelineRestrictionName ?? ctx.actor.pipelineRestriction}.`, { action: "pipeline.view", targetType: "team", targetId: name });
+    return visible;
+  }
   const team = await findTeam(ctx.db, name);
   return (await loadTeams(ctx.db, team.id))[0]!;
 }

@@ -4,6 +4,7 @@ import { setProcessConnection, type Connection } from "@/db/client";
 import { systemActor } from "@/lib/auth/actor";
 import { declareIncident } from "@/lib/services/incidents";
 import { createFreeze } from "@/lib/services/freezes";
+import { createTeam, setPipelineOwner } from "@/lib/services/teams";
 import { createToken } from "@/lib/services/tokens";
 import { ensureSystemUsers } from "@/lib/services/users";
 import { testDatabases } from "@/lib/testing/databases";
@@ -23,6 +24,8 @@ import { GET as listFreezes } from "../freezes/route";
 import { GET as listIncidents } from "../incidents/route";
 import { GET as getRelease } from "../releases/[id]/route";
 import { GET as listReleases } from "../releases/route";
+import { GET as getTeam } from "../teams/[team]/route";
+import { GET as listTeams } from "../teams/route";
 import { GET as listPipelines } from "./route";
 
 // A token restricted to one pipeline reads that pipeline only, through every read route (the
@@ -57,6 +60,11 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     ids.orgFreeze = (await createFreeze(ctx, { name: "year end", reason: "Year-end close: every pipeline waits" })).id!;
     await declareIncident(ctx, { environment: "handbook/prod", title: "Search returns nothing" });
     await declareIncident(ctx, { title: "Single sign-on is down" });
+    // storefront owns shop and handbook; docs owns nothing; a third pipeline would be another team's.
+    await createTeam(ctx, { name: "storefront" });
+    await createTeam(ctx, { name: "docs" });
+    await setPipelineOwner(ctx, "shop", { team: "storefront" });
+    await setPipelineOwner(ctx, "handbook", { team: "storefront" });
     const page = (await (await listDeployments(get("/deployments", (unrestricted = (await createToken(contextFor(db, systemActor("cli")), { userId: admin.id, name: "all" })).token)), params({}))).json()) as Page;
     ids.shopDeployment = String(page.items.find((d) => d.releaseId === shopRelease.id)!.id);
     ids.handbookDeployment = String(page.items.find((d) => d.releaseId === handbookRelease.id)!.id);
@@ -134,6 +142,17 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     expect((await getRelease(get(`/releases/${ids.handbookRelease}`, restricted), params({ id: ids.handbookRelease }))).status).toBe(403);
     expect((await getRelease(get(`/releases/${ids.shopRelease}`, restricted), params({ id: ids.shopRelease }))).status).toBe(200);
     expect((await getDeployment(get(`/deployments/${ids.handbookDeployment}`, unrestricted), params({ id: ids.handbookDeployment }))).status).toBe(200);
+  });
+
+  it("the teams directory: the team that owns its pipeline, with that pipeline only", async () => {
+    const listed = (await (await listTeams(get("/teams", restricted), params({}))).json()) as Page;
+    expect(listed.items.map((t) => [t.name, t.pipelines])).toEqual([["storefront", ["shop"]]]);
+    expect((await getTeam(get("/teams/storefront", restricted), params({ team: "storefront" }))).status).toBe(200);
+    const other = await getTeam(get("/teams/docs", restricted), params({ team: "docs" }));
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject(refusal);
+    const everything = (await (await listTeams(get("/teams", unrestricted), params({}))).json()) as Page;
+    expect(everything.items.map((t) => t.name)).toEqual(["docs", "storefront"]);
   });
 
   it("freezes and incidents: its pipeline's and the organisation's, not another pipeline's", async () => {

@@ -50,7 +50,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
         <section role="region" aria-label="Your decision" className="flex flex-wrap items-end gap-2">
           {decided && (
             <p className="w-full text-zinc-700">
-              You {decided.decision === "approve" ? "approved" : "rejected"} this as {roleName(decided.role)}. {decided.decision === "approve" ? "Rejecting it now replaces your approval." : "Approving it now withdraws your rejection."}
+              You {decided.decision === "approve" ? "approved" : "rejected"} this as {roleName(decided.role)}. {decided.decision === "approve" ? "Rejecting it now replaces your approval." : ""}
             </p>
           )}
           <label className="flex flex-col gap-1 text-xs text-zinc-600">

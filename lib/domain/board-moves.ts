@@ -63,7 +63,7 @@ export interface ChainColumn {
   activeReleaseIds: readonly string[];
   /** No app runs anything there (over every app, not only the board's page of them). */
   empty: boolean;
-  /** The release most recently rolled back there (unless deployed there again since), and when. */
+  /** The previous column's release when it was rolled back there (and not deployed there again since), and when. */
   rolledBack?: { releaseId: string; at: Date } | null;
 }
 

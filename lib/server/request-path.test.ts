@@ -11,5 +11,6 @@ describe("signInPathFor", () => {
     expect(signInPathFor(null)).toBe("/signin");
     expect(signInPathFor("//evil.example/x")).toBe("/signin");
     expect(signInPathFor("https://evil.example/")).toBe("/signin");
+    expect(signInPathFor("/x/..//evil.example/y")).toBe("/signin");
   });
 });

@@ -27,5 +27,7 @@ export function signInPathFor(requestPath: string | null | undefined): string {
   }
   url.searchParams.delete("_rsc");
   const path = `${url.pathname}${url.search}`;
-  return path === "/" ? "/signin" : `/signin?${new URLSearchParams({ callbackUrl: path })}`;
+  // Checked again after normalising: "/x/..//evil.example" resolves to "//evil.example".
+  if (path === "/" || path.startsWith("//") || url.origin !== "http://slipway.invalid") return "/signin";
+  return `/signin?${new URLSearchParams({ callbackUrl: path })}`;
 }

@@ -30,7 +30,7 @@ export interface ColumnFacts {
   verifications: Omit<VerificationView, "environment">[];
   /** The newest rollout that ended here (one that started), when it failed (the release it tried, why, when); null when it did not. */
   lastFailure: LastFailure | null;
-  /** The release of the newest deployment rolled back here, unless it was deployed here again since; null when none. */
+  /** The previous column's release when a deployment of it was rolled back here (and it did not succeed here since), with when; else null. */
   rolledBack: { releaseId: string; at: Date } | null;
 }
 
@@ -230,8 +230,8 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
                      order by coalesce(d.finished_at, d.created_at) desc limit 1) ld
               join releases lr on lr.id = ld.release_id
              where ld.state = 'failed') as last_failure,
-           -- The newest deployment rolled back here (a rollback marks the one it undid), unless its release
-           -- succeeded here again since: a Promote of that release says so. Rolled-back rows are few.
+           -- The previous column's release, when a deployment of it was rolled back here (a rollback marks
+           -- the one it undid, at updated_at) and it has not succeeded here since: its Promote says so.
            rb.release_id as rolled_back_release, rb.ended as rolled_back_at,
            case when s.releases = 1 then s.only_release end as release_id,
            case when s.releases = 1 then r.commit end as release_commit,
@@ -246,12 +246,15 @@ const columnFactsStatement = preparedSql<{ chainIds: string; pipelineId: string;
       left join first_cell fc on fc.environment_id = s.id
       left join deployments d on d.id = fc.deployment_id
       left join releases dr on dr.id = d.release_id
+      left join summary ps on ps.i = s.i - 1 and ps.releases = 1
+      -- By release (deployments_release_idx: a release's few deployments), not by environment: a clean
+      -- environment has no rolled-back row to stop a walk over its whole history.
       left join lateral (
-        select x.release_id, coalesce(x.finished_at, x.created_at) as ended from deployments x
-         where x.environment_id = s.id and x.state = 'rolled-back'
+        select x.release_id, x.updated_at as ended from deployments x
+         where x.release_id = ps.only_release and x.environment_id = s.id and x.state = 'rolled-back'
            and not exists (select 1 from deployments again where again.release_id = x.release_id and again.environment_id = s.id
                               and again.state = 'succeeded' and again.created_at > x.created_at)
-         order by coalesce(x.finished_at, x.created_at) desc limit 1
+         order by x.updated_at desc limit 1
       ) rb on true
      order by s.i`,
 );

@@ -331,7 +331,15 @@ export async function listTeams(ctx: Pick<ServiceContext, "db" | "actor">): Prom
   // that team's pipelines only its own: the organisation's other teams are not its business.
   const [owner] = await ctx.db.select({ teamId: pipelines.teamId, name: pipelines.name }).from(pipelines).where(eq(pipelines.id, restriction));
   if (!owner?.teamId) return [];
-  return (await loadTeams(ctx.db, owner.teamId)).map((team) => ({ ...team, pipelines: team.pipelines.filter((p) => p === owner.name) }));
+  return (await loadTeams(ctx.db, owner.teamId)).map((team) => ({
+    ...team,
+    pipelines: team.pipelines.filter((p) => p === owner.name),
+    // Grants in the team's other pipelines are not shown, nor people who hold nothing but those.
+    members: team.members.flatMap((member) => {
+      const pipelineRoles = member.pipelineRoles.filter((r) => r.pipeline === owner.name);
+      return member.roles.length > 0 || pipelineRoles.length > 0 ? [{ ...member, pipelineRoles }] : [];
+    }),
+  }));
 }
 
 /** One team by name; a pipeline-restricted token reads only its pipeline's owner team. Throws ForbiddenError, NotFoundError. */

@@ -129,7 +129,8 @@ export default async function DeploymentPage({ params }: Props) {
               <RollbackButton
                 automation={automationOf(deployment.environment)}
                 held={Boolean(deployment.environment.heldAt)}
-                further={deployment.kind === "rollback"}
+                // Not on an undone automatic rollback's page: rolling back from there redoes that rollback.
+                further={deployment.kind === "rollback" && !(deployment.detail as { undoes?: unknown } | null)?.undoes}
                 environment={deployment.environment.name}
                 environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
                 target={view.rollback.target}

@@ -4,7 +4,7 @@ import { setProcessConnection, type Connection } from "@/db/client";
 import { systemActor } from "@/lib/auth/actor";
 import { declareIncident } from "@/lib/services/incidents";
 import { createFreeze } from "@/lib/services/freezes";
-import { createTeam, setPipelineOwner } from "@/lib/services/teams";
+import { createTeam, setPipelineOwner, setTeamMember } from "@/lib/services/teams";
 import { createToken } from "@/lib/services/tokens";
 import { ensureSystemUsers } from "@/lib/services/users";
 import { testDatabases } from "@/lib/testing/databases";
@@ -65,6 +65,12 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
     await createTeam(ctx, { name: "docs" });
     await setPipelineOwner(ctx, "shop", { team: "storefront" });
     await setPipelineOwner(ctx, "handbook", { team: "storefront" });
+    // A writer who works on handbook only, and a lead across the team.
+    const writer = await createTestActor(db, ["viewer"], "writer");
+    const lead = await createTestActor(db, ["viewer"], "lead");
+    await setTeamMember(ctx, "storefront", { user: writer.email, roles: ["developer"], pipeline: "handbook" });
+    await setTeamMember(ctx, "storefront", { user: lead.email, roles: ["tech-lead"] });
+    await setTeamMember(ctx, "storefront", { user: lead.email, roles: ["pm"], pipeline: "handbook" });
     const page = (await (await listDeployments(get("/deployments", (unrestricted = (await createToken(contextFor(db, systemActor("cli")), { userId: admin.id, name: "all" })).token)), params({}))).json()) as Page;
     ids.shopDeployment = String(page.items.find((d) => d.releaseId === shopRelease.id)!.id);
     ids.handbookDeployment = String(page.items.find((d) => d.releaseId === handbookRelease.id)!.id);
@@ -147,6 +153,9 @@ describe("a token restricted to one pipeline reads that pipeline only", () => {
   it("the teams directory: the team that owns its pipeline, with that pipeline only", async () => {
     const listed = (await (await listTeams(get("/teams", restricted), params({}))).json()) as Page;
     expect(listed.items.map((t) => [t.name, t.pipelines])).toEqual([["storefront", ["shop"]]]);
+    // Its members as shop sees them: the lead without their handbook grant, the handbook-only writer not at all.
+    const members = listed.items[0]!.members as { name: string; roles: string[]; pipelineRoles: unknown[] }[];
+    expect(members.map((m) => [m.name, m.roles, m.pipelineRoles])).toEqual([["lead", ["tech-lead"], []]]);
     expect((await getTeam(get("/teams/storefront", restricted), params({ team: "storefront" }))).status).toBe(200);
     const other = await getTeam(get("/teams/docs", restricted), params({ team: "docs" }));
     expect(other.status).toBe(403);

@@ -120,7 +120,7 @@ test.describe.serial("an error budget burning after a deployment: Slipway rolls 
       await expect(page.getByRole("heading", { name: /Rollback of\s*staging/ })).toBeVisible();
       // The rollback's own page says what it left behind, and where to lift it.
       await expect(page.getByTestId("deployment-hold")).toContainText(
-        /staging is on hold since .+: staging takes no automatic promotion, so the hold marks the rollback until .+ lifts it; deployments people ask for go ahead\. It is lifted on staging's page/,
+        /staging is on hold since .+: staging takes no automatic promotion, so the hold marks the rollback until .+ lifts it; deployments people ask for go ahead\..* It is lifted on staging's page/,
       );
       const panel = automaticRollbackPanel(page);
       await expect(panel).toBeVisible();

@@ -19,13 +19,6 @@ import { RelativeTime } from "@/components/ui/time";
 const FAILED_KIND = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Rollback", redeploy: "Redeploy", config: "Config change" } as Record<string, string>;
 
 /** "qa, uat and staging". */
-const environmentList = new Intl.ListFormat("en", { type: "conjunction" });
-
-/** "failed in dev and qa, and was rolled back in staging". */
-function troubleText(offer: { failedIn: string[]; rolledBackIn: string[] }): string {
-  const parts = [offer.failedIn.length > 0 ? `failed in ${environmentList.format(offer.failedIn)}` : null, offer.rolledBackIn.length > 0 ? `was rolled back in ${environmentList.format(offer.rolledBackIn)}` : null];
-  return parts.filter((p): p is string => p !== null).join(", and ");
-}
 
 /**
  * A board column's head: the environment, what guards it, what is moving into it and what waits.
@@ -112,10 +105,10 @@ export function EnvironmentColumnHeader({
       )}
       {fastTrack && canDeploy && (
         <div className="flex flex-col items-start gap-1 text-xs font-normal text-zinc-600">
-          {fastTrack.rolledBackIn.length > 0 || fastTrack.failedIn.length > 0 ? (
+          {fastTrack.advice ? (
             // Advice, not a rule: the fast-track's own gates and approvals decide; whoever approves should know.
             <span className="text-amber-800" data-testid="fast-track-trouble">
-              Release <span className="font-mono">{fastTrack.release.commit.slice(0, 7)}</span> {troubleText(fastTrack)}: find out why before fast-tracking it
+              {fastTrack.advice}
             </span>
           ) : (
             <span>

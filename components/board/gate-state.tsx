@@ -19,7 +19,7 @@ const chip = "rounded px-1.5 py-0.5 ring-1 ring-inset";
  * in the window's zone and the viewer's), open incidents and a hold. Nothing when all is clear
  * and the environment has no windows.
  */
-export function GateStateList({ pipeline, environment, state, now, automation = "none" }: { pipeline?: string | null; environment: string; state: GateState; now: Date; automation?: Automation }) {
+export function GateStateList({ pipeline, environment, state, now, automation }: { pipeline?: string | null; environment: string; state: GateState; now: Date; automation: Automation }) {
   const { frozen, window, incidents, hold } = state;
   if (frozen.length === 0 && window === null && incidents.length === 0 && hold === null) return null;
   return (

@@ -1,11 +1,10 @@
 "use client";
 
 import { useAction } from "@/lib/actions/use-action";
-import { whoMay } from "@/lib/auth/policy";
 import { liftHoldAction } from "@/lib/actions/environments";
-import { holdEffect, type Automation } from "@/lib/domain/hold";
+import type { Automation } from "@/lib/domain/hold";
 import { ConfirmButton } from "@/components/ui/confirm";
-import { RelativeTime } from "@/components/ui/time";
+import { HoldStatement } from "./hold-statement";
 
 /**
  * An environment on hold after a rollback: who, when, why, what the hold does there
@@ -30,7 +29,7 @@ export function HoldBanner({
   return (
     <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900">
       <span>
-        <strong>On hold</strong> since <RelativeTime at={hold.at} now={now} />: {holdEffect(environment, automation, whoMay("environment.hold.lift"))}.{hold.reason && <> {/[.!?]$/.test(hold.reason) ? hold.reason : `${hold.reason}.`}</>}
+        <HoldStatement environment={environment} hold={hold} automation={automation} now={now} />
       </span>
       {canLift && (
         <ConfirmButton

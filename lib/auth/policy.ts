@@ -1,5 +1,6 @@
 import type { Actor } from "./actor";
-import { ROLES, ROLE_LABELS, type Role } from "./roles";
+import { formatList } from "@/lib/domain/gates/format";
+import { ROLES, roleName, withArticle, type Role } from "./roles";
 
 /**
  * The one permission policy. Every service asks `can` (through `authorize`) before it changes
@@ -182,17 +183,12 @@ function isOwnerException(held: readonly Role[], actor: Actor, action: Action, t
 }
 
 function listRoles(roles: readonly Role[]): string {
-  const labels = roles.map((r) => ROLE_LABELS[r].toLowerCase());
-  if (labels.length <= 1) return labels[0] ?? "no";
-  return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
+  return roles.length === 0 ? "no" : formatList(roles.map(roleName), "or");
 }
 
 /** Who may do an action, for telling people whom to ask: "a delivery lead, tech lead or admin", "an admin" (roles of RULES, in their order). */
 export function whoMay(action: Action): string {
-  const roles = RULES[action].roles;
-  if (roles.length === 0) return "nobody";
-  const list = listRoles(roles);
-  return `${/^[aeiou]/.test(list) ? "an" : "a"} ${list}`;
+  return withArticle(listRoles(RULES[action].roles));
 }
 
 export function decide(actor: Actor, action: Action, target: Target = {}): Decision {

@@ -24,7 +24,14 @@ describe("fastTrackOffer", () => {
   it("names, in chain order, where the release was rolled back or its rollout failed", () => {
     const chain = [column("dev"), column("staging"), column("prod")];
     const trouble = { rolledBackIn: ["staging", "review-1"], failedIn: ["staging", "dev"] };
-    expect(fastTrackOffer(chain, candidate, ["dev"], trouble, { storedFreezes: [], now: TUESDAY })).toMatchObject({ rolledBackIn: ["staging"], failedIn: ["dev", "staging"], skipped: ["staging"] });
+    expect(fastTrackOffer(chain, candidate, ["dev"], trouble, { storedFreezes: [], now: TUESDAY })).toMatchObject({
+      rolledBackIn: ["staging"],
+      failedIn: ["dev", "staging"],
+      skipped: ["staging"],
+      advice: "Release abcdef1 failed in dev and staging, and was rolled back in staging: find out why before fast-tracking it",
+      notes: ["Release abcdef1 failed in dev and staging, and was rolled back in staging: find out why before fast-tracking it."],
+    });
+    expect(offer(column("prod"))).toMatchObject({ advice: null, notes: [] });
   });
 
   it("says whether the fast-track rule asks more than a promotion into the environment", () => {

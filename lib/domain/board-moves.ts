@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { StoredFreeze } from "./gates/freeze";
 import { isAhead, type CellRelease } from "./environment-summary";
-import { formatRelative } from "./gates/format";
+import { formatList, formatRelative } from "./gates/format";
 import { describePromotion, type PromotionPreview } from "./promotion-preview";
 import { roleCount, roleName } from "./roles";
 
@@ -48,6 +48,8 @@ export interface FastTrackOffer {
   rolledBackIn: string[];
   /** Environments of the chain where a rollout bringing it in started and failed, and it was not deployed there since: advice, as rolledBackIn. */
   failedIn: string[];
+  /** The two above as advice for the board, or null: "Release abc1234 failed in dev, and was rolled back in qa: find out why before fast-tracking it". */
+  advice: string | null;
 }
 
 /** One environment of the chain, in order, as the decisions need it. */
@@ -128,6 +130,10 @@ export function fastTrackOffer(
     approvals: fastTrackApprovals,
     now: facts.now,
   });
+  const rolledBackIn = chain.filter((e) => trouble.rolledBackIn.includes(e.name)).map((e) => e.name);
+  const failedIn = chain.filter((e) => trouble.failedIn.includes(e.name)).map((e) => e.name);
+  const troubles = [failedIn.length > 0 ? `failed in ${formatList(failedIn)}` : null, rolledBackIn.length > 0 ? `was rolled back in ${formatList(rolledBackIn)}` : null].filter((t) => t !== null);
+  const advice = troubles.length > 0 ? `Release ${candidate.commit.slice(0, 7)} ${troubles.join(", and ")}: find out why before fast-tracking it` : null;
   return {
     release: candidate,
     skipped: chain
@@ -137,9 +143,11 @@ export function fastTrackOffer(
     approvals: rules.map((r) => (r.count > 1 ? roleCount(r.count, r.role) : roleName(r.role))).join(" and "),
     stronger: asksMore(rules, last.config.gates?.approvals?.rules ?? []),
     waits: preview.waits,
-    notes: preview.notes,
-    rolledBackIn: chain.filter((e) => trouble.rolledBackIn.includes(e.name)).map((e) => e.name),
-    failedIn: chain.filter((e) => trouble.failedIn.includes(e.name)).map((e) => e.name),
+    // The dialog repeats the board's advice above what the preview notes.
+    notes: advice ? [`${advice}.`, ...preview.notes] : preview.notes,
+    rolledBackIn,
+    failedIn,
+    advice,
   };
 }
 

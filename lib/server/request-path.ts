@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 
 /**
  * The path and query a request was sent to, as the custom server saw it: Server Components cannot
@@ -18,16 +19,10 @@ export function recordRequestPath(req: IncomingMessage): void {
  * `_rsc` marker of a client navigation. The sign-in page checks the path again (safeCallbackPath).
  */
 export function signInPathFor(requestPath: string | null | undefined): string {
-  if (!requestPath || !requestPath.startsWith("/") || requestPath.startsWith("//")) return "/signin";
-  let url: URL;
-  try {
-    url = new URL(requestPath, "http://slipway.invalid");
-  } catch {
-    return "/signin";
-  }
+  // The sign-in page's own rule (same origin, no tricks), after dropping the RSC marker.
+  const safe = safeCallbackPath(requestPath);
+  const url = new URL(safe, "http://slipway.invalid");
   url.searchParams.delete("_rsc");
-  const path = `${url.pathname}${url.search}`;
-  // Checked again after normalising: "/x/..//evil.example" resolves to "//evil.example".
-  if (path === "/" || path.startsWith("//") || url.origin !== "http://slipway.invalid") return "/signin";
-  return `/signin?${new URLSearchParams({ callbackUrl: path })}`;
+  const path = safeCallbackPath(`${url.pathname}${url.search}`);
+  return path === "/" ? "/signin" : `/signin?${new URLSearchParams({ callbackUrl: path })}`;
 }

@@ -43,7 +43,8 @@ export async function withDeniedAudit<T>(db: Db, actor: Actor, clock: Clock, run
           recordAudit(tx, actor, clock, {
             action: error.attempt.action,
             targetType: error.attempt.targetType,
-            targetId: error.attempt.targetId,
+            // What the caller named, refused: bounded, as a refused read can be asked for at will.
+            targetId: error.attempt.targetId?.slice(0, 200),
             outcome: "denied",
             reason: error.message,
           }),

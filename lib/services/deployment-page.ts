@@ -27,7 +27,12 @@ export interface DeploymentPage {
    */
   allowed: { cancel: boolean; abort: boolean; rollback: boolean; decideAutomatic: boolean };
   /** The release a rollback from here goes back to, and what that does to the config; null unless `allowed.rollback`. */
-  rollback: { target: { id: string; commit: string; versions: { app: string; version: string }[] }; config: RollbackConfigPreview } | null;
+  rollback: {
+    target: { id: string; commit: string; versions: { app: string; version: string }[] };
+    config: RollbackConfigPreview;
+    /** This deployment is itself a rollback (not an undone automatic one, whose rollback would redo it): a rollback from here goes further back. */
+    further: boolean;
+  } | null;
 }
 
 /**
@@ -69,6 +74,13 @@ export async function getDeploymentPage(ctx: ServiceContext, id: string): Promis
       rollback: Boolean(target && config),
       decideAutomatic: Boolean(automatic) && mayRollBack,
     },
-    rollback: target && config ? { target: { id: target.id, commit: target.commit, versions: target.builds.map((b) => ({ app: b.app, version: b.build.version })) }, config } : null,
+    rollback:
+      target && config
+        ? {
+            target: { id: target.id, commit: target.commit, versions: target.builds.map((b) => ({ app: b.app, version: b.build.version })) },
+            config,
+            further: deployment.kind === "rollback" && !(deployment.detail as { undoes?: unknown } | null)?.undoes,
+          }
+        : null,
   };
 }

@@ -10,6 +10,7 @@ import { recordAudit } from "./audit";
 import { authorize, authorizeKind } from "./authorize";
 import type { ServiceContext } from "./context";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "./errors";
+import { pipelineById } from "./pipeline-scope";
 import { parseInput } from "./validation";
 
 /**
@@ -329,8 +330,8 @@ export async function listTeams(ctx: Pick<ServiceContext, "db" | "actor">): Prom
   if (!restriction) return loadTeams(ctx.db);
   // A token restricted to one pipeline sees the team that owns it (its people approve there), and of
   // that team's pipelines only its own: the organisation's other teams are not its business.
-  const [owner] = await ctx.db.select({ teamId: pipelines.teamId, name: pipelines.name }).from(pipelines).where(eq(pipelines.id, restriction));
-  if (!owner?.teamId) return [];
+  const owner = await pipelineById(ctx.db, restriction);
+  if (!owner.teamId) return [];
   return (await loadTeams(ctx.db, owner.teamId)).map((team) => ({
     ...team,
     pipelines: team.pipelines.filter((p) => p === owner.name),

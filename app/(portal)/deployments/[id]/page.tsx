@@ -13,9 +13,8 @@ import { DeploymentLive } from "@/components/deployment/deployment-live";
 import { DecisionControls } from "@/components/deployment/decision-controls";
 import { AutomaticRollback } from "@/components/deployment/automatic-rollback";
 import { Badge } from "@/components/ui/badge";
-import { RelativeTime } from "@/components/ui/time";
-import { whoMay } from "@/lib/auth/policy";
-import { automationOf, holdEffect } from "@/lib/domain/hold";
+import { automationOf } from "@/lib/domain/hold";
+import { HoldStatement } from "@/components/environment/hold-statement";
 import { PageHeader, Panel } from "@/components/ui/layout";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { CurrentPipeline } from "@/components/shell/current-pipeline";
@@ -96,8 +95,7 @@ export default async function DeploymentPage({ params }: Props) {
       />
       {deployment.environment.heldAt && (
         <p role="status" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="deployment-hold">
-          <strong>{environment} is on hold</strong> since <RelativeTime at={deployment.environment.heldAt} now={ctx.clock.now()} />
-          {deployment.environment.holdReason ? ` (${deployment.environment.holdReason.replace(/[.!?]$/, "")})` : ""}: {holdEffect(environment, automationOf(deployment.environment), whoMay("environment.hold.lift"))}. It is lifted on{" "}
+          <HoldStatement environment={environment} hold={{ at: deployment.environment.heldAt, reason: deployment.environment.holdReason }} automation={automationOf(deployment.environment)} now={ctx.clock.now()} /> It is lifted on{" "}
           <Link href={environmentPathByName(environment, pipeline)} className="font-medium underline">
             {environment}&apos;s page
           </Link>
@@ -129,8 +127,7 @@ export default async function DeploymentPage({ params }: Props) {
               <RollbackButton
                 automation={automationOf(deployment.environment)}
                 held={Boolean(deployment.environment.heldAt)}
-                // Not on an undone automatic rollback's page: rolling back from there redoes that rollback.
-                further={deployment.kind === "rollback" && !(deployment.detail as { undoes?: unknown } | null)?.undoes}
+                further={view.rollback.further}
                 environment={deployment.environment.name}
                 environmentRef={pipeline ? environmentRef(pipeline, deployment.environment.name) : deployment.environment.name}
                 target={view.rollback.target}

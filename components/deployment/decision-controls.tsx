@@ -37,7 +37,7 @@ export function DecisionControls({ deploymentId, approveRoles, decided, checklis
     const result = await decideRun.run({ deploymentId, decision, role: chosen, comment: comment || undefined });
     if (result.ok) {
       // In the inbox the card goes away on refresh: say what was recorded.
-      toast.success(`${decision === "approve" ? "Approved" : "Rejected"} as ${ROLE_LABELS[chosen]}`);
+      toast.success(`${decision === "approve" ? "Approved" : "Rejected"} as ${roleName(chosen)}`);
       setComment("");
       refresh();
     }

@@ -42,7 +42,7 @@ export function HoldBanner({
           onConfirm={(reason) => run({ environment: environmentRef, reason })}
         >
           {automation === "auto-promote"
-            ? `Automatic promotion may deploy to ${environment} again, including the release that was rolled back.`
+            ? `Automatic promotion into ${environment} resumes with releases it has not tried there; the release that was rolled back comes back only if someone promotes it.`
             : `The mark of the rollback goes from ${environment}'s page and its board column; nothing else changes (a hold stops only automatic promotion, which ${environment} does not take).`}
         </ConfirmButton>
       )}

@@ -22,7 +22,7 @@ class SlowFirstSequencer extends BaseSequencer {
  * Files that replace modules with vi.mock: without isolation a mock would stay in the worker's
  * module graph for the files after them, so they run isolated (each in a fresh process).
  */
-const INCLUDE = ["lib/**/*.test.ts", "db/**/*.test.ts", "scripts/**/*.test.ts", "app/**/*.test.ts", "deploy/**/*.test.ts"];
+const INCLUDE = ["lib/**/*.test.ts", "components/**/*.test.ts", "db/**/*.test.ts", "scripts/**/*.test.ts", "app/**/*.test.ts", "deploy/**/*.test.ts"];
 const EXCLUDE = ["e2e/**", "node_modules/**", ".next/**"];
 const MOCKING_FILES = ["lib/services/__tests__/webhook-replay.test.ts", "lib/services/__tests__/incident-webhook-route.test.ts", "lib/services/__tests__/deployment-page.test.ts"];
 

@@ -7,13 +7,13 @@ import { confirmRollbackAction, undoRollbackAction } from "@/lib/actions/deploym
 import { useAction } from "@/lib/actions/use-action";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { Badge } from "@/components/ui/badge";
+import { absoluteTime } from "@/components/ui/time";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 
 const percent = (ratio: number | null) => (ratio === null ? "—" : `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`);
 const times = (burn: number | null) => (burn === null ? "—" : `${burn.toFixed(1)}×`);
 // The same wording as the exact times elsewhere in Slipway (RelativeTime's hover): "21 Nov 2026, 09:15 UTC".
-const exactTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const span = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
 /**
@@ -113,7 +113,7 @@ export function AutomaticRollback({ deploymentId, environment, detail, canDecide
       </table>
       {decided && (
         <p className="text-zinc-700" data-testid="rollback-decision">
-          {decided.decision === "confirmed" ? <Badge tone="green">confirmed</Badge> : <Badge tone="amber">undone</Badge>} by {decided.byName} on <time dateTime={decided.at}>{exactTime.format(new Date(decided.at))} UTC</time>
+          {decided.decision === "confirmed" ? <Badge tone="green">confirmed</Badge> : <Badge tone="amber">undone</Badge>} by {decided.byName} on <time dateTime={decided.at}>{absoluteTime(new Date(decided.at))}</time>
           {decided.comment && <>: “{decided.comment}”</>}
           {decided.redeploymentId && (
             <>

@@ -1,4 +1,5 @@
 import { formatDuration } from "@/lib/config/duration";
+import { absoluteTime } from "@/components/ui/time";
 
 /** The soak a deployment is (or would be) measured by, as lib/services/soak-plan.ts pins it. */
 export interface SoakPlan {
@@ -8,7 +9,6 @@ export interface SoakPlan {
   completesAt: string | null;
 }
 
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 /**
  * One sentence: where the soak is measured, from when, and when it completes — decided once, so it
@@ -24,8 +24,8 @@ export function SoakStatement({ soak }: { soak: SoakPlan }) {
   }
   return (
     <span data-testid="soak-statement">
-      Its {formatDuration(soak.durationMs)} soak is measured in <strong>{soak.environment}</strong>, from {utc.format(new Date(soak.since))} UTC (when it started there)
-      {soak.completesAt ? <>, complete at {utc.format(new Date(soak.completesAt))} UTC</> : null}. It stays measured there, from then, even if the release reaches another environment meanwhile.
+      Its {formatDuration(soak.durationMs)} soak is measured in <strong>{soak.environment}</strong>, from {absoluteTime(new Date(soak.since))} (when it started there)
+      {soak.completesAt ? <>, complete at {absoluteTime(new Date(soak.completesAt))}</> : null}. It stays measured there, from then, even if the release reaches another environment meanwhile.
     </span>
   );
 }

@@ -10,15 +10,50 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 // numeric "always": "in 1 wk." beside "in 2 wk." ("auto" said "next wk." and "yesterday", which read as another scale).
 const formatter = new Intl.RelativeTimeFormat("en", { numeric: "always", style: "short" });
 
+/**
+ * Remembers what `format` returned for a key, up to `limit` keys (then starts over). Intl's format
+ * calls are the most expensive part of a time element: a large board renders 400 of them per
+ * request, over a few dozen distinct values ("2 hr. ago", one minute's UTC time).
+ */
+function memoized<K>(format: (key: K) => string, limit: number): (key: K) => string {
+  const cache = new Map<K, string>();
+  return (key) => {
+    let text = cache.get(key);
+    if (text === undefined) {
+      if (cache.size >= limit) cache.clear();
+      text = format(key);
+      cache.set(key, text);
+    }
+    return text;
+  };
+}
+
+const relativeText = memoized((key: string) => {
+  const at = key.indexOf(" ");
+  return formatter.format(Number(key.slice(0, at)), key.slice(at + 1) as Intl.RelativeTimeFormatUnit);
+}, 2_000);
+
+/** "3 hr. ago", "in 2 days", "just now": `at` against `now`, in the largest whole unit. */
 export function relativeTime(at: Date, now: Date): string {
   const diff = at.getTime() - now.getTime();
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return formatter.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms) return relativeText(`${Math.round(diff / ms)} ${unit}`);
   }
-  return Math.abs(diff) < 45_000 ? "just now" : formatter.format(Math.round(diff / 1000), "second");
+  return Math.abs(diff) < 45_000 ? "just now" : relativeText(`${Math.round(diff / 1000)} second`);
 }
 
 const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+/** "30 Nov 2026, 08:50": the UTC minute starting at `minute` (ms since the epoch, a whole minute). */
+const absoluteMinute = memoized((minute: number) => absolute.format(minute), 5_000);
+
+/** "30 Nov 2026, 08:50 UTC": the exact time of `at`, to the minute. */
+export function absoluteTime(at: Date): string {
+  const ms = at.getTime();
+  return `${absoluteMinute(ms - (((ms % 60_000) + 60_000) % 60_000))} UTC`;
+}
+
+/** The Date of a server- or client-side value (Dates pass through: each `new Date` is a wrapped call during rendering). */
+const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
 
 /**
  * "3 h ago", with the exact UTC time on hover. Rendered with the server's clock (`now`), so server
@@ -29,10 +64,10 @@ const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeSty
  * client components alike.
  */
 export function RelativeTime({ at, now, className }: { at: Date | string; now: Date | string; className?: string }) {
-  const date = new Date(at);
+  const date = asDate(at);
   return (
-    <time dateTime={date.toISOString()} title={`${absolute.format(date)} UTC`} {...(className ? { className } : {})} data-relative="">
-      {relativeTime(date, new Date(now))}
+    <time dateTime={date.toISOString()} title={absoluteTime(date)} {...(className ? { className } : {})} data-relative="">
+      {relativeTime(date, asDate(now))}
     </time>
   );
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { absoluteTime, relativeTime } from "./time";
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "always", style: "short" });
+const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+describe("relativeTime", () => {
+  const now = new Date("2026-12-01T12:00:00Z");
+  const at = (ms: number) => new Date(now.getTime() + ms);
+
+  it("says the largest whole unit, past and future", () => {
+    expect(relativeTime(at(-3 * 3_600_000), now)).toBe(relative.format(-3, "hour"));
+    expect(relativeTime(at(2 * 86_400_000), now)).toBe(relative.format(2, "day"));
+    expect(relativeTime(at(-125_000), now)).toBe(relative.format(-2, "minute"));
+    expect(relativeTime(at(-50_000), now)).toBe(relative.format(-50, "second"));
+    expect(relativeTime(at(-10_000), now)).toBe("just now");
+  });
+
+  it("answers the same from its cache as Intl does, for every value it has seen", () => {
+    for (let minutes = -600; minutes <= 600; minutes += 7) {
+      const first = relativeTime(at(minutes * 60_000), now);
+      expect(relativeTime(at(minutes * 60_000), now)).toBe(first);
+    }
+    expect(relativeTime(at(-7 * 60_000), now)).toBe(relative.format(-7, "minute"));
+    expect(relativeTime(at(-7 * 3_600_000), now)).toBe(relative.format(-7, "hour"));
+  });
+});
+
+describe("absoluteTime", () => {
+  it("is the UTC minute, as Intl formats it, for times inside a minute and before 1970", () => {
+    for (const iso of ["2026-11-30T08:50:00Z", "2026-11-30T08:50:59.999Z", "2026-01-01T00:00:30Z", "1969-12-31T23:59:30Z"]) {
+      const date = new Date(iso);
+      expect(absoluteTime(date)).toBe(`${absolute.format(date)} UTC`);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNotNull, sql, type SQLWrapper } from "drizzle
 import type { Db } from "@/db/client";
 import { apps, configSnapshots, deployments, environmentApps, environments, type ConfigSnapshot, type ConfigSnapshotEntry } from "@/db/schema";
 import { fromJsonArray, fromJsonObject, jsonArray, jsonObject } from "@/db/queries/json-rows";
+import { preparedRead } from "@/db/queries/prepared";
 import type { DeploymentKind } from "@/db/schema/enums";
 import { diffConfig, sameConfig, type ConfigChange, type ConfigValue } from "@/lib/domain/config-diff";
 import { newId } from "@/lib/ids";
@@ -79,7 +80,7 @@ export async function runningSnapshotId(db: Db, environmentId: string): Promise<
  * deployments record one (history from before config versions) that read all 1,000,000 rows (1.9 s
  * for the statement, on every environment page).
  */
-function runningSnapshotQuery(db: Db, environmentId: string) {
+function runningSnapshotQuery(db: Db, environmentId: string | SQLWrapper) {
   const cellDeployment = db
     .select({
       snapshotId: sql<string>`${deployments.configSnapshotId}`.as("cell_snapshot_id"),
@@ -199,17 +200,13 @@ const snapshotFields = {
   appNames: sql<Record<string, string> | null>`(select json_object_agg(a.id, a.name) from apps a where a.id in (select e ->> 'appId' from jsonb_array_elements(${configSnapshots.entries}) e))`,
 };
 
-/**
- * For an environment's page, in one statement whatever the number of variables or apps: its
- * variables as people see them (configVariablesOf), the pending edits (as pendingConfigChanges:
- * null when no running version is recorded) and, with `rollbackTo`, what rolling back to that
- * release would do to the config (as rollbackConfigPreview).
- */
-export async function environmentConfigState(db: Db, environmentId: string, rollbackTo: string | null): Promise<{ variables: ConfigVariableView[]; pendingChanges: ConfigChange[] | null; rollback: RollbackConfigPreview | null }> {
+// Read on every environment page: prepared (db/queries/prepared.ts), built once instead of per request.
+const configStateStatement = preparedRead("environment_config_state", (db, name) => {
+  const environmentId = sql.placeholder("environmentId");
   const restoredId = db
     .select({ id: deployments.configSnapshotId })
     .from(deployments)
-    .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, rollbackTo ?? ""), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]), isNotNull(deployments.configSnapshotId)))
+    .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, sql.placeholder("rollbackTo")), inArray(deployments.state, [...SHIPPED_DEPLOYMENT_STATES]), isNotNull(deployments.configSnapshotId)))
     .orderBy(desc(deployments.createdAt), desc(deployments.id))
     .limit(1);
   const snapshot = (id: SQLWrapper) =>
@@ -217,14 +214,26 @@ export async function environmentConfigState(db: Db, environmentId: string, roll
       .select({ row: jsonObject(snapshotFields) })
       .from(configSnapshots)
       .where(eq(configSnapshots.id, id))}`;
-  const [row] = await db
+  return db
     .select({
       variables: jsonArray(variablesQuery(db, environmentId, { row: jsonObject(variableFields) })),
       running: snapshot(runningSnapshotQuery(db, environmentId)),
-      restored: rollbackTo ? snapshot(restoredId) : sql<null>`null`,
+      restored: snapshot(restoredId),
     })
     .from(environments)
-    .where(eq(environments.id, environmentId));
+    .where(eq(environments.id, environmentId))
+    .prepare(name);
+});
+
+/**
+ * For an environment's page, in one statement whatever the number of variables or apps: its
+ * variables as people see them (configVariablesOf), the pending edits (as pendingConfigChanges:
+ * null when no running version is recorded) and, with `rollbackTo`, what rolling back to that
+ * release would do to the config (as rollbackConfigPreview).
+ */
+export async function environmentConfigState(db: Db, environmentId: string, rollbackTo: string | null): Promise<{ variables: ConfigVariableView[]; pendingChanges: ConfigChange[] | null; rollback: RollbackConfigPreview | null }> {
+  // No release has the id "": without a rollback target the restored snapshot is null.
+  const [row] = await configStateStatement(db, { environmentId, rollbackTo: rollbackTo ?? "" });
   const variables = fromJsonArray(variableFields, row?.variables) as VariableRow[];
   const current = row?.running ? fromJsonObject(snapshotFields, row.running) : null;
   const restoredSnapshot = row?.restored ? fromJsonObject(snapshotFields, row.restored) : null;

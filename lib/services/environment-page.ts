@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, notInArray, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, notInArray, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { deployments, environments, releases, reviewVerdicts } from "@/db/schema";
@@ -95,6 +95,38 @@ export interface EnvironmentPage {
 const NOT_PROMOTED = ["failed", "cancelled", "superseded"] as const;
 
 /**
+ * The statement of releaseSummaries, prepared in two forms: with the promotion into an environment
+ * (`promotedInto` names it) or without. Read on every environment page a person may roll back from.
+ */
+function releaseSummariesStatement(withPromotion: boolean) {
+  return preparedRead(withPromotion ? "release_summaries_promoted" : "release_summaries", (db, name) => {
+    const promotionFields = { deploymentId: deployments.id, state: deployments.state };
+    return db.query.releases
+      .findMany({
+        where: sql`${releases.id} = any(${sql.placeholder("ids")}::text[])`,
+        columns: { id: true, commit: true },
+        with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
+        // A subquery of its own: the relational query would rewrite its columns to the releases' alias.
+        extras: (release) => ({
+          promotion: (withPromotion
+            ? sql`${db
+                .select({ row: jsonObject(promotionFields) })
+                .from(deployments)
+                .innerJoin(environments, eq(environments.id, deployments.environmentId))
+                .where(and(eq(deployments.releaseId, release.id), eq(environments.name, sql.placeholder("promotedInto")), notInArray(deployments.state, [...NOT_PROMOTED])))
+                .orderBy(desc(deployments.createdAt), desc(deployments.id))
+                .limit(1)}`
+            : sql`null`
+          ).as("promotion"),
+        }),
+      })
+      .prepare(name);
+  });
+}
+const summariesOfReleases = releaseSummariesStatement(false);
+const summariesOfReleasesPromoted = releaseSummariesStatement(true);
+
+/**
  * Releases by id with each app's version (in slipway.yaml order), in one statement. With
  * `promotedInto` (an environment's name in the releases' pipeline), each also says its newest
  * deployment there that did not fail, was not cancelled and was not superseded.
@@ -102,24 +134,8 @@ const NOT_PROMOTED = ["failed", "cancelled", "superseded"] as const;
 async function releaseSummaries(db: Db, ids: string[], promotedInto: string | null): Promise<Map<string, { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null }>> {
   if (!ids.length) return new Map();
   const promotionFields = { deploymentId: deployments.id, state: deployments.state };
-  const rows = await db.query.releases.findMany({
-    where: inArray(releases.id, [...new Set(ids)]),
-    columns: { id: true, commit: true },
-    with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
-    // A subquery of its own: the relational query would rewrite its columns to the releases' alias.
-    extras: (release) => ({
-      promotion: (promotedInto
-        ? sql`${db
-            .select({ row: jsonObject(promotionFields) })
-            .from(deployments)
-            .innerJoin(environments, eq(environments.id, deployments.environmentId))
-            .where(and(eq(deployments.releaseId, release.id), eq(environments.name, promotedInto), notInArray(deployments.state, [...NOT_PROMOTED])))
-            .orderBy(desc(deployments.createdAt), desc(deployments.id))
-            .limit(1)}`
-        : sql`null`
-      ).as("promotion"),
-    }),
-  });
+  const unique = [...new Set(ids)];
+  const rows = await (promotedInto === null ? summariesOfReleases(db, { ids: unique }) : summariesOfReleasesPromoted(db, { ids: unique, promotedInto }));
   return new Map(
     rows.map((r) => [
       r.id,

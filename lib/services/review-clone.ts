@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, notExists, sql } from "drizzl
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
@@ -112,6 +113,43 @@ export async function inheritedAppsOf(db: Db, environment: Pick<Environment, "id
 }
 
 /**
+ * The statement of inheritedAddressesOf, prepared (db/queries/prepared.ts) in two forms: for every
+ * app, or for the apps in the placeholder `appIds`. A board reads it on every request.
+ */
+function inheritedAddressesStatement(someApps: boolean) {
+  return preparedRead(someApps ? "inherited_addresses_of_apps" : "inherited_addresses", (db, name) =>
+    db
+      .select({ environmentId: environments.id, app: apps.name, url: sourceCell.url, from: sourceEnvironment.name })
+      .from(environments)
+      .innerJoin(sourceEnvironment, eq(sourceEnvironment.id, environments.sourceEnvironmentId))
+      .innerJoin(sourceCell, eq(sourceCell.environmentId, environments.sourceEnvironmentId))
+      .innerJoin(apps, and(eq(apps.id, sourceCell.appId), isNull(apps.retiredAt)))
+      .leftJoin(ownCell, and(eq(ownCell.environmentId, environments.id), eq(ownCell.appId, sourceCell.appId), isNotNull(ownCell.buildId)))
+      .where(
+        and(
+          sql`${environments.id} = any(${sql.placeholder("environmentIds")}::text[])`,
+          eq(environments.kind, "review"),
+          isNull(ownCell.appId),
+          isNotNull(sourceCell.url),
+          someApps ? sql`${sourceCell.appId} = any(${sql.placeholder("appIds")}::text[])` : undefined,
+          // An app a rollout is bringing (while the environment provisions, say) is its own already:
+          // its build differs from the source's, so the source's address would be the wrong one.
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(deployments)
+              .where(and(eq(deployments.environmentId, environments.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), sql`${deployments.detail} -> 'appIds' @> jsonb_build_array(${sourceCell.appId})`)),
+          ),
+        ),
+      )
+      .orderBy(asc(apps.position), sql`${environments.id}`)
+      .prepare(name),
+  );
+}
+const inheritedAddresses = inheritedAddressesStatement(false);
+const inheritedAddressesOfApps = inheritedAddressesStatement(true);
+
+/**
  * For each of the given review environments, the apps it does not run itself — and no rollout in
  * progress is bringing — with the address its source serves them at, in slipway.yaml order, in one statement whatever the number of
  * environments (a full clone, or a fixed environment, has none). Map: environment id → addresses.
@@ -120,31 +158,7 @@ export async function inheritedAppsOf(db: Db, environment: Pick<Environment, "id
 export async function inheritedAddressesOf(db: Db, environmentIds: string[], appIds?: string[]): Promise<Map<string, InheritedAddress[]>> {
   const byEnvironment = new Map<string, InheritedAddress[]>();
   if (!environmentIds.length || appIds?.length === 0) return byEnvironment;
-  const rows = await db
-    .select({ environmentId: environments.id, app: apps.name, url: sourceCell.url, from: sourceEnvironment.name })
-    .from(environments)
-    .innerJoin(sourceEnvironment, eq(sourceEnvironment.id, environments.sourceEnvironmentId))
-    .innerJoin(sourceCell, eq(sourceCell.environmentId, environments.sourceEnvironmentId))
-    .innerJoin(apps, and(eq(apps.id, sourceCell.appId), isNull(apps.retiredAt)))
-    .leftJoin(ownCell, and(eq(ownCell.environmentId, environments.id), eq(ownCell.appId, sourceCell.appId), isNotNull(ownCell.buildId)))
-    .where(
-      and(
-        inArray(environments.id, environmentIds),
-        eq(environments.kind, "review"),
-        isNull(ownCell.appId),
-        isNotNull(sourceCell.url),
-        appIds ? inArray(sourceCell.appId, appIds) : undefined,
-        // An app a rollout is bringing (while the environment provisions, say) is its own already:
-        // its build differs from the source's, so the source's address would be the wrong one.
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(deployments)
-            .where(and(eq(deployments.environmentId, environments.id), inArray(deployments.state, [...ACTIVE_DEPLOYMENT_STATES]), sql`${deployments.detail} -> 'appIds' @> jsonb_build_array(${sourceCell.appId})`)),
-        ),
-      ),
-    )
-    .orderBy(asc(apps.position), sql`${environments.id}`);
+  const rows = appIds ? await inheritedAddressesOfApps(db, { environmentIds, appIds }) : await inheritedAddresses(db, { environmentIds });
   for (const row of rows) {
     const list = byEnvironment.get(row.environmentId) ?? [];
     list.push({ app: row.app, url: row.url!, from: row.from });

@@ -1,5 +1,6 @@
-import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { healthSamples, type Environment } from "@/db/schema";
 import { errorBudget, evaluateBurnRate, type BurnRateEvaluation } from "@/lib/domain/burn-rate";
 import type { Clock } from "@/lib/domain/clock";
@@ -29,6 +30,17 @@ export interface EnvironmentTraffic {
   slo: SloStatus | null;
 }
 
+// Read on every environment page: prepared (db/queries/prepared.ts), built once instead of per request.
+const trafficByMinute = preparedRead("traffic_by_minute", (db, name) =>
+  db
+    .select({ at: healthSamples.bucketStart, requests: sql<number>`sum(${healthSamples.requests})::int`, errors: sql<number>`sum(${healthSamples.errors})::int`, p95Ms: sql<number | null>`max(${healthSamples.p95Ms})` })
+    .from(healthSamples)
+    .where(and(eq(healthSamples.environmentId, sql.placeholder("environmentId")), sql`${healthSamples.bucketStart} >= ${sql.placeholder("since")}::timestamptz`))
+    .groupBy(healthSamples.bucketStart)
+    .orderBy(asc(healthSamples.bucketStart))
+    .prepare(name),
+);
+
 /**
  * An environment's traffic for its page: the last `minutes` minute by minute (gaps filled with
  * zeros so the chart's time axis is true), and where its SLO stands. One statement: the buckets of
@@ -40,12 +52,7 @@ export async function environmentTraffic(db: Db, clock: Clock, environment: Pick
   const slo = environment.settings.slo;
   const windowStart = slo ? new Date(now.getTime() - slo.window) : null;
   const since = windowStart && windowStart < from ? windowStart : from;
-  const rows = await db
-    .select({ at: healthSamples.bucketStart, requests: sql<number>`sum(${healthSamples.requests})::int`, errors: sql<number>`sum(${healthSamples.errors})::int`, p95Ms: sql<number | null>`max(${healthSamples.p95Ms})` })
-    .from(healthSamples)
-    .where(and(eq(healthSamples.environmentId, environment.id), gte(healthSamples.bucketStart, since)))
-    .groupBy(healthSamples.bucketStart)
-    .orderBy(asc(healthSamples.bucketStart));
+  const rows = await trafficByMinute(db, { environmentId: environment.id, since });
   const byMinute = new Map(rows.filter((r) => r.at >= from).map((r) => [r.at.getTime(), r]));
   const series: TrafficMinute[] = Array.from({ length: minutes }, (_, i) => {
     const at = from.getTime() + i * 60_000;

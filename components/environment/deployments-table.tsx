@@ -1,10 +1,24 @@
-import { ReasonAndFailure } from "@/components/deployment/reason-and-failure";
-import Link from "next/link";
 import type { DeploymentSummary } from "@/lib/services/environments";
-import { DeploymentStateBadge } from "@/components/status";
-import { tableClass, tdClass, thClass } from "@/components/ui/layout";
-import { RelativeTime } from "@/components/ui/time";
+import { tableClass, thClass } from "@/components/ui/layout";
+import { RecentDeploymentRows, type RecentDeploymentRow } from "./recent-deployment-rows";
 
+/** The part of a deployment its row in Recent deployments shows. */
+function recentDeploymentRow(d: DeploymentSummary): RecentDeploymentRow {
+  return {
+    id: d.id,
+    createdAt: d.createdAt,
+    kind: d.kind,
+    strategy: d.strategy,
+    releaseId: d.releaseId,
+    releaseCommit: d.releaseCommit.slice(0, 7),
+    state: d.state,
+    requestedBy: d.requestedBy.name,
+    reason: d.reason,
+    failure: d.failureReason,
+  };
+}
+
+/** An environment's recent deployments, newest first. */
 export function DeploymentsTable({ deployments, now }: { deployments: DeploymentSummary[]; now: Date }) {
   return (
     <div className="overflow-x-auto">
@@ -22,30 +36,7 @@ export function DeploymentsTable({ deployments, now }: { deployments: Deployment
           </tr>
         </thead>
         <tbody>
-          {deployments.map((d) => (
-            <tr key={d.id}>
-              <td className={`${tdClass} whitespace-nowrap text-xs`}>
-                <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
-                  <RelativeTime at={d.createdAt} now={now} />
-                </Link>
-              </td>
-              {/* Short words never break (body wraps long text anywhere, which would split "promote"). */}
-              <td className={`${tdClass} whitespace-nowrap`}>{d.kind}</td>
-              <td className={`${tdClass} whitespace-nowrap text-xs text-zinc-600`}>{d.strategy ?? "—"}</td>
-              <td className={`${tdClass} whitespace-nowrap`}>
-                <Link href={`/releases/${d.releaseId}`} className="font-mono text-xs hover:underline">
-                  {d.releaseCommit.slice(0, 7)}
-                </Link>
-              </td>
-              <td className={`${tdClass} whitespace-nowrap`}>
-                <DeploymentStateBadge state={d.state} />
-              </td>
-              <td className={tdClass}>{d.requestedBy.name}</td>
-              <td className={`${tdClass} max-w-md text-zinc-600`}>
-                <ReasonAndFailure reason={d.reason} failure={d.failureReason} />
-              </td>
-            </tr>
-          ))}
+          <RecentDeploymentRows rows={deployments.map(recentDeploymentRow)} now={now} />
         </tbody>
       </table>
     </div>

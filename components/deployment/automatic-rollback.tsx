@@ -13,7 +13,6 @@ import { Panel, tableClass, tdClass, thClass } from "@/components/ui/layout";
 
 const percent = (ratio: number | null) => (ratio === null ? "—" : `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`);
 const times = (burn: number | null) => (burn === null ? "—" : `${burn.toFixed(1)}×`);
-// The same wording as the exact times elsewhere in Slipway (RelativeTime's hover): "21 Nov 2026, 09:15 UTC".
 const span = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
 /**

@@ -9,7 +9,6 @@ export interface SoakPlan {
   completesAt: string | null;
 }
 
-
 /**
  * One sentence: where the soak is measured, from when, and when it completes — decided once, so it
  * neither moves to another environment nor restarts when the release goes elsewhere meanwhile.

@@ -72,7 +72,7 @@ function EnvironmentTile({ pipeline, env, now }: { pipeline: string; env: Portfo
 /**
  * A pipeline in the portfolio: its name, owner and counts, then its chain of environments in order.
  * A client component so the page's payload carries each pipeline's data once instead of its
- * rendered element tree (50 pipelines × their environments: 363 KB of payload → a fraction).
+ * rendered element tree (a page of pipelines × their environments: 363 KB of payload at 50 → a fraction).
  */
 export function PipelineSummary({ pipeline, now }: { pipeline: PortfolioPipeline; now: Date }) {
   const { openIncidents: incidents, waiting } = pipeline;

@@ -17,12 +17,13 @@ describe("relativeTime", () => {
   });
 
   it("answers the same from its cache as Intl does, for every value it has seen", () => {
-    for (let minutes = -600; minutes <= 600; minutes += 7) {
-      const first = relativeTime(at(minutes * 60_000), now);
-      expect(relativeTime(at(minutes * 60_000), now)).toBe(first);
+    const expected = (minutes: number) => (Math.abs(minutes) >= 60 ? relative.format(Math.round(minutes / 60), "hour") : relative.format(minutes, "minute"));
+    for (const pass of [1, 2]) {
+      for (let minutes = -600; minutes <= 600; minutes += 7) {
+        if (minutes === 0) continue;
+        expect(relativeTime(at(minutes * 60_000), now), `${minutes} min, pass ${pass}`).toBe(expected(minutes));
+      }
     }
-    expect(relativeTime(at(-7 * 60_000), now)).toBe(relative.format(-7, "minute"));
-    expect(relativeTime(at(-7 * 3_600_000), now)).toBe(relative.format(-7, "hour"));
   });
 });
 

@@ -5,6 +5,7 @@ import { deployments, environments, releases, reviewVerdicts } from "@/db/schema
 import { fromJsonObject, jsonObject } from "@/db/queries/json-rows";
 import { sqlList } from "@/db/schema/enums";
 import { preparedRead } from "@/db/queries/prepared";
+import { textArrayLiteral } from "@/db/queries/sql-arrays";
 import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { Role } from "@/lib/domain/roles";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -94,13 +95,15 @@ export interface EnvironmentPage {
 /** Deployment states that do not count as a release having gone on to an environment. */
 const NOT_PROMOTED = ["failed", "cancelled", "superseded"] as const;
 
+/** The newest deployment of a release into an environment, as releaseSummaries nests it. */
+const promotionFields = { deploymentId: deployments.id, state: deployments.state };
+
 /**
  * The statement of releaseSummaries, prepared in two forms: with the promotion into an environment
  * (`promotedInto` names it) or without. Read on every environment page a person may roll back from.
  */
 function releaseSummariesStatement(withPromotion: boolean) {
   return preparedRead(withPromotion ? "release_summaries_promoted" : "release_summaries", (db, name) => {
-    const promotionFields = { deploymentId: deployments.id, state: deployments.state };
     return db.query.releases
       .findMany({
         where: sql`${releases.id} = any(${sql.placeholder("ids")}::text[])`,
@@ -133,8 +136,7 @@ const summariesOfReleasesPromoted = releaseSummariesStatement(true);
  */
 async function releaseSummaries(db: Db, ids: string[], promotedInto: string | null): Promise<Map<string, { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null }>> {
   if (!ids.length) return new Map();
-  const promotionFields = { deploymentId: deployments.id, state: deployments.state };
-  const unique = [...new Set(ids)];
+  const unique = textArrayLiteral([...new Set(ids)]);
   const rows = await (promotedInto === null ? summariesOfReleases(db, { ids: unique }) : summariesOfReleasesPromoted(db, { ids: unique, promotedInto }));
   return new Map(
     rows.map((r) => [

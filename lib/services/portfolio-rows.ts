@@ -33,7 +33,7 @@ export interface PortfolioFilter {
 
 /**
  * Pipelines per portfolio page. 20 cards are two to three screens; 50 were 390 KB of HTML and
- * payload (48 ms of server CPU per view on the scale benchmark), re-rendered on every 10 s refresh
+ * payload (45–48 ms of server CPU per view on the scale benchmark), re-rendered on every 10 s refresh
  * of every open portfolio. Filters (team, name, app, mine) find the rest.
  */
 export const PORTFOLIO_PAGE_SIZE = 20;

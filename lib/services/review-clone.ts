@@ -3,6 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { preparedRead } from "@/db/queries/prepared";
+import { textArrayLiteral } from "@/db/queries/sql-arrays";
 import { apps, builds, deployments, environmentApps, environments, releaseBuilds, type Deployment, type Environment } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 
@@ -158,7 +159,7 @@ const inheritedAddressesOfApps = inheritedAddressesStatement(true);
 export async function inheritedAddressesOf(db: Db, environmentIds: string[], appIds?: string[]): Promise<Map<string, InheritedAddress[]>> {
   const byEnvironment = new Map<string, InheritedAddress[]>();
   if (!environmentIds.length || appIds?.length === 0) return byEnvironment;
-  const rows = appIds ? await inheritedAddressesOfApps(db, { environmentIds, appIds }) : await inheritedAddresses(db, { environmentIds });
+  const rows = appIds ? await inheritedAddressesOfApps(db, { environmentIds: textArrayLiteral(environmentIds), appIds: textArrayLiteral(appIds) }) : await inheritedAddresses(db, { environmentIds: textArrayLiteral(environmentIds) });
   for (const row of rows) {
     const list = byEnvironment.get(row.environmentId) ?? [];
     list.push({ app: row.app, url: row.url!, from: row.from });

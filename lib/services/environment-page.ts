@@ -1,11 +1,9 @@
-import { and, asc, desc, eq, notInArray, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { deployments, environments, releases, reviewVerdicts } from "@/db/schema";
-import { fromJsonObject, jsonObject } from "@/db/queries/json-rows";
+import { environments, reviewVerdicts } from "@/db/schema";
 import { sqlList } from "@/db/schema/enums";
 import { preparedRead } from "@/db/queries/prepared";
-import { textArrayLiteral } from "@/db/queries/sql-arrays";
 import { systemClock, type Clock } from "@/lib/domain/clock";
 import type { Role } from "@/lib/domain/roles";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -15,6 +13,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { describePromotion, type PromotionPreview } from "@/lib/domain/promotion-preview";
 import { environmentRef } from "@/lib/paths";
 import { environmentConfigState, type RollbackConfigPreview } from "./config-snapshots";
+import { releaseSummaries, type ReleaseSummaryView } from "./release-summaries";
 import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
@@ -38,13 +37,6 @@ export const environmentPageInput = environmentAppsInput.extend({
   pipeline: z.string().min(1),
   name: z.string().min(1),
 });
-
-/** A release as the page names it: id, commit and each app's version. */
-export interface ReleaseSummaryView {
-  id: string;
-  commit: string;
-  versions: { app: string; version: string }[];
-}
 
 /** What a review environment's page adds: the rollout in progress, the release it runs, and whether that went on to its source. */
 export interface ReviewSection {
@@ -90,63 +82,6 @@ export interface EnvironmentPage {
   rollback: { target: ReleaseSummaryView | null; config: RollbackConfigPreview | null; inFlight: { commit: string } | null } | null;
   review: ReviewSection | null;
   allowed: { redeploy: boolean; rollback: boolean; editConfig: boolean; requestDeployment: boolean; runJob: boolean; liftHold: boolean };
-}
-
-/** Deployment states that do not count as a release having gone on to an environment. */
-const NOT_PROMOTED = ["failed", "cancelled", "superseded"] as const;
-
-/** The newest deployment of a release into an environment, as releaseSummaries nests it. */
-const promotionFields = { deploymentId: deployments.id, state: deployments.state };
-
-/**
- * The statement of releaseSummaries, prepared in two forms: with the promotion into an environment
- * (`promotedInto` names it) or without. Read on every environment page a person may roll back from.
- */
-function releaseSummariesStatement(withPromotion: boolean) {
-  return preparedRead(withPromotion ? "release_summaries_promoted" : "release_summaries", (db, name) => {
-    return db.query.releases
-      .findMany({
-        where: sql`${releases.id} = any(${sql.placeholder("ids")}::text[])`,
-        columns: { id: true, commit: true },
-        with: { builds: { columns: {}, with: { build: { columns: { version: true } }, app: { columns: { name: true, position: true } } } } },
-        // A subquery of its own: the relational query would rewrite its columns to the releases' alias.
-        extras: (release) => ({
-          promotion: (withPromotion
-            ? sql`${db
-                .select({ row: jsonObject(promotionFields) })
-                .from(deployments)
-                .innerJoin(environments, eq(environments.id, deployments.environmentId))
-                .where(and(eq(deployments.releaseId, release.id), eq(environments.name, sql.placeholder("promotedInto")), notInArray(deployments.state, [...NOT_PROMOTED])))
-                .orderBy(desc(deployments.createdAt), desc(deployments.id))
-                .limit(1)}`
-            : sql`null`
-          ).as("promotion"),
-        }),
-      })
-      .prepare(name);
-  });
-}
-const summariesOfReleases = releaseSummariesStatement(false);
-const summariesOfReleasesPromoted = releaseSummariesStatement(true);
-
-/**
- * Releases by id with each app's version (in slipway.yaml order), in one statement. With
- * `promotedInto` (an environment's name in the releases' pipeline), each also says its newest
- * deployment there that did not fail, was not cancelled and was not superseded.
- */
-async function releaseSummaries(db: Db, ids: string[], promotedInto: string | null): Promise<Map<string, { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null }>> {
-  if (!ids.length) return new Map();
-  const unique = textArrayLiteral([...new Set(ids)]);
-  const rows = await (promotedInto === null ? summariesOfReleases(db, { ids: unique }) : summariesOfReleasesPromoted(db, { ids: unique, promotedInto }));
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        summary: { id: r.id, commit: r.commit, versions: r.builds.sort((a, b) => a.app.position - b.app.position).map((b) => ({ app: b.app.name, version: b.build.version })) },
-        promotion: r.promotion ? fromJsonObject(promotionFields, r.promotion) : null,
-      },
-    ]),
-  );
 }
 
 /**

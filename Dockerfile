@@ -1,4 +1,4 @@
-# Slipway's image: the web server (`tsx scripts/start.ts`, what `npm start` runs) and the
+# Slipway's image: the web server (`scripts/start.ts`, what `npm start` runs, with its V8 flags) and the
 # controller (`tsx scripts/controller.ts`, `npm run controller`) from one image. Kubernetes
 # manifests: deploy/kubernetes/ (README: Slipway on Kubernetes).
 #
@@ -45,4 +45,5 @@ RUN mkdir -p .next/cache .data && chown 1000:1000 .next/cache .data
 # `node` in the base image; numeric so Kubernetes can check runAsNonRoot.
 USER 1000
 EXPOSE 3000
-CMD ["node_modules/.bin/tsx", "scripts/start.ts"]
+# As package.json's start: 32 MB semi-spaces (scripts/bench/server-process.ts SERVER_NODE_FLAGS says why).
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "scripts/start.ts"]

@@ -1,6 +1,15 @@
 "use client";
 
+import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { BoardCell, type BoardCellData } from "./board-cell";
+
+/**
+ * Rows the server renders as HTML: about a screen and a half (a row of cells is ~76 px tall); the
+ * rest render as soon as the browser hydrates. On the 600-app board (25 rows of 8 environments) the
+ * cells' HTML was over half of the response and most of its server time, for rows below the fold.
+ */
+const FIRST_SCREEN_ROWS = 12;
+const ROW_HEIGHT_PX = 76;
 
 /** A board row as the browser gets it: the app and its cells in column order. */
 export interface BoardRow {
@@ -18,7 +27,8 @@ export interface BoardRow {
  * board's cost (issue 13).
  */
 export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string }[]; rows: BoardRow[]; now: Date }) {
-  return rows.map((app) => (
+  const { shown, pending } = useFirstScreenRows(rows, FIRST_SCREEN_ROWS);
+  const rendered = shown.map((app) => (
     <tr key={app.id} className="group">
       <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">
         <div>{app.name}</div>
@@ -31,4 +41,10 @@ export function BoardRows({ columns, rows, now }: { columns: { id: string; name:
       ))}
     </tr>
   ));
+  return (
+    <>
+      {rendered}
+      <PendingRows pending={pending} columns={columns.length + 1} rowHeightPx={ROW_HEIGHT_PX} />
+    </>
+  );
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
 import { CopyText } from "@/components/ui/copy";
+import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { tdClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
@@ -26,12 +27,18 @@ export interface AppRow {
   servedBy: { from: string; url: string } | null;
 }
 
+/** Apps rows the server renders as HTML (a row with its health line is ~48 px tall). */
+const FIRST_SCREEN_ROWS = 15;
+const ROW_HEIGHT_PX = 48;
+
 /**
  * The Apps panel's rows. A client component for the board's reason (components/board/board-rows.tsx):
  * a page of apps is sent as its fields, not as server-rendered elements sent twice and parsed again.
  */
 export function AppRows({ rows, now }: { rows: AppRow[]; now: Date }) {
-  return rows.map(({ app, cell, servedBy }) => (
+  // A page holds up to 50 apps (200 asked for): the server renders the first screen of them (first-screen.tsx).
+  const { shown, pending } = useFirstScreenRows(rows, FIRST_SCREEN_ROWS);
+  const rendered = shown.map(({ app, cell, servedBy }) => (
     <tr key={app} data-app={app}>
       <td className={`${tdClass} font-medium`}>{app}</td>
       {cell ? (
@@ -80,4 +87,10 @@ export function AppRows({ rows, now }: { rows: AppRow[]; now: Date }) {
       )}
     </tr>
   ));
+  return (
+    <>
+      {rendered}
+      <PendingRows pending={pending} columns={7} rowHeightPx={ROW_HEIGHT_PX} />
+    </>
+  );
 }

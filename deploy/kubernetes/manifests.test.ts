@@ -91,7 +91,10 @@ describe.each(overlays)("overlay %s", (overlay) => {
     const c = container(objects, "slipway-web");
     expect(envValue(c, "SLIPWAY_CONTROLLER")).toBe("off");
     expect(envValue(c, "HOST")).toBe("0.0.0.0");
-    expect(c.command).toEqual(["node_modules/.bin/tsx", "scripts/start.ts"]);
+    // What the image runs by itself (its CMD) and npm start run: the same V8 flags everywhere.
+    expect(c.command).toEqual(["node", "--max-semi-space-size=32", "--import", "tsx", "scripts/start.ts"]);
+    expect(JSON.parse(/^CMD (.*)$/m.exec(fs.readFileSync(path.join(root, "Dockerfile"), "utf8"))![1]!)).toEqual(c.command);
+    expect(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.start).toBe(c.command!.join(" "));
     expect(web.spec.replicas).toBeGreaterThanOrEqual(2);
     const port = c.ports!.find((p) => p.name === "http")!;
     expect(String(port.containerPort)).toBe(envValue(c, "PORT"));
@@ -275,7 +278,7 @@ describe("the image", () => {
     // The commands the Deployments run exist in what is copied.
     const objects = renderKustomization(path.join(here, "overlays", "minimal"));
     for (const name of ["slipway-web", "slipway-controller"]) {
-      const script = container(objects, name).command![1]!;
+      const script = container(objects, name).command!.find((part) => part.startsWith("scripts/"))!;
       expect(fs.existsSync(path.join(root, script)), script).toBe(true);
       expect(copied).toContain(script.split("/")[0]);
     }

@@ -22,7 +22,7 @@ import { ensureDatabase } from "./dataset";
 import { load } from "./load";
 import { signIn } from "./measure-kit";
 import { summarizeProfile } from "./profile-summary";
-import { cpuSecondsOf, stopProcess, waitHealthy } from "./server-process";
+import { cpuSecondsOf, SERVER_NODE_FLAGS, stopProcess, waitHealthy } from "./server-process";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     ...(values.config ? { SLIPWAY_CONFIG: path.resolve(values.config) } : {}),
   };
   const log = fs.openSync(path.join(out, "server.log"), "a");
-  const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${out}`, "--import", "tsx", "scripts/start.ts"], { env, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${out}`, "--import", "tsx", "scripts/start.ts"], { env, stdio: ["ignore", log, log] });
   fs.closeSync(log);
   const seconds = Number(values.seconds);
   try {

@@ -57,11 +57,19 @@ export async function waitHealthy(url: string, child: ChildProcess, timeoutMs: n
   }
 }
 
-/** Spawns `node --import tsx <script> …args` with `env`, output appended to `logFile`, and waits for `healthUrl`. */
+/**
+ * The V8 flags the production server runs with (package.json's `start`, the Dockerfile's CMD): a
+ * young generation of 32 MB semi-spaces instead of 16, since a page render allocates a few MB that
+ * die young; at 16 MB, garbage collection was a fifth of a large board's server time.
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=32"];
+
+/** Spawns `node --import tsx <script> …args` (with SERVER_NODE_FLAGS for the server) with `env`, output appended to `logFile`, and waits for `healthUrl`. */
 export async function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, healthUrl: string, timeoutMs = 180_000): Promise<Started> {
   const out = fs.openSync(logFile, "a");
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", out, out] });
+  const flags = script === "scripts/start.ts" ? SERVER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", script, ...args], { env, stdio: ["ignore", out, out] });
   fs.closeSync(out);
   try {
     const startupMs = await waitHealthy(healthUrl, child, timeoutMs, started);

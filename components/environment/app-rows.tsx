@@ -27,9 +27,9 @@ export interface AppRow {
   servedBy: { from: string; url: string } | null;
 }
 
-/** Apps rows the server renders as HTML (a row with its health line is ~48 px tall). */
+/** Apps rows the server renders as HTML (a row is ~38 px tall; one whose text wraps, more). */
 const FIRST_SCREEN_ROWS = 15;
-const ROW_HEIGHT_PX = 48;
+const ROW_HEIGHT_PX = 40;
 
 /**
  * The Apps panel's rows. A client component for the board's reason (components/board/board-rows.tsx):

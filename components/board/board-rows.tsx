@@ -4,13 +4,13 @@ import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { BoardCell, type BoardCellData } from "./board-cell";
 
 /**
- * Rows the server renders as HTML: about two screens (a row of cells is 75–115 px tall, taller on
- * wide chains where health lines wrap); the rest render as soon as the browser hydrates. On the
+ * Rows the server renders as HTML: about two screens (a row of cells is 75–115 px tall: 113 px
+ * for 8 environments at 1,400 px, where health lines wrap); the rest render as soon as the browser hydrates. On the
  * 600-app board (25 rows of 8 environments) the cells' HTML was over half of the response and most
  * of its server time, for rows below the fold.
  */
 const FIRST_SCREEN_ROWS = 12;
-const ROW_HEIGHT_PX = 100;
+const ROW_HEIGHT_PX = 110;
 
 /** A board row as the browser gets it: the app and its cells in column order. */
 export interface BoardRow {

@@ -29,12 +29,18 @@ export function useFirstScreenRows<T>(rows: T[], count: number): { shown: T[]; p
   return hydrated || rows.length <= count ? { shown: rows, pending: 0 } : { shown: rows.slice(0, count), pending: rows.length - count };
 }
 
-/** Holds the place of `pending` rows of about `rowHeightPx` each until they render, so what follows the table does not jump. */
+/**
+ * Holds the place of `pending` rows of about `rowHeightPx` each until they render, so what follows
+ * the table does not jump, and says why the rows are not there yet (for good, without JavaScript).
+ */
 export function PendingRows({ pending, columns, rowHeightPx }: { pending: number; columns: number; rowHeightPx: number }) {
   if (!pending) return null;
   return (
-    <tr aria-hidden="true" data-testid="rows-pending">
-      <td colSpan={columns} style={{ height: pending * rowHeightPx }} />
+    <tr data-testid="rows-pending">
+      <td colSpan={columns} style={{ height: pending * rowHeightPx }} className="px-3 py-2 align-top text-xs text-zinc-400">
+        {pending === 1 ? "1 more row appears" : `${pending} more rows appear`} as the page finishes loading.
+        <noscript> They need JavaScript: the filters and pages above show any row.</noscript>
+      </td>
     </tr>
   );
 }

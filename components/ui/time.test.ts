@@ -16,6 +16,15 @@ describe("relativeTime", () => {
     expect(relativeTime(at(-10_000), now)).toBe("just now");
   });
 
+  it("says a value that rounds up to the next unit in that unit, never '24 hr.' beside '1 day'", () => {
+    expect(relativeTime(at(-23.6 * 3_600_000), now)).toBe(relative.format(-1, "day"));
+    expect(relativeTime(at(-23.4 * 3_600_000), now)).toBe(relative.format(-23, "hour"));
+    expect(relativeTime(at(-59.6 * 60_000), now)).toBe(relative.format(-1, "hour"));
+    expect(relativeTime(at(-59.7 * 1000), now)).toBe(relative.format(-1, "minute"));
+    expect(relativeTime(at(6.6 * 86_400_000), now)).toBe(relative.format(1, "week"));
+    expect(relativeTime(at(-12 * 3_600_000), now)).toBe(relative.format(-12, "hour"));
+  });
+
   it("answers the same from its cache as Intl does, for every value it has seen", () => {
     const expected = (minutes: number) => (Math.abs(minutes) >= 60 ? relative.format(Math.round(minutes / 60), "hour") : relative.format(minutes, "minute"));
     for (const pass of [1, 2]) {

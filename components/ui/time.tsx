@@ -33,13 +33,21 @@ const relativeText = memoized((key: string) => {
   return formatter.format(Number(key.slice(0, at)), key.slice(at + 1) as Intl.RelativeTimeFormatUnit);
 }, 2_000);
 
-/** "3 hr. ago", "in 2 days", "just now": `at` against `now`, in the largest whole unit. */
+/**
+ * "3 hr. ago", "in 2 days", "just now": `at` against `now`, rounded in the largest whole unit — and
+ * a value that rounds up to the next unit is said in it ("1 day ago", not "24 hr. ago" beside it).
+ */
 export function relativeTime(at: Date, now: Date): string {
   const diff = at.getTime() - now.getTime();
-  for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return relativeText(`${Math.round(diff / ms)} ${unit}`);
+  if (Math.abs(diff) < 45_000) return "just now";
+  const units = [...UNITS, ["second", 1000] as const];
+  for (const [i, [unit, ms]] of units.entries()) {
+    if (Math.abs(diff) < ms) continue;
+    const value = Math.round(diff / ms);
+    const larger = units[i - 1];
+    return larger && Math.abs(value) * ms >= larger[1] ? relativeText(`${Math.sign(value)} ${larger[0]}`) : relativeText(`${value} ${unit}`);
   }
-  return Math.abs(diff) < 45_000 ? "just now" : relativeText(`${Math.round(diff / 1000)} second`);
+  return "just now"; // not reached: 45 s and more is at least a second
 }
 
 const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });

@@ -18,8 +18,6 @@ import { RelativeTime } from "@/components/ui/time";
 /** "Promotion of abc1234 failed": what the failed rollout was. */
 const FAILED_KIND = { promote: "Promotion", "fast-track": "Fast-track", rollback: "Rollback", redeploy: "Redeploy", config: "Config change" } as Record<string, string>;
 
-/** "qa, uat and staging". */
-
 /**
  * A board column's head: the environment, what guards it, what is moving into it and what waits.
  * What waits and what can be fast-tracked are decided by the board's service (lib/domain/board-moves.ts);

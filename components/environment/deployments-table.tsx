@@ -1,3 +1,4 @@
+import { shortCommit } from "@/lib/domain/gates/format";
 import type { DeploymentSummary } from "@/lib/services/environments";
 import { tableClass, thClass } from "@/components/ui/layout";
 import { RecentDeploymentRows, type RecentDeploymentRow } from "./recent-deployment-rows";
@@ -10,7 +11,7 @@ function recentDeploymentRow(d: DeploymentSummary): RecentDeploymentRow {
     kind: d.kind,
     strategy: d.strategy,
     releaseId: d.releaseId,
-    releaseCommit: d.releaseCommit.slice(0, 7),
+    releaseCommit: shortCommit(d.releaseCommit),
     state: d.state,
     requestedBy: d.requestedBy.name,
     reason: d.reason,

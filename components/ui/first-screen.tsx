@@ -10,7 +10,7 @@ const subscribe = () => () => {};
  * renders the difference after hydration without a mismatch (hydration compares against
  * useSyncExternalStore's server snapshot).
  */
-export function useHydrated(): boolean {
+function useHydrated(): boolean {
   return useSyncExternalStore(
     subscribe,
     () => true,

@@ -23,6 +23,8 @@ describe("relativeTime", () => {
     expect(relativeTime(at(-59.7 * 1000), now)).toBe(relative.format(-1, "minute"));
     expect(relativeTime(at(6.6 * 86_400_000), now)).toBe(relative.format(1, "week"));
     expect(relativeTime(at(-12 * 3_600_000), now)).toBe(relative.format(-12, "hour"));
+    expect(relativeTime(at(-11.6 * 30 * 86_400_000), now)).toBe(relative.format(-1, "year"));
+    expect(relativeTime(at(-10.6 * 30 * 86_400_000), now)).toBe(relative.format(-11, "month"));
   });
 
   it("answers the same from its cache as Intl does, for every value it has seen", () => {

@@ -5,6 +5,7 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["day", 86_400_000],
   ["hour", 3_600_000],
   ["minute", 60_000],
+  ["second", 1000],
 ];
 
 // numeric "always": "in 1 wk." beside "in 2 wk." ("auto" said "next wk." and "yesterday", which read as another scale).
@@ -40,14 +41,12 @@ const relativeText = memoized((key: string) => {
 export function relativeTime(at: Date, now: Date): string {
   const diff = at.getTime() - now.getTime();
   if (Math.abs(diff) < 45_000) return "just now";
-  const units = [...UNITS, ["second", 1000] as const];
-  for (const [i, [unit, ms]] of units.entries()) {
-    if (Math.abs(diff) < ms) continue;
-    const value = Math.round(diff / ms);
-    const larger = units[i - 1];
-    return larger && Math.abs(value) * ms >= larger[1] ? relativeText(`${Math.sign(value)} ${larger[0]}`) : relativeText(`${value} ${unit}`);
-  }
-  return "just now"; // not reached: 45 s and more is at least a second
+  const i = UNITS.findIndex(([, ms]) => Math.abs(diff) >= ms); // found: 45 s and more is at least a second
+  const [unit, ms] = UNITS[i]!;
+  const value = Math.round(diff / ms);
+  const larger = UNITS[i - 1];
+  // Within half a unit of the larger one (24 hr., 12 mo. of 30 days): said in it.
+  return larger && Math.abs(value) * ms >= larger[1] - ms / 2 ? relativeText(`${Math.sign(value)} ${larger[0]}`) : relativeText(`${value} ${unit}`);
 }
 
 const absolute = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });

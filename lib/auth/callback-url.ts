@@ -28,4 +28,5 @@ export function safeCallbackPath(value: unknown, origin = PLACEHOLDER_ORIGIN): s
   return path;
 }
 
-const PLACEHOLDER_ORIGIN = "http://slipway.invalid";
+/** An origin no request has: relative paths are parsed against it and must stay on it. */
+export const PLACEHOLDER_ORIGIN = "http://slipway.invalid";

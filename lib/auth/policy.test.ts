@@ -156,4 +156,9 @@ describe("whoMay: whom to ask, from the same rules can() reads", () => {
     for (const role of ["delivery-lead", "tech-lead", "admin"] as const) expect(can(person([role]), "environment.hold.lift")).toBe(true);
     expect(can(person(["developer"]), "environment.hold.lift")).toBe(false);
   });
+
+  it("says nobody for an action no role may take by role alone (approvals follow their own rules)", () => {
+    expect(whoMay("deployment.approve")).toBe("nobody");
+    expect(whoMay("gate.override")).toBe("nobody");
+  });
 });

@@ -188,6 +188,8 @@ function listRoles(roles: readonly Role[]): string {
 
 /** Who may do an action, for telling people whom to ask: "a delivery lead, tech lead or admin", "an admin" (roles of RULES, in their order). */
 export function whoMay(action: Action): string {
+  // An action no role may take (an approval's own rules decide it) has nobody to ask: not "a no".
+  if (!RULES[action].roles.length) return "nobody";
   return withArticle(listRoles(RULES[action].roles));
 }
 

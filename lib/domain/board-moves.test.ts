@@ -16,6 +16,7 @@ const column = (name: string, config: Record<string, unknown> = {}): ChainColumn
   versions: new Map(),
   activeReleaseIds: [],
   empty: false,
+  rolledBack: null,
 });
 const candidate = { id: "rel_1", commit: "abcdef1234", versions: [{ app: "portal", version: "1.2.0" }] };
 const offer = (prod: ChainColumn, now = TUESDAY) => fastTrackOffer([column("dev"), column("staging"), prod], candidate, [], { rolledBackIn: [], failedIn: [] }, { storedFreezes: [], now })!;

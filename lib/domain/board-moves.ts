@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import type { StoredFreeze } from "./gates/freeze";
 import { isAhead, type CellRelease } from "./environment-summary";
-import { formatList, formatRelative } from "./gates/format";
+import { formatList, formatRelative, shortCommit } from "./gates/format";
 import { describePromotion, type PromotionPreview } from "./promotion-preview";
 import { roleCount, roleName } from "./roles";
 
@@ -66,7 +66,7 @@ export interface ChainColumn {
   /** No app runs anything there (over every app, not only the board's page of them). */
   empty: boolean;
   /** The previous column's release when it was rolled back there (and not deployed there again since), and when. */
-  rolledBack?: { releaseId: string; at: Date } | null;
+  rolledBack: { releaseId: string; at: Date } | null;
 }
 
 /**
@@ -96,7 +96,7 @@ export function waitingInto(chain: readonly ChainColumn[], i: number, facts: { e
   if (!waiting || target.activeReleaseIds.includes(waiting.release.id)) return null;
   // Advice, as for a fast-track: promoting again what was just rolled back out of here is allowed.
   if (target.rolledBack?.releaseId === waiting.release.id) {
-    const note = `Release ${waiting.release.commit.slice(0, 7)} was rolled back in ${target.name} ${formatRelative(target.rolledBack.at, facts.now)}: find out why before promoting it again.`;
+    const note = `Release ${shortCommit(waiting.release.commit)} was rolled back in ${target.name} ${formatRelative(target.rolledBack.at, facts.now)}: find out why before promoting it again.`;
     waiting = { ...waiting, preview: { ...waiting.preview, notes: [note, ...waiting.preview.notes] } };
   }
   return waiting;
@@ -133,7 +133,7 @@ export function fastTrackOffer(
   const rolledBackIn = chain.filter((e) => trouble.rolledBackIn.includes(e.name)).map((e) => e.name);
   const failedIn = chain.filter((e) => trouble.failedIn.includes(e.name)).map((e) => e.name);
   const troubles = [failedIn.length > 0 ? `failed in ${formatList(failedIn)}` : null, rolledBackIn.length > 0 ? `was rolled back in ${formatList(rolledBackIn)}` : null].filter((t) => t !== null);
-  const advice = troubles.length > 0 ? `Release ${candidate.commit.slice(0, 7)} ${troubles.join(", and ")}: find out why before fast-tracking it` : null;
+  const advice = troubles.length > 0 ? `Release ${shortCommit(candidate.commit)} ${troubles.join(", and ")}: find out why before fast-tracking it` : null;
   return {
     release: candidate,
     skipped: chain

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { PLACEHOLDER_ORIGIN, safeCallbackPath } from "@/lib/auth/callback-url";
 
 /**
  * The path and query a request was sent to, as the custom server saw it: Server Components cannot
@@ -21,7 +21,7 @@ export function recordRequestPath(req: IncomingMessage): void {
 export function signInPathFor(requestPath: string | null | undefined): string {
   // The sign-in page's own rule (same origin, no tricks), after dropping the RSC marker.
   const safe = safeCallbackPath(requestPath);
-  const url = new URL(safe, "http://slipway.invalid");
+  const url = new URL(safe, PLACEHOLDER_ORIGIN);
   url.searchParams.delete("_rsc");
   const path = safeCallbackPath(`${url.pathname}${url.search}`);
   return path === "/" ? "/signin" : `/signin?${new URLSearchParams({ callbackUrl: path })}`;

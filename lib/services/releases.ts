@@ -56,6 +56,13 @@ export interface ReleaseBuildView {
 export interface ReleaseView extends Release {
   builds: ReleaseBuildView[];
   createdByEmail: string;
+  /** The person's name, as pages show people (the email in a tooltip); the email when they have no name. */
+  createdByName: string;
+}
+
+/** How a person is named on a page: their name, or their email when the name is blank. */
+function personName(user: { name: string; email: string }): string {
+  return user.name.trim() || user.email;
 }
 
 /**
@@ -222,6 +229,7 @@ async function getReleaseView(db: Db, releaseId: string): Promise<ReleaseView> {
   return {
     ...rest,
     createdByEmail: createdByUser.email,
+    createdByName: personName(createdByUser),
     builds: rbs
       .map((rb) => ({ app: rb.app.name, appId: rb.appId, position: rb.app.position, build: rb.build }))
       .sort((a, b) => a.position - b.position)
@@ -280,7 +288,7 @@ export const listReleasesInput = pageInput.extend({
 
 export interface ReleaseListItem extends Release {
   createdByEmail: string;
-  /** The person's name, as lists show people (the email in a tooltip). */
+  /** The person's name, as lists show people (the email in a tooltip); the email when they have no name. */
   createdByName: string;
   builds: { app: string; version: string; digest: string; buildId: string }[];
 }
@@ -309,7 +317,7 @@ export async function listReleases(db: Db, input: unknown): Promise<Page<Release
     rows,
     query.limit,
     (r) => ({ at: r.release.createdAt, id: r.release.id }),
-    (r) => ({ ...r.release, createdByEmail: r.email, createdByName: r.name, builds: [] as ReleaseListItem["builds"] }),
+    (r) => ({ ...r.release, createdByEmail: r.email, createdByName: personName(r), builds: [] as ReleaseListItem["builds"] }),
   );
   if (page.items.length) {
     const buildRows = await db

@@ -129,6 +129,7 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
     const detail = await getRelease(connection.db, release.id);
     expect(detail.builds).toHaveLength(3);
     expect(detail.runs).toEqual([]);
+    expect(detail).toMatchObject({ createdByName: developer.name, createdByEmail: developer.email });
   });
 
   it("a release cut while one rolls out into the source takes that rollout's builds, never the ones it replaces", async () => {
@@ -207,5 +208,13 @@ describe.each(testDatabases)("builds and releases on $name", (database) => {
     const releasesPage = await listReleases(connection.db, { branch: "develop" });
     expect(releasesPage.items.length).toBeGreaterThan(0);
     expect(releasesPage.items[0]!.builds.map((b) => b.app)).toEqual(["portal", "admin", "api-gateway"]);
+  });
+
+  it("names who cut a release by their name, by their email only when the name is blank", async () => {
+    const nameless = await createTestActor(connection.db, ["developer"], " ");
+    const release = await makeRelease(connection.db, nameless, "8.0.0");
+    expect(await getRelease(connection.db, release.id)).toMatchObject({ createdByName: nameless.email, createdByEmail: nameless.email });
+    const listed = await listReleases(connection.db, { commit: release.commit });
+    expect(listed.items.find((r) => r.id === release.id)).toMatchObject({ createdByName: nameless.email });
   });
 });

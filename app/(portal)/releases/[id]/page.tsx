@@ -80,7 +80,7 @@ export default async function ReleasePage({ params }: Props) {
               [
                 "Cut",
                 <span key="t">
-                  <RelativeTime at={release.createdAt} now={now} /> by {release.createdByEmail}
+                  <RelativeTime at={release.createdAt} now={now} /> by <span title={release.createdByEmail}>{release.createdByName}</span>
                 </span>,
               ],
             ]}

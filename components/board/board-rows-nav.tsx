@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
+import { PrevNextLinks } from "@/components/ui/pager";
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 
@@ -83,16 +84,7 @@ export function BoardRowsNav({
           {matching === total ? `${total} apps` : `${matching} of ${total} apps`}
           {pages > 1 && ` · page ${page} of ${pages}`}
         </span>
-        {page > 1 ? (
-          <Link href={href(page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
-            ← Previous
-          </Link>
-        ) : null}
-        {page < pages ? (
-          <Link href={href(page + 1)} className={buttonClass("secondary", "sm")} rel="next">
-            Next →
-          </Link>
-        ) : null}
+        <PrevNextLinks page={page} pages={pages} href={href} />
       </nav>
     </div>
   );

@@ -2,7 +2,8 @@ import type { EnvironmentView } from "@/lib/services/environments";
 import type { InheritedAddress } from "@/lib/services/review-clone";
 import { AppRows, type AppRow } from "./app-rows";
 import { tableClass, thClass } from "@/components/ui/layout";
-import { ButtonLink, buttonClass } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button";
+import { PrevNextLinks } from "@/components/ui/pager";
 
 /** The filters of the Apps panel, as `environmentAppsInput` takes them (lib/services/environment-apps.ts). */
 const STATUS_CHOICES = ["healthy", "degraded", "unhealthy", "unknown", "not-deployed"] as const;
@@ -26,23 +27,49 @@ export function AppsFilter({ q, status, total }: { q: string | null; status: str
   );
 }
 
-/** Links to the first and the next page of apps, keeping the filters. */
-export function AppsPager({ nextCursor, first, q, status }: { nextCursor: string | null; first: boolean; q: string | null; status: string | null }) {
-  if (!nextCursor && !first) return null;
-  const filters = { ...(q ? { q } : {}), ...(status ? { status } : {}) };
+/**
+ * Where this page stands among the apps the filters match ("Page 2 of 3 · 51–100 of 140 apps")
+ * and links to the pages before and after it, keeping the filters (`basePath`: the environment page).
+ */
+export function AppsPager({
+  basePath,
+  page,
+  pages,
+  before,
+  shown,
+  matching,
+  total,
+  q,
+  status,
+}: {
+  basePath: string;
+  page: number;
+  pages: number;
+  before: number;
+  shown: number;
+  matching: number;
+  total: number;
+  q: string | null;
+  status: string | null;
+}) {
+  if (shown === 0) return null;
+  const href = (to: number) => {
+    const params = new URLSearchParams();
+    if (q) params.set("q", q);
+    if (status) params.set("status", status);
+    if (to > 1) params.set("page", String(to));
+    const search = params.toString();
+    return search ? `${basePath}?${search}` : basePath;
+  };
+  const range = `${before + 1}–${before + shown}`;
   return (
-    <div className="flex justify-end gap-2 border-t border-zinc-100 px-4 py-2">
-      {first && (
-        <ButtonLink href={`?${new URLSearchParams(filters)}`} size="sm">
-          First apps
-        </ButtonLink>
-      )}
-      {nextCursor && (
-        <ButtonLink href={`?${new URLSearchParams({ ...filters, cursor: nextCursor })}`} size="sm">
-          More apps →
-        </ButtonLink>
-      )}
-    </div>
+    <nav aria-label="App pages" className="flex flex-wrap items-center justify-end gap-2 border-t border-zinc-100 px-4 py-2 text-sm text-zinc-600">
+      <span data-testid="apps-pager-count">
+        {pages > 1 && `Page ${page} of ${pages} · `}
+        {matching === total ? `${range} of ${total} apps` : `${range} of ${matching} matching apps (${total} in all)`}
+      </span>
+      <PrevNextLinks page={page} pages={pages} href={href} />
+    </nav>
   );
 }
 

@@ -29,6 +29,15 @@ export const environmentAppsInput = pageInput.extend({
 });
 export type EnvironmentAppsQuery = z.input<typeof environmentAppsInput>;
 
+/**
+ * The environment page's apps query: the API's, or a page number instead of a cursor (the page's
+ * pager counts pages and goes back, as the board's does). Anything not a positive number: page 1.
+ */
+export const environmentAppsPageInput = environmentAppsInput.extend({
+  page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined).meta({ description: "1-based page of `limit` apps (instead of a cursor)" }),
+});
+export type EnvironmentAppsPageQuery = z.input<typeof environmentAppsPageInput>;
+
 /** One row of an environment's app list: the app (in slipway.yaml order) and what it runs there, if anything. */
 export interface EnvironmentAppRow {
   app: string;
@@ -61,14 +70,29 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
 const appRowFields = { ...cellColumns, position: apps.position, currentAppId: apps.id, currentApp: apps.name };
 type AppRowFields = JsonRow<typeof appRowFields>;
 
-/** A parsed page query (environmentAppsInput) as appsPageQuery takes it. */
-type AppsQuery = z.output<typeof environmentAppsInput>;
+/** A parsed page query (environmentAppsInput, or with a page number) as appsPageQuery takes it. */
+type AppsQuery = z.output<typeof environmentAppsInput> & { page?: number | undefined };
+
+type EnvironmentIds = { id: string | SQLWrapper; pipelineId: string | SQLWrapper };
+
+/** Where the environment's cell of an app joins (null columns where nothing is deployed). */
+const cellOf = (environment: EnvironmentIds) => and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id));
+
+/** The filter on the pipeline's current apps (joined to their cells by cellOf): `q` by name, `status` by the cell's health. */
+function matchingApps(environment: EnvironmentIds, q: AppsQuery) {
+  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+  return and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status);
+}
+
+/** The apps skipped before the page: its offset when paged by number (a cursor pages by keyset). */
+const offsetOf = (q: AppsQuery) => (q.cursor || !q.page ? 0 : (q.page - 1) * q.limit);
 
 /** The page's rows (one more than `limit`, to tell whether a next page exists), selecting `fields`; the environment's ids may be columns of an outer statement. */
-function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineId: string | SQLWrapper }, q: AppsQuery, fields: SelectedFields): PgSelect {
+function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, fields: SelectedFields): PgSelect {
   const after = q.cursor ? decode(q.cursor) : null;
-  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
-  const ofApps = and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined);
+  // A status filter reads the cells (joined below); without one, the apps alone.
+  const ofApps = and(matchingApps(environment, q), after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined);
+  const offset = offsetOf(q);
   // Without a status filter the page is a page of apps: chosen first (apps_pipeline_position_idx,
   // stopping after a page), then joined to their cells. Planned as one join, PostgreSQL joined all
   // of a large pipeline's cells and sorted them (8.5 of 12 ms at 600 apps): it plans for the
@@ -82,19 +106,30 @@ function appsPageQuery(db: Db, environment: { id: string | SQLWrapper; pipelineI
           .from(apps)
           .where(ofApps)
           .orderBy(asc(apps.position), asc(apps.id))
-          .limit(q.limit + 1),
+          .limit(q.limit + 1)
+          .offset(offset),
       );
   return db
     .select(fields)
     .from(apps)
     .$dynamic()
-    .leftJoin(environmentApps, and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id)))
+    .leftJoin(environmentApps, cellOf(environment))
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(and(ofApps, status, page))
+    .where(and(ofApps, page))
     .orderBy(asc(apps.position), asc(apps.id))
-    .limit(q.limit + 1);
+    .limit(q.limit + 1)
+    .offset(page ? 0 : offset);
+}
+
+/** How many apps match the filters, up to and including `upTo` when given: one aggregate. */
+function matchingCount(db: Db, environment: EnvironmentIds, q: AppsQuery, upTo?: Position) {
+  return db
+    .select({ n: count() })
+    .from(apps)
+    .leftJoin(environmentApps, cellOf(environment))
+    .where(and(matchingApps(environment, q), upTo ? sql`(${apps.position}, ${apps.id}) <= (${upTo[0]}, ${upTo[1]})` : undefined));
 }
 
 /** The rows of appsPageQuery as one page. */
@@ -109,28 +144,54 @@ function toAppsPage(rows: AppRowFields[], q: AppsQuery, now: Date): Page<Environ
 
 /**
  * One page of the current apps of an environment's pipeline with what each runs there, in
- * slipway.yaml order, keyset-paged by (position, id) (`cursor`, `limit` ≤ 200, default 50),
- * filtered in SQL by `q` (name contains, case-insensitive) and `status` (health status or
- * "not-deployed"). One statement; memory is bounded by the page, not by the number of apps.
- * @throws ValidationError for a bad cursor, limit, q or status
+ * slipway.yaml order, keyset-paged by (position, id) (`cursor`, `limit` ≤ 200, default 50) or by
+ * page number (`page`, the environment page's pager), filtered in SQL by `q` (name contains,
+ * case-insensitive) and `status` (health status or "not-deployed"). One statement; memory is
+ * bounded by the page, not by the number of apps.
+ * @throws ValidationError for a bad cursor, limit, q or status, or a cursor with a page
  */
 export async function environmentAppsPage(db: Db, clock: Clock, environment: { id: string; pipelineId: string }, input: unknown): Promise<Page<EnvironmentAppRow>> {
-  const q = parseInput(environmentAppsInput, input);
+  const q = parseAppsQuery(input);
   // Left joins: a row's cell columns are null where nothing is deployed, as JsonRow reads them too.
   const rows = (await appsPageQuery(db, environment, q, appRowFields)) as AppRowFields[];
   return toAppsPage(rows, q, clock.now());
 }
 
+/** A page of apps and where it stands among those the filters match (what a pager says). */
+export interface EnvironmentAppsPage extends Page<EnvironmentAppRow> {
+  /** How many matching apps come before the page's first. */
+  before: number;
+  /** How many apps the filters match; null without filters (every current app, EnvironmentRunning.appCount). */
+  matching: number | null;
+}
+
+function parseAppsQuery(input: unknown): AppsQuery {
+  const q = parseInput(environmentAppsPageInput, input);
+  if (q.cursor && q.page) throw new ValidationError("Send a cursor or a page, not both.", { page: "not with a cursor" });
+  return q;
+}
+
 /**
  * environmentAppsPage() nested in another statement as one JSON column (the environment page
  * reads it with the environment); the environment's ids are usually the outer statement's columns.
- * @throws ValidationError for a bad cursor, limit, q or status (at once, before any statement)
+ * With filters, it counts the apps they match; after a cursor, those before it (aggregates, not rows).
+ * @throws ValidationError for a bad cursor, limit, q or status, or a cursor with a page (at once, before any statement)
  */
-export function environmentAppsPageNested(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, input: unknown): NestedRead<Page<EnvironmentAppRow>> {
-  const q = parseInput(environmentAppsInput, input);
+export function environmentAppsPageNested(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, input: unknown): NestedRead<EnvironmentAppsPage> {
+  const q = parseAppsQuery(input);
+  const after = q.cursor ? decode(q.cursor) : null;
+  const filtered = Boolean(q.q || q.status);
   return {
-    sql: jsonArray(appsPageQuery(db, environment, q, { row: jsonObject(appRowFields) })),
-    read: (value) => toAppsPage(fromJsonArray(appRowFields, value), q, clock.now()),
+    sql: jsonObject({
+      rows: jsonArray(appsPageQuery(db, environment, q, { row: jsonObject(appRowFields) })),
+      matching: filtered ? sql`${matchingCount(db, environment, q)}` : sql`null`,
+      before: after ? sql`${matchingCount(db, environment, q, after)}` : sql`null`,
+    }),
+    read: (value) => {
+      const object = (typeof value === "string" ? JSON.parse(value) : value) as { rows: unknown; matching: number | null; before: number | null };
+      const page = toAppsPage(fromJsonArray(appRowFields, object.rows), q, clock.now());
+      return { ...page, before: object.before === null ? offsetOf(q) : Number(object.before), matching: object.matching === null ? null : Number(object.matching) };
+    },
   };
 }
 

@@ -18,7 +18,7 @@ import type { ConfigVariableView } from "./config-vars";
 import type { ServiceContext } from "./context";
 import { getDeployment, type DeploymentDetail } from "./deployment-queries";
 import { previousGoodReleaseNested } from "./deployments";
-import { environmentAppsInput, environmentAppsPageNested, environmentRunningNested, type EnvironmentAppRow, type EnvironmentAppsQuery } from "./environment-apps";
+import { environmentAppsPage, environmentAppsPageInput, environmentAppsPageNested, environmentRunningNested, type EnvironmentAppsPage, type EnvironmentAppsPageQuery } from "./environment-apps";
 import { environmentWith, getEnvironmentRecord, isGone, recentDeploymentsNested, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
@@ -26,14 +26,13 @@ import { environmentFreezes, storedFreezesForGate } from "./freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
 import { jobRunsNested, type JobRunView } from "./jobs";
-import type { Page } from "./pagination";
 import { resolvePipeline } from "./pipeline-scope";
 import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
 import { parseInput } from "./validation";
 
-export const environmentPageInput = environmentAppsInput.extend({
+export const environmentPageInput = environmentAppsPageInput.extend({
   pipeline: z.string().min(1),
   name: z.string().min(1),
 });
@@ -69,8 +68,11 @@ export interface EnvironmentPage {
   configPendingSince: Date | null;
   /** Apps with a seed job and a build deployed here (the Seed buttons). */
   seedApps: string[];
-  /** This page of apps (filtered by `q`/`status`), the total before filters, and the filters used. */
-  apps: Page<EnvironmentAppRow> & { total: number; q: string | null; status: string | null; cursor: string | null };
+  /**
+   * This page of apps (filtered by `q`/`status`), the total before filters, how many match them,
+   * the page's number (1-based) among `pages`, how many matching apps come before it, and the filters used.
+   */
+  apps: EnvironmentAppsPage & { total: number; matching: number; page: number; pages: number; q: string | null; status: string | null; cursor: string | null };
   deployments: DeploymentSummary[];
   jobs: JobRunView[];
   /** Null when slipway.yaml hides this environment's config from the viewer (access.viewConfig). */
@@ -94,7 +96,7 @@ export interface EnvironmentPage {
  * @throws ValidationError for a bad cursor, limit, q or status (before the statement is sent)
  * @throws NotFoundError for an unknown pipeline or a name no environment ever had there
  */
-async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsQuery) {
+async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name: string, appsQuery: EnvironmentAppsPageQuery) {
   const nestedReads = (environment: { id: SQLWrapper; pipelineId: SQLWrapper }) => pageNestedReads(db, clock, environment, appsQuery);
   let nested: ReturnType<typeof pageNestedReads> | undefined;
   // The page as people open it (no filter, first page of apps) is one prepared statement: its
@@ -125,7 +127,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
 }
 
 /** What the environment page nests in its statement, each with the function that decodes it (with `clock`). */
-function pageNestedReads(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, appsQuery: EnvironmentAppsQuery) {
+function pageNestedReads(db: Db, clock: Clock, environment: { id: SQLWrapper; pipelineId: SQLWrapper }, appsQuery: EnvironmentAppsPageQuery) {
   return {
     appPage: environmentAppsPageNested(db, clock, environment, appsQuery),
     running: environmentRunningNested(db, environment),
@@ -175,7 +177,7 @@ function pageEnvironmentQuery(
 }
 
 /** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
-const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsInput.parse({});
+const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsPageInput.parse({});
 
 // Read on every environment page: prepared (db/queries/prepared.ts). Its nested reads are built
 // with a fixed clock (unused in SQL: the clock only decodes, per request) and the default page.
@@ -200,8 +202,14 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   authorize(ctx, "pipeline.view");
   const data = parseInput(environmentPageInput, input);
   const { db, actor, clock } = ctx;
-  const page = await findPageEnvironment(db, clock, data.pipeline, data.name, { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit });
-  const { pipeline, environment, appPage, running, deployments, jobs } = page;
+  // Page 1 is the page as people open it (the prepared statement's).
+  const appsQuery = { q: data.q, status: data.status, cursor: data.cursor, limit: data.limit, page: data.page === 1 ? undefined : data.page };
+  const page = await findPageEnvironment(db, clock, data.pipeline, data.name, appsQuery);
+  const { pipeline, environment, running, deployments, jobs } = page;
+  const matching = page.appPage.matching ?? running.appCount;
+  const pages = Math.max(1, Math.ceil(matching / data.limit));
+  // A page past the end (the apps went, or a filter narrowed them): the last page, as the board does.
+  const appPage = appsQuery.page && appsQuery.page > pages ? { ...(await environmentAppsPage(db, clock, environment, { ...appsQuery, page: pages })), before: (pages - 1) * data.limit, matching: page.appPage.matching } : page.appPage;
   const now = clock.now();
   // Team and pipeline grants count only with the pipeline in the target.
   const scope: Target = { pipeline: { id: pipeline.id, teamId: pipeline.teamId } };
@@ -265,7 +273,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     busy: environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running"),
     configPendingSince: configPending ? (running.configChangedAt ?? now) : null,
     seedApps: gone ? [] : running.seedApps,
-    apps: { ...appPage, total: running.appCount, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
+    apps: { ...appPage, total: running.appCount, matching, page: Math.floor(appPage.before / data.limit) + 1, pages, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },
     deployments,
     jobs,
     variables: gone ? [] : viewConfig ? config.variables : null,

@@ -158,6 +158,27 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       expect(seen).toEqual(["portal", "admin", "api-gateway", ...Array.from({ length: 147 }, (_, i) => `svc-${String(i).padStart(3, "0")}`)]);
     });
 
+    it("pages by number: where the page stands among the matching apps, the last page for one past the end", async () => {
+      const first = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa" });
+      expect(first.apps).toMatchObject({ page: 1, pages: 3, before: 0, matching: 150, total: 150 });
+      expect(first.apps.items).toHaveLength(50);
+      const second = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", page: "2" });
+      expect(second.apps).toMatchObject({ page: 2, pages: 3, before: 50, matching: 150 });
+      expect(second.apps.items.map((a) => a.app)).toEqual(Array.from({ length: 50 }, (_, i) => `svc-${String(47 + i).padStart(3, "0")}`));
+      const past = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", page: 9 });
+      expect(past.apps).toMatchObject({ page: 3, pages: 3, before: 100 });
+      expect(past.apps.items.at(-1)!.app).toBe("svc-146");
+      // Filters narrow the count; a page of them is counted among them, not among every app.
+      const unhealthy = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", status: "unhealthy", limit: 5, page: 2 });
+      expect(unhealthy.apps).toMatchObject({ page: 2, pages: 4, before: 5, matching: 17, total: 150 });
+      expect(unhealthy.apps.items.map((a) => a.app)).toEqual(["svc-045", "svc-054", "svc-063", "svc-072", "svc-081"]);
+      // A page opened by a cursor knows its number too.
+      const byCursor = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", status: "unhealthy", limit: 5, cursor: unhealthy.apps.nextCursor! });
+      expect(byCursor.apps).toMatchObject({ page: 3, before: 10, matching: 17 });
+      expect(byCursor.apps.items[0]!.app).toBe("svc-090");
+      await expect(getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", page: 2, cursor: unhealthy.apps.nextCursor! })).rejects.toBeInstanceOf(ValidationError);
+    });
+
     it("filters by name and by status in SQL", async () => {
       const named = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", q: "SVC-01" });
       expect(named.apps.items.map((a) => a.app)).toEqual(Array.from({ length: 10 }, (_, i) => `svc-01${i}`));

@@ -6,7 +6,7 @@ import type { EnvironmentConfig } from "@/lib/config/schema";
 import { getServiceContext } from "@/lib/server/page-context";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { NotFoundError } from "@/lib/services/errors";
-import { pipelinePath } from "@/lib/paths";
+import { environmentPath, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { deploymentDto } from "@/lib/api/dto";
 import { RedeployButton, RollbackButton } from "@/components/deployment/deploy-buttons";
@@ -31,7 +31,7 @@ import { IncidentBanner } from "@/components/operations/incident-banner";
 import { TrafficPanel } from "@/components/environment/traffic-panel";
 import { InstancesPanel } from "@/components/environment/instances-panel";
 
-type Props = { params: Promise<{ pipeline: string; name: string }>; searchParams: Promise<{ q?: string; status?: string; cursor?: string }> };
+type Props = { params: Promise<{ pipeline: string; name: string }>; searchParams: Promise<{ q?: string; status?: string; page?: string; cursor?: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { pipeline, name } = await params;
@@ -42,12 +42,14 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
   await connection();
   const ctx = await getServiceContext();
   const { pipeline: pipelineParam, name: nameParam } = await params;
-  const { q, status, cursor } = await searchParams;
+  const { q, status, page, cursor } = await searchParams;
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
-  const view = await getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), q: q || undefined, status: status || undefined, cursor: cursor || undefined }).catch((error: unknown) => {
-    if (error instanceof NotFoundError) notFound();
-    throw error;
-  });
+  const view = await getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), q: q || undefined, status: status || undefined, page: page || undefined, cursor: cursor || undefined }).catch(
+    (error: unknown) => {
+      if (error instanceof NotFoundError) notFound();
+      throw error;
+    },
+  );
   const { pipeline, environment, ref, gone, current, review, allowed } = view;
   const now = ctx.clock.now();
   const pageApps = view.apps.items.map((a) => a.app);
@@ -120,7 +122,17 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
           )}
           <Panel title="Apps" actions={<AppsFilter q={view.apps.q} status={view.apps.status} total={view.apps.total} />}>
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />
-            <AppsPager nextCursor={view.apps.nextCursor} first={Boolean(view.apps.cursor)} q={view.apps.q} status={view.apps.status} />
+            <AppsPager
+              basePath={environmentPath(pipeline.name, environment.name)}
+              page={view.apps.page}
+              pages={view.apps.pages}
+              before={view.apps.before}
+              shown={view.apps.items.length}
+              matching={view.apps.matching}
+              total={view.apps.total}
+              q={view.apps.q}
+              status={view.apps.status}
+            />
           </Panel>
           {/* Only the apps deployed here: one never deployed has no instances (the API answers 404), and its source's are not its own. */}
           {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={pageApps.filter((app) => environment.apps[app]?.releaseId && !review?.inherited.some((i) => i.app === app))} />}

@@ -4,7 +4,8 @@
  */
 import { EnvError, env } from "@/lib/env";
 import { DataDirLockedError } from "@/db/data-dir-lock";
-import { StartupError, prepare, serve, signInHelp } from "@/lib/server/boot";
+import { StartupError, prepare, serve } from "@/lib/server/boot";
+import { startBanner } from "@/lib/server/start-banner";
 import { createController } from "@/lib/server/controller-runtime";
 import { serveCliCommands } from "@/lib/server/cli-commands";
 
@@ -12,7 +13,7 @@ const dev = process.argv.includes("--dev");
 if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
 
 async function main() {
-  const { connection } = await prepare({ build: !dev });
+  const { connection, demoData } = await prepare({ build: !dev });
   const { server, url } = await serve({ dev });
   // The controller runs here unless production runs it as its own process (npm run controller).
   const controller = env().controller ? createController(connection) : null;
@@ -21,9 +22,9 @@ async function main() {
   const stopCliChannel = env().DATABASE_URL ? null : await serveCliCommands(env().dataDir, connection);
   // The apps outlive Slipway by design (the data plane keeps serving): say how to stop them too.
   const appsOutlive = controller !== null && !env().stopAppsOnExit;
-  console.log(
-    `\n  Slipway is running at ${url}\n  ${signInHelp()}\n  Data: ${env().DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : env().dataDir}\n  Stop with Ctrl+C.${appsOutlive ? " The apps it runs keep serving after it stops: `npm run apps:stop` stops them." : ""}\n`,
-  );
+  const e = env();
+  const oidc = e.oidcConfigured ? { name: e.SLIPWAY_OIDC_NAME, issuer: e.SLIPWAY_OIDC_ISSUER } : null;
+  console.log(startBanner({ url, oidc, demoData, data: e.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : e.dataDir, appsOutlive }));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -16,7 +16,7 @@ import { syncPipeline } from "@/lib/services/pipeline-sync";
 import { getBoard } from "@/lib/services/pipeline-board";
 import { testDatabases } from "@/lib/testing/databases";
 import { loadTestPipeline } from "@/lib/testing/fixtures";
-import { seedDemoData } from "./demo";
+import { demoDataLoaded, seedDemoData } from "./demo";
 import { DEMO_USERS } from "./demo-users";
 
 const TABLES = ["users", "builds", "releases", "deployments", "environment_apps", "environments", "audit_events"];
@@ -44,7 +44,9 @@ describe.each(testDatabases)("demo data on $name", (database) => {
 
   it("fills every environment on the first run and adds nothing on the second", async () => {
     const clock = fixedClock("2026-11-21T12:00:00Z");
+    expect(await demoDataLoaded(connection.db)).toBe(false);
     expect(await seedDemoData(connection.db, clock, { artifactsDir })).toBe(true);
+    expect(await demoDataLoaded(connection.db)).toBe(true);
     const after = await counts();
     const board = await getBoard(connection.db, clock, { pipeline: "shop" });
     for (const env of board!.fixed) {

@@ -97,6 +97,12 @@ export async function seedDemoData(db: Db, clock: Clock, options: { artifactsDir
   });
 }
 
+/** Whether the demo data was loaded into this database (on this start or an earlier one). */
+export async function demoDataLoaded(db: Db): Promise<boolean> {
+  const [seeded] = await db.select({ key: slipwayMeta.key }).from(slipwayMeta).where(eq(slipwayMeta.key, SEEDED_KEY));
+  return Boolean(seeded);
+}
+
 async function commitOf(tx: Db, releaseId: string): Promise<string> {
   const release = await tx.query.releases.findFirst({ where: (r, { eq }) => eq(r.id, releaseId), columns: { commit: true } });
   return release!.commit;

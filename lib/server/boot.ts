@@ -5,7 +5,7 @@ import http from "node:http";
 import { openConnection, setProcessConnection, sqlStatementCount, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
 import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
-import { seedDemoData } from "@/db/seed/demo";
+import { demoDataLoaded, seedDemoData } from "@/db/seed/demo";
 import { readFile } from "node:fs/promises";
 import { formatConfigProblems } from "@/lib/config/load";
 import { loadPipelineSet } from "@/lib/config/pipeline-set";
@@ -13,8 +13,6 @@ import { kubernetesAccessProblems } from "@/lib/platform/kubernetes/startup-chec
 import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
 import { syncPipelines } from "@/lib/services/pipeline-sync";
-import { DEMO_USERS } from "@/db/seed/demo-users";
-import { DEMO_TEAMS } from "@/db/seed/demo-teams";
 import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
 import { ensureSecretKey } from "@/lib/secrets";
 import { ensureAuthSecret } from "./auth-secret";
@@ -30,7 +28,7 @@ const log = (line: string) => console.log(`[slipway] ${line}`);
  * shared address), the database is migrated and matches them, demo data is there on first run. A
  * bad file stops here, before the database is touched.
  */
-export async function prepare(options: { build: boolean }): Promise<{ connection: Connection; demoSeeded: boolean }> {
+export async function prepare(options: { build: boolean }): Promise<{ connection: Connection; demoSeeded: boolean; demoData: boolean }> {
   const e = env();
   const loaded = await loadPipelineSet(e.pipelineSources);
   if (!loaded.ok) throw new StartupError(loaded.message);
@@ -59,7 +57,9 @@ export async function prepare(options: { build: boolean }): Promise<{ connection
   const demoSeeded = e.demo ? await seedDemoData(connection.db, systemClock, { artifactsDir: DEFAULT_ARTIFACTS_DIR(e.dataDir) }) : false;
   if (demoSeeded) log("Loaded demo data (first start).");
   if (e.demo) await ensureDemoToken(connection.db, e.dataDir);
-  return { connection, demoSeeded };
+  // Loaded now or on an earlier start (SLIPWAY_DEMO=0 later keeps what is there): its users can sign in.
+  const demoData = demoSeeded || (await demoDataLoaded(connection.db));
+  return { connection, demoSeeded, demoData };
 }
 
 /** Starts Next.js in this process, so it shares the one database connection (and its lock). */
@@ -106,14 +106,4 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
     server.listen(e.PORT, host, resolve);
   });
   return { server, url: `http://localhost:${e.PORT}` };
-}
-
-export function signInHelp(): string {
-  const e = env();
-  if (e.oidcConfigured) return `Sign in with ${e.SLIPWAY_OIDC_NAME} (${e.SLIPWAY_OIDC_ISSUER}).`;
-  return [
-    "Local mode (no identity provider configured): pick a demo user on the sign-in page, no password.",
-    ...DEMO_USERS.map((u) => `    ${u.roles[0]!.padEnd(14)} ${u.email}`),
-    ...DEMO_TEAMS.map((t) => `    ${t.lead.roles[0]!.padEnd(14)} ${t.lead.email} (in team ${t.name} only)`),
-  ].join("\n");
 }

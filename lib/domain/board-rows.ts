@@ -9,6 +9,11 @@ import type { HealthStatus } from "@/db/schema/enums";
 export const APP_STATUSES = ["failing", "drift", "undeployed", "off-release"] as const;
 export type AppStatus = (typeof APP_STATUSES)[number];
 
+/**
+ * "failing": the last health recorded in some environment is unhealthy or degraded, however old.
+ * A stale reading is still the last thing known (the cell shows it as stale); the environment
+ * page's health filter and the portfolio's "failing health" count it the same way.
+ */
 export const APP_STATUS_LABELS: Record<AppStatus, string> = {
   failing: "unhealthy or degraded",
   drift: "drift",
@@ -72,13 +77,18 @@ function mostCommonRelease(env: RowEnvironment): string | null {
   return best;
 }
 
+/** Unhealthy or degraded: what the board's, the portfolio's and the environment page's health filters call failing, stale or not. */
+export function isFailingHealth(status: HealthStatus): boolean {
+  return status === "unhealthy" || status === "degraded";
+}
+
 /** Whether an app (by name) has `status` in any of the environments. */
 export function hasStatus(app: string, status: AppStatus, environments: readonly RowEnvironment[]): boolean {
   return environments.some((env) => {
     const cell = env.apps[app];
     switch (status) {
       case "failing":
-        return Boolean(cell?.releaseId) && !cell!.health.stale && (cell!.health.status === "unhealthy" || cell!.health.status === "degraded");
+        return Boolean(cell?.releaseId) && isFailingHealth(cell!.health.status);
       case "drift":
         return Boolean(cell?.drift);
       case "undeployed":

@@ -136,7 +136,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const pageSize = data.pageSize ?? boardPageSize(fixedRows.length);
   const filter = { q: data.q, team: data.team, status: data.status };
 
-  const [page, facts, guards] = await Promise.all([pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }, now), columnFacts(db, row.id, chainIds, pageSize), loadGuards(db, row.id, now)]);
+  const [page, facts, guards] = await Promise.all([pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }), columnFacts(db, row.id, chainIds, pageSize), loadGuards(db, row.id, now)]);
   // The page's cells in the chain and what differs from its source in each review environment, in one statement.
   // …and, for a partial review environment, where its source serves the page's other apps.
   const [cells, inherited] = await Promise.all([

@@ -2,7 +2,6 @@ import { asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { preparedRead, type PreparedStatement } from "@/db/queries/prepared";
 import type { Db } from "@/db/client";
 import { environments, pipelines } from "@/db/schema";
-import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
 import { GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import type { AppStatus } from "@/lib/domain/board-rows";
@@ -106,19 +105,19 @@ export interface PageApp {
 /**
  * One page of the pipeline's apps (in slipway.yaml order) matching `filter`, how many match, and
  * the page it is (clamped). Filters in SQL over the fixed environments `chainIds`: "failing" (a
- * deployed cell with a fresh unhealthy or degraded observation), "drift" (a drift report about
+ * deployed cell whose last health, fresh or stale, is unhealthy or degraded), "drift" (a drift report about
  * the build it runs), "undeployed" (some environment runs nothing of it), "off-release" (it runs
  * another release than most of that environment's apps). One statement.
  */
-export async function pageOfApps(db: Db, pipelineId: string, chainIds: string[], filter: RowFilter, now: Date): Promise<{ apps: PageApp[]; matching: number; page: number }> {
-  const fresh = new Date(now.getTime() - HEALTH_STALE_AFTER_MS);
+export async function pageOfApps(db: Db, pipelineId: string, chainIds: string[], filter: RowFilter): Promise<{ apps: PageApp[]; matching: number; page: number }> {
   const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const chain = sql`(select value from jsonb_array_elements_text(${json(chainIds)}))`;
   const statusWhere = (() => {
     switch (filter.status) {
       case "failing":
+        // The last health recorded, however old (isFailingHealth in lib/domain/board-rows.ts).
         return sql`and exists (select 1 from environment_apps ea where ea.app_id = a.id and ea.environment_id in ${chain} and ea.release_id is not null
-                     and ea.health_observed_at > ${fresh} and ea.health_status in ('unhealthy', 'degraded'))`;
+                     and ea.health_status in ('unhealthy', 'degraded'))`;
       case "drift":
         return sql`and exists (select 1 from environment_apps ea where ea.app_id = a.id and ea.environment_id in ${chain}
                      and ea.drift ->> 'kind' is not null and ea.drift ->> 'message' is not null and ea.drift -> 'recorded' ->> 'buildId' = ea.build_id)`;

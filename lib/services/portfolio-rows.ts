@@ -127,8 +127,9 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
        where e.kind = 'fixed' and e.state not in ${GONE}
     ), visible as (
       select p.id, p.name, p.loaded_at, p.team_id, t.name as team_name, t.display_name as team_display,
+             -- The last health recorded, fresh or stale (isFailingHealth in lib/domain/board-rows.ts).
              exists (select 1 from environment_apps ea join envs on envs.id = ea.environment_id
-                      where envs.pipeline_id = p.id and ea.build_id is not null and ea.health_observed_at > ${v.fresh}
+                      where envs.pipeline_id = p.id and ea.build_id is not null
                         and ea.health_status in ('unhealthy', 'degraded')) as failing,
              exists (select 1 from deployments d join envs on envs.id = d.environment_id
                       where envs.pipeline_id = p.id and d.state in ('waiting', 'queued')
@@ -165,8 +166,9 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
              count(ea.build_id) as deployed,
              max(ea.deployed_at) as deployed_at,
              count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'healthy') as healthy,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'degraded') as degraded,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'unhealthy') as unhealthy,
+             -- Unhealthy and degraded count however old (the last thing known); healthy only while fresh.
+             count(*) filter (where ea.build_id is not null and ea.health_status = 'degraded') as degraded,
+             count(*) filter (where ea.build_id is not null and ea.health_status = 'unhealthy') as unhealthy,
              count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${v.fresh})) as stale
         from environment_apps ea
         join envs on envs.id = ea.environment_id

@@ -32,7 +32,7 @@ export interface PortfolioWaiting {
   mine: boolean;
 }
 
-/** One word and a tone for an environment's health, from its apps' counts (stale ones are not counted as failing). */
+/** One word and a tone for an environment's health, from its apps' counts (a stale unhealthy or degraded reading still counts, and says it is stale). */
 export interface HealthSummary {
   tone: "neutral" | "red" | "amber" | "green";
   label: string;
@@ -49,6 +49,11 @@ export interface PortfolioEnvironment {
   deployedApps: number;
   /** The latest deployment of any of its apps, else null. */
   deployedAt: Date | null;
+  /**
+   * Deployed apps by their last health: `unhealthy` and `degraded` however old the reading (the
+   * last thing known), `healthy` only when fresh; `stale` counts the readings of any status not
+   * confirmed within HEALTH_STALE_AFTER_MS.
+   */
   health: { healthy: number; degraded: number; unhealthy: number; stale: number };
   /** The health in a word, as the tile shows it. */
   healthSummary: HealthSummary;
@@ -145,14 +150,15 @@ function freezesOf(environmentId: string, name: string, settings: unknown, store
   }
 }
 
-/** The health of an environment in a word (stale observations are not counted as failing). */
+/** The health of an environment in a word; "· N stale" when N readings are not recent (a stale unhealthy one still counts as unhealthy). */
 export function healthSummary(env: Pick<PortfolioEnvironment, "deployedApps" | "health">): HealthSummary {
   const h = env.health;
+  const stale = h.stale > 0 ? ` · ${h.stale} stale` : "";
   if (env.deployedApps === 0) return { tone: "neutral", label: "nothing deployed" };
-  if (h.unhealthy > 0) return { tone: "red", label: `${h.unhealthy} unhealthy` };
-  if (h.degraded > 0) return { tone: "amber", label: `${h.degraded} degraded` };
+  if (h.unhealthy > 0) return { tone: "red", label: `${h.unhealthy} unhealthy${stale}` };
+  if (h.degraded > 0) return { tone: "amber", label: `${h.degraded} degraded${stale}` };
   if (h.healthy === 0) return { tone: "neutral", label: "health unknown" };
-  return { tone: "green", label: h.stale > 0 ? `healthy · ${h.stale} stale` : "healthy" };
+  return { tone: "green", label: `healthy${stale}` };
 }
 
 /**

@@ -34,7 +34,7 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     // staging is mixed: two apps on a newer release, portal still on the first.
     const newer = await makeRelease(db, dev, "1.1.0");
     await placeRelease(db, "staging", newer.id, fresh, dev.id);
-    // qa's admin is unhealthy now; prod's portal was unhealthy long ago (stale: not failing).
+    // qa's admin is unhealthy now; prod's portal was unhealthy long ago (stale: still counted as unhealthy, and said to be stale).
     const envId = async (name: string) => (await db.select().from(environments).where(eq(environments.name, name)))[0]!.id;
     const appId = async (name: string) => (await db.select().from(apps).where(eq(apps.name, name)))[0]!.id;
     await db
@@ -80,7 +80,8 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     const byName = Object.fromEntries(shop!.environments.map((e) => [e.name, e]));
     expect(byName.dev).toMatchObject({ release: { id: releaseId }, releases: 1, deployedApps: 3, health: { healthy: 3, degraded: 0, unhealthy: 0, stale: 0 } });
     expect(byName.qa!.health).toEqual({ healthy: 2, degraded: 0, unhealthy: 1, stale: 0 });
-    expect(byName.prod!.health).toEqual({ healthy: 2, degraded: 0, unhealthy: 0, stale: 1 });
+    expect(byName.prod!.health).toEqual({ healthy: 2, degraded: 0, unhealthy: 1, stale: 1 });
+    expect(byName.prod!.healthSummary).toEqual({ tone: "red", label: "1 unhealthy · 1 stale" });
     expect(byName.uat).toMatchObject({ release: null, releases: 0, deployedApps: 0, deployedAt: null });
     expect(byName.staging).toMatchObject({ release: null, releases: 2, deployedApps: 3, deployedAt: fresh });
     expect(byName.prod!.waiting).toEqual([

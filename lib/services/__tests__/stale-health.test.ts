@@ -1,0 +1,70 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import { apps, environmentApps, environments } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { fixedClock } from "@/lib/domain/clock";
+import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
+import { getBoardPage } from "@/lib/services/board-page";
+import { getEnvironmentPage } from "@/lib/services/environment-page";
+import { getPortfolio } from "@/lib/services/portfolio";
+import { testDatabases } from "@/lib/testing/databases";
+import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeRelease, placeRelease } from "@/lib/testing/releases";
+
+// Fresh-user finding: a stale "unhealthy" matched the environment page's filter but not the
+// board's "failing" status nor the portfolio's failing health. One rule now: the last health
+// recorded counts however old (it is the last thing known), and is shown as stale.
+describe.each(testDatabases)("a stale unhealthy reading on $name", (database) => {
+  let connection: Connection;
+  let admin: Actor;
+  const clock = fixedClock("2026-03-02T10:00:00Z");
+  const now = clock.now();
+  const fresh = new Date(now.getTime() - 30_000);
+  const longAgo = new Date(now.getTime() - HEALTH_STALE_AFTER_MS - 60_000);
+  const ctx = () => ({ db: connection.db, actor: admin, clock });
+
+  beforeAll(async () => {
+    connection = await database.open();
+    const db = connection.db;
+    await loadTestPipeline(db);
+    admin = await createTestActor(db, ["admin"], "ada");
+    const release = await makeRelease(db, admin, "1.0.0", { at: "2026-03-01T08:00:00Z" });
+    for (const env of ["dev", "qa", "uat", "staging", "prod"]) await placeRelease(db, env, release.id, fresh, admin.id);
+    const [prod] = await db.select().from(environments).where(eq(environments.name, "prod"));
+    const byName = Object.fromEntries((await db.select().from(apps)).map((a) => [a.name, a.id]));
+    const cell = (app: string) => and(eq(environmentApps.environmentId, prod!.id), eq(environmentApps.appId, byName[app]!));
+    // prod's portal was last seen unhealthy long ago; its admin was last seen healthy long ago.
+    await db.update(environmentApps).set({ healthStatus: "unhealthy", healthObservedAt: longAgo }).where(cell("portal"));
+    await db.update(environmentApps).set({ healthStatus: "healthy", healthObservedAt: longAgo }).where(cell("admin"));
+  });
+  afterAll(() => connection.close());
+
+  it("the environment page's unhealthy filter lists it, shown as stale", async () => {
+    const page = await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "unhealthy" });
+    expect(page.apps.items.map((a) => [a.app, a.cell?.health.status, a.cell?.health.stale])).toEqual([["portal", "unhealthy", true]]);
+  });
+
+  it("the board's failing status matches it, and its cell says stale", async () => {
+    const board = await getBoardPage(ctx(), { pipeline: "shop", status: "failing" });
+    expect(board.rows.apps.map((a) => a.name)).toEqual(["portal"]);
+    expect(board.rows.matching).toBe(1);
+    const prod = board.columns.find((c) => c.environment.name === "prod")!;
+    expect(prod.environment.apps.portal?.health).toMatchObject({ status: "unhealthy", stale: true });
+  });
+
+  it("the portfolio counts it as unhealthy (failing health), and says a reading is stale", async () => {
+    const portfolio = await getPortfolio(connection.db, admin, now, { failing: true });
+    expect(portfolio.pipelines.map((p) => p.name)).toEqual(["shop"]);
+    const prod = portfolio.pipelines[0]!.environments.find((e) => e.name === "prod")!;
+    expect(prod.health).toEqual({ healthy: 1, degraded: 0, unhealthy: 1, stale: 2 });
+    expect(prod.healthSummary).toEqual({ tone: "red", label: "1 unhealthy · 2 stale" });
+  });
+
+  it("a stale healthy reading fails nowhere", async () => {
+    await connection.db.update(environmentApps).set({ healthStatus: "healthy" }).where(eq(environmentApps.healthStatus, "unhealthy"));
+    expect((await getBoardPage(ctx(), { pipeline: "shop", status: "failing" })).rows.apps).toEqual([]);
+    expect((await getPortfolio(connection.db, admin, now, { failing: true })).pipelines).toEqual([]);
+    expect((await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "unhealthy" })).apps.items).toEqual([]);
+  });
+});

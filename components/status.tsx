@@ -1,24 +1,44 @@
 import type { DeploymentState, EnvironmentState, HealthStatus, ReviewVerdict } from "@/db/schema/enums";
 import { Badge, Dot, type Tone } from "./ui/badge";
-import { RelativeTime } from "./ui/time";
+import { RelativeTime, relativeTime } from "./ui/time";
 
 const HEALTH_TONE: Record<HealthStatus, Tone> = { healthy: "green", degraded: "amber", unhealthy: "red", unknown: "neutral" };
 
-/** Health as observed, with when; stale observations are shown grey and say so. */
-export function HealthLabel({ status, observedAt, stale, now }: { status: HealthStatus; observedAt: Date | null; stale: boolean; now: Date }) {
+/**
+ * Health as observed, with when, on one line. A stale observation (still the last thing known) keeps
+ * its colour, with grey text and a small clock marker; its title and screen-reader text say what that means. `compact`
+ * (a board of many environments) leaves the time to the title.
+ */
+export function HealthLabel({ status, observedAt, stale, now, compact = false }: { status: HealthStatus; observedAt: Date | null; stale: boolean; now: Date; compact?: boolean }) {
+  const seen = observedAt ? `last checked ${relativeTime(observedAt, now)}` : "never checked";
+  const title = stale ? `${status}, ${seen}: not confirmed recently, this may no longer be true` : compact ? `${status}, ${seen}` : undefined;
   return (
-    <span className="health" {...(stale ? { title: "Not confirmed recently: this may no longer be true" } : {})}>
-      <Dot tone={stale ? "neutral" : HEALTH_TONE[status]} />
-      <span className={stale ? "text-zinc-500" : "text-zinc-700"}>
-        {status}
-        {stale && " · stale"}
-      </span>
-      {observedAt && (
+    <span className="health" {...(title ? { title } : {})}>
+      {/* Its colour stays: a stale unhealthy reading still counts as unhealthy (the board's and portfolio's filters); the clock says it is old. */}
+      <Dot tone={HEALTH_TONE[status]} />
+      <span className={stale ? "text-zinc-500" : "text-zinc-700"}>{status}</span>
+      {stale && (
+        <>
+          <StaleMarker />
+          <span className="sr-only">(stale: not confirmed recently)</span>
+        </>
+      )}
+      {observedAt && !compact && (
         <span className="text-zinc-400">
           <RelativeTime at={observedAt} now={now} />
         </span>
       )}
     </span>
+  );
+}
+
+/** A small clock: "this reading is old". */
+function StaleMarker() {
+  return (
+    <svg aria-hidden viewBox="0 0 12 12" className="size-3 shrink-0 text-zinc-400">
+      <circle cx="6" cy="6" r="5" fill="none" stroke="currentColor" strokeWidth="1.3" />
+      <path d="M6 3.2V6l1.9 1.3" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" />
+    </svg>
   );
 }
 

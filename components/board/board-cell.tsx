@@ -49,7 +49,7 @@ export function boardCellData(cell: EnvironmentAppView | undefined, columnReleas
  * column, in the board's Release row), who deployed it and when, and its health. The build's own
  * commit is secondary; a cell on another release than its column (mid-rollout, drift) says so.
  */
-export function BoardCell({ cell, now }: { cell: BoardCellData | null; now: Date }) {
+export function BoardCell({ cell, now, compact = false }: { cell: BoardCellData | null; now: Date; compact?: boolean }) {
   if (!cell) return <span className="text-xs text-zinc-400">not deployed</span>;
   const otherRelease = cell.otherRelease !== null;
   // Class names .cell-body, .cell-version, .cell-meta: app/globals.css (a board renders hundreds of cells).
@@ -82,7 +82,7 @@ export function BoardCell({ cell, now }: { cell: BoardCellData | null; now: Date
           {cell.deployedBy && <> · {cell.deployedBy}</>}
         </div>
       )}
-      <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} />
+      <HealthLabel status={cell.health.status} observedAt={cell.health.observedAt} stale={cell.health.stale} now={now} compact={compact} />
       {cell.drift && <DriftBadge drift={cell.drift} />}
     </div>
   );

@@ -2,15 +2,17 @@
 
 import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { BoardCell, type BoardCellData } from "./board-cell";
+import { boardLayout } from "./board-layout";
 
 /**
- * Rows the server renders as HTML: about two screens (a row of cells is 75–115 px tall: 113 px
- * for 8 environments at 1,400 px, where health lines wrap); the rest render as soon as the browser hydrates. On the
+ * Rows the server renders as HTML: about a screen and a half (a row of cells is 75–115 px tall: 75 px
+ * for 8 environments at 1,400 px, where no line wraps; a drift badge or a cell on another release
+ * adds a line); the rest render as soon as the browser hydrates. On the
  * 600-app board (25 rows of 8 environments) the cells' HTML was over half of the response and most
  * of its server time, for rows below the fold.
  */
 const FIRST_SCREEN_ROWS = 12;
-const ROW_HEIGHT_PX = 110;
+const ROW_HEIGHT_PX = 80;
 
 /** A board row as the browser gets it: the app and its cells in column order. */
 export interface BoardRow {
@@ -28,6 +30,8 @@ export interface BoardRow {
  * board's cost (issue 13).
  */
 export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string }[]; rows: BoardRow[]; now: Date }) {
+  // Narrow columns (boardLayout): the health line leaves its time to its title.
+  const compact = boardLayout(columns.length).compact;
   const { shown, pending } = useFirstScreenRows(rows, FIRST_SCREEN_ROWS);
   const rendered = shown.map((app) => (
     <tr key={app.id} className="group">
@@ -37,7 +41,7 @@ export function BoardRows({ columns, rows, now }: { columns: { id: string; name:
       </th>
       {columns.map((column, i) => (
         <td key={column.id} className="board-cell" data-env={column.name} data-app={app.name}>
-          <BoardCell cell={app.cells[i] ?? null} now={now} />
+          <BoardCell cell={app.cells[i] ?? null} now={now} compact={compact} />
         </td>
       ))}
     </tr>

@@ -5,6 +5,7 @@ import { boardCellData } from "./board-cell";
 import { BoardRows } from "./board-rows";
 import { ColumnRelease } from "./column-release";
 import { EnvironmentColumnHeader } from "./environment-column-header";
+import { boardLayout } from "./board-layout";
 import { VerificationList } from "@/components/verification/verification-list";
 
 /** The chain: one column per fixed environment in pipeline order, one row per app. */
@@ -12,8 +13,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
   const { columns, now } = board;
   const canDeploy = board.viewer.canDeploy;
   const rows = board.rows.apps;
-  // Six environments at 13rem each overflowed a 1,400 px window by a few pixels (prod's badges cut off); 12rem fits.
-  const columnWidth = columns.length >= 6 ? "min-w-48" : "min-w-52";
+  const layout = boardLayout(columns.length);
   if (columns.length === 0 || board.apps.total === 0) {
     return (
       <Panel>
@@ -23,14 +23,14 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
   }
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white">
-      <table className="w-full border-collapse text-left" aria-label="Pipeline board">
+      <table className="w-full table-fixed border-collapse text-left" style={{ minWidth: `${layout.tableMinRem}rem` }} aria-label="Pipeline board">
         <thead>
           <tr>
             <th scope="col" className="sticky left-0 z-10 w-40 min-w-40 border-b border-r border-zinc-200 bg-zinc-50 px-3 py-2.5 text-xs font-medium text-zinc-500">
               App
             </th>
             {columns.map(({ environment: env, waiting, fastTrack, gateState, skippedBy, ahead, lastFailure }) => (
-              <th key={env.id} scope="col" className={`${columnWidth} border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal`}>
+              <th key={env.id} scope="col" className="border-b border-zinc-200 bg-zinc-50 px-3 py-2.5 align-top font-normal">
                 <EnvironmentColumnHeader pipeline={board.pipeline.name} environment={env} waiting={waiting} canDeploy={canDeploy} fastTrack={fastTrack} gateState={gateState} now={now} skippedBy={skippedBy} lastFailure={lastFailure} />
                 {ahead && (
                   <div className="mt-1.5">

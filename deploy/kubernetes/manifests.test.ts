@@ -94,7 +94,8 @@ describe.each(overlays)("overlay %s", (overlay) => {
     // What the image runs by itself (its CMD) and npm start run: the same V8 flags everywhere.
     expect(c.command).toEqual(["node", "--max-semi-space-size=32", "--import", "tsx", "scripts/start.ts"]);
     expect(JSON.parse(/^CMD (.*)$/m.exec(fs.readFileSync(path.join(root, "Dockerfile"), "utf8"))![1]!)).toEqual(c.command);
-    expect(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.start).toBe(c.command!.join(" "));
+    // `exec`: npm runs the script through sh, which would not pass a SIGTERM on to node.
+    expect(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.start).toBe(`exec ${c.command!.join(" ")}`);
     expect(web.spec.replicas).toBeGreaterThanOrEqual(2);
     const port = c.ports!.find((p) => p.name === "http")!;
     expect(String(port.containerPort)).toBe(envValue(c, "PORT"));

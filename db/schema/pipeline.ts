@@ -133,6 +133,11 @@ export const environmentApps = pgTable(
     index("environment_apps_unhealthy_idx")
       .on(t.environmentId)
       .where(sql`health_status in ('unhealthy', 'degraded')`),
+    // The few cells keeping a release warm: the controller asks for the expired ones on every pass
+    // (about once a second), which without it scanned every cell (2,000 apps: ~20 ms of PostgreSQL each).
+    index("environment_apps_warm_until_idx")
+      .on(t.warmUntil)
+      .where(sql`warm_until is not null`),
   ],
 );
 

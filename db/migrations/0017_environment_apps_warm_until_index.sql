@@ -1,0 +1,1 @@
+CREATE INDEX "environment_apps_warm_until_idx" ON "environment_apps" USING btree ("warm_until") WHERE warm_until is not null;

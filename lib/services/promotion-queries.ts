@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environmentApps, environments, releases, reviewVerdicts, type Environment } from "@/db/schema";
 import type { ParentGraph } from "@/lib/domain/commit-order";
@@ -35,6 +35,77 @@ export async function parentGraph(db: Db): Promise<ParentGraph> {
 export async function currentRelease(db: Db, environmentId: string): Promise<ReleaseFacts | null> {
   const [row] = await db.select(releaseFactColumns).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
   return row ?? null;
+}
+
+/**
+ * What each of `environmentIds` runs, as currentRelease reads it, in one statement: environment id →
+ * release facts; an environment that runs nothing has no entry. Equal creation times fall to the
+ * greater release id.
+ */
+export async function currentReleases(db: Db, environmentIds: readonly string[]): Promise<Map<string, ReleaseFacts>> {
+  if (!environmentIds.length) return new Map();
+  const rows = await db
+    .selectDistinctOn([environmentApps.environmentId], { environmentId: environmentApps.environmentId, ...releaseFactColumns })
+    .from(environmentApps)
+    .innerJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .where(inArray(environmentApps.environmentId, [...new Set(environmentIds)]))
+    .orderBy(environmentApps.environmentId, desc(releases.createdAt), desc(releases.id));
+  return new Map(rows.map(({ environmentId, ...release }) => [environmentId, release]));
+}
+
+/**
+ * The `limit` newest releases (by creation, then id) of each entry environment's branch in its
+ * pipeline, in one statement: environment id → releases, newest first. `entries` are first
+ * environments of their chains, each with the branch it follows (its settings' `branch`).
+ */
+export async function recentReleasesOfBranches(db: Db, entries: readonly { environmentId: string; pipelineId: string; branch: string }[], limit: number): Promise<Map<string, ReleaseFacts[]>> {
+  const byId = new Map<string, ReleaseFacts[]>(entries.map((e) => [e.environmentId, []]));
+  if (!entries.length) return byId;
+  // One (environment, pipeline, branch) row per entry drives a LATERAL read of that branch's newest
+  // releases, so each pair takes `limit` rows by index whatever the branch's history.
+  const wanted = sql`(values ${sql.join(
+    entries.map((e) => sql`(${e.environmentId}::text, ${e.pipelineId}::text, ${e.branch}::text)`),
+    sql`, `,
+  )}) as wanted(environment_id, pipeline_id, branch)`;
+  const recent = db
+    .select(releaseFactColumns)
+    .from(releases)
+    .where(and(sql`${releases.pipelineId} = wanted.pipeline_id`, sql`${releases.branch} = wanted.branch`))
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(limit)
+    .as("recent");
+  const environmentId = sql<string>`wanted.environment_id`;
+  const rows = await db
+    .select({ environmentId, id: recent.id, commit: recent.commit, branch: recent.branch, createdAt: recent.createdAt, committedAt: recent.committedAt, parentCommits: recent.parentCommits, buildNumber: recent.buildNumber })
+    .from(wanted)
+    .innerJoinLateral(recent, sql`true`)
+    .orderBy(environmentId, desc(recent.createdAt), desc(recent.id));
+  for (const { environmentId, ...release } of rows) byId.get(environmentId)?.push(release);
+  return byId;
+}
+
+/**
+ * The deployments of each (environment, release) pair, in one statement: the pairs that have any
+ * ("environmentId:releaseId" keys in `tried`) and those that have a succeeded one (`succeeded`).
+ */
+export async function deploymentsOfPairs(db: Db, pairs: readonly { environmentId: string; releaseId: string }[]): Promise<{ tried: Set<string>; succeeded: Set<string> }> {
+  const tried = new Set<string>();
+  const succeeded = new Set<string>();
+  if (!pairs.length) return { tried, succeeded };
+  const rows = await db
+    .selectDistinct({ environmentId: deployments.environmentId, releaseId: deployments.releaseId, succeeded: sql<boolean>`${deployments.state} = 'succeeded'` })
+    .from(deployments)
+    .where(
+      sql`(${deployments.environmentId}, ${deployments.releaseId}) in (${sql.join(
+        pairs.map((p) => sql`(${p.environmentId}, ${p.releaseId})`),
+        sql`, `,
+      )})`,
+    );
+  for (const row of rows) {
+    tried.add(`${row.environmentId}:${row.releaseId}`);
+    if (row.succeeded) succeeded.add(`${row.environmentId}:${row.releaseId}`);
+  }
+  return { tried, succeeded };
 }
 
 /**

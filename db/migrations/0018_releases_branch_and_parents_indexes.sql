@@ -1,0 +1,2 @@
+CREATE INDEX "releases_pipeline_branch_idx" ON "releases" USING btree ("pipeline_id","branch","created_at","id");--> statement-breakpoint
+CREATE INDEX "releases_with_parents_idx" ON "releases" USING btree ("created_at") WHERE parent_commits is not null;

@@ -23,7 +23,7 @@ import { detectDrift } from "./drift";
 import { pruneSamples, sampleTraffic } from "./traffic-sampler";
 import { pruneNotificationDeliveries } from "./retention";
 import { watchBurnRates } from "./burn-rate-watch";
-import { startableDeployments, stuckRollouts } from "./controller-queries";
+import { pendingWork, startableDeployments, stuckRollouts, type PendingWork } from "./controller-queries";
 import type { ResolvedOptions } from "./controller-options";
 import { reconciler, type Reconciler } from "./reconciler";
 import { PipelineCache } from "./pipeline-cache";
@@ -82,6 +82,8 @@ export class Reconcilers {
   private sourceControlScannedAt: Date | null = null;
   /** Every pipeline as loaded, re-read only when one changed (several reconcilers ask on every pass). */
   private readonly pipelines = new PipelineCache();
+  /** What the current pass read first (beginPass): the pipelines, asked once per pass, and which work waits. */
+  private pass: { pipelines: Promise<Pipeline[]>; work: PendingWork } | null = null;
   /** The pipeline list the platforms were last assigned from (the cache returns the same array until one changes). */
   private assignedFrom: readonly Pipeline[] | null = null;
   private dispatching: Promise<unknown> | null = null;
@@ -96,16 +98,19 @@ export class Reconcilers {
           if (!(await ctx.heartbeat())) throw new StepDownSignal("lost the leader lease");
         },
       ),
+      reconciler("pass", 0, () => this.beginPass()),
       reconciler("platforms", 0, () => this.assignPlatformsIfChanged()),
-      reconciler("gates", 0, () => ctx.gatekeeper().evaluateWaiting()),
-      reconciler("start-queued", 0, () => this.whileRestored(() => this.startQueued())),
-      reconciler("aborts", 0, () => this.signalAborts()),
-      reconciler("drive", 0, () => this.driveActive()),
-      reconciler("stuck", 0, () => this.failStuck()),
-      reconciler("manual-jobs", 0, () => this.runQueuedJobs()),
-      reconciler("verifications", 0, () => runPendingVerifications({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, ctx.background)),
+      // A concern whose rows cannot exist (pendingWork said so) is not asked; rollouts make
+      // verifications and jobs, so while any deployment is under way those are asked every pass.
+      reconciler("gates", 0, () => this.ifWork("deployments", () => ctx.gatekeeper().evaluateWaiting())),
+      reconciler("start-queued", 0, () => this.ifWork("deployments", () => this.whileRestored(() => this.startQueued()))),
+      reconciler("aborts", 0, () => this.ifWork("deployments", () => this.signalAborts())),
+      reconciler("drive", 0, () => this.ifWork("deployments", () => this.driveActive())),
+      reconciler("stuck", 0, () => this.ifWork("deployments", () => this.failStuck())),
+      reconciler("manual-jobs", 0, () => this.ifWork("jobs", () => this.runQueuedJobs())),
+      reconciler("verifications", 0, () => this.ifWork("verifications", () => runPendingVerifications({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token }, ctx.background))),
       reconciler("review-environments", 0, () =>
-        this.whileRestored(() => manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background, pipelines: () => this.pipelines.list(ctx.db) })),
+        this.whileRestored(() => manageReviewEnvironments({ db: ctx.db, platforms: ctx.platforms(), clock: ctx.clock, token: ctx.token, log: ctx.log, background: ctx.background, pipelines: () => this.pipelinesOfPass() })),
       ),
       reconciler("warm-releases", 0, () => retireExpiredWarmReleases(ctx.db, ctx.platforms(), ctx.clock, ctx.log)),
       reconciler(
@@ -139,13 +144,38 @@ export class Reconcilers {
 
   /** A new leadership term: counters read through another platform object are no baseline for this one. */
   onLead(): void {
+    this.pass = null;
     this.metrics.clear();
     this.assignedFrom = null;
   }
 
+  /**
+   * A pass's first reads: the pipelines (one fingerprint statement; the configs only when one
+   * changed), kept for the pass's other concerns, and which work waits (pendingWork). Throws what
+   * the database throws (the pass ends; the loop's back-off takes over).
+   */
+  private async beginPass(): Promise<void> {
+    this.pass = null;
+    const pipelines = this.pipelines.list(this.ctx.db);
+    const work = await pendingWork(this.ctx.db);
+    await pipelines;
+    this.pass = { pipelines, work };
+  }
+
+  /** The pipelines as this pass read them (or read now, outside a pass). */
+  private pipelinesOfPass(): Promise<Pipeline[]> {
+    return this.pass?.pipelines ?? this.pipelines.list(this.ctx.db);
+  }
+
+  /** Runs `work` when the pass found work of `kind` waiting (outside a pass, always); deployments under way count for every kind. */
+  private async ifWork(kind: keyof PendingWork, work: () => Promise<void>): Promise<void> {
+    const found = this.pass?.work;
+    if (!found || found[kind] || found.deployments) await work();
+  }
+
   /** Which platform each environment runs on, assigned again only when a pipeline changed. */
   private async assignPlatformsIfChanged(): Promise<void> {
-    const all = await this.pipelines.list(this.ctx.db);
+    const all = await this.pipelinesOfPass();
     if (all === this.assignedFrom) return;
     assignFrom(all, this.ctx.platforms());
     this.assignedFrom = all;
@@ -240,8 +270,7 @@ export class Reconcilers {
   private dispatchNotifications(): void {
     if (this.dispatching) return;
     const { db, clock, options, log } = this.ctx;
-    this.dispatching = this.pipelines
-      .list(db)
+    this.dispatching = this.pipelinesOfPass()
       .then((all) => dispatchDue(db, new Map(all.map((p) => [p.name, (p.config as Partial<PipelineConfig>).notifications ?? []])), { now: () => clock.now(), baseUrl: options.baseUrl, log }))
       .catch((error: unknown) => log(`notifications: ${(error as Error).message}`))
       .finally(() => {
@@ -278,7 +307,7 @@ export class Reconcilers {
           (all) => new Set(all.filter(runsSomething).map((s) => `${s.environment}/${s.app}`)),
           () => null,
         ));
-    for (const pipeline of await this.pipelines.list(db)) {
+    for (const pipeline of await this.pipelinesOfPass()) {
       const settings = (pipeline.config as Partial<PipelineConfig>).metrics ?? { provider: "platform" as const, sampleEvery: 15_000, retention: 30 * 86_400_000 };
       const everyMs = options.trafficEveryMs ?? settings.sampleEvery;
       const last = this.lastTraffic.get(pipeline.id) ?? 0;

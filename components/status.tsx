@@ -28,6 +28,8 @@ export function HealthLabel({ status, observedAt, stale, now, compact = false }:
           <RelativeTime at={observedAt} now={now} />
         </span>
       )}
+      {/* Compact leaves the time to the title, which keyboard, touch and most screen-reader users never get. */}
+      {compact && <span className="sr-only">, {seen}</span>}
     </span>
   );
 }

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
-import { RelativeTime } from "@/components/ui/time";
+import { absoluteTime, RelativeTime } from "@/components/ui/time";
 import { DriftBadge } from "./drift-badge";
 
 /**
@@ -77,7 +77,7 @@ export function BoardCell({ cell, now, compact = false }: { cell: BoardCellData 
         version
       )}
       {cell.deployedAt && (
-        <div className="cell-meta">
+        <div className="cell-meta" title={`deployed ${absoluteTime(cell.deployedAt)}${cell.deployedBy ? ` by ${cell.deployedBy}` : ""}`}>
           <RelativeTime at={cell.deployedAt} now={now} />
           {cell.deployedBy && <> · {cell.deployedBy}</>}
         </div>

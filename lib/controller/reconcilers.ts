@@ -157,8 +157,8 @@ export class Reconcilers {
   private async beginPass(): Promise<void> {
     this.pass = null;
     const pipelines = this.pipelines.list(this.ctx.db);
-    const work = await pendingWork(this.ctx.db);
-    await pipelines;
+    // Both awaited together: a failed read must reach the pass, never be left unhandled (that would end the process).
+    const [work] = await Promise.all([pendingWork(this.ctx.db), pipelines]);
     this.pass = { pipelines, work };
   }
 

@@ -34,7 +34,15 @@ export type EnvironmentAppsQuery = z.input<typeof environmentAppsInput>;
  * pager counts pages and goes back, as the board's does). Anything not a positive number: page 1.
  */
 export const environmentAppsPageInput = environmentAppsInput.extend({
-  page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined).meta({ description: "1-based page of `limit` apps (instead of a cursor)" }),
+  // Past the last page shows the last (the service clamps); a page number too large to be one is the last too.
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .catch(undefined)
+    .transform((page) => (page === undefined ? page : Math.min(page, 1_000_000)))
+    .meta({ description: "1-based page of `limit` apps (instead of a cursor)" }),
 });
 export type EnvironmentAppsPageQuery = z.input<typeof environmentAppsPageInput>;
 

@@ -31,9 +31,15 @@ export async function parentGraph(db: Db): Promise<ParentGraph> {
   return new Map(rows.map((r) => [r.commit, r.parents ?? []]));
 }
 
-/** What an environment runs: the newest release among its apps (they normally agree). */
+/** What an environment runs: the newest release among its apps (they normally agree; equal creation times fall to the greater id, as currentReleases). */
 export async function currentRelease(db: Db, environmentId: string): Promise<ReleaseFacts | null> {
-  const [row] = await db.select(releaseFactColumns).from(environmentApps).innerJoin(releases, eq(releases.id, environmentApps.releaseId)).where(eq(environmentApps.environmentId, environmentId)).orderBy(desc(releases.createdAt)).limit(1);
+  const [row] = await db
+    .select(releaseFactColumns)
+    .from(environmentApps)
+    .innerJoin(releases, eq(releases.id, environmentApps.releaseId))
+    .where(eq(environmentApps.environmentId, environmentId))
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(1);
   return row ?? null;
 }
 

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, Db } from "@/db/client";
 import { builds, deployments, environmentApps, environments, releaseBuilds, releases } from "@/db/schema";
@@ -110,5 +110,24 @@ describe.each(testDatabases)("auto-promotion pass statements on $name", (databas
     );
     // The next pass is idle again: a queued deployment counts as tried.
     expect(await pass()).toEqual({ requested: 0, lines: [], statements: 6 });
+  });
+
+  it("moves a release on only once it succeeded before: mid-rollout it is neither requested nor remembered as refused", async () => {
+    const p9 = await seedIdlePipeline(connection.db, "p9", admin.id);
+    // dev's cells already run r3 while its rollout of r3 is still going on.
+    await connection.db
+      .update(environmentApps)
+      .set({ releaseId: "rel_p9_3", buildId: sql`replace(${environmentApps.buildId}, '_2_', '_3_')` })
+      .where(eq(environmentApps.environmentId, p9.env.dev!));
+    const devRollout = and(eq(deployments.environmentId, p9.env.dev!), eq(deployments.releaseId, "rel_p9_3"));
+    await connection.db.update(deployments).set({ state: "running" }).where(devRollout);
+    const refused = new Set<string>();
+    const lines: string[] = [];
+    expect(await autoPromote(connection.db, clock, (line) => void lines.push(line), refused)).toBe(0);
+    expect({ lines, refused: [...refused] }).toEqual({ lines: [], refused: [] });
+
+    await connection.db.update(deployments).set({ state: "succeeded" }).where(devRollout);
+    expect(await autoPromote(connection.db, clock, (line) => void lines.push(line), refused)).toBe(1);
+    expect(lines).toEqual(["p9/qa: auto-promotion of release 3cccccc succeeded in dev"]);
   });
 });

@@ -50,7 +50,7 @@ describe.each(testDatabases)("an idle controller pass on $name", (database) => {
       const idle = counting.count() - before;
       // pendingWork + the pipelines' fingerprint + what is not about queued work (review
       // environments, warm releases, notifications): 8, where each concern polling alone was 17.
-      expect(idle).toBeLessThanOrEqual(10);
+      expect(idle).toBeLessThanOrEqual(9); // 8, and the lease heartbeat if its 5 s fell due between the two passes
 
       const release = await makeRelease(connection.db, developer, "2.0.0");
       const requested = await requestDeployment(contextFor(connection.db, developer), { environment: "dev", releaseId: release.id });

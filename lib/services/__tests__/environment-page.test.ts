@@ -168,6 +168,9 @@ describe.each(testDatabases)("getEnvironmentPage on $name", (database) => {
       const past = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", page: 9 });
       expect(past.apps).toMatchObject({ page: 3, pages: 3, before: 100 });
       expect(past.apps.items.at(-1)!.app).toBe("svc-146");
+      // A number too large to be a page is past the end too, not page 1.
+      const huge = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", page: "99999999999" });
+      expect(huge.apps).toMatchObject({ page: 3, pages: 3, before: 100 });
       // Filters narrow the count; a page of them is counted among them, not among every app.
       const unhealthy = await getEnvironmentPage(ctx(admin), { pipeline: "shop", name: "qa", status: "unhealthy", limit: 5, page: 2 });
       expect(unhealthy.apps).toMatchObject({ page: 2, pages: 4, before: 5, matching: 17, total: 150 });

@@ -5,7 +5,7 @@ import { connection } from "next/server";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { getServiceContext } from "@/lib/server/page-context";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
-import { NotFoundError } from "@/lib/services/errors";
+import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { environmentPath, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
 import { deploymentDto } from "@/lib/api/dto";
@@ -44,10 +44,17 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
   const { pipeline: pipelineParam, name: nameParam } = await params;
   const { q, status, page, cursor } = await searchParams;
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
-  const view = await getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), q: q || undefined, status: status || undefined, page: page || undefined, cursor: cursor || undefined }).catch(
-    (error: unknown) => {
+  const load = (apps: { q?: string; status?: string; page?: string; cursor?: string }) =>
+    getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), ...apps }).catch((error: unknown) => {
       if (error instanceof NotFoundError) notFound();
       throw error;
+    });
+  // A hand-edited or stale apps address (an unknown status, a cursor from elsewhere) says what is wrong above the first page of apps, not an error page.
+  const { view, appsProblem } = await load({ q: q || undefined, status: status || undefined, page: page || undefined, cursor: cursor || undefined }).then(
+    (view) => ({ view, appsProblem: null as string | null }),
+    async (error: unknown) => {
+      if (!(error instanceof ValidationError)) throw error;
+      return { view: await load({}), appsProblem: error.message };
     },
   );
   const { pipeline, environment, ref, gone, current, review, allowed } = view;
@@ -121,6 +128,11 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             />
           )}
           <Panel title="Apps" actions={<AppsFilter q={view.apps.q} status={view.apps.status} total={view.apps.total} />}>
+            {appsProblem && (
+              <p role="alert" className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+                This address does not name a page of apps ({appsProblem}): showing the first page.
+              </p>
+            )}
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />
             <AppsPager
               basePath={environmentPath(pipeline.name, environment.name)}

@@ -130,7 +130,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
           <Panel title="Apps" actions={<AppsFilter q={view.apps.q} status={view.apps.status} total={view.apps.total} />}>
             {appsProblem && (
               <p role="alert" className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
-                This address does not name a page of apps ({appsProblem}): showing the first page.
+                This address does not name a page of apps: {appsProblem.replace(/\.$/, "")}. Showing the first page.
               </p>
             )}
             <AppsTable environment={environment} apps={pageApps} now={now} filtered={Boolean(view.apps.q || view.apps.status)} inherited={review?.inherited} />

@@ -147,7 +147,8 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
             />
           </Panel>
           {/* Only the apps deployed here: one never deployed has no instances (the API answers 404), and its source's are not its own. */}
-          {!gone && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={pageApps.filter((app) => environment.apps[app]?.releaseId && !review?.inherited.some((i) => i.app === app))} />}
+          {/* With no app on this page (filtered to none) the Apps panel says why; an empty Instances panel would say something else. */}
+          {!gone && pageApps.length > 0 && <InstancesPanel environment={environment.name} pipeline={pipeline.name} apps={pageApps.filter((app) => environment.apps[app]?.releaseId && !review?.inherited.some((i) => i.app === app))} />}
           {view.traffic && <TrafficPanel environmentRef={ref} traffic={view.traffic} />}
           <Panel title="Recent deployments">
             {view.deployments.length ? (

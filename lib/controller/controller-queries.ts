@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environments } from "@/db/schema";
+import { deployments, environments, jobRuns, verifications } from "@/db/schema";
 import { ACTIVE_DEPLOYMENT_STATES, CONTROLLER_DEPLOYMENT_STATES, MOVING_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 
@@ -34,8 +34,8 @@ export async function pendingWork(db: Db): Promise<PendingWork> {
   const [row] = await db
     .select({
       deployments: sql<boolean>`exists (select 1 from ${deployments} where state in (${sql.raw(sqlList(ACTIVE_DEPLOYMENT_STATES))}))`,
-      jobs: sql<boolean>`exists (select 1 from job_runs where state = 'queued')`,
-      verifications: sql<boolean>`exists (select 1 from verifications where status = 'pending' and source = 'job')`,
+      jobs: sql<boolean>`exists (select 1 from ${jobRuns} where ${jobRuns.state} = 'queued')`,
+      verifications: sql<boolean>`exists (select 1 from ${verifications} where ${verifications.status} = 'pending' and ${verifications.source} = 'job')`,
     })
     .from(sql`(select 1) as one`);
   return { deployments: Boolean(row?.deployments), jobs: Boolean(row?.jobs), verifications: Boolean(row?.verifications) };

@@ -105,7 +105,7 @@ function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, fields
   // stopping after a page), then joined to their cells. Planned as one join, PostgreSQL joined all
   // of a large pipeline's cells and sorted them (8.5 of 12 ms at 600 apps): it plans for the
   // average pipeline's 40 apps.
-  const page = q.status
+  const pageOfApps = q.status
     ? undefined
     : inArray(
         apps.id,
@@ -125,10 +125,10 @@ function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, fields
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .leftJoin(releases, eq(releases.id, environmentApps.releaseId))
     .leftJoin(deployedBy, eq(deployedBy.id, environmentApps.deployedBy))
-    .where(and(ofApps, page))
+    .where(and(ofApps, pageOfApps))
     .orderBy(asc(apps.position), asc(apps.id))
     .limit(q.limit + 1)
-    .offset(page ? 0 : offset);
+    .offset(pageOfApps ? 0 : offset);
 }
 
 /** How many apps match the filters, up to and including `upTo` when given: one aggregate. */

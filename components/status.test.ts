@@ -9,24 +9,25 @@ const render = (props: Partial<Parameters<typeof HealthLabel>[0]>) => renderToSt
 describe("HealthLabel", () => {
   it("marks a stale reading with a clock, says so to screen readers and in its title, and keeps the status's colour", () => {
     const html = render({});
-    expect(html).toContain("<svg");
+    expect(html).toContain('class="health-stale">unhealthy</span>');
     expect(html).toContain('class="sr-only">(stale: not confirmed recently)');
     expect(html).toContain('title="unhealthy, last checked 55 min. ago: not confirmed recently, this may no longer be true"');
     expect(html).not.toContain("· stale");
-    expect(html).toContain("bg-rose-500");
+    expect(html).toContain('class="health health-unhealthy"');
     expect(html).toContain("<time");
   });
 
   it("compact (a board of many environments): the time only in the title", () => {
     const html = render({ compact: true, stale: false });
     expect(html).not.toContain("<time");
-    expect(html).not.toContain("<svg");
+    expect(html).not.toContain("health-stale");
     expect(html).toContain('title="unhealthy, last checked 55 min. ago"');
   });
 
   it("a fresh reading, not compact: no title, no marker", () => {
     const html = render({ stale: false });
-    expect(html).toMatch(/^<span class="health">/);
+    expect(html).toMatch(/^<span class="health health-unhealthy">/);
+    expect(html).not.toContain("health-stale");
     expect(html).toContain("<time");
   });
 });

@@ -2,45 +2,28 @@ import type { DeploymentState, EnvironmentState, HealthStatus, ReviewVerdict } f
 import { Badge, Dot, type Tone } from "./ui/badge";
 import { RelativeTime, relativeTime } from "./ui/time";
 
-const HEALTH_TONE: Record<HealthStatus, Tone> = { healthy: "green", degraded: "amber", unhealthy: "red", unknown: "neutral" };
-
 /**
  * Health as observed, with when, on one line. A stale observation (still the last thing known) keeps
  * its colour, with grey text and a small clock marker; its title and screen-reader text say what that means. `compact`
  * (a board of many environments) leaves the time to the title.
+ *
+ * The dot and the clock are drawn by CSS (`.health-<status>::before`, `.health-stale::after`,
+ * app/globals.css), not elements: a 600-app board renders a hundred of these per page, twice (HTML
+ * and payload), and the dot's span and the clock's SVG were six of a cell's fourteen elements.
+ * Both are decorative: the status is the text, staleness is in the title and the screen-reader text.
  */
 export function HealthLabel({ status, observedAt, stale, now, compact = false }: { status: HealthStatus; observedAt: Date | null; stale: boolean; now: Date; compact?: boolean }) {
   const seen = observedAt ? `last checked ${relativeTime(observedAt, now)}` : "never checked";
   const title = stale ? `${status}, ${seen}: not confirmed recently, this may no longer be true` : compact ? `${status}, ${seen}` : undefined;
   return (
-    <span className="health" {...(title ? { title } : {})}>
-      {/* Its colour stays: a stale unhealthy reading still counts as unhealthy (the board's and portfolio's filters); the clock says it is old. */}
-      <Dot tone={HEALTH_TONE[status]} />
-      <span className={stale ? "text-zinc-500" : "text-zinc-700"}>{status}</span>
-      {stale && (
-        <>
-          <StaleMarker />
-          <span className="sr-only">(stale: not confirmed recently)</span>
-        </>
-      )}
-      {observedAt && !compact && (
-        <span className="text-zinc-400">
-          <RelativeTime at={observedAt} now={now} />
-        </span>
-      )}
+    // Its colour stays when stale: a stale unhealthy reading still counts as unhealthy (the board's and portfolio's filters); the clock says it is old.
+    <span className={`health health-${status}`} {...(title ? { title } : {})}>
+      <span className={stale ? "health-stale" : "text-zinc-700"}>{status}</span>
+      {stale && <span className="sr-only">(stale: not confirmed recently)</span>}
+      {observedAt && !compact && <RelativeTime at={observedAt} now={now} className="text-zinc-400" />}
       {/* Compact leaves the time to the title, which keyboard, touch and most screen-reader users never get. */}
       {compact && <span className="sr-only">, {seen}</span>}
     </span>
-  );
-}
-
-/** A small clock: "this reading is old". */
-function StaleMarker() {
-  return (
-    <svg aria-hidden viewBox="0 0 12 12" className="size-3 shrink-0 text-zinc-400">
-      <circle cx="6" cy="6" r="5" fill="none" stroke="currentColor" strokeWidth="1.3" />
-      <path d="M6 3.2V6l1.9 1.3" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" />
-    </svg>
   );
 }
 

@@ -12,3 +12,22 @@ export function boardLayout(columns: number): { columnMinRem: number; tableMinRe
   const columnMinRem = columns >= 7 ? 9 : columns === 6 ? 12 : 13;
   return { columnMinRem, tableMinRem: APP_COLUMN_REM + columns * columnMinRem, compact: columns >= 7 };
 }
+
+/**
+ * Rows of the board the server renders as HTML: about a screen and a half (a row of cells is 75–115
+ * px tall: 75 px for 8 environments at 1,400 px, where no line wraps; a drift badge or a cell on
+ * another release adds a line); the rest render as soon as the browser hydrates. On the 600-app
+ * board (25 rows of 8 environments) the cells' HTML was over half of the response and most of its
+ * server time, for rows below the fold. The review environments' table below the board gets what
+ * this leaves (reviewFirstScreenRows).
+ */
+export const BOARD_FIRST_SCREEN_ROWS = 12;
+
+/**
+ * Rows of the review environments' table (below the board's rows) the server renders as HTML: the
+ * first screen's rows the board's `boardRows` leave, none under a full page of apps. Measured on the
+ * 600-app board: 20 server-rendered review rows nobody had scrolled to were a fifth of its server time.
+ */
+export function reviewFirstScreenRows(boardRows: number): number {
+  return Math.max(0, BOARD_FIRST_SCREEN_ROWS - boardRows);
+}

@@ -2,16 +2,9 @@
 
 import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { BoardCell, type BoardCellData } from "./board-cell";
-import { boardLayout } from "./board-layout";
+import { BOARD_FIRST_SCREEN_ROWS, boardLayout } from "./board-layout";
 
-/**
- * Rows the server renders as HTML: about a screen and a half (a row of cells is 75–115 px tall: 75 px
- * for 8 environments at 1,400 px, where no line wraps; a drift badge or a cell on another release
- * adds a line); the rest render as soon as the browser hydrates. On the
- * 600-app board (25 rows of 8 environments) the cells' HTML was over half of the response and most
- * of its server time, for rows below the fold.
- */
-const FIRST_SCREEN_ROWS = 12;
+/** A row of cells is 75–115 px tall (see BOARD_FIRST_SCREEN_ROWS): what a pending row holds. */
 const ROW_HEIGHT_PX = 80;
 
 /** A board row as the browser gets it: the app and its cells in column order. */
@@ -32,7 +25,7 @@ export interface BoardRow {
 export function BoardRows({ columns, rows, now }: { columns: { id: string; name: string }[]; rows: BoardRow[]; now: Date }) {
   // Narrow columns (boardLayout): the health line leaves its time to its title.
   const compact = boardLayout(columns.length).compact;
-  const { shown, pending } = useFirstScreenRows(rows, FIRST_SCREEN_ROWS);
+  const { shown, pending } = useFirstScreenRows(rows, BOARD_FIRST_SCREEN_ROWS);
   const rendered = shown.map((app) => (
     <tr key={app.id} className="group">
       <th scope="row" className="sticky left-0 z-10 border-r border-b border-zinc-100 bg-white px-3 py-2.5 align-top font-medium group-hover:bg-zinc-50">

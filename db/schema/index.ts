@@ -10,3 +10,4 @@ export * from "./webhook-deliveries";
 export * from "./relations";
 export * from "./verifications";
 export * from "./source-control";
+export * from "./revisions";

@@ -1,0 +1,121 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "@/db/client";
+import { deployments, environments } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { detectDrift } from "@/lib/controller/drift";
+import { sampleHealth } from "@/lib/controller/health-sampler";
+import { recordedSpecPages } from "@/lib/controller/specs";
+import { fixedClock } from "@/lib/domain/clock";
+import { PlatformRegistry } from "@/lib/platform/registry";
+import { decideApproval } from "@/lib/services/approvals";
+import { getBoardPage } from "@/lib/services/board-page";
+import { requestDeployment } from "@/lib/services/deployments";
+import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
+import { getPipelineRevision, getPortfolioRevision } from "@/lib/services/pipeline-revision";
+import { testDatabases } from "@/lib/testing/databases";
+import { FakePlatform } from "@/lib/testing/fake-platform";
+import { contextFor, createTestActor, loadHandbookPipeline, loadTestPipeline } from "@/lib/testing/fixtures";
+import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { countStatements } from "@/lib/testing/statement-count";
+
+/**
+ * The change token an open board polls: it moves on every committed change to what the pipeline's
+ * pages show — whoever writes it, audited (a promotion, an approval) or not (the controller's
+ * health and drift writes) — once per transaction, and never when nothing changed.
+ */
+describe.each(testDatabases)("a pipeline's change token on $name", (database) => {
+  let connection: Connection;
+  let viewer: Actor, developer: Actor, lead: Actor;
+  const clock = fixedClock("2026-03-02T10:00:00Z");
+  const platform = new FakePlatform();
+  const registry = PlatformRegistry.single(platform);
+  const shop = async () => Number((await getPipelineRevision(contextFor(connection.db, viewer), { pipeline: "shop" })).revision);
+  const handbook = async () => Number((await getPipelineRevision(contextFor(connection.db, viewer), { pipeline: "handbook" })).revision);
+  const portfolio = async () => (await getPortfolioRevision(contextFor(connection.db, viewer))).revision;
+
+  beforeAll(async () => {
+    connection = await database.open();
+    await loadTestPipeline(connection.db);
+    await loadHandbookPipeline(connection.db);
+    viewer = await createTestActor(connection.db, ["viewer"], "vic");
+    developer = await createTestActor(connection.db, ["developer"], "dev");
+    lead = await createTestActor(connection.db, ["delivery-lead"], "lead");
+  });
+  afterAll(() => connection.close());
+
+  it("is one statement, for a pipeline and for the portfolio", async () => {
+    const one = await countStatements(connection, () => getPipelineRevision(contextFor(connection.db, viewer), { pipeline: "shop" }));
+    expect(one.statements).toBe(1);
+    expect(one.result).toEqual({ pipeline: "shop", revision: expect.stringMatching(/^\d+$/) });
+    const all = await countStatements(connection, () => getPortfolioRevision(contextFor(connection.db, viewer)));
+    expect(all.statements).toBe(1);
+    expect(all.result.revision).toMatch(/^2\.\d+$/);
+  });
+
+  it("stays put while nothing changes: reads, a rolled-back write", async () => {
+    const before = [await shop(), await portfolio()];
+    await getBoardPage(contextFor(connection.db, viewer), { pipeline: "shop" });
+    await expect(
+      connection.db.transaction(async (tx) => {
+        await tx.update(environments).set({ holdReason: "never committed" }).where(eq(environments.name, "qa"));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect([await shop(), await portfolio()]).toEqual(before);
+  });
+
+  it("moves on a release, a promotion and an approval, and only the pipeline's own", async () => {
+    const otherBefore = await handbook();
+    let last = await shop();
+    const release = await makeRelease(connection.db, developer, "2.0.0", { at: "2026-03-02T09:00:00Z" });
+    expect(await shop()).toBeGreaterThan(last);
+    await placeRelease(connection.db, "uat", release.id, new Date("2026-03-02T09:10:00Z"), developer.id);
+
+    last = await shop();
+    const portfolioBefore = await portfolio();
+    const deployment = await requestDeployment(contextFor(connection.db, developer), { environment: "staging", releaseId: release.id });
+    // One transaction (deployment, gate results, audit event): one step.
+    expect(await shop()).toBe(last + 1);
+    expect(await portfolio()).not.toBe(portfolioBefore);
+
+    last = await shop();
+    await decideApproval(contextFor(connection.db, lead), { deploymentId: deployment.id, decision: "approve", role: "delivery-lead" });
+    expect(await shop()).toBe(last + 1);
+    expect(await handbook()).toBe(otherBefore);
+    // A deployment moving on (the controller's state writes) moves it too.
+    last = await shop();
+    await connection.db.update(deployments).set({ state: "cancelled", finishedAt: clock.now() }).where(eq(deployments.id, deployment.id));
+    expect(await shop()).toBe(last + 1);
+  });
+
+  it("moves when the controller records a health change or drift, not when it only observes the same again", async () => {
+    for await (const page of recordedSpecPages(connection.db)) for (const plan of page) await platform.ensureActive(plan.spec);
+    await sampleHealth(connection.db, registry, clock);
+    const settled = await shop();
+    // The same health observed again later (new time, new latency figures): nothing to show.
+    clock.advance(10_000);
+    await sampleHealth(connection.db, registry, clock);
+    expect(await shop()).toBe(settled);
+
+    // An app stops: its cell goes unhealthy (one statement for every cell written: one step).
+    await platform.stopActive("uat", "portal");
+    clock.advance(10_000);
+    await sampleHealth(connection.db, registry, clock);
+    expect(await shop()).toBe(settled + 1);
+
+    // The drift check records "not running" on the cell, unaudited writes and audit alike in one transaction.
+    const beforeDrift = await shop();
+    await detectDrift(connection.db, registry, clock, () => {});
+    expect(await shop()).toBe(beforeDrift + 1);
+    await detectDrift(connection.db, registry, clock, () => {});
+    expect(await shop()).toBe(beforeDrift + 1);
+  });
+
+  it("is read only by those who may view the pipeline", async () => {
+    const nobody = await createTestActor(connection.db, [], "nobody");
+    await expect(getPipelineRevision(contextFor(connection.db, nobody), { pipeline: "shop" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(getPortfolioRevision(contextFor(connection.db, nobody))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(getPipelineRevision(contextFor(connection.db, viewer), { pipeline: "nosuch" })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

@@ -4,11 +4,13 @@ import { connection } from "next/server";
 import { getServiceContext } from "@/lib/server/page-context";
 import { plural } from "@/lib/domain/gates/format";
 import { getPortfolio } from "@/lib/services/portfolio";
+import { getPortfolioRevision } from "@/lib/services/pipeline-revision";
 import { PipelineSummary } from "@/components/portfolio/pipeline-summary";
-import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { LiveRefresh } from "@/components/ui/live-refresh";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { myPendingDecisions } from "./pending-decisions";
+import { ForbiddenError } from "@/lib/services/errors";
 
 export const metadata: Metadata = { title: "Portfolio" };
 
@@ -26,6 +28,9 @@ const label = (v: string | undefined) =>
     .trim()
     .slice(0, 63) || undefined;
 
+/** The portfolio re-renders this often (seconds) for what time alone changes (stale readings, freezes starting); changes show through its change token. */
+const PORTFOLIO_BACKSTOP_S = 30;
+
 /** The portfolio: every pipeline this person may see, a page at a time, each environment's state, filterable by URL. */
 export default async function PortfolioPage({ searchParams }: { searchParams: Promise<Params> }) {
   await connection();
@@ -35,6 +40,15 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
   const app = label(first(raw.app));
   const name = label(first(raw.name));
   const filters = { team: first(raw.team) || undefined, name, app, failing: first(raw.failing) === "1", needsMyDecision: first(raw.mine) === "1" };
+  // The change token first, then the portfolio: a change committed in between shows as a newer token at the next poll.
+  // Someone who may view no pipeline sees an empty portfolio (getPortfolio) and has nothing to follow.
+  const revision = await getPortfolioRevision(ctx).then(
+    (r) => r.revision,
+    (error: unknown) => {
+      if (error instanceof ForbiddenError) return null;
+      throw error;
+    },
+  );
   const pending = await myPendingDecisions();
   const portfolio = await getPortfolio(ctx.db, ctx.actor, now, { ...filters, page: Number(first(raw.page)) || 1, myDecisions: new Set(pending.map((p) => p.deployment.id)) });
   const filtered = Boolean(filters.team || filters.name || filters.app || filters.failing || filters.needsMyDecision);
@@ -47,7 +61,7 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
   };
   return (
     <>
-      <AutoRefresh seconds={10} />
+      {revision !== null && <LiveRefresh url="/api/v1/revision" revision={revision} renderedAt={now.toISOString()} backstopSeconds={PORTFOLIO_BACKSTOP_S} />}
       <PageHeader
         title="Portfolio"
         subtitle={

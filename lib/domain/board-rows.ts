@@ -114,7 +114,7 @@ export function parseAppStatus(value: string | undefined): AppStatus | undefined
   return (APP_STATUSES as readonly string[]).includes(value ?? "") ? (value as AppStatus) : undefined;
 }
 
-/** How often an open board re-renders while something moves on it, and at rest (seconds). */
+/** How often an open board re-renders at the latest while something moves on it, and at rest (seconds): the backstop behind its change token. */
 export const BOARD_REFRESH_MOVING_S = 5;
 export const BOARD_REFRESH_AT_REST_S = 30;
 
@@ -125,11 +125,13 @@ export interface BoardActivity {
 }
 
 /**
- * How often an open board re-renders: every BOARD_REFRESH_MOVING_S while something moves (a
- * rollout in the chain or in a review environment; a review environment coming up, waking or
- * going away), else every BOARD_REFRESH_AT_REST_S. A deployment waiting for sign-off, a window or
- * a freeze can wait for hours: it does not move. A 600-app board costs tens of milliseconds to
- * render and boards stay open in many tabs all day: at rest they cost the server a sixth.
+ * How long an open board goes without re-rendering at most. A change written to the database
+ * re-renders it within seconds through its change token (components/ui/live-refresh.tsx); this
+ * backstop is for what time alone changes (a soak or window ending, a reading going stale): every
+ * BOARD_REFRESH_MOVING_S while something moves (a rollout in the chain or in a review environment;
+ * a review environment coming up, waking or going away), else every BOARD_REFRESH_AT_REST_S. A
+ * deployment waiting for sign-off, a window or a freeze can wait for hours: it does not move. A
+ * 600-app board costs tens of milliseconds to render and boards stay open in many tabs all day.
  */
 export function boardRefreshSeconds(chain: readonly BoardActivity[], review: readonly BoardActivity[]): number {
   const rollingOut = (e: BoardActivity) => e.active.some((d) => d.state !== "waiting");

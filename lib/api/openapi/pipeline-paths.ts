@@ -5,7 +5,9 @@ import { errors, json, mutation, notFound, refused } from "./common";
 
 const pipelineParam = z.object({ pipeline: z.string().meta({ description: "The pipeline's name, e.g. `shop`", example: "shop" }) });
 
-/** The pipelines themselves: list, read, register or update from YAML. */
+const revisionSchema = z.object({ revision: z.string().meta({ description: "Opaque; compare for equality", example: "42" }) });
+
+/** The pipelines themselves: list, read, register or update from YAML; their change tokens. */
 export const pipelinePaths: ZodOpenApiPathsObject = {
   "/pipelines": {
     get: {
@@ -35,6 +37,23 @@ export const pipelinePaths: ZodOpenApiPathsObject = {
         ...refused,
       },
     }),
+  },
+  "/pipelines/{pipeline}/revision": {
+    get: {
+      summary: "The pipeline's change token",
+      description:
+        "An opaque token that changes whenever something the pipeline's board or environment pages show changes (a deployment, an approval, a release, a health status, drift, a freeze, …) and stays the same otherwise: " +
+        "poll it (one indexed read) and re-read the board only when it differs. Compare tokens for equality only. The passing of time alone (a reading going stale) does not change it. `pipeline.view`.",
+      requestParams: { path: pipelineParam },
+      responses: { "200": json(revisionSchema.extend({ pipeline: z.string() }).meta({ id: "PipelineRevision" }), "The token"), ...errors, ...notFound },
+    },
+  },
+  "/revision": {
+    get: {
+      summary: "The change token of every pipeline the caller may read",
+      description: "Like /pipelines/{pipeline}/revision for the portfolio: changes when anything of any readable pipeline changes, or a pipeline is registered. `pipeline.view`.",
+      responses: { "200": json(revisionSchema.meta({ id: "PortfolioRevision" }), "The token"), ...errors },
+    },
   },
 };
 

@@ -6,13 +6,14 @@ import { getServiceContext } from "@/lib/server/page-context";
 import { APP_STATUSES, APP_STATUS_LABELS, boardRefreshSeconds } from "@/lib/domain/board-rows";
 import { plural } from "@/lib/domain/gates/format";
 import { getBoardPage } from "@/lib/services/board-page";
+import { getPipelineRevision } from "@/lib/services/pipeline-revision";
 import { NotFoundError } from "@/lib/services/errors";
 import { PipelineBoard } from "@/components/board/pipeline-board";
 import { BoardRowsNav } from "@/components/board/board-rows-nav";
 import { ReviewEnvironments } from "@/components/board/review-environments";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
-import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { LiveRefresh } from "@/components/ui/live-refresh";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { FirstReleaseHint } from "@/components/board/first-release-hint";
 import { IncidentBanner } from "@/components/operations/incident-banner";
@@ -33,16 +34,14 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
   await connection();
   const ctx = await getServiceContext();
   const query = await searchParams;
-  const board = await getBoardPage(ctx, {
-    pipeline: decodeURIComponent((await params).pipeline),
-    q: first(query.q),
-    team: first(query.team),
-    status: first(query.status),
-    page: first(query.page),
-  }).catch((error: unknown) => {
+  const name = decodeURIComponent((await params).pipeline);
+  const missing = (error: unknown): never => {
     if (error instanceof NotFoundError) notFound();
     throw error;
-  });
+  };
+  // The change token first, then the board: a change committed in between shows as a newer token at the next poll.
+  const { revision } = await getPipelineRevision(ctx, { pipeline: name }).catch(missing);
+  const board = await getBoardPage(ctx, { pipeline: name, q: first(query.q), team: first(query.team), status: first(query.status), page: first(query.page) }).catch(missing);
   const { pipeline, rows, now } = board;
   const basePath = `/pipelines/${encodeURIComponent(pipeline.name)}`;
   const filtered = Boolean(rows.filter.q || rows.filter.team || rows.filter.status);
@@ -57,8 +56,11 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
           </>
         }
       />
-      <AutoRefresh
-        seconds={boardRefreshSeconds(
+      <LiveRefresh
+        url={`/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/revision`}
+        revision={revision}
+        renderedAt={now.toISOString()}
+        backstopSeconds={boardRefreshSeconds(
           board.columns.map((c) => c.environment),
           board.review.environments,
         )}

@@ -5,6 +5,7 @@ import { connection } from "next/server";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { getServiceContext } from "@/lib/server/page-context";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
+import { getPipelineRevision } from "@/lib/services/pipeline-revision";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { environmentPath, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
@@ -22,7 +23,7 @@ import { RolloutProgress } from "@/components/review/rollout-progress";
 import { RulesPanel } from "@/components/environment/rules-panel";
 import { GoneBanner } from "@/components/environment/gone-banner";
 import { EnvironmentStateBadge } from "@/components/status";
-import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { LiveRefresh } from "@/components/ui/live-refresh";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
@@ -38,11 +39,19 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: `${decodeURIComponent(name)} · ${decodeURIComponent(pipeline)}` };
 }
 
+/** At rest, the page re-renders this often (seconds) for what time alone changes (stale readings, expiries); changes show through its change token. */
+const ENVIRONMENT_BACKSTOP_S = 30;
+
 export default async function EnvironmentPage({ params, searchParams }: Props) {
   await connection();
   const ctx = await getServiceContext();
   const { pipeline: pipelineParam, name: nameParam } = await params;
   const { q, status, page, cursor } = await searchParams;
+  // The change token first, then the page: a change committed in between shows as a newer token at the next poll.
+  const { revision } = await getPipelineRevision(ctx, { pipeline: decodeURIComponent(pipelineParam) }).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
   const load = (apps: { q?: string; status?: string; page?: string; cursor?: string }) =>
     getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), ...apps }).catch((error: unknown) => {
@@ -64,7 +73,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
 
   return (
     <>
-      {view.busy && <AutoRefresh seconds={2} />}
+      <LiveRefresh url={`/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/revision`} revision={revision} renderedAt={now.toISOString()} backstopSeconds={view.busy ? 2 : ENVIRONMENT_BACKSTOP_S} />
       <PageHeader
         eyebrow={<Breadcrumbs items={[{ label: "Portfolio", href: "/" }, { label: pipeline.name, href: pipelinePath(pipeline.name) }, { label: environment.name }]} />}
         title={

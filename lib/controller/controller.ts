@@ -205,7 +205,7 @@ export class Controller {
    * Makes the platforms run what every environment is recorded to run (adopting what survived a
    * restart), RESTORE_SLICE_MS per pass. While it lasts, the reconcilers that would start or
    * observe what is being restored wait (see Reconcilers: `whileRestored`); once it is done,
-   * health is sampled, and health and drift count from then. A restore that throws lets go of
+   * health is sampled (and counts from then) and drift is checked on the same pass. A restore that throws lets go of
    * leadership (the next pass, after its back-off, leads and restores afresh) and rethrows.
    */
   private async restoreSlice(): Promise<void> {
@@ -223,9 +223,10 @@ export class Controller {
     this.restoring = null;
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
     await this.scrapeTargets?.sync(this.platforms!.all());
-    const now = this.clock.now();
-    this.schedule.markRan("health", now);
-    this.schedule.markRan("drift", now);
+    // Health was just sampled: it counts from now. Drift stays due, so this same pass checks it:
+    // the restore made the platforms run what is recorded, and a cell still carrying drift found
+    // before it ("1 of 1 instances not running") must clear now, not a whole interval later.
+    this.schedule.markRan("health", this.clock.now());
   }
 
   /** Runs `work` off the loop, once per key at a time (runUntilIdle and stop wait for it). */

@@ -185,7 +185,7 @@ export class Reconcilers {
    * Runs `work` unless this term's restore is still going on. What starts rollouts, puts review
    * environments to sleep or tears them down, samples health or compares drift waits for the
    * restore: each would race it over the same apps or judge a platform that is still being put
-   * back. (When the restore ends, health is sampled and health and drift count from then.)
+   * back. (When the restore ends, health is sampled and drift checked on the same pass.)
    */
   private async whileRestored(work: () => Promise<void>): Promise<void> {
     if (!this.ctx.restoring()) await work();

@@ -100,15 +100,16 @@ describe.each(testDatabases)("the controller's reconcilers on its injected clock
     }
     const counts = () => Object.fromEntries([...runs].filter(([name]) => ["heartbeat", "health", "drift", "auto-promotion", "source-control", "delivery-retention", "start-queued"].includes(name)));
     // The first pass leads and restores (which samples health and counts as its heartbeat), then runs
-    // everything else that was never run.
+    // everything else that was never run — drift too: what the restore put back must not keep a
+    // drift found before it for a whole interval ("1 of 1 instances not running" after the app is back).
     await controller.tick();
     expect(controller.isLeader).toBe(true);
-    expect(counts()).toEqual({ "start-queued": 1, "auto-promotion": 1, "delivery-retention": 1, "source-control": 1 });
+    expect(counts()).toEqual({ "start-queued": 1, "auto-promotion": 1, "delivery-retention": 1, "source-control": 1, drift: 1 });
     for (let i = 0; i < 4; i++) await controller.tick(); // no clock time passes: only every-pass work
-    expect(counts()).toEqual({ "start-queued": 5, "auto-promotion": 1, "delivery-retention": 1, "source-control": 1 });
+    expect(counts()).toEqual({ "start-queued": 5, "auto-promotion": 1, "delivery-retention": 1, "source-control": 1, drift: 1 });
     clock.advance(5_000);
     await controller.tick();
-    expect(counts()).toEqual({ "start-queued": 6, heartbeat: 1, "auto-promotion": 1, "delivery-retention": 1, "source-control": 2 });
+    expect(counts()).toEqual({ "start-queued": 6, heartbeat: 1, "auto-promotion": 1, "delivery-retention": 1, "source-control": 2, drift: 1 });
     clock.advance(2_000); // 7 s since the first pass
     await controller.tick();
     expect(counts()).toMatchObject({ heartbeat: 1, "auto-promotion": 2, "source-control": 2 });
@@ -118,9 +119,9 @@ describe.each(testDatabases)("the controller's reconcilers on its injected clock
     expect(counts()).toMatchObject({ heartbeat: 2, health: 1, "auto-promotion": 2, "source-control": 3 });
     clock.advance(20_000); // 30 s
     await controller.tick();
-    expect(counts()).toMatchObject({ heartbeat: 3, health: 2, drift: 1, "auto-promotion": 3, "source-control": 4, "delivery-retention": 1 });
+    expect(counts()).toMatchObject({ heartbeat: 3, health: 2, drift: 2, "auto-promotion": 3, "source-control": 4, "delivery-retention": 1 });
     clock.advance(3_600_000);
     await controller.tick();
-    expect(counts()).toMatchObject({ heartbeat: 4, health: 3, drift: 2, "delivery-retention": 2, "start-queued": 10 });
+    expect(counts()).toMatchObject({ heartbeat: 4, health: 3, drift: 3, "delivery-retention": 2, "start-queued": 10 });
   });
 });

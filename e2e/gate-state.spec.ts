@@ -48,6 +48,22 @@ test.describe.serial("live gate state on the board", () => {
     await expect(page.locator('[data-testid="gate-state-qa"] [data-gate-state="freeze"], [data-testid="gate-state-qa"] [data-gate-state="incident"]')).toHaveCount(0);
   });
 
+  test("a change made through the API shows on an open board within seconds, without a reload", async ({ page, request }) => {
+    test.setTimeout(20_000);
+    await signedInAs(page, DEMO.viewer);
+    const incidentOnQa = page.getByTestId("gate-state-qa").locator('[data-gate-state="incident"]');
+    await expect(incidentOnQa).toHaveCount(0);
+    // A mark on the window survives only if the page is never loaded again: the board re-renders in place when its change token moves.
+    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+    const incident = await request.post("/api/v1/incidents", { headers: bearer(token), data: { environment: "qa", title: "e2e live board", severity: "minor" } });
+    expect(incident.status()).toBe(201);
+    incidentId = ((await incident.json()) as { id: string }).id;
+    await expect(incidentOnQa).toContainText("e2e live board", { timeout: 5_000 });
+    await cleanUp(request);
+    await expect(incidentOnQa).toHaveCount(0, { timeout: 5_000 });
+    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+  });
+
   test("a release page says where the release is now, environment by environment", async ({ page }) => {
     await signedInAs(page, DEMO.developer);
     // The release dev runs: its page lists the chain, with dev running it.

@@ -92,6 +92,8 @@ export interface SpinUpChoices {
 
 export interface BoardPage {
   pipeline: { id: string; name: string; loadedAt: Date };
+  /** The pipeline's change token as the board's first statement read it (lib/services/pipeline-revision.ts): what an open board polls against. */
+  revision: string;
   now: Date;
   viewer: { canDeploy: boolean; spinUp: SpinUpChoices | null };
   /** Every (not retired) app of the pipeline, and the owning teams the apps name. */
@@ -223,6 +225,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const untouched = entry && row.appCount > 0 && row.reviewCount === 0 && !entry.waiting && columns.every((c) => c.releases === 0 && c.environment.active.length === 0);
   return {
     pipeline: { id: row.id, name: row.name, loadedAt: row.loadedAt },
+    revision: row.revision,
     now,
     viewer: {
       canDeploy,

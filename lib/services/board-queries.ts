@@ -7,6 +7,7 @@ import { sqlList } from "@/db/schema/enums";
 import type { AppStatus } from "@/lib/domain/board-rows";
 import { environmentWith } from "./environments";
 import { rowsOf } from "@/db/queries/sql-arrays";
+import { revisionOf } from "./pipeline-revision";
 
 /**
  * The statements behind one page of a pipeline's board (lib/services/board-page.ts). Each reads
@@ -62,6 +63,8 @@ function chainQuery(db: Db, where: SQL, pipelineId: SQL) {
       ),
       /** The owning teams its apps name (slipway.yaml `team`), for the filter. */
       teams: sql<string[] | null>`(select jsonb_agg(distinct a.settings ->> 'team') from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null and a.settings ->> 'team' is not null)`.as("teams"),
+      /** Its change token (lib/services/pipeline-revision.ts), in the board's first statement. */
+      revision: revisionOf(pipelines.id).as("revision"),
       /** Names of its live environments, so a spin-up form suggests a free one. */
       takenNames: sql<string[] | null>`(select jsonb_agg(e.name order by e.name) from environments e where e.pipeline_id = ${pipelines.id} and e.state not in ${GONE})`.as("taken_names"),
     },

@@ -31,6 +31,7 @@ import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./revi
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
 import { parseInput } from "./validation";
+import { revisionOf } from "./pipeline-revision";
 
 export const environmentPageInput = environmentAppsPageInput.extend({
   pipeline: z.string().min(1),
@@ -52,6 +53,8 @@ export interface ReviewSection {
 /** Everything the environment page shows, and what the viewer may do there. */
 export interface EnvironmentPage {
   pipeline: { id: string; name: string; teamId: string | null };
+  /** The pipeline's change token as the page's first statement read it (lib/services/pipeline-revision.ts): what an open page polls against. */
+  revision: string;
   /** The environment's record; `apps` holds only this page's cells (see `apps`). */
   environment: EnvironmentView;
   /** What services and actions take: "pipeline/name". */
@@ -123,6 +126,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     rollbackTo: nested.rollbackTo.read(row.rollbackTo),
     source: row.source,
     conversation: row.verdicts,
+    revision: row.revision,
   };
 }
 
@@ -171,6 +175,7 @@ function pageEnvironmentQuery(
         recentDeployments: nested.deployments.sql.as("recent_deployments"),
         jobRuns: nested.jobs.sql.as("job_runs"),
         rollbackTo: nested.rollbackTo.sql.as("rollback_to"),
+        revision: revisionOf(row.pipelineId).as("pipeline_revision"),
       };
     },
   });
@@ -264,6 +269,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const cells = Object.fromEntries(appPage.items.flatMap((row) => (row.cell ? [[row.app, row.cell] as const] : [])));
   return {
     pipeline,
+    revision: page.revision,
     environment: { ...environment, apps: cells },
     ref,
     gone,

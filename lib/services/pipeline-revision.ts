@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { preparedRead, preparedSql, type PreparedStatement } from "@/db/queries/prepared";
@@ -20,8 +20,9 @@ import { parseInput } from "./validation";
  * whoever wrote it — not the mere passing of time (a reading going stale, a countdown), which the
  * pages' slow full refresh covers.
  *
- * Read the token BEFORE the page's data: a change committed between the two reads then shows as a
- * newer token at the next poll. Read after, it would be lost until the next change.
+ * Read the token BEFORE the page's data, or in its first statement (revisionOf: the board and
+ * the environment page): a change committed between the reads then shows as a newer token at the
+ * next poll. Read after, it would be lost until the next change.
  */
 
 export interface PipelineRevision {
@@ -29,6 +30,16 @@ export interface PipelineRevision {
   pipeline: string;
   /** The change token: the pipeline's revision ("0" until something changes). */
   revision: string;
+}
+
+/**
+ * The change token of the pipeline whose id is `pipelineId` (a column or parameter) as a scalar
+ * subquery: a page that reads its pipeline anyway (the board's chain, the environment page's
+ * statement) takes its token in the same statement — the same snapshot as what it shows first —
+ * instead of one more.
+ */
+export function revisionOf(pipelineId: SQLWrapper): SQL<string> {
+  return sql<string>`coalesce((select r.revision from ${pipelineRevisions} r where r.pipeline_id = ${pipelineId}), 0)::text`;
 }
 
 const revisionInput = z.object({ pipeline: z.string().min(1, { error: "expected a pipeline name" }) });

@@ -11,6 +11,7 @@ import { PlatformRegistry } from "@/lib/platform/registry";
 import { decideApproval } from "@/lib/services/approvals";
 import { getBoardPage } from "@/lib/services/board-page";
 import { requestDeployment } from "@/lib/services/deployments";
+import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { ForbiddenError, NotFoundError } from "@/lib/services/errors";
 import { getPipelineRevision, getPortfolioRevision } from "@/lib/services/pipeline-revision";
 import { testDatabases } from "@/lib/testing/databases";
@@ -110,6 +111,18 @@ describe.each(testDatabases)("a pipeline's change token on $name", (database) =>
     expect(await shop()).toBe(beforeDrift + 1);
     await detectDrift(connection.db, registry, clock, () => {});
     expect(await shop()).toBe(beforeDrift + 1);
+  });
+
+  it("comes with the board and the environment page, read in their first statement", async () => {
+    const before = String(await shop());
+    const board = await getBoardPage(contextFor(connection.db, viewer), { pipeline: "shop" });
+    const page = await getEnvironmentPage(contextFor(connection.db, viewer), { pipeline: "shop", name: "qa" });
+    expect([board.revision, page.revision]).toEqual([before, before]);
+    await connection.db.update(environments).set({ holdReason: "a change" }).where(eq(environments.name, "qa"));
+    const after = String(await shop());
+    expect(after).not.toBe(before);
+    expect((await getBoardPage(contextFor(connection.db, viewer), { pipeline: "shop" })).revision).toBe(after);
+    expect((await getEnvironmentPage(contextFor(connection.db, viewer), { pipeline: "shop", name: "qa" })).revision).toBe(after);
   });
 
   it("is read only by those who may view the pipeline", async () => {

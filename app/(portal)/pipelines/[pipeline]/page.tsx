@@ -6,7 +6,6 @@ import { getServiceContext } from "@/lib/server/page-context";
 import { APP_STATUSES, APP_STATUS_LABELS, boardRefreshSeconds } from "@/lib/domain/board-rows";
 import { plural } from "@/lib/domain/gates/format";
 import { getBoardPage } from "@/lib/services/board-page";
-import { getPipelineRevision } from "@/lib/services/pipeline-revision";
 import { NotFoundError } from "@/lib/services/errors";
 import { PipelineBoard } from "@/components/board/pipeline-board";
 import { BoardRowsNav } from "@/components/board/board-rows-nav";
@@ -39,8 +38,6 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
     if (error instanceof NotFoundError) notFound();
     throw error;
   };
-  // The change token first, then the board: a change committed in between shows as a newer token at the next poll.
-  const { revision } = await getPipelineRevision(ctx, { pipeline: name }).catch(missing);
   const board = await getBoardPage(ctx, { pipeline: name, q: first(query.q), team: first(query.team), status: first(query.status), page: first(query.page) }).catch(missing);
   const { pipeline, rows, now } = board;
   const basePath = `/pipelines/${encodeURIComponent(pipeline.name)}`;
@@ -58,7 +55,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
       />
       <LiveRefresh
         url={`/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/revision`}
-        revision={revision}
+        revision={board.revision}
         renderedAt={now.toISOString()}
         backstopSeconds={boardRefreshSeconds(
           board.columns.map((c) => c.environment),

@@ -5,7 +5,6 @@ import { connection } from "next/server";
 import type { EnvironmentConfig } from "@/lib/config/schema";
 import { getServiceContext } from "@/lib/server/page-context";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
-import { getPipelineRevision } from "@/lib/services/pipeline-revision";
 import { NotFoundError, ValidationError } from "@/lib/services/errors";
 import { environmentPath, pipelinePath } from "@/lib/paths";
 import { Breadcrumbs } from "@/components/shell/breadcrumbs";
@@ -47,11 +46,6 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
   const ctx = await getServiceContext();
   const { pipeline: pipelineParam, name: nameParam } = await params;
   const { q, status, page, cursor } = await searchParams;
-  // The change token first, then the page: a change committed in between shows as a newer token at the next poll.
-  const { revision } = await getPipelineRevision(ctx, { pipeline: decodeURIComponent(pipelineParam) }).catch((error: unknown) => {
-    if (error instanceof NotFoundError) notFound();
-    throw error;
-  });
   // A torn-down review environment (or a retired one) keeps its page: its record, verdicts and history.
   const load = (apps: { q?: string; status?: string; page?: string; cursor?: string }) =>
     getEnvironmentPage(ctx, { pipeline: decodeURIComponent(pipelineParam), name: decodeURIComponent(nameParam), ...apps }).catch((error: unknown) => {
@@ -73,7 +67,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
 
   return (
     <>
-      <LiveRefresh url={`/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/revision`} revision={revision} renderedAt={now.toISOString()} backstopSeconds={view.busy ? 2 : ENVIRONMENT_BACKSTOP_S} />
+      <LiveRefresh url={`/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/revision`} revision={view.revision} renderedAt={now.toISOString()} backstopSeconds={view.busy ? 2 : ENVIRONMENT_BACKSTOP_S} />
       <PageHeader
         eyebrow={<Breadcrumbs items={[{ label: "Portfolio", href: "/" }, { label: pipeline.name, href: pipelinePath(pipeline.name) }, { label: environment.name }]} />}
         title={

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, GONE_ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
+import { ENVIRONMENT_KINDS, ENVIRONMENT_STATES, FAILING_HEALTH_STATUSES, GONE_ENVIRONMENT_STATES, HEALTH_STATUSES, REVIEW_VERDICTS, sqlList } from "./enums";
 import type { EnvironmentKind, EnvironmentState, HealthStatus, ReviewVerdict } from "./enums";
 import type { AppConfig, EnvironmentConfig, PipelineConfig } from "@/lib/config/schema";
 import type { Drift } from "@/lib/domain/drift";
@@ -132,7 +132,7 @@ export const environmentApps = pgTable(
     // The few failing cells, for "failing health" (portfolio filter, badges) without reading every cell.
     index("environment_apps_unhealthy_idx")
       .on(t.environmentId)
-      .where(sql`health_status in ('unhealthy', 'degraded')`),
+      .where(sql.raw(`health_status in (${sqlList(FAILING_HEALTH_STATUSES)})`)),
     // The few cells keeping a release warm: the controller asks for the expired ones on every pass
     // (about once a second), which without it scanned every cell (2,000 apps: ~20 ms of PostgreSQL each).
     index("environment_apps_warm_until_idx")

@@ -1,4 +1,5 @@
 import type { HealthStatus } from "@/db/schema/enums";
+import { isFailingHealth } from "./health";
 
 /**
  * Which app rows a pipeline board shows: filtered by name and status, then one page of them. A
@@ -75,11 +76,6 @@ function mostCommonRelease(env: RowEnvironment): string | null {
   let best: string | null = null;
   for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
   return best;
-}
-
-/** Unhealthy or degraded: what the board's, the portfolio's and the environment page's health filters call failing, stale or not. */
-export function isFailingHealth(status: HealthStatus): boolean {
-  return status === "unhealthy" || status === "degraded";
 }
 
 /** Whether an app (by name) has `status` in any of the environments. */

@@ -1,4 +1,5 @@
 import type { HealthStatus } from "@/db/schema/enums";
+import { FAILING_HEALTH_STATUSES } from "./vocabulary";
 
 /** Health older than this is shown as stale: the platform has not confirmed it recently. */
 export const HEALTH_STALE_AFTER_MS = 2 * 60_000;
@@ -10,6 +11,15 @@ export interface ObservedHealth {
 
 export function isHealthStale(health: ObservedHealth, now: Date, staleAfterMs = HEALTH_STALE_AFTER_MS): boolean {
   return !health.observedAt || now.getTime() - health.observedAt.getTime() > staleAfterMs;
+}
+
+/**
+ * Failing health (FAILING_HEALTH_STATUSES: unhealthy or degraded), however old the reading: what
+ * the board's "failing" status, the portfolio's failing-health filter and badge count. A stale
+ * reading is still the last thing known; pages show it as stale.
+ */
+export function isFailingHealth(status: HealthStatus): boolean {
+  return (FAILING_HEALTH_STATUSES as readonly HealthStatus[]).includes(status);
 }
 
 /** One health for an app from its instances: all healthy, none healthy, or in between. */

@@ -79,6 +79,13 @@ export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy", "unknown"] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
+/**
+ * The health statuses that count as failing health: the board's "failing" status, the portfolio's
+ * failing-health filter and badge, and the partial index that serves them. They count however old
+ * the reading (the last thing known; pages mark it as stale). One list for the domain and SQL.
+ */
+export const FAILING_HEALTH_STATUSES = ["unhealthy", "degraded"] as const satisfies readonly HealthStatus[];
+
 /** Where a mutation came from: the web UI, the REST API, the command line, or Slipway's own automation. */
 export const REQUEST_SOURCES = ["ui", "api", "cli", "automation", "webhook"] as const;
 export type RequestSource = (typeof REQUEST_SOURCES)[number];

@@ -2,7 +2,7 @@ import { asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { preparedRead, type PreparedStatement } from "@/db/queries/prepared";
 import type { Db } from "@/db/client";
 import { environments, pipelines } from "@/db/schema";
-import { GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { FAILING_HEALTH_STATUSES, GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 import type { AppStatus } from "@/lib/domain/board-rows";
 import { environmentWith } from "./environments";
@@ -118,9 +118,9 @@ export async function pageOfApps(db: Db, pipelineId: string, chainIds: string[],
   const statusWhere = (() => {
     switch (filter.status) {
       case "failing":
-        // The last health recorded, however old (isFailingHealth in lib/domain/board-rows.ts).
+        // The last health recorded, however old (isFailingHealth in lib/domain/health.ts); literals, as the partial index's predicate.
         return sql`and exists (select 1 from environment_apps ea where ea.app_id = a.id and ea.environment_id in ${chain} and ea.release_id is not null
-                     and ea.health_status in ('unhealthy', 'degraded'))`;
+                     and ea.health_status in ${sql.raw(`(${sqlList(FAILING_HEALTH_STATUSES)})`)})`;
       case "drift":
         return sql`and exists (select 1 from environment_apps ea where ea.app_id = a.id and ea.environment_id in ${chain}
                      and ea.drift ->> 'kind' is not null and ea.drift ->> 'message' is not null and ea.drift -> 'recorded' ->> 'buildId' = ea.build_id)`;

@@ -5,7 +5,7 @@ import { rowsOf } from "@/db/queries/sql-arrays";
 import { GATE_KINDS, sqlList, type DeploymentKind, type DeploymentState } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
 import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
-import { ACTIVE_DEPLOYMENT_STATES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
+import { ACTIVE_DEPLOYMENT_STATES, FAILING_HEALTH_STATUSES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
  * The portfolio's one statement (portfolio.ts shapes its rows): a page of the visible pipelines,
@@ -23,7 +23,7 @@ export interface PortfolioFilter {
   pageSize?: number | undefined;
   /** Part of an app name, case-insensitive: only pipelines with such an app. */
   app?: string | undefined;
-  /** Only pipelines with an environment whose apps report unhealthy or degraded (fresh observations). */
+  /** Only pipelines with an environment where a deployed app's last health is failing (isFailingHealth: unhealthy or degraded, fresh or stale). */
   failing?: boolean | undefined;
   /** Only pipelines with a deployment waiting on a decision of this person (see `myDecisions`). */
   needsMyDecision?: boolean | undefined;
@@ -39,6 +39,12 @@ export interface PortfolioFilter {
 export const PORTFOLIO_PAGE_SIZE = 20;
 
 const GONE = sql.raw(`(${sqlList(GONE_ENVIRONMENT_STATES)})`);
+/**
+ * Failing health as literals, not parameters: a literal list matches the predicate of
+ * environment_apps_unhealthy_idx (db/schema/pipeline.ts, built from the same constant), which a
+ * prepared statement's parameters could not prove.
+ */
+const FAILING_HEALTH = sql.raw(`(${sqlList(FAILING_HEALTH_STATUSES)})`);
 
 export type EnvironmentRow = {
   /** null: no pipeline on the page (the row carries the counts only). */
@@ -127,10 +133,10 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
        where e.kind = 'fixed' and e.state not in ${GONE}
     ), visible as (
       select p.id, p.name, p.loaded_at, p.team_id, t.name as team_name, t.display_name as team_display,
-             -- The last health recorded, fresh or stale (isFailingHealth in lib/domain/board-rows.ts).
+             -- The last health recorded, fresh or stale (isFailingHealth in lib/domain/health.ts).
              exists (select 1 from environment_apps ea join envs on envs.id = ea.environment_id
                       where envs.pipeline_id = p.id and ea.build_id is not null
-                        and ea.health_status in ('unhealthy', 'degraded')) as failing,
+                        and ea.health_status in ${FAILING_HEALTH}) as failing,
              exists (select 1 from deployments d join envs on envs.id = d.environment_id
                       where envs.pipeline_id = p.id and d.state in ('waiting', 'queued')
                         and d.id in (select value from jsonb_array_elements_text(${v.mine}::jsonb))) as mine

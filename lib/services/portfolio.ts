@@ -2,6 +2,7 @@ import { asc, sql } from "drizzle-orm";
 import { teams as teamsTable } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
+import { FAILING_HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
@@ -218,7 +219,8 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
     pipeline.environments.push(environment);
     pipeline.openIncidents += environment.openIncidents;
     pipeline.waiting += environment.waiting.length;
-    if (environment.health.unhealthy + environment.health.degraded > 0) pipeline.failing = true;
+    // Failing health as the SQL filter counts it (the statuses' counts include stale readings).
+    if (FAILING_HEALTH_STATUSES.some((status) => environment.health[status] > 0)) pipeline.failing = true;
     if (environment.waiting.some((w) => w.mine)) pipeline.needsMyDecision = true;
   }
 

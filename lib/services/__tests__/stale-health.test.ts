@@ -4,7 +4,8 @@ import type { Connection } from "@/db/client";
 import { apps, environmentApps, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
-import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
+import { HEALTH_STALE_AFTER_MS, isFailingHealth } from "@/lib/domain/health";
+import { HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { getBoardPage } from "@/lib/services/board-page";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { getPortfolio } from "@/lib/services/portfolio";
@@ -59,6 +60,24 @@ describe.each(testDatabases)("a stale unhealthy reading on $name", (database) =>
     const prod = portfolio.pipelines[0]!.environments.find((e) => e.name === "prod")!;
     expect(prod.health).toEqual({ healthy: 1, degraded: 0, unhealthy: 1, stale: 2 });
     expect(prod.healthSummary).toEqual({ tone: "red", label: "1 unhealthy · 2 stale" });
+  });
+
+  it("every health status: the board's and the portfolio's failing filters agree with isFailingHealth (FAILING_HEALTH_STATUSES)", async () => {
+    const db = connection.db;
+    const [prod] = await db.select().from(environments).where(eq(environments.name, "prod"));
+    const [portal] = await db.select().from(apps).where(eq(apps.name, "portal"));
+    const cell = and(eq(environmentApps.environmentId, prod!.id), eq(environmentApps.appId, portal!.id));
+    try {
+      for (const status of HEALTH_STATUSES) {
+        await db.update(environmentApps).set({ healthStatus: status }).where(cell);
+        const board = await getBoardPage(ctx(), { pipeline: "shop", status: "failing" });
+        const portfolio = await getPortfolio(connection.db, admin, now, { failing: true });
+        expect([status, board.rows.apps.map((a) => a.name)]).toEqual([status, isFailingHealth(status) ? ["portal"] : []]);
+        expect([status, portfolio.pipelines.map((p) => [p.name, p.failing])]).toEqual([status, isFailingHealth(status) ? [["shop", true]] : []]);
+      }
+    } finally {
+      await db.update(environmentApps).set({ healthStatus: "unhealthy" }).where(cell);
+    }
   });
 
   it("a stale healthy reading fails nowhere", async () => {

@@ -5,7 +5,10 @@ import { tableClass, thClass } from "@/components/ui/layout";
 import { buttonClass } from "@/components/ui/button";
 import { PrevNextLinks } from "@/components/ui/pager";
 
-/** The filters of the Apps panel, as `environmentAppsInput` takes them (lib/services/environment-apps.ts). */
+/**
+ * The filters of the Apps panel, as `environmentAppsInput` takes them (lib/services/environment-apps.ts):
+ * "healthy" only while confirmed recently, as the portfolio counts it; an older healthy reading is "unknown".
+ */
 const STATUS_CHOICES = ["healthy", "degraded", "unhealthy", "unknown", "not-deployed"] as const;
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 

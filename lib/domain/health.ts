@@ -14,6 +14,17 @@ export function isHealthStale(health: ObservedHealth, now: Date, staleAfterMs = 
 }
 
 /**
+ * The oldest observation still fresh at `now` (isHealthStale's boundary, for SQL: a reading is
+ * fresh when observed at or after it). What counts as healthy: a `healthy` reading observed since
+ * then. A stale healthy reading is not healthy any more, only not known to be otherwise: the
+ * portfolio counts it as stale, and the environment page's `healthy` filter leaves it out (it
+ * lists it under `unknown`). Failing health (isFailingHealth) counts however old.
+ */
+export function healthFreshSince(now: Date, staleAfterMs = HEALTH_STALE_AFTER_MS): Date {
+  return new Date(now.getTime() - staleAfterMs);
+}
+
+/**
  * Failing health (FAILING_HEALTH_STATUSES: unhealthy or degraded), however old the reading: what
  * the board's "failing" status, the portfolio's failing-health filter and badge count. A stale
  * reading is still the last thing known; pages show it as stale.

@@ -1,10 +1,11 @@
-import { and, asc, count, eq, ilike, inArray, isNotNull, isNull, max, notInArray, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, count, eq, gte, ilike, inArray, isNotNull, isNull, lt, max, notInArray, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { alias, type PgSelect, type SelectedFields } from "drizzle-orm/pg-core";
 import { fromJsonArray, jsonArray, jsonObject, type JsonRow, type NestedRead } from "@/db/queries/json-rows";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, builds, configVariables, environmentApps, environments, releases } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
+import { HEALTH_STALE_AFTER_MS, healthFreshSince } from "@/lib/domain/health";
 import { GONE_ENVIRONMENT_STATES, HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { cellColumns, deployedBy } from "@/db/queries/cells";
 import { toCellView, type CellRow, type EnvironmentAppView } from "./environments";
@@ -25,7 +26,7 @@ export const environmentAppsInput = pageInput.extend({
   status: z
     .enum(APP_STATUS_FILTERS, { error: `expected one of ${APP_STATUS_FILTERS.join(", ")}` })
     .optional()
-    .meta({ description: "Only apps with this health status, or not deployed here" }),
+    .meta({ description: `Only apps with this health status (healthy: confirmed within the last ${HEALTH_STALE_AFTER_MS / 60_000} minutes; an older healthy reading is unknown), or not deployed here` }),
 });
 export type EnvironmentAppsQuery = z.input<typeof environmentAppsInput>;
 
@@ -86,9 +87,24 @@ type EnvironmentIds = { id: string | SQLWrapper; pipelineId: string | SQLWrapper
 /** Where the environment's cell of an app joins (null columns where nothing is deployed). */
 const cellOf = (environment: EnvironmentIds) => and(eq(environmentApps.appId, apps.id), eq(environmentApps.environmentId, environment.id));
 
-/** The filter on the pipeline's current apps (joined to their cells by cellOf): `q` by name, `status` by the cell's health. */
-function matchingApps(environment: EnvironmentIds, q: AppsQuery) {
-  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, eq(environmentApps.healthStatus, q.status)) : undefined;
+/**
+ * A cell's health as the status filter reads it at `now`, by the portfolio's rule (healthFreshSince
+ * in lib/domain/health.ts): `healthy` only while fresh; a stale healthy reading is `unknown` (not
+ * known to be healthy any more, nor to be failing); `degraded` and `unhealthy` however old, as
+ * the board's and the portfolio's failing health count them. So every deployed app matches one
+ * health status, and a page's healthy apps are those the portfolio counts as healthy.
+ */
+function healthIs(status: Exclude<AppStatusFilter, "not-deployed">, now: Date): SQL | undefined {
+  const fresh = healthFreshSince(now);
+  const healthy = eq(environmentApps.healthStatus, "healthy");
+  if (status === "healthy") return and(healthy, gte(environmentApps.healthObservedAt, fresh));
+  if (status === "unknown") return or(eq(environmentApps.healthStatus, "unknown"), and(healthy, or(isNull(environmentApps.healthObservedAt), lt(environmentApps.healthObservedAt, fresh))));
+  return eq(environmentApps.healthStatus, status);
+}
+
+/** The filter on the pipeline's current apps (joined to their cells by cellOf): `q` by name, `status` by the cell's health at `now`. */
+function matchingApps(environment: EnvironmentIds, q: AppsQuery, now: Date) {
+  const status = q.status === "not-deployed" ? isNull(environmentApps.appId) : q.status ? and(sql`${environmentApps.appId} is not null`, healthIs(q.status, now)) : undefined;
   return and(eq(apps.pipelineId, environment.pipelineId), isNull(apps.retiredAt), q.q ? ilike(apps.name, containing(q.q)) : undefined, status);
 }
 
@@ -96,10 +112,10 @@ function matchingApps(environment: EnvironmentIds, q: AppsQuery) {
 const offsetOf = (q: AppsQuery) => (q.cursor || !q.page ? 0 : (q.page - 1) * q.limit);
 
 /** The page's rows (one more than `limit`, to tell whether a next page exists), selecting `fields`; the environment's ids may be columns of an outer statement. */
-function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, fields: SelectedFields): PgSelect {
+function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, now: Date, fields: SelectedFields): PgSelect {
   const after = q.cursor ? decode(q.cursor) : null;
   // A status filter reads the cells (joined below); without one, the apps alone.
-  const ofApps = and(matchingApps(environment, q), after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined);
+  const ofApps = and(matchingApps(environment, q, now), after ? sql`(${apps.position}, ${apps.id}) > (${after[0]}, ${after[1]})` : undefined);
   const offset = offsetOf(q);
   // Without a status filter the page is a page of apps: chosen first (apps_pipeline_position_idx,
   // stopping after a page), then joined to their cells. Planned as one join, PostgreSQL joined all
@@ -132,12 +148,12 @@ function appsPageQuery(db: Db, environment: EnvironmentIds, q: AppsQuery, fields
 }
 
 /** How many apps match the filters, up to and including `upTo` when given: one aggregate. */
-function matchingCount(db: Db, environment: EnvironmentIds, q: AppsQuery, upTo?: Position) {
+function matchingCount(db: Db, environment: EnvironmentIds, q: AppsQuery, now: Date, upTo?: Position) {
   return db
     .select({ n: count() })
     .from(apps)
     .leftJoin(environmentApps, cellOf(environment))
-    .where(and(matchingApps(environment, q), upTo ? sql`(${apps.position}, ${apps.id}) <= (${upTo[0]}, ${upTo[1]})` : undefined));
+    .where(and(matchingApps(environment, q, now), upTo ? sql`(${apps.position}, ${apps.id}) <= (${upTo[0]}, ${upTo[1]})` : undefined));
 }
 
 /** The rows of appsPageQuery as one page. */
@@ -161,8 +177,9 @@ function toAppsPage(rows: AppRowFields[], q: AppsQuery, now: Date): Page<Environ
 export async function environmentAppsPage(db: Db, clock: Clock, environment: { id: string; pipelineId: string }, input: unknown): Promise<Page<EnvironmentAppRow>> {
   const q = parseAppsQuery(input);
   // Left joins: a row's cell columns are null where nothing is deployed, as JsonRow reads them too.
-  const rows = (await appsPageQuery(db, environment, q, appRowFields)) as AppRowFields[];
-  return toAppsPage(rows, q, clock.now());
+  const now = clock.now();
+  const rows = (await appsPageQuery(db, environment, q, now, appRowFields)) as AppRowFields[];
+  return toAppsPage(rows, q, now);
 }
 
 /** A page of apps and where it stands among those the filters match (what a pager says). */
@@ -189,15 +206,16 @@ export function environmentAppsPageNested(db: Db, clock: Clock, environment: { i
   const q = parseAppsQuery(input);
   const after = q.cursor ? decode(q.cursor) : null;
   const filtered = Boolean(q.q || q.status);
+  const now = clock.now();
   return {
     sql: jsonObject({
-      rows: jsonArray(appsPageQuery(db, environment, q, { row: jsonObject(appRowFields) })),
-      matching: filtered ? sql`${matchingCount(db, environment, q)}` : sql`null`,
-      before: after ? sql`${matchingCount(db, environment, q, after)}` : sql`null`,
+      rows: jsonArray(appsPageQuery(db, environment, q, now, { row: jsonObject(appRowFields) })),
+      matching: filtered ? sql`${matchingCount(db, environment, q, now)}` : sql`null`,
+      before: after ? sql`${matchingCount(db, environment, q, now, after)}` : sql`null`,
     }),
     read: (value) => {
       const object = (typeof value === "string" ? JSON.parse(value) : value) as { rows: unknown; matching: number | null; before: number | null };
-      const page = toAppsPage(fromJsonArray(appRowFields, object.rows), q, clock.now());
+      const page = toAppsPage(fromJsonArray(appRowFields, object.rows), q, now);
       return { ...page, before: object.before === null ? offsetOf(q) : Number(object.before), matching: object.matching === null ? null : Number(object.matching) };
     },
   };

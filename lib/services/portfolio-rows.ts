@@ -4,7 +4,7 @@ import { preparedSql } from "@/db/queries/prepared";
 import { rowsOf } from "@/db/queries/sql-arrays";
 import { GATE_KINDS, sqlList, type DeploymentKind, type DeploymentState } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
-import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
+import { healthFreshSince } from "@/lib/domain/health";
 import { ACTIVE_DEPLOYMENT_STATES, FAILING_HEALTH_STATUSES, GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 
 /**
@@ -92,7 +92,7 @@ export async function environmentRows(db: Db, actor: Actor, filter: PortfolioFil
   const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const size = Math.max(1, Math.min(200, filter.pageSize ?? PORTFOLIO_PAGE_SIZE));
   const values: PortfolioValues = {
-    fresh: new Date(now.getTime() - HEALTH_STALE_AFTER_MS).toISOString(),
+    fresh: healthFreshSince(now).toISOString(),
     mine: JSON.stringify([...(filter.myDecisions ?? [])]),
     anyHealth: !filter.failing,
     anyDecision: !filter.needsMyDecision,
@@ -171,11 +171,12 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
       select ea.environment_id collate "C" as environment_id, ea.release_id collate "C" as release_id,
              count(ea.build_id) as deployed,
              max(ea.deployed_at) as deployed_at,
-             count(*) filter (where ea.build_id is not null and ea.health_observed_at > ${v.fresh} and ea.health_status = 'healthy') as healthy,
-             -- Unhealthy and degraded count however old (the last thing known); healthy only while fresh.
+             count(*) filter (where ea.build_id is not null and ea.health_observed_at >= ${v.fresh} and ea.health_status = 'healthy') as healthy,
+             -- Unhealthy and degraded count however old (the last thing known); healthy only while fresh
+             -- (healthFreshSince in lib/domain/health.ts: observed at or after it, as isHealthStale judges a cell).
              count(*) filter (where ea.build_id is not null and ea.health_status = 'degraded') as degraded,
              count(*) filter (where ea.build_id is not null and ea.health_status = 'unhealthy') as unhealthy,
-             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at <= ${v.fresh})) as stale
+             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at < ${v.fresh})) as stale
         from environment_apps ea
         join envs on envs.id = ea.environment_id
        where envs.pipeline_id in (select id from chosen)

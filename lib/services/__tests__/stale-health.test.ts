@@ -62,6 +62,39 @@ describe.each(testDatabases)("a stale unhealthy reading on $name", (database) =>
     expect(prod.healthSummary).toEqual({ tone: "red", label: "1 unhealthy · 2 stale" });
   });
 
+  // Review finding: the environment page's "healthy" filter listed a stale healthy reading that the
+  // portfolio does not count as healthy (only as stale). One rule now (healthFreshSince): healthy
+  // only while fresh; a stale healthy reading is listed under "unknown".
+  it("the environment page's healthy filter lists what the portfolio counts as healthy; a stale healthy reading is unknown", async () => {
+    const healthy = await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "healthy" });
+    expect(healthy.apps.items.map((a) => [a.app, a.cell?.health.status, a.cell?.health.stale])).toEqual([["api-gateway", "healthy", false]]);
+    const portfolio = await getPortfolio(connection.db, admin, now);
+    const prod = portfolio.pipelines[0]!.environments.find((e) => e.name === "prod")!;
+    expect(healthy.apps.matching).toBe(prod.health.healthy);
+    const unknown = await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "unknown" });
+    expect(unknown.apps.items.map((a) => [a.app, a.cell?.health.status, a.cell?.health.stale])).toEqual([["admin", "healthy", true]]);
+    expect(unknown.apps.matching).toBe(1);
+  });
+
+  it("a reading exactly as old as the threshold is still fresh on the environment page, its cell and the portfolio", async () => {
+    const db = connection.db;
+    const [prod] = await db.select().from(environments).where(eq(environments.name, "prod"));
+    const [gateway] = await db.select().from(apps).where(eq(apps.name, "api-gateway"));
+    const cell = and(eq(environmentApps.environmentId, prod!.id), eq(environmentApps.appId, gateway!.id));
+    await db
+      .update(environmentApps)
+      .set({ healthObservedAt: new Date(now.getTime() - HEALTH_STALE_AFTER_MS) })
+      .where(cell);
+    try {
+      const healthy = await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "healthy" });
+      expect(healthy.apps.items.map((a) => [a.app, a.cell?.health.stale])).toEqual([["api-gateway", false]]);
+      const portfolio = await getPortfolio(connection.db, admin, now);
+      expect(portfolio.pipelines[0]!.environments.find((e) => e.name === "prod")!.health).toEqual({ healthy: 1, degraded: 0, unhealthy: 1, stale: 2 });
+    } finally {
+      await db.update(environmentApps).set({ healthObservedAt: fresh }).where(cell);
+    }
+  });
+
   it("every health status: the board's and the portfolio's failing filters agree with isFailingHealth (FAILING_HEALTH_STATUSES)", async () => {
     const db = connection.db;
     const [prod] = await db.select().from(environments).where(eq(environments.name, "prod"));

@@ -142,7 +142,7 @@ test("a branch is reviewed in its own environment cloned from staging, accepted,
 
   // Back on the review environment: where its release went, and a hint to tear it down.
   await page.goto(environmentPage(name));
-  await expect(page.getByRole("link", { name: "Its deployment to staging →" })).toHaveAttribute("href", new URL(promotionUrl).pathname);
+  await expect(page.getByRole("link", { name: "Its deployment to staging", exact: true })).toHaveAttribute("href", new URL(promotionUrl).pathname);
   await expect(page.getByText(/tear it down to free its slot/)).toBeVisible();
   await screenshot(page, "review-environment-accepted");
 

@@ -58,13 +58,15 @@ test.describe.serial("a wide pipeline at 1,400 px", () => {
     await signedInAs(page, DEMO.viewer, "/pipelines/wide/environments/qa");
     const pager = page.getByRole("navigation", { name: "App pages" });
     await expect(pager).toContainText("Page 1 of 2 · 1–50 of 55 apps");
-    await expect(pager.getByRole("link", { name: "← Previous" })).toHaveCount(0);
-    await pager.getByRole("link", { name: "Next →" }).focus();
+    await expect(pager.getByRole("link", { name: "Previous", exact: true })).toHaveCount(0);
+    // Their names are the words: the arrows are hidden from screen readers.
+    await expect(pager.locator('[aria-hidden="true"]')).toHaveText("→");
+    await pager.getByRole("link", { name: "Next", exact: true }).focus();
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/pipelines\/wide\/environments\/qa\?page=2$/);
     await expect(pager).toContainText("Page 2 of 2 · 51–55 of 55 apps");
     await expect(page.locator("tr[data-app]")).toHaveCount(5);
-    await pager.getByRole("link", { name: "← Previous" }).focus();
+    await pager.getByRole("link", { name: "Previous", exact: true }).focus();
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/pipelines\/wide\/environments\/qa$/);
 
@@ -73,6 +75,6 @@ test.describe.serial("a wide pipeline at 1,400 px", () => {
     await expect(pager).toContainText("1–10 of 10 matching apps (55 in all)");
     await page.goto("/pipelines/wide/environments/qa?q=wide-app&status=not-deployed");
     await expect(pager).toContainText("Page 1 of 2 · 1–50 of 55 apps");
-    await expect(pager.getByRole("link", { name: "Next →" })).toHaveAttribute("href", "/pipelines/wide/environments/qa?q=wide-app&status=not-deployed&page=2");
+    await expect(pager.getByRole("link", { name: "Next", exact: true })).toHaveAttribute("href", "/pipelines/wide/environments/qa?q=wide-app&status=not-deployed&page=2");
   });
 });

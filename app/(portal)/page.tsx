@@ -8,6 +8,7 @@ import { getPortfolioRevision } from "@/lib/services/pipeline-revision";
 import { PipelineSummary } from "@/components/portfolio/pipeline-summary";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { buttonClass } from "@/components/ui/button";
+import { PrevNextLinks } from "@/components/ui/pager";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
 import { myPendingDecisions } from "./pending-decisions";
 import { ForbiddenError } from "@/lib/services/errors";
@@ -133,16 +134,7 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
           ))}
           {portfolio.pages > 1 && (
             <nav aria-label="Pipeline pages" className="flex items-center justify-end gap-2 text-sm text-zinc-600">
-              {portfolio.page > 1 && (
-                <Link href={href(portfolio.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
-                  ← Previous
-                </Link>
-              )}
-              {portfolio.page < portfolio.pages && (
-                <Link href={href(portfolio.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
-                  Next →
-                </Link>
-              )}
+              <PrevNextLinks page={portfolio.page} pages={portfolio.pages} href={href} />
             </nav>
           )}
         </div>

@@ -59,7 +59,7 @@ function AcceptedNext({
           <span className="flex items-center gap-2 text-xs">
             <DeploymentStateBadge state={promotion.state} />
             <Link href={`/deployments/${promotion.deploymentId}`} className="text-sky-700 hover:underline">
-              Its deployment to {source} →
+              Its deployment to {source} <span aria-hidden="true">→</span>
             </Link>
           </span>
         ) : (

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { personName } from "@/lib/domain/people";
 import type { EnvironmentAppView } from "@/lib/services/environments";
 import { HealthLabel } from "@/components/status";
 import { absoluteTime, RelativeTime } from "@/components/ui/time";
@@ -38,7 +39,7 @@ export function boardCellData(cell: EnvironmentAppView | undefined, columnReleas
     commit: cell.commit?.slice(0, 7) ?? null,
     digest: cell.digest ? shortDigest(cell.digest) : null,
     deployedAt: cell.deployedAt,
-    deployedBy: cell.deployedBy?.name ?? null,
+    deployedBy: cell.deployedBy ? personName(cell.deployedBy) : null,
     health: cell.health,
     drift: cell.drift ? { kind: cell.drift.kind, message: cell.drift.message } : null,
   };

@@ -1,3 +1,4 @@
+import { personName } from "@/lib/domain/people";
 import type { EnvironmentView } from "@/lib/services/environments";
 import type { InheritedAddress } from "@/lib/services/review-clone";
 import { AppRows, type AppRow } from "./app-rows";
@@ -91,7 +92,7 @@ function appRow(app: string, environment: EnvironmentView, inherited: InheritedA
       commit: cell.commit,
       digest: cell.digest,
       deployedAt: cell.deployedAt,
-      deployedBy: cell.deployedBy?.name ?? null,
+      deployedBy: cell.deployedBy ? personName(cell.deployedBy) : null,
       url: cell.url,
       // Its processes are stopped on purpose: the last health seen would only look stale.
       health: environment.state === "sleeping" ? "asleep" : cell.health,

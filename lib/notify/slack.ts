@@ -1,5 +1,6 @@
 import type { ApprovalNeed, AppVersion, DeploymentData, Person, ReleaseRef, SlipwayEvent } from "./events";
 import { roleName } from "@/lib/domain/roles";
+import { personName } from "@/lib/domain/people";
 import { resolveUrl } from "./events";
 
 /**
@@ -39,7 +40,7 @@ function renderHeadline(event: SlipwayEvent): string {
   const d = event.data;
   const env = esc(d.environment);
   const release = releaseLabel(d.release, d.versions);
-  const by = esc(personName(d.requestedBy));
+  const by = esc(nameOf(d.requestedBy));
   switch (event.event) {
     case "deployment.started":
       return `🚀 ${env}: ${startedVerb(d.kind)} ${release}, requested by ${by}`;
@@ -67,11 +68,11 @@ function renderHeadline(event: SlipwayEvent): string {
       const e = event;
       const remaining = e.data.remaining === undefined ? "" : approvalsPhrase(e.data.remaining);
       const then = e.data.remaining === undefined ? "" : remaining ? `; still needs ${remaining}` : "; all approvals given";
-      return `👍 ${env}: ${esc(personName(e.data.approver))} (${roleText(e.data.role)}) approved ${release}${quote(e.data.comment)}${then}`;
+      return `👍 ${env}: ${esc(nameOf(e.data.approver))} (${roleText(e.data.role)}) approved ${release}${quote(e.data.comment)}${then}`;
     }
     case "approval.rejected": {
       const e = event;
-      return `🚫 ${env}: ${esc(personName(e.data.approver))} (${roleText(e.data.role)}) rejected ${release}${quote(e.data.comment)}`;
+      return `🚫 ${env}: ${esc(nameOf(e.data.approver))} (${roleText(e.data.role)}) rejected ${release}${quote(e.data.comment)}`;
     }
     case "gate.blocked": {
       const e = event;
@@ -94,7 +95,7 @@ function renderDetails(d: DeploymentData): string {
     d.pipeline ? esc(d.pipeline) : null,
     d.kind ? esc(d.kind) : null,
     d.release?.branch ? `branch ${esc(d.release.branch)}` : null,
-    d.requestedBy ? `requested by ${esc(personName(d.requestedBy))}` : null,
+    d.requestedBy ? `requested by ${esc(nameOf(d.requestedBy))}` : null,
     d.reason ? `reason: ${esc(clipRaw(d.reason, 300))}` : null,
   ];
   return parts.filter(Boolean).join(" · ");
@@ -162,10 +163,10 @@ function roleText(role: string): string {
   return esc(roleName(role));
 }
 
-function personName(person: Person | string | undefined): string {
-  if (!person) return "someone";
-  if (typeof person === "string") return person;
-  return person.name || person.email || "someone";
+/** A person as a message names them: personName (the name, else the email), else "someone". */
+function nameOf(person: Person | string | undefined): string {
+  if (typeof person === "string") return person || "someone";
+  return (person && personName(person)) || "someone";
 }
 
 function quote(comment: string | undefined): string {

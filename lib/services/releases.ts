@@ -16,6 +16,7 @@ import { choosePipeline, findLiveEnvironment, parseRef } from "./pipeline-scope"
 import { branchName, commitSha, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
+import { personName } from "@/lib/domain/people";
 import { ROLLING_OUT_DEPLOYMENT_STATES, SHIPPED_DEPLOYMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 
@@ -58,11 +59,6 @@ export interface ReleaseView extends Release {
   createdByEmail: string;
   /** The person's name, as pages show people (the email in a tooltip); the email when they have no name. */
   createdByName: string;
-}
-
-/** How a person is named on a page: their name, or their email when the name is blank. */
-function personName(user: { name: string; email: string }): string {
-  return user.name.trim() || user.email;
 }
 
 /**

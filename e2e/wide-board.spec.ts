@@ -42,6 +42,8 @@ test.describe.serial("a wide pipeline at 1,400 px", () => {
     const prod = await board.locator("thead th").last().boundingBox();
     expect(prod!.x + prod!.width).toBeLessThanOrEqual(1400);
     await page.screenshot({ path: "test-results/wide-board/board-8-environments.png" });
+    // 55 apps: the board filters its rows. Failing health has the portfolio's name; the URL keeps "failing".
+    await expect(page.getByRole("search", { name: "Filter apps" }).getByLabel("Status").locator('option[value="failing"]')).toHaveText("failing health");
   });
 
   test("no health line wraps on the board", async ({ page }) => {

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { getServiceContext } from "@/lib/server/page-context";
 import { plural } from "@/lib/domain/gates/format";
+import { FAILING_HEALTH_DESCRIPTION, FAILING_HEALTH_LABEL } from "@/lib/domain/health";
 import { getPortfolio } from "@/lib/services/portfolio";
 import { getPortfolioRevision } from "@/lib/services/pipeline-revision";
 import { PipelineSummary } from "@/components/portfolio/pipeline-summary";
@@ -101,9 +102,9 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
           <input type="checkbox" name="mine" value="1" defaultChecked={filters.needsMyDecision} className="size-4" />
           Needs my decision
         </label>
-        <label className="flex h-8 items-center gap-1.5 text-sm text-zinc-700">
+        <label className="flex h-8 items-center gap-1.5 text-sm text-zinc-700" title={FAILING_HEALTH_DESCRIPTION}>
           <input type="checkbox" name="failing" value="1" defaultChecked={filters.failing} className="size-4" />
-          Failing health
+          {FAILING_HEALTH_LABEL}
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
         {filtered && (

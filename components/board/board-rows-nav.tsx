@@ -26,7 +26,8 @@ export function BoardRowsNav({
   /** The owning teams the pipeline's apps name; no team control without any. */
   teams: string[];
   status: string | undefined;
-  statuses: { value: string; label: string }[];
+  /** The statuses to filter by (value: in the URL; description: a tooltip where the label needs one). */
+  statuses: { value: string; label: string; description?: string | undefined }[];
   page: number;
   pages: number;
   matching: number;
@@ -66,7 +67,7 @@ export function BoardRowsNav({
           <select name="status" defaultValue={status ?? ""} className={inputClass}>
             <option value="">any</option>
             {statuses.map((s) => (
-              <option key={s.value} value={s.value}>
+              <option key={s.value} value={s.value} title={s.description}>
                 {s.label}
               </option>
             ))}

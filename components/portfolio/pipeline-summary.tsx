@@ -4,6 +4,7 @@ import Link from "next/link";
 import type { PortfolioEnvironment, PortfolioPipeline } from "@/lib/services/portfolio";
 import { environmentPath, pipelinePath } from "@/lib/paths";
 import { plural } from "@/lib/domain/plural";
+import { FAILING_HEALTH_DESCRIPTION, FAILING_HEALTH_LABEL } from "@/lib/domain/health";
 import { Badge, Dot } from "@/components/ui/badge";
 import { DeploymentStateBadge } from "@/components/status";
 import { RelativeTime } from "@/components/ui/time";
@@ -98,7 +99,11 @@ export function PipelineSummary({ pipeline, now }: { pipeline: PortfolioPipeline
         <span className="ml-auto flex flex-wrap gap-1">
           {pipeline.needsMyDecision && <Badge tone="amber">needs your decision</Badge>}
           {waiting > 0 && !pipeline.needsMyDecision && <Badge tone="amber">{waiting} waiting</Badge>}
-          {pipeline.failing && <Badge tone="red">failing health</Badge>}
+          {pipeline.failing && (
+            <Badge tone="red" title={FAILING_HEALTH_DESCRIPTION}>
+              {FAILING_HEALTH_LABEL.toLowerCase()}
+            </Badge>
+          )}
           {incidents > 0 && <Badge tone="red">{plural(incidents, "open incident")}</Badge>}
         </span>
       </header>

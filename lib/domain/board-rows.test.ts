@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BOARD_CELLS_PER_PAGE, boardPageSize, boardRefreshSeconds, hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
+import { APP_STATUS_DESCRIPTIONS, APP_STATUS_LABELS, BOARD_CELLS_PER_PAGE, boardPageSize, boardRefreshSeconds, hasStatus, pageBoardRows, parseAppStatus, type RowCell, type RowEnvironment } from "./board-rows";
+import { FAILING_HEALTH_LABEL } from "./health";
 import { resolveScope } from "./scope-filter";
 
 const cell = (releaseId: string | null, status: RowCell["health"]["status"] = "healthy", stale = false, drift: unknown = null): RowCell => ({ releaseId, health: { status, stale }, drift });
@@ -33,6 +34,14 @@ describe("a large board's app rows", () => {
     expect(names("undeployed")).toEqual(["d"]);
     expect(names("off-release")).toEqual(["c"]); // most of the second column runs r2
     expect(pageBoardRows([{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }], envs, { status: "failing" }).rows).toEqual([{ name: "b" }, { name: "c" }]);
+  });
+
+  // Review finding: the same rule was "unhealthy or degraded" here, "Failing health" on the portfolio.
+  it("names the failing status as the portfolio names failing health, and keeps its URL word", () => {
+    expect(FAILING_HEALTH_LABEL).toBe("Failing health");
+    expect(APP_STATUS_LABELS.failing).toBe("failing health");
+    expect(APP_STATUS_DESCRIPTIONS.failing).toMatch(/unhealthy or degraded/);
+    expect(parseAppStatus("failing")).toBe("failing");
   });
 
   it("reads a status from the URL, ignoring anything else", () => {

@@ -1,5 +1,5 @@
 import type { HealthStatus } from "@/db/schema/enums";
-import { isFailingHealth } from "./health";
+import { FAILING_HEALTH_DESCRIPTION, FAILING_HEALTH_LABEL, isFailingHealth } from "./health";
 
 /**
  * Which app rows a pipeline board shows: filtered by name and status, then one page of them. A
@@ -11,16 +11,20 @@ export const APP_STATUSES = ["failing", "drift", "undeployed", "off-release"] as
 export type AppStatus = (typeof APP_STATUSES)[number];
 
 /**
- * "failing": the last health recorded in some environment is unhealthy or degraded, however old.
- * A stale reading is still the last thing known (the cell shows it as stale); the environment
- * page's health filter and the portfolio's "failing health" count it the same way.
+ * "failing": the last health recorded in some environment is failing (isFailingHealth: unhealthy or
+ * degraded), however old. A stale reading is still the last thing known (the cell shows it as
+ * stale); the environment page's health filter and the portfolio's failing health count it the
+ * same way, and it has the portfolio's name (FAILING_HEALTH_LABEL).
  */
 export const APP_STATUS_LABELS: Record<AppStatus, string> = {
-  failing: "unhealthy or degraded",
+  failing: FAILING_HEALTH_LABEL.toLowerCase(),
   drift: "drift",
   undeployed: "not deployed somewhere",
   "off-release": "off its column's release",
 };
+
+/** What a status means where its label is not plain enough (a tooltip). */
+export const APP_STATUS_DESCRIPTIONS: Partial<Record<AppStatus, string>> = { failing: FAILING_HEALTH_DESCRIPTION };
 
 export const BOARD_PAGE_SIZE = 50;
 

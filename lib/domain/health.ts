@@ -33,6 +33,15 @@ export function isFailingHealth(status: HealthStatus): boolean {
   return (FAILING_HEALTH_STATUSES as readonly HealthStatus[]).includes(status);
 }
 
+/**
+ * The one name people see for failing health (isFailingHealth): the portfolio's filter and badge,
+ * the board's status filter. Sentence case; lower-cased mid-sentence and among lower-case choices.
+ * URLs keep their own words (`failing=1`, `status=failing`).
+ */
+export const FAILING_HEALTH_LABEL = "Failing health";
+/** What it means, for a tooltip beside the name. */
+export const FAILING_HEALTH_DESCRIPTION = `An app's last recorded health is ${FAILING_HEALTH_STATUSES.join(" or ")} in some environment, however long ago it was checked`;
+
 /** One health for an app from its instances: all healthy, none healthy, or in between. */
 export function aggregateHealth(instances: readonly HealthStatus[]): HealthStatus {
   if (instances.length === 0) return "unhealthy";

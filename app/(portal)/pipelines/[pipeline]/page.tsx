@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getServiceContext } from "@/lib/server/page-context";
-import { APP_STATUSES, APP_STATUS_LABELS, boardRefreshSeconds } from "@/lib/domain/board-rows";
+import { APP_STATUSES, APP_STATUS_DESCRIPTIONS, APP_STATUS_LABELS, boardRefreshSeconds } from "@/lib/domain/board-rows";
 import { plural } from "@/lib/domain/gates/format";
 import { getBoardPage } from "@/lib/services/board-page";
 import { NotFoundError } from "@/lib/services/errors";
@@ -73,7 +73,7 @@ export default async function PipelineBoardPage({ params, searchParams }: Props)
             team={rows.filter.team}
             teams={board.apps.teams}
             status={rows.filter.status}
-            statuses={APP_STATUSES.map((s) => ({ value: s, label: APP_STATUS_LABELS[s] }))}
+            statuses={APP_STATUSES.map((s) => ({ value: s, label: APP_STATUS_LABELS[s], description: APP_STATUS_DESCRIPTIONS[s] }))}
             page={rows.page}
             pages={rows.pages}
             matching={rows.matching}

@@ -43,7 +43,15 @@ test.describe.serial("a wide pipeline at 1,400 px", () => {
     expect(prod!.x + prod!.width).toBeLessThanOrEqual(1400);
     await page.screenshot({ path: "test-results/wide-board/board-8-environments.png" });
     // 55 apps: the board filters its rows. Failing health has the portfolio's name; the URL keeps "failing".
-    await expect(page.getByRole("search", { name: "Filter apps" }).getByLabel("Status").locator('option[value="failing"]')).toHaveText("failing health");
+    const filters = page.getByRole("search", { name: "Filter apps" });
+    await expect(filters.getByLabel("Status").locator('option[value="failing"]')).toHaveText("failing health");
+    // With a filter on, Clear sits on the inputs' row, centred as the Filter button is.
+    await page.goto("/pipelines/wide?q=wide-app-0");
+    const middle = async (name: string) => {
+      const box = (await filters.getByRole(name === "Clear" ? "link" : "button", { name, exact: true }).boundingBox())!;
+      return box.y + box.height / 2;
+    };
+    expect(Math.abs((await middle("Clear")) - (await middle("Filter")))).toBeLessThanOrEqual(1);
   });
 
   test("no health line wraps on the board", async ({ page }) => {

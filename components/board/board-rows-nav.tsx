@@ -75,7 +75,8 @@ export function BoardRowsNav({
         </label>
         <button className={buttonClass("secondary", "md")}>Filter</button>
         {(q || team || status) && (
-          <Link href={basePath} className="self-center text-sm text-zinc-600 hover:underline">
+          // As tall as the inputs and aligned to their row (the form aligns its items to the bottom, under the labels).
+          <Link href={basePath} className="inline-flex h-8 items-center text-sm text-zinc-600 hover:underline">
             Clear
           </Link>
         )}

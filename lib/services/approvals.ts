@@ -2,7 +2,7 @@ import { LIMITS } from "@/lib/limits";
 import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { approvals, deployments, environments, pipelines, type Approval, type Deployment, type Environment } from "@/db/schema";
+import { approvals, deployments, environments, pipelines, teams, type Approval, type Deployment, type Environment } from "@/db/schema";
 import { APPROVER_ROLES, roleName, withArticle, type Role } from "@/lib/auth/roles";
 import { GATE_KINDS } from "@/db/schema/enums";
 import type { Actor } from "@/lib/auth/actor";
@@ -21,6 +21,8 @@ import { pipelineTarget } from "./pipeline-scope";
 import { preparedRead } from "@/db/queries/prepared";
 import { userWithMembershipsRead, type UserWithMemberships } from "./users";
 import { approverRoles } from "./approver-roles";
+import type { PipelineOption } from "./pipeline-pages";
+import type { TeamOption } from "./portfolio";
 
 export const decideApprovalInput = z
   .strictObject({
@@ -158,29 +160,31 @@ export type WaitingRow = { deployment: Deployment; environment: Environment; pip
 
 /**
  * What the portal reads on every page, in one statement: the signed-in person with their role
- * memberships (`me`, null when no such person), every pipeline's name in name order (the
- * switcher) and the deployments waiting for decisions, each with `userId`'s live decision.
+ * memberships (`me`, null when no such person), every pipeline (id and name, in name order: the
+ * switcher, and the pipeline filters of history, audit and metrics) and every team (in name order:
+ * the team filters), and the deployments waiting for decisions, each with `userId`'s live decision.
  * pendingDecisionsAmong() turns the waiting rows into this person's pending decisions. Prepared
  * (db/queries/prepared.ts): built once, not on every page.
  */
-export async function loadPortalHeader(db: Db, userId: string): Promise<{ me: UserWithMemberships | null; pipelineNames: string[]; waiting: WaitingRow[] }> {
+export async function loadPortalHeader(db: Db, userId: string): Promise<{ me: UserWithMemberships | null; pipelines: PipelineOption[]; teams: TeamOption[]; waiting: WaitingRow[] }> {
   const rows = await portalHeaderStatement(db, { userId });
   const found = rows.flatMap(({ deployment, environment, pipeline, decided }) => (deployment && environment && pipeline?.id ? [{ deployment, environment, pipeline: { id: pipeline.id, teamId: pipeline.teamId }, decided }] : []));
-  return { me: meRead.read(rows[0]?.me ?? null), pipelineNames: rows[0]?.names ?? [], waiting: found };
+  return { me: meRead.read(rows[0]?.me ?? null), pipelines: rows[0]?.pipelines ?? [], teams: rows[0]?.teams ?? [], waiting: found };
 }
 
 const meRead = userWithMembershipsRead(sql.placeholder("userId"));
 const portalHeaderStatement = preparedRead("portal_header", (db, name) => {
   const header = db
     .select({
-      names: sql<string[] | null>`json_agg(${pipelines.name} order by ${pipelines.name})`.as("pipeline_names"),
+      pipelines: sql<PipelineOption[] | null>`json_agg(json_build_object('id', ${pipelines.id}, 'name', ${pipelines.name}) order by ${pipelines.name})`.as("pipeline_options"),
+      teams: sql<TeamOption[] | null>`(select json_agg(json_build_object('id', t.id, 'name', t.name, 'displayName', t.display_name) order by t.name) from ${teams} t)`.as("team_options"),
       me: sql<unknown>`${meRead.sql}`.as("me"),
     })
     .from(pipelines)
     .as("header");
   // One row even when nothing waits: the names come from the header, the waiting deployments are left-joined to it.
   return db
-    .select({ names: header.names, me: header.me, ...waitingFields })
+    .select({ pipelines: header.pipelines, teams: header.teams, me: header.me, ...waitingFields })
     .from(header)
     .leftJoin(deployments, waiting)
     .leftJoin(environments, eq(environments.id, deployments.environmentId))

@@ -7,9 +7,10 @@ import { environments, pipelines } from "@/db/schema";
 
 const GONE = GONE_ENVIRONMENT_STATES;
 
-/** Every pipeline's id and name, in name order, for filters. One statement. */
-export async function pipelineOptions(db: Db): Promise<{ id: string; name: string }[]> {
-  return db.select({ id: pipelines.id, name: pipelines.name }).from(pipelines).orderBy(asc(pipelines.name));
+/** A pipeline as a filter or switcher lists it (every one, in name order, comes with the portal session: loadPortalHeader). */
+export interface PipelineOption {
+  id: string;
+  name: string;
 }
 
 export interface EnvironmentCandidate {

@@ -2,13 +2,17 @@ import type { Db } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { loadPortalHeader, type WaitingRow } from "./approvals";
+import type { PipelineOption } from "./pipeline-pages";
+import type { TeamOption } from "./portfolio";
 import { seenActorOf } from "./users";
 
 /** What every portal page knows of the signed-in person and shows in its header. */
 export interface PortalSession {
   actor: Actor;
-  /** Every pipeline's name in name order (the header's switcher). */
-  pipelineNames: string[];
+  /** Every pipeline in name order (the header's switcher; the pipeline filters). */
+  pipelines: PipelineOption[];
+  /** Every team in name order (the team filters). */
+  teams: TeamOption[];
   /** Deployments waiting for decisions, for pendingDecisionsAmong (the header's count, the inbox). */
   waiting: WaitingRow[];
 }
@@ -22,8 +26,8 @@ export interface PortalSession {
  * @param ip     the client's address, kept on the actor for the audit trail
  */
 export async function loadPortalSession(db: Db, clock: Clock, userId: string, ip: string | undefined): Promise<PortalSession | null> {
-  const { me, pipelineNames, waiting } = await loadPortalHeader(db, userId);
+  const { me, pipelines, teams, waiting } = await loadPortalHeader(db, userId);
   const actor = await seenActorOf(db, clock, me, "ui", ip);
   if (!actor || actor.disabled) return null;
-  return { actor, pipelineNames, waiting };
+  return { actor, pipelines, teams, waiting };
 }

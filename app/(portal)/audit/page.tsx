@@ -14,8 +14,7 @@ import { VerifyChain } from "@/components/audit/verify-chain";
 import { AuditRows, type AuditRow } from "@/components/audit/audit-rows";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
-import { pipelineOptions } from "@/lib/services/pipeline-pages";
-import { listTeamOptions } from "@/lib/services/portfolio";
+import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Audit trail" };
 
@@ -65,7 +64,7 @@ function auditRow(e: AuditEventSummary): AuditRow {
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
   await connection();
   const ctx = await getServiceContext();
-  const { db, actor } = ctx;
+  const { actor } = ctx;
   if (!can(actor, "audit.view")) {
     return (
       <>
@@ -76,7 +75,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   }
   const filters = await searchParams;
   const now = ctx.clock.now();
-  const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
+  const { pipelines: pipelineList, teams } = await organisationLists();
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const query = {
     ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),

@@ -15,8 +15,7 @@ import { HistoryRows, type HistoryRow } from "@/components/deployment/history-ro
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
-import { pipelineOptions } from "@/lib/services/pipeline-pages";
-import { listTeamOptions } from "@/lib/services/portfolio";
+import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Deployments" };
 
@@ -63,7 +62,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   const { db, clock } = await getServiceContext();
   const filters = await searchParams;
   const now = clock.now();
-  const [pipelineList, teams] = await Promise.all([pipelineOptions(db), listTeamOptions(db)]);
+  const { pipelines: pipelineList, teams } = await organisationLists();
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline, team: filters.team });
   // The app list of one pipeline; across every pipeline (thousands of apps) the filter is typed.
   const appChoices = scope.pipelineId ? await listApps(db, scope.pipelineId) : null;

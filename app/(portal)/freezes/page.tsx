@@ -7,13 +7,13 @@ import { ValidationError } from "@/lib/services/errors";
 import type { FreezeView } from "@/lib/services/freeze-queries";
 import { listFreezes } from "@/lib/services/freezes";
 import { liveEnvironmentNames } from "@/lib/services/live-environments";
-import { pipelineOptions } from "@/lib/services/pipeline-pages";
 import { FreezeBanner } from "@/components/operations/freeze-banner";
 import { FreezeForm } from "@/components/operations/freeze-form";
 import { FreezeTable } from "@/components/operations/freeze-table";
 import { cn } from "@/components/ui/cn";
 import { environmentRefLabel } from "@/lib/paths";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
+import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Freezes" };
 
@@ -38,7 +38,7 @@ export default async function FreezesPage({ searchParams }: { searchParams: Prom
   const { db, actor } = ctx;
   const now = ctx.clock.now();
   const search = await searchParams;
-  const [environments, pipelines] = await Promise.all([liveEnvironmentNames(db), pipelineOptions(db)]);
+  const [environments, { pipelines }] = await Promise.all([liveEnvironmentNames(db), organisationLists()]);
   const environment = search.environment && environments.includes(search.environment) ? search.environment : undefined;
   const history = search.history === "1";
   let freezes: FreezeView[] = [];

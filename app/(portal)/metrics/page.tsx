@@ -14,10 +14,9 @@ import { RestoreChart } from "@/components/metrics/restore-chart";
 import { buttonClass } from "@/components/ui/button";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
-import { pipelineOptions } from "@/lib/services/pipeline-pages";
-import { listTeamOptions } from "@/lib/services/portfolio";
 import { busiestPipelineId, organisationMetrics } from "@/lib/services/portfolio-metrics";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
+import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Delivery metrics" };
 
@@ -37,7 +36,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
   await connection();
   const filters = await searchParams;
   const ctx = await getServiceContext();
-  const [pipelineList, teams] = await Promise.all([pipelineOptions(ctx.db), listTeamOptions(ctx.db)]);
+  const { pipelines: pipelineList, teams } = await organisationLists();
   const scopeOf = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const periodAsked = filters.period || undefined;
   const organisation = pipelineList.length > 1 || teams.length > 0 ? await organisationMetrics(ctx, { period: periodAsked as MetricsPeriod | undefined }) : null;

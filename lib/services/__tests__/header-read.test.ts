@@ -14,9 +14,9 @@ import { makeRelease, placeRelease } from "@/lib/testing/releases";
 // read, giving exactly what the approvals inbox gives.
 /** What the layout makes of the header's one statement for `actor` (app/(portal)/pending-decisions.ts). */
 async function headerFor(db: Connection["db"], actor: Actor) {
-  const { me, pipelineNames, waiting } = await loadPortalHeader(db, actor.id);
+  const { me, pipelines, waiting } = await loadPortalHeader(db, actor.id);
   expect(me?.id).toBe(actor.id);
-  return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames };
+  return { pending: await pendingDecisionsAmong(db, actor, waiting), pipelineNames: pipelines.map((p) => p.name) };
 }
 
 describe.each(testDatabases)("the header's pipelines and pending decisions on $name", (database) => {
@@ -42,6 +42,20 @@ describe.each(testDatabases)("the header's pipelines and pending decisions on $n
     const header = await headerFor(connection.db, techLead);
     expect(header.pipelineNames).toEqual(["aardvark", "shop"]);
     expect(header.pending).toEqual([]);
+  });
+
+  it("lists every pipeline with its id and every team, in name order, for the pages' scope filters", async () => {
+    const before = (await loadPortalHeader(connection.db, techLead.id)).teams.length;
+    await connection.db.insert(teams).values([
+      { id: "tm_zz", name: "zz-last", displayName: "Last team" },
+      { id: "tm_aa", name: "aa-first", displayName: "First team" },
+    ]);
+    const { pipelines: listed, teams: teamList } = await loadPortalHeader(connection.db, techLead.id);
+    expect(listed.map((p) => p.name)).toEqual(["aardvark", "shop"]);
+    expect(listed[0]).toEqual({ id: "pl_aardvark", name: "aardvark" });
+    expect(teamList).toHaveLength(before + 2);
+    expect(teamList[0]).toEqual({ id: "tm_aa", name: "aa-first", displayName: "First team" });
+    expect(teamList.at(-1)).toEqual({ id: "tm_zz", name: "zz-last", displayName: "Last team" });
   });
 
   it("names the team and the pipeline of each scoped grant, for the header's roles line", async () => {

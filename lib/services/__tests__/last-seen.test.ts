@@ -8,6 +8,7 @@ import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { countStatements } from "@/lib/testing/statement-count";
 import { loadPortalSession } from "../portal-session";
+import { listTeamOptions } from "../portfolio";
 import { listUsers, loadActor, recordSeen } from "../users";
 
 describe.each(testDatabases)("last seen on $name", (database) => {
@@ -48,7 +49,8 @@ describe.each(testDatabases)("last seen on $name", (database) => {
     expect(first.statements).toBe(2); // the read + the UPDATE of a person never seen
     // The same person, roles and grants as the API's own read; the header's data with it.
     expect(first.result?.actor).toEqual({ ...(await loadActor(connection.db, person.id, "ui", "10.0.0.7")), ip: "10.0.0.7" });
-    expect(first.result?.pipelineNames).toEqual(["shop"]);
+    expect(first.result?.pipelines).toEqual([{ id: expect.any(String), name: "shop" }]);
+    expect(first.result?.teams).toEqual(await listTeamOptions(connection.db));
     expect(first.result?.waiting).toEqual([]);
     const again = await countStatements(connection, () => loadPortalSession(connection.db, fixedClock("2026-03-03T09:00:40Z"), person.id, undefined));
     expect([again.result?.actor.id, again.statements]).toEqual([person.id, 1]);

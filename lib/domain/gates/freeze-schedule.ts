@@ -94,41 +94,52 @@ export function periodsBetween(schedule: FreezeSchedule, from: Date, to: Date): 
     return start <= to && (end === null || end > from) ? [{ start, end }] : [];
   }
   const span = memoSpan(from, to);
-  if (!span) return expandPeriods(schedule, from, to);
-  return periodsOfSpan(schedule, span).filter((p) => p.start <= to && (p.end === null || p.end > from));
+  const periods = span && periodsOfSpan(schedule, span);
+  if (!periods) return expandPeriods(schedule, from, to);
+  return periods.filter((p) => p.start <= to && (p.end === null || p.end > from));
 }
 
 /**
- * Gates, the board and every header ask the same few recurring freezes the same question ("what
- * covers now, what comes next") many times a second; expanding an RRULE each time was a visible
- * share of a board request's CPU. The periods overlapping a two-day span that starts at a UTC
- * midnight are expanded once and filtered for any range inside that span: the same periods as a
- * direct expansion, because a period overlaps [from, to] ⊂ span only if it overlaps the span.
+ * Gates, the board and every header ask the same few recurring freezes the same questions ("what
+ * covers now, what comes next within a day, a week, a month") many times a second; expanding an
+ * RRULE each time was a visible share of a page's CPU (a weekly freeze's "next" looks a week
+ * ahead on six days of seven). The periods overlapping a span that starts at a UTC midnight and
+ * lasts 2, 9 or 33 days (the shortest that holds the range asked) are expanded once and filtered
+ * for any range inside it: the same periods as a direct expansion, because a period overlaps
+ * [from, to] ⊂ span only if it overlaps the span. A span whose expansion reached MAX_OCCURRENCES
+ * (a minutely rule over days) is not kept: the range asked is expanded directly, as before.
  */
-const SPAN_MS = 2 * DAY_MS;
-const periodsMemo = new Map<string, readonly Period[]>();
+const SPANS_MS = [2 * DAY_MS, 9 * DAY_MS, 33 * DAY_MS];
+const periodsMemo = new Map<string, readonly Period[] | "too many">();
 const PERIODS_MEMO_LIMIT = 500;
 
 function memoSpan(from: Date, to: Date): { from: Date; to: Date } | null {
   const start = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
-  return to.getTime() < start + SPAN_MS ? { from: new Date(start), to: new Date(start + SPAN_MS) } : null;
+  const length = SPANS_MS.find((ms) => to.getTime() < start + ms);
+  return length === undefined ? null : { from: new Date(start), to: new Date(start + length) };
 }
 
-function periodsOfSpan(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, span: { from: Date; to: Date }): readonly Period[] {
-  const key = `${span.from.getTime()}|${schedule.rrule}|${schedule.durationMs}|${schedule.timezone}|${schedule.dtstart?.getTime() ?? ""}|${schedule.until?.getTime() ?? ""}`;
+/** The periods of `schedule` overlapping `span`, expanded once per span; null when there are too many to keep. */
+function periodsOfSpan(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, span: { from: Date; to: Date }): readonly Period[] | null {
+  const key = `${span.from.getTime()}|${span.to.getTime()}|${schedule.rrule}|${schedule.durationMs}|${schedule.timezone}|${schedule.dtstart?.getTime() ?? ""}|${schedule.until?.getTime() ?? ""}`;
   let periods = periodsMemo.get(key);
   if (!periods) {
-    periods = expandPeriods(schedule, span.from, span.to).map((p) => Object.freeze(p));
+    const starts = occurrenceStarts(schedule, span.from, span.to);
+    periods = starts.length >= MAX_OCCURRENCES ? "too many" : periodsOf(schedule, starts, span.from, span.to).map((p) => Object.freeze(p));
     // Bounded: a process sees a few distinct freezes; the oldest entries go first.
     if (periodsMemo.size >= PERIODS_MEMO_LIMIT) periodsMemo.delete(periodsMemo.keys().next().value!);
     periodsMemo.set(key, periods);
   }
-  return periods;
+  return periods === "too many" ? null : periods;
 }
 
 function expandPeriods(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, from: Date, to: Date): Period[] {
+  return periodsOf(schedule, occurrenceStarts(schedule, from, to), from, to);
+}
+
+function periodsOf(schedule: Extract<FreezeSchedule, { kind: "recurring" }>, starts: DateTime[], from: Date, to: Date): Period[] {
   const periods: Period[] = [];
-  for (const startLocal of occurrenceStarts(schedule, from, to)) {
+  for (const startLocal of starts) {
     const start = startLocal.toJSDate();
     let end = addDuration(startLocal, schedule.durationMs).toJSDate();
     if (schedule.until && end > schedule.until) end = schedule.until;

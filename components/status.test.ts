@@ -24,6 +24,12 @@ describe("HealthLabel", () => {
     expect(html).toContain('title="unhealthy, last checked 55 min. ago"');
   });
 
+  it("compact and stale: one screen-reader text says both", () => {
+    const html = render({ compact: true });
+    expect(html).toContain('class="sr-only">(stale: not confirmed recently), last checked 55 min. ago</span>');
+    expect(html.match(/sr-only/g)).toHaveLength(1);
+  });
+
   it("a fresh reading, not compact: no title, no marker", () => {
     const html = render({ stale: false });
     expect(html).toMatch(/^<span class="health health-unhealthy">/);

@@ -19,10 +19,9 @@ export function HealthLabel({ status, observedAt, stale, now, compact = false }:
     // Its colour stays when stale: a stale unhealthy reading still counts as unhealthy (the board's and portfolio's filters); the clock says it is old.
     <span className={`health health-${status}`} {...(title ? { title } : {})}>
       <span className={stale ? "health-stale" : "text-zinc-700"}>{status}</span>
-      {stale && <span className="sr-only">(stale: not confirmed recently)</span>}
+      {/* Compact leaves the time to the title, which keyboard, touch and most screen-reader users never get: one span says both. */}
+      {(stale || compact) && <span className="sr-only">{[stale ? "(stale: not confirmed recently)" : "", compact ? `, ${seen}` : ""].join("")}</span>}
       {observedAt && !compact && <RelativeTime at={observedAt} now={now} className="text-zinc-400" />}
-      {/* Compact leaves the time to the title, which keyboard, touch and most screen-reader users never get. */}
-      {compact && <span className="sr-only">, {seen}</span>}
     </span>
   );
 }

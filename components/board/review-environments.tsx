@@ -1,4 +1,5 @@
 import { environmentPath } from "@/lib/paths";
+import { personName } from "@/lib/domain/people";
 import type { BoardPage } from "@/lib/services/board-page";
 import { SpinUpDialog, type SpinUpOptions } from "@/components/review/spin-up-dialog";
 import { EmptyState, Panel, tableClass, thClass } from "@/components/ui/layout";
@@ -33,7 +34,7 @@ export function ReviewEnvironments({ board }: { board: BoardPage }) {
     updating: env.active.some((d) => d.state === "running" || d.state === "verifying"),
     verdict: env.verdict,
     expiresAt: env.expiresAt,
-    owner: env.owner?.name ?? null,
+    owner: env.owner ? personName(env.owner) : null,
     versions: Object.values(env.apps).map((cell) => ({ app: cell.app, version: cell.version })),
   }));
   return (

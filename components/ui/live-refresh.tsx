@@ -8,6 +8,15 @@ import { AutoRefresh } from "./auto-refresh";
 /** How often an open page asks whether what it shows has changed (ms). */
 export const REVISION_POLL_MS = 3_000;
 
+/** Answers that stay the same however often one asks: signed out, forbidden, not found. */
+const FINAL_STATUSES = new Set([401, 403, 404]);
+
+class PollError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
 /**
  * Keeps a server page live without re-rendering it on a timer: every REVISION_POLL_MS while the
  * tab is visible it reads the change token at `url` (one indexed read on the server), and
@@ -30,10 +39,12 @@ export function LiveRefresh({ url, revision, renderedAt, backstopSeconds }: { ur
     queryKey: ["revision", url],
     queryFn: async (): Promise<string> => {
       const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) throw new PollError(response.status);
       return ((await response.json()) as { revision: string }).revision;
     },
-    refetchInterval: REVISION_POLL_MS,
+    // Signed out, no longer allowed, the pipeline gone: asking again would only be refused again
+    // (and each refusal is audited); the backstop's re-render shows the page as it now is.
+    refetchInterval: (query) => (query.state.error instanceof PollError && FINAL_STATUSES.has(query.state.error.status) ? false : REVISION_POLL_MS),
     refetchOnWindowFocus: "always",
     staleTime: 0,
     // A failed poll is simply asked again at the next interval; the backstop still refreshes.

@@ -8,12 +8,14 @@ import { pipelines } from "./pipeline";
  * of the pipeline's environments, cells, deployments (and their steps, gates, approvals), releases,
  * builds, apps, freezes, incidents, verifications, config or jobs moves it by exactly one, whoever
  * wrote the row — a service, the controller or a script. A pipeline nothing has changed in yet has
- * no row (revision 0).
+ * no row (revision 0). Left to the pages' slow refresh: health samples (the traffic chart), teams,
+ * users and roles (names, which buttons show), a gate's reason alone (it counts time) and whatever
+ * time alone changes.
  */
 export const pipelineRevisions = pgTable("pipeline_revisions", {
   pipelineId: text("pipeline_id")
     .primaryKey()
-    .references(() => pipelines.id),
+    .references(() => pipelines.id, { onDelete: "cascade" }),
   /** 1, 2, 3…: one more per committed transaction that changed something of the pipeline. */
   revision: bigint("revision", { mode: "number" }).notNull().default(0),
   /** The transaction that last moved it (pg_current_xact_id), so a transaction writing many rows moves it once. */

@@ -193,6 +193,8 @@ export class Controller {
     });
     this.gatekeeper = new Gatekeeper({ db: this.config.connection.db, clock: this.clock, token: () => this.election.fencingToken ?? -1, log: this.log });
     this.log(`leading as ${this.holder} (fencing token ${token})`);
+    // A new term: what the last term ran counts for nothing (everything is due once restored).
+    this.schedule.reset();
     this.schedule.markRan("heartbeat", this.clock.now());
     const interrupted = await failInterruptedJobs(this.config.connection.db, token, this.clock);
     if (interrupted) this.log(`${interrupted} job(s) were interrupted by the previous controller and marked failed`);
@@ -223,10 +225,12 @@ export class Controller {
     this.restoring = null;
     await sampleHealth(this.config.connection.db, this.platforms!, this.clock).catch(() => {});
     await this.scrapeTargets?.sync(this.platforms!.all());
-    // Health was just sampled: it counts from now. Drift stays due, so this same pass checks it:
-    // the restore made the platforms run what is recorded, and a cell still carrying drift found
-    // before it ("1 of 1 instances not running") must clear now, not a whole interval later.
+    // Health was just sampled: it counts from now. Drift is due at once, so this same pass checks
+    // it — also after a restore of several passes, whose first pass counted as drift's run: the
+    // restore made the platforms run what is recorded, and a cell still carrying drift found before
+    // it ("1 of 1 instances not running") must clear now, not a whole interval later.
     this.schedule.markRan("health", this.clock.now());
+    this.schedule.markDue("drift");
   }
 
   /** Runs `work` off the loop, once per key at a time (runUntilIdle and stop wait for it). */

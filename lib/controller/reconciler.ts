@@ -49,6 +49,11 @@ export class ReconcileSchedule {
     this.lastRun.set(name, at.getTime());
   }
 
+  /** Makes `name` due on the next pass, whenever it last ran (e.g. drift once a restore ends). */
+  markDue(name: string): void {
+    this.lastRun.delete(name);
+  }
+
   /** Forgets every last run: after leading afresh, everything is due on the first pass. */
   reset(): void {
     this.lastRun.clear();

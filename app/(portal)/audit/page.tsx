@@ -205,8 +205,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       </Panel>
       {(page.nextCursor || filters.cursor) && (
         <div className="mt-3 flex justify-end gap-2">
-          {filters.cursor && <ButtonLink href={`/audit?${new URLSearchParams(active)}`}>← Newest</ButtonLink>}
-          {page.nextCursor && <ButtonLink href={`/audit?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>Older →</ButtonLink>}
+          {filters.cursor && (
+            <ButtonLink href={`/audit?${new URLSearchParams(active)}`}>
+              <span aria-hidden>←</span> Newest
+            </ButtonLink>
+          )}
+          {page.nextCursor && (
+            <ButtonLink href={`/audit?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>
+              Older <span aria-hidden>→</span>
+            </ButtonLink>
+          )}
         </div>
       )}
     </>

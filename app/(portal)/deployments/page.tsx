@@ -196,8 +196,16 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
       {(page.nextCursor || filters.cursor) && (
         <div className="mt-3 flex justify-end gap-2">
           {/* Keyset pages go one way; back to the newest is always one click (the browser's Back was the only way). */}
-          {filters.cursor && <ButtonLink href={`/deployments${Object.keys(active).length ? `?${new URLSearchParams(active)}` : ""}`}>← Newest deployments</ButtonLink>}
-          {page.nextCursor && <ButtonLink href={`/deployments?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>Older deployments →</ButtonLink>}
+          {filters.cursor && (
+            <ButtonLink href={`/deployments${Object.keys(active).length ? `?${new URLSearchParams(active)}` : ""}`}>
+              <span aria-hidden>←</span> Newest deployments
+            </ButtonLink>
+          )}
+          {page.nextCursor && (
+            <ButtonLink href={`/deployments?${new URLSearchParams({ ...active, cursor: page.nextCursor })}`}>
+              Older deployments <span aria-hidden>→</span>
+            </ButtonLink>
+          )}
         </div>
       )}
     </>

@@ -86,7 +86,9 @@ export default async function ReleasesPage({ searchParams }: { searchParams: Pro
       </Panel>
       {page.nextCursor && (
         <div className="mt-3 flex justify-end">
-          <ButtonLink href={`/releases?${new URLSearchParams({ ...(branch ? { branch } : {}), cursor: page.nextCursor })}`}>Older releases →</ButtonLink>
+          <ButtonLink href={`/releases?${new URLSearchParams({ ...(branch ? { branch } : {}), cursor: page.nextCursor })}`}>
+            Older releases <span aria-hidden>→</span>
+          </ButtonLink>
         </div>
       )}
     </>

@@ -1,7 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { deployments, environments } from "@/db/schema";
+import { deployments, environmentApps, environments, freezes, gateResults, pipelines } from "@/db/schema";
+import { rowsOf } from "@/db/queries/sql-arrays";
 import type { Actor } from "@/lib/auth/actor";
 import { detectDrift } from "@/lib/controller/drift";
 import { sampleHealth } from "@/lib/controller/health-sampler";
@@ -123,6 +124,61 @@ describe.each(testDatabases)("a pipeline's change token on $name", (database) =>
     expect(after).not.toBe(before);
     expect((await getBoardPage(contextFor(connection.db, viewer), { pipeline: "shop" })).revision).toBe(after);
     expect((await getEnvironmentPage(contextFor(connection.db, viewer), { pipeline: "shop", name: "qa" })).revision).toBe(after);
+  });
+
+  it("moves on a gate's status, not on a re-evaluation that only rewrites its reason (time counted in it)", async () => {
+    const release = await makeRelease(connection.db, developer, "3.0.0", { at: "2026-03-02T09:30:00Z" });
+    await placeRelease(connection.db, "uat", release.id, new Date("2026-03-02T09:40:00Z"), developer.id);
+    const deployment = await requestDeployment(contextFor(connection.db, developer), { environment: "staging", releaseId: release.id });
+    const [gate] = await connection.db.select().from(gateResults).where(eq(gateResults.deploymentId, deployment.id)).limit(1);
+    const before = await shop();
+    await connection.db.update(gateResults).set({ reason: "soaked 4 min", evaluatedAt: clock.now() }).where(eq(gateResults.id, gate!.id));
+    expect(await shop()).toBe(before);
+    await connection.db
+      .update(gateResults)
+      .set({ status: gate!.status === "pass" ? "fail" : "pass" })
+      .where(eq(gateResults.id, gate!.id));
+    expect(await shop()).toBe(before + 1);
+  });
+
+  it("moves when a stale health reading is fresh again, not at every sample", async () => {
+    const [shopRow] = await connection.db.select().from(pipelines).where(eq(pipelines.name, "shop"));
+    const [cell] = await connection.db
+      .select({ environmentId: environmentApps.environmentId, appId: environmentApps.appId })
+      .from(environmentApps)
+      .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
+      .where(eq(environments.pipelineId, shopRow!.id))
+      .limit(1);
+    const at = (ms: number) => new Date(Date.parse("2026-03-02T12:00:00Z") + ms);
+    const observe = (when: Date) =>
+      connection.db
+        .update(environmentApps)
+        .set({ healthObservedAt: when })
+        .where(and(eq(environmentApps.environmentId, cell!.environmentId), eq(environmentApps.appId, cell!.appId)));
+    await observe(at(0));
+    const before = await shop();
+    await observe(at(10_000)); // the next sample
+    await observe(at(20_000));
+    expect(await shop()).toBe(before);
+    await observe(at(20_000 + 2 * 60_000)); // after a gap: the reading had gone stale
+    expect(await shop()).toBe(before + 1);
+  });
+
+  it("names every column of a cell in its trigger but the health detail, so a column added later cannot go unseen", async () => {
+    const columns = rowsOf<{ column_name: string }>(await connection.db.execute(sql`select column_name from information_schema.columns where table_name = 'environment_apps'`)).map((c) => c.column_name);
+    const [definition] = rowsOf<{ def: string }>(await connection.db.execute(sql`select pg_get_triggerdef(oid) as def from pg_trigger where tgname = 'environment_apps_pipeline_revision_update'`));
+    expect(columns.length).toBeGreaterThan(10);
+    const unnamed = columns.filter((c) => c !== "health_detail" && !new RegExp(`\\b${c}\\b`).test(definition!.def));
+    expect(unnamed).toEqual([]);
+  });
+
+  it("moves both pipelines when a freeze moves from one to the other", async () => {
+    const [shopRow] = await connection.db.select().from(pipelines).where(eq(pipelines.name, "shop"));
+    const [handbookRow] = await connection.db.select().from(pipelines).where(eq(pipelines.name, "handbook"));
+    await connection.db.insert(freezes).values({ id: "frz_moving", pipelineId: shopRow!.id, name: "moving", reason: "test", startsAt: clock.now(), endsAt: new Date(clock.now().getTime() + 3_600_000) });
+    const [shopBefore, handbookBefore] = [await shop(), await handbook()];
+    await connection.db.update(freezes).set({ pipelineId: handbookRow!.id }).where(eq(freezes.id, "frz_moving"));
+    expect([await shop(), await handbook()]).toEqual([shopBefore + 1, handbookBefore + 1]);
   });
 
   it("is read only by those who may view the pipeline", async () => {

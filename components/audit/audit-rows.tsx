@@ -15,7 +15,7 @@ export interface AuditRow {
   action: string;
   targetType: string;
   targetId: string | null;
-  /** The target's page, for targets that have one by id. */
+  /** The target's page: by id (deployments, releases), by qualified name (environments). */
   href: string | null;
   outcome: string;
   reason: string | null;

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull, not, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, builds, environmentApps, environments } from "@/db/schema";
+import { apps, builds, environmentApps, environments, pipelines } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { NOT_RUNNING, type Drift, type RecordedBuild } from "@/lib/domain/drift";
@@ -8,6 +8,7 @@ import { ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/l
 import { sqlList } from "@/db/schema/enums";
 import { recordAudits } from "@/lib/services/audit-batch";
 import type { AuditInput } from "@/lib/services/audit";
+import { qualifiedName } from "@/lib/services/pipeline-scope";
 import { rowsOf, textArray } from "@/db/queries/sql-arrays";
 
 /** An environment × app pair by name, as a platform's inventory lists it. */
@@ -40,6 +41,8 @@ function checkedCells(): SQL {
 export interface DriftCell {
   environmentId: string;
   environment: string;
+  /** The environment's pipeline, by name: its audit events name the environment qualified. */
+  pipeline: string;
   appId: string;
   app: string;
   recorded: RecordedBuild;
@@ -61,6 +64,7 @@ function driftCellPage(db: Db, skip: SQL | undefined, after: CellCursor | null, 
     .select({
       environmentId: environmentApps.environmentId,
       environment: environments.name,
+      pipeline: pipelines.name,
       appId: environmentApps.appId,
       app: apps.name,
       buildId: environmentApps.buildId,
@@ -72,6 +76,7 @@ function driftCellPage(db: Db, skip: SQL | undefined, after: CellCursor | null, 
     .from(environmentApps)
     .innerJoin(environments, eq(environments.id, environmentApps.environmentId))
     .innerJoin(apps, eq(apps.id, environmentApps.appId))
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .leftJoin(builds, eq(builds.id, environmentApps.buildId))
     .where(and(checkedCells(), skip, after ? sql`(${environmentApps.environmentId}, ${environmentApps.appId}) > (${after.environmentId}, ${after.appId})` : undefined))
     .orderBy(asc(environmentApps.environmentId), asc(environmentApps.appId))
@@ -94,6 +99,7 @@ export async function* driftCellPages(db: Db, options: { skipSettledAbsent: read
     yield rows.map((row) => ({
       environmentId: row.environmentId,
       environment: row.environment,
+      pipeline: row.pipeline,
       appId: row.appId,
       app: row.app,
       recorded: { buildId: row.buildId, releaseId: row.releaseId, version: row.version, digest: row.digest },
@@ -131,7 +137,7 @@ function auditOf(change: DriftChange): AuditInput {
   return {
     action: next ? "drift.detected" : "drift.cleared",
     targetType: "environment",
-    targetId: cell.environment,
+    targetId: qualifiedName(cell.pipeline, cell.environment),
     data: next
       ? { app: cell.app, kind: next.kind, message: next.message, observed: next.observed, recorded: next.recorded, ...(cell.current ? { previous: { kind: cell.current.kind, message: cell.current.message } } : {}) }
       : { app: cell.app, kind: cell.current!.kind, message: cell.current!.message, recorded: cell.recorded },

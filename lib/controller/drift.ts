@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apps, auditEvents, deployments, environments } from "@/db/schema";
+import { apps, auditEvents, deployments, environments, pipelines } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import type { AppStatus, SlotStatus } from "@/lib/platform/types";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { recordAudit } from "@/lib/services/audit";
+import { parseRef, qualifiedName } from "@/lib/services/pipeline-scope";
 import { eachLimited } from "./health-sampler";
 import { countSettledAbsent, driftCellPages, recordDriftChanges, type DriftCell, type DriftChange } from "./drift-cells";
 import { GONE_ENVIRONMENT_STATES, ROLLING_OUT_DEPLOYMENT_STATES, UNSETTLED_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -54,17 +55,23 @@ function sameDrift(a: Drift | null, b: Drift | null): boolean {
   return a.kind === b.kind && a.message === b.message && a.recorded?.buildId === b.recorded.buildId;
 }
 
-async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; message: string }>> {
+/**
+ * The latest "unrecorded" finding of each environment/app the platform runs, keyed as its
+ * inventory names them (`dev/portal`): an event names its environment qualified ("shop/dev"),
+ * an older one bare; `targetId` is kept so a clearing names the environment as its finding did.
+ */
+async function auditedUnrecorded(db: Db): Promise<Map<string, { action: string; message: string; targetId: string }>> {
   const rows = await db
     .select({ action: auditEvents.action, environment: auditEvents.targetId, data: auditEvents.data })
     .from(auditEvents)
     .where(and(inArray(auditEvents.action, ["drift.detected", "drift.cleared"]), eq(auditEvents.targetType, "environment"), sql`${auditEvents.data}->>'kind' = 'unrecorded'`))
     .orderBy(desc(auditEvents.seq));
-  const latest = new Map<string, { action: string; message: string }>();
+  const latest = new Map<string, { action: string; message: string; targetId: string }>();
   for (const row of rows) {
     const data = row.data as { app?: string; message?: string };
-    const key = `${row.environment}/${data.app}`;
-    if (!latest.has(key)) latest.set(key, { action: row.action, message: data.message ?? "" });
+    const targetId = row.environment ?? "";
+    const key = `${parseRef(targetId).name}/${data.app}`;
+    if (!latest.has(key)) latest.set(key, { action: row.action, message: data.message ?? "", targetId });
   }
   return latest;
 }
@@ -97,8 +104,9 @@ export function runsSomething(status: AppStatus): boolean {
 export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Clock, log: (line: string) => void, reported: Set<string> = new Set()): Promise<{ checked: number; drifting: number }> {
   const [live, pipelineApps, busyRows] = await Promise.all([
     db
-      .select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId })
+      .select({ id: environments.id, name: environments.name, state: environments.state, pipelineId: environments.pipelineId, pipeline: pipelines.name })
       .from(environments)
+      .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
       .where(notInArray(environments.state, [...GONE_STATES])),
     db.select({ id: apps.id, name: apps.name, pipelineId: apps.pipelineId }).from(apps).where(isNull(apps.retiredAt)),
     db
@@ -187,7 +195,7 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
       reported.add(key);
       continue;
     }
-    findings.set(key, { environment: status.environment, app: status.app, status });
+    findings.set(key, { environment: qualifiedName(environment.pipeline, status.environment), app: status.app, status });
   }
 
   const memory = await auditedUnrecorded(db);
@@ -213,7 +221,8 @@ export async function detectDrift(db: Db, platforms: PlatformRegistry, clock: Cl
     const live = liveByName.get(environment);
     // Still in flux: judged once it settles. Gone (torn down): its finding clears with it.
     if (live && ((UNCHECKED_STATES as readonly string[]).includes(live.state) || busy.has(live.id))) continue;
-    await db.transaction((tx) => recordAudit(tx, automationActor(), clock, { action: "drift.cleared", targetType: "environment", targetId: environment, data: { app, kind: "unrecorded", message: last.message } }));
+    const targetId = live ? qualifiedName(live.pipeline, environment) : last.targetId;
+    await db.transaction((tx) => recordAudit(tx, automationActor(), clock, { action: "drift.cleared", targetType: "environment", targetId, data: { app, kind: "unrecorded", message: last.message } }));
     log(`${key}: drift cleared (was: ${last.message})`);
   }
   return { checked, drifting };

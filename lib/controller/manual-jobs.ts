@@ -4,6 +4,7 @@ import { environments, jobRuns, type JobRun } from "@/db/schema";
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { recordAudit } from "@/lib/services/audit";
+import { environmentAuditRef } from "@/lib/services/pipeline-scope";
 import { fencedTransaction } from "./fencing";
 import type { PlatformRegistry } from "@/lib/platform/registry";
 import { runRecordedJob, type JobContext } from "./job-records";
@@ -49,11 +50,11 @@ export async function runClaimedJob(ctx: Omit<JobContext, "platform"> & { platfo
       secretValues: plans.flatMap((p) => p.secretValues),
     },
   );
-  await fencedTransaction(ctx.db, ctx.token(), (tx) =>
+  await fencedTransaction(ctx.db, ctx.token(), async (tx) =>
     recordAudit(tx, automationActor(), ctx.clock, {
       action: "job.finish",
       targetType: "environment",
-      targetId: environment.name,
+      targetId: await environmentAuditRef(tx, environment),
       data: { jobRunId: job.id, app: plan.app, job: job.job, exitCode: result.exitCode, durationMs: result.durationMs },
     }),
   );

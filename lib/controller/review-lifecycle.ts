@@ -8,7 +8,7 @@ import type { AppStatus, PlatformAdapter } from "@/lib/platform/types";
 import { recordAudit } from "@/lib/services/audit";
 import { transitionEnvironment } from "@/lib/services/environment-transitions";
 import { ServiceError } from "@/lib/services/errors";
-import { listPipelines } from "@/lib/services/pipeline-scope";
+import { environmentAuditRef, listPipelines } from "@/lib/services/pipeline-scope";
 import { teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { fencedTransaction } from "./fencing";
 import { currentSpecs } from "./specs";
@@ -57,7 +57,7 @@ function inventoryPerPass(platforms: PlatformRegistry): (environment: string) =>
 async function setState(deps: ReviewLifecycleDeps, environment: Environment, state: Environment["state"], audit: { action: string; reason?: string; data?: Record<string, unknown> }, extra: Partial<Environment> = {}) {
   await fencedTransaction(deps.db, deps.token(), async (tx) => {
     await transitionEnvironment(tx, environment.id, { from: environment.state, to: state, set: extra });
-    await recordAudit(tx, automationActor(), deps.clock, { action: audit.action, targetType: "environment", targetId: environment.name, reason: audit.reason, data: audit.data });
+    await recordAudit(tx, automationActor(), deps.clock, { action: audit.action, targetType: "environment", targetId: await environmentAuditRef(tx, environment), reason: audit.reason, data: audit.data });
   });
   deps.log(`${environment.name}: ${environment.state} → ${state}`);
 }
@@ -73,7 +73,7 @@ async function finishTeardown(deps: ReviewLifecycleDeps, environment: Environmen
     await tx.delete(configVariables).where(eq(configVariables.environmentId, environment.id));
     await tx.update(environmentApps).set({ url: null, healthStatus: "unknown", healthObservedAt: null, warmUntil: null }).where(eq(environmentApps.environmentId, environment.id));
     await transitionEnvironment(tx, environment.id, { from: environment.state, to: "torn-down", set: { tornDownAt: deps.clock.now() } });
-    await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: environment.name, data: { processes: "stopped", data: "removed", config: "removed" } });
+    await recordAudit(tx, automationActor(), deps.clock, { action: "review.torn-down", targetType: "environment", targetId: await environmentAuditRef(tx, environment), data: { processes: "stopped", data: "removed", config: "removed" } });
   });
   deps.log(`${environment.name}: torn down`);
 }

@@ -4,6 +4,7 @@ import { deployments, environments, users, type Deployment, type Environment } f
 import { automationActor } from "@/lib/auth/actor";
 import type { Clock } from "@/lib/domain/clock";
 import { recordAudit } from "@/lib/services/audit";
+import { environmentAuditRef } from "@/lib/services/pipeline-scope";
 import { transitionDeployment } from "@/lib/services/deployment-transitions";
 
 /**
@@ -29,5 +30,5 @@ export async function holdAfterRollback(tx: Db, clock: Clock, deployment: Deploy
   const [requester] = await tx.select({ name: users.name }).from(users).where(eq(users.id, deployment.requestedBy));
   const reason = `Rolled back by ${requester?.name ?? "someone"}${deployment.reason ? `: ${deployment.reason}` : ""}`;
   await tx.update(environments).set({ heldAt: now, heldBy: deployment.requestedBy, holdReason: reason }).where(eq(environments.id, environment.id));
-  await recordAudit(tx, automationActor(), clock, { action: "environment.hold", targetType: "environment", targetId: environment.name, reason, data: { deploymentId: deployment.id } });
+  await recordAudit(tx, automationActor(), clock, { action: "environment.hold", targetType: "environment", targetId: await environmentAuditRef(tx, environment), reason, data: { deploymentId: deployment.id } });
 }

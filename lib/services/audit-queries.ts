@@ -6,7 +6,8 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { pageInput, type Page } from "./pagination";
 import { parseInput } from "./validation";
-import { auditOfPipeline, auditOfTeam } from "./audit-scope";
+import { auditOfPipeline, auditOfPipelineNamed, auditOfTeam, auditOfTeamNamed } from "./audit-scope";
+import { dnsLabel, pipelineName } from "./schemas";
 
 const isoDate = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time, e.g. 2026-11-21T09:00:00Z" }).transform((s) => new Date(s));
 
@@ -21,6 +22,8 @@ export const auditFiltersInput = z.object({
   until: isoDate.optional().meta({ description: "Events strictly before this time" }),
   pipelineId: z.string().trim().min(1).max(100).optional().meta({ description: "Only events about this pipeline (its id): its deployments, releases, builds, environments, freezes, incidents" }),
   teamId: z.string().trim().min(1).max(100).optional().meta({ description: "Only events about the pipelines this team owns (the team's id)" }),
+  pipeline: pipelineName.optional().meta({ description: "Only events about this pipeline (its name), as `pipelineId`" }),
+  team: dnsLabel.optional().meta({ description: "Only events about the pipelines this team owns (the team's name), as `teamId`", example: "payments" }),
 });
 
 export const listAuditEventsInput = auditFiltersInput.extend(pageInput.shape);
@@ -59,6 +62,8 @@ function filterConditions(q: AuditFilters): (SQL | undefined)[] {
   if (q.until) conditions.push(lt(auditEvents.at, q.until));
   if (q.pipelineId) conditions.push(auditOfPipeline(q.pipelineId));
   if (q.teamId) conditions.push(auditOfTeam(q.teamId));
+  if (q.pipeline) conditions.push(auditOfPipelineNamed(q.pipeline));
+  if (q.team) conditions.push(auditOfTeamNamed(q.team));
   return conditions;
 }
 

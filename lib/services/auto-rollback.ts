@@ -9,7 +9,7 @@ import { enqueue, previousGoodReleaseOf } from "./deployments";
 import { NotFoundError, RuleError } from "./errors";
 import { id, reason } from "./schemas";
 import { parseInput } from "./validation";
-import { pipelineOf } from "./pipeline-scope";
+import { pipelineOf, qualifiedName } from "./pipeline-scope";
 import type { Db } from "@/db/client";
 import type { PipelineRef } from "@/lib/auth/policy";
 
@@ -24,19 +24,20 @@ export type { AutomaticRollbackDetail };
 export async function requestAutomaticRollback(ctx: Pick<ServiceContext, "db" | "clock">, input: { environment: string; environmentId: string; reason: string; detail: AutomaticRollbackDetail }): Promise<Deployment> {
   const automation: ServiceContext = { ...ctx, actor: automationActor() };
   const owner = await pipelineOf(ctx.db, { environmentId: input.environmentId });
-  authorize(automation, "environment.rollback", { type: "environment", id: input.environment, pipeline: { id: owner.id, teamId: owner.teamId } });
+  const ref = qualifiedName(owner, input.environment);
+  authorize(automation, "environment.rollback", { type: "environment", id: ref, pipeline: { id: owner.id, teamId: owner.teamId } });
   const releaseId = await previousGoodReleaseOf(ctx, input.environmentId);
   if (!releaseId) throw new RuleError(`${input.environment} has no earlier good release to roll back to.`, "nothing_to_roll_back_to");
-  return enqueue(automation, { environment: input.environment, releaseId, kind: "rollback", reason: input.reason, detail: { automatic: input.detail } });
+  return enqueue(automation, { environment: ref, releaseId, kind: "rollback", reason: input.reason, detail: { automatic: input.detail } });
 }
 
 export const confirmRollbackInput = z.strictObject({ deploymentId: id, comment: reason.optional() }).meta({ id: "ConfirmAutomaticRollback" });
 export const undoRollbackInput = z.strictObject({ deploymentId: id, reason: reason.min(3, { error: "say why the release may come back (at least 3 characters)" }) }).meta({ id: "UndoAutomaticRollback" });
 
-/** The policy's view of the pipeline a deployment's environment belongs to. */
-async function rollbackPipeline(db: Db, deployment: Deployment): Promise<PipelineRef> {
+/** The policy's view of the pipeline a deployment's environment belongs to, with its name (for qualified references). */
+async function rollbackPipeline(db: Db, deployment: Deployment): Promise<PipelineRef & { name: string }> {
   const owner = await pipelineOf(db, { environmentId: deployment.environmentId });
-  return { id: owner.id, teamId: owner.teamId };
+  return { id: owner.id, teamId: owner.teamId, name: owner.name };
 }
 
 async function automaticRollback(ctx: ServiceContext, deploymentId: string): Promise<{ rollback: Deployment; detail: AutomaticRollbackDetail }> {
@@ -89,9 +90,11 @@ export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown)
   return ctx.db.transaction(async (tx) => {
     const scoped = { ...ctx, db: tx };
     const { rollback, detail } = await automaticRollback(scoped, data.deploymentId);
-    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline: await rollbackPipeline(tx, rollback) });
+    const pipeline = await rollbackPipeline(tx, rollback);
+    authorize(ctx, "environment.rollback", { type: "deployment", id: rollback.id, pipeline });
     if (!rollback.previousReleaseId) throw new RuleError("This rollback replaced nothing that could come back.", "nothing_to_undo");
     const [environment] = await tx.select().from(environments).where(eq(environments.id, rollback.environmentId));
+    const ref = qualifiedName(pipeline, environment!.name);
     const now = ctx.clock.now();
     if (environment!.heldAt && environment!.heldBy === rollback.requestedBy) {
       await tx
@@ -101,12 +104,12 @@ export async function undoAutomaticRollback(ctx: ServiceContext, input: unknown)
       await recordAudit(tx, ctx.actor, ctx.clock, {
         action: "environment.hold.lift",
         targetType: "environment",
-        targetId: environment!.name,
+        targetId: ref,
         reason: `undoing the automatic rollback: ${data.reason}`,
         data: { holdReason: environment!.holdReason },
       });
     }
-    const redeployment = await enqueue(scoped, { environment: environment!.name, releaseId: rollback.previousReleaseId, kind: "rollback", reason: `Undo the automatic rollback: ${data.reason}`, undoes: rollback.id });
+    const redeployment = await enqueue(scoped, { environment: ref, releaseId: rollback.previousReleaseId, kind: "rollback", reason: `Undo the automatic rollback: ${data.reason}`, undoes: rollback.id });
     const confirmation = { decision: "undone" as const, by: ctx.actor.id, byName: ctx.actor.name, at: now.toISOString(), comment: data.reason, redeploymentId: redeployment.id };
     await tx
       .update(deployments)

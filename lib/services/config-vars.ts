@@ -12,7 +12,7 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget, qualifiedName } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */
 const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
@@ -168,7 +168,8 @@ export const resolvedValueOf = (row: Pick<VariableRow, "resolvedSecret" | "resol
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
   authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
   const environment = await environmentByName(ctx.db, input.environment);
-  authorize(ctx, "config.view", { type: "environment", id: environment.name, viewConfigRoles: environment.settings.access?.viewConfig, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
+  const pipeline = await pipelineTarget(ctx.db, environment.pipelineId);
+  authorize(ctx, "config.view", { type: "environment", id: qualifiedName(pipeline, environment.name), viewConfigRoles: environment.settings.access?.viewConfig, pipeline });
   return configVariablesOf(ctx.db, environment.id);
 }
 
@@ -190,7 +191,9 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
   const data = parseInput(setConfigInput, input);
   return ctx.db.transaction(async (tx) => {
     const environment = await environmentByName(tx, data.environment);
-    authorize(ctx, "config.edit", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "config.edit", { type: "environment", id: ref, pipeline });
     const appId = await appIdOf(tx, environment.pipelineId, data.app);
     const [existing] = await tx
       .select()
@@ -216,7 +219,7 @@ export async function setConfigVariable(ctx: ServiceContext, input: unknown): Pr
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "config.set",
       targetType: "environment",
-      targetId: environment.name,
+      targetId: ref,
       reason: data.reason,
       data: {
         key: data.key,
@@ -240,7 +243,9 @@ export async function deleteConfigVariable(ctx: ServiceContext, input: unknown):
   const data = parseInput(deleteConfigInput, input);
   await ctx.db.transaction(async (tx) => {
     const environment = await environmentByName(tx, data.environment);
-    authorize(ctx, "config.edit", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "config.edit", { type: "environment", id: ref, pipeline });
     const appId = await appIdOf(tx, environment.pipelineId, data.app);
     const where = and(eq(configVariables.environmentId, environment.id), appId ? eq(configVariables.appId, appId) : isNull(configVariables.appId), eq(configVariables.key, data.key));
     const [existing] = await tx.select().from(configVariables).where(where);
@@ -251,7 +256,7 @@ export async function deleteConfigVariable(ctx: ServiceContext, input: unknown):
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "config.delete",
       targetType: "environment",
-      targetId: environment.name,
+      targetId: ref,
       reason: data.reason,
       data: { key: data.key, app: data.app ?? null, secret: existing.secret, ...(existing.secret ? {} : { old: existing.value }) },
     });

@@ -24,7 +24,7 @@ import { ConflictError, NotFoundError, RuleError, ValidationError } from "./erro
 import { id, reason, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
 import { partialSelection } from "./review-clone";
-import { findLiveEnvironment, pipelineOf, pipelineTarget } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineOf, pipelineTarget, qualifiedName } from "./pipeline-scope";
 
 export const requestDeploymentInput = z
   .strictObject({
@@ -94,8 +94,9 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     if (!environment) throw new NotFoundError(`No environment named "${request.environment}".`);
     // slipway.yaml may narrow who deploys into this environment (access.deploy); rollbacks have their own right.
     const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
     if (request.kind !== "rollback") {
-      authorize(ctx, "deployment.request", { type: "environment", id: environment.name, deployRoles: environment.settings.access?.deploy, pipeline });
+      authorize(ctx, "deployment.request", { type: "environment", id: ref, deployRoles: environment.settings.access?.deploy, pipeline });
     }
     const [release] = await tx.select().from(releases).where(eq(releases.id, request.releaseId));
     // A release belongs to one pipeline: it runs only in that pipeline's environments.
@@ -210,7 +211,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: `deployment.${request.kind}`,
       targetType: "environment",
-      targetId: environment.name,
+      targetId: ref,
       reason: request.reason,
       data: {
         deploymentId: row.id,
@@ -267,7 +268,8 @@ export async function requestRollback(ctx: ServiceContext, input: unknown): Prom
   const data = parseInput(rollbackInput, input);
   const environment = await findLiveEnvironment(ctx.db, data.environment);
   if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-  authorize(ctx, "environment.rollback", { type: "environment", id: environment.name, pipeline: await pipelineTarget(ctx.db, environment.pipelineId) });
+  const pipeline = await pipelineTarget(ctx.db, environment.pipelineId);
+  authorize(ctx, "environment.rollback", { type: "environment", id: qualifiedName(pipeline, environment.name), pipeline });
   const current = await currentRelease(ctx.db, environment.id);
   if (!data.releaseId || data.releaseId === current?.id) {
     const aborted = await ctx.db.transaction(async (tx) => {

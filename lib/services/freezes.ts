@@ -21,7 +21,7 @@ import { LIVE_ENVIRONMENT, requireLiveEnvironment } from "./live-environments";
 import { NotFoundError, RuleError, ValidationError, type FieldErrors } from "./errors";
 import { environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
-import { authorizePipelineRead, coverageTarget, pipelineById, resolvePipeline } from "./pipeline-scope";
+import { authorizePipelineRead, coverageTarget, pipelineById, qualifiedName, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Freezes declared by people (the UI, the API): periods in which deployments into one environment,
@@ -254,7 +254,11 @@ export async function createFreeze(ctx: ServiceContext, input: unknown): Promise
     const environment = data.environment ? await requireLiveEnvironment(tx, data.environment, "environment", data.pipeline) : null;
     const pipeline = environment ? await pipelineById(tx, environment.pipelineId) : data.pipeline ? await resolvePipeline(tx, data.pipeline) : null;
     // A pipeline's lead manages its freezes; the organisation's stop-the-line takes a global role.
-    authorize(ctx, "freeze.manage", { type: environment ? "environment" : "pipeline", id: environment?.name ?? pipeline?.name, ...(pipeline ? { pipeline: { id: pipeline.id, teamId: pipeline.teamId } } : {}) });
+    authorize(ctx, "freeze.manage", {
+      type: environment ? "environment" : "pipeline",
+      id: environment && pipeline ? qualifiedName(pipeline, environment.name) : pipeline?.name,
+      ...(pipeline ? { pipeline: { id: pipeline.id, teamId: pipeline.teamId } } : {}),
+    });
     const id = newId("frz");
     await tx.insert(freezes).values({
       id,

@@ -8,7 +8,7 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, RuleError } from "./errors";
 import { environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget, qualifiedName } from "./pipeline-scope";
 
 export const liftHoldInput = z
   .strictObject({
@@ -33,13 +33,15 @@ export async function liftHold(ctx: ServiceContext, input: unknown): Promise<voi
   await ctx.db.transaction(async (tx) => {
     const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-    authorize(ctx, "environment.hold.lift", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "environment.hold.lift", { type: "environment", id: ref, pipeline });
     if (!environment.heldAt) throw new RuleError(`${environment.name} is not on hold.`, "not_held");
     await tx.update(environments).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(environments.id, environment.id));
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "environment.hold.lift",
       targetType: "environment",
-      targetId: environment.name,
+      targetId: ref,
       reason: data.reason,
       data: { heldSince: environment.heldAt.toISOString(), holdReason: environment.holdReason },
     });

@@ -16,7 +16,7 @@ import { requireLiveEnvironment } from "./live-environments";
 import { httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
-import { authorizePipelineRead, coverageTarget, parseRef, pipelineTarget, resolvePipeline } from "./pipeline-scope";
+import { authorizePipelineRead, coverageTarget, parseRef, pipelineTarget, qualifiedName, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -244,7 +244,8 @@ export async function declareIncident(ctx: ServiceContext, input: unknown): Prom
   const ref = data.environment;
   const id = await ctx.db.transaction(async (tx) => {
     const environment = await lockEnvironment(tx, ref, data.pipeline);
-    authorize(ctx, "incident.manage", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const owner = await pipelineTarget(tx, environment.pipelineId);
+    authorize(ctx, "incident.manage", { type: "environment", id: qualifiedName(owner, environment.name), pipeline: owner });
     if (data.externalId) {
       const existing = await openWithExternalId(tx, environment.id, data.externalId);
       if (existing) {

@@ -11,7 +11,7 @@ import type { ServiceContext } from "./context";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "./errors";
 import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { findLiveEnvironment, pipelineTarget } from "./pipeline-scope";
+import { findLiveEnvironment, pipelineTarget, qualifiedName } from "./pipeline-scope";
 
 export const runJobInput = z
   .strictObject({
@@ -45,7 +45,9 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
   const job = await ctx.db.transaction(async (tx) => {
     const environment = await findLiveEnvironment(tx, data.environment, { lock: true });
     if (!environment) throw new NotFoundError(`No environment named "${data.environment}".`);
-    authorize(ctx, "job.run", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "job.run", { type: "environment", id: ref, pipeline });
     const [app] = await tx
       .select()
       .from(apps)
@@ -84,7 +86,7 @@ export async function requestJob(ctx: ServiceContext, input: unknown): Promise<J
       finishedAt: null,
     };
     await tx.insert(jobRuns).values(row);
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: "job.request", targetType: "environment", targetId: environment.name, data: { jobRunId: row.id, app: app.name, job: seed.job } });
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "job.request", targetType: "environment", targetId: ref, data: { jobRunId: row.id, app: app.name, job: seed.job } });
     return row;
   });
   ctx.onWorkQueued?.();

@@ -35,6 +35,18 @@ export function qualifiedName(pipeline: Pick<Pipeline, "name"> | string, name: s
   return `${typeof pipeline === "string" ? pipeline : pipeline.name}/${name}`;
 }
 
+/**
+ * How an audit event names an environment: `"shop/dev"`, never the bare name another pipeline may
+ * share (lib/services/audit-scope.ts finds an event's pipeline through it). One look-up by primary
+ * key; callers that hold the pipeline already use `qualifiedName`.
+ * @throws NotFoundError
+ */
+export async function environmentAuditRef(db: Db, environment: Pick<Environment, "name" | "pipelineId">): Promise<string> {
+  const [row] = await db.select({ name: pipelines.name }).from(pipelines).where(eq(pipelines.id, environment.pipelineId));
+  if (!row) throw new NotFoundError("That pipeline does not exist.");
+  return qualifiedName(row.name, environment.name);
+}
+
 /** A pipeline by name. @throws NotFoundError naming the pipelines that exist */
 export async function resolvePipeline(db: Db, name: string): Promise<Pipeline> {
   const [pipeline] = await db.select().from(pipelines).where(eq(pipelines.name, name));
@@ -69,9 +81,13 @@ export async function pipelineOf(db: Db, ref: { environmentId: string } | { appI
   return row.pipeline;
 }
 
-/** The policy's view of a pipeline (`Target.pipeline`): its id and owner team. @throws NotFoundError */
-export async function pipelineTarget(db: Db, pipelineId: string): Promise<{ id: string; teamId: string | null }> {
-  const [row] = await db.select({ id: pipelines.id, teamId: pipelines.teamId }).from(pipelines).where(eq(pipelines.id, pipelineId));
+/**
+ * The policy's view of a pipeline (`Target.pipeline`): its id and owner team, with its name for
+ * naming its environments qualified (`qualifiedName(pipeline, environment.name)`) in audit events.
+ * @throws NotFoundError
+ */
+export async function pipelineTarget(db: Db, pipelineId: string): Promise<{ id: string; teamId: string | null; name: string }> {
+  const [row] = await db.select({ id: pipelines.id, teamId: pipelines.teamId, name: pipelines.name }).from(pipelines).where(eq(pipelines.id, pipelineId));
   if (!row) throw new NotFoundError("That pipeline does not exist.");
   return row;
 }

@@ -18,7 +18,7 @@ import type { ServiceContext } from "./context";
 import { currentRelease, parentGraph } from "./promotion-queries";
 import { enqueue } from "./deployments";
 import { ConflictError, NotFoundError, RuleError, ServiceError, ValidationError } from "./errors";
-import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTarget } from "./pipeline-scope";
+import { choosePipeline, findLiveEnvironment, parseRef, pipelineById, pipelineTarget, qualifiedName } from "./pipeline-scope";
 import { branchName, commitSha, dnsLabel, id, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { LIVE_ENVIRONMENT } from "./live-environments";
@@ -148,7 +148,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     const access = source.settings.access;
     const target = { id: pipeline.id, teamId: pipeline.teamId };
     authorize(ctx, "review.create", { type: "environment", pipeline: target });
-    authorize(ctx, "deployment.request", { type: "environment", id: source.name, deployRoles: access?.deploy, pipeline: target });
+    authorize(ctx, "deployment.request", { type: "environment", id: qualifiedName(pipeline, source.name), deployRoles: access?.deploy, pipeline: target });
     const mayViewConfig = can(ctx.actor, "config.view", { viewConfigRoles: access?.viewConfig, pipeline: target });
 
     const ttlMs = data.ttlHours !== undefined ? data.ttlHours * 3_600_000 : settings.defaultTtl;
@@ -229,7 +229,7 @@ export async function createReviewEnvironment(ctx: ServiceContext, input: unknow
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "review.create",
       targetType: "environment",
-      targetId: name,
+      targetId: qualifiedName(pipeline, name),
       data: {
         branch: data.branch,
         releaseId: release.id,
@@ -296,7 +296,9 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
   const data = parseInput(extendInput, input);
   return ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.extend", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "review.extend", { type: "environment", id: ref, ownerId: environment.ownerId ?? undefined, pipeline });
     const settings = (await pipelineById(tx, environment.pipelineId)).config.reviewEnvironments;
     const latest = environment.createdAt.getTime() + settings.maxTtl;
     const expiresAt = new Date(Math.max(environment.expiresAt?.getTime() ?? 0, ctx.clock.now().getTime()) + data.hours * 3_600_000);
@@ -306,7 +308,7 @@ export async function extendReviewEnvironment(ctx: ServiceContext, input: unknow
       });
     }
     await tx.update(environments).set({ expiresAt }).where(eq(environments.id, environment.id));
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.extend", targetType: "environment", targetId: environment.name, data: { from: environment.expiresAt?.toISOString() ?? null, to: expiresAt.toISOString() } });
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.extend", targetType: "environment", targetId: ref, data: { from: environment.expiresAt?.toISOString() ?? null, to: expiresAt.toISOString() } });
     return { ...environment, expiresAt };
   });
 }
@@ -322,12 +324,14 @@ export async function giveVerdict(ctx: ServiceContext, input: unknown): Promise<
   const data = parseInput(verdictInput, input);
   await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.verdict", { type: "environment", id: environment.name, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "review.verdict", { type: "environment", id: ref, pipeline });
     if (environment.state === "provisioning" || environment.state === "failed") throw new RuleError(`${environment.name} is ${environment.state}: there is nothing to verify yet.`, "not_ready");
     const release = await currentRelease(tx, environment.id);
     await tx.insert(reviewVerdicts).values({ id: newId("ver"), environmentId: environment.id, userId: ctx.actor.id, verdict: data.verdict, comment: data.comment, releaseId: release?.id ?? null, createdAt: ctx.clock.now() });
     await tx.update(environments).set({ verdict: data.verdict }).where(eq(environments.id, environment.id));
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: `review.${data.verdict}`, targetType: "environment", targetId: environment.name, reason: data.comment || null, data: { releaseId: release?.id ?? null } });
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: `review.${data.verdict}`, targetType: "environment", targetId: ref, reason: data.comment || null, data: { releaseId: release?.id ?? null } });
   });
 }
 
@@ -343,11 +347,13 @@ export async function teardownReviewEnvironment(ctx: ServiceContext, input: unkn
   const data = parseInput(teardownInput, input);
   const environment = await ctx.db.transaction(async (tx) => {
     const environment = await liveReview(tx, data.name, true);
-    authorize(ctx, "review.teardown", { type: "environment", id: environment.name, ownerId: environment.ownerId ?? undefined, pipeline: await pipelineTarget(tx, environment.pipelineId) });
+    const pipeline = await pipelineTarget(tx, environment.pipelineId);
+    const ref = qualifiedName(pipeline, environment.name);
+    authorize(ctx, "review.teardown", { type: "environment", id: ref, ownerId: environment.ownerId ?? undefined, pipeline });
     const now = ctx.clock.now();
     await transitionDeployments(tx, eq(deployments.environmentId, environment.id), { from: PENDING_DEPLOYMENT_STATES, to: "cancelled", set: { cancelledBy: ctx.actor.id, finishedAt: now, updatedAt: now } });
     await transitionEnvironment(tx, environment.id, { from: environment.state, to: "tearing-down" });
-    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.teardown", targetType: "environment", targetId: environment.name, reason: data.reason ?? null });
+    await recordAudit(tx, ctx.actor, ctx.clock, { action: "review.teardown", targetType: "environment", targetId: ref, reason: data.reason ?? null });
     return { ...environment, state: "tearing-down" as const };
   });
   ctx.onWorkQueued?.();

@@ -1,12 +1,13 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, releases } from "@/db/schema";
+import { deployments, releases, type Environment } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
 import { isFork, type PullRequestEvent } from "@/lib/domain/scm-events";
 import { recordAudit } from "./audit";
 import type { ServiceContext } from "./context";
 import { ServiceError } from "./errors";
 import { currentRelease } from "./promotion-queries";
+import { environmentAuditRef } from "./pipeline-scope";
 import { changeRequestLabel, closeRequest, createForRequest, environmentOfRequest, openRequestsOf, recordOpenRequest } from "./review-requests";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 import { newestReleaseOf, teardownReviewEnvironment, updateReviewEnvironment } from "./review-environments";
@@ -63,7 +64,7 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
       await closeRequest(tx, ctx, event);
       if (!live) {
         const nothing: PullRequestOutcome = { outcome: "nothing-to-tear-down", environment: null, message: `${label} (${event.branch}) has no live review environment.` };
-        await recordDelivery(tx, ctx, event, nothing);
+        await recordDelivery(tx, ctx, event, nothing, null);
         return nothing;
       }
       const others = await openRequestsOf(tx, live.id, event);
@@ -74,7 +75,7 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
           openRequests: others.map((r) => changeRequestLabel(r)),
           message: `${live.name} stays: ${others.map((r) => changeRequestLabel(r)).join(", ")} still ${others.length === 1 ? "uses" : "use"} it.`,
         };
-        await recordDelivery(tx, ctx, event, kept);
+        await recordDelivery(tx, ctx, event, kept, live);
         return kept;
       }
       return null;
@@ -96,7 +97,7 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
     // Remembered with the audit line below, in one transaction: the release creates the environment.
     await db.transaction(async (tx) => {
       await recordOpenRequest(tx, ctx, event, live?.id ?? null);
-      await recordDelivery(tx, ctx, event, result);
+      await recordDelivery(tx, ctx, event, result, live);
     });
     return result;
   }
@@ -121,15 +122,19 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
     return { outcome: "redeployed", environment: target.name, deploymentId, message: `Deploying ${release.commit.slice(0, 7)} into ${target.name}.` };
   }
   // Nothing changed, but the delivery is still worth a line in the audit trail.
-  await db.transaction((tx) => recordDelivery(tx, ctx, event, result));
+  await db.transaction((tx) => recordDelivery(tx, ctx, event, result, target));
   return result;
 }
 
-function recordDelivery(tx: Db, ctx: ServiceContext, event: PullRequestEvent, result: PullRequestOutcome) {
+/**
+ * The delivery's audit line: about the review environment it concerns, named qualified, or — when
+ * the request has none yet (its pipeline is not known either) — about its branch.
+ */
+async function recordDelivery(tx: Db, ctx: ServiceContext, event: PullRequestEvent, result: PullRequestOutcome, environment: Pick<Environment, "name" | "pipelineId"> | null) {
   return recordAudit(tx, ctx.actor, ctx.clock, {
     action: "webhook.pull-request",
     targetType: "environment",
-    targetId: result.environment ?? event.branch,
+    targetId: environment ? await environmentAuditRef(tx, environment) : event.branch,
     reason: result.message,
     data: { provider: event.provider, action: event.action, repository: event.repository, headRepository: event.headRepository, number: event.number, branch: event.branch, commit: event.commit, outcome: result.outcome },
   });

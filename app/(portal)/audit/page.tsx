@@ -14,6 +14,7 @@ import { VerifyChain } from "@/components/audit/verify-chain";
 import { AuditRows, type AuditRow } from "@/components/audit/audit-rows";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
+import { environmentPath, environmentPathByName } from "@/lib/paths";
 import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Audit trail" };
@@ -34,16 +35,32 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
   return date.toISOString();
 }
 
-/** Where an event's target lives in the UI, for the kinds of target that have a page by id. */
-function targetHref(e: AuditEventSummary): string | null {
+const ENVIRONMENT_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * An environment target's page: "shop/prod" (how events name environments) → the pipeline's
+ * environment page, when `pipelines` has that pipeline (a review request's branch may hold a slash
+ * too); an older event's bare "prod" → the by-name page, which redirects or lists the candidates.
+ */
+function environmentTargetHref(targetId: string, pipelines: ReadonlySet<string>): string | null {
+  const slash = targetId.indexOf("/");
+  if (slash < 0) return ENVIRONMENT_NAME.test(targetId) ? environmentPathByName(targetId) : null;
+  const pipeline = targetId.slice(0, slash);
+  const environment = targetId.slice(slash + 1);
+  return pipelines.has(pipeline) && ENVIRONMENT_NAME.test(environment) ? environmentPath(pipeline, environment) : null;
+}
+
+/** Where an event's target lives in the UI: targets with a page by id, and environments by name. */
+function targetHref(e: AuditEventSummary, pipelines: ReadonlySet<string>): string | null {
   if (!e.targetId) return null;
   if (e.targetType === "deployment") return `/deployments/${encodeURIComponent(e.targetId)}`;
   if (e.targetType === "release") return `/releases/${encodeURIComponent(e.targetId)}`;
+  if (e.targetType === "environment") return environmentTargetHref(e.targetId, pipelines);
   return null;
 }
 
 /** What an event's row shows (components/audit/audit-rows.tsx), and nothing more. */
-function auditRow(e: AuditEventSummary): AuditRow {
+function auditRow(e: AuditEventSummary, pipelines: ReadonlySet<string>): AuditRow {
   return {
     seq: e.seq,
     at: e.at,
@@ -52,7 +69,7 @@ function auditRow(e: AuditEventSummary): AuditRow {
     action: e.action,
     targetType: e.targetType,
     targetId: e.targetId,
-    href: targetHref(e),
+    href: targetHref(e, pipelines),
     outcome: e.outcome,
     reason: e.reason,
     source: e.source,
@@ -76,6 +93,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const filters = await searchParams;
   const now = ctx.clock.now();
   const { pipelines: pipelineList, teams } = await organisationLists();
+  const pipelineNames = new Set(pipelineList.map((p) => p.name));
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const query = {
     ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),
@@ -197,7 +215,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 </tr>
               </thead>
               <tbody>
-                <AuditRows rows={page.items.map(auditRow)} now={now} />
+                <AuditRows rows={page.items.map((e) => auditRow(e, pipelineNames))} now={now} />
               </tbody>
             </table>
           </div>

@@ -63,7 +63,7 @@ describe.each(testDatabases)("drift at scale: batched writes, settled cells left
     expect(await countSettledAbsent(connection.db, [{ environment: "qa", app: "portal" }])).toBe(11);
     expect(await detect()).toEqual({ checked: 12, drifting: 11 });
     const events = await driftAudits();
-    expect(events.slice(12)).toMatchObject([{ action: "drift.cleared", targetId: "qa", data: { app: "portal", kind: "not-running" } }]);
+    expect(events.slice(12)).toMatchObject([{ action: "drift.cleared", targetId: "shop/qa", data: { app: "portal", kind: "not-running" } }]);
     expect(lines).toEqual(["qa/portal: drift cleared (was: not running)"]);
     expect(await verifyAuditTrail({ db: connection.db, actor: admin, clock })).toMatchObject({ intact: true });
   });

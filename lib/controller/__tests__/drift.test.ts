@@ -2,9 +2,10 @@ import { and, asc, eq, gt, like } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { apps, auditEvents, deployments, environmentApps, environments } from "@/db/schema";
-import type { Actor } from "@/lib/auth/actor";
+import { automationActor, type Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { newId } from "@/lib/ids";
+import { recordAudit } from "@/lib/services/audit";
 import type { SlotStatus } from "@/lib/platform/types";
 import { testDatabases } from "@/lib/testing/databases";
 import { FakePlatform } from "@/lib/testing/fake-platform";
@@ -136,7 +137,7 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     });
     const [event, ...more] = await newAudits();
     expect(more).toHaveLength(0);
-    expect(event).toMatchObject({ action: "drift.detected", actorId: "usr_automation", source: "automation", targetType: "environment", targetId: "prod", data: { app: "portal", kind: "not-running", message: "not running" } });
+    expect(event).toMatchObject({ action: "drift.detected", actorId: "usr_automation", source: "automation", targetType: "environment", targetId: "shop/prod", data: { app: "portal", kind: "not-running", message: "not running" } });
 
     const firstSeen = clock.now();
     clock.advance(60_000);
@@ -162,8 +163,8 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     const events = await newAudits();
     expect(events.map((e) => [e.action, e.targetId, (e.data as { app: string }).app])).toEqual(
       expect.arrayContaining([
-        ["drift.detected", "staging", "admin"],
-        ["drift.detected", "prod", "api-gateway"],
+        ["drift.detected", "shop/staging", "admin"],
+        ["drift.detected", "shop/prod", "api-gateway"],
       ]),
     );
     expect(events).toHaveLength(2);
@@ -198,8 +199,8 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     const events = await newAudits();
     expect(events.map((e) => [e.action, e.targetId, e.data])).toEqual(
       expect.arrayContaining([
-        ["drift.cleared", "staging", expect.objectContaining({ app: "portal", kind: "not-running", message: "not running" })],
-        ["drift.cleared", "prod", expect.objectContaining({ app: "admin", kind: "other-build", message: "runs 1.1.0 instead of 1.0.0" })],
+        ["drift.cleared", "shop/staging", expect.objectContaining({ app: "portal", kind: "not-running", message: "not running" })],
+        ["drift.cleared", "shop/prod", expect.objectContaining({ app: "admin", kind: "other-build", message: "runs 1.1.0 instead of 1.0.0" })],
       ]),
     );
     expect(events).toHaveLength(2);
@@ -261,7 +262,7 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     expect(await detect()).toEqual({ checked: 6, drifting: 1 });
     const [event, ...more] = await newAudits();
     expect(more).toHaveLength(0);
-    expect(event).toMatchObject({ action: "drift.detected", targetType: "environment", targetId: "qa", data: { app: "portal", kind: "unrecorded", message: "runs 1.1.0, which Slipway did not deploy" } });
+    expect(event).toMatchObject({ action: "drift.detected", targetType: "environment", targetId: "shop/qa", data: { app: "portal", kind: "unrecorded", message: "runs 1.1.0, which Slipway did not deploy" } });
     expect(lines).toEqual(expect.arrayContaining(['drift: the platform runs pr-999/portal, but Slipway knows no live environment named "pr-999"', 'drift: the platform runs prod/billing, but slipway.yaml declares no app "billing"']));
     // The cell table keeps meaning "deployed here": no row appears for qa.
     const qaCells = await connection.db.select().from(environmentApps).innerJoin(environments, eq(environments.id, environmentApps.environmentId)).where(eq(environments.name, "qa"));
@@ -276,7 +277,19 @@ describe.each(testDatabases)("drift detection on $name", (database) => {
     expect(await detect()).toEqual({ checked: 6, drifting: 0 });
     const [cleared, ...others] = await newAudits();
     expect(others).toHaveLength(0);
-    expect(cleared).toMatchObject({ action: "drift.cleared", targetId: "qa", data: { app: "portal", kind: "unrecorded" } });
+    expect(cleared).toMatchObject({ action: "drift.cleared", targetId: "shop/qa", data: { app: "portal", kind: "unrecorded" } });
+    await detect();
+    expect(await newAudits()).toHaveLength(0);
+  });
+
+  it("remembers an older finding that named its environment bare, and clears it naming the environment qualified", async () => {
+    await newAudits();
+    await recordAudit(connection.db, automationActor(), clock, { action: "drift.detected", targetType: "environment", targetId: "qa", data: { app: "admin", kind: "unrecorded", message: "runs 0.9.0, which Slipway did not deploy" } });
+    await newAudits();
+    await detect();
+    const [cleared, ...others] = await newAudits();
+    expect(others).toHaveLength(0);
+    expect(cleared).toMatchObject({ action: "drift.cleared", targetType: "environment", targetId: "shop/qa", data: { app: "admin", kind: "unrecorded" } });
     await detect();
     expect(await newAudits()).toHaveLength(0);
   });

@@ -112,7 +112,7 @@ describe.each(testDatabases)("partial review environments on $name", (database) 
     const [audit] = await connection.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.action, "review.create"), eq(auditEvents.targetId, environment.name)));
+      .where(and(eq(auditEvents.action, "review.create"), eq(auditEvents.targetId, `shop/${environment.name}`)));
     expect(audit!.data).toMatchObject({ clone: "changed", apps: ["portal"], inherited: ["admin", "api-gateway"] });
     // While it provisions, the portal its rollout brings is not "served by staging" (it has no cell yet).
     expect((await inheritedAppsOf(connection.db, environment)).map((a) => a.app)).toEqual(["admin", "api-gateway"]);

@@ -133,7 +133,7 @@ describe.each(testDatabases)("team-scoped rights act on their team's pipelines o
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.actorId, platformLead.id), eq(auditEvents.outcome, "denied"), eq(auditEvents.action, "config.edit")));
-    expect(event).toMatchObject({ targetType: "environment", targetId: "dev", reason: "Not allowed: this token is restricted to pipeline handbook." });
+    expect(event).toMatchObject({ targetType: "environment", targetId: "shop/dev", reason: "Not allowed: this token is restricted to pipeline handbook." });
     await expect(withDeniedAudit(connection.db, actor, clock, () => decideApproval(as(actor), { deploymentId: shopProd, decision: "approve", role: "tech-lead" }))).rejects.toMatchObject({ status: 403 });
     const [denied] = await connection.db
       .select()

@@ -1,17 +1,20 @@
 import type { PipelineConfig } from "@/lib/config/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases, users } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { apps, builds, deployments, environments, pipelines, releaseBuilds, releases, teams, users } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { newId } from "@/lib/ids";
 import { recordAudit } from "@/lib/services/audit";
 import { listAuditEvents } from "@/lib/services/audit-queries";
+import { verifyAuditTrail } from "@/lib/services/audit-verify";
+import { setConfigVariable } from "@/lib/services/config-vars";
 import { listDeployments } from "@/lib/services/deployment-queries";
 import { getDeliveryMetrics } from "@/lib/services/metrics";
 import { busiestPipelineId, organisationMetrics, type OrganisationMetrics } from "@/lib/services/portfolio-metrics";
 import { ValidationError } from "@/lib/services/errors";
 import { testDatabases } from "@/lib/testing/databases";
-import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { contextFor, createTestActor, loadHandbookPipeline, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import { fixedClock } from "@/lib/domain/clock";
 
@@ -118,5 +121,67 @@ describe("the metrics page's default pipeline", () => {
     expect(busiestPipelineId(metrics([0, 4, 2]))).toBe("pip_1");
     expect(busiestPipelineId(metrics([0, 0]))).toBeNull();
     expect(busiestPipelineId(metrics([]))).toBeNull();
+  });
+});
+
+// The audit trail's pipeline and team filters when two pipelines share environment names (shop's
+// and handbook's dev and prod): events name environments qualified; an older event's bare name
+// counts only where it is unambiguous.
+describe.each(testDatabases)("audit filters with shared environment names on $name", (database) => {
+  let connection: Connection;
+  let techLead: Actor;
+  let shopId: string;
+  let handbookId: string;
+  const ctx = () => contextFor(connection.db, techLead, "2026-03-02T10:00:00Z");
+  const targetsOf = async (filter: Record<string, string>) => (await listAuditEvents(ctx(), { ...filter, targetType: "environment", limit: 200 })).items.map((e) => [e.action, e.targetId]);
+
+  beforeAll(async () => {
+    connection = await database.open();
+    const db = connection.db;
+    await loadTestPipeline(db);
+    await loadHandbookPipeline(db);
+    techLead = await createTestActor(db, ["tech-lead"], "tess");
+    const byName = async (name: string) => (await db.query.pipelines.findFirst({ where: (p, { eq }) => eq(p.name, name) }))!.id;
+    shopId = await byName("shop");
+    handbookId = await byName("handbook");
+    await db.insert(teams).values({ id: "tea_docs", name: "docs", displayName: "Docs" });
+    await db.update(pipelines).set({ teamId: "tea_docs" }).where(eq(pipelines.id, handbookId));
+    const at = fixedClock("2026-03-02T09:00:00Z");
+    // Older events, written before environments were named qualified: "dev" is in both pipelines, "qa" in shop only.
+    await recordAudit(db, techLead, at, { action: "environment.hold", targetType: "environment", targetId: "dev" });
+    await recordAudit(db, techLead, at, { action: "environment.hold", targetType: "environment", targetId: "qa" });
+    // Through a real service, with the environment named as a person would: shop's dev.
+    await setConfigVariable(ctx(), { environment: "shop/dev", key: "FEATURE_X", value: "on", reason: "try it in dev" });
+  });
+  afterAll(() => connection.close());
+
+  it("an event recorded by a service names the environment qualified, in a chain that still verifies", async () => {
+    const [event] = (await listAuditEvents(ctx(), { action: "config.set" })).items;
+    expect(event).toMatchObject({ targetType: "environment", targetId: "shop/dev" });
+    expect(await verifyAuditTrail(ctx())).toMatchObject({ intact: true });
+  });
+
+  it("shop's dev shows under shop only; a bare name two pipelines share under neither; a bare name one pipeline has under it", async () => {
+    const shop = [
+      ["config.set", "shop/dev"],
+      ["environment.hold", "qa"],
+    ];
+    expect(await targetsOf({ pipelineId: shopId })).toEqual(shop);
+    expect(await targetsOf({ pipeline: "shop" })).toEqual(shop);
+    expect(await targetsOf({ pipelineId: handbookId })).toEqual([]);
+    expect(await targetsOf({ pipeline: "handbook" })).toEqual([]);
+    // The team that owns handbook sees handbook's events only, by id or by name.
+    expect(await targetsOf({ teamId: "tea_docs" })).toEqual([]);
+    expect(await targetsOf({ team: "docs" })).toEqual([]);
+    // Unknown names match nothing (as the other lists' `pipeline` filters do).
+    expect(await targetsOf({ pipeline: "nowhere" })).toEqual([]);
+    expect(await targetsOf({ team: "nobody" })).toEqual([]);
+  });
+
+  it("handbook's own dev, set through the service, shows under handbook and its team, not under shop", async () => {
+    await setConfigVariable(ctx(), { environment: "handbook/dev", key: "FEATURE_X", value: "off", reason: "not in the handbook" });
+    expect(await targetsOf({ pipeline: "handbook" })).toEqual([["config.set", "handbook/dev"]]);
+    expect(await targetsOf({ team: "docs" })).toEqual([["config.set", "handbook/dev"]]);
+    expect(await targetsOf({ pipeline: "shop" })).not.toContainEqual(["config.set", "handbook/dev"]);
   });
 });

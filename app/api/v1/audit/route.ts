@@ -6,7 +6,8 @@ import { ValidationError } from "@/lib/services/errors";
 
 /**
  * GET /api/v1/audit: the audit trail, newest first, filtered (actor, action prefix, targetType,
- * targetId, outcome, since, until). A page of `items` with `nextCursor`; with `?format=csv` (or
+ * targetId, outcome, since, until, and the pipeline or team it concerns: `pipeline`/`team` by name or
+ * `pipelineId`/`teamId`). A page of `items` with `nextCursor`; with `?format=csv` (or
  * `Accept: text/csv`) or `?format=json`, every matching event as a file download.
  *
  * Downloads go through apiRead as well, so they authenticate exactly like every other read (a

@@ -6,6 +6,7 @@ import type { GateState } from "@/lib/domain/gate-state";
 import { formatDate, formatRelative } from "@/lib/domain/gates/format";
 import { inZone } from "@/lib/domain/gates/time";
 import { ZonedTime } from "@/components/ui/zoned-time";
+import { RelativeTime } from "@/components/ui/time";
 
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 /** "Mon 8 Jun 09:00" on the wall clock of `zone`. */
@@ -69,7 +70,7 @@ export function GateStateList({ pipeline, environment, state, now, automation }:
           <Link href="/incidents" className="hover:underline">
             <span className="font-medium">Open incident</span> ({i.severity}): {i.title}
           </Link>{" "}
-          · since {formatRelative(i.openedAt, now).replace(" ago", "")}
+          {/* Elapsed time in the page's own words, kept current by its ticker ("opened just now", not a countdown's rounded-up "since 1 min"). */}· opened <RelativeTime at={i.openedAt} now={now} />
         </li>
       ))}
       {hold && (

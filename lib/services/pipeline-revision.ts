@@ -50,9 +50,8 @@ const revisionByName = preparedRead(
   "pipeline_revision_by_name",
   (db, name) =>
     db
-      .select({ id: pipelines.id, name: pipelines.name, teamId: pipelines.teamId, revision: sql<string>`coalesce(${pipelineRevisions.revision}, 0)::text` })
+      .select({ id: pipelines.id, name: pipelines.name, teamId: pipelines.teamId, revision: revisionOf(pipelines.id) })
       .from(pipelines)
-      .leftJoin(pipelineRevisions, eq(pipelineRevisions.pipelineId, pipelines.id))
       .where(eq(pipelines.name, sql.placeholder("pipeline")))
       .prepare(name) as PreparedStatement<{ pipeline: string }, { id: string; name: string; teamId: string | null; revision: string }[]>,
 );

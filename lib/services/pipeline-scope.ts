@@ -42,9 +42,7 @@ export function qualifiedName(pipeline: Pick<Pipeline, "name"> | string, name: s
  * @throws NotFoundError
  */
 export async function environmentAuditRef(db: Db, environment: Pick<Environment, "name" | "pipelineId">): Promise<string> {
-  const [row] = await db.select({ name: pipelines.name }).from(pipelines).where(eq(pipelines.id, environment.pipelineId));
-  if (!row) throw new NotFoundError("That pipeline does not exist.");
-  return qualifiedName(row.name, environment.name);
+  return qualifiedName(await pipelineTarget(db, environment.pipelineId), environment.name);
 }
 
 /** A pipeline by name. @throws NotFoundError naming the pipelines that exist */

@@ -15,6 +15,8 @@ import { AuditRows, type AuditRow } from "@/components/audit/audit-rows";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
 import { environmentPath, environmentPathByName } from "@/lib/paths";
+import { DNS_LABEL_PATTERN } from "@/lib/config/primitives";
+import { parseRef } from "@/lib/services/pipeline-scope";
 import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Audit trail" };
@@ -35,19 +37,16 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
   return date.toISOString();
 }
 
-const ENVIRONMENT_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /**
  * An environment target's page: "shop/prod" (how events name environments) → the pipeline's
  * environment page, when `pipelines` has that pipeline (a review request's branch may hold a slash
  * too); an older event's bare "prod" → the by-name page, which redirects or lists the candidates.
  */
 function environmentTargetHref(targetId: string, pipelines: ReadonlySet<string>): string | null {
-  const slash = targetId.indexOf("/");
-  if (slash < 0) return ENVIRONMENT_NAME.test(targetId) ? environmentPathByName(targetId) : null;
-  const pipeline = targetId.slice(0, slash);
-  const environment = targetId.slice(slash + 1);
-  return pipelines.has(pipeline) && ENVIRONMENT_NAME.test(environment) ? environmentPath(pipeline, environment) : null;
+  const { pipeline, name } = parseRef(targetId);
+  if (!DNS_LABEL_PATTERN.test(name)) return null;
+  if (pipeline === null) return environmentPathByName(name);
+  return pipelines.has(pipeline) ? environmentPath(pipeline, name) : null;
 }
 
 /** Where an event's target lives in the UI: targets with a page by id, and environments by name. */

@@ -42,15 +42,16 @@ export default defineConfig({
     setupFiles: ["lib/testing/no-queued-queries.setup.ts"],
     // vitest's default (cores − 1) is one worker on a 2-core machine, which sat 65 % idle: most test
     // files wait on PostgreSQL, child processes and controller ticks. Three workers took the run on
-    // both databases from 1,043 s to 745 s there. Test files already keep apart (random port bases,
-    // their own databases and temp directories).
-    maxWorkers: Math.max(3, os.availableParallelism() - 1),
+    // both databases from 1,043 s to 745 s there. Test files already keep apart (their own
+    // databases, temp directories and port blocks). At most 25: that many workers' port blocks fit
+    // below the ephemeral ports (testPortBase in lib/platform/local/testing/helpers.ts).
+    maxWorkers: Math.min(25, Math.max(3, os.availableParallelism() - 1)),
     sequence: { sequencer: SlowFirstSequencer },
     // Most files run without isolation: a worker keeps its module graph (PGlite's WebAssembly,
     // drizzle, the domain) from one file to the next instead of importing it again for each. On
     // both databases that took the run from 313 s to 206 s of wall time and from 458 s to 275 s of
     // CPU on a 2-core machine, and CPU is what a slower CI machine multiplies. Files already keep
-    // apart (their own databases, temp directories, port bases) and restore what they change in
+    // apart (their own databases, temp directories, port blocks) and restore what they change in
     // process.env.
     projects: [
       { extends: true, test: { name: "shared", isolate: false, include: INCLUDE, exclude: [...EXCLUDE, ...MOCKING_FILES] } },

@@ -8,7 +8,7 @@ import type { Connection } from "@/db/client";
 import { deploymentSteps, deployments, environmentApps, environments } from "@/db/schema";
 import { SAMPLE_PROCFILE, renderSampleArtifact } from "@/lib/platform/local/artifact";
 import { packFiles } from "@/lib/platform/local/pack";
-import { removeTempDir } from "@/lib/platform/local/testing/helpers";
+import { removeTempDir, testPortBase } from "@/lib/platform/local/testing/helpers";
 import { registerBuild } from "@/lib/services/builds";
 import { requestDeployment } from "@/lib/services/deployments";
 import { createRelease } from "@/lib/services/releases";
@@ -37,7 +37,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 describe.skipIf(!postgres)("the controller survives SIGKILL mid-rollout", () => {
   let connection: Connection & { url?: string };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-crash-"));
-  const portBase = 20_000 + Math.floor(Math.random() * 20_000);
+  const portBase = testPortBase();
   const children: ChildProcess[] = [];
   const output: string[] = [];
 

@@ -20,6 +20,7 @@ import { PrometheusMetricsProvider } from "@/lib/metrics/prometheus-provider";
 import type { ScrapeTargetGroup } from "@/lib/metrics/scrape-targets";
 import { createPlatform, type LocalPlatform } from "@/lib/platform";
 import { DEFAULT_ARTIFACTS_DIR, writeArtifact } from "@/lib/platform/local/artifact";
+import { testPortBase } from "@/lib/platform/local/testing/helpers";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { registerBuild } from "@/lib/services/builds";
 import type { ServiceContext } from "@/lib/services/context";
@@ -75,7 +76,7 @@ async function person(db: Db, name: string, roles: Role[]): Promise<Actor> {
 }
 
 describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.provider prometheus against a real Prometheus, on $name", (database) => {
-  const portBase = database.name === "pglite" ? 7340 : 7370;
+  const portBase = testPortBase();
   let dir: string;
   let connection: Connection;
   let prometheus: RunningPrometheus | null = null;

@@ -7,7 +7,7 @@ import { builds, deploymentSteps, deployments, environmentApps, environments } f
 import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { LocalPlatform } from "@/lib/platform/local/local-platform";
-import { fixtureArtifact, randomPortBase, tempDir } from "@/lib/platform/local/testing/helpers";
+import { fixtureArtifact, testPortBase, tempDir } from "@/lib/platform/local/testing/helpers";
 import { registerBuild } from "@/lib/services/builds";
 import { requestDeployment } from "@/lib/services/deployments";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
@@ -43,7 +43,7 @@ describe.skipIf(!postgres)("the data plane outlives Slipway: SIGKILL of the cont
   let connection: Connection & { url?: string };
   const dataDir = tempDir("survive-data");
   const artifacts = tempDir("survive-artifacts");
-  const portBase = randomPortBase();
+  const portBase = testPortBase();
   const logs: string[] = [];
   let slipway: ChildProcess | null = null;
 

@@ -1,5 +1,5 @@
 import { LocalPlatform } from "../local/local-platform";
-import { fixtureArtifact, randomPortBase, removeTempDir, tempDir } from "../local/testing/helpers";
+import { fixtureArtifact, testPortBase, removeTempDir, tempDir } from "../local/testing/helpers";
 import { describePlatformContract } from "./describe-platform-contract";
 
 // Real processes started from Procfile tarballs (file:// URLs), the real router process, real
@@ -7,7 +7,7 @@ import { describePlatformContract } from "./describe-platform-contract";
 describePlatformContract("local", async () => {
   const artifacts = tempDir("contract-artifacts");
   const dataDir = tempDir("contract-data");
-  const portBase = randomPortBase();
+  const portBase = testPortBase();
   const opened: LocalPlatform[] = [];
   const open = async () => {
     const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });

@@ -4,12 +4,12 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
 import { canBind } from "./ports";
 import { PlatformError } from "../types";
-import { appSpec, fixtureArtifact, get, jobSpec, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, jobSpec, testPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
 // closed with stopApps afterwards, so no process outlives the run.
-const portBase = randomPortBase();
+const portBase = testPortBase();
 const artifacts = tempDir("artifacts");
 const dirs: string[] = [artifacts];
 const open: LocalPlatform[] = [];

@@ -4,11 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { scrapingTrafficSource } from "@/lib/metrics";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // Real processes and real ports: each test gets its own data dir and environment name.
-const portBase = randomPortBase();
+const portBase = testPortBase();
 const artifacts = tempDir("artifacts");
 const v1 = fixtureArtifact(artifacts, "1.0.0");
 const v2 = fixtureArtifact(artifacts, "2.0.0");

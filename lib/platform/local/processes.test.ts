@@ -80,13 +80,23 @@ describe("stopProcesses", () => {
       });
       await until("the app to start", () => fs.existsSync(path.join(dir, "app.pid")) && fs.readFileSync(path.join(dir, "app.pid"), "utf8").trim() !== "");
       const app = Number(fs.readFileSync(path.join(dir, "app.pid"), "utf8"));
-      const alive = (pid: number) => {
+      // /proc/<pid>/stat after "(comm) ": state, then 18 fields on, the start time (clock ticks since boot).
+      const stat = (pid: number) => {
         try {
-          process.kill(pid, 0);
-          return !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+          const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+          const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+          return { state: fields[0], startTime: fields[19] };
         } catch {
-          return false;
+          return null;
         }
+      };
+      const appStarted = stat(app)?.startTime;
+      expect(appStarted).toBeTruthy();
+      // Alive: not a zombie, and the same process (a pid freed meanwhile may already run another
+      // program: this machine's pid_max is 32,768 and the suite starts thousands of processes).
+      const alive = (pid: number) => {
+        const now = stat(pid);
+        return now !== null && now.state !== "Z" && now.state !== "X" && now.startTime === appStarted;
       };
       process.kill(shell.pid!, "SIGKILL");
       await until("the shell to be gone", () => !isOurProcess(shell.pid!, storePath));
@@ -95,7 +105,10 @@ describe("stopProcesses", () => {
       expect(groupsHoldingOurs([{ pid: shell.pid!, storePath: "/another/release" }])).toEqual(new Set());
 
       await stopProcesses([{ pid: shell.pid!, storePath }], 500);
-      expect(alive(app)).toBe(false);
+      // stopProcesses returns once nothing of ours is left running; a process that was signalled may
+      // still be on its way out (its memory, and so its environment, gone before it is a zombie):
+      // wait for it to go rather than catch it mid-exit. Without the signal it would sleep 300 s.
+      await until("the app to be gone", () => !alive(app));
       expect(groupsHoldingOurs([{ pid: shell.pid!, storePath }])).toEqual(new Set());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

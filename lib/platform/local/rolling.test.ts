@@ -2,13 +2,13 @@ import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tempDir } from "./testing/helpers";
 
 const artifacts = tempDir("artifacts");
 const dataDir = tempDir("data");
 const v1 = fixtureArtifact(artifacts, "1.0.0");
 const v2 = fixtureArtifact(artifacts, "2.0.0");
-const portBase = randomPortBase();
+const portBase = testPortBase();
 const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
 
 afterAll(async () => {

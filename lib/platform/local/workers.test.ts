@@ -5,11 +5,11 @@ import { PlatformError } from "../types";
 import { LocalPlatform } from "./local-platform";
 import { rotateLog, tailLog } from "./logs";
 import { LocalPlatformInspector } from "./inspect";
-import { appSpec, fixtureArtifact, jobSpec, randomPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, jobSpec, testPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
 
 // Workers, jobs from the Procfile, instances and their logs. Every platform is closed with
 // stopApps, so no process outlives the run.
-const portBase = randomPortBase();
+const portBase = testPortBase();
 const artifacts = tempDir("workers-artifacts");
 const dataDir = tempDir("workers-data");
 const open: LocalPlatform[] = [];

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { canBind, freePort } from "../ports";
 import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "../processes";
 import { saveState, type AppRecord, type SlotRecord } from "../state";
-import { get, randomPortBase, tempDir } from "../testing/helpers";
+import { get, testPortBase, tempDir } from "../testing/helpers";
 import { readRouterInfo } from "./info";
 import { Router } from "./router";
 
@@ -12,7 +12,7 @@ import { Router } from "./router";
 const dir = tempDir("router");
 const stateFile = path.join(dir, "state.json");
 const infoFile = path.join(dir, "router", "router.json");
-const port = randomPortBase() + 7;
+const port = testPortBase() + 7;
 const record = (overrides: Partial<AppRecord> = {}): AppRecord => ({ environment: "dev", app: "portal", port, maintenance: null, active: null, standby: null, ...overrides });
 const router = new Router({ stateFile, infoFile, host: "127.0.0.1", log: () => {} });
 

@@ -12,12 +12,30 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `slipway-${prefix}-`));
 }
 
+/** Where test port blocks start and end: below Linux's ephemeral ports (32768+), where instance ports come from. */
+const TEST_PORTS_FROM = 20_000;
+const TEST_PORTS_TO = 32_700;
+/** Ports per vitest worker, and per local platform within it (a test platform takes a handful of stable ports). */
+const PORTS_PER_WORKER = 500;
+const PORTS_PER_PLATFORM = 100;
+let platformsInThisWorker = 0;
+
 /**
- * A port base per test file, from a range below Linux's ephemeral ports (32768+) where instance
- * ports come from, so stable ports and instance ports never collide.
+ * A port base for one local platform (or router) in a test, disjoint from every other test's that
+ * runs at the same time: each vitest worker owns a block of its own (by VITEST_POOL_ID, which no two
+ * running workers share) and hands out its sub-blocks in turn. Random bases used to collide: two
+ * files' registries probed the same free port and their routers raced for it, and a stable port
+ * in the ephemeral range could be handed to another file's app instance as well. Outside vitest
+ * (no pool id) the block is picked at random.
  */
-export function randomPortBase(): number {
-  return 20_000 + Math.floor(Math.random() * 120) * 100;
+export function testPortBase(env: Record<string, string | undefined> = process.env): number {
+  const blocks = Math.floor((TEST_PORTS_TO - TEST_PORTS_FROM) / PORTS_PER_WORKER);
+  const pool = env.VITEST_POOL_ID ? Number(env.VITEST_POOL_ID) : 1 + Math.floor(Math.random() * blocks);
+  if (!Number.isInteger(pool) || pool < 1 || pool > blocks) {
+    throw new Error(`testPortBase: VITEST_POOL_ID ${env.VITEST_POOL_ID} has no port block of its own (${blocks} fit below ${TEST_PORTS_TO}): run vitest with --maxWorkers=${blocks} or fewer`);
+  }
+  const slot = platformsInThisWorker++ % (PORTS_PER_WORKER / PORTS_PER_PLATFORM);
+  return TEST_PORTS_FROM + (pool - 1) * PORTS_PER_WORKER + slot * PORTS_PER_PLATFORM;
 }
 
 /** The fixture's Procfile: `web`, the jobs the tests run, and extra lines tests may name. */

@@ -15,7 +15,9 @@ export interface AuditRow {
   action: string;
   targetType: string;
   targetId: string | null;
-  /** The target's page: by id (deployments, releases), by qualified name (environments). */
+  /** What the row names the target by: its id as recorded, or the name a recorded id stands for (an older pipeline event's). */
+  targetLabel: string | null;
+  /** The target's page: by id (deployments, releases), by qualified name (environments), by name (pipelines). */
   href: string | null;
   outcome: string;
   reason: string | null;
@@ -47,11 +49,13 @@ export function AuditRows({ rows, now }: { rows: AuditRow[]; now: Date }) {
           <span className="text-zinc-500">{e.targetType}</span>{" "}
           {e.targetId &&
             (e.href ? (
-              <Link href={e.href} className="font-mono text-xs text-sky-700 hover:underline">
-                {e.targetId}
+              <Link href={e.href} className="font-mono text-xs text-sky-700 hover:underline" title={e.targetLabel === e.targetId ? undefined : e.targetId}>
+                {e.targetLabel ?? e.targetId}
               </Link>
             ) : (
-              <span className="font-mono text-xs">{e.targetId}</span>
+              <span className="font-mono text-xs" title={e.targetLabel === e.targetId ? undefined : e.targetId}>
+                {e.targetLabel ?? e.targetId}
+              </span>
             ))}
         </td>
         <td className={tdClass}>

@@ -12,7 +12,7 @@ import type { ServiceContext } from "./context";
 import { NotFoundError, ValidationError } from "./errors";
 import { appName, environmentRef } from "./schemas";
 import { parseInput } from "./validation";
-import { findLiveEnvironment, pipelineTarget, qualifiedName } from "./pipeline-scope";
+import { authorizeEnvironmentRef, findLiveEnvironment, pipelineTarget, qualifiedName } from "./pipeline-scope";
 
 /** Names the platform sets itself; an app must not be able to override them. */
 const RESERVED = /^(SLIPWAY_.*|PORT|PATH|HOME|NODE_OPTIONS)$/;
@@ -166,7 +166,7 @@ export const resolvedValueOf = (row: Pick<VariableRow, "resolvedSecret" | "resol
  * @throws ServiceError 400 `invalid_input`; 403 `forbidden` (without `config.view` there); 404 `not_found`; 409 `ambiguous`
  */
 export async function listConfig(ctx: ServiceContext, input: { environment: string }): Promise<ConfigVariableView[]> {
-  authorize(ctx, "pipeline.view", { type: "environment", id: input.environment });
+  await authorizeEnvironmentRef(ctx, "pipeline.view", input.environment);
   const environment = await environmentByName(ctx.db, input.environment);
   const pipeline = await pipelineTarget(ctx.db, environment.pipelineId);
   authorize(ctx, "config.view", { type: "environment", id: qualifiedName(pipeline, environment.name), viewConfigRoles: environment.settings.access?.viewConfig, pipeline });

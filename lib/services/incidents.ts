@@ -16,7 +16,7 @@ import { requireLiveEnvironment } from "./live-environments";
 import { httpUrl, environmentRef, pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
-import { authorizePipelineRead, coverageTarget, parseRef, pipelineTarget, qualifiedName, resolvePipeline } from "./pipeline-scope";
+import { authorizeEnvironmentRef, authorizePipelineRead, coverageTarget, parseRef, pipelineTarget, qualifiedName, resolvePipeline } from "./pipeline-scope";
 
 /**
  * Incidents: while an environment has an open one, the incident gate refuses deployments into it
@@ -363,7 +363,7 @@ export interface WebhookResult {
 export async function applyIncidentWebhook(db: Db, clock: Clock, payload: unknown, sender: WebhookSender = {}): Promise<WebhookResult> {
   const data = parseInput(incidentWebhookPayload, payload);
   const ctx: ServiceContext = { db, actor: webhookActor(sender), clock };
-  authorize(ctx, "incident.manage", { type: "environment", id: data.environment });
+  await authorizeEnvironmentRef(ctx, "incident.manage", data.environment);
   const audit = sender.userAgent ? { sender: sender.userAgent.slice(0, 200) } : {};
   const outcome = await db.transaction(async (tx): Promise<{ changed: boolean; id: string | null }> => {
     if (data.action === "open") {

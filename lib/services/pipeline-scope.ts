@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines, type App, type Environment, type Pipeline } from "@/db/schema";
+import type { Action } from "@/lib/auth/policy";
 import { authorize } from "./authorize";
 import type { ServiceContext } from "./context";
-import { AmbiguousError, NotFoundError, ValidationError } from "./errors";
+import { AmbiguousError, ForbiddenError, NotFoundError, ServiceError, ValidationError } from "./errors";
 
 /**
  * Which pipeline a name belongs to. Environment and app names are unique only within a pipeline, so
@@ -43,6 +44,29 @@ export function qualifiedName(pipeline: Pick<Pipeline, "name"> | string, name: s
  */
 export async function environmentAuditRef(db: Db, environment: Pick<Environment, "name" | "pipelineId">): Promise<string> {
   return qualifiedName(await pipelineTarget(db, environment.pipelineId), environment.name);
+}
+
+/**
+ * `authorize` for a call that names an environment before looking it up (a read, a webhook): the
+ * policy decides on the kind of target alone, so a refusal is the same 403 whether or not the name
+ * exists. Only what the refusal records changes: the environment qualified ("shop/dev") when `ref`
+ * resolves to one live environment, else `ref` as the caller typed it (unknown, ambiguous or
+ * malformed: the refusal does not say which). Looks up nothing unless refused.
+ * @throws ForbiddenError
+ */
+export async function authorizeEnvironmentRef(ctx: ServiceContext, action: Action, ref: string): Promise<void> {
+  try {
+    authorize(ctx, action, { type: "environment", id: ref });
+  } catch (error) {
+    if (!(error instanceof ForbiddenError)) throw error;
+    let resolved: string | null = null;
+    try {
+      resolved = await environmentAuditRef(ctx.db, await resolveEnvironment(ctx.db, ref));
+    } catch (lookup) {
+      if (!(lookup instanceof ServiceError)) throw lookup;
+    }
+    throw resolved === null ? error : new ForbiddenError(error.message, { ...error.attempt, targetId: resolved });
+  }
 }
 
 /** A pipeline by name. @throws NotFoundError naming the pipelines that exist */

@@ -109,7 +109,8 @@ export async function syncPipelineIn(tx: Db, clock: Clock, config: PipelineConfi
     await recordAudit(tx, actor, clock, {
       action: "pipeline.load",
       targetType: "pipeline",
-      targetId: pipelineId,
+      // By name, as people know it (pipelines are matched by name, never renamed); older events hold the id.
+      targetId: config.pipeline.name,
       data: { name: config.pipeline.name, configHash, addedApps, retiredApps, addedEnvironments, retiredEnvironments },
     });
     return { changed: true, pipelineId, addedApps, retiredApps, addedEnvironments, retiredEnvironments };

@@ -23,6 +23,14 @@ import { webhookActor } from "./webhook-actor";
 export type ChangeRequestKey = Pick<PullRequestEvent, "provider" | "repository" | "number">;
 
 /** "pull request #12" or "merge request !12" (with the repository when there is one). */
+/**
+ * How the audit trail names a pull/merge request: `acme/shop#12` (GitHub) or `acme/shop!12`
+ * (GitLab), as each provider writes them, so a person finds it there.
+ */
+export function changeRequestRef(request: { provider: string; number: number; repository: string }): string {
+  return `${request.repository}${request.provider === "github" ? "#" : "!"}${request.number}`;
+}
+
 export function changeRequestLabel(request: { provider: string; number: number; repository?: string }): string {
   return `${request.provider === "github" ? "pull request #" : "merge request !"}${request.number}${request.repository ? ` of ${request.repository}` : ""}`;
 }
@@ -164,8 +172,9 @@ export async function fulfilReviewRequest(tx: Db, ctx: ServiceContext, release: 
       if (!(error instanceof ServiceError)) throw error;
       await recordAudit(tx, actor, ctx.clock, {
         action: "review.request-waiting",
-        targetType: "environment",
-        targetId: release.branch,
+        // The release that could not be given an environment: a page to follow, in its pipeline.
+        targetType: "release",
+        targetId: release.id,
         reason: `${requests.map(changeRequestLabel).join(", ")} still wait${requests.length === 1 ? "s" : ""} for a review environment: ${error.message}`,
         data: { requests: requests.map((r) => ({ provider: r.provider, repository: r.repository, number: r.number })), releaseId: release.id, code: error.code },
       });

@@ -8,7 +8,7 @@ import type { ServiceContext } from "./context";
 import { ServiceError } from "./errors";
 import { currentRelease } from "./promotion-queries";
 import { environmentAuditRef } from "./pipeline-scope";
-import { changeRequestLabel, closeRequest, createForRequest, environmentOfRequest, openRequestsOf, recordOpenRequest } from "./review-requests";
+import { changeRequestLabel, changeRequestRef, closeRequest, createForRequest, environmentOfRequest, openRequestsOf, recordOpenRequest } from "./review-requests";
 import { webhookActor, type WebhookSender } from "./webhook-actor";
 import { newestReleaseOf, teardownReviewEnvironment, updateReviewEnvironment } from "./review-environments";
 
@@ -128,14 +128,14 @@ export async function applyPullRequestEvent(db: Db, clock: Clock, event: PullReq
 
 /**
  * The delivery's audit line: about the review environment it concerns, named qualified, or — when
- * the request has none yet (its pipeline is not known either) — about its branch.
+ * the request has none yet (its pipeline is not known either) — about the pull request itself
+ * (`acme/shop#12`, its web address in the data), which a person can open at the provider.
  */
 async function recordDelivery(tx: Db, ctx: ServiceContext, event: PullRequestEvent, result: PullRequestOutcome, environment: Pick<Environment, "name" | "pipelineId"> | null) {
   return recordAudit(tx, ctx.actor, ctx.clock, {
     action: "webhook.pull-request",
-    targetType: "environment",
-    targetId: environment ? await environmentAuditRef(tx, environment) : event.branch,
+    ...(environment ? { targetType: "environment", targetId: await environmentAuditRef(tx, environment) } : { targetType: "pull-request", targetId: changeRequestRef(event) }),
     reason: result.message,
-    data: { provider: event.provider, action: event.action, repository: event.repository, headRepository: event.headRepository, number: event.number, branch: event.branch, commit: event.commit, outcome: result.outcome },
+    data: { provider: event.provider, action: event.action, repository: event.repository, headRepository: event.headRepository, number: event.number, branch: event.branch, commit: event.commit, outcome: result.outcome, url: event.url },
   });
 }

@@ -277,7 +277,7 @@ export async function setPipelineOwner(ctx: ServiceContext, pipelineName: string
     await recordAudit(tx, ctx.actor, ctx.clock, {
       action: "pipeline.owner.set",
       targetType: "pipeline",
-      targetId: pipeline.id,
+      targetId: pipeline.name,
       data: { pipeline: pipeline.name, before: previous?.name ?? null, after: team?.name ?? null },
     });
     return { pipeline: pipeline.name, team: team?.name ?? null };

@@ -11,12 +11,10 @@ import { Forbidden } from "@/components/forbidden";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, thClass } from "@/components/ui/layout";
 import { VerifyChain } from "@/components/audit/verify-chain";
-import { AuditRows, type AuditRow } from "@/components/audit/audit-rows";
+import { AuditRows } from "@/components/audit/audit-rows";
 import { ScopeFilters } from "@/components/filters/scope-filters";
 import { resolveScope } from "@/lib/domain/scope-filter";
-import { environmentPath, environmentPathByName } from "@/lib/paths";
-import { DNS_LABEL_PATTERN } from "@/lib/config/primitives";
-import { parseRef } from "@/lib/services/pipeline-scope";
+import { auditRow, type KnownPipelines } from "./audit-row";
 import { organisationLists } from "../pending-decisions";
 
 export const metadata: Metadata = { title: "Audit trail" };
@@ -26,7 +24,7 @@ type Filters = Partial<Record<(typeof FILTERS)[number] | "cursor", string>>;
 
 const inputClass = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm";
 const ACTION_PREFIXES = ["deployment.", "release.", "build.", "environment.", "review.", "config.", "freeze.", "incident.", "job.", "token.", "user.", "pipeline."];
-const TARGET_TYPES = ["deployment", "release", "build", "environment", "pipeline", "token", "user"];
+const TARGET_TYPES = ["deployment", "release", "build", "environment", "pipeline", "pull-request", "token", "user"];
 
 /** Date inputs give "2026-11-21"; the service takes ISO times. `until` includes that whole day. */
 function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
@@ -35,46 +33,6 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
   const date = new Date(`${day}T00:00:00Z`);
   if (endOfDay) date.setUTCDate(date.getUTCDate() + 1);
   return date.toISOString();
-}
-
-/**
- * An environment target's page: "shop/prod" (how events name environments) → the pipeline's
- * environment page, when `pipelines` has that pipeline (a review request's branch may hold a slash
- * too); an older event's bare "prod" → the by-name page, which redirects or lists the candidates.
- */
-function environmentTargetHref(targetId: string, pipelines: ReadonlySet<string>): string | null {
-  const { pipeline, name } = parseRef(targetId);
-  if (!DNS_LABEL_PATTERN.test(name)) return null;
-  if (pipeline === null) return environmentPathByName(name);
-  return pipelines.has(pipeline) ? environmentPath(pipeline, name) : null;
-}
-
-/** Where an event's target lives in the UI: targets with a page by id, and environments by name. */
-function targetHref(e: AuditEventSummary, pipelines: ReadonlySet<string>): string | null {
-  if (!e.targetId) return null;
-  if (e.targetType === "deployment") return `/deployments/${encodeURIComponent(e.targetId)}`;
-  if (e.targetType === "release") return `/releases/${encodeURIComponent(e.targetId)}`;
-  if (e.targetType === "environment") return environmentTargetHref(e.targetId, pipelines);
-  return null;
-}
-
-/** What an event's row shows (components/audit/audit-rows.tsx), and nothing more. */
-function auditRow(e: AuditEventSummary, pipelines: ReadonlySet<string>): AuditRow {
-  return {
-    seq: e.seq,
-    at: e.at,
-    hash: e.hash,
-    actorLabel: e.actorLabel,
-    action: e.action,
-    targetType: e.targetType,
-    targetId: e.targetId,
-    href: targetHref(e, pipelines),
-    outcome: e.outcome,
-    reason: e.reason,
-    source: e.source,
-    ip: e.ip,
-    dataBytes: e.dataBytes,
-  };
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
@@ -92,7 +50,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const filters = await searchParams;
   const now = ctx.clock.now();
   const { pipelines: pipelineList, teams } = await organisationLists();
-  const pipelineNames = new Set(pipelineList.map((p) => p.name));
+  const knownPipelines: KnownPipelines = { names: new Set(pipelineList.map((p) => p.name)), nameById: new Map(pipelineList.map((p) => [p.id, p.name])) };
   const scope = resolveScope(pipelineList, teams, { pipeline: filters.pipeline || undefined, team: filters.team || undefined });
   const query = {
     ...Object.fromEntries(FILTERS.filter((f) => f !== "pipeline" && f !== "team").map((f) => [f, filters[f] || undefined])),
@@ -214,7 +172,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 </tr>
               </thead>
               <tbody>
-                <AuditRows rows={page.items.map((e) => auditRow(e, pipelineNames))} now={now} />
+                <AuditRows rows={page.items.map((e) => auditRow(e, knownPipelines))} now={now} />
               </tbody>
             </table>
           </div>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { auditEvents, deployments } from "@/db/schema";
 import { testDatabases } from "@/lib/testing/databases";
-import { contextFor, createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
+import { contextFor, createTestActor, loadHandbookPipeline, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 import type { Actor } from "@/lib/auth/actor";
 import { withDeniedAudit } from "../authorize";
@@ -18,7 +18,7 @@ import { overrideGate, tickChecklist } from "../preflight";
 import { extendReviewEnvironment, giveVerdict, teardownReviewEnvironment } from "../review-environments";
 import { createToken, revokeToken } from "../tokens";
 import { setUserDisabled } from "../users";
-import { deleteConfigVariable } from "../config-vars";
+import { deleteConfigVariable, listConfig } from "../config-vars";
 import type { ServiceContext } from "../context";
 
 type Call = (ctx: ServiceContext, id: string) => Promise<unknown>;
@@ -105,5 +105,22 @@ describe.each(testDatabases)("authorization before any lookup on $name", (databa
       .from(auditEvents)
       .where(eq(auditEvents.outcome, "denied"));
     expect(after[0]!.n).toBe(before[0]!.n + 1);
+  });
+
+  it("a refused read of a named environment records it qualified when it resolves, and as typed otherwise, with the same 403", async () => {
+    await loadHandbookPipeline(connection.db); // a second pipeline with a dev of its own: "dev" is ambiguous
+    const nobody = await createTestActor(connection.db, []);
+    const ctx = contextFor(connection.db, nobody);
+    const refuse = (environment: string) => withDeniedAudit(connection.db, nobody, ctx.clock, () => listConfig(ctx, { environment })).catch((e: unknown) => e);
+    const refusals = [await refuse("staging"), await refuse("shop/qa"), await refuse("nosuchenv"), await refuse("dev")];
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(ForbiddenError);
+    expect(new Set(refusals.map((r) => (r as ForbiddenError).message)).size).toBe(1);
+    const denied = await connection.db.select().from(auditEvents).where(eq(auditEvents.actorId, nobody.id)).orderBy(auditEvents.seq);
+    expect(denied.map((e) => [e.outcome, e.targetType, e.targetId])).toEqual([
+      ["denied", "environment", "shop/staging"],
+      ["denied", "environment", "shop/qa"],
+      ["denied", "environment", "nosuchenv"],
+      ["denied", "environment", "dev"],
+    ]);
   });
 });

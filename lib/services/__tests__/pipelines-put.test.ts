@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { auditEvents, environments, pipelines } from "@/db/schema";
@@ -8,6 +8,7 @@ import { AmbiguousError, ForbiddenError, NotFoundError, RuleError, ValidationErr
 import { listPipelines, parseRef, resolveApp, resolveEnvironment, resolvePipeline, solePipeline } from "../pipeline-scope";
 import { syncPipelines } from "../pipeline-sync";
 import { putPipeline } from "../pipelines";
+import { listAuditEvents } from "../audit-queries";
 import { fixedClock } from "@/lib/domain/clock";
 import { parsePipelineConfig } from "@/lib/config/load";
 
@@ -63,12 +64,22 @@ describe.each(testDatabases)("several pipelines on $name", (database) => {
     const lead = await createTestActor(connection.db, ["tech-lead"]);
     const first = await putPipeline(contextFor(connection.db, lead), "tool", tool());
     expect(first).toMatchObject({ created: true, summary: { changed: true, addedApps: ["wiki"], addedEnvironments: ["dev", "prod"] } });
-    const [load] = await connection.db.select().from(auditEvents).where(eq(auditEvents.targetId, first.pipeline.id));
-    expect(load).toMatchObject({ action: "pipeline.load", actorId: lead.id });
+    // The event names the pipeline as people know it ("tool"), not by its id.
+    const loads = () =>
+      connection.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, "pipeline.load"), eq(auditEvents.targetType, "pipeline"), eq(auditEvents.targetId, "tool")));
+    expect(await loads()).toEqual([expect.objectContaining({ actorId: lead.id })]);
+    expect(await connection.db.select().from(auditEvents).where(eq(auditEvents.targetId, first.pipeline.id))).toEqual([]);
     const again = await putPipeline(contextFor(connection.db, lead), "tool", tool());
     expect(again).toMatchObject({ created: false, summary: { changed: false } });
     const updated = await putPipeline(contextFor(connection.db, lead), "tool", tool().replace("  - name: prod", "  - name: qa\n  - name: prod"));
     expect(updated.summary).toMatchObject({ changed: true, addedEnvironments: ["qa"] });
+    expect(await loads()).toHaveLength(2);
+    // The pipeline filter of the audit page finds them by that name.
+    const listed = await listAuditEvents(contextFor(connection.db, lead), { pipeline: "tool", action: "pipeline.load" });
+    expect(listed.items.map((e) => e.targetId)).toEqual(["tool", "tool"]);
     expect((await listPipelines(connection.db)).map((p) => p.name)).toEqual(["shop", "tool"]);
   });
 

@@ -1,7 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { deployments, environments, reviewChangeRequests } from "@/db/schema";
+import { auditEvents, deployments, environments, reviewChangeRequests } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import type { PullRequestEvent } from "@/lib/domain/scm-events";
@@ -109,6 +109,9 @@ describe.each(testDatabases)("review environments know the change requests that 
     expect(ours.branch).toBe("feature/menu");
     const head = "ab".repeat(20);
     expect(await apply(pr("opened", 20, head, "feature/menu", "bob/shop"))).toMatchObject({ outcome: "waiting-for-release", environment: null });
+    // Audited about the request (our repository's #20): no environment names it yet.
+    const [delivery] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "webhook.pull-request")).orderBy(desc(auditEvents.seq)).limit(1);
+    expect(delivery).toMatchObject({ targetType: "pull-request", targetId: "acme/shop#20" });
     expect(await connection.db.select().from(environments).where(eq(environments.branch, "feature/menu"))).toEqual([]);
     const theirs = await makeRelease(connection.db, ci, "3.3.0-menu.bob", { branch: "feature/menu", commit: head, at: clock.now().toISOString() });
     const bobEnv = await env("bob-menu");

@@ -58,7 +58,8 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
       { provider: "github", repository: "", number: 12, headRepository: "", branch: "feature/cart", headCommit: "f".repeat(40), environmentId: null, state: "open", openedAt: clock.now(), updatedAt: clock.now(), closedAt: null },
     ]);
     const [audit] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "webhook.pull-request"));
-    expect(audit).toMatchObject({ source: "webhook", ip: "192.0.2.7", data: expect.objectContaining({ outcome: "waiting-for-release", number: 12 }) });
+    // No environment (nor pipeline) yet: the line is about the pull request, as the provider writes it.
+    expect(audit).toMatchObject({ targetType: "pull-request", targetId: "#12", source: "webhook", ip: "192.0.2.7", data: expect.objectContaining({ outcome: "waiting-for-release", number: 12 }) });
   });
 
   it("the branch's first release spins up the review environment the pull request waits for, owned by automation", async () => {
@@ -109,7 +110,7 @@ describe.each(testDatabases)("pull-request webhook on $name", (database) => {
       ).map((r) => r.branch),
     ).toEqual(["feature/quota"]);
     const [waiting] = await connection.db.select().from(auditEvents).where(eq(auditEvents.action, "review.request-waiting"));
-    expect(waiting).toMatchObject({ targetId: "feature/quota", reason: expect.stringMatching(/^pull request #\d+ still waits for a review environment: You already have 3 review environments/) });
+    expect(waiting).toMatchObject({ targetType: "release", targetId: release.id, reason: expect.stringMatching(/^pull request #\d+ still waits for a review environment: You already have 3 review environments/) });
     for (const branch of ["feature/q1", "feature/q2", "feature/quota"]) await apply(event("closed", "0".repeat(40), branch));
   });
 

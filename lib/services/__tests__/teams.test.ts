@@ -55,6 +55,8 @@ describe.each(testDatabases)("teams and scoped grants on $name", (database) => {
 
     const events = await connection.db.select().from(auditEvents).where(eq(auditEvents.actorId, admin.id));
     expect(events.map((e) => e.action)).toEqual(["team.create", "team.create", "pipeline.owner.set", "pipeline.owner.set", "team.members.set"]);
+    // A pipeline's events name it as people know it.
+    expect(events.filter((e) => e.targetType === "pipeline").map((e) => e.targetId)).toEqual(["shop", "ledger"]);
     expect(events.at(-1)!.data).toMatchObject({ team: "storefront", email: lead.email, scope: "team", before: [], after: ["tech-lead"] });
 
     // The grant counts for shop (owned by storefront) and nowhere else.

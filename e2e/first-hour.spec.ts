@@ -174,9 +174,11 @@ test.describe.serial("a newcomer's first hour", () => {
 
     await page.goto("/deployments");
     const filter = page.getByRole("search", { name: "Filter deployments" });
-    await filter.getByLabel("Environment").selectOption("checkout-redesign");
+    // Listed under its pipeline, qualified (handbook has environments too), and marked gone.
+    await expect(filter.getByLabel("Environment").locator('optgroup[label="shop"] option[value="shop/checkout-redesign"]')).toHaveText("checkout-redesign (gone)");
+    await filter.getByLabel("Environment").selectOption("shop/checkout-redesign");
     await filter.getByRole("button", { name: "Filter" }).click();
-    await expect(page).toHaveURL(/environment=checkout-redesign/);
+    await expect(page).toHaveURL(/environment=shop%2Fcheckout-redesign/);
     await expect(page.getByRole("table", { name: "Deployments" }).getByRole("link", { name: "checkout-redesign" }).first()).toBeVisible();
   });
 

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { environments, type Environment } from "@/db/schema";
-import { liveEnvironmentRefs, resolveEnvironment } from "./pipeline-scope";
+import { environments, pipelines, type Environment } from "@/db/schema";
+import { liveEnvironmentRefs, qualifiedName, resolveEnvironment } from "./pipeline-scope";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
 import { sqlList } from "@/db/schema/enums";
 
@@ -24,22 +24,41 @@ export async function liveEnvironmentNames(db: Db, pipeline: string | null = nul
   return liveEnvironmentRefs(db, pipeline);
 }
 
+/** An environment that has a history, as a history filter offers it. */
+export interface EnvironmentWithHistory {
+  pipeline: string;
+  name: string;
+  /** "shop/dev": the filter's value, which matches this pipeline's environment only. */
+  ref: string;
+  /** Torn down or retired, and no live environment of its pipeline took the name over. */
+  gone: boolean;
+}
+
 /**
- * Every environment name that has a history, for history filters: the live ones in chain order,
- * then the gone ones (torn down or retired) that no live environment took over, marked `gone`.
- * With `pipelineId`, only that pipeline's (the history page scoped to one pipeline).
+ * Every environment that has a history, for history filters, qualified by its pipeline (several
+ * pipelines have a dev): by pipeline name, then the live ones in chain order (review ones after),
+ * then the gone ones (torn down or retired) that no live environment of that pipeline took over,
+ * marked `gone`. With `pipelineId`, only that pipeline's (the history page scoped to one pipeline).
+ * One statement.
  */
-export async function environmentNamesWithHistory(db: Db, pipelineId: string | null = null): Promise<{ name: string; gone: boolean }[]> {
+export async function environmentsWithHistory(db: Db, pipelineId: string | null = null): Promise<EnvironmentWithHistory[]> {
   const rows = await db
-    .select({ name: environments.name, live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`, kind: sql<string>`min(${environments.kind})`, position: sql<number | null>`min(${environments.position})` })
+    .select({
+      pipeline: pipelines.name,
+      name: environments.name,
+      live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`,
+      kind: sql<string>`min(${environments.kind})`,
+      position: sql<number | null>`min(${environments.position})`,
+    })
     .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(pipelineId ? eq(environments.pipelineId, pipelineId) : undefined)
-    .groupBy(environments.name);
+    .groupBy(pipelines.name, environments.name);
   const order = (r: (typeof rows)[number]) => [r.live ? 0 : 1, r.kind === "fixed" ? 0 : 1, r.position ?? Number.MAX_SAFE_INTEGER] as const;
   return rows
     .sort((a, b) => {
       const [x, y] = [order(a), order(b)];
-      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.name.localeCompare(b.name);
+      return a.pipeline.localeCompare(b.pipeline) || x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.name.localeCompare(b.name);
     })
-    .map((r) => ({ name: r.name, gone: !r.live }));
+    .map((r) => ({ pipeline: r.pipeline, name: r.name, ref: qualifiedName(r.pipeline, r.name), gone: !r.live }));
 }

@@ -7,7 +7,7 @@ import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES } from "@/db/schema/enums";
 import { getServiceContext } from "@/lib/server/page-context";
 import { listDeployments, type DeploymentListItem } from "@/lib/services/deployment-queries";
 import { ValidationError } from "@/lib/services/errors";
-import { environmentNamesWithHistory } from "@/lib/services/live-environments";
+import { environmentsWithHistory, type EnvironmentWithHistory } from "@/lib/services/live-environments";
 import type { Page } from "@/lib/services/pagination";
 import { buttonClass, ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader, Panel, tableClass, thClass } from "@/components/ui/layout";
@@ -57,6 +57,27 @@ function toIso(day: string | undefined, endOfDay: boolean): string | undefined {
   return date.toISOString();
 }
 
+/**
+ * The environment filter's value: as given, or — for a bare name with one pipeline chosen (the
+ * environment page's link: `?pipeline=shop&environment=dev`) — qualified, so the list shows it chosen.
+ */
+function environmentChoice(given: string | undefined, pipeline: string | null): string | undefined {
+  if (!given || given.includes("/") || !pipeline) return given;
+  return `${pipeline}/${given}`;
+}
+
+/** The environments under their pipelines, in the list's order (one pipeline's run together). */
+function groupByPipeline(environments: EnvironmentWithHistory[]): [string, EnvironmentWithHistory[]][] {
+  const groups = new Map<string, EnvironmentWithHistory[]>();
+  for (const e of environments) groups.set(e.pipeline, [...(groups.get(e.pipeline) ?? []), e]);
+  return [...groups];
+}
+
+/** One environment of the filter: its pipeline's name for it, the qualified reference as its value. */
+function EnvironmentOption({ environment: e }: { environment: EnvironmentWithHistory }) {
+  return <option value={e.ref}>{e.gone ? `${e.name} (gone)` : e.name}</option>;
+}
+
 export default async function DeploymentsPage({ searchParams }: { searchParams: Promise<Filters> }) {
   await connection();
   const { db, clock } = await getServiceContext();
@@ -87,9 +108,11 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   // Torn-down review environments keep their history: they stay in the filter, marked.
-  const environments = await environmentNamesWithHistory(db, scope.pipelineId ?? null);
-  // A filter from the URL that the scoped list lacks still shows as chosen (not as "all" while it filters).
-  if (filters.environment && !environments.some((e) => e.name === filters.environment)) environments.push({ name: filters.environment, gone: false });
+  const environments = await environmentsWithHistory(db, scope.pipelineId ?? null);
+  const scopedPipeline = scope.pipelineId ? (pipelineList.find((p) => p.id === scope.pipelineId)?.name ?? null) : null;
+  const chosenEnvironment = environmentChoice(filters.environment?.trim() || undefined, scopedPipeline);
+  // A filter from the URL that the list lacks still shows as chosen (not as "all" while it filters).
+  if (chosenEnvironment && !environments.some((e) => e.ref === chosenEnvironment)) environments.push({ pipeline: "", name: chosenEnvironment, ref: chosenEnvironment, gone: false });
 
   return (
     <>
@@ -100,13 +123,21 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
         <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment
-          <select name="environment" defaultValue={filters.environment ?? ""} className={selectClass}>
+          <select name="environment" defaultValue={chosenEnvironment ?? ""} className={selectClass}>
             <option value="">all</option>
-            {environments.map((e) => (
-              <option key={e.name} value={e.name}>
-                {e.gone ? `${e.name} (gone)` : e.name}
-              </option>
-            ))}
+            {scopedPipeline
+              ? environments.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
+              : groupByPipeline(environments).map(([pipeline, members]) =>
+                  pipeline ? (
+                    <optgroup key={pipeline} label={pipeline}>
+                      {members.map((e) => (
+                        <EnvironmentOption key={e.ref} environment={e} />
+                      ))}
+                    </optgroup>
+                  ) : (
+                    members.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
+                  ),
+                )}
           </select>
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">

@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { getEnvironment, getEnvironmentRecord, isGone } from "@/lib/services/environments";
 import { NotFoundError } from "@/lib/services/errors";
-import { environmentNamesWithHistory } from "@/lib/services/live-environments";
+import { environmentsWithHistory } from "@/lib/services/live-environments";
 import { createReviewEnvironment, giveVerdict, teardownReviewEnvironment } from "@/lib/services/review-environments";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -48,24 +48,24 @@ describe.each(testDatabases)("torn-down environments on $name", (database) => {
   });
 
   it("stays in the history filter, marked gone, after the live ones in chain order", async () => {
-    const names = await environmentNamesWithHistory(connection.db);
-    expect(names).toEqual([
-      { name: "dev", gone: false },
-      { name: "qa", gone: false },
-      { name: "uat", gone: false },
-      { name: "staging", gone: false },
-      { name: "prod", gone: false },
-      { name: "search-review", gone: true },
+    const names = await environmentsWithHistory(connection.db);
+    expect(names.map((n) => [n.ref, n.gone])).toEqual([
+      ["shop/dev", false],
+      ["shop/qa", false],
+      ["shop/uat", false],
+      ["shop/staging", false],
+      ["shop/prod", false],
+      ["shop/search-review", true],
     ]);
     const [shop] = await connection.db.select({ id: pipelines.id }).from(pipelines);
-    expect((await environmentNamesWithHistory(connection.db, shop!.id)).map((n) => n.name)).toEqual(names.map((n) => n.name));
-    expect(await environmentNamesWithHistory(connection.db, "pip_none")).toEqual([]);
+    expect((await environmentsWithHistory(connection.db, shop!.id)).map((n) => n.name)).toEqual(names.map((n) => n.name));
+    expect(await environmentsWithHistory(connection.db, "pip_none")).toEqual([]);
   });
 
   it("a new environment of the same name is the one found, and the name is live again", async () => {
     const release = await makeRelease(connection.db, dev, "1.0.0-search.2", { branch: "feature/search", at: "2026-06-01T11:00:00Z" });
     await createReviewEnvironment({ db: connection.db, actor: dev, clock: fixedClock("2026-06-01T12:00:00Z") }, { branch: "feature/search", releaseId: release.id, name: "search-review" });
     expect((await getEnvironmentRecord(connection.db, clock, "search-review")).state).toBe("provisioning");
-    expect((await environmentNamesWithHistory(connection.db)).find((n) => n.name === "search-review")).toEqual({ name: "search-review", gone: false });
+    expect((await environmentsWithHistory(connection.db)).find((n) => n.name === "search-review")).toEqual({ pipeline: "shop", name: "search-review", ref: "shop/search-review", gone: false });
   });
 });

@@ -15,7 +15,8 @@ import { busiestPipelineId, organisationMetrics, type OrganisationMetrics } from
 import { ValidationError } from "@/lib/services/errors";
 import { testDatabases } from "@/lib/testing/databases";
 import { contextFor, createTestActor, loadHandbookPipeline, loadTestPipeline } from "@/lib/testing/fixtures";
-import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { makeHandbookRelease, makeRelease, placeRelease } from "@/lib/testing/releases";
+import { environmentsWithHistory } from "@/lib/services/live-environments";
 import { fixedClock } from "@/lib/domain/clock";
 
 // Issue 18 item 5: history, metrics and audit filter by pipeline; DORA per pipeline. The second
@@ -183,5 +184,45 @@ describe.each(testDatabases)("audit filters with shared environment names on $na
     expect(await targetsOf({ pipeline: "handbook" })).toEqual([["config.set", "handbook/dev"]]);
     expect(await targetsOf({ team: "docs" })).toEqual([["config.set", "handbook/dev"]]);
     expect(await targetsOf({ pipeline: "shop" })).not.toContainEqual(["config.set", "handbook/dev"]);
+  });
+});
+
+// The history page's environment filter: shop and handbook both have a dev.
+describe.each(testDatabases)("history's environment filter with shared environment names on $name", (database) => {
+  let connection: Connection;
+  let shopId: string;
+
+  beforeAll(async () => {
+    connection = await database.open();
+    const db = connection.db;
+    await loadTestPipeline(db);
+    await loadHandbookPipeline(db);
+    const developer = await createTestActor(db, ["developer"], "dana");
+    shopId = (await db.query.pipelines.findFirst({ where: (p, { eq }) => eq(p.name, "shop") }))!.id;
+    const shop = await makeRelease(db, developer, "1.0.0");
+    const handbook = await makeHandbookRelease(db, developer, "2.0.0", "2026-03-01T08:00:00Z");
+    await placeRelease(db, "shop/dev", shop.id, new Date("2026-03-02T09:00:00Z"), developer.id);
+    await placeRelease(db, "shop/qa", shop.id, new Date("2026-03-02T09:10:00Z"), developer.id);
+    await placeRelease(db, "handbook/dev", handbook.id, new Date("2026-03-02T09:20:00Z"), developer.id);
+  });
+  afterAll(() => connection.close());
+
+  it("lists each pipeline's environments under it, qualified, once each", async () => {
+    const listed = await environmentsWithHistory(connection.db);
+    expect(listed.map((e) => e.ref)).toEqual(["handbook/dev", "handbook/prod", "shop/dev", "shop/qa", "shop/uat", "shop/staging", "shop/prod"]);
+    expect(listed[0]).toEqual({ pipeline: "handbook", name: "dev", ref: "handbook/dev", gone: false });
+    expect((await environmentsWithHistory(connection.db, shopId)).map((e) => e.ref)).toEqual(["shop/dev", "shop/qa", "shop/uat", "shop/staging", "shop/prod"]);
+  });
+
+  it("a listed environment filters the history to that pipeline's environment only", async () => {
+    const into = async (filter: Record<string, string>) => (await listDeployments(connection.db, filter)).items.map((d) => `${d.pipeline}/${d.environment}`);
+    expect(await into({ environment: "shop/dev" })).toEqual(["shop/dev"]);
+    expect(await into({ environment: "handbook/dev" })).toEqual(["handbook/dev"]);
+    // The environment page's link: a bare name with its pipeline chosen.
+    expect(await into({ environment: "dev", pipelineId: shopId })).toEqual(["shop/dev"]);
+    expect(await into({ environment: "handbook/dev", pipelineId: shopId })).toEqual([]);
+    // A bare name alone (an API caller's) still means that name in every pipeline.
+    expect(await into({ environment: "dev" })).toEqual(["handbook/dev", "shop/dev"]);
+    await expect(listDeployments(connection.db, { environment: "shop/Dev!" })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -5,7 +5,8 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { signInLocal, signInOidc } from "@/lib/auth/actions";
 import { getCurrentActor } from "@/lib/auth/session";
-import { ROLE_LABELS, ROLES } from "@/lib/auth/roles";
+import { ROLE_LABELS } from "@/lib/auth/roles";
+import { signInOrder } from "@/lib/auth/sign-in-order";
 import { env } from "@/lib/env";
 import { scopeNames } from "@/lib/services/teams";
 import { listUsers } from "@/lib/services/users";
@@ -32,9 +33,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const error = typeof params.error === "string" ? params.error : undefined;
   const signedOut = params["signed-out"];
   const e = env();
-  const people = e.oidcConfigured ? [] : (await listUsers(await getDb())).filter((u) => !u.disabled);
-  const top = (p: (typeof people)[number]) => Math.max(...[...p.roles, ...p.grants.map((g) => g.role), "viewer" as const].map((r) => ROLES.indexOf(r)));
-  people.sort((a, b) => top(a) - top(b) || a.grants.length - b.grants.length);
+  // In the README's order: one person per global role, then those with team or pipeline roles only.
+  const people = e.oidcConfigured ? [] : signInOrder((await listUsers(await getDb())).filter((u) => !u.disabled));
   const names = people.some((p) => p.grants.length) ? await scopeNames(await getDb()) : null;
 
   return (

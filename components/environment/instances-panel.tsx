@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { InstanceInfo, InstanceLog } from "@/lib/platform/types";
+import type { InstanceInfo, InstanceLog, RestartBackOff } from "@/lib/platform/types";
 import { Badge, Dot } from "@/components/ui/badge";
 import { Panel } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
@@ -24,6 +24,14 @@ async function getJson<T>(url: string): Promise<T> {
     throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
   }
   return response.json() as Promise<T>;
+}
+
+/** "exited · restarting in 3 s (back-off 4 s)": a pending restart, said against `now`; "restart due" once its time has passed. */
+function backOffText(backOff: RestartBackOff, now: Date): string {
+  const wait = backOff.seconds === null ? "" : ` (back-off ${backOff.seconds} s)`;
+  if (backOff.until === null) return `exited · restarting after a back-off${wait}`;
+  const left = Math.ceil((Date.parse(backOff.until) - now.getTime()) / 1000);
+  return left > 0 ? `exited · restarting in ${left} s${wait}` : `exited · restart due${wait}`;
 }
 
 function AppInstances({ pipeline, environment, app, initiallyOpen }: { pipeline: string; environment: string; app: string; initiallyOpen: boolean }) {
@@ -63,7 +71,7 @@ function AppInstances({ pipeline, environment, app, initiallyOpen }: { pipeline:
                       started <RelativeTime at={i.startedAt} now={now} />
                     </span>
                     <span className={i.restarts > 0 ? "text-amber-700" : "text-zinc-500"}>{i.restarts} restarts</span>
-                    {!i.running && <Badge tone="red">not running</Badge>}
+                    {!i.running && (i.backOff ? <Badge tone="amber">{backOffText(i.backOff, now)}</Badge> : <Badge tone="red">not running</Badge>)}
                   </summary>
                   <pre className="mt-1 max-h-56 overflow-auto rounded-md bg-zinc-900 px-3 py-2 font-mono text-xs whitespace-pre-wrap text-zinc-100">
                     {(logOf.get(`${i.slot}/${i.id}`) ?? []).join("\n") || (logs.isError ? `Cannot read the log: ${logs.error.message}` : "(no output yet)")}
@@ -78,7 +86,7 @@ function AppInstances({ pipeline, environment, app, initiallyOpen }: { pipeline:
   );
 }
 
-/** Each app's processes (slot, build, address, started, restarts) and the last lines of each log, refreshed every 3 s while the app is open (all of them, up to OPEN_UP_TO apps). */
+/** Each app's processes (slot, build, address, started, restarts, a pending restart's back-off) and the last lines of each log, refreshed every 3 s while the app is open (all of them, up to OPEN_UP_TO apps). */
 export function InstancesPanel({ pipeline, environment, apps }: { pipeline: string; environment: string; apps: string[] }) {
   const allOpen = apps.length <= OPEN_UP_TO;
   return (

@@ -142,7 +142,21 @@ export interface InstanceInfo {
   running: boolean;
   /** ISO 8601. */
   startedAt: string;
+  /** How often the platform started this process again after it exited (Kubernetes: the container's restartCount). */
   restarts: number;
+  /**
+   * Set while the platform waits to start this exited process again (crash-loop back-off, as
+   * Kubernetes' CrashLoopBackOff); null while it runs, or when nothing is about to restart it.
+   */
+  backOff: RestartBackOff | null;
+}
+
+/** A pending restart of an exited process. */
+export interface RestartBackOff {
+  /** The length of this wait in seconds (the local platform: 1, 2, 4 … 60); null when the platform does not say. */
+  seconds: number | null;
+  /** When the platform starts it again (ISO 8601); null when it does not say. Past: due on the platform's next look. */
+  until: string | null;
 }
 
 /** The last lines of one instance's log (stdout and stderr together). */

@@ -17,6 +17,13 @@ const instanceSchema = z
     running: z.boolean(),
     startedAt: z.string(),
     restarts: z.number().meta({ description: "How often the platform started it again after it exited" }),
+    backOff: z
+      .object({
+        seconds: z.number().nullable().meta({ description: "The length of this wait (1, 2, 4 … 60 s on the local platform); null when the platform does not say" }),
+        until: z.string().nullable().meta({ description: "When the platform starts it again (ISO 8601); null when it does not say" }),
+      })
+      .nullable()
+      .meta({ description: "Set while the platform waits to start this exited process again (crash-loop back-off); null while it runs" }),
   })
   .meta({ id: "Instance" });
 
@@ -29,7 +36,7 @@ const notSupported = { "422": { description: "The environment's platform cannot 
 export const instancePaths: ZodOpenApiPathsObject = {
   "/environments/{name}/apps/{app}/instances": {
     get: {
-      summary: "The processes of one app: slot, build, address, start time, restarts",
+      summary: "The processes of one app: slot, build, address, start time, restarts, pending restart",
       requestParams: { path },
       responses: { "200": json(z.object({ environment: z.string(), app: z.string(), items: z.array(instanceSchema) }), "The instances"), ...errors, ...notFound, ...notSupported },
     },

@@ -16,6 +16,7 @@ interface ContainerStatus {
   ready?: boolean;
   restartCount?: number;
   state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } };
+  lastState?: { terminated?: { finishedAt?: string } };
 }
 export interface PodJson {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
@@ -36,6 +37,20 @@ export function podReady(pod: PodJson): boolean {
 
 export function podRestarts(pod: PodJson): number {
   return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+}
+
+/**
+ * The kubelet's crash-loop back-off of a pod's container, if one waits in CrashLoopBackOff: the
+ * wait from its message ("back-off 40s restarting failed container=…", a Go duration such as
+ * "5m0s"), and when it ends (the last exit plus that wait). Either is null when Kubernetes does not say.
+ */
+export function podBackOff(pod: PodJson): { seconds: number | null; until: string | null } | null {
+  const container = (pod.status?.containerStatuses ?? []).find((c) => c.state?.waiting?.reason === "CrashLoopBackOff");
+  if (!container) return null;
+  const match = /back-off (?:(\d+)m)?(\d+)s/.exec(container.state?.waiting?.message ?? "");
+  const seconds = match ? Number(match[1] ?? 0) * 60 + Number(match[2]) : null;
+  const finished = Date.parse(container.lastState?.terminated?.finishedAt ?? "");
+  return { seconds, until: seconds !== null && !Number.isNaN(finished) ? new Date(finished + seconds * 1000).toISOString() : null };
 }
 
 /** Why one pod is not ready, in words (reason first, then the API's message), or null when it is. */

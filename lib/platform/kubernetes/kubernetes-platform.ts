@@ -5,7 +5,7 @@ import { PlatformError, type AppSpec, type AppStatus, type ArtifactRef, type Ins
 import { ALL_SLOTS, liveSlot, podHealth, podsOf, readApp, reapplyable, selectorOf, slotDeployments, slotFor, slotStatus, standbySlot, webOf, type AppState } from "./app-state";
 import type { KubeObjectLike } from "./client";
 import { Clusters, type ClusterOptions, type ResolvedTarget } from "./clusters";
-import { podRestarts, rolloutState, type DeploymentJson, type PodJson } from "./conditions";
+import { podBackOff, podRestarts, rolloutState, type DeploymentJson, type PodJson } from "./conditions";
 import { runKubernetesJob } from "./jobs";
 import { A, L, configObjects, deploymentObject, dnsName, hostOf, httpRouteObject, ingressObject, namespaceObject, pinnedImage, serviceObject, slotServiceObject, type Routing, type Slot } from "./objects";
 
@@ -283,6 +283,7 @@ export class KubernetesPlatform implements PlatformAdapter {
         running: p.status?.phase === "Running",
         startedAt: p.status?.startTime ?? p.metadata.creationTimestamp ?? new Date(0).toISOString(),
         restarts: podRestarts(p),
+        backOff: podBackOff(p),
       };
     });
   }

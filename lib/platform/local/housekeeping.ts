@@ -1,9 +1,11 @@
 import type { AppRegistry } from "./registry";
+import { rotateLog } from "./logs";
+import { restartExited, type RestartContext, type SlotLaunch } from "./restarts";
 import type { SlotProcesses } from "./slots";
-import { appKey, type SlotRecord } from "./state";
-import { houseKeepApp, type SlotLaunch } from "./workers";
+import { appKey, type AppRecord, type SlotRecord } from "./state";
+import { logFilesOf } from "./workers";
 
-/** How often workers are checked (and restarted) and logs rotated. */
+/** How often (ms) exited processes are looked for (and restarted once their back-off passed) and logs rotated. */
 const HOUSEKEEPING_MS = 2000;
 
 export interface HousekeepingOptions {
@@ -13,47 +15,126 @@ export interface HousekeepingOptions {
   log: (line: string) => void;
   /** Runs `operation` under the app's lock (the platform's KeyedMutex). */
   locked: (environment: string, app: string, operation: () => Promise<void>) => Promise<void>;
+  /** Has the router re-read the state file. */
+  route: () => Promise<void>;
+  /** Now, in ms since the epoch (default Date.now). */
+  now?: () => number;
+  /** Between rounds (ms, default 2000). */
+  intervalMs?: number | undefined;
 }
 
 /**
- * The local platform's periodic chores while Slipway runs: restart exited workers (with back-off)
- * and rotate logs past their cap. It remembers the spec and release of each slot this Slipway
- * started or adopted, because config is never written to disk and a worker needs it to start again.
+ * The local platform's periodic chores while Slipway runs: restart exited web instances and
+ * workers (with back-off, restart-policy.ts) and rotate logs past their cap. It remembers the spec
+ * and release of each slot this Slipway started or adopted, because config is never written to
+ * disk and a process needs it to start again. Apps are looked at in parallel, each under its own
+ * lock, so a deliberate stop (which takes the lock and forgets the slot first) is never undone.
  */
 export class Housekeeping {
   private readonly launches = new WeakMap<SlotRecord, SlotLaunch>();
   private timer: NodeJS.Timeout | null = null;
+  /** A round at the earliest pending restart's due time, sooner than the next regular one. */
+  private dueTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private stopped = false;
+  /** Apps being looked at now: a restart may wait up to the start timeout, and an app's rounds never overlap. */
+  private readonly busy = new Set<string>();
+  /** Apps asked for again while being looked at: one more round of theirs follows. */
+  private readonly again = new Set<string>();
 
   constructor(private readonly options: HousekeepingOptions) {}
 
-  /** What `slot` was started from, so its exited workers can start again. */
+  /** What `slot` was started from, so its exited processes can start again. */
   remember(slot: SlotRecord, launch: SlotLaunch): void {
     this.launches.set(slot, launch);
   }
 
-  /** Every 2 s from now on; idempotent. Not after stop(). */
+  /** A round every 2 s (`intervalMs`) from now on; idempotent. Not after stop(). */
   start(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.round(), HOUSEKEEPING_MS);
+    this.timer = setInterval(() => void this.round(), this.options.intervalMs ?? HOUSEKEEPING_MS);
     this.timer.unref();
   }
 
-  /** For good (the platform object is let go of); what runs keeps running. */
+  /** For good (the platform object is let go of); what runs keeps running, a round in progress starts nothing new. */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     this.timer = null;
+    this.dueTimer = null;
   }
 
-  private async round(): Promise<void> {
-    const { apps, slots, logCapBytes, log, locked } = this.options;
-    for (const { environment, app } of apps.all()) {
-      await locked(environment, app, async () => {
-        const record = apps.get(environment, app);
-        if (!record || this.stopped) return;
-        if (houseKeepApp(record, (slot) => this.launches.get(slot), slots, logCapBytes, log)) apps.save();
-      }).catch((error: Error) => log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`));
+  /**
+   * A round now: each app is looked at under its own lock, apps in parallel, so a long restart or
+   * rollout of one never delays another's restart. An app still being looked at gets one more look
+   * right after. What the timers call, and what a process of ours that exits asks for, so its
+   * back-off starts at once. Nothing after stop().
+   */
+  async round(): Promise<void> {
+    if (this.stopped) return;
+    await Promise.all(this.options.apps.all().map(({ environment, app }) => this.houseKeep(environment, app)));
+  }
+
+  /** A round at `at` (ms since the epoch), unless one is due sooner already. */
+  private roundAt(at: number): void {
+    if (this.stopped || (this.dueTimer && this.dueTimer.at <= at)) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
+    const timer = setTimeout(
+      () => {
+        this.dueTimer = null;
+        void this.round();
+      },
+      Math.max(0, at - (this.options.now ?? Date.now)()),
+    );
+    timer.unref();
+    this.dueTimer = { at, timer };
+  }
+
+  private async houseKeep(environment: string, app: string): Promise<void> {
+    const key = appKey(environment, app);
+    if (this.busy.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    this.busy.add(key);
+    try {
+      do {
+        this.again.delete(key);
+        await this.houseKeepNow(environment, app);
+      } while (this.again.has(key) && !this.stopped);
+    } finally {
+      this.busy.delete(key);
     }
   }
+
+  private async houseKeepNow(environment: string, app: string): Promise<void> {
+    const { apps, slots, logCapBytes, log, locked, route } = this.options;
+    const context = { processes: slots, log, route, now: this.options.now ?? Date.now, save: () => apps.save(), open: () => !this.stopped };
+    await locked(environment, app, async () => {
+      const record = apps.get(environment, app);
+      if (!record || this.stopped) return;
+      const due = await houseKeepApp(record, (slot) => this.launches.get(slot), context, logCapBytes);
+      if (due !== null) this.roundAt(due);
+    }).catch((error: Error) => log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`));
+  }
+}
+
+/**
+ * One round of an app's housekeeping: restarts the exited web instances and workers of both slots
+ * once their back-off passed (restarts.ts; `launchOf` says what each slot was started from), saves
+ * what changed, and rotates logs past `logCapBytes`. Callers hold the app's lock.
+ * @returns when (ms since the epoch) the earliest restart still waiting is due, or null
+ */
+export async function houseKeepApp(record: AppRecord, launchOf: (slot: SlotRecord) => SlotLaunch | undefined, context: Omit<RestartContext, "launch">, logCapBytes: number): Promise<number | null> {
+  let changed = false;
+  let nextDueAt: number | null = null;
+  for (const slot of [record.active, record.standby]) {
+    if (!slot) continue;
+    const result = await restartExited(slot, { ...context, launch: launchOf(slot) });
+    changed ||= result.changed;
+    if (result.nextDueAt !== null) nextDueAt = Math.min(nextDueAt ?? Infinity, result.nextDueAt);
+  }
+  if (changed) context.save();
+  for (const file of logFilesOf(record)) rotateLog(file, logCapBytes);
+  return nextDueAt;
 }

@@ -167,7 +167,7 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     expect((await platform.status(environment, "portal"))!.active).toBeNull();
   });
 
-  it("answers 502 when the instance died, without crashing", async () => {
+  it("answers 502 while a killed instance waits for its restart, without crashing", async () => {
     const environment = nextEnv();
     const status = await platform.ensureActive(appSpec(v1, { environment }));
     const killed = status.active!.instances[0]!.pid!;

@@ -37,6 +37,8 @@ export interface LocalPlatformOptions {
   artifacts?: ReleaseCacheOptions;
   /** An instance's log is rotated past this size (default 5 MiB; one rotated file is kept). */
   logCapBytes?: number;
+  /** How often exited processes are looked for and logs rotated (ms, default 2000). */
+  housekeepingMs?: number;
 }
 
 export type { LocalInstanceStatus, LocalSlotStatus } from "./slots";
@@ -57,7 +59,7 @@ export class LocalPlatform implements PlatformAdapter {
   private readonly paths: LocalPaths;
   private readonly releases: ReleaseCache;
   private readonly logCapBytes: number;
-  /** Restarts exited workers and rotates logs while this Slipway runs. */
+  /** Restarts exited web instances and workers (with back-off) and rotates logs while this Slipway runs. */
   private readonly housekeeping: Housekeeping;
   private readonly slots: SlotProcesses;
   private readonly apps: AppRegistry;
@@ -75,11 +77,11 @@ export class LocalPlatform implements PlatformAdapter {
     this.logCapBytes = options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES;
     this.publicHost = options.publicHost ?? "localhost";
     this.log = options.log ?? (() => {});
-    this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log });
+    this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log, onExit: () => void this.housekeeping.round() });
     this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host);
     this.router = new RouterClient({ stateFile: this.paths.stateFile, dir: this.paths.routerDir, log: this.log, startTimeoutMs: options.routerStartTimeoutMs });
     const { apps, slots, logCapBytes, log } = this;
-    this.housekeeping = new Housekeeping({ apps, slots, logCapBytes, log, locked: (environment, app, operation) => this.locked(environment, app, operation) });
+    this.housekeeping = new Housekeeping({ apps, slots, logCapBytes, log, locked: (environment, app, operation) => this.locked(environment, app, operation), route: () => this.route(), intervalMs: options.housekeepingMs });
   }
 
   /**
@@ -342,7 +344,7 @@ export class LocalPlatform implements PlatformAdapter {
         this.apps.save();
       });
       this.housekeeping.remember(slot, { spec, release });
-      if (slot.workers?.length) this.housekeeping.start();
+      this.housekeeping.start();
       return slot;
     } catch (error) {
       record.standby = null;

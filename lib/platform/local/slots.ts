@@ -4,9 +4,15 @@ import type { ChildProcess } from "node:child_process";
 import { PlatformError, type AppSpec, type InstanceStatus, type SlotStatus } from "../types";
 import { fileSafe, type LocalPaths } from "./paths";
 import { freePort, portAnswers } from "./ports";
-import { appEnvironment, isOurProcess, spawnApp, stopProcesses, waitUntilListening } from "./processes";
+import { appEnvironment, isOurProcess, logTail, spawnApp, stopProcesses, waitUntilListening } from "./processes";
+import { probeHealth } from "./probes";
 import type { InstanceRecord, SlotRecord, WorkerRecord } from "./state";
 import type { Release } from "./tarball";
+
+/** How logs and errors name one instance: `dev/portal instance portal-1 (1.4.0, build b_1)`. */
+function instanceLabel(spec: AppSpec, id: string): string {
+  return `${spec.environment}/${spec.app} instance ${id} (${spec.build.version}, build ${spec.build.buildId})`;
+}
 
 /** What only the local platform reports about an instance: its process id. */
 export type LocalInstanceStatus = InstanceStatus & { pid: number };
@@ -18,6 +24,8 @@ export interface SlotProcessesOptions {
   startTimeoutMs: number;
   stopGraceMs: number;
   log: (line: string) => void;
+  /** Told when a process this Slipway started exits (for whatever reason), after isRunning says so. */
+  onExit?: () => void;
 }
 
 /**
@@ -74,7 +82,6 @@ export class SlotProcesses {
    */
   async start(spec: AppSpec, release: Release, hash: string, onSpawned: (slot: SlotRecord) => void): Promise<SlotRecord> {
     const storePath = release.dir;
-    const web = release.procfile.get("web")!;
     const workerTypes = Object.entries(spec.workers ?? {}).filter(([, count]) => count > 0);
     for (const [type] of workerTypes) {
       if (!release.procfile.has(type) || type === "web") {
@@ -82,8 +89,7 @@ export class SlotProcesses {
       }
     }
     const { paths, host } = this.options;
-    const dataDir = paths.data(spec.environment, spec.app);
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(paths.data(spec.environment, spec.app), { recursive: true });
     const slot: SlotRecord = {
       buildId: spec.build.buildId,
       releaseId: spec.build.releaseId,
@@ -104,28 +110,19 @@ export class SlotProcesses {
         while (ports.has(port)) port = await freePort(host);
         ports.add(port);
         const id = `${spec.app}-${n}`;
-        const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, siblings: spec.siblings, port, releaseDir: storePath });
         const logPath = path.join(paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${n}.log`);
-        const child = spawnApp({ command: web, env, logPath, cwd: storePath });
-        if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} instance ${id}: the OS refused to create a process`);
-        const pid = child.pid;
-        this.children.set(pid, child);
-        child.once("exit", () => this.children.delete(pid));
-        const instance = { id, pid, port, logPath, startedAt: new Date().toISOString() };
+        const child = this.spawnWeb(spec, release, id, port, logPath);
+        const instance: InstanceRecord = { id, pid: child.pid!, port, logPath, startedAt: new Date().toISOString(), restarts: 0 };
         slot.instances.push(instance);
         started.push({ child, instance });
       }
       const workers: WorkerRecord[] = [];
       slot.workers = workers;
       for (const [type, count] of workerTypes) {
-        for (let n = 1; n <= count; n++) workers.push(this.spawnWorker(spec, release, type, `${spec.app}-${type}-${n}`, 0));
+        for (let n = 1; n <= count; n++) workers.push(this.spawnWorker(spec, release, type, `${spec.app}-${type}-${n}`));
       }
       onSpawned(slot);
-      await Promise.all(
-        started.map(({ child, instance }) =>
-          waitUntilListening(child, instance.port, host, instance.logPath, this.options.startTimeoutMs, `${spec.environment}/${spec.app} instance ${instance.id} (${spec.build.version}, build ${spec.build.buildId})`),
-        ),
-      );
+      await Promise.all(started.map(({ child, instance }) => waitUntilListening(child, instance.port, host, instance.logPath, this.options.startTimeoutMs, instanceLabel(spec, instance.id))));
     } catch (error) {
       await this.stop(slot);
       throw error instanceof PlatformError ? error : new PlatformError(`Cannot start ${spec.environment}/${spec.app}: ${(error as Error).message}`);
@@ -134,21 +131,85 @@ export class SlotProcesses {
     return slot;
   }
 
+  private track(child: ChildProcess): void {
+    const pid = child.pid!;
+    this.children.set(pid, child);
+    child.once("exit", () => {
+      this.children.delete(pid);
+      this.options.onExit?.();
+    });
+  }
+
+  /** One `web` process of the release listening on `port` (PORT set), tracked as our child. */
+  private spawnWeb(spec: AppSpec, release: Release, id: string, port: number, logPath: string): ChildProcess {
+    const dataDir = this.options.paths.data(spec.environment, spec.app);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, siblings: spec.siblings, port, releaseDir: release.dir });
+    const child = spawnApp({ command: release.procfile.get("web")!, env, logPath, cwd: release.dir });
+    if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} instance ${id}: the OS refused to create a process`);
+    this.track(child);
+    return child;
+  }
+
   /**
-   * Starts one worker process (no PORT) of `type` in the release directory; `restarts` is how
-   * often it was started again before. Returns its record; the caller persists it.
+   * Starts web instance `instance` of `slot` again after its process exited: a new process of the
+   * release on the same port, with the same id and log, carrying `counters` (restart-policy.ts).
+   * What the old process left behind in its process group (an app whose shell died) is stopped
+   * first, so the port is free. Resolves to the new record at once — the caller persists it before
+   * waiting, so a crash of Slipway meanwhile leaves no unknown process — and `waitReady`, which
+   * checks it as a new slot is checked: it resolves once the instance accepts connections
+   * (waitUntilListening) and then answers `spec.healthPath` healthy or degraded (probeHealth),
+   * both within `startTimeoutMs`. Otherwise `waitReady` stops the new process and rejects with a
+   * PlatformError saying why (exited, never listened, or the last probe's answer, with the log's tail).
    */
-  spawnWorker(spec: AppSpec, release: Release, type: string, id: string, restarts: number): WorkerRecord {
+  async respawnInstance(spec: AppSpec, release: Release, slot: SlotRecord, instance: InstanceRecord, counters: { restarts: number; backoffStep: number }): Promise<{ record: InstanceRecord; waitReady: () => Promise<void> }> {
+    await this.stopLeftovers(instance, slot);
+    const child = this.spawnWeb(spec, release, instance.id, instance.port, instance.logPath);
+    const record: InstanceRecord = { id: instance.id, pid: child.pid!, port: instance.port, logPath: instance.logPath, startedAt: new Date().toISOString(), ...counters };
+    const waitReady = async () => {
+      const { host, startTimeoutMs, stopGraceMs } = this.options;
+      const deadline = Date.now() + startTimeoutMs;
+      const label = instanceLabel(spec, record.id);
+      const url = `${this.address(record)}${spec.healthPath.startsWith("/") ? "" : "/"}${spec.healthPath}`;
+      try {
+        await waitUntilListening(child, record.port, host, record.logPath, startTimeoutMs, label);
+        for (;;) {
+          const health = await probeHealth(record.id, url);
+          if (health.status !== "unhealthy") return;
+          if (!this.isRunning(record, slot)) throw new PlatformError(`${label} exited before ${url} answered healthy. Last lines of ${record.logPath}:\n${logTail(record.logPath)}`);
+          if (Date.now() >= deadline) throw new PlatformError(`${label} listens on port ${record.port}, but ${url} did not answer healthy within ${Math.round(startTimeoutMs / 1000)} s (${health.error ?? health.status})`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      } catch (error) {
+        await stopProcesses([{ pid: record.pid, storePath: slot.storePath }], stopGraceMs);
+        throw error;
+      }
+    };
+    return { record, waitReady };
+  }
+
+  /**
+   * Stops what an exited process of `slot` left running in its process group (a Procfile command
+   * whose shell was killed while the app it started runs on); nothing when the group is gone.
+   */
+  async stopLeftovers(process: { pid: number }, slot: Pick<SlotRecord, "storePath">): Promise<void> {
+    await stopProcesses([{ pid: process.pid, storePath: slot.storePath }], this.options.stopGraceMs);
+  }
+
+  /**
+   * Starts one worker process (no PORT) of `type` in the release directory; `counters` say how
+   * often it was started again before (restart-policy.ts; 0 for a new slot). Returns its record;
+   * the caller persists it.
+   */
+  spawnWorker(spec: AppSpec, release: Release, type: string, id: string, counters: { restarts: number; backoffStep: number } = { restarts: 0, backoffStep: 0 }): WorkerRecord {
     const dataDir = this.options.paths.data(spec.environment, spec.app);
     fs.mkdirSync(dataDir, { recursive: true });
     const env = appEnvironment({ environment: spec.environment, app: spec.app, instance: id, dataDir, reference: spec.reference, config: spec.config, siblings: spec.siblings, releaseDir: release.dir });
     const logPath = path.join(this.options.paths.logs(spec.environment, spec.app), `${fileSafe(spec.build.buildId)}-${type}-${id.split("-").pop()}.log`);
     const child = spawnApp({ command: release.procfile.get(type)!, env, logPath, cwd: release.dir });
     if (!child.pid) throw new PlatformError(`Cannot start ${spec.environment}/${spec.app} worker ${id}: the OS refused to create a process`);
-    const pid = child.pid;
-    this.children.set(pid, child);
-    child.once("exit", () => this.children.delete(pid));
-    return { id, type, pid, logPath, startedAt: new Date().toISOString(), restarts };
+    this.track(child);
+    return { id, type, pid: child.pid, logPath, startedAt: new Date().toISOString(), ...counters };
   }
 
   /** Stops the workers first (background tasks end before the code they use goes), then web. */

@@ -2,13 +2,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { PlatformError } from "../types";
+import type { RestartTrack } from "./restart-policy";
 
 /**
  * What the local platform remembers between runs of Slipway, in `<dataDir>/platform/local/state.json`.
  * It is the platform's own bookkeeping (ports, pids), never the source of truth for deployments:
  * the database is. It exists so a restarted Slipway can find and adopt the processes it started.
  */
-export interface InstanceRecord {
+/**
+ * A `web` process of a slot, listening on its own port; started again on the same port when it
+ * exits (restart-policy.ts: `restarts`, `backoffStep`, `exitedAt`, each absent in older state).
+ */
+export interface InstanceRecord extends RestartTrack {
   /** e.g. `portal-2`; passed to the app as SLIPWAY_INSTANCE. */
   id: string;
   pid: number;
@@ -19,7 +24,7 @@ export interface InstanceRecord {
 }
 
 /** A long-running Procfile process besides `web` (worker, clock, …): no port, restarted when it exits. */
-export interface WorkerRecord {
+export interface WorkerRecord extends RestartTrack {
   /** e.g. `portal-worker-1`; passed as SLIPWAY_INSTANCE. */
   id: string;
   /** The Procfile process type. */

@@ -96,7 +96,8 @@ describe("LocalPlatform: a web process that dies is started again", () => {
     // Found gone on the next round: listed with the pending restart's back-off.
     const waiting = await until("the back-off to show", async () => web(await platform.instances("rs1", "portal")).find((i) => i.backOff !== null));
     expect(waiting).toMatchObject({ running: false, restarts: 0, backOff: { seconds: 1 } });
-    await until("the URL to serve again", async () => (await get(status.url!).catch(() => ({ status: 0, text: "" }))).status === 200, { timeoutMs: 15_000 });
+    // The pid listed is the Procfile command's shell: the app it started may answer a moment longer, until the restart stops it.
+    await until("the restarted instance to serve", async () => web(await platform.instances("rs1", "portal"))[0]!.restarts === 1 && (await get(status.url!).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000 });
     console.log(`[web restart] killed → serving again on the stable URL in ${(performance.now() - killedAt).toFixed(0)} ms`);
 
     const [after] = web(await platform.instances("rs1", "portal"));
@@ -113,6 +114,13 @@ describe("LocalPlatform: a web process that dies is started again", () => {
     const adopted = await next.ensureActive(appSpec(v1, { environment: "rs1" }));
     expect(adopted.active!.instances.map((i) => i.pid)).toEqual([after!.pid]);
     expect(web(await next.instances("rs1", "portal"))[0]).toMatchObject({ restarts: 1, running: true });
+
+    // Adopted (not a child of this Slipway): its death is found by pid on a round, and it comes back too.
+    process.kill(after!.pid!, "SIGKILL");
+    await until("the adopted instance to be gone", () => !alive(after!.pid!));
+    await until("the restarted instance to serve", async () => web(await next.instances("rs1", "portal"))[0]!.restarts === 2 && (await get(status.url!).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000 });
+    expect(web(await next.instances("rs1", "portal"))[0]).toMatchObject({ address: before!.address, running: true, restarts: 2 });
+    expect((await get(status.url!)).text).toBe(`portal 1.0.0 from ${before!.id}\n`);
   });
 
   it("backs off further (1 s, 2 s, 4 s, 8 s) each time a process keeps dying, restarting it on the same port each time", async () => {

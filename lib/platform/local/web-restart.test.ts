@@ -3,13 +3,13 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
 import type { LocalInstanceInfo } from "./workers";
-import { appSpec, fixtureArtifact, get, randomPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // A web process that exits or is killed is started again on the same port, with back-off; one the
 // platform stops itself never is. Real processes and ports; every platform is closed with
 // stopApps afterwards, so no process outlives the run.
-const portBase = randomPortBase();
+const portBase = testPortBase();
 const artifacts = tempDir("restart-artifacts");
 const dirs: string[] = [artifacts];
 const open: LocalPlatform[] = [];

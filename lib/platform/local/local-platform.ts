@@ -225,6 +225,10 @@ export class LocalPlatform implements PlatformAdapter {
       const record = await this.apps.ensure(spec.environment, spec.app);
       const active = record.active;
       if (active && this.isSlotOf(active, spec) && this.slots.allRunning(active) && (await this.slots.allAnswer(active))) {
+        if (active.instances.some((i) => i.starting)) {
+          for (const i of active.instances) delete i.starting; // a restart the previous Slipway waited for answers now: route it
+          this.apps.save();
+        }
         await this.listening(record);
         this.housekeeping.remember(active, { spec, release: await this.releases.prepare(spec.build) });
         this.housekeeping.start();

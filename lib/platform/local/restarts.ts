@@ -101,10 +101,16 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
   const outcomes = await Promise.allSettled(starting.map((s) => s.waitReady()));
   outcomes.forEach((outcome, i) => {
     const { record } = starting[i]!;
-    if (outcome.status === "fulfilled") log(`local: ${key} instance ${record.id} serves again on port ${record.port} (pid ${record.pid})`);
-    else log(`local: ${key} instance ${record.id} did not come back: ${(outcome.reason as Error).message}`);
+    if (outcome.status === "fulfilled") {
+      delete record.starting;
+      log(`local: ${key} instance ${record.id} serves again on port ${record.port} (pid ${record.pid})`);
+    } else log(`local: ${key} instance ${record.id} did not come back: ${(outcome.reason as Error).message}`);
   });
-  if (outcomes.some((o) => o.status === "fulfilled")) await context.route();
+  if (outcomes.some((o) => o.status === "fulfilled")) {
+    // Ready: no longer marked starting, so the router (which skipped it until now) sends it requests.
+    context.save();
+    await context.route();
+  }
   // One that failed is looked at again at once: found gone, it waits its (longer) back-off.
   return { changed: false, nextDueAt: outcomes.some((o) => o.status === "rejected") ? context.now() : nextDueAt };
 }

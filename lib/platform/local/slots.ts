@@ -153,7 +153,8 @@ export class SlotProcesses {
 
   /**
    * Starts web instance `instance` of `slot` again after its process exited: a new process of the
-   * release on the same port, with the same id and log, carrying `counters` (restart-policy.ts).
+   * release on the same port, with the same id and log, carrying `counters` (restart-policy.ts),
+   * marked `starting` (the router skips it; the caller clears the mark once `waitReady` resolves).
    * What the old process left behind in its process group (an app whose shell died) is stopped
    * first, so the port is free. Resolves to the new record at once — the caller persists it before
    * waiting, so a crash of Slipway meanwhile leaves no unknown process — and `waitReady`, which
@@ -165,7 +166,7 @@ export class SlotProcesses {
   async respawnInstance(spec: AppSpec, release: Release, slot: SlotRecord, instance: InstanceRecord, counters: { restarts: number; backoffStep: number }): Promise<{ record: InstanceRecord; waitReady: () => Promise<void> }> {
     await this.stopLeftovers(instance, slot);
     const child = this.spawnWeb(spec, release, instance.id, instance.port, instance.logPath);
-    const record: InstanceRecord = { id: instance.id, pid: child.pid!, port: instance.port, logPath: instance.logPath, startedAt: new Date().toISOString(), ...counters };
+    const record: InstanceRecord = { id: instance.id, pid: child.pid!, port: instance.port, logPath: instance.logPath, startedAt: new Date().toISOString(), ...counters, starting: true };
     const waitReady = async () => {
       const { host, startTimeoutMs, stopGraceMs } = this.options;
       const deadline = Date.now() + startTimeoutMs;

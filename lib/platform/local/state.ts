@@ -21,6 +21,11 @@ export interface InstanceRecord extends RestartTrack {
   logPath: string;
   /** When this process started (ISO 8601); absent in state written before instances were listed. */
   startedAt?: string;
+  /**
+   * Set while a restarted process is not yet ready (listening and healthy): its pid is saved at
+   * once, but the router sends it no requests until this is cleared. Absent: ready.
+   */
+  starting?: boolean;
 }
 
 /** A long-running Procfile process besides `web` (worker, clock, …): no port, restarted when it exits. */

@@ -122,7 +122,8 @@ export class Router {
     proxy.setMaintenance(record.maintenance);
     // Asleep: the proxy answers "waking up"; the request time is what Slipway reads to wake it.
     proxy.setAsleep(record.asleep ? () => {} : null);
-    const backend = (slot: SlotRecord): Backend => ({ buildId: slot.buildId, instances: slot.instances.map(({ id, port }) => ({ id, port })) });
+    // A restarted instance still starting (not yet listening and healthy) gets no requests.
+    const backend = (slot: SlotRecord): Backend => ({ buildId: slot.buildId, instances: slot.instances.filter((i) => !i.starting).map(({ id, port }) => ({ id, port })) });
     const share = record.standbyShare ?? 0;
     proxy.setBackend(record.active ? backend(record.active) : null, record.standby && share > 0 ? { backend: backend(record.standby), share } : null);
   }

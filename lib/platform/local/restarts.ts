@@ -36,6 +36,17 @@ function decide<T extends InstanceRecord | WorkerRecord>(process: T, slot: SlotR
 }
 
 /**
+ * `track` after a start that failed outright (the OS refused the process): counted as a restart
+ * that exited at `now` (ms), so the next try waits one step longer; its due time goes to `wait`.
+ * The other processes of the slot started this round are kept, so none is left unknown.
+ */
+function failedStart<T extends RestartTrack>(track: T, wait: (track: RestartTrack) => void, now: number): T {
+  const failed = { ...track, ...afterRestart(track), exitedAt: new Date(now).toISOString() };
+  wait(failed);
+  return failed;
+}
+
+/**
  * One round of the restart policy (restart-policy.ts) for `slot`: records when each exited web
  * instance and worker was found gone, and starts again those whose back-off has passed — web
  * instances on their own port, with the same id and log. A restarted web instance's record is
@@ -69,9 +80,14 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
     } else {
       changed = true;
       log(`local: ${key} instance ${instance.id} (pid ${instance.pid}, port ${instance.port}) exited; starting it again on the same port (restart ${afterRestart(decision.track).restarts})`);
-      const started = await processes.respawnInstance(launch.spec, launch.release, slot, instance, afterRestart(decision.track));
-      starting.push(started);
-      instances.push(started.record);
+      try {
+        const started = await processes.respawnInstance(launch.spec, launch.release, slot, instance, afterRestart(decision.track));
+        starting.push(started);
+        instances.push(started.record);
+      } catch (error) {
+        log(`local: ${key} instance ${instance.id} could not be started again: ${(error as Error).message}`);
+        instances.push(failedStart(decision.track, wait, now));
+      }
     }
   }
   slot.instances = instances;
@@ -88,8 +104,13 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
       } else {
         changed = true;
         log(`local: ${key} worker ${worker.id} (pid ${worker.pid}) exited; starting it again (restart ${afterRestart(decision.track).restarts})`);
-        await processes.stopLeftovers(worker, slot);
-        workers.push(processes.spawnWorker(launch.spec, launch.release, worker.type, worker.id, afterRestart(decision.track)));
+        try {
+          await processes.stopLeftovers(worker, slot);
+          workers.push(processes.spawnWorker(launch.spec, launch.release, worker.type, worker.id, afterRestart(decision.track)));
+        } catch (error) {
+          log(`local: ${key} worker ${worker.id} could not be started again: ${(error as Error).message}`);
+          workers.push(failedStart(decision.track, wait, now));
+        }
       }
     }
     slot.workers = workers;

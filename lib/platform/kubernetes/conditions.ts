@@ -15,7 +15,7 @@ interface ContainerStatus {
   name?: string;
   ready?: boolean;
   restartCount?: number;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } };
+  state?: { running?: { startedAt?: string }; waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } };
   lastState?: { terminated?: { finishedAt?: string } };
 }
 export interface PodJson {
@@ -37,6 +37,14 @@ export function podReady(pod: PodJson): boolean {
 
 export function podRestarts(pod: PodJson): number {
   return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+}
+
+/**
+ * Whether a pod's processes run, as the instances list says it: phase Running with no container
+ * waiting. A container in CrashLoopBackOff leaves the pod's phase Running, yet it runs nothing.
+ */
+export function podRunning(pod: PodJson): boolean {
+  return pod.status?.phase === "Running" && !(pod.status.containerStatuses ?? []).some((c) => c.state?.waiting !== undefined);
 }
 
 /**

@@ -5,7 +5,7 @@ import { PlatformError, type AppSpec, type AppStatus, type ArtifactRef, type Ins
 import { ALL_SLOTS, liveSlot, podHealth, podsOf, readApp, reapplyable, selectorOf, slotDeployments, slotFor, slotStatus, standbySlot, webOf, type AppState } from "./app-state";
 import type { KubeObjectLike } from "./client";
 import { Clusters, type ClusterOptions, type ResolvedTarget } from "./clusters";
-import { podBackOff, podRestarts, rolloutState, type DeploymentJson, type PodJson } from "./conditions";
+import { podBackOff, podRestarts, podRunning, rolloutState, type DeploymentJson, type PodJson } from "./conditions";
 import { runKubernetesJob } from "./jobs";
 import { A, L, configObjects, deploymentObject, dnsName, hostOf, httpRouteObject, ingressObject, namespaceObject, pinnedImage, serviceObject, slotServiceObject, type Routing, type Slot } from "./objects";
 
@@ -280,7 +280,7 @@ export class KubernetesPlatform implements PlatformAdapter {
         buildId: d?.metadata.annotations?.[A.buildId] ?? "",
         version: d?.metadata.annotations?.[A.version] ?? "",
         address: process === "web" && p.status?.podIP ? `http://${p.status.podIP}:${target.config.port}` : null,
-        running: p.status?.phase === "Running",
+        running: podRunning(p),
         startedAt: p.status?.startTime ?? p.metadata.creationTimestamp ?? new Date(0).toISOString(),
         restarts: podRestarts(p),
         backOff: podBackOff(p),

@@ -22,7 +22,6 @@ import { webhookActor } from "./webhook-actor";
 
 export type ChangeRequestKey = Pick<PullRequestEvent, "provider" | "repository" | "number">;
 
-/** "pull request #12" or "merge request !12" (with the repository when there is one). */
 /**
  * How the audit trail names a pull/merge request: `acme/shop#12` (GitHub) or `acme/shop!12`
  * (GitLab), as each provider writes them, so a person finds it there.
@@ -31,6 +30,7 @@ export function changeRequestRef(request: { provider: string; number: number; re
   return `${request.repository}${request.provider === "github" ? "#" : "!"}${request.number}`;
 }
 
+/** "pull request #12" or "merge request !12" (with the repository when there is one). */
 export function changeRequestLabel(request: { provider: string; number: number; repository?: string }): string {
   return `${request.provider === "github" ? "pull request #" : "merge request !"}${request.number}${request.repository ? ` of ${request.repository}` : ""}`;
 }

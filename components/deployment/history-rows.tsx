@@ -7,6 +7,7 @@ import { environmentPath } from "@/lib/paths";
 import { DeploymentStateBadge } from "@/components/status";
 import { ReasonAndFailure } from "./reason-and-failure";
 import { Badge } from "@/components/ui/badge";
+import { PendingRows, useFirstScreenRows } from "@/components/ui/first-screen";
 import { tdClass } from "@/components/ui/layout";
 import { RelativeTime } from "@/components/ui/time";
 
@@ -34,13 +35,21 @@ export interface HistoryRow {
   failure: string | null;
 }
 
+/** The table's columns: when, environment, kind, release, state, took, by, reason. */
+const HISTORY_COLUMNS = 8;
+/** A row is ~41 px: 16 fill what a 1080 px screen leaves under the filters. */
+const HISTORY_FIRST_SCREEN_ROWS = 16;
+const HISTORY_ROW_HEIGHT_PX = 41;
+
 /**
  * The deployments history's rows. A client component for the board's reason (board-rows.tsx): a
  * page of 50 rollouts sent as their fields instead of server-rendered elements, which were sent
- * twice (the React payload and the HTML) and parsed again to render the HTML.
+ * twice (the React payload and the HTML) and parsed again to render the HTML. The server renders
+ * the first screen of them as HTML, the browser the rest once it has hydrated.
  */
 export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; now: Date; showPipeline: boolean }) {
-  return rows.map((d) => (
+  const { shown, pending } = useFirstScreenRows(rows, HISTORY_FIRST_SCREEN_ROWS);
+  const rendered = shown.map((d) => (
     <tr key={d.id} className="hover:bg-zinc-50">
       <td className={`${tdClass} whitespace-nowrap`}>
         <Link href={`/deployments/${d.id}`} className="text-sky-700 hover:underline">
@@ -79,4 +88,10 @@ export function HistoryRows({ rows, now, showPipeline }: { rows: HistoryRow[]; n
       </td>
     </tr>
   ));
+  return (
+    <>
+      {rendered}
+      <PendingRows pending={pending} columns={HISTORY_COLUMNS} rowHeightPx={HISTORY_ROW_HEIGHT_PX} />
+    </>
+  );
 }

@@ -7,7 +7,9 @@ import { Button } from "./button";
 /**
  * A confirmation before an action that matters. With `typeToConfirm`, the person must type a word
  * (e.g. the environment's name) before the button enables. Uses the native <dialog>: focus is
- * trapped and Escape cancels.
+ * trapped and Escape cancels. What the dialog says is rendered when it opens, not before: a page
+ * has many such buttons (a board's promotions carry their whole preview), and closed dialogs cost
+ * the server their HTML on every view for nobody to read (issue 13).
  */
 export function ConfirmButton({
   label,
@@ -47,6 +49,7 @@ export function ConfirmButton({
   dismissLabel?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   /**
    * From confirming until focus is handed back: the buttons are disabled while the action runs (and
@@ -63,6 +66,13 @@ export function ConfirmButton({
   const disabledReasonId = useId();
   const explainDisabled = Boolean(disabled && !pending && disabledReason);
   const ready = (!typeToConfirm || typed === typeToConfirm) && (askReason !== "required" || reason.trim().length > 0);
+
+  useEffect(() => {
+    if (!open || !dialog.current || dialog.current.open) return;
+    dialog.current.showModal();
+    // Explicitly: the fields mount with the dialog, and browsers differ on what showModal() focuses by itself.
+    dialog.current.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+  }, [open]);
 
   // Once the action (and the page's refresh) is done. Reads the failure through a ref: clearing it
   // on the next submit must not close the dialog before that attempt is even pending.
@@ -107,7 +117,7 @@ export function ConfirmButton({
 
   return (
     <>
-      <Button ref={trigger} variant={variant} size={size} disabled={disabled || pending} onClick={() => dialog.current?.showModal()} data-testid={testId} aria-describedby={explainDisabled ? disabledReasonId : undefined}>
+      <Button ref={trigger} variant={variant} size={size} disabled={disabled || pending} onClick={() => setOpen(true)} aria-haspopup="dialog" data-testid={testId} aria-describedby={explainDisabled ? disabledReasonId : undefined}>
         {label}
       </Button>
       {explainDisabled && (
@@ -124,68 +134,71 @@ export function ConfirmButton({
           setReason("");
           setFailure(null);
           failed.current = false;
+          setOpen(false);
         }}
       >
-        <form
-          method="dialog"
-          className="flex flex-col gap-3 p-5"
-          onSubmit={async (event) => {
-            event.preventDefault();
-            if (!ready) return;
-            acting.current = true;
-            failed.current = false;
-            setFailure(null);
-            const outcome = await onConfirm(reason.trim());
-            // Without a `pending` prop no effect follows the action: nothing is left to hand focus back.
-            if (pending === undefined) acting.current = false;
-            if (isFailure(outcome)) {
-              failed.current = true;
-              setFailure(outcome.error.message);
-            } else dialog.current?.close();
-          }}
-        >
-          <h2 id={titleId} className="text-base font-semibold">
-            {title}
-          </h2>
-          {children && <div className="text-zinc-700">{children}</div>}
-          {askReason && (
-            <label htmlFor={reasonId} className="flex flex-col gap-1 text-zinc-700">
-              <span>Reason {askReason === "optional" ? <span className="text-zinc-400">(optional)</span> : <span className="text-zinc-500">(required)</span>}</span>
-              <textarea
-                id={reasonId}
-                value={reason}
-                required={askReason === "required"}
-                maxLength={LIMITS.reason}
-                rows={2}
-                autoFocus={!typeToConfirm}
-                onChange={(e) => setReason(e.target.value)}
-                className="rounded-md border border-zinc-300 px-2 py-1"
-              />
-            </label>
-          )}
-          {typeToConfirm && (
-            <label className="flex flex-col gap-1 text-zinc-700">
-              <span>
-                Type <strong className="font-mono">{typeToConfirm}</strong> to confirm
-              </span>
-              <input autoFocus value={typed} onChange={(e) => setTyped(e.target.value)} className="h-8 rounded-md border border-zinc-300 px-2 font-mono" />
-            </label>
-          )}
-          {failure && (
-            // Not role="alert": the action's toast already announces it; this keeps it beside the form.
-            <p data-testid="confirm-failure" className="rounded-md bg-red-50 px-3 py-2 text-red-800 ring-1 ring-red-200 ring-inset">
-              {failure}
-            </p>
-          )}
-          <div className="mt-2 flex justify-end gap-2">
-            <Button variant="ghost" onClick={() => dialog.current?.close()}>
-              {dismissLabel}
-            </Button>
-            <Button ref={submit} type="submit" variant={confirmVariant} disabled={!ready || pending} autoFocus={!typeToConfirm && !askReason}>
-              {pending ? "Working…" : confirmLabel}
-            </Button>
-          </div>
-        </form>
+        {open && (
+          <form
+            method="dialog"
+            className="flex flex-col gap-3 p-5"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              if (!ready) return;
+              acting.current = true;
+              failed.current = false;
+              setFailure(null);
+              const outcome = await onConfirm(reason.trim());
+              // Without a `pending` prop no effect follows the action: nothing is left to hand focus back.
+              if (pending === undefined) acting.current = false;
+              if (isFailure(outcome)) {
+                failed.current = true;
+                setFailure(outcome.error.message);
+              } else dialog.current?.close();
+            }}
+          >
+            <h2 id={titleId} className="text-base font-semibold">
+              {title}
+            </h2>
+            {children && <div className="text-zinc-700">{children}</div>}
+            {askReason && (
+              <label htmlFor={reasonId} className="flex flex-col gap-1 text-zinc-700">
+                <span>Reason {askReason === "optional" ? <span className="text-zinc-400">(optional)</span> : <span className="text-zinc-500">(required)</span>}</span>
+                <textarea
+                  id={reasonId}
+                  value={reason}
+                  required={askReason === "required"}
+                  maxLength={LIMITS.reason}
+                  rows={2}
+                  data-autofocus={!typeToConfirm || undefined}
+                  onChange={(e) => setReason(e.target.value)}
+                  className="rounded-md border border-zinc-300 px-2 py-1"
+                />
+              </label>
+            )}
+            {typeToConfirm && (
+              <label className="flex flex-col gap-1 text-zinc-700">
+                <span>
+                  Type <strong className="font-mono">{typeToConfirm}</strong> to confirm
+                </span>
+                <input data-autofocus value={typed} onChange={(e) => setTyped(e.target.value)} className="h-8 rounded-md border border-zinc-300 px-2 font-mono" />
+              </label>
+            )}
+            {failure && (
+              // Not role="alert": the action's toast already announces it; this keeps it beside the form.
+              <p data-testid="confirm-failure" className="rounded-md bg-red-50 px-3 py-2 text-red-800 ring-1 ring-red-200 ring-inset">
+                {failure}
+              </p>
+            )}
+            <div className="mt-2 flex justify-end gap-2">
+              <Button variant="ghost" onClick={() => dialog.current?.close()}>
+                {dismissLabel}
+              </Button>
+              <Button ref={submit} type="submit" variant={confirmVariant} disabled={!ready || pending} data-autofocus={(!typeToConfirm && !askReason) || undefined}>
+                {pending ? "Working…" : confirmLabel}
+              </Button>
+            </div>
+          </form>
+        )}
       </dialog>
     </>
   );

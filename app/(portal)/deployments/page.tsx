@@ -66,10 +66,22 @@ function environmentChoice(given: string | undefined, pipeline: string | null): 
   return `${pipeline}/${given}`;
 }
 
+/**
+ * A filter offers its choices as a list up to this many; past it the field is typed. A company's
+ * Slipway has hundreds of environments (and a pipeline hundreds of apps): as options they cost
+ * every view of the history their elements, and nobody scrolls a list that long.
+ */
+const MAX_LISTED_CHOICES = 60;
+const ENVIRONMENT_TYPED_HINT = "An environment as pipeline/name (shop/prod), or its name alone with a pipeline chosen";
+
 /** The environments under their pipelines, in the list's order (one pipeline's run together). */
 function groupByPipeline(environments: EnvironmentWithHistory[]): [string, EnvironmentWithHistory[]][] {
   const groups = new Map<string, EnvironmentWithHistory[]>();
-  for (const e of environments) groups.set(e.pipeline, [...(groups.get(e.pipeline) ?? []), e]);
+  for (const e of environments) {
+    const members = groups.get(e.pipeline);
+    if (members) members.push(e);
+    else groups.set(e.pipeline, [e]);
+  }
   return [...groups];
 }
 
@@ -123,26 +135,30 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
         <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment
-          <select name="environment" defaultValue={chosenEnvironment ?? ""} className={selectClass}>
-            <option value="">all</option>
-            {scopedPipeline
-              ? environments.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
-              : groupByPipeline(environments).map(([pipeline, members]) =>
-                  pipeline ? (
-                    <optgroup key={pipeline} label={pipeline}>
-                      {members.map((e) => (
-                        <EnvironmentOption key={e.ref} environment={e} />
-                      ))}
-                    </optgroup>
-                  ) : (
-                    members.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
-                  ),
-                )}
-          </select>
+          {environments.length > MAX_LISTED_CHOICES ? (
+            <input name="environment" defaultValue={chosenEnvironment ?? ""} placeholder={scopedPipeline ? "any" : "pipeline/environment"} title={ENVIRONMENT_TYPED_HINT} className={selectClass} />
+          ) : (
+            <select name="environment" defaultValue={chosenEnvironment ?? ""} className={selectClass}>
+              <option value="">all</option>
+              {scopedPipeline
+                ? environments.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
+                : groupByPipeline(environments).map(([pipeline, members]) =>
+                    pipeline ? (
+                      <optgroup key={pipeline} label={pipeline}>
+                        {members.map((e) => (
+                          <EnvironmentOption key={e.ref} environment={e} />
+                        ))}
+                      </optgroup>
+                    ) : (
+                      members.map((e) => <EnvironmentOption key={e.ref} environment={e} />)
+                    ),
+                  )}
+            </select>
+          )}
         </label>
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           App changed
-          {appChoices ? (
+          {appChoices && appChoices.length <= MAX_LISTED_CHOICES ? (
             <select name="app" defaultValue={filters.app ?? ""} className={selectClass}>
               <option value="">any</option>
               {appChoices.map((a) => (

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SCANNED = ["app", "lib", "db", "scripts", "examples", "components", "playwright.config.ts", "next.config.js"];
 /** Read by the code but not configuration: the OS's own, or a flag the test harness sets for itself. */
-const NOT_CONFIGURATION = new Set(["PATH", "NODE_ENV", "HOME", "SLIPWAY_QUIET_TEST_DB", "NEXT_TELEMETRY_DISABLED"]);
+const NOT_CONFIGURATION = new Set(["PATH", "NODE_ENV", "HOME", "SLIPWAY_QUIET_TEST_DB", "NEXT_TELEMETRY_DISABLED", "VITEST_POOL_ID"]);
 
 function sourceFiles(entry: string): string[] {
   const full = path.join(root, entry);

@@ -14,14 +14,15 @@ export function boardLayout(columns: number): { columnMinRem: number; tableMinRe
 }
 
 /**
- * Rows of the board the server renders as HTML: about a screen and a half (a row of cells is 75–115
- * px tall: 75 px for 8 environments at 1,400 px, where no line wraps; a drift badge or a cell on
- * another release adds a line); the rest render as soon as the browser hydrates. On the 600-app
+ * Rows of the board the server renders as HTML: about a screen (a row of cells is 75–115 px tall:
+ * 75 px for 8 environments at 1,400 px, where no line wraps; a drift badge or a cell on another
+ * release adds a line; the header, filters, column heads and release row take ~400 px of a
+ * 1,080 px screen, so 8 rows reach past its fold); the rest render as soon as the browser hydrates. On the 600-app
  * board (25 rows of 8 environments) the cells' HTML was over half of the response and most of its
  * server time, for rows below the fold. The review environments' table below the board gets what
  * this leaves (reviewFirstScreenRows).
  */
-export const BOARD_FIRST_SCREEN_ROWS = 12;
+export const BOARD_FIRST_SCREEN_ROWS = 8;
 
 /**
  * Rows of the review environments' table (below the board's rows) the server renders as HTML: the

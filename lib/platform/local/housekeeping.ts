@@ -1,6 +1,6 @@
 import type { AppRegistry } from "./registry";
 import { rotateLog } from "./logs";
-import { restartExited, type RestartContext, type SlotLaunch } from "./restarts";
+import { restartExited, settleStarted, type RestartContext, type SlotLaunch, type StartingInstance } from "./restarts";
 import type { SlotProcesses } from "./slots";
 import { appKey, type AppRecord, type SlotRecord } from "./state";
 import { logFilesOf } from "./workers";
@@ -36,7 +36,7 @@ export class Housekeeping {
   /** A round at the earliest pending restart's due time, sooner than the next regular one. */
   private dueTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private stopped = false;
-  /** Apps being looked at now: a restart may wait up to the start timeout, and an app's rounds never overlap. */
+  /** Apps being looked at now: a round waits up to the start timeout for a restarted instance, and an app's rounds never overlap. */
   private readonly busy = new Set<string>();
   /** Apps asked for again while being looked at: one more round of theirs follows. */
   private readonly again = new Set<string>();
@@ -107,34 +107,66 @@ export class Housekeeping {
     }
   }
 
+  /**
+   * One round of the app: restarts under its lock; the wait for restarted web instances to become
+   * ready (up to the start timeout) outside it, so a rollback, switch or stop of the app meanwhile
+   * never waits for a crash-looping instance; then, under the lock again, the ready ones are routed
+   * (settleStarted: only while their slot is still the app's).
+   */
   private async houseKeepNow(environment: string, app: string): Promise<void> {
     const { apps, slots, logCapBytes, log, locked, route } = this.options;
-    const context = { processes: slots, log, route, now: this.options.now ?? Date.now, save: () => apps.save(), open: () => !this.stopped };
+    const now = this.options.now ?? Date.now;
+    const context = { processes: slots, log, now, save: () => apps.save(), open: () => !this.stopped };
+    const failed = (error: Error) => log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`);
+    let starting: StartingInstance[] = [];
     await locked(environment, app, async () => {
       const record = apps.get(environment, app);
       if (!record || this.stopped) return;
-      const due = await houseKeepApp(record, (slot) => this.launches.get(slot), context, logCapBytes);
-      if (due !== null) this.roundAt(due);
-    }).catch((error: Error) => log(`local: housekeeping of ${appKey(environment, app)} failed: ${error.message}`));
+      const result = await houseKeepApp(record, (slot) => this.launches.get(slot), context, logCapBytes);
+      starting = result.starting;
+      if (result.nextDueAt !== null) this.roundAt(result.nextDueAt);
+    }).catch(failed);
+    if (starting.length === 0) return;
+    const outcomes = await Promise.allSettled(starting.map((s) => s.waitReady()));
+    await locked(environment, app, async () => {
+      // Ready: no longer marked starting, so the router (which skipped it until now) sends it requests.
+      if (await settleStarted(apps.get(environment, app), starting, outcomes, slots, log)) {
+        apps.save();
+        await route();
+      }
+    }).catch(failed);
+    // One that failed is looked at again at once: found gone, it waits its (longer) back-off.
+    if (outcomes.some((o) => o.status === "rejected")) this.again.add(appKey(environment, app));
   }
 }
 
 /**
  * One round of an app's housekeeping: restarts the exited web instances and workers of both slots
  * once their back-off passed (restarts.ts; `launchOf` says what each slot was started from), saves
- * what changed, and rotates logs past `logCapBytes`. Callers hold the app's lock.
- * @returns when (ms since the epoch) the earliest restart still waiting is due, or null
+ * what changed (`context.save` writes the state file), and rotates logs past `logCapBytes`.
+ * Callers hold the app's lock.
+ * @returns `nextDueAt`: when (ms since the epoch) the earliest restart still waiting is due, or
+ *   null; `starting`: the web instances started again (saved, marked starting), for the caller to
+ *   wait for outside the lock
  */
-export async function houseKeepApp(record: AppRecord, launchOf: (slot: SlotRecord) => SlotLaunch | undefined, context: Omit<RestartContext, "launch">, logCapBytes: number): Promise<number | null> {
+export async function houseKeepApp(
+  record: AppRecord,
+  launchOf: (slot: SlotRecord) => SlotLaunch | undefined,
+  context: Omit<RestartContext, "launch"> & { save: () => void },
+  logCapBytes: number,
+): Promise<{ nextDueAt: number | null; starting: StartingInstance[] }> {
   let changed = false;
   let nextDueAt: number | null = null;
+  const starting: StartingInstance[] = [];
   for (const slot of [record.active, record.standby]) {
     if (!slot) continue;
     const result = await restartExited(slot, { ...context, launch: launchOf(slot) });
-    changed ||= result.changed;
+    changed ||= result.changed || result.starting.length > 0;
+    starting.push(...result.starting);
     if (result.nextDueAt !== null) nextDueAt = Math.min(nextDueAt ?? Infinity, result.nextDueAt);
   }
+  // The new pids are on disk before the (long) wait: a crash of Slipway meanwhile leaves no unknown process.
   if (changed) context.save();
   for (const file of logFilesOf(record)) rotateLog(file, logCapBytes);
-  return nextDueAt;
+  return { nextDueAt, starting };
 }

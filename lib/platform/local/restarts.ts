@@ -1,7 +1,7 @@
 import type { AppSpec } from "../types";
 import { afterRestart, noteExit, restartDueAt, type RestartTrack } from "./restart-policy";
 import type { SlotProcesses } from "./slots";
-import type { InstanceRecord, SlotRecord, WorkerRecord } from "./state";
+import type { AppRecord, InstanceRecord, SlotRecord, WorkerRecord } from "./state";
 import type { Release } from "./tarball";
 
 /** What a process needs to be started again: the slot's spec (config is never written to disk) and release. */
@@ -17,10 +17,6 @@ export interface RestartContext {
   processes: SlotProcesses;
   /** Now, in ms since the epoch. */
   now: () => number;
-  /** Writes the state file as the records are now. */
-  save: () => void;
-  /** Has the router re-read the state file (a restarted web instance serves again). */
-  route: () => Promise<void>;
   /** False once the platform is closing: nothing new is started then. */
   open: () => boolean;
   log: (line: string) => void;
@@ -47,18 +43,30 @@ function failedStart<T extends RestartTrack>(track: T, wait: (track: RestartTrac
 }
 
 /**
+ * A web instance started again this round and not ready yet: its record (saved, marked `starting`)
+ * in `slot`, and the wait for it (SlotProcesses.respawnInstance), which the caller runs outside the
+ * app's lock.
+ */
+export interface StartingInstance {
+  slot: SlotRecord;
+  record: InstanceRecord;
+  waitReady: () => Promise<void>;
+}
+
+/**
  * One round of the restart policy (restart-policy.ts) for `slot`: records when each exited web
  * instance and worker was found gone, and starts again those whose back-off has passed — web
- * instances on their own port, with the same id and log. A restarted web instance's record is
- * saved at once, then it is waited for (listening and healthy, SlotProcesses.respawnInstance);
- * once ready the router is told, so it routes to the new process. One that fails is stopped and
- * logged, and the next round backs off further. Does nothing without `context.launch`.
+ * instances on their own port, with the same id and log, marked `starting`. It does not wait for
+ * them: the caller saves the records (so a crash of Slipway meanwhile leaves no unknown process),
+ * lets go of the app's lock, waits (`StartingInstance.waitReady`) and then has settleStarted mark
+ * the ready ones under the lock again. Does nothing without `context.launch`.
  * @returns `changed`: whether records changed since the state file was last saved (the caller
- *   saves them); `nextDueAt`: when (ms since the epoch) the earliest restart still waiting is due, or null
+ *   saves them); `nextDueAt`: when (ms since the epoch) the earliest restart still waiting is due,
+ *   or null; `starting`: the web instances started again, to wait for
  */
-export async function restartExited(slot: SlotRecord, context: RestartContext): Promise<{ changed: boolean; nextDueAt: number | null }> {
+export async function restartExited(slot: SlotRecord, context: RestartContext): Promise<{ changed: boolean; nextDueAt: number | null; starting: StartingInstance[] }> {
   const { launch, processes, log } = context;
-  if (!launch) return { changed: false, nextDueAt: null };
+  if (!launch) return { changed: false, nextDueAt: null, starting: [] };
   const now = context.now();
   const key = `${launch.spec.environment}/${launch.spec.app}`;
   let changed = false;
@@ -67,7 +75,7 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
     const due = restartDueAt(track)!;
     nextDueAt = nextDueAt === null ? due : Math.min(nextDueAt, due);
   };
-  const starting: { record: InstanceRecord; waitReady: () => Promise<void> }[] = [];
+  const starting: StartingInstance[] = [];
 
   const instances: InstanceRecord[] = [];
   for (const instance of slot.instances) {
@@ -82,7 +90,7 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
       log(`local: ${key} instance ${instance.id} (pid ${instance.pid}, port ${instance.port}) exited; starting it again on the same port (restart ${afterRestart(decision.track).restarts})`);
       try {
         const started = await processes.respawnInstance(launch.spec, launch.release, slot, instance, afterRestart(decision.track));
-        starting.push(started);
+        starting.push({ slot, ...started });
         instances.push(started.record);
       } catch (error) {
         log(`local: ${key} instance ${instance.id} could not be started again: ${(error as Error).message}`);
@@ -115,23 +123,36 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
     }
     slot.workers = workers;
   }
+  return { changed, nextDueAt, starting };
+}
 
-  if (starting.length === 0) return { changed, nextDueAt };
-  // The new pids are on disk before the (long) wait: a crash of Slipway meanwhile leaves no unknown process.
-  context.save();
-  const outcomes = await Promise.allSettled(starting.map((s) => s.waitReady()));
-  outcomes.forEach((outcome, i) => {
-    const { record } = starting[i]!;
-    if (outcome.status === "fulfilled") {
-      delete record.starting;
-      log(`local: ${key} instance ${record.id} serves again on port ${record.port} (pid ${record.pid})`);
-    } else log(`local: ${key} instance ${record.id} did not come back: ${(outcome.reason as Error).message}`);
-  });
-  if (outcomes.some((o) => o.status === "fulfilled")) {
-    // Ready: no longer marked starting, so the router (which skipped it until now) sends it requests.
-    context.save();
-    await context.route();
+/**
+ * After the wait for `starting` (`outcomes`, in the same order), under the app's lock again, with
+ * `record` the app as it is now (undefined once destroyed): a ready instance whose slot is still
+ * the app's active or standby slot, and whose record there still has its pid, is no longer marked
+ * `starting`, so the router sends it requests. One whose slot was stopped or replaced meanwhile is
+ * left alone — the stop ended it — unless it still runs, which no stop ever saw: it is stopped
+ * here, so no process is left unknown. One that did not become ready was stopped by its wait.
+ * @returns whether a record changed (the caller saves and has the router re-read the state file)
+ */
+export async function settleStarted(record: AppRecord | undefined, starting: StartingInstance[], outcomes: PromiseSettledResult<void>[], processes: SlotProcesses, log: (line: string) => void): Promise<boolean> {
+  let changed = false;
+  for (const [i, { slot, record: started }] of starting.entries()) {
+    const outcome = outcomes[i]!;
+    const label = `${record ? `${record.environment}/${record.app} ` : ""}instance ${started.id}`;
+    if (outcome.status === "rejected") {
+      log(`local: ${label} did not come back: ${(outcome.reason as Error).message}`);
+      continue;
+    }
+    const current = record && (record.active === slot || record.standby === slot) ? slot.instances.find((i) => i.id === started.id && i.pid === started.pid) : undefined;
+    if (current) {
+      if (current.starting) changed = true;
+      delete current.starting;
+      log(`local: ${label} serves again on port ${current.port} (pid ${current.pid})`);
+    } else if (processes.isRunning(started, slot)) {
+      log(`local: ${label} (pid ${started.pid}) became ready after its slot was stopped; stopping it`);
+      await processes.stopLeftovers(started, slot);
+    }
   }
-  // One that failed is looked at again at once: found gone, it waits its (longer) back-off.
-  return { changed: false, nextDueAt: outcomes.some((o) => o.status === "rejected") ? context.now() : nextDueAt };
+  return changed;
 }

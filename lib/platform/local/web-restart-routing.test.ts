@@ -26,6 +26,16 @@ setTimeout(() => server.listen(Number(process.env.PORT), "127.0.0.1"), again ? N
 `,
 });
 
+/** Running, not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 afterEach(async () => {
   for (const platform of open.splice(0)) await platform.shutdown({ stopApps: true });
 });
@@ -53,5 +63,37 @@ describe("LocalPlatform: a restarting web instance", () => {
     expect(answers).toEqual(Array(8).fill(200));
     // Once it listens, it is routed again.
     await until("both instances to serve", async () => (await get(status.url!)).text === second!.id, { timeoutMs: 15_000 });
+  });
+});
+
+describe("LocalPlatform: a web instance waiting to become ready after a restart", () => {
+  it("holds no lock while it waits: a rollback and a stop of its slot finish at once, and nothing comes back or is left running", async () => {
+    const SLOW_MS = 8000;
+    const dataDir = tempDir("restart-lock-data");
+    dirs.push(dataDir);
+    const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, housekeepingMs: 200 });
+    open.push(platform);
+    const v1 = fixtureArtifact(artifacts, "1.0.0");
+    const status = await platform.ensureActive(appSpec(v1, { environment: "rl1" }));
+    // The release that crash-loops (here: is slow to listen once restarted) goes live; v1 stays warm.
+    await platform.startStandby(appSpec(SLOW_RESTART, { environment: "rl1", reference: "deploy-2", config: { SLOW_MS: String(SLOW_MS) } }));
+    await platform.switchTraffic("rl1", "portal");
+    const [slow] = (await platform.instances("rl1", "portal")).filter((i) => i.slot === "active");
+    process.kill(-slow!.pid!, "SIGKILL");
+    const restarted = await until("the restart to begin", async () => (await platform.instances("rl1", "portal")).find((i) => i.slot === "active" && i.restarts === 1 && i.running), { timeoutMs: 10_000 });
+
+    const rollbackAt = performance.now();
+    expect(await platform.rollback("rl1", "portal", v1)).toBe("switched");
+    await platform.stopStandby("rl1", "portal");
+    const took = performance.now() - rollbackAt;
+    expect(took).toBeLessThan(SLOW_MS / 3);
+    expect(alive(restarted.pid!)).toBe(false);
+
+    // Past the time it would have become ready: nothing of it runs, is listed or routed.
+    await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 1000));
+    expect(alive(restarted.pid!)).toBe(false);
+    const list = await platform.instances("rl1", "portal");
+    expect(list.map((i) => [i.slot, i.version, i.running])).toEqual([["active", "1.0.0", true]]);
+    expect((await get(status.url!)).text).toContain("portal 1.0.0");
   });
 });

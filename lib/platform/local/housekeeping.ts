@@ -43,9 +43,25 @@ export class Housekeeping {
 
   constructor(private readonly options: HousekeepingOptions) {}
 
-  /** What `slot` was started from, so its exited processes can start again. */
+  /**
+   * What `slot` was started from, so its exited processes can start again. Marks it looked after
+   * by this process in the state file (`restartedBy`), for the inspector. Not after stop().
+   */
   remember(slot: SlotRecord, launch: SlotLaunch): void {
+    if (this.stopped) return;
     this.launches.set(slot, launch);
+    if (slot.restartedBy === process.pid) return;
+    slot.restartedBy = process.pid;
+    this.options.apps.save();
+  }
+
+  /**
+   * Whether this housekeeping starts `slot`'s exited processes again: false for a slot it does not
+   * know the launch of (adopted, not confirmed by ensureActive) and for any slot after stop(). The
+   * instances list shows a pending back-off only then.
+   */
+  looksAfter(slot: SlotRecord): boolean {
+    return !this.stopped && this.launches.has(slot);
   }
 
   /** A round every 2 s (`intervalMs`) from now on; idempotent. Not after stop(). */
@@ -55,8 +71,22 @@ export class Housekeeping {
     this.timer.unref();
   }
 
-  /** For good (the platform object is let go of); what runs keeps running, a round in progress starts nothing new. */
+  /**
+   * For good (the platform object is let go of); what runs keeps running, a round in progress starts
+   * nothing new, and no slot is marked looked after by this process any more (state file saved).
+   */
   stop(): void {
+    if (!this.stopped) {
+      let changed = false;
+      for (const record of this.options.apps.all()) {
+        for (const slot of [record.active, record.standby]) {
+          if (slot?.restartedBy !== process.pid) continue;
+          delete slot.restartedBy;
+          changed = true;
+        }
+      }
+      if (changed) this.options.apps.save();
+    }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);

@@ -5,6 +5,16 @@ import { isOurProcess } from "./processes";
 import { appKey, loadState } from "./state";
 import { instancesOf, logsOf, type LocalInstanceInfo, type ProcessView } from "./workers";
 
+/** Whether a process with id `pid` runs (the Slipway that looks after a slot, `SlotRecord.restartedBy`). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Read-only view of what the local platform runs, from its state file and logs on disk. It works
  * from any process on the machine (the web server when the controller runs apart), and never
@@ -33,7 +43,7 @@ export class LocalPlatformInspector {
   /** Every process of the app (both slots, web and workers); [] when nothing runs. */
   async instances(environment: string, app: string): Promise<LocalInstanceInfo[]> {
     const record = this.record(environment, app);
-    return record ? instancesOf(record, this.view) : [];
+    return record ? instancesOf(record, this.view, (slot) => slot.restartedBy !== undefined && processRuns(slot.restartedBy)) : [];
   }
 
   /** The last `tail` lines (1–1000) of each process's log; [] when nothing runs. */

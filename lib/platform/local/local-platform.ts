@@ -205,7 +205,7 @@ export class LocalPlatform implements PlatformAdapter {
   /** Web instances and workers of both slots, with their process ids (local only). */
   async instances(environment: string, app: string): Promise<LocalInstanceInfo[]> {
     const record = this.apps.get(environment, app);
-    return record ? instancesOf(record, this.slots) : [];
+    return record ? instancesOf(record, this.slots, (slot) => this.housekeeping.looksAfter(slot)) : [];
   }
 
   async logs(environment: string, app: string, tail: number): Promise<InstanceLog[]> {

@@ -56,6 +56,12 @@ export interface SlotRecord {
   instances: InstanceRecord[];
   /** Worker processes of the slot (absent: none). */
   workers?: WorkerRecord[];
+  /**
+   * The process id of the Slipway whose housekeeping starts this slot's exited processes again
+   * (Housekeeping.remember); absent when none does (its config is not on disk, or that Slipway let
+   * go). Read by the inspector, which cannot ask: a pid that no longer runs looks after nothing.
+   */
+  restartedBy?: number;
 }
 
 export interface AppRecord {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { LocalPlatformInspector } from "./inspect";
 import { LocalPlatform } from "./local-platform";
 import type { LocalInstanceInfo } from "./workers";
 import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
@@ -224,5 +225,33 @@ describe("LocalPlatform: what the platform stops itself stays stopped", () => {
     process.kill(running!.pid!, "SIGKILL");
     await sleep(AFTER_BACK_OFF_MS);
     expect(processesOf(dataDir, "st5")).toEqual([]);
+  });
+});
+
+describe("LocalPlatform: an exited process nothing will start again", () => {
+  it("is listed as exited without a back-off: after dispose(), and a standby the next Slipway does not look after", async () => {
+    const { platform, dataDir } = newPlatform();
+    await platform.ensureActive(appSpec(v1, { environment: "ua1" }));
+    await platform.startStandby(appSpec(v2, { environment: "ua1", reference: "deploy-2" }));
+    await platform.switchTraffic("ua1", "portal"); // v1 is now the warm standby
+    const [standby] = web(await platform.instances("ua1", "portal"), "standby");
+    process.kill(standby!.pid!, "SIGKILL");
+    await until("the back-off to show", async () => web(await platform.instances("ua1", "portal"), "standby")[0]!.backOff !== null, { everyMs: 20 });
+    await platform.dispose(); // before the restart is due (1 s): its exit stays recorded in the state file
+    const inspector = new LocalPlatformInspector(dataDir);
+    for (const list of [await platform.instances("ua1", "portal"), await inspector.instances("ua1", "portal")]) {
+      expect(web(list, "standby")[0]).toMatchObject({ running: false, restarts: 0, backOff: null });
+    }
+
+    // The next Slipway adopts the active slot and looks after it; the standby's config is not on disk.
+    const { platform: next } = newPlatform(dataDir);
+    await next.ensureActive(appSpec(v2, { environment: "ua1", reference: "deploy-2" }));
+    for (const list of [await next.instances("ua1", "portal"), await inspector.instances("ua1", "portal")]) {
+      expect(web(list, "standby")[0]).toMatchObject({ running: false, backOff: null });
+      expect(web(list, "active")[0]).toMatchObject({ running: true, backOff: null });
+    }
+    // Its active slot is looked after: an exit of it shows the back-off, in the inspector too.
+    process.kill(web(await next.instances("ua1", "portal"))[0]!.pid!, "SIGKILL");
+    await until("the back-off to show in the inspector", async () => web(await inspector.instances("ua1", "portal"))[0]!.backOff !== null, { everyMs: 20 });
   });
 });

@@ -19,14 +19,22 @@ export interface ProcessView {
 /** The shared InstanceInfo, with the operating-system process id (local only, like LocalAppStatus). */
 export type LocalInstanceInfo = InstanceInfo & { pid: number | null };
 
-/** Whether the process runs and, when it does not, the pending restart's back-off (none until the platform has seen it gone). */
-function runState(process: InstanceRecord | WorkerRecord, slot: SlotRecord, processes: ProcessView): Pick<InstanceInfo, "running" | "backOff"> {
+/**
+ * Whether the process runs and, when it does not, the pending restart's back-off: none until the
+ * platform has seen it gone, and none when nothing will start it again (`attended` false).
+ */
+function runState(process: InstanceRecord | WorkerRecord, slot: SlotRecord, processes: ProcessView, attended: boolean): Pick<InstanceInfo, "running" | "backOff"> {
   const running = processes.isRunning(process, slot);
-  return { running, backOff: running ? null : backOffOf(process) };
+  return { running, backOff: running || !attended ? null : backOffOf(process) };
 }
 
-/** Every process of an app: web instances then workers, active slot first; each with its restarts and pending back-off. */
-export function instancesOf(record: AppRecord, processes: ProcessView): LocalInstanceInfo[] {
+/**
+ * Every process of an app: web instances then workers, active slot first; each with its restarts
+ * and pending back-off. `attended(slot)` says whether anything starts the slot's exited processes
+ * again (Housekeeping.looksAfter); an exited process of a slot nobody looks after is listed as
+ * exited, without a back-off.
+ */
+export function instancesOf(record: AppRecord, processes: ProcessView, attended: (slot: SlotRecord) => boolean): LocalInstanceInfo[] {
   return slotsOf(record).flatMap(([which, slot]) => [
     ...slot.instances.map((i) => ({
       id: i.id,
@@ -36,7 +44,7 @@ export function instancesOf(record: AppRecord, processes: ProcessView): LocalIns
       version: slot.version,
       address: processes.address(i),
       pid: i.pid,
-      ...runState(i, slot, processes),
+      ...runState(i, slot, processes, attended(slot)),
       startedAt: i.startedAt ?? slot.startedAt,
       restarts: i.restarts ?? 0,
     })),
@@ -48,7 +56,7 @@ export function instancesOf(record: AppRecord, processes: ProcessView): LocalIns
       version: slot.version,
       address: null,
       pid: w.pid,
-      ...runState(w, slot, processes),
+      ...runState(w, slot, processes, attended(slot)),
       startedAt: w.startedAt,
       restarts: w.restarts,
     })),

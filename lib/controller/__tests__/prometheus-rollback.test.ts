@@ -20,7 +20,7 @@ import { PrometheusMetricsProvider } from "@/lib/metrics/prometheus-provider";
 import type { ScrapeTargetGroup } from "@/lib/metrics/scrape-targets";
 import { createPlatform, type LocalPlatform } from "@/lib/platform";
 import { DEFAULT_ARTIFACTS_DIR, writeArtifact } from "@/lib/platform/local/artifact";
-import { testPortBase } from "@/lib/platform/local/testing/helpers";
+import { testPortBase, TEST_PORT_SPAN } from "@/lib/platform/local/testing/helpers";
 import type { AutomaticRollbackDetail } from "@/lib/services/auto-rollback";
 import { registerBuild } from "@/lib/services/builds";
 import type { ServiceContext } from "@/lib/services/context";
@@ -128,7 +128,7 @@ describe.skipIf(!available && !process.env.CI).each(testDatabases)("metrics.prov
     await syncPipeline(connection.db, systemClock, parsed.config, parsed.hash);
     staging = (await connection.db.select().from(environments).where(eq(environments.name, "staging")))[0]!;
     developer = { db: connection.db, actor: await person(connection.db, "dana", ["developer"]), clock: systemClock };
-    platform = createPlatform({ kind: "local", dataDir: path.join(dir, "data"), portBase, log: () => {} });
+    platform = createPlatform({ kind: "local", dataDir: path.join(dir, "data"), portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
     await platform.init();
     const local = platform;
     controller = new Controller({

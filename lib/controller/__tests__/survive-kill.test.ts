@@ -7,7 +7,7 @@ import { builds, deploymentSteps, deployments, environmentApps, environments } f
 import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { LocalPlatform } from "@/lib/platform/local/local-platform";
-import { fixtureArtifact, testPortBase, tempDir } from "@/lib/platform/local/testing/helpers";
+import { fixtureArtifact, testPortBase, TEST_PORT_SPAN, tempDir } from "@/lib/platform/local/testing/helpers";
 import { registerBuild } from "@/lib/services/builds";
 import { requestDeployment } from "@/lib/services/deployments";
 import { syncPipeline } from "@/lib/services/pipeline-sync";
@@ -155,7 +155,7 @@ describe.skipIf(!postgres)("the data plane outlives Slipway: SIGKILL of the cont
   afterAll(async () => {
     if (slipway && slipway.exitCode === null) await kill(slipway);
     // Everything this test started — apps and router — stops here, whatever happened above.
-    await new LocalPlatform({ dataDir, portBase, log: () => {} }).shutdown({ stopApps: true });
+    await new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} }).shutdown({ stopApps: true });
     await connection?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(artifacts, { recursive: true, force: true });

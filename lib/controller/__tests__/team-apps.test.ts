@@ -9,7 +9,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { parsePipelineConfig } from "@/lib/config/load";
 import { systemClock } from "@/lib/domain/clock";
 import { LocalPlatform } from "@/lib/platform/local/local-platform";
-import { removeTempDir, testPortBase } from "@/lib/platform/local/testing/helpers";
+import { removeTempDir, testPortBase, TEST_PORT_SPAN } from "@/lib/platform/local/testing/helpers";
 import { decideApproval } from "@/lib/services/approvals";
 import { registerBuild } from "@/lib/services/builds";
 import { getDeployment } from "@/lib/services/deployment-queries";
@@ -61,7 +61,7 @@ describe.each(testDatabases)("a team's own apps through the whole chain on $name
       createTestActor(connection.db, ["pm"]),
       createTestActor(connection.db, ["viewer"]),
     ]);
-    platform = new LocalPlatform({ dataDir, portBase: testPortBase(), log: () => {} });
+    platform = new LocalPlatform({ dataDir, portBase: testPortBase(), portSpan: TEST_PORT_SPAN, log: () => {} });
     controller = new Controller({ connection, createPlatform: async () => platform, log: () => {}, healthEveryMs: 600_000, rollingPauseMs: 5, trafficEveryMs: null });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { LocalPlatform } from "../local/local-platform";
-import { fixtureArtifact, testPortBase, removeTempDir, tempDir } from "../local/testing/helpers";
+import { fixtureArtifact, testPortBase, TEST_PORT_SPAN, removeTempDir, tempDir } from "../local/testing/helpers";
 import { describePlatformContract } from "./describe-platform-contract";
 
 // Real processes started from Procfile tarballs (file:// URLs), the real router process, real
@@ -10,7 +10,7 @@ describePlatformContract("local", async () => {
   const portBase = testPortBase();
   const opened: LocalPlatform[] = [];
   const open = async () => {
-    const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
+    const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
     await platform.init();
     opened.push(platform);
     return platform;

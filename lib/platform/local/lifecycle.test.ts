@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
 import { canBind } from "./ports";
 import { PlatformError } from "../types";
-import { appSpec, fixtureArtifact, get, jobSpec, testPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, jobSpec, testPortBase, TEST_PORT_SPAN, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
@@ -17,7 +17,7 @@ const v1 = fixtureArtifact(artifacts, "1.0.0");
 
 function newPlatform(dataDir = tempDir("data"), startTimeoutMs?: number): { platform: LocalPlatform; dataDir: string } {
   dirs.push(dataDir);
-  const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, startTimeoutMs });
+  const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {}, startTimeoutMs });
   open.push(platform);
   return { platform, dataDir };
 }

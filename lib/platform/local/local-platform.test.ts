@@ -1,10 +1,11 @@
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { scrapingTrafficSource } from "@/lib/metrics";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // Real processes and real ports: each test gets its own data dir and environment name.
@@ -22,7 +23,7 @@ function nextEnv(): string {
 }
 
 beforeAll(() => {
-  platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
+  platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
 });
 afterEach(async () => {
   for (const app of await platform.inventory()) {
@@ -244,5 +245,21 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
     expect(fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`SLIPWAY_RELEASE_DIR=${releaseDir}`);
     expect(fs.statSync(path.join(releaseDir, "service.mjs")).mode & 0o222).toBe(0);
     expect(fs.statSync(releaseDir).mode & 0o222).toBe(0);
+  });
+});
+
+describe("LocalPlatform: the stable ports' range (portSpan)", () => {
+  it("allocates only inside it: a busy port is a clear error, never a port past the range", async () => {
+    const spanDir = tempDir("span-data");
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen({ port: portBase + 3, host: "127.0.0.1", exclusive: true }, resolve));
+    const narrow = new LocalPlatform({ dataDir: spanDir, portBase: portBase + 3, portSpan: 1, log: () => {} });
+    try {
+      await expect(narrow.setMaintenance("span1", "portal", true)).rejects.toThrow(`No free port in ${portBase + 3}–${portBase + 3} for span1/portal`);
+    } finally {
+      await narrow.dispose(); // it started nothing: no app, no router
+      await new Promise((resolve) => busy.close(resolve));
+      removeTempDir(spanDir);
+    }
   });
 });

@@ -22,6 +22,8 @@ export interface LocalPlatformOptions {
   dataDir: string;
   /** First stable port; default SLIPWAY_LOCAL_PORT_BASE or 4100. */
   portBase?: number;
+  /** How many ports from `portBase` the apps' stable ports are allocated from (default 1,000; tests use a small range of their own). */
+  portSpan?: number;
   /** Where proxies and instances listen. */
   host?: "127.0.0.1";
   /** Host name in the URLs people open. */
@@ -78,7 +80,7 @@ export class LocalPlatform implements PlatformAdapter {
     this.publicHost = options.publicHost ?? "localhost";
     this.log = options.log ?? (() => {});
     this.slots = new SlotProcesses({ paths: this.paths, host, startTimeoutMs: options.startTimeoutMs ?? 20_000, stopGraceMs: options.stopGraceMs ?? 3000, log: this.log, onExit: () => void this.housekeeping.round() });
-    this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host);
+    this.apps = new AppRegistry(this.paths.stateFile, resolvePortBase(options.portBase), host, { span: options.portSpan });
     this.router = new RouterClient({ stateFile: this.paths.stateFile, dir: this.paths.routerDir, log: this.log, startTimeoutMs: options.routerStartTimeoutMs });
     const { apps, slots, logCapBytes, log } = this;
     this.housekeeping = new Housekeeping({ apps, slots, logCapBytes, log, locked: (environment, app, operation) => this.locked(environment, app, operation), route: () => this.route(), intervalMs: options.housekeepingMs });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AppRegistry } from "./registry";
-import { testPortBase, removeTempDir, tempDir } from "./testing/helpers";
+import { TEST_PORT_SPAN, testPortBase, removeTempDir, tempDir } from "./testing/helpers";
 
 const HOUR = 3_600_000;
 const dirs: string[] = [];
@@ -14,7 +14,7 @@ function registry(span?: number) {
   let now = Date.parse("2026-11-30T12:00:00Z");
   const file = path.join(dir, "state.json");
   const base = testPortBase();
-  const make = () => new AppRegistry(file, base, "127.0.0.1", { span, now: () => now });
+  const make = () => new AppRegistry(file, base, "127.0.0.1", { span: span ?? TEST_PORT_SPAN, now: () => now });
   return { base, file, make, registry: make(), advance: (ms: number) => (now += ms) };
 }
 

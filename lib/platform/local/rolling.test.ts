@@ -2,14 +2,14 @@ import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { PlatformError } from "../types";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, tempDir } from "./testing/helpers";
 
 const artifacts = tempDir("artifacts");
 const dataDir = tempDir("data");
 const v1 = fixtureArtifact(artifacts, "1.0.0");
 const v2 = fixtureArtifact(artifacts, "2.0.0");
 const portBase = testPortBase();
-const platform = new LocalPlatform({ dataDir, portBase, log: () => {} });
+const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
 
 afterAll(async () => {
   await platform.shutdown({ stopApps: true });
@@ -42,7 +42,7 @@ describe("LocalPlatform: rolling traffic shift", () => {
 
     // A restarted Slipway (new platform object, same data) keeps the split.
     await platform.shutdown({ stopApps: false });
-    const again = new LocalPlatform({ dataDir, portBase, log: () => {} });
+    const again = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
     await again.init();
     expect(await shares(url, 4)).toEqual({ [v1.buildId]: 1, [v2.buildId]: 3 });
 
@@ -60,7 +60,7 @@ describe("LocalPlatform: rolling traffic shift", () => {
 
 describe("LocalPlatform: a slot belongs to whoever started it", () => {
   it("a retry reuses the standby; another deployment of the same build gets its own slot", async () => {
-    const again = new LocalPlatform({ dataDir, portBase, log: () => {} });
+    const again = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {} });
     const environment = "identity";
     await again.ensureActive(appSpec(v1, { environment, reference: "first" }));
     const first = await again.startStandby(appSpec(v2, { environment, reference: "dep-a" }));

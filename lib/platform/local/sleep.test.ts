@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, tempDir } from "./testing/helpers";
 
 const artifacts = tempDir("artifacts");
 const dataDir = tempDir("data");
 const v1 = fixtureArtifact(artifacts, "1.0.0");
-const platform = new LocalPlatform({ dataDir, portBase: testPortBase(), log: () => {} });
+const platform = new LocalPlatform({ dataDir, portBase: testPortBase(), portSpan: TEST_PORT_SPAN, log: () => {} });
 
 afterAll(async () => {
   await platform.shutdown({ stopApps: true });

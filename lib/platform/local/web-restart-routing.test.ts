@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, removeTempDir, tarballArtifact, tempDir, testPortBase } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, removeTempDir, tarballArtifact, tempDir, testPortBase, TEST_PORT_SPAN } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // A restarted web instance's pid is saved before it is ready: the router must not send it requests
@@ -47,7 +47,7 @@ describe("LocalPlatform: a restarting web instance", () => {
   it("gets no requests before it listens, though another app's change reloads the router meanwhile", async () => {
     const dataDir = tempDir("restart-routing-data");
     dirs.push(dataDir);
-    const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, housekeepingMs: 200 });
+    const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {}, housekeepingMs: 200 });
     open.push(platform);
     const status = await platform.ensureActive(appSpec(SLOW_RESTART, { environment: "rr1", instances: 2, config: { SLOW_MS: "6000" } }));
     await platform.ensureActive(appSpec(fixtureArtifact(artifacts, "1.0.0"), { environment: "rr2" }));
@@ -71,7 +71,7 @@ describe("LocalPlatform: a web instance waiting to become ready after a restart"
     const SLOW_MS = 8000;
     const dataDir = tempDir("restart-lock-data");
     dirs.push(dataDir);
-    const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, housekeepingMs: 200 });
+    const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {}, housekeepingMs: 200 });
     open.push(platform);
     const v1 = fixtureArtifact(artifacts, "1.0.0");
     const status = await platform.ensureActive(appSpec(v1, { environment: "rl1" }));

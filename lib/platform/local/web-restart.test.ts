@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatformInspector } from "./inspect";
 import { LocalPlatform } from "./local-platform";
 import type { LocalInstanceInfo } from "./workers";
-import { appSpec, fixtureArtifact, get, testPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // A web process that exits or is killed is started again on the same port, with back-off; one the
@@ -32,7 +32,7 @@ server.listen(Number(process.env.PORT), "127.0.0.1", () => setTimeout(() => proc
 
 function newPlatform(dataDir = tempDir("restart-data"), housekeepingMs = 200): { platform: LocalPlatform; dataDir: string } {
   dirs.push(dataDir);
-  const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, housekeepingMs });
+  const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {}, housekeepingMs });
   open.push(platform);
   return { platform, dataDir };
 }

@@ -5,7 +5,7 @@ import { PlatformError } from "../types";
 import { LocalPlatform } from "./local-platform";
 import { rotateLog, tailLog } from "./logs";
 import { LocalPlatformInspector } from "./inspect";
-import { appSpec, fixtureArtifact, jobSpec, testPortBase, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, jobSpec, testPortBase, TEST_PORT_SPAN, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
 
 // Workers, jobs from the Procfile, instances and their logs. Every platform is closed with
 // stopApps, so no process outlives the run.
@@ -15,7 +15,7 @@ const dataDir = tempDir("workers-data");
 const open: LocalPlatform[] = [];
 
 function newPlatform(): LocalPlatform {
-  const platform = new LocalPlatform({ dataDir, portBase, log: () => {}, logCapBytes: 4096 });
+  const platform = new LocalPlatform({ dataDir, portBase, portSpan: TEST_PORT_SPAN, log: () => {}, logCapBytes: 4096 });
   open.push(platform);
   return platform;
 }

@@ -15,27 +15,49 @@ export function tempDir(prefix: string): string {
 /** Where test port blocks start and end: below Linux's ephemeral ports (32768+), where instance ports come from. */
 const TEST_PORTS_FROM = 20_000;
 const TEST_PORTS_TO = 32_700;
-/** Ports per vitest worker, and per local platform within it (a test platform takes a handful of stable ports). */
+/** Ports per vitest worker: 25 workers' blocks fit (vitest.config.ts caps maxWorkers at that). */
 const PORTS_PER_WORKER = 500;
-const PORTS_PER_PLATFORM = 100;
+/**
+ * Ports per local platform (or router) within a worker's block: a test platform takes a handful of
+ * stable ports. Pass it as the platform's `portSpan`, so its registry allocates only inside its own
+ * sub-block (a busy port fails the allocation, "No free port", instead of taking a neighbour's).
+ */
+export const TEST_PORT_SPAN = 25;
+/** Sub-blocks handed out in this worker so far (files share it: most run without isolation). */
 let platformsInThisWorker = 0;
+
+/**
+ * The port base of sub-block `index` (0, 1, …) of vitest worker `pool` (1, 2, …): TEST_PORT_SPAN
+ * ports nobody else is handed. Throws when the worker's block has no such sub-block (never wraps
+ * around to one handed out already), or when no block is left for `pool`, naming the limit.
+ */
+export function testPortBlock(pool: number, index: number): number {
+  const blocks = Math.floor((TEST_PORTS_TO - TEST_PORTS_FROM) / PORTS_PER_WORKER);
+  if (!Number.isInteger(pool) || pool < 1 || pool > blocks) {
+    throw new Error(`testPortBase: VITEST_POOL_ID ${pool} has no port block of its own (${blocks} fit below ${TEST_PORTS_TO}): run vitest with --maxWorkers=${blocks} or fewer`);
+  }
+  const perWorker = PORTS_PER_WORKER / TEST_PORT_SPAN;
+  if (!Number.isInteger(index) || index < 0 || index >= perWorker) {
+    throw new Error(
+      `testPortBase: vitest worker ${pool} asked for port range ${index + 1}, but its block holds ${perWorker} of ${TEST_PORT_SPAN} ports: handing one out again could collide with a platform still running; make PORTS_PER_WORKER larger or TEST_PORT_SPAN smaller (testing/helpers.ts)`,
+    );
+  }
+  return TEST_PORTS_FROM + (pool - 1) * PORTS_PER_WORKER + index * TEST_PORT_SPAN;
+}
 
 /**
  * A port base for one local platform (or router) in a test, disjoint from every other test's that
  * runs at the same time: each vitest worker owns a block of its own (by VITEST_POOL_ID, which no two
- * running workers share) and hands out its sub-blocks in turn. Random bases used to collide: two
- * files' registries probed the same free port and their routers raced for it, and a stable port
- * in the ephemeral range could be handed to another file's app instance as well. Outside vitest
- * (no pool id) the block is picked at random.
+ * running workers share) and hands out its sub-blocks (TEST_PORT_SPAN ports each) in turn, each
+ * once; pass `portSpan: TEST_PORT_SPAN` with it. Random bases used to collide: two files'
+ * registries probed the same free port and their routers raced for it, and a stable port in the
+ * ephemeral range could be handed to another file's app instance as well. Outside vitest (no pool
+ * id) the block is picked at random.
  */
 export function testPortBase(env: Record<string, string | undefined> = process.env): number {
   const blocks = Math.floor((TEST_PORTS_TO - TEST_PORTS_FROM) / PORTS_PER_WORKER);
   const pool = env.VITEST_POOL_ID ? Number(env.VITEST_POOL_ID) : 1 + Math.floor(Math.random() * blocks);
-  if (!Number.isInteger(pool) || pool < 1 || pool > blocks) {
-    throw new Error(`testPortBase: VITEST_POOL_ID ${env.VITEST_POOL_ID} has no port block of its own (${blocks} fit below ${TEST_PORTS_TO}): run vitest with --maxWorkers=${blocks} or fewer`);
-  }
-  const slot = platformsInThisWorker++ % (PORTS_PER_WORKER / PORTS_PER_PLATFORM);
-  return TEST_PORTS_FROM + (pool - 1) * PORTS_PER_WORKER + slot * PORTS_PER_PLATFORM;
+  return testPortBlock(pool, platformsInThisWorker++);
 }
 
 /** The fixture's Procfile: `web`, the jobs the tests run, and extra lines tests may name. */

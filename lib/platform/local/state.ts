@@ -5,11 +5,6 @@ import { PlatformError } from "../types";
 import type { RestartTrack } from "./restart-policy";
 
 /**
- * What the local platform remembers between runs of Slipway, in `<dataDir>/platform/local/state.json`.
- * It is the platform's own bookkeeping (ports, pids), never the source of truth for deployments:
- * the database is. It exists so a restarted Slipway can find and adopt the processes it started.
- */
-/**
  * A `web` process of a slot, listening on its own port; started again on the same port when it
  * exits (restart-policy.ts: `restarts`, `backoffStep`, `exitedAt`, each absent in older state).
  */
@@ -78,6 +73,11 @@ export interface AppRecord {
   standby: SlotRecord | null;
 }
 
+/**
+ * What the local platform remembers between runs of Slipway, in `<dataDir>/platform/local/state.json`.
+ * It is the platform's own bookkeeping (ports, pids), never the source of truth for deployments:
+ * the database is. It exists so a restarted Slipway can find and adopt the processes it started.
+ */
 export interface LocalState {
   version: 1;
   /** Keyed by `<environment>/<app>`. */

@@ -251,11 +251,19 @@ describe("LocalPlatform: slots, switching and the stable URL", () => {
 describe("LocalPlatform: the stable ports' range (portSpan)", () => {
   it("allocates only inside it: a busy port is a clear error, never a port past the range", async () => {
     const spanDir = tempDir("span-data");
+    // A port of this file's range that its other platforms' apps (allocated from the base up) leave free, made busy.
     const busy = net.createServer();
-    await new Promise<void>((resolve) => busy.listen({ port: portBase + 3, host: "127.0.0.1", exclusive: true }, resolve));
-    const narrow = new LocalPlatform({ dataDir: spanDir, portBase: portBase + 3, portSpan: 1, log: () => {} });
+    let port = portBase + TEST_PORT_SPAN;
+    for (let bound = false; !bound;) {
+      port -= 1;
+      bound = await new Promise<boolean>((resolve) => {
+        busy.once("error", () => resolve(false));
+        busy.listen({ port, host: "127.0.0.1", exclusive: true }, () => resolve(true));
+      });
+    }
+    const narrow = new LocalPlatform({ dataDir: spanDir, portBase: port, portSpan: 1, log: () => {} });
     try {
-      await expect(narrow.setMaintenance("span1", "portal", true)).rejects.toThrow(`No free port in ${portBase + 3}–${portBase + 3} for span1/portal`);
+      await expect(narrow.setMaintenance("span1", "portal", true)).rejects.toThrow(`No free port in ${port}–${port} for span1/portal`);
     } finally {
       await narrow.dispose(); // it started nothing: no app, no router
       await new Promise((resolve) => busy.close(resolve));

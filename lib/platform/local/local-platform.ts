@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { PlatformError } from "../types";
-import type { AppSpec, AppStatus, ArtifactRef, InstanceHealth, InstanceLog, JobResult, JobSpec, PlatformAdapter } from "../types";
+import type { AppSpec, ArtifactRef, InstanceHealth, InstanceLog, JobResult, JobSpec, PlatformAdapter } from "../types";
 import { cloneAppData, removeEnvironmentFiles } from "./environments";
 import { Housekeeping } from "./housekeeping";
 import { RunningJobs, runReleaseJob } from "./jobs";
@@ -8,12 +8,12 @@ import { DEFAULT_LOG_CAP_BYTES } from "./logs";
 import { KeyedMutex } from "./mutex";
 import { LocalPaths, assertName, assertSpec, configHash } from "./paths";
 import { resolvePortBase } from "./ports";
-import { probeHealth } from "./probes";
+import { slotHealth } from "./probes";
 import { RouterClient } from "./router/client";
-import type { RouterStatus } from "./router/router";
 import { AppRegistry } from "./registry";
 import { ReleaseCache, type ReleaseCacheOptions } from "./release-cache";
 import { SlotProcesses, type LocalSlotStatus } from "./slots";
+import { appStatusOf, type LocalAppStatus } from "./status";
 import { appKey, type AppRecord, type SlotRecord } from "./state";
 import { instancesOf, logsOf, type LocalInstanceInfo } from "./workers";
 
@@ -45,8 +45,7 @@ export interface LocalPlatformOptions {
 
 export type { LocalInstanceStatus, LocalSlotStatus } from "./slots";
 export type { LocalInstanceInfo } from "./workers";
-/** The shared AppStatus, with the local platform's process ids on its instances. */
-export type LocalAppStatus = Omit<AppStatus, "active" | "standby"> & { active: LocalSlotStatus | null; standby: LocalSlotStatus | null };
+export type { LocalAppStatus } from "./status";
 
 /**
  * Runs apps as OS processes on this machine. Each (environment, app) has a stable port, served by
@@ -122,15 +121,7 @@ export class LocalPlatform implements PlatformAdapter {
   /** An app or slot that does not exist has no instances: [] (the caller's verification fails closed on it). */
   async health(environment: string, app: string, slot: "active" | "standby", healthPath: string): Promise<InstanceHealth[]> {
     const target = this.apps.get(environment, app)?.[slot];
-    if (!target) return [];
-    const suffix = healthPath.startsWith("/") ? healthPath : `/${healthPath}`;
-    return Promise.all(
-      target.instances.map((instance) =>
-        this.slots.isRunning(instance, target)
-          ? probeHealth(instance.id, `${this.slots.address(instance)}${suffix}`)
-          : { instance: instance.id, status: "unhealthy" as const, error: `process ${instance.pid} is not running (log: ${instance.logPath})`, latencyMs: 0 },
-      ),
-    );
+    return target ? slotHealth(target, this.slots, healthPath) : [];
   }
 
   switchTraffic(environment: string, app: string): Promise<void> {
@@ -201,7 +192,7 @@ export class LocalPlatform implements PlatformAdapter {
 
   async status(environment: string, app: string): Promise<LocalAppStatus | null> {
     const record = this.apps.get(environment, app);
-    return record ? this.appStatus(record, await this.router.status()) : null;
+    return record ? appStatusOf(record, this.slots, await this.router.status(), this.publicHost) : null;
   }
 
   /** Web instances and workers of both slots, with their process ids (local only). */
@@ -217,7 +208,7 @@ export class LocalPlatform implements PlatformAdapter {
 
   async inventory(): Promise<LocalAppStatus[]> {
     const routes = await this.router.status();
-    return this.apps.all().map((record) => this.appStatus(record, routes));
+    return this.apps.all().map((record) => appStatusOf(record, this.slots, routes, this.publicHost));
   }
 
   ensureActive(spec: AppSpec): Promise<LocalAppStatus> {
@@ -235,7 +226,7 @@ export class LocalPlatform implements PlatformAdapter {
         this.housekeeping.remember(active, { spec, release: await this.releases.prepare(spec.build) });
         this.housekeeping.start();
         this.log(`local: ${spec.environment}/${spec.app} ${spec.build.version} adopted (pids ${active.instances.map((i) => i.pid).join(", ")})`);
-        return this.appStatus(record, await this.router.status());
+        return appStatusOf(record, this.slots, await this.router.status(), this.publicHost);
       }
       await this.startStandbyLocked(spec);
       await this.switchLocked(record);
@@ -246,7 +237,7 @@ export class LocalPlatform implements PlatformAdapter {
         this.apps.save();
         await this.route();
       }
-      return this.appStatus(record, await this.router.status());
+      return appStatusOf(record, this.slots, await this.router.status(), this.publicHost);
     });
   }
 
@@ -385,19 +376,5 @@ export class LocalPlatform implements PlatformAdapter {
     this.apps.save();
     await this.route();
     this.log(`local: ${key} now serves ${standby.version} (build ${standby.buildId})`);
-  }
-
-  private appStatus(record: AppRecord, routes: RouterStatus | null): LocalAppStatus {
-    return {
-      environment: record.environment,
-      app: record.app,
-      url: `http://${this.publicHost}:${record.port}`,
-      active: this.slots.toStatus(record.active),
-      standby: this.slots.toStatus(record.standby),
-      maintenance: record.maintenance !== null,
-      standbyShare: record.standbyShare ?? 0,
-      asleep: record.asleep ?? false,
-      lastRequestAt: routes?.apps[appKey(record.environment, record.app)]?.lastRequestAt ?? null,
-    };
   }
 }

@@ -1,4 +1,6 @@
 import type { InstanceHealth } from "../types";
+import type { SlotRecord } from "./state";
+import type { ProcessView } from "./workers";
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -53,3 +55,18 @@ export async function probeHealth(instance: string, url: string): Promise<Instan
 
 // Scraping /metrics belongs to the metrics provider now; re-exported for the local platform's tests.
 export { countersOf, parsePrometheus, scrapeMetrics, type Sample } from "@/lib/metrics/scrape";
+
+/**
+ * The health of every instance of `slot` at `healthPath` (with or without its leading slash): one
+ * whose process is not running is `unhealthy` without a request, naming its log.
+ */
+export function slotHealth(slot: SlotRecord, processes: ProcessView, healthPath: string): Promise<InstanceHealth[]> {
+  const suffix = healthPath.startsWith("/") ? healthPath : `/${healthPath}`;
+  return Promise.all(
+    slot.instances.map((instance) =>
+      processes.isRunning(instance, slot)
+        ? probeHealth(instance.id, `${processes.address(instance)}${suffix}`)
+        : { instance: instance.id, status: "unhealthy" as const, error: `process ${instance.pid} is not running (log: ${instance.logPath})`, latencyMs: 0 },
+    ),
+  );
+}

@@ -132,7 +132,7 @@ export class LocalPlatform implements PlatformAdapter {
     return this.locked(environment, app, async () => {
       const record = this.apps.require(environment, app);
       const share = Math.min(100, Math.max(0, Math.round(standbyPercent)));
-      if (share > 0 && (!record.standby || !this.slots.allRunning(record.standby))) {
+      if (share > 0 && (!record.standby || !this.slots.allReady(record.standby))) {
         throw new PlatformError(`${appKey(environment, app)} has no running standby to send traffic to: start one first`, true);
       }
       await this.listening(record);
@@ -163,7 +163,8 @@ export class LocalPlatform implements PlatformAdapter {
       if (!record) return "not-warm";
       // Already serving `to` (a retried rollback): done, and not switched back again.
       if (record.active?.digest === to.digest && this.slots.allRunning(record.active)) return "switched";
-      if (record.standby?.digest !== to.digest || !this.slots.allRunning(record.standby)) return "not-warm";
+      // A standby instance restarting (not ready yet, outside the lock) is not warm: the router would skip it.
+      if (record.standby?.digest !== to.digest || !this.slots.allReady(record.standby)) return "not-warm";
       await this.switchLocked(record);
       return "switched";
     });
@@ -369,6 +370,7 @@ export class LocalPlatform implements PlatformAdapter {
     if (!this.slots.allRunning(standby)) {
       throw new PlatformError(`${key}: the standby (${standby.version}, build ${standby.buildId}) is not running; start it again before switching`, true);
     }
+    if (!this.slots.allReady(standby)) throw new PlatformError(`${key}: an instance of the standby (${standby.version}, build ${standby.buildId}) is starting again after it exited; try again once it is ready`);
     await this.listening(record); // listening before the swap, so a busy port changes nothing
     record.standby = record.active;
     record.active = standby;

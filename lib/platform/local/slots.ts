@@ -49,6 +49,14 @@ export class SlotProcesses {
     return slot.instances.length > 0 && slot.instances.every((i) => this.isRunning(i, slot));
   }
 
+  /**
+   * Every instance's process runs and none is `starting` (restarted, not yet ready: the router
+   * skips it), so the slot can take traffic now.
+   */
+  allReady(slot: SlotRecord): boolean {
+    return this.allRunning(slot) && !slot.instances.some((i) => i.starting);
+  }
+
   /** Every instance accepts connections (for adoption: a live pid that stopped listening is no use). */
   async allAnswer(slot: SlotRecord): Promise<boolean> {
     const answers = await Promise.all(slot.instances.map((i) => portAnswers(i.port, this.options.host, 1000)));

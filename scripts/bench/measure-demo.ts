@@ -10,7 +10,8 @@
  * Timings are reported, never judged: the exit code is 0 unless the run itself fails.
  *
  * Beside throughput and latency it reports the server process's CPU per request (from /proc), which
- * moves far less between runs than req/s on a shared 2-core machine: compare changes by it.
+ * moves far less between runs than req/s on a shared 2-core machine: compare changes by it; and the
+ * PostgreSQL backends' CPU per request, the other half of what bounds a page's throughput here.
  *
  *   npx tsx scripts/bench/measure-demo.ts [postgres://…/slipway_bench_demo] [--duration 30] [--connections 10]
  *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo] [--pages audit,board]
@@ -21,7 +22,7 @@ import { parseArgs } from "node:util";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
 import { measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
-import { cpuSecondsOf, startProcess, stopProcess } from "./server-process";
+import { cpuSecondsOf, postgresCpuSecondsOf, startProcess, stopProcess } from "./server-process";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -88,9 +89,12 @@ async function main(): Promise<number> {
       rows.push(row);
       try {
         const cpuBefore = cpuSecondsOf(server.child.pid!);
+        const pgBefore = await postgresCpuSecondsOf(url);
         await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", options);
         const cpuAfter = cpuSecondsOf(server.child.pid!);
+        const pgAfter = await postgresCpuSecondsOf(url);
         if (row.result?.requests && cpuBefore !== null && cpuAfter !== null) row.cpuMs = ((cpuAfter - cpuBefore) * 1000) / row.result.requests;
+        if (row.result?.requests && pgBefore !== null && pgAfter !== null) row.pgCpuMs = ((pgAfter - pgBefore) * 1000) / row.result.requests;
         if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
       } catch (error) {
         row.note = `failed: ${(error as Error).message}`;

@@ -16,6 +16,8 @@ export interface Row {
   probe: { status: number; bytes: number; encoding: string | null; sql: number | null } | null;
   /** The server process's CPU (user + system) per request while the target was loaded, in ms; where measured. */
   cpuMs?: number;
+  /** The PostgreSQL backends' CPU per request meanwhile, in ms (postgresCpuSecondsOf); where measured. */
+  pgCpuMs?: number;
   note?: string;
 }
 
@@ -84,7 +86,7 @@ const ms = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n.t
 /** Prints `rows` as a Markdown table, each figure also as a ratio to the row named `floorName`. */
 export function printTable(rows: Row[], floorName: string): void {
   const floor = rows.find((r) => r.name === floorName)?.result;
-  const header = ["target", "req/s", "× floor", "p50 ms", "p99 ms", "p50 × floor", "CPU ms/req", "bytes (gz)", "SQL/req", "errors", "path"];
+  const header = ["target", "req/s", "× floor", "p50 ms", "p99 ms", "p50 × floor", "CPU ms/req", "PG CPU ms/req", "bytes (gz)", "SQL/req", "errors", "path"];
   const lines = rows.map((r) => {
     const res = r.result;
     return [
@@ -95,6 +97,7 @@ export function printTable(rows: Row[], floorName: string): void {
       res ? ms(res.p99) : "–",
       res && floor ? (res.p50 / floor.p50).toFixed(1) : "–",
       r.cpuMs !== undefined ? r.cpuMs.toFixed(1) : "–",
+      r.pgCpuMs !== undefined ? r.pgCpuMs.toFixed(1) : "–",
       r.probe ? `${kb(r.probe.bytes)}${r.probe.encoding ? ` ${r.probe.encoding}` : " raw"}` : "–",
       r.probe?.sql ?? "–",
       res ? `${res.errors}/${res.requests}${res.errors ? ` ${JSON.stringify(res.statuses)}` : ""}` : (r.note ?? "–"),

@@ -42,6 +42,29 @@ export function cpuSecondsOf(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds (user + system) the PostgreSQL backends serving `databaseUrl`'s database have used,
+ * summed from /proc (PostgreSQL on this machine): a page's statements cost the database server CPU
+ * besides the web server's, and on a 2-core machine both bound its throughput. Backends that exit
+ * while measured take their CPU with them; a pool's connections live through a load, so compare
+ * before and after one. Null when PostgreSQL's processes cannot be read (another host).
+ */
+export async function postgresCpuSecondsOf(databaseUrl: string): Promise<number | null> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+    let seconds = 0;
+    for (const { pid } of rows) seconds += cpuSecondsOf(pid) ?? 0;
+    return rows.length > 0 && rows.every(({ pid }) => fs.existsSync(`/proc/${pid}`)) ? seconds : null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Polls `url` until it answers 2xx (or `timeoutMs` passes, or the child exits): resolves with the time it took. */
 export async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, started = performance.now()): Promise<number> {
   for (;;) {

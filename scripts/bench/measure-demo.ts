@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
 import { measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
-import { cpuSecondsOf, postgresCpuSecondsOf, startProcess, stopProcess } from "./server-process";
+import { cpuSecondsOf, postgresCpuByBackend, postgresCpuSecondsBetween, startProcess, stopProcess } from "./server-process";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -89,12 +89,12 @@ async function main(): Promise<number> {
       rows.push(row);
       try {
         const cpuBefore = cpuSecondsOf(server.child.pid!);
-        const pgBefore = await postgresCpuSecondsOf(url);
+        const pgBefore = await postgresCpuByBackend(url);
         await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", options);
         const cpuAfter = cpuSecondsOf(server.child.pid!);
-        const pgAfter = await postgresCpuSecondsOf(url);
+        const pgAfter = await postgresCpuByBackend(url);
         if (row.result?.requests && cpuBefore !== null && cpuAfter !== null) row.cpuMs = ((cpuAfter - cpuBefore) * 1000) / row.result.requests;
-        if (row.result?.requests && pgBefore !== null && pgAfter !== null) row.pgCpuMs = ((pgAfter - pgBefore) * 1000) / row.result.requests;
+        if (row.result?.requests && pgBefore && pgAfter) row.pgCpuMs = (postgresCpuSecondsBetween(pgBefore, pgAfter) * 1000) / row.result.requests;
         if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
       } catch (error) {
         row.note = `failed: ${(error as Error).message}`;

@@ -16,7 +16,7 @@ export interface Row {
   probe: { status: number; bytes: number; encoding: string | null; sql: number | null } | null;
   /** The server process's CPU (user + system) per request while the target was loaded, in ms; where measured. */
   cpuMs?: number;
-  /** The PostgreSQL backends' CPU per request meanwhile, in ms (postgresCpuSecondsOf); where measured. */
+  /** The PostgreSQL backends' CPU per request meanwhile, in ms (postgresCpuByBackend); where measured. */
   pgCpuMs?: number;
   note?: string;
 }

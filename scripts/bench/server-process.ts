@@ -43,26 +43,39 @@ export function cpuSecondsOf(pid: number): number | null {
 }
 
 /**
- * CPU seconds (user + system) the PostgreSQL backends serving `databaseUrl`'s database have used,
- * summed from /proc (PostgreSQL on this machine): a page's statements cost the database server CPU
- * besides the web server's, and on a 2-core machine both bound its throughput. Backends that exit
- * while measured take their CPU with them; a pool's connections live through a load, so compare
- * before and after one. Null when PostgreSQL's processes cannot be read (another host).
+ * CPU seconds (user + system) of each PostgreSQL backend serving `databaseUrl`'s database, by pid,
+ * from /proc (PostgreSQL on this machine): a page's statements cost the database server CPU besides
+ * the web server's, and on a 2-core machine both bound its throughput. Null when PostgreSQL's
+ * processes cannot be read (another host). Compare two readings with postgresCpuSecondsBetween.
  */
-export async function postgresCpuSecondsOf(databaseUrl: string): Promise<number | null> {
+export async function postgresCpuByBackend(databaseUrl: string): Promise<Map<number, number> | null> {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: databaseUrl });
   try {
     await client.connect();
     const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
-    let seconds = 0;
-    for (const { pid } of rows) seconds += cpuSecondsOf(pid) ?? 0;
-    return rows.length > 0 && rows.every(({ pid }) => fs.existsSync(`/proc/${pid}`)) ? seconds : null;
+    const byPid = new Map<number, number>();
+    for (const { pid } of rows) {
+      const seconds = cpuSecondsOf(pid);
+      if (seconds !== null) byPid.set(pid, seconds);
+    }
+    return rows.length > 0 && byPid.size === 0 ? null : byPid;
   } catch {
     return null;
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * The CPU seconds PostgreSQL's backends used between two readings: each backend's growth, a
+ * backend new since `before` counted whole. A backend that exited in between is not counted (its
+ * CPU left with it), so the figure can only be low, never negative.
+ */
+export function postgresCpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of after) seconds += now - (before.get(pid) ?? 0) >= 0 ? now - (before.get(pid) ?? 0) : now;
+  return seconds;
 }
 
 /** Polls `url` until it answers 2xx (or `timeoutMs` passes, or the child exits): resolves with the time it took. */

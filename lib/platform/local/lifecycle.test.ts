@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
 import { canBind } from "./ports";
 import { PlatformError } from "../types";
-import { appSpec, fixtureArtifact, get, jobSpec, testPortBase, TEST_PORT_SPAN, removeTempDir, scriptArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, jobSpec, testPortBase, TEST_PORT_SPAN, removeTempDir, scriptArtifact, tempDir, processRunning } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // Jobs, restarts of Slipway, environments coming and going. Every platform a test creates is
@@ -23,18 +23,6 @@ function newPlatform(dataDir = tempDir("data"), startTimeoutMs?: number): { plat
 }
 
 /** Running, not a zombie: a killed child stays in the process table until this test process reaps it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   for (const platform of open.splice(0)) await platform.shutdown({ stopApps: true });
@@ -139,7 +127,7 @@ describe("LocalPlatform: restarts of Slipway", () => {
     await first.shutdown({ stopApps: false });
     open.splice(open.indexOf(first), 1);
     process.kill(oldRouter, "SIGKILL");
-    await until("the old router to be gone", () => !alive(oldRouter));
+    await until("the old router to be gone", () => !processRunning(oldRouter));
     await expect(fetch(before.url!)).rejects.toThrow();
 
     const { platform: second } = newPlatform(dataDir);
@@ -160,7 +148,7 @@ describe("LocalPlatform: restarts of Slipway", () => {
 
     const killed = before.active!.instances[0]!.pid!;
     process.kill(killed, "SIGKILL");
-    await until("the killed instance to be gone", () => !alive(killed));
+    await until("the killed instance to be gone", () => !processRunning(killed));
     const after = await second.ensureActive(appSpec(v1));
     expect(after.active!.instances[0]!.pid).not.toBe(before.active!.instances[0]!.pid);
     expect(after.standby).toBeNull();
@@ -172,8 +160,8 @@ describe("LocalPlatform: restarts of Slipway", () => {
     const status = await platform.ensureActive(appSpec(v1, { instances: 2 }));
     const router = platform.routerPid!;
     await platform.shutdown({ stopApps: true });
-    for (const instance of status.active!.instances) expect(alive(instance.pid!)).toBe(false);
-    expect(alive(router)).toBe(false);
+    for (const instance of status.active!.instances) expect(processRunning(instance.pid!)).toBe(false);
+    expect(processRunning(router)).toBe(false);
     await expect(fetch(status.url!)).rejects.toThrow();
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, "platform/local/state.json"), "utf8"));
     expect(state.apps["dev/portal"]).toMatchObject({ active: null, standby: null, port: expect.any(Number) });
@@ -187,7 +175,7 @@ describe("LocalPlatform: environments", () => {
     const status = await platform.ensureActive(appSpec(v1, { environment: "review-1" }));
     const port = Number(new URL(status.url!).port);
     await platform.destroy("review-1");
-    expect(alive(status.active!.instances[0]!.pid!)).toBe(false);
+    expect(processRunning(status.active!.instances[0]!.pid!)).toBe(false);
     expect(await platform.status("review-1", "portal")).toBeNull();
     expect(await canBind(port, "127.0.0.1")).toBe(true);
     expect(fs.existsSync(path.join(dataDir, "platform/local/data/review-1"))).toBe(false);

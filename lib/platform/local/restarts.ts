@@ -76,52 +76,48 @@ export async function restartExited(slot: SlotRecord, context: RestartContext): 
     nextDueAt = nextDueAt === null ? due : Math.min(nextDueAt, due);
   };
   const starting: StartingInstance[] = [];
-
-  const instances: InstanceRecord[] = [];
-  for (const instance of slot.instances) {
-    const decision = decide(instance, slot, context, now);
-    if (decision.kind === "running") instances.push(instance);
-    else if (decision.kind === "waiting" || !context.open()) {
-      changed ||= decision.track !== instance;
-      wait(decision.track);
-      instances.push(decision.track);
-    } else {
-      changed = true;
-      log(`local: ${key} instance ${instance.id} (pid ${instance.pid}, port ${instance.port}) exited; starting it again on the same port (restart ${afterRestart(decision.track).restarts})`);
-      try {
-        const started = await processes.respawnInstance(launch.spec, launch.release, slot, instance, afterRestart(decision.track));
-        starting.push({ slot, ...started });
-        instances.push(started.record);
-      } catch (error) {
-        log(`local: ${key} instance ${instance.id} could not be started again: ${(error as Error).message}`);
-        instances.push(failedStart(decision.track, wait, now));
-      }
-    }
-  }
-  slot.instances = instances;
-
-  if (slot.workers) {
-    const workers: WorkerRecord[] = [];
-    for (const worker of slot.workers) {
-      const decision = decide(worker, slot, context, now);
-      if (decision.kind === "running") workers.push(worker);
+  /** Each of `list` kept while it runs, tracked while its back-off lasts, else started again by `start`; a start that throws is tracked as failed. */
+  const restartEach = async <T extends InstanceRecord | WorkerRecord>(list: T[], what: (process: T) => string, start: (process: T, track: T) => Promise<T>): Promise<T[]> => {
+    const next: T[] = [];
+    for (const process of list) {
+      const decision = decide(process, slot, context, now);
+      if (decision.kind === "running") next.push(process);
       else if (decision.kind === "waiting" || !context.open()) {
-        changed ||= decision.track !== worker;
+        changed ||= decision.track !== process;
         wait(decision.track);
-        workers.push(decision.track);
+        next.push(decision.track);
       } else {
         changed = true;
-        log(`local: ${key} worker ${worker.id} (pid ${worker.pid}) exited; starting it again (restart ${afterRestart(decision.track).restarts})`);
+        log(`local: ${key} ${what(process)} exited; starting it again (restart ${afterRestart(decision.track).restarts})`);
         try {
-          await processes.stopLeftovers(worker, slot);
-          workers.push(processes.spawnWorker(launch.spec, launch.release, worker.type, worker.id, afterRestart(decision.track)));
+          next.push(await start(process, decision.track));
         } catch (error) {
-          log(`local: ${key} worker ${worker.id} could not be started again: ${(error as Error).message}`);
-          workers.push(failedStart(decision.track, wait, now));
+          log(`local: ${key} ${what(process)} could not be started again: ${(error as Error).message}`);
+          next.push(failedStart(decision.track, wait, now));
         }
       }
     }
-    slot.workers = workers;
+    return next;
+  };
+
+  slot.instances = await restartEach(
+    slot.instances,
+    (instance) => `instance ${instance.id} (pid ${instance.pid}, port ${instance.port})`,
+    async (instance, track) => {
+      const started = await processes.respawnInstance(launch.spec, launch.release, slot, instance, afterRestart(track));
+      starting.push({ slot, ...started });
+      return started.record;
+    },
+  );
+  if (slot.workers) {
+    slot.workers = await restartEach(
+      slot.workers,
+      (worker) => `worker ${worker.id} (pid ${worker.pid})`,
+      async (worker, track) => {
+        await processes.stopLeftovers(worker, slot);
+        return processes.spawnWorker(launch.spec, launch.release, worker.type, worker.id, afterRestart(track));
+      },
+    );
   }
   return { changed, nextDueAt, starting };
 }

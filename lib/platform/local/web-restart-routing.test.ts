@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatform } from "./local-platform";
-import { appSpec, fixtureArtifact, get, removeTempDir, tarballArtifact, tempDir, testPortBase, TEST_PORT_SPAN } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, removeTempDir, tarballArtifact, tempDir, testPortBase, TEST_PORT_SPAN, processRunning } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // A restarted web instance's pid is saved before it is ready: the router must not send it requests
@@ -25,16 +25,6 @@ const server = http.createServer((req, res) => { res.writeHead(200); res.end(pro
 setTimeout(() => server.listen(Number(process.env.PORT), "127.0.0.1"), again ? Number(process.env.SLOW_MS) : 0);
 `,
 });
-
-/** Running, not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   for (const platform of open.splice(0)) await platform.shutdown({ stopApps: true });
@@ -87,11 +77,11 @@ describe("LocalPlatform: a web instance waiting to become ready after a restart"
     await platform.stopStandby("rl1", "portal");
     const took = performance.now() - rollbackAt;
     expect(took).toBeLessThan(SLOW_MS / 3);
-    expect(alive(restarted.pid!)).toBe(false);
+    expect(processRunning(restarted.pid!)).toBe(false);
 
     // Past the time it would have become ready: nothing of it runs, is listed or routed.
     await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 1000));
-    expect(alive(restarted.pid!)).toBe(false);
+    expect(processRunning(restarted.pid!)).toBe(false);
     const list = await platform.instances("rl1", "portal");
     expect(list.map((i) => [i.slot, i.version, i.running])).toEqual([["active", "1.0.0", true]]);
     expect((await get(status.url!)).text).toContain("portal 1.0.0");

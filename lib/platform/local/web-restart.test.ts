@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LocalPlatformInspector } from "./inspect";
 import { LocalPlatform } from "./local-platform";
 import type { LocalInstanceInfo } from "./workers";
-import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, tarballArtifact, tempDir } from "./testing/helpers";
+import { appSpec, fixtureArtifact, get, testPortBase, TEST_PORT_SPAN, removeTempDir, tarballArtifact, tempDir, processRunning } from "./testing/helpers";
 import { until } from "@/lib/testing/until";
 
 // A web process that exits or is killed is started again on the same port, with back-off; one the
@@ -37,16 +37,6 @@ function newPlatform(dataDir = tempDir("restart-data"), housekeepingMs = 200): {
   return { platform, dataDir };
 }
 
-/** Running, not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** The process group of `pid` (a Procfile command's shell leads one; the app it starts is a member). */
 function groupOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -65,7 +55,7 @@ function processesOf(dataDir: string, environment: string): number[] {
           fs
             .readFileSync(`/proc/${pid}/environ`, "utf8")
             .split("\0")
-            .some((v) => v.startsWith(marker)) && alive(Number(pid))
+            .some((v) => v.startsWith(marker)) && processRunning(Number(pid))
         );
       } catch {
         return false;
@@ -93,7 +83,7 @@ describe("LocalPlatform: a web process that dies is started again", () => {
 
     const killedAt = performance.now();
     process.kill(before!.pid!, "SIGKILL");
-    await until("the killed instance to be gone", () => !alive(before!.pid!));
+    await until("the killed instance to be gone", () => !processRunning(before!.pid!));
     // Found gone on the next round: listed with the pending restart's back-off.
     const waiting = await until("the back-off to show", async () => web(await platform.instances("rs1", "portal")).find((i) => i.backOff !== null));
     expect(waiting).toMatchObject({ running: false, restarts: 0, backOff: { seconds: 1 } });
@@ -118,7 +108,7 @@ describe("LocalPlatform: a web process that dies is started again", () => {
 
     // Adopted (not a child of this Slipway): its death is found by pid on a round, and it comes back too.
     process.kill(after!.pid!, "SIGKILL");
-    await until("the adopted instance to be gone", () => !alive(after!.pid!));
+    await until("the adopted instance to be gone", () => !processRunning(after!.pid!));
     await until("the restarted instance to serve", async () => web(await next.instances("rs1", "portal"))[0]!.restarts === 2 && (await get(status.url!).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000 });
     expect(web(await next.instances("rs1", "portal"))[0]).toMatchObject({ address: before!.address, running: true, restarts: 2 });
     expect((await get(status.url!)).text).toBe(`portal 1.0.0 from ${before!.id}\n`);

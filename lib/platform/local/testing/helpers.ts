@@ -108,3 +108,13 @@ export function removeTempDir(dir: string): void {
   spawnSync("chmod", ["-R", "u+w", dir]);
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** Whether `pid` runs and is not a zombie (an exited child nobody has reaped yet still answers kill 0). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

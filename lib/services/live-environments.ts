@@ -39,10 +39,11 @@ export interface EnvironmentWithHistory {
  * pipelines have a dev): by pipeline name, then the live ones in chain order (review ones after),
  * then the gone ones (torn down or retired) that no live environment of that pipeline took over,
  * marked `gone`. With `pipelineId`, only that pipeline's (the history page scoped to one pipeline).
- * One statement.
+ * With `limit`, at most that many, and then not necessarily the first in this order: for a caller
+ * that lists them only when there are few (a company has hundreds). One statement.
  */
-export async function environmentsWithHistory(db: Db, pipelineId: string | null = null): Promise<EnvironmentWithHistory[]> {
-  const rows = await db
+export async function environmentsWithHistory(db: Db, pipelineId: string | null = null, limit?: number): Promise<EnvironmentWithHistory[]> {
+  const query = db
     .select({
       pipeline: pipelines.name,
       name: environments.name,
@@ -53,7 +54,9 @@ export async function environmentsWithHistory(db: Db, pipelineId: string | null 
     .from(environments)
     .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
     .where(pipelineId ? eq(environments.pipelineId, pipelineId) : undefined)
-    .groupBy(pipelines.name, environments.name);
+    .groupBy(pipelines.name, environments.name)
+    .$dynamic();
+  const rows = await (limit === undefined ? query : query.limit(limit));
   const order = (r: (typeof rows)[number]) => [r.live ? 0 : 1, r.kind === "fixed" ? 0 : 1, r.position ?? Number.MAX_SAFE_INTEGER] as const;
   return rows
     .sort((a, b) => {

@@ -120,7 +120,9 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
   }
   const active = Object.fromEntries(FILTERS.filter((f) => filters[f]).map((f) => [f, filters[f]!]));
   // Torn-down review environments keep their history: they stay in the filter, marked.
-  const environments = await environmentsWithHistory(db, scope.pipelineId ?? null);
+  // One more than a list shows: enough to tell whether the field is a list or typed, never every environment.
+  const environments = await environmentsWithHistory(db, scope.pipelineId ?? null, MAX_LISTED_CHOICES + 1);
+  const typedEnvironment = environments.length > MAX_LISTED_CHOICES;
   const scopedPipeline = scope.pipelineId ? (pipelineList.find((p) => p.id === scope.pipelineId)?.name ?? null) : null;
   const chosenEnvironment = environmentChoice(filters.environment?.trim() || undefined, scopedPipeline);
   // A filter from the URL that the list lacks still shows as chosen (not as "all" while it filters).
@@ -135,7 +137,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
         <ScopeFilters pipelines={pipelineList} teams={teams} pipeline={filters.pipeline} team={filters.team} className={selectClass} />
         <label className="flex flex-col gap-1 text-xs text-zinc-600">
           Environment
-          {environments.length > MAX_LISTED_CHOICES ? (
+          {typedEnvironment ? (
             <input name="environment" defaultValue={chosenEnvironment ?? ""} placeholder={scopedPipeline ? "any" : "pipeline/environment"} title={ENVIRONMENT_TYPED_HINT} className={selectClass} />
           ) : (
             <select name="environment" defaultValue={chosenEnvironment ?? ""} className={selectClass}>

@@ -60,6 +60,8 @@ describe.each(testDatabases)("torn-down environments on $name", (database) => {
     const [shop] = await connection.db.select({ id: pipelines.id }).from(pipelines);
     expect((await environmentsWithHistory(connection.db, shop!.id)).map((n) => n.name)).toEqual(names.map((n) => n.name));
     expect(await environmentsWithHistory(connection.db, "pip_none")).toEqual([]);
+    // A caller that lists only a few asks for one more than it lists, never for all of them.
+    expect(await environmentsWithHistory(connection.db, null, 2)).toHaveLength(2);
   });
 
   it("a new environment of the same name is the one found, and the name is live again", async () => {

@@ -32,6 +32,8 @@ const envSchema = z
     SLIPWAY_CONTROLLER: flag.optional(),
     /** Stop the local platform's apps and router when Slipway stops (default off: the data plane keeps serving). */
     SLIPWAY_STOP_APPS_ON_EXIT: flag.optional(),
+    /** Share pages' reads between views at one pipeline revision (default on; lib/services/revision-cache.ts). Off measures the uncached path. */
+    SLIPWAY_READ_CACHE: flag.optional(),
     SLIPWAY_LOCAL_PORT_BASE: z.coerce.number({ error: "expected a port number" }).int().min(1024).max(65000).optional(),
     SLIPWAY_OIDC_ISSUER: z.url({ error: "expected the issuer URL of your OpenID Connect provider" }).optional(),
     SLIPWAY_OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -107,6 +109,7 @@ export type SlipwayEnv = z.infer<typeof envSchema> & {
   demo: boolean;
   controller: boolean;
   stopAppsOnExit: boolean;
+  readCache: boolean;
   oidcConfigured: boolean;
   /** Roles from the identity provider's group claim, when SLIPWAY_OIDC_ROLES_CLAIM and _ROLE_MAP are set. */
   oidcRoleMapping: OidcRoleMapping | null;
@@ -141,6 +144,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     demo: env.SLIPWAY_DEMO ?? !env.DATABASE_URL,
     controller: env.SLIPWAY_CONTROLLER ?? true,
     stopAppsOnExit: env.SLIPWAY_STOP_APPS_ON_EXIT ?? false,
+    readCache: env.SLIPWAY_READ_CACHE ?? true,
     oidcConfigured: Boolean(env.SLIPWAY_OIDC_ISSUER),
     oidcRoleMapping: roleMapping(env.SLIPWAY_OIDC_ROLES_CLAIM, env.SLIPWAY_OIDC_ROLE_MAP),
     adminEmails: env.SLIPWAY_ADMIN_EMAILS.split(",")

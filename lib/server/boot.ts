@@ -2,7 +2,7 @@ import { applyForwardingTrust, refusedServerAction } from "./forwarding";
 import { recordRequestPath } from "./request-path";
 import { unstorableRequestText } from "./request-text";
 import http from "node:http";
-import { openConnection, setProcessConnection, sqlStatementCount, type Connection } from "@/db/client";
+import { getDb, openConnection, setProcessConnection, sqlStatementCount, type Connection } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
 import { migrateAsOwner, ownsAuditTrail } from "@/db/migrate";
 import { demoDataLoaded, seedDemoData } from "@/db/seed/demo";
@@ -13,6 +13,7 @@ import { kubernetesAccessProblems } from "@/lib/platform/kubernetes/startup-chec
 import { systemClock } from "@/lib/domain/clock";
 import { env } from "@/lib/env";
 import { syncPipelines } from "@/lib/services/pipeline-sync";
+import { clearRevisionCache } from "@/lib/services/revision-cache";
 import { DEFAULT_ARTIFACTS_DIR } from "@/lib/platform/local/artifact";
 import { ensureSecretKey } from "@/lib/secrets";
 import { ensureAuthSecret } from "./auth-secret";
@@ -82,10 +83,13 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
       res.end(JSON.stringify({ error: { code: "invalid_text", message: `The request's ${badText.field} ${badText.reason}.`, fields: { [badText.field]: badText.reason } } }));
       return;
     }
-    // Benchmarks only (SLIPWAY_BENCH_COUNT_SQL=1): how many SQL statements this process has sent.
-    if (req.url === "/__bench/sql-count" && sqlStatementCount() !== null) {
-      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
-      res.end(String(sqlStatementCount()));
+    // Benchmarks only (SLIPWAY_BENCH_COUNT_SQL=1): how many SQL statements this process has sent;
+    // with ?cold, after forgetting the reads shared between views (the next request reads them all).
+    if ((req.url === "/__bench/sql-count" || req.url === "/__bench/sql-count?cold") && sqlStatementCount() !== null) {
+      void (req.url.endsWith("?cold") ? getDb().then(clearRevisionCache) : Promise.resolve()).then(() => {
+        res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+        res.end(String(sqlStatementCount()));
+      });
       return;
     }
     const refused = refusedServerAction(req);

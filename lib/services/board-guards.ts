@@ -20,11 +20,25 @@ export type Guards = { stored: StoredFreeze[]; banner: FreezeView[]; incidents: 
 /** Freezes (not lifted, not over) and open incidents that cover this pipeline: two statements. */
 export async function loadGuards(db: Db, pipelineId: string, now: Date): Promise<Guards> {
   const [rows, incidents] = await Promise.all([liveFreezesOfPipeline(db, { pipelineId, now: now.toISOString() }), openIncidentsOfPipeline(db, pipelineId)]);
-  const banner = rows
+  return guardsOf(rows, incidents, now);
+}
+
+/**
+ * The freezes that cover this pipeline and are not lifted or over at `now`, as loadGuards reads
+ * them (one statement): which freezes count moves with the time, so a board reads them on every
+ * view while its other reads are shared (lib/services/revision-cache.ts).
+ */
+export function liveFreezeRows(db: Db, pipelineId: string, now: Date) {
+  return liveFreezesOfPipeline(db, { pipelineId, now: now.toISOString() });
+}
+
+/** The guards of `freezeRows` (liveFreezeRows) and `incidents` (openIncidentsOfPipeline) at `now`. */
+export function guardsOf(freezeRows: Awaited<ReturnType<typeof liveFreezeRows>>, incidents: Guards["incidents"], now: Date): Guards {
+  const banner = freezeRows
     .filter((r) => r.freeze.environmentId === null)
     .map((r) => viewOfStored(r, now))
     .filter((f) => f.state === "active" || f.state === "upcoming");
-  return { stored: rows.map(storedOf), banner, incidents };
+  return { stored: freezeRows.map(storedOf), banner, incidents };
 }
 
 // Read on every board view: prepared (db/queries/prepared.ts), built once.

@@ -6,7 +6,8 @@ import { fastTrackOffer, skippedByFastTrack, waitingInto, type ChainColumn, type
 import type { CellRelease } from "@/lib/domain/environment-summary";
 import type { GateState } from "@/lib/domain/gate-state";
 import { authorize } from "./authorize";
-import { loadChain, pageOfApps, type ChainRow, type PageApp } from "./board-queries";
+import type { Db } from "@/db/client";
+import { loadBoardToken, loadChain, pageOfApps, type ChainRow, type PageApp, type RowFilter } from "./board-queries";
 import { columnFacts, type Candidate, type LastFailure } from "./board-column-facts";
 import type { ServiceContext } from "./context";
 import { cloneModeOf, inheritedAddressesOf } from "./review-clone";
@@ -14,10 +15,12 @@ import { toEnvironmentView, type EnvironmentRow, type EnvironmentView } from "./
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
 import type { IncidentView } from "./incidents";
-import { gateStateOf, loadGuards } from "./board-guards";
+import { gateStateOf, guardsOf, liveFreezeRows } from "./board-guards";
+import { openIncidentsOfPipeline } from "./incident-queries";
 import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
 import type { VerificationView } from "./verifications";
 import { parseInput } from "./validation";
+import { readAtRevision } from "./revision-cache";
 import { listBoardCells } from "@/db/queries/cells";
 
 /**
@@ -125,36 +128,24 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const data = parseInput(boardPageInput, input);
   const { db } = ctx;
   const now = ctx.clock.now();
-  const row = await loadChain(db, { name: data.pipeline }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW, ctx.actor.kind === "user" ? ctx.actor.id : null);
-  if (!row) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
-  const target = { pipeline: { id: row.id, teamId: row.teamId } };
-  authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, ...target });
+  // The pipeline's token first, then what the page shows of it, read once per change of the
+  // pipeline and shared by every view of this page until then (lib/services/revision-cache.ts);
+  // freezes on every view (which ones still count moves with the time).
+  const token = await loadBoardToken(db, data.pipeline, ctx.actor.kind === "user" ? ctx.actor.id : null);
+  if (!token) throw new NotFoundError(`No pipeline named "${data.pipeline}".`);
+  const target = { pipeline: { id: token.id, teamId: token.teamId } };
+  authorize(ctx, "pipeline.view", { type: "pipeline", id: token.name, ...target });
   const canDeploy = can(ctx.actor, "deployment.request", target);
   const canSpinUp = can(ctx.actor, "review.create", target);
 
-  const fixedRows = row.environments.filter((e) => e.kind === "fixed");
-  const reviewRows = row.environments.filter((e) => e.kind === "review");
-  const chainIds = fixedRows.map((e) => e.id);
-  const pageSize = data.pageSize ?? boardPageSize(fixedRows.length);
   const filter = { q: data.q, team: data.team, status: data.status };
-
-  const [page, facts, guards] = await Promise.all([pageOfApps(db, row.id, chainIds, { ...filter, page: data.page ?? 1, pageSize }), columnFacts(db, row.id, chainIds, pageSize), loadGuards(db, row.id, now)]);
-  // The page's cells in the chain and what differs from its source in each review environment, in one statement.
-  // …and, for a partial review environment, where its source serves the page's other apps.
-  const [cells, inherited] = await Promise.all([
-    listBoardCells(
-      db,
-      chainIds,
-      reviewRows.map((e) => e.id),
-      page.apps.map((a) => a.id),
-    ),
-    // Only partial review environments have apps served by their source (a statement only when there are some).
-    inheritedAddressesOf(
-      db,
-      reviewRows.filter((e) => cloneModeOf(e) === "changed").map((e) => e.id),
-      page.apps.map((a) => a.id),
-    ),
+  const pageQuery = { ...filter, page: data.page ?? 1, pageSize: data.pageSize ?? null };
+  const [reads, freezeRows] = await Promise.all([
+    readAtRevision(db, `board:${token.id}:${JSON.stringify(pageQuery)}`, token.revision, () => boardReads(db, data.pipeline, token.id, pageQuery), boardReadsBytes),
+    liveFreezeRows(db, token.id, now),
   ]);
+  const { chain: row, fixedRows, reviewRows, pageSize, page, facts, cells, inherited } = reads;
+  const guards = guardsOf(freezeRows, reads.incidents, now);
   const last = fixedRows.at(-1);
 
   const fixed = fixedRows.map((e) =>
@@ -225,7 +216,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const untouched = entry && row.appCount > 0 && row.reviewCount === 0 && !entry.waiting && columns.every((c) => c.releases === 0 && c.environment.active.length === 0);
   return {
     pipeline: { id: row.id, name: row.name, loadedAt: row.loadedAt },
-    revision: row.revision,
+    revision: token.revision,
     now,
     viewer: {
       canDeploy,
@@ -238,7 +229,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
             maxTtlHours: Math.floor(config.reviewEnvironments.maxTtl / HOUR),
             takenNames: row.takenNames ?? [],
             appCount: row.appCount,
-            quota: { ...config.reviewEnvironments.quota, inUse: row.liveReviewCount, yours: row.ownLiveReviewCount },
+            quota: { ...config.reviewEnvironments.quota, inUse: row.liveReviewCount, yours: token.ownLiveReviewCount },
           }
         : null,
     },
@@ -250,6 +241,45 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
     incidents: guards.incidents.map((i) => i.view),
     firstRelease: untouched ? { entry: entry.environment.name, branch: (entry.environment.settings as Partial<EnvironmentConfig>).branch ?? null } : null,
   };
+}
+
+/**
+ * What a board page shows of its pipeline, none of which depends on the time or the viewer: the
+ * chain (live environments, counts, the newest review environments), the page's app rows, the
+ * column facts and offers, the page's cells (and what differs in each review environment), where
+ * partial review environments' sources serve the page's apps, and the open incidents. Five
+ * statements at most, in three rounds (the cells and addresses name the page's rows).
+ * @throws NotFoundError when the pipeline went since its token was read
+ */
+async function boardReads(db: Db, name: string, pipelineId: string, query: Omit<RowFilter, "pageSize"> & { pageSize: number | null }) {
+  const chain = await loadChain(db, { id: pipelineId }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
+  if (!chain) throw new NotFoundError(`No pipeline named "${name}".`);
+  const fixedRows = chain.environments.filter((e) => e.kind === "fixed");
+  const reviewRows = chain.environments.filter((e) => e.kind === "review");
+  const chainIds = fixedRows.map((e) => e.id);
+  const pageSize = query.pageSize ?? boardPageSize(fixedRows.length);
+  const [page, facts, incidents] = await Promise.all([pageOfApps(db, pipelineId, chainIds, { ...query, pageSize }), columnFacts(db, pipelineId, chainIds, pageSize), openIncidentsOfPipeline(db, pipelineId)]);
+  const appIds = page.apps.map((a) => a.id);
+  const [cells, inherited] = await Promise.all([
+    listBoardCells(
+      db,
+      chainIds,
+      reviewRows.map((e) => e.id),
+      appIds,
+    ),
+    // Only partial review environments have apps served by their source (a statement only when there are some).
+    inheritedAddressesOf(
+      db,
+      reviewRows.filter((e) => cloneModeOf(e) === "changed").map((e) => e.id),
+      appIds,
+    ),
+  ]);
+  return { chain, fixedRows, reviewRows, pageSize, page, facts, cells, inherited, incidents };
+}
+
+/** A rough size of boardReads' value (for the read cache's bound): a cell is about 0.7 KB in memory. */
+function boardReadsBytes(reads: Awaited<ReturnType<typeof boardReads>>): number {
+  return 8_192 + reads.chain.environments.length * 2_048 + reads.cells.length * 700 + reads.page.apps.length * 300 + reads.facts.columns.length * 2_048 + reads.facts.offers.length * (1_024 + 100 * reads.page.apps.length);
 }
 
 const settingsOf = (e: ChainRow["environments"][number]) => e.settings as Partial<EnvironmentConfig>;

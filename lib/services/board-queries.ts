@@ -1,5 +1,5 @@
 import { asc, desc, eq, sql, type SQL } from "drizzle-orm";
-import { preparedRead, type PreparedStatement } from "@/db/queries/prepared";
+import { preparedRead, preparedSql, type PreparedStatement } from "@/db/queries/prepared";
 import type { Db } from "@/db/client";
 import { environments, pipelines } from "@/db/schema";
 import { FAILING_HEALTH_STATUSES, GONE_ENVIRONMENT_STATES, LIVE_REVIEW_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -33,6 +33,35 @@ export async function loadChain(db: Db, pipeline: { name: string } | { id: strin
   const limits = { reviewLimit, addressLimit, owner: ownerId ?? "" };
   return "id" in pipeline ? chainById(db, { ...limits, pipeline: pipeline.id }) : chainByName(db, { ...limits, pipeline: pipeline.name });
 }
+
+/** A board's first statement: the pipeline, its change token, and how many live review environments the viewer owns. */
+export interface BoardToken {
+  id: string;
+  name: string;
+  teamId: string | null;
+  /** The pipeline's change token (lib/services/pipeline-revision.ts). */
+  revision: string;
+  /** Live review environments `ownerId` owns there (the per-person quota); 0 without an owner. */
+  ownLiveReviewCount: number;
+}
+
+/**
+ * The pipeline named `name` with its change token and the live review environments `ownerId`
+ * owns in it: what a board reads on every view before its shared reads (board-page.ts). One
+ * statement (primary-key and unique-index probes); undefined for an unknown name.
+ */
+export async function loadBoardToken(db: Db, name: string, ownerId: string | null): Promise<BoardToken | undefined> {
+  const [row] = rowsOf<{ id: string; name: string; team_id: string | null; revision: string; own_live_review_count: number | string }>(await boardToken(db, { pipeline: name, owner: ownerId ?? "" }));
+  return row && { id: row.id, name: row.name, teamId: row.team_id, revision: String(row.revision), ownLiveReviewCount: Number(row.own_live_review_count) };
+}
+
+const boardToken = preparedSql<{ pipeline: string; owner: string }>(
+  "board_token",
+  () => sql`
+    select p.id, p.name, p.team_id, ${revisionOf(sql`p.id`)} as revision,
+           (select count(*)::int from environments r where r.pipeline_id = p.id and r.kind = 'review' and r.state in ${LIVE_REVIEW} and r.owner_id = ${sql.placeholder("owner")}) as own_live_review_count
+      from pipelines p where p.name = ${sql.placeholder("pipeline")}`,
+);
 
 type ChainValues = { pipeline: string; reviewLimit: number; addressLimit: number; owner: string };
 // Built once per handle (db/queries/prepared.ts): at 1.3 ms of CPU, the board's costliest statement to build.

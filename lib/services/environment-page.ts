@@ -31,7 +31,8 @@ import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./revi
 import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
 import { parseInput } from "./validation";
-import { revisionOf } from "./pipeline-revision";
+import { pipelineWithRevision, revisionOf } from "./pipeline-revision";
+import { readAtRevision } from "./revision-cache";
 
 export const environmentPageInput = environmentAppsPageInput.extend({
   pipeline: z.string().min(1),
@@ -106,10 +107,21 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
   // reads nest five subqueries, 4.5 ms for PostgreSQL to plan on every view otherwise. The read
   // functions are this request's (they decode with its clock); the SQL they carry is unused.
   const unfiltered = Object.entries(appsQuery).every(([key, value]) => value === undefined || value === "" || value === DEFAULT_APPS_QUERY[key]);
+  let revision: string | undefined;
   const row = unfiltered
     ? await (async () => {
         nested = nestedReads({ id: environments.id, pipelineId: environments.pipelineId });
-        return unfilteredPageStatement(db, { pipeline, name });
+        // …and read once per change of its pipeline (lib/services/revision-cache.ts): its token first.
+        const token = await pipelineWithRevision(db, pipeline);
+        if (!token) return undefined;
+        revision = token.revision;
+        return readAtRevision(
+          db,
+          `environment-page:${token.id}:${name}`,
+          token.revision,
+          () => unfilteredPageStatement(db, { pipeline, name }),
+          () => PAGE_ROW_BYTES,
+        );
       })()
     : await pageEnvironmentQuery(db, pipeline, name, (environment) => (nested = nestedReads(environment))).execute();
   if (!row || !nested) {
@@ -126,7 +138,8 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     rollbackTo: nested.rollbackTo.read(row.rollbackTo),
     source: row.source,
     conversation: row.verdicts,
-    revision: row.revision,
+    // Shared reads are at least as new as the token read before them, which an open page polls against.
+    revision: revision ?? row.revision,
   };
 }
 
@@ -180,6 +193,9 @@ function pageEnvironmentQuery(
     },
   });
 }
+
+/** A rough size of the environment's statement row (one page of apps, its latest deployments and job runs), for the read cache's bound. */
+const PAGE_ROW_BYTES = 96 * 1024;
 
 /** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
 const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsPageInput.parse({});
@@ -239,15 +255,22 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const inProgress = isReview ? (environment.active.find((d) => d.state !== "waiting") ?? environment.active[0]) : undefined;
   // While a review environment provisions nothing runs yet: its page shows the release on its way in.
   const reviewReleaseId = isReview ? (current?.id ?? inProgress?.releaseId ?? null) : null;
-  const [freezes, incidents, traffic, config, summaries, reviewData] = await Promise.all([
+  const summaryIds = [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id));
+  const promotedInto = isReview ? environment.source : null;
+  const [freezes, traffic, { incidents, config, summaries }, reviewData] = await Promise.all([
+    // Which freezes still count, and the traffic, move with the time: read on every view.
     gone ? [] : environmentFreezes(db, now, environment),
-    gone ? [] : openIncidentsOf(db, environment),
     gone ? null : environmentTraffic(db, clock, environment),
-    environmentConfigState(db, environment.id, rollbackTo),
-    releaseSummaries(
+    // The rest changes only with the pipeline: shared by views at its token.
+    readAtRevision(
       db,
-      [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id)),
-      isReview ? environment.source : null,
+      `environment-reads:${environment.id}:${JSON.stringify([gone, rollbackTo, summaryIds, promotedInto])}`,
+      page.revision,
+      async () => {
+        const [incidents, config, summaries] = await Promise.all([gone ? [] : openIncidentsOf(db, environment), environmentConfigState(db, environment.id, rollbackTo), releaseSummaries(db, summaryIds, promotedInto)]);
+        return { incidents, config, summaries };
+      },
+      (reads) => 4_096 + reads.config.variables.length * 512 + reads.incidents.length * 1_024 + reads.summaries.size * 2_048,
     ),
     isReview
       ? reviewReads(

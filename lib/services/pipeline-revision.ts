@@ -57,6 +57,16 @@ const revisionByName = preparedRead(
 );
 
 /**
+ * The pipeline named `name` (id, name, owning team) with its change token, unauthorized: for a
+ * service that reads the token before its data (the environment page). One statement; undefined
+ * for an unknown name.
+ */
+export async function pipelineWithRevision(db: Db, name: string): Promise<{ id: string; name: string; teamId: string | null; revision: string } | undefined> {
+  const [row] = await revisionByName(db, { pipeline: name });
+  return row;
+}
+
+/**
  * The change token of the pipeline named `input.pipeline`: one statement (the pipeline by its
  * unique name, its revision by primary key). Requires `pipeline.view` on that pipeline.
  * @throws ValidationError for an empty name; NotFoundError for an unknown pipeline; ForbiddenError
@@ -64,7 +74,7 @@ const revisionByName = preparedRead(
 export async function getPipelineRevision(ctx: ServiceContext, input: { pipeline: string }): Promise<PipelineRevision> {
   authorizeKind(ctx, "pipeline.view", "pipeline");
   const { pipeline } = parseInput(revisionInput, input);
-  const [row] = await revisionByName(ctx.db, { pipeline });
+  const row = await pipelineWithRevision(ctx.db, pipeline);
   if (!row) throw new NotFoundError(`No pipeline named "${pipeline}".`);
   authorize(ctx, "pipeline.view", { type: "pipeline", id: row.name, pipeline: { id: row.id, teamId: row.teamId } });
   return { pipeline: row.name, revision: row.revision };

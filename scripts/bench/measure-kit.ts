@@ -13,7 +13,8 @@ export interface Row {
   kind: "floor" | "page" | "api" | "mutation";
   path: string;
   result: LoadResult | null;
-  probe: { status: number; bytes: number; encoding: string | null; sql: number | null } | null;
+  /** `sql`: statements of a request on a cold read cache (every read made, lib/services/revision-cache.ts); `sqlWarm`: of the next one at the same revision. */
+  probe: { status: number; bytes: number; encoding: string | null; sql: number | null; sqlWarm: number | null } | null;
   /** The server process's CPU (user + system) per request while the target was loaded, in ms; where measured. */
   cpuMs?: number;
   /** The PostgreSQL backends' CPU per request meanwhile, in ms (postgresCpuByBackend); where measured. */
@@ -45,29 +46,33 @@ export async function signIn(base: string, email: string): Promise<string> {
   return session;
 }
 
-/** The server's statement counter (SLIPWAY_BENCH_COUNT_SQL=1), or null when it has none. */
-async function sqlCount(port: number): Promise<number | null> {
+/** The server's statement counter (SLIPWAY_BENCH_COUNT_SQL=1), or null when it has none; `cold` also empties its read cache first. */
+async function sqlCount(port: number, cold = false): Promise<number | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/__bench/sql-count`);
+    const res = await fetch(`http://127.0.0.1:${port}/__bench/sql-count${cold ? "?cold" : ""}`);
     return res.ok ? Number(await res.text()) : null;
   } catch {
     return null;
   }
 }
 
-/** One request at a time: status, compressed bytes and (on Slipway) SQL statements of the last of three. */
+/**
+ * One request at a time: status and compressed bytes of the last of three, and (on Slipway) the
+ * SQL statements of the second, sent on a cold read cache, and of the third, at the same revision.
+ */
 async function probe(port: number, target: Target, countSql: boolean): Promise<Row["probe"]> {
   const agent = new http.Agent({ keepAlive: false });
   await send(agent, port, target, TIMEOUT_MS); // warm-up
-  let result: Row["probe"] = null;
-  for (let i = 0; i < 2; i++) {
-    const before = countSql ? await sqlCount(port) : null;
+  const counted = async (cold: boolean) => {
+    const before = countSql ? await sqlCount(port, cold) : null;
     const sample = await send(agent, port, target, TIMEOUT_MS);
     await new Promise((r) => setTimeout(r, 100)); // work finishing after the response (after()) still counts
     const after = countSql ? await sqlCount(port) : null;
-    result = { status: sample.status, bytes: sample.bytes, encoding: sample.encoding, sql: before !== null && after !== null ? after - before : null };
-  }
-  return result;
+    return { status: sample.status, bytes: sample.bytes, encoding: sample.encoding, sql: before !== null && after !== null ? after - before : null };
+  };
+  const cold = await counted(true);
+  const warm = await counted(false);
+  return { ...warm, sql: cold.sql, sqlWarm: warm.sql };
 }
 
 /** The first of `candidates` that answers 200 on `port` (the multi-pipeline routes once they exist, older ones otherwise). */
@@ -99,7 +104,7 @@ export function printTable(rows: Row[], floorName: string): void {
       r.cpuMs !== undefined ? r.cpuMs.toFixed(1) : "–",
       r.pgCpuMs !== undefined ? r.pgCpuMs.toFixed(1) : "–",
       r.probe ? `${kb(r.probe.bytes)}${r.probe.encoding ? ` ${r.probe.encoding}` : " raw"}` : "–",
-      r.probe?.sql ?? "–",
+      r.probe?.sql == null ? "–" : r.probe.sqlWarm !== null && r.probe.sqlWarm !== r.probe.sql ? `${r.probe.sql} (${r.probe.sqlWarm} warm)` : String(r.probe.sql),
       res ? `${res.errors}/${res.requests}${res.errors ? ` ${JSON.stringify(res.statuses)}` : ""}` : (r.note ?? "–"),
       r.path.replace(/cursor=.*/, "cursor=…"),
     ].map(String);
@@ -147,6 +152,6 @@ export async function measureRow(row: Row, port: number, target: Target, countSq
   row.probe = await probe(port, target, countSql);
   row.result = await load(port, target, { ...options, timeoutMs: TIMEOUT_MS });
   console.log(
-    `   ${row.result.rps.toFixed(1)} req/s, p50 ${ms(row.result.p50)} ms, p99 ${ms(row.result.p99)} ms, ${kb(row.probe?.bytes ?? NaN)}, ${row.probe?.sql ?? "?"} SQL, ${row.result.errors} errors ${JSON.stringify(row.result.statuses)}`,
+    `   ${row.result.rps.toFixed(1)} req/s, p50 ${ms(row.result.p50)} ms, p99 ${ms(row.result.p99)} ms, ${kb(row.probe?.bytes ?? NaN)}, ${row.probe?.sql ?? "?"} SQL (${row.probe?.sqlWarm ?? "?"} warm), ${row.result.errors} errors ${JSON.stringify(row.result.statuses)}`,
   );
 }

@@ -1,0 +1,94 @@
+import { LRUCache } from "lru-cache";
+import type { Db } from "@/db/client";
+import { env } from "@/lib/env";
+
+/**
+ * Reads keyed by a pipeline's change token (lib/services/pipeline-revision.ts). The token moves
+ * with every committed change to a row of the pipeline a page shows (database triggers,
+ * migration 0020), so what a board or an environment page read at one token is what any reader at
+ * that token would read again: a page opened by ten people, or refreshed by one, reads its
+ * pipeline's facts once per change instead of once per view. At demo scale the board's reads
+ * after its first statement were about a third of its cost (PostgreSQL planning and running four
+ * statements), for facts that change a few times an hour.
+ *
+ * Correct because:
+ * - the token is read first (in the page's first statement), the cached reads after it, so an
+ *   entry holds facts at least as new as its token; a change committed meanwhile moves the token,
+ *   and the next view misses;
+ * - only reads that do not depend on the time are cached (the clock is applied after, per view);
+ * - what the token leaves out (health details and readings' small time moves, names of people and
+ *   teams) is bounded by MAX_AGE_MS, well under the pages' slow refresh;
+ * - a transaction's handle never caches: inside it, its own uncommitted writes have not moved the
+ *   token yet.
+ *
+ * Bounded: MAX_ENTRIES entries and MAX_BYTES of estimated size per database handle, each kept at
+ * most MAX_AGE_MS. Concurrent misses of one key share one read. SLIPWAY_READ_CACHE=off turns it
+ * off, for measuring the uncached path.
+ */
+
+const MAX_ENTRIES = 256;
+/** ~32 MB: a 600-app board page's entry is ~0.3 MB, a demo board's ~20 KB. */
+const MAX_BYTES = 32 * 1024 * 1024;
+const MAX_AGE_MS = 10_000;
+
+type Entry = { value: unknown; bytes: number };
+type Loader = () => Promise<Entry>;
+
+// On globalThis: the custom server, Next's bundled route code and the controller each load this
+// module, and share one cache per database handle (as they share the handle, db/client.ts).
+const holder = globalThis as unknown as { __slipwayRevisionCaches?: WeakMap<Db, LRUCache<string, Entry, Loader>> };
+const caches = (holder.__slipwayRevisionCaches ??= new WeakMap());
+let enabled: boolean | undefined;
+
+function cacheOf(db: Db): LRUCache<string, Entry, Loader> {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new LRUCache<string, Entry, Loader>({
+      max: MAX_ENTRIES,
+      maxSize: MAX_BYTES,
+      sizeCalculation: (entry) => Math.max(1, entry.bytes),
+      ttl: MAX_AGE_MS,
+      // Freed when they expire, not at the next read of their key: an idle portal holds nothing.
+      ttlAutopurge: true,
+      fetchMethod: (_key, _stale, { context }) => context(),
+    });
+    caches.set(db, cache);
+  }
+  return cache;
+}
+
+/** Forgets every read cached for `db` (benchmarks count a page's statements on a cold cache). */
+export function clearRevisionCache(db: Db): void {
+  caches.get(db)?.clear();
+}
+
+/** drizzle's transaction handle (PgTransaction) is the only one with rollback(). */
+const isTransaction = (db: Db) => typeof (db as unknown as { rollback?: unknown }).rollback === "function";
+
+/**
+ * `read()`'s value for `key` at the pipeline change token `revision`: cached when a read at that
+ * token is (at most MAX_AGE_MS old), else read now. `key` must name everything the read depends on
+ * besides the token (the pipeline or environment, the filters, the page); `read` must not depend on
+ * the time or the viewer. `bytes` estimates the value's size, for the bound.
+ * Errors of `read` are thrown to every caller waiting on it and not cached.
+ */
+export async function readAtRevision<T>(db: Db, key: string, revision: string, read: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
+  enabled ??= env().readCache;
+  if (!enabled || isTransaction(db)) return read();
+  const entry = await cacheOf(db).fetch(`${key}@${revision}`, {
+    context: async () => {
+      const value = await read();
+      // Every view shares the value: outside production, a view that changes it throws.
+      if (process.env.NODE_ENV !== "production") deepFreeze(value);
+      return { value, bytes: bytes(value) };
+    },
+  });
+  return entry!.value as T;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  for (const child of children) deepFreeze(child);
+}

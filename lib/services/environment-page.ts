@@ -257,36 +257,39 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const reviewReleaseId = isReview ? (current?.id ?? inProgress?.releaseId ?? null) : null;
   const summaryIds = [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id));
   const promotedInto = isReview ? environment.source : null;
-  const [freezes, traffic, { incidents, config, summaries }, reviewData] = await Promise.all([
+  const pageAppIds = appPage.items.map((row) => row.appId);
+  // A partial review environment's source serves its other apps: their addresses there, for the page's apps only.
+  const inheritsFor = isReview && !gone && cloneModeOf(environment) === "changed" ? pageAppIds : null;
+  const [freezes, traffic, shared, reviewData] = await Promise.all([
     // Which freezes still count, and the traffic, move with the time: read on every view.
     gone ? [] : environmentFreezes(db, now, environment),
     gone ? null : environmentTraffic(db, clock, environment),
     // The rest changes only with the pipeline: shared by views at its token.
     readAtRevision(
       db,
-      `environment-reads:${environment.id}:${JSON.stringify([gone, rollbackTo, summaryIds, promotedInto])}`,
+      `environment-reads:${environment.id}:${JSON.stringify([gone, rollbackTo, summaryIds, promotedInto, inProgress?.id ?? null, inheritsFor])}`,
       page.revision,
       async () => {
-        const [incidents, config, summaries] = await Promise.all([gone ? [] : openIncidentsOf(db, environment), environmentConfigState(db, environment.id, rollbackTo), releaseSummaries(db, summaryIds, promotedInto)]);
-        return { incidents, config, summaries };
+        const [incidents, config, summaries, rollout, inherited] = await Promise.all([
+          gone ? [] : openIncidentsOf(db, environment),
+          environmentConfigState(db, environment.id, rollbackTo),
+          releaseSummaries(db, summaryIds, promotedInto),
+          // A review environment's rollout in progress, followed on its page.
+          inProgress ? getDeployment(db, inProgress.id) : null,
+          inheritsFor ? inheritedAddressesOf(db, [environment.id], inheritsFor) : new Map<string, InheritedAddress[]>(),
+        ]);
+        return { incidents, config, summaries, rollout, inherited: inherited.get(environment.id) ?? [] };
       },
-      (reads) => 4_096 + reads.config.variables.length * 512 + reads.incidents.length * 1_024 + reads.summaries.size * 2_048,
+      (reads) => 4_096 + reads.config.variables.length * 512 + reads.incidents.length * 1_024 + reads.summaries.size * 2_048 + (reads.rollout ? 16_384 : 0) + reads.inherited.length * 256,
     ),
-    isReview
-      ? reviewReads(
-          ctx,
-          environment,
-          page.source,
-          inProgress,
-          gone,
-          pipeline.name,
-          appPage.items.map((row) => row.appId),
-        )
-      : null,
+    isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name) : null,
   ]);
+  const { incidents, config, summaries } = shared;
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;
   const rollingForward = forward ? (summaries.get(forward.releaseId)?.summary ?? null) : null;
-  const review = reviewData ? reviewSection(ctx, environment, reviewData, reviewReleaseId ? (summaries.get(reviewReleaseId) ?? null) : null, current?.id ?? null, page.conversation, gone, scope) : null;
+  const review = reviewData
+    ? reviewSection(ctx, environment, { ...reviewData, rollout: shared.rollout, inherited: shared.inherited }, reviewReleaseId ? (summaries.get(reviewReleaseId) ?? null) : null, current?.id ?? null, page.conversation, gone, scope)
+    : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
   const configPending = config.pendingChanges ? config.pendingChanges.length > 0 : Boolean(running.configChangedAt && running.lastDeployedAt && running.configChangedAt > running.lastDeployedAt);
   const cells = Object.fromEntries(appPage.items.flatMap((row) => (row.cell ? [[row.app, row.cell] as const] : [])));
@@ -327,33 +330,31 @@ interface SourceRecord {
 }
 
 /**
- * What a review environment's page reads besides the environment's own statement: the rollout in
- * progress, its source's freezes and the addresses its source serves for it — for the page's apps
- * (`pageAppIds`) only, so a partial clone of a 600-app pipeline lists one page, not 599 addresses.
+ * What a review environment's page reads on every view besides the environment's own statement
+ * (its rollout in progress and inherited addresses are shared reads): the source as a promotion
+ * would find it, and the freezes its gates would weigh now.
  */
-async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, inProgress: EnvironmentView["active"][number] | undefined, gone: boolean, pipelineName: string, pageAppIds: string[]) {
+async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, gone: boolean, pipelineName: string) {
   const { db, clock } = ctx;
   const now = clock.now();
   // The source came with the environment; looked up by name only when that record is gone (a
   // source retired and registered again), as getEnvironmentRecord() would find it.
   const liveSource = source && source.pipelineId === environment.pipelineId && !isGone({ state: source.state as EnvironmentView["state"] }) ? source : null;
-  const [rollout, target, storedFreezes, inherited] = await Promise.all([
-    inProgress ? getDeployment(db, inProgress.id) : null,
+  const [target, storedFreezes] = await Promise.all([
     environment.source && !gone
       ? liveSource
         ? { name: liveSource.name, settings: liveSource.settings, hold: liveSource.heldAt ? { at: liveSource.heldAt, by: liveSource.heldBy, reason: liveSource.holdReason } : null }
         : getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false })
       : null,
     environment.source && !gone ? storedFreezesForGate(db, now) : [],
-    gone || cloneModeOf(environment) !== "changed" ? new Map<string, InheritedAddress[]>() : inheritedAddressesOf(db, [environment.id], pageAppIds),
   ]);
-  return { rollout, target, storedFreezes, inherited, now };
+  return { target, storedFreezes, now };
 }
 
 function reviewSection(
   ctx: ServiceContext,
   environment: EnvironmentView,
-  reads: Awaited<ReturnType<typeof reviewReads>>,
+  reads: Awaited<ReturnType<typeof reviewReads>> & { rollout: DeploymentDetail | null; inherited: InheritedAddress[] },
   release: { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null } | null,
   currentReleaseId: string | null,
   conversation: ReviewSection["conversation"],
@@ -373,7 +374,7 @@ function reviewSection(
     // Whether it went on to its source: its newest deployment there that did not fail.
     promotion: release?.promotion ?? null,
     conversation,
-    inherited: inherited.get(environment.id) ?? [],
+    inherited,
     allowed: gone
       ? { verdict: false, promote: false, extend: false, teardown: false }
       : { verdict: can(actor, "review.verdict", scope), promote: can(actor, "deployment.request", scope), extend: can(actor, "review.extend", { ...owner, ...scope }), teardown: can(actor, "review.teardown", { ...owner, ...scope }) },

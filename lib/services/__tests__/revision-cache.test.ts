@@ -3,13 +3,14 @@ import type { Connection } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { getBoardPage } from "@/lib/services/board-page";
+import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { readAtRevision } from "@/lib/services/revision-cache";
 import { countingDb } from "@/lib/testing/counting-db";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 
-// Issue 13: a board read once per change of its pipeline (lib/services/revision-cache.ts), never
+// Issue 13: a board or an environment page read once per change of its pipeline (lib/services/revision-cache.ts), never
 // showing what an earlier revision showed after the pipeline changed.
 describe.each(testDatabases)("the board's reads shared at one revision, on $name", (database) => {
   let connection: Connection;
@@ -54,6 +55,32 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
     expect(third.statements).toBe(first.statements);
     expect(devRelease(third.board)).toBe(releases.second);
     expect(Object.values(third.board.columns[0]!.environment.apps).map((c) => c.releaseId)).toEqual([releases.second, releases.second, releases.second]);
+  });
+
+  it("reads an environment page once per revision, a filtered one on every view, and a change at the next view", async () => {
+    const counted = countingDb(connection);
+    const view = async (input: Record<string, unknown> = {}) => {
+      const before = counted.count();
+      const page = await getEnvironmentPage({ db: counted.db, actor: admin, clock }, { pipeline: "shop", name: "qa", ...input });
+      return { page, statements: counted.count() - before };
+    };
+    const first = await view();
+    const second = await view();
+    expect(first.page.current).toBeNull();
+    // The token, then the freezes and the traffic (they move with the time).
+    expect(second.statements).toBe(3);
+    expect(first.statements).toBeGreaterThan(second.statements + 2);
+    expect(second.page.apps).toEqual(first.page.apps);
+    const filtered = [await view({ q: "port" }), await view({ q: "port" })];
+    // Its own statement (the token inside it: the filters' SQL reads the time), then the freezes and traffic; the rest is shared.
+    expect(filtered.map((f) => f.statements)).toEqual([3, 3]);
+    expect(filtered[1]!.page.apps.items.map((row) => row.app)).toEqual(["portal"]);
+
+    await placeRelease(connection.db, "qa", releases.first!, at, admin.id);
+    const third = await view();
+    expect(third.page.revision).not.toBe(first.page.revision);
+    expect(third.page.current?.id).toBe(releases.first);
+    expect(third.page.apps.items.map((row) => row.cell?.releaseId)).toEqual([releases.first, releases.first, releases.first]);
   });
 
   it("never shares inside a transaction, which sees its own writes before its commit moves the token", async () => {

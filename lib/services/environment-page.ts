@@ -22,7 +22,9 @@ import { environmentAppsPage, environmentAppsPageInput, environmentAppsPageNeste
 import { environmentWith, getEnvironmentRecord, isGone, recentDeploymentsNested, reviewConversation, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
-import { environmentFreezes, storedFreezesForGate } from "./freezes";
+import { environmentFreezes, environmentFreezesFrom } from "./freezes";
+import { liveFreezeRows } from "./board-guards";
+import { storedOf } from "@/db/queries/freezes";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
 import { jobRunsNested, type JobRunView } from "./jobs";
@@ -260,9 +262,11 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const pageAppIds = appPage.items.map((row) => row.appId);
   // A partial review environment's source serves its other apps: their addresses there, for the page's apps only.
   const inheritsFor = isReview && !gone && cloneModeOf(environment) === "changed" ? pageAppIds : null;
+  // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.
+  const pipelineFreezes = isReview && environment.source && !gone ? liveFreezeRows(db, environment.pipelineId, now) : null;
   const [freezes, traffic, shared, reviewData] = await Promise.all([
     // Which freezes still count, and the traffic, move with the time: read on every view.
-    gone ? [] : environmentFreezes(db, now, environment),
+    gone ? [] : pipelineFreezes ? pipelineFreezes.then((rows) => environmentFreezesFrom(rows, now, environment)) : environmentFreezes(db, now, environment),
     gone ? null : environmentTraffic(db, clock, environment),
     // The rest changes only with the pipeline: shared by views at its token.
     readAtRevision(
@@ -282,7 +286,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
       },
       (reads) => 4_096 + reads.config.variables.length * 512 + reads.incidents.length * 1_024 + reads.summaries.size * 2_048 + (reads.rollout ? 16_384 : 0) + reads.inherited.length * 256,
     ),
-    isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name) : null,
+    isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name, pipelineFreezes) : null,
   ]);
   const { incidents, config, summaries } = shared;
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;
@@ -334,7 +338,7 @@ interface SourceRecord {
  * (its rollout in progress and inherited addresses are shared reads): the source as a promotion
  * would find it, and the freezes its gates would weigh now.
  */
-async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, gone: boolean, pipelineName: string) {
+async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, source: SourceRecord | null, gone: boolean, pipelineName: string, pipelineFreezes: ReturnType<typeof liveFreezeRows> | null) {
   const { db, clock } = ctx;
   const now = clock.now();
   // The source came with the environment; looked up by name only when that record is gone (a
@@ -346,7 +350,8 @@ async function reviewReads(ctx: ServiceContext, environment: EnvironmentView, so
         ? { name: liveSource.name, settings: liveSource.settings, hold: liveSource.heldAt ? { at: liveSource.heldAt, by: liveSource.heldBy, reason: liveSource.holdReason } : null }
         : getEnvironmentRecord(db, clock, environment.source, pipelineName, { cells: false })
       : null,
-    environment.source && !gone ? storedFreezesForGate(db, now) : [],
+    // Those touching its pipeline: the freezes that can cover its source (another pipeline's never do).
+    pipelineFreezes ? pipelineFreezes.then((rows) => rows.map(storedOf)) : [],
   ]);
   return { target, storedFreezes, now };
 }

@@ -208,8 +208,6 @@ async function freezeViews(
     const past = and(scope, or(sql`${freezes.liftedAt} is not null`, sql`${freezes.endsAt} <= ${now.toISOString()}::timestamptz`));
     rows.push(...(await selectFreezes(db).where(past).orderBy(desc(freezes.createdAt)).limit(HISTORY_LIMIT)));
   }
-  const stored = rows.map((row) => viewOfStored(row, now)).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
-
   // The organisation-wide list names each environment's pipeline (the Freezes page's scope column); one environment's page needs no name.
   const live: { name: string; settings: Environment["settings"]; pipeline: string | null }[] = environment
     ? [{ name: environment.name, settings: environment.settings, pipeline: environment.pipeline ?? null }]
@@ -219,9 +217,25 @@ async function freezeViews(
         .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
         .where(and(LIVE_ENVIRONMENT, restriction ? eq(environments.pipelineId, restriction) : undefined))
         .orderBy(asc(pipelines.name), asc(environments.kind), asc(environments.position), asc(environments.name));
-  const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now, e.pipeline))).filter((f) => data.includeLifted || f.state === "active" || f.state === "upcoming");
+  return freezeViewsOf(rows, live, now, data.includeLifted);
+}
 
+/** Stored freeze rows and the slipway.yaml freezes of `live` environments as views, sorted; only those active or upcoming at `now` unless `includeLifted`. */
+function freezeViewsOf(rows: JoinedFreeze[], live: { name: string; settings: Environment["settings"]; pipeline: string | null }[], now: Date, includeLifted: boolean): FreezeView[] {
+  const current = (f: FreezeView) => includeLifted || f.state === "active" || f.state === "upcoming";
+  const stored = rows.map((row) => viewOfStored(row, now)).filter(current);
+  const configured = live.flatMap((e) => configuredFreezes(e.settings).map((f) => viewOfConfigured(e.name, f, now, e.pipeline))).filter(current);
   return [...stored, ...configured].sort(compareFreezes);
+}
+
+/**
+ * What environmentFreezes() gives, from rows already read: `pipelineRows` are the live freezes
+ * touching the environment's pipeline (board-guards.ts' liveFreezeRows, read once for a page that
+ * also needs them for a gate), of which those covering the environment count. No statement.
+ */
+export function environmentFreezesFrom(pipelineRows: JoinedFreeze[], now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings">): FreezeView[] {
+  const covering = pipelineRows.filter(({ freeze }) => freeze.environmentId === environment.id || (freeze.environmentId === null && (freeze.pipelineId === null || freeze.pipelineId === environment.pipelineId)));
+  return freezeViewsOf(covering, [{ name: environment.name, settings: environment.settings, pipeline: null }], now, false);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { deployments, environments, reviewVerdicts } from "@/db/schema";
+import { deployments, environments, freezes, pipelines, reviewVerdicts } from "@/db/schema";
+import type { PipelineConfig } from "@/lib/config/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
@@ -88,5 +89,26 @@ describe.each(testDatabases)("a review environment's page on $name", (database) 
     await connection.db.update(environments).set({ state: "retired" }).where(eq(environments.id, stagingId));
     expect((await page(lead)).review?.promotionPreview).toEqual(before);
     await connection.db.update(environments).set({ state: "active" }).where(eq(environments.id, stagingId));
+  });
+
+  it("lists the freezes covering it and weighs its source's in the promotion preview, read once for both", async () => {
+    const during = { startsAt: new Date("2026-06-01T08:00:00Z"), endsAt: new Date("2026-06-01T12:00:00Z"), createdBy: lead.id };
+    const pipelineId = (await connection.db.select({ id: environments.pipelineId }).from(environments).where(eq(environments.id, stagingId)))[0]!.id;
+    await connection.db.insert(pipelines).values({ id: "pip_other", name: "other", configHash: "x", config: {} as PipelineConfig });
+    await connection.db.insert(freezes).values([
+      { id: "frz_staging", environmentId: stagingId, name: "Staging freeze", reason: "staging only", ...during },
+      { id: "frz_shop", pipelineId, name: "Shop freeze", reason: "all of shop", ...during },
+      { id: "frz_other", pipelineId: "pip_other", name: "Other freeze", reason: "another pipeline", ...during },
+      { id: "frz_over", environmentId: stagingId, name: "Over", reason: "ended", startsAt: new Date("2026-05-01T00:00:00Z"), endsAt: new Date("2026-05-02T00:00:00Z"), createdBy: lead.id },
+    ]);
+    const view = await page(lead);
+    expect(view.freezes.map((f) => f.name)).toEqual(["Shop freeze"]);
+    const waits = view.review?.promotionPreview?.waits.join(" ") ?? "";
+    expect(waits).toContain("Staging freeze");
+    expect(waits).toContain("Shop freeze");
+    expect(waits).not.toContain("Other freeze");
+    expect(waits).not.toContain("Over");
+    await connection.db.delete(freezes);
+    expect((await page(lead)).review?.promotionPreview?.waits.join(" ") ?? "").not.toContain("freeze");
   });
 });

@@ -86,10 +86,16 @@ export async function serve(options: { dev: boolean }): Promise<{ server: http.S
     // Benchmarks only (SLIPWAY_BENCH_COUNT_SQL=1): how many SQL statements this process has sent;
     // with ?cold, after forgetting the reads shared between views (the next request reads them all).
     if ((req.url === "/__bench/sql-count" || req.url === "/__bench/sql-count?cold") && sqlStatementCount() !== null) {
-      void (req.url.endsWith("?cold") ? getDb().then(clearRevisionCache) : Promise.resolve()).then(() => {
-        res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
-        res.end(String(sqlStatementCount()));
-      });
+      void (req.url.endsWith("?cold") ? getDb().then(clearRevisionCache) : Promise.resolve()).then(
+        () => {
+          res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+          res.end(String(sqlStatementCount()));
+        },
+        (error: unknown) => {
+          res.writeHead(500, { "content-type": "text/plain", "cache-control": "no-store" });
+          res.end(String(error));
+        },
+      );
       return;
     }
     const refused = refusedServerAction(req);

@@ -47,7 +47,7 @@ const liveFreezesOfPipeline = preparedRead("live_freezes_of_pipeline", (db, name
   const covering = or(sql`${freezes.environmentId} in (select id from environments where pipeline_id = ${pipelineId})`, and(isNull(freezes.environmentId), or(isNull(freezes.pipelineId), sql`${freezes.pipelineId} = ${pipelineId}`)));
   return selectFreezes(db)
     .where(and(covering, isNull(freezes.liftedAt), or(isNull(freezes.endsAt), sql`${freezes.endsAt} > ${sql.placeholder("now")}::timestamptz`)))
-    .orderBy(asc(freezes.startsAt))
+    .orderBy(asc(freezes.startsAt), asc(freezes.id))
     .prepare(name);
 });
 

@@ -20,7 +20,7 @@ import { openIncidentsOfPipeline } from "./incident-queries";
 import { pickSoakSource, soakPlanOf, type PlannedSoak } from "./soak-plan";
 import type { VerificationView } from "./verifications";
 import { parseInput } from "./validation";
-import { readAtRevision } from "./revision-cache";
+import { BUSY_MAX_AGE_MS, readAtRevision } from "./revision-cache";
 import { listBoardCells } from "@/db/queries/cells";
 
 /**
@@ -141,7 +141,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const filter = { q: data.q, team: data.team, status: data.status };
   const pageQuery = { ...filter, page: data.page ?? 1, pageSize: data.pageSize ?? null };
   const [reads, freezeRows] = await Promise.all([
-    readAtRevision(db, `board:${token.id}:${JSON.stringify(pageQuery)}`, token.revision, () => boardReads(db, data.pipeline, token.id, pageQuery), boardReadsBytes),
+    readAtRevision(db, `board:${token.id}:${JSON.stringify(pageQuery)}`, token.revision, () => boardReads(db, data.pipeline, token.id, pageQuery), boardReadsMaxAge),
     liveFreezeRows(db, token.id, now),
   ]);
   const { chain: row, fixedRows, reviewRows, pageSize, page, facts, cells, inherited } = reads;
@@ -247,12 +247,13 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
  * What a board page shows of its pipeline, none of which depends on the time or the viewer: the
  * chain (live environments, counts, the newest review environments), the page's app rows, the
  * column facts and offers, the page's cells (and what differs in each review environment), where
- * partial review environments' sources serve the page's apps, and the open incidents. Five
- * statements at most, in three rounds (the cells and addresses name the page's rows).
+ * partial review environments' sources serve the page's apps, and the open incidents. Six
+ * statements at most, in three rounds (the cells and addresses name the page's rows; the addresses
+ * only when the pipeline has partial review environments).
  * @throws NotFoundError when the pipeline went since its token was read
  */
 async function boardReads(db: Db, name: string, pipelineId: string, query: Omit<RowFilter, "pageSize"> & { pageSize: number | null }) {
-  const chain = await loadChain(db, { id: pipelineId }, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
+  const chain = await loadChain(db, pipelineId, REVIEW_LIMIT, ADDRESSES_PER_REVIEW);
   if (!chain) throw new NotFoundError(`No pipeline named "${name}".`);
   const fixedRows = chain.environments.filter((e) => e.kind === "fixed");
   const reviewRows = chain.environments.filter((e) => e.kind === "review");
@@ -277,10 +278,8 @@ async function boardReads(db: Db, name: string, pipelineId: string, query: Omit<
   return { chain, fixedRows, reviewRows, pageSize, page, facts, cells, inherited, incidents };
 }
 
-/** A rough size of boardReads' value (for the read cache's bound): a cell is about 0.7 KB in memory. */
-function boardReadsBytes(reads: Awaited<ReturnType<typeof boardReads>>): number {
-  return 8_192 + reads.chain.environments.length * 2_048 + reads.cells.length * 700 + reads.page.apps.length * 300 + reads.facts.columns.length * 2_048 + reads.facts.offers.length * (1_024 + 100 * reads.page.apps.length);
-}
+/** While a deployment moves in some environment its steps and gate reasons change every second: shared for about a refresh only. */
+const boardReadsMaxAge = (reads: Awaited<ReturnType<typeof boardReads>>) => (reads.chain.environments.some((e) => e.deployments.length > 0) ? BUSY_MAX_AGE_MS : undefined);
 
 const settingsOf = (e: ChainRow["environments"][number]) => e.settings as Partial<EnvironmentConfig>;
 

@@ -22,16 +22,15 @@ export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(St
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
 /**
- * The pipeline (by name or id) with its app and review-environment counts, its live fixed
+ * The pipeline whose id is `pipelineId` with its app and review-environment counts, its live fixed
  * environments in chain order and its newest `reviewLimit` live review environments (each with
  * the deployments in progress into it, and a review environment with its first `addressLimit` app
- * addresses in slipway.yaml order), and how many of the live ones `ownerId` owns (the per-person
- * quota). One statement; undefined when no such pipeline exists.
+ * addresses in slipway.yaml order). One statement; undefined when no such pipeline exists. The
+ * viewer's own review environments and the change token come with the board's token
+ * (loadBoardToken), read first.
  */
-export async function loadChain(db: Db, pipeline: { name: string } | { id: string }, reviewLimit: number, addressLimit: number, ownerId: string | null = null) {
-  // "" matches no owner: the count of one's own is then 0 (a viewer who may not spin up is not asked).
-  const limits = { reviewLimit, addressLimit, owner: ownerId ?? "" };
-  return "id" in pipeline ? chainById(db, { ...limits, pipeline: pipeline.id }) : chainByName(db, { ...limits, pipeline: pipeline.name });
+export async function loadChain(db: Db, pipelineId: string, reviewLimit: number, addressLimit: number) {
+  return chainById(db, { pipeline: pipelineId, reviewLimit, addressLimit });
 }
 
 /** A board's first statement: the pipeline, its change token, and how many live review environments the viewer owns. */
@@ -63,15 +62,11 @@ const boardToken = preparedSql<{ pipeline: string; owner: string }>(
       from pipelines p where p.name = ${sql.placeholder("pipeline")}`,
 );
 
-type ChainValues = { pipeline: string; reviewLimit: number; addressLimit: number; owner: string };
+type ChainValues = { pipeline: string; reviewLimit: number; addressLimit: number };
 // Built once per handle (db/queries/prepared.ts): at 1.3 ms of CPU, the board's costliest statement to build.
 const chainById = preparedRead(
   "board_chain_by_id",
   (db, name) => chainQuery(db, eq(pipelines.id, sql.placeholder("pipeline")), sql`${sql.placeholder("pipeline")}`).prepare(name) as PreparedStatement<ChainValues, ChainQueryRow | undefined>,
-);
-const chainByName = preparedRead(
-  "board_chain_by_name",
-  (db, name) => chainQuery(db, eq(pipelines.name, sql.placeholder("pipeline")), sql`(select p.id from pipelines p where p.name = ${sql.placeholder("pipeline")})`).prepare(name) as PreparedStatement<ChainValues, ChainQueryRow | undefined>,
 );
 type ChainQueryRow = Awaited<ReturnType<ReturnType<typeof chainQuery>["execute"]>>;
 
@@ -87,13 +82,8 @@ function chainQuery(db: Db, where: SQL, pipelineId: SQL) {
       reviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state not in ${GONE})`.as("review_count"),
       /** Review environments counted against the quota, as createReviewEnvironment counts them (not those tearing down). */
       liveReviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state in ${LIVE_REVIEW})`.as("live_review_count"),
-      ownLiveReviewCount: sql<number>`(select count(*)::int from environments r where r.pipeline_id = ${pipelines.id} and r.kind = 'review' and r.state in ${LIVE_REVIEW} and r.owner_id = ${sql.placeholder("owner")})`.as(
-        "own_live_review_count",
-      ),
       /** The owning teams its apps name (slipway.yaml `team`), for the filter. */
       teams: sql<string[] | null>`(select jsonb_agg(distinct a.settings ->> 'team') from apps a where a.pipeline_id = ${pipelines.id} and a.retired_at is null and a.settings ->> 'team' is not null)`.as("teams"),
-      /** Its change token (lib/services/pipeline-revision.ts), in the board's first statement. */
-      revision: revisionOf(pipelines.id).as("revision"),
       /** Names of its live environments, so a spin-up form suggests a free one. */
       takenNames: sql<string[] | null>`(select jsonb_agg(e.name order by e.name) from environments e where e.pipeline_id = ${pipelines.id} and e.state not in ${GONE})`.as("taken_names"),
     },

@@ -34,7 +34,7 @@ import { environmentTraffic, type EnvironmentTraffic } from "./traffic-queries";
 import { authorize } from "./authorize";
 import { parseInput } from "./validation";
 import { pipelineWithRevision, revisionOf } from "./pipeline-revision";
-import { readAtRevision } from "./revision-cache";
+import { BUSY_MAX_AGE_MS, readAtRevision } from "./revision-cache";
 
 export const environmentPageInput = environmentAppsPageInput.extend({
   pipeline: z.string().min(1),
@@ -122,7 +122,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
           `environment-page:${token.id}:${name}`,
           token.revision,
           () => unfilteredPageStatement(db, { pipeline, name }),
-          () => PAGE_ROW_BYTES,
+          (row) => (row && busyRow(row, nested!) ? BUSY_MAX_AGE_MS : undefined),
         );
       })()
     : await pageEnvironmentQuery(db, pipeline, name, (environment) => (nested = nestedReads(environment))).execute();
@@ -196,8 +196,10 @@ function pageEnvironmentQuery(
   });
 }
 
-/** A rough size of the environment's statement row (one page of apps, its latest deployments and job runs), for the read cache's bound. */
-const PAGE_ROW_BYTES = 96 * 1024;
+/** Something moves in the environment (a deployment, a waking review environment, a job): its page follows it every few seconds. */
+function busyRow(row: { deployments: unknown[]; state: string; jobRuns: unknown }, nested: ReturnType<typeof pageNestedReads>): boolean {
+  return row.deployments.length > 0 || row.state === "waking" || nested.jobs.read(row.jobRuns).some((j) => j.state === "queued" || j.state === "running");
+}
 
 /** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
 const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsPageInput.parse({});
@@ -213,12 +215,13 @@ const unfilteredPageStatement = preparedRead("environment_page", (db, statementN
  * keeps its page), one page of its apps (`q`, `status`, `cursor`, `limit` ≤ 200, filtered and paged
  * in SQL), the current release by environmentRelease(), the rollback target the rollback service
  * would pick (previousGoodReleaseOf), and each action the viewer may take. A bounded number of
- * statements whatever the number of apps, deployments or variables: the environment's statement
- * (with its page of apps, what it runs, its latest deployments and job runs, the rollback history,
- * its source and conversation nested), then at once its freezes, incidents, traffic, config and
- * the summaries of the releases it names (six; five for a viewer, who may not roll back); a
- * review environment adds its rollout while one moves, its source's freezes and its inherited
- * addresses.
+ * statements whatever the number of apps, deployments or variables: its pipeline's change token
+ * (unfiltered), the environment's statement (with its page of apps, what it runs, its latest
+ * deployments and job runs, the rollback history, its source and conversation nested), then at
+ * once its freezes, traffic, incidents, config and the summaries of the releases it names (seven);
+ * a review environment adds its rollout while one moves and its inherited addresses, and reads its
+ * pipeline's freezes for its own and its source's. All but the token, the freezes and the traffic
+ * are shared between views at one token (lib/services/revision-cache.ts): a second view sends three.
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
@@ -260,6 +263,8 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const summaryIds = [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id));
   const promotedInto = isReview ? environment.source : null;
   const pageAppIds = appPage.items.map((row) => row.appId);
+  // A review environment that is waking changes state without a deployment: follow it too.
+  const busy = environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running");
   // A partial review environment's source serves its other apps: their addresses there, for the page's apps only.
   const inheritsFor = isReview && !gone && cloneModeOf(environment) === "changed" ? pageAppIds : null;
   // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.
@@ -284,7 +289,8 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
         ]);
         return { incidents, config, summaries, rollout, inherited: inherited.get(environment.id) ?? [] };
       },
-      (reads) => 4_096 + reads.config.variables.length * 512 + reads.incidents.length * 1_024 + reads.summaries.size * 2_048 + (reads.rollout ? 16_384 : 0) + reads.inherited.length * 256,
+      // A rollout in progress appends to its log without moving the token: followed every second.
+      () => (busy ? BUSY_MAX_AGE_MS : undefined),
     ),
     isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name, pipelineFreezes) : null,
   ]);
@@ -305,8 +311,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     gone,
     current,
     isLast: environment.kind === "fixed" && running.lastFixedPosition !== null && environment.position === running.lastFixedPosition,
-    // A review environment that is waking changes state without a deployment: follow it too.
-    busy: environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running"),
+    busy,
     configPendingSince: configPending ? (running.configChangedAt ?? now) : null,
     seedApps: gone ? [] : running.seedApps,
     apps: { ...appPage, total: running.appCount, matching, page: Math.floor(appPage.before / data.limit) + 1, pages, q: data.q || null, status: data.status ?? null, cursor: data.cursor ?? null },

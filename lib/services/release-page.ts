@@ -14,7 +14,7 @@ import { loadGateStates } from "./gate-state";
  */
 export async function getReleaseWhereabouts(ctx: ServiceContext, release: { id: string; pipelineId: string; runs: readonly { environment: string; state: string }[] }): Promise<EnvironmentWhereabouts[]> {
   const now = ctx.clock.now();
-  const chain = await loadChain(ctx.db, { id: release.pipelineId }, 0, 0);
+  const chain = await loadChain(ctx.db, release.pipelineId, 0, 0);
   const fixed = (chain?.environments ?? []).filter((e) => e.kind === "fixed").map((e) => toEnvironmentView(e as EnvironmentRow, [], now));
   if (!chain || !fixed.length) return [];
   const [counts, gateStates] = await Promise.all([

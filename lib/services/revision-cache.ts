@@ -15,23 +15,29 @@ import { env } from "@/lib/env";
  * - the token is read first (in the page's first statement), the cached reads after it, so an
  *   entry holds facts at least as new as its token; a change committed meanwhile moves the token,
  *   and the next view misses;
- * - only reads that do not depend on the time are cached (the clock is applied after, per view);
- * - what the token leaves out (health details and readings' small time moves, names of people and
- *   teams) is bounded by MAX_AGE_MS, well under the pages' slow refresh;
+ * - only reads that do not depend on the time or the viewer are cached (the clock is applied
+ *   after, per view; freezes and traffic are read per view);
+ * - what the token leaves out (a health reading's detail and small moves of its time, a step's
+ *   log, a gate's reason, a job's output, people's and teams' names) is at most MAX_AGE_MS old,
+ *   and at most BUSY_MAX_AGE_MS while something moves (the caller says so: a rollout's log and
+ *   gate reasons change every second then);
  * - a transaction's handle never caches: inside it, its own uncommitted writes have not moved the
  *   token yet.
  *
- * Bounded: MAX_ENTRIES entries and MAX_BYTES of estimated size per database handle, each kept at
- * most MAX_AGE_MS. Concurrent misses of one key share one read. SLIPWAY_READ_CACHE=off turns it
- * off, for measuring the uncached path.
+ * Bounded: MAX_ENTRIES entries and MAX_BYTES (each value's JSON size) per database handle, each
+ * kept at most MAX_AGE_MS. Concurrent misses of one key share one read, which completes for its
+ * waiters even when its entry is dropped meanwhile. SLIPWAY_READ_CACHE=off turns it off, for
+ * measuring the uncached path.
  */
 
 const MAX_ENTRIES = 256;
-/** ~32 MB: a 600-app board page's entry is ~0.3 MB, a demo board's ~20 KB. */
+/** ~32 MB of values' JSON: a demo board's entry is about 0.1 MB, a 600-app board page's about 1 MB. */
 const MAX_BYTES = 32 * 1024 * 1024;
 const MAX_AGE_MS = 10_000;
+/** For a value that shows something moving (a rollout, a job): about a live page's refresh. */
+export const BUSY_MAX_AGE_MS = 1_000;
 
-type Entry = { value: unknown; bytes: number };
+type Entry = { value: unknown; bytes: number; maxAgeMs: number };
 type Loader = () => Promise<Entry>;
 
 // On globalThis: the custom server, Next's bundled route code and the controller each load this
@@ -50,7 +56,13 @@ function cacheOf(db: Db): LRUCache<string, Entry, Loader> {
       ttl: MAX_AGE_MS,
       // Freed when they expire, not at the next read of their key: an idle portal holds nothing.
       ttlAutopurge: true,
-      fetchMethod: (_key, _stale, { context }) => context(),
+      // A read in flight when its entry expires or is evicted still answers the views waiting on it.
+      ignoreFetchAbort: true,
+      fetchMethod: async (_key, _stale, { context, options }) => {
+        const entry = await context();
+        options.ttl = entry.maxAgeMs;
+        return entry;
+      },
     });
     caches.set(db, cache);
   }
@@ -67,12 +79,12 @@ const isTransaction = (db: Db) => typeof (db as unknown as { rollback?: unknown 
 
 /**
  * `read()`'s value for `key` at the pipeline change token `revision`: cached when a read at that
- * token is (at most MAX_AGE_MS old), else read now. `key` must name everything the read depends on
+ * token is (at most MAX_AGE_MS old, or `maxAgeMs(value)` when given: BUSY_MAX_AGE_MS for a value
+ * showing something in motion), else read now. `key` must name everything the read depends on
  * besides the token (the pipeline or environment, the filters, the page); `read` must not depend on
- * the time or the viewer. `bytes` estimates the value's size, for the bound.
- * Errors of `read` are thrown to every caller waiting on it and not cached.
+ * the time or the viewer. Errors of `read` are thrown to every caller waiting on it and not cached.
  */
-export async function readAtRevision<T>(db: Db, key: string, revision: string, read: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
+export async function readAtRevision<T>(db: Db, key: string, revision: string, read: () => Promise<T>, maxAgeMs?: (value: T) => number | undefined): Promise<T> {
   enabled ??= env().readCache;
   if (!enabled || isTransaction(db)) return read();
   const entry = await cacheOf(db).fetch(`${key}@${revision}`, {
@@ -80,10 +92,16 @@ export async function readAtRevision<T>(db: Db, key: string, revision: string, r
       const value = await read();
       // Every view shares the value: outside production, a view that changes it throws.
       if (process.env.NODE_ENV !== "production") deepFreeze(value);
-      return { value, bytes: bytes(value) };
+      return { value, bytes: jsonBytes(value), maxAgeMs: Math.min(MAX_AGE_MS, maxAgeMs?.(value) ?? MAX_AGE_MS) };
     },
   });
   return entry!.value as T;
+}
+
+/** About what `value` holds in memory: its JSON's length in UTF-16 (Maps as their entries); once per read, not per view. */
+function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? [...v.entries()] : v));
+  return 256 + 2 * (json?.length ?? 0);
 }
 
 function deepFreeze(value: unknown): void {

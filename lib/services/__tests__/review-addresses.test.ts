@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { apps, environmentApps } from "@/db/schema";
+import { apps, environmentApps, pipelines } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { loadChain } from "@/lib/services/board-queries";
@@ -33,7 +33,8 @@ describe.each(testDatabases)("review environment addresses on $name", (database)
 
   /** The board's read of review environments' addresses (see loadChain), keyed by environment id. */
   async function reviewAddresses(ids: string[], perEnvironment: number) {
-    const chain = await loadChain(connection.db, { name: "shop" }, 20, perEnvironment);
+    const [shop] = await connection.db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, "shop"));
+    const chain = await loadChain(connection.db, shop!.id, 20, perEnvironment);
     return new Map(chain!.environments.filter((e) => ids.includes(e.id) && e.addresses).map((e) => [e.id, e.addresses!]));
   }
 

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import type { Connection } from "@/db/client";
+import { deployments, environments, freezes } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
 import { getBoardPage } from "@/lib/services/board-page";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
-import { readAtRevision } from "@/lib/services/revision-cache";
+import { BUSY_MAX_AGE_MS, clearRevisionCache, readAtRevision } from "@/lib/services/revision-cache";
 import { countingDb } from "@/lib/testing/counting-db";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
@@ -83,15 +85,61 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
     expect(third.page.apps.items.map((row) => row.cell?.releaseId)).toEqual([releases.first, releases.first, releases.first]);
   });
 
+  it("applies the time per view: a freeze that starts and a reading that goes stale between two views at one revision show", async () => {
+    const counted = countingDb(connection);
+    const at = (iso: string) => ({ db: counted.db, actor: admin, clock: fixedClock(iso) });
+    await connection.db.insert(freezes).values({ id: "frz_soon", name: "Soon", reason: "starts at 10:05", startsAt: new Date("2026-03-02T10:05:00Z"), endsAt: new Date("2026-03-02T11:00:00Z"), createdBy: admin.id });
+    const before = await getBoardPage(at("2026-03-02T09:31:00Z"), { pipeline: "shop" });
+    const startsAfter = counted.count();
+    const after = await getBoardPage(at("2026-03-02T10:10:00Z"), { pipeline: "shop" });
+    expect(counted.count() - startsAfter).toBe(2);
+    expect(after.revision).toBe(before.revision);
+    expect(before.columns[0]!.gateState.frozen).toEqual([]);
+    expect(after.columns[0]!.gateState.frozen.map((f) => f.name)).toEqual(["Soon"]);
+    // dev's readings were taken at 09:30: fresh a minute later, stale forty minutes later, from the same shared cells.
+    expect(Object.values(before.columns[0]!.environment.apps).map((c) => c.health.stale)).toEqual([false, false, false]);
+    expect(Object.values(after.columns[0]!.environment.apps).map((c) => c.health.stale)).toEqual([true, true, true]);
+    await connection.db.delete(freezes);
+  });
+
+  it("shares a board showing a rollout in progress for about a second only (its steps' logs and gate reasons move every second)", async () => {
+    const counted = countingDb(connection);
+    const view = async () => {
+      const before = counted.count();
+      await getBoardPage({ db: counted.db, actor: admin, clock }, { pipeline: "shop" });
+      return counted.count() - before;
+    };
+    const quiet = await view();
+    await new Promise((resolve) => setTimeout(resolve, BUSY_MAX_AGE_MS + 200));
+    expect(await view()).toBe(2);
+    const [dev] = await connection.db.select({ id: environments.id }).from(environments).where(eq(environments.name, "dev"));
+    await connection.db.insert(deployments).values({ id: "dep_moving", environmentId: dev!.id, releaseId: releases.second!, kind: "promote", state: "running", requestedBy: admin.id, requestedVia: "api", startedAt: at });
+    const moving = await view();
+    expect(await view()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, BUSY_MAX_AGE_MS + 200));
+    expect(await view()).toBe(moving);
+    expect(moving).toBe(quiet);
+    await connection.db.delete(deployments).where(eq(deployments.id, "dep_moving"));
+  });
+
+  it("answers the views waiting on a read even when its entry is dropped before the read ends", async () => {
+    let release!: () => void;
+    const slow = () => new Promise<string>((resolve) => (release = () => resolve("read")));
+    const waiting = [readAtRevision(connection.db, "test:dropped", "1", slow), readAtRevision(connection.db, "test:dropped", "1", slow)];
+    clearRevisionCache(connection.db);
+    release();
+    expect(await Promise.all(waiting)).toEqual(["read", "read"]);
+  });
+
   it("never shares inside a transaction, which sees its own writes before its commit moves the token", async () => {
     const counts = { pool: 0, transaction: 0 };
     const read = (where: keyof typeof counts) => async () => ({ reads: ++counts[where] });
-    expect(await readAtRevision(connection.db, "test:pool", "7", read("pool"), () => 1)).toEqual({ reads: 1 });
-    expect(await readAtRevision(connection.db, "test:pool", "7", read("pool"), () => 1)).toEqual({ reads: 1 });
-    expect(await readAtRevision(connection.db, "test:pool", "8", read("pool"), () => 1)).toEqual({ reads: 2 });
+    expect(await readAtRevision(connection.db, "test:pool", "7", read("pool"))).toEqual({ reads: 1 });
+    expect(await readAtRevision(connection.db, "test:pool", "7", read("pool"))).toEqual({ reads: 1 });
+    expect(await readAtRevision(connection.db, "test:pool", "8", read("pool"))).toEqual({ reads: 2 });
     await connection.db.transaction(async (tx) => {
-      await readAtRevision(tx, "test:tx", "7", read("transaction"), () => 1);
-      expect(await readAtRevision(tx, "test:tx", "7", read("transaction"), () => 1)).toEqual({ reads: 2 });
+      await readAtRevision(tx, "test:tx", "7", read("transaction"));
+      expect(await readAtRevision(tx, "test:tx", "7", read("transaction"))).toEqual({ reads: 2 });
     });
   });
 
@@ -102,8 +150,8 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
       if (calls === 1) throw new Error("connection lost");
       return "read";
     };
-    await expect(readAtRevision(connection.db, "test:failing", "1", failing, () => 1)).rejects.toThrow("connection lost");
-    expect(await readAtRevision(connection.db, "test:failing", "1", failing, () => 1)).toBe("read");
+    await expect(readAtRevision(connection.db, "test:failing", "1", failing)).rejects.toThrow("connection lost");
+    expect(await readAtRevision(connection.db, "test:failing", "1", failing)).toBe("read");
     expect(calls).toBe(2);
   });
 
@@ -114,7 +162,7 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
       await new Promise((resolve) => setTimeout(resolve, 20));
       return calls;
     };
-    const views = await Promise.all(Array.from({ length: 5 }, () => readAtRevision(connection.db, "test:together", "1", slow, () => 1)));
+    const views = await Promise.all(Array.from({ length: 5 }, () => readAtRevision(connection.db, "test:together", "1", slow)));
     expect(views).toEqual([1, 1, 1, 1, 1]);
   });
 

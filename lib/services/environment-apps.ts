@@ -208,11 +208,14 @@ export function environmentAppsPageNested(db: Db, clock: Clock, environment: { i
   const filtered = Boolean(q.q || q.status);
   const now = clock.now();
   return {
-    sql: jsonObject({
-      rows: jsonArray(appsPageQuery(db, environment, q, now, { row: jsonObject(appRowFields) })),
-      matching: filtered ? sql`${matchingCount(db, environment, q, now)}` : sql`null`,
-      before: after ? sql`${matchingCount(db, environment, q, now, after)}` : sql`null`,
-    }),
+    // Built when a statement is built from it: a page read from the shared cache only decodes.
+    get sql() {
+      return jsonObject({
+        rows: jsonArray(appsPageQuery(db, environment, q, now, { row: jsonObject(appRowFields) })),
+        matching: filtered ? sql`${matchingCount(db, environment, q, now)}` : sql`null`,
+        before: after ? sql`${matchingCount(db, environment, q, now, after)}` : sql`null`,
+      });
+    },
     read: (value) => {
       const object = (typeof value === "string" ? JSON.parse(value) : value) as { rows: unknown; matching: number | null; before: number | null };
       const page = toAppsPage(fromJsonArray(appRowFields, object.rows), q, now);

@@ -112,7 +112,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
   let revision: string | undefined;
   const row = unfiltered
     ? await (async () => {
-        nested = nestedReads({ id: environments.id, pipelineId: environments.pipelineId });
+        nested = unfilteredNestedReads(db, clock);
         // …and read once per change of its pipeline (lib/services/revision-cache.ts): its token first.
         const token = await pipelineWithRevision(db, pipeline);
         if (!token) return undefined;
@@ -143,6 +143,24 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     // Shared reads are at least as new as the token read before them, which an open page polls against.
     revision: revision ?? row.revision,
   };
+}
+
+const unfilteredDecoders = new WeakMap<Db, Omit<ReturnType<typeof pageNestedReads>, "appPage">>();
+
+/**
+ * pageNestedReads for the unfiltered page, whose statement is prepared (its SQL unused) and often
+ * comes from the shared cache: only the decoders matter. The four that do not read the clock are
+ * built once per handle; the page of apps' decoder (with this request's clock) builds no SQL.
+ */
+function unfilteredNestedReads(db: Db, clock: Clock): ReturnType<typeof pageNestedReads> {
+  const environment = { id: environments.id, pipelineId: environments.pipelineId };
+  let decoders = unfilteredDecoders.get(db);
+  if (!decoders) {
+    const { appPage: _unused, ...clockless } = pageNestedReads(db, systemClock, environment, {});
+    decoders = clockless;
+    unfilteredDecoders.set(db, decoders);
+  }
+  return { ...decoders, appPage: environmentAppsPageNested(db, clock, environment, {}) };
 }
 
 /** What the environment page nests in its statement, each with the function that decodes it (with `clock`). */

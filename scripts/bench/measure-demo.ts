@@ -14,14 +14,15 @@
  * PostgreSQL backends' CPU per request, the other half of what bounds a page's throughput here.
  *
  *   npx tsx scripts/bench/measure-demo.ts [postgres://…/slipway_bench_demo] [--duration 30] [--connections 10]
- *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo] [--pages audit,board]
+ *        [--port 3147] [--local-port-base 7700] [--out .data/bench-demo] [--pages audit,board] [--rounds 6]
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildIfNeeded } from "@/lib/server/build-if-needed";
 import { ensureDatabase } from "./dataset";
-import { measureRow, printTable, quiesce, signIn, warmUp, type Row } from "./measure-kit";
+import { load, type LoadResult } from "./load";
+import { measureRow, printTable, quiesce, signIn, TIMEOUT_MS, warmUp, type Row } from "./measure-kit";
 import { cpuSecondsOf, postgresCpuByBackend, postgresCpuSecondsBetween, startProcess, stopProcess } from "./server-process";
 
 const { values, positionals } = parseArgs({
@@ -34,6 +35,12 @@ const { values, positionals } = parseArgs({
     out: { type: "string", default: ".data/bench-demo" },
     /** Only the pages whose names contain one of these (comma-separated); the floor always runs. */
     pages: { type: "string" },
+    /**
+     * Split each target's time into this many rounds, every target loaded once per round in turn:
+     * a VM whose speed drifts over minutes then slows every target alike instead of the ones
+     * measured during a slow spell. Each figure is the median over the rounds (p99: the highest).
+     */
+    rounds: { type: "string", default: "1" },
   },
 });
 const url = positionals[0] ?? "postgres://postgres@127.0.0.1:5432/slipway_bench_demo";
@@ -84,28 +91,52 @@ async function main(): Promise<number> {
     const targets = [{ name: FLOOR, kind: "floor" as const, path: "/bench-floor", headers: {} }, ...pages.map((p) => ({ ...p, kind: "page" as const, headers: { cookie } }))];
     await warmUp(PORT, targets, options);
     await quiesce(PORT);
+    const rounds = Math.max(1, Number(values.rounds));
+    const perRound: Map<string, { results: LoadResult[]; cpuS: number; pgS: number; pgMeasured: boolean }> = new Map(targets.map((t) => [t.name, { results: [], cpuS: 0, pgS: 0, pgMeasured: true }]));
     for (const t of targets) {
       const row: Row = { name: t.name, kind: t.kind, path: t.path, result: null, probe: null };
       rows.push(row);
-      try {
-        const cpuBefore = cpuSecondsOf(server.child.pid!);
-        const pgBefore = await postgresCpuByBackend(url);
-        await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", options);
-        const cpuAfter = cpuSecondsOf(server.child.pid!);
-        const pgAfter = await postgresCpuByBackend(url);
-        if (row.result?.requests && cpuBefore !== null && cpuAfter !== null) row.cpuMs = ((cpuAfter - cpuBefore) * 1000) / row.result.requests;
-        if (row.result?.requests && pgBefore && pgAfter) row.pgCpuMs = (postgresCpuSecondsBetween(pgBefore, pgAfter) * 1000) / row.result.requests;
-        if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
-      } catch (error) {
-        row.note = `failed: ${(error as Error).message}`;
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, t] of targets.entries()) {
+        const row = rows[i]!;
+        if (row.note) continue;
+        const acc = perRound.get(t.name)!;
+        try {
+          const cpuBefore = cpuSecondsOf(server.child.pid!);
+          const pgBefore = await postgresCpuByBackend(url);
+          const roundOptions = { ...options, durationMs: options.durationMs / rounds };
+          if (round === 0) await measureRow(row, PORT, { path: t.path, headers: t.headers }, t.kind === "page", roundOptions);
+          else row.result = await load(PORT, { path: t.path, headers: t.headers }, { ...roundOptions, timeoutMs: TIMEOUT_MS });
+          acc.results.push(row.result!);
+          const cpuAfter = cpuSecondsOf(server.child.pid!);
+          const pgAfter = await postgresCpuByBackend(url);
+          if (cpuBefore !== null && cpuAfter !== null) acc.cpuS += cpuAfter - cpuBefore;
+          if (pgBefore && pgAfter) acc.pgS += postgresCpuSecondsBetween(pgBefore, pgAfter);
+          else acc.pgMeasured = false;
+          if (row.probe && row.probe.status !== 200) row.note = `HTTP ${row.probe.status}`;
+        } catch (error) {
+          row.note = `failed: ${(error as Error).message}`;
+        }
+        await quiesce(PORT);
       }
-      await quiesce(PORT);
+    }
+    for (const row of rows) {
+      const acc = perRound.get(row.name)!;
+      if (!acc.results.length) continue;
+      row.result = combined(acc.results);
+      if (row.result.requests) {
+        row.cpuMs = (acc.cpuS * 1000) / row.result.requests;
+        if (acc.pgMeasured) row.pgCpuMs = (acc.pgS * 1000) / row.result.requests;
+      }
     }
   } finally {
     await stopProcess(server.child);
   }
 
-  console.log(`\nDemo-scale benchmark — ${new Date().toISOString().slice(0, 10)}; ${options.connections} connections × ${options.durationMs / 1000} s per target\n`);
+  console.log(
+    `\nDemo-scale benchmark — ${new Date().toISOString().slice(0, 10)}; ${options.connections} connections × ${options.durationMs / 1000} s per target${Number(values.rounds) > 1 ? `, in ${values.rounds} interleaved rounds` : ""}\n`,
+  );
   printTable(rows, FLOOR);
   const floor = rows.find((r) => r.name === FLOOR)?.result;
   if (floor) {
@@ -115,6 +146,22 @@ async function main(): Promise<number> {
     for (const r of pages.filter((p) => !reaching.includes(p))) console.log(`  below: ${r.name} at ${((r.result!.rps / floor.rps) * 100).toFixed(0)} % of the floor`);
   }
   return 0;
+}
+
+/** Rounds of one target as one figure: requests and errors summed, req/s and p50 the rounds' medians, p99 the highest. */
+function combined(results: LoadResult[]): LoadResult {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [status, n] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  return {
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    statuses,
+    rps: median(results.map((r) => r.rps)),
+    p50: median(results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    meanBytes: median(results.map((r) => r.meanBytes)),
+  };
 }
 
 process.exitCode = await main();

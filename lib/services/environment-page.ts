@@ -130,14 +130,17 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
     await resolvePipeline(db, pipeline); // names the pipelines when this one is unknown
     throw new NotFoundError(`No environment named "${name}" in the pipeline ${pipeline}.`);
   }
+  // What decodes without the clock, once per row: a row from the shared cache is decoded by its first view only.
+  let decoded = clocklessDecoded.get(row);
+  if (!decoded) {
+    decoded = { running: nested.running.read(row.runningNow), deployments: nested.deployments.read(row.recentDeployments), jobs: nested.jobs.read(row.jobRuns), rollbackTo: nested.rollbackTo.read(row.rollbackTo) };
+    clocklessDecoded.set(row, decoded);
+  }
   return {
     pipeline: row.pipeline,
     environment: toEnvironmentView(row as EnvironmentRow, [], clock.now()),
     appPage: nested.appPage.read(row.appPage),
-    running: nested.running.read(row.runningNow),
-    deployments: nested.deployments.read(row.recentDeployments),
-    jobs: nested.jobs.read(row.jobRuns),
-    rollbackTo: nested.rollbackTo.read(row.rollbackTo),
+    ...decoded,
     source: row.source,
     conversation: row.verdicts,
     // Shared reads are at least as new as the token read before them, which an open page polls against.
@@ -146,6 +149,10 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
 }
 
 const unfilteredDecoders = new WeakMap<Db, Omit<ReturnType<typeof pageNestedReads>, "appPage">>();
+
+type NestedValue<K extends keyof ReturnType<typeof pageNestedReads>> = ReturnType<ReturnType<typeof pageNestedReads>[K]["read"]>;
+/** Decoded parts of environment statement rows, by row (shared rows are shared by every view: read-only). */
+const clocklessDecoded = new WeakMap<object, { running: NestedValue<"running">; deployments: NestedValue<"deployments">; jobs: NestedValue<"jobs">; rollbackTo: NestedValue<"rollbackTo"> }>();
 
 /**
  * pageNestedReads for the unfiltered page, whose statement is prepared (its SQL unused) and often

@@ -206,9 +206,18 @@ function pageEnvironmentQuery(
   });
 }
 
-/** Something moves in the environment (a deployment, a waking review environment, a job): its page follows it every few seconds. */
+/**
+ * Something moves in the environment — a deployment in progress, a job queued or running, or a
+ * review environment waking (it changes state without a deployment): its page follows it every
+ * few seconds, and its shared reads live a second only.
+ */
+function somethingMoves(activeDeployments: number, state: string, jobs: readonly { state: string }[]): boolean {
+  return activeDeployments > 0 || state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running");
+}
+
+/** somethingMoves() of an environment statement's raw row (its job runs decoded by `nested`). */
 function busyRow(row: { deployments: unknown[]; state: string; jobRuns: unknown }, nested: ReturnType<typeof pageNestedReads>): boolean {
-  return row.deployments.length > 0 || row.state === "waking" || nested.jobs.read(row.jobRuns).some((j) => j.state === "queued" || j.state === "running");
+  return somethingMoves(row.deployments.length, row.state, nested.jobs.read(row.jobRuns));
 }
 
 /** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
@@ -273,8 +282,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const summaryIds = [rollbackTo, forward?.releaseId, reviewReleaseId].filter((id): id is string => Boolean(id));
   const promotedInto = isReview ? environment.source : null;
   const pageAppIds = appPage.items.map((row) => row.appId);
-  // A review environment that is waking changes state without a deployment: follow it too.
-  const busy = environment.active.length > 0 || environment.state === "waking" || jobs.some((j) => j.state === "queued" || j.state === "running");
+  const busy = somethingMoves(environment.active.length, environment.state, jobs);
   // A partial review environment's source serves its other apps: their addresses there, for the page's apps only.
   const inheritsFor = isReview && !gone && cloneModeOf(environment) === "changed" ? pageAppIds : null;
   // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.

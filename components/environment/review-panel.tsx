@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { DeploymentState } from "@/db/schema/enums";
 import type { EnvironmentView, reviewConversation } from "@/lib/services/environments";
-import type { InheritedAddress } from "@/lib/services/review-clone";
+import type { ReviewAddressView } from "@/lib/services/environment-page-review";
 import { PromoteButton, type ReleaseSummary } from "@/components/deployment/deploy-buttons";
 import type { PromotionPreview } from "@/lib/domain/promotion-preview";
 import { ReviewAddresses } from "@/components/review/review-addresses";
@@ -20,8 +20,8 @@ export interface ReviewPanelProps {
   /** The pipeline the environment belongs to: actions name it as "<pipeline>/<name>". */
   pipeline: string;
   environment: EnvironmentView;
-  /** The apps a partial review environment does not run itself, at its source's addresses. */
-  inherited: InheritedAddress[];
+  /** Its addresses whatever the Apps table is filtered to (its own, then those its source serves for it). */
+  addresses: ReviewAddressView[];
   conversation: Awaited<ReturnType<typeof reviewConversation>>;
   now: Date;
   /** What the environment runs now (`running`), or the release on its way in while it provisions. */
@@ -72,8 +72,7 @@ function AcceptedNext({
 }
 
 /** A review environment's address, facts, and the delivery lead's verdicts on it. */
-export function ReviewPanel({ pipeline, environment, inherited, conversation, now, release, promotion, allowed, promotionPreview }: ReviewPanelProps) {
-  const addresses = [...Object.values(environment.apps).flatMap((cell) => (cell.url ? [{ app: cell.app, url: cell.url }] : [])), ...inherited];
+export function ReviewPanel({ pipeline, environment, addresses, conversation, now, release, promotion, allowed, promotionPreview }: ReviewPanelProps) {
   const updating = environment.active.some((d) => d.state === "running" || d.state === "verifying");
   const canGiveVerdict = allowed.verdict && VERIFIABLE.includes(environment.state);
   return (

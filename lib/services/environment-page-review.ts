@@ -24,8 +24,13 @@ export interface ReviewSection {
   release: (ReleaseSummaryView & { running: boolean }) | null;
   promotion: { deploymentId: string; state: DeploymentState } | null;
   conversation: Awaited<ReturnType<typeof reviewConversation>>;
-  /** A partial review environment: the apps its source serves for it (their addresses there). */
+  /** A partial review environment: the apps of the Apps table's page its source serves for it (their addresses there). */
   inherited: InheritedAddress[];
+  /**
+   * Where a reviewer opens it, whatever the Apps table is filtered to: the first page of its apps
+   * (slipway.yaml order), each at its own address, then those its source serves (`from`).
+   */
+  addresses: ReviewAddressView[];
   allowed: { verdict: boolean; promote: boolean; extend: boolean; teardown: boolean };
 }
 
@@ -63,10 +68,23 @@ export async function reviewReads(ctx: ServiceContext, environment: EnvironmentV
   return { target, storedFreezes, now };
 }
 
+/** One address of a review environment; `from` names the source environment that serves the app for it. */
+export interface ReviewAddressView {
+  app: string;
+  url: string;
+  from?: string;
+}
+
+/** The addresses of `apps` (rows of its apps page): their own where they run, then `inherited`'s for the apps among them its source serves. */
+export function reviewAddresses(apps: readonly { app: string; cell: { url: string | null } | null }[], inherited: readonly InheritedAddress[]): ReviewAddressView[] {
+  const listed = new Set(apps.map((row) => row.app));
+  return [...apps.flatMap((row) => (row.cell?.url ? [{ app: row.app, url: row.cell.url }] : [])), ...inherited.filter((address) => listed.has(address.app))];
+}
+
 export function reviewSection(
   ctx: ServiceContext,
   environment: EnvironmentView,
-  reads: Awaited<ReturnType<typeof reviewReads>> & { rollout: DeploymentDetail | null; inherited: InheritedAddress[] },
+  reads: Awaited<ReturnType<typeof reviewReads>> & { rollout: DeploymentDetail | null; inherited: InheritedAddress[]; addresses: ReviewAddressView[] },
   release: { summary: ReleaseSummaryView; promotion: { deploymentId: string; state: DeploymentState } | null } | null,
   currentReleaseId: string | null,
   conversation: ReviewSection["conversation"],
@@ -74,7 +92,7 @@ export function reviewSection(
   scope: Target,
 ): ReviewSection {
   const { actor } = ctx;
-  const { rollout, target, storedFreezes, inherited, now } = reads;
+  const { rollout, target, storedFreezes, inherited, addresses, now } = reads;
   const owner = { ownerId: environment.owner?.id };
   return {
     rollout,
@@ -87,6 +105,7 @@ export function reviewSection(
     promotion: release?.promotion ?? null,
     conversation,
     inherited,
+    addresses,
     allowed: gone
       ? { verdict: false, promote: false, extend: false, teardown: false }
       : { verdict: can(actor, "review.verdict", scope), promote: can(actor, "deployment.request", scope), extend: can(actor, "review.extend", { ...owner, ...scope }), teardown: can(actor, "review.teardown", { ...owner, ...scope }) },

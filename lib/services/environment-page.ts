@@ -31,7 +31,7 @@ import { authorize } from "./authorize";
 import { parseInput } from "./validation";
 import { pipelineWithRevision, revisionOf } from "./pipeline-revision";
 import { BUSY_MAX_AGE_MS, readAtRevision } from "./revision-cache";
-import { reviewReads, reviewSection, type ReviewSection } from "./environment-page-review";
+import { reviewAddresses, reviewReads, reviewSection, type ReviewSection } from "./environment-page-review";
 
 export const environmentPageInput = environmentAppsPageInput.extend({
   pipeline: z.string().min(1),
@@ -283,8 +283,10 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const promotedInto = isReview ? environment.source : null;
   const pageAppIds = appPage.items.map((row) => row.appId);
   const busy = somethingMoves(environment.active.length, environment.state, jobs);
-  // A partial review environment's source serves its other apps: their addresses there, for the page's apps only.
-  const inheritsFor = isReview && !gone && cloneModeOf(environment) === "changed" ? pageAppIds : null;
+  const partial = isReview && !gone && cloneModeOf(environment) === "changed";
+  // The Review panel lists the environment's addresses whatever the Apps table is narrowed to: a
+  // filtered or later page of apps reads the first page of the environment's apps for it.
+  const addressesFromOtherPage = isReview && !gone && Boolean(data.q || data.status || data.cursor || (data.page ?? 1) > 1);
   // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.
   const pipelineFreezes = isReview && environment.source && !gone ? liveFreezeRows(db, environment.pipelineId, now) : null;
   const [freezes, traffic, shared, reviewData] = await Promise.all([
@@ -294,18 +296,29 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
     // The rest changes only with the pipeline: shared by views at its token.
     readAtRevision(
       db,
-      `environment-reads:${environment.id}:${JSON.stringify([gone, rollbackTo, summaryIds, promotedInto, inProgress?.id ?? null, inheritsFor])}`,
+      `environment-reads:${environment.id}:${JSON.stringify([gone, rollbackTo, summaryIds, promotedInto, inProgress?.id ?? null, partial ? pageAppIds : null, addressesFromOtherPage])}`,
       page.revision,
       async () => {
-        const [incidents, config, summaries, rollout, inherited] = await Promise.all([
+        const addressAppsRead = addressesFromOtherPage ? environmentAppsPage(db, clock, environment, {}).then((first) => first.items) : Promise.resolve(appPage.items);
+        const [incidents, config, summaries, rollout, addressApps, inherited] = await Promise.all([
           gone ? [] : openIncidentsOf(db, environment),
           environmentConfigState(db, environment.id, rollbackTo),
           releaseSummaries(db, summaryIds, promotedInto),
           // A review environment's rollout in progress, followed on its page.
           inProgress ? getDeployment(db, inProgress.id) : null,
-          inheritsFor ? inheritedAddressesOf(db, [environment.id], inheritsFor) : new Map<string, InheritedAddress[]>(),
+          addressAppsRead,
+          // One read of the source's addresses serves the table's page and the panel's apps.
+          partial ? addressAppsRead.then(async (rows) => (await inheritedAddressesOf(db, [environment.id], [...new Set([...pageAppIds, ...rows.map((row) => row.appId)])])).get(environment.id) ?? []) : ([] as InheritedAddress[]),
         ]);
-        return { incidents, config, summaries, rollout, inherited: inherited.get(environment.id) ?? [] };
+        const pageApps = new Set(appPage.items.map((row) => row.app));
+        return {
+          incidents,
+          config,
+          summaries,
+          rollout,
+          inherited: inherited.filter((address) => pageApps.has(address.app)),
+          addresses: isReview ? reviewAddresses(addressApps, inherited) : [],
+        };
       },
       // A rollout in progress appends to its log without moving the token: followed every second.
       () => (busy ? BUSY_MAX_AGE_MS : undefined),
@@ -316,7 +329,16 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;
   const rollingForward = forward ? (summaries.get(forward.releaseId)?.summary ?? null) : null;
   const review = reviewData
-    ? reviewSection(ctx, environment, { ...reviewData, rollout: shared.rollout, inherited: shared.inherited }, reviewReleaseId ? (summaries.get(reviewReleaseId) ?? null) : null, current?.id ?? null, page.conversation, gone, scope)
+    ? reviewSection(
+        ctx,
+        environment,
+        { ...reviewData, rollout: shared.rollout, inherited: shared.inherited, addresses: shared.addresses },
+        reviewReleaseId ? (summaries.get(reviewReleaseId) ?? null) : null,
+        current?.id ?? null,
+        page.conversation,
+        gone,
+        scope,
+      )
     : null;
   // Pending edits: what differs from the config version that runs (the old time rule only when none was recorded).
   const configPending = config.pendingChanges ? config.pendingChanges.length > 0 : Boolean(running.configChangedAt && running.lastDeployedAt && running.configChangedAt > running.lastDeployedAt);

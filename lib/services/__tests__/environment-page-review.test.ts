@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
-import { deployments, environments, freezes, pipelines, reviewVerdicts } from "@/db/schema";
+import { apps, deployments, environmentApps, environments, freezes, pipelines, reviewVerdicts } from "@/db/schema";
 import type { PipelineConfig } from "@/lib/config/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { fixedClock } from "@/lib/domain/clock";
@@ -89,6 +89,47 @@ describe.each(testDatabases)("a review environment's page on $name", (database) 
     await connection.db.update(environments).set({ state: "retired" }).where(eq(environments.id, stagingId));
     expect((await page(lead)).review?.promotionPreview).toEqual(before);
     await connection.db.update(environments).set({ state: "active" }).where(eq(environments.id, stagingId));
+  });
+
+  it("lists its addresses in the Review panel whatever the Apps table is filtered or paged to", async () => {
+    const appId = async (name: string) => (await connection.db.select({ id: apps.id }).from(apps).where(eq(apps.name, name)))[0]!.id;
+    const [portal, admin, gateway] = [await appId("portal"), await appId("admin"), await appId("api-gateway")];
+    await connection.db
+      .update(environmentApps)
+      .set({ url: "http://127.0.0.1:4101" })
+      .where(and(eq(environmentApps.environmentId, reviewId), eq(environmentApps.appId, portal)));
+    await connection.db
+      .update(environmentApps)
+      .set({ url: "http://127.0.0.1:4103" })
+      .where(and(eq(environmentApps.environmentId, reviewId), eq(environmentApps.appId, gateway)));
+    // admin is served by staging: the review environment does not run it.
+    await connection.db.delete(environmentApps).where(and(eq(environmentApps.environmentId, reviewId), eq(environmentApps.appId, admin)));
+    await connection.db
+      .insert(environmentApps)
+      .values({ environmentId: stagingId, appId: admin, url: "http://127.0.0.1:4302" })
+      .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: { url: "http://127.0.0.1:4302" } });
+    const all = [
+      { app: "portal", url: "http://127.0.0.1:4101" },
+      { app: "api-gateway", url: "http://127.0.0.1:4103" },
+      { app: "admin", url: "http://127.0.0.1:4302", from: "staging" },
+    ];
+    const view = (query: Record<string, unknown>) => getEnvironmentPage({ db: connection.db, actor: lead, clock }, { pipeline: "shop", name: "search", ...query });
+    const unfiltered = await view({});
+    expect(unfiltered.review?.addresses).toEqual(all);
+    expect(unfiltered.review?.inherited).toEqual([all[2]]);
+
+    const onePortal = await view({ q: "portal" });
+    expect(onePortal.apps.items.map((row) => row.app)).toEqual(["portal"]);
+    expect(onePortal.review?.addresses).toEqual(all);
+    // The table's own marks stay the page's: admin is not on it.
+    expect(onePortal.review?.inherited).toEqual([]);
+    const none = await view({ status: "unhealthy" });
+    expect(none.apps.items).toEqual([]);
+    expect(none.review?.addresses).toEqual(all);
+    const second = await view({ limit: 1, page: 2 });
+    expect(second.apps.items.map((row) => row.app)).toEqual(["admin"]);
+    expect(second.review?.addresses).toEqual(all);
+    expect(second.review?.inherited).toEqual([all[2]]);
   });
 
   it("lists the freezes covering it and weighs its source's in the promotion preview, read once for both", async () => {

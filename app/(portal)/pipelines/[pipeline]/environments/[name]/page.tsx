@@ -110,7 +110,7 @@ export default async function EnvironmentPage({ params, searchParams }: Props) {
           {review && (
             <ReviewPanel
               environment={environment}
-              inherited={review.inherited}
+              addresses={review.addresses}
               pipeline={pipeline.name}
               conversation={review.conversation}
               now={now}

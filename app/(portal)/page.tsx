@@ -5,14 +5,12 @@ import { getServiceContext } from "@/lib/server/page-context";
 import { plural } from "@/lib/domain/gates/format";
 import { FAILING_HEALTH_DESCRIPTION, FAILING_HEALTH_LABEL } from "@/lib/domain/health";
 import { getPortfolio } from "@/lib/services/portfolio";
-import { getPortfolioRevision } from "@/lib/services/pipeline-revision";
 import { PipelineSummary } from "@/components/portfolio/pipeline-summary";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { buttonClass } from "@/components/ui/button";
 import { PrevNextLinks } from "@/components/ui/pager";
 import { EmptyState, PageHeader, Panel } from "@/components/ui/layout";
-import { myPendingDecisions } from "./pending-decisions";
-import { ForbiddenError } from "@/lib/services/errors";
+import { myPendingDecisions, organisationLists } from "./pending-decisions";
 
 export const metadata: Metadata = { title: "Portfolio" };
 
@@ -42,17 +40,10 @@ export default async function PortfolioPage({ searchParams }: { searchParams: Pr
   const app = label(first(raw.app));
   const name = label(first(raw.name));
   const filters = { team: first(raw.team) || undefined, name, app, failing: first(raw.failing) === "1", needsMyDecision: first(raw.mine) === "1" };
-  // The change token first, then the portfolio: a change committed in between shows as a newer token at the next poll.
-  // Someone who may view no pipeline sees an empty portfolio (getPortfolio) and has nothing to follow.
-  const revision = await getPortfolioRevision(ctx).then(
-    (r) => r.revision,
-    (error: unknown) => {
-      if (error instanceof ForbiddenError) return null;
-      throw error;
-    },
-  );
-  const pending = await myPendingDecisions();
-  const portfolio = await getPortfolio(ctx.db, ctx.actor, now, { ...filters, page: Number(first(raw.page)) || 1, myDecisions: new Set(pending.map((p) => p.deployment.id)) });
+  const [pending, { teams }] = await Promise.all([myPendingDecisions(), organisationLists()]);
+  // Its change token comes with it (read before its rows); someone who may view no pipeline sees an empty portfolio and has nothing to follow.
+  const portfolio = await getPortfolio(ctx.db, ctx.actor, now, { ...filters, page: Number(first(raw.page)) || 1, myDecisions: new Set(pending.map((p) => p.deployment.id)) }, teams);
+  const revision = portfolio.revision;
   const filtered = Boolean(filters.team || filters.name || filters.app || filters.failing || filters.needsMyDecision);
   const shown = portfolio.pipelines.length;
   const href = (page: number) => {

@@ -141,7 +141,7 @@ export async function getBoardPage(ctx: ServiceContext, input: BoardPageInput): 
   const filter = { q: data.q, team: data.team, status: data.status };
   const pageQuery = { ...filter, page: data.page ?? 1, pageSize: data.pageSize ?? null };
   const [reads, freezeRows] = await Promise.all([
-    readAtRevision(db, `board:${token.id}:${JSON.stringify(pageQuery)}`, token.revision, () => boardReads(db, data.pipeline, token.id, pageQuery), boardReadsMaxAge),
+    readAtRevision(db, `board:${token.id}:${JSON.stringify(pageQuery)}`, token.revision, () => boardReads(db, data.pipeline, token.id, pageQuery), { maxAgeMs: boardReadsMaxAge }),
     liveFreezeRows(db, token.id, now),
   ]);
   const { chain: row, fixedRows, reviewRows, pageSize, page, facts, cells, inherited } = reads;

@@ -102,13 +102,7 @@ async function findPageEnvironment(db: Db, clock: Clock, pipeline: string, name:
         const token = await pipelineWithRevision(db, pipeline);
         if (!token) return undefined;
         revision = token.revision;
-        return readAtRevision(
-          db,
-          `environment-page:${token.id}:${name}`,
-          token.revision,
-          () => unfilteredPageStatement(db, { pipeline, name }),
-          (row) => (row && busyRow(row, nested!) ? BUSY_MAX_AGE_MS : undefined),
-        );
+        return readAtRevision(db, `environment-page:${token.id}:${name}`, token.revision, () => unfilteredPageStatement(db, { pipeline, name }), { maxAgeMs: (row) => (row && busyRow(row, nested!) ? BUSY_MAX_AGE_MS : undefined) });
       })()
     : await pageEnvironmentQuery(db, pipeline, name, (environment) => (nested = nestedReads(environment))).execute();
   if (!row || !nested) {
@@ -321,7 +315,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
         };
       },
       // A rollout in progress appends to its log without moving the token: followed every second.
-      () => (busy ? BUSY_MAX_AGE_MS : undefined),
+      { maxAgeMs: () => (busy ? BUSY_MAX_AGE_MS : undefined) },
     ),
     isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name, pipelineFreezes) : null,
   ]);

@@ -100,7 +100,8 @@ export async function getPortfolioRevision(ctx: ServiceContext): Promise<{ revis
   return { revision: await portfolioRevisionOf(ctx.db, ctx.actor.pipelineRestriction ?? null) };
 }
 
-async function portfolioRevisionOf(db: Db, restriction: string | null): Promise<string> {
+/** The portfolio's change token for a token restricted to the pipeline `restriction` (null: every pipeline), unauthorized: for a service that reads it before its data. One statement. */
+export async function portfolioRevisionOf(db: Db, restriction: string | null): Promise<string> {
   const [row] = rowsOf<{ pipelines: number | string; revisions: string }>(await portfolioRevision(db, { restriction }));
   return `${Number(row?.pipelines ?? 0)}.${row?.revisions ?? "0"}`;
 }

@@ -76,6 +76,8 @@ export type EnvironmentRow = {
   degraded: unknown;
   unhealthy: unknown;
   stale: unknown;
+  /** The oldest health reading counted as fresh (healthFreshSince at the read's time), else null. */
+  oldest_fresh: unknown;
   open_incidents: unknown;
   deployments: unknown;
 };
@@ -176,7 +178,9 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
              -- (healthFreshSince in lib/domain/health.ts: observed at or after it, as isHealthStale judges a cell).
              count(*) filter (where ea.build_id is not null and ea.health_status = 'degraded') as degraded,
              count(*) filter (where ea.build_id is not null and ea.health_status = 'unhealthy') as unhealthy,
-             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at < ${v.fresh})) as stale
+             count(*) filter (where ea.build_id is not null and (ea.health_observed_at is null or ea.health_observed_at < ${v.fresh})) as stale,
+             -- The first of the fresh readings to go stale: the counts hold until then (a shared read's bound).
+             min(ea.health_observed_at) filter (where ea.build_id is not null and ea.health_observed_at >= ${v.fresh}) as oldest_fresh
         from environment_apps ea
         join envs on envs.id = ea.environment_id
        where envs.pipeline_id in (select id from chosen)
@@ -187,7 +191,8 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
              count(release_id) as releases,
              (array_agg(release_id order by deployed desc, release_id) filter (where release_id is not null))[1] as release_id,
              max(deployed_at) as deployed_at,
-             sum(healthy) as healthy, sum(degraded) as degraded, sum(unhealthy) as unhealthy, sum(stale) as stale
+             sum(healthy) as healthy, sum(degraded) as degraded, sum(unhealthy) as unhealthy, sum(stale) as stale,
+             min(oldest_fresh) as oldest_fresh
         from pairs
        group by environment_id
     )
@@ -199,7 +204,7 @@ function environmentRowsSql(v: { [K in keyof PortfolioValues]: PortfolioValues[K
            case when jsonb_typeof(e.settings -> 'gates' -> 'freezes') = 'array' then jsonb_build_object('gates', jsonb_build_object('freezes', e.settings -> 'gates' -> 'freezes')) end as settings,
            coalesce(c.deployed, 0) as deployed, coalesce(c.releases, 0) as releases, c.release_id, c.deployed_at,
            r.commit as release_commit, r.branch as release_branch, r.created_at as release_created_at,
-           coalesce(c.healthy, 0) as healthy, coalesce(c.degraded, 0) as degraded, coalesce(c.unhealthy, 0) as unhealthy, coalesce(c.stale, 0) as stale,
+           coalesce(c.healthy, 0) as healthy, coalesce(c.degraded, 0) as degraded, coalesce(c.unhealthy, 0) as unhealthy, coalesce(c.stale, 0) as stale, c.oldest_fresh,
            (select count(*) from incidents i where i.state = 'open' and i.environment_id = e.id) as open_incidents,
            (select jsonb_agg(jsonb_build_object('id', d.id, 'kind', d.kind, 'state', d.state, 'release_commit', dr.commit,
                      'blocker', (select g.reason from gate_results g where g.deployment_id = d.id and g.status not in ('pass', 'waived')

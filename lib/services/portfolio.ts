@@ -3,18 +3,20 @@ import { teams as teamsTable } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
 import { FAILING_HEALTH_STATUSES } from "@/lib/domain/vocabulary";
+import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
 import { configuredFreezes } from "./freeze-queries";
 import { rowsOf } from "@/db/queries/sql-arrays";
-import { environmentRows, PORTFOLIO_PAGE_SIZE, type DeploymentRow, type PortfolioFilter } from "./portfolio-rows";
+import { environmentRows, PORTFOLIO_PAGE_SIZE, type DeploymentRow, type EnvironmentRow, type PortfolioFilter } from "./portfolio-rows";
+import { portfolioRevisionOf } from "./pipeline-revision";
+import { readAtRevision } from "./revision-cache";
 
 /**
  * The portfolio: every pipeline a person may see, each with its chain of environments summarised.
  * Built for an organisation of ~50 pipelines and ~2,000 apps: cells are aggregated per environment
- * in SQL (never loaded one by one), and the whole page is at most four statements (the team-column
- * probe runs once per database handle).
+ * in SQL (never loaded one by one), and the whole page is at most four statements.
  */
 
 export type { PortfolioFilter } from "./portfolio-rows";
@@ -96,7 +98,9 @@ export interface Portfolio {
   page: number;
   pages: number;
   /** The teams to offer in the filter (empty until teams exist). */
-  teams: TeamOption[];
+  teams: readonly TeamOption[];
+  /** The portfolio's change token, read before its rows (GET /api/v1/revision polls it); null for someone who may view no pipeline. */
+  revision: string | null;
 }
 
 const num = (v: unknown) => Number(v ?? 0);
@@ -162,15 +166,50 @@ export function healthSummary(env: Pick<PortfolioEnvironment, "deployedApps" | "
   return { tone: "green", label: `healthy${stale}` };
 }
 
+type SharedRow = Omit<EnvironmentRow, "deployments"> & { deployments: DeploymentRow[] };
+
+/**
+ * The page's rows, shared by views at one portfolio token (lib/services/revision-cache.ts): the
+ * statement counts health at the time it runs, so its rows serve until the first reading they
+ * count as fresh would be stale (`oldest_fresh`), or the token moves. Per viewer only through the
+ * "needs my decision" filter, which is part of the key.
+ */
+function sharedRows(db: Db, actor: Actor, filter: PortfolioFilter, now: Date, revision: string): Promise<SharedRow[]> {
+  const mine = filter.needsMyDecision ? [...(filter.myDecisions ?? [])].sort() : null;
+  const narrowing = [actor.pipelineRestriction ?? null, filter.team ?? null, filter.name ?? null, filter.app ?? null, Boolean(filter.failing), mine, filter.page ?? 1, filter.pageSize ?? null];
+  return readAtRevision(
+    db,
+    `portfolio:${JSON.stringify(narrowing)}`,
+    revision,
+    async () =>
+      // Marking a viewer's own decisions is per view (below): the statement needs them only to filter by them.
+      (await environmentRows(db, actor, { ...filter, myDecisions: mine ? new Set(mine) : undefined }, now)).map((row) => ({
+        ...row,
+        deployments: (typeof row.deployments === "string" ? JSON.parse(row.deployments) : (row.deployments ?? [])) as DeploymentRow[],
+      })),
+    {
+      now,
+      validUntil: (rows) => {
+        const oldest = Math.min(...rows.map((row) => (row.oldest_fresh ? date(row.oldest_fresh).getTime() : Infinity)));
+        return Number.isFinite(oldest) ? new Date(oldest + HEALTH_STALE_AFTER_MS + 1) : null;
+      },
+    },
+  );
+}
+
 /**
  * The portfolio for `actor` at `now`: one page of the pipelines they may see (`pipeline.view`),
- * in name order, narrowed by `filter` in SQL (team, name, app, failing health, my decisions).
- * Three statements whatever the organisation's size: the page's environments (with their
- * deployments in flight), stored freezes, teams. Throws only what the database throws.
+ * in name order, narrowed by `filter` in SQL (team, name, app, failing health, my decisions), with
+ * the portfolio's change token. Its token first, then at once its rows (shared by views at one
+ * token, see sharedRows), the stored freezes (which count moves with the time: per view) and the
+ * teams unless `teams` is given (the page has them from the session's statement): three or four
+ * statements whatever the organisation's size, one or two when another view read the rows at the
+ * token. Throws only what the database throws.
  */
-export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}): Promise<Portfolio> {
-  if (!can(actor, "pipeline.view")) return { pipelines: [], visibleCount: 0, matching: 0, page: 1, pages: 1, teams: [] };
-  const [rows, stored, teamList] = await Promise.all([environmentRows(db, actor, filter, now), storedFreezes(db, now), listTeamOptions(db)]);
+export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}, teams?: readonly TeamOption[]): Promise<Portfolio> {
+  if (!can(actor, "pipeline.view")) return { pipelines: [], visibleCount: 0, matching: 0, page: 1, pages: 1, teams: [], revision: null };
+  const revision = await portfolioRevisionOf(db, actor.pipelineRestriction ?? null);
+  const [rows, stored, teamList] = await Promise.all([sharedRows(db, actor, filter, now, revision), storedFreezes(db, now), teams ?? listTeamOptions(db)]);
   const mineIds = filter.myDecisions ?? new Set<string>();
 
   const pipelines = new Map<string, PortfolioPipeline>();
@@ -195,7 +234,7 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
       pipelines.set(row.pipeline_id, pipeline);
     }
     if (!row.env_id || !row.env_name) continue;
-    const inFlight = (typeof row.deployments === "string" ? JSON.parse(row.deployments) : (row.deployments ?? [])) as DeploymentRow[];
+    const inFlight = row.deployments;
     const rolling = inFlight.find((d) => d.state === "running" || d.state === "verifying");
     const health = { healthy: num(row.healthy), degraded: num(row.degraded), unhealthy: num(row.unhealthy), stale: num(row.stale) };
     const environment: PortfolioEnvironment = {
@@ -234,5 +273,6 @@ export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: Port
     page: num(rows[0]?.page) || 1,
     pages: Math.max(1, Math.ceil(matching / size)),
     teams: teamList,
+    revision,
   };
 }

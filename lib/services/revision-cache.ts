@@ -37,7 +37,21 @@ const MAX_AGE_MS = 10_000;
 /** For a value that shows something moving (a rollout, a job): about a live page's refresh. */
 export const BUSY_MAX_AGE_MS = 1_000;
 
-type Entry = { value: unknown; bytes: number; maxAgeMs: number };
+type Entry = { value: unknown; bytes: number; maxAgeMs: number; validUntil: number | null };
+
+/** How long a shared read may serve (both optional; the default is MAX_AGE_MS of real time). */
+export interface SharingRule<T> {
+  /** At most this many ms of real time, when shorter than MAX_AGE_MS (BUSY_MAX_AGE_MS for a value showing something in motion). */
+  maxAgeMs?: (value: T) => number | undefined;
+  /**
+   * The first instant of the views' clock at which the value no longer holds (a time its read
+   * applied, such as a health reading going stale), or null while it holds whatever the time. A
+   * view at or after it reads again; requires `now`.
+   */
+  validUntil?: (value: T) => Date | null;
+  /** The view's time (its clock's now), for `validUntil`. */
+  now?: Date;
+}
 type Loader = () => Promise<Entry>;
 
 // On globalThis: the custom server, Next's bundled route code and the controller each load this
@@ -78,23 +92,28 @@ export function clearRevisionCache(db: Db): void {
 const isTransaction = (db: Db) => typeof (db as unknown as { rollback?: unknown }).rollback === "function";
 
 /**
- * `read()`'s value for `key` at the pipeline change token `revision`: cached when a read at that
- * token is (at most MAX_AGE_MS old, or `maxAgeMs(value)` when given: BUSY_MAX_AGE_MS for a value
- * showing something in motion), else read now. `key` must name everything the read depends on
- * besides the token (the pipeline or environment, the filters, the page); `read` must not depend on
- * the time or the viewer. Errors of `read` are thrown to every caller waiting on it and not cached.
+ * `read()`'s value for `key` at the change token `revision` (a pipeline's, or the portfolio's):
+ * cached when a read at that token is and its `rule` still holds (at most MAX_AGE_MS old, or less
+ * by `rule.maxAgeMs`; not past `rule.validUntil` at `rule.now`), else read now. `key` must name
+ * everything the read depends on besides the token (the pipeline or environment, the filters, the
+ * page); `read` must not depend on the viewer, nor on the time except as `rule.validUntil` bounds
+ * it. Errors of `read` are thrown to every caller waiting on it and not cached.
  */
-export async function readAtRevision<T>(db: Db, key: string, revision: string, read: () => Promise<T>, maxAgeMs?: (value: T) => number | undefined): Promise<T> {
+export async function readAtRevision<T>(db: Db, key: string, revision: string, read: () => Promise<T>, rule: SharingRule<T> = {}): Promise<T> {
   enabled ??= env().readCache;
   if (!enabled || isTransaction(db)) return read();
-  const entry = await cacheOf(db).fetch(`${key}@${revision}`, {
-    context: async () => {
-      const value = await read();
-      // Every view shares the value: outside production, a view that changes it throws.
-      if (process.env.NODE_ENV !== "production") deepFreeze(value);
-      return { value, bytes: jsonBytes(value), maxAgeMs: Math.min(MAX_AGE_MS, maxAgeMs?.(value) ?? MAX_AGE_MS) };
-    },
-  });
+  const cache = cacheOf(db);
+  const context = async (): Promise<Entry> => {
+    const value = await read();
+    const validUntil = rule.validUntil?.(value)?.getTime() ?? null;
+    const entry = { value, bytes: jsonBytes(value), maxAgeMs: Math.min(MAX_AGE_MS, rule.maxAgeMs?.(value) ?? MAX_AGE_MS), validUntil };
+    // Every view shares the value: outside production, a view that changes it throws.
+    if (process.env.NODE_ENV !== "production") deepFreeze(value);
+    return entry;
+  };
+  let entry = await cache.fetch(`${key}@${revision}`, { context });
+  // Past what its read applied of the time: read again (views arriving meanwhile share that read).
+  if (entry?.validUntil != null && rule.now && rule.now.getTime() >= entry.validUntil) entry = await cache.fetch(`${key}@${revision}`, { context, forceRefresh: true });
   return entry!.value as T;
 }
 

@@ -127,7 +127,7 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     expect((await getPortfolio(db, dev, now, { needsMyDecision: true, myDecisions: new Set() })).pipelines).toEqual([]);
   });
 
-  it("pages in SQL (name order, past the end: the last page), filters by pipeline name, and reads in three statements", async () => {
+  it("pages in SQL (name order, past the end: the last page), filters by pipeline name, and reads in four statements", async () => {
     const db = connection.db;
     const first = await getPortfolio(db, dev, now, { pageSize: 1 });
     expect(first).toMatchObject({ page: 1, pages: 2, matching: 2, visibleCount: 2 });
@@ -149,9 +149,13 @@ describe.each(testDatabases)("portfolio on $name", (database) => {
     expect(shop.environments.find((e) => e.name === "qa")!.healthSummary).toEqual({ tone: "red", label: "1 unhealthy" });
     expect(shop.environments.find((e) => e.name === "uat")!.healthSummary).toEqual({ tone: "neutral", label: "nothing deployed" });
     expect(shop).toMatchObject({ openIncidents: 1, waiting: 1 });
+    // Its token, its rows, the freezes and the teams; the teams come with the page's session, and the rows are shared at one token.
     const counted = countingDb(connection);
-    await getPortfolio(counted.db, dev, now, { app: "a", failing: true, needsMyDecision: true, myDecisions: new Set([waitingId]) });
-    expect(counted.count()).toBe(3);
+    const filter = { app: "a", failing: true, needsMyDecision: true, myDecisions: new Set([waitingId]) };
+    await getPortfolio(counted.db, dev, now, filter);
+    expect(counted.count()).toBe(4);
+    await getPortfolio(counted.db, dev, now, filter, []);
+    expect(counted.count()).toBe(6);
   });
 
   it("a pipeline's environment names map to their pipeline; the legacy URL's candidates come from live environments first", async () => {

@@ -13,6 +13,11 @@ export function isHealthStale(health: ObservedHealth, now: Date, staleAfterMs = 
   return !health.observedAt || now.getTime() - health.observedAt.getTime() > staleAfterMs;
 }
 
+/** The first instant at which a reading observed at `observedAt` is stale (isHealthStale's boundary: more than `staleAfterMs` old). */
+export function healthStaleFrom(observedAt: Date, staleAfterMs = HEALTH_STALE_AFTER_MS): Date {
+  return new Date(observedAt.getTime() + staleAfterMs + 1);
+}
+
 /**
  * The oldest observation still fresh at `now` (isHealthStale's boundary, for SQL: a reading is
  * fresh when observed at or after it). What counts as healthy: a `healthy` reading observed since

@@ -3,11 +3,14 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apps, environments, pipelines } from "@/db/schema";
 import type { Clock } from "@/lib/domain/clock";
+import { healthStaleFrom } from "@/lib/domain/health";
 import { environmentViews, type EnvironmentView } from "./environments";
 import { cloneModeOf, inheritedAddressesOf, type InheritedAddress } from "./review-clone";
 import { NotFoundError, ValidationError } from "./errors";
 import { LIVE_ENVIRONMENT } from "./live-environments";
 import { pageInput, type Page } from "./pagination";
+import { pipelineWithRevision, portfolioRevisionOf } from "./pipeline-revision";
+import { readAtRevision } from "./revision-cache";
 import { pipelineName } from "./schemas";
 import { parseInput } from "./validation";
 
@@ -51,12 +54,29 @@ function decode(cursor: string): Position {
  * Live environments of every pipeline (or of `pipeline`), keyset-paginated (`cursor`, `limit` ≤ 200):
  * pipelines by name; in each, fixed environments in chain order, then review ones newest first.
  * Each carries every app's cell; a page holds fewer than `limit` environments once it reaches
- * CELL_BUDGET cells (follow `nextCursor`). Four statements whatever the page holds.
+ * CELL_BUDGET cells (follow `nextCursor`). The change token first (the pipeline's, or the
+ * portfolio's for every pipeline), then the page: four statements whatever it holds (five with a
+ * partial review environment on it), shared by calls at one token (lib/services/revision-cache.ts)
+ * until a health reading it shows as fresh goes stale — a second call sends one.
  * @throws ValidationError for a bad cursor or limit; NotFoundError when `pipeline` names no pipeline
  */
 export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown): Promise<Page<EnvironmentListItem>> {
   const q = parseInput(listEnvironmentsInput, input);
   const after = q.cursor ? decode(q.cursor) : null;
+  const revision = q.pipeline ? (await pipelineWithRevision(db, q.pipeline))?.revision : await portfolioRevisionOf(db, null);
+  if (revision === undefined) throw new NotFoundError(`No pipeline named "${q.pipeline}".`);
+  const now = clock.now();
+  return readAtRevision(db, `environments:${JSON.stringify([q.pipeline ?? null, q.cursor ?? null, q.limit])}`, revision, () => readPage(db, now, q, after), {
+    now,
+    // Its cells' health was judged stale or not at `now`: it holds until the first fresh one goes stale.
+    validUntil: (page) => {
+      const fresh = page.items.flatMap((item) => Object.values(item.environment.apps).flatMap((cell) => (cell.health.stale || !cell.health.observedAt ? [] : [cell.health.observedAt.getTime()])));
+      return fresh.length ? healthStaleFrom(new Date(Math.min(...fresh))) : null;
+    },
+  });
+}
+
+async function readPage(db: Db, now: Date, q: z.output<typeof listEnvironmentsInput>, after: Position | null): Promise<Page<EnvironmentListItem>> {
   const rows = await db
     .select({
       id: environments.id,
@@ -77,11 +97,6 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
     )
     .orderBy(asc(pipelines.name), asc(kindRank), asc(sortKey), asc(environments.id))
     .limit(q.limit + 1);
-  // An empty first page of a named pipeline: say whether the pipeline exists (a 404, not an empty list).
-  if (rows.length === 0 && q.pipeline && !after) {
-    const [known] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, q.pipeline));
-    if (!known) throw new NotFoundError(`No pipeline named "${q.pipeline}".`);
-  }
   // A page also ends once it holds CELL_BUDGET app cells (always at least one environment), so a
   // page of 600-app environments stays small; the cursor carries on from the last one it holds.
   let cells = 0;
@@ -92,7 +107,7 @@ export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown)
   const pageRows = fits === -1 ? rows.slice(0, q.limit) : rows.slice(0, fits);
   const views = await environmentViews(
     db,
-    clock,
+    { now: () => now },
     pageRows.map((r) => r.id),
   );
   const pipelineIds = [...new Set(pageRows.map((r) => r.pipelineId))];

@@ -3,7 +3,7 @@ import { teams as teamsTable } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { DeploymentKind, DeploymentState } from "@/db/schema/enums";
 import { FAILING_HEALTH_STATUSES } from "@/lib/domain/vocabulary";
-import { HEALTH_STALE_AFTER_MS } from "@/lib/domain/health";
+import { healthStaleFrom } from "@/lib/domain/health";
 import type { Actor } from "@/lib/auth/actor";
 import { can } from "@/lib/auth/policy";
 import { activeFreezes, type StoredFreeze } from "@/lib/domain/gates/freeze";
@@ -191,7 +191,7 @@ function sharedRows(db: Db, actor: Actor, filter: PortfolioFilter, now: Date, re
       now,
       validUntil: (rows) => {
         const oldest = Math.min(...rows.map((row) => (row.oldest_fresh ? date(row.oldest_fresh).getTime() : Infinity)));
-        return Number.isFinite(oldest) ? new Date(oldest + HEALTH_STALE_AFTER_MS + 1) : null;
+        return Number.isFinite(oldest) ? healthStaleFrom(new Date(oldest)) : null;
       },
     },
   );

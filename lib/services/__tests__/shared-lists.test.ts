@@ -3,16 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "@/db/client";
 import { apps, deployments, environmentApps, environments } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
+import { fixedClock } from "@/lib/domain/clock";
+import { listEnvironmentsPage } from "@/lib/services/environment-list";
 import { getPortfolio, type Portfolio } from "@/lib/services/portfolio";
 import { countingDb } from "@/lib/testing/counting-db";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
 
-// Issue 13: the portfolio's rows read once per portfolio token (lib/services/revision-cache.ts),
-// never showing what an earlier token showed, nor health counted at an earlier time once a
-// reading it counted as fresh went stale.
-describe.each(testDatabases)("the portfolio's rows shared at one token, on $name", (database) => {
+// Issue 13: the portfolio's rows and the environments list read once per change token
+// (lib/services/revision-cache.ts), never showing what an earlier token showed, nor health judged
+// at an earlier time once a reading it showed as fresh went stale.
+describe.each(testDatabases)("the portfolio and the environments list shared at one token, on $name", (database) => {
   let connection: Connection;
   let admin: Actor;
   const releases: Record<string, string> = {};
@@ -73,6 +75,28 @@ describe.each(testDatabases)("the portfolio's rows shared at one token, on $name
     // Read again then; with nothing fresh left, those rows hold whatever the time.
     expect(stale.statements).toBe(3);
     expect((await view("2026-03-02T12:00:00Z")).statements).toBe(2);
+  });
+
+  it("lists environments once per token, with a reading shown stale at the first call after it went stale", async () => {
+    const counted = countingDb(connection);
+    const call = async (iso: string, input: Record<string, unknown> = { pipeline: "shop" }) => {
+      const before = counted.count();
+      const page = await listEnvironmentsPage(counted.db, fixedClock(iso), input);
+      const dev = page.items.find((item) => item.environment.name === "dev")!.environment;
+      return { stale: Object.values(dev.apps).map((cell) => cell.health.stale), release: Object.values(dev.apps)[0]!.releaseId, statements: counted.count() - before };
+    };
+    const first = await call("2026-03-02T09:31:00Z");
+    expect(first).toMatchObject({ stale: [false, false, false], release: releases.second });
+    expect(first.statements).toBeGreaterThan(2);
+    expect(await call("2026-03-02T09:32:00Z")).toEqual({ ...first, statements: 1 });
+    expect(await call("2026-03-02T09:32:01Z")).toEqual({ ...first, stale: [true, true, true] });
+    expect((await call("2026-03-02T12:00:00Z")).statements).toBe(1);
+    // Every pipeline's list follows the portfolio's token: a change shows at the next call.
+    expect((await call("2026-03-02T12:00:00Z", {})).release).toBe(releases.second);
+    await placeRelease(connection.db, "dev", releases.first!, readAt, admin.id);
+    expect((await call("2026-03-02T12:00:00Z", {})).release).toBe(releases.first);
+    expect((await call("2026-03-02T12:00:00Z")).release).toBe(releases.first);
+    await expect(listEnvironmentsPage(connection.db, fixedClock("2026-03-02T12:00:00Z"), { pipeline: "nowhere" })).rejects.toThrow('No pipeline named "nowhere".');
   });
 
   it("marks each viewer's own decisions on the shared rows, and filters by them per viewer", async () => {

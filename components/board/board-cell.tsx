@@ -46,6 +46,60 @@ export function boardCellData(cell: EnvironmentAppView | undefined, columnReleas
 }
 
 /**
+ * A board cell as the page sends it to the browser: BoardCellData's fields in order, its times as
+ * ms since the epoch, and its release id null when it is its column's release. A page of a large
+ * board sends hundreds of cells: as objects with Dates, their field names and date markers were
+ * about half of the board's payload, and the server decoded every cell's Dates again to render the
+ * HTML of the first screen's rows (a packed cell is unpacked only where a row renders).
+ */
+export type PackedBoardCell = [
+  releaseId: string | null,
+  otherRelease: string | null,
+  version: string | null,
+  commit: string | null,
+  digest: string | null,
+  deployedAt: number | null,
+  deployedBy: string | null,
+  health: BoardCellData["health"]["status"],
+  observedAt: number | null,
+  stale: 0 | 1,
+  drift: BoardCellData["drift"],
+];
+
+/** `cell` as the page sends it (PackedBoardCell), against its column's release (`columnReleaseId`). */
+export function packBoardCell(cell: BoardCellData, columnReleaseId: string | null): PackedBoardCell {
+  return [
+    cell.releaseId === columnReleaseId ? null : cell.releaseId,
+    cell.otherRelease,
+    cell.version,
+    cell.commit,
+    cell.digest,
+    cell.deployedAt?.getTime() ?? null,
+    cell.deployedBy,
+    cell.health.status,
+    cell.health.observedAt?.getTime() ?? null,
+    cell.health.stale ? 1 : 0,
+    cell.drift,
+  ];
+}
+
+/** The cell packBoardCell() packed against the same `columnReleaseId`. */
+export function unpackBoardCell(packed: PackedBoardCell, columnReleaseId: string | null): BoardCellData {
+  const [releaseId, otherRelease, version, commit, digest, deployedAt, deployedBy, status, observedAt, stale, drift] = packed;
+  return {
+    releaseId: releaseId ?? columnReleaseId!,
+    otherRelease,
+    version,
+    commit,
+    digest,
+    deployedAt: deployedAt === null ? null : new Date(deployedAt),
+    deployedBy,
+    health: { status, observedAt: observedAt === null ? null : new Date(observedAt), stale: stale === 1 },
+    drift,
+  };
+}
+
+/**
  * What one app runs in one environment: its build's version (the release is shown once per
  * column, in the board's Release row), who deployed it and when, and its health. The build's own
  * commit is secondary; a cell on another release than its column (mid-rollout, drift) says so.

@@ -1,7 +1,7 @@
 import type { BoardPage } from "@/lib/services/board-page";
 import { EmptyState, Panel } from "@/components/ui/layout";
 import { AheadBadge } from "./ahead-badge";
-import { boardCellData } from "./board-cell";
+import { boardCellData, packBoardCell } from "./board-cell";
 import { BoardRows } from "./board-rows";
 import { ColumnRelease } from "./column-release";
 import { EnvironmentColumnHeader } from "./environment-column-header";
@@ -14,6 +14,7 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
   const canDeploy = board.viewer.canDeploy;
   const rows = board.rows.apps;
   const layout = boardLayout(columns.length);
+  const rowColumns = columns.map(({ environment: env, release }) => ({ id: env.id, name: env.name, releaseId: release?.releaseId ?? null }));
   if (columns.length === 0 || board.apps.total === 0) {
     return (
       <Panel>
@@ -53,8 +54,16 @@ export function PipelineBoard({ board }: { board: BoardPage }) {
             ))}
           </tr>
           <BoardRows
-            columns={columns.map(({ environment: env }) => ({ id: env.id, name: env.name }))}
-            rows={rows.map((app) => ({ id: app.id, name: app.name, description: app.description ?? null, cells: columns.map(({ environment: env, release }) => boardCellData(env.apps[app.name], release?.releaseId ?? null)) }))}
+            columns={rowColumns}
+            rows={rows.map((app) => ({
+              id: app.id,
+              name: app.name,
+              description: app.description ?? null,
+              cells: rowColumns.map((column, i) => {
+                const cell = boardCellData(columns[i]!.environment.apps[app.name], column.releaseId);
+                return cell ? packBoardCell(cell, column.releaseId) : null;
+              }),
+            }))}
             now={now}
           />
           {columns.some((c) => c.verifications.length > 0) && (

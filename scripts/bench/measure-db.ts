@@ -37,8 +37,18 @@ export async function benchFacts(client: pg.Client, outDir: string): Promise<Fac
   if (!big) throw new Error("No pipelines in this database: build the data set first (scripts/bench/build-dataset.ts).");
   const envs = (await q<{ name: string }>("select name from environments where pipeline_id = $1 and kind = 'fixed' and state = 'active' order by position", [big.id])).map((r) => r.name);
   const envPage = envs.includes("prod") ? "prod" : envs.at(-1)!;
-  // Promotes rotate over recent releases: a second promote of the same release while the first is queued is a duplicate (409).
-  const recent = (await q<{ id: string }>("select id from releases where pipeline_id = $1 order by created_at desc offset 1 limit 500", [big.id])).map((r) => r.id);
+  // Promotes rotate over recent releases that succeeded in the first environment (any other is refused with a 422: releases
+  // move one environment at a time); a second promote of the same release while the first is queued supersedes it.
+  const recent = (
+    await q<{ id: string }>(
+      `select r.id from releases r
+        where r.pipeline_id = $1
+          and exists (select 1 from deployments d join environments e on e.id = d.environment_id
+                       where d.release_id = r.id and e.pipeline_id = $1 and e.name = $2 and d.state = 'succeeded')
+        order by r.created_at desc offset 1 limit 500`,
+      [big.id, envs[0]],
+    )
+  ).map((r) => r.id);
   const [deep] = await q<{ created_at: Date; id: string }>("select created_at, id from deployments order by created_at desc, id desc offset 9999 limit 1");
   const [audit] = await q<{ max: string }>("select coalesce(max(seq), 0) as max from audit_events");
   const [admin] = await q<{ id: string; email: string }>(

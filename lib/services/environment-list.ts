@@ -63,10 +63,11 @@ function decode(cursor: string): Position {
 export async function listEnvironmentsPage(db: Db, clock: Clock, input: unknown): Promise<Page<EnvironmentListItem>> {
   const q = parseInput(listEnvironmentsInput, input);
   const after = q.cursor ? decode(q.cursor) : null;
-  const revision = q.pipeline ? (await pipelineWithRevision(db, q.pipeline))?.revision : await portfolioRevisionOf(db, null);
-  if (revision === undefined) throw new NotFoundError(`No pipeline named "${q.pipeline}".`);
+  const pipeline = q.pipeline ? await pipelineWithRevision(db, q.pipeline) : null;
+  if (pipeline === undefined) throw new NotFoundError(`No pipeline named "${q.pipeline}".`);
+  const revision = pipeline ? pipeline.revision : await portfolioRevisionOf(db, null);
   const now = clock.now();
-  return readAtRevision(db, `environments:${JSON.stringify([q.pipeline ?? null, q.cursor ?? null, q.limit])}`, revision, () => readPage(db, now, q, after), {
+  return readAtRevision(db, `environments:${JSON.stringify([pipeline?.id ?? null, q.cursor ?? null, q.limit])}`, revision, () => readPage(db, now, q, after), {
     now,
     // Its cells' health was judged stale or not at `now`: it holds until the first fresh one goes stale.
     validUntil: (page) => {

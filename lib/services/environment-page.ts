@@ -233,7 +233,8 @@ const unfilteredPageStatement = preparedRead("environment_page", (db, statementN
  * deployments and job runs, the rollback history, its source and conversation nested), then at
  * once its freezes, traffic, incidents, config and the summaries of the releases it names (seven);
  * a review environment adds its rollout while one moves and its inherited addresses, and reads its
- * pipeline's freezes for its own and its source's. All but the token, the freezes and the traffic
+ * pipeline's freezes for its own and its source's; filtered or paged, it also reads the first page
+ * of its apps for its Review panel's addresses (and the inherited ones after it). All but the token, the freezes and the traffic
  * are shared between views at one token (lib/services/revision-cache.ts): a second view sends three.
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
@@ -280,7 +281,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   const partial = isReview && !gone && cloneModeOf(environment) === "changed";
   // The Review panel lists the environment's addresses whatever the Apps table is narrowed to: a
   // filtered or later page of apps reads the first page of the environment's apps for it.
-  const addressesFromOtherPage = isReview && !gone && Boolean(data.q || data.status || data.cursor || (data.page ?? 1) > 1);
+  const addressesFromOtherPage = isReview && !gone && !(!data.q && !data.status && !data.cursor && (data.page ?? 1) === 1 && data.limit === DEFAULT_APPS_QUERY.limit);
   // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.
   const pipelineFreezes = isReview && environment.source && !gone ? liveFreezeRows(db, environment.pipelineId, now) : null;
   const [freezes, traffic, shared, reviewData] = await Promise.all([

@@ -203,7 +203,7 @@ function sharedRows(db: Db, actor: Actor, filter: PortfolioFilter, now: Date, re
  * the portfolio's change token. Its token first, then at once its rows (shared by views at one
  * token, see sharedRows), the stored freezes (which count moves with the time: per view) and the
  * teams unless `teams` is given (the page has them from the session's statement): three or four
- * statements whatever the organisation's size, one or two when another view read the rows at the
+ * statements whatever the organisation's size, two or three when another view read the rows at the
  * token. Throws only what the database throws.
  */
 export async function getPortfolio(db: Db, actor: Actor, now: Date, filter: PortfolioFilter = {}, teams?: readonly TeamOption[]): Promise<Portfolio> {

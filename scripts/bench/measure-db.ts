@@ -49,6 +49,7 @@ export async function benchFacts(client: pg.Client, outDir: string): Promise<Fac
       [big.id, envs[0]],
     )
   ).map((r) => r.id);
+  if (!recent.length) throw new Error(`No release of ${big.name} succeeded in ${envs[0]} (besides the newest): nothing to promote into ${envs[1] ?? envs[0]}. Rebuild the data set.`);
   const [deep] = await q<{ created_at: Date; id: string }>("select created_at, id from deployments order by created_at desc, id desc offset 9999 limit 1");
   const [audit] = await q<{ max: string }>("select coalesce(max(seq), 0) as max from audit_events");
   const [admin] = await q<{ id: string; email: string }>(

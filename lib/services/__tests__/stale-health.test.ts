@@ -9,6 +9,7 @@ import { HEALTH_STATUSES } from "@/lib/domain/vocabulary";
 import { getBoardPage } from "@/lib/services/board-page";
 import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { getPortfolio } from "@/lib/services/portfolio";
+import { clearRevisionCache } from "@/lib/services/revision-cache";
 import { testDatabases } from "@/lib/testing/databases";
 import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
 import { makeRelease, placeRelease } from "@/lib/testing/releases";
@@ -85,6 +86,9 @@ describe.each(testDatabases)("a stale unhealthy reading on $name", (database) =>
       .update(environmentApps)
       .set({ healthObservedAt: new Date(now.getTime() - HEALTH_STALE_AFTER_MS) })
       .where(cell);
+    // A reading moved back in time does not move the pipeline's token (readings only move forward):
+    // the portfolio's rows shared at `now` by the test above would answer, not its statement.
+    clearRevisionCache(db);
     try {
       const healthy = await getEnvironmentPage(ctx(), { pipeline: "shop", name: "prod", status: "healthy" });
       expect(healthy.apps.items.map((a) => [a.app, a.cell?.health.stale])).toEqual([["api-gateway", false]]);

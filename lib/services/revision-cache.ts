@@ -3,7 +3,8 @@ import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 
 /**
- * Reads keyed by a pipeline's change token (lib/services/pipeline-revision.ts). The token moves
+ * Reads keyed by a change token (lib/services/pipeline-revision.ts: a pipeline's, or the
+ * portfolio's, which moves with any pipeline's). A pipeline's token moves
  * with every committed change to a row of the pipeline a page shows (database triggers,
  * migration 0020), so what a board or an environment page read at one token is what any reader at
  * that token would read again: a page opened by ten people, or refreshed by one, reads its
@@ -15,8 +16,11 @@ import { env } from "@/lib/env";
  * - the token is read first (in the page's first statement), the cached reads after it, so an
  *   entry holds facts at least as new as its token; a change committed meanwhile moves the token,
  *   and the next view misses;
- * - only reads that do not depend on the time or the viewer are cached (the clock is applied
- *   after, per view; freezes and traffic are read per view);
+ * - only reads that do not depend on the viewer are cached, nor on the time except within a
+ *   stated validity: the board and the environment page apply the clock after, per view; the
+ *   portfolio and the environments list judge health when they read, and say until when that
+ *   holds (`validUntil`: the first fresh reading going stale), after which a view reads again;
+ *   freezes and traffic are read per view;
  * - what the token leaves out (a health reading's detail and small moves of its time, a step's
  *   log, a gate's reason, a job's output, people's and teams' names) is at most MAX_AGE_MS old,
  *   and at most BUSY_MAX_AGE_MS while something moves (the caller says so: a rollout's log and
@@ -26,7 +30,10 @@ import { env } from "@/lib/env";
  *
  * Bounded: MAX_ENTRIES entries and MAX_BYTES (each value's JSON size) per database handle, each
  * kept at most MAX_AGE_MS. Concurrent misses of one key share one read, which completes for its
- * waiters even when its entry is dropped meanwhile. SLIPWAY_READ_CACHE=off turns it off, for
+ * waiters even when its entry is dropped meanwhile. A view of an entry past half its age starts one
+ * read in the background that replaces it: a page viewed steadily is renewed without its views
+ * waiting (at scale, every view arriving while an expired board was read again waited for that
+ * read: the slowest 1 % of the board's views). SLIPWAY_READ_CACHE=off turns it off, for
  * measuring the uncached path.
  */
 
@@ -37,7 +44,8 @@ const MAX_AGE_MS = 10_000;
 /** For a value that shows something moving (a rollout, a job): about a live page's refresh. */
 export const BUSY_MAX_AGE_MS = 1_000;
 
-type Entry = { value: unknown; bytes: number; maxAgeMs: number; validUntil: number | null };
+/** `refreshAt`: performance.now() past which a view answers with the entry while one read renews it (half its age). */
+type Entry = { value: unknown; bytes: number; maxAgeMs: number; validUntil: number | null; refreshAt: number };
 
 /** How long a shared read may serve (both optional; the default is MAX_AGE_MS of real time). */
 export interface SharingRule<T> {
@@ -106,14 +114,22 @@ export async function readAtRevision<T>(db: Db, key: string, revision: string, r
   const context = async (): Promise<Entry> => {
     const value = await read();
     const validUntil = rule.validUntil?.(value)?.getTime() ?? null;
-    const entry = { value, bytes: jsonBytes(value), maxAgeMs: Math.min(MAX_AGE_MS, rule.maxAgeMs?.(value) ?? MAX_AGE_MS), validUntil };
+    const maxAgeMs = Math.min(MAX_AGE_MS, rule.maxAgeMs?.(value) ?? MAX_AGE_MS);
+    const entry = { value, bytes: jsonBytes(value), maxAgeMs, validUntil, refreshAt: performance.now() + maxAgeMs / 2 };
     // Every view shares the value: outside production, a view that changes it throws.
     if (process.env.NODE_ENV !== "production") deepFreeze(value);
     return entry;
   };
-  let entry = await cache.fetch(`${key}@${revision}`, { context });
-  // Past what its read applied of the time: read again (views arriving meanwhile share that read).
-  if (entry?.validUntil != null && rule.now && rule.now.getTime() >= entry.validUntil) entry = await cache.fetch(`${key}@${revision}`, { context, forceRefresh: true });
+  const pastValidity = (entry: Entry | undefined) => entry?.validUntil != null && rule.now !== undefined && rule.now.getTime() >= entry.validUntil;
+  // allowStale: while a renewal is in flight, its entry answers (a miss still waits for its read).
+  let entry = await cache.fetch(`${key}@${revision}`, { context, allowStale: true });
+  // Past what its read applied of the time: read again (views arriving meanwhile share that read)…
+  if (pastValidity(entry)) entry = await cache.fetch(`${key}@${revision}`, { context, forceRefresh: true });
+  // …which, joined in flight, may have been started by a view a moment earlier: then this view reads alone.
+  if (pastValidity(entry)) return read();
+  // Past half its age: renewed by one read in the background while views keep answering with it
+  // (they never wait for a renewal; an entry is still never older than its age, when it expires).
+  if (entry && performance.now() >= entry.refreshAt) void cache.fetch(`${key}@${revision}`, { context, forceRefresh: true, allowStale: true }).catch(() => undefined);
   return entry!.value as T;
 }
 

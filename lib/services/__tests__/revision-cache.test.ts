@@ -155,6 +155,29 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
     expect(calls).toBe(2);
   });
 
+  it("renews an entry past half its age with one read in the background: views answer with it meanwhile", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let reads = 0;
+    let finishRenewal: () => void = () => undefined;
+    const read = async () => {
+      reads += 1;
+      if (reads > 1) await new Promise<void>((resolve) => (finishRenewal = resolve));
+      return reads;
+    };
+    const rule = { maxAgeMs: () => 600 };
+    expect(await readAtRevision(connection.db, "test:renew", "1", read, rule)).toBe(1);
+    expect(reads).toBe(1);
+    await sleep(350);
+    // Past half its age: answered at once, and one renewal started.
+    expect(await readAtRevision(connection.db, "test:renew", "1", read, rule)).toBe(1);
+    expect(await readAtRevision(connection.db, "test:renew", "1", read, rule)).toBe(1);
+    expect(reads).toBe(2);
+    finishRenewal();
+    await sleep(20);
+    expect(await readAtRevision(connection.db, "test:renew", "1", read, rule)).toBe(2);
+    expect(reads).toBe(2);
+  });
+
   it("shares one read between views that miss together", async () => {
     let calls = 0;
     const slow = async () => {

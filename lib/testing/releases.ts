@@ -6,7 +6,7 @@ import { newId } from "@/lib/ids";
 import type { Actor } from "@/lib/auth/actor";
 import { registerBuild } from "@/lib/services/builds";
 import { createRelease } from "@/lib/services/releases";
-import { contextFor } from "./fixtures";
+import { contextFor, createTestActor, loadTestPipeline } from "./fixtures";
 
 // Counts the releases made in the current test file: test files share this module when vitest
 // does not isolate them, and each file's default release times and commits start again from 1.
@@ -96,4 +96,18 @@ export async function placeRelease(db: Db, environment: string, releaseId: strin
       .values({ environmentId: env!.id, appId: rb.appId, ...values })
       .onConflictDoUpdate({ target: [environmentApps.environmentId, environmentApps.appId], set: values });
   }
+}
+
+/**
+ * The test pipeline (loadTestPipeline) on `db` with an admin, "ada", and two releases of it
+ * (1.0.0 cut on 2026-03-01 08:00 UTC, 1.1.0 at 09:00), the first running in dev since `placedAt`
+ * (its readings taken then): what the shared-read tests start from.
+ */
+export async function pipelineWithTwoReleases(db: Db, placedAt: Date): Promise<{ admin: Actor; releases: { first: string; second: string } }> {
+  await loadTestPipeline(db);
+  const admin = await createTestActor(db, ["admin"], "ada");
+  const first = (await makeRelease(db, admin, "1.0.0", { at: "2026-03-01T08:00:00Z" })).id;
+  const second = (await makeRelease(db, admin, "1.1.0", { at: "2026-03-01T09:00:00Z" })).id;
+  await placeRelease(db, "dev", first, placedAt, admin.id);
+  return { admin, releases: { first, second } };
 }

@@ -9,8 +9,7 @@ import { getEnvironmentPage } from "@/lib/services/environment-page";
 import { BUSY_MAX_AGE_MS, clearRevisionCache, readAtRevision } from "@/lib/services/revision-cache";
 import { countingDb } from "@/lib/testing/counting-db";
 import { testDatabases } from "@/lib/testing/databases";
-import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
-import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { pipelineWithTwoReleases, placeRelease } from "@/lib/testing/releases";
 
 // Issue 13: a board or an environment page read once per change of its pipeline (lib/services/revision-cache.ts), never
 // showing what an earlier revision showed after the pipeline changed.
@@ -19,15 +18,11 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
   let admin: Actor;
   const clock = fixedClock("2026-03-02T10:00:00Z");
   const at = new Date("2026-03-02T09:00:00Z");
-  const releases: Record<string, string> = {};
+  let releases: { first: string; second: string };
 
   beforeAll(async () => {
     connection = await database.open();
-    await loadTestPipeline(connection.db);
-    admin = await createTestActor(connection.db, ["admin"], "ada");
-    releases.first = (await makeRelease(connection.db, admin, "1.0.0", { at: "2026-03-01T08:00:00Z" })).id;
-    releases.second = (await makeRelease(connection.db, admin, "1.1.0", { at: "2026-03-01T09:00:00Z" })).id;
-    await placeRelease(connection.db, "dev", releases.first!, at, admin.id);
+    ({ admin, releases } = await pipelineWithTwoReleases(connection.db, at));
   });
   afterAll(() => connection?.close());
 

@@ -8,8 +8,7 @@ import { listEnvironmentsPage } from "@/lib/services/environment-list";
 import { getPortfolio, type Portfolio } from "@/lib/services/portfolio";
 import { countingDb } from "@/lib/testing/counting-db";
 import { testDatabases } from "@/lib/testing/databases";
-import { createTestActor, loadTestPipeline } from "@/lib/testing/fixtures";
-import { makeRelease, placeRelease } from "@/lib/testing/releases";
+import { pipelineWithTwoReleases, placeRelease } from "@/lib/testing/releases";
 
 // Issue 13: the portfolio's rows and the environments list read once per change token
 // (lib/services/revision-cache.ts), never showing what an earlier token showed, nor health judged
@@ -17,17 +16,13 @@ import { makeRelease, placeRelease } from "@/lib/testing/releases";
 describe.each(testDatabases)("the portfolio and the environments list shared at one token, on $name", (database) => {
   let connection: Connection;
   let admin: Actor;
-  const releases: Record<string, string> = {};
+  let releases: { first: string; second: string };
+  // dev's three readings are taken at 09:30: fresh until 09:32 (HEALTH_STALE_AFTER_MS).
   const readAt = new Date("2026-03-02T09:30:00Z");
 
   beforeAll(async () => {
     connection = await database.open();
-    await loadTestPipeline(connection.db);
-    admin = await createTestActor(connection.db, ["admin"], "ada");
-    releases.first = (await makeRelease(connection.db, admin, "1.0.0", { at: "2026-03-01T08:00:00Z" })).id;
-    releases.second = (await makeRelease(connection.db, admin, "1.1.0", { at: "2026-03-01T09:00:00Z" })).id;
-    // dev's three readings are taken at 09:30 (placeRelease): fresh until 09:32 (HEALTH_STALE_AFTER_MS).
-    await placeRelease(connection.db, "dev", releases.first!, readAt, admin.id);
+    ({ admin, releases } = await pipelineWithTwoReleases(connection.db, readAt));
   });
   afterAll(() => connection?.close());
 

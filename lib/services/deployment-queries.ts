@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { apps, deploymentSteps, deployments, environments, pipelines, releases, users, type Deployment } from "@/db/schema";
 import { DEPLOYMENT_KINDS, DEPLOYMENT_STATES, GATE_KINDS, type GateKind, type GateStatus } from "@/db/schema/enums";
 import { NotFoundError, ValidationError } from "./errors";
@@ -38,18 +39,27 @@ export interface DeploymentDetail extends Deployment {
 }
 
 /** One deployment with everything its page and the API show: steps, gates, approvals. */
+// Read by every deployment page, every promote's response (inside its transaction, while the
+// environment is locked) and the review page's rollout: prepared (db/queries/prepared.ts), since
+// PostgreSQL took ~2.7 ms to plan its nine joined relations on every call.
+const deploymentWithRelations = preparedRead("deployment_with_relations", (db, name) =>
+  db.query.deployments
+    .findFirst({
+      where: eq(deployments.id, sql.placeholder("id")),
+      with: {
+        environment: { columns: { name: true, kind: true, position: true, settings: true, heldAt: true, holdReason: true }, with: { pipeline: { columns: { name: true } } } },
+        release: { columns: { id: true, commit: true, branch: true, createdAt: true }, with: { builds: { with: { build: true, app: true } } } },
+        requestedByUser: { columns: { id: true, name: true, email: true } },
+        steps: { orderBy: asc(deploymentSteps.position), with: { app: { columns: { name: true } } } },
+        gates: true,
+        approvals: { with: { user: { columns: { id: true, name: true, email: true } } } },
+      },
+    })
+    .prepare(name),
+);
+
 export async function getDeployment(db: Db, deploymentId: string): Promise<DeploymentDetail> {
-  const row = await db.query.deployments.findFirst({
-    where: eq(deployments.id, deploymentId),
-    with: {
-      environment: { columns: { name: true, kind: true, position: true, settings: true, heldAt: true, holdReason: true }, with: { pipeline: { columns: { name: true } } } },
-      release: { columns: { id: true, commit: true, branch: true, createdAt: true }, with: { builds: { with: { build: true, app: true } } } },
-      requestedByUser: { columns: { id: true, name: true, email: true } },
-      steps: { orderBy: asc(deploymentSteps.position), with: { app: { columns: { name: true } } } },
-      gates: true,
-      approvals: { with: { user: { columns: { id: true, name: true, email: true } } } },
-    },
-  });
+  const row = await deploymentWithRelations(db, { id: deploymentId });
   if (!row) throw new NotFoundError(`No deployment with id ${deploymentId}.`);
   const [previousRelease, cancelledByUser] = await Promise.all([
     row.previousReleaseId ? db.query.releases.findFirst({ where: eq(releases.id, row.previousReleaseId), columns: { id: true, commit: true } }) : undefined,

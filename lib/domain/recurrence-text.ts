@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import * as rruleModule from "rrule";
 
 // rrule is CommonJS in Node and ESM in the bundler: its exports sit on `default` in one of them.
@@ -23,6 +24,22 @@ const list = <T>(value: T | T[] | null | undefined): T[] => (value === null || v
  * @returns the sentence, starting lower case ("every December on the 22nd"), or `rule` itself
  */
 export function describeRecurrence(rule: string): string {
+  let words = described.get(rule);
+  if (words === undefined) {
+    words = wordsOf(rule);
+    described.set(rule, words);
+  }
+  return words;
+}
+
+/**
+ * Rules already worded: the environment page words its freezes' rules on every view, and rrule's
+ * parse and toText were ~1.5 % of that page's CPU. Rules come from pipeline files and freezes, so
+ * there are few; the bound only keeps a flood of odd rules from growing it.
+ */
+const described = new LRUCache<string, string>({ max: 500 });
+
+function wordsOf(rule: string): string {
   let options: ReturnType<typeof RRule.parseString>;
   try {
     options = RRule.parseString(rule);

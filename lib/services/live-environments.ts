@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { preparedRead } from "@/db/queries/prepared";
 import { environments, pipelines, type Environment } from "@/db/schema";
 import { liveEnvironmentRefs, qualifiedName, resolveEnvironment } from "./pipeline-scope";
 import { GONE_ENVIRONMENT_STATES } from "@/lib/domain/vocabulary";
@@ -24,6 +25,25 @@ export async function liveEnvironmentNames(db: Db, pipeline: string | null = nul
   return liveEnvironmentRefs(db, pipeline);
 }
 
+// Read on every view of the history: prepared (db/queries/prepared.ts), planned once per connection.
+// A null pipeline id reads every pipeline's; a null limit is no limit (PostgreSQL's LIMIT NULL).
+const environmentNamesStatement = preparedRead("environments_with_history", (db, name) =>
+  db
+    .select({
+      pipeline: pipelines.name,
+      name: environments.name,
+      live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`,
+      kind: sql<string>`min(${environments.kind})`,
+      position: sql<number | null>`min(${environments.position})`,
+    })
+    .from(environments)
+    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
+    .where(sql`(${sql.placeholder("pipelineId")}::text is null or ${environments.pipelineId} = ${sql.placeholder("pipelineId")})`)
+    .groupBy(pipelines.name, environments.name)
+    .limit(sql.placeholder("limit"))
+    .prepare(name),
+);
+
 /** An environment that has a history, as a history filter offers it. */
 export interface EnvironmentWithHistory {
   pipeline: string;
@@ -43,20 +63,7 @@ export interface EnvironmentWithHistory {
  * that lists them only when there are few (a company has hundreds). One statement.
  */
 export async function environmentsWithHistory(db: Db, pipelineId: string | null = null, limit?: number): Promise<EnvironmentWithHistory[]> {
-  const query = db
-    .select({
-      pipeline: pipelines.name,
-      name: environments.name,
-      live: sql<boolean>`bool_or(${LIVE_ENVIRONMENT})`,
-      kind: sql<string>`min(${environments.kind})`,
-      position: sql<number | null>`min(${environments.position})`,
-    })
-    .from(environments)
-    .innerJoin(pipelines, eq(pipelines.id, environments.pipelineId))
-    .where(pipelineId ? eq(environments.pipelineId, pipelineId) : undefined)
-    .groupBy(pipelines.name, environments.name)
-    .$dynamic();
-  const rows = await (limit === undefined ? query : query.limit(limit));
+  const rows = await environmentNamesStatement(db, { pipelineId, limit: limit ?? null });
   const order = (r: (typeof rows)[number]) => [r.live ? 0 : 1, r.kind === "fixed" ? 0 : 1, r.position ?? Number.MAX_SAFE_INTEGER] as const;
   return rows
     .sort((a, b) => {

@@ -66,6 +66,28 @@ describe.each(testDatabases)("pipeline filters on $name", (database) => {
     expect((await listDeployments(connection.db, { pipelineId: "pip_none" })).items).toEqual([]);
   });
 
+  it("history: paged by cursor, unfiltered (prepared statements) and filtered, each row once, newest first", async () => {
+    const walk = async (filter: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listDeployments(connection.db, { ...filter, limit: 1, ...(cursor ? { cursor } : {}) });
+        expect(page.items.length).toBeLessThanOrEqual(1);
+        seen.push(...page.items.map((d) => `${d.pipeline}/${d.environment}@${d.createdAt.toISOString()}`));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && seen.length < 50);
+      return seen;
+    };
+    const everything = (await listDeployments(connection.db, { limit: 200 })).items.map((d) => `${d.pipeline}/${d.environment}@${d.createdAt.toISOString()}`);
+    expect(everything.length).toBeGreaterThanOrEqual(3);
+    expect(await walk({})).toEqual(everything);
+    expect(await walk({ pipelineId: "pip_tool" })).toEqual(["tool/tool-prod@2026-03-02T09:02:00.000Z", "tool/tool-dev@2026-03-02T09:01:00.000Z"]);
+    // A page of two, then the rest after its cursor: the prepared statement takes the cursor's position.
+    const first = await listDeployments(connection.db, { limit: 2 });
+    const rest = await listDeployments(connection.db, { limit: 200, cursor: first.nextCursor! });
+    expect([...first.items, ...rest.items].map((d) => `${d.pipeline}/${d.environment}@${d.createdAt.toISOString()}`)).toEqual(everything);
+  });
+
   it("history: requested by a whole email, part of it or part of the name, in any case; an empty window is refused", async () => {
     const tool = { pipelineId: "pip_tool" };
     const environmentsOf = async (actor: string) => (await listDeployments(connection.db, { ...tool, actor })).items.map((d) => d.environment);

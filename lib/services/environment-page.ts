@@ -19,7 +19,7 @@ import { environmentAppsPage, environmentAppsPageInput, environmentAppsPageNeste
 import { environmentWith, isGone, recentDeploymentsNested, toEnvironmentView, type DeploymentSummary, type EnvironmentRow, type EnvironmentView } from "./environments";
 import { NotFoundError } from "./errors";
 import type { FreezeView } from "./freeze-queries";
-import { environmentFreezes, environmentFreezesFrom } from "./freezes";
+import { environmentFreezesFrom } from "./freezes";
 import { liveFreezeRows } from "./board-guards";
 import { openIncidentsOf } from "./incident-queries";
 import type { IncidentView } from "./incidents";
@@ -214,6 +214,9 @@ function busyRow(row: { deployments: unknown[]; state: string; jobRuns: unknown 
   return somethingMoves(row.deployments.length, row.state, nested.jobs.read(row.jobRuns));
 }
 
+/** How long an environment page's traffic is shared between views (ms): an open page re-renders every 30 s at rest anyway. */
+const TRAFFIC_MAX_AGE_MS = 5_000;
+
 /** The apps query the prepared statement is built with: any other value (a filter added later too) takes the per-request path. */
 const DEFAULT_APPS_QUERY: Record<string, unknown> = environmentAppsPageInput.parse({});
 
@@ -231,11 +234,13 @@ const unfilteredPageStatement = preparedRead("environment_page", (db, statementN
  * statements whatever the number of apps, deployments or variables: its pipeline's change token
  * (unfiltered), the environment's statement (with its page of apps, what it runs, its latest
  * deployments and job runs, the rollback history, its source and conversation nested), then at
- * once its freezes, traffic, incidents, config and the summaries of the releases it names (seven);
- * a review environment adds its rollout while one moves and its inherited addresses, and reads its
- * pipeline's freezes for its own and its source's; filtered or paged, it also reads the first page
- * of its apps for its Review panel's addresses (and the inherited ones after it). All but the token, the freezes and the traffic
- * are shared between views at one token (lib/services/revision-cache.ts): a second view sends three.
+ * once its pipeline's live freezes (its own and, on a review environment's page, its source's),
+ * traffic, incidents, config and the summaries of the releases it names (seven); a review
+ * environment adds its rollout while one moves and its inherited addresses; filtered or paged, it also reads the first page
+ * of its apps for its Review panel's addresses (and the inherited ones after it). All but the
+ * token are shared between views at one token (lib/services/revision-cache.ts; the traffic for a
+ * few seconds within its minute): a second view sends one. What time alone changes (a freeze
+ * starting, a reading going stale) is applied per view.
  * @throws NotFoundError for an unknown pipeline or an environment that never existed; ValidationError for bad paging or filters
  */
 export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): Promise<EnvironmentPage> {
@@ -282,12 +287,15 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
   // The Review panel lists the environment's addresses whatever the Apps table is narrowed to: a
   // filtered or later page of apps reads the first page of the environment's apps for it.
   const addressesFromOtherPage = isReview && !gone && !(!data.q && !data.status && !data.cursor && (data.page ?? 1) === 1 && data.limit === DEFAULT_APPS_QUERY.limit);
-  // A review environment's page weighs its source's freezes too (the promotion preview): its pipeline's, read once for both.
-  const pipelineFreezes = isReview && environment.source && !gone ? liveFreezeRows(db, environment.pipelineId, now) : null;
+  // The pipeline's live freezes: a freeze declared, edited or lifted moves the pipeline's token, so
+  // the rows are shared at it; which of them count now is worked out per view, with its time. A
+  // review environment's page weighs its source's too (the promotion preview): one read for both.
+  const pipelineFreezes = gone ? null : readAtRevision(db, `pipeline-freezes:${environment.pipelineId}`, page.revision, () => liveFreezeRows(db, environment.pipelineId, now));
   const [freezes, traffic, shared, reviewData] = await Promise.all([
-    // Which freezes still count, and the traffic, move with the time: read on every view.
-    gone ? [] : pipelineFreezes ? pipelineFreezes.then((rows) => environmentFreezesFrom(rows, now, environment)) : environmentFreezes(db, now, environment),
-    gone ? null : environmentTraffic(db, clock, environment),
+    pipelineFreezes ? pipelineFreezes.then((rows) => environmentFreezesFrom(rows, now, environment)) : [],
+    // Samples do not move the token (they arrive every few seconds): the last hour is shared for
+    // TRAFFIC_MAX_AGE_MS within its minute, and read again for the next minute.
+    gone ? null : readAtRevision(db, `traffic:${environment.id}`, String(Math.floor(now.getTime() / 60_000)), () => environmentTraffic(db, clock, environment), { maxAgeMs: () => TRAFFIC_MAX_AGE_MS }),
     // The rest changes only with the pipeline: shared by views at its token.
     readAtRevision(
       db,
@@ -318,7 +326,7 @@ export async function getEnvironmentPage(ctx: ServiceContext, input: unknown): P
       // A rollout in progress appends to its log without moving the token: followed every second.
       { maxAgeMs: () => (busy ? BUSY_MAX_AGE_MS : undefined) },
     ),
-    isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name, pipelineFreezes) : null,
+    isReview ? reviewReads(ctx, environment, page.source, gone, pipeline.name, environment.source ? pipelineFreezes : null) : null,
   ]);
   const { incidents, config, summaries } = shared;
   const rollbackTarget = rollbackTo ? (summaries.get(rollbackTo)?.summary ?? null) : null;

@@ -64,13 +64,13 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
     const first = await view();
     const second = await view();
     expect(first.page.current).toBeNull();
-    // The token, then the freezes and the traffic (they move with the time).
-    expect(second.statements).toBe(3);
-    expect(first.statements).toBeGreaterThan(second.statements + 2);
+    // The token only: the freezes are shared at it too, the traffic within its minute.
+    expect(second.statements).toBe(1);
+    expect(first.statements).toBeGreaterThan(second.statements + 4);
     expect(second.page.apps).toEqual(first.page.apps);
     const filtered = [await view({ q: "port" }), await view({ q: "port" })];
-    // Its own statement (the token inside it: the filters' SQL reads the time), then the freezes and traffic; the rest is shared.
-    expect(filtered.map((f) => f.statements)).toEqual([3, 3]);
+    // Its own statement (the token inside it: the filters' SQL reads the time); the rest is shared.
+    expect(filtered.map((f) => f.statements)).toEqual([1, 1]);
     expect(filtered[1]!.page.apps.items.map((row) => row.app)).toEqual(["portal"]);
 
     await placeRelease(connection.db, "qa", releases.first!, at, admin.id);
@@ -94,6 +94,28 @@ describe.each(testDatabases)("the board's reads shared at one revision, on $name
     // dev's readings were taken at 09:30: fresh a minute later, stale forty minutes later, from the same shared cells.
     expect(Object.values(before.columns[0]!.environment.apps).map((c) => c.health.stale)).toEqual([false, false, false]);
     expect(Object.values(after.columns[0]!.environment.apps).map((c) => c.health.stale)).toEqual([true, true, true]);
+    await connection.db.delete(freezes);
+  });
+
+  it("shares an environment page's freeze rows at the token, applying the time per view: a freeze starts, a new one shows", async () => {
+    const counted = countingDb(connection);
+    const at = (iso: string) => ({ db: counted.db, actor: admin, clock: fixedClock(iso) });
+    await connection.db.insert(freezes).values({ id: "frz_later", name: "Later", reason: "starts at 10:05", startsAt: new Date("2026-03-02T10:05:00Z"), endsAt: new Date("2026-03-02T11:00:00Z"), createdBy: admin.id });
+    const before = await getEnvironmentPage(at("2026-03-02T09:31:00Z"), { pipeline: "shop", name: "qa" });
+    const startsAfter = counted.count();
+    const after = await getEnvironmentPage(at("2026-03-02T10:10:00Z"), { pipeline: "shop", name: "qa" });
+    // The token and the traffic (another minute): the freeze rows come from the shared read.
+    expect(counted.count() - startsAfter).toBe(2);
+    expect(after.revision).toBe(before.revision);
+    expect(before.freezes.map((f) => [f.name, f.state])).toEqual([["Later", "upcoming"]]);
+    expect(after.freezes.map((f) => [f.name, f.state])).toEqual([["Later", "active"]]);
+    // Past its end it is gone from the page, from the same rows.
+    expect((await getEnvironmentPage(at("2026-03-02T11:30:00Z"), { pipeline: "shop", name: "qa" })).freezes).toEqual([]);
+    // A freeze declared moves the token: the next view reads the rows again and shows it.
+    await connection.db.insert(freezes).values({ id: "frz_now", name: "Now", reason: "incident review", startsAt: new Date("2026-03-02T09:00:00Z"), endsAt: new Date("2026-03-02T12:00:00Z"), createdBy: admin.id });
+    const declared = await getEnvironmentPage(at("2026-03-02T10:10:00Z"), { pipeline: "shop", name: "qa" });
+    expect(declared.revision).not.toBe(before.revision);
+    expect(declared.freezes.map((f) => f.name).sort()).toEqual(["Later", "Now"]);
     await connection.db.delete(freezes);
   });
 

@@ -204,7 +204,7 @@ export async function enqueue(ctx: ServiceContext, request: NewDeployment): Prom
     }
     row.state = gates.canShip ? "queued" : "waiting";
     await tx.insert(deployments).values(row);
-    await storeGateResults(tx, row.id, gates.outcomes, now);
+    await storeGateResults(tx, row.id, gates.outcomes, now, true);
     if (plan.supersede.length) {
       await transitionDeployments(tx, plan.supersede, { from: PENDING_DEPLOYMENT_STATES, to: "superseded", set: { supersededById: row.id, finishedAt: now, updatedAt: now } });
     }

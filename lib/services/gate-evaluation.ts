@@ -1,4 +1,4 @@
-import { and, eq, notInArray } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gateResults, type Deployment, type Environment } from "@/db/schema";
 import type { DeploymentKind } from "@/db/schema/enums";
@@ -48,15 +48,35 @@ export async function evaluateDeployment(db: Db, deployment: Deployment, environ
   };
 }
 
-/** Keeps the latest outcome of each gate of the deployment (and drops gates that no longer apply). */
-export async function storeGateResults(tx: Db, deploymentId: string, outcomes: GateOutcome[], now: Date): Promise<void> {
+/**
+ * Keeps the latest outcome of each gate of the deployment (and drops gates that no longer apply).
+ * Two statements whatever the number of gates: a new deployment's are written inside its
+ * environment's lock (deployments.ts), where every round trip holds up the next request.
+ * @param isNew the deployment was inserted in this transaction: it has no earlier outcomes to drop
+ */
+export async function storeGateResults(tx: Db, deploymentId: string, outcomes: GateOutcome[], now: Date, isNew = false): Promise<void> {
   const present = outcomes.map((o) => o.gate);
-  await tx.delete(gateResults).where(present.length ? and(eq(gateResults.deploymentId, deploymentId), notInArray(gateResults.gate, present)) : eq(gateResults.deploymentId, deploymentId));
-  for (const o of outcomes) {
-    const values = { status: o.status, reason: o.reason, detail: { ...(o.detail ?? {}), ...(o.recheckAt ? { recheckAt: o.recheckAt.toISOString() } : {}) }, evaluatedAt: now };
-    await tx
-      .insert(gateResults)
-      .values({ id: newId("gat"), deploymentId, gate: o.gate, ...values })
-      .onConflictDoUpdate({ target: [gateResults.deploymentId, gateResults.gate], set: values });
+  if (!isNew) {
+    await tx.delete(gateResults).where(present.length ? and(eq(gateResults.deploymentId, deploymentId), notInArray(gateResults.gate, present)) : eq(gateResults.deploymentId, deploymentId));
   }
+  if (!outcomes.length) return;
+  // One row per gate (the table's key): the last outcome of a gate wins, as one upsert each did.
+  const latest = [...new Map(outcomes.map((o) => [o.gate, o])).values()];
+  await tx
+    .insert(gateResults)
+    .values(
+      latest.map((o) => ({
+        id: newId("gat"),
+        deploymentId,
+        gate: o.gate,
+        status: o.status,
+        reason: o.reason,
+        detail: { ...(o.detail ?? {}), ...(o.recheckAt ? { recheckAt: o.recheckAt.toISOString() } : {}) },
+        evaluatedAt: now,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [gateResults.deploymentId, gateResults.gate],
+      set: { status: sql`excluded.status`, reason: sql`excluded.reason`, detail: sql`excluded.detail`, evaluatedAt: sql`excluded.evaluated_at` },
+    });
 }

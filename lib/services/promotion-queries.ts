@@ -171,10 +171,24 @@ export async function lastInChain(db: Db, pipelineId: string): Promise<Environme
   return row ?? null;
 }
 
+/**
+ * What a promotion rule needs to know of the target and its chain. One read of the chain (its
+ * active fixed environments in order) gives the previous, first and last of them, as
+ * previousInChain, firstInChain and lastInChain would: it runs inside the target's lock, where
+ * each statement holds up the next request into the environment.
+ */
 export async function targetFacts(db: Db, environment: Environment): Promise<{ target: TargetFacts; previous: Environment | null }> {
-  const previous = await previousInChain(db, environment);
-  const first = environment.kind === "fixed" ? await firstInChain(db, environment.pipelineId) : null;
-  const last = environment.kind === "fixed" ? await lastInChain(db, environment.pipelineId) : null;
+  const chain =
+    environment.kind === "fixed"
+      ? await db
+          .select()
+          .from(environments)
+          .where(and(eq(environments.pipelineId, environment.pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active")))
+          .orderBy(asc(environments.position))
+      : [];
+  const previous = environment.position ? (chain.filter((e) => e.position !== null && e.position < environment.position!).at(-1) ?? null) : null;
+  const first = chain[0] ?? null;
+  const last = chain.at(-1) ?? null;
   const settings = (first?.settings ?? {}) as { branch?: string };
   const fastTrack = environment.settings.fastTrack;
   return {

@@ -5,8 +5,6 @@ import { axisProps, COLORS, MARGIN, yAxisLabel } from "@/components/metrics/char
 import { formatPercent, TRAFFIC_CHART_HEIGHT, unpackTraffic, type PackedTraffic, type TrafficChartMinute } from "./traffic-series";
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-/** "1 request", "1,094 requests": as the panel's summary line writes its counts. */
-const countOf = (n: number, noun: string) => `${n.toLocaleString("en")} ${noun}${n === 1 ? "" : "s"}`;
 
 function MinuteTooltip({ active, payload }: TooltipContentProps) {
   const minute = payload?.[0]?.payload as TrafficChartMinute | undefined;
@@ -15,7 +13,7 @@ function MinuteTooltip({ active, payload }: TooltipContentProps) {
     <div className="rounded-md border border-zinc-200 bg-white px-2.5 py-1.5 text-xs shadow-sm">
       <div className="font-medium text-zinc-800">{clock(minute.at)} UTC</div>
       <div className="text-zinc-600">
-        {countOf(minute.requests, "request")}, {minute.errors.toLocaleString("en")} failed{minute.requests ? ` (${formatPercent(minute.errors / minute.requests)})` : ""}
+        {minute.requests} requests, {minute.errors} failed{minute.requests ? ` (${formatPercent(minute.errors / minute.requests)})` : ""}
       </div>
       {minute.p95Ms !== null && <div className="text-zinc-600">p95 {minute.p95Ms} ms</div>}
     </div>

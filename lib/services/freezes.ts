@@ -159,15 +159,6 @@ export async function listFreezes(ctx: ServiceContext, input: unknown = {}): Pro
   return freezeViews(ctx.db, now, environment && { ...environment, pipeline }, data.includeLifted ?? false, ctx.actor.pipelineRestriction ?? null);
 }
 
-/**
- * The active and upcoming freezes covering one live environment (its own, its pipeline's and the
- * organisation's, stored or in its slipway.yaml section), for its page: one statement, no look-up
- * of the environment again.
- */
-export async function environmentFreezes(db: Db, now: Date, environment: Pick<Environment, "id" | "pipelineId" | "name" | "settings">): Promise<FreezeView[]> {
-  return freezeViews(db, now, environment, false);
-}
-
 /** Freezes that touch a pipeline: on one of its environments, on it, or on the whole organisation. */
 function touchingPipeline(pipelineId: string): SQL {
   return or(
@@ -229,7 +220,8 @@ function freezeViewsOf(rows: JoinedFreeze[], live: { name: string; settings: Env
 }
 
 /**
- * What environmentFreezes() gives, from rows already read: `pipelineRows` are the live freezes
+ * The active and upcoming freezes covering one live environment (its own, its pipeline's and the
+ * organisation's, stored or in its slipway.yaml section), from rows already read: `pipelineRows` are the live freezes
  * touching the environment's pipeline (board-guards.ts' liveFreezeRows, read once for a page that
  * also needs them for a gate), of which those covering the environment count. No statement.
  */

@@ -131,27 +131,6 @@ export async function lockEnvironment(db: Db, ref: string, byId = false): Promis
   return findLiveEnvironment(db, ref, { lock: true });
 }
 
-export async function previousInChain(db: Db, environment: Environment): Promise<Environment | null> {
-  if (environment.kind !== "fixed" || !environment.position) return null;
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.pipelineId, environment.pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active"), sql`${environments.position} < ${environment.position}`))
-    .orderBy(desc(environments.position))
-    .limit(1);
-  return row ?? null;
-}
-
-export async function firstInChain(db: Db, pipelineId: string): Promise<Environment | null> {
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active")))
-    .orderBy(asc(environments.position))
-    .limit(1);
-  return row ?? null;
-}
-
 export async function succeededIn(db: Db, environmentId: string, releaseId: string): Promise<boolean> {
   const [row] = await db
     .select({ id: deployments.id })
@@ -159,16 +138,6 @@ export async function succeededIn(db: Db, environmentId: string, releaseId: stri
     .where(and(eq(deployments.environmentId, environmentId), eq(deployments.releaseId, releaseId), eq(deployments.state, "succeeded")))
     .limit(1);
   return Boolean(row);
-}
-
-export async function lastInChain(db: Db, pipelineId: string): Promise<Environment | null> {
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.pipelineId, pipelineId), eq(environments.kind, "fixed"), eq(environments.state, "active")))
-    .orderBy(desc(environments.position))
-    .limit(1);
-  return row ?? null;
 }
 
 /**
